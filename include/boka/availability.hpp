@@ -1,0 +1,75 @@
+// boka/availability.hpp: questions of the form "when is this free?".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boka/ids.hpp"
+#include "boka/time.hpp"
+
+namespace boka {
+
+// One bookable unit of the request: a resource, or any member of a pool.
+struct AllocationRequest {
+  // Exactly one of resource and pool is set.
+  std::optional<ResourceId> resource;
+  std::optional<PoolId> pool;
+  int quantity = 1;  // >= 1
+
+  static AllocationRequest of_resource(ResourceId id, int quantity = 1) {
+    return AllocationRequest{id, std::nullopt, quantity};
+  }
+  static AllocationRequest of_pool(PoolId id, int quantity = 1) {
+    return AllocationRequest{std::nullopt, id, quantity};
+  }
+};
+
+// Which starts in [from, to) could take a reservation of `duration` for all of `requests`
+// at once (each resource free for its quantity; each pool with at least one member free).
+struct AvailabilityQuery {
+  std::vector<AllocationRequest> requests;  // 1..100
+  Instant from{};
+  Instant to{};                     // to - from <= kMaxRange
+  Seconds duration{0};              // > 0
+  // The slot grid. Default: the first resource's (or first pool member's) slot_step, laid
+  // in that resource's zone from local midnight.
+  std::optional<Seconds> step;
+
+  static constexpr Seconds kMaxRange{Seconds(400LL * 24 * 3600)};
+};
+
+struct Slot {
+  Instant start{};
+  Instant end{};
+  // For each request in query order, the resource that a reservation starting here would
+  // use (the resource itself, or the pool member that would be picked).
+  std::vector<ResourceId> resources;
+};
+
+// Why a start is or is not offered, per request.
+struct Explanation {
+  enum class Reason : int {
+    closed = 0,          // outside opening hours (schedule, override or holiday)
+    notice = 1,          // earlier than now + min_notice
+    horizon = 2,         // later than now + max_horizon
+    duration = 3,        // duration outside [min_duration, max_duration]
+    off_grid = 4,        // start is not on the local slot grid
+    daily_limit = 5,     // the local day already has daily_limit reservations
+    capacity = 6,        // blocked by reservations (see blocking_reservation_ids)
+    archived = 7,        // the resource or pool is archived
+  };
+  struct Finding {
+    ResourceId resource = 0;
+    Reason reason = Reason::closed;
+    std::string detail;  // human-readable, e.g. "opens 09:00 local"
+  };
+
+  bool available = false;
+  std::vector<Finding> findings;  // empty when available
+  std::vector<ReservationId> blocking_reservation_ids;
+};
+
+const char* reason_name(Explanation::Reason reason) noexcept;  // "closed", ...
+
+}  // namespace boka

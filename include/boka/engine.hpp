@@ -1,0 +1,169 @@
+// boka/engine.hpp: the facade. Open an Engine over a store, then manage tenants,
+// resources, schedules and pools, ask for availability, and reserve.
+//
+// Thread-safety: every Engine method may be called from any number of threads at once.
+// Several Engines (in one process or several) may share one SQL database; the guarantees
+// (no overbooking, nothing acknowledged and lost) hold across all of them.
+//
+// Errors: every call returns a Status or Result; no exception escapes. A refused booking is
+// Code::conflict with ConflictInfo (blocking ids and the next start that would fit).
+//
+// Tenancy: every call names the tenant it acts in. An id that belongs to another tenant
+// reads as not_found, so tenants cannot probe each other.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boka/availability.hpp"
+#include "boka/ids.hpp"
+#include "boka/pool.hpp"
+#include "boka/principal.hpp"
+#include "boka/reservation.hpp"
+#include "boka/resource.hpp"
+#include "boka/schedule.hpp"
+#include "boka/status.hpp"
+#include "boka/storage.hpp"
+#include "boka/tenant.hpp"
+#include "boka/time.hpp"
+
+namespace boka {
+
+struct EngineOptions {
+  // The source of "now" for notice, horizon, hold expiry and timestamps. Null: SystemClock.
+  std::shared_ptr<const Clock> clock;
+};
+
+// A booking request. All allocations are taken together over [start, end) or none is.
+struct ReserveRequest {
+  std::vector<AllocationRequest> allocations;  // 1..100; a resource may appear once
+  Instant start{};
+  Instant end{};                  // > start
+  // Set: the reservation is held (counts against capacity) until now + hold_for, and must
+  // be confirmed before then; after it, it stops counting and cannot be confirmed.
+  std::optional<Seconds> hold_for;
+  // Set: a retried request with the same key and the same content returns the original
+  // reservation instead of booking twice; the same key with different content is refused
+  // with already_exists. Keys are per tenant, 1..200 bytes.
+  std::string idempotency_key;
+  std::string customer;               // free-form reference, 0..200 bytes
+  std::string metadata_json = "{}";   // a JSON object, up to 64 KiB
+};
+
+class Engine {
+ public:
+  // Opens the store at `storage_uri` (see open_storage) and an engine over it.
+  static Result<std::unique_ptr<Engine>> open(std::string_view storage_uri,
+                                              EngineOptions options = {});
+  // An engine over a store the caller already opened (shared ownership).
+  static Result<std::unique_ptr<Engine>> open(std::shared_ptr<Storage> storage,
+                                              EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // --- Tenants ---------------------------------------------------------------------
+  // Creates a tenant from spec.name (unique). Returns it with id, created_at and version.
+  Result<Tenant> create_tenant(const Principal& who, const Tenant& spec);
+  Result<Tenant> get_tenant(const Principal& who, TenantId id);
+  Result<std::vector<Tenant>> list_tenants(const Principal& who);
+  // Renames; tenant.version must equal the stored version (else conflict).
+  Result<Tenant> update_tenant(const Principal& who, const Tenant& tenant);
+  // Archived tenants keep everything but take no new bookings. Idempotent.
+  Result<Tenant> archive_tenant(const Principal& who, TenantId id);
+
+  // --- Resources -------------------------------------------------------------------
+  // Validates name, zone (OS tzdb), capacity >= 1, policy and schedule (same tenant).
+  Result<Resource> create_resource(const Principal& who, TenantId tenant, const Resource& spec);
+  Result<Resource> get_resource(const Principal& who, TenantId tenant, ResourceId id);
+  Result<std::vector<Resource>> list_resources(const Principal& who, TenantId tenant,
+                                               bool include_archived = false);
+  // Replaces name, zone, capacity, policy, schedule and metadata. resource.version must
+  // equal the stored version. Lowering capacity below what active reservations use at some
+  // instant is refused (conflict), naming the instant and the usage.
+  Result<Resource> update_resource(const Principal& who, TenantId tenant,
+                                   const Resource& resource);
+  Result<Resource> archive_resource(const Principal& who, TenantId tenant, ResourceId id);
+
+  // --- Schedules -------------------------------------------------------------------
+  // Overlapping or inverted intervals, a weekday or date given twice, or an impossible
+  // holiday are refused with invalid_argument naming the rule.
+  Result<Schedule> create_schedule(const Principal& who, TenantId tenant, const Schedule& spec);
+  Result<Schedule> get_schedule(const Principal& who, TenantId tenant, ScheduleId id);
+  Result<std::vector<Schedule>> list_schedules(const Principal& who, TenantId tenant,
+                                               bool include_archived = false);
+  Result<Schedule> update_schedule(const Principal& who, TenantId tenant,
+                                   const Schedule& schedule);
+  // Refused (conflict) while an active resource still uses the schedule.
+  Result<Schedule> archive_schedule(const Principal& who, TenantId tenant, ScheduleId id);
+
+  // --- Pools -----------------------------------------------------------------------
+  Result<Pool> create_pool(const Principal& who, TenantId tenant, const Pool& spec);
+  Result<Pool> get_pool(const Principal& who, TenantId tenant, PoolId id);
+  Result<std::vector<Pool>> list_pools(const Principal& who, TenantId tenant,
+                                       bool include_archived = false);
+  Result<Pool> update_pool(const Principal& who, TenantId tenant, const Pool& pool);
+  Result<Pool> archive_pool(const Principal& who, TenantId tenant, PoolId id);
+
+  // --- Availability ----------------------------------------------------------------
+  // Every start on the grid in [query.from, query.to) where a reservation of
+  // query.duration for all requests would be accepted now. Cost O((n + s) log n) for n
+  // reservations and s slots. Archived resources and pools offer nothing.
+  Result<std::vector<Slot>> availability(const Principal& who, TenantId tenant,
+                                         const AvailabilityQuery& query);
+  // Why a reservation of `duration` at `start` for `requests` would or would not be taken.
+  Result<Explanation> explain(const Principal& who, TenantId tenant,
+                              const std::vector<AllocationRequest>& requests, Instant start,
+                              Seconds duration);
+
+  // --- Reservations ----------------------------------------------------------------
+  // Books all allocations or none. Checks, per resource: not archived, quantity within
+  // capacity, inside opening hours, notice, horizon, duration bounds, slot grid, daily
+  // limit, and capacity over [start - buffer_before, end + buffer_after). A pool allocation
+  // takes the first member in pool order that passes every check.
+  // A refusal for capacity is Code::conflict with ConflictInfo.
+  Result<Reservation> reserve(const Principal& who, TenantId tenant, const ReserveRequest& req);
+
+  // The calls below guard with if_version when it is set: a reservation whose version
+  // differs is refused with conflict, so a client never overwrites a change it has not seen.
+
+  // held -> confirmed. An expired hold is refused (conflict).
+  Result<Reservation> confirm(const Principal& who, TenantId tenant, ReservationId id,
+                              std::optional<std::int64_t> if_version = std::nullopt);
+  // held|confirmed -> cancelled; frees the capacity at once.
+  Result<Reservation> cancel(const Principal& who, TenantId tenant, ReservationId id,
+                             std::optional<std::int64_t> if_version = std::nullopt);
+  // Moves an active reservation to [new_start, new_end) in one transaction: every check of
+  // reserve applies, and the reservation's own old range never blocks the new one. A pool
+  // allocation keeps its member if free, else takes the first free member.
+  Result<Reservation> reschedule(const Principal& who, TenantId tenant, ReservationId id,
+                                 Instant new_start, Instant new_end,
+                                 std::optional<std::int64_t> if_version = std::nullopt);
+  // confirmed -> completed / no_show, once the reservation has started.
+  Result<Reservation> mark_completed(const Principal& who, TenantId tenant, ReservationId id,
+                                     std::optional<std::int64_t> if_version = std::nullopt);
+  Result<Reservation> mark_no_show(const Principal& who, TenantId tenant, ReservationId id,
+                                   std::optional<std::int64_t> if_version = std::nullopt);
+
+  // A held reservation past its expiry reads with status expired even before a sweep.
+  Result<Reservation> get_reservation(const Principal& who, TenantId tenant, ReservationId id);
+  Result<std::vector<Reservation>> list_reservations(const Principal& who, TenantId tenant,
+                                                     const ReservationFilter& filter);
+  // Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For a worker.
+  Result<int> expire_holds(const Principal& who, int limit = 1000);
+
+  StorageInfo storage_info() const;
+
+  // Internal: the implementation, opaque to users (named here only so boka's own
+  // translation units can share it).
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace boka

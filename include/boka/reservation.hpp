@@ -1,0 +1,58 @@
+// boka/reservation.hpp: a booking of one or more (resource, quantity) allocations over one
+// half-open UTC range [start, end), taken all-or-nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boka/ids.hpp"
+#include "boka/time.hpp"
+
+namespace boka {
+
+// held and confirmed count against capacity; a held reservation stops counting at its
+// hold_expires_at instant whether or not it has been swept to expired yet.
+enum class ReservationStatus : int {
+  held = 0,
+  confirmed = 1,
+  cancelled = 2,
+  expired = 3,
+  completed = 4,
+  no_show = 5,
+};
+
+const char* status_name(ReservationStatus status) noexcept;  // "held", ...
+// Parses a name from status_name(); nullopt for anything else.
+std::optional<ReservationStatus> parse_status(std::string_view name) noexcept;
+
+struct Allocation {
+  ResourceId resource = 0;       // for a pool allocation: the member that was picked
+  int quantity = 1;              // 1..capacity of the resource
+  std::optional<PoolId> pool;    // set when the allocation was requested from a pool
+};
+
+struct Reservation {
+  ReservationId id = 0;  // assigned by the store
+  TenantId tenant = 0;
+  ReservationStatus status = ReservationStatus::confirmed;
+  Instant start{};
+  Instant end{};
+  std::optional<Instant> hold_expires_at;  // set while held
+  std::vector<Allocation> allocations;     // sorted by resource id; at least one
+  std::string idempotency_key;             // empty when none was given
+  std::string customer;                    // free-form customer reference, may be empty
+  std::string metadata_json = "{}";        // a JSON object
+  Instant created_at{};
+  Instant updated_at{};
+  std::int64_t version = 1;  // bumped by every change; pass it back to guard updates
+
+  // True if this reservation takes capacity at `now` (held and unexpired, or confirmed).
+  bool is_active(Instant now) const {
+    return status == ReservationStatus::confirmed ||
+           (status == ReservationStatus::held && hold_expires_at && now < *hold_expires_at);
+  }
+};
+
+}  // namespace boka

@@ -1,0 +1,231 @@
+// boka/storage.hpp: the storage contract. Storage does rows; the engine decides. No
+// booking rule lives in a store, so every store enforces exactly the same rules.
+//
+// To write a store of your own, derive from Storage and StorageTransaction, then run the
+// conformance suite (tests/conformance/) against it: see docs/architecture.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boka/function_ref.hpp"
+#include "boka/ids.hpp"
+#include "boka/pool.hpp"
+#include "boka/reservation.hpp"
+#include "boka/resource.hpp"
+#include "boka/schedule.hpp"
+#include "boka/status.hpp"
+#include "boka/tenant.hpp"
+#include "boka/time.hpp"
+
+namespace boka {
+
+// Which reservations list_reservations returns. Results are ordered by id ascending.
+struct ReservationFilter {
+  std::optional<ResourceId> resource;        // has an allocation on this resource
+  std::optional<Instant> from;               // overlaps [from, to): end > from
+  std::optional<Instant> to;                 //                      start < to
+  std::vector<ReservationStatus> statuses;   // stored status is one of these; empty = any
+  std::optional<std::string> customer;       // exact match
+  ReservationId after_id = 0;                // keyset pagination: ids greater than this
+  int limit = 100;                           // 1..10000
+};
+
+// One allocation of a held or confirmed reservation, as the conflict check needs it.
+struct Booking {
+  ReservationId reservation = 0;
+  Instant start{};
+  Instant end{};
+  int quantity = 1;
+  ReservationStatus status = ReservationStatus::confirmed;
+  std::optional<Instant> hold_expires_at;
+};
+
+// An idempotency key's record: which request used it first and what that produced.
+struct IdempotencyRecord {
+  std::string key;
+  std::string request_fingerprint;  // hex SHA-256 of the canonical request
+  ReservationId reservation = 0;
+};
+
+// Row access inside one transaction. Obtained only inside Storage::read / Storage::write
+// callbacks and valid only until the callback returns; used from that one thread.
+//
+// Reads return std::nullopt for a row that does not exist or belongs to another tenant.
+// In a read transaction, every insert/update returns Code::internal.
+// Errors: Code::unavailable for transient failures (busy, lost connection), Code::storage
+// otherwise. Unique violations (tenant name, idempotency key) return Code::already_exists.
+class StorageTransaction {
+ public:
+  virtual ~StorageTransaction() = default;
+
+  virtual Result<TenantId> insert_tenant(const Tenant& tenant) = 0;  // ignores tenant.id
+  virtual Result<std::optional<Tenant>> find_tenant(TenantId id) = 0;
+  virtual Result<std::vector<Tenant>> list_tenants() = 0;          // by id
+  virtual Status update_tenant(const Tenant& tenant) = 0;           // every field by id
+
+  virtual Result<ResourceId> insert_resource(const Resource& resource) = 0;
+  virtual Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) = 0;
+  virtual Result<std::vector<Resource>> list_resources(TenantId tenant) = 0;  // by id
+  virtual Status update_resource(const Resource& resource) = 0;  // every field, incl. version
+
+  virtual Result<ScheduleId> insert_schedule(const Schedule& schedule) = 0;
+  virtual Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) = 0;
+  virtual Result<std::vector<Schedule>> list_schedules(TenantId tenant) = 0;
+  virtual Status update_schedule(const Schedule& schedule) = 0;
+
+  virtual Result<PoolId> insert_pool(const Pool& pool) = 0;
+  virtual Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) = 0;
+  virtual Result<std::vector<Pool>> list_pools(TenantId tenant) = 0;
+  virtual Status update_pool(const Pool& pool) = 0;
+
+  // Inserts the reservation and its allocations; returns the new id.
+  virtual Result<ReservationId> insert_reservation(const Reservation& reservation) = 0;
+  // Rewrites every field and replaces the allocations.
+  virtual Status update_reservation(const Reservation& reservation) = 0;
+  virtual Result<std::optional<Reservation>> find_reservation(TenantId tenant,
+                                                              ReservationId id) = 0;
+  virtual Result<std::vector<Reservation>> list_reservations(
+      TenantId tenant, const ReservationFilter& filter) = 0;
+  // Every allocation on `resource` of a reservation whose stored status is held or
+  // confirmed (expired-but-unswept holds included: the engine filters by time).
+  virtual Result<std::vector<Booking>> active_bookings(ResourceId resource) = 0;
+  // Reservations of any tenant with stored status held and hold_expires_at <= now.
+  virtual Result<std::vector<Reservation>> expired_holds(Instant now, int limit) = 0;
+
+  virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
+                                                                    std::string_view key) = 0;
+};
+
+// What a write transaction will touch. The store locks these resources for the whole
+// transaction in a fixed order, so two writers never decide on stale data and never
+// deadlock. Writes that touch no resource (a new tenant) pass an empty list.
+struct WriteIntent {
+  std::vector<ResourceId> lock_resources;  // any order; duplicates allowed
+};
+
+struct StorageInfo {
+  std::string dialect;       // "memory", "sqlite", ...
+  int schema_version = 0;    // 0 for stores without a schema
+  std::string location;      // file path, or "" (never a password)
+};
+
+// A store. Implementations are safe for concurrent use from any number of threads; SQL
+// stores also from several processes.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  using Work = FunctionRef<Status(StorageTransaction&)>;
+
+  // Runs `work` in a read transaction that sees one consistent snapshot.
+  virtual Status read(Work work) = 0;
+
+  // Runs `work` in a write transaction with intent.lock_resources locked. Commits if
+  // `work` returns ok and the commit succeeds; otherwise rolls back and nothing is kept.
+  // The store may run `work` more than once after a serialization failure or a busy
+  // database, so `work` must reset any state it keeps outside the transaction at its start.
+  // Returns `work`'s error, or the commit's.
+  virtual Status write(const WriteIntent& intent, Work work) = 0;
+
+  virtual StorageInfo info() const = 0;
+};
+
+// Forwards every call to another store: override one method to inject a fault in tests
+// (LevelDB's EnvWrapper pattern). Does not own `target` unless given a shared_ptr.
+class StorageWrapper : public Storage {
+ public:
+  explicit StorageWrapper(std::shared_ptr<Storage> target) : target_(std::move(target)) {}
+  Status read(Work work) override { return target_->read(work); }
+  Status write(const WriteIntent& intent, Work work) override {
+    return target_->write(intent, work);
+  }
+  StorageInfo info() const override { return target_->info(); }
+  Storage& target() { return *target_; }
+
+ private:
+  std::shared_ptr<Storage> target_;
+};
+
+// Forwards every row call to another transaction, for fault injection inside a
+// transaction (fail the third insert, say). Does not own `target`.
+class StorageTransactionWrapper : public StorageTransaction {
+ public:
+  explicit StorageTransactionWrapper(StorageTransaction& target) : t_(target) {}
+  Result<TenantId> insert_tenant(const Tenant& x) override { return t_.insert_tenant(x); }
+  Result<std::optional<Tenant>> find_tenant(TenantId id) override { return t_.find_tenant(id); }
+  Result<std::vector<Tenant>> list_tenants() override { return t_.list_tenants(); }
+  Status update_tenant(const Tenant& x) override { return t_.update_tenant(x); }
+  Result<ResourceId> insert_resource(const Resource& x) override { return t_.insert_resource(x); }
+  Result<std::optional<Resource>> find_resource(TenantId t, ResourceId id) override {
+    return t_.find_resource(t, id);
+  }
+  Result<std::vector<Resource>> list_resources(TenantId t) override {
+    return t_.list_resources(t);
+  }
+  Status update_resource(const Resource& x) override { return t_.update_resource(x); }
+  Result<ScheduleId> insert_schedule(const Schedule& x) override { return t_.insert_schedule(x); }
+  Result<std::optional<Schedule>> find_schedule(TenantId t, ScheduleId id) override {
+    return t_.find_schedule(t, id);
+  }
+  Result<std::vector<Schedule>> list_schedules(TenantId t) override {
+    return t_.list_schedules(t);
+  }
+  Status update_schedule(const Schedule& x) override { return t_.update_schedule(x); }
+  Result<PoolId> insert_pool(const Pool& x) override { return t_.insert_pool(x); }
+  Result<std::optional<Pool>> find_pool(TenantId t, PoolId id) override {
+    return t_.find_pool(t, id);
+  }
+  Result<std::vector<Pool>> list_pools(TenantId t) override { return t_.list_pools(t); }
+  Status update_pool(const Pool& x) override { return t_.update_pool(x); }
+  Result<ReservationId> insert_reservation(const Reservation& x) override {
+    return t_.insert_reservation(x);
+  }
+  Status update_reservation(const Reservation& x) override { return t_.update_reservation(x); }
+  Result<std::optional<Reservation>> find_reservation(TenantId t, ReservationId id) override {
+    return t_.find_reservation(t, id);
+  }
+  Result<std::vector<Reservation>> list_reservations(TenantId t,
+                                                     const ReservationFilter& f) override {
+    return t_.list_reservations(t, f);
+  }
+  Result<std::vector<Booking>> active_bookings(ResourceId r) override {
+    return t_.active_bookings(r);
+  }
+  Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override {
+    return t_.expired_holds(now, limit);
+  }
+  Status insert_idempotency(TenantId t, const IdempotencyRecord& r) override {
+    return t_.insert_idempotency(t, r);
+  }
+  Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId t,
+                                                            std::string_view key) override {
+    return t_.find_idempotency(t, key);
+  }
+
+ private:
+  StorageTransaction& t_;
+};
+
+// How hard the SQLite store syncs on commit.
+//   full (default): a committed transaction survives power loss (fsync of the WAL at
+//        every commit; PRAGMA synchronous=FULL).
+//   normal: survives a crash of the process, but the last transactions before a power
+//        loss or OS crash may roll back (PRAGMA synchronous=NORMAL); several times faster.
+enum class Durability : int { full = 0, normal = 1 };
+
+// Opens a store from a URI:
+//   "memory:"                      a fresh in-memory store (tests, ephemeral use)
+//   "sqlite:path/to/file.db"       SQLite file, created if missing, schema migrated on open
+//   "sqlite:file.db?durability=normal&busy_timeout_ms=5000&pool_size=4"
+// Errors: invalid_argument for a malformed URI or option (the message names it),
+// not_supported for a scheme this build lacks, storage/unavailable if the file cannot be
+// opened, and storage when the database's schema is newer than this library knows.
+// The caller owns the returned store; it may be shared between engines.
+Result<std::shared_ptr<Storage>> open_storage(std::string_view uri);
+
+}  // namespace boka

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages boka needs to build and test. Idempotent: packages that are
+# already installed are skipped, and apt is not touched at all when nothing is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache git
+  libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
+  libssl-dev nlohmann-json3-dev catch2 libbenchmark-dev
+  libhowardhinnant-date-dev tzdata sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

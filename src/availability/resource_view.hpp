@@ -1,0 +1,69 @@
+// Everything needed to judge bookings on one resource at one instant "now": the resource,
+// its schedule, its zone and its interval index. Both availability and reserve go through
+// these functions, so what is offered is exactly what would be accepted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "boka/availability.hpp"
+#include "boka/resource.hpp"
+#include "boka/schedule.hpp"
+#include "conflict/interval_index.hpp"
+#include "core/range.hpp"
+#include "time/zone.hpp"
+
+namespace boka::detail {
+
+struct ResourceView {
+  const Resource* resource = nullptr;
+  const Schedule* schedule = nullptr;  // null: open around the clock
+  Zone zone;
+  const IntervalIndex* index = nullptr;
+
+  std::int64_t min_duration() const;
+  std::int64_t step() const { return resource->policy.slot_step.count(); }
+};
+
+// Why one start fails on one resource. Empty findings: it would be accepted.
+struct StartCheck {
+  std::vector<Explanation::Finding> findings;
+  std::vector<ReservationId> blocking;  // set when capacity is among the findings
+  bool ok() const { return findings.empty(); }
+};
+
+// Checks every rule for [t, t + d) with quantity q, ignoring reservation `exclude` (the
+// one being rescheduled). Collects all reasons, for explain.
+StartCheck check_start(const ResourceView& view, std::int64_t t, std::int64_t d, int q,
+                       std::int64_t now, ReservationId exclude);
+
+// Every start t in [from, to) (ignoring the grid) where [t, t + d) with quantity q passes
+// every rule. Normalized ranges.
+std::vector<Range> valid_starts(const ResourceView& view, std::int64_t from, std::int64_t to,
+                                std::int64_t d, int q, std::int64_t now, ReservationId exclude);
+
+// True if t lies on the grid of `step` seconds counted from local midnight in `zone`.
+bool on_grid(const Zone& zone, std::int64_t step, std::int64_t t);
+
+// Calls f(t) for each grid point inside the normalized ranges, in order, until f returns
+// false.
+template <typename F>
+void for_each_grid_point(const Zone& zone, std::int64_t step, const std::vector<Range>& ranges,
+                         F&& f) {
+  for (const Range& r : ranges) {
+    std::int64_t t = r.begin;
+    while (t < r.end) {
+      const Zone::Span span = zone.span_at(from_unix(t));
+      const std::int64_t limit = std::min(r.end, to_unix(span.end));
+      const std::int64_t local = t + span.offset.count();
+      std::int64_t rem = local % step;
+      if (rem < 0) rem += step;
+      for (std::int64_t x = rem == 0 ? t : t + (step - rem); x < limit; x += step) {
+        if (!f(x)) return;
+      }
+      t = limit;
+    }
+  }
+}
+
+}  // namespace boka::detail

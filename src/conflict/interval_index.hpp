@@ -1,0 +1,75 @@
+// The per-resource interval index: every active booking of one resource, sorted by start,
+// answering "how much capacity is used over this range?" without touching storage.
+//
+// An index is a value built for one resource version (DESIGN.md: "trust it while the
+// version read under the lock matches"); the engine copies it on write and swaps the copy
+// in after commit, so readers never see a half-applied change.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "boka/ids.hpp"
+#include "core/range.hpp"
+
+namespace boka::detail {
+
+inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+struct IndexEntry {
+  std::int64_t start = 0;    // the booked range, without buffers
+  std::int64_t end = 0;
+  std::int64_t expires = kNever;  // a hold stops counting at this instant
+  ReservationId reservation = 0;
+  int quantity = 1;
+
+  bool active_at(std::int64_t now) const { return now < expires; }
+};
+
+class IntervalIndex {
+ public:
+  IntervalIndex(std::int64_t buffer_before, std::int64_t buffer_after)
+      : before_(buffer_before), after_(buffer_after) {}
+
+  void insert(const IndexEntry& entry);
+  bool erase(ReservationId reservation);  // false if absent
+  void reserve(std::size_t n) { entries_.reserve(n); }
+
+  std::int64_t buffer_before() const { return before_; }
+  std::int64_t buffer_after() const { return after_; }
+  const std::vector<IndexEntry>& entries() const { return entries_; }
+
+  // The range a booking occupies on the resource, buffers included.
+  Range occupied(const IndexEntry& e) const { return {e.start - before_, e.end + after_}; }
+
+  // Calls f(entry) for each entry active at `now`, other than `exclude`, whose occupied
+  // range overlaps `window` (an occupied range).
+  template <typename F>
+  void for_each_overlapping(Range window, std::int64_t now, ReservationId exclude, F&& f) const {
+    const std::int64_t lo = window.begin - after_ - max_length_;
+    auto it = lower_bound_start(lo);
+    for (; it != entries_.end() && it->start - before_ < window.end; ++it) {
+      if (it->end + after_ <= window.begin) continue;
+      if (!it->active_at(now) || it->reservation == exclude) continue;
+      f(*it);
+    }
+  }
+
+  // The highest total quantity in use at any instant of `window` (an occupied range).
+  int max_usage(Range window, std::int64_t now, ReservationId exclude = 0) const;
+
+  // Occupied ranges within `window` where usage exceeds `threshold`, normalized.
+  std::vector<Range> ranges_above(Range window, int threshold, std::int64_t now,
+                                  ReservationId exclude = 0) const;
+
+ private:
+  std::vector<IndexEntry>::const_iterator lower_bound_start(std::int64_t start) const;
+
+  std::int64_t before_;
+  std::int64_t after_;
+  std::int64_t max_length_ = 0;  // longest end - start ever inserted; bounds the scan
+  std::vector<IndexEntry> entries_;  // sorted by start
+};
+
+}  // namespace boka::detail

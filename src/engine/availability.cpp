@@ -1,0 +1,185 @@
+// Availability and explain: "when is this free?" and "why not then?".
+#include <algorithm>
+#include <unordered_set>
+
+#include "engine/engine_impl.hpp"
+#include "engine/validation.hpp"
+
+namespace boka {
+
+using detail::LoadedResource;
+using detail::Range;
+using detail::ResolvedRequest;
+
+namespace {
+
+bool contains(const std::vector<Range>& ranges, std::int64_t t) {
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), t,
+                             [](std::int64_t x, const Range& r) { return x < r.begin; });
+  return it != ranges.begin() && std::prev(it)->end > t;
+}
+
+const LoadedResource* first_candidate(const std::vector<ResolvedRequest>& requests) {
+  for (const auto& r : requests) {
+    if (!r.candidates.empty()) return r.candidates.front();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Slot> Engine::Impl::slots(const std::vector<ResolvedRequest>& requests,
+                                      std::int64_t from, std::int64_t to, std::int64_t duration,
+                                      std::optional<std::int64_t> step, std::int64_t now,
+                                      ReservationId exclude, std::size_t max_slots) const {
+  std::vector<Slot> out;
+  const LoadedResource* grid_owner = first_candidate(requests);
+  if (grid_owner == nullptr || max_slots == 0) return out;
+
+  // Valid starts per candidate, then per request (union over a pool), then for the whole
+  // query (intersection over requests).
+  std::vector<std::vector<std::vector<Range>>> per_candidate(requests.size());
+  std::vector<Range> all;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    std::vector<Range> any;
+    for (const LoadedResource* c : requests[i].candidates) {
+      per_candidate[i].push_back(detail::valid_starts(c->view(), from, to, duration,
+                                                      requests[i].quantity, now, exclude));
+      any.insert(any.end(), per_candidate[i].back().begin(), per_candidate[i].back().end());
+    }
+    detail::normalize(any);
+    all = i == 0 ? std::move(any) : detail::intersect(all, any);
+    if (all.empty()) return out;
+  }
+
+  // A resource serves one request at most: direct resources claim theirs first, then each
+  // pool takes its first free member that is still unclaimed. reserve() assigns the same way.
+  std::unordered_set<ResourceId> direct;
+  for (const auto& r : requests) {
+    if (!r.pool && !r.candidates.empty()) direct.insert(r.candidates.front()->resource.id);
+  }
+  const std::int64_t grid_step = step.value_or(grid_owner->resource.policy.slot_step.count());
+  detail::for_each_grid_point(grid_owner->zone, grid_step, all, [&](std::int64_t t) {
+    Slot slot{from_unix(t), from_unix(t + duration), {}};
+    std::unordered_set<ResourceId> used = direct;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      ResourceId picked = 0;
+      for (std::size_t c = 0; c < requests[i].candidates.size(); ++c) {
+        const ResourceId id = requests[i].candidates[c]->resource.id;
+        if (requests[i].pool && used.count(id)) continue;
+        if (contains(per_candidate[i][c], t)) {
+          picked = id;
+          break;
+        }
+      }
+      if (picked == 0) return true;  // no assignment at this start; try the next
+      used.insert(picked);
+      slot.resources.push_back(picked);
+    }
+    out.push_back(std::move(slot));
+    return out.size() < max_slots;
+  });
+  return out;
+}
+
+std::optional<Instant> Engine::Impl::next_free_start(const std::vector<ResolvedRequest>& requests,
+                                                     std::int64_t from, std::int64_t duration,
+                                                     std::int64_t now, ReservationId exclude) const {
+  // Widen the window step by step: most conflicts have a free start within the day, and a
+  // year-long search on every refusal would cost more than the refusal itself.
+  static constexpr std::int64_t kWindows[] = {86400, 7 * 86400, 31 * 86400, 366 * 86400};
+  std::int64_t begin = from;
+  for (std::int64_t window : kWindows) {
+    const std::int64_t end = from + window;
+    auto found = slots(requests, begin, end, duration, std::nullopt, now, exclude, 1);
+    if (!found.empty()) return found.front().start;
+    begin = end;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<Slot>> Engine::availability(const Principal&, TenantId tenant,
+                                               const AvailabilityQuery& query) {
+  BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
+  BOKA_RETURN_IF_ERROR(detail::validate_range(query.from, query.to, "query.from", "query.to"));
+  if (query.duration.count() <= 0) {
+    return InvalidArgument("query.duration: must be > 0, got " +
+                           std::to_string(query.duration.count()) + " s");
+  }
+  if (query.step && (query.step->count() < 60 || 86400 % query.step->count() != 0)) {
+    return InvalidArgument("query.step: must divide 24 h and be at least 60 s");
+  }
+  const std::int64_t now = impl_->now();
+  std::vector<Slot> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+    std::unordered_map<ResourceId, LoadedResource> loaded;
+    std::vector<ResolvedRequest> resolved;
+    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, query.requests, loaded, resolved));
+    std::optional<std::int64_t> step;
+    if (query.step) step = query.step->count();
+    out = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), query.duration.count(),
+                       step, now, 0, static_cast<std::size_t>(-1));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Explanation> Engine::explain(const Principal&, TenantId tenant,
+                                    const std::vector<AllocationRequest>& requests, Instant start,
+                                    Seconds duration) {
+  BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(requests, "requests"));
+  if (duration.count() <= 0) return InvalidArgument("duration: must be > 0");
+  const std::int64_t now = impl_->now();
+  Explanation out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+    std::unordered_map<ResourceId, LoadedResource> loaded;
+    std::vector<ResolvedRequest> resolved;
+    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, requests, loaded, resolved));
+    const std::int64_t t = to_unix(start);
+    std::unordered_set<ResourceId> used;
+    for (const auto& r : resolved) {
+      if (!r.pool && !r.candidates.empty()) used.insert(r.candidates.front()->resource.id);
+    }
+    out.available = true;
+    for (std::size_t i = 0; i < resolved.size(); ++i) {
+      const ResolvedRequest& r = resolved[i];
+      if (r.candidates.empty()) {
+        out.available = false;
+        out.findings.push_back({0, Explanation::Reason::archived,
+                                "pool " + std::to_string(r.pool.value_or(0)) +
+                                    " is archived or has no members"});
+        continue;
+      }
+      std::vector<Explanation::Finding> findings;
+      std::vector<ReservationId> blocking;
+      bool fits = false;
+      for (const LoadedResource* c : r.candidates) {
+        if (r.pool && used.count(c->resource.id)) continue;
+        auto check = detail::check_start(c->view(), t, duration.count(), r.quantity, now, 0);
+        if (check.ok()) {
+          fits = true;
+          if (r.pool) used.insert(c->resource.id);
+          break;
+        }
+        findings.insert(findings.end(), check.findings.begin(), check.findings.end());
+        blocking.insert(blocking.end(), check.blocking.begin(), check.blocking.end());
+      }
+      if (!fits) {
+        out.available = false;
+        out.findings.insert(out.findings.end(), findings.begin(), findings.end());
+        out.blocking_reservation_ids.insert(out.blocking_reservation_ids.end(), blocking.begin(),
+                                            blocking.end());
+      }
+    }
+    std::sort(out.blocking_reservation_ids.begin(), out.blocking_reservation_ids.end());
+    out.blocking_reservation_ids.erase(
+        std::unique(out.blocking_reservation_ids.begin(), out.blocking_reservation_ids.end()),
+        out.blocking_reservation_ids.end());
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace boka

@@ -1,0 +1,531 @@
+// Engine: opening, the index cache, loading, and management of tenants, resources,
+// schedules and pools.
+#include <algorithm>
+#include <set>
+
+#include "engine/engine_impl.hpp"
+#include "engine/validation.hpp"
+#include "schedule/schedule_rules.hpp"
+
+namespace boka {
+namespace detail {
+
+std::shared_ptr<const IntervalIndex> IndexCache::get(ResourceId id, std::int64_t version) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.version != version) return nullptr;
+  return it->second.index;
+}
+
+void IndexCache::put(ResourceId id, std::int64_t version,
+                     std::shared_ptr<const IntervalIndex> index) {
+  std::lock_guard lock(mutex_);
+  Entry& e = entries_[id];
+  if (e.index && e.version > version) return;
+  e.version = version;
+  e.index = std::move(index);
+}
+
+IndexEntry entry_of(const Reservation& r, const Allocation& a) {
+  IndexEntry e;
+  e.start = to_unix(r.start);
+  e.end = to_unix(r.end);
+  e.expires = r.status == ReservationStatus::held && r.hold_expires_at
+                  ? to_unix(*r.hold_expires_at)
+                  : kNever;
+  e.reservation = r.id;
+  e.quantity = a.quantity;
+  return e;
+}
+
+}  // namespace detail
+
+using detail::LoadedResource;
+using detail::ResolvedRequest;
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
+  BOKA_ASSIGN_OR_RETURN(auto storage, open_storage(storage_uri));
+  return open(std::move(storage), std::move(options));
+}
+
+Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
+                                             EngineOptions options) {
+  if (!storage) return InvalidArgument("storage: must not be null");
+  auto impl = std::make_unique<Impl>();
+  impl->storage = std::move(storage);
+  impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+StorageInfo Engine::storage_info() const { return impl_->storage->info(); }
+
+// ---- loading -----------------------------------------------------------------------------
+
+Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, TenantId tenant,
+                                                   ResourceId id, const std::string& field) {
+  BOKA_ASSIGN_OR_RETURN(auto row, txn.find_resource(tenant, id));
+  if (!row) return NotFound(field + ": resource " + std::to_string(id) + " not found");
+  BOKA_ASSIGN_OR_RETURN(auto zone, detail::Zone::locate(row->zone, field + ".zone"));
+  std::optional<Schedule> schedule;
+  if (row->schedule) {
+    BOKA_ASSIGN_OR_RETURN(schedule, txn.find_schedule(tenant, *row->schedule));
+    if (!schedule) {
+      return StorageError("resource " + std::to_string(id) + " names schedule " +
+                          std::to_string(*row->schedule) + ", which does not exist");
+    }
+  }
+  auto index = cache.get(id, row->version);
+  if (!index) {
+    BOKA_ASSIGN_OR_RETURN(auto bookings, txn.active_bookings(id));
+    auto fresh = std::make_shared<detail::IntervalIndex>(row->policy.buffer_before.count(),
+                                                         row->policy.buffer_after.count());
+    fresh->reserve(bookings.size() + 16);
+    for (const Booking& b : bookings) {
+      detail::IndexEntry e;
+      e.start = to_unix(b.start);
+      e.end = to_unix(b.end);
+      e.expires = b.status == ReservationStatus::held && b.hold_expires_at
+                      ? to_unix(*b.hold_expires_at)
+                      : detail::kNever;
+      e.reservation = b.reservation;
+      e.quantity = b.quantity;
+      fresh->insert(e);
+    }
+    index = fresh;
+    cache.put(id, row->version, index);
+  }
+  return LoadedResource{std::move(*row), std::move(schedule), zone, std::move(index)};
+}
+
+Status Engine::Impl::resolve(StorageTransaction& txn, TenantId tenant,
+                             const std::vector<AllocationRequest>& requests,
+                             std::unordered_map<ResourceId, LoadedResource>& loaded,
+                             std::vector<ResolvedRequest>& resolved) {
+  auto load = [&](ResourceId id, const std::string& field) -> Result<const LoadedResource*> {
+    auto it = loaded.find(id);
+    if (it == loaded.end()) {
+      BOKA_ASSIGN_OR_RETURN(auto lr, load_resource(txn, tenant, id, field));
+      it = loaded.emplace(id, std::move(lr)).first;
+    }
+    return &it->second;
+  };
+  resolved.clear();
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const AllocationRequest& a = requests[i];
+    const std::string field = "allocations[" + std::to_string(i) + "]";
+    ResolvedRequest rr;
+    rr.quantity = a.quantity;
+    if (a.resource) {
+      BOKA_ASSIGN_OR_RETURN(auto lr, load(*a.resource, field + ".resource"));
+      rr.candidates.push_back(lr);
+    } else {
+      BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
+      if (!pool) return NotFound(field + ".pool: pool " + std::to_string(*a.pool) + " not found");
+      rr.pool = pool->id;
+      if (!pool->archived_at) {
+        for (ResourceId m : pool->members) {
+          BOKA_ASSIGN_OR_RETURN(auto lr, load(m, field + ".pool member"));
+          rr.candidates.push_back(lr);
+        }
+      }
+    }
+    resolved.push_back(std::move(rr));
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::check_tenant_exists(StorageTransaction& txn, TenantId tenant) {
+  BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(tenant));
+  if (!t) return NotFound("tenant " + std::to_string(tenant) + " not found");
+  return Status::Ok();
+}
+
+Status Engine::Impl::check_tenant_active(StorageTransaction& txn, TenantId tenant) {
+  BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(tenant));
+  if (!t) return NotFound("tenant " + std::to_string(tenant) + " not found");
+  if (t->archived_at) {
+    return ConflictError("tenant " + std::to_string(tenant) + " is archived and takes no changes");
+  }
+  return Status::Ok();
+}
+
+Reservation Engine::Impl::with_derived_status(Reservation r, std::int64_t now) {
+  if (r.status == ReservationStatus::held && r.hold_expires_at &&
+      to_unix(*r.hold_expires_at) <= now) {
+    r.status = ReservationStatus::expired;
+  }
+  return r;
+}
+
+namespace {
+
+Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t current) {
+  return ConflictError(std::string(kind) + " " + std::to_string(id) + ": version " +
+                       std::to_string(given) + " is stale (current " + std::to_string(current) +
+                       "); re-read and retry");
+}
+
+}  // namespace
+
+// ---- tenants -------------------------------------------------------------------------------
+
+Result<Tenant> Engine::create_tenant(const Principal&, const Tenant& spec) {
+  BOKA_RETURN_IF_ERROR(detail::validate_name(spec.name, "tenant.name"));
+  Tenant t;
+  t.name = spec.name;
+  t.created_at = impl_->clock->now();
+  t.version = 1;
+  Status st = impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(t.id, txn.insert_tenant(t));
+    return Status::Ok();
+  });
+  if (st.code() == Code::already_exists) {
+    return AlreadyExists("tenant.name: a tenant named \"" + spec.name + "\" already exists");
+  }
+  BOKA_RETURN_IF_ERROR(st);
+  return t;
+}
+
+Result<Tenant> Engine::get_tenant(const Principal&, TenantId id) {
+  std::optional<Tenant> t;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(t, txn.find_tenant(id));
+    return Status::Ok();
+  }));
+  if (!t) return NotFound("tenant " + std::to_string(id) + " not found");
+  return *t;
+}
+
+Result<std::vector<Tenant>> Engine::list_tenants(const Principal&) {
+  std::vector<Tenant> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(out, txn.list_tenants());
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Tenant> Engine::update_tenant(const Principal&, const Tenant& tenant) {
+  BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
+  Tenant out;
+  Status st = impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(tenant.id));
+    if (!cur) return NotFound("tenant " + std::to_string(tenant.id) + " not found");
+    if (cur->version != tenant.version) return stale("tenant", tenant.id, tenant.version, cur->version);
+    out = *cur;
+    out.name = tenant.name;
+    ++out.version;
+    return txn.update_tenant(out);
+  });
+  if (st.code() == Code::already_exists) {
+    return AlreadyExists("tenant.name: a tenant named \"" + tenant.name + "\" already exists");
+  }
+  BOKA_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<Tenant> Engine::archive_tenant(const Principal&, TenantId id) {
+  Tenant out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
+    if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
+    out = *cur;
+    if (out.archived_at) return Status::Ok();
+    out.archived_at = impl_->clock->now();
+    ++out.version;
+    return txn.update_tenant(out);
+  }));
+  return out;
+}
+
+// ---- resources -----------------------------------------------------------------------------
+
+namespace {
+
+Status check_schedule_usable(StorageTransaction& txn, TenantId tenant,
+                             const std::optional<ScheduleId>& id) {
+  if (!id) return Status::Ok();
+  BOKA_ASSIGN_OR_RETURN(auto s, txn.find_schedule(tenant, *id));
+  if (!s) return NotFound("resource.schedule: schedule " + std::to_string(*id) + " not found");
+  if (s->archived_at) {
+    return ConflictError("resource.schedule: schedule " + std::to_string(*id) + " is archived");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Resource> Engine::create_resource(const Principal&, TenantId tenant, const Resource& spec) {
+  BOKA_RETURN_IF_ERROR(detail::validate_resource(spec));
+  Resource r = spec;
+  r.tenant = tenant;
+  r.created_at = impl_->clock->now();
+  r.archived_at.reset();
+  r.version = 1;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+    BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, r.schedule));
+    BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_resource(r));
+    return Status::Ok();
+  }));
+  return r;
+}
+
+Result<Resource> Engine::get_resource(const Principal&, TenantId tenant, ResourceId id) {
+  std::optional<Resource> r;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(r, txn.find_resource(tenant, id));
+    return Status::Ok();
+  }));
+  if (!r) return NotFound("resource " + std::to_string(id) + " not found");
+  return *r;
+}
+
+Result<std::vector<Resource>> Engine::list_resources(const Principal&, TenantId tenant,
+                                                     bool include_archived) {
+  std::vector<Resource> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(out, txn.list_resources(tenant));
+    return Status::Ok();
+  }));
+  if (!include_archived) std::erase_if(out, [](const Resource& r) { return r.archived_at.has_value(); });
+  return out;
+}
+
+Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
+                                         const Resource& resource) {
+  BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
+  Resource out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(
+      {{resource.id}}, [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(auto cur, impl_->load_resource(txn, tenant, resource.id, "resource"));
+        if (cur.resource.version != resource.version) {
+          return stale("resource", resource.id, resource.version, cur.resource.version);
+        }
+        BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, resource.schedule));
+        if (resource.capacity < cur.resource.capacity) {
+          // Usage under the new buffers, which are what the new row will enforce.
+          detail::IntervalIndex probe(resource.policy.buffer_before.count(),
+                                      resource.policy.buffer_after.count());
+          for (const auto& e : cur.index->entries()) probe.insert(e);
+          const auto over = probe.ranges_above({detail::kNever / -2, detail::kNever / 2},
+                                               resource.capacity, impl_->now());
+          if (!over.empty()) {
+            const int used = probe.max_usage(over.front(), impl_->now());
+            return ConflictError("resource.capacity: " + std::to_string(resource.capacity) +
+                                 " is below the " + std::to_string(used) +
+                                 " units that reservations use at " +
+                                 format_utc(from_unix(over.front().begin)));
+          }
+        }
+        out = cur.resource;
+        out.name = resource.name;
+        out.zone = resource.zone;
+        out.capacity = resource.capacity;
+        out.policy = resource.policy;
+        out.schedule = resource.schedule;
+        out.metadata_json = resource.metadata_json;
+        ++out.version;
+        return txn.update_resource(out);
+      }));
+  return out;
+}
+
+Result<Resource> Engine::archive_resource(const Principal&, TenantId tenant, ResourceId id) {
+  Resource out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({{id}}, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
+    if (!cur) return NotFound("resource " + std::to_string(id) + " not found");
+    out = *cur;
+    if (out.archived_at) return Status::Ok();
+    out.archived_at = impl_->clock->now();
+    ++out.version;
+    return txn.update_resource(out);
+  }));
+  return out;
+}
+
+// ---- schedules -----------------------------------------------------------------------------
+
+Result<Schedule> Engine::create_schedule(const Principal&, TenantId tenant, const Schedule& spec) {
+  BOKA_RETURN_IF_ERROR(detail::validate_schedule(spec));
+  Schedule s = spec;
+  s.tenant = tenant;
+  s.archived_at.reset();
+  s.version = 1;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(s.id, txn.insert_schedule(s));
+    return Status::Ok();
+  }));
+  return s;
+}
+
+Result<Schedule> Engine::get_schedule(const Principal&, TenantId tenant, ScheduleId id) {
+  std::optional<Schedule> s;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(s, txn.find_schedule(tenant, id));
+    return Status::Ok();
+  }));
+  if (!s) return NotFound("schedule " + std::to_string(id) + " not found");
+  return *s;
+}
+
+Result<std::vector<Schedule>> Engine::list_schedules(const Principal&, TenantId tenant,
+                                                     bool include_archived) {
+  std::vector<Schedule> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(out, txn.list_schedules(tenant));
+    return Status::Ok();
+  }));
+  if (!include_archived) std::erase_if(out, [](const Schedule& s) { return s.archived_at.has_value(); });
+  return out;
+}
+
+namespace {
+
+// Resources of `tenant` that use schedule `id`.
+Result<std::vector<Resource>> users_of_schedule(StorageTransaction& txn, TenantId tenant,
+                                                ScheduleId id) {
+  BOKA_ASSIGN_OR_RETURN(auto all, txn.list_resources(tenant));
+  std::erase_if(all, [&](const Resource& r) { return r.schedule != id; });
+  return all;
+}
+
+}  // namespace
+
+Result<Schedule> Engine::update_schedule(const Principal&, TenantId tenant,
+                                         const Schedule& schedule) {
+  BOKA_RETURN_IF_ERROR(detail::validate_schedule(schedule));
+  Schedule out;
+  // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
+  // needs no resource lock: every decision reads the schedule in its own transaction.
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, schedule.id));
+    if (!cur) return NotFound("schedule " + std::to_string(schedule.id) + " not found");
+    if (cur->version != schedule.version) {
+      return stale("schedule", schedule.id, schedule.version, cur->version);
+    }
+    out = schedule;
+    out.tenant = tenant;
+    out.archived_at = cur->archived_at;
+    out.version = cur->version + 1;
+    return txn.update_schedule(out);
+  }));
+  return out;
+}
+
+Result<Schedule> Engine::archive_schedule(const Principal&, TenantId tenant, ScheduleId id) {
+  Schedule out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
+    if (!cur) return NotFound("schedule " + std::to_string(id) + " not found");
+    out = *cur;
+    if (out.archived_at) return Status::Ok();
+    BOKA_ASSIGN_OR_RETURN(auto users, users_of_schedule(txn, tenant, id));
+    std::erase_if(users, [](const Resource& r) { return r.archived_at.has_value(); });
+    if (!users.empty()) {
+      return ConflictError("schedule " + std::to_string(id) + " is used by resource " +
+                           std::to_string(users.front().id) + "; move it to another schedule first");
+    }
+    out.archived_at = impl_->clock->now();
+    ++out.version;
+    return txn.update_schedule(out);
+  }));
+  return out;
+}
+
+// ---- pools ---------------------------------------------------------------------------------
+
+namespace {
+
+Status check_members(StorageTransaction& txn, TenantId tenant, const Pool& p) {
+  for (std::size_t i = 0; i < p.members.size(); ++i) {
+    BOKA_ASSIGN_OR_RETURN(auto r, txn.find_resource(tenant, p.members[i]));
+    if (!r) {
+      return NotFound("pool.members[" + std::to_string(i) + "]: resource " +
+                      std::to_string(p.members[i]) + " not found");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Pool> Engine::create_pool(const Principal&, TenantId tenant, const Pool& spec) {
+  BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(spec));
+  Pool p = spec;
+  p.tenant = tenant;
+  p.archived_at.reset();
+  p.version = 1;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+    BOKA_RETURN_IF_ERROR(check_members(txn, tenant, p));
+    BOKA_ASSIGN_OR_RETURN(p.id, txn.insert_pool(p));
+    return Status::Ok();
+  }));
+  return p;
+}
+
+Result<Pool> Engine::get_pool(const Principal&, TenantId tenant, PoolId id) {
+  std::optional<Pool> p;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(p, txn.find_pool(tenant, id));
+    return Status::Ok();
+  }));
+  if (!p) return NotFound("pool " + std::to_string(id) + " not found");
+  return *p;
+}
+
+Result<std::vector<Pool>> Engine::list_pools(const Principal&, TenantId tenant,
+                                             bool include_archived) {
+  std::vector<Pool> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(out, txn.list_pools(tenant));
+    return Status::Ok();
+  }));
+  if (!include_archived) std::erase_if(out, [](const Pool& p) { return p.archived_at.has_value(); });
+  return out;
+}
+
+Result<Pool> Engine::update_pool(const Principal&, TenantId tenant, const Pool& pool) {
+  BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
+  Pool out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, pool.id));
+    if (!cur) return NotFound("pool " + std::to_string(pool.id) + " not found");
+    if (cur->version != pool.version) return stale("pool", pool.id, pool.version, cur->version);
+    BOKA_RETURN_IF_ERROR(check_members(txn, tenant, pool));
+    out = *cur;
+    out.name = pool.name;
+    out.members = pool.members;
+    ++out.version;
+    return txn.update_pool(out);
+  }));
+  return out;
+}
+
+Result<Pool> Engine::archive_pool(const Principal&, TenantId tenant, PoolId id) {
+  Pool out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));
+    if (!cur) return NotFound("pool " + std::to_string(id) + " not found");
+    out = *cur;
+    if (out.archived_at) return Status::Ok();
+    out.archived_at = impl_->clock->now();
+    ++out.version;
+    return txn.update_pool(out);
+  }));
+  return out;
+}
+
+}  // namespace boka

@@ -1,0 +1,523 @@
+// Reservations: reserve, hold/confirm, cancel, reschedule, complete, no-show, expiry.
+//
+// Every write follows one shape: work out which resources it touches, run a storage write
+// transaction that locks them, decide on what was read under the lock (versioned index),
+// write, bump the version of every touched resource, and install the new indexes only
+// after the commit succeeded.
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "engine/engine_impl.hpp"
+#include "engine/validation.hpp"
+
+namespace boka {
+
+using detail::IndexEntry;
+using detail::IntervalIndex;
+using detail::LoadedResource;
+using detail::ResolvedRequest;
+using detail::StagedIndex;
+
+namespace {
+
+// Returned from inside a transaction when the resources it locked turned out to be the
+// wrong set (a pool changed between planning and locking); the caller plans again.
+constexpr const char* kReplan = "boka: lock set changed, replanning";
+bool is_replan(const Status& st) { return st.code() == Code::unavailable && st.message() == kReplan; }
+constexpr int kMaxReplans = 5;
+
+struct LoadedSet {
+  std::unordered_map<ResourceId, LoadedResource> loaded;
+  std::vector<ResolvedRequest> resolved;
+};
+
+// Every candidate must be covered by the locks the transaction holds.
+Status covered(const std::vector<ResolvedRequest>& resolved, const std::vector<ResourceId>& locks) {
+  for (const auto& r : resolved) {
+    for (const LoadedResource* c : r.candidates) {
+      if (!std::binary_search(locks.begin(), locks.end(), c->resource.id)) {
+        return Status(Code::unavailable, kReplan);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+bool request_error(Explanation::Reason r) {
+  return r == Explanation::Reason::duration || r == Explanation::Reason::off_grid;
+}
+
+// Places every request at [t, t + d): direct resources first, then each pool's first free
+// unclaimed member (the current member first, when rescheduling). On failure, a Status
+// naming the allocation and the first reason.
+Result<std::vector<Allocation>> assign(Engine::Impl& impl,
+                                       const std::vector<ResolvedRequest>& resolved,
+                                       std::int64_t t, std::int64_t d, std::int64_t now,
+                                       ReservationId exclude,
+                                       const std::vector<ResourceId>* current) {
+  std::vector<Allocation> out;
+  std::unordered_set<ResourceId> used;
+  for (const auto& r : resolved) {
+    if (!r.pool) used.insert(r.candidates.front()->resource.id);
+  }
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    const ResolvedRequest& r = resolved[i];
+    const std::string field = "allocations[" + std::to_string(i) + "]";
+    std::vector<const LoadedResource*> order = r.candidates;
+    if (r.pool && current && (*current)[i] != 0) {
+      auto it = std::find_if(order.begin(), order.end(), [&](const LoadedResource* c) {
+        return c->resource.id == (*current)[i];
+      });
+      if (it != order.end()) std::rotate(order.begin(), it, it + 1);
+    }
+    if (r.pool && order.empty()) {
+      return ConflictError(field + ".pool: pool " + std::to_string(*r.pool) +
+                           " is archived and takes no new bookings");
+    }
+    std::optional<detail::StartCheck> first_failure;
+    const LoadedResource* first_failed = nullptr;
+    std::vector<ReservationId> blocking;
+    const LoadedResource* picked = nullptr;
+    for (const LoadedResource* c : order) {
+      if (r.pool && (used.count(c->resource.id) || c->resource.archived_at ||
+                     c->resource.capacity < r.quantity)) {
+        continue;
+      }
+      if (!r.pool && r.quantity > c->resource.capacity) {
+        return InvalidArgument(field + ".quantity: " + std::to_string(r.quantity) +
+                               " exceeds the capacity " + std::to_string(c->resource.capacity) +
+                               " of resource " + std::to_string(c->resource.id));
+      }
+      auto check = detail::check_start(c->view(), t, d, r.quantity, now, exclude);
+      if (check.ok()) {
+        picked = c;
+        break;
+      }
+      blocking.insert(blocking.end(), check.blocking.begin(), check.blocking.end());
+      if (!first_failure) {
+        first_failure = std::move(check);
+        first_failed = c;
+      }
+    }
+    if (picked != nullptr) {
+      used.insert(picked->resource.id);
+      out.push_back(Allocation{picked->resource.id, r.quantity, r.pool});
+      continue;
+    }
+    if (!first_failure) {
+      return ConflictError(field + ".pool: no member of pool " + std::to_string(*r.pool) +
+                           " can take quantity " + std::to_string(r.quantity));
+    }
+    const Explanation::Finding& f = first_failure->findings.front();
+    const std::string who = r.pool ? field + ".pool: no member of pool " +
+                                         std::to_string(*r.pool) + " is free; resource " +
+                                         std::to_string(first_failed->resource.id)
+                                   : field + ".resource: resource " +
+                                         std::to_string(first_failed->resource.id);
+    const std::string message = who + " (" + first_failed->resource.name + "): " +
+                                reason_name(f.reason) + ": " + f.detail;
+    if (request_error(f.reason)) return InvalidArgument(message);
+    if (f.reason == Explanation::Reason::archived) {
+      return ConflictError(who + " is archived and takes no new bookings");
+    }
+    std::sort(blocking.begin(), blocking.end());
+    blocking.erase(std::unique(blocking.begin(), blocking.end()), blocking.end());
+    ConflictInfo info;
+    info.blocking_reservation_ids = std::move(blocking);
+    info.next_free_start = impl.next_free_start(resolved, t + 1, d, now, exclude);
+    Status st = ConflictError(message);
+    st.with_conflict(std::move(info));
+    return st;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Allocation& a, const Allocation& b) { return a.resource < b.resource; });
+  return out;
+}
+
+// Rewrites the index of every resource `before` or `after` touches: removes the old
+// entries, adds the new ones if the reservation still takes capacity, bumps each
+// resource's version, and stages the new index for after the commit.
+Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reservation* before,
+                          const Reservation* after, std::vector<StagedIndex>& staged) {
+  std::set<ResourceId> touched;
+  if (before) for (const Allocation& a : before->allocations) touched.insert(a.resource);
+  if (after) for (const Allocation& a : after->allocations) touched.insert(a.resource);
+  const bool after_counts = after && (after->status == ReservationStatus::held ||
+                                      after->status == ReservationStatus::confirmed);
+  for (ResourceId id : touched) {
+    auto it = set.loaded.find(id);
+    if (it == set.loaded.end()) return InternalError("resource " + std::to_string(id) + " not loaded");
+    LoadedResource& lr = it->second;
+    auto index = std::make_shared<IntervalIndex>(*lr.index);
+    if (before) index->erase(before->id);
+    if (after_counts) {
+      for (const Allocation& a : after->allocations) {
+        if (a.resource == id) index->insert(detail::entry_of(*after, a));
+      }
+    }
+    Resource row = lr.resource;
+    ++row.version;
+    BOKA_RETURN_IF_ERROR(txn.update_resource(row));
+    staged.push_back(StagedIndex{id, row.version, std::move(index)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- reserve -------------------------------------------------------------------------------
+
+Result<Reservation> Engine::reserve(const Principal&, TenantId tenant, const ReserveRequest& req) {
+  BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
+  const std::string fingerprint =
+      req.idempotency_key.empty() ? std::string() : detail::request_fingerprint(req);
+  const bool has_pool = std::any_of(req.allocations.begin(), req.allocations.end(),
+                                    [](const AllocationRequest& a) { return a.pool.has_value(); });
+  for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
+    // Plan the locks: the named resources, plus every member of a named pool.
+    std::vector<ResourceId> locks;
+    for (const auto& a : req.allocations) {
+      if (a.resource) locks.push_back(*a.resource);
+    }
+    if (has_pool) {
+      BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+        for (const auto& a : req.allocations) {
+          if (!a.pool) continue;
+          BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
+          if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
+        }
+        return Status::Ok();
+      }));
+    }
+    std::sort(locks.begin(), locks.end());
+    locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+
+    Reservation out;
+    std::vector<StagedIndex> staged;
+    Status st = impl_->storage->write({locks}, [&](StorageTransaction& txn) -> Status {
+      staged.clear();
+      const std::int64_t now = impl_->now();
+      if (!req.idempotency_key.empty()) {
+        BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, req.idempotency_key));
+        if (record) {
+          if (record->request_fingerprint != fingerprint) {
+            return AlreadyExists("idempotency_key: \"" + req.idempotency_key +
+                                 "\" was already used for a different request");
+          }
+          BOKA_ASSIGN_OR_RETURN(auto original, txn.find_reservation(tenant, record->reservation));
+          if (!original) return StorageError("idempotency_key: its reservation is missing");
+          out = Impl::with_derived_status(std::move(*original), now);
+          return Status::Ok();
+        }
+      }
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      LoadedSet set;
+      BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved));
+      BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
+      const std::int64_t t = to_unix(req.start);
+      const std::int64_t d = to_unix(req.end) - t;
+      BOKA_ASSIGN_OR_RETURN(auto allocations,
+                            assign(*impl_, set.resolved, t, d, now, 0, nullptr));
+
+      Reservation r;
+      r.tenant = tenant;
+      r.status = req.hold_for ? ReservationStatus::held : ReservationStatus::confirmed;
+      r.start = req.start;
+      r.end = req.end;
+      if (req.hold_for) r.hold_expires_at = from_unix(now + req.hold_for->count());
+      r.allocations = std::move(allocations);
+      r.idempotency_key = req.idempotency_key;
+      r.customer = req.customer;
+      r.metadata_json = req.metadata_json;
+      r.created_at = r.updated_at = from_unix(now);
+      r.version = 1;
+      BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
+      if (!req.idempotency_key.empty()) {
+        BOKA_RETURN_IF_ERROR(txn.insert_idempotency(
+            tenant, IdempotencyRecord{req.idempotency_key, fingerprint, r.id}));
+      }
+      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, staged));
+      out = std::move(r);
+      return Status::Ok();
+    });
+    if (is_replan(st)) continue;
+    BOKA_RETURN_IF_ERROR(st);
+    for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
+    return out;
+  }
+  return Unavailable("reserve: pool membership kept changing; retry");
+}
+
+// ---- changes to an existing reservation ----------------------------------------------------
+
+namespace {
+
+enum class Change { confirm, cancel, reschedule, complete, no_show };
+
+const char* change_name(Change c) {
+  switch (c) {
+    case Change::confirm: return "confirm";
+    case Change::cancel: return "cancel";
+    case Change::reschedule: return "reschedule";
+    case Change::complete: return "mark_completed";
+    case Change::no_show: return "mark_no_show";
+  }
+  return "change";
+}
+
+}  // namespace
+
+struct ChangeRequest {
+  Change change;
+  ReservationId id;
+  std::optional<std::int64_t> if_version;
+  Instant new_start{};
+  Instant new_end{};
+};
+
+static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenant,
+                                              const ChangeRequest& cr) {
+  const std::string what = std::string(change_name(cr.change)) + ": reservation " +
+                           std::to_string(cr.id);
+  for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
+    // Plan the locks: the reservation's resources, plus its pools' members for a
+    // reschedule (which may move a pool allocation to another member).
+    std::vector<ResourceId> locks;
+    std::optional<Reservation> planned;
+    BOKA_RETURN_IF_ERROR(impl.storage->read([&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(planned, txn.find_reservation(tenant, cr.id));
+      if (!planned) return Status::Ok();
+      for (const Allocation& a : planned->allocations) {
+        locks.push_back(a.resource);
+        if (cr.change == Change::reschedule && a.pool) {
+          BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
+          if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
+        }
+      }
+      return Status::Ok();
+    }));
+    if (!planned) return NotFound(what + " not found");
+    std::sort(locks.begin(), locks.end());
+    locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+
+    Reservation out;
+    std::vector<StagedIndex> staged;
+    Status st = impl.storage->write({locks}, [&](StorageTransaction& txn) -> Status {
+      staged.clear();
+      const std::int64_t now = impl.now();
+      BOKA_ASSIGN_OR_RETURN(auto found, txn.find_reservation(tenant, cr.id));
+      if (!found) return NotFound(what + " not found");
+      const Reservation before = std::move(*found);
+      for (const Allocation& a : before.allocations) {
+        if (!std::binary_search(locks.begin(), locks.end(), a.resource)) {
+          return Status(Code::unavailable, kReplan);
+        }
+      }
+      if (cr.if_version && *cr.if_version != before.version) {
+        return ConflictError(what + ": version " + std::to_string(*cr.if_version) +
+                             " is stale (current " + std::to_string(before.version) +
+                             "); re-read and retry");
+      }
+      const Reservation shown = Engine::Impl::with_derived_status(before, now);
+      const bool active = before.is_active(from_unix(now));
+      Reservation after = before;
+      LoadedSet set;
+      // Load every resource the change can touch, so indexes and versions can be updated.
+      for (const Allocation& a : before.allocations) {
+        BOKA_ASSIGN_OR_RETURN(auto lr, impl.load_resource(txn, tenant, a.resource, "allocation"));
+        set.loaded.emplace(a.resource, std::move(lr));
+      }
+      switch (cr.change) {
+        case Change::confirm:
+          if (shown.status == ReservationStatus::confirmed) {
+            out = shown;  // confirming twice is harmless
+            return Status::Ok();
+          }
+          if (shown.status != ReservationStatus::held) {
+            return ConflictError(what + " is " + status_name(shown.status) +
+                                 (shown.status == ReservationStatus::expired
+                                      ? " (its hold lapsed at " + format_utc(*before.hold_expires_at) + ")"
+                                      : std::string()) +
+                                 " and cannot be confirmed");
+          }
+          after.status = ReservationStatus::confirmed;
+          after.hold_expires_at.reset();
+          break;
+        case Change::cancel:
+          if (!active) {
+            return ConflictError(what + " is " + status_name(shown.status) +
+                                 " and cannot be cancelled");
+          }
+          after.status = ReservationStatus::cancelled;
+          after.hold_expires_at.reset();
+          break;
+        case Change::complete:
+        case Change::no_show:
+          if (shown.status != ReservationStatus::confirmed) {
+            return ConflictError(what + " is " + status_name(shown.status) +
+                                 "; only a confirmed reservation can be marked");
+          }
+          if (now < to_unix(before.start)) {
+            return ConflictError(what + " has not started yet (starts " +
+                                 format_utc(before.start) + ")");
+          }
+          after.status = cr.change == Change::complete ? ReservationStatus::completed
+                                                       : ReservationStatus::no_show;
+          break;
+        case Change::reschedule: {
+          if (!active) {
+            return ConflictError(what + " is " + status_name(shown.status) +
+                                 " and cannot be rescheduled");
+          }
+          BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
+          std::vector<AllocationRequest> requests;
+          std::vector<ResourceId> current;
+          for (const Allocation& a : before.allocations) {
+            requests.push_back(a.pool ? AllocationRequest::of_pool(*a.pool, a.quantity)
+                                      : AllocationRequest::of_resource(a.resource, a.quantity));
+            current.push_back(a.resource);
+          }
+          BOKA_RETURN_IF_ERROR(impl.resolve(txn, tenant, requests, set.loaded, set.resolved));
+          BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
+          const std::int64_t t = to_unix(cr.new_start);
+          const std::int64_t d = to_unix(cr.new_end) - t;
+          BOKA_ASSIGN_OR_RETURN(after.allocations,
+                                assign(impl, set.resolved, t, d, now, before.id, &current));
+          after.start = cr.new_start;
+          after.end = cr.new_end;
+          break;
+        }
+      }
+      after.version = before.version + 1;
+      after.updated_at = from_unix(now);
+      BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
+      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, staged));
+      out = std::move(after);
+      return Status::Ok();
+    });
+    if (is_replan(st)) continue;
+    BOKA_RETURN_IF_ERROR(st);
+    for (auto& s : staged) impl.cache.put(s.resource, s.version, std::move(s.index));
+    return out;
+  }
+  return Unavailable(what + ": its resources kept changing; retry");
+}
+
+Result<Reservation> Engine::confirm(const Principal&, TenantId tenant, ReservationId id,
+                                    std::optional<std::int64_t> if_version) {
+  return change_reservation(*impl_, tenant, {Change::confirm, id, if_version});
+}
+
+Result<Reservation> Engine::cancel(const Principal&, TenantId tenant, ReservationId id,
+                                   std::optional<std::int64_t> if_version) {
+  return change_reservation(*impl_, tenant, {Change::cancel, id, if_version});
+}
+
+Result<Reservation> Engine::reschedule(const Principal&, TenantId tenant, ReservationId id,
+                                       Instant new_start, Instant new_end,
+                                       std::optional<std::int64_t> if_version) {
+  BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
+  return change_reservation(*impl_, tenant,
+                            {Change::reschedule, id, if_version, new_start, new_end});
+}
+
+Result<Reservation> Engine::mark_completed(const Principal&, TenantId tenant, ReservationId id,
+                                           std::optional<std::int64_t> if_version) {
+  return change_reservation(*impl_, tenant, {Change::complete, id, if_version});
+}
+
+Result<Reservation> Engine::mark_no_show(const Principal&, TenantId tenant, ReservationId id,
+                                         std::optional<std::int64_t> if_version) {
+  return change_reservation(*impl_, tenant, {Change::no_show, id, if_version});
+}
+
+// ---- reads ---------------------------------------------------------------------------------
+
+Result<Reservation> Engine::get_reservation(const Principal&, TenantId tenant, ReservationId id) {
+  std::optional<Reservation> r;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
+    return Status::Ok();
+  }));
+  if (!r) return NotFound("reservation " + std::to_string(id) + " not found");
+  return Impl::with_derived_status(std::move(*r), impl_->now());
+}
+
+Result<std::vector<Reservation>> Engine::list_reservations(const Principal&, TenantId tenant,
+                                                           const ReservationFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 10000) {
+    return InvalidArgument("filter.limit: must be 1..10000, got " + std::to_string(filter.limit));
+  }
+  if (filter.from && filter.to && *filter.to <= *filter.from) {
+    return InvalidArgument("filter.to: must be after filter.from");
+  }
+  // Status filters apply to the derived status: a lapsed hold is "expired", not "held".
+  ReservationFilter stored = filter;
+  const auto wants = [&](ReservationStatus s) {
+    return std::find(filter.statuses.begin(), filter.statuses.end(), s) != filter.statuses.end();
+  };
+  if (wants(ReservationStatus::expired) && !wants(ReservationStatus::held)) {
+    stored.statuses.push_back(ReservationStatus::held);
+  }
+  std::vector<Reservation> rows;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
+    return Status::Ok();
+  }));
+  const std::int64_t now = impl_->now();
+  std::vector<Reservation> out;
+  out.reserve(rows.size());
+  for (Reservation& r : rows) {
+    Reservation shown = Impl::with_derived_status(std::move(r), now);
+    if (filter.statuses.empty() || wants(shown.status)) out.push_back(std::move(shown));
+  }
+  return out;
+}
+
+// ---- expiry --------------------------------------------------------------------------------
+
+Result<int> Engine::expire_holds(const Principal&, int limit) {
+  if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
+  const std::int64_t now = impl_->now();
+  std::vector<Reservation> lapsed;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
+    return Status::Ok();
+  }));
+  int expired = 0;
+  for (const Reservation& r : lapsed) {
+    std::vector<ResourceId> locks;
+    for (const Allocation& a : r.allocations) locks.push_back(a.resource);
+    std::vector<StagedIndex> staged;
+    bool changed = false;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write({locks}, [&](StorageTransaction& txn) -> Status {
+      staged.clear();
+      changed = false;
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_reservation(r.tenant, r.id));
+      if (!cur || cur->status != ReservationStatus::held || !cur->hold_expires_at ||
+          to_unix(*cur->hold_expires_at) > now) {
+        return Status::Ok();  // confirmed or cancelled meanwhile
+      }
+      LoadedSet set;
+      for (const Allocation& a : cur->allocations) {
+        BOKA_ASSIGN_OR_RETURN(auto lr, impl_->load_resource(txn, r.tenant, a.resource, "allocation"));
+        set.loaded.emplace(a.resource, std::move(lr));
+      }
+      Reservation after = *cur;
+      after.status = ReservationStatus::expired;
+      after.version = cur->version + 1;
+      after.updated_at = from_unix(now);
+      BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
+      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, staged));
+      changed = true;
+      return Status::Ok();
+    }));
+    for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
+    if (changed) ++expired;
+  }
+  return expired;
+}
+
+}  // namespace boka

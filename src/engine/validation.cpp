@@ -1,0 +1,146 @@
+#include "engine/validation.hpp"
+
+#include <set>
+#include <string>
+
+#include "core/sha256.hpp"
+#include "storage/codec.hpp"
+#include "time/zone.hpp"
+
+namespace boka::detail {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr int kMaxCapacity = 1'000'000;
+
+std::string sec(Seconds s) { return std::to_string(s.count()) + " s"; }
+
+}  // namespace
+
+Status validate_name(const std::string& name, const char* field) {
+  if (name.empty() || name.size() > 200) {
+    return InvalidArgument(std::string(field) + ": must be 1..200 bytes, got " +
+                           std::to_string(name.size()));
+  }
+  return Status::Ok();
+}
+
+Status validate_resource(const Resource& r) {
+  BOKA_RETURN_IF_ERROR(validate_name(r.name, "resource.name"));
+  BOKA_RETURN_IF_ERROR(Zone::locate(r.zone, "resource.zone").status());
+  if (r.capacity < 1 || r.capacity > kMaxCapacity) {
+    return InvalidArgument("resource.capacity: must be 1.." + std::to_string(kMaxCapacity) +
+                           ", got " + std::to_string(r.capacity));
+  }
+  const Policy& p = r.policy;
+  const std::int64_t step = p.slot_step.count();
+  if (step < 60 || step % 60 != 0 || kDay % step != 0) {
+    return InvalidArgument("resource.policy.slot_step: must be whole minutes that divide 24 h "
+                           "(60 s .. 86400 s), got " + sec(p.slot_step));
+  }
+  auto non_negative = [](Seconds s, const char* field) -> Status {
+    if (s.count() < 0) return InvalidArgument(std::string(field) + ": must be >= 0, got " + sec(s));
+    if (s.count() > 3660 * kDay) {
+      return InvalidArgument(std::string(field) + ": must be at most 10 years, got " + sec(s));
+    }
+    return Status::Ok();
+  };
+  BOKA_RETURN_IF_ERROR(non_negative(p.min_notice, "resource.policy.min_notice"));
+  BOKA_RETURN_IF_ERROR(non_negative(p.max_horizon, "resource.policy.max_horizon"));
+  BOKA_RETURN_IF_ERROR(non_negative(p.buffer_before, "resource.policy.buffer_before"));
+  BOKA_RETURN_IF_ERROR(non_negative(p.buffer_after, "resource.policy.buffer_after"));
+  BOKA_RETURN_IF_ERROR(non_negative(p.min_duration, "resource.policy.min_duration"));
+  BOKA_RETURN_IF_ERROR(non_negative(p.max_duration, "resource.policy.max_duration"));
+  if (p.buffer_before.count() > kDay || p.buffer_after.count() > kDay) {
+    return InvalidArgument("resource.policy.buffer_before/buffer_after: must be at most 1 day");
+  }
+  if (p.max_duration.count() > 0 && p.max_duration < p.min_duration) {
+    return InvalidArgument("resource.policy.max_duration: " + sec(p.max_duration) +
+                           " is below min_duration " + sec(p.min_duration));
+  }
+  if (p.daily_limit < 0) {
+    return InvalidArgument("resource.policy.daily_limit: must be >= 0, got " +
+                           std::to_string(p.daily_limit));
+  }
+  return validate_json_object(r.metadata_json, "resource.metadata_json", 64 * 1024);
+}
+
+Status validate_pool_shape(const Pool& p) {
+  BOKA_RETURN_IF_ERROR(validate_name(p.name, "pool.name"));
+  if (p.members.empty() || p.members.size() > 1000) {
+    return InvalidArgument("pool.members: must list 1..1000 resources, got " +
+                           std::to_string(p.members.size()));
+  }
+  std::set<ResourceId> seen;
+  for (std::size_t i = 0; i < p.members.size(); ++i) {
+    if (!seen.insert(p.members[i]).second) {
+      return InvalidArgument("pool.members[" + std::to_string(i) + "]: resource " +
+                             std::to_string(p.members[i]) + " is listed twice");
+    }
+  }
+  return Status::Ok();
+}
+
+Status validate_range(Instant start, Instant end, const char* start_field, const char* end_field) {
+  if (end <= start) {
+    return InvalidArgument(std::string(end_field) + " (" + format_utc(end) +
+                           ") must be after " + start_field + " (" + format_utc(start) + ")");
+  }
+  if (end - start > AvailabilityQuery::kMaxRange) {
+    return InvalidArgument(std::string(end_field) + ": the range from " + start_field +
+                           " is longer than the limit of 400 days");
+  }
+  return Status::Ok();
+}
+
+Status validate_allocation_requests(const std::vector<AllocationRequest>& requests,
+                                    const char* field) {
+  if (requests.empty() || requests.size() > 100) {
+    return InvalidArgument(std::string(field) + ": must hold 1..100 requests, got " +
+                           std::to_string(requests.size()));
+  }
+  std::set<ResourceId> resources;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const AllocationRequest& a = requests[i];
+    const std::string name = std::string(field) + "[" + std::to_string(i) + "]";
+    if (a.resource.has_value() == a.pool.has_value()) {
+      return InvalidArgument(name + ": set exactly one of resource and pool");
+    }
+    if (a.quantity <= 0) {
+      return InvalidArgument(name + ".quantity: must be >= 1, got " + std::to_string(a.quantity));
+    }
+    if (a.resource && !resources.insert(*a.resource).second) {
+      return InvalidArgument(name + ".resource: resource " + std::to_string(*a.resource) +
+                             " is requested twice; ask once with the total quantity");
+    }
+  }
+  return Status::Ok();
+}
+
+Status validate_reserve_request(const ReserveRequest& req) {
+  BOKA_RETURN_IF_ERROR(validate_allocation_requests(req.allocations, "allocations"));
+  BOKA_RETURN_IF_ERROR(validate_range(req.start, req.end, "start", "end"));
+  if (req.hold_for && (req.hold_for->count() <= 0 || req.hold_for->count() > 30 * kDay)) {
+    return InvalidArgument("hold_for: must be 1 s .. 30 days, got " + sec(*req.hold_for));
+  }
+  if (req.idempotency_key.size() > 200) {
+    return InvalidArgument("idempotency_key: must be at most 200 bytes");
+  }
+  if (req.customer.size() > 200) return InvalidArgument("customer: must be at most 200 bytes");
+  return validate_json_object(req.metadata_json, "metadata_json", 64 * 1024);
+}
+
+std::string request_fingerprint(const ReserveRequest& req) {
+  std::string text;
+  for (const AllocationRequest& a : req.allocations) {
+    text += a.resource ? "r" + std::to_string(*a.resource) : "p" + std::to_string(*a.pool);
+    text += "x" + std::to_string(a.quantity) + ";";
+  }
+  text += "|" + std::to_string(to_unix(req.start)) + "|" + std::to_string(to_unix(req.end));
+  text += "|" + (req.hold_for ? std::to_string(req.hold_for->count()) : std::string("-"));
+  text += "|" + std::to_string(req.customer.size()) + ":" + req.customer;
+  text += "|" + req.metadata_json;
+  return sha256_hex(text);
+}
+
+}  // namespace boka::detail

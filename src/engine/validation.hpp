@@ -1,0 +1,20 @@
+// Shape checks on caller input, before any storage is touched. Each refusal is
+// invalid_argument naming the field.
+#pragma once
+
+#include "boka/engine.hpp"
+
+namespace boka::detail {
+
+Status validate_name(const std::string& name, const char* field);
+Status validate_resource(const Resource& r);  // all but the schedule's existence
+Status validate_pool_shape(const Pool& p);
+Status validate_reserve_request(const ReserveRequest& req);
+Status validate_range(Instant start, Instant end, const char* start_field, const char* end_field);
+Status validate_allocation_requests(const std::vector<AllocationRequest>& requests,
+                                    const char* field);
+
+// A canonical text of the request, hashed for idempotency.
+std::string request_fingerprint(const ReserveRequest& req);
+
+}  // namespace boka::detail

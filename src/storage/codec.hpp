@@ -1,0 +1,19 @@
+// Text encodings shared by the SQL stores: schedule rules as JSON.
+#pragma once
+
+#include <string>
+
+#include "boka/schedule.hpp"
+#include "boka/status.hpp"
+
+namespace boka::detail {
+
+// {"weekly":[{"day":1,"intervals":[[540,1020]]}],"overrides":[...],"holidays":[...]}
+std::string encode_schedule_rules(const Schedule& schedule);
+// Fills weekly/overrides/holidays of `schedule`; storage error on malformed text.
+Status decode_schedule_rules(const std::string& text, Schedule& schedule);
+
+// invalid_argument naming `field` unless `text` is a JSON object of at most max_bytes.
+Status validate_json_object(const std::string& text, const char* field, std::size_t max_bytes);
+
+}  // namespace boka::detail

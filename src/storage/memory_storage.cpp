@@ -1,0 +1,255 @@
+#include "storage/memory_storage.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+
+namespace boka::detail {
+namespace {
+
+struct Tables {
+  std::map<TenantId, Tenant> tenants;
+  std::map<ResourceId, Resource> resources;
+  std::map<ScheduleId, Schedule> schedules;
+  std::map<PoolId, Pool> pools;
+  std::map<ReservationId, Reservation> reservations;
+  std::map<std::pair<TenantId, std::string>, IdempotencyRecord> idempotency;
+  // One sequence per table, like SQL stores, so the same operations give the same ids on
+  // every store.
+  std::map<const void*, std::int64_t> next_id;
+};
+
+bool matches(const Reservation& r, const ReservationFilter& f) {
+  if (r.id <= f.after_id) return false;
+  if (f.resource) {
+    bool on = std::any_of(r.allocations.begin(), r.allocations.end(),
+                          [&](const Allocation& a) { return a.resource == *f.resource; });
+    if (!on) return false;
+  }
+  if (f.from && !(r.end > *f.from)) return false;
+  if (f.to && !(r.start < *f.to)) return false;
+  if (!f.statuses.empty() &&
+      std::find(f.statuses.begin(), f.statuses.end(), r.status) == f.statuses.end()) {
+    return false;
+  }
+  if (f.customer && r.customer != *f.customer) return false;
+  return true;
+}
+
+// Row access over Tables. Writes record an undo step so a failed transaction leaves the
+// tables exactly as they were.
+class MemoryTransaction final : public StorageTransaction {
+ public:
+  MemoryTransaction(Tables& t, bool writable) : t_(t), writable_(writable) {}
+
+  void rollback() {
+    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
+    undo_.clear();
+  }
+
+  Result<TenantId> insert_tenant(const Tenant& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    for (const auto& [id, t] : t_.tenants) {
+      if (t.name == x.name) return AlreadyExists("tenant.name: \"" + x.name + "\" is taken");
+    }
+    return insert_row(t_.tenants, x);
+  }
+  Result<std::optional<Tenant>> find_tenant(TenantId id) override {
+    auto it = t_.tenants.find(id);
+    if (it == t_.tenants.end()) return std::optional<Tenant>();
+    return std::optional<Tenant>(it->second);
+  }
+  Result<std::vector<Tenant>> list_tenants() override { return values(t_.tenants, 0); }
+  Status update_tenant(const Tenant& x) override {
+    for (const auto& [id, t] : t_.tenants) {
+      if (id != x.id && t.name == x.name) {
+        return AlreadyExists("tenant.name: \"" + x.name + "\" is taken");
+      }
+    }
+    return update_row(t_.tenants, x);
+  }
+
+  Result<ResourceId> insert_resource(const Resource& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.resources, x);
+  }
+  Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) override {
+    return find_in(t_.resources, tenant, id);
+  }
+  Result<std::vector<Resource>> list_resources(TenantId tenant) override {
+    return values(t_.resources, tenant);
+  }
+  Status update_resource(const Resource& x) override { return update_row(t_.resources, x); }
+
+  Result<ScheduleId> insert_schedule(const Schedule& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.schedules, x);
+  }
+  Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) override {
+    return find_in(t_.schedules, tenant, id);
+  }
+  Result<std::vector<Schedule>> list_schedules(TenantId tenant) override {
+    return values(t_.schedules, tenant);
+  }
+  Status update_schedule(const Schedule& x) override { return update_row(t_.schedules, x); }
+
+  Result<PoolId> insert_pool(const Pool& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.pools, x);
+  }
+  Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override {
+    return find_in(t_.pools, tenant, id);
+  }
+  Result<std::vector<Pool>> list_pools(TenantId tenant) override { return values(t_.pools, tenant); }
+  Status update_pool(const Pool& x) override { return update_row(t_.pools, x); }
+
+  Result<ReservationId> insert_reservation(const Reservation& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.reservations, x);
+  }
+  Status update_reservation(const Reservation& x) override {
+    return update_row(t_.reservations, x);
+  }
+  Result<std::optional<Reservation>> find_reservation(TenantId tenant,
+                                                      ReservationId id) override {
+    return find_in(t_.reservations, tenant, id);
+  }
+  Result<std::vector<Reservation>> list_reservations(TenantId tenant,
+                                                     const ReservationFilter& f) override {
+    std::vector<Reservation> out;
+    for (auto it = t_.reservations.upper_bound(f.after_id); it != t_.reservations.end(); ++it) {
+      if (static_cast<int>(out.size()) >= f.limit) break;
+      if (it->second.tenant == tenant && matches(it->second, f)) out.push_back(it->second);
+    }
+    return out;
+  }
+  Result<std::vector<Booking>> active_bookings(ResourceId resource) override {
+    std::vector<Booking> out;
+    for (const auto& [id, r] : t_.reservations) {
+      if (r.status != ReservationStatus::held && r.status != ReservationStatus::confirmed) continue;
+      for (const Allocation& a : r.allocations) {
+        if (a.resource == resource) {
+          out.push_back({r.id, r.start, r.end, a.quantity, r.status, r.hold_expires_at});
+        }
+      }
+    }
+    return out;
+  }
+  Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override {
+    std::vector<Reservation> out;
+    for (const auto& [id, r] : t_.reservations) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      if (r.status == ReservationStatus::held && r.hold_expires_at && *r.hold_expires_at <= now) {
+        out.push_back(r);
+      }
+    }
+    return out;
+  }
+
+  Status insert_idempotency(TenantId tenant, const IdempotencyRecord& rec) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto key = std::make_pair(tenant, rec.key);
+    if (t_.idempotency.count(key)) {
+      return AlreadyExists("idempotency_key: \"" + rec.key + "\" is already used");
+    }
+    t_.idempotency.emplace(key, rec);
+    undo_.push_back([this, key] { t_.idempotency.erase(key); });
+    return Status::Ok();
+  }
+  Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
+                                                            std::string_view key) override {
+    auto it = t_.idempotency.find(std::make_pair(tenant, std::string(key)));
+    if (it == t_.idempotency.end()) return std::optional<IdempotencyRecord>();
+    return std::optional<IdempotencyRecord>(it->second);
+  }
+
+ private:
+  Status check_writable() const {
+    return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
+  }
+
+  template <typename Row>
+  Result<std::int64_t> insert_row(std::map<std::int64_t, Row>& table, const Row& row) {
+    std::int64_t& sequence = t_.next_id[&table];
+    const std::int64_t id = ++sequence;
+    Row copy = row;
+    copy.id = id;
+    table.emplace(id, std::move(copy));
+    undo_.push_back([&table, &sequence, id] {
+      table.erase(id);
+      --sequence;
+    });
+    return id;
+  }
+
+  template <typename Row>
+  Status update_row(std::map<std::int64_t, Row>& table, const Row& row) {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto it = table.find(row.id);
+    if (it == table.end()) return NotFound("row " + std::to_string(row.id) + " does not exist");
+    Row old = it->second;
+    it->second = row;
+    undo_.push_back([&table, old = std::move(old)] { table[old.id] = old; });
+    return Status::Ok();
+  }
+
+  template <typename Row>
+  static Result<std::optional<Row>> find_in(const std::map<std::int64_t, Row>& table,
+                                            TenantId tenant, std::int64_t id) {
+    auto it = table.find(id);
+    if (it == table.end() || it->second.tenant != tenant) return std::optional<Row>();
+    return std::optional<Row>(it->second);
+  }
+
+  template <typename Row>
+  static std::vector<Row> values(const std::map<std::int64_t, Row>& table, TenantId tenant) {
+    std::vector<Row> out;
+    for (const auto& [id, row] : table) {
+      if constexpr (std::is_same_v<Row, Tenant>) {
+        out.push_back(row);
+      } else {
+        if (row.tenant == tenant) out.push_back(row);
+      }
+    }
+    return out;
+  }
+
+  Tables& t_;
+  bool writable_;
+  std::vector<std::function<void()>> undo_;
+};
+
+class MemoryStorage final : public Storage {
+ public:
+  Status read(Work work) override {
+    std::shared_lock lock(mutex_);
+    MemoryTransaction txn(tables_, /*writable=*/false);
+    return work(txn);
+  }
+
+  Status write(const WriteIntent&, Work work) override {
+    // One writer at a time: the whole store is the lock, which trivially covers every
+    // resource in the intent.
+    std::unique_lock lock(mutex_);
+    MemoryTransaction txn(tables_, /*writable=*/true);
+    Status st = work(txn);
+    if (!st.ok()) txn.rollback();
+    return st;
+  }
+
+  StorageInfo info() const override { return StorageInfo{"memory", 0, ""}; }
+
+ private:
+  std::shared_mutex mutex_;
+  Tables tables_;
+};
+
+}  // namespace
+
+std::shared_ptr<Storage> make_memory_storage() { return std::make_shared<MemoryStorage>(); }
+
+}  // namespace boka::detail

@@ -1,0 +1,28 @@
+// The SQL store over SOCI. Today: the sqlite3 dialect (the embedded default).
+//
+// SQLite specifics:
+//  - WAL journal, so readers never block the writer and the writer never blocks readers.
+//  - Writes run in BEGIN IMMEDIATE: the database write lock is taken before the first
+//    read, which covers every resource in the intent (SQLite has no row locks) and makes
+//    "read, decide, write" atomic across threads and processes.
+//  - In-process writers queue on a mutex before BEGIN IMMEDIATE, so threads do not spin on
+//    SQLITE_BUSY; other processes wait up to busy_timeout_ms, then get unavailable.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "boka/storage.hpp"
+
+namespace boka::detail {
+
+struct SqliteOptions {
+  std::string path;
+  Durability durability = Durability::full;
+  int busy_timeout_ms = 5000;
+  int pool_size = 4;  // connections kept open for concurrent readers
+};
+
+Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options);
+
+}  // namespace boka::detail

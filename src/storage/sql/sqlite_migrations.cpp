@@ -1,0 +1,91 @@
+#include "storage/sql/sqlite_migrations.hpp"
+
+namespace boka::detail {
+
+// Times are Unix seconds (INTEGER). Ids are INTEGER PRIMARY KEY (the rowid), never
+// AUTOINCREMENT: ids of rolled-back inserts are reused, exactly as in the memory store.
+const std::vector<Migration>& sqlite_migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       {
+           R"(CREATE TABLE tenants (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                archived_at INTEGER,
+                version INTEGER NOT NULL))",
+           R"(CREATE TABLE schedules (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                name TEXT NOT NULL,
+                rules TEXT NOT NULL,
+                archived_at INTEGER,
+                version INTEGER NOT NULL))",
+           "CREATE INDEX schedules_tenant ON schedules(tenant_id)",
+           R"(CREATE TABLE resources (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                name TEXT NOT NULL,
+                zone TEXT NOT NULL,
+                capacity INTEGER NOT NULL CHECK (capacity >= 1),
+                slot_step INTEGER NOT NULL,
+                min_notice INTEGER NOT NULL,
+                max_horizon INTEGER NOT NULL,
+                buffer_before INTEGER NOT NULL,
+                buffer_after INTEGER NOT NULL,
+                min_duration INTEGER NOT NULL,
+                max_duration INTEGER NOT NULL,
+                daily_limit INTEGER NOT NULL,
+                schedule_id INTEGER REFERENCES schedules(id),
+                metadata TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                archived_at INTEGER,
+                version INTEGER NOT NULL))",
+           "CREATE INDEX resources_tenant ON resources(tenant_id)",
+           R"(CREATE TABLE pools (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                name TEXT NOT NULL,
+                archived_at INTEGER,
+                version INTEGER NOT NULL))",
+           "CREATE INDEX pools_tenant ON pools(tenant_id)",
+           R"(CREATE TABLE pool_members (
+                pool_id INTEGER NOT NULL REFERENCES pools(id),
+                position INTEGER NOT NULL,
+                resource_id INTEGER NOT NULL REFERENCES resources(id),
+                PRIMARY KEY (pool_id, position)))",
+           R"(CREATE TABLE reservations (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                status INTEGER NOT NULL,
+                start_at INTEGER NOT NULL,
+                end_at INTEGER NOT NULL CHECK (end_at > start_at),
+                hold_expires_at INTEGER,
+                idempotency_key TEXT NOT NULL,
+                customer TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                version INTEGER NOT NULL))",
+           "CREATE INDEX reservations_tenant ON reservations(tenant_id, id)",
+           "CREATE INDEX reservations_customer ON reservations(tenant_id, customer)",
+           "CREATE INDEX reservations_held ON reservations(hold_expires_at) WHERE status = 0",
+           R"(CREATE TABLE allocations (
+                reservation_id INTEGER NOT NULL REFERENCES reservations(id),
+                resource_id INTEGER NOT NULL REFERENCES resources(id),
+                quantity INTEGER NOT NULL CHECK (quantity >= 1),
+                pool_id INTEGER REFERENCES pools(id),
+                PRIMARY KEY (reservation_id, resource_id)))",
+           "CREATE INDEX allocations_resource ON allocations(resource_id, reservation_id)",
+           R"(CREATE TABLE idempotency_keys (
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                reservation_id INTEGER NOT NULL REFERENCES reservations(id),
+                PRIMARY KEY (tenant_id, key)))",
+       }},
+  };
+  return kMigrations;
+}
+
+}  // namespace boka::detail

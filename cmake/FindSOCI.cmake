@@ -12,6 +12,7 @@ find_package_handle_standard_args(SOCI REQUIRED_VARS SOCI_INCLUDE_DIR SOCI_CORE_
 if(SOCI_FOUND AND NOT TARGET SOCI::core)
   find_package(Threads REQUIRED)
   find_package(Boost 1.74 CONFIG REQUIRED)  # soci headers include Boost headers
+  find_package(SQLite3 REQUIRED)            # SOCI::sqlite3 links SQLite::SQLite3
   add_library(SOCI::core UNKNOWN IMPORTED)
   set_target_properties(SOCI::core PROPERTIES
     IMPORTED_LOCATION "${SOCI_CORE_LIBRARY}"

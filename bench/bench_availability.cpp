@@ -1,0 +1,194 @@
+// Availability benchmarks.
+//
+//   BM_Availability/<store>/N  Engine::availability for one capacity-1 resource in
+//                              Europe/Berlin (Mon-Fri 09:00-17:00, Sat 10:00-14:00, 15-minute
+//                              grid) over 30 days, duration 30 minutes, with N existing
+//                              reservations (0 or 1000). The ManualClock is fixed at
+//                              2025-01-01T00:00Z.
+//
+// Setup (outside the timed loop) books N reservations from 2025-01-06 onward: durations
+// 30/45/60 minutes with gaps of 0..45 minutes, each placed at the requested start or, when
+// that is closed or taken, at the next free start the refusal names. So they respect opening
+// hours and DST without the benchmark doing any zone arithmetic. They cover about five
+// months; the 30-day query window (2025-02-03 .. 2025-03-05) holds a fifth of them.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "boka/engine.hpp"
+
+namespace {
+
+constexpr std::int64_t kEpoch = 1735689600;           // 2025-01-01T00:00:00Z
+constexpr std::int64_t kFirstBooking = 1736118000;    // 2025-01-06T00:00:00+01:00 (Monday)
+constexpr std::int64_t kQueryFrom = 1738537200;       // 2025-02-03T00:00:00+01:00 (Monday)
+constexpr std::int64_t kMinute = 60;
+constexpr std::int64_t kDay = 86400;
+
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+enum class Store { memory, sqlite_normal };
+
+struct Fixture {
+  std::unique_ptr<boka::Engine> engine;
+  boka::TenantId tenant = 0;
+  boka::ResourceId resource = 0;
+  std::string db_path;  // empty for memory:
+  std::string error;    // set when setup failed
+  std::int64_t in_window = 0;
+
+  ~Fixture() {
+    engine.reset();
+    if (!db_path.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::remove((db_path + suffix).c_str());
+      }
+    }
+  }
+};
+
+boka::LocalInterval minutes(int from_h, int from_m, int to_h, int to_m) {
+  return boka::LocalInterval{from_h * 60 + from_m, to_h * 60 + to_m};
+}
+
+void setup(Fixture& f, Store store, int reservations) {
+  const boka::Principal sys = boka::Principal::system();
+  std::string uri = "memory:";
+  if (store == Store::sqlite_normal) {
+    f.db_path = "/tmp/boka_bench_" + std::to_string(::getpid()) + "_availability.db";
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::remove((f.db_path + suffix).c_str());
+    }
+    uri = "sqlite:" + f.db_path + "?durability=normal";
+  }
+  auto clock = std::make_shared<boka::ManualClock>(boka::from_unix(kEpoch));
+  auto opened = boka::Engine::open(uri, boka::EngineOptions{clock});
+  if (!opened.ok()) {
+    f.error = opened.status().to_string();
+    return;
+  }
+  f.engine = std::move(opened).value();
+  boka::Engine& e = *f.engine;
+
+  boka::Tenant tenant_spec;
+  tenant_spec.name = "bench";
+  auto tenant = e.create_tenant(sys, tenant_spec);
+  if (!tenant.ok()) {
+    f.error = tenant.status().to_string();
+    return;
+  }
+  f.tenant = tenant->id;
+
+  boka::Schedule schedule_spec;
+  schedule_spec.name = "office hours";
+  for (auto day : {boka::Weekday::monday, boka::Weekday::tuesday, boka::Weekday::wednesday,
+                   boka::Weekday::thursday, boka::Weekday::friday}) {
+    schedule_spec.weekly.push_back(boka::WeeklyRule{day, {minutes(9, 0, 17, 0)}});
+  }
+  schedule_spec.weekly.push_back(
+      boka::WeeklyRule{boka::Weekday::saturday, {minutes(10, 0, 14, 0)}});
+  auto schedule = e.create_schedule(sys, f.tenant, schedule_spec);
+  if (!schedule.ok()) {
+    f.error = schedule.status().to_string();
+    return;
+  }
+
+  boka::Resource resource_spec;
+  resource_spec.name = "consulting room";
+  resource_spec.zone = "Europe/Berlin";
+  resource_spec.capacity = 1;
+  resource_spec.policy.slot_step = boka::Seconds(15 * kMinute);
+  resource_spec.schedule = schedule->id;
+  auto resource = e.create_resource(sys, f.tenant, resource_spec);
+  if (!resource.ok()) {
+    f.error = resource.status().to_string();
+    return;
+  }
+  f.resource = resource->id;
+
+  SplitMix64 rng(0xA7A11AB1E);
+  boka::ReserveRequest req;
+  req.allocations = {boka::AllocationRequest::of_resource(f.resource)};
+  std::int64_t t = kFirstBooking;
+  for (int booked = 0; booked < reservations;) {
+    const std::uint64_t r = rng.next();
+    const std::int64_t duration = static_cast<std::int64_t>(2 + r % 3) * 15 * kMinute;
+    req.start = boka::from_unix(t);
+    req.end = boka::from_unix(t + duration);
+    auto result = e.reserve(sys, f.tenant, req);
+    if (result.ok()) {
+      ++booked;
+      if (t >= kQueryFrom && t < kQueryFrom + 30 * kDay) ++f.in_window;
+      const std::int64_t gap = static_cast<std::int64_t>((r >> 32) % 4) * 15 * kMinute;
+      t += duration + gap;
+      continue;
+    }
+    const boka::ConflictInfo* info = result.status().conflict();
+    if (result.status().code() != boka::Code::conflict || info == nullptr ||
+        !info->next_free_start) {
+      f.error = "setup reserve: " + result.status().to_string();
+      return;
+    }
+    t = boka::to_unix(*info->next_free_start);
+  }
+}
+
+void BM_Availability(benchmark::State& state, Store store) {
+  const int reservations = static_cast<int>(state.range(0));
+  Fixture f;
+  setup(f, store, reservations);
+  if (!f.error.empty()) {
+    state.SkipWithError(f.error.c_str());
+    return;
+  }
+  const boka::Principal sys = boka::Principal::system();
+  boka::AvailabilityQuery query;
+  query.requests = {boka::AllocationRequest::of_resource(f.resource)};
+  query.from = boka::from_unix(kQueryFrom);
+  query.to = boka::from_unix(kQueryFrom + 30 * kDay);
+  query.duration = boka::Seconds(30 * kMinute);
+
+  std::size_t slots = 0;
+  for (auto _ : state) {
+    auto result = f.engine->availability(sys, f.tenant, query);
+    if (!result.ok()) {
+      state.SkipWithError(result.status().to_string().c_str());
+      break;
+    }
+    slots = result->size();
+    benchmark::DoNotOptimize(result->data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["slots"] = static_cast<double>(slots);
+  state.counters["in_window"] = static_cast<double>(f.in_window);
+}
+BENCHMARK_CAPTURE(BM_Availability, memory, Store::memory)
+    ->Arg(0)
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Availability, sqlite_normal, Store::sqlite_normal)
+    ->Arg(0)
+    ->Arg(1000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace

@@ -1,0 +1,51 @@
+// The booking load that the thread and process race tests share.
+#pragma once
+
+#include <random>
+#include <vector>
+
+#include "boka/boka.hpp"
+
+namespace boka::race {
+
+inline const Instant kDay = Instant(Seconds(1893974400));  // 2030-01-07T00:00:00Z, in the future
+
+// Books `count` random overlapping ranges (single and two-resource requests, some holds
+// that are then confirmed, some reschedules) and returns the ids the engine acknowledged
+// as booked (and confirmed, for holds). Every one of them must still be active at the end.
+inline std::vector<ReservationId> book_randomly(Engine& engine, TenantId tenant,
+                                                const std::vector<ResourceId>& resources,
+                                                std::uint64_t seed, int count) {
+  std::mt19937_64 rng(seed);
+  auto below = [&](std::uint64_t n) { return static_cast<std::int64_t>(rng() % n); };
+  std::vector<ReservationId> acknowledged;
+  const Principal who = Principal::system();
+  for (int i = 0; i < count; ++i) {
+    ReserveRequest req;
+    const std::size_t a = static_cast<std::size_t>(below(resources.size()));
+    req.allocations = {AllocationRequest::of_resource(resources[a], 1)};
+    if (below(4) == 0) {
+      const std::size_t b = (a + 1) % resources.size();
+      req.allocations.push_back(AllocationRequest::of_resource(resources[b], 1));
+    }
+    req.start = kDay + Seconds(below(32) * 900);
+    req.end = req.start + Seconds((1 + below(6)) * 900);
+    const bool hold = below(3) == 0;
+    if (hold) req.hold_for = Seconds(3600);
+    auto r = engine.reserve(who, tenant, req);
+    if (!r.ok()) continue;
+    ReservationId id = r->id;
+    if (hold) {
+      auto c = engine.confirm(who, tenant, id);
+      if (!c.ok()) continue;  // never happens while the hold is live; counted by the test
+    }
+    acknowledged.push_back(id);
+    if (below(5) == 0) {
+      const Instant start = kDay + Seconds(below(32) * 900);
+      (void)engine.reschedule(who, tenant, id, start, start + Seconds(900));
+    }
+  }
+  return acknowledged;
+}
+
+}  // namespace boka::race

@@ -1,0 +1,158 @@
+// Race real threads and processes on one SQLite file, then check the invariants on the
+// final state: no instant where a resource is over capacity, and every acknowledged
+// reservation present and active.
+#include <catch2/catch.hpp>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "race/race_common.hpp"
+#include "support.hpp"
+
+extern char** environ;
+
+using namespace boka;
+using namespace boka::test;
+
+namespace {
+
+struct Setup {
+  TenantId tenant = 0;
+  std::vector<ResourceId> resources;
+  std::map<ResourceId, int> capacity;
+};
+
+Setup prepare(const std::string& uri) {
+  auto engine = Engine::open(uri).value();
+  Setup s;
+  s.tenant = engine->create_tenant(sys(), Tenant{0, "race"}).value().id;
+  for (int i = 0; i < 4; ++i) {
+    Resource spec;
+    spec.name = "r" + std::to_string(i);
+    spec.zone = "UTC";
+    spec.capacity = i % 2 == 0 ? 1 : 3;
+    auto r = engine->create_resource(sys(), s.tenant, spec).value();
+    s.resources.push_back(r.id);
+    s.capacity[r.id] = r.capacity;
+  }
+  return s;
+}
+
+void check_final_state(const std::string& uri, const Setup& s,
+                       const std::vector<ReservationId>& acknowledged) {
+  auto engine = Engine::open(uri).value();
+  std::vector<Reservation> all;
+  ReservationFilter f;
+  f.limit = 1000;
+  for (;;) {
+    auto page = engine->list_reservations(sys(), s.tenant, f).value();
+    if (page.empty()) break;
+    f.after_id = page.back().id;
+    all.insert(all.end(), page.begin(), page.end());
+  }
+  std::map<ReservationId, const Reservation*> by_id;
+  for (const auto& r : all) by_id[r.id] = &r;
+  INFO(acknowledged.size() << " acknowledged of " << all.size() << " stored");
+  REQUIRE(acknowledged.size() > 50);
+  for (ReservationId id : acknowledged) {
+    auto it = by_id.find(id);
+    REQUIRE(it != by_id.end());
+    CHECK(it->second->status == ReservationStatus::confirmed);
+  }
+  // Sweep each resource: usage never above capacity.
+  for (ResourceId res : s.resources) {
+    std::vector<std::pair<std::int64_t, int>> events;
+    for (const auto& r : all) {
+      if (r.status != ReservationStatus::confirmed && r.status != ReservationStatus::held) continue;
+      for (const auto& a : r.allocations) {
+        if (a.resource != res) continue;
+        events.emplace_back(to_unix(r.start), a.quantity);
+        events.emplace_back(to_unix(r.end), -a.quantity);
+      }
+    }
+    std::sort(events.begin(), events.end());
+    int usage = 0, peak = 0;
+    for (auto [t, d] : events) {
+      usage += d;
+      peak = std::max(peak, usage);
+    }
+    INFO("resource " << res);
+    CHECK(peak <= s.capacity.at(res));
+    CHECK(peak > 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("race: 8 threads on one engine over one SQLite file never overbook") {
+  TempDb db;
+  const std::string uri = db.uri("durability=normal");
+  const Setup s = prepare(uri);
+  auto engine = Engine::open(uri).value();
+  std::vector<std::vector<ReservationId>> acks(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] { acks[i] = race::book_randomly(*engine, s.tenant, s.resources, 1000 + i, 150); });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<ReservationId> all;
+  for (auto& a : acks) all.insert(all.end(), a.begin(), a.end());
+  check_final_state(uri, s, all);
+}
+
+TEST_CASE("race: 8 threads with an engine each (separate caches) never overbook") {
+  TempDb db;
+  const std::string uri = db.uri("durability=normal");
+  const Setup s = prepare(uri);
+  std::vector<std::vector<ReservationId>> acks(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto engine = Engine::open(uri).value();
+      acks[i] = race::book_randomly(*engine, s.tenant, s.resources, 2000 + i, 150);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<ReservationId> all;
+  for (auto& a : acks) all.insert(all.end(), a.begin(), a.end());
+  check_final_state(uri, s, all);
+}
+
+TEST_CASE("race: 4 processes on one SQLite file never overbook and lose nothing") {
+  TempDb db;
+  const std::string uri = db.uri();  // durability=full: what processes get by default
+  const Setup s = prepare(uri);
+  std::string list;
+  for (ResourceId r : s.resources) list += (list.empty() ? "" : ",") + std::to_string(r);
+  std::vector<pid_t> pids;
+  std::vector<std::string> outs;
+  for (int i = 0; i < 4; ++i) {
+    outs.push_back(db.path() + ".out" + std::to_string(i));
+    std::vector<std::string> args = {BOKA_RACE_WORKER, uri, std::to_string(s.tenant), list,
+                                     std::to_string(3000 + i), "150", outs.back()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, BOKA_RACE_WORKER, nullptr, nullptr, argv.data(), environ) == 0);
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  std::vector<ReservationId> all;
+  for (const auto& out : outs) {
+    std::ifstream in(out);
+    for (ReservationId id; in >> id;) all.push_back(id);
+    std::remove(out.c_str());
+  }
+  check_final_state(uri, s, all);
+}

@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <set>
@@ -99,7 +100,23 @@ TEST_CASE("race: 8 threads on one engine over one SQLite file never overbook") {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] { acks[i] = race::book_randomly(*engine, s.tenant, s.resources, 1000 + i, 150); });
   }
+  // Readers share the engine's index cache with the writers the whole time.
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0};
+  std::thread reader([&] {
+    AvailabilityQuery q;
+    q.requests = {AllocationRequest::of_resource(s.resources[1])};
+    q.from = race::kDay;
+    q.to = race::kDay + Seconds(86400);
+    q.duration = Seconds(900);
+    while (!done) {
+      if (engine->availability(sys(), s.tenant, q).ok()) ++answered;
+    }
+  });
   for (auto& t : threads) t.join();
+  done = true;
+  reader.join();
+  CHECK(answered > 0);
   std::vector<ReservationId> all;
   for (auto& a : acks) all.insert(all.end(), a.begin(), a.end());
   check_final_state(uri, s, all);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test of boka on this machine: installs missing Debian packages, builds, runs
+# the whole CTest suite (unit, DST, model, conformance on memory and SQLite, thread and
+# process races, quickstart) and the embedding checks (find_package, add_subdirectory,
+# pkg-config against an install in a temporary prefix).
+#
+#   scripts/test.sh            release build (build/release)
+#   scripts/test.sh --asan     the same suite under AddressSanitizer + UBSan (build/asan)
+#   scripts/test.sh --tsan     the concurrency tests under ThreadSanitizer (build/tsan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+preset=release
+case "${1:-}" in
+  "") ;;
+  --asan) preset=asan ;;
+  --tsan) preset=tsan ;;
+  *) echo "usage: scripts/test.sh [--asan|--tsan]" >&2; exit 2 ;;
+esac
+
+scripts/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+
+case "$preset" in
+  release)
+    ctest --preset release
+    tests/consumer/run.sh "$PWD" "$PWD/build/consumer"
+    ;;
+  asan)
+    ctest --preset asan
+    ;;
+  tsan)
+    # The concurrency tests, plus the model test that drives the SQLite store's pool.
+    ctest --preset tsan -R 'race|model|conformance'
+    ;;
+esac
+echo "scripts/test.sh: all $preset tests passed"

@@ -30,7 +30,9 @@ int main() {
   // One tenant per run, so the example can be run again on the same file.
   const std::string tenant_name = "Quickstart clinic " + std::to_string(
       duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
-  auto tenant = engine.create_tenant(system, boka::Tenant{0, tenant_name});
+  boka::Tenant clinic;
+  clinic.name = tenant_name;
+  auto tenant = engine.create_tenant(system, clinic);
   if (!tenant.ok()) return fail(tenant.status());
 
   boka::Schedule hours;

@@ -1,4 +1,5 @@
 #include "storage/memory_storage.hpp"
+#include "storage/guarded_work.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -228,7 +229,7 @@ class MemoryStorage final : public Storage {
   Status read(Work work) override {
     std::shared_lock lock(mutex_);
     MemoryTransaction txn(tables_, /*writable=*/false);
-    return work(txn);
+    return run_guarded(work, txn);
   }
 
   Status write(const WriteIntent&, Work work) override {
@@ -236,12 +237,13 @@ class MemoryStorage final : public Storage {
     // resource in the intent.
     std::unique_lock lock(mutex_);
     MemoryTransaction txn(tables_, /*writable=*/true);
-    Status st = work(txn);
+    Status st = run_guarded(work, txn);
     if (!st.ok()) txn.rollback();
     return st;
   }
 
   StorageInfo info() const override { return StorageInfo{"memory", 0, ""}; }
+
 
  private:
   std::shared_mutex mutex_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "storage/codec.hpp"
+#include "storage/guarded_work.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
 
 namespace boka::detail {
@@ -691,7 +692,7 @@ class SqliteStorage final : public Storage,
     });
     if (st.ok()) {
       SqlTransaction txn(*session, /*writable=*/false);
-      st = work(txn);
+      st = run_guarded(work, txn);
       Status end = guarded("end read", [&]() -> Status {
         *session << "COMMIT";
         return Status::Ok();
@@ -731,7 +732,7 @@ class SqliteStorage final : public Storage,
       return st;
     }
     SqlTransaction txn(sql, /*writable=*/true);
-    st = work(txn);
+    st = run_guarded(work, txn);
     if (st.ok()) {
       st = guarded("commit", [&]() -> Status {
         sql << "COMMIT";
@@ -747,6 +748,7 @@ class SqliteStorage final : public Storage,
     }
     return st;
   }
+
 
   Result<Session> acquire() {
     {

@@ -270,3 +270,61 @@ TEST_CASE("management: update with versions, archive keeps history") {
   CHECK(f.engine->get_schedule(sys(), f.tenant, sched->id)->weekly[0].intervals[0].start_minute == 600);
   CHECK(f.engine->list_tenants(sys())->size() == 1);
 }
+
+TEST_CASE("tenants and pools: update, archive, and archived ones take no bookings") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 5, 0));
+  auto a = f.resource("a", 1, "UTC", std::nullopt, hourly()).id;
+  auto b = f.resource("b", 1, "UTC", std::nullopt, hourly()).id;
+  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{0, 0, "p", {a}});
+  REQUIRE(pool.ok());
+  Pool grown = *pool;
+  grown.members = {a, b};
+  grown.name = "p2";
+  auto updated = f.engine->update_pool(sys(), f.tenant, grown);
+  REQUIRE(updated.ok());
+  CHECK(f.engine->get_pool(sys(), f.tenant, pool->id)->members == std::vector<ResourceId>{a, b});
+  CHECK(f.engine->update_pool(sys(), f.tenant, grown).status().code() == Code::conflict);  // stale
+  Pool unknown_member = *updated;
+  unknown_member.members = {a, 12345};
+  auto refused = f.engine->update_pool(sys(), f.tenant, unknown_member);
+  CHECK(refused.status().code() == Code::not_found);
+  CHECK_THAT(refused.status().message(), Catch::Contains("pool.members[1]"));
+
+  REQUIRE(f.engine->archive_pool(sys(), f.tenant, pool->id).ok());
+  CHECK(f.engine->list_pools(sys(), f.tenant)->empty());
+  auto via_pool = f.engine->reserve(sys(), f.tenant, request({AllocationRequest::of_pool(pool->id)},
+                                                             utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)));
+  CHECK(via_pool.status().code() == Code::conflict);
+  CHECK_THAT(via_pool.status().message(), Catch::Contains("archived"));
+
+  auto tenant = f.engine->get_tenant(sys(), f.tenant);
+  Tenant renamed = *tenant;
+  renamed.name = "acme2";
+  REQUIRE(f.engine->update_tenant(sys(), renamed).ok());
+  CHECK(f.engine->get_tenant(sys(), f.tenant)->name == "acme2");
+  Tenant taken;
+  taken.name = "acme2";
+  CHECK(f.engine->create_tenant(sys(), taken).status().code() == Code::already_exists);
+  REQUIRE(f.engine->archive_tenant(sys(), f.tenant).ok());
+  auto after = f.book(a, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
+  CHECK(after.status().code() == Code::conflict);
+  CHECK_THAT(after.status().message(), Catch::Contains("tenant"));
+}
+
+TEST_CASE("a schedule in use cannot be archived; changing it changes availability") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 5, 0));
+  Schedule s;
+  s.name = "hours";
+  s.weekly.push_back({Weekday::tuesday, {{9 * 60, 10 * 60}}});
+  auto sched = f.engine->create_schedule(sys(), f.tenant, s);
+  REQUIRE(sched.ok());
+  auto r = f.resource("room", 1, "UTC", sched->id, hourly()).id;
+  CHECK(f.book(r, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)).status().code() == Code::conflict);
+  Schedule longer = *sched;
+  longer.weekly[0].intervals = {{9 * 60, 12 * 60}};
+  REQUIRE(f.engine->update_schedule(sys(), f.tenant, longer).ok());
+  CHECK(f.book(r, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)).ok());
+  CHECK(f.engine->archive_schedule(sys(), f.tenant, sched->id).status().code() == Code::conflict);
+}

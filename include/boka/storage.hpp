@@ -101,10 +101,29 @@ class StorageTransaction {
                                                                     std::string_view key) = 0;
 };
 
+// The tenant a transaction acts for. Stores with row level security (PostgreSQL) let the
+// transaction see and write only that tenant's rows, so a query that forgets its tenant
+// filter still cannot cross tenants. all_tenants() is for system-wide work only: creating
+// and listing tenants, sweeping lapsed holds.
+class TxnScope {
+ public:
+  static TxnScope tenant(TenantId id) { return TxnScope(id); }
+  static TxnScope all_tenants() { return TxnScope(0); }
+  bool is_all() const { return tenant_ == 0; }
+  TenantId tenant_id() const { return tenant_; }  // 0 for all_tenants()
+
+ private:
+  explicit TxnScope(TenantId t) : tenant_(t) {}
+  TenantId tenant_;
+};
+
 // What a write transaction will touch. The store locks these resources for the whole
 // transaction in a fixed order, so two writers never decide on stale data and never
 // deadlock. Writes that touch no resource (a new tenant) pass an empty list.
 struct WriteIntent {
+  WriteIntent(TxnScope s, std::vector<ResourceId> locks = {})
+      : scope(s), lock_resources(std::move(locks)) {}
+  TxnScope scope;
   std::vector<ResourceId> lock_resources;  // any order; duplicates allowed
 };
 
@@ -122,8 +141,9 @@ class Storage {
 
   using Work = FunctionRef<Status(StorageTransaction&)>;
 
-  // Runs `work` in a read transaction that sees one consistent snapshot.
-  virtual Status read(Work work) = 0;
+  // Runs `work` in a read transaction, limited to `scope`, that sees one consistent
+  // snapshot.
+  virtual Status read(const TxnScope& scope, Work work) = 0;
 
   // Runs `work` in a write transaction with intent.lock_resources locked. Commits if
   // `work` returns ok and the commit succeeds; otherwise rolls back and nothing is kept.
@@ -140,7 +160,7 @@ class Storage {
 class StorageWrapper : public Storage {
  public:
   explicit StorageWrapper(std::shared_ptr<Storage> target) : target_(std::move(target)) {}
-  Status read(Work work) override { return target_->read(work); }
+  Status read(const TxnScope& scope, Work work) override { return target_->read(scope, work); }
   Status write(const WriteIntent& intent, Work work) override {
     return target_->write(intent, work);
   }
@@ -222,6 +242,8 @@ enum class Durability : int { full = 0, normal = 1 };
 //   "memory:"                      a fresh in-memory store (tests, ephemeral use)
 //   "sqlite:path/to/file.db"       SQLite file, created if missing, schema migrated on open
 //   "sqlite:file.db?durability=normal&busy_timeout_ms=5000&pool_size=4"
+//   "postgresql://user:password@host:5432/db?pool_size=8"  (a libpq URI; see
+//                                   docs/postgresql.md for the options and the schema)
 // Errors: invalid_argument for a malformed URI or option (the message names it),
 // not_supported for a scheme this build lacks, storage/unavailable if the file cannot be
 // opened, and storage when the database's schema is newer than this library knows.

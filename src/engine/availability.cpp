@@ -111,7 +111,7 @@ Result<std::vector<Slot>> Engine::availability(const Principal&, TenantId tenant
   }
   const std::int64_t now = impl_->now();
   std::vector<Slot> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     std::unordered_map<ResourceId, LoadedResource> loaded;
     std::vector<ResolvedRequest> resolved;
@@ -132,7 +132,7 @@ Result<Explanation> Engine::explain(const Principal&, TenantId tenant,
   if (duration.count() <= 0) return InvalidArgument("duration: must be > 0");
   const std::int64_t now = impl_->now();
   Explanation out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     std::unordered_map<ResourceId, LoadedResource> loaded;
     std::vector<ResolvedRequest> resolved;

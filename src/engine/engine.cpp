@@ -178,7 +178,7 @@ Result<Tenant> Engine::create_tenant(const Principal&, const Tenant& spec) {
   t.name = spec.name;
   t.created_at = impl_->clock->now();
   t.version = 1;
-  Status st = impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  Status st = impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(t.id, txn.insert_tenant(t));
     return Status::Ok();
   });
@@ -191,7 +191,7 @@ Result<Tenant> Engine::create_tenant(const Principal&, const Tenant& spec) {
 
 Result<Tenant> Engine::get_tenant(const Principal&, TenantId id) {
   std::optional<Tenant> t;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(id), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(t, txn.find_tenant(id));
     return Status::Ok();
   }));
@@ -201,7 +201,7 @@ Result<Tenant> Engine::get_tenant(const Principal&, TenantId id) {
 
 Result<std::vector<Tenant>> Engine::list_tenants(const Principal&) {
   std::vector<Tenant> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(out, txn.list_tenants());
     return Status::Ok();
   }));
@@ -211,7 +211,7 @@ Result<std::vector<Tenant>> Engine::list_tenants(const Principal&) {
 Result<Tenant> Engine::update_tenant(const Principal&, const Tenant& tenant) {
   BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
   Tenant out;
-  Status st = impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant.id)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(tenant.id));
     if (!cur) return NotFound("tenant " + std::to_string(tenant.id) + " not found");
     if (cur->version != tenant.version) return stale("tenant", tenant.id, tenant.version, cur->version);
@@ -229,7 +229,7 @@ Result<Tenant> Engine::update_tenant(const Principal&, const Tenant& tenant) {
 
 Result<Tenant> Engine::archive_tenant(const Principal&, TenantId id) {
   Tenant out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
     if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
     out = *cur;
@@ -265,7 +265,7 @@ Result<Resource> Engine::create_resource(const Principal&, TenantId tenant, cons
   r.created_at = impl_->clock->now();
   r.archived_at.reset();
   r.version = 1;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
     BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, r.schedule));
     BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_resource(r));
@@ -276,7 +276,7 @@ Result<Resource> Engine::create_resource(const Principal&, TenantId tenant, cons
 
 Result<Resource> Engine::get_resource(const Principal&, TenantId tenant, ResourceId id) {
   std::optional<Resource> r;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_resource(tenant, id));
     return Status::Ok();
   }));
@@ -287,7 +287,7 @@ Result<Resource> Engine::get_resource(const Principal&, TenantId tenant, Resourc
 Result<std::vector<Resource>> Engine::list_resources(const Principal&, TenantId tenant,
                                                      bool include_archived) {
   std::vector<Resource> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(out, txn.list_resources(tenant));
     return Status::Ok();
@@ -301,7 +301,7 @@ Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
   BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
   Resource out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(
-      {{resource.id}}, [&](StorageTransaction& txn) -> Status {
+      WriteIntent(TxnScope::tenant(tenant), {resource.id}), [&](StorageTransaction& txn) -> Status {
         BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
         BOKA_ASSIGN_OR_RETURN(auto cur, impl_->load_resource(txn, tenant, resource.id, "resource"));
         if (cur.resource.version != resource.version) {
@@ -338,7 +338,7 @@ Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
 
 Result<Resource> Engine::archive_resource(const Principal&, TenantId tenant, ResourceId id) {
   Resource out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({{id}}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), {id}), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
     if (!cur) return NotFound("resource " + std::to_string(id) + " not found");
     out = *cur;
@@ -358,7 +358,7 @@ Result<Schedule> Engine::create_schedule(const Principal&, TenantId tenant, cons
   s.tenant = tenant;
   s.archived_at.reset();
   s.version = 1;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(s.id, txn.insert_schedule(s));
     return Status::Ok();
@@ -368,7 +368,7 @@ Result<Schedule> Engine::create_schedule(const Principal&, TenantId tenant, cons
 
 Result<Schedule> Engine::get_schedule(const Principal&, TenantId tenant, ScheduleId id) {
   std::optional<Schedule> s;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(s, txn.find_schedule(tenant, id));
     return Status::Ok();
   }));
@@ -379,7 +379,7 @@ Result<Schedule> Engine::get_schedule(const Principal&, TenantId tenant, Schedul
 Result<std::vector<Schedule>> Engine::list_schedules(const Principal&, TenantId tenant,
                                                      bool include_archived) {
   std::vector<Schedule> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(out, txn.list_schedules(tenant));
     return Status::Ok();
@@ -406,7 +406,7 @@ Result<Schedule> Engine::update_schedule(const Principal&, TenantId tenant,
   Schedule out;
   // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
   // needs no resource lock: every decision reads the schedule in its own transaction.
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, schedule.id));
     if (!cur) return NotFound("schedule " + std::to_string(schedule.id) + " not found");
@@ -424,7 +424,7 @@ Result<Schedule> Engine::update_schedule(const Principal&, TenantId tenant,
 
 Result<Schedule> Engine::archive_schedule(const Principal&, TenantId tenant, ScheduleId id) {
   Schedule out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
     if (!cur) return NotFound("schedule " + std::to_string(id) + " not found");
     out = *cur;
@@ -465,7 +465,7 @@ Result<Pool> Engine::create_pool(const Principal&, TenantId tenant, const Pool& 
   p.tenant = tenant;
   p.archived_at.reset();
   p.version = 1;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
     BOKA_RETURN_IF_ERROR(check_members(txn, tenant, p));
     BOKA_ASSIGN_OR_RETURN(p.id, txn.insert_pool(p));
@@ -476,7 +476,7 @@ Result<Pool> Engine::create_pool(const Principal&, TenantId tenant, const Pool& 
 
 Result<Pool> Engine::get_pool(const Principal&, TenantId tenant, PoolId id) {
   std::optional<Pool> p;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(p, txn.find_pool(tenant, id));
     return Status::Ok();
   }));
@@ -487,7 +487,7 @@ Result<Pool> Engine::get_pool(const Principal&, TenantId tenant, PoolId id) {
 Result<std::vector<Pool>> Engine::list_pools(const Principal&, TenantId tenant,
                                              bool include_archived) {
   std::vector<Pool> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(out, txn.list_pools(tenant));
     return Status::Ok();
@@ -499,7 +499,7 @@ Result<std::vector<Pool>> Engine::list_pools(const Principal&, TenantId tenant,
 Result<Pool> Engine::update_pool(const Principal&, TenantId tenant, const Pool& pool) {
   BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
   Pool out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, pool.id));
     if (!cur) return NotFound("pool " + std::to_string(pool.id) + " not found");
@@ -516,7 +516,7 @@ Result<Pool> Engine::update_pool(const Principal&, TenantId tenant, const Pool& 
 
 Result<Pool> Engine::archive_pool(const Principal&, TenantId tenant, PoolId id) {
   Pool out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write({}, [&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));
     if (!cur) return NotFound("pool " + std::to_string(id) + " not found");
     out = *cur;

@@ -181,7 +181,7 @@ Result<Reservation> Engine::reserve(const Principal&, TenantId tenant, const Res
       if (a.resource) locks.push_back(*a.resource);
     }
     if (has_pool) {
-      BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
         for (const auto& a : req.allocations) {
           if (!a.pool) continue;
           BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
@@ -195,7 +195,7 @@ Result<Reservation> Engine::reserve(const Principal&, TenantId tenant, const Res
 
     Reservation out;
     std::vector<StagedIndex> staged;
-    Status st = impl_->storage->write({locks}, [&](StorageTransaction& txn) -> Status {
+    Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
       staged.clear();
       const std::int64_t now = impl_->now();
       if (!req.idempotency_key.empty()) {
@@ -285,7 +285,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
     // reschedule (which may move a pool allocation to another member).
     std::vector<ResourceId> locks;
     std::optional<Reservation> planned;
-    BOKA_RETURN_IF_ERROR(impl.storage->read([&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
       BOKA_ASSIGN_OR_RETURN(planned, txn.find_reservation(tenant, cr.id));
       if (!planned) return Status::Ok();
       for (const Allocation& a : planned->allocations) {
@@ -303,7 +303,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
 
     Reservation out;
     std::vector<StagedIndex> staged;
-    Status st = impl.storage->write({locks}, [&](StorageTransaction& txn) -> Status {
+    Status st = impl.storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
       staged.clear();
       const std::int64_t now = impl.now();
       BOKA_ASSIGN_OR_RETURN(auto found, txn.find_reservation(tenant, cr.id));
@@ -436,7 +436,7 @@ Result<Reservation> Engine::mark_no_show(const Principal&, TenantId tenant, Rese
 
 Result<Reservation> Engine::get_reservation(const Principal&, TenantId tenant, ReservationId id) {
   std::optional<Reservation> r;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
     return Status::Ok();
   }));
@@ -461,7 +461,7 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal&, Ten
     stored.statuses.push_back(ReservationStatus::held);
   }
   std::vector<Reservation> rows;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
     return Status::Ok();
@@ -482,7 +482,7 @@ Result<int> Engine::expire_holds(const Principal&, int limit) {
   if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
   const std::int64_t now = impl_->now();
   std::vector<Reservation> lapsed;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read([&](StorageTransaction& txn) -> Status {
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
     return Status::Ok();
   }));
@@ -492,7 +492,7 @@ Result<int> Engine::expire_holds(const Principal&, int limit) {
     for (const Allocation& a : r.allocations) locks.push_back(a.resource);
     std::vector<StagedIndex> staged;
     bool changed = false;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write({locks}, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(r.tenant), locks), [&](StorageTransaction& txn) -> Status {
       staged.clear();
       changed = false;
       BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_reservation(r.tenant, r.id));

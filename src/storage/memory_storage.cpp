@@ -226,7 +226,7 @@ class MemoryTransaction final : public StorageTransaction {
 
 class MemoryStorage final : public Storage {
  public:
-  Status read(Work work) override {
+  Status read(const TxnScope&, Work work) override {
     std::shared_lock lock(mutex_);
     MemoryTransaction txn(tables_, /*writable=*/false);
     return run_guarded(work, txn);

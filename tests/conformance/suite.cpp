@@ -18,7 +18,12 @@ void for_each_store(F&& f) {
   }
 }
 
-Status write(Storage& s, FunctionRef<Status(StorageTransaction&)> work) { return s.write({}, work); }
+Status write(Storage& s, FunctionRef<Status(StorageTransaction&)> work) {
+  return s.write(WriteIntent(TxnScope::all_tenants()), work);
+}
+Status read(Storage& s, FunctionRef<Status(StorageTransaction&)> work) {
+  return s.read(TxnScope::all_tenants(), work);
+}
 
 Resource sample_resource(TenantId tenant) {
   Resource r;
@@ -54,7 +59,7 @@ TEST_CASE("conformance: tenants round trip and names are unique") {
       return t.insert_tenant(Tenant{0, "acme", utc(2026, 1, 1), std::nullopt, 1}).status();
     });
     CHECK(dup.code() == Code::already_exists);
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       auto found = t.find_tenant(id);
       REQUIRE(found.ok());
       REQUIRE(found->has_value());
@@ -77,7 +82,7 @@ TEST_CASE("conformance: every resource field round trips; other tenants see noth
       BOKA_ASSIGN_OR_RETURN(rid, t.insert_resource(sample_resource(a)));
       return Status::Ok();
     }).ok());
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       auto r = t.find_resource(a, rid).value().value();
       const Resource want = sample_resource(a);
       CHECK(r.name == want.name);
@@ -131,7 +136,7 @@ TEST_CASE("conformance: schedules and pools round trip with rules and member ord
       BOKA_ASSIGN_OR_RETURN(pid, t.insert_pool(Pool{0, tenant, "p", members, std::nullopt, 1}));
       return Status::Ok();
     }).ok());
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       auto got = t.find_schedule(tenant, sid).value().value();
       REQUIRE(got.weekly.size() == 1);
       CHECK(got.weekly[0].intervals.size() == 2);
@@ -150,7 +155,7 @@ TEST_CASE("conformance: schedules and pools round trip with rules and member ord
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
       return t.update_pool(Pool{pid, tenant, "p2", {members[1]}, std::nullopt, 2});
     }).ok());
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       auto pool = t.find_pool(tenant, pid).value().value();
       CHECK(pool.name == "p2");
       CHECK(pool.members == std::vector<ResourceId>{members[1]});
@@ -191,7 +196,7 @@ TEST_CASE("conformance: reservations, allocations, filters, bookings and holds")
       return t.insert_idempotency(tenant, IdempotencyRecord{"k1", "f2", ids[2]});
     });
     CHECK(dup.code() == Code::already_exists);
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       auto one = t.find_reservation(tenant, ids[1]).value().value();
       CHECK(one.start == utc(2026, 1, 2, 9));
       REQUIRE(one.allocations.size() == 2);
@@ -237,7 +242,7 @@ TEST_CASE("conformance: reservations, allocations, filters, bookings and holds")
       r.version = 2;
       return t.update_reservation(r);
     }).ok());
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       auto r = t.find_reservation(tenant, ids[1]).value().value();
       CHECK(r.allocations.size() == 1);
       CHECK(r.status == ReservationStatus::cancelled);
@@ -257,7 +262,7 @@ TEST_CASE("conformance: a failed write keeps nothing; reads cannot write") {
     });
     CHECK(st.code() == Code::conflict);
     CHECK(st.message() == "changed my mind");
-    REQUIRE(s->read([&](StorageTransaction& t) -> Status {
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       CHECK(t.list_tenants()->empty());
       CHECK(t.insert_tenant(Tenant{0, "b", {}, std::nullopt, 1}).status().code() == Code::internal);
       return Status::Ok();

@@ -684,7 +684,7 @@ class SqliteStorage final : public Storage,
     return st;
   }
 
-  Status read(Work work) override {
+  Status read(const TxnScope&, Work work) override {
     BOKA_ASSIGN_OR_RETURN(auto session, acquire());
     Status st = guarded("begin read", [&]() -> Status {
       *session << "BEGIN";

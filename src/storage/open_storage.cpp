@@ -4,7 +4,7 @@
 
 #include "boka/storage.hpp"
 #include "storage/memory_storage.hpp"
-#include "storage/sql/sql_storage.hpp"
+#include "storage/sql/sqlite_storage.hpp"
 
 namespace boka {
 namespace {

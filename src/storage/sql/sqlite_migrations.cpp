@@ -2,7 +2,9 @@
 
 namespace boka::detail {
 
-// Times are Unix seconds (INTEGER). Ids are INTEGER PRIMARY KEY (the rowid), never
+// Times are Unix seconds (INTEGER). Child rows (pool_members, allocations) repeat their
+// parent's tenant_id so that every table can be filtered (and, on PostgreSQL, policed by
+// row level security) on its own. Ids are INTEGER PRIMARY KEY (the rowid), never
 // AUTOINCREMENT: ids of rolled-back inserts are reused, exactly as in the memory store.
 const std::vector<Migration>& sqlite_migrations() {
   static const std::vector<Migration> kMigrations = {
@@ -51,6 +53,7 @@ const std::vector<Migration>& sqlite_migrations() {
            "CREATE INDEX pools_tenant ON pools(tenant_id)",
            R"(CREATE TABLE pool_members (
                 pool_id INTEGER NOT NULL REFERENCES pools(id),
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
                 position INTEGER NOT NULL,
                 resource_id INTEGER NOT NULL REFERENCES resources(id),
                 PRIMARY KEY (pool_id, position)))",
@@ -72,6 +75,7 @@ const std::vector<Migration>& sqlite_migrations() {
            "CREATE INDEX reservations_held ON reservations(hold_expires_at) WHERE status = 0",
            R"(CREATE TABLE allocations (
                 reservation_id INTEGER NOT NULL REFERENCES reservations(id),
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
                 resource_id INTEGER NOT NULL REFERENCES resources(id),
                 quantity INTEGER NOT NULL CHECK (quantity >= 1),
                 pool_id INTEGER REFERENCES pools(id),

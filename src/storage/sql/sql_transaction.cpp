@@ -1,72 +1,18 @@
-#include "storage/sql/sql_storage.hpp"
+// Row access shared by the SQL dialects: the same statements run on SQLite and
+// PostgreSQL (SOCI turns :name placeholders into each dialect's own).
+#include "storage/sql/sql_transaction.hpp"
 
-#include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-
-#include <chrono>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "storage/codec.hpp"
-#include "storage/guarded_work.hpp"
-#include "storage/sql/sqlite_migrations.hpp"
 
 namespace boka::detail {
 namespace {
 
 using soci::into;
 using soci::use;
-
-// ---- error mapping ----------------------------------------------------------------------
-// SOCI's messages can quote bound values; boka's never do. So build the message from the
-// SQLite result code and, for constraint failures, the constraint's name only.
-Status map_sqlite_error(int result, const std::string& what, const char* operation) {
-  const int primary = result & 0xFF;
-  std::string detail;
-  if (primary == SQLITE_CONSTRAINT) {
-    const auto pos = what.find("constraint failed: ");
-    if (pos != std::string::npos) {
-      detail = what.substr(pos + 19);
-      detail = detail.substr(0, detail.find_first_of(" \n\t'\""));
-    }
-    if (what.find("UNIQUE") != std::string::npos) {
-      return AlreadyExists(std::string(operation) + ": duplicate value for " + detail);
-    }
-    return StorageError(std::string(operation) + ": constraint violated: " + detail);
-  }
-  const std::string text = std::string(operation) + ": sqlite: " + sqlite_api::sqlite3_errstr(result);
-  switch (primary) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_READONLY:
-      return Unavailable(text);
-    default:
-      return StorageError(text);
-  }
-}
-
-Status map_exception(const std::exception& e, const char* operation) {
-  if (auto* s = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
-    return map_sqlite_error(s->result(), s->what(), operation);
-  }
-  if (dynamic_cast<const soci::soci_error*>(&e) != nullptr) {
-    return StorageError(std::string(operation) + ": database error");
-  }
-  return StorageError(std::string(operation) + ": " + e.what());
-}
-
-template <typename F>
-auto guarded(const char* operation, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return map_exception(e, operation);
-  }
-}
 
 // ---- column helpers --------------------------------------------------------------------
 struct NullableInt {
@@ -90,12 +36,13 @@ int status_code(ReservationStatus s) { return static_cast<int>(s); }
 // ---- row access --------------------------------------------------------------------------
 class SqlTransaction final : public StorageTransaction {
  public:
-  SqlTransaction(soci::session& sql, bool writable) : sql_(sql), writable_(writable) {}
+  SqlTransaction(soci::session& sql, bool writable, SqlErrorMapper map)
+      : sql_(sql), writable_(writable), map_(map) {}
 
   // Tenants
   Result<TenantId> insert_tenant(const Tenant& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("insert tenant", [&]() -> Result<TenantId> {
+    return guarded(map_, "insert tenant", [&]() -> Result<TenantId> {
       long long created = to_unix(x.created_at), version = x.version, id = 0;
       NullableInt archived(x.archived_at);
       sql_ << "INSERT INTO tenants (name, created_at, archived_at, version) "
@@ -105,20 +52,20 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Tenant>> find_tenant(TenantId id) override {
-    return guarded("find tenant", [&]() -> Result<std::optional<Tenant>> {
+    return guarded(map_, "find tenant", [&]() -> Result<std::optional<Tenant>> {
       auto rows = select_tenants("WHERE id = :id", static_cast<long long>(id));
       if (rows.empty()) return std::optional<Tenant>();
       return std::optional<Tenant>(std::move(rows.front()));
     });
   }
   Result<std::vector<Tenant>> list_tenants() override {
-    return guarded("list tenants", [&]() -> Result<std::vector<Tenant>> {
+    return guarded(map_, "list tenants", [&]() -> Result<std::vector<Tenant>> {
       return select_tenants("WHERE id > :id", 0LL);
     });
   }
   Status update_tenant(const Tenant& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("update tenant", [&]() -> Status {
+    return guarded(map_, "update tenant", [&]() -> Status {
       long long id = x.id, version = x.version;
       NullableInt archived(x.archived_at);
       soci::statement st = (sql_.prepare << "UPDATE tenants SET name = :n, archived_at = :a, "
@@ -132,7 +79,7 @@ class SqlTransaction final : public StorageTransaction {
   // Resources
   Result<ResourceId> insert_resource(const Resource& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("insert resource", [&]() -> Result<ResourceId> {
+    return guarded(map_, "insert resource", [&]() -> Result<ResourceId> {
       ResourceColumns c(x);
       long long id = 0;
       sql_ << "INSERT INTO resources (tenant_id, name, zone, capacity, slot_step, min_notice, "
@@ -148,20 +95,20 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) override {
-    return guarded("find resource", [&]() -> Result<std::optional<Resource>> {
+    return guarded(map_, "find resource", [&]() -> Result<std::optional<Resource>> {
       auto rows = select_resources("WHERE tenant_id = :t AND id = :id", tenant, id);
       if (rows.empty()) return std::optional<Resource>();
       return std::optional<Resource>(std::move(rows.front()));
     });
   }
   Result<std::vector<Resource>> list_resources(TenantId tenant) override {
-    return guarded("list resources", [&]() -> Result<std::vector<Resource>> {
+    return guarded(map_, "list resources", [&]() -> Result<std::vector<Resource>> {
       return select_resources("WHERE tenant_id = :t AND id > :id", tenant, 0);
     });
   }
   Status update_resource(const Resource& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("update resource", [&]() -> Status {
+    return guarded(map_, "update resource", [&]() -> Status {
       ResourceColumns c(x);
       long long id = x.id;
       soci::statement st =
@@ -182,7 +129,7 @@ class SqlTransaction final : public StorageTransaction {
   // Schedules
   Result<ScheduleId> insert_schedule(const Schedule& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("insert schedule", [&]() -> Result<ScheduleId> {
+    return guarded(map_, "insert schedule", [&]() -> Result<ScheduleId> {
       long long tenant = x.tenant, version = x.version, id = 0;
       NullableInt archived(x.archived_at);
       const std::string rules = encode_schedule_rules(x);
@@ -194,20 +141,20 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) override {
-    return guarded("find schedule", [&]() -> Result<std::optional<Schedule>> {
+    return guarded(map_, "find schedule", [&]() -> Result<std::optional<Schedule>> {
       BOKA_ASSIGN_OR_RETURN(auto rows, select_schedules("AND id = :id", tenant, id));
       if (rows.empty()) return std::optional<Schedule>();
       return std::optional<Schedule>(std::move(rows.front()));
     });
   }
   Result<std::vector<Schedule>> list_schedules(TenantId tenant) override {
-    return guarded("list schedules", [&]() -> Result<std::vector<Schedule>> {
+    return guarded(map_, "list schedules", [&]() -> Result<std::vector<Schedule>> {
       return select_schedules("AND id > :id", tenant, 0);
     });
   }
   Status update_schedule(const Schedule& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("update schedule", [&]() -> Status {
+    return guarded(map_, "update schedule", [&]() -> Status {
       long long id = x.id, version = x.version;
       NullableInt archived(x.archived_at);
       const std::string rules = encode_schedule_rules(x);
@@ -223,31 +170,31 @@ class SqlTransaction final : public StorageTransaction {
   // Pools
   Result<PoolId> insert_pool(const Pool& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("insert pool", [&]() -> Result<PoolId> {
+    return guarded(map_, "insert pool", [&]() -> Result<PoolId> {
       long long tenant = x.tenant, version = x.version, id = 0;
       NullableInt archived(x.archived_at);
       sql_ << "INSERT INTO pools (tenant_id, name, archived_at, version) "
               "VALUES (:t, :n, :a, :v) RETURNING id",
           use(tenant), use(x.name), use(archived.value, archived.ind), use(version), into(id);
-      write_pool_members(id, x.members);
+      write_pool_members(id, x.tenant, x.members);
       return static_cast<PoolId>(id);
     });
   }
   Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override {
-    return guarded("find pool", [&]() -> Result<std::optional<Pool>> {
+    return guarded(map_, "find pool", [&]() -> Result<std::optional<Pool>> {
       auto rows = select_pools("AND id = :id", tenant, id);
       if (rows.empty()) return std::optional<Pool>();
       return std::optional<Pool>(std::move(rows.front()));
     });
   }
   Result<std::vector<Pool>> list_pools(TenantId tenant) override {
-    return guarded("list pools", [&]() -> Result<std::vector<Pool>> {
+    return guarded(map_, "list pools", [&]() -> Result<std::vector<Pool>> {
       return select_pools("AND id > :id", tenant, 0);
     });
   }
   Status update_pool(const Pool& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("update pool", [&]() -> Status {
+    return guarded(map_, "update pool", [&]() -> Status {
       long long id = x.id, version = x.version;
       NullableInt archived(x.archived_at);
       soci::statement st = (sql_.prepare << "UPDATE pools SET name = :n, archived_at = :a, "
@@ -256,7 +203,7 @@ class SqlTransaction final : public StorageTransaction {
       st.execute(true);
       BOKA_RETURN_IF_ERROR(expect_one(st, "pool", x.id));
       sql_ << "DELETE FROM pool_members WHERE pool_id = :id", use(id);
-      write_pool_members(id, x.members);
+      write_pool_members(id, x.tenant, x.members);
       return Status::Ok();
     });
   }
@@ -264,7 +211,7 @@ class SqlTransaction final : public StorageTransaction {
   // Reservations
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("insert reservation", [&]() -> Result<ReservationId> {
+    return guarded(map_, "insert reservation", [&]() -> Result<ReservationId> {
       ReservationColumns c(x);
       long long id = 0;
       sql_ << "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
@@ -273,13 +220,13 @@ class SqlTransaction final : public StorageTransaction {
           use(c.tenant), use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
           use(x.idempotency_key), use(x.customer), use(x.metadata_json), use(c.created),
           use(c.updated), use(c.version), into(id);
-      write_allocations(id, x.allocations);
+      write_allocations(id, x.tenant, x.allocations);
       return static_cast<ReservationId>(id);
     });
   }
   Status update_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("update reservation", [&]() -> Status {
+    return guarded(map_, "update reservation", [&]() -> Status {
       ReservationColumns c(x);
       long long id = x.id;
       soci::statement st =
@@ -291,13 +238,13 @@ class SqlTransaction final : public StorageTransaction {
       st.execute(true);
       BOKA_RETURN_IF_ERROR(expect_one(st, "reservation", x.id));
       sql_ << "DELETE FROM allocations WHERE reservation_id = :id", use(id);
-      write_allocations(id, x.allocations);
+      write_allocations(id, x.tenant, x.allocations);
       return Status::Ok();
     });
   }
   Result<std::optional<Reservation>> find_reservation(TenantId tenant,
                                                       ReservationId id) override {
-    return guarded("find reservation", [&]() -> Result<std::optional<Reservation>> {
+    return guarded(map_, "find reservation", [&]() -> Result<std::optional<Reservation>> {
       ReservationFilter f;
       f.after_id = id - 1;
       f.limit = 1;
@@ -308,12 +255,12 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
                                                      const ReservationFilter& f) override {
-    return guarded("list reservations", [&]() -> Result<std::vector<Reservation>> {
+    return guarded(map_, "list reservations", [&]() -> Result<std::vector<Reservation>> {
       return select_reservations(tenant, f, 0);
     });
   }
   Result<std::vector<Booking>> active_bookings(ResourceId resource) override {
-    return guarded("read bookings", [&]() -> Result<std::vector<Booking>> {
+    return guarded(map_, "read bookings", [&]() -> Result<std::vector<Booking>> {
       long long rid = resource, id = 0, start = 0, end = 0;
       int quantity = 0, status = 0;
       NullableInt hold;
@@ -334,7 +281,7 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override {
-    return guarded("read expired holds", [&]() -> Result<std::vector<Reservation>> {
+    return guarded(map_, "read expired holds", [&]() -> Result<std::vector<Reservation>> {
       long long t = to_unix(now), lim = limit, id = 0, tenant = 0;
       std::vector<std::pair<TenantId, ReservationId>> ids;
       soci::statement st = (sql_.prepare << "SELECT id, tenant_id FROM reservations WHERE "
@@ -357,7 +304,7 @@ class SqlTransaction final : public StorageTransaction {
 
   Status insert_idempotency(TenantId tenant, const IdempotencyRecord& rec) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded("insert idempotency key", [&]() -> Status {
+    return guarded(map_, "insert idempotency key", [&]() -> Status {
       long long t = tenant, rid = rec.reservation;
       sql_ << "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, reservation_id) "
               "VALUES (:t, :k, :f, :r)",
@@ -367,7 +314,7 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
                                                             std::string_view key) override {
-    return guarded("find idempotency key", [&]() -> Result<std::optional<IdempotencyRecord>> {
+    return guarded(map_, "find idempotency key", [&]() -> Result<std::optional<IdempotencyRecord>> {
       long long t = tenant, rid = 0;
       std::string k(key), fingerprint;
       sql_ << "SELECT fingerprint, reservation_id FROM idempotency_keys WHERE tenant_id = :t "
@@ -545,11 +492,12 @@ class SqlTransaction final : public StorageTransaction {
     return out;
   }
 
-  void write_pool_members(long long pool, const std::vector<ResourceId>& members) {
+  void write_pool_members(long long pool, long long tenant,
+                          const std::vector<ResourceId>& members) {
     long long position = 0, resource = 0;
-    soci::statement st = (sql_.prepare << "INSERT INTO pool_members (pool_id, position, "
-                                          "resource_id) VALUES (:p, :i, :r)",
-                          use(pool), use(position), use(resource));
+    soci::statement st = (sql_.prepare << "INSERT INTO pool_members (pool_id, tenant_id, "
+                                          "position, resource_id) VALUES (:p, :t, :i, :r)",
+                          use(pool), use(tenant), use(position), use(resource));
     for (std::size_t i = 0; i < members.size(); ++i) {
       position = static_cast<long long>(i);
       resource = members[i];
@@ -557,14 +505,15 @@ class SqlTransaction final : public StorageTransaction {
     }
   }
 
-  void write_allocations(long long reservation, const std::vector<Allocation>& allocations) {
+  void write_allocations(long long reservation, long long tenant,
+                         const std::vector<Allocation>& allocations) {
     long long resource = 0;
     int quantity = 0;
     NullableInt pool;
-    soci::statement st = (sql_.prepare << "INSERT INTO allocations (reservation_id, "
+    soci::statement st = (sql_.prepare << "INSERT INTO allocations (reservation_id, tenant_id, "
                                           "resource_id, quantity, pool_id) VALUES "
-                                          "(:r, :s, :q, :p)",
-                          use(reservation), use(resource), use(quantity),
+                                          "(:r, :t, :s, :q, :p)",
+                          use(reservation), use(tenant), use(resource), use(quantity),
                           use(pool.value, pool.ind));
     for (const Allocation& a : allocations) {
       resource = a.resource;
@@ -668,182 +617,14 @@ class SqlTransaction final : public StorageTransaction {
 
   soci::session& sql_;
   bool writable_;
-};
-
-// ---- connections -----------------------------------------------------------------------
-class SqliteStorage final : public Storage,
-                            public std::enable_shared_from_this<SqliteStorage> {
- public:
-  explicit SqliteStorage(SqliteOptions options) : options_(std::move(options)) {}
-
-  Status open() {
-    auto lease = acquire();
-    if (!lease.ok()) return lease.status();
-    Status st = migrate(**lease);
-    release(std::move(*lease));
-    return st;
-  }
-
-  Status read(const TxnScope&, Work work) override {
-    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
-    Status st = guarded("begin read", [&]() -> Status {
-      *session << "BEGIN";
-      return Status::Ok();
-    });
-    if (st.ok()) {
-      SqlTransaction txn(*session, /*writable=*/false);
-      st = run_guarded(work, txn);
-      Status end = guarded("end read", [&]() -> Status {
-        *session << "COMMIT";
-        return Status::Ok();
-      });
-      if (st.ok()) st = end;
-    }
-    release(std::move(session));
-    return st;
-  }
-
-  Status write(const WriteIntent&, Work work) override {
-    // SQLite locks the whole database, which covers every resource in the intent.
-    std::lock_guard writer(writer_mutex_);
-    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
-    Status st = run_write(*session, work);
-    release(std::move(session));
-    return st;
-  }
-
-  StorageInfo info() const override {
-    return StorageInfo{"sqlite", schema_version_, options_.path};
-  }
-
- private:
-  using Session = std::unique_ptr<soci::session>;
-
-  Status run_write(soci::session& sql, Work work) {
-    Status st = guarded("begin write", [&]() -> Status {
-      sql << "BEGIN IMMEDIATE";
-      return Status::Ok();
-    });
-    if (!st.ok()) {
-      if (st.code() == Code::unavailable) {
-        return Unavailable("database is busy: another writer held it for more than " +
-                           std::to_string(options_.busy_timeout_ms) + " ms");
-      }
-      return st;
-    }
-    SqlTransaction txn(sql, /*writable=*/true);
-    st = run_guarded(work, txn);
-    if (st.ok()) {
-      st = guarded("commit", [&]() -> Status {
-        sql << "COMMIT";
-        return Status::Ok();
-      });
-      if (st.ok()) return st;
-    }
-    // Rolling back can itself fail (the commit already ended the transaction); the
-    // transaction is gone either way.
-    try {
-      sql << "ROLLBACK";
-    } catch (const std::exception&) {
-    }
-    return st;
-  }
-
-
-  Result<Session> acquire() {
-    {
-      std::lock_guard lock(pool_mutex_);
-      if (!idle_.empty()) {
-        Session s = std::move(idle_.back());
-        idle_.pop_back();
-        return s;
-      }
-    }
-    return connect();
-  }
-
-  void release(Session session) {
-    std::lock_guard lock(pool_mutex_);
-    if (static_cast<int>(idle_.size()) < options_.pool_size) idle_.push_back(std::move(session));
-  }
-
-  Result<Session> connect() {
-    return guarded("open database", [&]() -> Result<Session> {
-      auto s = std::make_unique<soci::session>(
-          soci::sqlite3, "db=" + options_.path + " timeout=" +
-                             std::to_string((options_.busy_timeout_ms + 999) / 1000));
-      *s << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
-      std::string mode;
-      *s << "PRAGMA journal_mode = WAL", into(mode);
-      *s << std::string("PRAGMA synchronous = ") +
-                (options_.durability == Durability::full ? "FULL" : "NORMAL");
-      *s << "PRAGMA foreign_keys = ON";
-      return Session(std::move(s));
-    });
-  }
-
-  Status migrate(soci::session& sql) {
-    return guarded("migrate schema", [&]() -> Status {
-      sql << "BEGIN IMMEDIATE";
-      try {
-        sql << "CREATE TABLE IF NOT EXISTS boka_schema (version INTEGER NOT NULL, "
-               "applied_at INTEGER NOT NULL)";
-        int current = 0;
-        soci::indicator ind = soci::i_null;
-        sql << "SELECT MAX(version) FROM boka_schema", into(current, ind);
-        if (ind != soci::i_ok) current = 0;
-        const auto& migrations = sqlite_migrations();
-        const int latest = migrations.empty() ? 0 : migrations.back().version;
-        if (current > latest) {
-          sql << "ROLLBACK";
-          return StorageError("database " + options_.path + " has schema version " +
-                              std::to_string(current) + ", newer than this boka (" +
-                              version_text() + ") knows (" + std::to_string(latest) +
-                              "); open it with a newer boka");
-        }
-        for (const Migration& m : migrations) {
-          if (m.version <= current) continue;
-          for (const std::string& statement : m.statements) sql << statement;
-          long long now = to_unix(SystemClock().now());
-          int v = m.version;
-          sql << "INSERT INTO boka_schema (version, applied_at) VALUES (:v, :t)", use(v), use(now);
-        }
-        sql << "COMMIT";
-        schema_version_ = std::max(current, latest);
-        return Status::Ok();
-      } catch (...) {
-        try {
-          sql << "ROLLBACK";
-        } catch (...) {
-        }
-        throw;
-      }
-    });
-  }
-
-  static std::string version_text();
-
-  SqliteOptions options_;
-  int schema_version_ = 0;
-  std::mutex writer_mutex_;
-  std::mutex pool_mutex_;
-  std::vector<Session> idle_;
+  SqlErrorMapper map_;
 };
 
 }  // namespace
-}  // namespace boka::detail
 
-#include "boka/version.hpp"
-
-namespace boka::detail {
-namespace {
-std::string SqliteStorage::version_text() { return version_string(); }
-}  // namespace
-
-Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options) {
-  auto storage = std::make_shared<SqliteStorage>(options);
-  BOKA_RETURN_IF_ERROR(storage->open());
-  return std::shared_ptr<Storage>(std::move(storage));
+std::unique_ptr<StorageTransaction> make_sql_transaction(soci::session& sql, bool writable,
+                                                         SqlErrorMapper map) {
+  return std::make_unique<SqlTransaction>(sql, writable, map);
 }
 
 }  // namespace boka::detail

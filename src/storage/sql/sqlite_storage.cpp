@@ -1,0 +1,243 @@
+#include "storage/sql/sqlite_storage.hpp"
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/sql/sql_transaction.hpp"
+#include "storage/guarded_work.hpp"
+#include "storage/sql/sqlite_migrations.hpp"
+
+namespace boka::detail {
+namespace {
+
+using soci::into;
+using soci::use;
+
+// ---- error mapping ----------------------------------------------------------------------
+// SOCI's messages can quote bound values; boka's never do. So build the message from the
+// SQLite result code and, for constraint failures, the constraint's name only.
+Status map_sqlite_error(int result, const std::string& what, const char* operation) {
+  const int primary = result & 0xFF;
+  std::string detail;
+  if (primary == SQLITE_CONSTRAINT) {
+    const auto pos = what.find("constraint failed: ");
+    if (pos != std::string::npos) {
+      detail = what.substr(pos + 19);
+      detail = detail.substr(0, detail.find_first_of(" \n\t'\""));
+    }
+    if (what.find("UNIQUE") != std::string::npos) {
+      return AlreadyExists(std::string(operation) + ": duplicate value for " + detail);
+    }
+    return StorageError(std::string(operation) + ": constraint violated: " + detail);
+  }
+  const std::string text = std::string(operation) + ": sqlite: " + sqlite_api::sqlite3_errstr(result);
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+      return Unavailable(text);
+    default:
+      return StorageError(text);
+  }
+}
+
+Status map_exception(const std::exception& e, const char* operation) {
+  if (auto* s = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    return map_sqlite_error(s->result(), s->what(), operation);
+  }
+  if (dynamic_cast<const soci::soci_error*>(&e) != nullptr) {
+    return StorageError(std::string(operation) + ": database error");
+  }
+  return StorageError(std::string(operation) + ": " + e.what());
+}
+
+template <typename F>
+auto guarded(const char* operation, F&& f) -> decltype(f()) {
+  return detail::guarded(&map_exception, operation, std::forward<F>(f));
+}
+
+// ---- connections -----------------------------------------------------------------------
+class SqliteStorage final : public Storage,
+                            public std::enable_shared_from_this<SqliteStorage> {
+ public:
+  explicit SqliteStorage(SqliteOptions options) : options_(std::move(options)) {}
+
+  Status open() {
+    auto lease = acquire();
+    if (!lease.ok()) return lease.status();
+    Status st = migrate(**lease);
+    release(std::move(*lease));
+    return st;
+  }
+
+  Status read(const TxnScope&, Work work) override {
+    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+    Status st = guarded("begin read", [&]() -> Status {
+      *session << "BEGIN";
+      return Status::Ok();
+    });
+    if (st.ok()) {
+      auto txn = make_sql_transaction(*session, /*writable=*/false, &map_exception);
+      st = run_guarded(work, *txn);
+      Status end = guarded("end read", [&]() -> Status {
+        *session << "COMMIT";
+        return Status::Ok();
+      });
+      if (st.ok()) st = end;
+    }
+    release(std::move(session));
+    return st;
+  }
+
+  Status write(const WriteIntent&, Work work) override {
+    // SQLite locks the whole database, which covers every resource in the intent.
+    std::lock_guard writer(writer_mutex_);
+    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+    Status st = run_write(*session, work);
+    release(std::move(session));
+    return st;
+  }
+
+  StorageInfo info() const override {
+    return StorageInfo{"sqlite", schema_version_, options_.path};
+  }
+
+ private:
+  using Session = std::unique_ptr<soci::session>;
+
+  Status run_write(soci::session& sql, Work work) {
+    Status st = guarded("begin write", [&]() -> Status {
+      sql << "BEGIN IMMEDIATE";
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      if (st.code() == Code::unavailable) {
+        return Unavailable("database is busy: another writer held it for more than " +
+                           std::to_string(options_.busy_timeout_ms) + " ms");
+      }
+      return st;
+    }
+    auto txn = make_sql_transaction(sql, /*writable=*/true, &map_exception);
+    st = run_guarded(work, *txn);
+    if (st.ok()) {
+      st = guarded("commit", [&]() -> Status {
+        sql << "COMMIT";
+        return Status::Ok();
+      });
+      if (st.ok()) return st;
+    }
+    // Rolling back can itself fail (the commit already ended the transaction); the
+    // transaction is gone either way.
+    try {
+      sql << "ROLLBACK";
+    } catch (const std::exception&) {
+    }
+    return st;
+  }
+
+
+  Result<Session> acquire() {
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (!idle_.empty()) {
+        Session s = std::move(idle_.back());
+        idle_.pop_back();
+        return s;
+      }
+    }
+    return connect();
+  }
+
+  void release(Session session) {
+    std::lock_guard lock(pool_mutex_);
+    if (static_cast<int>(idle_.size()) < options_.pool_size) idle_.push_back(std::move(session));
+  }
+
+  Result<Session> connect() {
+    return guarded("open database", [&]() -> Result<Session> {
+      auto s = std::make_unique<soci::session>(
+          soci::sqlite3, "db=" + options_.path + " timeout=" +
+                             std::to_string((options_.busy_timeout_ms + 999) / 1000));
+      *s << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
+      std::string mode;
+      *s << "PRAGMA journal_mode = WAL", into(mode);
+      *s << std::string("PRAGMA synchronous = ") +
+                (options_.durability == Durability::full ? "FULL" : "NORMAL");
+      *s << "PRAGMA foreign_keys = ON";
+      return Session(std::move(s));
+    });
+  }
+
+  Status migrate(soci::session& sql) {
+    return guarded("migrate schema", [&]() -> Status {
+      sql << "BEGIN IMMEDIATE";
+      try {
+        sql << "CREATE TABLE IF NOT EXISTS boka_schema (version INTEGER NOT NULL, "
+               "applied_at INTEGER NOT NULL)";
+        int current = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT MAX(version) FROM boka_schema", into(current, ind);
+        if (ind != soci::i_ok) current = 0;
+        const auto& migrations = sqlite_migrations();
+        const int latest = migrations.empty() ? 0 : migrations.back().version;
+        if (current > latest) {
+          sql << "ROLLBACK";
+          return StorageError("database " + options_.path + " has schema version " +
+                              std::to_string(current) + ", newer than this boka (" +
+                              version_text() + ") knows (" + std::to_string(latest) +
+                              "); open it with a newer boka");
+        }
+        for (const Migration& m : migrations) {
+          if (m.version <= current) continue;
+          for (const std::string& statement : m.statements) sql << statement;
+          long long now = to_unix(SystemClock().now());
+          int v = m.version;
+          sql << "INSERT INTO boka_schema (version, applied_at) VALUES (:v, :t)", use(v), use(now);
+        }
+        sql << "COMMIT";
+        schema_version_ = std::max(current, latest);
+        return Status::Ok();
+      } catch (...) {
+        try {
+          sql << "ROLLBACK";
+        } catch (...) {
+        }
+        throw;
+      }
+    });
+  }
+
+  static std::string version_text();
+
+  SqliteOptions options_;
+  int schema_version_ = 0;
+  std::mutex writer_mutex_;
+  std::mutex pool_mutex_;
+  std::vector<Session> idle_;
+};
+
+}  // namespace
+}  // namespace boka::detail
+
+#include "boka/version.hpp"
+
+namespace boka::detail {
+namespace {
+std::string SqliteStorage::version_text() { return version_string(); }
+}  // namespace
+
+Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options) {
+  auto storage = std::make_shared<SqliteStorage>(options);
+  BOKA_RETURN_IF_ERROR(storage->open());
+  return std::shared_ptr<Storage>(std::move(storage));
+}
+
+}  // namespace boka::detail

@@ -22,10 +22,11 @@ if(SOCI_FOUND AND NOT TARGET SOCI::core)
   set_target_properties(SOCI::sqlite3 PROPERTIES
     IMPORTED_LOCATION "${SOCI_SQLITE3_LIBRARY}"
     INTERFACE_LINK_LIBRARIES "SOCI::core;SQLite::SQLite3")
-  if(SOCI_POSTGRESQL_LIBRARY)
+  find_package(PostgreSQL QUIET)
+  if(SOCI_POSTGRESQL_LIBRARY AND TARGET PostgreSQL::PostgreSQL)
     add_library(SOCI::postgresql UNKNOWN IMPORTED)
     set_target_properties(SOCI::postgresql PROPERTIES
       IMPORTED_LOCATION "${SOCI_POSTGRESQL_LIBRARY}"
-      INTERFACE_LINK_LIBRARIES "SOCI::core")
+      INTERFACE_LINK_LIBRARIES "SOCI::core;PostgreSQL::PostgreSQL")
   endif()
 endif()

@@ -8,6 +8,7 @@ packages=(
   libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
   libssl-dev nlohmann-json3-dev catch2 libbenchmark-dev
   libhowardhinnant-date-dev tzdata sqlite3
+  postgresql-15 postgresql-client-15
 )
 
 missing=()

@@ -5,6 +5,9 @@
 #include "boka/storage.hpp"
 #include "storage/memory_storage.hpp"
 #include "storage/sql/sqlite_storage.hpp"
+#if BOKA_WITH_POSTGRESQL
+#include "storage/sql/postgresql_storage.hpp"
+#endif
 
 namespace boka {
 namespace {
@@ -63,7 +66,13 @@ Result<std::shared_ptr<Storage>> open_storage(std::string_view uri) {
   if (uri == "memory:") return detail::make_memory_storage();
   if (uri.rfind("sqlite:", 0) == 0) return open_sqlite(uri.substr(7));
   if (uri.rfind("postgresql://", 0) == 0 || uri.rfind("postgres://", 0) == 0) {
-    return NotSupported("storage URI: this build of boka has no PostgreSQL store");
+#if BOKA_WITH_POSTGRESQL
+    BOKA_ASSIGN_OR_RETURN(auto options, detail::parse_postgresql_uri(uri));
+    return detail::open_postgresql_storage(options);
+#else
+    return NotSupported("storage URI: this build of boka has no PostgreSQL store "
+                        "(configure with -DBOKA_WITH_POSTGRESQL=ON)");
+#endif
   }
   // Quote only the scheme: the rest of a mistyped URI may hold a password.
   const std::string_view scheme = uri.substr(0, std::min<std::size_t>(uri.find(':'), 32));

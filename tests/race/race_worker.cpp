@@ -1,16 +1,19 @@
 // One process of the multi-process race test:
-//   boka_race_worker <sqlite-uri> <tenant> <resource,resource,...> <seed> <count> <out-file>
-// Writes the acknowledged reservation ids to out-file, one per line.
+//   boka_race_worker <uri> <tenant> <resource,resource,...> <seed> <count> <out-file> [threads]
+// Books from `threads` threads (default 1) sharing one engine, and writes the acknowledged
+// reservation ids to out-file, one per line.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "race_common.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: boka_race_worker uri tenant resources seed count out\n");
+  if (argc != 7 && argc != 8) {
+    std::fprintf(stderr, "usage: boka_race_worker uri tenant resources seed count out [threads]\n");
     return 2;
   }
   auto engine = boka::Engine::open(argv[1]);
@@ -21,9 +24,20 @@ int main(int argc, char** argv) {
   std::vector<boka::ResourceId> resources;
   std::stringstream list(argv[3]);
   for (std::string item; std::getline(list, item, ',');) resources.push_back(std::stoll(item));
-  auto ids = boka::race::book_randomly(**engine, std::stoll(argv[2]), resources,
-                                       std::stoull(argv[4]), std::stoi(argv[5]));
+  const int threads = argc == 8 ? std::stoi(argv[7]) : 1;
+  std::vector<std::vector<boka::ResourceId>> ids(static_cast<std::size_t>(threads));
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      ids[static_cast<std::size_t>(t)] = boka::race::book_randomly(
+          **engine, std::stoll(argv[2]), resources, std::stoull(argv[4]) * 100 + static_cast<unsigned>(t),
+          std::stoi(argv[5]));
+    });
+  }
+  for (auto& w : workers) w.join();
   std::ofstream out(argv[6]);
-  for (auto id : ids) out << id << "\n";
+  for (const auto& list : ids) {
+    for (auto id : list) out << id << "\n";
+  }
   return out.good() ? 0 : 1;
 }

@@ -145,7 +145,7 @@ TEST_CASE("notice, horizon and daily limit shape the offer") {
   CHECK(std::find(after.begin(), after.end(), utc(2026, 1, 5, 22)) != after.end());
 }
 
-TEST_CASE("several resources must all be free; a pool needs any member") {
+TEST_CASE("several resources must all be free - a pool needs any member") {
   Fixture f("memory:", utc(2026, 1, 5, 0));
   auto a = f.resource("a", 1, "UTC", std::nullopt, step(hours(1))).id;
   auto b = f.resource("b", 1, "UTC", std::nullopt, step(hours(1))).id;
@@ -174,7 +174,7 @@ TEST_CASE("several resources must all be free; a pool needs any member") {
   CHECK(any->size() == 2);
 }
 
-TEST_CASE("a year of availability is answered; longer ranges are refused") {
+TEST_CASE("a year of availability is answered - longer ranges are refused") {
   Fixture f("memory:", utc(2026, 1, 1));
   auto sched = f.engine->create_schedule(sys(), f.tenant, daily(9 * 60, 17 * 60));
   auto r = f.resource("room", 1, "Europe/Berlin", sched->id, step(minutes(30))).id;

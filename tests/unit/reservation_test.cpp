@@ -126,7 +126,7 @@ TEST_CASE("holds expire, confirm before expiry, refuse confirm after") {
   }
 }
 
-TEST_CASE("cancel frees capacity; versions guard updates") {
+TEST_CASE("cancel frees capacity - versions guard updates") {
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   auto r = f.resource("room", 1, "UTC", std::nullopt, hourly()).id;
@@ -312,7 +312,7 @@ TEST_CASE("tenants and pools: update, archive, and archived ones take no booking
   CHECK_THAT(after.status().message(), Catch::Contains("tenant"));
 }
 
-TEST_CASE("a schedule in use cannot be archived; changing it changes availability") {
+TEST_CASE("a schedule in use cannot be archived - changing it changes availability") {
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   Schedule s;

@@ -1,0 +1,435 @@
+#include "storage/sql/postgresql_storage.hpp"
+
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <chrono>
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "boka/version.hpp"
+#include "storage/guarded_work.hpp"
+#include "storage/sql/postgresql_migrations.hpp"
+#include "storage/sql/sql_transaction.hpp"
+
+namespace boka::detail {
+namespace {
+
+using soci::into;
+using soci::use;
+
+constexpr int kMaxAttempts = 5;  // for serialization failures, deadlocks and dead connections
+
+// The SQLSTATE of the last PostgreSQL error on this thread, so the store can tell a
+// retryable failure from the Status the row access turned it into.
+thread_local std::string t_last_sqlstate;
+
+bool retryable(const std::string& state) { return state == "40001" || state == "40P01"; }
+
+// SOCI's messages can quote bound values and PostgreSQL's DETAIL quotes row data; boka's
+// messages carry the SQLSTATE and, for constraint failures, the constraint's name only.
+Status map_postgres_error(const std::exception& e, const char* operation) {
+  const std::string op(operation);
+  if (auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
+    std::string state = pg->sqlstate();
+    if (state.size() != 5 || state.find('\0') != std::string::npos) state.clear();
+    t_last_sqlstate = state;
+    const std::string what = pg->what();
+    auto constraint = [&] {
+      const auto a = what.find("constraint \"");
+      if (a == std::string::npos) return std::string("a constraint");
+      const auto b = what.find('"', a + 12);
+      return what.substr(a + 12, b == std::string::npos ? 0 : b - a - 12);
+    };
+    if (state == "23505") return AlreadyExists(op + ": duplicate value for " + constraint());
+    if (state.rfind("23", 0) == 0) {
+      return StorageError(op + ": constraint violated: " + constraint());
+    }
+    if (retryable(state)) return Unavailable(op + ": serialization failure or deadlock");
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "53300" ||
+        state == "25006" || state.empty() ||
+        pg->get_error_category() == soci::soci_error::connection_error) {
+      return Unavailable(op + ": connection to PostgreSQL lost or refused" +
+                         (state.empty() ? std::string() : " (SQLSTATE " + state + ")"));
+    }
+    if (state == "42501") {
+      return StorageError(op + ": permission denied: the connecting role lacks a privilege");
+    }
+    return StorageError(op + ": PostgreSQL error (SQLSTATE " + state + ")");
+  }
+  t_last_sqlstate.clear();
+  if (auto* s = dynamic_cast<const soci::soci_error*>(&e)) {
+    if (s->get_error_category() == soci::soci_error::connection_error) {
+      return Unavailable(op + ": connection to PostgreSQL lost or refused");
+    }
+    return StorageError(op + ": database error");
+  }
+  return StorageError(op + ": " + e.what());
+}
+
+template <typename F>
+auto guarded(const char* operation, F&& f) -> decltype(f()) {
+  return detail::guarded(&map_postgres_error, operation, std::forward<F>(f));
+}
+
+bool valid_identifier(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  if (!(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+           c == '_';
+  });
+}
+
+class PostgresStorage final : public Storage {
+ public:
+  explicit PostgresStorage(PostgresOptions options) : options_(std::move(options)) {}
+
+  ~PostgresStorage() override = default;
+
+  Status open() {
+    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+    Status st = migrate(*session);
+    release(std::move(session), st);
+    return st;
+  }
+
+  Status read(const TxnScope& scope, Work work) override {
+    for (int attempt = 0;; ++attempt) {
+      BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+      bool began = false;
+      Status st = guarded("begin read", [&]() -> Status {
+        *session << "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+        began = true;
+        set_scope(*session, scope);
+        return Status::Ok();
+      });
+      if (st.ok()) {
+        auto txn = make_sql_transaction(*session, /*writable=*/false, &map_postgres_error);
+        st = run_guarded(work, *txn);
+        if (st.ok()) {
+          st = guarded("commit read", [&]() -> Status {
+            *session << "COMMIT";
+            return Status::Ok();
+          });
+        }
+      }
+      if (!st.ok()) rollback(*session);
+      const bool dead = !session->is_connected();
+      release(std::move(session), st);
+      // A connection that was dead before anything ran (the server restarted, or an
+      // administrator ended it) is retried on a fresh one; nothing was read yet.
+      if (!began && dead && attempt + 1 < kMaxAttempts) continue;
+      return st;
+    }
+  }
+
+  Status write(const WriteIntent& intent, Work work) override {
+    std::vector<ResourceId> locks = intent.lock_resources;
+    std::sort(locks.begin(), locks.end());
+    locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+    std::string lock_sql;
+    if (!locks.empty()) {
+      lock_sql = "SELECT id FROM resources WHERE id IN (";
+      for (std::size_t i = 0; i < locks.size(); ++i) {
+        lock_sql += (i ? "," : "") + std::to_string(locks[i]);
+      }
+      lock_sql += ") ORDER BY id FOR UPDATE";
+    }
+    std::mt19937 jitter(std::random_device{}());
+    for (int attempt = 0;; ++attempt) {
+      BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+      bool began = false;
+      t_last_sqlstate.clear();
+      Status st = guarded("begin write", [&]() -> Status {
+        *session << "BEGIN";
+        began = true;
+        set_scope(*session, intent.scope);
+        if (!lock_sql.empty()) {
+          long long id = 0;
+          soci::statement lock = (session->prepare << lock_sql, into(id));
+          lock.execute();
+          while (lock.fetch()) {
+          }
+        }
+        return Status::Ok();
+      });
+      if (st.ok()) {
+        auto txn = make_sql_transaction(*session, /*writable=*/true, &map_postgres_error);
+        st = run_guarded(work, *txn);
+        if (st.ok()) {
+          st = guarded("commit", [&]() -> Status {
+            *session << "COMMIT";
+            return Status::Ok();
+          });
+          if (!st.ok() && st.code() == Code::unavailable && t_last_sqlstate.empty()) {
+            // The connection died during COMMIT: PostgreSQL may or may not have committed.
+            st = Unavailable("commit: connection to PostgreSQL lost during commit; the outcome is "
+                             "unknown: read back (or retry with an idempotency key)");
+          }
+        }
+      }
+      if (!st.ok()) rollback(*session);
+      const bool dead = !session->is_connected();
+      const bool again = (retryable(t_last_sqlstate) || (!began && dead)) &&
+                         attempt + 1 < kMaxAttempts;
+      release(std::move(session), st);
+      if (!again) {
+        if (retryable(t_last_sqlstate)) {
+          return Unavailable("write: serialization failures or deadlocks persisted after " +
+                             std::to_string(kMaxAttempts) + " attempts; retry later");
+        }
+        return st;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % (5u << attempt)));
+    }
+  }
+
+  StorageInfo info() const override {
+    return StorageInfo{"postgresql", schema_version_, options_.location};
+  }
+
+ private:
+  using Session = std::unique_ptr<soci::session>;
+
+  static void set_scope(soci::session& sql, const TxnScope& scope) {
+    std::string value = scope.is_all() ? "*" : std::to_string(scope.tenant_id());
+    std::string ignored;
+    sql << "SELECT set_config('boka.tenant', :t, true)", use(value), into(ignored);
+  }
+
+  static void rollback(soci::session& sql) {
+    try {
+      sql << "ROLLBACK";
+    } catch (const std::exception&) {
+      // The connection is gone or the transaction already ended; either way nothing of it
+      // was kept.
+    }
+  }
+
+  Result<Session> acquire() {
+    std::unique_lock lock(mutex_);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
+    while (idle_.empty() && open_ >= options_.pool_size) {
+      if (available_.wait_until(lock, deadline) == std::cv_status::timeout &&
+          idle_.empty() && open_ >= options_.pool_size) {
+        return Unavailable("postgresql: all " + std::to_string(options_.pool_size) +
+                           " connections stayed busy for " +
+                           std::to_string(options_.acquire_timeout_ms) + " ms");
+      }
+    }
+    if (!idle_.empty()) {
+      Session s = std::move(idle_.back());
+      idle_.pop_back();
+      return s;
+    }
+    ++open_;
+    lock.unlock();
+    try {
+      return Session(std::make_unique<soci::session>(soci::postgresql, options_.libpq_uri));
+    } catch (const std::exception& e) {
+      std::lock_guard relock(mutex_);
+      --open_;
+      available_.notify_one();
+      // libpq's text never holds the password; it may name the user and the database.
+      const std::string why = e.what();
+      if (why.find("authentication failed") != std::string::npos) {
+        return StorageError("postgresql: cannot connect to " + options_.location +
+                            ": authentication failed for the URI's user");
+      }
+      if (why.find("does not exist") != std::string::npos) {
+        return StorageError("postgresql: cannot connect to " + options_.location +
+                            ": the database or role does not exist");
+      }
+      return Unavailable("postgresql: cannot connect to " + options_.location +
+                         ": server unreachable or refusing connections");
+    }
+  }
+
+  // Keeps a healthy connection for the next caller; drops a dead one.
+  void release(Session session, const Status&) {
+    std::lock_guard lock(mutex_);
+    if (session && session->is_connected()) {
+      idle_.push_back(std::move(session));
+    } else {
+      --open_;
+    }
+    available_.notify_one();
+  }
+
+  Status migrate(soci::session& sql) {
+    const auto& migrations = postgresql_migrations();
+    const int latest = migrations.back().version;
+    auto current_version = [&]() -> Result<int> {
+      return guarded("read schema version", [&]() -> Result<int> {
+        int exists = 0;
+        sql << "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND "
+               "tablename = 'boka_schema'",
+            into(exists);
+        if (exists == 0) return 0;
+        int v = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT MAX(version) FROM boka_schema", into(v, ind);
+        return ind == soci::i_ok ? v : 0;
+      });
+    };
+    BOKA_ASSIGN_OR_RETURN(int current, current_version());
+    if (current > latest) return newer(current, latest);
+    if (current == latest) {
+      schema_version_ = current;
+      return Status::Ok();
+    }
+    Status st = guarded("migrate schema", [&]() -> Status {
+      sql << "BEGIN";
+      // One migrator at a time across every host.
+      sql << "SELECT pg_advisory_xact_lock(7271827)";
+      sql << "CREATE TABLE IF NOT EXISTS boka_schema (version INTEGER NOT NULL, "
+             "applied_at BIGINT NOT NULL)";
+      int now_version = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(version) FROM boka_schema", into(now_version, ind);
+      if (ind != soci::i_ok) now_version = 0;
+      if (now_version > latest) {
+        sql << "ROLLBACK";
+        return newer(now_version, latest);
+      }
+      for (const Migration& m : migrations) {
+        if (m.version <= now_version) continue;
+        for (std::string statement : m.statements) {
+          const auto at = statement.find("{app_role}");
+          if (at != std::string::npos) {
+            if (options_.app_role.empty()) continue;
+            statement.replace(at, 10, "\"" + options_.app_role + "\"");
+          }
+          sql << statement;
+        }
+        long long applied = to_unix(SystemClock().now());
+        int v = m.version;
+        sql << "INSERT INTO boka_schema (version, applied_at) VALUES (:v, :t)", use(v),
+            use(applied);
+      }
+      sql << "COMMIT";
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      rollback(sql);
+      if (st.message().find("permission denied") != std::string::npos) {
+        return StorageError("postgresql: the schema at " + options_.location + " is at version " +
+                            std::to_string(current) + " and this boka needs " +
+                            std::to_string(latest) +
+                            ", but the connecting role may not migrate it: open once as the "
+                            "schema owner (with ?app_role=<this role>) to migrate");
+      }
+      return st;
+    }
+    schema_version_ = latest;
+    return Status::Ok();
+  }
+
+  Status newer(int current, int latest) const {
+    return StorageError("database " + options_.location + " has schema version " +
+                        std::to_string(current) + ", newer than this boka (" +
+                        version_string() + ") knows (" + std::to_string(latest) +
+                        "); open it with a newer boka");
+  }
+
+  PostgresOptions options_;
+  int schema_version_ = 0;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<Session> idle_;
+  int open_ = 0;  // connections in use or idle
+};
+
+Result<int> parse_option_int(std::string_view value, std::string_view name, int lo, int hi) {
+  int out = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || ptr != value.data() + value.size() || out < lo || out > hi) {
+    return InvalidArgument("storage URI: option " + std::string(name) + " must be an integer in " +
+                           std::to_string(lo) + ".." + std::to_string(hi));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<PostgresOptions> parse_postgresql_uri(std::string_view uri) {
+  PostgresOptions o;
+  const auto scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return InvalidArgument("storage URI: expected postgresql://user:password@host:port/db");
+  }
+  const auto q = uri.find('?');
+  std::string_view base = uri.substr(0, q);
+  std::string_view authority = base.substr(scheme_end + 3);
+  const auto slash = authority.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= authority.size()) {
+    return InvalidArgument("storage URI: postgresql URI needs a database name (.../dbname)");
+  }
+  std::string_view hostpart = authority.substr(0, slash);
+  if (const auto at = hostpart.rfind('@'); at != std::string_view::npos) {
+    hostpart = hostpart.substr(at + 1);
+  }
+  o.location = std::string(hostpart) + "/" + std::string(authority.substr(slash + 1));
+  std::string rest;
+  std::string_view query = q == std::string_view::npos ? "" : uri.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    if (key == "pool_size") {
+      BOKA_ASSIGN_OR_RETURN(o.pool_size, parse_option_int(value, key, 1, 1000));
+    } else if (key == "acquire_timeout_ms") {
+      BOKA_ASSIGN_OR_RETURN(o.acquire_timeout_ms, parse_option_int(value, key, 1, 600000));
+    } else if (key == "app_role") {
+      o.app_role = std::string(value);
+      if (!valid_identifier(o.app_role)) {
+        return InvalidArgument("storage URI: app_role must be a lower-case SQL identifier");
+      }
+    } else {
+      rest += (rest.empty() ? "?" : "&") + std::string(pair);  // a libpq parameter
+    }
+  }
+  // SOCI would take "postgresql://" for its own backend prefix, so hand libpq the
+  // keyword=value form, parsed by libpq itself (percent-decoding included).
+  const std::string libpq_uri = std::string(base) + rest;
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(libpq_uri.c_str(), &error);
+  if (parsed == nullptr) {
+    std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return InvalidArgument("storage URI: libpq cannot parse the postgresql URI: " +
+                           why.substr(0, why.find('"')));
+  }
+  for (PQconninfoOption* opt = parsed; opt->keyword != nullptr; ++opt) {
+    if (opt->val == nullptr) continue;
+    std::string value;
+    for (const char* c = opt->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') value += '\\';
+      value += *c;
+    }
+    o.libpq_uri += (o.libpq_uri.empty() ? "" : " ") + std::string(opt->keyword) + "='" + value + "'";
+  }
+  PQconninfoFree(parsed);
+  return o;
+}
+
+Result<std::shared_ptr<Storage>> open_postgresql_storage(const PostgresOptions& options) {
+  auto storage = std::make_shared<PostgresStorage>(options);
+  BOKA_RETURN_IF_ERROR(storage->open());
+  return std::shared_ptr<Storage>(std::move(storage));
+}
+
+}  // namespace boka::detail

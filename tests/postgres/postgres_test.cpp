@@ -1,0 +1,237 @@
+// The PostgreSQL store against a real PostgreSQL 15: row level security, lost connections,
+// a race across processes, the randomized model, and the schema rules.
+#include <catch2/catch.hpp>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <set>
+
+#include "model.hpp"
+#include "pg_support.hpp"
+#include "support.hpp"
+
+extern char** environ;
+
+using namespace boka;
+using namespace boka::test;
+using boka::pgtest::Conn;
+
+namespace {
+
+struct TwoTenants {
+  pgtest::Database db = pgtest::fresh_database();
+  std::unique_ptr<Engine> engine = Engine::open(db.app_uri).value();
+  TenantId a = 0, b = 0;
+  ResourceId ra = 0, rb = 0;
+  TwoTenants() {
+    Tenant t;
+    t.name = "A";
+    a = engine->create_tenant(sys(), t)->id;
+    t.name = "B";
+    b = engine->create_tenant(sys(), t)->id;
+    Resource r;
+    r.zone = "UTC";
+    r.name = "room A";
+    ra = engine->create_resource(sys(), a, r)->id;
+    r.name = "room B";
+    rb = engine->create_resource(sys(), b, r)->id;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("postgresql: row level security keeps a raw query inside its tenant") {
+  TwoTenants t;
+  Conn app(t.db.app_uri);
+  app.query("BEGIN");
+  app.query("SELECT set_config('boka.tenant', '" + std::to_string(t.a) + "', true)");
+  // A query that forgets its tenant filter sees tenant A only.
+  CHECK(app.scalar("SELECT count(*) FROM resources") == "1");
+  CHECK(app.scalar("SELECT name FROM resources") == "room A");
+  CHECK(app.scalar("SELECT count(*) FROM resources WHERE tenant_id = " + std::to_string(t.b)) == "0");
+  CHECK(app.scalar("SELECT count(*) FROM tenants") == "1");
+  // Writes to B's rows touch nothing; inserting a row for B is refused.
+  CHECK(app.query("UPDATE resources SET name = 'stolen' WHERE id = " + std::to_string(t.rb) +
+                  " RETURNING id").empty());
+  CHECK(app.error_of("INSERT INTO resources (tenant_id, name, zone, capacity, slot_step, "
+                     "min_notice, max_horizon, buffer_before, buffer_after, min_duration, "
+                     "max_duration, daily_limit, metadata, created_at, version) VALUES (" +
+                     std::to_string(t.b) + ", 'x', 'UTC', 1, 900, 0, 0, 0, 0, 0, 0, 0, '{}', 0, 1)") ==
+        "42501");
+  app.query("ROLLBACK");
+  // Without the setting, nothing at all is visible, even to the owner.
+  CHECK(app.scalar("SELECT count(*) FROM resources") == "0");
+  Conn owner(t.db.owner_uri);
+  CHECK(owner.scalar("SELECT count(*) FROM reservations") == "0");
+  CHECK(owner.scalar("SELECT count(*) FROM resources") == "0");
+  // B's row is untouched.
+  CHECK(t.engine->get_resource(sys(), t.b, t.rb)->name == "room B");
+  // The run-time role owns nothing and may not change the schema.
+  CHECK(app.error_of("DROP TABLE reservations") == "42501");
+  CHECK(app.error_of("CREATE TABLE mine (x int)") == "42501");
+  CHECK(app.error_of("DELETE FROM reservations") == "42501");
+}
+
+TEST_CASE("postgresql: a connection killed mid-transaction fails cleanly - the next call works") {
+  auto db = pgtest::fresh_database();
+  auto inner = open_storage(db.app_uri).value();
+  // Ends the engine's own backend while its reservation transaction is open.
+  class Killer : public StorageWrapper {
+   public:
+    Killer(std::shared_ptr<Storage> s, std::string admin, std::string dbname)
+        : StorageWrapper(std::move(s)), admin_(std::move(admin)), db_(std::move(dbname)) {}
+    bool armed = false;
+    Status write(const WriteIntent& intent, Work work) override {
+      return StorageWrapper::write(intent, [&](StorageTransaction& t) -> Status {
+        struct Txn : StorageTransactionWrapper {
+          Killer* k;
+          Txn(StorageTransaction& t, Killer* killer) : StorageTransactionWrapper(t), k(killer) {}
+          Result<ReservationId> insert_reservation(const Reservation& r) override {
+            if (k->armed) {
+              k->armed = false;
+              Conn admin(k->admin_);
+              const auto killed = admin.query(
+                  "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                  k->db_ + "' AND usename = 'boka_app' AND state = 'idle in transaction'");
+              REQUIRE(killed.size() == 1);
+            }
+            return StorageTransactionWrapper::insert_reservation(r);
+          }
+        } wrapped(t, this);
+        return work(wrapped);
+      });
+    }
+    std::string admin_, db_;
+  };
+  auto killer = std::make_shared<Killer>(inner, pgtest::uris().admin, db.name);
+  auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5));
+  auto engine = Engine::open(killer, EngineOptions{clock}).value();
+  Tenant tenant;
+  tenant.name = "t";
+  auto tid = engine->create_tenant(sys(), tenant)->id;
+  Resource r;
+  r.name = "room";
+  r.zone = "UTC";
+  auto room = engine->create_resource(sys(), tid, r).value();
+  ReserveRequest req;
+  req.allocations = {AllocationRequest::of_resource(room.id)};
+  req.start = utc(2026, 1, 6, 10);
+  req.end = utc(2026, 1, 6, 11);
+  killer->armed = true;
+  auto lost = engine->reserve(sys(), tid, req);
+  INFO(lost.status().to_string());
+  CHECK(lost.status().code() == Code::unavailable);
+  CHECK_THAT(lost.status().message(), Catch::Contains("connection"));
+  // Nothing was written, and the next call succeeds on a fresh connection.
+  CHECK(engine->list_reservations(sys(), tid, {})->empty());
+  auto next = engine->reserve(sys(), tid, req);
+  REQUIRE(next.ok());
+  CHECK(engine->list_reservations(sys(), tid, {})->size() == 1);
+}
+
+TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothing") {
+  auto db = pgtest::fresh_database();
+  const std::string uri = db.app_uri + "?pool_size=2";
+  std::vector<ResourceId> resources;
+  TenantId tenant = 0;
+  {
+    auto engine = Engine::open(uri).value();
+    Tenant t;
+    t.name = "race";
+    tenant = engine->create_tenant(sys(), t)->id;
+    for (int i = 0; i < 20; ++i) {
+      Resource r;
+      r.name = "r" + std::to_string(i);
+      r.zone = "UTC";
+      r.capacity = i % 2 == 0 ? 1 : 3;
+      resources.push_back(engine->create_resource(sys(), tenant, r)->id);
+    }
+  }
+  std::string list;
+  for (ResourceId r : resources) list += (list.empty() ? "" : ",") + std::to_string(r);
+  TempDb scratch;  // for output file names only
+  std::vector<pid_t> pids;
+  std::vector<std::string> outs;
+  for (int i = 0; i < 4; ++i) {
+    outs.push_back(scratch.path() + ".out" + std::to_string(i));
+    std::vector<std::string> args = {BOKA_RACE_WORKER, uri, std::to_string(tenant), list,
+                                     std::to_string(40 + i), "120", outs.back(), "2"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, BOKA_RACE_WORKER, nullptr, nullptr, argv.data(), environ) == 0);
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  std::set<std::string> acknowledged;
+  for (const auto& out : outs) {
+    std::ifstream in(out);
+    for (std::string id; in >> id;) acknowledged.insert(id);
+    std::remove(out.c_str());
+  }
+  REQUIRE(acknowledged.size() > 100);
+  Conn admin(pgtest::with_database(pgtest::uris().admin, db.name));
+  // Zero overbooking: at every start of an active allocation, the active allocations of the
+  // same resource that cover that instant fit within the capacity.
+  const auto over = admin.query(R"(
+      SELECT a.reservation_id, a.resource_id, r1.start_at, SUM(b.quantity), res.capacity
+      FROM allocations a
+      JOIN reservations r1 ON r1.id = a.reservation_id AND r1.status IN (0, 1)
+      JOIN allocations b ON b.resource_id = a.resource_id
+      JOIN reservations r2 ON r2.id = b.reservation_id AND r2.status IN (0, 1)
+      JOIN resources res ON res.id = a.resource_id
+      WHERE r2.start_at <= r1.start_at AND r1.start_at < r2.end_at
+      GROUP BY a.reservation_id, a.resource_id, r1.start_at, res.capacity
+      HAVING SUM(b.quantity) > res.capacity)");
+  CHECK(over.empty());
+  // Every acknowledged reservation is there, confirmed.
+  std::set<std::string> confirmed;
+  for (const auto& row : admin.query("SELECT id FROM reservations WHERE status = 1")) {
+    confirmed.insert(row[0]);
+  }
+  for (const auto& id : acknowledged) {
+    INFO("reservation " << id);
+    CHECK(confirmed.count(id) == 1);
+  }
+  CHECK(admin.scalar("SELECT count(DISTINCT a.resource_id) FROM allocations a") == "20");
+}
+
+TEST_CASE("postgresql: the randomized model agrees with the oracle") {
+  boka::model::run_model(pgtest::fresh_database().app_uri, 700, 99);
+}
+
+TEST_CASE("postgresql: the run-time role cannot migrate - a newer schema is refused") {
+  Conn admin(pgtest::uris().admin);
+  const std::string name = "boka_t" + std::to_string(::getpid()) + "_empty";
+  admin.query("CREATE DATABASE " + name + " OWNER boka_owner");
+  auto app = Engine::open(pgtest::with_database(pgtest::uris().app, name));
+  CHECK(app.status().code() == Code::storage);
+  CHECK_THAT(app.status().message(), Catch::Contains("schema owner"));
+  CHECK_THAT(app.status().message(), !Catch::Contains("app-secret"));
+
+  auto db = pgtest::fresh_database();
+  Conn owner(db.owner_uri);
+  owner.query("INSERT INTO boka_schema VALUES (999, 0)");
+  auto newer = Engine::open(db.app_uri);
+  CHECK(newer.status().code() == Code::storage);
+  CHECK_THAT(newer.status().message(), Catch::Contains("schema version 999"));
+}
+
+TEST_CASE("postgresql: URIs are checked and passwords never appear in messages") {
+  CHECK(Engine::open("postgresql://u:pw@127.0.0.1:1/db?pool_size=0").status().code() ==
+        Code::invalid_argument);
+  CHECK(Engine::open("postgresql://u:pw@127.0.0.1:1/db?app_role=Robert');DROP").status().code() ==
+        Code::invalid_argument);
+  auto refused = Engine::open("postgresql://u:hunter2@127.0.0.1:1/db?connect_timeout=2");
+  CHECK(refused.status().code() == Code::unavailable);
+  CHECK_THAT(refused.status().message(), Catch::Contains("127.0.0.1:1/db"));
+  CHECK_THAT(refused.status().message(), !Catch::Contains("hunter2"));
+}

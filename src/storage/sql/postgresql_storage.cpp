@@ -95,24 +95,24 @@ class PostgresStorage final : public Storage {
   ~PostgresStorage() override = default;
 
   Status open() {
-    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
-    Status st = migrate(*session);
-    release(std::move(session), st);
+    BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
+    Status st = migrate(*connection.session);
+    release(std::move(connection), st);
     return st;
   }
 
   Status read(const TxnScope& scope, Work work) override {
     for (int attempt = 0;; ++attempt) {
-      BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+      BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
+      soci::session* session = connection.session.get();
       bool began = false;
       Status st = guarded("begin read", [&]() -> Status {
-        *session << "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+        *session << "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; " + scope_sql(scope);
         began = true;
-        set_scope(*session, scope);
         return Status::Ok();
       });
       if (st.ok()) {
-        auto txn = make_sql_transaction(*session, /*writable=*/false, &map_postgres_error);
+        auto txn = make_sql_transaction(connection, /*writable=*/false, &map_postgres_error);
         st = run_guarded(work, *txn);
         if (st.ok()) {
           st = guarded("commit read", [&]() -> Status {
@@ -123,7 +123,7 @@ class PostgresStorage final : public Storage {
       }
       if (!st.ok()) rollback(*session);
       const bool dead = !session->is_connected();
-      release(std::move(session), st);
+      release(std::move(connection), st);
       // A connection that was dead before anything ran (the server restarted, or an
       // administrator ended it) is retried on a fresh one; nothing was read yet.
       if (!began && dead && attempt + 1 < kMaxAttempts) continue;
@@ -137,7 +137,7 @@ class PostgresStorage final : public Storage {
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
     std::string lock_sql;
     if (!locks.empty()) {
-      lock_sql = "SELECT id FROM resources WHERE id IN (";
+      lock_sql = " SELECT id FROM resources WHERE id IN (";
       for (std::size_t i = 0; i < locks.size(); ++i) {
         lock_sql += (i ? "," : "") + std::to_string(locks[i]);
       }
@@ -145,24 +145,18 @@ class PostgresStorage final : public Storage {
     }
     std::mt19937 jitter(std::random_device{}());
     for (int attempt = 0;; ++attempt) {
-      BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+      BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
+      soci::session* session = connection.session.get();
       bool began = false;
       t_last_sqlstate.clear();
       Status st = guarded("begin write", [&]() -> Status {
-        *session << "BEGIN";
+        // One round trip: begin, set the tenant for row level security, lock the rows.
+        *session << "BEGIN; " + scope_sql(intent.scope) + lock_sql;
         began = true;
-        set_scope(*session, intent.scope);
-        if (!lock_sql.empty()) {
-          long long id = 0;
-          soci::statement lock = (session->prepare << lock_sql, into(id));
-          lock.execute();
-          while (lock.fetch()) {
-          }
-        }
         return Status::Ok();
       });
       if (st.ok()) {
-        auto txn = make_sql_transaction(*session, /*writable=*/true, &map_postgres_error);
+        auto txn = make_sql_transaction(connection, /*writable=*/true, &map_postgres_error);
         st = run_guarded(work, *txn);
         if (st.ok()) {
           st = guarded("commit", [&]() -> Status {
@@ -180,7 +174,7 @@ class PostgresStorage final : public Storage {
       const bool dead = !session->is_connected();
       const bool again = (retryable(t_last_sqlstate) || (!began && dead)) &&
                          attempt + 1 < kMaxAttempts;
-      release(std::move(session), st);
+      release(std::move(connection), st);
       if (!again) {
         if (retryable(t_last_sqlstate)) {
           return Unavailable("write: serialization failures or deadlocks persisted after " +
@@ -197,12 +191,14 @@ class PostgresStorage final : public Storage {
   }
 
  private:
-  using Session = std::unique_ptr<soci::session>;
+  using Session = SqlConnection;
 
-  static void set_scope(soci::session& sql, const TxnScope& scope) {
-    std::string value = scope.is_all() ? "*" : std::to_string(scope.tenant_id());
-    std::string ignored;
-    sql << "SELECT set_config('boka.tenant', :t, true)", use(value), into(ignored);
+  // The transaction-local tenant setting that row level security reads. The value is an
+  // integer or '*', never user text, so it is safe to inline.
+  static std::string scope_sql(const TxnScope& scope) {
+    return "SELECT set_config('boka.tenant', '" +
+           (scope.is_all() ? std::string("*") : std::to_string(scope.tenant_id())) +
+           "', true);";
   }
 
   static void rollback(soci::session& sql) {
@@ -234,7 +230,10 @@ class PostgresStorage final : public Storage {
     ++open_;
     lock.unlock();
     try {
-      return Session(std::make_unique<soci::session>(soci::postgresql, options_.libpq_uri));
+      SqlConnection c;
+      c.session = std::make_unique<soci::session>(soci::postgresql, options_.libpq_uri);
+      c.prepared = make_prepared_statements(*c.session);
+      return c;
     } catch (const std::exception& e) {
       std::lock_guard relock(mutex_);
       --open_;
@@ -257,7 +256,7 @@ class PostgresStorage final : public Storage {
   // Keeps a healthy connection for the next caller; drops a dead one.
   void release(Session session, const Status&) {
     std::lock_guard lock(mutex_);
-    if (session && session->is_connected()) {
+    if (session.session && session.session->is_connected()) {
       idle_.push_back(std::move(session));
     } else {
       --open_;

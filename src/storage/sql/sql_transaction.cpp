@@ -3,6 +3,7 @@
 #include "storage/sql/sql_transaction.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,210 @@ struct NullableInt {
 
 int status_code(ReservationStatus s) { return static_cast<int>(s); }
 
+using Prep = soci::details::prepare_temp_type;
+
+// Bound buffers for one row of each table. A statement binds to a row's fields once;
+// executing it again reads or writes the same fields.
+struct TenantRow {
+  static constexpr const char* kColumns = "id, name, created_at, archived_at, version";
+  long long id = 0, created = 0, version = 0;
+  std::string name;
+  NullableInt archived;
+  void into_all(Prep& p) {
+    p, into(id), into(name), into(created), into(archived.value, archived.ind), into(version);
+  }
+  Tenant to() const {
+    Tenant t;
+    t.id = id;
+    t.name = name;
+    t.created_at = from_unix(created);
+    t.archived_at = archived.instant();
+    t.version = version;
+    return t;
+  }
+};
+
+struct ResourceRow {
+  static constexpr const char* kColumns =
+      "id, tenant_id, name, zone, capacity, slot_step, min_notice, max_horizon, "
+      "buffer_before, buffer_after, min_duration, max_duration, daily_limit, schedule_id, "
+      "metadata, created_at, archived_at, version";
+  long long id = 0, tenant = 0, step = 0, notice = 0, horizon = 0, before = 0, after = 0,
+            min_d = 0, max_d = 0, created = 0, version = 0;
+  int capacity = 0, daily = 0;
+  std::string name, zone, metadata;
+  NullableInt schedule, archived;
+
+  void into_all(Prep& p) {
+    p, into(id), into(tenant), into(name), into(zone), into(capacity), into(step), into(notice),
+        into(horizon), into(before), into(after), into(min_d), into(max_d), into(daily),
+        into(schedule.value, schedule.ind), into(metadata), into(created),
+        into(archived.value, archived.ind), into(version);
+  }
+  void from(const Resource& x) {
+    id = x.id;
+    tenant = x.tenant;
+    name = x.name;
+    zone = x.zone;
+    capacity = x.capacity;
+    step = x.policy.slot_step.count();
+    notice = x.policy.min_notice.count();
+    horizon = x.policy.max_horizon.count();
+    before = x.policy.buffer_before.count();
+    after = x.policy.buffer_after.count();
+    min_d = x.policy.min_duration.count();
+    max_d = x.policy.max_duration.count();
+    daily = x.policy.daily_limit;
+    schedule = NullableInt(x.schedule ? std::optional<std::int64_t>(*x.schedule) : std::nullopt);
+    metadata = x.metadata_json;
+    created = to_unix(x.created_at);
+    archived = NullableInt(x.archived_at);
+    version = x.version;
+  }
+  Resource to() const {
+    Resource r;
+    r.id = id;
+    r.tenant = tenant;
+    r.name = name;
+    r.zone = zone;
+    r.capacity = capacity;
+    r.policy.slot_step = Seconds(step);
+    r.policy.min_notice = Seconds(notice);
+    r.policy.max_horizon = Seconds(horizon);
+    r.policy.buffer_before = Seconds(before);
+    r.policy.buffer_after = Seconds(after);
+    r.policy.min_duration = Seconds(min_d);
+    r.policy.max_duration = Seconds(max_d);
+    r.policy.daily_limit = daily;
+    r.schedule = schedule.integer();
+    r.metadata_json = metadata;
+    r.created_at = from_unix(created);
+    r.archived_at = archived.instant();
+    r.version = version;
+    return r;
+  }
+};
+
+struct ReservationRow {
+  static constexpr const char* kColumns =
+      "id, status, start_at, end_at, hold_expires_at, idempotency_key, customer, metadata, "
+      "created_at, updated_at, version";
+  long long id = 0, tenant = 0, start = 0, end = 0, created = 0, updated = 0, version = 0;
+  int status = 0;
+  NullableInt hold;
+  std::string key, customer, metadata;
+
+  void into_all(Prep& p) {
+    p, into(id), into(status), into(start), into(end), into(hold.value, hold.ind), into(key),
+        into(customer), into(metadata), into(created), into(updated), into(version);
+  }
+  void from(const Reservation& x) {
+    id = x.id;
+    tenant = x.tenant;
+    status = status_code(x.status);
+    start = to_unix(x.start);
+    end = to_unix(x.end);
+    hold = NullableInt(x.hold_expires_at);
+    key = x.idempotency_key;
+    customer = x.customer;
+    metadata = x.metadata_json;
+    created = to_unix(x.created_at);
+    updated = to_unix(x.updated_at);
+    version = x.version;
+  }
+  Reservation to(TenantId tenant_id) const {
+    Reservation r;
+    r.id = id;
+    r.tenant = tenant_id;
+    r.status = static_cast<ReservationStatus>(status);
+    r.start = from_unix(start);
+    r.end = from_unix(end);
+    r.hold_expires_at = hold.instant();
+    r.idempotency_key = key;
+    r.customer = customer;
+    r.metadata_json = metadata;
+    r.created_at = from_unix(created);
+    r.updated_at = from_unix(updated);
+    r.version = version;
+    return r;
+  }
+};
+
+struct AllocationRow {
+  long long reservation = 0, tenant = 0, resource = 0;
+  int quantity = 0;
+  NullableInt pool;
+};
+
+// Reads the rest of a result so the statement is finished: an SQLite statement left
+// mid-result would keep its read snapshot (and block WAL checkpoints) until reused.
+void drain(soci::statement& st) {
+  while (st.fetch()) {
+  }
+}
+
+template <typename Buffers>
+struct Cached {
+  Buffers b;
+  std::optional<soci::statement> st;
+};
+
+}  // namespace
+
+class PreparedStatements {
+ public:
+  explicit PreparedStatements(soci::session& s) : sql(s) {}
+
+  // Prepares `text` bound by `bind(prepare_temp_type&)` the first time; then reuses it.
+  template <typename Buffers, typename Bind>
+  soci::statement& get(Cached<Buffers>& c, const std::string& text, Bind&& bind) {
+    if (!c.st) {
+      Prep p = (sql.prepare << text);
+      bind(p, c.b);
+      c.st.emplace(p);
+    }
+    return *c.st;
+  }
+
+  soci::session& sql;
+  struct ById { long long tenant = 0, id = 0; };
+  struct TenantKey { long long id = 0; TenantRow row; };
+  struct ResourceKey { long long tenant = 0, id = 0; ResourceRow row; };
+  struct ScheduleKey { long long tenant = 0, id = 0, version = 0; std::string name, rules; NullableInt archived; };
+  struct ReservationKey { long long tenant = 0, id = 0; ReservationRow row; };
+  struct InsertReservation { ReservationRow row; long long new_id = 0; };
+  struct AllocationsKey { long long reservation = 0; AllocationRow row; };
+  struct BookingsKey { long long resource = 0, id = 0, start = 0, end = 0; int quantity = 0, status = 0; NullableInt hold; };
+  struct IdempotencyKey { long long tenant = 0, reservation = 0; std::string key, fingerprint; };
+
+  Cached<TenantKey> find_tenant;
+  Cached<ResourceKey> find_resource;
+  Cached<ResourceRow> update_resource;
+  Cached<ScheduleKey> find_schedule;
+  Cached<ReservationKey> find_reservation;
+  Cached<AllocationsKey> find_allocations;
+  Cached<InsertReservation> insert_reservation;
+  Cached<ReservationRow> update_reservation;
+  Cached<AllocationRow> insert_allocation;
+  Cached<ById> delete_allocations;
+  Cached<BookingsKey> active_bookings;
+  Cached<IdempotencyKey> find_idempotency;
+  Cached<IdempotencyKey> insert_idempotency;
+};
+
+void PreparedStatementsDeleter::operator()(PreparedStatements* p) const { delete p; }
+
+PreparedStatementsPtr make_prepared_statements(soci::session& sql) {
+  return PreparedStatementsPtr(new PreparedStatements(sql));
+}
+
+namespace {
+
 // ---- row access --------------------------------------------------------------------------
 class SqlTransaction final : public StorageTransaction {
  public:
-  SqlTransaction(soci::session& sql, bool writable, SqlErrorMapper map)
-      : sql_(sql), writable_(writable), map_(map) {}
+  SqlTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map)
+      : sql_(*connection.session), p_(*connection.prepared), writable_(writable), map_(map) {}
 
   // Tenants
   Result<TenantId> insert_tenant(const Tenant& x) override {
@@ -53,9 +253,18 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<Tenant>> find_tenant(TenantId id) override {
     return guarded(map_, "find tenant", [&]() -> Result<std::optional<Tenant>> {
-      auto rows = select_tenants("WHERE id = :id", static_cast<long long>(id));
-      if (rows.empty()) return std::optional<Tenant>();
-      return std::optional<Tenant>(std::move(rows.front()));
+      auto& q = p_.find_tenant;
+      auto& st = p_.get(q, std::string("SELECT ") + TenantRow::kColumns + " FROM tenants WHERE id = :id",
+                        [](Prep& p, auto& b) {
+                          b.row.into_all(p);
+                          p, use(b.id);
+                        });
+      q.b.id = id;
+      st.execute(true);
+      std::optional<Tenant> out;
+      if (st.got_data()) out = q.b.row.to();
+      drain(st);
+      return out;
     });
   }
   Result<std::vector<Tenant>> list_tenants() override {
@@ -80,25 +289,38 @@ class SqlTransaction final : public StorageTransaction {
   Result<ResourceId> insert_resource(const Resource& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "insert resource", [&]() -> Result<ResourceId> {
-      ResourceColumns c(x);
+      ResourceRow c;
+      c.from(x);
       long long id = 0;
       sql_ << "INSERT INTO resources (tenant_id, name, zone, capacity, slot_step, min_notice, "
               "max_horizon, buffer_before, buffer_after, min_duration, max_duration, "
               "daily_limit, schedule_id, metadata, created_at, archived_at, version) VALUES "
               "(:t, :n, :z, :cap, :step, :notice, :horizon, :bb, :ba, :mind, :maxd, :dl, :s, "
               ":m, :c, :a, :v) RETURNING id",
-          use(c.tenant), use(x.name), use(x.zone), use(c.capacity), use(c.step), use(c.notice),
+          use(c.tenant), use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice),
           use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d),
-          use(c.daily), use(c.schedule.value, c.schedule.ind), use(x.metadata_json),
+          use(c.daily), use(c.schedule.value, c.schedule.ind), use(c.metadata),
           use(c.created), use(c.archived.value, c.archived.ind), use(c.version), into(id);
       return static_cast<ResourceId>(id);
     });
   }
   Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) override {
     return guarded(map_, "find resource", [&]() -> Result<std::optional<Resource>> {
-      auto rows = select_resources("WHERE tenant_id = :t AND id = :id", tenant, id);
-      if (rows.empty()) return std::optional<Resource>();
-      return std::optional<Resource>(std::move(rows.front()));
+      auto& q = p_.find_resource;
+      auto& st = p_.get(q,
+                        std::string("SELECT ") + ResourceRow::kColumns +
+                            " FROM resources WHERE tenant_id = :t AND id = :id",
+                        [](Prep& p, auto& b) {
+                          b.row.into_all(p);
+                          p, use(b.tenant), use(b.id);
+                        });
+      q.b.tenant = tenant;
+      q.b.id = id;
+      st.execute(true);
+      std::optional<Resource> out;
+      if (st.got_data()) out = q.b.row.to();
+      drain(st);
+      return out;
     });
   }
   Result<std::vector<Resource>> list_resources(TenantId tenant) override {
@@ -109,18 +331,20 @@ class SqlTransaction final : public StorageTransaction {
   Status update_resource(const Resource& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "update resource", [&]() -> Status {
-      ResourceColumns c(x);
-      long long id = x.id;
-      soci::statement st =
-          (sql_.prepare << "UPDATE resources SET name = :n, zone = :z, capacity = :cap, "
-                           "slot_step = :step, min_notice = :notice, max_horizon = :horizon, "
-                           "buffer_before = :bb, buffer_after = :ba, min_duration = :mind, "
-                           "max_duration = :maxd, daily_limit = :dl, schedule_id = :s, "
-                           "metadata = :m, archived_at = :a, version = :v WHERE id = :id",
-           use(x.name), use(x.zone), use(c.capacity), use(c.step), use(c.notice),
-           use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d),
-           use(c.daily), use(c.schedule.value, c.schedule.ind), use(x.metadata_json),
-           use(c.archived.value, c.archived.ind), use(c.version), use(id));
+      auto& q = p_.update_resource;
+      auto& st = p_.get(
+          q,
+          "UPDATE resources SET name = :n, zone = :z, capacity = :cap, slot_step = :step, "
+          "min_notice = :notice, max_horizon = :horizon, buffer_before = :bb, "
+          "buffer_after = :ba, min_duration = :mind, max_duration = :maxd, daily_limit = :dl, "
+          "schedule_id = :s, metadata = :m, archived_at = :a, version = :v WHERE id = :id",
+          [](Prep& p, ResourceRow& c) {
+            p, use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice),
+                use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d),
+                use(c.daily), use(c.schedule.value, c.schedule.ind), use(c.metadata),
+                use(c.archived.value, c.archived.ind), use(c.version), use(c.id);
+          });
+      q.b.from(x);
       st.execute(true);
       return expect_one(st, "resource", x.id);
     });
@@ -142,9 +366,30 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) override {
     return guarded(map_, "find schedule", [&]() -> Result<std::optional<Schedule>> {
-      BOKA_ASSIGN_OR_RETURN(auto rows, select_schedules("AND id = :id", tenant, id));
-      if (rows.empty()) return std::optional<Schedule>();
-      return std::optional<Schedule>(std::move(rows.front()));
+      auto& q = p_.find_schedule;
+      auto& st = p_.get(q,
+                        "SELECT name, rules, archived_at, version FROM schedules WHERE "
+                        "tenant_id = :t AND id = :id",
+                        [](Prep& p, auto& b) {
+                          p, into(b.name), into(b.rules), into(b.archived.value, b.archived.ind),
+                              into(b.version), use(b.tenant), use(b.id);
+                        });
+      q.b.tenant = tenant;
+      q.b.id = id;
+      st.execute(true);
+      const bool found = st.got_data();
+      Schedule s;
+      if (found) {
+        s.id = id;
+        s.tenant = tenant;
+        s.name = q.b.name;
+        s.archived_at = q.b.archived.instant();
+        s.version = q.b.version;
+        BOKA_RETURN_IF_ERROR(decode_schedule_rules(q.b.rules, s));
+      }
+      drain(st);
+      if (!found) return std::optional<Schedule>();
+      return std::optional<Schedule>(std::move(s));
     });
   }
   Result<std::vector<Schedule>> list_schedules(TenantId tenant) override {
@@ -212,14 +457,22 @@ class SqlTransaction final : public StorageTransaction {
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "insert reservation", [&]() -> Result<ReservationId> {
-      ReservationColumns c(x);
-      long long id = 0;
-      sql_ << "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
-              "idempotency_key, customer, metadata, created_at, updated_at, version) VALUES "
-              "(:t, :s, :b, :e, :h, :k, :c, :m, :ca, :ua, :v) RETURNING id",
-          use(c.tenant), use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
-          use(x.idempotency_key), use(x.customer), use(x.metadata_json), use(c.created),
-          use(c.updated), use(c.version), into(id);
+      auto& q = p_.insert_reservation;
+      auto& st = p_.get(
+          q,
+          "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
+          "idempotency_key, customer, metadata, created_at, updated_at, version) VALUES "
+          "(:t, :s, :b, :e, :h, :k, :c, :m, :ca, :ua, :v) RETURNING id",
+          [](Prep& p, auto& b) {
+            ReservationRow& c = b.row;
+            p, use(c.tenant), use(c.status), use(c.start), use(c.end),
+                use(c.hold.value, c.hold.ind), use(c.key), use(c.customer), use(c.metadata),
+                use(c.created), use(c.updated), use(c.version), into(b.new_id);
+          });
+      q.b.row.from(x);
+      st.execute(true);
+      const long long id = q.b.new_id;
+      drain(st);
       write_allocations(id, x.tenant, x.allocations);
       return static_cast<ReservationId>(id);
     });
@@ -227,30 +480,60 @@ class SqlTransaction final : public StorageTransaction {
   Status update_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "update reservation", [&]() -> Status {
-      ReservationColumns c(x);
-      long long id = x.id;
-      soci::statement st =
-          (sql_.prepare << "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
-                           "hold_expires_at = :h, customer = :c, metadata = :m, "
-                           "updated_at = :ua, version = :v WHERE id = :id",
-           use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
-           use(x.customer), use(x.metadata_json), use(c.updated), use(c.version), use(id));
+      auto& q = p_.update_reservation;
+      auto& st = p_.get(q,
+                        "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
+                        "hold_expires_at = :h, customer = :c, metadata = :m, "
+                        "updated_at = :ua, version = :v WHERE id = :id",
+                        [](Prep& p, ReservationRow& c) {
+                          p, use(c.status), use(c.start), use(c.end),
+                              use(c.hold.value, c.hold.ind), use(c.customer), use(c.metadata),
+                              use(c.updated), use(c.version), use(c.id);
+                        });
+      q.b.from(x);
       st.execute(true);
       BOKA_RETURN_IF_ERROR(expect_one(st, "reservation", x.id));
-      sql_ << "DELETE FROM allocations WHERE reservation_id = :id", use(id);
-      write_allocations(id, x.tenant, x.allocations);
+      auto& d = p_.delete_allocations;
+      auto& del = p_.get(d, "DELETE FROM allocations WHERE reservation_id = :id",
+                         [](Prep& p, auto& b) { p, use(b.id); });
+      d.b.id = x.id;
+      del.execute(true);
+      write_allocations(x.id, x.tenant, x.allocations);
       return Status::Ok();
     });
   }
   Result<std::optional<Reservation>> find_reservation(TenantId tenant,
                                                       ReservationId id) override {
     return guarded(map_, "find reservation", [&]() -> Result<std::optional<Reservation>> {
-      ReservationFilter f;
-      f.after_id = id - 1;
-      f.limit = 1;
-      auto rows = select_reservations(tenant, f, id);
-      if (rows.empty()) return std::optional<Reservation>();
-      return std::optional<Reservation>(std::move(rows.front()));
+      auto& q = p_.find_reservation;
+      auto& st = p_.get(q,
+                        std::string("SELECT ") + ReservationRow::kColumns +
+                            " FROM reservations WHERE tenant_id = :t AND id = :id",
+                        [](Prep& p, auto& b) {
+                          b.row.into_all(p);
+                          p, use(b.tenant), use(b.id);
+                        });
+      q.b.tenant = tenant;
+      q.b.id = id;
+      st.execute(true);
+      std::optional<Reservation> out;
+      if (st.got_data()) out = q.b.row.to(tenant);
+      drain(st);
+      if (!out) return out;
+      auto& a = p_.find_allocations;
+      auto& as = p_.get(a,
+                        "SELECT resource_id, quantity, pool_id FROM allocations WHERE "
+                        "reservation_id = :r ORDER BY resource_id",
+                        [](Prep& p, auto& b) {
+                          p, into(b.row.resource), into(b.row.quantity),
+                              into(b.row.pool.value, b.row.pool.ind), use(b.reservation);
+                        });
+      a.b.reservation = id;
+      as.execute();
+      while (as.fetch()) {
+        out->allocations.push_back(Allocation{a.b.row.resource, a.b.row.quantity, a.b.row.pool.integer()});
+      }
+      return out;
     });
   }
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
@@ -261,21 +544,22 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::vector<Booking>> active_bookings(ResourceId resource) override {
     return guarded(map_, "read bookings", [&]() -> Result<std::vector<Booking>> {
-      long long rid = resource, id = 0, start = 0, end = 0;
-      int quantity = 0, status = 0;
-      NullableInt hold;
+      auto& q = p_.active_bookings;
+      auto& st = p_.get(q,
+                        "SELECT r.id, r.start_at, r.end_at, a.quantity, r.status, "
+                        "r.hold_expires_at FROM allocations a JOIN reservations r ON "
+                        "r.id = a.reservation_id WHERE a.resource_id = :r AND r.status IN (0, 1)",
+                        [](Prep& p, auto& b) {
+                          p, use(b.resource), into(b.id), into(b.start), into(b.end),
+                              into(b.quantity), into(b.status), into(b.hold.value, b.hold.ind);
+                        });
+      q.b.resource = resource;
       std::vector<Booking> out;
-      soci::statement st =
-          (sql_.prepare << "SELECT r.id, r.start_at, r.end_at, a.quantity, r.status, "
-                           "r.hold_expires_at FROM allocations a JOIN reservations r ON "
-                           "r.id = a.reservation_id WHERE a.resource_id = :r AND r.status IN "
-                           "(0, 1)",
-           use(rid), into(id), into(start), into(end), into(quantity), into(status),
-           into(hold.value, hold.ind));
       st.execute();
       while (st.fetch()) {
-        out.push_back(Booking{id, from_unix(start), from_unix(end), quantity,
-                              static_cast<ReservationStatus>(status), hold.instant()});
+        const auto& b = q.b;
+        out.push_back(Booking{b.id, from_unix(b.start), from_unix(b.end), b.quantity,
+                              static_cast<ReservationStatus>(b.status), b.hold.instant()});
       }
       return out;
     });
@@ -305,63 +589,42 @@ class SqlTransaction final : public StorageTransaction {
   Status insert_idempotency(TenantId tenant, const IdempotencyRecord& rec) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "insert idempotency key", [&]() -> Status {
-      long long t = tenant, rid = rec.reservation;
-      sql_ << "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, reservation_id) "
-              "VALUES (:t, :k, :f, :r)",
-          use(t), use(rec.key), use(rec.request_fingerprint), use(rid);
+      auto& q = p_.insert_idempotency;
+      auto& st = p_.get(q,
+                        "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, "
+                        "reservation_id) VALUES (:t, :k, :f, :r)",
+                        [](Prep& p, auto& b) {
+                          p, use(b.tenant), use(b.key), use(b.fingerprint), use(b.reservation);
+                        });
+      q.b.tenant = tenant;
+      q.b.key = rec.key;
+      q.b.fingerprint = rec.request_fingerprint;
+      q.b.reservation = rec.reservation;
+      st.execute(true);
       return Status::Ok();
     });
   }
   Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
                                                             std::string_view key) override {
     return guarded(map_, "find idempotency key", [&]() -> Result<std::optional<IdempotencyRecord>> {
-      long long t = tenant, rid = 0;
-      std::string k(key), fingerprint;
-      sql_ << "SELECT fingerprint, reservation_id FROM idempotency_keys WHERE tenant_id = :t "
-              "AND key = :k",
-          use(t), use(k), into(fingerprint), into(rid);
-      if (!sql_.got_data()) return std::optional<IdempotencyRecord>();
-      return std::optional<IdempotencyRecord>(IdempotencyRecord{k, fingerprint, rid});
+      auto& q = p_.find_idempotency;
+      auto& st = p_.get(q,
+                        "SELECT fingerprint, reservation_id FROM idempotency_keys WHERE "
+                        "tenant_id = :t AND key = :k",
+                        [](Prep& p, auto& b) {
+                          p, use(b.tenant), use(b.key), into(b.fingerprint), into(b.reservation);
+                        });
+      q.b.tenant = tenant;
+      q.b.key = std::string(key);
+      st.execute(true);
+      std::optional<IdempotencyRecord> out;
+      if (st.got_data()) out = IdempotencyRecord{q.b.key, q.b.fingerprint, q.b.reservation};
+      drain(st);
+      return out;
     });
   }
 
  private:
-  struct ResourceColumns {
-    long long tenant, step, notice, horizon, before, after, min_d, max_d, created, version;
-    int capacity, daily;
-    NullableInt schedule, archived;
-    explicit ResourceColumns(const Resource& x)
-        : tenant(x.tenant),
-          step(x.policy.slot_step.count()),
-          notice(x.policy.min_notice.count()),
-          horizon(x.policy.max_horizon.count()),
-          before(x.policy.buffer_before.count()),
-          after(x.policy.buffer_after.count()),
-          min_d(x.policy.min_duration.count()),
-          max_d(x.policy.max_duration.count()),
-          created(to_unix(x.created_at)),
-          version(x.version),
-          capacity(x.capacity),
-          daily(x.policy.daily_limit),
-          schedule(x.schedule),
-          archived(x.archived_at) {}
-  };
-
-  struct ReservationColumns {
-    long long tenant, start, end, created, updated, version;
-    int status;
-    NullableInt hold;
-    explicit ReservationColumns(const Reservation& x)
-        : tenant(x.tenant),
-          start(to_unix(x.start)),
-          end(to_unix(x.end)),
-          created(to_unix(x.created_at)),
-          updated(to_unix(x.updated_at)),
-          version(x.version),
-          status(status_code(x.status)),
-          hold(x.hold_expires_at) {}
-  };
-
   Status check_writable() const {
     return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
   }
@@ -374,63 +637,28 @@ class SqlTransaction final : public StorageTransaction {
   }
 
   std::vector<Tenant> select_tenants(const char* where, long long key) {
-    Tenant t;
-    long long id = 0, created = 0, version = 0;
-    NullableInt archived;
-    std::vector<Tenant> out;
-    soci::statement st = (sql_.prepare << std::string("SELECT id, name, created_at, archived_at, "
-                                                      "version FROM tenants ") +
-                                              where + " ORDER BY id",
-                          use(key), into(id), into(t.name), into(created),
-                          into(archived.value, archived.ind), into(version));
+    TenantRow row;
+    Prep p = (sql_.prepare << std::string("SELECT ") + TenantRow::kColumns + " FROM tenants " +
+                                  where + " ORDER BY id");
+    row.into_all(p);
+    p, use(key);
+    soci::statement st(p);
     st.execute();
-    while (st.fetch()) {
-      t.id = id;
-      t.created_at = from_unix(created);
-      t.archived_at = archived.instant();
-      t.version = version;
-      out.push_back(t);
-    }
+    std::vector<Tenant> out;
+    while (st.fetch()) out.push_back(row.to());
     return out;
   }
 
   std::vector<Resource> select_resources(const char* where, long long tenant, long long key) {
-    Resource r;
-    long long id = 0, tn = 0, step = 0, notice = 0, horizon = 0, before = 0, after = 0,
-              min_d = 0, max_d = 0, created = 0, version = 0;
-    int capacity = 0, daily = 0;
-    NullableInt schedule, archived;
-    std::vector<Resource> out;
-    soci::statement st =
-        (sql_.prepare << std::string(
-                             "SELECT id, tenant_id, name, zone, capacity, slot_step, min_notice, "
-                             "max_horizon, buffer_before, buffer_after, min_duration, "
-                             "max_duration, daily_limit, schedule_id, metadata, created_at, "
-                             "archived_at, version FROM resources ") +
-                             where + " ORDER BY id",
-         use(tenant), use(key), into(id), into(tn), into(r.name), into(r.zone), into(capacity),
-         into(step), into(notice), into(horizon), into(before), into(after), into(min_d),
-         into(max_d), into(daily), into(schedule.value, schedule.ind), into(r.metadata_json),
-         into(created), into(archived.value, archived.ind), into(version));
+    ResourceRow row;
+    Prep p = (sql_.prepare << std::string("SELECT ") + ResourceRow::kColumns +
+                                  " FROM resources " + where + " ORDER BY id");
+    row.into_all(p);
+    p, use(tenant), use(key);
+    soci::statement st(p);
     st.execute();
-    while (st.fetch()) {
-      r.id = id;
-      r.tenant = tn;
-      r.capacity = capacity;
-      r.policy.slot_step = Seconds(step);
-      r.policy.min_notice = Seconds(notice);
-      r.policy.max_horizon = Seconds(horizon);
-      r.policy.buffer_before = Seconds(before);
-      r.policy.buffer_after = Seconds(after);
-      r.policy.min_duration = Seconds(min_d);
-      r.policy.max_duration = Seconds(max_d);
-      r.policy.daily_limit = daily;
-      r.schedule = schedule.integer();
-      r.created_at = from_unix(created);
-      r.archived_at = archived.instant();
-      r.version = version;
-      out.push_back(r);
-    }
+    std::vector<Resource> out;
+    while (st.fetch()) out.push_back(row.to());
     return out;
   }
 
@@ -507,18 +735,20 @@ class SqlTransaction final : public StorageTransaction {
 
   void write_allocations(long long reservation, long long tenant,
                          const std::vector<Allocation>& allocations) {
-    long long resource = 0;
-    int quantity = 0;
-    NullableInt pool;
-    soci::statement st = (sql_.prepare << "INSERT INTO allocations (reservation_id, tenant_id, "
-                                          "resource_id, quantity, pool_id) VALUES "
-                                          "(:r, :t, :s, :q, :p)",
-                          use(reservation), use(tenant), use(resource), use(quantity),
-                          use(pool.value, pool.ind));
+    auto& q = p_.insert_allocation;
+    auto& st = p_.get(q,
+                      "INSERT INTO allocations (reservation_id, tenant_id, resource_id, "
+                      "quantity, pool_id) VALUES (:r, :t, :s, :q, :p)",
+                      [](Prep& p, AllocationRow& b) {
+                        p, use(b.reservation), use(b.tenant), use(b.resource), use(b.quantity),
+                            use(b.pool.value, b.pool.ind);
+                      });
     for (const Allocation& a : allocations) {
-      resource = a.resource;
-      quantity = a.quantity;
-      pool = NullableInt(a.pool ? std::optional<std::int64_t>(*a.pool) : std::nullopt);
+      q.b.reservation = reservation;
+      q.b.tenant = tenant;
+      q.b.resource = a.resource;
+      q.b.quantity = a.quantity;
+      q.b.pool = NullableInt(a.pool ? std::optional<std::int64_t>(*a.pool) : std::nullopt);
       st.execute(true);
     }
   }
@@ -528,9 +758,8 @@ class SqlTransaction final : public StorageTransaction {
   std::vector<Reservation> select_reservations(TenantId tenant, const ReservationFilter& f,
                                                ReservationId only_id) {
     std::string sql =
-        "SELECT r.id, r.status, r.start_at, r.end_at, r.hold_expires_at, r.idempotency_key, "
-        "r.customer, r.metadata, r.created_at, r.updated_at, r.version FROM reservations r "
-        "WHERE r.tenant_id = :t AND r.id > :after";
+        std::string("SELECT ") + ReservationRow::kColumns +
+        " FROM reservations r WHERE r.tenant_id = :t AND r.id > :after";
     // Every bound value lives here so it outlives the statement.
     long long tn = tenant, after = f.after_id, only = only_id, resource = f.resource.value_or(0),
               from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0,
@@ -553,10 +782,7 @@ class SqlTransaction final : public StorageTransaction {
     if (f.customer) sql += " AND r.customer = :cust";
     sql += " ORDER BY r.id LIMIT :lim";
 
-    Reservation r;
-    long long id = 0, start = 0, end = 0, created = 0, updated = 0, version = 0;
-    int status = 0;
-    NullableInt hold;
+    ReservationRow row;
     soci::statement st(sql_);
     st.exchange(use(tn));
     st.exchange(use(after));
@@ -566,17 +792,17 @@ class SqlTransaction final : public StorageTransaction {
     if (f.to) st.exchange(use(to));
     if (f.customer) st.exchange(use(customer));
     st.exchange(use(limit));
-    st.exchange(into(id));
-    st.exchange(into(status));
-    st.exchange(into(start));
-    st.exchange(into(end));
-    st.exchange(into(hold.value, hold.ind));
-    st.exchange(into(r.idempotency_key));
-    st.exchange(into(r.customer));
-    st.exchange(into(r.metadata_json));
-    st.exchange(into(created));
-    st.exchange(into(updated));
-    st.exchange(into(version));
+    st.exchange(into(row.id));
+    st.exchange(into(row.status));
+    st.exchange(into(row.start));
+    st.exchange(into(row.end));
+    st.exchange(into(row.hold.value, row.hold.ind));
+    st.exchange(into(row.key));
+    st.exchange(into(row.customer));
+    st.exchange(into(row.metadata));
+    st.exchange(into(row.created));
+    st.exchange(into(row.updated));
+    st.exchange(into(row.version));
     st.alloc();
     st.prepare(sql);
     st.define_and_bind();
@@ -584,17 +810,8 @@ class SqlTransaction final : public StorageTransaction {
     std::vector<Reservation> out;
     std::map<ReservationId, std::size_t> position;
     while (st.fetch()) {
-      r.id = id;
-      r.tenant = tenant;
-      r.status = static_cast<ReservationStatus>(status);
-      r.start = from_unix(start);
-      r.end = from_unix(end);
-      r.hold_expires_at = hold.instant();
-      r.created_at = from_unix(created);
-      r.updated_at = from_unix(updated);
-      r.version = version;
-      position[r.id] = out.size();
-      out.push_back(r);
+      position[row.id] = out.size();
+      out.push_back(row.to(tenant));
     }
     if (out.empty()) return out;
     long long lo = out.front().id, hi = out.back().id, rid = 0, res = 0;
@@ -616,15 +833,16 @@ class SqlTransaction final : public StorageTransaction {
   }
 
   soci::session& sql_;
+  PreparedStatements& p_;
   bool writable_;
   SqlErrorMapper map_;
 };
 
 }  // namespace
 
-std::unique_ptr<StorageTransaction> make_sql_transaction(soci::session& sql, bool writable,
+std::unique_ptr<StorageTransaction> make_sql_transaction(SqlConnection& connection, bool writable,
                                                          SqlErrorMapper map) {
-  return std::make_unique<SqlTransaction>(sql, writable, map);
+  return std::make_unique<SqlTransaction>(connection, writable, map);
 }
 
 }  // namespace boka::detail

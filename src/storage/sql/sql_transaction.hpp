@@ -23,8 +23,26 @@ auto guarded(SqlErrorMapper map, const char* operation, F&& f) -> decltype(f()) 
   }
 }
 
-// Row access inside a transaction the caller began on `sql`.
-std::unique_ptr<StorageTransaction> make_sql_transaction(soci::session& sql, bool writable,
+// The hot path's statements (find a tenant or resource, insert a reservation and its
+// allocations, bump a resource version, ...), prepared on first use and kept for the life
+// of one connection: on PostgreSQL each execution is then one round trip instead of
+// prepare, execute and deallocate; on SQLite nothing is parsed twice. Belongs to one
+// session, which must outlive it; used by one thread at a time, like its session.
+class PreparedStatements;
+struct PreparedStatementsDeleter {
+  void operator()(PreparedStatements* p) const;
+};
+using PreparedStatementsPtr = std::unique_ptr<PreparedStatements, PreparedStatementsDeleter>;
+PreparedStatementsPtr make_prepared_statements(soci::session& sql);
+
+// A pooled connection: a session and its prepared statements (destroyed first).
+struct SqlConnection {
+  std::unique_ptr<soci::session> session;
+  PreparedStatementsPtr prepared;
+};
+
+// Row access inside a transaction the caller began on `connection`.
+std::unique_ptr<StorageTransaction> make_sql_transaction(SqlConnection& connection, bool writable,
                                                          SqlErrorMapper map);
 
 }  // namespace boka::detail

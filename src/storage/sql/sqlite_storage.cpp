@@ -73,19 +73,20 @@ class SqliteStorage final : public Storage,
   Status open() {
     auto lease = acquire();
     if (!lease.ok()) return lease.status();
-    Status st = migrate(**lease);
+    Status st = migrate(*lease->session);
     release(std::move(*lease));
     return st;
   }
 
   Status read(const TxnScope&, Work work) override {
-    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
+    BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
+    soci::session* session = connection.session.get();
     Status st = guarded("begin read", [&]() -> Status {
       *session << "BEGIN";
       return Status::Ok();
     });
     if (st.ok()) {
-      auto txn = make_sql_transaction(*session, /*writable=*/false, &map_exception);
+      auto txn = make_sql_transaction(connection, /*writable=*/false, &map_exception);
       st = run_guarded(work, *txn);
       Status end = guarded("end read", [&]() -> Status {
         *session << "COMMIT";
@@ -93,16 +94,16 @@ class SqliteStorage final : public Storage,
       });
       if (st.ok()) st = end;
     }
-    release(std::move(session));
+    release(std::move(connection));
     return st;
   }
 
   Status write(const WriteIntent&, Work work) override {
     // SQLite locks the whole database, which covers every resource in the intent.
     std::lock_guard writer(writer_mutex_);
-    BOKA_ASSIGN_OR_RETURN(auto session, acquire());
-    Status st = run_write(*session, work);
-    release(std::move(session));
+    BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
+    Status st = run_write(connection, work);
+    release(std::move(connection));
     return st;
   }
 
@@ -111,9 +112,10 @@ class SqliteStorage final : public Storage,
   }
 
  private:
-  using Session = std::unique_ptr<soci::session>;
+  using Session = SqlConnection;
 
-  Status run_write(soci::session& sql, Work work) {
+  Status run_write(SqlConnection& connection, Work work) {
+    soci::session& sql = *connection.session;
     Status st = guarded("begin write", [&]() -> Status {
       sql << "BEGIN IMMEDIATE";
       return Status::Ok();
@@ -125,7 +127,7 @@ class SqliteStorage final : public Storage,
       }
       return st;
     }
-    auto txn = make_sql_transaction(sql, /*writable=*/true, &map_exception);
+    auto txn = make_sql_transaction(connection, /*writable=*/true, &map_exception);
     st = run_guarded(work, *txn);
     if (st.ok()) {
       st = guarded("commit", [&]() -> Status {
@@ -172,7 +174,10 @@ class SqliteStorage final : public Storage,
       *s << std::string("PRAGMA synchronous = ") +
                 (options_.durability == Durability::full ? "FULL" : "NORMAL");
       *s << "PRAGMA foreign_keys = ON";
-      return Session(std::move(s));
+      SqlConnection c;
+      c.prepared = make_prepared_statements(*s);
+      c.session = std::move(s);
+      return c;
     });
   }
 

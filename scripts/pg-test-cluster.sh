@@ -11,7 +11,8 @@
 # Roles: postgres (superuser, used only to create test databases), boka_owner (owns the
 # schema and runs migrations) and boka_app (what boka connects as: no ownership, no DDL).
 # When BOKA_TEST_POSTGRES_ADMIN_URI is set, a developer's own server is used instead and
-# start/stop do nothing.
+# start/stop do nothing. BOKA_PG_DURABLE=1 keeps fsync on (for benchmarks that compare
+# durability); tests run with fsync off.
 set -euo pipefail
 
 cmd=${1:-}
@@ -48,8 +49,10 @@ start)
     --no-sync -E UTF8 --locale=C.UTF-8 >"$cluster/initdb.log" 2>&1 \
     || { cat "$cluster/initdb.log" >&2; exit 1; }
   # fsync=off: a test cluster need not survive a power cut; never do this in production.
+  durability="-c fsync=off -c full_page_writes=off"
+  if [ "${BOKA_PG_DURABLE:-0}" = 1 ]; then durability="-c fsync=on"; fi
   as_pg "$bindir/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-    -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200" \
+    -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
     start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
   psql_admin() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$cluster" -p "$port" -U postgres "$@"; }
   psql_admin -d postgres <<SQL

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache git
   libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
   libssl-dev nlohmann-json3-dev catch2 libbenchmark-dev
-  libhowardhinnant-date-dev tzdata sqlite3
+  libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox
   postgresql-15 postgresql-client-15
 )
 

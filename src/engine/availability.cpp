@@ -115,7 +115,7 @@ Result<std::vector<Slot>> Engine::availability(const Principal&, TenantId tenant
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     std::unordered_map<ResourceId, LoadedResource> loaded;
     std::vector<ResolvedRequest> resolved;
-    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, query.requests, loaded, resolved));
+    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, query.requests, loaded, resolved, nullptr));
     std::optional<std::int64_t> step;
     if (query.step) step = query.step->count();
     out = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), query.duration.count(),
@@ -136,7 +136,7 @@ Result<Explanation> Engine::explain(const Principal&, TenantId tenant,
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     std::unordered_map<ResourceId, LoadedResource> loaded;
     std::vector<ResolvedRequest> resolved;
-    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, requests, loaded, resolved));
+    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, requests, loaded, resolved, nullptr));
     const std::int64_t t = to_unix(start);
     std::unordered_set<ResourceId> used;
     for (const auto& r : resolved) {

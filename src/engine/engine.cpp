@@ -65,7 +65,8 @@ StorageInfo Engine::storage_info() const { return impl_->storage->info(); }
 // ---- loading -----------------------------------------------------------------------------
 
 Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, TenantId tenant,
-                                                   ResourceId id, const std::string& field) {
+                                                   ResourceId id, const std::string& field,
+                                                   std::vector<detail::StagedIndex>* staged) {
   BOKA_ASSIGN_OR_RETURN(auto row, txn.find_resource(tenant, id));
   if (!row) return NotFound(field + ": resource " + std::to_string(id) + " not found");
   BOKA_ASSIGN_OR_RETURN(auto zone, detail::Zone::locate(row->zone, field + ".zone"));
@@ -95,7 +96,11 @@ Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, Tena
       fresh->insert(e);
     }
     index = fresh;
-    cache.put(id, row->version, index);
+    if (staged != nullptr) {
+      staged->push_back(detail::StagedIndex{id, row->version, index});
+    } else {
+      cache.put(id, row->version, index);
+    }
   }
   return LoadedResource{std::move(*row), std::move(schedule), zone, std::move(index)};
 }
@@ -103,11 +108,12 @@ Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, Tena
 Status Engine::Impl::resolve(StorageTransaction& txn, TenantId tenant,
                              const std::vector<AllocationRequest>& requests,
                              std::unordered_map<ResourceId, LoadedResource>& loaded,
-                             std::vector<ResolvedRequest>& resolved) {
+                             std::vector<ResolvedRequest>& resolved,
+                             std::vector<detail::StagedIndex>* staged) {
   auto load = [&](ResourceId id, const std::string& field) -> Result<const LoadedResource*> {
     auto it = loaded.find(id);
     if (it == loaded.end()) {
-      BOKA_ASSIGN_OR_RETURN(auto lr, load_resource(txn, tenant, id, field));
+      BOKA_ASSIGN_OR_RETURN(auto lr, load_resource(txn, tenant, id, field, staged));
       it = loaded.emplace(id, std::move(lr)).first;
     }
     return &it->second;
@@ -303,7 +309,9 @@ Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
   BOKA_RETURN_IF_ERROR(impl_->storage->write(
       WriteIntent(TxnScope::tenant(tenant), {resource.id}), [&](StorageTransaction& txn) -> Status {
         BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-        BOKA_ASSIGN_OR_RETURN(auto cur, impl_->load_resource(txn, tenant, resource.id, "resource"));
+        std::vector<detail::StagedIndex> discarded;  // the update bumps the version anyway
+        BOKA_ASSIGN_OR_RETURN(auto cur,
+                              impl_->load_resource(txn, tenant, resource.id, "resource", &discarded));
         if (cur.resource.version != resource.version) {
           return stale("resource", resource.id, resource.version, cur.resource.version);
         }

@@ -74,8 +74,13 @@ struct Engine::Impl {
 
   // Loads a resource of `tenant` with schedule, zone and a current index (from the cache
   // when its version matches). not_found names `field`.
+  //
+  // An index built inside a write transaction may include uncommitted writes (a grouped
+  // commit runs several callers' work in one transaction), so it goes to `staged` and is
+  // installed only after the commit; reads (staged == nullptr) install it at once.
   Result<detail::LoadedResource> load_resource(StorageTransaction& txn, TenantId tenant,
-                                               ResourceId id, const std::string& field);
+                                               ResourceId id, const std::string& field,
+                                               std::vector<detail::StagedIndex>* staged);
 
   // Loads every resource `requests` name (pool members included), keyed by id, and
   // resolves each request to its candidates. Archived pools are refused with conflict
@@ -83,7 +88,8 @@ struct Engine::Impl {
   Status resolve(StorageTransaction& txn, TenantId tenant,
                  const std::vector<AllocationRequest>& requests,
                  std::unordered_map<ResourceId, detail::LoadedResource>& loaded,
-                 std::vector<detail::ResolvedRequest>& resolved);
+                 std::vector<detail::ResolvedRequest>& resolved,
+                 std::vector<detail::StagedIndex>* staged);
 
   // The first `max_slots` slots in [from, to) where every request fits; shared by
   // availability() and the next-free-start of a conflict.

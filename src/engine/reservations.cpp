@@ -213,7 +213,8 @@ Result<Reservation> Engine::reserve(const Principal&, TenantId tenant, const Res
       }
       BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
       LoadedSet set;
-      BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved));
+      BOKA_RETURN_IF_ERROR(
+          impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved, &staged));
       BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
       const std::int64_t t = to_unix(req.start);
       const std::int64_t d = to_unix(req.end) - t;
@@ -325,7 +326,8 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       LoadedSet set;
       // Load every resource the change can touch, so indexes and versions can be updated.
       for (const Allocation& a : before.allocations) {
-        BOKA_ASSIGN_OR_RETURN(auto lr, impl.load_resource(txn, tenant, a.resource, "allocation"));
+        BOKA_ASSIGN_OR_RETURN(auto lr,
+                              impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
         set.loaded.emplace(a.resource, std::move(lr));
       }
       switch (cr.change) {
@@ -378,7 +380,8 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
                                       : AllocationRequest::of_resource(a.resource, a.quantity));
             current.push_back(a.resource);
           }
-          BOKA_RETURN_IF_ERROR(impl.resolve(txn, tenant, requests, set.loaded, set.resolved));
+          BOKA_RETURN_IF_ERROR(
+              impl.resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
           BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
           const std::int64_t t = to_unix(cr.new_start);
           const std::int64_t d = to_unix(cr.new_end) - t;
@@ -502,7 +505,8 @@ Result<int> Engine::expire_holds(const Principal&, int limit) {
       }
       LoadedSet set;
       for (const Allocation& a : cur->allocations) {
-        BOKA_ASSIGN_OR_RETURN(auto lr, impl_->load_resource(txn, r.tenant, a.resource, "allocation"));
+        BOKA_ASSIGN_OR_RETURN(auto lr, impl_->load_resource(txn, r.tenant, a.resource,
+                                                            "allocation", &staged));
         set.loaded.emplace(a.resource, std::move(lr));
       }
       Reservation after = *cur;

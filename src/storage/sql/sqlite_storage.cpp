@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -98,13 +99,34 @@ class SqliteStorage final : public Storage,
     return st;
   }
 
+  // Grouped commits: writers that arrive while another is committing queue up, and the
+  // next leader runs the whole queue in one transaction (each writer's work inside its own
+  // savepoint, so a refusal or error undoes only that work) with one COMMIT, i.e. one sync
+  // at durability=full. Every writer returns only after that COMMIT, with its own outcome.
+  // SQLite locks the whole database, which covers every resource in every intent.
   Status write(const WriteIntent&, Work work) override {
-    // SQLite locks the whole database, which covers every resource in the intent.
-    std::lock_guard writer(writer_mutex_);
-    BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
-    Status st = run_write(connection, work);
-    release(std::move(connection));
-    return st;
+    PendingWrite me{work};
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&me);
+    while (!me.done) {
+      if (leader_active_) {
+        queue_cv_.wait(lock);
+        continue;
+      }
+      leader_active_ = true;
+      std::vector<PendingWrite*> batch;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      lock.unlock();
+      run_batch(batch);
+      lock.lock();
+      for (PendingWrite* p : batch) p->done = true;
+      leader_active_ = false;
+      queue_cv_.notify_all();
+    }
+    return me.result;
   }
 
   StorageInfo info() const override {
@@ -114,35 +136,82 @@ class SqliteStorage final : public Storage,
  private:
   using Session = SqlConnection;
 
-  Status run_write(SqlConnection& connection, Work work) {
-    soci::session& sql = *connection.session;
+  struct PendingWrite {
+    Work work;
+    Status result;
+    bool done = false;
+  };
+  static constexpr std::size_t kMaxBatch = 64;
+
+  static void run_quietly(soci::session& sql, const char* statement) {
+    try {
+      sql << statement;
+    } catch (const std::exception&) {
+      // Rolling back can fail when the transaction already ended; it is gone either way.
+    }
+  }
+
+  // Runs one batch of writers' work in one transaction; sets each writer's result.
+  void run_batch(const std::vector<PendingWrite*>& batch) {
+    auto connection = acquire();
+    if (!connection.ok()) {
+      for (PendingWrite* p : batch) p->result = connection.status();
+      return;
+    }
+    soci::session& sql = *connection->session;
     Status st = guarded("begin write", [&]() -> Status {
       sql << "BEGIN IMMEDIATE";
       return Status::Ok();
     });
     if (!st.ok()) {
       if (st.code() == Code::unavailable) {
-        return Unavailable("database is busy: another writer held it for more than " +
-                           std::to_string(options_.busy_timeout_ms) + " ms");
+        st = Unavailable("database is busy: another writer held it for more than " +
+                         std::to_string(options_.busy_timeout_ms) + " ms");
       }
-      return st;
+      for (PendingWrite* p : batch) p->result = st;
+      release(std::move(*connection));
+      return;
     }
-    auto txn = make_sql_transaction(connection, /*writable=*/true, &map_exception);
-    st = run_guarded(work, *txn);
-    if (st.ok()) {
-      st = guarded("commit", [&]() -> Status {
+    auto txn = make_sql_transaction(*connection, /*writable=*/true, &map_exception);
+    bool any_kept = false;
+    if (batch.size() == 1) {
+      batch[0]->result = run_guarded(batch[0]->work, *txn);
+      any_kept = batch[0]->result.ok();
+    } else {
+      for (PendingWrite* p : batch) {
+        Status saved = guarded("savepoint", [&]() -> Status {
+          sql << "SAVEPOINT boka_writer";
+          return Status::Ok();
+        });
+        p->result = saved.ok() ? run_guarded(p->work, *txn) : saved;
+        if (p->result.ok()) {
+          p->result = guarded("release savepoint", [&]() -> Status {
+            sql << "RELEASE boka_writer";
+            return Status::Ok();
+          });
+        }
+        if (!p->result.ok() && saved.ok()) {
+          run_quietly(sql, "ROLLBACK TO boka_writer");
+          run_quietly(sql, "RELEASE boka_writer");
+        }
+        any_kept = any_kept || p->result.ok();
+      }
+    }
+    if (any_kept) {
+      Status committed = guarded("commit", [&]() -> Status {
         sql << "COMMIT";
         return Status::Ok();
       });
-      if (st.ok()) return st;
+      if (!committed.ok()) {
+        run_quietly(sql, "ROLLBACK");
+        for (PendingWrite* p : batch) {
+          if (p->result.ok()) p->result = committed;
+        }
+      }
+    } else {
+      run_quietly(sql, "ROLLBACK");
     }
-    // Rolling back can itself fail (the commit already ended the transaction); the
-    // transaction is gone either way.
-    try {
-      sql << "ROLLBACK";
-    } catch (const std::exception&) {
-    }
-    return st;
+    release(std::move(*connection));
   }
 
 
@@ -224,7 +293,10 @@ class SqliteStorage final : public Storage,
 
   SqliteOptions options_;
   int schema_version_ = 0;
-  std::mutex writer_mutex_;
+  std::mutex queue_mutex_;  // guards queue_ and leader_active_
+  std::condition_variable queue_cv_;
+  std::deque<PendingWrite*> queue_;
+  bool leader_active_ = false;
   std::mutex pool_mutex_;
   std::vector<Session> idle_;
 };

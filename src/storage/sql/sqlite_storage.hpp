@@ -5,8 +5,11 @@
 //  - Writes run in BEGIN IMMEDIATE: the database write lock is taken before the first
 //    read, which covers every resource in the intent (SQLite has no row locks) and makes
 //    "read, decide, write" atomic across threads and processes.
-//  - In-process writers queue on a mutex before BEGIN IMMEDIATE, so threads do not spin on
-//    SQLITE_BUSY; other processes wait up to busy_timeout_ms, then get unavailable.
+//  - In-process writers queue before BEGIN IMMEDIATE, so threads do not spin on
+//    SQLITE_BUSY, and a queue is committed as one group: one transaction, each writer's
+//    work in its own savepoint, one COMMIT (one sync at durability=full); every writer
+//    learns its own outcome only after that COMMIT. Other processes wait up to
+//    busy_timeout_ms for the database lock, then get unavailable.
 #pragma once
 
 #include <memory>

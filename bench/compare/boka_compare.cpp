@@ -139,7 +139,7 @@ long long run_boka_index(const std::vector<Attempt>& stream, const boka::workloa
   const std::int64_t now = boka::workload::kT0 - 86400;
   return replay_part(stream, 0, 1, [&](const Attempt& a) {
     auto& idx = per[static_cast<std::size_t>(a.resource)];
-    if (idx.max_usage({a.start, a.end}, now) + 1 > 1) return 0;
+    if (!idx.fits({a.start, a.end}, 1, 1, now)) return 0;
     idx.insert({a.start, a.end, boka::detail::kNever, next++, 1});
     return 1;
   });

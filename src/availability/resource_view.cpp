@@ -85,8 +85,8 @@ StartCheck check_start(const ResourceView& v, std::int64_t t, std::int64_t d, in
     }
   }
   const Range window{t - v.index->buffer_before(), t + d + v.index->buffer_after()};
-  const int used = v.index->max_usage(window, now, exclude);
-  if (used + q > r.capacity) {
+  if (!v.index->fits(window, q, r.capacity, now, exclude)) {
+    const int used = v.index->max_usage(window, now, exclude);
     v.index->for_each_overlapping(window, now, exclude, [&](const IndexEntry& e) {
       out.blocking.push_back(e.reservation);
     });

@@ -12,9 +12,9 @@ std::vector<IndexEntry>::const_iterator IntervalIndex::lower_bound_start(
 }
 
 void IntervalIndex::insert(const IndexEntry& entry) {
-  auto pos = std::upper_bound(entries_.begin(), entries_.end(), entry.start,
-                              [](std::int64_t s, const IndexEntry& e) { return s < e.start; });
-  entries_.insert(pos, entry);
+  const auto at = std::upper_bound(starts_.begin(), starts_.end(), entry.start) - starts_.begin();
+  entries_.insert(entries_.begin() + at, entry);
+  starts_.insert(starts_.begin() + at, entry.start);
   max_length_ = std::max(max_length_, entry.end - entry.start);
 }
 
@@ -22,6 +22,7 @@ bool IntervalIndex::erase(ReservationId reservation) {
   auto it = std::find_if(entries_.begin(), entries_.end(),
                          [&](const IndexEntry& e) { return e.reservation == reservation; });
   if (it == entries_.end()) return false;
+  starts_.erase(starts_.begin() + (it - entries_.begin()));
   entries_.erase(it);
   return true;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -34,7 +35,10 @@ class IntervalIndex {
 
   void insert(const IndexEntry& entry);
   bool erase(ReservationId reservation);  // false if absent
-  void reserve(std::size_t n) { entries_.reserve(n); }
+  void reserve(std::size_t n) {
+    entries_.reserve(n);
+    starts_.reserve(n);
+  }
 
   std::int64_t buffer_before() const { return before_; }
   std::int64_t buffer_after() const { return after_; }
@@ -47,13 +51,32 @@ class IntervalIndex {
   // range overlaps `window` (an occupied range).
   template <typename F>
   void for_each_overlapping(Range window, std::int64_t now, ReservationId exclude, F&& f) const {
-    const std::int64_t lo = window.begin - after_ - max_length_;
-    auto it = lower_bound_start(lo);
-    for (; it != entries_.end() && it->start - before_ < window.end; ++it) {
-      if (it->end + after_ <= window.begin) continue;
-      if (!it->active_at(now) || it->reservation == exclude) continue;
-      f(*it);
+    const std::size_t n = entries_.size();
+    for (std::size_t i = first_candidate(window); i < n && starts_[i] - before_ < window.end; ++i) {
+      const IndexEntry& e = entries_[i];
+      if (e.end + after_ <= window.begin) continue;
+      if (!e.active_at(now) || e.reservation == exclude) continue;
+      f(e);
     }
+  }
+
+  // True if `quantity` more fits within `capacity` at every instant of `window` (an
+  // occupied range). The common answers cost one binary search and a short scan: an entry
+  // that alone leaves no room refuses at once, and a total that fits accepts at once; only
+  // in between does it sweep.
+  bool fits(Range window, int quantity, int capacity, std::int64_t now,
+            ReservationId exclude = 0) const {
+    const std::size_t n = entries_.size();
+    int total = 0;
+    for (std::size_t i = first_candidate(window); i < n && starts_[i] - before_ < window.end; ++i) {
+      const IndexEntry& e = entries_[i];
+      if (e.end + after_ <= window.begin) continue;
+      if (!e.active_at(now) || e.reservation == exclude) continue;
+      if (e.quantity + quantity > capacity) return false;
+      total += e.quantity;
+    }
+    if (total + quantity <= capacity) return true;
+    return max_usage(window, now, exclude) + quantity <= capacity;
   }
 
   // The highest total quantity in use at any instant of `window` (an occupied range).
@@ -65,11 +88,20 @@ class IntervalIndex {
 
  private:
   std::vector<IndexEntry>::const_iterator lower_bound_start(std::int64_t start) const;
+  // The first entry whose occupied range could reach `window`.
+  std::size_t first_candidate(Range window) const {
+    const std::int64_t lo = window.begin - after_ - max_length_;
+    return static_cast<std::size_t>(std::lower_bound(starts_.begin(), starts_.end(), lo) -
+                                    starts_.begin());
+  }
 
   std::int64_t before_;
   std::int64_t after_;
   std::int64_t max_length_ = 0;  // longest end - start ever inserted; bounds the scan
   std::vector<IndexEntry> entries_;  // sorted by start
+  // entries_[i].start, kept beside them so the binary search walks 8-byte keys rather than
+  // 40-byte entries (denser in cache).
+  std::vector<std::int64_t> starts_;
 };
 
 }  // namespace boka::detail

@@ -77,7 +77,8 @@ const std::vector<Migration>& postgresql_migrations() {
                 updated_at BIGINT NOT NULL,
                 version BIGINT NOT NULL))",
            "CREATE INDEX reservations_tenant ON reservations(tenant_id, id)",
-           "CREATE INDEX reservations_customer ON reservations(tenant_id, customer)",
+           "CREATE INDEX reservations_customer ON reservations(tenant_id, customer) "
+           "WHERE customer <> ''",
            "CREATE INDEX reservations_held ON reservations(hold_expires_at) WHERE status = 0",
            R"(CREATE TABLE allocations (
                 reservation_id BIGINT NOT NULL REFERENCES reservations(id),

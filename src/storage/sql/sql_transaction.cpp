@@ -779,7 +779,8 @@ class SqlTransaction final : public StorageTransaction {
       }
       sql += ")";
     }
-    if (f.customer) sql += " AND r.customer = :cust";
+    // customer <> '' lets the partial index on customers serve the query.
+    if (f.customer) sql += f.customer->empty() ? " AND r.customer = :cust" : " AND r.customer = :cust AND r.customer <> ''";
     sql += " ORDER BY r.id LIMIT :lim";
 
     ReservationRow row;

@@ -71,7 +71,9 @@ const std::vector<Migration>& sqlite_migrations() {
                 updated_at INTEGER NOT NULL,
                 version INTEGER NOT NULL))",
            "CREATE INDEX reservations_tenant ON reservations(tenant_id, id)",
-           "CREATE INDEX reservations_customer ON reservations(tenant_id, customer)",
+           // Only reservations with a customer are indexed by it (queries add customer <> '').
+           "CREATE INDEX reservations_customer ON reservations(tenant_id, customer) "
+           "WHERE customer <> ''",
            "CREATE INDEX reservations_held ON reservations(hold_expires_at) WHERE status = 0",
            R"(CREATE TABLE allocations (
                 reservation_id INTEGER NOT NULL REFERENCES reservations(id),
@@ -79,7 +81,7 @@ const std::vector<Migration>& sqlite_migrations() {
                 resource_id INTEGER NOT NULL REFERENCES resources(id),
                 quantity INTEGER NOT NULL CHECK (quantity >= 1),
                 pool_id INTEGER REFERENCES pools(id),
-                PRIMARY KEY (reservation_id, resource_id)))",
+                PRIMARY KEY (reservation_id, resource_id)) WITHOUT ROWID)",
            "CREATE INDEX allocations_resource ON allocations(resource_id, reservation_id)",
            R"(CREATE TABLE idempotency_keys (
                 tenant_id INTEGER NOT NULL REFERENCES tenants(id),

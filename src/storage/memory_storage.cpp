@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <shared_mutex>
 #include <string>
 #include <utility>
@@ -19,6 +20,10 @@ struct Tables {
   std::map<PoolId, Pool> pools;
   std::map<ReservationId, Reservation> reservations;
   std::map<std::pair<TenantId, std::string>, IdempotencyRecord> idempotency;
+  // resource -> reservations with an allocation on it, so active_bookings does not scan
+  // every reservation.
+  // Sorted vectors: ids grow, so inserting is almost always an append.
+  std::unordered_map<ResourceId, std::vector<ReservationId>> by_resource;
   // One sequence per table, like SQL stores, so the same operations give the same ids on
   // every store.
   std::map<const void*, std::int64_t> next_id;
@@ -110,9 +115,19 @@ class MemoryTransaction final : public StorageTransaction {
 
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return insert_row(t_.reservations, x);
+    BOKA_ASSIGN_OR_RETURN(auto id, insert_row(t_.reservations, x));
+    link(id, x.allocations);
+    return id;
   }
   Status update_reservation(const Reservation& x) override {
+    auto it = t_.reservations.find(x.id);
+    if (it != t_.reservations.end()) {
+      const std::vector<Allocation> old = it->second.allocations;
+      BOKA_RETURN_IF_ERROR(update_row(t_.reservations, x));
+      unlink(x.id, old);
+      link(x.id, x.allocations);
+      return Status::Ok();
+    }
     return update_row(t_.reservations, x);
   }
   Result<std::optional<Reservation>> find_reservation(TenantId tenant,
@@ -130,7 +145,10 @@ class MemoryTransaction final : public StorageTransaction {
   }
   Result<std::vector<Booking>> active_bookings(ResourceId resource) override {
     std::vector<Booking> out;
-    for (const auto& [id, r] : t_.reservations) {
+    auto ids = t_.by_resource.find(resource);
+    if (ids == t_.by_resource.end()) return out;
+    for (ReservationId id : ids->second) {
+      const Reservation& r = t_.reservations.at(id);
       if (r.status != ReservationStatus::held && r.status != ReservationStatus::confirmed) continue;
       for (const Allocation& a : r.allocations) {
         if (a.resource == resource) {
@@ -169,6 +187,33 @@ class MemoryTransaction final : public StorageTransaction {
   }
 
  private:
+  static bool add_id(std::vector<ReservationId>& ids, ReservationId id) {
+    auto at = std::lower_bound(ids.begin(), ids.end(), id);
+    if (at != ids.end() && *at == id) return false;
+    ids.insert(at, id);
+    return true;
+  }
+  static bool remove_id(std::vector<ReservationId>& ids, ReservationId id) {
+    auto at = std::lower_bound(ids.begin(), ids.end(), id);
+    if (at == ids.end() || *at != id) return false;
+    ids.erase(at);
+    return true;
+  }
+  void link(ReservationId id, const std::vector<Allocation>& allocations) {
+    for (const Allocation& a : allocations) {
+      if (add_id(t_.by_resource[a.resource], id)) {
+        undo_.push_back([this, r = a.resource, id] { remove_id(t_.by_resource[r], id); });
+      }
+    }
+  }
+  void unlink(ReservationId id, const std::vector<Allocation>& allocations) {
+    for (const Allocation& a : allocations) {
+      if (remove_id(t_.by_resource[a.resource], id)) {
+        undo_.push_back([this, r = a.resource, id] { add_id(t_.by_resource[r], id); });
+      }
+    }
+  }
+
   Status check_writable() const {
     return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
   }

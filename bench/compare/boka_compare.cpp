@@ -555,6 +555,44 @@ int main(int argc, char** argv) {
   }
   if (csv) std::fclose(csv);
   if (!have_pg) std::printf("\n(PostgreSQL rows skipped: no --postgres-* URIs given)\n");
+
+  // The targets of issue 4, each a ratio measured in this run.
+  struct Target {
+    const char* what;
+    std::string row;
+    std::string base;  // empty: an absolute target in attempts/s
+    double want;
+  };
+  const std::vector<Target> targets = {
+      {"conflict index alone >= 2x std::map", "boka conflict index alone",
+       "std::map per resource (no durability)", 2.0},
+      {"reserve on the memory store >= 500,000 attempts/s", "boka reserve, memory store", "", 500000},
+      {"SQLite normal, 1 thread >= 3x SQLite check-then-insert",
+       "boka SQLite, durability=normal, 1 thread",
+       "SQLite check-then-insert (WAL, synchronous=NORMAL)", 3.0},
+      {"SQLite normal, 1 thread >= 15x PostgreSQL EXCLUDE (sync on)",
+       "boka SQLite, durability=normal, 1 thread",
+       "PostgreSQL EXCLUDE, synchronous_commit=on, 1 client", 15.0},
+      {"SQLite full, 2 threads (grouped) >= 5x SQLite full, 1 thread",
+       "boka SQLite, durability=full, 2 threads", "boka SQLite, durability=full, 1 thread", 5.0},
+      {"PostgreSQL, 2 processes >= 1.0x EXCLUDE (sync on, 2 clients)",
+       "boka PostgreSQL, 2 processes", "PostgreSQL EXCLUDE, synchronous_commit=on, 2 clients", 1.0},
+  };
+  std::printf("\n| target | measured | met |\n|---|---:|---|\n");
+  for (const Target& t : targets) {
+    const double v = rate_of(t.row);
+    const double b = t.base.empty() ? 1.0 : rate_of(t.base);
+    if (v <= 0 || b <= 0) {
+      std::printf("| %s | not run | - |\n", t.what);
+      continue;
+    }
+    const double got = v / b;
+    if (t.base.empty()) {
+      std::printf("| %s | %.0f/s | %s |\n", t.what, got, got >= t.want ? "yes" : "no");
+    } else {
+      std::printf("| %s | %.2fx | %s |\n", t.what, got, got >= t.want ? "yes" : "no");
+    }
+  }
   if (failed) {
     std::printf("\nFAILED: a row accepted a different count than the reference %lld\n",
                 static_cast<long long>(mode.accepted));

@@ -1,25 +1,43 @@
 // Conflict-check benchmarks.
 //
-//   BM_IntervalIndex_CheckInsert/N  the in-memory IntervalIndex alone: N requests from a
-//                                   deterministic stream are checked against a capacity-1
-//                                   resource and inserted when they fit. One iteration books
-//                                   the whole stream into an empty index; time per request is
-//                                   the "per_request" counter.
-//   BM_IntervalIndex_Check/N        one capacity check against an index already holding N
-//                                   back-to-back bookings (the steady-state lookup cost).
+//   BM_IntervalIndex_CheckInsert/<check>/n:N/capacity:C
+//                                   the in-memory IntervalIndex alone: N requests from a
+//                                   deterministic stream are checked against a capacity-C
+//                                   resource (C = 1 or 8) and inserted when they fit, with
+//                                   q = 1 at capacity 1 and q = 1..3 (from the stream) at
+//                                   capacity 8. <check> is the test used:
+//                                     max_usage  max_usage(window, now) + q <= C
+//                                     fits       fits(window, q, C, now), the shortcut the
+//                                                engine's check_start tries first
+//                                   Both must accept the same requests. One iteration books
+//                                   the whole stream into an empty index; time per request
+//                                   is "per_request".
+//   BM_IntervalIndex_Check/n:N/depth:D
+//                                   one capacity check against an index already holding N
+//                                   30-minute bookings, D of them stacked on every range
+//                                   (D = 1: back to back on a capacity-1 resource; D = 8: a
+//                                   full capacity-8 resource). The steady-state lookup cost.
 //   BM_Reserve/<store>              end to end: Engine::reserve on one capacity-1 resource,
 //                                   open 24/7, zone UTC, 15-minute grid, ManualClock fixed at
 //                                   2025-01-01. One iteration is one reserve call; refusals
 //                                   (Code::conflict) are expected and counted. accept_us and
 //                                   conflict_us are the mean wall time of each outcome.
+//                                   Stores: memory, SQLite durability=normal and full (files
+//                                   in /tmp, removed afterwards), and PostgreSQL at the URI in
+//                                   BOKA_BENCH_POSTGRES_URI (an already migrated database;
+//                                   each run creates its own tenant there and leaves it);
+//                                   without that variable the PostgreSQL case is skipped.
 //
 // Every benchmark draws from the same stream: starts on the 15-minute grid over 90 days from
-// 2025-01-01T00:00Z, durations 15..120 minutes in 15-minute steps (SplitMix64, fixed seed).
+// 2025-01-01T00:00Z, durations 15..120 minutes in 15-minute steps, quantities 1..3 (used only
+// at capacity 8) (SplitMix64, fixed seed).
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +61,7 @@ constexpr std::uint64_t kSeed = 0x5EEDB0CA;
 struct Request {
   std::int64_t start = 0;
   std::int64_t end = 0;
+  int quantity = 1;  // 1..3; used where the capacity allows more than one unit
 };
 
 // SplitMix64: tiny, deterministic on every platform (unlike std:: distributions).
@@ -68,18 +87,21 @@ std::vector<Request> make_stream(std::size_t n) {
     const std::uint64_t r = rng.next();
     const auto slot = static_cast<std::int64_t>(r % static_cast<std::uint64_t>(kGridSlots));
     const auto steps = static_cast<std::int64_t>(1 + (r >> 40) % 8);  // 15..120 min
+    const int quantity = static_cast<int>(1 + (r >> 56) % 3);
     const std::int64_t start = kEpoch + slot * kStep;
-    out.push_back({start, start + steps * kStep});
+    out.push_back({start, start + steps * kStep, quantity});
   }
   return out;
 }
 
 // ---- the interval index alone ------------------------------------------------------------
 
-void BM_IntervalIndex_CheckInsert(benchmark::State& state) {
+enum class Check { max_usage, fits };
+
+void BM_IntervalIndex_CheckInsert(benchmark::State& state, Check check) {
   const auto n = static_cast<std::size_t>(state.range(0));
+  const int capacity = static_cast<int>(state.range(1));
   const std::vector<Request> stream = make_stream(n);
-  constexpr int kCapacity = 1;
   constexpr std::int64_t kNow = kEpoch;
   std::int64_t accepted = 0;
   std::int64_t conflicts = 0;
@@ -90,10 +112,14 @@ void BM_IntervalIndex_CheckInsert(benchmark::State& state) {
     conflicts = 0;
     boka::ReservationId next_id = 1;
     for (const Request& r : stream) {
+      const int q = capacity == 1 ? 1 : r.quantity;
       // The same test as check_start: usage over the occupied range plus the request.
       const Range window{r.start - index.buffer_before(), r.end + index.buffer_after()};
-      if (index.max_usage(window, kNow) + 1 <= kCapacity) {
-        index.insert(IndexEntry{r.start, r.end, boka::detail::kNever, next_id++, 1});
+      const bool fits = check == Check::max_usage
+                            ? index.max_usage(window, kNow) + q <= capacity
+                            : index.fits(window, q, capacity, kNow);
+      if (fits) {
+        index.insert(IndexEntry{r.start, r.end, boka::detail::kNever, next_id++, q});
         ++accepted;
       } else {
         ++conflicts;
@@ -109,40 +135,49 @@ void BM_IntervalIndex_CheckInsert(benchmark::State& state) {
   state.counters["per_request"] =
       benchmark::Counter(requests, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_IntervalIndex_CheckInsert)->Arg(1000)->Arg(8640)->Arg(50000);
+BENCHMARK_CAPTURE(BM_IntervalIndex_CheckInsert, max_usage, Check::max_usage)
+    ->ArgNames({"n", "capacity"})
+    ->ArgsProduct({{1000, 8640, 50000}, {1, 8}});
+BENCHMARK_CAPTURE(BM_IntervalIndex_CheckInsert, fits, Check::fits)
+    ->ArgNames({"n", "capacity"})
+    ->ArgsProduct({{1000, 8640, 50000}, {1, 8}});
 
 void BM_IntervalIndex_Check(benchmark::State& state) {
   const auto n = static_cast<std::int64_t>(state.range(0));
+  const auto depth = static_cast<std::int64_t>(state.range(1));
   IntervalIndex index(0, 0);
   index.reserve(static_cast<std::size_t>(n));
-  // n back-to-back 30-minute bookings starting at the epoch.
+  // n 30-minute bookings starting at the epoch, `depth` of them on each 30-minute range.
   for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t s = kEpoch + i * 2 * kStep;
+    const std::int64_t s = kEpoch + (i / depth) * 2 * kStep;
     index.insert(IndexEntry{s, s + 2 * kStep, boka::detail::kNever, i + 1, 1});
   }
   // Probe windows spread over the whole occupied span, precomputed.
   SplitMix64 rng(kSeed);
   std::vector<Range> probes(4096);
-  const auto span_slots = static_cast<std::uint64_t>(2 * n);
+  const auto span_slots = static_cast<std::uint64_t>(2 * ((n + depth - 1) / depth));
   for (Range& p : probes) {
     const std::uint64_t r = rng.next();
     const std::int64_t s = kEpoch + static_cast<std::int64_t>(r % span_slots) * kStep;
     p = {s, s + static_cast<std::int64_t>(1 + (r >> 40) % 8) * kStep};
   }
+  const int capacity = static_cast<int>(depth);
   std::size_t i = 0;
   std::int64_t busy = 0;
   for (auto _ : state) {
-    busy += index.max_usage(probes[i], kEpoch) >= 1;
+    busy += index.max_usage(probes[i], kEpoch) + 1 > capacity;
     i = (i + 1) & (probes.size() - 1);
   }
   benchmark::DoNotOptimize(busy);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_IntervalIndex_Check)->Arg(1000)->Arg(10000)->Arg(100000);
+BENCHMARK(BM_IntervalIndex_Check)
+    ->ArgNames({"n", "depth"})
+    ->ArgsProduct({{1000, 10000, 100000}, {1, 8}});
 
 // ---- Engine::reserve end to end ----------------------------------------------------------
 
-enum class Store { memory, sqlite_normal, sqlite_full };
+enum class Store { memory, sqlite_normal, sqlite_full, postgresql };
 
 struct TempDb {
   std::string path;
@@ -153,12 +188,29 @@ struct TempDb {
   }
 };
 
+// The store URI, or "" when the store is not configured (PostgreSQL without
+// BOKA_BENCH_POSTGRES_URI).
 std::string uri_of(Store store, TempDb& db) {
   if (store == Store::memory) return "memory:";
+  if (store == Store::postgresql) {
+    const char* uri = std::getenv("BOKA_BENCH_POSTGRES_URI");
+    return uri != nullptr ? std::string(uri) : std::string();
+  }
   const char* durability = store == Store::sqlite_full ? "full" : "normal";
   db.path = "/tmp/boka_bench_" + std::to_string(::getpid()) + "_reserve_" + durability + ".db";
   db.remove_files();
   return "sqlite:" + db.path + "?durability=" + durability;
+}
+
+// Tenant names are unique per store; a shared PostgreSQL database outlives the process, so
+// every run names its tenant after the process, the wall clock and a counter.
+std::string unique_tenant_name(const char* what) {
+  static std::atomic<int> counter{0};
+  const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  return std::string("bench-") + what + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(wall) + "-" + std::to_string(++counter);
 }
 
 void BM_Reserve(benchmark::State& state, Store store) {
@@ -169,15 +221,20 @@ void BM_Reserve(benchmark::State& state, Store store) {
   const boka::Principal sys = boka::Principal::system();
   TempDb db;
   {
+    const std::string uri = uri_of(store, db);
+    if (uri.empty()) {
+      state.SkipWithError("BOKA_BENCH_POSTGRES_URI not set");
+      return;
+    }
     auto clock = std::make_shared<boka::ManualClock>(boka::from_unix(kEpoch));
-    auto opened = boka::Engine::open(uri_of(store, db), boka::EngineOptions{clock});
+    auto opened = boka::Engine::open(uri, boka::EngineOptions{clock});
     if (!opened.ok()) {
       state.SkipWithError(opened.status().to_string().c_str());
       return;
     }
     boka::Engine& engine = **opened;
     boka::Tenant tenant_spec;
-    tenant_spec.name = "bench";
+    tenant_spec.name = unique_tenant_name("reserve");
     auto tenant = engine.create_tenant(sys, tenant_spec);
     if (!tenant.ok()) {
       state.SkipWithError(tenant.status().to_string().c_str());
@@ -255,6 +312,9 @@ BENCHMARK_CAPTURE(BM_Reserve, sqlite_normal, Store::sqlite_normal)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Reserve, sqlite_full, Store::sqlite_full)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Reserve, postgresql, Store::postgresql)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -18,6 +18,18 @@ void IntervalIndex::insert(const IndexEntry& entry) {
   max_length_ = std::max(max_length_, entry.end - entry.start);
 }
 
+IntervalIndex IntervalIndex::without_history(std::int64_t cutoff) const {
+  IntervalIndex out(before_, after_);
+  out.max_length_ = max_length_;
+  out.reserve(entries_.size() + 1);
+  for (const IndexEntry& e : entries_) {
+    if (e.end + after_ <= cutoff) continue;
+    out.entries_.push_back(e);
+    out.starts_.push_back(e.start);
+  }
+  return out;
+}
+
 bool IntervalIndex::erase(ReservationId reservation) {
   auto it = std::find_if(entries_.begin(), entries_.end(),
                          [&](const IndexEntry& e) { return e.reservation == reservation; });

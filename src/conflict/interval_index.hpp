@@ -34,6 +34,13 @@ class IntervalIndex {
       : before_(buffer_before), after_(buffer_after) {}
 
   void insert(const IndexEntry& entry);
+
+  // A copy without the entries that ended before `cutoff` (buffers included). Nothing can
+  // be booked in the past (min_notice >= 0), so once `cutoff` lies a few days behind now
+  // (the daily limit looks at whole local days) such entries can never block again, and
+  // dropping them keeps a resource's index as small as its future, not its history.
+  IntervalIndex without_history(std::int64_t cutoff) const;
+  static std::int64_t history_cutoff(std::int64_t now) { return now - 3 * 86400; }
   bool erase(ReservationId reservation);  // false if absent
   void reserve(std::size_t n) {
     entries_.reserve(n);

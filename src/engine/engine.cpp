@@ -84,7 +84,9 @@ Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, Tena
     auto fresh = std::make_shared<detail::IntervalIndex>(row->policy.buffer_before.count(),
                                                          row->policy.buffer_after.count());
     fresh->reserve(bookings.size() + 16);
+    const std::int64_t cutoff = detail::IntervalIndex::history_cutoff(now());
     for (const Booking& b : bookings) {
+      if (to_unix(b.end) + row->policy.buffer_after.count() <= cutoff) continue;  // history
       detail::IndexEntry e;
       e.start = to_unix(b.start);
       e.end = to_unix(b.end);
@@ -321,7 +323,8 @@ Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
           detail::IntervalIndex probe(resource.policy.buffer_before.count(),
                                       resource.policy.buffer_after.count());
           for (const auto& e : cur.index->entries()) probe.insert(e);
-          const auto over = probe.ranges_above({detail::kNever / -2, detail::kNever / 2},
+          // From now on: past usage does not hold the capacity up.
+          const auto over = probe.ranges_above({impl_->now(), detail::kNever / 2},
                                                resource.capacity, impl_->now());
           if (!over.empty()) {
             const int used = probe.max_usage(over.front(), impl_->now());

@@ -139,7 +139,8 @@ Result<std::vector<Allocation>> assign(Engine::Impl& impl,
 // entries, adds the new ones if the reservation still takes capacity, bumps each
 // resource's version, and stages the new index for after the commit.
 Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reservation* before,
-                          const Reservation* after, std::vector<StagedIndex>& staged) {
+                          const Reservation* after, std::int64_t now,
+                          std::vector<StagedIndex>& staged) {
   std::set<ResourceId> touched;
   if (before) for (const Allocation& a : before->allocations) touched.insert(a.resource);
   if (after) for (const Allocation& a : after->allocations) touched.insert(a.resource);
@@ -149,7 +150,9 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
     auto it = set.loaded.find(id);
     if (it == set.loaded.end()) return InternalError("resource " + std::to_string(id) + " not loaded");
     LoadedResource& lr = it->second;
-    auto index = std::make_shared<IntervalIndex>(*lr.index);
+    // Copy-on-write (readers keep the old index); the copy leaves history behind.
+    auto index = std::make_shared<IntervalIndex>(
+        lr.index->without_history(IntervalIndex::history_cutoff(now)));
     if (before) index->erase(before->id);
     if (after_counts) {
       for (const Allocation& a : after->allocations) {
@@ -238,7 +241,7 @@ Result<Reservation> Engine::reserve(const Principal&, TenantId tenant, const Res
         BOKA_RETURN_IF_ERROR(txn.insert_idempotency(
             tenant, IdempotencyRecord{req.idempotency_key, fingerprint, r.id}));
       }
-      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, staged));
+      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
       out = std::move(r);
       return Status::Ok();
     });
@@ -395,7 +398,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       after.version = before.version + 1;
       after.updated_at = from_unix(now);
       BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
-      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, staged));
+      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
       out = std::move(after);
       return Status::Ok();
     });
@@ -514,7 +517,7 @@ Result<int> Engine::expire_holds(const Principal&, int limit) {
       after.version = cur->version + 1;
       after.updated_at = from_unix(now);
       BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
-      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, staged));
+      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, now, staged));
       changed = true;
       return Status::Ok();
     }));

@@ -328,3 +328,22 @@ TEST_CASE("a schedule in use cannot be archived - changing it changes availabili
   CHECK(f.book(r, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)).ok());
   CHECK(f.engine->archive_schedule(sys(), f.tenant, sched->id).status().code() == Code::conflict);
 }
+
+TEST_CASE("past usage does not hold capacity up, and history does not weigh on new bookings") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 5, 0));
+  auto r = f.resource("hall", 2, "UTC", std::nullopt, hourly());
+  REQUIRE(f.book(r.id, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 2).ok());
+  Resource lower = *f.engine->get_resource(sys(), f.tenant, r.id);
+  lower.capacity = 1;
+  CHECK(f.engine->update_resource(sys(), f.tenant, lower).status().code() == Code::conflict);
+  f.clock->set(utc(2026, 2, 1));  // weeks later: the booking is history
+  lower = *f.engine->get_resource(sys(), f.tenant, r.id);
+  lower.capacity = 1;
+  auto updated = f.engine->update_resource(sys(), f.tenant, lower);
+  REQUIRE(updated.ok());
+  CHECK(updated->capacity == 1);
+  // The old reservation is still there, untouched.
+  CHECK(f.engine->list_reservations(sys(), f.tenant, {})->size() == 1);
+  CHECK(f.book(r.id, utc(2026, 2, 2, 10), utc(2026, 2, 2, 11)).ok());
+}

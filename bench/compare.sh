@@ -24,6 +24,7 @@ if [ ! -x "$tool" ]; then
 fi
 dir=$(mktemp -d)
 trap 'scripts/pg-test-cluster.sh stop "$dir/pg" >/dev/null; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
 BOKA_PG_DURABLE=1 scripts/pg-test-cluster.sh start "$dir/pg" >/dev/null
 set -a; . "$dir/pg/uris.env"; set +a
 csv=bench/compare-$mode.csv

@@ -20,6 +20,7 @@ tool=build/release/bench/boka_workload
 
 dir=$(mktemp -d)
 trap 'scripts/pg-test-cluster.sh stop "$dir/pg" >/dev/null' EXIT
+trap 'exit 130' INT TERM
 scripts/pg-test-cluster.sh start "$dir/pg" >/dev/null
 set -a; . "$dir/pg/uris.env"; set +a
 base=${BOKA_TEST_POSTGRES_ADMIN_URI%/*}

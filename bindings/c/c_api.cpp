@@ -1,0 +1,639 @@
+// The C ABI (include/boka/boka.h): opaque handles that hold one C++ object each, one
+// boundary function (guarded) that turns a Status or an exception into a code and a
+// malloc'd message, and per call: check the handles, convert, one engine call, map the
+// result. JSON documents go through json_codec.
+#include "boka/boka.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "boka/boka.hpp"
+#include "json_codec.hpp"
+
+struct boka_engine {
+  std::unique_ptr<boka::Engine> engine;
+};
+struct boka_principal {
+  boka::Principal principal;
+};
+struct boka_clock {
+  std::shared_ptr<boka::ManualClock> clock;
+};
+
+namespace {
+
+using boka::Code;
+using boka::Result;
+using boka::Status;
+using boka::c_api::Json;
+using boka::c_api::Mode;
+
+static_assert(BOKA_OK == static_cast<int>(Code::ok));
+static_assert(BOKA_INVALID_ARGUMENT == static_cast<int>(Code::invalid_argument));
+static_assert(BOKA_NOT_FOUND == static_cast<int>(Code::not_found));
+static_assert(BOKA_ALREADY_EXISTS == static_cast<int>(Code::already_exists));
+static_assert(BOKA_CONFLICT == static_cast<int>(Code::conflict));
+static_assert(BOKA_UNAUTHENTICATED == static_cast<int>(Code::unauthenticated));
+static_assert(BOKA_PERMISSION_DENIED == static_cast<int>(Code::permission_denied));
+static_assert(BOKA_RATE_LIMITED == static_cast<int>(Code::rate_limited));
+static_assert(BOKA_UNAVAILABLE == static_cast<int>(Code::unavailable));
+static_assert(BOKA_STORAGE == static_cast<int>(Code::storage));
+static_assert(BOKA_INTERNAL == static_cast<int>(Code::internal));
+static_assert(BOKA_NOT_SUPPORTED == static_cast<int>(Code::not_supported));
+constexpr int kLastCode = BOKA_NOT_SUPPORTED;
+
+// malloc'd copy, freed by the caller with boka_free. nullptr if out of memory.
+char* copy_string(std::string_view s) noexcept {
+  auto* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p != nullptr) {
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+  }
+  return p;
+}
+
+int report(Code code, const char* message, char** errmsg) noexcept {
+  if (errmsg != nullptr) *errmsg = code == Code::ok ? nullptr : copy_string(message);
+  return static_cast<int>(code);
+}
+
+// The boundary: runs `body` (which returns a Status) and maps its outcome onto a code and
+// *errmsg. Nothing thrown inside (bad input documents, out of memory, a bug) gets past here.
+template <typename Body>
+int guarded(char** errmsg, Body&& body) noexcept {
+  if (errmsg != nullptr) *errmsg = nullptr;
+  try {
+    const Status st = body();
+    return report(st.code(), st.message().c_str(), errmsg);
+  } catch (const boka::c_api::InputError& e) {
+    return report(Code::invalid_argument, e.what(), errmsg);
+  } catch (const std::bad_alloc&) {
+    return report(Code::internal, "out of memory", errmsg);
+  } catch (const std::exception& e) {
+    return report(Code::internal, e.what(), errmsg);
+  } catch (...) {
+    return report(Code::internal, "unknown exception", errmsg);
+  }
+}
+
+Status not_null(const void* p, const char* name) {
+  if (p != nullptr) return Status();
+  return boka::InvalidArgument(std::string(name) + ": is NULL");
+}
+
+Status check_handles(const boka_engine* engine, const boka_principal* who) {
+  BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+  return not_null(who, "who");
+}
+
+// Writes the document to *out (when the caller asked for it).
+Status emit(const Json& doc, char** out) {
+  if (out == nullptr) return Status();
+  *out = copy_string(boka::c_api::dump(doc));
+  if (*out == nullptr) throw std::bad_alloc();
+  return Status();
+}
+
+template <typename T>
+Status emit(const Result<T>& r, char** out) {
+  if (!r.ok()) return r.status();
+  return emit(boka::c_api::to_json(*r), out);
+}
+
+void clear_output(char** out) {
+  if (out != nullptr) *out = nullptr;
+}
+
+void reset(boka_conflict* c) {
+  if (c != nullptr) *c = boka_conflict{0, 0, 0, nullptr};
+}
+
+// Copies a refusal's ConflictInfo into *c. Out of memory for the id list leaves it empty
+// rather than turning a refusal into a different error.
+void fill_conflict(const Status& st, boka_conflict* c) {
+  const boka::ConflictInfo* info = st.conflict();
+  if (c == nullptr || info == nullptr) return;
+  if (info->next_free_start) {
+    c->has_next_free_start = 1;
+    c->next_free_start = boka::to_unix(*info->next_free_start);
+  }
+  const auto& ids = info->blocking_reservation_ids;
+  if (!ids.empty()) {
+    c->blocking_ids = static_cast<int64_t*>(std::malloc(ids.size() * sizeof(int64_t)));
+    if (c->blocking_ids != nullptr) {
+      std::memcpy(c->blocking_ids, ids.data(), ids.size() * sizeof(int64_t));
+      c->blocking_count = ids.size();
+    }
+  }
+}
+
+Result<boka::Seconds> span(int64_t start, int64_t end) {
+  const boka::Instant s = boka::c_api::checked_instant(start, "start");
+  const boka::Instant e = boka::c_api::checked_instant(end, "end");
+  if (e <= s) {
+    return boka::InvalidArgument("end (" + boka::format_utc(e) + ") must be after start (" +
+                                 boka::format_utc(s) + ")");
+  }
+  return e - s;
+}
+
+// The calls that move one reservation through its states share one shape.
+using Transition = Result<boka::Reservation> (boka::Engine::*)(const boka::Principal&,
+                                                               boka::TenantId,
+                                                               boka::ReservationId,
+                                                               std::optional<std::int64_t>);
+
+int transition(Transition call, boka_engine* engine, const boka_principal* who, int64_t tenant,
+               int64_t id, int64_t if_version, char** reservation_json, char** errmsg) {
+  clear_output(reservation_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    std::optional<std::int64_t> guard;
+    if (if_version != BOKA_ANY_VERSION) guard = if_version;
+    return emit(((*engine->engine).*call)(who->principal, tenant, id, guard), reservation_json);
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+// --- Library ---------------------------------------------------------------------------
+
+const char* boka_version(void) { return boka::version_string(); }
+
+const char* boka_code_name(int code) {
+  if (code < 0 || code > kLastCode) return "unknown";
+  return boka::code_name(static_cast<Code>(code));
+}
+
+void boka_free(void* p) { std::free(p); }
+
+void boka_conflict_clear(boka_conflict* conflict) {
+  if (conflict == nullptr) return;
+  std::free(conflict->blocking_ids);
+  reset(conflict);
+}
+
+// --- Principals ------------------------------------------------------------------------
+
+int boka_principal_system(boka_principal** out, char** errmsg) {
+  if (out != nullptr) *out = nullptr;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(out, "out"));
+    *out = new boka_principal{boka::Principal::system()};
+    return Status();
+  });
+}
+
+void boka_principal_destroy(boka_principal* principal) { delete principal; }
+
+// --- Clocks ----------------------------------------------------------------------------
+
+int boka_clock_create(int64_t now, boka_clock** out, char** errmsg) {
+  if (out != nullptr) *out = nullptr;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(out, "out"));
+    const boka::Instant start = boka::c_api::checked_instant(now, "now");
+    *out = new boka_clock{std::make_shared<boka::ManualClock>(start)};
+    return Status();
+  });
+}
+
+void boka_clock_destroy(boka_clock* clock) { delete clock; }
+
+int64_t boka_clock_now(const boka_clock* clock) {
+  return clock == nullptr ? 0 : boka::to_unix(clock->clock->now());
+}
+
+void boka_clock_set(boka_clock* clock, int64_t now) {
+  if (clock == nullptr) return;
+  clock->clock->set(
+      boka::from_unix(std::clamp(now, boka::shell::kMinInstant, boka::shell::kMaxInstant)));
+}
+
+void boka_clock_advance(boka_clock* clock, int64_t seconds) {
+  if (clock == nullptr) return;
+  const int64_t now = boka::to_unix(clock->clock->now());
+  clock->clock->advance(boka::Seconds(
+      std::clamp(seconds, boka::shell::kMinInstant - now, boka::shell::kMaxInstant - now)));
+}
+
+// --- Engines ---------------------------------------------------------------------------
+
+int boka_engine_open_with_clock(const char* uri, const boka_clock* clock, boka_engine** out,
+                                char** errmsg) {
+  if (out != nullptr) *out = nullptr;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(uri, "uri"));
+    BOKA_RETURN_IF_ERROR(not_null(out, "out"));
+    boka::EngineOptions options;
+    if (clock != nullptr) options.clock = clock->clock;
+    auto opened = boka::Engine::open(uri, std::move(options));
+    if (!opened.ok()) return opened.status();
+    *out = new boka_engine{std::move(opened).value()};
+    return Status();
+  });
+}
+
+int boka_engine_open(const char* uri, boka_engine** out, char** errmsg) {
+  return boka_engine_open_with_clock(uri, nullptr, out, errmsg);
+}
+
+void boka_engine_destroy(boka_engine* engine) { delete engine; }
+
+int boka_storage_info(boka_engine* engine, char** info_json, char** errmsg) {
+  clear_output(info_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(info_json, "info_json"));
+    return emit(boka::c_api::to_json(engine->engine->storage_info()), info_json);
+  });
+}
+
+// --- Tenants ---------------------------------------------------------------------------
+
+int boka_create_tenant(boka_engine* engine, const boka_principal* who, const char* spec_json,
+                       char** tenant_json, char** errmsg) {
+  clear_output(tenant_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec = boka::c_api::tenant_from_json(boka::c_api::parse(spec_json, "spec_json"),
+                                              Mode::create);
+    return emit(engine->engine->create_tenant(who->principal, spec), tenant_json);
+  });
+}
+
+int boka_get_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
+                    char** tenant_json, char** errmsg) {
+  clear_output(tenant_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(tenant_json, "tenant_json"));
+    return emit(engine->engine->get_tenant(who->principal, id), tenant_json);
+  });
+}
+
+int boka_list_tenants(boka_engine* engine, const boka_principal* who, char** tenants_json,
+                      char** errmsg) {
+  clear_output(tenants_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(tenants_json, "tenants_json"));
+    return emit(engine->engine->list_tenants(who->principal), tenants_json);
+  });
+}
+
+int boka_update_tenant(boka_engine* engine, const boka_principal* who,
+                       const char* tenant_json_in, char** tenant_json, char** errmsg) {
+  clear_output(tenant_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto tenant = boka::c_api::tenant_from_json(
+        boka::c_api::parse(tenant_json_in, "tenant_json_in"), Mode::update);
+    return emit(engine->engine->update_tenant(who->principal, tenant), tenant_json);
+  });
+}
+
+int boka_archive_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
+                        char** tenant_json, char** errmsg) {
+  clear_output(tenant_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->archive_tenant(who->principal, id), tenant_json);
+  });
+}
+
+// --- Resources -------------------------------------------------------------------------
+
+int boka_create_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* spec_json, char** resource_json, char** errmsg) {
+  clear_output(resource_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec = boka::c_api::resource_from_json(boka::c_api::parse(spec_json, "spec_json"),
+                                                Mode::create);
+    return emit(engine->engine->create_resource(who->principal, tenant, spec), resource_json);
+  });
+}
+
+int boka_get_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      int64_t id, char** resource_json, char** errmsg) {
+  clear_output(resource_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(resource_json, "resource_json"));
+    return emit(engine->engine->get_resource(who->principal, tenant, id), resource_json);
+  });
+}
+
+int boka_list_resources(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        int include_archived, char** resources_json, char** errmsg) {
+  clear_output(resources_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(resources_json, "resources_json"));
+    return emit(engine->engine->list_resources(who->principal, tenant, include_archived != 0),
+                resources_json);
+  });
+}
+
+int boka_update_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* resource_json_in, char** resource_json, char** errmsg) {
+  clear_output(resource_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto resource = boka::c_api::resource_from_json(
+        boka::c_api::parse(resource_json_in, "resource_json_in"), Mode::update);
+    return emit(engine->engine->update_resource(who->principal, tenant, resource),
+                resource_json);
+  });
+}
+
+int boka_archive_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          int64_t id, char** resource_json, char** errmsg) {
+  clear_output(resource_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->archive_resource(who->principal, tenant, id), resource_json);
+  });
+}
+
+// --- Schedules -------------------------------------------------------------------------
+
+int boka_create_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* spec_json, char** schedule_json, char** errmsg) {
+  clear_output(schedule_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec = boka::c_api::schedule_from_json(boka::c_api::parse(spec_json, "spec_json"),
+                                                Mode::create);
+    return emit(engine->engine->create_schedule(who->principal, tenant, spec), schedule_json);
+  });
+}
+
+int boka_get_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      int64_t id, char** schedule_json, char** errmsg) {
+  clear_output(schedule_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(schedule_json, "schedule_json"));
+    return emit(engine->engine->get_schedule(who->principal, tenant, id), schedule_json);
+  });
+}
+
+int boka_list_schedules(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        int include_archived, char** schedules_json, char** errmsg) {
+  clear_output(schedules_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(schedules_json, "schedules_json"));
+    return emit(engine->engine->list_schedules(who->principal, tenant, include_archived != 0),
+                schedules_json);
+  });
+}
+
+int boka_update_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* schedule_json_in, char** schedule_json, char** errmsg) {
+  clear_output(schedule_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto schedule = boka::c_api::schedule_from_json(
+        boka::c_api::parse(schedule_json_in, "schedule_json_in"), Mode::update);
+    return emit(engine->engine->update_schedule(who->principal, tenant, schedule),
+                schedule_json);
+  });
+}
+
+int boka_archive_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          int64_t id, char** schedule_json, char** errmsg) {
+  clear_output(schedule_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->archive_schedule(who->principal, tenant, id), schedule_json);
+  });
+}
+
+// --- Pools -----------------------------------------------------------------------------
+
+int boka_create_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                     const char* spec_json, char** pool_json, char** errmsg) {
+  clear_output(pool_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec =
+        boka::c_api::pool_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
+    return emit(engine->engine->create_pool(who->principal, tenant, spec), pool_json);
+  });
+}
+
+int boka_get_pool(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                  char** pool_json, char** errmsg) {
+  clear_output(pool_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(pool_json, "pool_json"));
+    return emit(engine->engine->get_pool(who->principal, tenant, id), pool_json);
+  });
+}
+
+int boka_list_pools(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                    int include_archived, char** pools_json, char** errmsg) {
+  clear_output(pools_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(pools_json, "pools_json"));
+    return emit(engine->engine->list_pools(who->principal, tenant, include_archived != 0),
+                pools_json);
+  });
+}
+
+int boka_update_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                     const char* pool_json_in, char** pool_json, char** errmsg) {
+  clear_output(pool_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto pool = boka::c_api::pool_from_json(boka::c_api::parse(pool_json_in, "pool_json_in"),
+                                            Mode::update);
+    return emit(engine->engine->update_pool(who->principal, tenant, pool), pool_json);
+  });
+}
+
+int boka_archive_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      int64_t id, char** pool_json, char** errmsg) {
+  clear_output(pool_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->archive_pool(who->principal, tenant, id), pool_json);
+  });
+}
+
+// --- Availability ----------------------------------------------------------------------
+
+int boka_availability(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      const char* query_json, char** slots_json, char** errmsg) {
+  clear_output(slots_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(slots_json, "slots_json"));
+    auto query = boka::c_api::query_from_json(boka::c_api::parse(query_json, "query_json"));
+    return emit(engine->engine->availability(who->principal, tenant, query), slots_json);
+  });
+}
+
+int boka_explain(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                 const char* request_json, char** explanation_json, char** errmsg) {
+  clear_output(explanation_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(explanation_json, "explanation_json"));
+    auto req = boka::c_api::explain_request_from_json(
+        boka::c_api::parse(request_json, "request_json"));
+    return emit(engine->engine->explain(who->principal, tenant, req.requests, req.start,
+                                        req.duration),
+                explanation_json);
+  });
+}
+
+int boka_check_slot(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                    int64_t resource, int64_t start, int64_t end, int quantity, int* available,
+                    char** errmsg) {
+  if (available != nullptr) *available = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(available, "available"));
+    BOKA_ASSIGN_OR_RETURN(const boka::Seconds duration, span(start, end));
+    auto why = engine->engine->explain(
+        who->principal, tenant, {boka::AllocationRequest::of_resource(resource, quantity)},
+        boka::from_unix(start), duration);
+    if (!why.ok()) return why.status();
+    *available = why->available ? 1 : 0;
+    return Status();
+  });
+}
+
+// --- Reservations ----------------------------------------------------------------------
+
+int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                 int64_t resource, int64_t start, int64_t end, int quantity,
+                 int64_t* reservation_id, boka_conflict* conflict, char** errmsg) {
+  if (reservation_id != nullptr) *reservation_id = 0;
+  reset(conflict);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    boka::ReserveRequest req;
+    req.allocations = {boka::AllocationRequest::of_resource(resource, quantity)};
+    req.start = boka::c_api::checked_instant(start, "start");
+    req.end = boka::c_api::checked_instant(end, "end");
+    auto booked = engine->engine->reserve(who->principal, tenant, req);
+    if (!booked.ok()) {
+      fill_conflict(booked.status(), conflict);
+      return booked.status();
+    }
+    if (reservation_id != nullptr) *reservation_id = booked->id;
+    return Status();
+  });
+}
+
+int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      const char* request_json, char** reservation_json,
+                      boka_conflict* conflict, char** errmsg) {
+  clear_output(reservation_json);
+  reset(conflict);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto req = boka::c_api::reserve_request_from_json(
+        boka::c_api::parse(request_json, "request_json"));
+    auto booked = engine->engine->reserve(who->principal, tenant, req);
+    if (!booked.ok()) fill_conflict(booked.status(), conflict);
+    return emit(booked, reservation_json);
+  });
+}
+
+int boka_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                 int64_t if_version, char** reservation_json, char** errmsg) {
+  return transition(&boka::Engine::confirm, engine, who, tenant, id, if_version,
+                    reservation_json, errmsg);
+}
+
+int boka_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                int64_t if_version, char** reservation_json, char** errmsg) {
+  return transition(&boka::Engine::cancel, engine, who, tenant, id, if_version,
+                    reservation_json, errmsg);
+}
+
+int boka_mark_completed(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        int64_t id, int64_t if_version, char** reservation_json,
+                        char** errmsg) {
+  return transition(&boka::Engine::mark_completed, engine, who, tenant, id, if_version,
+                    reservation_json, errmsg);
+}
+
+int boka_mark_no_show(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      int64_t id, int64_t if_version, char** reservation_json, char** errmsg) {
+  return transition(&boka::Engine::mark_no_show, engine, who, tenant, id, if_version,
+                    reservation_json, errmsg);
+}
+
+int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                    int64_t new_start, int64_t new_end, int64_t if_version,
+                    char** reservation_json, boka_conflict* conflict, char** errmsg) {
+  clear_output(reservation_json);
+  reset(conflict);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    std::optional<std::int64_t> guard;
+    if (if_version != BOKA_ANY_VERSION) guard = if_version;
+    auto moved = engine->engine->reschedule(
+        who->principal, tenant, id, boka::c_api::checked_instant(new_start, "new_start"),
+        boka::c_api::checked_instant(new_end, "new_end"), guard);
+    if (!moved.ok()) fill_conflict(moved.status(), conflict);
+    return emit(moved, reservation_json);
+  });
+}
+
+int boka_get_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         int64_t id, char** reservation_json, char** errmsg) {
+  clear_output(reservation_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(reservation_json, "reservation_json"));
+    return emit(engine->engine->get_reservation(who->principal, tenant, id), reservation_json);
+  });
+}
+
+int boka_list_reservations(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           const char* filter_json, char** reservations_json, char** errmsg) {
+  clear_output(reservations_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(reservations_json, "reservations_json"));
+    boka::ReservationFilter filter;
+    if (filter_json != nullptr) {
+      filter = boka::c_api::filter_from_json(boka::c_api::parse(filter_json, "filter_json"));
+    }
+    return emit(engine->engine->list_reservations(who->principal, tenant, filter),
+                reservations_json);
+  });
+}
+
+int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit, int* expired,
+                      char** errmsg) {
+  if (expired != nullptr) *expired = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto n = engine->engine->expire_holds(who->principal, limit);
+    if (!n.ok()) return n.status();
+    if (expired != nullptr) *expired = *n;
+    return Status();
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,566 @@
+#include "json_codec.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <set>
+#include <string_view>
+
+namespace boka::c_api {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw InputError(path + ": " + what);
+}
+
+std::string got(const Json& v) { return std::string("got ") + v.type_name(); }
+
+std::int64_t as_int64(const Json& v, const std::string& path) {
+  if (!v.is_number_integer()) fail(path, "expected an integer, " + got(v));
+  if (v.is_number_unsigned() &&
+      v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    fail(path, "out of range");
+  }
+  return v.get<std::int64_t>();
+}
+
+int as_int(const Json& v, const std::string& path) {
+  const std::int64_t x = as_int64(v, path);
+  if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max()) {
+    fail(path, "out of range");
+  }
+  return static_cast<int>(x);
+}
+
+std::string as_string(const Json& v, const std::string& path) {
+  if (!v.is_string()) fail(path, "expected a string, " + got(v));
+  return v.get<std::string>();
+}
+
+const Json& as_array(const Json& v, const std::string& path) {
+  if (!v.is_array()) fail(path, "expected an array, " + got(v));
+  return v;
+}
+
+std::string index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+constexpr std::array<const char*, 7> kWeekdays = {"sunday",   "monday", "tuesday", "wednesday",
+                                                  "thursday", "friday", "saturday"};
+constexpr std::array<const char*, 3> kHolidayKinds = {"fixed_date", "nth_weekday",
+                                                      "last_weekday"};
+
+template <std::size_t N>
+int name_index(const std::array<const char*, N>& names, const Json& v, const std::string& path) {
+  const std::string s = as_string(v, path);
+  for (std::size_t i = 0; i < N; ++i) {
+    if (s == names[i]) return static_cast<int>(i);
+  }
+  std::string all;
+  for (const char* n : names) all += (all.empty() ? "" : ", ") + std::string(n);
+  fail(path, "\"" + s + "\" is not one of " + all);
+}
+
+// The fields of one JSON object: typed getters that name the field in errors, and a final
+// check that the document holds no field this schema does not know (a typo is an error,
+// not a silently ignored option).
+class Fields {
+ public:
+  Fields(const Json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) fail(path_.empty() ? "request" : path_, "expected an object, " + got(j_));
+  }
+
+  std::string at(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  // nullptr when absent or null.
+  const Json* get(const char* key) {
+    known_.insert(key);
+    auto it = j_.find(key);
+    return it == j_.end() || it->is_null() ? nullptr : &*it;
+  }
+  const Json& require(const char* key) {
+    known_.insert(key);
+    auto it = j_.find(key);
+    if (it == j_.end()) fail(at(key), "is required");
+    return *it;
+  }
+  // Present in documents the library writes, meaningless on input: accepted and ignored.
+  void ignore(std::initializer_list<const char*> keys) {
+    for (const char* k : keys) known_.insert(k);
+  }
+  void finish() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+      if (!known_.count(it.key())) fail(at(it.key().c_str()), "unknown field");
+    }
+  }
+
+  std::int64_t int64(const char* key) { return as_int64(require(key), at(key)); }
+  std::optional<std::int64_t> opt_int64(const char* key) {
+    const Json* v = get(key);
+    if (!v) return std::nullopt;
+    return as_int64(*v, at(key));
+  }
+  int integer(const char* key) { return as_int(require(key), at(key)); }
+  int integer_or(const char* key, int fallback) {
+    const Json* v = get(key);
+    return v ? as_int(*v, at(key)) : fallback;
+  }
+  std::string string(const char* key) { return as_string(require(key), at(key)); }
+  std::string string_or(const char* key, std::string fallback) {
+    const Json* v = get(key);
+    return v ? as_string(*v, at(key)) : fallback;
+  }
+  Seconds seconds(const char* key) { return checked_duration(int64(key), at(key)); }
+  Seconds seconds_or(const char* key, Seconds fallback) {
+    const Json* v = get(key);
+    return v ? checked_duration(as_int64(*v, at(key)), at(key)) : fallback;
+  }
+  std::optional<Seconds> opt_seconds(const char* key) {
+    auto v = opt_int64(key);
+    if (!v) return std::nullopt;
+    return checked_duration(*v, at(key));
+  }
+  Instant instant(const char* key) { return checked_instant(int64(key), at(key)); }
+  std::optional<Instant> opt_instant(const char* key) {
+    auto v = opt_int64(key);
+    if (!v) return std::nullopt;
+    return checked_instant(*v, at(key));
+  }
+  // A JSON object stored as text ("metadata" -> metadata_json). Absent or null: "{}".
+  std::string object_text(const char* key) {
+    const Json* v = get(key);
+    if (!v) return "{}";
+    if (!v->is_object()) fail(at(key), "expected an object, " + got(*v));
+    return v->dump();
+  }
+  std::vector<std::int64_t> ids(const char* key) {
+    const std::string path = at(key);
+    const Json& arr = as_array(require(key), path);
+    std::vector<std::int64_t> out;
+    out.reserve(arr.size());
+    for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(as_int64(arr[i], index(path, i)));
+    return out;
+  }
+
+ private:
+  const Json& j_;
+  std::string path_;
+  std::set<std::string, std::less<>> known_;
+};
+
+Policy policy_from_json(const Json& j, const std::string& path) {
+  Fields f(j, path);
+  Policy p;
+  p.slot_step = f.seconds_or("slot_step", p.slot_step);
+  p.min_notice = f.seconds_or("min_notice", p.min_notice);
+  p.max_horizon = f.seconds_or("max_horizon", p.max_horizon);
+  p.buffer_before = f.seconds_or("buffer_before", p.buffer_before);
+  p.buffer_after = f.seconds_or("buffer_after", p.buffer_after);
+  p.min_duration = f.seconds_or("min_duration", p.min_duration);
+  p.max_duration = f.seconds_or("max_duration", p.max_duration);
+  p.daily_limit = f.integer_or("daily_limit", p.daily_limit);
+  f.finish();
+  return p;
+}
+
+std::vector<LocalInterval> intervals_from_json(const Json& j, const std::string& path) {
+  std::vector<LocalInterval> out;
+  const Json& arr = as_array(j, path);
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    Fields f(arr[i], index(path, i));
+    LocalInterval li;
+    li.start_minute = f.integer("start_minute");
+    li.end_minute = f.integer("end_minute");
+    f.finish();
+    out.push_back(li);
+  }
+  return out;
+}
+
+LocalDate date_from_json(const Json& j, const std::string& path) {
+  const std::string s = as_string(j, path);
+  auto digits = [&](std::size_t from, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  LocalDate d;
+  if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
+    d.year = digits(0, 4);
+    d.month = digits(5, 2);
+    d.day = digits(8, 2);
+    if (d.year >= 0 && d.month >= 0 && d.day >= 0) return d;
+  }
+  fail(path, "expected a date \"YYYY-MM-DD\", got \"" + s + "\"");
+}
+
+std::string date_text(const LocalDate& d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+
+std::vector<AllocationRequest> requests_from_json(const Json& j, const std::string& path) {
+  std::vector<AllocationRequest> out;
+  const Json& arr = as_array(j, path);
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    Fields f(arr[i], index(path, i));
+    AllocationRequest a;
+    a.resource = f.opt_int64("resource");
+    a.pool = f.opt_int64("pool");
+    a.quantity = f.integer_or("quantity", 1);
+    f.finish();
+    out.push_back(a);
+  }
+  return out;
+}
+
+Json optional_instant(const std::optional<Instant>& t) {
+  return t ? Json(to_unix(*t)) : Json(nullptr);
+}
+
+Json intervals_json(const std::vector<LocalInterval>& intervals) {
+  Json out = Json::array();
+  for (const LocalInterval& li : intervals) {
+    out.push_back({{"start_minute", li.start_minute}, {"end_minute", li.end_minute}});
+  }
+  return out;
+}
+
+// metadata_json is validated by the engine before it is stored, so it parses; should a row
+// written some other way not, the text is passed on as a string rather than failing a read.
+Json metadata_json(const std::string& text) {
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? Json(text) : parsed;
+}
+
+}  // namespace
+
+Instant checked_instant(std::int64_t unix_seconds, const std::string& path) {
+  if (unix_seconds < shell::kMinInstant || unix_seconds > shell::kMaxInstant) {
+    fail(path, std::to_string(unix_seconds) +
+                   " is outside the supported range (years 0001..9999 UTC)");
+  }
+  return from_unix(unix_seconds);
+}
+
+Seconds checked_duration(std::int64_t seconds, const std::string& path) {
+  if (seconds < -shell::kMaxDuration || seconds > shell::kMaxDuration) {
+    fail(path, std::to_string(seconds) + " s is outside the supported range (10000 years)");
+  }
+  return Seconds(seconds);
+}
+
+Json parse(const char* text, const char* what) {
+  if (text == nullptr) throw InputError(std::string(what) + ": is NULL");
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
+    std::string_view message = e.what();
+    if (auto close = message.find("] "); close != std::string_view::npos) {
+      message.remove_prefix(close + 2);
+    }
+    throw InputError(std::string(what) + ": not valid JSON: " + std::string(message));
+  }
+}
+
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+Tenant tenant_from_json(const Json& j, Mode mode) {
+  Fields f(j, "tenant");
+  Tenant t;
+  t.name = f.string("name");
+  if (mode == Mode::update) {
+    t.id = f.int64("id");
+    t.version = f.int64("version");
+  } else {
+    f.ignore({"id", "version"});
+  }
+  f.ignore({"created_at", "archived_at"});
+  f.finish();
+  return t;
+}
+
+Resource resource_from_json(const Json& j, Mode mode) {
+  Fields f(j, "resource");
+  Resource r;
+  r.name = f.string("name");
+  r.zone = f.string("zone");
+  if (mode == Mode::update) {
+    r.id = f.int64("id");
+    r.version = f.int64("version");
+    r.capacity = f.integer("capacity");
+    r.policy = policy_from_json(f.require("policy"), f.at("policy"));
+    f.require("schedule");
+    f.require("metadata");
+  } else {
+    f.ignore({"id", "version"});
+    r.capacity = f.integer_or("capacity", 1);
+    if (const Json* p = f.get("policy")) r.policy = policy_from_json(*p, f.at("policy"));
+  }
+  r.schedule = f.opt_int64("schedule");
+  r.metadata_json = f.object_text("metadata");
+  f.ignore({"tenant", "created_at", "archived_at"});
+  f.finish();
+  return r;
+}
+
+Schedule schedule_from_json(const Json& j, Mode mode) {
+  Fields f(j, "schedule");
+  Schedule s;
+  s.name = f.string("name");
+  if (mode == Mode::update) {
+    s.id = f.int64("id");
+    s.version = f.int64("version");
+    f.require("weekly");
+    f.require("overrides");
+    f.require("holidays");
+  } else {
+    f.ignore({"id", "version"});
+  }
+  if (const Json* weekly = f.get("weekly")) {
+    const std::string path = f.at("weekly");
+    const Json& arr = as_array(*weekly, path);
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      Fields rule(arr[i], index(path, i));
+      WeeklyRule w;
+      w.day = static_cast<Weekday>(name_index(kWeekdays, rule.require("day"), rule.at("day")));
+      w.intervals = intervals_from_json(rule.require("intervals"), rule.at("intervals"));
+      rule.finish();
+      s.weekly.push_back(std::move(w));
+    }
+  }
+  if (const Json* overrides = f.get("overrides")) {
+    const std::string path = f.at("overrides");
+    const Json& arr = as_array(*overrides, path);
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      Fields o(arr[i], index(path, i));
+      DateOverride d;
+      d.date = date_from_json(o.require("date"), o.at("date"));
+      if (const Json* iv = o.get("intervals")) d.intervals = intervals_from_json(*iv, o.at("intervals"));
+      o.finish();
+      s.overrides.push_back(std::move(d));
+    }
+  }
+  if (const Json* holidays = f.get("holidays")) {
+    const std::string path = f.at("holidays");
+    const Json& arr = as_array(*holidays, path);
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      Fields h(arr[i], index(path, i));
+      HolidayRule rule;
+      rule.name = h.string("name");
+      rule.kind = static_cast<HolidayRule::Kind>(
+          name_index(kHolidayKinds, h.require("kind"), h.at("kind")));
+      rule.month = h.integer("month");
+      rule.day_of_month = h.integer_or("day_of_month", rule.day_of_month);
+      rule.nth = h.integer_or("nth", rule.nth);
+      if (const Json* wd = h.get("weekday")) {
+        rule.weekday = static_cast<Weekday>(name_index(kWeekdays, *wd, h.at("weekday")));
+      }
+      h.finish();
+      s.holidays.push_back(std::move(rule));
+    }
+  }
+  f.ignore({"tenant", "archived_at"});
+  f.finish();
+  return s;
+}
+
+Pool pool_from_json(const Json& j, Mode mode) {
+  Fields f(j, "pool");
+  Pool p;
+  p.name = f.string("name");
+  p.members = f.ids("members");
+  if (mode == Mode::update) {
+    p.id = f.int64("id");
+    p.version = f.int64("version");
+  } else {
+    f.ignore({"id", "version"});
+  }
+  f.ignore({"tenant", "archived_at"});
+  f.finish();
+  return p;
+}
+
+AvailabilityQuery query_from_json(const Json& j) {
+  Fields f(j, "query");
+  AvailabilityQuery q;
+  q.requests = requests_from_json(f.require("requests"), f.at("requests"));
+  q.from = f.instant("from");
+  q.to = f.instant("to");
+  q.duration = f.seconds("duration");
+  q.step = f.opt_seconds("step");
+  f.finish();
+  return q;
+}
+
+ExplainRequest explain_request_from_json(const Json& j) {
+  Fields f(j, "");
+  ExplainRequest r;
+  r.requests = requests_from_json(f.require("requests"), "requests");
+  r.start = f.instant("start");
+  r.duration = f.seconds("duration");
+  f.finish();
+  return r;
+}
+
+ReserveRequest reserve_request_from_json(const Json& j) {
+  Fields f(j, "");
+  ReserveRequest r;
+  r.allocations = requests_from_json(f.require("allocations"), "allocations");
+  r.start = f.instant("start");
+  r.end = f.instant("end");
+  r.hold_for = f.opt_seconds("hold_for");
+  r.idempotency_key = f.string_or("idempotency_key", "");
+  r.customer = f.string_or("customer", "");
+  r.metadata_json = f.object_text("metadata");
+  f.finish();
+  return r;
+}
+
+ReservationFilter filter_from_json(const Json& j) {
+  Fields f(j, "filter");
+  ReservationFilter filter;
+  filter.resource = f.opt_int64("resource");
+  filter.from = f.opt_instant("from");
+  filter.to = f.opt_instant("to");
+  if (const Json* statuses = f.get("statuses")) {
+    const std::string path = f.at("statuses");
+    const Json& arr = as_array(*statuses, path);
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::string name = as_string(arr[i], index(path, i));
+      auto status = parse_status(name);
+      if (!status) {
+        fail(index(path, i), "\"" + name + "\" is not a reservation status (held, confirmed, "
+                             "cancelled, expired, completed, no_show)");
+      }
+      filter.statuses.push_back(*status);
+    }
+  }
+  if (const Json* customer = f.get("customer")) filter.customer = as_string(*customer, f.at("customer"));
+  filter.after_id = f.opt_int64("after_id").value_or(0);
+  filter.limit = f.integer_or("limit", filter.limit);
+  f.finish();
+  return filter;
+}
+
+Json to_json(const Tenant& t) {
+  return {{"id", t.id},
+          {"name", t.name},
+          {"created_at", to_unix(t.created_at)},
+          {"archived_at", optional_instant(t.archived_at)},
+          {"version", t.version}};
+}
+
+Json to_json(const Policy& p) {
+  return {{"slot_step", p.slot_step.count()},         {"min_notice", p.min_notice.count()},
+          {"max_horizon", p.max_horizon.count()},     {"buffer_before", p.buffer_before.count()},
+          {"buffer_after", p.buffer_after.count()},   {"min_duration", p.min_duration.count()},
+          {"max_duration", p.max_duration.count()},   {"daily_limit", p.daily_limit}};
+}
+
+Json to_json(const Resource& r) {
+  return {{"id", r.id},
+          {"tenant", r.tenant},
+          {"name", r.name},
+          {"zone", r.zone},
+          {"capacity", r.capacity},
+          {"policy", to_json(r.policy)},
+          {"schedule", r.schedule ? Json(*r.schedule) : Json(nullptr)},
+          {"metadata", metadata_json(r.metadata_json)},
+          {"created_at", to_unix(r.created_at)},
+          {"archived_at", optional_instant(r.archived_at)},
+          {"version", r.version}};
+}
+
+Json to_json(const Schedule& s) {
+  Json weekly = Json::array();
+  for (const WeeklyRule& w : s.weekly) {
+    weekly.push_back({{"day", kWeekdays.at(static_cast<std::size_t>(w.day))},
+                      {"intervals", intervals_json(w.intervals)}});
+  }
+  Json overrides = Json::array();
+  for (const DateOverride& d : s.overrides) {
+    overrides.push_back({{"date", date_text(d.date)}, {"intervals", intervals_json(d.intervals)}});
+  }
+  Json holidays = Json::array();
+  for (const HolidayRule& h : s.holidays) {
+    holidays.push_back({{"name", h.name},
+                        {"kind", kHolidayKinds.at(static_cast<std::size_t>(h.kind))},
+                        {"month", h.month},
+                        {"day_of_month", h.day_of_month},
+                        {"nth", h.nth},
+                        {"weekday", kWeekdays.at(static_cast<std::size_t>(h.weekday))}});
+  }
+  return {{"id", s.id},
+          {"tenant", s.tenant},
+          {"name", s.name},
+          {"weekly", std::move(weekly)},
+          {"overrides", std::move(overrides)},
+          {"holidays", std::move(holidays)},
+          {"archived_at", optional_instant(s.archived_at)},
+          {"version", s.version}};
+}
+
+Json to_json(const Pool& p) {
+  return {{"id", p.id},
+          {"tenant", p.tenant},
+          {"name", p.name},
+          {"members", p.members},
+          {"archived_at", optional_instant(p.archived_at)},
+          {"version", p.version}};
+}
+
+Json to_json(const Slot& s) {
+  return {{"start", to_unix(s.start)}, {"end", to_unix(s.end)}, {"resources", s.resources}};
+}
+
+Json to_json(const Explanation& e) {
+  Json findings = Json::array();
+  for (const Explanation::Finding& f : e.findings) {
+    findings.push_back(
+        {{"resource", f.resource}, {"reason", reason_name(f.reason)}, {"detail", f.detail}});
+  }
+  return {{"available", e.available},
+          {"findings", std::move(findings)},
+          {"blocking_reservation_ids", e.blocking_reservation_ids}};
+}
+
+Json to_json(const Reservation& r) {
+  Json allocations = Json::array();
+  for (const Allocation& a : r.allocations) {
+    allocations.push_back({{"resource", a.resource},
+                           {"quantity", a.quantity},
+                           {"pool", a.pool ? Json(*a.pool) : Json(nullptr)}});
+  }
+  return {{"id", r.id},
+          {"tenant", r.tenant},
+          {"status", status_name(r.status)},
+          {"start", to_unix(r.start)},
+          {"end", to_unix(r.end)},
+          {"hold_expires_at", optional_instant(r.hold_expires_at)},
+          {"allocations", std::move(allocations)},
+          {"idempotency_key", r.idempotency_key},
+          {"customer", r.customer},
+          {"metadata", metadata_json(r.metadata_json)},
+          {"created_at", to_unix(r.created_at)},
+          {"updated_at", to_unix(r.updated_at)},
+          {"version", r.version}};
+}
+
+Json to_json(const StorageInfo& info) {
+  return {{"dialect", info.dialect},
+          {"schema_version", info.schema_version},
+          {"location", info.location}};
+}
+
+}  // namespace boka::c_api

@@ -1,0 +1,79 @@
+// JSON documents of the C ABI <-> boka's C++ structs. The schemas are documented in
+// include/boka/boka.h; this file is their one implementation.
+//
+// Decoders throw InputError (message "resource.policy.slot_step: expected an integer, got
+// string") for a document that does not fit its schema; the C boundary (c_api.cpp) turns it
+// into BOKA_INVALID_ARGUMENT. Throwing keeps the field-by-field readers short; nothing
+// escapes this library. Checking values (ranges, zones, overlaps) is the engine's job, so
+// every store and shell reports them the same way.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "boka/boka.hpp"
+#include "shell_limits.hpp"
+
+namespace boka::c_api {
+
+// ordered_json keeps fields in the order the schema in boka.h lists them.
+using Json = nlohmann::ordered_json;
+
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Instants and durations within the shells' limits (shell_limits.hpp); outside them:
+// InputError naming `path`.
+Instant checked_instant(std::int64_t unix_seconds, const std::string& path);
+Seconds checked_duration(std::int64_t seconds, const std::string& path);
+
+// Whether a decoded document creates an object (server-assigned fields are ignored,
+// omitted fields take their defaults) or replaces one (id, version and every replaceable
+// field are required, so an omitted field never silently resets a value).
+enum class Mode { create, update };
+
+// Parses `text` (NUL-terminated); `what` names the parameter in messages ("spec_json").
+Json parse(const char* text, const char* what);
+// Compact text; invalid UTF-8 (only possible from data written through the C++ API) is
+// replaced rather than failing the call.
+std::string dump(const Json& j);
+
+Tenant tenant_from_json(const Json& j, Mode mode);
+Resource resource_from_json(const Json& j, Mode mode);
+Schedule schedule_from_json(const Json& j, Mode mode);
+Pool pool_from_json(const Json& j, Mode mode);
+AvailabilityQuery query_from_json(const Json& j);
+ReserveRequest reserve_request_from_json(const Json& j);
+ReservationFilter filter_from_json(const Json& j);
+
+struct ExplainRequest {
+  std::vector<AllocationRequest> requests;
+  Instant start{};
+  Seconds duration{0};
+};
+ExplainRequest explain_request_from_json(const Json& j);
+
+Json to_json(const Tenant& t);
+Json to_json(const Policy& p);
+Json to_json(const Resource& r);
+Json to_json(const Schedule& s);
+Json to_json(const Pool& p);
+Json to_json(const Slot& s);
+Json to_json(const Explanation& e);
+Json to_json(const Reservation& r);
+Json to_json(const StorageInfo& info);
+
+template <typename T>
+Json to_json(const std::vector<T>& items) {
+  Json out = Json::array();
+  for (const T& item : items) out.push_back(to_json(item));
+  return out;
+}
+
+}  // namespace boka::c_api

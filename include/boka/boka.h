@@ -1,0 +1,391 @@
+/* boka/boka.h: the C ABI of boka, for C and for any language with a C FFI.
+ *
+ * The library is libboka_c (a shared library that exports only the boka_ symbols declared
+ * here; link with -lboka_c, or `pkg-config --cflags --libs boka-c`). This header compiles as
+ * C99 and as C++.
+ *
+ * CONVENTIONS
+ *
+ *   Handles.  boka_engine, boka_principal and boka_clock are opaque. Each has a constructor
+ *   that returns a code and a destructor that returns nothing; destroying NULL is harmless.
+ *
+ *   Codes.    Every fallible call returns an int: BOKA_OK (0) or one of the codes below. The
+ *             numbers equal boka::Code in C++ (boka/status.hpp); they never change meaning
+ *             and new ones are only ever appended, so treat an unknown code like
+ *             BOKA_INTERNAL. boka_code_name() gives each a static lower-case name.
+ *
+ *   Messages. The last parameter of every fallible call is `char** errmsg`. On success
+ *             *errmsg is set to NULL; on failure to a malloc'd, NUL-terminated UTF-8 message
+ *             naming the offending field ("resource.capacity: must be 1..1000000, got 0"),
+ *             which the caller releases with boka_free(). Pass NULL to ignore the message.
+ *
+ *   Outputs.  Every output pointer is set on return: to the result on success, to NULL / 0
+ *             on failure. Strings returned through `char**` are malloc'd by the library and
+ *             released by the caller with boka_free(). An output named "optional" below may
+ *             be NULL when the caller does not want it.
+ *
+ *   Time.     An instant is int64 Unix seconds (UTC). A duration is int64 seconds. Local wall
+ *             time appears only in schedules, as minutes after local midnight.
+ *
+ *   Ids.      Positive int64 values assigned by the store. An id from another tenant reads
+ *             as BOKA_NOT_FOUND.
+ *
+ *   Versions. Calls that change a reservation take `int64_t if_version`: BOKA_ANY_VERSION (0)
+ *             applies the change unconditionally; any other value must equal the stored
+ *             version or the call fails with BOKA_CONFLICT.
+ *
+ *   Errors never escape as C++ exceptions: every call catches them at the boundary
+ *   (out of memory inside the library is reported as BOKA_INTERNAL).
+ *
+ * THREAD-SAFETY
+ *
+ *   Every call that takes a boka_engine may run on any number of threads at once on the same
+ *   engine, except boka_engine_destroy(), which must not race with any other call on that
+ *   engine. Several engines, in one process or in several, may share one SQLite file or
+ *   PostgreSQL database; no booking is ever accepted twice. Principals are immutable and may
+ *   be shared by threads. Clock calls are atomic and may race with anything except
+ *   boka_clock_destroy() on the same clock. boka_conflict values belong to the caller and to
+ *   one thread at a time. boka_version, boka_code_name and boka_free may be called from any
+ *   thread at any time.
+ *
+ * JSON DOCUMENTS
+ *
+ *   Descriptive inputs and outputs are JSON texts (UTF-8, NUL-terminated). Inputs are checked
+ *   strictly: a field of the wrong type, a missing required field or an unknown field is
+ *   BOKA_INVALID_ARGUMENT with a message naming it ("resource.policy.slot_step: expected an
+ *   integer"). Every output document can be passed back as input (for the update calls).
+ *   Optional fields hold null when unset. Schemas, field by field:
+ *
+ *   Tenant
+ *     {"id": 1, "name": "Clinic", "created_at": 1767225600, "archived_at": null, "version": 1}
+ *     create: "name" required; id, created_at, archived_at and version are ignored.
+ *     update: "id", "name" and "version" required (version must equal the stored one).
+ *
+ *   Policy (durations in seconds; every field optional, defaults shown; 0 = no limit)
+ *     {"slot_step": 900, "min_notice": 0, "max_horizon": 0, "buffer_before": 0,
+ *      "buffer_after": 0, "min_duration": 0, "max_duration": 0, "daily_limit": 0}
+ *
+ *   Resource
+ *     {"id": 3, "tenant": 1, "name": "Room 1", "zone": "Europe/Berlin", "capacity": 1,
+ *      "policy": {Policy}, "schedule": 2, "metadata": {}, "created_at": 1767225600,
+ *      "archived_at": null, "version": 1}
+ *     create: "name" and "zone" (an IANA zone) required; capacity defaults to 1, policy to
+ *       the defaults above, schedule (a schedule id) to null = open around the clock,
+ *       metadata (any JSON object, up to 64 KiB) to {}. id, tenant, created_at, archived_at
+ *       and version are ignored.
+ *     update: also "id", "version", "capacity", "policy", "schedule" and "metadata" required:
+ *       an update replaces every field, so send back the whole document you read.
+ *
+ *   Schedule (local wall time of the resource that uses it)
+ *     {"id": 2, "tenant": 1, "name": "Weekdays",
+ *      "weekly": [{"day": "monday",
+ *                  "intervals": [{"start_minute": 540, "end_minute": 720},
+ *                                {"start_minute": 780, "end_minute": 1020}]}],
+ *      "overrides": [{"date": "2026-12-24",
+ *                     "intervals": [{"start_minute": 540, "end_minute": 720}]}],
+ *      "holidays": [{"name": "Christmas", "kind": "fixed_date", "month": 12,
+ *                    "day_of_month": 25, "nth": 1, "weekday": "monday"}],
+ *      "archived_at": null, "version": 1}
+ *     day / weekday: "sunday" .. "saturday". end_minute may be 1440. An override with no
+ *       intervals closes the date. Holiday kinds: "fixed_date" (month, day_of_month),
+ *       "nth_weekday" (nth 1..4, weekday, month), "last_weekday" (weekday, month); fields a
+ *       kind does not use may be omitted.
+ *     create: "name" required; weekly, overrides and holidays default to [].
+ *     update: also "id", "version", "weekly", "overrides" and "holidays" required.
+ *
+ *   Pool (members in preference order: a pool booking takes the first free member)
+ *     {"id": 4, "tenant": 1, "name": "Tables for 4", "members": [3, 5, 6],
+ *      "archived_at": null, "version": 1}
+ *     create: "name" and "members" required. update: also "id" and "version".
+ *
+ *   Allocation request (inside queries and reservation requests)
+ *     {"resource": 3, "quantity": 1}  or  {"pool": 4, "quantity": 1}
+ *     exactly one of resource and pool; quantity defaults to 1.
+ *
+ *   Availability query                        ->  result: array of slots
+ *     {"requests": [{Allocation request}],         [{"start": 1767600000,
+ *      "from": 1767571200, "to": 1768176000,          "end": 1767603600,
+ *      "duration": 3600, "step": null}                "resources": [3]}, ...]
+ *     every start on the grid in [from, to) where a reservation of `duration` for all
+ *     requests would be accepted now. step: the grid (seconds), null = the first resource's
+ *     slot_step. "resources" names, per request in order, the resource a booking would use.
+ *
+ *   Explain request                           ->  result: explanation
+ *     {"requests": [...], "start": 1767600000,     {"available": false,
+ *      "duration": 3600}                            "findings": [{"resource": 3,
+ *                                                     "reason": "capacity",
+ *                                                     "detail": "..."}],
+ *                                                   "blocking_reservation_ids": [7]}
+ *     reasons: "closed", "notice", "horizon", "duration", "off_grid", "daily_limit",
+ *     "capacity", "archived".
+ *
+ *   Reservation request
+ *     {"allocations": [{Allocation request}, ...], "start": 1767600000, "end": 1767603600,
+ *      "hold_for": null, "idempotency_key": "", "customer": "", "metadata": {}}
+ *     allocations, start and end required. hold_for (seconds): held until now + hold_for,
+ *     must be confirmed before then. idempotency_key: a retry with the same key and the
+ *     same content returns the original reservation.
+ *
+ *   Reservation
+ *     {"id": 7, "tenant": 1, "status": "confirmed", "start": 1767600000, "end": 1767603600,
+ *      "hold_expires_at": null,
+ *      "allocations": [{"resource": 3, "quantity": 1, "pool": null}],
+ *      "idempotency_key": "", "customer": "patient-17", "metadata": {},
+ *      "created_at": 1767225600, "updated_at": 1767225600, "version": 1}
+ *     status: "held", "confirmed", "cancelled", "expired", "completed", "no_show". A pool
+ *     allocation names the member it took and the pool.
+ *
+ *   Reservation filter (every field optional; null / omitted = no condition)
+ *     {"resource": 3, "from": 1767571200, "to": 1768176000, "statuses": ["confirmed"],
+ *      "customer": "patient-17", "after_id": 0, "limit": 100}
+ *     from/to: reservations overlapping [from, to). Ordered by id; page with after_id = the
+ *     last id returned. limit 1..10000.
+ *
+ *   Storage info
+ *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
+ */
+#ifndef BOKA_BOKA_H
+#define BOKA_BOKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BOKA_API __attribute__((visibility("default")))
+#else
+#define BOKA_API
+#endif
+
+/* The version of this header. boka_version() gives the library's. */
+#define BOKA_VERSION_MAJOR 0
+#define BOKA_VERSION_MINOR 1
+#define BOKA_VERSION_PATCH 0
+#define BOKA_VERSION_STRING "0.1.0"
+
+/* Result codes: equal to boka::Code. Append-only. */
+enum {
+  BOKA_OK = 0,
+  BOKA_INVALID_ARGUMENT = 1, /* the request is malformed; retrying cannot succeed */
+  BOKA_NOT_FOUND = 2,        /* the named object does not exist in the tenant */
+  BOKA_ALREADY_EXISTS = 3,   /* a unique name or idempotency key is taken */
+  BOKA_CONFLICT = 4,         /* collides with current state: capacity taken, stale version, ... */
+  BOKA_UNAUTHENTICATED = 5,  /* no valid credentials */
+  BOKA_PERMISSION_DENIED = 6,/* the principal may not do this */
+  BOKA_RATE_LIMITED = 7,     /* too many attempts; retry later */
+  BOKA_UNAVAILABLE = 8,      /* transient (storage busy, connection lost); retryable */
+  BOKA_STORAGE = 9,          /* the store failed in a way retrying will not fix */
+  BOKA_INTERNAL = 10,        /* a bug in boka (or out of memory) */
+  BOKA_NOT_SUPPORTED = 11    /* not available in this build or store */
+};
+
+/* if_version value meaning "whatever the stored version is". */
+#define BOKA_ANY_VERSION 0
+
+typedef struct boka_engine boka_engine;
+typedef struct boka_principal boka_principal;
+typedef struct boka_clock boka_clock;
+
+/* What a refused booking carries (code BOKA_CONFLICT for capacity, opening hours, notice,
+ * horizon or daily limit). Calls that take a `boka_conflict*` (optional: NULL to ignore)
+ * always initialize it: it is zeroed, and filled only when such a refusal has details.
+ * Release it with boka_conflict_clear(), which is safe on a zeroed value. */
+typedef struct boka_conflict {
+  int has_next_free_start;  /* 1 if next_free_start holds a value */
+  int64_t next_free_start;  /* the earliest start at or after the requested one that fits */
+  size_t blocking_count;    /* number of entries in blocking_ids */
+  int64_t* blocking_ids;    /* ids of the reservations in the way; owned, see clear */
+} boka_conflict;
+
+/* --- Library ----------------------------------------------------------------------- */
+
+/* "0.1.0": the library's version. Static storage; never NULL. */
+BOKA_API const char* boka_version(void);
+
+/* Stable lower-case name of a code ("invalid_argument"); "unknown" for a number this
+ * library does not know. Static storage; never NULL. */
+BOKA_API const char* boka_code_name(int code);
+
+/* Releases a string (or any buffer) returned by this library. NULL is harmless. */
+BOKA_API void boka_free(void* p);
+
+/* Releases conflict->blocking_ids and zeroes *conflict. NULL is harmless. */
+BOKA_API void boka_conflict_clear(boka_conflict* conflict);
+
+/* --- Principals: who acts ---------------------------------------------------------- */
+
+/* The system principal: a trusted embedder that does its own authentication and may act
+ * in every tenant (today the only kind). Destroy with boka_principal_destroy(). */
+BOKA_API int boka_principal_system(boka_principal** out, char** errmsg);
+BOKA_API void boka_principal_destroy(boka_principal* principal);
+
+/* --- Clocks: the source of "now" --------------------------------------------------- */
+
+/* A manual clock that only moves when told to, for tests and simulations. Engines opened
+ * with it share it (the engine keeps it alive: the handle may be destroyed first). */
+BOKA_API int boka_clock_create(int64_t now, boka_clock** out, char** errmsg);
+BOKA_API void boka_clock_destroy(boka_clock* clock);
+/* Returns 0 for NULL. set/advance ignore NULL. */
+BOKA_API int64_t boka_clock_now(const boka_clock* clock);
+BOKA_API void boka_clock_set(boka_clock* clock, int64_t now);
+BOKA_API void boka_clock_advance(boka_clock* clock, int64_t seconds);
+
+/* --- Engines ----------------------------------------------------------------------- */
+
+/* Opens the store at `uri` and an engine over it: "memory:", "sqlite:path/to/file.db"
+ * (created and migrated on open; options as in the README), "postgresql://...". Uses the
+ * system clock. Errors: BOKA_INVALID_ARGUMENT (malformed URI), BOKA_NOT_SUPPORTED (scheme
+ * not built in), BOKA_STORAGE / BOKA_UNAVAILABLE (cannot open). */
+BOKA_API int boka_engine_open(const char* uri, boka_engine** out, char** errmsg);
+/* The same with a manual clock (NULL: the system clock). */
+BOKA_API int boka_engine_open_with_clock(const char* uri, const boka_clock* clock,
+                                         boka_engine** out, char** errmsg);
+/* Closes the engine (and its store, unless another engine shares it). Must not race with
+ * any other call on this engine. NULL is harmless. */
+BOKA_API void boka_engine_destroy(boka_engine* engine);
+
+/* Storage info document. */
+BOKA_API int boka_storage_info(boka_engine* engine, char** info_json, char** errmsg);
+
+/* --- Tenants ----------------------------------------------------------------------- */
+/* Each returns the Tenant document (or an array of them) in *tenant_json. */
+
+BOKA_API int boka_create_tenant(boka_engine* engine, const boka_principal* who,
+                                const char* spec_json, char** tenant_json, char** errmsg);
+BOKA_API int boka_get_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
+                             char** tenant_json, char** errmsg);
+BOKA_API int boka_list_tenants(boka_engine* engine, const boka_principal* who,
+                               char** tenants_json, char** errmsg);
+/* Renames; the document's version must equal the stored one (else BOKA_CONFLICT). */
+BOKA_API int boka_update_tenant(boka_engine* engine, const boka_principal* who,
+                                const char* tenant_json_in, char** tenant_json, char** errmsg);
+/* Archived tenants keep everything but take no new bookings. Idempotent. */
+BOKA_API int boka_archive_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
+                                 char** tenant_json, char** errmsg);
+
+/* --- Resources --------------------------------------------------------------------- */
+
+BOKA_API int boka_create_resource(boka_engine* engine, const boka_principal* who,
+                                  int64_t tenant, const char* spec_json, char** resource_json,
+                                  char** errmsg);
+BOKA_API int boka_get_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, char** resource_json, char** errmsg);
+/* include_archived: nonzero to list archived resources too. */
+BOKA_API int boka_list_resources(boka_engine* engine, const boka_principal* who,
+                                 int64_t tenant, int include_archived, char** resources_json,
+                                 char** errmsg);
+/* Replaces every field; lowering capacity below current usage is BOKA_CONFLICT. */
+BOKA_API int boka_update_resource(boka_engine* engine, const boka_principal* who,
+                                  int64_t tenant, const char* resource_json_in,
+                                  char** resource_json, char** errmsg);
+BOKA_API int boka_archive_resource(boka_engine* engine, const boka_principal* who,
+                                   int64_t tenant, int64_t id, char** resource_json,
+                                   char** errmsg);
+
+/* --- Schedules --------------------------------------------------------------------- */
+
+BOKA_API int boka_create_schedule(boka_engine* engine, const boka_principal* who,
+                                  int64_t tenant, const char* spec_json, char** schedule_json,
+                                  char** errmsg);
+BOKA_API int boka_get_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, char** schedule_json, char** errmsg);
+BOKA_API int boka_list_schedules(boka_engine* engine, const boka_principal* who,
+                                 int64_t tenant, int include_archived, char** schedules_json,
+                                 char** errmsg);
+BOKA_API int boka_update_schedule(boka_engine* engine, const boka_principal* who,
+                                  int64_t tenant, const char* schedule_json_in,
+                                  char** schedule_json, char** errmsg);
+/* BOKA_CONFLICT while an active resource still uses the schedule. */
+BOKA_API int boka_archive_schedule(boka_engine* engine, const boka_principal* who,
+                                   int64_t tenant, int64_t id, char** schedule_json,
+                                   char** errmsg);
+
+/* --- Pools ------------------------------------------------------------------------- */
+
+BOKA_API int boka_create_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              const char* spec_json, char** pool_json, char** errmsg);
+BOKA_API int boka_get_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           int64_t id, char** pool_json, char** errmsg);
+BOKA_API int boka_list_pools(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int include_archived, char** pools_json, char** errmsg);
+BOKA_API int boka_update_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              const char* pool_json_in, char** pool_json, char** errmsg);
+BOKA_API int boka_archive_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, char** pool_json, char** errmsg);
+
+/* --- Availability ------------------------------------------------------------------ */
+
+/* Availability query in, array of slots out. */
+BOKA_API int boka_availability(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               const char* query_json, char** slots_json, char** errmsg);
+/* Explain request in, explanation out: why a start would or would not be taken. */
+BOKA_API int boka_explain(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          const char* request_json, char** explanation_json, char** errmsg);
+/* Typed: would `quantity` units of `resource` over [start, end) be accepted now? Sets
+ * *available to 1 or 0 and returns BOKA_OK when the question could be answered (unknown
+ * resource: BOKA_NOT_FOUND; end <= start: BOKA_INVALID_ARGUMENT). */
+BOKA_API int boka_check_slot(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t resource, int64_t start, int64_t end, int quantity,
+                             int* available, char** errmsg);
+
+/* --- Reservations ------------------------------------------------------------------ */
+
+/* Typed hot path: books `quantity` units of one resource over [start, end), confirmed.
+ * reservation_id: optional, the new reservation's id. conflict: optional, see
+ * boka_conflict. Refusals: BOKA_CONFLICT (taken, closed, notice, horizon, daily limit),
+ * BOKA_INVALID_ARGUMENT (off the slot grid, duration outside the policy, quantity above
+ * capacity), BOKA_NOT_FOUND (unknown tenant or resource). */
+BOKA_API int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          int64_t resource, int64_t start, int64_t end, int quantity,
+                          int64_t* reservation_id, boka_conflict* conflict, char** errmsg);
+/* Reservation request in (several allocations, pools, holds, idempotency, metadata),
+ * Reservation out (optional). Books all allocations or none. */
+BOKA_API int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               const char* request_json, char** reservation_json,
+                               boka_conflict* conflict, char** errmsg);
+
+/* State changes of one reservation; each returns the updated Reservation (optional).
+ *   confirm:        held -> confirmed (an expired hold: BOKA_CONFLICT)
+ *   cancel:         held|confirmed -> cancelled; frees the capacity at once
+ *   mark_completed: confirmed -> completed, once it has started
+ *   mark_no_show:   confirmed -> no_show, once it has started */
+BOKA_API int boka_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          int64_t id, int64_t if_version, char** reservation_json,
+                          char** errmsg);
+BOKA_API int boka_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         int64_t id, int64_t if_version, char** reservation_json,
+                         char** errmsg);
+BOKA_API int boka_mark_completed(boka_engine* engine, const boka_principal* who,
+                                 int64_t tenant, int64_t id, int64_t if_version,
+                                 char** reservation_json, char** errmsg);
+BOKA_API int boka_mark_no_show(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, int64_t if_version, char** reservation_json,
+                               char** errmsg);
+/* Moves an active reservation to [new_start, new_end) atomically; its own old range never
+ * blocks the new one. Refusals as for boka_reserve (conflict: optional). */
+BOKA_API int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t id, int64_t new_start, int64_t new_end,
+                             int64_t if_version, char** reservation_json,
+                             boka_conflict* conflict, char** errmsg);
+
+/* A held reservation past its expiry reads as "expired" even before a sweep. */
+BOKA_API int boka_get_reservation(boka_engine* engine, const boka_principal* who,
+                                  int64_t tenant, int64_t id, char** reservation_json,
+                                  char** errmsg);
+/* Reservation filter in (NULL: no conditions), array of Reservations out. */
+BOKA_API int boka_list_reservations(boka_engine* engine, const boka_principal* who,
+                                    int64_t tenant, const char* filter_json,
+                                    char** reservations_json, char** errmsg);
+/* Marks up to `limit` lapsed holds (all tenants) expired; *expired (optional) gets how
+ * many. For a background worker. */
+BOKA_API int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
+                               int* expired, char** errmsg);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* BOKA_BOKA_H */

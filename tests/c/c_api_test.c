@@ -1,0 +1,1090 @@
+/* Tests of the C ABI, compiled as C99: the whole quickstart flow, every JSON document, and
+ * every error path (bad JSON, unknown ids, conflicts, NULL arguments) with its code and
+ * message. Run under ASan/LSan (scripts/test.sh --asan), so every string the library
+ * returns must be released here: a leak fails the test.
+ *
+ *   boka_c_api_test            runs every test
+ *   boka_c_api_test NAME...    runs the named tests (CTest runs one per process)
+ *   boka_c_api_test --list     lists the names
+ */
+#include <boka/boka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- a small test harness -------------------------------------------------------------- */
+
+static int failures = 0;
+
+#define CHECK(cond)                                                          \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                            \
+    }                                                                        \
+  } while (0)
+
+/* Checks that a call succeeded; prints the message if not. */
+#define EXPECT_OK(rc, err) expect_ok_(__FILE__, __LINE__, (rc), &(err))
+static void expect_ok_(const char* file, int line, int rc, char** err) {
+  if (rc != BOKA_OK || *err != NULL) {
+    fprintf(stderr, "%s:%d: expected ok, got %s (%d): %s\n", file, line, boka_code_name(rc), rc,
+            *err ? *err : "(no message)");
+    ++failures;
+  }
+  boka_free(*err);
+  *err = NULL;
+}
+
+/* Checks the code and that the message contains `fragment`; releases the message. */
+#define EXPECT_ERROR(rc, err, code, fragment) \
+  expect_error_(__FILE__, __LINE__, (rc), &(err), (code), (fragment))
+static void expect_error_(const char* file, int line, int rc, char** err, int code,
+                          const char* fragment) {
+  if (rc != code) {
+    fprintf(stderr, "%s:%d: expected %s, got %s (%d): %s\n", file, line, boka_code_name(code),
+            boka_code_name(rc), rc, *err ? *err : "(no message)");
+    ++failures;
+  } else if (*err == NULL) {
+    fprintf(stderr, "%s:%d: expected a message containing \"%s\", got NULL\n", file, line,
+            fragment);
+    ++failures;
+  } else if (strstr(*err, fragment) == NULL) {
+    fprintf(stderr, "%s:%d: expected a message containing \"%s\", got \"%s\"\n", file, line,
+            fragment, *err);
+    ++failures;
+  }
+  boka_free(*err);
+  *err = NULL;
+}
+
+#define CHECK_CONTAINS(doc, fragment) check_contains_(__FILE__, __LINE__, (doc), (fragment))
+static void check_contains_(const char* file, int line, const char* doc, const char* fragment) {
+  if (doc == NULL || strstr(doc, fragment) == NULL) {
+    fprintf(stderr, "%s:%d: expected \"%s\" in %s\n", file, line, fragment,
+            doc ? doc : "(NULL)");
+    ++failures;
+  }
+}
+
+/* The integer after the first "key": in a JSON text; LLONG_MIN when absent. Enough for
+ * documents this library writes (compact, no whitespace). */
+static long long json_int(const char* doc, const char* key) {
+  char pattern[128];
+  const char* at;
+  snprintf(pattern, sizeof pattern, "\"%s\":", key);
+  at = doc ? strstr(doc, pattern) : NULL;
+  if (at == NULL) return LLONG_MIN;
+  return strtoll(at + strlen(pattern), NULL, 10);
+}
+
+/* Counts occurrences of `fragment`. */
+static int count_of(const char* doc, const char* fragment) {
+  int n = 0;
+  const char* at = doc;
+  while (at && (at = strstr(at, fragment)) != NULL) {
+    ++n;
+    at += strlen(fragment);
+  }
+  return n;
+}
+
+/* ---- fixtures ---------------------------------------------------------------------------- */
+
+#define MINUTE 60
+#define HOUR 3600
+#define DAY 86400
+static const int64_t kMonday = 1767571200; /* 2026-01-05T00:00:00Z, a Monday */
+
+typedef struct fixture {
+  boka_clock* clock;
+  boka_engine* engine;
+  boka_principal* who;
+  int64_t tenant;
+} fixture;
+
+static void setup_on(fixture* f, const char* uri) {
+  char* err = NULL;
+  char* doc = NULL;
+  memset(f, 0, sizeof *f);
+  EXPECT_OK(boka_clock_create(kMonday + 8 * HOUR, &f->clock, &err), err);
+  EXPECT_OK(boka_engine_open_with_clock(uri, f->clock, &f->engine, &err), err);
+  EXPECT_OK(boka_principal_system(&f->who, &err), err);
+  EXPECT_OK(boka_create_tenant(f->engine, f->who, "{\"name\": \"acme\"}", &doc, &err), err);
+  f->tenant = json_int(doc, "id");
+  CHECK(f->tenant > 0);
+  boka_free(doc);
+}
+
+static void setup(fixture* f) { setup_on(f, "memory:"); }
+
+static void teardown(fixture* f) {
+  boka_engine_destroy(f->engine);
+  boka_principal_destroy(f->who);
+  boka_clock_destroy(f->clock);
+}
+
+/* Creates a resource from a JSON spec and returns its id (0 on failure). */
+static int64_t make_resource(fixture* f, const char* spec) {
+  char* err = NULL;
+  char* doc = NULL;
+  int64_t id;
+  EXPECT_OK(boka_create_resource(f->engine, f->who, f->tenant, spec, &doc, &err), err);
+  id = json_int(doc, "id");
+  boka_free(doc);
+  return id > 0 ? id : 0;
+}
+
+/* A room open around the clock in UTC, on a one-hour grid. */
+static int64_t make_room(fixture* f, int capacity) {
+  char spec[256];
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"room\",\"zone\":\"UTC\",\"capacity\":%d,\"policy\":{\"slot_step\":3600}}",
+           capacity);
+  return make_resource(f, spec);
+}
+
+/* ---- the tests --------------------------------------------------------------------------- */
+
+typedef void (*test_fn)(void);
+#define TEST(name) static void name(void)
+
+TEST(version_and_code_names) {
+  static const char* names[] = {"ok",           "invalid_argument", "not_found",
+                                "already_exists", "conflict",       "unauthenticated",
+                                "permission_denied", "rate_limited", "unavailable",
+                                "storage",      "internal",         "not_supported"};
+  int code;
+  CHECK(strcmp(boka_version(), BOKA_VERSION_STRING) == 0);
+  for (code = 0; code <= BOKA_NOT_SUPPORTED; ++code) CHECK(strcmp(boka_code_name(code), names[code]) == 0);
+  CHECK(strcmp(boka_code_name(BOKA_CONFLICT), "conflict") == 0);
+  CHECK(strcmp(boka_code_name(-1), "unknown") == 0);
+  CHECK(strcmp(boka_code_name(BOKA_NOT_SUPPORTED + 1), "unknown") == 0);
+  CHECK(strcmp(boka_code_name(INT_MAX), "unknown") == 0);
+}
+
+/* The README's flow: tenant, schedule, resource in Europe/Berlin, a week of availability,
+ * a booking, a refused second booking with its next free start. */
+static void quickstart_on(const char* uri) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char spec[512];
+  char query[512];
+  int64_t schedule, room, booked = 0, first_start, first_end;
+  int available = -1;
+  boka_conflict conflict;
+
+  setup_on(&f, uri);
+  EXPECT_OK(boka_create_schedule(
+                f.engine, f.who, f.tenant,
+                "{\"name\": \"Weekdays 9-17, lunch 12-13\", \"weekly\": ["
+                " {\"day\": \"monday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720},"
+                "                                      {\"start_minute\": 780, \"end_minute\": 1020}]},"
+                " {\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720},"
+                "                                       {\"start_minute\": 780, \"end_minute\": 1020}]}]}",
+                &doc, &err),
+            err);
+  schedule = json_int(doc, "id");
+  CHECK(schedule > 0);
+  boka_free(doc);
+
+  snprintf(spec, sizeof spec,
+           "{\"name\": \"Treatment room 1\", \"zone\": \"Europe/Berlin\", \"capacity\": 1,"
+           " \"schedule\": %lld, \"policy\": {\"slot_step\": 3600}}",
+           (long long)schedule);
+  room = make_resource(&f, spec);
+  CHECK(room > 0);
+
+  /* Tuesday 2026-01-06 in Berlin (UTC+1): 09-12 and 13-17 local = 08-11 and 12-16 UTC. */
+  snprintf(query, sizeof query,
+           "{\"requests\": [{\"resource\": %lld}], \"from\": %lld, \"to\": %lld, \"duration\": 3600}",
+           (long long)room, (long long)(kMonday + DAY), (long long)(kMonday + 2 * DAY));
+  EXPECT_OK(boka_availability(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  CHECK(count_of(doc, "\"start\":") == 7);
+  first_start = json_int(doc, "start");
+  first_end = json_int(doc, "end");
+  CHECK(first_start == kMonday + DAY + 8 * HOUR);
+  CHECK(first_end == first_start + HOUR);
+  CHECK_CONTAINS(doc, "\"resources\":[");
+  boka_free(doc);
+
+  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1,
+                            &available, &err),
+            err);
+  CHECK(available == 1);
+
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &booked,
+                         &conflict, &err),
+            err);
+  CHECK(booked > 0);
+  CHECK(conflict.blocking_count == 0 && conflict.blocking_ids == NULL);
+  CHECK(conflict.has_next_free_start == 0);
+
+  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1,
+                            &available, &err),
+            err);
+  CHECK(available == 0);
+
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, NULL,
+                            &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  CHECK(conflict.blocking_count == 1);
+  CHECK(conflict.blocking_ids != NULL && conflict.blocking_ids[0] == booked);
+  CHECK(conflict.has_next_free_start == 1);
+  CHECK(conflict.next_free_start == first_start + HOUR);
+  boka_conflict_clear(&conflict);
+  CHECK(conflict.blocking_ids == NULL && conflict.blocking_count == 0);
+
+  EXPECT_OK(boka_get_reservation(f.engine, f.who, f.tenant, booked, &doc, &err), err);
+  CHECK(json_int(doc, "id") == booked);
+  CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
+  CHECK(json_int(doc, "start") == first_start);
+  CHECK(json_int(doc, "resource") == room);
+  boka_free(doc);
+
+  /* Cancelling frees the slot at once. */
+  EXPECT_OK(boka_cancel(f.engine, f.who, f.tenant, booked, BOKA_ANY_VERSION, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"cancelled\"");
+  boka_free(doc);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &booked,
+                         NULL, &err),
+            err);
+
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":\"cancelled\"") == 1);
+  CHECK(count_of(doc, "\"status\":\"confirmed\"") == 1);
+  boka_free(doc);
+  teardown(&f);
+}
+
+TEST(quickstart_flow_memory) { quickstart_on("memory:"); }
+
+TEST(quickstart_flow_sqlite) {
+  char path[256];
+  char uri[300];
+  char side[300];
+  snprintf(path, sizeof path, "/tmp/boka-c-api-test-%ld.db", (long)getpid());
+  snprintf(uri, sizeof uri, "sqlite:%s", path);
+  remove(path);
+  quickstart_on(uri);
+  remove(path);
+  snprintf(side, sizeof side, "%s-wal", path);
+  remove(side);
+  snprintf(side, sizeof side, "%s-shm", path);
+  remove(side);
+}
+
+/* Every handle and output argument, NULL: a code and a message, never a crash. */
+TEST(null_arguments) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  boka_engine* engine = NULL;
+  boka_clock* clock = NULL;
+  boka_principal* who = NULL;
+  int available = 7;
+  int64_t id = 7;
+  int expired = 7;
+  setup(&f);
+
+  /* Destructors and release functions take NULL. */
+  boka_engine_destroy(NULL);
+  boka_principal_destroy(NULL);
+  boka_clock_destroy(NULL);
+  boka_free(NULL);
+  boka_conflict_clear(NULL);
+  CHECK(boka_clock_now(NULL) == 0);
+  boka_clock_set(NULL, 0);
+  boka_clock_advance(NULL, 1);
+
+  EXPECT_ERROR(boka_engine_open(NULL, &engine, &err), err, BOKA_INVALID_ARGUMENT, "uri: is NULL");
+  CHECK(engine == NULL);
+  EXPECT_ERROR(boka_engine_open("memory:", NULL, &err), err, BOKA_INVALID_ARGUMENT, "out: is NULL");
+  EXPECT_ERROR(boka_engine_open_with_clock(NULL, f.clock, &engine, &err), err,
+               BOKA_INVALID_ARGUMENT, "uri: is NULL");
+  EXPECT_ERROR(boka_clock_create(0, NULL, &err), err, BOKA_INVALID_ARGUMENT, "out: is NULL");
+  EXPECT_ERROR(boka_principal_system(NULL, &err), err, BOKA_INVALID_ARGUMENT, "out: is NULL");
+
+  /* errmsg itself may be NULL: the code still tells. */
+  CHECK(boka_engine_open(NULL, &engine, NULL) == BOKA_INVALID_ARGUMENT);
+  CHECK(boka_get_tenant(NULL, f.who, f.tenant, &doc, NULL) == BOKA_INVALID_ARGUMENT);
+  CHECK(doc == NULL);
+  /* A NULL clock means the system clock. */
+  EXPECT_OK(boka_engine_open_with_clock("memory:", NULL, &engine, &err), err);
+  boka_engine_destroy(engine);
+  EXPECT_OK(boka_clock_create(5, &clock, &err), err);
+  boka_clock_destroy(clock);
+  EXPECT_OK(boka_principal_system(&who, &err), err);
+  boka_principal_destroy(who);
+
+  EXPECT_ERROR(boka_storage_info(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_storage_info(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "info_json: is NULL");
+
+  EXPECT_ERROR(boka_create_tenant(NULL, f.who, "{\"name\":\"x\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_create_tenant(f.engine, NULL, "{\"name\":\"x\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "spec_json: is NULL");
+  EXPECT_ERROR(boka_get_tenant(f.engine, f.who, f.tenant, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "tenant_json: is NULL");
+  EXPECT_ERROR(boka_list_tenants(f.engine, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "who: is NULL");
+  EXPECT_ERROR(boka_list_tenants(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "tenants_json: is NULL");
+  EXPECT_ERROR(boka_update_tenant(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "tenant_json_in: is NULL");
+  EXPECT_ERROR(boka_archive_tenant(NULL, f.who, f.tenant, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "spec_json: is NULL");
+  EXPECT_ERROR(boka_get_resource(f.engine, NULL, f.tenant, 1, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_get_resource(f.engine, f.who, f.tenant, 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "resource_json: is NULL");
+  EXPECT_ERROR(boka_list_resources(f.engine, f.who, f.tenant, 0, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "resources_json: is NULL");
+  EXPECT_ERROR(boka_update_resource(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "resource_json_in: is NULL");
+  EXPECT_ERROR(boka_archive_resource(NULL, f.who, f.tenant, 1, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+
+  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "spec_json: is NULL");
+  EXPECT_ERROR(boka_get_schedule(f.engine, f.who, f.tenant, 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "schedule_json: is NULL");
+  EXPECT_ERROR(boka_list_schedules(f.engine, f.who, f.tenant, 0, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "schedules_json: is NULL");
+  EXPECT_ERROR(boka_update_schedule(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "schedule_json_in: is NULL");
+  EXPECT_ERROR(boka_archive_schedule(f.engine, NULL, f.tenant, 1, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+
+  EXPECT_ERROR(boka_create_pool(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "spec_json: is NULL");
+  EXPECT_ERROR(boka_get_pool(f.engine, f.who, f.tenant, 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "pool_json: is NULL");
+  EXPECT_ERROR(boka_list_pools(f.engine, f.who, f.tenant, 0, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "pools_json: is NULL");
+  EXPECT_ERROR(boka_update_pool(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "pool_json_in: is NULL");
+  EXPECT_ERROR(boka_archive_pool(NULL, f.who, f.tenant, 1, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "query_json: is NULL");
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, "{}", NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "slots_json: is NULL");
+  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "request_json: is NULL");
+  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant, "{}", NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "explanation_json: is NULL");
+  EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, 1, 0, HOUR, 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "available: is NULL");
+  EXPECT_ERROR(boka_check_slot(NULL, f.who, f.tenant, 1, 0, HOUR, 1, &available, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  CHECK(available == 0);
+
+  EXPECT_ERROR(boka_reserve(NULL, f.who, f.tenant, 1, 0, HOUR, 1, &id, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  CHECK(id == 0);
+  EXPECT_ERROR(boka_reserve(f.engine, NULL, f.tenant, 1, 0, HOUR, 1, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, NULL, &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "request_json: is NULL");
+  EXPECT_ERROR(boka_confirm(NULL, f.who, f.tenant, 1, 0, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
+  EXPECT_ERROR(boka_cancel(f.engine, NULL, f.tenant, 1, 0, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_mark_completed(NULL, f.who, f.tenant, 1, 0, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_mark_no_show(f.engine, NULL, f.tenant, 1, 0, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_reschedule(NULL, f.who, f.tenant, 1, 0, HOUR, 0, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_get_reservation(f.engine, f.who, f.tenant, 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "reservation_json: is NULL");
+  EXPECT_ERROR(boka_list_reservations(f.engine, f.who, f.tenant, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "reservations_json: is NULL");
+  EXPECT_ERROR(boka_expire_holds(NULL, f.who, 10, &expired, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
+  CHECK(expired == 0);
+  CHECK(doc == NULL);
+  teardown(&f);
+}
+
+TEST(bad_json_documents) {
+  fixture f;
+  char* err = NULL;
+  char* doc = (char*)"not touched";
+  int64_t room;
+  char body[512];
+  setup(&f);
+  room = make_room(&f, 1);
+
+  /* Not JSON at all: the parser's position. */
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": ", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "spec_json: not valid JSON: parse error at line 1, column 10");
+  CHECK(doc == NULL);
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "", &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "spec_json: not valid JSON");
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"a\"} trailing", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "spec_json: not valid JSON");
+  /* Invalid UTF-8 is not JSON either. */
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"\xff\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "spec_json: not valid JSON");
+
+  /* The wrong shape, named by its path. */
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "[1, 2]", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "tenant: expected an object, got array");
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{}", &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "tenant.name: is required");
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": 5}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "tenant.name: expected a string, got number");
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"x\", \"nmae\": 1}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "tenant.nmae: unknown field");
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": \"2\"}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.capacity: expected an integer, got string");
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 1.5}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.capacity: expected an integer, got number");
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 4294967296}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.capacity: out of range");
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"policy\": {\"slot_stp\": 60}}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.policy.slot_stp: unknown field");
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"metadata\": [1]}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.metadata: expected an object, got array");
+  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"s\", \"weekly\": [{\"day\": \"monday\", \"intervals\":"
+                                    " [{\"start_minute\": 60, \"end_minute\": \"x\"}]}]}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "schedule.weekly[0].intervals[0].end_minute: expected an integer, got string");
+  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"s\", \"weekly\": [{\"day\": \"mon\", \"intervals\": []}]}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "schedule.weekly[0].day: \"mon\" is not one of sunday, monday, tuesday");
+  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"s\", \"overrides\": [{\"date\": \"24.12.2026\"}]}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "schedule.overrides[0].date: expected a date \"YYYY-MM-DD\", got \"24.12.2026\"");
+  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"s\", \"holidays\": [{\"name\": \"h\", \"kind\": \"easter\","
+                                    " \"month\": 4}]}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "schedule.holidays[0].kind: \"easter\" is not one of");
+  EXPECT_ERROR(boka_create_pool(f.engine, f.who, f.tenant, "{\"name\": \"p\", \"members\": [1, \"2\"]}",
+                                &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "pool.members[1]: expected an integer, got string");
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, "{\"requests\": []}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "query.from: is required");
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
+                                 "{\"requests\": [{\"resource\": 1, \"qty\": 2}], \"from\": 0, "
+                                 "\"to\": 3600, \"duration\": 60}",
+                                 &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "query.requests[0].qty: unknown field");
+  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant, "{\"requests\": [], \"start\": 0}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "duration: is required");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, "3", &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "request: expected an object, got number");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
+                                 "{\"allocations\": {\"resource\": 1}, \"start\": 0, \"end\": 1}",
+                                 &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "allocations: expected an array, got object");
+  EXPECT_ERROR(boka_list_reservations(f.engine, f.who, f.tenant, "{\"statuses\": [\"booked\"]}",
+                                      &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "filter.statuses[0]: \"booked\" is not a reservation status");
+
+  /* Instants outside years 0001..9999 and huge durations never reach the engine. */
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": 0, \"end\": 9223372036854775807}",
+           (long long)room);
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "end: 9223372036854775807 is outside the supported range");
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, LLONG_MIN, 0, 1, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "start: -9223372036854775808 is outside the supported range");
+  EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, room, 0, LLONG_MAX, 1, &(int){0}, &err),
+               err, BOKA_INVALID_ARGUMENT, "end: 9223372036854775807 is outside the supported range");
+  EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, 1, 0, LLONG_MAX, 0, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "new_end: 9223372036854775807 is outside");
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
+                                 "{\"requests\": [{\"resource\": 1}], \"from\": 0, \"to\": 3600,"
+                                 " \"duration\": 9223372036854775807}",
+                                 &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "query.duration: 9223372036854775807 s is outside");
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
+                                 "{\"requests\": [{\"resource\": 1}], \"from\": 0, \"to\": 3600,"
+                                 " \"duration\": 18446744073709551615}",
+                                 &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "query.duration: out of range");
+  {
+    boka_clock* clock = (boka_clock*)&f; /* must be reset to NULL on failure */
+    EXPECT_ERROR(boka_clock_create(LLONG_MAX, &clock, &err), err, BOKA_INVALID_ARGUMENT,
+                 "now: 9223372036854775807 is outside the supported range");
+    CHECK(clock == NULL);
+  }
+  CHECK(doc == NULL);
+
+  /* Well-formed documents with values the engine refuses: the engine's own message. */
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 0}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.capacity: must be 1..1000000, got 0");
+  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"r\", \"zone\": \"Mars/Olympus\"}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.zone");
+  EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, room, HOUR, HOUR, 1, &(int){0}, &err),
+               err, BOKA_INVALID_ARGUMENT, "must be after start");
+  teardown(&f);
+}
+
+TEST(unknown_ids) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  int64_t room;
+  int available = 0;
+  setup(&f);
+  room = make_room(&f, 1);
+
+  EXPECT_ERROR(boka_get_tenant(f.engine, f.who, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "tenant 999 not found");
+  EXPECT_ERROR(boka_archive_tenant(f.engine, f.who, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "tenant 999 not found");
+  EXPECT_ERROR(boka_get_resource(f.engine, f.who, f.tenant, 999, &doc, &err), err,
+               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_list_resources(f.engine, f.who, 999, 0, &doc, &err), err, BOKA_NOT_FOUND,
+               "tenant 999 not found");
+  EXPECT_ERROR(boka_get_schedule(f.engine, f.who, f.tenant, 999, &doc, &err), err,
+               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_get_pool(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "999");
+  EXPECT_ERROR(boka_get_reservation(f.engine, f.who, f.tenant, 999, &doc, &err), err,
+               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_cancel(f.engine, f.who, f.tenant, 999, BOKA_ANY_VERSION, &doc, &err), err,
+               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_confirm(f.engine, f.who, f.tenant, 999, BOKA_ANY_VERSION, NULL, &err), err,
+               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, 999, kMonday + DAY, kMonday + DAY + HOUR,
+                               BOKA_ANY_VERSION, &doc, NULL, &err),
+               err, BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, 999, kMonday + DAY, kMonday + DAY + HOUR,
+                            1, NULL, NULL, &err),
+               err, BOKA_NOT_FOUND, "resource 999 not found");
+  EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, 999, kMonday + DAY,
+                               kMonday + DAY + HOUR, 1, &available, &err),
+               err, BOKA_NOT_FOUND, "resource 999 not found");
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, 999, room, kMonday + DAY, kMonday + DAY + HOUR, 1,
+                            NULL, NULL, &err),
+               err, BOKA_NOT_FOUND, "");
+  /* A resource of another tenant reads as not found. */
+  {
+    char* tdoc = NULL;
+    int64_t second, foreign;
+    char spec[128];
+    EXPECT_OK(boka_create_tenant(f.engine, f.who, "{\"name\": \"globex\"}", &tdoc, &err), err);
+    second = json_int(tdoc, "id");
+    boka_free(tdoc);
+    snprintf(spec, sizeof spec, "{\"name\": \"theirs\", \"zone\": \"UTC\"}");
+    EXPECT_OK(boka_create_resource(f.engine, f.who, second, spec, &tdoc, &err), err);
+    foreign = json_int(tdoc, "id");
+    boka_free(tdoc);
+    EXPECT_ERROR(boka_get_resource(f.engine, f.who, f.tenant, foreign, &doc, &err), err,
+                 BOKA_NOT_FOUND, "");
+    EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, foreign, kMonday + DAY,
+                              kMonday + DAY + HOUR, 1, NULL, NULL, &err),
+                 err, BOKA_NOT_FOUND, "");
+  }
+  CHECK(doc == NULL);
+  teardown(&f);
+}
+
+TEST(conflicts_and_state_errors) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* tenant_doc = NULL;
+  char body[512];
+  int64_t room, first = 0, second = 0, again = 0;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  boka_conflict conflict;
+  setup(&f);
+  room = make_room(&f, 2);
+
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &first, &conflict, &err), err);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + 2 * HOUR, 1, &second, NULL, &err), err);
+  /* Capacity 2 is taken: refused with both blockers and the next start that fits. */
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  CHECK(conflict.blocking_count == 2);
+  CHECK(conflict.blocking_count == 2 && conflict.blocking_ids[0] == first && conflict.blocking_ids[1] == second);
+  CHECK(conflict.has_next_free_start && conflict.next_free_start == start + HOUR);
+  boka_conflict_clear(&conflict);
+
+  /* The JSON path carries the same details. */
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"resource\": %lld, \"quantity\": 2}], \"start\": %lld, \"end\": %lld}",
+           (long long)room, (long long)start, (long long)(start + HOUR));
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, &conflict, &err), err,
+               BOKA_CONFLICT, "");
+  CHECK(doc == NULL);
+  CHECK(conflict.blocking_count == 2);
+  CHECK(conflict.has_next_free_start && conflict.next_free_start == start + 2 * HOUR);
+  boka_conflict_clear(&conflict);
+
+  /* More than capacity can never fit: invalid, not a conflict. */
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start + 5 * HOUR, start + 6 * HOUR, 3,
+                            NULL, &conflict, &err),
+               err, BOKA_INVALID_ARGUMENT, "quantity");
+  CHECK(conflict.blocking_count == 0 && conflict.has_next_free_start == 0);
+
+  /* Rescheduling onto a full hour: a conflict with details. */
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + 4 * HOUR, start + 5 * HOUR, 2, &again, NULL, &err), err);
+  EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, first, start + 4 * HOUR, start + 5 * HOUR,
+                               BOKA_ANY_VERSION, &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  CHECK(conflict.blocking_count == 1 && conflict.blocking_ids[0] == again);
+  boka_conflict_clear(&conflict);
+  EXPECT_OK(boka_reschedule(f.engine, f.who, f.tenant, first, start + 2 * HOUR, start + 3 * HOUR,
+                            BOKA_ANY_VERSION, &doc, &conflict, &err),
+            err);
+  CHECK(json_int(doc, "start") == start + 2 * HOUR);
+  CHECK(json_int(doc, "version") == 2);
+  boka_free(doc);
+
+  /* A stale version: a conflict without capacity details. */
+  EXPECT_ERROR(boka_cancel(f.engine, f.who, f.tenant, first, 1, &doc, &err), err, BOKA_CONFLICT,
+               "version");
+  EXPECT_OK(boka_cancel(f.engine, f.who, f.tenant, first, 2, NULL, &err), err);
+  EXPECT_ERROR(boka_cancel(f.engine, f.who, f.tenant, first, BOKA_ANY_VERSION, NULL, &err), err,
+               BOKA_CONFLICT, "");
+  EXPECT_ERROR(boka_confirm(f.engine, f.who, f.tenant, first, BOKA_ANY_VERSION, NULL, &err), err,
+               BOKA_CONFLICT, "");
+
+  /* Unique names. */
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"acme\"}", &doc, &err), err,
+               BOKA_ALREADY_EXISTS, "tenant.name: a tenant named \"acme\" already exists");
+  EXPECT_OK(boka_get_tenant(f.engine, f.who, f.tenant, &tenant_doc, &err), err);
+  EXPECT_OK(boka_update_tenant(f.engine, f.who, tenant_doc, &doc, &err), err);
+  CHECK(json_int(doc, "version") == 2);
+  boka_free(doc);
+  /* The same document again is now stale. */
+  EXPECT_ERROR(boka_update_tenant(f.engine, f.who, tenant_doc, &doc, &err), err, BOKA_CONFLICT,
+               "version");
+  EXPECT_ERROR(boka_update_tenant(f.engine, f.who, "{\"name\": \"x\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "tenant.id: is required");
+  boka_free(tenant_doc);
+
+  /* Idempotency: a retry returns the original; the same key with other content is refused. */
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld,"
+           " \"idempotency_key\": \"order-1\", \"customer\": \"c-1\", \"metadata\": {\"channel\": \"web\"}}",
+           (long long)room, (long long)(start + 8 * HOUR), (long long)(start + 9 * HOUR));
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
+  first = json_int(doc, "id");
+  CHECK_CONTAINS(doc, "\"idempotency_key\":\"order-1\"");
+  CHECK_CONTAINS(doc, "\"customer\":\"c-1\"");
+  CHECK_CONTAINS(doc, "\"metadata\":{\"channel\":\"web\"}");
+  boka_free(doc);
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
+  CHECK(json_int(doc, "id") == first);
+  boka_free(doc);
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld,"
+           " \"idempotency_key\": \"order-1\"}",
+           (long long)room, (long long)(start + 10 * HOUR), (long long)(start + 11 * HOUR));
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err,
+               BOKA_ALREADY_EXISTS, "");
+  CHECK(doc == NULL);
+  teardown(&f);
+}
+
+TEST(resources_round_trip) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* updated = NULL;
+  int64_t id;
+  setup(&f);
+  id = make_resource(&f,
+                     "{\"name\": \"Court 1\", \"zone\": \"Europe/Berlin\", \"capacity\": 4,"
+                     " \"policy\": {\"slot_step\": 1800, \"min_notice\": 3600, \"max_horizon\": 864000,"
+                     " \"buffer_before\": 300, \"buffer_after\": 600, \"min_duration\": 1800,"
+                     " \"max_duration\": 7200, \"daily_limit\": 5},"
+                     " \"metadata\": {\"surface\": \"clay\", \"lights\": true}}");
+  CHECK(id > 0);
+  EXPECT_OK(boka_get_resource(f.engine, f.who, f.tenant, id, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"name\":\"Court 1\",\"zone\":\"Europe/Berlin\",\"capacity\":4");
+  CHECK_CONTAINS(doc, "\"policy\":{\"slot_step\":1800,\"min_notice\":3600,\"max_horizon\":864000,"
+                      "\"buffer_before\":300,\"buffer_after\":600,\"min_duration\":1800,"
+                      "\"max_duration\":7200,\"daily_limit\":5}");
+  CHECK_CONTAINS(doc, "\"schedule\":null");
+  CHECK_CONTAINS(doc, "\"metadata\":{\"surface\":\"clay\",\"lights\":true}");
+  CHECK_CONTAINS(doc, "\"archived_at\":null");
+  CHECK(json_int(doc, "tenant") == f.tenant);
+  CHECK(json_int(doc, "created_at") == kMonday + 8 * HOUR);
+
+  /* The document read back is a valid update (nothing changes but the version). */
+  EXPECT_OK(boka_update_resource(f.engine, f.who, f.tenant, doc, &updated, &err), err);
+  CHECK(json_int(updated, "version") == json_int(doc, "version") + 1);
+  CHECK(json_int(updated, "capacity") == 4);
+  boka_free(doc);
+  /* An update must name every field: nothing silently resets. */
+  EXPECT_ERROR(boka_update_resource(f.engine, f.who, f.tenant,
+                                    "{\"id\": 1, \"version\": 2, \"name\": \"x\", \"zone\": \"UTC\"}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "resource.capacity: is required");
+  boka_free(updated);
+
+  EXPECT_OK(boka_archive_resource(f.engine, f.who, f.tenant, id, &doc, &err), err);
+  CHECK(json_int(doc, "archived_at") == kMonday + 8 * HOUR);
+  boka_free(doc);
+  EXPECT_OK(boka_list_resources(f.engine, f.who, f.tenant, 0, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0);
+  boka_free(doc);
+  EXPECT_OK(boka_list_resources(f.engine, f.who, f.tenant, 1, &doc, &err), err);
+  CHECK(count_of(doc, "\"name\":\"Court 1\"") == 1);
+  boka_free(doc);
+  /* Archiving a resource is optional output: NULL is fine. */
+  EXPECT_OK(boka_archive_resource(f.engine, f.who, f.tenant, id, NULL, &err), err);
+  teardown(&f);
+}
+
+TEST(schedules_and_pools_round_trip) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* again = NULL;
+  char spec[512];
+  char body[512];
+  int64_t schedule, a, b, pool, booked = 0;
+  setup(&f);
+  EXPECT_OK(boka_create_schedule(
+                f.engine, f.who, f.tenant,
+                "{\"name\": \"Clinic\","
+                " \"weekly\": [{\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 1020}]}],"
+                " \"overrides\": [{\"date\": \"2026-12-24\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}]},"
+                "                 {\"date\": \"2026-12-31\"}],"
+                " \"holidays\": [{\"name\": \"Christmas\", \"kind\": \"fixed_date\", \"month\": 12, \"day_of_month\": 25},"
+                "                {\"name\": \"Thanksgiving\", \"kind\": \"nth_weekday\", \"nth\": 4, \"weekday\": \"thursday\", \"month\": 11},"
+                "                {\"name\": \"Memorial\", \"kind\": \"last_weekday\", \"weekday\": \"monday\", \"month\": 5}]}",
+                &doc, &err),
+            err);
+  schedule = json_int(doc, "id");
+  CHECK_CONTAINS(doc, "\"weekly\":[{\"day\":\"tuesday\",\"intervals\":[{\"start_minute\":540,\"end_minute\":1020}]}]");
+  CHECK_CONTAINS(doc, "{\"date\":\"2026-12-24\",\"intervals\":[{\"start_minute\":540,\"end_minute\":720}]}");
+  CHECK_CONTAINS(doc, "{\"date\":\"2026-12-31\",\"intervals\":[]}");
+  CHECK_CONTAINS(doc, "{\"name\":\"Christmas\",\"kind\":\"fixed_date\",\"month\":12,\"day_of_month\":25");
+  CHECK_CONTAINS(doc, "\"kind\":\"nth_weekday\",\"month\":11,\"day_of_month\":1,\"nth\":4,\"weekday\":\"thursday\"");
+  CHECK_CONTAINS(doc, "\"kind\":\"last_weekday\",\"month\":5");
+  /* Round trip: the document is its own update, and reads back the same but the version. */
+  EXPECT_OK(boka_update_schedule(f.engine, f.who, f.tenant, doc, &again, &err), err);
+  CHECK(json_int(again, "version") == 2);
+  boka_free(doc);
+  boka_free(again);
+  EXPECT_OK(boka_list_schedules(f.engine, f.who, f.tenant, 0, &doc, &err), err);
+  CHECK(count_of(doc, "\"name\":\"Clinic\"") == 1);
+  boka_free(doc);
+  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
+                                    "{\"name\": \"bad\", \"weekly\": [{\"day\": \"monday\", \"intervals\":"
+                                    " [{\"start_minute\": 600, \"end_minute\": 540}]}]}",
+                                    &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "schedule.weekly");
+
+  /* A resource uses the schedule, so it cannot be archived. */
+  snprintf(spec, sizeof spec, "{\"name\": \"Desk A\", \"zone\": \"UTC\", \"schedule\": %lld, "
+           "\"policy\": {\"slot_step\": 3600}}", (long long)schedule);
+  a = make_resource(&f, spec);
+  snprintf(spec, sizeof spec, "{\"name\": \"Desk B\", \"zone\": \"UTC\", \"schedule\": %lld, "
+           "\"policy\": {\"slot_step\": 3600}}", (long long)schedule);
+  b = make_resource(&f, spec);
+  EXPECT_ERROR(boka_archive_schedule(f.engine, f.who, f.tenant, schedule, &doc, &err), err,
+               BOKA_CONFLICT, "");
+
+  snprintf(spec, sizeof spec, "{\"name\": \"Desks\", \"members\": [%lld, %lld]}", (long long)b,
+           (long long)a);
+  EXPECT_OK(boka_create_pool(f.engine, f.who, f.tenant, spec, &doc, &err), err);
+  pool = json_int(doc, "id");
+  {
+    char members[64];
+    snprintf(members, sizeof members, "\"members\":[%lld,%lld]", (long long)b, (long long)a);
+    CHECK_CONTAINS(doc, members);
+  }
+  EXPECT_OK(boka_update_pool(f.engine, f.who, f.tenant, doc, &again, &err), err);
+  CHECK(json_int(again, "version") == 2);
+  boka_free(again);
+  boka_free(doc);
+
+  /* A pool booking takes the first free member in pool order: b, then a, then none. */
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"pool\": %lld}], \"start\": %lld, \"end\": %lld}",
+           (long long)pool, (long long)(kMonday + DAY + 10 * HOUR), (long long)(kMonday + DAY + 11 * HOUR));
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
+  CHECK(json_int(doc, "resource") == b);
+  CHECK(json_int(doc, "pool") == pool);
+  booked = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
+  CHECK(json_int(doc, "resource") == a);
+  boka_free(doc);
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err,
+               BOKA_CONFLICT, "");
+  CHECK(booked > 0);
+
+  EXPECT_OK(boka_archive_pool(f.engine, f.who, f.tenant, pool, &doc, &err), err);
+  CHECK(json_int(doc, "archived_at") > 0);
+  boka_free(doc);
+  EXPECT_OK(boka_list_pools(f.engine, f.who, f.tenant, 0, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0);
+  boka_free(doc);
+  EXPECT_OK(boka_list_pools(f.engine, f.who, f.tenant, 1, &doc, &err), err);
+  CHECK(count_of(doc, "\"name\":\"Desks\"") == 1);
+  boka_free(doc);
+  teardown(&f);
+}
+
+TEST(holds_clock_and_lifecycle) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char body[512];
+  int64_t room, held, lapsed, booked = 0;
+  int expired = -1;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  setup(&f);
+  room = make_room(&f, 1);
+  CHECK(boka_clock_now(f.clock) == kMonday + 8 * HOUR);
+
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld, \"hold_for\": 600}",
+           (long long)room, (long long)start, (long long)(start + HOUR));
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
+  held = json_int(doc, "id");
+  CHECK_CONTAINS(doc, "\"status\":\"held\"");
+  CHECK(json_int(doc, "hold_expires_at") == kMonday + 8 * HOUR + 600);
+  boka_free(doc);
+  EXPECT_OK(boka_confirm(f.engine, f.who, f.tenant, held, 1, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
+  CHECK_CONTAINS(doc, "\"hold_expires_at\":null");
+  boka_free(doc);
+
+  /* A hold that lapses reads as expired before any sweep, then the sweep counts it. */
+  snprintf(body, sizeof body,
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld, \"hold_for\": 60}",
+           (long long)room, (long long)(start + 2 * HOUR), (long long)(start + 3 * HOUR));
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
+  lapsed = json_int(doc, "id");
+  boka_free(doc);
+  boka_clock_advance(f.clock, 61);
+  CHECK(boka_clock_now(f.clock) == kMonday + 8 * HOUR + 61);
+  EXPECT_OK(boka_get_reservation(f.engine, f.who, f.tenant, lapsed, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"expired\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_confirm(f.engine, f.who, f.tenant, lapsed, BOKA_ANY_VERSION, NULL, &err), err,
+               BOKA_CONFLICT, "");
+  /* The lapsed hold no longer blocks its slot. */
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + 2 * HOUR, start + 3 * HOUR, 1,
+                         &booked, NULL, &err),
+            err);
+  EXPECT_OK(boka_expire_holds(f.engine, f.who, 100, &expired, &err), err);
+  CHECK(expired == 1);
+  EXPECT_OK(boka_expire_holds(f.engine, f.who, 100, NULL, &err), err);
+  EXPECT_ERROR(boka_expire_holds(f.engine, f.who, 0, &expired, &err), err, BOKA_INVALID_ARGUMENT,
+               "limit");
+
+  /* completed / no_show once the reservation has started. */
+  EXPECT_ERROR(boka_mark_completed(f.engine, f.who, f.tenant, held, BOKA_ANY_VERSION, NULL, &err),
+               err, BOKA_CONFLICT, "");
+  boka_clock_set(f.clock, start + 30 * MINUTE);
+  EXPECT_OK(boka_mark_completed(f.engine, f.who, f.tenant, held, BOKA_ANY_VERSION, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"completed\"");
+  boka_free(doc);
+  boka_clock_set(f.clock, start + 2 * HOUR + 5 * MINUTE);
+  EXPECT_OK(boka_mark_no_show(f.engine, f.who, f.tenant, booked, BOKA_ANY_VERSION, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"no_show\"");
+  boka_free(doc);
+
+  /* Filters: by status, by customer, by range, paged. */
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant,
+                                   "{\"statuses\": [\"completed\", \"no_show\"]}", &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"id\":") == 2);
+  boka_free(doc);
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, "{\"limit\": 1}", &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 1 && json_int(doc, "id") == held);
+  boka_free(doc);
+  snprintf(body, sizeof body, "{\"after_id\": %lld, \"resource\": %lld, \"from\": %lld, \"to\": %lld}",
+           (long long)held, (long long)room, (long long)start, (long long)(start + DAY));
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, body, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 2);
+  boka_free(doc);
+  EXPECT_ERROR(boka_list_reservations(f.engine, f.who, f.tenant, "{\"limit\": 0}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "filter.limit: must be 1..10000, got 0");
+
+  /* Clocks stay within the supported range. */
+  boka_clock_set(f.clock, LLONG_MAX);
+  CHECK(boka_clock_now(f.clock) == 253402300799LL);
+  boka_clock_advance(f.clock, LLONG_MIN);
+  CHECK(boka_clock_now(f.clock) == -62135596800LL);
+  teardown(&f);
+}
+
+TEST(explain_and_check_slot) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char body[512];
+  char spec[512];
+  int64_t schedule, room, booked = 0;
+  int available = -1;
+  const int64_t tuesday = kMonday + DAY;
+  setup(&f);
+  EXPECT_OK(boka_create_schedule(f.engine, f.who, f.tenant,
+                                 "{\"name\": \"9-17\", \"weekly\": [{\"day\": \"tuesday\", \"intervals\":"
+                                 " [{\"start_minute\": 540, \"end_minute\": 1020}]}]}",
+                                 &doc, &err),
+            err);
+  schedule = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(spec, sizeof spec, "{\"name\": \"r\", \"zone\": \"UTC\", \"schedule\": %lld, "
+           "\"policy\": {\"slot_step\": 3600}}", (long long)schedule);
+  room = make_resource(&f, spec);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, tuesday + 10 * HOUR, tuesday + 11 * HOUR,
+                         1, &booked, NULL, &err),
+            err);
+
+  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": %lld, \"duration\": 3600}",
+           (long long)room, (long long)(tuesday + 10 * HOUR));
+  EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"available\":false");
+  CHECK_CONTAINS(doc, "\"reason\":\"capacity\"");
+  {
+    char ids[64];
+    snprintf(ids, sizeof ids, "\"blocking_reservation_ids\":[%lld]", (long long)booked);
+    CHECK_CONTAINS(doc, ids);
+  }
+  boka_free(doc);
+
+  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": %lld, \"duration\": 3600}",
+           (long long)room, (long long)(tuesday + 20 * HOUR));
+  EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"reason\":\"closed\"");
+  boka_free(doc);
+
+  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": %lld, \"duration\": 3600}",
+           (long long)room, (long long)(tuesday + 11 * HOUR));
+  EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
+  CHECK(strcmp(doc, "{\"available\":true,\"findings\":[],\"blocking_reservation_ids\":[]}") == 0);
+  boka_free(doc);
+
+  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, tuesday + 11 * HOUR,
+                            tuesday + 12 * HOUR, 1, &available, &err), err);
+  CHECK(available == 1);
+  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, tuesday + 10 * HOUR,
+                            tuesday + 11 * HOUR, 1, &available, &err), err);
+  CHECK(available == 0);
+  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, tuesday + 20 * HOUR,
+                            tuesday + 21 * HOUR, 1, &available, &err), err);
+  CHECK(available == 0);
+
+  /* Closed hours refuse a booking as a conflict too, and name the next opening. */
+  {
+    boka_conflict conflict;
+    EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, tuesday + 6 * HOUR,
+                              tuesday + 7 * HOUR, 1, NULL, &conflict, &err),
+                 err, BOKA_CONFLICT, "");
+    CHECK(conflict.has_next_free_start && conflict.next_free_start == tuesday + 9 * HOUR);
+    CHECK(conflict.blocking_count == 0);
+    boka_conflict_clear(&conflict);
+  }
+  teardown(&f);
+}
+
+TEST(storage_info_and_open_errors) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  boka_engine* engine = (boka_engine*)&f; /* must be reset to NULL on failure */
+  setup(&f);
+  EXPECT_OK(boka_storage_info(f.engine, &doc, &err), err);
+  CHECK(strcmp(doc, "{\"dialect\":\"memory\",\"schema_version\":0,\"location\":\"\"}") == 0);
+  boka_free(doc);
+  EXPECT_ERROR(boka_engine_open("nosuch:thing", &engine, &err), err, BOKA_INVALID_ARGUMENT, "nosuch");
+  CHECK(engine == NULL);
+  EXPECT_ERROR(boka_engine_open("sqlite:/nonexistent-dir/x/y.db", &engine, &err), err,
+               BOKA_STORAGE, "");
+  CHECK(engine == NULL);
+  teardown(&f);
+}
+
+/* ---- the runner -------------------------------------------------------------------------- */
+
+typedef struct named_test {
+  const char* name;
+  test_fn fn;
+} named_test;
+
+#define ENTRY(name) {#name, name}
+static const named_test tests[] = {
+    ENTRY(version_and_code_names),
+    ENTRY(quickstart_flow_memory),
+    ENTRY(quickstart_flow_sqlite),
+    ENTRY(null_arguments),
+    ENTRY(bad_json_documents),
+    ENTRY(unknown_ids),
+    ENTRY(conflicts_and_state_errors),
+    ENTRY(resources_round_trip),
+    ENTRY(schedules_and_pools_round_trip),
+    ENTRY(holds_clock_and_lifecycle),
+    ENTRY(explain_and_check_slot),
+    ENTRY(storage_info_and_open_errors),
+};
+#define TEST_COUNT (sizeof tests / sizeof tests[0])
+
+static int run(const named_test* t) {
+  const int before = failures;
+  t->fn();
+  printf("%s %s\n", failures == before ? "PASS" : "FAIL", t->name);
+  return failures == before;
+}
+
+int main(int argc, char** argv) {
+  size_t i;
+  int a;
+  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+    for (i = 0; i < TEST_COUNT; ++i) printf("%s\n", tests[i].name);
+    return 0;
+  }
+  if (argc == 1) {
+    for (i = 0; i < TEST_COUNT; ++i) run(&tests[i]);
+  }
+  for (a = 1; a < argc; ++a) {
+    int found = 0;
+    for (i = 0; i < TEST_COUNT; ++i) {
+      if (strcmp(argv[a], tests[i].name) == 0) {
+        run(&tests[i]);
+        found = 1;
+      }
+    }
+    if (!found) {
+      fprintf(stderr, "no test named %s\n", argv[a]);
+      return 2;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}

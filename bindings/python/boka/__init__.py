@@ -1,0 +1,115 @@
+"""boka: an embeddable booking engine.
+
+Open an :class:`Engine` from a URI ("memory:", "sqlite:bookings.db", "postgresql://..."),
+then manage tenants, resources, schedules and pools, ask for availability, and reserve::
+
+    import boka
+    from datetime import datetime, timedelta, timezone
+
+    with boka.Engine("sqlite:bookings.db") as engine:
+        tenant = engine.create_tenant("Clinic")
+        room = engine.create_resource(tenant.id, name="Room 1", zone="Europe/Berlin")
+        start = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+        booked = engine.reserve(tenant.id, [boka.AllocationRequest.of_resource(room.id)],
+                                start, start + timedelta(hours=1))
+
+Instants are timezone-aware datetimes (naive ones are refused), durations timedeltas, both
+whole seconds. Errors are exceptions rooted at :class:`Error`; a refused booking is a
+:class:`ConflictError` carrying the blocking reservation ids and the next free start.
+"""
+
+from ._errors import (
+    AlreadyExistsError,
+    Code,
+    ConflictError,
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    NotSupportedError,
+    PermissionDeniedError,
+    RateLimitedError,
+    StorageError,
+    UnauthenticatedError,
+    UnavailableError,
+)
+from ._types import (
+    Allocation,
+    AllocationRequest,
+    DateOverride,
+    Explanation,
+    Finding,
+    HolidayKind,
+    HolidayRule,
+    LocalInterval,
+    Policy,
+    Pool,
+    Reason,
+    Reservation,
+    ReservationStatus,
+    Resource,
+    Schedule,
+    Slot,
+    StorageInfo,
+    Tenant,
+    Weekday,
+    WeeklyRule,
+)
+
+try:
+    from ._native import Engine, ManualClock, Principal, version
+except ImportError as e:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "boka's native module (boka._native) could not be loaded: "
+        f"{e}. Build it with CMake (-DBOKA_BUILD_PYTHON=ON) or install the package with "
+        "`pip install ./bindings/python` (see docs/bindings.md)."
+    ) from e
+
+__version__: str = version()
+
+__all__ = [
+    "Allocation",
+    "AllocationRequest",
+    "AlreadyExistsError",
+    "Code",
+    "ConflictError",
+    "DateOverride",
+    "Engine",
+    "Error",
+    "Explanation",
+    "Finding",
+    "HolidayKind",
+    "HolidayRule",
+    "InternalError",
+    "InvalidArgumentError",
+    "LocalInterval",
+    "ManualClock",
+    "NotFoundError",
+    "NotSupportedError",
+    "PermissionDeniedError",
+    "Policy",
+    "Pool",
+    "Principal",
+    "RateLimitedError",
+    "Reason",
+    "Reservation",
+    "ReservationStatus",
+    "Resource",
+    "Schedule",
+    "Slot",
+    "StorageError",
+    "StorageInfo",
+    "Tenant",
+    "UnauthenticatedError",
+    "UnavailableError",
+    "Weekday",
+    "WeeklyRule",
+    "version",
+]
+
+# Public classes report themselves as boka.X (in tracebacks and reprs), not boka._types.X.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj

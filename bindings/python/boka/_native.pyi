@@ -1,0 +1,204 @@
+# Type stubs of boka._native, the pybind11 module (bindings/python/src/module.cpp).
+# tests/python/test_stubs.py checks that every public name is in both.
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Literal, Optional
+
+from ._types import (
+    AllocationRequest,
+    DateOverride,
+    Explanation,
+    HolidayRule,
+    Policy,
+    Pool,
+    Reservation,
+    ReservationStatus,
+    Resource,
+    Schedule,
+    Slot,
+    StorageInfo,
+    Tenant,
+    WeeklyRule,
+)
+
+def version() -> str: ...
+def code_name(code: int) -> str: ...
+
+class Principal:
+    """Who acts. Today only the system principal exists."""
+
+    @staticmethod
+    def system() -> Principal: ...
+    @property
+    def kind(self) -> Literal["system"]: ...
+    @property
+    def name(self) -> str: ...
+
+class ManualClock:
+    """A clock that only moves when told to, for tests and simulations."""
+
+    def __init__(self, now: datetime) -> None: ...
+    def now(self) -> datetime: ...
+    def set(self, now: datetime) -> None: ...
+    def advance(self, by: timedelta) -> None: ...
+
+class Engine:
+    """A booking engine over a store ("memory:", "sqlite:path.db", "postgresql://...").
+
+    Thread-safe; every call releases the GIL while the engine works. ``who`` defaults to
+    the system principal.
+    """
+
+    def __init__(self, uri: str, *, clock: Optional[ManualClock] = None) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Engine: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None: ...
+    def storage_info(self) -> StorageInfo: ...
+
+    # Tenants
+    def create_tenant(self, name: str, *, who: Optional[Principal] = None) -> Tenant: ...
+    def get_tenant(self, id: int, *, who: Optional[Principal] = None) -> Tenant: ...
+    def list_tenants(self, *, who: Optional[Principal] = None) -> list[Tenant]: ...
+    def update_tenant(self, tenant: Tenant, *, who: Optional[Principal] = None) -> Tenant: ...
+    def archive_tenant(self, id: int, *, who: Optional[Principal] = None) -> Tenant: ...
+
+    # Resources
+    def create_resource(
+        self,
+        tenant: int,
+        *,
+        name: str,
+        zone: str,
+        capacity: int = 1,
+        policy: Optional[Policy] = None,
+        schedule: Optional[int] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        who: Optional[Principal] = None,
+    ) -> Resource: ...
+    def get_resource(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Resource: ...
+    def list_resources(
+        self, tenant: int, *, include_archived: bool = False, who: Optional[Principal] = None
+    ) -> list[Resource]: ...
+    def update_resource(
+        self, tenant: int, resource: Resource, *, who: Optional[Principal] = None
+    ) -> Resource: ...
+    def archive_resource(
+        self, tenant: int, id: int, *, who: Optional[Principal] = None
+    ) -> Resource: ...
+
+    # Schedules
+    def create_schedule(
+        self,
+        tenant: int,
+        *,
+        name: str,
+        weekly: Iterable[WeeklyRule] = (),
+        overrides: Iterable[DateOverride] = (),
+        holidays: Iterable[HolidayRule] = (),
+        who: Optional[Principal] = None,
+    ) -> Schedule: ...
+    def get_schedule(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Schedule: ...
+    def list_schedules(
+        self, tenant: int, *, include_archived: bool = False, who: Optional[Principal] = None
+    ) -> list[Schedule]: ...
+    def update_schedule(
+        self, tenant: int, schedule: Schedule, *, who: Optional[Principal] = None
+    ) -> Schedule: ...
+    def archive_schedule(
+        self, tenant: int, id: int, *, who: Optional[Principal] = None
+    ) -> Schedule: ...
+
+    # Pools
+    def create_pool(
+        self, tenant: int, *, name: str, members: Iterable[int], who: Optional[Principal] = None
+    ) -> Pool: ...
+    def get_pool(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Pool: ...
+    def list_pools(
+        self, tenant: int, *, include_archived: bool = False, who: Optional[Principal] = None
+    ) -> list[Pool]: ...
+    def update_pool(self, tenant: int, pool: Pool, *, who: Optional[Principal] = None) -> Pool: ...
+    def archive_pool(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Pool: ...
+
+    # Availability
+    def availability(
+        self,
+        tenant: int,
+        requests: Iterable[AllocationRequest],
+        start: datetime,
+        end: datetime,
+        duration: timedelta,
+        *,
+        step: Optional[timedelta] = None,
+        who: Optional[Principal] = None,
+    ) -> list[Slot]: ...
+    def explain(
+        self,
+        tenant: int,
+        requests: Iterable[AllocationRequest],
+        start: datetime,
+        duration: timedelta,
+        *,
+        who: Optional[Principal] = None,
+    ) -> Explanation: ...
+
+    # Reservations
+    def reserve(
+        self,
+        tenant: int,
+        allocations: Iterable[AllocationRequest],
+        start: datetime,
+        end: datetime,
+        *,
+        hold_for: Optional[timedelta] = None,
+        idempotency_key: str = "",
+        customer: str = "",
+        metadata: Optional[Mapping[str, Any]] = None,
+        who: Optional[Principal] = None,
+    ) -> Reservation: ...
+    def confirm(
+        self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
+    ) -> Reservation: ...
+    def cancel(
+        self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
+    ) -> Reservation: ...
+    def mark_completed(
+        self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
+    ) -> Reservation: ...
+    def mark_no_show(
+        self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
+    ) -> Reservation: ...
+    def reschedule(
+        self,
+        tenant: int,
+        id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        if_version: Optional[int] = None,
+        who: Optional[Principal] = None,
+    ) -> Reservation: ...
+    def get_reservation(
+        self, tenant: int, id: int, *, who: Optional[Principal] = None
+    ) -> Reservation: ...
+    def list_reservations(
+        self,
+        tenant: int,
+        *,
+        resource: Optional[int] = None,
+        start: Optional[datetime] = None,
+        end: Optional[datetime] = None,
+        statuses: Iterable[ReservationStatus | str] = (),
+        customer: Optional[str] = None,
+        after_id: int = 0,
+        limit: int = 100,
+        who: Optional[Principal] = None,
+    ) -> list[Reservation]: ...
+    def expire_holds(self, limit: int = 1000, *, who: Optional[Principal] = None) -> int: ...

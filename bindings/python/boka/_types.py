@@ -1,0 +1,232 @@
+"""boka's value types as frozen dataclasses, mirroring the C++ structs field by field.
+
+Times: every instant is a timezone-aware ``datetime`` (results are in UTC); durations are
+``timedelta``; both are whole seconds. Schedules are local wall time, in minutes after
+local midnight, read in the zone of the resource that uses them. Results hold tuples; the
+engine accepts any sequence on input. Change a result with ``dataclasses.replace`` and pass
+it to an ``update_*`` call.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Optional, Sequence
+
+
+class Weekday(enum.IntEnum):
+    """Days of the week, numbered as in C++ (``boka::Weekday``): Sunday is 0."""
+
+    SUNDAY = 0
+    MONDAY = 1
+    TUESDAY = 2
+    WEDNESDAY = 3
+    THURSDAY = 4
+    FRIDAY = 5
+    SATURDAY = 6
+
+
+class HolidayKind(str, enum.Enum):
+    FIXED_DATE = "fixed_date"  # month + day_of_month ("December 25")
+    NTH_WEEKDAY = "nth_weekday"  # nth (1..4) weekday of month ("4th Thursday of November")
+    LAST_WEEKDAY = "last_weekday"  # last weekday of month ("last Monday of May")
+
+
+class ReservationStatus(str, enum.Enum):
+    """held and confirmed count against capacity (a hold until its expiry instant)."""
+
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+class Reason(str, enum.Enum):
+    """Why a start is not offered (see :meth:`boka.Engine.explain`)."""
+
+    CLOSED = "closed"  # outside opening hours
+    NOTICE = "notice"  # earlier than now + min_notice
+    HORIZON = "horizon"  # later than now + max_horizon
+    DURATION = "duration"  # duration outside [min_duration, max_duration]
+    OFF_GRID = "off_grid"  # not on the local slot grid
+    DAILY_LIMIT = "daily_limit"  # the local day has daily_limit reservations already
+    CAPACITY = "capacity"  # blocked by reservations
+    ARCHIVED = "archived"  # the resource or pool is archived
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    id: int
+    name: str
+    created_at: datetime
+    archived_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Booking rules of a resource; a zero duration means "no limit" where noted."""
+
+    slot_step: timedelta = timedelta(minutes=15)  # grid of starts from local midnight
+    min_notice: timedelta = timedelta(0)
+    max_horizon: timedelta = timedelta(0)  # 0: no limit
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+    min_duration: timedelta = timedelta(0)  # 0: one slot_step
+    max_duration: timedelta = timedelta(0)  # 0: no limit
+    daily_limit: int = 0  # most reservations starting on one local day; 0: none
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    id: int
+    tenant: int
+    name: str
+    zone: str  # IANA zone, "Europe/Berlin"
+    capacity: int
+    policy: Policy
+    schedule: Optional[int]  # schedule id; None: open around the clock
+    metadata: dict[str, Any]
+    created_at: datetime
+    archived_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalInterval:
+    """[start_minute, end_minute) after local midnight; end_minute may be 1440."""
+
+    start_minute: int
+    end_minute: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyRule:
+    day: Weekday
+    intervals: Sequence[LocalInterval]
+
+
+@dataclass(frozen=True, slots=True)
+class DateOverride:
+    """Replaces the weekly rules on one date; no intervals: closed all day."""
+
+    date: date
+    intervals: Sequence[LocalInterval] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayRule:
+    """A yearly holiday that closes the whole local day."""
+
+    name: str
+    kind: HolidayKind
+    month: int
+    day_of_month: int = 1  # fixed_date
+    nth: int = 1  # nth_weekday
+    weekday: Weekday = Weekday.MONDAY  # nth_weekday, last_weekday
+
+    @classmethod
+    def fixed_date(cls, name: str, month: int, day: int) -> HolidayRule:
+        return cls(name, HolidayKind.FIXED_DATE, month, day_of_month=day)
+
+    @classmethod
+    def nth_weekday(cls, name: str, nth: int, weekday: Weekday, month: int) -> HolidayRule:
+        return cls(name, HolidayKind.NTH_WEEKDAY, month, nth=nth, weekday=weekday)
+
+    @classmethod
+    def last_weekday(cls, name: str, weekday: Weekday, month: int) -> HolidayRule:
+        return cls(name, HolidayKind.LAST_WEEKDAY, month, weekday=weekday)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    id: int
+    tenant: int
+    name: str
+    weekly: Sequence[WeeklyRule]
+    overrides: Sequence[DateOverride]
+    holidays: Sequence[HolidayRule]
+    archived_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    id: int
+    tenant: int
+    name: str
+    members: Sequence[int]  # resource ids in preference order
+    archived_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRequest:
+    """One bookable unit of a request: a resource, or any member of a pool."""
+
+    resource: Optional[int] = None
+    pool: Optional[int] = None
+    quantity: int = 1
+
+    @classmethod
+    def of_resource(cls, resource: int, quantity: int = 1) -> AllocationRequest:
+        return cls(resource=resource, quantity=quantity)
+
+    @classmethod
+    def of_pool(cls, pool: int, quantity: int = 1) -> AllocationRequest:
+        return cls(pool=pool, quantity=quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime
+    end: datetime
+    resources: tuple[int, ...]  # per request, the resource a booking here would use
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    resource: int
+    reason: Reason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    available: bool
+    findings: tuple[Finding, ...]
+    blocking_reservation_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    resource: int  # for a pool allocation: the member that was picked
+    quantity: int
+    pool: Optional[int]  # set when requested from a pool
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    id: int
+    tenant: int
+    status: ReservationStatus
+    start: datetime
+    end: datetime
+    hold_expires_at: Optional[datetime]
+    allocations: tuple[Allocation, ...]
+    idempotency_key: str
+    customer: str
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StorageInfo:
+    dialect: str  # "memory", "sqlite", "postgresql"
+    schema_version: int
+    location: str  # file path or "" (never a password)

@@ -1,0 +1,81 @@
+// Python <-> C++ conversions of the boka._native module: aware datetimes <-> Instant,
+// timedelta <-> Seconds, the dataclasses of boka._types <-> boka's structs, and the one
+// translator from a Status to an exception of boka._errors.
+//
+// Every function here needs the GIL. Conversions check types and name the offending
+// parameter: a wrong type is TypeError, a wrong value (a naive datetime, a fraction of a
+// second) is boka.InvalidArgumentError, which is also a ValueError.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include "boka/boka.hpp"
+
+namespace boka::python {
+
+namespace py = pybind11;
+
+// Looks up the classes of boka._types and boka._errors; called once at import.
+void init_conversions();
+
+// Raises the boka exception for a non-ok status (with ConflictInfo for ConflictError).
+[[noreturn]] void raise_status(const Status& status);
+// Raises boka.InvalidArgumentError.
+[[noreturn]] void raise_invalid(const std::string& message);
+
+template <typename T>
+T unwrap(Result<T>&& result) {
+  if (!result.ok()) raise_status(result.status());
+  return std::move(result).value();
+}
+
+// Scalars. `name` is the parameter or field, as the user wrote it ("start", "policy.slot_step").
+Instant to_instant(py::handle value, const std::string& name);
+std::optional<Instant> to_optional_instant(py::handle value, const std::string& name);
+Seconds to_seconds(py::handle value, const std::string& name);
+std::optional<Seconds> to_optional_seconds(py::handle value, const std::string& name);
+py::object from_instant(Instant t);
+py::object from_optional_instant(const std::optional<Instant>& t);
+py::object from_seconds(Seconds s);
+std::int64_t to_int64(py::handle value, const std::string& name);
+int to_int(py::handle value, const std::string& name);
+std::string to_string(py::handle value, const std::string& name);
+py::str from_string(const std::string& s);  // invalid UTF-8 is replaced, never raised
+// A dict (None: {}) as JSON text, and back.
+std::string to_metadata_json(py::handle value, const std::string& name);
+py::object from_metadata_json(const std::string& text);
+
+// Structs. Inputs accept the dataclass (or, for sequences, any iterable of them).
+Policy to_policy(py::handle value, const std::string& name);
+std::vector<AllocationRequest> to_requests(py::handle value, const std::string& name);
+std::vector<WeeklyRule> to_weekly(py::handle value, const std::string& name);
+std::vector<DateOverride> to_overrides(py::handle value, const std::string& name);
+std::vector<HolidayRule> to_holidays(py::handle value, const std::string& name);
+std::vector<std::int64_t> to_ids(py::handle value, const std::string& name);
+std::vector<ReservationStatus> to_statuses(py::handle value, const std::string& name);
+Tenant to_tenant(py::handle value, const std::string& name);
+Resource to_resource(py::handle value, const std::string& name);
+Schedule to_schedule(py::handle value, const std::string& name);
+Pool to_pool(py::handle value, const std::string& name);
+
+py::object to_python(const Tenant& t);
+py::object to_python(const Policy& p);
+py::object to_python(const Resource& r);
+py::object to_python(const Schedule& s);
+py::object to_python(const Pool& p);
+py::object to_python(const Slot& s);
+py::object to_python(const Explanation& e);
+py::object to_python(const Reservation& r);
+py::object to_python(const StorageInfo& info);
+
+template <typename T>
+py::list to_python(const std::vector<T>& items) {
+  py::list out(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) out[i] = to_python(items[i]);
+  return out;
+}
+
+}  // namespace boka::python

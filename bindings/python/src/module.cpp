@@ -1,0 +1,460 @@
+// boka._native: the private pybind11 module under the Python package `boka`. Each method
+// converts its arguments (convert.hpp), makes one engine call with the GIL released, and
+// converts the result or raises the matching boka exception. The public names and their
+// types are in boka/_native.pyi; the value types and exceptions are pure Python.
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "boka/boka.hpp"
+#include "convert.hpp"
+#include "shell_limits.hpp"
+
+namespace boka::python {
+namespace {
+
+// An engine that can be closed while Python still holds the object. Each call takes its
+// own reference first, so close() never pulls the engine from under a call that is running
+// on another thread with the GIL released: the last call to finish frees it.
+class EngineHandle {
+ public:
+  EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock) {
+    EngineOptions options;
+    options.clock = std::move(clock);
+    auto opened = [&] {
+      py::gil_scoped_release nogil;
+      return Engine::open(uri, options);
+    }();
+    engine_ = unwrap(std::move(opened));
+  }
+
+  std::shared_ptr<Engine> get() const {
+    if (!engine_) raise_invalid("the engine is closed");
+    return engine_;
+  }
+
+  void close() {
+    std::shared_ptr<Engine> engine = std::move(engine_);
+    engine_.reset();
+    py::gil_scoped_release nogil;  // closing a store may wait for its connections
+    engine.reset();
+  }
+
+  bool closed() const { return !engine_; }
+
+ private:
+  std::shared_ptr<Engine> engine_;
+};
+
+const Principal& principal_of(py::handle who) {
+  static const Principal system = Principal::system();
+  if (who.is_none()) return system;
+  if (!py::isinstance<Principal>(who)) {
+    throw py::type_error(std::string("who: expected boka.Principal or None, got ") +
+                         Py_TYPE(who.ptr())->tp_name);
+  }
+  return who.cast<const Principal&>();
+}
+
+// The one engine call of a method: with the GIL released, so other Python threads run
+// while this one waits for storage.
+template <typename Call>
+auto engine_call(const EngineHandle& handle, Call&& call) {
+  std::shared_ptr<Engine> engine = handle.get();
+  auto result = [&] {
+    py::gil_scoped_release nogil;
+    return call(*engine);
+  }();
+  return unwrap(std::move(result));
+}
+
+std::optional<std::int64_t> version_guard(py::handle if_version) {
+  if (if_version.is_none()) return std::nullopt;
+  return to_int64(if_version, "if_version");
+}
+
+// confirm, cancel, mark_completed and mark_no_show share one shape.
+using Transition = Result<Reservation> (Engine::*)(const Principal&, TenantId, ReservationId,
+                                                   std::optional<std::int64_t>);
+
+py::object transition(Transition method, const EngineHandle& self, TenantId tenant,
+                      ReservationId id, py::handle if_version, py::handle who) {
+  const Principal& p = principal_of(who);
+  const auto guard = version_guard(if_version);
+  return to_python(engine_call(self, [&](Engine& e) { return (e.*method)(p, tenant, id, guard); }));
+}
+
+}  // namespace
+}  // namespace boka::python
+
+PYBIND11_MODULE(_native, m) {
+  using namespace boka;
+  using namespace boka::python;
+  using py::arg;
+
+  m.doc() = "boka's native core (private: import boka instead)";
+  init_conversions();
+
+  m.def("version", [] { return std::string(version_string()); },
+        "The version of the boka library, \"0.1.0\".");
+  m.def("code_name", [](int code) -> std::string {
+          if (code < 0 || code > static_cast<int>(Code::not_supported)) return "unknown";
+          return code_name(static_cast<Code>(code));
+        }, arg("code"), "The C++ library's name of an error code (\"conflict\").");
+
+  py::class_<Principal>(m, "Principal", "Who acts. Today only the system principal exists.")
+      .def_static("system", &Principal::system,
+                  "The trusted embedder, which does its own authentication and may act in "
+                  "every tenant.")
+      .def_property_readonly("kind", [](const Principal& p) {
+        return p.kind() == Principal::Kind::system ? "system" : "unknown";
+      })
+      .def_property_readonly("name", &Principal::name)
+      .def("__repr__", [](const Principal& p) { return "<boka.Principal " + p.name() + ">"; });
+
+  py::class_<ManualClock, std::shared_ptr<ManualClock>>(
+      m, "ManualClock", "A clock that only moves when told to, for tests and simulations.")
+      .def(py::init([](py::object now) {
+             return std::make_shared<ManualClock>(to_instant(now, "now"));
+           }),
+           arg("now"))
+      .def("now", [](const ManualClock& c) { return from_instant(c.now()); })
+      .def("set", [](ManualClock& c, py::object now) { c.set(to_instant(now, "now")); },
+           arg("now"))
+      .def("advance",
+           [](ManualClock& c, py::object by) {
+             const Seconds step = to_seconds(by, "by");
+             const Instant target = c.now() + step;
+             if (to_unix(target) < shell::kMinInstant || to_unix(target) > shell::kMaxInstant) {
+               raise_invalid("by: the clock would leave the years 0001..9999");
+             }
+             c.advance(step);
+           },
+           arg("by"));
+
+  py::class_<EngineHandle>(m, "Engine", R"(A booking engine over a store.
+
+Engine(uri) opens "memory:", "sqlite:path/to/file.db" (created and migrated on open) or
+"postgresql://user@host/db". Use it as a context manager, or call close(). Every method
+may be called from several threads at once; each releases the GIL while the engine works.
+)")
+      .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock) {
+             return std::make_unique<EngineHandle>(uri, std::move(clock));
+           }),
+           arg("uri"), py::kw_only(), arg("clock") = py::none())
+      .def("close", &EngineHandle::close,
+           "Closes the engine and its store. Idempotent; later calls raise "
+           "InvalidArgumentError.")
+      .def_property_readonly("closed", &EngineHandle::closed)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__",
+           [](EngineHandle& self, py::object, py::object, py::object) { self.close(); },
+           arg("exc_type"), arg("exc"), arg("traceback"))
+      .def("storage_info",
+           [](const EngineHandle& self) { return to_python(self.get()->storage_info()); })
+
+      // --- Tenants ---
+      .def("create_tenant",
+           [](const EngineHandle& self, py::object name, py::object who) {
+             Tenant spec;
+             spec.name = to_string(name, "name");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.create_tenant(p, spec); }));
+           },
+           arg("name"), py::kw_only(), arg("who") = py::none())
+      .def("get_tenant",
+           [](const EngineHandle& self, TenantId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.get_tenant(p, id); }));
+           },
+           arg("id"), py::kw_only(), arg("who") = py::none())
+      .def("list_tenants",
+           [](const EngineHandle& self, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.list_tenants(p); }));
+           },
+           py::kw_only(), arg("who") = py::none())
+      .def("update_tenant",
+           [](const EngineHandle& self, py::object tenant, py::object who) {
+             const Tenant t = to_tenant(tenant, "tenant");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.update_tenant(p, t); }));
+           },
+           arg("tenant"), py::kw_only(), arg("who") = py::none())
+      .def("archive_tenant",
+           [](const EngineHandle& self, TenantId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.archive_tenant(p, id); }));
+           },
+           arg("id"), py::kw_only(), arg("who") = py::none())
+
+      // --- Resources ---
+      .def("create_resource",
+           [](const EngineHandle& self, TenantId tenant, py::object name, py::object zone,
+              py::object capacity, py::object policy, py::object schedule, py::object metadata,
+              py::object who) {
+             Resource spec;
+             spec.name = to_string(name, "name");
+             spec.zone = to_string(zone, "zone");
+             spec.capacity = to_int(capacity, "capacity");
+             spec.policy = to_policy(policy, "policy");
+             if (!schedule.is_none()) spec.schedule = to_int64(schedule, "schedule");
+             spec.metadata_json = to_metadata_json(metadata, "metadata");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.create_resource(p, tenant, spec); }));
+           },
+           arg("tenant"), py::kw_only(), arg("name"), arg("zone"), arg("capacity") = 1,
+           arg("policy") = py::none(), arg("schedule") = py::none(),
+           arg("metadata") = py::none(), arg("who") = py::none())
+      .def("get_resource",
+           [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.get_resource(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def("list_resources",
+           [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) {
+               return e.list_resources(p, tenant, include_archived);
+             }));
+           },
+           arg("tenant"), py::kw_only(), arg("include_archived") = false,
+           arg("who") = py::none())
+      .def("update_resource",
+           [](const EngineHandle& self, TenantId tenant, py::object resource, py::object who) {
+             const Resource r = to_resource(resource, "resource");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.update_resource(p, tenant, r); }));
+           },
+           arg("tenant"), arg("resource"), py::kw_only(), arg("who") = py::none())
+      .def("archive_resource",
+           [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.archive_resource(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+
+      // --- Schedules ---
+      .def("create_schedule",
+           [](const EngineHandle& self, TenantId tenant, py::object name, py::object weekly,
+              py::object overrides, py::object holidays, py::object who) {
+             Schedule spec;
+             spec.name = to_string(name, "name");
+             spec.weekly = to_weekly(weekly, "weekly");
+             spec.overrides = to_overrides(overrides, "overrides");
+             spec.holidays = to_holidays(holidays, "holidays");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.create_schedule(p, tenant, spec); }));
+           },
+           arg("tenant"), py::kw_only(), arg("name"), arg("weekly") = py::tuple(),
+           arg("overrides") = py::tuple(), arg("holidays") = py::tuple(),
+           arg("who") = py::none())
+      .def("get_schedule",
+           [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.get_schedule(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def("list_schedules",
+           [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) {
+               return e.list_schedules(p, tenant, include_archived);
+             }));
+           },
+           arg("tenant"), py::kw_only(), arg("include_archived") = false,
+           arg("who") = py::none())
+      .def("update_schedule",
+           [](const EngineHandle& self, TenantId tenant, py::object schedule, py::object who) {
+             const Schedule s = to_schedule(schedule, "schedule");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.update_schedule(p, tenant, s); }));
+           },
+           arg("tenant"), arg("schedule"), py::kw_only(), arg("who") = py::none())
+      .def("archive_schedule",
+           [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.archive_schedule(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+
+      // --- Pools ---
+      .def("create_pool",
+           [](const EngineHandle& self, TenantId tenant, py::object name, py::object members,
+              py::object who) {
+             Pool spec;
+             spec.name = to_string(name, "name");
+             spec.members = to_ids(members, "members");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.create_pool(p, tenant, spec); }));
+           },
+           arg("tenant"), py::kw_only(), arg("name"), arg("members"), arg("who") = py::none())
+      .def("get_pool",
+           [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.get_pool(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def("list_pools",
+           [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) {
+               return e.list_pools(p, tenant, include_archived);
+             }));
+           },
+           arg("tenant"), py::kw_only(), arg("include_archived") = false,
+           arg("who") = py::none())
+      .def("update_pool",
+           [](const EngineHandle& self, TenantId tenant, py::object pool, py::object who) {
+             const Pool value = to_pool(pool, "pool");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.update_pool(p, tenant, value); }));
+           },
+           arg("tenant"), arg("pool"), py::kw_only(), arg("who") = py::none())
+      .def("archive_pool",
+           [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.archive_pool(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+
+      // --- Availability ---
+      .def("availability",
+           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
+              py::object end, py::object duration, py::object step, py::object who) {
+             AvailabilityQuery q;
+             q.requests = to_requests(requests, "requests");
+             q.from = to_instant(start, "start");
+             q.to = to_instant(end, "end");
+             q.duration = to_seconds(duration, "duration");
+             q.step = to_optional_seconds(step, "step");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.availability(p, tenant, q); }));
+           },
+           arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"),
+           py::kw_only(), arg("step") = py::none(), arg("who") = py::none())
+      .def("explain",
+           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
+              py::object duration, py::object who) {
+             const auto reqs = to_requests(requests, "requests");
+             const Instant at = to_instant(start, "start");
+             const Seconds length = to_seconds(duration, "duration");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(
+                 self, [&](Engine& e) { return e.explain(p, tenant, reqs, at, length); }));
+           },
+           arg("tenant"), arg("requests"), arg("start"), arg("duration"), py::kw_only(),
+           arg("who") = py::none())
+
+      // --- Reservations ---
+      .def("reserve",
+           [](const EngineHandle& self, TenantId tenant, py::object allocations,
+              py::object start, py::object end, py::object hold_for,
+              py::object idempotency_key, py::object customer, py::object metadata,
+              py::object who) {
+             ReserveRequest req;
+             req.allocations = to_requests(allocations, "allocations");
+             req.start = to_instant(start, "start");
+             req.end = to_instant(end, "end");
+             req.hold_for = to_optional_seconds(hold_for, "hold_for");
+             req.idempotency_key = to_string(idempotency_key, "idempotency_key");
+             req.customer = to_string(customer, "customer");
+             req.metadata_json = to_metadata_json(metadata, "metadata");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.reserve(p, tenant, req); }));
+           },
+           arg("tenant"), arg("allocations"), arg("start"), arg("end"), py::kw_only(),
+           arg("hold_for") = py::none(), arg("idempotency_key") = "", arg("customer") = "",
+           arg("metadata") = py::none(), arg("who") = py::none())
+      .def("confirm",
+           [](const EngineHandle& self, TenantId tenant, ReservationId id,
+              py::object if_version, py::object who) {
+             return transition(&Engine::confirm, self, tenant, id, if_version, who);
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+           arg("who") = py::none())
+      .def("cancel",
+           [](const EngineHandle& self, TenantId tenant, ReservationId id,
+              py::object if_version, py::object who) {
+             return transition(&Engine::cancel, self, tenant, id, if_version, who);
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+           arg("who") = py::none())
+      .def("mark_completed",
+           [](const EngineHandle& self, TenantId tenant, ReservationId id,
+              py::object if_version, py::object who) {
+             return transition(&Engine::mark_completed, self, tenant, id, if_version, who);
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+           arg("who") = py::none())
+      .def("mark_no_show",
+           [](const EngineHandle& self, TenantId tenant, ReservationId id,
+              py::object if_version, py::object who) {
+             return transition(&Engine::mark_no_show, self, tenant, id, if_version, who);
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+           arg("who") = py::none())
+      .def("reschedule",
+           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object start,
+              py::object end, py::object if_version, py::object who) {
+             const Instant new_start = to_instant(start, "start");
+             const Instant new_end = to_instant(end, "end");
+             const auto guard = version_guard(if_version);
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) {
+               return e.reschedule(p, tenant, id, new_start, new_end, guard);
+             }));
+           },
+           arg("tenant"), arg("id"), arg("start"), arg("end"), py::kw_only(),
+           arg("if_version") = py::none(), arg("who") = py::none())
+      .def("get_reservation",
+           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.get_reservation(p, tenant, id); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def("list_reservations",
+           [](const EngineHandle& self, TenantId tenant, py::object resource, py::object start,
+              py::object end, py::object statuses, py::object customer, py::object after_id,
+              py::object limit, py::object who) {
+             ReservationFilter f;
+             if (!resource.is_none()) f.resource = to_int64(resource, "resource");
+             f.from = to_optional_instant(start, "start");
+             f.to = to_optional_instant(end, "end");
+             f.statuses = to_statuses(statuses, "statuses");
+             if (!customer.is_none()) f.customer = to_string(customer, "customer");
+             f.after_id = to_int64(after_id, "after_id");
+             f.limit = to_int(limit, "limit");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.list_reservations(p, tenant, f); }));
+           },
+           arg("tenant"), py::kw_only(), arg("resource") = py::none(),
+           arg("start") = py::none(), arg("end") = py::none(), arg("statuses") = py::tuple(),
+           arg("customer") = py::none(), arg("after_id") = 0, arg("limit") = 100,
+           arg("who") = py::none())
+      .def("expire_holds",
+           [](const EngineHandle& self, py::object limit, py::object who) {
+             const int n = to_int(limit, "limit");
+             const Principal& p = principal_of(who);
+             return engine_call(self, [&](Engine& e) { return e.expire_holds(p, n); });
+           },
+           arg("limit") = 1000, py::kw_only(), arg("who") = py::none());
+}

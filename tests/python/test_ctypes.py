@@ -1,0 +1,220 @@
+"""The C ABI (libboka_c) driven from Python's ctypes: a second FFI, independent of pybind11,
+for the reserve and availability paths. The library path comes from $BOKA_C_LIBRARY
+(CTest sets it); without it the tests are skipped."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import unittest
+from ctypes import POINTER, byref, c_char_p, c_int, c_int64, c_size_t, c_void_p
+from typing import Any, Optional
+
+LIBRARY = os.environ.get("BOKA_C_LIBRARY")
+
+BOKA_OK, BOKA_INVALID_ARGUMENT, BOKA_NOT_FOUND, BOKA_CONFLICT = 0, 1, 2, 4
+TUESDAY = 1767657600  # 2026-01-06T00:00:00Z
+HOUR = 3600
+
+
+class Conflict(ctypes.Structure):
+    _fields_ = [
+        ("has_next_free_start", c_int),
+        ("next_free_start", c_int64),
+        ("blocking_count", c_size_t),
+        ("blocking_ids", POINTER(c_int64)),
+    ]
+
+
+def load(path: str) -> ctypes.CDLL:
+    lib = ctypes.CDLL(path)
+    # Strings the library returns are malloc'd: take them as void* so ctypes does not copy
+    # and lose the pointer that boka_free needs.
+    out = POINTER(c_void_p)
+    sigs: dict[str, tuple[Any, list[Any]]] = {
+        "boka_version": (c_char_p, []),
+        "boka_code_name": (c_char_p, [c_int]),
+        "boka_free": (None, [c_void_p]),
+        "boka_conflict_clear": (None, [POINTER(Conflict)]),
+        "boka_principal_system": (c_int, [POINTER(c_void_p), out]),
+        "boka_principal_destroy": (None, [c_void_p]),
+        "boka_clock_create": (c_int, [c_int64, POINTER(c_void_p), out]),
+        "boka_clock_destroy": (None, [c_void_p]),
+        "boka_engine_open_with_clock": (c_int, [c_char_p, c_void_p, POINTER(c_void_p), out]),
+        "boka_engine_destroy": (None, [c_void_p]),
+        "boka_create_tenant": (c_int, [c_void_p, c_void_p, c_char_p, out, out]),
+        "boka_create_resource": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_availability": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_check_slot": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64,
+                                    c_int, POINTER(c_int), out]),
+        "boka_reserve": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int,
+                                 POINTER(c_int64), POINTER(Conflict), out]),
+        "boka_reserve_json": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out,
+                                      POINTER(Conflict), out]),
+        "boka_cancel": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, out, out]),
+        "boka_get_reservation": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+    }
+    for name, (restype, argtypes) in sigs.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+class CError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@unittest.skipUnless(LIBRARY, "BOKA_C_LIBRARY is not set (the C ABI is not built)")
+class CtypesTest(unittest.TestCase):
+    def setUp(self) -> None:
+        assert LIBRARY is not None
+        self.lib = load(LIBRARY)
+        self.clock = c_void_p()
+        self.engine = c_void_p()
+        self.who = c_void_p()
+        self.checked(self.lib.boka_clock_create, TUESDAY - 24 * HOUR, byref(self.clock))
+        self.addCleanup(self.lib.boka_clock_destroy, self.clock)
+        self.checked(self.lib.boka_engine_open_with_clock, b"memory:", self.clock, byref(self.engine))
+        self.addCleanup(self.lib.boka_engine_destroy, self.engine)
+        self.checked(self.lib.boka_principal_system, byref(self.who))
+        self.addCleanup(self.lib.boka_principal_destroy, self.who)
+        self.tenant = self.json_call(self.lib.boka_create_tenant, self.engine, self.who,
+                                     b'{"name": "ctypes"}')["id"]
+
+    # --- calling conventions: code, then char** errmsg last -----------------------------
+
+    def take(self, p: c_void_p) -> Optional[str]:
+        """The text of a library-owned string, released with boka_free."""
+        if not p.value:
+            return None
+        try:
+            return ctypes.string_at(p.value).decode()
+        finally:
+            self.lib.boka_free(p)
+
+    def checked(self, fn: Any, *args: Any) -> None:
+        err = c_void_p()
+        code = fn(*args, byref(err))
+        message = self.take(err)
+        if code != BOKA_OK:
+            raise CError(code, message or "")
+        self.assertIsNone(message)
+
+    def json_call(self, fn: Any, *args: Any) -> Any:
+        out = c_void_p()
+        self.checked(fn, *args, byref(out))
+        text = self.take(out)
+        assert text is not None
+        return json.loads(text)
+
+    def room(self, capacity: int) -> int:
+        spec = json.dumps({"name": "room", "zone": "UTC", "capacity": capacity,
+                           "policy": {"slot_step": HOUR}}).encode()
+        return self.json_call(self.lib.boka_create_resource, self.engine, self.who, self.tenant,
+                              spec)["id"]
+
+    def availability(self, room: int, start: int, end: int) -> list[dict[str, Any]]:
+        query = json.dumps({"requests": [{"resource": room}], "from": start, "to": end,
+                            "duration": HOUR}).encode()
+        return self.json_call(self.lib.boka_availability, self.engine, self.who, self.tenant, query)
+
+    def reserve(self, room: int, start: int, conflict: Conflict, quantity: int = 1) -> int:
+        rid = c_int64(-1)
+        self.checked(self.lib.boka_reserve, self.engine, self.who, self.tenant, room, start,
+                     start + HOUR, quantity, byref(rid), byref(conflict))
+        return rid.value
+
+    # --- tests ---------------------------------------------------------------------------
+
+    def test_version_and_codes(self) -> None:
+        self.assertEqual(self.lib.boka_version(), b"0.1.0")
+        self.assertEqual(self.lib.boka_code_name(BOKA_CONFLICT), b"conflict")
+        self.assertEqual(self.lib.boka_code_name(99), b"unknown")
+
+    def test_availability_then_reserve_until_full(self) -> None:
+        room = self.room(capacity=2)
+        day = self.availability(room, TUESDAY, TUESDAY + 24 * HOUR)
+        self.assertEqual([s["start"] for s in day], [TUESDAY + h * HOUR for h in range(24)])
+        self.assertEqual(day[0], {"start": TUESDAY, "end": TUESDAY + HOUR, "resources": [room]})
+
+        conflict = Conflict()
+        start = TUESDAY + 10 * HOUR
+        first = self.reserve(room, start, conflict)
+        second = self.reserve(room, start, conflict)
+        self.assertGreater(second, first)
+        self.assertEqual((conflict.blocking_count, conflict.has_next_free_start), (0, 0))
+
+        available = c_int(-1)
+        self.checked(self.lib.boka_check_slot, self.engine, self.who, self.tenant, room, start,
+                     start + HOUR, 1, byref(available))
+        self.assertEqual(available.value, 0)
+
+        with self.assertRaises(CError) as refused:
+            self.reserve(room, start, conflict)
+        self.assertEqual(refused.exception.code, BOKA_CONFLICT)
+        self.assertIn("capacity", refused.exception.message)
+        self.assertEqual(conflict.blocking_count, 2)
+        self.assertEqual([conflict.blocking_ids[i] for i in range(2)], [first, second])
+        self.assertEqual((conflict.has_next_free_start, conflict.next_free_start),
+                         (1, start + HOUR))
+        self.lib.boka_conflict_clear(byref(conflict))
+        self.assertEqual((conflict.blocking_count, bool(conflict.blocking_ids)), (0, False))
+
+        # The full hour is gone from availability; cancelling brings it back.
+        starts = [s["start"] for s in self.availability(room, TUESDAY, TUESDAY + 24 * HOUR)]
+        self.assertNotIn(start, starts)
+        cancelled = self.json_call(self.lib.boka_cancel, self.engine, self.who, self.tenant,
+                                   first, 0)
+        self.assertEqual(cancelled["status"], "cancelled")
+        starts = [s["start"] for s in self.availability(room, TUESDAY, TUESDAY + 24 * HOUR)]
+        self.assertIn(start, starts)
+
+    def test_reserve_json_and_read_back(self) -> None:
+        room = self.room(capacity=1)
+        request = json.dumps({"allocations": [{"resource": room}], "start": TUESDAY + 9 * HOUR,
+                              "end": TUESDAY + 10 * HOUR, "customer": "c-7",
+                              "metadata": {"note": "ü"}}).encode()
+        out = c_void_p()
+        conflict = Conflict()
+        self.checked(self.lib.boka_reserve_json, self.engine, self.who, self.tenant, request,
+                     byref(out), byref(conflict))
+        booked = json.loads(self.take(out) or "")
+        self.assertEqual(booked["status"], "confirmed")
+        self.assertEqual(booked["allocations"], [{"resource": room, "quantity": 1, "pool": None}])
+        self.assertEqual(booked["metadata"], {"note": "ü"})
+        read = self.json_call(self.lib.boka_get_reservation, self.engine, self.who, self.tenant,
+                              booked["id"])
+        self.assertEqual(read, booked)
+        with self.assertRaises(CError) as refused:
+            self.checked(self.lib.boka_reserve_json, self.engine, self.who, self.tenant, request,
+                         byref(out), byref(conflict))
+        self.assertEqual(refused.exception.code, BOKA_CONFLICT)
+        self.assertIsNone(out.value)
+        self.assertEqual(conflict.blocking_count, 1)
+        self.assertEqual(conflict.blocking_ids[0], booked["id"])
+        self.lib.boka_conflict_clear(byref(conflict))
+
+    def test_error_codes_and_messages(self) -> None:
+        room = self.room(capacity=1)
+        with self.assertRaises(CError) as bad:
+            self.json_call(self.lib.boka_availability, self.engine, self.who, self.tenant, b"{")
+        self.assertEqual(bad.exception.code, BOKA_INVALID_ARGUMENT)
+        self.assertIn("query_json: not valid JSON", bad.exception.message)
+        with self.assertRaises(CError) as missing:
+            self.reserve(999, TUESDAY, Conflict())
+        self.assertEqual(missing.exception.code, BOKA_NOT_FOUND)
+        self.assertIn("resource 999 not found", missing.exception.message)
+        with self.assertRaises(CError) as null:
+            self.checked(self.lib.boka_reserve, None, self.who, self.tenant, room, TUESDAY,
+                         TUESDAY + HOUR, 1, None, None)
+        self.assertEqual((null.exception.code, null.exception.message),
+                         (BOKA_INVALID_ARGUMENT, "engine: is NULL"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -9,6 +9,7 @@ packages=(
   libssl-dev nlohmann-json3-dev catch2 libbenchmark-dev
   libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox
   postgresql-15 postgresql-client-15
+  pybind11-dev python3-dev python3-venv python3-pytest
 )
 
 missing=()

@@ -104,6 +104,7 @@ Status emit(const Json& doc, char** out) {
 template <typename T>
 Status emit(const Result<T>& r, char** out) {
   if (!r.ok()) return r.status();
+  if (out == nullptr) return Status();  // the caller did not ask: no document to build
   return emit(boka::c_api::to_json(*r), out);
 }
 

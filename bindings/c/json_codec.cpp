@@ -221,14 +221,38 @@ std::vector<AllocationRequest> requests_from_json(const Json& j, const std::stri
   return out;
 }
 
+// An object built field by field, in schema order. (nlohmann's initializer lists copy
+// every value and cost several times as much: an availability answer can hold thousands
+// of slots.)
+class Object {
+ public:
+  explicit Object(std::size_t fields) { fields_.reserve(fields); }
+  template <typename V>
+  Object& add(const char* key, V&& value) {
+    fields_.emplace_back(key, Json(std::forward<V>(value)));
+    return *this;
+  }
+  Json done() {
+    Json j(Json::value_t::object);
+    j.get_ref<Json::object_t&>() = std::move(fields_);
+    return j;
+  }
+
+ private:
+  Json::object_t fields_;
+};
+
 Json optional_instant(const std::optional<Instant>& t) {
   return t ? Json(to_unix(*t)) : Json(nullptr);
 }
 
+Json optional_id(const std::optional<std::int64_t>& id) { return id ? Json(*id) : Json(nullptr); }
+
 Json intervals_json(const std::vector<LocalInterval>& intervals) {
   Json out = Json::array();
   for (const LocalInterval& li : intervals) {
-    out.push_back({{"start_minute", li.start_minute}, {"end_minute", li.end_minute}});
+    out.push_back(
+        Object(2).add("start_minute", li.start_minute).add("end_minute", li.end_minute).done());
   }
   return out;
 }
@@ -236,6 +260,7 @@ Json intervals_json(const std::vector<LocalInterval>& intervals) {
 // metadata_json is validated by the engine before it is stored, so it parses; should a row
 // written some other way not, the text is passed on as a string rather than failing a read.
 Json metadata_json(const std::string& text) {
+  if (text == "{}") return Json::object();  // the common case, without a parser
   Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? Json(text) : parsed;
 }
@@ -454,113 +479,149 @@ ReservationFilter filter_from_json(const Json& j) {
 }
 
 Json to_json(const Tenant& t) {
-  return {{"id", t.id},
-          {"name", t.name},
-          {"created_at", to_unix(t.created_at)},
-          {"archived_at", optional_instant(t.archived_at)},
-          {"version", t.version}};
+  return Object(5)
+      .add("id", t.id)
+      .add("name", t.name)
+      .add("created_at", to_unix(t.created_at))
+      .add("archived_at", optional_instant(t.archived_at))
+      .add("version", t.version)
+      .done();
 }
 
 Json to_json(const Policy& p) {
-  return {{"slot_step", p.slot_step.count()},         {"min_notice", p.min_notice.count()},
-          {"max_horizon", p.max_horizon.count()},     {"buffer_before", p.buffer_before.count()},
-          {"buffer_after", p.buffer_after.count()},   {"min_duration", p.min_duration.count()},
-          {"max_duration", p.max_duration.count()},   {"daily_limit", p.daily_limit}};
+  return Object(8)
+      .add("slot_step", p.slot_step.count())
+      .add("min_notice", p.min_notice.count())
+      .add("max_horizon", p.max_horizon.count())
+      .add("buffer_before", p.buffer_before.count())
+      .add("buffer_after", p.buffer_after.count())
+      .add("min_duration", p.min_duration.count())
+      .add("max_duration", p.max_duration.count())
+      .add("daily_limit", p.daily_limit)
+      .done();
 }
 
 Json to_json(const Resource& r) {
-  return {{"id", r.id},
-          {"tenant", r.tenant},
-          {"name", r.name},
-          {"zone", r.zone},
-          {"capacity", r.capacity},
-          {"policy", to_json(r.policy)},
-          {"schedule", r.schedule ? Json(*r.schedule) : Json(nullptr)},
-          {"metadata", metadata_json(r.metadata_json)},
-          {"created_at", to_unix(r.created_at)},
-          {"archived_at", optional_instant(r.archived_at)},
-          {"version", r.version}};
+  return Object(11)
+      .add("id", r.id)
+      .add("tenant", r.tenant)
+      .add("name", r.name)
+      .add("zone", r.zone)
+      .add("capacity", r.capacity)
+      .add("policy", to_json(r.policy))
+      .add("schedule", optional_id(r.schedule))
+      .add("metadata", metadata_json(r.metadata_json))
+      .add("created_at", to_unix(r.created_at))
+      .add("archived_at", optional_instant(r.archived_at))
+      .add("version", r.version)
+      .done();
 }
 
 Json to_json(const Schedule& s) {
   Json weekly = Json::array();
   for (const WeeklyRule& w : s.weekly) {
-    weekly.push_back({{"day", kWeekdays.at(static_cast<std::size_t>(w.day))},
-                      {"intervals", intervals_json(w.intervals)}});
+    weekly.push_back(Object(2)
+                         .add("day", kWeekdays.at(static_cast<std::size_t>(w.day)))
+                         .add("intervals", intervals_json(w.intervals))
+                         .done());
   }
   Json overrides = Json::array();
   for (const DateOverride& d : s.overrides) {
-    overrides.push_back({{"date", date_text(d.date)}, {"intervals", intervals_json(d.intervals)}});
+    overrides.push_back(Object(2)
+                            .add("date", date_text(d.date))
+                            .add("intervals", intervals_json(d.intervals))
+                            .done());
   }
   Json holidays = Json::array();
   for (const HolidayRule& h : s.holidays) {
-    holidays.push_back({{"name", h.name},
-                        {"kind", kHolidayKinds.at(static_cast<std::size_t>(h.kind))},
-                        {"month", h.month},
-                        {"day_of_month", h.day_of_month},
-                        {"nth", h.nth},
-                        {"weekday", kWeekdays.at(static_cast<std::size_t>(h.weekday))}});
+    holidays.push_back(Object(6)
+                           .add("name", h.name)
+                           .add("kind", kHolidayKinds.at(static_cast<std::size_t>(h.kind)))
+                           .add("month", h.month)
+                           .add("day_of_month", h.day_of_month)
+                           .add("nth", h.nth)
+                           .add("weekday", kWeekdays.at(static_cast<std::size_t>(h.weekday)))
+                           .done());
   }
-  return {{"id", s.id},
-          {"tenant", s.tenant},
-          {"name", s.name},
-          {"weekly", std::move(weekly)},
-          {"overrides", std::move(overrides)},
-          {"holidays", std::move(holidays)},
-          {"archived_at", optional_instant(s.archived_at)},
-          {"version", s.version}};
+  return Object(8)
+      .add("id", s.id)
+      .add("tenant", s.tenant)
+      .add("name", s.name)
+      .add("weekly", std::move(weekly))
+      .add("overrides", std::move(overrides))
+      .add("holidays", std::move(holidays))
+      .add("archived_at", optional_instant(s.archived_at))
+      .add("version", s.version)
+      .done();
 }
 
 Json to_json(const Pool& p) {
-  return {{"id", p.id},
-          {"tenant", p.tenant},
-          {"name", p.name},
-          {"members", p.members},
-          {"archived_at", optional_instant(p.archived_at)},
-          {"version", p.version}};
+  return Object(6)
+      .add("id", p.id)
+      .add("tenant", p.tenant)
+      .add("name", p.name)
+      .add("members", p.members)
+      .add("archived_at", optional_instant(p.archived_at))
+      .add("version", p.version)
+      .done();
 }
 
 Json to_json(const Slot& s) {
-  return {{"start", to_unix(s.start)}, {"end", to_unix(s.end)}, {"resources", s.resources}};
+  return Object(3)
+      .add("start", to_unix(s.start))
+      .add("end", to_unix(s.end))
+      .add("resources", s.resources)
+      .done();
 }
 
 Json to_json(const Explanation& e) {
   Json findings = Json::array();
   for (const Explanation::Finding& f : e.findings) {
-    findings.push_back(
-        {{"resource", f.resource}, {"reason", reason_name(f.reason)}, {"detail", f.detail}});
+    findings.push_back(Object(3)
+                           .add("resource", f.resource)
+                           .add("reason", reason_name(f.reason))
+                           .add("detail", f.detail)
+                           .done());
   }
-  return {{"available", e.available},
-          {"findings", std::move(findings)},
-          {"blocking_reservation_ids", e.blocking_reservation_ids}};
+  return Object(3)
+      .add("available", e.available)
+      .add("findings", std::move(findings))
+      .add("blocking_reservation_ids", e.blocking_reservation_ids)
+      .done();
 }
 
 Json to_json(const Reservation& r) {
   Json allocations = Json::array();
   for (const Allocation& a : r.allocations) {
-    allocations.push_back({{"resource", a.resource},
-                           {"quantity", a.quantity},
-                           {"pool", a.pool ? Json(*a.pool) : Json(nullptr)}});
+    allocations.push_back(Object(3)
+                              .add("resource", a.resource)
+                              .add("quantity", a.quantity)
+                              .add("pool", optional_id(a.pool))
+                              .done());
   }
-  return {{"id", r.id},
-          {"tenant", r.tenant},
-          {"status", status_name(r.status)},
-          {"start", to_unix(r.start)},
-          {"end", to_unix(r.end)},
-          {"hold_expires_at", optional_instant(r.hold_expires_at)},
-          {"allocations", std::move(allocations)},
-          {"idempotency_key", r.idempotency_key},
-          {"customer", r.customer},
-          {"metadata", metadata_json(r.metadata_json)},
-          {"created_at", to_unix(r.created_at)},
-          {"updated_at", to_unix(r.updated_at)},
-          {"version", r.version}};
+  return Object(13)
+      .add("id", r.id)
+      .add("tenant", r.tenant)
+      .add("status", status_name(r.status))
+      .add("start", to_unix(r.start))
+      .add("end", to_unix(r.end))
+      .add("hold_expires_at", optional_instant(r.hold_expires_at))
+      .add("allocations", std::move(allocations))
+      .add("idempotency_key", r.idempotency_key)
+      .add("customer", r.customer)
+      .add("metadata", metadata_json(r.metadata_json))
+      .add("created_at", to_unix(r.created_at))
+      .add("updated_at", to_unix(r.updated_at))
+      .add("version", r.version)
+      .done();
 }
 
 Json to_json(const StorageInfo& info) {
-  return {{"dialect", info.dialect},
-          {"schema_version", info.schema_version},
-          {"location", info.location}};
+  return Object(3)
+      .add("dialect", info.dialect)
+      .add("schema_version", info.schema_version)
+      .add("location", info.location)
+      .done();
 }
 
 }  // namespace boka::c_api

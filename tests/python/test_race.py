@@ -1,5 +1,6 @@
 """Threads: engine calls release the GIL, so other threads run (and call the engine) while
-one waits for storage; many threads booking at once never overbook."""
+one waits for storage; many threads booking at once never overbook. (Named "race" so that
+scripts/test.sh --tsan runs it under ThreadSanitizer too.)"""
 
 from __future__ import annotations
 

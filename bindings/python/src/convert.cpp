@@ -125,14 +125,31 @@ py::tuple id_tuple(const std::vector<std::int64_t>& ids) {
 py::tuple intervals_tuple(const std::vector<LocalInterval>& intervals) {
   py::tuple out(intervals.size());
   for (std::size_t i = 0; i < intervals.size(); ++i) {
-    out[i] = cls().local_interval(py::arg("start_minute") = intervals[i].start_minute,
-                                  py::arg("end_minute") = intervals[i].end_minute);
+    out[i] = cls().local_interval(intervals[i].start_minute, intervals[i].end_minute);
   }
   return out;
 }
 
 py::object optional_id(const std::optional<std::int64_t>& id) {
   return id ? py::object(py::int_(*id)) : py::object(py::none());
+}
+
+// A dataclass of boka._types whose fields must be exactly `fields`, in this order: results
+// are built with positional arguments (pybind11's keyword calls cost twice as much), so
+// the order is checked once here instead of trusted.
+py::object dataclass(const py::module_& types, const char* name,
+                     std::initializer_list<const char*> fields) {
+  py::object type = types.attr(name);
+  std::string expected, actual;
+  for (const char* f : fields) expected += std::string(expected.empty() ? "" : ", ") + f;
+  for (py::handle f : py::module_::import("dataclasses").attr("fields")(type)) {
+    actual += (actual.empty() ? "" : ", ") + f.attr("name").cast<std::string>();
+  }
+  if (actual != expected) {
+    throw py::import_error("boka._types." + std::string(name) + " has the fields (" + actual +
+                           "), boka._native expects (" + expected + ")");
+  }
+  return type;
 }
 
 }  // namespace
@@ -142,22 +159,33 @@ void init_conversions() {
   if (PyDateTimeAPI == nullptr) throw py::error_already_set();
   auto* c = new Classes();
   py::module_ types = py::module_::import("boka._types");
-  c->tenant = types.attr("Tenant");
-  c->policy = types.attr("Policy");
-  c->resource = types.attr("Resource");
-  c->local_interval = types.attr("LocalInterval");
-  c->weekly_rule = types.attr("WeeklyRule");
-  c->date_override = types.attr("DateOverride");
-  c->holiday_rule = types.attr("HolidayRule");
-  c->schedule = types.attr("Schedule");
-  c->pool = types.attr("Pool");
-  c->allocation_request = types.attr("AllocationRequest");
-  c->slot = types.attr("Slot");
-  c->finding = types.attr("Finding");
-  c->explanation = types.attr("Explanation");
-  c->allocation = types.attr("Allocation");
-  c->reservation = types.attr("Reservation");
-  c->storage_info = types.attr("StorageInfo");
+  c->tenant = dataclass(types, "Tenant", {"id", "name", "created_at", "archived_at", "version"});
+  c->policy = dataclass(types, "Policy",
+                        {"slot_step", "min_notice", "max_horizon", "buffer_before",
+                         "buffer_after", "min_duration", "max_duration", "daily_limit"});
+  c->resource = dataclass(types, "Resource",
+                          {"id", "tenant", "name", "zone", "capacity", "policy", "schedule",
+                           "metadata", "created_at", "archived_at", "version"});
+  c->local_interval = dataclass(types, "LocalInterval", {"start_minute", "end_minute"});
+  c->weekly_rule = dataclass(types, "WeeklyRule", {"day", "intervals"});
+  c->date_override = dataclass(types, "DateOverride", {"date", "intervals"});
+  c->holiday_rule = dataclass(types, "HolidayRule",
+                              {"name", "kind", "month", "day_of_month", "nth", "weekday"});
+  c->schedule = dataclass(types, "Schedule",
+                          {"id", "tenant", "name", "weekly", "overrides", "holidays",
+                           "archived_at", "version"});
+  c->pool = dataclass(types, "Pool", {"id", "tenant", "name", "members", "archived_at", "version"});
+  c->allocation_request = dataclass(types, "AllocationRequest", {"resource", "pool", "quantity"});
+  c->slot = dataclass(types, "Slot", {"start", "end", "resources"});
+  c->finding = dataclass(types, "Finding", {"resource", "reason", "detail"});
+  c->explanation = dataclass(types, "Explanation",
+                             {"available", "findings", "blocking_reservation_ids"});
+  c->allocation = dataclass(types, "Allocation", {"resource", "quantity", "pool"});
+  c->reservation = dataclass(types, "Reservation",
+                             {"id", "tenant", "status", "start", "end", "hold_expires_at",
+                              "allocations", "idempotency_key", "customer", "metadata",
+                              "created_at", "updated_at", "version"});
+  c->storage_info = dataclass(types, "StorageInfo", {"dialect", "schema_version", "location"});
   for (std::size_t i = 0; i < c->weekday.size(); ++i) c->weekday[i] = types.attr("Weekday")(i);
   for (std::size_t i = 0; i < c->holiday_kind.size(); ++i) {
     c->holiday_kind[i] = types.attr("HolidayKind")(kHolidayKinds[i]);
@@ -313,6 +341,7 @@ std::string to_metadata_json(py::handle value, const std::string& name) {
 }
 
 py::object from_metadata_json(const std::string& text) {
+  if (text == "{}") return py::dict();  // the common case, without json.loads
   return cls().json_loads(from_string(text));
 }
 
@@ -468,12 +497,11 @@ Pool to_pool(py::handle value, const std::string& name) {
 }
 
 // ---- structs out -------------------------------------------------------------------------
+// Positional, in the field order init_conversions checked.
 
 py::object to_python(const Tenant& t) {
-  return cls().tenant(py::arg("id") = t.id, py::arg("name") = from_string(t.name),
-                      py::arg("created_at") = from_instant(t.created_at),
-                      py::arg("archived_at") = from_optional_instant(t.archived_at),
-                      py::arg("version") = t.version);
+  return cls().tenant(t.id, from_string(t.name), from_instant(t.created_at),
+                      from_optional_instant(t.archived_at), t.version);
 }
 
 py::object to_python(const Policy& p) {
@@ -483,115 +511,80 @@ py::object to_python(const Policy& p) {
       p.max_duration.count() == 0 && p.daily_limit == 0) {
     return cls().default_policy;  // immutable, so one instance serves every resource
   }
-  return cls().policy(py::arg("slot_step") = from_seconds(p.slot_step),
-                      py::arg("min_notice") = from_seconds(p.min_notice),
-                      py::arg("max_horizon") = from_seconds(p.max_horizon),
-                      py::arg("buffer_before") = from_seconds(p.buffer_before),
-                      py::arg("buffer_after") = from_seconds(p.buffer_after),
-                      py::arg("min_duration") = from_seconds(p.min_duration),
-                      py::arg("max_duration") = from_seconds(p.max_duration),
-                      py::arg("daily_limit") = p.daily_limit);
+  return cls().policy(from_seconds(p.slot_step), from_seconds(p.min_notice),
+                      from_seconds(p.max_horizon), from_seconds(p.buffer_before),
+                      from_seconds(p.buffer_after), from_seconds(p.min_duration),
+                      from_seconds(p.max_duration), p.daily_limit);
 }
 
 py::object to_python(const Resource& r) {
-  return cls().resource(py::arg("id") = r.id, py::arg("tenant") = r.tenant,
-                        py::arg("name") = from_string(r.name),
-                        py::arg("zone") = from_string(r.zone),
-                        py::arg("capacity") = r.capacity,
-                        py::arg("policy") = to_python(r.policy),
-                        py::arg("schedule") = optional_id(r.schedule),
-                        py::arg("metadata") = from_metadata_json(r.metadata_json),
-                        py::arg("created_at") = from_instant(r.created_at),
-                        py::arg("archived_at") = from_optional_instant(r.archived_at),
-                        py::arg("version") = r.version);
+  return cls().resource(r.id, r.tenant, from_string(r.name), from_string(r.zone), r.capacity,
+                        to_python(r.policy), optional_id(r.schedule),
+                        from_metadata_json(r.metadata_json), from_instant(r.created_at),
+                        from_optional_instant(r.archived_at), r.version);
 }
 
 py::object to_python(const Schedule& s) {
   py::tuple weekly(s.weekly.size());
   for (std::size_t i = 0; i < s.weekly.size(); ++i) {
-    weekly[i] = cls().weekly_rule(
-        py::arg("day") = cls().weekday.at(static_cast<std::size_t>(s.weekly[i].day)),
-        py::arg("intervals") = intervals_tuple(s.weekly[i].intervals));
+    weekly[i] = cls().weekly_rule(cls().weekday.at(static_cast<std::size_t>(s.weekly[i].day)),
+                                  intervals_tuple(s.weekly[i].intervals));
   }
   py::tuple overrides(s.overrides.size());
   for (std::size_t i = 0; i < s.overrides.size(); ++i) {
     const LocalDate& d = s.overrides[i].date;
     PyObject* date = PyDate_FromDate(d.year, d.month, d.day);
     if (date == nullptr) throw py::error_already_set();
-    overrides[i] = cls().date_override(
-        py::arg("date") = py::reinterpret_steal<py::object>(date),
-        py::arg("intervals") = intervals_tuple(s.overrides[i].intervals));
+    overrides[i] = cls().date_override(py::reinterpret_steal<py::object>(date),
+                                       intervals_tuple(s.overrides[i].intervals));
   }
   py::tuple holidays(s.holidays.size());
   for (std::size_t i = 0; i < s.holidays.size(); ++i) {
     const HolidayRule& h = s.holidays[i];
     holidays[i] = cls().holiday_rule(
-        py::arg("name") = from_string(h.name),
-        py::arg("kind") = cls().holiday_kind.at(static_cast<std::size_t>(h.kind)),
-        py::arg("month") = h.month, py::arg("day_of_month") = h.day_of_month,
-        py::arg("nth") = h.nth,
-        py::arg("weekday") = cls().weekday.at(static_cast<std::size_t>(h.weekday)));
+        from_string(h.name), cls().holiday_kind.at(static_cast<std::size_t>(h.kind)), h.month,
+        h.day_of_month, h.nth, cls().weekday.at(static_cast<std::size_t>(h.weekday)));
   }
-  return cls().schedule(py::arg("id") = s.id, py::arg("tenant") = s.tenant,
-                        py::arg("name") = from_string(s.name), py::arg("weekly") = weekly,
-                        py::arg("overrides") = overrides, py::arg("holidays") = holidays,
-                        py::arg("archived_at") = from_optional_instant(s.archived_at),
-                        py::arg("version") = s.version);
+  return cls().schedule(s.id, s.tenant, from_string(s.name), weekly, overrides, holidays,
+                        from_optional_instant(s.archived_at), s.version);
 }
 
 py::object to_python(const Pool& p) {
-  return cls().pool(py::arg("id") = p.id, py::arg("tenant") = p.tenant,
-                    py::arg("name") = from_string(p.name),
-                    py::arg("members") = id_tuple(p.members),
-                    py::arg("archived_at") = from_optional_instant(p.archived_at),
-                    py::arg("version") = p.version);
+  return cls().pool(p.id, p.tenant, from_string(p.name), id_tuple(p.members),
+                    from_optional_instant(p.archived_at), p.version);
 }
 
 py::object to_python(const Slot& s) {
-  return cls().slot(py::arg("start") = from_instant(s.start),
-                    py::arg("end") = from_instant(s.end),
-                    py::arg("resources") = id_tuple(s.resources));
+  return cls().slot(from_instant(s.start), from_instant(s.end), id_tuple(s.resources));
 }
 
 py::object to_python(const Explanation& e) {
   py::tuple findings(e.findings.size());
   for (std::size_t i = 0; i < e.findings.size(); ++i) {
     const Explanation::Finding& f = e.findings[i];
-    findings[i] = cls().finding(
-        py::arg("resource") = f.resource,
-        py::arg("reason") = cls().reason.at(static_cast<std::size_t>(f.reason)),
-        py::arg("detail") = from_string(f.detail));
+    findings[i] = cls().finding(f.resource, cls().reason.at(static_cast<std::size_t>(f.reason)),
+                                from_string(f.detail));
   }
-  return cls().explanation(py::arg("available") = e.available, py::arg("findings") = findings,
-                           py::arg("blocking_reservation_ids") =
-                               id_tuple(e.blocking_reservation_ids));
+  return cls().explanation(e.available, findings, id_tuple(e.blocking_reservation_ids));
 }
 
 py::object to_python(const Reservation& r) {
   py::tuple allocations(r.allocations.size());
   for (std::size_t i = 0; i < r.allocations.size(); ++i) {
     const Allocation& a = r.allocations[i];
-    allocations[i] = cls().allocation(py::arg("resource") = a.resource,
-                                      py::arg("quantity") = a.quantity,
-                                      py::arg("pool") = optional_id(a.pool));
+    allocations[i] = cls().allocation(a.resource, a.quantity, optional_id(a.pool));
   }
-  return cls().reservation(
-      py::arg("id") = r.id, py::arg("tenant") = r.tenant,
-      py::arg("status") = cls().status.at(static_cast<std::size_t>(r.status)),
-      py::arg("start") = from_instant(r.start), py::arg("end") = from_instant(r.end),
-      py::arg("hold_expires_at") = from_optional_instant(r.hold_expires_at),
-      py::arg("allocations") = allocations,
-      py::arg("idempotency_key") = from_string(r.idempotency_key),
-      py::arg("customer") = from_string(r.customer),
-      py::arg("metadata") = from_metadata_json(r.metadata_json),
-      py::arg("created_at") = from_instant(r.created_at),
-      py::arg("updated_at") = from_instant(r.updated_at), py::arg("version") = r.version);
+  return cls().reservation(r.id, r.tenant, cls().status.at(static_cast<std::size_t>(r.status)),
+                           from_instant(r.start), from_instant(r.end),
+                           from_optional_instant(r.hold_expires_at), allocations,
+                           from_string(r.idempotency_key), from_string(r.customer),
+                           from_metadata_json(r.metadata_json), from_instant(r.created_at),
+                           from_instant(r.updated_at), r.version);
 }
 
 py::object to_python(const StorageInfo& info) {
-  return cls().storage_info(py::arg("dialect") = from_string(info.dialect),
-                            py::arg("schema_version") = info.schema_version,
-                            py::arg("location") = from_string(info.location));
+  return cls().storage_info(from_string(info.dialect), info.schema_version,
+                            from_string(info.location));
 }
 
 }  // namespace boka::python

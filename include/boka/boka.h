@@ -21,11 +21,15 @@
  *
  *   Outputs.  Every output pointer is set on return: to the result on success, to NULL / 0
  *             on failure. Strings returned through `char**` are malloc'd by the library and
- *             released by the caller with boka_free(). An output named "optional" below may
- *             be NULL when the caller does not want it.
+ *             released by the caller with boka_free(). The document output of a call that
+ *             changes something (create, update, archive, reserve, confirm, ...) and every
+ *             output called "optional" below may be NULL when the caller does not want it;
+ *             the output of a call that only reads (get, list, availability, ...) is
+ *             required (NULL is BOKA_INVALID_ARGUMENT).
  *
- *   Time.     An instant is int64 Unix seconds (UTC). A duration is int64 seconds. Local wall
- *             time appears only in schedules, as minutes after local midnight.
+ *   Time.     An instant is int64 Unix seconds (UTC), within the years 0001..9999 (outside:
+ *             BOKA_INVALID_ARGUMENT). A duration is int64 seconds, at most 10000 years.
+ *             Local wall time appears only in schedules, as minutes after local midnight.
  *
  *   Ids.      Positive int64 values assigned by the store. An id from another tenant reads
  *             as BOKA_NOT_FOUND.
@@ -201,6 +205,7 @@ typedef struct boka_conflict {
 } boka_conflict;
 
 /* --- Library ----------------------------------------------------------------------- */
+/* Thread-safe: any thread, any time. */
 
 /* "0.1.0": the library's version. Static storage; never NULL. */
 BOKA_API const char* boka_version(void);
@@ -216,6 +221,7 @@ BOKA_API void boka_free(void* p);
 BOKA_API void boka_conflict_clear(boka_conflict* conflict);
 
 /* --- Principals: who acts ---------------------------------------------------------- */
+/* Thread-safe: a principal is immutable; destroy it once no call uses it any more. */
 
 /* The system principal: a trusted embedder that does its own authentication and may act
  * in every tenant (today the only kind). Destroy with boka_principal_destroy(). */
@@ -223,17 +229,22 @@ BOKA_API int boka_principal_system(boka_principal** out, char** errmsg);
 BOKA_API void boka_principal_destroy(boka_principal* principal);
 
 /* --- Clocks: the source of "now" --------------------------------------------------- */
+/* Thread-safe: now/set/advance are atomic and may race with engine calls that read the
+ * clock; only boka_clock_destroy must not race with calls on the same handle. */
 
 /* A manual clock that only moves when told to, for tests and simulations. Engines opened
  * with it share it (the engine keeps it alive: the handle may be destroyed first). */
 BOKA_API int boka_clock_create(int64_t now, boka_clock** out, char** errmsg);
 BOKA_API void boka_clock_destroy(boka_clock* clock);
-/* Returns 0 for NULL. set/advance ignore NULL. */
+/* boka_clock_now returns 0 for NULL; set and advance ignore NULL, and keep the clock within
+ * the years 0001..9999 (a value beyond is clamped to the nearest end). */
 BOKA_API int64_t boka_clock_now(const boka_clock* clock);
 BOKA_API void boka_clock_set(boka_clock* clock, int64_t now);
 BOKA_API void boka_clock_advance(boka_clock* clock, int64_t seconds);
 
 /* --- Engines ----------------------------------------------------------------------- */
+/* open: thread-safe. destroy: must not race with any other call on that engine.
+ * storage_info and every call below: thread-safe, any number at once on one engine. */
 
 /* Opens the store at `uri` and an engine over it: "memory:", "sqlite:path/to/file.db"
  * (created and migrated on open; options as in the README), "postgresql://...". Uses the
@@ -251,7 +262,8 @@ BOKA_API void boka_engine_destroy(boka_engine* engine);
 BOKA_API int boka_storage_info(boka_engine* engine, char** info_json, char** errmsg);
 
 /* --- Tenants ----------------------------------------------------------------------- */
-/* Each returns the Tenant document (or an array of them) in *tenant_json. */
+/* Each returns the Tenant document (or an array of them). Resources, schedules and pools
+ * follow the same pattern, inside a tenant. Thread-safe. */
 
 BOKA_API int boka_create_tenant(boka_engine* engine, const boka_principal* who,
                                 const char* spec_json, char** tenant_json, char** errmsg);
@@ -267,6 +279,7 @@ BOKA_API int boka_archive_tenant(boka_engine* engine, const boka_principal* who,
                                  char** tenant_json, char** errmsg);
 
 /* --- Resources --------------------------------------------------------------------- */
+/* Thread-safe. */
 
 BOKA_API int boka_create_resource(boka_engine* engine, const boka_principal* who,
                                   int64_t tenant, const char* spec_json, char** resource_json,
@@ -286,6 +299,7 @@ BOKA_API int boka_archive_resource(boka_engine* engine, const boka_principal* wh
                                    char** errmsg);
 
 /* --- Schedules --------------------------------------------------------------------- */
+/* Thread-safe. */
 
 BOKA_API int boka_create_schedule(boka_engine* engine, const boka_principal* who,
                                   int64_t tenant, const char* spec_json, char** schedule_json,
@@ -304,6 +318,7 @@ BOKA_API int boka_archive_schedule(boka_engine* engine, const boka_principal* wh
                                    char** errmsg);
 
 /* --- Pools ------------------------------------------------------------------------- */
+/* Thread-safe. */
 
 BOKA_API int boka_create_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
                               const char* spec_json, char** pool_json, char** errmsg);
@@ -317,6 +332,7 @@ BOKA_API int boka_archive_pool(boka_engine* engine, const boka_principal* who, i
                                int64_t id, char** pool_json, char** errmsg);
 
 /* --- Availability ------------------------------------------------------------------ */
+/* Thread-safe; reads run in parallel with each other and with bookings. */
 
 /* Availability query in, array of slots out. */
 BOKA_API int boka_availability(boka_engine* engine, const boka_principal* who, int64_t tenant,
@@ -332,6 +348,9 @@ BOKA_API int boka_check_slot(boka_engine* engine, const boka_principal* who, int
                              int* available, char** errmsg);
 
 /* --- Reservations ------------------------------------------------------------------ */
+/* Thread-safe: concurrent bookings of one resource (threads, engines, processes on one
+ * database) are serialized by the store, so capacity is never exceeded. A boka_conflict
+ * belongs to the calling thread. */
 
 /* Typed hot path: books `quantity` units of one resource over [start, end), confirmed.
  * reservation_id: optional, the new reservation's id. conflict: optional, see

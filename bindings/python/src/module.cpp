@@ -154,7 +154,8 @@ may be called from several threads at once; each releases the GIL while the engi
            [](EngineHandle& self, py::object, py::object, py::object) { self.close(); },
            arg("exc_type"), arg("exc"), arg("traceback"))
       .def("storage_info",
-           [](const EngineHandle& self) { return to_python(self.get()->storage_info()); })
+           [](const EngineHandle& self) { return to_python(self.get()->storage_info()); },
+           "The store's dialect, schema version and location (never a password).")
 
       // --- Tenants ---
       .def("create_tenant",
@@ -164,32 +165,37 @@ may be called from several threads at once; each releases the GIL while the engi
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.create_tenant(p, spec); }));
            },
-           arg("name"), py::kw_only(), arg("who") = py::none())
+           arg("name"), py::kw_only(), arg("who") = py::none(),
+           "Creates a tenant (the isolation boundary) with a unique name.")
       .def("get_tenant",
            [](const EngineHandle& self, TenantId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.get_tenant(p, id); }));
            },
-           arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("id"), py::kw_only(), arg("who") = py::none(),
+           "The tenant with this id (NotFoundError if there is none).")
       .def("list_tenants",
            [](const EngineHandle& self, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.list_tenants(p); }));
            },
-           py::kw_only(), arg("who") = py::none())
+           py::kw_only(), arg("who") = py::none(),
+           "Every tenant, by id.")
       .def("update_tenant",
            [](const EngineHandle& self, py::object tenant, py::object who) {
              const Tenant t = to_tenant(tenant, "tenant");
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.update_tenant(p, t); }));
            },
-           arg("tenant"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), py::kw_only(), arg("who") = py::none(),
+           "Renames a tenant; tenant.version must be the stored one (else ConflictError).")
       .def("archive_tenant",
            [](const EngineHandle& self, TenantId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.archive_tenant(p, id); }));
            },
-           arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("id"), py::kw_only(), arg("who") = py::none(),
+           "Archives a tenant: it keeps everything but takes no new bookings. Idempotent.")
 
       // --- Resources ---
       .def("create_resource",
@@ -209,14 +215,17 @@ may be called from several threads at once; each releases the GIL while the engi
            },
            arg("tenant"), py::kw_only(), arg("name"), arg("zone"), arg("capacity") = 1,
            arg("policy") = py::none(), arg("schedule") = py::none(),
-           arg("metadata") = py::none(), arg("who") = py::none())
+           arg("metadata") = py::none(), arg("who") = py::none(),
+           "Creates a resource: a name, an IANA zone, a capacity, a booking policy and a "
+           "schedule (None: open around the clock).")
       .def("get_resource",
            [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.get_resource(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "The resource with this id in the tenant.")
       .def("list_resources",
            [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
              const Principal& p = principal_of(who);
@@ -225,7 +234,8 @@ may be called from several threads at once; each releases the GIL while the engi
              }));
            },
            arg("tenant"), py::kw_only(), arg("include_archived") = false,
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "The tenant's resources, by id.")
       .def("update_resource",
            [](const EngineHandle& self, TenantId tenant, py::object resource, py::object who) {
              const Resource r = to_resource(resource, "resource");
@@ -233,14 +243,17 @@ may be called from several threads at once; each releases the GIL while the engi
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.update_resource(p, tenant, r); }));
            },
-           arg("tenant"), arg("resource"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("resource"), py::kw_only(), arg("who") = py::none(),
+           "Replaces every field of a resource; resource.version must be the stored one. "
+           "Lowering capacity below current usage raises ConflictError.")
       .def("archive_resource",
            [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.archive_resource(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "Archives a resource: no new bookings, history kept.")
 
       // --- Schedules ---
       .def("create_schedule",
@@ -257,14 +270,17 @@ may be called from several threads at once; each releases the GIL while the engi
            },
            arg("tenant"), py::kw_only(), arg("name"), arg("weekly") = py::tuple(),
            arg("overrides") = py::tuple(), arg("holidays") = py::tuple(),
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "Creates a schedule: weekly rules in local wall time, date overrides and yearly "
+           "holidays.")
       .def("get_schedule",
            [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.get_schedule(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "The schedule with this id in the tenant.")
       .def("list_schedules",
            [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
              const Principal& p = principal_of(who);
@@ -273,7 +289,8 @@ may be called from several threads at once; each releases the GIL while the engi
              }));
            },
            arg("tenant"), py::kw_only(), arg("include_archived") = false,
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "The tenant's schedules, by id.")
       .def("update_schedule",
            [](const EngineHandle& self, TenantId tenant, py::object schedule, py::object who) {
              const Schedule s = to_schedule(schedule, "schedule");
@@ -281,14 +298,16 @@ may be called from several threads at once; each releases the GIL while the engi
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.update_schedule(p, tenant, s); }));
            },
-           arg("tenant"), arg("schedule"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("schedule"), py::kw_only(), arg("who") = py::none(),
+           "Replaces a schedule's rules; schedule.version must be the stored one.")
       .def("archive_schedule",
            [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.archive_schedule(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "Archives a schedule (ConflictError while an active resource uses it).")
 
       // --- Pools ---
       .def("create_pool",
@@ -301,13 +320,15 @@ may be called from several threads at once; each releases the GIL while the engi
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.create_pool(p, tenant, spec); }));
            },
-           arg("tenant"), py::kw_only(), arg("name"), arg("members"), arg("who") = py::none())
+           arg("tenant"), py::kw_only(), arg("name"), arg("members"), arg("who") = py::none(),
+           "Creates a pool: interchangeable resources in preference order.")
       .def("get_pool",
            [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.get_pool(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "The pool with this id in the tenant.")
       .def("list_pools",
            [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
              const Principal& p = principal_of(who);
@@ -316,7 +337,8 @@ may be called from several threads at once; each releases the GIL while the engi
              }));
            },
            arg("tenant"), py::kw_only(), arg("include_archived") = false,
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "The tenant's pools, by id.")
       .def("update_pool",
            [](const EngineHandle& self, TenantId tenant, py::object pool, py::object who) {
              const Pool value = to_pool(pool, "pool");
@@ -324,14 +346,16 @@ may be called from several threads at once; each releases the GIL while the engi
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.update_pool(p, tenant, value); }));
            },
-           arg("tenant"), arg("pool"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("pool"), py::kw_only(), arg("who") = py::none(),
+           "Replaces a pool's name and members; pool.version must be the stored one.")
       .def("archive_pool",
            [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.archive_pool(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "Archives a pool: it takes no new bookings.")
 
       // --- Availability ---
       .def("availability",
@@ -348,7 +372,9 @@ may be called from several threads at once; each releases the GIL while the engi
                  engine_call(self, [&](Engine& e) { return e.availability(p, tenant, q); }));
            },
            arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"),
-           py::kw_only(), arg("step") = py::none(), arg("who") = py::none())
+           py::kw_only(), arg("step") = py::none(), arg("who") = py::none(),
+           "Every start on the slot grid in [start, end) where a reservation of `duration` "
+           "for all requests would be accepted now, as Slots (UTC).")
       .def("explain",
            [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
               py::object duration, py::object who) {
@@ -360,7 +386,8 @@ may be called from several threads at once; each releases the GIL while the engi
                  self, [&](Engine& e) { return e.explain(p, tenant, reqs, at, length); }));
            },
            arg("tenant"), arg("requests"), arg("start"), arg("duration"), py::kw_only(),
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "Why a reservation of `duration` at `start` would or would not be accepted.")
 
       // --- Reservations ---
       .def("reserve",
@@ -381,35 +408,43 @@ may be called from several threads at once; each releases the GIL while the engi
            },
            arg("tenant"), arg("allocations"), arg("start"), arg("end"), py::kw_only(),
            arg("hold_for") = py::none(), arg("idempotency_key") = "", arg("customer") = "",
-           arg("metadata") = py::none(), arg("who") = py::none())
+           arg("metadata") = py::none(), arg("who") = py::none(),
+           "Books all allocations over [start, end) or none. hold_for: held until now + "
+           "hold_for, to be confirmed. A refusal for capacity, hours, notice, horizon or "
+           "daily limit is ConflictError with the blocking reservation ids and the next "
+           "free start.")
       .def("confirm",
            [](const EngineHandle& self, TenantId tenant, ReservationId id,
               py::object if_version, py::object who) {
              return transition(&Engine::confirm, self, tenant, id, if_version, who);
            },
            arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "held -> confirmed (an expired hold raises ConflictError).")
       .def("cancel",
            [](const EngineHandle& self, TenantId tenant, ReservationId id,
               py::object if_version, py::object who) {
              return transition(&Engine::cancel, self, tenant, id, if_version, who);
            },
            arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "held or confirmed -> cancelled; frees the capacity at once.")
       .def("mark_completed",
            [](const EngineHandle& self, TenantId tenant, ReservationId id,
               py::object if_version, py::object who) {
              return transition(&Engine::mark_completed, self, tenant, id, if_version, who);
            },
            arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "confirmed -> completed, once the reservation has started.")
       .def("mark_no_show",
            [](const EngineHandle& self, TenantId tenant, ReservationId id,
               py::object if_version, py::object who) {
              return transition(&Engine::mark_no_show, self, tenant, id, if_version, who);
            },
            arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "confirmed -> no_show, once the reservation has started.")
       .def("reschedule",
            [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object start,
               py::object end, py::object if_version, py::object who) {
@@ -422,14 +457,17 @@ may be called from several threads at once; each releases the GIL while the engi
              }));
            },
            arg("tenant"), arg("id"), arg("start"), arg("end"), py::kw_only(),
-           arg("if_version") = py::none(), arg("who") = py::none())
+           arg("if_version") = py::none(), arg("who") = py::none(),
+           "Moves an active reservation to [start, end) in one step; its own old range "
+           "never blocks the new one.")
       .def("get_reservation",
            [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object who) {
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.get_reservation(p, tenant, id); }));
            },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "The reservation with this id (a lapsed hold reads as expired).")
       .def("list_reservations",
            [](const EngineHandle& self, TenantId tenant, py::object resource, py::object start,
               py::object end, py::object statuses, py::object customer, py::object after_id,
@@ -449,12 +487,16 @@ may be called from several threads at once; each releases the GIL while the engi
            arg("tenant"), py::kw_only(), arg("resource") = py::none(),
            arg("start") = py::none(), arg("end") = py::none(), arg("statuses") = py::tuple(),
            arg("customer") = py::none(), arg("after_id") = 0, arg("limit") = 100,
-           arg("who") = py::none())
+           arg("who") = py::none(),
+           "The tenant's reservations by id, filtered: on a resource, overlapping [start, "
+           "end), with one of the statuses, of a customer; page with after_id.")
       .def("expire_holds",
            [](const EngineHandle& self, py::object limit, py::object who) {
              const int n = to_int(limit, "limit");
              const Principal& p = principal_of(who);
              return engine_call(self, [&](Engine& e) { return e.expire_holds(p, n); });
            },
-           arg("limit") = 1000, py::kw_only(), arg("who") = py::none());
+           arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
+           "Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For "
+           "a worker.");
 }

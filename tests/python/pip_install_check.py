@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks the install command of docs/bindings.md and the README: in a fresh virtual
 environment, `pip install --no-index ./bindings/python` builds and installs the package
-without PyPI, the Python example books against the installed copy (not the build tree),
-and `pip uninstall` removes it again.
+without PyPI, the Python example and the sessions shown in the README and in
+docs/bindings.md run against the installed copy (not the build tree), and `pip uninstall`
+removes it again.
 
 Usage: pip_install_check.py SOURCE_DIR WORK_DIR
 Run with the interpreter the package is for. WORK_DIR keeps the CMake build between runs.
@@ -11,6 +12,7 @@ Run with the interpreter the package is for. WORK_DIR keeps the CMake build betw
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,14 @@ def run(command: list[str], env: dict[str, str], cwd: Path) -> str:
     if done.returncode != 0:
         raise SystemExit(f"pip_install_check: FAILED ({done.returncode}): {' '.join(command)}")
     return done.stdout
+
+
+def python_block_after(path: Path, heading: str) -> str:
+    """The first ```python block after `heading` in a Markdown file."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(heading)
+    block = text.index("```python\n", start) + len("```python\n")
+    return text[block:text.index("```", block)]
 
 
 def main() -> int:
@@ -59,6 +69,19 @@ def main() -> int:
               dict(env, BOKA_EXAMPLE_DB=str(db)), work)
     if "booked reservation" not in out or "next free start:" not in out:
         raise SystemExit("pip_install_check: the example did not book")
+
+    # The sessions the README and docs/bindings.md show, each in a fresh folder.
+    sessions = (("README.md", "## C and Python", r"booked \d+ at .*\nrefused; next free start: "),
+                ("docs/bindings.md", "### A session", r"\d\d:\d\d:00\+0[12]:00"))  # Berlin time
+    for doc, heading, expected in sessions:
+        folder = work / ("session-" + Path(doc).stem)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        script = folder / "session.py"
+        script.write_text(python_block_after(source / doc, heading), encoding="utf-8")
+        out = run([python, str(script)], env, folder)
+        if not re.search(expected, out):
+            raise SystemExit(f"pip_install_check: the session of {doc} did not print {expected!r}")
 
     run([python, "-m", "pip", "uninstall", "--yes", "boka"], env, work)
     if installed.exists():

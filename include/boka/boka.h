@@ -196,7 +196,8 @@ typedef struct boka_clock boka_clock;
 /* What a refused booking carries (code BOKA_CONFLICT for capacity, opening hours, notice,
  * horizon or daily limit). Calls that take a `boka_conflict*` (optional: NULL to ignore)
  * always initialize it: it is zeroed, and filled only when such a refusal has details.
- * Release it with boka_conflict_clear(), which is safe on a zeroed value. */
+ * Release it with boka_conflict_clear(), which is safe on a zeroed value; a call overwrites
+ * it without releasing what it held, so clear it before passing it again. */
 typedef struct boka_conflict {
   int has_next_free_start;  /* 1 if next_free_start holds a value */
   int64_t next_free_start;  /* the earliest start at or after the requested one that fits */

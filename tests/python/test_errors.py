@@ -158,6 +158,7 @@ class RaisedErrorsTest(EngineTestCase):
         self.assertTrue(dataclasses.is_dataclass(room))
         with self.assertRaises(dataclasses.FrozenInstanceError):
             room.capacity = 3  # type: ignore[misc]
+        self.assertEqual(len({room, self.engine.get_resource(self.tenant, room.id)}), 1)  # hashable
         bigger = self.engine.update_resource(self.tenant, dataclasses.replace(room, capacity=3))
         self.assertEqual((bigger.capacity, bigger.version), (3, room.version + 1))
         self.assertEqual(bigger, self.engine.get_resource(self.tenant, room.id))

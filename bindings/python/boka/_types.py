@@ -10,7 +10,7 @@ it to an ``update_*`` call.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Optional, Sequence
 
@@ -89,7 +89,7 @@ class Resource:
     capacity: int
     policy: Policy
     schedule: Optional[int]  # schedule id; None: open around the clock
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] = field(hash=False)  # a dict cannot be hashed; the id can
     created_at: datetime
     archived_at: Optional[datetime]
     version: int
@@ -219,7 +219,7 @@ class Reservation:
     allocations: tuple[Allocation, ...]
     idempotency_key: str
     customer: str
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] = field(hash=False)
     created_at: datetime
     updated_at: datetime
     version: int

@@ -102,8 +102,8 @@ Result<std::vector<Slot>> Engine::availability(const Principal&, TenantId tenant
                                                const AvailabilityQuery& query) {
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
   BOKA_RETURN_IF_ERROR(detail::validate_range(query.from, query.to, "query.from", "query.to"));
-  if (query.duration.count() <= 0) {
-    return InvalidArgument("query.duration: must be > 0, got " +
+  if (query.duration.count() <= 0 || query.duration > AvailabilityQuery::kMaxRange) {
+    return InvalidArgument("query.duration: must be 1 s .. 400 days, got " +
                            std::to_string(query.duration.count()) + " s");
   }
   if (query.step && (query.step->count() < 60 || 86400 % query.step->count() != 0)) {
@@ -129,7 +129,10 @@ Result<Explanation> Engine::explain(const Principal&, TenantId tenant,
                                     const std::vector<AllocationRequest>& requests, Instant start,
                                     Seconds duration) {
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(requests, "requests"));
-  if (duration.count() <= 0) return InvalidArgument("duration: must be > 0");
+  if (duration.count() <= 0 || duration > AvailabilityQuery::kMaxRange) {
+    return InvalidArgument("duration: must be 1 s .. 400 days");
+  }
+  BOKA_RETURN_IF_ERROR(detail::validate_range(start, start + duration, "start", "start + duration"));
   const std::int64_t now = impl_->now();
   Explanation out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {

@@ -82,6 +82,16 @@ Status validate_pool_shape(const Pool& p) {
 }
 
 Status validate_range(Instant start, Instant end, const char* start_field, const char* end_field) {
+  // Far outside any calendar a booking engine serves, times stop meaning anything (and
+  // local-time arithmetic would overflow), so refuse them up front.
+  constexpr std::int64_t kEarliest = -2208988800;  // 1900-01-01T00:00:00Z
+  constexpr std::int64_t kLatest = 253402300799;   // 9999-12-31T23:59:59Z
+  for (auto [t, field] : {std::pair{start, start_field}, std::pair{end, end_field}}) {
+    if (to_unix(t) < kEarliest || to_unix(t) > kLatest) {
+      return InvalidArgument(std::string(field) + ": must lie between 1900-01-01 and 9999-12-31 "
+                             "(UTC), got " + std::to_string(to_unix(t)) + " Unix seconds");
+    }
+  }
   if (end <= start) {
     return InvalidArgument(std::string(end_field) + " (" + format_utc(end) +
                            ") must be after " + start_field + " (" + format_utc(start) + ")");

@@ -2,6 +2,8 @@
 // (checked by reading the store back), on the embedded SQLite default.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "support.hpp"
 
 using namespace boka;
@@ -182,4 +184,23 @@ TEST_CASE("a newer schema is refused with a clear message") {
   auto e = Engine::open(db.uri());
   CHECK(e.status().code() == Code::storage);
   CHECK_THAT(e.status().message(), Catch::Contains("schema version 999") && Catch::Contains("newer"));
+}
+
+TEST_CASE("instants outside 1900..9999 and absurd durations are refused naming the field") {
+  BadInput b;
+  const Instant far = from_unix(std::numeric_limits<std::int64_t>::max() / 2);
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(far, far + hours(1))).status(),
+          Code::invalid_argument, "start: must lie between 1900-01-01 and 9999-12-31");
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(from_unix(-4000000000), utc(2026, 1, 6))).status(),
+          Code::invalid_argument, "start");
+  AvailabilityQuery q;
+  q.requests = {AllocationRequest::of_resource(b.room)};
+  q.from = utc(2026, 1, 6);
+  q.to = utc(2026, 1, 7);
+  q.duration = Seconds(std::numeric_limits<std::int64_t>::max() / 4);
+  refused(b.f.engine->availability(sys(), b.f.tenant, q).status(), Code::invalid_argument,
+          "query.duration");
+  refused(b.f.engine->explain(sys(), b.f.tenant, q.requests, far, hours(1)).status(),
+          Code::invalid_argument, "start");
+  CHECK(b.reservations() == 0);
 }

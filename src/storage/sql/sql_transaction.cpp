@@ -539,7 +539,7 @@ class SqlTransaction final : public StorageTransaction {
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
                                                      const ReservationFilter& f) override {
     return guarded(map_, "list reservations", [&]() -> Result<std::vector<Reservation>> {
-      return select_reservations(tenant, f, 0);
+      return select_reservations(tenant, f);
     });
   }
   Result<std::vector<Booking>> active_bookings(ResourceId resource) override {
@@ -576,11 +576,8 @@ class SqlTransaction final : public StorageTransaction {
       while (st.fetch()) ids.emplace_back(tenant, id);
       std::vector<Reservation> out;
       for (const auto& [tn, rid] : ids) {
-        ReservationFilter f;
-        f.after_id = rid - 1;
-        f.limit = 1;
-        auto rows = select_reservations(tn, f, rid);
-        if (!rows.empty()) out.push_back(std::move(rows.front()));
+        BOKA_ASSIGN_OR_RETURN(auto found, find_reservation(tn, rid));
+        if (found) out.push_back(std::move(*found));
       }
       return out;
     });
@@ -753,19 +750,16 @@ class SqlTransaction final : public StorageTransaction {
     }
   }
 
-  // Reservations matching `f` in `tenant` (exactly `only_id` when non-zero), with their
-  // allocations, ordered by id.
-  std::vector<Reservation> select_reservations(TenantId tenant, const ReservationFilter& f,
-                                               ReservationId only_id) {
+  // Reservations matching `f` in `tenant`, with their allocations, ordered by id.
+  std::vector<Reservation> select_reservations(TenantId tenant, const ReservationFilter& f) {
     std::string sql =
         std::string("SELECT ") + ReservationRow::kColumns +
         " FROM reservations r WHERE r.tenant_id = :t AND r.id > :after";
     // Every bound value lives here so it outlives the statement.
-    long long tn = tenant, after = f.after_id, only = only_id, resource = f.resource.value_or(0),
+    long long tn = tenant, after = f.after_id, resource = f.resource.value_or(0),
               from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0,
               limit = f.limit;
     std::string customer = f.customer.value_or("");
-    if (only_id != 0) sql += " AND r.id = :only";
     if (f.resource) {
       sql += " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
              "a.resource_id = :res)";
@@ -787,7 +781,6 @@ class SqlTransaction final : public StorageTransaction {
     soci::statement st(sql_);
     st.exchange(use(tn));
     st.exchange(use(after));
-    if (only_id != 0) st.exchange(use(only));
     if (f.resource) st.exchange(use(resource));
     if (f.from) st.exchange(use(from));
     if (f.to) st.exchange(use(to));

@@ -77,7 +77,7 @@ echo "pkg-config --cflags --libs boka:          $(pkg-config --cflags --libs bok
 echo "pkg-config --static --cflags --libs boka: $(pkg-config --static --cflags --libs boka)"
 mkdir -p "$WORK_DIR/pkg-config"
 # shellcheck disable=SC2046  # word splitting of the flags is intended
-g++ $(pkg-config --cflags boka) "$CONSUMER_DIR/find_package/main.cpp" \
+g++ $(pkg-config --cflags boka) "$CONSUMER_DIR/main.cpp" \
   -o "$WORK_DIR/pkg-config/boka_consumer" $(pkg-config --static --libs boka) \
   || die "compiling or linking main.cpp with pkg-config --static flags"
 "$WORK_DIR/pkg-config/boka_consumer" || die "pkg-config consumer exited with $?"

@@ -306,21 +306,8 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) override {
     return guarded(map_, "find resource", [&]() -> Result<std::optional<Resource>> {
-      auto& q = p_.find_resource;
-      auto& st = p_.get(q,
-                        std::string("SELECT ") + ResourceRow::kColumns +
-                            " FROM resources WHERE tenant_id = :t AND id = :id",
-                        [](Prep& p, auto& b) {
-                          b.row.into_all(p);
-                          p, use(b.tenant), use(b.id);
-                        });
-      q.b.tenant = tenant;
-      q.b.id = id;
-      st.execute(true);
-      std::optional<Resource> out;
-      if (st.got_data()) out = q.b.row.to();
-      drain(st);
-      return out;
+      return find_one(p_.find_resource, ResourceRow::kColumns, "resources", tenant, id,
+                      [](const ResourceRow& row) { return row.to(); });
     });
   }
   Result<std::vector<Resource>> list_resources(TenantId tenant) override {
@@ -505,20 +492,9 @@ class SqlTransaction final : public StorageTransaction {
   Result<std::optional<Reservation>> find_reservation(TenantId tenant,
                                                       ReservationId id) override {
     return guarded(map_, "find reservation", [&]() -> Result<std::optional<Reservation>> {
-      auto& q = p_.find_reservation;
-      auto& st = p_.get(q,
-                        std::string("SELECT ") + ReservationRow::kColumns +
-                            " FROM reservations WHERE tenant_id = :t AND id = :id",
-                        [](Prep& p, auto& b) {
-                          b.row.into_all(p);
-                          p, use(b.tenant), use(b.id);
-                        });
-      q.b.tenant = tenant;
-      q.b.id = id;
-      st.execute(true);
-      std::optional<Reservation> out;
-      if (st.got_data()) out = q.b.row.to(tenant);
-      drain(st);
+      std::optional<Reservation> out =
+          find_one(p_.find_reservation, ReservationRow::kColumns, "reservations", tenant, id,
+                   [tenant](const ReservationRow& row) { return row.to(tenant); });
       if (!out) return out;
       auto& a = p_.find_allocations;
       auto& as = p_.get(a,
@@ -624,6 +600,27 @@ class SqlTransaction final : public StorageTransaction {
  private:
   Status check_writable() const {
     return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
+  }
+
+  // One row of `table` by tenant and id through a prepared statement; nullopt if absent.
+  template <typename Key, typename Convert>
+  auto find_one(Cached<Key>& q, const char* columns, const char* table, TenantId tenant,
+                std::int64_t id, Convert&& convert)
+      -> std::optional<decltype(convert(q.b.row))> {
+    auto& st = p_.get(q,
+                      std::string("SELECT ") + columns + " FROM " + table +
+                          " WHERE tenant_id = :t AND id = :id",
+                      [](Prep& p, auto& b) {
+                        b.row.into_all(p);
+                        p, use(b.tenant), use(b.id);
+                      });
+    q.b.tenant = tenant;
+    q.b.id = id;
+    st.execute(true);
+    std::optional<decltype(convert(q.b.row))> out;
+    if (st.got_data()) out = convert(q.b.row);
+    drain(st);
+    return out;
   }
 
   static Status expect_one(soci::statement& st, const char* kind, std::int64_t id) {

@@ -2,17 +2,13 @@
 // a race across processes, the randomized model, and the schema rules.
 #include <catch2/catch.hpp>
 
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <fstream>
 #include <set>
 
 #include "model.hpp"
 #include "pg_support.hpp"
+#include "race/race_processes.hpp"
 #include "support.hpp"
-
-extern char** environ;
 
 using namespace boka;
 using namespace boka::test;
@@ -149,33 +145,12 @@ TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothi
       resources.push_back(engine->create_resource(sys(), tenant, r)->id);
     }
   }
-  std::string list;
-  for (ResourceId r : resources) list += (list.empty() ? "" : ",") + std::to_string(r);
   TempDb scratch;  // for output file names only
-  std::vector<pid_t> pids;
-  std::vector<std::string> outs;
-  for (int i = 0; i < 4; ++i) {
-    outs.push_back(scratch.path() + ".out" + std::to_string(i));
-    std::vector<std::string> args = {BOKA_RACE_WORKER, uri, std::to_string(tenant), list,
-                                     std::to_string(40 + i), "120", outs.back(), "2"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, BOKA_RACE_WORKER, nullptr, nullptr, argv.data(), environ) == 0);
-    pids.push_back(pid);
-  }
-  for (pid_t pid : pids) {
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
   std::set<std::string> acknowledged;
-  for (const auto& out : outs) {
-    std::ifstream in(out);
-    for (std::string id; in >> id;) acknowledged.insert(id);
-    std::remove(out.c_str());
+  for (ReservationId id : race::run_worker_processes(uri, tenant, resources, /*processes=*/4,
+                                                     /*threads=*/2, /*count=*/120, 40,
+                                                     scratch.path())) {
+    acknowledged.insert(std::to_string(id));
   }
   REQUIRE(acknowledged.size() > 100);
   Conn admin(pgtest::with_database(pgtest::uris().admin, db.name));

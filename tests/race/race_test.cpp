@@ -3,9 +3,6 @@
 // reservation present and active.
 #include <catch2/catch.hpp>
 
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -13,9 +10,8 @@
 #include <thread>
 
 #include "race/race_common.hpp"
+#include "race/race_processes.hpp"
 #include "support.hpp"
-
-extern char** environ;
 
 using namespace boka;
 using namespace boka::test;
@@ -144,32 +140,7 @@ TEST_CASE("race: 4 processes on one SQLite file never overbook and lose nothing"
   TempDb db;
   const std::string uri = db.uri();  // durability=full: what processes get by default
   const Setup s = prepare(uri);
-  std::string list;
-  for (ResourceId r : s.resources) list += (list.empty() ? "" : ",") + std::to_string(r);
-  std::vector<pid_t> pids;
-  std::vector<std::string> outs;
-  for (int i = 0; i < 4; ++i) {
-    outs.push_back(db.path() + ".out" + std::to_string(i));
-    std::vector<std::string> args = {BOKA_RACE_WORKER, uri, std::to_string(s.tenant), list,
-                                     std::to_string(3000 + i), "150", outs.back()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, BOKA_RACE_WORKER, nullptr, nullptr, argv.data(), environ) == 0);
-    pids.push_back(pid);
-  }
-  for (pid_t pid : pids) {
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
-  std::vector<ReservationId> all;
-  for (const auto& out : outs) {
-    std::ifstream in(out);
-    for (ReservationId id; in >> id;) all.push_back(id);
-    std::remove(out.c_str());
-  }
+  const auto all = race::run_worker_processes(uri, s.tenant, s.resources, /*processes=*/4,
+                                              /*threads=*/1, /*count=*/150, 3000, db.path());
   check_final_state(uri, s, all);
 }

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "boka/auth.hpp"
 #include "boka/availability.hpp"
 #include "boka/ids.hpp"
 #include "boka/pool.hpp"
@@ -35,6 +36,8 @@ namespace boka {
 struct EngineOptions {
   // The source of "now" for notice, horizon, hold expiry and timestamps. Null: SystemClock.
   std::shared_ptr<const Clock> clock;
+  // Password, lockout, session, MFA and key policy; the encryption key for TOTP secrets.
+  AuthOptions auth;
 };
 
 // A booking request. All allocations are taken together over [start, end) or none is.
@@ -53,9 +56,19 @@ struct ReserveRequest {
   std::string metadata_json = "{}";   // a JSON object, up to 64 KiB
 };
 
+// Authorization: every call checks its Principal first (deny by default). The system
+// principal may do everything. A user acts with the permissions of its role in its own
+// tenant only (a superadmin in every tenant); a customer sees and changes only its own
+// reservations (those whose `customer` is "user:<id>"). An API key acts with its scopes,
+// capped by its creator's current role. Admin-level permissions need a session that
+// passed MFA. A refused call is permission_denied (or not_found for another tenant's or
+// another customer's objects, so they cannot be probed); a session or key that is no
+// longer valid is unauthenticated. docs/auth.md has the full matrix.
 class Engine {
  public:
   // Opens the store at `storage_uri` (see open_storage) and an engine over it.
+  // invalid_argument if options.auth is malformed (an encryption key that is not exactly
+  // 32 bytes, a non-positive timeout, ...).
   static Result<std::unique_ptr<Engine>> open(std::string_view storage_uri,
                                               EngineOptions options = {});
   // An engine over a store the caller already opened (shared ownership).
@@ -154,6 +167,96 @@ class Engine {
                                                      const ReservationFilter& filter);
   // Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For a worker.
   Result<int> expire_holds(const Principal& who, int limit = 1000);
+
+
+  // --- Users -------------------------------------------------------------------------
+  // Creates a user with an Argon2id password hash. Admins create users below admin;
+  // a superadmin (or the system) any role. invalid_argument for a bad email, a password
+  // outside 12..128 characters or invalid UTF-8; already_exists for a taken email.
+  Result<User> create_user(const Principal& who, TenantId tenant, const NewUser& spec);
+  Result<User> get_user(const Principal& who, TenantId tenant, UserId id);
+  Result<User> find_user_by_email(const Principal& who, TenantId tenant, std::string_view email);
+  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant);
+  // Changes a user's role. Only a superadmin (or the system) grants or takes admin and
+  // superadmin. Ends the user's sessions when the role goes down.
+  Result<User> set_user_role(const Principal& who, TenantId tenant, UserId id, Role role);
+  // active also unlocks (clears the failure counters); disabled ends every session.
+  Result<User> set_user_state(const Principal& who, TenantId tenant, UserId id,
+                              UserState state);
+  // The principal's own password; needs the current one. Ends every other session of the
+  // user. unauthenticated if `current` is wrong (counted like a failed login).
+  Status change_password(const Principal& who, std::string_view current,
+                         std::string_view replacement);
+
+  // --- Login and sessions ------------------------------------------------------------
+  // Checks email and password (and mfa_code if given) and starts a session.
+  // Unknown user, wrong password, disabled or locked account all return the same
+  // unauthenticated "invalid email or password" after the same work (one Argon2id hash).
+  // A wrong or missing MFA code for a user with MFA: see SessionGrant / verify_mfa.
+  Result<SessionGrant> login(const LoginRequest& request);
+  // Completes MFA for an mfa_pending session (or steps up any session) with a TOTP code or
+  // a recovery code: ends the old session and returns a new token marked mfa_passed.
+  // unauthenticated for a wrong code; rate_limited while the factor is locked.
+  Result<SessionGrant> verify_mfa(std::string_view token, std::string_view code,
+                                  std::string_view source = {});
+  // The principal a session token stands for; extends its idle expiry. unauthenticated for
+  // an unknown, expired or revoked token (same message for all).
+  Result<Principal> authenticate_session(std::string_view token);
+  // Ends the principal's own session.
+  Status logout(const Principal& who);
+  // Live sessions of `user` (0: every user of the tenant, admins only). A user may list
+  // their own.
+  Result<std::vector<Session>> list_sessions(const Principal& who, TenantId tenant, UserId user);
+  Status end_session(const Principal& who, TenantId tenant, SessionId session);
+  // Ends every session of one user; returns how many.
+  Result<std::int64_t> end_user_sessions(const Principal& who, TenantId tenant, UserId user);
+  // Ends every session of a tenant (0: of every tenant, superadmin or system only),
+  // except the caller's own. Returns how many.
+  Result<std::int64_t> force_logout_all(const Principal& who, TenantId tenant);
+  // Deletes up to `limit` expired or revoked sessions (all tenants). For a worker.
+  Result<std::int64_t> cleanup_sessions(const Principal& who, int limit = 10000);
+  // Sessions live now in every tenant (the user_sessions_active gauge).
+  Result<std::int64_t> count_active_sessions(const Principal& who);
+
+  // --- TOTP MFA (RFC 6238: SHA-1, 6 digits, 30 s, +-1 step) -----------------------------
+  // Starts enrolment for the principal's own user: a fresh secret, sealed at rest.
+  // not_supported without AuthOptions::encryption_key.
+  Result<TotpEnrollment> begin_totp_enrollment(const Principal& who);
+  // Confirms enrolment with a current code: MFA is on, 10 recovery codes are returned once,
+  // every session of the user ends and a new MFA-passed session is returned.
+  Result<MfaEnabled> confirm_totp_enrollment(const Principal& who, std::string_view code);
+  // Turns MFA off (needs the password); ends every session of the user.
+  Status disable_totp(const Principal& who, std::string_view password);
+
+  // --- API keys -----------------------------------------------------------------------
+  // Creates a key in `tenant`, shown once. Scopes must be within the creator's own
+  // permissions. Admins (with MFA) and superadmins; the system.
+  Result<CreatedApiKey> create_api_key(const Principal& who, TenantId tenant,
+                                       const NewApiKey& spec);
+  Result<std::vector<ApiKey>> list_api_keys(const Principal& who, TenantId tenant);
+  // Takes effect on the key's next use.
+  Result<ApiKey> revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id);
+  // The principal a key stands for. A mistyped key (bad checksum) is refused before any
+  // lookup. unauthenticated for unknown, expired or revoked keys (same message).
+  Result<Principal> authenticate_api_key(std::string_view key, std::string_view source = {});
+  // A superadmin key in `tenant` with every permission, expiring after `lifetime`
+  // (default AuthOptions::emergency_key_lifetime, at most 24 h). Always recorded as a
+  // security event. System principal or a superadmin with MFA.
+  Result<CreatedApiKey> generate_emergency_key(const Principal& who, TenantId tenant,
+                                               std::optional<Seconds> lifetime = {});
+
+  // --- Security reports ---------------------------------------------------------------
+  // Security events of `tenant` in [from, to), optionally of one kind ("login_failed").
+  Result<std::vector<SecurityEvent>> security_events(const Principal& who, TenantId tenant,
+                                                     Instant from, Instant to,
+                                                     std::string_view kind = {},
+                                                     int limit = 1000);
+  Result<std::vector<User>> locked_accounts(const Principal& who, TenantId tenant);
+  Result<MfaStats> mfa_stats(const Principal& who, TenantId tenant);
+  // Admins and superadmins of `tenant` (0: every tenant, superadmin or system only).
+  Result<std::vector<User>> list_admins(const Principal& who, TenantId tenant);
+  // Demotes an admin or superadmin to staff and ends their sessions. Superadmin or system.
+  Result<User> revoke_admin(const Principal& who, TenantId tenant, UserId id);
 
   StorageInfo storage_info() const;
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "boka/auth.hpp"
 #include "boka/function_ref.hpp"
 #include "boka/ids.hpp"
 #include "boka/pool.hpp"
@@ -49,6 +50,32 @@ struct IdempotencyRecord {
   std::string key;
   std::string request_fingerprint;  // hex SHA-256 of the canonical request
   ReservationId reservation = 0;
+};
+
+// A user as stored: the public view plus the secrets only the engine handles.
+struct StoredUser {
+  User user;                        // user.mfa_enabled mirrors !totp_secret.empty()
+  std::string password_hash;        // Argon2id PHC string
+  std::string totp_secret;          // sealed TOTP secret (AES-256-GCM), or "" without MFA
+  std::string totp_pending;         // sealed secret of an enrolment not yet confirmed, or ""
+  std::int64_t totp_last_step = 0;  // the last accepted TOTP step (replay protection)
+  int totp_failures = 0;
+  std::optional<Instant> totp_locked_until;
+  std::vector<std::string> recovery_code_hashes;  // hex SHA-256 of unused recovery codes
+  std::optional<Instant> failure_window_start;    // the hour the hourly cap counts in
+  int failures_in_window = 0;
+};
+
+struct StoredSession {
+  Session session;
+  std::string token_hash;  // hex SHA-256 of the token; unique
+  std::int64_t idle_seconds = 0;  // the idle timeout this session was granted
+  std::optional<Instant> revoked_at;
+};
+
+struct StoredApiKey {
+  ApiKey key;
+  std::string secret_hash;  // hex SHA-256 of the key's secret part
 };
 
 // Row access inside one transaction. Obtained only inside Storage::read / Storage::write
@@ -99,6 +126,48 @@ class StorageTransaction {
   virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
   virtual Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
                                                                     std::string_view key) = 0;
+
+  // ---- authentication rows (see boka/auth.hpp). Emails are stored as given (the engine
+  // lower-cases them); (tenant, email) is unique: already_exists.
+  virtual Result<UserId> insert_user(const StoredUser& user) = 0;
+  virtual Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) = 0;
+  virtual Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
+                                                               std::string_view email) = 0;
+  virtual Result<std::vector<StoredUser>> list_users(TenantId tenant) = 0;  // by id
+  // Users of every tenant visible to the transaction's scope with role >= `min_role`.
+  virtual Result<std::vector<StoredUser>> list_users_with_role(Role min_role) = 0;
+  virtual Status update_user(const StoredUser& user) = 0;
+
+  virtual Result<SessionId> insert_session(const StoredSession& session) = 0;
+  // By token hash, in any tenant the scope can see.
+  virtual Result<std::optional<StoredSession>> find_session_by_token(
+      std::string_view token_hash) = 0;
+  virtual Result<std::optional<StoredSession>> find_session(SessionId id) = 0;
+  // Sessions not revoked, of `tenant` (0: every tenant in scope) and `user` (0: every
+  // user), by id. Expired but unrevoked sessions are included: the engine filters by time.
+  virtual Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) = 0;
+  virtual Status update_session(const StoredSession& session) = 0;
+  // Revokes (sets revoked_at) every unrevoked session of `tenant` (0: every tenant in
+  // scope) and `user` (0: every user) except `keep`; returns how many.
+  virtual Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
+                                               SessionId keep) = 0;
+  // Deletes up to `limit` sessions that are revoked or past either expiry at `now`.
+  virtual Result<std::int64_t> delete_dead_sessions(Instant now, int limit) = 0;
+  // Sessions unrevoked and unexpired at `now` in every tenant the scope can see.
+  virtual Result<std::int64_t> count_live_sessions(Instant now) = 0;
+
+  virtual Result<ApiKeyId> insert_api_key(const StoredApiKey& key) = 0;
+  virtual Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) = 0;  // any tenant in scope
+  virtual Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) = 0;  // by id
+  virtual Status update_api_key(const StoredApiKey& key) = 0;
+
+  virtual Result<std::int64_t> insert_security_event(const SecurityEvent& event) = 0;
+  // Events of `tenant` with from <= at < to and, if `kind` is not empty, that kind; by id,
+  // at most `limit`.
+  virtual Result<std::vector<SecurityEvent>> list_security_events(TenantId tenant, Instant from,
+                                                                  Instant to,
+                                                                  std::string_view kind,
+                                                                  int limit) = 0;
 };
 
 // The tenant a transaction acts for. Stores with row level security (PostgreSQL) let the
@@ -225,6 +294,57 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId t,
                                                             std::string_view key) override {
     return t_.find_idempotency(t, key);
+  }
+
+  Result<UserId> insert_user(const StoredUser& x) override { return t_.insert_user(x); }
+  Result<std::optional<StoredUser>> find_user(TenantId t, UserId id) override {
+    return t_.find_user(t, id);
+  }
+  Result<std::optional<StoredUser>> find_user_by_email(TenantId t, std::string_view e) override {
+    return t_.find_user_by_email(t, e);
+  }
+  Result<std::vector<StoredUser>> list_users(TenantId t) override { return t_.list_users(t); }
+  Result<std::vector<StoredUser>> list_users_with_role(Role r) override {
+    return t_.list_users_with_role(r);
+  }
+  Status update_user(const StoredUser& x) override { return t_.update_user(x); }
+  Result<SessionId> insert_session(const StoredSession& x) override {
+    return t_.insert_session(x);
+  }
+  Result<std::optional<StoredSession>> find_session_by_token(std::string_view h) override {
+    return t_.find_session_by_token(h);
+  }
+  Result<std::optional<StoredSession>> find_session(SessionId id) override {
+    return t_.find_session(id);
+  }
+  Result<std::vector<StoredSession>> list_sessions(TenantId t, UserId u) override {
+    return t_.list_sessions(t, u);
+  }
+  Status update_session(const StoredSession& x) override { return t_.update_session(x); }
+  Result<std::int64_t> revoke_sessions(TenantId t, UserId u, Instant at, SessionId keep) override {
+    return t_.revoke_sessions(t, u, at, keep);
+  }
+  Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override {
+    return t_.delete_dead_sessions(now, limit);
+  }
+  Result<std::int64_t> count_live_sessions(Instant now) override {
+    return t_.count_live_sessions(now);
+  }
+  Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override { return t_.insert_api_key(x); }
+  Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
+    return t_.find_api_key(id);
+  }
+  Result<std::vector<StoredApiKey>> list_api_keys(TenantId t) override {
+    return t_.list_api_keys(t);
+  }
+  Status update_api_key(const StoredApiKey& x) override { return t_.update_api_key(x); }
+  Result<std::int64_t> insert_security_event(const SecurityEvent& e) override {
+    return t_.insert_security_event(e);
+  }
+  Result<std::vector<SecurityEvent>> list_security_events(TenantId t, Instant from, Instant to,
+                                                          std::string_view kind,
+                                                          int limit) override {
+    return t_.list_security_events(t, from, to, kind, limit);
   }
 
  private:

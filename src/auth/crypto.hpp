@@ -58,7 +58,8 @@ std::optional<std::uint64_t> totp_match(HashAlgorithm algorithm, std::string_vie
                                         int digits = 6);
 
 // otpauth://totp/Issuer:account?secret=...&issuer=...&algorithm=SHA1&digits=6&period=30
-// with issuer and account percent-encoded (RFC 3986 unreserved characters kept).
+// with issuer and account percent-encoded (RFC 3986 unreserved characters kept); `secret`
+// is the raw secret, base32-encoded into the URI.
 std::string totp_provisioning_uri(std::string_view issuer, std::string_view account,
                                   std::string_view secret);
 

@@ -39,7 +39,9 @@ Status InvalidArgument(std::string m) { return Status(Code::invalid_argument, st
 Status NotFound(std::string m) { return Status(Code::not_found, std::move(m)); }
 Status AlreadyExists(std::string m) { return Status(Code::already_exists, std::move(m)); }
 Status ConflictError(std::string m) { return Status(Code::conflict, std::move(m)); }
+Status Unauthenticated(std::string m) { return Status(Code::unauthenticated, std::move(m)); }
 Status PermissionDenied(std::string m) { return Status(Code::permission_denied, std::move(m)); }
+Status RateLimited(std::string m) { return Status(Code::rate_limited, std::move(m)); }
 Status Unavailable(std::string m) { return Status(Code::unavailable, std::move(m)); }
 Status StorageError(std::string m) { return Status(Code::storage, std::move(m)); }
 Status InternalError(std::string m) { return Status(Code::internal, std::move(m)); }

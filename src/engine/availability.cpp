@@ -98,8 +98,9 @@ std::optional<Instant> Engine::Impl::next_free_start(const std::vector<ResolvedR
   return std::nullopt;
 }
 
-Result<std::vector<Slot>> Engine::availability(const Principal&, TenantId tenant,
+Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId tenant,
                                                const AvailabilityQuery& query) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
   BOKA_RETURN_IF_ERROR(detail::validate_range(query.from, query.to, "query.from", "query.to"));
   if (query.duration.count() <= 0 || query.duration > AvailabilityQuery::kMaxRange) {
@@ -125,9 +126,10 @@ Result<std::vector<Slot>> Engine::availability(const Principal&, TenantId tenant
   return out;
 }
 
-Result<Explanation> Engine::explain(const Principal&, TenantId tenant,
+Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
                                     const std::vector<AllocationRequest>& requests, Instant start,
                                     Seconds duration) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(requests, "requests"));
   if (duration.count() <= 0 || duration > AvailabilityQuery::kMaxRange) {
     return InvalidArgument("duration: must be 1 s .. 400 days");

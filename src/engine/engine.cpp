@@ -57,6 +57,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
   impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
+  BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -180,7 +181,8 @@ Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t
 
 // ---- tenants -------------------------------------------------------------------------------
 
-Result<Tenant> Engine::create_tenant(const Principal&, const Tenant& spec) {
+Result<Tenant> Engine::create_tenant(const Principal& who, const Tenant& spec) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
   BOKA_RETURN_IF_ERROR(detail::validate_name(spec.name, "tenant.name"));
   Tenant t;
   t.name = spec.name;
@@ -197,7 +199,8 @@ Result<Tenant> Engine::create_tenant(const Principal&, const Tenant& spec) {
   return t;
 }
 
-Result<Tenant> Engine::get_tenant(const Principal&, TenantId id) {
+Result<Tenant> Engine::get_tenant(const Principal& who, TenantId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, id, Permission::resources_read).status());
   std::optional<Tenant> t;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(id), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(t, txn.find_tenant(id));
@@ -207,7 +210,8 @@ Result<Tenant> Engine::get_tenant(const Principal&, TenantId id) {
   return *t;
 }
 
-Result<std::vector<Tenant>> Engine::list_tenants(const Principal&) {
+Result<std::vector<Tenant>> Engine::list_tenants(const Principal& who) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
   std::vector<Tenant> out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(out, txn.list_tenants());
@@ -216,7 +220,8 @@ Result<std::vector<Tenant>> Engine::list_tenants(const Principal&) {
   return out;
 }
 
-Result<Tenant> Engine::update_tenant(const Principal&, const Tenant& tenant) {
+Result<Tenant> Engine::update_tenant(const Principal& who, const Tenant& tenant) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
   BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
   Tenant out;
   Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant.id)), [&](StorageTransaction& txn) -> Status {
@@ -235,7 +240,8 @@ Result<Tenant> Engine::update_tenant(const Principal&, const Tenant& tenant) {
   return out;
 }
 
-Result<Tenant> Engine::archive_tenant(const Principal&, TenantId id) {
+Result<Tenant> Engine::archive_tenant(const Principal& who, TenantId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
   Tenant out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
@@ -266,7 +272,8 @@ Status check_schedule_usable(StorageTransaction& txn, TenantId tenant,
 
 }  // namespace
 
-Result<Resource> Engine::create_resource(const Principal&, TenantId tenant, const Resource& spec) {
+Result<Resource> Engine::create_resource(const Principal& who, TenantId tenant, const Resource& spec) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   BOKA_RETURN_IF_ERROR(detail::validate_resource(spec));
   Resource r = spec;
   r.tenant = tenant;
@@ -282,7 +289,8 @@ Result<Resource> Engine::create_resource(const Principal&, TenantId tenant, cons
   return r;
 }
 
-Result<Resource> Engine::get_resource(const Principal&, TenantId tenant, ResourceId id) {
+Result<Resource> Engine::get_resource(const Principal& who, TenantId tenant, ResourceId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::optional<Resource> r;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_resource(tenant, id));
@@ -292,8 +300,9 @@ Result<Resource> Engine::get_resource(const Principal&, TenantId tenant, Resourc
   return *r;
 }
 
-Result<std::vector<Resource>> Engine::list_resources(const Principal&, TenantId tenant,
+Result<std::vector<Resource>> Engine::list_resources(const Principal& who, TenantId tenant,
                                                      bool include_archived) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::vector<Resource> out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
@@ -304,8 +313,9 @@ Result<std::vector<Resource>> Engine::list_resources(const Principal&, TenantId 
   return out;
 }
 
-Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
+Result<Resource> Engine::update_resource(const Principal& who, TenantId tenant,
                                          const Resource& resource) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
   Resource out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(
@@ -347,7 +357,8 @@ Result<Resource> Engine::update_resource(const Principal&, TenantId tenant,
   return out;
 }
 
-Result<Resource> Engine::archive_resource(const Principal&, TenantId tenant, ResourceId id) {
+Result<Resource> Engine::archive_resource(const Principal& who, TenantId tenant, ResourceId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   Resource out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), {id}), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
@@ -363,7 +374,8 @@ Result<Resource> Engine::archive_resource(const Principal&, TenantId tenant, Res
 
 // ---- schedules -----------------------------------------------------------------------------
 
-Result<Schedule> Engine::create_schedule(const Principal&, TenantId tenant, const Schedule& spec) {
+Result<Schedule> Engine::create_schedule(const Principal& who, TenantId tenant, const Schedule& spec) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   BOKA_RETURN_IF_ERROR(detail::validate_schedule(spec));
   Schedule s = spec;
   s.tenant = tenant;
@@ -377,7 +389,8 @@ Result<Schedule> Engine::create_schedule(const Principal&, TenantId tenant, cons
   return s;
 }
 
-Result<Schedule> Engine::get_schedule(const Principal&, TenantId tenant, ScheduleId id) {
+Result<Schedule> Engine::get_schedule(const Principal& who, TenantId tenant, ScheduleId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::schedules_read).status());
   std::optional<Schedule> s;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(s, txn.find_schedule(tenant, id));
@@ -387,8 +400,9 @@ Result<Schedule> Engine::get_schedule(const Principal&, TenantId tenant, Schedul
   return *s;
 }
 
-Result<std::vector<Schedule>> Engine::list_schedules(const Principal&, TenantId tenant,
+Result<std::vector<Schedule>> Engine::list_schedules(const Principal& who, TenantId tenant,
                                                      bool include_archived) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::schedules_read).status());
   std::vector<Schedule> out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
@@ -411,8 +425,9 @@ Result<std::vector<Resource>> users_of_schedule(StorageTransaction& txn, TenantI
 
 }  // namespace
 
-Result<Schedule> Engine::update_schedule(const Principal&, TenantId tenant,
+Result<Schedule> Engine::update_schedule(const Principal& who, TenantId tenant,
                                          const Schedule& schedule) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   BOKA_RETURN_IF_ERROR(detail::validate_schedule(schedule));
   Schedule out;
   // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
@@ -433,7 +448,8 @@ Result<Schedule> Engine::update_schedule(const Principal&, TenantId tenant,
   return out;
 }
 
-Result<Schedule> Engine::archive_schedule(const Principal&, TenantId tenant, ScheduleId id) {
+Result<Schedule> Engine::archive_schedule(const Principal& who, TenantId tenant, ScheduleId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   Schedule out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
@@ -470,7 +486,8 @@ Status check_members(StorageTransaction& txn, TenantId tenant, const Pool& p) {
 
 }  // namespace
 
-Result<Pool> Engine::create_pool(const Principal&, TenantId tenant, const Pool& spec) {
+Result<Pool> Engine::create_pool(const Principal& who, TenantId tenant, const Pool& spec) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(spec));
   Pool p = spec;
   p.tenant = tenant;
@@ -485,7 +502,8 @@ Result<Pool> Engine::create_pool(const Principal&, TenantId tenant, const Pool& 
   return p;
 }
 
-Result<Pool> Engine::get_pool(const Principal&, TenantId tenant, PoolId id) {
+Result<Pool> Engine::get_pool(const Principal& who, TenantId tenant, PoolId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::optional<Pool> p;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(p, txn.find_pool(tenant, id));
@@ -495,8 +513,9 @@ Result<Pool> Engine::get_pool(const Principal&, TenantId tenant, PoolId id) {
   return *p;
 }
 
-Result<std::vector<Pool>> Engine::list_pools(const Principal&, TenantId tenant,
+Result<std::vector<Pool>> Engine::list_pools(const Principal& who, TenantId tenant,
                                              bool include_archived) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::vector<Pool> out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
@@ -507,7 +526,8 @@ Result<std::vector<Pool>> Engine::list_pools(const Principal&, TenantId tenant,
   return out;
 }
 
-Result<Pool> Engine::update_pool(const Principal&, TenantId tenant, const Pool& pool) {
+Result<Pool> Engine::update_pool(const Principal& who, TenantId tenant, const Pool& pool) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
   Pool out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
@@ -525,7 +545,8 @@ Result<Pool> Engine::update_pool(const Principal&, TenantId tenant, const Pool& 
   return out;
 }
 
-Result<Pool> Engine::archive_pool(const Principal&, TenantId tenant, PoolId id) {
+Result<Pool> Engine::archive_pool(const Principal& who, TenantId tenant, PoolId id) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
   Pool out;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));

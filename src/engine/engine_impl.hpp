@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/crypto.hpp"
 #include "availability/resource_view.hpp"
 #include "boka/engine.hpp"
 #include "conflict/interval_index.hpp"
@@ -61,6 +62,59 @@ struct ResolvedRequest {
 
 IndexEntry entry_of(const Reservation& r, const Allocation& a);
 
+// A principal as verified against storage now: what it may do and where.
+struct Actor {
+  Principal::Kind kind = Principal::Kind::system;
+  std::string name;              // Principal::name()
+  TenantId tenant = 0;           // home tenant (0: system)
+  UserId user = 0;
+  SessionId session = 0;
+  ApiKeyId api_key = 0;
+  Role role = Role::superadmin;  // the role whose permissions apply (a key's ceiling)
+  PermissionSet permissions = 0;
+  bool all_tenants = false;      // system, superadmins, superadmin keys
+  bool mfa_missing = false;      // an admin session without MFA: admin permissions withheld
+
+  bool can(Permission p) const { return has_permission(permissions, p); }
+  // Customers' reservations carry this reference, and only these are theirs.
+  std::string customer_ref() const { return "user:" + std::to_string(user); }
+  bool own_reservations_only() const { return !can(Permission::reservations_all); }
+};
+
+// Authentication configuration, parsed once at open.
+struct AuthRuntime {
+  AuthOptions options;
+  SecretBox box;
+  Argon2Params argon;
+  // A hash of a random password, verified against when there is no real hash to check
+  // (unknown user, locked account), so every failed login costs the same.
+  std::once_flag dummy_once;
+  std::string dummy_hash;
+};
+
+// A conflict shows blocking reservation ids only to actors who may see every reservation.
+Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor);
+
+Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& options);
+
+// The engine's only way to make user and API-key principals.
+struct PrincipalFactory {
+  static Principal user(TenantId tenant, UserId user, SessionId session) {
+    Principal p(Principal::Kind::user, "user:" + std::to_string(user));
+    p.tenant_ = tenant;
+    p.user_ = user;
+    p.session_ = session;
+    return p;
+  }
+  static Principal api_key(TenantId tenant, UserId creator, ApiKeyId key) {
+    Principal p(Principal::Kind::api_key, "api_key:" + std::to_string(key));
+    p.tenant_ = tenant;
+    p.user_ = creator;
+    p.api_key_ = key;
+    return p;
+  }
+};
+
 }  // namespace boka::detail
 
 namespace boka {
@@ -69,6 +123,7 @@ struct Engine::Impl {
   std::shared_ptr<Storage> storage;
   std::shared_ptr<const Clock> clock;
   detail::IndexCache cache;
+  std::unique_ptr<detail::AuthRuntime> auth;
 
   std::int64_t now() const { return to_unix(clock->now()); }
 
@@ -103,6 +158,19 @@ struct Engine::Impl {
   std::optional<Instant> next_free_start(const std::vector<detail::ResolvedRequest>& requests,
                                          std::int64_t from, std::int64_t duration,
                                          std::int64_t now, ReservationId exclude) const;
+
+  // Verifies `who` against storage (session or key still valid, user enabled, current
+  // role) and returns what it may do. unauthenticated if the credential is no longer valid.
+  Result<detail::Actor> verify(const Principal& who);
+  // verify, then require permission `p` in `tenant` (deny by default).
+  Result<detail::Actor> authorize(const Principal& who, TenantId tenant, Permission p);
+  static Status permit(const detail::Actor& actor, TenantId tenant, Permission p);
+  // reservations:all, or reservations:own (then only the actor's own reservations).
+  Result<detail::Actor> authorize_reservations(const Principal& who, TenantId tenant);
+  // reserve() after authorization, with the request as the actor may make it.
+  Result<Reservation> reserve_as(TenantId tenant, const ReserveRequest& req);
+  // For system-wide operations (tenants, sweeps): permission `p` across every tenant.
+  Result<detail::Actor> authorize_global(const Principal& who, Permission p);
 
   Status check_tenant_active(StorageTransaction& txn, TenantId tenant);
   Status check_tenant_exists(StorageTransaction& txn, TenantId tenant);

@@ -171,7 +171,25 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
 
 // ---- reserve -------------------------------------------------------------------------------
 
-Result<Reservation> Engine::reserve(const Principal&, TenantId tenant, const ReserveRequest& req) {
+Result<Reservation> Engine::reserve(const Principal& who, TenantId tenant,
+                                    const ReserveRequest& request) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+  // A customer books for themselves: the reservation carries their reference.
+  ReserveRequest own;
+  if (actor.own_reservations_only()) {
+    if (!request.customer.empty() && request.customer != actor.customer_ref()) {
+      return PermissionDenied("customer: " + actor.name + " books only as \"" +
+                              actor.customer_ref() + "\"");
+    }
+    own = request;
+    own.customer = actor.customer_ref();
+  }
+  const ReserveRequest& req = actor.own_reservations_only() ? own : request;
+  return detail::redact_conflict(impl_->reserve_as(tenant, req), actor);
+}
+
+Result<Reservation> Engine::Impl::reserve_as(TenantId tenant, const ReserveRequest& req) {
+  Engine::Impl* impl_ = this;
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
   const std::string fingerprint =
       req.idempotency_key.empty() ? std::string() : detail::request_fingerprint(req);
@@ -281,9 +299,13 @@ struct ChangeRequest {
 };
 
 static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenant,
-                                              const ChangeRequest& cr) {
+                                              const ChangeRequest& cr, const detail::Actor& actor) {
   const std::string what = std::string(change_name(cr.change)) + ": reservation " +
                            std::to_string(cr.id);
+  // Another customer's reservation reads as absent, so it cannot be probed.
+  const auto not_mine = [&](const Reservation& r) {
+    return actor.own_reservations_only() && r.customer != actor.customer_ref();
+  };
   for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
     // Plan the locks: the reservation's resources, plus its pools' members for a
     // reschedule (which may move a pool allocation to another member).
@@ -301,7 +323,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       }
       return Status::Ok();
     }));
-    if (!planned) return NotFound(what + " not found");
+    if (!planned || not_mine(*planned)) return NotFound(what + " not found");
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
 
@@ -311,7 +333,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       staged.clear();
       const std::int64_t now = impl.now();
       BOKA_ASSIGN_OR_RETURN(auto found, txn.find_reservation(tenant, cr.id));
-      if (!found) return NotFound(what + " not found");
+      if (!found || not_mine(*found)) return NotFound(what + " not found");
       const Reservation before = std::move(*found);
       for (const Allocation& a : before.allocations) {
         if (!std::binary_search(locks.begin(), locks.end(), a.resource)) {
@@ -410,48 +432,64 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
   return Unavailable(what + ": its resources kept changing; retry");
 }
 
-Result<Reservation> Engine::confirm(const Principal&, TenantId tenant, ReservationId id,
+Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, ReservationId id,
                                     std::optional<std::int64_t> if_version) {
-  return change_reservation(*impl_, tenant, {Change::confirm, id, if_version});
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor), actor);
 }
 
-Result<Reservation> Engine::cancel(const Principal&, TenantId tenant, ReservationId id,
+Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, ReservationId id,
                                    std::optional<std::int64_t> if_version) {
-  return change_reservation(*impl_, tenant, {Change::cancel, id, if_version});
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor), actor);
 }
 
-Result<Reservation> Engine::reschedule(const Principal&, TenantId tenant, ReservationId id,
+Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, ReservationId id,
                                        Instant new_start, Instant new_end,
                                        std::optional<std::int64_t> if_version) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
-  return change_reservation(*impl_, tenant,
-                            {Change::reschedule, id, if_version, new_start, new_end});
+  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor), actor);
 }
 
-Result<Reservation> Engine::mark_completed(const Principal&, TenantId tenant, ReservationId id,
+Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant, ReservationId id,
                                            std::optional<std::int64_t> if_version) {
-  return change_reservation(*impl_, tenant, {Change::complete, id, if_version});
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
+  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor), actor);
 }
 
-Result<Reservation> Engine::mark_no_show(const Principal&, TenantId tenant, ReservationId id,
+Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, ReservationId id,
                                          std::optional<std::int64_t> if_version) {
-  return change_reservation(*impl_, tenant, {Change::no_show, id, if_version});
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
+  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor), actor);
 }
 
 // ---- reads ---------------------------------------------------------------------------------
 
-Result<Reservation> Engine::get_reservation(const Principal&, TenantId tenant, ReservationId id) {
+Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenant, ReservationId id) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   std::optional<Reservation> r;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
     return Status::Ok();
   }));
-  if (!r) return NotFound("reservation " + std::to_string(id) + " not found");
+  if (!r || (actor.own_reservations_only() && r->customer != actor.customer_ref())) {
+    return NotFound("reservation " + std::to_string(id) + " not found");
+  }
   return Impl::with_derived_status(std::move(*r), impl_->now());
 }
 
-Result<std::vector<Reservation>> Engine::list_reservations(const Principal&, TenantId tenant,
-                                                           const ReservationFilter& filter) {
+Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who, TenantId tenant,
+                                                           const ReservationFilter& request) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+  ReservationFilter filter = request;
+  if (actor.own_reservations_only()) {
+    if (filter.customer && *filter.customer != actor.customer_ref()) {
+      return PermissionDenied("filter.customer: " + actor.name + " sees only \"" +
+                              actor.customer_ref() + "\"");
+    }
+    filter.customer = actor.customer_ref();
+  }
   if (filter.limit < 1 || filter.limit > 10000) {
     return InvalidArgument("filter.limit: must be 1..10000, got " + std::to_string(filter.limit));
   }
@@ -484,7 +522,8 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal&, Ten
 
 // ---- expiry --------------------------------------------------------------------------------
 
-Result<int> Engine::expire_holds(const Principal&, int limit) {
+Result<int> Engine::expire_holds(const Principal& who, int limit) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
   const std::int64_t now = impl_->now();
   std::vector<Reservation> lapsed;

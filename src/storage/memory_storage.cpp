@@ -20,6 +20,10 @@ struct Tables {
   std::map<PoolId, Pool> pools;
   std::map<ReservationId, Reservation> reservations;
   std::map<std::pair<TenantId, std::string>, IdempotencyRecord> idempotency;
+  std::map<UserId, StoredUser> users;
+  std::map<SessionId, StoredSession> sessions;
+  std::map<ApiKeyId, StoredApiKey> api_keys;
+  std::map<std::int64_t, SecurityEvent> security_events;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
@@ -186,7 +190,194 @@ class MemoryTransaction final : public StorageTransaction {
     return std::optional<IdempotencyRecord>(it->second);
   }
 
+  // ---- authentication rows ---------------------------------------------------------------
+  Result<UserId> insert_user(const StoredUser& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    for (const auto& [id, u] : t_.users) {
+      if (u.user.tenant == x.user.tenant && u.user.email == x.user.email) {
+        return AlreadyExists("user.email: \"" + x.user.email + "\" is taken");
+      }
+    }
+    return insert_keyed(t_.users, x, [](StoredUser& r) -> std::int64_t& { return r.user.id; });
+  }
+  Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override {
+    auto it = t_.users.find(id);
+    if (it == t_.users.end() || it->second.user.tenant != tenant) {
+      return std::optional<StoredUser>();
+    }
+    return std::optional<StoredUser>(it->second);
+  }
+  Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
+                                                       std::string_view email) override {
+    for (const auto& [id, u] : t_.users) {
+      if (u.user.tenant == tenant && u.user.email == email) return std::optional<StoredUser>(u);
+    }
+    return std::optional<StoredUser>();
+  }
+  Result<std::vector<StoredUser>> list_users(TenantId tenant) override {
+    std::vector<StoredUser> out;
+    for (const auto& [id, u] : t_.users) {
+      if (u.user.tenant == tenant) out.push_back(u);
+    }
+    return out;
+  }
+  Result<std::vector<StoredUser>> list_users_with_role(Role min_role) override {
+    std::vector<StoredUser> out;
+    for (const auto& [id, u] : t_.users) {
+      if (static_cast<int>(u.user.role) >= static_cast<int>(min_role)) out.push_back(u);
+    }
+    return out;
+  }
+  Status update_user(const StoredUser& x) override {
+    for (const auto& [id, u] : t_.users) {
+      if (id != x.user.id && u.user.tenant == x.user.tenant && u.user.email == x.user.email) {
+        return AlreadyExists("user.email: \"" + x.user.email + "\" is taken");
+      }
+    }
+    return update_keyed(t_.users, x.user.id, x);
+  }
+
+  Result<SessionId> insert_session(const StoredSession& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    for (const auto& [id, s] : t_.sessions) {
+      if (s.token_hash == x.token_hash) return AlreadyExists("session token is not unique");
+    }
+    return insert_keyed(t_.sessions, x,
+                        [](StoredSession& r) -> std::int64_t& { return r.session.id; });
+  }
+  Result<std::optional<StoredSession>> find_session_by_token(std::string_view hash) override {
+    for (const auto& [id, s] : t_.sessions) {
+      if (s.token_hash == hash) return std::optional<StoredSession>(s);
+    }
+    return std::optional<StoredSession>();
+  }
+  Result<std::optional<StoredSession>> find_session(SessionId id) override {
+    auto it = t_.sessions.find(id);
+    if (it == t_.sessions.end()) return std::optional<StoredSession>();
+    return std::optional<StoredSession>(it->second);
+  }
+  Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) override {
+    std::vector<StoredSession> out;
+    for (const auto& [id, s] : t_.sessions) {
+      if (session_matches(s, tenant, user)) out.push_back(s);
+    }
+    return out;
+  }
+  Status update_session(const StoredSession& x) override {
+    return update_keyed(t_.sessions, x.session.id, x);
+  }
+  Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
+                                       SessionId keep) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    std::int64_t n = 0;
+    for (auto& [id, s] : t_.sessions) {
+      if (id == keep || !session_matches(s, tenant, user)) continue;
+      StoredSession copy = s;
+      copy.revoked_at = at;
+      BOKA_RETURN_IF_ERROR(update_keyed(t_.sessions, id, copy));
+      ++n;
+    }
+    return n;
+  }
+  Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    std::vector<SessionId> dead;
+    for (const auto& [id, s] : t_.sessions) {
+      if (static_cast<int>(dead.size()) >= limit) break;
+      if (s.revoked_at || s.session.idle_expires_at <= now ||
+          s.session.absolute_expires_at <= now) {
+        dead.push_back(id);
+      }
+    }
+    for (SessionId id : dead) {
+      auto node = t_.sessions.extract(id);
+      undo_.push_back([this, row = std::move(node.mapped())] {
+        t_.sessions.emplace(row.session.id, row);
+      });
+    }
+    return static_cast<std::int64_t>(dead.size());
+  }
+  Result<std::int64_t> count_live_sessions(Instant now) override {
+    std::int64_t n = 0;
+    for (const auto& [id, s] : t_.sessions) {
+      if (!s.revoked_at && s.session.idle_expires_at > now && s.session.absolute_expires_at > now) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_keyed(t_.api_keys, x, [](StoredApiKey& r) -> std::int64_t& { return r.key.id; });
+  }
+  Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
+    auto it = t_.api_keys.find(id);
+    if (it == t_.api_keys.end()) return std::optional<StoredApiKey>();
+    return std::optional<StoredApiKey>(it->second);
+  }
+  Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) override {
+    std::vector<StoredApiKey> out;
+    for (const auto& [id, k] : t_.api_keys) {
+      if (k.key.tenant == tenant) out.push_back(k);
+    }
+    return out;
+  }
+  Status update_api_key(const StoredApiKey& x) override {
+    return update_keyed(t_.api_keys, x.key.id, x);
+  }
+
+  Result<std::int64_t> insert_security_event(const SecurityEvent& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_keyed(t_.security_events, x,
+                        [](SecurityEvent& r) -> std::int64_t& { return r.id; });
+  }
+  Result<std::vector<SecurityEvent>> list_security_events(TenantId tenant, Instant from,
+                                                          Instant to, std::string_view kind,
+                                                          int limit) override {
+    std::vector<SecurityEvent> out;
+    for (const auto& [id, e] : t_.security_events) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      if (e.tenant != tenant || e.at < from || !(e.at < to)) continue;
+      if (!kind.empty() && e.kind != kind) continue;
+      out.push_back(e);
+    }
+    return out;
+  }
+
  private:
+  static bool session_matches(const StoredSession& s, TenantId tenant, UserId user) {
+    if (s.revoked_at) return false;
+    if (tenant != 0 && s.session.tenant != tenant) return false;
+    return user == 0 || s.session.user == user;
+  }
+
+  // insert_row/update_row for rows whose id sits inside a nested struct.
+  template <typename Row, typename IdOf>
+  Result<std::int64_t> insert_keyed(std::map<std::int64_t, Row>& table, const Row& row,
+                                    IdOf id_of) {
+    std::int64_t& sequence = t_.next_id[&table];
+    const std::int64_t id = ++sequence;
+    Row copy = row;
+    id_of(copy) = id;
+    table.emplace(id, std::move(copy));
+    undo_.push_back([&table, &sequence, id] {
+      table.erase(id);
+      --sequence;
+    });
+    return id;
+  }
+  template <typename Row>
+  Status update_keyed(std::map<std::int64_t, Row>& table, std::int64_t id, const Row& row) {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto it = table.find(id);
+    if (it == table.end()) return NotFound("row " + std::to_string(id) + " does not exist");
+    Row old = it->second;
+    it->second = row;
+    undo_.push_back([&table, id, old = std::move(old)] { table[id] = old; });
+    return Status::Ok();
+  }
+
   static bool add_id(std::vector<ReservationId>& ids, ReservationId id) {
     auto at = std::lower_bound(ids.begin(), ids.end(), id);
     if (at != ids.end() && *at == id) return false;

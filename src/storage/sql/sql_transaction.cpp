@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/codec.hpp"
+#include "storage/sql/sql_auth.hpp"
 
 namespace boka::detail {
 namespace {
@@ -597,7 +598,126 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
 
+  // Authentication rows (storage/sql/sql_auth.cpp)
+  Result<UserId> insert_user(const StoredUser& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "insert user", [&]() -> Result<UserId> {
+      return sql_auth::insert_user(sql_, x);
+    });
+  }
+  Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override {
+    return guarded(map_, "find user", [&]() -> Result<std::optional<StoredUser>> {
+      return sql_auth::find_user(sql_, tenant, id);
+    });
+  }
+  Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
+                                                       std::string_view email) override {
+    return guarded(map_, "find user", [&]() -> Result<std::optional<StoredUser>> {
+      return sql_auth::find_user_by_email(sql_, tenant, email);
+    });
+  }
+  Result<std::vector<StoredUser>> list_users(TenantId tenant) override {
+    return guarded(map_, "list users", [&]() -> Result<std::vector<StoredUser>> {
+      return sql_auth::list_users(sql_, tenant);
+    });
+  }
+  Result<std::vector<StoredUser>> list_users_with_role(Role min_role) override {
+    return guarded(map_, "list users", [&]() -> Result<std::vector<StoredUser>> {
+      return sql_auth::list_users_with_role(sql_, min_role);
+    });
+  }
+  Status update_user(const StoredUser& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "update user", [&]() -> Status {
+      return affected_one(sql_auth::update_user(sql_, x), "user", x.user.id);
+    });
+  }
+  Result<SessionId> insert_session(const StoredSession& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "insert session", [&]() -> Result<SessionId> {
+      return sql_auth::insert_session(sql_, x);
+    });
+  }
+  Result<std::optional<StoredSession>> find_session_by_token(std::string_view hash) override {
+    return guarded(map_, "find session", [&]() -> Result<std::optional<StoredSession>> {
+      return sql_auth::find_session_by_token(sql_, hash);
+    });
+  }
+  Result<std::optional<StoredSession>> find_session(SessionId id) override {
+    return guarded(map_, "find session", [&]() -> Result<std::optional<StoredSession>> {
+      return sql_auth::find_session(sql_, id);
+    });
+  }
+  Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) override {
+    return guarded(map_, "list sessions", [&]() -> Result<std::vector<StoredSession>> {
+      return sql_auth::list_sessions(sql_, tenant, user);
+    });
+  }
+  Status update_session(const StoredSession& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "update session", [&]() -> Status {
+      return affected_one(sql_auth::update_session(sql_, x), "session", x.session.id);
+    });
+  }
+  Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
+                                       SessionId keep) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "revoke sessions", [&]() -> Result<std::int64_t> {
+      return sql_auth::revoke_sessions(sql_, tenant, user, at, keep);
+    });
+  }
+  Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "delete sessions", [&]() -> Result<std::int64_t> {
+      return sql_auth::delete_dead_sessions(sql_, now, limit);
+    });
+  }
+  Result<std::int64_t> count_live_sessions(Instant now) override {
+    return guarded(map_, "count sessions", [&]() -> Result<std::int64_t> {
+      return sql_auth::count_live_sessions(sql_, now);
+    });
+  }
+  Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "insert API key", [&]() -> Result<ApiKeyId> {
+      return sql_auth::insert_api_key(sql_, x);
+    });
+  }
+  Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
+    return guarded(map_, "find API key", [&]() -> Result<std::optional<StoredApiKey>> {
+      return sql_auth::find_api_key(sql_, id);
+    });
+  }
+  Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) override {
+    return guarded(map_, "list API keys", [&]() -> Result<std::vector<StoredApiKey>> {
+      return sql_auth::list_api_keys(sql_, tenant);
+    });
+  }
+  Status update_api_key(const StoredApiKey& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "update API key", [&]() -> Status {
+      return affected_one(sql_auth::update_api_key(sql_, x), "API key", x.key.id);
+    });
+  }
+  Result<std::int64_t> insert_security_event(const SecurityEvent& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "insert security event", [&]() -> Result<std::int64_t> {
+      return sql_auth::insert_security_event(sql_, x);
+    });
+  }
+  Result<std::vector<SecurityEvent>> list_security_events(TenantId tenant, Instant from,
+                                                          Instant to, std::string_view kind,
+                                                          int limit) override {
+    return guarded(map_, "list security events", [&]() -> Result<std::vector<SecurityEvent>> {
+      return sql_auth::list_security_events(sql_, tenant, from, to, kind, limit);
+    });
+  }
+
  private:
+  static Status affected_one(long long rows, const char* kind, std::int64_t id) {
+    if (rows != 1) return NotFound(std::string(kind) + " " + std::to_string(id) + " does not exist");
+    return Status::Ok();
+  }
   Status check_writable() const {
     return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
   }

@@ -1,0 +1,1335 @@
+// Engine: authentication (passwords, lockout, sessions, TOTP MFA, API keys), the
+// authorization check every operation starts with, and the security reports.
+//
+// Secrets never reach a Status message or a security event: messages name the field
+// ("password", "code"), never its value.
+#include <algorithm>
+#include <cctype>
+
+#include "core/sha256.hpp"
+#include "engine/engine_impl.hpp"
+
+namespace boka {
+
+using detail::Actor;
+using detail::PrincipalFactory;
+
+namespace {
+
+constexpr const char* kBadLogin = "invalid email or password";
+constexpr const char* kBadSession = "session is not valid; log in again";
+constexpr const char* kBadKey = "invalid API key";
+constexpr const char* kBadCode = "invalid MFA code";
+constexpr std::int64_t kTouchEvery = 60;  // seconds between last-seen/last-used writes
+constexpr std::size_t kMaxPasswordBytes = 1024;  // 128 code points of at most 4 bytes, and then some
+constexpr int kRecoveryCodes = 10;
+
+const PermissionSet kStaffPermissions = role_permissions(Role::staff);
+const PermissionSet kAllPermissions = role_permissions(Role::superadmin);
+
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Status validate_email(std::string_view email) {
+  if (email.size() < 3 || email.size() > 254) {
+    return InvalidArgument("email: must be 3..254 bytes, got " + std::to_string(email.size()));
+  }
+  for (char c : email) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return InvalidArgument("email: must not contain spaces or control characters");
+    }
+  }
+  const auto at = email.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == email.size() ||
+      email.find('@', at + 1) != std::string_view::npos) {
+    return InvalidArgument("email: must have the form local@domain");
+  }
+  return Status::Ok();
+}
+
+Status validate_password(std::string_view password, const char* field) {
+  const auto points = detail::utf8_code_points(password);
+  if (!points) return InvalidArgument(std::string(field) + ": must be valid UTF-8");
+  if (*points < 12 || *points > 128) {
+    return InvalidArgument(std::string(field) + ": must be 12..128 characters, got " +
+                           std::to_string(*points));
+  }
+  return Status::Ok();
+}
+
+Status validate_text(std::string_view text, const char* field, std::size_t max) {
+  if (text.size() > max) {
+    return InvalidArgument(std::string(field) + ": at most " + std::to_string(max) + " bytes");
+  }
+  if (!detail::utf8_code_points(text)) return InvalidArgument(std::string(field) + ": must be valid UTF-8");
+  return Status::Ok();
+}
+
+bool is_admin(Role r) { return static_cast<int>(r) >= static_cast<int>(Role::admin); }
+
+std::string totp_associated(UserId id) { return "users/" + std::to_string(id) + "/totp"; }
+
+bool session_live(const StoredSession& s, Instant now) {
+  return !s.revoked_at && now < s.session.idle_expires_at && now < s.session.absolute_expires_at;
+}
+
+bool key_live(const StoredApiKey& k, Instant now) {
+  return !k.key.revoked_at && (!k.key.expires_at || now < *k.key.expires_at);
+}
+
+// The lock a further failure imposes: initial * 2^(failures - threshold), capped.
+Seconds lockout_wait(const AuthOptions& o, int failures) {
+  const int doublings = std::min(failures - o.lockout_threshold, 30);
+  std::int64_t wait = o.lockout_initial_wait.count();
+  for (int i = 0; i < doublings && wait < o.lockout_max_wait.count(); ++i) wait *= 2;
+  return Seconds(std::min<std::int64_t>(wait, o.lockout_max_wait.count()));
+}
+
+std::string format_recovery_code(std::string_view bytes) {
+  std::string text = lower_ascii(detail::base32_encode(bytes)).substr(0, 10);
+  return text.substr(0, 5) + "-" + text.substr(5);
+}
+
+std::string normalize_recovery_code(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c != '-' && c != ' ') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- configuration -------------------------------------------------------------------------
+
+namespace detail {
+
+Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& o) {
+  auto rt = std::make_unique<AuthRuntime>();
+  rt->options = o;
+  auto positive = [](Seconds s, const char* field) -> Status {
+    if (s.count() <= 0) return InvalidArgument(std::string("auth.") + field + ": must be positive");
+    return Status::Ok();
+  };
+  BOKA_RETURN_IF_ERROR(positive(o.lockout_initial_wait, "lockout_initial_wait"));
+  BOKA_RETURN_IF_ERROR(positive(o.lockout_max_wait, "lockout_max_wait"));
+  BOKA_RETURN_IF_ERROR(positive(o.failure_reset_after, "failure_reset_after"));
+  BOKA_RETURN_IF_ERROR(positive(o.session_idle, "session_idle"));
+  BOKA_RETURN_IF_ERROR(positive(o.session_absolute, "session_absolute"));
+  BOKA_RETURN_IF_ERROR(positive(o.admin_session_idle, "admin_session_idle"));
+  BOKA_RETURN_IF_ERROR(positive(o.admin_session_absolute, "admin_session_absolute"));
+  BOKA_RETURN_IF_ERROR(positive(o.totp_lockout, "totp_lockout"));
+  BOKA_RETURN_IF_ERROR(positive(o.emergency_key_lifetime, "emergency_key_lifetime"));
+  if (o.lockout_threshold < 1) return InvalidArgument("auth.lockout_threshold: must be >= 1");
+  if (o.max_failures_per_hour < 1) return InvalidArgument("auth.max_failures_per_hour: must be >= 1");
+  if (o.totp_max_failures < 1) return InvalidArgument("auth.totp_max_failures: must be >= 1");
+  if (o.argon2_iterations < 1 || o.argon2_parallelism < 1 || o.argon2_parallelism > 16 ||
+      o.argon2_memory_kib < 8 * o.argon2_parallelism || o.argon2_memory_kib > (4u << 20)) {
+    return InvalidArgument(
+        "auth.argon2_*: need iterations >= 1, parallelism 1..16 and memory_kib between "
+        "8 x parallelism and 4 GiB");
+  }
+  if (o.totp_issuer.empty() || o.totp_issuer.size() > 100 ||
+      o.totp_issuer.find(':') != std::string::npos) {
+    return InvalidArgument("auth.totp_issuer: must be 1..100 bytes without ':'");
+  }
+  rt->argon = Argon2Params{o.argon2_memory_kib, o.argon2_iterations, o.argon2_parallelism};
+  for (const auto& [id, key] : o.previous_encryption_keys) {
+    auto parsed = SecretBox::parse_key(key);
+    if (!parsed.ok()) {
+      return InvalidArgument("auth.previous_encryption_keys[" + id + "]: " +
+                             parsed.status().message());
+    }
+    BOKA_RETURN_IF_ERROR(rt->box.add_key(id, std::move(*parsed)));
+  }
+  if (!o.encryption_key.empty()) {
+    auto parsed = SecretBox::parse_key(o.encryption_key);
+    if (!parsed.ok()) return InvalidArgument("auth.encryption_key: " + parsed.status().message());
+    BOKA_RETURN_IF_ERROR(rt->box.add_key(o.encryption_key_id, std::move(*parsed)));
+    BOKA_RETURN_IF_ERROR(rt->box.set_current(o.encryption_key_id));
+  } else if (!o.previous_encryption_keys.empty()) {
+    return InvalidArgument("auth.encryption_key: required when previous keys are configured");
+  }
+  return rt;
+}
+
+}  // namespace detail
+
+// ---- verification and authorization --------------------------------------------------------
+
+Result<Actor> Engine::Impl::verify(const Principal& who) {
+  Actor a;
+  a.kind = who.kind();
+  a.name = who.name();
+  if (who.kind() == Principal::Kind::system) {
+    a.role = Role::superadmin;
+    a.permissions = kAllPermissions;
+    a.all_tenants = true;
+    return a;
+  }
+  const Instant t = clock->now();
+  std::optional<StoredUser> user;
+  std::optional<StoredSession> session;
+  std::optional<StoredApiKey> key;
+  BOKA_RETURN_IF_ERROR(storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    if (who.kind() == Principal::Kind::user) {
+      BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
+      if (session) {
+        BOKA_ASSIGN_OR_RETURN(user, txn.find_user(session->session.tenant, session->session.user));
+      }
+    } else {
+      BOKA_ASSIGN_OR_RETURN(key, txn.find_api_key(who.api_key()));
+      if (key && key->key.created_by != 0) {
+        BOKA_ASSIGN_OR_RETURN(user, txn.find_user(key->key.tenant, key->key.created_by));
+      }
+    }
+    return Status::Ok();
+  }));
+  a.tenant = who.tenant();
+  a.user = who.user();
+  if (who.kind() == Principal::Kind::user) {
+    if (!session || !session_live(*session, t) || session->session.user != who.user() ||
+        session->session.tenant != who.tenant() || !user ||
+        user->user.state == UserState::disabled) {
+      return Unauthenticated(kBadSession);
+    }
+    a.session = session->session.id;
+    a.role = user->user.role;
+    if (session->session.mfa_pending) {
+      a.permissions = 0;  // can only complete MFA or log out
+    } else {
+      a.permissions = role_permissions(a.role);
+      if (is_admin(a.role) && !session->session.mfa_passed) {
+        a.permissions &= kStaffPermissions;
+        a.mfa_missing = true;
+      }
+    }
+    a.all_tenants = a.role == Role::superadmin && !a.mfa_missing;
+    return a;
+  }
+  if (!key || !key_live(*key, t) || key->key.tenant != who.tenant()) return Unauthenticated(kBadKey);
+  Role ceiling = key->key.role;
+  if (key->key.created_by != 0) {
+    if (!user || user->user.state == UserState::disabled) return Unauthenticated(kBadKey);
+    ceiling = std::min(ceiling, user->user.role);
+  }
+  a.api_key = key->key.id;
+  a.role = ceiling;
+  a.permissions = key->key.scopes & role_permissions(ceiling);
+  a.all_tenants = ceiling == Role::superadmin;
+  return a;
+}
+
+Status Engine::Impl::permit(const Actor& a, TenantId tenant, Permission p) {
+  if (!a.can(p)) {
+    std::string why = a.name + " lacks permission " + permission_name(p);
+    if (a.mfa_missing && has_permission(role_permissions(a.role), p)) {
+      why += " (admin actions need a session that passed MFA)";
+    }
+    return PermissionDenied(why);
+  }
+  if (tenant != a.tenant && !a.all_tenants) {
+    return PermissionDenied(a.name + " may not act in tenant " + std::to_string(tenant));
+  }
+  return Status::Ok();
+}
+
+Result<Actor> Engine::Impl::authorize(const Principal& who, TenantId tenant, Permission p) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
+  BOKA_RETURN_IF_ERROR(permit(actor, tenant, p));
+  return actor;
+}
+
+Result<Actor> Engine::Impl::authorize_global(const Principal& who, Permission p) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
+  BOKA_RETURN_IF_ERROR(permit(actor, actor.tenant, p));
+  if (!actor.all_tenants) {
+    return PermissionDenied(actor.name + ": " + permission_name(p) + " is system-wide");
+  }
+  return actor;
+}
+
+Result<Actor> Engine::Impl::authorize_reservations(const Principal& who, TenantId tenant) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
+  BOKA_RETURN_IF_ERROR(permit(actor, tenant,
+                              actor.can(Permission::reservations_all) ? Permission::reservations_all
+                                                                      : Permission::reservations_own));
+  return actor;
+}
+
+namespace detail {
+Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor) {
+  if (result.ok() || !actor.own_reservations_only() || result.status().conflict() == nullptr) {
+    return result;
+  }
+  Status st = result.status();
+  ConflictInfo info = *st.conflict();
+  info.blocking_reservation_ids.clear();
+  Status redacted(st.code(), st.message());
+  redacted.with_conflict(std::move(info));
+  return redacted;
+}
+}  // namespace detail
+
+// ---- helpers shared by the calls below -----------------------------------------------------
+
+namespace {
+
+struct AuthOps {
+  Engine::Impl& impl;
+  detail::AuthRuntime& rt;
+
+  Instant now() const { return impl.clock->now(); }
+
+  Status record(StorageTransaction& txn, TenantId tenant, const char* kind, UserId user,
+                std::string_view email, std::string_view actor, std::string_view source,
+                std::string detail) {
+    SecurityEvent e;
+    e.tenant = tenant;
+    e.at = now();
+    e.kind = kind;
+    e.user = user;
+    e.email = std::string(email);
+    e.actor = std::string(actor);
+    e.source = std::string(source);
+    e.detail = std::move(detail);
+    return txn.insert_security_event(e).status();
+  }
+
+  // Runs a write that records a security event even when the caller's request fails.
+  Status write_tenant(TenantId tenant, Storage::Work work) {
+    return impl.storage->write(WriteIntent(TxnScope::tenant(tenant)), work);
+  }
+
+  const std::string& dummy_hash() {
+    std::call_once(rt.dummy_once, [&] {
+      auto random = detail::random_bytes(24);
+      auto hash = detail::argon2id_hash(random.ok() ? *random : std::string(24, 'x'), rt.argon);
+      rt.dummy_hash = hash.ok() ? *hash : std::string();
+    });
+    return rt.dummy_hash;
+  }
+  // Costs one Argon2id verification, and tells nothing.
+  void burn_one_hash(std::string_view password) {
+    const std::string& h = dummy_hash();
+    if (!h.empty()) (void)detail::argon2id_verify(password, h);
+  }
+
+  bool needs_rehash(const std::string& encoded) const {
+    auto p = detail::argon2id_params(encoded);
+    return !p || p->memory_kib < rt.argon.memory_kib || p->iterations < rt.argon.iterations ||
+           p->parallelism < rt.argon.parallelism;
+  }
+
+  // Applies the quiet-period reset: 12 h after the last failure the counters start over,
+  // and an automatic lock lapses.
+  void reset_if_quiet(StoredUser& u) const {
+    const Instant t = now();
+    if (u.user.last_failed_login_at &&
+        *u.user.last_failed_login_at + rt.options.failure_reset_after <= t) {
+      u.user.failed_logins = 0;
+      if (u.user.state == UserState::locked && u.user.locked_until) {
+        u.user.state = UserState::active;
+        u.user.locked_until.reset();
+      }
+    }
+    if (u.failure_window_start && *u.failure_window_start + Seconds(3600) <= t) {
+      u.failure_window_start.reset();
+      u.failures_in_window = 0;
+    }
+  }
+
+  // Whether a password may be tried now (not disabled, not within a lock, under the cap).
+  bool may_try(const StoredUser& u) const {
+    const Instant t = now();
+    if (u.user.state == UserState::disabled) return false;
+    if (u.user.state == UserState::locked && (!u.user.locked_until || t < *u.user.locked_until)) {
+      return false;
+    }
+    return u.failures_in_window < rt.options.max_failures_per_hour;
+  }
+
+  // Counts one wrong password on a user re-read inside `txn`; records it, and a lockout
+  // when the failure imposes a wait.
+  Status count_failure(StorageTransaction& txn, TenantId tenant, UserId id, std::string_view source,
+                       const char* what) {
+    BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(tenant, id));
+    if (!found) return Status::Ok();
+    StoredUser u = std::move(*found);
+    reset_if_quiet(u);
+    const Instant t = now();
+    ++u.user.failed_logins;
+    u.user.last_failed_login_at = t;
+    if (!u.failure_window_start) u.failure_window_start = t;
+    ++u.failures_in_window;
+    BOKA_RETURN_IF_ERROR(record(txn, tenant, "login_failed", id, u.user.email, "", source, what));
+    if (u.user.failed_logins >= rt.options.lockout_threshold && u.user.state != UserState::disabled) {
+      const Seconds wait = lockout_wait(rt.options, u.user.failed_logins);
+      u.user.state = UserState::locked;
+      u.user.locked_until = t + wait;
+      BOKA_RETURN_IF_ERROR(record(txn, tenant, "lockout", id, u.user.email, "", source,
+                                  "locked for " + std::to_string(wait.count()) + " s after " +
+                                      std::to_string(u.user.failed_logins) + " failures"));
+    }
+    ++u.user.version;
+    return txn.update_user(u);
+  }
+
+  // Checks a TOTP or recovery code against `u` (re-read in the transaction) and updates its
+  // replay and failure state. Returns ok, unauthenticated (wrong) or rate_limited (locked).
+  // The user's row is updated either way; the caller commits.
+  Status check_mfa_code(StorageTransaction& txn, StoredUser& u, std::string_view code,
+                        std::string_view source, const std::string& actor) {
+    const Instant t = now();
+    const TenantId tenant = u.user.tenant;
+    if (u.totp_locked_until && t < *u.totp_locked_until) {
+      return RateLimited("MFA is locked after repeated wrong codes; try again in " +
+                         std::to_string((*u.totp_locked_until - t).count()) + " s");
+    }
+    bool ok = false;
+    std::string how;
+    const bool looks_totp = code.size() == 6 && std::all_of(code.begin(), code.end(), [](char c) {
+                              return c >= '0' && c <= '9';
+                            });
+    if (looks_totp) {
+      BOKA_ASSIGN_OR_RETURN(auto secret, rt.box.open(u.totp_secret, totp_associated(u.user.id)));
+      const std::uint64_t step = detail::totp_step(to_unix(t));
+      auto matched = detail::totp_match(detail::HashAlgorithm::sha1, secret, code, step, 1);
+      if (matched && static_cast<std::int64_t>(*matched) > u.totp_last_step) {
+        u.totp_last_step = static_cast<std::int64_t>(*matched);
+        ok = true;
+        how = "totp";
+      } else if (matched) {
+        how = "replayed code";
+      }
+    } else {
+      const std::string digest = detail::sha256_hex(normalize_recovery_code(code));
+      for (auto it = u.recovery_code_hashes.begin(); it != u.recovery_code_hashes.end(); ++it) {
+        if (detail::constant_time_equal(*it, digest)) {
+          u.recovery_code_hashes.erase(it);
+          ok = true;
+          how = "recovery code";
+          break;
+        }
+      }
+    }
+    if (ok) {
+      u.totp_failures = 0;
+      u.totp_locked_until.reset();
+      if (how == "recovery code") {
+        BOKA_RETURN_IF_ERROR(record(txn, tenant, "recovery_code_used", u.user.id, u.user.email,
+                                    actor, source,
+                                    std::to_string(u.recovery_code_hashes.size()) + " left"));
+      }
+      return Status::Ok();
+    }
+    ++u.totp_failures;
+    BOKA_RETURN_IF_ERROR(record(txn, tenant, "mfa_failed", u.user.id, u.user.email, actor, source,
+                                how.empty() ? "wrong code" : how));
+    if (u.totp_failures >= rt.options.totp_max_failures) {
+      u.totp_locked_until = t + rt.options.totp_lockout;
+      u.totp_failures = 0;
+      BOKA_RETURN_IF_ERROR(record(txn, tenant, "mfa_locked", u.user.id, u.user.email, actor,
+                                  source,
+                                  "locked for " + std::to_string(rt.options.totp_lockout.count()) +
+                                      " s"));
+    }
+    return Unauthenticated(kBadCode);
+  }
+
+  // Inserts a new session for `u`; fills `grant`.
+  Status start_session(StorageTransaction& txn, const StoredUser& u, bool mfa_passed,
+                       bool mfa_pending, std::string_view source,
+                       std::optional<Instant> absolute_cap, SessionGrant& grant) {
+    BOKA_ASSIGN_OR_RETURN(auto raw, detail::random_bytes(32));
+    const Instant t = now();
+    const bool admin = is_admin(u.user.role);
+    const Seconds idle = admin ? rt.options.admin_session_idle : rt.options.session_idle;
+    const Seconds absolute = admin ? rt.options.admin_session_absolute : rt.options.session_absolute;
+    StoredSession s;
+    s.session.tenant = u.user.tenant;
+    s.session.user = u.user.id;
+    s.session.created_at = t;
+    s.session.last_seen_at = t;
+    s.session.absolute_expires_at = t + absolute;
+    if (absolute_cap) s.session.absolute_expires_at = std::min(s.session.absolute_expires_at, *absolute_cap);
+    s.session.idle_expires_at = std::min(t + idle, s.session.absolute_expires_at);
+    s.session.mfa_passed = mfa_passed;
+    s.session.mfa_pending = mfa_pending;
+    s.session.source = std::string(source);
+    s.idle_seconds = idle.count();
+    grant.token = detail::base64url_encode(raw);
+    s.token_hash = detail::sha256_hex(grant.token);
+    BOKA_ASSIGN_OR_RETURN(s.session.id, txn.insert_session(s));
+    grant.session = s.session;
+    grant.principal = PrincipalFactory::user(u.user.tenant, u.user.id, s.session.id);
+    return Status::Ok();
+  }
+
+  // The user a principal acts as (user principals only).
+  Result<StoredUser> self(const Actor& a) {
+    if (a.kind != Principal::Kind::user) {
+      return PermissionDenied(a.name + ": only a logged-in user can do this");
+    }
+    std::optional<StoredUser> u;
+    BOKA_RETURN_IF_ERROR(impl.storage->read(TxnScope::tenant(a.tenant), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(u, txn.find_user(a.tenant, a.user));
+      return Status::Ok();
+    }));
+    if (!u) return Unauthenticated(kBadSession);
+    return std::move(*u);
+  }
+
+  Result<Actor> verify_self(const Principal& who, bool allow_mfa_pending) {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl.verify(who));
+    if (a.kind != Principal::Kind::user) {
+      return PermissionDenied(a.name + ": only a logged-in user can do this");
+    }
+    if (!allow_mfa_pending && a.permissions == 0) {
+      return PermissionDenied(a.name + ": complete MFA first (verify_mfa)");
+    }
+    return a;
+  }
+};
+
+}  // namespace
+
+// ---- users ---------------------------------------------------------------------------------
+
+namespace {
+// Admins manage users below admin; only superadmins (and the system) touch admins.
+Status may_manage_role(const Actor& a, Role target) {
+  if (is_admin(target) && a.role != Role::superadmin) {
+    return PermissionDenied(a.name + ": only a superadmin manages " + role_name(target) + " users");
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+Result<User> Engine::create_user(const Principal& who, TenantId tenant, const NewUser& spec) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+  BOKA_RETURN_IF_ERROR(may_manage_role(a, spec.role));
+  BOKA_RETURN_IF_ERROR(validate_email(spec.email));
+  BOKA_RETURN_IF_ERROR(validate_text(spec.display_name, "display_name", 200));
+  if (static_cast<int>(spec.role) < 0 || static_cast<int>(spec.role) > 3) {
+    return InvalidArgument("role: unknown role " + std::to_string(static_cast<int>(spec.role)));
+  }
+  BOKA_RETURN_IF_ERROR(validate_password(spec.password, "password"));
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto hash, detail::argon2id_hash(spec.password, impl_->auth->argon));
+  StoredUser u;
+  u.user.tenant = tenant;
+  u.user.email = lower_ascii(spec.email);
+  u.user.display_name = spec.display_name;
+  u.user.role = spec.role;
+  u.user.state = UserState::active;
+  u.user.created_at = ops.now();
+  u.user.version = 1;
+  u.password_hash = std::move(hash);
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(u.user.id, txn.insert_user(u));
+    return ops.record(txn, tenant, "user_created", u.user.id, u.user.email, a.name, "",
+                      std::string("role ") + role_name(u.user.role));
+  }));
+  return u.user;
+}
+
+namespace {
+Result<StoredUser> read_user(Engine::Impl& impl, TenantId tenant, UserId id) {
+  std::optional<StoredUser> u;
+  BOKA_RETURN_IF_ERROR(impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(u, txn.find_user(tenant, id));
+    return Status::Ok();
+  }));
+  if (!u) return NotFound("user " + std::to_string(id) + " not found");
+  return std::move(*u);
+}
+}  // namespace
+
+Result<User> Engine::get_user(const Principal& who, TenantId tenant, UserId id) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  const bool self = a.kind == Principal::Kind::user && a.user == id && a.tenant == tenant;
+  if (!self) {
+    BOKA_RETURN_IF_ERROR(Impl::permit(a, tenant, Permission::users_manage));
+  }
+  BOKA_ASSIGN_OR_RETURN(auto u, read_user(*impl_, tenant, id));
+  return u.user;
+}
+
+Result<User> Engine::find_user_by_email(const Principal& who, TenantId tenant,
+                                        std::string_view email) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::users_manage).status());
+  const std::string key = lower_ascii(email);
+  std::optional<StoredUser> u;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(u, txn.find_user_by_email(tenant, key));
+    return Status::Ok();
+  }));
+  if (!u) return NotFound("user with that email not found in tenant " + std::to_string(tenant));
+  return u->user;
+}
+
+Result<std::vector<User>> Engine::list_users(const Principal& who, TenantId tenant) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::users_manage).status());
+  std::vector<StoredUser> rows;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
+    return Status::Ok();
+  }));
+  std::vector<User> out;
+  for (auto& r : rows) out.push_back(std::move(r.user));
+  return out;
+}
+
+namespace {
+// Read-modify-write of one user under `a`'s authority; `change` edits the row and returns
+// the event to record ("" for none). Sessions of the user end when `end_sessions`.
+template <typename Change>
+Result<User> modify_user(Engine::Impl& impl, const Actor& a, TenantId tenant, UserId id,
+                         Change&& change) {
+  AuthOps ops{impl, *impl.auth};
+  User out;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(tenant, id));
+    if (!found) return NotFound("user " + std::to_string(id) + " not found");
+    StoredUser u = std::move(*found);
+    BOKA_RETURN_IF_ERROR(may_manage_role(a, u.user.role));
+    bool end_sessions = false;
+    std::string kind, detail;
+    BOKA_RETURN_IF_ERROR(change(u, end_sessions, kind, detail));
+    ++u.user.version;
+    BOKA_RETURN_IF_ERROR(txn.update_user(u));
+    if (end_sessions) {
+      BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(tenant, id, ops.now(), 0));
+      detail += "; " + std::to_string(n) + " sessions ended";
+    }
+    if (!kind.empty()) {
+      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, kind.c_str(), id, u.user.email, a.name, "", detail));
+    }
+    out = u.user;
+    return Status::Ok();
+  }));
+  return out;
+}
+}  // namespace
+
+Result<User> Engine::set_user_role(const Principal& who, TenantId tenant, UserId id, Role role) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+  if (static_cast<int>(role) < 0 || static_cast<int>(role) > 3) {
+    return InvalidArgument("role: unknown role " + std::to_string(static_cast<int>(role)));
+  }
+  BOKA_RETURN_IF_ERROR(may_manage_role(a, role));
+  return modify_user(*impl_, a, tenant, id,
+                     [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                       if (u.user.role == role) return Status::Ok();
+                       end = static_cast<int>(role) < static_cast<int>(u.user.role);
+                       kind = "role_changed";
+                       detail = std::string(role_name(u.user.role)) + " -> " + role_name(role);
+                       u.user.role = role;
+                       return Status::Ok();
+                     });
+}
+
+Result<User> Engine::set_user_state(const Principal& who, TenantId tenant, UserId id,
+                                    UserState state) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+  if (static_cast<int>(state) < 0 || static_cast<int>(state) > 2) {
+    return InvalidArgument("state: unknown state " + std::to_string(static_cast<int>(state)));
+  }
+  return modify_user(*impl_, a, tenant, id,
+                     [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                       detail = std::string(user_state_name(u.user.state)) + " -> " +
+                                user_state_name(state);
+                       switch (state) {
+                         case UserState::active:
+                           kind = u.user.state == UserState::locked ? "user_unlocked" : "user_state_changed";
+                           u.user.failed_logins = 0;
+                           u.user.locked_until.reset();
+                           u.failure_window_start.reset();
+                           u.failures_in_window = 0;
+                           break;
+                         case UserState::locked:  // an admin lock: until unlocked
+                           kind = "user_locked";
+                           u.user.locked_until.reset();
+                           end = true;
+                           break;
+                         case UserState::disabled:
+                           kind = "user_disabled";
+                           end = true;
+                           break;
+                       }
+                       u.user.state = state;
+                       return Status::Ok();
+                     });
+}
+
+Status Engine::change_password(const Principal& who, std::string_view current,
+                               std::string_view replacement) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
+  BOKA_RETURN_IF_ERROR(validate_password(replacement, "new_password"));
+  BOKA_ASSIGN_OR_RETURN(auto u, ops.self(a));
+  bool right = false;
+  if (current.size() <= kMaxPasswordBytes) {
+    BOKA_ASSIGN_OR_RETURN(right, detail::argon2id_verify(current, u.password_hash));
+  }
+  if (!right) {
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+      return ops.count_failure(txn, a.tenant, a.user, "", "wrong current password at password change");
+    }));
+    return Unauthenticated("current password is wrong");
+  }
+  BOKA_ASSIGN_OR_RETURN(auto hash, detail::argon2id_hash(replacement, impl_->auth->argon));
+  return ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
+    if (!found) return Unauthenticated(kBadSession);
+    found->password_hash = hash;
+    ++found->user.version;
+    BOKA_RETURN_IF_ERROR(txn.update_user(*found));
+    BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(a.tenant, a.user, ops.now(), a.session));
+    return ops.record(txn, a.tenant, "password_changed", a.user, found->user.email, a.name, "",
+                      std::to_string(n) + " other sessions ended");
+  });
+}
+
+// ---- login and sessions --------------------------------------------------------------------
+
+Result<SessionGrant> Engine::login(const LoginRequest& req) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_RETURN_IF_ERROR(validate_text(req.source, "source", 100));
+  const std::string email = lower_ascii(req.email);
+  const bool sane = req.tenant > 0 && validate_email(email).ok() &&
+                    req.password.size() <= kMaxPasswordBytes;
+  std::optional<StoredUser> found;
+  bool tenant_exists = false;
+  if (sane) {
+    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(req.tenant), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(req.tenant));
+      tenant_exists = t.has_value();
+      if (tenant_exists) {
+        BOKA_ASSIGN_OR_RETURN(found, txn.find_user_by_email(req.tenant, email));
+      }
+      return Status::Ok();
+    }));
+  }
+  if (found) ops.reset_if_quiet(*found);
+  if (!found || !ops.may_try(*found)) {
+    ops.burn_one_hash(req.password.substr(0, kMaxPasswordBytes));
+    if (tenant_exists) {
+      BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+        const char* why = !found ? "unknown email"
+                          : found->user.state == UserState::disabled ? "account disabled"
+                                                                     : "account locked";
+        return ops.record(txn, req.tenant, "login_failed", found ? found->user.id : 0, email, "",
+                          req.source, why);
+      }));
+    }
+    return Unauthenticated(kBadLogin);
+  }
+  BOKA_ASSIGN_OR_RETURN(bool right, detail::argon2id_verify(req.password, found->password_hash));
+  const UserId id = found->user.id;
+  if (!right) {
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+      return ops.count_failure(txn, req.tenant, id, req.source, "wrong password");
+    }));
+    return Unauthenticated(kBadLogin);
+  }
+  std::string rehash;
+  if (ops.needs_rehash(found->password_hash)) {
+    BOKA_ASSIGN_OR_RETURN(rehash, detail::argon2id_hash(req.password, impl_->auth->argon));
+  }
+  SessionGrant grant;
+  Status mfa_result;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+    mfa_result = Status::Ok();
+    BOKA_ASSIGN_OR_RETURN(auto again, txn.find_user(req.tenant, id));
+    if (!again) return Unauthenticated(kBadLogin);
+    StoredUser u = std::move(*again);
+    ops.reset_if_quiet(u);
+    if (!ops.may_try(u)) return Unauthenticated(kBadLogin);  // locked meanwhile
+    const bool has_mfa = !u.totp_secret.empty();
+    bool passed = false;
+    if (has_mfa && !req.mfa_code.empty()) {
+      mfa_result = ops.check_mfa_code(txn, u, req.mfa_code, req.source, "user:" + std::to_string(id));
+      if (mfa_result.code() == Code::internal || mfa_result.code() == Code::unavailable ||
+          mfa_result.code() == Code::storage) {
+        return mfa_result;
+      }
+      passed = mfa_result.ok();
+    }
+    u.user.failed_logins = 0;
+    u.user.locked_until.reset();
+    if (u.user.state == UserState::locked) u.user.state = UserState::active;
+    if (!rehash.empty()) u.password_hash = rehash;
+    if (mfa_result.ok()) {
+      u.user.last_login_at = ops.now();
+      BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, passed, has_mfa && !passed, req.source,
+                                             std::nullopt, grant));
+      BOKA_RETURN_IF_ERROR(ops.record(txn, req.tenant, "login_succeeded", id, u.user.email,
+                                      grant.principal.name(), req.source,
+                                      passed ? "with MFA" : has_mfa ? "MFA pending" : "password"));
+    }
+    ++u.user.version;
+    return txn.update_user(u);  // commits the MFA failure counters too
+  }));
+  BOKA_RETURN_IF_ERROR(mfa_result);
+  return grant;
+}
+
+namespace {
+// The live session and its enabled user for `token`, or unauthenticated.
+Status find_token(StorageTransaction& txn, std::string_view token, Instant now,
+                  std::optional<StoredSession>& session, std::optional<StoredUser>& user) {
+  if (token.empty() || token.size() > 200) return Unauthenticated(kBadSession);
+  BOKA_ASSIGN_OR_RETURN(session, txn.find_session_by_token(detail::sha256_hex(token)));
+  if (!session || !session_live(*session, now)) return Unauthenticated(kBadSession);
+  BOKA_ASSIGN_OR_RETURN(user, txn.find_user(session->session.tenant, session->session.user));
+  if (!user || user->user.state == UserState::disabled) return Unauthenticated(kBadSession);
+  return Status::Ok();
+}
+}  // namespace
+
+Result<SessionGrant> Engine::verify_mfa(std::string_view token, std::string_view code,
+                                        std::string_view source) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_RETURN_IF_ERROR(validate_text(source, "source", 100));
+  if (code.empty() || code.size() > 32) return Unauthenticated(kBadCode);
+  std::optional<StoredSession> session;
+  std::optional<StoredUser> user;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    return find_token(txn, token, ops.now(), session, user);
+  }));
+  if (user->totp_secret.empty()) {
+    return ConflictError("MFA is not enabled for this user; enrol first");
+  }
+  const TenantId tenant = session->session.tenant;
+  SessionGrant grant;
+  Status result;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    result = Status::Ok();
+    std::optional<StoredSession> s;
+    std::optional<StoredUser> u;
+    BOKA_RETURN_IF_ERROR(find_token(txn, token, ops.now(), s, u));
+    const std::string actor = "user:" + std::to_string(u->user.id);
+    result = ops.check_mfa_code(txn, *u, code, source, actor);
+    if (result.code() == Code::internal || result.code() == Code::unavailable ||
+        result.code() == Code::storage) {
+      return result;
+    }
+    if (result.ok()) {
+      s->revoked_at = ops.now();
+      BOKA_RETURN_IF_ERROR(txn.update_session(*s));
+      // Step-up never extends the absolute lifetime of the login.
+      BOKA_RETURN_IF_ERROR(ops.start_session(txn, *u, true, false,
+                                             source.empty() ? s->session.source : source,
+                                             s->session.absolute_expires_at, grant));
+      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "mfa_verified", u->user.id, u->user.email,
+                                      actor, source, "new session " + std::to_string(grant.session.id)));
+    }
+    ++u->user.version;
+    return txn.update_user(*u);
+  }));
+  BOKA_RETURN_IF_ERROR(result);
+  return grant;
+}
+
+Result<Principal> Engine::authenticate_session(std::string_view token) {
+  AuthOps ops{*impl_, *impl_->auth};
+  std::optional<StoredSession> session;
+  std::optional<StoredUser> user;
+  const Instant t = ops.now();
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    return find_token(txn, token, t, session, user);
+  }));
+  if (t - session->session.last_seen_at >= Seconds(kTouchEvery)) {
+    const TenantId tenant = session->session.tenant;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(session->session.id));
+      if (!s || !session_live(*s, t)) return Unauthenticated(kBadSession);
+      s->session.last_seen_at = t;
+      s->session.idle_expires_at =
+          std::min(t + Seconds(s->idle_seconds), s->session.absolute_expires_at);
+      return txn.update_session(*s);
+    }));
+  }
+  return PrincipalFactory::user(session->session.tenant, session->session.user,
+                                session->session.id);
+}
+
+Status Engine::logout(const Principal& who) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, true));
+  return ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(a.session));
+    if (!s) return Unauthenticated(kBadSession);
+    s->revoked_at = ops.now();
+    BOKA_RETURN_IF_ERROR(txn.update_session(*s));
+    return ops.record(txn, a.tenant, "logout", a.user, "", a.name, s->session.source,
+                      "session " + std::to_string(a.session));
+  });
+}
+
+namespace {
+// A user may act on their own sessions; anyone else needs users:manage in the tenant.
+Status may_touch_sessions_of(const Actor& a, TenantId tenant, UserId user) {
+  if (a.kind == Principal::Kind::user && a.tenant == tenant && user == a.user && a.permissions != 0) {
+    return Status::Ok();
+  }
+  return Engine::Impl::permit(a, tenant, Permission::users_manage);
+}
+}  // namespace
+
+Result<std::vector<Session>> Engine::list_sessions(const Principal& who, TenantId tenant,
+                                                   UserId user) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user == 0 ? -1 : user));
+  std::vector<StoredSession> rows;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_sessions(tenant, user));
+    return Status::Ok();
+  }));
+  const Instant t = impl_->clock->now();
+  std::vector<Session> out;
+  for (auto& r : rows) {
+    if (session_live(r, t)) out.push_back(std::move(r.session));
+  }
+  return out;
+}
+
+Status Engine::end_session(const Principal& who, TenantId tenant, SessionId session) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  return ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(session));
+    if (!s || s->session.tenant != tenant) {
+      BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, -1));
+      return NotFound("session " + std::to_string(session) + " not found");
+    }
+    BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, s->session.user));
+    if (s->revoked_at) return Status::Ok();
+    s->revoked_at = ops.now();
+    BOKA_RETURN_IF_ERROR(txn.update_session(*s));
+    return ops.record(txn, tenant, "session_ended", s->session.user, "", a.name, "",
+                      "session " + std::to_string(session));
+  });
+}
+
+Result<std::int64_t> Engine::end_user_sessions(const Principal& who, TenantId tenant, UserId user) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user));
+  std::int64_t n = 0;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto u, txn.find_user(tenant, user));
+    if (!u) return NotFound("user " + std::to_string(user) + " not found");
+    if (a.user != user) {
+      BOKA_RETURN_IF_ERROR(may_manage_role(a, u->user.role));
+    }
+    BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, user, ops.now(), 0));
+    return ops.record(txn, tenant, "sessions_ended", user, u->user.email, a.name, "",
+                      std::to_string(n) + " sessions");
+  }));
+  return n;
+}
+
+Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId tenant) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  if (tenant == 0) {
+    if (!a.all_tenants) return PermissionDenied(a.name + ": only a superadmin logs out every tenant");
+    BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::users_manage));
+  } else {
+    BOKA_RETURN_IF_ERROR(Impl::permit(a, tenant, Permission::users_manage));
+  }
+  std::int64_t n = 0;
+  const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(scope), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, 0, ops.now(), a.session));
+    std::vector<TenantId> tenants;
+    if (tenant != 0) {
+      tenants.push_back(tenant);
+    } else {
+      BOKA_ASSIGN_OR_RETURN(auto all, txn.list_tenants());
+      for (const Tenant& t : all) tenants.push_back(t.id);
+    }
+    for (TenantId t : tenants) {
+      BOKA_RETURN_IF_ERROR(ops.record(txn, t, "force_logout", 0, "", a.name, "",
+                                      tenant == 0 ? "every tenant" : "this tenant"));
+    }
+    return Status::Ok();
+  }));
+  return n;
+}
+
+Result<std::int64_t> Engine::cleanup_sessions(const Principal& who, int limit) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  if (!a.all_tenants) return PermissionDenied(a.name + ": only the system or a superadmin cleans up sessions");
+  BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::system_operations));
+  if (limit < 1 || limit > 1000000) return InvalidArgument("limit: must be 1..1000000");
+  std::int64_t n = 0;
+  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(n, txn.delete_dead_sessions(impl_->clock->now(), limit));
+    return Status::Ok();
+  }));
+  return n;
+}
+
+Result<std::int64_t> Engine::count_active_sessions(const Principal& who) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  if (!a.all_tenants) return PermissionDenied(a.name + ": only the system or a superadmin counts every tenant's sessions");
+  BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::system_operations));
+  std::int64_t n = 0;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(n, txn.count_live_sessions(impl_->clock->now()));
+    return Status::Ok();
+  }));
+  return n;
+}
+
+// ---- TOTP ------------------------------------------------------------------------------------
+
+Result<TotpEnrollment> Engine::begin_totp_enrollment(const Principal& who) {
+  AuthOps ops{*impl_, *impl_->auth};
+  if (impl_->auth->box.empty()) {
+    return NotSupported("MFA needs an encryption key: set AuthOptions::encryption_key");
+  }
+  BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
+  BOKA_ASSIGN_OR_RETURN(auto secret, detail::random_bytes(20));
+  TotpEnrollment out;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto u, txn.find_user(a.tenant, a.user));
+    if (!u) return Unauthenticated(kBadSession);
+    if (!u->totp_secret.empty()) return ConflictError("MFA is already enabled; disable it first");
+    BOKA_ASSIGN_OR_RETURN(u->totp_pending, impl_->auth->box.seal(secret, totp_associated(a.user)));
+    ++u->user.version;
+    BOKA_RETURN_IF_ERROR(txn.update_user(*u));
+    out.secret_base32 = detail::base32_encode(secret);
+    out.provisioning_uri = detail::totp_provisioning_uri(impl_->auth->options.totp_issuer,
+                                                         u->user.email, secret);
+    return ops.record(txn, a.tenant, "mfa_enrollment_started", a.user, u->user.email, a.name, "", "");
+  }));
+  return out;
+}
+
+Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::string_view code) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
+  std::vector<std::string> codes;
+  std::vector<std::string> hashes;
+  for (int i = 0; i < kRecoveryCodes; ++i) {
+    BOKA_ASSIGN_OR_RETURN(auto raw, detail::random_bytes(7));
+    codes.push_back(format_recovery_code(raw));
+    hashes.push_back(detail::sha256_hex(normalize_recovery_code(codes.back())));
+  }
+  MfaEnabled out;
+  Status result;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+    result = Status::Ok();
+    BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
+    if (!found) return Unauthenticated(kBadSession);
+    StoredUser u = std::move(*found);
+    if (u.totp_pending.empty()) return ConflictError("no MFA enrolment in progress; begin one first");
+    // Check the code against the pending secret with the same replay and failure rules.
+    StoredUser trial = u;
+    trial.totp_secret = u.totp_pending;
+    trial.recovery_code_hashes.clear();  // a recovery code cannot confirm an enrolment
+    result = ops.check_mfa_code(txn, trial, code, "", a.name);
+    if (result.code() == Code::internal || result.code() == Code::unavailable ||
+        result.code() == Code::storage) {
+      return result;
+    }
+    u.totp_failures = trial.totp_failures;
+    u.totp_locked_until = trial.totp_locked_until;
+    if (result.ok()) {
+      u.totp_secret = u.totp_pending;
+      u.totp_pending.clear();
+      u.totp_last_step = trial.totp_last_step;
+      u.recovery_code_hashes = hashes;
+      u.user.mfa_enabled = true;
+      BOKA_RETURN_IF_ERROR(txn.revoke_sessions(a.tenant, a.user, ops.now(), 0).status());
+      BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, true, false, "", std::nullopt, out.session));
+      BOKA_RETURN_IF_ERROR(ops.record(txn, a.tenant, "mfa_enabled", a.user, u.user.email, a.name,
+                                      "", "other sessions ended"));
+    }
+    ++u.user.version;
+    return txn.update_user(u);
+  }));
+  BOKA_RETURN_IF_ERROR(result);
+  out.recovery_codes = std::move(codes);
+  return out;
+}
+
+Status Engine::disable_totp(const Principal& who, std::string_view password) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
+  BOKA_ASSIGN_OR_RETURN(auto u, ops.self(a));
+  if (u.totp_secret.empty()) return ConflictError("MFA is not enabled");
+  bool right = false;
+  if (password.size() <= kMaxPasswordBytes) {
+    BOKA_ASSIGN_OR_RETURN(right, detail::argon2id_verify(password, u.password_hash));
+  }
+  if (!right) {
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+      return ops.count_failure(txn, a.tenant, a.user, "", "wrong password at MFA removal");
+    }));
+    return Unauthenticated("password is wrong");
+  }
+  return ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
+    if (!found) return Unauthenticated(kBadSession);
+    found->totp_secret.clear();
+    found->totp_pending.clear();
+    found->recovery_code_hashes.clear();
+    found->totp_failures = 0;
+    found->totp_locked_until.reset();
+    found->user.mfa_enabled = false;
+    ++found->user.version;
+    BOKA_RETURN_IF_ERROR(txn.update_user(*found));
+    BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(a.tenant, a.user, ops.now(), 0));
+    return ops.record(txn, a.tenant, "mfa_disabled", a.user, found->user.email, a.name, "",
+                      std::to_string(n) + " sessions ended");
+  });
+}
+
+// ---- API keys ------------------------------------------------------------------------------
+
+namespace {
+Result<CreatedApiKey> insert_key(AuthOps& ops, const Actor& a, TenantId tenant, ApiKey info,
+                                 const char* event) {
+  BOKA_ASSIGN_OR_RETURN(auto raw, detail::random_bytes(32));
+  // The secret part is fixed before the id exists; the key text adds the id and checksum.
+  const std::string sample = detail::format_api_key(1, raw);
+  auto parsed = detail::parse_api_key(sample);
+  if (!parsed) return InternalError("API key formatting failed");
+  StoredApiKey row;
+  row.key = std::move(info);
+  row.key.tenant = tenant;
+  row.key.created_at = ops.now();
+  row.secret_hash = detail::sha256_hex(parsed->secret);
+  CreatedApiKey out;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_RETURN_IF_ERROR(ops.impl.check_tenant_exists(txn, tenant));
+    BOKA_ASSIGN_OR_RETURN(row.key.id, txn.insert_api_key(row));
+    std::string detail = "key " + std::to_string(row.key.id) + " \"" + row.key.name + "\"";
+    if (row.key.expires_at) detail += ", expires " + format_utc(*row.key.expires_at);
+    return ops.record(txn, tenant, event, a.user, "", a.name, "", detail);
+  }));
+  out.key = detail::format_api_key(row.key.id, raw);
+  out.info = row.key;
+  return out;
+}
+}  // namespace
+
+Result<CreatedApiKey> Engine::create_api_key(const Principal& who, TenantId tenant,
+                                             const NewApiKey& spec) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
+  if (spec.name.empty()) return InvalidArgument("name: must not be empty");
+  BOKA_RETURN_IF_ERROR(validate_text(spec.name, "name", 200));
+  if (spec.scopes == 0) return InvalidArgument("scopes: must name at least one permission");
+  if (spec.scopes & ~kAllPermissions) return InvalidArgument("scopes: contains unknown permission bits");
+  if (const PermissionSet beyond = spec.scopes & ~a.permissions) {
+    return PermissionDenied("scopes: " + a.name + " does not hold " +
+                            permission_names(beyond).front() +
+                            " and cannot grant it");
+  }
+  if (spec.expires_in && (spec.expires_in->count() <= 0 || spec.expires_in->count() > 10LL * 366 * 86400)) {
+    return InvalidArgument("expires_in: must be 1 s..10 years");
+  }
+  ApiKey info;
+  info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
+  info.name = spec.name;
+  info.scopes = spec.scopes;
+  info.role = a.role;
+  if (spec.expires_in) info.expires_at = ops.now() + *spec.expires_in;
+  return insert_key(ops, a, tenant, std::move(info), "api_key_created");
+}
+
+Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId tenant) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::keys_manage).status());
+  std::vector<StoredApiKey> rows;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_api_keys(tenant));
+    return Status::Ok();
+  }));
+  std::vector<ApiKey> out;
+  for (auto& r : rows) out.push_back(std::move(r.key));
+  return out;
+}
+
+Result<ApiKey> Engine::revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
+  ApiKey out;
+  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(id));
+    if (!k || k->key.tenant != tenant) return NotFound("API key " + std::to_string(id) + " not found");
+    if (!k->key.revoked_at) {
+      k->key.revoked_at = ops.now();
+      BOKA_RETURN_IF_ERROR(txn.update_api_key(*k));
+      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "api_key_revoked", k->key.created_by, "",
+                                      a.name, "", "key " + std::to_string(id)));
+    }
+    out = k->key;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string_view source) {
+  AuthOps ops{*impl_, *impl_->auth};
+  auto parsed = detail::parse_api_key(key);
+  if (!parsed) return Unauthenticated(kBadKey);  // mistyped: refused before any lookup
+  const std::string digest = detail::sha256_hex(parsed->secret);
+  std::optional<StoredApiKey> row;
+  std::optional<StoredUser> creator;
+  const Instant t = ops.now();
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(row, txn.find_api_key(parsed->id));
+    if (row && row->key.created_by != 0) {
+      BOKA_ASSIGN_OR_RETURN(creator, txn.find_user(row->key.tenant, row->key.created_by));
+    }
+    return Status::Ok();
+  }));
+  if (!row || !detail::constant_time_equal(row->secret_hash, digest) || !key_live(*row, t)) {
+    return Unauthenticated(kBadKey);
+  }
+  if (row->key.created_by != 0 && (!creator || creator->user.state == UserState::disabled)) {
+    return Unauthenticated(kBadKey);
+  }
+  if (!row->key.last_used_at || t - *row->key.last_used_at >= Seconds(kTouchEvery)) {
+    const TenantId tenant = row->key.tenant;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(row->key.id));
+      if (!k || !key_live(*k, t)) return Unauthenticated(kBadKey);
+      k->key.last_used_at = t;
+      BOKA_RETURN_IF_ERROR(txn.update_api_key(*k));
+      if (k->key.emergency) {  // every use of an emergency key is on the record
+        return ops.record(txn, tenant, "emergency_key_used", k->key.created_by, "",
+                          "api_key:" + std::to_string(k->key.id), source, "");
+      }
+      return Status::Ok();
+    }));
+  }
+  return PrincipalFactory::api_key(row->key.tenant, row->key.created_by, row->key.id);
+}
+
+Result<CreatedApiKey> Engine::generate_emergency_key(const Principal& who, TenantId tenant,
+                                                     std::optional<Seconds> lifetime) {
+  AuthOps ops{*impl_, *impl_->auth};
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::system_operations));
+  if (a.kind == Principal::Kind::api_key) {
+    return PermissionDenied(a.name + ": an API key cannot mint an emergency key");
+  }
+  const Seconds life = lifetime.value_or(impl_->auth->options.emergency_key_lifetime);
+  if (life.count() <= 0 || life.count() > 86400) return InvalidArgument("lifetime: must be 1 s..24 h");
+  ApiKey info;
+  info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
+  info.name = "emergency";
+  info.scopes = kAllPermissions;
+  info.role = Role::superadmin;
+  info.emergency = true;
+  info.expires_at = ops.now() + life;
+  return insert_key(ops, a, tenant, std::move(info), "emergency_key_created");
+}
+
+// ---- reports -------------------------------------------------------------------------------
+
+Result<std::vector<SecurityEvent>> Engine::security_events(const Principal& who, TenantId tenant,
+                                                           Instant from, Instant to,
+                                                           std::string_view kind, int limit) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
+  if (!(from < to)) return InvalidArgument("to: must be after from");
+  if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
+  if (kind.size() > 64) return InvalidArgument("kind: at most 64 bytes");
+  std::vector<SecurityEvent> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(out, txn.list_security_events(tenant, from, to, kind, limit));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<User>> Engine::locked_accounts(const Principal& who, TenantId tenant) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
+  AuthOps ops{*impl_, *impl_->auth};
+  std::vector<StoredUser> rows;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
+    return Status::Ok();
+  }));
+  std::vector<User> out;
+  for (StoredUser& u : rows) {
+    ops.reset_if_quiet(u);  // an automatic lock past the quiet period has lapsed
+    if (u.user.state == UserState::locked) out.push_back(std::move(u.user));
+  }
+  return out;
+}
+
+Result<MfaStats> Engine::mfa_stats(const Principal& who, TenantId tenant) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
+  std::vector<StoredUser> rows;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
+    return Status::Ok();
+  }));
+  MfaStats stats;
+  for (int r = 0; r <= 3; ++r) stats.by_role.push_back(MfaStats::PerRole{static_cast<Role>(r), 0, 0});
+  for (const StoredUser& u : rows) {
+    if (u.user.state == UserState::disabled) continue;
+    auto& slot = stats.by_role[static_cast<std::size_t>(u.user.role)];
+    if (u.user.mfa_enabled) {
+      ++slot.with_mfa;
+      ++stats.with_mfa;
+    } else {
+      ++slot.without_mfa;
+      ++stats.without_mfa;
+    }
+  }
+  return stats;
+}
+
+Result<std::vector<User>> Engine::list_admins(const Principal& who, TenantId tenant) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+  if (tenant == 0) {
+    if (!a.all_tenants) return PermissionDenied(a.name + ": only a superadmin lists every tenant's admins");
+    BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::users_manage));
+  } else {
+    BOKA_RETURN_IF_ERROR(Impl::permit(a, tenant, Permission::users_manage));
+  }
+  std::vector<StoredUser> rows;
+  const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(rows, txn.list_users_with_role(Role::admin));
+    return Status::Ok();
+  }));
+  std::vector<User> out;
+  for (auto& r : rows) {
+    if (tenant == 0 || r.user.tenant == tenant) out.push_back(std::move(r.user));
+  }
+  return out;
+}
+
+Result<User> Engine::revoke_admin(const Principal& who, TenantId tenant, UserId id) {
+  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+  if (a.role != Role::superadmin) return PermissionDenied(a.name + ": only a superadmin revokes admins");
+  return modify_user(*impl_, a, tenant, id,
+                     [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                       if (!is_admin(u.user.role)) {
+                         return ConflictError("user " + std::to_string(id) + " is " +
+                                              role_name(u.user.role) + ", not an admin");
+                       }
+                       kind = "admin_revoked";
+                       detail = std::string(role_name(u.user.role)) + " -> staff";
+                       u.user.role = Role::staff;
+                       end = true;
+                       return Status::Ok();
+                     });
+}
+
+}  // namespace boka

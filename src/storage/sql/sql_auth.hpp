@@ -1,0 +1,45 @@
+// Authentication rows (users, sessions, API keys, security events) for the SQL stores.
+// The same statements run on SQLite and PostgreSQL. These functions throw SOCI's
+// exceptions; SqlTransaction maps them to a Status (guarded()).
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "boka/storage.hpp"
+
+namespace boka::detail::sql_auth {
+
+UserId insert_user(soci::session& sql, const StoredUser& user);
+std::optional<StoredUser> find_user(soci::session& sql, TenantId tenant, UserId id);
+std::optional<StoredUser> find_user_by_email(soci::session& sql, TenantId tenant,
+                                             std::string_view email);
+std::vector<StoredUser> list_users(soci::session& sql, TenantId tenant);
+std::vector<StoredUser> list_users_with_role(soci::session& sql, Role min_role);
+long long update_user(soci::session& sql, const StoredUser& user);  // affected rows
+
+SessionId insert_session(soci::session& sql, const StoredSession& session);
+std::optional<StoredSession> find_session_by_token(soci::session& sql, std::string_view hash);
+std::optional<StoredSession> find_session(soci::session& sql, SessionId id);
+std::vector<StoredSession> list_sessions(soci::session& sql, TenantId tenant, UserId user);
+long long update_session(soci::session& sql, const StoredSession& session);
+std::int64_t revoke_sessions(soci::session& sql, TenantId tenant, UserId user, Instant at,
+                             SessionId keep);
+std::int64_t delete_dead_sessions(soci::session& sql, Instant now, int limit);
+std::int64_t count_live_sessions(soci::session& sql, Instant now);
+
+ApiKeyId insert_api_key(soci::session& sql, const StoredApiKey& key);
+std::optional<StoredApiKey> find_api_key(soci::session& sql, ApiKeyId id);
+std::vector<StoredApiKey> list_api_keys(soci::session& sql, TenantId tenant);
+long long update_api_key(soci::session& sql, const StoredApiKey& key);
+
+std::int64_t insert_security_event(soci::session& sql, const SecurityEvent& event);
+std::vector<SecurityEvent> list_security_events(soci::session& sql, TenantId tenant,
+                                                Instant from, Instant to,
+                                                std::string_view kind, int limit);
+
+}  // namespace boka::detail::sql_auth

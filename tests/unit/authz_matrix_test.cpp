@@ -1,0 +1,447 @@
+// The authorization matrix: every engine operation, run by every role, in the principal's
+// own tenant and in another one, against a table of expected outcomes. The table is the
+// reference that docs/auth.md prints.
+//
+//   A  allowed (the call succeeds)
+//   D  permission_denied
+//   N  not_found: the object exists but is hidden from this principal (another customer's
+//      reservation)
+//
+// Columns: customer, staff, admin, superadmin (admins and superadmins logged in with MFA;
+// every principal belongs to the "own" tenant).
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <map>
+
+#include "auth/crypto.hpp"
+#include "support.hpp"
+
+using namespace boka;
+using namespace boka::test;
+
+namespace {
+
+constexpr Role kRoles[] = {Role::customer, Role::staff, Role::admin, Role::superadmin};
+constexpr const char* kPassword = "matrix password 1";
+
+struct World {
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 9, 0));
+  std::unique_ptr<Engine> engine;
+  TenantId own = 0, other = 0;
+  std::map<TenantId, ResourceId> resource;
+  std::map<TenantId, ScheduleId> schedule;
+  std::map<TenantId, PoolId> pool;
+  std::map<Role, UserId> user;           // in `own`
+  std::map<Role, std::string> totp;      // raw secrets of the admins
+  std::map<TenantId, UserId> bystander;  // a staff user in each tenant, to act upon
+  int serial = 0;
+
+  World() {
+    AuthOptions o;
+    o.argon2_memory_kib = 64;
+    o.argon2_iterations = 1;
+    o.encryption_key = std::string(32, 'm');
+    engine = Engine::open("memory:", EngineOptions{clock, o}).value();
+    own = engine->create_tenant(sys(), Tenant{0, "own"})->id;
+    other = engine->create_tenant(sys(), Tenant{0, "other"})->id;
+    for (TenantId t : {own, other}) {
+      Resource r;
+      r.name = "Room";
+      r.zone = "UTC";
+      r.capacity = 100;
+      r.policy.slot_step = Seconds(60);  // the clock moves in 30 s steps; starts are whole minutes
+      resource[t] = engine->create_resource(sys(), t, r)->id;
+      Schedule s;
+      s.name = "Hours";
+      schedule[t] = engine->create_schedule(sys(), t, s)->id;
+      pool[t] = engine->create_pool(sys(), t, Pool{0, t, "Rooms", {resource[t]}})->id;
+      bystander[t] = engine->create_user(sys(), t, NewUser{"by@x.io", "", Role::staff, kPassword})->id;
+    }
+    for (Role r : kRoles) {
+      const std::string email = std::string(role_name(r)) + "@x.io";
+      user[r] = engine->create_user(sys(), own, NewUser{email, "", r, kPassword})->id;
+      if (r == Role::admin || r == Role::superadmin) {
+        auto g = engine->login(LoginRequest{own, email, kPassword, "", ""}).value();
+        auto e = engine->begin_totp_enrollment(g.principal).value();
+        totp[r] = *detail::base32_decode(e.secret_base32);
+        REQUIRE(engine->confirm_totp_enrollment(g.principal, code(r)).ok());
+      }
+    }
+  }
+
+  std::string code(Role r) {
+    return detail::hotp(detail::HashAlgorithm::sha1, totp[r], detail::totp_step(to_unix(clock->now())));
+  }
+
+  // A fresh session for `r` (admins pass MFA with the next TOTP step).
+  Principal login(Role r) {
+    clock->set(clock->now() + Seconds(30));
+    const std::string email = std::string(role_name(r)) + "@x.io";
+    auto g = engine->login(LoginRequest{own, email, kPassword, totp.count(r) ? code(r) : "", ""});
+    INFO(g.status().to_string());
+    REQUIRE(g.ok());
+    return g->principal;
+  }
+
+  std::string unique(const char* prefix) { return prefix + std::to_string(++serial); }
+
+  // A whole minute at least `seconds_ahead` from now.
+  Instant minute_after(std::int64_t seconds_ahead) {
+    const std::int64_t t = to_unix(clock->now()) + seconds_ahead;
+    return from_unix((t / 60 + 1) * 60);
+  }
+  Instant soon() { return minute_after(24 * 3600 + (serial % 50) * 3600); }
+
+  // A reservation in `t`, held or confirmed, for `customer` ("" for none).
+  Reservation booking(TenantId t, const std::string& customer, bool held = false) {
+    ReserveRequest req;
+    req.allocations = {AllocationRequest::of_resource(resource[t])};
+    req.start = soon();
+    req.end = req.start + hours(1);
+    req.customer = customer;
+    if (held) req.hold_for = hours(1);
+    ++serial;
+    auto r = engine->reserve(sys(), t, req);
+    REQUIRE(r.ok());
+    return *r;
+  }
+  std::string customer_ref() { return "user:" + std::to_string(user[Role::customer]); }
+};
+
+using Op = std::function<Status(World&, const Principal&, TenantId)>;
+struct Row {
+  const char* name;
+  const char* own;    // customer, staff, admin, superadmin
+  const char* other;
+  Op run;
+};
+
+template <typename T>
+Status st(const Result<T>& r) { return r.status(); }
+
+std::vector<Row> rows() {
+  return {
+      // Tenants: system-wide administration is the superadmin's.
+      {"create_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->create_tenant(p, Tenant{0, w.unique("t")}));
+       }},
+      {"get_tenant", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_tenant(p, t));
+       }},
+      {"list_tenants", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->list_tenants(p));
+       }},
+      {"update_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Tenant x = *w.engine->get_tenant(sys(), t);
+         return st(w.engine->update_tenant(p, x));
+       }},
+      {"archive_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         TenantId fresh = w.engine->create_tenant(sys(), Tenant{0, w.unique("a")})->id;
+         return st(w.engine->archive_tenant(p, fresh));
+       }},
+      // The catalog: everyone reads resources and pools, staff read schedules, admins write.
+      {"create_resource", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Resource r;
+         r.name = w.unique("r");
+         r.zone = "UTC";
+         return st(w.engine->create_resource(p, t, r));
+       }},
+      {"get_resource", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_resource(p, t, w.resource[t]));
+       }},
+      {"list_resources", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_resources(p, t));
+       }},
+      {"update_resource", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Resource r = *w.engine->get_resource(sys(), t, w.resource[t]);
+         return st(w.engine->update_resource(p, t, r));
+       }},
+      {"archive_resource", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Resource r;
+         r.name = w.unique("x");
+         r.zone = "UTC";
+         ResourceId id = w.engine->create_resource(sys(), t, r)->id;
+         return st(w.engine->archive_resource(p, t, id));
+       }},
+      {"create_schedule", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Schedule s;
+         s.name = w.unique("s");
+         return st(w.engine->create_schedule(p, t, s));
+       }},
+      {"get_schedule", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_schedule(p, t, w.schedule[t]));
+       }},
+      {"list_schedules", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_schedules(p, t));
+       }},
+      {"update_schedule", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Schedule s = *w.engine->get_schedule(sys(), t, w.schedule[t]);
+         return st(w.engine->update_schedule(p, t, s));
+       }},
+      {"archive_schedule", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Schedule s;
+         s.name = w.unique("y");
+         ScheduleId id = w.engine->create_schedule(sys(), t, s)->id;
+         return st(w.engine->archive_schedule(p, t, id));
+       }},
+      {"create_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->create_pool(p, t, Pool{0, t, w.unique("p"), {w.resource[t]}}));
+       }},
+      {"get_pool", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_pool(p, t, w.pool[t]));
+       }},
+      {"list_pools", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_pools(p, t));
+       }},
+      {"update_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Pool x = *w.engine->get_pool(sys(), t, w.pool[t]);
+         return st(w.engine->update_pool(p, t, x));
+       }},
+      {"archive_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         PoolId id = w.engine->create_pool(sys(), t, Pool{0, t, w.unique("q"), {w.resource[t]}})->id;
+         return st(w.engine->archive_pool(p, t, id));
+       }},
+      // Availability: everyone in the tenant.
+      {"availability", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         AvailabilityQuery q;
+         q.requests = {AllocationRequest::of_resource(w.resource[t])};
+         q.from = w.soon();
+         q.to = q.from + hours(24);
+         q.duration = hours(1);
+         return st(w.engine->availability(p, t, q));
+       }},
+      {"explain", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->explain(p, t, {AllocationRequest::of_resource(w.resource[t])},
+                                     w.soon(), hours(1)));
+       }},
+      // Reservations: customers their own, staff and up every one of the tenant.
+      {"reserve", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         ReserveRequest req;
+         req.allocations = {AllocationRequest::of_resource(w.resource[t])};
+         req.start = w.soon();
+         req.end = req.start + hours(1);
+         return st(w.engine->reserve(p, t, req));
+       }},
+      {"reserve for another customer", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         ReserveRequest req;
+         req.allocations = {AllocationRequest::of_resource(w.resource[t])};
+         req.start = w.soon();
+         req.end = req.start + hours(1);
+         req.customer = "someone-else";
+         return st(w.engine->reserve(p, t, req));
+       }},
+      {"get_reservation (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_reservation(p, t, w.booking(t, w.customer_ref()).id));
+       }},
+      {"get_reservation (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_reservation(p, t, w.booking(t, "someone-else").id));
+       }},
+      {"list_reservations", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_reservations(p, t, ReservationFilter{}));
+       }},
+      {"list_reservations of another customer", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         ReservationFilter f;
+         f.customer = "someone-else";
+         return st(w.engine->list_reservations(p, t, f));
+       }},
+      {"confirm (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->confirm(p, t, w.booking(t, w.customer_ref(), true).id));
+       }},
+      {"confirm (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->confirm(p, t, w.booking(t, "someone-else", true).id));
+       }},
+      {"cancel (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->cancel(p, t, w.booking(t, w.customer_ref()).id));
+       }},
+      {"cancel (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->cancel(p, t, w.booking(t, "someone-else").id));
+       }},
+      {"reschedule (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Reservation r = w.booking(t, w.customer_ref());
+         return st(w.engine->reschedule(p, t, r.id, r.start + hours(1), r.end + hours(1)));
+       }},
+      {"reschedule (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         Reservation r = w.booking(t, "someone-else");
+         return st(w.engine->reschedule(p, t, r.id, r.start + hours(1), r.end + hours(1)));
+       }},
+      {"mark_completed", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         ReserveRequest req;
+         req.allocations = {AllocationRequest::of_resource(w.resource[t])};
+         req.start = w.minute_after(0);
+         req.end = req.start + hours(1);
+         ++w.serial;
+         ReservationId id = w.engine->reserve(sys(), t, req)->id;
+         w.clock->set(req.start + Seconds(1));
+         return st(w.engine->mark_completed(p, t, id));
+       }},
+      {"mark_no_show", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         ReserveRequest req;
+         req.allocations = {AllocationRequest::of_resource(w.resource[t])};
+         req.start = w.minute_after(0);
+         req.end = req.start + hours(1);
+         ++w.serial;
+         ReservationId id = w.engine->reserve(sys(), t, req)->id;
+         w.clock->set(req.start + Seconds(1));
+         return st(w.engine->mark_no_show(p, t, id));
+       }},
+      {"expire_holds", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->expire_holds(p));
+       }},
+      // Users: admins manage users below admin; superadmins manage everyone.
+      {"create_user (staff)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->create_user(p, t, NewUser{w.unique("u") + "@x.io", "", Role::staff, kPassword}));
+       }},
+      {"create_user (admin)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->create_user(p, t, NewUser{w.unique("v") + "@x.io", "", Role::admin, kPassword}));
+       }},
+      {"get_user (another)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->get_user(p, t, w.bystander[t]));
+       }},
+      {"find_user_by_email", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->find_user_by_email(p, t, "by@x.io"));
+       }},
+      {"list_users", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_users(p, t));
+       }},
+      {"set_user_role (staff to customer)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         UserId id = w.engine->create_user(sys(), t, NewUser{w.unique("w") + "@x.io", "", Role::staff, kPassword})->id;
+         return st(w.engine->set_user_role(p, t, id, Role::customer));
+       }},
+      {"set_user_role (to admin)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         UserId id = w.engine->create_user(sys(), t, NewUser{w.unique("z") + "@x.io", "", Role::staff, kPassword})->id;
+         return st(w.engine->set_user_role(p, t, id, Role::admin));
+       }},
+      {"set_user_state", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->set_user_state(p, t, w.bystander[t], UserState::active));
+       }},
+      {"revoke_admin", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         UserId id = w.engine->create_user(sys(), t, NewUser{w.unique("ad") + "@x.io", "", Role::admin, kPassword})->id;
+         return st(w.engine->revoke_admin(p, t, id));
+       }},
+      // Sessions of other users, and the whole tenant's.
+      {"list_sessions (another user)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_sessions(p, t, w.bystander[t]));
+       }},
+      {"end_session (another user's)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         auto g = w.engine->login(LoginRequest{t, "by@x.io", kPassword, "", ""});
+         REQUIRE(g.ok());
+         return w.engine->end_session(p, t, g->session.id);
+       }},
+      {"end_user_sessions (another user)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->end_user_sessions(p, t, w.bystander[t]));
+       }},
+      {"force_logout_all (tenant)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->force_logout_all(p, t));
+       }},
+      {"force_logout_all (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->force_logout_all(p, 0));
+       }},
+      {"cleanup_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->cleanup_sessions(p));
+       }},
+      {"count_active_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->count_active_sessions(p));
+       }},
+      // API keys and the emergency key.
+      {"create_api_key", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->create_api_key(p, t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}}));
+       }},
+      {"list_api_keys", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_api_keys(p, t));
+       }},
+      {"revoke_api_key", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         auto k = w.engine->create_api_key(sys(), t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}});
+         return st(w.engine->revoke_api_key(p, t, k->info.id));
+       }},
+      {"generate_emergency_key", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->generate_emergency_key(p, t));
+       }},
+      // Security reports.
+      {"security_events", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->security_events(p, t, utc(2000, 1, 1), utc(2100, 1, 1)));
+       }},
+      {"locked_accounts", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->locked_accounts(p, t));
+       }},
+      {"mfa_stats", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->mfa_stats(p, t));
+       }},
+      {"list_admins (tenant)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->list_admins(p, t));
+       }},
+      {"list_admins (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+         return st(w.engine->list_admins(p, 0));
+       }},
+  };
+}
+
+char outcome(const Status& s) {
+  if (s.ok()) return 'A';
+  if (s.code() == Code::permission_denied) return 'D';
+  if (s.code() == Code::not_found) return 'N';
+  return '?';
+}
+
+}  // namespace
+
+TEST_CASE("authorization matrix: every operation x every role x own and other tenant", "[auth][matrix]") {
+  World w;
+  for (const Row& row : rows()) {
+    for (int column = 0; column < 4; ++column) {
+      const Role role = kRoles[column];
+      for (bool own : {true, false}) {
+        const Principal p = w.login(role);
+        const TenantId t = own ? w.own : w.other;
+        const Status result = row.run(w, p, t);
+        const char expected = (own ? row.own : row.other)[column];
+        INFO(row.name << " by " << role_name(role) << " in " << (own ? "own" : "other")
+                      << " tenant: " << result.to_string());
+        CHECK(outcome(result) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("authorization: the system principal may do everything, in every tenant", "[auth][matrix]") {
+  World w;
+  for (const Row& row : rows()) {
+    for (TenantId t : {w.own, w.other}) {
+      const Status result = row.run(w, sys(), t);
+      INFO(row.name << ": " << result.to_string());
+      CHECK(result.ok());
+    }
+  }
+}
+
+TEST_CASE("authorization: an admin without MFA keeps staff rights only", "[auth][matrix]") {
+  World w;
+  // A second admin who never enrolled MFA.
+  REQUIRE(w.engine->create_user(sys(), w.own, NewUser{"nomfa@x.io", "", Role::admin, kPassword}).ok());
+  for (const Row& row : rows()) {
+    auto g = w.engine->login(LoginRequest{w.own, "nomfa@x.io", kPassword, "", ""});
+    REQUIRE(g.ok());
+    const Status result = row.run(w, g->principal, w.own);
+    const char expected = row.own[1];  // the staff column
+    INFO(row.name << ": " << result.to_string());
+    CHECK(outcome(result) == expected);
+  }
+}
+
+TEST_CASE("authorization: an API key acts with its scopes only", "[auth][matrix]") {
+  World w;
+  auto key = w.engine->create_api_key(
+      sys(), w.own,
+      NewApiKey{"reader", Permission::resources_read | Permission::availability_read, {}});
+  REQUIRE(key.ok());
+  for (const Row& row : rows()) {
+    const Principal p = *w.engine->authenticate_api_key(key->key);
+    const Status result = row.run(w, p, w.own);
+    const std::string name = row.name;
+    const bool in_scope = name == "get_tenant" || name == "get_resource" ||
+                          name == "list_resources" || name == "get_pool" ||
+                          name == "list_pools" || name == "availability" || name == "explain";
+    INFO(row.name << ": " << result.to_string());
+    CHECK(outcome(result) == (in_scope ? 'A' : 'D'));
+  }
+}

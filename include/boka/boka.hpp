@@ -1,6 +1,7 @@
 // boka/boka.hpp: everything in the public C++ API.
 #pragma once
 
+#include "boka/auth.hpp"
 #include "boka/availability.hpp"
 #include "boka/engine.hpp"
 #include "boka/ids.hpp"

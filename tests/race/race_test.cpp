@@ -144,3 +144,52 @@ TEST_CASE("race: 4 processes on one SQLite file never overbook and lose nothing"
                                               /*threads=*/1, /*count=*/150, 3000, db.path());
   check_final_state(uri, s, all);
 }
+
+TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no attempt") {
+  TempDb db;
+  AuthOptions options;
+  options.argon2_memory_kib = 64;
+  options.argon2_iterations = 1;
+  options.lockout_threshold = 1000;  // count only: no waits
+  options.max_failures_per_hour = 1000;
+  TenantId tenant = 0;
+  {
+    auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
+    tenant = engine->create_tenant(sys(), Tenant{0, "auth-race"}).value().id;
+    REQUIRE(engine->create_user(sys(), tenant, NewUser{"ana@x.io", "", Role::staff,
+                                                       "race password 1"}).ok());
+  }
+  constexpr int kThreads = 8, kEach = 12;
+  std::atomic<int> acknowledged_failures{0};
+  std::vector<std::string> tokens[kThreads];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // An engine per thread: separate caches, one file, as separate processes would be.
+      auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
+      for (int i = 0; i < kEach; ++i) {
+        auto bad = engine->login(LoginRequest{tenant, "ana@x.io", "wrong password!!", "", ""});
+        if (bad.status().code() == Code::unauthenticated) ++acknowledged_failures;
+        auto good = engine->login(LoginRequest{tenant, "ana@x.io", "race password 1", "", ""});
+        if (good.ok()) tokens[t].push_back(good->token);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
+  auto failed = engine->security_events(sys(), tenant, utc(2000, 1, 1), utc(2100, 1, 1),
+                                        "login_failed", 100000);
+  REQUIRE(failed.ok());
+  CHECK(acknowledged_failures.load() == kThreads * kEach);
+  // Every refused attempt is on record, every granted session is distinct and live.
+  CHECK(failed->size() == static_cast<std::size_t>(kThreads * kEach));
+  std::set<std::string> distinct;
+  for (auto& list : tokens) {
+    for (auto& token : list) {
+      distinct.insert(token);
+      CHECK(engine->authenticate_session(token).ok());
+    }
+  }
+  CHECK(distinct.size() == static_cast<std::size_t>(kThreads * kEach));
+  CHECK(engine->count_active_sessions(sys()).value() == kThreads * kEach);
+}

@@ -432,3 +432,992 @@ TEST_CASE("conformance: one random operation sequence gives identical results on
   CHECK(transcripts[0].find("reserve conflict") != std::string::npos);
   for (std::size_t i = 1; i < transcripts.size(); ++i) CHECK(transcripts[i] == transcripts[0]);
 }
+
+// ---- authentication rows -------------------------------------------------------------------
+
+namespace {
+
+std::string hex64(char c) { return std::string(64, c); }
+
+TenantId add_tenant(Storage& s, const std::string& name) {
+  TenantId id = 0;
+  Status st = write(s, [&](StorageTransaction& t) -> Status {
+    BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{0, name, utc(2026, 1, 1), std::nullopt, 1}));
+    return Status::Ok();
+  });
+  REQUIRE(st.ok());
+  return id;
+}
+
+// A user with every optional unset, no MFA and no recovery codes.
+StoredUser plain_user(TenantId tenant, const std::string& email, Role role = Role::customer) {
+  StoredUser u;
+  u.user.tenant = tenant;
+  u.user.email = email;
+  u.user.display_name = "Plain " + email;
+  u.user.role = role;
+  u.user.state = UserState::active;
+  u.user.mfa_enabled = false;
+  u.user.created_at = utc(2026, 1, 2, 9);
+  u.user.version = 1;
+  u.password_hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$" + email;
+  return u;
+}
+
+// A user with every field set to a value other than its default.
+StoredUser full_user(TenantId tenant, const std::string& email) {
+  StoredUser u = plain_user(tenant, email, Role::superadmin);
+  u.user.display_name = "Zoë Ünïcode, \"quoted\" 'name'";
+  u.user.state = UserState::locked;
+  u.user.mfa_enabled = true;
+  u.user.created_at = utc(1969, 12, 31, 23, 59, 59);  // before the epoch
+  u.user.last_login_at = utc(2026, 1, 3, 8, 1, 2);
+  u.user.failed_logins = 6;
+  u.user.last_failed_login_at = utc(2026, 1, 4, 7, 0, 1);
+  u.user.locked_until = utc(2026, 1, 4, 7, 15, 1);
+  u.user.version = 7;
+  u.totp_secret = "k1:c2VhbGVkLXNlY3JldA";
+  u.totp_pending = "k1:cGVuZGluZy1zZWNyZXQ";
+  u.totp_last_step = 59'000'000'123LL;  // beyond 32 bits
+  u.totp_failures = 3;
+  u.totp_locked_until = utc(9999, 12, 31, 23, 59, 59);  // the library's last instant
+  u.recovery_code_hashes = {hex64('a'), hex64('b'), hex64('c')};
+  u.failure_window_start = utc(2026, 1, 4, 7);
+  u.failures_in_window = 9;
+  return u;
+}
+
+void check_same_user(const StoredUser& got, const StoredUser& want) {
+  CHECK(got.user.id == want.user.id);
+  CHECK(got.user.tenant == want.user.tenant);
+  CHECK(got.user.email == want.user.email);
+  CHECK(got.user.display_name == want.user.display_name);
+  CHECK(got.user.role == want.user.role);
+  CHECK(got.user.state == want.user.state);
+  CHECK(got.user.mfa_enabled == want.user.mfa_enabled);
+  CHECK(got.user.mfa_enabled == !got.totp_secret.empty());
+  CHECK(got.user.created_at == want.user.created_at);
+  CHECK(got.user.last_login_at == want.user.last_login_at);
+  CHECK(got.user.failed_logins == want.user.failed_logins);
+  CHECK(got.user.last_failed_login_at == want.user.last_failed_login_at);
+  CHECK(got.user.locked_until == want.user.locked_until);
+  CHECK(got.user.version == want.user.version);
+  CHECK(got.password_hash == want.password_hash);
+  CHECK(got.totp_secret == want.totp_secret);
+  CHECK(got.totp_pending == want.totp_pending);
+  CHECK(got.totp_last_step == want.totp_last_step);
+  CHECK(got.totp_failures == want.totp_failures);
+  CHECK(got.totp_locked_until == want.totp_locked_until);
+  CHECK(got.recovery_code_hashes == want.recovery_code_hashes);
+  CHECK(got.failure_window_start == want.failure_window_start);
+  CHECK(got.failures_in_window == want.failures_in_window);
+}
+
+std::vector<UserId> user_ids(const std::vector<StoredUser>& users) {
+  std::vector<UserId> out;
+  for (const auto& u : users) out.push_back(u.user.id);
+  return out;
+}
+
+StoredSession sample_session(TenantId tenant, UserId user, const std::string& token_hash,
+                             Instant created, Seconds idle, Seconds absolute) {
+  StoredSession s;
+  s.session.tenant = tenant;
+  s.session.user = user;
+  s.session.created_at = created;
+  s.session.last_seen_at = created;
+  s.session.idle_expires_at = created + idle;
+  s.session.absolute_expires_at = created + absolute;
+  s.token_hash = token_hash;
+  s.idle_seconds = idle.count();
+  return s;
+}
+
+void check_same_session(const StoredSession& got, const StoredSession& want) {
+  CHECK(got.session.id == want.session.id);
+  CHECK(got.session.tenant == want.session.tenant);
+  CHECK(got.session.user == want.session.user);
+  CHECK(got.session.created_at == want.session.created_at);
+  CHECK(got.session.last_seen_at == want.session.last_seen_at);
+  CHECK(got.session.idle_expires_at == want.session.idle_expires_at);
+  CHECK(got.session.absolute_expires_at == want.session.absolute_expires_at);
+  CHECK(got.session.mfa_passed == want.session.mfa_passed);
+  CHECK(got.session.mfa_pending == want.session.mfa_pending);
+  CHECK(got.session.source == want.session.source);
+  CHECK(got.token_hash == want.token_hash);
+  CHECK(got.idle_seconds == want.idle_seconds);
+  CHECK(got.revoked_at == want.revoked_at);
+}
+
+std::vector<SessionId> session_ids(const std::vector<StoredSession>& sessions) {
+  std::vector<SessionId> out;
+  for (const auto& s : sessions) out.push_back(s.session.id);
+  return out;
+}
+
+void check_same_key(const StoredApiKey& got, const StoredApiKey& want) {
+  CHECK(got.key.id == want.key.id);
+  CHECK(got.key.tenant == want.key.tenant);
+  CHECK(got.key.created_by == want.key.created_by);
+  CHECK(got.key.name == want.key.name);
+  CHECK(got.key.scopes == want.key.scopes);
+  CHECK(got.key.role == want.key.role);
+  CHECK(got.key.created_at == want.key.created_at);
+  CHECK(got.key.expires_at == want.key.expires_at);
+  CHECK(got.key.last_used_at == want.key.last_used_at);
+  CHECK(got.key.revoked_at == want.key.revoked_at);
+  CHECK(got.key.emergency == want.key.emergency);
+  CHECK(got.secret_hash == want.secret_hash);
+}
+
+void check_same_event(const SecurityEvent& got, const SecurityEvent& want) {
+  CHECK(got.id == want.id);
+  CHECK(got.tenant == want.tenant);
+  CHECK(got.at == want.at);
+  CHECK(got.kind == want.kind);
+  CHECK(got.user == want.user);
+  CHECK(got.email == want.email);
+  CHECK(got.actor == want.actor);
+  CHECK(got.source == want.source);
+  CHECK(got.detail == want.detail);
+}
+
+std::vector<std::int64_t> event_ids(const std::vector<SecurityEvent>& events) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : events) out.push_back(e.id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("conformance: every user field round trips and updates - unset optionals included") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId tenant = add_tenant(*s, "a");
+    StoredUser full = full_user(tenant, "full@example.com");
+    StoredUser plain = plain_user(tenant, "plain@example.com");
+    StoredUser one = plain_user(tenant, "one@example.com", Role::staff);
+    one.user.state = UserState::disabled;
+    one.recovery_code_hashes = {hex64('1')};
+    StoredUser admin = plain_user(tenant, "admin@example.com", Role::admin);
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_ASSIGN_OR_RETURN(full.user.id, t.insert_user(full));
+      BOKA_ASSIGN_OR_RETURN(plain.user.id, t.insert_user(plain));
+      BOKA_ASSIGN_OR_RETURN(one.user.id, t.insert_user(one));
+      BOKA_ASSIGN_OR_RETURN(admin.user.id, t.insert_user(admin));
+      return Status::Ok();
+    }).ok());
+    CHECK(full.user.id > 0);
+    CHECK(plain.user.id > full.user.id);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      for (const StoredUser* want : {&full, &plain, &one, &admin}) {
+        INFO("user " << want->user.email);
+        auto got = t.find_user(tenant, want->user.id).value();
+        REQUIRE(got.has_value());
+        check_same_user(*got, *want);
+        auto by_email = t.find_user_by_email(tenant, want->user.email).value();
+        REQUIRE(by_email.has_value());
+        check_same_user(*by_email, *want);
+      }
+      return Status::Ok();
+    }).ok());
+
+    // Update: set what was unset and unset what was set, on both users.
+    StoredUser full2 = full;
+    full2.user.display_name = "Renamed";
+    full2.user.role = Role::customer;
+    full2.user.state = UserState::active;
+    full2.user.mfa_enabled = false;
+    full2.user.last_login_at.reset();
+    full2.user.failed_logins = 0;
+    full2.user.last_failed_login_at.reset();
+    full2.user.locked_until.reset();
+    full2.user.version = 8;
+    full2.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA";
+    full2.totp_secret.clear();
+    full2.totp_pending.clear();
+    full2.totp_last_step = 0;
+    full2.totp_failures = 0;
+    full2.totp_locked_until.reset();
+    full2.recovery_code_hashes.clear();
+    full2.failure_window_start.reset();
+    full2.failures_in_window = 0;
+    StoredUser plain2 = full_user(tenant, "plain@example.com");
+    plain2.user.id = plain.user.id;
+    plain2.recovery_code_hashes = {hex64('d')};
+    StoredUser one2 = one;
+    one2.recovery_code_hashes = {hex64('e'), hex64('f'), hex64('0')};
+    one2.user.email = "one.renamed@example.com";
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(t.update_user(full2));
+      BOKA_RETURN_IF_ERROR(t.update_user(plain2));
+      return t.update_user(one2);
+    }).ok());
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      for (const StoredUser* want : {&full2, &plain2, &one2}) {
+        INFO("updated user " << want->user.email);
+        auto got = t.find_user(tenant, want->user.id).value();
+        REQUIRE(got.has_value());
+        check_same_user(*got, *want);
+      }
+      CHECK_FALSE(t.find_user_by_email(tenant, "one@example.com")->has_value());
+      CHECK(t.find_user_by_email(tenant, "one.renamed@example.com")->has_value());
+      return Status::Ok();
+    }).ok());
+
+    // Updating a user that does not exist.
+    StoredUser ghost = plain_user(tenant, "ghost@example.com");
+    ghost.user.id = admin.user.id + 1000;
+    CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_user(ghost); }).code() ==
+          Code::not_found);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      CHECK_FALSE(t.find_user(tenant, ghost.user.id)->has_value());
+      CHECK(t.list_users(tenant)->size() == 4);
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: user emails are unique per tenant - lookups stay in their tenant") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    const TenantId c = add_tenant(*s, "c");
+    std::vector<StoredUser> users = {
+        plain_user(a, "zed@example.com", Role::customer),     // 0
+        plain_user(b, "zed@example.com", Role::admin),        // 1: same email, other tenant
+        plain_user(a, "amy@example.com", Role::superadmin),   // 2
+        plain_user(a, "bob@example.com", Role::staff),        // 3
+        plain_user(c, "cat@example.com", Role::superadmin),   // 4
+        plain_user(a, "dan@example.com", Role::admin),        // 5
+        plain_user(b, "eve@example.com", Role::customer),     // 6
+    };
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      for (auto& u : users) {
+        BOKA_ASSIGN_OR_RETURN(u.user.id, t.insert_user(u));
+      }
+      return Status::Ok();
+    }).ok());
+
+    // (tenant, email) is unique on insert...
+    auto dup = write(*s, [&](StorageTransaction& t) -> Status {
+      return t.insert_user(plain_user(a, "zed@example.com", Role::staff)).status();
+    });
+    CHECK(dup.code() == Code::already_exists);
+    // ...and on update to a taken email.
+    StoredUser taken = users[3];
+    taken.user.email = "amy@example.com";
+    auto dup_update = write(*s, [&](StorageTransaction& t) -> Status { return t.update_user(taken); });
+    CHECK(dup_update.code() == Code::already_exists);
+    // Moving to an email used only in another tenant is fine.
+    StoredUser moved = users[3];
+    moved.user.email = "eve@example.com";
+    moved.user.version = 2;
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status { return t.update_user(moved); }).ok());
+    users[3] = moved;
+
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      // The failed insert and update changed nothing.
+      CHECK(t.list_users(a)->size() == 4);
+      auto amy = t.find_user(a, users[2].user.id).value();
+      REQUIRE(amy.has_value());
+      CHECK(amy->user.email == "amy@example.com");
+      auto bob = t.find_user(a, users[3].user.id).value();
+      REQUIRE(bob.has_value());
+      CHECK(bob->user.email == "eve@example.com");
+      CHECK(bob->user.version == 2);
+      CHECK(bob->user.role == Role::staff);
+
+      // find_user with the wrong tenant.
+      CHECK_FALSE(t.find_user(b, users[0].user.id)->has_value());
+      CHECK_FALSE(t.find_user(a, users[1].user.id)->has_value());
+      CHECK_FALSE(t.find_user(a, users[6].user.id + 100)->has_value());
+
+      // find_user_by_email finds the tenant's own user.
+      auto za = t.find_user_by_email(a, "zed@example.com").value();
+      REQUIRE(za.has_value());
+      CHECK(za->user.id == users[0].user.id);
+      CHECK(za->user.role == Role::customer);
+      auto zb = t.find_user_by_email(b, "zed@example.com").value();
+      REQUIRE(zb.has_value());
+      CHECK(zb->user.id == users[1].user.id);
+      CHECK(zb->user.role == Role::admin);
+      CHECK_FALSE(t.find_user_by_email(c, "zed@example.com")->has_value());
+      CHECK_FALSE(t.find_user_by_email(a, "nobody@example.com")->has_value());
+      auto ea = t.find_user_by_email(a, "eve@example.com").value();
+      REQUIRE(ea.has_value());
+      CHECK(ea->user.id == users[3].user.id);
+      auto eb = t.find_user_by_email(b, "eve@example.com").value();
+      REQUIRE(eb.has_value());
+      CHECK(eb->user.id == users[6].user.id);
+
+      // list_users: the tenant's users, by id.
+      CHECK(user_ids(t.list_users(a).value()) ==
+            std::vector<UserId>{users[0].user.id, users[2].user.id, users[3].user.id,
+                                users[5].user.id});
+      CHECK(user_ids(t.list_users(b).value()) ==
+            std::vector<UserId>{users[1].user.id, users[6].user.id});
+      CHECK(user_ids(t.list_users(c).value()) == std::vector<UserId>{users[4].user.id});
+      CHECK(t.list_users(c + 100)->empty());
+
+      // list_users_with_role: admins and superadmins of every tenant (the order is not part
+      // of the contract).
+      auto admins = user_ids(t.list_users_with_role(Role::admin).value());
+      std::sort(admins.begin(), admins.end());
+      CHECK(admins == std::vector<UserId>{users[1].user.id, users[2].user.id, users[4].user.id,
+                                          users[5].user.id});
+      auto supers = user_ids(t.list_users_with_role(Role::superadmin).value());
+      std::sort(supers.begin(), supers.end());
+      CHECK(supers == std::vector<UserId>{users[2].user.id, users[4].user.id});
+      CHECK(t.list_users_with_role(Role::staff)->size() == 5);
+      CHECK(t.list_users_with_role(Role::customer)->size() == 7);
+      const auto admin_rows = t.list_users_with_role(Role::admin).value();
+      for (const auto& u : admin_rows) {
+        CHECK(static_cast<int>(u.user.role) >= static_cast<int>(Role::admin));
+        CHECK_FALSE(u.password_hash.empty());
+      }
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: every session field round trips - token hashes are unique") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    UserId ua = 0, ub = 0;
+    const Instant t0 = utc(2026, 2, 1, 12);
+    StoredSession live = sample_session(a, 0, hex64('1'), t0, minutes(30), hours(12));
+    live.session.last_seen_at = t0 + minutes(5);
+    live.session.idle_expires_at = t0 + minutes(35);
+    live.session.mfa_passed = true;
+    live.session.mfa_pending = false;
+    live.session.source = "203.0.113.7";
+    StoredSession revoked = sample_session(a, 0, hex64('2'), t0 - hours(1), minutes(15), hours(8));
+    revoked.session.mfa_passed = false;
+    revoked.session.mfa_pending = true;
+    revoked.revoked_at = t0 - minutes(59);
+    StoredSession other = sample_session(b, 0, hex64('3'), t0, minutes(20), hours(4));
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_ASSIGN_OR_RETURN(ua, t.insert_user(plain_user(a, "ann@example.com")));
+      BOKA_ASSIGN_OR_RETURN(ub, t.insert_user(plain_user(b, "ben@example.com")));
+      live.session.user = revoked.session.user = ua;
+      other.session.user = ub;
+      BOKA_ASSIGN_OR_RETURN(live.session.id, t.insert_session(live));
+      BOKA_ASSIGN_OR_RETURN(revoked.session.id, t.insert_session(revoked));
+      BOKA_ASSIGN_OR_RETURN(other.session.id, t.insert_session(other));
+      return Status::Ok();
+    }).ok());
+    CHECK(live.session.id > 0);
+    CHECK(revoked.session.id > live.session.id);
+    CHECK(other.session.id > revoked.session.id);
+
+    auto dup = write(*s, [&](StorageTransaction& t) -> Status {
+      return t.insert_session(sample_session(b, ub, hex64('1'), t0, minutes(1), hours(1))).status();
+    });
+    CHECK(dup.code() == Code::already_exists);
+
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      for (const StoredSession* want : {&live, &revoked, &other}) {
+        INFO("session " << want->session.id);
+        auto got = t.find_session(want->session.id).value();
+        REQUIRE(got.has_value());
+        check_same_session(*got, *want);
+        auto by_token = t.find_session_by_token(want->token_hash).value();
+        REQUIRE(by_token.has_value());
+        check_same_session(*by_token, *want);
+      }
+      CHECK_FALSE(t.find_session_by_token(hex64('9'))->has_value());
+      CHECK_FALSE(t.find_session(other.session.id + 100)->has_value());
+      // list_sessions: unrevoked only, by id; 0 is a wildcard for tenant and user.
+      CHECK(session_ids(t.list_sessions(0, 0).value()) ==
+            std::vector<SessionId>{live.session.id, other.session.id});
+      CHECK(session_ids(t.list_sessions(a, 0).value()) == std::vector<SessionId>{live.session.id});
+      CHECK(session_ids(t.list_sessions(a, ua).value()) == std::vector<SessionId>{live.session.id});
+      CHECK(session_ids(t.list_sessions(0, ub).value()) == std::vector<SessionId>{other.session.id});
+      CHECK(t.list_sessions(b, ua)->empty());
+      auto listed = t.list_sessions(a, ua).value();
+      REQUIRE(listed.size() == 1);
+      check_same_session(listed[0], live);
+      return Status::Ok();
+    }).ok());
+
+    // update_session rewrites every field; unrevoking is an update like any other.
+    StoredSession live2 = live;
+    live2.session.last_seen_at = t0 + minutes(20);
+    live2.session.idle_expires_at = t0 + minutes(50);
+    live2.session.mfa_passed = false;
+    live2.session.mfa_pending = true;
+    live2.session.source = "";
+    live2.idle_seconds = 900;
+    live2.revoked_at = t0 + minutes(21);
+    StoredSession revoked2 = revoked;
+    revoked2.revoked_at.reset();
+    revoked2.session.mfa_pending = false;
+    revoked2.session.mfa_passed = true;
+    revoked2.session.source = "2001:db8::1";
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(t.update_session(live2));
+      return t.update_session(revoked2);
+    }).ok());
+    StoredSession ghost = other;
+    ghost.session.id = other.session.id + 100;
+    ghost.token_hash = hex64('8');
+    CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_session(ghost); }).code() ==
+          Code::not_found);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      check_same_session(t.find_session(live.session.id).value().value(), live2);
+      check_same_session(t.find_session(revoked.session.id).value().value(), revoked2);
+      CHECK_FALSE(t.find_session_by_token(hex64('8'))->has_value());
+      CHECK(session_ids(t.list_sessions(a, 0).value()) ==
+            std::vector<SessionId>{revoked.session.id});
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant 0 is every tenant") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    UserId a1 = 0, a2 = 0, b1 = 0;
+    const Instant t0 = utc(2026, 3, 1, 10);
+    const Instant earlier = t0 - minutes(30);
+    std::vector<SessionId> ids;  // 0: a/a1, 1: a/a1 revoked, 2: a/a2, 3: b/b1, 4: b/b1, 5: a/a2
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      ids.clear();
+      BOKA_ASSIGN_OR_RETURN(a1, t.insert_user(plain_user(a, "a1@example.com")));
+      BOKA_ASSIGN_OR_RETURN(a2, t.insert_user(plain_user(a, "a2@example.com")));
+      BOKA_ASSIGN_OR_RETURN(b1, t.insert_user(plain_user(b, "b1@example.com")));
+      const std::vector<std::pair<TenantId, UserId>> owners = {{a, a1}, {a, a1}, {a, a2},
+                                                               {b, b1}, {b, b1}, {a, a2}};
+      for (std::size_t i = 0; i < owners.size(); ++i) {
+        StoredSession x = sample_session(owners[i].first, owners[i].second,
+                                         hex64(static_cast<char>('a' + i)), t0 - hours(1),
+                                         hours(2), hours(12));
+        if (i == 1) x.revoked_at = earlier;
+        BOKA_ASSIGN_OR_RETURN(auto id, t.insert_session(x));
+        ids.push_back(id);
+      }
+      return Status::Ok();
+    }).ok());
+    auto revoke = [&](TenantId tenant, UserId user, Instant at, SessionId keep) {
+      std::int64_t n = -1;
+      Status st = write(*s, [&](StorageTransaction& t) -> Status {
+        BOKA_ASSIGN_OR_RETURN(n, t.revoke_sessions(tenant, user, at, keep));
+        return Status::Ok();
+      });
+      REQUIRE(st.ok());
+      return n;
+    };
+    auto revoked_at = [&]() {
+      std::vector<std::optional<Instant>> out;
+      REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+        out.clear();
+        for (SessionId id : ids) {
+          auto x = t.find_session(id).value();
+          REQUIRE(x.has_value());
+          out.push_back(x->revoked_at);
+        }
+        return Status::Ok();
+      }).ok());
+      return out;
+    };
+    using Opt = std::optional<Instant>;
+    const Instant t1 = t0 + minutes(1), t2 = t0 + minutes(2), t3 = t0 + minutes(3);
+
+    // a1's only unrevoked session is kept; the revoked one is not counted again.
+    CHECK(revoke(a, a1, t1, ids[0]) == 0);
+    CHECK(revoked_at() == std::vector<Opt>{std::nullopt, earlier, std::nullopt, std::nullopt,
+                                           std::nullopt, std::nullopt});
+    // Every user of tenant a except session 2.
+    CHECK(revoke(a, 0, t1, ids[2]) == 2);
+    CHECK(revoked_at() == std::vector<Opt>{t1, earlier, std::nullopt, std::nullopt, std::nullopt, t1});
+    // One user across all tenants (tenant 0), keeping nothing.
+    CHECK(revoke(0, b1, t2, 0) == 2);
+    CHECK(revoked_at() == std::vector<Opt>{t1, earlier, std::nullopt, t2, t2, t1});
+    // A user of another tenant: nothing.
+    CHECK(revoke(b, a2, t3, 0) == 0);
+    // Everything left, everywhere.
+    CHECK(revoke(0, 0, t3, 0) == 1);
+    CHECK(revoked_at() == std::vector<Opt>{t1, earlier, t3, t2, t2, t1});
+    CHECK(revoke(0, 0, t3 + minutes(1), 0) == 0);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      CHECK(t.list_sessions(0, 0)->empty());
+      CHECK(t.count_live_sessions(t0).value() == 0);
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: delete_dead_sessions and count_live_sessions agree on expiry") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    const Instant now = utc(2026, 4, 1, 12);
+    const Instant created = now - hours(2);
+    std::vector<SessionId> live, dead;
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      live.clear();
+      dead.clear();
+      BOKA_ASSIGN_OR_RETURN(auto ua, t.insert_user(plain_user(a, "a@example.com")));
+      BOKA_ASSIGN_OR_RETURN(auto ub, t.insert_user(plain_user(b, "b@example.com")));
+      int n = 0;
+      // idle and absolute expiry relative to now, and whether it is revoked.
+      auto add = [&](TenantId tenant, UserId user, Seconds idle_left, Seconds absolute_left,
+                     bool is_revoked, std::vector<SessionId>& into) -> Status {
+        StoredSession x = sample_session(tenant, user, hex64(static_cast<char>('a' + n++)),
+                                         created, hours(1), hours(4));
+        x.session.idle_expires_at = now + idle_left;
+        x.session.absolute_expires_at = now + absolute_left;
+        if (is_revoked) x.revoked_at = now - minutes(1);
+        BOKA_ASSIGN_OR_RETURN(auto id, t.insert_session(x));
+        into.push_back(id);
+        return Status::Ok();
+      };
+      BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), hours(1), false, live));
+      BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), hours(1), true, dead));     // revoked
+      BOKA_RETURN_IF_ERROR(add(b, ub, Seconds(-1), hours(1), false, dead));    // idle past
+      BOKA_RETURN_IF_ERROR(add(b, ub, Seconds(1), hours(1), false, live));     // 1 s left
+      BOKA_RETURN_IF_ERROR(add(a, ua, Seconds(0), hours(1), false, dead));     // idle == now
+      BOKA_RETURN_IF_ERROR(add(b, ub, minutes(10), -minutes(5), false, dead)); // absolute past
+      BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), Seconds(0), false, dead));  // absolute == now
+      BOKA_RETURN_IF_ERROR(add(b, ub, minutes(10), Seconds(1), false, live));
+      return Status::Ok();
+    }).ok());
+    REQUIRE(live.size() == 3);
+    REQUIRE(dead.size() == 5);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      CHECK(t.count_live_sessions(now).value() == 3);
+      // An hour earlier everything unrevoked was live.
+      CHECK(t.count_live_sessions(now - hours(1)).value() == 7);
+      CHECK(t.count_live_sessions(now + Seconds(1)).value() == 1);
+      return Status::Ok();
+    }).ok());
+    auto delete_dead = [&](Instant at, int limit) {
+      std::int64_t n = -1;
+      REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+        BOKA_ASSIGN_OR_RETURN(n, t.delete_dead_sessions(at, limit));
+        return Status::Ok();
+      }).ok());
+      return n;
+    };
+    auto remaining = [&]() {
+      std::vector<SessionId> out;
+      REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+        out.clear();
+        for (const auto& group : {live, dead}) {
+          for (SessionId id : group) {
+            if (t.find_session(id).value().has_value()) out.push_back(id);
+          }
+        }
+        std::sort(out.begin(), out.end());
+        return Status::Ok();
+      }).ok());
+      return out;
+    };
+    // Earlier nothing but the revoked session is dead.
+    CHECK(delete_dead(now - hours(1), 100) == 1);
+    CHECK(remaining().size() == 7);
+    CHECK(delete_dead(now, 2) == 2);  // the limit holds
+    CHECK(remaining().size() == 5);
+    CHECK(delete_dead(now, 100) == 2);
+    std::vector<SessionId> want = live;
+    std::sort(want.begin(), want.end());
+    CHECK(remaining() == want);
+    CHECK(delete_dead(now, 100) == 0);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      CHECK(t.count_live_sessions(now).value() == 3);
+      CHECK(t.list_sessions(0, 0)->size() == 3);
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: every API key field round trips and updates") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    StoredApiKey full, bare, all_bits, other;
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto creator, t.insert_user(plain_user(a, "admin@example.com", Role::admin)));
+      full.key.tenant = a;
+      full.key.created_by = creator;
+      full.key.name = "kiosk \"front desk\"";
+      full.key.scopes = Permission::availability_read | Permission::reservations_own;
+      full.key.scopes |= static_cast<PermissionSet>(Permission::keys_manage);
+      full.key.role = Role::admin;
+      full.key.created_at = utc(2026, 1, 10, 8, 30, 15);
+      full.key.expires_at = utc(2027, 1, 10);
+      full.key.last_used_at = utc(2026, 1, 11, 9);
+      full.key.revoked_at = utc(2026, 1, 12, 10);
+      full.key.emergency = true;
+      full.secret_hash = hex64('5');
+      bare.key.tenant = a;
+      bare.key.created_by = 0;  // the system principal
+      bare.key.name = "b";
+      bare.key.scopes = static_cast<PermissionSet>(Permission::system_operations);
+      bare.key.role = Role::superadmin;
+      bare.key.created_at = utc(2026, 1, 10);
+      bare.secret_hash = hex64('6');
+      all_bits = bare;
+      all_bits.key.name = "every bit";
+      all_bits.key.scopes = 0xFFFFFFFFu;
+      all_bits.key.role = Role::customer;
+      all_bits.secret_hash = hex64('7');
+      other = bare;
+      other.key.tenant = b;
+      other.key.role = Role::staff;
+      other.secret_hash = hex64('6');  // secret hashes need not be unique
+      BOKA_ASSIGN_OR_RETURN(full.key.id, t.insert_api_key(full));
+      BOKA_ASSIGN_OR_RETURN(bare.key.id, t.insert_api_key(bare));
+      BOKA_ASSIGN_OR_RETURN(other.key.id, t.insert_api_key(other));
+      BOKA_ASSIGN_OR_RETURN(all_bits.key.id, t.insert_api_key(all_bits));
+      return Status::Ok();
+    }).ok());
+    CHECK(full.key.id > 0);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      for (const StoredApiKey* want : {&full, &bare, &all_bits, &other}) {
+        INFO("key " << want->key.name);
+        auto got = t.find_api_key(want->key.id).value();
+        REQUIRE(got.has_value());
+        check_same_key(*got, *want);
+      }
+      CHECK_FALSE(t.find_api_key(all_bits.key.id + 100)->has_value());
+      auto in_a = t.list_api_keys(a).value();
+      REQUIRE(in_a.size() == 3);
+      CHECK(in_a[0].key.id == full.key.id);
+      CHECK(in_a[1].key.id == bare.key.id);
+      CHECK(in_a[2].key.id == all_bits.key.id);
+      check_same_key(in_a[0], full);
+      auto in_b = t.list_api_keys(b).value();
+      REQUIRE(in_b.size() == 1);
+      check_same_key(in_b[0], other);
+      CHECK(t.list_api_keys(b + 100)->empty());
+      return Status::Ok();
+    }).ok());
+
+    // Update: unset what was set and set what was unset.
+    StoredApiKey full2 = full;
+    full2.key.name = "renamed";
+    full2.key.scopes = static_cast<PermissionSet>(Permission::audit_read);
+    full2.key.role = Role::staff;
+    full2.key.expires_at.reset();
+    full2.key.last_used_at.reset();
+    full2.key.revoked_at.reset();
+    full2.key.emergency = false;
+    full2.secret_hash = hex64('8');
+    StoredApiKey bare2 = bare;
+    bare2.key.expires_at = utc(2026, 6, 1);
+    bare2.key.last_used_at = utc(2026, 1, 20, 7, 7, 7);
+    bare2.key.revoked_at = utc(2026, 1, 21);
+    bare2.key.emergency = true;
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(t.update_api_key(full2));
+      return t.update_api_key(bare2);
+    }).ok());
+    StoredApiKey ghost = bare;
+    ghost.key.id = all_bits.key.id + 100;
+    CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_api_key(ghost); }).code() ==
+          Code::not_found);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      check_same_key(t.find_api_key(full.key.id).value().value(), full2);
+      check_same_key(t.find_api_key(bare.key.id).value().value(), bare2);
+      check_same_key(t.find_api_key(all_bits.key.id).value().value(), all_bits);
+      check_same_key(t.find_api_key(other.key.id).value().value(), other);
+      CHECK(t.list_api_keys(a)->size() == 3);
+      CHECK_FALSE(t.find_api_key(ghost.key.id)->has_value());
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: security events filter by tenant and half-open time and kind and limit") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    const Instant t0 = utc(2026, 5, 1, 9);
+    // Inserted out of time order: results are by id, not by time.
+    std::vector<SecurityEvent> events = {
+        {0, a, t0 + Seconds(20), "login_failed", 11, "ann@example.com", "", "203.0.113.9",
+         "wrong password"},                                                                // 0
+        {0, a, t0, "login_succeeded", 11, "ann@example.com", "user:11", "203.0.113.9",
+         "password"},                                                                      // 1
+        {0, b, t0 + Seconds(10), "login_failed", 0, "who@example.com", "", "", "unknown email"},  // 2
+        {0, a, t0 + Seconds(30), "lockout", 11, "ann@example.com", "", "", "locked 1 s"},  // 3
+        {0, a, t0 + Seconds(10), "login_failed", 0, "", "", "", ""},                       // 4
+        {0, a, t0 - Seconds(1), "login_failed", 12, "bob@example.com", "system", "", "x"},  // 5
+    };
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      for (auto& e : events) {
+        BOKA_ASSIGN_OR_RETURN(e.id, t.insert_security_event(e));
+      }
+      return Status::Ok();
+    }).ok());
+    for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].id > events[i - 1].id);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      auto list = [&](TenantId tenant, Instant from, Instant to, std::string_view kind, int limit) {
+        return t.list_security_events(tenant, from, to, kind, limit).value();
+      };
+      using Ids = std::vector<std::int64_t>;
+      auto everything = list(a, t0 - hours(1), t0 + hours(1), "", 100);
+      REQUIRE(everything.size() == 5);
+      check_same_event(everything[0], events[0]);
+      check_same_event(everything[1], events[1]);
+      check_same_event(everything[2], events[3]);
+      check_same_event(everything[3], events[4]);
+      check_same_event(everything[4], events[5]);
+      // [from, to): from included, to excluded.
+      CHECK(event_ids(list(a, t0, t0 + Seconds(30), "", 100)) ==
+            Ids{events[0].id, events[1].id, events[4].id});
+      CHECK(event_ids(list(a, t0 + Seconds(10), t0 + Seconds(31), "", 100)) ==
+            Ids{events[0].id, events[3].id, events[4].id});
+      CHECK(list(a, t0 + Seconds(1), t0 + Seconds(10), "", 100).empty());
+      CHECK(event_ids(list(a, t0 + Seconds(10), t0 + Seconds(11), "", 100)) == Ids{events[4].id});
+      // Kind.
+      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "login_failed", 100)) ==
+            Ids{events[0].id, events[4].id, events[5].id});
+      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "lockout", 100)) == Ids{events[3].id});
+      CHECK(list(a, t0 - hours(1), t0 + hours(1), "login", 100).empty());
+      CHECK(list(a, t0 - hours(1), t0 + hours(1), "mfa_failed", 100).empty());
+      // Limit: the first by id.
+      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "", 2)) ==
+            Ids{events[0].id, events[1].id});
+      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "login_failed", 1)) ==
+            Ids{events[0].id});
+      // Tenant.
+      auto in_b = list(b, t0 - hours(1), t0 + hours(1), "", 100);
+      REQUIRE(in_b.size() == 1);
+      check_same_event(in_b[0], events[2]);
+      CHECK(list(b, t0 - hours(1), t0 + hours(1), "lockout", 100).empty());
+      CHECK(list(b + 100, t0 - hours(1), t0 + hours(1), "", 100).empty());
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write them") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId tenant = add_tenant(*s, "a");
+    const Instant t0 = utc(2026, 6, 1, 12);
+    auto insert_all = [&](StorageTransaction& t) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto user, t.insert_user(full_user(tenant, "ann@example.com")));
+      BOKA_RETURN_IF_ERROR(
+          t.insert_session(sample_session(tenant, user, hex64('1'), t0, hours(1), hours(2)))
+              .status());
+      StoredApiKey key;
+      key.key.tenant = tenant;
+      key.key.created_by = user;
+      key.key.name = "k";
+      key.key.scopes = static_cast<PermissionSet>(Permission::availability_read);
+      key.key.created_at = t0;
+      key.secret_hash = hex64('2');
+      BOKA_RETURN_IF_ERROR(t.insert_api_key(key).status());
+      return t.insert_security_event(
+                  SecurityEvent{0, tenant, t0, "login_succeeded", user, "ann@example.com",
+                                "user:1", "", "password"})
+          .status();
+    };
+    auto st = write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(insert_all(t));
+      return Status(Code::conflict, "changed my mind");
+    });
+    CHECK(st.code() == Code::conflict);
+    CHECK(st.message() == "changed my mind");
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      CHECK(t.list_users(tenant)->empty());
+      CHECK(t.list_users_with_role(Role::customer)->empty());
+      CHECK_FALSE(t.find_user_by_email(tenant, "ann@example.com")->has_value());
+      CHECK_FALSE(t.find_session_by_token(hex64('1'))->has_value());
+      CHECK(t.list_sessions(0, 0)->empty());
+      CHECK(t.count_live_sessions(t0).value() == 0);
+      CHECK(t.list_api_keys(tenant)->empty());
+      CHECK(t.list_security_events(tenant, t0 - hours(1), t0 + hours(1), "", 100)->empty());
+
+      // A read transaction refuses every auth write with internal.
+      StoredUser u = plain_user(tenant, "ro@example.com");
+      CHECK(t.insert_user(u).status().code() == Code::internal);
+      u.user.id = 1;
+      CHECK(t.update_user(u).code() == Code::internal);
+      StoredSession x = sample_session(tenant, 1, hex64('3'), t0, hours(1), hours(2));
+      CHECK(t.insert_session(x).status().code() == Code::internal);
+      x.session.id = 1;
+      CHECK(t.update_session(x).code() == Code::internal);
+      CHECK(t.revoke_sessions(0, 0, t0, 0).status().code() == Code::internal);
+      CHECK(t.delete_dead_sessions(t0, 10).status().code() == Code::internal);
+      StoredApiKey k;
+      k.key.tenant = tenant;
+      k.key.name = "ro";
+      k.secret_hash = hex64('4');
+      CHECK(t.insert_api_key(k).status().code() == Code::internal);
+      k.key.id = 1;
+      CHECK(t.update_api_key(k).code() == Code::internal);
+      CHECK(t.insert_security_event(SecurityEvent{0, tenant, t0, "x", 0, "", "", "", ""})
+                .status()
+                .code() == Code::internal);
+      return Status::Ok();
+    }).ok());
+    // The rolled-back email and token hash are free again.
+    REQUIRE(write(*s, insert_all).ok());
+    auto check_kept = [&]() {
+      REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+        auto users = t.list_users(tenant).value();
+        REQUIRE(users.size() == 1);
+        CHECK(users[0].user.email == "ann@example.com");
+        CHECK(users[0].user.version == 7);
+        auto session = t.find_session_by_token(hex64('1')).value();
+        REQUIRE(session.has_value());
+        CHECK_FALSE(session->revoked_at.has_value());
+        CHECK(session->session.source.empty());
+        CHECK(t.count_live_sessions(t0).value() == 1);
+        auto keys = t.list_api_keys(tenant).value();
+        REQUIRE(keys.size() == 1);
+        CHECK(keys[0].key.name == "k");
+        CHECK_FALSE(keys[0].key.revoked_at.has_value());
+        CHECK(t.list_security_events(tenant, t0 - hours(1), t0 + hours(1), "", 100)->size() == 1);
+        return Status::Ok();
+      }).ok());
+    };
+    check_kept();
+    // Updates, revocations and deletions of a failed write are undone too.
+    auto undone = write(*s, [&](StorageTransaction& t) -> Status {
+      auto u = t.find_user_by_email(tenant, "ann@example.com").value().value();
+      u.user.email = "changed@example.com";
+      u.user.version = 8;
+      BOKA_RETURN_IF_ERROR(t.update_user(u));
+      auto x = t.find_session_by_token(hex64('1')).value().value();
+      x.session.source = "changed";
+      BOKA_RETURN_IF_ERROR(t.update_session(x));
+      auto k = t.list_api_keys(tenant).value().at(0);
+      k.key.name = "changed";
+      k.key.revoked_at = t0;
+      BOKA_RETURN_IF_ERROR(t.update_api_key(k));
+      BOKA_ASSIGN_OR_RETURN(auto revoked, t.revoke_sessions(0, 0, t0, 0));
+      if (revoked != 1) return InternalError("expected one revocation");
+      BOKA_ASSIGN_OR_RETURN(auto deleted, t.delete_dead_sessions(t0 + hours(3), 10));
+      if (deleted != 1) return InternalError("expected one deletion");
+      BOKA_RETURN_IF_ERROR(t.insert_security_event(
+          SecurityEvent{0, tenant, t0, "logout", 0, "", "", "", ""}).status());
+      return Status(Code::conflict, "changed my mind again");
+    });
+    CHECK(undone.code() == Code::conflict);
+    check_kept();
+  });
+}
+
+TEST_CASE("conformance: login - sessions - API keys and security events through the engine") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const Instant start = utc(2026, 7, 1, 9);
+    auto clock = std::make_shared<ManualClock>(start);
+    EngineOptions options;
+    options.clock = clock;
+    options.auth.argon2_memory_kib = 64;
+    options.auth.argon2_iterations = 1;
+    auto opened = Engine::open(s, options);
+    REQUIRE(opened.ok());
+    auto engine = std::move(opened).value();
+    auto tenant = engine->create_tenant(sys(), Tenant{0, "acme"});
+    REQUIRE(tenant.ok());
+    const TenantId tid = tenant->id;
+
+    auto user = engine->create_user(
+        sys(), tid, NewUser{"Ann@Example.com", "Ann", Role::staff, "correct horse battery"});
+    REQUIRE(user.ok());
+    CHECK(user->email == "ann@example.com");
+    CHECK(user->role == Role::staff);
+    CHECK_FALSE(user->mfa_enabled);
+    CHECK(engine->create_user(sys(), tid,
+                              NewUser{"ann@example.com", "Ann 2", Role::customer,
+                                      "another long password"})
+              .status()
+              .code() == Code::already_exists);
+
+    clock->advance(minutes(1));
+    LoginRequest bad;
+    bad.tenant = tid;
+    bad.email = "ann@example.com";
+    bad.password = "wrong horse battery";
+    CHECK(engine->login(bad).status().code() == Code::unauthenticated);
+
+    clock->advance(minutes(1));
+    LoginRequest req;
+    req.tenant = tid;
+    req.email = "ANN@example.com";
+    req.password = "correct horse battery";
+    req.source = "198.51.100.4";
+    auto grant = engine->login(req);
+    REQUIRE(grant.ok());
+    CHECK(grant->token.size() == 43);
+    CHECK(grant->session.user == user->id);
+    CHECK(grant->session.tenant == tid);
+    CHECK(grant->session.source == "198.51.100.4");
+    CHECK_FALSE(grant->session.mfa_pending);
+
+    clock->advance(minutes(2));
+    auto who = engine->authenticate_session(grant->token);
+    REQUIRE(who.ok());
+    CHECK(who->kind() == Principal::Kind::user);
+    CHECK(who->tenant() == tid);
+    CHECK(who->user() == user->id);
+    CHECK(who->session() == grant->session.id);
+    auto active = engine->count_active_sessions(sys());
+    REQUIRE(active.ok());
+    CHECK(*active == 1);
+    auto sessions = engine->list_sessions(sys(), tid, user->id);
+    REQUIRE(sessions.ok());
+    REQUIRE(sessions->size() == 1);
+    CHECK((*sessions)[0].id == grant->session.id);
+    CHECK((*sessions)[0].last_seen_at == start + minutes(4));  // touched by authenticate
+
+    REQUIRE(engine->logout(*who).ok());
+    CHECK(engine->authenticate_session(grant->token).status().code() == Code::unauthenticated);
+    active = engine->count_active_sessions(sys());
+    REQUIRE(active.ok());
+    CHECK(*active == 0);
+    auto cleaned = engine->cleanup_sessions(sys());
+    REQUIRE(cleaned.ok());
+    CHECK(*cleaned == 1);
+
+    NewApiKey spec;
+    spec.name = "kiosk";
+    spec.scopes = Permission::availability_read | Permission::reservations_own;
+    auto key = engine->create_api_key(sys(), tid, spec);
+    REQUIRE(key.ok());
+    CHECK(key->info.created_by == 0);
+    CHECK(key->info.scopes == spec.scopes);
+    CHECK(key->info.tenant == tid);
+    clock->advance(minutes(1));
+    auto by_key = engine->authenticate_api_key(key->key);
+    REQUIRE(by_key.ok());
+    CHECK(by_key->kind() == Principal::Kind::api_key);
+    CHECK(by_key->tenant() == tid);
+    CHECK(by_key->api_key() == key->info.id);
+    auto revoked = engine->revoke_api_key(sys(), tid, key->info.id);
+    REQUIRE(revoked.ok());
+    CHECK(revoked->revoked_at == clock->now());
+    CHECK(engine->authenticate_api_key(key->key).status().code() == Code::unauthenticated);
+    auto keys = engine->list_api_keys(sys(), tid);
+    REQUIRE(keys.ok());
+    REQUIRE(keys->size() == 1);
+    CHECK(keys->front().revoked_at == clock->now());
+    CHECK(keys->front().last_used_at == clock->now());
+
+    auto events = engine->security_events(sys(), tid, start, clock->now() + Seconds(1),
+                                          "login_succeeded");
+    REQUIRE(events.ok());
+    REQUIRE(events->size() == 1);
+    const SecurityEvent& e = events->front();
+    CHECK(e.tenant == tid);
+    CHECK(e.kind == "login_succeeded");
+    CHECK(e.user == user->id);
+    CHECK(e.email == "ann@example.com");
+    CHECK(e.source == "198.51.100.4");
+    CHECK(e.at == start + minutes(2));
+    auto failed = engine->security_events(sys(), tid, start, clock->now() + Seconds(1),
+                                          "login_failed");
+    REQUIRE(failed.ok());
+    CHECK(failed->size() == 1);
+    auto all = engine->security_events(sys(), tid, start, clock->now() + Seconds(1));
+    REQUIRE(all.ok());
+    CHECK(all->size() >= 5);  // user_created, login_failed, login_succeeded, logout, key events
+  });
+}

@@ -54,7 +54,7 @@ struct IdempotencyRecord {
 
 // A user as stored: the public view plus the secrets only the engine handles.
 struct StoredUser {
-  User user;                        // user.mfa_enabled mirrors !totp_secret.empty()
+  User user;                        // stores derive user.mfa_enabled from !totp_secret.empty()
   std::string password_hash;        // Argon2id PHC string
   std::string totp_secret;          // sealed TOTP secret (AES-256-GCM), or "" without MFA
   std::string totp_pending;         // sealed secret of an enrolment not yet confirmed, or ""

@@ -1202,7 +1202,9 @@ Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string
   if (row->key.created_by != 0 && (!creator || creator->user.state == UserState::disabled)) {
     return Unauthenticated(kBadKey);
   }
-  if (!row->key.last_used_at || t - *row->key.last_used_at >= Seconds(kTouchEvery)) {
+  // last_used_at is written at most once a minute; an emergency key's every use is recorded.
+  if (row->key.emergency || !row->key.last_used_at ||
+      t - *row->key.last_used_at >= Seconds(kTouchEvery)) {
     const TenantId tenant = row->key.tenant;
     BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
       BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(row->key.id));

@@ -198,7 +198,9 @@ class MemoryTransaction final : public StorageTransaction {
         return AlreadyExists("user.email: \"" + x.user.email + "\" is taken");
       }
     }
-    return insert_keyed(t_.users, x, [](StoredUser& r) -> std::int64_t& { return r.user.id; });
+    StoredUser row = x;
+    row.user.mfa_enabled = !x.totp_secret.empty();  // derived, as the SQL stores derive it
+    return insert_keyed(t_.users, row, [](StoredUser& r) -> std::int64_t& { return r.user.id; });
   }
   Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override {
     auto it = t_.users.find(id);
@@ -234,7 +236,9 @@ class MemoryTransaction final : public StorageTransaction {
         return AlreadyExists("user.email: \"" + x.user.email + "\" is taken");
       }
     }
-    return update_keyed(t_.users, x.user.id, x);
+    StoredUser row = x;
+    row.user.mfa_enabled = !x.totp_secret.empty();
+    return update_keyed(t_.users, x.user.id, row);
   }
 
   Result<SessionId> insert_session(const StoredSession& x) override {

@@ -105,12 +105,17 @@ PYBIND11_MODULE(_native, m) {
           return code_name(static_cast<Code>(code));
         }, arg("code"), "The C++ library's name of an error code (\"conflict\").");
 
-  py::class_<Principal>(m, "Principal", "Who acts. Today only the system principal exists.")
+  py::class_<Principal>(m, "Principal", "Who acts: the system principal (a trusted embedder), a user or an API key.")
       .def_static("system", &Principal::system,
                   "The trusted embedder, which does its own authentication and may act in "
                   "every tenant.")
       .def_property_readonly("kind", [](const Principal& p) {
-        return p.kind() == Principal::Kind::system ? "system" : "unknown";
+        switch (p.kind()) {
+          case Principal::Kind::system: return "system";
+          case Principal::Kind::user: return "user";
+          case Principal::Kind::api_key: return "api_key";
+        }
+        return "unknown";
       })
       .def_property_readonly("name", &Principal::name)
       .def("__repr__", [](const Principal& p) { return "<boka.Principal " + p.name() + ">"; });

@@ -1,5 +1,7 @@
 #include "storage/sql/sql_auth.hpp"
 
+#include "storage/sql/sql_transaction.hpp"
+
 #include <string>
 
 namespace boka::detail::sql_auth {
@@ -8,18 +10,6 @@ namespace {
 using soci::into;
 using soci::use;
 using Prep = soci::details::prepare_temp_type;
-
-// A nullable instant column.
-struct OptTime {
-  long long value = 0;
-  soci::indicator ind = soci::i_null;
-  OptTime() = default;
-  explicit OptTime(const std::optional<Instant>& t)
-      : value(t ? to_unix(*t) : 0), ind(t ? soci::i_ok : soci::i_null) {}
-  std::optional<Instant> get() const {
-    return ind == soci::i_ok ? std::optional<Instant>(from_unix(value)) : std::nullopt;
-  }
-};
 
 // Recovery code hashes are stored as one comma-separated text column: they are read and
 // written only as a whole, with the user row.
@@ -52,7 +42,7 @@ struct UserRow {
   long long id = 0, tenant = 0, created = 0, totp_step = 0, version = 0;
   int role = 0, state = 0, failed = 0, window_failures = 0, totp_failures = 0;
   std::string email, display, hash, totp, pending, recovery;
-  OptTime last_login, last_failed, locked_until, window_start, totp_locked;
+  NullableInt last_login, last_failed, locked_until, window_start, totp_locked;
 
   void into_all(Prep& p) {
     p, into(id), into(tenant), into(email), into(display), into(role), into(state), into(hash),
@@ -81,17 +71,17 @@ struct UserRow {
     state = static_cast<int>(u.state);
     hash = x.password_hash;
     created = to_unix(u.created_at);
-    last_login = OptTime(u.last_login_at);
+    last_login = NullableInt(u.last_login_at);
     failed = u.failed_logins;
-    last_failed = OptTime(u.last_failed_login_at);
-    locked_until = OptTime(u.locked_until);
-    window_start = OptTime(x.failure_window_start);
+    last_failed = NullableInt(u.last_failed_login_at);
+    locked_until = NullableInt(u.locked_until);
+    window_start = NullableInt(x.failure_window_start);
     window_failures = x.failures_in_window;
     totp = x.totp_secret;
     pending = x.totp_pending;
     totp_step = x.totp_last_step;
     totp_failures = x.totp_failures;
-    totp_locked = OptTime(x.totp_locked_until);
+    totp_locked = NullableInt(x.totp_locked_until);
     recovery = join(x.recovery_code_hashes);
     version = u.version;
   }
@@ -106,19 +96,19 @@ struct UserRow {
     u.state = static_cast<UserState>(state);
     u.mfa_enabled = !totp.empty();
     u.created_at = from_unix(created);
-    u.last_login_at = last_login.get();
+    u.last_login_at = last_login.instant();
     u.failed_logins = failed;
-    u.last_failed_login_at = last_failed.get();
-    u.locked_until = locked_until.get();
+    u.last_failed_login_at = last_failed.instant();
+    u.locked_until = locked_until.instant();
     u.version = version;
     x.password_hash = hash;
-    x.failure_window_start = window_start.get();
+    x.failure_window_start = window_start.instant();
     x.failures_in_window = window_failures;
     x.totp_secret = totp;
     x.totp_pending = pending;
     x.totp_last_step = totp_step;
     x.totp_failures = totp_failures;
-    x.totp_locked_until = totp_locked.get();
+    x.totp_locked_until = totp_locked.instant();
     x.recovery_code_hashes = split(recovery);
     return x;
   }
@@ -132,7 +122,7 @@ struct SessionRow {
             idle_seconds = 0;
   int mfa = 0, pending = 0;
   std::string hash, source;
-  OptTime revoked;
+  NullableInt revoked;
 
   void into_all(Prep& p) {
     p, into(id), into(tenant), into(user), into(hash), into(created), into(seen), into(idle),
@@ -157,7 +147,7 @@ struct SessionRow {
     mfa = s.mfa_passed ? 1 : 0;
     pending = s.mfa_pending ? 1 : 0;
     source = s.source;
-    revoked = OptTime(x.revoked_at);
+    revoked = NullableInt(x.revoked_at);
   }
   StoredSession to() const {
     StoredSession x;
@@ -174,7 +164,7 @@ struct SessionRow {
     s.source = source;
     x.token_hash = hash;
     x.idle_seconds = idle_seconds;
-    x.revoked_at = revoked.get();
+    x.revoked_at = revoked.instant();
     return x;
   }
 };
@@ -186,7 +176,7 @@ struct ApiKeyRow {
   long long id = 0, tenant = 0, created_by = 0, scopes = 0, created = 0;
   int role = 0, emergency = 0;
   std::string name, hash;
-  OptTime expires, used, revoked;
+  NullableInt expires, used, revoked;
 
   void into_all(Prep& p) {
     p, into(id), into(tenant), into(created_by), into(name), into(hash), into(scopes),
@@ -208,9 +198,9 @@ struct ApiKeyRow {
     scopes = static_cast<long long>(k.scopes);
     role = static_cast<int>(k.role);
     created = to_unix(k.created_at);
-    expires = OptTime(k.expires_at);
-    used = OptTime(k.last_used_at);
-    revoked = OptTime(k.revoked_at);
+    expires = NullableInt(k.expires_at);
+    used = NullableInt(k.last_used_at);
+    revoked = NullableInt(k.revoked_at);
     emergency = k.emergency ? 1 : 0;
   }
   StoredApiKey to() const {
@@ -223,9 +213,9 @@ struct ApiKeyRow {
     k.scopes = static_cast<PermissionSet>(scopes);
     k.role = static_cast<Role>(role);
     k.created_at = from_unix(created);
-    k.expires_at = expires.get();
-    k.last_used_at = used.get();
-    k.revoked_at = revoked.get();
+    k.expires_at = expires.instant();
+    k.last_used_at = used.instant();
+    k.revoked_at = revoked.instant();
     k.emergency = emergency != 0;
     x.secret_hash = hash;
     return x;

@@ -16,22 +16,6 @@ namespace {
 using soci::into;
 using soci::use;
 
-// ---- column helpers --------------------------------------------------------------------
-struct NullableInt {
-  long long value = 0;
-  soci::indicator ind = soci::i_null;
-  NullableInt() = default;
-  explicit NullableInt(const std::optional<Instant>& t)
-      : value(t ? to_unix(*t) : 0), ind(t ? soci::i_ok : soci::i_null) {}
-  explicit NullableInt(const std::optional<std::int64_t>& v)
-      : value(v ? *v : 0), ind(v ? soci::i_ok : soci::i_null) {}
-  std::optional<Instant> instant() const {
-    return ind == soci::i_ok ? std::optional<Instant>(from_unix(value)) : std::nullopt;
-  }
-  std::optional<std::int64_t> integer() const {
-    return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
-  }
-};
 
 int status_code(ReservationStatus s) { return static_cast<int>(s); }
 

@@ -5,10 +5,28 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include "boka/storage.hpp"
 
 namespace boka::detail {
+
+// A nullable integer column (an optional instant or id), bound with its indicator.
+struct NullableInt {
+  long long value = 0;
+  soci::indicator ind = soci::i_null;
+  NullableInt() = default;
+  explicit NullableInt(const std::optional<Instant>& t)
+      : value(t ? to_unix(*t) : 0), ind(t ? soci::i_ok : soci::i_null) {}
+  explicit NullableInt(const std::optional<std::int64_t>& v)
+      : value(v ? *v : 0), ind(v ? soci::i_ok : soci::i_null) {}
+  std::optional<Instant> instant() const {
+    return ind == soci::i_ok ? std::optional<Instant>(from_unix(value)) : std::nullopt;
+  }
+  std::optional<std::int64_t> integer() const {
+    return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
+  }
+};
 
 // Turns a dialect's exception into a Status. Messages never quote bound values.
 using SqlErrorMapper = Status (*)(const std::exception& error, const char* operation);

@@ -227,7 +227,9 @@ std::string placeholders(const char* columns) {
   std::string out;
   int n = 0;
   for (const char* c = columns; *c; ++c) {
-    if (*c == ',') out += (n++ ? ", :p" : ":p") + std::to_string(n);
+    if (*c != ',') continue;
+    ++n;
+    out += (n > 1 ? ", :p" : ":p") + std::to_string(n);
   }
   return out;
 }

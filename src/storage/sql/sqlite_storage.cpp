@@ -105,7 +105,7 @@ class SqliteStorage final : public Storage,
   // at durability=full. Every writer returns only after that COMMIT, with its own outcome.
   // SQLite locks the whole database, which covers every resource in every intent.
   Status write(const WriteIntent&, Work work) override {
-    PendingWrite me{work};
+    PendingWrite me{work, Status::Ok()};
     std::unique_lock lock(queue_mutex_);
     queue_.push_back(&me);
     while (!me.done) {

@@ -69,6 +69,11 @@ Status validate_text(std::string_view text, const char* field, std::size_t max) 
   return Status::Ok();
 }
 
+// A failure of the store or the crypto, as opposed to a wrong code: it aborts the write.
+bool store_failed(const Status& s) {
+  return s.code() == Code::internal || s.code() == Code::unavailable || s.code() == Code::storage;
+}
+
 bool is_admin(Role r) { return static_cast<int>(r) >= static_cast<int>(Role::admin); }
 
 std::string totp_associated(UserId id) { return "users/" + std::to_string(id) + "/totp"; }
@@ -756,8 +761,7 @@ Result<SessionGrant> Engine::login(const LoginRequest& req) {
     bool passed = false;
     if (has_mfa && !req.mfa_code.empty()) {
       mfa_result = ops.check_mfa_code(txn, u, req.mfa_code, req.source, "user:" + std::to_string(id));
-      if (mfa_result.code() == Code::internal || mfa_result.code() == Code::unavailable ||
-          mfa_result.code() == Code::storage) {
+      if (store_failed(mfa_result)) {
         return mfa_result;
       }
       passed = mfa_result.ok();
@@ -817,8 +821,7 @@ Result<SessionGrant> Engine::verify_mfa(std::string_view token, std::string_view
     BOKA_RETURN_IF_ERROR(find_token(txn, token, ops.now(), s, u));
     const std::string actor = "user:" + std::to_string(u->user.id);
     result = ops.check_mfa_code(txn, *u, code, source, actor);
-    if (result.code() == Code::internal || result.code() == Code::unavailable ||
-        result.code() == Code::storage) {
+    if (store_failed(result)) {
       return result;
     }
     if (result.ok()) {
@@ -939,13 +942,9 @@ Result<std::int64_t> Engine::end_user_sessions(const Principal& who, TenantId te
 
 Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId tenant) {
   AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  if (tenant == 0) {
-    if (!a.all_tenants) return PermissionDenied(a.name + ": only a superadmin logs out every tenant");
-    BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::users_manage));
-  } else {
-    BOKA_RETURN_IF_ERROR(Impl::permit(a, tenant, Permission::users_manage));
-  }
+  // tenant 0: every tenant, which only a principal acting across tenants may ask for.
+  BOKA_ASSIGN_OR_RETURN(auto a, tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
+                                            : impl_->authorize(who, tenant, Permission::users_manage));
   std::int64_t n = 0;
   const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(scope), [&](StorageTransaction& txn) -> Status {
@@ -967,9 +966,7 @@ Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId ten
 }
 
 Result<std::int64_t> Engine::cleanup_sessions(const Principal& who, int limit) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  if (!a.all_tenants) return PermissionDenied(a.name + ": only the system or a superadmin cleans up sessions");
-  BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::system_operations));
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   if (limit < 1 || limit > 1000000) return InvalidArgument("limit: must be 1..1000000");
   std::int64_t n = 0;
   BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
@@ -980,9 +977,7 @@ Result<std::int64_t> Engine::cleanup_sessions(const Principal& who, int limit) {
 }
 
 Result<std::int64_t> Engine::count_active_sessions(const Principal& who) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  if (!a.all_tenants) return PermissionDenied(a.name + ": only the system or a superadmin counts every tenant's sessions");
-  BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::system_operations));
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   std::int64_t n = 0;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(n, txn.count_live_sessions(impl_->clock->now()));
@@ -1039,8 +1034,7 @@ Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::st
     trial.totp_secret = u.totp_pending;
     trial.recovery_code_hashes.clear();  // a recovery code cannot confirm an enrolment
     result = ops.check_mfa_code(txn, trial, code, "", a.name);
-    if (result.code() == Code::internal || result.code() == Code::unavailable ||
-        result.code() == Code::storage) {
+    if (store_failed(result)) {
       return result;
     }
     u.totp_failures = trial.totp_failures;
@@ -1297,13 +1291,10 @@ Result<MfaStats> Engine::mfa_stats(const Principal& who, TenantId tenant) {
 }
 
 Result<std::vector<User>> Engine::list_admins(const Principal& who, TenantId tenant) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  if (tenant == 0) {
-    if (!a.all_tenants) return PermissionDenied(a.name + ": only a superadmin lists every tenant's admins");
-    BOKA_RETURN_IF_ERROR(Impl::permit(a, a.tenant, Permission::users_manage));
-  } else {
-    BOKA_RETURN_IF_ERROR(Impl::permit(a, tenant, Permission::users_manage));
-  }
+  // tenant 0: every tenant, which only a principal acting across tenants may ask for.
+  BOKA_RETURN_IF_ERROR((tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
+                                     : impl_->authorize(who, tenant, Permission::users_manage))
+                           .status());
   std::vector<StoredUser> rows;
   const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
   BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {

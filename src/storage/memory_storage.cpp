@@ -356,7 +356,8 @@ class MemoryTransaction final : public StorageTransaction {
     return user == 0 || s.session.user == user;
   }
 
-  // insert_row/update_row for rows whose id sits inside a nested struct.
+  // Inserts under the table's next id, written through `id_of` (the id may sit in a nested
+  // struct); the undo step removes the row and gives the id back.
   template <typename Row, typename IdOf>
   Result<std::int64_t> insert_keyed(std::map<std::int64_t, Row>& table, const Row& row,
                                     IdOf id_of) {
@@ -415,27 +416,12 @@ class MemoryTransaction final : public StorageTransaction {
 
   template <typename Row>
   Result<std::int64_t> insert_row(std::map<std::int64_t, Row>& table, const Row& row) {
-    std::int64_t& sequence = t_.next_id[&table];
-    const std::int64_t id = ++sequence;
-    Row copy = row;
-    copy.id = id;
-    table.emplace(id, std::move(copy));
-    undo_.push_back([&table, &sequence, id] {
-      table.erase(id);
-      --sequence;
-    });
-    return id;
+    return insert_keyed(table, row, [](Row& r) -> std::int64_t& { return r.id; });
   }
 
   template <typename Row>
   Status update_row(std::map<std::int64_t, Row>& table, const Row& row) {
-    BOKA_RETURN_IF_ERROR(check_writable());
-    auto it = table.find(row.id);
-    if (it == table.end()) return NotFound("row " + std::to_string(row.id) + " does not exist");
-    Row old = it->second;
-    it->second = row;
-    undo_.push_back([&table, old = std::move(old)] { table[old.id] = old; });
-    return Status::Ok();
+    return update_keyed(table, row.id, row);
   }
 
   template <typename Row>

@@ -106,6 +106,18 @@ struct World {
     REQUIRE(r.ok());
     return *r;
   }
+  // A confirmed reservation in `t` that started a second ago (the clock is moved to it).
+  ReservationId started_booking(TenantId t) {
+    ReserveRequest req;
+    req.allocations = {AllocationRequest::of_resource(resource[t])};
+    req.start = minute_after(0);
+    req.end = req.start + hours(1);
+    ++serial;
+    auto r = engine->reserve(sys(), t, req);
+    REQUIRE(r.ok());
+    clock->set(req.start + Seconds(1));
+    return r->id;
+  }
   std::string customer_ref() { return "user:" + std::to_string(user[Role::customer]); }
 };
 
@@ -266,24 +278,10 @@ std::vector<Row> rows() {
          return st(w.engine->reschedule(p, t, r.id, r.start + hours(1), r.end + hours(1)));
        }},
       {"mark_completed", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         ReserveRequest req;
-         req.allocations = {AllocationRequest::of_resource(w.resource[t])};
-         req.start = w.minute_after(0);
-         req.end = req.start + hours(1);
-         ++w.serial;
-         ReservationId id = w.engine->reserve(sys(), t, req)->id;
-         w.clock->set(req.start + Seconds(1));
-         return st(w.engine->mark_completed(p, t, id));
+         return st(w.engine->mark_completed(p, t, w.started_booking(t)));
        }},
       {"mark_no_show", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         ReserveRequest req;
-         req.allocations = {AllocationRequest::of_resource(w.resource[t])};
-         req.start = w.minute_after(0);
-         req.end = req.start + hours(1);
-         ++w.serial;
-         ReservationId id = w.engine->reserve(sys(), t, req)->id;
-         w.clock->set(req.start + Seconds(1));
-         return st(w.engine->mark_no_show(p, t, id));
+         return st(w.engine->mark_no_show(p, t, w.started_booking(t)));
        }},
       {"expire_holds", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
          return st(w.engine->expire_holds(p));

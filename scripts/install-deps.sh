@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache git
   libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
   libssl-dev libargon2-dev nlohmann-json3-dev catch2 libbenchmark-dev
-  libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool
+  libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool prometheus
   postgresql-15 postgresql-client-15
   pybind11-dev python3-dev python3-venv python3-pytest
 )

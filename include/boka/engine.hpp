@@ -18,9 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "boka/audit.hpp"
 #include "boka/auth.hpp"
 #include "boka/availability.hpp"
 #include "boka/ids.hpp"
+#include "boka/metrics.hpp"
+#include "boka/operations.hpp"
 #include "boka/pool.hpp"
 #include "boka/principal.hpp"
 #include "boka/reservation.hpp"
@@ -38,6 +41,12 @@ struct EngineOptions {
   std::shared_ptr<const Clock> clock;
   // Password, lockout, session, MFA and key policy; the encryption key for TOTP secrets.
   AuthOptions auth;
+  // Where the engine registers its metrics (shared with the host's own). Null: a registry
+  // of the engine's own (Engine::metrics()).
+  std::shared_ptr<MetricsRegistry> metrics;
+  // Start read-only (see Engine::set_read_only), e.g. while data is suspect.
+  bool read_only = false;
+  std::string read_only_reason;
 };
 
 // A booking request. All allocations are taken together over [start, end) or none is.
@@ -257,6 +266,42 @@ class Engine {
   Result<std::vector<User>> list_admins(const Principal& who, TenantId tenant);
   // Demotes an admin or superadmin to staff and ends their sessions. Superadmin or system.
   Result<User> revoke_admin(const Principal& who, TenantId tenant, UserId id);
+
+  // --- Audit trail (boka/audit.hpp) ---------------------------------------------------
+  // Records of query.tenant's chain (audit:read in that tenant; the system chain, tenant 0,
+  // needs audit:read system-wide), ordered by seq.
+  Result<std::vector<AuditRecord>> audit_records(const Principal& who, const AuditQuery& query);
+  // Walks one chain (`tenant`) or every chain (unset: system-wide audit:read) and reports the
+  // first broken link. Reads in pages, so it runs beside live traffic; records appended
+  // while it runs are checked up to the head it read first.
+  Result<AuditVerification> verify_audit(const Principal& who,
+                                         std::optional<TenantId> tenant = std::nullopt);
+
+  // --- Operations (boka/operations.hpp); system:operations, system-wide ----------------
+  // Storage reachability and latency, schema version, read-only state, disk space (file
+  // stores), age of the last backup and the expected heartbeats; overall ok, degraded or
+  // failing. A store that cannot be reached is failing, not an error.
+  Result<HealthReport> health(const Principal& who, const HealthOptions& options = {});
+  // Row counts and sizes of every table.
+  Result<std::vector<TableStats>> database_stats(const Principal& who);
+  // Read-only mode: while on, every call that would write fails with unavailable naming the
+  // reason, and reads go on (sessions still authenticate, without extending their idle
+  // expiry). Per engine, i.e. per process; recorded in the audit trail. A worker or second
+  // host must be switched too (or started with EngineOptions::read_only).
+  Status set_read_only(const Principal& who, bool on, std::string_view reason = {});
+  // The reason read-only mode was switched on, or nullopt while writable.
+  std::optional<std::string> read_only_reason() const;
+  // Records that `component` ("worker") is alive now; health() reports its age.
+  // Not audited (a heartbeat is not a change).
+  Status record_heartbeat(const Principal& who, std::string_view component);
+  // An online, consistent backup of the SQLite store (one read snapshot, so traffic goes
+  // on) with its manifest; applies retention, and verifies when options.verify. The backup
+  // holds every transaction committed before it started. not_supported on other stores
+  // (PostgreSQL: pg_dump, see docs/operations.md).
+  Result<BackupResult> backup(const Principal& who, const BackupOptions& options);
+
+  // The registry holding the engine's metrics (EngineOptions::metrics if given).
+  std::shared_ptr<MetricsRegistry> metrics() const;
 
   StorageInfo storage_info() const;
 

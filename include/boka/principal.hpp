@@ -82,6 +82,15 @@ class Principal {
   UserId user() const noexcept { return user_; }            // the user, or the key's creator
   SessionId session() const noexcept { return session_; }   // 0 unless a session
   ApiKeyId api_key() const noexcept { return api_key_; }    // 0 unless an API key
+  // The client address the principal acts from ("203.0.113.9", "unix:/run/x"), or "".
+  // Hosts set it per request; it goes into the audit records of what the principal does.
+  const std::string& source() const noexcept { return source_; }
+  // A copy acting from `address` (at most 200 bytes are kept). Grants nothing.
+  Principal with_source(std::string_view address) const {
+    Principal p = *this;
+    p.source_ = std::string(address.substr(0, 200));
+    return p;
+  }
 
  private:
   friend struct detail::PrincipalFactory;
@@ -92,6 +101,7 @@ class Principal {
   UserId user_ = 0;
   SessionId session_ = 0;
   ApiKeyId api_key_ = 0;
+  std::string source_;
 };
 
 }  // namespace boka

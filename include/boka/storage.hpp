@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "boka/audit.hpp"
 #include "boka/auth.hpp"
 #include "boka/function_ref.hpp"
 #include "boka/ids.hpp"
@@ -50,6 +51,13 @@ struct IdempotencyRecord {
   std::string key;
   std::string request_fingerprint;  // hex SHA-256 of the canonical request
   ReservationId reservation = 0;
+};
+
+// One of boka's tables as table_stats reports it.
+struct TableStats {
+  std::string table;
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;  // data and indexes; 0 where the store cannot tell (memory)
 };
 
 // A user as stored: the public view plus the secrets only the engine handles.
@@ -161,13 +169,26 @@ class StorageTransaction {
   virtual Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) = 0;  // by id
   virtual Status update_api_key(const StoredApiKey& key) = 0;
 
-  virtual Result<std::int64_t> insert_security_event(const SecurityEvent& event) = 0;
-  // Events of `tenant` with from <= at < to and, if `kind` is not empty, that kind; by id,
-  // at most `limit`.
-  virtual Result<std::vector<SecurityEvent>> list_security_events(TenantId tenant, Instant from,
-                                                                  Instant to,
-                                                                  std::string_view kind,
-                                                                  int limit) = 0;
+  // ---- audit trail (see boka/audit.hpp): one hash chain per tenant (0: system-wide).
+  // Returns the head of `tenant`'s chain (seq 0 and hash "" when it is empty) and holds it
+  // until the transaction ends, so no other transaction appends to that chain meanwhile.
+  virtual Result<AuditHead> lock_audit_head(TenantId tenant) = 0;
+  // Inserts `record` (every field as given) and makes it its chain's head. Call only after
+  // lock_audit_head(record.tenant) in the same transaction, with seq = head.seq + 1.
+  // A seq already present in the chain is already_exists.
+  virtual Status append_audit(const AuditRecord& record) = 0;
+  // Records of query.tenant matching the query, by seq ascending, at most query.limit.
+  virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) = 0;
+  // The head of every chain the scope can see, by tenant.
+  virtual Result<std::vector<AuditHead>> audit_heads() = 0;
+
+  // ---- operations
+  // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
+  virtual Result<std::vector<TableStats>> table_stats() = 0;
+  // System-wide named values (the worker's heartbeat, the last backup): "" names are
+  // refused. Visible to every scope.
+  virtual Result<std::optional<std::string>> get_setting(std::string_view name) = 0;
+  virtual Status put_setting(std::string_view name, std::string_view value) = 0;
 };
 
 // The tenant a transaction acts for. Stores with row level security (PostgreSQL) let the
@@ -338,13 +359,18 @@ class StorageTransactionWrapper : public StorageTransaction {
     return t_.list_api_keys(t);
   }
   Status update_api_key(const StoredApiKey& x) override { return t_.update_api_key(x); }
-  Result<std::int64_t> insert_security_event(const SecurityEvent& e) override {
-    return t_.insert_security_event(e);
+  Result<AuditHead> lock_audit_head(TenantId t) override { return t_.lock_audit_head(t); }
+  Status append_audit(const AuditRecord& r) override { return t_.append_audit(r); }
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    return t_.list_audit(q);
   }
-  Result<std::vector<SecurityEvent>> list_security_events(TenantId t, Instant from, Instant to,
-                                                          std::string_view kind,
-                                                          int limit) override {
-    return t_.list_security_events(t, from, to, kind, limit);
+  Result<std::vector<AuditHead>> audit_heads() override { return t_.audit_heads(); }
+  Result<std::vector<TableStats>> table_stats() override { return t_.table_stats(); }
+  Result<std::optional<std::string>> get_setting(std::string_view n) override {
+    return t_.get_setting(n);
+  }
+  Status put_setting(std::string_view n, std::string_view v) override {
+    return t_.put_setting(n, v);
   }
 
  private:
@@ -362,6 +388,7 @@ enum class Durability : int { full = 0, normal = 1 };
 //   "memory:"                      a fresh in-memory store (tests, ephemeral use)
 //   "sqlite:path/to/file.db"       SQLite file, created if missing, schema migrated on open
 //   "sqlite:file.db?durability=normal&busy_timeout_ms=5000&pool_size=4"
+//   "sqlite:backup.db?mode=ro"      an existing file, read-only (no migration, writes refused)
 //   "postgresql://user:password@host:5432/db?pool_size=8"  (a libpq URI; see
 //                                   docs/postgresql.md for the options and the schema)
 // Errors: invalid_argument for a malformed URI or option (the message names it),

@@ -170,6 +170,7 @@ Result<Actor> Engine::Impl::verify(const Principal& who) {
   Actor a;
   a.kind = who.kind();
   a.name = who.name();
+  a.source = who.source();
   if (who.kind() == Principal::Kind::system) {
     a.role = Role::superadmin;
     a.permissions = kAllPermissions;
@@ -290,19 +291,24 @@ struct AuthOps {
 
   Instant now() const { return impl.clock->now(); }
 
+  // Appends a security event to the audit trail as "auth.<kind>" (docs/auth.md lists the
+  // kinds), targeting the user involved.
   Status record(StorageTransaction& txn, TenantId tenant, const char* kind, UserId user,
                 std::string_view email, std::string_view actor, std::string_view source,
                 std::string detail) {
-    SecurityEvent e;
+    detail::AuditEntry e;
     e.tenant = tenant;
-    e.at = now();
-    e.kind = kind;
-    e.user = user;
-    e.email = std::string(email);
-    e.actor = std::string(actor);
-    e.source = std::string(source);
-    e.detail = std::move(detail);
-    return txn.insert_security_event(e).status();
+    e.action = std::string("auth.") + kind;
+    if (user != 0) e.target = "user:" + std::to_string(user);
+    const std::string_view k(kind);
+    e.outcome = (k == "login_failed" || k == "mfa_failed" || k == "lockout" || k == "mfa_locked")
+                    ? AuditOutcome::failure
+                    : AuditOutcome::success;
+    detail::JsonObject d;
+    if (!email.empty()) d.add("email", email);
+    if (!detail.empty()) d.add("detail", detail);
+    e.detail_json = d.str();
+    return impl.audit_as(txn, actor, source, std::move(e));
   }
 
   // Runs a write that records a security event even when the caller's request fails.
@@ -516,32 +522,34 @@ Status may_manage_role(const Actor& a, Role target) {
 }  // namespace
 
 Result<User> Engine::create_user(const Principal& who, TenantId tenant, const NewUser& spec) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
-  BOKA_RETURN_IF_ERROR(may_manage_role(a, spec.role));
-  BOKA_RETURN_IF_ERROR(validate_email(spec.email));
-  BOKA_RETURN_IF_ERROR(validate_text(spec.display_name, "display_name", 200));
-  if (static_cast<int>(spec.role) < 0 || static_cast<int>(spec.role) > 3) {
-    return InvalidArgument("role: unknown role " + std::to_string(static_cast<int>(spec.role)));
-  }
-  BOKA_RETURN_IF_ERROR(validate_password(spec.password, "password"));
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto hash, detail::argon2id_hash(spec.password, impl_->auth->argon));
-  StoredUser u;
-  u.user.tenant = tenant;
-  u.user.email = lower_ascii(spec.email);
-  u.user.display_name = spec.display_name;
-  u.user.role = spec.role;
-  u.user.state = UserState::active;
-  u.user.created_at = ops.now();
-  u.user.version = 1;
-  u.password_hash = std::move(hash);
-  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(u.user.id, txn.insert_user(u));
-    return ops.record(txn, tenant, "user_created", u.user.id, u.user.email, a.name, "",
-                      std::string("role ") + role_name(u.user.role));
-  }));
-  return u.user;
+  return impl_->refusal_audited(who, tenant, "auth.user_created", "", [&]() -> Result<User> {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+    BOKA_RETURN_IF_ERROR(may_manage_role(a, spec.role));
+    BOKA_RETURN_IF_ERROR(validate_email(spec.email));
+    BOKA_RETURN_IF_ERROR(validate_text(spec.display_name, "display_name", 200));
+    if (static_cast<int>(spec.role) < 0 || static_cast<int>(spec.role) > 3) {
+      return InvalidArgument("role: unknown role " + std::to_string(static_cast<int>(spec.role)));
+    }
+    BOKA_RETURN_IF_ERROR(validate_password(spec.password, "password"));
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_ASSIGN_OR_RETURN(auto hash, detail::argon2id_hash(spec.password, impl_->auth->argon));
+    StoredUser u;
+    u.user.tenant = tenant;
+    u.user.email = lower_ascii(spec.email);
+    u.user.display_name = spec.display_name;
+    u.user.role = spec.role;
+    u.user.state = UserState::active;
+    u.user.created_at = ops.now();
+    u.user.version = 1;
+    u.password_hash = std::move(hash);
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      BOKA_ASSIGN_OR_RETURN(u.user.id, txn.insert_user(u));
+      return ops.record(txn, tenant, "user_created", u.user.id, u.user.email, a.name, a.source,
+                        std::string("role ") + role_name(u.user.role));
+    }));
+    return u.user;
+  });
 }
 
 namespace {
@@ -614,7 +622,7 @@ Result<User> modify_user(Engine::Impl& impl, const Actor& a, TenantId tenant, Us
       detail += "; " + std::to_string(n) + " sessions ended";
     }
     if (!kind.empty()) {
-      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, kind.c_str(), id, u.user.email, a.name, "", detail));
+      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, kind.c_str(), id, u.user.email, a.name, a.source, detail));
     }
     out = u.user;
     return Status::Ok();
@@ -624,53 +632,57 @@ Result<User> modify_user(Engine::Impl& impl, const Actor& a, TenantId tenant, Us
 }  // namespace
 
 Result<User> Engine::set_user_role(const Principal& who, TenantId tenant, UserId id, Role role) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
-  if (static_cast<int>(role) < 0 || static_cast<int>(role) > 3) {
-    return InvalidArgument("role: unknown role " + std::to_string(static_cast<int>(role)));
-  }
-  BOKA_RETURN_IF_ERROR(may_manage_role(a, role));
-  return modify_user(*impl_, a, tenant, id,
-                     [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
-                       if (u.user.role == role) return Status::Ok();
-                       end = static_cast<int>(role) < static_cast<int>(u.user.role);
-                       kind = "role_changed";
-                       detail = std::string(role_name(u.user.role)) + " -> " + role_name(role);
-                       u.user.role = role;
-                       return Status::Ok();
-                     });
+  return impl_->refusal_audited(who, tenant, "auth.role_changed", "user:" + std::to_string(id), [&]() -> Result<User> {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+    if (static_cast<int>(role) < 0 || static_cast<int>(role) > 3) {
+      return InvalidArgument("role: unknown role " + std::to_string(static_cast<int>(role)));
+    }
+    BOKA_RETURN_IF_ERROR(may_manage_role(a, role));
+    return modify_user(*impl_, a, tenant, id,
+                       [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                         if (u.user.role == role) return Status::Ok();
+                         end = static_cast<int>(role) < static_cast<int>(u.user.role);
+                         kind = "role_changed";
+                         detail = std::string(role_name(u.user.role)) + " -> " + role_name(role);
+                         u.user.role = role;
+                         return Status::Ok();
+                       });
+  });
 }
 
 Result<User> Engine::set_user_state(const Principal& who, TenantId tenant, UserId id,
                                     UserState state) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
-  if (static_cast<int>(state) < 0 || static_cast<int>(state) > 2) {
-    return InvalidArgument("state: unknown state " + std::to_string(static_cast<int>(state)));
-  }
-  return modify_user(*impl_, a, tenant, id,
-                     [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
-                       detail = std::string(user_state_name(u.user.state)) + " -> " +
-                                user_state_name(state);
-                       switch (state) {
-                         case UserState::active:
-                           kind = u.user.state == UserState::locked ? "user_unlocked" : "user_state_changed";
-                           u.user.failed_logins = 0;
-                           u.user.locked_until.reset();
-                           u.failure_window_start.reset();
-                           u.failures_in_window = 0;
-                           break;
-                         case UserState::locked:  // an admin lock: until unlocked
-                           kind = "user_locked";
-                           u.user.locked_until.reset();
-                           end = true;
-                           break;
-                         case UserState::disabled:
-                           kind = "user_disabled";
-                           end = true;
-                           break;
-                       }
-                       u.user.state = state;
-                       return Status::Ok();
-                     });
+  return impl_->refusal_audited(who, tenant, "auth.user_state_changed", "user:" + std::to_string(id), [&]() -> Result<User> {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+    if (static_cast<int>(state) < 0 || static_cast<int>(state) > 2) {
+      return InvalidArgument("state: unknown state " + std::to_string(static_cast<int>(state)));
+    }
+    return modify_user(*impl_, a, tenant, id,
+                       [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                         detail = std::string(user_state_name(u.user.state)) + " -> " +
+                                  user_state_name(state);
+                         switch (state) {
+                           case UserState::active:
+                             kind = u.user.state == UserState::locked ? "user_unlocked" : "user_state_changed";
+                             u.user.failed_logins = 0;
+                             u.user.locked_until.reset();
+                             u.failure_window_start.reset();
+                             u.failures_in_window = 0;
+                             break;
+                           case UserState::locked:  // an admin lock: until unlocked
+                             kind = "user_locked";
+                             u.user.locked_until.reset();
+                             end = true;
+                             break;
+                           case UserState::disabled:
+                             kind = "user_disabled";
+                             end = true;
+                             break;
+                         }
+                         u.user.state = state;
+                         return Status::Ok();
+                       });
+  });
 }
 
 Status Engine::change_password(const Principal& who, std::string_view current,
@@ -697,7 +709,7 @@ Status Engine::change_password(const Principal& who, std::string_view current,
     ++found->user.version;
     BOKA_RETURN_IF_ERROR(txn.update_user(*found));
     BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(a.tenant, a.user, ops.now(), a.session));
-    return ops.record(txn, a.tenant, "password_changed", a.user, found->user.email, a.name, "",
+    return ops.record(txn, a.tenant, "password_changed", a.user, found->user.email, a.name, a.source,
                       std::to_string(n) + " other sessions ended");
   });
 }
@@ -705,84 +717,96 @@ Status Engine::change_password(const Principal& who, std::string_view current,
 // ---- login and sessions --------------------------------------------------------------------
 
 Result<SessionGrant> Engine::login(const LoginRequest& req) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_RETURN_IF_ERROR(validate_text(req.source, "source", 100));
-  const std::string email = lower_ascii(req.email);
-  const bool sane = req.tenant > 0 && validate_email(email).ok() &&
-                    req.password.size() <= kMaxPasswordBytes;
-  std::optional<StoredUser> found;
-  bool tenant_exists = false;
-  if (sane) {
-    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(req.tenant), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(req.tenant));
-      tenant_exists = t.has_value();
-      if (tenant_exists) {
-        BOKA_ASSIGN_OR_RETURN(found, txn.find_user_by_email(req.tenant, email));
-      }
-      return Status::Ok();
-    }));
-  }
-  if (found) ops.reset_if_quiet(*found);
-  if (!found || !ops.may_try(*found)) {
-    ops.burn_one_hash(req.password.substr(0, kMaxPasswordBytes));
-    if (tenant_exists) {
-      BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
-        const char* why = !found ? "unknown email"
-                          : found->user.state == UserState::disabled ? "account disabled"
-                                                                     : "account locked";
-        return ops.record(txn, req.tenant, "login_failed", found ? found->user.id : 0, email, "",
-                          req.source, why);
+  // Counted by result for auth_logins_total.
+  auto result = [&]() -> Result<SessionGrant> {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_RETURN_IF_ERROR(validate_text(req.source, "source", 100));
+    const std::string email = lower_ascii(req.email);
+    const bool sane = req.tenant > 0 && validate_email(email).ok() &&
+                      req.password.size() <= kMaxPasswordBytes;
+    std::optional<StoredUser> found;
+    bool tenant_exists = false;
+    if (sane) {
+      BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(req.tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(req.tenant));
+        tenant_exists = t.has_value();
+        if (tenant_exists) {
+          BOKA_ASSIGN_OR_RETURN(found, txn.find_user_by_email(req.tenant, email));
+        }
+        return Status::Ok();
       }));
     }
-    return Unauthenticated(kBadLogin);
-  }
-  BOKA_ASSIGN_OR_RETURN(bool right, detail::argon2id_verify(req.password, found->password_hash));
-  const UserId id = found->user.id;
-  if (!right) {
-    BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
-      return ops.count_failure(txn, req.tenant, id, req.source, "wrong password");
-    }));
-    return Unauthenticated(kBadLogin);
-  }
-  std::string rehash;
-  if (ops.needs_rehash(found->password_hash)) {
-    BOKA_ASSIGN_OR_RETURN(rehash, detail::argon2id_hash(req.password, impl_->auth->argon));
-  }
-  SessionGrant grant;
-  Status mfa_result;
-  BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
-    mfa_result = Status::Ok();
-    BOKA_ASSIGN_OR_RETURN(auto again, txn.find_user(req.tenant, id));
-    if (!again) return Unauthenticated(kBadLogin);
-    StoredUser u = std::move(*again);
-    ops.reset_if_quiet(u);
-    if (!ops.may_try(u)) return Unauthenticated(kBadLogin);  // locked meanwhile
-    const bool has_mfa = !u.totp_secret.empty();
-    bool passed = false;
-    if (has_mfa && !req.mfa_code.empty()) {
-      mfa_result = ops.check_mfa_code(txn, u, req.mfa_code, req.source, "user:" + std::to_string(id));
-      if (store_failed(mfa_result)) {
-        return mfa_result;
+    if (found) ops.reset_if_quiet(*found);
+    if (!found || !ops.may_try(*found)) {
+      ops.burn_one_hash(req.password.substr(0, kMaxPasswordBytes));
+      if (tenant_exists) {
+        BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+          const char* why = !found ? "unknown email"
+                            : found->user.state == UserState::disabled ? "account disabled"
+                                                                       : "account locked";
+          return ops.record(txn, req.tenant, "login_failed", found ? found->user.id : 0, email, "",
+                            req.source, why);
+        }));
       }
-      passed = mfa_result.ok();
+      return Unauthenticated(kBadLogin);
     }
-    u.user.failed_logins = 0;
-    u.user.locked_until.reset();
-    if (u.user.state == UserState::locked) u.user.state = UserState::active;
-    if (!rehash.empty()) u.password_hash = rehash;
-    if (mfa_result.ok()) {
-      u.user.last_login_at = ops.now();
-      BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, passed, has_mfa && !passed, req.source,
-                                             std::nullopt, grant));
-      BOKA_RETURN_IF_ERROR(ops.record(txn, req.tenant, "login_succeeded", id, u.user.email,
-                                      grant.principal.name(), req.source,
-                                      passed ? "with MFA" : has_mfa ? "MFA pending" : "password"));
+    BOKA_ASSIGN_OR_RETURN(bool right, detail::argon2id_verify(req.password, found->password_hash));
+    const UserId id = found->user.id;
+    if (!right) {
+      BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+        return ops.count_failure(txn, req.tenant, id, req.source, "wrong password");
+      }));
+      return Unauthenticated(kBadLogin);
     }
-    ++u.user.version;
-    return txn.update_user(u);  // commits the MFA failure counters too
-  }));
-  BOKA_RETURN_IF_ERROR(mfa_result);
-  return grant;
+    std::string rehash;
+    if (ops.needs_rehash(found->password_hash)) {
+      BOKA_ASSIGN_OR_RETURN(rehash, detail::argon2id_hash(req.password, impl_->auth->argon));
+    }
+    SessionGrant grant;
+    Status mfa_result;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+      mfa_result = Status::Ok();
+      BOKA_ASSIGN_OR_RETURN(auto again, txn.find_user(req.tenant, id));
+      if (!again) return Unauthenticated(kBadLogin);
+      StoredUser u = std::move(*again);
+      ops.reset_if_quiet(u);
+      if (!ops.may_try(u)) return Unauthenticated(kBadLogin);  // locked meanwhile
+      const bool has_mfa = !u.totp_secret.empty();
+      bool passed = false;
+      if (has_mfa && !req.mfa_code.empty()) {
+        mfa_result = ops.check_mfa_code(txn, u, req.mfa_code, req.source, "user:" + std::to_string(id));
+        if (store_failed(mfa_result)) {
+          return mfa_result;
+        }
+        passed = mfa_result.ok();
+      }
+      u.user.failed_logins = 0;
+      u.user.locked_until.reset();
+      if (u.user.state == UserState::locked) u.user.state = UserState::active;
+      if (!rehash.empty()) u.password_hash = rehash;
+      if (mfa_result.ok()) {
+        u.user.last_login_at = ops.now();
+        BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, passed, has_mfa && !passed, req.source,
+                                               std::nullopt, grant));
+        BOKA_RETURN_IF_ERROR(ops.record(txn, req.tenant, "login_succeeded", id, u.user.email,
+                                        grant.principal.name(), req.source,
+                                        passed ? "with MFA" : has_mfa ? "MFA pending" : "password"));
+      }
+      ++u.user.version;
+      return txn.update_user(u);  // commits the MFA failure counters too
+    }));
+    BOKA_RETURN_IF_ERROR(mfa_result);
+    return grant;
+  }();
+  auto& logins = impl_->metrics->logins;
+  if (result.ok()) {
+    logins[result->session.mfa_pending ? 1 : 0]->inc();
+  } else if (result.status().code() == Code::unauthenticated) {
+    logins[2]->inc();
+  } else if (result.status().code() == Code::rate_limited) {
+    logins[3]->inc();
+  }
+  return result;
 }
 
 namespace {
@@ -800,45 +824,55 @@ Status find_token(StorageTransaction& txn, std::string_view token, Instant now,
 
 Result<SessionGrant> Engine::verify_mfa(std::string_view token, std::string_view code,
                                         std::string_view source) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_RETURN_IF_ERROR(validate_text(source, "source", 100));
-  if (code.empty() || code.size() > 32) return Unauthenticated(kBadCode);
-  std::optional<StoredSession> session;
-  std::optional<StoredUser> user;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    return find_token(txn, token, ops.now(), session, user);
-  }));
-  if (user->totp_secret.empty()) {
-    return ConflictError("MFA is not enabled for this user; enrol first");
+  // Counted by result for auth_mfa_verifications_total.
+  auto outcome = [&]() -> Result<SessionGrant> {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_RETURN_IF_ERROR(validate_text(source, "source", 100));
+    if (code.empty() || code.size() > 32) return Unauthenticated(kBadCode);
+    std::optional<StoredSession> session;
+    std::optional<StoredUser> user;
+    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+      return find_token(txn, token, ops.now(), session, user);
+    }));
+    if (user->totp_secret.empty()) {
+      return ConflictError("MFA is not enabled for this user; enrol first");
+    }
+    const TenantId tenant = session->session.tenant;
+    SessionGrant grant;
+    Status result;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      result = Status::Ok();
+      std::optional<StoredSession> s;
+      std::optional<StoredUser> u;
+      BOKA_RETURN_IF_ERROR(find_token(txn, token, ops.now(), s, u));
+      const std::string actor = "user:" + std::to_string(u->user.id);
+      result = ops.check_mfa_code(txn, *u, code, source, actor);
+      if (store_failed(result)) {
+        return result;
+      }
+      if (result.ok()) {
+        s->revoked_at = ops.now();
+        BOKA_RETURN_IF_ERROR(txn.update_session(*s));
+        // Step-up never extends the absolute lifetime of the login.
+        BOKA_RETURN_IF_ERROR(ops.start_session(txn, *u, true, false,
+                                               source.empty() ? s->session.source : source,
+                                               s->session.absolute_expires_at, grant));
+        BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "mfa_verified", u->user.id, u->user.email,
+                                        actor, source, "new session " + std::to_string(grant.session.id)));
+      }
+      ++u->user.version;
+      return txn.update_user(*u);
+    }));
+    BOKA_RETURN_IF_ERROR(result);
+    return grant;
+  }();
+  if (outcome.ok()) {
+    impl_->metrics->mfa_checks[0]->inc();
+  } else if (outcome.status().code() == Code::unauthenticated ||
+             outcome.status().code() == Code::rate_limited) {
+    impl_->metrics->mfa_checks[1]->inc();
   }
-  const TenantId tenant = session->session.tenant;
-  SessionGrant grant;
-  Status result;
-  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
-    result = Status::Ok();
-    std::optional<StoredSession> s;
-    std::optional<StoredUser> u;
-    BOKA_RETURN_IF_ERROR(find_token(txn, token, ops.now(), s, u));
-    const std::string actor = "user:" + std::to_string(u->user.id);
-    result = ops.check_mfa_code(txn, *u, code, source, actor);
-    if (store_failed(result)) {
-      return result;
-    }
-    if (result.ok()) {
-      s->revoked_at = ops.now();
-      BOKA_RETURN_IF_ERROR(txn.update_session(*s));
-      // Step-up never extends the absolute lifetime of the login.
-      BOKA_RETURN_IF_ERROR(ops.start_session(txn, *u, true, false,
-                                             source.empty() ? s->session.source : source,
-                                             s->session.absolute_expires_at, grant));
-      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "mfa_verified", u->user.id, u->user.email,
-                                      actor, source, "new session " + std::to_string(grant.session.id)));
-    }
-    ++u->user.version;
-    return txn.update_user(*u);
-  }));
-  BOKA_RETURN_IF_ERROR(result);
-  return grant;
+  return outcome;
 }
 
 Result<Principal> Engine::authenticate_session(std::string_view token) {
@@ -849,7 +883,9 @@ Result<Principal> Engine::authenticate_session(std::string_view token) {
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     return find_token(txn, token, t, session, user);
   }));
-  if (t - session->session.last_seen_at >= Seconds(kTouchEvery)) {
+  // In read-only mode the session still authenticates; its idle expiry is not extended.
+  if (t - session->session.last_seen_at >= Seconds(kTouchEvery) &&
+      !impl_->read_only->on.load(std::memory_order_relaxed)) {
     const TenantId tenant = session->session.tenant;
     BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
       BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(session->session.id));
@@ -905,75 +941,86 @@ Result<std::vector<Session>> Engine::list_sessions(const Principal& who, TenantI
 }
 
 Status Engine::end_session(const Principal& who, TenantId tenant, SessionId session) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  return ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(session));
-    if (!s || s->session.tenant != tenant) {
-      BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, -1));
-      return NotFound("session " + std::to_string(session) + " not found");
-    }
-    BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, s->session.user));
-    if (s->revoked_at) return Status::Ok();
-    s->revoked_at = ops.now();
-    BOKA_RETURN_IF_ERROR(txn.update_session(*s));
-    return ops.record(txn, tenant, "session_ended", s->session.user, "", a.name, "",
-                      "session " + std::to_string(session));
+  return impl_->refusal_audited(who, tenant, "auth.session_ended", "session:" + std::to_string(session), [&]() -> Status {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+    return ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(session));
+      if (!s || s->session.tenant != tenant) {
+        BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, -1));
+        return NotFound("session " + std::to_string(session) + " not found");
+      }
+      BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, s->session.user));
+      if (s->revoked_at) return Status::Ok();
+      s->revoked_at = ops.now();
+      BOKA_RETURN_IF_ERROR(txn.update_session(*s));
+      return ops.record(txn, tenant, "session_ended", s->session.user, "", a.name, a.source,
+                        "session " + std::to_string(session));
+    });
   });
 }
 
 Result<std::int64_t> Engine::end_user_sessions(const Principal& who, TenantId tenant, UserId user) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user));
-  std::int64_t n = 0;
-  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto u, txn.find_user(tenant, user));
-    if (!u) return NotFound("user " + std::to_string(user) + " not found");
-    if (a.user != user) {
-      BOKA_RETURN_IF_ERROR(may_manage_role(a, u->user.role));
-    }
-    BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, user, ops.now(), 0));
-    return ops.record(txn, tenant, "sessions_ended", user, u->user.email, a.name, "",
-                      std::to_string(n) + " sessions");
-  }));
-  return n;
+  return impl_->refusal_audited(who, tenant, "auth.sessions_ended", "user:" + std::to_string(user), [&]() -> Result<std::int64_t> {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
+    BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user));
+    std::int64_t n = 0;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto u, txn.find_user(tenant, user));
+      if (!u) return NotFound("user " + std::to_string(user) + " not found");
+      if (a.user != user) {
+        BOKA_RETURN_IF_ERROR(may_manage_role(a, u->user.role));
+      }
+      BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, user, ops.now(), 0));
+      return ops.record(txn, tenant, "sessions_ended", user, u->user.email, a.name, a.source,
+                        std::to_string(n) + " sessions");
+    }));
+    return n;
+  });
 }
 
 Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId tenant) {
-  AuthOps ops{*impl_, *impl_->auth};
-  // tenant 0: every tenant, which only a principal acting across tenants may ask for.
-  BOKA_ASSIGN_OR_RETURN(auto a, tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
-                                            : impl_->authorize(who, tenant, Permission::users_manage));
-  std::int64_t n = 0;
-  const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(scope), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, 0, ops.now(), a.session));
-    std::vector<TenantId> tenants;
-    if (tenant != 0) {
-      tenants.push_back(tenant);
-    } else {
-      BOKA_ASSIGN_OR_RETURN(auto all, txn.list_tenants());
-      for (const Tenant& t : all) tenants.push_back(t.id);
-    }
-    for (TenantId t : tenants) {
-      BOKA_RETURN_IF_ERROR(ops.record(txn, t, "force_logout", 0, "", a.name, "",
-                                      tenant == 0 ? "every tenant" : "this tenant"));
-    }
-    return Status::Ok();
-  }));
-  return n;
+  return impl_->refusal_audited(who, tenant, "auth.force_logout", "", [&]() -> Result<std::int64_t> {
+    AuthOps ops{*impl_, *impl_->auth};
+    // tenant 0: every tenant, which only a principal acting across tenants may ask for.
+    BOKA_ASSIGN_OR_RETURN(auto a, tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
+                                              : impl_->authorize(who, tenant, Permission::users_manage));
+    std::int64_t n = 0;
+    const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(scope), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, 0, ops.now(), a.session));
+      std::vector<TenantId> tenants;
+      if (tenant != 0) {
+        tenants.push_back(tenant);
+      } else {
+        BOKA_ASSIGN_OR_RETURN(auto all, txn.list_tenants());
+        for (const Tenant& t : all) tenants.push_back(t.id);
+      }
+      for (TenantId t : tenants) {
+        BOKA_RETURN_IF_ERROR(ops.record(txn, t, "force_logout", 0, "", a.name, a.source,
+                                        tenant == 0 ? "every tenant" : "this tenant"));
+      }
+      return Status::Ok();
+    }));
+    return n;
+  });
 }
 
 Result<std::int64_t> Engine::cleanup_sessions(const Principal& who, int limit) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
-  if (limit < 1 || limit > 1000000) return InvalidArgument("limit: must be 1..1000000");
-  std::int64_t n = 0;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(n, txn.delete_dead_sessions(impl_->clock->now(), limit));
-    return Status::Ok();
-  }));
-  return n;
+  return impl_->refusal_audited(who, 0, "auth.sessions_cleaned", "", [&]() -> Result<std::int64_t> {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize_global(who, Permission::system_operations));
+    if (limit < 1 || limit > 1000000) return InvalidArgument("limit: must be 1..1000000");
+    std::int64_t n = 0;
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(n, txn.delete_dead_sessions(impl_->clock->now(), limit));
+      if (n == 0) return Status::Ok();  // nothing changed, nothing to record
+      return ops.record(txn, 0, "sessions_cleaned", 0, "", a.name, a.source,
+                        std::to_string(n) + " expired or revoked sessions deleted");
+    }));
+    return n;
+  });
 }
 
 Result<std::int64_t> Engine::count_active_sessions(const Principal& who) {
@@ -989,26 +1036,28 @@ Result<std::int64_t> Engine::count_active_sessions(const Principal& who) {
 // ---- TOTP ------------------------------------------------------------------------------------
 
 Result<TotpEnrollment> Engine::begin_totp_enrollment(const Principal& who) {
-  AuthOps ops{*impl_, *impl_->auth};
-  if (impl_->auth->box.empty()) {
-    return NotSupported("MFA needs an encryption key: set AuthOptions::encryption_key");
-  }
-  BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
-  BOKA_ASSIGN_OR_RETURN(auto secret, detail::random_bytes(20));
-  TotpEnrollment out;
-  BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto u, txn.find_user(a.tenant, a.user));
-    if (!u) return Unauthenticated(kBadSession);
-    if (!u->totp_secret.empty()) return ConflictError("MFA is already enabled; disable it first");
-    BOKA_ASSIGN_OR_RETURN(u->totp_pending, impl_->auth->box.seal(secret, totp_associated(a.user)));
-    ++u->user.version;
-    BOKA_RETURN_IF_ERROR(txn.update_user(*u));
-    out.secret_base32 = detail::base32_encode(secret);
-    out.provisioning_uri = detail::totp_provisioning_uri(impl_->auth->options.totp_issuer,
-                                                         u->user.email, secret);
-    return ops.record(txn, a.tenant, "mfa_enrollment_started", a.user, u->user.email, a.name, "", "");
-  }));
-  return out;
+  return impl_->refusal_audited(who, who.tenant(), "auth.mfa_enrollment_started", "user:" + std::to_string(who.user()), [&]() -> Result<TotpEnrollment> {
+    AuthOps ops{*impl_, *impl_->auth};
+    if (impl_->auth->box.empty()) {
+      return NotSupported("MFA needs an encryption key: set AuthOptions::encryption_key");
+    }
+    BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
+    BOKA_ASSIGN_OR_RETURN(auto secret, detail::random_bytes(20));
+    TotpEnrollment out;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto u, txn.find_user(a.tenant, a.user));
+      if (!u) return Unauthenticated(kBadSession);
+      if (!u->totp_secret.empty()) return ConflictError("MFA is already enabled; disable it first");
+      BOKA_ASSIGN_OR_RETURN(u->totp_pending, impl_->auth->box.seal(secret, totp_associated(a.user)));
+      ++u->user.version;
+      BOKA_RETURN_IF_ERROR(txn.update_user(*u));
+      out.secret_base32 = detail::base32_encode(secret);
+      out.provisioning_uri = detail::totp_provisioning_uri(impl_->auth->options.totp_issuer,
+                                                           u->user.email, secret);
+      return ops.record(txn, a.tenant, "mfa_enrollment_started", a.user, u->user.email, a.name, a.source, "");
+    }));
+    return out;
+  });
 }
 
 Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::string_view code) {
@@ -1085,7 +1134,7 @@ Status Engine::disable_totp(const Principal& who, std::string_view password) {
     ++found->user.version;
     BOKA_RETURN_IF_ERROR(txn.update_user(*found));
     BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(a.tenant, a.user, ops.now(), 0));
-    return ops.record(txn, a.tenant, "mfa_disabled", a.user, found->user.email, a.name, "",
+    return ops.record(txn, a.tenant, "mfa_disabled", a.user, found->user.email, a.name, a.source,
                       std::to_string(n) + " sessions ended");
   });
 }
@@ -1111,7 +1160,7 @@ Result<CreatedApiKey> insert_key(AuthOps& ops, const Actor& a, TenantId tenant, 
     BOKA_ASSIGN_OR_RETURN(row.key.id, txn.insert_api_key(row));
     std::string detail = "key " + std::to_string(row.key.id) + " \"" + row.key.name + "\"";
     if (row.key.expires_at) detail += ", expires " + format_utc(*row.key.expires_at);
-    return ops.record(txn, tenant, event, a.user, "", a.name, "", detail);
+    return ops.record(txn, tenant, event, a.user, "", a.name, a.source, detail);
   }));
   out.key = detail::format_api_key(row.key.id, raw);
   out.info = row.key;
@@ -1121,27 +1170,29 @@ Result<CreatedApiKey> insert_key(AuthOps& ops, const Actor& a, TenantId tenant, 
 
 Result<CreatedApiKey> Engine::create_api_key(const Principal& who, TenantId tenant,
                                              const NewApiKey& spec) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
-  if (spec.name.empty()) return InvalidArgument("name: must not be empty");
-  BOKA_RETURN_IF_ERROR(validate_text(spec.name, "name", 200));
-  if (spec.scopes == 0) return InvalidArgument("scopes: must name at least one permission");
-  if (spec.scopes & ~kAllPermissions) return InvalidArgument("scopes: contains unknown permission bits");
-  if (const PermissionSet beyond = spec.scopes & ~a.permissions) {
-    return PermissionDenied("scopes: " + a.name + " does not hold " +
-                            permission_names(beyond).front() +
-                            " and cannot grant it");
-  }
-  if (spec.expires_in && (spec.expires_in->count() <= 0 || spec.expires_in->count() > 10LL * 366 * 86400)) {
-    return InvalidArgument("expires_in: must be 1 s..10 years");
-  }
-  ApiKey info;
-  info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
-  info.name = spec.name;
-  info.scopes = spec.scopes;
-  info.role = a.role;
-  if (spec.expires_in) info.expires_at = ops.now() + *spec.expires_in;
-  return insert_key(ops, a, tenant, std::move(info), "api_key_created");
+  return impl_->refusal_audited(who, tenant, "auth.api_key_created", "", [&]() -> Result<CreatedApiKey> {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
+    if (spec.name.empty()) return InvalidArgument("name: must not be empty");
+    BOKA_RETURN_IF_ERROR(validate_text(spec.name, "name", 200));
+    if (spec.scopes == 0) return InvalidArgument("scopes: must name at least one permission");
+    if (spec.scopes & ~kAllPermissions) return InvalidArgument("scopes: contains unknown permission bits");
+    if (const PermissionSet beyond = spec.scopes & ~a.permissions) {
+      return PermissionDenied("scopes: " + a.name + " does not hold " +
+                              permission_names(beyond).front() +
+                              " and cannot grant it");
+    }
+    if (spec.expires_in && (spec.expires_in->count() <= 0 || spec.expires_in->count() > 10LL * 366 * 86400)) {
+      return InvalidArgument("expires_in: must be 1 s..10 years");
+    }
+    ApiKey info;
+    info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
+    info.name = spec.name;
+    info.scopes = spec.scopes;
+    info.role = a.role;
+    if (spec.expires_in) info.expires_at = ops.now() + *spec.expires_in;
+    return insert_key(ops, a, tenant, std::move(info), "api_key_created");
+  });
 }
 
 Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId tenant) {
@@ -1157,22 +1208,24 @@ Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId
 }
 
 Result<ApiKey> Engine::revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
-  ApiKey out;
-  BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(id));
-    if (!k || k->key.tenant != tenant) return NotFound("API key " + std::to_string(id) + " not found");
-    if (!k->key.revoked_at) {
-      k->key.revoked_at = ops.now();
-      BOKA_RETURN_IF_ERROR(txn.update_api_key(*k));
-      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "api_key_revoked", k->key.created_by, "",
-                                      a.name, "", "key " + std::to_string(id)));
-    }
-    out = k->key;
-    return Status::Ok();
-  }));
-  return out;
+  return impl_->refusal_audited(who, tenant, "auth.api_key_revoked", "api_key:" + std::to_string(id), [&]() -> Result<ApiKey> {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
+    ApiKey out;
+    BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(id));
+      if (!k || k->key.tenant != tenant) return NotFound("API key " + std::to_string(id) + " not found");
+      if (!k->key.revoked_at) {
+        k->key.revoked_at = ops.now();
+        BOKA_RETURN_IF_ERROR(txn.update_api_key(*k));
+        BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "api_key_revoked", k->key.created_by, "",
+                                        a.name, a.source, "key " + std::to_string(id)));
+      }
+      out = k->key;
+      return Status::Ok();
+    }));
+    return out;
+  });
 }
 
 Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string_view source) {
@@ -1197,8 +1250,11 @@ Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string
     return Unauthenticated(kBadKey);
   }
   // last_used_at is written at most once a minute; an emergency key's every use is recorded.
-  if (row->key.emergency || !row->key.last_used_at ||
-      t - *row->key.last_used_at >= Seconds(kTouchEvery)) {
+  // In read-only mode last_used_at is not written, but an emergency key, whose every use
+  // must be recorded, is refused (the write fails with unavailable).
+  const bool writable = !impl_->read_only->on.load(std::memory_order_relaxed);
+  if (row->key.emergency ||
+      (writable && (!row->key.last_used_at || t - *row->key.last_used_at >= Seconds(kTouchEvery)))) {
     const TenantId tenant = row->key.tenant;
     BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
       BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(row->key.id));
@@ -1217,39 +1273,26 @@ Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string
 
 Result<CreatedApiKey> Engine::generate_emergency_key(const Principal& who, TenantId tenant,
                                                      std::optional<Seconds> lifetime) {
-  AuthOps ops{*impl_, *impl_->auth};
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::system_operations));
-  if (a.kind == Principal::Kind::api_key) {
-    return PermissionDenied(a.name + ": an API key cannot mint an emergency key");
-  }
-  const Seconds life = lifetime.value_or(impl_->auth->options.emergency_key_lifetime);
-  if (life.count() <= 0 || life.count() > 86400) return InvalidArgument("lifetime: must be 1 s..24 h");
-  ApiKey info;
-  info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
-  info.name = "emergency";
-  info.scopes = kAllPermissions;
-  info.role = Role::superadmin;
-  info.emergency = true;
-  info.expires_at = ops.now() + life;
-  return insert_key(ops, a, tenant, std::move(info), "emergency_key_created");
+  return impl_->refusal_audited(who, tenant, "auth.emergency_key_created", "", [&]() -> Result<CreatedApiKey> {
+    AuthOps ops{*impl_, *impl_->auth};
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::system_operations));
+    if (a.kind == Principal::Kind::api_key) {
+      return PermissionDenied(a.name + ": an API key cannot mint an emergency key");
+    }
+    const Seconds life = lifetime.value_or(impl_->auth->options.emergency_key_lifetime);
+    if (life.count() <= 0 || life.count() > 86400) return InvalidArgument("lifetime: must be 1 s..24 h");
+    ApiKey info;
+    info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
+    info.name = "emergency";
+    info.scopes = kAllPermissions;
+    info.role = Role::superadmin;
+    info.emergency = true;
+    info.expires_at = ops.now() + life;
+    return insert_key(ops, a, tenant, std::move(info), "emergency_key_created");
+  });
 }
 
 // ---- reports -------------------------------------------------------------------------------
-
-Result<std::vector<SecurityEvent>> Engine::security_events(const Principal& who, TenantId tenant,
-                                                           Instant from, Instant to,
-                                                           std::string_view kind, int limit) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
-  if (!(from < to)) return InvalidArgument("to: must be after from");
-  if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
-  if (kind.size() > 64) return InvalidArgument("kind: at most 64 bytes");
-  std::vector<SecurityEvent> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(out, txn.list_security_events(tenant, from, to, kind, limit));
-    return Status::Ok();
-  }));
-  return out;
-}
 
 Result<std::vector<User>> Engine::locked_accounts(const Principal& who, TenantId tenant) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
@@ -1309,20 +1352,22 @@ Result<std::vector<User>> Engine::list_admins(const Principal& who, TenantId ten
 }
 
 Result<User> Engine::revoke_admin(const Principal& who, TenantId tenant, UserId id) {
-  BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
-  if (a.role != Role::superadmin) return PermissionDenied(a.name + ": only a superadmin revokes admins");
-  return modify_user(*impl_, a, tenant, id,
-                     [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
-                       if (!is_admin(u.user.role)) {
-                         return ConflictError("user " + std::to_string(id) + " is " +
-                                              role_name(u.user.role) + ", not an admin");
-                       }
-                       kind = "admin_revoked";
-                       detail = std::string(role_name(u.user.role)) + " -> staff";
-                       u.user.role = Role::staff;
-                       end = true;
-                       return Status::Ok();
-                     });
+  return impl_->refusal_audited(who, tenant, "auth.admin_revoked", "user:" + std::to_string(id), [&]() -> Result<User> {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+    if (a.role != Role::superadmin) return PermissionDenied(a.name + ": only a superadmin revokes admins");
+    return modify_user(*impl_, a, tenant, id,
+                       [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                         if (!is_admin(u.user.role)) {
+                           return ConflictError("user " + std::to_string(id) + " is " +
+                                                role_name(u.user.role) + ", not an admin");
+                         }
+                         kind = "admin_revoked";
+                         detail = std::string(role_name(u.user.role)) + " -> staff";
+                         u.user.role = Role::staff;
+                         end = true;
+                         return Status::Ok();
+                       });
+  });
 }
 
 }  // namespace boka

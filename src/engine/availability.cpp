@@ -1,4 +1,5 @@
 // Availability and explain: "when is this free?" and "why not then?".
+#include <chrono>
 #include <algorithm>
 #include <unordered_set>
 
@@ -100,6 +101,16 @@ std::optional<Instant> Engine::Impl::next_free_start(const std::vector<ResolvedR
 
 Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId tenant,
                                                const AvailabilityQuery& query) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = impl_->availability_checked(who, tenant, query);
+  impl_->metrics->availability->observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return result;
+}
+
+Result<std::vector<Slot>> Engine::Impl::availability_checked(const Principal& who, TenantId tenant,
+                                                             const AvailabilityQuery& query) {
+  Engine::Impl* impl_ = this;
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
   BOKA_RETURN_IF_ERROR(detail::validate_range(query.from, query.to, "query.from", "query.to"));

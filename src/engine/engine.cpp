@@ -1,6 +1,7 @@
 // Engine: opening, the index cache, loading, and management of tenants, resources,
 // schedules and pools.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "engine/engine_impl.hpp"
@@ -55,9 +56,33 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
                                              EngineOptions options) {
   if (!storage) return InvalidArgument("storage: must not be null");
   auto impl = std::make_unique<Impl>();
-  impl->storage = std::move(storage);
+  impl->read_only = std::make_shared<detail::ReadOnlyState>();
+  if (options.read_only) {
+    impl->read_only->reason = options.read_only_reason.empty() ? std::string("opened read-only")
+                                                               : options.read_only_reason;
+    impl->read_only->on = true;
+  }
+  impl->storage = detail::make_read_only_gate(std::move(storage), impl->read_only);
   impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
   BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
+  impl->metrics_registry = options.metrics ? std::move(options.metrics)
+                                           : std::make_shared<MetricsRegistry>();
+  BOKA_ASSIGN_OR_RETURN(impl->metrics, detail::register_engine_metrics(*impl->metrics_registry));
+  impl->metrics->read_only->set(options.read_only ? 1 : 0);
+  // Computed at scrape time from storage. The registry may outlive the engine (a host's
+  // shared registry), so the callback holds the store and clock, not the engine.
+  BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
+      "user_sessions_active", "Sessions live now in every tenant",
+      [store = std::weak_ptr<Storage>(impl->storage), clock = impl->clock]() -> double {
+        auto s = store.lock();
+        if (!s) return std::nan("");
+        std::int64_t n = 0;
+        Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(n, txn.count_live_sessions(clock->now()));
+          return Status::Ok();
+        });
+        return st.ok() ? static_cast<double>(n) : std::nan("");
+      }));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -171,6 +196,17 @@ Reservation Engine::Impl::with_derived_status(Reservation r, std::int64_t now) {
 
 namespace {
 
+// The record of a successful change to a catalog object.
+detail::AuditEntry changed(TenantId tenant, const char* action, const char* kind, std::int64_t id,
+                           std::int64_t version, std::string_view name) {
+  detail::AuditEntry e;
+  e.tenant = tenant;
+  e.action = action;
+  e.target = std::string(kind) + ":" + std::to_string(id);
+  e.detail_json = detail::JsonObject().add("name", name).add("version", version).str();
+  return e;
+}
+
 Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t current) {
   return ConflictError(std::string(kind) + " " + std::to_string(id) + ": version " +
                        std::to_string(given) + " is stale (current " + std::to_string(current) +
@@ -182,21 +218,24 @@ Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t
 // ---- tenants -------------------------------------------------------------------------------
 
 Result<Tenant> Engine::create_tenant(const Principal& who, const Tenant& spec) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_name(spec.name, "tenant.name"));
-  Tenant t;
-  t.name = spec.name;
-  t.created_at = impl_->clock->now();
-  t.version = 1;
-  Status st = impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(t.id, txn.insert_tenant(t));
-    return Status::Ok();
+  return impl_->refusal_audited(who, 0, "tenant.create", "", [&]() -> Result<Tenant> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
+    BOKA_RETURN_IF_ERROR(detail::validate_name(spec.name, "tenant.name"));
+    Tenant t;
+    t.name = spec.name;
+    t.created_at = impl_->clock->now();
+    t.version = 1;
+    Status st = impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(t.id, txn.insert_tenant(t));
+      // A tenant's own chain starts with its creation.
+      return impl_->audit(txn, actor, changed(t.id, "tenant.create", "tenant", t.id, t.version, t.name));
+    });
+    if (st.code() == Code::already_exists) {
+      return AlreadyExists("tenant.name: a tenant named \"" + spec.name + "\" already exists");
+    }
+    BOKA_RETURN_IF_ERROR(st);
+    return t;
   });
-  if (st.code() == Code::already_exists) {
-    return AlreadyExists("tenant.name: a tenant named \"" + spec.name + "\" already exists");
-  }
-  BOKA_RETURN_IF_ERROR(st);
-  return t;
 }
 
 Result<Tenant> Engine::get_tenant(const Principal& who, TenantId id) {
@@ -221,38 +260,44 @@ Result<std::vector<Tenant>> Engine::list_tenants(const Principal& who) {
 }
 
 Result<Tenant> Engine::update_tenant(const Principal& who, const Tenant& tenant) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
-  Tenant out;
-  Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant.id)), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(tenant.id));
-    if (!cur) return NotFound("tenant " + std::to_string(tenant.id) + " not found");
-    if (cur->version != tenant.version) return stale("tenant", tenant.id, tenant.version, cur->version);
-    out = *cur;
-    out.name = tenant.name;
-    ++out.version;
-    return txn.update_tenant(out);
+  return impl_->refusal_audited(who, tenant.id, "tenant.update", "tenant:" + std::to_string(tenant.id), [&]() -> Result<Tenant> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
+    BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
+    Tenant out;
+    Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant.id)), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(tenant.id));
+      if (!cur) return NotFound("tenant " + std::to_string(tenant.id) + " not found");
+      if (cur->version != tenant.version) return stale("tenant", tenant.id, tenant.version, cur->version);
+      out = *cur;
+      out.name = tenant.name;
+      ++out.version;
+      BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
+      return impl_->audit(txn, actor, changed(out.id, "tenant.update", "tenant", out.id, out.version, out.name));
+    });
+    if (st.code() == Code::already_exists) {
+      return AlreadyExists("tenant.name: a tenant named \"" + tenant.name + "\" already exists");
+    }
+    BOKA_RETURN_IF_ERROR(st);
+    return out;
   });
-  if (st.code() == Code::already_exists) {
-    return AlreadyExists("tenant.name: a tenant named \"" + tenant.name + "\" already exists");
-  }
-  BOKA_RETURN_IF_ERROR(st);
-  return out;
 }
 
 Result<Tenant> Engine::archive_tenant(const Principal& who, TenantId id) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
-  Tenant out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
-    if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
-    out = *cur;
-    if (out.archived_at) return Status::Ok();
-    out.archived_at = impl_->clock->now();
-    ++out.version;
-    return txn.update_tenant(out);
-  }));
-  return out;
+  return impl_->refusal_audited(who, id, "tenant.archive", "tenant:" + std::to_string(id), [&]() -> Result<Tenant> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
+    Tenant out;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
+      if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
+      out = *cur;
+      if (out.archived_at) return Status::Ok();
+      out.archived_at = impl_->clock->now();
+      ++out.version;
+      BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
+      return impl_->audit(txn, actor, changed(out.id, "tenant.archive", "tenant", out.id, out.version, out.name));
+    }));
+    return out;
+  });
 }
 
 // ---- resources -----------------------------------------------------------------------------
@@ -273,20 +318,22 @@ Status check_schedule_usable(StorageTransaction& txn, TenantId tenant,
 }  // namespace
 
 Result<Resource> Engine::create_resource(const Principal& who, TenantId tenant, const Resource& spec) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_resource(spec));
-  Resource r = spec;
-  r.tenant = tenant;
-  r.created_at = impl_->clock->now();
-  r.archived_at.reset();
-  r.version = 1;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-    BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, r.schedule));
-    BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_resource(r));
-    return Status::Ok();
-  }));
-  return r;
+  return impl_->refusal_audited(who, tenant, "resource.create", "", [&]() -> Result<Resource> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    BOKA_RETURN_IF_ERROR(detail::validate_resource(spec));
+    Resource r = spec;
+    r.tenant = tenant;
+    r.created_at = impl_->clock->now();
+    r.archived_at.reset();
+    r.version = 1;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, r.schedule));
+      BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_resource(r));
+      return impl_->audit(txn, actor, changed(tenant, "resource.create", "resource", r.id, r.version, r.name));
+    }));
+    return r;
+  });
 }
 
 Result<Resource> Engine::get_resource(const Principal& who, TenantId tenant, ResourceId id) {
@@ -315,78 +362,86 @@ Result<std::vector<Resource>> Engine::list_resources(const Principal& who, Tenan
 
 Result<Resource> Engine::update_resource(const Principal& who, TenantId tenant,
                                          const Resource& resource) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
-  Resource out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(
-      WriteIntent(TxnScope::tenant(tenant), {resource.id}), [&](StorageTransaction& txn) -> Status {
-        BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-        std::vector<detail::StagedIndex> discarded;  // the update bumps the version anyway
-        BOKA_ASSIGN_OR_RETURN(auto cur,
-                              impl_->load_resource(txn, tenant, resource.id, "resource", &discarded));
-        if (cur.resource.version != resource.version) {
-          return stale("resource", resource.id, resource.version, cur.resource.version);
-        }
-        BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, resource.schedule));
-        if (resource.capacity < cur.resource.capacity) {
-          // Usage under the new buffers, which are what the new row will enforce.
-          detail::IntervalIndex probe(resource.policy.buffer_before.count(),
-                                      resource.policy.buffer_after.count());
-          for (const auto& e : cur.index->entries()) probe.insert(e);
-          // From now on: past usage does not hold the capacity up.
-          const auto over = probe.ranges_above({impl_->now(), detail::kNever / 2},
-                                               resource.capacity, impl_->now());
-          if (!over.empty()) {
-            const int used = probe.max_usage(over.front(), impl_->now());
-            return ConflictError("resource.capacity: " + std::to_string(resource.capacity) +
-                                 " is below the " + std::to_string(used) +
-                                 " units that reservations use at " +
-                                 format_utc(from_unix(over.front().begin)));
+  return impl_->refusal_audited(who, tenant, "resource.update", "resource:" + std::to_string(resource.id), [&]() -> Result<Resource> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
+    Resource out;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(
+        WriteIntent(TxnScope::tenant(tenant), {resource.id}), [&](StorageTransaction& txn) -> Status {
+          BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+          std::vector<detail::StagedIndex> discarded;  // the update bumps the version anyway
+          BOKA_ASSIGN_OR_RETURN(auto cur,
+                                impl_->load_resource(txn, tenant, resource.id, "resource", &discarded));
+          if (cur.resource.version != resource.version) {
+            return stale("resource", resource.id, resource.version, cur.resource.version);
           }
-        }
-        out = cur.resource;
-        out.name = resource.name;
-        out.zone = resource.zone;
-        out.capacity = resource.capacity;
-        out.policy = resource.policy;
-        out.schedule = resource.schedule;
-        out.metadata_json = resource.metadata_json;
-        ++out.version;
-        return txn.update_resource(out);
-      }));
-  return out;
+          BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, resource.schedule));
+          if (resource.capacity < cur.resource.capacity) {
+            // Usage under the new buffers, which are what the new row will enforce.
+            detail::IntervalIndex probe(resource.policy.buffer_before.count(),
+                                        resource.policy.buffer_after.count());
+            for (const auto& e : cur.index->entries()) probe.insert(e);
+            // From now on: past usage does not hold the capacity up.
+            const auto over = probe.ranges_above({impl_->now(), detail::kNever / 2},
+                                                 resource.capacity, impl_->now());
+            if (!over.empty()) {
+              const int used = probe.max_usage(over.front(), impl_->now());
+              return ConflictError("resource.capacity: " + std::to_string(resource.capacity) +
+                                   " is below the " + std::to_string(used) +
+                                   " units that reservations use at " +
+                                   format_utc(from_unix(over.front().begin)));
+            }
+          }
+          out = cur.resource;
+          out.name = resource.name;
+          out.zone = resource.zone;
+          out.capacity = resource.capacity;
+          out.policy = resource.policy;
+          out.schedule = resource.schedule;
+          out.metadata_json = resource.metadata_json;
+          ++out.version;
+          BOKA_RETURN_IF_ERROR(txn.update_resource(out));
+          return impl_->audit(txn, actor, changed(tenant, "resource.update", "resource", out.id, out.version, out.name));
+        }));
+    return out;
+  });
 }
 
 Result<Resource> Engine::archive_resource(const Principal& who, TenantId tenant, ResourceId id) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  Resource out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), {id}), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
-    if (!cur) return NotFound("resource " + std::to_string(id) + " not found");
-    out = *cur;
-    if (out.archived_at) return Status::Ok();
-    out.archived_at = impl_->clock->now();
-    ++out.version;
-    return txn.update_resource(out);
-  }));
-  return out;
+  return impl_->refusal_audited(who, tenant, "resource.archive", "resource:" + std::to_string(id), [&]() -> Result<Resource> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    Resource out;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), {id}), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
+      if (!cur) return NotFound("resource " + std::to_string(id) + " not found");
+      out = *cur;
+      if (out.archived_at) return Status::Ok();
+      out.archived_at = impl_->clock->now();
+      ++out.version;
+      BOKA_RETURN_IF_ERROR(txn.update_resource(out));
+      return impl_->audit(txn, actor, changed(tenant, "resource.archive", "resource", out.id, out.version, out.name));
+    }));
+    return out;
+  });
 }
 
 // ---- schedules -----------------------------------------------------------------------------
 
 Result<Schedule> Engine::create_schedule(const Principal& who, TenantId tenant, const Schedule& spec) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_schedule(spec));
-  Schedule s = spec;
-  s.tenant = tenant;
-  s.archived_at.reset();
-  s.version = 1;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(s.id, txn.insert_schedule(s));
-    return Status::Ok();
-  }));
-  return s;
+  return impl_->refusal_audited(who, tenant, "schedule.create", "", [&]() -> Result<Schedule> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    BOKA_RETURN_IF_ERROR(detail::validate_schedule(spec));
+    Schedule s = spec;
+    s.tenant = tenant;
+    s.archived_at.reset();
+    s.version = 1;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      BOKA_ASSIGN_OR_RETURN(s.id, txn.insert_schedule(s));
+      return impl_->audit(txn, actor, changed(tenant, "schedule.create", "schedule", s.id, s.version, s.name));
+    }));
+    return s;
+  });
 }
 
 Result<Schedule> Engine::get_schedule(const Principal& who, TenantId tenant, ScheduleId id) {
@@ -427,46 +482,52 @@ Result<std::vector<Resource>> users_of_schedule(StorageTransaction& txn, TenantI
 
 Result<Schedule> Engine::update_schedule(const Principal& who, TenantId tenant,
                                          const Schedule& schedule) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_schedule(schedule));
-  Schedule out;
-  // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
-  // needs no resource lock: every decision reads the schedule in its own transaction.
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, schedule.id));
-    if (!cur) return NotFound("schedule " + std::to_string(schedule.id) + " not found");
-    if (cur->version != schedule.version) {
-      return stale("schedule", schedule.id, schedule.version, cur->version);
-    }
-    out = schedule;
-    out.tenant = tenant;
-    out.archived_at = cur->archived_at;
-    out.version = cur->version + 1;
-    return txn.update_schedule(out);
-  }));
-  return out;
+  return impl_->refusal_audited(who, tenant, "schedule.update", "schedule:" + std::to_string(schedule.id), [&]() -> Result<Schedule> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    BOKA_RETURN_IF_ERROR(detail::validate_schedule(schedule));
+    Schedule out;
+    // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
+    // needs no resource lock: every decision reads the schedule in its own transaction.
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, schedule.id));
+      if (!cur) return NotFound("schedule " + std::to_string(schedule.id) + " not found");
+      if (cur->version != schedule.version) {
+        return stale("schedule", schedule.id, schedule.version, cur->version);
+      }
+      out = schedule;
+      out.tenant = tenant;
+      out.archived_at = cur->archived_at;
+      out.version = cur->version + 1;
+      BOKA_RETURN_IF_ERROR(txn.update_schedule(out));
+      return impl_->audit(txn, actor, changed(tenant, "schedule.update", "schedule", out.id, out.version, out.name));
+    }));
+    return out;
+  });
 }
 
 Result<Schedule> Engine::archive_schedule(const Principal& who, TenantId tenant, ScheduleId id) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  Schedule out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
-    if (!cur) return NotFound("schedule " + std::to_string(id) + " not found");
-    out = *cur;
-    if (out.archived_at) return Status::Ok();
-    BOKA_ASSIGN_OR_RETURN(auto users, users_of_schedule(txn, tenant, id));
-    std::erase_if(users, [](const Resource& r) { return r.archived_at.has_value(); });
-    if (!users.empty()) {
-      return ConflictError("schedule " + std::to_string(id) + " is used by resource " +
-                           std::to_string(users.front().id) + "; move it to another schedule first");
-    }
-    out.archived_at = impl_->clock->now();
-    ++out.version;
-    return txn.update_schedule(out);
-  }));
-  return out;
+  return impl_->refusal_audited(who, tenant, "schedule.archive", "schedule:" + std::to_string(id), [&]() -> Result<Schedule> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    Schedule out;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
+      if (!cur) return NotFound("schedule " + std::to_string(id) + " not found");
+      out = *cur;
+      if (out.archived_at) return Status::Ok();
+      BOKA_ASSIGN_OR_RETURN(auto users, users_of_schedule(txn, tenant, id));
+      std::erase_if(users, [](const Resource& r) { return r.archived_at.has_value(); });
+      if (!users.empty()) {
+        return ConflictError("schedule " + std::to_string(id) + " is used by resource " +
+                             std::to_string(users.front().id) + "; move it to another schedule first");
+      }
+      out.archived_at = impl_->clock->now();
+      ++out.version;
+      BOKA_RETURN_IF_ERROR(txn.update_schedule(out));
+      return impl_->audit(txn, actor, changed(tenant, "schedule.archive", "schedule", out.id, out.version, out.name));
+    }));
+    return out;
+  });
 }
 
 // ---- pools ---------------------------------------------------------------------------------
@@ -487,19 +548,21 @@ Status check_members(StorageTransaction& txn, TenantId tenant, const Pool& p) {
 }  // namespace
 
 Result<Pool> Engine::create_pool(const Principal& who, TenantId tenant, const Pool& spec) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(spec));
-  Pool p = spec;
-  p.tenant = tenant;
-  p.archived_at.reset();
-  p.version = 1;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-    BOKA_RETURN_IF_ERROR(check_members(txn, tenant, p));
-    BOKA_ASSIGN_OR_RETURN(p.id, txn.insert_pool(p));
-    return Status::Ok();
-  }));
-  return p;
+  return impl_->refusal_audited(who, tenant, "pool.create", "", [&]() -> Result<Pool> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(spec));
+    Pool p = spec;
+    p.tenant = tenant;
+    p.archived_at.reset();
+    p.version = 1;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      BOKA_RETURN_IF_ERROR(check_members(txn, tenant, p));
+      BOKA_ASSIGN_OR_RETURN(p.id, txn.insert_pool(p));
+      return impl_->audit(txn, actor, changed(tenant, "pool.create", "pool", p.id, p.version, p.name));
+    }));
+    return p;
+  });
 }
 
 Result<Pool> Engine::get_pool(const Principal& who, TenantId tenant, PoolId id) {
@@ -527,37 +590,43 @@ Result<std::vector<Pool>> Engine::list_pools(const Principal& who, TenantId tena
 }
 
 Result<Pool> Engine::update_pool(const Principal& who, TenantId tenant, const Pool& pool) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
-  Pool out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, pool.id));
-    if (!cur) return NotFound("pool " + std::to_string(pool.id) + " not found");
-    if (cur->version != pool.version) return stale("pool", pool.id, pool.version, cur->version);
-    BOKA_RETURN_IF_ERROR(check_members(txn, tenant, pool));
-    out = *cur;
-    out.name = pool.name;
-    out.members = pool.members;
-    ++out.version;
-    return txn.update_pool(out);
-  }));
-  return out;
+  return impl_->refusal_audited(who, tenant, "pool.update", "pool:" + std::to_string(pool.id), [&]() -> Result<Pool> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
+    Pool out;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, pool.id));
+      if (!cur) return NotFound("pool " + std::to_string(pool.id) + " not found");
+      if (cur->version != pool.version) return stale("pool", pool.id, pool.version, cur->version);
+      BOKA_RETURN_IF_ERROR(check_members(txn, tenant, pool));
+      out = *cur;
+      out.name = pool.name;
+      out.members = pool.members;
+      ++out.version;
+      BOKA_RETURN_IF_ERROR(txn.update_pool(out));
+      return impl_->audit(txn, actor, changed(tenant, "pool.update", "pool", out.id, out.version, out.name));
+    }));
+    return out;
+  });
 }
 
 Result<Pool> Engine::archive_pool(const Principal& who, TenantId tenant, PoolId id) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::catalog_write).status());
-  Pool out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));
-    if (!cur) return NotFound("pool " + std::to_string(id) + " not found");
-    out = *cur;
-    if (out.archived_at) return Status::Ok();
-    out.archived_at = impl_->clock->now();
-    ++out.version;
-    return txn.update_pool(out);
-  }));
-  return out;
+  return impl_->refusal_audited(who, tenant, "pool.archive", "pool:" + std::to_string(id), [&]() -> Result<Pool> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+    Pool out;
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));
+      if (!cur) return NotFound("pool " + std::to_string(id) + " not found");
+      out = *cur;
+      if (out.archived_at) return Status::Ok();
+      out.archived_at = impl_->clock->now();
+      ++out.version;
+      BOKA_RETURN_IF_ERROR(txn.update_pool(out));
+      return impl_->audit(txn, actor, changed(tenant, "pool.archive", "pool", out.id, out.version, out.name));
+    }));
+    return out;
+  });
 }
 
 }  // namespace boka

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "auth/crypto.hpp"
+#include "boka/metrics.hpp"
 #include "availability/resource_view.hpp"
 #include "boka/engine.hpp"
 #include "conflict/interval_index.hpp"
@@ -74,6 +76,7 @@ struct Actor {
   PermissionSet permissions = 0;
   bool all_tenants = false;      // system, superadmins, superadmin keys
   bool mfa_missing = false;      // an admin session without MFA: admin permissions withheld
+  std::string source;            // Principal::source(): the client address, or ""
 
   bool can(Permission p) const { return has_permission(permissions, p); }
   // Customers' reservations carry this reference, and only these are theirs.
@@ -96,6 +99,75 @@ struct AuthRuntime {
 Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor);
 
 Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& options);
+
+// What an operation records in the audit trail; the chain fields (seq, hashes, time) are
+// filled in by Engine::Impl::audit.
+struct AuditEntry {
+  TenantId tenant = 0;  // the chain
+  std::string action;   // "<object>.<verb>"
+  std::string target;   // "<object>:<id>" or ""
+  AuditOutcome outcome = AuditOutcome::success;
+  std::string reason;
+  std::string detail_json = "{}";
+};
+
+// The canonical content a record's hash covers (every field but the hash, prev_hash
+// included), and the hash itself. Versioned, so a later format can coexist.
+std::string audit_canonical(const AuditRecord& record);
+std::string audit_hash(const AuditRecord& record);
+
+// The outcome a refusal with `code` is recorded as; nullopt for failures that are not
+// refusals (unavailable, storage, internal), which are not recorded.
+std::optional<AuditOutcome> refusal_outcome(Code code);
+
+// A small JSON object writer for audit details (never holds a secret).
+class JsonObject {
+ public:
+  JsonObject& add(std::string_view key, std::string_view value);
+  JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+  JsonObject& add(std::string_view key, std::int64_t value);
+  JsonObject& add(std::string_view key, int value) { return add(key, static_cast<std::int64_t>(value)); }
+  JsonObject& add(std::string_view key, bool value);
+  JsonObject& add_raw(std::string_view key, std::string_view json);  // already JSON
+  std::string str() const { return body_ + "}"; }
+
+ private:
+  void key(std::string_view k);
+  std::string body_ = "{";
+};
+std::string json_quote(std::string_view s);
+
+// The engine's own metrics, registered once at open; hot paths update them lock-free.
+struct EngineMetrics {
+  // booking_transactions_total{operation, outcome}: index [operation][outcome]
+  static constexpr int kOperations = 7;  // reserve confirm cancel reschedule complete no_show expire
+  static constexpr int kOutcomes = 6;    // success denied conflict rejected failure error
+  Counter* booking[kOperations][kOutcomes] = {};
+  Counter* bookings_created = nullptr;
+  Counter* logins[4] = {};  // success, mfa_required, failure, rate_limited
+  Counter* mfa_checks[2] = {};  // success, failure
+  Counter* audit_records = nullptr;
+  Counter* payments = nullptr;
+  Histogram* conflict_check = nullptr;
+  Histogram* availability = nullptr;
+  Gauge* read_only = nullptr;
+
+  void booking_outcome(int operation, const Status& st);
+};
+Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& registry);
+
+// The engine's read-only switch, shared with the gate in front of its store.
+struct ReadOnlyState {
+  std::atomic<bool> on{false};
+  std::mutex mutex;
+  std::string reason;  // guarded by mutex
+};
+// A store that refuses every write (unavailable, naming the reason) while `state` is on;
+// reads pass through. Writes already past the gate when it closes finish normally.
+std::shared_ptr<Storage> make_read_only_gate(std::shared_ptr<Storage> target,
+                                             std::shared_ptr<ReadOnlyState> state);
+// The schema version this build migrates `dialect` to (0 for the memory store).
+int expected_schema_version(std::string_view dialect);
 
 // The engine's only way to make user and API-key principals.
 struct PrincipalFactory {
@@ -120,7 +192,10 @@ struct PrincipalFactory {
 namespace boka {
 
 struct Engine::Impl {
-  std::shared_ptr<Storage> storage;
+  std::shared_ptr<Storage> storage;  // the caller's store behind the read-only gate
+  std::shared_ptr<detail::ReadOnlyState> read_only;
+  std::shared_ptr<MetricsRegistry> metrics_registry;
+  std::unique_ptr<detail::EngineMetrics> metrics;
   std::shared_ptr<const Clock> clock;
   detail::IndexCache cache;
   std::unique_ptr<detail::AuthRuntime> auth;
@@ -167,13 +242,44 @@ struct Engine::Impl {
   static Status permit(const detail::Actor& actor, TenantId tenant, Permission p);
   // reservations:all, or reservations:own (then only the actor's own reservations).
   Result<detail::Actor> authorize_reservations(const Principal& who, TenantId tenant);
-  // reserve() after authorization, with the request as the actor may make it.
-  Result<Reservation> reserve_as(TenantId tenant, const ReserveRequest& req);
+  // availability() without its timing.
+  Result<std::vector<Slot>> availability_checked(const Principal& who, TenantId tenant,
+                                                 const AvailabilityQuery& query);
+  // reserve() from authorization on; *created as for reserve_as.
+  Result<Reservation> reserve_checked(const Principal& who, TenantId tenant,
+                                      const ReserveRequest& request, bool* created);
+  // reserve() after authorization, with the request as the actor may make it. *created is
+  // set when a new reservation was made (not an idempotent replay).
+  Result<Reservation> reserve_as(const detail::Actor& actor, TenantId tenant,
+                                 const ReserveRequest& req, bool* created);
   // For system-wide operations (tenants, sweeps): permission `p` across every tenant.
   Result<detail::Actor> authorize_global(const Principal& who, Permission p);
 
   Status check_tenant_active(StorageTransaction& txn, TenantId tenant);
   Status check_tenant_exists(StorageTransaction& txn, TenantId tenant);
+
+  // Appends one audit record in `txn` (locking the chain head until commit) as `actor`
+  // or, for the anonymous and pre-principal security events, as `actor_name`/`source`.
+  Status audit(StorageTransaction& txn, const detail::Actor& actor, detail::AuditEntry entry);
+  Status audit_as(StorageTransaction& txn, std::string_view actor_name, std::string_view source,
+                  detail::AuditEntry entry);
+  // Records a refused change (one record, in a transaction of its own, best effort: a
+  // store failure here leaves the refusal unrecorded and is not reported). A refusal by
+  // authorization goes to the principal's home chain (so it cannot create chains for
+  // tenants that do not exist); others to `tenant` when it exists.
+  void audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
+                     std::string_view target, const Status& refusal);
+  // Runs `op` (a call that changes state) and records its refusal, if it is refused.
+  template <typename F>
+  auto refusal_audited(const Principal& who, TenantId tenant, std::string_view action,
+                       std::string_view target, F&& op) -> decltype(op()) {
+    auto result = op();
+    if (!result.ok()) audit_refusal(who, tenant, action, target, status_of(result));
+    return result;
+  }
+  static const Status& status_of(const Status& s) { return s; }
+  template <typename T>
+  static Status status_of(const Result<T>& r) { return r.status(); }
 
   // Reads the stored reservation and derives its status as of now (a lapsed hold reads as
   // expired).

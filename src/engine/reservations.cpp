@@ -5,6 +5,7 @@
 // write, bump the version of every touched resource, and install the new indexes only
 // after the commit succeeded.
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <unordered_set>
 
@@ -43,6 +44,40 @@ Status covered(const std::vector<ResolvedRequest>& resolved, const std::vector<R
   }
   return Status::Ok();
 }
+
+// The audit detail of a reservation as it is after a change.
+std::string reservation_detail(const Reservation& r) {
+  std::string allocations = "[";
+  for (const Allocation& a : r.allocations) {
+    if (allocations.size() > 1) allocations += ',';
+    allocations += "{\"resource\":" + std::to_string(a.resource) +
+                   ",\"quantity\":" + std::to_string(a.quantity);
+    if (a.pool) allocations += ",\"pool\":" + std::to_string(*a.pool);
+    allocations += '}';
+  }
+  allocations += ']';
+  detail::JsonObject d;
+  d.add("status", status_name(r.status))
+      .add("start", to_unix(r.start))
+      .add("end", to_unix(r.end))
+      .add_raw("allocations", allocations)
+      .add("version", r.version);
+  if (!r.customer.empty()) d.add("customer", r.customer);
+  if (r.hold_expires_at) d.add("hold_expires_at", to_unix(*r.hold_expires_at));
+  return d.str();
+}
+
+detail::AuditEntry reservation_entry(const Reservation& r, const char* action) {
+  detail::AuditEntry e;
+  e.tenant = r.tenant;
+  e.action = action;
+  e.target = "reservation:" + std::to_string(r.id);
+  e.detail_json = reservation_detail(r);
+  return e;
+}
+
+// booking_transactions_total's operation label, by index.
+enum Operation { kReserve = 0, kConfirm, kCancel, kReschedule, kComplete, kNoShow, kExpire };
 
 bool request_error(Explanation::Reason r) {
   return r == Explanation::Reason::duration || r == Explanation::Reason::off_grid;
@@ -173,6 +208,18 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
 
 Result<Reservation> Engine::reserve(const Principal& who, TenantId tenant,
                                     const ReserveRequest& request) {
+  bool created = false;
+  auto result = impl_->refusal_audited(who, tenant, "reservation.reserve", "", [&]() -> Result<Reservation> {
+    return impl_->reserve_checked(who, tenant, request, &created);
+  });
+  impl_->metrics->booking_outcome(kReserve, Impl::status_of(result));
+  if (created) impl_->metrics->bookings_created->inc();
+  return result;
+}
+
+Result<Reservation> Engine::Impl::reserve_checked(const Principal& who, TenantId tenant,
+                                                  const ReserveRequest& request, bool* created) {
+  Engine::Impl* impl_ = this;
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   // A customer books for themselves: the reservation carries their reference.
   ReserveRequest own;
@@ -185,10 +232,11 @@ Result<Reservation> Engine::reserve(const Principal& who, TenantId tenant,
     own.customer = actor.customer_ref();
   }
   const ReserveRequest& req = actor.own_reservations_only() ? own : request;
-  return detail::redact_conflict(impl_->reserve_as(tenant, req), actor);
+  return detail::redact_conflict(impl_->reserve_as(actor, tenant, req, created), actor);
 }
 
-Result<Reservation> Engine::Impl::reserve_as(TenantId tenant, const ReserveRequest& req) {
+Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantId tenant,
+                                             const ReserveRequest& req, bool* created) {
   Engine::Impl* impl_ = this;
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
   const std::string fingerprint =
@@ -218,6 +266,7 @@ Result<Reservation> Engine::Impl::reserve_as(TenantId tenant, const ReserveReque
     std::vector<StagedIndex> staged;
     Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
       staged.clear();
+      *created = false;
       const std::int64_t now = impl_->now();
       if (!req.idempotency_key.empty()) {
         BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, req.idempotency_key));
@@ -239,8 +288,11 @@ Result<Reservation> Engine::Impl::reserve_as(TenantId tenant, const ReserveReque
       BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
       const std::int64_t t = to_unix(req.start);
       const std::int64_t d = to_unix(req.end) - t;
-      BOKA_ASSIGN_OR_RETURN(auto allocations,
-                            assign(*impl_, set.resolved, t, d, now, 0, nullptr));
+      const auto check_started = std::chrono::steady_clock::now();
+      auto assigned = assign(*impl_, set.resolved, t, d, now, 0, nullptr);
+      impl_->metrics->conflict_check->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - check_started).count());
+      BOKA_ASSIGN_OR_RETURN(auto allocations, std::move(assigned));
 
       Reservation r;
       r.tenant = tenant;
@@ -260,7 +312,9 @@ Result<Reservation> Engine::Impl::reserve_as(TenantId tenant, const ReserveReque
             tenant, IdempotencyRecord{req.idempotency_key, fingerprint, r.id}));
       }
       BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
+      BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve")));
       out = std::move(r);
+      *created = true;
       return Status::Ok();
     });
     if (is_replan(st)) continue;
@@ -276,6 +330,17 @@ Result<Reservation> Engine::Impl::reserve_as(TenantId tenant, const ReserveReque
 namespace {
 
 enum class Change { confirm, cancel, reschedule, complete, no_show };
+
+const char* audit_action(Change c) {
+  switch (c) {
+    case Change::confirm: return "reservation.confirm";
+    case Change::cancel: return "reservation.cancel";
+    case Change::reschedule: return "reservation.reschedule";
+    case Change::complete: return "reservation.complete";
+    case Change::no_show: return "reservation.no_show";
+  }
+  return "reservation.change";
+}
 
 const char* change_name(Change c) {
   switch (c) {
@@ -421,6 +486,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       after.updated_at = from_unix(now);
       BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
       BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
+      BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, reservation_entry(after, audit_action(cr.change))));
       out = std::move(after);
       return Status::Ok();
     });
@@ -434,34 +500,54 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
 
 Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, ReservationId id,
                                     std::optional<std::int64_t> if_version) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor), actor);
+  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::confirm), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor), actor);
+  });
+  impl_->metrics->booking_outcome(kConfirm, Impl::status_of(result));
+  return result;
 }
 
 Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, ReservationId id,
                                    std::optional<std::int64_t> if_version) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor), actor);
+  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::cancel), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor), actor);
+  });
+  impl_->metrics->booking_outcome(kCancel, Impl::status_of(result));
+  return result;
 }
 
 Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, ReservationId id,
                                        Instant new_start, Instant new_end,
                                        std::optional<std::int64_t> if_version) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-  BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
-  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor), actor);
+  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::reschedule), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+    BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor), actor);
+  });
+  impl_->metrics->booking_outcome(kReschedule, Impl::status_of(result));
+  return result;
 }
 
 Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant, ReservationId id,
                                            std::optional<std::int64_t> if_version) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
-  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor), actor);
+  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::complete), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor), actor);
+  });
+  impl_->metrics->booking_outcome(kComplete, Impl::status_of(result));
+  return result;
 }
 
 Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, ReservationId id,
                                          std::optional<std::int64_t> if_version) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
-  return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor), actor);
+  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::no_show), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor), actor);
+  });
+  impl_->metrics->booking_outcome(kNoShow, Impl::status_of(result));
+  return result;
 }
 
 // ---- reads ---------------------------------------------------------------------------------
@@ -523,47 +609,53 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
 // ---- expiry --------------------------------------------------------------------------------
 
 Result<int> Engine::expire_holds(const Principal& who, int limit) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
-  if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
-  const std::int64_t now = impl_->now();
-  std::vector<Reservation> lapsed;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
-    return Status::Ok();
-  }));
-  int expired = 0;
-  for (const Reservation& r : lapsed) {
-    std::vector<ResourceId> locks;
-    for (const Allocation& a : r.allocations) locks.push_back(a.resource);
-    std::vector<StagedIndex> staged;
-    bool changed = false;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(r.tenant), locks), [&](StorageTransaction& txn) -> Status {
-      staged.clear();
-      changed = false;
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_reservation(r.tenant, r.id));
-      if (!cur || cur->status != ReservationStatus::held || !cur->hold_expires_at ||
-          to_unix(*cur->hold_expires_at) > now) {
-        return Status::Ok();  // confirmed or cancelled meanwhile
-      }
-      LoadedSet set;
-      for (const Allocation& a : cur->allocations) {
-        BOKA_ASSIGN_OR_RETURN(auto lr, impl_->load_resource(txn, r.tenant, a.resource,
-                                                            "allocation", &staged));
-        set.loaded.emplace(a.resource, std::move(lr));
-      }
-      Reservation after = *cur;
-      after.status = ReservationStatus::expired;
-      after.version = cur->version + 1;
-      after.updated_at = from_unix(now);
-      BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
-      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, now, staged));
-      changed = true;
+  return impl_->refusal_audited(who, 0, "reservation.expire", "", [&]() -> Result<int> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
+    if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
+    const std::int64_t now = impl_->now();
+    std::vector<Reservation> lapsed;
+    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
       return Status::Ok();
     }));
-    for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
-    if (changed) ++expired;
-  }
-  return expired;
+    int expired = 0;
+    for (const Reservation& r : lapsed) {
+      std::vector<ResourceId> locks;
+      for (const Allocation& a : r.allocations) locks.push_back(a.resource);
+      std::vector<StagedIndex> staged;
+      bool changed = false;
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(r.tenant), locks), [&](StorageTransaction& txn) -> Status {
+        staged.clear();
+        changed = false;
+        BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_reservation(r.tenant, r.id));
+        if (!cur || cur->status != ReservationStatus::held || !cur->hold_expires_at ||
+            to_unix(*cur->hold_expires_at) > now) {
+          return Status::Ok();  // confirmed or cancelled meanwhile
+        }
+        LoadedSet set;
+        for (const Allocation& a : cur->allocations) {
+          BOKA_ASSIGN_OR_RETURN(auto lr, impl_->load_resource(txn, r.tenant, a.resource,
+                                                              "allocation", &staged));
+          set.loaded.emplace(a.resource, std::move(lr));
+        }
+        Reservation after = *cur;
+        after.status = ReservationStatus::expired;
+        after.version = cur->version + 1;
+        after.updated_at = from_unix(now);
+        BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
+        BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, now, staged));
+        BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(after, "reservation.expire")));
+        changed = true;
+        return Status::Ok();
+      }));
+      for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
+      if (changed) {
+        ++expired;
+        impl_->metrics->booking_outcome(kExpire, Status::Ok());
+      }
+    }
+    return expired;
+  });
 }
 
 }  // namespace boka

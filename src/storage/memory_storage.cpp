@@ -23,7 +23,8 @@ struct Tables {
   std::map<UserId, StoredUser> users;
   std::map<SessionId, StoredSession> sessions;
   std::map<ApiKeyId, StoredApiKey> api_keys;
-  std::map<std::int64_t, SecurityEvent> security_events;
+  std::map<TenantId, std::vector<AuditRecord>> audit;  // chain -> records by seq (from 1)
+  std::map<std::string, std::string, std::less<>> settings;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
@@ -331,22 +332,85 @@ class MemoryTransaction final : public StorageTransaction {
     return update_keyed(t_.api_keys, x.key.id, x);
   }
 
-  Result<std::int64_t> insert_security_event(const SecurityEvent& x) override {
+  // Audit: one vector per chain. There is one writer at a time, so the head needs no
+  // lock of its own.
+  Result<AuditHead> lock_audit_head(TenantId tenant) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return insert_keyed(t_.security_events, x,
-                        [](SecurityEvent& r) -> std::int64_t& { return r.id; });
+    auto it = t_.audit.find(tenant);
+    if (it == t_.audit.end() || it->second.empty()) return AuditHead{tenant, 0, ""};
+    return AuditHead{tenant, it->second.back().seq, it->second.back().hash};
   }
-  Result<std::vector<SecurityEvent>> list_security_events(TenantId tenant, Instant from,
-                                                          Instant to, std::string_view kind,
-                                                          int limit) override {
-    std::vector<SecurityEvent> out;
-    for (const auto& [id, e] : t_.security_events) {
-      if (static_cast<int>(out.size()) >= limit) break;
-      if (e.tenant != tenant || e.at < from || !(e.at < to)) continue;
-      if (!kind.empty() && e.kind != kind) continue;
-      out.push_back(e);
+  Status append_audit(const AuditRecord& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto& chain = t_.audit[x.tenant];
+    if (x.seq != static_cast<std::int64_t>(chain.size()) + 1) {
+      return AlreadyExists("audit record " + std::to_string(x.seq) + " of chain " +
+                           std::to_string(x.tenant) + " is not next");
+    }
+    chain.push_back(x);
+    undo_.push_back([this, tenant = x.tenant] { t_.audit[tenant].pop_back(); });
+    return Status::Ok();
+  }
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    std::vector<AuditRecord> out;
+    auto it = t_.audit.find(q.tenant);
+    if (it == t_.audit.end()) return out;
+    const auto& chain = it->second;
+    const bool prefix = q.action && !q.action->empty() && q.action->back() == '.';
+    for (std::size_t i = static_cast<std::size_t>(std::max<std::int64_t>(q.after_seq, 0));
+         i < chain.size() && static_cast<int>(out.size()) < q.limit; ++i) {
+      const AuditRecord& r = chain[i];
+      if (q.actor && r.actor != *q.actor) continue;
+      if (q.target && r.target != *q.target) continue;
+      if (q.outcome && r.outcome != *q.outcome) continue;
+      if (q.from && r.at < *q.from) continue;
+      if (q.to && !(r.at < *q.to)) continue;
+      if (q.action && (prefix ? r.action.rfind(*q.action, 0) != 0 : r.action != *q.action)) {
+        continue;
+      }
+      out.push_back(r);
     }
     return out;
+  }
+  Result<std::vector<AuditHead>> audit_heads() override {
+    std::vector<AuditHead> out;
+    for (const auto& [tenant, chain] : t_.audit) {
+      if (!chain.empty()) out.push_back(AuditHead{tenant, chain.back().seq, chain.back().hash});
+    }
+    return out;
+  }
+
+  Result<std::vector<TableStats>> table_stats() override {
+    std::int64_t audit_rows = 0;
+    for (const auto& [tenant, chain] : t_.audit) audit_rows += static_cast<std::int64_t>(chain.size());
+    const auto n = [](const auto& table) { return static_cast<std::int64_t>(table.size()); };
+    return std::vector<TableStats>{
+        {"tenants", n(t_.tenants), 0},         {"schedules", n(t_.schedules), 0},
+        {"resources", n(t_.resources), 0},     {"pools", n(t_.pools), 0},
+        {"reservations", n(t_.reservations), 0}, {"idempotency_keys", n(t_.idempotency), 0},
+        {"users", n(t_.users), 0},             {"sessions", n(t_.sessions), 0},
+        {"api_keys", n(t_.api_keys), 0},       {"audit_log", audit_rows, 0},
+        {"audit_heads", n(t_.audit), 0},       {"settings", n(t_.settings), 0}};
+  }
+  Result<std::optional<std::string>> get_setting(std::string_view name) override {
+    if (name.empty()) return InvalidArgument("setting name: must not be empty");
+    auto it = t_.settings.find(name);
+    if (it == t_.settings.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Status put_setting(std::string_view name, std::string_view value) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    if (name.empty()) return InvalidArgument("setting name: must not be empty");
+    std::string key(name);
+    auto it = t_.settings.find(key);
+    std::optional<std::string> old;
+    if (it != t_.settings.end()) old = it->second;
+    t_.settings[key] = std::string(value);
+    undo_.push_back([this, key, old] {
+      if (old) t_.settings[key] = *old;
+      else t_.settings.erase(key);
+    });
+    return Status::Ok();
   }
 
  private:

@@ -52,9 +52,14 @@ Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
       BOKA_ASSIGN_OR_RETURN(options.busy_timeout_ms, parse_int(value, key, 0, 600000));
     } else if (key == "pool_size") {
       BOKA_ASSIGN_OR_RETURN(options.pool_size, parse_int(value, key, 1, 256));
+    } else if (key == "mode") {
+      if (value == "ro") options.read_only = true;
+      else if (value == "rw") options.read_only = false;
+      else return InvalidArgument("storage URI: mode must be ro or rw, got \"" +
+                                  std::string(value) + "\"");
     } else {
       return InvalidArgument("storage URI: unknown sqlite option \"" + std::string(key) +
-                             "\" (known: durability, busy_timeout_ms, pool_size)");
+                             "\" (known: durability, busy_timeout_ms, pool_size, mode)");
     }
   }
   return detail::open_sqlite_storage(options);

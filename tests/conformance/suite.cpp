@@ -2,6 +2,8 @@
 // read-only transactions; then the engine's observable behaviour on top of each store.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "conformance.hpp"
 #include "support.hpp"
 
@@ -570,22 +572,46 @@ void check_same_key(const StoredApiKey& got, const StoredApiKey& want) {
   CHECK(got.secret_hash == want.secret_hash);
 }
 
-void check_same_event(const SecurityEvent& got, const SecurityEvent& want) {
-  CHECK(got.id == want.id);
+void check_same_record(const AuditRecord& got, const AuditRecord& want) {
   CHECK(got.tenant == want.tenant);
+  CHECK(got.seq == want.seq);
   CHECK(got.at == want.at);
-  CHECK(got.kind == want.kind);
-  CHECK(got.user == want.user);
-  CHECK(got.email == want.email);
   CHECK(got.actor == want.actor);
+  CHECK(got.action == want.action);
+  CHECK(got.target == want.target);
+  CHECK(got.outcome == want.outcome);
+  CHECK(got.reason == want.reason);
   CHECK(got.source == want.source);
-  CHECK(got.detail == want.detail);
+  CHECK(got.detail_json == want.detail_json);
+  CHECK(got.prev_hash == want.prev_hash);
+  CHECK(got.hash == want.hash);
 }
 
-std::vector<std::int64_t> event_ids(const std::vector<SecurityEvent>& events) {
+std::vector<std::int64_t> seqs(const std::vector<AuditRecord>& records) {
   std::vector<std::int64_t> out;
-  for (const auto& e : events) out.push_back(e.id);
+  for (const auto& r : records) out.push_back(r.seq);
   return out;
+}
+
+// Appends `r` as the next link of its chain (the store does not check hashes: any text).
+Status append(StorageTransaction& t, AuditRecord& r) {
+  BOKA_ASSIGN_OR_RETURN(auto head, t.lock_audit_head(r.tenant));
+  r.seq = head.seq + 1;
+  r.prev_hash = head.hash;
+  r.hash = "hash-" + std::to_string(r.tenant) + "-" + std::to_string(r.seq);
+  return t.append_audit(r);
+}
+
+AuditRecord record(TenantId tenant, Instant at, std::string actor, std::string action,
+                   std::string target, AuditOutcome outcome = AuditOutcome::success) {
+  AuditRecord r;
+  r.tenant = tenant;
+  r.at = at;
+  r.actor = std::move(actor);
+  r.action = std::move(action);
+  r.target = std::move(target);
+  r.outcome = outcome;
+  return r;
 }
 
 }  // namespace
@@ -1131,65 +1157,183 @@ TEST_CASE("conformance: every API key field round trips and updates") {
   });
 }
 
-TEST_CASE("conformance: security events filter by tenant and half-open time and kind and limit") {
+TEST_CASE("conformance: audit chains append in order - one chain per tenant - every field round trips") {
   for_each_store([](std::shared_ptr<Storage> s) {
     const TenantId a = add_tenant(*s, "a");
     const TenantId b = add_tenant(*s, "b");
     const Instant t0 = utc(2026, 5, 1, 9);
-    // Inserted out of time order: results are by id, not by time.
-    std::vector<SecurityEvent> events = {
-        {0, a, t0 + Seconds(20), "login_failed", 11, "ann@example.com", "", "203.0.113.9",
-         "wrong password"},                                                                // 0
-        {0, a, t0, "login_succeeded", 11, "ann@example.com", "user:11", "203.0.113.9",
-         "password"},                                                                      // 1
-        {0, b, t0 + Seconds(10), "login_failed", 0, "who@example.com", "", "", "unknown email"},  // 2
-        {0, a, t0 + Seconds(30), "lockout", 11, "ann@example.com", "", "", "locked 1 s"},  // 3
-        {0, a, t0 + Seconds(10), "login_failed", 0, "", "", "", ""},                       // 4
-        {0, a, t0 - Seconds(1), "login_failed", 12, "bob@example.com", "system", "", "x"},  // 5
+    std::vector<AuditRecord> records = {
+        record(a, t0 + Seconds(20), "", "auth.login_failed", "user:11", AuditOutcome::failure),  // 0
+        record(a, t0, "user:11", "auth.login_succeeded", "user:11"),                            // 1
+        record(b, t0 + Seconds(10), "system", "resource.create", "resource:4"),                 // 2
+        record(a, t0 + Seconds(30), "user:11", "reservation.reserve", "", AuditOutcome::conflict),  // 3
+        record(a, t0 + Seconds(10), "api_key:2", "reservation.cancel", "reservation:9"),        // 4
+        record(0, t0, "system", "tenant.create", "tenant:1"),                                   // 5
     };
+    records[0].reason = "wrong password";
+    records[0].source = "203.0.113.9";
+    records[0].detail_json = R"({"email":"ann@example.com","detail":"wrong \"pw\"\n"})";
+    records[3].reason = "resource 4 is fully booked at 2026-05-01T10:00:00Z";
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      for (auto& e : events) {
-        BOKA_ASSIGN_OR_RETURN(e.id, t.insert_security_event(e));
-      }
+      for (auto& r : records) BOKA_RETURN_IF_ERROR(append(t, r));
       return Status::Ok();
     }).ok());
-    for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].id > events[i - 1].id);
+    CHECK(records[0].seq == 1);
+    CHECK(records[1].seq == 2);
+    CHECK(records[1].prev_hash == records[0].hash);
+    CHECK(records[2].seq == 1);  // chain b starts at 1
+    CHECK(records[2].prev_hash.empty());
+    CHECK(records[3].seq == 3);
+    CHECK(records[4].seq == 4);
+    CHECK(records[5].seq == 1);  // the system chain
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      auto list = [&](TenantId tenant, Instant from, Instant to, std::string_view kind, int limit) {
-        return t.list_security_events(tenant, from, to, kind, limit).value();
+      AuditQuery q;
+      q.tenant = a;
+      auto all = t.list_audit(q).value();
+      REQUIRE(all.size() == 4);
+      check_same_record(all[0], records[0]);
+      check_same_record(all[1], records[1]);
+      check_same_record(all[2], records[3]);
+      check_same_record(all[3], records[4]);
+      auto heads = t.audit_heads().value();
+      REQUIRE(heads.size() == 3);
+      CHECK(heads[0].tenant == 0);
+      CHECK(heads[0].seq == 1);
+      CHECK(heads[0].hash == records[5].hash);
+      CHECK(heads[1].tenant == a);
+      CHECK(heads[1].seq == 4);
+      CHECK(heads[1].hash == records[4].hash);
+      CHECK(heads[2].tenant == b);
+      CHECK(heads[2].seq == 1);
+      return Status::Ok();
+    }).ok());
+    // A seq that is not next is refused; the chain is unchanged.
+    auto st = write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto head, t.lock_audit_head(a));
+      AuditRecord r = record(a, t0, "system", "x.y", "");
+      r.seq = head.seq;  // taken
+      r.hash = "dup";
+      return t.append_audit(r);
+    });
+    CHECK(st.code() == Code::already_exists);
+  });
+}
+
+TEST_CASE("conformance: audit queries filter by actor target action outcome time and page by seq") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    const TenantId b = add_tenant(*s, "b");
+    const Instant t0 = utc(2026, 5, 1, 9);
+    std::vector<AuditRecord> records = {
+        record(a, t0 + Seconds(20), "", "auth.login_failed", "user:11", AuditOutcome::failure),
+        record(a, t0, "user:11", "auth.login_succeeded", "user:11"),
+        record(a, t0 + Seconds(30), "user:11", "reservation.reserve", "", AuditOutcome::conflict),
+        record(a, t0 + Seconds(10), "api_key:2", "reservation.cancel", "reservation:9"),
+        record(a, t0 - Seconds(1), "system", "auth", "user:12"),
+        record(a, t0 + Seconds(10), "system", "authx.login", "user:11"),
+        record(b, t0, "user:11", "auth.login_succeeded", "user:11"),
+    };
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      for (auto& r : records) BOKA_RETURN_IF_ERROR(append(t, r));
+      return Status::Ok();
+    }).ok());
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      using Seqs = std::vector<std::int64_t>;
+      auto q = [&]() {
+        AuditQuery x;
+        x.tenant = a;
+        return x;
       };
-      using Ids = std::vector<std::int64_t>;
-      auto everything = list(a, t0 - hours(1), t0 + hours(1), "", 100);
-      REQUIRE(everything.size() == 5);
-      check_same_event(everything[0], events[0]);
-      check_same_event(everything[1], events[1]);
-      check_same_event(everything[2], events[3]);
-      check_same_event(everything[3], events[4]);
-      check_same_event(everything[4], events[5]);
-      // [from, to): from included, to excluded.
-      CHECK(event_ids(list(a, t0, t0 + Seconds(30), "", 100)) ==
-            Ids{events[0].id, events[1].id, events[4].id});
-      CHECK(event_ids(list(a, t0 + Seconds(10), t0 + Seconds(31), "", 100)) ==
-            Ids{events[0].id, events[3].id, events[4].id});
-      CHECK(list(a, t0 + Seconds(1), t0 + Seconds(10), "", 100).empty());
-      CHECK(event_ids(list(a, t0 + Seconds(10), t0 + Seconds(11), "", 100)) == Ids{events[4].id});
-      // Kind.
-      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "login_failed", 100)) ==
-            Ids{events[0].id, events[4].id, events[5].id});
-      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "lockout", 100)) == Ids{events[3].id});
-      CHECK(list(a, t0 - hours(1), t0 + hours(1), "login", 100).empty());
-      CHECK(list(a, t0 - hours(1), t0 + hours(1), "mfa_failed", 100).empty());
-      // Limit: the first by id.
-      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "", 2)) ==
-            Ids{events[0].id, events[1].id});
-      CHECK(event_ids(list(a, t0 - hours(1), t0 + hours(1), "login_failed", 1)) ==
-            Ids{events[0].id});
-      // Tenant.
-      auto in_b = list(b, t0 - hours(1), t0 + hours(1), "", 100);
-      REQUIRE(in_b.size() == 1);
-      check_same_event(in_b[0], events[2]);
-      CHECK(list(b, t0 - hours(1), t0 + hours(1), "lockout", 100).empty());
-      CHECK(list(b + 100, t0 - hours(1), t0 + hours(1), "", 100).empty());
+      auto list = [&](const AuditQuery& x) { return seqs(t.list_audit(x).value()); };
+      AuditQuery x = q();
+      x.actor = "user:11";
+      CHECK(list(x) == Seqs{2, 3});
+      x = q();
+      x.target = "user:11";
+      CHECK(list(x) == Seqs{1, 2, 6});
+      x = q();
+      x.action = "auth.login_failed";  // exact
+      CHECK(list(x) == Seqs{1});
+      x = q();
+      x.action = "auth.";  // a prefix: not "auth" itself, not "authx."
+      CHECK(list(x) == Seqs{1, 2});
+      x = q();
+      x.action = "reservation.";
+      CHECK(list(x) == Seqs{3, 4});
+      x = q();
+      x.action = "auth";
+      CHECK(list(x) == Seqs{5});
+      x = q();
+      x.outcome = AuditOutcome::conflict;
+      CHECK(list(x) == Seqs{3});
+      x = q();
+      x.from = t0;
+      x.to = t0 + Seconds(30);  // [from, to)
+      CHECK(list(x) == Seqs{1, 2, 4, 6});
+      x = q();
+      x.after_seq = 2;
+      x.limit = 3;
+      CHECK(list(x) == Seqs{3, 4, 5});
+      x = q();
+      x.actor = "user:11";
+      x.action = "auth.";
+      x.from = t0 + Seconds(1);
+      CHECK(list(x).empty());
+      x = q();
+      x.tenant = b;
+      CHECK(list(x) == Seqs{1});
+      x.tenant = b + 100;
+      CHECK(list(x).empty());
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: settings round trip - overwrite - roll back") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.worker", "100"));
+      return t.put_setting("heartbeat.worker", "200");
+    }).ok());
+    auto st = write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.worker", "300"));
+      BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.backup", "300"));
+      return Status(Code::conflict, "no");
+    });
+    CHECK(st.code() == Code::conflict);
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      CHECK(t.get_setting("heartbeat.worker").value() == std::optional<std::string>("200"));
+      CHECK_FALSE(t.get_setting("heartbeat.backup").value().has_value());
+      CHECK(t.get_setting("").status().code() == Code::invalid_argument);
+      CHECK(t.put_setting("x", "y").code() == Code::internal);  // a read transaction
+      return Status::Ok();
+    }).ok());
+  });
+}
+
+TEST_CASE("conformance: table_stats counts the rows of every table") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    const TenantId a = add_tenant(*s, "a");
+    add_tenant(*s, "b");
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+      BOKA_RETURN_IF_ERROR(t.insert_user(plain_user(a, "ann@example.com")).status());
+      AuditRecord r = record(a, utc(2026, 5, 1, 9), "system", "x.y", "");
+      BOKA_RETURN_IF_ERROR(append(t, r));
+      AuditRecord r2 = record(a, utc(2026, 5, 1, 9), "system", "x.y", "");
+      return append(t, r2);
+    }).ok());
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+      auto stats = t.table_stats().value();
+      std::map<std::string, std::int64_t> rows;
+      for (const auto& x : stats) {
+        rows[x.table] = x.rows;
+        CHECK(x.bytes >= 0);
+      }
+      CHECK(rows["tenants"] == 2);
+      CHECK(rows["users"] == 1);
+      CHECK(rows["audit_log"] == 2);
+      CHECK(rows["audit_heads"] == 1);
+      CHECK(rows["reservations"] == 0);
       return Status::Ok();
     }).ok());
   });
@@ -1212,10 +1356,8 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       key.key.created_at = t0;
       key.secret_hash = hex64('2');
       BOKA_RETURN_IF_ERROR(t.insert_api_key(key).status());
-      return t.insert_security_event(
-                  SecurityEvent{0, tenant, t0, "login_succeeded", user, "ann@example.com",
-                                "user:1", "", "password"})
-          .status();
+      AuditRecord r = record(tenant, t0, "user:1", "auth.login_succeeded", "user:1");
+      return append(t, r);
     };
     auto st = write(*s, [&](StorageTransaction& t) -> Status {
       BOKA_RETURN_IF_ERROR(insert_all(t));
@@ -1231,7 +1373,10 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       CHECK(t.list_sessions(0, 0)->empty());
       CHECK(t.count_live_sessions(t0).value() == 0);
       CHECK(t.list_api_keys(tenant)->empty());
-      CHECK(t.list_security_events(tenant, t0 - hours(1), t0 + hours(1), "", 100)->empty());
+      AuditQuery everything;
+      everything.tenant = tenant;
+      CHECK(t.list_audit(everything)->empty());
+      CHECK(t.audit_heads()->empty());
 
       // A read transaction refuses every auth write with internal.
       StoredUser u = plain_user(tenant, "ro@example.com");
@@ -1251,9 +1396,10 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       CHECK(t.insert_api_key(k).status().code() == Code::internal);
       k.key.id = 1;
       CHECK(t.update_api_key(k).code() == Code::internal);
-      CHECK(t.insert_security_event(SecurityEvent{0, tenant, t0, "x", 0, "", "", "", ""})
-                .status()
-                .code() == Code::internal);
+      CHECK(t.lock_audit_head(tenant).status().code() == Code::internal);
+      AuditRecord r = record(tenant, t0, "system", "x.y", "");
+      r.seq = 1;
+      CHECK(t.append_audit(r).code() == Code::internal);
       return Status::Ok();
     }).ok());
     // The rolled-back email and token hash are free again.
@@ -1273,7 +1419,12 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
         REQUIRE(keys.size() == 1);
         CHECK(keys[0].key.name == "k");
         CHECK_FALSE(keys[0].key.revoked_at.has_value());
-        CHECK(t.list_security_events(tenant, t0 - hours(1), t0 + hours(1), "", 100)->size() == 1);
+        AuditQuery everything;
+        everything.tenant = tenant;
+        CHECK(t.list_audit(everything)->size() == 1);
+        auto heads = t.audit_heads().value();
+        REQUIRE(heads.size() == 1);
+        CHECK(heads[0].seq == 1);
         return Status::Ok();
       }).ok());
     };
@@ -1295,8 +1446,8 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       if (revoked != 1) return InternalError("expected one revocation");
       BOKA_ASSIGN_OR_RETURN(auto deleted, t.delete_dead_sessions(t0 + hours(3), 10));
       if (deleted != 1) return InternalError("expected one deletion");
-      BOKA_RETURN_IF_ERROR(t.insert_security_event(
-          SecurityEvent{0, tenant, t0, "logout", 0, "", "", "", ""}).status());
+      AuditRecord r = record(tenant, t0, "user:1", "auth.logout", "user:1");
+      BOKA_RETURN_IF_ERROR(append(t, r));
       return Status(Code::conflict, "changed my mind again");
     });
     CHECK(undone.code() == Code::conflict);

@@ -712,8 +712,8 @@ TEST_CASE("auth: failed logins, locked accounts, MFA adoption, admins, revoke ad
   auto [root, secret] = f.enrol("root@example.com");
   f.enrol("staff@example.com");
   const Instant start = f.clock->now();
-  for (int i = 0; i < 5; ++i) f.login("c1@example.com", "wrong password!!");
-  f.login("ghost@example.com", "wrong password!!");
+  for (int i = 0; i < 5; ++i) (void)f.login("c1@example.com", "wrong password!!");
+  (void)f.login("ghost@example.com", "wrong password!!");
   auto failed = f.engine->security_events(root.principal, f.tenant, start, f.clock->now() + Seconds(1),
                                           "login_failed");
   REQUIRE(failed.ok());

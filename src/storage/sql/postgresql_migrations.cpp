@@ -227,6 +227,69 @@ const std::vector<Migration>& postgresql_migrations() {
            "GRANT SELECT, INSERT ON security_events TO {app_role}",
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
        }},
+      // 3: the hash-chained audit trail (boka/audit.hpp) replaces security_events, whose
+      // rows (not chained) stay readable as legacy_security_events. The run-time role may
+      // only INSERT and SELECT audit rows, and the triggers refuse UPDATE and DELETE even
+      // for the owner.
+      {3,
+       {
+           "ALTER TABLE security_events RENAME TO legacy_security_events",
+           R"(CREATE TABLE audit_log (
+                tenant_id BIGINT NOT NULL,
+                seq BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                source TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, seq)))",
+           "CREATE INDEX audit_log_at ON audit_log(tenant_id, at)",
+           "CREATE INDEX audit_log_actor ON audit_log(tenant_id, actor)",
+           "CREATE INDEX audit_log_target ON audit_log(tenant_id, target)",
+           R"(CREATE FUNCTION boka_audit_append_only() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                  RAISE EXCEPTION 'audit records are append-only' USING ERRCODE = '42501';
+                END $$)",
+           R"(CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION boka_audit_append_only())",
+           R"(CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION boka_audit_append_only())",
+           R"(CREATE TABLE audit_heads (
+                tenant_id BIGINT PRIMARY KEY,
+                seq BIGINT NOT NULL,
+                hash TEXT NOT NULL))",
+           R"(CREATE FUNCTION boka_audit_head_forward() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF TG_OP = 'DELETE' OR (NEW.seq <> OLD.seq AND NEW.seq <> OLD.seq + 1) THEN
+                    RAISE EXCEPTION 'audit chain heads only move forward' USING ERRCODE = '42501';
+                  END IF;
+                  RETURN NEW;
+                END $$)",
+           R"(CREATE TRIGGER audit_heads_forward BEFORE UPDATE OR DELETE ON audit_heads
+                FOR EACH ROW EXECUTE FUNCTION boka_audit_head_forward())",
+           R"(CREATE TABLE settings (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL))",
+           "ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE audit_log FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON audit_log USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "ALTER TABLE audit_heads ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE audit_heads FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON audit_heads USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "REVOKE ALL ON legacy_security_events FROM {app_role}",
+           "GRANT SELECT ON legacy_security_events TO {app_role}",
+           "GRANT SELECT, INSERT ON audit_log TO {app_role}",
+           "GRANT SELECT, INSERT, UPDATE ON audit_heads, settings TO {app_role}",
+       }},
   };
   return kMigrations;
 }

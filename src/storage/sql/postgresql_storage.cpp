@@ -233,6 +233,7 @@ class PostgresStorage final : public Storage {
       SqlConnection c;
       c.session = std::make_unique<soci::session>(soci::postgresql, options_.libpq_uri);
       c.prepared = make_prepared_statements(*c.session);
+      c.postgresql = true;
       return c;
     } catch (const std::exception& e) {
       std::lock_guard relock(mutex_);

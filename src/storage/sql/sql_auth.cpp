@@ -419,32 +419,4 @@ long long update_api_key(soci::session& sql, const StoredApiKey& key) {
 }
 
 // ---- security events ---------------------------------------------------------------------
-std::int64_t insert_security_event(soci::session& sql, const SecurityEvent& e) {
-  long long tenant = e.tenant, at = to_unix(e.at), user = e.user, id = 0;
-  sql << "INSERT INTO security_events (tenant_id, at, kind, user_id, email, actor, source, "
-         "detail) VALUES (:t, :a, :k, :u, :e, :ac, :s, :d) RETURNING id",
-      use(tenant), use(at), use(e.kind), use(user), use(e.email), use(e.actor), use(e.source),
-      use(e.detail), into(id);
-  return id;
-}
-std::vector<SecurityEvent> list_security_events(soci::session& sql, TenantId tenant,
-                                                Instant from, Instant to, std::string_view kind,
-                                                int limit) {
-  long long t = tenant, f = to_unix(from), u = to_unix(to), lim = limit, id = 0, at = 0,
-            user = 0;
-  std::string k0(kind), k1(kind), k, email, actor, source, detail;
-  soci::statement st =
-      (sql.prepare << "SELECT id, at, kind, user_id, email, actor, source, detail FROM "
-                      "security_events WHERE tenant_id = :t AND at >= :f AND at < :u AND "
-                      "(:k0 = '' OR kind = :k1) ORDER BY id LIMIT :lim",
-       use(t), use(f), use(u), use(k0), use(k1), use(lim), into(id), into(at), into(k),
-       into(user), into(email), into(actor), into(source), into(detail));
-  st.execute();
-  std::vector<SecurityEvent> out;
-  while (st.fetch()) {
-    out.push_back(SecurityEvent{id, tenant, from_unix(at), k, user, email, actor, source, detail});
-  }
-  return out;
-}
-
 }  // namespace boka::detail::sql_auth

@@ -1,4 +1,4 @@
-// Authentication rows (users, sessions, API keys, security events) for the SQL stores.
+// Authentication rows (users, sessions, API keys) for the SQL stores.
 // The same statements run on SQLite and PostgreSQL. These functions throw SOCI's
 // exceptions; SqlTransaction maps them to a Status (guarded()).
 #pragma once
@@ -36,10 +36,5 @@ ApiKeyId insert_api_key(soci::session& sql, const StoredApiKey& key);
 std::optional<StoredApiKey> find_api_key(soci::session& sql, ApiKeyId id);
 std::vector<StoredApiKey> list_api_keys(soci::session& sql, TenantId tenant);
 long long update_api_key(soci::session& sql, const StoredApiKey& key);
-
-std::int64_t insert_security_event(soci::session& sql, const SecurityEvent& event);
-std::vector<SecurityEvent> list_security_events(soci::session& sql, TenantId tenant,
-                                                Instant from, Instant to,
-                                                std::string_view kind, int limit);
 
 }  // namespace boka::detail::sql_auth

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/codec.hpp"
+#include "storage/sql/sql_audit.hpp"
 #include "storage/sql/sql_auth.hpp"
 
 namespace boka::detail {
@@ -208,6 +209,15 @@ class PreparedStatements {
   Cached<BookingsKey> active_bookings;
   Cached<IdempotencyKey> find_idempotency;
   Cached<IdempotencyKey> insert_idempotency;
+  struct AuditHeadKey { long long tenant = 0, seq = 0; std::string hash; };
+  struct AuditInsert {
+    long long tenant = 0, seq = 0, at = 0;
+    int outcome = 0;
+    std::string actor, action, target, reason, source, detail, prev_hash, hash;
+  };
+  Cached<AuditHeadKey> lock_audit_head;
+  Cached<AuditInsert> insert_audit;
+  Cached<AuditHeadKey> update_audit_head;
 };
 
 void PreparedStatementsDeleter::operator()(PreparedStatements* p) const { delete p; }
@@ -222,7 +232,11 @@ namespace {
 class SqlTransaction final : public StorageTransaction {
  public:
   SqlTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map)
-      : sql_(*connection.session), p_(*connection.prepared), writable_(writable), map_(map) {}
+      : sql_(*connection.session),
+        p_(*connection.prepared),
+        writable_(writable),
+        postgresql_(connection.postgresql),
+        map_(map) {}
 
   // Tenants
   Result<TenantId> insert_tenant(const Tenant& x) override {
@@ -683,17 +697,93 @@ class SqlTransaction final : public StorageTransaction {
       return affected_one(sql_auth::update_api_key(sql_, x), "API key", x.key.id);
     });
   }
-  Result<std::int64_t> insert_security_event(const SecurityEvent& x) override {
+  // Audit. The chain head is locked by an upsert that changes nothing: on PostgreSQL the
+  // ON CONFLICT ... DO UPDATE takes the row lock until commit; SQLite's write transaction
+  // already holds the whole database.
+  Result<AuditHead> lock_audit_head(TenantId tenant) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert security event", [&]() -> Result<std::int64_t> {
-      return sql_auth::insert_security_event(sql_, x);
+    return guarded(map_, "lock audit chain", [&]() -> Result<AuditHead> {
+      auto& q = p_.lock_audit_head;
+      auto& st = p_.get(q,
+                        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (:t, 0, '') "
+                        "ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq "
+                        "RETURNING seq, hash",
+                        [](Prep& p, auto& b) { p, use(b.tenant), into(b.seq), into(b.hash); });
+      q.b.tenant = tenant;
+      st.execute(true);
+      AuditHead head{tenant, q.b.seq, q.b.hash};
+      drain(st);
+      return head;
     });
   }
-  Result<std::vector<SecurityEvent>> list_security_events(TenantId tenant, Instant from,
-                                                          Instant to, std::string_view kind,
-                                                          int limit) override {
-    return guarded(map_, "list security events", [&]() -> Result<std::vector<SecurityEvent>> {
-      return sql_auth::list_security_events(sql_, tenant, from, to, kind, limit);
+  Status append_audit(const AuditRecord& r) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return guarded(map_, "append audit record", [&]() -> Status {
+      auto& q = p_.insert_audit;
+      auto& st = p_.get(
+          q,
+          "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, outcome, reason, "
+          "source, detail, prev_hash, hash) VALUES (:t, :s, :at, :ac, :an, :tg, :o, :r, :src, "
+          ":d, :ph, :h)",
+          [](Prep& p, auto& b) {
+            p, use(b.tenant), use(b.seq), use(b.at), use(b.actor), use(b.action), use(b.target),
+                use(b.outcome), use(b.reason), use(b.source), use(b.detail), use(b.prev_hash),
+                use(b.hash);
+          });
+      q.b.tenant = r.tenant;
+      q.b.seq = r.seq;
+      q.b.at = to_unix(r.at);
+      q.b.actor = r.actor;
+      q.b.action = r.action;
+      q.b.target = r.target;
+      q.b.outcome = static_cast<int>(r.outcome);
+      q.b.reason = r.reason;
+      q.b.source = r.source;
+      q.b.detail = r.detail_json;
+      q.b.prev_hash = r.prev_hash;
+      q.b.hash = r.hash;
+      st.execute(true);
+      auto& h = p_.update_audit_head;
+      auto& hst = p_.get(h, "UPDATE audit_heads SET seq = :s, hash = :h WHERE tenant_id = :t",
+                         [](Prep& p, auto& b) { p, use(b.seq), use(b.hash), use(b.tenant); });
+      h.b.tenant = r.tenant;
+      h.b.seq = r.seq;
+      h.b.hash = r.hash;
+      hst.execute(true);
+      if (hst.get_affected_rows() != 1) {
+        return InternalError("append audit record: chain " + std::to_string(r.tenant) +
+                             " was not locked first");
+      }
+      return Status::Ok();
+    });
+  }
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) override {
+    return guarded(map_, "list audit records", [&]() -> Result<std::vector<AuditRecord>> {
+      return sql_audit::list_audit(sql_, query);
+    });
+  }
+  Result<std::vector<AuditHead>> audit_heads() override {
+    return guarded(map_, "list audit chains", [&]() -> Result<std::vector<AuditHead>> {
+      return sql_audit::audit_heads(sql_);
+    });
+  }
+  Result<std::vector<TableStats>> table_stats() override {
+    return guarded(map_, "table statistics", [&]() -> Result<std::vector<TableStats>> {
+      return sql_audit::table_stats(sql_, postgresql_);
+    });
+  }
+  Result<std::optional<std::string>> get_setting(std::string_view name) override {
+    if (name.empty()) return InvalidArgument("setting name: must not be empty");
+    return guarded(map_, "read setting", [&]() -> Result<std::optional<std::string>> {
+      return sql_audit::get_setting(sql_, name);
+    });
+  }
+  Status put_setting(std::string_view name, std::string_view value) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    if (name.empty()) return InvalidArgument("setting name: must not be empty");
+    return guarded(map_, "write setting", [&]() -> Status {
+      sql_audit::put_setting(sql_, name, value);
+      return Status::Ok();
     });
   }
 
@@ -930,6 +1020,7 @@ class SqlTransaction final : public StorageTransaction {
   soci::session& sql_;
   PreparedStatements& p_;
   bool writable_;
+  bool postgresql_;
   SqlErrorMapper map_;
 };
 

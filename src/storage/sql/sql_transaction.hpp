@@ -57,6 +57,7 @@ PreparedStatementsPtr make_prepared_statements(soci::session& sql);
 struct SqlConnection {
   std::unique_ptr<soci::session> session;
   PreparedStatementsPtr prepared;
+  bool postgresql = false;  // the dialect, for the few statements that differ (table sizes)
 };
 
 // Row access inside a transaction the caller began on `connection`.

@@ -159,6 +159,47 @@ const std::vector<Migration>& sqlite_migrations() {
                 detail TEXT NOT NULL))",
            "CREATE INDEX security_events_at ON security_events(tenant_id, at)",
        }},
+      // 3: the hash-chained audit trail (boka/audit.hpp) replaces security_events, whose
+      // rows (not chained) stay readable as legacy_security_events. Audit rows are
+      // append-only: the triggers refuse UPDATE and DELETE for every connection.
+      {3,
+       {
+           "ALTER TABLE security_events RENAME TO legacy_security_events",
+           R"(CREATE TABLE audit_log (
+                tenant_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                source TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, seq)) WITHOUT ROWID)",
+           "CREATE INDEX audit_log_at ON audit_log(tenant_id, at)",
+           "CREATE INDEX audit_log_actor ON audit_log(tenant_id, actor)",
+           "CREATE INDEX audit_log_target ON audit_log(tenant_id, target)",
+           R"(CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END)",
+           R"(CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END)",
+           R"(CREATE TABLE audit_heads (
+                tenant_id INTEGER PRIMARY KEY,
+                seq INTEGER NOT NULL,
+                hash TEXT NOT NULL))",
+           // A head only moves forward, one record at a time.
+           R"(CREATE TRIGGER audit_heads_forward BEFORE UPDATE ON audit_heads
+                WHEN NEW.seq <> OLD.seq AND NEW.seq <> OLD.seq + 1
+                BEGIN SELECT RAISE(ABORT, 'audit chain heads only move forward'); END)",
+           R"(CREATE TRIGGER audit_heads_no_delete BEFORE DELETE ON audit_heads
+                BEGIN SELECT RAISE(ABORT, 'audit chain heads cannot be deleted'); END)",
+           R"(CREATE TABLE settings (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL))",
+       }},
   };
   return kMigrations;
 }

@@ -105,6 +105,9 @@ class SqliteStorage final : public Storage,
   // at durability=full. Every writer returns only after that COMMIT, with its own outcome.
   // SQLite locks the whole database, which covers every resource in every intent.
   Status write(const WriteIntent&, Work work) override {
+    if (options_.read_only) {
+      return Unavailable("the sqlite store " + options_.path + " was opened read-only (mode=ro)");
+    }
     PendingWrite me{work, Status::Ok()};
     std::unique_lock lock(queue_mutex_);
     queue_.push_back(&me);
@@ -239,10 +242,13 @@ class SqliteStorage final : public Storage,
     return guarded("open database", [&]() -> Result<Session> {
       auto s = std::make_unique<soci::session>(
           soci::sqlite3, "db=" + options_.path + " timeout=" +
-                             std::to_string((options_.busy_timeout_ms + 999) / 1000));
+                             std::to_string((options_.busy_timeout_ms + 999) / 1000) +
+                             (options_.read_only ? " readonly=1" : ""));
       *s << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
-      std::string mode;
-      *s << "PRAGMA journal_mode = WAL", into(mode);
+      if (!options_.read_only) {
+        std::string mode;
+        *s << "PRAGMA journal_mode = WAL", into(mode);
+      }
       *s << std::string("PRAGMA synchronous = ") +
                 (options_.durability == Durability::full ? "FULL" : "NORMAL");
       *s << "PRAGMA foreign_keys = ON";
@@ -258,6 +264,7 @@ class SqliteStorage final : public Storage,
   }
 
   Status migrate(soci::session& sql) {
+    if (options_.read_only) return check_schema(sql);
     return guarded("migrate schema", [&]() -> Status {
       sql << "BEGIN IMMEDIATE";
       try {
@@ -293,6 +300,24 @@ class SqliteStorage final : public Storage,
         }
         throw;
       }
+    });
+  }
+
+  // Read-only: the schema must be exactly the one this build knows.
+  Status check_schema(soci::session& sql) {
+    return guarded("read schema version", [&]() -> Status {
+      int current = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(version) FROM boka_schema", into(current, ind);
+      if (ind != soci::i_ok) current = 0;
+      const int latest = sqlite_migrations().back().version;
+      if (current != latest) {
+        return StorageError("database " + options_.path + " has schema version " +
+                            std::to_string(current) + "; opened read-only it cannot be migrated to " +
+                            std::to_string(latest));
+      }
+      schema_version_ = current;
+      return Status::Ok();
     });
   }
 

@@ -24,6 +24,10 @@ struct SqliteOptions {
   Durability durability = Durability::full;
   int busy_timeout_ms = 5000;
   int pool_size = 4;  // connections kept open for concurrent readers
+  // mode=ro: open an existing file read-only (a backup being verified): no migration (the
+  // schema must be the one this build knows), every write is unavailable, the file is
+  // never changed. A file in WAL mode needs its -shm to be creatable.
+  bool read_only = false;
 };
 
 Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options);

@@ -1,0 +1,156 @@
+// boka/operations.hpp: what running boka in production needs, in the library so that every
+// host, the admin CLI and the bindings share it: health reports, backups of the embedded
+// SQLite store (take, verify, restore, retention), and database statistics.
+//
+// The Engine calls that use these types are in boka/engine.hpp (health, backup,
+// database_stats, set_read_only, record_heartbeat); verify_backup, restore_backup and
+// apply_retention below work on files alone, so they run with every server stopped.
+// docs/operations.md maps the operations guide's tasks to these calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boka/audit.hpp"
+#include "boka/status.hpp"
+#include "boka/storage.hpp"
+#include "boka/time.hpp"
+
+namespace boka {
+
+// ---- health ------------------------------------------------------------------------------
+
+enum class HealthStatus : int { ok = 0, degraded = 1, failing = 2 };
+const char* health_status_name(HealthStatus status) noexcept;  // "ok", "degraded", "failing"
+
+struct HealthOptions {
+  // A last backup older than this (or none at all) is degraded. Zero: backups not checked.
+  Seconds backup_max_age{26 * 3600};
+  // Components expected to report a heartbeat (Engine::record_heartbeat), and how fresh it
+  // must be. A missing or stale heartbeat is degraded.
+  std::vector<std::string> heartbeats{"worker"};
+  Seconds heartbeat_max_age{120};
+  // Free space on the file store's file system below either bound is degraded.
+  double min_free_disk_fraction = 0.05;
+  std::int64_t min_free_disk_bytes = std::int64_t{1} << 30;
+  // A storage round trip slower than this is degraded.
+  Seconds storage_slow_after{1};
+};
+
+// One line of the report: "storage", "schema", "read_only", "disk", "backup",
+// "heartbeat:worker".
+struct HealthCheck {
+  std::string name;
+  HealthStatus status = HealthStatus::ok;
+  std::string detail;  // human-readable; never a password (a URI's credentials are not shown)
+};
+
+struct HealthReport {
+  HealthStatus status = HealthStatus::ok;  // the worst check
+  Instant checked_at{};
+  std::string dialect;              // "sqlite", "postgresql", "memory"
+  std::string location;             // the file of a file store, else ""
+  int schema_version = 0;
+  int expected_schema_version = 0;  // what this build migrates to
+  bool storage_reachable = false;
+  double storage_latency_seconds = 0;  // one read transaction, round trip
+  bool read_only = false;
+  std::string read_only_reason;
+  std::optional<std::int64_t> disk_free_bytes;   // file stores only
+  std::optional<std::int64_t> disk_total_bytes;
+  std::optional<Instant> last_backup_at;
+  std::vector<std::pair<std::string, std::optional<Instant>>> heartbeats;
+  std::vector<HealthCheck> checks;
+
+  // The report as a JSON object (what a /health?detailed endpoint returns).
+  std::string to_json() const;
+};
+
+// ---- backups ------------------------------------------------------------------------------
+
+enum class BackupKind : int { manual = 0, daily = 1, weekly = 2, monthly = 3 };
+const char* backup_kind_name(BackupKind kind) noexcept;  // "manual", "daily", ...
+// invalid_argument for anything but the four names.
+Result<BackupKind> parse_backup_kind(std::string_view name);
+
+// Written next to every backup as <backup>.manifest.json. Holds no secret.
+struct BackupManifest {
+  std::string format = "boka-backup/1";
+  std::string file;                  // the backup's file name (same directory)
+  BackupKind kind = BackupKind::manual;
+  Instant created_at{};              // when the snapshot was taken (UTC)
+  std::string source;                // the database file backed up
+  int schema_version = 0;
+  std::string sha256;                // hex SHA-256 of the backup file
+  std::int64_t size_bytes = 0;
+  std::vector<TableStats> tables;    // row counts in the snapshot
+  std::vector<AuditHead> audit_heads;  // every chain's head in the snapshot
+  std::string boka_version;
+
+  std::string to_json() const;
+  // invalid_argument naming the first missing or malformed field.
+  static Result<BackupManifest> from_json(std::string_view json);
+};
+
+struct BackupOptions {
+  // Backups go to <directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db, with the manifest
+  // beside it. Created if missing.
+  std::string directory;
+  BackupKind kind = BackupKind::manual;
+  // How many backups of this kind to keep after this one; older ones are deleted with their
+  // manifests. 0: the default (daily 7, weekly 4, monthly 12, manual: keep all).
+  int keep = 0;
+  bool verify = false;  // verify the new backup (as verify_backup) before returning
+  // Called from the calling thread as pages are copied; may be empty.
+  std::function<void(std::int64_t copied_pages, std::int64_t total_pages)> progress;
+};
+
+struct BackupVerification {
+  bool ok = false;
+  std::string integrity;               // PRAGMA integrity_check's answer ("ok")
+  bool checksum_matches = false;
+  bool counts_match = false;
+  AuditVerification audit;             // the chains in the copy
+  bool heads_match = false;            // the copy's chain heads are the manifest's
+  std::vector<std::string> problems;   // empty when ok
+};
+
+struct BackupResult {
+  std::string path;            // the backup file
+  std::string manifest_path;
+  BackupManifest manifest;
+  std::vector<std::string> removed;  // backups deleted by retention
+  std::optional<BackupVerification> verification;  // when options.verify
+};
+
+// Checks a backup file against its manifest: the SHA-256, SQLite's integrity_check, the
+// schema version, the row counts, and the audit chains (every link, and heads equal to the
+// manifest's). Reads only; never changes the file. not_found if the file or its manifest
+// is missing; ok() with problems listed when the backup is damaged.
+Result<BackupVerification> verify_backup(std::string_view backup_path);
+
+struct RestoreOptions {
+  // Replace an existing file at the target. Without it, restoring over an existing file is
+  // refused. Stop every process using the target first: boka cannot see other processes'
+  // connections, and a server still running on the old file keeps writing to it.
+  bool overwrite = false;
+};
+
+// Restores a verified backup into `target_path`: verifies it first (a backup that fails
+// verification is refused), copies it beside the target, then renames it into place, so
+// the target is either the old file or the complete backup, never a mix. Removes the
+// target's stale -wal and -shm files when overwriting. already_exists when the target
+// exists and !overwrite; failed verification is storage with the problems listed.
+Status restore_backup(std::string_view backup_path, std::string_view target_path,
+                      const RestoreOptions& options = {});
+
+// Deletes the oldest backups of `kind` in `directory` (with their manifests) beyond the
+// newest `keep`; returns the deleted paths. keep < 1 is invalid_argument.
+Result<std::vector<std::string>> apply_retention(std::string_view directory, BackupKind kind,
+                                                 int keep);
+
+}  // namespace boka

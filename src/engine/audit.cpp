@@ -1,0 +1,348 @@
+// The audit trail: canonical content and hashing, appending inside a change's transaction,
+// recording refusals, queries, verification of the chains, and the security-event view.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/sha256.hpp"
+#include "engine/audit_chain.hpp"
+#include "engine/engine_impl.hpp"
+
+namespace boka {
+
+const char* audit_outcome_name(AuditOutcome outcome) noexcept {
+  switch (outcome) {
+    case AuditOutcome::success: return "success";
+    case AuditOutcome::denied: return "denied";
+    case AuditOutcome::conflict: return "conflict";
+    case AuditOutcome::rejected: return "rejected";
+    case AuditOutcome::failure: return "failure";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+std::string audit_canonical(const AuditRecord& r) {
+  // Length-prefixed fields in a fixed order: no field's content can be mistaken for a
+  // separator, so two different records never share a canonical form.
+  std::string out = "boka-audit-1\n";
+  out.reserve(128 + r.actor.size() + r.action.size() + r.target.size() + r.reason.size() +
+              r.source.size() + r.detail_json.size() + r.prev_hash.size());
+  const auto field = [&out](std::string_view v) {
+    out += std::to_string(v.size());
+    out += ':';
+    out += v;
+    out += '\n';
+  };
+  field(std::to_string(r.tenant));
+  field(std::to_string(r.seq));
+  field(std::to_string(to_unix(r.at)));
+  field(r.actor);
+  field(r.action);
+  field(r.target);
+  field(std::to_string(static_cast<int>(r.outcome)));
+  field(r.reason);
+  field(r.source);
+  field(r.detail_json);
+  field(r.prev_hash);
+  return out;
+}
+
+std::string audit_hash(const AuditRecord& r) { return sha256_hex(audit_canonical(r)); }
+
+std::optional<AuditOutcome> refusal_outcome(Code code) {
+  switch (code) {
+    case Code::ok: return AuditOutcome::success;
+    case Code::permission_denied:
+    case Code::unauthenticated:
+    case Code::rate_limited: return AuditOutcome::denied;
+    case Code::conflict: return AuditOutcome::conflict;
+    case Code::invalid_argument:
+    case Code::not_found:
+    case Code::already_exists:
+    case Code::not_supported: return AuditOutcome::rejected;
+    case Code::unavailable:
+    case Code::storage:
+    case Code::internal: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void JsonObject::key(std::string_view k) {
+  if (body_.size() > 1) body_ += ',';
+  body_ += json_quote(k);
+  body_ += ':';
+}
+JsonObject& JsonObject::add(std::string_view k, std::string_view value) {
+  key(k);
+  body_ += json_quote(value);
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, std::int64_t value) {
+  key(k);
+  body_ += std::to_string(value);
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, bool value) {
+  key(k);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
+  key(k);
+  body_ += json;
+  return *this;
+}
+
+AuditVerification verify_chains(Storage& storage, std::optional<TenantId> only, Status* error) {
+  AuditVerification v;
+  *error = Status::Ok();
+  std::vector<AuditHead> heads;
+  const TxnScope scope = only ? TxnScope::tenant(*only) : TxnScope::all_tenants();
+  Status st = storage.read(scope, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(heads, txn.audit_heads());
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    *error = st;
+    return v;
+  }
+  if (only) {
+    std::erase_if(heads, [&](const AuditHead& h) { return h.tenant != *only; });
+  }
+  const auto broken = [&v](TenantId tenant, std::int64_t seq, std::string problem) {
+    v.ok = false;
+    v.broken_tenant = tenant;
+    v.broken_seq = seq;
+    v.problem = std::move(problem);
+  };
+  for (const AuditHead& head : heads) {
+    ++v.chains;
+    std::int64_t expected = 1;
+    std::string prev;
+    bool chain_ok = true;
+    while (chain_ok && expected <= head.seq) {
+      AuditQuery q;
+      q.tenant = head.tenant;
+      q.after_seq = expected - 1;
+      q.limit = 1000;
+      std::vector<AuditRecord> page;
+      st = storage.read(TxnScope::tenant(head.tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(page, txn.list_audit(q));
+        return Status::Ok();
+      });
+      if (!st.ok()) {
+        *error = st;
+        return v;
+      }
+      if (page.empty()) {
+        broken(head.tenant, expected,
+               "record " + std::to_string(expected) + " is missing (the head is at " +
+                   std::to_string(head.seq) + ")");
+        chain_ok = false;
+        break;
+      }
+      for (const AuditRecord& r : page) {
+        if (r.seq > head.seq) break;
+        if (r.seq != expected) {
+          broken(head.tenant, expected,
+                 "sequence gap: expected record " + std::to_string(expected) + ", found " +
+                     std::to_string(r.seq));
+          chain_ok = false;
+          break;
+        }
+        if (r.prev_hash != prev) {
+          broken(head.tenant, r.seq, "does not link to the record before it");
+          chain_ok = false;
+          break;
+        }
+        if (audit_hash(r) != r.hash) {
+          broken(head.tenant, r.seq, "hash does not match the record's content");
+          chain_ok = false;
+          break;
+        }
+        ++v.records;
+        prev = r.hash;
+        ++expected;
+      }
+    }
+    if (!chain_ok) break;
+    if (prev != head.hash) {
+      broken(head.tenant, head.seq, "the chain head does not match the last record");
+      break;
+    }
+    v.heads.push_back(head);
+  }
+  return v;
+}
+
+}  // namespace detail
+
+using detail::Actor;
+using detail::AuditEntry;
+
+Status Engine::Impl::audit_as(StorageTransaction& txn, std::string_view actor_name,
+                              std::string_view source, AuditEntry entry) {
+  BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(entry.tenant));
+  AuditRecord r;
+  r.tenant = entry.tenant;
+  r.seq = head.seq + 1;
+  r.at = clock->now();
+  r.actor = std::string(actor_name);
+  r.action = std::move(entry.action);
+  r.target = std::move(entry.target);
+  r.outcome = entry.outcome;
+  r.reason = std::move(entry.reason);
+  r.source = std::string(source);
+  r.detail_json = std::move(entry.detail_json);
+  r.prev_hash = std::move(head.hash);
+  r.hash = detail::audit_hash(r);
+  return txn.append_audit(r);
+}
+
+Status Engine::Impl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
+  return audit_as(txn, actor.name, actor.source, std::move(entry));
+}
+
+void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
+                                 std::string_view target, const Status& refusal) {
+  const auto outcome = detail::refusal_outcome(refusal.code());
+  if (!outcome || *outcome == AuditOutcome::success) return;
+  if (read_only->on.load(std::memory_order_relaxed)) return;  // nothing may be written
+  const bool by_authorization = *outcome == AuditOutcome::denied;
+  detail::JsonObject detail;
+  detail.add("code", code_name(refusal.code()));
+  if (tenant != 0) detail.add("tenant", static_cast<std::int64_t>(tenant));
+  // System-wide scope: the chain is chosen inside the transaction.
+  (void)storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+    TenantId chain = who.tenant();
+    if (!by_authorization && tenant != 0) {
+      BOKA_ASSIGN_OR_RETURN(auto found, txn.find_tenant(tenant));
+      if (found) chain = tenant;
+    }
+    AuditEntry e;
+    e.tenant = chain;
+    e.action = std::string(action);
+    e.target = std::string(target);
+    e.outcome = *outcome;
+    e.reason = refusal.message();
+    e.detail_json = detail.str();
+    return audit_as(txn, who.name(), who.source(), std::move(e));
+  });
+}
+
+Result<std::vector<AuditRecord>> Engine::audit_records(const Principal& who,
+                                                       const AuditQuery& query) {
+  if (query.limit < 1 || query.limit > 10000) return InvalidArgument("limit: must be 1..10000");
+  if (query.after_seq < 0) return InvalidArgument("after_seq: must be >= 0");
+  if (query.tenant == 0) {
+    BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());
+  } else {
+    BOKA_RETURN_IF_ERROR(impl_->authorize(who, query.tenant, Permission::audit_read).status());
+  }
+  std::vector<AuditRecord> out;
+  const TxnScope scope = query.tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(query.tenant);
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(out, txn.list_audit(query));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<AuditVerification> Engine::verify_audit(const Principal& who,
+                                               std::optional<TenantId> tenant) {
+  if (tenant && *tenant != 0) {
+    BOKA_RETURN_IF_ERROR(impl_->authorize(who, *tenant, Permission::audit_read).status());
+  } else {
+    BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());
+  }
+  Status error;
+  AuditVerification v = detail::verify_chains(*impl_->storage, tenant, &error);
+  BOKA_RETURN_IF_ERROR(error);
+  return v;
+}
+
+// ---- security events: the audit records whose action starts with "auth." ----------------
+
+Result<std::vector<SecurityEvent>> Engine::security_events(const Principal& who, TenantId tenant,
+                                                           Instant from, Instant to,
+                                                           std::string_view kind, int limit) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
+  if (!(from < to)) return InvalidArgument("to: must be after from");
+  if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
+  if (kind.size() > 64) return InvalidArgument("kind: at most 64 bytes");
+  AuditQuery q;
+  q.tenant = tenant;
+  q.action = kind.empty() ? std::string("auth.") : "auth." + std::string(kind);
+  q.from = from;
+  q.to = to;
+  std::vector<AuditRecord> records;
+  // In pages of at most 10,000 (the store's limit), in one snapshot.
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+    records.clear();
+    q.after_seq = 0;
+    while (static_cast<int>(records.size()) < limit) {
+      q.limit = std::min(10000, limit - static_cast<int>(records.size()));
+      BOKA_ASSIGN_OR_RETURN(auto page, txn.list_audit(q));
+      if (page.empty()) break;
+      q.after_seq = page.back().seq;
+      const bool last = static_cast<int>(page.size()) < q.limit;
+      records.insert(records.end(), std::make_move_iterator(page.begin()),
+                     std::make_move_iterator(page.end()));
+      if (last) break;
+    }
+    return Status::Ok();
+  }));
+  std::vector<SecurityEvent> out;
+  out.reserve(records.size());
+  for (const AuditRecord& r : records) {
+    SecurityEvent e;
+    e.id = r.seq;
+    e.tenant = r.tenant;
+    e.at = r.at;
+    e.kind = r.action.substr(5);
+    if (r.target.rfind("user:", 0) == 0) e.user = std::stoll(r.target.substr(5));
+    e.actor = r.actor;
+    e.source = r.source;
+    const auto detail = nlohmann::json::parse(r.detail_json, nullptr, /*allow_exceptions=*/false);
+    if (detail.is_object()) {
+      if (auto it = detail.find("email"); it != detail.end() && it->is_string()) {
+        e.email = it->get<std::string>();
+      }
+      if (auto it = detail.find("detail"); it != detail.end() && it->is_string()) {
+        e.detail = it->get<std::string>();
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace boka

@@ -1,0 +1,339 @@
+// Operations: metrics registration, read-only mode, health, database statistics and
+// heartbeats. Backups are in src/ops/backup.cpp.
+#include <sys/statvfs.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "engine/engine_impl.hpp"
+#include "storage/sql/sqlite_migrations.hpp"
+#if BOKA_WITH_POSTGRESQL
+#include "storage/sql/postgresql_migrations.hpp"
+#endif
+
+namespace boka {
+
+const char* health_status_name(HealthStatus status) noexcept {
+  switch (status) {
+    case HealthStatus::ok: return "ok";
+    case HealthStatus::degraded: return "degraded";
+    case HealthStatus::failing: return "failing";
+  }
+  return "unknown";
+}
+
+std::string HealthReport::to_json() const {
+  nlohmann::json j;
+  j["status"] = health_status_name(status);
+  j["checked_at"] = format_utc(checked_at);
+  j["storage"] = {{"dialect", dialect},
+                  {"location", location},
+                  {"reachable", storage_reachable},
+                  {"latency_seconds", storage_latency_seconds},
+                  {"schema_version", schema_version},
+                  {"expected_schema_version", expected_schema_version}};
+  j["read_only"] = read_only;
+  if (read_only) j["read_only_reason"] = read_only_reason;
+  if (disk_free_bytes) {
+    j["disk"] = {{"free_bytes", *disk_free_bytes}, {"total_bytes", disk_total_bytes.value_or(0)}};
+  }
+  j["last_backup_at"] = last_backup_at ? nlohmann::json(format_utc(*last_backup_at)) : nlohmann::json();
+  nlohmann::json beats = nlohmann::json::object();
+  for (const auto& [name, at] : heartbeats) {
+    beats[name] = at ? nlohmann::json(format_utc(*at)) : nlohmann::json();
+  }
+  j["heartbeats"] = beats;
+  nlohmann::json lines = nlohmann::json::array();
+  for (const HealthCheck& c : checks) {
+    lines.push_back({{"name", c.name}, {"status", health_status_name(c.status)}, {"detail", c.detail}});
+  }
+  j["checks"] = lines;
+  return j.dump();
+}
+
+namespace detail {
+namespace {
+
+// Refuses writes while the engine is read-only; everything else passes through.
+class ReadOnlyGate final : public StorageWrapper {
+ public:
+  ReadOnlyGate(std::shared_ptr<Storage> target, std::shared_ptr<ReadOnlyState> state)
+      : StorageWrapper(std::move(target)), state_(std::move(state)) {}
+
+  Status write(const WriteIntent& intent, Work work) override {
+    if (state_->on.load(std::memory_order_acquire)) {
+      std::lock_guard lock(state_->mutex);
+      return Unavailable("boka is in read-only mode (" + state_->reason +
+                         "); writes are refused until it is switched off");
+    }
+    return StorageWrapper::write(intent, work);
+  }
+
+ private:
+  std::shared_ptr<ReadOnlyState> state_;
+};
+
+const char* const kOperationNames[EngineMetrics::kOperations] = {
+    "reserve", "confirm", "cancel", "reschedule", "complete", "no_show", "expire"};
+const char* const kOutcomeNames[EngineMetrics::kOutcomes] = {
+    "success", "denied", "conflict", "rejected", "failure", "error"};
+
+}  // namespace
+
+std::shared_ptr<Storage> make_read_only_gate(std::shared_ptr<Storage> target,
+                                             std::shared_ptr<ReadOnlyState> state) {
+  return std::make_shared<ReadOnlyGate>(std::move(target), std::move(state));
+}
+
+void EngineMetrics::booking_outcome(int operation, const Status& st) {
+  int outcome = 5;  // error: unavailable, storage, internal
+  if (auto o = refusal_outcome(st.code())) outcome = static_cast<int>(*o);
+  booking[operation][outcome]->inc();
+}
+
+Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& r) {
+  auto m = std::make_unique<EngineMetrics>();
+  for (int op = 0; op < EngineMetrics::kOperations; ++op) {
+    for (int out = 0; out < EngineMetrics::kOutcomes; ++out) {
+      BOKA_ASSIGN_OR_RETURN(
+          m->booking[op][out],
+          r.counter("booking_transactions_total",
+                    "Booking transactions (reserve, confirm, cancel, reschedule, complete, "
+                    "no_show, expire) by outcome",
+                    {{"operation", kOperationNames[op]}, {"outcome", kOutcomeNames[out]}}));
+    }
+  }
+  BOKA_ASSIGN_OR_RETURN(m->bookings_created,
+                        r.counter("bookings_created_total",
+                                  "Reservations created (idempotent replays not counted)"));
+  const char* const results[] = {"success", "mfa_required", "failure", "rate_limited"};
+  for (int i = 0; i < 4; ++i) {
+    BOKA_ASSIGN_OR_RETURN(m->logins[i], r.counter("auth_logins_total", "Password logins by result",
+                                                  {{"result", results[i]}}));
+  }
+  const char* const mfa[] = {"success", "failure"};
+  for (int i = 0; i < 2; ++i) {
+    BOKA_ASSIGN_OR_RETURN(m->mfa_checks[i],
+                          r.counter("auth_mfa_verifications_total",
+                                    "MFA code checks at login or step-up by result",
+                                    {{"result", mfa[i]}}));
+  }
+  BOKA_ASSIGN_OR_RETURN(m->payments,
+                        r.counter("payments_processed_total",
+                                  "Payments recorded by the host (boka itself takes no payments)",
+                                  {{"outcome", "success"}}));
+  BOKA_ASSIGN_OR_RETURN(m->conflict_check,
+                        r.histogram("booking_conflict_check_seconds",
+                                    "Time to check a reservation against capacity and rules "
+                                    "(under the resource lock)",
+                                    latency_buckets()));
+  BOKA_ASSIGN_OR_RETURN(m->availability,
+                        r.histogram("availability_query_seconds",
+                                    "Time to answer an availability query", latency_buckets()));
+  BOKA_ASSIGN_OR_RETURN(m->read_only,
+                        r.gauge("boka_read_only", "1 while the engine refuses writes"));
+  return m;
+}
+
+int expected_schema_version(std::string_view dialect) {
+  if (dialect == "sqlite") return sqlite_migrations().back().version;
+#if BOKA_WITH_POSTGRESQL
+  if (dialect == "postgresql") return postgresql_migrations().back().version;
+#endif
+  return 0;
+}
+
+}  // namespace detail
+
+std::shared_ptr<MetricsRegistry> Engine::metrics() const { return impl_->metrics_registry; }
+
+Status Engine::set_read_only(const Principal& who, bool on, std::string_view reason) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
+  if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
+  auto& state = *impl_->read_only;
+  if (state.on.load() == on) return Status::Ok();
+  detail::AuditEntry e;
+  e.tenant = 0;
+  e.action = on ? "ops.read_only_on" : "ops.read_only_off";
+  e.detail_json = detail::JsonObject().add("reason", reason).str();
+  const auto record = [&]() {
+    return impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+      return impl_->audit(txn, actor, e);
+    });
+  };
+  if (on) {
+    // Recorded while writes still go through, then switched.
+    BOKA_RETURN_IF_ERROR(record());
+    {
+      std::lock_guard lock(state.mutex);
+      state.reason = reason.empty() ? std::string("switched on by ") + actor.name : std::string(reason);
+    }
+    state.on.store(true, std::memory_order_release);
+    impl_->metrics->read_only->set(1);
+    return Status::Ok();
+  }
+  state.on.store(false, std::memory_order_release);
+  impl_->metrics->read_only->set(0);
+  return record();
+}
+
+std::optional<std::string> Engine::read_only_reason() const {
+  auto& state = *impl_->read_only;
+  if (!state.on.load(std::memory_order_acquire)) return std::nullopt;
+  std::lock_guard lock(state.mutex);
+  return state.reason;
+}
+
+Status Engine::record_heartbeat(const Principal& who, std::string_view component) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
+  if (component.empty() || component.size() > 64 ||
+      component.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
+    return InvalidArgument("component: 1..64 characters of a-z, 0-9, '_' and '-'");
+  }
+  const std::string value = std::to_string(impl_->now());
+  return impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+    return txn.put_setting("heartbeat." + std::string(component), value);
+  });
+}
+
+Result<std::vector<TableStats>> Engine::database_stats(const Principal& who) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
+  std::vector<TableStats> out;
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(out, txn.table_stats());
+    return Status::Ok();
+  }));
+  return out;
+}
+
+namespace {
+
+std::optional<Instant> parse_instant_setting(const std::optional<std::string>& v) {
+  if (!v || v->empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const long long t = std::stoll(*v, &used);
+    if (used != v->size()) return std::nullopt;
+    return from_unix(t);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+std::string age_text(Seconds age) {
+  const auto s = age.count();
+  if (s < 120) return std::to_string(s) + " s ago";
+  if (s < 7200) return std::to_string(s / 60) + " min ago";
+  if (s < 172800) return std::to_string(s / 3600) + " h ago";
+  return std::to_string(s / 86400) + " days ago";
+}
+
+}  // namespace
+
+Result<HealthReport> Engine::health(const Principal& who, const HealthOptions& options) {
+  BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
+  HealthReport r;
+  const Instant now = impl_->clock->now();
+  r.checked_at = now;
+  const StorageInfo info = impl_->storage->info();
+  r.dialect = info.dialect;
+  r.location = info.location;
+  r.schema_version = info.schema_version;
+  r.expected_schema_version = detail::expected_schema_version(info.dialect);
+  const auto add = [&r](std::string name, HealthStatus status, std::string detail) {
+    if (static_cast<int>(status) > static_cast<int>(r.status)) r.status = status;
+    r.checks.push_back(HealthCheck{std::move(name), status, std::move(detail)});
+  };
+
+  // Storage: one read transaction that also fetches the recorded heartbeats.
+  std::vector<std::string> names = options.heartbeats;
+  if (options.backup_max_age.count() > 0) names.push_back("backup");
+  std::vector<std::optional<std::string>> values(names.size());
+  const auto started = std::chrono::steady_clock::now();
+  Status st = impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      BOKA_ASSIGN_OR_RETURN(values[i], txn.get_setting("heartbeat." + names[i]));
+    }
+    return Status::Ok();
+  });
+  r.storage_latency_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.storage_reachable = st.ok();
+  if (!st.ok()) {
+    add("storage", HealthStatus::failing, "storage unreachable: " + st.message());
+  } else if (r.storage_latency_seconds > static_cast<double>(options.storage_slow_after.count())) {
+    add("storage", HealthStatus::degraded,
+        "a read took " + std::to_string(r.storage_latency_seconds) + " s");
+  } else {
+    add("storage", HealthStatus::ok, "reachable (" + info.dialect + ")");
+  }
+
+  if (r.schema_version != r.expected_schema_version) {
+    add("schema", HealthStatus::failing,
+        "schema version " + std::to_string(r.schema_version) + ", this boka expects " +
+            std::to_string(r.expected_schema_version));
+  } else {
+    add("schema", HealthStatus::ok, "version " + std::to_string(r.schema_version));
+  }
+
+  if (auto reason = read_only_reason()) {
+    r.read_only = true;
+    r.read_only_reason = *reason;
+    add("read_only", HealthStatus::degraded, "writes refused: " + *reason);
+  } else {
+    add("read_only", HealthStatus::ok, "writable");
+  }
+
+  if (info.dialect == "sqlite" && !info.location.empty()) {
+    std::filesystem::path dir = std::filesystem::absolute(info.location).parent_path();
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) == 0) {
+      const std::int64_t free = static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
+      const std::int64_t total = static_cast<std::int64_t>(fs.f_blocks) * static_cast<std::int64_t>(fs.f_frsize);
+      r.disk_free_bytes = free;
+      r.disk_total_bytes = total;
+      const double fraction = total > 0 ? static_cast<double>(free) / static_cast<double>(total) : 0;
+      const std::string text = std::to_string(free / (1024 * 1024)) + " MiB free of " +
+                               std::to_string(total / (1024 * 1024)) + " MiB";
+      if (free < options.min_free_disk_bytes || fraction < options.min_free_disk_fraction) {
+        add("disk", HealthStatus::degraded, "low disk space: " + text);
+      } else {
+        add("disk", HealthStatus::ok, text);
+      }
+    } else {
+      add("disk", HealthStatus::degraded, "cannot read free space of " + dir.string());
+    }
+  }
+
+  if (st.ok()) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto at = parse_instant_setting(values[i]);
+      const bool is_backup = options.backup_max_age.count() > 0 && i + 1 == names.size();
+      if (is_backup) {
+        r.last_backup_at = at;
+        if (!at) {
+          add("backup", HealthStatus::degraded, "no backup recorded");
+        } else if (now - *at > options.backup_max_age) {
+          add("backup", HealthStatus::degraded, "last backup " + age_text(now - *at));
+        } else {
+          add("backup", HealthStatus::ok, "last backup " + age_text(now - *at));
+        }
+        continue;
+      }
+      r.heartbeats.emplace_back(names[i], at);
+      const std::string check = "heartbeat:" + names[i];
+      if (!at) {
+        add(check, HealthStatus::degraded, "never reported");
+      } else if (now - *at > options.heartbeat_max_age) {
+        add(check, HealthStatus::degraded, "last seen " + age_text(now - *at));
+      } else {
+        add(check, HealthStatus::ok, "last seen " + age_text(now - *at));
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace boka

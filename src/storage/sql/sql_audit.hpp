@@ -1,0 +1,26 @@
+// Audit queries, table statistics and settings for the SQL stores (the hot appends are
+// prepared statements in sql_transaction.cpp). Same statements on SQLite and PostgreSQL
+// except table sizes. These functions throw SOCI's exceptions; SqlTransaction maps them.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boka/storage.hpp"
+
+namespace boka::detail::sql_audit {
+
+// boka's tables in both SQL dialects, in the order table_stats reports them.
+const std::vector<std::string>& boka_tables();
+
+std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& query);
+std::vector<AuditHead> audit_heads(soci::session& sql);
+std::vector<TableStats> table_stats(soci::session& sql, bool postgresql);
+std::optional<std::string> get_setting(soci::session& sql, std::string_view name);
+void put_setting(soci::session& sql, std::string_view name, std::string_view value);
+
+}  // namespace boka::detail::sql_audit

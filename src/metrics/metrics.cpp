@@ -172,7 +172,7 @@ Result<Counter*> MetricsRegistry::counter(std::string_view name, std::string_vie
     auto it = families_.find(name);
     if (it != families_.end() && it->second->type == kCounter) {
       auto sorted = sort_labels(name, labels);
-      if (sorted.ok()) {
+      if (sorted.ok() && sorted->names == it->second->label_names) {
         auto s = it->second->counters.find(sorted->values);
         if (s != it->second->counters.end()) return s->second.get();
       }
@@ -193,7 +193,7 @@ Result<Gauge*> MetricsRegistry::gauge(std::string_view name, std::string_view he
     auto it = families_.find(name);
     if (it != families_.end() && it->second->type == kGauge) {
       auto sorted = sort_labels(name, labels);
-      if (sorted.ok()) {
+      if (sorted.ok() && sorted->names == it->second->label_names) {
         auto s = it->second->gauges.find(sorted->values);
         if (s != it->second->gauges.end()) return s->second.get();
       }

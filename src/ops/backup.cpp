@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -472,8 +473,18 @@ Result<std::vector<std::string>> apply_retention(std::string_view directory, Bac
   if (ec && ec != std::errc::no_such_file_or_directory) {
     return StorageError("cannot list " + dir.string() + ": " + ec.message());
   }
-  // Names carry the UTC time, so name order is age order.
-  std::sort(backups.begin(), backups.end());
+  // Names carry the UTC time (boka-<kind>-YYYYMMDD-HHMMSS[-N].db, -N for a second backup in
+  // the same second): order by time, then N.
+  const auto key = [&prefix](const std::string& path) {
+    std::string name = fs::path(path).filename().string();
+    name = name.substr(prefix.size(), name.size() - prefix.size() - 3);
+    const std::string time = name.substr(0, 15);
+    long n = 1;
+    if (name.size() > 16 && name[15] == '-') n = std::strtol(name.c_str() + 16, nullptr, 10);
+    return std::make_pair(time, n);
+  };
+  std::sort(backups.begin(), backups.end(),
+            [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
   std::vector<std::string> removed;
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < backups.size(); ++i) {
     fs::remove(backups[i], ec);

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 #include "auth/crypto.hpp"
 #include "support.hpp"
@@ -27,6 +28,7 @@ constexpr const char* kPassword = "matrix password 1";
 
 struct World {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 9, 0));
+  std::shared_ptr<Storage> store = open_storage("memory:").value();  // read directly for audit checks
   std::unique_ptr<Engine> engine;
   TenantId own = 0, other = 0;
   std::map<TenantId, ResourceId> resource;
@@ -42,7 +44,7 @@ struct World {
     o.argon2_memory_kib = 64;
     o.argon2_iterations = 1;
     o.encryption_key = std::string(32, 'm');
-    engine = Engine::open("memory:", EngineOptions{clock, o}).value();
+    engine = Engine::open(store, EngineOptions{clock, o}).value();
     own = engine->create_tenant(sys(), Tenant{0, "own"})->id;
     other = engine->create_tenant(sys(), Tenant{0, "other"})->id;
     for (TenantId t : {own, other}) {
@@ -119,7 +121,52 @@ struct World {
     return r->id;
   }
   std::string customer_ref() { return "user:" + std::to_string(user[Role::customer]); }
+
+  // The head of every audit chain now.
+  std::map<TenantId, std::int64_t> audit_heads() {
+    std::map<TenantId, std::int64_t> out;
+    REQUIRE(store->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+      const auto heads = txn.audit_heads().value();
+      for (const AuditHead& h : heads) out[h.tenant] = h.seq;
+      return Status::Ok();
+    }).ok());
+    return out;
+  }
+  // Records appended by `actor` to any chain since `before`.
+  std::vector<AuditRecord> audited_since(const std::map<TenantId, std::int64_t>& before,
+                                         const std::string& actor) {
+    std::vector<AuditRecord> out;
+    for (const auto& [tenant, seq] : audit_heads()) {
+      AuditQuery q;
+      q.tenant = tenant;
+      q.actor = actor;
+      q.after_seq = before.count(tenant) ? before.at(tenant) : 0;
+      REQUIRE(store->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        auto records = txn.list_audit(q).value();
+        for (auto& r : records) out.push_back(std::move(r));
+        return Status::Ok();
+      }).ok());
+    }
+    return out;
+  }
 };
+
+// How many audit records a row's call leaves, by the calling principal, when it is allowed:
+// reads none, a change one, a sweep one per thing it changed (any number). A refused change
+// leaves exactly one (denied or rejected); a refused read none.
+constexpr int kSweep = -1;
+int audited_when_allowed(const std::string& row) {
+  static const std::set<std::string> sweeps = {"expire_holds", "force_logout_all (every tenant)",
+                                               "cleanup_sessions"};
+  if (sweeps.count(row)) return kSweep;
+  static const char* const read_prefixes[] = {"get_", "list_", "availability", "explain",
+                                              "find_user", "count_active", "security_events",
+                                              "locked_accounts", "mfa_stats"};
+  for (const char* prefix : read_prefixes) {
+    if (row.rfind(prefix, 0) == 0) return 0;
+  }
+  return 1;
+}
 
 using Op = std::function<Status(World&, const Principal&, TenantId)>;
 struct Row {
@@ -391,14 +438,35 @@ TEST_CASE("authorization matrix: every operation x every role x own and other te
       for (bool own : {true, false}) {
         const Principal p = w.login(role);
         const TenantId t = own ? w.own : w.other;
+        const auto heads = w.audit_heads();
         const Status result = row.run(w, p, t);
         const char expected = (own ? row.own : row.other)[column];
         INFO(row.name << " by " << role_name(role) << " in " << (own ? "own" : "other")
                       << " tenant: " << result.to_string());
         CHECK(outcome(result) == expected);
+        // The audit trail: exactly what the call did, by this principal.
+        const auto records = w.audited_since(heads, p.name());
+        const int changes = audited_when_allowed(row.name);
+        if (changes == 0) {
+          CHECK(records.empty());
+        } else if (!result.ok()) {
+          REQUIRE(records.size() == 1);
+          CHECK(records[0].outcome == (result.code() == Code::permission_denied
+                                           ? AuditOutcome::denied
+                                           : AuditOutcome::rejected));
+          CHECK(records[0].reason == result.message());
+        } else {
+          if (changes == 1) CHECK(records.size() == 1);
+          for (const auto& r : records) CHECK(r.outcome == AuditOutcome::success);
+        }
       }
     }
   }
+  // Every record of every run, refusals included, forms intact chains.
+  auto verified = w.engine->verify_audit(sys());
+  REQUIRE(verified.ok());
+  CHECK(verified->ok);
+  CHECK(verified->records > 500);
 }
 
 TEST_CASE("authorization: the system principal may do everything, in every tenant", "[auth][matrix]") {

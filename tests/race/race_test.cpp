@@ -82,6 +82,17 @@ void check_final_state(const std::string& uri, const Setup& s,
     CHECK(peak <= s.capacity.at(res));
     CHECK(peak > 0);
   }
+  // Every writer appended to one audit chain: it is intact, with one reserve record for
+  // each stored reservation (nothing recorded that was not kept, nothing kept unrecorded).
+  auto verified = engine->verify_audit(sys());
+  REQUIRE(verified.ok());
+  CHECK(verified->ok);
+  AuditQuery q;
+  q.tenant = s.tenant;
+  q.action = "reservation.reserve";
+  q.outcome = AuditOutcome::success;
+  q.limit = 10000;
+  CHECK(engine->audit_records(sys(), q)->size() == all.size());
 }
 
 }  // namespace

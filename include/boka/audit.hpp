@@ -7,13 +7,15 @@
 // permission denied, invalid input) appends one record with that outcome in a transaction of
 // its own, since the refused change itself is rolled back.
 //
-// Records form one hash chain per tenant (tenant 0: system-wide work such as creating
-// tenants or cleaning up sessions). Each record's hash is SHA-256 over its canonical content
-// and the previous record's hash, so editing, deleting or reordering a record breaks every
-// later link; Engine::verify_audit finds the first broken one. The stores refuse UPDATE and
-// DELETE on audit rows (triggers on SQLite and PostgreSQL). Deleting the newest records
-// together with the chain head is the one edit a chain alone cannot see: keep the heads
-// somewhere else too (every backup manifest records them; see docs/operations.md).
+// Records form one hash chain per tenant (tenant 0, the system chain: system-wide work such
+// as cleaning up sessions, read-only switches, backups, and refusals by the system
+// principal; a tenant's own chain starts with its creation). Each record's hash is SHA-256
+// over its canonical content and the previous record's hash, so editing, deleting or
+// reordering a record breaks every later link; Engine::verify_audit finds the first broken
+// one. The stores refuse UPDATE and DELETE on audit rows (triggers on SQLite and
+// PostgreSQL). Cutting the newest records off a chain's end is the one edit a chain alone
+// cannot show: keep its heads somewhere else too (every backup manifest records them) and
+// compare with Engine::check_audit_heads (docs/operations.md).
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "boka/audit.hpp"
 #include "boka/ids.hpp"
 #include "boka/principal.hpp"
 #include "boka/time.hpp"
@@ -127,6 +128,9 @@ struct SecurityEvent {
   std::string actor;    // Principal::name() of who acted, or "" for anonymous attempts
   std::string source;   // client address, or ""
   std::string detail;   // short human-readable detail, no secrets
+  // The audit outcome: success, or how an attempt failed or was refused (a denied
+  // force_logout is recorded with this kind too, as denied).
+  AuditOutcome outcome = AuditOutcome::success;
 };
 
 struct MfaStats {

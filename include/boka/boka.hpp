@@ -1,10 +1,13 @@
 // boka/boka.hpp: everything in the public C++ API.
 #pragma once
 
+#include "boka/audit.hpp"
 #include "boka/auth.hpp"
 #include "boka/availability.hpp"
 #include "boka/engine.hpp"
 #include "boka/ids.hpp"
+#include "boka/metrics.hpp"
+#include "boka/operations.hpp"
 #include "boka/pool.hpp"
 #include "boka/principal.hpp"
 #include "boka/reservation.hpp"

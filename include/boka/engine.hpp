@@ -276,6 +276,13 @@ class Engine {
   // while it runs are checked up to the head it read first.
   Result<AuditVerification> verify_audit(const Principal& who,
                                          std::optional<TenantId> tenant = std::nullopt);
+  // Checks the chains against heads recorded earlier and kept elsewhere (a backup
+  // manifest's audit_heads, or heads exported to another system): each chain must still
+  // hold that record with that hash. This finds what walking the chain cannot: records cut
+  // off its end. Heads of tenants the principal may not read are refused (as verify_audit).
+  // A failure names the first head that no longer matches (broken_tenant, broken_seq).
+  Result<AuditVerification> check_audit_heads(const Principal& who,
+                                              const std::vector<AuditHead>& known);
 
   // --- Operations (boka/operations.hpp); system:operations, system-wide ----------------
   // Storage reachability and latency, schema version, read-only state, disk space (file

@@ -53,7 +53,7 @@ struct HealthReport {
   HealthStatus status = HealthStatus::ok;  // the worst check
   Instant checked_at{};
   std::string dialect;              // "sqlite", "postgresql", "memory"
-  std::string location;             // the file of a file store, else ""
+  std::string location;             // StorageInfo::location: the file, or host:port/db (never a password)
   int schema_version = 0;
   int expected_schema_version = 0;  // what this build migrates to
   bool storage_reachable = false;
@@ -104,7 +104,9 @@ struct BackupOptions {
   // How many backups of this kind to keep after this one; older ones are deleted with their
   // manifests. 0: the default (daily 7, weekly 4, monthly 12, manual: keep all).
   int keep = 0;
-  bool verify = false;  // verify the new backup (as verify_backup) before returning
+  // Verify the new backup (as verify_backup) before returning. A backup that fails
+  // verification is kept for inspection, and retention is skipped, so it deletes no good one.
+  bool verify = false;
   // Called from the calling thread as pages are copied; may be empty.
   std::function<void(std::int64_t copied_pages, std::int64_t total_pages)> progress;
 };

@@ -170,13 +170,15 @@ class StorageTransaction {
   virtual Status update_api_key(const StoredApiKey& key) = 0;
 
   // ---- audit trail (see boka/audit.hpp): one hash chain per tenant (0: system-wide).
-  // Returns the head of `tenant`'s chain (seq 0 and hash "" when it is empty) and holds it
-  // until the transaction ends, so no other transaction appends to that chain meanwhile.
+  // Returns the head of `tenant`'s chain (its record with the highest seq; seq 0 and hash ""
+  // when it is empty) and holds the chain until the transaction ends, so no other
+  // transaction appends to it meanwhile (a store whose writers are not already exclusive
+  // takes a lock per chain, after the resource locks).
   virtual Result<AuditHead> lock_audit_head(TenantId tenant) = 0;
-  // Inserts `record` (every field as given) and makes it its chain's head. Call only after
-  // lock_audit_head(record.tenant) in the same transaction, with seq = head.seq + 1.
-  // A seq already present in the chain is already_exists.
-  virtual Status append_audit(const AuditRecord& record) = 0;
+  // Inserts `record` (every field as given). Call only after lock_audit_head(record.tenant)
+  // in the same transaction, with seq = head.seq + 1. A seq already present in the chain is
+  // already_exists.
+  virtual Status append_audit(AuditRecord record) = 0;  // by value: a store may keep it
   // Records of query.tenant matching the query, by seq ascending, at most query.limit.
   virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) = 0;
   // The head of every chain the scope can see, by tenant.
@@ -360,7 +362,7 @@ class StorageTransactionWrapper : public StorageTransaction {
   }
   Status update_api_key(const StoredApiKey& x) override { return t_.update_api_key(x); }
   Result<AuditHead> lock_audit_head(TenantId t) override { return t_.lock_audit_head(t); }
-  Status append_audit(const AuditRecord& r) override { return t_.append_audit(r); }
+  Status append_audit(AuditRecord r) override { return t_.append_audit(std::move(r)); }
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
     return t_.list_audit(q);
   }

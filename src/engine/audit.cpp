@@ -70,6 +70,21 @@ std::optional<AuditOutcome> refusal_outcome(Code code) {
   return std::nullopt;
 }
 
+AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_view target,
+                         const Status& refusal, TenantId acted_in) {
+  AuditEntry e;
+  e.tenant = chain;
+  e.action = std::string(action);
+  e.target = std::string(target);
+  e.outcome = refusal_outcome(refusal.code()).value_or(AuditOutcome::rejected);
+  e.reason = refusal.message();
+  JsonObject d;
+  d.add("code", code_name(refusal.code()));
+  if (acted_in != 0) d.add("tenant", static_cast<std::int64_t>(acted_in));
+  e.detail_json = d.str();
+  return e;
+}
+
 std::string json_quote(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
@@ -224,7 +239,7 @@ Status Engine::Impl::audit_as(StorageTransaction& txn, std::string_view actor_na
   r.detail_json = std::move(entry.detail_json);
   r.prev_hash = std::move(head.hash);
   r.hash = detail::audit_hash(r);
-  return txn.append_audit(r);
+  return txn.append_audit(std::move(r));
 }
 
 Status Engine::Impl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
@@ -237,9 +252,6 @@ void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::str
   if (!outcome || *outcome == AuditOutcome::success) return;
   if (read_only->on.load(std::memory_order_relaxed)) return;  // nothing may be written
   const bool by_authorization = *outcome == AuditOutcome::denied;
-  detail::JsonObject detail;
-  detail.add("code", code_name(refusal.code()));
-  if (tenant != 0) detail.add("tenant", static_cast<std::int64_t>(tenant));
   // System-wide scope: the chain is chosen inside the transaction.
   (void)storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
     TenantId chain = who.tenant();
@@ -247,15 +259,17 @@ void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::str
       BOKA_ASSIGN_OR_RETURN(auto found, txn.find_tenant(tenant));
       if (found) chain = tenant;
     }
-    AuditEntry e;
-    e.tenant = chain;
-    e.action = std::string(action);
-    e.target = std::string(target);
-    e.outcome = *outcome;
-    e.reason = refusal.message();
-    e.detail_json = detail.str();
-    return audit_as(txn, who.name(), who.source(), std::move(e));
+    return audit_as(txn, who.name(), who.source(),
+                    detail::refusal_entry(chain, action, target, refusal, tenant));
   });
+}
+
+Status Engine::Impl::record_conflict(StorageTransaction& txn, const Actor& actor, TenantId tenant,
+                                     std::string_view action, std::string_view target,
+                                     const Status& decided, bool wrote, Status& refused) {
+  if (decided.code() != Code::conflict || wrote) return decided;
+  refused = decided;
+  return audit(txn, actor, detail::refusal_entry(tenant, action, target, decided, tenant));
 }
 
 Result<std::vector<AuditRecord>> Engine::audit_records(const Principal& who,
@@ -286,6 +300,48 @@ Result<AuditVerification> Engine::verify_audit(const Principal& who,
   Status error;
   AuditVerification v = detail::verify_chains(*impl_->storage, tenant, &error);
   BOKA_RETURN_IF_ERROR(error);
+  return v;
+}
+
+Result<AuditVerification> Engine::check_audit_heads(const Principal& who,
+                                                    const std::vector<AuditHead>& known) {
+  for (const AuditHead& h : known) {
+    if (h.tenant == 0) {
+      BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());
+    } else {
+      BOKA_RETURN_IF_ERROR(impl_->authorize(who, h.tenant, Permission::audit_read).status());
+    }
+  }
+  AuditVerification v;
+  for (const AuditHead& h : known) {
+    ++v.chains;
+    if (h.seq <= 0) continue;  // an empty chain then: anything since is fine
+    std::vector<AuditRecord> found;
+    AuditQuery q;
+    q.tenant = h.tenant;
+    q.after_seq = h.seq - 1;
+    q.limit = 1;
+    const TxnScope scope = h.tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(h.tenant);
+    BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(found, txn.list_audit(q));
+      return Status::Ok();
+    }));
+    ++v.records;
+    std::string problem;
+    if (found.empty() || found[0].seq != h.seq) {
+      problem = "record " + std::to_string(h.seq) + " is gone: the chain was cut off before it";
+    } else if (found[0].hash != h.hash) {
+      problem = "record " + std::to_string(h.seq) + " differs from the one recorded earlier";
+    }
+    if (!problem.empty()) {
+      v.ok = false;
+      v.broken_tenant = h.tenant;
+      v.broken_seq = h.seq;
+      v.problem = std::move(problem);
+      return v;
+    }
+    v.heads.push_back(h);
+  }
   return v;
 }
 
@@ -331,6 +387,7 @@ Result<std::vector<SecurityEvent>> Engine::security_events(const Principal& who,
     if (r.target.rfind("user:", 0) == 0) e.user = std::stoll(r.target.substr(5));
     e.actor = r.actor;
     e.source = r.source;
+    e.outcome = r.outcome;
     const auto detail = nlohmann::json::parse(r.detail_json, nullptr, /*allow_exceptions=*/false);
     if (detail.is_object()) {
       if (auto it = detail.find("email"); it != detail.end() && it->is_string()) {

@@ -697,7 +697,7 @@ Status Engine::change_password(const Principal& who, std::string_view current,
   }
   if (!right) {
     BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
-      return ops.count_failure(txn, a.tenant, a.user, "", "wrong current password at password change");
+      return ops.count_failure(txn, a.tenant, a.user, a.source, "wrong current password at password change");
     }));
     return Unauthenticated("current password is wrong");
   }
@@ -1082,7 +1082,7 @@ Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::st
     StoredUser trial = u;
     trial.totp_secret = u.totp_pending;
     trial.recovery_code_hashes.clear();  // a recovery code cannot confirm an enrolment
-    result = ops.check_mfa_code(txn, trial, code, "", a.name);
+    result = ops.check_mfa_code(txn, trial, code, a.source, a.name);
     if (store_failed(result)) {
       return result;
     }
@@ -1095,7 +1095,7 @@ Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::st
       u.recovery_code_hashes = hashes;
       u.user.mfa_enabled = true;
       BOKA_RETURN_IF_ERROR(txn.revoke_sessions(a.tenant, a.user, ops.now(), 0).status());
-      BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, true, false, "", std::nullopt, out.session));
+      BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, true, false, a.source, std::nullopt, out.session));
       BOKA_RETURN_IF_ERROR(ops.record(txn, a.tenant, "mfa_enabled", a.user, u.user.email, a.name,
                                       "", "other sessions ended"));
     }
@@ -1118,7 +1118,7 @@ Status Engine::disable_totp(const Principal& who, std::string_view password) {
   }
   if (!right) {
     BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
-      return ops.count_failure(txn, a.tenant, a.user, "", "wrong password at MFA removal");
+      return ops.count_failure(txn, a.tenant, a.user, a.source, "wrong password at MFA removal");
     }));
     return Unauthenticated("password is wrong");
   }

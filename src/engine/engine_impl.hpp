@@ -111,6 +111,16 @@ struct AuditEntry {
   std::string detail_json = "{}";
 };
 
+// What a write call reports besides its result.
+struct WriteOutcome {
+  bool created = false;           // a new reservation (not an idempotent replay)
+  bool refusal_recorded = false;  // the refusal was recorded in the call's own transaction
+};
+
+// The record of a refused change.
+AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_view target,
+                         const Status& refusal, TenantId acted_in = 0);
+
 // The canonical content a record's hash covers (every field but the hash, prev_hash
 // included), and the hash itself. Versioned, so a later format can coexist.
 std::string audit_canonical(const AuditRecord& record);
@@ -146,7 +156,6 @@ struct EngineMetrics {
   Counter* bookings_created = nullptr;
   Counter* logins[4] = {};  // success, mfa_required, failure, rate_limited
   Counter* mfa_checks[2] = {};  // success, failure
-  Counter* audit_records = nullptr;
   Counter* payments = nullptr;
   Histogram* conflict_check = nullptr;
   Histogram* availability = nullptr;
@@ -245,13 +254,12 @@ struct Engine::Impl {
   // availability() without its timing.
   Result<std::vector<Slot>> availability_checked(const Principal& who, TenantId tenant,
                                                  const AvailabilityQuery& query);
-  // reserve() from authorization on; *created as for reserve_as.
+  // reserve() from authorization on.
   Result<Reservation> reserve_checked(const Principal& who, TenantId tenant,
-                                      const ReserveRequest& request, bool* created);
-  // reserve() after authorization, with the request as the actor may make it. *created is
-  // set when a new reservation was made (not an idempotent replay).
+                                      const ReserveRequest& request, detail::WriteOutcome* outcome);
+  // reserve() after authorization, with the request as the actor may make it.
   Result<Reservation> reserve_as(const detail::Actor& actor, TenantId tenant,
-                                 const ReserveRequest& req, bool* created);
+                                 const ReserveRequest& req, detail::WriteOutcome* outcome);
   // For system-wide operations (tenants, sweeps): permission `p` across every tenant.
   Result<detail::Actor> authorize_global(const Principal& who, Permission p);
 
@@ -269,14 +277,25 @@ struct Engine::Impl {
   // tenants that do not exist); others to `tenant` when it exists.
   void audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
                      std::string_view target, const Status& refusal);
-  // Runs `op` (a call that changes state) and records its refusal, if it is refused.
+  // Runs `op` (a call that changes state) and records its refusal, if it is refused and
+  // `op` has not recorded it already (*already_recorded).
   template <typename F>
   auto refusal_audited(const Principal& who, TenantId tenant, std::string_view action,
-                       std::string_view target, F&& op) -> decltype(op()) {
+                       std::string_view target, F&& op, const bool* already_recorded = nullptr)
+      -> decltype(op()) {
     auto result = op();
-    if (!result.ok()) audit_refusal(who, tenant, action, target, status_of(result));
+    if (!result.ok() && !(already_recorded != nullptr && *already_recorded)) {
+      audit_refusal(who, tenant, action, target, status_of(result));
+    }
     return result;
   }
+  // Inside a write transaction, after the decision `decided`: a conflict reached before
+  // anything was written is recorded right here (one transaction instead of a rolled-back
+  // one and a second for the record, which matters on the booking hot path); *refused keeps
+  // it and the transaction commits just the record. Anything else is returned as is.
+  Status record_conflict(StorageTransaction& txn, const detail::Actor& actor, TenantId tenant,
+                         std::string_view action, std::string_view target, const Status& decided,
+                         bool wrote, Status& refused);
   static const Status& status_of(const Status& s) { return s; }
   template <typename T>
   static Status status_of(const Result<T>& r) { return r.status(); }

@@ -117,7 +117,7 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
   for (int i = 0; i < 2; ++i) {
     BOKA_ASSIGN_OR_RETURN(m->mfa_checks[i],
                           r.counter("auth_mfa_verifications_total",
-                                    "MFA code checks at login or step-up by result",
+                                    "MFA codes checked by verify_mfa (completing a login or stepping up) by result",
                                     {{"result", mfa[i]}}));
   }
   BOKA_ASSIGN_OR_RETURN(m->payments,
@@ -126,8 +126,8 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
                                   {{"outcome", "success"}}));
   BOKA_ASSIGN_OR_RETURN(m->conflict_check,
                         r.histogram("booking_conflict_check_seconds",
-                                    "Time to check a reservation against capacity and rules "
-                                    "(under the resource lock)",
+                                    "Time reserve takes to check a reservation against capacity "
+                                    "and rules (under the resource lock)",
                                     latency_buckets()));
   BOKA_ASSIGN_OR_RETURN(m->availability,
                         r.histogram("availability_query_seconds",
@@ -150,33 +150,35 @@ int expected_schema_version(std::string_view dialect) {
 std::shared_ptr<MetricsRegistry> Engine::metrics() const { return impl_->metrics_registry; }
 
 Status Engine::set_read_only(const Principal& who, bool on, std::string_view reason) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
-  if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
-  auto& state = *impl_->read_only;
-  if (state.on.load() == on) return Status::Ok();
-  detail::AuditEntry e;
-  e.tenant = 0;
-  e.action = on ? "ops.read_only_on" : "ops.read_only_off";
-  e.detail_json = detail::JsonObject().add("reason", reason).str();
-  const auto record = [&]() {
-    return impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-      return impl_->audit(txn, actor, e);
-    });
-  };
-  if (on) {
-    // Recorded while writes still go through, then switched.
-    BOKA_RETURN_IF_ERROR(record());
-    {
-      std::lock_guard lock(state.mutex);
-      state.reason = reason.empty() ? std::string("switched on by ") + actor.name : std::string(reason);
+  return impl_->refusal_audited(who, 0, on ? "ops.read_only_on" : "ops.read_only_off", "", [&]() -> Status {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
+    if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
+    auto& state = *impl_->read_only;
+    if (state.on.load() == on) return Status::Ok();
+    detail::AuditEntry e;
+    e.tenant = 0;
+    e.action = on ? "ops.read_only_on" : "ops.read_only_off";
+    e.detail_json = detail::JsonObject().add("reason", reason).str();
+    const auto record = [&]() {
+      return impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+        return impl_->audit(txn, actor, e);
+      });
+    };
+    if (on) {
+      // Recorded while writes still go through, then switched.
+      BOKA_RETURN_IF_ERROR(record());
+      {
+        std::lock_guard lock(state.mutex);
+        state.reason = reason.empty() ? std::string("switched on by ") + actor.name : std::string(reason);
+      }
+      state.on.store(true, std::memory_order_release);
+      impl_->metrics->read_only->set(1);
+      return Status::Ok();
     }
-    state.on.store(true, std::memory_order_release);
-    impl_->metrics->read_only->set(1);
-    return Status::Ok();
-  }
-  state.on.store(false, std::memory_order_release);
-  impl_->metrics->read_only->set(0);
-  return record();
+    state.on.store(false, std::memory_order_release);
+    impl_->metrics->read_only->set(0);
+    return record();
+  });
 }
 
 std::optional<std::string> Engine::read_only_reason() const {

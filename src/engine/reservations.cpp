@@ -208,17 +208,18 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
 
 Result<Reservation> Engine::reserve(const Principal& who, TenantId tenant,
                                     const ReserveRequest& request) {
-  bool created = false;
+  detail::WriteOutcome outcome;
   auto result = impl_->refusal_audited(who, tenant, "reservation.reserve", "", [&]() -> Result<Reservation> {
-    return impl_->reserve_checked(who, tenant, request, &created);
-  });
+    return impl_->reserve_checked(who, tenant, request, &outcome);
+  }, &outcome.refusal_recorded);
   impl_->metrics->booking_outcome(kReserve, Impl::status_of(result));
-  if (created) impl_->metrics->bookings_created->inc();
+  if (outcome.created) impl_->metrics->bookings_created->inc();
   return result;
 }
 
 Result<Reservation> Engine::Impl::reserve_checked(const Principal& who, TenantId tenant,
-                                                  const ReserveRequest& request, bool* created) {
+                                                  const ReserveRequest& request,
+                                                  detail::WriteOutcome* outcome) {
   Engine::Impl* impl_ = this;
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   // A customer books for themselves: the reservation carries their reference.
@@ -232,11 +233,12 @@ Result<Reservation> Engine::Impl::reserve_checked(const Principal& who, TenantId
     own.customer = actor.customer_ref();
   }
   const ReserveRequest& req = actor.own_reservations_only() ? own : request;
-  return detail::redact_conflict(impl_->reserve_as(actor, tenant, req, created), actor);
+  return detail::redact_conflict(impl_->reserve_as(actor, tenant, req, outcome), actor);
 }
 
 Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantId tenant,
-                                             const ReserveRequest& req, bool* created) {
+                                             const ReserveRequest& req,
+                                             detail::WriteOutcome* outcome) {
   Engine::Impl* impl_ = this;
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
   const std::string fingerprint =
@@ -264,9 +266,13 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
 
     Reservation out;
     std::vector<StagedIndex> staged;
+    Status refused;  // a conflict, recorded in the transaction itself
     Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
       staged.clear();
-      *created = false;
+      outcome->created = false;
+      refused = Status::Ok();
+      bool wrote = false;
+      Status decided = [&]() -> Status {
       const std::int64_t now = impl_->now();
       if (!req.idempotency_key.empty()) {
         BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, req.idempotency_key));
@@ -306,6 +312,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
       r.metadata_json = req.metadata_json;
       r.created_at = r.updated_at = from_unix(now);
       r.version = 1;
+      wrote = true;
       BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
       if (!req.idempotency_key.empty()) {
         BOKA_RETURN_IF_ERROR(txn.insert_idempotency(
@@ -314,12 +321,19 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
       BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
       BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve")));
       out = std::move(r);
-      *created = true;
+      outcome->created = true;
       return Status::Ok();
+      }();
+      return impl_->record_conflict(txn, actor, tenant, "reservation.reserve", "", decided, wrote,
+                                    refused);
     });
     if (is_replan(st)) continue;
     BOKA_RETURN_IF_ERROR(st);
     for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
+    if (!refused.ok()) {
+      outcome->refusal_recorded = true;
+      return refused;
+    }
     return out;
   }
   return Unavailable("reserve: pool membership kept changing; retry");
@@ -364,7 +378,8 @@ struct ChangeRequest {
 };
 
 static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenant,
-                                              const ChangeRequest& cr, const detail::Actor& actor) {
+                                              const ChangeRequest& cr, const detail::Actor& actor,
+                                              bool* refusal_recorded) {
   const std::string what = std::string(change_name(cr.change)) + ": reservation " +
                            std::to_string(cr.id);
   // Another customer's reservation reads as absent, so it cannot be probed.
@@ -394,8 +409,12 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
 
     Reservation out;
     std::vector<StagedIndex> staged;
+    Status refused;  // a conflict, recorded in the transaction itself
     Status st = impl.storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
       staged.clear();
+      refused = Status::Ok();
+      bool wrote = false;
+      Status decided = [&]() -> Status {
       const std::int64_t now = impl.now();
       BOKA_ASSIGN_OR_RETURN(auto found, txn.find_reservation(tenant, cr.id));
       if (!found || not_mine(*found)) return NotFound(what + " not found");
@@ -484,15 +503,23 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       }
       after.version = before.version + 1;
       after.updated_at = from_unix(now);
+      wrote = true;
       BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
       BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
       BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, reservation_entry(after, audit_action(cr.change))));
       out = std::move(after);
       return Status::Ok();
+      }();
+      return impl.record_conflict(txn, actor, tenant, audit_action(cr.change),
+                                  "reservation:" + std::to_string(cr.id), decided, wrote, refused);
     });
     if (is_replan(st)) continue;
     BOKA_RETURN_IF_ERROR(st);
     for (auto& s : staged) impl.cache.put(s.resource, s.version, std::move(s.index));
+    if (!refused.ok()) {
+      *refusal_recorded = true;
+      return refused;
+    }
     return out;
   }
   return Unavailable(what + ": its resources kept changing; retry");
@@ -500,20 +527,22 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
 
 Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, ReservationId id,
                                     std::optional<std::int64_t> if_version) {
+  bool recorded = false;
   auto result = impl_->refusal_audited(who, tenant, audit_action(Change::confirm), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor), actor);
-  });
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor, &recorded), actor);
+  }, &recorded);
   impl_->metrics->booking_outcome(kConfirm, Impl::status_of(result));
   return result;
 }
 
 Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, ReservationId id,
                                    std::optional<std::int64_t> if_version) {
+  bool recorded = false;
   auto result = impl_->refusal_audited(who, tenant, audit_action(Change::cancel), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor), actor);
-  });
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor, &recorded), actor);
+  }, &recorded);
   impl_->metrics->booking_outcome(kCancel, Impl::status_of(result));
   return result;
 }
@@ -521,31 +550,34 @@ Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, Reserv
 Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, ReservationId id,
                                        Instant new_start, Instant new_end,
                                        std::optional<std::int64_t> if_version) {
+  bool recorded = false;
   auto result = impl_->refusal_audited(who, tenant, audit_action(Change::reschedule), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
     BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor), actor);
-  });
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor, &recorded), actor);
+  }, &recorded);
   impl_->metrics->booking_outcome(kReschedule, Impl::status_of(result));
   return result;
 }
 
 Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant, ReservationId id,
                                            std::optional<std::int64_t> if_version) {
+  bool recorded = false;
   auto result = impl_->refusal_audited(who, tenant, audit_action(Change::complete), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor), actor);
-  });
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor, &recorded), actor);
+  }, &recorded);
   impl_->metrics->booking_outcome(kComplete, Impl::status_of(result));
   return result;
 }
 
 Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, ReservationId id,
                                          std::optional<std::int64_t> if_version) {
+  bool recorded = false;
   auto result = impl_->refusal_audited(who, tenant, audit_action(Change::no_show), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor), actor);
-  });
+    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor, &recorded), actor);
+  }, &recorded);
   impl_->metrics->booking_outcome(kNoShow, Impl::status_of(result));
   return result;
 }

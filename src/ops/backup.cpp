@@ -189,8 +189,10 @@ Result<Facts> read_facts(sqlite3* db) {
     }));
     f.tables.push_back(t);
   }
-  BOKA_RETURN_IF_ERROR(query(db, "SELECT tenant_id, seq, hash FROM audit_heads WHERE seq > 0 "
-                                 "ORDER BY tenant_id",
+  BOKA_RETURN_IF_ERROR(query(db, "SELECT a.tenant_id, a.seq, a.hash FROM audit_log a JOIN "
+                                 "(SELECT tenant_id, MAX(seq) AS seq FROM audit_log GROUP BY "
+                                 "tenant_id) h ON h.tenant_id = a.tenant_id AND h.seq = a.seq "
+                                 "ORDER BY a.tenant_id",
                              [&](sqlite3_stmt* st) {
                                f.heads.push_back(AuditHead{sqlite3_column_int64(st, 0),
                                                            sqlite3_column_int64(st, 1),
@@ -495,41 +497,45 @@ Result<std::vector<std::string>> apply_retention(std::string_view directory, Bac
 }
 
 Result<BackupResult> Engine::backup(const Principal& who, const BackupOptions& options) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
-  const StorageInfo info = impl_->storage->info();
-  if (info.dialect != "sqlite") {
-    return NotSupported("backup: boka backs up its SQLite store only; for " + info.dialect +
-                        " use the database's own tools (pg_dump, see docs/operations.md)");
-  }
-  if (options.keep < 0) return InvalidArgument("keep: must be >= 0");
-  BOKA_ASSIGN_OR_RETURN(auto result, detail::backup_sqlite_file(info.location, options, impl_->clock->now()));
-  // The backup is recorded (audit, and the heartbeat health reads) after it is taken, so
-  // the record is not in the backup itself. In read-only mode nothing can be recorded.
-  if (!impl_->read_only->on.load()) {
-    detail::AuditEntry e;
-    e.tenant = 0;
-    e.action = "ops.backup";
-    e.target = "backup:" + result.manifest.file;
-    e.detail_json = detail::JsonObject()
-                        .add("kind", backup_kind_name(options.kind))
-                        .add("sha256", result.manifest.sha256)
-                        .add("size_bytes", result.manifest.size_bytes)
-                        .str();
-    const std::string at = std::to_string(to_unix(result.manifest.created_at));
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-      BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
-      return impl_->audit(txn, actor, e);
-    }));
-  }
-  const int keep = options.keep > 0 ? options.keep : detail::default_keep(options.kind);
-  if (keep > 0) {
-    BOKA_ASSIGN_OR_RETURN(result.removed, apply_retention(options.directory, options.kind, keep));
-  }
-  if (options.verify) {
-    BOKA_ASSIGN_OR_RETURN(auto v, verify_backup(result.path));
-    result.verification = std::move(v);
-  }
-  return result;
+  return impl_->refusal_audited(who, 0, "ops.backup", "", [&]() -> Result<BackupResult> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
+    const StorageInfo info = impl_->storage->info();
+    if (info.dialect != "sqlite") {
+      return NotSupported("backup: boka backs up its SQLite store only; for " + info.dialect +
+                          " use the database's own tools (pg_dump, see docs/operations.md)");
+    }
+    if (options.keep < 0) return InvalidArgument("keep: must be >= 0");
+    BOKA_ASSIGN_OR_RETURN(auto result, detail::backup_sqlite_file(info.location, options, impl_->clock->now()));
+    // The backup is recorded (audit, and the heartbeat health reads) after it is taken, so
+    // the record is not in the backup itself. In read-only mode nothing can be recorded.
+    if (!impl_->read_only->on.load()) {
+      detail::AuditEntry e;
+      e.tenant = 0;
+      e.action = "ops.backup";
+      e.target = "backup:" + result.manifest.file;
+      e.detail_json = detail::JsonObject()
+                          .add("kind", backup_kind_name(options.kind))
+                          .add("sha256", result.manifest.sha256)
+                          .add("size_bytes", result.manifest.size_bytes)
+                          .str();
+      const std::string at = std::to_string(to_unix(result.manifest.created_at));
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
+        return impl_->audit(txn, actor, e);
+      }));
+    }
+    // Verified first: a backup that fails verification must not push a good one out.
+    if (options.verify) {
+      BOKA_ASSIGN_OR_RETURN(auto v, verify_backup(result.path));
+      result.verification = std::move(v);
+      if (!result.verification->ok) return result;  // retention skipped; the caller sees why
+    }
+    const int keep = options.keep > 0 ? options.keep : detail::default_keep(options.kind);
+    if (keep > 0) {
+      BOKA_ASSIGN_OR_RETURN(result.removed, apply_retention(options.directory, options.kind, keep));
+    }
+    return result;
+  });
 }
 
 }  // namespace boka

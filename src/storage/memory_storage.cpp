@@ -340,15 +340,16 @@ class MemoryTransaction final : public StorageTransaction {
     if (it == t_.audit.end() || it->second.empty()) return AuditHead{tenant, 0, ""};
     return AuditHead{tenant, it->second.back().seq, it->second.back().hash};
   }
-  Status append_audit(const AuditRecord& x) override {
+  Status append_audit(AuditRecord x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     auto& chain = t_.audit[x.tenant];
     if (x.seq != static_cast<std::int64_t>(chain.size()) + 1) {
       return AlreadyExists("audit record " + std::to_string(x.seq) + " of chain " +
                            std::to_string(x.tenant) + " is not next");
     }
-    chain.push_back(x);
-    undo_.push_back([this, tenant = x.tenant] { t_.audit[tenant].pop_back(); });
+    const TenantId tenant = x.tenant;
+    chain.push_back(std::move(x));
+    undo_.push_back([this, tenant] { t_.audit[tenant].pop_back(); });
     return Status::Ok();
   }
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
@@ -390,7 +391,7 @@ class MemoryTransaction final : public StorageTransaction {
         {"reservations", n(t_.reservations), 0}, {"idempotency_keys", n(t_.idempotency), 0},
         {"users", n(t_.users), 0},             {"sessions", n(t_.sessions), 0},
         {"api_keys", n(t_.api_keys), 0},       {"audit_log", audit_rows, 0},
-        {"audit_heads", n(t_.audit), 0},       {"settings", n(t_.settings), 0}};
+        {"settings", n(t_.settings), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

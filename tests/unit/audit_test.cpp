@@ -65,7 +65,6 @@ struct History {
   void drop_triggers(RawDb& raw) {
     REQUIRE(raw.exec("DROP TRIGGER audit_log_no_update") == "");
     REQUIRE(raw.exec("DROP TRIGGER audit_log_no_delete") == "");
-    REQUIRE(raw.exec("DROP TRIGGER audit_heads_forward") == "");
   }
 };
 
@@ -104,15 +103,13 @@ TEST_CASE("audit: every change and refusal is one record - hash-chained in order
   CHECK(v.heads[0].hash == records[9].hash);
 }
 
-TEST_CASE("audit: the store refuses UPDATE and DELETE of audit rows - and moving a head back", "[audit]") {
+TEST_CASE("audit: the store refuses UPDATE and DELETE of audit rows", "[audit]") {
   History h;
   RawDb raw(h.db.path());
   CHECK(raw.exec("UPDATE audit_log SET reason = 'x' WHERE seq = 3").find("append-only") !=
         std::string::npos);
   CHECK(raw.exec("DELETE FROM audit_log WHERE seq = 3").find("append-only") != std::string::npos);
   CHECK(raw.exec("DELETE FROM audit_log").find("append-only") != std::string::npos);
-  CHECK(raw.exec("UPDATE audit_heads SET seq = seq - 1").find("forward") != std::string::npos);
-  CHECK(raw.exec("DELETE FROM audit_heads").find("cannot be deleted") != std::string::npos);
   CHECK(h.verify().ok);
   CHECK(h.chain().size() == 10);
 }
@@ -181,29 +178,35 @@ TEST_CASE("audit: verify finds two records swapped at the first of them", "[audi
   CHECK(v.broken_seq == 6);
 }
 
-TEST_CASE("audit: verify finds records cut off the end - unless the head is cut back too", "[audit]") {
+TEST_CASE("audit: records cut off the end are found against heads kept elsewhere", "[audit]") {
   History h;
+  const auto kept = h.verify().heads;  // exported earlier (a backup manifest holds them)
   const std::string t = std::to_string(h.f->tenant);
   {
     RawDb raw(h.db.path());
     h.drop_triggers(raw);
     REQUIRE(raw.exec("DELETE FROM audit_log WHERE tenant_id = " + t + " AND seq >= 9") == "");
   }
+  // The documented limit: the shortened chain is consistent in itself.
   auto v = h.verify();
-  CHECK_FALSE(v.ok);
-  CHECK(v.broken_seq == 9);
-  CHECK(v.problem.find("missing") != std::string::npos);
-  {
-    // The documented limit: with the head moved back as well, the chain alone is consistent;
-    // only a head kept elsewhere (a backup manifest) shows the loss.
-    RawDb raw(h.db.path());
-    const auto records = h.chain();
-    REQUIRE(raw.exec("UPDATE audit_heads SET seq = 8, hash = '" + records.back().hash +
-                     "' WHERE tenant_id = " + t) == "");
-  }
-  v = h.verify();
   CHECK(v.ok);
   CHECK(v.heads.at(0).seq == 8);
+  // Against the heads kept elsewhere, the loss shows.
+  auto checked = h.f->engine->check_audit_heads(sys(), kept);
+  REQUIRE(checked.ok());
+  CHECK_FALSE(checked->ok);
+  CHECK(checked->broken_tenant == h.f->tenant);
+  CHECK(checked->broken_seq == 10);
+  CHECK(checked->problem.find("cut off") != std::string::npos);
+  // A head that is still there, unchanged, passes; one whose record was rewritten fails.
+  auto earlier = kept;
+  earlier[0].seq = 8;
+  earlier[0].hash = h.chain().back().hash;
+  CHECK(h.f->engine->check_audit_heads(sys(), earlier)->ok);
+  earlier[0].hash = std::string(64, '0');
+  auto differs = h.f->engine->check_audit_heads(sys(), earlier);
+  CHECK_FALSE(differs->ok);
+  CHECK(differs->problem.find("differs") != std::string::npos);
 }
 
 TEST_CASE("audit: refusals are recorded - denied ones in the principal's own chain", "[audit]") {
@@ -214,7 +217,7 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   auth.argon2_iterations = 1;
   auto engine = Engine::open(db.uri(), EngineOptions{f.clock, auth}).value();
   REQUIRE(engine->create_user(sys(), f.tenant, NewUser{"c@x.io", "", Role::customer, "audit password 1"}).ok());
-  auto login = engine->login(LoginRequest{f.tenant, "c@x.io", "audit password 1", "198.51.100.2", ""});
+  auto login = engine->login(LoginRequest{f.tenant, "c@x.io", "audit password 1", "", "198.51.100.2"});
   REQUIRE(login.ok());
   const Principal customer = login->principal.with_source("198.51.100.2");
   // Denied: a customer may not create resources; a tenant that does not exist is not probed.
@@ -249,7 +252,8 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   REQUIRE(system_chain.size() == 1);
   CHECK(system_chain[0].outcome == AuditOutcome::rejected);
   // No chain was made for the tenant that does not exist.
-  for (const auto& head : engine->verify_audit(sys())->heads) CHECK(head.tenant != 9999);
+  const auto verified = engine->verify_audit(sys()).value();
+  for (const auto& head : verified.heads) CHECK(head.tenant != 9999);
   // Filtering: by actor and outcome.
   AuditQuery by_actor;
   by_actor.tenant = f.tenant;
@@ -271,7 +275,7 @@ TEST_CASE("audit: a change and its record commit together or not at all", "[audi
       return StorageWrapper::write(intent, [&](StorageTransaction& txn) -> Status {
         struct Txn : StorageTransactionWrapper {
           using StorageTransactionWrapper::StorageTransactionWrapper;
-          Status append_audit(const AuditRecord&) override {
+          Status append_audit(AuditRecord) override {
             return StorageError("disk full while appending");
           }
         } wrapped(txn);

@@ -9,7 +9,7 @@ const std::vector<std::string>& boka_tables() {
   static const std::vector<std::string> kTables = {
       "tenants",  "schedules", "resources", "pools",     "pool_members", "reservations",
       "allocations", "idempotency_keys", "users", "sessions", "api_keys", "audit_log",
-      "audit_heads", "settings"};
+      "settings"};
   return kTables;
 }
 
@@ -73,8 +73,11 @@ std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& q) {
 std::vector<AuditHead> audit_heads(soci::session& sql) {
   long long tenant = 0, seq = 0;
   std::string hash;
-  soci::statement st = (sql.prepare << "SELECT tenant_id, seq, hash FROM audit_heads "
-                                       "WHERE seq > 0 ORDER BY tenant_id",
+  // The highest seq of each chain, found through the primary key.
+  soci::statement st = (sql.prepare << "SELECT a.tenant_id, a.seq, a.hash FROM audit_log a "
+                                       "JOIN (SELECT tenant_id, MAX(seq) AS seq FROM audit_log "
+                                       "GROUP BY tenant_id) h ON h.tenant_id = a.tenant_id AND "
+                                       "h.seq = a.seq ORDER BY a.tenant_id",
                         into(tenant), into(seq), into(hash));
   st.execute();
   std::vector<AuditHead> out;

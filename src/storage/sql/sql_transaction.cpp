@@ -215,9 +215,10 @@ class PreparedStatements {
     int outcome = 0;
     std::string actor, action, target, reason, source, detail, prev_hash, hash;
   };
-  Cached<AuditHeadKey> lock_audit_head;
+  struct AdvisoryKey { long long key = 0; };
+  Cached<AdvisoryKey> lock_audit_chain;
+  Cached<AuditHeadKey> audit_head;
   Cached<AuditInsert> insert_audit;
-  Cached<AuditHeadKey> update_audit_head;
 };
 
 void PreparedStatementsDeleter::operator()(PreparedStatements* p) const { delete p; }
@@ -697,26 +698,34 @@ class SqlTransaction final : public StorageTransaction {
       return affected_one(sql_auth::update_api_key(sql_, x), "API key", x.key.id);
     });
   }
-  // Audit. The chain head is locked by an upsert that changes nothing: on PostgreSQL the
-  // ON CONFLICT ... DO UPDATE takes the row lock until commit; SQLite's write transaction
-  // already holds the whole database.
+  // Audit. A chain's head is its highest seq. SQLite's write transaction already holds the
+  // whole database; on PostgreSQL a transaction-level advisory lock per tenant serializes
+  // the appends to one chain (taken last, after the resource locks, and held to commit).
   Result<AuditHead> lock_audit_head(TenantId tenant) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "lock audit chain", [&]() -> Result<AuditHead> {
-      auto& q = p_.lock_audit_head;
+      if (postgresql_) {
+        auto& l = p_.lock_audit_chain;
+        auto& lst = p_.get(l, "SELECT pg_advisory_xact_lock(:k)",
+                           [](Prep& p, auto& b) { p, use(b.key); });
+        // One key space per purpose: boka's tag in the high bits, the tenant below.
+        l.b.key = static_cast<long long>((0x626F6B61ULL << 32) ^ static_cast<unsigned long long>(tenant));
+        lst.execute(true);
+      }
+      auto& q = p_.audit_head;
       auto& st = p_.get(q,
-                        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (:t, 0, '') "
-                        "ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq "
-                        "RETURNING seq, hash",
+                        "SELECT seq, hash FROM audit_log WHERE tenant_id = :t "
+                        "ORDER BY seq DESC LIMIT 1",
                         [](Prep& p, auto& b) { p, use(b.tenant), into(b.seq), into(b.hash); });
       q.b.tenant = tenant;
       st.execute(true);
-      AuditHead head{tenant, q.b.seq, q.b.hash};
+      AuditHead head{tenant, 0, ""};
+      if (st.got_data()) head = AuditHead{tenant, q.b.seq, q.b.hash};
       drain(st);
       return head;
     });
   }
-  Status append_audit(const AuditRecord& r) override {
+  Status append_audit(AuditRecord r) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     return guarded(map_, "append audit record", [&]() -> Status {
       auto& q = p_.insert_audit;
@@ -743,17 +752,6 @@ class SqlTransaction final : public StorageTransaction {
       q.b.prev_hash = r.prev_hash;
       q.b.hash = r.hash;
       st.execute(true);
-      auto& h = p_.update_audit_head;
-      auto& hst = p_.get(h, "UPDATE audit_heads SET seq = :s, hash = :h WHERE tenant_id = :t",
-                         [](Prep& p, auto& b) { p, use(b.seq), use(b.hash), use(b.tenant); });
-      h.b.tenant = r.tenant;
-      h.b.seq = r.seq;
-      h.b.hash = r.hash;
-      hst.execute(true);
-      if (hst.get_affected_rows() != 1) {
-        return InternalError("append audit record: chain " + std::to_string(r.tenant) +
-                             " was not locked first");
-      }
       return Status::Ok();
     });
   }

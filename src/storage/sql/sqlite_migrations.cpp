@@ -161,7 +161,8 @@ const std::vector<Migration>& sqlite_migrations() {
        }},
       // 3: the hash-chained audit trail (boka/audit.hpp) replaces security_events, whose
       // rows (not chained) stay readable as legacy_security_events. Audit rows are
-      // append-only: the triggers refuse UPDATE and DELETE for every connection.
+      // append-only: the triggers refuse UPDATE and DELETE for every connection. A chain's
+      // head is its highest seq (the primary key finds it); settings holds heartbeats.
       {3,
        {
            "ALTER TABLE security_events RENAME TO legacy_security_events",
@@ -179,23 +180,12 @@ const std::vector<Migration>& sqlite_migrations() {
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL,
                 PRIMARY KEY (tenant_id, seq)) WITHOUT ROWID)",
-           "CREATE INDEX audit_log_at ON audit_log(tenant_id, at)",
-           "CREATE INDEX audit_log_actor ON audit_log(tenant_id, actor)",
-           "CREATE INDEX audit_log_target ON audit_log(tenant_id, target)",
+           // No secondary index: every index is one more page written by every booking's
+           // commit. Audit queries read a tenant's chain in seq order and filter.
            R"(CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
                 BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END)",
            R"(CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                 BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END)",
-           R"(CREATE TABLE audit_heads (
-                tenant_id INTEGER PRIMARY KEY,
-                seq INTEGER NOT NULL,
-                hash TEXT NOT NULL))",
-           // A head only moves forward, one record at a time.
-           R"(CREATE TRIGGER audit_heads_forward BEFORE UPDATE ON audit_heads
-                WHEN NEW.seq <> OLD.seq AND NEW.seq <> OLD.seq + 1
-                BEGIN SELECT RAISE(ABORT, 'audit chain heads only move forward'); END)",
-           R"(CREATE TRIGGER audit_heads_no_delete BEFORE DELETE ON audit_heads
-                BEGIN SELECT RAISE(ABORT, 'audit chain heads cannot be deleted'); END)",
            R"(CREATE TABLE settings (
                 name TEXT PRIMARY KEY,
                 value TEXT NOT NULL))",

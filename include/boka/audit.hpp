@@ -3,9 +3,13 @@
 // Every change the engine makes (tenants, resources, schedules, pools, reservations, users,
 // sessions, MFA, API keys) and every security event (logins, lockouts, MFA checks, key use)
 // appends one AuditRecord in the same transaction as the change, so a change without its
-// record (or a record without its change) cannot be committed. A refused call (conflict,
-// permission denied, invalid input) appends one record with that outcome in a transaction of
-// its own, since the refused change itself is rolled back.
+// record (or a record without its change) cannot be committed. A refused call appends one
+// record with that outcome: a booking conflict (reserve, confirm, cancel, reschedule,
+// complete, no_show) inside the refused call's own transaction, which then commits just the
+// record; any other refusal (permission denied, invalid input, ...) in a transaction of its
+// own after the refused one rolled back (best effort: if that write fails, the refusal goes
+// unrecorded and the caller still gets the refusal). A call that changes nothing (an
+// idempotent replay, confirming a confirmed reservation) records nothing.
 //
 // Records form one hash chain per tenant (tenant 0, the system chain: system-wide work such
 // as cleaning up sessions, read-only switches, backups, and refusals by the system
@@ -30,7 +34,7 @@ namespace boka {
 
 enum class AuditOutcome : int {
   success = 0,   // the change was made
-  denied = 1,    // refused by authorization (permission_denied, unauthenticated)
+  denied = 1,    // refused by authorization (permission_denied, unauthenticated, rate_limited)
   conflict = 2,  // refused by a booking rule or a stale version (Code::conflict)
   rejected = 3,  // refused as invalid: bad input, unknown id, taken name, wrong state
   failure = 4,   // a security check failed: wrong password or code, lockout
@@ -84,7 +88,8 @@ struct AuditVerification {
   std::int64_t records = 0;            // records checked
   std::vector<AuditHead> heads;        // every chain's head as verified
   // The first broken link when !ok: its chain, its seq (or the seq expected there) and what
-  // is wrong ("hash does not match content", "sequence gap: expected 7, found 9", ...).
+  // is wrong ("hash does not match the record's content", "does not link to the record
+  // before it", "sequence gap: expected record 7, found 9", ...).
   TenantId broken_tenant = 0;
   std::int64_t broken_seq = 0;
   std::string problem;

@@ -222,7 +222,7 @@ struct WriteIntent {
 struct StorageInfo {
   std::string dialect;       // "memory", "sqlite", ...
   int schema_version = 0;    // 0 for stores without a schema
-  std::string location;      // file path, or "" (never a password)
+  std::string location;      // the file path, host:port/db for PostgreSQL, or "" (never a password)
 };
 
 // A store. Implementations are safe for concurrent use from any number of threads; SQL

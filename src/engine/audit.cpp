@@ -305,6 +305,12 @@ Result<AuditVerification> Engine::verify_audit(const Principal& who,
 
 Result<AuditVerification> Engine::check_audit_heads(const Principal& who,
                                                     const std::vector<AuditHead>& known) {
+  // Even an empty list needs audit:read (where the principal acts).
+  if (who.tenant() == 0) {
+    BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());
+  } else {
+    BOKA_RETURN_IF_ERROR(impl_->authorize(who, who.tenant(), Permission::audit_read).status());
+  }
   for (const AuditHead& h : known) {
     if (h.tenant == 0) {
       BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());

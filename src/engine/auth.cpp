@@ -1097,7 +1097,7 @@ Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::st
       BOKA_RETURN_IF_ERROR(txn.revoke_sessions(a.tenant, a.user, ops.now(), 0).status());
       BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, true, false, a.source, std::nullopt, out.session));
       BOKA_RETURN_IF_ERROR(ops.record(txn, a.tenant, "mfa_enabled", a.user, u.user.email, a.name,
-                                      "", "other sessions ended"));
+                                      a.source, "other sessions ended"));
     }
     ++u.user.version;
     return txn.update_user(u);

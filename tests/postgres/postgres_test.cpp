@@ -279,6 +279,11 @@ TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same 
     CHECK(verified->heads[i].tenant == original.heads[i].tenant);
     CHECK(verified->heads[i].hash == original.heads[i].hash);
   }
+  // Heads exported before the dump are all in the restored chains.
+  auto anchored = copy->check_audit_heads(sys(), original.heads);
+  REQUIRE(anchored.ok());
+  CHECK(anchored->ok);
+  CHECK(anchored->chains == static_cast<std::int64_t>(original.heads.size()));
   const auto want = t.engine->database_stats(sys()).value();
   const auto got = copy->database_stats(sys()).value();
   REQUIRE(got.size() == want.size());

@@ -1,0 +1,804 @@
+#include "api.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <optional>
+
+#include "json_codec.hpp"
+
+namespace boka::server {
+
+using c_api::Json;
+using c_api::InputError;
+using c_api::Mode;
+
+int http_status(Code code) {
+  switch (code) {
+    case Code::ok: return 200;
+    case Code::invalid_argument: return 400;
+    case Code::unauthenticated: return 401;
+    case Code::permission_denied: return 403;
+    case Code::not_found: return 404;
+    case Code::already_exists: return 409;
+    case Code::conflict: return 409;
+    case Code::rate_limited: return 429;
+    case Code::not_supported: return 501;
+    case Code::unavailable: return 503;
+    case Code::storage:
+    case Code::internal: return 500;
+  }
+  return 500;
+}
+
+const char* status_title(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+// ---- rate limiting and the access log ----------------------------------------------------
+
+bool RateLimiter::allow(const std::string& key, double* retry_after_seconds) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (buckets_.size() > 100000) buckets_.clear();  // bounded memory under address spraying
+  auto [it, fresh] = buckets_.try_emplace(key);
+  Bucket& b = it->second;
+  if (fresh) {
+    b.tokens = burst_;
+  } else {
+    const double elapsed = std::chrono::duration<double>(now - b.at).count();
+    b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
+  }
+  b.at = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return true;
+  }
+  *retry_after_seconds = (1 - b.tokens) / rate_;
+  return false;
+}
+
+AccessLog::AccessLog(const std::string& target) {
+  if (target == "-") {
+    file_ = stdout;
+  } else {
+    file_ = std::fopen(target.c_str(), "a");
+    owned_ = file_ != nullptr;
+    if (file_ == nullptr) file_ = stdout;
+  }
+}
+
+AccessLog::~AccessLog() {
+  if (owned_) std::fclose(file_);
+}
+
+void AccessLog::write(const std::string& line) {
+  std::lock_guard lock(mutex_);
+  std::fputs(line.c_str(), file_);
+  std::fputc('\n', file_);
+  std::fflush(file_);
+}
+
+// ---- per-request context ---------------------------------------------------------------
+
+struct Api::Context {
+  const httplib::Request& req;
+  httplib::Response& res;
+  Engine& engine;
+  std::string client;                 // the client's address (through trusted proxies)
+  std::string token;                  // the Bearer credential, if any (never logged)
+  std::optional<Principal> principal;
+
+  const Principal& who() const { return *principal; }
+
+  std::int64_t id(std::size_t i) const {
+    const std::string& text = req.matches[i];
+    try {
+      return std::stoll(text);
+    } catch (const std::exception&) {
+      throw InputError("path: \"" + text.substr(0, 30) + "\" is not an id");
+    }
+  }
+
+  Json body() const {
+    if (req.body.empty()) throw InputError("body: expected a JSON object");
+    const auto j = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) throw InputError("body: not valid JSON");
+    if (!j.is_object()) throw InputError(std::string("body: expected a JSON object, got ") + j.type_name());
+    return j;
+  }
+  Json body_or_empty() const { return req.body.empty() ? Json::object() : body(); }
+
+  void send(int status, const Json& j) {
+    res.status = status;
+    res.set_content(c_api::dump(j), "application/json");
+  }
+  void no_content() {
+    res.status = 204;
+    res.body.clear();
+  }
+  // Sends `r`'s value, or its error as a problem document.
+  template <typename T, typename F>
+  void reply(const Result<T>& r, F&& to_json, int status = 200) {
+    if (!r.ok()) return problem(r.status());
+    send(status, to_json(*r));
+  }
+  void reply(const Status& s) {
+    if (!s.ok()) return problem(s);
+    no_content();
+  }
+
+  void problem(const Status& s) { problem(http_status(s.code()), code_name(s.code()), s.message(), s.conflict()); }
+  void problem(int status, const std::string& code, const std::string& detail,
+               const ConflictInfo* conflict = nullptr) {
+    Json p = Json::object();
+    p["type"] = "https://boka.dev/problems/" + code;
+    p["title"] = status_title(status);
+    p["status"] = status;
+    p["code"] = code;
+    p["detail"] = detail;
+    if (conflict != nullptr) {
+      Json c = Json::object();
+      Json ids = Json::array();
+      for (ReservationId id : conflict->blocking_reservation_ids) ids.push_back(id);
+      c["blocking"] = ids;
+      c["next_free_start"] = conflict->next_free_start ? Json(to_unix(*conflict->next_free_start)) : Json(nullptr);
+      p["conflict"] = c;
+    }
+    res.status = status;
+    res.set_content(p.dump(), "application/problem+json");
+    if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    if (status == 503) res.set_header("Retry-After", "1");
+  }
+};
+
+namespace {
+
+std::optional<std::int64_t> query_int(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  const std::string v = req.get_param_value(name);
+  try {
+    std::size_t used = 0;
+    const long long n = std::stoll(v, &used);
+    if (used != v.size()) throw std::invalid_argument(name);
+    return n;
+  } catch (const std::exception&) {
+    throw InputError(std::string("query ") + name + ": expected an integer, got \"" + v.substr(0, 30) + "\"");
+  }
+}
+
+bool query_flag(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return false;
+  const std::string v = req.get_param_value(name);
+  return v.empty() || v == "1" || v == "true";
+}
+
+std::optional<std::int64_t> opt_int(const Json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) throw InputError(std::string(name) + ": expected an integer, got " + it->type_name());
+  return it->get<std::int64_t>();
+}
+
+std::string req_string(const Json& j, const char* name, std::size_t max = 4096) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_string()) {
+    throw InputError(std::string(name) + ": expected a string" +
+                     (it == j.end() ? std::string(" (missing)") : std::string(", got ") + it->type_name()));
+  }
+  std::string s = it->get<std::string>();
+  if (s.size() > max) throw InputError(std::string(name) + ": at most " + std::to_string(max) + " bytes");
+  return s;
+}
+
+std::string opt_string(const Json& j, const char* name, std::size_t max = 4096) {
+  if (!j.contains(name) || j[name].is_null()) return "";
+  return req_string(j, name, max);
+}
+
+Json opt_time(const std::optional<Instant>& t) { return t ? Json(to_unix(*t)) : Json(nullptr); }
+
+Json session_json(const Session& s) {
+  Json j = Json::object();
+  j["id"] = s.id;
+  j["tenant"] = s.tenant;
+  j["user"] = s.user;
+  j["created_at"] = to_unix(s.created_at);
+  j["last_seen_at"] = to_unix(s.last_seen_at);
+  j["idle_expires_at"] = to_unix(s.idle_expires_at);
+  j["absolute_expires_at"] = to_unix(s.absolute_expires_at);
+  j["mfa_passed"] = s.mfa_passed;
+  j["mfa_pending"] = s.mfa_pending;
+  j["source"] = s.source;
+  return j;
+}
+
+Json grant_json(const SessionGrant& g) {
+  Json j = Json::object();
+  j["token"] = g.token;
+  j["session"] = session_json(g.session);
+  return j;
+}
+
+Json user_json(const User& u) {
+  Json j = Json::object();
+  j["id"] = u.id;
+  j["tenant"] = u.tenant;
+  j["email"] = u.email;
+  j["display_name"] = u.display_name;
+  j["role"] = role_name(u.role);
+  j["state"] = user_state_name(u.state);
+  j["mfa_enabled"] = u.mfa_enabled;
+  j["created_at"] = to_unix(u.created_at);
+  j["last_login_at"] = opt_time(u.last_login_at);
+  j["failed_logins"] = u.failed_logins;
+  j["locked_until"] = opt_time(u.locked_until);
+  j["version"] = u.version;
+  return j;
+}
+
+Json key_json(const ApiKey& k) {
+  Json j = Json::object();
+  j["id"] = k.id;
+  j["tenant"] = k.tenant;
+  j["created_by"] = k.created_by;
+  j["name"] = k.name;
+  j["scopes"] = permission_names(k.scopes);
+  j["role"] = role_name(k.role);
+  j["created_at"] = to_unix(k.created_at);
+  j["expires_at"] = opt_time(k.expires_at);
+  j["last_used_at"] = opt_time(k.last_used_at);
+  j["revoked_at"] = opt_time(k.revoked_at);
+  j["emergency"] = k.emergency;
+  return j;
+}
+
+template <typename T, typename F>
+Json list_json(const std::vector<T>& items, F&& each) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(each(item));
+  return out;
+}
+
+Role role_from(const std::string& name) {
+  Role r;
+  if (!parse_role(name, &r)) {
+    throw InputError("role: \"" + name.substr(0, 30) + "\" is not one of customer, staff, admin, superadmin");
+  }
+  return r;
+}
+
+// The tenant an admin route acts in: ?tenant=, else the principal's own.
+TenantId admin_tenant(const httplib::Request& req, const Principal& who) {
+  if (auto t = query_int(req, "tenant")) return *t;
+  return who.tenant();
+}
+
+std::string json_escape(const std::string& s) { return Json(s).dump(); }
+
+}  // namespace
+
+// ---- the wrapper every route goes through ---------------------------------------------------
+
+Api::Api(Engine& engine, const Config& config)
+    : engine_(engine),
+      config_(config),
+      metrics_(engine.metrics()),
+      per_client_(config.rate_per_client, config.burst_per_client),
+      per_principal_(config.rate_per_principal, config.burst_per_principal),
+      log_(config.access_log) {}
+
+void Api::route(httplib::Server& server, const char* method, const std::string& pattern,
+                const std::string& name, Auth auth, Handler handler) {
+  auto wrapped = [this, method, name, auth, handler](const httplib::Request& req,
+                                                      httplib::Response& res) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::uint64_t request_id = ++request_ids_;
+    Context ctx{req, res, engine_, req.remote_addr, "", std::nullopt};
+    // Behind a trusted proxy (nginx), the client is the one it names.
+    if (std::find(config_.trusted_proxies.begin(), config_.trusted_proxies.end(), req.remote_addr) !=
+        config_.trusted_proxies.end()) {
+      std::string forwarded = req.get_header_value("X-Real-IP");
+      if (forwarded.empty()) {
+        forwarded = req.get_header_value("X-Forwarded-For");
+        if (const auto comma = forwarded.rfind(','); comma != std::string::npos) {
+          forwarded = forwarded.substr(comma + 1);
+        }
+        forwarded.erase(0, forwarded.find_first_not_of(' '));
+      }
+      if (!forwarded.empty() && forwarded.size() <= 64) ctx.client = forwarded;
+    }
+    const int now_inflight = ++inflight_;
+    struct Leave {
+      std::atomic<int>& n;
+      ~Leave() { --n; }
+    } leave{inflight_};
+    double retry = 0;
+    if (now_inflight > config_.max_inflight) {
+      ctx.problem(503, "unavailable", "the server is at capacity (" +
+                                          std::to_string(config_.max_inflight) +
+                                          " requests in progress); retry shortly");
+    } else if (!per_client_.allow(ctx.client, &retry)) {
+      ctx.problem(429, "rate_limited", "too many requests from this address; retry later");
+      res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
+    } else {
+      try {
+        // Authentication: a Bearer session token or API key.
+        const std::string header = req.get_header_value("Authorization");
+        bool authenticated = false;
+        if (!header.empty()) {
+          if (header.rfind("Bearer ", 0) != 0 || header.size() > 7 + 300) {
+            ctx.problem(401, "unauthenticated", "Authorization: expected \"Bearer <token or API key>\"");
+          } else {
+            ctx.token = header.substr(7);
+            auto p = ctx.token.rfind("boka_", 0) == 0
+                         ? engine_.authenticate_api_key(ctx.token, ctx.client)
+                         : engine_.authenticate_session(ctx.token);
+            if (!p.ok()) {
+              ctx.problem(p.status());
+            } else {
+              ctx.principal = p->with_source(ctx.client);
+              authenticated = true;
+            }
+          }
+        } else if (auth == Auth::required) {
+          ctx.problem(401, "unauthenticated", "this route needs Authorization: Bearer <token or API key>");
+        }
+        const bool refused = res.status >= 400;
+        if (!refused && authenticated && !per_principal_.allow(ctx.principal->name(), &retry)) {
+          ctx.problem(429, "rate_limited", "too many requests with this credential; retry later");
+          res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
+        } else if (!refused) {
+          handler(ctx);
+        }
+      } catch (const InputError& e) {
+        ctx.problem(400, "invalid_argument", e.what());
+      } catch (const std::exception&) {
+        ctx.problem(500, "internal", "the server failed to handle the request");
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string status = std::to_string(res.status);
+    if (auto c = metrics_->counter("http_requests_total", "HTTP requests by route and status",
+                                   {{"method", method}, {"route", name}, {"status", status}});
+        c.ok()) {
+      (*c)->inc();
+    }
+    if (auto h = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
+                                     latency_buckets(), {{"method", method}, {"route", name}});
+        h.ok()) {
+      (*h)->observe(seconds);
+    }
+    char when[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    // The path without its query (queries carry no secret here, but keep logs lean).
+    log_.write(std::string("{\"time\":\"") + when + "\",\"id\":" + std::to_string(request_id) +
+               ",\"client\":" + json_escape(ctx.client) + ",\"method\":\"" + method +
+               "\",\"path\":" + json_escape(req.path.substr(0, 200)) + ",\"route\":" +
+               json_escape(name) + ",\"status\":" + status + ",\"ms\":" +
+               std::to_string(seconds * 1000.0) + ",\"bytes\":" + std::to_string(res.body.size()) +
+               ",\"principal\":" + json_escape(ctx.principal ? ctx.principal->name() : "") + "}");
+  };
+  routes_.push_back(RouteInfo{method, pattern, name, auth != Auth::none});
+  if (std::string(method) == "GET") server.Get(pattern, wrapped);
+  else if (std::string(method) == "POST") server.Post(pattern, wrapped);
+  else if (std::string(method) == "PUT") server.Put(pattern, wrapped);
+  else if (std::string(method) == "DELETE") server.Delete(pattern, wrapped);
+}
+
+// ---- routes ---------------------------------------------------------------------------------
+
+void Api::install(httplib::Server& s) {
+  using c_api::to_json;
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+
+  // Errors httplib produces itself (unknown route, body too large, malformed request) as
+  // problem documents too.
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) -> httplib::Server::HandlerResponse {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string code = "invalid_argument";
+    std::string detail = "the request was malformed";
+    if (res.status == 404) {
+      code = "not_found";
+      detail = "no such route";
+    } else if (res.status == 413) {
+      detail = "the request body is too large";
+    } else if (res.status == 414) {
+      detail = "the request URI is too long";
+    } else if (res.status >= 500) {
+      code = "internal";
+      detail = "the server failed to handle the request";
+    }
+    Json p = Json::object();
+    p["type"] = "https://boka.dev/problems/" + code;
+    p["title"] = status_title(res.status);
+    p["status"] = res.status;
+    p["code"] = code;
+    p["detail"] = detail;
+    res.set_content(p.dump(), "application/problem+json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  // --- the operations guide's routes
+  route(s, "GET", "/api/health", "health", Auth::optional, [this](Context& c) {
+    auto h = engine_.health(Principal::system());
+    if (!h.ok()) return c.problem(h.status());
+    const int status = h->status == HealthStatus::failing ? 503 : 200;
+    if (!c.req.has_param("detailed")) {
+      Json j = Json::object();
+      j["status"] = health_status_name(h->status);
+      return c.send(status, j);
+    }
+    // The detailed report names files and components: loopback or an operator only.
+    const bool local = c.req.remote_addr == "127.0.0.1" || c.req.remote_addr == "::1";
+    if (!local) {
+      if (!c.principal) return c.problem(401, "unauthenticated", "?detailed needs an operator's credential from off the host");
+      auto ops = engine_.database_stats(c.who());  // a cheap system:operations check
+      if (!ops.ok()) return c.problem(ops.status());
+    }
+    c.res.status = status;
+    c.res.set_content(h->to_json(), "application/json");
+  });
+  route(s, "GET", "/api/metrics", "metrics", Auth::none, [this](Context& c) {
+    c.res.status = 200;
+    c.res.set_content(metrics_->exposition(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  route(s, "GET", "/api/openapi.json", "openapi", Auth::none, [this](Context& c) {
+    c.res.status = 200;
+    c.res.set_content(openapi_, "application/json");
+  });
+  route(s, "GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, [this](Context& c) {
+    auto r = engine_.mfa_stats(c.who(), admin_tenant(c.req, c.who()));
+    c.reply(r, [](const MfaStats& m) {
+      Json by_role = Json::array();
+      for (const auto& x : m.by_role) {
+        Json e = Json::object();
+        e["role"] = role_name(x.role);
+        e["with_mfa"] = x.with_mfa;
+        e["without_mfa"] = x.without_mfa;
+        by_role.push_back(e);
+      }
+      Json j = Json::object();
+      j["with_mfa"] = m.with_mfa;
+      j["without_mfa"] = m.without_mfa;
+      j["by_role"] = by_role;
+      return j;
+    });
+  });
+  route(s, "GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required, [this](Context& c) {
+    auto r = engine_.locked_accounts(c.who(), admin_tenant(c.req, c.who()));
+    c.reply(r, [](const std::vector<User>& v) { return list_json(v, user_json); });
+  });
+  route(s, "GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
+    auto r = engine_.list_api_keys(c.who(), admin_tenant(c.req, c.who()));
+    c.reply(r, [](const std::vector<ApiKey>& v) { return list_json(v, key_json); });
+  });
+  route(s, "DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
+    auto r = engine_.revoke_api_key(c.who(), admin_tenant(c.req, c.who()), c.id(1));
+    c.reply(r, key_json);
+  });
+
+  // --- authentication
+  route(s, "POST", "/api/auth/login", "auth.login", Auth::none, [this](Context& c) {
+    const Json b = c.body();
+    LoginRequest l;
+    l.tenant = opt_int(b, "tenant").value_or(0);
+    l.email = req_string(b, "email", 254);
+    l.password = req_string(b, "password", 1024);
+    l.mfa_code = opt_string(b, "mfa_code", 64);
+    l.source = c.client.substr(0, 100);
+    auto g = engine_.login(l);
+    c.reply(g, [](const SessionGrant& x) {
+      Json j = grant_json(x);
+      j["mfa_pending"] = x.session.mfa_pending;
+      return j;
+    });
+  });
+  route(s, "POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
+    const Json b = c.body();
+    c.reply(engine_.verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)), grant_json);
+  });
+  route(s, "POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {
+    c.reply(engine_.begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) {
+      Json j = Json::object();
+      j["secret"] = e.secret_base32;
+      j["provisioning_uri"] = e.provisioning_uri;
+      return j;
+    });
+  });
+  route(s, "POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required, [this](Context& c) {
+    const Json b = c.body();
+    c.reply(engine_.confirm_totp_enrollment(c.who(), req_string(b, "code", 64)), [](const MfaEnabled& m) {
+      Json j = grant_json(m.session);
+      j["recovery_codes"] = m.recovery_codes;
+      return j;
+    });
+  });
+  route(s, "POST", "/api/auth/logout", "auth.logout", Auth::required,
+        [this](Context& c) { c.reply(engine_.logout(c.who())); });
+  route(s, "POST", "/api/auth/password", "auth.password", Auth::required, [this](Context& c) {
+    const Json b = c.body();
+    c.reply(engine_.change_password(c.who(), req_string(b, "current", 1024), req_string(b, "new", 1024)));
+  });
+  route(s, "GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
+    const UserId user = query_int(c.req, "user").value_or(c.who().user());
+    auto r = engine_.list_sessions(c.who(), admin_tenant(c.req, c.who()), user);
+    c.reply(r, [](const std::vector<Session>& v) { return list_json(v, session_json); });
+  });
+  route(s, "DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
+    c.reply(engine_.end_session(c.who(), admin_tenant(c.req, c.who()), c.id(1)));
+  });
+
+  // --- tenants, users, keys
+  route(s, "POST", "/api/tenants", "tenants.create", Auth::required, [this](Context& c) {
+    c.reply(engine_.create_tenant(c.who(), c_api::tenant_from_json(c.body(), Mode::create)),
+            [](const Tenant& t) { return to_json(t); }, 201);
+  });
+  route(s, "GET", "/api/tenants", "tenants.list", Auth::required, [this](Context& c) {
+    c.reply(engine_.list_tenants(c.who()), [](const std::vector<Tenant>& v) { return to_json(v); });
+  });
+  route(s, "GET", T, "tenants.get", Auth::required, [this](Context& c) {
+    c.reply(engine_.get_tenant(c.who(), c.id(1)), [](const Tenant& t) { return to_json(t); });
+  });
+  route(s, "POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
+    const Json b = c.body();
+    NewUser u;
+    u.email = req_string(b, "email", 254);
+    u.display_name = opt_string(b, "display_name", 200);
+    u.role = role_from(b.contains("role") ? req_string(b, "role", 20) : std::string("customer"));
+    u.password = req_string(b, "password", 1024);
+    c.reply(engine_.create_user(c.who(), c.id(1), u), user_json, 201);
+  });
+  route(s, "GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
+    c.reply(engine_.list_users(c.who(), c.id(1)), [](const std::vector<User>& v) { return list_json(v, user_json); });
+  });
+  route(s, "POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
+    const Json b = c.body();
+    NewApiKey k;
+    k.name = req_string(b, "name", 200);
+    auto scopes = b.find("scopes");
+    if (scopes == b.end() || !scopes->is_array()) throw InputError("scopes: expected an array of permission names");
+    for (const auto& item : *scopes) {
+      if (!item.is_string()) throw InputError("scopes: expected permission names");
+      Permission p;
+      if (!parse_permission(item.get<std::string>(), &p)) {
+        throw InputError("scopes: \"" + item.get<std::string>().substr(0, 40) + "\" is not a permission");
+      }
+      k.scopes |= static_cast<PermissionSet>(p);
+    }
+    if (auto e = opt_int(b, "expires_in")) k.expires_in = Seconds(*e);
+    c.reply(engine_.create_api_key(c.who(), c.id(1), k), [](const CreatedApiKey& x) {
+      Json j = key_json(x.info);
+      j["key"] = x.key;
+      return j;
+    }, 201);
+  });
+
+  // --- the catalog: resources, schedules, pools
+  route(s, "POST", T + "/resources", "resources.create", Auth::required, [this](Context& c) {
+    c.reply(engine_.create_resource(c.who(), c.id(1), c_api::resource_from_json(c.body(), Mode::create)),
+            [](const Resource& r) { return to_json(r); }, 201);
+  });
+  route(s, "GET", T + "/resources", "resources.list", Auth::required, [this](Context& c) {
+    c.reply(engine_.list_resources(c.who(), c.id(1), query_flag(c.req, "include_archived")),
+            [](const std::vector<Resource>& v) { return to_json(v); });
+  });
+  route(s, "GET", T + R"(/resources/(\d+))", "resources.get", Auth::required, [this](Context& c) {
+    c.reply(engine_.get_resource(c.who(), c.id(1), c.id(2)), [](const Resource& r) { return to_json(r); });
+  });
+  route(s, "PUT", T + R"(/resources/(\d+))", "resources.update", Auth::required, [this](Context& c) {
+    Json b = c.body();
+    b["id"] = c.id(2);
+    c.reply(engine_.update_resource(c.who(), c.id(1), c_api::resource_from_json(b, Mode::update)),
+            [](const Resource& r) { return to_json(r); });
+  });
+  route(s, "DELETE", T + R"(/resources/(\d+))", "resources.archive", Auth::required, [this](Context& c) {
+    c.reply(engine_.archive_resource(c.who(), c.id(1), c.id(2)), [](const Resource& r) { return to_json(r); });
+  });
+  route(s, "POST", T + "/schedules", "schedules.create", Auth::required, [this](Context& c) {
+    c.reply(engine_.create_schedule(c.who(), c.id(1), c_api::schedule_from_json(c.body(), Mode::create)),
+            [](const Schedule& x) { return to_json(x); }, 201);
+  });
+  route(s, "GET", T + "/schedules", "schedules.list", Auth::required, [this](Context& c) {
+    c.reply(engine_.list_schedules(c.who(), c.id(1), query_flag(c.req, "include_archived")),
+            [](const std::vector<Schedule>& v) { return to_json(v); });
+  });
+  route(s, "GET", T + R"(/schedules/(\d+))", "schedules.get", Auth::required, [this](Context& c) {
+    c.reply(engine_.get_schedule(c.who(), c.id(1), c.id(2)), [](const Schedule& x) { return to_json(x); });
+  });
+  route(s, "PUT", T + R"(/schedules/(\d+))", "schedules.update", Auth::required, [this](Context& c) {
+    Json b = c.body();
+    b["id"] = c.id(2);
+    c.reply(engine_.update_schedule(c.who(), c.id(1), c_api::schedule_from_json(b, Mode::update)),
+            [](const Schedule& x) { return to_json(x); });
+  });
+  route(s, "DELETE", T + R"(/schedules/(\d+))", "schedules.archive", Auth::required, [this](Context& c) {
+    c.reply(engine_.archive_schedule(c.who(), c.id(1), c.id(2)), [](const Schedule& x) { return to_json(x); });
+  });
+  route(s, "POST", T + "/pools", "pools.create", Auth::required, [this](Context& c) {
+    c.reply(engine_.create_pool(c.who(), c.id(1), c_api::pool_from_json(c.body(), Mode::create)),
+            [](const Pool& x) { return to_json(x); }, 201);
+  });
+  route(s, "GET", T + "/pools", "pools.list", Auth::required, [this](Context& c) {
+    c.reply(engine_.list_pools(c.who(), c.id(1), query_flag(c.req, "include_archived")),
+            [](const std::vector<Pool>& v) { return to_json(v); });
+  });
+  route(s, "GET", T + R"(/pools/(\d+))", "pools.get", Auth::required, [this](Context& c) {
+    c.reply(engine_.get_pool(c.who(), c.id(1), c.id(2)), [](const Pool& x) { return to_json(x); });
+  });
+  route(s, "PUT", T + R"(/pools/(\d+))", "pools.update", Auth::required, [this](Context& c) {
+    Json b = c.body();
+    b["id"] = c.id(2);
+    c.reply(engine_.update_pool(c.who(), c.id(1), c_api::pool_from_json(b, Mode::update)),
+            [](const Pool& x) { return to_json(x); });
+  });
+  route(s, "DELETE", T + R"(/pools/(\d+))", "pools.archive", Auth::required, [this](Context& c) {
+    c.reply(engine_.archive_pool(c.who(), c.id(1), c.id(2)), [](const Pool& x) { return to_json(x); });
+  });
+
+  // --- availability
+  route(s, "POST", T + "/availability", "availability", Auth::required, [this](Context& c) {
+    auto r = engine_.availability(c.who(), c.id(1), c_api::query_from_json(c.body()));
+    c.reply(r, [](const std::vector<Slot>& v) {
+      Json j = Json::object();
+      j["slots"] = to_json(v);
+      return j;
+    });
+  });
+  route(s, "POST", T + "/availability/explain", "availability.explain", Auth::required, [this](Context& c) {
+    const auto x = c_api::explain_request_from_json(c.body());
+    c.reply(engine_.explain(c.who(), c.id(1), x.requests, x.start, x.duration),
+            [](const Explanation& e) { return to_json(e); });
+  });
+
+  // --- reservations
+  route(s, "POST", T + "/reservations", "reservations.reserve", Auth::required, [this](Context& c) {
+    ReserveRequest r = c_api::reserve_request_from_json(c.body());
+    // The Idempotency-Key header, as HTTP clients send it.
+    const std::string header = c.req.get_header_value("Idempotency-Key");
+    if (!header.empty()) {
+      if (!r.idempotency_key.empty() && r.idempotency_key != header) {
+        throw InputError("Idempotency-Key: differs from the body's idempotency_key");
+      }
+      r.idempotency_key = header;
+    }
+    c.reply(engine_.reserve(c.who(), c.id(1), r), [](const Reservation& x) { return to_json(x); }, 201);
+  });
+  route(s, "GET", T + "/reservations", "reservations.list", Auth::required, [this](Context& c) {
+    Json f = Json::object();
+    for (const char* name : {"resource", "from", "to", "after_id", "limit"}) {
+      if (auto v = query_int(c.req, name)) f[name] = *v;
+    }
+    if (c.req.has_param("customer")) f["customer"] = c.req.get_param_value("customer");
+    if (c.req.has_param("status")) {
+      Json statuses = Json::array();
+      std::string all = c.req.get_param_value("status");
+      for (std::size_t start = 0; start <= all.size();) {
+        const auto comma = all.find(',', start);
+        const std::string one = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!one.empty()) statuses.push_back(one);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      f["statuses"] = statuses;
+    }
+    c.reply(engine_.list_reservations(c.who(), c.id(1), c_api::filter_from_json(f)),
+            [](const std::vector<Reservation>& v) { return to_json(v); });
+  });
+  route(s, "GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, [this](Context& c) {
+    c.reply(engine_.get_reservation(c.who(), c.id(1), c.id(2)), [](const Reservation& x) { return to_json(x); });
+  });
+  const auto change = [this, &s, T](const char* verb, auto call) {
+    route(s, "POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb,
+          Auth::required, [this, call](Context& c) {
+            const Json b = c.body_or_empty();
+            c.reply(call(engine_, c.who(), c.id(1), c.id(2), opt_int(b, "if_version")),
+                    [](const Reservation& x) { return to_json(x); });
+          });
+  };
+  change("confirm", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
+    return e.confirm(p, t, id, v);
+  });
+  change("cancel", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
+    return e.cancel(p, t, id, v);
+  });
+  change("complete", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
+    return e.mark_completed(p, t, id, v);
+  });
+  change("no_show", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
+    return e.mark_no_show(p, t, id, v);
+  });
+  route(s, "POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required, [this](Context& c) {
+    const Json b = c.body();
+    const auto start = opt_int(b, "start");
+    const auto end = opt_int(b, "end");
+    if (!start || !end) throw InputError("start, end: required (Unix seconds)");
+    c.reply(engine_.reschedule(c.who(), c.id(1), c.id(2), c_api::checked_instant(*start, "start"),
+                               c_api::checked_instant(*end, "end"), opt_int(b, "if_version")),
+            [](const Reservation& x) { return to_json(x); });
+  });
+  openapi_ = build_openapi();
+}
+
+// The OpenAPI document, built from the routes as registered, so it cannot drift from them.
+std::string Api::build_openapi() const {
+  Json paths = Json::object();
+  for (const RouteInfo& r : routes_) {
+    // Each (\d+) group becomes a path parameter: {tenant} first under /api/tenants/, else {id}.
+    const bool under_tenant = r.pattern.rfind("/api/tenants/", 0) == 0;
+    static const std::string kGroup = R"((\d+))";
+    std::string path;
+    Json params = Json::array();
+    std::size_t group = 0;
+    for (std::size_t i = 0; i < r.pattern.size();) {
+      if (r.pattern.compare(i, kGroup.size(), kGroup) == 0) {
+        const std::string name = under_tenant && group == 0 ? "tenant" : "id";
+        path += "{" + name + "}";
+        Json p = Json::object();
+        p["name"] = name;
+        p["in"] = "path";
+        p["required"] = true;
+        p["schema"] = Json{{"type", "integer"}, {"format", "int64"}};
+        params.push_back(p);
+        ++group;
+        i += kGroup.size();
+      } else {
+        path += r.pattern[i++];
+      }
+    }
+    std::string method = r.method;
+    std::transform(method.begin(), method.end(), method.begin(), [](char ch) { return static_cast<char>(std::tolower(ch)); });
+    Json op = Json::object();
+    op["operationId"] = r.name;
+    op["summary"] = r.name;
+    if (!params.empty()) op["parameters"] = params;
+    if (method == "post" || method == "put") {
+      op["requestBody"] = Json{{"required", method == "put"},
+                               {"content", Json{{"application/json", Json{{"schema", Json{{"type", "object"}}}}}}}};
+    }
+    Json problem = Json{{"description", "a problem document (RFC 9457)"},
+                        {"content", Json{{"application/problem+json",
+                                          Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
+    op["responses"] = Json{{"2XX", Json{{"description", "success"}}}, {"4XX", problem}, {"5XX", problem}};
+    if (r.authenticated) op["security"] = Json::array({Json{{"bearer", Json::array()}}});
+    paths[path][method] = op;
+  }
+  Json doc = Json::object();
+  doc["openapi"] = "3.0.3";
+  doc["info"] = Json{{"title", "boka-server"}, {"version", version_string()},
+                     {"description", "The example HTTP host over the boka booking library. Times are "
+                                     "Unix seconds; bodies follow the JSON documents of include/boka/boka.h."}};
+  doc["paths"] = paths;
+  doc["components"] = Json{
+      {"securitySchemes", Json{{"bearer", Json{{"type", "http"}, {"scheme", "bearer"},
+                                               {"description", "a session token or an API key (boka_...)"}}}}},
+      {"schemas", Json{{"Problem", Json{{"type", "object"},
+                                        {"required", Json::array({"type", "title", "status", "code", "detail"})},
+                                        {"properties", Json{{"type", Json{{"type", "string"}}},
+                                                            {"title", Json{{"type", "string"}}},
+                                                            {"status", Json{{"type", "integer"}}},
+                                                            {"code", Json{{"type", "string"}}},
+                                                            {"detail", Json{{"type", "string"}}},
+                                                            {"conflict", Json{{"type", "object"}}}}}}}}}};
+  return doc.dump(2);
+}
+
+}  // namespace boka::server

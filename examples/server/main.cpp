@@ -1,0 +1,149 @@
+// boka-server: the example HTTP host. Configuration from the environment (config.hpp,
+// docs/http.md); SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to
+// BOKA_SHUTDOWN_GRACE_SECONDS), then exit 0.
+#include <signal.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "api.hpp"
+#include "boka/boka.hpp"
+#include "config.hpp"
+
+using namespace boka;
+
+namespace {
+
+// The demo tenant, its admin and a resource, created once; prints how to log in.
+Status ensure_demo(Engine& engine, const server::Config& config) {
+  const Principal& sys = Principal::system();
+  BOKA_ASSIGN_OR_RETURN(auto tenants, engine.list_tenants(sys));
+  TenantId tenant = 0;
+  for (const Tenant& t : tenants) {
+    if (t.name == "demo") tenant = t.id;
+  }
+  const bool fresh = tenant == 0;
+  if (fresh) {
+    Tenant spec;
+    spec.name = "demo";
+    BOKA_ASSIGN_OR_RETURN(auto t, engine.create_tenant(sys, spec));
+    tenant = t.id;
+    Resource room;
+    room.name = "Meeting room";
+    room.zone = "UTC";
+    room.capacity = 1;
+    BOKA_RETURN_IF_ERROR(engine.create_resource(sys, tenant, room).status());
+  }
+  const char* email = "demo-admin@example.com";
+  std::string password = "demo password 1";
+  if (fresh) {
+    NewUser admin;
+    admin.email = email;
+    admin.display_name = "Demo admin";
+    admin.role = Role::admin;
+    admin.password = password;
+    BOKA_RETURN_IF_ERROR(engine.create_user(sys, tenant, admin).status());
+  }
+  std::printf("boka-server: demo tenant %lld; log in with\n"
+              "  curl -s -X POST http://%s:%d/api/auth/login -H 'Content-Type: application/json' \\\n"
+              "       -d '{\"tenant\": %lld, \"email\": \"%s\", \"password\": \"%s\"}'\n"
+              "  (an admin: enrol MFA with POST /api/auth/mfa/enroll to use admin routes)\n",
+              static_cast<long long>(tenant), config.host.c_str(), config.port,
+              static_cast<long long>(tenant), email, fresh ? password.c_str() : "<as printed the first time>");
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
+}  // namespace
+
+int main() {
+  auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
+  if (!config.ok()) {
+    std::fprintf(stderr, "boka-server: configuration: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  EngineOptions options;
+  options.auth.encryption_key = config->encryption_key;
+  options.auth.totp_issuer = config->totp_service_name;
+  if (config->argon2_memory_kib > 0) options.auth.argon2_memory_kib = config->argon2_memory_kib;
+  if (config->argon2_iterations > 0) options.auth.argon2_iterations = config->argon2_iterations;
+  options.read_only = config->read_only;
+  options.read_only_reason = "BOKA_READ_ONLY is set";
+  auto engine = Engine::open(config->database_url, options);
+  if (!engine.ok()) {
+    // Engine messages never quote a password; the URI is shown redacted.
+    std::fprintf(stderr, "boka-server: cannot open %s: %s\n",
+                 server::redacted_uri(config->database_url).c_str(),
+                 engine.status().message().c_str());
+    return engine.status().code() == Code::invalid_argument ? 2 : 1;
+  }
+  if (config->encryption_key.empty()) {
+    std::fprintf(stderr, "boka-server: warning: ENCRYPTION_KEY is not set, so MFA enrolment is "
+                         "unavailable (and admin routes need MFA)\n");
+  }
+  if (config->demo) {
+    Status st = ensure_demo(**engine, *config);
+    if (!st.ok()) {
+      std::fprintf(stderr, "boka-server: demo setup: %s\n", st.to_string().c_str());
+      return 1;
+    }
+  }
+
+  // Signals go to one thread that stops the server; every other thread blocks them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  httplib::Server http;
+  const int threads = config->threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  http.set_payload_max_length(config->max_body_bytes);
+  http.set_read_timeout(config->timeout_seconds, 0);
+  http.set_write_timeout(config->timeout_seconds, 0);
+  http.set_keep_alive_max_count(1000);
+  http.set_keep_alive_timeout(5);
+  server::Api api(**engine, *config);
+  api.install(http);
+
+  if (!http.bind_to_port(config->host, config->port)) {
+    std::fprintf(stderr, "boka-server: cannot listen on %s:%d\n", config->host.c_str(), config->port);
+    return 1;
+  }
+  std::atomic<bool> finished{false};
+  const int grace = config->shutdown_grace_seconds;
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (finished) return;  // woken by main after listen ended on its own
+    std::fprintf(stderr, "boka-server: %s: draining %d requests in progress\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", api.inflight());
+    http.stop();  // stops accepting; requests in progress finish before listen returns
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
+    while (!finished && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!finished) {
+      std::fprintf(stderr, "boka-server: %d requests still running after %d s; exiting\n",
+                   api.inflight(), grace);
+      std::_Exit(1);
+    }
+  });
+  std::fprintf(stderr, "boka-server: listening on %s:%d (%s)\n", config->host.c_str(), config->port,
+               server::redacted_uri(config->database_url).c_str());
+  const bool ok = http.listen_after_bind();
+  // listen returns once the accept loop stops; the task queue joins its threads on the way
+  // out, so every request that was being served has been answered by now.
+  finished = true;
+  kill(getpid(), SIGTERM);  // wakes the stopper if listen ended without a signal
+  stopper.join();
+  std::fprintf(stderr, "boka-server: stopped\n");
+  return ok ? 0 : 1;
+}

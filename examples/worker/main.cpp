@@ -1,0 +1,135 @@
+// boka-worker: the background worker of the deployment. Every BOKA_WORKER_INTERVAL_SECONDS
+// it expires lapsed holds, reports its heartbeat (health() shows its age), and every ten
+// minutes deletes dead sessions. With BOKA_BACKUP_DIR set (SQLite only) it takes the daily,
+// weekly and monthly backups when the newest of each kind is older than a day, a week or 30
+// days, verified, with the default retention. SIGTERM/SIGINT: finish the round, exit 0.
+//
+// Configuration: DATABASE_URL and ENCRYPTION_KEY as boka-server (config.hpp), plus
+// BOKA_WORKER_INTERVAL_SECONDS (default 10), BOKA_BACKUP_DIR, BOKA_WORKER_ONCE=1 (one round,
+// then exit: for cron and tests).
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "boka/boka.hpp"
+#include "config.hpp"
+
+using namespace boka;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+void log(const std::string& what) {
+  std::fprintf(stderr, "boka-worker: %s\n", what.c_str());
+  std::fflush(stderr);
+}
+
+// Age of the newest backup of `kind` in `dir` by its file time; nullopt if there is none.
+std::optional<std::chrono::seconds> newest_age(const std::string& dir, BackupKind kind) {
+  std::error_code ec;
+  std::optional<fs::file_time_type> newest;
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / backup_kind_name(kind), ec)) {
+    if (e.path().extension() != ".db") continue;
+    const auto t = e.last_write_time(ec);
+    if (!ec && (!newest || t > *newest)) newest = t;
+  }
+  if (!newest) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::seconds>(fs::file_time_type::clock::now() - *newest);
+}
+
+void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
+  const Principal& sys = Principal::system();
+  if (auto n = engine.expire_holds(sys); !n.ok()) {
+    log("expire holds: " + n.status().to_string());
+  } else if (*n > 0) {
+    log("expired " + std::to_string(*n) + " lapsed holds");
+  }
+  if (cleanup) {
+    if (auto n = engine.cleanup_sessions(sys); !n.ok()) {
+      log("cleanup sessions: " + n.status().to_string());
+    } else if (*n > 0) {
+      log("deleted " + std::to_string(*n) + " dead sessions");
+    }
+  }
+  if (!backup_dir.empty()) {
+    struct Due {
+      BackupKind kind;
+      std::chrono::seconds every;
+    };
+    for (Due d : {Due{BackupKind::daily, std::chrono::hours(24)},
+                  Due{BackupKind::weekly, std::chrono::hours(24 * 7)},
+                  Due{BackupKind::monthly, std::chrono::hours(24 * 30)}}) {
+      const auto age = newest_age(backup_dir, d.kind);
+      if (age && *age < d.every) continue;
+      BackupOptions options;
+      options.directory = backup_dir;
+      options.kind = d.kind;
+      options.verify = true;
+      auto b = engine.backup(sys, options);
+      if (!b.ok()) {
+        log(std::string(backup_kind_name(d.kind)) + " backup failed: " + b.status().to_string());
+      } else if (!b->verification || !b->verification->ok) {
+        log(std::string(backup_kind_name(d.kind)) + " backup " + b->path + " FAILED verification");
+      } else {
+        log(std::string(backup_kind_name(d.kind)) + " backup " + b->path + " verified");
+      }
+    }
+  }
+  if (Status st = engine.record_heartbeat(sys, "worker"); !st.ok()) {
+    log("heartbeat: " + st.to_string());
+  }
+}
+
+}  // namespace
+
+int main() {
+  auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
+  if (!config.ok()) {
+    std::fprintf(stderr, "boka-worker: configuration: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  long interval = 10;
+  if (const char* v = std::getenv("BOKA_WORKER_INTERVAL_SECONDS")) {
+    char* end = nullptr;
+    interval = std::strtol(v, &end, 10);
+    if (end == v || *end != '\0' || interval < 1 || interval > 86400) {
+      std::fprintf(stderr, "boka-worker: configuration: BOKA_WORKER_INTERVAL_SECONDS: must be 1..86400\n");
+      return 2;
+    }
+  }
+  const std::string backup_dir = std::getenv("BOKA_BACKUP_DIR") ? std::getenv("BOKA_BACKUP_DIR") : "";
+  const bool once = std::getenv("BOKA_WORKER_ONCE") && std::string(std::getenv("BOKA_WORKER_ONCE")) == "1";
+  EngineOptions options;
+  options.auth.encryption_key = config->encryption_key;
+  auto engine = Engine::open(config->database_url, options);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "boka-worker: cannot open %s: %s\n",
+                 server::redacted_uri(config->database_url).c_str(), engine.status().message().c_str());
+    return 1;
+  }
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+  log("started (every " + std::to_string(interval) + " s" +
+      (backup_dir.empty() ? std::string() : ", backups in " + backup_dir) + ")");
+  auto last_cleanup = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  while (!g_stop) {
+    const bool cleanup = std::chrono::steady_clock::now() - last_cleanup >= std::chrono::minutes(10);
+    if (cleanup) last_cleanup = std::chrono::steady_clock::now();
+    round(**engine, backup_dir, cleanup);
+    if (once) break;
+    for (long i = 0; i < interval * 10 && !g_stop; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  log("stopped");
+  return 0;
+}

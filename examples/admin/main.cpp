@@ -44,7 +44,8 @@ const char* const kUsageText =
     "  verify-backup FILE\n"
     "  restore FILE --to PATH [--force]\n"
     "  verify-audit [--tenant T]\n"
-    "  health\n";
+    "  health\n"
+    "  heartbeat COMPONENT                 (records that COMPONENT ran now: backup after pg_dump)\n";
 
 struct Args {
   std::string command;
@@ -312,6 +313,13 @@ int run(Engine& engine, const Args& a) {
     }
     return kOk;
   }
+  if (c == "heartbeat") {
+    if (a.positional.size() != 1) return usage("heartbeat needs the component name");
+    Status st = engine.record_heartbeat(sys, a.positional[0]);
+    if (!st.ok()) return fail(st);
+    std::printf("recorded %s\n", a.positional[0].c_str());
+    return kOk;
+  }
   if (c == "health") {
     auto h = engine.health(sys);
     if (!h.ok()) return fail(h.status());
@@ -389,7 +397,7 @@ int main(int argc, char** argv) {
   static const std::vector<std::string> kKnown = {
       "create-tenant", "create-admin", "list-admins", "revoke-admin", "generate-emergency-key", "check-failed-logins",
       "security-report", "db-stats", "cleanup-sessions", "force-logout-all", "backup",
-      "verify-backup", "restore", "verify-audit", "health"};
+      "verify-backup", "restore", "verify-audit", "health", "heartbeat"};
   if (std::find(kKnown.begin(), kKnown.end(), a.command) == kKnown.end()) {
     return usage("unknown command \"" + a.command + "\"");
   }

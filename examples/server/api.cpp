@@ -311,8 +311,10 @@ void Api::route(httplib::Server& server, const char* method, const std::string& 
     const std::uint64_t request_id = ++request_ids_;
     Context ctx{req, res, engine_, req.remote_addr, "", std::nullopt};
     // Behind a trusted proxy (nginx), the client is the one it names.
-    if (std::find(config_.trusted_proxies.begin(), config_.trusted_proxies.end(), req.remote_addr) !=
-        config_.trusted_proxies.end()) {
+    const bool via_proxy =
+        std::any_of(config_.trusted_proxies.begin(), config_.trusted_proxies.end(),
+                    [&](const std::string& p) { return p == "*" || p == req.remote_addr; });
+    if (via_proxy) {
       std::string forwarded = req.get_header_value("X-Real-IP");
       if (forwarded.empty()) {
         forwarded = req.get_header_value("X-Forwarded-For");

@@ -27,7 +27,9 @@ struct Config {
   double burst_per_client = 200;                // BOKA_RATE_BURST_PER_CLIENT
   double rate_per_principal = 200;              // BOKA_RATE_LIMIT_PER_KEY (per session/key)
   double burst_per_principal = 400;             // BOKA_RATE_BURST_PER_KEY
-  std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};  // BOKA_TRUSTED_PROXIES
+  // BOKA_TRUSTED_PROXIES: peers whose X-Real-IP / X-Forwarded-For name the client (exact
+  // addresses, comma-separated; "*" when only the proxy can reach the server at all).
+  std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
   std::string access_log = "-";                 // BOKA_ACCESS_LOG: a file, or "-" for stdout
   bool demo = false;                            // BOKA_DEMO=1: a demo tenant and admin
   bool read_only = false;                       // BOKA_READ_ONLY=1

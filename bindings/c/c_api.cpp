@@ -229,19 +229,28 @@ void boka_clock_advance(boka_clock* clock, int64_t seconds) {
 
 // --- Engines ---------------------------------------------------------------------------
 
-int boka_engine_open_with_clock(const char* uri, const boka_clock* clock, boka_engine** out,
-                                char** errmsg) {
+int boka_engine_open_with_options(const char* uri, const boka_clock* clock,
+                                  const char* options_json, boka_engine** out, char** errmsg) {
   if (out != nullptr) *out = nullptr;
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(uri, "uri"));
     BOKA_RETURN_IF_ERROR(not_null(out, "out"));
     boka::EngineOptions options;
     if (clock != nullptr) options.clock = clock->clock;
+    if (options_json != nullptr) {
+      boka::c_api::engine_options_from_json(boka::c_api::parse(options_json, "options_json"),
+                                            options);
+    }
     auto opened = boka::Engine::open(uri, std::move(options));
     if (!opened.ok()) return opened.status();
     *out = new boka_engine{std::move(opened).value()};
     return Status();
   });
+}
+
+int boka_engine_open_with_clock(const char* uri, const boka_clock* clock, boka_engine** out,
+                                char** errmsg) {
+  return boka_engine_open_with_options(uri, clock, nullptr, out, errmsg);
 }
 
 int boka_engine_open(const char* uri, boka_engine** out, char** errmsg) {
@@ -634,6 +643,170 @@ int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
     if (!n.ok()) return n.status();
     if (expired != nullptr) *expired = *n;
     return Status();
+  });
+}
+
+// --- Audit trail -----------------------------------------------------------------------
+
+int boka_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       const char* query_json, char** records_json, char** errmsg) {
+  clear_output(records_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(records_json, "records_json"));
+    boka::AuditQuery query;
+    query.tenant = tenant;
+    if (query_json != nullptr) {
+      query = boka::c_api::audit_query_from_json(boka::c_api::parse(query_json, "query_json"),
+                                                 tenant);
+    }
+    return emit(engine->engine->audit_records(who->principal, query), records_json);
+  });
+}
+
+int boka_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      char** verification_json, char** errmsg) {
+  clear_output(verification_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
+    std::optional<boka::TenantId> chain;
+    if (tenant != BOKA_ALL_TENANTS) chain = tenant;
+    return emit(engine->engine->verify_audit(who->principal, chain), verification_json);
+  });
+}
+
+int boka_check_audit_heads(boka_engine* engine, const boka_principal* who,
+                           const char* heads_json, char** verification_json, char** errmsg) {
+  clear_output(verification_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
+    const auto heads =
+        boka::c_api::audit_heads_from_json(boka::c_api::parse(heads_json, "heads_json"));
+    return emit(engine->engine->check_audit_heads(who->principal, heads), verification_json);
+  });
+}
+
+// --- Operations --------------------------------------------------------------------------
+
+int boka_metrics_text(boka_engine* engine, char** text, char** errmsg) {
+  clear_output(text);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(text, "text"));
+    *text = copy_string(engine->engine->metrics()->exposition());
+    if (*text == nullptr) throw std::bad_alloc();
+    return Status();
+  });
+}
+
+int boka_health(boka_engine* engine, const boka_principal* who, const char* options_json,
+                char** health_json, char** errmsg) {
+  clear_output(health_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(health_json, "health_json"));
+    boka::HealthOptions options;
+    if (options_json != nullptr) {
+      options = boka::c_api::health_options_from_json(
+          boka::c_api::parse(options_json, "options_json"));
+    }
+    auto report = engine->engine->health(who->principal, options);
+    if (!report.ok()) return report.status();
+    // The library's own document (what an HTTP host serves at /health?detailed).
+    *health_json = copy_string(report->to_json());
+    if (*health_json == nullptr) throw std::bad_alloc();
+    return Status();
+  });
+}
+
+int boka_database_stats(boka_engine* engine, const boka_principal* who, char** stats_json,
+                        char** errmsg) {
+  clear_output(stats_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(stats_json, "stats_json"));
+    return emit(engine->engine->database_stats(who->principal), stats_json);
+  });
+}
+
+int boka_set_read_only(boka_engine* engine, const boka_principal* who, int on,
+                       const char* reason, char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return engine->engine->set_read_only(who->principal, on != 0,
+                                         reason != nullptr ? reason : "");
+  });
+}
+
+int boka_read_only_reason(boka_engine* engine, int* read_only, char** reason, char** errmsg) {
+  if (read_only != nullptr) *read_only = 0;
+  clear_output(reason);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(read_only, "read_only"));
+    const auto why = engine->engine->read_only_reason();
+    if (!why) return Status();
+    if (reason != nullptr) {
+      *reason = copy_string(*why);
+      if (*reason == nullptr) throw std::bad_alloc();
+    }
+    *read_only = 1;
+    return Status();
+  });
+}
+
+int boka_record_heartbeat(boka_engine* engine, const boka_principal* who,
+                          const char* component, char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(component, "component"));
+    return engine->engine->record_heartbeat(who->principal, component);
+  });
+}
+
+int boka_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
+                char** result_json, char** errmsg) {
+  clear_output(result_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    const auto options =
+        boka::c_api::backup_options_from_json(boka::c_api::parse(options_json, "options_json"));
+    return emit(engine->engine->backup(who->principal, options), result_json);
+  });
+}
+
+int boka_verify_backup(const char* backup_path, char** verification_json, char** errmsg) {
+  clear_output(verification_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
+    BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
+    return emit(boka::verify_backup(backup_path), verification_json);
+  });
+}
+
+int boka_restore_backup(const char* backup_path, const char* target_path, int overwrite,
+                        char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
+    BOKA_RETURN_IF_ERROR(not_null(target_path, "target_path"));
+    boka::RestoreOptions options;
+    options.overwrite = overwrite != 0;
+    return boka::restore_backup(backup_path, target_path, options);
+  });
+}
+
+int boka_apply_retention(const char* directory, const char* kind, int keep,
+                         char** removed_json, char** errmsg) {
+  clear_output(removed_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(directory, "directory"));
+    BOKA_RETURN_IF_ERROR(not_null(kind, "kind"));
+    const boka::BackupKind k = boka::c_api::backup_kind_from_text(kind, "kind");
+    auto removed = boka::apply_retention(directory, k, keep);
+    if (!removed.ok()) return removed.status();
+    return emit(Json(*removed), removed_json);
   });
 }
 

@@ -64,6 +64,23 @@ int name_index(const std::array<const char*, N>& names, const Json& v, const std
   fail(path, "\"" + s + "\" is not one of " + all);
 }
 
+// An enum of the library by its name, as the library spells it (`name_of`), for the values
+// 0..count-1.
+template <typename E, typename NameOf>
+E library_enum(const Json& v, const std::string& path, int count, NameOf name_of) {
+  const std::string s = as_string(v, path);
+  std::string all;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = name_of(static_cast<E>(i));
+    if (s == name) return static_cast<E>(i);
+    all += (all.empty() ? "" : ", ") + name;
+  }
+  fail(path, "\"" + s + "\" is not one of " + all);
+}
+
+constexpr int kAuditOutcomes = static_cast<int>(AuditOutcome::failure) + 1;
+constexpr int kBackupKinds = static_cast<int>(BackupKind::monthly) + 1;
+
 // The fields of one JSON object: typed getters that name the field in errors, and a final
 // check that the document holds no field this schema does not know (a typo is an error,
 // not a silently ignored option).
@@ -135,6 +152,31 @@ class Fields {
     if (!v) return "{}";
     if (!v->is_object()) fail(at(key), "expected an object, " + got(*v));
     return v->dump();
+  }
+  bool boolean_or(const char* key, bool fallback) {
+    const Json* v = get(key);
+    if (!v) return fallback;
+    if (!v->is_boolean()) fail(at(key), "expected true or false, " + got(*v));
+    return v->get<bool>();
+  }
+  double number_or(const char* key, double fallback) {
+    const Json* v = get(key);
+    if (!v) return fallback;
+    if (!v->is_number()) fail(at(key), "expected a number, " + got(*v));
+    return v->get<double>();
+  }
+  std::optional<std::string> opt_string(const char* key) {
+    const Json* v = get(key);
+    if (!v) return std::nullopt;
+    return as_string(*v, at(key));
+  }
+  std::vector<std::string> strings(const char* key) {
+    const std::string path = at(key);
+    const Json& arr = as_array(require(key), path);
+    std::vector<std::string> out;
+    out.reserve(arr.size());
+    for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(as_string(arr[i], index(path, i)));
+    return out;
   }
   std::vector<std::int64_t> ids(const char* key) {
     const std::string path = at(key);
@@ -478,6 +520,79 @@ ReservationFilter filter_from_json(const Json& j) {
   return filter;
 }
 
+AuditQuery audit_query_from_json(const Json& j, TenantId tenant) {
+  Fields f(j, "query");
+  AuditQuery q;
+  q.tenant = tenant;
+  q.actor = f.opt_string("actor");
+  q.target = f.opt_string("target");
+  q.action = f.opt_string("action");
+  if (const Json* outcome = f.get("outcome")) {
+    q.outcome = library_enum<AuditOutcome>(*outcome, f.at("outcome"), kAuditOutcomes,
+                                           audit_outcome_name);
+  }
+  q.from = f.opt_instant("from");
+  q.to = f.opt_instant("to");
+  q.after_seq = f.opt_int64("after_seq").value_or(0);
+  q.limit = f.integer_or("limit", q.limit);
+  f.finish();
+  return q;
+}
+
+std::vector<AuditHead> audit_heads_from_json(const Json& j) {
+  const std::string path = "heads";
+  const Json& arr = as_array(j, path);
+  std::vector<AuditHead> out;
+  out.reserve(arr.size());
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    Fields f(arr[i], index(path, i));
+    AuditHead h;
+    h.tenant = f.int64("tenant");
+    h.seq = f.int64("seq");
+    h.hash = f.string("hash");
+    f.finish();
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+void engine_options_from_json(const Json& j, EngineOptions& options) {
+  Fields f(j, "options");
+  options.read_only = f.boolean_or("read_only", options.read_only);
+  options.read_only_reason = f.string_or("read_only_reason", options.read_only_reason);
+  f.finish();
+}
+
+HealthOptions health_options_from_json(const Json& j) {
+  Fields f(j, "options");
+  HealthOptions o;
+  o.backup_max_age = f.seconds_or("backup_max_age", o.backup_max_age);
+  if (f.get("heartbeats")) o.heartbeats = f.strings("heartbeats");
+  o.heartbeat_max_age = f.seconds_or("heartbeat_max_age", o.heartbeat_max_age);
+  o.min_free_disk_fraction = f.number_or("min_free_disk_fraction", o.min_free_disk_fraction);
+  if (auto bytes = f.opt_int64("min_free_disk_bytes")) o.min_free_disk_bytes = *bytes;
+  o.storage_slow_after = f.seconds_or("storage_slow_after", o.storage_slow_after);
+  f.finish();
+  return o;
+}
+
+BackupKind backup_kind_from_text(const std::string& name, const std::string& path) {
+  return library_enum<BackupKind>(Json(name), path, kBackupKinds, backup_kind_name);
+}
+
+BackupOptions backup_options_from_json(const Json& j) {
+  Fields f(j, "options");
+  BackupOptions o;
+  o.directory = f.string("directory");
+  if (const Json* kind = f.get("kind")) {
+    o.kind = library_enum<BackupKind>(*kind, f.at("kind"), kBackupKinds, backup_kind_name);
+  }
+  o.keep = f.integer_or("keep", o.keep);
+  o.verify = f.boolean_or("verify", o.verify);
+  f.finish();
+  return o;
+}
+
 Json to_json(const Tenant& t) {
   return Object(5)
       .add("id", t.id)
@@ -621,6 +736,68 @@ Json to_json(const StorageInfo& info) {
       .add("dialect", info.dialect)
       .add("schema_version", info.schema_version)
       .add("location", info.location)
+      .done();
+}
+
+Json to_json(const TableStats& t) {
+  return Object(3).add("table", t.table).add("rows", t.rows).add("bytes", t.bytes).done();
+}
+
+Json to_json(const AuditRecord& r) {
+  return Object(12)
+      .add("tenant", r.tenant)
+      .add("seq", r.seq)
+      .add("at", to_unix(r.at))
+      .add("actor", r.actor)
+      .add("action", r.action)
+      .add("target", r.target)
+      .add("outcome", audit_outcome_name(r.outcome))
+      .add("reason", r.reason)
+      .add("source", r.source)
+      .add("detail", metadata_json(r.detail_json))
+      .add("prev_hash", r.prev_hash)
+      .add("hash", r.hash)
+      .done();
+}
+
+Json to_json(const AuditHead& h) {
+  return Object(3).add("tenant", h.tenant).add("seq", h.seq).add("hash", h.hash).done();
+}
+
+Json to_json(const AuditVerification& v) {
+  return Object(7)
+      .add("ok", v.ok)
+      .add("chains", v.chains)
+      .add("records", v.records)
+      .add("heads", to_json(v.heads))
+      .add("broken_tenant", v.broken_tenant)
+      .add("broken_seq", v.broken_seq)
+      .add("problem", v.problem)
+      .done();
+}
+
+// The manifest as the library writes it next to the backup (BackupManifest::to_json).
+Json to_json(const BackupManifest& m) { return Json::parse(m.to_json()); }
+
+Json to_json(const BackupVerification& v) {
+  return Object(7)
+      .add("ok", v.ok)
+      .add("integrity", v.integrity)
+      .add("checksum_matches", v.checksum_matches)
+      .add("counts_match", v.counts_match)
+      .add("audit", to_json(v.audit))
+      .add("heads_match", v.heads_match)
+      .add("problems", v.problems)
+      .done();
+}
+
+Json to_json(const BackupResult& r) {
+  return Object(5)
+      .add("path", r.path)
+      .add("manifest_path", r.manifest_path)
+      .add("manifest", to_json(r.manifest))
+      .add("removed", r.removed)
+      .add("verification", r.verification ? to_json(*r.verification) : Json(nullptr))
       .done();
 }
 

@@ -52,6 +52,19 @@ AvailabilityQuery query_from_json(const Json& j);
 ReserveRequest reserve_request_from_json(const Json& j);
 ReservationFilter filter_from_json(const Json& j);
 
+// Audit trail: a query of one tenant's chain (NULL document: every record up to the
+// default limit), and chain heads (an array of {"tenant", "seq", "hash"}).
+AuditQuery audit_query_from_json(const Json& j, TenantId tenant);
+std::vector<AuditHead> audit_heads_from_json(const Json& j);
+
+// Operations: the options of Engine::open, health and backup (every field optional but a
+// backup's directory; omitted fields keep the C++ defaults).
+void engine_options_from_json(const Json& j, EngineOptions& options);
+HealthOptions health_options_from_json(const Json& j);
+BackupOptions backup_options_from_json(const Json& j);
+// A backup kind by name ("daily"); `path` names the parameter in messages.
+BackupKind backup_kind_from_text(const std::string& name, const std::string& path);
+
 struct ExplainRequest {
   std::vector<AllocationRequest> requests;
   Instant start{};
@@ -68,6 +81,13 @@ Json to_json(const Slot& s);
 Json to_json(const Explanation& e);
 Json to_json(const Reservation& r);
 Json to_json(const StorageInfo& info);
+Json to_json(const TableStats& t);
+Json to_json(const AuditRecord& r);
+Json to_json(const AuditHead& h);
+Json to_json(const AuditVerification& v);
+Json to_json(const BackupManifest& m);
+Json to_json(const BackupVerification& v);
+Json to_json(const BackupResult& r);
 
 template <typename T>
 Json to_json(const std::vector<T>& items) {

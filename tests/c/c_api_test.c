@@ -7,6 +7,9 @@
  *   boka_c_api_test NAME...    runs the named tests (CTest runs one per process)
  *   boka_c_api_test --list     lists the names
  */
+/* mkdtemp (POSIX 2008) for the temporary directories of the file tests. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <boka/boka.h>
 
 #include <limits.h>
@@ -90,6 +93,26 @@ static int count_of(const char* doc, const char* fragment) {
     at += strlen(fragment);
   }
   return n;
+}
+
+/* The string value of the first "key": in a JSON text, copied into buf (no escapes in the
+ * values this reads: paths, hashes, names); "" when absent. */
+static const char* json_string(const char* doc, const char* key, char* buf, size_t size) {
+  char pattern[128];
+  const char* at;
+  const char* end;
+  size_t n;
+  buf[0] = '\0';
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  at = doc ? strstr(doc, pattern) : NULL;
+  if (at == NULL) return buf;
+  at += strlen(pattern);
+  end = strchr(at, '"');
+  n = end ? (size_t)(end - at) : 0;
+  if (n >= size) n = size - 1;
+  memcpy(buf, at, n);
+  buf[n] = '\0';
+  return buf;
 }
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
@@ -1032,6 +1055,472 @@ TEST(storage_info_and_open_errors) {
   teardown(&f);
 }
 
+/* ---- audit trail and operations ---------------------------------------------------------- */
+
+/* A fresh directory under /tmp for SQLite files and backups, removed with its contents. */
+typedef struct temp_dir {
+  char path[64];
+} temp_dir;
+
+static void temp_dir_make(temp_dir* d) {
+  strcpy(d->path, "/tmp/boka-c-ops-XXXXXX");
+  CHECK(mkdtemp(d->path) != NULL);
+}
+
+static void temp_dir_remove(temp_dir* d) {
+  char command[128];
+  snprintf(command, sizeof command, "rm -rf '%s'", d->path);
+  CHECK(system(command) == 0);
+}
+
+static int file_exists(const char* path) {
+  FILE* file = fopen(path, "rb");
+  if (file == NULL) return 0;
+  fclose(file);
+  return 1;
+}
+
+/* A fixture over an SQLite file `name` in d. */
+static void setup_file(fixture* f, const temp_dir* d, const char* name) {
+  char uri[160];
+  snprintf(uri, sizeof uri, "sqlite:%s/%s", d->path, name);
+  setup_on(f, uri);
+}
+
+/* A reservation, then the same slot refused: the audit trail holds both, with outcomes. */
+TEST(audit_records_and_verification) {
+  fixture f;
+  temp_dir d;
+  char* err = NULL;
+  char* doc = NULL;
+  char query[256];
+  char target[64];
+  char hash[80];
+  char heads[256];
+  int64_t room, booked = 0, seq;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  temp_dir_make(&d);
+  setup_file(&f, &d, "audit.db");
+  room = make_room(&f, 1);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &booked, NULL,
+                         &err),
+            err);
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL,
+                            &err),
+               err, BOKA_CONFLICT, "");
+
+  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant,
+                               "{\"action\": \"reservation.reserve\"}", &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"action\":\"reservation.reserve\"") == 2);
+  CHECK(count_of(doc, "\"outcome\":\"success\"") == 1);
+  CHECK(count_of(doc, "\"outcome\":\"conflict\"") == 1);
+  snprintf(target, sizeof target, "\"target\":\"reservation:%lld\"", (long long)booked);
+  CHECK_CONTAINS(doc, target);
+  CHECK_CONTAINS(doc, "\"actor\":\"system\"");
+  CHECK(json_int(doc, "tenant") == f.tenant);
+  boka_free(doc);
+
+  /* The whole chain: the tenant's creation first, ordered by seq; NULL query = no filter. */
+  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(json_int(doc, "seq") == 1);
+  CHECK_CONTAINS(doc, "\"prev_hash\":\"\"");
+  CHECK(count_of(doc, "\"seq\":") >= 4); /* tenant, resource, reservation, refusal */
+  boka_free(doc);
+
+  /* Filters: the refusal alone, with its reason; pagination by seq. */
+  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant,
+                               "{\"outcome\": \"conflict\", \"limit\": 10}", &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"seq\":") == 1);
+  CHECK(strstr(doc, "\"reason\":\"\"") == NULL);
+  seq = json_int(doc, "seq");
+  json_string(doc, "hash", hash, sizeof hash);
+  CHECK(strlen(hash) == 64);
+  boka_free(doc);
+  snprintf(query, sizeof query, "{\"after_seq\": %lld}", (long long)seq);
+  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0);
+  boka_free(doc);
+  snprintf(query, sizeof query, "{\"from\": %lld, \"to\": %lld}", (long long)(kMonday + 9 * HOUR),
+           (long long)(kMonday + 10 * HOUR));
+  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0); /* the clock stands at 08:00 */
+  boka_free(doc);
+
+  /* Bad queries name the field. */
+  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, "{\"outcome\": \"lost\"}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "query.outcome: \"lost\" is not one of success, denied, conflict, rejected, failure");
+  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, "{\"actr\": \"system\"}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "query.actr: unknown field");
+  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, "{\"limit\": 0}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "limit");
+  CHECK(doc == NULL);
+
+  /* Every chain verifies; the refusal's record is a head this chain still holds. */
+  EXPECT_OK(boka_verify_audit(f.engine, f.who, f.tenant, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"ok\":true");
+  CHECK(json_int(doc, "chains") == 1);
+  CHECK(json_int(doc, "records") >= 4);
+  boka_free(doc);
+  EXPECT_OK(boka_verify_audit(f.engine, f.who, BOKA_ALL_TENANTS, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"ok\":true");
+  CHECK_CONTAINS(doc, "\"problem\":\"\"");
+  boka_free(doc);
+  snprintf(heads, sizeof heads, "[{\"tenant\": %lld, \"seq\": %lld, \"hash\": \"%s\"}]",
+           (long long)f.tenant, (long long)seq, hash);
+  EXPECT_OK(boka_check_audit_heads(f.engine, f.who, heads, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"ok\":true");
+  boka_free(doc);
+  /* A head the chain does not hold (another hash) is named. */
+  hash[0] = hash[0] == '0' ? '1' : '0';
+  snprintf(heads, sizeof heads, "[{\"tenant\": %lld, \"seq\": %lld, \"hash\": \"%s\"}]",
+           (long long)f.tenant, (long long)seq, hash);
+  EXPECT_OK(boka_check_audit_heads(f.engine, f.who, heads, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"ok\":false");
+  CHECK(json_int(doc, "broken_tenant") == f.tenant);
+  CHECK(json_int(doc, "broken_seq") == seq);
+  boka_free(doc);
+  EXPECT_ERROR(boka_check_audit_heads(f.engine, f.who, "[{\"tenant\": 1, \"seq\": 1}]", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "heads[0].hash: is required");
+  EXPECT_ERROR(boka_check_audit_heads(f.engine, f.who, "{}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "heads: expected an array");
+
+  /* NULL handles and outputs. */
+  EXPECT_ERROR(boka_audit_records(NULL, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "records_json: is NULL");
+  EXPECT_ERROR(boka_verify_audit(f.engine, NULL, f.tenant, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_verify_audit(f.engine, f.who, f.tenant, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "verification_json: is NULL");
+  EXPECT_ERROR(boka_check_audit_heads(f.engine, f.who, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "heads_json: is NULL");
+  CHECK(doc == NULL);
+  teardown(&f);
+  temp_dir_remove(&d);
+}
+
+/* Metrics text, database statistics, heartbeats and the health report. */
+TEST(metrics_health_and_stats) {
+  fixture f;
+  temp_dir d;
+  char* err = NULL;
+  char* doc = NULL;
+  int64_t room;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  /* Disk space is the test machine's: not checked here. */
+  static const char* relaxed = "{\"min_free_disk_bytes\": 0, \"min_free_disk_fraction\": 0}";
+  temp_dir_make(&d);
+  setup_file(&f, &d, "ops.db");
+  room = make_room(&f, 1);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err),
+            err);
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL,
+                            &err),
+               err, BOKA_CONFLICT, "");
+
+  EXPECT_OK(boka_metrics_text(f.engine, &doc, &err), err);
+  CHECK_CONTAINS(doc, "# TYPE booking_transactions_total counter");
+  CHECK_CONTAINS(doc, "booking_transactions_total{operation=\"reserve\",outcome=\"success\"} 1\n");
+  CHECK_CONTAINS(doc, "booking_transactions_total{operation=\"reserve\",outcome=\"conflict\"} 1\n");
+  CHECK_CONTAINS(doc, "bookings_created_total 1\n");
+  CHECK_CONTAINS(doc, "boka_read_only 0\n");
+  boka_free(doc);
+
+  EXPECT_OK(boka_database_stats(f.engine, f.who, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"table\":\"reservations\",\"rows\":1,\"bytes\":");
+  CHECK_CONTAINS(doc, "{\"table\":\"tenants\",\"rows\":1,\"bytes\":");
+  boka_free(doc);
+
+  /* Defaults: a worker heartbeat and a backup are expected; neither exists yet. */
+  EXPECT_OK(boka_health(f.engine, f.who, relaxed, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"degraded\",\"storage\":{");
+  CHECK_CONTAINS(doc, "{\"detail\":\"never reported\",\"name\":\"heartbeat:worker\","
+                      "\"status\":\"degraded\"}");
+  CHECK_CONTAINS(doc, "{\"detail\":\"no backup recorded\",\"name\":\"backup\","
+                      "\"status\":\"degraded\"}");
+  CHECK_CONTAINS(doc, "\"dialect\":\"sqlite\"");
+  CHECK_CONTAINS(doc, "\"reachable\":true");
+  CHECK_CONTAINS(doc, "\"read_only\":false");
+  CHECK_CONTAINS(doc, "\"checked_at\":\"2026-01-05T08:00:00Z\"");
+  boka_free(doc);
+  EXPECT_OK(boka_record_heartbeat(f.engine, f.who, "worker", &err), err);
+  EXPECT_OK(boka_health(f.engine, f.who,
+                        "{\"backup_max_age\": 0, \"heartbeats\": [\"worker\"], \"heartbeat_max_age\": 60,"
+                        " \"min_free_disk_bytes\": 0, \"min_free_disk_fraction\": 0.0,"
+                        " \"storage_slow_after\": 5}",
+                        &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"status\":\"ok\",\"storage\":{");
+  CHECK_CONTAINS(doc, "\"heartbeats\":{\"worker\":\"2026-01-05T08:00:00Z\"}");
+  boka_free(doc);
+  /* Two minutes later the heartbeat is stale. */
+  boka_clock_advance(f.clock, 2 * MINUTE);
+  EXPECT_OK(boka_health(f.engine, f.who, "{\"backup_max_age\": 0, \"heartbeat_max_age\": 60}", &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "{\"detail\":\"last seen 2 min ago\",\"name\":\"heartbeat:worker\","
+                      "\"status\":\"degraded\"}");
+  boka_free(doc);
+
+  EXPECT_ERROR(boka_record_heartbeat(f.engine, f.who, "Night Worker", &err), err,
+               BOKA_INVALID_ARGUMENT, "component: 1..64 characters");
+  EXPECT_ERROR(boka_health(f.engine, f.who, "{\"heartbeats\": \"worker\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "options.heartbeats: expected an array, got string");
+  EXPECT_ERROR(boka_health(f.engine, f.who, "{\"min_free_disk_fraction\": \"5%\"}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "options.min_free_disk_fraction: expected a number");
+  EXPECT_ERROR(boka_health(f.engine, f.who, "{\"backup_age\": 1}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "options.backup_age: unknown field");
+
+  EXPECT_ERROR(boka_metrics_text(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_metrics_text(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "text: is NULL");
+  EXPECT_ERROR(boka_health(f.engine, NULL, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_health(f.engine, f.who, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "health_json: is NULL");
+  EXPECT_ERROR(boka_database_stats(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "stats_json: is NULL");
+  EXPECT_ERROR(boka_record_heartbeat(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "component: is NULL");
+  CHECK(doc == NULL);
+  teardown(&f);
+  temp_dir_remove(&d);
+}
+
+/* Read-only mode: switched on and off at run time, and an engine opened read-only. */
+TEST(read_only_mode) {
+  fixture f;
+  temp_dir d;
+  char* err = NULL;
+  char* doc = NULL;
+  char* reason = NULL;
+  char uri[160];
+  int read_only = 7;
+  int64_t room;
+  boka_engine* second = NULL;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  temp_dir_make(&d);
+  setup_file(&f, &d, "read-only.db");
+  room = make_room(&f, 1);
+
+  EXPECT_OK(boka_read_only_reason(f.engine, &read_only, &reason, &err), err);
+  CHECK(read_only == 0 && reason == NULL);
+  EXPECT_OK(boka_set_read_only(f.engine, f.who, 1, "maintenance window", &err), err);
+  EXPECT_OK(boka_read_only_reason(f.engine, &read_only, &reason, &err), err);
+  CHECK(read_only == 1 && reason != NULL && strcmp(reason, "maintenance window") == 0);
+  boka_free(reason);
+
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL,
+                            &err),
+               err, BOKA_UNAVAILABLE,
+               "boka is in read-only mode (maintenance window); writes are refused");
+  EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"other\"}", NULL, &err), err,
+               BOKA_UNAVAILABLE, "read-only mode");
+  /* Reads go on. */
+  EXPECT_OK(boka_get_tenant(f.engine, f.who, f.tenant, &doc, &err), err);
+  boka_free(doc);
+  EXPECT_OK(boka_metrics_text(f.engine, &doc, &err), err);
+  CHECK_CONTAINS(doc, "boka_read_only 1\n");
+  boka_free(doc);
+  EXPECT_OK(boka_health(f.engine, f.who, NULL, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"read_only\":true,\"read_only_reason\":\"maintenance window\"");
+  boka_free(doc);
+
+  EXPECT_OK(boka_set_read_only(f.engine, f.who, 0, NULL, &err), err);
+  EXPECT_OK(boka_read_only_reason(f.engine, &read_only, NULL, &err), err);
+  CHECK(read_only == 0);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err),
+            err);
+  /* Both switches are in the system chain. */
+  EXPECT_OK(boka_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.\"}", &doc, &err), err);
+  CHECK(count_of(doc, "\"action\":\"ops.read_only_on\"") == 1);
+  CHECK(count_of(doc, "\"action\":\"ops.read_only_off\"") == 1);
+  CHECK_CONTAINS(doc, "\"detail\":{\"reason\":\"maintenance window\"}");
+  boka_free(doc);
+
+  /* A second engine on the same file, opened read-only. */
+  snprintf(uri, sizeof uri, "sqlite:%s/read-only.db", d.path);
+  EXPECT_OK(boka_engine_open_with_options(
+                uri, f.clock, "{\"read_only\": true, \"read_only_reason\": \"restore drill\"}",
+                &second, &err),
+            err);
+  EXPECT_ERROR(boka_create_tenant(second, f.who, "{\"name\": \"other\"}", NULL, &err), err,
+               BOKA_UNAVAILABLE, "read-only mode (restore drill)");
+  EXPECT_OK(boka_list_tenants(second, f.who, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 1);
+  boka_free(doc);
+  boka_engine_destroy(second);
+  second = NULL;
+  EXPECT_OK(boka_engine_open_with_options(uri, NULL, NULL, &second, &err), err);
+  EXPECT_OK(boka_read_only_reason(second, &read_only, &reason, &err), err);
+  CHECK(read_only == 0 && reason == NULL);
+  boka_engine_destroy(second);
+  second = (boka_engine*)&f;
+  EXPECT_ERROR(boka_engine_open_with_options(uri, NULL, "{\"readonly\": true}", &second, &err),
+               err, BOKA_INVALID_ARGUMENT, "options.readonly: unknown field");
+  CHECK(second == NULL);
+  EXPECT_ERROR(boka_engine_open_with_options(uri, NULL, "{\"read_only\": 1}", &second, &err), err,
+               BOKA_INVALID_ARGUMENT, "options.read_only: expected true or false, got number");
+
+  EXPECT_ERROR(boka_set_read_only(NULL, f.who, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
+  EXPECT_ERROR(boka_set_read_only(f.engine, NULL, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "who: is NULL");
+  EXPECT_ERROR(boka_read_only_reason(f.engine, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "read_only: is NULL");
+  teardown(&f);
+  temp_dir_remove(&d);
+}
+
+/* Backup while the file is in use, verify, restore into a new file, open it and read. */
+TEST(backup_verify_restore) {
+  fixture f;
+  temp_dir d;
+  char* err = NULL;
+  char* doc = NULL;
+  char options[256];
+  char path[256];
+  char manifest_path[300];
+  char target[160];
+  char uri[200];
+  char first_path[256];
+  int64_t room, kept = 0, later = 0;
+  boka_engine* restored = NULL;
+  FILE* file;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  temp_dir_make(&d);
+  setup_file(&f, &d, "live.db");
+  room = make_room(&f, 1);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &kept, NULL, &err),
+            err);
+
+  snprintf(options, sizeof options,
+           "{\"directory\": \"%s/backups\", \"kind\": \"daily\", \"keep\": 2, \"verify\": true}",
+           d.path);
+  EXPECT_OK(boka_backup(f.engine, f.who, options, &doc, &err), err);
+  json_string(doc, "path", path, sizeof path);
+  json_string(doc, "manifest_path", manifest_path, sizeof manifest_path);
+  CHECK(strstr(path, "/backups/daily/boka-daily-20260105-080000.db") != NULL);
+  CHECK(strlen(manifest_path) > strlen(path) && strncmp(manifest_path, path, strlen(path)) == 0);
+  CHECK_CONTAINS(doc, "\"manifest\":{\"audit_heads\":[");
+  CHECK_CONTAINS(doc, "\"format\":\"boka-backup/1\"");
+  CHECK_CONTAINS(doc, "\"kind\":\"daily\"");
+  CHECK_CONTAINS(doc, "\"removed\":[]");
+  CHECK_CONTAINS(doc, "\"verification\":{\"ok\":true,\"integrity\":\"ok\"");
+  CHECK_CONTAINS(doc, "\"problems\":[]");
+  boka_free(doc);
+  strcpy(first_path, path);
+
+  /* A change after the backup is not in it. */
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + HOUR, start + 2 * HOUR, 1,
+                         &later, NULL, &err),
+            err);
+
+  EXPECT_OK(boka_verify_backup(path, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"ok\":true,\"integrity\":\"ok\",\"checksum_matches\":true,"
+                      "\"counts_match\":true,\"audit\":{\"ok\":true,");
+  CHECK_CONTAINS(doc, "\"heads_match\":true,\"problems\":[]}");
+  boka_free(doc);
+
+  snprintf(target, sizeof target, "%s/restored.db", d.path);
+  EXPECT_OK(boka_restore_backup(path, target, 0, &err), err);
+  EXPECT_ERROR(boka_restore_backup(path, target, 0, &err), err, BOKA_ALREADY_EXISTS, "overwrite");
+  EXPECT_OK(boka_restore_backup(path, target, 1, &err), err);
+  snprintf(uri, sizeof uri, "sqlite:%s", target);
+  EXPECT_OK(boka_engine_open(uri, &restored, &err), err);
+  EXPECT_OK(boka_get_reservation(restored, f.who, f.tenant, kept, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
+  CHECK(json_int(doc, "start") == start);
+  boka_free(doc);
+  EXPECT_ERROR(boka_get_reservation(restored, f.who, f.tenant, later, &doc, &err), err,
+               BOKA_NOT_FOUND, "");
+  EXPECT_OK(boka_verify_audit(restored, f.who, BOKA_ALL_TENANTS, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"ok\":true");
+  boka_free(doc);
+  boka_engine_destroy(restored);
+
+  /* The backup is recorded: in the system chain and in the health report. */
+  EXPECT_OK(boka_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.backup\"}", &doc, &err), err);
+  CHECK(count_of(doc, "\"outcome\":\"success\"") == 1);
+  boka_free(doc);
+  EXPECT_OK(boka_health(f.engine, f.who, NULL, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"last_backup_at\":\"2026-01-05T08:00:00Z\"");
+  boka_free(doc);
+
+  /* Retention: two more daily backups (a day apart) keep the newest two. */
+  boka_clock_advance(f.clock, DAY);
+  EXPECT_OK(boka_backup(f.engine, f.who, options, NULL, &err), err);
+  boka_clock_advance(f.clock, DAY);
+  EXPECT_OK(boka_backup(f.engine, f.who, options, &doc, &err), err);
+  CHECK(count_of(doc, "\"removed\":[\"") == 1);
+  CHECK(count_of(doc, "/backups/daily/boka-daily-20260105-080000.db\"]") == 1);
+  json_string(doc, "path", path, sizeof path);
+  CHECK(strstr(path, "boka-daily-20260107-080000.db") != NULL);
+  boka_free(doc);
+  CHECK(!file_exists(first_path));
+  snprintf(target, sizeof target, "%s/backups", d.path);
+  EXPECT_OK(boka_apply_retention(target, "daily", 1, &doc, &err), err);
+  CHECK(count_of(doc, ".db\"") == 1);
+  CHECK_CONTAINS(doc, "boka-daily-20260106-080000.db\"");
+  boka_free(doc);
+  CHECK(file_exists(path));
+  EXPECT_ERROR(boka_apply_retention(target, "hourly", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "kind: \"hourly\" is not one of manual, daily, weekly, monthly");
+  EXPECT_ERROR(boka_apply_retention(target, "daily", 0, NULL, &err), err, BOKA_INVALID_ARGUMENT, "");
+
+  /* A damaged backup: verification lists the problem, restore refuses it. */
+  file = fopen(path, "ab");
+  CHECK(file != NULL);
+  if (file != NULL) {
+    fputs("tampered", file);
+    fclose(file);
+  }
+  EXPECT_OK(boka_verify_backup(path, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"ok\":false,");
+  CHECK_CONTAINS(doc, "\"checksum_matches\":false");
+  CHECK(strstr(doc, "\"problems\":[]") == NULL);
+  boka_free(doc);
+  snprintf(target, sizeof target, "%s/never.db", d.path);
+  EXPECT_ERROR(boka_restore_backup(path, target, 0, &err), err, BOKA_STORAGE, "");
+  CHECK(!file_exists(target));
+
+  /* Missing files, bad options, stores boka does not back up. */
+  snprintf(target, sizeof target, "%s/no-such-backup.db", d.path);
+  EXPECT_ERROR(boka_verify_backup(target, &doc, &err), err, BOKA_NOT_FOUND, "");
+  EXPECT_ERROR(boka_backup(f.engine, f.who, "{\"kind\": \"daily\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "options.directory: is required");
+  EXPECT_ERROR(boka_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"kind\": \"hourly\"}", &doc,
+                           &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "options.kind: \"hourly\" is not one of manual, daily, weekly, monthly");
+  EXPECT_ERROR(boka_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"verify\": \"yes\"}", &doc,
+                           &err),
+               err, BOKA_INVALID_ARGUMENT, "options.verify: expected true or false, got string");
+  {
+    fixture m;
+    setup(&m);
+    EXPECT_ERROR(boka_backup(m.engine, m.who, "{\"directory\": \"/tmp\"}", &doc, &err), err,
+                 BOKA_NOT_SUPPORTED, "");
+    teardown(&m);
+  }
+  EXPECT_ERROR(boka_backup(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "options_json: is NULL");
+  EXPECT_ERROR(boka_backup(NULL, f.who, options, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
+  EXPECT_ERROR(boka_verify_backup(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "backup_path: is NULL");
+  EXPECT_ERROR(boka_verify_backup(path, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "verification_json: is NULL");
+  EXPECT_ERROR(boka_restore_backup(path, NULL, 0, &err), err, BOKA_INVALID_ARGUMENT,
+               "target_path: is NULL");
+  EXPECT_ERROR(boka_apply_retention(NULL, "daily", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "directory: is NULL");
+  CHECK(doc == NULL);
+  teardown(&f);
+  temp_dir_remove(&d);
+}
+
 /* ---- the runner -------------------------------------------------------------------------- */
 
 typedef struct named_test {
@@ -1053,6 +1542,10 @@ static const named_test tests[] = {
     ENTRY(holds_clock_and_lifecycle),
     ENTRY(explain_and_check_slot),
     ENTRY(storage_info_and_open_errors),
+    ENTRY(audit_records_and_verification),
+    ENTRY(metrics_health_and_stats),
+    ENTRY(read_only_mode),
+    ENTRY(backup_verify_restore),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

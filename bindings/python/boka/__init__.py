@@ -13,6 +13,10 @@ then manage tenants, resources, schedules and pools, ask for availability, and r
         booked = engine.reserve(tenant.id, [boka.AllocationRequest.of_resource(room.id)],
                                 start, start + timedelta(hours=1))
 
+The audit trail (:meth:`Engine.audit_records`, :meth:`Engine.verify_audit`), metrics,
+health reports, read-only mode and SQLite backups (:meth:`Engine.backup`,
+:func:`verify_backup`, :func:`restore_backup`) come from the same library.
+
 Instants are timezone-aware datetimes (naive ones are refused), durations timedeltas, both
 whole seconds. Errors are exceptions rooted at :class:`Error`; a refused booking is a
 :class:`ConflictError` carrying the blocking reservation ids and the next free start.
@@ -36,9 +40,21 @@ from ._errors import (
 from ._types import (
     Allocation,
     AllocationRequest,
+    AuditHead,
+    AuditOutcome,
+    AuditRecord,
+    AuditVerification,
+    BackupKind,
+    BackupManifest,
+    BackupResult,
+    BackupVerification,
     DateOverride,
     Explanation,
     Finding,
+    HealthCheck,
+    HealthOptions,
+    HealthReport,
+    HealthStatus,
     HolidayKind,
     HolidayRule,
     LocalInterval,
@@ -51,13 +67,22 @@ from ._types import (
     Schedule,
     Slot,
     StorageInfo,
+    TableStats,
     Tenant,
     Weekday,
     WeeklyRule,
 )
 
 try:
-    from ._native import Engine, ManualClock, Principal, version
+    from ._native import (
+        Engine,
+        ManualClock,
+        Principal,
+        apply_retention,
+        restore_backup,
+        verify_backup,
+        version,
+    )
 except ImportError as e:  # pragma: no cover - depends on the installation
     raise ImportError(
         "boka's native module (boka._native) could not be loaded: "
@@ -71,6 +96,14 @@ __all__ = [
     "Allocation",
     "AllocationRequest",
     "AlreadyExistsError",
+    "AuditHead",
+    "AuditOutcome",
+    "AuditRecord",
+    "AuditVerification",
+    "BackupKind",
+    "BackupManifest",
+    "BackupResult",
+    "BackupVerification",
     "Code",
     "ConflictError",
     "DateOverride",
@@ -78,6 +111,10 @@ __all__ = [
     "Error",
     "Explanation",
     "Finding",
+    "HealthCheck",
+    "HealthOptions",
+    "HealthReport",
+    "HealthStatus",
     "HolidayKind",
     "HolidayRule",
     "InternalError",
@@ -99,11 +136,15 @@ __all__ = [
     "Slot",
     "StorageError",
     "StorageInfo",
+    "TableStats",
     "Tenant",
     "UnauthenticatedError",
     "UnavailableError",
     "Weekday",
     "WeeklyRule",
+    "apply_retention",
+    "restore_backup",
+    "verify_backup",
     "version",
 ]
 

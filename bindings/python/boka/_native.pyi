@@ -7,8 +7,17 @@ from typing import Any, Literal, Optional
 
 from ._types import (
     AllocationRequest,
+    AuditHead,
+    AuditOutcome,
+    AuditRecord,
+    AuditVerification,
+    BackupKind,
+    BackupResult,
+    BackupVerification,
     DateOverride,
     Explanation,
+    HealthOptions,
+    HealthReport,
     HolidayRule,
     Policy,
     Pool,
@@ -18,12 +27,18 @@ from ._types import (
     Schedule,
     Slot,
     StorageInfo,
+    TableStats,
     Tenant,
     WeeklyRule,
 )
 
 def version() -> str: ...
 def code_name(code: int) -> str: ...
+
+# Backup files (no engine needed; run with every process using the target stopped).
+def verify_backup(path: str) -> BackupVerification: ...
+def restore_backup(path: str, target: str, *, overwrite: bool = False) -> None: ...
+def apply_retention(directory: str, kind: BackupKind | str, keep: int) -> list[str]: ...
 
 class Principal:
     """Who acts. Today only the system principal exists."""
@@ -50,7 +65,14 @@ class Engine:
     the system principal.
     """
 
-    def __init__(self, uri: str, *, clock: Optional[ManualClock] = None) -> None: ...
+    def __init__(
+        self,
+        uri: str,
+        *,
+        clock: Optional[ManualClock] = None,
+        read_only: bool = False,
+        read_only_reason: str = "",
+    ) -> None: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -202,3 +224,46 @@ class Engine:
         who: Optional[Principal] = None,
     ) -> list[Reservation]: ...
     def expire_holds(self, limit: int = 1000, *, who: Optional[Principal] = None) -> int: ...
+
+    # Audit trail
+    def audit_records(
+        self,
+        tenant: int,
+        *,
+        actor: Optional[str] = None,
+        target: Optional[str] = None,
+        action: Optional[str] = None,
+        outcome: Optional[AuditOutcome | str] = None,
+        start: Optional[datetime] = None,
+        end: Optional[datetime] = None,
+        after_seq: int = 0,
+        limit: int = 1000,
+        who: Optional[Principal] = None,
+    ) -> list[AuditRecord]: ...
+    def verify_audit(
+        self, tenant: Optional[int] = None, *, who: Optional[Principal] = None
+    ) -> AuditVerification: ...
+    def check_audit_heads(
+        self, heads: Iterable[AuditHead], *, who: Optional[Principal] = None
+    ) -> AuditVerification: ...
+
+    # Operations
+    def metrics_text(self) -> str: ...
+    def health(
+        self, options: Optional[HealthOptions] = None, *, who: Optional[Principal] = None
+    ) -> HealthReport: ...
+    def database_stats(self, *, who: Optional[Principal] = None) -> list[TableStats]: ...
+    def set_read_only(
+        self, on: bool, reason: str = "", *, who: Optional[Principal] = None
+    ) -> None: ...
+    def read_only_reason(self) -> Optional[str]: ...
+    def record_heartbeat(self, component: str, *, who: Optional[Principal] = None) -> None: ...
+    def backup(
+        self,
+        directory: str,
+        *,
+        kind: BackupKind | str = "manual",
+        keep: int = 0,
+        verify: bool = False,
+        who: Optional[Principal] = None,
+    ) -> BackupResult: ...

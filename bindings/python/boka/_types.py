@@ -230,3 +230,154 @@ class StorageInfo:
     dialect: str  # "memory", "sqlite", "postgresql"
     schema_version: int
     location: str  # file path or "" (never a password)
+
+
+# ---- audit trail (boka/audit.hpp) ----------------------------------------------------------
+
+
+class AuditOutcome(str, enum.Enum):
+    """How the call an audit record describes ended."""
+
+    SUCCESS = "success"  # the change was made
+    DENIED = "denied"  # refused by authorization
+    CONFLICT = "conflict"  # refused by a booking rule or a stale version
+    REJECTED = "rejected"  # refused as invalid: bad input, unknown id, wrong state
+    FAILURE = "failure"  # a security check failed: wrong password or code, lockout
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One link of a tenant's hash chain (tenant 0: the system chain). Never holds a secret."""
+
+    tenant: int
+    seq: int  # 1, 2, 3, ... within the chain
+    at: datetime
+    actor: str  # "system", "user:12", "api_key:3", or "" for an anonymous attempt
+    action: str  # "<object>.<verb>": "reservation.reserve", "auth.login_failed"
+    target: str  # "<object>:<id>" ("reservation:41"), or ""
+    outcome: AuditOutcome
+    reason: str  # why a refusal was refused, else ""
+    source: str  # the client address, where known
+    detail: dict[str, Any] = field(hash=False)  # what changed
+    prev_hash: str  # hex SHA-256 of the previous record ("" for seq 1)
+    hash: str  # hex SHA-256 of this record's content and prev_hash
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The newest link of a chain (seq 0 and hash "" for an empty one)."""
+
+    tenant: int
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerification:
+    """The result of walking chains or checking heads; the first broken link when not ok."""
+
+    ok: bool
+    chains: int
+    records: int  # records checked
+    heads: tuple[AuditHead, ...]  # every chain's head as verified
+    broken_tenant: int
+    broken_seq: int
+    problem: str  # "hash does not match the record's content", ...; "" when ok
+
+
+# ---- operations (boka/operations.hpp) ------------------------------------------------------
+
+
+class HealthStatus(str, enum.Enum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    FAILING = "failing"
+
+
+@dataclass(frozen=True, slots=True)
+class HealthOptions:
+    """What :meth:`boka.Engine.health` checks; the defaults are the C++ library's."""
+
+    backup_max_age: timedelta = timedelta(hours=26)  # 0: backups are not checked
+    heartbeats: Sequence[str] = ("worker",)  # components expected to report a heartbeat
+    heartbeat_max_age: timedelta = timedelta(seconds=120)
+    min_free_disk_fraction: float = 0.05
+    min_free_disk_bytes: int = 1 << 30
+    storage_slow_after: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    name: str  # "storage", "schema", "read_only", "disk", "backup", "heartbeat:worker"
+    status: HealthStatus
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    status: HealthStatus  # the worst check
+    checked_at: datetime
+    dialect: str
+    location: str  # never a password
+    schema_version: int
+    expected_schema_version: int
+    storage_reachable: bool
+    storage_latency_seconds: float
+    read_only: bool
+    read_only_reason: str
+    disk_free_bytes: Optional[int]  # file stores only
+    disk_total_bytes: Optional[int]
+    last_backup_at: Optional[datetime]
+    heartbeats: tuple[tuple[str, Optional[datetime]], ...]  # (component, last seen)
+    checks: tuple[HealthCheck, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    table: str
+    rows: int
+    bytes: int  # data and indexes; 0 where the store cannot tell
+
+
+class BackupKind(str, enum.Enum):
+    MANUAL = "manual"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupManifest:
+    """Written next to every backup as <backup>.manifest.json. Holds no secret."""
+
+    format: str  # "boka-backup/1"
+    file: str  # the backup's file name (same directory)
+    kind: BackupKind
+    created_at: datetime  # when the snapshot was taken
+    source: str  # the database file backed up
+    schema_version: int
+    sha256: str
+    size_bytes: int
+    tables: tuple[TableStats, ...]  # row counts in the snapshot (bytes 0)
+    audit_heads: tuple[AuditHead, ...]  # every chain's head in the snapshot
+    boka_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackupVerification:
+    ok: bool
+    integrity: str  # SQLite's integrity_check answer ("ok")
+    checksum_matches: bool
+    counts_match: bool
+    audit: AuditVerification  # the chains in the copy
+    heads_match: bool  # the copy's chain heads are the manifest's
+    problems: tuple[str, ...]  # empty when ok
+
+
+@dataclass(frozen=True, slots=True)
+class BackupResult:
+    path: str  # the backup file
+    manifest_path: str
+    manifest: BackupManifest
+    removed: tuple[str, ...]  # backups deleted by retention
+    verification: Optional[BackupVerification]  # when verify=True

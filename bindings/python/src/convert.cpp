@@ -24,7 +24,12 @@ struct Classes {
   py::object tenant, policy, resource, local_interval, weekly_rule, date_override,
       holiday_rule, schedule, pool, allocation_request, slot, finding, explanation,
       allocation, reservation, storage_info;
+  py::object audit_record, audit_head, audit_verification, health_options, health_check,
+      health_report, table_stats, backup_manifest, backup_verification, backup_result;
   std::array<py::object, 7> weekday;
+  std::array<py::object, 5> audit_outcome;
+  std::array<py::object, 3> health_status;
+  std::array<py::object, 4> backup_kind;
   std::array<py::object, 3> holiday_kind;
   std::array<py::object, 8> reason;
   std::array<py::object, 6> status;
@@ -104,6 +109,37 @@ std::string enum_text(py::handle value, const std::string& name) {
   const int is_enum = PyObject_IsInstance(value.ptr(), cls().enum_base.ptr());
   if (is_enum < 0) throw py::error_already_set();
   return to_string(is_enum ? py::object(value.attr("value")) : py::reinterpret_borrow<py::object>(value), name);
+}
+
+// An enum of the library by member or name, as the library spells it (`name_of`), for the
+// values 0..count-1.
+template <typename E, typename NameOf>
+E library_enum(py::handle value, const std::string& name, int count, NameOf name_of) {
+  const std::string text = enum_text(value, name);
+  std::string all;
+  for (int i = 0; i < count; ++i) {
+    const std::string candidate = name_of(static_cast<E>(i));
+    if (text == candidate) return static_cast<E>(i);
+    all += (all.empty() ? "" : ", ") + candidate;
+  }
+  raise_invalid(name + ": \"" + text + "\" is not one of " + all);
+}
+
+py::tuple str_tuple(const std::vector<std::string>& items) {
+  py::tuple out(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) out[i] = from_string(items[i]);
+  return out;
+}
+
+template <typename T>
+py::tuple object_tuple(const std::vector<T>& items) {
+  py::tuple out(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) out[i] = to_python(items[i]);
+  return out;
+}
+
+py::object optional_int(const std::optional<std::int64_t>& v) {
+  return v ? py::object(py::int_(*v)) : py::object(py::none());
 }
 
 std::vector<LocalInterval> to_intervals(py::handle value, const std::string& name) {
@@ -186,6 +222,43 @@ void init_conversions() {
                               "allocations", "idempotency_key", "customer", "metadata",
                               "created_at", "updated_at", "version"});
   c->storage_info = dataclass(types, "StorageInfo", {"dialect", "schema_version", "location"});
+  c->audit_record = dataclass(types, "AuditRecord",
+                              {"tenant", "seq", "at", "actor", "action", "target", "outcome",
+                               "reason", "source", "detail", "prev_hash", "hash"});
+  c->audit_head = dataclass(types, "AuditHead", {"tenant", "seq", "hash"});
+  c->audit_verification = dataclass(types, "AuditVerification",
+                                    {"ok", "chains", "records", "heads", "broken_tenant",
+                                     "broken_seq", "problem"});
+  c->health_options = dataclass(types, "HealthOptions",
+                                {"backup_max_age", "heartbeats", "heartbeat_max_age",
+                                 "min_free_disk_fraction", "min_free_disk_bytes",
+                                 "storage_slow_after"});
+  c->health_check = dataclass(types, "HealthCheck", {"name", "status", "detail"});
+  c->health_report = dataclass(types, "HealthReport",
+                               {"status", "checked_at", "dialect", "location", "schema_version",
+                                "expected_schema_version", "storage_reachable",
+                                "storage_latency_seconds", "read_only", "read_only_reason",
+                                "disk_free_bytes", "disk_total_bytes", "last_backup_at",
+                                "heartbeats", "checks"});
+  c->table_stats = dataclass(types, "TableStats", {"table", "rows", "bytes"});
+  c->backup_manifest = dataclass(types, "BackupManifest",
+                                 {"format", "file", "kind", "created_at", "source",
+                                  "schema_version", "sha256", "size_bytes", "tables",
+                                  "audit_heads", "boka_version"});
+  c->backup_verification = dataclass(types, "BackupVerification",
+                                     {"ok", "integrity", "checksum_matches", "counts_match",
+                                      "audit", "heads_match", "problems"});
+  c->backup_result = dataclass(types, "BackupResult",
+                               {"path", "manifest_path", "manifest", "removed", "verification"});
+  for (std::size_t i = 0; i < c->audit_outcome.size(); ++i) {
+    c->audit_outcome[i] = types.attr("AuditOutcome")(audit_outcome_name(static_cast<AuditOutcome>(i)));
+  }
+  for (std::size_t i = 0; i < c->health_status.size(); ++i) {
+    c->health_status[i] = types.attr("HealthStatus")(health_status_name(static_cast<HealthStatus>(i)));
+  }
+  for (std::size_t i = 0; i < c->backup_kind.size(); ++i) {
+    c->backup_kind[i] = types.attr("BackupKind")(backup_kind_name(static_cast<BackupKind>(i)));
+  }
   for (std::size_t i = 0; i < c->weekday.size(); ++i) c->weekday[i] = types.attr("Weekday")(i);
   for (std::size_t i = 0; i < c->holiday_kind.size(); ++i) {
     c->holiday_kind[i] = types.attr("HolidayKind")(kHolidayKinds[i]);
@@ -318,6 +391,20 @@ int to_int(py::handle value, const std::string& name) {
     raise_invalid(name + ": " + std::to_string(n) + " is out of range");
   }
   return static_cast<int>(n);
+}
+
+double to_double(py::handle value, const std::string& name) {
+  if (PyBool_Check(value.ptr()) || !(PyFloat_Check(value.ptr()) || PyLong_Check(value.ptr()))) {
+    raise_type(name, "a float", value);
+  }
+  const double d = PyFloat_AsDouble(value.ptr());
+  if (d == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+  return d;
+}
+
+std::optional<std::string> to_optional_string(py::handle value, const std::string& name) {
+  if (value.is_none()) return std::nullopt;
+  return to_string(value, name);
 }
 
 std::string to_string(py::handle value, const std::string& name) {
@@ -496,6 +583,47 @@ Pool to_pool(py::handle value, const std::string& name) {
   return p;
 }
 
+AuditOutcome to_audit_outcome(py::handle value, const std::string& name) {
+  return library_enum<AuditOutcome>(value, name, static_cast<int>(cls().audit_outcome.size()),
+                                    audit_outcome_name);
+}
+
+BackupKind to_backup_kind(py::handle value, const std::string& name) {
+  return library_enum<BackupKind>(value, name, static_cast<int>(cls().backup_kind.size()),
+                                  backup_kind_name);
+}
+
+std::vector<AuditHead> to_audit_heads(py::handle value, const std::string& name) {
+  std::vector<AuditHead> out;
+  for_each_item(value, name, [&](py::handle item, const std::string& item_name) {
+    require_instance(item, cls().audit_head, "boka.AuditHead", item_name);
+    AuditHead h;
+    h.tenant = to_int64(item.attr("tenant"), item_name + ".tenant");
+    h.seq = to_int64(item.attr("seq"), item_name + ".seq");
+    h.hash = to_string(item.attr("hash"), item_name + ".hash");
+    out.push_back(std::move(h));
+  });
+  return out;
+}
+
+HealthOptions to_health_options(py::handle value, const std::string& name) {
+  HealthOptions o;
+  if (value.is_none()) return o;
+  require_instance(value, cls().health_options, "boka.HealthOptions", name);
+  o.backup_max_age = to_seconds(value.attr("backup_max_age"), name + ".backup_max_age");
+  o.heartbeats.clear();
+  for_each_item(value.attr("heartbeats"), name + ".heartbeats",
+                [&](py::handle item, const std::string& item_name) {
+                  o.heartbeats.push_back(to_string(item, item_name));
+                });
+  o.heartbeat_max_age = to_seconds(value.attr("heartbeat_max_age"), name + ".heartbeat_max_age");
+  o.min_free_disk_fraction =
+      to_double(value.attr("min_free_disk_fraction"), name + ".min_free_disk_fraction");
+  o.min_free_disk_bytes = to_int64(value.attr("min_free_disk_bytes"), name + ".min_free_disk_bytes");
+  o.storage_slow_after = to_seconds(value.attr("storage_slow_after"), name + ".storage_slow_after");
+  return o;
+}
+
 // ---- structs out -------------------------------------------------------------------------
 // Positional, in the field order init_conversions checked.
 
@@ -585,6 +713,74 @@ py::object to_python(const Reservation& r) {
 py::object to_python(const StorageInfo& info) {
   return cls().storage_info(from_string(info.dialect), info.schema_version,
                             from_string(info.location));
+}
+
+py::object to_python(const std::string& s) { return from_string(s); }
+
+py::object to_python(const AuditRecord& r) {
+  return cls().audit_record(r.tenant, r.seq, from_instant(r.at), from_string(r.actor),
+                            from_string(r.action), from_string(r.target),
+                            cls().audit_outcome.at(static_cast<std::size_t>(r.outcome)),
+                            from_string(r.reason), from_string(r.source),
+                            from_metadata_json(r.detail_json), from_string(r.prev_hash),
+                            from_string(r.hash));
+}
+
+py::object to_python(const AuditHead& h) {
+  return cls().audit_head(h.tenant, h.seq, from_string(h.hash));
+}
+
+py::object to_python(const AuditVerification& v) {
+  return cls().audit_verification(v.ok, v.chains, v.records, object_tuple(v.heads),
+                                  v.broken_tenant, v.broken_seq, from_string(v.problem));
+}
+
+py::object to_python(const HealthReport& r) {
+  py::tuple heartbeats(r.heartbeats.size());
+  for (std::size_t i = 0; i < r.heartbeats.size(); ++i) {
+    heartbeats[i] = py::make_tuple(from_string(r.heartbeats[i].first),
+                                   from_optional_instant(r.heartbeats[i].second));
+  }
+  py::tuple checks(r.checks.size());
+  for (std::size_t i = 0; i < r.checks.size(); ++i) {
+    const HealthCheck& c = r.checks[i];
+    checks[i] = cls().health_check(from_string(c.name),
+                                   cls().health_status.at(static_cast<std::size_t>(c.status)),
+                                   from_string(c.detail));
+  }
+  return cls().health_report(cls().health_status.at(static_cast<std::size_t>(r.status)),
+                             from_instant(r.checked_at), from_string(r.dialect),
+                             from_string(r.location), r.schema_version,
+                             r.expected_schema_version, r.storage_reachable,
+                             r.storage_latency_seconds, r.read_only,
+                             from_string(r.read_only_reason), optional_int(r.disk_free_bytes),
+                             optional_int(r.disk_total_bytes),
+                             from_optional_instant(r.last_backup_at), heartbeats, checks);
+}
+
+py::object to_python(const TableStats& t) {
+  return cls().table_stats(from_string(t.table), t.rows, t.bytes);
+}
+
+py::object to_python(const BackupManifest& m) {
+  return cls().backup_manifest(from_string(m.format), from_string(m.file),
+                               cls().backup_kind.at(static_cast<std::size_t>(m.kind)),
+                               from_instant(m.created_at), from_string(m.source),
+                               m.schema_version, from_string(m.sha256), m.size_bytes,
+                               object_tuple(m.tables), object_tuple(m.audit_heads),
+                               from_string(m.boka_version));
+}
+
+py::object to_python(const BackupVerification& v) {
+  return cls().backup_verification(v.ok, from_string(v.integrity), v.checksum_matches,
+                                   v.counts_match, to_python(v.audit), v.heads_match,
+                                   str_tuple(v.problems));
+}
+
+py::object to_python(const BackupResult& r) {
+  return cls().backup_result(from_string(r.path), from_string(r.manifest_path),
+                             to_python(r.manifest), str_tuple(r.removed),
+                             r.verification ? to_python(*r.verification) : py::object(py::none()));
 }
 
 }  // namespace boka::python

@@ -9,6 +9,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ T unwrap(Result<T>&& result) {
   if (!result.ok()) raise_status(result.status());
   return std::move(result).value();
 }
+inline void unwrap(Status&& status) {
+  if (!status.ok()) raise_status(status);
+}
 
 // Scalars. `name` is the parameter or field, as the user wrote it ("start", "policy.slot_step").
 Instant to_instant(py::handle value, const std::string& name);
@@ -42,7 +46,9 @@ py::object from_optional_instant(const std::optional<Instant>& t);
 py::object from_seconds(Seconds s);
 std::int64_t to_int64(py::handle value, const std::string& name);
 int to_int(py::handle value, const std::string& name);
+double to_double(py::handle value, const std::string& name);  // an int or a float
 std::string to_string(py::handle value, const std::string& name);
+std::optional<std::string> to_optional_string(py::handle value, const std::string& name);
 py::str from_string(const std::string& s);  // invalid UTF-8 is replaced, never raised
 // A dict (None: {}) as JSON text, and back.
 std::string to_metadata_json(py::handle value, const std::string& name);
@@ -60,6 +66,11 @@ Tenant to_tenant(py::handle value, const std::string& name);
 Resource to_resource(py::handle value, const std::string& name);
 Schedule to_schedule(py::handle value, const std::string& name);
 Pool to_pool(py::handle value, const std::string& name);
+// Enums by member or by name ("daily", boka.BackupKind.DAILY).
+AuditOutcome to_audit_outcome(py::handle value, const std::string& name);
+BackupKind to_backup_kind(py::handle value, const std::string& name);
+std::vector<AuditHead> to_audit_heads(py::handle value, const std::string& name);
+HealthOptions to_health_options(py::handle value, const std::string& name);  // None: defaults
 
 py::object to_python(const Tenant& t);
 py::object to_python(const Policy& p);
@@ -70,6 +81,15 @@ py::object to_python(const Slot& s);
 py::object to_python(const Explanation& e);
 py::object to_python(const Reservation& r);
 py::object to_python(const StorageInfo& info);
+py::object to_python(const AuditRecord& r);
+py::object to_python(const AuditHead& h);
+py::object to_python(const AuditVerification& v);
+py::object to_python(const HealthReport& r);
+py::object to_python(const TableStats& t);
+py::object to_python(const BackupManifest& m);
+py::object to_python(const BackupVerification& v);
+py::object to_python(const BackupResult& r);
+py::object to_python(const std::string& s);  // a str (for lists of paths)
 
 template <typename T>
 py::list to_python(const std::vector<T>& items) {

@@ -21,9 +21,12 @@ namespace {
 // on another thread with the GIL released: the last call to finish frees it.
 class EngineHandle {
  public:
-  EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock) {
+  EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
+               std::string read_only_reason) {
     EngineOptions options;
     options.clock = std::move(clock);
+    options.read_only = read_only;
+    options.read_only_reason = std::move(read_only_reason);
     auto opened = [&] {
       py::gil_scoped_release nogil;
       return Engine::open(uri, options);
@@ -67,6 +70,16 @@ auto engine_call(const EngineHandle& handle, Call&& call) {
   auto result = [&] {
     py::gil_scoped_release nogil;
     return call(*engine);
+  }();
+  return unwrap(std::move(result));
+}
+
+// A call that needs no engine (backup files), with the GIL released all the same.
+template <typename Call>
+auto released(Call&& call) {
+  auto result = [&] {
+    py::gil_scoped_release nogil;
+    return call();
   }();
   return unwrap(std::move(result));
 }
@@ -146,10 +159,14 @@ Engine(uri) opens "memory:", "sqlite:path/to/file.db" (created and migrated on o
 "postgresql://user@host/db". Use it as a context manager, or call close(). Every method
 may be called from several threads at once; each releases the GIL while the engine works.
 )")
-      .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock) {
-             return std::make_unique<EngineHandle>(uri, std::move(clock));
+      .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock,
+                       bool read_only, py::object read_only_reason) {
+             return std::make_unique<EngineHandle>(
+                 uri, std::move(clock), read_only,
+                 to_string(read_only_reason, "read_only_reason"));
            }),
-           arg("uri"), py::kw_only(), arg("clock") = py::none())
+           arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
+           arg("read_only_reason") = "")
       .def("close", &EngineHandle::close,
            "Closes the engine and its store. Idempotent; later calls raise "
            "InvalidArgumentError.")
@@ -503,5 +520,152 @@ may be called from several threads at once; each releases the GIL while the engi
            },
            arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
            "Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For "
-           "a worker.");
+           "a worker.")
+
+      // --- Audit trail ---
+      .def("audit_records",
+           [](const EngineHandle& self, TenantId tenant, py::object actor, py::object target,
+              py::object action, py::object outcome, py::object start, py::object end,
+              py::object after_seq, py::object limit, py::object who) {
+             AuditQuery q;
+             q.tenant = tenant;
+             q.actor = to_optional_string(actor, "actor");
+             q.target = to_optional_string(target, "target");
+             q.action = to_optional_string(action, "action");
+             if (!outcome.is_none()) q.outcome = to_audit_outcome(outcome, "outcome");
+             q.from = to_optional_instant(start, "start");
+             q.to = to_optional_instant(end, "end");
+             q.after_seq = to_int64(after_seq, "after_seq");
+             q.limit = to_int(limit, "limit");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.audit_records(p, q); }));
+           },
+           arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
+           arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
+           arg("end") = py::none(), arg("after_seq") = 0, arg("limit") = 1000,
+           arg("who") = py::none(),
+           "Records of the tenant's audit chain (0: the system chain) by seq, filtered: by "
+           "actor, target, action (a prefix when it ends in '.'), outcome, at in [start, "
+           "end); page with after_seq.")
+      .def("verify_audit",
+           [](const EngineHandle& self, py::object tenant, py::object who) {
+             std::optional<TenantId> chain;
+             if (!tenant.is_none()) chain = to_int64(tenant, "tenant");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.verify_audit(p, chain); }));
+           },
+           arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
+           "Walks one audit chain (None: every chain) and reports the first broken link.")
+      .def("check_audit_heads",
+           [](const EngineHandle& self, py::object heads, py::object who) {
+             const auto known = to_audit_heads(heads, "heads");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 engine_call(self, [&](Engine& e) { return e.check_audit_heads(p, known); }));
+           },
+           arg("heads"), py::kw_only(), arg("who") = py::none(),
+           "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
+           "each chain must still hold that record with that hash.")
+
+      // --- Operations ---
+      .def("metrics_text",
+           [](const EngineHandle& self) {
+             std::shared_ptr<Engine> engine = self.get();
+             std::string text;
+             {
+               py::gil_scoped_release nogil;
+               text = engine->metrics()->exposition();
+             }
+             return from_string(text);
+           },
+           "The engine's metrics in the Prometheus text format (what a host serves at "
+           "/metrics).")
+      .def("health",
+           [](const EngineHandle& self, py::object options, py::object who) {
+             const HealthOptions o = to_health_options(options, "options");
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.health(p, o); }));
+           },
+           arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
+           "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
+           "degraded or failing (an unreachable store is failing, not an exception).")
+      .def("database_stats",
+           [](const EngineHandle& self, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.database_stats(p); }));
+           },
+           py::kw_only(), arg("who") = py::none(),
+           "Row counts and sizes of every table.")
+      .def("set_read_only",
+           [](const EngineHandle& self, bool on, py::object reason, py::object who) {
+             const std::string why = to_string(reason, "reason");
+             const Principal& p = principal_of(who);
+             engine_call(self, [&](Engine& e) { return e.set_read_only(p, on, why); });
+           },
+           arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
+           "Read-only mode on or off: while on, every call that would write raises "
+           "UnavailableError naming the reason; reads go on. Per engine.")
+      .def("read_only_reason",
+           [](const EngineHandle& self) -> py::object {
+             const auto reason = self.get()->read_only_reason();
+             return reason ? py::object(from_string(*reason)) : py::object(py::none());
+           },
+           "The reason read-only mode was switched on, or None while writable.")
+      .def("record_heartbeat",
+           [](const EngineHandle& self, py::object component, py::object who) {
+             const std::string name = to_string(component, "component");
+             const Principal& p = principal_of(who);
+             engine_call(self, [&](Engine& e) { return e.record_heartbeat(p, name); });
+           },
+           arg("component"), py::kw_only(), arg("who") = py::none(),
+           "Records that `component` (\"worker\") is alive now; health() reports its age.")
+      .def("backup",
+           [](const EngineHandle& self, py::object directory, py::object kind, py::object keep,
+              bool verify, py::object who) {
+             BackupOptions o;
+             o.directory = to_string(directory, "directory");
+             o.kind = to_backup_kind(kind, "kind");
+             o.keep = to_int(keep, "keep");
+             o.verify = verify;
+             const Principal& p = principal_of(who);
+             return to_python(engine_call(self, [&](Engine& e) { return e.backup(p, o); }));
+           },
+           arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
+           arg("verify") = false, arg("who") = py::none(),
+           "An online, consistent backup of the SQLite store into "
+           "<directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest; applies "
+           "retention (keep 0: the kind's default); verifies when verify=True (a backup that "
+           "fails is kept: check result.verification.ok). NotSupportedError on other stores.");
+
+  m.def("verify_backup",
+        [](py::object path) {
+          const std::string file = to_string(path, "path");
+          return to_python(released([&] { return verify_backup(file); }));
+        },
+        arg("path"),
+        "Checks a backup file against its manifest (checksum, integrity, schema, row counts, "
+        "audit chains and heads). Reads only. NotFoundError if the file or its manifest is "
+        "missing; a damaged backup returns ok=False with its problems.");
+  m.def("restore_backup",
+        [](py::object path, py::object target, bool overwrite) {
+          const std::string from = to_string(path, "path");
+          const std::string to = to_string(target, "target");
+          RestoreOptions o;
+          o.overwrite = overwrite;
+          released([&] { return restore_backup(from, to, o); });
+        },
+        arg("path"), arg("target"), py::kw_only(), arg("overwrite") = false,
+        "Verifies a backup and restores it into `target` atomically (the old file or the "
+        "whole backup, never a mix). AlreadyExistsError for an existing target unless "
+        "overwrite=True. Stop every process using the target first.");
+  m.def("apply_retention",
+        [](py::object directory, py::object kind, py::object keep) {
+          const std::string dir = to_string(directory, "directory");
+          const BackupKind k = to_backup_kind(kind, "kind");
+          const int n = to_int(keep, "keep");
+          return to_python(released([&] { return apply_retention(dir, k, n); }));
+        },
+        arg("directory"), arg("kind"), arg("keep"),
+        "Deletes the oldest backups of `kind` in `directory` beyond the newest `keep`; "
+        "returns the deleted paths.");
 }

@@ -10,7 +10,7 @@ packages=(
   libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool prometheus
   libcpp-httplib-dev nginx wrk
   postgresql-15 postgresql-client-15
-  pybind11-dev python3-dev python3-venv python3-pytest
+  pybind11-dev python3-dev python3-venv python3-pytest python3-yaml openssl
 )
 
 missing=()

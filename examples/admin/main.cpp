@@ -409,8 +409,9 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   const std::string uri = database.value_or(config->database_url);
-  // An admin command never creates a database: a mistyped path is an error, not a new file.
-  if (uri.rfind("sqlite:", 0) == 0) {
+  // An admin command never creates a database (a mistyped path is an error, not a new
+  // file), except create-tenant, the first step of a new deployment.
+  if (uri.rfind("sqlite:", 0) == 0 && a.command != "create-tenant") {
     const std::string path = uri.substr(7, uri.find('?') == std::string::npos ? std::string::npos : uri.find('?') - 7);
     if (!std::filesystem::exists(path)) {
       std::fprintf(stderr, "boka-admin: no database at %s (set DATABASE_URL or --database)\n", path.c_str());

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""boka-admin against a live database (boka-server running on it): every subcommand, with
+the exit codes and output a script relies on, backup --verify, verify-backup and restore."""
+import glob
+import os
+
+from harness import Server, admin, check, scratch, totp
+
+
+def main():
+    work = scratch()
+    path = os.path.join(work, "boka.db")
+    db = "sqlite:" + path
+    check(admin("db-stats", database=db, check_rc=3).stderr.startswith("boka-admin: no database"),
+          "a missing database is exit 3, and not created")
+    check(not os.path.exists(path), "db-stats created a database")
+    check(admin("frobnicate", database=db, check_rc=2).stderr.find("unknown command") >= 0, "usage error is exit 2")
+    tenant = int(admin("create-tenant", "--name", "ops", database=db).stdout)
+    admin("create-admin", "--email", "root@ops.test", "--password", "ops root password", "--role", "superadmin",
+          "--tenant", str(tenant), database=db)
+    admin("create-admin", "--email", "second@ops.test", "--password", "ops second password",
+          database=db)  # the only tenant is the default
+    server = Server(db, log_dir=work).start()
+    c = server.client
+
+    out = admin("list-admins", database=db).stdout
+    check("root@ops.test" in out and "second@ops.test" in out and "2 admins" in out, out)
+    # Failed logins show up in the reports.
+    for _ in range(3):
+        check(c.post("/api/auth/login", {"tenant": tenant, "email": "second@ops.test", "password": "wrong password!"}).status == 401,
+              "a wrong password is refused")
+    out = admin("check-failed-logins", "--tenant", str(tenant), database=db).stdout
+    check("failed logins in tenant" in out and ": 3" in out and "second@ops.test" in out, out)
+    out = admin("security-report", database=db).stdout
+    check("lockouts: 0" in out and "audit chain: intact" in out and "admins: 2 (2 without MFA)" in out, out)
+
+    # A session, then force-logout-all ends it.
+    token = c.post("/api/auth/login", {"tenant": tenant, "email": "second@ops.test",
+                                       "password": "ops second password"}).json()["token"]
+    me = c.with_token(token)
+    check(me.get("/api/auth/sessions").status == 200, "the session works")
+    out = admin("force-logout-all", "--tenant", str(tenant), database=db).stdout
+    check("ended 1 sessions" in out, out)
+    check(me.get("/api/auth/sessions").status == 401, "the session ended")
+    out = admin("cleanup-sessions", database=db).stdout
+    check("deleted 1 expired or revoked sessions" in out, out)
+
+    # revoke-admin demotes.
+    out = admin("revoke-admin", "--email", "second@ops.test", database=db).stdout
+    check("is now staff" in out, out)
+    check("1 admins" in admin("list-admins", database=db).stdout, "one admin left")
+    check(admin("revoke-admin", "--email", "nobody@ops.test", database=db, check_rc=1).stderr.startswith("boka-admin: not_found"),
+          "an unknown email is exit 1")
+
+    # The emergency key works through the API (system-wide powers, recorded on every use).
+    key = admin("generate-emergency-key", "--hours", "1", database=db).stdout.strip()
+    check(key.startswith("boka_"), f"key: {key[:8]}")
+    k = c.with_token(key)
+    r = k.post(f"/api/tenants/{tenant}/resources", {"name": "Room", "zone": "UTC", "capacity": 2})
+    check(r.status == 201, f"the emergency key creates a resource: {r}")
+    out = admin("security-report", database=db).stdout
+    check("emergency key uses: 1" in out, out)
+
+    out = admin("db-stats", database=db).stdout
+    check("resources" in out and "audit_log" in out and "total" in out, out)
+
+    # Backups: verified, then verify-backup and restore, with the refusal to overwrite.
+    backups = os.path.join(work, "backups")
+    r = admin("backup", "daily", "--dir", backups, "--verify", database=db)
+    check("verified: integrity ok" in r.stdout and "copied" in r.stderr, r.stdout + r.stderr)
+    files = glob.glob(os.path.join(backups, "daily", "boka-daily-*.db"))
+    check(len(files) == 1 and os.path.exists(files[0] + ".manifest.json"), f"backup files: {files}")
+    check("ok: integrity ok" in admin("verify-backup", files[0]).stdout, "verify-backup")
+    check(admin("restore", files[0], "--to", path, check_rc=1).stderr.find("--force") >= 0,
+          "restoring over the live database needs --force")
+    restored = os.path.join(work, "restored.db")
+    check("restored" in admin("restore", files[0], "--to", restored).stdout, "restore")
+    out = admin("verify-audit", database="sqlite:" + restored).stdout
+    check(out.startswith("intact:"), out)
+    check("Room" in Server("sqlite:" + restored, log_dir=work).start().client.with_token(key)
+          .get(f"/api/tenants/{tenant}/resources").body, "the restored copy has the resource")
+    # A damaged backup: verify-backup exits 1.
+    with open(files[0], "r+b") as f:
+        f.seek(4096)
+        f.write(b"\x00" * 64)
+    out = admin("verify-backup", files[0], check_rc=1).stdout
+    check("PROBLEM: checksum" in out, out)
+
+    out = admin("verify-audit", database=db).stdout
+    check(out.startswith("intact:"), out)
+    check(admin("heartbeat", "worker", database=db).stdout.startswith("recorded"), "heartbeat")
+    out = admin("health", database=db).stdout
+    check('"status"' in out and "heartbeat" in out, out)
+    check(server.stop() == 0, "clean exit")
+    print("admin e2e: ok")
+
+
+if __name__ == "__main__":
+    main()

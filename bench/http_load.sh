@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Load run of boka-server with wrk (a benchmark, not a test): availability and reserve
+# through HTTP on loopback, next to nginx serving a static file on the same machine, so the
+# figures read as a ratio to what the machine's HTTP stack can do at all.
+#   bench/http_load.sh [seconds]        (default 10 s per run; build/release must exist)
+# Prints one table. The server runs on SQLite (durability=normal) with a demo tenant.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+server=build/release/examples/server/boka-server
+[ -x "$server" ] || { echo "http_load.sh: build the release preset first (cmake --build --preset release)" >&2; exit 2; }
+work=$(mktemp -d /tmp/boka-http-load.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  sleep 0.3; rm -rf "$work"
+}
+trap cleanup EXIT
+port=$((20000 + RANDOM % 10000)); nginx_port=$((port + 1))
+
+DATABASE_URL="sqlite:$work/load.db?durability=normal" PORT=$port BOKA_DEMO=1 BOKA_ACCESS_LOG=/dev/null \
+  BOKA_RATE_LIMIT_PER_CLIENT=1000000 BOKA_RATE_BURST_PER_CLIENT=1000000 \
+  BOKA_RATE_LIMIT_PER_KEY=1000000 BOKA_RATE_BURST_PER_KEY=1000000 BOKA_MAX_INFLIGHT=4096 \
+  "$server" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+login=$(sed -n "s/.*-d '\(.*\)'/\1/p" "$work/server.log" | head -1)
+token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/login" -d "$login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+tenant=$(printf '%s' "$login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"])')
+
+# nginx with a static file of the size of a typical availability answer.
+head -c 600 /dev/zero | tr '\0' 'x' > "$work/static.json"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/body;
+  proxy_temp_path $work/proxy;
+  server { listen 127.0.0.1:$nginx_port; root $work; location / { } }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+
+cat > "$work/availability.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"requests":[{"resource":1}],"from":1893456000,"to":1893542400,"duration":3600}'
+LUA
+cat > "$work/reserve.lua" <<LUA
+-- Every request a different hour, so most succeed; each thread its own range.
+local counter = 0
+local thread_id = 0
+local next_id = 0
+function setup(thread) thread:set("id", next_id); next_id = next_id + 1 end
+function init(args) thread_id = id end
+function request()
+  counter = counter + 1
+  local start = 1893456000 + (thread_id * 10000000 + counter) * 3600
+  return wrk.format("POST", nil, {["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json"},
+    '{"allocations":[{"resource":1}],"start":' .. start .. ',"end":' .. (start + 3600) .. '}')
+end
+LUA
+
+run() {  # name, url, script: prints "name requests/s p50 p99"
+  local out
+  if [ -n "${3:-}" ]; then
+    out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$3" "$2")
+  else
+    out=$(wrk -t2 -c32 -d"${seconds}s" --latency "$2")
+  fi
+  local rps p50 p99 errors
+  rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(printf '%s\n' "$out" | awk '$1=="50%" {print $2}')
+  p99=$(printf '%s\n' "$out" | awk '$1=="99%" {print $2}')
+  errors=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $5}')
+  echo "$1|$rps|$p50|$p99|${errors:-0}"
+}
+static=$(run "nginx static file (600 B)" "http://127.0.0.1:$nginx_port/static.json")
+health=$(run "boka GET /api/health" "http://127.0.0.1:$port/api/health")
+avail=$(run "boka availability (1 day, 1 resource)" "http://127.0.0.1:$port/api/tenants/$tenant/availability" "$work/availability.lua")
+reserve=$(run "boka reserve (SQLite normal)" "http://127.0.0.1:$port/api/tenants/$tenant/reservations" "$work/reserve.lua")
+static_rps=$(printf '%s' "$static" | cut -d'|' -f2)
+echo
+echo "wrk -t2 -c32 -d${seconds}s on $(nproc) cores, loopback, $(date -u +%Y-%m-%d)"
+echo
+echo "| run | requests/s | p50 | p99 | non-2xx | vs nginx static |"
+echo "|---|---:|---:|---:|---:|---:|"
+for line in "$static" "$health" "$avail" "$reserve"; do
+  IFS='|' read -r name rps p50 p99 errors <<<"$line"
+  ratio=$(python3 -c "print(f'{float(\"$rps\") / float(\"$static_rps\"):.2f}x')")
+  echo "| $name | $rps | $p50 | $p99 | $errors | $ratio |"
+done

@@ -3,8 +3,10 @@
 the exit codes and output a script relies on, backup --verify, verify-backup and restore."""
 import glob
 import os
+import subprocess
+import time
 
-from harness import Server, admin, check, scratch, totp
+from harness import WORKER, Server, admin, check, scratch
 
 
 def main():
@@ -91,6 +93,24 @@ def main():
     check(admin("heartbeat", "worker", database=db).stdout.startswith("recorded"), "heartbeat")
     out = admin("health", database=db).stdout
     check('"status"' in out and "heartbeat" in out, out)
+    # The worker: one round expires lapsed holds, takes the due backups (verified) and
+    # reports its heartbeat, which the server's detailed health then shows.
+    r = k.post(f"/api/tenants/{tenant}/reservations", {"allocations": [{"resource": 1}], "start": 1893488400,
+                                                       "end": 1893492000, "hold_for": 1})
+    check(r.status == 201 and r.json()["status"] == "held", f"a one-second hold: {r}")
+    time.sleep(1.5)
+    worker_backups = os.path.join(work, "worker-backups")
+    w = subprocess.run([WORKER], env={**os.environ, "DATABASE_URL": db, "BOKA_WORKER_ONCE": "1",
+                                      "BOKA_BACKUP_DIR": worker_backups},
+                       capture_output=True, text=True, timeout=120)
+    check(w.returncode == 0 and "expired 1 lapsed holds" in w.stderr, w.stderr)
+    for kind in ("daily", "weekly", "monthly"):
+        check(f"{kind} backup" in w.stderr and "verified" in w.stderr and
+              glob.glob(os.path.join(worker_backups, kind, "*.db")), f"worker {kind} backup: {w.stderr}")
+    check(k.get(f"/api/tenants/{tenant}/reservations/{r.json()['id']}").json()["status"] == "expired", "the hold expired")
+    health = c.get("/api/health?detailed").json()
+    beat = [x for x in health["checks"] if x["name"] == "heartbeat:worker"]
+    check(beat and beat[0]["status"] == "ok", f"worker heartbeat in health: {health}")
     check(server.stop() == 0, "clean exit")
     print("admin e2e: ok")
 

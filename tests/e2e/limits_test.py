@@ -80,7 +80,24 @@ def drain(work, db, tenant):
     print(f"drained in {time.time() - started:.2f} s")
 
 
+def configuration_errors():
+    """Each missing or invalid variable: exit 2 and a message naming it, never its value."""
+    import subprocess
+    from harness import SERVER
+    for env, named in [({"PORT": "eighty"}, "PORT"), ({"LISTEN_ADDRESS": "[::1"}, "LISTEN_ADDRESS"),
+                       ({"BOKA_MAX_INFLIGHT": "0"}, "BOKA_MAX_INFLIGHT"),
+                       ({"BOKA_RATE_LIMIT_PER_CLIENT": "fast"}, "BOKA_RATE_LIMIT_PER_CLIENT"),
+                       ({"DATABASE_URL": ""}, "DATABASE_URL"),
+                       ({"DATABASE_URL": "mysql://u:pw@h/db"}, "storage URI"),
+                       ({"ENCRYPTION_KEY": "short-secret-value"}, "encryption_key")]:
+        r = subprocess.run([SERVER], env={**os.environ, "DATABASE_URL": "memory:", **env},
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2 and named in r.stderr, f"{env}: exit {r.returncode}: {r.stderr}")
+        check("short-secret-value" not in r.stderr and ":pw@" not in r.stderr, f"a secret echoed: {r.stderr}")
+
+
 def main():
+    configuration_errors()
     work = scratch()
     db, tenant = setup(work)
     rate_limit(work, db)

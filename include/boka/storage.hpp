@@ -5,6 +5,7 @@
 // conformance suite (tests/conformance/) against it: see docs/architecture.md.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -217,6 +218,12 @@ struct WriteIntent {
       : scope(s), lock_resources(std::move(locks)) {}
   TxnScope scope;
   std::vector<ResourceId> lock_resources;  // any order; duplicates allowed
+  // Called once the transaction has committed, before the store begins another write
+  // transaction in this process (the engine installs the conflict indexes the write built,
+  // so the next writer finds them). Must not throw or call back into the store. A store
+  // may ignore it: the engine repeats the same installation after write() returns, which
+  // is only slower (the next writer may rebuild an index).
+  std::function<void()> after_commit;
 };
 
 struct StorageInfo {

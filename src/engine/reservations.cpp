@@ -45,6 +45,12 @@ Status covered(const std::vector<ResolvedRequest>& resolved, const std::vector<R
   return Status::Ok();
 }
 
+// Installs the indexes a committed write built. Copies, not moves: the store may already
+// have run this from WriteIntent::after_commit, and the caller runs it again.
+void install(detail::IndexCache& cache, const std::vector<StagedIndex>& staged) {
+  for (const auto& s : staged) cache.put(s.resource, s.version, s.index);
+}
+
 // The audit detail of a reservation as it is after a change.
 std::string reservation_detail(const Reservation& r) {
   std::string allocations = "[";
@@ -267,7 +273,9 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
     Reservation out;
     std::vector<StagedIndex> staged;
     Status refused;  // a conflict, recorded in the transaction itself
-    Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
+    WriteIntent intent(TxnScope::tenant(tenant), locks);
+    intent.after_commit = [&] { install(impl_->cache, staged); };
+    Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
       staged.clear();
       outcome->created = false;
       refused = Status::Ok();
@@ -329,7 +337,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
     });
     if (is_replan(st)) continue;
     BOKA_RETURN_IF_ERROR(st);
-    for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
+    install(impl_->cache, staged);
     if (!refused.ok()) {
       outcome->refusal_recorded = true;
       return refused;
@@ -410,7 +418,9 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
     Reservation out;
     std::vector<StagedIndex> staged;
     Status refused;  // a conflict, recorded in the transaction itself
-    Status st = impl.storage->write(WriteIntent(TxnScope::tenant(tenant), locks), [&](StorageTransaction& txn) -> Status {
+    WriteIntent intent(TxnScope::tenant(tenant), locks);
+    intent.after_commit = [&] { install(impl.cache, staged); };
+    Status st = impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
       staged.clear();
       refused = Status::Ok();
       bool wrote = false;
@@ -515,7 +525,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
     });
     if (is_replan(st)) continue;
     BOKA_RETURN_IF_ERROR(st);
-    for (auto& s : staged) impl.cache.put(s.resource, s.version, std::move(s.index));
+    install(impl.cache, staged);
     if (!refused.ok()) {
       *refusal_recorded = true;
       return refused;
@@ -656,7 +666,9 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
       for (const Allocation& a : r.allocations) locks.push_back(a.resource);
       std::vector<StagedIndex> staged;
       bool changed = false;
-      BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(r.tenant), locks), [&](StorageTransaction& txn) -> Status {
+      WriteIntent intent(TxnScope::tenant(r.tenant), locks);
+      intent.after_commit = [&] { install(impl_->cache, staged); };
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
         staged.clear();
         changed = false;
         BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_reservation(r.tenant, r.id));
@@ -680,7 +692,7 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
         changed = true;
         return Status::Ok();
       }));
-      for (auto& s : staged) impl_->cache.put(s.resource, s.version, std::move(s.index));
+      install(impl_->cache, staged);
       if (changed) {
         ++expired;
         impl_->metrics->booking_outcome(kExpire, Status::Ok());

@@ -523,13 +523,17 @@ class MemoryStorage final : public Storage {
     return run_guarded(work, txn);
   }
 
-  Status write(const WriteIntent&, Work work) override {
+  Status write(const WriteIntent& intent, Work work) override {
     // One writer at a time: the whole store is the lock, which trivially covers every
     // resource in the intent.
     std::unique_lock lock(mutex_);
     MemoryTransaction txn(tables_, /*writable=*/true);
     Status st = run_guarded(work, txn);
-    if (!st.ok()) txn.rollback();
+    if (!st.ok()) {
+      txn.rollback();
+    } else if (intent.after_commit) {
+      intent.after_commit();  // before the next writer can take the lock
+    }
     return st;
   }
 

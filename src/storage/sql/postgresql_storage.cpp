@@ -163,6 +163,7 @@ class PostgresStorage final : public Storage {
             *session << "COMMIT";
             return Status::Ok();
           });
+          if (st.ok() && intent.after_commit) intent.after_commit();
           if (!st.ok() && st.code() == Code::unavailable && t_last_sqlstate.empty()) {
             // The connection died during COMMIT: PostgreSQL may or may not have committed.
             st = Unavailable("commit: connection to PostgreSQL lost during commit; the outcome is "

@@ -104,16 +104,20 @@ class SqliteStorage final : public Storage,
   // savepoint, so a refusal or error undoes only that work) with one COMMIT, i.e. one sync
   // at durability=full. Every writer returns only after that COMMIT, with its own outcome.
   // SQLite locks the whole database, which covers every resource in every intent.
-  Status write(const WriteIntent&, Work work) override {
+  Status write(const WriteIntent& intent, Work work) override {
     if (options_.read_only) {
       return Unavailable("the sqlite store " + options_.path + " was opened read-only (mode=ro)");
     }
-    PendingWrite me{work, Status::Ok()};
+    PendingWrite me{work, intent.after_commit ? &intent.after_commit : nullptr};
     std::unique_lock lock(queue_mutex_);
     queue_.push_back(&me);
+    // Leader/followers: a writer sleeps on its own condition variable until its work is done
+    // or it is at the front of the queue with no leader running. Waking only those (not
+    // every waiter on every commit) keeps dozens of concurrent writers (an HTTP host's
+    // threads) from spending the machine on context switches.
     while (!me.done) {
       if (leader_active_) {
-        queue_cv_.wait(lock);
+        me.cv.wait(lock);
         continue;
       }
       leader_active_ = true;
@@ -128,9 +132,12 @@ class SqliteStorage final : public Storage,
       lock.unlock();
       run_batch(batch);
       lock.lock();
-      for (PendingWrite* p : batch) p->done = true;
+      for (PendingWrite* p : batch) {
+        p->done = true;
+        if (p != &me) p->cv.notify_one();  // under the lock: it cannot have returned yet
+      }
       leader_active_ = false;
-      queue_cv_.notify_all();
+      if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next leader
     }
     return me.result;
   }
@@ -143,9 +150,12 @@ class SqliteStorage final : public Storage,
   using Session = SqlConnection;
 
   struct PendingWrite {
+    PendingWrite(Work w, const std::function<void()>* committed) : work(w), after_commit(committed) {}
     Work work;
+    const std::function<void()>* after_commit;  // the intent's, or null
     Status result;
     bool done = false;
+    std::condition_variable cv;  // signalled when done, or when it is next to lead
   };
   static constexpr std::size_t kMaxBatch = 64;
 
@@ -212,6 +222,11 @@ class SqliteStorage final : public Storage,
         run_quietly(sql, "ROLLBACK");
         for (PendingWrite* p : batch) {
           if (p->result.ok()) p->result = committed;
+        }
+      } else {
+        // Still the leader: no other write transaction of this process can begin yet.
+        for (PendingWrite* p : batch) {
+          if (p->result.ok() && p->after_commit != nullptr) (*p->after_commit)();
         }
       }
     } else {
@@ -325,8 +340,7 @@ class SqliteStorage final : public Storage,
 
   SqliteOptions options_;
   int schema_version_ = 0;
-  std::mutex queue_mutex_;  // guards queue_ and leader_active_
-  std::condition_variable queue_cv_;
+  std::mutex queue_mutex_;  // guards queue_, leader_active_ and every PendingWrite's done
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
   std::mutex pool_mutex_;

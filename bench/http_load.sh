@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
+connections="${CONNECTIONS:-32}"
 server=build/release/examples/server/boka-server
 [ -x "$server" ] || { echo "http_load.sh: build the release preset first (cmake --build --preset release)" >&2; exit 2; }
 work=$(mktemp -d /tmp/boka-http-load.XXXXXX)
@@ -19,9 +20,9 @@ cleanup() {
 trap cleanup EXIT
 port=$((20000 + RANDOM % 10000)); nginx_port=$((port + 1))
 
-DATABASE_URL="sqlite:$work/load.db?durability=normal" PORT=$port BOKA_DEMO=1 BOKA_ACCESS_LOG=/dev/null \
+DATABASE_URL="sqlite:$work/load.db?durability=normal&pool_size=32" PORT=$port BOKA_DEMO=1 BOKA_ACCESS_LOG=/dev/null \
   BOKA_RATE_LIMIT_PER_CLIENT=1000000 BOKA_RATE_BURST_PER_CLIENT=1000000 \
-  BOKA_RATE_LIMIT_PER_KEY=1000000 BOKA_RATE_BURST_PER_KEY=1000000 BOKA_MAX_INFLIGHT=4096 \
+  BOKA_RATE_LIMIT_PER_KEY=1000000 BOKA_RATE_BURST_PER_KEY=1000000 BOKA_THREADS=64 BOKA_MAX_INFLIGHT=63 \
   "$server" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
@@ -69,9 +70,9 @@ LUA
 run() {  # name, url, script: prints "name requests/s p50 p99"
   local out
   if [ -n "${3:-}" ]; then
-    out=$(wrk -t2 -c32 -d"${seconds}s" --latency -s "$3" "$2")
+    out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$3" "$2")
   else
-    out=$(wrk -t2 -c32 -d"${seconds}s" --latency "$2")
+    out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$2")
   fi
   local rps p50 p99 errors
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
@@ -86,7 +87,7 @@ avail=$(run "boka availability (1 day, 1 resource)" "http://127.0.0.1:$port/api/
 reserve=$(run "boka reserve (SQLite normal)" "http://127.0.0.1:$port/api/tenants/$tenant/reservations" "$work/reserve.lua")
 static_rps=$(printf '%s' "$static" | cut -d'|' -f2)
 echo
-echo "wrk -t2 -c32 -d${seconds}s on $(nproc) cores, loopback, $(date -u +%Y-%m-%d)"
+echo "wrk -t2 -c$connections -d${seconds}s on $(nproc) cores, loopback, $(date -u +%Y-%m-%d)"
 echo
 echo "| run | requests/s | p50 | p99 | non-2xx | vs nginx static |"
 echo "|---|---:|---:|---:|---:|---:|"

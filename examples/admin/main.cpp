@@ -126,7 +126,9 @@ int run(Engine& engine, const Args& a) {
     auto password = a.get("password");
     if (!email || !password) return usage("create-admin needs --email and --password");
     Role role = Role::admin;
-    if (auto r = a.get("role"); r && !parse_role(*r, &role)) return usage("--role: admin, superadmin or staff");
+    if (auto r = a.get("role"); r && (!parse_role(*r, &role) || role == Role::customer)) {
+      return usage("--role: admin, superadmin or staff");
+    }
     auto tenant = tenant_of(engine, a, &bad);
     if (bad) return kUsage;
     if (!tenant.ok()) return fail(tenant.status());

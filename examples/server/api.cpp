@@ -163,7 +163,9 @@ struct Api::Context {
     res.status = status;
     res.set_content(p.dump(), "application/problem+json");
     if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    if (status == 503) res.set_header("Retry-After", "1");
+    if ((status == 503 || status == 429) && !res.has_header("Retry-After")) {
+      res.set_header("Retry-After", "1");
+    }
   }
 };
 
@@ -399,7 +401,7 @@ void Api::route(httplib::Server& server, const char* method, const std::string& 
                std::to_string(seconds * 1000.0) + ",\"bytes\":" + std::to_string(res.body.size()) +
                ",\"principal\":" + json_escape(ctx.principal ? ctx.principal->name() : "") + "}");
   };
-  routes_.push_back(RouteInfo{method, pattern, name, auth != Auth::none});
+  routes_.push_back(RouteInfo{method, pattern, name, auth});
   if (std::string(method) == "GET") server.Get(pattern, wrapped);
   else if (std::string(method) == "POST") server.Post(pattern, wrapped);
   else if (std::string(method) == "PUT") server.Put(pattern, wrapped);
@@ -449,8 +451,9 @@ void Api::install(httplib::Server& s) {
       j["status"] = health_status_name(h->status);
       return c.send(status, j);
     }
-    // The detailed report names files and components: loopback or an operator only.
-    const bool local = c.req.remote_addr == "127.0.0.1" || c.req.remote_addr == "::1";
+    // The detailed report names files and components: a client on this host (the address
+    // nginx forwards, not nginx's own) or an operator only.
+    const bool local = c.client == "127.0.0.1" || c.client == "::1";
     if (!local) {
       if (!c.principal) return c.problem(401, "unauthenticated", "?detailed needs an operator's credential from off the host");
       auto ops = engine_.database_stats(c.who());  // a cheap system:operations check
@@ -780,7 +783,11 @@ std::string Api::build_openapi() const {
                         {"content", Json{{"application/problem+json",
                                           Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
     op["responses"] = Json{{"2XX", Json{{"description", "success"}}}, {"4XX", problem}, {"5XX", problem}};
-    if (r.authenticated) op["security"] = Json::array({Json{{"bearer", Json::array()}}});
+    if (r.auth == Auth::required) {
+      op["security"] = Json::array({Json{{"bearer", Json::array()}}});
+    } else if (r.auth == Auth::optional) {
+      op["security"] = Json::array({Json{{"bearer", Json::array()}}, Json::object()});
+    }
     paths[path][method] = op;
   }
   Json doc = Json::object();

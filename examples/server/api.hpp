@@ -75,7 +75,7 @@ class Api {
 
   struct RouteInfo {
     std::string method, pattern, name;
-    bool authenticated = false;
+    Auth auth = Auth::none;
   };
   std::vector<RouteInfo> routes_;
   std::string openapi_;

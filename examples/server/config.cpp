@@ -116,6 +116,10 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
     }
     return Status::Ok();
   };
+  if (c.max_inflight >= c.threads) {
+    return InvalidArgument("BOKA_MAX_INFLIGHT: must be below BOKA_THREADS (" +
+                           std::to_string(c.threads) + "), or load shedding never starts");
+  }
   BOKA_RETURN_IF_ERROR(rate("BOKA_RATE_LIMIT_PER_CLIENT", c.rate_per_client));
   BOKA_RETURN_IF_ERROR(rate("BOKA_RATE_BURST_PER_CLIENT", c.burst_per_client));
   BOKA_RETURN_IF_ERROR(rate("BOKA_RATE_LIMIT_PER_KEY", c.rate_per_principal));

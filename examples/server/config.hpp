@@ -19,13 +19,15 @@ struct Config {
   std::string totp_service_name = "boka";       // TOTP_SERVICE_NAME
   std::string host = "127.0.0.1";               // LISTEN_ADDRESS host[:port]
   int port = 3000;                              // PORT, or LISTEN_ADDRESS's port
-  int threads = 32;                             // BOKA_THREADS: connections served at once
-  int max_inflight = 64;                        // BOKA_MAX_INFLIGHT: requests in handlers
+  int threads = 64;                             // BOKA_THREADS: connections served at once
+  // BOKA_MAX_INFLIGHT: requests in handlers at once; more get 503 + Retry-After. Must be
+  // below BOKA_THREADS, or the thread pool's queue (unbounded) fills before shedding starts.
+  int max_inflight = 48;
   std::size_t max_body_bytes = 1 << 20;         // BOKA_MAX_BODY_BYTES
   int timeout_seconds = 10;                     // BOKA_TIMEOUT_SECONDS: read and write
   double rate_per_client = 100;                 // BOKA_RATE_LIMIT_PER_CLIENT (requests/s)
   double burst_per_client = 200;                // BOKA_RATE_BURST_PER_CLIENT
-  double rate_per_principal = 200;              // BOKA_RATE_LIMIT_PER_KEY (per session/key)
+  double rate_per_principal = 200;              // BOKA_RATE_LIMIT_PER_KEY (per user or API key)
   double burst_per_principal = 400;             // BOKA_RATE_BURST_PER_KEY
   // BOKA_TRUSTED_PROXIES: peers whose X-Real-IP / X-Forwarded-For name the client (exact
   // addresses, comma-separated; "*" when only the proxy can reach the server at all).

@@ -106,16 +106,24 @@ int main() {
       return 2;
     }
   }
-  const std::string backup_dir = std::getenv("BOKA_BACKUP_DIR") ? std::getenv("BOKA_BACKUP_DIR") : "";
+  std::string backup_dir = std::getenv("BOKA_BACKUP_DIR") ? std::getenv("BOKA_BACKUP_DIR") : "";
   const bool once = std::getenv("BOKA_WORKER_ONCE") && std::string(std::getenv("BOKA_WORKER_ONCE")) == "1";
   EngineOptions options;
   options.auth.encryption_key = config->encryption_key;
+  options.read_only = config->read_only;  // BOKA_READ_ONLY=1: a round then writes nothing
+  options.read_only_reason = "BOKA_READ_ONLY is set";
   auto engine = Engine::open(config->database_url, options);
   if (!engine.ok()) {
     std::fprintf(stderr, "boka-worker: cannot open %s: %s\n",
                  server::redacted_uri(config->database_url).c_str(), engine.status().message().c_str());
     return 1;
   }
+  if (!backup_dir.empty() && (*engine)->storage_info().dialect != "sqlite") {
+    log("BOKA_BACKUP_DIR ignored: boka backs up SQLite only; use backup.sh (pg_dump) for " +
+        (*engine)->storage_info().dialect);
+    backup_dir.clear();
+  }
+  if (config->read_only) log("read-only (BOKA_READ_ONLY): holds, sessions and backups wait");
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   log("started (every " + std::to_string(interval) + " s" +
@@ -124,7 +132,7 @@ int main() {
   while (!g_stop) {
     const bool cleanup = std::chrono::steady_clock::now() - last_cleanup >= std::chrono::minutes(10);
     if (cleanup) last_cleanup = std::chrono::steady_clock::now();
-    round(**engine, backup_dir, cleanup);
+    if (!config->read_only) round(**engine, backup_dir, cleanup);
     if (once) break;
     for (long i = 0; i < interval * 10 && !g_stop; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -210,6 +210,18 @@ Result<Gauge*> MetricsRegistry::gauge(std::string_view name, std::string_view he
 Result<Histogram*> MetricsRegistry::histogram(std::string_view name, std::string_view help,
                                               std::vector<double> upper_bounds,
                                               const MetricLabels& labels) {
+  {
+    // The common case, a series seen before: a shared lock and no allocation of buckets.
+    std::shared_lock lock(mutex_);
+    auto it = families_.find(name);
+    if (it != families_.end() && it->second->type == kHistogram && it->second->bounds == upper_bounds) {
+      auto sorted = sort_labels(name, labels);
+      if (sorted.ok() && sorted->names == it->second->label_names) {
+        auto s = it->second->histograms.find(sorted->values);
+        if (s != it->second->histograms.end()) return s->second.get();
+      }
+    }
+  }
   if (upper_bounds.empty()) {
     return InvalidArgument("metric " + std::string(name) + ": needs at least one bucket");
   }

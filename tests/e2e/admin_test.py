@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from harness import WORKER, Server, admin, check, scratch
+from harness import ADMIN, DEPLOYMENT, WORKER, Server, admin, check, scratch
 
 
 def main():
@@ -111,6 +111,20 @@ def main():
     health = c.get("/api/health?detailed").json()
     beat = [x for x in health["checks"] if x["name"] == "heartbeat:worker"]
     check(beat and beat[0]["status"] == "ok", f"worker heartbeat in health: {health}")
+    # The deployment's scripts against this server and database.
+    scripts = os.path.join(DEPLOYMENT, "scripts")
+    env = {**os.environ, "BOKA_URL": f"http://127.0.0.1:{server.port}", "DATABASE_URL": db,
+           "BOKA_ADMIN": ADMIN, "BACKUP_DIR": os.path.join(work, "script-backups")}
+    h = subprocess.run([os.path.join(scripts, "health-check.sh")], env=env, capture_output=True, text=True)
+    check(h.returncode in (0, 1) and h.stdout.strip() in ("ok", "degraded"), f"health-check.sh: {h}")
+    h = subprocess.run([os.path.join(scripts, "health-check.sh"), "--detailed"], env=env, capture_output=True, text=True)
+    check("storage" in h.stdout and "heartbeat:worker" in h.stdout, f"health-check.sh --detailed: {h.stdout}")
+    b = subprocess.run([os.path.join(scripts, "backup.sh"), "daily", "--verify"], env=env, capture_output=True, text=True)
+    check(b.returncode == 0 and "verified: integrity ok" in b.stdout, f"backup.sh: {b.stdout}{b.stderr}")
+    check(glob.glob(os.path.join(work, "script-backups", "daily", "boka-daily-*.db")), "backup.sh wrote a backup")
+    down = subprocess.run([os.path.join(scripts, "health-check.sh")], capture_output=True, text=True,
+                          env={**env, "BOKA_URL": "http://127.0.0.1:1"})
+    check(down.returncode == 2 and "unreachable" in down.stdout, f"health-check.sh on a dead server: {down}")
     check(server.stop() == 0, "clean exit")
     print("admin e2e: ok")
 

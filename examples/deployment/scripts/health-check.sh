@@ -23,7 +23,7 @@ import json, sys
 report = json.load(sys.stdin)
 print("status:", report["status"])
 for c in report.get("checks", []):
-    print(f"  {c[\"status\"]:9} {c[\"name\"]:20} {c[\"detail\"]}")'
+    print("  %-9s %-20s %s" % (c["status"], c["name"], c["detail"]))'
 else
   echo "$status"
 fi

@@ -420,10 +420,10 @@ int main(int argc, char** argv) {
       return kNoDatabase;
     }
   }
-  EngineOptions options;
-  options.auth.encryption_key = config->encryption_key;
-  if (config->argon2_memory_kib > 0) options.auth.argon2_memory_kib = config->argon2_memory_kib;
-  if (config->argon2_iterations > 0) options.auth.argon2_iterations = config->argon2_iterations;
+  EngineOptions options = server::engine_options(*config);
+  // An operator's command is not held by the service's read-only switch (a restore drill,
+  // cleaning up during an incident).
+  options.read_only = false;
   auto engine = Engine::open(uri, options);
   if (!engine.ok()) {
     std::fprintf(stderr, "boka-admin: cannot open %s: %s\n", server::redacted_uri(uri).c_str(),

@@ -307,8 +307,12 @@ Api::Api(Engine& engine, const Config& config)
 
 void Api::route(httplib::Server& server, const char* method, const std::string& pattern,
                 const std::string& name, Auth auth, Handler handler) {
-  auto wrapped = [this, method, name, auth, handler](const httplib::Request& req,
-                                                      httplib::Response& res) {
+  // The route's latency histogram, found once here rather than on every request.
+  auto found = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
+                                   latency_buckets(), {{"method", method}, {"route", name}});
+  Histogram* latency = found.ok() ? *found : nullptr;
+  auto wrapped = [this, method, name, auth, handler, latency](const httplib::Request& req,
+                                                              httplib::Response& res) {
     const auto started = std::chrono::steady_clock::now();
     const std::uint64_t request_id = ++request_ids_;
     Context ctx{req, res, engine_, req.remote_addr, "", std::nullopt};
@@ -383,11 +387,7 @@ void Api::route(httplib::Server& server, const char* method, const std::string& 
         c.ok()) {
       (*c)->inc();
     }
-    if (auto h = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
-                                     latency_buckets(), {{"method", method}, {"route", name}});
-        h.ok()) {
-      (*h)->observe(seconds);
-    }
+    if (latency != nullptr) latency->observe(seconds);
     char when[32];
     const std::time_t t = std::time(nullptr);
     std::tm tm{};

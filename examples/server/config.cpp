@@ -41,6 +41,17 @@ Result<bool> parse_flag(const char* name, const std::string& value) {
 
 }  // namespace
 
+EngineOptions engine_options(const Config& config) {
+  EngineOptions options;
+  options.auth.encryption_key = config.encryption_key;
+  options.auth.totp_issuer = config.totp_service_name;
+  if (config.argon2_memory_kib > 0) options.auth.argon2_memory_kib = config.argon2_memory_kib;
+  if (config.argon2_iterations > 0) options.auth.argon2_iterations = config.argon2_iterations;
+  options.read_only = config.read_only;
+  options.read_only_reason = "BOKA_READ_ONLY is set";
+  return options;
+}
+
 std::string redacted_uri(const std::string& uri) {
   const auto scheme = uri.find("://");
   if (scheme == std::string::npos) return uri;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "boka/engine.hpp"
 #include "boka/status.hpp"
 
 namespace boka::server {
@@ -43,6 +44,10 @@ struct Config {
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).
 // invalid_argument naming the first variable that is malformed.
 Result<Config> config_from_env(const std::function<const char*(const char*)>& getenv);
+
+// The engine options the configuration asks for: the encryption key, TOTP issuer, Argon2id
+// cost and the read-only switch. Shared by boka-server, boka-worker and boka-admin.
+EngineOptions engine_options(const Config& config);
 
 // A URI fit for logs: the password of a postgresql:// URI replaced by "***".
 std::string redacted_uri(const std::string& uri);

@@ -76,14 +76,7 @@ int main() {
     }
     std::fclose(f);
   }
-  EngineOptions options;
-  options.auth.encryption_key = config->encryption_key;
-  options.auth.totp_issuer = config->totp_service_name;
-  if (config->argon2_memory_kib > 0) options.auth.argon2_memory_kib = config->argon2_memory_kib;
-  if (config->argon2_iterations > 0) options.auth.argon2_iterations = config->argon2_iterations;
-  options.read_only = config->read_only;
-  options.read_only_reason = "BOKA_READ_ONLY is set";
-  auto engine = Engine::open(config->database_url, options);
+  auto engine = Engine::open(config->database_url, server::engine_options(*config));
   if (!engine.ok()) {
     // Engine messages never quote a password; the URI is shown redacted.
     std::fprintf(stderr, "boka-server: cannot open %s: %s\n",

@@ -33,17 +33,14 @@ void log(const std::string& what) {
   std::fflush(stderr);
 }
 
-// Age of the newest backup of `kind` in `dir` by its file time; nullopt if there is none.
+// Age of the newest backup of `kind` in `dir`; nullopt if there is none.
 std::optional<std::chrono::seconds> newest_age(const std::string& dir, BackupKind kind) {
+  auto backups = list_backups(dir, kind);
+  if (!backups.ok() || backups->empty()) return std::nullopt;
   std::error_code ec;
-  std::optional<fs::file_time_type> newest;
-  for (const auto& e : fs::directory_iterator(fs::path(dir) / backup_kind_name(kind), ec)) {
-    if (e.path().extension() != ".db") continue;
-    const auto t = e.last_write_time(ec);
-    if (!ec && (!newest || t > *newest)) newest = t;
-  }
-  if (!newest) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::seconds>(fs::file_time_type::clock::now() - *newest);
+  const auto t = fs::last_write_time(backups->back(), ec);
+  if (ec) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::seconds>(fs::file_time_type::clock::now() - t);
 }
 
 void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
@@ -108,11 +105,7 @@ int main() {
   }
   std::string backup_dir = std::getenv("BOKA_BACKUP_DIR") ? std::getenv("BOKA_BACKUP_DIR") : "";
   const bool once = std::getenv("BOKA_WORKER_ONCE") && std::string(std::getenv("BOKA_WORKER_ONCE")) == "1";
-  EngineOptions options;
-  options.auth.encryption_key = config->encryption_key;
-  options.read_only = config->read_only;  // BOKA_READ_ONLY=1: a round then writes nothing
-  options.read_only_reason = "BOKA_READ_ONLY is set";
-  auto engine = Engine::open(config->database_url, options);
+  auto engine = Engine::open(config->database_url, server::engine_options(*config));
   if (!engine.ok()) {
     std::fprintf(stderr, "boka-worker: cannot open %s: %s\n",
                  server::redacted_uri(config->database_url).c_str(), engine.status().message().c_str());

@@ -109,6 +109,11 @@ class MetricsRegistry {
   struct Family;
   Result<Family*> family(std::string_view name, std::string_view help, int type,
                          const MetricLabels& labels);
+  // The series `name` + `labels` if it exists with `type` (select: the family's map of that
+  // type), under the shared lock only; else null.
+  template <typename Select>
+  auto existing(std::string_view name, int type, const MetricLabels& labels, Select select) const
+      -> decltype(select(std::declval<Family&>()).begin()->second.get());
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<Family>, std::less<>> families_;
 };

@@ -150,6 +150,10 @@ struct RestoreOptions {
 Status restore_backup(std::string_view backup_path, std::string_view target_path,
                       const RestoreOptions& options = {});
 
+// The backups of `kind` in `directory` (<directory>/<kind>/boka-<kind>-*.db), oldest first
+// by the time in their names; empty when there are none (or no such folder).
+Result<std::vector<std::string>> list_backups(std::string_view directory, BackupKind kind);
+
 // Deletes the oldest backups of `kind` in `directory` (with their manifests) beyond the
 // newest `keep`; returns the deleted paths. keep < 1 is invalid_argument.
 Result<std::vector<std::string>> apply_retention(std::string_view directory, BackupKind kind,

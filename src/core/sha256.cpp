@@ -5,15 +5,16 @@
 #include <array>
 
 namespace boka::detail {
+namespace {
 
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  // Fetched once: EVP_sha256() would make EVP_Digest look the algorithm up (under a lock)
-  // on every call, which the audit chain does on every change.
+// Fetched once: EVP_sha256() would make every digest look the algorithm up (under a lock),
+// which the audit chain does on every change.
+const EVP_MD* sha256_md() {
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  EVP_Digest(data.data(), data.size(), digest.data(), &length,
-             kSha256 != nullptr ? kSha256 : EVP_sha256(), nullptr);
+  return kSha256 != nullptr ? kSha256 : EVP_sha256();
+}
+
+std::string hex(const unsigned char* digest, unsigned int length) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(length * 2);
@@ -22,6 +23,34 @@ std::string sha256_hex(std::string_view data) {
     out.push_back(kHex[digest[i] & 0xF]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &length, sha256_md(), nullptr);
+  return hex(digest.data(), length);
+}
+
+struct Sha256::Context {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Context() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : ctx_(std::make_unique<Context>()) {
+  EVP_DigestInit_ex(ctx_->ctx, sha256_md(), nullptr);
+}
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view data) { EVP_DigestUpdate(ctx_->ctx, data.data(), data.size()); }
+
+std::string Sha256::hex_digest() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx_->ctx, digest.data(), &length);
+  return hex(digest.data(), length);
 }
 
 }  // namespace boka::detail

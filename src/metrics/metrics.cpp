@@ -165,18 +165,24 @@ Result<MetricsRegistry::Family*> MetricsRegistry::family(std::string_view name,
   return &f;
 }
 
+template <typename Select>
+auto MetricsRegistry::existing(std::string_view name, int type, const MetricLabels& labels,
+                               Select select) const
+    -> decltype(select(std::declval<Family&>()).begin()->second.get()) {
+  std::shared_lock lock(mutex_);
+  auto it = families_.find(name);
+  if (it == families_.end() || it->second->type != type) return nullptr;
+  auto sorted = sort_labels(name, labels);
+  if (!sorted.ok() || sorted->names != it->second->label_names) return nullptr;
+  auto& series = select(*it->second);
+  auto s = series.find(sorted->values);
+  return s == series.end() ? nullptr : s->second.get();
+}
+
 Result<Counter*> MetricsRegistry::counter(std::string_view name, std::string_view help,
                                           const MetricLabels& labels) {
-  {
-    std::shared_lock lock(mutex_);
-    auto it = families_.find(name);
-    if (it != families_.end() && it->second->type == kCounter) {
-      auto sorted = sort_labels(name, labels);
-      if (sorted.ok() && sorted->names == it->second->label_names) {
-        auto s = it->second->counters.find(sorted->values);
-        if (s != it->second->counters.end()) return s->second.get();
-      }
-    }
+  if (Counter* found = existing(name, kCounter, labels, [](Family& f) -> auto& { return f.counters; })) {
+    return found;
   }
   std::unique_lock lock(mutex_);
   BOKA_ASSIGN_OR_RETURN(Family * f, family(name, help, kCounter, labels));
@@ -188,16 +194,8 @@ Result<Counter*> MetricsRegistry::counter(std::string_view name, std::string_vie
 
 Result<Gauge*> MetricsRegistry::gauge(std::string_view name, std::string_view help,
                                       const MetricLabels& labels) {
-  {
-    std::shared_lock lock(mutex_);
-    auto it = families_.find(name);
-    if (it != families_.end() && it->second->type == kGauge) {
-      auto sorted = sort_labels(name, labels);
-      if (sorted.ok() && sorted->names == it->second->label_names) {
-        auto s = it->second->gauges.find(sorted->values);
-        if (s != it->second->gauges.end()) return s->second.get();
-      }
-    }
+  if (Gauge* found = existing(name, kGauge, labels, [](Family& f) -> auto& { return f.gauges; })) {
+    return found;
   }
   std::unique_lock lock(mutex_);
   BOKA_ASSIGN_OR_RETURN(Family * f, family(name, help, kGauge, labels));
@@ -210,17 +208,10 @@ Result<Gauge*> MetricsRegistry::gauge(std::string_view name, std::string_view he
 Result<Histogram*> MetricsRegistry::histogram(std::string_view name, std::string_view help,
                                               std::vector<double> upper_bounds,
                                               const MetricLabels& labels) {
-  {
-    // The common case, a series seen before: a shared lock and no allocation of buckets.
-    std::shared_lock lock(mutex_);
-    auto it = families_.find(name);
-    if (it != families_.end() && it->second->type == kHistogram && it->second->bounds == upper_bounds) {
-      auto sorted = sort_labels(name, labels);
-      if (sorted.ok() && sorted->names == it->second->label_names) {
-        auto s = it->second->histograms.find(sorted->values);
-        if (s != it->second->histograms.end()) return s->second.get();
-      }
-    }
+  // A series seen before (with these buckets): the shared lock only.
+  if (Histogram* found = existing(name, kHistogram, labels, [](Family& f) -> auto& { return f.histograms; });
+      found != nullptr && found->upper_bounds() == upper_bounds) {
+    return found;
   }
   if (upper_bounds.empty()) {
     return InvalidArgument("metric " + std::string(name) + ": needs at least one bucket");

@@ -10,8 +10,6 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -22,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "boka/version.hpp"
+#include "core/sha256.hpp"
 #include "engine/audit_chain.hpp"
 #include "engine/engine_impl.hpp"
 #include "storage/sql/sql_audit.hpp"
@@ -189,10 +188,7 @@ Result<Facts> read_facts(sqlite3* db) {
     }));
     f.tables.push_back(t);
   }
-  BOKA_RETURN_IF_ERROR(query(db, "SELECT a.tenant_id, a.seq, a.hash FROM audit_log a JOIN "
-                                 "(SELECT tenant_id, MAX(seq) AS seq FROM audit_log GROUP BY "
-                                 "tenant_id) h ON h.tenant_id = a.tenant_id AND h.seq = a.seq "
-                                 "ORDER BY a.tenant_id",
+  BOKA_RETURN_IF_ERROR(query(db, sql_audit::kAuditHeadsSql,
                              [&](sqlite3_stmt* st) {
                                f.heads.push_back(AuditHead{sqlite3_column_int64(st, 0),
                                                            sqlite3_column_int64(st, 1),
@@ -204,29 +200,19 @@ Result<Facts> read_facts(sqlite3* db) {
 Result<std::pair<std::string, std::int64_t>> file_sha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot read " + path);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256 digest;
   std::array<char, 1 << 16> buf{};
   std::int64_t size = 0;
   while (in) {
     in.read(buf.data(), buf.size());
     const auto n = in.gcount();
     if (n > 0) {
-      EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+      digest.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
       size += n;
     }
   }
   if (in.bad()) return StorageError("error reading " + path);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest.data(), &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xF]);
-  }
-  return std::make_pair(hex, size);
+  return std::make_pair(digest.hex_digest(), size);
 }
 
 // Makes a file's content (and, with `dir`, its directory entry) durable.
@@ -459,9 +445,7 @@ Status restore_backup(std::string_view backup_path, std::string_view target_path
   return detail::sync_path(dest.parent_path().string(), true);
 }
 
-Result<std::vector<std::string>> apply_retention(std::string_view directory, BackupKind kind,
-                                                 int keep) {
-  if (keep < 1) return InvalidArgument("keep: must be at least 1");
+Result<std::vector<std::string>> list_backups(std::string_view directory, BackupKind kind) {
   const fs::path dir = fs::path(std::string(directory)) / backup_kind_name(kind);
   std::vector<std::string> backups;
   std::error_code ec;
@@ -486,8 +470,16 @@ Result<std::vector<std::string>> apply_retention(std::string_view directory, Bac
     return std::make_pair(time, n);
   };
   std::sort(backups.begin(), backups.end(),
-            [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
+            [&](const std::string& x, const std::string& y) { return key(x) < key(y); });
+  return backups;
+}
+
+Result<std::vector<std::string>> apply_retention(std::string_view directory, BackupKind kind,
+                                                 int keep) {
+  if (keep < 1) return InvalidArgument("keep: must be at least 1");
+  BOKA_ASSIGN_OR_RETURN(auto backups, list_backups(directory, kind));
   std::vector<std::string> removed;
+  std::error_code ec;
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < backups.size(); ++i) {
     fs::remove(backups[i], ec);
     fs::remove(backups[i] + ".manifest.json", ec);

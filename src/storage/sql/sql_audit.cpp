@@ -73,12 +73,7 @@ std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& q) {
 std::vector<AuditHead> audit_heads(soci::session& sql) {
   long long tenant = 0, seq = 0;
   std::string hash;
-  // The highest seq of each chain, found through the primary key.
-  soci::statement st = (sql.prepare << "SELECT a.tenant_id, a.seq, a.hash FROM audit_log a "
-                                       "JOIN (SELECT tenant_id, MAX(seq) AS seq FROM audit_log "
-                                       "GROUP BY tenant_id) h ON h.tenant_id = a.tenant_id AND "
-                                       "h.seq = a.seq ORDER BY a.tenant_id",
-                        into(tenant), into(seq), into(hash));
+  soci::statement st = (sql.prepare << kAuditHeadsSql, into(tenant), into(seq), into(hash));
   st.execute();
   std::vector<AuditHead> out;
   while (st.fetch()) out.push_back(AuditHead{tenant, seq, hash});

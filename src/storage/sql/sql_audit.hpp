@@ -14,6 +14,13 @@
 
 namespace boka::detail::sql_audit {
 
+// Every chain's head (tenant_id, seq, hash by tenant): the record with the highest seq,
+// found through the primary key. Plain SQL, shared with the backup code's raw SQLite reads.
+inline constexpr const char* kAuditHeadsSql =
+    "SELECT a.tenant_id, a.seq, a.hash FROM audit_log a JOIN (SELECT tenant_id, MAX(seq) AS seq "
+    "FROM audit_log GROUP BY tenant_id) h ON h.tenant_id = a.tenant_id AND h.seq = a.seq "
+    "ORDER BY a.tenant_id";
+
 // boka's tables in both SQL dialects, in the order table_stats reports them.
 const std::vector<std::string>& boka_tables();
 

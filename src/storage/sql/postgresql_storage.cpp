@@ -122,7 +122,7 @@ class PostgresStorage final : public Storage {
         }
       }
       if (!st.ok()) rollback(*session);
-      const bool dead = !session->is_connected();
+      const bool dead = !connection_ok(*session);
       release(std::move(connection), st);
       // A connection that was dead before anything ran (the server restarted, or an
       // administrator ended it) is retried on a fresh one; nothing was read yet.
@@ -143,7 +143,8 @@ class PostgresStorage final : public Storage {
       }
       lock_sql += ") ORDER BY id FOR UPDATE";
     }
-    std::mt19937 jitter(std::random_device{}());
+    // Seeded once per thread: std::random_device costs more than a round trip to construct.
+    thread_local std::mt19937 jitter(std::random_device{}());
     for (int attempt = 0;; ++attempt) {
       BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
       soci::session* session = connection.session.get();
@@ -172,7 +173,7 @@ class PostgresStorage final : public Storage {
         }
       }
       if (!st.ok()) rollback(*session);
-      const bool dead = !session->is_connected();
+      const bool dead = !connection_ok(*session);
       const bool again = (retryable(t_last_sqlstate) || (!began && dead)) &&
                          attempt + 1 < kMaxAttempts;
       release(std::move(connection), st);
@@ -200,6 +201,14 @@ class PostgresStorage final : public Storage {
     return "SELECT set_config('boka.tenant', '" +
            (scope.is_all() ? std::string("*") : std::to_string(scope.tenant_id())) +
            "', true);";
+  }
+
+  // Whether libpq still considers the connection usable. No round trip (SOCI's
+  // is_connected() sends a query, twice per transaction here): a connection that broke while
+  // idle fails its next BEGIN, and write() and read() retry that on a fresh one.
+  static bool connection_ok(soci::session& sql) {
+    auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+    return backend != nullptr && PQstatus(backend->conn_) == CONNECTION_OK;
   }
 
   static void rollback(soci::session& sql) {
@@ -258,7 +267,7 @@ class PostgresStorage final : public Storage {
   // Keeps a healthy connection for the next caller; drops a dead one.
   void release(Session session, const Status&) {
     std::lock_guard lock(mutex_);
-    if (session.session && session.session->is_connected()) {
+    if (session.session && connection_ok(*session.session)) {
       idle_.push_back(std::move(session));
     } else {
       --open_;

@@ -18,13 +18,12 @@ std::int64_t horizon_end(const Policy& p, std::int64_t now) {
 
 int active_starts_on_day(const ResourceView& v, Range day, std::int64_t now,
                          ReservationId exclude) {
-  const auto& entries = v.index->entries();
-  auto it = std::lower_bound(entries.begin(), entries.end(), day.begin,
-                             [](const IndexEntry& e, std::int64_t s) { return e.start < s; });
   int count = 0;
-  for (; it != entries.end() && it->start < day.end; ++it) {
-    if (it->active_at(now) && it->reservation != exclude) ++count;
-  }
+  v.index->for_each_from(day.begin, [&](const IndexEntry& e) {
+    if (e.start >= day.end) return false;
+    if (e.active_at(now) && e.reservation != exclude) ++count;
+    return true;
+  });
   return count;
 }
 
@@ -128,14 +127,14 @@ std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::i
   }
   if (p.daily_limit > 0) {
     std::map<std::int64_t, int> per_day;  // local day number -> active starts
-    const auto& entries = v.index->entries();
     const std::int64_t margin = 2 * 86400;
-    auto it = std::lower_bound(entries.begin(), entries.end(), lo - margin,
-                               [](const IndexEntry& e, std::int64_t s) { return e.start < s; });
-    for (; it != entries.end() && it->start < hi + margin; ++it) {
-      if (!it->active_at(now) || it->reservation == exclude) continue;
-      ++per_day[local_day_of(v.zone, it->start).time_since_epoch().count()];
-    }
+    v.index->for_each_from(lo - margin, [&](const IndexEntry& e) {
+      if (e.start >= hi + margin) return false;
+      if (e.active_at(now) && e.reservation != exclude) {
+        ++per_day[local_day_of(v.zone, e.start).time_since_epoch().count()];
+      }
+      return true;
+    });
     for (const auto& [day, n] : per_day) {
       if (n >= p.daily_limit) {
         forbidden.push_back(utc_range_of_local_day(v.zone, date::local_days(date::days(day))));

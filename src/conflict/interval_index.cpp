@@ -5,38 +5,162 @@
 
 namespace boka::detail {
 
-std::vector<IndexEntry>::const_iterator IntervalIndex::lower_bound_start(
-    std::int64_t start) const {
-  return std::lower_bound(entries_.begin(), entries_.end(), start,
-                          [](const IndexEntry& e, std::int64_t s) { return e.start < s; });
+IntervalIndex::IntervalIndex(const IntervalIndex& other)
+    : before_(other.before_),
+      after_(other.after_),
+      max_length_(other.max_length_),
+      size_(other.size_),
+      chunks_(other.chunks_),
+      firsts_(other.firsts_),
+      owned_(other.chunks_.size(), false) {
+  other.copied_.store(true, std::memory_order_relaxed);
+}
+
+IntervalIndex& IntervalIndex::operator=(const IntervalIndex& other) {
+  if (this != &other) *this = IntervalIndex(other);
+  return *this;
+}
+
+IntervalIndex::IntervalIndex(IntervalIndex&& other) noexcept
+    : before_(other.before_),
+      after_(other.after_),
+      max_length_(other.max_length_),
+      size_(other.size_),
+      chunks_(std::move(other.chunks_)),
+      firsts_(std::move(other.firsts_)),
+      owned_(std::move(other.owned_)),
+      copied_(other.copied_.load(std::memory_order_relaxed)) {
+  other.size_ = 0;
+}
+
+IntervalIndex& IntervalIndex::operator=(IntervalIndex&& other) noexcept {
+  before_ = other.before_;
+  after_ = other.after_;
+  max_length_ = other.max_length_;
+  size_ = other.size_;
+  chunks_ = std::move(other.chunks_);
+  firsts_ = std::move(other.firsts_);
+  owned_ = std::move(other.owned_);
+  copied_.store(other.copied_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  other.size_ = 0;
+  return *this;
+}
+
+IntervalIndex::Chunk& IntervalIndex::writable(std::size_t c) {
+  if (copied_.load(std::memory_order_relaxed)) {
+    std::fill(owned_.begin(), owned_.end(), false);
+    copied_.store(false, std::memory_order_relaxed);
+  }
+  if (!owned_[c]) {
+    chunks_[c] = std::make_shared<Chunk>(*chunks_[c]);
+    owned_[c] = true;
+  }
+  // Owned chunks are referenced by this index alone.
+  return const_cast<Chunk&>(*chunks_[c]);
 }
 
 void IntervalIndex::insert(const IndexEntry& entry) {
-  const auto at = std::upper_bound(starts_.begin(), starts_.end(), entry.start) - starts_.begin();
-  entries_.insert(entries_.begin() + at, entry);
-  starts_.insert(starts_.begin() + at, entry.start);
   max_length_ = std::max(max_length_, entry.end - entry.start);
+  ++size_;
+  if (chunks_.empty()) {
+    auto k = std::make_shared<Chunk>();
+    k->size = 1;
+    k->starts[0] = entry.start;
+    k->entries[0] = entry;
+    chunks_.push_back(std::move(k));
+    firsts_.push_back(entry.start);
+    owned_.push_back(true);
+    return;
+  }
+  // The last chunk whose first start is <= entry.start (or the first chunk): after every
+  // entry with the same start, as in one sorted array.
+  std::size_t c = static_cast<std::size_t>(
+      std::upper_bound(firsts_.begin(), firsts_.end(), entry.start) - firsts_.begin());
+  if (c > 0) --c;
+  {
+    const Chunk& k = *chunks_[c];
+    if (k.size == kChunk) {
+      const bool append = c + 1 == chunks_.size() && entry.start >= k.starts[kChunk - 1];
+      if (append) {
+        // Entries arriving in start order (loading an index) fill chunks completely.
+        auto fresh = std::make_shared<Chunk>();
+        fresh->size = 1;
+        fresh->starts[0] = entry.start;
+        fresh->entries[0] = entry;
+        chunks_.push_back(std::move(fresh));
+        firsts_.push_back(entry.start);
+        owned_.push_back(true);
+        return;
+      }
+      // Split in two halves; the upper half becomes chunk c + 1.
+      auto upper = std::make_shared<Chunk>();
+      constexpr int half = kChunk / 2;
+      upper->size = kChunk - half;
+      std::copy(k.starts.begin() + half, k.starts.begin() + kChunk, upper->starts.begin());
+      std::copy(k.entries.begin() + half, k.entries.begin() + kChunk, upper->entries.begin());
+      const std::int64_t upper_first = upper->starts[0];
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(c + 1), std::move(upper));
+      firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(c + 1), upper_first);
+      owned_.insert(owned_.begin() + static_cast<std::ptrdiff_t>(c + 1), true);
+      writable(c).size = half;
+      if (entry.start >= upper_first) ++c;
+    }
+  }
+  Chunk& k = writable(c);
+  const int at = static_cast<int>(
+      std::upper_bound(k.starts.begin(), k.starts.begin() + k.size, entry.start) -
+      k.starts.begin());
+  std::move_backward(k.starts.begin() + at, k.starts.begin() + k.size,
+                     k.starts.begin() + k.size + 1);
+  std::move_backward(k.entries.begin() + at, k.entries.begin() + k.size,
+                     k.entries.begin() + k.size + 1);
+  k.starts[static_cast<std::size_t>(at)] = entry.start;
+  k.entries[static_cast<std::size_t>(at)] = entry;
+  ++k.size;
+  firsts_[c] = k.starts[0];
 }
 
 IntervalIndex IntervalIndex::without_history(std::int64_t cutoff) const {
-  IntervalIndex out(before_, after_);
-  out.max_length_ = max_length_;
-  out.reserve(entries_.size() + 1);
-  for (const IndexEntry& e : entries_) {
-    if (e.end + after_ <= cutoff) continue;
-    out.entries_.push_back(e);
-    out.starts_.push_back(e.start);
+  IntervalIndex out(*this);
+  std::size_t drop = 0;
+  std::size_t dropped_entries = 0;
+  for (; drop < chunks_.size(); ++drop) {
+    const Chunk& k = *chunks_[drop];
+    const bool all_past = std::all_of(k.entries.begin(), k.entries.begin() + k.size,
+                                      [&](const IndexEntry& e) { return e.end + after_ <= cutoff; });
+    if (!all_past) break;
+    dropped_entries += static_cast<std::size_t>(k.size);
   }
+  if (drop == 0) return out;
+  out.chunks_.erase(out.chunks_.begin(), out.chunks_.begin() + static_cast<std::ptrdiff_t>(drop));
+  out.firsts_.erase(out.firsts_.begin(), out.firsts_.begin() + static_cast<std::ptrdiff_t>(drop));
+  out.owned_.erase(out.owned_.begin(), out.owned_.begin() + static_cast<std::ptrdiff_t>(drop));
+  out.size_ -= dropped_entries;
   return out;
 }
 
 bool IntervalIndex::erase(ReservationId reservation) {
-  auto it = std::find_if(entries_.begin(), entries_.end(),
-                         [&](const IndexEntry& e) { return e.reservation == reservation; });
-  if (it == entries_.end()) return false;
-  starts_.erase(starts_.begin() + (it - entries_.begin()));
-  entries_.erase(it);
-  return true;
+  for (std::size_t c = 0; c < chunks_.size(); ++c) {
+    const Chunk& found = *chunks_[c];
+    const auto it = std::find_if(found.entries.begin(), found.entries.begin() + found.size,
+                                 [&](const IndexEntry& e) { return e.reservation == reservation; });
+    if (it == found.entries.begin() + found.size) continue;
+    const int at = static_cast<int>(it - found.entries.begin());
+    --size_;
+    if (found.size == 1) {
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(c));
+      firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(c));
+      owned_.erase(owned_.begin() + static_cast<std::ptrdiff_t>(c));
+      return true;
+    }
+    Chunk& k = writable(c);
+    std::move(k.starts.begin() + at + 1, k.starts.begin() + k.size, k.starts.begin() + at);
+    std::move(k.entries.begin() + at + 1, k.entries.begin() + k.size, k.entries.begin() + at);
+    --k.size;
+    firsts_[c] = k.starts[0];
+    return true;
+  }
+  return false;
 }
 
 namespace {

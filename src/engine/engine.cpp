@@ -1,6 +1,7 @@
 // Engine: opening, the index cache, loading, and management of tenants, resources,
 // schedules and pools.
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <set>
 
@@ -109,7 +110,6 @@ Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, Tena
     BOKA_ASSIGN_OR_RETURN(auto bookings, txn.active_bookings(id));
     auto fresh = std::make_shared<detail::IntervalIndex>(row->policy.buffer_before.count(),
                                                          row->policy.buffer_after.count());
-    fresh->reserve(bookings.size() + 16);
     const std::int64_t cutoff = detail::IntervalIndex::history_cutoff(now());
     for (const Booking& b : bookings) {
       if (to_unix(b.end) + row->policy.buffer_after.count() <= cutoff) continue;  // history
@@ -380,7 +380,11 @@ Result<Resource> Engine::update_resource(const Principal& who, TenantId tenant,
             // Usage under the new buffers, which are what the new row will enforce.
             detail::IntervalIndex probe(resource.policy.buffer_before.count(),
                                         resource.policy.buffer_after.count());
-            for (const auto& e : cur.index->entries()) probe.insert(e);
+            cur.index->for_each_from(std::numeric_limits<std::int64_t>::min(),
+                                     [&](const detail::IndexEntry& e) {
+                                       probe.insert(e);
+                                       return true;
+                                     });
             // From now on: past usage does not hold the capacity up.
             const auto over = probe.ranges_above({impl_->now(), detail::kNever / 2},
                                                  resource.capacity, impl_->now());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -23,7 +24,9 @@ struct Tables {
   std::map<UserId, StoredUser> users;
   std::map<SessionId, StoredSession> sessions;
   std::map<ApiKeyId, StoredApiKey> api_keys;
-  std::map<TenantId, std::vector<AuditRecord>> audit;  // chain -> records by seq (from 1)
+  // chain -> records by seq (from 1). A deque: a long chain grows without moving (a
+  // vector's doubling copied, and page-faulted in, hundreds of MB on a long replay).
+  std::map<TenantId, std::deque<AuditRecord>> audit;
   std::map<std::string, std::string, std::less<>> settings;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.

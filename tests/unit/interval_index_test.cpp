@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <vector>
+
 #include "conflict/interval_index.hpp"
 
 using boka::detail::IndexEntry;
@@ -45,4 +50,99 @@ TEST_CASE("long bookings are found from far-away windows") {
   CHECK(idx.erase(1));
   CHECK_FALSE(idx.erase(1));
   CHECK(idx.max_usage({900'000, 900'001}, 0) == 0);
+}
+
+namespace {
+
+// The brute-force answer: the highest usage at any instant of `window`.
+int oracle_usage(const std::vector<IndexEntry>& all, Range window, std::int64_t now,
+                 boka::ReservationId exclude = 0) {
+  int peak = 0;
+  for (std::int64_t t = window.begin; t < window.end; ++t) {
+    int usage = 0;
+    for (const IndexEntry& e : all) {
+      if (e.reservation == exclude || !e.active_at(now)) continue;
+      if (e.start <= t && t < e.end) usage += e.quantity;
+    }
+    peak = std::max(peak, usage);
+  }
+  return peak;
+}
+
+std::vector<std::int64_t> starts_of(const IntervalIndex& idx) {
+  std::vector<std::int64_t> out;
+  idx.for_each_from(std::numeric_limits<std::int64_t>::min(), [&](const IndexEntry& e) {
+    out.push_back(e.start);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the chunked index agrees with brute force across splits, erases and copies") {
+  // Enough entries for many chunks (IntervalIndex::kChunk each), equal starts included,
+  // in random order; a copy taken halfway must not see later changes, nor the original
+  // the copy's.
+  std::uint64_t s = 7;
+  auto next = [&] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return s >> 33;
+  };
+  IntervalIndex idx(0, 0);
+  std::vector<IndexEntry> all;
+  std::optional<IntervalIndex> copy;
+  std::vector<IndexEntry> all_at_copy;
+  for (int i = 1; i <= 600; ++i) {
+    const std::int64_t start = static_cast<std::int64_t>(next() % 400);
+    const IndexEntry e{start, start + 1 + static_cast<std::int64_t>(next() % 6),
+                       next() % 5 == 0 ? 200 : boka::detail::kNever, i,
+                       1 + static_cast<int>(next() % 3)};
+    idx.insert(e);
+    all.push_back(e);
+    if (i % 7 == 0) {
+      const boka::ReservationId gone = all[next() % all.size()].reservation;
+      CHECK(idx.erase(gone));
+      all.erase(std::find_if(all.begin(), all.end(),
+                             [&](const IndexEntry& x) { return x.reservation == gone; }));
+    }
+    if (i == 300) {
+      copy.emplace(idx);
+      all_at_copy = all;
+    }
+  }
+  REQUIRE(idx.size() == all.size());
+  std::vector<std::int64_t> expected;
+  for (const IndexEntry& e : all) expected.push_back(e.start);
+  std::sort(expected.begin(), expected.end());
+  CHECK(starts_of(idx) == expected);
+  for (int q = 0; q < 200; ++q) {
+    const std::int64_t a = static_cast<std::int64_t>(next() % 420);
+    const Range w{a, a + 1 + static_cast<std::int64_t>(next() % 20)};
+    const std::int64_t now = q % 2 == 0 ? 0 : 250;  // before and after the holds expire
+    INFO("window " << w.begin << ".." << w.end << " now " << now);
+    CHECK(idx.max_usage(w, now) == oracle_usage(all, w, now));
+    CHECK(copy->max_usage(w, now) == oracle_usage(all_at_copy, w, now));
+    CHECK(idx.fits(w, 2, 9, now) == (oracle_usage(all, w, now) + 2 <= 9));
+  }
+  // Changing the copy leaves the original as it was.
+  const auto before = starts_of(idx);
+  copy->insert({5, 6, boka::detail::kNever, 9999, 1});
+  CHECK(copy->erase(all_at_copy.front().reservation));
+  CHECK(starts_of(idx) == before);
+}
+
+TEST_CASE("without_history drops whole chunks of the past and keeps every live entry") {
+  IntervalIndex idx(0, 0);
+  for (int i = 0; i < 10 * IntervalIndex::kChunk; ++i) {
+    idx.insert({i * 100, i * 100 + 50, boka::detail::kNever, i + 1, 1});
+  }
+  const std::int64_t cutoff = 5000;  // entries 0..49 ended by then
+  const IntervalIndex kept = idx.without_history(cutoff);
+  CHECK(kept.size() < idx.size());
+  CHECK(kept.size() >= static_cast<std::size_t>(10 * IntervalIndex::kChunk - 50));
+  CHECK(idx.size() == static_cast<std::size_t>(10 * IntervalIndex::kChunk));
+  for (std::int64_t t = cutoff; t < 10 * IntervalIndex::kChunk * 100; t += 37) {
+    CHECK(kept.max_usage({t, t + 1}, 0) == idx.max_usage({t, t + 1}, 0));
+  }
 }

@@ -26,7 +26,10 @@ dir=$(mktemp -d)
 trap 'scripts/pg-test-cluster.sh stop "$dir/pg" >/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 BOKA_PG_DURABLE=1 scripts/pg-test-cluster.sh start "$dir/pg" >/dev/null
-set -a; . "$dir/pg/uris.env"; set +a
+# Plain shell variables, not exported: pg-test-cluster.sh treats an exported
+# BOKA_TEST_POSTGRES_ADMIN_URI as "an outside server, nothing to stop" and the trap
+# above would leave this cluster running.
+. "$dir/pg/uris.env"
 csv=bench/compare-$mode.csv
 "$tool" "${args[@]}" --csv "$csv" \
   --postgres-admin "$BOKA_TEST_POSTGRES_ADMIN_URI" \

@@ -22,7 +22,10 @@ dir=$(mktemp -d)
 trap 'scripts/pg-test-cluster.sh stop "$dir/pg" >/dev/null' EXIT
 trap 'exit 130' INT TERM
 scripts/pg-test-cluster.sh start "$dir/pg" >/dev/null
-set -a; . "$dir/pg/uris.env"; set +a
+# Plain shell variables, not exported: pg-test-cluster.sh treats an exported
+# BOKA_TEST_POSTGRES_ADMIN_URI as "an outside server, nothing to stop" and the trap
+# above would leave this cluster running.
+. "$dir/pg/uris.env"
 base=${BOKA_TEST_POSTGRES_ADMIN_URI%/*}
 for n in "${counts[@]}"; do
   db=boka_bench_$n

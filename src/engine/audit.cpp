@@ -85,39 +85,52 @@ AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_vi
   return e;
 }
 
-std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
+namespace {
+
+// Appends s as a JSON string. Runs of characters that need no escape are copied in one
+// append: audit details are built on every change, mostly from plain text.
+void append_quoted(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
   }
+  out.append(s, run, s.size() - run);
   out += '"';
+}
+
+}  // namespace
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  append_quoted(out, s);
   return out;
 }
 
 void JsonObject::key(std::string_view k) {
   if (body_.size() > 1) body_ += ',';
-  body_ += json_quote(k);
+  append_quoted(body_, k);
   body_ += ':';
 }
 JsonObject& JsonObject::add(std::string_view k, std::string_view value) {
   key(k);
-  body_ += json_quote(value);
+  append_quoted(body_, value);
   return *this;
 }
 JsonObject& JsonObject::add(std::string_view k, std::int64_t value) {

@@ -224,6 +224,11 @@ struct WriteIntent {
   // may ignore it: the engine repeats the same installation after write() returns, which
   // is only slower (the next writer may rebuild an index).
   std::function<void()> after_commit;
+  // The audit chain this write will append to, when the caller knows it in advance (a
+  // reservation write appends to its tenant's chain). A store may use it to send the
+  // chain's lock and head read together with other statements (PostgreSQL: fewer round
+  // trips). Stores may ignore it; lock_audit_head must work either way.
+  std::optional<TenantId> audit_chain;
 };
 
 struct StorageInfo {

@@ -274,6 +274,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
     std::vector<StagedIndex> staged;
     Status refused;  // a conflict, recorded in the transaction itself
     WriteIntent intent(TxnScope::tenant(tenant), locks);
+    intent.audit_chain = tenant;
     intent.after_commit = [&] { install(impl_->cache, staged); };
     Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
       staged.clear();
@@ -419,6 +420,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
     std::vector<StagedIndex> staged;
     Status refused;  // a conflict, recorded in the transaction itself
     WriteIntent intent(TxnScope::tenant(tenant), locks);
+    intent.audit_chain = tenant;
     intent.after_commit = [&] { install(impl.cache, staged); };
     Status st = impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
       staged.clear();
@@ -667,6 +669,7 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
       std::vector<StagedIndex> staged;
       bool changed = false;
       WriteIntent intent(TxnScope::tenant(r.tenant), locks);
+      intent.audit_chain = r.tenant;
       intent.after_commit = [&] { install(impl_->cache, staged); };
       BOKA_RETURN_IF_ERROR(impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
         staged.clear();

@@ -127,6 +127,73 @@ TEST_CASE("postgresql: a connection killed mid-transaction fails cleanly - the n
   CHECK(engine->list_reservations(sys(), tid, {})->size() == 1);
 }
 
+TEST_CASE("postgresql: a batched write that fails at COMMIT keeps nothing - the connection works on") {
+  // A reservation write names its audit chain, so its allocations, version bump and audit
+  // record travel with COMMIT (PgWriteBatch). A failure there must roll the whole write back,
+  // report the failing write, and leave the pooled connection usable.
+  TwoTenants t;
+  auto store = open_storage(t.db.app_uri).value();
+  auto attempt = [&](ResourceId allocate_on, std::int64_t audit_seq) {
+    WriteIntent intent(TxnScope::tenant(t.a), {t.ra});
+    intent.audit_chain = t.a;
+    return store->write(intent, [&](StorageTransaction& txn) -> Status {
+      Reservation r;
+      r.tenant = t.a;
+      r.status = ReservationStatus::confirmed;
+      r.start = utc(2026, 3, 2, 10);
+      r.end = utc(2026, 3, 2, 11);
+      r.created_at = r.updated_at = utc(2026, 3, 1);
+      r.version = 1;
+      r.allocations = {Allocation{allocate_on, 1, std::nullopt}};
+      BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
+      BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(t.a));
+      AuditRecord a;
+      a.tenant = t.a;
+      a.seq = audit_seq < 0 ? head.seq + 1 : audit_seq;
+      a.at = utc(2026, 3, 1);
+      a.actor = "system";
+      a.action = "test.write";
+      a.prev_hash = head.hash;
+      a.hash = std::string(64, 'a');
+      return txn.append_audit(a);
+    });
+  };
+  auto count = [&] {
+    std::size_t n = 0;
+    REQUIRE(store->read(TxnScope::tenant(t.a), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto rs, txn.list_reservations(t.a, {}));
+      n = rs.size();
+      return Status::Ok();
+    }).ok());
+    return n;
+  };
+  // An allocation on a resource that does not exist: the foreign key refuses it at COMMIT.
+  const Status bad_resource = attempt(987654, -1);
+  INFO(bad_resource.to_string());
+  CHECK(bad_resource.code() == Code::storage);
+  CHECK_THAT(bad_resource.message(), Catch::Contains("constraint"));
+  CHECK(count() == 0);
+  // An audit record that is not next in its chain: its primary key refuses it at COMMIT.
+  const Status good = attempt(t.ra, -1);  // the next seq: a good write
+  INFO(good.to_string());
+  REQUIRE(good.ok());
+  const Status taken = attempt(t.ra, 1);  // seq 1 was taken long ago (creating the room)
+  INFO(taken.to_string());
+  CHECK(taken.code() == Code::already_exists);
+  CHECK(count() == 1);
+  // The connections stayed usable: the engine books on the same store.
+  auto clock = std::make_shared<ManualClock>(utc(2026, 3, 1));
+  auto engine = Engine::open(store, EngineOptions{clock}).value();
+  ReserveRequest req;
+  req.allocations = {AllocationRequest::of_resource(t.ra)};
+  req.start = utc(2026, 3, 3, 10);
+  req.end = utc(2026, 3, 3, 11);
+  auto booked = engine->reserve(sys(), t.a, req);
+  INFO(booked.status().to_string());
+  REQUIRE(booked.ok());
+  CHECK(count() == 2);
+}
+
 TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothing") {
   auto db = pgtest::fresh_database();
   const std::string uri = db.app_uri + "?pool_size=2";

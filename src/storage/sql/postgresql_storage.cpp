@@ -150,22 +150,38 @@ class PostgresStorage final : public Storage {
       soci::session* session = connection.session.get();
       bool began = false;
       t_last_sqlstate.clear();
+      // A reservation write (it names its resources and its audit chain) goes as three
+      // pipelined round trips (sql_transaction.hpp, PgWriteBatch); other writes statement
+      // by statement.
+      const bool batched = intent.audit_chain && !intent.scope.is_all() &&
+                           *intent.audit_chain == intent.scope.tenant_id() && !locks.empty();
+      PgWriteBatch batch;
       Status st = guarded("begin write", [&]() -> Status {
-        // One round trip: begin, set the tenant for row level security, lock the rows.
-        *session << "BEGIN; " + scope_sql(intent.scope) + lock_sql;
+        if (batched) {
+          pg_begin_write(connection, intent.scope.tenant_id(), locks, batch);
+        } else {
+          // One round trip: begin, set the tenant for row level security, lock the rows.
+          *session << "BEGIN; " + scope_sql(intent.scope) + lock_sql;
+        }
         began = true;
         return Status::Ok();
       });
       if (st.ok()) {
-        auto txn = make_sql_transaction(connection, /*writable=*/true, &map_postgres_error);
+        auto txn = make_sql_transaction(connection, /*writable=*/true, &map_postgres_error,
+                                        batched ? &batch : nullptr);
         st = run_guarded(work, *txn);
         if (st.ok()) {
           st = guarded("commit", [&]() -> Status {
-            *session << "COMMIT";
+            if (batched) {
+              pg_commit_write(connection, batch);
+            } else {
+              *session << "COMMIT";
+            }
             return Status::Ok();
           });
           if (st.ok() && intent.after_commit) intent.after_commit();
-          if (!st.ok() && st.code() == Code::unavailable && t_last_sqlstate.empty()) {
+          if (!st.ok() && st.code() == Code::unavailable &&
+              (t_last_sqlstate.empty() || t_last_sqlstate.rfind("08", 0) == 0)) {
             // The connection died during COMMIT: PostgreSQL may or may not have committed.
             st = Unavailable("commit: connection to PostgreSQL lost during commit; the outcome is "
                              "unknown: read back (or retry with an idempotency key)");
@@ -173,7 +189,7 @@ class PostgresStorage final : public Storage {
         }
       }
       if (!st.ok()) rollback(*session);
-      const bool dead = !connection_ok(*session);
+      const bool dead = connection.broken || !connection_ok(*session);
       const bool again = (retryable(t_last_sqlstate) || (!began && dead)) &&
                          attempt + 1 < kMaxAttempts;
       release(std::move(connection), st);
@@ -206,10 +222,7 @@ class PostgresStorage final : public Storage {
   // Whether libpq still considers the connection usable. No round trip (SOCI's
   // is_connected() sends a query, twice per transaction here): a connection that broke while
   // idle fails its next BEGIN, and write() and read() retry that on a fresh one.
-  static bool connection_ok(soci::session& sql) {
-    auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
-    return backend != nullptr && PQstatus(backend->conn_) == CONNECTION_OK;
-  }
+  static bool connection_ok(soci::session& sql) { return pg_connection_ok(sql); }
 
   static void rollback(soci::session& sql) {
     try {
@@ -267,7 +280,7 @@ class PostgresStorage final : public Storage {
   // Keeps a healthy connection for the next caller; drops a dead one.
   void release(Session session, const Status&) {
     std::lock_guard lock(mutex_);
-    if (session.session && connection_ok(*session.session)) {
+    if (session.session && !session.broken && connection_ok(*session.session)) {
       idle_.push_back(std::move(session));
     } else {
       --open_;

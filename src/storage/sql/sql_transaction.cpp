@@ -2,7 +2,14 @@
 // PostgreSQL (SOCI turns :name placeholders into each dialect's own).
 #include "storage/sql/sql_transaction.hpp"
 
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -219,6 +226,8 @@ class PreparedStatements {
   Cached<AdvisoryKey> lock_audit_chain;
   Cached<AuditHeadKey> audit_head;
   Cached<AuditInsert> insert_audit;
+  // PostgreSQL pipelines: statement text -> the name it was prepared under on this connection.
+  std::unordered_map<std::string, std::string> pipeline_names;
 };
 
 void PreparedStatementsDeleter::operator()(PreparedStatements* p) const { delete p; }
@@ -227,22 +236,252 @@ PreparedStatementsPtr make_prepared_statements(soci::session& sql) {
   return PreparedStatementsPtr(new PreparedStatements(sql));
 }
 
+// ---- PostgreSQL pipelines ------------------------------------------------------------------
+
+namespace {
+
+PGconn* pg_conn(soci::session& session) {
+  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+}
+
+// Owns a libpq result.
+struct PgResult {
+  PGresult* r = nullptr;
+  explicit PgResult(PGresult* x) : r(x) {}
+  PgResult(PgResult&& other) noexcept : r(other.r) { other.r = nullptr; }
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+  ~PgResult() { PQclear(r); }
+  int rows() const { return PQntuples(r); }
+  bool null(int row, int column) const { return PQgetisnull(r, row, column) != 0; }
+  const char* text(int row, int column) const { return PQgetvalue(r, row, column); }
+  long long integer(int row, int column) const { return std::strtoll(text(row, column), nullptr, 10); }
+  NullableInt nullable(int row, int column) const {
+    NullableInt v;
+    if (!null(row, column)) {
+      v.value = integer(row, column);
+      v.ind = soci::i_ok;
+    }
+    return v;
+  }
+};
+
+[[noreturn]] void connection_lost(SqlConnection& connection, const std::string& what) {
+  // Whatever state libpq's pipeline was left in, this connection is not reused.
+  connection.broken = true;
+  throw soci::postgresql_soci_error(what + ": connection to PostgreSQL lost", "08006");
+}
+
+// Sends `calls` as one pipeline (one round trip: libpq pipeline mode, each statement
+// prepared on the connection the first time it is used) and returns their results in
+// order. Throws postgresql_soci_error for the first call that failed, after reading every
+// result, so the connection leaves pipeline mode idle (inside an aborted transaction,
+// which the caller rolls back).
+std::vector<PgResult> run_pipeline(SqlConnection& connection, const std::vector<PgCall>& calls) {
+  PGconn* conn = pg_conn(*connection.session);
+  auto& names = connection.prepared->pipeline_names;
+  if (PQenterPipelineMode(conn) != 1) connection_lost(connection, "pipeline");
+  struct Sent {
+    const char* prepared_sql;  // for a PQsendPrepare: its text; else null
+  };
+  std::vector<Sent> sent;
+  std::vector<const char*> values;
+  for (const PgCall& call : calls) {
+    const bool transaction_control = std::strcmp(call.sql, "BEGIN") == 0 || std::strcmp(call.sql, "COMMIT") == 0;
+    values.clear();
+    for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
+    const int n = static_cast<int>(values.size());
+    int ok = 1;
+    if (transaction_control) {
+      ok = PQsendQueryParams(conn, call.sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    } else {
+      auto it = names.find(call.sql);
+      if (it == names.end()) {
+        std::string name = "boka_p" + std::to_string(names.size() + 1);
+        if (PQsendPrepare(conn, name.c_str(), call.sql, n, nullptr) != 1) connection_lost(connection, "pipeline");
+        sent.push_back({call.sql});
+        it = names.emplace(call.sql, std::move(name)).first;
+      }
+      ok = PQsendQueryPrepared(conn, it->second.c_str(), n, values.data(), nullptr, nullptr, 0);
+    }
+    if (ok != 1) connection_lost(connection, "pipeline");
+    sent.push_back({nullptr});
+  }
+  if (PQpipelineSync(conn) != 1) connection_lost(connection, "pipeline");
+  std::vector<PgResult> results;
+  std::string failed_state, failed_message;
+  for (const Sent& item : sent) {
+    PgResult res(PQgetResult(conn));
+    if (res.r == nullptr) connection_lost(connection, "pipeline");
+    while (PGresult* extra = PQgetResult(conn)) PQclear(extra);  // ends with NULL
+    const ExecStatusType st = PQresultStatus(res.r);
+    if (failed_state.empty() && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+        st != PGRES_PIPELINE_ABORTED) {
+      const char* state = PQresultErrorField(res.r, PG_DIAG_SQLSTATE);
+      failed_state = state != nullptr && std::strlen(state) == 5 ? state : "08006";
+      failed_message = PQresultErrorMessage(res.r);
+    }
+    if (item.prepared_sql == nullptr) {
+      results.push_back(std::move(res));
+    } else if (st != PGRES_COMMAND_OK) {
+      // Skipped (an earlier statement failed) or refused: the server does not have it.
+      names.erase(item.prepared_sql);
+    }
+  }
+  {
+    PgResult sync(PQgetResult(conn));
+    if (sync.r == nullptr || PQresultStatus(sync.r) != PGRES_PIPELINE_SYNC) {
+      connection_lost(connection, "pipeline");
+    }
+  }
+  if (PQexitPipelineMode(conn) != 1) connection_lost(connection, "pipeline");
+  if (!failed_state.empty()) {
+    if (failed_state.rfind("26", 0) == 0 || failed_state == "42P05") {
+      // A prepared name this connection lost track of: start over with a fresh one.
+      connection.broken = true;
+    }
+    throw soci::postgresql_soci_error(failed_message.empty() ? "error" : failed_message,
+                                      failed_state.c_str());
+  }
+  return results;
+}
+
+std::string text_of(long long v) { return std::to_string(v); }
+std::optional<std::string> text_of(const NullableInt& v) {
+  return v.ind == soci::i_ok ? std::optional<std::string>(std::to_string(v.value)) : std::nullopt;
+}
+
+std::string id_array(const std::vector<ResourceId>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out + "}";
+}
+
+const std::string& sql_find_tenant() {
+  static const std::string s = std::string("SELECT ") + TenantRow::kColumns + " FROM tenants WHERE id = $1";
+  return s;
+}
+const std::string& sql_find_resources() {
+  static const std::string s = std::string("SELECT ") + ResourceRow::kColumns +
+                               " FROM resources WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id";
+  return s;
+}
+constexpr const char* kSqlScope = "SELECT set_config('boka.tenant', $1, true)";
+constexpr const char* kSqlLockResources =
+    "SELECT id FROM resources WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE";
+constexpr const char* kSqlLockChain = "SELECT pg_advisory_xact_lock($1)";
+constexpr const char* kSqlChainHead =
+    "SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1";
+constexpr const char* kSqlInsertReservation =
+    "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
+    "idempotency_key, customer, metadata, created_at, updated_at, version) VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+constexpr const char* kSqlInsertAllocation =
+    "INSERT INTO allocations (reservation_id, tenant_id, resource_id, quantity, pool_id) "
+    "VALUES ($1, $2, $3, $4, $5)";
+constexpr const char* kSqlUpdateResource =
+    "UPDATE resources SET name = $1, zone = $2, capacity = $3, slot_step = $4, "
+    "min_notice = $5, max_horizon = $6, buffer_before = $7, buffer_after = $8, "
+    "min_duration = $9, max_duration = $10, daily_limit = $11, schedule_id = $12, "
+    "metadata = $13, archived_at = $14, version = $15 WHERE id = $16";
+constexpr const char* kSqlInsertAudit =
+    "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, outcome, reason, "
+    "source, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+// One key space per purpose: boka's tag in the high bits, the tenant below.
+long long chain_lock_key(TenantId tenant) {
+  return static_cast<long long>((0x626F6B61ULL << 32) ^ static_cast<unsigned long long>(tenant));
+}
+
+void add_chain_lock(std::vector<PgCall>& calls, TenantId tenant) {
+  calls.push_back({kSqlLockChain, {text_of(chain_lock_key(tenant))}});
+  calls.push_back({kSqlChainHead, {text_of(tenant)}});
+}
+
+AuditHead chain_head_of(const PgResult& res, TenantId tenant) {
+  if (res.rows() == 0) return AuditHead{tenant, 0, ""};
+  return AuditHead{tenant, res.integer(0, 0), res.text(0, 1)};
+}
+
+}  // namespace
+
+bool pg_connection_ok(soci::session& session) {
+  return PQstatus(pg_conn(session)) == CONNECTION_OK;
+}
+
+void pg_begin_write(SqlConnection& connection, TenantId tenant,
+                    const std::vector<ResourceId>& resources, PgWriteBatch& batch) {
+  batch = PgWriteBatch{};
+  batch.tenant = tenant;
+  const std::string ids = id_array(resources);
+  std::vector<PgCall> calls;
+  calls.push_back({"BEGIN", {}});
+  calls.push_back({kSqlScope, {text_of(tenant)}});
+  calls.push_back({kSqlLockResources, {ids}});
+  calls.push_back({sql_find_tenant().c_str(), {text_of(tenant)}});
+  calls.push_back({sql_find_resources().c_str(), {text_of(tenant), ids}});
+  std::vector<PgResult> res = run_pipeline(connection, calls);
+  const PgResult& t = res[3];
+  if (t.rows() == 1) {
+    TenantRow row;
+    row.id = t.integer(0, 0);
+    row.name = t.text(0, 1);
+    row.created = t.integer(0, 2);
+    row.archived = t.nullable(0, 3);
+    row.version = t.integer(0, 4);
+    batch.tenant_row = row.to();
+  }
+  const PgResult& r = res[4];
+  for (int i = 0; i < r.rows(); ++i) {
+    ResourceRow c;
+    c.id = r.integer(i, 0);
+    c.tenant = r.integer(i, 1);
+    c.name = r.text(i, 2);
+    c.zone = r.text(i, 3);
+    c.capacity = static_cast<int>(r.integer(i, 4));
+    c.step = r.integer(i, 5);
+    c.notice = r.integer(i, 6);
+    c.horizon = r.integer(i, 7);
+    c.before = r.integer(i, 8);
+    c.after = r.integer(i, 9);
+    c.min_d = r.integer(i, 10);
+    c.max_d = r.integer(i, 11);
+    c.daily = static_cast<int>(r.integer(i, 12));
+    c.schedule = r.nullable(i, 13);
+    c.metadata = r.text(i, 14);
+    c.created = r.integer(i, 15);
+    c.archived = r.nullable(i, 16);
+    c.version = r.integer(i, 17);
+    batch.resources.emplace(c.id, c.to());
+  }
+}
+
+void pg_commit_write(SqlConnection& connection, PgWriteBatch& batch) {
+  std::vector<PgCall> calls = std::move(batch.deferred);
+  batch.deferred.clear();
+  calls.push_back({"COMMIT", {}});
+  run_pipeline(connection, calls);
+}
+
 namespace {
 
 // ---- row access --------------------------------------------------------------------------
 class SqlTransaction final : public StorageTransaction {
  public:
-  SqlTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map)
-      : sql_(*connection.session),
+  SqlTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map,
+                 PgWriteBatch* batch)
+      : connection_(connection),
+        sql_(*connection.session),
         p_(*connection.prepared),
         writable_(writable),
         postgresql_(connection.postgresql),
-        map_(map) {}
+        map_(map),
+        batch_(connection.postgresql && writable ? batch : nullptr) {}
 
   // Tenants
   Result<TenantId> insert_tenant(const Tenant& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert tenant", [&]() -> Result<TenantId> {
+    return run("insert tenant", [&]() -> Result<TenantId> {
       long long created = to_unix(x.created_at), version = x.version, id = 0;
       NullableInt archived(x.archived_at);
       sql_ << "INSERT INTO tenants (name, created_at, archived_at, version) "
@@ -252,7 +491,10 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Tenant>> find_tenant(TenantId id) override {
-    return guarded(map_, "find tenant", [&]() -> Result<std::optional<Tenant>> {
+    if (batch_ && batch_->tenant_row && batch_->tenant_row->id == id) {
+      return std::optional<Tenant>(*batch_->tenant_row);
+    }
+    return run("find tenant", [&]() -> Result<std::optional<Tenant>> {
       auto& q = p_.find_tenant;
       auto& st = p_.get(q, std::string("SELECT ") + TenantRow::kColumns + " FROM tenants WHERE id = :id",
                         [](Prep& p, auto& b) {
@@ -268,13 +510,14 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::vector<Tenant>> list_tenants() override {
-    return guarded(map_, "list tenants", [&]() -> Result<std::vector<Tenant>> {
+    return run("list tenants", [&]() -> Result<std::vector<Tenant>> {
       return select_tenants("WHERE id > :id", 0LL);
     });
   }
   Status update_tenant(const Tenant& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update tenant", [&]() -> Status {
+    if (batch_) batch_->tenant_row.reset();
+    return run("update tenant", [&]() -> Status {
       long long id = x.id, version = x.version;
       NullableInt archived(x.archived_at);
       soci::statement st = (sql_.prepare << "UPDATE tenants SET name = :n, archived_at = :a, "
@@ -288,7 +531,7 @@ class SqlTransaction final : public StorageTransaction {
   // Resources
   Result<ResourceId> insert_resource(const Resource& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert resource", [&]() -> Result<ResourceId> {
+    return run("insert resource", [&]() -> Result<ResourceId> {
       ResourceRow c;
       c.from(x);
       long long id = 0;
@@ -305,19 +548,41 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) override {
-    return guarded(map_, "find resource", [&]() -> Result<std::optional<Resource>> {
+    if (batch_) {
+      auto it = batch_->resources.find(id);
+      if (it != batch_->resources.end() && it->second.tenant == tenant) {
+        return std::optional<Resource>(it->second);
+      }
+    }
+    return run("find resource", [&]() -> Result<std::optional<Resource>> {
       return find_one(p_.find_resource, ResourceRow::kColumns, "resources", tenant, id,
                       [](const ResourceRow& row) { return row.to(); });
     });
   }
   Result<std::vector<Resource>> list_resources(TenantId tenant) override {
-    return guarded(map_, "list resources", [&]() -> Result<std::vector<Resource>> {
+    return run("list resources", [&]() -> Result<std::vector<Resource>> {
       return select_resources("WHERE tenant_id = :t AND id > :id", tenant, 0);
     });
   }
   Status update_resource(const Resource& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update resource", [&]() -> Status {
+    if (batch_) {
+      auto it = batch_->resources.find(x.id);
+      if (it != batch_->resources.end() && it->second.tenant == x.tenant) {
+        // The row is locked by this transaction and visible to it: the update will find it.
+        ResourceRow c;
+        c.from(x);
+        batch_->deferred.push_back(
+            {kSqlUpdateResource,
+             {c.name, c.zone, text_of(c.capacity), text_of(c.step), text_of(c.notice),
+              text_of(c.horizon), text_of(c.before), text_of(c.after), text_of(c.min_d),
+              text_of(c.max_d), text_of(c.daily), text_of(c.schedule), c.metadata,
+              text_of(c.archived), text_of(c.version), text_of(c.id)}});
+        it->second = x;
+        return Status::Ok();
+      }
+    }
+    return run("update resource", [&]() -> Status {
       auto& q = p_.update_resource;
       auto& st = p_.get(
           q,
@@ -340,7 +605,7 @@ class SqlTransaction final : public StorageTransaction {
   // Schedules
   Result<ScheduleId> insert_schedule(const Schedule& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert schedule", [&]() -> Result<ScheduleId> {
+    return run("insert schedule", [&]() -> Result<ScheduleId> {
       long long tenant = x.tenant, version = x.version, id = 0;
       NullableInt archived(x.archived_at);
       const std::string rules = encode_schedule_rules(x);
@@ -352,7 +617,7 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) override {
-    return guarded(map_, "find schedule", [&]() -> Result<std::optional<Schedule>> {
+    return run("find schedule", [&]() -> Result<std::optional<Schedule>> {
       auto& q = p_.find_schedule;
       auto& st = p_.get(q,
                         "SELECT name, rules, archived_at, version FROM schedules WHERE "
@@ -380,13 +645,13 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::vector<Schedule>> list_schedules(TenantId tenant) override {
-    return guarded(map_, "list schedules", [&]() -> Result<std::vector<Schedule>> {
+    return run("list schedules", [&]() -> Result<std::vector<Schedule>> {
       return select_schedules("AND id > :id", tenant, 0);
     });
   }
   Status update_schedule(const Schedule& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update schedule", [&]() -> Status {
+    return run("update schedule", [&]() -> Status {
       long long id = x.id, version = x.version;
       NullableInt archived(x.archived_at);
       const std::string rules = encode_schedule_rules(x);
@@ -402,7 +667,7 @@ class SqlTransaction final : public StorageTransaction {
   // Pools
   Result<PoolId> insert_pool(const Pool& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert pool", [&]() -> Result<PoolId> {
+    return run("insert pool", [&]() -> Result<PoolId> {
       long long tenant = x.tenant, version = x.version, id = 0;
       NullableInt archived(x.archived_at);
       sql_ << "INSERT INTO pools (tenant_id, name, archived_at, version) "
@@ -413,20 +678,20 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override {
-    return guarded(map_, "find pool", [&]() -> Result<std::optional<Pool>> {
+    return run("find pool", [&]() -> Result<std::optional<Pool>> {
       auto rows = select_pools("AND id = :id", tenant, id);
       if (rows.empty()) return std::optional<Pool>();
       return std::optional<Pool>(std::move(rows.front()));
     });
   }
   Result<std::vector<Pool>> list_pools(TenantId tenant) override {
-    return guarded(map_, "list pools", [&]() -> Result<std::vector<Pool>> {
+    return run("list pools", [&]() -> Result<std::vector<Pool>> {
       return select_pools("AND id > :id", tenant, 0);
     });
   }
   Status update_pool(const Pool& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update pool", [&]() -> Status {
+    return run("update pool", [&]() -> Status {
       long long id = x.id, version = x.version;
       NullableInt archived(x.archived_at);
       soci::statement st = (sql_.prepare << "UPDATE pools SET name = :n, archived_at = :a, "
@@ -443,7 +708,35 @@ class SqlTransaction final : public StorageTransaction {
   // Reservations
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert reservation", [&]() -> Result<ReservationId> {
+    if (batch_) {
+      // One round trip: the queued writes, the reservation, and (a reservation write
+      // appends to its tenant's chain next) the chain's lock and head.
+      return guarded(map_, "insert reservation", [&]() -> Result<ReservationId> {
+        ReservationRow c;
+        c.from(x);
+        std::vector<PgCall> calls = std::move(batch_->deferred);
+        batch_->deferred.clear();
+        const std::size_t at = calls.size();
+        calls.push_back({kSqlInsertReservation,
+                         {text_of(c.tenant), text_of(c.status), text_of(c.start), text_of(c.end),
+                          text_of(c.hold), c.key, c.customer, c.metadata, text_of(c.created),
+                          text_of(c.updated), text_of(c.version)}});
+        const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
+        if (lock_chain) add_chain_lock(calls, x.tenant);
+        std::vector<PgResult> res = run_pipeline(connection_, calls);
+        if (res[at].rows() != 1) throw soci::soci_error("insert reservation returned no id");
+        const long long id = res[at].integer(0, 0);
+        if (lock_chain) batch_->audit_head = chain_head_of(res[at + 2], x.tenant);
+        for (const Allocation& a : x.allocations) {
+          batch_->deferred.push_back(
+              {kSqlInsertAllocation,
+               {text_of(id), text_of(x.tenant), text_of(a.resource), text_of(a.quantity),
+                a.pool ? std::optional<std::string>(std::to_string(*a.pool)) : std::nullopt}});
+        }
+        return static_cast<ReservationId>(id);
+      });
+    }
+    return run("insert reservation", [&]() -> Result<ReservationId> {
       auto& q = p_.insert_reservation;
       auto& st = p_.get(
           q,
@@ -466,7 +759,7 @@ class SqlTransaction final : public StorageTransaction {
   }
   Status update_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update reservation", [&]() -> Status {
+    return run("update reservation", [&]() -> Status {
       auto& q = p_.update_reservation;
       auto& st = p_.get(q,
                         "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
@@ -491,7 +784,7 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<Reservation>> find_reservation(TenantId tenant,
                                                       ReservationId id) override {
-    return guarded(map_, "find reservation", [&]() -> Result<std::optional<Reservation>> {
+    return run("find reservation", [&]() -> Result<std::optional<Reservation>> {
       std::optional<Reservation> out =
           find_one(p_.find_reservation, ReservationRow::kColumns, "reservations", tenant, id,
                    [tenant](const ReservationRow& row) { return row.to(tenant); });
@@ -514,12 +807,12 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
                                                      const ReservationFilter& f) override {
-    return guarded(map_, "list reservations", [&]() -> Result<std::vector<Reservation>> {
+    return run("list reservations", [&]() -> Result<std::vector<Reservation>> {
       return select_reservations(tenant, f);
     });
   }
   Result<std::vector<Booking>> active_bookings(ResourceId resource) override {
-    return guarded(map_, "read bookings", [&]() -> Result<std::vector<Booking>> {
+    return run("read bookings", [&]() -> Result<std::vector<Booking>> {
       auto& q = p_.active_bookings;
       auto& st = p_.get(q,
                         "SELECT r.id, r.start_at, r.end_at, a.quantity, r.status, "
@@ -541,7 +834,7 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override {
-    return guarded(map_, "read expired holds", [&]() -> Result<std::vector<Reservation>> {
+    return run("read expired holds", [&]() -> Result<std::vector<Reservation>> {
       long long t = to_unix(now), lim = limit, id = 0, tenant = 0;
       std::vector<std::pair<TenantId, ReservationId>> ids;
       soci::statement st = (sql_.prepare << "SELECT id, tenant_id FROM reservations WHERE "
@@ -561,7 +854,7 @@ class SqlTransaction final : public StorageTransaction {
 
   Status insert_idempotency(TenantId tenant, const IdempotencyRecord& rec) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert idempotency key", [&]() -> Status {
+    return run("insert idempotency key", [&]() -> Status {
       auto& q = p_.insert_idempotency;
       auto& st = p_.get(q,
                         "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, "
@@ -579,7 +872,7 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
                                                             std::string_view key) override {
-    return guarded(map_, "find idempotency key", [&]() -> Result<std::optional<IdempotencyRecord>> {
+    return run("find idempotency key", [&]() -> Result<std::optional<IdempotencyRecord>> {
       auto& q = p_.find_idempotency;
       auto& st = p_.get(q,
                         "SELECT fingerprint, reservation_id FROM idempotency_keys WHERE "
@@ -600,101 +893,101 @@ class SqlTransaction final : public StorageTransaction {
   // Authentication rows (storage/sql/sql_auth.cpp)
   Result<UserId> insert_user(const StoredUser& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert user", [&]() -> Result<UserId> {
+    return run("insert user", [&]() -> Result<UserId> {
       return sql_auth::insert_user(sql_, x);
     });
   }
   Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override {
-    return guarded(map_, "find user", [&]() -> Result<std::optional<StoredUser>> {
+    return run("find user", [&]() -> Result<std::optional<StoredUser>> {
       return sql_auth::find_user(sql_, tenant, id);
     });
   }
   Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
                                                        std::string_view email) override {
-    return guarded(map_, "find user", [&]() -> Result<std::optional<StoredUser>> {
+    return run("find user", [&]() -> Result<std::optional<StoredUser>> {
       return sql_auth::find_user_by_email(sql_, tenant, email);
     });
   }
   Result<std::vector<StoredUser>> list_users(TenantId tenant) override {
-    return guarded(map_, "list users", [&]() -> Result<std::vector<StoredUser>> {
+    return run("list users", [&]() -> Result<std::vector<StoredUser>> {
       return sql_auth::list_users(sql_, tenant);
     });
   }
   Result<std::vector<StoredUser>> list_users_with_role(Role min_role) override {
-    return guarded(map_, "list users", [&]() -> Result<std::vector<StoredUser>> {
+    return run("list users", [&]() -> Result<std::vector<StoredUser>> {
       return sql_auth::list_users_with_role(sql_, min_role);
     });
   }
   Status update_user(const StoredUser& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update user", [&]() -> Status {
+    return run("update user", [&]() -> Status {
       return affected_one(sql_auth::update_user(sql_, x), "user", x.user.id);
     });
   }
   Result<SessionId> insert_session(const StoredSession& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert session", [&]() -> Result<SessionId> {
+    return run("insert session", [&]() -> Result<SessionId> {
       return sql_auth::insert_session(sql_, x);
     });
   }
   Result<std::optional<StoredSession>> find_session_by_token(std::string_view hash) override {
-    return guarded(map_, "find session", [&]() -> Result<std::optional<StoredSession>> {
+    return run("find session", [&]() -> Result<std::optional<StoredSession>> {
       return sql_auth::find_session_by_token(sql_, hash);
     });
   }
   Result<std::optional<StoredSession>> find_session(SessionId id) override {
-    return guarded(map_, "find session", [&]() -> Result<std::optional<StoredSession>> {
+    return run("find session", [&]() -> Result<std::optional<StoredSession>> {
       return sql_auth::find_session(sql_, id);
     });
   }
   Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) override {
-    return guarded(map_, "list sessions", [&]() -> Result<std::vector<StoredSession>> {
+    return run("list sessions", [&]() -> Result<std::vector<StoredSession>> {
       return sql_auth::list_sessions(sql_, tenant, user);
     });
   }
   Status update_session(const StoredSession& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update session", [&]() -> Status {
+    return run("update session", [&]() -> Status {
       return affected_one(sql_auth::update_session(sql_, x), "session", x.session.id);
     });
   }
   Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
                                        SessionId keep) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "revoke sessions", [&]() -> Result<std::int64_t> {
+    return run("revoke sessions", [&]() -> Result<std::int64_t> {
       return sql_auth::revoke_sessions(sql_, tenant, user, at, keep);
     });
   }
   Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "delete sessions", [&]() -> Result<std::int64_t> {
+    return run("delete sessions", [&]() -> Result<std::int64_t> {
       return sql_auth::delete_dead_sessions(sql_, now, limit);
     });
   }
   Result<std::int64_t> count_live_sessions(Instant now) override {
-    return guarded(map_, "count sessions", [&]() -> Result<std::int64_t> {
+    return run("count sessions", [&]() -> Result<std::int64_t> {
       return sql_auth::count_live_sessions(sql_, now);
     });
   }
   Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "insert API key", [&]() -> Result<ApiKeyId> {
+    return run("insert API key", [&]() -> Result<ApiKeyId> {
       return sql_auth::insert_api_key(sql_, x);
     });
   }
   Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
-    return guarded(map_, "find API key", [&]() -> Result<std::optional<StoredApiKey>> {
+    return run("find API key", [&]() -> Result<std::optional<StoredApiKey>> {
       return sql_auth::find_api_key(sql_, id);
     });
   }
   Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) override {
-    return guarded(map_, "list API keys", [&]() -> Result<std::vector<StoredApiKey>> {
+    return run("list API keys", [&]() -> Result<std::vector<StoredApiKey>> {
       return sql_auth::list_api_keys(sql_, tenant);
     });
   }
   Status update_api_key(const StoredApiKey& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "update API key", [&]() -> Status {
+    return run("update API key", [&]() -> Status {
       return affected_one(sql_auth::update_api_key(sql_, x), "API key", x.key.id);
     });
   }
@@ -703,13 +996,24 @@ class SqlTransaction final : public StorageTransaction {
   // the appends to one chain (taken last, after the resource locks, and held to commit).
   Result<AuditHead> lock_audit_head(TenantId tenant) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "lock audit chain", [&]() -> Result<AuditHead> {
+    if (batch_ && tenant == batch_->tenant) {
+      if (batch_->audit_head) return *batch_->audit_head;  // locked, kept current by appends
+      return guarded(map_, "lock audit chain", [&]() -> Result<AuditHead> {
+        std::vector<PgCall> calls = std::move(batch_->deferred);
+        batch_->deferred.clear();
+        const std::size_t at = calls.size();
+        add_chain_lock(calls, tenant);
+        std::vector<PgResult> res = run_pipeline(connection_, calls);
+        batch_->audit_head = chain_head_of(res[at + 1], tenant);
+        return *batch_->audit_head;
+      });
+    }
+    return run("lock audit chain", [&]() -> Result<AuditHead> {
       if (postgresql_) {
         auto& l = p_.lock_audit_chain;
         auto& lst = p_.get(l, "SELECT pg_advisory_xact_lock(:k)",
                            [](Prep& p, auto& b) { p, use(b.key); });
-        // One key space per purpose: boka's tag in the high bits, the tenant below.
-        l.b.key = static_cast<long long>((0x626F6B61ULL << 32) ^ static_cast<unsigned long long>(tenant));
+        l.b.key = chain_lock_key(tenant);
         lst.execute(true);
       }
       auto& q = p_.audit_head;
@@ -727,7 +1031,18 @@ class SqlTransaction final : public StorageTransaction {
   }
   Status append_audit(AuditRecord r) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return guarded(map_, "append audit record", [&]() -> Status {
+    if (batch_ && batch_->audit_head && r.tenant == batch_->tenant) {
+      // The chain is locked by this transaction; the primary key refuses a wrong seq at
+      // COMMIT, which then rolls everything back.
+      batch_->deferred.push_back(
+          {kSqlInsertAudit,
+           {text_of(r.tenant), text_of(r.seq), text_of(to_unix(r.at)), r.actor, r.action,
+            r.target, text_of(static_cast<int>(r.outcome)), r.reason, r.source, r.detail_json,
+            r.prev_hash, r.hash}});
+      batch_->audit_head = AuditHead{r.tenant, r.seq, r.hash};
+      return Status::Ok();
+    }
+    return run("append audit record", [&]() -> Status {
       auto& q = p_.insert_audit;
       auto& st = p_.get(
           q,
@@ -756,30 +1071,30 @@ class SqlTransaction final : public StorageTransaction {
     });
   }
   Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) override {
-    return guarded(map_, "list audit records", [&]() -> Result<std::vector<AuditRecord>> {
+    return run("list audit records", [&]() -> Result<std::vector<AuditRecord>> {
       return sql_audit::list_audit(sql_, query);
     });
   }
   Result<std::vector<AuditHead>> audit_heads() override {
-    return guarded(map_, "list audit chains", [&]() -> Result<std::vector<AuditHead>> {
+    return run("list audit chains", [&]() -> Result<std::vector<AuditHead>> {
       return sql_audit::audit_heads(sql_);
     });
   }
   Result<std::vector<TableStats>> table_stats() override {
-    return guarded(map_, "table statistics", [&]() -> Result<std::vector<TableStats>> {
+    return run("table statistics", [&]() -> Result<std::vector<TableStats>> {
       return sql_audit::table_stats(sql_, postgresql_);
     });
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");
-    return guarded(map_, "read setting", [&]() -> Result<std::optional<std::string>> {
+    return run("read setting", [&]() -> Result<std::optional<std::string>> {
       return sql_audit::get_setting(sql_, name);
     });
   }
   Status put_setting(std::string_view name, std::string_view value) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     if (name.empty()) return InvalidArgument("setting name: must not be empty");
-    return guarded(map_, "write setting", [&]() -> Status {
+    return run("write setting", [&]() -> Status {
       sql_audit::put_setting(sql_, name, value);
       return Status::Ok();
     });
@@ -1015,18 +1330,36 @@ class SqlTransaction final : public StorageTransaction {
     return out;
   }
 
+  // Runs f under the error mapper, after sending the writes queued for COMMIT (so every
+  // statement sees the transaction's own writes).
+  template <typename F>
+  auto run(const char* operation, F&& f) -> decltype(f()) {
+    if (batch_ && !batch_->deferred.empty()) {
+      Status sent = guarded(map_, "deferred write", [&]() -> Status {
+        std::vector<PgCall> calls = std::move(batch_->deferred);
+        batch_->deferred.clear();
+        run_pipeline(connection_, calls);
+        return Status::Ok();
+      });
+      if (!sent.ok()) return sent;
+    }
+    return guarded(map_, operation, std::forward<F>(f));
+  }
+
+  SqlConnection& connection_;
   soci::session& sql_;
   PreparedStatements& p_;
   bool writable_;
   bool postgresql_;
   SqlErrorMapper map_;
+  PgWriteBatch* batch_;  // PostgreSQL writes begun by pg_begin_write, else null
 };
 
 }  // namespace
 
 std::unique_ptr<StorageTransaction> make_sql_transaction(SqlConnection& connection, bool writable,
-                                                         SqlErrorMapper map) {
-  return std::make_unique<SqlTransaction>(connection, writable, map);
+                                                         SqlErrorMapper map, PgWriteBatch* batch) {
+  return std::make_unique<SqlTransaction>(connection, writable, map, batch);
 }
 
 }  // namespace boka::detail

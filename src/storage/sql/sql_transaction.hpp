@@ -5,7 +5,10 @@
 
 #include <exception>
 #include <memory>
+#include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "boka/storage.hpp"
 
@@ -58,10 +61,50 @@ struct SqlConnection {
   std::unique_ptr<soci::session> session;
   PreparedStatementsPtr prepared;
   bool postgresql = false;  // the dialect, for the few statements that differ (table sizes)
+  bool broken = false;      // set when its protocol state is unknown: the pool drops it
 };
 
-// Row access inside a transaction the caller began on `connection`.
+// PostgreSQL write transactions are bound by round trips (one client waits 50-90 us per
+// statement on a loaded host), so a reservation write goes to the server as three batches
+// of prepared statements (libpq pipeline mode) instead of ten single statements
+// (docs/architecture.md, "PostgreSQL round trips"):
+// 1. pg_begin_write: BEGIN, the tenant setting, the resource row locks, and reads of the
+//    tenant row and the locked resource rows;
+// 2. the new reservation (its id is needed), with the audit chain's lock and head read;
+//    a write that inserts nothing sends the lock and head alone;
+// 3. pg_commit_write: the writes whose outcome is certain once those locks are held (a
+//    locked resource row's update, the new reservation's allocations, appends to the locked
+//    chain), queued in `deferred`, then COMMIT.
+// Any other statement sends the queue first, so the transaction always reads its own
+// writes. A batch belongs to one transaction on one connection; it is not thread-safe.
+struct PgCall {
+  const char* sql;                                // a statement of boka's (prepared once)
+  std::vector<std::optional<std::string>> params; // text values; nullopt is NULL
+};
+struct PgWriteBatch {
+  TenantId tenant = 0;
+  std::optional<Tenant> tenant_row;          // read at BEGIN
+  std::map<ResourceId, Resource> resources;  // the locked rows, read at BEGIN
+  std::optional<AuditHead> audit_head;       // set once the chain's lock is held
+  std::vector<PgCall> deferred;
+};
+
+// Row access inside a transaction the caller began on `connection`. `batch` (PostgreSQL
+// writes begun with pg_begin_write, else null) must outlive the transaction.
 std::unique_ptr<StorageTransaction> make_sql_transaction(SqlConnection& connection, bool writable,
-                                                         SqlErrorMapper map);
+                                                         SqlErrorMapper map,
+                                                         PgWriteBatch* batch = nullptr);
+
+// PostgreSQL, one round trip: BEGIN, `tenant` as the row level security scope, the row
+// locks on `resources` (sorted, distinct), and the reads PgWriteBatch describes. Throws
+// soci::postgresql_soci_error (map it with the store's mapper).
+void pg_begin_write(SqlConnection& connection, TenantId tenant,
+                    const std::vector<ResourceId>& resources, PgWriteBatch& batch);
+// PostgreSQL, one round trip: the batch's deferred writes, then COMMIT. A failing write
+// aborts the rest (COMMIT included); the caller rolls back. Throws like pg_begin_write
+// (SQLSTATE 08006 when the connection is gone, and then the outcome is unknown).
+void pg_commit_write(SqlConnection& connection, PgWriteBatch& batch);
+// PostgreSQL: whether libpq still considers the session's connection usable (no round trip).
+bool pg_connection_ok(soci::session& session);
 
 }  // namespace boka::detail

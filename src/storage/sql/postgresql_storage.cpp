@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <condition_variable>
 #include <mutex>
 #include <random>
@@ -78,6 +80,121 @@ template <typename F>
 auto guarded(const char* operation, F&& f) -> decltype(f()) {
   return detail::guarded(&map_postgres_error, operation, std::forward<F>(f));
 }
+
+// ---- pipelines (sql_transaction.hpp, PgWriteBatch) ----------------------------------------
+
+PGconn* pg_conn(soci::session& session) {
+  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+}
+
+// Owns a libpq result.
+struct PgResult {
+  PGresult* r = nullptr;
+  explicit PgResult(PGresult* x) : r(x) {}
+  PgResult(PgResult&& other) noexcept : r(other.r) { other.r = nullptr; }
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+  ~PgResult() { PQclear(r); }
+};
+
+[[noreturn]] void connection_lost(SqlConnection& connection, const std::string& what) {
+  // Whatever state libpq's pipeline was left in, this connection is not reused.
+  connection.broken = true;
+  throw soci::postgresql_soci_error(what + ": connection to PostgreSQL lost", "08006");
+}
+
+// Sends `calls` as one pipeline (one round trip: libpq pipeline mode, each statement
+// prepared on the connection the first time it is used) and returns their results in
+// order. Throws postgresql_soci_error for the first call that failed, after reading every
+// result, so the connection leaves pipeline mode idle (inside an aborted transaction,
+// which the caller rolls back).
+std::vector<PgRows> run_pipeline(SqlConnection& connection, const std::vector<PgCall>& calls) {
+  PGconn* conn = pg_conn(*connection.session);
+  auto& names = connection.pipeline_names;
+  if (PQenterPipelineMode(conn) != 1) connection_lost(connection, "pipeline");
+  struct Sent {
+    const char* prepared_sql;  // for a PQsendPrepare: its text; else null
+  };
+  std::vector<Sent> sent;
+  std::vector<const char*> values;
+  for (const PgCall& call : calls) {
+    const bool transaction_control = std::strcmp(call.sql, "BEGIN") == 0 || std::strcmp(call.sql, "COMMIT") == 0;
+    values.clear();
+    for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
+    const int n = static_cast<int>(values.size());
+    int ok = 1;
+    if (transaction_control) {
+      ok = PQsendQueryParams(conn, call.sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    } else {
+      auto it = names.find(call.sql);
+      if (it == names.end()) {
+        std::string name = "boka_p" + std::to_string(names.size() + 1);
+        if (PQsendPrepare(conn, name.c_str(), call.sql, n, nullptr) != 1) connection_lost(connection, "pipeline");
+        sent.push_back({call.sql});
+        it = names.emplace(call.sql, std::move(name)).first;
+      }
+      ok = PQsendQueryPrepared(conn, it->second.c_str(), n, values.data(), nullptr, nullptr, 0);
+    }
+    if (ok != 1) connection_lost(connection, "pipeline");
+    sent.push_back({nullptr});
+  }
+  if (PQpipelineSync(conn) != 1) connection_lost(connection, "pipeline");
+  std::vector<PgRows> results;
+  std::string failed_state, failed_message;
+  for (const Sent& item : sent) {
+    PgResult res(PQgetResult(conn));
+    if (res.r == nullptr) connection_lost(connection, "pipeline");
+    while (PGresult* extra = PQgetResult(conn)) PQclear(extra);  // ends with NULL
+    const ExecStatusType st = PQresultStatus(res.r);
+    if (failed_state.empty() && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+        st != PGRES_PIPELINE_ABORTED) {
+      const char* state = PQresultErrorField(res.r, PG_DIAG_SQLSTATE);
+      failed_state = state != nullptr && std::strlen(state) == 5 ? state : "08006";
+      failed_message = PQresultErrorMessage(res.r);
+    }
+    if (item.prepared_sql == nullptr) {
+      PgRows rows;
+      if (st == PGRES_TUPLES_OK) {
+        const int n = PQntuples(res.r);
+        const int m = PQnfields(res.r);
+        rows.rows.resize(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) {
+          auto& row = rows.rows[static_cast<std::size_t>(i)];
+          row.reserve(static_cast<std::size_t>(m));
+          for (int j = 0; j < m; ++j) {
+            if (PQgetisnull(res.r, i, j)) {
+              row.emplace_back(std::nullopt);
+            } else {
+              row.emplace_back(std::string(PQgetvalue(res.r, i, j),
+                                           static_cast<std::size_t>(PQgetlength(res.r, i, j))));
+            }
+          }
+        }
+      }
+      results.push_back(std::move(rows));
+    } else if (st != PGRES_COMMAND_OK) {
+      // Skipped (an earlier statement failed) or refused: the server does not have it.
+      names.erase(item.prepared_sql);
+    }
+  }
+  {
+    PgResult sync(PQgetResult(conn));
+    if (sync.r == nullptr || PQresultStatus(sync.r) != PGRES_PIPELINE_SYNC) {
+      connection_lost(connection, "pipeline");
+    }
+  }
+  if (PQexitPipelineMode(conn) != 1) connection_lost(connection, "pipeline");
+  if (!failed_state.empty()) {
+    if (failed_state.rfind("26", 0) == 0 || failed_state == "42P05") {
+      // A prepared name this connection lost track of: start over with a fresh one.
+      connection.broken = true;
+    }
+    throw soci::postgresql_soci_error(failed_message.empty() ? "error" : failed_message,
+                                      failed_state.c_str());
+  }
+  return results;
+}
+
 
 bool valid_identifier(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
@@ -156,6 +273,7 @@ class PostgresStorage final : public Storage {
       const bool batched = intent.audit_chain && !intent.scope.is_all() &&
                            *intent.audit_chain == intent.scope.tenant_id() && !locks.empty();
       PgWriteBatch batch;
+      batch.run = &run_pipeline;
       Status st = guarded("begin write", [&]() -> Status {
         if (batched) {
           pg_begin_write(connection, intent.scope.tenant_id(), locks, batch);
@@ -222,7 +340,9 @@ class PostgresStorage final : public Storage {
   // Whether libpq still considers the connection usable. No round trip (SOCI's
   // is_connected() sends a query, twice per transaction here): a connection that broke while
   // idle fails its next BEGIN, and write() and read() retry that on a fresh one.
-  static bool connection_ok(soci::session& sql) { return pg_connection_ok(sql); }
+  static bool connection_ok(soci::session& sql) {
+    return PQstatus(pg_conn(sql)) == CONNECTION_OK;
+  }
 
   static void rollback(soci::session& sql) {
     try {

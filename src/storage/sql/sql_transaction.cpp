@@ -2,9 +2,6 @@
 // PostgreSQL (SOCI turns :name placeholders into each dialect's own).
 #include "storage/sql/sql_transaction.hpp"
 
-#include <libpq-fe.h>
-#include <soci/postgresql/soci-postgresql.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -226,8 +223,6 @@ class PreparedStatements {
   Cached<AdvisoryKey> lock_audit_chain;
   Cached<AuditHeadKey> audit_head;
   Cached<AuditInsert> insert_audit;
-  // PostgreSQL pipelines: statement text -> the name it was prepared under on this connection.
-  std::unordered_map<std::string, std::string> pipeline_names;
 };
 
 void PreparedStatementsDeleter::operator()(PreparedStatements* p) const { delete p; }
@@ -240,110 +235,21 @@ PreparedStatementsPtr make_prepared_statements(soci::session& sql) {
 
 namespace {
 
-PGconn* pg_conn(soci::session& session) {
-  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+// Cells of a pipeline result as text (nullopt for NULL).
+long long cell_integer(const PgRows& r, std::size_t row, std::size_t column) {
+  const auto& cell = r.rows[row][column];
+  return cell ? std::strtoll(cell->c_str(), nullptr, 10) : 0;
 }
-
-// Owns a libpq result.
-struct PgResult {
-  PGresult* r = nullptr;
-  explicit PgResult(PGresult* x) : r(x) {}
-  PgResult(PgResult&& other) noexcept : r(other.r) { other.r = nullptr; }
-  PgResult(const PgResult&) = delete;
-  PgResult& operator=(const PgResult&) = delete;
-  ~PgResult() { PQclear(r); }
-  int rows() const { return PQntuples(r); }
-  bool null(int row, int column) const { return PQgetisnull(r, row, column) != 0; }
-  const char* text(int row, int column) const { return PQgetvalue(r, row, column); }
-  long long integer(int row, int column) const { return std::strtoll(text(row, column), nullptr, 10); }
-  NullableInt nullable(int row, int column) const {
-    NullableInt v;
-    if (!null(row, column)) {
-      v.value = integer(row, column);
-      v.ind = soci::i_ok;
-    }
-    return v;
-  }
-};
-
-[[noreturn]] void connection_lost(SqlConnection& connection, const std::string& what) {
-  // Whatever state libpq's pipeline was left in, this connection is not reused.
-  connection.broken = true;
-  throw soci::postgresql_soci_error(what + ": connection to PostgreSQL lost", "08006");
+std::string cell_text(const PgRows& r, std::size_t row, std::size_t column) {
+  return r.rows[row][column].value_or(std::string());
 }
-
-// Sends `calls` as one pipeline (one round trip: libpq pipeline mode, each statement
-// prepared on the connection the first time it is used) and returns their results in
-// order. Throws postgresql_soci_error for the first call that failed, after reading every
-// result, so the connection leaves pipeline mode idle (inside an aborted transaction,
-// which the caller rolls back).
-std::vector<PgResult> run_pipeline(SqlConnection& connection, const std::vector<PgCall>& calls) {
-  PGconn* conn = pg_conn(*connection.session);
-  auto& names = connection.prepared->pipeline_names;
-  if (PQenterPipelineMode(conn) != 1) connection_lost(connection, "pipeline");
-  struct Sent {
-    const char* prepared_sql;  // for a PQsendPrepare: its text; else null
-  };
-  std::vector<Sent> sent;
-  std::vector<const char*> values;
-  for (const PgCall& call : calls) {
-    const bool transaction_control = std::strcmp(call.sql, "BEGIN") == 0 || std::strcmp(call.sql, "COMMIT") == 0;
-    values.clear();
-    for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
-    const int n = static_cast<int>(values.size());
-    int ok = 1;
-    if (transaction_control) {
-      ok = PQsendQueryParams(conn, call.sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
-    } else {
-      auto it = names.find(call.sql);
-      if (it == names.end()) {
-        std::string name = "boka_p" + std::to_string(names.size() + 1);
-        if (PQsendPrepare(conn, name.c_str(), call.sql, n, nullptr) != 1) connection_lost(connection, "pipeline");
-        sent.push_back({call.sql});
-        it = names.emplace(call.sql, std::move(name)).first;
-      }
-      ok = PQsendQueryPrepared(conn, it->second.c_str(), n, values.data(), nullptr, nullptr, 0);
-    }
-    if (ok != 1) connection_lost(connection, "pipeline");
-    sent.push_back({nullptr});
+NullableInt cell_nullable(const PgRows& r, std::size_t row, std::size_t column) {
+  NullableInt v;
+  if (r.rows[row][column]) {
+    v.value = cell_integer(r, row, column);
+    v.ind = soci::i_ok;
   }
-  if (PQpipelineSync(conn) != 1) connection_lost(connection, "pipeline");
-  std::vector<PgResult> results;
-  std::string failed_state, failed_message;
-  for (const Sent& item : sent) {
-    PgResult res(PQgetResult(conn));
-    if (res.r == nullptr) connection_lost(connection, "pipeline");
-    while (PGresult* extra = PQgetResult(conn)) PQclear(extra);  // ends with NULL
-    const ExecStatusType st = PQresultStatus(res.r);
-    if (failed_state.empty() && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
-        st != PGRES_PIPELINE_ABORTED) {
-      const char* state = PQresultErrorField(res.r, PG_DIAG_SQLSTATE);
-      failed_state = state != nullptr && std::strlen(state) == 5 ? state : "08006";
-      failed_message = PQresultErrorMessage(res.r);
-    }
-    if (item.prepared_sql == nullptr) {
-      results.push_back(std::move(res));
-    } else if (st != PGRES_COMMAND_OK) {
-      // Skipped (an earlier statement failed) or refused: the server does not have it.
-      names.erase(item.prepared_sql);
-    }
-  }
-  {
-    PgResult sync(PQgetResult(conn));
-    if (sync.r == nullptr || PQresultStatus(sync.r) != PGRES_PIPELINE_SYNC) {
-      connection_lost(connection, "pipeline");
-    }
-  }
-  if (PQexitPipelineMode(conn) != 1) connection_lost(connection, "pipeline");
-  if (!failed_state.empty()) {
-    if (failed_state.rfind("26", 0) == 0 || failed_state == "42P05") {
-      // A prepared name this connection lost track of: start over with a fresh one.
-      connection.broken = true;
-    }
-    throw soci::postgresql_soci_error(failed_message.empty() ? "error" : failed_message,
-                                      failed_state.c_str());
-  }
-  return results;
+  return v;
 }
 
 std::string text_of(long long v) { return std::to_string(v); }
@@ -398,21 +304,20 @@ void add_chain_lock(std::vector<PgCall>& calls, TenantId tenant) {
   calls.push_back({kSqlChainHead, {text_of(tenant)}});
 }
 
-AuditHead chain_head_of(const PgResult& res, TenantId tenant) {
-  if (res.rows() == 0) return AuditHead{tenant, 0, ""};
-  return AuditHead{tenant, res.integer(0, 0), res.text(0, 1)};
+AuditHead chain_head_of(const PgRows& res, TenantId tenant) {
+  if (res.rows.empty()) return AuditHead{tenant, 0, ""};
+  return AuditHead{tenant, cell_integer(res, 0, 0), cell_text(res, 0, 1)};
 }
 
 }  // namespace
 
-bool pg_connection_ok(soci::session& session) {
-  return PQstatus(pg_conn(session)) == CONNECTION_OK;
-}
-
 void pg_begin_write(SqlConnection& connection, TenantId tenant,
                     const std::vector<ResourceId>& resources, PgWriteBatch& batch) {
-  batch = PgWriteBatch{};
   batch.tenant = tenant;
+  batch.tenant_row.reset();
+  batch.resources.clear();
+  batch.audit_head.reset();
+  batch.deferred.clear();
   const std::string ids = id_array(resources);
   std::vector<PgCall> calls;
   calls.push_back({"BEGIN", {}});
@@ -420,38 +325,38 @@ void pg_begin_write(SqlConnection& connection, TenantId tenant,
   calls.push_back({kSqlLockResources, {ids}});
   calls.push_back({sql_find_tenant().c_str(), {text_of(tenant)}});
   calls.push_back({sql_find_resources().c_str(), {text_of(tenant), ids}});
-  std::vector<PgResult> res = run_pipeline(connection, calls);
-  const PgResult& t = res[3];
-  if (t.rows() == 1) {
+  std::vector<PgRows> res = batch.run(connection, calls);
+  const PgRows& t = res[3];
+  if (t.rows.size() == 1) {
     TenantRow row;
-    row.id = t.integer(0, 0);
-    row.name = t.text(0, 1);
-    row.created = t.integer(0, 2);
-    row.archived = t.nullable(0, 3);
-    row.version = t.integer(0, 4);
+    row.id = cell_integer(t, 0, 0);
+    row.name = cell_text(t, 0, 1);
+    row.created = cell_integer(t, 0, 2);
+    row.archived = cell_nullable(t, 0, 3);
+    row.version = cell_integer(t, 0, 4);
     batch.tenant_row = row.to();
   }
-  const PgResult& r = res[4];
-  for (int i = 0; i < r.rows(); ++i) {
+  const PgRows& r = res[4];
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
     ResourceRow c;
-    c.id = r.integer(i, 0);
-    c.tenant = r.integer(i, 1);
-    c.name = r.text(i, 2);
-    c.zone = r.text(i, 3);
-    c.capacity = static_cast<int>(r.integer(i, 4));
-    c.step = r.integer(i, 5);
-    c.notice = r.integer(i, 6);
-    c.horizon = r.integer(i, 7);
-    c.before = r.integer(i, 8);
-    c.after = r.integer(i, 9);
-    c.min_d = r.integer(i, 10);
-    c.max_d = r.integer(i, 11);
-    c.daily = static_cast<int>(r.integer(i, 12));
-    c.schedule = r.nullable(i, 13);
-    c.metadata = r.text(i, 14);
-    c.created = r.integer(i, 15);
-    c.archived = r.nullable(i, 16);
-    c.version = r.integer(i, 17);
+    c.id = cell_integer(r, i, 0);
+    c.tenant = cell_integer(r, i, 1);
+    c.name = cell_text(r, i, 2);
+    c.zone = cell_text(r, i, 3);
+    c.capacity = static_cast<int>(cell_integer(r, i, 4));
+    c.step = cell_integer(r, i, 5);
+    c.notice = cell_integer(r, i, 6);
+    c.horizon = cell_integer(r, i, 7);
+    c.before = cell_integer(r, i, 8);
+    c.after = cell_integer(r, i, 9);
+    c.min_d = cell_integer(r, i, 10);
+    c.max_d = cell_integer(r, i, 11);
+    c.daily = static_cast<int>(cell_integer(r, i, 12));
+    c.schedule = cell_nullable(r, i, 13);
+    c.metadata = cell_text(r, i, 14);
+    c.created = cell_integer(r, i, 15);
+    c.archived = cell_nullable(r, i, 16);
+    c.version = cell_integer(r, i, 17);
     batch.resources.emplace(c.id, c.to());
   }
 }
@@ -460,7 +365,7 @@ void pg_commit_write(SqlConnection& connection, PgWriteBatch& batch) {
   std::vector<PgCall> calls = std::move(batch.deferred);
   batch.deferred.clear();
   calls.push_back({"COMMIT", {}});
-  run_pipeline(connection, calls);
+  batch.run(connection, calls);
 }
 
 namespace {
@@ -723,9 +628,9 @@ class SqlTransaction final : public StorageTransaction {
                           text_of(c.updated), text_of(c.version)}});
         const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
         if (lock_chain) add_chain_lock(calls, x.tenant);
-        std::vector<PgResult> res = run_pipeline(connection_, calls);
-        if (res[at].rows() != 1) throw soci::soci_error("insert reservation returned no id");
-        const long long id = res[at].integer(0, 0);
+        std::vector<PgRows> res = batch_->run(connection_, calls);
+        if (res[at].rows.size() != 1) throw soci::soci_error("insert reservation returned no id");
+        const long long id = cell_integer(res[at], 0, 0);
         if (lock_chain) batch_->audit_head = chain_head_of(res[at + 2], x.tenant);
         for (const Allocation& a : x.allocations) {
           batch_->deferred.push_back(
@@ -1003,7 +908,7 @@ class SqlTransaction final : public StorageTransaction {
         batch_->deferred.clear();
         const std::size_t at = calls.size();
         add_chain_lock(calls, tenant);
-        std::vector<PgResult> res = run_pipeline(connection_, calls);
+        std::vector<PgRows> res = batch_->run(connection_, calls);
         batch_->audit_head = chain_head_of(res[at + 1], tenant);
         return *batch_->audit_head;
       });
@@ -1338,7 +1243,7 @@ class SqlTransaction final : public StorageTransaction {
       Status sent = guarded(map_, "deferred write", [&]() -> Status {
         std::vector<PgCall> calls = std::move(batch_->deferred);
         batch_->deferred.clear();
-        run_pipeline(connection_, calls);
+        batch_->run(connection_, calls);
         return Status::Ok();
       });
       if (!sent.ok()) return sent;

@@ -62,6 +62,8 @@ struct SqlConnection {
   PreparedStatementsPtr prepared;
   bool postgresql = false;  // the dialect, for the few statements that differ (table sizes)
   bool broken = false;      // set when its protocol state is unknown: the pool drops it
+  // PostgreSQL pipelines: statement text -> the name it is prepared under on this connection.
+  std::map<std::string, std::string> pipeline_names;
 };
 
 // PostgreSQL write transactions are bound by round trips (one client waits 50-90 us per
@@ -81,7 +83,17 @@ struct PgCall {
   const char* sql;                                // a statement of boka's (prepared once)
   std::vector<std::optional<std::string>> params; // text values; nullopt is NULL
 };
+// A pipeline's results: one per call, each its rows of text cells (nullopt for NULL).
+struct PgRows {
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+// Sends calls as one pipeline and returns their results in order; throws
+// soci::postgresql_soci_error for the first call that failed. Defined by the PostgreSQL
+// store (the only translation unit that sees libpq).
+using PgPipelineRunner = std::vector<PgRows> (*)(SqlConnection& connection,
+                                                  const std::vector<PgCall>& calls);
 struct PgWriteBatch {
+  PgPipelineRunner run = nullptr;
   TenantId tenant = 0;
   std::optional<Tenant> tenant_row;          // read at BEGIN
   std::map<ResourceId, Resource> resources;  // the locked rows, read at BEGIN
@@ -104,7 +116,5 @@ void pg_begin_write(SqlConnection& connection, TenantId tenant,
 // aborts the rest (COMMIT included); the caller rolls back. Throws like pg_begin_write
 // (SQLSTATE 08006 when the connection is gone, and then the outcome is unknown).
 void pg_commit_write(SqlConnection& connection, PgWriteBatch& batch);
-// PostgreSQL: whether libpq still considers the session's connection usable (no round trip).
-bool pg_connection_ok(soci::session& session);
 
 }  // namespace boka::detail

@@ -101,6 +101,11 @@ struct PgWriteBatch {
   std::vector<PgCall> deferred;
 };
 
+// SQLite: runs `sql` (a statement without parameters or rows: BEGIN IMMEDIATE, COMMIT,
+// SAVEPOINT ...) through the connection's cached raw statements (no parse per call). Throws
+// soci::sqlite3_soci_error.
+void sqlite_execute(SqlConnection& connection, const char* sql);
+
 // Row access inside a transaction the caller began on `connection`. `batch` (PostgreSQL
 // writes begun with pg_begin_write, else null) must outlive the transaction.
 std::unique_ptr<StorageTransaction> make_sql_transaction(SqlConnection& connection, bool writable,

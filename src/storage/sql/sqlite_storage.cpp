@@ -81,16 +81,15 @@ class SqliteStorage final : public Storage,
 
   Status read(const TxnScope&, Work work) override {
     BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
-    soci::session* session = connection.session.get();
     Status st = guarded("begin read", [&]() -> Status {
-      *session << "BEGIN";
+      sqlite_execute(connection, "BEGIN");
       return Status::Ok();
     });
     if (st.ok()) {
       auto txn = make_sql_transaction(connection, /*writable=*/false, &map_exception);
       st = run_guarded(work, *txn);
       Status end = guarded("end read", [&]() -> Status {
-        *session << "COMMIT";
+        sqlite_execute(connection, "COMMIT");
         return Status::Ok();
       });
       if (st.ok()) st = end;
@@ -176,7 +175,7 @@ class SqliteStorage final : public Storage,
     }
     soci::session& sql = *connection->session;
     Status st = guarded("begin write", [&]() -> Status {
-      sql << "BEGIN IMMEDIATE";
+      sqlite_execute(*connection, "BEGIN IMMEDIATE");
       return Status::Ok();
     });
     if (!st.ok()) {
@@ -196,13 +195,13 @@ class SqliteStorage final : public Storage,
     } else {
       for (PendingWrite* p : batch) {
         Status saved = guarded("savepoint", [&]() -> Status {
-          sql << "SAVEPOINT boka_writer";
+          sqlite_execute(*connection, "SAVEPOINT boka_writer");
           return Status::Ok();
         });
         p->result = saved.ok() ? run_guarded(p->work, *txn) : saved;
         if (p->result.ok()) {
           p->result = guarded("release savepoint", [&]() -> Status {
-            sql << "RELEASE boka_writer";
+            sqlite_execute(*connection, "RELEASE boka_writer");
             return Status::Ok();
           });
         }
@@ -215,7 +214,7 @@ class SqliteStorage final : public Storage,
     }
     if (any_kept) {
       Status committed = guarded("commit", [&]() -> Status {
-        sql << "COMMIT";
+        sqlite_execute(*connection, "COMMIT");
         return Status::Ok();
       });
       if (!committed.ok()) {

@@ -59,17 +59,21 @@ IntervalIndex::Chunk& IntervalIndex::writable(std::size_t c) {
   return const_cast<Chunk&>(*chunks_[c]);
 }
 
+void IntervalIndex::append_chunk(const IndexEntry& entry) {
+  auto k = std::make_shared<Chunk>();
+  k->size = 1;
+  k->starts[0] = entry.start;
+  k->entries[0] = entry;
+  chunks_.push_back(std::move(k));
+  firsts_.push_back(entry.start);
+  owned_.push_back(true);
+}
+
 void IntervalIndex::insert(const IndexEntry& entry) {
   max_length_ = std::max(max_length_, entry.end - entry.start);
   ++size_;
   if (chunks_.empty()) {
-    auto k = std::make_shared<Chunk>();
-    k->size = 1;
-    k->starts[0] = entry.start;
-    k->entries[0] = entry;
-    chunks_.push_back(std::move(k));
-    firsts_.push_back(entry.start);
-    owned_.push_back(true);
+    append_chunk(entry);
     return;
   }
   // The last chunk whose first start is <= entry.start (or the first chunk): after every
@@ -83,13 +87,7 @@ void IntervalIndex::insert(const IndexEntry& entry) {
       const bool append = c + 1 == chunks_.size() && entry.start >= k.starts[kChunk - 1];
       if (append) {
         // Entries arriving in start order (loading an index) fill chunks completely.
-        auto fresh = std::make_shared<Chunk>();
-        fresh->size = 1;
-        fresh->starts[0] = entry.start;
-        fresh->entries[0] = entry;
-        chunks_.push_back(std::move(fresh));
-        firsts_.push_back(entry.start);
-        owned_.push_back(true);
+        append_chunk(entry);
         return;
       }
       // Split in two halves; the upper half becomes chunk c + 1.

@@ -155,6 +155,8 @@ class IntervalIndex {
   }
   // Chunk c, copied first unless this index made it.
   Chunk& writable(std::size_t c);
+  // A new last chunk holding just `entry`.
+  void append_chunk(const IndexEntry& entry);
 
   std::int64_t before_;
   std::int64_t after_;

@@ -39,6 +39,18 @@ struct TenantRow {
   void into_all(Prep& p) {
     p, into(id), into(name), into(created), into(archived.value, archived.ind), into(version);
   }
+  // From a row read without SOCI (kColumns order): `cells` has integer(i), text(i) and
+  // nullable(i).
+  template <typename Cells>
+  static TenantRow read(const Cells& cells) {
+    TenantRow row;
+    row.id = cells.integer(0);
+    row.name = cells.text(1);
+    row.created = cells.integer(2);
+    row.archived = cells.nullable(3);
+    row.version = cells.integer(4);
+    return row;
+  }
   Tenant to() const {
     Tenant t;
     t.id = id;
@@ -66,6 +78,30 @@ struct ResourceRow {
         into(horizon), into(before), into(after), into(min_d), into(max_d), into(daily),
         into(schedule.value, schedule.ind), into(metadata), into(created),
         into(archived.value, archived.ind), into(version);
+  }
+  // From a row read without SOCI (kColumns order), like TenantRow::read.
+  template <typename Cells>
+  static ResourceRow read(const Cells& q) {
+    ResourceRow c;
+    c.id = q.integer(0);
+    c.tenant = q.integer(1);
+    c.name = q.text(2);
+    c.zone = q.text(3);
+    c.capacity = static_cast<int>(q.integer(4));
+    c.step = q.integer(5);
+    c.notice = q.integer(6);
+    c.horizon = q.integer(7);
+    c.before = q.integer(8);
+    c.after = q.integer(9);
+    c.min_d = q.integer(10);
+    c.max_d = q.integer(11);
+    c.daily = static_cast<int>(q.integer(12));
+    c.schedule = q.nullable(13);
+    c.metadata = q.text(14);
+    c.created = q.integer(15);
+    c.archived = q.nullable(16);
+    c.version = q.integer(17);
+    return c;
   }
   void from(const Resource& x) {
     id = x.id;
@@ -337,39 +373,6 @@ const std::string& sqlite_find_resource() {
   return s;
 }
 
-TenantRow read_tenant(const SqliteCall& c) {
-  TenantRow row;
-  row.id = c.integer(0);
-  row.name = c.text(1);
-  row.created = c.integer(2);
-  row.archived = c.nullable(3);
-  row.version = c.integer(4);
-  return row;
-}
-
-ResourceRow read_resource(const SqliteCall& q) {
-  ResourceRow c;
-  c.id = q.integer(0);
-  c.tenant = q.integer(1);
-  c.name = q.text(2);
-  c.zone = q.text(3);
-  c.capacity = static_cast<int>(q.integer(4));
-  c.step = q.integer(5);
-  c.notice = q.integer(6);
-  c.horizon = q.integer(7);
-  c.before = q.integer(8);
-  c.after = q.integer(9);
-  c.min_d = q.integer(10);
-  c.max_d = q.integer(11);
-  c.daily = static_cast<int>(q.integer(12));
-  c.schedule = q.nullable(13);
-  c.metadata = q.text(14);
-  c.created = q.integer(15);
-  c.archived = q.nullable(16);
-  c.version = q.integer(17);
-  return c;
-}
-
 }  // namespace
 
 void sqlite_execute(SqlConnection& connection, const char* sql) {
@@ -383,6 +386,15 @@ PreparedStatementsPtr make_prepared_statements(soci::session& sql) {
 // ---- PostgreSQL pipelines ------------------------------------------------------------------
 
 namespace {
+
+// One row of a pipeline result, read like a SqliteCall row (TenantRow::read, ResourceRow::read).
+struct PgRowCells {
+  const PgRows& r;
+  std::size_t row;
+  long long integer(int column) const;
+  std::string text(int column) const;
+  NullableInt nullable(int column) const;
+};
 
 // Cells of a pipeline result as text (nullopt for NULL).
 long long cell_integer(const PgRows& r, std::size_t row, std::size_t column) {
@@ -399,6 +411,16 @@ NullableInt cell_nullable(const PgRows& r, std::size_t row, std::size_t column) 
     v.ind = soci::i_ok;
   }
   return v;
+}
+
+long long PgRowCells::integer(int column) const {
+  return cell_integer(r, row, static_cast<std::size_t>(column));
+}
+std::string PgRowCells::text(int column) const {
+  return cell_text(r, row, static_cast<std::size_t>(column));
+}
+NullableInt PgRowCells::nullable(int column) const {
+  return cell_nullable(r, row, static_cast<std::size_t>(column));
 }
 
 std::string text_of(long long v) { return std::to_string(v); }
@@ -493,37 +515,12 @@ void pg_begin_write(SqlConnection& connection, TenantId tenant,
   calls.push_back({sql_find_resources().c_str(), {text_of(tenant), ids}});
   std::vector<PgRows> res = batch.run(connection, calls);
   const PgRows& t = res[3];
-  if (t.rows.size() == 1) {
-    TenantRow row;
-    row.id = cell_integer(t, 0, 0);
-    row.name = cell_text(t, 0, 1);
-    row.created = cell_integer(t, 0, 2);
-    row.archived = cell_nullable(t, 0, 3);
-    row.version = cell_integer(t, 0, 4);
-    batch.tenant_row = row.to();
-  }
+  if (t.rows.size() == 1) batch.tenant_row = TenantRow::read(PgRowCells{t, 0}).to();
   const PgRows& r = res[4];
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    ResourceRow c;
-    c.id = cell_integer(r, i, 0);
-    c.tenant = cell_integer(r, i, 1);
-    c.name = cell_text(r, i, 2);
-    c.zone = cell_text(r, i, 3);
-    c.capacity = static_cast<int>(cell_integer(r, i, 4));
-    c.step = cell_integer(r, i, 5);
-    c.notice = cell_integer(r, i, 6);
-    c.horizon = cell_integer(r, i, 7);
-    c.before = cell_integer(r, i, 8);
-    c.after = cell_integer(r, i, 9);
-    c.min_d = cell_integer(r, i, 10);
-    c.max_d = cell_integer(r, i, 11);
-    c.daily = static_cast<int>(cell_integer(r, i, 12));
-    c.schedule = cell_nullable(r, i, 13);
-    c.metadata = cell_text(r, i, 14);
-    c.created = cell_integer(r, i, 15);
-    c.archived = cell_nullable(r, i, 16);
-    c.version = cell_integer(r, i, 17);
-    batch.resources.emplace(c.id, c.to());
+    Resource row = ResourceRow::read(PgRowCells{r, i}).to();
+    const ResourceId id = row.id;
+    batch.resources.emplace(id, std::move(row));
   }
 }
 
@@ -570,7 +567,7 @@ class SqlTransaction final : public StorageTransaction {
         SqliteCall q(p_, sqlite_find_tenant().c_str());
         q.bind(static_cast<long long>(id));
         if (!q.step()) return std::optional<Tenant>();
-        std::optional<Tenant> out = read_tenant(q).to();
+        std::optional<Tenant> out = TenantRow::read(q).to();
         q.finish();
         return out;
       });
@@ -640,7 +637,7 @@ class SqlTransaction final : public StorageTransaction {
         SqliteCall q(p_, sqlite_find_resource().c_str());
         q.bind(static_cast<long long>(tenant)).bind(static_cast<long long>(id));
         if (!q.step()) return std::optional<Resource>();
-        std::optional<Resource> out = read_resource(q).to();
+        std::optional<Resource> out = ResourceRow::read(q).to();
         q.finish();
         return out;
       });

@@ -279,6 +279,24 @@ class SqliteStorage final : public Storage,
 
   Status migrate(soci::session& sql) {
     if (options_.read_only) return check_schema(sql);
+    // An up-to-date database is opened without the write lock: SQLite's busy handler is not
+    // fair, and a process opening a file other processes are busy writing could wait out
+    // its whole busy timeout for a lock it does not need (seen in the 4-process race test
+    // on a loaded machine).
+    BOKA_ASSIGN_OR_RETURN(const int found, guarded("read schema version", [&]() -> Result<int> {
+      int tables = 0;
+      sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'boka_schema'",
+          into(tables);
+      if (tables == 0) return 0;
+      int current = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(version) FROM boka_schema", into(current, ind);
+      return ind == soci::i_ok ? current : 0;
+    }));
+    if (!sqlite_migrations().empty() && found == sqlite_migrations().back().version) {
+      schema_version_ = found;
+      return Status::Ok();
+    }
     return guarded("migrate schema", [&]() -> Status {
       sql << "BEGIN IMMEDIATE";
       try {

@@ -116,13 +116,6 @@ void append_quoted(std::string& out, std::string_view s) {
 
 }  // namespace
 
-std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  append_quoted(out, s);
-  return out;
-}
-
 void JsonObject::key(std::string_view k) {
   if (body_.size() > 1) body_ += ',';
   append_quoted(body_, k);

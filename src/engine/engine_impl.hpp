@@ -145,7 +145,6 @@ class JsonObject {
   void key(std::string_view k);
   std::string body_ = "{";
 };
-std::string json_quote(std::string_view s);
 
 // The engine's own metrics, registered once at open; hot paths update them lock-free.
 struct EngineMetrics {

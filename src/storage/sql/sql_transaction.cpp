@@ -363,16 +363,6 @@ class SqliteCall {
   int index_ = 0;
 };
 
-const std::string& sqlite_find_tenant() {
-  static const std::string s = std::string("SELECT ") + TenantRow::kColumns + " FROM tenants WHERE id = ?";
-  return s;
-}
-const std::string& sqlite_find_resource() {
-  static const std::string s = std::string("SELECT ") + ResourceRow::kColumns +
-                               " FROM resources WHERE tenant_id = ? AND id = ?";
-  return s;
-}
-
 }  // namespace
 
 void sqlite_execute(SqlConnection& connection, const char* sql) {
@@ -434,8 +424,16 @@ std::string id_array(const std::vector<ResourceId>& ids) {
   return out + "}";
 }
 
+// The statements of the two raw paths: PostgreSQL pipelines and SQLite's SqliteCall. Both
+// dialects read $1, $2, ... as positional parameters (SQLite numbers them in order of
+// appearance, which is their order here).
 const std::string& sql_find_tenant() {
   static const std::string s = std::string("SELECT ") + TenantRow::kColumns + " FROM tenants WHERE id = $1";
+  return s;
+}
+const std::string& sql_find_resource() {
+  static const std::string s = std::string("SELECT ") + ResourceRow::kColumns +
+                               " FROM resources WHERE tenant_id = $1 AND id = $2";
   return s;
 }
 const std::string& sql_find_resources() {
@@ -464,23 +462,6 @@ constexpr const char* kSqlUpdateResource =
 constexpr const char* kSqlInsertAudit =
     "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, outcome, reason, "
     "source, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-
-constexpr const char* kSqliteInsertReservation =
-    "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
-    "idempotency_key, customer, metadata, created_at, updated_at, version) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
-constexpr const char* kSqliteInsertAllocation =
-    "INSERT INTO allocations (reservation_id, tenant_id, resource_id, quantity, pool_id) "
-    "VALUES (?, ?, ?, ?, ?)";
-constexpr const char* kSqliteUpdateResource =
-    "UPDATE resources SET name = ?, zone = ?, capacity = ?, slot_step = ?, min_notice = ?, "
-    "max_horizon = ?, buffer_before = ?, buffer_after = ?, min_duration = ?, max_duration = ?, "
-    "daily_limit = ?, schedule_id = ?, metadata = ?, archived_at = ?, version = ? WHERE id = ?";
-constexpr const char* kSqliteChainHead =
-    "SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1";
-constexpr const char* kSqliteInsertAudit =
-    "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, outcome, reason, "
-    "source, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 // One key space per purpose: boka's tag in the high bits, the tenant below.
 long long chain_lock_key(TenantId tenant) {
@@ -564,7 +545,7 @@ class SqlTransaction final : public StorageTransaction {
     }
     if (!postgresql_) {
       return run("find tenant", [&]() -> Result<std::optional<Tenant>> {
-        SqliteCall q(p_, sqlite_find_tenant().c_str());
+        SqliteCall q(p_, sql_find_tenant().c_str());
         q.bind(static_cast<long long>(id));
         if (!q.step()) return std::optional<Tenant>();
         std::optional<Tenant> out = TenantRow::read(q).to();
@@ -634,7 +615,7 @@ class SqlTransaction final : public StorageTransaction {
     }
     if (!postgresql_) {
       return run("find resource", [&]() -> Result<std::optional<Resource>> {
-        SqliteCall q(p_, sqlite_find_resource().c_str());
+        SqliteCall q(p_, sql_find_resource().c_str());
         q.bind(static_cast<long long>(tenant)).bind(static_cast<long long>(id));
         if (!q.step()) return std::optional<Resource>();
         std::optional<Resource> out = ResourceRow::read(q).to();
@@ -674,7 +655,7 @@ class SqlTransaction final : public StorageTransaction {
       return run("update resource", [&]() -> Status {
         ResourceRow c;
         c.from(x);
-        SqliteCall q(p_, kSqliteUpdateResource);
+        SqliteCall q(p_, kSqlUpdateResource);
         q.bind(c.name).bind(c.zone).bind(static_cast<long long>(c.capacity)).bind(c.step)
             .bind(c.notice).bind(c.horizon).bind(c.before).bind(c.after).bind(c.min_d)
             .bind(c.max_d).bind(static_cast<long long>(c.daily)).bind(c.schedule)
@@ -844,7 +825,7 @@ class SqlTransaction final : public StorageTransaction {
         c.from(x);
         long long id = 0;
         {
-          SqliteCall q(p_, kSqliteInsertReservation);
+          SqliteCall q(p_, kSqlInsertReservation);
           q.bind(c.tenant).bind(static_cast<long long>(c.status)).bind(c.start).bind(c.end)
               .bind(c.hold).bind(c.key).bind(c.customer).bind(c.metadata).bind(c.created)
               .bind(c.updated).bind(c.version);
@@ -853,7 +834,7 @@ class SqlTransaction final : public StorageTransaction {
           q.finish();
         }
         for (const Allocation& a : x.allocations) {
-          SqliteCall q(p_, kSqliteInsertAllocation);
+          SqliteCall q(p_, kSqlInsertAllocation);
           q.bind(id).bind(static_cast<long long>(x.tenant)).bind(static_cast<long long>(a.resource))
               .bind(static_cast<long long>(a.quantity))
               .bind(NullableInt(a.pool ? std::optional<std::int64_t>(*a.pool) : std::nullopt));
@@ -1137,7 +1118,7 @@ class SqlTransaction final : public StorageTransaction {
     if (!postgresql_) {
       // The write transaction holds the whole database: the head cannot move under us.
       return run("lock audit chain", [&]() -> Result<AuditHead> {
-        SqliteCall q(p_, kSqliteChainHead);
+        SqliteCall q(p_, kSqlChainHead);
         q.bind(static_cast<long long>(tenant));
         AuditHead head{tenant, 0, ""};
         if (q.step()) head = AuditHead{tenant, q.integer(0), q.text(1)};
@@ -1181,7 +1162,7 @@ class SqlTransaction final : public StorageTransaction {
     }
     if (!postgresql_) {
       return run("append audit record", [&]() -> Status {
-        SqliteCall q(p_, kSqliteInsertAudit);
+        SqliteCall q(p_, kSqlInsertAudit);
         q.bind(static_cast<long long>(r.tenant)).bind(static_cast<long long>(r.seq))
             .bind(static_cast<long long>(to_unix(r.at))).bind(r.actor).bind(r.action)
             .bind(r.target).bind(static_cast<long long>(static_cast<int>(r.outcome)))

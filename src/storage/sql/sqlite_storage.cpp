@@ -283,16 +283,7 @@ class SqliteStorage final : public Storage,
     // fair, and a process opening a file other processes are busy writing could wait out
     // its whole busy timeout for a lock it does not need (seen in the 4-process race test
     // on a loaded machine).
-    BOKA_ASSIGN_OR_RETURN(const int found, guarded("read schema version", [&]() -> Result<int> {
-      int tables = 0;
-      sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'boka_schema'",
-          into(tables);
-      if (tables == 0) return 0;
-      int current = 0;
-      soci::indicator ind = soci::i_null;
-      sql << "SELECT MAX(version) FROM boka_schema", into(current, ind);
-      return ind == soci::i_ok ? current : 0;
-    }));
+    BOKA_ASSIGN_OR_RETURN(const int found, stored_schema_version(sql));
     if (!sqlite_migrations().empty() && found == sqlite_migrations().back().version) {
       schema_version_ = found;
       return Status::Ok();
@@ -335,22 +326,31 @@ class SqliteStorage final : public Storage,
     });
   }
 
-  // Read-only: the schema must be exactly the one this build knows.
-  Status check_schema(soci::session& sql) {
-    return guarded("read schema version", [&]() -> Status {
+  // The schema version recorded in the file: 0 for a new file. A plain read, no lock.
+  Result<int> stored_schema_version(soci::session& sql) {
+    return guarded("read schema version", [&]() -> Result<int> {
+      int tables = 0;
+      sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'boka_schema'",
+          into(tables);
+      if (tables == 0) return 0;
       int current = 0;
       soci::indicator ind = soci::i_null;
       sql << "SELECT MAX(version) FROM boka_schema", into(current, ind);
-      if (ind != soci::i_ok) current = 0;
-      const int latest = sqlite_migrations().back().version;
-      if (current != latest) {
-        return StorageError("database " + options_.path + " has schema version " +
-                            std::to_string(current) + "; opened read-only it cannot be migrated to " +
-                            std::to_string(latest));
-      }
-      schema_version_ = current;
-      return Status::Ok();
+      return ind == soci::i_ok ? current : 0;
     });
+  }
+
+  // Read-only: the schema must be exactly the one this build knows.
+  Status check_schema(soci::session& sql) {
+    BOKA_ASSIGN_OR_RETURN(const int current, stored_schema_version(sql));
+    const int latest = sqlite_migrations().back().version;
+    if (current != latest) {
+      return StorageError("database " + options_.path + " has schema version " +
+                          std::to_string(current) + "; opened read-only it cannot be migrated to " +
+                          std::to_string(latest));
+    }
+    schema_version_ = current;
+    return Status::Ok();
   }
 
   static std::string version_text();

@@ -259,6 +259,15 @@ class SqliteStorage final : public Storage,
                              std::to_string((options_.busy_timeout_ms + 999) / 1000) +
                              (options_.read_only ? " readonly=1" : ""));
       *s << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
+      // SOCI 4.0's SQLite backend fills a process-wide column type map, without a lock, the
+      // first time it describes a result column. Do that once here, before any two threads
+      // can (TSan caught two logins racing on it once the reservation path, which used to
+      // get there first, stopped going through SOCI).
+      static std::once_flag soci_types_ready;
+      std::call_once(soci_types_ready, [&] {
+        soci::row row;
+        *s << "SELECT 1", soci::into(row);
+      });
       if (!options_.read_only) {
         std::string mode;
         *s << "PRAGMA journal_mode = WAL", into(mode);

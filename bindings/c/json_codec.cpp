@@ -324,18 +324,85 @@ Seconds checked_duration(std::int64_t seconds, const std::string& path) {
   return Seconds(seconds);
 }
 
-Json parse(const char* text, const char* what) {
-  if (text == nullptr) throw InputError(std::string(what) + ": is NULL");
+namespace {
+
+// Counts what a document holds before it is built: ordered_json finds each key by a linear
+// scan of its object, so one object of n keys costs O(n^2) to build (85,000 keys took
+// seconds). The count itself is one linear pass (SAX), and a document beyond the limits is
+// refused before any object is built.
+class ShapeCounter : public nlohmann::json_sax<Json> {
+ public:
+  std::string problem;  // set when a limit is passed
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override { return open(); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool key(string_t&) override {
+    if (++keys_.back() > kMaxJsonObjectKeys) {
+      return fail("an object has more than " + std::to_string(kMaxJsonObjectKeys) + " fields");
+    }
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;  // the real parse reports it, with its position
+  }
+
+ private:
+  bool value() {
+    if (++values_ > kMaxJsonValues) {
+      return fail("more than " + std::to_string(kMaxJsonValues) + " values");
+    }
+    return true;
+  }
+  bool open() {
+    if (keys_.size() >= kMaxJsonDepth) {
+      return fail("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
+    keys_.push_back(0);
+    return value();
+  }
+  bool close() {
+    keys_.pop_back();
+    return true;
+  }
+  bool fail(std::string why) {
+    problem = std::move(why);
+    return false;
+  }
+  std::vector<std::size_t> keys_;  // keys seen so far in each open object or array
+  std::size_t values_ = 0;
+};
+
+}  // namespace
+
+Json parse_text(std::string_view text, const std::string& what) {
+  ShapeCounter counter;
+  (void)Json::sax_parse(text.begin(), text.end(), &counter, nlohmann::detail::input_format_t::json,
+                        /*strict=*/true);
+  if (!counter.problem.empty()) throw InputError(what + ": too large: " + counter.problem);
   try {
-    return Json::parse(text);
+    return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
     std::string_view message = e.what();
     if (auto close = message.find("] "); close != std::string_view::npos) {
       message.remove_prefix(close + 2);
     }
-    throw InputError(std::string(what) + ": not valid JSON: " + std::string(message));
+    throw InputError(what + ": not valid JSON: " + std::string(message));
   }
+}
+
+Json parse(const char* text, const char* what) {
+  if (text == nullptr) throw InputError(std::string(what) + ": is NULL");
+  return parse_text(std::string_view(text), what);
 }
 
 std::string dump(const Json& j) {
@@ -466,6 +533,7 @@ AvailabilityQuery query_from_json(const Json& j) {
   q.to = f.instant("to");
   q.duration = f.seconds("duration");
   q.step = f.opt_seconds("step");
+  q.limit = f.integer_or("limit", AvailabilityQuery::kMaxSlots);
   f.finish();
   return q;
 }

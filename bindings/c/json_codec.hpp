@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,8 +39,17 @@ Seconds checked_duration(std::int64_t seconds, const std::string& path);
 // field are required, so an omitted field never silently resets a value).
 enum class Mode { create, update };
 
+// Limits on every JSON document a shell parses (C ABI parameters, HTTP bodies), checked in
+// one linear pass before the document is built: a document past them is InputError
+// ("body: too large: an object has more than 1000 fields").
+inline constexpr std::size_t kMaxJsonDepth = 64;          // nested objects and arrays
+inline constexpr std::size_t kMaxJsonObjectKeys = 1000;   // fields in one object
+inline constexpr std::size_t kMaxJsonValues = 100000;     // values in one document
+
 // Parses `text` (NUL-terminated); `what` names the parameter in messages ("spec_json").
 Json parse(const char* text, const char* what);
+// The same for text that is not NUL-terminated (an HTTP body).
+Json parse_text(std::string_view text, const std::string& what);
 // Compact text; invalid UTF-8 (only possible from data written through the C++ API) is
 // replaced rather than failing the call.
 std::string dump(const Json& j);

@@ -91,10 +91,17 @@ struct MfaEnabled {
   SessionGrant session;                     // a new session that has passed MFA
 };
 
+// A key acts with the smaller of its role and its creator's current role, and stops working
+// when its creator is disabled or locked (an automatic lockout only while it lasts), when
+// it expires, and when it or the key that created it is revoked (revocation cascades to
+// every key created with it, transitively).
 struct ApiKey {
   ApiKeyId id = 0;
-  TenantId tenant = 0;
+  TenantId tenant = 0;               // the tenant the key acts in
   UserId created_by = 0;             // 0: created by the system principal
+  TenantId created_by_tenant = 0;    // the creator's tenant (a superadmin may create keys in
+                                     // other tenants); 0 with created_by 0
+  ApiKeyId parent = 0;               // the key this key was created with, or 0
   std::string name;                  // 1..200 bytes, for people
   PermissionSet scopes = 0;
   Role role = Role::customer;        // the ceiling: the creator's role at creation
@@ -114,6 +121,13 @@ struct NewApiKey {
 struct CreatedApiKey {
   std::string key;  // shown once: "boka_<id>_<secret><check>"
   ApiKey info;
+};
+
+// What Engine::rotate_encryption_key did.
+struct KeyRotation {
+  std::string key_id;            // the current key, which everything re-sealed is now under
+  std::int64_t resealed = 0;     // users whose secrets this call re-sealed
+  std::int64_t remaining = 0;    // users with a secret under another key still
 };
 
 // A security event (login success/failure, lockout, MFA, sessions, keys). Never holds a

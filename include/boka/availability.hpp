@@ -35,8 +35,19 @@ struct AvailabilityQuery {
   // The slot grid. Default: the first resource's (or first pool member's) slot_step, laid
   // in that resource's zone from local midnight.
   std::optional<Seconds> step;
+  // At most this many slots per answer, 1..kMaxSlots. Engine::availability refuses a query
+  // with more (invalid_argument); Engine::availability_page returns the first `limit` and
+  // where to continue.
+  int limit = kMaxSlots;
 
   static constexpr Seconds kMaxRange{Seconds(400LL * 24 * 3600)};
+  static constexpr int kMaxSlots = 10000;
+  // Bounds on the work one query may cause, refused with invalid_argument beyond them:
+  // grid points in [from, to) ((to - from) / step), and grid points times the resources
+  // considered (each named resource, each member of each named pool). 400 days on a
+  // 15-minute grid is 38,400 points; on a 60-second grid 576,000, which is refused.
+  static constexpr std::int64_t kMaxGridPoints = 200000;
+  static constexpr std::int64_t kMaxWork = 20000000;
 };
 
 struct Slot {
@@ -45,6 +56,13 @@ struct Slot {
   // For each request in query order, the resource that a reservation starting here would
   // use (the resource itself, or the pool member that would be picked).
   std::vector<ResourceId> resources;
+};
+
+// One page of an availability answer (Engine::availability_page).
+struct SlotPage {
+  std::vector<Slot> slots;            // at most query.limit, by start
+  bool truncated = false;             // more slots follow in [next_from, query.to)
+  std::optional<Instant> next_from;   // set when truncated: the next page's query.from
 };
 
 // Why a start is or is not offered, per request.

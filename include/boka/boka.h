@@ -113,6 +113,9 @@
  *     every start on the grid in [from, to) where a reservation of `duration` for all
  *     requests would be accepted now. step: the grid (seconds), null = the first resource's
  *     slot_step. "resources" names, per request in order, the resource a booking would use.
+ *     "limit" (optional, 1..10000, default 10000): more slots than this is
+ *     BOKA_INVALID_ARGUMENT, as are more than 200,000 grid points between from and to, or
+ *     grid points times the resources considered above 20,000,000.
  *
  *   Explain request                           ->  result: explanation
  *     {"requests": [...], "start": 1767600000,     {"available": false,

@@ -59,7 +59,9 @@ struct ReserveRequest {
   std::optional<Seconds> hold_for;
   // Set: a retried request with the same key and the same content returns the original
   // reservation instead of booking twice; the same key with different content is refused
-  // with already_exists. Keys are per tenant, 1..200 bytes.
+  // with already_exists. Keys are per tenant and per principal (each user, each API key,
+  // and the system principal have keys of their own, so one customer cannot see or take
+  // another's): 1..200 bytes of UTF-8 without control characters.
   std::string idempotency_key;
   std::string customer;               // free-form reference, 0..200 bytes
   std::string metadata_json = "{}";   // a JSON object, up to 64 KiB
@@ -134,9 +136,18 @@ class Engine {
   // Every start on the grid in [query.from, query.to) where a reservation of
   // query.duration for all requests would be accepted now. Cost O((n + s) log n) for n
   // reservations and s slots. Archived resources and pools offer nothing.
+  // At most query.limit slots: a query with more is invalid_argument (narrow the range,
+  // widen the step, or page with availability_page). Queries past the work bounds in
+  // AvailabilityQuery (grid points, resources considered) are invalid_argument too.
   Result<std::vector<Slot>> availability(const Principal& who, TenantId tenant,
                                          const AvailabilityQuery& query);
+  // The same question, answered a page at a time: the first query.limit slots, and when
+  // more follow, truncated and next_from (ask again with query.from = next_from).
+  Result<SlotPage> availability_page(const Principal& who, TenantId tenant,
+                                     const AvailabilityQuery& query);
   // Why a reservation of `duration` at `start` for `requests` would or would not be taken.
+  // blocking_reservation_ids stays empty for principals that see only their own
+  // reservations (customers), as a refused reserve hides them.
   Result<Explanation> explain(const Principal& who, TenantId tenant,
                               const std::vector<AllocationRequest>& requests, Instant start,
                               Seconds duration);
@@ -253,6 +264,13 @@ class Engine {
   // security event. System principal or a superadmin with MFA.
   Result<CreatedApiKey> generate_emergency_key(const Principal& who, TenantId tenant,
                                                std::optional<Seconds> lifetime = {});
+  // Re-seals TOTP secrets (enrolled and pending) that an older encryption key sealed under
+  // the current one (AuthOptions::encryption_key), at most `limit` users per call (1..100000)
+  // in tenant and user order, each tenant's batch in one write with one audit record
+  // ("auth.encryption_key_rotated"). Resumable: call again until `remaining` is 0, then the
+  // old key can leave AuthOptions::previous_encryption_keys. A secret under a key that is
+  // not configured is unavailable, naming its key id. System-wide system:operations.
+  Result<KeyRotation> rotate_encryption_key(const Principal& who, int limit = 1000);
 
   // --- Security reports ---------------------------------------------------------------
   // Security events of `tenant` in [from, to), optionally of one kind ("login_failed").

@@ -138,6 +138,11 @@ class StorageTransaction {
 
   // ---- authentication rows (see boka/auth.hpp). Emails are stored as given (the engine
   // lower-cases them); (tenant, email) is unique: already_exists.
+  // In a write transaction, find_user, find_user_by_email and find_api_key lock the row they
+  // return until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE), so a read-modify-
+  // write of security state (failure counters, the TOTP replay step, recovery codes, a key's
+  // revocation) never decides on a row another writer is changing. A store whose writers
+  // are exclusive (SQLite, memory) already meets this.
   virtual Result<UserId> insert_user(const StoredUser& user) = 0;
   virtual Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) = 0;
   virtual Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,

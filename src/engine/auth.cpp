@@ -5,6 +5,7 @@
 // ("password", "code"), never its value.
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 #include "core/sha256.hpp"
 #include "engine/engine_impl.hpp"
@@ -86,6 +87,37 @@ bool key_live(const StoredApiKey& k, Instant now) {
   return !k.key.revoked_at && (!k.key.expires_at || now < *k.key.expires_at);
 }
 
+// The tenant a key's creator belongs to (rows from before creator tenants were recorded
+// name the key's own tenant).
+TenantId creator_tenant(const ApiKey& k) {
+  return k.created_by_tenant != 0 ? k.created_by_tenant : k.tenant;
+}
+
+// Whether a user's keys may act now: not when the user is disabled or locked (an
+// automatic lockout only until it lapses).
+bool creator_may_act(const std::optional<StoredUser>& u, Instant now) {
+  if (!u || u->user.state == UserState::disabled) return false;
+  if (u->user.state == UserState::locked) {
+    return u->user.locked_until.has_value() && *u->user.locked_until <= now;
+  }
+  return true;
+}
+
+// Whether every key `k` was created with (its parent, the parent's parent, ...) is still
+// unrevoked. Revocation cascades when it happens (revoke_api_key); this check also covers
+// children in other tenants, which a tenant-scoped revocation cannot see.
+constexpr int kMaxKeyDepth = 16;
+Result<bool> ancestors_unrevoked(StorageTransaction& txn, const ApiKey& k) {
+  ApiKeyId parent = k.parent;
+  for (int depth = 0; parent != 0; ++depth) {
+    if (depth == kMaxKeyDepth) return false;
+    BOKA_ASSIGN_OR_RETURN(auto p, txn.find_api_key(parent));
+    if (!p || p->key.revoked_at) return false;
+    parent = p->key.parent;
+  }
+  return true;
+}
+
 // The lock a further failure imposes: initial * 2^(failures - threshold), capped.
 Seconds lockout_wait(const AuthOptions& o, int failures) {
   const int doublings = std::min(failures - o.lockout_threshold, 30);
@@ -94,9 +126,19 @@ Seconds lockout_wait(const AuthOptions& o, int failures) {
   return Seconds(std::min<std::int64_t>(wait, o.lockout_max_wait.count()));
 }
 
+// A recovery code is 15 random bytes (120 bits, above ASVS 2.6.2's 112, so an unsalted
+// SHA-256 of it cannot be reversed by search), written as 24 base32 letters in four groups:
+// "abcdef-ghijkl-mnopqr-stuvwx". Codes issued before (10 letters) still verify: the
+// stored digest is of the normalized text either way.
+constexpr int kRecoveryCodeBytes = 15;
 std::string format_recovery_code(std::string_view bytes) {
-  std::string text = lower_ascii(detail::base32_encode(bytes)).substr(0, 10);
-  return text.substr(0, 5) + "-" + text.substr(5);
+  const std::string text = lower_ascii(detail::base32_encode(bytes));
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); i += 6) {
+    if (!out.empty()) out += '-';
+    out += text.substr(i, 6);
+  }
+  return out;
 }
 
 std::string normalize_recovery_code(std::string_view code) {
@@ -181,6 +223,7 @@ Result<Actor> Engine::Impl::verify(const Principal& who) {
   std::optional<StoredUser> user;
   std::optional<StoredSession> session;
   std::optional<StoredApiKey> key;
+  bool key_chain_live = false;
   BOKA_RETURN_IF_ERROR(storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     if (who.kind() == Principal::Kind::user) {
       BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
@@ -189,14 +232,18 @@ Result<Actor> Engine::Impl::verify(const Principal& who) {
       }
     } else {
       BOKA_ASSIGN_OR_RETURN(key, txn.find_api_key(who.api_key()));
+      if (key) {
+        BOKA_ASSIGN_OR_RETURN(key_chain_live, ancestors_unrevoked(txn, key->key));
+      }
       if (key && key->key.created_by != 0) {
-        BOKA_ASSIGN_OR_RETURN(user, txn.find_user(key->key.tenant, key->key.created_by));
+        BOKA_ASSIGN_OR_RETURN(user, txn.find_user(creator_tenant(key->key), key->key.created_by));
       }
     }
     return Status::Ok();
   }));
   a.tenant = who.tenant();
   a.user = who.user();
+  a.user_tenant = who.tenant();
   if (who.kind() == Principal::Kind::user) {
     if (!session || !session_live(*session, t) || session->session.user != who.user() ||
         session->session.tenant != who.tenant() || !user ||
@@ -217,11 +264,14 @@ Result<Actor> Engine::Impl::verify(const Principal& who) {
     a.all_tenants = a.role == Role::superadmin && !a.mfa_missing;
     return a;
   }
-  if (!key || !key_live(*key, t) || key->key.tenant != who.tenant()) return Unauthenticated(kBadKey);
+  if (!key || !key_live(*key, t) || !key_chain_live || key->key.tenant != who.tenant()) {
+    return Unauthenticated(kBadKey);
+  }
   Role ceiling = key->key.role;
   if (key->key.created_by != 0) {
-    if (!user || user->user.state == UserState::disabled) return Unauthenticated(kBadKey);
+    if (!creator_may_act(user, t)) return Unauthenticated(kBadKey);
     ceiling = std::min(ceiling, user->user.role);
+    a.user_tenant = creator_tenant(key->key);
   }
   a.api_key = key->key.id;
   a.role = ceiling;
@@ -364,30 +414,110 @@ struct AuthOps {
     return u.failures_in_window < rt.options.max_failures_per_hour;
   }
 
-  // Counts one wrong password on a user re-read inside `txn`; records it, and a lockout
-  // when the failure imposes a wait.
-  Status count_failure(StorageTransaction& txn, TenantId tenant, UserId id, std::string_view source,
-                       const char* what) {
-    BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(tenant, id));
-    if (!found) return Status::Ok();
-    StoredUser u = std::move(*found);
+  // A password attempt is reserved before the password is verified, in a write that holds
+  // the user's row: it is counted as a failure in advance, and imposes the lockout its
+  // count reaches. Verification (Argon2id, tens of milliseconds) then runs outside any
+  // transaction, and settle() records how it went. So a burst of parallel guesses gets
+  // exactly lockout_threshold verifications before the lock, on every store, instead of
+  // every guess that read the counter before the first failure was written back.
+  struct Attempt {
+    bool admitted = false;
+    StoredUser user;                   // the row as the reservation left it
+    std::optional<Seconds> imposed;    // the lock this attempt's count imposed, if any
+    const char* refused = nullptr;     // why it was not admitted (for the audit trail)
+  };
+
+  // Reserves an attempt on `u` (read in `txn`, so locked): refuses a disabled or locked
+  // account or one past its hourly cap (recording login_failed with `what`), else counts
+  // the attempt and writes the row back.
+  Status reserve_attempt(StorageTransaction& txn, StoredUser u, std::string_view source,
+                         const char* what, Attempt& out) {
+    out = Attempt{};
     reset_if_quiet(u);
+    if (!may_try(u)) {
+      out.refused = u.user.state == UserState::disabled ? "account disabled" : "account locked";
+      std::string detail = std::string(out.refused) + " (" + what + ")";
+      return record(txn, u.user.tenant, "login_failed", u.user.id, u.user.email, "", source,
+                    std::move(detail));
+    }
     const Instant t = now();
     ++u.user.failed_logins;
     u.user.last_failed_login_at = t;
     if (!u.failure_window_start) u.failure_window_start = t;
     ++u.failures_in_window;
-    BOKA_RETURN_IF_ERROR(record(txn, tenant, "login_failed", id, u.user.email, "", source, what));
-    if (u.user.failed_logins >= rt.options.lockout_threshold && u.user.state != UserState::disabled) {
-      const Seconds wait = lockout_wait(rt.options, u.user.failed_logins);
+    if (u.user.failed_logins >= rt.options.lockout_threshold) {
+      out.imposed = lockout_wait(rt.options, u.user.failed_logins);
       u.user.state = UserState::locked;
-      u.user.locked_until = t + wait;
-      BOKA_RETURN_IF_ERROR(record(txn, tenant, "lockout", id, u.user.email, "", source,
-                                  "locked for " + std::to_string(wait.count()) + " s after " +
-                                      std::to_string(u.user.failed_logins) + " failures"));
+      u.user.locked_until = t + *out.imposed;
     }
     ++u.user.version;
-    return txn.update_user(u);
+    BOKA_RETURN_IF_ERROR(txn.update_user(u));
+    out.admitted = true;
+    out.user = std::move(u);
+    return Status::Ok();
+  }
+
+  // Records a reserved attempt whose password was wrong (the count was taken in advance),
+  // and the lockout it imposed.
+  Status settle_failure(StorageTransaction& txn, const Attempt& at, std::string_view source,
+                        const char* what) {
+    const StoredUser& u = at.user;
+    BOKA_RETURN_IF_ERROR(record(txn, u.user.tenant, "login_failed", u.user.id, u.user.email, "",
+                                source, what));
+    if (!at.imposed) return Status::Ok();
+    return record(txn, u.user.tenant, "lockout", u.user.id, u.user.email, "", source,
+                  "locked for " + std::to_string(at.imposed->count()) + " s after " +
+                      std::to_string(u.user.failed_logins) + " failures");
+  }
+
+  // Takes back a reserved attempt whose password was right, on `u` re-read in the
+  // transaction: the counters start over and an automatic lock ends (an admin lock or a
+  // disabled account stays; the caller refuses those).
+  void settle_success(StoredUser& u) const {
+    u.user.failed_logins = 0;
+    if (u.failures_in_window > 0) --u.failures_in_window;
+    if (u.user.state == UserState::locked && u.user.locked_until) {
+      u.user.state = UserState::active;
+      u.user.locked_until.reset();
+    }
+  }
+
+  // Whether a user may complete a login whose attempt was admitted: not disabled and not
+  // locked by an admin since (an automatic lock imposed meanwhile does not undo an
+  // admitted attempt with the right password).
+  static bool may_complete(const StoredUser& u) {
+    return u.user.state == UserState::active ||
+           (u.user.state == UserState::locked && u.user.locked_until.has_value());
+  }
+
+  // A password check of a logged-in user (password change, MFA removal) under the same
+  // reservation rule as login. Returns ok when `password` is right; unauthenticated with
+  // `wrong` when it is wrong or the account may not try now.
+  Status check_own_password(const Actor& a, std::string_view password, const char* what,
+                            const char* wrong) {
+    Attempt at;
+    BOKA_RETURN_IF_ERROR(write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
+      if (!found) return Unauthenticated(kBadSession);
+      return reserve_attempt(txn, std::move(*found), a.source, what, at);
+    }));
+    if (!at.admitted) {
+      burn_one_hash(password.substr(0, kMaxPasswordBytes));
+      return Unauthenticated(wrong);
+    }
+    bool right = false;
+    if (password.size() <= kMaxPasswordBytes) {
+      BOKA_ASSIGN_OR_RETURN(right, detail::argon2id_verify(password, at.user.password_hash));
+    }
+    BOKA_RETURN_IF_ERROR(write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
+      if (!right) return settle_failure(txn, at, a.source, what);
+      BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
+      if (!found) return Unauthenticated(kBadSession);
+      settle_success(*found);
+      ++found->user.version;
+      return txn.update_user(*found);
+    }));
+    return right ? Status::Ok() : Unauthenticated(wrong);
   }
 
   // Checks a TOTP or recovery code against `u` (re-read in the transaction) and updates its
@@ -690,17 +820,8 @@ Status Engine::change_password(const Principal& who, std::string_view current,
   AuthOps ops{*impl_, *impl_->auth};
   BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
   BOKA_RETURN_IF_ERROR(validate_password(replacement, "new_password"));
-  BOKA_ASSIGN_OR_RETURN(auto u, ops.self(a));
-  bool right = false;
-  if (current.size() <= kMaxPasswordBytes) {
-    BOKA_ASSIGN_OR_RETURN(right, detail::argon2id_verify(current, u.password_hash));
-  }
-  if (!right) {
-    BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
-      return ops.count_failure(txn, a.tenant, a.user, a.source, "wrong current password at password change");
-    }));
-    return Unauthenticated("current password is wrong");
-  }
+  BOKA_RETURN_IF_ERROR(ops.check_own_password(a, current, "wrong current password at password change",
+                                              "current password is wrong"));
   BOKA_ASSIGN_OR_RETURN(auto hash, detail::argon2id_hash(replacement, impl_->auth->argon));
   return ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
@@ -724,44 +845,39 @@ Result<SessionGrant> Engine::login(const LoginRequest& req) {
     const std::string email = lower_ascii(req.email);
     const bool sane = req.tenant > 0 && validate_email(email).ok() &&
                       req.password.size() <= kMaxPasswordBytes;
-    std::optional<StoredUser> found;
-    bool tenant_exists = false;
+    // 1. Reserve the attempt under the user's row lock (AuthOps::reserve_attempt).
+    AuthOps::Attempt attempt;
     if (sane) {
-      BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(req.tenant), [&](StorageTransaction& txn) -> Status {
-        BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(req.tenant));
-        tenant_exists = t.has_value();
-        if (tenant_exists) {
-          BOKA_ASSIGN_OR_RETURN(found, txn.find_user_by_email(req.tenant, email));
+      BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
+        attempt = AuthOps::Attempt{};
+        BOKA_ASSIGN_OR_RETURN(auto tenant, txn.find_tenant(req.tenant));
+        if (!tenant) return Status::Ok();  // nothing to record in a tenant that does not exist
+        BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user_by_email(req.tenant, email));
+        if (!found) {
+          return ops.record(txn, req.tenant, "login_failed", 0, email, "", req.source, "unknown email");
         }
-        return Status::Ok();
+        return ops.reserve_attempt(txn, std::move(*found), req.source, "login", attempt);
       }));
     }
-    if (found) ops.reset_if_quiet(*found);
-    if (!found || !ops.may_try(*found)) {
+    if (!attempt.admitted) {
       ops.burn_one_hash(req.password.substr(0, kMaxPasswordBytes));
-      if (tenant_exists) {
-        BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
-          const char* why = !found ? "unknown email"
-                            : found->user.state == UserState::disabled ? "account disabled"
-                                                                       : "account locked";
-          return ops.record(txn, req.tenant, "login_failed", found ? found->user.id : 0, email, "",
-                            req.source, why);
-        }));
-      }
       return Unauthenticated(kBadLogin);
     }
-    BOKA_ASSIGN_OR_RETURN(bool right, detail::argon2id_verify(req.password, found->password_hash));
-    const UserId id = found->user.id;
+    // 2. Verify the password outside any transaction.
+    BOKA_ASSIGN_OR_RETURN(bool right, detail::argon2id_verify(req.password, attempt.user.password_hash));
+    const UserId id = attempt.user.user.id;
     if (!right) {
       BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
-        return ops.count_failure(txn, req.tenant, id, req.source, "wrong password");
+        return ops.settle_failure(txn, attempt, req.source, "wrong password");
       }));
       return Unauthenticated(kBadLogin);
     }
     std::string rehash;
-    if (ops.needs_rehash(found->password_hash)) {
+    if (ops.needs_rehash(attempt.user.password_hash)) {
       BOKA_ASSIGN_OR_RETURN(rehash, detail::argon2id_hash(req.password, impl_->auth->argon));
     }
+    // 3. Settle the attempt, check the second factor and start the session, all under the
+    // row lock, so one TOTP step or recovery code opens at most one session.
     SessionGrant grant;
     Status mfa_result;
     BOKA_RETURN_IF_ERROR(ops.write_tenant(req.tenant, [&](StorageTransaction& txn) -> Status {
@@ -769,8 +885,8 @@ Result<SessionGrant> Engine::login(const LoginRequest& req) {
       BOKA_ASSIGN_OR_RETURN(auto again, txn.find_user(req.tenant, id));
       if (!again) return Unauthenticated(kBadLogin);
       StoredUser u = std::move(*again);
-      ops.reset_if_quiet(u);
-      if (!ops.may_try(u)) return Unauthenticated(kBadLogin);  // locked meanwhile
+      if (!AuthOps::may_complete(u)) return Unauthenticated(kBadLogin);  // disabled meanwhile
+      ops.settle_success(u);
       const bool has_mfa = !u.totp_secret.empty();
       bool passed = false;
       if (has_mfa && !req.mfa_code.empty()) {
@@ -780,9 +896,6 @@ Result<SessionGrant> Engine::login(const LoginRequest& req) {
         }
         passed = mfa_result.ok();
       }
-      u.user.failed_logins = 0;
-      u.user.locked_until.reset();
-      if (u.user.state == UserState::locked) u.user.state = UserState::active;
       if (!rehash.empty()) u.password_hash = rehash;
       if (mfa_result.ok()) {
         u.user.last_login_at = ops.now();
@@ -921,6 +1034,9 @@ Status may_touch_sessions_of(const Actor& a, TenantId tenant, UserId user) {
   }
   return Engine::Impl::permit(a, tenant, Permission::users_manage);
 }
+bool is_self(const Actor& a, TenantId tenant, UserId user) {
+  return a.kind == Principal::Kind::user && a.tenant == tenant && a.user == user;
+}
 }  // namespace
 
 Result<std::vector<Session>> Engine::list_sessions(const Principal& who, TenantId tenant,
@@ -928,14 +1044,26 @@ Result<std::vector<Session>> Engine::list_sessions(const Principal& who, TenantI
   BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
   BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user == 0 ? -1 : user));
   std::vector<StoredSession> rows;
+  std::unordered_map<UserId, Role> roles;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_sessions(tenant, user));
+    if (!is_self(a, tenant, user)) {
+      BOKA_ASSIGN_OR_RETURN(auto users, txn.list_users(tenant));
+      for (const StoredUser& u : users) roles[u.user.id] = u.user.role;
+    }
     return Status::Ok();
   }));
+  // The same rule as for changing a user: only a superadmin sees admins' sessions.
+  auto manageable = [&](UserId id) {
+    if (is_self(a, tenant, id)) return Status::Ok();
+    auto role = roles.find(id);
+    return may_manage_role(a, role == roles.end() ? Role::superadmin : role->second);
+  };
+  if (user != 0) BOKA_RETURN_IF_ERROR(manageable(user));
   const Instant t = impl_->clock->now();
   std::vector<Session> out;
   for (auto& r : rows) {
-    if (session_live(r, t)) out.push_back(std::move(r.session));
+    if (session_live(r, t) && manageable(r.session.user).ok()) out.push_back(std::move(r.session));
   }
   return out;
 }
@@ -951,6 +1079,10 @@ Status Engine::end_session(const Principal& who, TenantId tenant, SessionId sess
         return NotFound("session " + std::to_string(session) + " not found");
       }
       BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, s->session.user));
+      if (!is_self(a, tenant, s->session.user)) {
+        BOKA_ASSIGN_OR_RETURN(auto owner, txn.find_user(tenant, s->session.user));
+        if (owner) BOKA_RETURN_IF_ERROR(may_manage_role(a, owner->user.role));
+      }
       if (s->revoked_at) return Status::Ok();
       s->revoked_at = ops.now();
       BOKA_RETURN_IF_ERROR(txn.update_session(*s));
@@ -989,7 +1121,19 @@ Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId ten
     std::int64_t n = 0;
     const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
     BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(scope), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, 0, ops.now(), a.session));
+      if (a.role == Role::superadmin) {
+        BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, 0, ops.now(), a.session));
+      } else {
+        // Below superadmin, the same rule as for changing a user: the sessions of users the
+        // actor may manage, and the actor's own other sessions.
+        n = 0;
+        BOKA_ASSIGN_OR_RETURN(auto users, txn.list_users(tenant));
+        for (const StoredUser& u : users) {
+          if (!may_manage_role(a, u.user.role).ok() && !is_self(a, tenant, u.user.id)) continue;
+          BOKA_ASSIGN_OR_RETURN(auto ended, txn.revoke_sessions(tenant, u.user.id, ops.now(), a.session));
+          n += ended;
+        }
+      }
       std::vector<TenantId> tenants;
       if (tenant != 0) {
         tenants.push_back(tenant);
@@ -1066,7 +1210,7 @@ Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::st
   std::vector<std::string> codes;
   std::vector<std::string> hashes;
   for (int i = 0; i < kRecoveryCodes; ++i) {
-    BOKA_ASSIGN_OR_RETURN(auto raw, detail::random_bytes(7));
+    BOKA_ASSIGN_OR_RETURN(auto raw, detail::random_bytes(kRecoveryCodeBytes));
     codes.push_back(format_recovery_code(raw));
     hashes.push_back(detail::sha256_hex(normalize_recovery_code(codes.back())));
   }
@@ -1112,16 +1256,8 @@ Status Engine::disable_totp(const Principal& who, std::string_view password) {
   BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
   BOKA_ASSIGN_OR_RETURN(auto u, ops.self(a));
   if (u.totp_secret.empty()) return ConflictError("MFA is not enabled");
-  bool right = false;
-  if (password.size() <= kMaxPasswordBytes) {
-    BOKA_ASSIGN_OR_RETURN(right, detail::argon2id_verify(password, u.password_hash));
-  }
-  if (!right) {
-    BOKA_RETURN_IF_ERROR(ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
-      return ops.count_failure(txn, a.tenant, a.user, a.source, "wrong password at MFA removal");
-    }));
-    return Unauthenticated("password is wrong");
-  }
+  BOKA_RETURN_IF_ERROR(ops.check_own_password(a, password, "wrong password at MFA removal",
+                                              "password is wrong"));
   return ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(a.tenant, a.user));
     if (!found) return Unauthenticated(kBadSession);
@@ -1187,6 +1323,8 @@ Result<CreatedApiKey> Engine::create_api_key(const Principal& who, TenantId tena
     }
     ApiKey info;
     info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
+    info.created_by_tenant = info.created_by == 0 ? 0 : a.user_tenant;
+    info.parent = a.api_key;  // a key made with a key dies with it
     info.name = spec.name;
     info.scopes = spec.scopes;
     info.role = a.role;
@@ -1216,10 +1354,33 @@ Result<ApiKey> Engine::revoke_api_key(const Principal& who, TenantId tenant, Api
       BOKA_ASSIGN_OR_RETURN(auto k, txn.find_api_key(id));
       if (!k || k->key.tenant != tenant) return NotFound("API key " + std::to_string(id) + " not found");
       if (!k->key.revoked_at) {
-        k->key.revoked_at = ops.now();
+        const Instant t = ops.now();
+        k->key.revoked_at = t;
         BOKA_RETURN_IF_ERROR(txn.update_api_key(*k));
         BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "api_key_revoked", k->key.created_by, "",
                                         a.name, a.source, "key " + std::to_string(id)));
+        // Every key created with it, transitively, in this tenant. (Children in other
+        // tenants are refused at use by the ancestor check in verify.)
+        BOKA_ASSIGN_OR_RETURN(auto all, txn.list_api_keys(tenant));
+        std::unordered_set<ApiKeyId> revoked{id};
+        for (bool grew = true; grew;) {
+          grew = false;
+          for (StoredApiKey& child : all) {
+            if (child.key.parent == 0 || !revoked.count(child.key.parent) ||
+                revoked.count(child.key.id)) {
+              continue;
+            }
+            revoked.insert(child.key.id);
+            grew = true;
+            if (child.key.revoked_at) continue;
+            child.key.revoked_at = t;
+            BOKA_RETURN_IF_ERROR(txn.update_api_key(child));
+            BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, "api_key_revoked", child.key.created_by, "",
+                                            a.name, a.source,
+                                            "key " + std::to_string(child.key.id) + " with its parent key " +
+                                                std::to_string(child.key.parent)));
+          }
+        }
       }
       out = k->key;
       return Status::Ok();
@@ -1236,17 +1397,22 @@ Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string
   std::optional<StoredApiKey> row;
   std::optional<StoredUser> creator;
   const Instant t = ops.now();
+  bool chain_live = false;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(row, txn.find_api_key(parsed->id));
+    if (row) {
+      BOKA_ASSIGN_OR_RETURN(chain_live, ancestors_unrevoked(txn, row->key));
+    }
     if (row && row->key.created_by != 0) {
-      BOKA_ASSIGN_OR_RETURN(creator, txn.find_user(row->key.tenant, row->key.created_by));
+      BOKA_ASSIGN_OR_RETURN(creator, txn.find_user(creator_tenant(row->key), row->key.created_by));
     }
     return Status::Ok();
   }));
-  if (!row || !detail::constant_time_equal(row->secret_hash, digest) || !key_live(*row, t)) {
+  if (!row || !detail::constant_time_equal(row->secret_hash, digest) || !key_live(*row, t) ||
+      !chain_live) {
     return Unauthenticated(kBadKey);
   }
-  if (row->key.created_by != 0 && (!creator || creator->user.state == UserState::disabled)) {
+  if (row->key.created_by != 0 && !creator_may_act(creator, t)) {
     return Unauthenticated(kBadKey);
   }
   // last_used_at is written at most once a minute; an emergency key's every use is recorded.
@@ -1283,12 +1449,84 @@ Result<CreatedApiKey> Engine::generate_emergency_key(const Principal& who, Tenan
     if (life.count() <= 0 || life.count() > 86400) return InvalidArgument("lifetime: must be 1 s..24 h");
     ApiKey info;
     info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
+    info.created_by_tenant = info.created_by == 0 ? 0 : a.user_tenant;
     info.name = "emergency";
     info.scopes = kAllPermissions;
     info.role = Role::superadmin;
     info.emergency = true;
     info.expires_at = ops.now() + life;
     return insert_key(ops, a, tenant, std::move(info), "emergency_key_created");
+  });
+}
+
+// ---- encryption key rotation ---------------------------------------------------------------
+
+Result<KeyRotation> Engine::rotate_encryption_key(const Principal& who, int limit) {
+  return impl_->refusal_audited(who, 0, "auth.encryption_key_rotated", "", [&]() -> Result<KeyRotation> {
+    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize_global(who, Permission::system_operations));
+    if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
+    const detail::SecretBox& box = impl_->auth->box;
+    if (box.empty()) {
+      return NotSupported("no encryption key is configured: set AuthOptions::encryption_key");
+    }
+    AuthOps ops{*impl_, *impl_->auth};
+    KeyRotation out;
+    out.key_id = box.current_key_id();
+    auto stale = [&](const StoredUser& u) {
+      const auto old = [&](const std::string& sealed) {
+        return !sealed.empty() && detail::SecretBox::key_id_of(sealed) != out.key_id;
+      };
+      return old(u.totp_secret) || old(u.totp_pending);
+    };
+    // Which users need it, per tenant (read), then each tenant's batch in one write that
+    // re-reads and locks every row it changes.
+    std::vector<std::pair<TenantId, std::vector<UserId>>> work;
+    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+      work.clear();
+      out.remaining = 0;
+      BOKA_ASSIGN_OR_RETURN(auto tenants, txn.list_tenants());
+      std::int64_t taken = 0;
+      for (const Tenant& t : tenants) {
+        BOKA_ASSIGN_OR_RETURN(auto users, txn.list_users(t.id));
+        std::vector<UserId> ids;
+        for (const StoredUser& u : users) {
+          if (!stale(u)) continue;
+          if (taken < limit) {
+            ids.push_back(u.user.id);
+            ++taken;
+          } else {
+            ++out.remaining;
+          }
+        }
+        if (!ids.empty()) work.emplace_back(t.id, std::move(ids));
+      }
+      return Status::Ok();
+    }));
+    for (const auto& [tenant, ids] : work) {
+      std::int64_t done = 0;
+      BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
+        done = 0;
+        for (UserId id : ids) {
+          BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user(tenant, id));
+          if (!found || !stale(*found)) continue;  // changed meanwhile
+          const std::string associated = totp_associated(id);
+          for (std::string* sealed : {&found->totp_secret, &found->totp_pending}) {
+            if (sealed->empty() || detail::SecretBox::key_id_of(*sealed) == out.key_id) continue;
+            BOKA_ASSIGN_OR_RETURN(auto plain, box.open(*sealed, associated));
+            BOKA_ASSIGN_OR_RETURN(*sealed, box.seal(plain, associated));
+          }
+          ++found->user.version;
+          BOKA_RETURN_IF_ERROR(txn.update_user(*found));
+          ++done;
+        }
+        if (done == 0) return Status::Ok();
+        return ops.record(txn, tenant, "encryption_key_rotated", 0, "", a.name, a.source,
+                          std::to_string(done) + " users' TOTP secrets re-sealed under key " +
+                              out.key_id);
+      }));
+      out.resealed += done;
+    }
+    return out;
   });
 }
 

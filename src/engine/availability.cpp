@@ -99,8 +99,8 @@ std::optional<Instant> Engine::Impl::next_free_start(const std::vector<ResolvedR
   return std::nullopt;
 }
 
-Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId tenant,
-                                               const AvailabilityQuery& query) {
+Result<SlotPage> Engine::availability_page(const Principal& who, TenantId tenant,
+                                           const AvailabilityQuery& query) {
   const auto started = std::chrono::steady_clock::now();
   auto result = impl_->availability_checked(who, tenant, query);
   impl_->metrics->availability->observe(
@@ -108,8 +108,19 @@ Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId te
   return result;
 }
 
-Result<std::vector<Slot>> Engine::Impl::availability_checked(const Principal& who, TenantId tenant,
-                                                             const AvailabilityQuery& query) {
+Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId tenant,
+                                               const AvailabilityQuery& query) {
+  BOKA_ASSIGN_OR_RETURN(auto page, availability_page(who, tenant, query));
+  if (page.truncated) {
+    return InvalidArgument("query: more than " + std::to_string(query.limit) +
+                           " slots between from and to; narrow the range, widen the step, or "
+                           "ask availability_page for one page at a time");
+  }
+  return std::move(page.slots);
+}
+
+Result<SlotPage> Engine::Impl::availability_checked(const Principal& who, TenantId tenant,
+                                                    const AvailabilityQuery& query) {
   Engine::Impl* impl_ = this;
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
@@ -121,8 +132,12 @@ Result<std::vector<Slot>> Engine::Impl::availability_checked(const Principal& wh
   if (query.step && (query.step->count() < 60 || 86400 % query.step->count() != 0)) {
     return InvalidArgument("query.step: must divide 24 h and be at least 60 s");
   }
+  if (query.limit < 1 || query.limit > AvailabilityQuery::kMaxSlots) {
+    return InvalidArgument("query.limit: must be 1.." + std::to_string(AvailabilityQuery::kMaxSlots) +
+                           ", got " + std::to_string(query.limit));
+  }
   const std::int64_t now = impl_->now();
-  std::vector<Slot> out;
+  SlotPage out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     std::unordered_map<ResourceId, LoadedResource> loaded;
@@ -130,8 +145,34 @@ Result<std::vector<Slot>> Engine::Impl::availability_checked(const Principal& wh
     BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, query.requests, loaded, resolved, nullptr));
     std::optional<std::int64_t> step;
     if (query.step) step = query.step->count();
-    out = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), query.duration.count(),
-                       step, now, 0, static_cast<std::size_t>(-1));
+    // Bound the work before doing it: the grid the answer is laid on, and the resources
+    // whose free ranges are computed over it.
+    if (const LoadedResource* owner = first_candidate(resolved)) {
+      const std::int64_t grid = step.value_or(owner->resource.policy.slot_step.count());
+      const std::int64_t points = (to_unix(query.to) - to_unix(query.from)) / std::max<std::int64_t>(grid, 1);
+      std::int64_t considered = 0;
+      for (const auto& r : resolved) considered += static_cast<std::int64_t>(r.candidates.size());
+      if (points > AvailabilityQuery::kMaxGridPoints) {
+        return InvalidArgument("query: " + std::to_string(points) + " grid points (" +
+                               std::to_string(grid) + " s steps between from and to), at most " +
+                               std::to_string(AvailabilityQuery::kMaxGridPoints) +
+                               "; narrow the range or widen the step");
+      }
+      if (points * considered > AvailabilityQuery::kMaxWork) {
+        return InvalidArgument("query: " + std::to_string(considered) + " resources over " +
+                               std::to_string(points) + " grid points is more work than one "
+                               "query may ask (" + std::to_string(AvailabilityQuery::kMaxWork) +
+                               " resource-points); narrow the range or ask fewer resources");
+      }
+    }
+    const auto limit = static_cast<std::size_t>(query.limit);
+    out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), query.duration.count(),
+                             step, now, 0, limit + 1);
+    if (out.slots.size() > limit) {
+      out.truncated = true;
+      out.next_from = out.slots[limit].start;
+      out.slots.resize(limit);
+    }
     return Status::Ok();
   }));
   return out;
@@ -140,7 +181,7 @@ Result<std::vector<Slot>> Engine::Impl::availability_checked(const Principal& wh
 Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
                                     const std::vector<AllocationRequest>& requests, Instant start,
                                     Seconds duration) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::availability_read));
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(requests, "requests"));
   if (duration.count() <= 0 || duration > AvailabilityQuery::kMaxRange) {
     return InvalidArgument("duration: must be 1 s .. 400 days");
@@ -195,6 +236,8 @@ Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
         out.blocking_reservation_ids.end());
     return Status::Ok();
   }));
+  // As for a refused reserve: only who may see every reservation learns which ones block.
+  if (actor.own_reservations_only()) out.blocking_reservation_ids.clear();
   return out;
 }
 

@@ -69,7 +69,9 @@ struct Actor {
   Principal::Kind kind = Principal::Kind::system;
   std::string name;              // Principal::name()
   TenantId tenant = 0;           // home tenant (0: system)
-  UserId user = 0;
+  UserId user = 0;               // the user, or an API key's creator (0: the system)
+  TenantId user_tenant = 0;      // `user`'s tenant: differs from `tenant` for a key a
+                                 // superadmin created in another tenant
   SessionId session = 0;
   ApiKeyId api_key = 0;
   Role role = Role::superadmin;  // the role whose permissions apply (a key's ceiling)
@@ -94,6 +96,20 @@ struct AuthRuntime {
   std::once_flag dummy_once;
   std::string dummy_hash;
 };
+
+// The prefix that scopes an idempotency key to the principal that used it: "" for the
+// system principal (an embedder that authenticates on its own scopes its own keys),
+// "user:<id>/" for a user's sessions, "key:<id>/" for an API key.
+inline std::string idempotency_scope(const Actor& a) {
+  switch (a.kind) {
+    case Principal::Kind::user:
+      return "user:" + std::to_string(a.user) + "/";
+    case Principal::Kind::api_key:
+      return "key:" + std::to_string(a.api_key) + "/";
+    default:
+      return "";
+  }
+}
 
 // A conflict shows blocking reservation ids only to actors who may see every reservation.
 Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor);
@@ -251,8 +267,8 @@ struct Engine::Impl {
   // reservations:all, or reservations:own (then only the actor's own reservations).
   Result<detail::Actor> authorize_reservations(const Principal& who, TenantId tenant);
   // availability() without its timing.
-  Result<std::vector<Slot>> availability_checked(const Principal& who, TenantId tenant,
-                                                 const AvailabilityQuery& query);
+  Result<SlotPage> availability_checked(const Principal& who, TenantId tenant,
+                                       const AvailabilityQuery& query);
   // reserve() from authorization on.
   Result<Reservation> reserve_checked(const Principal& who, TenantId tenant,
                                       const ReserveRequest& request, detail::WriteOutcome* outcome);

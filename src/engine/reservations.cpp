@@ -249,6 +249,10 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
   const std::string fingerprint =
       req.idempotency_key.empty() ? std::string() : detail::request_fingerprint(req);
+  // Keys are scoped per principal: two customers may use "order-77" independently, and
+  // one cannot learn whether another used a key, nor take it first.
+  const std::string stored_key =
+      req.idempotency_key.empty() ? std::string() : detail::idempotency_scope(actor) + req.idempotency_key;
   const bool has_pool = std::any_of(req.allocations.begin(), req.allocations.end(),
                                     [](const AllocationRequest& a) { return a.pool.has_value(); });
   for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
@@ -284,7 +288,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
       Status decided = [&]() -> Status {
       const std::int64_t now = impl_->now();
       if (!req.idempotency_key.empty()) {
-        BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, req.idempotency_key));
+        BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, stored_key));
         if (record) {
           if (record->request_fingerprint != fingerprint) {
             return AlreadyExists("idempotency_key: \"" + req.idempotency_key +
@@ -325,7 +329,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
       BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
       if (!req.idempotency_key.empty()) {
         BOKA_RETURN_IF_ERROR(txn.insert_idempotency(
-            tenant, IdempotencyRecord{req.idempotency_key, fingerprint, r.id}));
+            tenant, IdempotencyRecord{stored_key, fingerprint, r.id}));
       }
       BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
       BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve")));

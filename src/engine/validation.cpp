@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "auth/crypto.hpp"
 #include "core/sha256.hpp"
 #include "storage/codec.hpp"
 #include "time/zone.hpp"
@@ -135,6 +136,15 @@ Status validate_reserve_request(const ReserveRequest& req) {
   }
   if (req.idempotency_key.size() > 200) {
     return InvalidArgument("idempotency_key: must be at most 200 bytes");
+  }
+  if (!utf8_code_points(req.idempotency_key)) {
+    return InvalidArgument("idempotency_key: must be valid UTF-8");
+  }
+  for (char c : req.idempotency_key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return InvalidArgument("idempotency_key: must not contain control characters");
+    }
   }
   if (req.customer.size() > 200) return InvalidArgument("customer: must be at most 200 bytes");
   return validate_json_object(req.metadata_json, "metadata_json", 64 * 1024);

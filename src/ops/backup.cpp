@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "boka/version.hpp"
+#include "core/private_file.hpp"
 #include "core/sha256.hpp"
 #include "engine/audit_chain.hpp"
 #include "engine/engine_impl.hpp"
@@ -227,6 +228,7 @@ Status sync_path(const std::string& path, bool dir) {
 Status write_file_atomically(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".partial";
   {
+    BOKA_RETURN_IF_ERROR(create_private_file(tmp));
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << content;
     out.flush();
@@ -282,6 +284,7 @@ Result<BackupResult> backup_sqlite_file(const std::string& source, const BackupO
   BOKA_ASSIGN_OR_RETURN(auto facts, read_facts(src.get()));
   BackupResult result;
   {
+    BOKA_RETURN_IF_ERROR(detail::create_private_file(partial));
     BOKA_ASSIGN_OR_RETURN(auto dst, open_db(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
     sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
     if (b == nullptr) return sqlite_error(dst.get(), "backup init");
@@ -435,6 +438,9 @@ Status restore_backup(std::string_view backup_path, std::string_view target_path
   fs::remove(staging, ec);
   fs::copy_file(backup, staging, fs::copy_options::overwrite_existing, ec);
   if (ec) return StorageError("cannot copy the backup beside the target: " + ec.message());
+  // A restored database is private to its owner, whatever mode the backup file has.
+  fs::permissions(staging, fs::perms::owner_read | fs::perms::owner_write, ec);
+  if (ec) return StorageError("cannot make the restored file private: " + ec.message());
   BOKA_RETURN_IF_ERROR(detail::sync_path(staging, false));
   // A stale WAL beside the restored file would be replayed into it: remove it first.
   fs::remove(dest.string() + "-wal", ec);

@@ -273,6 +273,17 @@ const std::vector<Migration>& postgresql_migrations() {
            "GRANT SELECT, INSERT ON audit_log TO {app_role}",
            "GRANT SELECT, INSERT, UPDATE ON settings TO {app_role}",
        }},
+      // 4: an API key records its creator's tenant (a superadmin creates keys in other
+      // tenants) and the key it was created with, so revoking a key revokes its children.
+      {4,
+       {
+           "ALTER TABLE api_keys ADD COLUMN creator_tenant_id BIGINT NOT NULL DEFAULT 0",
+           "ALTER TABLE api_keys ADD COLUMN parent_key_id BIGINT NOT NULL DEFAULT 0",
+           // Row level security is forced even for the owner: see every tenant's rows for
+           // this transaction.
+           "SELECT set_config('boka.tenant', '*', true)",
+           "UPDATE api_keys SET creator_tenant_id = tenant_id WHERE created_by <> 0",
+       }},
   };
   return kMigrations;
 }

@@ -172,8 +172,9 @@ struct SessionRow {
 struct ApiKeyRow {
   static constexpr const char* kColumns =
       "id, tenant_id, created_by, name, secret_hash, scopes, role, created_at, expires_at, "
-      "last_used_at, revoked_at, emergency";
-  long long id = 0, tenant = 0, created_by = 0, scopes = 0, created = 0;
+      "last_used_at, revoked_at, emergency, creator_tenant_id, parent_key_id";
+  long long id = 0, tenant = 0, created_by = 0, scopes = 0, created = 0, creator_tenant = 0,
+            parent = 0;
   int role = 0, emergency = 0;
   std::string name, hash;
   NullableInt expires, used, revoked;
@@ -181,12 +182,12 @@ struct ApiKeyRow {
   void into_all(Prep& p) {
     p, into(id), into(tenant), into(created_by), into(name), into(hash), into(scopes),
         into(role), into(created), into(expires.value, expires.ind), into(used.value, used.ind),
-        into(revoked.value, revoked.ind), into(emergency);
+        into(revoked.value, revoked.ind), into(emergency), into(creator_tenant), into(parent);
   }
   void use_fields(Prep& p) {
     p, use(tenant), use(created_by), use(name), use(hash), use(scopes), use(role), use(created),
         use(expires.value, expires.ind), use(used.value, used.ind),
-        use(revoked.value, revoked.ind), use(emergency);
+        use(revoked.value, revoked.ind), use(emergency), use(creator_tenant), use(parent);
   }
   void from(const StoredApiKey& x) {
     const ApiKey& k = x.key;
@@ -202,6 +203,8 @@ struct ApiKeyRow {
     used = NullableInt(k.last_used_at);
     revoked = NullableInt(k.revoked_at);
     emergency = k.emergency ? 1 : 0;
+    creator_tenant = k.created_by_tenant;
+    parent = k.parent;
   }
   StoredApiKey to() const {
     StoredApiKey x;
@@ -217,6 +220,8 @@ struct ApiKeyRow {
     k.last_used_at = used.instant();
     k.revoked_at = revoked.instant();
     k.emergency = emergency != 0;
+    k.created_by_tenant = creator_tenant;
+    k.parent = parent;
     x.secret_hash = hash;
     return x;
   }
@@ -308,18 +313,19 @@ UserId insert_user(soci::session& sql, const StoredUser& user) {
   row.from(user);
   return insert_row(sql, "users", row);
 }
-std::optional<StoredUser> find_user(soci::session& sql, TenantId tenant, UserId id) {
+std::optional<StoredUser> find_user(soci::session& sql, TenantId tenant, UserId id, bool lock) {
   long long t = tenant, i = id;
-  return first(select_rows<UserRow, StoredUser>(sql, "users", "WHERE tenant_id = :t AND id = :i",
-                                                [&](Prep& p) { p, use(t), use(i); }));
+  return first(select_rows<UserRow, StoredUser>(
+      sql, "users", std::string("WHERE tenant_id = :t AND id = :i") + (lock ? " FOR UPDATE" : ""),
+      [&](Prep& p) { p, use(t), use(i); }));
 }
 std::optional<StoredUser> find_user_by_email(soci::session& sql, TenantId tenant,
-                                             std::string_view email) {
+                                             std::string_view email, bool lock) {
   long long t = tenant;
   std::string e(email);
-  return first(select_rows<UserRow, StoredUser>(sql, "users",
-                                                "WHERE tenant_id = :t AND email = :e",
-                                                [&](Prep& p) { p, use(t), use(e); }));
+  return first(select_rows<UserRow, StoredUser>(
+      sql, "users", std::string("WHERE tenant_id = :t AND email = :e") + (lock ? " FOR UPDATE" : ""),
+      [&](Prep& p) { p, use(t), use(e); }));
 }
 std::vector<StoredUser> list_users(soci::session& sql, TenantId tenant) {
   long long t = tenant;
@@ -401,10 +407,11 @@ ApiKeyId insert_api_key(soci::session& sql, const StoredApiKey& key) {
   row.from(key);
   return insert_row(sql, "api_keys", row);
 }
-std::optional<StoredApiKey> find_api_key(soci::session& sql, ApiKeyId id) {
+std::optional<StoredApiKey> find_api_key(soci::session& sql, ApiKeyId id, bool lock) {
   long long i = id;
-  return first(select_rows<ApiKeyRow, StoredApiKey>(sql, "api_keys", "WHERE id = :i",
-                                                    [&](Prep& p) { p, use(i); }));
+  return first(select_rows<ApiKeyRow, StoredApiKey>(
+      sql, "api_keys", std::string("WHERE id = :i") + (lock ? " FOR UPDATE" : ""),
+      [&](Prep& p) { p, use(i); }));
 }
 std::vector<StoredApiKey> list_api_keys(soci::session& sql, TenantId tenant) {
   long long t = tenant;

@@ -1006,13 +1006,13 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override {
     return run("find user", [&]() -> Result<std::optional<StoredUser>> {
-      return sql_auth::find_user(sql_, tenant, id);
+      return sql_auth::find_user(sql_, tenant, id, lock_rows());
     });
   }
   Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
                                                        std::string_view email) override {
     return run("find user", [&]() -> Result<std::optional<StoredUser>> {
-      return sql_auth::find_user_by_email(sql_, tenant, email);
+      return sql_auth::find_user_by_email(sql_, tenant, email, lock_rows());
     });
   }
   Result<std::vector<StoredUser>> list_users(TenantId tenant) override {
@@ -1084,7 +1084,7 @@ class SqlTransaction final : public StorageTransaction {
   }
   Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
     return run("find API key", [&]() -> Result<std::optional<StoredApiKey>> {
-      return sql_auth::find_api_key(sql_, id);
+      return sql_auth::find_api_key(sql_, id, lock_rows());
     });
   }
   Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) override {
@@ -1237,6 +1237,11 @@ class SqlTransaction final : public StorageTransaction {
   Status check_writable() const {
     return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
   }
+  // Whether row reads in this transaction lock what they return (the storage contract:
+  // users and API keys read in a write transaction stay locked until it ends). PostgreSQL
+  // runs writes at READ COMMITTED, so without FOR UPDATE two logins could both read the
+  // same failure counter or TOTP step and both write back their own.
+  bool lock_rows() const { return writable_ && postgresql_; }
 
   // One row of `table` by tenant and id through a prepared statement; nullopt if absent.
   template <typename Key, typename Convert>

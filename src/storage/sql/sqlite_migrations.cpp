@@ -190,6 +190,14 @@ const std::vector<Migration>& sqlite_migrations() {
                 name TEXT PRIMARY KEY,
                 value TEXT NOT NULL))",
        }},
+      // 4: an API key records its creator's tenant (a superadmin creates keys in other
+      // tenants) and the key it was created with, so revoking a key revokes its children.
+      {4,
+       {
+           "ALTER TABLE api_keys ADD COLUMN creator_tenant_id INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE api_keys ADD COLUMN parent_key_id INTEGER NOT NULL DEFAULT 0",
+           "UPDATE api_keys SET creator_tenant_id = tenant_id WHERE created_by <> 0",
+       }},
   };
   return kMigrations;
 }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/private_file.hpp"
 #include "storage/sql/sql_transaction.hpp"
 #include "storage/guarded_work.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
@@ -384,6 +385,12 @@ std::string SqliteStorage::version_text() { return version_string(); }
 }  // namespace
 
 Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options) {
+  if (!options.read_only && !options.path.empty() && options.path != ":memory:" &&
+      options.path.rfind("file:", 0) != 0) {
+    // A new database file is private to its owner (core/private_file.hpp). Should this
+    // fail (no such directory), SQLite's own open below reports it as it always has.
+    (void)create_private_file(options.path);
+  }
   auto storage = std::make_shared<SqliteStorage>(options);
   BOKA_RETURN_IF_ERROR(storage->open());
   return std::shared_ptr<Storage>(std::move(storage));

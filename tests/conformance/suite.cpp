@@ -5,20 +5,15 @@
 #include <map>
 
 #include "conformance.hpp"
+#include "for_each_store.hpp"
 #include "support.hpp"
 
 using namespace boka;
 using namespace boka::test;
 using boka::conformance::conformance_stores;
+using boka::conformance::for_each_store;
 
 namespace {
-
-template <typename F>
-void for_each_store(F&& f) {
-  for (const auto& factory : conformance_stores()) {
-    DYNAMIC_SECTION("store " << factory.name) { f(factory.make()); }
-  }
-}
 
 Status write(Storage& s, FunctionRef<Status(StorageTransaction&)> work) {
   return s.write(WriteIntent(TxnScope::all_tenants()), work);

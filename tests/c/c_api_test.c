@@ -462,6 +462,28 @@ TEST(bad_json_documents) {
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"\xff\"}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "spec_json: not valid JSON");
 
+  /* Documents past the shape limits are refused before they are built (one linear pass):
+   * an object of 1,001 fields, and arrays nested 65 deep. */
+  {
+    char* wide = malloc(1001 * 16 + 64);
+    char* deep = malloc(200);
+    size_t at = 0;
+    int i;
+    at += (size_t)sprintf(wide + at, "{\"name\": \"x\", \"metadata\": {");
+    for (i = 0; i < 1001; ++i) at += (size_t)sprintf(wide + at, "%s\"k%d\": 1", i ? ", " : "", i);
+    sprintf(wide + at, "}}");
+    EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant, wide, &doc, &err), err,
+                 BOKA_INVALID_ARGUMENT, "spec_json: too large: an object has more than 1000 fields");
+    CHECK(doc == NULL);
+    for (i = 0; i < 65; ++i) deep[i] = '[';
+    for (i = 0; i < 65; ++i) deep[65 + i] = ']';
+    deep[130] = '\0';
+    EXPECT_ERROR(boka_create_tenant(f.engine, f.who, deep, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+                 "spec_json: too large: nested deeper than 64 levels");
+    free(wide);
+    free(deep);
+  }
+
   /* The wrong shape, named by its path. */
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "[1, 2]", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "tenant: expected an object, got array");

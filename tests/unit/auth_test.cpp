@@ -747,3 +747,262 @@ TEST_CASE("auth: failed logins, locked accounts, MFA adoption, admins, revoke ad
   CHECK(events_of(f, "admin_revoked").size() == 1);
   (void)secret;
 }
+
+// ---- hardening: keys, sessions, codes, key rotation ------------------------------------------
+
+TEST_CASE("auth: a locked creator's API keys stop working - an automatic lock only while it lasts", "[auth]") {
+  AuthFixture f;
+  User staff = f.user("staff@example.com", Role::admin);
+  auto [s, secret] = f.enrol("staff@example.com");
+  auto key = *f.engine->create_api_key(s.principal, f.tenant,
+                                       NewApiKey{"kiosk", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+  f.secrets.push_back(key.key);
+  Principal p = *f.engine->authenticate_api_key(key.key);
+  CHECK(f.engine->list_resources(p, f.tenant).ok());
+  // An admin lock: the key stops at once, on both paths (authenticate, and a principal held).
+  REQUIRE(f.engine->set_user_state(sys(), f.tenant, staff.id, UserState::locked).ok());
+  CHECK(f.note(f.engine->authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->set_user_state(sys(), f.tenant, staff.id, UserState::active).ok());
+  CHECK(f.engine->list_resources(p, f.tenant).ok());
+  // An automatic lockout (five wrong passwords): refused while it lasts, working after.
+  f.advance(minutes(1));
+  for (int i = 0; i < 5; ++i) f.login("staff@example.com", "wrong horse battery " + std::to_string(i));
+  REQUIRE(f.engine->get_user(sys(), f.tenant, staff.id)->state == UserState::locked);
+  CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
+  f.advance(Seconds(2));  // the first lock lasts 1 s
+  CHECK(f.engine->list_resources(p, f.tenant).ok());
+  CHECK(f.engine->authenticate_api_key(key.key).ok());
+  (void)secret;
+}
+
+TEST_CASE("auth: a key created with a key is revoked with it - transitively - and across tenants", "[auth]") {
+  AuthFixture f;
+  f.user("root@example.com", Role::superadmin);
+  auto [root, secret] = f.enrol("root@example.com");
+  const PermissionSet scopes = Permission::keys_manage | Permission::resources_read;
+  auto parent = *f.engine->create_api_key(root.principal, f.tenant, NewApiKey{"parent", scopes, std::nullopt});
+  f.secrets.push_back(parent.key);
+  CHECK(parent.info.parent == 0);
+  Principal pp = *f.engine->authenticate_api_key(parent.key);
+  auto child = *f.engine->create_api_key(pp, f.tenant, NewApiKey{"child", scopes, std::nullopt});
+  f.secrets.push_back(child.key);
+  CHECK(child.info.parent == parent.info.id);
+  Principal cp = *f.engine->authenticate_api_key(child.key);
+  auto grandchild = *f.engine->create_api_key(cp, f.tenant, NewApiKey{"grandchild", scopes, std::nullopt});
+  f.secrets.push_back(grandchild.key);
+  // A child in another tenant (superadmin keys act everywhere): the ancestor check stops it.
+  auto elsewhere = *f.engine->create_api_key(pp, f.other, NewApiKey{"elsewhere", scopes, std::nullopt});
+  f.secrets.push_back(elsewhere.key);
+  CHECK(elsewhere.info.parent == parent.info.id);
+  Principal ep = *f.engine->authenticate_api_key(elsewhere.key);
+  CHECK(f.engine->list_resources(ep, f.other).ok());
+  // A sibling created by the user, not by the key, survives.
+  auto sibling = *f.engine->create_api_key(root.principal, f.tenant, NewApiKey{"sibling", scopes, std::nullopt});
+  f.secrets.push_back(sibling.key);
+
+  REQUIRE(f.engine->revoke_api_key(sys(), f.tenant, parent.info.id).ok());
+  for (const auto* k : {&parent, &child, &grandchild, &elsewhere}) {
+    INFO(k->info.name);
+    CHECK(f.note(f.engine->authenticate_api_key(k->key)).status().code() == Code::unauthenticated);
+  }
+  CHECK(f.note(f.engine->list_resources(cp, f.tenant)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->list_resources(ep, f.other)).status().code() == Code::unauthenticated);
+  CHECK(f.engine->authenticate_api_key(sibling.key).ok());
+  // In its tenant the cascade is on the record and in the listing.
+  auto keys = *f.engine->list_api_keys(sys(), f.tenant);
+  int revoked = 0;
+  for (const auto& k : keys) revoked += k.revoked_at ? 1 : 0;
+  CHECK(revoked == 3);
+  CHECK(events_of(f, "api_key_revoked").size() == 3);
+  (void)secret;
+}
+
+TEST_CASE("auth: keys a superadmin creates in another tenant work there - emergency keys too", "[auth]") {
+  AuthFixture f;
+  User root_user = f.user("root@example.com", Role::superadmin);
+  auto [root, secret] = f.enrol("root@example.com");
+  auto key = f.engine->create_api_key(root.principal, f.other,
+                                      NewApiKey{"ops", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+  REQUIRE(key.ok());
+  f.secrets.push_back(key->key);
+  CHECK(key->info.tenant == f.other);
+  CHECK(key->info.created_by == root_user.id);
+  CHECK(key->info.created_by_tenant == f.tenant);
+  Principal p = *f.engine->authenticate_api_key(key->key);
+  CHECK(p.tenant() == f.other);
+  CHECK(f.engine->list_resources(p, f.other).ok());
+  auto emergency = f.engine->generate_emergency_key(root.principal, f.other);
+  REQUIRE(emergency.ok());
+  f.secrets.push_back(emergency->key);
+  Principal e = *f.engine->authenticate_api_key(emergency->key);
+  CHECK(f.engine->list_users(e, f.other).ok());
+  // And the creator's state still governs them from the other tenant.
+  REQUIRE(f.engine->set_user_state(sys(), f.tenant, root_user.id, UserState::disabled).ok());
+  CHECK(f.note(f.engine->authenticate_api_key(key->key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->list_users(e, f.other)).status().code() == Code::unauthenticated);
+  (void)secret;
+}
+
+TEST_CASE("auth: a tenant admin neither lists nor ends a superadmin's sessions", "[auth]") {
+  AuthFixture f;
+  User root_user = f.user("root@example.com", Role::superadmin);
+  User admin_user = f.user("admin@example.com", Role::admin);
+  User staff_user = f.user("staff@example.com", Role::staff);
+  SessionGrant root = f.login_ok("root@example.com");
+  auto [admin, secret] = f.enrol("admin@example.com");
+  SessionGrant staff = f.login_ok("staff@example.com");
+  // Listing everyone's sessions shows the staff member's and the admin's own, not root's.
+  auto all = f.engine->list_sessions(admin.principal, f.tenant, 0);
+  REQUIRE(all.ok());
+  bool sees_root = false, sees_staff = false;
+  for (const Session& s : *all) {
+    sees_root |= s.user == root_user.id;
+    sees_staff |= s.user == staff_user.id;
+  }
+  CHECK_FALSE(sees_root);
+  CHECK(sees_staff);
+  CHECK(f.note(f.engine->list_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
+        Code::permission_denied);
+  CHECK(f.note(f.engine->end_session(admin.principal, f.tenant, root.session.id)).code() ==
+        Code::permission_denied);
+  CHECK(f.note(f.engine->end_user_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
+        Code::permission_denied);
+  CHECK(f.engine->authenticate_session(root.token).ok());
+  // Force logout by the admin ends the staff session and spares root's (and its own).
+  CHECK(f.engine->force_logout_all(admin.principal, f.tenant).ok());
+  CHECK(f.engine->authenticate_session(staff.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->authenticate_session(root.token).ok());
+  CHECK(f.engine->authenticate_session(admin.token).ok());
+  // The same admin still manages staff sessions.
+  SessionGrant staff2 = f.login_ok("staff@example.com");
+  CHECK(f.engine->end_session(admin.principal, f.tenant, staff2.session.id).ok());
+  (void)admin_user;
+  (void)secret;
+}
+
+TEST_CASE("auth: recovery codes carry 120 random bits - codes issued before still work", "[auth]") {
+  AuthFixture f;
+  f.user("ana@example.com", Role::staff);
+  SessionGrant g = f.login_ok("ana@example.com");
+  auto e = *f.engine->begin_totp_enrollment(g.principal);
+  f.secrets.push_back(e.secret_base32);
+  auto done = *f.engine->confirm_totp_enrollment(g.principal, f.code_for(e.secret_base32));
+  REQUIRE(done.recovery_codes.size() == 10);
+  std::set<std::string> distinct;
+  for (const std::string& code : done.recovery_codes) {
+    f.secrets.push_back(code);
+    // "abcdef-ghijkl-mnopqr-stuvwx": 24 base32 letters are 120 bits.
+    REQUIRE(code.size() == 27);
+    std::string letters;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      if (i % 7 == 6) {
+        CHECK(code[i] == '-');
+      } else {
+        letters += code[i];
+      }
+    }
+    CHECK(letters.size() == 24);
+    auto bytes = detail::base32_decode(letters);
+    REQUIRE(bytes);
+    CHECK(bytes->size() == 15);
+    distinct.insert(code);
+  }
+  CHECK(distinct.size() == 10);
+  // Upper case and without dashes, as people type them.
+  std::string typed;
+  for (char c : done.recovery_codes[3]) {
+    if (c != '-') typed += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  f.advance(Seconds(30));
+  CHECK(f.login("ana@example.com", "correct horse battery", typed).ok());
+  CHECK(f.note(f.login("ana@example.com", "correct horse battery", typed)).status().code() ==
+        Code::unauthenticated);
+}
+
+TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then the old key can go", "[auth]") {
+  TempDb db;
+  AuthFixture f(db.uri());
+  std::vector<std::string> secrets;
+  for (const char* email : {"a@example.com", "b@example.com", "c@example.com"}) {
+    f.user(email, Role::staff);
+    secrets.push_back(f.enrol(email).second);
+  }
+  // d has an enrolment in progress: its pending secret is re-sealed too.
+  f.user("d@example.com", Role::staff);
+  SessionGrant d = f.login_ok("d@example.com");
+  auto pending = *f.engine->begin_totp_enrollment(d.principal);
+  f.secrets.push_back(pending.secret_base32);
+
+  AuthOptions rotated = cheap_options();
+  rotated.encryption_key = std::string(32, 'K');
+  rotated.encryption_key_id = "k2";
+  rotated.previous_encryption_keys = {{"k1", kKeyHex}};
+  f.secrets.push_back(rotated.encryption_key);
+  f.reopen(rotated);
+  // Staff cannot; the system principal can, a batch at a time.
+  SessionGrant staff = f.login_ok("a@example.com", "correct horse battery");
+  CHECK(f.note(f.engine->rotate_encryption_key(staff.principal, 10)).status().code() ==
+        Code::permission_denied);
+  CHECK(f.note(f.engine->rotate_encryption_key(sys(), 0)).status().code() == Code::invalid_argument);
+  auto first = f.engine->rotate_encryption_key(sys(), 3);
+  REQUIRE(first.ok());
+  CHECK(first->key_id == "k2");
+  CHECK(first->resealed == 3);
+  CHECK(first->remaining == 1);
+  auto second = f.engine->rotate_encryption_key(sys(), 3);
+  REQUIRE(second.ok());
+  CHECK(second->resealed == 1);
+  CHECK(second->remaining == 0);
+  CHECK(f.engine->rotate_encryption_key(sys(), 3)->resealed == 0);
+  int rotations = 0;
+  for (const SecurityEvent& e : events_of(f, "encryption_key_rotated")) {
+    rotations += e.outcome == AuditOutcome::success ? 1 : 0;
+  }
+  CHECK(rotations == 2);  // one per batch (the staff member's attempt is a denial)
+  // No stored secret is sealed under k1 any more.
+  REQUIRE(f.storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+    auto users = txn.list_users(f.tenant);
+    REQUIRE(users.ok());
+    for (const StoredUser& u : *users) {
+      for (const std::string* sealed : {&u.totp_secret, &u.totp_pending}) {
+        if (!sealed->empty()) CHECK(detail::SecretBox::key_id_of(*sealed) == "k2");
+      }
+    }
+    return Status::Ok();
+  }).ok());
+  // Without the old key every factor works, and d's enrolment completes.
+  AuthOptions only_new = cheap_options();
+  only_new.encryption_key = std::string(32, 'K');
+  only_new.encryption_key_id = "k2";
+  f.reopen(only_new);
+  f.advance(Seconds(30));
+  const char* emails[] = {"a@example.com", "b@example.com", "c@example.com"};
+  for (int i = 0; i < 3; ++i) {
+    INFO(emails[i]);
+    CHECK(f.login(emails[i], "correct horse battery", f.code_for(secrets[i])).ok());
+  }
+  SessionGrant d2 = f.login_ok("d@example.com");
+  CHECK(f.engine->confirm_totp_enrollment(d2.principal, f.code_for(pending.secret_base32)).ok());
+}
+
+TEST_CASE("auth: a wrong current password counts as a failure - and stops at the lock", "[auth]") {
+  AuthFixture f;
+  User u = f.user("ana@example.com", Role::staff);
+  SessionGrant g = f.login_ok("ana@example.com");
+  for (int i = 0; i < 5; ++i) {
+    CHECK(f.note(f.engine->change_password(g.principal, "wrong horse battery " + std::to_string(i),
+                                           "a brand new password"))
+              .code() == Code::unauthenticated);
+  }
+  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 5);
+  // Locked now: even the right current password is refused until the lock lapses, and is
+  // not verified (no further failure counted).
+  CHECK(f.note(f.engine->change_password(g.principal, "correct horse battery", "a brand new password"))
+            .code() == Code::unauthenticated);
+  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 5);
+  f.advance(Seconds(2));
+  REQUIRE(f.engine->change_password(g.principal, "correct horse battery", "a brand new password").ok());
+  f.secrets.push_back("a brand new password");
+  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 0);
+}

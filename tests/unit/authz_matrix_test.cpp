@@ -511,3 +511,64 @@ TEST_CASE("authorization: an API key acts with its scopes only", "[auth][matrix]
     CHECK(outcome(result) == (in_scope ? 'A' : 'D'));
   }
 }
+
+TEST_CASE("authorization: idempotency keys belong to the principal that used them", "[auth][matrix]") {
+  World w;
+  const UserId second = w.engine->create_user(sys(), w.own, NewUser{"c2@x.io", "", Role::customer, kPassword})->id;
+  Principal ann = w.login(Role::customer);
+  Principal bob = w.engine->login(LoginRequest{w.own, "c2@x.io", kPassword, "", ""})->principal;
+  ReserveRequest req;
+  req.allocations = {AllocationRequest::of_resource(w.resource[w.own])};
+  req.start = w.soon();
+  req.end = req.start + hours(1);
+  req.idempotency_key = "order-77";
+  auto first = w.engine->reserve(ann, w.own, req);
+  REQUIRE(first.ok());
+  // Another customer with the same key books on their own: no "already used", no reply of
+  // ann's reservation, and nothing learned about ann's key.
+  ReserveRequest other = req;
+  other.start = req.start + hours(2);
+  other.end = other.start + hours(1);
+  auto second_booking = w.engine->reserve(bob, w.own, other);
+  REQUIRE(second_booking.ok());
+  CHECK(second_booking->id != first->id);
+  CHECK(second_booking->customer == "user:" + std::to_string(second));
+  // Each one's retry returns their own reservation.
+  CHECK(w.engine->reserve(ann, w.own, req)->id == first->id);
+  CHECK(w.engine->reserve(bob, w.own, other)->id == second_booking->id);
+  // The same key for a different request by the same principal is refused.
+  CHECK(w.engine->reserve(ann, w.own, other).status().code() == Code::already_exists);
+  // A key with a control character (a bare CR) is refused, naming the field.
+  ReserveRequest bad = req;
+  bad.idempotency_key = "order\r77";
+  auto refused = w.engine->reserve(ann, w.own, bad);
+  CHECK(refused.status().code() == Code::invalid_argument);
+  CHECK(refused.status().message().find("idempotency_key") != std::string::npos);
+}
+
+TEST_CASE("authorization: explain hides blocking reservations from customers, as reserve does", "[auth][matrix]") {
+  World w;
+  Resource solo;
+  solo.name = "Solo";
+  solo.zone = "UTC";
+  solo.capacity = 1;
+  solo.policy.slot_step = Seconds(60);
+  const ResourceId rid = w.engine->create_resource(sys(), w.own, solo)->id;
+  ReserveRequest req;
+  req.allocations = {AllocationRequest::of_resource(rid)};
+  req.start = w.soon();
+  req.end = req.start + hours(1);
+  req.customer = "someone else";
+  const ReservationId theirs = w.engine->reserve(sys(), w.own, req)->id;
+  const std::vector<AllocationRequest> ask = {AllocationRequest::of_resource(rid)};
+  auto staff = w.engine->explain(w.login(Role::staff), w.own, ask, req.start, hours(1));
+  REQUIRE(staff.ok());
+  CHECK_FALSE(staff->available);
+  CHECK(staff->blocking_reservation_ids == std::vector<ReservationId>{theirs});
+  auto customer = w.engine->explain(w.login(Role::customer), w.own, ask, req.start, hours(1));
+  REQUIRE(customer.ok());
+  CHECK_FALSE(customer->available);  // still told why, by reason
+  REQUIRE_FALSE(customer->findings.empty());
+  CHECK(customer->findings.front().reason == Explanation::Reason::capacity);
+  CHECK(customer->blocking_reservation_ids.empty());
+}

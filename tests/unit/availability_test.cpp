@@ -216,3 +216,81 @@ TEST_CASE("explain says why a start is not offered") {
   CHECK(reasons(blocked) == std::vector{Explanation::Reason::capacity});
   CHECK(blocked.blocking_reservation_ids == std::vector<ReservationId>{booked->id});
 }
+
+TEST_CASE("availability is bounded - slots per answer, grid points, resources times points") {
+  Fixture f("memory:", utc(2026, 1, 1));
+  Policy minute = step(Seconds(60));
+  auto r = f.resource("open all day", 1, "UTC", std::nullopt, minute).id;
+  AvailabilityQuery q;
+  q.requests = {AllocationRequest::of_resource(r)};
+  q.duration = minutes(30);
+  // 400 days on a 60-second grid is 576,000 grid points: refused before any work.
+  q.from = utc(2026, 1, 1);
+  q.to = q.from + AvailabilityQuery::kMaxRange;
+  auto too_fine = f.engine->availability_page(sys(), f.tenant, q);
+  CHECK(too_fine.status().code() == Code::invalid_argument);
+  CHECK_THAT(too_fine.status().message(), Catch::Contains("576000 grid points"));
+  // A wider step makes the same range acceptable.
+  q.step = minutes(15);
+  auto page = f.engine->availability_page(sys(), f.tenant, q);
+  REQUIRE(page.ok());
+  CHECK(page->slots.size() == static_cast<std::size_t>(AvailabilityQuery::kMaxSlots));
+  CHECK(page->truncated);
+  // More than the limit: availability refuses rather than cutting the answer short.
+  auto whole = f.engine->availability(sys(), f.tenant, q);
+  CHECK(whole.status().code() == Code::invalid_argument);
+  CHECK_THAT(whole.status().message(), Catch::Contains("availability_page"));
+  // The limit is checked.
+  q.limit = 0;
+  CHECK(f.engine->availability_page(sys(), f.tenant, q).status().code() == Code::invalid_argument);
+  q.limit = AvailabilityQuery::kMaxSlots + 1;
+  CHECK(f.engine->availability_page(sys(), f.tenant, q).status().code() == Code::invalid_argument);
+  // Many resources over many points is refused as work.
+  AvailabilityQuery wide;
+  wide.from = utc(2026, 1, 1);
+  wide.to = wide.from + hours(24 * 120);
+  wide.duration = minutes(30);
+  wide.step = Seconds(60);  // 172,800 points: under the grid bound
+  Pool many;
+  many.name = "many";
+  for (int i = 0; i < 120; ++i) {
+    many.members.push_back(f.resource("r" + std::to_string(i), 1, "UTC", std::nullopt, minute).id);
+  }
+  wide.requests = {AllocationRequest::of_pool(f.engine->create_pool(sys(), f.tenant, many)->id)};
+  auto work = f.engine->availability_page(sys(), f.tenant, wide);
+  CHECK(work.status().code() == Code::invalid_argument);
+  CHECK_THAT(work.status().message(), Catch::Contains("resources over"));
+}
+
+TEST_CASE("availability pages: next_from continues where a page stopped - nothing lost or repeated") {
+  Fixture f("memory:", utc(2026, 1, 1));
+  auto sched = f.engine->create_schedule(sys(), f.tenant, daily(9 * 60, 17 * 60));
+  auto r = f.resource("room", 1, "Europe/Berlin", sched->id, step(minutes(30))).id;
+  f.book(r, utc(2026, 1, 5, 9), utc(2026, 1, 5, 11));  // 10:00-12:00 Berlin
+  AvailabilityQuery q;
+  q.requests = {AllocationRequest::of_resource(r)};
+  q.from = utc(2026, 1, 1);
+  q.to = utc(2026, 4, 1);  // across the DST change of March 29
+  q.duration = hours(1);
+  const auto everything = f.engine->availability(sys(), f.tenant, q).value();
+  q.limit = 7;
+  std::vector<Slot> paged;
+  int pages = 0;
+  for (;;) {
+    auto page = f.engine->availability_page(sys(), f.tenant, q);
+    REQUIRE(page.ok());
+    ++pages;
+    CHECK(page->slots.size() <= 7u);
+    paged.insert(paged.end(), page->slots.begin(), page->slots.end());
+    if (!page->truncated) {
+      CHECK_FALSE(page->next_from);
+      break;
+    }
+    REQUIRE(page->next_from);
+    CHECK(*page->next_from > page->slots.back().start);
+    q.from = *page->next_from;
+  }
+  REQUIRE(paged.size() == everything.size());
+  for (std::size_t i = 0; i < paged.size(); ++i) CHECK(paged[i].start == everything[i].start);
+  CHECK(pages == static_cast<int>((everything.size() + 6) / 7));
+}

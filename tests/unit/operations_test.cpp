@@ -2,6 +2,7 @@
 // taken while threads keep booking, then verified, damaged, restored and rotated.
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -465,4 +466,34 @@ TEST_CASE("backup: other stores are not backed up by boka", "[ops][backup]") {
   BackupOptions options;
   options.directory = "/tmp";
   CHECK(engine->backup(sys(), options).status().code() == Code::not_supported);
+}
+
+TEST_CASE("files: a new database, its WAL, backups, manifests and restores are private to their owner", "[ops][backup]") {
+  // Under the usual umask a file would be created 0644; boka's hold password hashes and
+  // personal data, so they are 0600 whatever the umask.
+  const mode_t old_umask = ::umask(022);
+  TempDb db;
+  TempDir dir;
+  auto mode = [](const std::string& path) {
+    return static_cast<int>(fs::status(path).permissions() & fs::perms::all);
+  };
+  {
+    Fixture f(db.uri());
+    const Resource room = f.resource("Room");
+    REQUIRE(f.book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10)).ok());
+    CHECK(mode(db.path()) == 0600);
+    REQUIRE(fs::exists(db.path() + "-wal"));
+    CHECK(mode(db.path() + "-wal") == 0600);
+    BackupOptions options;
+    options.directory = dir.str();
+    auto backup = f.engine->backup(sys(), options);
+    REQUIRE(backup.ok());
+    CHECK(mode(backup->path) == 0600);
+    CHECK(mode(backup->manifest_path) == 0600);
+    TempDb restored;
+    fs::remove(restored.path());
+    REQUIRE(restore_backup(backup->path, restored.path()).ok());
+    CHECK(mode(restored.path()) == 0600);
+  }
+  ::umask(old_umask);
 }

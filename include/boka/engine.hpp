@@ -196,7 +196,10 @@ class Engine {
   Result<User> create_user(const Principal& who, TenantId tenant, const NewUser& spec);
   Result<User> get_user(const Principal& who, TenantId tenant, UserId id);
   Result<User> find_user_by_email(const Principal& who, TenantId tenant, std::string_view email);
-  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant);
+  // Users of `tenant` with id > after_id, by id, at most `limit` (1..10000): page with
+  // after_id = the last id returned.
+  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant, UserId after_id = 0,
+                                       int limit = 1000);
   // Changes a user's role. Only a superadmin (or the system) grants or takes admin and
   // superadmin. Ends the user's sessions when the role goes down.
   Result<User> set_user_role(const Principal& who, TenantId tenant, UserId id, Role role);
@@ -253,7 +256,9 @@ class Engine {
   // permissions. Admins (with MFA) and superadmins; the system.
   Result<CreatedApiKey> create_api_key(const Principal& who, TenantId tenant,
                                        const NewApiKey& spec);
-  Result<std::vector<ApiKey>> list_api_keys(const Principal& who, TenantId tenant);
+  // Keys of `tenant` with id > after_id, by id, at most `limit` (1..10000).
+  Result<std::vector<ApiKey>> list_api_keys(const Principal& who, TenantId tenant,
+                                            ApiKeyId after_id = 0, int limit = 1000);
   // Takes effect on the key's next use.
   Result<ApiKey> revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id);
   // The principal a key stands for. A mistyped key (bad checksum) is refused before any

@@ -717,15 +717,30 @@ Result<User> Engine::find_user_by_email(const Principal& who, TenantId tenant,
   return u->user;
 }
 
-Result<std::vector<User>> Engine::list_users(const Principal& who, TenantId tenant) {
+namespace {
+Status check_page(int limit) {
+  if (limit < 1 || limit > 10000) {
+    return InvalidArgument("limit: must be 1..10000, got " + std::to_string(limit));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::vector<User>> Engine::list_users(const Principal& who, TenantId tenant,
+                                             UserId after_id, int limit) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::users_manage).status());
+  BOKA_RETURN_IF_ERROR(check_page(limit));
   std::vector<StoredUser> rows;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
     return Status::Ok();
   }));
   std::vector<User> out;
-  for (auto& r : rows) out.push_back(std::move(r.user));
+  for (auto& r : rows) {
+    if (r.user.id <= after_id) continue;
+    if (static_cast<int>(out.size()) == limit) break;
+    out.push_back(std::move(r.user));
+  }
   return out;
 }
 
@@ -1333,15 +1348,21 @@ Result<CreatedApiKey> Engine::create_api_key(const Principal& who, TenantId tena
   });
 }
 
-Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId tenant) {
+Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId tenant,
+                                                  ApiKeyId after_id, int limit) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::keys_manage).status());
+  BOKA_RETURN_IF_ERROR(check_page(limit));
   std::vector<StoredApiKey> rows;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_api_keys(tenant));
     return Status::Ok();
   }));
   std::vector<ApiKey> out;
-  for (auto& r : rows) out.push_back(std::move(r.key));
+  for (auto& r : rows) {
+    if (r.key.id <= after_id) continue;
+    if (static_cast<int>(out.size()) == limit) break;
+    out.push_back(std::move(r.key));
+  }
   return out;
 }
 

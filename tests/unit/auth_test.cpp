@@ -1006,3 +1006,25 @@ TEST_CASE("auth: a wrong current password counts as a failure - and stops at the
   f.secrets.push_back("a brand new password");
   CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 0);
 }
+
+TEST_CASE("auth: users and API keys are listed a page at a time", "[auth]") {
+  AuthFixture f;
+  std::vector<UserId> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(f.user("u" + std::to_string(i) + "@example.com", Role::staff).id);
+  auto first = f.engine->list_users(sys(), f.tenant, 0, 2).value();
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].id == ids[0]);
+  auto rest = f.engine->list_users(sys(), f.tenant, first.back().id, 10).value();
+  REQUIRE(rest.size() == 3);
+  CHECK(rest.back().id == ids[4]);
+  CHECK(f.note(f.engine->list_users(sys(), f.tenant, 0, 0)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->list_users(sys(), f.tenant, 0, 10001)).status().code() == Code::invalid_argument);
+  for (int i = 0; i < 3; ++i) {
+    auto k = f.engine->create_api_key(sys(), f.tenant, NewApiKey{"k" + std::to_string(i), static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+    REQUIRE(k.ok());
+    f.secrets.push_back(k->key);
+  }
+  auto keys = f.engine->list_api_keys(sys(), f.tenant, 0, 2).value();
+  REQUIRE(keys.size() == 2);
+  CHECK(f.engine->list_api_keys(sys(), f.tenant, keys.back().id, 2)->size() == 1);
+}

@@ -12,8 +12,8 @@ from harness import Server, admin, check, scratch, wait_for
 def setup(work):
     db = "sqlite:" + os.path.join(work, "boka.db")
     tenant = int(admin("create-tenant", "--name", "limits", database=db).stdout)
-    admin("create-admin", "--email", "a@limits.test", "--password", "limits password 1", "--role", "staff",
-          "--tenant", str(tenant), database=db)
+    admin("create-admin", "--email", "a@limits.test", "--password-stdin", "--role", "staff",
+          "--tenant", str(tenant), database=db, input="limits password 1")
     return db, tenant
 
 

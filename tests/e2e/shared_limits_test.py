@@ -112,6 +112,9 @@ def main():
         admin("backup", "daily", "--dir", os.path.join(work, f"backups-{i}"), database=db)
         servers.append(Server(db, log_dir=work, env={
             "BOKA_REDIS_URL": f"redis://:{REDIS_PASSWORD}@127.0.0.1:{redis.port}/3",
+            # Generous, so a loaded machine (sanitizers, parallel tests) never turns a slow
+            # answer into a fallback; a stopped Redis refuses connections at once anyway.
+            "BOKA_REDIS_TIMEOUT_MS": "2000",
             "BOKA_RATE_LIMIT_PER_CLIENT": RATE, "BOKA_RATE_BURST_PER_CLIENT": str(BURST),
             "BOKA_LOGIN_RATE_PER_ACCOUNT": RATE, "BOKA_LOGIN_BURST_PER_ACCOUNT": str(LOGIN_BURST),
         }).start())

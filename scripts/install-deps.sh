@@ -11,6 +11,7 @@ packages=(
   libcpp-httplib-dev nginx wrk
   postgresql-15 postgresql-client-15
   pybind11-dev python3-dev python3-venv python3-pytest python3-yaml openssl
+  redis-server libhiredis-dev docker-compose systemd
 )
 
 missing=()

@@ -8,8 +8,12 @@
 //   2 usage: unknown command or bad option   3 the database cannot be opened
 // Output: human-readable lines on stdout; errors on stderr, one line, never a secret except
 // what a command exists to show once (a new emergency key).
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <algorithm>
@@ -31,7 +35,9 @@ const char* const kUsageText =
     "usage: boka-admin [--database URI] <command> [options]\n"
     "commands:\n"
     "  create-tenant --name N               (prints the new tenant's id)\n"
-    "  create-admin --email E --password P [--role admin|superadmin|staff] [--tenant T]\n"
+    "  create-admin --email E (--password-stdin | --password-fd N) [--role admin|superadmin|staff] [--tenant T]\n"
+    "                                      (the password: stdin or file descriptor N, up to EOF, one\n"
+    "                                       trailing newline dropped; never on the command line)\n"
     "  list-admins [--tenant T]            (every tenant without --tenant)\n"
     "  revoke-admin --email E [--tenant T]\n"
     "  generate-emergency-key [--tenant T] [--hours H]   (prints the key once)\n"
@@ -95,6 +101,27 @@ Result<TenantId> tenant_of(Engine& engine, const Args& a, bool* bad) {
 
 std::string when(Instant t) { return format_utc(t); }
 
+// A password read from `fd` up to EOF (a pipe, a here-string, a file), without one trailing
+// newline. invalid_argument naming `source` when it is unreadable, empty or too long.
+Result<std::string> read_password(int fd, const std::string& source) {
+  constexpr std::size_t kMax = 1024;
+  std::string out;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return InvalidArgument("cannot read the password from " + source + ": " + std::strerror(errno));
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > kMax + 2) return InvalidArgument("the password from " + source + " is over 1024 bytes");
+  }
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  if (!out.empty() && out.back() == '\r') out.pop_back();
+  if (out.empty()) return InvalidArgument("no password on " + source + " (empty before EOF)");
+  if (out.size() > kMax) return InvalidArgument("the password from " + source + " is over 1024 bytes");
+  return out;
+}
+
 int print_admins(const std::vector<User>& admins) {
   std::printf("%-8s %-8s %-32s %-11s %-8s %s\n", "tenant", "user", "email", "role", "state", "mfa");
   for (const User& u : admins) {
@@ -123,8 +150,15 @@ int run(Engine& engine, const Args& a) {
   }
   if (c == "create-admin") {
     auto email = a.get("email");
-    auto password = a.get("password");
-    if (!email || !password) return usage("create-admin needs --email and --password");
+    if (!email) return usage("create-admin needs --email");
+    if (a.has("password-stdin") == a.has("password-fd")) {
+      return usage("create-admin needs the password from --password-stdin or --password-fd N (one of them)");
+    }
+    int fd = 0;
+    if (auto n = number(a, "password-fd", 0, 1 << 20, &bad)) fd = static_cast<int>(*n);
+    if (bad) return kUsage;
+    auto password = read_password(fd, a.has("password-stdin") ? "stdin" : "--password-fd " + std::to_string(fd));
+    if (!password.ok()) return usage(password.status().message());
     Role role = Role::admin;
     if (auto r = a.get("role"); r && (!parse_role(*r, &role) || role == Role::customer)) {
       return usage("--role: admin, superadmin or staff");
@@ -367,7 +401,7 @@ int run_offline(const Args& a) {
 int main(int argc, char** argv) {
   Args a;
   std::optional<std::string> database;
-  static const std::vector<std::string> kFlags = {"verify", "force"};
+  static const std::vector<std::string> kFlags = {"verify", "force", "password-stdin"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -383,6 +417,13 @@ int main(int argc, char** argv) {
       } else if (std::find(kFlags.begin(), kFlags.end(), name) == kFlags.end()) {
         if (i + 1 >= argc) return usage("--" + name + " needs a value");
         value = argv[++i];
+      }
+      if (name == "password") {
+        // Refused before its value is even read: argv is readable by every user of the host
+        // (ps, /proc/PID/cmdline) and lands in shell history.
+        return usage("--password is refused: a password on the command line is visible to every "
+                     "user of the host (ps, /proc) and kept in shell history; pipe it with "
+                     "--password-stdin or pass an open file descriptor with --password-fd N");
       }
       if (name == "database") {
         database = value;
@@ -406,8 +447,10 @@ int main(int argc, char** argv) {
   if (a.command == "verify-backup" || a.command == "restore") return run_offline(a);
 
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
-  if (!config.ok()) {
-    std::fprintf(stderr, "boka-admin: configuration: %s\n", config.status().message().c_str());
+  const Status usable = !config.ok() ? config.status() : database ? Status::Ok() : server::require_database(*config);
+  if (!usable.ok()) {
+    std::fprintf(stderr, "boka-admin: configuration: %s%s\n", usable.message().c_str(),
+                 config.ok() ? " (or pass --database URI)" : "");
     return kUsage;
   }
   const std::string uri = database.value_or(config->database_url);

@@ -50,28 +50,7 @@ const char* status_title(int status) {
   }
 }
 
-// ---- rate limiting and the access log ----------------------------------------------------
-
-bool RateLimiter::allow(const std::string& key, double* retry_after_seconds) {
-  const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mutex_);
-  if (buckets_.size() > 100000) buckets_.clear();  // bounded memory under address spraying
-  auto [it, fresh] = buckets_.try_emplace(key);
-  Bucket& b = it->second;
-  if (fresh) {
-    b.tokens = burst_;
-  } else {
-    const double elapsed = std::chrono::duration<double>(now - b.at).count();
-    b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
-  }
-  b.at = now;
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
-    return true;
-  }
-  *retry_after_seconds = (1 - b.tokens) / rate_;
-  return false;
-}
+// ---- the access log ----------------------------------------------------
 
 AccessLog::AccessLog(const std::string& target) {
   if (target == "-") {
@@ -293,6 +272,20 @@ TenantId admin_tenant(const httplib::Request& req, const Principal& who) {
 
 std::string json_escape(const std::string& s) { return Json(s).dump(); }
 
+// rate_limit_fallbacks_total{limit}: checks a shared limit answered locally (Redis down).
+Counter* fallback_counter(MetricsRegistry& metrics, const char* limit) {
+  auto c = metrics.counter("rate_limit_fallbacks_total",
+                           "Rate-limit checks answered by this server's own buckets because Redis "
+                           "did not answer (BOKA_REDIS_URL set)",
+                           {{"limit", limit}});
+  return c.ok() ? *c : nullptr;
+}
+
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return s;
+}
+
 }  // namespace
 
 // ---- the wrapper every route goes through ---------------------------------------------------
@@ -301,9 +294,37 @@ Api::Api(Engine& engine, const Config& config)
     : engine_(engine),
       config_(config),
       metrics_(engine.metrics()),
-      per_client_(config.rate_per_client, config.burst_per_client),
-      per_principal_(config.rate_per_principal, config.burst_per_principal),
-      log_(config.access_log) {}
+      shared_limits_(config.redis ? std::make_unique<RedisLimitStore>(
+                                        *config.redis, std::chrono::milliseconds(config.redis_timeout_ms),
+                                        config.redis_pool_size)
+                                  : nullptr),
+      per_client_("client", config.rate_per_client, config.burst_per_client, config.rate_limit_max_keys,
+                  shared_limits_.get(), fallback_counter(*metrics_, "client")),
+      per_principal_("key", config.rate_per_principal, config.burst_per_principal,
+                     config.rate_limit_max_keys, shared_limits_.get(), fallback_counter(*metrics_, "key")),
+      login_per_account_("login_account", config.login_rate_per_account, config.login_burst_per_account,
+                         config.rate_limit_max_keys, shared_limits_.get(),
+                         fallback_counter(*metrics_, "login_account")),
+      login_per_address_("login_address", config.login_rate_per_address, config.login_burst_per_address,
+                         config.rate_limit_max_keys, shared_limits_.get(),
+                         fallback_counter(*metrics_, "login_address")),
+      log_(config.access_log) {
+  if (shared_limits_) shared_limits_->probe();  // logs at once whether limits are shared
+}
+
+bool Api::login_allowed(Context& ctx, const std::string& account) {
+  double retry = 0;
+  const char* refused = nullptr;
+  if (!login_per_address_.allow(client_bucket(ctx.client), &retry)) {
+    refused = "too many login attempts from this address; retry later";
+  } else if (!login_per_account_.allow(account, &retry)) {
+    refused = "too many login attempts for this account; retry later";
+  }
+  if (refused == nullptr) return true;
+  ctx.problem(429, "rate_limited", refused);
+  ctx.res.set_header("Retry-After", std::to_string(std::max(1L, static_cast<long>(std::ceil(retry)))));
+  return false;
+}
 
 void Api::route(httplib::Server& server, const char* method, const std::string& pattern,
                 const std::string& name, Auth auth, Handler handler) {
@@ -341,7 +362,7 @@ void Api::route(httplib::Server& server, const char* method, const std::string& 
       ctx.problem(503, "unavailable", "the server is at capacity (" +
                                           std::to_string(config_.max_inflight) +
                                           " requests in progress); retry shortly");
-    } else if (!per_client_.allow(ctx.client, &retry)) {
+    } else if (!per_client_.allow(client_bucket(ctx.client), &retry)) {
       ctx.problem(429, "rate_limited", "too many requests from this address; retry later");
       res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
     } else {
@@ -445,6 +466,11 @@ void Api::install(httplib::Server& s) {
   route(s, "GET", "/api/health", "health", Auth::optional, [this](Context& c) {
     auto h = engine_.health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
+    if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
+      const auto redis = shared_limits_->health();
+      h->checks.push_back(HealthCheck{"redis", redis.up ? HealthStatus::ok : HealthStatus::degraded, redis.detail});
+      if (!redis.up && h->status == HealthStatus::ok) h->status = HealthStatus::degraded;
+    }
     const int status = h->status == HealthStatus::failing ? 503 : 200;
     if (!c.req.has_param("detailed")) {
       Json j = Json::object();
@@ -510,6 +536,7 @@ void Api::install(httplib::Server& s) {
     l.password = req_string(b, "password", 1024);
     l.mfa_code = opt_string(b, "mfa_code", 64);
     l.source = c.client.substr(0, 100);
+    if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
     auto g = engine_.login(l);
     c.reply(g, [](const SessionGrant& x) {
       Json j = grant_json(x);
@@ -519,6 +546,10 @@ void Api::install(httplib::Server& s) {
   });
   route(s, "POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
     const Json b = c.body();
+    if (!login_allowed(c, "tenant " + std::to_string(c.who().tenant()) + " user " +
+                              std::to_string(c.who().user()))) {
+      return;
+    }
     c.reply(engine_.verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)), grant_json);
   });
   route(s, "POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {

@@ -2,7 +2,8 @@
 //
 // Every route goes through one wrapper that sheds load past a bound of requests in
 // handlers (503 + Retry-After), rate-limits per client address and per session or key
-// (429 + Retry-After), authenticates Bearer session tokens and API keys, turns every error
+// (429 + Retry-After; shared by every server through Redis when BOKA_REDIS_URL is set:
+// rate_limit.hpp), authenticates Bearer session tokens and API keys, turns every error
 // into an application/problem+json document with the one status mapping below, counts
 // http_requests_total and http_request_duration_seconds, and writes one JSON access-log
 // line without secrets (never a header, body or query).
@@ -20,29 +21,14 @@
 
 #include "boka/boka.hpp"
 #include "config.hpp"
+#include "rate_limit.hpp"
+#include "redis_limit_store.hpp"
 
 namespace boka::server {
 
 // HTTP status for a boka error code (the one mapping; docs/http.md prints it).
 int http_status(Code code);
 const char* status_title(int status);  // "Conflict", ...
-
-// A token bucket per key (client address, principal). Thread-safe.
-class RateLimiter {
- public:
-  RateLimiter(double per_second, double burst) : rate_(per_second), burst_(burst) {}
-  // Whether a request by `key` may go ahead now; if not, the seconds until it may.
-  bool allow(const std::string& key, double* retry_after_seconds);
-
- private:
-  struct Bucket {
-    double tokens = 0;
-    std::chrono::steady_clock::time_point at;
-  };
-  double rate_, burst_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
-};
 
 // One JSON line per request to a file or stdout. Thread-safe.
 class AccessLog {
@@ -72,6 +58,9 @@ class Api {
   void route(httplib::Server& server, const char* method, const std::string& pattern,
              const std::string& name, Auth auth, Handler handler);
   std::string build_openapi() const;
+  // The login throttle: whether an attempt on `account` (tenant and email, or the session's
+  // user) from the context's client may go ahead; if not, the 429 is already written.
+  bool login_allowed(Context& ctx, const std::string& account);
 
   struct RouteInfo {
     std::string method, pattern, name;
@@ -83,8 +72,11 @@ class Api {
   Engine& engine_;
   const Config& config_;
   std::shared_ptr<MetricsRegistry> metrics_;
-  RateLimiter per_client_;
-  RateLimiter per_principal_;
+  std::unique_ptr<RedisLimitStore> shared_limits_;  // null without BOKA_REDIS_URL
+  Limit per_client_;
+  Limit per_principal_;
+  Limit login_per_account_;
+  Limit login_per_address_;
   AccessLog log_;
   std::atomic<int> inflight_{0};
   std::atomic<std::uint64_t> request_ids_{0};

@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -20,15 +21,45 @@ Result<long long> parse_integer(const char* name, const std::string& value, long
   return out;
 }
 
+// A rate in requests per second: "50", "50/s", or per minute, "5/min" (login budgets are
+// naturally counted per minute).
 Result<double> parse_rate(const char* name, const std::string& value) {
   std::string text = value;
-  if (text.size() > 2 && text.substr(text.size() - 2) == "/s") text.resize(text.size() - 2);
+  double per = 1;
+  const auto ends_with = [&](const std::string& suffix) {
+    return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("/min")) {
+    text.resize(text.size() - 4);
+    per = 60;
+  } else if (ends_with("/s")) {
+    text.resize(text.size() - 2);
+  }
   double out = 0;
   std::istringstream in(text);
   in >> out;
+  out /= per;
   if (!in || !in.eof() || !std::isfinite(out) || out <= 0 || out > 1e6) {
     return InvalidArgument(std::string(name) + ": must be a rate in requests per second "
-                           "(like 50 or 50/s), got \"" + value.substr(0, 40) + "\"");
+                           "(like 50 or 50/s) or per minute (like 5/min), got \"" + value.substr(0, 40) + "\"");
+  }
+  return out;
+}
+
+// %XX escapes in a URL's user or password (a password may hold '@' or ':').
+std::optional<std::string> percent_decode(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+    i += 2;
   }
   return out;
 }
@@ -50,6 +81,91 @@ EngineOptions engine_options(const Config& config) {
   options.read_only = config.read_only;
   options.read_only_reason = "BOKA_READ_ONLY is set";
   return options;
+}
+
+Status require_database(const Config& config) {
+  if (!config.database_url.empty()) return Status::Ok();
+  return InvalidArgument("DATABASE_URL: not set; name the database (sqlite:/var/lib/boka/boka.db, "
+                         "postgresql://...)");
+}
+
+std::string RedisUrl::redacted() const {
+  std::string out = "redis://";
+  if (!username.empty() || !password.empty()) out += username + (password.empty() ? "" : ":***") + "@";
+  const bool v6 = host.find(':') != std::string::npos;
+  out += (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" + std::to_string(database);
+  return out;
+}
+
+Result<RedisUrl> parse_redis_url(const std::string& url) {
+  static const std::string kScheme = "redis://";
+  const char* const kName = "BOKA_REDIS_URL";
+  if (url.compare(0, kScheme.size(), kScheme) != 0) {
+    // Only the scheme is quoted: the rest may hold a password.
+    const auto colon = url.find("://");
+    return InvalidArgument(std::string(kName) + ": must start with redis:// (like redis://127.0.0.1:6379/0), got " +
+                           (colon == std::string::npos ? std::string("no scheme")
+                                                       : "\"" + url.substr(0, std::min<std::size_t>(colon, 20)) + "://\"") +
+                           (url.rfind("rediss://", 0) == 0 ? " (TLS is not supported: keep Redis on a private network)" : ""));
+  }
+  RedisUrl r;
+  std::string rest = url.substr(kScheme.size());
+  if (const auto q = rest.find_first_of("?#"); q != std::string::npos) {
+    return InvalidArgument(std::string(kName) + ": query parameters are not supported");
+  }
+  // The authority ends at the first '/' after the last '@' (a password may hold '/' only
+  // percent-encoded, as in any URL).
+  if (const auto at = rest.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    auto user = percent_decode(userinfo.substr(0, colon));
+    auto password = colon == std::string::npos ? std::optional<std::string>("")
+                                               : percent_decode(userinfo.substr(colon + 1));
+    if (!user || !password) return InvalidArgument(std::string(kName) + ": a malformed %XX escape in the user or password");
+    r.username = *user;
+    r.password = *password;
+    if (colon == std::string::npos || r.password.empty()) {
+      return InvalidArgument(std::string(kName) + ": credentials must be :password@ or user:password@ "
+                             "(redis://:secret@host:6379/0)");
+    }
+  }
+  std::string authority = rest;
+  std::string path;
+  if (const auto slash = rest.find('/'); slash != std::string::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+  }
+  std::string port;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string::npos) return InvalidArgument(std::string(kName) + ": unbalanced '[' in the host");
+    r.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return InvalidArgument(std::string(kName) + ": expected :port after ]");
+      port = authority.substr(close + 2);
+    }
+  } else if (const auto colon = authority.find(':'); colon != std::string::npos) {
+    r.host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  } else {
+    r.host = authority;
+  }
+  if (r.host.empty()) return InvalidArgument(std::string(kName) + ": needs a host, like redis://127.0.0.1:6379/0");
+  for (const char ch : r.host) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_' && ch != ':') {
+      return InvalidArgument(std::string(kName) + ": the host \"" + r.host.substr(0, 40) + "\" is not a name or address");
+    }
+  }
+  if (!port.empty()) {
+    BOKA_ASSIGN_OR_RETURN(auto p, parse_integer("BOKA_REDIS_URL port", port, 1, 65535));
+    r.port = static_cast<int>(p);
+  }
+  if (!path.empty()) {
+    BOKA_ASSIGN_OR_RETURN(auto db, parse_integer("BOKA_REDIS_URL database (the path)", path, 0, 1 << 20));
+    r.database = static_cast<int>(db);
+  }
+  return r;
 }
 
 std::string redacted_uri(const std::string& uri) {
@@ -135,6 +251,23 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(rate("BOKA_RATE_BURST_PER_CLIENT", c.burst_per_client));
   BOKA_RETURN_IF_ERROR(rate("BOKA_RATE_LIMIT_PER_KEY", c.rate_per_principal));
   BOKA_RETURN_IF_ERROR(rate("BOKA_RATE_BURST_PER_KEY", c.burst_per_principal));
+  BOKA_RETURN_IF_ERROR(rate("BOKA_LOGIN_RATE_PER_ACCOUNT", c.login_rate_per_account));
+  BOKA_RETURN_IF_ERROR(rate("BOKA_LOGIN_BURST_PER_ACCOUNT", c.login_burst_per_account));
+  BOKA_RETURN_IF_ERROR(rate("BOKA_LOGIN_RATE_PER_ADDRESS", c.login_rate_per_address));
+  BOKA_RETURN_IF_ERROR(rate("BOKA_LOGIN_BURST_PER_ADDRESS", c.login_burst_per_address));
+  // A bucket smaller than one request would refuse everything.
+  for (const auto& [name, burst] : {std::pair{"BOKA_RATE_BURST_PER_CLIENT", c.burst_per_client},
+                                    std::pair{"BOKA_RATE_BURST_PER_KEY", c.burst_per_principal},
+                                    std::pair{"BOKA_LOGIN_BURST_PER_ACCOUNT", c.login_burst_per_account},
+                                    std::pair{"BOKA_LOGIN_BURST_PER_ADDRESS", c.login_burst_per_address}}) {
+    if (burst < 1) return InvalidArgument(std::string(name) + ": must be at least 1 (a bucket of whole requests)");
+  }
+  BOKA_RETURN_IF_ERROR(integer("BOKA_RATE_LIMIT_MAX_KEYS", c.rate_limit_max_keys, 100, 100000000));
+  if (auto v = get("BOKA_REDIS_URL"); v && !v->empty()) {
+    BOKA_ASSIGN_OR_RETURN(c.redis, parse_redis_url(*v));
+  }
+  BOKA_RETURN_IF_ERROR(integer("BOKA_REDIS_TIMEOUT_MS", c.redis_timeout_ms, 1, 10000));
+  BOKA_RETURN_IF_ERROR(integer("BOKA_REDIS_POOL_SIZE", c.redis_pool_size, 1, 256));
   if (auto v = get("BOKA_TRUSTED_PROXIES")) {
     c.trusted_proxies.clear();
     std::istringstream in(*v);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,25 @@
 
 namespace boka::server {
 
+// Where the shared rate limits live: BOKA_REDIS_URL, redis://[[user]:password@]host[:port][/db].
+struct RedisUrl {
+  std::string host;
+  int port = 6379;
+  std::string username;  // empty: the default user (AUTH password)
+  std::string password;  // empty: no AUTH; never logged (see redacted())
+  int database = 0;      // SELECTed on every connection
+  // "redis://host:port/db", with "***" for a password: fit for logs and health details.
+  std::string redacted() const;
+};
+
+// Parses BOKA_REDIS_URL. invalid_argument naming what is wrong (scheme, host, port,
+// database, percent escape); the message never quotes the password.
+Result<RedisUrl> parse_redis_url(const std::string& url);
+
 struct Config {
-  std::string database_url = "sqlite:boka.db";  // DATABASE_URL
+  // DATABASE_URL. Required by every program (no default database file appears by accident):
+  // empty means unset, and each main refuses to start (exit 2) naming the variable.
+  std::string database_url;
   std::string encryption_key;                   // ENCRYPTION_KEY (32 bytes raw, hex or base64)
   std::string totp_service_name = "boka";       // TOTP_SERVICE_NAME
   std::string host = "127.0.0.1";               // LISTEN_ADDRESS host[:port]
@@ -30,6 +48,19 @@ struct Config {
   double burst_per_client = 200;                // BOKA_RATE_BURST_PER_CLIENT
   double rate_per_principal = 200;              // BOKA_RATE_LIMIT_PER_KEY (per user or API key)
   double burst_per_principal = 400;             // BOKA_RATE_BURST_PER_KEY
+  // The login throttle on POST /api/auth/login and /api/auth/mfa/verify, counted for every
+  // attempt (right or wrong), on top of the engine's lockout after repeated failures.
+  double login_rate_per_account = 10.0 / 60;    // BOKA_LOGIN_RATE_PER_ACCOUNT (per tenant and email)
+  double login_burst_per_account = 10;          // BOKA_LOGIN_BURST_PER_ACCOUNT
+  double login_rate_per_address = 1;            // BOKA_LOGIN_RATE_PER_ADDRESS (per client address)
+  double login_burst_per_address = 30;          // BOKA_LOGIN_BURST_PER_ADDRESS
+  // BOKA_RATE_LIMIT_MAX_KEYS: buckets each local limiter keeps; past it the least recently
+  // used bucket is forgotten.
+  std::size_t rate_limit_max_keys = 100000;
+  // BOKA_REDIS_URL: set, the limits above are shared by every server pointed at that Redis.
+  std::optional<RedisUrl> redis;
+  int redis_timeout_ms = 50;                    // BOKA_REDIS_TIMEOUT_MS: connect and each command
+  int redis_pool_size = 8;                      // BOKA_REDIS_POOL_SIZE: connections per server
   // BOKA_TRUSTED_PROXIES: peers whose X-Real-IP / X-Forwarded-For name the client (exact
   // addresses, comma-separated; "*" when only the proxy can reach the server at all).
   std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
@@ -42,14 +73,19 @@ struct Config {
 };
 
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).
-// invalid_argument naming the first variable that is malformed.
+// invalid_argument naming the first variable that is malformed. An unset DATABASE_URL is not
+// an error here (boka-admin may name the database with --database): see require_database.
 Result<Config> config_from_env(const std::function<const char*(const char*)>& getenv);
 
 // The engine options the configuration asks for: the encryption key, TOTP issuer, Argon2id
 // cost and the read-only switch. Shared by boka-server, boka-worker and boka-admin.
 EngineOptions engine_options(const Config& config);
 
-// A URI fit for logs: the password of a postgresql:// URI replaced by "***".
+// invalid_argument naming DATABASE_URL when the configuration has none: what boka-server and
+// boka-worker (and boka-admin without --database) answer before touching any file.
+Status require_database(const Config& config);
+
+// A URI fit for logs: the password of a postgresql:// or redis:// URI replaced by "***".
 std::string redacted_uri(const std::string& uri);
 
 }  // namespace boka::server

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "api.hpp"
@@ -18,6 +19,16 @@
 using namespace boka;
 
 namespace {
+
+const char* const kUsage =
+    "usage: boka-server [--help]\n"
+    "The example HTTP host. Configured by environment variables (docs/http.md lists them all):\n"
+    "  DATABASE_URL     required: sqlite:/path/boka.db or postgresql://user:pw@host/db\n"
+    "  ENCRYPTION_KEY   32 bytes (raw, hex or base64); without it MFA enrolment is unavailable\n"
+    "  LISTEN_ADDRESS   host[:port] (default 127.0.0.1), PORT (default 3000)\n"
+    "  BOKA_REDIS_URL   redis://[:password@]host[:port][/db]: share rate limits with other servers\n"
+    "  BOKA_RATE_LIMIT_PER_CLIENT, BOKA_RATE_LIMIT_PER_KEY, BOKA_LOGIN_RATE_PER_ACCOUNT, ...\n"
+    "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed, 2 configuration or usage error.\n";
 
 // The demo tenant, its admin and a resource, created once; prints how to log in.
 Status ensure_demo(Engine& engine, const server::Config& config) {
@@ -61,10 +72,21 @@ Status ensure_demo(Engine& engine, const server::Config& config) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::printf("%s", kUsage);
+      return 0;
+    }
+    std::fprintf(stderr, "boka-server: unknown argument \"%s\" (configuration is read from the "
+                         "environment)\n%s", arg.substr(0, 40).c_str(), kUsage);
+    return 2;
+  }
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
-  if (!config.ok()) {
-    std::fprintf(stderr, "boka-server: configuration: %s\n", config.status().message().c_str());
+  const Status usable = config.ok() ? server::require_database(*config) : config.status();
+  if (!usable.ok()) {
+    std::fprintf(stderr, "boka-server: configuration: %s\n", usable.message().c_str());
     return 2;
   }
   if (config->access_log != "-") {  // fail now, not silently at the first request

@@ -88,10 +88,31 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
 
 }  // namespace
 
-int main() {
+const char* const kUsage =
+    "usage: boka-worker [--help]\n"
+    "The deployment's background worker. Configured by environment variables:\n"
+    "  DATABASE_URL                   required: sqlite:/path/boka.db or postgresql://...\n"
+    "  ENCRYPTION_KEY                 as boka-server\n"
+    "  BOKA_WORKER_INTERVAL_SECONDS   seconds between rounds (default 10)\n"
+    "  BOKA_BACKUP_DIR                SQLite: take daily, weekly and monthly backups there\n"
+    "  BOKA_WORKER_ONCE=1             one round, then exit (cron, tests)\n"
+    "Exit codes: 0 stopped by SIGTERM/SIGINT (or one round done), 1 failed, 2 configuration or usage error.\n";
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::printf("%s", kUsage);
+      return 0;
+    }
+    std::fprintf(stderr, "boka-worker: unknown argument \"%s\" (configuration is read from the "
+                         "environment)\n%s", arg.substr(0, 40).c_str(), kUsage);
+    return 2;
+  }
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
-  if (!config.ok()) {
-    std::fprintf(stderr, "boka-worker: configuration: %s\n", config.status().message().c_str());
+  const Status usable = config.ok() ? server::require_database(*config) : config.status();
+  if (!usable.ok()) {
+    std::fprintf(stderr, "boka-worker: configuration: %s\n", usable.message().c_str());
     return 2;
   }
   long interval = 10;

@@ -6,10 +6,29 @@ import os
 import subprocess
 import time
 
-from harness import ADMIN, DEPLOYMENT, WORKER, Server, admin, check, scratch
+from harness import ADMIN, DEPLOYMENT, SERVER, WORKER, Server, admin, check, scratch
+
+
+def programs_answer_help_and_refuse_missing_configuration():
+    """Every program answers --help (exit 0) and, without DATABASE_URL, refuses to start with
+    exit 2 naming it, creating no database file in its working directory."""
+    empty = scratch()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    for program in (SERVER, WORKER, ADMIN):
+        name = os.path.basename(program)
+        r = subprocess.run([program, "--help"], env=env, cwd=empty, capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0 and r.stdout.startswith("usage: " + name), f"{name} --help: {r}")
+        args = [program, "db-stats"] if program == ADMIN else [program]
+        r = subprocess.run(args, env=env, cwd=empty, capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2 and "DATABASE_URL" in r.stderr, f"{name} without DATABASE_URL: {r}")
+        check(os.listdir(empty) == [], f"{name} without DATABASE_URL left files: {os.listdir(empty)}")
+    for program in (SERVER, WORKER):
+        r = subprocess.run([program, "--frobnicate"], env=env, cwd=empty, capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2 and "unknown argument" in r.stderr, f"{program} with a bad argument: {r}")
 
 
 def main():
+    programs_answer_help_and_refuse_missing_configuration()
     work = scratch()
     path = os.path.join(work, "boka.db")
     db = "sqlite:" + path
@@ -18,10 +37,24 @@ def main():
     check(not os.path.exists(path), "db-stats created a database")
     check(admin("frobnicate", database=db, check_rc=2).stderr.find("unknown command") >= 0, "usage error is exit 2")
     tenant = int(admin("create-tenant", "--name", "ops", database=db).stdout)
-    admin("create-admin", "--email", "root@ops.test", "--password", "ops root password", "--role", "superadmin",
-          "--tenant", str(tenant), database=db)
-    admin("create-admin", "--email", "second@ops.test", "--password", "ops second password",
-          database=db)  # the only tenant is the default
+    admin("create-admin", "--email", "root@ops.test", "--password-stdin", "--role", "superadmin",
+          "--tenant", str(tenant), database=db, input="ops root password")
+    # The password through a file descriptor, with a trailing newline (dropped): the logins
+    # below use it.
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"ops second password\n")
+    os.close(write_end)
+    r = subprocess.run([ADMIN, "create-admin", "--email", "second@ops.test", "--password-fd", str(read_end)],
+                       env={**os.environ, "DATABASE_URL": db}, pass_fds=(read_end,), capture_output=True,
+                       text=True, timeout=120)  # the only tenant is the default
+    os.close(read_end)
+    check(r.returncode == 0 and "created admin second@ops.test" in r.stdout, f"--password-fd: {r}")
+    # A password on the command line is refused before anything is done, and not echoed.
+    r = admin("create-admin", "--email", "third@ops.test", "--password", "visible in ps", database=db, check_rc=2)
+    check("--password is refused" in r.stderr and "--password-stdin" in r.stderr and "visible in ps" not in r.stderr,
+          f"--password refused: {r.stderr}")
+    r = admin("create-admin", "--email", "third@ops.test", "--password-stdin", database=db, check_rc=2, input="")
+    check("no password on stdin" in r.stderr, f"an empty stdin: {r.stderr}")
     server = Server(db, log_dir=work).start()
     c = server.client
 
@@ -125,7 +158,8 @@ def main():
     down = subprocess.run([os.path.join(scripts, "health-check.sh")], capture_output=True, text=True,
                           env={**env, "BOKA_URL": "http://127.0.0.1:1"})
     check(down.returncode == 2 and "unreachable" in down.stdout, f"health-check.sh on a dead server: {down}")
-    check(server.stop() == 0, "clean exit")
+    rc = server.stop()
+    check(rc == 0, f"clean exit: {rc}\n{server.output()[-3000:]}")
     print("admin e2e: ok")
 
 

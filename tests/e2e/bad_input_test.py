@@ -14,8 +14,8 @@ def main():
     work = scratch()
     db = "sqlite:" + os.path.join(work, "boka.db")
     tenant = int(admin("create-tenant", "--name", "corpus", database=db).stdout)
-    admin("create-admin", "--email", "staff@corpus.test", "--password", "corpus password 1",
-          "--role", "staff", "--tenant", str(tenant), database=db)
+    admin("create-admin", "--email", "staff@corpus.test", "--password-stdin",
+          "--role", "staff", "--tenant", str(tenant), database=db, input="corpus password 1")
     server = Server(db, log_dir=work, env={"BOKA_MAX_BODY_BYTES": "65536"}).start()
     anon = server.client
     r = anon.post("/api/auth/login", {"tenant": tenant, "email": "staff@corpus.test", "password": "corpus password 1"})

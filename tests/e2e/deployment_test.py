@@ -40,8 +40,8 @@ def main():
     db = os.path.join(work, "boka.db")
     # The operator's setup, with the admin CLI on the database.
     tenant = int(admin("create-tenant", "--name", "acme", database="sqlite:" + db).stdout)
-    admin("create-admin", "--email", "ops@acme.test", "--password", "e2e admin password",
-          "--role", "admin", "--tenant", str(tenant), database="sqlite:" + db)
+    admin("create-admin", "--email", "ops@acme.test", "--password-stdin",
+          "--role", "admin", "--tenant", str(tenant), database="sqlite:" + db, input="e2e admin password")
 
     server = Server("sqlite:" + db, log_dir=work).start()
     cert, key = make_certificate(work)

@@ -135,11 +135,13 @@ class Client:
         return self.request("DELETE", path, **kw)
 
 
-def admin(*args, database=None, check_rc=0):
+def admin(*args, database=None, check_rc=0, input=None):
+    """boka-admin with `args`; `input` is its standard input (create-admin --password-stdin)."""
     env = {**os.environ}
     if database:
         env["DATABASE_URL"] = database
-    r = subprocess.run([ADMIN, *args], env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run([ADMIN, *args], env=env, capture_output=True, text=True, timeout=120,
+                       input=input if input is not None else "")
     if check_rc is not None and r.returncode != check_rc:
         raise AssertionError(f"boka-admin {' '.join(args)}: exit {r.returncode}, wanted {check_rc}\n"
                              f"stdout: {r.stdout}\nstderr: {r.stderr}")

@@ -12,8 +12,8 @@ from harness import Server, admin, check, scratch, wait_for
 def setup(work):
     db = "sqlite:" + os.path.join(work, "boka.db")
     tenant = int(admin("create-tenant", "--name", "limits", database=db).stdout)
-    admin("create-admin", "--email", "a@limits.test", "--password", "limits password 1", "--role", "staff",
-          "--tenant", str(tenant), database=db)
+    admin("create-admin", "--email", "a@limits.test", "--password-stdin", "--role", "staff",
+          "--tenant", str(tenant), database=db, input="limits password 1")
     return db, tenant
 
 
@@ -28,6 +28,24 @@ def rate_limit(work, db):
     check(limited[0].json()["code"] == "rate_limited", f"problem: {limited[0]}")
     time.sleep(2.2)  # the bucket refills
     check(server.client.get("/api/health").status == 200, "allowed again after waiting")
+    check(server.stop() == 0, "clean exit")
+
+
+def login_throttle(work, db, tenant):
+    # Without Redis: this server's own budget. Every attempt counts, right or wrong.
+    server = Server(db, log_dir=work, env={"BOKA_LOGIN_BURST_PER_ADDRESS": "3",
+                                           "BOKA_LOGIN_RATE_PER_ADDRESS": "1/min"}).start()
+    attempts = [server.client.post("/api/auth/login", {"tenant": tenant, "email": "a@limits.test",
+                                                       "password": "limits password 1"}) for _ in range(4)]
+    check([r.status for r in attempts] == [200, 200, 200, 429], f"login throttle: {attempts}")
+    refused = attempts[-1]
+    check("login attempts from this address" in refused.json()["detail"] and int(refused.headers["Retry-After"]) >= 1,
+          f"refusal: {refused} {refused.headers}")
+    # Another client (through the trusted proxy header) has its own budget.
+    other = server.client.post("/api/auth/login", {"tenant": tenant, "email": "a@limits.test",
+                                                   "password": "limits password 1"},
+                               headers={"X-Real-IP": "2001:db8:5::1"})
+    check(other.status == 200, f"another address: {other}")
     check(server.stop() == 0, "clean exit")
 
 
@@ -101,6 +119,7 @@ def main():
     work = scratch()
     db, tenant = setup(work)
     rate_limit(work, db)
+    login_throttle(work, db, tenant)
     load_shedding(work, db, tenant)
     drain(work, db, tenant)
     print("limits e2e: ok")

@@ -34,8 +34,8 @@ def main():
     app = with_database(u["BOKA_TEST_POSTGRES_APP_URI"], name) + "?pool_size=8"
     # The owner migrates and sets up (boka-admin), the servers run as the app role.
     tenant = int(admin("create-tenant", "--name", "cluster", database=owner).stdout)
-    admin("create-admin", "--email", "desk@cluster.test", "--password", "cluster password 1", "--role", "staff",
-          "--tenant", str(tenant), database=owner)
+    admin("create-admin", "--email", "desk@cluster.test", "--password-stdin", "--role", "staff",
+          "--tenant", str(tenant), database=owner, input="cluster password 1")
     key = admin("generate-emergency-key", "--tenant", str(tenant), database=owner).stdout.strip()
 
     work = scratch()

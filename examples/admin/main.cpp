@@ -45,6 +45,9 @@ const char* const kUsageText =
     "  security-report [--tenant T] [--days D]           (default 7 days)\n"
     "  db-stats\n"
     "  cleanup-sessions\n"
+    "  rotate-encryption-key [--batch N]   (re-seals TOTP secrets under ENCRYPTION_KEY, N users\n"
+    "                                       per transaction; resumable; old keys from\n"
+    "                                       PREVIOUS_ENCRYPTION_KEYS)\n"
     "  force-logout-all [--tenant T]       (every tenant without --tenant)\n"
     "  backup daily|weekly|monthly|manual --dir DIR [--verify] [--keep N]\n"
     "  verify-backup FILE\n"
@@ -283,6 +286,29 @@ int run(Engine& engine, const Args& a) {
     std::printf("deleted %lld expired or revoked sessions\n", static_cast<long long>(total));
     return kOk;
   }
+  if (c == "rotate-encryption-key") {
+    const auto batch = number(a, "batch", 1, 100000, &bad);
+    if (bad) return kUsage;
+    std::int64_t total = 0;
+    std::string key_id;
+    for (;;) {  // batch by batch until nothing is sealed under an old key
+      auto r = engine.rotate_encryption_key(sys, static_cast<int>(batch.value_or(1000)));
+      if (!r.ok()) {
+        std::fprintf(stderr, "boka-admin: stopped after re-sealing %lld users; run it again to go on\n",
+                     static_cast<long long>(total));
+        return fail(r.status());
+      }
+      total += r->resealed;
+      key_id = r->key_id;
+      if (r->remaining == 0) break;
+      std::fprintf(stderr, "  %lld re-sealed, %lld to go...\n", static_cast<long long>(total),
+                   static_cast<long long>(r->remaining));
+    }
+    std::printf("re-sealed %lld users' TOTP secrets under key %s; nothing remains under an older "
+                "key, so PREVIOUS_ENCRYPTION_KEYS can be emptied\n",
+                static_cast<long long>(total), key_id.c_str());
+    return kOk;
+  }
   if (c == "force-logout-all") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
@@ -439,7 +465,7 @@ int main(int argc, char** argv) {
   if (a.command.empty()) return usage("no command given");
   static const std::vector<std::string> kKnown = {
       "create-tenant", "create-admin", "list-admins", "revoke-admin", "generate-emergency-key", "check-failed-logins",
-      "security-report", "db-stats", "cleanup-sessions", "force-logout-all", "backup",
+      "security-report", "db-stats", "cleanup-sessions", "rotate-encryption-key", "force-logout-all", "backup",
       "verify-backup", "restore", "verify-audit", "health", "heartbeat"};
   if (std::find(kKnown.begin(), kKnown.end(), a.command) == kKnown.end()) {
     return usage("unknown command \"" + a.command + "\"");

@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -75,6 +76,8 @@ Result<bool> parse_flag(const char* name, const std::string& value) {
 EngineOptions engine_options(const Config& config) {
   EngineOptions options;
   options.auth.encryption_key = config.encryption_key;
+  options.auth.encryption_key_id = config.encryption_key_id;
+  options.auth.previous_encryption_keys = config.previous_encryption_keys;
   options.auth.totp_issuer = config.totp_service_name;
   if (config.argon2_memory_kib > 0) options.auth.argon2_memory_kib = config.argon2_memory_kib;
   if (config.argon2_iterations > 0) options.auth.argon2_iterations = config.argon2_iterations;
@@ -189,6 +192,33 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
     c.database_url = *v;
   }
   if (auto v = get("ENCRYPTION_KEY")) c.encryption_key = *v;  // checked by the engine, never echoed
+  const auto valid_key_id = [](const std::string& id) {
+    return !id.empty() && id.size() <= 32 &&
+           std::all_of(id.begin(), id.end(), [](char ch) {
+             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+           });
+  };
+  if (auto v = get("ENCRYPTION_KEY_ID")) {
+    if (!valid_key_id(*v)) return InvalidArgument("ENCRYPTION_KEY_ID: 1..32 characters of A-Z a-z 0-9 _ -");
+    c.encryption_key_id = *v;
+  }
+  if (auto v = get("PREVIOUS_ENCRYPTION_KEYS")) {
+    // "id:key,id:key". Messages name the entry by position and id, never the key.
+    std::size_t start = 0, n = 0;
+    while (start <= v->size()) {
+      const std::size_t comma = std::min(v->find(',', start), v->size());
+      const std::string item = v->substr(start, comma - start);
+      ++n;
+      const std::size_t colon = item.find(':');
+      const std::string id = colon == std::string::npos ? std::string() : item.substr(0, colon);
+      if (colon == std::string::npos || !valid_key_id(id) || colon + 1 == item.size()) {
+        return InvalidArgument("PREVIOUS_ENCRYPTION_KEYS: entry " + std::to_string(n) +
+                               " must be <id>:<key> (id of A-Z a-z 0-9 _ -, key as hex or base64)");
+      }
+      c.previous_encryption_keys.emplace_back(id, item.substr(colon + 1));
+      start = comma + 1;
+    }
+  }
   if (auto v = get("TOTP_SERVICE_NAME")) {
     if (v->empty() || v->size() > 100 || v->find(':') != std::string::npos) {
       return InvalidArgument("TOTP_SERVICE_NAME: 1..100 characters without ':'");

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "boka/engine.hpp"
@@ -35,6 +36,10 @@ struct Config {
   // empty means unset, and each main refuses to start (exit 2) naming the variable.
   std::string database_url;
   std::string encryption_key;                   // ENCRYPTION_KEY (32 bytes raw, hex or base64)
+  std::string encryption_key_id = "k1";         // ENCRYPTION_KEY_ID: stored with each sealed value
+  // PREVIOUS_ENCRYPTION_KEYS: "id:key,id:key" (keys as hex or base64), still needed to read
+  // values sealed before a rotation (boka-admin rotate-encryption-key re-seals them).
+  std::vector<std::pair<std::string, std::string>> previous_encryption_keys;
   std::string totp_service_name = "boka";       // TOTP_SERVICE_NAME
   std::string host = "127.0.0.1";               // LISTEN_ADDRESS host[:port]
   int port = 3000;                              // PORT, or LISTEN_ADDRESS's port

@@ -5,12 +5,11 @@ Range and If-Range ignored; header count and size capped (431); query parameters
 not UTF-8 refused (400 naming the parameter, no exception text) yet logged and counted like
 every other answer; Cache-Control: no-store; control characters in header values, malformed
 Content-Length and over-long bodies refused at once; pipelined requests answered in order;
-?tenant= on admin routes checked; the memory of a large answer given back."""
+?tenant= on admin routes checked. (http_memory_test.py: the memory of large answers.)"""
 import json
 import os
 import re
 import socket
-import threading
 
 from harness import (Client, Server, admin, check, free_port, make_certificate, render_nginx, scratch,
                      start_nginx, wait_for)
@@ -245,40 +244,6 @@ def admin_tenant(emergency, tenant):
         check(r.status == 200, f"{route}?tenant={tenant}: {r}")
 
 
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
-def memory_given_back(server, emergency, tenant):
-    """Four concurrent answers of about 27 MiB: afterwards the server holds little more than
-    it did before them (the old host kept over a gigabyte)."""
-    r = emergency.post(f"/api/tenants/{tenant}/resources",
-                       {"name": "Open all year", "zone": "UTC", "capacity": 1, "policy": {"slot_step": 60}})
-    check(r.status == 201, f"resource: {r}")
-    query = {"requests": [{"resource": r.json()["id"]}], "from": 1893456000, "to": 1893456000 + 365 * 86400,
-             "duration": 3600, "step": 60}
-    baseline = rss_mib(server.process.pid)
-    sizes = []
-
-    def one():
-        a = emergency.post(f"/api/tenants/{tenant}/availability", query, timeout=300)
-        sizes.append((a.status, len(a.body)))
-    threads = [threading.Thread(target=one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    check(all(s == 200 and n > 20 << 20 for s, n in sizes), f"large answers: {sizes}")
-    wait_for(lambda: rss_mib(server.process.pid) < baseline + 64, "the memory of the large answers given back",
-             timeout=10)
-    print(f"RSS: {baseline:.0f} MiB before, {rss_mib(server.process.pid):.0f} MiB after 4 answers of "
-          f"{sizes[0][1] / (1 << 20):.0f} MiB")
-
-
 def through_nginx(work, server):
     cert, key = make_certificate(work)
     http_port, https_port = free_port(), free_port()
@@ -327,7 +292,6 @@ def main():
     framing(server)
     admin_tenant(emergency, tenant)
     through_nginx(work, server)
-    memory_given_back(server, emergency, tenant)
     check(server.stop() == 0, "clean exit")
     configured_header_limits(work, db)
     print("http e2e: ok")

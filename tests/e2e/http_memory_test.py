@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """After four concurrent answers of about 27 MiB each (a year of one-minute slots), the
-server gives their memory back: its resident size returns to near what it was before (the
-cpp-httplib host kept 665 MiB of a 1.16 GiB peak). Measures glibc's allocator, so CTest does
+server gives their memory back: its resident size returns to near what it was before
+(with glibc's defaults a server keeps about 665 MiB of a 1.16 GiB peak). Measures glibc's allocator, so CTest does
 not register it for sanitizer builds, whose allocator is their own."""
 import os
 import threading

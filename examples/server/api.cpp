@@ -395,10 +395,12 @@ Response Api::handle(Request request) {
       return res;
     }
     std::string allowed;  // the methods of the routes whose path matches
+    // HEAD is GET without the body, which the transport leaves out.
+    const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
     for (const Route& r : routes_) {
       std::smatch match;
       if (!std::regex_match(request.path, match, r.path)) continue;
-      if (r.method == request.method) {
+      if (r.method == method) {
         request.captures.assign(match.begin(), match.end());
         return serve(r, request);
       }

@@ -70,9 +70,9 @@ class Api {
  public:
   // Registers every route.
   Api(Engine& engine, const Config& config);
-  // Answers `request`: the matching route through the wrapper, 404 when no route's path
-  // matches, 405 (with Allow) when only the method does not. Never throws. May block on the
-  // engine.
+  // Answers `request`: the matching route through the wrapper (HEAD runs the GET route; the
+  // transport sends no body), 404 when no route's path matches, 405 (with Allow) when only
+  // the method does not. Never throws. May block on the engine.
   Response handle(Request request);
   // The problem document for a request the transport refused before it was complete
   // (`partial` holds what was read), counted and logged like any other answer. Never blocks

@@ -265,6 +265,7 @@ class Session : public std::enable_shared_from_this<Session> {
       auto message = parser_->release();
       version_ = message.version();
       keep_alive_ = message.keep_alive();
+      head_ = message.method() == http::verb::head;
       request.method = std::string(message.method_string());
       parse_target(std::string_view(message.target().data(), message.target().size()), request);
       request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
@@ -301,7 +302,13 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep = keep_alive_ && !close_after_ && !draining_ &&
                       served_ < options().max_requests_per_connection;
     message.keep_alive(keep);
-    message.prepare_payload();
+    if (head_) {
+      // The length of the body a GET would have had, and no body.
+      message.content_length(message.body().size());
+      message.body().clear();
+    } else {
+      message.prepare_payload();
+    }
     serializer_.emplace(message);
     write_some();
   }
@@ -327,6 +334,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!keep) return linger();
     version_ = 11;
     keep_alive_ = true;
+    head_ = false;
     read_next();
   }
 
@@ -370,6 +378,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t discarded_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_ = false;         // the request being answered is a HEAD
   bool header_checked_ = false;
   bool idle_ = false;         // waiting for a request of which no byte is buffered
   bool draining_ = false;     // stop() was called

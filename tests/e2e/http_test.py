@@ -214,6 +214,13 @@ def framing(server):
     answers = responses(out)
     check([a[0] for a in answers] == [200, 404], f"pipelined: {[(a[0], a[2][:60]) for a in answers]}")
     check(json.loads(answers[0][2])["status"] in ("ok", "degraded"), f"first answer: {answers[0]}")
+    # HEAD: the GET route's status and Content-Length, no body, and the connection goes on.
+    out, _ = raw(port, get("/api/health", close=False).replace(b"GET", b"HEAD", 1) + get("/api/health"))
+    head, _, rest = out.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.1 200"), f"HEAD: {out[:300]!r}")
+    check(rest.startswith(b"HTTP/1.1 200"), f"HEAD sent a body, or the next request went unanswered: {rest[:100]!r}")
+    length = re.search(rb"Content-Length: (\d+)", head)
+    check(length and int(length.group(1)) == len(responses(rest)[0][2]), f"HEAD's Content-Length: {head!r}")
     # Malformed or conflicting framing: 400 at once, not after the 10 s read timeout.
     for header in (b"Content-Length: -1", b"Content-Length: abc", b"Content-Length: 5\r\nContent-Length: 6",
                    b"Content-Length: 5, 6", b"Transfer-Encoding: chunked\r\nContent-Length: 5",

@@ -106,6 +106,9 @@ struct HttpServer::Impl {
 
 // ---- one connection ------------------------------------------------------------------------
 
+// One connection: reads a request, hands it to the workers, writes the answer, then reads
+// the next. Everything but drain() runs on the connection's strand; pending operations hold
+// a shared_ptr to it, so it lives until the last of them completes.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {

@@ -8,7 +8,7 @@ packages=(
   libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
   libssl-dev libargon2-dev nlohmann-json3-dev catch2 libbenchmark-dev
   libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool prometheus
-  libcpp-httplib-dev nginx wrk
+  nginx wrk
   postgresql-15 postgresql-client-15
   pybind11-dev python3-dev python3-venv python3-pytest python3-yaml openssl
   redis-server libhiredis-dev docker-compose systemd

@@ -43,6 +43,7 @@ const char* status_title(int status) {
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
@@ -75,9 +76,17 @@ void AccessLog::write(const std::string& line) {
 
 // ---- per-request context ---------------------------------------------------------------
 
+// Thrown by a route's helpers to answer with `status` as a problem document.
+struct StatusError : std::runtime_error {
+  explicit StatusError(Status s) : std::runtime_error(s.message()), status(std::move(s)) {}
+  Status status;
+};
+
+std::optional<std::int64_t> query_int(const Request& req, const char* name);
+
 struct Api::Context {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const Request& req;
+  Response& res;
   Engine& engine;
   std::string client;                 // the client's address (through trusted proxies)
   std::string token;                  // the Bearer credential, if any (never logged)
@@ -86,12 +95,24 @@ struct Api::Context {
   const Principal& who() const { return *principal; }
 
   std::int64_t id(std::size_t i) const {
-    const std::string& text = req.matches[i];
+    const std::string& text = req.captures.at(i);
     try {
       return std::stoll(text);
     } catch (const std::exception&) {
       throw InputError("path: \"" + text.substr(0, 30) + "\" is not an id");
     }
+  }
+
+  // The tenant an admin route acts in: ?tenant=, else the principal's own. Another tenant
+  // must be a positive id the caller may see: the engine would otherwise answer an empty
+  // report for a tenant that does not exist, which reads like "nothing to report".
+  TenantId admin_tenant() const {
+    const auto t = query_int(req, "tenant");
+    if (!t || *t == who().tenant()) return who().tenant();
+    if (*t <= 0) throw InputError("query tenant: must be a positive tenant id, got " + std::to_string(*t));
+    auto found = engine.get_tenant(who(), *t);  // 404 for an unknown one; 403 if not the caller's to see
+    if (!found.ok()) throw StatusError(found.status());
+    return *t;
   }
 
   Json body() const {
@@ -140,7 +161,7 @@ struct Api::Context {
       p["conflict"] = c;
     }
     res.status = status;
-    res.set_content(p.dump(), "application/problem+json");
+    res.set_content(c_api::dump(p), "application/problem+json");
     if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
     if ((status == 503 || status == 429) && !res.has_header("Retry-After")) {
       res.set_header("Retry-After", "1");
@@ -148,11 +169,10 @@ struct Api::Context {
   }
 };
 
-namespace {
-
-std::optional<std::int64_t> query_int(const httplib::Request& req, const char* name) {
-  if (!req.has_param(name)) return std::nullopt;
-  const std::string v = req.get_param_value(name);
+std::optional<std::int64_t> query_int(const Request& req, const char* name) {
+  const std::string* found = req.param(name);
+  if (found == nullptr) return std::nullopt;
+  const std::string& v = *found;
   try {
     std::size_t used = 0;
     const long long n = std::stoll(v, &used);
@@ -163,10 +183,12 @@ std::optional<std::int64_t> query_int(const httplib::Request& req, const char* n
   }
 }
 
-bool query_flag(const httplib::Request& req, const char* name) {
-  if (!req.has_param(name)) return false;
-  const std::string v = req.get_param_value(name);
-  return v.empty() || v == "1" || v == "true";
+namespace {
+
+bool query_flag(const Request& req, const char* name) {
+  const std::string* v = req.param(name);
+  if (v == nullptr) return false;
+  return v->empty() || *v == "1" || *v == "true";
 }
 
 std::optional<std::int64_t> opt_int(const Json& j, const char* name) {
@@ -264,13 +286,9 @@ Role role_from(const std::string& name) {
   return r;
 }
 
-// The tenant an admin route acts in: ?tenant=, else the principal's own.
-TenantId admin_tenant(const httplib::Request& req, const Principal& who) {
-  if (auto t = query_int(req, "tenant")) return *t;
-  return who.tenant();
-}
 
-std::string json_escape(const std::string& s) { return Json(s).dump(); }
+// Invalid UTF-8 (a forwarded address, a raw path) is replaced, never a reason to throw.
+std::string json_escape(const std::string& s) { return c_api::dump(Json(s)); }
 
 // rate_limit_fallbacks_total{limit}: checks a shared limit answered locally (Redis down).
 Counter* fallback_counter(MetricsRegistry& metrics, const char* limit) {
@@ -289,6 +307,38 @@ std::string lowercase(std::string s) {
 }  // namespace
 
 // ---- the wrapper every route goes through ---------------------------------------------------
+
+namespace {
+
+// The method as a metrics label: the client chooses it, so only the known ones are kept.
+std::string method_label(const std::string& method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+    if (method == known) return method;
+  }
+  return "other";
+}
+
+Json problem_document(int status, const std::string& code, const std::string& detail) {
+  Json p = Json::object();
+  p["type"] = "https://boka.dev/problems/" + code;
+  p["title"] = status_title(status);
+  p["status"] = status;
+  p["code"] = code;
+  p["detail"] = detail;
+  return p;
+}
+
+Response problem_response(int status, const std::string& code, const std::string& detail) {
+  Response res;
+  res.status = status;
+  res.set_content(c_api::dump(problem_document(status, code, detail)), "application/problem+json");
+  return res;
+}
+
+// Longer paths match no route; std::regex also recurses once per character matched.
+constexpr std::size_t kMaxPathBytes = 2048;
+
+}  // namespace
 
 Api::Api(Engine& engine, const Config& config)
     : engine_(engine),
@@ -310,6 +360,7 @@ Api::Api(Engine& engine, const Config& config)
                          fallback_counter(*metrics_, "login_address")),
       log_(config.access_log) {
   if (shared_limits_) shared_limits_->probe();  // logs at once whether limits are shared
+  install();
 }
 
 bool Api::login_allowed(Context& ctx, const std::string& account) {
@@ -326,144 +377,172 @@ bool Api::login_allowed(Context& ctx, const std::string& account) {
   return false;
 }
 
-void Api::route(httplib::Server& server, const char* method, const std::string& pattern,
-                const std::string& name, Auth auth, Handler handler) {
+void Api::route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
+                Handler handler) {
   // The route's latency histogram, found once here rather than on every request.
   auto found = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
                                    latency_buckets(), {{"method", method}, {"route", name}});
-  Histogram* latency = found.ok() ? *found : nullptr;
-  auto wrapped = [this, method, name, auth, handler, latency](const httplib::Request& req,
-                                                              httplib::Response& res) {
-    const auto started = std::chrono::steady_clock::now();
-    const std::uint64_t request_id = ++request_ids_;
-    Context ctx{req, res, engine_, req.remote_addr, "", std::nullopt};
-    // Behind a trusted proxy (nginx), the client is the one it names.
-    const bool via_proxy =
-        std::any_of(config_.trusted_proxies.begin(), config_.trusted_proxies.end(),
-                    [&](const std::string& p) { return p == "*" || p == req.remote_addr; });
-    if (via_proxy) {
-      std::string forwarded = req.get_header_value("X-Real-IP");
-      if (forwarded.empty()) {
-        forwarded = req.get_header_value("X-Forwarded-For");
-        if (const auto comma = forwarded.rfind(','); comma != std::string::npos) {
-          forwarded = forwarded.substr(comma + 1);
-        }
-        forwarded.erase(0, forwarded.find_first_not_of(' '));
-      }
-      if (!forwarded.empty() && forwarded.size() <= 64) ctx.client = forwarded;
+  routes_.push_back(Route{method, pattern, name, auth, std::regex(pattern), std::move(handler),
+                          found.ok() ? *found : nullptr});
+}
+
+std::string Api::client_address(const Request& req) const {
+  // Behind a trusted proxy (nginx), the client is the one it names.
+  const bool via_proxy =
+      std::any_of(config_.trusted_proxies.begin(), config_.trusted_proxies.end(),
+                  [&](const std::string& p) { return p == "*" || p == req.remote_address; });
+  if (!via_proxy) return req.remote_address;
+  std::string forwarded;
+  if (const std::string* real_ip = req.header("X-Real-IP")) forwarded = *real_ip;
+  if (forwarded.empty()) {
+    if (const std::string* xff = req.header("X-Forwarded-For")) forwarded = *xff;
+    if (const auto comma = forwarded.rfind(','); comma != std::string::npos) {
+      forwarded = forwarded.substr(comma + 1);
     }
-    const int now_inflight = ++inflight_;
-    struct Leave {
-      std::atomic<int>& n;
-      ~Leave() { --n; }
-    } leave{inflight_};
-    double retry = 0;
-    if (now_inflight > config_.max_inflight) {
-      ctx.problem(503, "unavailable", "the server is at capacity (" +
-                                          std::to_string(config_.max_inflight) +
-                                          " requests in progress); retry shortly");
-    } else if (!per_client_.allow(client_bucket(ctx.client), &retry)) {
-      ctx.problem(429, "rate_limited", "too many requests from this address; retry later");
-      res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
-    } else {
-      try {
-        // Authentication: a Bearer session token or API key.
-        const std::string header = req.get_header_value("Authorization");
-        bool authenticated = false;
-        if (!header.empty()) {
-          if (header.rfind("Bearer ", 0) != 0 || header.size() > 7 + 300) {
-            ctx.problem(401, "unauthenticated", "Authorization: expected \"Bearer <token or API key>\"");
+    forwarded.erase(0, forwarded.find_first_not_of(' '));
+  }
+  if (!forwarded.empty() && forwarded.size() <= 64) return forwarded;
+  return req.remote_address;
+}
+
+Response Api::handle(Request request) {
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    if (request.path.size() > kMaxPathBytes) {
+      Response res = problem_response(414, "invalid_argument", "the request path is longer than " +
+                                                                   std::to_string(kMaxPathBytes) + " bytes");
+      finish(request, method_label(request.method), "unmatched", res, started, client_address(request), "");
+      return res;
+    }
+    std::string allowed;  // the methods of the routes whose path matches
+    // HEAD is GET without the body, which the transport leaves out.
+    const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
+    for (const Route& r : routes_) {
+      std::smatch match;
+      if (!std::regex_match(request.path, match, r.path)) continue;
+      if (r.method == method) {
+        request.captures.assign(match.begin(), match.end());
+        return serve(r, request);
+      }
+      if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
+    }
+    Response res = allowed.empty()
+                       ? problem_response(404, "not_found", "no such route")
+                       : problem_response(405, "invalid_argument", "this route takes " + allowed);
+    if (!allowed.empty()) res.set_header("Allow", allowed);
+    finish(request, method_label(request.method), "unmatched", res, started, client_address(request), "");
+    return res;
+  } catch (const std::exception&) {
+    // Only the log or the metrics could throw here (out of memory); the route's own errors
+    // are answered inside serve().
+    return problem_response(500, "internal", "the server failed to handle the request");
+  }
+}
+
+Response Api::refuse(const Request& partial, int status, const std::string& detail) {
+  const auto started = std::chrono::steady_clock::now();
+  Response res = problem_response(status, status >= 500 ? "internal" : "invalid_argument", detail);
+  finish(partial, method_label(partial.method), "refused", res, started, client_address(partial), "");
+  return res;
+}
+
+Response Api::serve(const Route& route, Request& req) {
+  const auto started = std::chrono::steady_clock::now();
+  Response res;
+  Context ctx{req, res, engine_, client_address(req), "", std::nullopt};
+  const int now_inflight = ++inflight_;
+  struct Leave {
+    std::atomic<int>& n;
+    ~Leave() { --n; }
+  } leave{inflight_};
+  double retry = 0;
+  if (now_inflight > config_.max_inflight) {
+    ctx.problem(503, "unavailable", "the server is at capacity (" +
+                                        std::to_string(config_.max_inflight) +
+                                        " requests in progress); retry shortly");
+  } else if (!per_client_.allow(client_bucket(ctx.client), &retry)) {
+    ctx.problem(429, "rate_limited", "too many requests from this address; retry later");
+    res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
+  } else if (!req.query_error.empty()) {
+    ctx.problem(400, "invalid_argument", req.query_error);
+  } else {
+    try {
+      // Authentication: a Bearer session token or API key.
+      const std::string* header = req.header("Authorization");
+      bool authenticated = false;
+      if (header != nullptr && !header->empty()) {
+        if (header->rfind("Bearer ", 0) != 0 || header->size() > 7 + 300) {
+          ctx.problem(401, "unauthenticated", "Authorization: expected \"Bearer <token or API key>\"");
+        } else {
+          ctx.token = header->substr(7);
+          auto p = ctx.token.rfind("boka_", 0) == 0
+                       ? engine_.authenticate_api_key(ctx.token, ctx.client)
+                       : engine_.authenticate_session(ctx.token);
+          if (!p.ok()) {
+            ctx.problem(p.status());
           } else {
-            ctx.token = header.substr(7);
-            auto p = ctx.token.rfind("boka_", 0) == 0
-                         ? engine_.authenticate_api_key(ctx.token, ctx.client)
-                         : engine_.authenticate_session(ctx.token);
-            if (!p.ok()) {
-              ctx.problem(p.status());
-            } else {
-              ctx.principal = p->with_source(ctx.client);
-              authenticated = true;
-            }
+            ctx.principal = p->with_source(ctx.client);
+            authenticated = true;
           }
-        } else if (auth == Auth::required) {
-          ctx.problem(401, "unauthenticated", "this route needs Authorization: Bearer <token or API key>");
         }
-        const bool refused = res.status >= 400;
-        if (!refused && authenticated && !per_principal_.allow(ctx.principal->name(), &retry)) {
-          ctx.problem(429, "rate_limited", "too many requests with this credential; retry later");
-          res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
-        } else if (!refused) {
-          handler(ctx);
-        }
-      } catch (const InputError& e) {
-        ctx.problem(400, "invalid_argument", e.what());
-      } catch (const std::exception&) {
-        ctx.problem(500, "internal", "the server failed to handle the request");
+      } else if (route.auth == Auth::required) {
+        ctx.problem(401, "unauthenticated", "this route needs Authorization: Bearer <token or API key>");
       }
+      const bool refused = res.status >= 400;
+      if (!refused && authenticated && !per_principal_.allow(ctx.principal->name(), &retry)) {
+        ctx.problem(429, "rate_limited", "too many requests with this credential; retry later");
+        res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
+      } else if (!refused) {
+        route.handler(ctx);
+      }
+    } catch (const InputError& e) {
+      ctx.problem(400, "invalid_argument", e.what());
+    } catch (const StatusError& e) {
+      ctx.problem(e.status);
+    } catch (const std::exception&) {
+      // Never the exception's text: it may quote the request, or say nothing useful.
+      res.headers.clear();
+      ctx.problem(500, "internal", "the server failed to handle the request");
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::string status = std::to_string(res.status);
-    if (auto c = metrics_->counter("http_requests_total", "HTTP requests by route and status",
-                                   {{"method", method}, {"route", name}, {"status", status}});
-        c.ok()) {
-      (*c)->inc();
-    }
-    if (latency != nullptr) latency->observe(seconds);
-    char when[32];
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    // The path without its query (queries carry no secret here, but keep logs lean).
-    log_.write(std::string("{\"time\":\"") + when + "\",\"id\":" + std::to_string(request_id) +
-               ",\"client\":" + json_escape(ctx.client) + ",\"method\":\"" + method +
-               "\",\"path\":" + json_escape(req.path.substr(0, 200)) + ",\"route\":" +
-               json_escape(name) + ",\"status\":" + status + ",\"ms\":" +
-               std::to_string(seconds * 1000.0) + ",\"bytes\":" + std::to_string(res.body.size()) +
-               ",\"principal\":" + json_escape(ctx.principal ? ctx.principal->name() : "") + "}");
-  };
-  routes_.push_back(RouteInfo{method, pattern, name, auth});
-  if (std::string(method) == "GET") server.Get(pattern, wrapped);
-  else if (std::string(method) == "POST") server.Post(pattern, wrapped);
-  else if (std::string(method) == "PUT") server.Put(pattern, wrapped);
-  else if (std::string(method) == "DELETE") server.Delete(pattern, wrapped);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (route.latency != nullptr) route.latency->observe(seconds);
+  finish(req, route.method, route.name, res, started, ctx.client, ctx.principal ? ctx.principal->name() : "");
+  return res;
+}
+
+void Api::finish(const Request& req, const std::string& method, const std::string& route, Response& res,
+                 std::chrono::steady_clock::time_point started, const std::string& client,
+                 const std::string& principal) {
+  res.set_header("Cache-Control", "no-store");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string status = std::to_string(res.status);
+  if (auto c = metrics_->counter("http_requests_total", "HTTP requests by route and status",
+                                 {{"method", method}, {"route", route}, {"status", status}});
+      c.ok()) {
+    (*c)->inc();
+  }
+  char when[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // The path without its query (queries carry no secret here, but keep logs lean).
+  log_.write(std::string("{\"time\":\"") + when + "\",\"id\":" + std::to_string(++request_ids_) +
+             ",\"client\":" + json_escape(client) + ",\"method\":" + json_escape(method) +
+             ",\"path\":" + json_escape(req.path.substr(0, 200)) + ",\"route\":" + json_escape(route) +
+             ",\"status\":" + status + ",\"ms\":" + std::to_string(seconds * 1000.0) +
+             ",\"bytes\":" + std::to_string(res.body.size()) + ",\"principal\":" + json_escape(principal) + "}");
 }
 
 // ---- routes ---------------------------------------------------------------------------------
 
-void Api::install(httplib::Server& s) {
+void Api::install() {
   using c_api::to_json;
   const auto T = std::string(R"(/api/tenants/(\d+))");
 
-  // Errors httplib produces itself (unknown route, body too large, malformed request) as
-  // problem documents too.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) -> httplib::Server::HandlerResponse {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string code = "invalid_argument";
-    std::string detail = "the request was malformed";
-    if (res.status == 404) {
-      code = "not_found";
-      detail = "no such route";
-    } else if (res.status == 413) {
-      detail = "the request body is too large";
-    } else if (res.status == 414) {
-      detail = "the request URI is too long";
-    } else if (res.status >= 500) {
-      code = "internal";
-      detail = "the server failed to handle the request";
-    }
-    Json p = Json::object();
-    p["type"] = "https://boka.dev/problems/" + code;
-    p["title"] = status_title(res.status);
-    p["status"] = res.status;
-    p["code"] = code;
-    p["detail"] = detail;
-    res.set_content(p.dump(), "application/problem+json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-
   // --- the operations guide's routes
-  route(s, "GET", "/api/health", "health", Auth::optional, [this](Context& c) {
+  route("GET", "/api/health", "health", Auth::optional, [this](Context& c) {
     auto h = engine_.health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
     if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
@@ -472,7 +551,7 @@ void Api::install(httplib::Server& s) {
       if (!redis.up && h->status == HealthStatus::ok) h->status = HealthStatus::degraded;
     }
     const int status = h->status == HealthStatus::failing ? 503 : 200;
-    if (!c.req.has_param("detailed")) {
+    if (c.req.param("detailed") == nullptr) {
       Json j = Json::object();
       j["status"] = health_status_name(h->status);
       return c.send(status, j);
@@ -488,16 +567,16 @@ void Api::install(httplib::Server& s) {
     c.res.status = status;
     c.res.set_content(h->to_json(), "application/json");
   });
-  route(s, "GET", "/api/metrics", "metrics", Auth::none, [this](Context& c) {
+  route("GET", "/api/metrics", "metrics", Auth::none, [this](Context& c) {
     c.res.status = 200;
     c.res.set_content(metrics_->exposition(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  route(s, "GET", "/api/openapi.json", "openapi", Auth::none, [this](Context& c) {
+  route("GET", "/api/openapi.json", "openapi", Auth::none, [this](Context& c) {
     c.res.status = 200;
     c.res.set_content(openapi_, "application/json");
   });
-  route(s, "GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, [this](Context& c) {
-    auto r = engine_.mfa_stats(c.who(), admin_tenant(c.req, c.who()));
+  route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, [this](Context& c) {
+    auto r = engine_.mfa_stats(c.who(), c.admin_tenant());
     c.reply(r, [](const MfaStats& m) {
       Json by_role = Json::array();
       for (const auto& x : m.by_role) {
@@ -514,21 +593,21 @@ void Api::install(httplib::Server& s) {
       return j;
     });
   });
-  route(s, "GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required, [this](Context& c) {
-    auto r = engine_.locked_accounts(c.who(), admin_tenant(c.req, c.who()));
+  route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required, [this](Context& c) {
+    auto r = engine_.locked_accounts(c.who(), c.admin_tenant());
     c.reply(r, [](const std::vector<User>& v) { return list_json(v, user_json); });
   });
-  route(s, "GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
-    auto r = engine_.list_api_keys(c.who(), admin_tenant(c.req, c.who()));
+  route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
+    auto r = engine_.list_api_keys(c.who(), c.admin_tenant());
     c.reply(r, [](const std::vector<ApiKey>& v) { return list_json(v, key_json); });
   });
-  route(s, "DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
-    auto r = engine_.revoke_api_key(c.who(), admin_tenant(c.req, c.who()), c.id(1));
+  route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
+    auto r = engine_.revoke_api_key(c.who(), c.admin_tenant(), c.id(1));
     c.reply(r, key_json);
   });
 
   // --- authentication
-  route(s, "POST", "/api/auth/login", "auth.login", Auth::none, [this](Context& c) {
+  route("POST", "/api/auth/login", "auth.login", Auth::none, [this](Context& c) {
     const Json b = c.body();
     LoginRequest l;
     l.tenant = opt_int(b, "tenant").value_or(0);
@@ -544,7 +623,7 @@ void Api::install(httplib::Server& s) {
       return j;
     });
   });
-  route(s, "POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
+  route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
     const Json b = c.body();
     if (!login_allowed(c, "tenant " + std::to_string(c.who().tenant()) + " user " +
                               std::to_string(c.who().user()))) {
@@ -552,7 +631,7 @@ void Api::install(httplib::Server& s) {
     }
     c.reply(engine_.verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)), grant_json);
   });
-  route(s, "POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {
+  route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {
     c.reply(engine_.begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) {
       Json j = Json::object();
       j["secret"] = e.secret_base32;
@@ -560,7 +639,7 @@ void Api::install(httplib::Server& s) {
       return j;
     });
   });
-  route(s, "POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required, [this](Context& c) {
+  route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required, [this](Context& c) {
     const Json b = c.body();
     c.reply(engine_.confirm_totp_enrollment(c.who(), req_string(b, "code", 64)), [](const MfaEnabled& m) {
       Json j = grant_json(m.session);
@@ -568,33 +647,33 @@ void Api::install(httplib::Server& s) {
       return j;
     });
   });
-  route(s, "POST", "/api/auth/logout", "auth.logout", Auth::required,
+  route("POST", "/api/auth/logout", "auth.logout", Auth::required,
         [this](Context& c) { c.reply(engine_.logout(c.who())); });
-  route(s, "POST", "/api/auth/password", "auth.password", Auth::required, [this](Context& c) {
+  route("POST", "/api/auth/password", "auth.password", Auth::required, [this](Context& c) {
     const Json b = c.body();
     c.reply(engine_.change_password(c.who(), req_string(b, "current", 1024), req_string(b, "new", 1024)));
   });
-  route(s, "GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
+  route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
     const UserId user = query_int(c.req, "user").value_or(c.who().user());
-    auto r = engine_.list_sessions(c.who(), admin_tenant(c.req, c.who()), user);
+    auto r = engine_.list_sessions(c.who(), c.admin_tenant(), user);
     c.reply(r, [](const std::vector<Session>& v) { return list_json(v, session_json); });
   });
-  route(s, "DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
-    c.reply(engine_.end_session(c.who(), admin_tenant(c.req, c.who()), c.id(1)));
+  route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
+    c.reply(engine_.end_session(c.who(), c.admin_tenant(), c.id(1)));
   });
 
   // --- tenants, users, keys
-  route(s, "POST", "/api/tenants", "tenants.create", Auth::required, [this](Context& c) {
+  route("POST", "/api/tenants", "tenants.create", Auth::required, [this](Context& c) {
     c.reply(engine_.create_tenant(c.who(), c_api::tenant_from_json(c.body(), Mode::create)),
             [](const Tenant& t) { return to_json(t); }, 201);
   });
-  route(s, "GET", "/api/tenants", "tenants.list", Auth::required, [this](Context& c) {
+  route("GET", "/api/tenants", "tenants.list", Auth::required, [this](Context& c) {
     c.reply(engine_.list_tenants(c.who()), [](const std::vector<Tenant>& v) { return to_json(v); });
   });
-  route(s, "GET", T, "tenants.get", Auth::required, [this](Context& c) {
+  route("GET", T, "tenants.get", Auth::required, [this](Context& c) {
     c.reply(engine_.get_tenant(c.who(), c.id(1)), [](const Tenant& t) { return to_json(t); });
   });
-  route(s, "POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
+  route("POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
     const Json b = c.body();
     NewUser u;
     u.email = req_string(b, "email", 254);
@@ -603,10 +682,10 @@ void Api::install(httplib::Server& s) {
     u.password = req_string(b, "password", 1024);
     c.reply(engine_.create_user(c.who(), c.id(1), u), user_json, 201);
   });
-  route(s, "GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
+  route("GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
     c.reply(engine_.list_users(c.who(), c.id(1)), [](const std::vector<User>& v) { return list_json(v, user_json); });
   });
-  route(s, "POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
+  route("POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
     const Json b = c.body();
     NewApiKey k;
     k.name = req_string(b, "name", 200);
@@ -629,69 +708,69 @@ void Api::install(httplib::Server& s) {
   });
 
   // --- the catalog: resources, schedules, pools
-  route(s, "POST", T + "/resources", "resources.create", Auth::required, [this](Context& c) {
+  route("POST", T + "/resources", "resources.create", Auth::required, [this](Context& c) {
     c.reply(engine_.create_resource(c.who(), c.id(1), c_api::resource_from_json(c.body(), Mode::create)),
             [](const Resource& r) { return to_json(r); }, 201);
   });
-  route(s, "GET", T + "/resources", "resources.list", Auth::required, [this](Context& c) {
+  route("GET", T + "/resources", "resources.list", Auth::required, [this](Context& c) {
     c.reply(engine_.list_resources(c.who(), c.id(1), query_flag(c.req, "include_archived")),
             [](const std::vector<Resource>& v) { return to_json(v); });
   });
-  route(s, "GET", T + R"(/resources/(\d+))", "resources.get", Auth::required, [this](Context& c) {
+  route("GET", T + R"(/resources/(\d+))", "resources.get", Auth::required, [this](Context& c) {
     c.reply(engine_.get_resource(c.who(), c.id(1), c.id(2)), [](const Resource& r) { return to_json(r); });
   });
-  route(s, "PUT", T + R"(/resources/(\d+))", "resources.update", Auth::required, [this](Context& c) {
+  route("PUT", T + R"(/resources/(\d+))", "resources.update", Auth::required, [this](Context& c) {
     Json b = c.body();
     b["id"] = c.id(2);
     c.reply(engine_.update_resource(c.who(), c.id(1), c_api::resource_from_json(b, Mode::update)),
             [](const Resource& r) { return to_json(r); });
   });
-  route(s, "DELETE", T + R"(/resources/(\d+))", "resources.archive", Auth::required, [this](Context& c) {
+  route("DELETE", T + R"(/resources/(\d+))", "resources.archive", Auth::required, [this](Context& c) {
     c.reply(engine_.archive_resource(c.who(), c.id(1), c.id(2)), [](const Resource& r) { return to_json(r); });
   });
-  route(s, "POST", T + "/schedules", "schedules.create", Auth::required, [this](Context& c) {
+  route("POST", T + "/schedules", "schedules.create", Auth::required, [this](Context& c) {
     c.reply(engine_.create_schedule(c.who(), c.id(1), c_api::schedule_from_json(c.body(), Mode::create)),
             [](const Schedule& x) { return to_json(x); }, 201);
   });
-  route(s, "GET", T + "/schedules", "schedules.list", Auth::required, [this](Context& c) {
+  route("GET", T + "/schedules", "schedules.list", Auth::required, [this](Context& c) {
     c.reply(engine_.list_schedules(c.who(), c.id(1), query_flag(c.req, "include_archived")),
             [](const std::vector<Schedule>& v) { return to_json(v); });
   });
-  route(s, "GET", T + R"(/schedules/(\d+))", "schedules.get", Auth::required, [this](Context& c) {
+  route("GET", T + R"(/schedules/(\d+))", "schedules.get", Auth::required, [this](Context& c) {
     c.reply(engine_.get_schedule(c.who(), c.id(1), c.id(2)), [](const Schedule& x) { return to_json(x); });
   });
-  route(s, "PUT", T + R"(/schedules/(\d+))", "schedules.update", Auth::required, [this](Context& c) {
+  route("PUT", T + R"(/schedules/(\d+))", "schedules.update", Auth::required, [this](Context& c) {
     Json b = c.body();
     b["id"] = c.id(2);
     c.reply(engine_.update_schedule(c.who(), c.id(1), c_api::schedule_from_json(b, Mode::update)),
             [](const Schedule& x) { return to_json(x); });
   });
-  route(s, "DELETE", T + R"(/schedules/(\d+))", "schedules.archive", Auth::required, [this](Context& c) {
+  route("DELETE", T + R"(/schedules/(\d+))", "schedules.archive", Auth::required, [this](Context& c) {
     c.reply(engine_.archive_schedule(c.who(), c.id(1), c.id(2)), [](const Schedule& x) { return to_json(x); });
   });
-  route(s, "POST", T + "/pools", "pools.create", Auth::required, [this](Context& c) {
+  route("POST", T + "/pools", "pools.create", Auth::required, [this](Context& c) {
     c.reply(engine_.create_pool(c.who(), c.id(1), c_api::pool_from_json(c.body(), Mode::create)),
             [](const Pool& x) { return to_json(x); }, 201);
   });
-  route(s, "GET", T + "/pools", "pools.list", Auth::required, [this](Context& c) {
+  route("GET", T + "/pools", "pools.list", Auth::required, [this](Context& c) {
     c.reply(engine_.list_pools(c.who(), c.id(1), query_flag(c.req, "include_archived")),
             [](const std::vector<Pool>& v) { return to_json(v); });
   });
-  route(s, "GET", T + R"(/pools/(\d+))", "pools.get", Auth::required, [this](Context& c) {
+  route("GET", T + R"(/pools/(\d+))", "pools.get", Auth::required, [this](Context& c) {
     c.reply(engine_.get_pool(c.who(), c.id(1), c.id(2)), [](const Pool& x) { return to_json(x); });
   });
-  route(s, "PUT", T + R"(/pools/(\d+))", "pools.update", Auth::required, [this](Context& c) {
+  route("PUT", T + R"(/pools/(\d+))", "pools.update", Auth::required, [this](Context& c) {
     Json b = c.body();
     b["id"] = c.id(2);
     c.reply(engine_.update_pool(c.who(), c.id(1), c_api::pool_from_json(b, Mode::update)),
             [](const Pool& x) { return to_json(x); });
   });
-  route(s, "DELETE", T + R"(/pools/(\d+))", "pools.archive", Auth::required, [this](Context& c) {
+  route("DELETE", T + R"(/pools/(\d+))", "pools.archive", Auth::required, [this](Context& c) {
     c.reply(engine_.archive_pool(c.who(), c.id(1), c.id(2)), [](const Pool& x) { return to_json(x); });
   });
 
   // --- availability
-  route(s, "POST", T + "/availability", "availability", Auth::required, [this](Context& c) {
+  route("POST", T + "/availability", "availability", Auth::required, [this](Context& c) {
     auto r = engine_.availability(c.who(), c.id(1), c_api::query_from_json(c.body()));
     c.reply(r, [](const std::vector<Slot>& v) {
       Json j = Json::object();
@@ -699,17 +778,18 @@ void Api::install(httplib::Server& s) {
       return j;
     });
   });
-  route(s, "POST", T + "/availability/explain", "availability.explain", Auth::required, [this](Context& c) {
+  route("POST", T + "/availability/explain", "availability.explain", Auth::required, [this](Context& c) {
     const auto x = c_api::explain_request_from_json(c.body());
     c.reply(engine_.explain(c.who(), c.id(1), x.requests, x.start, x.duration),
             [](const Explanation& e) { return to_json(e); });
   });
 
   // --- reservations
-  route(s, "POST", T + "/reservations", "reservations.reserve", Auth::required, [this](Context& c) {
+  route("POST", T + "/reservations", "reservations.reserve", Auth::required, [this](Context& c) {
     ReserveRequest r = c_api::reserve_request_from_json(c.body());
     // The Idempotency-Key header, as HTTP clients send it.
-    const std::string header = c.req.get_header_value("Idempotency-Key");
+    const std::string* found = c.req.header("Idempotency-Key");
+    const std::string header = found != nullptr ? *found : std::string();
     if (!header.empty()) {
       if (!r.idempotency_key.empty() && r.idempotency_key != header) {
         throw InputError("Idempotency-Key: differs from the body's idempotency_key");
@@ -718,15 +798,15 @@ void Api::install(httplib::Server& s) {
     }
     c.reply(engine_.reserve(c.who(), c.id(1), r), [](const Reservation& x) { return to_json(x); }, 201);
   });
-  route(s, "GET", T + "/reservations", "reservations.list", Auth::required, [this](Context& c) {
+  route("GET", T + "/reservations", "reservations.list", Auth::required, [this](Context& c) {
     Json f = Json::object();
     for (const char* name : {"resource", "from", "to", "after_id", "limit"}) {
       if (auto v = query_int(c.req, name)) f[name] = *v;
     }
-    if (c.req.has_param("customer")) f["customer"] = c.req.get_param_value("customer");
-    if (c.req.has_param("status")) {
+    if (const std::string* customer = c.req.param("customer")) f["customer"] = *customer;
+    if (const std::string* status = c.req.param("status")) {
       Json statuses = Json::array();
-      std::string all = c.req.get_param_value("status");
+      const std::string& all = *status;
       for (std::size_t start = 0; start <= all.size();) {
         const auto comma = all.find(',', start);
         const std::string one = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
@@ -739,11 +819,11 @@ void Api::install(httplib::Server& s) {
     c.reply(engine_.list_reservations(c.who(), c.id(1), c_api::filter_from_json(f)),
             [](const std::vector<Reservation>& v) { return to_json(v); });
   });
-  route(s, "GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, [this](Context& c) {
+  route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, [this](Context& c) {
     c.reply(engine_.get_reservation(c.who(), c.id(1), c.id(2)), [](const Reservation& x) { return to_json(x); });
   });
-  const auto change = [this, &s, T](const char* verb, auto call) {
-    route(s, "POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb,
+  const auto change = [this, T](const char* verb, auto call) {
+    route("POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb,
           Auth::required, [this, call](Context& c) {
             const Json b = c.body_or_empty();
             c.reply(call(engine_, c.who(), c.id(1), c.id(2), opt_int(b, "if_version")),
@@ -762,7 +842,7 @@ void Api::install(httplib::Server& s) {
   change("no_show", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
     return e.mark_no_show(p, t, id, v);
   });
-  route(s, "POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required, [this](Context& c) {
+  route("POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required, [this](Context& c) {
     const Json b = c.body();
     const auto start = opt_int(b, "start");
     const auto end = opt_int(b, "end");
@@ -777,7 +857,7 @@ void Api::install(httplib::Server& s) {
 // The OpenAPI document, built from the routes as registered, so it cannot drift from them.
 std::string Api::build_openapi() const {
   Json paths = Json::object();
-  for (const RouteInfo& r : routes_) {
+  for (const Route& r : routes_) {
     // Each (\d+) group becomes a path parameter: {tenant} first under /api/tenants/, else {id}.
     const bool under_tenant = r.pattern.rfind("/api/tenants/", 0) == 0;
     static const std::string kGroup = R"((\d+))";

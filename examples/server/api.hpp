@@ -1,4 +1,5 @@
-// boka-server's HTTP API over cpp-httplib: parse, one engine call, map the status.
+// boka-server's HTTP API: parse, one engine call, map the status. A function from a Request
+// to a Response (http.hpp); http_server.hpp carries them over the network.
 //
 // Every route goes through one wrapper that sheds load past a bound of requests in
 // handlers (503 + Retry-After), rate-limits per client address and per session or key
@@ -6,21 +7,26 @@
 // rate_limit.hpp), authenticates Bearer session tokens and API keys, turns every error
 // into an application/problem+json document with the one status mapping below, counts
 // http_requests_total and http_request_duration_seconds, and writes one JSON access-log
-// line without secrets (never a header, body or query).
+// line without secrets (never a header, body or query). Requests that reach no route (404,
+// 405) or that the transport refuses (400, 413, 414, 431) are answered, counted and logged
+// the same way. Every answer carries Cache-Control: no-store: several carry tokens, TOTP
+// secrets, recovery codes or API keys, and no answer of this API is meant to be cached.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include <httplib.h>
-
 #include "boka/boka.hpp"
 #include "config.hpp"
+#include "http.hpp"
 #include "rate_limit.hpp"
 #include "redis_limit_store.hpp"
 
@@ -43,11 +49,21 @@ class AccessLog {
   bool owned_ = false;
 };
 
+// The routes and the wrapper around them. Thread-safe: handle() and refuse() may run on
+// many threads at once. Holds references to the engine and the configuration, which must
+// outlive it.
 class Api {
  public:
+  // Registers every route.
   Api(Engine& engine, const Config& config);
-  // Registers every route and the error handler on `server`.
-  void install(httplib::Server& server);
+  // Answers `request`: the matching route through the wrapper (HEAD runs the GET route; the
+  // transport sends no body), 404 when no route's path matches, 405 (with Allow) when only
+  // the method does not. Never throws. May block on the engine.
+  Response handle(Request request);
+  // The problem document for a request the transport refused before it was complete
+  // (`partial` holds what was read), counted and logged like any other answer. Never blocks
+  // on the engine.
+  Response refuse(const Request& partial, int status, const std::string& detail);
   // Requests currently in handlers (for shutdown logs).
   int inflight() const { return inflight_.load(); }
 
@@ -55,18 +71,29 @@ class Api {
   struct Context;
   using Handler = std::function<void(Context&)>;
   enum class Auth { none, optional, required };
-  void route(httplib::Server& server, const char* method, const std::string& pattern,
-             const std::string& name, Auth auth, Handler handler);
-  std::string build_openapi() const;
   // The login throttle: whether an attempt on `account` (tenant and email, or the session's
   // user) from the context's client may go ahead; if not, the 429 is already written.
   bool login_allowed(Context& ctx, const std::string& account);
 
-  struct RouteInfo {
+  struct Route {
     std::string method, pattern, name;
     Auth auth = Auth::none;
+    std::regex path;
+    Handler handler;
+    Histogram* latency = nullptr;  // owned by the engine's metrics registry
   };
-  std::vector<RouteInfo> routes_;
+  void install();
+  void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
+             Handler handler);
+  Response serve(const Route& route, Request& request);
+  std::string client_address(const Request& request) const;
+  // Counts the answer in http_requests_total, adds Cache-Control, writes the access log line.
+  void finish(const Request& request, const std::string& method, const std::string& route,
+              Response& response, std::chrono::steady_clock::time_point started,
+              const std::string& client, const std::string& principal);
+  std::string build_openapi() const;
+
+  std::vector<Route> routes_;
   std::string openapi_;
 
   Engine& engine_;

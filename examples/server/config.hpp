@@ -43,11 +43,15 @@ struct Config {
   std::string totp_service_name = "boka";       // TOTP_SERVICE_NAME
   std::string host = "127.0.0.1";               // LISTEN_ADDRESS host[:port]
   int port = 3000;                              // PORT, or LISTEN_ADDRESS's port
-  int threads = 64;                             // BOKA_THREADS: connections served at once
+  int threads = 64;                             // BOKA_THREADS: handlers run at once
   // BOKA_MAX_INFLIGHT: requests in handlers at once; more get 503 + Retry-After. Must be
-  // below BOKA_THREADS, or the thread pool's queue (unbounded) fills before shedding starts.
+  // below BOKA_THREADS, or the worker pool's queue (unbounded) fills before shedding starts.
   int max_inflight = 48;
   std::size_t max_body_bytes = 1 << 20;         // BOKA_MAX_BODY_BYTES
+  // BOKA_MAX_HEADER_BYTES: the request line and header fields together; more is 431 (414
+  // when the request line alone is longer).
+  std::size_t max_header_bytes = 16 << 10;
+  int max_header_count = 100;                   // BOKA_MAX_HEADERS: header fields; more is 431
   int timeout_seconds = 10;                     // BOKA_TIMEOUT_SECONDS: read and write
   double rate_per_client = 100;                 // BOKA_RATE_LIMIT_PER_CLIENT (requests/s)
   double burst_per_client = 200;                // BOKA_RATE_BURST_PER_CLIENT

@@ -1,10 +1,12 @@
 // boka-server: the example HTTP host. Configuration from the environment (config.hpp,
 // docs/http.md); SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to
 // BOKA_SHUTDOWN_GRACE_SECONDS), then exit 0.
+#include <malloc.h>
 #include <signal.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include "api.hpp"
 #include "boka/boka.hpp"
 #include "config.hpp"
+#include "http_server.hpp"
 
 using namespace boka;
 
@@ -126,22 +129,33 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  httplib::Server http;
-  const int threads = config->threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  http.set_payload_max_length(config->max_body_bytes);
-  http.set_read_timeout(config->timeout_seconds, 0);
-  http.set_write_timeout(config->timeout_seconds, 0);
-  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus the
-  // client's delayed ACK would hold every response back by about 40 ms.
-  http.set_tcp_nodelay(true);
-  http.set_keep_alive_max_count(1000);
-  http.set_keep_alive_timeout(5);
-  server::Api api(**engine, *config);
-  api.install(http);
+  // Large answers (a long availability list) are built once and freed at once: with glibc's
+  // default the mmap threshold ratchets up to 32 MiB after the first such free, so later
+  // ones come from the heap arenas and stay mapped. A fixed threshold sends every block of
+  // 256 KiB or more to mmap, returned on free; the transport trims the arenas after large
+  // answers for the many small blocks of their JSON trees.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
-  if (!http.bind_to_port(config->host, config->port)) {
-    std::fprintf(stderr, "boka-server: cannot listen on %s:%d\n", config->host.c_str(), config->port);
+  server::Api api(**engine, *config);
+  server::HttpServerOptions options;
+  options.host = config->host;
+  options.port = config->port;
+  // Sockets need little CPU next to the handlers; two I/O threads keep one slow write
+  // from delaying the others without competing with the workers for cores.
+  options.io_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 2u));
+  options.worker_threads = config->threads;
+  options.max_body_bytes = config->max_body_bytes;
+  options.max_header_bytes = config->max_header_bytes;
+  options.max_header_count = config->max_header_count;
+  options.timeout = std::chrono::seconds(config->timeout_seconds);
+  server::HttpHandlers handlers;
+  handlers.handle = [&api](server::Request request) { return api.handle(std::move(request)); };
+  handlers.refuse = [&api](const server::Request& partial, int status, const std::string& detail) {
+    return api.refuse(partial, status, detail);
+  };
+  server::HttpServer http(options, handlers);
+  if (Status listening = http.listen(); !listening.ok()) {
+    std::fprintf(stderr, "boka-server: %s\n", listening.message().c_str());
     return 1;
   }
   std::atomic<bool> finished{false};
@@ -149,10 +163,10 @@ int main(int argc, char** argv) {
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    if (finished) return;  // woken by main after listen ended on its own
+    if (finished) return;  // woken by main after the server ended on its own
     std::fprintf(stderr, "boka-server: %s: draining %d requests in progress\n",
                  sig == SIGTERM ? "SIGTERM" : "SIGINT", api.inflight());
-    http.stop();  // stops accepting; requests in progress finish before listen returns
+    http.stop();  // stops accepting; requests in progress finish before run returns
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
     while (!finished && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -165,12 +179,12 @@ int main(int argc, char** argv) {
   });
   std::fprintf(stderr, "boka-server: listening on %s:%d (%s)\n", config->host.c_str(), config->port,
                server::redacted_uri(config->database_url).c_str());
-  const bool ok = http.listen_after_bind();
-  // listen returns once the accept loop stops; the task queue joins its threads on the way
-  // out, so every request that was being served has been answered by now.
+  http.run();
+  // run returns once every connection is closed and every handler has returned, so every
+  // request that was being served has been answered by now.
   finished = true;
-  kill(getpid(), SIGTERM);  // wakes the stopper if listen ended without a signal
+  kill(getpid(), SIGTERM);  // wakes the stopper if run ended without a signal
   stopper.join();
   std::fprintf(stderr, "boka-server: stopped\n");
-  return ok ? 0 : 1;
+  return 0;
 }

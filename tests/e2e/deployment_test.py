@@ -60,6 +60,7 @@ def main():
     # Log in (no MFA yet), enrol MFA with a code computed by oathtool, step up.
     r = web.post("/api/auth/login", {"tenant": tenant, "email": "ops@acme.test", "password": "e2e admin password"})
     check(r.status == 200 and not r.json()["mfa_pending"], f"login: {r}")
+    check(r.headers.get("Cache-Control") == "no-store", f"login through nginx: {r.headers}")
     for header in ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
                    "Content-Security-Policy", "Referrer-Policy"):
         check(header in r.headers, f"nginx did not add {header}")
@@ -70,8 +71,10 @@ def main():
     check(r.status == 403 and "MFA" in r.json()["detail"], f"admin without MFA: {r}")
     enrol = session.post("/api/auth/mfa/enroll")
     check(enrol.status == 200 and enrol.json()["provisioning_uri"].startswith("otpauth://totp/"), f"enrol: {enrol}")
+    check(enrol.headers.get("Cache-Control") == "no-store", f"enrol through nginx: {enrol.headers}")
     confirmed = session.post("/api/auth/mfa/confirm", {"code": totp(enrol.json()["secret"])})
     check(confirmed.status == 200 and len(confirmed.json()["recovery_codes"]) == 10, f"confirm: {confirmed}")
+    check(confirmed.headers.get("Cache-Control") == "no-store", f"confirm through nginx: {confirmed.headers}")
     session = web.with_token(confirmed.json()["token"])
     check(session.get("/api/auth/sessions").status == 200, "the MFA session works")
     # A later login must give the code, again from oathtool.

@@ -104,6 +104,8 @@ def configuration_errors():
     from harness import SERVER
     for env, named in [({"PORT": "eighty"}, "PORT"), ({"LISTEN_ADDRESS": "[::1"}, "LISTEN_ADDRESS"),
                        ({"BOKA_MAX_INFLIGHT": "0"}, "BOKA_MAX_INFLIGHT"),
+                       ({"BOKA_MAX_HEADERS": "0"}, "BOKA_MAX_HEADERS"),
+                       ({"BOKA_MAX_HEADER_BYTES": "16k"}, "BOKA_MAX_HEADER_BYTES"),
                        ({"BOKA_RATE_LIMIT_PER_CLIENT": "fast"}, "BOKA_RATE_LIMIT_PER_CLIENT"),
                        ({"DATABASE_URL": ""}, "DATABASE_URL"),
                        ({"DATABASE_URL": "mysql://u:pw@h/db"}, "storage URI"),

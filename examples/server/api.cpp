@@ -169,6 +169,14 @@ struct Api::Context {
   }
 };
 
+// The largest page any list route answers: a client asking more is told so (400), rather
+// than getting a silently shorter page or an answer as large as it likes.
+constexpr std::int64_t kMaxPage = 1000;
+
+// ?limit= (1..kMaxPage, default `fallback`) and ?after_id= (>= 0, default 0).
+int page_limit(const Request& req, int fallback);
+std::int64_t page_after(const Request& req);
+
 std::optional<std::int64_t> query_int(const Request& req, const char* name) {
   const std::string* found = req.param(name);
   if (found == nullptr) return std::nullopt;
@@ -181,6 +189,21 @@ std::optional<std::int64_t> query_int(const Request& req, const char* name) {
   } catch (const std::exception&) {
     throw InputError(std::string("query ") + name + ": expected an integer, got \"" + v.substr(0, 30) + "\"");
   }
+}
+
+int page_limit(const Request& req, int fallback) {
+  const auto v = query_int(req, "limit");
+  if (!v) return fallback;
+  if (*v < 1 || *v > kMaxPage) {
+    throw InputError("query limit: must be 1.." + std::to_string(kMaxPage) + ", got " + std::to_string(*v));
+  }
+  return static_cast<int>(*v);
+}
+
+std::int64_t page_after(const Request& req) {
+  const auto v = query_int(req, "after_id");
+  if (v && *v < 0) throw InputError("query after_id: must be >= 0");
+  return v.value_or(0);
 }
 
 namespace {
@@ -598,7 +621,7 @@ void Api::install() {
     c.reply(r, [](const std::vector<User>& v) { return list_json(v, user_json); });
   });
   route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
-    auto r = engine_.list_api_keys(c.who(), c.admin_tenant());
+    auto r = engine_.list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100));
     c.reply(r, [](const std::vector<ApiKey>& v) { return list_json(v, key_json); });
   });
   route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
@@ -683,7 +706,8 @@ void Api::install() {
     c.reply(engine_.create_user(c.who(), c.id(1), u), user_json, 201);
   });
   route("GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_users(c.who(), c.id(1)), [](const std::vector<User>& v) { return list_json(v, user_json); });
+    c.reply(engine_.list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)),
+            [](const std::vector<User>& v) { return list_json(v, user_json); });
   });
   route("POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
     const Json b = c.body();
@@ -771,10 +795,16 @@ void Api::install() {
 
   // --- availability
   route("POST", T + "/availability", "availability", Auth::required, [this](Context& c) {
-    auto r = engine_.availability(c.who(), c.id(1), c_api::query_from_json(c.body()));
-    c.reply(r, [](const std::vector<Slot>& v) {
+    // One page: at most the query's limit (default 1000 here, at most 10000), with where to
+    // go on. The engine bounds the work (grid points, resources) before doing it.
+    Json body = c.body();
+    if (!body.contains("limit")) body["limit"] = kMaxPage;
+    auto r = engine_.availability_page(c.who(), c.id(1), c_api::query_from_json(body));
+    c.reply(r, [](const SlotPage& page) {
       Json j = Json::object();
-      j["slots"] = to_json(v);
+      j["slots"] = to_json(page.slots);
+      j["truncated"] = page.truncated;
+      j["next_from"] = page.next_from ? Json(to_unix(*page.next_from)) : Json(nullptr);
       return j;
     });
   });
@@ -800,9 +830,10 @@ void Api::install() {
   });
   route("GET", T + "/reservations", "reservations.list", Auth::required, [this](Context& c) {
     Json f = Json::object();
-    for (const char* name : {"resource", "from", "to", "after_id", "limit"}) {
+    for (const char* name : {"resource", "from", "to", "after_id"}) {
       if (auto v = query_int(c.req, name)) f[name] = *v;
     }
+    f["limit"] = page_limit(c.req, 100);
     if (const std::string* customer = c.req.param("customer")) f["customer"] = *customer;
     if (const std::string* status = c.req.param("status")) {
       Json statuses = Json::array();

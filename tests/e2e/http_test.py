@@ -277,12 +277,49 @@ def through_nginx(work, server):
     check(r.status == 431 and "header fields" in r.json()["detail"], f"nginx, 120 fields: {r}")
 
 
+def pages_and_caps(emergency, tenant, resource):
+    """Availability comes a page at a time (truncated, next_from) and every list route has a
+    maximum page size, refused beyond with a 400 that names it."""
+    query = {"requests": [{"resource": resource}], "from": 1893456000, "to": 1893456000 + 2 * 86400,
+             "duration": 3600, "step": 3600}
+    whole = emergency.post(f"/api/tenants/{tenant}/availability", query)
+    check(whole.status == 200 and not whole.json()["truncated"] and whole.json()["next_from"] is None,
+          f"one page holds two days of hours: {whole}")
+    starts, pages, q = [], 0, {**query, "limit": 5}
+    while True:
+        r = emergency.post(f"/api/tenants/{tenant}/availability", q)
+        check(r.status == 200 and len(r.json()["slots"]) <= 5, f"a page of 5: {r}")
+        pages += 1
+        starts += [s["start"] for s in r.json()["slots"]]
+        if not r.json()["truncated"]:
+            break
+        q = {**q, "from": r.json()["next_from"]}
+    check(starts == [s["start"] for s in whole.json()["slots"]] and pages == (len(starts) + 4) // 5,
+          f"pages add up to the whole answer: {pages} pages, {len(starts)} slots")
+    too_fine = emergency.post(f"/api/tenants/{tenant}/availability",
+                              {**query, "to": query["from"] + 400 * 86400, "step": 60})
+    check(too_fine.status == 400 and "grid points" in too_fine.json()["detail"], f"400 days of minutes: {too_fine}")
+    check(emergency.post(f"/api/tenants/{tenant}/availability", {**query, "limit": 10001}).status == 400,
+          "limit above 10000")
+    for path in (f"/api/tenants/{tenant}/reservations", f"/api/tenants/{tenant}/users",
+                 f"/api/admin/api-keys?tenant={tenant}"):
+        sep = "&" if "?" in path else "?"
+        for bad in ("1001", "0", "-1"):
+            r = emergency.get(f"{path}{sep}limit={bad}")
+            check(r.status == 400 and "limit" in r.json()["detail"], f"{path} limit={bad}: {r}")
+        check(emergency.get(f"{path}{sep}limit=1000").status == 200, f"{path} limit=1000")
+    users = emergency.get(f"/api/tenants/{tenant}/users?limit=1").json()
+    check(len(users) == 1, f"one user per page: {users}")
+    rest = emergency.get(f"/api/tenants/{tenant}/users?after_id={users[0]['id']}").json()
+    check(all(u["id"] > users[0]["id"] for u in rest), f"after_id pages on: {rest}")
+
+
 def main():
     work = scratch()
     db = "sqlite:" + os.path.join(work, "boka.db")
     tenant = int(admin("create-tenant", "--name", "http", database=db).stdout)
-    admin("create-admin", "--email", "staff@http.test", "--password", "http password 1", "--role", "staff",
-          "--tenant", str(tenant), database=db)
+    admin("create-admin", "--email", "staff@http.test", "--password-stdin", "--role", "staff",
+          "--tenant", str(tenant), database=db, input="http password 1")
     emergency_key = admin("generate-emergency-key", "--hours", "1", database=db).stdout.strip()
     server = Server(db, log_dir=work, env={"BOKA_MAX_BODY_BYTES": "65536"}).start()
     emergency = server.client.with_token(emergency_key)
@@ -298,6 +335,7 @@ def main():
     hostile_headers(server, session.token, tenant, resource)
     framing(server)
     admin_tenant(emergency, tenant)
+    pages_and_caps(emergency, tenant, resource)
     through_nginx(work, server)
     check(server.stop() == 0, "clean exit")
     configured_header_limits(work, db)

@@ -117,8 +117,9 @@ struct Api::Context {
 
   Json body() const {
     if (req.body.empty()) throw InputError("body: expected a JSON object");
-    const auto j = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) throw InputError("body: not valid JSON");
+    // The codec's parser: its shape limits (depth, fields per object, values) are checked in
+    // one linear pass before the document is built.
+    const Json j = c_api::parse_text(req.body, "body");
     if (!j.is_object()) throw InputError(std::string("body: expected a JSON object, got ") + j.type_name());
     return j;
   }

@@ -308,6 +308,12 @@ def pages_and_caps(emergency, tenant, resource):
             r = emergency.get(f"{path}{sep}limit={bad}")
             check(r.status == 400 and "limit" in r.json()["detail"], f"{path} limit={bad}: {r}")
         check(emergency.get(f"{path}{sep}limit=1000").status == 200, f"{path} limit=1000")
+    # A body within the size limit but with thousands of fields in one object is refused at
+    # once, before it is built, naming the limit.
+    wide = {"allocations": [{"resource": resource}], "start": 1893488400, "end": 1893492000,
+            "metadata": {f"k{i}": 0 for i in range(5000)}}
+    r = emergency.post(f"/api/tenants/{tenant}/reservations", wide)
+    check(r.status == 400 and "more than 1000 fields" in r.json()["detail"], f"5000 metadata fields: {r}")
     users = emergency.get(f"/api/tenants/{tenant}/users?limit=1").json()
     check(len(users) == 1, f"one user per page: {users}")
     rest = emergency.get(f"/api/tenants/{tenant}/users?after_id={users[0]['id']}").json()

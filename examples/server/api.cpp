@@ -84,6 +84,11 @@ struct StatusError : std::runtime_error {
 
 std::optional<std::int64_t> query_int(const Request& req, const char* name);
 
+namespace {
+// The RFC 9457 problem document every error answer carries.
+Json problem_document(int status, const std::string& code, const std::string& detail);
+}  // namespace
+
 struct Api::Context {
   const Request& req;
   Response& res;
@@ -147,12 +152,7 @@ struct Api::Context {
   void problem(const Status& s) { problem(http_status(s.code()), code_name(s.code()), s.message(), s.conflict()); }
   void problem(int status, const std::string& code, const std::string& detail,
                const ConflictInfo* conflict = nullptr) {
-    Json p = Json::object();
-    p["type"] = "https://boka.dev/problems/" + code;
-    p["title"] = status_title(status);
-    p["status"] = status;
-    p["code"] = code;
-    p["detail"] = detail;
+    Json p = problem_document(status, code, detail);
     if (conflict != nullptr) {
       Json c = Json::object();
       Json ids = Json::array();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -318,6 +319,21 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
     BOKA_ASSIGN_OR_RETURN(c.read_only, parse_flag("BOKA_READ_ONLY", *v));
   }
   return c;
+}
+
+std::optional<int> environment_only_arguments(int argc, char** argv, const char* program,
+                                              const char* usage) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::printf("%s", usage);
+      return 0;
+    }
+    std::fprintf(stderr, "%s: unknown argument \"%s\" (configuration is read from the environment)\n%s",
+                 program, arg.substr(0, 40).c_str(), usage);
+    return 2;
+  }
+  return std::nullopt;
 }
 
 }  // namespace boka::server

@@ -94,6 +94,12 @@ EngineOptions engine_options(const Config& config);
 // boka-worker (and boka-admin without --database) answer before touching any file.
 Status require_database(const Config& config);
 
+// The command line of boka-server and boka-worker, whose configuration is the environment:
+// -h/--help prints `usage` and returns 0; any other argument is a usage error (2) naming it;
+// no arguments: nullopt, go on.
+std::optional<int> environment_only_arguments(int argc, char** argv, const char* program,
+                                              const char* usage);
+
 // A URI fit for logs: the password of a postgresql:// or redis:// URI replaced by "***".
 std::string redacted_uri(const std::string& uri);
 

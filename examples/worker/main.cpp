@@ -99,16 +99,7 @@ const char* const kUsage =
     "Exit codes: 0 stopped by SIGTERM/SIGINT (or one round done), 1 failed, 2 configuration or usage error.\n";
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::printf("%s", kUsage);
-      return 0;
-    }
-    std::fprintf(stderr, "boka-worker: unknown argument \"%s\" (configuration is read from the "
-                         "environment)\n%s", arg.substr(0, 40).c_str(), kUsage);
-    return 2;
-  }
+  if (auto done = server::environment_only_arguments(argc, argv, "boka-worker", kUsage)) return *done;
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
   const Status usable = config.ok() ? server::require_database(*config) : config.status();
   if (!usable.ok()) {

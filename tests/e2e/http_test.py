@@ -275,6 +275,20 @@ def through_nginx(work, server):
     # Past boka's field count: boka's 431, passed through.
     r = web.get("/api/health", headers={f"X-F{i}": "v" for i in range(120)})
     check(r.status == 431 and "header fields" in r.json()["detail"], f"nginx, 120 fields: {r}")
+    # Past nginx's per-address limit (50/s, burst 100): its own 429, a problem document with
+    # Retry-After, no-store and the same security headers as every other answer.
+    limited = None
+    for _ in range(400):
+        r = web.get("/api/openapi.json")
+        if r.status == 429:
+            limited = r
+            break
+    check(limited is not None, "nginx never limited 400 requests in a burst")
+    check(limited.json()["code"] == "rate_limited" and limited.headers.get("Retry-After") == "1" and
+          limited.headers.get("Content-Type") == "application/problem+json", f"nginx 429: {limited} {limited.headers}")
+    for header in ("Cache-Control", "Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
+                   "Referrer-Policy", "Content-Security-Policy"):
+        check(header in limited.headers, f"nginx's 429 lacks {header}: {limited.headers}")
 
 
 def pages_and_caps(emergency, tenant, resource):

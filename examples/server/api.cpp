@@ -284,6 +284,8 @@ Json key_json(const ApiKey& k) {
   j["id"] = k.id;
   j["tenant"] = k.tenant;
   j["created_by"] = k.created_by;
+  j["created_by_tenant"] = k.created_by_tenant;
+  j["parent"] = k.parent;
   j["name"] = k.name;
   j["scopes"] = permission_names(k.scopes);
   j["role"] = role_name(k.role);

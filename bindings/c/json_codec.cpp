@@ -628,6 +628,103 @@ void engine_options_from_json(const Json& j, EngineOptions& options) {
   Fields f(j, "options");
   options.read_only = f.boolean_or("read_only", options.read_only);
   options.read_only_reason = f.string_or("read_only_reason", options.read_only_reason);
+  if (const Json* auth = f.get("auth")) auth_options_from_json(*auth, options.auth);
+  f.finish();
+}
+
+Role role_from_text(const std::string& name, const std::string& path) {
+  return library_enum<Role>(Json(name), path, static_cast<int>(Role::superadmin) + 1, role_name);
+}
+
+UserState user_state_from_text(const std::string& name, const std::string& path) {
+  return library_enum<UserState>(Json(name), path, static_cast<int>(UserState::disabled) + 1,
+                                 user_state_name);
+}
+
+NewUser new_user_from_json(const Json& j) {
+  Fields f(j, "user");
+  NewUser u;
+  u.email = f.string("email");
+  u.password = f.string("password");
+  u.display_name = f.string_or("display_name", "");
+  if (const Json* role = f.get("role")) u.role = role_from_text(as_string(*role, f.at("role")), f.at("role"));
+  f.finish();
+  return u;
+}
+
+LoginRequest login_request_from_json(const Json& j) {
+  Fields f(j, "login");
+  LoginRequest l;
+  l.tenant = f.int64("tenant");
+  l.email = f.string("email");
+  l.password = f.string("password");
+  l.mfa_code = f.string_or("mfa_code", "");
+  l.source = f.string_or("source", "");
+  f.finish();
+  // Beyond these nothing can be right; refused as malformed before any work (the engine
+  // would spend a hash on them to answer "invalid email or password").
+  if (l.email.size() > 254) fail(f.at("email"), "longer than 254 bytes");
+  if (l.password.size() > 1024) fail(f.at("password"), "longer than 1024 bytes");
+  if (l.mfa_code.size() > 64) fail(f.at("mfa_code"), "longer than 64 bytes");
+  if (l.source.size() > 100) fail(f.at("source"), "longer than 100 bytes");
+  return l;
+}
+
+NewApiKey new_api_key_from_json(const Json& j) {
+  Fields f(j, "key");
+  NewApiKey k;
+  k.name = f.string("name");
+  const std::string path = f.at("scopes");
+  const std::vector<std::string> names = f.strings("scopes");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Permission p;
+    if (!parse_permission(names[i], &p)) {
+      fail(index(path, i), "\"" + names[i] + "\" is not a permission (docs/auth.md lists them)");
+    }
+    k.scopes |= static_cast<PermissionSet>(p);
+  }
+  k.expires_in = f.opt_seconds("expires_in");
+  f.finish();
+  return k;
+}
+
+void auth_options_from_json(const Json& j, AuthOptions& o) {
+  Fields f(j, "options.auth");
+  auto u32 = [&](const char* key, std::uint32_t fallback) -> std::uint32_t {
+    const std::int64_t v = f.opt_int64(key).value_or(fallback);
+    if (v < 0 || v > 0xFFFFFFFFLL) fail(f.at(key), "out of range");
+    return static_cast<std::uint32_t>(v);
+  };
+  o.argon2_memory_kib = u32("argon2_memory_kib", o.argon2_memory_kib);
+  o.argon2_iterations = u32("argon2_iterations", o.argon2_iterations);
+  o.argon2_parallelism = u32("argon2_parallelism", o.argon2_parallelism);
+  o.lockout_threshold = f.integer_or("lockout_threshold", o.lockout_threshold);
+  o.lockout_initial_wait = f.seconds_or("lockout_initial_wait", o.lockout_initial_wait);
+  o.lockout_max_wait = f.seconds_or("lockout_max_wait", o.lockout_max_wait);
+  o.failure_reset_after = f.seconds_or("failure_reset_after", o.failure_reset_after);
+  o.max_failures_per_hour = f.integer_or("max_failures_per_hour", o.max_failures_per_hour);
+  o.session_idle = f.seconds_or("session_idle", o.session_idle);
+  o.session_absolute = f.seconds_or("session_absolute", o.session_absolute);
+  o.admin_session_idle = f.seconds_or("admin_session_idle", o.admin_session_idle);
+  o.admin_session_absolute = f.seconds_or("admin_session_absolute", o.admin_session_absolute);
+  o.totp_issuer = f.string_or("totp_issuer", o.totp_issuer);
+  o.totp_max_failures = f.integer_or("totp_max_failures", o.totp_max_failures);
+  o.totp_lockout = f.seconds_or("totp_lockout", o.totp_lockout);
+  o.encryption_key = f.string_or("encryption_key", o.encryption_key);
+  o.encryption_key_id = f.string_or("encryption_key_id", o.encryption_key_id);
+  if (const Json* previous = f.get("previous_encryption_keys")) {
+    const std::string path = f.at("previous_encryption_keys");
+    const Json& arr = as_array(*previous, path);
+    o.previous_encryption_keys.clear();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      Fields k(arr[i], index(path, i));
+      std::string id = k.string("id");
+      std::string key = k.string("key");
+      k.finish();
+      o.previous_encryption_keys.emplace_back(std::move(id), std::move(key));
+    }
+  }
+  o.emergency_key_lifetime = f.seconds_or("emergency_key_lifetime", o.emergency_key_lifetime);
   f.finish();
 }
 
@@ -845,6 +942,84 @@ Json to_json(const AuditVerification& v) {
 }
 
 // The manifest as the library writes it next to the backup (BackupManifest::to_json).
+Json to_json(const User& u) {
+  return Object(12)
+      .add("id", u.id)
+      .add("tenant", u.tenant)
+      .add("email", u.email)
+      .add("display_name", u.display_name)
+      .add("role", role_name(u.role))
+      .add("state", user_state_name(u.state))
+      .add("mfa_enabled", u.mfa_enabled)
+      .add("created_at", to_unix(u.created_at))
+      .add("last_login_at", optional_instant(u.last_login_at))
+      .add("failed_logins", u.failed_logins)
+      .add("locked_until", optional_instant(u.locked_until))
+      .add("version", u.version)
+      .done();
+}
+
+Json to_json(const Session& s) {
+  return Object(10)
+      .add("id", s.id)
+      .add("tenant", s.tenant)
+      .add("user", s.user)
+      .add("created_at", to_unix(s.created_at))
+      .add("last_seen_at", to_unix(s.last_seen_at))
+      .add("idle_expires_at", to_unix(s.idle_expires_at))
+      .add("absolute_expires_at", to_unix(s.absolute_expires_at))
+      .add("mfa_passed", s.mfa_passed)
+      .add("mfa_pending", s.mfa_pending)
+      .add("source", s.source)
+      .done();
+}
+
+Json to_json(const SessionGrant& g) {
+  return Object(3)
+      .add("token", g.token)
+      .add("session", to_json(g.session))
+      .add("mfa_pending", g.session.mfa_pending)
+      .done();
+}
+
+Json to_json(const ApiKey& k) {
+  Json scopes = Json::array();
+  for (const std::string& name : permission_names(k.scopes)) scopes.push_back(name);
+  return Object(13)
+      .add("id", k.id)
+      .add("tenant", k.tenant)
+      .add("created_by", k.created_by)
+      .add("created_by_tenant", k.created_by_tenant)
+      .add("parent", k.parent)
+      .add("name", k.name)
+      .add("scopes", std::move(scopes))
+      .add("role", role_name(k.role))
+      .add("created_at", to_unix(k.created_at))
+      .add("expires_at", optional_instant(k.expires_at))
+      .add("last_used_at", optional_instant(k.last_used_at))
+      .add("revoked_at", optional_instant(k.revoked_at))
+      .add("emergency", k.emergency)
+      .done();
+}
+
+Json to_json(const CreatedApiKey& k) {
+  Json j = to_json(k.info);
+  j["key"] = k.key;
+  return j;
+}
+
+Json to_json(const TotpEnrollment& e) {
+  return Object(2).add("secret", e.secret_base32).add("provisioning_uri", e.provisioning_uri).done();
+}
+
+Json to_json(const MfaEnabled& m) {
+  Json j = to_json(m.session);
+  Json codes = Json::array();
+  for (const std::string& c : m.recovery_codes) codes.push_back(c);
+  j["recovery_codes"] = std::move(codes);
+  return j;
+}
+
 Json to_json(const BackupManifest& m) { return Json::parse(m.to_json()); }
 
 Json to_json(const BackupVerification& v) {

@@ -75,6 +75,19 @@ BackupOptions backup_options_from_json(const Json& j);
 // A backup kind by name ("daily"); `path` names the parameter in messages.
 BackupKind backup_kind_from_text(const std::string& name, const std::string& path);
 
+// Authentication: a new user {"email", "password", "display_name"?, "role"?} (role names:
+// customer (default), staff, admin, superadmin), a login {"tenant", "email", "password",
+// "mfa_code"?, "source"?}, and a new API key {"name", "scopes": ["availability:read", ...],
+// "expires_in"? (seconds)}.
+NewUser new_user_from_json(const Json& j);
+LoginRequest login_request_from_json(const Json& j);
+NewApiKey new_api_key_from_json(const Json& j);
+Role role_from_text(const std::string& name, const std::string& path);
+UserState user_state_from_text(const std::string& name, const std::string& path);
+// Authentication options inside the engine options ("auth": {...}); omitted fields keep
+// the AuthOptions defaults. Keys are never echoed in messages.
+void auth_options_from_json(const Json& j, AuthOptions& options);
+
 struct ExplainRequest {
   std::vector<AllocationRequest> requests;
   Instant start{};
@@ -98,6 +111,16 @@ Json to_json(const AuditVerification& v);
 Json to_json(const BackupManifest& m);
 Json to_json(const BackupVerification& v);
 Json to_json(const BackupResult& r);
+// Authentication documents. None holds a secret, except the one-time outputs the library
+// shows once: a grant's "token", an enrolment's "secret" and "provisioning_uri", the
+// "recovery_codes" of MfaEnabled and the "key" of a CreatedApiKey.
+Json to_json(const User& u);
+Json to_json(const Session& s);
+Json to_json(const SessionGrant& g);  // {"token", "session", "mfa_pending"}
+Json to_json(const ApiKey& k);
+Json to_json(const CreatedApiKey& k);  // the key document plus "key"
+Json to_json(const TotpEnrollment& e);  // {"secret", "provisioning_uri"}
+Json to_json(const MfaEnabled& m);  // the grant plus "recovery_codes"
 
 template <typename T>
 Json to_json(const std::vector<T>& items) {

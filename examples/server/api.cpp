@@ -233,84 +233,8 @@ std::string req_string(const Json& j, const char* name, std::size_t max = 4096) 
   return s;
 }
 
-std::string opt_string(const Json& j, const char* name, std::size_t max = 4096) {
-  if (!j.contains(name) || j[name].is_null()) return "";
-  return req_string(j, name, max);
-}
 
-Json opt_time(const std::optional<Instant>& t) { return t ? Json(to_unix(*t)) : Json(nullptr); }
 
-Json session_json(const Session& s) {
-  Json j = Json::object();
-  j["id"] = s.id;
-  j["tenant"] = s.tenant;
-  j["user"] = s.user;
-  j["created_at"] = to_unix(s.created_at);
-  j["last_seen_at"] = to_unix(s.last_seen_at);
-  j["idle_expires_at"] = to_unix(s.idle_expires_at);
-  j["absolute_expires_at"] = to_unix(s.absolute_expires_at);
-  j["mfa_passed"] = s.mfa_passed;
-  j["mfa_pending"] = s.mfa_pending;
-  j["source"] = s.source;
-  return j;
-}
-
-Json grant_json(const SessionGrant& g) {
-  Json j = Json::object();
-  j["token"] = g.token;
-  j["session"] = session_json(g.session);
-  return j;
-}
-
-Json user_json(const User& u) {
-  Json j = Json::object();
-  j["id"] = u.id;
-  j["tenant"] = u.tenant;
-  j["email"] = u.email;
-  j["display_name"] = u.display_name;
-  j["role"] = role_name(u.role);
-  j["state"] = user_state_name(u.state);
-  j["mfa_enabled"] = u.mfa_enabled;
-  j["created_at"] = to_unix(u.created_at);
-  j["last_login_at"] = opt_time(u.last_login_at);
-  j["failed_logins"] = u.failed_logins;
-  j["locked_until"] = opt_time(u.locked_until);
-  j["version"] = u.version;
-  return j;
-}
-
-Json key_json(const ApiKey& k) {
-  Json j = Json::object();
-  j["id"] = k.id;
-  j["tenant"] = k.tenant;
-  j["created_by"] = k.created_by;
-  j["created_by_tenant"] = k.created_by_tenant;
-  j["parent"] = k.parent;
-  j["name"] = k.name;
-  j["scopes"] = permission_names(k.scopes);
-  j["role"] = role_name(k.role);
-  j["created_at"] = to_unix(k.created_at);
-  j["expires_at"] = opt_time(k.expires_at);
-  j["last_used_at"] = opt_time(k.last_used_at);
-  j["revoked_at"] = opt_time(k.revoked_at);
-  j["emergency"] = k.emergency;
-  return j;
-}
-
-template <typename T, typename F>
-Json list_json(const std::vector<T>& items, F&& each) {
-  Json out = Json::array();
-  for (const auto& item : items) out.push_back(each(item));
-  return out;
-}
-
-Role role_from(const std::string& name) {
-  Role r;
-  if (!parse_role(name, &r)) {
-    throw InputError("role: \"" + name.substr(0, 30) + "\" is not one of customer, staff, admin, superadmin");
-  }
-  return r;
-}
 
 
 // Invalid UTF-8 (a forwarded address, a raw path) is replaced, never a reason to throw.
@@ -621,33 +545,24 @@ void Api::install() {
   });
   route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required, [this](Context& c) {
     auto r = engine_.locked_accounts(c.who(), c.admin_tenant());
-    c.reply(r, [](const std::vector<User>& v) { return list_json(v, user_json); });
+    c.reply(r, [](const std::vector<User>& v) { return to_json(v); });
   });
   route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
     auto r = engine_.list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100));
-    c.reply(r, [](const std::vector<ApiKey>& v) { return list_json(v, key_json); });
+    c.reply(r, [](const std::vector<ApiKey>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
     auto r = engine_.revoke_api_key(c.who(), c.admin_tenant(), c.id(1));
-    c.reply(r, key_json);
+    c.reply(r, [](const ApiKey& k) { return to_json(k); });
   });
 
   // --- authentication
   route("POST", "/api/auth/login", "auth.login", Auth::none, [this](Context& c) {
-    const Json b = c.body();
-    LoginRequest l;
-    l.tenant = opt_int(b, "tenant").value_or(0);
-    l.email = req_string(b, "email", 254);
-    l.password = req_string(b, "password", 1024);
-    l.mfa_code = opt_string(b, "mfa_code", 64);
-    l.source = c.client.substr(0, 100);
+    LoginRequest l = c_api::login_request_from_json(c.body());
+    l.source = c.client.substr(0, 100);  // the client as this server sees it, never the body's
     if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
     auto g = engine_.login(l);
-    c.reply(g, [](const SessionGrant& x) {
-      Json j = grant_json(x);
-      j["mfa_pending"] = x.session.mfa_pending;
-      return j;
-    });
+    c.reply(g, [](const SessionGrant& x) { return to_json(x); });
   });
   route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
     const Json b = c.body();
@@ -655,23 +570,16 @@ void Api::install() {
                               std::to_string(c.who().user()))) {
       return;
     }
-    c.reply(engine_.verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)), grant_json);
+    c.reply(engine_.verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)),
+            [](const SessionGrant& x) { return to_json(x); });
   });
   route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {
-    c.reply(engine_.begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) {
-      Json j = Json::object();
-      j["secret"] = e.secret_base32;
-      j["provisioning_uri"] = e.provisioning_uri;
-      return j;
-    });
+    c.reply(engine_.begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) { return to_json(e); });
   });
   route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required, [this](Context& c) {
     const Json b = c.body();
-    c.reply(engine_.confirm_totp_enrollment(c.who(), req_string(b, "code", 64)), [](const MfaEnabled& m) {
-      Json j = grant_json(m.session);
-      j["recovery_codes"] = m.recovery_codes;
-      return j;
-    });
+    c.reply(engine_.confirm_totp_enrollment(c.who(), req_string(b, "code", 64)),
+            [](const MfaEnabled& m) { return to_json(m); });
   });
   route("POST", "/api/auth/logout", "auth.logout", Auth::required,
         [this](Context& c) { c.reply(engine_.logout(c.who())); });
@@ -682,7 +590,7 @@ void Api::install() {
   route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
     const UserId user = query_int(c.req, "user").value_or(c.who().user());
     auto r = engine_.list_sessions(c.who(), c.admin_tenant(), user);
-    c.reply(r, [](const std::vector<Session>& v) { return list_json(v, session_json); });
+    c.reply(r, [](const std::vector<Session>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
     c.reply(engine_.end_session(c.who(), c.admin_tenant(), c.id(1)));
@@ -700,38 +608,16 @@ void Api::install() {
     c.reply(engine_.get_tenant(c.who(), c.id(1)), [](const Tenant& t) { return to_json(t); });
   });
   route("POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
-    const Json b = c.body();
-    NewUser u;
-    u.email = req_string(b, "email", 254);
-    u.display_name = opt_string(b, "display_name", 200);
-    u.role = role_from(b.contains("role") ? req_string(b, "role", 20) : std::string("customer"));
-    u.password = req_string(b, "password", 1024);
-    c.reply(engine_.create_user(c.who(), c.id(1), u), user_json, 201);
+    c.reply(engine_.create_user(c.who(), c.id(1), c_api::new_user_from_json(c.body())),
+            [](const User& u) { return to_json(u); }, 201);
   });
   route("GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
     c.reply(engine_.list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)),
-            [](const std::vector<User>& v) { return list_json(v, user_json); });
+            [](const std::vector<User>& v) { return to_json(v); });
   });
   route("POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
-    const Json b = c.body();
-    NewApiKey k;
-    k.name = req_string(b, "name", 200);
-    auto scopes = b.find("scopes");
-    if (scopes == b.end() || !scopes->is_array()) throw InputError("scopes: expected an array of permission names");
-    for (const auto& item : *scopes) {
-      if (!item.is_string()) throw InputError("scopes: expected permission names");
-      Permission p;
-      if (!parse_permission(item.get<std::string>(), &p)) {
-        throw InputError("scopes: \"" + item.get<std::string>().substr(0, 40) + "\" is not a permission");
-      }
-      k.scopes |= static_cast<PermissionSet>(p);
-    }
-    if (auto e = opt_int(b, "expires_in")) k.expires_in = Seconds(*e);
-    c.reply(engine_.create_api_key(c.who(), c.id(1), k), [](const CreatedApiKey& x) {
-      Json j = key_json(x.info);
-      j["key"] = x.key;
-      return j;
-    }, 201);
+    c.reply(engine_.create_api_key(c.who(), c.id(1), c_api::new_api_key_from_json(c.body())),
+            [](const CreatedApiKey& x) { return to_json(x); }, 201);
   });
 
   // --- the catalog: resources, schedules, pools

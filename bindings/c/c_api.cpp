@@ -162,6 +162,19 @@ int transition(Transition call, boka_engine* engine, const boka_principal* who, 
   });
 }
 
+// Hands the principal of a grant to the caller (when asked), after the document is written.
+Status emit_principal(const boka::Principal& p, boka_principal** out) {
+  if (out != nullptr) *out = new boka_principal{p};
+  return Status();
+}
+
+void clear_principal(boka_principal** out) {
+  if (out != nullptr) *out = nullptr;
+}
+
+std::string text_or_empty(const char* s) { return s == nullptr ? std::string() : std::string(s); }
+
+
 }  // namespace
 
 extern "C" {
@@ -643,6 +656,214 @@ int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
     if (!n.ok()) return n.status();
     if (expired != nullptr) *expired = *n;
     return Status();
+  });
+}
+
+// --- Authentication ----------------------------------------------------------------------
+
+
+int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          const char* new_user_json, char** user_json, char** errmsg) {
+  clear_output(user_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec = boka::c_api::new_user_from_json(boka::c_api::parse(new_user_json, "new_user_json"));
+    return emit(engine->engine->create_user(who->principal, tenant, spec), user_json);
+  });
+}
+
+int boka_auth_get_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       int64_t user, char** user_json, char** errmsg) {
+  clear_output(user_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(user_json, "user_json"));
+    return emit(engine->engine->get_user(who->principal, tenant, user), user_json);
+  });
+}
+
+int boka_auth_list_users(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         int64_t after_id, int limit, char** users_json, char** errmsg) {
+  clear_output(users_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(users_json, "users_json"));
+    return emit(engine->engine->list_users(who->principal, tenant, after_id, limit), users_json);
+  });
+}
+
+int boka_auth_set_user_role(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t user, const char* role, char** user_json, char** errmsg) {
+  clear_output(user_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(role, "role"));
+    const boka::Role r = boka::c_api::role_from_text(role, "role");
+    return emit(engine->engine->set_user_role(who->principal, tenant, user, r), user_json);
+  });
+}
+
+int boka_auth_set_user_state(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t user, const char* state, char** user_json, char** errmsg) {
+  clear_output(user_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(state, "state"));
+    const boka::UserState st = boka::c_api::user_state_from_text(state, "state");
+    return emit(engine->engine->set_user_state(who->principal, tenant, user, st), user_json);
+  });
+}
+
+int boka_auth_login(boka_engine* engine, const char* login_json, char** grant_json,
+                    boka_principal** principal, char** errmsg) {
+  clear_output(grant_json);
+  clear_principal(principal);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    auto request = boka::c_api::login_request_from_json(boka::c_api::parse(login_json, "login_json"));
+    auto grant = engine->engine->login(request);
+    BOKA_RETURN_IF_ERROR(emit(grant, grant_json));
+    return emit_principal(grant->principal, principal);
+  });
+}
+
+int boka_auth_verify_mfa(boka_engine* engine, const char* token, const char* code,
+                         const char* source, char** grant_json, boka_principal** principal,
+                         char** errmsg) {
+  clear_output(grant_json);
+  clear_principal(principal);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(token, "token"));
+    BOKA_RETURN_IF_ERROR(not_null(code, "code"));
+    auto grant = engine->engine->verify_mfa(token, code, text_or_empty(source));
+    BOKA_RETURN_IF_ERROR(emit(grant, grant_json));
+    return emit_principal(grant->principal, principal);
+  });
+}
+
+int boka_auth_authenticate_session(boka_engine* engine, const char* token,
+                                   boka_principal** principal, char** errmsg) {
+  clear_principal(principal);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(token, "token"));
+    BOKA_RETURN_IF_ERROR(not_null(principal, "principal"));
+    auto p = engine->engine->authenticate_session(token);
+    if (!p.ok()) return p.status();
+    return emit_principal(*p, principal);
+  });
+}
+
+int boka_auth_authenticate_api_key(boka_engine* engine, const char* key, const char* source,
+                                   boka_principal** principal, char** errmsg) {
+  clear_principal(principal);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(key, "key"));
+    BOKA_RETURN_IF_ERROR(not_null(principal, "principal"));
+    auto p = engine->engine->authenticate_api_key(key, text_or_empty(source));
+    if (!p.ok()) return p.status();
+    return emit_principal(*p, principal);
+  });
+}
+
+int boka_auth_logout(boka_engine* engine, const boka_principal* who, char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return engine->engine->logout(who->principal);
+  });
+}
+
+int boka_auth_change_password(boka_engine* engine, const boka_principal* who,
+                              const char* current_password, const char* new_password,
+                              char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(current_password, "current_password"));
+    BOKA_RETURN_IF_ERROR(not_null(new_password, "new_password"));
+    return engine->engine->change_password(who->principal, current_password, new_password);
+  });
+}
+
+int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t user, char** sessions_json, char** errmsg) {
+  clear_output(sessions_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(sessions_json, "sessions_json"));
+    return emit(engine->engine->list_sessions(who->principal, tenant, user), sessions_json);
+  });
+}
+
+int boka_auth_end_session(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          int64_t session, char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return engine->engine->end_session(who->principal, tenant, session);
+  });
+}
+
+int boka_auth_begin_totp_enrollment(boka_engine* engine, const boka_principal* who,
+                                    char** enrollment_json, char** errmsg) {
+  clear_output(enrollment_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(enrollment_json, "enrollment_json"));
+    return emit(engine->engine->begin_totp_enrollment(who->principal), enrollment_json);
+  });
+}
+
+int boka_auth_confirm_totp_enrollment(boka_engine* engine, const boka_principal* who,
+                                      const char* code, char** mfa_enabled_json,
+                                      boka_principal** principal, char** errmsg) {
+  clear_output(mfa_enabled_json);
+  clear_principal(principal);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(code, "code"));
+    auto done = engine->engine->confirm_totp_enrollment(who->principal, code);
+    BOKA_RETURN_IF_ERROR(emit(done, mfa_enabled_json));
+    return emit_principal(done->session.principal, principal);
+  });
+}
+
+int boka_auth_disable_totp(boka_engine* engine, const boka_principal* who, const char* password,
+                           char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(password, "password"));
+    return engine->engine->disable_totp(who->principal, password);
+  });
+}
+
+int boka_auth_create_api_key(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             const char* new_key_json, char** created_json, char** errmsg) {
+  clear_output(created_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));  // the key is shown only here
+    auto spec = boka::c_api::new_api_key_from_json(boka::c_api::parse(new_key_json, "new_key_json"));
+    return emit(engine->engine->create_api_key(who->principal, tenant, spec), created_json);
+  });
+}
+
+int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t after_id, int limit, char** keys_json, char** errmsg) {
+  clear_output(keys_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(keys_json, "keys_json"));
+    return emit(engine->engine->list_api_keys(who->principal, tenant, after_id, limit), keys_json);
+  });
+}
+
+int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t key, char** key_json, char** errmsg) {
+  clear_output(key_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->revoke_api_key(who->principal, tenant, key), key_json);
   });
 }
 

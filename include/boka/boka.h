@@ -152,7 +152,18 @@
  *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
  *
  *   Engine options (boka_engine_open_with_options; every field optional, defaults shown)
- *     {"read_only": false, "read_only_reason": ""}
+ *     {"read_only": false, "read_only_reason": "",
+ *      "auth": {"argon2_memory_kib": 19456, "argon2_iterations": 2, "argon2_parallelism": 1,
+ *               "lockout_threshold": 5, "lockout_initial_wait": 1, "lockout_max_wait": 900,
+ *               "failure_reset_after": 43200, "max_failures_per_hour": 100,
+ *               "session_idle": 1800, "session_absolute": 43200, "admin_session_idle": 900,
+ *               "admin_session_absolute": 43200, "totp_issuer": "boka",
+ *               "totp_max_failures": 5, "totp_lockout": 900, "encryption_key": "",
+ *               "encryption_key_id": "k1", "previous_encryption_keys": [{"id", "key"}],
+ *               "emergency_key_lifetime": 3600}}
+ *     durations in seconds; encryption_key: 32 bytes raw, as 64 hex digits or base64 (without
+ *     one, MFA enrolment is BOKA_NOT_SUPPORTED). boka/auth.hpp, AuthOptions, has the meaning
+ *     of each.
  *
  *   Audit query (boka_audit_records; every field optional; null / omitted = no condition)
  *     {"actor": "system", "target": "reservation:7", "action": "reservation.",
@@ -307,7 +318,8 @@ BOKA_API void boka_conflict_clear(boka_conflict* conflict);
 /* Thread-safe: a principal is immutable; destroy it once no call uses it any more. */
 
 /* The system principal: a trusted embedder that does its own authentication and may act
- * in every tenant (today the only kind). Destroy with boka_principal_destroy(). */
+ * in every tenant. Users and API keys: boka_auth_login, boka_auth_authenticate_*. Destroy
+ * with boka_principal_destroy(). */
 BOKA_API int boka_principal_system(boka_principal** out, char** errmsg);
 BOKA_API void boka_principal_destroy(boka_principal* principal);
 
@@ -490,6 +502,92 @@ BOKA_API int boka_list_reservations(boka_engine* engine, const boka_principal* w
  * many. For a background worker. */
 BOKA_API int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
                                int* expired, char** errmsg);
+
+/* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
+/* Thread-safe. docs/auth.md is the guide. Documents (JSON):
+ *   New user      {"email", "password", "display_name"?, "role"?}   role: customer (default),
+ *                 staff, admin, superadmin
+ *   User          {"id", "tenant", "email", "display_name", "role", "state", "mfa_enabled",
+ *                  "created_at", "last_login_at", "failed_logins", "locked_until", "version"}
+ *   Login         {"tenant", "email", "password", "mfa_code"?, "source"?}
+ *   Session       {"id", "tenant", "user", "created_at", "last_seen_at", "idle_expires_at",
+ *                  "absolute_expires_at", "mfa_passed", "mfa_pending", "source"}
+ *   Grant         {"token", "session": Session, "mfa_pending"}   the token is shown once
+ *   Enrolment     {"secret", "provisioning_uri"}                 shown once
+ *   MFA enabled   Grant plus "recovery_codes": [10 codes]        shown once
+ *   New API key   {"name", "scopes": ["availability:read", ...], "expires_in"?}
+ *   API key       {"id", "tenant", "created_by", "created_by_tenant", "parent", "name",
+ *                  "scopes", "role", "created_at", "expires_at", "last_used_at",
+ *                  "revoked_at", "emergency"}; a created key also has "key", shown once.
+ * Calls that yield a principal (login, verify MFA, confirm enrolment, the two authenticate
+ * calls) return a new boka_principal the caller destroys with boka_principal_destroy(); it
+ * is checked again (session live, key unrevoked, user enabled) by every call it is passed
+ * to. A wrong password, unknown email, locked or disabled account all give the same
+ * BOKA_UNAUTHENTICATED "invalid email or password". */
+
+/* Users (users:manage in the tenant; admin users: a superadmin). */
+BOKA_API int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   const char* new_user_json, char** user_json, char** errmsg);
+BOKA_API int boka_auth_get_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                int64_t user, char** user_json, char** errmsg);
+/* Users with id > after_id, by id, at most limit (1..10000). */
+BOKA_API int boka_auth_list_users(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t after_id, int limit, char** users_json, char** errmsg);
+/* role: "customer", "staff", "admin", "superadmin"; state: "active", "locked", "disabled". */
+BOKA_API int boka_auth_set_user_role(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t user, const char* role, char** user_json, char** errmsg);
+BOKA_API int boka_auth_set_user_state(boka_engine* engine, const boka_principal* who,
+                                      int64_t tenant, int64_t user, const char* state,
+                                      char** user_json, char** errmsg);
+
+/* Login: a Grant, and the session's principal in *principal (optional: NULL to skip). A user
+ * with MFA who gives no code gets an mfa_pending session that can only verify MFA or log
+ * out. */
+BOKA_API int boka_auth_login(boka_engine* engine, const char* login_json, char** grant_json,
+                             boka_principal** principal, char** errmsg);
+/* Passes MFA for a pending session's token with a TOTP or recovery code: a new Grant (the
+ * pending session ends). source: the client address, or NULL. */
+BOKA_API int boka_auth_verify_mfa(boka_engine* engine, const char* token, const char* code,
+                                  const char* source, char** grant_json, boka_principal** principal,
+                                  char** errmsg);
+/* The principal a session token or an API key stands for (BOKA_UNAUTHENTICATED when it is
+ * not valid). source: the client address (recorded for emergency keys), or NULL. */
+BOKA_API int boka_auth_authenticate_session(boka_engine* engine, const char* token,
+                                            boka_principal** principal, char** errmsg);
+BOKA_API int boka_auth_authenticate_api_key(boka_engine* engine, const char* key, const char* source,
+                                            boka_principal** principal, char** errmsg);
+/* The caller's own session ends / password changes (other sessions end). */
+BOKA_API int boka_auth_logout(boka_engine* engine, const boka_principal* who, char** errmsg);
+BOKA_API int boka_auth_change_password(boka_engine* engine, const boka_principal* who,
+                                       const char* current_password, const char* new_password,
+                                       char** errmsg);
+/* Sessions of `user` (0: every user the caller may manage) that are live, as an array. */
+BOKA_API int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who,
+                                     int64_t tenant, int64_t user, char** sessions_json,
+                                     char** errmsg);
+BOKA_API int boka_auth_end_session(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   int64_t session, char** errmsg);
+
+/* TOTP enrolment of the caller (needs an encryption key in the engine options' "auth"):
+ * begin returns an Enrolment; confirm with a current code returns MFA enabled (a new
+ * MFA-passed session, whose principal goes to *principal; every other session ends). */
+BOKA_API int boka_auth_begin_totp_enrollment(boka_engine* engine, const boka_principal* who,
+                                             char** enrollment_json, char** errmsg);
+BOKA_API int boka_auth_confirm_totp_enrollment(boka_engine* engine, const boka_principal* who,
+                                               const char* code, char** mfa_enabled_json,
+                                               boka_principal** principal, char** errmsg);
+BOKA_API int boka_auth_disable_totp(boka_engine* engine, const boka_principal* who,
+                                    const char* password, char** errmsg);
+
+/* API keys (keys:manage in the tenant). Keys a key creates are revoked with it. */
+BOKA_API int boka_auth_create_api_key(boka_engine* engine, const boka_principal* who,
+                                      int64_t tenant, const char* new_key_json,
+                                      char** created_json, char** errmsg);
+BOKA_API int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who,
+                                     int64_t tenant, int64_t after_id, int limit, char** keys_json,
+                                     char** errmsg);
+BOKA_API int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who,
+                                      int64_t tenant, int64_t key, char** key_json, char** errmsg);
 
 /* --- Audit trail ------------------------------------------------------------------- */
 /* Thread-safe; reads run beside live traffic. Every change the engine makes and every

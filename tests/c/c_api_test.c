@@ -1545,6 +1545,179 @@ TEST(backup_verify_restore) {
 
 /* ---- the runner -------------------------------------------------------------------------- */
 
+/* ---- authentication: a C program acts as a user and as an API key -------------------- */
+
+/* A TOTP code computed independently of boka, by oathtool (`offset`: e.g. "+30 seconds"). */
+static void totp_code(const char* secret, const char* offset, char* out, size_t size) {
+  char command[256];
+  FILE* p;
+  out[0] = '\0';
+  snprintf(command, sizeof command, "oathtool --totp -b -N '%s' '%s'", offset, secret);
+  p = popen(command, "r");
+  CHECK(p != NULL);
+  if (p == NULL) return;
+  if (fgets(out, (int)size, p) == NULL) out[0] = '\0';
+  out[strcspn(out, "\n")] = '\0';
+  CHECK(pclose(p) == 0 && strlen(out) == 6);
+}
+
+static void auth_login_mfa_and_api_keys(void) {
+  char* err = NULL;
+  char* doc = NULL;
+  boka_engine* engine = NULL;
+  boka_principal* sys = NULL;
+  boka_principal* admin = NULL;
+  boka_principal* mfa = NULL;
+  boka_principal* keyed = NULL;
+  boka_principal* again = NULL;
+  boka_principal* gone = NULL;
+  char secret[64], code[16], token[128], key[160], recovery[64], body[512];
+  const char* at;
+  int64_t tenant, user, key_id;
+  /* Real time (TOTP codes come from oathtool), cheap Argon2id for a test, a sealing key. */
+  const char* options =
+      "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1, \"totp_issuer\": \"C test\","
+      " \"encryption_key\": \"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}}";
+  EXPECT_OK(boka_engine_open_with_options("memory:", NULL, options, &engine, &err), err);
+  EXPECT_OK(boka_principal_system(&sys, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"auth\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_auth_create_user(engine, sys, tenant,
+                                  "{\"email\": \"Ann@Example.com\", \"password\": \"correct horse battery\","
+                                  " \"role\": \"admin\"}", &doc, &err), err);
+  user = json_int(doc, "id");
+  CHECK(user > 0);
+  CHECK(strstr(doc, "\"email\":\"ann@example.com\"") != NULL);
+  CHECK(strstr(doc, "\"role\":\"admin\"") != NULL);
+  CHECK(strstr(doc, "password") == NULL);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_create_user(engine, sys, tenant, "{\"email\": \"b@example.com\", \"password\":"
+                                     " \"correct horse battery\", \"role\": \"boss\"}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "user.role: \"boss\" is not one of customer, staff, admin, superadmin");
+
+  /* A wrong password and an unknown email: the same answer. */
+  snprintf(body, sizeof body, "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"wrong horse battery\"}",
+           (long long)tenant);
+  EXPECT_ERROR(boka_auth_login(engine, body, &doc, &admin, &err), err, BOKA_UNAUTHENTICATED,
+               "invalid email or password");
+  CHECK(doc == NULL && admin == NULL);
+
+  /* Log in, enrol TOTP, confirm with a code from oathtool. */
+  snprintf(body, sizeof body, "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse battery\"}",
+           (long long)tenant);
+  EXPECT_OK(boka_auth_login(engine, body, &doc, &admin, &err), err);
+  CHECK(admin != NULL);
+  CHECK(strstr(doc, "\"mfa_pending\":false") != NULL);
+  CHECK(strlen(json_string(doc, "token", token, sizeof token)) == 43);
+  boka_free(doc);
+  /* An admin without MFA keeps staff's rights: no API keys yet. */
+  EXPECT_ERROR(boka_auth_create_api_key(engine, admin, tenant, "{\"name\": \"k\", \"scopes\": [\"resources:read\"]}",
+                                        &doc, &err), err, BOKA_PERMISSION_DENIED, "MFA");
+  EXPECT_OK(boka_auth_begin_totp_enrollment(engine, admin, &doc, &err), err);
+  json_string(doc, "secret", secret, sizeof secret);
+  CHECK(strlen(secret) == 32);
+  CHECK(strstr(doc, "otpauth://totp/C%20test:ann%40example.com?secret=") != NULL);
+  boka_free(doc);
+  totp_code(secret, "now", code, sizeof code);
+  EXPECT_OK(boka_auth_confirm_totp_enrollment(engine, admin, code, &doc, &mfa, &err), err);
+  CHECK(mfa != NULL);
+  CHECK(count_of(doc, "-") >= 30); /* ten codes of four groups */
+  at = strstr(doc, "\"recovery_codes\":[\"");
+  CHECK(at != NULL);
+  recovery[0] = '\0';
+  if (at != NULL) {
+    size_t n;
+    at += strlen("\"recovery_codes\":[\"");
+    n = strcspn(at, "\"");
+    if (n >= sizeof recovery) n = sizeof recovery - 1;
+    memcpy(recovery, at, n);
+    recovery[n] = '\0';
+  }
+  CHECK(strlen(recovery) == 27);
+  boka_free(doc);
+  /* Enrolment ended the first session. */
+  EXPECT_ERROR(boka_auth_authenticate_session(engine, token, &gone, &err), err, BOKA_UNAUTHENTICATED,
+               "session is not valid");
+
+  /* With MFA: create an API key, act as it, revoke it. */
+  EXPECT_OK(boka_auth_create_api_key(engine, mfa, tenant,
+                                     "{\"name\": \"kiosk\", \"scopes\": [\"resources:read\", \"catalog:write\"]}",
+                                     &doc, &err), err);
+  key_id = json_int(doc, "id");
+  json_string(doc, "key", key, sizeof key);
+  CHECK(strncmp(key, "boka_", 5) == 0);
+  CHECK(json_int(doc, "created_by") == user);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_create_api_key(engine, mfa, tenant, "{\"name\": \"k\", \"scopes\": [\"fly\"]}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "key.scopes[0]: \"fly\" is not a permission");
+  EXPECT_OK(boka_auth_authenticate_api_key(engine, key, "192.0.2.1", &keyed, &err), err);
+  EXPECT_OK(boka_create_resource(engine, keyed, tenant, "{\"name\": \"Room\", \"zone\": \"UTC\"}", &doc, &err),
+            err);
+  boka_free(doc);
+  /* Its scopes stop it at users. */
+  EXPECT_ERROR(boka_auth_list_users(engine, keyed, tenant, 0, 10, &doc, &err), err, BOKA_PERMISSION_DENIED,
+               "users:manage");
+  EXPECT_OK(boka_auth_list_api_keys(engine, mfa, tenant, 0, 10, &doc, &err), err);
+  CHECK(count_of(doc, "\"name\":\"kiosk\"") == 1);
+  CHECK(strstr(doc, key) == NULL); /* the secret only ever in the create answer */
+  boka_free(doc);
+  EXPECT_OK(boka_auth_revoke_api_key(engine, mfa, tenant, key_id, &doc, &err), err);
+  CHECK(json_int(doc, "revoked_at") > 0);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_authenticate_api_key(engine, key, NULL, &gone, &err), err, BOKA_UNAUTHENTICATED,
+               "invalid API key");
+  EXPECT_ERROR(boka_list_resources(engine, keyed, tenant, 0, &doc, &err), err, BOKA_UNAUTHENTICATED,
+               "invalid API key");
+
+  /* A later login: MFA pending, passed with a recovery code (once). */
+  EXPECT_OK(boka_auth_login(engine, body, &doc, &again, &err), err);
+  CHECK(strstr(doc, "\"mfa_pending\":true") != NULL);
+  json_string(doc, "token", token, sizeof token);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_list_users(engine, again, tenant, 0, 10, &doc, &err), err, BOKA_PERMISSION_DENIED,
+               "lacks permission users:manage"); /* a pending session may do nothing else */
+  boka_principal_destroy(again);
+  again = NULL;
+  EXPECT_OK(boka_auth_verify_mfa(engine, token, recovery, "192.0.2.2", &doc, &again, &err), err);
+  CHECK(strstr(doc, "\"mfa_passed\":true") != NULL);
+  json_string(doc, "token", token, sizeof token);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_list_users(engine, again, tenant, 0, 10, &doc, &err), err);
+  CHECK(count_of(doc, "\"email\":") == 1);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_list_sessions(engine, again, tenant, user, &doc, &err), err);
+  CHECK(count_of(doc, "\"mfa_passed\":true") == 2); /* enrolment's session and this one */
+  boka_free(doc);
+  /* Log out: the token stops working. */
+  EXPECT_OK(boka_auth_logout(engine, again, &err), err);
+  EXPECT_ERROR(boka_auth_authenticate_session(engine, token, &gone, &err), err, BOKA_UNAUTHENTICATED,
+               "session is not valid");
+  CHECK(gone == NULL);
+  /* A second factor in the login itself: the next step's code from oathtool. */
+  totp_code(secret, "+30 seconds", code, sizeof code);
+  snprintf(body, sizeof body, "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse battery\","
+           " \"mfa_code\": \"%s\"}", (long long)tenant, code);
+  EXPECT_OK(boka_auth_login(engine, body, &doc, NULL, &err), err);
+  CHECK(strstr(doc, "\"mfa_passed\":true") != NULL);
+  boka_free(doc);
+  /* The user's state and role through the shell. */
+  EXPECT_OK(boka_auth_set_user_state(engine, sys, tenant, user, "disabled", &doc, &err), err);
+  CHECK(strstr(doc, "\"state\":\"disabled\"") != NULL);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_get_user(engine, mfa, tenant, user, &doc, &err), err, BOKA_UNAUTHENTICATED,
+               "session is not valid");
+  EXPECT_ERROR(boka_auth_set_user_role(engine, sys, tenant, user, "king", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "role: \"king\" is not one of");
+
+  boka_principal_destroy(again);
+  boka_principal_destroy(keyed);
+  boka_principal_destroy(mfa);
+  boka_principal_destroy(admin);
+  boka_principal_destroy(sys);
+  boka_engine_destroy(engine);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -1568,6 +1741,7 @@ static const named_test tests[] = {
     ENTRY(metrics_health_and_stats),
     ENTRY(read_only_mode),
     ENTRY(backup_verify_restore),
+    ENTRY(auth_login_mfa_and_api_keys),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

@@ -1,4 +1,4 @@
-// boka_compare: replays the WORKLOAD.md stream through boka and through what users would
+// boka_compare: replays the bench/WORKLOAD.md stream through boka and through what users would
 // pick instead, side by side in one run, and prints one table.
 //
 //   boka_compare [--quick] [--rounds N] [--postgres-admin URI --postgres-owner URI

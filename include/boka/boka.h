@@ -307,7 +307,8 @@ BOKA_API void boka_conflict_clear(boka_conflict* conflict);
 /* Thread-safe: a principal is immutable; destroy it once no call uses it any more. */
 
 /* The system principal: a trusted embedder that does its own authentication and may act
- * in every tenant (today the only kind). Destroy with boka_principal_destroy(). */
+ * in every tenant (the only principal the C ABI makes: it has no authentication calls).
+ * Destroy with boka_principal_destroy(). */
 BOKA_API int boka_principal_system(boka_principal** out, char** errmsg);
 BOKA_API void boka_principal_destroy(boka_principal* principal);
 

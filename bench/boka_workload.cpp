@@ -1,4 +1,4 @@
-// Replays the WORKLOAD.md stream through boka's reserve call on one store, with one or
+// Replays the bench/WORKLOAD.md stream through boka's reserve call on one store, with one or
 // more processes (the stream split by resource % processes, stream order kept in each
 // part), and prints attempts/s and the accepted count, which must equal the reference.
 //

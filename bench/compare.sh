@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The side-by-side comparison of WORKLOAD.md: boka (conflict index, memory, SQLite,
+# The side-by-side comparison of bench/WORKLOAD.md: boka (conflict index, memory, SQLite,
 # PostgreSQL) against std::map, SQLite check-then-insert and PostgreSQL EXCLUDE, in one run
 # on this machine. Starts a throwaway PostgreSQL 15 (fsync on: durability is compared) and
 # stops it, prints the table, writes bench/compare-<mode>.csv and a plot bench/compare-<mode>.png.
@@ -42,7 +42,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 set terminal pngcairo size 1100,620 noenhanced font ",10"
 set output "$png"
 set datafile separator ","
-set title "WORKLOAD.md ($mode mode): attempts per second, median (log scale)"
+set title "bench/WORKLOAD.md ($mode mode): attempts per second, median (log scale)"
 set logscale x
 set xlabel "attempts/s"
 set style fill solid 0.8

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replays the WORKLOAD.md stream through boka on a throwaway PostgreSQL 15 (started and
+# Replays the bench/WORKLOAD.md stream through boka on a throwaway PostgreSQL 15 (started and
 # stopped here), once per process count given, each on a fresh database.
 #
 #   bench/postgres-workload.sh [--quick] [PROCESSES...]      default: --quick 1 2

@@ -1,4 +1,4 @@
-// The comparison workload of WORKLOAD.md: a deterministic stream of booking attempts that
+// The comparison workload of bench/WORKLOAD.md: a deterministic stream of booking attempts that
 // any engine can replay. Every engine must accept exactly the reference count.
 #pragma once
 

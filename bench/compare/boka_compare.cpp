@@ -1,4 +1,4 @@
-// boka_compare: replays the WORKLOAD.md stream through boka and through what users would
+// boka_compare: replays the bench/WORKLOAD.md stream through boka and through what users would
 // pick instead, side by side in one run, and prints one table.
 //
 //   boka_compare [--quick] [--rounds N] [--postgres-admin URI --postgres-owner URI
@@ -556,7 +556,7 @@ int main(int argc, char** argv) {
   if (csv) std::fclose(csv);
   if (!have_pg) std::printf("\n(PostgreSQL rows skipped: no --postgres-* URIs given)\n");
 
-  // The targets of issue 4, each a ratio measured in this run.
+  // The targets set for boka on this workload (bench/WORKLOAD.md), each measured in this run.
   struct Target {
     const char* what;
     std::string row;

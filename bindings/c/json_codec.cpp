@@ -327,9 +327,9 @@ Seconds checked_duration(std::int64_t seconds, const std::string& path) {
 namespace {
 
 // Counts what a document holds before it is built: ordered_json finds each key by a linear
-// scan of its object, so one object of n keys costs O(n^2) to build (85,000 keys took
-// seconds). The count itself is one linear pass (SAX), and a document beyond the limits is
-// refused before any object is built.
+// scan of its object, so one object of n keys costs O(n^2) to build (docs/architecture.md,
+// "Bounded work per request"). The count itself is one linear pass (SAX), and a document
+// beyond the limits is refused before any object is built.
 class ShapeCounter : public nlohmann::json_sax<Json> {
  public:
   std::string problem;  // set when a limit is passed

@@ -19,8 +19,9 @@ namespace boka {
 // local midnight. end_minute may be 1440 (the next midnight). Intervals that would cross
 // midnight are written as two intervals, one per day.
 //
-// Conversion to UTC follows DESIGN.md: a local time that does not exist (spring forward)
-// moves forward by the gap; one that exists twice (fall back) takes the earlier instant.
+// Conversion to UTC (docs/architecture.md, "Time model"): a local time that does not exist
+// (spring forward) moves forward by the gap; one that exists twice (fall back) takes the
+// earlier instant.
 // So on the spring-forward day in Europe/Berlin, 01:00-04:00 is two hours long, and on the
 // fall-back day it is four.
 struct LocalInterval {

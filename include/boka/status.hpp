@@ -85,8 +85,8 @@ Status StorageError(std::string message);
 Status InternalError(std::string message);
 Status NotSupported(std::string message);
 
-// Either a value or a non-ok Status. Accessing value() on an error is a programming error
-// (asserts in debug builds, terminates in release rather than reading garbage).
+// Either a value or a non-ok Status. Accessing value() on an error is a programming error:
+// it calls std::terminate in every build, rather than reading garbage. Check ok() first.
 template <typename T>
 class [[nodiscard]] Result {
  public:

@@ -1,9 +1,9 @@
 // The per-resource interval index: every active booking of one resource, sorted by start,
 // answering "how much capacity is used over this range?" without touching storage.
 //
-// An index is a value built for one resource version (DESIGN.md: "trust it while the
-// version read under the lock matches"); the engine copies it on write and swaps the copy
-// in after commit, so readers never see a half-applied change.
+// An index is a value built for one resource version, trusted while the version read under
+// the lock matches (docs/architecture.md, "Conflict resolution"); the engine copies it on
+// write and swaps the copy in after commit, so readers never see a half-applied change.
 //
 // Layout: the entries live in chunks of at most kChunk, in start order, with the first
 // start of each chunk kept beside them for the search. Chunks are shared between copies

@@ -18,9 +18,10 @@
 
 namespace boka::detail {
 
-// The versioned per-resource index cache (DESIGN.md): an index is trusted only for the
-// resource version it was built from. Writers build a copy, and install it after commit;
-// readers take a shared_ptr and never see a change half-applied.
+// The versioned per-resource index cache (docs/architecture.md, "Conflict check and the
+// index cache"): an index is trusted only for the resource version it was built from.
+// Writers build a copy, and install it after commit; readers take a shared_ptr and never
+// see a change half-applied.
 class IndexCache {
  public:
   std::shared_ptr<const IntervalIndex> get(ResourceId id, std::int64_t version) const;

@@ -20,9 +20,9 @@ Result<Zone> Zone::locate(std::string_view name, std::string_view field) {
 
 Instant Zone::to_utc(LocalSeconds local) const {
   // date/tz puts the pre-transition offset in `first` for all three cases, which is exactly
-  // DESIGN.md's rule: a nonexistent 02:30 in a 02:00-03:00 gap, read with the old offset,
-  // lands at 03:30 new time (forward by the gap); an ambiguous time read with the old,
-  // larger offset is the earlier of its two instants.
+  // the rule of docs/architecture.md, "Time model": a nonexistent 02:30 in a 02:00-03:00
+  // gap, read with the old offset, lands at 03:30 new time (forward by the gap); an
+  // ambiguous time read with the old, larger offset is the earlier of its two instants.
   const date::local_info info = tz_->get_info(local);
   return Instant(local.time_since_epoch() - info.first.offset);
 }

@@ -1,6 +1,6 @@
-// Local wall time <-> UTC in an IANA zone, with DESIGN.md's rules for the two awkward
-// cases: a nonexistent local time (spring forward) moves forward by the gap, and an
-// ambiguous one (fall back) takes the earlier instant.
+// Local wall time <-> UTC in an IANA zone, with the rules of docs/architecture.md, "Time
+// model", for the two awkward cases: a nonexistent local time (spring forward) moves
+// forward by the gap, and an ambiguous one (fall back) takes the earlier instant.
 #pragma once
 
 #include <date/tz.h>

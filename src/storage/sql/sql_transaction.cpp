@@ -278,8 +278,8 @@ namespace {
 
 // ---- SQLite's hot path ----------------------------------------------------------------------
 // A reservation on SQLite runs about ten statements; through SOCI each costs more in binding
-// and per-column conversion than SQLite's own work (callgrind: find_resource alone was
-// ~19,000 instructions). These statements use the raw handle instead, prepared once per
+// and per-column conversion than SQLite's own work (docs/architecture.md, "SQL
+// statements"). These statements use the raw handle instead, prepared once per
 // connection (SQLITE_PREPARE_PERSISTENT) and reset after every use so no read snapshot
 // outlives its statement. Errors become sqlite3_soci_error, mapped like SOCI's.
 

@@ -66,9 +66,9 @@ struct SqlConnection {
   std::map<std::string, std::string> pipeline_names;
 };
 
-// PostgreSQL write transactions are bound by round trips (one client waits 50-90 us per
-// statement on a loaded host), so a reservation write goes to the server as three batches
-// of prepared statements (libpq pipeline mode) instead of ten single statements
+// PostgreSQL write transactions are bound by round trips (a client waits for the network
+// and the server on every statement), so a reservation write goes to the server as three
+// batches of prepared statements (libpq pipeline mode) instead of ten single statements
 // (docs/architecture.md, "PostgreSQL round trips"):
 // 1. pg_begin_write: BEGIN, the tenant setting, the resource row locks, and reads of the
 //    tenant row and the locked resource rows;

@@ -1,4 +1,5 @@
-// The SQL store over SOCI. Today: the sqlite3 dialect (the embedded default).
+// The SQL store's SQLite dialect, the embedded default: one database file, over SOCI, with
+// the reservation path on the raw sqlite3 handle (sql_transaction.cpp, SqliteCall).
 //
 // SQLite specifics:
 //  - WAL journal, so readers never block the writer and the writer never blocks readers.

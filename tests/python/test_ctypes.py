@@ -54,6 +54,18 @@ def load(path: str) -> ctypes.CDLL:
                                       POINTER(Conflict), out]),
         "boka_cancel": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, out, out]),
         "boka_get_reservation": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_engine_open_with_options": (c_int, [c_char_p, c_void_p, c_char_p, POINTER(c_void_p), out]),
+        "boka_list_resources": (c_int, [c_void_p, c_void_p, c_int64, c_int, out, out]),
+        "boka_auth_create_user": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_auth_login": (c_int, [c_void_p, c_char_p, out, POINTER(c_void_p), out]),
+        "boka_auth_begin_totp_enrollment": (c_int, [c_void_p, c_void_p, out, out]),
+        "boka_auth_confirm_totp_enrollment": (c_int, [c_void_p, c_void_p, c_char_p, out,
+                                                      POINTER(c_void_p), out]),
+        "boka_auth_create_api_key": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_auth_authenticate_api_key": (c_int, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), out]),
+        "boka_auth_revoke_api_key": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_auth_logout": (c_int, [c_void_p, c_void_p, out]),
+        "boka_auth_authenticate_session": (c_int, [c_void_p, c_char_p, POINTER(c_void_p), out]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -130,6 +142,61 @@ class CtypesTest(unittest.TestCase):
         return rid.value
 
     # --- tests ---------------------------------------------------------------------------
+
+    def test_a_user_and_an_api_key_act_through_the_c_abi(self) -> None:
+        """Log in, enrol TOTP (codes from oathtool, on the real clock), create an API key
+        and act as it, revoke it, log out: the principals the C ABI hands out."""
+        import shutil
+        import subprocess
+        if shutil.which("oathtool") is None:
+            self.fail("oathtool is not installed (scripts/install-deps.sh installs it)")
+        engine = c_void_p()
+        options = json.dumps({"auth": {"argon2_memory_kib": 64, "argon2_iterations": 1,
+                                       "encryption_key": "11" * 32}}).encode()
+        self.checked(self.lib.boka_engine_open_with_options, b"memory:", None, options, byref(engine))
+        self.addCleanup(self.lib.boka_engine_destroy, engine)
+        tenant = self.json_call(self.lib.boka_create_tenant, engine, self.who, b'{"name": "auth"}')["id"]
+        user = self.json_call(self.lib.boka_auth_create_user, engine, self.who, tenant, json.dumps(
+            {"email": "ann@example.com", "password": "correct horse battery", "role": "admin"}).encode())
+        self.assertEqual(user["role"], "admin")
+        login = json.dumps({"tenant": tenant, "email": "ann@example.com",
+                            "password": "correct horse battery"}).encode()
+
+        def principal_call(fn: Any, *args: Any) -> tuple[Any, c_void_p]:
+            out, who = c_void_p(), c_void_p()
+            self.checked(fn, *args, byref(out), byref(who))
+            text = self.take(out)
+            assert text is not None and who.value
+            self.addCleanup(self.lib.boka_principal_destroy, who)
+            return json.loads(text), who
+
+        grant, ann = principal_call(self.lib.boka_auth_login, engine, login)
+        self.assertFalse(grant["mfa_pending"])
+        enrolment = self.json_call(self.lib.boka_auth_begin_totp_enrollment, engine, ann)
+        code = subprocess.run(["oathtool", "--totp", "-b", enrolment["secret"]], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        enabled, ann_mfa = principal_call(self.lib.boka_auth_confirm_totp_enrollment, engine, ann,
+                                          code.encode())
+        self.assertEqual(len(enabled["recovery_codes"]), 10)
+        self.assertTrue(enabled["session"]["mfa_passed"])
+        created = self.json_call(self.lib.boka_auth_create_api_key, engine, ann_mfa, tenant, json.dumps(
+            {"name": "script", "scopes": ["resources:read", "catalog:write"]}).encode())
+        self.assertTrue(created["key"].startswith("boka_"))
+        key = c_void_p()
+        self.checked(self.lib.boka_auth_authenticate_api_key, engine, created["key"].encode(), None, byref(key))
+        self.addCleanup(self.lib.boka_principal_destroy, key)
+        self.json_call(self.lib.boka_create_resource, engine, key, tenant, b'{"name": "Room", "zone": "UTC"}')
+        self.assertEqual(len(self.json_call(self.lib.boka_list_resources, engine, key, tenant, 0)), 1)
+        self.json_call(self.lib.boka_auth_revoke_api_key, engine, ann_mfa, tenant, created["id"])
+        with self.assertRaises(CError) as refused:
+            self.json_call(self.lib.boka_list_resources, engine, key, tenant, 0)
+        self.assertEqual(refused.exception.code, 5)  # BOKA_UNAUTHENTICATED
+        self.checked(self.lib.boka_auth_logout, engine, ann_mfa)
+        gone = c_void_p()
+        with self.assertRaises(CError) as logged_out:
+            self.checked(self.lib.boka_auth_authenticate_session, engine, enabled["token"].encode(), byref(gone))
+        self.assertEqual(logged_out.exception.code, 5)
+        self.assertIsNone(gone.value)
 
     def test_version_and_codes(self) -> None:
         self.assertEqual(self.lib.boka_version(), b"0.1.0")

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "boka/audit.hpp"
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::detail {
 

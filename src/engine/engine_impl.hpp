@@ -13,6 +13,7 @@
 #include "boka/metrics.hpp"
 #include "availability/resource_view.hpp"
 #include "boka/engine.hpp"
+#include "boka/storage_spi.hpp"
 #include "conflict/interval_index.hpp"
 #include "time/zone.hpp"
 

@@ -25,6 +25,9 @@ struct StorageInfo {
   std::string dialect;       // "memory", "sqlite", ...
   int schema_version = 0;    // 0 for stores without a schema
   std::string location;      // the file path, host:port/db for PostgreSQL, or "" (never a password)
+  // The schema version this build of boka migrates the store to (0 for stores without a
+  // schema); health reports a store whose schema_version differs as failing.
+  int expected_schema_version = 0;
 };
 
 // How hard the SQLite store syncs on commit.

@@ -225,6 +225,18 @@ struct WriteIntent {
   std::optional<TenantId> audit_chain;
 };
 
+// What Storage::backup copied, read in the same snapshot as the copy: what a backup's
+// manifest records, so that a later verification can compare the copy with it.
+struct BackupSnapshot {
+  std::string source;                 // what was copied (the database file, absolute)
+  int schema_version = 0;
+  std::vector<TableStats> tables;     // row counts (bytes 0)
+  std::vector<AuditHead> audit_heads; // every chain's head
+};
+
+// Called as a backup copies: pages copied so far and in all. May be empty.
+using BackupProgress = std::function<void(std::int64_t copied_pages, std::int64_t total_pages)>;
+
 // A store. Implementations are safe for concurrent use from any number of threads; SQL
 // stores also from several processes.
 class Storage {
@@ -245,6 +257,20 @@ class Storage {
   virtual Status write(const WriteIntent& intent, Work work) = 0;
 
   virtual StorageInfo info() const = 0;
+
+  // Copies the whole database into the new file `target` as one consistent snapshot, taken
+  // while writers go on: the copy holds exactly the transactions committed before it began.
+  // The file is created private to its owner and is complete when this returns ok; the
+  // caller names it, syncs it, writes the manifest and applies retention (Engine::backup).
+  // The default answers not_supported: a store whose database has tools of its own
+  // (PostgreSQL: pg_dump) or nothing to keep (memory) need not override it.
+  virtual Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) {
+    (void)target;
+    (void)progress;
+    const std::string dialect = info().dialect;
+    return NotSupported("backup: boka backs up its SQLite store only; for " + dialect +
+                        " use the database's own tools (pg_dump, see docs/operations.md)");
+  }
 };
 
 // Forwards every call to another store: override one method to inject a fault in tests
@@ -257,6 +283,9 @@ class StorageWrapper : public Storage {
     return target_->write(intent, work);
   }
   StorageInfo info() const override { return target_->info(); }
+  Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) override {
+    return target_->backup(target, progress);
+  }
   Storage& target() { return *target_; }
 
  private:

@@ -14,6 +14,7 @@
 
 #include "core/private_file.hpp"
 #include "storage/sql/sql_transaction.hpp"
+#include "storage/sql/sqlite_backup.hpp"
 #include "storage/guarded_work.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
 
@@ -142,8 +143,12 @@ class SqliteStorage final : public Storage,
     return me.result;
   }
 
+  Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) override {
+    return backup_sqlite_database(options_.path, target, progress);
+  }
+
   StorageInfo info() const override {
-    return StorageInfo{"sqlite", schema_version_, options_.path};
+    return StorageInfo{"sqlite", schema_version_, options_.path, sqlite_migrations().back().version};
   }
 
  private:

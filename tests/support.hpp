@@ -9,6 +9,7 @@
 #include <string>
 
 #include "boka/boka.hpp"
+#include "boka/storage_spi.hpp"  // the tests drive stores directly and inject faults
 
 namespace boka::test {
 

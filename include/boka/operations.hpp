@@ -17,10 +17,16 @@
 
 #include "boka/audit.hpp"
 #include "boka/status.hpp"
-#include "boka/storage.hpp"
 #include "boka/time.hpp"
 
 namespace boka {
+
+// One of boka's tables: what Engine::database_stats reports and a backup manifest counts.
+struct TableStats {
+  std::string table;
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;  // data and indexes; 0 where the store cannot tell (memory)
+};
 
 // ---- health ------------------------------------------------------------------------------
 

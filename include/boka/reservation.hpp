@@ -55,4 +55,15 @@ struct Reservation {
   }
 };
 
+// Which reservations list_reservations returns. Results are ordered by id ascending.
+struct ReservationFilter {
+  std::optional<ResourceId> resource;        // has an allocation on this resource
+  std::optional<Instant> from;               // overlaps [from, to): end > from
+  std::optional<Instant> to;                 //                      start < to
+  std::vector<ReservationStatus> statuses;   // stored status is one of these; empty = any
+  std::optional<std::string> customer;       // exact match
+  ReservationId after_id = 0;                // keyset pagination: ids greater than this
+  int limit = 100;                           // 1..10000
+};
+
 }  // namespace boka

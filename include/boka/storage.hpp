@@ -1,399 +1,33 @@
-// boka/storage.hpp: the storage contract. Storage does rows; the engine decides. No
-// booking rule lives in a store, so every store enforces exactly the same rules.
+// boka/storage.hpp: opening a store. An embedder opens one by URI (open_storage) or, for
+// SQLite, from typed options (open_sqlite_storage), and hands it to Engine::open; the store
+// itself stays opaque here.
 //
-// To write a store of your own, derive from Storage and StorageTransaction, then run the
-// conformance suite (tests/conformance/) against it: see docs/architecture.md.
+// The interface a store implements (Storage's methods, transactions, stored rows, the
+// wrappers for fault injection) is in boka/storage_spi.hpp, for store authors and tests:
+// neither boka/engine.hpp nor boka/boka.hpp includes it.
 #pragma once
 
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "boka/audit.hpp"
-#include "boka/auth.hpp"
-#include "boka/function_ref.hpp"
-#include "boka/ids.hpp"
-#include "boka/pool.hpp"
-#include "boka/reservation.hpp"
-#include "boka/resource.hpp"
-#include "boka/schedule.hpp"
 #include "boka/status.hpp"
-#include "boka/tenant.hpp"
-#include "boka/time.hpp"
 
 namespace boka {
 
-// Which reservations list_reservations returns. Results are ordered by id ascending.
-struct ReservationFilter {
-  std::optional<ResourceId> resource;        // has an allocation on this resource
-  std::optional<Instant> from;               // overlaps [from, to): end > from
-  std::optional<Instant> to;                 //                      start < to
-  std::vector<ReservationStatus> statuses;   // stored status is one of these; empty = any
-  std::optional<std::string> customer;       // exact match
-  ReservationId after_id = 0;                // keyset pagination: ids greater than this
-  int limit = 100;                           // 1..10000
-};
+// A store: rows, transactions and locks, shared by any number of engines and threads.
+// Opaque to embedders, who only pass it around by std::shared_ptr; its interface is in
+// boka/storage_spi.hpp.
+class Storage;
 
-// One allocation of a held or confirmed reservation, as the conflict check needs it.
-struct Booking {
-  ReservationId reservation = 0;
-  Instant start{};
-  Instant end{};
-  int quantity = 1;
-  ReservationStatus status = ReservationStatus::confirmed;
-  std::optional<Instant> hold_expires_at;
-};
-
-// An idempotency key's record: which request used it first and what that produced.
-struct IdempotencyRecord {
-  std::string key;
-  std::string request_fingerprint;  // hex SHA-256 of the canonical request
-  ReservationId reservation = 0;
-};
-
-// One of boka's tables as table_stats reports it.
-struct TableStats {
-  std::string table;
-  std::int64_t rows = 0;
-  std::int64_t bytes = 0;  // data and indexes; 0 where the store cannot tell (memory)
-};
-
-// A user as stored: the public view plus the secrets only the engine handles.
-struct StoredUser {
-  User user;                        // stores derive user.mfa_enabled from !totp_secret.empty()
-  std::string password_hash;        // Argon2id PHC string
-  std::string totp_secret;          // sealed TOTP secret (AES-256-GCM), or "" without MFA
-  std::string totp_pending;         // sealed secret of an enrolment not yet confirmed, or ""
-  std::int64_t totp_last_step = 0;  // the last accepted TOTP step (replay protection)
-  int totp_failures = 0;
-  std::optional<Instant> totp_locked_until;
-  std::vector<std::string> recovery_code_hashes;  // hex SHA-256 of unused recovery codes
-  std::optional<Instant> failure_window_start;    // the hour the hourly cap counts in
-  int failures_in_window = 0;
-};
-
-struct StoredSession {
-  Session session;
-  std::string token_hash;  // hex SHA-256 of the token; unique
-  std::int64_t idle_seconds = 0;  // the idle timeout this session was granted
-  std::optional<Instant> revoked_at;
-};
-
-struct StoredApiKey {
-  ApiKey key;
-  std::string secret_hash;  // hex SHA-256 of the key's secret part
-};
-
-// Row access inside one transaction. Obtained only inside Storage::read / Storage::write
-// callbacks and valid only until the callback returns; used from that one thread.
-//
-// Reads return std::nullopt for a row that does not exist or belongs to another tenant.
-// In a read transaction, every insert/update returns Code::internal.
-// Errors: Code::unavailable for transient failures (busy, lost connection), Code::storage
-// otherwise. Unique violations (tenant name, idempotency key) return Code::already_exists.
-class StorageTransaction {
- public:
-  virtual ~StorageTransaction() = default;
-
-  virtual Result<TenantId> insert_tenant(const Tenant& tenant) = 0;  // ignores tenant.id
-  virtual Result<std::optional<Tenant>> find_tenant(TenantId id) = 0;
-  virtual Result<std::vector<Tenant>> list_tenants() = 0;          // by id
-  virtual Status update_tenant(const Tenant& tenant) = 0;           // every field by id
-
-  virtual Result<ResourceId> insert_resource(const Resource& resource) = 0;
-  virtual Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) = 0;
-  virtual Result<std::vector<Resource>> list_resources(TenantId tenant) = 0;  // by id
-  virtual Status update_resource(const Resource& resource) = 0;  // every field, incl. version
-
-  virtual Result<ScheduleId> insert_schedule(const Schedule& schedule) = 0;
-  virtual Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) = 0;
-  virtual Result<std::vector<Schedule>> list_schedules(TenantId tenant) = 0;
-  virtual Status update_schedule(const Schedule& schedule) = 0;
-
-  virtual Result<PoolId> insert_pool(const Pool& pool) = 0;
-  virtual Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) = 0;
-  virtual Result<std::vector<Pool>> list_pools(TenantId tenant) = 0;
-  virtual Status update_pool(const Pool& pool) = 0;
-
-  // Inserts the reservation and its allocations; returns the new id.
-  virtual Result<ReservationId> insert_reservation(const Reservation& reservation) = 0;
-  // Rewrites every field and replaces the allocations.
-  virtual Status update_reservation(const Reservation& reservation) = 0;
-  virtual Result<std::optional<Reservation>> find_reservation(TenantId tenant,
-                                                              ReservationId id) = 0;
-  virtual Result<std::vector<Reservation>> list_reservations(
-      TenantId tenant, const ReservationFilter& filter) = 0;
-  // Every allocation on `resource` of a reservation whose stored status is held or
-  // confirmed (expired-but-unswept holds included: the engine filters by time).
-  virtual Result<std::vector<Booking>> active_bookings(ResourceId resource) = 0;
-  // Reservations of any tenant with stored status held and hold_expires_at <= now.
-  virtual Result<std::vector<Reservation>> expired_holds(Instant now, int limit) = 0;
-
-  virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
-  virtual Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
-                                                                    std::string_view key) = 0;
-
-  // ---- authentication rows (see boka/auth.hpp). Emails are stored as given (the engine
-  // lower-cases them); (tenant, email) is unique: already_exists.
-  // In a write transaction, find_user, find_user_by_email and find_api_key lock the row they
-  // return until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE), so a read-modify-
-  // write of security state (failure counters, the TOTP replay step, recovery codes, a key's
-  // revocation) never decides on a row another writer is changing. A store whose writers
-  // are exclusive (SQLite, memory) already meets this.
-  virtual Result<UserId> insert_user(const StoredUser& user) = 0;
-  virtual Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) = 0;
-  virtual Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
-                                                               std::string_view email) = 0;
-  virtual Result<std::vector<StoredUser>> list_users(TenantId tenant) = 0;  // by id
-  // Users of every tenant visible to the transaction's scope with role >= `min_role`.
-  virtual Result<std::vector<StoredUser>> list_users_with_role(Role min_role) = 0;
-  virtual Status update_user(const StoredUser& user) = 0;
-
-  virtual Result<SessionId> insert_session(const StoredSession& session) = 0;
-  // By token hash, in any tenant the scope can see.
-  virtual Result<std::optional<StoredSession>> find_session_by_token(
-      std::string_view token_hash) = 0;
-  virtual Result<std::optional<StoredSession>> find_session(SessionId id) = 0;
-  // Sessions not revoked, of `tenant` (0: every tenant in scope) and `user` (0: every
-  // user), by id. Expired but unrevoked sessions are included: the engine filters by time.
-  virtual Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) = 0;
-  virtual Status update_session(const StoredSession& session) = 0;
-  // Revokes (sets revoked_at) every unrevoked session of `tenant` (0: every tenant in
-  // scope) and `user` (0: every user) except `keep`; returns how many.
-  virtual Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
-                                               SessionId keep) = 0;
-  // Deletes up to `limit` sessions that are revoked or past either expiry at `now`.
-  virtual Result<std::int64_t> delete_dead_sessions(Instant now, int limit) = 0;
-  // Sessions unrevoked and unexpired at `now` in every tenant the scope can see.
-  virtual Result<std::int64_t> count_live_sessions(Instant now) = 0;
-
-  virtual Result<ApiKeyId> insert_api_key(const StoredApiKey& key) = 0;
-  virtual Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) = 0;  // any tenant in scope
-  virtual Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) = 0;  // by id
-  virtual Status update_api_key(const StoredApiKey& key) = 0;
-
-  // ---- audit trail (see boka/audit.hpp): one hash chain per tenant (0: system-wide).
-  // Returns the head of `tenant`'s chain (its record with the highest seq; seq 0 and hash ""
-  // when it is empty) and holds the chain until the transaction ends, so no other
-  // transaction appends to it meanwhile (a store whose writers are not already exclusive
-  // takes a lock per chain, after the resource locks).
-  virtual Result<AuditHead> lock_audit_head(TenantId tenant) = 0;
-  // Inserts `record` (every field as given). Call only after lock_audit_head(record.tenant)
-  // in the same transaction, with seq = head.seq + 1. A seq already present in the chain is
-  // already_exists.
-  virtual Status append_audit(AuditRecord record) = 0;  // by value: a store may keep it
-  // Records of query.tenant matching the query, by seq ascending, at most query.limit.
-  virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) = 0;
-  // The head of every chain the scope can see, by tenant.
-  virtual Result<std::vector<AuditHead>> audit_heads() = 0;
-
-  // ---- operations
-  // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
-  virtual Result<std::vector<TableStats>> table_stats() = 0;
-  // System-wide named values (the worker's heartbeat, the last backup): "" names are
-  // refused. Visible to every scope.
-  virtual Result<std::optional<std::string>> get_setting(std::string_view name) = 0;
-  virtual Status put_setting(std::string_view name, std::string_view value) = 0;
-};
-
-// The tenant a transaction acts for. Stores with row level security (PostgreSQL) let the
-// transaction see and write only that tenant's rows, so a query that forgets its tenant
-// filter still cannot cross tenants. all_tenants() is for system-wide work only: creating
-// and listing tenants, sweeping lapsed holds.
-class TxnScope {
- public:
-  static TxnScope tenant(TenantId id) { return TxnScope(id); }
-  static TxnScope all_tenants() { return TxnScope(0); }
-  bool is_all() const { return tenant_ == 0; }
-  TenantId tenant_id() const { return tenant_; }  // 0 for all_tenants()
-
- private:
-  explicit TxnScope(TenantId t) : tenant_(t) {}
-  TenantId tenant_;
-};
-
-// What a write transaction will touch. The store locks these resources for the whole
-// transaction in a fixed order, so two writers never decide on stale data and never
-// deadlock. Writes that touch no resource (a new tenant) pass an empty list.
-struct WriteIntent {
-  WriteIntent(TxnScope s, std::vector<ResourceId> locks = {})
-      : scope(s), lock_resources(std::move(locks)) {}
-  TxnScope scope;
-  std::vector<ResourceId> lock_resources;  // any order; duplicates allowed
-  // Called once the transaction has committed, before the store begins another write
-  // transaction in this process (the engine installs the conflict indexes the write built,
-  // so the next writer finds them). Must not throw or call back into the store. A store
-  // may ignore it: the engine repeats the same installation after write() returns, which
-  // is only slower (the next writer may rebuild an index).
-  std::function<void()> after_commit;
-  // The audit chain this write will append to, when the caller knows it in advance (a
-  // reservation write appends to its tenant's chain). A store may use it to send the
-  // chain's lock and head read together with other statements (PostgreSQL: fewer round
-  // trips). Stores may ignore it; lock_audit_head must work either way.
-  std::optional<TenantId> audit_chain;
-};
-
+// What a store is and where, as Engine::storage_info and health reports show it.
 struct StorageInfo {
   std::string dialect;       // "memory", "sqlite", ...
   int schema_version = 0;    // 0 for stores without a schema
   std::string location;      // the file path, host:port/db for PostgreSQL, or "" (never a password)
-};
-
-// A store. Implementations are safe for concurrent use from any number of threads; SQL
-// stores also from several processes.
-class Storage {
- public:
-  virtual ~Storage() = default;
-
-  using Work = FunctionRef<Status(StorageTransaction&)>;
-
-  // Runs `work` in a read transaction, limited to `scope`, that sees one consistent
-  // snapshot.
-  virtual Status read(const TxnScope& scope, Work work) = 0;
-
-  // Runs `work` in a write transaction with intent.lock_resources locked. Commits if
-  // `work` returns ok and the commit succeeds; otherwise rolls back and nothing is kept.
-  // The store may run `work` more than once after a serialization failure or a busy
-  // database, so `work` must reset any state it keeps outside the transaction at its start.
-  // Returns `work`'s error, or the commit's.
-  virtual Status write(const WriteIntent& intent, Work work) = 0;
-
-  virtual StorageInfo info() const = 0;
-};
-
-// Forwards every call to another store: override one method to inject a fault in tests
-// (LevelDB's EnvWrapper pattern). Does not own `target` unless given a shared_ptr.
-class StorageWrapper : public Storage {
- public:
-  explicit StorageWrapper(std::shared_ptr<Storage> target) : target_(std::move(target)) {}
-  Status read(const TxnScope& scope, Work work) override { return target_->read(scope, work); }
-  Status write(const WriteIntent& intent, Work work) override {
-    return target_->write(intent, work);
-  }
-  StorageInfo info() const override { return target_->info(); }
-  Storage& target() { return *target_; }
-
- private:
-  std::shared_ptr<Storage> target_;
-};
-
-// Forwards every row call to another transaction, for fault injection inside a
-// transaction (fail the third insert, say). Does not own `target`.
-class StorageTransactionWrapper : public StorageTransaction {
- public:
-  explicit StorageTransactionWrapper(StorageTransaction& target) : t_(target) {}
-  Result<TenantId> insert_tenant(const Tenant& x) override { return t_.insert_tenant(x); }
-  Result<std::optional<Tenant>> find_tenant(TenantId id) override { return t_.find_tenant(id); }
-  Result<std::vector<Tenant>> list_tenants() override { return t_.list_tenants(); }
-  Status update_tenant(const Tenant& x) override { return t_.update_tenant(x); }
-  Result<ResourceId> insert_resource(const Resource& x) override { return t_.insert_resource(x); }
-  Result<std::optional<Resource>> find_resource(TenantId t, ResourceId id) override {
-    return t_.find_resource(t, id);
-  }
-  Result<std::vector<Resource>> list_resources(TenantId t) override {
-    return t_.list_resources(t);
-  }
-  Status update_resource(const Resource& x) override { return t_.update_resource(x); }
-  Result<ScheduleId> insert_schedule(const Schedule& x) override { return t_.insert_schedule(x); }
-  Result<std::optional<Schedule>> find_schedule(TenantId t, ScheduleId id) override {
-    return t_.find_schedule(t, id);
-  }
-  Result<std::vector<Schedule>> list_schedules(TenantId t) override {
-    return t_.list_schedules(t);
-  }
-  Status update_schedule(const Schedule& x) override { return t_.update_schedule(x); }
-  Result<PoolId> insert_pool(const Pool& x) override { return t_.insert_pool(x); }
-  Result<std::optional<Pool>> find_pool(TenantId t, PoolId id) override {
-    return t_.find_pool(t, id);
-  }
-  Result<std::vector<Pool>> list_pools(TenantId t) override { return t_.list_pools(t); }
-  Status update_pool(const Pool& x) override { return t_.update_pool(x); }
-  Result<ReservationId> insert_reservation(const Reservation& x) override {
-    return t_.insert_reservation(x);
-  }
-  Status update_reservation(const Reservation& x) override { return t_.update_reservation(x); }
-  Result<std::optional<Reservation>> find_reservation(TenantId t, ReservationId id) override {
-    return t_.find_reservation(t, id);
-  }
-  Result<std::vector<Reservation>> list_reservations(TenantId t,
-                                                     const ReservationFilter& f) override {
-    return t_.list_reservations(t, f);
-  }
-  Result<std::vector<Booking>> active_bookings(ResourceId r) override {
-    return t_.active_bookings(r);
-  }
-  Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override {
-    return t_.expired_holds(now, limit);
-  }
-  Status insert_idempotency(TenantId t, const IdempotencyRecord& r) override {
-    return t_.insert_idempotency(t, r);
-  }
-  Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId t,
-                                                            std::string_view key) override {
-    return t_.find_idempotency(t, key);
-  }
-
-  Result<UserId> insert_user(const StoredUser& x) override { return t_.insert_user(x); }
-  Result<std::optional<StoredUser>> find_user(TenantId t, UserId id) override {
-    return t_.find_user(t, id);
-  }
-  Result<std::optional<StoredUser>> find_user_by_email(TenantId t, std::string_view e) override {
-    return t_.find_user_by_email(t, e);
-  }
-  Result<std::vector<StoredUser>> list_users(TenantId t) override { return t_.list_users(t); }
-  Result<std::vector<StoredUser>> list_users_with_role(Role r) override {
-    return t_.list_users_with_role(r);
-  }
-  Status update_user(const StoredUser& x) override { return t_.update_user(x); }
-  Result<SessionId> insert_session(const StoredSession& x) override {
-    return t_.insert_session(x);
-  }
-  Result<std::optional<StoredSession>> find_session_by_token(std::string_view h) override {
-    return t_.find_session_by_token(h);
-  }
-  Result<std::optional<StoredSession>> find_session(SessionId id) override {
-    return t_.find_session(id);
-  }
-  Result<std::vector<StoredSession>> list_sessions(TenantId t, UserId u) override {
-    return t_.list_sessions(t, u);
-  }
-  Status update_session(const StoredSession& x) override { return t_.update_session(x); }
-  Result<std::int64_t> revoke_sessions(TenantId t, UserId u, Instant at, SessionId keep) override {
-    return t_.revoke_sessions(t, u, at, keep);
-  }
-  Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override {
-    return t_.delete_dead_sessions(now, limit);
-  }
-  Result<std::int64_t> count_live_sessions(Instant now) override {
-    return t_.count_live_sessions(now);
-  }
-  Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override { return t_.insert_api_key(x); }
-  Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
-    return t_.find_api_key(id);
-  }
-  Result<std::vector<StoredApiKey>> list_api_keys(TenantId t) override {
-    return t_.list_api_keys(t);
-  }
-  Status update_api_key(const StoredApiKey& x) override { return t_.update_api_key(x); }
-  Result<AuditHead> lock_audit_head(TenantId t) override { return t_.lock_audit_head(t); }
-  Status append_audit(AuditRecord r) override { return t_.append_audit(std::move(r)); }
-  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
-    return t_.list_audit(q);
-  }
-  Result<std::vector<AuditHead>> audit_heads() override { return t_.audit_heads(); }
-  Result<std::vector<TableStats>> table_stats() override { return t_.table_stats(); }
-  Result<std::optional<std::string>> get_setting(std::string_view n) override {
-    return t_.get_setting(n);
-  }
-  Status put_setting(std::string_view n, std::string_view v) override {
-    return t_.put_setting(n, v);
-  }
-
- private:
-  StorageTransaction& t_;
+  // The schema version this build of boka migrates the store to (0 for stores without a
+  // schema); health reports a store whose schema_version differs as failing.
+  int expected_schema_version = 0;
 };
 
 // How hard the SQLite store syncs on commit.
@@ -402,6 +36,28 @@ class StorageTransactionWrapper : public StorageTransaction {
 //   normal: survives a crash of the process, but the last transactions before a power
 //        loss or OS crash may roll back (PRAGMA synchronous=NORMAL); several times faster.
 enum class Durability : int { full = 0, normal = 1 };
+
+// The SQLite store's options: the fields of a "sqlite:" URI, typed. Both ways of opening
+// exist on purpose. The URI is what a host reads from its configuration (boka-server, the
+// C ABI and Python take only URIs); these options are for an embedder that builds the store
+// in code, where the compiler checks every name and a path needs no URI syntax. Both reach
+// open_sqlite_storage, which checks them the same way.
+struct SqliteOptions {
+  std::string path;                        // the database file; created if missing
+  Durability durability = Durability::full;
+  int busy_timeout_ms = 5000;              // 0..600000: how long to wait for another process's lock
+  int pool_size = 4;                       // 1..256 connections kept open for concurrent readers
+  // Open an existing file read-only (a backup being verified): no migration (the schema
+  // must be the one this build knows), every write is unavailable, the file is never
+  // changed. A file in WAL mode needs its -shm to be creatable.
+  bool read_only = false;
+};
+
+// Opens (and, unless read_only, creates and migrates) a SQLite store.
+// Errors: invalid_argument for an empty path, a path with spaces or quotes, or an option
+// out of range (the message names it); otherwise as open_storage.
+// The caller owns the returned store; it may be shared between engines.
+Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options);
 
 // Opens a store from a URI:
 //   "memory:"                      a fresh in-memory store (tests, ephemeral use)

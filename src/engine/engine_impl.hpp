@@ -9,10 +9,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "audit/audit_chain.hpp"
 #include "auth/crypto.hpp"
 #include "boka/metrics.hpp"
 #include "availability/resource_view.hpp"
 #include "boka/engine.hpp"
+#include "boka/storage_spi.hpp"
 #include "conflict/interval_index.hpp"
 #include "time/zone.hpp"
 
@@ -138,11 +140,6 @@ struct WriteOutcome {
 AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_view target,
                          const Status& refusal, TenantId acted_in = 0);
 
-// The canonical content a record's hash covers (every field but the hash, prev_hash
-// included), and the hash itself. Versioned, so a later format can coexist.
-std::string audit_canonical(const AuditRecord& record);
-std::string audit_hash(const AuditRecord& record);
-
 // The outcome a refusal with `code` is recorded as; nullopt for failures that are not
 // refusals (unavailable, storage, internal), which are not recorded.
 std::optional<AuditOutcome> refusal_outcome(Code code);
@@ -191,8 +188,6 @@ struct ReadOnlyState {
 // reads pass through. Writes already past the gate when it closes finish normally.
 std::shared_ptr<Storage> make_read_only_gate(std::shared_ptr<Storage> target,
                                              std::shared_ptr<ReadOnlyState> state);
-// The schema version this build migrates `dialect` to (0 for the memory store).
-int expected_schema_version(std::string_view dialect);
 
 // The engine's only way to make user and API-key principals.
 struct PrincipalFactory {

@@ -1,5 +1,6 @@
-// Operations: metrics registration, read-only mode, health, database statistics and
-// heartbeats. Backups are in src/ops/backup.cpp.
+// Operations: metrics registration, read-only mode, health, database statistics,
+// heartbeats, and Engine::backup (the store copies itself, src/ops/backup.cpp names,
+// verifies and prunes; this records it).
 #include <sys/statvfs.h>
 
 #include <chrono>
@@ -8,10 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine_impl.hpp"
-#include "storage/sql/sqlite_migrations.hpp"
-#if BOKA_WITH_POSTGRESQL
-#include "storage/sql/postgresql_migrations.hpp"
-#endif
+#include "ops/backup.hpp"
 
 namespace boka {
 
@@ -137,14 +135,6 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
   return m;
 }
 
-int expected_schema_version(std::string_view dialect) {
-  if (dialect == "sqlite") return sqlite_migrations().back().version;
-#if BOKA_WITH_POSTGRESQL
-  if (dialect == "postgresql") return postgresql_migrations().back().version;
-#endif
-  return 0;
-}
-
 }  // namespace detail
 
 std::shared_ptr<MetricsRegistry> Engine::metrics() const { return impl_->metrics_registry; }
@@ -243,7 +233,7 @@ Result<HealthReport> Engine::health(const Principal& who, const HealthOptions& o
   r.dialect = info.dialect;
   r.location = info.location;
   r.schema_version = info.schema_version;
-  r.expected_schema_version = detail::expected_schema_version(info.dialect);
+  r.expected_schema_version = info.expected_schema_version;
   const auto add = [&r](std::string name, HealthStatus status, std::string detail) {
     if (static_cast<int>(status) > static_cast<int>(r.status)) r.status = status;
     r.checks.push_back(HealthCheck{std::move(name), status, std::move(detail)});
@@ -336,6 +326,43 @@ Result<HealthReport> Engine::health(const Principal& who, const HealthOptions& o
     }
   }
   return r;
+}
+
+Result<BackupResult> Engine::backup(const Principal& who, const BackupOptions& options) {
+  return impl_->refusal_audited(who, 0, "ops.backup", "", [&]() -> Result<BackupResult> {
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
+    if (options.keep < 0) return InvalidArgument("keep: must be >= 0");
+    BOKA_ASSIGN_OR_RETURN(auto result, detail::take_backup(*impl_->storage, options, impl_->clock->now()));
+    // The backup is recorded (audit, and the heartbeat health reads) after it is taken, so
+    // the record is not in the backup itself. In read-only mode nothing can be recorded.
+    if (!impl_->read_only->on.load()) {
+      detail::AuditEntry e;
+      e.tenant = 0;
+      e.action = "ops.backup";
+      e.target = "backup:" + result.manifest.file;
+      e.detail_json = detail::JsonObject()
+                          .add("kind", backup_kind_name(options.kind))
+                          .add("sha256", result.manifest.sha256)
+                          .add("size_bytes", result.manifest.size_bytes)
+                          .str();
+      const std::string at = std::to_string(to_unix(result.manifest.created_at));
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
+        return impl_->audit(txn, actor, e);
+      }));
+    }
+    // Verified first: a backup that fails verification must not push a good one out.
+    if (options.verify) {
+      BOKA_ASSIGN_OR_RETURN(auto v, verify_backup(result.path));
+      result.verification = std::move(v);
+      if (!result.verification->ok) return result;  // retention skipped; the caller sees why
+    }
+    const int keep = options.keep > 0 ? options.keep : detail::default_keep(options.kind);
+    if (keep > 0) {
+      BOKA_ASSIGN_OR_RETURN(result.removed, apply_retention(options.directory, options.kind, keep));
+    }
+    return result;
+  });
 }
 
 }  // namespace boka

@@ -1,13 +1,10 @@
-// Backups of the SQLite store: an online snapshot through SQLite's backup API, a manifest,
-// verification, restore and retention.
-//
-// Consistency: the source connection opens a read transaction first and keeps it for the
-// whole copy, so every step of the backup reads the same WAL snapshot while writers go on
-// (WAL readers never block the writer). The copy therefore holds exactly the transactions
-// committed before that read began, and the manifest's counts and audit heads are read in
-// the same snapshot.
+// Backups: names, manifests, verification, restore and retention. The copy itself is the
+// store's (Storage::backup; SQLite's is src/storage/sql/sqlite_backup.cpp), taken in one
+// snapshot while traffic goes on; Engine::backup (src/engine/operations.cpp) records it and
+// applies verification and retention from here.
+#include "ops/backup.hpp"
+
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,15 +13,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "audit/audit_chain.hpp"
 #include "boka/version.hpp"
 #include "core/private_file.hpp"
 #include "core/sha256.hpp"
-#include "engine/audit_chain.hpp"
-#include "engine/engine_impl.hpp"
-#include "storage/sql/sql_audit.hpp"
+#include "storage/sql/sqlite_backup.hpp"
 
 namespace boka {
 
@@ -123,80 +120,6 @@ Result<BackupManifest> BackupManifest::from_json(std::string_view text) {
 namespace detail {
 namespace {
 
-struct SqliteCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using Db = std::unique_ptr<sqlite3, SqliteCloser>;
-
-Status sqlite_error(sqlite3* db, const std::string& what) {
-  return StorageError(what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "cannot open"));
-}
-
-Result<Db> open_db(const std::string& path, int flags) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) return sqlite_error(raw, "open " + path);
-  sqlite3_busy_timeout(raw, 10000);
-  sqlite3_extended_result_codes(raw, 1);
-  return db;
-}
-
-Status exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "error";
-    sqlite3_free(err);
-    return StorageError(msg);
-  }
-  return Status::Ok();
-}
-
-// Runs a query and calls `row` for each result row.
-template <typename Row>
-Status query(sqlite3* db, const std::string& sql, Row&& row) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    return sqlite_error(db, "prepare");
-  }
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(st);
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? Status::Ok() : sqlite_error(db, "query");
-}
-
-std::string column_text(sqlite3_stmt* st, int i) {
-  const unsigned char* t = sqlite3_column_text(st, i);
-  return t != nullptr ? reinterpret_cast<const char*>(t) : "";
-}
-
-// What a manifest records about a database, read in the caller's current transaction.
-struct Facts {
-  int schema_version = 0;
-  std::vector<TableStats> tables;
-  std::vector<AuditHead> heads;
-};
-
-Result<Facts> read_facts(sqlite3* db) {
-  Facts f;
-  BOKA_RETURN_IF_ERROR(query(db, "SELECT MAX(version) FROM boka_schema", [&](sqlite3_stmt* st) {
-    f.schema_version = sqlite3_column_int(st, 0);
-  }));
-  for (const std::string& table : sql_audit::boka_tables()) {
-    TableStats t{table, 0, 0};
-    BOKA_RETURN_IF_ERROR(query(db, "SELECT COUNT(*) FROM " + table, [&](sqlite3_stmt* st) {
-      t.rows = sqlite3_column_int64(st, 0);
-    }));
-    f.tables.push_back(t);
-  }
-  BOKA_RETURN_IF_ERROR(query(db, sql_audit::kAuditHeadsSql,
-                             [&](sqlite3_stmt* st) {
-                               f.heads.push_back(AuditHead{sqlite3_column_int64(st, 0),
-                                                           sqlite3_column_int64(st, 1),
-                                                           column_text(st, 2)});
-                             }));
-  return f;
-}
 
 Result<std::pair<std::string, std::int64_t>> file_sha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -251,6 +174,9 @@ std::string stamp(Instant t) {
   return out;  // 20261130-051953
 }
 
+
+}  // namespace
+
 int default_keep(BackupKind kind) {
   switch (kind) {
     case BackupKind::daily: return 7;
@@ -261,15 +187,12 @@ int default_keep(BackupKind kind) {
   return 0;
 }
 
-}  // namespace
-
-// Takes the snapshot of `source` into the backup directory; returns the result without
-// retention or verification.
-Result<BackupResult> backup_sqlite_file(const std::string& source, const BackupOptions& options,
-                                        Instant now) {
+Result<BackupResult> take_backup(Storage& storage, const BackupOptions& options, Instant now) {
   if (options.directory.empty()) return InvalidArgument("directory: must not be empty");
   const fs::path dir = fs::path(options.directory) / backup_kind_name(options.kind);
   std::error_code ec;
+  const bool root_existed = fs::exists(options.directory, ec);
+  const bool existed = fs::exists(dir, ec);
   fs::create_directories(dir, ec);
   if (ec) return StorageError("cannot create backup directory " + dir.string() + ": " + ec.message());
   const std::string base = std::string("boka-") + backup_kind_name(options.kind) + "-" + stamp(now);
@@ -278,37 +201,15 @@ Result<BackupResult> backup_sqlite_file(const std::string& source, const BackupO
   const std::string partial = target.string() + ".partial";
   fs::remove(partial, ec);
 
-  BOKA_ASSIGN_OR_RETURN(auto src, open_db(source, SQLITE_OPEN_READWRITE));
-  // The read transaction that fixes the snapshot for the copy and the manifest.
-  BOKA_RETURN_IF_ERROR(exec(src.get(), "BEGIN"));
-  BOKA_ASSIGN_OR_RETURN(auto facts, read_facts(src.get()));
-  BackupResult result;
-  {
-    BOKA_RETURN_IF_ERROR(detail::create_private_file(partial));
-    BOKA_ASSIGN_OR_RETURN(auto dst, open_db(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-    sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
-    if (b == nullptr) return sqlite_error(dst.get(), "backup init");
-    int rc;
-    do {
-      rc = sqlite3_backup_step(b, 512);
-      if (options.progress && (rc == SQLITE_OK || rc == SQLITE_DONE)) {
-        const int total = sqlite3_backup_pagecount(b);
-        options.progress(total - sqlite3_backup_remaining(b), total);
-      }
-    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-    sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE) {
-      fs::remove(partial, ec);
-      return StorageError("backup of " + source + " failed: " + sqlite3_errstr(rc));
-    }
-    // A self-contained file: no -wal beside it, so it can be checksummed and opened read-only.
-    std::string mode;
-    BOKA_RETURN_IF_ERROR(query(dst.get(), "PRAGMA journal_mode = DELETE",
-                               [&](sqlite3_stmt* st) { mode = column_text(st, 0); }));
-    if (mode != "delete") return StorageError("backup: could not leave WAL mode (" + mode + ")");
+  const auto facts = storage.backup(partial, options.progress);
+  if (!facts.ok()) {
+    fs::remove(partial, ec);
+    // Leave no empty directory behind for a store that does not back up.
+    if (!existed) fs::remove(dir, ec);
+    if (!root_existed) fs::remove(options.directory, ec);
+    return facts.status();
   }
-  (void)exec(src.get(), "COMMIT");
-  src.reset();
+  BackupResult result;
   BOKA_RETURN_IF_ERROR(sync_path(partial, false));
   fs::rename(partial, target, ec);
   if (ec) return StorageError("cannot rename the backup into place: " + ec.message());
@@ -318,10 +219,10 @@ Result<BackupResult> backup_sqlite_file(const std::string& source, const BackupO
   m.file = target.filename().string();
   m.kind = options.kind;
   m.created_at = now;
-  m.source = fs::absolute(source).string();
-  m.schema_version = facts.schema_version;
-  m.tables = facts.tables;
-  m.audit_heads = facts.heads;
+  m.source = facts->source;
+  m.schema_version = facts->schema_version;
+  m.tables = facts->tables;
+  m.audit_heads = facts->audit_heads;
   m.boka_version = version_string();
   BOKA_ASSIGN_OR_RETURN(auto digest, file_sha256(target.string()));
   m.sha256 = digest.first;
@@ -354,28 +255,23 @@ Result<BackupVerification> verify_backup(std::string_view backup_path) {
     v.problems.push_back("checksum: the file's SHA-256 or size differs from the manifest");
   }
   {
-    // immutable=1: no locks, no journal; the file is only read.
-    auto db = detail::open_db("file:" + path + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
-    if (!db.ok()) {
-      v.problems.push_back(db.status().message());
+    auto check = detail::check_sqlite_file(path);
+    if (!check.ok()) {
+      v.problems.push_back(check.status().message());
       return v;
     }
-    Status st = detail::query(db->get(), "PRAGMA integrity_check", [&](sqlite3_stmt* s) {
-      if (!v.integrity.empty()) v.integrity += "; ";
-      v.integrity += detail::column_text(s, 0);
-    });
-    if (!st.ok()) v.integrity = st.message();
+    v.integrity = check->integrity;
     if (v.integrity != "ok") v.problems.push_back("integrity_check: " + v.integrity);
-    auto facts = detail::read_facts(db->get());
-    if (!facts.ok()) {
-      v.problems.push_back("cannot read the backup's tables: " + facts.status().message());
+    if (!check->facts_error.ok()) {
+      v.problems.push_back("cannot read the backup's tables: " + check->facts_error.message());
     } else {
-      if (facts->schema_version != m.schema_version) {
-        v.problems.push_back("schema version " + std::to_string(facts->schema_version) +
+      const BackupSnapshot& facts = check->facts;
+      if (facts.schema_version != m.schema_version) {
+        v.problems.push_back("schema version " + std::to_string(facts.schema_version) +
                              " differs from the manifest's " + std::to_string(m.schema_version));
       }
       v.counts_match = true;
-      for (const TableStats& t : facts->tables) {
+      for (const TableStats& t : facts.tables) {
         auto it = std::find_if(m.tables.begin(), m.tables.end(),
                                [&](const TableStats& x) { return x.table == t.table; });
         if (it == m.tables.end() || it->rows != t.rows) {
@@ -492,48 +388,6 @@ Result<std::vector<std::string>> apply_retention(std::string_view directory, Bac
     removed.push_back(backups[i]);
   }
   return removed;
-}
-
-Result<BackupResult> Engine::backup(const Principal& who, const BackupOptions& options) {
-  return impl_->refusal_audited(who, 0, "ops.backup", "", [&]() -> Result<BackupResult> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
-    const StorageInfo info = impl_->storage->info();
-    if (info.dialect != "sqlite") {
-      return NotSupported("backup: boka backs up its SQLite store only; for " + info.dialect +
-                          " use the database's own tools (pg_dump, see docs/operations.md)");
-    }
-    if (options.keep < 0) return InvalidArgument("keep: must be >= 0");
-    BOKA_ASSIGN_OR_RETURN(auto result, detail::backup_sqlite_file(info.location, options, impl_->clock->now()));
-    // The backup is recorded (audit, and the heartbeat health reads) after it is taken, so
-    // the record is not in the backup itself. In read-only mode nothing can be recorded.
-    if (!impl_->read_only->on.load()) {
-      detail::AuditEntry e;
-      e.tenant = 0;
-      e.action = "ops.backup";
-      e.target = "backup:" + result.manifest.file;
-      e.detail_json = detail::JsonObject()
-                          .add("kind", backup_kind_name(options.kind))
-                          .add("sha256", result.manifest.sha256)
-                          .add("size_bytes", result.manifest.size_bytes)
-                          .str();
-      const std::string at = std::to_string(to_unix(result.manifest.created_at));
-      BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-        BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
-        return impl_->audit(txn, actor, e);
-      }));
-    }
-    // Verified first: a backup that fails verification must not push a good one out.
-    if (options.verify) {
-      BOKA_ASSIGN_OR_RETURN(auto v, verify_backup(result.path));
-      result.verification = std::move(v);
-      if (!result.verification->ok) return result;  // retention skipped; the caller sees why
-    }
-    const int keep = options.keep > 0 ? options.keep : detail::default_keep(options.kind);
-    if (keep > 0) {
-      BOKA_ASSIGN_OR_RETURN(result.removed, apply_retention(options.directory, options.kind, keep));
-    }
-    return result;
-  });
 }
 
 }  // namespace boka

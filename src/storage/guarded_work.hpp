@@ -5,7 +5,7 @@
 #include <exception>
 #include <string>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::detail {
 

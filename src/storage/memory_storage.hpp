@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::detail {
 

@@ -2,7 +2,7 @@
 #include <charconv>
 #include <string>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 #include "storage/memory_storage.hpp"
 #include "storage/sql/sqlite_storage.hpp"
 #if BOKA_WITH_POSTGRESQL
@@ -24,7 +24,7 @@ Result<int> parse_int(std::string_view value, std::string_view name, int lo, int
 }
 
 Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
-  detail::SqliteOptions options;
+  SqliteOptions options;
   const auto q = rest.find('?');
   options.path = std::string(rest.substr(0, q));
   if (options.path.empty()) {
@@ -62,7 +62,7 @@ Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
                              "\" (known: durability, busy_timeout_ms, pool_size, mode)");
     }
   }
-  return detail::open_sqlite_storage(options);
+  return open_sqlite_storage(options);
 }
 
 }  // namespace

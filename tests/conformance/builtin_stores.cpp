@@ -1,6 +1,6 @@
 #include <memory>
 
-#include "conformance.hpp"
+#include <boka/conformance.hpp>
 #include "support.hpp"
 
 namespace boka::conformance {

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "conformance.hpp"
+#include <boka/conformance.hpp>
 
 namespace boka::conformance {
 

@@ -3,6 +3,8 @@
 #   1. installed, through find_package(boka CONFIG) and boka::boka
 #   2. installed, through pkg-config (boka is a static library: pkg-config --static)
 #   3. as a subproject, through add_subdirectory()
+# that the umbrella header leaves the store interface (boka/storage_spi.hpp) out, and that a
+# store defined outside boka runs the installed conformance suite (boka::conformance).
 #
 # Usage: tests/consumer/run.sh SOURCE_DIR WORK_DIR
 #   SOURCE_DIR  boka's source tree
@@ -36,7 +38,8 @@ step() { printf '\n=== consumer: %s\n' "$*"; }
 die() { printf 'consumer: FAILED: %s\n' "$*" >&2; exit 1; }
 
 step "configure, build and install boka ($BUILD_TYPE) into $PREFIX"
-rm -rf "$PREFIX" "$WORK_DIR/find_package" "$WORK_DIR/pkg-config" "$WORK_DIR/add_subdirectory"
+rm -rf "$PREFIX" "$WORK_DIR/find_package" "$WORK_DIR/pkg-config" "$WORK_DIR/add_subdirectory" \
+  "$WORK_DIR/conformance"
 cmake -S "$SOURCE_DIR" -B "$BUILD" "${launcher[@]}" \
   -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" \
@@ -49,7 +52,9 @@ config=$(find "$PREFIX" -path '*/cmake/boka/bokaConfig.cmake' -print -quit)
 [ -n "$config" ] || die "no bokaConfig.cmake under $PREFIX"
 pc=$(find "$PREFIX" -name boka.pc -print -quit)
 [ -n "$pc" ] || die "no boka.pc under $PREFIX"
-[ -f "$PREFIX/include/boka/boka.hpp" ] || die "no include/boka/boka.hpp under $PREFIX"
+for header in boka.hpp storage_spi.hpp conformance.hpp; do
+  [ -f "$PREFIX/include/boka/$header" ] || die "no include/boka/$header under $PREFIX"
+done
 # An installed package must not point back into the source or build tree. (WORK_DIR may lie
 # inside SOURCE_DIR, so paths into the prefix itself are dropped before comparing.)
 for f in "$(dirname "$config")"/*.cmake "$pc"; do
@@ -82,10 +87,30 @@ g++ $(pkg-config --cflags boka) "$CONSUMER_DIR/main.cpp" \
   || die "compiling or linking main.cpp with pkg-config --static flags"
 "$WORK_DIR/pkg-config/boka_consumer" || die "pkg-config consumer exited with $?"
 
+step "the umbrella header leaves the store interface out"
+# shellcheck disable=SC2046
+if printf '#include <boka/boka.hpp>\nboka::StorageTransaction* t = nullptr;\n' |
+    g++ -std=c++20 -fsyntax-only $(pkg-config --cflags boka) -x c++ - 2>/dev/null; then
+  die "boka/boka.hpp declares StorageTransaction: the store interface leaked into the user API"
+fi
+printf '#include <boka/storage_spi.hpp>\nboka::StorageTransaction* t = nullptr;\n' |
+  g++ -std=c++20 -fsyntax-only $(pkg-config --cflags boka) -x c++ - ||
+  die "boka/storage_spi.hpp does not declare StorageTransaction"
+echo "ok: boka/boka.hpp without the SPI, boka/storage_spi.hpp with it"
+
 step "add_subdirectory(boka) consumer"
 cmake -S "$CONSUMER_DIR/add_subdirectory" -B "$WORK_DIR/add_subdirectory" "${launcher[@]}" \
   -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DBOKA_SOURCE_DIR="$SOURCE_DIR"
 cmake --build "$WORK_DIR/add_subdirectory" -j "$JOBS"
 "$WORK_DIR/add_subdirectory/boka_consumer" || die "add_subdirectory consumer exited with $?"
+
+step "a store of one's own against the installed conformance suite (boka::conformance)"
+cmake -S "$CONSUMER_DIR/conformance" -B "$WORK_DIR/conformance" "${launcher[@]}" \
+  -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCMAKE_PREFIX_PATH="$PREFIX"
+cmake --build "$WORK_DIR/conformance" -j "$JOBS"
+cases=$("$WORK_DIR/conformance/store_conformance" --list-test-names-only | grep -c '^conformance:' || true)
+[ "$cases" -gt 0 ] || die "the consumer's executable holds no conformance test case"
+"$WORK_DIR/conformance/store_conformance" || die "the conformance suite failed on the consumer's store"
+echo "ok: $cases conformance test cases passed on the consumer's store"
 
 step "all consumers passed"

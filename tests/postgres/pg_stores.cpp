@@ -2,7 +2,7 @@
 // test compares all three.
 #include <memory>
 
-#include "conformance/conformance.hpp"
+#include <boka/conformance.hpp>
 #include "pg_support.hpp"
 #include "support.hpp"
 

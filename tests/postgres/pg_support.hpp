@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::pgtest {
 

@@ -111,6 +111,38 @@ TEST_CASE("a malformed storage URI is refused and leaks nothing") {
   CHECK_THAT(secret.status().message(), !Catch::Contains("hunter2"));
 }
 
+TEST_CASE("SqliteOptions open the same store as a URI and are checked the same way") {
+  test::TempDb db;
+  SqliteOptions options;
+  options.path = db.path();
+  options.durability = Durability::normal;
+  options.pool_size = 2;
+  auto store = open_sqlite_storage(options);
+  REQUIRE(store.ok());
+  auto engine = Engine::open(*store).value();
+  CHECK(engine->storage_info().dialect == "sqlite");
+  CHECK(engine->storage_info().location == db.path());
+  CHECK(engine->storage_info().schema_version > 0);
+
+  const auto refused_with = [](SqliteOptions bad, const char* what) {
+    auto r = open_sqlite_storage(bad);
+    INFO(what);
+    CHECK(r.status().code() == Code::invalid_argument);
+    CHECK_THAT(r.status().message(), Catch::Contains(what));
+  };
+  SqliteOptions bad = options;
+  bad.path = "";
+  refused_with(bad, "path");
+  bad.path = "has space.db";
+  refused_with(bad, "spaces");
+  bad = options;
+  bad.pool_size = 0;
+  refused_with(bad, "pool_size");
+  bad = options;
+  bad.busy_timeout_ms = -1;
+  refused_with(bad, "busy_timeout_ms");
+}
+
 TEST_CASE("overlapping schedule rules are refused and nothing is stored") {
   BadInput b;
   Schedule s;

@@ -323,7 +323,8 @@ class PostgresStorage final : public Storage {
   }
 
   StorageInfo info() const override {
-    return StorageInfo{"postgresql", schema_version_, options_.location};
+    return StorageInfo{"postgresql", schema_version_, options_.location,
+                       postgresql_migrations().back().version};
   }
 
  private:

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::detail {
 

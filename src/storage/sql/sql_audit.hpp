@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::detail::sql_audit {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "boka/storage.hpp"
+#include "boka/storage_spi.hpp"
 
 namespace boka::detail {
 

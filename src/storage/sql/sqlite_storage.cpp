@@ -14,6 +14,7 @@
 
 #include "core/private_file.hpp"
 #include "storage/sql/sql_transaction.hpp"
+#include "storage/sql/sqlite_backup.hpp"
 #include "storage/guarded_work.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
 
@@ -142,8 +143,12 @@ class SqliteStorage final : public Storage,
     return me.result;
   }
 
+  Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) override {
+    return backup_sqlite_database(options_.path, target, progress);
+  }
+
   StorageInfo info() const override {
-    return StorageInfo{"sqlite", schema_version_, options_.path};
+    return StorageInfo{"sqlite", schema_version_, options_.path, sqlite_migrations().back().version};
   }
 
  private:
@@ -384,16 +389,37 @@ namespace {
 std::string SqliteStorage::version_text() { return version_string(); }
 }  // namespace
 
+}  // namespace boka::detail
+
+namespace boka {
+
 Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options) {
-  if (!options.read_only && !options.path.empty() && options.path != ":memory:" &&
-      options.path.rfind("file:", 0) != 0) {
+  if (options.path.empty()) {
+    return InvalidArgument("sqlite: needs a file path, as in sqlite:boka.db");
+  }
+  // The path goes into SOCI's space-separated connection string unquoted.
+  if (options.path.find_first_of(" \t\n\"'") != std::string::npos) {
+    return InvalidArgument("sqlite: the path must not contain spaces or quotes");
+  }
+  if (options.busy_timeout_ms < 0 || options.busy_timeout_ms > 600000) {
+    return InvalidArgument("sqlite: busy_timeout_ms must be in 0..600000, got " +
+                           std::to_string(options.busy_timeout_ms));
+  }
+  if (options.pool_size < 1 || options.pool_size > 256) {
+    return InvalidArgument("sqlite: pool_size must be in 1..256, got " +
+                           std::to_string(options.pool_size));
+  }
+  if (options.durability != Durability::full && options.durability != Durability::normal) {
+    return InvalidArgument("sqlite: durability must be full or normal");
+  }
+  if (!options.read_only && options.path != ":memory:" && options.path.rfind("file:", 0) != 0) {
     // A new database file is private to its owner (core/private_file.hpp). Should this
     // fail (no such directory), SQLite's own open below reports it as it always has.
-    (void)create_private_file(options.path);
+    (void)detail::create_private_file(options.path);
   }
-  auto storage = std::make_shared<SqliteStorage>(options);
+  auto storage = std::make_shared<detail::SqliteStorage>(options);
   BOKA_RETURN_IF_ERROR(storage->open());
   return std::shared_ptr<Storage>(std::move(storage));
 }
 
-}  // namespace boka::detail
+}  // namespace boka

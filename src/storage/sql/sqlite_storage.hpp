@@ -13,24 +13,6 @@
 //    busy_timeout_ms for the database lock, then get unavailable.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include "boka/storage.hpp"
 
-namespace boka::detail {
-
-struct SqliteOptions {
-  std::string path;
-  Durability durability = Durability::full;
-  int busy_timeout_ms = 5000;
-  int pool_size = 4;  // connections kept open for concurrent readers
-  // mode=ro: open an existing file read-only (a backup being verified): no migration (the
-  // schema must be the one this build knows), every write is unavailable, the file is
-  // never changed. A file in WAL mode needs its -shm to be creatable.
-  bool read_only = false;
-};
-
-Result<std::shared_ptr<Storage>> open_sqlite_storage(const SqliteOptions& options);
-
-}  // namespace boka::detail
+// Opened through boka::open_sqlite_storage (boka/storage.hpp), defined in sqlite_storage.cpp.

@@ -1,0 +1,411 @@
+// boka/storage_spi.hpp: the interface a store implements, for store authors and for tests
+// that drive a store directly or inject faults. Embedders do not need it: they open a store
+// by URI (boka/storage.hpp) and use the Engine. Neither boka/engine.hpp nor boka/boka.hpp
+// includes this header, so the row-level interface can change without touching them.
+//
+// Storage does rows; the engine decides. No booking rule lives in a store, so every store
+// enforces exactly the same rules. To write a store of your own, derive from Storage and
+// StorageTransaction, then run the conformance suite (the boka::conformance CMake target)
+// against it: see README.md, "Writing a store".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boka/audit.hpp"
+#include "boka/auth.hpp"
+#include "boka/function_ref.hpp"
+#include "boka/ids.hpp"
+#include "boka/operations.hpp"
+#include "boka/pool.hpp"
+#include "boka/reservation.hpp"
+#include "boka/resource.hpp"
+#include "boka/schedule.hpp"
+#include "boka/status.hpp"
+#include "boka/storage.hpp"
+#include "boka/tenant.hpp"
+#include "boka/time.hpp"
+
+namespace boka {
+
+// One allocation of a held or confirmed reservation, as the conflict check needs it.
+struct Booking {
+  ReservationId reservation = 0;
+  Instant start{};
+  Instant end{};
+  int quantity = 1;
+  ReservationStatus status = ReservationStatus::confirmed;
+  std::optional<Instant> hold_expires_at;
+};
+
+// An idempotency key's record: which request used it first and what that produced.
+struct IdempotencyRecord {
+  std::string key;
+  std::string request_fingerprint;  // hex SHA-256 of the canonical request
+  ReservationId reservation = 0;
+};
+
+// A user as stored: the public view plus the secrets only the engine handles.
+struct StoredUser {
+  User user;                        // stores derive user.mfa_enabled from !totp_secret.empty()
+  std::string password_hash;        // Argon2id PHC string
+  std::string totp_secret;          // sealed TOTP secret (AES-256-GCM), or "" without MFA
+  std::string totp_pending;         // sealed secret of an enrolment not yet confirmed, or ""
+  std::int64_t totp_last_step = 0;  // the last accepted TOTP step (replay protection)
+  int totp_failures = 0;
+  std::optional<Instant> totp_locked_until;
+  std::vector<std::string> recovery_code_hashes;  // hex SHA-256 of unused recovery codes
+  std::optional<Instant> failure_window_start;    // the hour the hourly cap counts in
+  int failures_in_window = 0;
+};
+
+struct StoredSession {
+  Session session;
+  std::string token_hash;  // hex SHA-256 of the token; unique
+  std::int64_t idle_seconds = 0;  // the idle timeout this session was granted
+  std::optional<Instant> revoked_at;
+};
+
+struct StoredApiKey {
+  ApiKey key;
+  std::string secret_hash;  // hex SHA-256 of the key's secret part
+};
+
+// Row access inside one transaction. Obtained only inside Storage::read / Storage::write
+// callbacks and valid only until the callback returns; used from that one thread.
+//
+// Reads return std::nullopt for a row that does not exist or belongs to another tenant.
+// In a read transaction, every insert/update returns Code::internal.
+// Errors: Code::unavailable for transient failures (busy, lost connection), Code::storage
+// otherwise. Unique violations (tenant name, idempotency key) return Code::already_exists.
+class StorageTransaction {
+ public:
+  virtual ~StorageTransaction() = default;
+
+  virtual Result<TenantId> insert_tenant(const Tenant& tenant) = 0;  // ignores tenant.id
+  virtual Result<std::optional<Tenant>> find_tenant(TenantId id) = 0;
+  virtual Result<std::vector<Tenant>> list_tenants() = 0;          // by id
+  virtual Status update_tenant(const Tenant& tenant) = 0;           // every field by id
+
+  virtual Result<ResourceId> insert_resource(const Resource& resource) = 0;
+  virtual Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) = 0;
+  virtual Result<std::vector<Resource>> list_resources(TenantId tenant) = 0;  // by id
+  virtual Status update_resource(const Resource& resource) = 0;  // every field, incl. version
+
+  virtual Result<ScheduleId> insert_schedule(const Schedule& schedule) = 0;
+  virtual Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) = 0;
+  virtual Result<std::vector<Schedule>> list_schedules(TenantId tenant) = 0;
+  virtual Status update_schedule(const Schedule& schedule) = 0;
+
+  virtual Result<PoolId> insert_pool(const Pool& pool) = 0;
+  virtual Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) = 0;
+  virtual Result<std::vector<Pool>> list_pools(TenantId tenant) = 0;
+  virtual Status update_pool(const Pool& pool) = 0;
+
+  // Inserts the reservation and its allocations; returns the new id.
+  virtual Result<ReservationId> insert_reservation(const Reservation& reservation) = 0;
+  // Rewrites every field and replaces the allocations.
+  virtual Status update_reservation(const Reservation& reservation) = 0;
+  virtual Result<std::optional<Reservation>> find_reservation(TenantId tenant,
+                                                              ReservationId id) = 0;
+  virtual Result<std::vector<Reservation>> list_reservations(
+      TenantId tenant, const ReservationFilter& filter) = 0;
+  // Every allocation on `resource` of a reservation whose stored status is held or
+  // confirmed (expired-but-unswept holds included: the engine filters by time).
+  virtual Result<std::vector<Booking>> active_bookings(ResourceId resource) = 0;
+  // Reservations of any tenant with stored status held and hold_expires_at <= now.
+  virtual Result<std::vector<Reservation>> expired_holds(Instant now, int limit) = 0;
+
+  virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
+                                                                    std::string_view key) = 0;
+
+  // ---- authentication rows (see boka/auth.hpp). Emails are stored as given (the engine
+  // lower-cases them); (tenant, email) is unique: already_exists.
+  // In a write transaction, find_user, find_user_by_email and find_api_key lock the row they
+  // return until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE), so a read-modify-
+  // write of security state (failure counters, the TOTP replay step, recovery codes, a key's
+  // revocation) never decides on a row another writer is changing. A store whose writers
+  // are exclusive (SQLite, memory) already meets this.
+  virtual Result<UserId> insert_user(const StoredUser& user) = 0;
+  virtual Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) = 0;
+  virtual Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
+                                                               std::string_view email) = 0;
+  virtual Result<std::vector<StoredUser>> list_users(TenantId tenant) = 0;  // by id
+  // Users of every tenant visible to the transaction's scope with role >= `min_role`.
+  virtual Result<std::vector<StoredUser>> list_users_with_role(Role min_role) = 0;
+  virtual Status update_user(const StoredUser& user) = 0;
+
+  virtual Result<SessionId> insert_session(const StoredSession& session) = 0;
+  // By token hash, in any tenant the scope can see.
+  virtual Result<std::optional<StoredSession>> find_session_by_token(
+      std::string_view token_hash) = 0;
+  virtual Result<std::optional<StoredSession>> find_session(SessionId id) = 0;
+  // Sessions not revoked, of `tenant` (0: every tenant in scope) and `user` (0: every
+  // user), by id. Expired but unrevoked sessions are included: the engine filters by time.
+  virtual Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) = 0;
+  virtual Status update_session(const StoredSession& session) = 0;
+  // Revokes (sets revoked_at) every unrevoked session of `tenant` (0: every tenant in
+  // scope) and `user` (0: every user) except `keep`; returns how many.
+  virtual Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
+                                               SessionId keep) = 0;
+  // Deletes up to `limit` sessions that are revoked or past either expiry at `now`.
+  virtual Result<std::int64_t> delete_dead_sessions(Instant now, int limit) = 0;
+  // Sessions unrevoked and unexpired at `now` in every tenant the scope can see.
+  virtual Result<std::int64_t> count_live_sessions(Instant now) = 0;
+
+  virtual Result<ApiKeyId> insert_api_key(const StoredApiKey& key) = 0;
+  virtual Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) = 0;  // any tenant in scope
+  virtual Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) = 0;  // by id
+  virtual Status update_api_key(const StoredApiKey& key) = 0;
+
+  // ---- audit trail (see boka/audit.hpp): one hash chain per tenant (0: system-wide).
+  // Returns the head of `tenant`'s chain (its record with the highest seq; seq 0 and hash ""
+  // when it is empty) and holds the chain until the transaction ends, so no other
+  // transaction appends to it meanwhile (a store whose writers are not already exclusive
+  // takes a lock per chain, after the resource locks).
+  virtual Result<AuditHead> lock_audit_head(TenantId tenant) = 0;
+  // Inserts `record` (every field as given). Call only after lock_audit_head(record.tenant)
+  // in the same transaction, with seq = head.seq + 1. A seq already present in the chain is
+  // already_exists.
+  virtual Status append_audit(AuditRecord record) = 0;  // by value: a store may keep it
+  // Records of query.tenant matching the query, by seq ascending, at most query.limit.
+  virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) = 0;
+  // The head of every chain the scope can see, by tenant.
+  virtual Result<std::vector<AuditHead>> audit_heads() = 0;
+
+  // ---- operations
+  // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
+  virtual Result<std::vector<TableStats>> table_stats() = 0;
+  // System-wide named values (the worker's heartbeat, the last backup): "" names are
+  // refused. Visible to every scope.
+  virtual Result<std::optional<std::string>> get_setting(std::string_view name) = 0;
+  virtual Status put_setting(std::string_view name, std::string_view value) = 0;
+};
+
+// The tenant a transaction acts for. Stores with row level security (PostgreSQL) let the
+// transaction see and write only that tenant's rows, so a query that forgets its tenant
+// filter still cannot cross tenants. all_tenants() is for system-wide work only: creating
+// and listing tenants, sweeping lapsed holds.
+class TxnScope {
+ public:
+  static TxnScope tenant(TenantId id) { return TxnScope(id); }
+  static TxnScope all_tenants() { return TxnScope(0); }
+  bool is_all() const { return tenant_ == 0; }
+  TenantId tenant_id() const { return tenant_; }  // 0 for all_tenants()
+
+ private:
+  explicit TxnScope(TenantId t) : tenant_(t) {}
+  TenantId tenant_;
+};
+
+// What a write transaction will touch. The store locks these resources for the whole
+// transaction in a fixed order, so two writers never decide on stale data and never
+// deadlock. Writes that touch no resource (a new tenant) pass an empty list.
+struct WriteIntent {
+  WriteIntent(TxnScope s, std::vector<ResourceId> locks = {})
+      : scope(s), lock_resources(std::move(locks)) {}
+  TxnScope scope;
+  std::vector<ResourceId> lock_resources;  // any order; duplicates allowed
+  // Called once the transaction has committed, before the store begins another write
+  // transaction in this process (the engine installs the conflict indexes the write built,
+  // so the next writer finds them). Must not throw or call back into the store. A store
+  // may ignore it: the engine repeats the same installation after write() returns, which
+  // is only slower (the next writer may rebuild an index).
+  std::function<void()> after_commit;
+  // The audit chain this write will append to, when the caller knows it in advance (a
+  // reservation write appends to its tenant's chain). A store may use it to send the
+  // chain's lock and head read together with other statements (PostgreSQL: fewer round
+  // trips). Stores may ignore it; lock_audit_head must work either way.
+  std::optional<TenantId> audit_chain;
+};
+
+// What Storage::backup copied, read in the same snapshot as the copy: what a backup's
+// manifest records, so that a later verification can compare the copy with it.
+struct BackupSnapshot {
+  std::string source;                 // what was copied (the database file, absolute)
+  int schema_version = 0;
+  std::vector<TableStats> tables;     // row counts (bytes 0)
+  std::vector<AuditHead> audit_heads; // every chain's head
+};
+
+// Called as a backup copies: pages copied so far and in all. May be empty.
+using BackupProgress = std::function<void(std::int64_t copied_pages, std::int64_t total_pages)>;
+
+// A store. Implementations are safe for concurrent use from any number of threads; SQL
+// stores also from several processes.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  using Work = FunctionRef<Status(StorageTransaction&)>;
+
+  // Runs `work` in a read transaction, limited to `scope`, that sees one consistent
+  // snapshot.
+  virtual Status read(const TxnScope& scope, Work work) = 0;
+
+  // Runs `work` in a write transaction with intent.lock_resources locked. Commits if
+  // `work` returns ok and the commit succeeds; otherwise rolls back and nothing is kept.
+  // The store may run `work` more than once after a serialization failure or a busy
+  // database, so `work` must reset any state it keeps outside the transaction at its start.
+  // Returns `work`'s error, or the commit's.
+  virtual Status write(const WriteIntent& intent, Work work) = 0;
+
+  virtual StorageInfo info() const = 0;
+
+  // Copies the whole database into the new file `target` as one consistent snapshot, taken
+  // while writers go on: the copy holds exactly the transactions committed before it began.
+  // The file is created private to its owner and is complete when this returns ok; the
+  // caller names it, syncs it, writes the manifest and applies retention (Engine::backup).
+  // The default answers not_supported: a store whose database has tools of its own
+  // (PostgreSQL: pg_dump) or nothing to keep (memory) need not override it.
+  virtual Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) {
+    (void)target;
+    (void)progress;
+    const std::string dialect = info().dialect;
+    return NotSupported("backup: boka backs up its SQLite store only; for " + dialect +
+                        " use the database's own tools (pg_dump, see docs/operations.md)");
+  }
+};
+
+// Forwards every call to another store: override one method to inject a fault in tests
+// (LevelDB's EnvWrapper pattern). Does not own `target` unless given a shared_ptr.
+class StorageWrapper : public Storage {
+ public:
+  explicit StorageWrapper(std::shared_ptr<Storage> target) : target_(std::move(target)) {}
+  Status read(const TxnScope& scope, Work work) override { return target_->read(scope, work); }
+  Status write(const WriteIntent& intent, Work work) override {
+    return target_->write(intent, work);
+  }
+  StorageInfo info() const override { return target_->info(); }
+  Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) override {
+    return target_->backup(target, progress);
+  }
+  Storage& target() { return *target_; }
+
+ private:
+  std::shared_ptr<Storage> target_;
+};
+
+// Forwards every row call to another transaction, for fault injection inside a
+// transaction (fail the third insert, say). Does not own `target`.
+class StorageTransactionWrapper : public StorageTransaction {
+ public:
+  explicit StorageTransactionWrapper(StorageTransaction& target) : t_(target) {}
+  Result<TenantId> insert_tenant(const Tenant& x) override { return t_.insert_tenant(x); }
+  Result<std::optional<Tenant>> find_tenant(TenantId id) override { return t_.find_tenant(id); }
+  Result<std::vector<Tenant>> list_tenants() override { return t_.list_tenants(); }
+  Status update_tenant(const Tenant& x) override { return t_.update_tenant(x); }
+  Result<ResourceId> insert_resource(const Resource& x) override { return t_.insert_resource(x); }
+  Result<std::optional<Resource>> find_resource(TenantId t, ResourceId id) override {
+    return t_.find_resource(t, id);
+  }
+  Result<std::vector<Resource>> list_resources(TenantId t) override {
+    return t_.list_resources(t);
+  }
+  Status update_resource(const Resource& x) override { return t_.update_resource(x); }
+  Result<ScheduleId> insert_schedule(const Schedule& x) override { return t_.insert_schedule(x); }
+  Result<std::optional<Schedule>> find_schedule(TenantId t, ScheduleId id) override {
+    return t_.find_schedule(t, id);
+  }
+  Result<std::vector<Schedule>> list_schedules(TenantId t) override {
+    return t_.list_schedules(t);
+  }
+  Status update_schedule(const Schedule& x) override { return t_.update_schedule(x); }
+  Result<PoolId> insert_pool(const Pool& x) override { return t_.insert_pool(x); }
+  Result<std::optional<Pool>> find_pool(TenantId t, PoolId id) override {
+    return t_.find_pool(t, id);
+  }
+  Result<std::vector<Pool>> list_pools(TenantId t) override { return t_.list_pools(t); }
+  Status update_pool(const Pool& x) override { return t_.update_pool(x); }
+  Result<ReservationId> insert_reservation(const Reservation& x) override {
+    return t_.insert_reservation(x);
+  }
+  Status update_reservation(const Reservation& x) override { return t_.update_reservation(x); }
+  Result<std::optional<Reservation>> find_reservation(TenantId t, ReservationId id) override {
+    return t_.find_reservation(t, id);
+  }
+  Result<std::vector<Reservation>> list_reservations(TenantId t,
+                                                     const ReservationFilter& f) override {
+    return t_.list_reservations(t, f);
+  }
+  Result<std::vector<Booking>> active_bookings(ResourceId r) override {
+    return t_.active_bookings(r);
+  }
+  Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override {
+    return t_.expired_holds(now, limit);
+  }
+  Status insert_idempotency(TenantId t, const IdempotencyRecord& r) override {
+    return t_.insert_idempotency(t, r);
+  }
+  Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId t,
+                                                            std::string_view key) override {
+    return t_.find_idempotency(t, key);
+  }
+
+  Result<UserId> insert_user(const StoredUser& x) override { return t_.insert_user(x); }
+  Result<std::optional<StoredUser>> find_user(TenantId t, UserId id) override {
+    return t_.find_user(t, id);
+  }
+  Result<std::optional<StoredUser>> find_user_by_email(TenantId t, std::string_view e) override {
+    return t_.find_user_by_email(t, e);
+  }
+  Result<std::vector<StoredUser>> list_users(TenantId t) override { return t_.list_users(t); }
+  Result<std::vector<StoredUser>> list_users_with_role(Role r) override {
+    return t_.list_users_with_role(r);
+  }
+  Status update_user(const StoredUser& x) override { return t_.update_user(x); }
+  Result<SessionId> insert_session(const StoredSession& x) override {
+    return t_.insert_session(x);
+  }
+  Result<std::optional<StoredSession>> find_session_by_token(std::string_view h) override {
+    return t_.find_session_by_token(h);
+  }
+  Result<std::optional<StoredSession>> find_session(SessionId id) override {
+    return t_.find_session(id);
+  }
+  Result<std::vector<StoredSession>> list_sessions(TenantId t, UserId u) override {
+    return t_.list_sessions(t, u);
+  }
+  Status update_session(const StoredSession& x) override { return t_.update_session(x); }
+  Result<std::int64_t> revoke_sessions(TenantId t, UserId u, Instant at, SessionId keep) override {
+    return t_.revoke_sessions(t, u, at, keep);
+  }
+  Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override {
+    return t_.delete_dead_sessions(now, limit);
+  }
+  Result<std::int64_t> count_live_sessions(Instant now) override {
+    return t_.count_live_sessions(now);
+  }
+  Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override { return t_.insert_api_key(x); }
+  Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
+    return t_.find_api_key(id);
+  }
+  Result<std::vector<StoredApiKey>> list_api_keys(TenantId t) override {
+    return t_.list_api_keys(t);
+  }
+  Status update_api_key(const StoredApiKey& x) override { return t_.update_api_key(x); }
+  Result<AuditHead> lock_audit_head(TenantId t) override { return t_.lock_audit_head(t); }
+  Status append_audit(AuditRecord r) override { return t_.append_audit(std::move(r)); }
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& q) override {
+    return t_.list_audit(q);
+  }
+  Result<std::vector<AuditHead>> audit_heads() override { return t_.audit_heads(); }
+  Result<std::vector<TableStats>> table_stats() override { return t_.table_stats(); }
+  Result<std::optional<std::string>> get_setting(std::string_view n) override {
+    return t_.get_setting(n);
+  }
+  Status put_setting(std::string_view n, std::string_view v) override {
+    return t_.put_setting(n, v);
+  }
+
+ private:
+  StorageTransaction& t_;
+};
+
+}  // namespace boka

@@ -293,7 +293,7 @@ constexpr std::size_t kMaxPathBytes = 2048;
 Api::Api(Engine& engine, const Config& config)
     : engine_(engine),
       config_(config),
-      metrics_(engine.metrics()),
+      metrics_(engine.operations().metrics()),
       shared_limits_(config.redis ? std::make_unique<RedisLimitStore>(
                                         *config.redis, std::chrono::milliseconds(config.redis_timeout_ms),
                                         config.redis_pool_size)
@@ -426,8 +426,8 @@ Response Api::serve(const Route& route, Request& req) {
         } else {
           ctx.token = header->substr(7);
           auto p = ctx.token.rfind("boka_", 0) == 0
-                       ? engine_.authenticate_api_key(ctx.token, ctx.client)
-                       : engine_.authenticate_session(ctx.token);
+                       ? engine_.auth().authenticate_api_key(ctx.token, ctx.client)
+                       : engine_.auth().authenticate_session(ctx.token);
           if (!p.ok()) {
             ctx.problem(p.status());
           } else {
@@ -493,7 +493,7 @@ void Api::install() {
 
   // --- the operations guide's routes
   route("GET", "/api/health", "health", Auth::optional, [this](Context& c) {
-    auto h = engine_.health(Principal::system());
+    auto h = engine_.operations().health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
     if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
       const auto redis = shared_limits_->health();
@@ -511,7 +511,7 @@ void Api::install() {
     const bool local = c.client == "127.0.0.1" || c.client == "::1";
     if (!local) {
       if (!c.principal) return c.problem(401, "unauthenticated", "?detailed needs an operator's credential from off the host");
-      auto ops = engine_.database_stats(c.who());  // a cheap system:operations check
+      auto ops = engine_.operations().database_stats(c.who());  // a cheap system:operations check
       if (!ops.ok()) return c.problem(ops.status());
     }
     c.res.status = status;
@@ -526,7 +526,7 @@ void Api::install() {
     c.res.set_content(openapi_, "application/json");
   });
   route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, [this](Context& c) {
-    auto r = engine_.mfa_stats(c.who(), c.admin_tenant());
+    auto r = engine_.auth().mfa_stats(c.who(), c.admin_tenant());
     c.reply(r, [](const MfaStats& m) {
       Json by_role = Json::array();
       for (const auto& x : m.by_role) {
@@ -544,15 +544,15 @@ void Api::install() {
     });
   });
   route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required, [this](Context& c) {
-    auto r = engine_.locked_accounts(c.who(), c.admin_tenant());
+    auto r = engine_.auth().locked_accounts(c.who(), c.admin_tenant());
     c.reply(r, [](const std::vector<User>& v) { return to_json(v); });
   });
   route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
-    auto r = engine_.list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100));
+    auto r = engine_.auth().list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100));
     c.reply(r, [](const std::vector<ApiKey>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
-    auto r = engine_.revoke_api_key(c.who(), c.admin_tenant(), c.id(1));
+    auto r = engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), c.id(1));
     c.reply(r, [](const ApiKey& k) { return to_json(k); });
   });
 
@@ -561,7 +561,7 @@ void Api::install() {
     LoginRequest l = c_api::login_request_from_json(c.body());
     l.source = c.client.substr(0, 100);  // the client as this server sees it, never the body's
     if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
-    auto g = engine_.login(l);
+    auto g = engine_.auth().login(l);
     c.reply(g, [](const SessionGrant& x) { return to_json(x); });
   });
   route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
@@ -570,30 +570,30 @@ void Api::install() {
                               std::to_string(c.who().user()))) {
       return;
     }
-    c.reply(engine_.verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)),
+    c.reply(engine_.auth().verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)),
             [](const SessionGrant& x) { return to_json(x); });
   });
   route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {
-    c.reply(engine_.begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) { return to_json(e); });
+    c.reply(engine_.auth().begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) { return to_json(e); });
   });
   route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required, [this](Context& c) {
     const Json b = c.body();
-    c.reply(engine_.confirm_totp_enrollment(c.who(), req_string(b, "code", 64)),
+    c.reply(engine_.auth().confirm_totp_enrollment(c.who(), req_string(b, "code", 64)),
             [](const MfaEnabled& m) { return to_json(m); });
   });
   route("POST", "/api/auth/logout", "auth.logout", Auth::required,
-        [this](Context& c) { c.reply(engine_.logout(c.who())); });
+        [this](Context& c) { c.reply(engine_.auth().logout(c.who())); });
   route("POST", "/api/auth/password", "auth.password", Auth::required, [this](Context& c) {
     const Json b = c.body();
-    c.reply(engine_.change_password(c.who(), req_string(b, "current", 1024), req_string(b, "new", 1024)));
+    c.reply(engine_.auth().change_password(c.who(), req_string(b, "current", 1024), req_string(b, "new", 1024)));
   });
   route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
     const UserId user = query_int(c.req, "user").value_or(c.who().user());
-    auto r = engine_.list_sessions(c.who(), c.admin_tenant(), user);
+    auto r = engine_.auth().list_sessions(c.who(), c.admin_tenant(), user);
     c.reply(r, [](const std::vector<Session>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
-    c.reply(engine_.end_session(c.who(), c.admin_tenant(), c.id(1)));
+    c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1)));
   });
 
   // --- tenants, users, keys
@@ -608,15 +608,15 @@ void Api::install() {
     c.reply(engine_.get_tenant(c.who(), c.id(1)), [](const Tenant& t) { return to_json(t); });
   });
   route("POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_user(c.who(), c.id(1), c_api::new_user_from_json(c.body())),
+    c.reply(engine_.auth().create_user(c.who(), c.id(1), c_api::new_user_from_json(c.body())),
             [](const User& u) { return to_json(u); }, 201);
   });
   route("GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)),
+    c.reply(engine_.auth().list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)),
             [](const std::vector<User>& v) { return to_json(v); });
   });
   route("POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_api_key(c.who(), c.id(1), c_api::new_api_key_from_json(c.body())),
+    c.reply(engine_.auth().create_api_key(c.who(), c.id(1), c_api::new_api_key_from_json(c.body())),
             [](const CreatedApiKey& x) { return to_json(x); }, 201);
   });
 

@@ -119,7 +119,7 @@ JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
 using detail::Actor;
 using detail::AuditEntry;
 
-Status Engine::Impl::audit_as(StorageTransaction& txn, std::string_view actor_name,
+Status EngineImpl::audit_as(StorageTransaction& txn, std::string_view actor_name,
                               std::string_view source, AuditEntry entry) {
   BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(entry.tenant));
   AuditRecord r;
@@ -138,11 +138,11 @@ Status Engine::Impl::audit_as(StorageTransaction& txn, std::string_view actor_na
   return txn.append_audit(std::move(r));
 }
 
-Status Engine::Impl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
+Status EngineImpl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
   return audit_as(txn, actor.name, actor.source, std::move(entry));
 }
 
-void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
+void EngineImpl::audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
                                  std::string_view target, const Status& refusal) {
   const auto outcome = detail::refusal_outcome(refusal.code());
   if (!outcome || *outcome == AuditOutcome::success) return;
@@ -160,7 +160,7 @@ void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::str
   });
 }
 
-Status Engine::Impl::record_conflict(StorageTransaction& txn, const Actor& actor, TenantId tenant,
+Status EngineImpl::record_conflict(StorageTransaction& txn, const Actor& actor, TenantId tenant,
                                      std::string_view action, std::string_view target,
                                      const Status& decided, bool wrote, Status& refused) {
   if (decided.code() != Code::conflict || wrote) return decided;
@@ -168,7 +168,7 @@ Status Engine::Impl::record_conflict(StorageTransaction& txn, const Actor& actor
   return audit(txn, actor, detail::refusal_entry(tenant, action, target, decided, tenant));
 }
 
-Result<std::vector<AuditRecord>> Engine::audit_records(const Principal& who,
+Result<std::vector<AuditRecord>> Operations::audit_records(const Principal& who,
                                                        const AuditQuery& query) {
   if (query.limit < 1 || query.limit > 10000) return InvalidArgument("limit: must be 1..10000");
   if (query.after_seq < 0) return InvalidArgument("after_seq: must be >= 0");
@@ -186,7 +186,7 @@ Result<std::vector<AuditRecord>> Engine::audit_records(const Principal& who,
   return out;
 }
 
-Result<AuditVerification> Engine::verify_audit(const Principal& who,
+Result<AuditVerification> Operations::verify_audit(const Principal& who,
                                                std::optional<TenantId> tenant) {
   if (tenant && *tenant != 0) {
     BOKA_RETURN_IF_ERROR(impl_->authorize(who, *tenant, Permission::audit_read).status());
@@ -199,7 +199,7 @@ Result<AuditVerification> Engine::verify_audit(const Principal& who,
   return v;
 }
 
-Result<AuditVerification> Engine::check_audit_heads(const Principal& who,
+Result<AuditVerification> Operations::check_audit_heads(const Principal& who,
                                                     const std::vector<AuditHead>& known) {
   // Even an empty list needs audit:read (where the principal acts).
   if (who.tenant() == 0) {
@@ -249,7 +249,7 @@ Result<AuditVerification> Engine::check_audit_heads(const Principal& who,
 
 // ---- security events: the audit records whose action starts with "auth." ----------------
 
-Result<std::vector<SecurityEvent>> Engine::security_events(const Principal& who, TenantId tenant,
+Result<std::vector<SecurityEvent>> Auth::security_events(const Principal& who, TenantId tenant,
                                                            Instant from, Instant to,
                                                            std::string_view kind, int limit) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());

@@ -208,7 +208,7 @@ Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& o) {
 
 // ---- verification and authorization --------------------------------------------------------
 
-Result<Actor> Engine::Impl::verify(const Principal& who) {
+Result<Actor> EngineImpl::verify(const Principal& who) {
   Actor a;
   a.kind = who.kind();
   a.name = who.name();
@@ -280,7 +280,7 @@ Result<Actor> Engine::Impl::verify(const Principal& who) {
   return a;
 }
 
-Status Engine::Impl::permit(const Actor& a, TenantId tenant, Permission p) {
+Status EngineImpl::permit(const Actor& a, TenantId tenant, Permission p) {
   if (!a.can(p)) {
     std::string why = a.name + " lacks permission " + permission_name(p);
     if (a.mfa_missing && has_permission(role_permissions(a.role), p)) {
@@ -294,13 +294,13 @@ Status Engine::Impl::permit(const Actor& a, TenantId tenant, Permission p) {
   return Status::Ok();
 }
 
-Result<Actor> Engine::Impl::authorize(const Principal& who, TenantId tenant, Permission p) {
+Result<Actor> EngineImpl::authorize(const Principal& who, TenantId tenant, Permission p) {
   BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
   BOKA_RETURN_IF_ERROR(permit(actor, tenant, p));
   return actor;
 }
 
-Result<Actor> Engine::Impl::authorize_global(const Principal& who, Permission p) {
+Result<Actor> EngineImpl::authorize_global(const Principal& who, Permission p) {
   BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
   BOKA_RETURN_IF_ERROR(permit(actor, actor.tenant, p));
   if (!actor.all_tenants) {
@@ -309,7 +309,7 @@ Result<Actor> Engine::Impl::authorize_global(const Principal& who, Permission p)
   return actor;
 }
 
-Result<Actor> Engine::Impl::authorize_reservations(const Principal& who, TenantId tenant) {
+Result<Actor> EngineImpl::authorize_reservations(const Principal& who, TenantId tenant) {
   BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
   BOKA_RETURN_IF_ERROR(permit(actor, tenant,
                               actor.can(Permission::reservations_all) ? Permission::reservations_all
@@ -336,7 +336,7 @@ Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& act
 namespace {
 
 struct AuthOps {
-  Engine::Impl& impl;
+  EngineImpl& impl;
   detail::AuthRuntime& rt;
 
   Instant now() const { return impl.clock->now(); }
@@ -651,7 +651,7 @@ Status may_manage_role(const Actor& a, Role target) {
 }
 }  // namespace
 
-Result<User> Engine::create_user(const Principal& who, TenantId tenant, const NewUser& spec) {
+Result<User> Auth::create_user(const Principal& who, TenantId tenant, const NewUser& spec) {
   return impl_->refusal_audited(who, tenant, "auth.user_created", "", [&]() -> Result<User> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
     BOKA_RETURN_IF_ERROR(may_manage_role(a, spec.role));
@@ -683,7 +683,7 @@ Result<User> Engine::create_user(const Principal& who, TenantId tenant, const Ne
 }
 
 namespace {
-Result<StoredUser> read_user(Engine::Impl& impl, TenantId tenant, UserId id) {
+Result<StoredUser> read_user(EngineImpl& impl, TenantId tenant, UserId id) {
   std::optional<StoredUser> u;
   BOKA_RETURN_IF_ERROR(impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(u, txn.find_user(tenant, id));
@@ -694,17 +694,17 @@ Result<StoredUser> read_user(Engine::Impl& impl, TenantId tenant, UserId id) {
 }
 }  // namespace
 
-Result<User> Engine::get_user(const Principal& who, TenantId tenant, UserId id) {
+Result<User> Auth::get_user(const Principal& who, TenantId tenant, UserId id) {
   BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
   const bool self = a.kind == Principal::Kind::user && a.user == id && a.tenant == tenant;
   if (!self) {
-    BOKA_RETURN_IF_ERROR(Impl::permit(a, tenant, Permission::users_manage));
+    BOKA_RETURN_IF_ERROR(EngineImpl::permit(a, tenant, Permission::users_manage));
   }
   BOKA_ASSIGN_OR_RETURN(auto u, read_user(*impl_, tenant, id));
   return u.user;
 }
 
-Result<User> Engine::find_user_by_email(const Principal& who, TenantId tenant,
+Result<User> Auth::find_user_by_email(const Principal& who, TenantId tenant,
                                         std::string_view email) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::users_manage).status());
   const std::string key = lower_ascii(email);
@@ -726,7 +726,7 @@ Status check_page(int limit) {
 }
 }  // namespace
 
-Result<std::vector<User>> Engine::list_users(const Principal& who, TenantId tenant,
+Result<std::vector<User>> Auth::list_users(const Principal& who, TenantId tenant,
                                              UserId after_id, int limit) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::users_manage).status());
   BOKA_RETURN_IF_ERROR(check_page(limit));
@@ -748,7 +748,7 @@ namespace {
 // Read-modify-write of one user under `a`'s authority; `change` edits the row and returns
 // the event to record ("" for none). Sessions of the user end when `end_sessions`.
 template <typename Change>
-Result<User> modify_user(Engine::Impl& impl, const Actor& a, TenantId tenant, UserId id,
+Result<User> modify_user(EngineImpl& impl, const Actor& a, TenantId tenant, UserId id,
                          Change&& change) {
   AuthOps ops{impl, *impl.auth};
   User out;
@@ -776,7 +776,7 @@ Result<User> modify_user(Engine::Impl& impl, const Actor& a, TenantId tenant, Us
 }
 }  // namespace
 
-Result<User> Engine::set_user_role(const Principal& who, TenantId tenant, UserId id, Role role) {
+Result<User> Auth::set_user_role(const Principal& who, TenantId tenant, UserId id, Role role) {
   return impl_->refusal_audited(who, tenant, "auth.role_changed", "user:" + std::to_string(id), [&]() -> Result<User> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
     if (static_cast<int>(role) < 0 || static_cast<int>(role) > 3) {
@@ -795,7 +795,7 @@ Result<User> Engine::set_user_role(const Principal& who, TenantId tenant, UserId
   });
 }
 
-Result<User> Engine::set_user_state(const Principal& who, TenantId tenant, UserId id,
+Result<User> Auth::set_user_state(const Principal& who, TenantId tenant, UserId id,
                                     UserState state) {
   return impl_->refusal_audited(who, tenant, "auth.user_state_changed", "user:" + std::to_string(id), [&]() -> Result<User> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
@@ -830,7 +830,7 @@ Result<User> Engine::set_user_state(const Principal& who, TenantId tenant, UserI
   });
 }
 
-Status Engine::change_password(const Principal& who, std::string_view current,
+Status Auth::change_password(const Principal& who, std::string_view current,
                                std::string_view replacement) {
   AuthOps ops{*impl_, *impl_->auth};
   BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
@@ -852,7 +852,7 @@ Status Engine::change_password(const Principal& who, std::string_view current,
 
 // ---- login and sessions --------------------------------------------------------------------
 
-Result<SessionGrant> Engine::login(const LoginRequest& req) {
+Result<SessionGrant> Auth::login(const LoginRequest& req) {
   // Counted by result for auth_logins_total.
   auto result = [&]() -> Result<SessionGrant> {
     AuthOps ops{*impl_, *impl_->auth};
@@ -950,7 +950,7 @@ Status find_token(StorageTransaction& txn, std::string_view token, Instant now,
 }
 }  // namespace
 
-Result<SessionGrant> Engine::verify_mfa(std::string_view token, std::string_view code,
+Result<SessionGrant> Auth::verify_mfa(std::string_view token, std::string_view code,
                                         std::string_view source) {
   // Counted by result for auth_mfa_verifications_total.
   auto outcome = [&]() -> Result<SessionGrant> {
@@ -1003,7 +1003,7 @@ Result<SessionGrant> Engine::verify_mfa(std::string_view token, std::string_view
   return outcome;
 }
 
-Result<Principal> Engine::authenticate_session(std::string_view token) {
+Result<Principal> Auth::authenticate_session(std::string_view token) {
   AuthOps ops{*impl_, *impl_->auth};
   std::optional<StoredSession> session;
   std::optional<StoredUser> user;
@@ -1028,7 +1028,7 @@ Result<Principal> Engine::authenticate_session(std::string_view token) {
                                 session->session.id);
 }
 
-Status Engine::logout(const Principal& who) {
+Status Auth::logout(const Principal& who) {
   AuthOps ops{*impl_, *impl_->auth};
   BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, true));
   return ops.write_tenant(a.tenant, [&](StorageTransaction& txn) -> Status {
@@ -1047,14 +1047,14 @@ Status may_touch_sessions_of(const Actor& a, TenantId tenant, UserId user) {
   if (a.kind == Principal::Kind::user && a.tenant == tenant && user == a.user && a.permissions != 0) {
     return Status::Ok();
   }
-  return Engine::Impl::permit(a, tenant, Permission::users_manage);
+  return EngineImpl::permit(a, tenant, Permission::users_manage);
 }
 bool is_self(const Actor& a, TenantId tenant, UserId user) {
   return a.kind == Principal::Kind::user && a.tenant == tenant && a.user == user;
 }
 }  // namespace
 
-Result<std::vector<Session>> Engine::list_sessions(const Principal& who, TenantId tenant,
+Result<std::vector<Session>> Auth::list_sessions(const Principal& who, TenantId tenant,
                                                    UserId user) {
   BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
   BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user == 0 ? -1 : user));
@@ -1083,7 +1083,7 @@ Result<std::vector<Session>> Engine::list_sessions(const Principal& who, TenantI
   return out;
 }
 
-Status Engine::end_session(const Principal& who, TenantId tenant, SessionId session) {
+Status Auth::end_session(const Principal& who, TenantId tenant, SessionId session) {
   return impl_->refusal_audited(who, tenant, "auth.session_ended", "session:" + std::to_string(session), [&]() -> Status {
     AuthOps ops{*impl_, *impl_->auth};
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
@@ -1107,7 +1107,7 @@ Status Engine::end_session(const Principal& who, TenantId tenant, SessionId sess
   });
 }
 
-Result<std::int64_t> Engine::end_user_sessions(const Principal& who, TenantId tenant, UserId user) {
+Result<std::int64_t> Auth::end_user_sessions(const Principal& who, TenantId tenant, UserId user) {
   return impl_->refusal_audited(who, tenant, "auth.sessions_ended", "user:" + std::to_string(user), [&]() -> Result<std::int64_t> {
     AuthOps ops{*impl_, *impl_->auth};
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
@@ -1127,7 +1127,7 @@ Result<std::int64_t> Engine::end_user_sessions(const Principal& who, TenantId te
   });
 }
 
-Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId tenant) {
+Result<std::int64_t> Auth::force_logout_all(const Principal& who, TenantId tenant) {
   return impl_->refusal_audited(who, tenant, "auth.force_logout", "", [&]() -> Result<std::int64_t> {
     AuthOps ops{*impl_, *impl_->auth};
     // tenant 0: every tenant, which only a principal acting across tenants may ask for.
@@ -1166,7 +1166,7 @@ Result<std::int64_t> Engine::force_logout_all(const Principal& who, TenantId ten
   });
 }
 
-Result<std::int64_t> Engine::cleanup_sessions(const Principal& who, int limit) {
+Result<std::int64_t> Auth::cleanup_sessions(const Principal& who, int limit) {
   return impl_->refusal_audited(who, 0, "auth.sessions_cleaned", "", [&]() -> Result<std::int64_t> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize_global(who, Permission::system_operations));
     if (limit < 1 || limit > 1000000) return InvalidArgument("limit: must be 1..1000000");
@@ -1182,7 +1182,7 @@ Result<std::int64_t> Engine::cleanup_sessions(const Principal& who, int limit) {
   });
 }
 
-Result<std::int64_t> Engine::count_active_sessions(const Principal& who) {
+Result<std::int64_t> Auth::count_active_sessions(const Principal& who) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   std::int64_t n = 0;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
@@ -1194,7 +1194,7 @@ Result<std::int64_t> Engine::count_active_sessions(const Principal& who) {
 
 // ---- TOTP ------------------------------------------------------------------------------------
 
-Result<TotpEnrollment> Engine::begin_totp_enrollment(const Principal& who) {
+Result<TotpEnrollment> Auth::begin_totp_enrollment(const Principal& who) {
   return impl_->refusal_audited(who, who.tenant(), "auth.mfa_enrollment_started", "user:" + std::to_string(who.user()), [&]() -> Result<TotpEnrollment> {
     AuthOps ops{*impl_, *impl_->auth};
     if (impl_->auth->box.empty()) {
@@ -1219,7 +1219,7 @@ Result<TotpEnrollment> Engine::begin_totp_enrollment(const Principal& who) {
   });
 }
 
-Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::string_view code) {
+Result<MfaEnabled> Auth::confirm_totp_enrollment(const Principal& who, std::string_view code) {
   AuthOps ops{*impl_, *impl_->auth};
   BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
   std::vector<std::string> codes;
@@ -1266,7 +1266,7 @@ Result<MfaEnabled> Engine::confirm_totp_enrollment(const Principal& who, std::st
   return out;
 }
 
-Status Engine::disable_totp(const Principal& who, std::string_view password) {
+Status Auth::disable_totp(const Principal& who, std::string_view password) {
   AuthOps ops{*impl_, *impl_->auth};
   BOKA_ASSIGN_OR_RETURN(auto a, ops.verify_self(who, false));
   BOKA_ASSIGN_OR_RETURN(auto u, ops.self(a));
@@ -1319,7 +1319,7 @@ Result<CreatedApiKey> insert_key(AuthOps& ops, const Actor& a, TenantId tenant, 
 }
 }  // namespace
 
-Result<CreatedApiKey> Engine::create_api_key(const Principal& who, TenantId tenant,
+Result<CreatedApiKey> Auth::create_api_key(const Principal& who, TenantId tenant,
                                              const NewApiKey& spec) {
   return impl_->refusal_audited(who, tenant, "auth.api_key_created", "", [&]() -> Result<CreatedApiKey> {
     AuthOps ops{*impl_, *impl_->auth};
@@ -1348,7 +1348,7 @@ Result<CreatedApiKey> Engine::create_api_key(const Principal& who, TenantId tena
   });
 }
 
-Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId tenant,
+Result<std::vector<ApiKey>> Auth::list_api_keys(const Principal& who, TenantId tenant,
                                                   ApiKeyId after_id, int limit) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::keys_manage).status());
   BOKA_RETURN_IF_ERROR(check_page(limit));
@@ -1366,7 +1366,7 @@ Result<std::vector<ApiKey>> Engine::list_api_keys(const Principal& who, TenantId
   return out;
 }
 
-Result<ApiKey> Engine::revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id) {
+Result<ApiKey> Auth::revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id) {
   return impl_->refusal_audited(who, tenant, "auth.api_key_revoked", "api_key:" + std::to_string(id), [&]() -> Result<ApiKey> {
     AuthOps ops{*impl_, *impl_->auth};
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::keys_manage));
@@ -1410,7 +1410,7 @@ Result<ApiKey> Engine::revoke_api_key(const Principal& who, TenantId tenant, Api
   });
 }
 
-Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string_view source) {
+Result<Principal> Auth::authenticate_api_key(std::string_view key, std::string_view source) {
   AuthOps ops{*impl_, *impl_->auth};
   auto parsed = detail::parse_api_key(key);
   if (!parsed) return Unauthenticated(kBadKey);  // mistyped: refused before any lookup
@@ -1458,7 +1458,7 @@ Result<Principal> Engine::authenticate_api_key(std::string_view key, std::string
   return PrincipalFactory::api_key(row->key.tenant, row->key.created_by, row->key.id);
 }
 
-Result<CreatedApiKey> Engine::generate_emergency_key(const Principal& who, TenantId tenant,
+Result<CreatedApiKey> Auth::generate_emergency_key(const Principal& who, TenantId tenant,
                                                      std::optional<Seconds> lifetime) {
   return impl_->refusal_audited(who, tenant, "auth.emergency_key_created", "", [&]() -> Result<CreatedApiKey> {
     AuthOps ops{*impl_, *impl_->auth};
@@ -1482,7 +1482,7 @@ Result<CreatedApiKey> Engine::generate_emergency_key(const Principal& who, Tenan
 
 // ---- encryption key rotation ---------------------------------------------------------------
 
-Result<KeyRotation> Engine::rotate_encryption_key(const Principal& who, int limit) {
+Result<KeyRotation> Auth::rotate_encryption_key(const Principal& who, int limit) {
   return impl_->refusal_audited(who, 0, "auth.encryption_key_rotated", "", [&]() -> Result<KeyRotation> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize_global(who, Permission::system_operations));
     if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
@@ -1553,7 +1553,7 @@ Result<KeyRotation> Engine::rotate_encryption_key(const Principal& who, int limi
 
 // ---- reports -------------------------------------------------------------------------------
 
-Result<std::vector<User>> Engine::locked_accounts(const Principal& who, TenantId tenant) {
+Result<std::vector<User>> Auth::locked_accounts(const Principal& who, TenantId tenant) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
   AuthOps ops{*impl_, *impl_->auth};
   std::vector<StoredUser> rows;
@@ -1569,7 +1569,7 @@ Result<std::vector<User>> Engine::locked_accounts(const Principal& who, TenantId
   return out;
 }
 
-Result<MfaStats> Engine::mfa_stats(const Principal& who, TenantId tenant) {
+Result<MfaStats> Auth::mfa_stats(const Principal& who, TenantId tenant) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
   std::vector<StoredUser> rows;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
@@ -1592,7 +1592,7 @@ Result<MfaStats> Engine::mfa_stats(const Principal& who, TenantId tenant) {
   return stats;
 }
 
-Result<std::vector<User>> Engine::list_admins(const Principal& who, TenantId tenant) {
+Result<std::vector<User>> Auth::list_admins(const Principal& who, TenantId tenant) {
   // tenant 0: every tenant, which only a principal acting across tenants may ask for.
   BOKA_RETURN_IF_ERROR((tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
                                      : impl_->authorize(who, tenant, Permission::users_manage))
@@ -1610,7 +1610,7 @@ Result<std::vector<User>> Engine::list_admins(const Principal& who, TenantId ten
   return out;
 }
 
-Result<User> Engine::revoke_admin(const Principal& who, TenantId tenant, UserId id) {
+Result<User> Auth::revoke_admin(const Principal& who, TenantId tenant, UserId id) {
   return impl_->refusal_audited(who, tenant, "auth.admin_revoked", "user:" + std::to_string(id), [&]() -> Result<User> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
     if (a.role != Role::superadmin) return PermissionDenied(a.name + ": only a superadmin revokes admins");

@@ -120,7 +120,7 @@ Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& act
 Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& options);
 
 // What an operation records in the audit trail; the chain fields (seq, hashes, time) are
-// filled in by Engine::Impl::audit.
+// filled in by EngineImpl::audit.
 struct AuditEntry {
   TenantId tenant = 0;  // the chain
   std::string action;   // "<object>.<verb>"
@@ -209,9 +209,11 @@ struct PrincipalFactory {
 
 }  // namespace boka::detail
 
-namespace boka {
+namespace boka::detail {
 
-struct Engine::Impl {
+// The engine's state, shared by the Engine and its facets (Auth, Operations), which hold a
+// pointer to it; the Engine owns it.
+struct EngineImpl {
   std::shared_ptr<Storage> storage;  // the caller's store behind the read-only gate
   std::shared_ptr<detail::ReadOnlyState> read_only;
   std::shared_ptr<MetricsRegistry> metrics_registry;
@@ -316,4 +318,9 @@ struct Engine::Impl {
   static Reservation with_derived_status(Reservation r, std::int64_t now);
 };
 
+}  // namespace boka::detail
+
+namespace boka {
+// The engine's translation units name it without the detail:: prefix.
+using detail::EngineImpl;
 }  // namespace boka

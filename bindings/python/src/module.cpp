@@ -176,7 +176,7 @@ may be called from several threads at once; each releases the GIL while the engi
            [](EngineHandle& self, py::object, py::object, py::object) { self.close(); },
            arg("exc_type"), arg("exc"), arg("traceback"))
       .def("storage_info",
-           [](const EngineHandle& self) { return to_python(self.get()->storage_info()); },
+           [](const EngineHandle& self) { return to_python(self.get()->operations().storage_info()); },
            "The store's dialect, schema version and location (never a password).")
 
       // --- Tenants ---
@@ -538,7 +538,7 @@ may be called from several threads at once; each releases the GIL while the engi
              q.after_seq = to_int64(after_seq, "after_seq");
              q.limit = to_int(limit, "limit");
              const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.audit_records(p, q); }));
+             return to_python(engine_call(self, [&](Engine& e) { return e.operations().audit_records(p, q); }));
            },
            arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
            arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
@@ -552,7 +552,7 @@ may be called from several threads at once; each releases the GIL while the engi
              std::optional<TenantId> chain;
              if (!tenant.is_none()) chain = to_int64(tenant, "tenant");
              const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.verify_audit(p, chain); }));
+             return to_python(engine_call(self, [&](Engine& e) { return e.operations().verify_audit(p, chain); }));
            },
            arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
            "Walks one audit chain (None: every chain) and reports the first broken link.")
@@ -561,7 +561,7 @@ may be called from several threads at once; each releases the GIL while the engi
              const auto known = to_audit_heads(heads, "heads");
              const Principal& p = principal_of(who);
              return to_python(
-                 engine_call(self, [&](Engine& e) { return e.check_audit_heads(p, known); }));
+                 engine_call(self, [&](Engine& e) { return e.operations().check_audit_heads(p, known); }));
            },
            arg("heads"), py::kw_only(), arg("who") = py::none(),
            "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
@@ -574,7 +574,7 @@ may be called from several threads at once; each releases the GIL while the engi
              std::string text;
              {
                py::gil_scoped_release nogil;
-               text = engine->metrics()->exposition();
+               text = engine->operations().metrics()->exposition();
              }
              return from_string(text);
            },
@@ -584,7 +584,7 @@ may be called from several threads at once; each releases the GIL while the engi
            [](const EngineHandle& self, py::object options, py::object who) {
              const HealthOptions o = to_health_options(options, "options");
              const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.health(p, o); }));
+             return to_python(engine_call(self, [&](Engine& e) { return e.operations().health(p, o); }));
            },
            arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
            "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
@@ -592,7 +592,7 @@ may be called from several threads at once; each releases the GIL while the engi
       .def("database_stats",
            [](const EngineHandle& self, py::object who) {
              const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.database_stats(p); }));
+             return to_python(engine_call(self, [&](Engine& e) { return e.operations().database_stats(p); }));
            },
            py::kw_only(), arg("who") = py::none(),
            "Row counts and sizes of every table.")
@@ -600,14 +600,14 @@ may be called from several threads at once; each releases the GIL while the engi
            [](const EngineHandle& self, bool on, py::object reason, py::object who) {
              const std::string why = to_string(reason, "reason");
              const Principal& p = principal_of(who);
-             engine_call(self, [&](Engine& e) { return e.set_read_only(p, on, why); });
+             engine_call(self, [&](Engine& e) { return e.operations().set_read_only(p, on, why); });
            },
            arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
            "Read-only mode on or off: while on, every call that would write raises "
            "UnavailableError naming the reason; reads go on. Per engine.")
       .def("read_only_reason",
            [](const EngineHandle& self) -> py::object {
-             const auto reason = self.get()->read_only_reason();
+             const auto reason = self.get()->operations().read_only_reason();
              return reason ? py::object(from_string(*reason)) : py::object(py::none());
            },
            "The reason read-only mode was switched on, or None while writable.")
@@ -615,7 +615,7 @@ may be called from several threads at once; each releases the GIL while the engi
            [](const EngineHandle& self, py::object component, py::object who) {
              const std::string name = to_string(component, "component");
              const Principal& p = principal_of(who);
-             engine_call(self, [&](Engine& e) { return e.record_heartbeat(p, name); });
+             engine_call(self, [&](Engine& e) { return e.operations().record_heartbeat(p, name); });
            },
            arg("component"), py::kw_only(), arg("who") = py::none(),
            "Records that `component` (\"worker\") is alive now; health() reports its age.")
@@ -628,7 +628,7 @@ may be called from several threads at once; each releases the GIL while the engi
              o.keep = to_int(keep, "keep");
              o.verify = verify;
              const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.backup(p, o); }));
+             return to_python(engine_call(self, [&](Engine& e) { return e.operations().backup(p, o); }));
            },
            arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
            arg("verify") = false, arg("who") = py::none(),

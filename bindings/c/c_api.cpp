@@ -272,7 +272,7 @@ int boka_engine_open(const char* uri, boka_engine** out, char** errmsg) {
 
 void boka_engine_destroy(boka_engine* engine) { delete engine; }
 
-int boka_storage_info(boka_engine* engine, char** info_json, char** errmsg) {
+int boka_ops_storage_info(boka_engine* engine, char** info_json, char** errmsg) {
   clear_output(info_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
@@ -869,7 +869,7 @@ int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who, int
 
 // --- Audit trail -----------------------------------------------------------------------
 
-int boka_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
+int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
                        const char* query_json, char** records_json, char** errmsg) {
   clear_output(records_json);
   return guarded(errmsg, [&]() -> Status {
@@ -885,7 +885,7 @@ int boka_audit_records(boka_engine* engine, const boka_principal* who, int64_t t
   });
 }
 
-int boka_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
+int boka_ops_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
                       char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
@@ -897,7 +897,7 @@ int boka_verify_audit(boka_engine* engine, const boka_principal* who, int64_t te
   });
 }
 
-int boka_check_audit_heads(boka_engine* engine, const boka_principal* who,
+int boka_ops_check_audit_heads(boka_engine* engine, const boka_principal* who,
                            const char* heads_json, char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
@@ -911,7 +911,7 @@ int boka_check_audit_heads(boka_engine* engine, const boka_principal* who,
 
 // --- Operations --------------------------------------------------------------------------
 
-int boka_metrics_text(boka_engine* engine, char** text, char** errmsg) {
+int boka_ops_metrics_text(boka_engine* engine, char** text, char** errmsg) {
   clear_output(text);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
@@ -922,7 +922,7 @@ int boka_metrics_text(boka_engine* engine, char** text, char** errmsg) {
   });
 }
 
-int boka_health(boka_engine* engine, const boka_principal* who, const char* options_json,
+int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* options_json,
                 char** health_json, char** errmsg) {
   clear_output(health_json);
   return guarded(errmsg, [&]() -> Status {
@@ -942,7 +942,7 @@ int boka_health(boka_engine* engine, const boka_principal* who, const char* opti
   });
 }
 
-int boka_database_stats(boka_engine* engine, const boka_principal* who, char** stats_json,
+int boka_ops_database_stats(boka_engine* engine, const boka_principal* who, char** stats_json,
                         char** errmsg) {
   clear_output(stats_json);
   return guarded(errmsg, [&]() -> Status {
@@ -952,7 +952,7 @@ int boka_database_stats(boka_engine* engine, const boka_principal* who, char** s
   });
 }
 
-int boka_set_read_only(boka_engine* engine, const boka_principal* who, int on,
+int boka_ops_set_read_only(boka_engine* engine, const boka_principal* who, int on,
                        const char* reason, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -961,7 +961,7 @@ int boka_set_read_only(boka_engine* engine, const boka_principal* who, int on,
   });
 }
 
-int boka_read_only_reason(boka_engine* engine, int* read_only, char** reason, char** errmsg) {
+int boka_ops_read_only_reason(boka_engine* engine, int* read_only, char** reason, char** errmsg) {
   if (read_only != nullptr) *read_only = 0;
   clear_output(reason);
   return guarded(errmsg, [&]() -> Status {
@@ -978,7 +978,7 @@ int boka_read_only_reason(boka_engine* engine, int* read_only, char** reason, ch
   });
 }
 
-int boka_record_heartbeat(boka_engine* engine, const boka_principal* who,
+int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who,
                           const char* component, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -987,7 +987,7 @@ int boka_record_heartbeat(boka_engine* engine, const boka_principal* who,
   });
 }
 
-int boka_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
+int boka_ops_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
                 char** result_json, char** errmsg) {
   clear_output(result_json);
   return guarded(errmsg, [&]() -> Status {
@@ -998,7 +998,7 @@ int boka_backup(boka_engine* engine, const boka_principal* who, const char* opti
   });
 }
 
-int boka_verify_backup(const char* backup_path, char** verification_json, char** errmsg) {
+int boka_ops_verify_backup(const char* backup_path, char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
@@ -1007,7 +1007,7 @@ int boka_verify_backup(const char* backup_path, char** verification_json, char**
   });
 }
 
-int boka_restore_backup(const char* backup_path, const char* target_path, int overwrite,
+int boka_ops_restore_backup(const char* backup_path, const char* target_path, int overwrite,
                         char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
@@ -1018,7 +1018,7 @@ int boka_restore_backup(const char* backup_path, const char* target_path, int ov
   });
 }
 
-int boka_apply_retention(const char* directory, const char* kind, int keep,
+int boka_ops_apply_retention(const char* directory, const char* kind, int keep,
                          char** removed_json, char** errmsg) {
   clear_output(removed_json);
   return guarded(errmsg, [&]() -> Status {

@@ -1,5 +1,5 @@
 // Operations: metrics registration, read-only mode, health, database statistics,
-// heartbeats, and Engine::backup (the store copies itself, src/ops/backup.cpp names,
+// heartbeats, and Operations::backup (the store copies itself, src/ops/backup.cpp names,
 // verifies and prunes; this records it).
 #include <sys/statvfs.h>
 

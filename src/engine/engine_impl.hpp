@@ -167,8 +167,18 @@ struct EngineMetrics {
   static constexpr int kOutcomes = 6;    // success denied conflict rejected failure error
   Counter* booking[kOperations][kOutcomes] = {};
   Counter* bookings_created = nullptr;
-  Counter* logins[4] = {};  // success, mfa_required, failure, rate_limited
-  Counter* mfa_checks[2] = {};  // success, failure
+  // auth_logins_total{result}
+  struct {
+    Counter* success = nullptr;
+    Counter* mfa_required = nullptr;
+    Counter* failure = nullptr;
+    Counter* rate_limited = nullptr;
+  } logins;
+  // auth_mfa_verifications_total{result}
+  struct {
+    Counter* success = nullptr;
+    Counter* failure = nullptr;
+  } mfa_checks;
   Counter* payments = nullptr;
   Histogram* conflict_check = nullptr;
   Histogram* availability = nullptr;

@@ -106,17 +106,22 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
   BOKA_ASSIGN_OR_RETURN(m->bookings_created,
                         r.counter("bookings_created_total",
                                   "Reservations created (idempotent replays not counted)"));
-  const char* const results[] = {"success", "mfa_required", "failure", "rate_limited"};
-  for (int i = 0; i < 4; ++i) {
-    BOKA_ASSIGN_OR_RETURN(m->logins[i], r.counter("auth_logins_total", "Password logins by result",
-                                                  {{"result", results[i]}}));
+  const std::pair<Counter**, const char*> logins[] = {
+      {&m->logins.success, "success"},
+      {&m->logins.mfa_required, "mfa_required"},
+      {&m->logins.failure, "failure"},
+      {&m->logins.rate_limited, "rate_limited"}};
+  for (const auto& [counter, result] : logins) {
+    BOKA_ASSIGN_OR_RETURN(*counter, r.counter("auth_logins_total", "Password logins by result",
+                                              {{"result", result}}));
   }
-  const char* const mfa[] = {"success", "failure"};
-  for (int i = 0; i < 2; ++i) {
-    BOKA_ASSIGN_OR_RETURN(m->mfa_checks[i],
+  const std::pair<Counter**, const char*> mfa_checks[] = {
+      {&m->mfa_checks.success, "success"}, {&m->mfa_checks.failure, "failure"}};
+  for (const auto& [counter, result] : mfa_checks) {
+    BOKA_ASSIGN_OR_RETURN(*counter,
                           r.counter("auth_mfa_verifications_total",
                                     "MFA codes checked by verify_mfa (completing a login or stepping up) by result",
-                                    {{"result", mfa[i]}}));
+                                    {{"result", result}}));
   }
   BOKA_ASSIGN_OR_RETURN(m->payments,
                         r.counter("payments_processed_total",

@@ -677,11 +677,9 @@ NewApiKey new_api_key_from_json(const Json& j) {
   const std::string path = f.at("scopes");
   const std::vector<std::string> names = f.strings("scopes");
   for (std::size_t i = 0; i < names.size(); ++i) {
-    Permission p;
-    if (!parse_permission(names[i], &p)) {
-      fail(index(path, i), "\"" + names[i] + "\" is not a permission (docs/auth.md lists them)");
-    }
-    k.scopes |= static_cast<PermissionSet>(p);
+    const auto p = parse_permission(names[i]);
+    if (!p) fail(index(path, i), "\"" + names[i] + "\" is not a permission (docs/auth.md lists them)");
+    k.scopes |= static_cast<PermissionSet>(*p);
   }
   k.expires_in = f.opt_seconds("expires_in");
   f.finish();

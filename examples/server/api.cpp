@@ -589,7 +589,8 @@ void Api::install() {
   });
   route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
     const UserId user = query_int(c.req, "user").value_or(c.who().user());
-    auto r = engine_.auth().list_sessions(c.who(), c.admin_tenant(), user);
+    auto r = engine_.auth().list_sessions(c.who(), c.admin_tenant(),
+                                          user == 0 ? std::nullopt : std::optional<UserId>(user));
     c.reply(r, [](const std::vector<Session>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {

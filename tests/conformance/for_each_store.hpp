@@ -19,8 +19,8 @@ void for_each_store(F&& f) {
   }
 }
 
-// The rows and transactions the suite's files share: transactions over every tenant, and
-// sample rows with every field set.
+// What the suite's files share: transactions over every tenant, sample rows, and appends
+// to an audit chain. Test code: REQUIRE and CHECK report into the running test case.
 namespace suite {
 
 inline Status write(Storage& s, FunctionRef<Status(StorageTransaction&)> work) {

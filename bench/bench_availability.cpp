@@ -78,8 +78,8 @@ enum class Store { memory, sqlite_normal };
 
 struct Fixture {
   std::unique_ptr<boka::Engine> engine;
-  boka::TenantId tenant = 0;
-  boka::ResourceId resource = 0;
+  boka::TenantId tenant{};
+  boka::ResourceId resource{};
   std::string db_path;  // empty for memory:
   std::string error;    // set when setup failed
   std::int64_t in_window = 0;
@@ -228,9 +228,9 @@ enum class Shape { one_resource, all_of_10, pool_of_10 };
 
 struct RangeFixture {
   std::unique_ptr<boka::Engine> engine;
-  boka::TenantId tenant = 0;
+  boka::TenantId tenant{};
   std::vector<boka::ResourceId> resources;
-  boka::PoolId pool = 0;
+  boka::PoolId pool{};
   std::int64_t in_window = 0;
   std::int64_t spilled = 0;  // booked after the end of the range
   std::string error;

@@ -109,7 +109,7 @@ void BM_IntervalIndex_CheckInsert(benchmark::State& state, Check check) {
     IntervalIndex index(0, 0);
     accepted = 0;
     conflicts = 0;
-    boka::ReservationId next_id = 1;
+    std::int64_t next_id = 1;
     for (const Request& r : stream) {
       const int q = capacity == 1 ? 1 : r.quantity;
       // The same test as check_start: usage over the occupied range plus the request.
@@ -118,7 +118,7 @@ void BM_IntervalIndex_CheckInsert(benchmark::State& state, Check check) {
                             ? index.max_usage(window, kNow) + q <= capacity
                             : index.fits(window, q, capacity, kNow);
       if (fits) {
-        index.insert(IndexEntry{r.start, r.end, boka::detail::kNever, next_id++, q});
+        index.insert(IndexEntry{r.start, r.end, boka::detail::kNever, boka::ReservationId{next_id++}, q});
         ++accepted;
       } else {
         ++conflicts;
@@ -148,7 +148,7 @@ void BM_IntervalIndex_Check(benchmark::State& state) {
   // n 30-minute bookings starting at the epoch, `depth` of them on each 30-minute range.
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t s = kEpoch + (i / depth) * 2 * kStep;
-    index.insert(IndexEntry{s, s + 2 * kStep, boka::detail::kNever, i + 1, 1});
+    index.insert(IndexEntry{s, s + 2 * kStep, boka::detail::kNever, boka::ReservationId{i + 1}, 1});
   }
   // Probe windows spread over the whole occupied span, precomputed.
   SplitMix64 rng(kSeed);

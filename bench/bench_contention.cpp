@@ -56,7 +56,7 @@ enum class Store { memory, sqlite_normal };
 // after the loop (behind the closing barrier).
 struct Shared {
   std::unique_ptr<boka::Engine> engine;
-  boka::TenantId tenant = 0;
+  boka::TenantId tenant{};
   std::vector<boka::ResourceId> resources;
   std::string db_path;  // empty for memory:
   std::atomic<std::uint64_t> next{0};

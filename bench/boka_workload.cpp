@@ -44,10 +44,10 @@ long long replay(boka::Engine& engine, const Options& o,
   const boka::Principal who = boka::Principal::system();
   long long accepted = 0;
   boka::ReserveRequest req;
-  req.allocations = {boka::AllocationRequest::of_resource(0)};
+  req.allocations = {boka::AllocationRequest::of_resource(boka::ResourceId{})};
   for (const auto& a : stream) {
     if (a.resource % o.processes != part) continue;
-    req.allocations[0].resource = first_resource + a.resource;
+    req.allocations[0].resource = boka::ResourceId{first_resource + a.resource};
     req.start = boka::from_unix(a.start);
     req.end = boka::from_unix(a.end);
     auto r = engine.reserve(who, tenant, req);
@@ -114,8 +114,8 @@ int main(int argc, char** argv) {
     }
   }
   // Set up the tenant and resources before any worker starts.
-  boka::TenantId tenant = 0;
-  boka::ResourceId first = 0;
+  boka::TenantId tenant{};
+  boka::ResourceId first{};
   auto setup = open();
   {
     auto& engine = setup;

@@ -123,7 +123,7 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
       const bool hold = below(3) == 0;
       if (hold) req.hold_for = Seconds((1 + below(8)) * 300);
       bool expect = true;
-      for (auto [i, q] : allocs) expect = expect && oracle.fits(i, q, start, end, 0, now);
+      for (auto [i, q] : allocs) expect = expect && oracle.fits(i, q, start, end, ReservationId{}, now);
       auto got = f.engine->reserve(sys(), f.tenant, req);
       INFO(got.status().to_string());
       REQUIRE(got.ok() == expect);
@@ -228,7 +228,7 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
       for (const Slot& s : *slots) offered.insert(to_unix(s.start));
       for (std::int64_t t = to_unix(q.from) + (900 - to_unix(q.from) % 900) % 900; t < to_unix(q.to); t += 900) {
         INFO("resource " << ri << " qty " << qty << " start " << t);
-        CHECK(offered.count(t) == (oracle.fits(ri, qty, t, t + duration.count(), 0, now) ? 1u : 0u));
+        CHECK(offered.count(t) == (oracle.fits(ri, qty, t, t + duration.count(), ReservationId{}, now) ? 1u : 0u));
       }
     }
   }

@@ -54,14 +54,14 @@ inline const Principal& sys() {
 struct Fixture {
   std::shared_ptr<ManualClock> clock;
   std::unique_ptr<Engine> engine;
-  TenantId tenant = 0;
+  TenantId tenant{};
 
   explicit Fixture(const std::string& uri, Instant now = utc(2026, 1, 5, 8, 0)) {
     clock = std::make_shared<ManualClock>(now);
     auto e = Engine::open(uri, EngineOptions{clock});
     if (!e.ok()) throw std::runtime_error(e.status().to_string());
     engine = std::move(e).value();
-    auto t = engine->create_tenant(sys(), Tenant{0, "acme"});
+    auto t = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"});
     if (!t.ok()) throw std::runtime_error(t.status().to_string());
     tenant = t->id;
   }

@@ -135,19 +135,19 @@ long long run_std_map(const std::vector<Attempt>& stream, const boka::workload::
 long long run_boka_index(const std::vector<Attempt>& stream, const boka::workload::Mode& mode) {
   std::vector<boka::detail::IntervalIndex> per(static_cast<std::size_t>(mode.resources),
                                                boka::detail::IntervalIndex(0, 0));
-  boka::ReservationId next = 1;
+  std::int64_t next = 1;
   const std::int64_t now = boka::workload::kT0 - 86400;
   return replay_part(stream, 0, 1, [&](const Attempt& a) {
     auto& idx = per[static_cast<std::size_t>(a.resource)];
     if (!idx.fits({a.start, a.end}, 1, 1, now)) return 0;
-    idx.insert({a.start, a.end, boka::detail::kNever, next++, 1});
+    idx.insert({a.start, a.end, boka::detail::kNever, boka::ReservationId{next++}, 1});
     return 1;
   });
 }
 
 struct BokaSetup {
-  boka::TenantId tenant = 0;
-  boka::ResourceId first = 0;
+  boka::TenantId tenant{};
+  boka::ResourceId first{};
 };
 
 boka::Result<BokaSetup> setup_boka(boka::Engine& engine, const boka::workload::Mode& mode) {
@@ -173,7 +173,7 @@ std::shared_ptr<boka::ManualClock> workload_clock() {
 
 int boka_attempt(boka::Engine& engine, const BokaSetup& s, const Attempt& a) {
   boka::ReserveRequest req;
-  req.allocations = {boka::AllocationRequest::of_resource(s.first + a.resource)};
+  req.allocations = {boka::AllocationRequest::of_resource(boka::ResourceId{s.first + a.resource})};
   req.start = boka::from_unix(a.start);
   req.end = boka::from_unix(a.end);
   auto r = engine.reserve(boka::Principal::system(), s.tenant, req);

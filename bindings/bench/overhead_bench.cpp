@@ -36,15 +36,15 @@ std::int64_t id_of(const char* doc) {
 struct CppWorld {
   std::unique_ptr<boka::Engine> engine;
   boka::Principal who = boka::Principal::system();
-  boka::TenantId tenant = 0;
-  boka::ResourceId room = 0;
-  boka::ReservationId booked = 0;
+  boka::TenantId tenant{};
+  boka::ResourceId room{};
+  boka::ReservationId booked{};
 
   CppWorld() {
     boka::EngineOptions options;
     options.clock = std::make_shared<boka::ManualClock>(boka::from_unix(kTuesday - 24 * kHour));
     engine = boka::Engine::open("memory:", options).value();
-    tenant = engine->create_tenant(who, boka::Tenant{0, "bench", {}, {}, 0}).value().id;
+    tenant = engine->create_tenant(who, boka::Tenant{boka::TenantId{}, "bench", {}, {}, 0}).value().id;
     boka::Resource spec;
     spec.name = "room";
     spec.zone = "UTC";

@@ -158,7 +158,8 @@ int transition(Transition call, boka_engine* engine, const boka_principal* who, 
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     std::optional<std::int64_t> guard;
     if (if_version != BOKA_ANY_VERSION) guard = if_version;
-    return emit(((*engine->engine).*call)(who->principal, tenant, id, guard), reservation_json);
+    return emit(((*engine->engine).*call)(who->principal, boka::TenantId{tenant}, boka::ReservationId{id}, guard),
+                reservation_json);
   });
 }
 
@@ -300,7 +301,7 @@ int boka_get_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(tenant_json, "tenant_json"));
-    return emit(engine->engine->get_tenant(who->principal, id), tenant_json);
+    return emit(engine->engine->get_tenant(who->principal, boka::TenantId{id}), tenant_json);
   });
 }
 
@@ -330,7 +331,7 @@ int boka_archive_tenant(boka_engine* engine, const boka_principal* who, int64_t 
   clear_output(tenant_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_tenant(who->principal, id), tenant_json);
+    return emit(engine->engine->archive_tenant(who->principal, boka::TenantId{id}), tenant_json);
   });
 }
 
@@ -343,7 +344,7 @@ int boka_create_resource(boka_engine* engine, const boka_principal* who, int64_t
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec = boka::c_api::resource_from_json(boka::c_api::parse(spec_json, "spec_json"),
                                                 Mode::create);
-    return emit(engine->engine->create_resource(who->principal, tenant, spec), resource_json);
+    return emit(engine->engine->create_resource(who->principal, boka::TenantId{tenant}, spec), resource_json);
   });
 }
 
@@ -353,7 +354,7 @@ int boka_get_resource(boka_engine* engine, const boka_principal* who, int64_t te
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(resource_json, "resource_json"));
-    return emit(engine->engine->get_resource(who->principal, tenant, id), resource_json);
+    return emit(engine->engine->get_resource(who->principal, boka::TenantId{tenant}, boka::ResourceId{id}), resource_json);
   });
 }
 
@@ -363,7 +364,7 @@ int boka_list_resources(boka_engine* engine, const boka_principal* who, int64_t 
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(resources_json, "resources_json"));
-    return emit(engine->engine->list_resources(who->principal, tenant, include_archived != 0),
+    return emit(engine->engine->list_resources(who->principal, boka::TenantId{tenant}, include_archived != 0),
                 resources_json);
   });
 }
@@ -375,7 +376,7 @@ int boka_update_resource(boka_engine* engine, const boka_principal* who, int64_t
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto resource = boka::c_api::resource_from_json(
         boka::c_api::parse(resource_json_in, "resource_json_in"), Mode::update);
-    return emit(engine->engine->update_resource(who->principal, tenant, resource),
+    return emit(engine->engine->update_resource(who->principal, boka::TenantId{tenant}, resource),
                 resource_json);
   });
 }
@@ -385,7 +386,7 @@ int boka_archive_resource(boka_engine* engine, const boka_principal* who, int64_
   clear_output(resource_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_resource(who->principal, tenant, id), resource_json);
+    return emit(engine->engine->archive_resource(who->principal, boka::TenantId{tenant}, boka::ResourceId{id}), resource_json);
   });
 }
 
@@ -398,7 +399,7 @@ int boka_create_schedule(boka_engine* engine, const boka_principal* who, int64_t
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec = boka::c_api::schedule_from_json(boka::c_api::parse(spec_json, "spec_json"),
                                                 Mode::create);
-    return emit(engine->engine->create_schedule(who->principal, tenant, spec), schedule_json);
+    return emit(engine->engine->create_schedule(who->principal, boka::TenantId{tenant}, spec), schedule_json);
   });
 }
 
@@ -408,7 +409,7 @@ int boka_get_schedule(boka_engine* engine, const boka_principal* who, int64_t te
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(schedule_json, "schedule_json"));
-    return emit(engine->engine->get_schedule(who->principal, tenant, id), schedule_json);
+    return emit(engine->engine->get_schedule(who->principal, boka::TenantId{tenant}, boka::ScheduleId{id}), schedule_json);
   });
 }
 
@@ -418,7 +419,7 @@ int boka_list_schedules(boka_engine* engine, const boka_principal* who, int64_t 
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(schedules_json, "schedules_json"));
-    return emit(engine->engine->list_schedules(who->principal, tenant, include_archived != 0),
+    return emit(engine->engine->list_schedules(who->principal, boka::TenantId{tenant}, include_archived != 0),
                 schedules_json);
   });
 }
@@ -430,7 +431,7 @@ int boka_update_schedule(boka_engine* engine, const boka_principal* who, int64_t
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto schedule = boka::c_api::schedule_from_json(
         boka::c_api::parse(schedule_json_in, "schedule_json_in"), Mode::update);
-    return emit(engine->engine->update_schedule(who->principal, tenant, schedule),
+    return emit(engine->engine->update_schedule(who->principal, boka::TenantId{tenant}, schedule),
                 schedule_json);
   });
 }
@@ -440,7 +441,7 @@ int boka_archive_schedule(boka_engine* engine, const boka_principal* who, int64_
   clear_output(schedule_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_schedule(who->principal, tenant, id), schedule_json);
+    return emit(engine->engine->archive_schedule(who->principal, boka::TenantId{tenant}, boka::ScheduleId{id}), schedule_json);
   });
 }
 
@@ -453,7 +454,7 @@ int boka_create_pool(boka_engine* engine, const boka_principal* who, int64_t ten
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec =
         boka::c_api::pool_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
-    return emit(engine->engine->create_pool(who->principal, tenant, spec), pool_json);
+    return emit(engine->engine->create_pool(who->principal, boka::TenantId{tenant}, spec), pool_json);
   });
 }
 
@@ -463,7 +464,7 @@ int boka_get_pool(boka_engine* engine, const boka_principal* who, int64_t tenant
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(pool_json, "pool_json"));
-    return emit(engine->engine->get_pool(who->principal, tenant, id), pool_json);
+    return emit(engine->engine->get_pool(who->principal, boka::TenantId{tenant}, boka::PoolId{id}), pool_json);
   });
 }
 
@@ -473,7 +474,7 @@ int boka_list_pools(boka_engine* engine, const boka_principal* who, int64_t tena
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(pools_json, "pools_json"));
-    return emit(engine->engine->list_pools(who->principal, tenant, include_archived != 0),
+    return emit(engine->engine->list_pools(who->principal, boka::TenantId{tenant}, include_archived != 0),
                 pools_json);
   });
 }
@@ -485,7 +486,7 @@ int boka_update_pool(boka_engine* engine, const boka_principal* who, int64_t ten
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto pool = boka::c_api::pool_from_json(boka::c_api::parse(pool_json_in, "pool_json_in"),
                                             Mode::update);
-    return emit(engine->engine->update_pool(who->principal, tenant, pool), pool_json);
+    return emit(engine->engine->update_pool(who->principal, boka::TenantId{tenant}, pool), pool_json);
   });
 }
 
@@ -494,7 +495,7 @@ int boka_archive_pool(boka_engine* engine, const boka_principal* who, int64_t te
   clear_output(pool_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_pool(who->principal, tenant, id), pool_json);
+    return emit(engine->engine->archive_pool(who->principal, boka::TenantId{tenant}, boka::PoolId{id}), pool_json);
   });
 }
 
@@ -507,7 +508,7 @@ int boka_availability(boka_engine* engine, const boka_principal* who, int64_t te
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(slots_json, "slots_json"));
     auto query = boka::c_api::query_from_json(boka::c_api::parse(query_json, "query_json"));
-    return emit(engine->engine->availability(who->principal, tenant, query), slots_json);
+    return emit(engine->engine->availability(who->principal, boka::TenantId{tenant}, query), slots_json);
   });
 }
 
@@ -519,7 +520,7 @@ int boka_explain(boka_engine* engine, const boka_principal* who, int64_t tenant,
     BOKA_RETURN_IF_ERROR(not_null(explanation_json, "explanation_json"));
     auto req = boka::c_api::explain_request_from_json(
         boka::c_api::parse(request_json, "request_json"));
-    return emit(engine->engine->explain(who->principal, tenant, req.requests, req.start,
+    return emit(engine->engine->explain(who->principal, boka::TenantId{tenant}, req.requests, req.start,
                                         req.duration),
                 explanation_json);
   });
@@ -534,7 +535,7 @@ int boka_check_slot(boka_engine* engine, const boka_principal* who, int64_t tena
     BOKA_RETURN_IF_ERROR(not_null(available, "available"));
     BOKA_ASSIGN_OR_RETURN(const boka::Seconds duration, span(start, end));
     auto why = engine->engine->explain(
-        who->principal, tenant, {boka::AllocationRequest::of_resource(resource, quantity)},
+        who->principal, boka::TenantId{tenant}, {boka::AllocationRequest::of_resource(boka::ResourceId{resource}, quantity)},
         boka::from_unix(start), duration);
     if (!why.ok()) return why.status();
     *available = why->available ? 1 : 0;
@@ -552,10 +553,10 @@ int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant,
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     boka::ReserveRequest req;
-    req.allocations = {boka::AllocationRequest::of_resource(resource, quantity)};
+    req.allocations = {boka::AllocationRequest::of_resource(boka::ResourceId{resource}, quantity)};
     req.start = boka::c_api::checked_instant(start, "start");
     req.end = boka::c_api::checked_instant(end, "end");
-    auto booked = engine->engine->reserve(who->principal, tenant, req);
+    auto booked = engine->engine->reserve(who->principal, boka::TenantId{tenant}, req);
     if (!booked.ok()) {
       fill_conflict(booked.status(), conflict);
       return booked.status();
@@ -574,7 +575,7 @@ int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t te
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto req = boka::c_api::reserve_request_from_json(
         boka::c_api::parse(request_json, "request_json"));
-    auto booked = engine->engine->reserve(who->principal, tenant, req);
+    auto booked = engine->engine->reserve(who->principal, boka::TenantId{tenant}, req);
     if (!booked.ok()) fill_conflict(booked.status(), conflict);
     return emit(booked, reservation_json);
   });
@@ -615,7 +616,7 @@ int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tena
     std::optional<std::int64_t> guard;
     if (if_version != BOKA_ANY_VERSION) guard = if_version;
     auto moved = engine->engine->reschedule(
-        who->principal, tenant, id, boka::c_api::checked_instant(new_start, "new_start"),
+        who->principal, boka::TenantId{tenant}, boka::ReservationId{id}, boka::c_api::checked_instant(new_start, "new_start"),
         boka::c_api::checked_instant(new_end, "new_end"), guard);
     if (!moved.ok()) fill_conflict(moved.status(), conflict);
     return emit(moved, reservation_json);
@@ -628,7 +629,7 @@ int boka_get_reservation(boka_engine* engine, const boka_principal* who, int64_t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(reservation_json, "reservation_json"));
-    return emit(engine->engine->get_reservation(who->principal, tenant, id), reservation_json);
+    return emit(engine->engine->get_reservation(who->principal, boka::TenantId{tenant}, boka::ReservationId{id}), reservation_json);
   });
 }
 
@@ -642,7 +643,7 @@ int boka_list_reservations(boka_engine* engine, const boka_principal* who, int64
     if (filter_json != nullptr) {
       filter = boka::c_api::filter_from_json(boka::c_api::parse(filter_json, "filter_json"));
     }
-    return emit(engine->engine->list_reservations(who->principal, tenant, filter),
+    return emit(engine->engine->list_reservations(who->principal, boka::TenantId{tenant}, filter),
                 reservations_json);
   });
 }
@@ -668,7 +669,7 @@ int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec = boka::c_api::new_user_from_json(boka::c_api::parse(new_user_json, "new_user_json"));
-    return emit(engine->engine->auth().create_user(who->principal, tenant, spec), user_json);
+    return emit(engine->engine->auth().create_user(who->principal, boka::TenantId{tenant}, spec), user_json);
   });
 }
 
@@ -678,7 +679,7 @@ int boka_auth_get_user(boka_engine* engine, const boka_principal* who, int64_t t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(user_json, "user_json"));
-    return emit(engine->engine->auth().get_user(who->principal, tenant, user), user_json);
+    return emit(engine->engine->auth().get_user(who->principal, boka::TenantId{tenant}, boka::UserId{user}), user_json);
   });
 }
 
@@ -688,7 +689,7 @@ int boka_auth_list_users(boka_engine* engine, const boka_principal* who, int64_t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(users_json, "users_json"));
-    return emit(engine->engine->auth().list_users(who->principal, tenant, after_id, limit), users_json);
+    return emit(engine->engine->auth().list_users(who->principal, boka::TenantId{tenant}, boka::UserId{after_id}, limit), users_json);
   });
 }
 
@@ -699,7 +700,7 @@ int boka_auth_set_user_role(boka_engine* engine, const boka_principal* who, int6
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(role, "role"));
     const boka::Role r = boka::c_api::role_from_text(role, "role");
-    return emit(engine->engine->auth().set_user_role(who->principal, tenant, user, r), user_json);
+    return emit(engine->engine->auth().set_user_role(who->principal, boka::TenantId{tenant}, boka::UserId{user}, r), user_json);
   });
 }
 
@@ -710,7 +711,7 @@ int boka_auth_set_user_state(boka_engine* engine, const boka_principal* who, int
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(state, "state"));
     const boka::UserState st = boka::c_api::user_state_from_text(state, "state");
-    return emit(engine->engine->auth().set_user_state(who->principal, tenant, user, st), user_json);
+    return emit(engine->engine->auth().set_user_state(who->principal, boka::TenantId{tenant}, boka::UserId{user}, st), user_json);
   });
 }
 
@@ -793,7 +794,7 @@ int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who, int6
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(sessions_json, "sessions_json"));
     return emit(engine->engine->auth().list_sessions(
-                        who->principal, tenant, user == 0 ? std::nullopt : std::optional<boka::UserId>(user)), sessions_json);
+                        who->principal, boka::TenantId{tenant}, user == 0 ? std::nullopt : std::optional<boka::UserId>(user)), sessions_json);
   });
 }
 
@@ -801,7 +802,7 @@ int boka_auth_end_session(boka_engine* engine, const boka_principal* who, int64_
                           int64_t session, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return engine->engine->auth().end_session(who->principal, tenant, session);
+    return engine->engine->auth().end_session(who->principal, boka::TenantId{tenant}, boka::SessionId{session});
   });
 }
 
@@ -845,7 +846,7 @@ int boka_auth_create_api_key(boka_engine* engine, const boka_principal* who, int
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));  // the key is shown only here
     auto spec = boka::c_api::new_api_key_from_json(boka::c_api::parse(new_key_json, "new_key_json"));
-    return emit(engine->engine->auth().create_api_key(who->principal, tenant, spec), created_json);
+    return emit(engine->engine->auth().create_api_key(who->principal, boka::TenantId{tenant}, spec), created_json);
   });
 }
 
@@ -855,7 +856,7 @@ int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who, int6
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(keys_json, "keys_json"));
-    return emit(engine->engine->auth().list_api_keys(who->principal, tenant, after_id, limit), keys_json);
+    return emit(engine->engine->auth().list_api_keys(who->principal, boka::TenantId{tenant}, boka::ApiKeyId{after_id}, limit), keys_json);
   });
 }
 
@@ -864,7 +865,7 @@ int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who, int
   clear_output(key_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->auth().revoke_api_key(who->principal, tenant, key), key_json);
+    return emit(engine->engine->auth().revoke_api_key(who->principal, boka::TenantId{tenant}, boka::ApiKeyId{key}), key_json);
   });
 }
 
@@ -877,10 +878,10 @@ int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(records_json, "records_json"));
     boka::AuditQuery query;
-    query.tenant = tenant;
+    query.tenant = boka::TenantId{tenant};
     if (query_json != nullptr) {
       query = boka::c_api::audit_query_from_json(boka::c_api::parse(query_json, "query_json"),
-                                                 tenant);
+                                                 boka::TenantId{tenant});
     }
     return emit(engine->engine->operations().audit_records(who->principal, query), records_json);
   });
@@ -893,7 +894,7 @@ int boka_ops_verify_audit(boka_engine* engine, const boka_principal* who, int64_
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
     std::optional<boka::TenantId> chain;
-    if (tenant != BOKA_ALL_TENANTS) chain = tenant;
+    if (tenant != BOKA_ALL_TENANTS) chain = boka::TenantId{tenant};
     return emit(engine->engine->operations().verify_audit(who->principal, chain), verification_json);
   });
 }

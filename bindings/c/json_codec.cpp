@@ -178,13 +178,20 @@ class Fields {
     for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(as_string(arr[i], index(path, i)));
     return out;
   }
-  std::vector<std::int64_t> ids(const char* key) {
+  // Ids of one kind (ResourceId, ...), read as numbers.
+  template <typename IdType>
+  std::vector<IdType> ids(const char* key) {
     const std::string path = at(key);
     const Json& arr = as_array(require(key), path);
-    std::vector<std::int64_t> out;
+    std::vector<IdType> out;
     out.reserve(arr.size());
-    for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(as_int64(arr[i], index(path, i)));
+    for (std::size_t i = 0; i < arr.size(); ++i) out.push_back(IdType{as_int64(arr[i], index(path, i))});
     return out;
+  }
+  template <typename IdType>
+  std::optional<IdType> opt_id(const char* key) {
+    const auto v = opt_int64(key);
+    return v ? std::optional<IdType>(IdType{*v}) : std::nullopt;
   }
 
  private:
@@ -254,8 +261,8 @@ std::vector<AllocationRequest> requests_from_json(const Json& j, const std::stri
   for (std::size_t i = 0; i < arr.size(); ++i) {
     Fields f(arr[i], index(path, i));
     AllocationRequest a;
-    a.resource = f.opt_int64("resource");
-    a.pool = f.opt_int64("pool");
+    a.resource = f.opt_id<ResourceId>("resource");
+    a.pool = f.opt_id<PoolId>("pool");
     a.quantity = f.integer_or("quantity", 1);
     f.finish();
     out.push_back(a);
@@ -414,7 +421,7 @@ Tenant tenant_from_json(const Json& j, Mode mode) {
   Tenant t;
   t.name = f.string("name");
   if (mode == Mode::update) {
-    t.id = f.int64("id");
+    t.id = TenantId{f.int64("id")};
     t.version = f.int64("version");
   } else {
     f.ignore({"id", "version"});
@@ -430,7 +437,7 @@ Resource resource_from_json(const Json& j, Mode mode) {
   r.name = f.string("name");
   r.zone = f.string("zone");
   if (mode == Mode::update) {
-    r.id = f.int64("id");
+    r.id = ResourceId{f.int64("id")};
     r.version = f.int64("version");
     r.capacity = f.integer("capacity");
     r.policy = policy_from_json(f.require("policy"), f.at("policy"));
@@ -441,7 +448,7 @@ Resource resource_from_json(const Json& j, Mode mode) {
     r.capacity = f.integer_or("capacity", 1);
     if (const Json* p = f.get("policy")) r.policy = policy_from_json(*p, f.at("policy"));
   }
-  r.schedule = f.opt_int64("schedule");
+  r.schedule = f.opt_id<ScheduleId>("schedule");
   r.metadata_json = f.object_text("metadata");
   f.ignore({"tenant", "created_at", "archived_at"});
   f.finish();
@@ -453,7 +460,7 @@ Schedule schedule_from_json(const Json& j, Mode mode) {
   Schedule s;
   s.name = f.string("name");
   if (mode == Mode::update) {
-    s.id = f.int64("id");
+    s.id = ScheduleId{f.int64("id")};
     s.version = f.int64("version");
     f.require("weekly");
     f.require("overrides");
@@ -513,9 +520,9 @@ Pool pool_from_json(const Json& j, Mode mode) {
   Fields f(j, "pool");
   Pool p;
   p.name = f.string("name");
-  p.members = f.ids("members");
+  p.members = f.ids<ResourceId>("members");
   if (mode == Mode::update) {
-    p.id = f.int64("id");
+    p.id = PoolId{f.int64("id")};
     p.version = f.int64("version");
   } else {
     f.ignore({"id", "version"});
@@ -565,7 +572,7 @@ ReserveRequest reserve_request_from_json(const Json& j) {
 ReservationFilter filter_from_json(const Json& j) {
   Fields f(j, "filter");
   ReservationFilter filter;
-  filter.resource = f.opt_int64("resource");
+  filter.resource = f.opt_id<ResourceId>("resource");
   filter.from = f.opt_instant("from");
   filter.to = f.opt_instant("to");
   if (const Json* statuses = f.get("statuses")) {
@@ -582,7 +589,7 @@ ReservationFilter filter_from_json(const Json& j) {
     }
   }
   if (const Json* customer = f.get("customer")) filter.customer = as_string(*customer, f.at("customer"));
-  filter.after_id = f.opt_int64("after_id").value_or(0);
+  filter.after_id = ReservationId{f.opt_int64("after_id").value_or(0)};
   filter.limit = f.integer_or("limit", filter.limit);
   f.finish();
   return filter;
@@ -615,7 +622,7 @@ std::vector<AuditHead> audit_heads_from_json(const Json& j) {
   for (std::size_t i = 0; i < arr.size(); ++i) {
     Fields f(arr[i], index(path, i));
     AuditHead h;
-    h.tenant = f.int64("tenant");
+    h.tenant = TenantId{f.int64("tenant")};
     h.seq = f.int64("seq");
     h.hash = f.string("hash");
     f.finish();
@@ -655,7 +662,7 @@ NewUser new_user_from_json(const Json& j) {
 LoginRequest login_request_from_json(const Json& j) {
   Fields f(j, "login");
   LoginRequest l;
-  l.tenant = f.int64("tenant");
+  l.tenant = TenantId{f.int64("tenant")};
   l.email = f.string("email");
   l.password = f.string("password");
   l.mfa_code = f.string_or("mfa_code", "");

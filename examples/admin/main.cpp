@@ -95,7 +95,7 @@ std::optional<long long> number(const Args& a, const std::string& name, long lon
 
 // --tenant, or the only tenant there is.
 Result<TenantId> tenant_of(Engine& engine, const Args& a, bool* bad) {
-  if (auto t = number(a, "tenant", 1, INT64_MAX, bad)) return *t;
+  if (auto t = number(a, "tenant", 1, INT64_MAX, bad)) return TenantId{*t};
   if (*bad) return InvalidArgument("--tenant");
   BOKA_ASSIGN_OR_RETURN(auto all, engine.list_tenants(Principal::system()));
   if (all.size() == 1) return all[0].id;
@@ -185,7 +185,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "list-admins") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto admins = engine.auth().list_admins(sys, t);
+    auto admins = engine.auth().list_admins(sys, t ? std::optional<TenantId>(TenantId{*t}) : std::nullopt);
     if (!admins.ok()) return fail(admins.status());
     return print_admins(*admins);
   }
@@ -314,7 +314,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "force-logout-all") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto n = engine.auth().force_logout_all(sys, t);
+    auto n = engine.auth().force_logout_all(sys, t ? std::optional<TenantId>(TenantId{*t}) : std::nullopt);
     if (!n.ok()) return fail(n.status());
     std::printf("ended %lld sessions in %s\n", static_cast<long long>(*n),
                 t ? ("tenant " + std::to_string(*t)).c_str() : "every tenant");

@@ -115,9 +115,9 @@ struct Api::Context {
     const auto t = query_int(req, "tenant");
     if (!t || *t == who().tenant()) return who().tenant();
     if (*t <= 0) throw InputError("query tenant: must be a positive tenant id, got " + std::to_string(*t));
-    auto found = engine.get_tenant(who(), *t);  // 404 for an unknown one; 403 if not the caller's to see
+    auto found = engine.get_tenant(who(), TenantId{*t});  // 404 for an unknown one; 403 if not the caller's to see
     if (!found.ok()) throw StatusError(found.status());
-    return *t;
+    return TenantId{*t};
   }
 
   Json body() const {
@@ -548,11 +548,11 @@ void Api::install() {
     c.reply(r, [](const std::vector<User>& v) { return to_json(v); });
   });
   route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
-    auto r = engine_.auth().list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100));
+    auto r = engine_.auth().list_api_keys(c.who(), c.admin_tenant(), ApiKeyId{page_after(c.req)}, page_limit(c.req, 100));
     c.reply(r, [](const std::vector<ApiKey>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
-    auto r = engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), c.id(1));
+    auto r = engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), ApiKeyId{c.id(1)});
     c.reply(r, [](const ApiKey& k) { return to_json(k); });
   });
 
@@ -588,13 +588,13 @@ void Api::install() {
     c.reply(engine_.auth().change_password(c.who(), req_string(b, "current", 1024), req_string(b, "new", 1024)));
   });
   route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
-    const UserId user = query_int(c.req, "user").value_or(c.who().user());
+    const UserId user{query_int(c.req, "user").value_or(c.who().user())};
     auto r = engine_.auth().list_sessions(c.who(), c.admin_tenant(),
                                           user == 0 ? std::nullopt : std::optional<UserId>(user));
     c.reply(r, [](const std::vector<Session>& v) { return to_json(v); });
   });
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1)));
+    c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), SessionId{c.id(1)}));
   });
 
   // --- tenants, users, keys
@@ -606,81 +606,81 @@ void Api::install() {
     c.reply(engine_.list_tenants(c.who()), [](const std::vector<Tenant>& v) { return to_json(v); });
   });
   route("GET", T, "tenants.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_tenant(c.who(), c.id(1)), [](const Tenant& t) { return to_json(t); });
+    c.reply(engine_.get_tenant(c.who(), TenantId{c.id(1)}), [](const Tenant& t) { return to_json(t); });
   });
   route("POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().create_user(c.who(), c.id(1), c_api::new_user_from_json(c.body())),
+    c.reply(engine_.auth().create_user(c.who(), TenantId{c.id(1)}, c_api::new_user_from_json(c.body())),
             [](const User& u) { return to_json(u); }, 201);
   });
   route("GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)),
+    c.reply(engine_.auth().list_users(c.who(), TenantId{c.id(1)}, UserId{page_after(c.req)}, page_limit(c.req, 100)),
             [](const std::vector<User>& v) { return to_json(v); });
   });
   route("POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().create_api_key(c.who(), c.id(1), c_api::new_api_key_from_json(c.body())),
+    c.reply(engine_.auth().create_api_key(c.who(), TenantId{c.id(1)}, c_api::new_api_key_from_json(c.body())),
             [](const CreatedApiKey& x) { return to_json(x); }, 201);
   });
 
   // --- the catalog: resources, schedules, pools
   route("POST", T + "/resources", "resources.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_resource(c.who(), c.id(1), c_api::resource_from_json(c.body(), Mode::create)),
+    c.reply(engine_.create_resource(c.who(), TenantId{c.id(1)}, c_api::resource_from_json(c.body(), Mode::create)),
             [](const Resource& r) { return to_json(r); }, 201);
   });
   route("GET", T + "/resources", "resources.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_resources(c.who(), c.id(1), query_flag(c.req, "include_archived")),
+    c.reply(engine_.list_resources(c.who(), TenantId{c.id(1)}, query_flag(c.req, "include_archived")),
             [](const std::vector<Resource>& v) { return to_json(v); });
   });
   route("GET", T + R"(/resources/(\d+))", "resources.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_resource(c.who(), c.id(1), c.id(2)), [](const Resource& r) { return to_json(r); });
+    c.reply(engine_.get_resource(c.who(), TenantId{c.id(1)}, ResourceId{c.id(2)}), [](const Resource& r) { return to_json(r); });
   });
   route("PUT", T + R"(/resources/(\d+))", "resources.update", Auth::required, [this](Context& c) {
     Json b = c.body();
     b["id"] = c.id(2);
-    c.reply(engine_.update_resource(c.who(), c.id(1), c_api::resource_from_json(b, Mode::update)),
+    c.reply(engine_.update_resource(c.who(), TenantId{c.id(1)}, c_api::resource_from_json(b, Mode::update)),
             [](const Resource& r) { return to_json(r); });
   });
   route("DELETE", T + R"(/resources/(\d+))", "resources.archive", Auth::required, [this](Context& c) {
-    c.reply(engine_.archive_resource(c.who(), c.id(1), c.id(2)), [](const Resource& r) { return to_json(r); });
+    c.reply(engine_.archive_resource(c.who(), TenantId{c.id(1)}, ResourceId{c.id(2)}), [](const Resource& r) { return to_json(r); });
   });
   route("POST", T + "/schedules", "schedules.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_schedule(c.who(), c.id(1), c_api::schedule_from_json(c.body(), Mode::create)),
+    c.reply(engine_.create_schedule(c.who(), TenantId{c.id(1)}, c_api::schedule_from_json(c.body(), Mode::create)),
             [](const Schedule& x) { return to_json(x); }, 201);
   });
   route("GET", T + "/schedules", "schedules.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_schedules(c.who(), c.id(1), query_flag(c.req, "include_archived")),
+    c.reply(engine_.list_schedules(c.who(), TenantId{c.id(1)}, query_flag(c.req, "include_archived")),
             [](const std::vector<Schedule>& v) { return to_json(v); });
   });
   route("GET", T + R"(/schedules/(\d+))", "schedules.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_schedule(c.who(), c.id(1), c.id(2)), [](const Schedule& x) { return to_json(x); });
+    c.reply(engine_.get_schedule(c.who(), TenantId{c.id(1)}, ScheduleId{c.id(2)}), [](const Schedule& x) { return to_json(x); });
   });
   route("PUT", T + R"(/schedules/(\d+))", "schedules.update", Auth::required, [this](Context& c) {
     Json b = c.body();
     b["id"] = c.id(2);
-    c.reply(engine_.update_schedule(c.who(), c.id(1), c_api::schedule_from_json(b, Mode::update)),
+    c.reply(engine_.update_schedule(c.who(), TenantId{c.id(1)}, c_api::schedule_from_json(b, Mode::update)),
             [](const Schedule& x) { return to_json(x); });
   });
   route("DELETE", T + R"(/schedules/(\d+))", "schedules.archive", Auth::required, [this](Context& c) {
-    c.reply(engine_.archive_schedule(c.who(), c.id(1), c.id(2)), [](const Schedule& x) { return to_json(x); });
+    c.reply(engine_.archive_schedule(c.who(), TenantId{c.id(1)}, ScheduleId{c.id(2)}), [](const Schedule& x) { return to_json(x); });
   });
   route("POST", T + "/pools", "pools.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_pool(c.who(), c.id(1), c_api::pool_from_json(c.body(), Mode::create)),
+    c.reply(engine_.create_pool(c.who(), TenantId{c.id(1)}, c_api::pool_from_json(c.body(), Mode::create)),
             [](const Pool& x) { return to_json(x); }, 201);
   });
   route("GET", T + "/pools", "pools.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_pools(c.who(), c.id(1), query_flag(c.req, "include_archived")),
+    c.reply(engine_.list_pools(c.who(), TenantId{c.id(1)}, query_flag(c.req, "include_archived")),
             [](const std::vector<Pool>& v) { return to_json(v); });
   });
   route("GET", T + R"(/pools/(\d+))", "pools.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_pool(c.who(), c.id(1), c.id(2)), [](const Pool& x) { return to_json(x); });
+    c.reply(engine_.get_pool(c.who(), TenantId{c.id(1)}, PoolId{c.id(2)}), [](const Pool& x) { return to_json(x); });
   });
   route("PUT", T + R"(/pools/(\d+))", "pools.update", Auth::required, [this](Context& c) {
     Json b = c.body();
     b["id"] = c.id(2);
-    c.reply(engine_.update_pool(c.who(), c.id(1), c_api::pool_from_json(b, Mode::update)),
+    c.reply(engine_.update_pool(c.who(), TenantId{c.id(1)}, c_api::pool_from_json(b, Mode::update)),
             [](const Pool& x) { return to_json(x); });
   });
   route("DELETE", T + R"(/pools/(\d+))", "pools.archive", Auth::required, [this](Context& c) {
-    c.reply(engine_.archive_pool(c.who(), c.id(1), c.id(2)), [](const Pool& x) { return to_json(x); });
+    c.reply(engine_.archive_pool(c.who(), TenantId{c.id(1)}, PoolId{c.id(2)}), [](const Pool& x) { return to_json(x); });
   });
 
   // --- availability
@@ -689,7 +689,7 @@ void Api::install() {
     // go on. The engine bounds the work (grid points, resources) before doing it.
     Json body = c.body();
     if (!body.contains("limit")) body["limit"] = kMaxPage;
-    auto r = engine_.availability_page(c.who(), c.id(1), c_api::query_from_json(body));
+    auto r = engine_.availability_page(c.who(), TenantId{c.id(1)}, c_api::query_from_json(body));
     c.reply(r, [](const SlotPage& page) {
       Json j = Json::object();
       j["slots"] = to_json(page.slots);
@@ -700,7 +700,7 @@ void Api::install() {
   });
   route("POST", T + "/availability/explain", "availability.explain", Auth::required, [this](Context& c) {
     const auto x = c_api::explain_request_from_json(c.body());
-    c.reply(engine_.explain(c.who(), c.id(1), x.requests, x.start, x.duration),
+    c.reply(engine_.explain(c.who(), TenantId{c.id(1)}, x.requests, x.start, x.duration),
             [](const Explanation& e) { return to_json(e); });
   });
 
@@ -716,7 +716,7 @@ void Api::install() {
       }
       r.idempotency_key = header;
     }
-    c.reply(engine_.reserve(c.who(), c.id(1), r), [](const Reservation& x) { return to_json(x); }, 201);
+    c.reply(engine_.reserve(c.who(), TenantId{c.id(1)}, r), [](const Reservation& x) { return to_json(x); }, 201);
   });
   route("GET", T + "/reservations", "reservations.list", Auth::required, [this](Context& c) {
     Json f = Json::object();
@@ -737,17 +737,17 @@ void Api::install() {
       }
       f["statuses"] = statuses;
     }
-    c.reply(engine_.list_reservations(c.who(), c.id(1), c_api::filter_from_json(f)),
+    c.reply(engine_.list_reservations(c.who(), TenantId{c.id(1)}, c_api::filter_from_json(f)),
             [](const std::vector<Reservation>& v) { return to_json(v); });
   });
   route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_reservation(c.who(), c.id(1), c.id(2)), [](const Reservation& x) { return to_json(x); });
+    c.reply(engine_.get_reservation(c.who(), TenantId{c.id(1)}, ReservationId{c.id(2)}), [](const Reservation& x) { return to_json(x); });
   });
   const auto change = [this, T](const char* verb, auto call) {
     route("POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb,
           Auth::required, [this, call](Context& c) {
             const Json b = c.body_or_empty();
-            c.reply(call(engine_, c.who(), c.id(1), c.id(2), opt_int(b, "if_version")),
+            c.reply(call(engine_, c.who(), TenantId{c.id(1)}, ReservationId{c.id(2)}, opt_int(b, "if_version")),
                     [](const Reservation& x) { return to_json(x); });
           });
   };
@@ -768,7 +768,7 @@ void Api::install() {
     const auto start = opt_int(b, "start");
     const auto end = opt_int(b, "end");
     if (!start || !end) throw InputError("start, end: required (Unix seconds)");
-    c.reply(engine_.reschedule(c.who(), c.id(1), c.id(2), c_api::checked_instant(*start, "start"),
+    c.reply(engine_.reschedule(c.who(), TenantId{c.id(1)}, ReservationId{c.id(2)}, c_api::checked_instant(*start, "start"),
                                c_api::checked_instant(*end, "end"), opt_int(b, "if_version")),
             [](const Reservation& x) { return to_json(x); });
   });

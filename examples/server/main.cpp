@@ -37,7 +37,7 @@ const char* const kUsage =
 Status ensure_demo(Engine& engine, const server::Config& config) {
   const Principal& sys = Principal::system();
   BOKA_ASSIGN_OR_RETURN(auto tenants, engine.list_tenants(sys));
-  TenantId tenant = 0;
+  TenantId tenant{};
   for (const Tenant& t : tenants) {
     if (t.name == "demo") tenant = t.id;
   }

@@ -44,7 +44,7 @@ const char* audit_outcome_name(AuditOutcome outcome) noexcept;  // "success", "d
 // One link of a tenant's chain. Never holds a secret: passwords, tokens, key secrets, TOTP
 // secrets and codes are never written here (the tests scan for them).
 struct AuditRecord {
-  TenantId tenant = 0;        // the chain: the tenant acted in, 0 for system-wide work
+  TenantId tenant{};        // the chain: the tenant acted in, 0 for system-wide work
   std::int64_t seq = 0;       // 1, 2, 3, ... within the chain
   Instant at{};               // UTC
   std::string actor;          // Principal::name(): "system", "user:12", "api_key:3", or ""
@@ -61,7 +61,7 @@ struct AuditRecord {
 
 // The newest link of a chain.
 struct AuditHead {
-  TenantId tenant = 0;
+  TenantId tenant{};
   std::int64_t seq = 0;   // 0 for an empty chain
   std::string hash;       // "" for an empty chain
 };
@@ -69,7 +69,7 @@ struct AuditHead {
 // Which records Operations::audit_records returns: one tenant's chain, ordered by seq.
 // Every set field must match.
 struct AuditQuery {
-  TenantId tenant = 0;
+  TenantId tenant{};
   std::optional<std::string> actor;          // exact
   std::optional<std::string> target;         // exact
   std::optional<std::string> action;         // exact, or a prefix when it ends in '.'
@@ -90,7 +90,7 @@ struct AuditVerification {
   // The first broken link when !ok: its chain, its seq (or the seq expected there) and what
   // is wrong ("hash does not match the record's content", "does not link to the record
   // before it", "sequence gap: expected record 7, found 9", ...).
-  TenantId broken_tenant = 0;
+  TenantId broken_tenant{};
   std::int64_t broken_seq = 0;
   std::string problem;
 };

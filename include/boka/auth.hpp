@@ -29,8 +29,8 @@ const char* user_state_name(UserState state) noexcept;
 std::optional<UserState> parse_user_state(std::string_view name) noexcept;  // nullopt: unknown
 
 struct User {
-  UserId id = 0;
-  TenantId tenant = 0;
+  UserId id{};
+  TenantId tenant{};
   std::string email;         // stored lower-cased; unique in its tenant
   std::string display_name;  // 0..200 bytes
   Role role = Role::customer;
@@ -53,9 +53,9 @@ struct NewUser {
 
 // One login session. The token itself is never stored (only its SHA-256).
 struct Session {
-  SessionId id = 0;
-  TenantId tenant = 0;
-  UserId user = 0;
+  SessionId id{};
+  TenantId tenant{};
+  UserId user{};
   Instant created_at{};
   Instant last_seen_at{};
   Instant idle_expires_at{};      // last activity + the idle timeout of the user's role
@@ -74,7 +74,7 @@ struct SessionGrant {
 };
 
 struct LoginRequest {
-  TenantId tenant = 0;
+  TenantId tenant{};
   std::string email;
   std::string password;
   // Optional: a TOTP code or a recovery code, to pass MFA in the same call. Without it a
@@ -98,12 +98,12 @@ struct MfaEnabled {
 // it expires, and when it or the key that created it is revoked (revocation cascades to
 // every key created with it, transitively).
 struct ApiKey {
-  ApiKeyId id = 0;
-  TenantId tenant = 0;               // the tenant the key acts in
-  UserId created_by = 0;             // 0: created by the system principal
-  TenantId created_by_tenant = 0;    // the creator's tenant (a superadmin may create keys in
+  ApiKeyId id{};
+  TenantId tenant{};               // the tenant the key acts in
+  UserId created_by{};             // 0: created by the system principal
+  TenantId created_by_tenant{};    // the creator's tenant (a superadmin may create keys in
                                      // other tenants); 0 with created_by 0
-  ApiKeyId parent = 0;               // the key this key was created with, or 0
+  ApiKeyId parent{};               // the key this key was created with, or 0
   std::string name;                  // 1..200 bytes, for people
   PermissionSet scopes = 0;
   Role role = Role::customer;        // the ceiling: the creator's role at creation
@@ -136,10 +136,10 @@ struct KeyRotation {
 // secret. Kinds are stable strings, listed in docs/auth.md.
 struct SecurityEvent {
   std::int64_t id = 0;
-  TenantId tenant = 0;
+  TenantId tenant{};
   Instant at{};
   std::string kind;     // "login_failed", "lockout", "mfa_failed", ...
-  UserId user = 0;      // 0 when unknown (a login attempt for an unknown email)
+  UserId user{};      // 0 when unknown (a login attempt for an unknown email)
   std::string email;    // the login name involved, or ""
   std::string actor;    // Principal::name() of who acted, or "" for anonymous attempts
   std::string source;   // client address, or ""
@@ -217,7 +217,7 @@ class Auth {
   Result<User> find_user_by_email(const Principal& who, TenantId tenant, std::string_view email);
   // Users of `tenant` with id > after_id, by id, at most `limit` (1..10000): page with
   // after_id = the last id returned.
-  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant, UserId after_id = 0,
+  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant, UserId after_id = {},
                                        int limit = 1000);
   // Changes a user's role. Only a superadmin (or the system) grants or takes admin and
   // superadmin. Ends the user's sessions when the role goes down.
@@ -278,7 +278,7 @@ class Auth {
                                        const NewApiKey& spec);
   // Keys of `tenant` with id > after_id, by id, at most `limit` (1..10000).
   Result<std::vector<ApiKey>> list_api_keys(const Principal& who, TenantId tenant,
-                                            ApiKeyId after_id = 0, int limit = 1000);
+                                            ApiKeyId after_id = {}, int limit = 1000);
   // Takes effect on the key's next use.
   Result<ApiKey> revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id);
   // The principal a key stands for. A mistyped key (bad checksum) is refused before any

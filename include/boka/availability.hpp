@@ -78,7 +78,7 @@ struct Explanation {
     archived = 7,        // the resource or pool is archived
   };
   struct Finding {
-    ResourceId resource = 0;
+    ResourceId resource{};
     Reason reason = Reason::closed;
     std::string detail;  // human-readable, e.g. "opens 09:00 local"
   };

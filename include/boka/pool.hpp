@@ -11,8 +11,8 @@
 namespace boka {
 
 struct Pool {
-  PoolId id = 0;  // assigned by the store
-  TenantId tenant = 0;
+  PoolId id{};  // assigned by the store
+  TenantId tenant{};
   std::string name;                  // 1..200 bytes
   std::vector<ResourceId> members;   // 1..1000 distinct resources of the same tenant. Order
                                      // is preference: a pool booking takes the first member

@@ -25,10 +25,6 @@
 
 namespace boka {
 
-using UserId = std::int64_t;
-using SessionId = std::int64_t;
-using ApiKeyId = std::int64_t;
-
 // Roles, lowest to highest. Each role has every permission of the roles below it.
 enum class Role : int { customer = 0, staff = 1, admin = 2, superadmin = 3 };
 const char* role_name(Role role) noexcept;               // "customer", ...
@@ -98,10 +94,10 @@ class Principal {
   Principal(Kind kind, std::string name) : kind_(kind), name_(std::move(name)) {}
   Kind kind_;
   std::string name_;
-  TenantId tenant_ = 0;
-  UserId user_ = 0;
-  SessionId session_ = 0;
-  ApiKeyId api_key_ = 0;
+  TenantId tenant_{};
+  UserId user_{};
+  SessionId session_{};
+  ApiKeyId api_key_{};
   std::string source_;
 };
 

@@ -28,14 +28,14 @@ const char* status_name(ReservationStatus status) noexcept;  // "held", ...
 std::optional<ReservationStatus> parse_status(std::string_view name) noexcept;
 
 struct Allocation {
-  ResourceId resource = 0;       // for a pool allocation: the member that was picked
+  ResourceId resource{};       // for a pool allocation: the member that was picked
   int quantity = 1;              // 1..capacity of the resource
   std::optional<PoolId> pool;    // set when the allocation was requested from a pool
 };
 
 struct Reservation {
-  ReservationId id = 0;  // assigned by the store
-  TenantId tenant = 0;
+  ReservationId id{};  // assigned by the store
+  TenantId tenant{};
   ReservationStatus status = ReservationStatus::confirmed;
   Instant start{};
   Instant end{};
@@ -62,7 +62,7 @@ struct ReservationFilter {
   std::optional<Instant> to;                 //                      start < to
   std::vector<ReservationStatus> statuses;   // stored status is one of these; empty = any
   std::optional<std::string> customer;       // exact match
-  ReservationId after_id = 0;                // keyset pagination: ids greater than this
+  ReservationId after_id{};                // keyset pagination: ids greater than this
   int limit = 100;                           // 1..10000
 };
 

@@ -28,8 +28,8 @@ struct Policy {
 };
 
 struct Resource {
-  ResourceId id = 0;           // assigned by the store
-  TenantId tenant = 0;
+  ResourceId id{};           // assigned by the store
+  TenantId tenant{};
   std::string name;            // 1..200 bytes
   std::string zone;            // IANA zone name, "Europe/Berlin"; validated against the OS tzdb
   int capacity = 1;            // >= 1: how many units may be booked at once

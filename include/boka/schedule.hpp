@@ -69,8 +69,8 @@ struct HolidayRule {
 };
 
 struct Schedule {
-  ScheduleId id = 0;  // assigned by the store
-  TenantId tenant = 0;
+  ScheduleId id{};  // assigned by the store
+  TenantId tenant{};
   std::string name;   // 1..200 bytes
   std::vector<WeeklyRule> weekly;  // at most one rule per weekday; missing weekdays are closed
   std::vector<DateOverride> overrides;  // at most one per date

@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "boka/ids.hpp"
+
 namespace boka {
 
 // The single source of truth for error codes. Append-only: values never change meaning
@@ -42,7 +44,7 @@ const char* code_name(Code code) noexcept;
 // request (only those the principal may see) and the earliest start at or after the
 // requested one where the same request would fit, if there is one within the horizon.
 struct ConflictInfo {
-  std::vector<std::int64_t> blocking_reservation_ids;
+  std::vector<ReservationId> blocking_reservation_ids;
   std::optional<std::chrono::sys_seconds> next_free_start;
 };
 

@@ -35,7 +35,7 @@ namespace boka {
 
 // One allocation of a held or confirmed reservation, as the conflict check needs it.
 struct Booking {
-  ReservationId reservation = 0;
+  ReservationId reservation{};
   Instant start{};
   Instant end{};
   int quantity = 1;
@@ -47,7 +47,7 @@ struct Booking {
 struct IdempotencyRecord {
   std::string key;
   std::string request_fingerprint;  // hex SHA-256 of the canonical request
-  ReservationId reservation = 0;
+  ReservationId reservation{};
 };
 
 // A user as stored: the public view plus the secrets only the engine handles.
@@ -195,7 +195,7 @@ class StorageTransaction {
 class TxnScope {
  public:
   static TxnScope tenant(TenantId id) { return TxnScope(id); }
-  static TxnScope all_tenants() { return TxnScope(0); }
+  static TxnScope all_tenants() { return TxnScope(TenantId{}); }
   bool is_all() const { return tenant_ == 0; }
   TenantId tenant_id() const { return tenant_; }  // 0 for all_tenants()
 

@@ -10,7 +10,7 @@
 namespace boka {
 
 struct Tenant {
-  TenantId id = 0;                    // assigned by the store on create
+  TenantId id{};                    // assigned by the store on create
   std::string name;                   // 1..200 bytes of UTF-8, unique among tenants
   Instant created_at{};               // set by the engine
   std::optional<Instant> archived_at; // archived tenants take no new bookings

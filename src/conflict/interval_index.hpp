@@ -37,7 +37,7 @@ struct IndexEntry {
   std::int64_t start = 0;    // the booked range, without buffers
   std::int64_t end = 0;
   std::int64_t expires = kNever;  // a hold stops counting at this instant
-  ReservationId reservation = 0;
+  ReservationId reservation{};
   int quantity = 1;
 
   bool active_at(std::int64_t now) const { return now < expires; }
@@ -103,7 +103,7 @@ class IntervalIndex {
   // that alone leaves no room refuses at once, and a total that fits accepts at once; only
   // in between does it sweep.
   bool fits(Range window, int quantity, int capacity, std::int64_t now,
-            ReservationId exclude = 0) const {
+            ReservationId exclude = {}) const {
     int total = 0;
     bool refused = false;
     for_each_from(window.begin - after_ - max_length_, [&](const IndexEntry& e) {
@@ -123,11 +123,11 @@ class IntervalIndex {
   }
 
   // The highest total quantity in use at any instant of `window` (an occupied range).
-  int max_usage(Range window, std::int64_t now, ReservationId exclude = 0) const;
+  int max_usage(Range window, std::int64_t now, ReservationId exclude = {}) const;
 
   // Occupied ranges within `window` where usage exceeds `threshold`, normalized.
   std::vector<Range> ranges_above(Range window, int threshold, std::int64_t now,
-                                  ReservationId exclude = 0) const;
+                                  ReservationId exclude = {}) const;
 
  private:
   struct Chunk {

@@ -53,8 +53,8 @@ Result<CreatedApiKey> Auth::create_api_key(const Principal& who, TenantId tenant
       return InvalidArgument("expires_in: must be 1 s..10 years");
     }
     ApiKey info;
-    info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
-    info.created_by_tenant = info.created_by == 0 ? 0 : a.user_tenant;
+    info.created_by = a.kind == Principal::Kind::system ? UserId{} : a.user;
+    info.created_by_tenant = info.created_by == 0 ? TenantId{} : a.user_tenant;
     info.parent = a.api_key;  // a key made with a key dies with it
     info.name = spec.name;
     info.scopes = spec.scopes;
@@ -136,7 +136,7 @@ Result<Principal> Auth::authenticate_api_key(std::string_view key, std::string_v
   const Instant t = ops.now();
   bool chain_live = false;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(row, txn.find_api_key(parsed->id));
+    BOKA_ASSIGN_OR_RETURN(row, txn.find_api_key(ApiKeyId{parsed->id}));
     if (row) {
       BOKA_ASSIGN_OR_RETURN(chain_live, ancestors_unrevoked(txn, row->key));
     }
@@ -185,8 +185,8 @@ Result<CreatedApiKey> Auth::generate_emergency_key(const Principal& who, TenantI
     const Seconds life = lifetime.value_or(impl_->auth->options.emergency_key_lifetime);
     if (life.count() <= 0 || life.count() > 86400) return InvalidArgument("lifetime: must be 1 s..24 h");
     ApiKey info;
-    info.created_by = a.kind == Principal::Kind::system ? 0 : a.user;
-    info.created_by_tenant = info.created_by == 0 ? 0 : a.user_tenant;
+    info.created_by = a.kind == Principal::Kind::system ? UserId{} : a.user;
+    info.created_by_tenant = info.created_by == 0 ? TenantId{} : a.user_tenant;
     info.name = "emergency";
     info.scopes = kAllPermissions;
     info.role = Role::superadmin;

@@ -64,7 +64,7 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
     Slot slot{from_unix(t), from_unix(t + duration), {}};
     std::unordered_set<ResourceId> used = direct;
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      ResourceId picked = 0;
+      ResourceId picked{};
       for (std::size_t c = 0; c < requests[i].candidates.size(); ++c) {
         const ResourceId id = requests[i].candidates[c]->resource.id;
         if (requests[i].pool && used.count(id)) continue;
@@ -167,7 +167,7 @@ Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId
     }
     const auto limit = static_cast<std::size_t>(query.limit);
     out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), query.duration.count(),
-                             step, now, 0, limit + 1);
+                             step, now, ReservationId{}, limit + 1);
     if (out.slots.size() > limit) {
       out.truncated = true;
       out.next_from = out.slots[limit].start;
@@ -204,8 +204,8 @@ Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
       const ResolvedRequest& r = resolved[i];
       if (r.candidates.empty()) {
         out.available = false;
-        out.findings.push_back({0, Explanation::Reason::archived,
-                                "pool " + std::to_string(r.pool.value_or(0)) +
+        out.findings.push_back({ResourceId{}, Explanation::Reason::archived,
+                                "pool " + std::to_string(r.pool.value_or(PoolId{})) +
                                     " is archived or has no members"});
         continue;
       }
@@ -214,7 +214,7 @@ Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
       bool fits = false;
       for (const LoadedResource* c : r.candidates) {
         if (r.pool && used.count(c->resource.id)) continue;
-        auto check = detail::check_start(c->view(), t, duration.count(), r.quantity, now, 0);
+        auto check = detail::check_start(c->view(), t, duration.count(), r.quantity, now, ReservationId{});
         if (check.ok()) {
           fits = true;
           if (r.pool) used.insert(c->resource.id);

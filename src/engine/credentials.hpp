@@ -489,7 +489,7 @@ Result<User> modify_user(EngineImpl& impl, const Actor& a, TenantId tenant, User
     ++u.user.version;
     BOKA_RETURN_IF_ERROR(txn.update_user(u));
     if (end_sessions) {
-      BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(tenant, id, ops.now(), 0));
+      BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(tenant, id, ops.now(), SessionId{}));
       detail += "; " + std::to_string(n) + " sessions ended";
     }
     if (!kind.empty()) {

@@ -219,7 +219,7 @@ Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t
 // ---- tenants -------------------------------------------------------------------------------
 
 Result<Tenant> Engine::create_tenant(const Principal& who, const Tenant& spec) {
-  return impl_->refusal_audited(who, 0, "tenant.create", "", [&]() -> Result<Tenant> {
+  return impl_->refusal_audited(who, TenantId{}, "tenant.create", "", [&]() -> Result<Tenant> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
     BOKA_RETURN_IF_ERROR(detail::validate_name(spec.name, "tenant.name"));
     Tenant t;

@@ -53,7 +53,7 @@ struct LoadedResource {
 
 // Index changes to install once the transaction commits.
 struct StagedIndex {
-  ResourceId resource = 0;
+  ResourceId resource{};
   std::int64_t version = 0;
   std::shared_ptr<const IntervalIndex> index;
 };
@@ -71,12 +71,12 @@ IndexEntry entry_of(const Reservation& r, const Allocation& a);
 struct Actor {
   Principal::Kind kind = Principal::Kind::system;
   std::string name;              // Principal::name()
-  TenantId tenant = 0;           // home tenant (0: system)
-  UserId user = 0;               // the user, or an API key's creator (0: the system)
-  TenantId user_tenant = 0;      // `user`'s tenant: differs from `tenant` for a key a
+  TenantId tenant{};           // home tenant (0: system)
+  UserId user{};               // the user, or an API key's creator (0: the system)
+  TenantId user_tenant{};      // `user`'s tenant: differs from `tenant` for a key a
                                  // superadmin created in another tenant
-  SessionId session = 0;
-  ApiKeyId api_key = 0;
+  SessionId session{};
+  ApiKeyId api_key{};
   Role role = Role::superadmin;  // the role whose permissions apply (a key's ceiling)
   PermissionSet permissions = 0;
   bool all_tenants = false;      // system, superadmins, superadmin keys
@@ -122,7 +122,7 @@ Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& option
 // What an operation records in the audit trail; the chain fields (seq, hashes, time) are
 // filled in by EngineImpl::audit.
 struct AuditEntry {
-  TenantId tenant = 0;  // the chain
+  TenantId tenant{};  // the chain
   std::string action;   // "<object>.<verb>"
   std::string target;   // "<object>:<id>" or ""
   AuditOutcome outcome = AuditOutcome::success;
@@ -138,7 +138,7 @@ struct WriteOutcome {
 
 // The record of a refused change.
 AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_view target,
-                         const Status& refusal, TenantId acted_in = 0);
+                         const Status& refusal, TenantId acted_in = {});
 
 // The outcome a refusal with `code` is recorded as; nullopt for failures that are not
 // refusals (unavailable, storage, internal), which are not recorded.

@@ -67,7 +67,7 @@ Result<MfaEnabled> Auth::confirm_totp_enrollment(const Principal& who, std::stri
       u.totp_last_step = trial.totp_last_step;
       u.recovery_code_hashes = hashes;
       u.user.mfa_enabled = true;
-      BOKA_RETURN_IF_ERROR(txn.revoke_sessions(a.tenant, a.user, ops.now(), 0).status());
+      BOKA_RETURN_IF_ERROR(txn.revoke_sessions(a.tenant, a.user, ops.now(), SessionId{}).status());
       BOKA_RETURN_IF_ERROR(ops.start_session(txn, u, true, false, a.source, std::nullopt, out.session));
       BOKA_RETURN_IF_ERROR(ops.record(txn, a.tenant, "mfa_enabled", a.user, u.user.email, a.name,
                                       a.source, "other sessions ended"));
@@ -98,7 +98,7 @@ Status Auth::disable_totp(const Principal& who, std::string_view password) {
     found->user.mfa_enabled = false;
     ++found->user.version;
     BOKA_RETURN_IF_ERROR(txn.update_user(*found));
-    BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(a.tenant, a.user, ops.now(), 0));
+    BOKA_ASSIGN_OR_RETURN(auto n, txn.revoke_sessions(a.tenant, a.user, ops.now(), SessionId{}));
     return ops.record(txn, a.tenant, "mfa_disabled", a.user, found->user.email, a.name, a.source,
                       std::to_string(n) + " sessions ended");
   });
@@ -107,7 +107,7 @@ Status Auth::disable_totp(const Principal& who, std::string_view password) {
 // ---- encryption key rotation ---------------------------------------------------------------
 
 Result<KeyRotation> Auth::rotate_encryption_key(const Principal& who, int limit) {
-  return impl_->refusal_audited(who, 0, "auth.encryption_key_rotated", "", [&]() -> Result<KeyRotation> {
+  return impl_->refusal_audited(who, TenantId{}, "auth.encryption_key_rotated", "", [&]() -> Result<KeyRotation> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize_global(who, Permission::system_operations));
     if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
     const detail::SecretBox& box = impl_->auth->box;
@@ -165,7 +165,7 @@ Result<KeyRotation> Auth::rotate_encryption_key(const Principal& who, int limit)
           ++done;
         }
         if (done == 0) return Status::Ok();
-        return ops.record(txn, tenant, "encryption_key_rotated", 0, "", a.name, a.source,
+        return ops.record(txn, tenant, "encryption_key_rotated", UserId{}, "", a.name, a.source,
                           std::to_string(done) + " users' TOTP secrets re-sealed under key " +
                               out.key_id);
       }));

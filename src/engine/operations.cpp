@@ -145,13 +145,13 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
 std::shared_ptr<MetricsRegistry> Operations::metrics() const { return impl_->metrics_registry; }
 
 Status Operations::set_read_only(const Principal& who, bool on, std::string_view reason) {
-  return impl_->refusal_audited(who, 0, on ? "ops.read_only_on" : "ops.read_only_off", "", [&]() -> Status {
+  return impl_->refusal_audited(who, TenantId{}, on ? "ops.read_only_on" : "ops.read_only_off", "", [&]() -> Status {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
     auto& state = *impl_->read_only;
     if (state.on.load() == on) return Status::Ok();
     detail::AuditEntry e;
-    e.tenant = 0;
+    e.tenant = TenantId{};
     e.action = on ? "ops.read_only_on" : "ops.read_only_off";
     e.detail_json = detail::JsonObject().add("reason", reason).str();
     const auto record = [&]() {
@@ -334,7 +334,7 @@ Result<HealthReport> Operations::health(const Principal& who, const HealthOption
 }
 
 Result<BackupResult> Operations::backup(const Principal& who, const BackupOptions& options) {
-  return impl_->refusal_audited(who, 0, "ops.backup", "", [&]() -> Result<BackupResult> {
+  return impl_->refusal_audited(who, TenantId{}, "ops.backup", "", [&]() -> Result<BackupResult> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (options.keep < 0) return InvalidArgument("keep: must be >= 0");
     BOKA_ASSIGN_OR_RETURN(auto result, detail::take_backup(*impl_->storage, options, impl_->clock->now()));
@@ -342,7 +342,7 @@ Result<BackupResult> Operations::backup(const Principal& who, const BackupOption
     // the record is not in the backup itself. In read-only mode nothing can be recorded.
     if (!impl_->read_only->on.load()) {
       detail::AuditEntry e;
-      e.tenant = 0;
+      e.tenant = TenantId{};
       e.action = "ops.backup";
       e.target = "backup:" + result.manifest.file;
       e.detail_json = detail::JsonObject()

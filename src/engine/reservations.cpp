@@ -324,7 +324,7 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
       const std::int64_t t = to_unix(req.start);
       const std::int64_t d = to_unix(req.end) - t;
       const auto check_started = std::chrono::steady_clock::now();
-      auto assigned = assign(*impl_, set.resolved, t, d, now, 0, nullptr);
+      auto assigned = assign(*impl_, set.resolved, t, d, now, ReservationId{}, nullptr);
       impl_->metrics->conflict_check->observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - check_started).count());
       BOKA_ASSIGN_OR_RETURN(auto allocations, std::move(assigned));
@@ -675,7 +675,7 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
 // ---- expiry --------------------------------------------------------------------------------
 
 Result<int> Engine::expire_holds(const Principal& who, int limit) {
-  return impl_->refusal_audited(who, 0, "reservation.expire", "", [&]() -> Result<int> {
+  return impl_->refusal_audited(who, TenantId{}, "reservation.expire", "", [&]() -> Result<int> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
     const std::int64_t now = impl_->now();

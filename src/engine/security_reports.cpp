@@ -52,7 +52,7 @@ Result<MfaStats> Auth::mfa_stats(const Principal& who, TenantId tenant) {
 Result<std::vector<User>> Auth::list_admins(const Principal& who,
                                              std::optional<TenantId> one_tenant) {
   // Every tenant is 0 below, which only a principal acting across tenants may ask for.
-  const TenantId tenant = one_tenant.value_or(0);
+  const TenantId tenant = one_tenant.value_or(TenantId{});
   if (one_tenant && *one_tenant <= 0) {
     return InvalidArgument("tenant: must be a tenant id (leave it unset for every tenant)");
   }
@@ -130,7 +130,7 @@ Result<std::vector<SecurityEvent>> Auth::security_events(const Principal& who, T
     e.tenant = r.tenant;
     e.at = r.at;
     e.kind = r.action.substr(5);
-    if (r.target.rfind("user:", 0) == 0) e.user = std::stoll(r.target.substr(5));
+    if (r.target.rfind("user:", 0) == 0) e.user = UserId{std::stoll(r.target.substr(5))};
     e.actor = r.actor;
     e.source = r.source;
     e.outcome = r.outcome;

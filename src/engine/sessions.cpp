@@ -25,7 +25,7 @@ Result<SessionGrant> Auth::login(const LoginRequest& req) {
         if (!tenant) return Status::Ok();  // nothing to record in a tenant that does not exist
         BOKA_ASSIGN_OR_RETURN(auto found, txn.find_user_by_email(req.tenant, email));
         if (!found) {
-          return ops.record(txn, req.tenant, "login_failed", 0, email, "", req.source, "unknown email");
+          return ops.record(txn, req.tenant, "login_failed", UserId{}, email, "", req.source, "unknown email");
         }
         return ops.reserve_attempt(txn, std::move(*found), req.source, "login", attempt);
       }));
@@ -213,12 +213,12 @@ bool is_self(const Actor& a, TenantId tenant, UserId user) {
 Result<std::vector<Session>> Auth::list_sessions(const Principal& who, TenantId tenant,
                                                    std::optional<UserId> one_user) {
   // The store spells "every user" 0.
-  const UserId user = one_user.value_or(0);
+  const UserId user = one_user.value_or(UserId{});
   if (one_user && *one_user <= 0) {
     return InvalidArgument("user: must be a user id (leave it unset for every user)");
   }
   BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
-  BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user == 0 ? -1 : user));
+  BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user == 0 ? UserId{-1} : user));
   std::vector<StoredSession> rows;
   std::unordered_map<UserId, Role> roles;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
@@ -251,7 +251,7 @@ Status Auth::end_session(const Principal& who, TenantId tenant, SessionId sessio
     return ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
       BOKA_ASSIGN_OR_RETURN(auto s, txn.find_session(session));
       if (!s || s->session.tenant != tenant) {
-        BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, -1));
+        BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, UserId{-1}));
         return NotFound("session " + std::to_string(session) + " not found");
       }
       BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, s->session.user));
@@ -280,7 +280,7 @@ Result<std::int64_t> Auth::end_user_sessions(const Principal& who, TenantId tena
       if (a.user != user) {
         BOKA_RETURN_IF_ERROR(may_manage_role(a, u->user.role));
       }
-      BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, user, ops.now(), 0));
+      BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, user, ops.now(), SessionId{}));
       return ops.record(txn, tenant, "sessions_ended", user, u->user.email, a.name, a.source,
                         std::to_string(n) + " sessions");
     }));
@@ -292,7 +292,7 @@ Result<std::int64_t> Auth::force_logout_all(const Principal& who,
                                             std::optional<TenantId> one_tenant) {
   // Every tenant is 0 below (the store's spelling, and the system chain for the record),
   // which only a principal acting across tenants may ask for.
-  const TenantId tenant = one_tenant.value_or(0);
+  const TenantId tenant = one_tenant.value_or(TenantId{});
   if (one_tenant && *one_tenant <= 0) {
     return InvalidArgument("tenant: must be a tenant id (leave it unset for every tenant)");
   }
@@ -304,7 +304,7 @@ Result<std::int64_t> Auth::force_logout_all(const Principal& who,
     const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
     BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(scope), [&](StorageTransaction& txn) -> Status {
       if (a.role == Role::superadmin) {
-        BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, 0, ops.now(), a.session));
+        BOKA_ASSIGN_OR_RETURN(n, txn.revoke_sessions(tenant, UserId{}, ops.now(), a.session));
       } else {
         // Below superadmin, the same rule as for changing a user: the sessions of users the
         // actor may manage, and the actor's own other sessions.
@@ -324,7 +324,7 @@ Result<std::int64_t> Auth::force_logout_all(const Principal& who,
         for (const Tenant& t : all) tenants.push_back(t.id);
       }
       for (TenantId t : tenants) {
-        BOKA_RETURN_IF_ERROR(ops.record(txn, t, "force_logout", 0, "", a.name, a.source,
+        BOKA_RETURN_IF_ERROR(ops.record(txn, t, "force_logout", UserId{}, "", a.name, a.source,
                                         tenant == 0 ? "every tenant" : "this tenant"));
       }
       return Status::Ok();
@@ -334,7 +334,7 @@ Result<std::int64_t> Auth::force_logout_all(const Principal& who,
 }
 
 Result<std::int64_t> Auth::cleanup_sessions(const Principal& who, int limit) {
-  return impl_->refusal_audited(who, 0, "auth.sessions_cleaned", "", [&]() -> Result<std::int64_t> {
+  return impl_->refusal_audited(who, TenantId{}, "auth.sessions_cleaned", "", [&]() -> Result<std::int64_t> {
     BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize_global(who, Permission::system_operations));
     if (limit < 1 || limit > 1000000) return InvalidArgument("limit: must be 1..1000000");
     std::int64_t n = 0;
@@ -342,7 +342,7 @@ Result<std::int64_t> Auth::cleanup_sessions(const Principal& who, int limit) {
     BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
       BOKA_ASSIGN_OR_RETURN(n, txn.delete_dead_sessions(impl_->clock->now(), limit));
       if (n == 0) return Status::Ok();  // nothing changed, nothing to record
-      return ops.record(txn, 0, "sessions_cleaned", 0, "", a.name, a.source,
+      return ops.record(txn, TenantId{}, "sessions_cleaned", UserId{}, "", a.name, a.source,
                         std::to_string(n) + " expired or revoked sessions deleted");
     }));
     return n;

@@ -110,7 +110,7 @@ Result<BackupManifest> BackupManifest::from_json(std::string_view text) {
   for (const auto& h : *heads) {
     AuditHead head;
     try {
-      head.tenant = h.at("tenant").get<std::int64_t>();
+      head.tenant = h.at("tenant").get<TenantId>();
       head.seq = h.at("seq").get<std::int64_t>();
       head.hash = h.at("hash").get<std::string>();
     } catch (const std::exception&) {

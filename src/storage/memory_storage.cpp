@@ -77,7 +77,7 @@ class MemoryTransaction final : public StorageTransaction {
     if (it == t_.tenants.end()) return std::optional<Tenant>();
     return std::optional<Tenant>(it->second);
   }
-  Result<std::vector<Tenant>> list_tenants() override { return values(t_.tenants, 0); }
+  Result<std::vector<Tenant>> list_tenants() override { return values(t_.tenants, TenantId{}); }
   Status update_tenant(const Tenant& x) override {
     for (const auto& [id, t] : t_.tenants) {
       if (id != x.id && t.name == x.name) {
@@ -204,7 +204,7 @@ class MemoryTransaction final : public StorageTransaction {
     }
     StoredUser row = x;
     row.user.mfa_enabled = !x.totp_secret.empty();  // derived, as the SQL stores derive it
-    return insert_keyed(t_.users, row, [](StoredUser& r) -> std::int64_t& { return r.user.id; });
+    return insert_keyed(t_.users, row, [](StoredUser& r) -> UserId& { return r.user.id; });
   }
   Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override {
     auto it = t_.users.find(id);
@@ -251,7 +251,7 @@ class MemoryTransaction final : public StorageTransaction {
       if (s.token_hash == x.token_hash) return AlreadyExists("session token is not unique");
     }
     return insert_keyed(t_.sessions, x,
-                        [](StoredSession& r) -> std::int64_t& { return r.session.id; });
+                        [](StoredSession& r) -> SessionId& { return r.session.id; });
   }
   Result<std::optional<StoredSession>> find_session_by_token(std::string_view hash) override {
     for (const auto& [id, s] : t_.sessions) {
@@ -317,7 +317,7 @@ class MemoryTransaction final : public StorageTransaction {
 
   Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return insert_keyed(t_.api_keys, x, [](StoredApiKey& r) -> std::int64_t& { return r.key.id; });
+    return insert_keyed(t_.api_keys, x, [](StoredApiKey& r) -> ApiKeyId& { return r.key.id; });
   }
   Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override {
     auto it = t_.api_keys.find(id);
@@ -426,11 +426,10 @@ class MemoryTransaction final : public StorageTransaction {
 
   // Inserts under the table's next id, written through `id_of` (the id may sit in a nested
   // struct); the undo step removes the row and gives the id back.
-  template <typename Row, typename IdOf>
-  Result<std::int64_t> insert_keyed(std::map<std::int64_t, Row>& table, const Row& row,
-                                    IdOf id_of) {
+  template <typename Key, typename Row, typename IdOf>
+  Result<Key> insert_keyed(std::map<Key, Row>& table, const Row& row, IdOf id_of) {
     std::int64_t& sequence = t_.next_id[&table];
-    const std::int64_t id = ++sequence;
+    const Key id{++sequence};
     Row copy = row;
     id_of(copy) = id;
     table.emplace(id, std::move(copy));
@@ -440,8 +439,8 @@ class MemoryTransaction final : public StorageTransaction {
     });
     return id;
   }
-  template <typename Row>
-  Status update_keyed(std::map<std::int64_t, Row>& table, std::int64_t id, const Row& row) {
+  template <typename Key, typename Row>
+  Status update_keyed(std::map<Key, Row>& table, Key id, const Row& row) {
     BOKA_RETURN_IF_ERROR(check_writable());
     auto it = table.find(id);
     if (it == table.end()) return NotFound("row " + std::to_string(id) + " does not exist");
@@ -482,26 +481,26 @@ class MemoryTransaction final : public StorageTransaction {
     return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
   }
 
-  template <typename Row>
-  Result<std::int64_t> insert_row(std::map<std::int64_t, Row>& table, const Row& row) {
-    return insert_keyed(table, row, [](Row& r) -> std::int64_t& { return r.id; });
+  template <typename Key, typename Row>
+  Result<Key> insert_row(std::map<Key, Row>& table, const Row& row) {
+    return insert_keyed(table, row, [](Row& r) -> Key& { return r.id; });
   }
 
-  template <typename Row>
-  Status update_row(std::map<std::int64_t, Row>& table, const Row& row) {
+  template <typename Key, typename Row>
+  Status update_row(std::map<Key, Row>& table, const Row& row) {
     return update_keyed(table, row.id, row);
   }
 
-  template <typename Row>
-  static Result<std::optional<Row>> find_in(const std::map<std::int64_t, Row>& table,
-                                            TenantId tenant, std::int64_t id) {
+  template <typename Key, typename Row>
+  static Result<std::optional<Row>> find_in(const std::map<Key, Row>& table, TenantId tenant,
+                                            Key id) {
     auto it = table.find(id);
     if (it == table.end() || it->second.tenant != tenant) return std::optional<Row>();
     return std::optional<Row>(it->second);
   }
 
-  template <typename Row>
-  static std::vector<Row> values(const std::map<std::int64_t, Row>& table, TenantId tenant) {
+  template <typename Key, typename Row>
+  static std::vector<Row> values(const std::map<Key, Row>& table, TenantId tenant) {
     std::vector<Row> out;
     for (const auto& [id, row] : table) {
       if constexpr (std::is_same_v<Row, Tenant>) {

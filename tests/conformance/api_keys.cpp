@@ -48,7 +48,7 @@ TEST_CASE("conformance: every API key field round trips and updates") {
       full.key.emergency = true;
       full.secret_hash = hex64('5');
       bare.key.tenant = a;
-      bare.key.created_by = 0;  // the system principal
+      bare.key.created_by = UserId{0};  // the system principal
       bare.key.name = "b";
       bare.key.scopes = static_cast<PermissionSet>(Permission::system_operations);
       bare.key.role = Role::superadmin;
@@ -77,7 +77,7 @@ TEST_CASE("conformance: every API key field round trips and updates") {
         REQUIRE(got.has_value());
         check_same_key(*got, *want);
       }
-      CHECK_FALSE(t.find_api_key(all_bits.key.id + 100)->has_value());
+      CHECK_FALSE(t.find_api_key(ApiKeyId{all_bits.key.id + 100})->has_value());
       auto in_a = t.list_api_keys(a).value();
       REQUIRE(in_a.size() == 3);
       CHECK(in_a[0].key.id == full.key.id);
@@ -87,7 +87,7 @@ TEST_CASE("conformance: every API key field round trips and updates") {
       auto in_b = t.list_api_keys(b).value();
       REQUIRE(in_b.size() == 1);
       check_same_key(in_b[0], other);
-      CHECK(t.list_api_keys(b + 100)->empty());
+      CHECK(t.list_api_keys(TenantId{b + 100})->empty());
       return Status::Ok();
     }).ok());
 
@@ -111,7 +111,7 @@ TEST_CASE("conformance: every API key field round trips and updates") {
       return t.update_api_key(bare2);
     }).ok());
     StoredApiKey ghost = bare;
-    ghost.key.id = all_bits.key.id + 100;
+    ghost.key.id = ApiKeyId{all_bits.key.id + 100};
     CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_api_key(ghost); }).code() ==
           Code::not_found);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {

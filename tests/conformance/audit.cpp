@@ -46,7 +46,7 @@ TEST_CASE("conformance: audit chains append in order - one chain per tenant - ev
         record(b, t0 + Seconds(10), "system", "resource.create", "resource:4"),                 // 2
         record(a, t0 + Seconds(30), "user:11", "reservation.reserve", "", AuditOutcome::conflict),  // 3
         record(a, t0 + Seconds(10), "api_key:2", "reservation.cancel", "reservation:9"),        // 4
-        record(0, t0, "system", "tenant.create", "tenant:1"),                                   // 5
+        record(TenantId{}, t0, "system", "tenant.create", "tenant:1"),                                   // 5
     };
     records[0].reason = "wrong password";
     records[0].source = "203.0.113.9";
@@ -160,7 +160,7 @@ TEST_CASE("conformance: audit queries filter by actor target action outcome time
       x = q();
       x.tenant = b;
       CHECK(list(x) == Seqs{1});
-      x.tenant = b + 100;
+      x.tenant = TenantId{b + 100};
       CHECK(list(x).empty());
       return Status::Ok();
     }).ok());

@@ -41,7 +41,7 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       CHECK(t.list_users_with_role(Role::customer)->empty());
       CHECK_FALSE(t.find_user_by_email(tenant, "ann@example.com")->has_value());
       CHECK_FALSE(t.find_session_by_token(hex64('1'))->has_value());
-      CHECK(t.list_sessions(0, 0)->empty());
+      CHECK(t.list_sessions(TenantId{}, UserId{})->empty());
       CHECK(t.count_live_sessions(t0).value() == 0);
       CHECK(t.list_api_keys(tenant)->empty());
       AuditQuery everything;
@@ -52,20 +52,20 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       // A read transaction refuses every auth write with internal.
       StoredUser u = plain_user(tenant, "ro@example.com");
       CHECK(t.insert_user(u).status().code() == Code::internal);
-      u.user.id = 1;
+      u.user.id = UserId{1};
       CHECK(t.update_user(u).code() == Code::internal);
-      StoredSession x = sample_session(tenant, 1, hex64('3'), t0, hours(1), hours(2));
+      StoredSession x = sample_session(tenant, UserId{1}, hex64('3'), t0, hours(1), hours(2));
       CHECK(t.insert_session(x).status().code() == Code::internal);
-      x.session.id = 1;
+      x.session.id = SessionId{1};
       CHECK(t.update_session(x).code() == Code::internal);
-      CHECK(t.revoke_sessions(0, 0, t0, 0).status().code() == Code::internal);
+      CHECK(t.revoke_sessions(TenantId{}, UserId{}, t0, SessionId{}).status().code() == Code::internal);
       CHECK(t.delete_dead_sessions(t0, 10).status().code() == Code::internal);
       StoredApiKey k;
       k.key.tenant = tenant;
       k.key.name = "ro";
       k.secret_hash = hex64('4');
       CHECK(t.insert_api_key(k).status().code() == Code::internal);
-      k.key.id = 1;
+      k.key.id = ApiKeyId{1};
       CHECK(t.update_api_key(k).code() == Code::internal);
       CHECK(t.lock_audit_head(tenant).status().code() == Code::internal);
       AuditRecord r = record(tenant, t0, "system", "x.y", "");
@@ -113,7 +113,7 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
       k.key.name = "changed";
       k.key.revoked_at = t0;
       BOKA_RETURN_IF_ERROR(t.update_api_key(k));
-      BOKA_ASSIGN_OR_RETURN(auto revoked, t.revoke_sessions(0, 0, t0, 0));
+      BOKA_ASSIGN_OR_RETURN(auto revoked, t.revoke_sessions(TenantId{}, UserId{}, t0, SessionId{}));
       if (revoked != 1) return InternalError("expected one revocation");
       BOKA_ASSIGN_OR_RETURN(auto deleted, t.delete_dead_sessions(t0 + hours(3), 10));
       if (deleted != 1) return InternalError("expected one deletion");
@@ -137,7 +137,7 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     auto opened = Engine::open(s, options);
     REQUIRE(opened.ok());
     auto engine = std::move(opened).value();
-    auto tenant = engine->create_tenant(sys(), Tenant{0, "acme"});
+    auto tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"});
     REQUIRE(tenant.ok());
     const TenantId tid = tenant->id;
 

@@ -54,8 +54,8 @@ struct AuthWorld {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 9, 0));
   std::unique_ptr<Engine> engine;
   AuthOptions options;
-  TenantId tenant = 0;
-  UserId user = 0;
+  TenantId tenant{};
+  UserId user{};
   std::string secret_base32;
   std::vector<std::string> recovery_codes;
 
@@ -66,7 +66,7 @@ struct AuthWorld {
     auto e = Engine::open(std::move(storage), EngineOptions{clock, options});
     REQUIRE(e.ok());
     engine = std::move(e).value();
-    tenant = engine->create_tenant(sys(), Tenant{0, "acme " + std::to_string(round)})->id;
+    tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "acme " + std::to_string(round)})->id;
     auto u = engine->auth().create_user(sys(), tenant, NewUser{"ann@example.com", "Ann", Role::staff, kPassword});
     REQUIRE(u.ok());
     user = u->id;

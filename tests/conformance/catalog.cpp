@@ -12,14 +12,14 @@ using boka::conformance::for_each_store;
 
 TEST_CASE("conformance: tenants round trip and names are unique") {
   for_each_store([](std::shared_ptr<Storage> s) {
-    TenantId id = 0;
+    TenantId id{};
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{0, "acme", utc(2026, 1, 1), std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1), std::nullopt, 1}));
       return Status::Ok();
     }).ok());
     CHECK(id > 0);
     auto dup = write(*s, [&](StorageTransaction& t) -> Status {
-      return t.insert_tenant(Tenant{0, "acme", utc(2026, 1, 1), std::nullopt, 1}).status();
+      return t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1), std::nullopt, 1}).status();
     });
     CHECK(dup.code() == Code::already_exists);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
@@ -29,7 +29,7 @@ TEST_CASE("conformance: tenants round trip and names are unique") {
       CHECK((*found)->name == "acme");
       CHECK((*found)->created_at == utc(2026, 1, 1));
       CHECK(t.list_tenants()->size() == 1);
-      CHECK_FALSE(t.find_tenant(id + 100)->has_value());
+      CHECK_FALSE(t.find_tenant(TenantId{id + 100})->has_value());
       return Status::Ok();
     }).ok());
   });
@@ -37,11 +37,11 @@ TEST_CASE("conformance: tenants round trip and names are unique") {
 
 TEST_CASE("conformance: every resource field round trips - other tenants see nothing") {
   for_each_store([](std::shared_ptr<Storage> s) {
-    TenantId a = 0, b = 0;
-    ResourceId rid = 0;
+    TenantId a{}, b{};
+    ResourceId rid{};
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{0, "a", {}, std::nullopt, 1}));
-      BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{0, "b", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
       BOKA_ASSIGN_OR_RETURN(rid, t.insert_resource(sample_resource(a)));
       return Status::Ok();
     }).ok());
@@ -71,9 +71,9 @@ TEST_CASE("conformance: every resource field round trips - other tenants see not
 
 TEST_CASE("conformance: schedules and pools round trip with rules and member order") {
   for_each_store([](std::shared_ptr<Storage> s) {
-    TenantId tenant = 0;
-    ScheduleId sid = 0;
-    PoolId pid = 0;
+    TenantId tenant{};
+    ScheduleId sid{};
+    PoolId pid{};
     std::vector<ResourceId> members;
     Schedule sched;
     sched.name = "hours";
@@ -87,7 +87,7 @@ TEST_CASE("conformance: schedules and pools round trip with rules and member ord
     h.weekday = Weekday::thursday;
     sched.holidays.push_back(h);
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(Tenant{0, "a", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
       sched.tenant = tenant;
       BOKA_ASSIGN_OR_RETURN(sid, t.insert_schedule(sched));
       members.clear();
@@ -96,7 +96,7 @@ TEST_CASE("conformance: schedules and pools round trip with rules and member ord
         members.push_back(id);
       }
       std::reverse(members.begin(), members.end());
-      BOKA_ASSIGN_OR_RETURN(pid, t.insert_pool(Pool{0, tenant, "p", members, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(pid, t.insert_pool(Pool{PoolId{}, tenant, "p", members, std::nullopt, 1}));
       return Status::Ok();
     }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {

@@ -29,7 +29,7 @@ TEST_CASE("conformance: the engine gives the same answers and ids on every store
   for (const auto& factory : reference_and_stores()) {
     auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5));
     auto engine = Engine::open(factory.make(), EngineOptions{clock}).value();
-    auto tenant = engine->create_tenant(sys(), Tenant{0, "a"}).value();
+    auto tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "a"}).value();
     Resource spec;
     spec.name = "room";
     spec.zone = "America/New_York";
@@ -72,7 +72,7 @@ TEST_CASE("conformance: one random operation sequence gives identical results on
       spec.policy.buffer_after = i == 3 ? minutes(15) : Seconds(0);
       rooms.push_back(engine->create_resource(sys(), tenant, spec)->id);
     }
-    const PoolId pool = engine->create_pool(sys(), tenant, Pool{0, 0, "p", {rooms[2], rooms[0]}})->id;
+    const PoolId pool = engine->create_pool(sys(), tenant, Pool{PoolId{}, TenantId{}, "p", {rooms[2], rooms[0]}})->id;
     std::uint64_t state = 12345;  // splitmix64: the same sequence on every store
     auto below = [&](std::uint64_t n) {
       std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);

@@ -54,9 +54,9 @@ inline Resource sample_resource(TenantId tenant) {
 inline std::string hex64(char c) { return std::string(64, c); }
 
 inline TenantId add_tenant(Storage& s, const std::string& name) {
-  TenantId id = 0;
+  TenantId id{};
   Status st = write(s, [&](StorageTransaction& t) -> Status {
-    BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{0, name, test::utc(2026, 1, 1), std::nullopt, 1}));
+    BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, name, test::utc(2026, 1, 1), std::nullopt, 1}));
     return Status::Ok();
   });
   REQUIRE(st.ok());

@@ -23,7 +23,7 @@ TEST_CASE("conformance: SQL metacharacters are data - they round-trip and inject
     options.auth.argon2_memory_kib = 64;
     options.auth.argon2_iterations = 1;
     auto engine = Engine::open(s, options).value();
-    auto tenant = engine->create_tenant(sys(), Tenant{0, kHostile});
+    auto tenant = engine->create_tenant(sys(), Tenant{TenantId{}, kHostile});
     REQUIRE(tenant.ok());
     CHECK(engine->get_tenant(sys(), tenant->id)->name == kHostile);
     Resource spec;

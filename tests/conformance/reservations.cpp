@@ -12,12 +12,12 @@ using boka::conformance::for_each_store;
 
 TEST_CASE("conformance: reservations, allocations, filters, bookings and holds") {
   for_each_store([](std::shared_ptr<Storage> s) {
-    TenantId tenant = 0;
-    ResourceId r1 = 0, r2 = 0;
+    TenantId tenant{};
+    ResourceId r1{}, r2{};
     std::vector<ReservationId> ids;
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
       ids.clear();
-      BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(Tenant{0, "a", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
       BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(tenant)));
       BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(tenant)));
       for (int i = 0; i < 6; ++i) {
@@ -77,7 +77,7 @@ TEST_CASE("conformance: reservations, allocations, filters, bookings and holds")
       auto key = t.find_idempotency(tenant, "k1").value();
       REQUIRE(key.has_value());
       CHECK(key->reservation == ids[1]);
-      CHECK_FALSE(t.find_idempotency(tenant + 1, "k1")->has_value());
+      CHECK_FALSE(t.find_idempotency(TenantId{tenant + 1}, "k1")->has_value());
       return Status::Ok();
     }).ok());
     // update_reservation replaces allocations.

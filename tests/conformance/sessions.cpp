@@ -42,19 +42,19 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
   for_each_store([](std::shared_ptr<Storage> s) {
     const TenantId a = add_tenant(*s, "a");
     const TenantId b = add_tenant(*s, "b");
-    UserId ua = 0, ub = 0;
+    UserId ua{}, ub{};
     const Instant t0 = utc(2026, 2, 1, 12);
-    StoredSession live = sample_session(a, 0, hex64('1'), t0, minutes(30), hours(12));
+    StoredSession live = sample_session(a, UserId{}, hex64('1'), t0, minutes(30), hours(12));
     live.session.last_seen_at = t0 + minutes(5);
     live.session.idle_expires_at = t0 + minutes(35);
     live.session.mfa_passed = true;
     live.session.mfa_pending = false;
     live.session.source = "203.0.113.7";
-    StoredSession revoked = sample_session(a, 0, hex64('2'), t0 - hours(1), minutes(15), hours(8));
+    StoredSession revoked = sample_session(a, UserId{}, hex64('2'), t0 - hours(1), minutes(15), hours(8));
     revoked.session.mfa_passed = false;
     revoked.session.mfa_pending = true;
     revoked.revoked_at = t0 - minutes(59);
-    StoredSession other = sample_session(b, 0, hex64('3'), t0, minutes(20), hours(4));
+    StoredSession other = sample_session(b, UserId{}, hex64('3'), t0, minutes(20), hours(4));
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
       BOKA_ASSIGN_OR_RETURN(ua, t.insert_user(plain_user(a, "ann@example.com")));
       BOKA_ASSIGN_OR_RETURN(ub, t.insert_user(plain_user(b, "ben@example.com")));
@@ -85,13 +85,13 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
         check_same_session(*by_token, *want);
       }
       CHECK_FALSE(t.find_session_by_token(hex64('9'))->has_value());
-      CHECK_FALSE(t.find_session(other.session.id + 100)->has_value());
+      CHECK_FALSE(t.find_session(SessionId{other.session.id + 100})->has_value());
       // list_sessions: unrevoked only, by id; 0 is a wildcard for tenant and user.
-      CHECK(session_ids(t.list_sessions(0, 0).value()) ==
+      CHECK(session_ids(t.list_sessions(TenantId{}, UserId{}).value()) ==
             std::vector<SessionId>{live.session.id, other.session.id});
-      CHECK(session_ids(t.list_sessions(a, 0).value()) == std::vector<SessionId>{live.session.id});
+      CHECK(session_ids(t.list_sessions(a, UserId{}).value()) == std::vector<SessionId>{live.session.id});
       CHECK(session_ids(t.list_sessions(a, ua).value()) == std::vector<SessionId>{live.session.id});
-      CHECK(session_ids(t.list_sessions(0, ub).value()) == std::vector<SessionId>{other.session.id});
+      CHECK(session_ids(t.list_sessions(TenantId{}, ub).value()) == std::vector<SessionId>{other.session.id});
       CHECK(t.list_sessions(b, ua)->empty());
       auto listed = t.list_sessions(a, ua).value();
       REQUIRE(listed.size() == 1);
@@ -118,7 +118,7 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
       return t.update_session(revoked2);
     }).ok());
     StoredSession ghost = other;
-    ghost.session.id = other.session.id + 100;
+    ghost.session.id = SessionId{other.session.id + 100};
     ghost.token_hash = hex64('8');
     CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_session(ghost); }).code() ==
           Code::not_found);
@@ -126,7 +126,7 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
       check_same_session(t.find_session(live.session.id).value().value(), live2);
       check_same_session(t.find_session(revoked.session.id).value().value(), revoked2);
       CHECK_FALSE(t.find_session_by_token(hex64('8'))->has_value());
-      CHECK(session_ids(t.list_sessions(a, 0).value()) ==
+      CHECK(session_ids(t.list_sessions(a, UserId{}).value()) ==
             std::vector<SessionId>{revoked.session.id});
       return Status::Ok();
     }).ok());
@@ -137,7 +137,7 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
   for_each_store([](std::shared_ptr<Storage> s) {
     const TenantId a = add_tenant(*s, "a");
     const TenantId b = add_tenant(*s, "b");
-    UserId a1 = 0, a2 = 0, b1 = 0;
+    UserId a1{}, a2{}, b1{};
     const Instant t0 = utc(2026, 3, 1, 10);
     const Instant earlier = t0 - minutes(30);
     std::vector<SessionId> ids;  // 0: a/a1, 1: a/a1 revoked, 2: a/a2, 3: b/b1, 4: b/b1, 5: a/a2
@@ -158,10 +158,10 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
       }
       return Status::Ok();
     }).ok());
-    auto revoke = [&](TenantId tenant, UserId user, Instant at, SessionId keep) {
+    auto revoke = [&](std::int64_t tenant, std::int64_t user, Instant at, std::int64_t keep) {
       std::int64_t n = -1;
       Status st = write(*s, [&](StorageTransaction& t) -> Status {
-        BOKA_ASSIGN_OR_RETURN(n, t.revoke_sessions(tenant, user, at, keep));
+        BOKA_ASSIGN_OR_RETURN(n, t.revoke_sessions(TenantId{tenant}, UserId{user}, at, SessionId{keep}));
         return Status::Ok();
       });
       REQUIRE(st.ok());
@@ -200,7 +200,7 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
     CHECK(revoked_at() == std::vector<Opt>{t1, earlier, t3, t2, t2, t1});
     CHECK(revoke(0, 0, t3 + minutes(1), 0) == 0);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.list_sessions(0, 0)->empty());
+      CHECK(t.list_sessions(TenantId{}, UserId{})->empty());
       CHECK(t.count_live_sessions(t0).value() == 0);
       return Status::Ok();
     }).ok());
@@ -285,7 +285,7 @@ TEST_CASE("conformance: delete_dead_sessions and count_live_sessions agree on ex
     CHECK(delete_dead(now, 100) == 0);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       CHECK(t.count_live_sessions(now).value() == 3);
-      CHECK(t.list_sessions(0, 0)->size() == 3);
+      CHECK(t.list_sessions(TenantId{}, UserId{})->size() == 3);
       return Status::Ok();
     }).ok());
   });

@@ -13,7 +13,7 @@ using boka::conformance::for_each_store;
 TEST_CASE("conformance: a failed write keeps nothing - reads cannot write") {
   for_each_store([](std::shared_ptr<Storage> s) {
     auto st = write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto id, t.insert_tenant(Tenant{0, "a", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(auto id, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
       BOKA_RETURN_IF_ERROR(t.insert_resource(sample_resource(id)).status());
       return Status(Code::conflict, "changed my mind");
     });
@@ -21,13 +21,13 @@ TEST_CASE("conformance: a failed write keeps nothing - reads cannot write") {
     CHECK(st.message() == "changed my mind");
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
       CHECK(t.list_tenants()->empty());
-      CHECK(t.insert_tenant(Tenant{0, "b", {}, std::nullopt, 1}).status().code() == Code::internal);
+      CHECK(t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}).status().code() == Code::internal);
       return Status::Ok();
     }).ok());
     // The rolled-back name is free again.
-    TenantId id = 0;
+    TenantId id{};
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{0, "a", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
       return Status::Ok();
     }).ok());
     CHECK(id > 0);
@@ -58,7 +58,7 @@ TEST_CASE("conformance: a fault injected mid-transaction leaves nothing behind")
     };
     auto clock = std::make_shared<ManualClock>(utc(2026, 1, 1));
     auto engine = Engine::open(std::make_shared<FailingIdempotency>(inner), EngineOptions{clock}).value();
-    auto tenant = engine->create_tenant(sys(), Tenant{0, "a"}).value();
+    auto tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "a"}).value();
     Resource spec;
     spec.name = "room";
     spec.zone = "UTC";

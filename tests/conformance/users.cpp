@@ -124,7 +124,7 @@ TEST_CASE("conformance: every user field round trips and updates - unset optiona
 
     // Updating a user that does not exist.
     StoredUser ghost = plain_user(tenant, "ghost@example.com");
-    ghost.user.id = admin.user.id + 1000;
+    ghost.user.id = UserId{admin.user.id + 1000};
     CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_user(ghost); }).code() ==
           Code::not_found);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
@@ -188,7 +188,7 @@ TEST_CASE("conformance: user emails are unique per tenant - lookups stay in thei
       // find_user with the wrong tenant.
       CHECK_FALSE(t.find_user(b, users[0].user.id)->has_value());
       CHECK_FALSE(t.find_user(a, users[1].user.id)->has_value());
-      CHECK_FALSE(t.find_user(a, users[6].user.id + 100)->has_value());
+      CHECK_FALSE(t.find_user(a, UserId{users[6].user.id + 100})->has_value());
 
       // find_user_by_email finds the tenant's own user.
       auto za = t.find_user_by_email(a, "zed@example.com").value();
@@ -215,7 +215,7 @@ TEST_CASE("conformance: user emails are unique per tenant - lookups stay in thei
       CHECK(user_ids(t.list_users(b).value()) ==
             std::vector<UserId>{users[1].user.id, users[6].user.id});
       CHECK(user_ids(t.list_users(c).value()) == std::vector<UserId>{users[4].user.id});
-      CHECK(t.list_users(c + 100)->empty());
+      CHECK(t.list_users(TenantId{c + 100})->empty());
 
       // list_users_with_role: admins and superadmins of every tenant (the order is not part
       // of the contract).

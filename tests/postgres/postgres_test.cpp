@@ -19,8 +19,8 @@ namespace {
 struct TwoTenants {
   pgtest::Database db = pgtest::fresh_database();
   std::unique_ptr<Engine> engine = Engine::open(db.app_uri).value();
-  TenantId a = 0, b = 0;
-  ResourceId ra = 0, rb = 0;
+  TenantId a{}, b{};
+  ResourceId ra{}, rb{};
   TwoTenants() {
     Tenant t;
     t.name = "A";
@@ -168,7 +168,7 @@ TEST_CASE("postgresql: a batched write that fails at COMMIT keeps nothing - the 
     return n;
   };
   // An allocation on a resource that does not exist: the foreign key refuses it at COMMIT.
-  const Status bad_resource = attempt(987654, -1);
+  const Status bad_resource = attempt(ResourceId{987654}, -1);
   INFO(bad_resource.to_string());
   CHECK(bad_resource.code() == Code::storage);
   CHECK_THAT(bad_resource.message(), Catch::Contains("constraint"));
@@ -198,7 +198,7 @@ TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothi
   auto db = pgtest::fresh_database();
   const std::string uri = db.app_uri + "?pool_size=2";
   std::vector<ResourceId> resources;
-  TenantId tenant = 0;
+  TenantId tenant{};
   {
     auto engine = Engine::open(uri).value();
     Tenant t;

@@ -49,7 +49,7 @@ inline std::vector<ReservationId> run_worker_processes(
   std::vector<ReservationId> acknowledged;
   for (const auto& out : outs) {
     std::ifstream in(out);
-    for (ReservationId id; in >> id;) acknowledged.push_back(id);
+    for (std::int64_t id; in >> id;) acknowledged.push_back(ReservationId{id});
     std::remove(out.c_str());
   }
   return acknowledged;

@@ -19,7 +19,7 @@ using namespace boka::test;
 namespace {
 
 struct Setup {
-  TenantId tenant = 0;
+  TenantId tenant{};
   std::vector<ResourceId> resources;
   std::map<ResourceId, int> capacity;
 };
@@ -27,7 +27,7 @@ struct Setup {
 Setup prepare(const std::string& uri) {
   auto engine = Engine::open(uri).value();
   Setup s;
-  s.tenant = engine->create_tenant(sys(), Tenant{0, "race"}).value().id;
+  s.tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "race"}).value().id;
   for (int i = 0; i < 4; ++i) {
     Resource spec;
     spec.name = "r" + std::to_string(i);
@@ -163,10 +163,10 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
   options.argon2_iterations = 1;
   options.lockout_threshold = 1000;  // count only: no waits
   options.max_failures_per_hour = 1000;
-  TenantId tenant = 0;
+  TenantId tenant{};
   {
     auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
-    tenant = engine->create_tenant(sys(), Tenant{0, "auth-race"}).value().id;
+    tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "auth-race"}).value().id;
     REQUIRE(engine->auth().create_user(sys(), tenant, NewUser{"ana@x.io", "", Role::staff,
                                                        "race password 1"}).ok());
   }

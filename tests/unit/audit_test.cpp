@@ -225,13 +225,13 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   r.name = "Room";
   r.zone = "UTC";
   CHECK(engine->create_resource(customer, f.tenant, r).status().code() == Code::permission_denied);
-  CHECK(engine->create_resource(customer, 9999, r).status().code() == Code::permission_denied);
+  CHECK(engine->create_resource(customer, TenantId{9999}, r).status().code() == Code::permission_denied);
   // Rejected: bad input by the system, in the tenant it named.
   r.zone = "Mars/Olympus";
   CHECK(engine->create_resource(sys(), f.tenant, r).status().code() == Code::invalid_argument);
   // A refusal naming a tenant that does not exist goes to the actor's chain (system: 0).
   r.zone = "UTC";
-  CHECK(engine->create_resource(sys(), 9999, r).status().code() == Code::not_found);
+  CHECK(engine->create_resource(sys(), TenantId{9999}, r).status().code() == Code::not_found);
 
   AuditQuery q;
   q.tenant = f.tenant;
@@ -247,7 +247,7 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   CHECK(in_tenant[2].outcome == AuditOutcome::rejected);
   CHECK(in_tenant[2].actor == "system");
   CHECK(in_tenant[2].reason.find("Mars/Olympus") != std::string::npos);
-  q.tenant = 0;
+  q.tenant = TenantId{0};
   auto system_chain = engine->operations().audit_records(sys(), q).value();
   REQUIRE(system_chain.size() == 1);
   CHECK(system_chain[0].outcome == AuditOutcome::rejected);
@@ -285,7 +285,7 @@ TEST_CASE("audit: a change and its record commit together or not at all", "[audi
   };
   auto inner = open_storage("memory:").value();
   auto engine = Engine::open(std::make_shared<FailingAudit>(inner)).value();
-  auto t = engine->create_tenant(sys(), Tenant{0, "acme"});
+  auto t = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"});
   CHECK(t.status().code() == Code::storage);
   auto plain = Engine::open(inner).value();
   CHECK(plain->list_tenants(sys())->empty());

@@ -31,15 +31,15 @@ struct AuthFixture {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 9, 0));
   std::shared_ptr<Storage> storage;
   std::unique_ptr<Engine> engine;
-  TenantId tenant = 0, other = 0;
+  TenantId tenant{}, other{};
   std::vector<std::string> secrets;   // every secret this test handed to or got from boka
   std::vector<std::string> messages;  // every error message it saw
 
   explicit AuthFixture(std::string uri = "memory:", AuthOptions options = cheap_options()) {
     storage = open_storage(uri).value();
     reopen(options);
-    tenant = engine->create_tenant(sys(), Tenant{0, "acme"})->id;
-    other = engine->create_tenant(sys(), Tenant{0, "globex"})->id;
+    tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"})->id;
+    other = engine->create_tenant(sys(), Tenant{TenantId{}, "globex"})->id;
     secrets.push_back(kKeyHex);
   }
   void reopen(AuthOptions options) {
@@ -87,7 +87,7 @@ struct AuthFixture {
   void advance(Seconds s) { clock->set(clock->now() + s); }
 
   User user(const std::string& email, Role role, const std::string& password = "correct horse battery",
-            TenantId in = 0) {
+            TenantId in = {}) {
     secrets.push_back(password);
     auto u = engine->auth().create_user(sys(), in ? in : tenant, NewUser{email, "Name", role, password});
     INFO(u.status().to_string());
@@ -96,7 +96,7 @@ struct AuthFixture {
   }
 
   Result<SessionGrant> login(const std::string& email, const std::string& password,
-                             const std::string& code = "", TenantId in = 0) {
+                             const std::string& code = "", TenantId in = {}) {
     secrets.push_back(password);
     if (!code.empty()) secrets.push_back(code);
     auto g = note(engine->auth().login(LoginRequest{in ? in : tenant, email, password, code, "198.51.100.7"}));
@@ -1011,20 +1011,20 @@ TEST_CASE("auth: users and API keys are listed a page at a time", "[auth]") {
   AuthFixture f;
   std::vector<UserId> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(f.user("u" + std::to_string(i) + "@example.com", Role::staff).id);
-  auto first = f.engine->auth().list_users(sys(), f.tenant, 0, 2).value();
+  auto first = f.engine->auth().list_users(sys(), f.tenant, UserId{}, 2).value();
   REQUIRE(first.size() == 2);
   CHECK(first[0].id == ids[0]);
   auto rest = f.engine->auth().list_users(sys(), f.tenant, first.back().id, 10).value();
   REQUIRE(rest.size() == 3);
   CHECK(rest.back().id == ids[4]);
-  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, 0, 0)).status().code() == Code::invalid_argument);
-  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, 0, 10001)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, UserId{}, 0)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, UserId{}, 10001)).status().code() == Code::invalid_argument);
   for (int i = 0; i < 3; ++i) {
     auto k = f.engine->auth().create_api_key(sys(), f.tenant, NewApiKey{"k" + std::to_string(i), static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
     REQUIRE(k.ok());
     f.secrets.push_back(k->key);
   }
-  auto keys = f.engine->auth().list_api_keys(sys(), f.tenant, 0, 2).value();
+  auto keys = f.engine->auth().list_api_keys(sys(), f.tenant, ApiKeyId{}, 2).value();
   REQUIRE(keys.size() == 2);
   CHECK(f.engine->auth().list_api_keys(sys(), f.tenant, keys.back().id, 2)->size() == 1);
 }

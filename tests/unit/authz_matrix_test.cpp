@@ -30,7 +30,7 @@ struct World {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 9, 0));
   std::shared_ptr<Storage> store = open_storage("memory:").value();  // read directly for audit checks
   std::unique_ptr<Engine> engine;
-  TenantId own = 0, other = 0;
+  TenantId own{}, other{};
   std::map<TenantId, ResourceId> resource;
   std::map<TenantId, ScheduleId> schedule;
   std::map<TenantId, PoolId> pool;
@@ -45,8 +45,8 @@ struct World {
     o.argon2_iterations = 1;
     o.encryption_key = std::string(32, 'm');
     engine = Engine::open(store, EngineOptions{clock, o}).value();
-    own = engine->create_tenant(sys(), Tenant{0, "own"})->id;
-    other = engine->create_tenant(sys(), Tenant{0, "other"})->id;
+    own = engine->create_tenant(sys(), Tenant{TenantId{}, "own"})->id;
+    other = engine->create_tenant(sys(), Tenant{TenantId{}, "other"})->id;
     for (TenantId t : {own, other}) {
       Resource r;
       r.name = "Room";
@@ -57,7 +57,7 @@ struct World {
       Schedule s;
       s.name = "Hours";
       schedule[t] = engine->create_schedule(sys(), t, s)->id;
-      pool[t] = engine->create_pool(sys(), t, Pool{0, t, "Rooms", {resource[t]}})->id;
+      pool[t] = engine->create_pool(sys(), t, Pool{PoolId{}, t, "Rooms", {resource[t]}})->id;
       bystander[t] = engine->auth().create_user(sys(), t, NewUser{"by@x.io", "", Role::staff, kPassword})->id;
     }
     for (Role r : kRoles) {
@@ -183,7 +183,7 @@ std::vector<Row> rows() {
   return {
       // Tenants: system-wide administration is the superadmin's.
       {"create_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->create_tenant(p, Tenant{0, w.unique("t")}));
+         return st(w.engine->create_tenant(p, Tenant{TenantId{}, w.unique("t")}));
        }},
       {"get_tenant", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_tenant(p, t));
@@ -196,7 +196,7 @@ std::vector<Row> rows() {
          return st(w.engine->update_tenant(p, x));
        }},
       {"archive_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         TenantId fresh = w.engine->create_tenant(sys(), Tenant{0, w.unique("a")})->id;
+         TenantId fresh = w.engine->create_tenant(sys(), Tenant{TenantId{}, w.unique("a")})->id;
          return st(w.engine->archive_tenant(p, fresh));
        }},
       // The catalog: everyone reads resources and pools, staff read schedules, admins write.
@@ -245,7 +245,7 @@ std::vector<Row> rows() {
          return st(w.engine->archive_schedule(p, t, id));
        }},
       {"create_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->create_pool(p, t, Pool{0, t, w.unique("p"), {w.resource[t]}}));
+         return st(w.engine->create_pool(p, t, Pool{PoolId{}, t, w.unique("p"), {w.resource[t]}}));
        }},
       {"get_pool", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_pool(p, t, w.pool[t]));
@@ -258,7 +258,7 @@ std::vector<Row> rows() {
          return st(w.engine->update_pool(p, t, x));
        }},
       {"archive_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         PoolId id = w.engine->create_pool(sys(), t, Pool{0, t, w.unique("q"), {w.resource[t]}})->id;
+         PoolId id = w.engine->create_pool(sys(), t, Pool{PoolId{}, t, w.unique("q"), {w.resource[t]}})->id;
          return st(w.engine->archive_pool(p, t, id));
        }},
       // Availability: everyone in the tenant.

@@ -149,7 +149,7 @@ TEST_CASE("several resources must all be free - a pool needs any member") {
   Fixture f("memory:", utc(2026, 1, 5, 0));
   auto a = f.resource("a", 1, "UTC", std::nullopt, step(hours(1))).id;
   auto b = f.resource("b", 1, "UTC", std::nullopt, step(hours(1))).id;
-  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{0, 0, "tables", {a, b}});
+  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "tables", {a, b}});
   REQUIRE(pool.ok());
   REQUIRE(f.book(a, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)).ok());
   AvailabilityQuery q;

@@ -14,7 +14,7 @@ namespace {
 struct BadInput {
   TempDb db;
   Fixture f{db.uri(), utc(2026, 1, 5, 0)};
-  ResourceId room = 0;
+  ResourceId room{};
   BadInput() {
     Policy p;
     p.slot_step = hours(1);
@@ -80,7 +80,7 @@ TEST_CASE("an unknown zone is refused naming resource.zone") {
 TEST_CASE("an unknown resource is refused naming the allocation") {
   BadInput b;
   ReserveRequest r = b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
-  r.allocations[0].resource = 999;
+  r.allocations[0].resource = ResourceId{999};
   refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::not_found, "allocations[0].resource");
   CHECK(b.reservations() == 0);
 }

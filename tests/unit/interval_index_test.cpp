@@ -10,25 +10,26 @@
 using boka::detail::IndexEntry;
 using boka::detail::IntervalIndex;
 using boka::detail::Range;
+using boka::ReservationId;
 
 TEST_CASE("max usage counts concurrent quantity, touching ranges do not overlap") {
   IntervalIndex idx(0, 0);
-  idx.insert({100, 200, boka::detail::kNever, 1, 1});
-  idx.insert({150, 300, boka::detail::kNever, 2, 2});
-  idx.insert({300, 400, boka::detail::kNever, 3, 1});
+  idx.insert({100, 200, boka::detail::kNever, ReservationId{1}, 1});
+  idx.insert({150, 300, boka::detail::kNever, ReservationId{2}, 2});
+  idx.insert({300, 400, boka::detail::kNever, ReservationId{3}, 1});
   CHECK(idx.max_usage({0, 100}, 0) == 0);
   CHECK(idx.max_usage({0, 101}, 0) == 1);
   CHECK(idx.max_usage({160, 170}, 0) == 3);
   CHECK(idx.max_usage({200, 300}, 0) == 2);
   CHECK(idx.max_usage({299, 301}, 0) == 2);
-  CHECK(idx.max_usage({0, 1000}, 0, /*exclude=*/2) == 1);
+  CHECK(idx.max_usage({0, 1000}, 0, /*exclude=*/ReservationId{2}) == 1);
   CHECK(idx.ranges_above({0, 1000}, 1, 0) == std::vector<Range>{{150, 300}});
   CHECK(idx.ranges_above({0, 1000}, 0, 0) == std::vector<Range>{{100, 400}});
 }
 
 TEST_CASE("buffers widen what a booking occupies") {
   IntervalIndex idx(10, 20);
-  idx.insert({100, 200, boka::detail::kNever, 1, 1});
+  idx.insert({100, 200, boka::detail::kNever, ReservationId{1}, 1});
   CHECK(idx.max_usage({0, 90}, 0) == 0);
   CHECK(idx.max_usage({0, 91}, 0) == 1);
   CHECK(idx.max_usage({219, 300}, 0) == 1);
@@ -37,18 +38,18 @@ TEST_CASE("buffers widen what a booking occupies") {
 
 TEST_CASE("a hold stops counting at its expiry instant") {
   IntervalIndex idx(0, 0);
-  idx.insert({100, 200, /*expires=*/50, 1, 1});
+  idx.insert({100, 200, /*expires=*/50, ReservationId{1}, 1});
   CHECK(idx.max_usage({100, 200}, 49) == 1);
   CHECK(idx.max_usage({100, 200}, 50) == 0);
 }
 
 TEST_CASE("long bookings are found from far-away windows") {
   IntervalIndex idx(0, 0);
-  idx.insert({0, 1'000'000, boka::detail::kNever, 1, 1});
-  for (int i = 0; i < 100; ++i) idx.insert({500'000 + i * 10, 500'000 + i * 10 + 5, boka::detail::kNever, 100 + i, 1});
+  idx.insert({0, 1'000'000, boka::detail::kNever, ReservationId{1}, 1});
+  for (int i = 0; i < 100; ++i) idx.insert({500'000 + i * 10, 500'000 + i * 10 + 5, boka::detail::kNever, ReservationId{100 + i}, 1});
   CHECK(idx.max_usage({900'000, 900'001}, 0) == 1);
-  CHECK(idx.erase(1));
-  CHECK_FALSE(idx.erase(1));
+  CHECK(idx.erase(ReservationId{1}));
+  CHECK_FALSE(idx.erase(ReservationId{1}));
   CHECK(idx.max_usage({900'000, 900'001}, 0) == 0);
 }
 
@@ -56,7 +57,7 @@ namespace {
 
 // The brute-force answer: the highest usage at any instant of `window`.
 int oracle_usage(const std::vector<IndexEntry>& all, Range window, std::int64_t now,
-                 boka::ReservationId exclude = 0) {
+                 boka::ReservationId exclude = {}) {
   int peak = 0;
   for (std::int64_t t = window.begin; t < window.end; ++t) {
     int usage = 0;
@@ -96,7 +97,7 @@ TEST_CASE("the chunked index agrees with brute force across splits, erases and c
   for (int i = 1; i <= 600; ++i) {
     const std::int64_t start = static_cast<std::int64_t>(next() % 400);
     const IndexEntry e{start, start + 1 + static_cast<std::int64_t>(next() % 6),
-                       next() % 5 == 0 ? 200 : boka::detail::kNever, i,
+                       next() % 5 == 0 ? 200 : boka::detail::kNever, ReservationId{i},
                        1 + static_cast<int>(next() % 3)};
     idx.insert(e);
     all.push_back(e);
@@ -127,7 +128,7 @@ TEST_CASE("the chunked index agrees with brute force across splits, erases and c
   }
   // Changing the copy leaves the original as it was.
   const auto before = starts_of(idx);
-  copy->insert({5, 6, boka::detail::kNever, 9999, 1});
+  copy->insert({5, 6, boka::detail::kNever, ReservationId{9999}, 1});
   CHECK(copy->erase(all_at_copy.front().reservation));
   CHECK(starts_of(idx) == before);
 }
@@ -135,7 +136,7 @@ TEST_CASE("the chunked index agrees with brute force across splits, erases and c
 TEST_CASE("without_history drops whole chunks of the past and keeps every live entry") {
   IntervalIndex idx(0, 0);
   for (int i = 0; i < 10 * IntervalIndex::kChunk; ++i) {
-    idx.insert({i * 100, i * 100 + 50, boka::detail::kNever, i + 1, 1});
+    idx.insert({i * 100, i * 100 + 50, boka::detail::kNever, ReservationId{i + 1}, 1});
   }
   const std::int64_t cutoff = 5000;  // entries 0..49 ended by then
   const IntervalIndex kept = idx.without_history(cutoff);

@@ -140,7 +140,7 @@ TEST_CASE("metrics: the engine's counters move with bookings and logins - promto
   options.metrics = registry;
   auto engine = Engine::open(db.uri(), options).value();
   CHECK(engine->operations().metrics() == registry);
-  const TenantId t = engine->create_tenant(sys(), Tenant{0, "acme"})->id;
+  const TenantId t = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"})->id;
   Resource spec;
   spec.name = "Room";
   spec.zone = "UTC";
@@ -157,7 +157,7 @@ TEST_CASE("metrics: the engine's counters move with bookings and logins - promto
   REQUIRE(book(10).ok());
   CHECK(book(9).status().code() == Code::conflict);
   REQUIRE(engine->cancel(sys(), t, first->id).ok());
-  CHECK(engine->cancel(sys(), t, 999).status().code() == Code::not_found);
+  CHECK(engine->cancel(sys(), t, ReservationId{999}).status().code() == Code::not_found);
   AvailabilityQuery q;
   q.requests = {AllocationRequest::of_resource(room)};
   q.from = utc(2026, 1, 6);

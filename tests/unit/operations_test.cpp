@@ -106,7 +106,7 @@ TEST_CASE("read-only mode: writes refused with the reason - reads served - nothi
   CHECK_FALSE(f.engine->operations().read_only_reason().has_value());
   CHECK(f.book(room.id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)).ok());
   AuditQuery ops;
-  ops.tenant = 0;
+  ops.tenant = TenantId{0};
   ops.action = "ops.";
   auto switches = f.engine->operations().audit_records(sys(), ops).value();
   REQUIRE(switches.size() == 2);
@@ -124,7 +124,7 @@ TEST_CASE("read-only mode: an engine can be opened read-only", "[ops]") {
   options.read_only = true;
   options.read_only_reason = "restore drill";
   auto engine = Engine::open(db.uri(), options).value();
-  CHECK(engine->create_tenant(sys(), Tenant{0, "x"}).status().code() == Code::unavailable);
+  CHECK(engine->create_tenant(sys(), Tenant{TenantId{}, "x"}).status().code() == Code::unavailable);
   CHECK(engine->list_tenants(sys())->size() == 1);
   CHECK(engine->operations().read_only_reason() == std::optional<std::string>("restore drill"));
 }
@@ -213,7 +213,7 @@ TEST_CASE("backup: taken while two threads book - verifies - restores every rese
   TempDir dir;
   auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5, 8));
   auto engine = Engine::open(db.uri(), EngineOptions{clock}).value();
-  const TenantId t = engine->create_tenant(sys(), Tenant{0, "acme"})->id;
+  const TenantId t = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"})->id;
   Resource spec;
   spec.name = "Room";
   spec.zone = "UTC";
@@ -457,7 +457,7 @@ TEST_CASE("backup: retention keeps the newest of each kind", "[ops][backup]") {
   CHECK(parse_backup_kind("weekly") == BackupKind::weekly);
   // Backups are recorded in the system chain.
   AuditQuery q;
-  q.tenant = 0;
+  q.tenant = TenantId{0};
   q.action = "ops.backup";
   CHECK(f.engine->operations().audit_records(sys(), q)->size() == 6);
 }

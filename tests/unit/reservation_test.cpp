@@ -72,7 +72,7 @@ TEST_CASE("a pool booking takes the first free member in pool order") {
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   auto a = f.resource("t1", 1, "UTC", std::nullopt, hourly()).id;
   auto b = f.resource("t2", 1, "UTC", std::nullopt, hourly()).id;
-  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{0, 0, "tables", {b, a}});
+  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "tables", {b, a}});
   REQUIRE(pool.ok());
   auto book = [&] {
     return f.engine->reserve(sys(), f.tenant, request({AllocationRequest::of_pool(pool->id)},
@@ -98,8 +98,8 @@ namespace {
 struct PoolMovedBeforeWrite : StorageWrapper {
   using StorageWrapper::StorageWrapper;
   Engine* engine = nullptr;
-  TenantId tenant = 0;
-  PoolId pool = 0;
+  TenantId tenant{};
+  PoolId pool{};
   std::vector<ResourceId> next;
   bool moving = false;
   Status write(const WriteIntent& intent, Work work) override {
@@ -123,7 +123,7 @@ TEST_CASE("a pool that changes between planning and locking is planned again") {
   auto store = std::make_shared<PoolMovedBeforeWrite>(open_storage(store_uri(db)).value());
   auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5, 0));
   auto engine = Engine::open(store, EngineOptions{clock}).value();
-  const TenantId tenant = engine->create_tenant(sys(), Tenant{0, "acme"})->id;
+  const TenantId tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "acme"})->id;
   std::vector<ResourceId> tables;
   for (int i = 0; i < 7; ++i) {
     Resource spec;
@@ -133,7 +133,7 @@ TEST_CASE("a pool that changes between planning and locking is planned again") {
     spec.policy = hourly();
     tables.push_back(engine->create_resource(sys(), tenant, spec)->id);
   }
-  const PoolId pool = engine->create_pool(sys(), tenant, Pool{0, 0, "tables", {tables[0]}})->id;
+  const PoolId pool = engine->create_pool(sys(), tenant, Pool{PoolId{}, TenantId{}, "tables", {tables[0]}})->id;
   store->engine = engine.get();
   store->tenant = tenant;
   store->pool = pool;
@@ -297,7 +297,7 @@ TEST_CASE("tenants cannot see each other's objects") {
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   auto r = f.resource("room", 1, "UTC", std::nullopt, hourly()).id;
   auto booked = f.book(r, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
-  auto other = f.engine->create_tenant(sys(), Tenant{0, "globex"});
+  auto other = f.engine->create_tenant(sys(), Tenant{TenantId{}, "globex"});
   REQUIRE(other.ok());
   CHECK(f.engine->get_resource(sys(), other->id, r).status().code() == Code::not_found);
   CHECK(f.engine->get_reservation(sys(), other->id, booked->id).status().code() == Code::not_found);
@@ -346,7 +346,7 @@ TEST_CASE("tenants and pools: update, archive, and archived ones take no booking
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   auto a = f.resource("a", 1, "UTC", std::nullopt, hourly()).id;
   auto b = f.resource("b", 1, "UTC", std::nullopt, hourly()).id;
-  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{0, 0, "p", {a}});
+  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "p", {a}});
   REQUIRE(pool.ok());
   Pool grown = *pool;
   grown.members = {a, b};
@@ -356,7 +356,7 @@ TEST_CASE("tenants and pools: update, archive, and archived ones take no booking
   CHECK(f.engine->get_pool(sys(), f.tenant, pool->id)->members == std::vector<ResourceId>{a, b});
   CHECK(f.engine->update_pool(sys(), f.tenant, grown).status().code() == Code::conflict);  // stale
   Pool unknown_member = *updated;
-  unknown_member.members = {a, 12345};
+  unknown_member.members = {a, ResourceId{12345}};
   auto refused = f.engine->update_pool(sys(), f.tenant, unknown_member);
   CHECK(refused.status().code() == Code::not_found);
   CHECK_THAT(refused.status().message(), Catch::Contains("pool.members[1]"));

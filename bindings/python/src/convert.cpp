@@ -152,9 +152,10 @@ std::vector<LocalInterval> to_intervals(py::handle value, const std::string& nam
   return out;
 }
 
-py::tuple id_tuple(const std::vector<std::int64_t>& ids) {
+template <typename IdType>
+py::tuple id_tuple(const std::vector<IdType>& ids) {
   py::tuple out(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) out[i] = py::int_(ids[i]);
+  for (std::size_t i = 0; i < ids.size(); ++i) out[i] = py::int_(ids[i].value());
   return out;
 }
 
@@ -456,8 +457,8 @@ std::vector<AllocationRequest> to_requests(py::handle value, const std::string& 
     AllocationRequest a;
     py::object resource = item.attr("resource");
     py::object pool = item.attr("pool");
-    if (!resource.is_none()) a.resource = to_int64(resource, item_name + ".resource");
-    if (!pool.is_none()) a.pool = to_int64(pool, item_name + ".pool");
+    if (!resource.is_none()) a.resource = ResourceId{to_int64(resource, item_name + ".resource")};
+    if (!pool.is_none()) a.pool = PoolId{to_int64(pool, item_name + ".pool")};
     a.quantity = to_int(item.attr("quantity"), item_name + ".quantity");
     out.push_back(a);
   });
@@ -515,10 +516,10 @@ std::vector<HolidayRule> to_holidays(py::handle value, const std::string& name) 
   return out;
 }
 
-std::vector<std::int64_t> to_ids(py::handle value, const std::string& name) {
-  std::vector<std::int64_t> out;
+std::vector<ResourceId> to_resource_ids(py::handle value, const std::string& name) {
+  std::vector<ResourceId> out;
   for_each_item(value, name, [&](py::handle item, const std::string& item_name) {
-    out.push_back(to_int64(item, item_name));
+    out.push_back(ResourceId{to_int64(item, item_name)});
   });
   return out;
 }
@@ -540,7 +541,7 @@ std::vector<ReservationStatus> to_statuses(py::handle value, const std::string& 
 Tenant to_tenant(py::handle value, const std::string& name) {
   require_instance(value, cls().tenant, "boka.Tenant", name);
   Tenant t;
-  t.id = to_int64(value.attr("id"), name + ".id");
+  t.id = TenantId{to_int64(value.attr("id"), name + ".id")};
   t.name = to_string(value.attr("name"), name + ".name");
   t.version = to_int64(value.attr("version"), name + ".version");
   return t;
@@ -549,13 +550,13 @@ Tenant to_tenant(py::handle value, const std::string& name) {
 Resource to_resource(py::handle value, const std::string& name) {
   require_instance(value, cls().resource, "boka.Resource", name);
   Resource r;
-  r.id = to_int64(value.attr("id"), name + ".id");
+  r.id = ResourceId{to_int64(value.attr("id"), name + ".id")};
   r.name = to_string(value.attr("name"), name + ".name");
   r.zone = to_string(value.attr("zone"), name + ".zone");
   r.capacity = to_int(value.attr("capacity"), name + ".capacity");
   r.policy = to_policy(value.attr("policy"), name + ".policy");
   py::object schedule = value.attr("schedule");
-  if (!schedule.is_none()) r.schedule = to_int64(schedule, name + ".schedule");
+  if (!schedule.is_none()) r.schedule = ScheduleId{to_int64(schedule, name + ".schedule")};
   r.metadata_json = to_metadata_json(value.attr("metadata"), name + ".metadata");
   r.version = to_int64(value.attr("version"), name + ".version");
   return r;
@@ -564,7 +565,7 @@ Resource to_resource(py::handle value, const std::string& name) {
 Schedule to_schedule(py::handle value, const std::string& name) {
   require_instance(value, cls().schedule, "boka.Schedule", name);
   Schedule s;
-  s.id = to_int64(value.attr("id"), name + ".id");
+  s.id = ScheduleId{to_int64(value.attr("id"), name + ".id")};
   s.name = to_string(value.attr("name"), name + ".name");
   s.weekly = to_weekly(value.attr("weekly"), name + ".weekly");
   s.overrides = to_overrides(value.attr("overrides"), name + ".overrides");
@@ -576,9 +577,9 @@ Schedule to_schedule(py::handle value, const std::string& name) {
 Pool to_pool(py::handle value, const std::string& name) {
   require_instance(value, cls().pool, "boka.Pool", name);
   Pool p;
-  p.id = to_int64(value.attr("id"), name + ".id");
+  p.id = PoolId{to_int64(value.attr("id"), name + ".id")};
   p.name = to_string(value.attr("name"), name + ".name");
-  p.members = to_ids(value.attr("members"), name + ".members");
+  p.members = to_resource_ids(value.attr("members"), name + ".members");
   p.version = to_int64(value.attr("version"), name + ".version");
   return p;
 }
@@ -598,7 +599,7 @@ std::vector<AuditHead> to_audit_heads(py::handle value, const std::string& name)
   for_each_item(value, name, [&](py::handle item, const std::string& item_name) {
     require_instance(item, cls().audit_head, "boka.AuditHead", item_name);
     AuditHead h;
-    h.tenant = to_int64(item.attr("tenant"), item_name + ".tenant");
+    h.tenant = TenantId{to_int64(item.attr("tenant"), item_name + ".tenant")};
     h.seq = to_int64(item.attr("seq"), item_name + ".seq");
     h.hash = to_string(item.attr("hash"), item_name + ".hash");
     out.push_back(std::move(h));

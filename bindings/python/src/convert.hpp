@@ -15,6 +15,23 @@
 
 #include "boka/boka.hpp"
 
+// Ids cross into Python as ints and back: TenantId, ResourceId, ... are ints in Python.
+namespace pybind11::detail {
+template <typename Tag>
+struct type_caster<boka::Id<Tag>> {
+  PYBIND11_TYPE_CASTER(boka::Id<Tag>, const_name("int"));
+  bool load(handle source, bool convert) {
+    make_caster<std::int64_t> number;
+    if (!number.load(source, convert)) return false;
+    value = boka::Id<Tag>{cast_op<std::int64_t>(number)};
+    return true;
+  }
+  static handle cast(boka::Id<Tag> id, return_value_policy, handle) {
+    return PyLong_FromLongLong(id.value());
+  }
+};
+}  // namespace pybind11::detail
+
 namespace boka::python {
 
 namespace py = pybind11;
@@ -60,7 +77,7 @@ std::vector<AllocationRequest> to_requests(py::handle value, const std::string& 
 std::vector<WeeklyRule> to_weekly(py::handle value, const std::string& name);
 std::vector<DateOverride> to_overrides(py::handle value, const std::string& name);
 std::vector<HolidayRule> to_holidays(py::handle value, const std::string& name);
-std::vector<std::int64_t> to_ids(py::handle value, const std::string& name);
+std::vector<ResourceId> to_resource_ids(py::handle value, const std::string& name);
 std::vector<ReservationStatus> to_statuses(py::handle value, const std::string& name);
 Tenant to_tenant(py::handle value, const std::string& name);
 Resource to_resource(py::handle value, const std::string& name);

@@ -229,7 +229,7 @@ may be called from several threads at once; each releases the GIL while the engi
              spec.zone = to_string(zone, "zone");
              spec.capacity = to_int(capacity, "capacity");
              spec.policy = to_policy(policy, "policy");
-             if (!schedule.is_none()) spec.schedule = to_int64(schedule, "schedule");
+             if (!schedule.is_none()) spec.schedule = ScheduleId{to_int64(schedule, "schedule")};
              spec.metadata_json = to_metadata_json(metadata, "metadata");
              const Principal& p = principal_of(who);
              return to_python(
@@ -337,7 +337,7 @@ may be called from several threads at once; each releases the GIL while the engi
               py::object who) {
              Pool spec;
              spec.name = to_string(name, "name");
-             spec.members = to_ids(members, "members");
+             spec.members = to_resource_ids(members, "members");
              const Principal& p = principal_of(who);
              return to_python(
                  engine_call(self, [&](Engine& e) { return e.create_pool(p, tenant, spec); }));
@@ -495,12 +495,12 @@ may be called from several threads at once; each releases the GIL while the engi
               py::object end, py::object statuses, py::object customer, py::object after_id,
               py::object limit, py::object who) {
              ReservationFilter f;
-             if (!resource.is_none()) f.resource = to_int64(resource, "resource");
+             if (!resource.is_none()) f.resource = ResourceId{to_int64(resource, "resource")};
              f.from = to_optional_instant(start, "start");
              f.to = to_optional_instant(end, "end");
              f.statuses = to_statuses(statuses, "statuses");
              if (!customer.is_none()) f.customer = to_string(customer, "customer");
-             f.after_id = to_int64(after_id, "after_id");
+             f.after_id = ReservationId{to_int64(after_id, "after_id")};
              f.limit = to_int(limit, "limit");
              const Principal& p = principal_of(who);
              return to_python(
@@ -550,7 +550,7 @@ may be called from several threads at once; each releases the GIL while the engi
       .def("verify_audit",
            [](const EngineHandle& self, py::object tenant, py::object who) {
              std::optional<TenantId> chain;
-             if (!tenant.is_none()) chain = to_int64(tenant, "tenant");
+             if (!tenant.is_none()) chain = TenantId{to_int64(tenant, "tenant")};
              const Principal& p = principal_of(who);
              return to_python(engine_call(self, [&](Engine& e) { return e.operations().verify_audit(p, chain); }));
            },

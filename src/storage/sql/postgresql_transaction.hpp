@@ -39,7 +39,7 @@ using PgPipelineRunner = std::vector<PgRows> (*)(SqlConnection& connection,
                                                   const std::vector<PgCall>& calls);
 struct PgWriteBatch {
   PgPipelineRunner run = nullptr;
-  TenantId tenant = 0;
+  TenantId tenant{};
   std::optional<Tenant> tenant_row;          // read at BEGIN
   std::map<ResourceId, Resource> resources;  // the locked rows, read at BEGIN
   std::optional<AuditHead> audit_head;       // set once the chain's lock is held

@@ -76,7 +76,7 @@ std::vector<AuditHead> audit_heads(soci::session& sql) {
   soci::statement st = (sql.prepare << kAuditHeadsSql, into(tenant), into(seq), into(hash));
   st.execute();
   std::vector<AuditHead> out;
-  while (st.fetch()) out.push_back(AuditHead{tenant, seq, hash});
+  while (st.fetch()) out.push_back(AuditHead{TenantId{tenant}, seq, hash});
   return out;
 }
 

@@ -88,8 +88,8 @@ struct UserRow {
   StoredUser to() const {
     StoredUser x;
     User& u = x.user;
-    u.id = id;
-    u.tenant = tenant;
+    u.id = UserId{id};
+    u.tenant = TenantId{tenant};
     u.email = email;
     u.display_name = display;
     u.role = static_cast<Role>(role);
@@ -152,9 +152,9 @@ struct SessionRow {
   StoredSession to() const {
     StoredSession x;
     Session& s = x.session;
-    s.id = id;
-    s.tenant = tenant;
-    s.user = user;
+    s.id = SessionId{id};
+    s.tenant = TenantId{tenant};
+    s.user = UserId{user};
     s.created_at = from_unix(created);
     s.last_seen_at = from_unix(seen);
     s.idle_expires_at = from_unix(idle);
@@ -209,9 +209,9 @@ struct ApiKeyRow {
   StoredApiKey to() const {
     StoredApiKey x;
     ApiKey& k = x.key;
-    k.id = id;
-    k.tenant = tenant;
-    k.created_by = created_by;
+    k.id = ApiKeyId{id};
+    k.tenant = TenantId{tenant};
+    k.created_by = UserId{created_by};
     k.name = name;
     k.scopes = static_cast<PermissionSet>(scopes);
     k.role = static_cast<Role>(role);
@@ -220,8 +220,8 @@ struct ApiKeyRow {
     k.last_used_at = used.instant();
     k.revoked_at = revoked.instant();
     k.emergency = emergency != 0;
-    k.created_by_tenant = creator_tenant;
-    k.parent = parent;
+    k.created_by_tenant = TenantId{creator_tenant};
+    k.parent = ApiKeyId{parent};
     x.secret_hash = hash;
     return x;
   }
@@ -311,7 +311,7 @@ std::optional<T> first(std::vector<T> rows) {
 UserId insert_user(soci::session& sql, const StoredUser& user) {
   UserRow row;
   row.from(user);
-  return insert_row(sql, "users", row);
+  return UserId{insert_row(sql, "users", row)};
 }
 std::optional<StoredUser> find_user(soci::session& sql, TenantId tenant, UserId id, bool lock) {
   long long t = tenant, i = id;
@@ -348,7 +348,7 @@ long long update_user(soci::session& sql, const StoredUser& user) {
 SessionId insert_session(soci::session& sql, const StoredSession& session) {
   SessionRow row;
   row.from(session);
-  return insert_row(sql, "sessions", row);
+  return SessionId{insert_row(sql, "sessions", row)};
 }
 std::optional<StoredSession> find_session_by_token(soci::session& sql, std::string_view hash) {
   std::string h(hash);
@@ -405,7 +405,7 @@ std::int64_t count_live_sessions(soci::session& sql, Instant now) {
 ApiKeyId insert_api_key(soci::session& sql, const StoredApiKey& key) {
   ApiKeyRow row;
   row.from(key);
-  return insert_row(sql, "api_keys", row);
+  return ApiKeyId{insert_row(sql, "api_keys", row)};
 }
 std::optional<StoredApiKey> find_api_key(soci::session& sql, ApiKeyId id, bool lock) {
   long long i = id;

@@ -12,7 +12,7 @@ void TenantRow::into_all(Prep& p) {
 
 Tenant TenantRow::to() const {
   Tenant t;
-  t.id = id;
+  t.id = TenantId{id};
   t.name = name;
   t.created_at = from_unix(created);
   t.archived_at = archived.instant();
@@ -50,8 +50,8 @@ void ResourceRow::from(const Resource& x) {
 
 Resource ResourceRow::to() const {
   Resource r;
-  r.id = id;
-  r.tenant = tenant;
+  r.id = ResourceId{id};
+  r.tenant = TenantId{tenant};
   r.name = name;
   r.zone = zone;
   r.capacity = capacity;
@@ -63,7 +63,7 @@ Resource ResourceRow::to() const {
   r.policy.min_duration = Seconds(min_d);
   r.policy.max_duration = Seconds(max_d);
   r.policy.daily_limit = daily;
-  r.schedule = schedule.integer();
+  r.schedule = schedule.id<ScheduleId>();
   r.metadata_json = metadata;
   r.created_at = from_unix(created);
   r.archived_at = archived.instant();
@@ -93,7 +93,7 @@ void ReservationRow::from(const Reservation& x) {
 
 Reservation ReservationRow::to(TenantId tenant_id) const {
   Reservation r;
-  r.id = id;
+  r.id = ReservationId{id};
   r.tenant = tenant_id;
   r.status = static_cast<ReservationStatus>(status);
   r.start = from_unix(start);

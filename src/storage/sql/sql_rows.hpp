@@ -32,6 +32,10 @@ struct NullableInt {
   std::optional<std::int64_t> integer() const {
     return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
   }
+  template <typename IdType>
+  std::optional<IdType> id() const {
+    return ind == soci::i_ok ? std::optional<IdType>(IdType{value}) : std::nullopt;
+  }
 };
 
 inline int status_code(ReservationStatus s) { return static_cast<int>(s); }

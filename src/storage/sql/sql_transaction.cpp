@@ -221,7 +221,7 @@ Result<std::optional<Reservation>> SqlTransaction::find_reservation(TenantId ten
     a.b.reservation = id;
     as.execute();
     while (as.fetch()) {
-      out->allocations.push_back(Allocation{a.b.row.resource, a.b.row.quantity, a.b.row.pool.integer()});
+      out->allocations.push_back(Allocation{ResourceId{a.b.row.resource}, a.b.row.quantity, a.b.row.pool.id<PoolId>()});
     }
     return out;
   });
@@ -250,7 +250,7 @@ Result<std::vector<Booking>> SqlTransaction::active_bookings(ResourceId resource
     st.execute();
     while (st.fetch()) {
       const auto& b = q.b;
-      out.push_back(Booking{b.id, from_unix(b.start), from_unix(b.end), b.quantity,
+      out.push_back(Booking{ReservationId{b.id}, from_unix(b.start), from_unix(b.end), b.quantity,
                             static_cast<ReservationStatus>(b.status), b.hold.instant()});
     }
     return out;
@@ -309,7 +309,7 @@ Result<std::optional<IdempotencyRecord>> SqlTransaction::find_idempotency(Tenant
     q.b.key = std::string(key);
     st.execute(true);
     std::optional<IdempotencyRecord> out;
-    if (st.got_data()) out = IdempotencyRecord{q.b.key, q.b.fingerprint, q.b.reservation};
+    if (st.got_data()) out = IdempotencyRecord{q.b.key, q.b.fingerprint, ReservationId{q.b.reservation}};
     drain(st);
     return out;
   });
@@ -502,8 +502,8 @@ Result<std::vector<Schedule>> SqlTransaction::select_schedules(const char* and_w
   st.execute();
   while (st.fetch()) {
     Schedule s;
-    s.id = id;
-    s.tenant = tenant;
+    s.id = ScheduleId{id};
+    s.tenant = TenantId{tenant};
     s.name = name;
     s.archived_at = archived.instant();
     s.version = version;
@@ -527,8 +527,8 @@ std::vector<Pool> SqlTransaction::select_pools(const char* and_where, long long 
   st.execute();
   while (st.fetch()) {
     Pool p;
-    p.id = id;
-    p.tenant = tenant;
+    p.id = PoolId{id};
+    p.tenant = TenantId{tenant};
     p.name = name;
     p.archived_at = archived.instant();
     p.version = version;
@@ -540,7 +540,7 @@ std::vector<Pool> SqlTransaction::select_pools(const char* and_where, long long 
                                           "pool_id = :p ORDER BY position",
                           use(pid), into(member));
     ms.execute();
-    while (ms.fetch()) p.members.push_back(member);
+    while (ms.fetch()) p.members.push_back(ResourceId{member});
   }
   return out;
 }
@@ -580,7 +580,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant, co
       std::string("SELECT ") + ReservationRow::kColumns +
       " FROM reservations r WHERE r.tenant_id = :t AND r.id > :after";
   // Every bound value lives here so it outlives the statement.
-  long long tn = tenant, after = f.after_id, resource = f.resource.value_or(0),
+  long long tn = tenant, after = f.after_id, resource = f.resource.value_or(ResourceId{}),
             from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0,
             limit = f.limit;
   std::string customer = f.customer.value_or("");
@@ -628,7 +628,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant, co
   std::vector<Reservation> out;
   std::map<ReservationId, std::size_t> position;
   while (st.fetch()) {
-    position[row.id] = out.size();
+    position[ReservationId{row.id}] = out.size();
     out.push_back(row.to(tenant));
   }
   if (out.empty()) return out;
@@ -643,9 +643,9 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant, co
                         into(pool.value, pool.ind));
   as.execute();
   while (as.fetch()) {
-    auto it = position.find(rid);
+    auto it = position.find(ReservationId{rid});
     if (it == position.end()) continue;
-    out[it->second].allocations.push_back(Allocation{res, quantity, pool.integer()});
+    out[it->second].allocations.push_back(Allocation{ResourceId{res}, quantity, pool.id<PoolId>()});
   }
   return out;
 }

@@ -73,7 +73,7 @@ Result<BackupSnapshot> read_facts(sqlite3* db) {
   }
   BOKA_RETURN_IF_ERROR(query(db, sql_audit::kAuditHeadsSql,
                              [&](sqlite3_stmt* st) {
-                               f.audit_heads.push_back(AuditHead{sqlite3_column_int64(st, 0),
+                               f.audit_heads.push_back(AuditHead{TenantId{sqlite3_column_int64(st, 0)},
                                                            sqlite3_column_int64(st, 1),
                                                            column_text(st, 2)});
                              }));

@@ -314,6 +314,11 @@ struct Engine::Impl {
   // Reads the stored reservation and derives its status as of now (a lapsed hold reads as
   // expired).
   static Reservation with_derived_status(Reservation r, std::int64_t now);
+  // Sets r.zone to the zone of its first allocation's resource (allocations are sorted by
+  // resource id), the zone the shells show its local times in. `known` (optional) caches
+  // zones across the reservations of one read.
+  static Status fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
+                          std::unordered_map<ResourceId, std::string>* known = nullptr);
 };
 
 }  // namespace boka

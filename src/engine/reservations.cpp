@@ -337,6 +337,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
       outcome->created = true;
       return Status::Ok();
       }();
+      if (decided.ok()) BOKA_RETURN_IF_ERROR(Impl::fill_zone(txn, tenant, out));
       return impl_->record_conflict(txn, actor, tenant, "reservation.reserve", "", decided, wrote,
                                     refused);
     });
@@ -526,6 +527,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       out = std::move(after);
       return Status::Ok();
       }();
+      if (decided.ok()) BOKA_RETURN_IF_ERROR(Engine::Impl::fill_zone(txn, tenant, out));
       return impl.record_conflict(txn, actor, tenant, audit_action(cr.change),
                                   "reservation:" + std::to_string(cr.id), decided, wrote, refused);
     });
@@ -605,6 +607,7 @@ Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenan
   std::optional<Reservation> r;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
+    if (r) BOKA_RETURN_IF_ERROR(Impl::fill_zone(txn, tenant, *r));
     return Status::Ok();
   }));
   if (!r || (actor.own_reservations_only() && r->customer != actor.customer_ref())) {
@@ -642,6 +645,8 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
+    std::unordered_map<ResourceId, std::string> zones;
+    for (Reservation& r : rows) BOKA_RETURN_IF_ERROR(Impl::fill_zone(txn, tenant, r, &zones));
     return Status::Ok();
   }));
   const std::int64_t now = impl_->now();

@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::string dialect = (*setup)->storage_info().dialect;
+  std::string dialect = (*setup)->operations().storage_info().dialect;
   if (o.uri == "memory:") {
     // In process, on the engine that set up: the only way to share a memory store.
     const auto started = Clock::now();

@@ -277,12 +277,12 @@ int boka_engine_open(const char* uri, boka_engine** out, char** errmsg) {
 
 void boka_engine_destroy(boka_engine* engine) { delete engine; }
 
-int boka_storage_info(boka_engine* engine, char** info_json, char** errmsg) {
+int boka_ops_storage_info(boka_engine* engine, char** info_json, char** errmsg) {
   clear_output(info_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     BOKA_RETURN_IF_ERROR(not_null(info_json, "info_json"));
-    return emit(boka::c_api::to_json(engine->engine->storage_info()), info_json);
+    return emit(boka::c_api::to_json(engine->engine->operations().storage_info()), info_json);
   });
 }
 
@@ -673,7 +673,7 @@ int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec = boka::c_api::new_user_from_json(boka::c_api::parse(new_user_json, "new_user_json"));
-    return emit(engine->engine->create_user(who->principal, tenant, spec), user_json);
+    return emit(engine->engine->auth().create_user(who->principal, tenant, spec), user_json);
   });
 }
 
@@ -683,7 +683,7 @@ int boka_auth_get_user(boka_engine* engine, const boka_principal* who, int64_t t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(user_json, "user_json"));
-    return emit(engine->engine->get_user(who->principal, tenant, user), user_json);
+    return emit(engine->engine->auth().get_user(who->principal, tenant, user), user_json);
   });
 }
 
@@ -693,7 +693,7 @@ int boka_auth_list_users(boka_engine* engine, const boka_principal* who, int64_t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(users_json, "users_json"));
-    return emit(engine->engine->list_users(who->principal, tenant, after_id, limit), users_json);
+    return emit(engine->engine->auth().list_users(who->principal, tenant, after_id, limit), users_json);
   });
 }
 
@@ -704,7 +704,7 @@ int boka_auth_set_user_role(boka_engine* engine, const boka_principal* who, int6
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(role, "role"));
     const boka::Role r = boka::c_api::role_from_text(role, "role");
-    return emit(engine->engine->set_user_role(who->principal, tenant, user, r), user_json);
+    return emit(engine->engine->auth().set_user_role(who->principal, tenant, user, r), user_json);
   });
 }
 
@@ -715,7 +715,7 @@ int boka_auth_set_user_state(boka_engine* engine, const boka_principal* who, int
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(state, "state"));
     const boka::UserState st = boka::c_api::user_state_from_text(state, "state");
-    return emit(engine->engine->set_user_state(who->principal, tenant, user, st), user_json);
+    return emit(engine->engine->auth().set_user_state(who->principal, tenant, user, st), user_json);
   });
 }
 
@@ -726,7 +726,7 @@ int boka_auth_login(boka_engine* engine, const char* login_json, char** grant_js
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     auto request = boka::c_api::login_request_from_json(boka::c_api::parse(login_json, "login_json"));
-    auto grant = engine->engine->login(request);
+    auto grant = engine->engine->auth().login(request);
     BOKA_RETURN_IF_ERROR(emit(grant, grant_json));
     return emit_principal(grant->principal, principal);
   });
@@ -741,7 +741,7 @@ int boka_auth_verify_mfa(boka_engine* engine, const char* token, const char* cod
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     BOKA_RETURN_IF_ERROR(not_null(token, "token"));
     BOKA_RETURN_IF_ERROR(not_null(code, "code"));
-    auto grant = engine->engine->verify_mfa(token, code, text_or_empty(source));
+    auto grant = engine->engine->auth().verify_mfa(token, code, text_or_empty(source));
     BOKA_RETURN_IF_ERROR(emit(grant, grant_json));
     return emit_principal(grant->principal, principal);
   });
@@ -754,7 +754,7 @@ int boka_auth_authenticate_session(boka_engine* engine, const char* token,
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     BOKA_RETURN_IF_ERROR(not_null(token, "token"));
     BOKA_RETURN_IF_ERROR(not_null(principal, "principal"));
-    auto p = engine->engine->authenticate_session(token);
+    auto p = engine->engine->auth().authenticate_session(token);
     if (!p.ok()) return p.status();
     return emit_principal(*p, principal);
   });
@@ -767,7 +767,7 @@ int boka_auth_authenticate_api_key(boka_engine* engine, const char* key, const c
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     BOKA_RETURN_IF_ERROR(not_null(key, "key"));
     BOKA_RETURN_IF_ERROR(not_null(principal, "principal"));
-    auto p = engine->engine->authenticate_api_key(key, text_or_empty(source));
+    auto p = engine->engine->auth().authenticate_api_key(key, text_or_empty(source));
     if (!p.ok()) return p.status();
     return emit_principal(*p, principal);
   });
@@ -776,7 +776,7 @@ int boka_auth_authenticate_api_key(boka_engine* engine, const char* key, const c
 int boka_auth_logout(boka_engine* engine, const boka_principal* who, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return engine->engine->logout(who->principal);
+    return engine->engine->auth().logout(who->principal);
   });
 }
 
@@ -787,7 +787,7 @@ int boka_auth_change_password(boka_engine* engine, const boka_principal* who,
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(current_password, "current_password"));
     BOKA_RETURN_IF_ERROR(not_null(new_password, "new_password"));
-    return engine->engine->change_password(who->principal, current_password, new_password);
+    return engine->engine->auth().change_password(who->principal, current_password, new_password);
   });
 }
 
@@ -797,7 +797,7 @@ int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who, int6
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(sessions_json, "sessions_json"));
-    return emit(engine->engine->list_sessions(who->principal, tenant, user), sessions_json);
+    return emit(engine->engine->auth().list_sessions(who->principal, tenant, user), sessions_json);
   });
 }
 
@@ -805,7 +805,7 @@ int boka_auth_end_session(boka_engine* engine, const boka_principal* who, int64_
                           int64_t session, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return engine->engine->end_session(who->principal, tenant, session);
+    return engine->engine->auth().end_session(who->principal, tenant, session);
   });
 }
 
@@ -815,7 +815,7 @@ int boka_auth_begin_totp_enrollment(boka_engine* engine, const boka_principal* w
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(enrollment_json, "enrollment_json"));
-    return emit(engine->engine->begin_totp_enrollment(who->principal), enrollment_json);
+    return emit(engine->engine->auth().begin_totp_enrollment(who->principal), enrollment_json);
   });
 }
 
@@ -827,7 +827,7 @@ int boka_auth_confirm_totp_enrollment(boka_engine* engine, const boka_principal*
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(code, "code"));
-    auto done = engine->engine->confirm_totp_enrollment(who->principal, code);
+    auto done = engine->engine->auth().confirm_totp_enrollment(who->principal, code);
     BOKA_RETURN_IF_ERROR(emit(done, mfa_enabled_json));
     return emit_principal(done->session.principal, principal);
   });
@@ -838,7 +838,7 @@ int boka_auth_disable_totp(boka_engine* engine, const boka_principal* who, const
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(password, "password"));
-    return engine->engine->disable_totp(who->principal, password);
+    return engine->engine->auth().disable_totp(who->principal, password);
   });
 }
 
@@ -849,7 +849,7 @@ int boka_auth_create_api_key(boka_engine* engine, const boka_principal* who, int
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));  // the key is shown only here
     auto spec = boka::c_api::new_api_key_from_json(boka::c_api::parse(new_key_json, "new_key_json"));
-    return emit(engine->engine->create_api_key(who->principal, tenant, spec), created_json);
+    return emit(engine->engine->auth().create_api_key(who->principal, tenant, spec), created_json);
   });
 }
 
@@ -859,7 +859,7 @@ int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who, int6
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(keys_json, "keys_json"));
-    return emit(engine->engine->list_api_keys(who->principal, tenant, after_id, limit), keys_json);
+    return emit(engine->engine->auth().list_api_keys(who->principal, tenant, after_id, limit), keys_json);
   });
 }
 
@@ -868,13 +868,13 @@ int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who, int
   clear_output(key_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->revoke_api_key(who->principal, tenant, key), key_json);
+    return emit(engine->engine->auth().revoke_api_key(who->principal, tenant, key), key_json);
   });
 }
 
 // --- Audit trail -----------------------------------------------------------------------
 
-int boka_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
+int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
                        const char* query_json, char** records_json, char** errmsg) {
   clear_output(records_json);
   return guarded(errmsg, [&]() -> Status {
@@ -886,11 +886,11 @@ int boka_audit_records(boka_engine* engine, const boka_principal* who, int64_t t
       query = boka::c_api::audit_query_from_json(boka::c_api::parse(query_json, "query_json"),
                                                  tenant);
     }
-    return emit(engine->engine->audit_records(who->principal, query), records_json);
+    return emit(engine->engine->operations().audit_records(who->principal, query), records_json);
   });
 }
 
-int boka_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
+int boka_ops_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
                       char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
@@ -898,11 +898,11 @@ int boka_verify_audit(boka_engine* engine, const boka_principal* who, int64_t te
     BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
     std::optional<boka::TenantId> chain;
     if (tenant != BOKA_ALL_TENANTS) chain = tenant;
-    return emit(engine->engine->verify_audit(who->principal, chain), verification_json);
+    return emit(engine->engine->operations().verify_audit(who->principal, chain), verification_json);
   });
 }
 
-int boka_check_audit_heads(boka_engine* engine, const boka_principal* who,
+int boka_ops_check_audit_heads(boka_engine* engine, const boka_principal* who,
                            const char* heads_json, char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
@@ -910,24 +910,24 @@ int boka_check_audit_heads(boka_engine* engine, const boka_principal* who,
     BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
     const auto heads =
         boka::c_api::audit_heads_from_json(boka::c_api::parse(heads_json, "heads_json"));
-    return emit(engine->engine->check_audit_heads(who->principal, heads), verification_json);
+    return emit(engine->engine->operations().check_audit_heads(who->principal, heads), verification_json);
   });
 }
 
 // --- Operations --------------------------------------------------------------------------
 
-int boka_metrics_text(boka_engine* engine, char** text, char** errmsg) {
+int boka_ops_metrics_text(boka_engine* engine, char** text, char** errmsg) {
   clear_output(text);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     BOKA_RETURN_IF_ERROR(not_null(text, "text"));
-    *text = copy_string(engine->engine->metrics()->exposition());
+    *text = copy_string(engine->engine->operations().metrics()->exposition());
     if (*text == nullptr) throw std::bad_alloc();
     return Status();
   });
 }
 
-int boka_health(boka_engine* engine, const boka_principal* who, const char* options_json,
+int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* options_json,
                 char** health_json, char** errmsg) {
   clear_output(health_json);
   return guarded(errmsg, [&]() -> Status {
@@ -938,7 +938,7 @@ int boka_health(boka_engine* engine, const boka_principal* who, const char* opti
       options = boka::c_api::health_options_from_json(
           boka::c_api::parse(options_json, "options_json"));
     }
-    auto report = engine->engine->health(who->principal, options);
+    auto report = engine->engine->operations().health(who->principal, options);
     if (!report.ok()) return report.status();
     // The library's own document (what an HTTP host serves at /health?detailed).
     *health_json = copy_string(report->to_json());
@@ -947,32 +947,32 @@ int boka_health(boka_engine* engine, const boka_principal* who, const char* opti
   });
 }
 
-int boka_database_stats(boka_engine* engine, const boka_principal* who, char** stats_json,
+int boka_ops_database_stats(boka_engine* engine, const boka_principal* who, char** stats_json,
                         char** errmsg) {
   clear_output(stats_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(stats_json, "stats_json"));
-    return emit(engine->engine->database_stats(who->principal), stats_json);
+    return emit(engine->engine->operations().database_stats(who->principal), stats_json);
   });
 }
 
-int boka_set_read_only(boka_engine* engine, const boka_principal* who, int on,
+int boka_ops_set_read_only(boka_engine* engine, const boka_principal* who, int on,
                        const char* reason, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return engine->engine->set_read_only(who->principal, on != 0,
+    return engine->engine->operations().set_read_only(who->principal, on != 0,
                                          reason != nullptr ? reason : "");
   });
 }
 
-int boka_read_only_reason(boka_engine* engine, int* read_only, char** reason, char** errmsg) {
+int boka_ops_read_only_reason(boka_engine* engine, int* read_only, char** reason, char** errmsg) {
   if (read_only != nullptr) *read_only = 0;
   clear_output(reason);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
     BOKA_RETURN_IF_ERROR(not_null(read_only, "read_only"));
-    const auto why = engine->engine->read_only_reason();
+    const auto why = engine->engine->operations().read_only_reason();
     if (!why) return Status();
     if (reason != nullptr) {
       *reason = copy_string(*why);
@@ -983,27 +983,27 @@ int boka_read_only_reason(boka_engine* engine, int* read_only, char** reason, ch
   });
 }
 
-int boka_record_heartbeat(boka_engine* engine, const boka_principal* who,
+int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who,
                           const char* component, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(component, "component"));
-    return engine->engine->record_heartbeat(who->principal, component);
+    return engine->engine->operations().record_heartbeat(who->principal, component);
   });
 }
 
-int boka_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
+int boka_ops_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
                 char** result_json, char** errmsg) {
   clear_output(result_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     const auto options =
         boka::c_api::backup_options_from_json(boka::c_api::parse(options_json, "options_json"));
-    return emit(engine->engine->backup(who->principal, options), result_json);
+    return emit(engine->engine->operations().backup(who->principal, options), result_json);
   });
 }
 
-int boka_verify_backup(const char* backup_path, char** verification_json, char** errmsg) {
+int boka_ops_verify_backup(const char* backup_path, char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
@@ -1012,7 +1012,7 @@ int boka_verify_backup(const char* backup_path, char** verification_json, char**
   });
 }
 
-int boka_restore_backup(const char* backup_path, const char* target_path, int overwrite,
+int boka_ops_restore_backup(const char* backup_path, const char* target_path, int overwrite,
                         char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
@@ -1023,7 +1023,7 @@ int boka_restore_backup(const char* backup_path, const char* target_path, int ov
   });
 }
 
-int boka_apply_retention(const char* directory, const char* kind, int keep,
+int boka_ops_apply_retention(const char* directory, const char* kind, int keep,
                          char** removed_json, char** errmsg) {
   clear_output(removed_json);
   return guarded(errmsg, [&]() -> Status {

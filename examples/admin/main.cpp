@@ -173,7 +173,7 @@ int run(Engine& engine, const Args& a) {
     u.email = *email;
     u.role = role;
     u.password = *password;
-    auto made = engine.create_user(sys, *tenant, u);
+    auto made = engine.auth().create_user(sys, *tenant, u);
     if (!made.ok()) return fail(made.status());
     std::printf("created %s %s (user %lld in tenant %lld); they must enrol MFA before admin actions\n",
                 role_name(made->role), made->email.c_str(), static_cast<long long>(made->id),
@@ -183,7 +183,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "list-admins") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto admins = engine.list_admins(sys, t.value_or(0));
+    auto admins = engine.auth().list_admins(sys, t.value_or(0));
     if (!admins.ok()) return fail(admins.status());
     return print_admins(*admins);
   }
@@ -193,9 +193,9 @@ int run(Engine& engine, const Args& a) {
     auto tenant = tenant_of(engine, a, &bad);
     if (bad) return kUsage;
     if (!tenant.ok()) return fail(tenant.status());
-    auto user = engine.find_user_by_email(sys, *tenant, *email);
+    auto user = engine.auth().find_user_by_email(sys, *tenant, *email);
     if (!user.ok()) return fail(user.status());
-    auto done = engine.revoke_admin(sys, *tenant, user->id);
+    auto done = engine.auth().revoke_admin(sys, *tenant, user->id);
     if (!done.ok()) return fail(done.status());
     std::printf("%s is now %s; their sessions ended\n", done->email.c_str(), role_name(done->role));
     return kOk;
@@ -207,7 +207,7 @@ int run(Engine& engine, const Args& a) {
     if (!tenant.ok()) return fail(tenant.status());
     std::optional<Seconds> life;
     if (hours) life = Seconds(*hours * 3600);
-    auto key = engine.generate_emergency_key(sys, *tenant, life);
+    auto key = engine.auth().generate_emergency_key(sys, *tenant, life);
     if (!key.ok()) return fail(key.status());
     std::printf("%s\n", key->key.c_str());
     std::fprintf(stderr, "emergency key %lld for tenant %lld, expires %s; every use is recorded. "
@@ -224,7 +224,7 @@ int run(Engine& engine, const Args& a) {
     if (!tenant.ok()) return fail(tenant.status());
     const Instant to = SystemClock().now() + Seconds(1);
     const Instant from = to - Seconds(report ? span.value_or(7) * 86400 : span.value_or(24) * 3600);
-    auto failed = engine.security_events(sys, *tenant, from, to, "login_failed", 100000);
+    auto failed = engine.auth().security_events(sys, *tenant, from, to, "login_failed", 100000);
     if (!failed.ok()) return fail(failed.status());
     std::map<std::string, int> by_email, by_source;
     for (const SecurityEvent& e : *failed) {
@@ -237,12 +237,12 @@ int run(Engine& engine, const Args& a) {
     std::printf("by source address:\n");
     for (const auto& [source, n] : by_source) std::printf("  %-40s %d\n", source.c_str(), n);
     if (!report) return kOk;
-    auto lockouts = engine.security_events(sys, *tenant, from, to, "lockout", 100000);
-    auto locked = engine.locked_accounts(sys, *tenant);
-    auto mfa = engine.mfa_stats(sys, *tenant);
-    auto admins = engine.list_admins(sys, *tenant);
-    auto emergency = engine.security_events(sys, *tenant, from, to, "emergency_key_used", 100000);
-    auto audit = engine.verify_audit(sys, *tenant);
+    auto lockouts = engine.auth().security_events(sys, *tenant, from, to, "lockout", 100000);
+    auto locked = engine.auth().locked_accounts(sys, *tenant);
+    auto mfa = engine.auth().mfa_stats(sys, *tenant);
+    auto admins = engine.auth().list_admins(sys, *tenant);
+    auto emergency = engine.auth().security_events(sys, *tenant, from, to, "emergency_key_used", 100000);
+    auto audit = engine.operations().verify_audit(sys, *tenant);
     if (!lockouts.ok() || !locked.ok() || !mfa.ok() || !admins.ok() || !emergency.ok() || !audit.ok()) {
       return fail(!lockouts.ok() ? lockouts.status() : !locked.ok() ? locked.status()
                   : !mfa.ok() ? mfa.status() : !admins.ok() ? admins.status()
@@ -261,7 +261,7 @@ int run(Engine& engine, const Args& a) {
     return audit->ok ? kOk : kFailed;
   }
   if (c == "db-stats") {
-    auto stats = engine.database_stats(sys);
+    auto stats = engine.operations().database_stats(sys);
     if (!stats.ok()) return fail(stats.status());
     std::int64_t rows = 0, bytes = 0;
     std::printf("%-20s %12s %14s\n", "table", "rows", "bytes");
@@ -277,7 +277,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "cleanup-sessions") {
     std::int64_t total = 0;
     for (;;) {  // in batches, with progress, until nothing is left
-      auto n = engine.cleanup_sessions(sys, 10000);
+      auto n = engine.auth().cleanup_sessions(sys, 10000);
       if (!n.ok()) return fail(n.status());
       total += *n;
       if (*n < 10000) break;
@@ -292,7 +292,7 @@ int run(Engine& engine, const Args& a) {
     std::int64_t total = 0;
     std::string key_id;
     for (;;) {  // batch by batch until nothing is sealed under an old key
-      auto r = engine.rotate_encryption_key(sys, static_cast<int>(batch.value_or(1000)));
+      auto r = engine.auth().rotate_encryption_key(sys, static_cast<int>(batch.value_or(1000)));
       if (!r.ok()) {
         std::fprintf(stderr, "boka-admin: stopped after re-sealing %lld users; run it again to go on\n",
                      static_cast<long long>(total));
@@ -312,7 +312,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "force-logout-all") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto n = engine.force_logout_all(sys, t.value_or(0));
+    auto n = engine.auth().force_logout_all(sys, t.value_or(0));
     if (!n.ok()) return fail(n.status());
     std::printf("ended %lld sessions in %s\n", static_cast<long long>(*n),
                 t ? ("tenant " + std::to_string(*t)).c_str() : "every tenant");
@@ -341,7 +341,7 @@ int run(Engine& engine, const Args& a) {
         last_percent = percent;
       }
     };
-    auto b = engine.backup(sys, options);
+    auto b = engine.operations().backup(sys, options);
     if (!b.ok()) return fail(b.status());
     std::printf("backup %s (%lld bytes, sha256 %s)\n", b->path.c_str(),
                 static_cast<long long>(b->manifest.size_bytes), b->manifest.sha256.c_str());
@@ -360,7 +360,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "verify-audit") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto v = engine.verify_audit(sys, t ? std::optional<TenantId>(*t) : std::nullopt);
+    auto v = engine.operations().verify_audit(sys, t ? std::optional<TenantId>(*t) : std::nullopt);
     if (!v.ok()) return fail(v.status());
     if (!v->ok) {
       std::printf("BROKEN: chain %lld, record %lld: %s\n", static_cast<long long>(v->broken_tenant),
@@ -377,13 +377,13 @@ int run(Engine& engine, const Args& a) {
   }
   if (c == "heartbeat") {
     if (a.positional.size() != 1) return usage("heartbeat needs the component name");
-    Status st = engine.record_heartbeat(sys, a.positional[0]);
+    Status st = engine.operations().record_heartbeat(sys, a.positional[0]);
     if (!st.ok()) return fail(st);
     std::printf("recorded %s\n", a.positional[0].c_str());
     return kOk;
   }
   if (c == "health") {
-    auto h = engine.health(sys);
+    auto h = engine.operations().health(sys);
     if (!h.ok()) return fail(h.status());
     std::printf("%s\n", h->to_json().c_str());
     return h->status == HealthStatus::failing ? kFailed : kOk;

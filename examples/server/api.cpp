@@ -275,7 +275,7 @@ constexpr std::size_t kMaxPathBytes = 2048;
 Api::Api(Engine& engine, const Config& config)
     : engine_(engine),
       config_(config),
-      metrics_(engine.metrics()),
+      metrics_(engine.operations().metrics()),
       shared_limits_(config.redis ? std::make_unique<RedisLimitStore>(
                                         *config.redis, std::chrono::milliseconds(config.redis_timeout_ms),
                                         config.redis_pool_size)
@@ -408,8 +408,8 @@ Response Api::serve(const Route& route, Request& req) {
         } else {
           ctx.token = header->substr(7);
           auto p = ctx.token.rfind("boka_", 0) == 0
-                       ? engine_.authenticate_api_key(ctx.token, ctx.client)
-                       : engine_.authenticate_session(ctx.token);
+                       ? engine_.auth().authenticate_api_key(ctx.token, ctx.client)
+                       : engine_.auth().authenticate_session(ctx.token);
           if (!p.ok()) {
             ctx.problem(p.status());
           } else {
@@ -507,7 +507,7 @@ void Api::install() {
                                                                     {"enum", Json::array({"ok", "degraded", "failing"})}}}}},
                                {"description", "with ?detailed: the library's whole health report"}};
   route("GET", "/api/health", "health", Auth::optional, {kNone, health_doc}, [this](Context& c) {
-    auto h = engine_.health(Principal::system());
+    auto h = engine_.operations().health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
     if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
       const auto redis = shared_limits_->health();
@@ -525,7 +525,7 @@ void Api::install() {
     const bool local = c.client == "127.0.0.1" || c.client == "::1";
     if (!local) {
       if (!c.principal) return c.problem(401, "unauthenticated", "?detailed needs an operator's credential from off the host");
-      auto ops = engine_.database_stats(c.who());  // a cheap system:operations check
+      auto ops = engine_.operations().database_stats(c.who());  // a cheap system:operations check
       if (!ops.ok()) return c.problem(ops.status());
     }
     c.res.status = status;
@@ -541,14 +541,14 @@ void Api::install() {
     c.res.set_content(openapi_, "application/json");
   });
   route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, {kNone, doc<MfaStats>()},
-        [this](Context& c) { c.reply(engine_.mfa_stats(c.who(), c.admin_tenant())); });
+        [this](Context& c) { c.reply(engine_.auth().mfa_stats(c.who(), c.admin_tenant())); });
   route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required,
-        {kNone, list_of<User>()}, [this](Context& c) { c.reply(engine_.locked_accounts(c.who(), c.admin_tenant())); });
+        {kNone, list_of<User>()}, [this](Context& c) { c.reply(engine_.auth().locked_accounts(c.who(), c.admin_tenant())); });
   route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, {kNone, list_of<ApiKey>()}, [this](Context& c) {
-    c.reply(engine_.list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100)));
+    c.reply(engine_.auth().list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100)));
   });
   route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, {kNone, doc<ApiKey>()},
-        [this](Context& c) { c.reply(engine_.revoke_api_key(c.who(), c.admin_tenant(), c.id(1))); });
+        [this](Context& c) { c.reply(engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), c.id(1))); });
 
   // --- authentication
   route("POST", "/api/auth/login", "auth.login", Auth::none, {doc<LoginRequest>(Form::input), doc<SessionGrant>()},
@@ -556,7 +556,7 @@ void Api::install() {
           LoginRequest l = codec::login_request_from_json(c.body());
           l.source = c.client.substr(0, 100);  // the client as this server sees it, never the body's
           if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
-          c.reply(engine_.login(l));
+          c.reply(engine_.auth().login(l));
         });
   route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required,
         {doc<codec::MfaCode>(Form::input), doc<SessionGrant>()}, [this](Context& c) {
@@ -566,31 +566,31 @@ void Api::install() {
                                     std::to_string(c.who().user()))) {
             return;
           }
-          c.reply(engine_.verify_mfa(c.token, m.code, c.client.substr(0, 100)));
+          c.reply(engine_.auth().verify_mfa(c.token, m.code, c.client.substr(0, 100)));
         });
   route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, {kNone, doc<TotpEnrollment>()},
-        [this](Context& c) { c.reply(engine_.begin_totp_enrollment(c.who())); });
+        [this](Context& c) { c.reply(engine_.auth().begin_totp_enrollment(c.who())); });
   route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required,
         {doc<codec::MfaCode>(Form::input), doc<MfaEnabled>()}, [this](Context& c) {
           const auto m = c.body_as<codec::MfaCode>("mfa");
           check_length(m.code, "mfa.code", 64);
-          c.reply(engine_.confirm_totp_enrollment(c.who(), m.code));
+          c.reply(engine_.auth().confirm_totp_enrollment(c.who(), m.code));
         });
   route("POST", "/api/auth/logout", "auth.logout", Auth::required, {kNone, kNone, 204},
-        [this](Context& c) { c.reply(engine_.logout(c.who())); });
+        [this](Context& c) { c.reply(engine_.auth().logout(c.who())); });
   route("POST", "/api/auth/password", "auth.password", Auth::required,
         {doc<codec::PasswordChange>(Form::input), kNone, 204}, [this](Context& c) {
           const auto p = c.body_as<codec::PasswordChange>("password");
           check_length(p.current, "password.current", 1024);
           check_length(p.new_password, "password.new", 1024);
-          c.reply(engine_.change_password(c.who(), p.current, p.new_password));
+          c.reply(engine_.auth().change_password(c.who(), p.current, p.new_password));
         });
   route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, {kNone, list_of<Session>()}, [this](Context& c) {
     const UserId user = query_int(c.req, "user").value_or(c.who().user());
-    c.reply(engine_.list_sessions(c.who(), c.admin_tenant(), user));
+    c.reply(engine_.auth().list_sessions(c.who(), c.admin_tenant(), user));
   });
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, {kNone, kNone, 204},
-        [this](Context& c) { c.reply(engine_.end_session(c.who(), c.admin_tenant(), c.id(1))); });
+        [this](Context& c) { c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1))); });
 
   // --- tenants, users, keys
   route("POST", "/api/tenants", "tenants.create", Auth::required, {doc<Tenant>(Form::input), doc<Tenant>(), 201},
@@ -600,13 +600,13 @@ void Api::install() {
   route("GET", T, "tenants.get", Auth::required, {kNone, doc<Tenant>()},
         [this](Context& c) { c.reply(engine_.get_tenant(c.who(), c.id(1))); });
   route("POST", T + "/users", "users.create", Auth::required, {doc<NewUser>(Form::input), doc<User>(), 201},
-        [this](Context& c) { c.reply(engine_.create_user(c.who(), c.id(1), codec::new_user_from_json(c.body())), 201); });
+        [this](Context& c) { c.reply(engine_.auth().create_user(c.who(), c.id(1), codec::new_user_from_json(c.body())), 201); });
   route("GET", T + "/users", "users.list", Auth::required, {kNone, list_of<User>()}, [this](Context& c) {
-    c.reply(engine_.list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)));
+    c.reply(engine_.auth().list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)));
   });
   route("POST", T + "/api-keys", "keys.create", Auth::required, {doc<NewApiKey>(Form::input), doc<CreatedApiKey>(), 201},
         [this](Context& c) {
-          c.reply(engine_.create_api_key(c.who(), c.id(1), codec::new_api_key_from_json(c.body())), 201);
+          c.reply(engine_.auth().create_api_key(c.who(), c.id(1), codec::new_api_key_from_json(c.body())), 201);
         });
 
   // --- the catalog: resources, schedules, pools, one set of routes per kind

@@ -61,7 +61,7 @@ Status ensure_demo(Engine& engine, const server::Config& config) {
     admin.display_name = "Demo admin";
     admin.role = Role::admin;
     admin.password = password;
-    BOKA_RETURN_IF_ERROR(engine.create_user(sys, tenant, admin).status());
+    BOKA_RETURN_IF_ERROR(engine.auth().create_user(sys, tenant, admin).status());
   }
   std::printf("boka-server: demo tenant %lld; log in with\n"
               "  curl -s -X POST http://%s:%d/api/auth/login -H 'Content-Type: application/json' \\\n"

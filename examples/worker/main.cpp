@@ -51,7 +51,7 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
     log("expired " + std::to_string(*n) + " lapsed holds");
   }
   if (cleanup) {
-    if (auto n = engine.cleanup_sessions(sys); !n.ok()) {
+    if (auto n = engine.auth().cleanup_sessions(sys); !n.ok()) {
       log("cleanup sessions: " + n.status().to_string());
     } else if (*n > 0) {
       log("deleted " + std::to_string(*n) + " dead sessions");
@@ -71,7 +71,7 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
       options.directory = backup_dir;
       options.kind = d.kind;
       options.verify = true;
-      auto b = engine.backup(sys, options);
+      auto b = engine.operations().backup(sys, options);
       if (!b.ok()) {
         log(std::string(backup_kind_name(d.kind)) + " backup failed: " + b.status().to_string());
       } else if (!b->verification || !b->verification->ok) {
@@ -81,7 +81,7 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
       }
     }
   }
-  if (Status st = engine.record_heartbeat(sys, "worker"); !st.ok()) {
+  if (Status st = engine.operations().record_heartbeat(sys, "worker"); !st.ok()) {
     log("heartbeat: " + st.to_string());
   }
 }
@@ -123,9 +123,9 @@ int main(int argc, char** argv) {
                  server::redacted_uri(config->database_url).c_str(), engine.status().message().c_str());
     return 1;
   }
-  if (!backup_dir.empty() && (*engine)->storage_info().dialect != "sqlite") {
+  if (!backup_dir.empty() && (*engine)->operations().storage_info().dialect != "sqlite") {
     log("BOKA_BACKUP_DIR ignored: boka backs up SQLite only; use backup.sh (pg_dump) for " +
-        (*engine)->storage_info().dialect);
+        (*engine)->operations().storage_info().dialect);
     backup_dir.clear();
   }
   if (config->read_only) log("read-only (BOKA_READ_ONLY): holds, sessions and backups wait");

@@ -15,11 +15,11 @@
 // as cleaning up sessions, read-only switches, backups, and refusals by the system
 // principal; a tenant's own chain starts with its creation). Each record's hash is SHA-256
 // over its canonical content and the previous record's hash, so editing, deleting or
-// reordering a record breaks every later link; Engine::verify_audit finds the first broken
+// reordering a record breaks every later link; Operations::verify_audit finds the first broken
 // one. The stores refuse UPDATE and DELETE on audit rows (triggers on SQLite and
 // PostgreSQL). Cutting the newest records off a chain's end is the one edit a chain alone
 // cannot show: keep its heads somewhere else too (every backup manifest records them) and
-// compare with Engine::check_audit_heads (docs/operations.md).
+// compare with Operations::check_audit_heads (docs/operations.md).
 #pragma once
 
 #include <cstdint>
@@ -66,7 +66,7 @@ struct AuditHead {
   std::string hash;       // "" for an empty chain
 };
 
-// Which records Engine::audit_records returns: one tenant's chain, ordered by seq.
+// Which records Operations::audit_records returns: one tenant's chain, ordered by seq.
 // Every set field must match.
 struct AuditQuery {
   TenantId tenant = 0;

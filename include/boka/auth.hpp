@@ -1,7 +1,7 @@
 // boka/auth.hpp: users, sessions, TOTP MFA, API keys and the security reports.
 //
 // An embedder either lets boka authenticate (passwords, sessions, MFA, keys: the types
-// here and the Engine calls that take them), or authenticates on its own and passes
+// here and the Auth facet, engine.auth()), or authenticates on its own and passes
 // Principal::system() to every call. docs/auth.md is the guide; this header is the
 // reference. Every type here is a plain value: no secrets (password hashes, token hashes,
 // TOTP secrets) ever appear in them, except the one-time outputs marked "shown once".
@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "boka/audit.hpp"
 #include "boka/ids.hpp"
 #include "boka/principal.hpp"
+#include "boka/status.hpp"
 #include "boka/time.hpp"
 
 namespace boka {
@@ -123,7 +125,7 @@ struct CreatedApiKey {
   ApiKey info;
 };
 
-// What Engine::rotate_encryption_key did.
+// What Auth::rotate_encryption_key did.
 struct KeyRotation {
   std::string key_id;            // the current key, which everything re-sealed is now under
   std::int64_t resealed = 0;     // users whose secrets this call re-sealed
@@ -189,6 +191,128 @@ struct AuthOptions {
   std::vector<std::pair<std::string, std::string>> previous_encryption_keys;
 
   Seconds emergency_key_lifetime{3600};
+};
+
+namespace detail {
+struct EngineImpl;
+}
+
+// The Auth facet of an Engine (Engine::auth()): users, login, sessions, TOTP MFA, API keys
+// and the security reports. It belongs to its Engine: the reference stays valid as long
+// as the Engine, and is not copied or moved.
+//
+// Thread-safety: every method may be called from any number of threads at once, like the
+// Engine's own. Errors, tenancy and authorization follow the Engine's rules (engine.hpp).
+class Auth {
+ public:
+  Auth(const Auth&) = delete;
+  Auth& operator=(const Auth&) = delete;
+
+  // --- Users -------------------------------------------------------------------------
+  // Creates a user with an Argon2id password hash. Admins create users below admin;
+  // a superadmin (or the system) any role. invalid_argument for a bad email, a password
+  // outside 12..128 characters or invalid UTF-8; already_exists for a taken email.
+  Result<User> create_user(const Principal& who, TenantId tenant, const NewUser& spec);
+  Result<User> get_user(const Principal& who, TenantId tenant, UserId id);
+  Result<User> find_user_by_email(const Principal& who, TenantId tenant, std::string_view email);
+  // Users of `tenant` with id > after_id, by id, at most `limit` (1..10000): page with
+  // after_id = the last id returned.
+  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant, UserId after_id = 0,
+                                       int limit = 1000);
+  // Changes a user's role. Only a superadmin (or the system) grants or takes admin and
+  // superadmin. Ends the user's sessions when the role goes down.
+  Result<User> set_user_role(const Principal& who, TenantId tenant, UserId id, Role role);
+  // active also unlocks (clears the failure counters); disabled ends every session.
+  Result<User> set_user_state(const Principal& who, TenantId tenant, UserId id,
+                              UserState state);
+  // The principal's own password; needs the current one. Ends every other session of the
+  // user. unauthenticated if `current` is wrong (counted like a failed login).
+  Status change_password(const Principal& who, std::string_view current,
+                         std::string_view replacement);
+
+  // --- Login and sessions ------------------------------------------------------------
+  // Checks email and password (and mfa_code if given) and starts a session.
+  // Unknown user, wrong password, disabled or locked account all return the same
+  // unauthenticated "invalid email or password" after the same work (one Argon2id hash).
+  // A wrong or missing MFA code for a user with MFA: see SessionGrant / verify_mfa.
+  Result<SessionGrant> login(const LoginRequest& request);
+  // Completes MFA for an mfa_pending session (or steps up any session) with a TOTP code or
+  // a recovery code: ends the old session and returns a new token marked mfa_passed.
+  // unauthenticated for a wrong code; rate_limited while the factor is locked.
+  Result<SessionGrant> verify_mfa(std::string_view token, std::string_view code,
+                                  std::string_view source = {});
+  // The principal a session token stands for; extends its idle expiry. unauthenticated for
+  // an unknown, expired or revoked token (same message for all).
+  Result<Principal> authenticate_session(std::string_view token);
+  // Ends the principal's own session.
+  Status logout(const Principal& who);
+  // Live sessions of `user` (0: every user of the tenant, admins only). A user may list
+  // their own.
+  Result<std::vector<Session>> list_sessions(const Principal& who, TenantId tenant, UserId user);
+  Status end_session(const Principal& who, TenantId tenant, SessionId session);
+  // Ends every session of one user; returns how many.
+  Result<std::int64_t> end_user_sessions(const Principal& who, TenantId tenant, UserId user);
+  // Ends every session of a tenant (0: of every tenant, superadmin or system only),
+  // except the caller's own. Returns how many.
+  Result<std::int64_t> force_logout_all(const Principal& who, TenantId tenant);
+  // Deletes up to `limit` expired or revoked sessions (all tenants). For a worker.
+  Result<std::int64_t> cleanup_sessions(const Principal& who, int limit = 10000);
+  // Sessions live now in every tenant (the user_sessions_active gauge).
+  Result<std::int64_t> count_active_sessions(const Principal& who);
+
+  // --- TOTP MFA (RFC 6238: SHA-1, 6 digits, 30 s, +-1 step) -----------------------------
+  // Starts enrolment for the principal's own user: a fresh secret, sealed at rest.
+  // not_supported without AuthOptions::encryption_key.
+  Result<TotpEnrollment> begin_totp_enrollment(const Principal& who);
+  // Confirms enrolment with a current code: MFA is on, 10 recovery codes are returned once,
+  // every session of the user ends and a new MFA-passed session is returned.
+  Result<MfaEnabled> confirm_totp_enrollment(const Principal& who, std::string_view code);
+  // Turns MFA off (needs the password); ends every session of the user.
+  Status disable_totp(const Principal& who, std::string_view password);
+
+  // --- API keys -----------------------------------------------------------------------
+  // Creates a key in `tenant`, shown once. Scopes must be within the creator's own
+  // permissions. Admins (with MFA) and superadmins; the system.
+  Result<CreatedApiKey> create_api_key(const Principal& who, TenantId tenant,
+                                       const NewApiKey& spec);
+  // Keys of `tenant` with id > after_id, by id, at most `limit` (1..10000).
+  Result<std::vector<ApiKey>> list_api_keys(const Principal& who, TenantId tenant,
+                                            ApiKeyId after_id = 0, int limit = 1000);
+  // Takes effect on the key's next use.
+  Result<ApiKey> revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id);
+  // The principal a key stands for. A mistyped key (bad checksum) is refused before any
+  // lookup. unauthenticated for unknown, expired or revoked keys (same message).
+  Result<Principal> authenticate_api_key(std::string_view key, std::string_view source = {});
+  // A superadmin key in `tenant` with every permission, expiring after `lifetime`
+  // (default AuthOptions::emergency_key_lifetime, at most 24 h). Always recorded as a
+  // security event. System principal or a superadmin with MFA.
+  Result<CreatedApiKey> generate_emergency_key(const Principal& who, TenantId tenant,
+                                               std::optional<Seconds> lifetime = {});
+  // Re-seals TOTP secrets (enrolled and pending) that an older encryption key sealed under
+  // the current one (AuthOptions::encryption_key), at most `limit` users per call (1..100000)
+  // in tenant and user order, each tenant's batch in one write with one audit record
+  // ("auth.encryption_key_rotated"). Resumable: call again until `remaining` is 0, then the
+  // old key can leave AuthOptions::previous_encryption_keys. A secret under a key that is
+  // not configured is unavailable, naming its key id. System-wide system:operations.
+  Result<KeyRotation> rotate_encryption_key(const Principal& who, int limit = 1000);
+
+  // --- Security reports ---------------------------------------------------------------
+  // Security events of `tenant` in [from, to), optionally of one kind ("login_failed").
+  Result<std::vector<SecurityEvent>> security_events(const Principal& who, TenantId tenant,
+                                                     Instant from, Instant to,
+                                                     std::string_view kind = {},
+                                                     int limit = 1000);
+  Result<std::vector<User>> locked_accounts(const Principal& who, TenantId tenant);
+  Result<MfaStats> mfa_stats(const Principal& who, TenantId tenant);
+  // Admins and superadmins of `tenant` (0: every tenant, superadmin or system only).
+  Result<std::vector<User>> list_admins(const Principal& who, TenantId tenant);
+  // Demotes an admin or superadmin to staff and ends their sessions. Superadmin or system.
+  Result<User> revoke_admin(const Principal& who, TenantId tenant, UserId id);
+
+ private:
+  friend class Engine;
+  explicit Auth(detail::EngineImpl* impl) : impl_(impl) {}
+  detail::EngineImpl* impl_;
 };
 
 }  // namespace boka

@@ -165,7 +165,7 @@
  *     one, MFA enrolment is BOKA_NOT_SUPPORTED). boka/auth.hpp, AuthOptions, has the meaning
  *     of each.
  *
- *   Audit query (boka_audit_records; every field optional; null / omitted = no condition)
+ *   Audit query (boka_ops_audit_records; every field optional; null / omitted = no condition)
  *     {"actor": "system", "target": "reservation:7", "action": "reservation.",
  *      "outcome": "conflict", "from": 1767571200, "to": 1768176000, "after_seq": 0,
  *      "limit": 1000}
@@ -181,7 +181,7 @@
  *     tenant 0 is the system chain. reason: why a refusal was refused, else "". detail: a
  *     JSON object with what changed. Hashes are hex SHA-256; prev_hash is "" for seq 1.
  *
- *   Audit head (input of boka_check_audit_heads: an array of them, e.g. a backup
+ *   Audit head (input of boka_ops_check_audit_heads: an array of them, e.g. a backup
  *   manifest's "audit_heads" or the "heads" of an earlier verification)
  *     {"tenant": 1, "seq": 4, "hash": "41ab..."}
  *
@@ -191,12 +191,12 @@
  *      "problem": "hash does not match the record's content"}
  *     broken_tenant, broken_seq and problem name the first broken link (0, 0, "" when ok).
  *
- *   Health options (boka_health; every field optional, defaults shown; durations seconds)
+ *   Health options (boka_ops_health; every field optional, defaults shown; durations seconds)
  *     {"backup_max_age": 93600, "heartbeats": ["worker"], "heartbeat_max_age": 120,
  *      "min_free_disk_fraction": 0.05, "min_free_disk_bytes": 1073741824,
  *      "storage_slow_after": 1}
  *     backup_max_age 0: backups are not checked. heartbeats: the components expected to
- *     report (boka_record_heartbeat).
+ *     report (boka_ops_record_heartbeat).
  *
  *   Health report: the library's own document (HealthReport::to_json, what an HTTP host
  *   serves at /health?detailed). Unlike every other document here, its instants are
@@ -212,10 +212,10 @@
  *     status: "ok", "degraded", "failing" (the worst check). read_only_reason appears while
  *     read-only; disk only for SQLite files.
  *
- *   Table stats (boka_database_stats: an array of them)
+ *   Table stats (boka_ops_database_stats: an array of them)
  *     {"table": "reservations", "rows": 1200, "bytes": 344064}
  *
- *   Backup options (boka_backup)
+ *   Backup options (boka_ops_backup)
  *     {"directory": "/var/backups/boka", "kind": "daily", "keep": 0, "verify": false}
  *     directory required. kind: "manual" (default), "daily", "weekly", "monthly"; the
  *     backup is <directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest
@@ -359,7 +359,7 @@ BOKA_API int boka_engine_open_with_options(const char* uri, const boka_clock* cl
 BOKA_API void boka_engine_destroy(boka_engine* engine);
 
 /* Storage info document. */
-BOKA_API int boka_storage_info(boka_engine* engine, char** info_json, char** errmsg);
+BOKA_API int boka_ops_storage_info(boka_engine* engine, char** info_json, char** errmsg);
 
 /* --- Tenants ----------------------------------------------------------------------- */
 /* Each returns the Tenant document (or an array of them). Resources, schedules and pools
@@ -593,21 +593,21 @@ BOKA_API int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal*
 /* Thread-safe; reads run beside live traffic. Every change the engine makes and every
  * refusal appends one record to its tenant's hash chain (tenant 0: the system chain). */
 
-/* boka_verify_audit's tenant value meaning "every chain". */
+/* boka_ops_verify_audit's tenant value meaning "every chain". */
 #define BOKA_ALL_TENANTS (-1)
 
 /* Audit query in (NULL: no conditions), array of Audit records of `tenant`'s chain out,
  * ordered by seq. Needs audit:read in the tenant (tenant 0: system-wide). */
-BOKA_API int boka_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
+BOKA_API int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                 const char* query_json, char** records_json, char** errmsg);
 /* Walks one chain (`tenant`) or every chain (BOKA_ALL_TENANTS) and returns an Audit
  * verification naming the first broken link. A broken chain is BOKA_OK with "ok": false. */
-BOKA_API int boka_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
+BOKA_API int boka_ops_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                char** verification_json, char** errmsg);
 /* Array of Audit heads in (recorded earlier and kept elsewhere, such as a backup manifest's
  * "audit_heads"), Audit verification out: each chain must still hold that record with that
  * hash, which finds records cut off a chain's end. */
-BOKA_API int boka_check_audit_heads(boka_engine* engine, const boka_principal* who,
+BOKA_API int boka_ops_check_audit_heads(boka_engine* engine, const boka_principal* who,
                                     const char* heads_json, char** verification_json,
                                     char** errmsg);
 
@@ -618,51 +618,51 @@ BOKA_API int boka_check_audit_heads(boka_engine* engine, const boka_principal* w
 
 /* The engine's metrics in the Prometheus text exposition format 0.0.4 (what a host serves
  * at /metrics): booking_transactions_total, availability_query_seconds, boka_read_only, ... */
-BOKA_API int boka_metrics_text(boka_engine* engine, char** text, char** errmsg);
+BOKA_API int boka_ops_metrics_text(boka_engine* engine, char** text, char** errmsg);
 /* Health options in (NULL: the defaults), Health report out. A store that cannot be
  * reached is "failing" in the report, not an error code. */
-BOKA_API int boka_health(boka_engine* engine, const boka_principal* who, const char* options_json,
+BOKA_API int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* options_json,
                          char** health_json, char** errmsg);
 /* Array of Table stats: row counts and sizes of every table. */
-BOKA_API int boka_database_stats(boka_engine* engine, const boka_principal* who,
+BOKA_API int boka_ops_database_stats(boka_engine* engine, const boka_principal* who,
                                  char** stats_json, char** errmsg);
 /* Read-only mode on (nonzero) or off. While on, every call that would write fails with
  * BOKA_UNAVAILABLE naming the reason ("boka is in read-only mode (<reason>); writes are
  * refused until it is switched off"); reads go on. reason: at most 500 bytes, NULL or ""
  * for "switched on by <principal>". Per engine: switch every engine (process) that shares
  * the store. Recorded in the audit trail. */
-BOKA_API int boka_set_read_only(boka_engine* engine, const boka_principal* who, int on,
+BOKA_API int boka_ops_set_read_only(boka_engine* engine, const boka_principal* who, int on,
                                 const char* reason, char** errmsg);
 /* *read_only: 1 while read-only, else 0. reason (optional): the reason while read-only,
  * NULL while writable. */
-BOKA_API int boka_read_only_reason(boka_engine* engine, int* read_only, char** reason,
+BOKA_API int boka_ops_read_only_reason(boka_engine* engine, int* read_only, char** reason,
                                    char** errmsg);
 /* Records that `component` ("worker"; 1..64 of a-z, 0-9, '_', '-') is alive now; the
  * health report shows its age. Not audited. */
-BOKA_API int boka_record_heartbeat(boka_engine* engine, const boka_principal* who,
+BOKA_API int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who,
                                    const char* component, char** errmsg);
 /* Backup options in, Backup result out (optional). An online, consistent backup of the
  * SQLite store (traffic goes on) with its manifest; applies retention; verifies when asked.
  * BOKA_NOT_SUPPORTED on other stores (PostgreSQL: pg_dump). */
-BOKA_API int boka_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
+BOKA_API int boka_ops_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
                          char** result_json, char** errmsg);
 /* Checks a backup file against its manifest (checksum, integrity_check, schema, row counts,
  * audit chains and heads) and returns a Backup verification. Reads only. BOKA_NOT_FOUND if
  * the file or its manifest is missing; a damaged backup is BOKA_OK with "ok": false and its
  * problems. No engine needed. */
-BOKA_API int boka_verify_backup(const char* backup_path, char** verification_json,
+BOKA_API int boka_ops_verify_backup(const char* backup_path, char** verification_json,
                                 char** errmsg);
 /* Restores a backup into target_path: verifies it first (a failing one: BOKA_STORAGE naming
  * the problems), copies it beside the target and renames it into place, so the target is
  * either the old file or the whole backup. An existing target is BOKA_ALREADY_EXISTS unless
  * overwrite is nonzero; then its -wal and -shm files are removed too. Stop every process
  * using the target first. No engine needed. */
-BOKA_API int boka_restore_backup(const char* backup_path, const char* target_path,
+BOKA_API int boka_ops_restore_backup(const char* backup_path, const char* target_path,
                                  int overwrite, char** errmsg);
 /* Deletes the oldest backups of `kind` ("daily", ...) in `directory` (with their manifests)
  * beyond the newest `keep` (>= 1). removed_json (optional): the array of deleted paths.
- * boka_backup applies retention itself. No engine needed. */
-BOKA_API int boka_apply_retention(const char* directory, const char* kind, int keep,
+ * boka_ops_backup applies retention itself. No engine needed. */
+BOKA_API int boka_ops_apply_retention(const char* directory, const char* kind, int keep,
                                   char** removed_json, char** errmsg);
 
 #ifdef __cplusplus

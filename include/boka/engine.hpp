@@ -1,5 +1,7 @@
 // boka/engine.hpp: the facade. Open an Engine over a store, then manage tenants,
-// resources, schedules and pools, ask for availability, and reserve.
+// resources, schedules and pools, ask for availability, and reserve. Users and
+// credentials are the Auth facet (engine.auth(), boka/auth.hpp); the audit trail, health,
+// backups and metrics the Operations facet (engine.operations(), boka/operations.hpp).
 //
 // Thread-safety: every Engine method may be called from any number of threads at once.
 // Several Engines (in one process or several) may share one SQL database; the guarantees
@@ -36,15 +38,19 @@
 
 namespace boka {
 
+namespace detail {
+struct EngineImpl;
+}
+
 struct EngineOptions {
   // The source of "now" for notice, horizon, hold expiry and timestamps. Null: SystemClock.
   std::shared_ptr<const Clock> clock;
   // Password, lockout, session, MFA and key policy; the encryption key for TOTP secrets.
   AuthOptions auth;
   // Where the engine registers its metrics (shared with the host's own). Null: a registry
-  // of the engine's own (Engine::metrics()).
+  // of the engine's own (Operations::metrics()).
   std::shared_ptr<MetricsRegistry> metrics;
-  // Start read-only (see Engine::set_read_only), e.g. while data is suspect.
+  // Start read-only (see Operations::set_read_only), e.g. while data is suspect.
   bool read_only = false;
   std::string read_only_reason;
 };
@@ -188,160 +194,18 @@ class Engine {
   // Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For a worker.
   Result<int> expire_holds(const Principal& who, int limit = 1000);
 
-
-  // --- Users -------------------------------------------------------------------------
-  // Creates a user with an Argon2id password hash. Admins create users below admin;
-  // a superadmin (or the system) any role. invalid_argument for a bad email, a password
-  // outside 12..128 characters or invalid UTF-8; already_exists for a taken email.
-  Result<User> create_user(const Principal& who, TenantId tenant, const NewUser& spec);
-  Result<User> get_user(const Principal& who, TenantId tenant, UserId id);
-  Result<User> find_user_by_email(const Principal& who, TenantId tenant, std::string_view email);
-  // Users of `tenant` with id > after_id, by id, at most `limit` (1..10000): page with
-  // after_id = the last id returned.
-  Result<std::vector<User>> list_users(const Principal& who, TenantId tenant, UserId after_id = 0,
-                                       int limit = 1000);
-  // Changes a user's role. Only a superadmin (or the system) grants or takes admin and
-  // superadmin. Ends the user's sessions when the role goes down.
-  Result<User> set_user_role(const Principal& who, TenantId tenant, UserId id, Role role);
-  // active also unlocks (clears the failure counters); disabled ends every session.
-  Result<User> set_user_state(const Principal& who, TenantId tenant, UserId id,
-                              UserState state);
-  // The principal's own password; needs the current one. Ends every other session of the
-  // user. unauthenticated if `current` is wrong (counted like a failed login).
-  Status change_password(const Principal& who, std::string_view current,
-                         std::string_view replacement);
-
-  // --- Login and sessions ------------------------------------------------------------
-  // Checks email and password (and mfa_code if given) and starts a session.
-  // Unknown user, wrong password, disabled or locked account all return the same
-  // unauthenticated "invalid email or password" after the same work (one Argon2id hash).
-  // A wrong or missing MFA code for a user with MFA: see SessionGrant / verify_mfa.
-  Result<SessionGrant> login(const LoginRequest& request);
-  // Completes MFA for an mfa_pending session (or steps up any session) with a TOTP code or
-  // a recovery code: ends the old session and returns a new token marked mfa_passed.
-  // unauthenticated for a wrong code; rate_limited while the factor is locked.
-  Result<SessionGrant> verify_mfa(std::string_view token, std::string_view code,
-                                  std::string_view source = {});
-  // The principal a session token stands for; extends its idle expiry. unauthenticated for
-  // an unknown, expired or revoked token (same message for all).
-  Result<Principal> authenticate_session(std::string_view token);
-  // Ends the principal's own session.
-  Status logout(const Principal& who);
-  // Live sessions of `user` (0: every user of the tenant, admins only). A user may list
-  // their own.
-  Result<std::vector<Session>> list_sessions(const Principal& who, TenantId tenant, UserId user);
-  Status end_session(const Principal& who, TenantId tenant, SessionId session);
-  // Ends every session of one user; returns how many.
-  Result<std::int64_t> end_user_sessions(const Principal& who, TenantId tenant, UserId user);
-  // Ends every session of a tenant (0: of every tenant, superadmin or system only),
-  // except the caller's own. Returns how many.
-  Result<std::int64_t> force_logout_all(const Principal& who, TenantId tenant);
-  // Deletes up to `limit` expired or revoked sessions (all tenants). For a worker.
-  Result<std::int64_t> cleanup_sessions(const Principal& who, int limit = 10000);
-  // Sessions live now in every tenant (the user_sessions_active gauge).
-  Result<std::int64_t> count_active_sessions(const Principal& who);
-
-  // --- TOTP MFA (RFC 6238: SHA-1, 6 digits, 30 s, +-1 step) -----------------------------
-  // Starts enrolment for the principal's own user: a fresh secret, sealed at rest.
-  // not_supported without AuthOptions::encryption_key.
-  Result<TotpEnrollment> begin_totp_enrollment(const Principal& who);
-  // Confirms enrolment with a current code: MFA is on, 10 recovery codes are returned once,
-  // every session of the user ends and a new MFA-passed session is returned.
-  Result<MfaEnabled> confirm_totp_enrollment(const Principal& who, std::string_view code);
-  // Turns MFA off (needs the password); ends every session of the user.
-  Status disable_totp(const Principal& who, std::string_view password);
-
-  // --- API keys -----------------------------------------------------------------------
-  // Creates a key in `tenant`, shown once. Scopes must be within the creator's own
-  // permissions. Admins (with MFA) and superadmins; the system.
-  Result<CreatedApiKey> create_api_key(const Principal& who, TenantId tenant,
-                                       const NewApiKey& spec);
-  // Keys of `tenant` with id > after_id, by id, at most `limit` (1..10000).
-  Result<std::vector<ApiKey>> list_api_keys(const Principal& who, TenantId tenant,
-                                            ApiKeyId after_id = 0, int limit = 1000);
-  // Takes effect on the key's next use.
-  Result<ApiKey> revoke_api_key(const Principal& who, TenantId tenant, ApiKeyId id);
-  // The principal a key stands for. A mistyped key (bad checksum) is refused before any
-  // lookup. unauthenticated for unknown, expired or revoked keys (same message).
-  Result<Principal> authenticate_api_key(std::string_view key, std::string_view source = {});
-  // A superadmin key in `tenant` with every permission, expiring after `lifetime`
-  // (default AuthOptions::emergency_key_lifetime, at most 24 h). Always recorded as a
-  // security event. System principal or a superadmin with MFA.
-  Result<CreatedApiKey> generate_emergency_key(const Principal& who, TenantId tenant,
-                                               std::optional<Seconds> lifetime = {});
-  // Re-seals TOTP secrets (enrolled and pending) that an older encryption key sealed under
-  // the current one (AuthOptions::encryption_key), at most `limit` users per call (1..100000)
-  // in tenant and user order, each tenant's batch in one write with one audit record
-  // ("auth.encryption_key_rotated"). Resumable: call again until `remaining` is 0, then the
-  // old key can leave AuthOptions::previous_encryption_keys. A secret under a key that is
-  // not configured is unavailable, naming its key id. System-wide system:operations.
-  Result<KeyRotation> rotate_encryption_key(const Principal& who, int limit = 1000);
-
-  // --- Security reports ---------------------------------------------------------------
-  // Security events of `tenant` in [from, to), optionally of one kind ("login_failed").
-  Result<std::vector<SecurityEvent>> security_events(const Principal& who, TenantId tenant,
-                                                     Instant from, Instant to,
-                                                     std::string_view kind = {},
-                                                     int limit = 1000);
-  Result<std::vector<User>> locked_accounts(const Principal& who, TenantId tenant);
-  Result<MfaStats> mfa_stats(const Principal& who, TenantId tenant);
-  // Admins and superadmins of `tenant` (0: every tenant, superadmin or system only).
-  Result<std::vector<User>> list_admins(const Principal& who, TenantId tenant);
-  // Demotes an admin or superadmin to staff and ends their sessions. Superadmin or system.
-  Result<User> revoke_admin(const Principal& who, TenantId tenant, UserId id);
-
-  // --- Audit trail (boka/audit.hpp) ---------------------------------------------------
-  // Records of query.tenant's chain (audit:read in that tenant; the system chain, tenant 0,
-  // needs audit:read system-wide), ordered by seq.
-  Result<std::vector<AuditRecord>> audit_records(const Principal& who, const AuditQuery& query);
-  // Walks one chain (`tenant`) or every chain (unset: system-wide audit:read) and reports the
-  // first broken link. Reads in pages, so it runs beside live traffic; records appended
-  // while it runs are checked up to the head it read first.
-  Result<AuditVerification> verify_audit(const Principal& who,
-                                         std::optional<TenantId> tenant = std::nullopt);
-  // Checks the chains against heads recorded earlier and kept elsewhere (a backup
-  // manifest's audit_heads, or heads exported to another system): each chain must still
-  // hold that record with that hash. This finds what walking the chain cannot: records cut
-  // off its end. Heads of tenants the principal may not read are refused (as verify_audit).
-  // A failure names the first head that no longer matches (broken_tenant, broken_seq).
-  Result<AuditVerification> check_audit_heads(const Principal& who,
-                                              const std::vector<AuditHead>& known);
-
-  // --- Operations (boka/operations.hpp); system:operations, system-wide ----------------
-  // Storage reachability and latency, schema version, read-only state, disk space (file
-  // stores), age of the last backup and the expected heartbeats; overall ok, degraded or
-  // failing. A store that cannot be reached is failing, not an error.
-  Result<HealthReport> health(const Principal& who, const HealthOptions& options = {});
-  // Row counts and sizes of every table.
-  Result<std::vector<TableStats>> database_stats(const Principal& who);
-  // Read-only mode: while on, every call that would write fails with unavailable naming the
-  // reason, and reads go on (sessions still authenticate, without extending their idle
-  // expiry). Per engine, i.e. per process; recorded in the audit trail. A worker or second
-  // host must be switched too (or started with EngineOptions::read_only).
-  Status set_read_only(const Principal& who, bool on, std::string_view reason = {});
-  // The reason read-only mode was switched on, or nullopt while writable.
-  std::optional<std::string> read_only_reason() const;
-  // Records that `component` ("worker") is alive now; health() reports its age.
-  // Not audited (a heartbeat is not a change).
-  Status record_heartbeat(const Principal& who, std::string_view component);
-  // An online, consistent backup of the SQLite store (one read snapshot, so traffic goes
-  // on) with its manifest; applies retention, and verifies when options.verify. The backup
-  // holds every transaction committed before it started. not_supported on other stores
-  // (PostgreSQL: pg_dump, see docs/operations.md).
-  Result<BackupResult> backup(const Principal& who, const BackupOptions& options);
-
-  // The registry holding the engine's metrics (EngineOptions::metrics if given).
-  std::shared_ptr<MetricsRegistry> metrics() const;
-
-  StorageInfo storage_info() const;
-
-  // Internal: the implementation, opaque to users (named here only so boka's own
-  // translation units can share it).
-  struct Impl;
+  // --- Facets ------------------------------------------------------------------------
+  // Users, login, sessions, MFA, API keys and security reports (boka/auth.hpp).
+  Auth& auth() noexcept { return auth_; }
+  // The audit trail, health, backups, read-only mode, heartbeats, statistics and metrics
+  // (boka/operations.hpp).
+  Operations& operations() noexcept { return operations_; }
 
  private:
-  explicit Engine(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
+  std::unique_ptr<detail::EngineImpl> impl_;
+  Auth auth_;
+  Operations operations_;
 };
 
 }  // namespace boka

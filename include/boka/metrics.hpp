@@ -1,7 +1,7 @@
 // boka/metrics.hpp: counters, gauges and histograms, exposed in the Prometheus text format.
 //
 // The engine registers its own metrics (docs/operations.md lists them) in the registry it is
-// given (EngineOptions::metrics) or in one of its own (Engine::metrics()); a host adds its
+// given (EngineOptions::metrics) or in one of its own (Operations::metrics()); a host adds its
 // own (HTTP requests, say) to the same registry and serves exposition() at /metrics.
 //
 // Thread-safety: everything here may be used from any number of threads. Updating a metric

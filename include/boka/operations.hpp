@@ -2,26 +2,31 @@
 // host, the admin CLI and the bindings share it: health reports, backups of the embedded
 // SQLite store (take, verify, restore, retention), and database statistics.
 //
-// The Engine calls that use these types are in boka/engine.hpp (health, backup,
-// database_stats, set_read_only, record_heartbeat); verify_backup, restore_backup and
-// apply_retention below work on files alone, so they run with every server stopped.
+// The Engine calls that use these types are the Operations facet below (engine.operations():
+// audit, health, backup, database_stats, read-only mode, heartbeats, metrics);
+// verify_backup, restore_backup and apply_retention work on files alone, so they run with
+// every server stopped.
 // docs/operations.md maps the operations guide's tasks to these calls.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "boka/audit.hpp"
+#include "boka/metrics.hpp"
+#include "boka/principal.hpp"
 #include "boka/status.hpp"
+#include "boka/storage.hpp"
 #include "boka/time.hpp"
 
 namespace boka {
 
-// One of boka's tables: what Engine::database_stats reports and a backup manifest counts.
+// One of boka's tables: what Operations::database_stats reports and a backup manifest counts.
 struct TableStats {
   std::string table;
   std::int64_t rows = 0;
@@ -36,7 +41,7 @@ const char* health_status_name(HealthStatus status) noexcept;  // "ok", "degrade
 struct HealthOptions {
   // A last backup older than this (or none at all) is degraded. Zero: backups not checked.
   Seconds backup_max_age{26 * 3600};
-  // Components expected to report a heartbeat (Engine::record_heartbeat), and how fresh it
+  // Components expected to report a heartbeat (Operations::record_heartbeat), and how fresh it
   // must be. A missing or stale heartbeat is degraded.
   std::vector<std::string> heartbeats{"worker"};
   Seconds heartbeat_max_age{120};
@@ -164,5 +169,71 @@ Result<std::vector<std::string>> list_backups(std::string_view directory, Backup
 // newest `keep`; returns the deleted paths. keep < 1 is invalid_argument.
 Result<std::vector<std::string>> apply_retention(std::string_view directory, BackupKind kind,
                                                  int keep);
+
+namespace detail {
+struct EngineImpl;
+}
+
+// The Operations facet of an Engine (Engine::operations()): the audit trail, health,
+// backups, read-only mode, heartbeats, database statistics and metrics. It belongs to its
+// Engine: the reference stays valid as long as the Engine, and is not copied or moved.
+//
+// Thread-safety: every method may be called from any number of threads at once.
+class Operations {
+ public:
+  Operations(const Operations&) = delete;
+  Operations& operator=(const Operations&) = delete;
+
+  // --- Audit trail (boka/audit.hpp) ---------------------------------------------------
+  // Records of query.tenant's chain (audit:read in that tenant; the system chain, tenant 0,
+  // needs audit:read system-wide), ordered by seq.
+  Result<std::vector<AuditRecord>> audit_records(const Principal& who, const AuditQuery& query);
+  // Walks one chain (`tenant`) or every chain (unset: system-wide audit:read) and reports the
+  // first broken link. Reads in pages, so it runs beside live traffic; records appended
+  // while it runs are checked up to the head it read first.
+  Result<AuditVerification> verify_audit(const Principal& who,
+                                         std::optional<TenantId> tenant = std::nullopt);
+  // Checks the chains against heads recorded earlier and kept elsewhere (a backup
+  // manifest's audit_heads, or heads exported to another system): each chain must still
+  // hold that record with that hash. This finds what walking the chain cannot: records cut
+  // off its end. Heads of tenants the principal may not read are refused (as verify_audit).
+  // A failure names the first head that no longer matches (broken_tenant, broken_seq).
+  Result<AuditVerification> check_audit_heads(const Principal& who,
+                                              const std::vector<AuditHead>& known);
+
+  // --- Health, backups, read-only mode; system:operations, system-wide ------------------
+  // Storage reachability and latency, schema version, read-only state, disk space (file
+  // stores), age of the last backup and the expected heartbeats; overall ok, degraded or
+  // failing. A store that cannot be reached is failing, not an error.
+  Result<HealthReport> health(const Principal& who, const HealthOptions& options = {});
+  // Row counts and sizes of every table.
+  Result<std::vector<TableStats>> database_stats(const Principal& who);
+  // Read-only mode: while on, every call that would write fails with unavailable naming the
+  // reason, and reads go on (sessions still authenticate, without extending their idle
+  // expiry). Per engine, i.e. per process; recorded in the audit trail. A worker or second
+  // host must be switched too (or started with EngineOptions::read_only).
+  Status set_read_only(const Principal& who, bool on, std::string_view reason = {});
+  // The reason read-only mode was switched on, or nullopt while writable.
+  std::optional<std::string> read_only_reason() const;
+  // Records that `component` ("worker") is alive now; health() reports its age.
+  // Not audited (a heartbeat is not a change).
+  Status record_heartbeat(const Principal& who, std::string_view component);
+  // An online, consistent backup of the SQLite store (one read snapshot, so traffic goes
+  // on) with its manifest; applies retention, and verifies when options.verify. The backup
+  // holds every transaction committed before it started. not_supported on other stores
+  // (PostgreSQL: pg_dump, see docs/operations.md).
+  Result<BackupResult> backup(const Principal& who, const BackupOptions& options);
+
+  // The registry holding the engine's metrics (EngineOptions::metrics if given).
+  std::shared_ptr<MetricsRegistry> metrics() const;
+
+  // What the store is: dialect, location, schema version (boka/storage.hpp).
+  StorageInfo storage_info() const;
+
+ private:
+  friend class Engine;
+  explicit Operations(detail::EngineImpl* impl) : impl_(impl) {}
+  detail::EngineImpl* impl_;
+};
 
 }  // namespace boka

@@ -3,9 +3,9 @@
 // Three kinds:
 //   system   a trusted embedder that does its own authentication. It may do anything in
 //            every tenant; use it when your product already knows who its users are.
-//   user     a user of a tenant, obtained from Engine::login, Engine::verify_mfa or
-//            Engine::authenticate_session. Acts with the permissions of its role.
-//   api_key  obtained from Engine::authenticate_api_key. Acts with the key's scopes, never
+//   user     a user of a tenant, obtained from Auth::login, Auth::verify_mfa or
+//            Auth::authenticate_session. Acts with the permissions of its role.
+//   api_key  obtained from Auth::authenticate_api_key. Acts with the key's scopes, never
 //            more than the role of the user who created it currently allows.
 //
 // A user or API-key Principal is only a claim: the engine re-reads the session or key, the
@@ -55,7 +55,7 @@ bool parse_permission(std::string_view name, Permission* out) noexcept;
 // Every permission in `set`, in enum order, by name.
 std::vector<std::string> permission_names(PermissionSet set);
 // Permissions a role grants. admin and superadmin permissions beyond staff's need a session
-// that passed MFA (see Engine::login); API keys are exempt, as their creator needed it.
+// that passed MFA (see Auth::login); API keys are exempt, as their creator needed it.
 PermissionSet role_permissions(Role role) noexcept;
 constexpr PermissionSet operator|(Permission a, Permission b) {
   return static_cast<PermissionSet>(a) | static_cast<PermissionSet>(b);

@@ -20,7 +20,7 @@ namespace boka {
 // boka/storage_spi.hpp.
 class Storage;
 
-// What a store is and where, as Engine::storage_info and health reports show it.
+// What a store is and where, as Operations::storage_info and health reports show it.
 struct StorageInfo {
   std::string dialect;       // "memory", "sqlite", ...
   int schema_version = 0;    // 0 for stores without a schema

@@ -261,7 +261,7 @@ class Storage {
   // Copies the whole database into the new file `target` as one consistent snapshot, taken
   // while writers go on: the copy holds exactly the transactions committed before it began.
   // The file is created private to its owner and is complete when this returns ok; the
-  // caller names it, syncs it, writes the manifest and applies retention (Engine::backup).
+  // caller names it, syncs it, writes the manifest and applies retention (Operations::backup).
   // The default answers not_supported: a store whose database has tools of its own
   // (PostgreSQL: pg_dump) or nothing to keep (memory) need not override it.
   virtual Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) {

@@ -1,5 +1,5 @@
 // The audit trail's hash chain: how a record is hashed, and walking chains to check them.
-// Shared by the engine (appending, Engine::verify_audit) and backup verification.
+// Shared by the engine (appending, Operations::verify_audit) and backup verification.
 #pragma once
 
 #include <optional>

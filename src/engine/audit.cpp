@@ -119,7 +119,7 @@ JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
 using detail::Actor;
 using detail::AuditEntry;
 
-Status Engine::Impl::audit_as(StorageTransaction& txn, std::string_view actor_name,
+Status EngineImpl::audit_as(StorageTransaction& txn, std::string_view actor_name,
                               std::string_view source, AuditEntry entry) {
   BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(entry.tenant));
   AuditRecord r;
@@ -138,11 +138,11 @@ Status Engine::Impl::audit_as(StorageTransaction& txn, std::string_view actor_na
   return txn.append_audit(std::move(r));
 }
 
-Status Engine::Impl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
+Status EngineImpl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
   return audit_as(txn, actor.name, actor.source, std::move(entry));
 }
 
-void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
+void EngineImpl::audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
                                  std::string_view target, const Status& refusal) {
   const auto outcome = detail::refusal_outcome(refusal.code());
   if (!outcome || *outcome == AuditOutcome::success) return;
@@ -160,7 +160,7 @@ void Engine::Impl::audit_refusal(const Principal& who, TenantId tenant, std::str
   });
 }
 
-Status Engine::Impl::record_conflict(StorageTransaction& txn, const Actor& actor, TenantId tenant,
+Status EngineImpl::record_conflict(StorageTransaction& txn, const Actor& actor, TenantId tenant,
                                      std::string_view action, std::string_view target,
                                      const Status& decided, bool wrote, Status& refused) {
   if (decided.code() != Code::conflict || wrote) return decided;
@@ -168,7 +168,7 @@ Status Engine::Impl::record_conflict(StorageTransaction& txn, const Actor& actor
   return audit(txn, actor, detail::refusal_entry(tenant, action, target, decided, tenant));
 }
 
-Result<std::vector<AuditRecord>> Engine::audit_records(const Principal& who,
+Result<std::vector<AuditRecord>> Operations::audit_records(const Principal& who,
                                                        const AuditQuery& query) {
   if (query.limit < 1 || query.limit > 10000) return InvalidArgument("limit: must be 1..10000");
   if (query.after_seq < 0) return InvalidArgument("after_seq: must be >= 0");
@@ -186,7 +186,7 @@ Result<std::vector<AuditRecord>> Engine::audit_records(const Principal& who,
   return out;
 }
 
-Result<AuditVerification> Engine::verify_audit(const Principal& who,
+Result<AuditVerification> Operations::verify_audit(const Principal& who,
                                                std::optional<TenantId> tenant) {
   if (tenant && *tenant != 0) {
     BOKA_RETURN_IF_ERROR(impl_->authorize(who, *tenant, Permission::audit_read).status());
@@ -199,7 +199,7 @@ Result<AuditVerification> Engine::verify_audit(const Principal& who,
   return v;
 }
 
-Result<AuditVerification> Engine::check_audit_heads(const Principal& who,
+Result<AuditVerification> Operations::check_audit_heads(const Principal& who,
                                                     const std::vector<AuditHead>& known) {
   // Even an empty list needs audit:read (where the principal acts).
   if (who.tenant() == 0) {
@@ -245,63 +245,6 @@ Result<AuditVerification> Engine::check_audit_heads(const Principal& who,
     v.heads.push_back(h);
   }
   return v;
-}
-
-// ---- security events: the audit records whose action starts with "auth." ----------------
-
-Result<std::vector<SecurityEvent>> Engine::security_events(const Principal& who, TenantId tenant,
-                                                           Instant from, Instant to,
-                                                           std::string_view kind, int limit) {
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
-  if (!(from < to)) return InvalidArgument("to: must be after from");
-  if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
-  if (kind.size() > 64) return InvalidArgument("kind: at most 64 bytes");
-  AuditQuery q;
-  q.tenant = tenant;
-  q.action = kind.empty() ? std::string("auth.") : "auth." + std::string(kind);
-  q.from = from;
-  q.to = to;
-  std::vector<AuditRecord> records;
-  // In pages of at most 10,000 (the store's limit), in one snapshot.
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    records.clear();
-    q.after_seq = 0;
-    while (static_cast<int>(records.size()) < limit) {
-      q.limit = std::min(10000, limit - static_cast<int>(records.size()));
-      BOKA_ASSIGN_OR_RETURN(auto page, txn.list_audit(q));
-      if (page.empty()) break;
-      q.after_seq = page.back().seq;
-      const bool last = static_cast<int>(page.size()) < q.limit;
-      records.insert(records.end(), std::make_move_iterator(page.begin()),
-                     std::make_move_iterator(page.end()));
-      if (last) break;
-    }
-    return Status::Ok();
-  }));
-  std::vector<SecurityEvent> out;
-  out.reserve(records.size());
-  for (const AuditRecord& r : records) {
-    SecurityEvent e;
-    e.id = r.seq;
-    e.tenant = r.tenant;
-    e.at = r.at;
-    e.kind = r.action.substr(5);
-    if (r.target.rfind("user:", 0) == 0) e.user = std::stoll(r.target.substr(5));
-    e.actor = r.actor;
-    e.source = r.source;
-    e.outcome = r.outcome;
-    const auto detail = nlohmann::json::parse(r.detail_json, nullptr, /*allow_exceptions=*/false);
-    if (detail.is_object()) {
-      if (auto it = detail.find("email"); it != detail.end() && it->is_string()) {
-        e.email = it->get<std::string>();
-      }
-      if (auto it = detail.find("detail"); it != detail.end() && it->is_string()) {
-        e.detail = it->get<std::string>();
-      }
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
 }
 
 }  // namespace boka

@@ -29,7 +29,7 @@ const LoadedResource* first_candidate(const std::vector<ResolvedRequest>& reques
 
 }  // namespace
 
-std::vector<Slot> Engine::Impl::slots(const std::vector<ResolvedRequest>& requests,
+std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests,
                                       std::int64_t from, std::int64_t to, std::int64_t duration,
                                       std::optional<std::int64_t> step, std::int64_t now,
                                       ReservationId exclude, std::size_t max_slots) const {
@@ -89,7 +89,7 @@ std::vector<Slot> Engine::Impl::slots(const std::vector<ResolvedRequest>& reques
   return out;
 }
 
-std::optional<Instant> Engine::Impl::next_free_start(const std::vector<ResolvedRequest>& requests,
+std::optional<Instant> EngineImpl::next_free_start(const std::vector<ResolvedRequest>& requests,
                                                      std::int64_t from, std::int64_t duration,
                                                      std::int64_t now, ReservationId exclude) const {
   // Widen the window step by step: most conflicts have a free start within the day, and a
@@ -125,9 +125,9 @@ Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId te
   return std::move(page.slots);
 }
 
-Result<SlotPage> Engine::Impl::availability_checked(const Principal& who, TenantId tenant,
+Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId tenant,
                                                     const AvailabilityQuery& query) {
-  Engine::Impl* impl_ = this;
+  EngineImpl* impl_ = this;
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
   BOKA_RETURN_IF_ERROR(detail::validate_range(query.from, query.to, "query.from", "query.to"));

@@ -45,7 +45,8 @@ IndexEntry entry_of(const Reservation& r, const Allocation& a) {
 using detail::LoadedResource;
 using detail::ResolvedRequest;
 
-Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::Engine(std::unique_ptr<EngineImpl> impl)
+    : impl_(std::move(impl)), auth_(impl_.get()), operations_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
@@ -56,7 +57,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, Engin
 Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
                                              EngineOptions options) {
   if (!storage) return InvalidArgument("storage: must not be null");
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<EngineImpl>();
   impl->read_only = std::make_shared<detail::ReadOnlyState>();
   if (options.read_only) {
     impl->read_only->reason = options.read_only_reason.empty() ? std::string("opened read-only")
@@ -87,11 +88,11 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-StorageInfo Engine::storage_info() const { return impl_->storage->info(); }
+StorageInfo Operations::storage_info() const { return impl_->storage->info(); }
 
 // ---- loading -----------------------------------------------------------------------------
 
-Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, TenantId tenant,
+Result<LoadedResource> EngineImpl::load_resource(StorageTransaction& txn, TenantId tenant,
                                                    ResourceId id, const std::string& field,
                                                    std::vector<detail::StagedIndex>* staged) {
   BOKA_ASSIGN_OR_RETURN(auto row, txn.find_resource(tenant, id));
@@ -133,7 +134,7 @@ Result<LoadedResource> Engine::Impl::load_resource(StorageTransaction& txn, Tena
   return LoadedResource{std::move(*row), std::move(schedule), zone, std::move(index)};
 }
 
-Status Engine::Impl::resolve(StorageTransaction& txn, TenantId tenant,
+Status EngineImpl::resolve(StorageTransaction& txn, TenantId tenant,
                              const std::vector<AllocationRequest>& requests,
                              std::unordered_map<ResourceId, LoadedResource>& loaded,
                              std::vector<ResolvedRequest>& resolved,
@@ -171,13 +172,13 @@ Status Engine::Impl::resolve(StorageTransaction& txn, TenantId tenant,
   return Status::Ok();
 }
 
-Status Engine::Impl::check_tenant_exists(StorageTransaction& txn, TenantId tenant) {
+Status EngineImpl::check_tenant_exists(StorageTransaction& txn, TenantId tenant) {
   BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(tenant));
   if (!t) return NotFound("tenant " + std::to_string(tenant) + " not found");
   return Status::Ok();
 }
 
-Status Engine::Impl::check_tenant_active(StorageTransaction& txn, TenantId tenant) {
+Status EngineImpl::check_tenant_active(StorageTransaction& txn, TenantId tenant) {
   BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(tenant));
   if (!t) return NotFound("tenant " + std::to_string(tenant) + " not found");
   if (t->archived_at) {
@@ -186,7 +187,7 @@ Status Engine::Impl::check_tenant_active(StorageTransaction& txn, TenantId tenan
   return Status::Ok();
 }
 
-Status Engine::Impl::fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
+Status EngineImpl::fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
                                std::unordered_map<ResourceId, std::string>* known) {
   if (r.allocations.empty()) return Status::Ok();
   const ResourceId first = r.allocations.front().resource;
@@ -202,7 +203,7 @@ Status Engine::Impl::fill_zone(StorageTransaction& txn, TenantId tenant, Reserva
   return Status::Ok();
 }
 
-Reservation Engine::Impl::with_derived_status(Reservation r, std::int64_t now) {
+Reservation EngineImpl::with_derived_status(Reservation r, std::int64_t now) {
   if (r.status == ReservationStatus::held && r.hold_expires_at &&
       to_unix(*r.hold_expires_at) <= now) {
     r.status = ReservationStatus::expired;

@@ -120,7 +120,7 @@ Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& act
 Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& options);
 
 // What an operation records in the audit trail; the chain fields (seq, hashes, time) are
-// filled in by Engine::Impl::audit.
+// filled in by EngineImpl::audit.
 struct AuditEntry {
   TenantId tenant = 0;  // the chain
   std::string action;   // "<object>.<verb>"
@@ -167,8 +167,18 @@ struct EngineMetrics {
   static constexpr int kOutcomes = 6;    // success denied conflict rejected failure error
   Counter* booking[kOperations][kOutcomes] = {};
   Counter* bookings_created = nullptr;
-  Counter* logins[4] = {};  // success, mfa_required, failure, rate_limited
-  Counter* mfa_checks[2] = {};  // success, failure
+  // auth_logins_total{result}
+  struct {
+    Counter* success = nullptr;
+    Counter* mfa_required = nullptr;
+    Counter* failure = nullptr;
+    Counter* rate_limited = nullptr;
+  } logins;
+  // auth_mfa_verifications_total{result}
+  struct {
+    Counter* success = nullptr;
+    Counter* failure = nullptr;
+  } mfa_checks;
   Counter* payments = nullptr;
   Histogram* conflict_check = nullptr;
   Histogram* availability = nullptr;
@@ -209,9 +219,11 @@ struct PrincipalFactory {
 
 }  // namespace boka::detail
 
-namespace boka {
+namespace boka::detail {
 
-struct Engine::Impl {
+// The engine's state, shared by the Engine and its facets (Auth, Operations), which hold a
+// pointer to it; the Engine owns it.
+struct EngineImpl {
   std::shared_ptr<Storage> storage;  // the caller's store behind the read-only gate
   std::shared_ptr<detail::ReadOnlyState> read_only;
   std::shared_ptr<MetricsRegistry> metrics_registry;
@@ -321,4 +333,9 @@ struct Engine::Impl {
                           std::unordered_map<ResourceId, std::string>* known = nullptr);
 };
 
+}  // namespace boka::detail
+
+namespace boka {
+// The engine's translation units name it without the detail:: prefix.
+using detail::EngineImpl;
 }  // namespace boka

@@ -1,5 +1,5 @@
 // Operations: metrics registration, read-only mode, health, database statistics,
-// heartbeats, and Engine::backup (the store copies itself, src/ops/backup.cpp names,
+// heartbeats, and Operations::backup (the store copies itself, src/ops/backup.cpp names,
 // verifies and prunes; this records it).
 #include <sys/statvfs.h>
 
@@ -106,17 +106,22 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
   BOKA_ASSIGN_OR_RETURN(m->bookings_created,
                         r.counter("bookings_created_total",
                                   "Reservations created (idempotent replays not counted)"));
-  const char* const results[] = {"success", "mfa_required", "failure", "rate_limited"};
-  for (int i = 0; i < 4; ++i) {
-    BOKA_ASSIGN_OR_RETURN(m->logins[i], r.counter("auth_logins_total", "Password logins by result",
-                                                  {{"result", results[i]}}));
+  const std::pair<Counter**, const char*> logins[] = {
+      {&m->logins.success, "success"},
+      {&m->logins.mfa_required, "mfa_required"},
+      {&m->logins.failure, "failure"},
+      {&m->logins.rate_limited, "rate_limited"}};
+  for (const auto& [counter, result] : logins) {
+    BOKA_ASSIGN_OR_RETURN(*counter, r.counter("auth_logins_total", "Password logins by result",
+                                              {{"result", result}}));
   }
-  const char* const mfa[] = {"success", "failure"};
-  for (int i = 0; i < 2; ++i) {
-    BOKA_ASSIGN_OR_RETURN(m->mfa_checks[i],
+  const std::pair<Counter**, const char*> mfa_checks[] = {
+      {&m->mfa_checks.success, "success"}, {&m->mfa_checks.failure, "failure"}};
+  for (const auto& [counter, result] : mfa_checks) {
+    BOKA_ASSIGN_OR_RETURN(*counter,
                           r.counter("auth_mfa_verifications_total",
                                     "MFA codes checked by verify_mfa (completing a login or stepping up) by result",
-                                    {{"result", mfa[i]}}));
+                                    {{"result", result}}));
   }
   BOKA_ASSIGN_OR_RETURN(m->payments,
                         r.counter("payments_processed_total",
@@ -137,9 +142,9 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
 
 }  // namespace detail
 
-std::shared_ptr<MetricsRegistry> Engine::metrics() const { return impl_->metrics_registry; }
+std::shared_ptr<MetricsRegistry> Operations::metrics() const { return impl_->metrics_registry; }
 
-Status Engine::set_read_only(const Principal& who, bool on, std::string_view reason) {
+Status Operations::set_read_only(const Principal& who, bool on, std::string_view reason) {
   return impl_->refusal_audited(who, 0, on ? "ops.read_only_on" : "ops.read_only_off", "", [&]() -> Status {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
@@ -171,14 +176,14 @@ Status Engine::set_read_only(const Principal& who, bool on, std::string_view rea
   });
 }
 
-std::optional<std::string> Engine::read_only_reason() const {
+std::optional<std::string> Operations::read_only_reason() const {
   auto& state = *impl_->read_only;
   if (!state.on.load(std::memory_order_acquire)) return std::nullopt;
   std::lock_guard lock(state.mutex);
   return state.reason;
 }
 
-Status Engine::record_heartbeat(const Principal& who, std::string_view component) {
+Status Operations::record_heartbeat(const Principal& who, std::string_view component) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   if (component.empty() || component.size() > 64 ||
       component.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
@@ -190,7 +195,7 @@ Status Engine::record_heartbeat(const Principal& who, std::string_view component
   });
 }
 
-Result<std::vector<TableStats>> Engine::database_stats(const Principal& who) {
+Result<std::vector<TableStats>> Operations::database_stats(const Principal& who) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   std::vector<TableStats> out;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
@@ -224,7 +229,7 @@ std::string age_text(Seconds age) {
 
 }  // namespace
 
-Result<HealthReport> Engine::health(const Principal& who, const HealthOptions& options) {
+Result<HealthReport> Operations::health(const Principal& who, const HealthOptions& options) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   HealthReport r;
   const Instant now = impl_->clock->now();
@@ -328,7 +333,7 @@ Result<HealthReport> Engine::health(const Principal& who, const HealthOptions& o
   return r;
 }
 
-Result<BackupResult> Engine::backup(const Principal& who, const BackupOptions& options) {
+Result<BackupResult> Operations::backup(const Principal& who, const BackupOptions& options) {
   return impl_->refusal_audited(who, 0, "ops.backup", "", [&]() -> Result<BackupResult> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (options.keep < 0) return InvalidArgument("keep: must be >= 0");

@@ -92,7 +92,7 @@ bool request_error(Explanation::Reason r) {
 // Places every request at [t, t + d): direct resources first, then each pool's first free
 // unclaimed member (the current member first, when rescheduling). On failure, a Status
 // naming the allocation and the first reason.
-Result<std::vector<Allocation>> assign(Engine::Impl& impl,
+Result<std::vector<Allocation>> assign(EngineImpl& impl,
                                        const std::vector<ResolvedRequest>& resolved,
                                        std::int64_t t, std::int64_t d, std::int64_t now,
                                        ReservationId exclude,
@@ -218,15 +218,15 @@ Result<Reservation> Engine::reserve(const Principal& who, TenantId tenant,
   auto result = impl_->refusal_audited(who, tenant, "reservation.reserve", "", [&]() -> Result<Reservation> {
     return impl_->reserve_checked(who, tenant, request, &outcome);
   }, &outcome.refusal_recorded);
-  impl_->metrics->booking_outcome(kReserve, Impl::status_of(result));
+  impl_->metrics->booking_outcome(kReserve, EngineImpl::status_of(result));
   if (outcome.created) impl_->metrics->bookings_created->inc();
   return result;
 }
 
-Result<Reservation> Engine::Impl::reserve_checked(const Principal& who, TenantId tenant,
+Result<Reservation> EngineImpl::reserve_checked(const Principal& who, TenantId tenant,
                                                   const ReserveRequest& request,
                                                   detail::WriteOutcome* outcome) {
-  Engine::Impl* impl_ = this;
+  EngineImpl* impl_ = this;
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   // A customer books for themselves: the reservation carries their reference.
   ReserveRequest own;
@@ -242,10 +242,10 @@ Result<Reservation> Engine::Impl::reserve_checked(const Principal& who, TenantId
   return detail::redact_conflict(impl_->reserve_as(actor, tenant, req, outcome), actor);
 }
 
-Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantId tenant,
+Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId tenant,
                                              const ReserveRequest& req,
                                              detail::WriteOutcome* outcome) {
-  Engine::Impl* impl_ = this;
+  EngineImpl* impl_ = this;
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
   const std::string fingerprint =
       req.idempotency_key.empty() ? std::string() : detail::request_fingerprint(req);
@@ -296,7 +296,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
           }
           BOKA_ASSIGN_OR_RETURN(auto original, txn.find_reservation(tenant, record->reservation));
           if (!original) return StorageError("idempotency_key: its reservation is missing");
-          out = Impl::with_derived_status(std::move(*original), now);
+          out = EngineImpl::with_derived_status(std::move(*original), now);
           return Status::Ok();
         }
       }
@@ -337,7 +337,7 @@ Result<Reservation> Engine::Impl::reserve_as(const detail::Actor& actor, TenantI
       outcome->created = true;
       return Status::Ok();
       }();
-      if (decided.ok()) BOKA_RETURN_IF_ERROR(Impl::fill_zone(txn, tenant, out));
+      if (decided.ok()) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, out));
       return impl_->record_conflict(txn, actor, tenant, "reservation.reserve", "", decided, wrote,
                                     refused);
     });
@@ -391,7 +391,7 @@ struct ChangeRequest {
   Instant new_end{};
 };
 
-static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenant,
+static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                               const ChangeRequest& cr, const detail::Actor& actor,
                                               bool* refusal_recorded) {
   const std::string what = std::string(change_name(cr.change)) + ": reservation " +
@@ -446,7 +446,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
                              " is stale (current " + std::to_string(before.version) +
                              "); re-read and retry");
       }
-      const Reservation shown = Engine::Impl::with_derived_status(before, now);
+      const Reservation shown = EngineImpl::with_derived_status(before, now);
       const bool active = before.is_active(from_unix(now));
       Reservation after = before;
       LoadedSet set;
@@ -527,7 +527,7 @@ static Result<Reservation> change_reservation(Engine::Impl& impl, TenantId tenan
       out = std::move(after);
       return Status::Ok();
       }();
-      if (decided.ok()) BOKA_RETURN_IF_ERROR(Engine::Impl::fill_zone(txn, tenant, out));
+      if (decided.ok()) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, out));
       return impl.record_conflict(txn, actor, tenant, audit_action(cr.change),
                                   "reservation:" + std::to_string(cr.id), decided, wrote, refused);
     });
@@ -550,7 +550,7 @@ Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, Reser
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
     return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor, &recorded), actor);
   }, &recorded);
-  impl_->metrics->booking_outcome(kConfirm, Impl::status_of(result));
+  impl_->metrics->booking_outcome(kConfirm, EngineImpl::status_of(result));
   return result;
 }
 
@@ -561,7 +561,7 @@ Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, Reserv
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
     return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor, &recorded), actor);
   }, &recorded);
-  impl_->metrics->booking_outcome(kCancel, Impl::status_of(result));
+  impl_->metrics->booking_outcome(kCancel, EngineImpl::status_of(result));
   return result;
 }
 
@@ -574,7 +574,7 @@ Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, Re
     BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
     return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor, &recorded), actor);
   }, &recorded);
-  impl_->metrics->booking_outcome(kReschedule, Impl::status_of(result));
+  impl_->metrics->booking_outcome(kReschedule, EngineImpl::status_of(result));
   return result;
 }
 
@@ -585,7 +585,7 @@ Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
     return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor, &recorded), actor);
   }, &recorded);
-  impl_->metrics->booking_outcome(kComplete, Impl::status_of(result));
+  impl_->metrics->booking_outcome(kComplete, EngineImpl::status_of(result));
   return result;
 }
 
@@ -596,7 +596,7 @@ Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, 
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
     return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor, &recorded), actor);
   }, &recorded);
-  impl_->metrics->booking_outcome(kNoShow, Impl::status_of(result));
+  impl_->metrics->booking_outcome(kNoShow, EngineImpl::status_of(result));
   return result;
 }
 
@@ -607,13 +607,13 @@ Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenan
   std::optional<Reservation> r;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
-    if (r) BOKA_RETURN_IF_ERROR(Impl::fill_zone(txn, tenant, *r));
+    if (r) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, *r));
     return Status::Ok();
   }));
   if (!r || (actor.own_reservations_only() && r->customer != actor.customer_ref())) {
     return NotFound("reservation " + std::to_string(id) + " not found");
   }
-  return Impl::with_derived_status(std::move(*r), impl_->now());
+  return EngineImpl::with_derived_status(std::move(*r), impl_->now());
 }
 
 Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who, TenantId tenant,
@@ -646,14 +646,14 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
     std::unordered_map<ResourceId, std::string> zones;
-    for (Reservation& r : rows) BOKA_RETURN_IF_ERROR(Impl::fill_zone(txn, tenant, r, &zones));
+    for (Reservation& r : rows) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
     return Status::Ok();
   }));
   const std::int64_t now = impl_->now();
   std::vector<Reservation> out;
   out.reserve(rows.size());
   for (Reservation& r : rows) {
-    Reservation shown = Impl::with_derived_status(std::move(r), now);
+    Reservation shown = EngineImpl::with_derived_status(std::move(r), now);
     if (filter.statuses.empty() || wants(shown.status)) out.push_back(std::move(shown));
   }
   return out;

@@ -1,6 +1,6 @@
 // Backups: names, manifests, verification, restore and retention. The copy itself is the
 // store's (Storage::backup; SQLite's is src/storage/sql/sqlite_backup.cpp), taken in one
-// snapshot while traffic goes on; Engine::backup (src/engine/operations.cpp) records it and
+// snapshot while traffic goes on; Operations::backup (src/engine/operations.cpp) records it and
 // applies verification and retention from here.
 #include "ops/backup.hpp"
 

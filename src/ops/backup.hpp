@@ -1,4 +1,4 @@
-// Taking a backup through a store (Storage::backup) and what Engine::backup applies after.
+// Taking a backup through a store (Storage::backup) and what Operations::backup applies after.
 #pragma once
 
 #include "boka/operations.hpp"

@@ -386,8 +386,8 @@ TEST(null_arguments) {
   EXPECT_OK(boka_principal_system(&who, &err), err);
   boka_principal_destroy(who);
 
-  EXPECT_ERROR(boka_storage_info(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
-  EXPECT_ERROR(boka_storage_info(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "info_json: is NULL");
+  EXPECT_ERROR(boka_ops_storage_info(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_ops_storage_info(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "info_json: is NULL");
 
   EXPECT_ERROR(boka_create_tenant(NULL, f.who, "{\"name\":\"x\"}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "engine: is NULL");
@@ -1132,7 +1132,7 @@ TEST(storage_info_and_open_errors) {
   char* doc = NULL;
   boka_engine* engine = (boka_engine*)&f; /* must be reset to NULL on failure */
   setup(&f);
-  EXPECT_OK(boka_storage_info(f.engine, &doc, &err), err);
+  EXPECT_OK(boka_ops_storage_info(f.engine, &doc, &err), err);
   CHECK(strcmp(doc, "{\"dialect\":\"memory\",\"schema_version\":0,\"location\":\"\"}") == 0);
   boka_free(doc);
   EXPECT_ERROR(boka_engine_open("nosuch:thing", &engine, &err), err, BOKA_INVALID_ARGUMENT, "nosuch");
@@ -1197,7 +1197,7 @@ TEST(audit_records_and_verification) {
                             &err),
                err, BOKA_CONFLICT, "");
 
-  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant,
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant,
                                "{\"action\": \"reservation.reserve\"}", &doc, &err),
             err);
   CHECK(count_of(doc, "\"action\":\"reservation.reserve\"") == 2);
@@ -1210,14 +1210,14 @@ TEST(audit_records_and_verification) {
   boka_free(doc);
 
   /* The whole chain: the tenant's creation first, ordered by seq; NULL query = no filter. */
-  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
   CHECK(json_int(doc, "seq") == 1);
   CHECK_CONTAINS(doc, "\"prev_hash\":\"\"");
   CHECK(count_of(doc, "\"seq\":") >= 4); /* tenant, resource, reservation, refusal */
   boka_free(doc);
 
   /* Filters: the refusal alone, with its reason; pagination by seq. */
-  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant,
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant,
                                "{\"outcome\": \"conflict\", \"limit\": 10}", &doc, &err),
             err);
   CHECK(count_of(doc, "\"seq\":") == 1);
@@ -1227,64 +1227,64 @@ TEST(audit_records_and_verification) {
   CHECK(strlen(hash) == 64);
   boka_free(doc);
   snprintf(query, sizeof query, "{\"after_seq\": %lld}", (long long)seq);
-  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
   CHECK(strcmp(doc, "[]") == 0);
   boka_free(doc);
   snprintf(query, sizeof query, "{\"from\": \"%s\", \"to\": \"%s\"}", rfc3339(kMonday + 9 * HOUR),
            rfc3339(kMonday + 10 * HOUR));
-  EXPECT_OK(boka_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
   CHECK(strcmp(doc, "[]") == 0); /* the clock stands at 08:00 */
   boka_free(doc);
 
   /* Bad queries name the field. */
-  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, "{\"outcome\": \"lost\"}", &doc, &err),
+  EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"outcome\": \"lost\"}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT,
                "query.outcome: \"lost\" is not one of success, denied, conflict, rejected, failure");
-  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, "{\"actr\": \"system\"}", &doc, &err),
+  EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"actr\": \"system\"}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "query.actr: unknown field");
-  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, "{\"limit\": 0}", &doc, &err), err,
+  EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"limit\": 0}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "limit");
   CHECK(doc == NULL);
 
   /* Every chain verifies; the refusal's record is a head this chain still holds. */
-  EXPECT_OK(boka_verify_audit(f.engine, f.who, f.tenant, &doc, &err), err);
+  EXPECT_OK(boka_ops_verify_audit(f.engine, f.who, f.tenant, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"ok\":true");
   CHECK(json_int(doc, "chains") == 1);
   CHECK(json_int(doc, "records") >= 4);
   boka_free(doc);
-  EXPECT_OK(boka_verify_audit(f.engine, f.who, BOKA_ALL_TENANTS, &doc, &err), err);
+  EXPECT_OK(boka_ops_verify_audit(f.engine, f.who, BOKA_ALL_TENANTS, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"ok\":true");
   CHECK_CONTAINS(doc, "\"problem\":\"\"");
   boka_free(doc);
   snprintf(heads, sizeof heads, "[{\"tenant\": %lld, \"seq\": %lld, \"hash\": \"%s\"}]",
            (long long)f.tenant, (long long)seq, hash);
-  EXPECT_OK(boka_check_audit_heads(f.engine, f.who, heads, &doc, &err), err);
+  EXPECT_OK(boka_ops_check_audit_heads(f.engine, f.who, heads, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"ok\":true");
   boka_free(doc);
   /* A head the chain does not hold (another hash) is named. */
   hash[0] = hash[0] == '0' ? '1' : '0';
   snprintf(heads, sizeof heads, "[{\"tenant\": %lld, \"seq\": %lld, \"hash\": \"%s\"}]",
            (long long)f.tenant, (long long)seq, hash);
-  EXPECT_OK(boka_check_audit_heads(f.engine, f.who, heads, &doc, &err), err);
+  EXPECT_OK(boka_ops_check_audit_heads(f.engine, f.who, heads, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"ok\":false");
   CHECK(json_int(doc, "broken_tenant") == f.tenant);
   CHECK(json_int(doc, "broken_seq") == seq);
   boka_free(doc);
-  EXPECT_ERROR(boka_check_audit_heads(f.engine, f.who, "[{\"tenant\": 1, \"seq\": 1}]", &doc, &err),
+  EXPECT_ERROR(boka_ops_check_audit_heads(f.engine, f.who, "[{\"tenant\": 1, \"seq\": 1}]", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "heads[0].hash: is required");
-  EXPECT_ERROR(boka_check_audit_heads(f.engine, f.who, "{}", &doc, &err), err,
+  EXPECT_ERROR(boka_ops_check_audit_heads(f.engine, f.who, "{}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "heads: expected an array");
 
   /* NULL handles and outputs. */
-  EXPECT_ERROR(boka_audit_records(NULL, f.who, f.tenant, NULL, &doc, &err), err,
+  EXPECT_ERROR(boka_ops_audit_records(NULL, f.who, f.tenant, NULL, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "engine: is NULL");
-  EXPECT_ERROR(boka_audit_records(f.engine, f.who, f.tenant, NULL, NULL, &err), err,
+  EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, NULL, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "records_json: is NULL");
-  EXPECT_ERROR(boka_verify_audit(f.engine, NULL, f.tenant, &doc, &err), err,
+  EXPECT_ERROR(boka_ops_verify_audit(f.engine, NULL, f.tenant, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "who: is NULL");
-  EXPECT_ERROR(boka_verify_audit(f.engine, f.who, f.tenant, NULL, &err), err,
+  EXPECT_ERROR(boka_ops_verify_audit(f.engine, f.who, f.tenant, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "verification_json: is NULL");
-  EXPECT_ERROR(boka_check_audit_heads(f.engine, f.who, NULL, &doc, &err), err,
+  EXPECT_ERROR(boka_ops_check_audit_heads(f.engine, f.who, NULL, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "heads_json: is NULL");
   CHECK(doc == NULL);
   teardown(&f);
@@ -1310,7 +1310,7 @@ TEST(metrics_health_and_stats) {
                             &err),
                err, BOKA_CONFLICT, "");
 
-  EXPECT_OK(boka_metrics_text(f.engine, &doc, &err), err);
+  EXPECT_OK(boka_ops_metrics_text(f.engine, &doc, &err), err);
   CHECK_CONTAINS(doc, "# TYPE booking_transactions_total counter");
   CHECK_CONTAINS(doc, "booking_transactions_total{operation=\"reserve\",outcome=\"success\"} 1\n");
   CHECK_CONTAINS(doc, "booking_transactions_total{operation=\"reserve\",outcome=\"conflict\"} 1\n");
@@ -1318,13 +1318,13 @@ TEST(metrics_health_and_stats) {
   CHECK_CONTAINS(doc, "boka_read_only 0\n");
   boka_free(doc);
 
-  EXPECT_OK(boka_database_stats(f.engine, f.who, &doc, &err), err);
+  EXPECT_OK(boka_ops_database_stats(f.engine, f.who, &doc, &err), err);
   CHECK_CONTAINS(doc, "{\"table\":\"reservations\",\"rows\":1,\"bytes\":");
   CHECK_CONTAINS(doc, "{\"table\":\"tenants\",\"rows\":1,\"bytes\":");
   boka_free(doc);
 
   /* Defaults: a worker heartbeat and a backup are expected; neither exists yet. */
-  EXPECT_OK(boka_health(f.engine, f.who, relaxed, &doc, &err), err);
+  EXPECT_OK(boka_ops_health(f.engine, f.who, relaxed, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"status\":\"degraded\",\"storage\":{");
   CHECK_CONTAINS(doc, "{\"detail\":\"never reported\",\"name\":\"heartbeat:worker\","
                       "\"status\":\"degraded\"}");
@@ -1335,8 +1335,8 @@ TEST(metrics_health_and_stats) {
   CHECK_CONTAINS(doc, "\"read_only\":false");
   CHECK_CONTAINS(doc, "\"checked_at\":\"2026-01-05T08:00:00Z\"");
   boka_free(doc);
-  EXPECT_OK(boka_record_heartbeat(f.engine, f.who, "worker", &err), err);
-  EXPECT_OK(boka_health(f.engine, f.who,
+  EXPECT_OK(boka_ops_record_heartbeat(f.engine, f.who, "worker", &err), err);
+  EXPECT_OK(boka_ops_health(f.engine, f.who,
                         "{\"backup_max_age\": 0, \"heartbeats\": [\"worker\"], \"heartbeat_max_age\": 60,"
                         " \"min_free_disk_bytes\": 0, \"min_free_disk_fraction\": 0.0,"
                         " \"storage_slow_after\": 5}",
@@ -1347,29 +1347,29 @@ TEST(metrics_health_and_stats) {
   boka_free(doc);
   /* Two minutes later the heartbeat is stale. */
   boka_clock_advance(f.clock, 2 * MINUTE);
-  EXPECT_OK(boka_health(f.engine, f.who, "{\"backup_max_age\": 0, \"heartbeat_max_age\": 60}", &doc, &err),
+  EXPECT_OK(boka_ops_health(f.engine, f.who, "{\"backup_max_age\": 0, \"heartbeat_max_age\": 60}", &doc, &err),
             err);
   CHECK_CONTAINS(doc, "{\"detail\":\"last seen 2 min ago\",\"name\":\"heartbeat:worker\","
                       "\"status\":\"degraded\"}");
   boka_free(doc);
 
-  EXPECT_ERROR(boka_record_heartbeat(f.engine, f.who, "Night Worker", &err), err,
+  EXPECT_ERROR(boka_ops_record_heartbeat(f.engine, f.who, "Night Worker", &err), err,
                BOKA_INVALID_ARGUMENT, "component: 1..64 characters");
-  EXPECT_ERROR(boka_health(f.engine, f.who, "{\"heartbeats\": \"worker\"}", &doc, &err), err,
+  EXPECT_ERROR(boka_ops_health(f.engine, f.who, "{\"heartbeats\": \"worker\"}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "options.heartbeats: expected an array, got string");
-  EXPECT_ERROR(boka_health(f.engine, f.who, "{\"min_free_disk_fraction\": \"5%\"}", &doc, &err),
+  EXPECT_ERROR(boka_ops_health(f.engine, f.who, "{\"min_free_disk_fraction\": \"5%\"}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "options.min_free_disk_fraction: expected a number");
-  EXPECT_ERROR(boka_health(f.engine, f.who, "{\"backup_age\": 1}", &doc, &err), err,
+  EXPECT_ERROR(boka_ops_health(f.engine, f.who, "{\"backup_age\": 1}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "options.backup_age: unknown field");
 
-  EXPECT_ERROR(boka_metrics_text(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
-  EXPECT_ERROR(boka_metrics_text(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "text: is NULL");
-  EXPECT_ERROR(boka_health(f.engine, NULL, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "who: is NULL");
-  EXPECT_ERROR(boka_health(f.engine, f.who, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_metrics_text(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_ops_metrics_text(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "text: is NULL");
+  EXPECT_ERROR(boka_ops_health(f.engine, NULL, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_ops_health(f.engine, f.who, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "health_json: is NULL");
-  EXPECT_ERROR(boka_database_stats(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_database_stats(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "stats_json: is NULL");
-  EXPECT_ERROR(boka_record_heartbeat(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_record_heartbeat(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "component: is NULL");
   CHECK(doc == NULL);
   teardown(&f);
@@ -1392,10 +1392,10 @@ TEST(read_only_mode) {
   setup_file(&f, &d, "read-only.db");
   room = make_room(&f, 1);
 
-  EXPECT_OK(boka_read_only_reason(f.engine, &read_only, &reason, &err), err);
+  EXPECT_OK(boka_ops_read_only_reason(f.engine, &read_only, &reason, &err), err);
   CHECK(read_only == 0 && reason == NULL);
-  EXPECT_OK(boka_set_read_only(f.engine, f.who, 1, "maintenance window", &err), err);
-  EXPECT_OK(boka_read_only_reason(f.engine, &read_only, &reason, &err), err);
+  EXPECT_OK(boka_ops_set_read_only(f.engine, f.who, 1, "maintenance window", &err), err);
+  EXPECT_OK(boka_ops_read_only_reason(f.engine, &read_only, &reason, &err), err);
   CHECK(read_only == 1 && reason != NULL && strcmp(reason, "maintenance window") == 0);
   boka_free(reason);
 
@@ -1408,20 +1408,20 @@ TEST(read_only_mode) {
   /* Reads go on. */
   EXPECT_OK(boka_get_tenant(f.engine, f.who, f.tenant, &doc, &err), err);
   boka_free(doc);
-  EXPECT_OK(boka_metrics_text(f.engine, &doc, &err), err);
+  EXPECT_OK(boka_ops_metrics_text(f.engine, &doc, &err), err);
   CHECK_CONTAINS(doc, "boka_read_only 1\n");
   boka_free(doc);
-  EXPECT_OK(boka_health(f.engine, f.who, NULL, &doc, &err), err);
+  EXPECT_OK(boka_ops_health(f.engine, f.who, NULL, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"read_only\":true,\"read_only_reason\":\"maintenance window\"");
   boka_free(doc);
 
-  EXPECT_OK(boka_set_read_only(f.engine, f.who, 0, NULL, &err), err);
-  EXPECT_OK(boka_read_only_reason(f.engine, &read_only, NULL, &err), err);
+  EXPECT_OK(boka_ops_set_read_only(f.engine, f.who, 0, NULL, &err), err);
+  EXPECT_OK(boka_ops_read_only_reason(f.engine, &read_only, NULL, &err), err);
   CHECK(read_only == 0);
   EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err),
             err);
   /* Both switches are in the system chain. */
-  EXPECT_OK(boka_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.\"}", &doc, &err), err);
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.\"}", &doc, &err), err);
   CHECK(count_of(doc, "\"action\":\"ops.read_only_on\"") == 1);
   CHECK(count_of(doc, "\"action\":\"ops.read_only_off\"") == 1);
   CHECK_CONTAINS(doc, "\"detail\":{\"reason\":\"maintenance window\"}");
@@ -1441,7 +1441,7 @@ TEST(read_only_mode) {
   boka_engine_destroy(second);
   second = NULL;
   EXPECT_OK(boka_engine_open_with_options(uri, NULL, NULL, &second, &err), err);
-  EXPECT_OK(boka_read_only_reason(second, &read_only, &reason, &err), err);
+  EXPECT_OK(boka_ops_read_only_reason(second, &read_only, &reason, &err), err);
   CHECK(read_only == 0 && reason == NULL);
   boka_engine_destroy(second);
   second = (boka_engine*)&f;
@@ -1451,11 +1451,11 @@ TEST(read_only_mode) {
   EXPECT_ERROR(boka_engine_open_with_options(uri, NULL, "{\"read_only\": 1}", &second, &err), err,
                BOKA_INVALID_ARGUMENT, "options.read_only: expected true or false, got number");
 
-  EXPECT_ERROR(boka_set_read_only(NULL, f.who, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_set_read_only(NULL, f.who, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "engine: is NULL");
-  EXPECT_ERROR(boka_set_read_only(f.engine, NULL, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_set_read_only(f.engine, NULL, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "who: is NULL");
-  EXPECT_ERROR(boka_read_only_reason(f.engine, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_read_only_reason(f.engine, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "read_only: is NULL");
   teardown(&f);
   temp_dir_remove(&d);
@@ -1486,7 +1486,7 @@ TEST(backup_verify_restore) {
   snprintf(options, sizeof options,
            "{\"directory\": \"%s/backups\", \"kind\": \"daily\", \"keep\": 2, \"verify\": true}",
            d.path);
-  EXPECT_OK(boka_backup(f.engine, f.who, options, &doc, &err), err);
+  EXPECT_OK(boka_ops_backup(f.engine, f.who, options, &doc, &err), err);
   json_string(doc, "path", path, sizeof path);
   json_string(doc, "manifest_path", manifest_path, sizeof manifest_path);
   CHECK(strstr(path, "/backups/daily/boka-daily-20260105-080000.db") != NULL);
@@ -1505,16 +1505,16 @@ TEST(backup_verify_restore) {
                          &later, NULL, &err),
             err);
 
-  EXPECT_OK(boka_verify_backup(path, &doc, &err), err);
+  EXPECT_OK(boka_ops_verify_backup(path, &doc, &err), err);
   CHECK_CONTAINS(doc, "{\"ok\":true,\"integrity\":\"ok\",\"checksum_matches\":true,"
                       "\"counts_match\":true,\"audit\":{\"ok\":true,");
   CHECK_CONTAINS(doc, "\"heads_match\":true,\"problems\":[]}");
   boka_free(doc);
 
   snprintf(target, sizeof target, "%s/restored.db", d.path);
-  EXPECT_OK(boka_restore_backup(path, target, 0, &err), err);
-  EXPECT_ERROR(boka_restore_backup(path, target, 0, &err), err, BOKA_ALREADY_EXISTS, "overwrite");
-  EXPECT_OK(boka_restore_backup(path, target, 1, &err), err);
+  EXPECT_OK(boka_ops_restore_backup(path, target, 0, &err), err);
+  EXPECT_ERROR(boka_ops_restore_backup(path, target, 0, &err), err, BOKA_ALREADY_EXISTS, "overwrite");
+  EXPECT_OK(boka_ops_restore_backup(path, target, 1, &err), err);
   snprintf(uri, sizeof uri, "sqlite:%s", target);
   EXPECT_OK(boka_engine_open(uri, &restored, &err), err);
   EXPECT_OK(boka_get_reservation(restored, f.who, f.tenant, kept, &doc, &err), err);
@@ -1523,24 +1523,24 @@ TEST(backup_verify_restore) {
   boka_free(doc);
   EXPECT_ERROR(boka_get_reservation(restored, f.who, f.tenant, later, &doc, &err), err,
                BOKA_NOT_FOUND, "");
-  EXPECT_OK(boka_verify_audit(restored, f.who, BOKA_ALL_TENANTS, &doc, &err), err);
+  EXPECT_OK(boka_ops_verify_audit(restored, f.who, BOKA_ALL_TENANTS, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"ok\":true");
   boka_free(doc);
   boka_engine_destroy(restored);
 
   /* The backup is recorded: in the system chain and in the health report. */
-  EXPECT_OK(boka_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.backup\"}", &doc, &err), err);
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.backup\"}", &doc, &err), err);
   CHECK(count_of(doc, "\"outcome\":\"success\"") == 1);
   boka_free(doc);
-  EXPECT_OK(boka_health(f.engine, f.who, NULL, &doc, &err), err);
+  EXPECT_OK(boka_ops_health(f.engine, f.who, NULL, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"last_backup_at\":\"2026-01-05T08:00:00Z\"");
   boka_free(doc);
 
   /* Retention: two more daily backups (a day apart) keep the newest two. */
   boka_clock_advance(f.clock, DAY);
-  EXPECT_OK(boka_backup(f.engine, f.who, options, NULL, &err), err);
+  EXPECT_OK(boka_ops_backup(f.engine, f.who, options, NULL, &err), err);
   boka_clock_advance(f.clock, DAY);
-  EXPECT_OK(boka_backup(f.engine, f.who, options, &doc, &err), err);
+  EXPECT_OK(boka_ops_backup(f.engine, f.who, options, &doc, &err), err);
   CHECK(count_of(doc, "\"removed\":[\"") == 1);
   CHECK(count_of(doc, "/backups/daily/boka-daily-20260105-080000.db\"]") == 1);
   json_string(doc, "path", path, sizeof path);
@@ -1548,14 +1548,14 @@ TEST(backup_verify_restore) {
   boka_free(doc);
   CHECK(!file_exists(first_path));
   snprintf(target, sizeof target, "%s/backups", d.path);
-  EXPECT_OK(boka_apply_retention(target, "daily", 1, &doc, &err), err);
+  EXPECT_OK(boka_ops_apply_retention(target, "daily", 1, &doc, &err), err);
   CHECK(count_of(doc, ".db\"") == 1);
   CHECK_CONTAINS(doc, "boka-daily-20260106-080000.db\"");
   boka_free(doc);
   CHECK(file_exists(path));
-  EXPECT_ERROR(boka_apply_retention(target, "hourly", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_apply_retention(target, "hourly", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "kind: \"hourly\" is not one of manual, daily, weekly, monthly");
-  EXPECT_ERROR(boka_apply_retention(target, "daily", 0, NULL, &err), err, BOKA_INVALID_ARGUMENT, "");
+  EXPECT_ERROR(boka_ops_apply_retention(target, "daily", 0, NULL, &err), err, BOKA_INVALID_ARGUMENT, "");
 
   /* A damaged backup: verification lists the problem, restore refuses it. */
   file = fopen(path, "ab");
@@ -1564,45 +1564,45 @@ TEST(backup_verify_restore) {
     fputs("tampered", file);
     fclose(file);
   }
-  EXPECT_OK(boka_verify_backup(path, &doc, &err), err);
+  EXPECT_OK(boka_ops_verify_backup(path, &doc, &err), err);
   CHECK_CONTAINS(doc, "{\"ok\":false,");
   CHECK_CONTAINS(doc, "\"checksum_matches\":false");
   CHECK(strstr(doc, "\"problems\":[]") == NULL);
   boka_free(doc);
   snprintf(target, sizeof target, "%s/never.db", d.path);
-  EXPECT_ERROR(boka_restore_backup(path, target, 0, &err), err, BOKA_STORAGE, "");
+  EXPECT_ERROR(boka_ops_restore_backup(path, target, 0, &err), err, BOKA_STORAGE, "");
   CHECK(!file_exists(target));
 
   /* Missing files, bad options, stores boka does not back up. */
   snprintf(target, sizeof target, "%s/no-such-backup.db", d.path);
-  EXPECT_ERROR(boka_verify_backup(target, &doc, &err), err, BOKA_NOT_FOUND, "");
-  EXPECT_ERROR(boka_backup(f.engine, f.who, "{\"kind\": \"daily\"}", &doc, &err), err,
+  EXPECT_ERROR(boka_ops_verify_backup(target, &doc, &err), err, BOKA_NOT_FOUND, "");
+  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"kind\": \"daily\"}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "options.directory: is required");
-  EXPECT_ERROR(boka_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"kind\": \"hourly\"}", &doc,
+  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"kind\": \"hourly\"}", &doc,
                            &err),
                err, BOKA_INVALID_ARGUMENT,
                "options.kind: \"hourly\" is not one of manual, daily, weekly, monthly");
-  EXPECT_ERROR(boka_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"verify\": \"yes\"}", &doc,
+  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"verify\": \"yes\"}", &doc,
                            &err),
                err, BOKA_INVALID_ARGUMENT, "options.verify: expected true or false, got string");
   {
     fixture m;
     setup(&m);
-    EXPECT_ERROR(boka_backup(m.engine, m.who, "{\"directory\": \"/tmp\"}", &doc, &err), err,
+    EXPECT_ERROR(boka_ops_backup(m.engine, m.who, "{\"directory\": \"/tmp\"}", &doc, &err), err,
                  BOKA_NOT_SUPPORTED, "");
     teardown(&m);
   }
-  EXPECT_ERROR(boka_backup(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "options_json: is NULL");
-  EXPECT_ERROR(boka_backup(NULL, f.who, options, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_backup(NULL, f.who, options, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "engine: is NULL");
-  EXPECT_ERROR(boka_verify_backup(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_verify_backup(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "backup_path: is NULL");
-  EXPECT_ERROR(boka_verify_backup(path, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_verify_backup(path, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "verification_json: is NULL");
-  EXPECT_ERROR(boka_restore_backup(path, NULL, 0, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_restore_backup(path, NULL, 0, &err), err, BOKA_INVALID_ARGUMENT,
                "target_path: is NULL");
-  EXPECT_ERROR(boka_apply_retention(NULL, "daily", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_apply_retention(NULL, "daily", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "directory: is NULL");
   CHECK(doc == NULL);
   teardown(&f);

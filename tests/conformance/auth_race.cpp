@@ -67,16 +67,16 @@ struct AuthWorld {
     REQUIRE(e.ok());
     engine = std::move(e).value();
     tenant = engine->create_tenant(sys(), Tenant{0, "acme " + std::to_string(round)})->id;
-    auto u = engine->create_user(sys(), tenant, NewUser{"ann@example.com", "Ann", Role::staff, kPassword});
+    auto u = engine->auth().create_user(sys(), tenant, NewUser{"ann@example.com", "Ann", Role::staff, kPassword});
     REQUIRE(u.ok());
     user = u->id;
     if (!with_mfa) return;
-    auto g = engine->login(request(""));
+    auto g = engine->auth().login(request(""));
     REQUIRE(g.ok());
-    auto begun = engine->begin_totp_enrollment(g->principal);
+    auto begun = engine->auth().begin_totp_enrollment(g->principal);
     REQUIRE(begun.ok());
     secret_base32 = begun->secret_base32;
-    auto done = engine->confirm_totp_enrollment(g->principal, code());
+    auto done = engine->auth().confirm_totp_enrollment(g->principal, code());
     REQUIRE(done.ok());
     recovery_codes = done->recovery_codes;
     clock->advance(Seconds(30));  // the enrolment used this step's code
@@ -91,13 +91,13 @@ struct AuthWorld {
   }
   // Security events of one kind since the world began, whose detail contains `detail`.
   std::size_t events(const char* kind, const std::string& detail = "") const {
-    auto all = engine->security_events(sys(), tenant, utc(2026, 1, 1), clock->now() + Seconds(1), kind);
+    auto all = engine->auth().security_events(sys(), tenant, utc(2026, 1, 1), clock->now() + Seconds(1), kind);
     REQUIRE(all.ok());
     std::size_t n = 0;
     for (const auto& e : *all) n += e.detail.find(detail) != std::string::npos ? 1 : 0;
     return n;
   }
-  User row() const { return engine->get_user(sys(), tenant, user).value(); }
+  User row() const { return engine->auth().get_user(sys(), tenant, user).value(); }
 };
 
 }  // namespace
@@ -114,7 +114,7 @@ TEST_CASE("auth race: one TOTP code opens exactly one session, however many logi
       Burst burst;
       std::atomic<int> passed{0};
       race(12, [&](int) {
-        auto g = w.engine->login(w.request(code));
+        auto g = w.engine->auth().login(w.request(code));
         burst.count(g.status());
         if (g.ok() && g->session.mfa_passed) ++passed;
       });
@@ -133,14 +133,14 @@ TEST_CASE("auth race: one recovery code passes MFA exactly once") {
       // Eight sessions waiting for their second factor, then one recovery code for all.
       std::vector<std::string> pending;
       for (int i = 0; i < 8; ++i) {
-        auto g = w.engine->login(w.request(""));
+        auto g = w.engine->auth().login(w.request(""));
         REQUIRE(g.ok());
         REQUIRE(g->session.mfa_pending);
         pending.push_back(g->token);
       }
       const std::string recovery = w.recovery_codes.front();
       Burst burst;
-      race(8, [&](int i) { burst.count(w.engine->verify_mfa(pending[i], recovery, "198.51.100.7").status()); });
+      race(8, [&](int i) { burst.count(w.engine->auth().verify_mfa(pending[i], recovery, "198.51.100.7").status()); });
       INFO("round " << round);
       CHECK(burst.other == 0);
       CHECK(burst.ok == 1);
@@ -152,14 +152,14 @@ TEST_CASE("auth race: one recovery code passes MFA exactly once") {
 TEST_CASE("auth race: parallel wrong MFA codes get exactly the policy's checks before the lock") {
   for_each_store([](std::shared_ptr<Storage> s) {
     AuthWorld w(std::move(s), /*with_mfa=*/true);
-    auto g = w.engine->login(w.request(""));
+    auto g = w.engine->auth().login(w.request(""));
     REQUIRE(g.ok());
     REQUIRE(g->session.mfa_pending);
     const std::string token = g->token;
     const std::string right = w.code();
     const std::string wrong = right == "000000" ? "000001" : "000000";
     Burst burst;
-    race(40, [&](int) { burst.count(w.engine->verify_mfa(token, wrong, "198.51.100.7").status()); });
+    race(40, [&](int) { burst.count(w.engine->auth().verify_mfa(token, wrong, "198.51.100.7").status()); });
     CHECK(burst.other == 0);
     CHECK(burst.ok == 0);
     CHECK(burst.unauthenticated == w.options.totp_max_failures);
@@ -167,7 +167,7 @@ TEST_CASE("auth race: parallel wrong MFA codes get exactly the policy's checks b
     CHECK(w.events("mfa_failed") == static_cast<std::size_t>(w.options.totp_max_failures));
     CHECK(w.events("mfa_locked") == 1);
     // Locked: even the right code waits for the lock to lapse.
-    CHECK(w.engine->verify_mfa(token, right).status().code() == Code::rate_limited);
+    CHECK(w.engine->auth().verify_mfa(token, right).status().code() == Code::rate_limited);
   });
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("auth race: parallel wrong passwords - exactly the threshold is verifi
     AuthWorld w(std::move(s), /*with_mfa=*/false);
     Burst burst;
     race(40, [&](int i) {
-      burst.count(w.engine->login(w.request("", "wrong password " + std::to_string(i))).status());
+      burst.count(w.engine->auth().login(w.request("", "wrong password " + std::to_string(i))).status());
     });
     const int threshold = w.options.lockout_threshold;
     CHECK(burst.other == 0);
@@ -192,13 +192,13 @@ TEST_CASE("auth race: parallel wrong passwords - exactly the threshold is verifi
     w.clock->advance(Seconds(2));
     Burst again;
     race(29, [&](int i) {
-      again.count(w.engine->login(w.request("", "still wrong " + std::to_string(i))).status());
+      again.count(w.engine->auth().login(w.request("", "still wrong " + std::to_string(i))).status());
     });
     CHECK(w.events("login_failed", "wrong password") == static_cast<std::size_t>(threshold + 1));
     CHECK(w.row().failed_logins == threshold + 1);
     // The right password, once the lock lapses, logs in and resets the counter.
     w.clock->advance(Seconds(60));
-    auto g = w.engine->login(w.request(""));
+    auto g = w.engine->auth().login(w.request(""));
     REQUIRE(g.ok());
     CHECK(w.row().failed_logins == 0);
     CHECK(w.row().state == UserState::active);

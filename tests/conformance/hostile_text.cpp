@@ -55,17 +55,17 @@ TEST_CASE("conformance: SQL metacharacters are data - they round-trip and inject
     by_customer.customer = "' OR '1'='1";
     CHECK(engine->list_reservations(sys(), tenant->id, by_customer)->empty());
 
-    auto user = engine->create_user(sys(), tenant->id,
+    auto user = engine->auth().create_user(sys(), tenant->id,
                                     NewUser{"ann@example.com", kHostile, Role::staff, "correct horse battery"});
     REQUIRE(user.ok());
-    CHECK(engine->get_user(sys(), tenant->id, user->id)->display_name == kHostile);
+    CHECK(engine->auth().get_user(sys(), tenant->id, user->id)->display_name == kHostile);
     for (const auto& [email, password] :
          std::vector<std::pair<std::string, std::string>>{{"ann@example.com' --", "anything at all"},
                                                           {"x@y' OR '1'='1", "' OR '1'='1' OR '"},
                                                           {"ann@example.com", "' OR '1'='1' -- x"}}) {
-      auto r = engine->login(LoginRequest{tenant->id, email, password, "", ""});
+      auto r = engine->auth().login(LoginRequest{tenant->id, email, password, "", ""});
       CHECK(r.status().code() == Code::unauthenticated);
     }
-    CHECK(engine->login(LoginRequest{tenant->id, "ann@example.com", "correct horse battery", "", ""}).ok());
+    CHECK(engine->auth().login(LoginRequest{tenant->id, "ann@example.com", "correct horse battery", "", ""}).ok());
   });
 }

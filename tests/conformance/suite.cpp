@@ -1477,13 +1477,13 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     REQUIRE(tenant.ok());
     const TenantId tid = tenant->id;
 
-    auto user = engine->create_user(
+    auto user = engine->auth().create_user(
         sys(), tid, NewUser{"Ann@Example.com", "Ann", Role::staff, "correct horse battery"});
     REQUIRE(user.ok());
     CHECK(user->email == "ann@example.com");
     CHECK(user->role == Role::staff);
     CHECK_FALSE(user->mfa_enabled);
-    CHECK(engine->create_user(sys(), tid,
+    CHECK(engine->auth().create_user(sys(), tid,
                               NewUser{"ann@example.com", "Ann 2", Role::customer,
                                       "another long password"})
               .status()
@@ -1494,7 +1494,7 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     bad.tenant = tid;
     bad.email = "ann@example.com";
     bad.password = "wrong horse battery";
-    CHECK(engine->login(bad).status().code() == Code::unauthenticated);
+    CHECK(engine->auth().login(bad).status().code() == Code::unauthenticated);
 
     clock->advance(minutes(1));
     LoginRequest req;
@@ -1502,7 +1502,7 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     req.email = "ANN@example.com";
     req.password = "correct horse battery";
     req.source = "198.51.100.4";
-    auto grant = engine->login(req);
+    auto grant = engine->auth().login(req);
     REQUIRE(grant.ok());
     CHECK(grant->token.size() == 43);
     CHECK(grant->session.user == user->id);
@@ -1511,55 +1511,55 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     CHECK_FALSE(grant->session.mfa_pending);
 
     clock->advance(minutes(2));
-    auto who = engine->authenticate_session(grant->token);
+    auto who = engine->auth().authenticate_session(grant->token);
     REQUIRE(who.ok());
     CHECK(who->kind() == Principal::Kind::user);
     CHECK(who->tenant() == tid);
     CHECK(who->user() == user->id);
     CHECK(who->session() == grant->session.id);
-    auto active = engine->count_active_sessions(sys());
+    auto active = engine->auth().count_active_sessions(sys());
     REQUIRE(active.ok());
     CHECK(*active == 1);
-    auto sessions = engine->list_sessions(sys(), tid, user->id);
+    auto sessions = engine->auth().list_sessions(sys(), tid, user->id);
     REQUIRE(sessions.ok());
     REQUIRE(sessions->size() == 1);
     CHECK((*sessions)[0].id == grant->session.id);
     CHECK((*sessions)[0].last_seen_at == start + minutes(4));  // touched by authenticate
 
-    REQUIRE(engine->logout(*who).ok());
-    CHECK(engine->authenticate_session(grant->token).status().code() == Code::unauthenticated);
-    active = engine->count_active_sessions(sys());
+    REQUIRE(engine->auth().logout(*who).ok());
+    CHECK(engine->auth().authenticate_session(grant->token).status().code() == Code::unauthenticated);
+    active = engine->auth().count_active_sessions(sys());
     REQUIRE(active.ok());
     CHECK(*active == 0);
-    auto cleaned = engine->cleanup_sessions(sys());
+    auto cleaned = engine->auth().cleanup_sessions(sys());
     REQUIRE(cleaned.ok());
     CHECK(*cleaned == 1);
 
     NewApiKey spec;
     spec.name = "kiosk";
     spec.scopes = Permission::availability_read | Permission::reservations_own;
-    auto key = engine->create_api_key(sys(), tid, spec);
+    auto key = engine->auth().create_api_key(sys(), tid, spec);
     REQUIRE(key.ok());
     CHECK(key->info.created_by == 0);
     CHECK(key->info.scopes == spec.scopes);
     CHECK(key->info.tenant == tid);
     clock->advance(minutes(1));
-    auto by_key = engine->authenticate_api_key(key->key);
+    auto by_key = engine->auth().authenticate_api_key(key->key);
     REQUIRE(by_key.ok());
     CHECK(by_key->kind() == Principal::Kind::api_key);
     CHECK(by_key->tenant() == tid);
     CHECK(by_key->api_key() == key->info.id);
-    auto revoked = engine->revoke_api_key(sys(), tid, key->info.id);
+    auto revoked = engine->auth().revoke_api_key(sys(), tid, key->info.id);
     REQUIRE(revoked.ok());
     CHECK(revoked->revoked_at == clock->now());
-    CHECK(engine->authenticate_api_key(key->key).status().code() == Code::unauthenticated);
-    auto keys = engine->list_api_keys(sys(), tid);
+    CHECK(engine->auth().authenticate_api_key(key->key).status().code() == Code::unauthenticated);
+    auto keys = engine->auth().list_api_keys(sys(), tid);
     REQUIRE(keys.ok());
     REQUIRE(keys->size() == 1);
     CHECK(keys->front().revoked_at == clock->now());
     CHECK(keys->front().last_used_at == clock->now());
 
-    auto events = engine->security_events(sys(), tid, start, clock->now() + Seconds(1),
+    auto events = engine->auth().security_events(sys(), tid, start, clock->now() + Seconds(1),
                                           "login_succeeded");
     REQUIRE(events.ok());
     REQUIRE(events->size() == 1);
@@ -1570,11 +1570,11 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     CHECK(e.email == "ann@example.com");
     CHECK(e.source == "198.51.100.4");
     CHECK(e.at == start + minutes(2));
-    auto failed = engine->security_events(sys(), tid, start, clock->now() + Seconds(1),
+    auto failed = engine->auth().security_events(sys(), tid, start, clock->now() + Seconds(1),
                                           "login_failed");
     REQUIRE(failed.ok());
     CHECK(failed->size() == 1);
-    auto all = engine->security_events(sys(), tid, start, clock->now() + Seconds(1));
+    auto all = engine->auth().security_events(sys(), tid, start, clock->now() + Seconds(1));
     REQUIRE(all.ok());
     CHECK(all->size() >= 5);  // user_created, login_failed, login_succeeded, logout, key events
   });

@@ -247,7 +247,7 @@ TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothi
   // The tenant's audit chain, appended by 8 writers in 4 processes, is intact, and holds one
   // reserve record per reservation.
   auto engine = Engine::open(uri).value();
-  auto verified = engine->verify_audit(sys());
+  auto verified = engine->operations().verify_audit(sys());
   REQUIRE(verified.ok());
   CHECK(verified->ok);
   AuditQuery q;
@@ -255,7 +255,7 @@ TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothi
   q.action = "reservation.reserve";
   q.outcome = AuditOutcome::success;
   q.limit = 10000;
-  CHECK(std::to_string(engine->audit_records(sys(), q)->size()) ==
+  CHECK(std::to_string(engine->operations().audit_records(sys(), q)->size()) ==
         admin.scalar("SELECT count(*) FROM reservations"));
 }
 
@@ -311,7 +311,7 @@ TEST_CASE("postgresql: audit rows are append-only - even for the owner") {
   // A tenant's transaction sees its own chain only.
   app.query("SELECT set_config('boka.tenant', '" + std::to_string(t.a) + "', false)");
   CHECK(app.scalar("SELECT count(*) FROM audit_log") == "3");  // tenant, resource, reserve
-  CHECK(t.engine->verify_audit(sys())->ok);
+  CHECK(t.engine->operations().verify_audit(sys())->ok);
 }
 
 TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same way") {
@@ -337,22 +337,22 @@ TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same 
                           .c_str()) == 0);
   std::remove(dump.c_str());
   auto copy = Engine::open(pgtest::with_database(pgtest::uris().app, restored)).value();
-  auto verified = copy->verify_audit(sys());
+  auto verified = copy->operations().verify_audit(sys());
   REQUIRE(verified.ok());
   CHECK(verified->ok);
-  const auto original = t.engine->verify_audit(sys()).value();
+  const auto original = t.engine->operations().verify_audit(sys()).value();
   REQUIRE(verified->heads.size() == original.heads.size());
   for (std::size_t i = 0; i < original.heads.size(); ++i) {
     CHECK(verified->heads[i].tenant == original.heads[i].tenant);
     CHECK(verified->heads[i].hash == original.heads[i].hash);
   }
   // Heads exported before the dump are all in the restored chains.
-  auto anchored = copy->check_audit_heads(sys(), original.heads);
+  auto anchored = copy->operations().check_audit_heads(sys(), original.heads);
   REQUIRE(anchored.ok());
   CHECK(anchored->ok);
   CHECK(anchored->chains == static_cast<std::int64_t>(original.heads.size()));
-  const auto want = t.engine->database_stats(sys()).value();
-  const auto got = copy->database_stats(sys()).value();
+  const auto want = t.engine->operations().database_stats(sys()).value();
+  const auto got = copy->operations().database_stats(sys()).value();
   REQUIRE(got.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     INFO(want[i].table);
@@ -364,6 +364,6 @@ TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same 
   req.start = utc(2030, 1, 8, 9);
   req.end = req.start + hours(1);
   REQUIRE(copy->reserve(sys(), t.a, req).ok());
-  CHECK(copy->verify_audit(sys())->ok);
-  CHECK(copy->health(sys())->schema_version == copy->health(sys())->expected_schema_version);
+  CHECK(copy->operations().verify_audit(sys())->ok);
+  CHECK(copy->operations().health(sys())->schema_version == copy->operations().health(sys())->expected_schema_version);
 }

@@ -84,7 +84,7 @@ void check_final_state(const std::string& uri, const Setup& s,
   }
   // Every writer appended to one audit chain: it is intact, with one reserve record for
   // each stored reservation (nothing recorded that was not kept, nothing kept unrecorded).
-  auto verified = engine->verify_audit(sys());
+  auto verified = engine->operations().verify_audit(sys());
   REQUIRE(verified.ok());
   CHECK(verified->ok);
   AuditQuery q;
@@ -92,7 +92,7 @@ void check_final_state(const std::string& uri, const Setup& s,
   q.action = "reservation.reserve";
   q.outcome = AuditOutcome::success;
   q.limit = 10000;
-  CHECK(engine->audit_records(sys(), q)->size() == all.size());
+  CHECK(engine->operations().audit_records(sys(), q)->size() == all.size());
 }
 
 }  // namespace
@@ -167,7 +167,7 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
   {
     auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
     tenant = engine->create_tenant(sys(), Tenant{0, "auth-race"}).value().id;
-    REQUIRE(engine->create_user(sys(), tenant, NewUser{"ana@x.io", "", Role::staff,
+    REQUIRE(engine->auth().create_user(sys(), tenant, NewUser{"ana@x.io", "", Role::staff,
                                                        "race password 1"}).ok());
   }
   constexpr int kThreads = 8, kEach = 12;
@@ -179,16 +179,16 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
       // An engine per thread: separate caches, one file, as separate processes would be.
       auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
       for (int i = 0; i < kEach; ++i) {
-        auto bad = engine->login(LoginRequest{tenant, "ana@x.io", "wrong password!!", "", ""});
+        auto bad = engine->auth().login(LoginRequest{tenant, "ana@x.io", "wrong password!!", "", ""});
         if (bad.status().code() == Code::unauthenticated) ++acknowledged_failures;
-        auto good = engine->login(LoginRequest{tenant, "ana@x.io", "race password 1", "", ""});
+        auto good = engine->auth().login(LoginRequest{tenant, "ana@x.io", "race password 1", "", ""});
         if (good.ok()) tokens[t].push_back(good->token);
       }
     });
   }
   for (auto& th : threads) th.join();
   auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
-  auto failed = engine->security_events(sys(), tenant, utc(2000, 1, 1), utc(2100, 1, 1),
+  auto failed = engine->auth().security_events(sys(), tenant, utc(2000, 1, 1), utc(2100, 1, 1),
                                         "login_failed", 100000);
   REQUIRE(failed.ok());
   CHECK(acknowledged_failures.load() == kThreads * kEach);
@@ -198,9 +198,9 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
   for (auto& list : tokens) {
     for (auto& token : list) {
       distinct.insert(token);
-      CHECK(engine->authenticate_session(token).ok());
+      CHECK(engine->auth().authenticate_session(token).ok());
     }
   }
   CHECK(distinct.size() == static_cast<std::size_t>(kThreads * kEach));
-  CHECK(engine->count_active_sessions(sys()).value() == kThreads * kEach);
+  CHECK(engine->auth().count_active_sessions(sys()).value() == kThreads * kEach);
 }

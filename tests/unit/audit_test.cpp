@@ -53,14 +53,14 @@ struct History {
   }
 
   AuditVerification verify() {
-    auto v = f->engine->verify_audit(sys());
+    auto v = f->engine->operations().verify_audit(sys());
     REQUIRE(v.ok());
     return *v;
   }
   std::vector<AuditRecord> chain() {
     AuditQuery q;
     q.tenant = f->tenant;
-    return f->engine->audit_records(sys(), q).value();
+    return f->engine->operations().audit_records(sys(), q).value();
   }
   void drop_triggers(RawDb& raw) {
     REQUIRE(raw.exec("DROP TRIGGER audit_log_no_update") == "");
@@ -192,7 +192,7 @@ TEST_CASE("audit: records cut off the end are found against heads kept elsewhere
   CHECK(v.ok);
   CHECK(v.heads.at(0).seq == 8);
   // Against the heads kept elsewhere, the loss shows.
-  auto checked = h.f->engine->check_audit_heads(sys(), kept);
+  auto checked = h.f->engine->operations().check_audit_heads(sys(), kept);
   REQUIRE(checked.ok());
   CHECK_FALSE(checked->ok);
   CHECK(checked->broken_tenant == h.f->tenant);
@@ -202,9 +202,9 @@ TEST_CASE("audit: records cut off the end are found against heads kept elsewhere
   auto earlier = kept;
   earlier[0].seq = 8;
   earlier[0].hash = h.chain().back().hash;
-  CHECK(h.f->engine->check_audit_heads(sys(), earlier)->ok);
+  CHECK(h.f->engine->operations().check_audit_heads(sys(), earlier)->ok);
   earlier[0].hash = std::string(64, '0');
-  auto differs = h.f->engine->check_audit_heads(sys(), earlier);
+  auto differs = h.f->engine->operations().check_audit_heads(sys(), earlier);
   CHECK_FALSE(differs->ok);
   CHECK(differs->problem.find("differs") != std::string::npos);
 }
@@ -216,8 +216,8 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   auth.argon2_memory_kib = 64;
   auth.argon2_iterations = 1;
   auto engine = Engine::open(db.uri(), EngineOptions{f.clock, auth}).value();
-  REQUIRE(engine->create_user(sys(), f.tenant, NewUser{"c@x.io", "", Role::customer, "audit password 1"}).ok());
-  auto login = engine->login(LoginRequest{f.tenant, "c@x.io", "audit password 1", "", "198.51.100.2"});
+  REQUIRE(engine->auth().create_user(sys(), f.tenant, NewUser{"c@x.io", "", Role::customer, "audit password 1"}).ok());
+  auto login = engine->auth().login(LoginRequest{f.tenant, "c@x.io", "audit password 1", "", "198.51.100.2"});
   REQUIRE(login.ok());
   const Principal customer = login->principal.with_source("198.51.100.2");
   // Denied: a customer may not create resources; a tenant that does not exist is not probed.
@@ -236,7 +236,7 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   AuditQuery q;
   q.tenant = f.tenant;
   q.action = "resource.";
-  auto in_tenant = engine->audit_records(sys(), q).value();
+  auto in_tenant = engine->operations().audit_records(sys(), q).value();
   REQUIRE(in_tenant.size() == 3);
   CHECK(in_tenant[0].outcome == AuditOutcome::denied);
   CHECK(in_tenant[0].actor == customer.name());
@@ -248,23 +248,23 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   CHECK(in_tenant[2].actor == "system");
   CHECK(in_tenant[2].reason.find("Mars/Olympus") != std::string::npos);
   q.tenant = 0;
-  auto system_chain = engine->audit_records(sys(), q).value();
+  auto system_chain = engine->operations().audit_records(sys(), q).value();
   REQUIRE(system_chain.size() == 1);
   CHECK(system_chain[0].outcome == AuditOutcome::rejected);
   // No chain was made for the tenant that does not exist.
-  const auto verified = engine->verify_audit(sys()).value();
+  const auto verified = engine->operations().verify_audit(sys()).value();
   for (const auto& head : verified.heads) CHECK(head.tenant != 9999);
   // Filtering: by actor and outcome.
   AuditQuery by_actor;
   by_actor.tenant = f.tenant;
   by_actor.actor = customer.name();
   by_actor.outcome = AuditOutcome::denied;
-  CHECK(engine->audit_records(sys(), by_actor)->size() == 2);
+  CHECK(engine->operations().audit_records(sys(), by_actor)->size() == 2);
   // Reading the audit needs audit:read; a customer is refused (and that refusal is not a
   // change, so it leaves no record).
-  CHECK(engine->audit_records(customer, q).status().code() == Code::permission_denied);
-  CHECK(engine->verify_audit(customer).status().code() == Code::permission_denied);
-  CHECK(engine->verify_audit(sys())->ok);
+  CHECK(engine->operations().audit_records(customer, q).status().code() == Code::permission_denied);
+  CHECK(engine->operations().verify_audit(customer).status().code() == Code::permission_denied);
+  CHECK(engine->operations().verify_audit(sys())->ok);
 }
 
 TEST_CASE("audit: a change and its record commit together or not at all", "[audit]") {

@@ -55,7 +55,7 @@ struct AuthFixture {
       AuditQuery q;
       q.tenant = t;
       q.limit = 10000;
-      auto records = engine->audit_records(sys(), q);
+      auto records = engine->operations().audit_records(sys(), q);
       if (!records.ok()) continue;
       for (const auto& r : *records) {
         texts.push_back(r.actor + "|" + r.action + "|" + r.target + "|" + r.reason + "|" +
@@ -63,7 +63,7 @@ struct AuthFixture {
       }
     }
     // And the chains are intact.
-    auto verified = engine->verify_audit(sys());
+    auto verified = engine->operations().verify_audit(sys());
     CHECK((verified.ok() && verified->ok));
     for (const std::string& secret : secrets) {
       if (secret.size() < 6) continue;
@@ -89,7 +89,7 @@ struct AuthFixture {
   User user(const std::string& email, Role role, const std::string& password = "correct horse battery",
             TenantId in = 0) {
     secrets.push_back(password);
-    auto u = engine->create_user(sys(), in ? in : tenant, NewUser{email, "Name", role, password});
+    auto u = engine->auth().create_user(sys(), in ? in : tenant, NewUser{email, "Name", role, password});
     INFO(u.status().to_string());
     REQUIRE(u.ok());
     return *u;
@@ -99,7 +99,7 @@ struct AuthFixture {
                              const std::string& code = "", TenantId in = 0) {
     secrets.push_back(password);
     if (!code.empty()) secrets.push_back(code);
-    auto g = note(engine->login(LoginRequest{in ? in : tenant, email, password, code, "198.51.100.7"}));
+    auto g = note(engine->auth().login(LoginRequest{in ? in : tenant, email, password, code, "198.51.100.7"}));
     if (g.ok()) secrets.push_back(g->token);
     return g;
   }
@@ -124,11 +124,11 @@ struct AuthFixture {
   std::pair<SessionGrant, std::string> enrol(const std::string& email,
                                              const std::string& password = "correct horse battery") {
     SessionGrant g = login_ok(email, password);
-    auto e = engine->begin_totp_enrollment(g.principal);
+    auto e = engine->auth().begin_totp_enrollment(g.principal);
     INFO(e.status().to_string());
     REQUIRE(e.ok());
     secrets.push_back(e->secret_base32);
-    auto done = engine->confirm_totp_enrollment(g.principal, code_for(e->secret_base32));
+    auto done = engine->auth().confirm_totp_enrollment(g.principal, code_for(e->secret_base32));
     INFO(done.status().to_string());
     REQUIRE(done.ok());
     for (const auto& c : done->recovery_codes) secrets.push_back(c);
@@ -148,7 +148,7 @@ struct AuthFixture {
 };
 
 std::vector<SecurityEvent> events_of(AuthFixture& f, const std::string& kind) {
-  return *f.engine->security_events(sys(), f.tenant, utc(2000, 1, 1), utc(2100, 1, 1), kind);
+  return *f.engine->auth().security_events(sys(), f.tenant, utc(2000, 1, 1), utc(2100, 1, 1), kind);
 }
 
 }  // namespace
@@ -163,16 +163,16 @@ TEST_CASE("auth: login starts a session - logout ends it", "[auth]") {
   CHECK(g.token.size() == 43);
   CHECK(g.session.user == u.id);
   CHECK_FALSE(g.session.mfa_pending);
-  auto p = f.engine->authenticate_session(g.token);
+  auto p = f.engine->auth().authenticate_session(g.token);
   REQUIRE(p.ok());
   CHECK(p->kind() == Principal::Kind::user);
   CHECK(p->user() == u.id);
   CHECK(p->tenant() == f.tenant);
-  CHECK(f.engine->get_user(*p, f.tenant, u.id)->email == "ana@example.com");
-  REQUIRE(f.engine->logout(*p).ok());
-  CHECK(f.note(f.engine->authenticate_session(g.token)).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().get_user(*p, f.tenant, u.id)->email == "ana@example.com");
+  REQUIRE(f.engine->auth().logout(*p).ok());
+  CHECK(f.note(f.engine->auth().authenticate_session(g.token)).status().code() == Code::unauthenticated);
   // A principal from before the logout stops working on its next call.
-  CHECK(f.note(f.engine->get_user(*p, f.tenant, u.id)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().get_user(*p, f.tenant, u.id)).status().code() == Code::unauthenticated);
   CHECK(events_of(f, "login_succeeded").size() == 1);
   CHECK(events_of(f, "logout").size() == 1);
 }
@@ -186,8 +186,8 @@ TEST_CASE("auth: a new token at every login - tokens are stored only as hashes",
     token_a = f.login_ok("ana@example.com", "a long passphrase 1").token;
     token_b = f.login_ok("ana@example.com", "a long passphrase 1").token;
     CHECK(token_a != token_b);
-    CHECK(f.engine->authenticate_session(token_a).ok());
-    CHECK(f.engine->authenticate_session(token_b).ok());
+    CHECK(f.engine->auth().authenticate_session(token_a).ok());
+    CHECK(f.engine->auth().authenticate_session(token_b).ok());
   }
   std::ifstream in(db.path(), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -202,12 +202,12 @@ TEST_CASE("auth: unknown user, wrong password, disabled and locked accounts fail
   AuthFixture f;
   User u = f.user("ana@example.com", Role::staff);
   f.user("dis@example.com", Role::staff);
-  User dis = *f.engine->find_user_by_email(sys(), f.tenant, "dis@example.com");
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, dis.id, UserState::disabled).ok());
+  User dis = *f.engine->auth().find_user_by_email(sys(), f.tenant, "dis@example.com");
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, dis.id, UserState::disabled).ok());
   const auto unknown = f.login("nobody@example.com", "correct horse battery");
   const auto wrong = f.login("ana@example.com", "wrong horse battery!");
   const auto disabled = f.login("dis@example.com", "correct horse battery");
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, u.id, UserState::locked).ok());
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, u.id, UserState::locked).ok());
   const auto locked = f.login("ana@example.com", "correct horse battery");
   const auto other_tenant = f.login("ana@example.com", "correct horse battery", "", f.other);
   for (const auto* r : {&unknown, &wrong, &disabled, &locked, &other_tenant}) {
@@ -216,7 +216,7 @@ TEST_CASE("auth: unknown user, wrong password, disabled and locked accounts fail
   }
   CHECK(events_of(f, "login_failed").size() == 4);
   // An admin unlock lets the right password in again.
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, u.id, UserState::active).ok());
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, u.id, UserState::active).ok());
   CHECK(f.login("ana@example.com", "correct horse battery").ok());
 }
 
@@ -224,7 +224,7 @@ TEST_CASE("auth: password policy - 12 to 128 characters of UTF-8, never truncate
   AuthFixture f;
   auto make = [&](const std::string& email, const std::string& pw) {
     f.secrets.push_back(pw);
-    return f.note(f.engine->create_user(sys(), f.tenant, NewUser{email, "", Role::customer, pw}));
+    return f.note(f.engine->auth().create_user(sys(), f.tenant, NewUser{email, "", Role::customer, pw}));
   };
   CHECK(make("a@x.io", "elevenchars").status().code() == Code::invalid_argument);
   CHECK(make("b@x.io", "twelve chars").ok());
@@ -249,35 +249,35 @@ TEST_CASE("auth: lockout waits double from 1 s to 900 s - the counter resets aft
   const std::string bad = "wrong password!!";
   for (int i = 1; i <= 4; ++i) {
     CHECK(f.login("ana@example.com", bad).status().code() == Code::unauthenticated);
-    CHECK(f.engine->get_user(sys(), f.tenant, u.id)->state == UserState::active);
+    CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->state == UserState::active);
   }
   // The fifth failure locks for 1 s, then 2, 4, ... each further failure doubling.
   std::int64_t expected = 1;
   for (int failure = 5; failure <= 16; ++failure) {
     CHECK(f.login("ana@example.com", bad).status().code() == Code::unauthenticated);
-    User now = *f.engine->get_user(sys(), f.tenant, u.id);
+    User now = *f.engine->auth().get_user(sys(), f.tenant, u.id);
     CHECK(now.state == UserState::locked);
     CHECK(now.failed_logins == failure);
     REQUIRE(now.locked_until);
     CHECK((*now.locked_until - f.clock->now()).count() == expected);
     // During the wait even the right password is refused, and the wait does not grow.
     CHECK(f.login("ana@example.com", "correct horse battery").status().code() == Code::unauthenticated);
-    CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == failure);
+    CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == failure);
     f.advance(Seconds(expected));
     expected = std::min<std::int64_t>(expected * 2, 900);
   }
   CHECK(expected == 900);
   CHECK(events_of(f, "lockout").size() == 12);
-  CHECK(f.engine->locked_accounts(sys(), f.tenant)->size() == 1);
+  CHECK(f.engine->auth().locked_accounts(sys(), f.tenant)->size() == 1);
   // 12 quiet hours reset the counter: one more failure does not lock.
   f.advance(hours(12));
-  CHECK(f.engine->locked_accounts(sys(), f.tenant)->empty());
+  CHECK(f.engine->auth().locked_accounts(sys(), f.tenant)->empty());
   CHECK(f.login("ana@example.com", bad).status().code() == Code::unauthenticated);
-  User after = *f.engine->get_user(sys(), f.tenant, u.id);
+  User after = *f.engine->auth().get_user(sys(), f.tenant, u.id);
   CHECK(after.failed_logins == 1);
   CHECK(after.state == UserState::active);
   CHECK(f.login("ana@example.com", "correct horse battery").ok());
-  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 0);
+  CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 0);
 }
 
 TEST_CASE("auth: never more than 100 failures an hour per account", "[auth]") {
@@ -325,16 +325,16 @@ TEST_CASE("auth: changing the password needs the current one and ends other sess
   SessionGrant a = f.login_ok("ana@example.com");
   SessionGrant b = f.login_ok("ana@example.com");
   f.secrets.push_back("brand new passphrase");
-  CHECK(f.note(f.engine->change_password(a.principal, "not the password", "brand new passphrase"))
+  CHECK(f.note(f.engine->auth().change_password(a.principal, "not the password", "brand new passphrase"))
             .code() == Code::unauthenticated);
-  CHECK(f.note(f.engine->change_password(a.principal, "correct horse battery", "short")).code() ==
+  CHECK(f.note(f.engine->auth().change_password(a.principal, "correct horse battery", "short")).code() ==
         Code::invalid_argument);
-  REQUIRE(f.engine->change_password(a.principal, "correct horse battery", "brand new passphrase").ok());
-  CHECK(f.engine->authenticate_session(a.token).ok());
-  CHECK(f.engine->authenticate_session(b.token).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().change_password(a.principal, "correct horse battery", "brand new passphrase").ok());
+  CHECK(f.engine->auth().authenticate_session(a.token).ok());
+  CHECK(f.engine->auth().authenticate_session(b.token).status().code() == Code::unauthenticated);
   CHECK(f.login("ana@example.com", "correct horse battery").status().code() == Code::unauthenticated);
   CHECK(f.login("ana@example.com", "brand new passphrase").ok());
-  CHECK(f.note(f.engine->change_password(sys(), "x", "brand new passphrase")).code() ==
+  CHECK(f.note(f.engine->auth().change_password(sys(), "x", "brand new passphrase")).code() ==
         Code::permission_denied);
 }
 
@@ -350,23 +350,23 @@ TEST_CASE("auth: sessions expire when idle (30 min, admins 15) and after 12 h in
   CHECK(a.session.idle_expires_at == f.clock->now() + minutes(15));
   CHECK(s.session.absolute_expires_at == f.clock->now() + hours(12));
   f.advance(minutes(14));
-  CHECK(f.engine->authenticate_session(s.token).ok());
-  CHECK(f.engine->authenticate_session(a.token).ok());  // activity extends the idle expiry
+  CHECK(f.engine->auth().authenticate_session(s.token).ok());
+  CHECK(f.engine->auth().authenticate_session(a.token).ok());  // activity extends the idle expiry
   f.advance(minutes(14));
-  CHECK(f.engine->authenticate_session(a.token).ok());
+  CHECK(f.engine->auth().authenticate_session(a.token).ok());
   f.advance(minutes(15));  // 15 minutes idle: the admin session is gone, staff's not
-  CHECK(f.engine->authenticate_session(a.token).status().code() == Code::unauthenticated);
-  CHECK(f.engine->authenticate_session(s.token).ok());
+  CHECK(f.engine->auth().authenticate_session(a.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(s.token).ok());
   f.advance(minutes(31));
-  CHECK(f.engine->authenticate_session(s.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(s.token).status().code() == Code::unauthenticated);
   // Absolute: kept busy every 20 minutes, still over after 12 h.
   SessionGrant busy = f.login_ok("staff@example.com");
   for (int i = 0; i < 35; ++i) {
     f.advance(minutes(20));
-    REQUIRE(f.engine->authenticate_session(busy.token).ok());
+    REQUIRE(f.engine->auth().authenticate_session(busy.token).ok());
   }
   f.advance(minutes(20));  // 12 h
-  CHECK(f.engine->authenticate_session(busy.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(busy.token).status().code() == Code::unauthenticated);
 }
 
 TEST_CASE("auth: users list and end their sessions - admins end anyone's, or everyone's", "[auth]") {
@@ -378,31 +378,31 @@ TEST_CASE("auth: users list and end their sessions - admins end anyone's, or eve
   SessionGrant a2 = f.login_ok("ana@example.com");
   SessionGrant b1 = f.login_ok("bob@example.com");
   SessionGrant e1 = *f.login("eve@example.com", "correct horse battery", "", f.other);
-  auto mine = f.engine->list_sessions(a1.principal, f.tenant, ana.id);
+  auto mine = f.engine->auth().list_sessions(a1.principal, f.tenant, ana.id);
   REQUIRE(mine.ok());
   CHECK(mine->size() == 2);
-  CHECK(f.note(f.engine->list_sessions(a1.principal, f.tenant, bob.id)).status().code() ==
+  CHECK(f.note(f.engine->auth().list_sessions(a1.principal, f.tenant, bob.id)).status().code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->end_session(a1.principal, f.tenant, b1.session.id)).code() ==
+  CHECK(f.note(f.engine->auth().end_session(a1.principal, f.tenant, b1.session.id)).code() ==
         Code::permission_denied);
-  REQUIRE(f.engine->end_session(a1.principal, f.tenant, a2.session.id).ok());
-  CHECK(f.engine->authenticate_session(a2.token).status().code() == Code::unauthenticated);
-  CHECK(f.engine->count_active_sessions(sys()).value() == 3);
-  CHECK(f.engine->end_user_sessions(sys(), f.tenant, bob.id).value() == 1);
-  CHECK(f.engine->authenticate_session(b1.token).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().end_session(a1.principal, f.tenant, a2.session.id).ok());
+  CHECK(f.engine->auth().authenticate_session(a2.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().count_active_sessions(sys()).value() == 3);
+  CHECK(f.engine->auth().end_user_sessions(sys(), f.tenant, bob.id).value() == 1);
+  CHECK(f.engine->auth().authenticate_session(b1.token).status().code() == Code::unauthenticated);
   // Force logout of one tenant leaves the other alone; of all tenants ends everything.
-  CHECK(f.engine->force_logout_all(sys(), f.tenant).value() == 1);
-  CHECK(f.engine->authenticate_session(a1.token).status().code() == Code::unauthenticated);
-  CHECK(f.engine->authenticate_session(e1.token).ok());
-  CHECK(f.engine->force_logout_all(sys(), 0).value() == 1);
-  CHECK(f.engine->authenticate_session(e1.token).status().code() == Code::unauthenticated);
-  CHECK(f.engine->count_active_sessions(sys()).value() == 0);
+  CHECK(f.engine->auth().force_logout_all(sys(), f.tenant).value() == 1);
+  CHECK(f.engine->auth().authenticate_session(a1.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(e1.token).ok());
+  CHECK(f.engine->auth().force_logout_all(sys(), 0).value() == 1);
+  CHECK(f.engine->auth().authenticate_session(e1.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().count_active_sessions(sys()).value() == 0);
   CHECK(events_of(f, "force_logout").size() == 2);
   // Cleanup removes dead sessions.
   SessionGrant live = f.login_ok("ana@example.com");
-  CHECK(f.engine->cleanup_sessions(sys()).value() == 4);
-  CHECK(f.engine->cleanup_sessions(sys()).value() == 0);
-  CHECK(f.engine->authenticate_session(live.token).ok());
+  CHECK(f.engine->auth().cleanup_sessions(sys()).value() == 4);
+  CHECK(f.engine->auth().cleanup_sessions(sys()).value() == 0);
+  CHECK(f.engine->auth().authenticate_session(live.token).ok());
   (void)eve;
 }
 
@@ -410,13 +410,13 @@ TEST_CASE("auth: disabling a user or demoting them ends their sessions at once",
   AuthFixture f;
   User ana = f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
-  Principal p = *f.engine->authenticate_session(g.token);
+  Principal p = *f.engine->auth().authenticate_session(g.token);
   ReservationFilter all;
   CHECK(f.engine->list_reservations(p, f.tenant, all).ok());
-  REQUIRE(f.engine->set_user_role(sys(), f.tenant, ana.id, Role::customer).ok());
-  CHECK(f.engine->authenticate_session(g.token).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().set_user_role(sys(), f.tenant, ana.id, Role::customer).ok());
+  CHECK(f.engine->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
   SessionGrant g2 = f.login_ok("ana@example.com");
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, ana.id, UserState::disabled).ok());
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, ana.id, UserState::disabled).ok());
   CHECK(f.note(f.engine->list_reservations(g2.principal, f.tenant, all)).status().code() ==
         Code::unauthenticated);
 }
@@ -427,24 +427,24 @@ TEST_CASE("auth: TOTP enrolment, MFA login, step-up to a new token", "[auth]") {
   AuthFixture f;
   User ana = f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
-  auto e = f.engine->begin_totp_enrollment(g.principal);
+  auto e = f.engine->auth().begin_totp_enrollment(g.principal);
   REQUIRE(e.ok());
   f.secrets.push_back(e->secret_base32);
   CHECK(detail::base32_decode(e->secret_base32)->size() == 20);
   CHECK(e->provisioning_uri == "otpauth://totp/Boka%20Test:ana%40example.com?secret=" +
                                    e->secret_base32 +
                                    "&issuer=Boka%20Test&algorithm=SHA1&digits=6&period=30");
-  CHECK(f.note(f.engine->confirm_totp_enrollment(g.principal, "000000")).status().code() ==
+  CHECK(f.note(f.engine->auth().confirm_totp_enrollment(g.principal, "000000")).status().code() ==
         Code::unauthenticated);
-  auto done = f.engine->confirm_totp_enrollment(g.principal, f.code_for(e->secret_base32));
+  auto done = f.engine->auth().confirm_totp_enrollment(g.principal, f.code_for(e->secret_base32));
   REQUIRE(done.ok());
   CHECK(done->recovery_codes.size() == 10);
   CHECK(std::set<std::string>(done->recovery_codes.begin(), done->recovery_codes.end()).size() == 10);
   CHECK(done->session.session.mfa_passed);
   for (const auto& c : done->recovery_codes) f.secrets.push_back(c);
   // Enrolling ended the old session.
-  CHECK(f.engine->authenticate_session(g.token).status().code() == Code::unauthenticated);
-  CHECK(f.engine->get_user(sys(), f.tenant, ana.id)->mfa_enabled);
+  CHECK(f.engine->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().get_user(sys(), f.tenant, ana.id)->mfa_enabled);
   f.advance(Seconds(30));
 
   // Password alone: an MFA-pending session that can do nothing but verify.
@@ -453,15 +453,15 @@ TEST_CASE("auth: TOTP enrolment, MFA login, step-up to a new token", "[auth]") {
   ReservationFilter all;
   CHECK(f.note(f.engine->list_reservations(pending.principal, f.tenant, all)).status().code() ==
         Code::permission_denied);
-  auto wrong = f.note(f.engine->verify_mfa(pending.token, "123456"));
+  auto wrong = f.note(f.engine->auth().verify_mfa(pending.token, "123456"));
   CHECK(wrong.status().code() == Code::unauthenticated);
-  auto up = f.engine->verify_mfa(pending.token, f.code_for(e->secret_base32));
+  auto up = f.engine->auth().verify_mfa(pending.token, f.code_for(e->secret_base32));
   REQUIRE(up.ok());
   f.secrets.push_back(up->token);
   CHECK(up->token != pending.token);
   CHECK(up->session.mfa_passed);
   CHECK(up->session.absolute_expires_at == pending.session.absolute_expires_at);
-  CHECK(f.engine->authenticate_session(pending.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(pending.token).status().code() == Code::unauthenticated);
   CHECK(f.engine->list_reservations(up->principal, f.tenant, all).ok());
   // Password and code in one call.
   f.advance(Seconds(30));
@@ -502,18 +502,18 @@ TEST_CASE("auth: 5 wrong codes lock the factor for 15 minutes - recovery codes w
   auto [grant, secret] = f.enrol("ana@example.com");
   SessionGrant pending = f.login_ok("ana@example.com");
   for (int i = 0; i < 5; ++i) {
-    CHECK(f.note(f.engine->verify_mfa(pending.token, "000001")).status().code() ==
+    CHECK(f.note(f.engine->auth().verify_mfa(pending.token, "000001")).status().code() ==
           Code::unauthenticated);
   }
-  auto locked = f.note(f.engine->verify_mfa(pending.token, f.code_for(secret)));
+  auto locked = f.note(f.engine->auth().verify_mfa(pending.token, f.code_for(secret)));
   CHECK(locked.status().code() == Code::rate_limited);
   CHECK(events_of(f, "mfa_locked").size() == 1);
   f.advance(minutes(14));
-  CHECK(f.note(f.engine->verify_mfa(pending.token, f.code_for(secret))).status().code() ==
+  CHECK(f.note(f.engine->auth().verify_mfa(pending.token, f.code_for(secret))).status().code() ==
         Code::rate_limited);
   f.advance(minutes(1));
   SessionGrant again = f.login_ok("ana@example.com");
-  auto ok = f.engine->verify_mfa(again.token, f.code_for(secret));
+  auto ok = f.engine->auth().verify_mfa(again.token, f.code_for(secret));
   REQUIRE(ok.ok());
   f.secrets.push_back(ok->token);
 
@@ -521,9 +521,9 @@ TEST_CASE("auth: 5 wrong codes lock the factor for 15 minutes - recovery codes w
   f.advance(Seconds(30));
   f.user("bob@example.com", Role::staff);
   SessionGrant b = f.login_ok("bob@example.com");
-  auto e = *f.engine->begin_totp_enrollment(b.principal);
+  auto e = *f.engine->auth().begin_totp_enrollment(b.principal);
   f.secrets.push_back(e.secret_base32);
-  auto done = *f.engine->confirm_totp_enrollment(b.principal, f.code_for(e.secret_base32));
+  auto done = *f.engine->auth().confirm_totp_enrollment(b.principal, f.code_for(e.secret_base32));
   for (const auto& c : done.recovery_codes) f.secrets.push_back(c);
   std::string code = done.recovery_codes[3];
   std::string shouted = code;
@@ -550,10 +550,10 @@ TEST_CASE("auth: admin actions need a session that passed MFA", "[auth]") {
   auto [mfa, secret] = f.enrol("admin@example.com");
   CHECK(f.engine->create_resource(mfa.principal, f.tenant, spec).ok());
   // Disabling MFA needs the password and ends every session.
-  CHECK(f.note(f.engine->disable_totp(mfa.principal, "wrong password!!")).code() ==
+  CHECK(f.note(f.engine->auth().disable_totp(mfa.principal, "wrong password!!")).code() ==
         Code::unauthenticated);
-  REQUIRE(f.engine->disable_totp(mfa.principal, "correct horse battery").ok());
-  CHECK(f.engine->authenticate_session(mfa.token).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().disable_totp(mfa.principal, "correct horse battery").ok());
+  CHECK(f.engine->auth().authenticate_session(mfa.token).status().code() == Code::unauthenticated);
   (void)secret;
 }
 
@@ -613,7 +613,7 @@ TEST_CASE("auth: the encryption key must be exactly 32 bytes", "[auth]") {
   AuthFixture f("memory:", none);
   f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
-  CHECK(f.note(f.engine->begin_totp_enrollment(g.principal)).status().code() == Code::not_supported);
+  CHECK(f.note(f.engine->auth().begin_totp_enrollment(g.principal)).status().code() == Code::not_supported);
 }
 
 // ---- API keys ------------------------------------------------------------------------------
@@ -622,7 +622,7 @@ TEST_CASE("auth: API keys - shown once, checksummed, scoped, revocable at once",
   AuthFixture f;
   f.user("admin@example.com", Role::admin);
   auto [admin, secret] = f.enrol("admin@example.com");
-  auto created = f.engine->create_api_key(
+  auto created = f.engine->auth().create_api_key(
       admin.principal, f.tenant,
       NewApiKey{"booking widget", Permission::availability_read | Permission::reservations_own,
                 std::nullopt});
@@ -633,8 +633,8 @@ TEST_CASE("auth: API keys - shown once, checksummed, scoped, revocable at once",
   std::string typo = created->key;
   typo[typo.size() - 10] = typo[typo.size() - 10] == 'a' ? 'b' : 'a';
   CHECK(detail::parse_api_key(typo) == std::nullopt);
-  CHECK(f.note(f.engine->authenticate_api_key(typo)).status().code() == Code::unauthenticated);
-  auto p = f.engine->authenticate_api_key(created->key, "203.0.113.9");
+  CHECK(f.note(f.engine->auth().authenticate_api_key(typo)).status().code() == Code::unauthenticated);
+  auto p = f.engine->auth().authenticate_api_key(created->key, "203.0.113.9");
   REQUIRE(p.ok());
   CHECK(p->kind() == Principal::Kind::api_key);
   // Scoped: may book, may not manage the catalog or users.
@@ -646,14 +646,14 @@ TEST_CASE("auth: API keys - shown once, checksummed, scoped, revocable at once",
   CHECK(f.engine->reserve(*p, f.tenant, req).ok());
   CHECK(f.note(f.engine->create_resource(*p, f.tenant, room)).status().code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->list_users(*p, f.tenant)).status().code() == Code::permission_denied);
-  CHECK(f.engine->list_api_keys(admin.principal, f.tenant)->front().last_used_at == f.clock->now());
+  CHECK(f.note(f.engine->auth().list_users(*p, f.tenant)).status().code() == Code::permission_denied);
+  CHECK(f.engine->auth().list_api_keys(admin.principal, f.tenant)->front().last_used_at == f.clock->now());
   // Revocation takes effect on the next call, even for a principal already obtained.
-  REQUIRE(f.engine->revoke_api_key(admin.principal, f.tenant, created->info.id).ok());
-  CHECK(f.note(f.engine->authenticate_api_key(created->key)).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().revoke_api_key(admin.principal, f.tenant, created->info.id).ok());
+  CHECK(f.note(f.engine->auth().authenticate_api_key(created->key)).status().code() == Code::unauthenticated);
   CHECK(f.note(f.engine->reserve(*p, f.tenant, req)).status().code() == Code::unauthenticated);
   // Never more than the creator had: an admin cannot grant tenants:manage.
-  auto beyond = f.note(f.engine->create_api_key(
+  auto beyond = f.note(f.engine->auth().create_api_key(
       admin.principal, f.tenant, NewApiKey{"x", static_cast<PermissionSet>(Permission::tenants_manage), {}}));
   CHECK(beyond.status().code() == Code::permission_denied);
   (void)secret;
@@ -663,46 +663,46 @@ TEST_CASE("auth: API keys expire - and shrink with their creator's role", "[auth
   AuthFixture f;
   User admin_user = f.user("admin@example.com", Role::admin);
   auto [admin, secret] = f.enrol("admin@example.com");
-  auto key = *f.engine->create_api_key(
+  auto key = *f.engine->auth().create_api_key(
       admin.principal, f.tenant,
       NewApiKey{"ops", Permission::catalog_write | Permission::resources_read, hours(2)});
   f.secrets.push_back(key.key);
-  Principal p = *f.engine->authenticate_api_key(key.key);
+  Principal p = *f.engine->auth().authenticate_api_key(key.key);
   Resource spec;
   spec.name = "Room";
   spec.zone = "UTC";
   CHECK(f.engine->create_resource(p, f.tenant, spec).ok());
-  REQUIRE(f.engine->set_user_role(sys(), f.tenant, admin_user.id, Role::staff).ok());
+  REQUIRE(f.engine->auth().set_user_role(sys(), f.tenant, admin_user.id, Role::staff).ok());
   CHECK(f.note(f.engine->create_resource(p, f.tenant, spec)).status().code() ==
         Code::permission_denied);
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   f.advance(hours(2));
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
-  CHECK(f.note(f.engine->authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
   (void)secret;
 }
 
 TEST_CASE("auth: the emergency key is a superadmin key that expires and is always recorded", "[auth]") {
   AuthFixture f;
-  auto key = f.engine->generate_emergency_key(sys(), f.tenant);
+  auto key = f.engine->auth().generate_emergency_key(sys(), f.tenant);
   REQUIRE(key.ok());
   f.secrets.push_back(key->key);
   CHECK(key->info.emergency);
   CHECK(*key->info.expires_at == f.clock->now() + hours(1));
   CHECK(events_of(f, "emergency_key_created").size() == 1);
-  Principal p = *f.engine->authenticate_api_key(key->key, "192.0.2.1");
+  Principal p = *f.engine->auth().authenticate_api_key(key->key, "192.0.2.1");
   CHECK(events_of(f, "emergency_key_used").size() == 1);
-  CHECK(f.engine->authenticate_api_key(key->key, "192.0.2.1").ok());
+  CHECK(f.engine->auth().authenticate_api_key(key->key, "192.0.2.1").ok());
   CHECK(events_of(f, "emergency_key_used").size() == 2);  // every use, not once a minute
   // Superadmin: acts in every tenant.
-  CHECK(f.engine->list_users(p, f.other).ok());
+  CHECK(f.engine->auth().list_users(p, f.other).ok());
   CHECK(f.engine->list_tenants(p).ok());
   f.advance(minutes(60));
-  CHECK(f.note(f.engine->list_users(p, f.tenant)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().list_users(p, f.tenant)).status().code() == Code::unauthenticated);
   // Staff cannot mint one; a keyed principal cannot either.
   f.user("staff@example.com", Role::staff);
   SessionGrant s = f.login_ok("staff@example.com");
-  CHECK(f.note(f.engine->generate_emergency_key(s.principal, f.tenant)).status().code() ==
+  CHECK(f.note(f.engine->auth().generate_emergency_key(s.principal, f.tenant)).status().code() ==
         Code::permission_denied);
 }
 
@@ -721,29 +721,29 @@ TEST_CASE("auth: failed logins, locked accounts, MFA adoption, admins, revoke ad
   const Instant start = f.clock->now();
   for (int i = 0; i < 5; ++i) (void)f.login("c1@example.com", "wrong password!!");
   (void)f.login("ghost@example.com", "wrong password!!");
-  auto failed = f.engine->security_events(root.principal, f.tenant, start, f.clock->now() + Seconds(1),
+  auto failed = f.engine->auth().security_events(root.principal, f.tenant, start, f.clock->now() + Seconds(1),
                                           "login_failed");
   REQUIRE(failed.ok());
   CHECK(failed->size() == 6);
   CHECK(failed->back().email == "ghost@example.com");
   CHECK(failed->back().source == "198.51.100.7");
-  auto locked = f.engine->locked_accounts(root.principal, f.tenant);
+  auto locked = f.engine->auth().locked_accounts(root.principal, f.tenant);
   REQUIRE(locked.ok());
   REQUIRE(locked->size() == 1);
   CHECK(locked->front().email == "c1@example.com");
-  auto stats = f.engine->mfa_stats(root.principal, f.tenant);
+  auto stats = f.engine->auth().mfa_stats(root.principal, f.tenant);
   REQUIRE(stats.ok());
   CHECK(stats->with_mfa == 2);
   CHECK(stats->without_mfa == 3);
   CHECK(stats->by_role[static_cast<int>(Role::superadmin)].with_mfa == 1);
   CHECK(stats->by_role[static_cast<int>(Role::staff)].with_mfa == 1);
   CHECK(stats->by_role[static_cast<int>(Role::customer)].without_mfa == 2);
-  CHECK(f.engine->list_admins(root.principal, f.tenant)->size() == 2);
-  CHECK(f.engine->list_admins(root.principal, 0)->size() == 3);
-  auto revoked = f.engine->revoke_admin(root.principal, f.tenant, admin.id);
+  CHECK(f.engine->auth().list_admins(root.principal, f.tenant)->size() == 2);
+  CHECK(f.engine->auth().list_admins(root.principal, 0)->size() == 3);
+  auto revoked = f.engine->auth().revoke_admin(root.principal, f.tenant, admin.id);
   REQUIRE(revoked.ok());
   CHECK(revoked->role == Role::staff);
-  CHECK(f.engine->list_admins(root.principal, f.tenant)->size() == 1);
+  CHECK(f.engine->auth().list_admins(root.principal, f.tenant)->size() == 1);
   CHECK(events_of(f, "admin_revoked").size() == 1);
   (void)secret;
 }
@@ -754,25 +754,25 @@ TEST_CASE("auth: a locked creator's API keys stop working - an automatic lock on
   AuthFixture f;
   User staff = f.user("staff@example.com", Role::admin);
   auto [s, secret] = f.enrol("staff@example.com");
-  auto key = *f.engine->create_api_key(s.principal, f.tenant,
+  auto key = *f.engine->auth().create_api_key(s.principal, f.tenant,
                                        NewApiKey{"kiosk", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
   f.secrets.push_back(key.key);
-  Principal p = *f.engine->authenticate_api_key(key.key);
+  Principal p = *f.engine->auth().authenticate_api_key(key.key);
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   // An admin lock: the key stops at once, on both paths (authenticate, and a principal held).
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, staff.id, UserState::locked).ok());
-  CHECK(f.note(f.engine->authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, staff.id, UserState::locked).ok());
+  CHECK(f.note(f.engine->auth().authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, staff.id, UserState::active).ok());
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, staff.id, UserState::active).ok());
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   // An automatic lockout (five wrong passwords): refused while it lasts, working after.
   f.advance(minutes(1));
   for (int i = 0; i < 5; ++i) f.login("staff@example.com", "wrong horse battery " + std::to_string(i));
-  REQUIRE(f.engine->get_user(sys(), f.tenant, staff.id)->state == UserState::locked);
+  REQUIRE(f.engine->auth().get_user(sys(), f.tenant, staff.id)->state == UserState::locked);
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
   f.advance(Seconds(2));  // the first lock lasts 1 s
   CHECK(f.engine->list_resources(p, f.tenant).ok());
-  CHECK(f.engine->authenticate_api_key(key.key).ok());
+  CHECK(f.engine->auth().authenticate_api_key(key.key).ok());
   (void)secret;
 }
 
@@ -781,36 +781,36 @@ TEST_CASE("auth: a key created with a key is revoked with it - transitively - an
   f.user("root@example.com", Role::superadmin);
   auto [root, secret] = f.enrol("root@example.com");
   const PermissionSet scopes = Permission::keys_manage | Permission::resources_read;
-  auto parent = *f.engine->create_api_key(root.principal, f.tenant, NewApiKey{"parent", scopes, std::nullopt});
+  auto parent = *f.engine->auth().create_api_key(root.principal, f.tenant, NewApiKey{"parent", scopes, std::nullopt});
   f.secrets.push_back(parent.key);
   CHECK(parent.info.parent == 0);
-  Principal pp = *f.engine->authenticate_api_key(parent.key);
-  auto child = *f.engine->create_api_key(pp, f.tenant, NewApiKey{"child", scopes, std::nullopt});
+  Principal pp = *f.engine->auth().authenticate_api_key(parent.key);
+  auto child = *f.engine->auth().create_api_key(pp, f.tenant, NewApiKey{"child", scopes, std::nullopt});
   f.secrets.push_back(child.key);
   CHECK(child.info.parent == parent.info.id);
-  Principal cp = *f.engine->authenticate_api_key(child.key);
-  auto grandchild = *f.engine->create_api_key(cp, f.tenant, NewApiKey{"grandchild", scopes, std::nullopt});
+  Principal cp = *f.engine->auth().authenticate_api_key(child.key);
+  auto grandchild = *f.engine->auth().create_api_key(cp, f.tenant, NewApiKey{"grandchild", scopes, std::nullopt});
   f.secrets.push_back(grandchild.key);
   // A child in another tenant (superadmin keys act everywhere): the ancestor check stops it.
-  auto elsewhere = *f.engine->create_api_key(pp, f.other, NewApiKey{"elsewhere", scopes, std::nullopt});
+  auto elsewhere = *f.engine->auth().create_api_key(pp, f.other, NewApiKey{"elsewhere", scopes, std::nullopt});
   f.secrets.push_back(elsewhere.key);
   CHECK(elsewhere.info.parent == parent.info.id);
-  Principal ep = *f.engine->authenticate_api_key(elsewhere.key);
+  Principal ep = *f.engine->auth().authenticate_api_key(elsewhere.key);
   CHECK(f.engine->list_resources(ep, f.other).ok());
   // A sibling created by the user, not by the key, survives.
-  auto sibling = *f.engine->create_api_key(root.principal, f.tenant, NewApiKey{"sibling", scopes, std::nullopt});
+  auto sibling = *f.engine->auth().create_api_key(root.principal, f.tenant, NewApiKey{"sibling", scopes, std::nullopt});
   f.secrets.push_back(sibling.key);
 
-  REQUIRE(f.engine->revoke_api_key(sys(), f.tenant, parent.info.id).ok());
+  REQUIRE(f.engine->auth().revoke_api_key(sys(), f.tenant, parent.info.id).ok());
   for (const auto* k : {&parent, &child, &grandchild, &elsewhere}) {
     INFO(k->info.name);
-    CHECK(f.note(f.engine->authenticate_api_key(k->key)).status().code() == Code::unauthenticated);
+    CHECK(f.note(f.engine->auth().authenticate_api_key(k->key)).status().code() == Code::unauthenticated);
   }
   CHECK(f.note(f.engine->list_resources(cp, f.tenant)).status().code() == Code::unauthenticated);
   CHECK(f.note(f.engine->list_resources(ep, f.other)).status().code() == Code::unauthenticated);
-  CHECK(f.engine->authenticate_api_key(sibling.key).ok());
+  CHECK(f.engine->auth().authenticate_api_key(sibling.key).ok());
   // In its tenant the cascade is on the record and in the listing.
-  auto keys = *f.engine->list_api_keys(sys(), f.tenant);
+  auto keys = *f.engine->auth().list_api_keys(sys(), f.tenant);
   int revoked = 0;
   for (const auto& k : keys) revoked += k.revoked_at ? 1 : 0;
   CHECK(revoked == 3);
@@ -822,25 +822,25 @@ TEST_CASE("auth: keys a superadmin creates in another tenant work there - emerge
   AuthFixture f;
   User root_user = f.user("root@example.com", Role::superadmin);
   auto [root, secret] = f.enrol("root@example.com");
-  auto key = f.engine->create_api_key(root.principal, f.other,
+  auto key = f.engine->auth().create_api_key(root.principal, f.other,
                                       NewApiKey{"ops", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
   REQUIRE(key.ok());
   f.secrets.push_back(key->key);
   CHECK(key->info.tenant == f.other);
   CHECK(key->info.created_by == root_user.id);
   CHECK(key->info.created_by_tenant == f.tenant);
-  Principal p = *f.engine->authenticate_api_key(key->key);
+  Principal p = *f.engine->auth().authenticate_api_key(key->key);
   CHECK(p.tenant() == f.other);
   CHECK(f.engine->list_resources(p, f.other).ok());
-  auto emergency = f.engine->generate_emergency_key(root.principal, f.other);
+  auto emergency = f.engine->auth().generate_emergency_key(root.principal, f.other);
   REQUIRE(emergency.ok());
   f.secrets.push_back(emergency->key);
-  Principal e = *f.engine->authenticate_api_key(emergency->key);
-  CHECK(f.engine->list_users(e, f.other).ok());
+  Principal e = *f.engine->auth().authenticate_api_key(emergency->key);
+  CHECK(f.engine->auth().list_users(e, f.other).ok());
   // And the creator's state still governs them from the other tenant.
-  REQUIRE(f.engine->set_user_state(sys(), f.tenant, root_user.id, UserState::disabled).ok());
-  CHECK(f.note(f.engine->authenticate_api_key(key->key)).status().code() == Code::unauthenticated);
-  CHECK(f.note(f.engine->list_users(e, f.other)).status().code() == Code::unauthenticated);
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, root_user.id, UserState::disabled).ok());
+  CHECK(f.note(f.engine->auth().authenticate_api_key(key->key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().list_users(e, f.other)).status().code() == Code::unauthenticated);
   (void)secret;
 }
 
@@ -853,7 +853,7 @@ TEST_CASE("auth: a tenant admin neither lists nor ends a superadmin's sessions",
   auto [admin, secret] = f.enrol("admin@example.com");
   SessionGrant staff = f.login_ok("staff@example.com");
   // Listing everyone's sessions shows the staff member's and the admin's own, not root's.
-  auto all = f.engine->list_sessions(admin.principal, f.tenant, 0);
+  auto all = f.engine->auth().list_sessions(admin.principal, f.tenant, 0);
   REQUIRE(all.ok());
   bool sees_root = false, sees_staff = false;
   for (const Session& s : *all) {
@@ -862,21 +862,21 @@ TEST_CASE("auth: a tenant admin neither lists nor ends a superadmin's sessions",
   }
   CHECK_FALSE(sees_root);
   CHECK(sees_staff);
-  CHECK(f.note(f.engine->list_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
+  CHECK(f.note(f.engine->auth().list_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->end_session(admin.principal, f.tenant, root.session.id)).code() ==
+  CHECK(f.note(f.engine->auth().end_session(admin.principal, f.tenant, root.session.id)).code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->end_user_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
+  CHECK(f.note(f.engine->auth().end_user_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
         Code::permission_denied);
-  CHECK(f.engine->authenticate_session(root.token).ok());
+  CHECK(f.engine->auth().authenticate_session(root.token).ok());
   // Force logout by the admin ends the staff session and spares root's (and its own).
-  CHECK(f.engine->force_logout_all(admin.principal, f.tenant).ok());
-  CHECK(f.engine->authenticate_session(staff.token).status().code() == Code::unauthenticated);
-  CHECK(f.engine->authenticate_session(root.token).ok());
-  CHECK(f.engine->authenticate_session(admin.token).ok());
+  CHECK(f.engine->auth().force_logout_all(admin.principal, f.tenant).ok());
+  CHECK(f.engine->auth().authenticate_session(staff.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(root.token).ok());
+  CHECK(f.engine->auth().authenticate_session(admin.token).ok());
   // The same admin still manages staff sessions.
   SessionGrant staff2 = f.login_ok("staff@example.com");
-  CHECK(f.engine->end_session(admin.principal, f.tenant, staff2.session.id).ok());
+  CHECK(f.engine->auth().end_session(admin.principal, f.tenant, staff2.session.id).ok());
   (void)admin_user;
   (void)secret;
 }
@@ -885,9 +885,9 @@ TEST_CASE("auth: recovery codes carry 120 random bits - codes issued before stil
   AuthFixture f;
   f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
-  auto e = *f.engine->begin_totp_enrollment(g.principal);
+  auto e = *f.engine->auth().begin_totp_enrollment(g.principal);
   f.secrets.push_back(e.secret_base32);
-  auto done = *f.engine->confirm_totp_enrollment(g.principal, f.code_for(e.secret_base32));
+  auto done = *f.engine->auth().confirm_totp_enrollment(g.principal, f.code_for(e.secret_base32));
   REQUIRE(done.recovery_codes.size() == 10);
   std::set<std::string> distinct;
   for (const std::string& code : done.recovery_codes) {
@@ -931,7 +931,7 @@ TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then 
   // d has an enrolment in progress: its pending secret is re-sealed too.
   f.user("d@example.com", Role::staff);
   SessionGrant d = f.login_ok("d@example.com");
-  auto pending = *f.engine->begin_totp_enrollment(d.principal);
+  auto pending = *f.engine->auth().begin_totp_enrollment(d.principal);
   f.secrets.push_back(pending.secret_base32);
 
   AuthOptions rotated = cheap_options();
@@ -942,19 +942,19 @@ TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then 
   f.reopen(rotated);
   // Staff cannot; the system principal can, a batch at a time.
   SessionGrant staff = f.login_ok("a@example.com", "correct horse battery");
-  CHECK(f.note(f.engine->rotate_encryption_key(staff.principal, 10)).status().code() ==
+  CHECK(f.note(f.engine->auth().rotate_encryption_key(staff.principal, 10)).status().code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->rotate_encryption_key(sys(), 0)).status().code() == Code::invalid_argument);
-  auto first = f.engine->rotate_encryption_key(sys(), 3);
+  CHECK(f.note(f.engine->auth().rotate_encryption_key(sys(), 0)).status().code() == Code::invalid_argument);
+  auto first = f.engine->auth().rotate_encryption_key(sys(), 3);
   REQUIRE(first.ok());
   CHECK(first->key_id == "k2");
   CHECK(first->resealed == 3);
   CHECK(first->remaining == 1);
-  auto second = f.engine->rotate_encryption_key(sys(), 3);
+  auto second = f.engine->auth().rotate_encryption_key(sys(), 3);
   REQUIRE(second.ok());
   CHECK(second->resealed == 1);
   CHECK(second->remaining == 0);
-  CHECK(f.engine->rotate_encryption_key(sys(), 3)->resealed == 0);
+  CHECK(f.engine->auth().rotate_encryption_key(sys(), 3)->resealed == 0);
   int rotations = 0;
   for (const SecurityEvent& e : events_of(f, "encryption_key_rotated")) {
     rotations += e.outcome == AuditOutcome::success ? 1 : 0;
@@ -983,7 +983,7 @@ TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then 
     CHECK(f.login(emails[i], "correct horse battery", f.code_for(secrets[i])).ok());
   }
   SessionGrant d2 = f.login_ok("d@example.com");
-  CHECK(f.engine->confirm_totp_enrollment(d2.principal, f.code_for(pending.secret_base32)).ok());
+  CHECK(f.engine->auth().confirm_totp_enrollment(d2.principal, f.code_for(pending.secret_base32)).ok());
 }
 
 TEST_CASE("auth: a wrong current password counts as a failure - and stops at the lock", "[auth]") {
@@ -991,40 +991,40 @@ TEST_CASE("auth: a wrong current password counts as a failure - and stops at the
   User u = f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
   for (int i = 0; i < 5; ++i) {
-    CHECK(f.note(f.engine->change_password(g.principal, "wrong horse battery " + std::to_string(i),
+    CHECK(f.note(f.engine->auth().change_password(g.principal, "wrong horse battery " + std::to_string(i),
                                            "a brand new password"))
               .code() == Code::unauthenticated);
   }
-  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 5);
+  CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 5);
   // Locked now: even the right current password is refused until the lock lapses, and is
   // not verified (no further failure counted).
-  CHECK(f.note(f.engine->change_password(g.principal, "correct horse battery", "a brand new password"))
+  CHECK(f.note(f.engine->auth().change_password(g.principal, "correct horse battery", "a brand new password"))
             .code() == Code::unauthenticated);
-  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 5);
+  CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 5);
   f.advance(Seconds(2));
-  REQUIRE(f.engine->change_password(g.principal, "correct horse battery", "a brand new password").ok());
+  REQUIRE(f.engine->auth().change_password(g.principal, "correct horse battery", "a brand new password").ok());
   f.secrets.push_back("a brand new password");
-  CHECK(f.engine->get_user(sys(), f.tenant, u.id)->failed_logins == 0);
+  CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 0);
 }
 
 TEST_CASE("auth: users and API keys are listed a page at a time", "[auth]") {
   AuthFixture f;
   std::vector<UserId> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(f.user("u" + std::to_string(i) + "@example.com", Role::staff).id);
-  auto first = f.engine->list_users(sys(), f.tenant, 0, 2).value();
+  auto first = f.engine->auth().list_users(sys(), f.tenant, 0, 2).value();
   REQUIRE(first.size() == 2);
   CHECK(first[0].id == ids[0]);
-  auto rest = f.engine->list_users(sys(), f.tenant, first.back().id, 10).value();
+  auto rest = f.engine->auth().list_users(sys(), f.tenant, first.back().id, 10).value();
   REQUIRE(rest.size() == 3);
   CHECK(rest.back().id == ids[4]);
-  CHECK(f.note(f.engine->list_users(sys(), f.tenant, 0, 0)).status().code() == Code::invalid_argument);
-  CHECK(f.note(f.engine->list_users(sys(), f.tenant, 0, 10001)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, 0, 0)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, 0, 10001)).status().code() == Code::invalid_argument);
   for (int i = 0; i < 3; ++i) {
-    auto k = f.engine->create_api_key(sys(), f.tenant, NewApiKey{"k" + std::to_string(i), static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+    auto k = f.engine->auth().create_api_key(sys(), f.tenant, NewApiKey{"k" + std::to_string(i), static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
     REQUIRE(k.ok());
     f.secrets.push_back(k->key);
   }
-  auto keys = f.engine->list_api_keys(sys(), f.tenant, 0, 2).value();
+  auto keys = f.engine->auth().list_api_keys(sys(), f.tenant, 0, 2).value();
   REQUIRE(keys.size() == 2);
-  CHECK(f.engine->list_api_keys(sys(), f.tenant, keys.back().id, 2)->size() == 1);
+  CHECK(f.engine->auth().list_api_keys(sys(), f.tenant, keys.back().id, 2)->size() == 1);
 }

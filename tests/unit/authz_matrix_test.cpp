@@ -58,16 +58,16 @@ struct World {
       s.name = "Hours";
       schedule[t] = engine->create_schedule(sys(), t, s)->id;
       pool[t] = engine->create_pool(sys(), t, Pool{0, t, "Rooms", {resource[t]}})->id;
-      bystander[t] = engine->create_user(sys(), t, NewUser{"by@x.io", "", Role::staff, kPassword})->id;
+      bystander[t] = engine->auth().create_user(sys(), t, NewUser{"by@x.io", "", Role::staff, kPassword})->id;
     }
     for (Role r : kRoles) {
       const std::string email = std::string(role_name(r)) + "@x.io";
-      user[r] = engine->create_user(sys(), own, NewUser{email, "", r, kPassword})->id;
+      user[r] = engine->auth().create_user(sys(), own, NewUser{email, "", r, kPassword})->id;
       if (r == Role::admin || r == Role::superadmin) {
-        auto g = engine->login(LoginRequest{own, email, kPassword, "", ""}).value();
-        auto e = engine->begin_totp_enrollment(g.principal).value();
+        auto g = engine->auth().login(LoginRequest{own, email, kPassword, "", ""}).value();
+        auto e = engine->auth().begin_totp_enrollment(g.principal).value();
         totp[r] = *detail::base32_decode(e.secret_base32);
-        REQUIRE(engine->confirm_totp_enrollment(g.principal, code(r)).ok());
+        REQUIRE(engine->auth().confirm_totp_enrollment(g.principal, code(r)).ok());
       }
     }
   }
@@ -80,7 +80,7 @@ struct World {
   Principal login(Role r) {
     clock->set(clock->now() + Seconds(30));
     const std::string email = std::string(role_name(r)) + "@x.io";
-    auto g = engine->login(LoginRequest{own, email, kPassword, totp.count(r) ? code(r) : "", ""});
+    auto g = engine->auth().login(LoginRequest{own, email, kPassword, totp.count(r) ? code(r) : "", ""});
     INFO(g.status().to_string());
     REQUIRE(g.ok());
     return g->principal;
@@ -335,88 +335,88 @@ std::vector<Row> rows() {
        }},
       // Users: admins manage users below admin; superadmins manage everyone.
       {"create_user (staff)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->create_user(p, t, NewUser{w.unique("u") + "@x.io", "", Role::staff, kPassword}));
+         return st(w.engine->auth().create_user(p, t, NewUser{w.unique("u") + "@x.io", "", Role::staff, kPassword}));
        }},
       {"create_user (admin)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->create_user(p, t, NewUser{w.unique("v") + "@x.io", "", Role::admin, kPassword}));
+         return st(w.engine->auth().create_user(p, t, NewUser{w.unique("v") + "@x.io", "", Role::admin, kPassword}));
        }},
       {"get_user (another)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->get_user(p, t, w.bystander[t]));
+         return st(w.engine->auth().get_user(p, t, w.bystander[t]));
        }},
       {"find_user_by_email", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->find_user_by_email(p, t, "by@x.io"));
+         return st(w.engine->auth().find_user_by_email(p, t, "by@x.io"));
        }},
       {"list_users", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_users(p, t));
+         return st(w.engine->auth().list_users(p, t));
        }},
       {"set_user_role (staff to customer)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         UserId id = w.engine->create_user(sys(), t, NewUser{w.unique("w") + "@x.io", "", Role::staff, kPassword})->id;
-         return st(w.engine->set_user_role(p, t, id, Role::customer));
+         UserId id = w.engine->auth().create_user(sys(), t, NewUser{w.unique("w") + "@x.io", "", Role::staff, kPassword})->id;
+         return st(w.engine->auth().set_user_role(p, t, id, Role::customer));
        }},
       {"set_user_role (to admin)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         UserId id = w.engine->create_user(sys(), t, NewUser{w.unique("z") + "@x.io", "", Role::staff, kPassword})->id;
-         return st(w.engine->set_user_role(p, t, id, Role::admin));
+         UserId id = w.engine->auth().create_user(sys(), t, NewUser{w.unique("z") + "@x.io", "", Role::staff, kPassword})->id;
+         return st(w.engine->auth().set_user_role(p, t, id, Role::admin));
        }},
       {"set_user_state", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->set_user_state(p, t, w.bystander[t], UserState::active));
+         return st(w.engine->auth().set_user_state(p, t, w.bystander[t], UserState::active));
        }},
       {"revoke_admin", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         UserId id = w.engine->create_user(sys(), t, NewUser{w.unique("ad") + "@x.io", "", Role::admin, kPassword})->id;
-         return st(w.engine->revoke_admin(p, t, id));
+         UserId id = w.engine->auth().create_user(sys(), t, NewUser{w.unique("ad") + "@x.io", "", Role::admin, kPassword})->id;
+         return st(w.engine->auth().revoke_admin(p, t, id));
        }},
       // Sessions of other users, and the whole tenant's.
       {"list_sessions (another user)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_sessions(p, t, w.bystander[t]));
+         return st(w.engine->auth().list_sessions(p, t, w.bystander[t]));
        }},
       {"end_session (another user's)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         auto g = w.engine->login(LoginRequest{t, "by@x.io", kPassword, "", ""});
+         auto g = w.engine->auth().login(LoginRequest{t, "by@x.io", kPassword, "", ""});
          REQUIRE(g.ok());
-         return w.engine->end_session(p, t, g->session.id);
+         return w.engine->auth().end_session(p, t, g->session.id);
        }},
       {"end_user_sessions (another user)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->end_user_sessions(p, t, w.bystander[t]));
+         return st(w.engine->auth().end_user_sessions(p, t, w.bystander[t]));
        }},
       {"force_logout_all (tenant)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->force_logout_all(p, t));
+         return st(w.engine->auth().force_logout_all(p, t));
        }},
       {"force_logout_all (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->force_logout_all(p, 0));
+         return st(w.engine->auth().force_logout_all(p, 0));
        }},
       {"cleanup_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->cleanup_sessions(p));
+         return st(w.engine->auth().cleanup_sessions(p));
        }},
       {"count_active_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->count_active_sessions(p));
+         return st(w.engine->auth().count_active_sessions(p));
        }},
       // API keys and the emergency key.
       {"create_api_key", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->create_api_key(p, t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}}));
+         return st(w.engine->auth().create_api_key(p, t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}}));
        }},
       {"list_api_keys", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_api_keys(p, t));
+         return st(w.engine->auth().list_api_keys(p, t));
        }},
       {"revoke_api_key", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         auto k = w.engine->create_api_key(sys(), t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}});
-         return st(w.engine->revoke_api_key(p, t, k->info.id));
+         auto k = w.engine->auth().create_api_key(sys(), t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}});
+         return st(w.engine->auth().revoke_api_key(p, t, k->info.id));
        }},
       {"generate_emergency_key", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->generate_emergency_key(p, t));
+         return st(w.engine->auth().generate_emergency_key(p, t));
        }},
       // Security reports.
       {"security_events", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->security_events(p, t, utc(2000, 1, 1), utc(2100, 1, 1)));
+         return st(w.engine->auth().security_events(p, t, utc(2000, 1, 1), utc(2100, 1, 1)));
        }},
       {"locked_accounts", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->locked_accounts(p, t));
+         return st(w.engine->auth().locked_accounts(p, t));
        }},
       {"mfa_stats", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->mfa_stats(p, t));
+         return st(w.engine->auth().mfa_stats(p, t));
        }},
       {"list_admins (tenant)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_admins(p, t));
+         return st(w.engine->auth().list_admins(p, t));
        }},
       {"list_admins (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->list_admins(p, 0));
+         return st(w.engine->auth().list_admins(p, 0));
        }},
   };
 }
@@ -463,7 +463,7 @@ TEST_CASE("authorization matrix: every operation x every role x own and other te
     }
   }
   // Every record of every run, refusals included, forms intact chains.
-  auto verified = w.engine->verify_audit(sys());
+  auto verified = w.engine->operations().verify_audit(sys());
   REQUIRE(verified.ok());
   CHECK(verified->ok);
   CHECK(verified->records > 500);
@@ -483,9 +483,9 @@ TEST_CASE("authorization: the system principal may do everything, in every tenan
 TEST_CASE("authorization: an admin without MFA keeps staff rights only", "[auth][matrix]") {
   World w;
   // A second admin who never enrolled MFA.
-  REQUIRE(w.engine->create_user(sys(), w.own, NewUser{"nomfa@x.io", "", Role::admin, kPassword}).ok());
+  REQUIRE(w.engine->auth().create_user(sys(), w.own, NewUser{"nomfa@x.io", "", Role::admin, kPassword}).ok());
   for (const Row& row : rows()) {
-    auto g = w.engine->login(LoginRequest{w.own, "nomfa@x.io", kPassword, "", ""});
+    auto g = w.engine->auth().login(LoginRequest{w.own, "nomfa@x.io", kPassword, "", ""});
     REQUIRE(g.ok());
     const Status result = row.run(w, g->principal, w.own);
     const char expected = row.own[1];  // the staff column
@@ -496,12 +496,12 @@ TEST_CASE("authorization: an admin without MFA keeps staff rights only", "[auth]
 
 TEST_CASE("authorization: an API key acts with its scopes only", "[auth][matrix]") {
   World w;
-  auto key = w.engine->create_api_key(
+  auto key = w.engine->auth().create_api_key(
       sys(), w.own,
       NewApiKey{"reader", Permission::resources_read | Permission::availability_read, {}});
   REQUIRE(key.ok());
   for (const Row& row : rows()) {
-    const Principal p = *w.engine->authenticate_api_key(key->key);
+    const Principal p = *w.engine->auth().authenticate_api_key(key->key);
     const Status result = row.run(w, p, w.own);
     const std::string name = row.name;
     const bool in_scope = name == "get_tenant" || name == "get_resource" ||
@@ -514,9 +514,9 @@ TEST_CASE("authorization: an API key acts with its scopes only", "[auth][matrix]
 
 TEST_CASE("authorization: idempotency keys belong to the principal that used them", "[auth][matrix]") {
   World w;
-  const UserId second = w.engine->create_user(sys(), w.own, NewUser{"c2@x.io", "", Role::customer, kPassword})->id;
+  const UserId second = w.engine->auth().create_user(sys(), w.own, NewUser{"c2@x.io", "", Role::customer, kPassword})->id;
   Principal ann = w.login(Role::customer);
-  Principal bob = w.engine->login(LoginRequest{w.own, "c2@x.io", kPassword, "", ""})->principal;
+  Principal bob = w.engine->auth().login(LoginRequest{w.own, "c2@x.io", kPassword, "", ""})->principal;
   ReserveRequest req;
   req.allocations = {AllocationRequest::of_resource(w.resource[w.own])};
   req.start = w.soon();

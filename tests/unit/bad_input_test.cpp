@@ -120,9 +120,9 @@ TEST_CASE("SqliteOptions open the same store as a URI and are checked the same w
   auto store = open_sqlite_storage(options);
   REQUIRE(store.ok());
   auto engine = Engine::open(*store).value();
-  CHECK(engine->storage_info().dialect == "sqlite");
-  CHECK(engine->storage_info().location == db.path());
-  CHECK(engine->storage_info().schema_version > 0);
+  CHECK(engine->operations().storage_info().dialect == "sqlite");
+  CHECK(engine->operations().storage_info().location == db.path());
+  CHECK(engine->operations().storage_info().schema_version > 0);
 
   const auto refused_with = [](SqliteOptions bad, const char* what) {
     auto r = open_sqlite_storage(bad);

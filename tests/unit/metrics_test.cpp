@@ -139,7 +139,7 @@ TEST_CASE("metrics: the engine's counters move with bookings and logins - promto
   options.auth = auth;
   options.metrics = registry;
   auto engine = Engine::open(db.uri(), options).value();
-  CHECK(engine->metrics() == registry);
+  CHECK(engine->operations().metrics() == registry);
   const TenantId t = engine->create_tenant(sys(), Tenant{0, "acme"})->id;
   Resource spec;
   spec.name = "Room";
@@ -164,9 +164,9 @@ TEST_CASE("metrics: the engine's counters move with bookings and logins - promto
   q.to = utc(2026, 1, 7);
   q.duration = hours(1);
   REQUIRE(engine->availability(sys(), t, q).ok());
-  REQUIRE(engine->create_user(sys(), t, NewUser{"a@x.io", "", Role::staff, "metrics password"}).ok());
-  REQUIRE(engine->login(LoginRequest{t, "a@x.io", "metrics password", "", ""}).ok());
-  CHECK(engine->login(LoginRequest{t, "a@x.io", "wrong password!", "", ""}).status().code() ==
+  REQUIRE(engine->auth().create_user(sys(), t, NewUser{"a@x.io", "", Role::staff, "metrics password"}).ok());
+  REQUIRE(engine->auth().login(LoginRequest{t, "a@x.io", "metrics password", "", ""}).ok());
+  CHECK(engine->auth().login(LoginRequest{t, "a@x.io", "wrong password!", "", ""}).status().code() ==
         Code::unauthenticated);
   // A host's own metric in the same registry.
   registry->counter("http_requests_total", "HTTP requests", {{"code", "200"}}).value()->inc();

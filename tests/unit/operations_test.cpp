@@ -60,27 +60,27 @@ TEST_CASE("read-only mode: writes refused with the reason - reads served - nothi
   const Resource room = f.resource("Room");
   auto booked = f.book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10));
   REQUIRE(booked.ok());
-  REQUIRE(f.engine->create_user(sys(), f.tenant, NewUser{"s@x.io", "", Role::staff, "readonly password"}).ok());
-  auto session = f.engine->login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""});
+  REQUIRE(f.engine->auth().create_user(sys(), f.tenant, NewUser{"s@x.io", "", Role::staff, "readonly password"}).ok());
+  auto session = f.engine->auth().login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""});
   REQUIRE(session.ok());
-  const auto stats_before = f.engine->database_stats(sys()).value();
-  const auto audit_before = f.engine->verify_audit(sys())->records;
+  const auto stats_before = f.engine->operations().database_stats(sys()).value();
+  const auto audit_before = f.engine->operations().verify_audit(sys())->records;
 
-  REQUIRE(f.engine->set_read_only(sys(), true, "data suspect, checking backups").ok());
-  CHECK(f.engine->read_only_reason() == std::optional<std::string>("data suspect, checking backups"));
+  REQUIRE(f.engine->operations().set_read_only(sys(), true, "data suspect, checking backups").ok());
+  CHECK(f.engine->operations().read_only_reason() == std::optional<std::string>("data suspect, checking backups"));
   const auto refused = f.book(room.id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12));
   CHECK(refused.status().code() == Code::unavailable);
   CHECK(refused.status().message().find("read-only mode (data suspect, checking backups)") !=
         std::string::npos);
   CHECK(f.engine->cancel(sys(), f.tenant, booked->id).status().code() == Code::unavailable);
   CHECK(f.engine->create_resource(sys(), f.tenant, room).status().code() == Code::unavailable);
-  CHECK(f.engine->login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""}).status().code() ==
+  CHECK(f.engine->auth().login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""}).status().code() ==
         Code::unavailable);
   CHECK(f.engine->expire_holds(sys()).ok());  // nothing to expire: no write needed
   // Reads go on, for the system and for a logged-in user (whose session is not extended).
   f.clock->set(f.clock->now() + minutes(5));
   CHECK(f.engine->get_reservation(sys(), f.tenant, booked->id).ok());
-  auto principal = f.engine->authenticate_session(session->token);
+  auto principal = f.engine->auth().authenticate_session(session->token);
   REQUIRE(principal.ok());
   CHECK(f.engine->list_resources(*principal, f.tenant).ok());
   AvailabilityQuery q;
@@ -89,32 +89,32 @@ TEST_CASE("read-only mode: writes refused with the reason - reads served - nothi
   q.to = utc(2026, 1, 7);
   q.duration = hours(1);
   CHECK(f.engine->availability(sys(), f.tenant, q).ok());
-  auto health = f.engine->health(sys());
+  auto health = f.engine->operations().health(sys());
   REQUIRE(health.ok());
   CHECK(health->read_only);
   CHECK(health->status != HealthStatus::ok);
   // Nothing changed, not even a refusal record.
-  const auto stats_during = f.engine->database_stats(sys()).value();
+  const auto stats_during = f.engine->operations().database_stats(sys()).value();
   for (const auto& t : stats_before) {
     if (t.table == "audit_log" || t.table == "audit_heads") continue;  // checked below
     CHECK(rows_of(stats_during, t.table) == t.rows);
   }
-  CHECK(f.engine->verify_audit(sys())->records == audit_before + 1);  // the switch itself
-  CHECK(f.engine->metrics()->exposition().find("boka_read_only 1") != std::string::npos);
+  CHECK(f.engine->operations().verify_audit(sys())->records == audit_before + 1);  // the switch itself
+  CHECK(f.engine->operations().metrics()->exposition().find("boka_read_only 1") != std::string::npos);
 
-  REQUIRE(f.engine->set_read_only(sys(), false).ok());
-  CHECK_FALSE(f.engine->read_only_reason().has_value());
+  REQUIRE(f.engine->operations().set_read_only(sys(), false).ok());
+  CHECK_FALSE(f.engine->operations().read_only_reason().has_value());
   CHECK(f.book(room.id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)).ok());
   AuditQuery ops;
   ops.tenant = 0;
   ops.action = "ops.";
-  auto switches = f.engine->audit_records(sys(), ops).value();
+  auto switches = f.engine->operations().audit_records(sys(), ops).value();
   REQUIRE(switches.size() == 2);
   CHECK(switches[0].action == "ops.read_only_on");
   CHECK(switches[0].detail_json.find("data suspect") != std::string::npos);
   CHECK(switches[1].action == "ops.read_only_off");
   // Only the system (or a superadmin) switches it.
-  CHECK(f.engine->set_read_only(*principal, true).code() == Code::permission_denied);
+  CHECK(f.engine->operations().set_read_only(*principal, true).code() == Code::permission_denied);
 }
 
 TEST_CASE("read-only mode: an engine can be opened read-only", "[ops]") {
@@ -126,14 +126,14 @@ TEST_CASE("read-only mode: an engine can be opened read-only", "[ops]") {
   auto engine = Engine::open(db.uri(), options).value();
   CHECK(engine->create_tenant(sys(), Tenant{0, "x"}).status().code() == Code::unavailable);
   CHECK(engine->list_tenants(sys())->size() == 1);
-  CHECK(engine->read_only_reason() == std::optional<std::string>("restore drill"));
+  CHECK(engine->operations().read_only_reason() == std::optional<std::string>("restore drill"));
 }
 
 TEST_CASE("health: ok with fresh heartbeats and backup - degraded when stale - schema and disk shown", "[ops]") {
   TempDb db;
   TempDir dir;
   Fixture f(db.uri());
-  auto h = f.engine->health(sys()).value();
+  auto h = f.engine->operations().health(sys()).value();
   CHECK(h.status == HealthStatus::degraded);  // no worker heartbeat, no backup yet
   CHECK(h.storage_reachable);
   CHECK(h.dialect == "sqlite");
@@ -141,15 +141,15 @@ TEST_CASE("health: ok with fresh heartbeats and backup - degraded when stale - s
   CHECK(h.schema_version >= 3);
   REQUIRE(h.disk_free_bytes.has_value());
   CHECK(*h.disk_free_bytes > 0);
-  REQUIRE(f.engine->record_heartbeat(sys(), "worker").ok());
+  REQUIRE(f.engine->operations().record_heartbeat(sys(), "worker").ok());
   BackupOptions b;
   b.directory = dir.str();
   b.kind = BackupKind::daily;
-  REQUIRE(f.engine->backup(sys(), b).ok());
+  REQUIRE(f.engine->operations().backup(sys(), b).ok());
   HealthOptions relaxed;
   relaxed.min_free_disk_bytes = 0;  // the test machine's disk is not the question here
   relaxed.min_free_disk_fraction = 0;
-  h = f.engine->health(sys(), relaxed).value();
+  h = f.engine->operations().health(sys(), relaxed).value();
   INFO(h.to_json());
   CHECK(h.status == HealthStatus::ok);
   REQUIRE(h.last_backup_at.has_value());
@@ -158,11 +158,11 @@ TEST_CASE("health: ok with fresh heartbeats and backup - degraded when stale - s
   CHECK(h.heartbeats[0].second == f.clock->now());
   // Three minutes later the worker is stale; two days later the backup too.
   f.clock->set(f.clock->now() + minutes(3));
-  h = f.engine->health(sys(), relaxed).value();
+  h = f.engine->operations().health(sys(), relaxed).value();
   CHECK(h.status == HealthStatus::degraded);
   f.clock->set(f.clock->now() + hours(48));
-  REQUIRE(f.engine->record_heartbeat(sys(), "worker").ok());
-  h = f.engine->health(sys(), relaxed).value();
+  REQUIRE(f.engine->operations().record_heartbeat(sys(), "worker").ok());
+  h = f.engine->operations().health(sys(), relaxed).value();
   CHECK(h.status == HealthStatus::degraded);
   bool backup_flagged = false;
   for (const auto& c : h.checks) {
@@ -172,7 +172,7 @@ TEST_CASE("health: ok with fresh heartbeats and backup - degraded when stale - s
   const std::string json = h.to_json();
   CHECK(json.find("\"status\":\"degraded\"") != std::string::npos);
   CHECK(json.find("\"heartbeats\"") != std::string::npos);
-  CHECK(f.engine->record_heartbeat(sys(), "Bad Name").code() == Code::invalid_argument);
+  CHECK(f.engine->operations().record_heartbeat(sys(), "Bad Name").code() == Code::invalid_argument);
 }
 
 TEST_CASE("health: an unreachable store is failing - not an error", "[ops]") {
@@ -186,7 +186,7 @@ TEST_CASE("health: an unreachable store is failing - not an error", "[ops]") {
   auto down = std::make_shared<Down>(open_storage("memory:").value());
   auto engine = Engine::open(down).value();
   down->down = true;
-  auto h = engine->health(sys());
+  auto h = engine->operations().health(sys());
   REQUIRE(h.ok());
   CHECK(h->status == HealthStatus::failing);
   CHECK_FALSE(h->storage_reachable);
@@ -197,7 +197,7 @@ TEST_CASE("database_stats: row counts and sizes per table", "[ops]") {
   Fixture f(db.uri());
   const Resource room = f.resource("Room");
   for (int i = 0; i < 5; ++i) REQUIRE(f.book(room.id, utc(2026, 1, 6, 8 + i), utc(2026, 1, 6, 9 + i)).ok());
-  auto stats = f.engine->database_stats(sys()).value();
+  auto stats = f.engine->operations().database_stats(sys()).value();
   CHECK(rows_of(stats, "tenants") == 1);
   CHECK(rows_of(stats, "resources") == 1);
   CHECK(rows_of(stats, "reservations") == 5);
@@ -266,7 +266,7 @@ TEST_CASE("backup: taken while two threads book - verifies - restores every rese
   options.kind = BackupKind::daily;
   options.verify = true;
   options.progress = [&](std::int64_t done, std::int64_t total) { progress.emplace_back(done, total); };
-  auto backup = engine->backup(sys(), options);
+  auto backup = engine->operations().backup(sys(), options);
   // Keep booking a little after the backup, then stop.
   std::size_t at_backup_end = 0;
   {
@@ -317,7 +317,7 @@ TEST_CASE("backup: taken while two threads book - verifies - restores every rese
   // At most one commit per thread can land before the snapshot yet be acknowledged after
   // at_backup_end was read.
   CHECK(rows.size() <= at_backup_end + 2);
-  auto verified = copy->verify_audit(sys());
+  auto verified = copy->operations().verify_audit(sys());
   REQUIRE(verified.ok());
   CHECK(verified->ok);
   // The restored audit trail has one reserve record per reservation in it.
@@ -326,9 +326,9 @@ TEST_CASE("backup: taken while two threads book - verifies - restores every rese
   q.action = "reservation.reserve";
   q.outcome = AuditOutcome::success;
   q.limit = 10000;
-  CHECK(copy->audit_records(sys(), q)->size() == rows.size());
+  CHECK(copy->operations().audit_records(sys(), q)->size() == rows.size());
   // The original went on and is intact too.
-  CHECK(engine->verify_audit(sys())->ok);
+  CHECK(engine->operations().verify_audit(sys())->ok);
 }
 
 TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses it", "[ops][backup]") {
@@ -339,7 +339,7 @@ TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses i
   REQUIRE(f.book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10)).ok());
   BackupOptions options;
   options.directory = dir.str();
-  auto backup = f.engine->backup(sys(), options).value();
+  auto backup = f.engine->operations().backup(sys(), options).value();
   CHECK(verify_backup(backup.path)->ok);
 
   SECTION("a flipped byte") {
@@ -405,7 +405,7 @@ TEST_CASE("restore: refuses to overwrite without the flag - replaces atomically 
   REQUIRE(kept.ok());
   BackupOptions options;
   options.directory = dir.str();
-  auto backup = f.engine->backup(sys(), options).value();
+  auto backup = f.engine->operations().backup(sys(), options).value();
   // Later changes, then a restore over the live file's place (the engine is closed first).
   REQUIRE(f.book(room.id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)).ok());
   f.engine.reset();
@@ -421,7 +421,7 @@ TEST_CASE("restore: refuses to overwrite without the flag - replaces atomically 
   auto rows = engine->list_reservations(sys(), f.tenant, all).value();
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].id == kept->id);
-  CHECK(engine->verify_audit(sys())->ok);
+  CHECK(engine->operations().verify_audit(sys())->ok);
   CHECK(restore_backup(backup.path, backup.path, force).code() == Code::invalid_argument);
 }
 
@@ -436,14 +436,14 @@ TEST_CASE("backup: retention keeps the newest of each kind", "[ops][backup]") {
   std::vector<std::string> made;
   for (int i = 0; i < 5; ++i) {
     f.clock->set(f.clock->now() + hours(24));
-    auto b = f.engine->backup(sys(), daily);
+    auto b = f.engine->operations().backup(sys(), daily);
     REQUIRE(b.ok());
     made.push_back(b->path);
     CHECK(b->removed.size() == (i < 3 ? 0u : 1u));
   }
   BackupOptions weekly = daily;
   weekly.kind = BackupKind::weekly;
-  REQUIRE(f.engine->backup(sys(), weekly).ok());
+  REQUIRE(f.engine->operations().backup(sys(), weekly).ok());
   CHECK_FALSE(fs::exists(made[0]));
   CHECK_FALSE(fs::exists(made[0] + ".manifest.json"));
   CHECK_FALSE(fs::exists(made[1]));
@@ -458,14 +458,14 @@ TEST_CASE("backup: retention keeps the newest of each kind", "[ops][backup]") {
   AuditQuery q;
   q.tenant = 0;
   q.action = "ops.backup";
-  CHECK(f.engine->audit_records(sys(), q)->size() == 6);
+  CHECK(f.engine->operations().audit_records(sys(), q)->size() == 6);
 }
 
 TEST_CASE("backup: other stores are not backed up by boka", "[ops][backup]") {
   auto engine = Engine::open("memory:").value();
   BackupOptions options;
   options.directory = "/tmp";
-  CHECK(engine->backup(sys(), options).status().code() == Code::not_supported);
+  CHECK(engine->operations().backup(sys(), options).status().code() == Code::not_supported);
 }
 
 TEST_CASE("files: a new database, its WAL, backups, manifests and restores are private to their owner", "[ops][backup]") {
@@ -486,7 +486,7 @@ TEST_CASE("files: a new database, its WAL, backups, manifests and restores are p
     CHECK(mode(db.path() + "-wal") == 0600);
     BackupOptions options;
     options.directory = dir.str();
-    auto backup = f.engine->backup(sys(), options);
+    auto backup = f.engine->operations().backup(sys(), options);
     REQUIRE(backup.ok());
     CHECK(mode(backup->path) == 0600);
     CHECK(mode(backup->manifest_path) == 0600);

@@ -10,7 +10,8 @@ packages=(
   libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool prometheus
   nginx wrk
   postgresql-15 postgresql-client-15
-  pybind11-dev python3-dev python3-venv python3-pytest python3-yaml openssl
+  pybind11-dev python3-dev python3-venv python3-pytest python3-yaml python3-jsonschema openssl
+  nodejs
   redis-server libhiredis-dev docker-compose systemd
 )
 

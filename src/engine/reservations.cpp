@@ -53,20 +53,17 @@ void install(detail::IndexCache& cache, const std::vector<StagedIndex>& staged) 
 
 // The audit detail of a reservation as it is after a change.
 std::string reservation_detail(const Reservation& r) {
-  std::string allocations = "[";
+  nlohmann::ordered_json allocations = nlohmann::ordered_json::array();
   for (const Allocation& a : r.allocations) {
-    if (allocations.size() > 1) allocations += ',';
-    allocations += "{\"resource\":" + std::to_string(a.resource) +
-                   ",\"quantity\":" + std::to_string(a.quantity);
-    if (a.pool) allocations += ",\"pool\":" + std::to_string(*a.pool);
-    allocations += '}';
+    nlohmann::ordered_json one = {{"resource", a.resource}, {"quantity", a.quantity}};
+    if (a.pool) one["pool"] = *a.pool;
+    allocations.push_back(std::move(one));
   }
-  allocations += ']';
   detail::JsonObject d;
   d.add("status", status_name(r.status))
       .add("start", to_unix(r.start))
       .add("end", to_unix(r.end))
-      .add_raw("allocations", allocations)
+      .add("allocations", std::move(allocations))
       .add("version", r.version);
   if (!r.customer.empty()) d.add("customer", r.customer);
   if (r.hold_expires_at) d.add("hold_expires_at", to_unix(*r.hold_expires_at));

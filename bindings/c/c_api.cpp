@@ -797,7 +797,8 @@ int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who, int6
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(sessions_json, "sessions_json"));
-    return emit(engine->engine->auth().list_sessions(who->principal, tenant, user), sessions_json);
+    return emit(engine->engine->auth().list_sessions(
+                        who->principal, tenant, user == 0 ? std::nullopt : std::optional<boka::UserId>(user)), sessions_json);
   });
 }
 

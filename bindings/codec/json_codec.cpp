@@ -104,11 +104,9 @@ PermissionSet permissions_from_json(const Json& v, const std::string& path) {
   PermissionSet set = 0;
   for (std::size_t i = 0; i < arr.size(); ++i) {
     const std::string name = as_string(arr[i], index(path, i));
-    Permission p;
-    if (!parse_permission(name, &p)) {
-      fail(index(path, i), "\"" + name.substr(0, 40) + "\" is not a permission (docs/auth.md lists them)");
-    }
-    set |= static_cast<PermissionSet>(p);
+    const auto p = parse_permission(name);
+    if (!p) fail(index(path, i), "\"" + name.substr(0, 40) + "\" is not a permission (docs/auth.md lists them)");
+    set |= static_cast<PermissionSet>(*p);
   }
   return set;
 }

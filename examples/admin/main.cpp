@@ -163,8 +163,10 @@ int run(Engine& engine, const Args& a) {
     auto password = read_password(fd, a.has("password-stdin") ? "stdin" : "--password-fd " + std::to_string(fd));
     if (!password.ok()) return usage(password.status().message());
     Role role = Role::admin;
-    if (auto r = a.get("role"); r && (!parse_role(*r, &role) || role == Role::customer)) {
-      return usage("--role: admin, superadmin or staff");
+    if (auto r = a.get("role")) {
+      const auto parsed = parse_role(*r);
+      if (!parsed || *parsed == Role::customer) return usage("--role: admin, superadmin or staff");
+      role = *parsed;
     }
     auto tenant = tenant_of(engine, a, &bad);
     if (bad) return kUsage;
@@ -183,7 +185,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "list-admins") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto admins = engine.auth().list_admins(sys, t.value_or(0));
+    auto admins = engine.auth().list_admins(sys, t);
     if (!admins.ok()) return fail(admins.status());
     return print_admins(*admins);
   }
@@ -312,7 +314,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "force-logout-all") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto n = engine.auth().force_logout_all(sys, t.value_or(0));
+    auto n = engine.auth().force_logout_all(sys, t);
     if (!n.ok()) return fail(n.status());
     std::printf("ended %lld sessions in %s\n", static_cast<long long>(*n),
                 t ? ("tenant " + std::to_string(*t)).c_str() : "every tenant");
@@ -321,7 +323,10 @@ int run(Engine& engine, const Args& a) {
   if (c == "backup") {
     if (a.positional.size() != 1) return usage("backup needs its kind: daily, weekly, monthly or manual");
     auto kind = parse_backup_kind(a.positional[0]);
-    if (!kind.ok()) return usage(kind.status().message());
+    if (!kind) {
+      return usage("backup kind: must be daily, weekly, monthly or manual, got \"" +
+                   a.positional[0].substr(0, 32) + "\"");
+    }
     auto dir = a.get("dir");
     if (!dir) dir = std::getenv("BOKA_BACKUP_DIR") ? std::optional<std::string>(std::getenv("BOKA_BACKUP_DIR")) : std::nullopt;
     if (!dir || dir->empty()) return usage("backup needs --dir DIR (or BOKA_BACKUP_DIR)");

@@ -587,7 +587,8 @@ void Api::install() {
         });
   route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, {kNone, list_of<Session>()}, [this](Context& c) {
     const UserId user = query_int(c.req, "user").value_or(c.who().user());
-    c.reply(engine_.auth().list_sessions(c.who(), c.admin_tenant(), user));
+    c.reply(engine_.auth().list_sessions(c.who(), c.admin_tenant(),
+                                         user == 0 ? std::nullopt : std::optional<UserId>(user)));
   });
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, {kNone, kNone, 204},
         [this](Context& c) { c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1))); });

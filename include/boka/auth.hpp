@@ -26,7 +26,7 @@ namespace boka {
 // admin unlocks it when locked_until is unset). disabled: may not log in at all.
 enum class UserState : int { active = 0, locked = 1, disabled = 2 };
 const char* user_state_name(UserState state) noexcept;
-bool parse_user_state(std::string_view name, UserState* out) noexcept;
+std::optional<UserState> parse_user_state(std::string_view name) noexcept;  // nullopt: unknown
 
 struct User {
   UserId id = 0;
@@ -246,15 +246,16 @@ class Auth {
   Result<Principal> authenticate_session(std::string_view token);
   // Ends the principal's own session.
   Status logout(const Principal& who);
-  // Live sessions of `user` (0: every user of the tenant, admins only). A user may list
-  // their own.
-  Result<std::vector<Session>> list_sessions(const Principal& who, TenantId tenant, UserId user);
+  // Live sessions of `user` (nullopt: every user of the tenant, admins only). A user may
+  // list their own.
+  Result<std::vector<Session>> list_sessions(const Principal& who, TenantId tenant,
+                                             std::optional<UserId> user);
   Status end_session(const Principal& who, TenantId tenant, SessionId session);
   // Ends every session of one user; returns how many.
   Result<std::int64_t> end_user_sessions(const Principal& who, TenantId tenant, UserId user);
-  // Ends every session of a tenant (0: of every tenant, superadmin or system only),
+  // Ends every session of a tenant (nullopt: of every tenant, superadmin or system only),
   // except the caller's own. Returns how many.
-  Result<std::int64_t> force_logout_all(const Principal& who, TenantId tenant);
+  Result<std::int64_t> force_logout_all(const Principal& who, std::optional<TenantId> tenant);
   // Deletes up to `limit` expired or revoked sessions (all tenants). For a worker.
   Result<std::int64_t> cleanup_sessions(const Principal& who, int limit = 10000);
   // Sessions live now in every tenant (the user_sessions_active gauge).
@@ -304,8 +305,8 @@ class Auth {
                                                      int limit = 1000);
   Result<std::vector<User>> locked_accounts(const Principal& who, TenantId tenant);
   Result<MfaStats> mfa_stats(const Principal& who, TenantId tenant);
-  // Admins and superadmins of `tenant` (0: every tenant, superadmin or system only).
-  Result<std::vector<User>> list_admins(const Principal& who, TenantId tenant);
+  // Admins and superadmins of `tenant` (nullopt: every tenant, superadmin or system only).
+  Result<std::vector<User>> list_admins(const Principal& who, std::optional<TenantId> tenant);
   // Demotes an admin or superadmin to staff and ends their sessions. Superadmin or system.
   Result<User> revoke_admin(const Principal& who, TenantId tenant, UserId id);
 

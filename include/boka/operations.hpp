@@ -85,8 +85,8 @@ struct HealthReport {
 
 enum class BackupKind : int { manual = 0, daily = 1, weekly = 2, monthly = 3 };
 const char* backup_kind_name(BackupKind kind) noexcept;  // "manual", "daily", ...
-// invalid_argument for anything but the four names.
-Result<BackupKind> parse_backup_kind(std::string_view name);
+// nullopt for anything but the four names.
+std::optional<BackupKind> parse_backup_kind(std::string_view name) noexcept;
 
 // Written next to every backup as <backup>.manifest.json. Holds no secret.
 struct BackupManifest {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,7 @@ using ApiKeyId = std::int64_t;
 // Roles, lowest to highest. Each role has every permission of the roles below it.
 enum class Role : int { customer = 0, staff = 1, admin = 2, superadmin = 3 };
 const char* role_name(Role role) noexcept;               // "customer", ...
-bool parse_role(std::string_view name, Role* out) noexcept;  // false for an unknown name
+std::optional<Role> parse_role(std::string_view name) noexcept;  // nullopt: unknown name
 
 // What an operation needs. API keys carry a set of these as scopes; roles grant them as
 // the authorization matrix in docs/auth.md lays out.
@@ -51,7 +52,7 @@ enum class Permission : std::uint32_t {
 };
 using PermissionSet = std::uint32_t;
 const char* permission_name(Permission p) noexcept;                 // "availability:read"
-bool parse_permission(std::string_view name, Permission* out) noexcept;
+std::optional<Permission> parse_permission(std::string_view name) noexcept;  // nullopt: unknown
 // Every permission in `set`, in enum order, by name.
 std::vector<std::string> permission_names(PermissionSet set);
 // Permissions a role grants. admin and superadmin permissions beyond staff's need a session

@@ -48,7 +48,7 @@ struct ConflictInfo {
 
 // A code plus a human-readable message. Messages name the offending field and never
 // contain secrets. Cheap to copy when ok (no allocation).
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // ok
   Status(Code code, std::string message);

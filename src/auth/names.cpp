@@ -1,6 +1,7 @@
 // Names of roles, permissions and user states: the stable strings used in scopes,
 // configuration, logs and the shells.
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include "boka/auth.hpp"
@@ -37,14 +38,11 @@ const char* role_name(Role role) noexcept {
   return i < kRoleNames.size() ? kRoleNames[i] : "unknown";
 }
 
-bool parse_role(std::string_view name, Role* out) noexcept {
+std::optional<Role> parse_role(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kRoleNames.size(); ++i) {
-    if (name == kRoleNames[i]) {
-      *out = static_cast<Role>(i);
-      return true;
-    }
+    if (name == kRoleNames[i]) return static_cast<Role>(i);
   }
-  return false;
+  return std::nullopt;
 }
 
 const char* permission_name(Permission p) noexcept {
@@ -55,14 +53,11 @@ const char* permission_name(Permission p) noexcept {
   return "unknown";
 }
 
-bool parse_permission(std::string_view name, Permission* out) noexcept {
+std::optional<Permission> parse_permission(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kPermissionNames.size(); ++i) {
-    if (name == kPermissionNames[i]) {
-      *out = static_cast<Permission>(1u << i);
-      return true;
-    }
+    if (name == kPermissionNames[i]) return static_cast<Permission>(1u << i);
   }
-  return false;
+  return std::nullopt;
 }
 
 std::vector<std::string> permission_names(PermissionSet set) {
@@ -88,14 +83,11 @@ const char* user_state_name(UserState state) noexcept {
   return i < kStateNames.size() ? kStateNames[i] : "unknown";
 }
 
-bool parse_user_state(std::string_view name, UserState* out) noexcept {
+std::optional<UserState> parse_user_state(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kStateNames.size(); ++i) {
-    if (name == kStateNames[i]) {
-      *out = static_cast<UserState>(i);
-      return true;
-    }
+    if (name == kStateNames[i]) return static_cast<UserState>(i);
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace boka

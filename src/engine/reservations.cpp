@@ -22,10 +22,26 @@ using detail::StagedIndex;
 
 namespace {
 
-// Returned from inside a transaction when the resources it locked turned out to be the
-// wrong set (a pool changed between planning and locking); the caller plans again.
-constexpr const char* kReplan = "boka: lock set changed, replanning";
-bool is_replan(const Status& st) { return st.code() == Code::unavailable && st.message() == kReplan; }
+// Raised from inside a write transaction when the resources it locked turned out to be the
+// wrong set (a pool changed between planning and locking): the transaction aborts and the
+// caller plans again. The mark travels beside the Status, so no decision reads a message.
+// Belongs to one write call (one thread).
+class Replan {
+ public:
+  // A store may run the work again (docs/architecture.md, "Storage contract"): each run
+  // starts unmarked.
+  void reset() { wanted_ = false; }
+  // Marks this attempt for another plan; returns the Status that aborts its transaction.
+  Status abort() {
+    wanted_ = true;
+    return Status(Code::unavailable, "boka: lock set changed, replanning");
+  }
+  // Whether the write failed because its work asked for another plan.
+  bool wanted(const Status& write_status) const { return wanted_ && !write_status.ok(); }
+
+ private:
+  bool wanted_ = false;
+};
 constexpr int kMaxReplans = 5;
 
 struct LoadedSet {
@@ -33,16 +49,14 @@ struct LoadedSet {
   std::vector<ResolvedRequest> resolved;
 };
 
-// Every candidate must be covered by the locks the transaction holds.
-Status covered(const std::vector<ResolvedRequest>& resolved, const std::vector<ResourceId>& locks) {
+// Whether the locks the transaction holds cover every candidate (else it must replan).
+bool covered(const std::vector<ResolvedRequest>& resolved, const std::vector<ResourceId>& locks) {
   for (const auto& r : resolved) {
     for (const LoadedResource* c : r.candidates) {
-      if (!std::binary_search(locks.begin(), locks.end(), c->resource.id)) {
-        return Status(Code::unavailable, kReplan);
-      }
+      if (!std::binary_search(locks.begin(), locks.end(), c->resource.id)) return false;
     }
   }
-  return Status::Ok();
+  return true;
 }
 
 // Installs the indexes a committed write built. Copies, not moves: the store may already
@@ -277,7 +291,9 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
     WriteIntent intent(TxnScope::tenant(tenant), locks);
     intent.audit_chain = tenant;
     intent.after_commit = [&] { install(impl_->cache, staged); };
+    Replan replan;
     Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+      replan.reset();
       staged.clear();
       outcome->created = false;
       refused = Status::Ok();
@@ -301,7 +317,7 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
       LoadedSet set;
       BOKA_RETURN_IF_ERROR(
           impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved, &staged));
-      BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
+      if (!covered(set.resolved, locks)) return replan.abort();
       const std::int64_t t = to_unix(req.start);
       const std::int64_t d = to_unix(req.end) - t;
       const auto check_started = std::chrono::steady_clock::now();
@@ -338,7 +354,7 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
       return impl_->record_conflict(txn, actor, tenant, "reservation.reserve", "", decided, wrote,
                                     refused);
     });
-    if (is_replan(st)) continue;
+    if (replan.wanted(st)) continue;
     BOKA_RETURN_IF_ERROR(st);
     install(impl_->cache, staged);
     if (!refused.ok()) {
@@ -424,7 +440,9 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
     WriteIntent intent(TxnScope::tenant(tenant), locks);
     intent.audit_chain = tenant;
     intent.after_commit = [&] { install(impl.cache, staged); };
+    Replan replan;
     Status st = impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
+      replan.reset();
       staged.clear();
       refused = Status::Ok();
       bool wrote = false;
@@ -435,7 +453,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
       const Reservation before = std::move(*found);
       for (const Allocation& a : before.allocations) {
         if (!std::binary_search(locks.begin(), locks.end(), a.resource)) {
-          return Status(Code::unavailable, kReplan);
+          return replan.abort();
         }
       }
       if (cr.if_version && *cr.if_version != before.version) {
@@ -505,7 +523,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
           }
           BOKA_RETURN_IF_ERROR(
               impl.resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
-          BOKA_RETURN_IF_ERROR(covered(set.resolved, locks));
+          if (!covered(set.resolved, locks)) return replan.abort();
           const std::int64_t t = to_unix(cr.new_start);
           const std::int64_t d = to_unix(cr.new_end) - t;
           BOKA_ASSIGN_OR_RETURN(after.allocations,
@@ -528,7 +546,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
       return impl.record_conflict(txn, actor, tenant, audit_action(cr.change),
                                   "reservation:" + std::to_string(cr.id), decided, wrote, refused);
     });
-    if (is_replan(st)) continue;
+    if (replan.wanted(st)) continue;
     BOKA_RETURN_IF_ERROR(st);
     install(impl.cache, staged);
     if (!refused.ok()) {

@@ -49,8 +49,13 @@ Result<MfaStats> Auth::mfa_stats(const Principal& who, TenantId tenant) {
   return stats;
 }
 
-Result<std::vector<User>> Auth::list_admins(const Principal& who, TenantId tenant) {
-  // tenant 0: every tenant, which only a principal acting across tenants may ask for.
+Result<std::vector<User>> Auth::list_admins(const Principal& who,
+                                             std::optional<TenantId> one_tenant) {
+  // Every tenant is 0 below, which only a principal acting across tenants may ask for.
+  const TenantId tenant = one_tenant.value_or(0);
+  if (one_tenant && *one_tenant <= 0) {
+    return InvalidArgument("tenant: must be a tenant id (leave it unset for every tenant)");
+  }
   BOKA_RETURN_IF_ERROR((tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
                                      : impl_->authorize(who, tenant, Permission::users_manage))
                            .status());

@@ -211,7 +211,12 @@ bool is_self(const Actor& a, TenantId tenant, UserId user) {
 }  // namespace
 
 Result<std::vector<Session>> Auth::list_sessions(const Principal& who, TenantId tenant,
-                                                   UserId user) {
+                                                   std::optional<UserId> one_user) {
+  // The store spells "every user" 0.
+  const UserId user = one_user.value_or(0);
+  if (one_user && *one_user <= 0) {
+    return InvalidArgument("user: must be a user id (leave it unset for every user)");
+  }
   BOKA_ASSIGN_OR_RETURN(auto a, impl_->verify(who));
   BOKA_RETURN_IF_ERROR(may_touch_sessions_of(a, tenant, user == 0 ? -1 : user));
   std::vector<StoredSession> rows;
@@ -283,10 +288,16 @@ Result<std::int64_t> Auth::end_user_sessions(const Principal& who, TenantId tena
   });
 }
 
-Result<std::int64_t> Auth::force_logout_all(const Principal& who, TenantId tenant) {
+Result<std::int64_t> Auth::force_logout_all(const Principal& who,
+                                            std::optional<TenantId> one_tenant) {
+  // Every tenant is 0 below (the store's spelling, and the system chain for the record),
+  // which only a principal acting across tenants may ask for.
+  const TenantId tenant = one_tenant.value_or(0);
+  if (one_tenant && *one_tenant <= 0) {
+    return InvalidArgument("tenant: must be a tenant id (leave it unset for every tenant)");
+  }
   return impl_->refusal_audited(who, tenant, "auth.force_logout", "", [&]() -> Result<std::int64_t> {
     AuthOps ops{*impl_, *impl_->auth};
-    // tenant 0: every tenant, which only a principal acting across tenants may ask for.
     BOKA_ASSIGN_OR_RETURN(auto a, tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
                                               : impl_->authorize(who, tenant, Permission::users_manage));
     std::int64_t n = 0;

@@ -37,12 +37,11 @@ const char* backup_kind_name(BackupKind kind) noexcept {
   return "manual";
 }
 
-Result<BackupKind> parse_backup_kind(std::string_view name) {
+std::optional<BackupKind> parse_backup_kind(std::string_view name) noexcept {
   for (BackupKind k : {BackupKind::manual, BackupKind::daily, BackupKind::weekly, BackupKind::monthly}) {
     if (name == backup_kind_name(k)) return k;
   }
-  return InvalidArgument("backup kind: must be daily, weekly, monthly or manual, got \"" +
-                         std::string(name.substr(0, 32)) + "\"");
+  return std::nullopt;
 }
 
 std::string BackupManifest::to_json() const {
@@ -90,7 +89,12 @@ Result<BackupManifest> BackupManifest::from_json(std::string_view text) {
   }
   BOKA_RETURN_IF_ERROR(field("file", m.file));
   BOKA_RETURN_IF_ERROR(field("kind", kind));
-  BOKA_ASSIGN_OR_RETURN(m.kind, parse_backup_kind(kind));
+  const auto parsed_kind = parse_backup_kind(kind);
+  if (!parsed_kind) {
+    return InvalidArgument("manifest: kind must be daily, weekly, monthly or manual, got \"" +
+                           kind.substr(0, 32) + "\"");
+  }
+  m.kind = *parsed_kind;
   BOKA_RETURN_IF_ERROR(field("created_at", created));
   m.created_at = from_unix(created);
   BOKA_RETURN_IF_ERROR(field("source", m.source));

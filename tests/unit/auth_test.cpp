@@ -394,7 +394,7 @@ TEST_CASE("auth: users list and end their sessions - admins end anyone's, or eve
   CHECK(f.engine->auth().force_logout_all(sys(), f.tenant).value() == 1);
   CHECK(f.engine->auth().authenticate_session(a1.token).status().code() == Code::unauthenticated);
   CHECK(f.engine->auth().authenticate_session(e1.token).ok());
-  CHECK(f.engine->auth().force_logout_all(sys(), 0).value() == 1);
+  CHECK(f.engine->auth().force_logout_all(sys(), std::nullopt).value() == 1);
   CHECK(f.engine->auth().authenticate_session(e1.token).status().code() == Code::unauthenticated);
   CHECK(f.engine->auth().count_active_sessions(sys()).value() == 0);
   CHECK(events_of(f, "force_logout").size() == 2);
@@ -739,7 +739,7 @@ TEST_CASE("auth: failed logins, locked accounts, MFA adoption, admins, revoke ad
   CHECK(stats->by_role[static_cast<int>(Role::staff)].with_mfa == 1);
   CHECK(stats->by_role[static_cast<int>(Role::customer)].without_mfa == 2);
   CHECK(f.engine->auth().list_admins(root.principal, f.tenant)->size() == 2);
-  CHECK(f.engine->auth().list_admins(root.principal, 0)->size() == 3);
+  CHECK(f.engine->auth().list_admins(root.principal, std::nullopt)->size() == 3);
   auto revoked = f.engine->auth().revoke_admin(root.principal, f.tenant, admin.id);
   REQUIRE(revoked.ok());
   CHECK(revoked->role == Role::staff);
@@ -767,7 +767,7 @@ TEST_CASE("auth: a locked creator's API keys stop working - an automatic lock on
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   // An automatic lockout (five wrong passwords): refused while it lasts, working after.
   f.advance(minutes(1));
-  for (int i = 0; i < 5; ++i) f.login("staff@example.com", "wrong horse battery " + std::to_string(i));
+  for (int i = 0; i < 5; ++i) (void)f.login("staff@example.com", "wrong horse battery " + std::to_string(i));
   REQUIRE(f.engine->auth().get_user(sys(), f.tenant, staff.id)->state == UserState::locked);
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
   f.advance(Seconds(2));  // the first lock lasts 1 s
@@ -853,7 +853,7 @@ TEST_CASE("auth: a tenant admin neither lists nor ends a superadmin's sessions",
   auto [admin, secret] = f.enrol("admin@example.com");
   SessionGrant staff = f.login_ok("staff@example.com");
   // Listing everyone's sessions shows the staff member's and the admin's own, not root's.
-  auto all = f.engine->auth().list_sessions(admin.principal, f.tenant, 0);
+  auto all = f.engine->auth().list_sessions(admin.principal, f.tenant, std::nullopt);
   REQUIRE(all.ok());
   bool sees_root = false, sees_staff = false;
   for (const Session& s : *all) {

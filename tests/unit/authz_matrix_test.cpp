@@ -380,7 +380,7 @@ std::vector<Row> rows() {
          return st(w.engine->auth().force_logout_all(p, t));
        }},
       {"force_logout_all (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->auth().force_logout_all(p, 0));
+         return st(w.engine->auth().force_logout_all(p, std::nullopt));
        }},
       {"cleanup_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
          return st(w.engine->auth().cleanup_sessions(p));
@@ -416,7 +416,7 @@ std::vector<Row> rows() {
          return st(w.engine->auth().list_admins(p, t));
        }},
       {"list_admins (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->auth().list_admins(p, 0));
+         return st(w.engine->auth().list_admins(p, std::nullopt));
        }},
   };
 }

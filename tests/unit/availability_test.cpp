@@ -266,7 +266,7 @@ TEST_CASE("availability pages: next_from continues where a page stopped - nothin
   Fixture f("memory:", utc(2026, 1, 1));
   auto sched = f.engine->create_schedule(sys(), f.tenant, daily(9 * 60, 17 * 60));
   auto r = f.resource("room", 1, "Europe/Berlin", sched->id, step(minutes(30))).id;
-  f.book(r, utc(2026, 1, 5, 9), utc(2026, 1, 5, 11));  // 10:00-12:00 Berlin
+  REQUIRE(f.book(r, utc(2026, 1, 5, 9), utc(2026, 1, 5, 11)).ok());  // 10:00-12:00 Berlin
   AvailabilityQuery q;
   q.requests = {AllocationRequest::of_resource(r)};
   q.from = utc(2026, 1, 1);

@@ -90,6 +90,76 @@ TEST_CASE("a pool booking takes the first free member in pool order") {
   CHECK(three.status().conflict()->next_free_start == utc(2026, 1, 6, 21));
 }
 
+namespace {
+
+// A store where, just before each reservation's write transaction, the pool moves to a
+// member its plan did not lock, as another host's update_pool could between planning and
+// locking. `moves` members are taken from `next`, one per write.
+struct PoolMovedBeforeWrite : StorageWrapper {
+  using StorageWrapper::StorageWrapper;
+  Engine* engine = nullptr;
+  TenantId tenant = 0;
+  PoolId pool = 0;
+  std::vector<ResourceId> next;
+  bool moving = false;
+  Status write(const WriteIntent& intent, Work work) override {
+    if (!moving && intent.audit_chain && !next.empty()) {
+      moving = true;
+      Pool p = engine->get_pool(sys(), tenant, pool).value();
+      p.members = {next.front()};
+      next.erase(next.begin());
+      const Status moved = engine->update_pool(sys(), tenant, p).status();
+      moving = false;
+      if (!moved.ok()) return moved;
+    }
+    return StorageWrapper::write(intent, work);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a pool that changes between planning and locking is planned again") {
+  TempDb db;
+  auto store = std::make_shared<PoolMovedBeforeWrite>(open_storage(store_uri(db)).value());
+  auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5, 0));
+  auto engine = Engine::open(store, EngineOptions{clock}).value();
+  const TenantId tenant = engine->create_tenant(sys(), Tenant{0, "acme"})->id;
+  std::vector<ResourceId> tables;
+  for (int i = 0; i < 7; ++i) {
+    Resource spec;
+    spec.name = "t" + std::to_string(i);
+    spec.zone = "UTC";
+    spec.capacity = 1;
+    spec.policy = hourly();
+    tables.push_back(engine->create_resource(sys(), tenant, spec)->id);
+  }
+  const PoolId pool = engine->create_pool(sys(), tenant, Pool{0, 0, "tables", {tables[0]}})->id;
+  store->engine = engine.get();
+  store->tenant = tenant;
+  store->pool = pool;
+  auto book = [&] {
+    return engine->reserve(sys(), tenant, request({AllocationRequest::of_pool(pool)},
+                                                  utc(2026, 1, 6, 19), utc(2026, 1, 6, 20)));
+  };
+
+  SECTION("once: the booking takes the member the pool has when it is decided") {
+    store->next = {tables[1]};
+    auto booked = book();
+    REQUIRE(booked.ok());
+    REQUIRE(booked->allocations.size() == 1);
+    CHECK(booked->allocations[0].resource == tables[1]);
+    CHECK(booked->allocations[0].pool == pool);
+  }
+  SECTION("on every attempt: the booking gives up as a transient failure and keeps nothing") {
+    store->next = {tables[1], tables[2], tables[3], tables[4], tables[5], tables[6]};
+    auto refused = book();
+    CHECK(refused.status().code() == Code::unavailable);
+    CHECK_THAT(refused.status().message(), Catch::Contains("pool membership kept changing"));
+    store->next.clear();
+    CHECK(engine->list_reservations(sys(), tenant, ReservationFilter{})->empty());
+  }
+}
+
 TEST_CASE("holds expire, confirm before expiry, refuse confirm after") {
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));

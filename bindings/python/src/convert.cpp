@@ -704,11 +704,9 @@ PermissionSet permissions_from_python(py::handle value, const std::string& name)
   PermissionSet set = 0;
   for_each_item(value, name, [&](py::handle item, const std::string& item_name) {
     const std::string text = enum_text(item, item_name);
-    Permission p;
-    if (!parse_permission(text, &p)) {
-      raise_invalid(item_name + ": \"" + text + "\" is not a permission (docs/auth.md lists them)");
-    }
-    set |= static_cast<PermissionSet>(p);
+    const auto p = parse_permission(text);
+    if (!p) raise_invalid(item_name + ": \"" + text + "\" is not a permission (docs/auth.md lists them)");
+    set |= static_cast<PermissionSet>(*p);
   });
   return set;
 }

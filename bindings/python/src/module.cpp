@@ -814,7 +814,8 @@ script can act as a user or a key; docs/auth.md is the guide.)")
       .def("list_sessions",
            [](Facet f, TenantId tenant, std::int64_t user, py::object who) {
              const Principal& p = principal_of(who);
-             return to_python_list(f.call([&](Auth& a) { return a.list_sessions(p, tenant, user); }));
+             const std::optional<UserId> whose = user == 0 ? std::nullopt : std::optional<UserId>(user);
+             return to_python_list(f.call([&](Auth& a) { return a.list_sessions(p, tenant, whose); }));
            },
            arg("tenant"), py::kw_only(), arg("user") = 0, arg("who") = py::none(),
            "Live sessions of `user` (0: every user the caller may manage).")

@@ -231,7 +231,7 @@ const std::vector<Migration>& postgresql_migrations() {
       // rows (not chained) stay readable as legacy_security_events. The run-time role may
       // only INSERT and SELECT audit rows, and the triggers refuse UPDATE, DELETE and
       // TRUNCATE even for the owner. Appends to a chain are serialized by a transaction-level
-      // advisory lock on the tenant (SqlTransaction::lock_audit_head, sql_transaction.cpp).
+      // advisory lock on the tenant (PgTransaction::lock_audit_head, postgresql_transaction.cpp).
       {3,
        {
            "ALTER TABLE security_events RENAME TO legacy_security_events",

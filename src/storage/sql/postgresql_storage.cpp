@@ -19,7 +19,7 @@
 #include "boka/version.hpp"
 #include "storage/guarded_work.hpp"
 #include "storage/sql/postgresql_migrations.hpp"
-#include "storage/sql/sql_transaction.hpp"
+#include "storage/sql/postgresql_transaction.hpp"
 
 namespace boka::detail {
 namespace {
@@ -81,7 +81,7 @@ auto guarded(const char* operation, F&& f) -> decltype(f()) {
   return detail::guarded(&map_postgres_error, operation, std::forward<F>(f));
 }
 
-// ---- pipelines (sql_transaction.hpp, PgWriteBatch) ----------------------------------------
+// ---- pipelines (postgresql_transaction.hpp, PgWriteBatch) -------------------------------
 
 PGconn* pg_conn(soci::session& session) {
   return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
@@ -229,7 +229,7 @@ class PostgresStorage final : public Storage {
         return Status::Ok();
       });
       if (st.ok()) {
-        auto txn = make_sql_transaction(connection, /*writable=*/false, &map_postgres_error);
+        auto txn = make_pg_transaction(connection, /*writable=*/false, &map_postgres_error);
         st = run_guarded(work, *txn);
         if (st.ok()) {
           st = guarded("commit read", [&]() -> Status {
@@ -268,7 +268,7 @@ class PostgresStorage final : public Storage {
       bool began = false;
       t_last_sqlstate.clear();
       // A reservation write (it names its resources and its audit chain) goes as three
-      // pipelined round trips (sql_transaction.hpp, PgWriteBatch); other writes statement
+      // pipelined round trips (postgresql_transaction.hpp, PgWriteBatch); other writes statement
       // by statement.
       const bool batched = intent.audit_chain && !intent.scope.is_all() &&
                            *intent.audit_chain == intent.scope.tenant_id() && !locks.empty();
@@ -285,8 +285,8 @@ class PostgresStorage final : public Storage {
         return Status::Ok();
       });
       if (st.ok()) {
-        auto txn = make_sql_transaction(connection, /*writable=*/true, &map_postgres_error,
-                                        batched ? &batch : nullptr);
+        auto txn = make_pg_transaction(connection, /*writable=*/true, &map_postgres_error,
+                                       batched ? &batch : nullptr);
         st = run_guarded(work, *txn);
         if (st.ok()) {
           st = guarded("commit", [&]() -> Status {
@@ -377,7 +377,6 @@ class PostgresStorage final : public Storage {
       SqlConnection c;
       c.session = std::make_unique<soci::session>(soci::postgresql, options_.libpq_uri);
       c.prepared = make_prepared_statements(*c.session);
-      c.postgresql = true;
       return c;
     } catch (const std::exception& e) {
       std::lock_guard relock(mutex_);

@@ -1,5 +1,6 @@
 // Audit queries, table statistics and settings for the SQL stores (the hot appends are
-// prepared statements in sql_transaction.cpp). Same statements on SQLite and PostgreSQL
+// prepared statements of each dialect's transaction: sqlite_transaction.cpp,
+// postgresql_transaction.cpp). Same statements on SQLite and PostgreSQL
 // except table sizes. These functions throw SOCI's exceptions; SqlTransaction maps them.
 #pragma once
 

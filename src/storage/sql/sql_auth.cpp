@@ -1,6 +1,6 @@
 #include "storage/sql/sql_auth.hpp"
 
-#include "storage/sql/sql_transaction.hpp"
+#include "storage/sql/sql_rows.hpp"
 
 #include <string>
 

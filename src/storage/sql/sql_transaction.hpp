@@ -1,125 +1,158 @@
-// The SQL stores' shared pieces: row access over a SOCI session, and error mapping.
+// Row access shared by the SQL dialects: the statements that run the same on SQLite and
+// PostgreSQL through SOCI (which turns :name placeholders into each dialect's own). The
+// dialects derive from SqlTransaction and supply the hot path's row calls, where they part
+// ways (docs/architecture.md, "SQL statements" and "PostgreSQL round trips"):
+// SqliteTransaction (sqlite_transaction.cpp) and PgTransaction (postgresql_transaction.cpp).
 #pragma once
 
-#include <soci/soci.h>
-
-#include <exception>
-#include <memory>
-#include <map>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "boka/storage_spi.hpp"
+#include "storage/sql/sql_connection.hpp"
+#include "storage/sql/sql_prepared.hpp"
+#include "storage/sql/sql_rows.hpp"
 
 namespace boka::detail {
 
-// A nullable integer column (an optional instant or id), bound with its indicator.
-struct NullableInt {
-  long long value = 0;
-  soci::indicator ind = soci::i_null;
-  NullableInt() = default;
-  explicit NullableInt(const std::optional<Instant>& t)
-      : value(t ? to_unix(*t) : 0), ind(t ? soci::i_ok : soci::i_null) {}
-  explicit NullableInt(const std::optional<std::int64_t>& v)
-      : value(v ? *v : 0), ind(v ? soci::i_ok : soci::i_null) {}
-  std::optional<Instant> instant() const {
-    return ind == soci::i_ok ? std::optional<Instant>(from_unix(value)) : std::nullopt;
+// One transaction the store began on `connection`, which must outlive it; used by one
+// thread. Does not begin, commit or roll back: the store does.
+//
+// Left to each dialect: find_tenant, find_resource, update_resource, insert_reservation,
+// lock_audit_head, append_audit and table_stats.
+class SqlTransaction : public StorageTransaction {
+ public:
+  SqlTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map)
+      : connection_(connection),
+        sql_(*connection.session),
+        p_(*connection.prepared),
+        writable_(writable),
+        map_(map) {}
+
+  // Tenants
+  Result<TenantId> insert_tenant(const Tenant& x) override;
+  Result<std::vector<Tenant>> list_tenants() override;
+  Status update_tenant(const Tenant& x) override;
+
+  // Resources
+  Result<ResourceId> insert_resource(const Resource& x) override;
+  Result<std::vector<Resource>> list_resources(TenantId tenant) override;
+
+  // Schedules
+  Result<ScheduleId> insert_schedule(const Schedule& x) override;
+  Result<std::optional<Schedule>> find_schedule(TenantId tenant, ScheduleId id) override;
+  Result<std::vector<Schedule>> list_schedules(TenantId tenant) override;
+  Status update_schedule(const Schedule& x) override;
+
+  // Pools
+  Result<PoolId> insert_pool(const Pool& x) override;
+  Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override;
+  Result<std::vector<Pool>> list_pools(TenantId tenant) override;
+  Status update_pool(const Pool& x) override;
+
+  // Reservations
+  Status update_reservation(const Reservation& x) override;
+  Result<std::optional<Reservation>> find_reservation(TenantId tenant, ReservationId id) override;
+  Result<std::vector<Reservation>> list_reservations(TenantId tenant,
+                                                     const ReservationFilter& f) override;
+  Result<std::vector<Booking>> active_bookings(ResourceId resource) override;
+  Result<std::vector<Reservation>> expired_holds(Instant now, int limit) override;
+  Status insert_idempotency(TenantId tenant, const IdempotencyRecord& rec) override;
+  Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
+                                                            std::string_view key) override;
+
+  // Authentication rows (storage/sql/sql_auth.cpp)
+  Result<UserId> insert_user(const StoredUser& x) override;
+  Result<std::optional<StoredUser>> find_user(TenantId tenant, UserId id) override;
+  Result<std::optional<StoredUser>> find_user_by_email(TenantId tenant,
+                                                       std::string_view email) override;
+  Result<std::vector<StoredUser>> list_users(TenantId tenant) override;
+  Result<std::vector<StoredUser>> list_users_with_role(Role min_role) override;
+  Status update_user(const StoredUser& x) override;
+  Result<SessionId> insert_session(const StoredSession& x) override;
+  Result<std::optional<StoredSession>> find_session_by_token(std::string_view hash) override;
+  Result<std::optional<StoredSession>> find_session(SessionId id) override;
+  Result<std::vector<StoredSession>> list_sessions(TenantId tenant, UserId user) override;
+  Status update_session(const StoredSession& x) override;
+  Result<std::int64_t> revoke_sessions(TenantId tenant, UserId user, Instant at,
+                                       SessionId keep) override;
+  Result<std::int64_t> delete_dead_sessions(Instant now, int limit) override;
+  Result<std::int64_t> count_live_sessions(Instant now) override;
+  Result<ApiKeyId> insert_api_key(const StoredApiKey& x) override;
+  Result<std::optional<StoredApiKey>> find_api_key(ApiKeyId id) override;
+  Result<std::vector<StoredApiKey>> list_api_keys(TenantId tenant) override;
+  Status update_api_key(const StoredApiKey& x) override;
+
+  // Audit (the chain's head and appends are the dialects')
+  Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) override;
+  Result<std::vector<AuditHead>> audit_heads() override;
+  Result<std::optional<std::string>> get_setting(std::string_view name) override;
+  Status put_setting(std::string_view name, std::string_view value) override;
+
+ protected:
+  // Runs before every statement run() sends: PostgreSQL sends the writes it queued, so every
+  // statement sees the transaction's own writes.
+  virtual Status before_statement() { return Status::Ok(); }
+  // Whether row reads in this transaction lock what they return (the storage contract:
+  // users and API keys read in a write transaction stay locked until it ends).
+  virtual bool lock_rows() const { return false; }
+
+  // Runs f under the error mapper, after before_statement().
+  template <typename F>
+  auto run(const char* operation, F&& f) -> decltype(f()) {
+    Status ready = before_statement();
+    if (!ready.ok()) return ready;
+    return guarded(map_, operation, std::forward<F>(f));
   }
-  std::optional<std::int64_t> integer() const {
-    return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
+
+  Status check_writable() const {
+    return writable_ ? Status::Ok() : InternalError("write attempted in a read transaction");
   }
-};
+  static Status affected_one(long long rows, const char* kind, std::int64_t id);
+  static Status expect_one(soci::statement& st, const char* kind, std::int64_t id);
 
-// Turns a dialect's exception into a Status. Messages never quote bound values.
-using SqlErrorMapper = Status (*)(const std::exception& error, const char* operation);
-
-// Runs f, mapping any exception it throws with `map`.
-template <typename F>
-auto guarded(SqlErrorMapper map, const char* operation, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return map(e, operation);
+  // One row of `table` by tenant and id through a prepared statement; nullopt if absent.
+  template <typename Key, typename Convert>
+  auto find_one(Cached<Key>& q, const char* columns, const char* table, TenantId tenant,
+                std::int64_t id, Convert&& convert)
+      -> std::optional<decltype(convert(q.b.row))> {
+    auto& st = p_.get(q,
+                      std::string("SELECT ") + columns + " FROM " + table +
+                          " WHERE tenant_id = :t AND id = :id",
+                      [](Prep& p, auto& b) {
+                        b.row.into_all(p);
+                        p, soci::use(b.tenant), soci::use(b.id);
+                      });
+    q.b.tenant = tenant;
+    q.b.id = id;
+    st.execute(true);
+    std::optional<decltype(convert(q.b.row))> out;
+    if (st.got_data()) out = convert(q.b.row);
+    drain(st);
+    return out;
   }
-}
 
-// The hot path's statements (find a tenant or resource, insert a reservation and its
-// allocations, bump a resource version, ...), prepared on first use and kept for the life
-// of one connection: on PostgreSQL each execution is then one round trip instead of
-// prepare, execute and deallocate; on SQLite nothing is parsed twice. Belongs to one
-// session, which must outlive it; used by one thread at a time, like its session.
-class PreparedStatements;
-struct PreparedStatementsDeleter {
-  void operator()(PreparedStatements* p) const;
+  // A reservation's allocations, through SOCI.
+  void write_allocations(long long reservation, long long tenant,
+                         const std::vector<Allocation>& allocations);
+
+  SqlConnection& connection_;
+  soci::session& sql_;
+  PreparedStatements& p_;
+  bool writable_;
+  SqlErrorMapper map_;
+
+ private:
+  std::vector<Tenant> select_tenants(const char* where, long long key);
+  std::vector<Resource> select_resources(const char* where, long long tenant, long long key);
+  Result<std::vector<Schedule>> select_schedules(const char* and_where, long long tenant,
+                                                 long long key);
+  std::vector<Pool> select_pools(const char* and_where, long long tenant, long long key);
+  void write_pool_members(long long pool, long long tenant, const std::vector<ResourceId>& members);
+  std::vector<Reservation> select_reservations(TenantId tenant, const ReservationFilter& f);
 };
-using PreparedStatementsPtr = std::unique_ptr<PreparedStatements, PreparedStatementsDeleter>;
-PreparedStatementsPtr make_prepared_statements(soci::session& sql);
-
-// A pooled connection: a session and its prepared statements (destroyed first).
-struct SqlConnection {
-  std::unique_ptr<soci::session> session;
-  PreparedStatementsPtr prepared;
-  bool postgresql = false;  // the dialect, for the few statements that differ (table sizes)
-  bool broken = false;      // set when its protocol state is unknown: the pool drops it
-  // PostgreSQL pipelines: statement text -> the name it is prepared under on this connection.
-  std::map<std::string, std::string> pipeline_names;
-};
-
-// PostgreSQL write transactions are bound by round trips (a client waits for the network
-// and the server on every statement), so a reservation write goes to the server as three
-// batches of prepared statements (libpq pipeline mode) instead of ten single statements
-// (docs/architecture.md, "PostgreSQL round trips"):
-// 1. pg_begin_write: BEGIN, the tenant setting, the resource row locks, and reads of the
-//    tenant row and the locked resource rows;
-// 2. the new reservation (its id is needed), with the audit chain's lock and head read;
-//    a write that inserts nothing sends the lock and head alone;
-// 3. pg_commit_write: the writes whose outcome is certain once those locks are held (a
-//    locked resource row's update, the new reservation's allocations, appends to the locked
-//    chain), queued in `deferred`, then COMMIT.
-// Any other statement sends the queue first, so the transaction always reads its own
-// writes. A batch belongs to one transaction on one connection; it is not thread-safe.
-struct PgCall {
-  const char* sql;                                // a statement of boka's (prepared once)
-  std::vector<std::optional<std::string>> params; // text values; nullopt is NULL
-};
-// A pipeline's results: one per call, each its rows of text cells (nullopt for NULL).
-struct PgRows {
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
-// Sends calls as one pipeline and returns their results in order; throws
-// soci::postgresql_soci_error for the first call that failed. Defined by the PostgreSQL
-// store (the only translation unit that sees libpq).
-using PgPipelineRunner = std::vector<PgRows> (*)(SqlConnection& connection,
-                                                  const std::vector<PgCall>& calls);
-struct PgWriteBatch {
-  PgPipelineRunner run = nullptr;
-  TenantId tenant = 0;
-  std::optional<Tenant> tenant_row;          // read at BEGIN
-  std::map<ResourceId, Resource> resources;  // the locked rows, read at BEGIN
-  std::optional<AuditHead> audit_head;       // set once the chain's lock is held
-  std::vector<PgCall> deferred;
-};
-
-// SQLite: runs `sql` (a statement without parameters or rows: BEGIN IMMEDIATE, COMMIT,
-// SAVEPOINT ...) through the connection's cached raw statements (no parse per call). Throws
-// soci::sqlite3_soci_error.
-void sqlite_execute(SqlConnection& connection, const char* sql);
-
-// Row access inside a transaction the caller began on `connection`. `batch` (PostgreSQL
-// writes begun with pg_begin_write, else null) must outlive the transaction.
-std::unique_ptr<StorageTransaction> make_sql_transaction(SqlConnection& connection, bool writable,
-                                                         SqlErrorMapper map,
-                                                         PgWriteBatch* batch = nullptr);
-
-// PostgreSQL, one round trip: BEGIN, `tenant` as the row level security scope, the row
-// locks on `resources` (sorted, distinct), and the reads PgWriteBatch describes. Throws
-// soci::postgresql_soci_error (map it with the store's mapper).
-void pg_begin_write(SqlConnection& connection, TenantId tenant,
-                    const std::vector<ResourceId>& resources, PgWriteBatch& batch);
-// PostgreSQL, one round trip: the batch's deferred writes, then COMMIT. A failing write
-// aborts the rest (COMMIT included); the caller rolls back. Throws like pg_begin_write
-// (SQLSTATE 08006 when the connection is gone, and then the outcome is unknown).
-void pg_commit_write(SqlConnection& connection, PgWriteBatch& batch);
 
 }  // namespace boka::detail

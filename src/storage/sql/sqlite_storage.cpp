@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "core/private_file.hpp"
-#include "storage/sql/sql_transaction.hpp"
-#include "storage/sql/sqlite_backup.hpp"
 #include "storage/guarded_work.hpp"
+#include "storage/sql/sqlite_backup.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
+#include "storage/sql/sqlite_transaction.hpp"
 
 namespace boka::detail {
 namespace {
@@ -88,7 +88,7 @@ class SqliteStorage final : public Storage,
       return Status::Ok();
     });
     if (st.ok()) {
-      auto txn = make_sql_transaction(connection, /*writable=*/false, &map_exception);
+      auto txn = make_sqlite_transaction(connection, /*writable=*/false, &map_exception);
       st = run_guarded(work, *txn);
       Status end = guarded("end read", [&]() -> Status {
         sqlite_execute(connection, "COMMIT");
@@ -193,7 +193,7 @@ class SqliteStorage final : public Storage,
       release(std::move(*connection));
       return;
     }
-    auto txn = make_sql_transaction(*connection, /*writable=*/true, &map_exception);
+    auto txn = make_sqlite_transaction(*connection, /*writable=*/true, &map_exception);
     bool any_kept = false;
     if (batch.size() == 1) {
       batch[0]->result = run_guarded(batch[0]->work, *txn);

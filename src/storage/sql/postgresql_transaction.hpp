@@ -1,0 +1,66 @@
+// Row access on a PostgreSQL connection (PgTransaction), and the pipelined reservation
+// write. Needs no libpq: the PostgreSQL store (the only translation unit that sees it) hands
+// the pipeline runner over in PgWriteBatch.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boka/storage_spi.hpp"
+#include "storage/sql/sql_connection.hpp"
+#include "storage/sql/sql_rows.hpp"
+
+namespace boka::detail {
+
+// PostgreSQL write transactions are bound by round trips (a client waits for the network
+// and the server on every statement), so a reservation write goes to the server as three
+// batches of prepared statements (libpq pipeline mode) instead of ten single statements
+// (docs/architecture.md, "PostgreSQL round trips"):
+// 1. pg_begin_write: BEGIN, the tenant setting, the resource row locks, and reads of the
+//    tenant row and the locked resource rows;
+// 2. the new reservation (its id is needed), with the audit chain's lock and head read;
+//    a write that inserts nothing sends the lock and head alone;
+// 3. pg_commit_write: the writes whose outcome is certain once those locks are held (a
+//    locked resource row's update, the new reservation's allocations, appends to the locked
+//    chain), queued in `deferred`, then COMMIT.
+// Any other statement sends the queue first, so the transaction always reads its own
+// writes. A batch belongs to one transaction on one connection; it is not thread-safe.
+struct PgCall {
+  const char* sql;                                // a statement of boka's (prepared once)
+  std::vector<std::optional<std::string>> params; // text values; nullopt is NULL
+};
+// Sends calls as one pipeline and returns their results in order (PgRows, sql_rows.hpp);
+// throws soci::postgresql_soci_error for the first call that failed. Defined by the
+// PostgreSQL store.
+using PgPipelineRunner = std::vector<PgRows> (*)(SqlConnection& connection,
+                                                  const std::vector<PgCall>& calls);
+struct PgWriteBatch {
+  PgPipelineRunner run = nullptr;
+  TenantId tenant = 0;
+  std::optional<Tenant> tenant_row;          // read at BEGIN
+  std::map<ResourceId, Resource> resources;  // the locked rows, read at BEGIN
+  std::optional<AuditHead> audit_head;       // set once the chain's lock is held
+  std::vector<PgCall> deferred;
+};
+
+// Row access inside a transaction the caller began on `connection`. `batch` (writes begun
+// with pg_begin_write, else null) and `connection` must outlive the transaction, which is
+// used by one thread. `map` maps PostgreSQL's exceptions.
+std::unique_ptr<StorageTransaction> make_pg_transaction(SqlConnection& connection, bool writable,
+                                                        SqlErrorMapper map,
+                                                        PgWriteBatch* batch = nullptr);
+
+// One round trip: BEGIN, `tenant` as the row level security scope, the row locks on
+// `resources` (sorted, distinct), and the reads PgWriteBatch describes. Throws
+// soci::postgresql_soci_error (map it with the store's mapper).
+void pg_begin_write(SqlConnection& connection, TenantId tenant,
+                    const std::vector<ResourceId>& resources, PgWriteBatch& batch);
+// One round trip: the batch's deferred writes, then COMMIT. A failing write aborts the rest
+// (COMMIT included); the caller rolls back. Throws like pg_begin_write (SQLSTATE 08006 when
+// the connection is gone, and then the outcome is unknown).
+void pg_commit_write(SqlConnection& connection, PgWriteBatch& batch);
+
+}  // namespace boka::detail

@@ -1,0 +1,134 @@
+#include "storage/sql/sql_rows.hpp"
+
+#include <cstdlib>
+
+namespace boka::detail {
+
+using soci::into;
+
+void TenantRow::into_all(Prep& p) {
+  p, into(id), into(name), into(created), into(archived.value, archived.ind), into(version);
+}
+
+Tenant TenantRow::to() const {
+  Tenant t;
+  t.id = id;
+  t.name = name;
+  t.created_at = from_unix(created);
+  t.archived_at = archived.instant();
+  t.version = version;
+  return t;
+}
+
+void ResourceRow::into_all(Prep& p) {
+  p, into(id), into(tenant), into(name), into(zone), into(capacity), into(step), into(notice),
+      into(horizon), into(before), into(after), into(min_d), into(max_d), into(daily),
+      into(schedule.value, schedule.ind), into(metadata), into(created),
+      into(archived.value, archived.ind), into(version);
+}
+
+void ResourceRow::from(const Resource& x) {
+  id = x.id;
+  tenant = x.tenant;
+  name = x.name;
+  zone = x.zone;
+  capacity = x.capacity;
+  step = x.policy.slot_step.count();
+  notice = x.policy.min_notice.count();
+  horizon = x.policy.max_horizon.count();
+  before = x.policy.buffer_before.count();
+  after = x.policy.buffer_after.count();
+  min_d = x.policy.min_duration.count();
+  max_d = x.policy.max_duration.count();
+  daily = x.policy.daily_limit;
+  schedule = NullableInt(x.schedule ? std::optional<std::int64_t>(*x.schedule) : std::nullopt);
+  metadata = x.metadata_json;
+  created = to_unix(x.created_at);
+  archived = NullableInt(x.archived_at);
+  version = x.version;
+}
+
+Resource ResourceRow::to() const {
+  Resource r;
+  r.id = id;
+  r.tenant = tenant;
+  r.name = name;
+  r.zone = zone;
+  r.capacity = capacity;
+  r.policy.slot_step = Seconds(step);
+  r.policy.min_notice = Seconds(notice);
+  r.policy.max_horizon = Seconds(horizon);
+  r.policy.buffer_before = Seconds(before);
+  r.policy.buffer_after = Seconds(after);
+  r.policy.min_duration = Seconds(min_d);
+  r.policy.max_duration = Seconds(max_d);
+  r.policy.daily_limit = daily;
+  r.schedule = schedule.integer();
+  r.metadata_json = metadata;
+  r.created_at = from_unix(created);
+  r.archived_at = archived.instant();
+  r.version = version;
+  return r;
+}
+
+void ReservationRow::into_all(Prep& p) {
+  p, into(id), into(status), into(start), into(end), into(hold.value, hold.ind), into(key),
+      into(customer), into(metadata), into(created), into(updated), into(version);
+}
+
+void ReservationRow::from(const Reservation& x) {
+  id = x.id;
+  tenant = x.tenant;
+  status = status_code(x.status);
+  start = to_unix(x.start);
+  end = to_unix(x.end);
+  hold = NullableInt(x.hold_expires_at);
+  key = x.idempotency_key;
+  customer = x.customer;
+  metadata = x.metadata_json;
+  created = to_unix(x.created_at);
+  updated = to_unix(x.updated_at);
+  version = x.version;
+}
+
+Reservation ReservationRow::to(TenantId tenant_id) const {
+  Reservation r;
+  r.id = id;
+  r.tenant = tenant_id;
+  r.status = static_cast<ReservationStatus>(status);
+  r.start = from_unix(start);
+  r.end = from_unix(end);
+  r.hold_expires_at = hold.instant();
+  r.idempotency_key = key;
+  r.customer = customer;
+  r.metadata_json = metadata;
+  r.created_at = from_unix(created);
+  r.updated_at = from_unix(updated);
+  r.version = version;
+  return r;
+}
+
+void drain(soci::statement& st) {
+  while (st.fetch()) {
+  }
+}
+
+long long cell_integer(const PgRows& r, std::size_t row, std::size_t column) {
+  const auto& cell = r.rows[row][column];
+  return cell ? std::strtoll(cell->c_str(), nullptr, 10) : 0;
+}
+
+std::string cell_text(const PgRows& r, std::size_t row, std::size_t column) {
+  return r.rows[row][column].value_or(std::string());
+}
+
+NullableInt cell_nullable(const PgRows& r, std::size_t row, std::size_t column) {
+  NullableInt v;
+  if (r.rows[row][column]) {
+    v.value = cell_integer(r, row, column);
+    v.ind = soci::i_ok;
+  }
+  return v;
+}
+
+}  // namespace boka::detail

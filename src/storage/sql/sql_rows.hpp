@@ -1,0 +1,149 @@
+// The SQL stores' rows: bound buffers for one row of each hot table, their conversions to and
+// from boka's types, and the readers of rows that arrive without SOCI (SQLite's raw
+// statements, PostgreSQL pipeline results). Plain values: each buffer belongs to the one
+// statement or caller that uses it, one thread at a time.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boka/storage_spi.hpp"
+
+namespace boka::detail {
+
+using Prep = soci::details::prepare_temp_type;
+
+// A nullable integer column (an optional instant or id), bound with its indicator.
+struct NullableInt {
+  long long value = 0;
+  soci::indicator ind = soci::i_null;
+  NullableInt() = default;
+  explicit NullableInt(const std::optional<Instant>& t)
+      : value(t ? to_unix(*t) : 0), ind(t ? soci::i_ok : soci::i_null) {}
+  explicit NullableInt(const std::optional<std::int64_t>& v)
+      : value(v ? *v : 0), ind(v ? soci::i_ok : soci::i_null) {}
+  std::optional<Instant> instant() const {
+    return ind == soci::i_ok ? std::optional<Instant>(from_unix(value)) : std::nullopt;
+  }
+  std::optional<std::int64_t> integer() const {
+    return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
+  }
+};
+
+inline int status_code(ReservationStatus s) { return static_cast<int>(s); }
+
+// Bound buffers for one row of each table. A statement binds to a row's fields once;
+// executing it again reads or writes the same fields.
+//
+// Rows read without SOCI come through `read(cells)` (in kColumns order), where `cells`
+// offers integer(i), text(i) and nullable(i): SqliteCall and PgRowCells.
+struct TenantRow {
+  static constexpr const char* kColumns = "id, name, created_at, archived_at, version";
+  long long id = 0, created = 0, version = 0;
+  std::string name;
+  NullableInt archived;
+  void into_all(Prep& p);
+  template <typename Cells>
+  static TenantRow read(const Cells& cells) {
+    TenantRow row;
+    row.id = cells.integer(0);
+    row.name = cells.text(1);
+    row.created = cells.integer(2);
+    row.archived = cells.nullable(3);
+    row.version = cells.integer(4);
+    return row;
+  }
+  Tenant to() const;
+};
+
+struct ResourceRow {
+  static constexpr const char* kColumns =
+      "id, tenant_id, name, zone, capacity, slot_step, min_notice, max_horizon, "
+      "buffer_before, buffer_after, min_duration, max_duration, daily_limit, schedule_id, "
+      "metadata, created_at, archived_at, version";
+  long long id = 0, tenant = 0, step = 0, notice = 0, horizon = 0, before = 0, after = 0,
+            min_d = 0, max_d = 0, created = 0, version = 0;
+  int capacity = 0, daily = 0;
+  std::string name, zone, metadata;
+  NullableInt schedule, archived;
+
+  void into_all(Prep& p);
+  template <typename Cells>
+  static ResourceRow read(const Cells& q) {
+    ResourceRow c;
+    c.id = q.integer(0);
+    c.tenant = q.integer(1);
+    c.name = q.text(2);
+    c.zone = q.text(3);
+    c.capacity = static_cast<int>(q.integer(4));
+    c.step = q.integer(5);
+    c.notice = q.integer(6);
+    c.horizon = q.integer(7);
+    c.before = q.integer(8);
+    c.after = q.integer(9);
+    c.min_d = q.integer(10);
+    c.max_d = q.integer(11);
+    c.daily = static_cast<int>(q.integer(12));
+    c.schedule = q.nullable(13);
+    c.metadata = q.text(14);
+    c.created = q.integer(15);
+    c.archived = q.nullable(16);
+    c.version = q.integer(17);
+    return c;
+  }
+  void from(const Resource& x);
+  Resource to() const;
+};
+
+struct ReservationRow {
+  static constexpr const char* kColumns =
+      "id, status, start_at, end_at, hold_expires_at, idempotency_key, customer, metadata, "
+      "created_at, updated_at, version";
+  long long id = 0, tenant = 0, start = 0, end = 0, created = 0, updated = 0, version = 0;
+  int status = 0;
+  NullableInt hold;
+  std::string key, customer, metadata;
+
+  void into_all(Prep& p);
+  void from(const Reservation& x);
+  Reservation to(TenantId tenant_id) const;
+};
+
+struct AllocationRow {
+  long long reservation = 0, tenant = 0, resource = 0;
+  int quantity = 0;
+  NullableInt pool;
+};
+
+// Reads the rest of a result so the statement is finished: an SQLite statement left
+// mid-result would keep its read snapshot (and block WAL checkpoints) until reused.
+void drain(soci::statement& st);
+
+// A PostgreSQL pipeline's result (postgresql_transaction.hpp): its rows of text cells,
+// nullopt for NULL.
+struct PgRows {
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// Cells of a pipeline result as text (nullopt for NULL).
+long long cell_integer(const PgRows& r, std::size_t row, std::size_t column);
+std::string cell_text(const PgRows& r, std::size_t row, std::size_t column);
+NullableInt cell_nullable(const PgRows& r, std::size_t row, std::size_t column);
+
+// One row of a pipeline result, read like a SqliteCall row (TenantRow::read,
+// ResourceRow::read). Refers to `r`, which must outlive it.
+struct PgRowCells {
+  const PgRows& r;
+  std::size_t row;
+  long long integer(int column) const { return cell_integer(r, row, static_cast<std::size_t>(column)); }
+  std::string text(int column) const { return cell_text(r, row, static_cast<std::size_t>(column)); }
+  NullableInt nullable(int column) const {
+    return cell_nullable(r, row, static_cast<std::size_t>(column));
+  }
+};
+
+}  // namespace boka::detail

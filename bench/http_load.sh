@@ -50,7 +50,7 @@ cat > "$work/availability.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer $token"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"requests":[{"resource":1}],"from":1893456000,"to":1893542400,"duration":3600}'
+wrk.body = '{"requests":[{"resource":1}],"from":"2030-01-01T00:00:00Z","to":"2030-01-02T00:00:00Z","duration":3600}'
 LUA
 cat > "$work/reserve.lua" <<LUA
 -- Every request a different hour, so most succeed; each thread its own range.
@@ -63,7 +63,8 @@ function request()
   counter = counter + 1
   local start = 1893456000 + (thread_id * 10000000 + counter) * 3600
   return wrk.format("POST", nil, {["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json"},
-    '{"allocations":[{"resource":1}],"start":' .. start .. ',"end":' .. (start + 3600) .. '}')
+    '{"allocations":[{"resource":1}],"start":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", start) ..
+    '","end":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ", start + 3600) .. '"}')
 end
 LUA
 

@@ -10,9 +10,13 @@ packages=(
   libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool prometheus
   nginx wrk
   postgresql-15 postgresql-client-15
-  pybind11-dev python3-dev python3-venv python3-pytest python3-yaml openssl
+  pybind11-dev python3-dev python3-venv python3-pytest python3-yaml python3-jsonschema openssl
+  nodejs
   redis-server libhiredis-dev docker-compose systemd
 )
+# The OpenAPI validator comes from npm. Debian's nodejs ships without it (the npm package);
+# a nodejs from NodeSource brings its own, which Debian's npm would conflict with.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

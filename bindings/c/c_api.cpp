@@ -1,7 +1,7 @@
 // The C ABI (include/boka/boka.h): opaque handles that hold one C++ object each, one
 // boundary function (guarded) that turns a Status or an exception into a code and a
 // malloc'd message, and per call: check the handles, convert, one engine call, map the
-// result. JSON documents go through json_codec.
+// result. JSON documents go through the codec (bindings/codec/json_codec.hpp).
 #include "boka/boka.h"
 
 #include <algorithm>
@@ -16,6 +16,11 @@
 
 #include "boka/boka.hpp"
 #include "json_codec.hpp"
+
+// The documents are the shells' codec (bindings/codec).
+namespace boka {
+namespace c_api = codec;
+}
 
 struct boka_engine {
   std::unique_ptr<boka::Engine> engine;

@@ -34,10 +34,29 @@ static long long field(const char* doc, const char* key) {
   return at ? strtoll(at + strlen(key), NULL, 10) : -1;
 }
 
+/* The instant after `key` ("\"start\":") in a document boka wrote, where instants are
+ * RFC 3339 UTC text ("2026-01-06T08:00:00Z"); -1 if absent. The typed calls take the Unix
+ * seconds. */
+static long long time_field(const char* doc, const char* key) {
+  const char* at = strstr(doc, key);
+  int y, mo, d, h, mi, s;
+  long long era, yoe, doy, doe;
+  if (at == NULL || sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
+    return -1;
+  }
+  y -= mo <= 2; /* days from 1970-01-01 (H. Hinnant's days_from_civil) */
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + s;
+}
+
 int main(void) {
   const char* env = getenv("BOKA_EXAMPLE_DB");
   char uri[512];
   char spec[512];
+  char from_text[32], to_text[32];
   char text[64];
   char* err = NULL;
   char* doc = NULL;
@@ -89,9 +108,11 @@ int main(void) {
   days = (long long)time(NULL) / 86400;
   days += 7 - (days + 3) % 7;
   monday = (int64_t)days * 86400;
+  format_utc(monday, from_text, sizeof from_text);
+  format_utc(monday + 7 * 86400, to_text, sizeof to_text);
   snprintf(spec, sizeof spec,
-           "{\"requests\": [{\"resource\": %lld}], \"from\": %lld, \"to\": %lld, \"duration\": 3600}",
-           room, (long long)monday, (long long)(monday + 7 * 86400));
+           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\", \"duration\": 3600}",
+           room, from_text, to_text);
   if ((rc = boka_availability(engine, who, tenant, spec, &doc, &err)) != BOKA_OK) {
     return fail("availability", rc, err);
   }
@@ -99,11 +120,11 @@ int main(void) {
   format_utc(monday, text, sizeof text);
   printf("%d free one-hour slots in the week from %s:\n", count, text);
   for (at = strstr(doc, "\"start\":"); at != NULL; at = strstr(at + 1, "\"start\":")) {
-    format_utc(field(at, "\"start\":"), text, sizeof text);
+    format_utc(time_field(at, "\"start\":"), text, sizeof text);
     printf("  %s\n", text);
   }
-  first_start = field(doc, "\"start\":");
-  first_end = field(doc, "\"end\":");
+  first_start = time_field(doc, "\"start\":");
+  first_end = time_field(doc, "\"end\":");
   boka_free(doc);
   if (count == 0) {
     fprintf(stderr, "no slots\n");

@@ -7,12 +7,14 @@
 #include <optional>
 
 #include "json_codec.hpp"
+#include "schema.hpp"
 
 namespace boka::server {
 
-using c_api::Json;
-using c_api::InputError;
-using c_api::Mode;
+using codec::Form;
+using codec::InputError;
+using codec::Json;
+using codec::Mode;
 
 int http_status(Code code) {
   switch (code) {
@@ -84,6 +86,17 @@ struct StatusError : std::runtime_error {
 
 std::optional<std::int64_t> query_int(const Request& req, const char* name);
 
+// An id read from the request path or query. A path segment does not say its kind; the
+// route does, by the call it passes the number to, so this converts to whichever id type
+// (TenantId, ReservationId, ...) that call takes.
+struct PathId {
+  std::int64_t value = 0;
+  template <typename Tag>
+  operator Id<Tag>() const {  // NOLINT: see above
+    return Id<Tag>{value};
+  }
+};
+
 namespace {
 // The RFC 9457 problem document every error answer carries.
 Json problem_document(int status, const std::string& code, const std::string& detail);
@@ -99,10 +112,10 @@ struct Api::Context {
 
   const Principal& who() const { return *principal; }
 
-  std::int64_t id(std::size_t i) const {
+  PathId id(std::size_t i) const {
     const std::string& text = req.captures.at(i);
     try {
-      return std::stoll(text);
+      return PathId{std::stoll(text)};
     } catch (const std::exception&) {
       throw InputError("path: \"" + text.substr(0, 30) + "\" is not an id");
     }
@@ -115,7 +128,7 @@ struct Api::Context {
     const auto t = query_int(req, "tenant");
     if (!t || *t == who().tenant()) return who().tenant();
     if (*t <= 0) throw InputError("query tenant: must be a positive tenant id, got " + std::to_string(*t));
-    auto found = engine.get_tenant(who(), TenantId{*t});  // 404 for an unknown one; 403 if not the caller's to see
+    auto found = engine.get_tenant(who(), TenantId{*t});  // 404 if unknown; 403 if not the caller's
     if (!found.ok()) throw StatusError(found.status());
     return TenantId{*t};
   }
@@ -124,25 +137,30 @@ struct Api::Context {
     if (req.body.empty()) throw InputError("body: expected a JSON object");
     // The codec's parser: its shape limits (depth, fields per object, values) are checked in
     // one linear pass before the document is built.
-    const Json j = c_api::parse_text(req.body, "body");
+    const Json j = codec::parse_text(req.body, "body");
     if (!j.is_object()) throw InputError(std::string("body: expected a JSON object, got ") + j.type_name());
     return j;
   }
   Json body_or_empty() const { return req.body.empty() ? Json::object() : body(); }
+  // The body as the document T (`path` names it in messages: "reschedule.start").
+  template <typename T>
+  T body_as(const std::string& path, Mode mode = Mode::create) const {
+    return codec::from_json<T>(body(), path, mode);
+  }
 
   void send(int status, const Json& j) {
     res.status = status;
-    res.set_content(c_api::dump(j), "application/json");
+    res.set_content(codec::dump(j), "application/json");
   }
   void no_content() {
     res.status = 204;
     res.body.clear();
   }
-  // Sends `r`'s value, or its error as a problem document.
-  template <typename T, typename F>
-  void reply(const Result<T>& r, F&& to_json, int status = 200) {
+  // Sends `r`'s value as its document, or its error as a problem document.
+  template <typename T>
+  void reply(const Result<T>& r, int status = 200) {
     if (!r.ok()) return problem(r.status());
-    send(status, to_json(*r));
+    send(status, codec::to_json(*r));
   }
   void reply(const Status& s) {
     if (!s.ok()) return problem(s);
@@ -156,13 +174,13 @@ struct Api::Context {
     if (conflict != nullptr) {
       Json c = Json::object();
       Json ids = Json::array();
-      for (ReservationId id : conflict->blocking_reservation_ids) ids.push_back(id);
+      for (ReservationId id : conflict->blocking_reservation_ids) ids.push_back(codec::id_value(id));
       c["blocking"] = ids;
-      c["next_free_start"] = conflict->next_free_start ? Json(to_unix(*conflict->next_free_start)) : Json(nullptr);
+      c["next_free_start"] = codec::value_to_json(conflict->next_free_start);
       p["conflict"] = c;
     }
     res.status = status;
-    res.set_content(c_api::dump(p), "application/problem+json");
+    res.set_content(codec::dump(p), "application/problem+json");
     if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
     if ((status == 503 || status == 429) && !res.has_header("Retry-After")) {
       res.set_header("Retry-After", "1");
@@ -176,7 +194,7 @@ constexpr std::int64_t kMaxPage = 1000;
 
 // ?limit= (1..kMaxPage, default `fallback`) and ?after_id= (>= 0, default 0).
 int page_limit(const Request& req, int fallback);
-std::int64_t page_after(const Request& req);
+PathId page_after(const Request& req);
 
 std::optional<std::int64_t> query_int(const Request& req, const char* name) {
   const std::string* found = req.param(name);
@@ -201,10 +219,10 @@ int page_limit(const Request& req, int fallback) {
   return static_cast<int>(*v);
 }
 
-std::int64_t page_after(const Request& req) {
+PathId page_after(const Request& req) {
   const auto v = query_int(req, "after_id");
   if (v && *v < 0) throw InputError("query after_id: must be >= 0");
-  return v.value_or(0);
+  return PathId{v.value_or(0)};
 }
 
 namespace {
@@ -214,31 +232,6 @@ bool query_flag(const Request& req, const char* name) {
   if (v == nullptr) return false;
   return v->empty() || *v == "1" || *v == "true";
 }
-
-std::optional<std::int64_t> opt_int(const Json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer()) throw InputError(std::string(name) + ": expected an integer, got " + it->type_name());
-  return it->get<std::int64_t>();
-}
-
-std::string req_string(const Json& j, const char* name, std::size_t max = 4096) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_string()) {
-    throw InputError(std::string(name) + ": expected a string" +
-                     (it == j.end() ? std::string(" (missing)") : std::string(", got ") + it->type_name()));
-  }
-  std::string s = it->get<std::string>();
-  if (s.size() > max) throw InputError(std::string(name) + ": at most " + std::to_string(max) + " bytes");
-  return s;
-}
-
-
-
-
-
-// Invalid UTF-8 (a forwarded address, a raw path) is replaced, never a reason to throw.
-std::string json_escape(const std::string& s) { return c_api::dump(Json(s)); }
 
 // rate_limit_fallbacks_total{limit}: checks a shared limit answered locally (Redis down).
 Counter* fallback_counter(MetricsRegistry& metrics, const char* limit) {
@@ -281,7 +274,7 @@ Json problem_document(int status, const std::string& code, const std::string& de
 Response problem_response(int status, const std::string& code, const std::string& detail) {
   Response res;
   res.status = status;
-  res.set_content(c_api::dump(problem_document(status, code, detail)), "application/problem+json");
+  res.set_content(codec::dump(problem_document(status, code, detail)), "application/problem+json");
   return res;
 }
 
@@ -328,11 +321,11 @@ bool Api::login_allowed(Context& ctx, const std::string& account) {
 }
 
 void Api::route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
-                Handler handler) {
+                Io io, Handler handler) {
   // The route's latency histogram, found once here rather than on every request.
   auto found = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
                                    latency_buckets(), {{"method", method}, {"route", name}});
-  routes_.push_back(Route{method, pattern, name, auth, std::regex(pattern), std::move(handler),
+  routes_.push_back(Route{method, pattern, name, auth, std::move(io), std::regex(pattern), std::move(handler),
                           found.ok() ? *found : nullptr});
 }
 
@@ -478,21 +471,53 @@ void Api::finish(const Request& req, const std::string& method, const std::strin
   gmtime_r(&t, &tm);
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
   // The path without its query (queries carry no secret here, but keep logs lean).
-  log_.write(std::string("{\"time\":\"") + when + "\",\"id\":" + std::to_string(++request_ids_) +
-             ",\"client\":" + json_escape(client) + ",\"method\":" + json_escape(method) +
-             ",\"path\":" + json_escape(req.path.substr(0, 200)) + ",\"route\":" + json_escape(route) +
-             ",\"status\":" + status + ",\"ms\":" + std::to_string(seconds * 1000.0) +
-             ",\"bytes\":" + std::to_string(res.body.size()) + ",\"principal\":" + json_escape(principal) + "}");
+  Json line = Json::object();
+  line["time"] = when;
+  line["id"] = ++request_ids_;
+  line["client"] = client;
+  line["method"] = method;
+  line["path"] = req.path.substr(0, 200);
+  line["route"] = route;
+  line["status"] = res.status;
+  line["ms"] = seconds * 1000.0;
+  line["bytes"] = res.body.size();
+  line["principal"] = principal;
+  // Invalid UTF-8 (a forwarded address, a raw path) is replaced, never a reason to throw.
+  log_.write(codec::dump(line));
 }
 
 // ---- routes ---------------------------------------------------------------------------------
 
+namespace {
+
+// Schemas for the OpenAPI document: a component reference, an array of them, no body.
+template <typename T>
+Json doc(Form form = Form::output) {
+  return codec::schema_ref<T>(form);
+}
+template <typename T>
+Json list_of() {
+  return codec::schema_array_ref<T>();
+}
+const Json kNone = nullptr;
+
+// The length limits of the single strings a body carries, checked before any engine work.
+void check_length(const std::string& value, const std::string& path, std::size_t max) {
+  if (value.size() > max) throw InputError(path + ": longer than " + std::to_string(max) + " bytes");
+}
+
+}  // namespace
+
 void Api::install() {
-  using c_api::to_json;
   const auto T = std::string(R"(/api/tenants/(\d+))");
 
   // --- the operations guide's routes
-  route("GET", "/api/health", "health", Auth::optional, [this](Context& c) {
+  const Json health_doc = Json{{"type", "object"},
+                               {"required", Json::array({"status"})},
+                               {"properties", Json{{"status", Json{{"type", "string"},
+                                                                    {"enum", Json::array({"ok", "degraded", "failing"})}}}}},
+                               {"description", "with ?detailed: the library's whole health report"}};
+  route("GET", "/api/health", "health", Auth::optional, {kNone, health_doc}, [this](Context& c) {
     auto h = engine_.operations().health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
     if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
@@ -517,238 +542,191 @@ void Api::install() {
     c.res.status = status;
     c.res.set_content(h->to_json(), "application/json");
   });
-  route("GET", "/api/metrics", "metrics", Auth::none, [this](Context& c) {
-    c.res.status = 200;
-    c.res.set_content(metrics_->exposition(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  route("GET", "/api/openapi.json", "openapi", Auth::none, [this](Context& c) {
+  route("GET", "/api/metrics", "metrics", Auth::none,
+        {kNone, Json{{"type", "string"}}, 200, false, "text/plain"}, [this](Context& c) {
+          c.res.status = 200;
+          c.res.set_content(metrics_->exposition(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+  route("GET", "/api/openapi.json", "openapi", Auth::none, {kNone, Json{{"type", "object"}}}, [this](Context& c) {
     c.res.status = 200;
     c.res.set_content(openapi_, "application/json");
   });
-  route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, [this](Context& c) {
-    auto r = engine_.auth().mfa_stats(c.who(), c.admin_tenant());
-    c.reply(r, [](const MfaStats& m) {
-      Json by_role = Json::array();
-      for (const auto& x : m.by_role) {
-        Json e = Json::object();
-        e["role"] = role_name(x.role);
-        e["with_mfa"] = x.with_mfa;
-        e["without_mfa"] = x.without_mfa;
-        by_role.push_back(e);
-      }
-      Json j = Json::object();
-      j["with_mfa"] = m.with_mfa;
-      j["without_mfa"] = m.without_mfa;
-      j["by_role"] = by_role;
-      return j;
-    });
+  route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, {kNone, doc<MfaStats>()},
+        [this](Context& c) { c.reply(engine_.auth().mfa_stats(c.who(), c.admin_tenant())); });
+  route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required,
+        {kNone, list_of<User>()}, [this](Context& c) { c.reply(engine_.auth().locked_accounts(c.who(), c.admin_tenant())); });
+  route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, {kNone, list_of<ApiKey>()}, [this](Context& c) {
+    c.reply(engine_.auth().list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100)));
   });
-  route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required, [this](Context& c) {
-    auto r = engine_.auth().locked_accounts(c.who(), c.admin_tenant());
-    c.reply(r, [](const std::vector<User>& v) { return to_json(v); });
-  });
-  route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, [this](Context& c) {
-    auto r = engine_.auth().list_api_keys(c.who(), c.admin_tenant(), ApiKeyId{page_after(c.req)}, page_limit(c.req, 100));
-    c.reply(r, [](const std::vector<ApiKey>& v) { return to_json(v); });
-  });
-  route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, [this](Context& c) {
-    auto r = engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), ApiKeyId{c.id(1)});
-    c.reply(r, [](const ApiKey& k) { return to_json(k); });
-  });
+  route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, {kNone, doc<ApiKey>()},
+        [this](Context& c) { c.reply(engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), c.id(1))); });
 
   // --- authentication
-  route("POST", "/api/auth/login", "auth.login", Auth::none, [this](Context& c) {
-    LoginRequest l = c_api::login_request_from_json(c.body());
-    l.source = c.client.substr(0, 100);  // the client as this server sees it, never the body's
-    if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
-    auto g = engine_.auth().login(l);
-    c.reply(g, [](const SessionGrant& x) { return to_json(x); });
-  });
-  route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required, [this](Context& c) {
-    const Json b = c.body();
-    if (!login_allowed(c, "tenant " + std::to_string(c.who().tenant()) + " user " +
-                              std::to_string(c.who().user()))) {
-      return;
-    }
-    c.reply(engine_.auth().verify_mfa(c.token, req_string(b, "code", 64), c.client.substr(0, 100)),
-            [](const SessionGrant& x) { return to_json(x); });
-  });
-  route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().begin_totp_enrollment(c.who()), [](const TotpEnrollment& e) { return to_json(e); });
-  });
-  route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required, [this](Context& c) {
-    const Json b = c.body();
-    c.reply(engine_.auth().confirm_totp_enrollment(c.who(), req_string(b, "code", 64)),
-            [](const MfaEnabled& m) { return to_json(m); });
-  });
-  route("POST", "/api/auth/logout", "auth.logout", Auth::required,
+  route("POST", "/api/auth/login", "auth.login", Auth::none, {doc<LoginRequest>(Form::input), doc<SessionGrant>()},
+        [this](Context& c) {
+          LoginRequest l = codec::login_request_from_json(c.body());
+          l.source = c.client.substr(0, 100);  // the client as this server sees it, never the body's
+          if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
+          c.reply(engine_.auth().login(l));
+        });
+  route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required,
+        {doc<codec::MfaCode>(Form::input), doc<SessionGrant>()}, [this](Context& c) {
+          const auto m = c.body_as<codec::MfaCode>("mfa");
+          check_length(m.code, "mfa.code", 64);
+          if (!login_allowed(c, "tenant " + std::to_string(c.who().tenant()) + " user " +
+                                    std::to_string(c.who().user()))) {
+            return;
+          }
+          c.reply(engine_.auth().verify_mfa(c.token, m.code, c.client.substr(0, 100)));
+        });
+  route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, {kNone, doc<TotpEnrollment>()},
+        [this](Context& c) { c.reply(engine_.auth().begin_totp_enrollment(c.who())); });
+  route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required,
+        {doc<codec::MfaCode>(Form::input), doc<MfaEnabled>()}, [this](Context& c) {
+          const auto m = c.body_as<codec::MfaCode>("mfa");
+          check_length(m.code, "mfa.code", 64);
+          c.reply(engine_.auth().confirm_totp_enrollment(c.who(), m.code));
+        });
+  route("POST", "/api/auth/logout", "auth.logout", Auth::required, {kNone, kNone, 204},
         [this](Context& c) { c.reply(engine_.auth().logout(c.who())); });
-  route("POST", "/api/auth/password", "auth.password", Auth::required, [this](Context& c) {
-    const Json b = c.body();
-    c.reply(engine_.auth().change_password(c.who(), req_string(b, "current", 1024), req_string(b, "new", 1024)));
-  });
-  route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, [this](Context& c) {
+  route("POST", "/api/auth/password", "auth.password", Auth::required,
+        {doc<codec::PasswordChange>(Form::input), kNone, 204}, [this](Context& c) {
+          const auto p = c.body_as<codec::PasswordChange>("password");
+          check_length(p.current, "password.current", 1024);
+          check_length(p.new_password, "password.new", 1024);
+          c.reply(engine_.auth().change_password(c.who(), p.current, p.new_password));
+        });
+  route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, {kNone, list_of<Session>()}, [this](Context& c) {
     const UserId user{query_int(c.req, "user").value_or(c.who().user())};
-    auto r = engine_.auth().list_sessions(c.who(), c.admin_tenant(),
-                                          user == 0 ? std::nullopt : std::optional<UserId>(user));
-    c.reply(r, [](const std::vector<Session>& v) { return to_json(v); });
+    c.reply(engine_.auth().list_sessions(c.who(), c.admin_tenant(),
+                                         user == 0 ? std::nullopt : std::optional<UserId>(user)));
   });
-  route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), SessionId{c.id(1)}));
-  });
+  route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, {kNone, kNone, 204},
+        [this](Context& c) { c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1))); });
 
   // --- tenants, users, keys
-  route("POST", "/api/tenants", "tenants.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_tenant(c.who(), c_api::tenant_from_json(c.body(), Mode::create)),
-            [](const Tenant& t) { return to_json(t); }, 201);
+  route("POST", "/api/tenants", "tenants.create", Auth::required, {doc<Tenant>(Form::input), doc<Tenant>(), 201},
+        [this](Context& c) { c.reply(engine_.create_tenant(c.who(), c.body_as<Tenant>("tenant")), 201); });
+  route("GET", "/api/tenants", "tenants.list", Auth::required, {kNone, list_of<Tenant>()},
+        [this](Context& c) { c.reply(engine_.list_tenants(c.who())); });
+  route("GET", T, "tenants.get", Auth::required, {kNone, doc<Tenant>()},
+        [this](Context& c) { c.reply(engine_.get_tenant(c.who(), c.id(1))); });
+  route("POST", T + "/users", "users.create", Auth::required, {doc<NewUser>(Form::input), doc<User>(), 201},
+        [this](Context& c) { c.reply(engine_.auth().create_user(c.who(), c.id(1), codec::new_user_from_json(c.body())), 201); });
+  route("GET", T + "/users", "users.list", Auth::required, {kNone, list_of<User>()}, [this](Context& c) {
+    c.reply(engine_.auth().list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)));
   });
-  route("GET", "/api/tenants", "tenants.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_tenants(c.who()), [](const std::vector<Tenant>& v) { return to_json(v); });
-  });
-  route("GET", T, "tenants.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_tenant(c.who(), TenantId{c.id(1)}), [](const Tenant& t) { return to_json(t); });
-  });
-  route("POST", T + "/users", "users.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().create_user(c.who(), TenantId{c.id(1)}, c_api::new_user_from_json(c.body())),
-            [](const User& u) { return to_json(u); }, 201);
-  });
-  route("GET", T + "/users", "users.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().list_users(c.who(), TenantId{c.id(1)}, UserId{page_after(c.req)}, page_limit(c.req, 100)),
-            [](const std::vector<User>& v) { return to_json(v); });
-  });
-  route("POST", T + "/api-keys", "keys.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.auth().create_api_key(c.who(), TenantId{c.id(1)}, c_api::new_api_key_from_json(c.body())),
-            [](const CreatedApiKey& x) { return to_json(x); }, 201);
-  });
+  route("POST", T + "/api-keys", "keys.create", Auth::required, {doc<NewApiKey>(Form::input), doc<CreatedApiKey>(), 201},
+        [this](Context& c) {
+          c.reply(engine_.auth().create_api_key(c.who(), c.id(1), codec::new_api_key_from_json(c.body())), 201);
+        });
 
-  // --- the catalog: resources, schedules, pools
-  route("POST", T + "/resources", "resources.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_resource(c.who(), TenantId{c.id(1)}, c_api::resource_from_json(c.body(), Mode::create)),
-            [](const Resource& r) { return to_json(r); }, 201);
-  });
-  route("GET", T + "/resources", "resources.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_resources(c.who(), TenantId{c.id(1)}, query_flag(c.req, "include_archived")),
-            [](const std::vector<Resource>& v) { return to_json(v); });
-  });
-  route("GET", T + R"(/resources/(\d+))", "resources.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_resource(c.who(), TenantId{c.id(1)}, ResourceId{c.id(2)}), [](const Resource& r) { return to_json(r); });
-  });
-  route("PUT", T + R"(/resources/(\d+))", "resources.update", Auth::required, [this](Context& c) {
-    Json b = c.body();
-    b["id"] = c.id(2);
-    c.reply(engine_.update_resource(c.who(), TenantId{c.id(1)}, c_api::resource_from_json(b, Mode::update)),
-            [](const Resource& r) { return to_json(r); });
-  });
-  route("DELETE", T + R"(/resources/(\d+))", "resources.archive", Auth::required, [this](Context& c) {
-    c.reply(engine_.archive_resource(c.who(), TenantId{c.id(1)}, ResourceId{c.id(2)}), [](const Resource& r) { return to_json(r); });
-  });
-  route("POST", T + "/schedules", "schedules.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_schedule(c.who(), TenantId{c.id(1)}, c_api::schedule_from_json(c.body(), Mode::create)),
-            [](const Schedule& x) { return to_json(x); }, 201);
-  });
-  route("GET", T + "/schedules", "schedules.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_schedules(c.who(), TenantId{c.id(1)}, query_flag(c.req, "include_archived")),
-            [](const std::vector<Schedule>& v) { return to_json(v); });
-  });
-  route("GET", T + R"(/schedules/(\d+))", "schedules.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_schedule(c.who(), TenantId{c.id(1)}, ScheduleId{c.id(2)}), [](const Schedule& x) { return to_json(x); });
-  });
-  route("PUT", T + R"(/schedules/(\d+))", "schedules.update", Auth::required, [this](Context& c) {
-    Json b = c.body();
-    b["id"] = c.id(2);
-    c.reply(engine_.update_schedule(c.who(), TenantId{c.id(1)}, c_api::schedule_from_json(b, Mode::update)),
-            [](const Schedule& x) { return to_json(x); });
-  });
-  route("DELETE", T + R"(/schedules/(\d+))", "schedules.archive", Auth::required, [this](Context& c) {
-    c.reply(engine_.archive_schedule(c.who(), TenantId{c.id(1)}, ScheduleId{c.id(2)}), [](const Schedule& x) { return to_json(x); });
-  });
-  route("POST", T + "/pools", "pools.create", Auth::required, [this](Context& c) {
-    c.reply(engine_.create_pool(c.who(), TenantId{c.id(1)}, c_api::pool_from_json(c.body(), Mode::create)),
-            [](const Pool& x) { return to_json(x); }, 201);
-  });
-  route("GET", T + "/pools", "pools.list", Auth::required, [this](Context& c) {
-    c.reply(engine_.list_pools(c.who(), TenantId{c.id(1)}, query_flag(c.req, "include_archived")),
-            [](const std::vector<Pool>& v) { return to_json(v); });
-  });
-  route("GET", T + R"(/pools/(\d+))", "pools.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_pool(c.who(), TenantId{c.id(1)}, PoolId{c.id(2)}), [](const Pool& x) { return to_json(x); });
-  });
-  route("PUT", T + R"(/pools/(\d+))", "pools.update", Auth::required, [this](Context& c) {
-    Json b = c.body();
-    b["id"] = c.id(2);
-    c.reply(engine_.update_pool(c.who(), TenantId{c.id(1)}, c_api::pool_from_json(b, Mode::update)),
-            [](const Pool& x) { return to_json(x); });
-  });
-  route("DELETE", T + R"(/pools/(\d+))", "pools.archive", Auth::required, [this](Context& c) {
-    c.reply(engine_.archive_pool(c.who(), TenantId{c.id(1)}, PoolId{c.id(2)}), [](const Pool& x) { return to_json(x); });
-  });
+  // --- the catalog: resources, schedules, pools, one set of routes per kind
+  const auto catalog = [this, T](const std::string& kind, auto tag, auto create, auto list, auto get, auto update,
+                                 auto archive) {
+    using Doc = typename decltype(tag)::type;
+    const std::string path = T + "/" + kind + "s";
+    const std::string one = path + R"(/(\d+))";
+    route("POST", path, kind + "s.create", Auth::required, {doc<Doc>(Form::input), doc<Doc>(), 201},
+          [this, kind, create](Context& c) { c.reply(create(engine_, c.who(), c.id(1), c.body_as<Doc>(kind)), 201); });
+    route("GET", path, kind + "s.list", Auth::required, {kNone, list_of<Doc>()}, [this, list](Context& c) {
+      c.reply(list(engine_, c.who(), c.id(1), query_flag(c.req, "include_archived")));
+    });
+    route("GET", one, kind + "s.get", Auth::required, {kNone, doc<Doc>()},
+          [this, get](Context& c) { c.reply(get(engine_, c.who(), c.id(1), c.id(2))); });
+    route("PUT", one, kind + "s.update", Auth::required, {doc<Doc>(Form::update), doc<Doc>()},
+          [this, kind, update](Context& c) {
+            Json b = c.body();
+            b["id"] = c.id(2).value;  // the path's id wins
+            c.reply(update(engine_, c.who(), c.id(1), codec::from_json<Doc>(b, kind, Mode::update)));
+          });
+    route("DELETE", one, kind + "s.archive", Auth::required, {kNone, doc<Doc>()},
+          [this, archive](Context& c) { c.reply(archive(engine_, c.who(), c.id(1), c.id(2))); });
+  };
+  catalog(
+      "resource", codec::Tag<Resource>{},
+      [](Engine& e, const Principal& p, TenantId t, const Resource& x) { return e.create_resource(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, bool a) { return e.list_resources(p, t, a); },
+      [](Engine& e, const Principal& p, TenantId t, ResourceId id) { return e.get_resource(p, t, id); },
+      [](Engine& e, const Principal& p, TenantId t, const Resource& x) { return e.update_resource(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, ResourceId id) { return e.archive_resource(p, t, id); });
+  catalog(
+      "schedule", codec::Tag<Schedule>{},
+      [](Engine& e, const Principal& p, TenantId t, const Schedule& x) { return e.create_schedule(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, bool a) { return e.list_schedules(p, t, a); },
+      [](Engine& e, const Principal& p, TenantId t, ScheduleId id) { return e.get_schedule(p, t, id); },
+      [](Engine& e, const Principal& p, TenantId t, const Schedule& x) { return e.update_schedule(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, ScheduleId id) { return e.archive_schedule(p, t, id); });
+  catalog(
+      "pool", codec::Tag<Pool>{},
+      [](Engine& e, const Principal& p, TenantId t, const Pool& x) { return e.create_pool(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, bool a) { return e.list_pools(p, t, a); },
+      [](Engine& e, const Principal& p, TenantId t, PoolId id) { return e.get_pool(p, t, id); },
+      [](Engine& e, const Principal& p, TenantId t, const Pool& x) { return e.update_pool(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, PoolId id) { return e.archive_pool(p, t, id); });
 
   // --- availability
-  route("POST", T + "/availability", "availability", Auth::required, [this](Context& c) {
-    // One page: at most the query's limit (default 1000 here, at most 10000), with where to
-    // go on. The engine bounds the work (grid points, resources) before doing it.
-    Json body = c.body();
-    if (!body.contains("limit")) body["limit"] = kMaxPage;
-    auto r = engine_.availability_page(c.who(), TenantId{c.id(1)}, c_api::query_from_json(body));
-    c.reply(r, [](const SlotPage& page) {
-      Json j = Json::object();
-      j["slots"] = to_json(page.slots);
-      j["truncated"] = page.truncated;
-      j["next_from"] = page.next_from ? Json(to_unix(*page.next_from)) : Json(nullptr);
-      return j;
-    });
-  });
-  route("POST", T + "/availability/explain", "availability.explain", Auth::required, [this](Context& c) {
-    const auto x = c_api::explain_request_from_json(c.body());
-    c.reply(engine_.explain(c.who(), TenantId{c.id(1)}, x.requests, x.start, x.duration),
-            [](const Explanation& e) { return to_json(e); });
-  });
+  route("POST", T + "/availability", "availability", Auth::required,
+        {doc<AvailabilityQuery>(Form::input), doc<SlotPage>()}, [this](Context& c) {
+          // One page: at most the query's limit (default 1000 here, at most 10000), with where
+          // to go on. The engine bounds the work (grid points, resources) before doing it.
+          Json body = c.body();
+          if (!body.contains("limit")) body["limit"] = kMaxPage;
+          c.reply(engine_.availability_page(c.who(), c.id(1), codec::query_from_json(body)));
+        });
+  route("POST", T + "/availability/explain", "availability.explain", Auth::required,
+        {doc<codec::ExplainRequest>(Form::input), doc<Explanation>()}, [this](Context& c) {
+          const auto x = codec::explain_request_from_json(c.body());
+          c.reply(engine_.explain(c.who(), c.id(1), x.requests, x.start, x.duration));
+        });
 
   // --- reservations
-  route("POST", T + "/reservations", "reservations.reserve", Auth::required, [this](Context& c) {
-    ReserveRequest r = c_api::reserve_request_from_json(c.body());
-    // The Idempotency-Key header, as HTTP clients send it.
-    const std::string* found = c.req.header("Idempotency-Key");
-    const std::string header = found != nullptr ? *found : std::string();
-    if (!header.empty()) {
-      if (!r.idempotency_key.empty() && r.idempotency_key != header) {
-        throw InputError("Idempotency-Key: differs from the body's idempotency_key");
-      }
-      r.idempotency_key = header;
-    }
-    c.reply(engine_.reserve(c.who(), TenantId{c.id(1)}, r), [](const Reservation& x) { return to_json(x); }, 201);
-  });
-  route("GET", T + "/reservations", "reservations.list", Auth::required, [this](Context& c) {
-    Json f = Json::object();
-    for (const char* name : {"resource", "from", "to", "after_id"}) {
-      if (auto v = query_int(c.req, name)) f[name] = *v;
-    }
-    f["limit"] = page_limit(c.req, 100);
-    if (const std::string* customer = c.req.param("customer")) f["customer"] = *customer;
-    if (const std::string* status = c.req.param("status")) {
-      Json statuses = Json::array();
-      const std::string& all = *status;
-      for (std::size_t start = 0; start <= all.size();) {
-        const auto comma = all.find(',', start);
-        const std::string one = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!one.empty()) statuses.push_back(one);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-      f["statuses"] = statuses;
-    }
-    c.reply(engine_.list_reservations(c.who(), TenantId{c.id(1)}, c_api::filter_from_json(f)),
-            [](const std::vector<Reservation>& v) { return to_json(v); });
-  });
-  route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, [this](Context& c) {
-    c.reply(engine_.get_reservation(c.who(), TenantId{c.id(1)}, ReservationId{c.id(2)}), [](const Reservation& x) { return to_json(x); });
-  });
+  route("POST", T + "/reservations", "reservations.reserve", Auth::required,
+        {doc<ReserveRequest>(Form::input), doc<Reservation>(), 201}, [this](Context& c) {
+          ReserveRequest r = codec::reserve_request_from_json(c.body());
+          // The Idempotency-Key header, as HTTP clients send it.
+          const std::string* found = c.req.header("Idempotency-Key");
+          const std::string header = found != nullptr ? *found : std::string();
+          if (!header.empty()) {
+            if (!r.idempotency_key.empty() && r.idempotency_key != header) {
+              throw InputError("Idempotency-Key: differs from the body's idempotency_key");
+            }
+            r.idempotency_key = header;
+          }
+          c.reply(engine_.reserve(c.who(), c.id(1), r), 201);
+        });
+  route("GET", T + "/reservations", "reservations.list", Auth::required, {kNone, list_of<Reservation>()},
+        [this](Context& c) {
+          // The query names the filter's fields; times are RFC 3339 as in the documents.
+          Json f = Json::object();
+          for (const char* name : {"resource", "after_id"}) {
+            if (auto v = query_int(c.req, name)) f[name] = *v;
+          }
+          for (const char* name : {"from", "to", "customer"}) {
+            if (const std::string* v = c.req.param(name)) f[name] = *v;
+          }
+          f["limit"] = page_limit(c.req, 100);
+          if (const std::string* status = c.req.param("status")) {
+            Json statuses = Json::array();
+            const std::string& all = *status;
+            for (std::size_t start = 0; start <= all.size();) {
+              const auto comma = all.find(',', start);
+              const std::string one = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+              if (!one.empty()) statuses.push_back(one);
+              if (comma == std::string::npos) break;
+              start = comma + 1;
+            }
+            f["statuses"] = statuses;
+          }
+          c.reply(engine_.list_reservations(c.who(), c.id(1), codec::filter_from_json(f)));
+        });
+  route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, {kNone, doc<Reservation>()},
+        [this](Context& c) { c.reply(engine_.get_reservation(c.who(), c.id(1), c.id(2))); });
   const auto change = [this, T](const char* verb, auto call) {
-    route("POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb,
-          Auth::required, [this, call](Context& c) {
-            const Json b = c.body_or_empty();
-            c.reply(call(engine_, c.who(), TenantId{c.id(1)}, ReservationId{c.id(2)}, opt_int(b, "if_version")),
-                    [](const Reservation& x) { return to_json(x); });
+    route("POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb, Auth::required,
+          {doc<codec::VersionGuard>(Form::input), doc<Reservation>(), 200, true}, [this, call](Context& c) {
+            const auto guard = codec::from_json<codec::VersionGuard>(c.body_or_empty(), "change");
+            c.reply(call(engine_, c.who(), c.id(1), c.id(2), guard.if_version));
           });
   };
   change("confirm", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
@@ -763,21 +741,21 @@ void Api::install() {
   change("no_show", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
     return e.mark_no_show(p, t, id, v);
   });
-  route("POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required, [this](Context& c) {
-    const Json b = c.body();
-    const auto start = opt_int(b, "start");
-    const auto end = opt_int(b, "end");
-    if (!start || !end) throw InputError("start, end: required (Unix seconds)");
-    c.reply(engine_.reschedule(c.who(), TenantId{c.id(1)}, ReservationId{c.id(2)}, c_api::checked_instant(*start, "start"),
-                               c_api::checked_instant(*end, "end"), opt_int(b, "if_version")),
-            [](const Reservation& x) { return to_json(x); });
-  });
+  route("POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required,
+        {doc<codec::RescheduleRequest>(Form::input), doc<Reservation>()}, [this](Context& c) {
+          const auto r = c.body_as<codec::RescheduleRequest>("reschedule");
+          c.reply(engine_.reschedule(c.who(), c.id(1), c.id(2), r.start, r.end, r.if_version));
+        });
   openapi_ = build_openapi();
 }
 
-// The OpenAPI document, built from the routes as registered, so it cannot drift from them.
+// The OpenAPI document, built from the routes as registered and the codec's field lists, so
+// it cannot drift from either.
 std::string Api::build_openapi() const {
   Json paths = Json::object();
+  const Json problem = Json{{"description", "a problem document (RFC 9457)"},
+                            {"content", Json{{"application/problem+json",
+                                              Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
   for (const Route& r : routes_) {
     // Each (\d+) group becomes a path parameter: {tenant} first under /api/tenants/, else {id}.
     const bool under_tenant = r.pattern.rfind("/api/tenants/", 0) == 0;
@@ -807,14 +785,15 @@ std::string Api::build_openapi() const {
     op["operationId"] = r.name;
     op["summary"] = r.name;
     if (!params.empty()) op["parameters"] = params;
-    if (method == "post" || method == "put") {
-      op["requestBody"] = Json{{"required", method == "put"},
-                               {"content", Json{{"application/json", Json{{"schema", Json{{"type", "object"}}}}}}}};
+    if (!r.io.request.is_null()) {
+      op["requestBody"] = Json{{"required", !r.io.body_optional},
+                               {"content", Json{{"application/json", Json{{"schema", r.io.request}}}}}};
     }
-    Json problem = Json{{"description", "a problem document (RFC 9457)"},
-                        {"content", Json{{"application/problem+json",
-                                          Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
-    op["responses"] = Json{{"2XX", Json{{"description", "success"}}}, {"4XX", problem}, {"5XX", problem}};
+    Json success = Json{{"description", "success"}};
+    if (!r.io.response.is_null()) {
+      success["content"] = Json{{r.io.content_type, Json{{"schema", r.io.response}}}};
+    }
+    op["responses"] = Json{{std::to_string(r.io.status), success}, {"4XX", problem}, {"5XX", problem}};
     if (r.auth == Auth::required) {
       op["security"] = Json::array({Json{{"bearer", Json::array()}}});
     } else if (r.auth == Auth::optional) {
@@ -822,23 +801,33 @@ std::string Api::build_openapi() const {
     }
     paths[path][method] = op;
   }
+  Json schemas = codec::schema_components();
+  schemas["Problem"] = Json{
+      {"type", "object"},
+      {"required", Json::array({"type", "title", "status", "code", "detail"})},
+      {"properties",
+       Json{{"type", Json{{"type", "string"}}},
+            {"title", Json{{"type", "string"}}},
+            {"status", Json{{"type", "integer"}}},
+            {"code", Json{{"type", "string"}}},
+            {"detail", Json{{"type", "string"}}},
+            {"conflict",
+             Json{{"type", "object"},
+                  {"required", Json::array({"blocking", "next_free_start"})},
+                  {"properties",
+                   Json{{"blocking", Json{{"type", "array"}, {"items", Json{{"type", "integer"}}}}},
+                        {"next_free_start", Json{{"type", Json::array({"string", "null"})}, {"format", "date-time"}}}}}}}}}};
   Json doc = Json::object();
-  doc["openapi"] = "3.0.3";
+  doc["openapi"] = "3.1.0";
   doc["info"] = Json{{"title", "boka-server"}, {"version", version_string()},
-                     {"description", "The example HTTP host over the boka booking library. Times are "
-                                     "Unix seconds; bodies follow the JSON documents of include/boka/boka.h."}};
+                     {"description", "The example HTTP host over the boka booking library. Instants are "
+                                     "RFC 3339 text (UTC out, any offset in), durations integer seconds; "
+                                     "bodies are the JSON documents of include/boka/boka.h."}};
   doc["paths"] = paths;
   doc["components"] = Json{
       {"securitySchemes", Json{{"bearer", Json{{"type", "http"}, {"scheme", "bearer"},
                                                {"description", "a session token or an API key (boka_...)"}}}}},
-      {"schemas", Json{{"Problem", Json{{"type", "object"},
-                                        {"required", Json::array({"type", "title", "status", "code", "detail"})},
-                                        {"properties", Json{{"type", Json{{"type", "string"}}},
-                                                            {"title", Json{{"type", "string"}}},
-                                                            {"status", Json{{"type", "integer"}}},
-                                                            {"code", Json{{"type", "string"}}},
-                                                            {"detail", Json{{"type", "string"}}},
-                                                            {"conflict", Json{{"type", "object"}}}}}}}}}};
+      {"schemas", schemas}};
   return doc.dump(2);
 }
 

@@ -27,6 +27,7 @@
 #include "boka/boka.hpp"
 #include "config.hpp"
 #include "http.hpp"
+#include "json_codec.hpp"
 #include "rate_limit.hpp"
 #include "redis_limit_store.hpp"
 
@@ -75,16 +76,26 @@ class Api {
   // user) from the context's client may go ahead; if not, the 429 is already written.
   bool login_allowed(Context& ctx, const std::string& account);
 
+  // What a route takes and answers, for the OpenAPI document: JSON Schemas (references to
+  // the codec's components), null for no body.
+  struct Io {
+    codec::Json request;
+    codec::Json response;
+    int status = 200;
+    bool body_optional = false;             // the request body may be left out
+    const char* content_type = "application/json";
+  };
   struct Route {
     std::string method, pattern, name;
     Auth auth = Auth::none;
+    Io io;
     std::regex path;
     Handler handler;
     Histogram* latency = nullptr;  // owned by the engine's metrics registry
   };
   void install();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
-             Handler handler);
+             Io io, Handler handler);
   Response serve(const Route& route, Request& request);
   std::string client_address(const Request& request) const;
   // Counts the answer in http_requests_total, adds Cache-Control, writes the access log line.

@@ -53,6 +53,9 @@ struct AvailabilityQuery {
 struct Slot {
   Instant start{};
   Instant end{};
+  // The IANA zone of the first request's resource (for a pool request, of the member the
+  // slot names), so a shell can show the slot in local time. Set by the engine.
+  std::string zone;
   // For each request in query order, the resource that a reservation starting here would
   // use (the resource itself, or the pool member that would be picked).
   std::vector<ResourceId> resources;

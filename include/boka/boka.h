@@ -27,7 +27,8 @@
  *             the output of a call that only reads (get, list, availability, ...) is
  *             required (NULL is BOKA_INVALID_ARGUMENT).
  *
- *   Time.     An instant is int64 Unix seconds (UTC), within the years 0001..9999 (outside:
+ *   Time.     An instant is int64 Unix seconds (UTC) in the typed calls and RFC 3339 text in
+ *             JSON documents (see below), within the years 0001..9999 (outside:
  *             BOKA_INVALID_ARGUMENT). A duration is int64 seconds, at most 10000 years.
  *             Local wall time appears only in schedules, as minutes after local midnight.
  *
@@ -58,10 +59,20 @@
  *   strictly: a field of the wrong type, a missing required field or an unknown field is
  *   BOKA_INVALID_ARGUMENT with a message naming it ("resource.policy.slot_step: expected an
  *   integer"). Every output document can be passed back as input (for the update calls).
- *   Optional fields hold null when unset. Schemas, field by field:
+ *   Optional fields hold null when unset. Each document is headed by its name (the C++
+ *   struct's, and the component name in boka-server's OpenAPI document); its fields come in
+ *   the order the library writes them.
+ *
+ *   Instants in documents are RFC 3339 text: written in UTC ("2026-12-05T09:00:00Z"), read
+ *   with any offset ("2026-12-05T10:00:00+01:00" is the same instant), whole seconds (a
+ *   fraction of zeros is accepted), years 0001..9999 in UTC. A time without an offset is
+ *   refused naming the field ("reserve.start: expected an RFC 3339 time with an offset such
+ *   as 2026-12-05T09:00:00Z"): it would be read in a zone nobody named. The typed calls keep
+ *   int64 Unix seconds. Durations are integer seconds everywhere.
  *
  *   Tenant
- *     {"id": 1, "name": "Clinic", "created_at": 1767225600, "archived_at": null, "version": 1}
+ *     {"id": 1, "name": "Clinic", "created_at": "2026-01-01T00:00:00Z", "archived_at": null,
+ *      "version": 1}
  *     create: "name" required; id, created_at, archived_at and version are ignored.
  *     update: "id", "name" and "version" required (version must equal the stored one).
  *
@@ -71,7 +82,7 @@
  *
  *   Resource
  *     {"id": 3, "tenant": 1, "name": "Room 1", "zone": "Europe/Berlin", "capacity": 1,
- *      "policy": {Policy}, "schedule": 2, "metadata": {}, "created_at": 1767225600,
+ *      "policy": {Policy}, "schedule": 2, "metadata": {}, "created_at": "2026-01-01T00:00:00Z",
  *      "archived_at": null, "version": 1}
  *     create: "name" and "zone" (an IANA zone) required; capacity defaults to 1, policy to
  *       the defaults above, schedule (a schedule id) to null = open around the clock,
@@ -81,117 +92,139 @@
  *       an update replaces every field, so send back the whole document you read.
  *
  *   Schedule (local wall time of the resource that uses it)
- *     {"id": 2, "tenant": 1, "name": "Weekdays",
- *      "weekly": [{"day": "monday",
- *                  "intervals": [{"start_minute": 540, "end_minute": 720},
- *                                {"start_minute": 780, "end_minute": 1020}]}],
- *      "overrides": [{"date": "2026-12-24",
- *                     "intervals": [{"start_minute": 540, "end_minute": 720}]}],
- *      "holidays": [{"name": "Christmas", "kind": "fixed_date", "month": 12,
- *                    "day_of_month": 25, "nth": 1, "weekday": "monday"}],
+ *     {"id": 2, "tenant": 1, "name": "Weekdays", "weekly": [{WeeklyRule}, ...],
+ *      "overrides": [{DateOverride}, ...], "holidays": [{HolidayRule}, ...],
  *      "archived_at": null, "version": 1}
- *     day / weekday: "sunday" .. "saturday". end_minute may be 1440. An override with no
- *       intervals closes the date. Holiday kinds: "fixed_date" (month, day_of_month),
- *       "nth_weekday" (nth 1..4, weekday, month), "last_weekday" (weekday, month); fields a
- *       kind does not use may be omitted.
  *     create: "name" required; weekly, overrides and holidays default to [].
  *     update: also "id", "version", "weekly", "overrides" and "holidays" required.
+ *
+ *   WeeklyRule (at most one per weekday; missing weekdays are closed)
+ *     {"day": "monday", "intervals": [{"start_minute": 540, "end_minute": 720},
+ *                                     {"start_minute": 780, "end_minute": 1020}]}
+ *     day: "sunday" .. "saturday".
+ *
+ *   LocalInterval (minutes after local midnight; end_minute may be 1440)
+ *     {"start_minute": 540, "end_minute": 720}
+ *
+ *   DateOverride (replaces the weekly rules on one date; no intervals: closed all day)
+ *     {"date": "2026-12-24", "intervals": [{LocalInterval}, ...]}
+ *
+ *   HolidayRule (a yearly holiday that closes the whole local day)
+ *     {"name": "Christmas", "kind": "fixed_date", "month": 12, "day_of_month": 25, "nth": 1,
+ *      "weekday": "monday"}
+ *     kinds: "fixed_date" (month, day_of_month), "nth_weekday" (nth 1..4, weekday, month),
+ *     "last_weekday" (weekday, month); fields a kind does not use may be omitted.
  *
  *   Pool (members in preference order: a pool booking takes the first free member)
  *     {"id": 4, "tenant": 1, "name": "Tables for 4", "members": [3, 5, 6],
  *      "archived_at": null, "version": 1}
  *     create: "name" and "members" required. update: also "id" and "version".
  *
- *   Allocation request (inside queries and reservation requests)
- *     {"resource": 3, "quantity": 1}  or  {"pool": 4, "quantity": 1}
+ *   AllocationRequest (inside queries and reservation requests)
+ *     {"resource": 3, "pool": null, "quantity": 1}
  *     exactly one of resource and pool; quantity defaults to 1.
  *
- *   Availability query                        ->  result: array of slots
- *     {"requests": [{Allocation request}],         [{"start": 1767600000,
- *      "from": 1767571200, "to": 1768176000,          "end": 1767603600,
- *      "duration": 3600, "step": null}                "resources": [3]}, ...]
+ *   AvailabilityQuery (boka_availability; the result is an array of Slots)
+ *     {"requests": [{AllocationRequest}], "from": "2026-01-05T00:00:00Z",
+ *      "to": "2026-01-12T00:00:00Z", "duration": 3600, "step": null, "limit": 10000}
  *     every start on the grid in [from, to) where a reservation of `duration` for all
  *     requests would be accepted now. step: the grid (seconds), null = the first resource's
- *     slot_step. "resources" names, per request in order, the resource a booking would use.
- *     "limit" (optional, 1..10000, default 10000): more slots than this is
+ *     slot_step. limit (optional, 1..10000, default 10000): more slots than this is
  *     BOKA_INVALID_ARGUMENT, as are more than 200,000 grid points between from and to, or
  *     grid points times the resources considered above 20,000,000.
  *
- *   Explain request                           ->  result: explanation
- *     {"requests": [...], "start": 1767600000,     {"available": false,
- *      "duration": 3600}                            "findings": [{"resource": 3,
- *                                                     "reason": "capacity",
- *                                                     "detail": "..."}],
- *                                                   "blocking_reservation_ids": [7]}
+ *   Slot
+ *     {"start": "2026-01-06T08:00:00Z", "end": "2026-01-06T09:00:00Z",
+ *      "zone": "Europe/Berlin", "local_start": "2026-01-06T09:00:00+01:00",
+ *      "local_end": "2026-01-06T10:00:00+01:00", "resources": [3]}
+ *     resources: per request in order, the resource a booking would use. zone: that of the
+ *     first request's resource; local_start and local_end are start and end in it.
+ *
+ *   ExplainRequest (boka_explain; the result is an Explanation)
+ *     {"requests": [{AllocationRequest}], "start": "2026-01-06T08:00:00Z", "duration": 3600}
+ *
+ *   Explanation
+ *     {"available": false, "findings": [{Finding}, ...], "blocking_reservation_ids": [7]}
+ *
+ *   Finding
+ *     {"resource": 3, "reason": "capacity", "detail": "..."}
  *     reasons: "closed", "notice", "horizon", "duration", "off_grid", "daily_limit",
  *     "capacity", "archived".
  *
- *   Reservation request
- *     {"allocations": [{Allocation request}, ...], "start": 1767600000, "end": 1767603600,
- *      "hold_for": null, "idempotency_key": "", "customer": "", "metadata": {}}
+ *   ReserveRequest (boka_reserve_json)
+ *     {"allocations": [{AllocationRequest}, ...], "start": "2026-01-06T08:00:00Z",
+ *      "end": "2026-01-06T09:00:00Z", "hold_for": null, "idempotency_key": "",
+ *      "customer": "", "metadata": {}}
  *     allocations, start and end required. hold_for (seconds): held until now + hold_for,
  *     must be confirmed before then. idempotency_key: a retry with the same key and the
  *     same content returns the original reservation.
  *
  *   Reservation
- *     {"id": 7, "tenant": 1, "status": "confirmed", "start": 1767600000, "end": 1767603600,
- *      "hold_expires_at": null,
- *      "allocations": [{"resource": 3, "quantity": 1, "pool": null}],
- *      "idempotency_key": "", "customer": "patient-17", "metadata": {},
- *      "created_at": 1767225600, "updated_at": 1767225600, "version": 1}
- *     status: "held", "confirmed", "cancelled", "expired", "completed", "no_show". A pool
- *     allocation names the member it took and the pool.
+ *     {"id": 7, "tenant": 1, "status": "confirmed", "start": "2026-01-06T08:00:00Z",
+ *      "end": "2026-01-06T09:00:00Z", "zone": "Europe/Berlin",
+ *      "local_start": "2026-01-06T09:00:00+01:00", "local_end": "2026-01-06T10:00:00+01:00",
+ *      "hold_expires_at": null, "allocations": [{Allocation}], "idempotency_key": "",
+ *      "customer": "patient-17", "metadata": {}, "created_at": "2026-01-01T00:00:00Z",
+ *      "updated_at": "2026-01-01T00:00:00Z", "version": 1}
+ *     status: "held", "confirmed", "cancelled", "expired", "completed", "no_show". zone: the
+ *     zone of the first allocation's resource (allocations are sorted by resource id), so a
+ *     reservation across resources in several zones shows the first one's; local_start and
+ *     local_end are start and end in it.
  *
- *   Reservation filter (every field optional; null / omitted = no condition)
- *     {"resource": 3, "from": 1767571200, "to": 1768176000, "statuses": ["confirmed"],
- *      "customer": "patient-17", "after_id": 0, "limit": 100}
+ *   Allocation
+ *     {"resource": 3, "quantity": 1, "pool": null}
+ *     a pool allocation names the member it took and the pool.
+ *
+ *   ReservationFilter (boka_list_reservations; every field optional, null = no condition)
+ *     {"resource": 3, "from": "2026-01-05T00:00:00Z", "to": "2026-01-12T00:00:00Z",
+ *      "statuses": ["confirmed"], "customer": "patient-17", "after_id": 0, "limit": 100}
  *     from/to: reservations overlapping [from, to). Ordered by id; page with after_id = the
  *     last id returned. limit 1..10000.
  *
- *   Storage info
+ *   StorageInfo
  *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
  *
- *   Engine options (boka_engine_open_with_options; every field optional, defaults shown)
- *     {"read_only": false, "read_only_reason": "",
- *      "auth": {"argon2_memory_kib": 19456, "argon2_iterations": 2, "argon2_parallelism": 1,
- *               "lockout_threshold": 5, "lockout_initial_wait": 1, "lockout_max_wait": 900,
- *               "failure_reset_after": 43200, "max_failures_per_hour": 100,
- *               "session_idle": 1800, "session_absolute": 43200, "admin_session_idle": 900,
- *               "admin_session_absolute": 43200, "totp_issuer": "boka",
- *               "totp_max_failures": 5, "totp_lockout": 900, "encryption_key": "",
- *               "encryption_key_id": "k1", "previous_encryption_keys": [{"id", "key"}],
- *               "emergency_key_lifetime": 3600}}
- *     durations in seconds; encryption_key: 32 bytes raw, as 64 hex digits or base64 (without
- *     one, MFA enrolment is BOKA_NOT_SUPPORTED). boka/auth.hpp, AuthOptions, has the meaning
- *     of each.
+ *   EngineOptions (boka_engine_open_with_options; every field optional, defaults shown)
+ *     {"read_only": false, "read_only_reason": "", "auth": {AuthOptions}}
  *
- *   Audit query (boka_ops_audit_records; every field optional; null / omitted = no condition)
+ *   AuthOptions (every field optional, defaults shown; durations in seconds)
+ *     {"argon2_memory_kib": 19456, "argon2_iterations": 2, "argon2_parallelism": 1,
+ *      "lockout_threshold": 5, "lockout_initial_wait": 1, "lockout_max_wait": 900,
+ *      "failure_reset_after": 43200, "max_failures_per_hour": 100, "session_idle": 1800,
+ *      "session_absolute": 43200, "admin_session_idle": 900, "admin_session_absolute": 43200,
+ *      "totp_issuer": "boka", "totp_max_failures": 5, "totp_lockout": 900,
+ *      "encryption_key": "", "encryption_key_id": "k1",
+ *      "previous_encryption_keys": [{"id": "k0", "key": "..."}], "emergency_key_lifetime": 3600}
+ *     encryption_key: 32 bytes raw, as 64 hex digits or base64 (without one, MFA enrolment is
+ *     BOKA_NOT_SUPPORTED). boka/auth.hpp, AuthOptions, has the meaning of each.
+ *
+ *   AuditQuery (boka_ops_audit_records; every field optional; null = no condition)
  *     {"actor": "system", "target": "reservation:7", "action": "reservation.",
- *      "outcome": "conflict", "from": 1767571200, "to": 1768176000, "after_seq": 0,
- *      "limit": 1000}
+ *      "outcome": "conflict", "from": "2026-01-05T00:00:00Z", "to": "2026-01-12T00:00:00Z",
+ *      "after_seq": 0, "limit": 1000}
  *     actor, target: exact. action: exact, or a prefix when it ends in '.' ("auth." for every
  *     security event). outcome: "success", "denied", "conflict", "rejected", "failure".
  *     from/to: records with from <= at < to. Ordered by seq; page with after_seq = the last
  *     seq returned. limit 1..10000.
  *
- *   Audit record (one link of a tenant's hash chain; never holds a secret)
- *     {"tenant": 1, "seq": 4, "at": 1767600000, "actor": "system",
+ *   AuditRecord (one link of a tenant's hash chain; never holds a secret)
+ *     {"tenant": 1, "seq": 4, "at": "2026-01-06T08:00:00Z", "actor": "system",
  *      "action": "reservation.reserve", "target": "reservation:7", "outcome": "success",
  *      "reason": "", "source": "", "detail": {...}, "prev_hash": "9f2c...", "hash": "41ab..."}
  *     tenant 0 is the system chain. reason: why a refusal was refused, else "". detail: a
  *     JSON object with what changed. Hashes are hex SHA-256; prev_hash is "" for seq 1.
  *
- *   Audit head (input of boka_ops_check_audit_heads: an array of them, e.g. a backup
+ *   AuditHead (input of boka_ops_check_audit_heads: an array of them, e.g. a backup
  *   manifest's "audit_heads" or the "heads" of an earlier verification)
  *     {"tenant": 1, "seq": 4, "hash": "41ab..."}
  *
- *   Audit verification
- *     {"ok": false, "chains": 2, "records": 57, "heads": [{Audit head}, ...],
+ *   AuditVerification
+ *     {"ok": false, "chains": 2, "records": 57, "heads": [{AuditHead}, ...],
  *      "broken_tenant": 1, "broken_seq": 7,
  *      "problem": "hash does not match the record's content"}
  *     broken_tenant, broken_seq and problem name the first broken link (0, 0, "" when ok).
  *
- *   Health options (boka_ops_health; every field optional, defaults shown; durations seconds)
+ *   HealthOptions (boka_ops_health; every field optional, defaults shown; durations seconds)
  *     {"backup_max_age": 93600, "heartbeats": ["worker"], "heartbeat_max_age": 120,
  *      "min_free_disk_fraction": 0.05, "min_free_disk_bytes": 1073741824,
  *      "storage_slow_after": 1}
@@ -199,8 +232,7 @@
  *     report (boka_ops_record_heartbeat).
  *
  *   Health report: the library's own document (HealthReport::to_json, what an HTTP host
- *   serves at /health?detailed). Unlike every other document here, its instants are
- *   ISO 8601 UTC text:
+ *   serves at /health?detailed):
  *     {"status": "degraded", "checked_at": "2026-12-07T09:00:00Z",
  *      "storage": {"dialect": "sqlite", "location": "bookings.db", "reachable": true,
  *                  "latency_seconds": 0.0002, "schema_version": 3,
@@ -212,34 +244,88 @@
  *     status: "ok", "degraded", "failing" (the worst check). read_only_reason appears while
  *     read-only; disk only for SQLite files.
  *
- *   Table stats (boka_ops_database_stats: an array of them)
+ *   TableStats (boka_ops_database_stats: an array of them)
  *     {"table": "reservations", "rows": 1200, "bytes": 344064}
  *
- *   Backup options (boka_ops_backup)
+ *   BackupOptions (boka_ops_backup)
  *     {"directory": "/var/backups/boka", "kind": "daily", "keep": 0, "verify": false}
  *     directory required. kind: "manual" (default), "daily", "weekly", "monthly"; the
  *     backup is <directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest
  *     beside it. keep: backups of this kind to keep (0: daily 7, weekly 4, monthly 12,
  *     manual all). verify: verify the new backup before returning.
  *
- *   Backup result
+ *   BackupResult
  *     {"path": ".../daily/boka-daily-20261207-020000.db",
  *      "manifest_path": ".../daily/boka-daily-20261207-020000.db.manifest.json",
  *      "manifest": {Backup manifest}, "removed": ["...older backup.db"],
- *      "verification": {Backup verification} or null}
+ *      "verification": {BackupVerification} or null}
  *     A backup that fails verification is kept and still returns BOKA_OK: check
  *     verification.ok.
  *
- *   Backup manifest (as written beside the backup; holds no secret)
+ *   Backup manifest (the library's own document, as written beside the backup; holds no
+ *   secret)
  *     {"format": "boka-backup/1", "file": "boka-daily-20261207-020000.db", "kind": "daily",
  *      "created_at": 1796608800, "created_at_utc": "2026-12-07T02:00:00Z",
  *      "source": "/var/lib/boka/bookings.db", "schema_version": 3, "sha256": "...",
  *      "size_bytes": 4096000, "row_counts": {"reservations": 1200, ...},
- *      "audit_heads": [{Audit head}, ...], "boka_version": "0.1.0"}
+ *      "audit_heads": [{AuditHead}, ...], "boka_version": "0.1.0"}
  *
- *   Backup verification
+ *   BackupVerification
  *     {"ok": true, "integrity": "ok", "checksum_matches": true, "counts_match": true,
- *      "audit": {Audit verification}, "heads_match": true, "problems": []}
+ *      "audit": {AuditVerification}, "heads_match": true, "problems": []}
+ *
+ *   Authentication documents (boka_auth_*; docs/auth.md is the guide). None holds a
+ *   secret, except what the library shows once: a grant's "token", an enrolment's "secret"
+ *   and "provisioning_uri", the "recovery_codes" of MfaEnabled and the "key" of a
+ *   CreatedApiKey.
+ *
+ *   NewUser
+ *     {"email": "ann@example.com", "password": "...", "display_name": "Ann",
+ *      "role": "customer"}
+ *     email and password required. role: "customer" (default), "staff", "admin",
+ *     "superadmin".
+ *
+ *   User
+ *     {"id": 5, "tenant": 1, "email": "ann@example.com", "display_name": "Ann",
+ *      "role": "admin", "state": "active", "mfa_enabled": true,
+ *      "created_at": "2026-01-01T00:00:00Z", "last_login_at": null, "failed_logins": 0,
+ *      "locked_until": null, "version": 1}
+ *
+ *   LoginRequest
+ *     {"tenant": 1, "email": "ann@example.com", "password": "...", "mfa_code": "",
+ *      "source": ""}
+ *     tenant, email and password required. mfa_code skips the mfa_pending step.
+ *
+ *   Session
+ *     {"id": 9, "tenant": 1, "user": 5, "created_at": "...", "last_seen_at": "...",
+ *      "idle_expires_at": "...", "absolute_expires_at": "...", "mfa_passed": false,
+ *      "mfa_pending": false, "source": ""}
+ *
+ *   SessionGrant
+ *     {"token": "...", "session": {Session}, "mfa_pending": false}
+ *
+ *   TotpEnrollment
+ *     {"secret": "JBSWY3DPEHPK3PXP...", "provisioning_uri": "otpauth://totp/..."}
+ *
+ *   MfaEnabled (a grant of the new MFA-passed session, plus the codes)
+ *     {"token": "...", "session": {Session}, "mfa_pending": false,
+ *      "recovery_codes": ["...", ...]}
+ *
+ *   NewApiKey
+ *     {"name": "nightly import", "scopes": ["availability:read", ...], "expires_in": null}
+ *     name and scopes required; expires_in in seconds, null: never expires.
+ *
+ *   ApiKey
+ *     {"id": 2, "tenant": 1, "created_by": 5, "created_by_tenant": 1, "parent": 0,
+ *      "name": "nightly import", "scopes": ["availability:read"], "role": "admin",
+ *      "created_at": "...", "expires_at": null, "last_used_at": null, "revoked_at": null,
+ *      "emergency": false}
+ *
+ *   CreatedApiKey (an ApiKey plus its secret, shown once)
+ *     {"id": 2, "tenant": 1, "created_by": 5, "created_by_tenant": 1, "parent": 0,
+ *      "name": "nightly import", "scopes": ["availability:read"], "role": "admin",
+ *      "created_at": "...", "expires_at": null, "last_used_at": null, "revoked_at": null,
+ *      "emergency": false, "key": "boka_2_..."}
  */
 #ifndef BOKA_BOKA_H
 #define BOKA_BOKA_H
@@ -504,21 +590,7 @@ BOKA_API int boka_expire_holds(boka_engine* engine, const boka_principal* who, i
                                int* expired, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
-/* Thread-safe. docs/auth.md is the guide. Documents (JSON):
- *   New user      {"email", "password", "display_name"?, "role"?}   role: customer (default),
- *                 staff, admin, superadmin
- *   User          {"id", "tenant", "email", "display_name", "role", "state", "mfa_enabled",
- *                  "created_at", "last_login_at", "failed_logins", "locked_until", "version"}
- *   Login         {"tenant", "email", "password", "mfa_code"?, "source"?}
- *   Session       {"id", "tenant", "user", "created_at", "last_seen_at", "idle_expires_at",
- *                  "absolute_expires_at", "mfa_passed", "mfa_pending", "source"}
- *   Grant         {"token", "session": Session, "mfa_pending"}   the token is shown once
- *   Enrolment     {"secret", "provisioning_uri"}                 shown once
- *   MFA enabled   Grant plus "recovery_codes": [10 codes]        shown once
- *   New API key   {"name", "scopes": ["availability:read", ...], "expires_in"?}
- *   API key       {"id", "tenant", "created_by", "created_by_tenant", "parent", "name",
- *                  "scopes", "role", "created_at", "expires_at", "last_used_at",
- *                  "revoked_at", "emergency"}; a created key also has "key", shown once.
+/* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.
  * Calls that yield a principal (login, verify MFA, confirm enrolment, the two authenticate
  * calls) return a new boka_principal the caller destroys with boka_principal_destroy(); it
  * is checked again (session live, key unrevoked, user enabled) by every call it is passed

@@ -39,6 +39,11 @@ struct Reservation {
   ReservationStatus status = ReservationStatus::confirmed;
   Instant start{};
   Instant end{};
+  // The IANA zone of the first allocation's resource (allocations are sorted by resource
+  // id), so a shell can show the reservation in local time. Set by the engine on every
+  // reservation it returns; stores leave it empty. A reservation across resources in
+  // several zones shows the first one's.
+  std::string zone;
   std::optional<Instant> hold_expires_at;  // set while held
   std::vector<Allocation> allocations;     // sorted by resource id; at least one
   std::string idempotency_key;             // empty when none was given

@@ -57,61 +57,24 @@ AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_vi
   return e;
 }
 
-namespace {
-
-// Appends s as a JSON string. Runs of characters that need no escape are copied in one
-// append: audit details are built on every change, mostly from plain text.
-void append_quoted(std::string& out, std::string_view s) {
-  out += '"';
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s, run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      }
-    }
-  }
-  out.append(s, run, s.size() - run);
-  out += '"';
-}
-
-}  // namespace
-
-void JsonObject::key(std::string_view k) {
-  if (body_.size() > 1) body_ += ',';
-  append_quoted(body_, k);
-  body_ += ':';
-}
 JsonObject& JsonObject::add(std::string_view k, std::string_view value) {
-  key(k);
-  append_quoted(body_, value);
+  body_[std::string(k)] = std::string(value);
   return *this;
 }
 JsonObject& JsonObject::add(std::string_view k, std::int64_t value) {
-  key(k);
-  body_ += std::to_string(value);
+  body_[std::string(k)] = value;
   return *this;
 }
 JsonObject& JsonObject::add(std::string_view k, bool value) {
-  key(k);
-  body_ += value ? "true" : "false";
+  body_[std::string(k)] = value;
   return *this;
 }
-JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
-  key(k);
-  body_ += json;
+JsonObject& JsonObject::add(std::string_view k, nlohmann::ordered_json value) {
+  body_[std::string(k)] = std::move(value);
   return *this;
+}
+std::string JsonObject::str() const {
+  return body_.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace detail

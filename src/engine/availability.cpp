@@ -61,19 +61,25 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
   }
   const std::int64_t grid_step = step.value_or(grid_owner->resource.policy.slot_step.count());
   detail::for_each_grid_point(grid_owner->zone, grid_step, all, [&](std::int64_t t) {
-    Slot slot{from_unix(t), from_unix(t + duration), {}};
+    Slot slot;
+    slot.start = from_unix(t);
+    slot.end = from_unix(t + duration);
     std::unordered_set<ResourceId> used = direct;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       ResourceId picked{};
+      const LoadedResource* picked_resource = nullptr;
       for (std::size_t c = 0; c < requests[i].candidates.size(); ++c) {
         const ResourceId id = requests[i].candidates[c]->resource.id;
         if (requests[i].pool && used.count(id)) continue;
         if (contains(per_candidate[i][c], t)) {
           picked = id;
+          picked_resource = requests[i].candidates[c];
           break;
         }
       }
       if (picked == 0) return true;  // no assignment at this start; try the next
+      // The slot shows its times in the zone of the first request's resource.
+      if (i == 0) slot.zone = picked_resource->resource.zone;
       used.insert(picked);
       slot.resources.push_back(picked);
     }

@@ -187,6 +187,22 @@ Status EngineImpl::check_tenant_active(StorageTransaction& txn, TenantId tenant)
   return Status::Ok();
 }
 
+Status EngineImpl::fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
+                               std::unordered_map<ResourceId, std::string>* known) {
+  if (r.allocations.empty()) return Status::Ok();
+  const ResourceId first = r.allocations.front().resource;
+  if (known != nullptr) {
+    if (auto it = known->find(first); it != known->end()) {
+      r.zone = it->second;
+      return Status::Ok();
+    }
+  }
+  BOKA_ASSIGN_OR_RETURN(auto resource, txn.find_resource(tenant, first));
+  if (resource) r.zone = resource->zone;
+  if (known != nullptr) (*known)[first] = r.zone;
+  return Status::Ok();
+}
+
 Reservation EngineImpl::with_derived_status(Reservation r, std::int64_t now) {
   if (r.status == ReservationStatus::held && r.hold_expires_at &&
       to_unix(*r.hold_expires_at) <= now) {

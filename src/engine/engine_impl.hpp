@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "audit/audit_chain.hpp"
 #include "auth/crypto.hpp"
 #include "boka/metrics.hpp"
@@ -149,15 +151,16 @@ class JsonObject {
  public:
   JsonObject& add(std::string_view key, std::string_view value);
   JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+  JsonObject& add(std::string_view key, const std::string& value) { return add(key, std::string_view(value)); }
   JsonObject& add(std::string_view key, std::int64_t value);
   JsonObject& add(std::string_view key, int value) { return add(key, static_cast<std::int64_t>(value)); }
   JsonObject& add(std::string_view key, bool value);
-  JsonObject& add_raw(std::string_view key, std::string_view json);  // already JSON
-  std::string str() const { return body_ + "}"; }
+  JsonObject& add(std::string_view key, nlohmann::ordered_json value);
+  // Compact UTF-8; invalid UTF-8 in a value is replaced, never a reason to fail a change.
+  std::string str() const;
 
  private:
-  void key(std::string_view k);
-  std::string body_ = "{";
+  nlohmann::ordered_json body_ = nlohmann::ordered_json::object();
 };
 
 // The engine's own metrics, registered once at open; hot paths update them lock-free.
@@ -326,6 +329,11 @@ struct EngineImpl {
   // Reads the stored reservation and derives its status as of now (a lapsed hold reads as
   // expired).
   static Reservation with_derived_status(Reservation r, std::int64_t now);
+  // Sets r.zone to the zone of its first allocation's resource (allocations are sorted by
+  // resource id), the zone the shells show its local times in. `known` (optional) caches
+  // zones across the reservations of one read.
+  static Status fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
+                          std::unordered_map<ResourceId, std::string>* known = nullptr);
 };
 
 }  // namespace boka::detail

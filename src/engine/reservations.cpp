@@ -67,20 +67,17 @@ void install(detail::IndexCache& cache, const std::vector<StagedIndex>& staged) 
 
 // The audit detail of a reservation as it is after a change.
 std::string reservation_detail(const Reservation& r) {
-  std::string allocations = "[";
+  nlohmann::ordered_json allocations = nlohmann::ordered_json::array();
   for (const Allocation& a : r.allocations) {
-    if (allocations.size() > 1) allocations += ',';
-    allocations += "{\"resource\":" + std::to_string(a.resource) +
-                   ",\"quantity\":" + std::to_string(a.quantity);
-    if (a.pool) allocations += ",\"pool\":" + std::to_string(*a.pool);
-    allocations += '}';
+    nlohmann::ordered_json one = {{"resource", a.resource}, {"quantity", a.quantity}};
+    if (a.pool) one["pool"] = *a.pool;
+    allocations.push_back(std::move(one));
   }
-  allocations += ']';
   detail::JsonObject d;
   d.add("status", status_name(r.status))
       .add("start", to_unix(r.start))
       .add("end", to_unix(r.end))
-      .add_raw("allocations", allocations)
+      .add("allocations", std::move(allocations))
       .add("version", r.version);
   if (!r.customer.empty()) d.add("customer", r.customer);
   if (r.hold_expires_at) d.add("hold_expires_at", to_unix(*r.hold_expires_at));
@@ -353,6 +350,7 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
       outcome->created = true;
       return Status::Ok();
       }();
+      if (decided.ok()) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, out));
       return impl_->record_conflict(txn, actor, tenant, "reservation.reserve", "", decided, wrote,
                                     refused);
     });
@@ -544,6 +542,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
       out = std::move(after);
       return Status::Ok();
       }();
+      if (decided.ok()) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, out));
       return impl.record_conflict(txn, actor, tenant, audit_action(cr.change),
                                   "reservation:" + std::to_string(cr.id), decided, wrote, refused);
     });
@@ -623,6 +622,7 @@ Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenan
   std::optional<Reservation> r;
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
+    if (r) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, *r));
     return Status::Ok();
   }));
   if (!r || (actor.own_reservations_only() && r->customer != actor.customer_ref())) {
@@ -660,6 +660,8 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
   BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
     BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
     BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
+    std::unordered_map<ResourceId, std::string> zones;
+    for (Reservation& r : rows) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
     return Status::Ok();
   }));
   const std::int64_t now = impl_->now();

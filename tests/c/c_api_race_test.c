@@ -28,6 +28,24 @@ typedef struct worker {
   int errors;
 } worker;
 
+/* The instant after `key` ("\"start\":") in a document boka wrote, where instants are
+ * RFC 3339 UTC text ("2026-01-06T08:00:00Z"); -1 if absent. The typed calls take the Unix
+ * seconds. */
+static long long time_field(const char* doc, const char* key) {
+  const char* at = strstr(doc, key);
+  int y, mo, d, h, mi, s;
+  long long era, yoe, doy, doe;
+  if (at == NULL || sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
+    return -1;
+  }
+  y -= mo <= 2; /* days from 1970-01-01 (H. Hinnant's days_from_civil) */
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + s;
+}
+
 static void* book_every_slot(void* arg) {
   worker* w = (worker*)arg;
   int i;
@@ -59,9 +77,9 @@ static void* book_every_slot(void* arg) {
       char query[256];
       char* slots = NULL;
       snprintf(query, sizeof query,
-               "{\"requests\": [{\"resource\": %lld}], \"from\": %lld, \"to\": %lld, "
-               "\"duration\": 3600}",
-               (long long)w->room, (long long)kTuesday, (long long)(kTuesday + 24 * HOUR));
+               "{\"requests\": [{\"resource\": %lld}], \"from\": \"2026-01-06T00:00:00Z\","
+               " \"to\": \"2026-01-07T00:00:00Z\", \"duration\": 3600}",
+               (long long)w->room);
       if (boka_availability(w->engine, w->who, w->tenant, query, &slots, &err) != BOKA_OK) {
         fprintf(stderr, "availability: %s\n", err ? err : "");
         ++w->errors;
@@ -145,7 +163,7 @@ int main(void) {
     return 1;
   }
   for (at = strstr(doc, "\"start\":"); at != NULL; at = strstr(at + 1, "\"start\":")) {
-    const long long start = json_int_after(at, "\"start\":");
+    const long long start = time_field(at, "\"start\":");
     const long long slot = (start - kTuesday) / HOUR;
     if (slot < 0 || slot >= SLOTS) {
       fprintf(stderr, "reservation outside the day: %lld\n", start);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- a small test harness -------------------------------------------------------------- */
@@ -116,6 +117,42 @@ static const char* json_string(const char* doc, const char* key, char* buf, size
 }
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
+
+/* An instant as the JSON documents carry it: RFC 3339 in UTC. Four rotating buffers, so
+ * one snprintf can take several. */
+static const char* rfc3339(long long t) {
+  static char bufs[4][32];
+  static int next = 0;
+  char* b = bufs[next++ % 4];
+  const time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(b, sizeof bufs[0], "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return b;
+}
+
+/* The instant of the first "key": in a JSON text, read back from RFC 3339 UTC text
+ * ("2026-01-06T08:00:00Z"); LLONG_MIN when absent or in another form. */
+static long long json_time(const char* doc, const char* key) {
+  char text[64];
+  int y, mo, d, h, mi, sec;
+  long long days;
+  char z = 0;
+  json_string(doc, key, text, sizeof text);
+  if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &z) != 7 || z != 'Z') {
+    return LLONG_MIN;
+  }
+  /* Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+  y -= mo <= 2;
+  {
+    const long long era = (y >= 0 ? y : y - 399) / 400;
+    const long long yoe = y - era * 400;
+    const long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    days = era * 146097 + doe - 719468;
+  }
+  return days * 86400 + h * 3600 + mi * 60 + sec;
+}
 
 #define MINUTE 60
 #define HOUR 3600
@@ -224,15 +261,18 @@ static void quickstart_on(const char* uri) {
 
   /* Tuesday 2026-01-06 in Berlin (UTC+1): 09-12 and 13-17 local = 08-11 and 12-16 UTC. */
   snprintf(query, sizeof query,
-           "{\"requests\": [{\"resource\": %lld}], \"from\": %lld, \"to\": %lld, \"duration\": 3600}",
-           (long long)room, (long long)(kMonday + DAY), (long long)(kMonday + 2 * DAY));
+           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\", \"duration\": 3600}",
+           (long long)room, rfc3339(kMonday + DAY), rfc3339(kMonday + 2 * DAY));
   EXPECT_OK(boka_availability(f.engine, f.who, f.tenant, query, &doc, &err), err);
   CHECK(count_of(doc, "\"start\":") == 7);
-  first_start = json_int(doc, "start");
-  first_end = json_int(doc, "end");
+  first_start = json_time(doc, "start");
+  first_end = json_time(doc, "end");
   CHECK(first_start == kMonday + DAY + 8 * HOUR);
   CHECK(first_end == first_start + HOUR);
   CHECK_CONTAINS(doc, "\"resources\":[");
+  /* Each slot also reads in its resource's zone, offset included. */
+  CHECK_CONTAINS(doc, "\"zone\":\"Europe/Berlin\",\"local_start\":\"2026-01-06T09:00:00+01:00\","
+                      "\"local_end\":\"2026-01-06T10:00:00+01:00\"");
   boka_free(doc);
 
   EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1,
@@ -265,8 +305,10 @@ static void quickstart_on(const char* uri) {
   EXPECT_OK(boka_get_reservation(f.engine, f.who, f.tenant, booked, &doc, &err), err);
   CHECK(json_int(doc, "id") == booked);
   CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
-  CHECK(json_int(doc, "start") == first_start);
+  CHECK(json_time(doc, "start") == first_start);
   CHECK(json_int(doc, "resource") == room);
+  /* The reservation reads in its resource's zone too. */
+  CHECK_CONTAINS(doc, "\"zone\":\"Europe/Berlin\",\"local_start\":\"2026-01-06T09:00:00+01:00\"");
   boka_free(doc);
 
   /* Cancelling frees the slot at once. */
@@ -540,28 +582,52 @@ TEST(bad_json_documents) {
   EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, "{\"requests\": []}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "query.from: is required");
   EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
-                                 "{\"requests\": [{\"resource\": 1, \"qty\": 2}], \"from\": 0, "
-                                 "\"to\": 3600, \"duration\": 60}",
+                                 "{\"requests\": [{\"resource\": 1, \"qty\": 2}], \"from\": \"2026-01-05T00:00:00Z\", "
+                                 "\"to\": \"2026-01-05T01:00:00Z\", \"duration\": 60}",
                                  &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "query.requests[0].qty: unknown field");
-  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant, "{\"requests\": [], \"start\": 0}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "duration: is required");
-  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, "3", &doc, NULL, &err), err,
-               BOKA_INVALID_ARGUMENT, "request: expected an object, got number");
+  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant, "{\"requests\": [], \"start\": \"2026-01-05T09:00:00Z\"}",
+                            &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "explain.duration: is required");
+  /* Instants are RFC 3339 text with an offset: a number, or a time without an offset (which
+   * would be read in a zone nobody named), is refused naming the field. */
+  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant,
+                            "{\"requests\": [], \"start\": 1767603600, \"duration\": 60}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "explain.start: expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z, got number");
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
-                                 "{\"allocations\": {\"resource\": 1}, \"start\": 0, \"end\": 1}",
+                                 "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-12-05T09:00:00\","
+                                 " \"end\": \"2026-12-05T10:00:00Z\"}",
                                  &doc, NULL, &err),
-               err, BOKA_INVALID_ARGUMENT, "allocations: expected an array, got object");
+               err, BOKA_INVALID_ARGUMENT,
+               "reserve.start: expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
+                                 "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-02-30T09:00:00Z\","
+                                 " \"end\": \"2026-12-05T10:00:00Z\"}",
+                                 &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "reserve.start: expected an RFC 3339 time");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
+                                 "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-12-05T09:00:00.5Z\","
+                                 " \"end\": \"2026-12-05T10:00:00Z\"}",
+                                 &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "reserve.start: boka counts whole seconds");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, "3", &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "reserve: expected an object, got number");
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
+                                 "{\"allocations\": {\"resource\": 1}, \"start\": \"2026-01-05T09:00:00Z\","
+                                 " \"end\": \"2026-01-05T10:00:00Z\"}",
+                                 &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "reserve.allocations: expected an array, got object");
   EXPECT_ERROR(boka_list_reservations(f.engine, f.who, f.tenant, "{\"statuses\": [\"booked\"]}",
                                       &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "filter.statuses[0]: \"booked\" is not a reservation status");
+               err, BOKA_INVALID_ARGUMENT, "filter.statuses[0]: \"booked\" is not one of held, confirmed");
 
   /* Instants outside years 0001..9999 and huge durations never reach the engine. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": 0, \"end\": 9223372036854775807}",
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"2026-01-01T00:00:00Z\", \"end\": \"9999-12-31T23:59:59-01:00\"}",
            (long long)room);
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err,
-               BOKA_INVALID_ARGUMENT, "end: 9223372036854775807 is outside the supported range");
+               BOKA_INVALID_ARGUMENT, "reserve.end: 253402304399 is outside the supported range");
   EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, LLONG_MIN, 0, 1, NULL, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "start: -9223372036854775808 is outside the supported range");
   EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, room, 0, LLONG_MAX, 1, &(int){0}, &err),
@@ -569,13 +635,13 @@ TEST(bad_json_documents) {
   EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, 1, 0, LLONG_MAX, 0, NULL, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "new_end: 9223372036854775807 is outside");
   EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
-                                 "{\"requests\": [{\"resource\": 1}], \"from\": 0, \"to\": 3600,"
-                                 " \"duration\": 9223372036854775807}",
+                                 "{\"requests\": [{\"resource\": 1}], \"from\": \"2026-01-05T00:00:00Z\","
+                                 " \"to\": \"2026-01-05T01:00:00Z\", \"duration\": 9223372036854775807}",
                                  &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "query.duration: 9223372036854775807 s is outside");
   EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
-                                 "{\"requests\": [{\"resource\": 1}], \"from\": 0, \"to\": 3600,"
-                                 " \"duration\": 18446744073709551615}",
+                                 "{\"requests\": [{\"resource\": 1}], \"from\": \"2026-01-05T00:00:00Z\","
+                                 " \"to\": \"2026-01-05T01:00:00Z\", \"duration\": 18446744073709551615}",
                                  &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "query.duration: out of range");
   {
@@ -683,8 +749,8 @@ TEST(conflicts_and_state_errors) {
 
   /* The JSON path carries the same details. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld, \"quantity\": 2}], \"start\": %lld, \"end\": %lld}",
-           (long long)room, (long long)start, (long long)(start + HOUR));
+           "{\"allocations\": [{\"resource\": %lld, \"quantity\": 2}], \"start\": \"%s\", \"end\": \"%s\"}",
+           (long long)room, rfc3339(start), rfc3339(start + HOUR));
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, &conflict, &err), err,
                BOKA_CONFLICT, "");
   CHECK(doc == NULL);
@@ -708,7 +774,7 @@ TEST(conflicts_and_state_errors) {
   EXPECT_OK(boka_reschedule(f.engine, f.who, f.tenant, first, start + 2 * HOUR, start + 3 * HOUR,
                             BOKA_ANY_VERSION, &doc, &conflict, &err),
             err);
-  CHECK(json_int(doc, "start") == start + 2 * HOUR);
+  CHECK(json_time(doc, "start") == start + 2 * HOUR);
   CHECK(json_int(doc, "version") == 2);
   boka_free(doc);
 
@@ -737,9 +803,9 @@ TEST(conflicts_and_state_errors) {
 
   /* Idempotency: a retry returns the original; the same key with other content is refused. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld,"
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\","
            " \"idempotency_key\": \"order-1\", \"customer\": \"c-1\", \"metadata\": {\"channel\": \"web\"}}",
-           (long long)room, (long long)(start + 8 * HOUR), (long long)(start + 9 * HOUR));
+           (long long)room, rfc3339(start + 8 * HOUR), rfc3339(start + 9 * HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   first = json_int(doc, "id");
   CHECK_CONTAINS(doc, "\"idempotency_key\":\"order-1\"");
@@ -750,9 +816,9 @@ TEST(conflicts_and_state_errors) {
   CHECK(json_int(doc, "id") == first);
   boka_free(doc);
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld,"
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\","
            " \"idempotency_key\": \"order-1\"}",
-           (long long)room, (long long)(start + 10 * HOUR), (long long)(start + 11 * HOUR));
+           (long long)room, rfc3339(start + 10 * HOUR), rfc3339(start + 11 * HOUR));
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err,
                BOKA_ALREADY_EXISTS, "");
   CHECK(doc == NULL);
@@ -782,7 +848,7 @@ TEST(resources_round_trip) {
   CHECK_CONTAINS(doc, "\"metadata\":{\"surface\":\"clay\",\"lights\":true}");
   CHECK_CONTAINS(doc, "\"archived_at\":null");
   CHECK(json_int(doc, "tenant") == f.tenant);
-  CHECK(json_int(doc, "created_at") == kMonday + 8 * HOUR);
+  CHECK(json_time(doc, "created_at") == kMonday + 8 * HOUR);
 
   /* The document read back is a valid update (nothing changes but the version). */
   EXPECT_OK(boka_update_resource(f.engine, f.who, f.tenant, doc, &updated, &err), err);
@@ -797,7 +863,7 @@ TEST(resources_round_trip) {
   boka_free(updated);
 
   EXPECT_OK(boka_archive_resource(f.engine, f.who, f.tenant, id, &doc, &err), err);
-  CHECK(json_int(doc, "archived_at") == kMonday + 8 * HOUR);
+  CHECK(json_time(doc, "archived_at") == kMonday + 8 * HOUR);
   boka_free(doc);
   EXPECT_OK(boka_list_resources(f.engine, f.who, f.tenant, 0, &doc, &err), err);
   CHECK(strcmp(doc, "[]") == 0);
@@ -877,8 +943,8 @@ TEST(schedules_and_pools_round_trip) {
 
   /* A pool booking takes the first free member in pool order: b, then a, then none. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"pool\": %lld}], \"start\": %lld, \"end\": %lld}",
-           (long long)pool, (long long)(kMonday + DAY + 10 * HOUR), (long long)(kMonday + DAY + 11 * HOUR));
+           "{\"allocations\": [{\"pool\": %lld}], \"start\": \"%s\", \"end\": \"%s\"}",
+           (long long)pool, rfc3339(kMonday + DAY + 10 * HOUR), rfc3339(kMonday + DAY + 11 * HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   CHECK(json_int(doc, "resource") == b);
   CHECK(json_int(doc, "pool") == pool);
@@ -892,7 +958,7 @@ TEST(schedules_and_pools_round_trip) {
   CHECK(booked > 0);
 
   EXPECT_OK(boka_archive_pool(f.engine, f.who, f.tenant, pool, &doc, &err), err);
-  CHECK(json_int(doc, "archived_at") > 0);
+  CHECK(json_time(doc, "archived_at") > 0);
   boka_free(doc);
   EXPECT_OK(boka_list_pools(f.engine, f.who, f.tenant, 0, &doc, &err), err);
   CHECK(strcmp(doc, "[]") == 0);
@@ -916,12 +982,12 @@ TEST(holds_clock_and_lifecycle) {
   CHECK(boka_clock_now(f.clock) == kMonday + 8 * HOUR);
 
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld, \"hold_for\": 600}",
-           (long long)room, (long long)start, (long long)(start + HOUR));
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\", \"hold_for\": 600}",
+           (long long)room, rfc3339(start), rfc3339(start + HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   held = json_int(doc, "id");
   CHECK_CONTAINS(doc, "\"status\":\"held\"");
-  CHECK(json_int(doc, "hold_expires_at") == kMonday + 8 * HOUR + 600);
+  CHECK(json_time(doc, "hold_expires_at") == kMonday + 8 * HOUR + 600);
   boka_free(doc);
   EXPECT_OK(boka_confirm(f.engine, f.who, f.tenant, held, 1, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
@@ -930,8 +996,8 @@ TEST(holds_clock_and_lifecycle) {
 
   /* A hold that lapses reads as expired before any sweep, then the sweep counts it. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": %lld, \"end\": %lld, \"hold_for\": 60}",
-           (long long)room, (long long)(start + 2 * HOUR), (long long)(start + 3 * HOUR));
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\", \"hold_for\": 60}",
+           (long long)room, rfc3339(start + 2 * HOUR), rfc3339(start + 3 * HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   lapsed = json_int(doc, "id");
   boka_free(doc);
@@ -973,8 +1039,8 @@ TEST(holds_clock_and_lifecycle) {
   EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, "{\"limit\": 1}", &doc, &err), err);
   CHECK(count_of(doc, "\"id\":") == 1 && json_int(doc, "id") == held);
   boka_free(doc);
-  snprintf(body, sizeof body, "{\"after_id\": %lld, \"resource\": %lld, \"from\": %lld, \"to\": %lld}",
-           (long long)held, (long long)room, (long long)start, (long long)(start + DAY));
+  snprintf(body, sizeof body, "{\"after_id\": %lld, \"resource\": %lld, \"from\": \"%s\", \"to\": \"%s\"}",
+           (long long)held, (long long)room, rfc3339(start), rfc3339(start + DAY));
   EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK(count_of(doc, "\"id\":") == 2);
   boka_free(doc);
@@ -1013,8 +1079,8 @@ TEST(explain_and_check_slot) {
                          1, &booked, NULL, &err),
             err);
 
-  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": %lld, \"duration\": 3600}",
-           (long long)room, (long long)(tuesday + 10 * HOUR));
+  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
+           (long long)room, rfc3339(tuesday + 10 * HOUR));
   EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"available\":false");
   CHECK_CONTAINS(doc, "\"reason\":\"capacity\"");
@@ -1025,14 +1091,14 @@ TEST(explain_and_check_slot) {
   }
   boka_free(doc);
 
-  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": %lld, \"duration\": 3600}",
-           (long long)room, (long long)(tuesday + 20 * HOUR));
+  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
+           (long long)room, rfc3339(tuesday + 20 * HOUR));
   EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"reason\":\"closed\"");
   boka_free(doc);
 
-  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": %lld, \"duration\": 3600}",
-           (long long)room, (long long)(tuesday + 11 * HOUR));
+  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
+           (long long)room, rfc3339(tuesday + 11 * HOUR));
   EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK(strcmp(doc, "{\"available\":true,\"findings\":[],\"blocking_reservation_ids\":[]}") == 0);
   boka_free(doc);
@@ -1164,8 +1230,8 @@ TEST(audit_records_and_verification) {
   EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
   CHECK(strcmp(doc, "[]") == 0);
   boka_free(doc);
-  snprintf(query, sizeof query, "{\"from\": %lld, \"to\": %lld}", (long long)(kMonday + 9 * HOUR),
-           (long long)(kMonday + 10 * HOUR));
+  snprintf(query, sizeof query, "{\"from\": \"%s\", \"to\": \"%s\"}", rfc3339(kMonday + 9 * HOUR),
+           rfc3339(kMonday + 10 * HOUR));
   EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant, query, &doc, &err), err);
   CHECK(strcmp(doc, "[]") == 0); /* the clock stands at 08:00 */
   boka_free(doc);
@@ -1453,7 +1519,7 @@ TEST(backup_verify_restore) {
   EXPECT_OK(boka_engine_open(uri, &restored, &err), err);
   EXPECT_OK(boka_get_reservation(restored, f.who, f.tenant, kept, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
-  CHECK(json_int(doc, "start") == start);
+  CHECK(json_time(doc, "start") == start);
   boka_free(doc);
   EXPECT_ERROR(boka_get_reservation(restored, f.who, f.tenant, later, &doc, &err), err,
                BOKA_NOT_FOUND, "");
@@ -1663,7 +1729,7 @@ static void auth_login_mfa_and_api_keys(void) {
   CHECK(strstr(doc, key) == NULL); /* the secret only ever in the create answer */
   boka_free(doc);
   EXPECT_OK(boka_auth_revoke_api_key(engine, mfa, tenant, key_id, &doc, &err), err);
-  CHECK(json_int(doc, "revoked_at") > 0);
+  CHECK(json_time(doc, "revoked_at") > 0);
   boka_free(doc);
   EXPECT_ERROR(boka_auth_authenticate_api_key(engine, key, NULL, &gone, &err), err, BOKA_UNAUTHENTICATED,
                "invalid API key");

@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from harness import ADMIN, DEPLOYMENT, SERVER, WORKER, Server, admin, check, scratch, totp
+from harness import ADMIN, DEPLOYMENT, SERVER, WORKER, Server, admin, check, rfc3339, scratch, totp
 
 
 def programs_answer_help_and_refuse_missing_configuration():
@@ -174,8 +174,8 @@ def main():
     check('"status"' in out and "heartbeat" in out, out)
     # The worker: one round expires lapsed holds, takes the due backups (verified) and
     # reports its heartbeat, which the server's detailed health then shows.
-    r = k.post(f"/api/tenants/{tenant}/reservations", {"allocations": [{"resource": 1}], "start": 1893488400,
-                                                       "end": 1893492000, "hold_for": 1})
+    r = k.post(f"/api/tenants/{tenant}/reservations", {"allocations": [{"resource": 1}], "start": rfc3339(1893488400),
+                                                       "end": rfc3339(1893492000), "hold_for": 1})
     check(r.status == 201 and r.json()["status"] == "held", f"a one-second hold: {r}")
     time.sleep(1.5)
     worker_backups = os.path.join(work, "worker-backups")

@@ -5,7 +5,7 @@ tokens. Every reply must be a clear 4xx problem document (no 5xx), and the serve
 and keeps its data."""
 import os
 
-from harness import Client, Server, admin, check, scratch
+from harness import Client, Server, admin, check, rfc3339, scratch
 
 SQL = "x'); DROP TABLE reservations; --"
 
@@ -22,7 +22,7 @@ def main():
     check(r.status == 200, f"login: {r}")
     c = anon.with_token(r.json()["token"])
     t = f"/api/tenants/{tenant}"
-    good = {"allocations": [{"resource": 1}], "start": 1893488400, "end": 1893492000}
+    good = {"allocations": [{"resource": 1}], "start": rfc3339(1893488400), "end": rfc3339(1893492000)}
 
     corpus = [
         # (client, method, path, body or raw bytes, extra headers, expected status)
@@ -30,19 +30,20 @@ def main():
         (c, "POST", t + "/reservations", b"", None, 400),
         (c, "POST", t + "/reservations", b"[1,2,3]", None, 400),
         (c, "POST", t + "/reservations", b"\xff\xfe\x00garbage", None, 400),
-        (c, "POST", t + "/reservations", {"allocations": "all of them", "start": 1, "end": 2}, None, 400),
-        (c, "POST", t + "/reservations", {"allocations": [{"resource": "one"}], "start": 1, "end": 2}, None, 400),
-        (c, "POST", t + "/reservations", {"allocations": [{"resource": 1}], "start": "tomorrow", "end": 2}, None, 400),
-        (c, "POST", t + "/reservations", {"allocations": [{"resource": 1}], "start": 2, "end": 1}, None, 400),
-        (c, "POST", t + "/reservations", {"allocations": [{"resource": 1}], "start": 10**18, "end": 10**18 + 1}, None, 400),
-        (c, "POST", t + "/reservations", {"allocations": [{"resource": 1}], "start": 1.5, "end": 2}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "allocations": "all of them"}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "allocations": [{"resource": "one"}]}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "start": "tomorrow"}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "start": good["end"], "end": good["start"]}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "start": "99999-01-01T00:00:00Z"}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "start": 1893488400}, None, 400),
+        (c, "POST", t + "/reservations", {**good, "start": "2029-12-31T09:00:00"}, None, 400),  # no offset
         (c, "POST", t + "/reservations", {**good, "surprise": True}, None, 400),
         (c, "POST", t + "/reservations", {**good, "allocations": [{"resource": 999999}]}, None, 404),
         (c, "POST", t + "/reservations", {**good, "customer": SQL}, None, 404),  # resource 1 does not exist
         (c, "POST", t + "/reservations", {**good, "metadata": "not an object"}, None, 400),
         (c, "POST", t + "/reservations", b'{"allocations": [' + b'{"resource": 1},' * 20000 + b'{"resource": 1}]}', None, 413),
-        (c, "POST", t + "/availability", {"requests": [{"resource": 1}], "from": 0, "to": 10**12, "duration": 3600}, None, 400),
-        (c, "POST", t + "/availability", {"requests": [], "from": 0, "to": 10, "duration": 0}, None, 400),
+        (c, "POST", t + "/availability", {"requests": [{"resource": 1}], "from": rfc3339(0), "to": "9999-01-01T00:00:00Z", "duration": 3600}, None, 400),
+        (c, "POST", t + "/availability", {"requests": [], "from": rfc3339(0), "to": rfc3339(10), "duration": 0}, None, 400),
         (c, "POST", t + "/resources", {"name": "x", "zone": "Mars/Olympus_Mons", "capacity": 1}, None, 403),
         (c, "GET", t + "/reservations?limit=abc", None, None, 400),
         (c, "GET", t + "/reservations?status=sideways", None, None, 400),

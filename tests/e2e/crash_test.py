@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 
-from harness import Server, admin, check, scratch
+from harness import Server, admin, check, rfc3339, scratch
 
 
 def main():
@@ -33,7 +33,7 @@ def main():
             start = 1893488400 + (worker * 100000 + i) * 3600
             try:
                 r = c.post(f"/api/tenants/{demo_tenant}/reservations",
-                           {"allocations": [{"resource": resource}], "start": start, "end": start + 3600},
+                           {"allocations": [{"resource": resource}], "start": rfc3339(start), "end": rfc3339(start + 3600)},
                            timeout=5)
             except OSError:
                 return  # the server is gone

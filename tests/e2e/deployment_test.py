@@ -11,7 +11,7 @@ import subprocess
 import yaml
 
 from harness import (DEPLOYMENT, Client, Server, admin, check, free_port, make_certificate,
-                     prom_value, render_nginx, scratch, start_nginx, start_prometheus, totp, wait_for)
+                     prom_value, render_nginx, rfc3339, scratch, start_nginx, start_prometheus, totp, wait_for)
 
 
 def shipped_files_are_valid():
@@ -86,7 +86,7 @@ def main():
     r = session.post(f"/api/tenants/{tenant}/resources", room)
     check(r.status == 201, f"create resource: {r}")
     resource = r.json()["id"]
-    slot = {"allocations": [{"resource": resource}], "start": 1893488400, "end": 1893492000}
+    slot = {"allocations": [{"resource": resource}], "start": "2030-01-01T09:00:00+01:00", "end": "2030-01-01T10:00:00+01:00"}
     first = session.post(f"/api/tenants/{tenant}/reservations", slot, headers={"Idempotency-Key": "e2e-1"})
     check(first.status == 201 and first.json()["status"] == "confirmed", f"book: {first}")
     again = session.post(f"/api/tenants/{tenant}/reservations", slot, headers={"Idempotency-Key": "e2e-1"})

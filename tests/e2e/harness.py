@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 
 SOURCE = os.environ.get("BOKA_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 SERVER = os.environ.get("BOKA_SERVER", "boka-server")
@@ -24,6 +25,11 @@ ADMIN = os.environ.get("BOKA_ADMIN", "boka-admin")
 DEPLOYMENT = os.path.join(SOURCE, "examples", "deployment")
 
 _processes = []
+
+
+def rfc3339(t):
+    """An instant as the JSON documents carry it: RFC 3339 in UTC."""
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _cleanup():
@@ -95,8 +101,51 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer to check, not to follow
 
 
+class _Schemas:
+    """The OpenAPI document of the servers (every one serves the same), used to validate
+    every JSON answer a Client gets (python3-jsonschema, JSON Schema 2020-12 as OpenAPI 3.1
+    uses it): the body of a 2xx must be what the operation declares for that status, field
+    for field. Taken from the first Server the harness starts, straight from its port."""
+
+    document = None
+
+    @classmethod
+    def check(cls, client, method, path, response):
+        doc = cls.document
+        if doc is None or not (200 <= response.status < 300) or path.startswith("/api/openapi.json"):
+            return
+        if not response.headers.get("Content-Type", "").startswith("application/json"):
+            return
+        operation = cls._operation(doc, method, path.split("?")[0])
+        if operation is None:
+            return
+        declared = operation.get("responses", {}).get(str(response.status), {})
+        schema = declared.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            return
+        import jsonschema  # python3-jsonschema (scripts/install-deps.sh)
+        root = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
+                "components": doc["components"]}
+        try:
+            jsonschema.Draft202012Validator(root).validate(response.json())
+        except jsonschema.ValidationError as e:
+            raise AssertionError(f"{method} {path}: the answer does not match its OpenAPI schema: "
+                                 f"{e.message} at {list(e.absolute_path)}") from None
+
+    @staticmethod
+    def _operation(doc, method, path):
+        parts = path.strip("/").split("/")
+        for template, operations in doc["paths"].items():
+            t = template.strip("/").split("/")
+            if len(t) == len(parts) and all(a == b or (a.startswith("{") and b.isdigit()) for a, b in zip(t, parts)):
+                if method.lower() in operations:
+                    return operations[method.lower()]
+        return None
+
+
 class Client:
-    """HTTP(S) with a JSON body and an optional Bearer credential. Redirects are not followed."""
+    """HTTP(S) with a JSON body and an optional Bearer credential. Redirects are not followed.
+    Every JSON answer of a 2xx is checked against the server's OpenAPI schemas."""
 
     def __init__(self, base, token=None, cafile=None):
         self.base = base
@@ -108,7 +157,13 @@ class Client:
         c.context = self.context
         return c
 
-    def request(self, method, path, body=None, headers=None, raw=None, timeout=30):
+    def request(self, method, path, body=None, headers=None, raw=None, timeout=30, validate=True):
+        r = self._send(method, path, body, headers, raw, timeout)
+        if validate:
+            _Schemas.check(self, method, path, r)
+        return r
+
+    def _send(self, method, path, body, headers, raw, timeout):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         h = {"Content-Type": "application/json"} if data is not None else {}
         if self.token:
@@ -176,6 +231,8 @@ class Server:
     def start(self):
         self.process = start([SERVER], env=self.env, log=self.log)
         wait_for(lambda: self.client.get("/api/health").status in (200, 503), f"boka-server on {self.port}")
+        if _Schemas.document is None:
+            _Schemas.document = self.client.request("GET", "/api/openapi.json", validate=False).json()
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=30):

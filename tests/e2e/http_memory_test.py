@@ -7,7 +7,7 @@ CTest does not register it for sanitizer builds, whose allocator is their own.""
 import os
 import threading
 
-from harness import Server, admin, check, scratch, wait_for
+from harness import Server, admin, check, rfc3339, scratch, wait_for
 
 
 def rss_mib(pid):
@@ -23,7 +23,7 @@ def bounded_and_given_back(server, emergency, tenant):
                        {"name": "Open all year", "zone": "UTC", "capacity": 1, "policy": {"slot_step": 60}})
     check(r.status == 201, f"resource: {r}")
     resource = r.json()["id"]
-    year = {"requests": [{"resource": resource}], "from": 1893456000, "to": 1893456000 + 365 * 86400,
+    year = {"requests": [{"resource": resource}], "from": rfc3339(1893456000), "to": rfc3339(1893456000 + 365 * 86400),
             "duration": 3600, "step": 60}
     refused = emergency.post(f"/api/tenants/{tenant}/availability", year)
     check(refused.status == 400 and "525600 grid points" in refused.json()["detail"],

@@ -11,7 +11,7 @@ import os
 import re
 import socket
 
-from harness import (Client, Server, admin, check, free_port, make_certificate, render_nginx, scratch,
+from harness import (Client, Server, admin, check, free_port, make_certificate, render_nginx, rfc3339, scratch,
                      start_nginx, wait_for)
 
 EXCEPTION_TEXT = ("json.exception", "type_error", "invalid UTF-8 byte", "what()", "std::")
@@ -197,7 +197,7 @@ def no_store(server, tenant, emergency):
 
 def hostile_headers(server, token, tenant, resource):
     port = server.port
-    body = json.dumps({"allocations": [{"resource": resource}], "start": 1893488400, "end": 1893492000}).encode()
+    body = json.dumps({"allocations": [{"resource": resource}], "start": rfc3339(1893488400), "end": rfc3339(1893492000)}).encode()
     for value in (b"abc\rdef", b"abc\x00def", b"abc\x01def"):
         data = (f"POST /api/tenants/{tenant}/reservations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n").encode()
@@ -294,7 +294,7 @@ def through_nginx(work, server):
 def pages_and_caps(emergency, tenant, resource):
     """Availability comes a page at a time (truncated, next_from) and every list route has a
     maximum page size, refused beyond with a 400 that names it."""
-    query = {"requests": [{"resource": resource}], "from": 1893456000, "to": 1893456000 + 2 * 86400,
+    query = {"requests": [{"resource": resource}], "from": rfc3339(1893456000), "to": rfc3339(1893456000 + 2 * 86400),
              "duration": 3600, "step": 3600}
     whole = emergency.post(f"/api/tenants/{tenant}/availability", query)
     check(whole.status == 200 and not whole.json()["truncated"] and whole.json()["next_from"] is None,
@@ -311,7 +311,7 @@ def pages_and_caps(emergency, tenant, resource):
     check(starts == [s["start"] for s in whole.json()["slots"]] and pages == (len(starts) + 4) // 5,
           f"pages add up to the whole answer: {pages} pages, {len(starts)} slots")
     too_fine = emergency.post(f"/api/tenants/{tenant}/availability",
-                              {**query, "to": query["from"] + 400 * 86400, "step": 60})
+                              {**query, "to": rfc3339(1893456000 + 400 * 86400), "step": 60})
     check(too_fine.status == 400 and "grid points" in too_fine.json()["detail"], f"400 days of minutes: {too_fine}")
     check(emergency.post(f"/api/tenants/{tenant}/availability", {**query, "limit": 10001}).status == 400,
           "limit above 10000")
@@ -324,7 +324,7 @@ def pages_and_caps(emergency, tenant, resource):
         check(emergency.get(f"{path}{sep}limit=1000").status == 200, f"{path} limit=1000")
     # A body within the size limit but with thousands of fields in one object is refused at
     # once, before it is built, naming the limit.
-    wide = {"allocations": [{"resource": resource}], "start": 1893488400, "end": 1893492000,
+    wide = {"allocations": [{"resource": resource}], "start": rfc3339(1893488400), "end": rfc3339(1893492000),
             "metadata": {f"k{i}": 0 for i in range(5000)}}
     r = emergency.post(f"/api/tenants/{tenant}/reservations", wide)
     check(r.status == 400 and "more than 1000 fields" in r.json()["detail"], f"5000 metadata fields: {r}")

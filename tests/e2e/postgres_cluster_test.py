@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 
-from harness import (Client, Server, admin, check, free_port, make_certificate, render_nginx,
+from harness import (Client, Server, admin, check, free_port, make_certificate, render_nginx, rfc3339,
                      scratch, start_nginx, wait_for)
 
 
@@ -65,7 +65,7 @@ def main():
             start = 1893488400 + (i % 6) * 3600  # few slots: heavy contention
             while True:  # a well-behaved client: on 429, wait Retry-After and try again
                 r = desk.post(f"/api/tenants/{tenant}/reservations",
-                              {"allocations": [{"resource": room}], "start": start, "end": start + 3600})
+                              {"allocations": [{"resource": room}], "start": rfc3339(start), "end": rfc3339(start + 3600)})
                 if r.status != 429:
                     break
                 with lock:
@@ -98,7 +98,7 @@ def main():
     for room, capacity in rooms:
         for slot in range(6):
             start = 1893488400 + slot * 3600
-            n = sum(1 for r in stored if r["allocations"][0]["resource"] == room and r["start"] == start)
+            n = sum(1 for r in stored if r["allocations"][0]["resource"] == room and r["start"] == rfc3339(start))
             check(n <= capacity, f"room {room} slot {slot}: {n} bookings for capacity {capacity}")
             check(n == capacity, f"room {room} slot {slot}: {n} bookings, the slot should be full")
     for s in servers:

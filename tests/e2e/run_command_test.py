@@ -33,7 +33,7 @@ def main():
         check(rooms.status == 200 and rooms.json(), f"the demo tenant has a resource: {rooms}")
         booked = token.post(f"/api/tenants/{tenant}/reservations",
                             {"allocations": [{"resource": rooms.json()[0]["id"]}],
-                             "start": 1893488400, "end": 1893492000})
+                             "start": "2030-01-01T08:00:00Z", "end": "2030-01-01T09:00:00Z"})
         check(booked.status == 201, f"a booking on the demo server: {booked}")
     finally:
         p.send_signal(signal.SIGINT)

@@ -8,6 +8,7 @@ import ctypes
 import json
 import os
 import unittest
+from datetime import datetime, timezone
 from ctypes import POINTER, byref, c_char_p, c_int, c_int64, c_size_t, c_void_p
 from typing import Any, Optional
 
@@ -16,6 +17,11 @@ LIBRARY = os.environ.get("BOKA_C_LIBRARY")
 BOKA_OK, BOKA_INVALID_ARGUMENT, BOKA_NOT_FOUND, BOKA_CONFLICT = 0, 1, 2, 4
 TUESDAY = 1767657600  # 2026-01-06T00:00:00Z
 HOUR = 3600
+
+
+def rfc3339(t: int) -> str:
+    """An instant as the JSON documents carry it (RFC 3339, UTC)."""
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Conflict(ctypes.Structure):
@@ -131,7 +137,7 @@ class CtypesTest(unittest.TestCase):
                               spec)["id"]
 
     def availability(self, room: int, start: int, end: int) -> list[dict[str, Any]]:
-        query = json.dumps({"requests": [{"resource": room}], "from": start, "to": end,
+        query = json.dumps({"requests": [{"resource": room}], "from": rfc3339(start), "to": rfc3339(end),
                             "duration": HOUR}).encode()
         return self.json_call(self.lib.boka_availability, self.engine, self.who, self.tenant, query)
 
@@ -206,8 +212,10 @@ class CtypesTest(unittest.TestCase):
     def test_availability_then_reserve_until_full(self) -> None:
         room = self.room(capacity=2)
         day = self.availability(room, TUESDAY, TUESDAY + 24 * HOUR)
-        self.assertEqual([s["start"] for s in day], [TUESDAY + h * HOUR for h in range(24)])
-        self.assertEqual(day[0], {"start": TUESDAY, "end": TUESDAY + HOUR, "resources": [room]})
+        self.assertEqual([s["start"] for s in day], [rfc3339(TUESDAY + h * HOUR) for h in range(24)])
+        self.assertEqual(day[0], {"start": "2026-01-06T00:00:00Z", "end": "2026-01-06T01:00:00Z",
+                                  "zone": "UTC", "local_start": "2026-01-06T00:00:00Z",
+                                  "local_end": "2026-01-06T01:00:00Z", "resources": [room]})
 
         conflict = Conflict()
         start = TUESDAY + 10 * HOUR
@@ -234,17 +242,18 @@ class CtypesTest(unittest.TestCase):
 
         # The full hour is gone from availability; cancelling brings it back.
         starts = [s["start"] for s in self.availability(room, TUESDAY, TUESDAY + 24 * HOUR)]
-        self.assertNotIn(start, starts)
+        self.assertNotIn(rfc3339(start), starts)
         cancelled = self.json_call(self.lib.boka_cancel, self.engine, self.who, self.tenant,
                                    first, 0)
         self.assertEqual(cancelled["status"], "cancelled")
         starts = [s["start"] for s in self.availability(room, TUESDAY, TUESDAY + 24 * HOUR)]
-        self.assertIn(start, starts)
+        self.assertIn(rfc3339(start), starts)
 
     def test_reserve_json_and_read_back(self) -> None:
         room = self.room(capacity=1)
-        request = json.dumps({"allocations": [{"resource": room}], "start": TUESDAY + 9 * HOUR,
-                              "end": TUESDAY + 10 * HOUR, "customer": "c-7",
+        # Any offset reads as the instant it names: 10:00+01:00 is 09:00 UTC.
+        request = json.dumps({"allocations": [{"resource": room}], "start": "2026-01-06T10:00:00+01:00",
+                              "end": "2026-01-06T05:00:00-05:00", "customer": "c-7",
                               "metadata": {"note": "ü"}}).encode()
         out = c_void_p()
         conflict = Conflict()
@@ -252,6 +261,7 @@ class CtypesTest(unittest.TestCase):
                      byref(out), byref(conflict))
         booked = json.loads(self.take(out) or "")
         self.assertEqual(booked["status"], "confirmed")
+        self.assertEqual((booked["start"], booked["end"]), (rfc3339(TUESDAY + 9 * HOUR), rfc3339(TUESDAY + 10 * HOUR)))
         self.assertEqual(booked["allocations"], [{"resource": room, "quantity": 1, "pool": None}])
         self.assertEqual(booked["metadata"], {"note": "ü"})
         read = self.json_call(self.lib.boka_get_reservation, self.engine, self.who, self.tenant,

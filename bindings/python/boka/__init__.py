@@ -13,6 +13,8 @@ then manage tenants, resources, schedules and pools, ask for availability, and r
         booked = engine.reserve(tenant.id, [boka.AllocationRequest.of_resource(room.id)],
                                 start, start + timedelta(hours=1))
 
+Users, logins, sessions, TOTP MFA and API keys are on ``engine.auth`` (:class:`Auth`): a
+script logs in (or authenticates an API key) and passes the principal it gets as ``who=``.
 The audit trail (:meth:`Engine.audit_records`, :meth:`Engine.verify_audit`), metrics,
 health reports, read-only mode and SQLite backups (:meth:`Engine.backup`,
 :func:`verify_backup`, :func:`restore_backup`) come from the same library.
@@ -39,6 +41,16 @@ from ._errors import (
 )
 from ._types import (
     Allocation,
+    ApiKey,
+    AuthOptions,
+    CreatedApiKey,
+    MfaEnabled,
+    Role,
+    Session,
+    SessionGrant,
+    TotpEnrollment,
+    User,
+    UserState,
     AllocationRequest,
     AuditHead,
     AuditOutcome,
@@ -75,6 +87,7 @@ from ._types import (
 
 try:
     from ._native import (
+        Auth,
         Engine,
         ManualClock,
         Principal,
@@ -96,16 +109,20 @@ __all__ = [
     "Allocation",
     "AllocationRequest",
     "AlreadyExistsError",
+    "ApiKey",
     "AuditHead",
     "AuditOutcome",
     "AuditRecord",
     "AuditVerification",
+    "Auth",
+    "AuthOptions",
     "BackupKind",
     "BackupManifest",
     "BackupResult",
     "BackupVerification",
     "Code",
     "ConflictError",
+    "CreatedApiKey",
     "DateOverride",
     "Engine",
     "Error",
@@ -121,6 +138,7 @@ __all__ = [
     "InvalidArgumentError",
     "LocalInterval",
     "ManualClock",
+    "MfaEnabled",
     "NotFoundError",
     "NotSupportedError",
     "PermissionDeniedError",
@@ -132,14 +150,20 @@ __all__ = [
     "Reservation",
     "ReservationStatus",
     "Resource",
+    "Role",
     "Schedule",
+    "Session",
+    "SessionGrant",
     "Slot",
     "StorageError",
     "StorageInfo",
     "TableStats",
     "Tenant",
+    "TotpEnrollment",
     "UnauthenticatedError",
     "UnavailableError",
+    "User",
+    "UserState",
     "Weekday",
     "WeeklyRule",
     "apply_retention",

@@ -7,6 +7,16 @@ from typing import Any, Literal, Optional
 
 from ._types import (
     AllocationRequest,
+    ApiKey,
+    AuthOptions,
+    CreatedApiKey,
+    MfaEnabled,
+    Role,
+    Session,
+    SessionGrant,
+    TotpEnrollment,
+    User,
+    UserState,
     AuditHead,
     AuditOutcome,
     AuditRecord,
@@ -72,7 +82,10 @@ class Engine:
         clock: Optional[ManualClock] = None,
         read_only: bool = False,
         read_only_reason: str = "",
+        auth: Optional[AuthOptions] = None,
     ) -> None: ...
+    @property
+    def auth(self) -> Auth: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -267,3 +280,63 @@ class Engine:
         verify: bool = False,
         who: Optional[Principal] = None,
     ) -> BackupResult: ...
+
+class Auth:
+    """Users, logins, sessions, TOTP MFA and API keys of an engine (``engine.auth``). A login
+    or an API key gives a Principal to pass as ``who``."""
+
+    # Users
+    def create_user(
+        self,
+        tenant: int,
+        *,
+        email: str,
+        password: str,
+        display_name: str = "",
+        role: Role | str = "customer",
+        who: Optional[Principal] = None,
+    ) -> User: ...
+    def get_user(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> User: ...
+    def list_users(
+        self, tenant: int, *, after_id: int = 0, limit: int = 1000, who: Optional[Principal] = None
+    ) -> list[User]: ...
+    def set_user_role(
+        self, tenant: int, id: int, role: Role | str, *, who: Optional[Principal] = None
+    ) -> User: ...
+    def set_user_state(
+        self, tenant: int, id: int, state: UserState | str, *, who: Optional[Principal] = None
+    ) -> User: ...
+    def change_password(self, current: str, new: str, *, who: Principal) -> None: ...
+
+    # Sessions
+    def login(
+        self, tenant: int, email: str, password: str, *, mfa_code: str = "", source: str = ""
+    ) -> SessionGrant: ...
+    def verify_mfa(self, token: str, code: str, *, source: str = "") -> SessionGrant: ...
+    def authenticate_session(self, token: str) -> Principal: ...
+    def authenticate_api_key(self, key: str, *, source: str = "") -> Principal: ...
+    def logout(self, *, who: Principal) -> None: ...
+    def list_sessions(
+        self, tenant: int, *, user: int = 0, who: Optional[Principal] = None
+    ) -> list[Session]: ...
+    def end_session(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> None: ...
+
+    # TOTP MFA
+    def begin_totp_enrollment(self, *, who: Principal) -> TotpEnrollment: ...
+    def confirm_totp_enrollment(self, code: str, *, who: Principal) -> MfaEnabled: ...
+    def disable_totp(self, password: str, *, who: Principal) -> None: ...
+
+    # API keys
+    def create_api_key(
+        self,
+        tenant: int,
+        *,
+        name: str,
+        scopes: Iterable[str],
+        expires_in: Optional[timedelta] = None,
+        who: Optional[Principal] = None,
+    ) -> CreatedApiKey: ...
+    def list_api_keys(
+        self, tenant: int, *, after_id: int = 0, limit: int = 1000, who: Optional[Principal] = None
+    ) -> list[ApiKey]: ...
+    def revoke_api_key(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> ApiKey: ...

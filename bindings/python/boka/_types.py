@@ -12,7 +12,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:  # the native module's class, for annotations only
+    from ._native import Principal
 
 
 class Weekday(enum.IntEnum):
@@ -184,7 +188,17 @@ class AllocationRequest:
 class Slot:
     start: datetime
     end: datetime
+    zone: str  # the IANA zone of the first request's resource
     resources: tuple[int, ...]  # per request, the resource a booking here would use
+
+    @property
+    def local_start(self) -> datetime:
+        """start in the slot's zone."""
+        return self.start.astimezone(ZoneInfo(self.zone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(ZoneInfo(self.zone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +229,7 @@ class Reservation:
     status: ReservationStatus
     start: datetime
     end: datetime
+    zone: str  # the IANA zone of the first allocation's resource (lowest resource id)
     hold_expires_at: Optional[datetime]
     allocations: tuple[Allocation, ...]
     idempotency_key: str
@@ -223,6 +238,15 @@ class Reservation:
     created_at: datetime
     updated_at: datetime
     version: int
+
+    @property
+    def local_start(self) -> datetime:
+        """start in the reservation's zone."""
+        return self.start.astimezone(ZoneInfo(self.zone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(ZoneInfo(self.zone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,3 +405,136 @@ class BackupResult:
     manifest: BackupManifest
     removed: tuple[str, ...]  # backups deleted by retention
     verification: Optional[BackupVerification]  # when verify=True
+
+
+# ---- authentication (boka/auth.hpp) --------------------------------------------------------
+
+
+class Role(str, enum.Enum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    ADMIN = "admin"
+    SUPERADMIN = "superadmin"
+
+
+class UserState(str, enum.Enum):
+    ACTIVE = "active"
+    LOCKED = "locked"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthOptions:
+    """Password hashing, lockout, sessions and MFA of an engine; the defaults are the C++
+    library's. Without ``encryption_key`` (32 bytes: raw, 64 hex digits or base64) TOTP
+    enrolment is NotSupportedError."""
+
+    argon2_memory_kib: int = 19456
+    argon2_iterations: int = 2
+    argon2_parallelism: int = 1
+    lockout_threshold: int = 5
+    lockout_initial_wait: timedelta = timedelta(seconds=1)
+    lockout_max_wait: timedelta = timedelta(seconds=900)
+    failure_reset_after: timedelta = timedelta(hours=12)
+    max_failures_per_hour: int = 100
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=12)
+    admin_session_idle: timedelta = timedelta(minutes=15)
+    admin_session_absolute: timedelta = timedelta(hours=12)
+    totp_issuer: str = "boka"
+    totp_max_failures: int = 5
+    totp_lockout: timedelta = timedelta(minutes=15)
+    encryption_key: str = ""
+    encryption_key_id: str = "k1"
+    previous_encryption_keys: Sequence[tuple[str, str]] = ()  # (id, key)
+    emergency_key_lifetime: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user account (never its password)."""
+
+    id: int
+    tenant: int
+    email: str
+    display_name: str
+    role: Role
+    state: UserState
+    mfa_enabled: bool
+    created_at: datetime
+    last_login_at: Optional[datetime]
+    failed_logins: int
+    locked_until: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A login session (never its token)."""
+
+    id: int
+    tenant: int
+    user: int
+    created_at: datetime
+    last_seen_at: datetime
+    idle_expires_at: datetime
+    absolute_expires_at: datetime
+    mfa_passed: bool
+    mfa_pending: bool  # can only verify MFA or log out
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    """A new session: its bearer token (shown once) and the principal to act as."""
+
+    token: str
+    session: Session
+    mfa_pending: bool
+    principal: Principal = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrollment:
+    """A TOTP secret to add to an authenticator app, then confirm with a code. Shown once."""
+
+    secret: str  # RFC 4648 base32
+    provisioning_uri: str  # otpauth://totp/...
+
+
+@dataclass(frozen=True, slots=True)
+class MfaEnabled:
+    """A new MFA-passed session and ten single-use recovery codes (shown once)."""
+
+    token: str
+    session: Session
+    mfa_pending: bool
+    principal: Principal = field(repr=False, compare=False)
+    recovery_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key (never its secret)."""
+
+    id: int
+    tenant: int
+    created_by: int  # 0: the system
+    created_by_tenant: int
+    parent: int  # the key this key was created with, or 0
+    name: str
+    scopes: tuple[str, ...]  # permission names ("availability:read")
+    role: Role  # the ceiling: the creator's role
+    created_at: datetime
+    expires_at: Optional[datetime]
+    last_used_at: Optional[datetime]
+    revoked_at: Optional[datetime]
+    emergency: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedApiKey(ApiKey):
+    """A new API key with its secret, shown once: pass ``key`` to
+    :meth:`boka.Auth.authenticate_api_key` (or send it as a Bearer token)."""
+
+    key: str = field(default="", repr=False)

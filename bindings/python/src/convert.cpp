@@ -3,10 +3,12 @@
 #include <datetime.h>
 
 #include <array>
+#include <map>
 #include <chrono>
 #include <limits>
 #include <optional>
 
+#include "fields_python.hpp"
 #include "shell_limits.hpp"
 
 // CPython's datetime C API is a set of macros with C-style casts inside.
@@ -196,44 +198,26 @@ void init_conversions() {
   if (PyDateTimeAPI == nullptr) throw py::error_already_set();
   auto* c = new Classes();
   py::module_ types = py::module_::import("boka._types");
-  c->tenant = dataclass(types, "Tenant", {"id", "name", "created_at", "archived_at", "version"});
-  c->policy = dataclass(types, "Policy",
-                        {"slot_step", "min_notice", "max_horizon", "buffer_before",
-                         "buffer_after", "min_duration", "max_duration", "daily_limit"});
-  c->resource = dataclass(types, "Resource",
-                          {"id", "tenant", "name", "zone", "capacity", "policy", "schedule",
-                           "metadata", "created_at", "archived_at", "version"});
-  c->local_interval = dataclass(types, "LocalInterval", {"start_minute", "end_minute"});
-  c->weekly_rule = dataclass(types, "WeeklyRule", {"day", "intervals"});
-  c->date_override = dataclass(types, "DateOverride", {"date", "intervals"});
-  c->holiday_rule = dataclass(types, "HolidayRule",
-                              {"name", "kind", "month", "day_of_month", "nth", "weekday"});
-  c->schedule = dataclass(types, "Schedule",
-                          {"id", "tenant", "name", "weekly", "overrides", "holidays",
-                           "archived_at", "version"});
-  c->pool = dataclass(types, "Pool", {"id", "tenant", "name", "members", "archived_at", "version"});
-  c->allocation_request = dataclass(types, "AllocationRequest", {"resource", "pool", "quantity"});
-  c->slot = dataclass(types, "Slot", {"start", "end", "resources"});
-  c->finding = dataclass(types, "Finding", {"resource", "reason", "detail"});
-  c->explanation = dataclass(types, "Explanation",
-                             {"available", "findings", "blocking_reservation_ids"});
-  c->allocation = dataclass(types, "Allocation", {"resource", "quantity", "pool"});
-  c->reservation = dataclass(types, "Reservation",
-                             {"id", "tenant", "status", "start", "end", "hold_expires_at",
-                              "allocations", "idempotency_key", "customer", "metadata",
-                              "created_at", "updated_at", "version"});
-  c->storage_info = dataclass(types, "StorageInfo", {"dialect", "schema_version", "location"});
-  c->audit_record = dataclass(types, "AuditRecord",
-                              {"tenant", "seq", "at", "actor", "action", "target", "outcome",
-                               "reason", "source", "detail", "prev_hash", "hash"});
-  c->audit_head = dataclass(types, "AuditHead", {"tenant", "seq", "hash"});
-  c->audit_verification = dataclass(types, "AuditVerification",
-                                    {"ok", "chains", "records", "heads", "broken_tenant",
-                                     "broken_seq", "problem"});
-  c->health_options = dataclass(types, "HealthOptions",
-                                {"backup_max_age", "heartbeats", "heartbeat_max_age",
-                                 "min_free_disk_fraction", "min_free_disk_bytes",
-                                 "storage_slow_after"});
+  c->tenant = types.attr("Tenant");
+  c->policy = types.attr("Policy");
+  c->resource = types.attr("Resource");
+  c->local_interval = types.attr("LocalInterval");
+  c->weekly_rule = types.attr("WeeklyRule");
+  c->date_override = types.attr("DateOverride");
+  c->holiday_rule = types.attr("HolidayRule");
+  c->schedule = types.attr("Schedule");
+  c->pool = types.attr("Pool");
+  c->allocation_request = types.attr("AllocationRequest");
+  c->slot = types.attr("Slot");
+  c->finding = types.attr("Finding");
+  c->explanation = types.attr("Explanation");
+  c->allocation = types.attr("Allocation");
+  c->reservation = types.attr("Reservation");
+  c->storage_info = types.attr("StorageInfo");
+  c->audit_record = types.attr("AuditRecord");
+  c->audit_head = types.attr("AuditHead");
+  c->audit_verification = types.attr("AuditVerification");
+  c->health_options = types.attr("HealthOptions");
   c->health_check = dataclass(types, "HealthCheck", {"name", "status", "detail"});
   c->health_report = dataclass(types, "HealthReport",
                                {"status", "checked_at", "dialect", "location", "schema_version",
@@ -241,16 +225,13 @@ void init_conversions() {
                                 "storage_latency_seconds", "read_only", "read_only_reason",
                                 "disk_free_bytes", "disk_total_bytes", "last_backup_at",
                                 "heartbeats", "checks"});
-  c->table_stats = dataclass(types, "TableStats", {"table", "rows", "bytes"});
+  c->table_stats = types.attr("TableStats");
   c->backup_manifest = dataclass(types, "BackupManifest",
                                  {"format", "file", "kind", "created_at", "source",
                                   "schema_version", "sha256", "size_bytes", "tables",
                                   "audit_heads", "boka_version"});
-  c->backup_verification = dataclass(types, "BackupVerification",
-                                     {"ok", "integrity", "checksum_matches", "counts_match",
-                                      "audit", "heads_match", "problems"});
-  c->backup_result = dataclass(types, "BackupResult",
-                               {"path", "manifest_path", "manifest", "removed", "verification"});
+  c->backup_verification = types.attr("BackupVerification");
+  c->backup_result = types.attr("BackupResult");
   for (std::size_t i = 0; i < c->audit_outcome.size(); ++i) {
     c->audit_outcome[i] = types.attr("AuditOutcome")(audit_outcome_name(static_cast<AuditOutcome>(i)));
   }
@@ -626,115 +607,35 @@ HealthOptions to_health_options(py::handle value, const std::string& name) {
 }
 
 // ---- structs out -------------------------------------------------------------------------
-// Positional, in the field order init_conversions checked.
+// By keyword, from the codec's field lists (fields_python.hpp); the health report and the
+// backup manifest, which are the library's own documents, positionally in the field order
+// init_conversions checked.
 
-py::object to_python(const Tenant& t) {
-  return cls().tenant(t.id, from_string(t.name), from_instant(t.created_at),
-                      from_optional_instant(t.archived_at), t.version);
-}
+py::object to_python(const Tenant& t) { return struct_to_python(t); }
 
-py::object to_python(const Policy& p) {
-  if (p.slot_step == Policy{}.slot_step && p.min_notice.count() == 0 &&
-      p.max_horizon.count() == 0 && p.buffer_before.count() == 0 &&
-      p.buffer_after.count() == 0 && p.min_duration.count() == 0 &&
-      p.max_duration.count() == 0 && p.daily_limit == 0) {
-    return cls().default_policy;  // immutable, so one instance serves every resource
-  }
-  return cls().policy(from_seconds(p.slot_step), from_seconds(p.min_notice),
-                      from_seconds(p.max_horizon), from_seconds(p.buffer_before),
-                      from_seconds(p.buffer_after), from_seconds(p.min_duration),
-                      from_seconds(p.max_duration), p.daily_limit);
-}
+py::object to_python(const Policy& p) { return struct_to_python(p); }
 
-py::object to_python(const Resource& r) {
-  return cls().resource(r.id, r.tenant, from_string(r.name), from_string(r.zone), r.capacity,
-                        to_python(r.policy), optional_id(r.schedule),
-                        from_metadata_json(r.metadata_json), from_instant(r.created_at),
-                        from_optional_instant(r.archived_at), r.version);
-}
+py::object to_python(const Resource& r) { return struct_to_python(r); }
 
-py::object to_python(const Schedule& s) {
-  py::tuple weekly(s.weekly.size());
-  for (std::size_t i = 0; i < s.weekly.size(); ++i) {
-    weekly[i] = cls().weekly_rule(cls().weekday.at(static_cast<std::size_t>(s.weekly[i].day)),
-                                  intervals_tuple(s.weekly[i].intervals));
-  }
-  py::tuple overrides(s.overrides.size());
-  for (std::size_t i = 0; i < s.overrides.size(); ++i) {
-    const LocalDate& d = s.overrides[i].date;
-    PyObject* date = PyDate_FromDate(d.year, d.month, d.day);
-    if (date == nullptr) throw py::error_already_set();
-    overrides[i] = cls().date_override(py::reinterpret_steal<py::object>(date),
-                                       intervals_tuple(s.overrides[i].intervals));
-  }
-  py::tuple holidays(s.holidays.size());
-  for (std::size_t i = 0; i < s.holidays.size(); ++i) {
-    const HolidayRule& h = s.holidays[i];
-    holidays[i] = cls().holiday_rule(
-        from_string(h.name), cls().holiday_kind.at(static_cast<std::size_t>(h.kind)), h.month,
-        h.day_of_month, h.nth, cls().weekday.at(static_cast<std::size_t>(h.weekday)));
-  }
-  return cls().schedule(s.id, s.tenant, from_string(s.name), weekly, overrides, holidays,
-                        from_optional_instant(s.archived_at), s.version);
-}
+py::object to_python(const Schedule& s) { return struct_to_python(s); }
 
-py::object to_python(const Pool& p) {
-  return cls().pool(p.id, p.tenant, from_string(p.name), id_tuple(p.members),
-                    from_optional_instant(p.archived_at), p.version);
-}
+py::object to_python(const Pool& p) { return struct_to_python(p); }
 
-py::object to_python(const Slot& s) {
-  return cls().slot(from_instant(s.start), from_instant(s.end), id_tuple(s.resources));
-}
+py::object to_python(const Slot& s) { return struct_to_python(s); }
 
-py::object to_python(const Explanation& e) {
-  py::tuple findings(e.findings.size());
-  for (std::size_t i = 0; i < e.findings.size(); ++i) {
-    const Explanation::Finding& f = e.findings[i];
-    findings[i] = cls().finding(f.resource, cls().reason.at(static_cast<std::size_t>(f.reason)),
-                                from_string(f.detail));
-  }
-  return cls().explanation(e.available, findings, id_tuple(e.blocking_reservation_ids));
-}
+py::object to_python(const Explanation& e) { return struct_to_python(e); }
 
-py::object to_python(const Reservation& r) {
-  py::tuple allocations(r.allocations.size());
-  for (std::size_t i = 0; i < r.allocations.size(); ++i) {
-    const Allocation& a = r.allocations[i];
-    allocations[i] = cls().allocation(a.resource, a.quantity, optional_id(a.pool));
-  }
-  return cls().reservation(r.id, r.tenant, cls().status.at(static_cast<std::size_t>(r.status)),
-                           from_instant(r.start), from_instant(r.end),
-                           from_optional_instant(r.hold_expires_at), allocations,
-                           from_string(r.idempotency_key), from_string(r.customer),
-                           from_metadata_json(r.metadata_json), from_instant(r.created_at),
-                           from_instant(r.updated_at), r.version);
-}
+py::object to_python(const Reservation& r) { return struct_to_python(r); }
 
-py::object to_python(const StorageInfo& info) {
-  return cls().storage_info(from_string(info.dialect), info.schema_version,
-                            from_string(info.location));
-}
+py::object to_python(const StorageInfo& info) { return struct_to_python(info); }
 
 py::object to_python(const std::string& s) { return from_string(s); }
 
-py::object to_python(const AuditRecord& r) {
-  return cls().audit_record(r.tenant, r.seq, from_instant(r.at), from_string(r.actor),
-                            from_string(r.action), from_string(r.target),
-                            cls().audit_outcome.at(static_cast<std::size_t>(r.outcome)),
-                            from_string(r.reason), from_string(r.source),
-                            from_metadata_json(r.detail_json), from_string(r.prev_hash),
-                            from_string(r.hash));
-}
+py::object to_python(const AuditRecord& r) { return struct_to_python(r); }
 
-py::object to_python(const AuditHead& h) {
-  return cls().audit_head(h.tenant, h.seq, from_string(h.hash));
-}
+py::object to_python(const AuditHead& h) { return struct_to_python(h); }
 
-py::object to_python(const AuditVerification& v) {
-  return cls().audit_verification(v.ok, v.chains, v.records, object_tuple(v.heads),
-                                  v.broken_tenant, v.broken_seq, from_string(v.problem));
-}
+py::object to_python(const AuditVerification& v) { return struct_to_python(v); }
 
 py::object to_python(const HealthReport& r) {
   py::tuple heartbeats(r.heartbeats.size());
@@ -759,9 +660,7 @@ py::object to_python(const HealthReport& r) {
                              from_optional_instant(r.last_backup_at), heartbeats, checks);
 }
 
-py::object to_python(const TableStats& t) {
-  return cls().table_stats(from_string(t.table), t.rows, t.bytes);
-}
+py::object to_python(const TableStats& t) { return struct_to_python(t); }
 
 py::object to_python(const BackupManifest& m) {
   return cls().backup_manifest(from_string(m.format), from_string(m.file),
@@ -772,16 +671,55 @@ py::object to_python(const BackupManifest& m) {
                                from_string(m.boka_version));
 }
 
-py::object to_python(const BackupVerification& v) {
-  return cls().backup_verification(v.ok, from_string(v.integrity), v.checksum_matches,
-                                   v.counts_match, to_python(v.audit), v.heads_match,
-                                   str_tuple(v.problems));
+py::object to_python(const BackupVerification& v) { return struct_to_python(v); }
+
+py::object to_python(const BackupResult& r) { return struct_to_python(r); }
+
+namespace fields_detail {
+
+py::handle types_class(const char* name) {
+  // Leaked on purpose, like Classes: interpreter shutdown must not run their destructors.
+  static auto* found = new std::map<std::string, py::object>();
+  auto it = found->find(name);
+  if (it == found->end()) {
+    it = found->emplace(name, py::module_::import("boka._types").attr(name)).first;
+  }
+  return it->second;
 }
 
-py::object to_python(const BackupResult& r) {
-  return cls().backup_result(from_string(r.path), from_string(r.manifest_path),
-                             to_python(r.manifest), str_tuple(r.removed),
-                             r.verification ? to_python(*r.verification) : py::object(py::none()));
+py::object enum_member(const char* type, const char* name) {
+  std::string upper(name);
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return types_class(type).attr(upper.c_str());
 }
+
+py::object python_date(const LocalDate& d) {
+  PyObject* date = PyDate_FromDate(d.year, d.month, d.day);
+  if (date == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(date);
+}
+
+py::object permission_names_tuple(PermissionSet set) { return str_tuple(permission_names(set)); }
+
+PermissionSet permissions_from_python(py::handle value, const std::string& name) {
+  PermissionSet set = 0;
+  for_each_item(value, name, [&](py::handle item, const std::string& item_name) {
+    const std::string text = enum_text(item, item_name);
+    const auto p = parse_permission(text);
+    if (!p) raise_invalid(item_name + ": \"" + text + "\" is not a permission (docs/auth.md lists them)");
+    set |= static_cast<PermissionSet>(*p);
+  });
+  return set;
+}
+
+LocalDate date_from_python(py::handle value, const std::string& name) {
+  if (!PyDate_Check(value.ptr()) || PyDateTime_Check(value.ptr())) raise_type(name, "a datetime.date", value);
+  return LocalDate{PyDateTime_GET_YEAR(value.ptr()), PyDateTime_GET_MONTH(value.ptr()),
+                   PyDateTime_GET_DAY(value.ptr())};
+}
+
+std::string enum_text_of(py::handle value, const std::string& name) { return enum_text(value, name); }
+
+}  // namespace fields_detail
 
 }  // namespace boka::python

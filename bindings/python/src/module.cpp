@@ -11,6 +11,7 @@
 
 #include "boka/boka.hpp"
 #include "convert.hpp"
+#include "fields_python.hpp"
 #include "shell_limits.hpp"
 
 namespace boka::python {
@@ -22,9 +23,10 @@ namespace {
 class EngineHandle {
  public:
   EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
-               std::string read_only_reason) {
+               std::string read_only_reason, AuthOptions auth) {
     EngineOptions options;
     options.clock = std::move(clock);
+    options.auth = std::move(auth);
     options.read_only = read_only;
     options.read_only_reason = std::move(read_only_reason);
     auto opened = [&] {
@@ -84,6 +86,30 @@ auto released(Call&& call) {
   return unwrap(std::move(result));
 }
 
+// engine.auth: the Auth facet of an engine. It holds the Python Engine, so the engine stays
+// open as long as a facet of it is in use.
+class AuthFacet {
+ public:
+  explicit AuthFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.auth()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
+// A value of the codec's field lists from a Python argument ("role", boka.Role.STAFF).
+template <typename T>
+T from_python(py::handle value, const std::string& name) {
+  T out{};
+  value_from_python(value, name, out);
+  return out;
+}
+
 std::optional<std::int64_t> version_guard(py::handle if_version) {
   if (if_version.is_none()) return std::nullopt;
   return to_int64(if_version, "if_version");
@@ -98,6 +124,17 @@ py::object transition(Transition method, const EngineHandle& self, TenantId tena
   const Principal& p = principal_of(who);
   const auto guard = version_guard(if_version);
   return to_python(engine_call(self, [&](Engine& e) { return (e.*method)(p, tenant, id, guard); }));
+}
+
+template <typename T>
+py::object to_python_struct(const T& value) {
+  return struct_to_python(value);
+}
+template <typename T>
+py::list to_python_list(const std::vector<T>& items) {
+  py::list out(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) out[i] = struct_to_python(items[i]);
+  return out;
 }
 
 }  // namespace
@@ -160,13 +197,17 @@ Engine(uri) opens "memory:", "sqlite:path/to/file.db" (created and migrated on o
 may be called from several threads at once; each releases the GIL while the engine works.
 )")
       .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock,
-                       bool read_only, py::object read_only_reason) {
+                       bool read_only, py::object read_only_reason, py::object auth) {
+             AuthOptions options;
+             if (!auth.is_none()) struct_from_python(auth, "auth", options);
              return std::make_unique<EngineHandle>(
                  uri, std::move(clock), read_only,
-                 to_string(read_only_reason, "read_only_reason"));
+                 to_string(read_only_reason, "read_only_reason"), std::move(options));
            }),
            arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
-           arg("read_only_reason") = "")
+           arg("read_only_reason") = "", arg("auth") = py::none())
+      .def_property_readonly("auth", [](py::object self) { return AuthFacet(std::move(self)); },
+                             "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
       .def("close", &EngineHandle::close,
            "Closes the engine and its store. Idempotent; later calls raise "
            "InvalidArgumentError.")
@@ -668,4 +709,173 @@ may be called from several threads at once; each releases the GIL while the engi
         arg("directory"), arg("kind"), arg("keep"),
         "Deletes the oldest backups of `kind` in `directory` beyond the newest `keep`; "
         "returns the deleted paths.");
+
+  using Facet = const AuthFacet&;
+  py::class_<AuthFacet>(m, "Auth", R"(Users, logins, sessions, TOTP MFA and API keys of an engine
+(engine.auth). A login or an API key gives a Principal to pass as `who` to any call, so a
+script can act as a user or a key; docs/auth.md is the guide.)")
+      // --- users
+      .def("create_user",
+           [](Facet f, TenantId tenant, py::object email, py::object password,
+              py::object display_name, py::object role, py::object who) {
+             NewUser spec;
+             spec.email = to_string(email, "email");
+             spec.password = to_string(password, "password");
+             spec.display_name = to_string(display_name, "display_name");
+             spec.role = from_python<Role>(role, "role");
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.create_user(p, tenant, spec); }));
+           },
+           arg("tenant"), py::kw_only(), arg("email"), arg("password"), arg("display_name") = "",
+           arg("role") = "customer", arg("who") = py::none(),
+           "Creates a user (users:manage in the tenant; admin roles: a superadmin).")
+      .def("get_user",
+           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.get_user(p, tenant, UserId{id}); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def("list_users",
+           [](Facet f, TenantId tenant, std::int64_t after_id, int limit, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python_list(f.call([&](Auth& a) { return a.list_users(p, tenant, UserId{after_id}, limit); }));
+           },
+           arg("tenant"), py::kw_only(), arg("after_id") = 0, arg("limit") = 1000, arg("who") = py::none(),
+           "Users with id > after_id, by id (limit 1..10000).")
+      .def("set_user_role",
+           [](Facet f, TenantId tenant, std::int64_t id, py::object role, py::object who) {
+             const Role r = from_python<Role>(role, "role");
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.set_user_role(p, tenant, UserId{id}, r); }));
+           },
+           arg("tenant"), arg("id"), arg("role"), py::kw_only(), arg("who") = py::none())
+      .def("set_user_state",
+           [](Facet f, TenantId tenant, std::int64_t id, py::object state, py::object who) {
+             const UserState st = from_python<UserState>(state, "state");
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.set_user_state(p, tenant, UserId{id}, st); }));
+           },
+           arg("tenant"), arg("id"), arg("state"), py::kw_only(), arg("who") = py::none())
+      .def("change_password",
+           [](Facet f, py::object current, py::object replacement, py::object who) {
+             const std::string c = to_string(current, "current");
+             const std::string n = to_string(replacement, "new");
+             const Principal& p = principal_of(who);
+             f.call([&](Auth& a) { return a.change_password(p, c, n); });
+           },
+           arg("current"), arg("new"), py::kw_only(), arg("who"),
+           "Changes the caller's own password; the user's other sessions end.")
+      // --- sessions
+      .def("login",
+           [](Facet f, TenantId tenant, py::object email, py::object password, py::object mfa_code,
+              py::object source) {
+             LoginRequest l;
+             l.tenant = tenant;
+             l.email = to_string(email, "email");
+             l.password = to_string(password, "password");
+             l.mfa_code = to_string(mfa_code, "mfa_code");
+             l.source = to_string(source, "source");
+             return to_python_struct(f.call([&](Auth& a) { return a.login(l); }));
+           },
+           arg("tenant"), arg("email"), arg("password"), py::kw_only(), arg("mfa_code") = "",
+           arg("source") = "",
+           "A SessionGrant: the token (shown once) and grant.principal to act as. A user with "
+           "MFA who gives no mfa_code gets an mfa_pending session that can only verify_mfa or "
+           "log out. Any failure is UnauthenticatedError \"invalid email or password\".")
+      .def("verify_mfa",
+           [](Facet f, py::object token, py::object code, py::object source) {
+             const std::string t = to_string(token, "token");
+             const std::string c = to_string(code, "code");
+             const std::string s = to_string(source, "source");
+             return to_python_struct(f.call([&](Auth& a) { return a.verify_mfa(t, c, s); }));
+           },
+           arg("token"), arg("code"), py::kw_only(), arg("source") = "",
+           "Passes MFA for a pending session with a TOTP or recovery code: a new SessionGrant.")
+      .def("authenticate_session",
+           [](Facet f, py::object token) {
+             const std::string t = to_string(token, "token");
+             return f.call([&](Auth& a) { return a.authenticate_session(t); });
+           },
+           arg("token"), "The principal a session token stands for (UnauthenticatedError if none).")
+      .def("authenticate_api_key",
+           [](Facet f, py::object key, py::object source) {
+             const std::string k = to_string(key, "key");
+             const std::string s = to_string(source, "source");
+             return f.call([&](Auth& a) { return a.authenticate_api_key(k, s); });
+           },
+           arg("key"), py::kw_only(), arg("source") = "",
+           "The principal an API key stands for (UnauthenticatedError if none).")
+      .def("logout",
+           [](Facet f, py::object who) {
+             const Principal& p = principal_of(who);
+             f.call([&](Auth& a) { return a.logout(p); });
+           },
+           py::kw_only(), arg("who"), "Ends the caller's own session.")
+      .def("list_sessions",
+           [](Facet f, TenantId tenant, std::int64_t user, py::object who) {
+             const Principal& p = principal_of(who);
+             const std::optional<UserId> whose = user == 0 ? std::nullopt : std::optional<UserId>(user);
+             return to_python_list(f.call([&](Auth& a) { return a.list_sessions(p, tenant, whose); }));
+           },
+           arg("tenant"), py::kw_only(), arg("user") = 0, arg("who") = py::none(),
+           "Live sessions of `user` (0: every user the caller may manage).")
+      .def("end_session",
+           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+             const Principal& p = principal_of(who);
+             f.call([&](Auth& a) { return a.end_session(p, tenant, SessionId{id}); });
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      // --- TOTP MFA
+      .def("begin_totp_enrollment",
+           [](Facet f, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.begin_totp_enrollment(p); }));
+           },
+           py::kw_only(), arg("who"),
+           "A TotpEnrollment for the caller (NotSupportedError without an encryption key).")
+      .def("confirm_totp_enrollment",
+           [](Facet f, py::object code, py::object who) {
+             const std::string c = to_string(code, "code");
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.confirm_totp_enrollment(p, c); }));
+           },
+           arg("code"), py::kw_only(), arg("who"),
+           "Enables MFA with a current code: MfaEnabled, a new MFA-passed session with its "
+           "principal and the recovery codes; every other session of the user ends.")
+      .def("disable_totp",
+           [](Facet f, py::object password, py::object who) {
+             const std::string pw = to_string(password, "password");
+             const Principal& p = principal_of(who);
+             f.call([&](Auth& a) { return a.disable_totp(p, pw); });
+           },
+           arg("password"), py::kw_only(), arg("who"))
+      // --- API keys
+      .def("create_api_key",
+           [](Facet f, TenantId tenant, py::object name, py::object scopes, py::object expires_in,
+              py::object who) {
+             NewApiKey spec;
+             spec.name = to_string(name, "name");
+             auto scope_names = codec::permissions(spec.scopes);
+             value_from_python(scopes, "scopes", scope_names);
+             spec.expires_in = to_optional_seconds(expires_in, "expires_in");
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.create_api_key(p, tenant, spec); }));
+           },
+           arg("tenant"), py::kw_only(), arg("name"), arg("scopes"), arg("expires_in") = py::none(),
+           arg("who") = py::none(),
+           "A CreatedApiKey: the key's record and its secret `key`, shown once (keys:manage; "
+           "scopes within the creator's permissions).")
+      .def("list_api_keys",
+           [](Facet f, TenantId tenant, std::int64_t after_id, int limit, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python_list(f.call([&](Auth& a) { return a.list_api_keys(p, tenant, ApiKeyId{after_id}, limit); }));
+           },
+           arg("tenant"), py::kw_only(), arg("after_id") = 0, arg("limit") = 1000, arg("who") = py::none())
+      .def("revoke_api_key",
+           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python_struct(f.call([&](Auth& a) { return a.revoke_api_key(p, tenant, ApiKeyId{id}); }));
+           },
+           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+           "Revokes a key and the keys created with it; returns it with revoked_at set.");
 }

@@ -1,0 +1,1009 @@
+// The field lists of boka's documents: one Describe<T> per public struct names each field,
+// the member it reads or writes, and how a reader treats it. Everything a shell does with a
+// struct is driven by this one list: the JSON reader and writer (json_codec.cpp, for the C
+// ABI and the HTTP host), the JSON Schemas of the host's OpenAPI document (schema.cpp), the
+// Python conversions (bindings/python/src/convert.cpp, by keyword), and the test that
+// checks boka.h, docs/http.md and the Python types name the same fields
+// (tests/codec/field_lists_test.py). A field added here appears in all of them; a field is
+// bound by name, so reordering one cannot bind the wrong value.
+//
+// A visitor is called as v(name, member, spec) for each field (member: a reference to the
+// struct's member, const when reading from a const struct, or one of the proxies below),
+// v.computed(name, value, spec) for a value derived from other fields (written, never read)
+// and v.flatten(struct) for a struct whose fields appear at the same level.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "boka/boka.hpp"
+
+namespace boka::codec {
+
+// ---- ids -----------------------------------------------------------------------------------
+// Every id the shells read or write passes through these: an id is a number in every
+// document, and becomes its own type (TenantId, ResourceId, ...) only here.
+template <typename T>
+struct is_id : std::false_type {};
+template <typename Tag>
+struct is_id<Id<Tag>> : std::true_type {};
+// An id, or a plain integer where a document holds one.
+template <typename T>
+inline constexpr bool is_id_or_int64 = is_id<T>::value || std::is_same_v<T, std::int64_t>;
+
+template <typename IdType>
+std::int64_t id_value(const IdType& id) {
+  return static_cast<std::int64_t>(id);
+}
+template <typename IdType>
+IdType make_id(std::int64_t value) {
+  return IdType(value);
+}
+
+// ---- specs ---------------------------------------------------------------------------------
+
+// How a reader treats a field.
+enum class In : unsigned char {
+  required,  // must be present (null allowed only where the member is optional)
+  optional,  // absent or null keeps the struct's default
+  output,    // written by the library; accepted and ignored on input
+};
+
+// Where a field appears. Most appear in every shell; a JSON-only field is derived for
+// readers of documents (a local time), a native-only one has no JSON form (a principal).
+enum class Only : unsigned char { none, json, native };
+
+struct Spec {
+  In create = In::optional;  // reading a document that creates (or any non-update input)
+  In update = In::optional;  // reading a document that replaces a stored object
+  const char* doc = "";      // one line for the schema's description
+  Only only = Only::none;
+};
+
+// Required whenever read.
+constexpr Spec req(const char* doc = "") { return {In::required, In::required, doc, Only::none}; }
+// Optional whenever read.
+constexpr Spec opt(const char* doc = "") { return {In::optional, In::optional, doc, Only::none}; }
+// Written by the library, never read.
+constexpr Spec out(const char* doc = "") { return {In::output, In::output, doc, Only::none}; }
+// Assigned by the store: ignored on create, required on update (id, version).
+constexpr Spec key(const char* doc = "") { return {In::output, In::required, doc, Only::none}; }
+// Defaulted on create, required on update (an update replaces every field).
+constexpr Spec replace(const char* doc = "") {
+  return {In::optional, In::required, doc, Only::none};
+}
+constexpr Spec json_only(const char* doc = "") { return {In::output, In::output, doc, Only::json}; }
+constexpr Spec native_only(const char* doc = "") {
+  return {In::output, In::output, doc, Only::native};
+}
+
+// ---- proxies for members whose document form is not their C++ type -------------------------
+
+// A std::string holding a JSON object (metadata_json): an object in documents, a dict in
+// Python.
+template <typename Str>
+struct JsonText {
+  Str* text;
+};
+template <typename Str>
+JsonText<Str> json_text(Str& s) {
+  return {&s};
+}
+
+// A PermissionSet: an array of permission names ("availability:read").
+template <typename Set>
+struct Permissions {
+  Set* set;
+};
+template <typename Set>
+Permissions<Set> permissions(Set& s) {
+  return {&s};
+}
+
+// AuthOptions::previous_encryption_keys: [{"id", "key"}] in documents, ((id, key), ...) in
+// Python.
+template <typename Pairs>
+struct KeyPairs {
+  Pairs* pairs;
+};
+template <typename Pairs>
+KeyPairs<Pairs> key_pairs(Pairs& p) {
+  return {&p};
+}
+
+// A library document written by the library itself (BackupManifest::to_json): passed
+// through as a JSON object.
+template <typename T>
+struct LibraryDocument {
+  T* value;
+};
+template <typename T>
+LibraryDocument<T> library_document(T& v) {
+  return {&v};
+}
+
+// An instant shown in a zone: "2026-12-05T10:00:00+01:00" (json_only, computed).
+struct LocalTime {
+  Instant at;
+  const std::string* zone;
+};
+
+// ---- enums ---------------------------------------------------------------------------------
+// Each enum the documents carry, by the names the library gives its values 0..count-1.
+
+template <typename E>
+struct EnumNames;  // static int count; static const char* name(E); static const char* type;
+
+const char* weekday_name(Weekday day) noexcept;
+const char* holiday_kind_name(HolidayRule::Kind kind) noexcept;
+
+#define BOKA_CODEC_ENUM(E, last, name_fn, type_name)                 \
+  template <>                                                        \
+  struct EnumNames<E> {                                              \
+    static constexpr int count = static_cast<int>(E::last) + 1;      \
+    static const char* name(E e) noexcept { return name_fn(e); }     \
+    static constexpr const char* type = type_name;                   \
+  }
+BOKA_CODEC_ENUM(Weekday, saturday, weekday_name, "Weekday");
+BOKA_CODEC_ENUM(HolidayRule::Kind, last_weekday, holiday_kind_name, "HolidayKind");
+BOKA_CODEC_ENUM(ReservationStatus, no_show, status_name, "ReservationStatus");
+BOKA_CODEC_ENUM(Explanation::Reason, archived, reason_name, "Reason");
+BOKA_CODEC_ENUM(AuditOutcome, failure, audit_outcome_name, "AuditOutcome");
+BOKA_CODEC_ENUM(BackupKind, monthly, backup_kind_name, "BackupKind");
+BOKA_CODEC_ENUM(HealthStatus, failing, health_status_name, "HealthStatus");
+BOKA_CODEC_ENUM(Role, superadmin, role_name, "Role");
+BOKA_CODEC_ENUM(UserState, disabled, user_state_name, "UserState");
+#undef BOKA_CODEC_ENUM
+
+template <typename E>
+concept DocumentEnum = std::is_enum_v<E> && requires { EnumNames<E>::count; };
+
+// ---- documents the shells add ------------------------------------------------------------
+
+// The body of an explanation request (Engine::explain takes these as arguments).
+struct ExplainRequest {
+  std::vector<AllocationRequest> requests;
+  Instant start{};
+  Seconds duration{0};
+};
+// HTTP bodies of single calls.
+struct RescheduleRequest {
+  Instant start{};
+  Instant end{};
+  std::optional<std::int64_t> if_version;
+};
+struct VersionGuard {
+  std::optional<std::int64_t> if_version;
+};
+struct MfaCode {
+  std::string code;
+};
+struct PasswordChange {
+  std::string current;
+  std::string new_password;
+};
+
+// ---- the field lists -----------------------------------------------------------------------
+// Describe<T>: name (the component and Python class), shells (where the document appears as
+// a whole: boka.h, docs/http.md, the Python types), doc, and fields(v, s) for s of type T or
+// const T.
+
+enum Shell : unsigned { kC = 1, kHttp = 2, kPython = 4, kAll = kC | kHttp | kPython };
+
+template <typename T>
+struct Describe;
+
+template <typename T>
+concept Described = requires { Describe<std::remove_const_t<T>>::name; };
+
+template <typename S, typename T>
+concept Of = std::is_same_v<std::remove_const_t<S>, T>;
+
+template <>
+struct Describe<Tenant> {
+  static constexpr const char* name = "Tenant";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A tenant: an organisation whose data is kept apart";
+  template <typename V, Of<Tenant> S>
+  static void fields(V& v, S& t) {
+    v("id", t.id, key("assigned by the store"));
+    v("name", t.name, req("1..200 bytes, unique among tenants"));
+    v("created_at", t.created_at, out());
+    v("archived_at", t.archived_at, out("set once archived"));
+    v("version", t.version, key("the stored version; an update must send it back"));
+  }
+};
+
+template <>
+struct Describe<Policy> {
+  static constexpr const char* name = "Policy";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Booking rules of a resource; durations in seconds, 0 = no limit";
+  template <typename V, Of<Policy> S>
+  static void fields(V& v, S& p) {
+    v("slot_step", p.slot_step, opt("the grid of starts, from local midnight"));
+    v("min_notice", p.min_notice, opt());
+    v("max_horizon", p.max_horizon, opt());
+    v("buffer_before", p.buffer_before, opt());
+    v("buffer_after", p.buffer_after, opt());
+    v("min_duration", p.min_duration, opt("0: one slot_step"));
+    v("max_duration", p.max_duration, opt());
+    v("daily_limit", p.daily_limit, opt("most reservations starting on one local day"));
+  }
+};
+
+template <>
+struct Describe<Resource> {
+  static constexpr const char* name = "Resource";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A bookable resource in one IANA zone";
+  template <typename V, Of<Resource> S>
+  static void fields(V& v, S& r) {
+    v("id", r.id, key());
+    v("tenant", r.tenant, out());
+    v("name", r.name, req("1..200 bytes"));
+    v("zone", r.zone, req("an IANA zone, \"Europe/Berlin\""));
+    v("capacity", r.capacity, replace("units bookable at once; default 1"));
+    v("policy", r.policy, replace());
+    v("schedule", r.schedule, replace("a schedule id; null: open around the clock"));
+    v("metadata", json_text(r.metadata_json), replace("any JSON object, up to 64 KiB"));
+    v("created_at", r.created_at, out());
+    v("archived_at", r.archived_at, out());
+    v("version", r.version, key());
+  }
+};
+
+template <>
+struct Describe<LocalInterval> {
+  static constexpr const char* name = "LocalInterval";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "[start_minute, end_minute) after local midnight";
+  template <typename V, Of<LocalInterval> S>
+  static void fields(V& v, S& i) {
+    v("start_minute", i.start_minute, req());
+    v("end_minute", i.end_minute, req("may be 1440"));
+  }
+};
+
+template <>
+struct Describe<WeeklyRule> {
+  static constexpr const char* name = "WeeklyRule";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "The opening hours of one weekday";
+  template <typename V, Of<WeeklyRule> S>
+  static void fields(V& v, S& w) {
+    v("day", w.day, req());
+    v("intervals", w.intervals, req());
+  }
+};
+
+template <>
+struct Describe<DateOverride> {
+  static constexpr const char* name = "DateOverride";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Replaces the weekly rules on one date; no intervals: closed";
+  template <typename V, Of<DateOverride> S>
+  static void fields(V& v, S& d) {
+    v("date", d.date, req("YYYY-MM-DD"));
+    v("intervals", d.intervals, opt());
+  }
+};
+
+template <>
+struct Describe<HolidayRule> {
+  static constexpr const char* name = "HolidayRule";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A yearly holiday that closes the whole local day";
+  template <typename V, Of<HolidayRule> S>
+  static void fields(V& v, S& h) {
+    v("name", h.name, req());
+    v("kind", h.kind, req());
+    v("month", h.month, req("1..12"));
+    v("day_of_month", h.day_of_month, opt("fixed_date"));
+    v("nth", h.nth, opt("nth_weekday: 1..4"));
+    v("weekday", h.weekday, opt("nth_weekday, last_weekday"));
+  }
+};
+
+template <>
+struct Describe<Schedule> {
+  static constexpr const char* name = "Schedule";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Opening hours in the local wall time of the resource using it";
+  template <typename V, Of<Schedule> S>
+  static void fields(V& v, S& s) {
+    v("id", s.id, key());
+    v("tenant", s.tenant, out());
+    v("name", s.name, req("1..200 bytes"));
+    v("weekly", s.weekly, replace());
+    v("overrides", s.overrides, replace());
+    v("holidays", s.holidays, replace());
+    v("archived_at", s.archived_at, out());
+    v("version", s.version, key());
+  }
+};
+
+template <>
+struct Describe<Pool> {
+  static constexpr const char* name = "Pool";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Resources in preference order; a booking takes the first free";
+  template <typename V, Of<Pool> S>
+  static void fields(V& v, S& p) {
+    v("id", p.id, key());
+    v("tenant", p.tenant, out());
+    v("name", p.name, req("1..200 bytes"));
+    v("members", p.members, req("resource ids in preference order"));
+    v("archived_at", p.archived_at, out());
+    v("version", p.version, key());
+  }
+};
+
+template <>
+struct Describe<AllocationRequest> {
+  static constexpr const char* name = "AllocationRequest";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A resource, or any member of a pool: exactly one of the two";
+  template <typename V, Of<AllocationRequest> S>
+  static void fields(V& v, S& a) {
+    v("resource", a.resource, opt());
+    v("pool", a.pool, opt());
+    v("quantity", a.quantity, opt("default 1"));
+  }
+};
+
+template <>
+struct Describe<AvailabilityQuery> {
+  static constexpr const char* name = "AvailabilityQuery";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "Every start on the grid in [from, to) a booking would get now";
+  template <typename V, Of<AvailabilityQuery> S>
+  static void fields(V& v, S& q) {
+    v("requests", q.requests, req());
+    v("from", q.from, req());
+    v("to", q.to, req());
+    v("duration", q.duration, req("seconds"));
+    v("step", q.step, opt("seconds; null: the first resource's slot_step"));
+    v("limit", q.limit, opt("1..10000"));
+  }
+};
+
+// The zone of a slot or reservation as a document shows it: its local times.
+inline LocalTime local(Instant at, const std::string& zone) { return {at, &zone}; }
+
+template <>
+struct Describe<Slot> {
+  static constexpr const char* name = "Slot";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A start where the request would be accepted";
+  template <typename V, Of<Slot> S>
+  static void fields(V& v, S& s) {
+    v("start", s.start, out());
+    v("end", s.end, out());
+    v("zone", s.zone, out("the zone of the first request's resource"));
+    v.computed("local_start", local(s.start, s.zone), json_only("start in zone, with its offset"));
+    v.computed("local_end", local(s.end, s.zone), json_only("end in zone, with its offset"));
+    v("resources", s.resources, out("per request, the resource a booking would use"));
+  }
+};
+
+template <>
+struct Describe<SlotPage> {
+  static constexpr const char* name = "SlotPage";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "One page of an availability answer";
+  template <typename V, Of<SlotPage> S>
+  static void fields(V& v, S& p) {
+    v("slots", p.slots, out());
+    v("truncated", p.truncated, out("more slots follow from next_from"));
+    v("next_from", p.next_from, out("the next page's from"));
+  }
+};
+
+template <>
+struct Describe<Explanation::Finding> {
+  static constexpr const char* name = "Finding";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One rule a start fails on one resource";
+  template <typename V, Of<Explanation::Finding> S>
+  static void fields(V& v, S& f) {
+    v("resource", f.resource, out());
+    v("reason", f.reason, out());
+    v("detail", f.detail, out());
+  }
+};
+
+template <>
+struct Describe<Explanation> {
+  static constexpr const char* name = "Explanation";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Why a start is or is not available";
+  template <typename V, Of<Explanation> S>
+  static void fields(V& v, S& e) {
+    v("available", e.available, out());
+    v("findings", e.findings, out());
+    v("blocking_reservation_ids", e.blocking_reservation_ids, out());
+  }
+};
+
+template <>
+struct Describe<ExplainRequest> {
+  static constexpr const char* name = "ExplainRequest";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "A start to explain";
+  template <typename V, Of<ExplainRequest> S>
+  static void fields(V& v, S& r) {
+    v("requests", r.requests, req());
+    v("start", r.start, req());
+    v("duration", r.duration, req("seconds"));
+  }
+};
+
+template <>
+struct Describe<Allocation> {
+  static constexpr const char* name = "Allocation";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "What a reservation holds on one resource";
+  template <typename V, Of<Allocation> S>
+  static void fields(V& v, S& a) {
+    v("resource", a.resource, out("for a pool allocation: the member taken"));
+    v("quantity", a.quantity, out());
+    v("pool", a.pool, out("the pool it was requested from, or null"));
+  }
+};
+
+template <>
+struct Describe<Reservation> {
+  static constexpr const char* name = "Reservation";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A booking of one or more resources for [start, end)";
+  template <typename V, Of<Reservation> S>
+  static void fields(V& v, S& r) {
+    v("id", r.id, out());
+    v("tenant", r.tenant, out());
+    v("status", r.status, out());
+    v("start", r.start, out());
+    v("end", r.end, out());
+    v("zone", r.zone, out("the zone of the first allocation's resource"));
+    v.computed("local_start", local(r.start, r.zone), json_only("start in zone, with its offset"));
+    v.computed("local_end", local(r.end, r.zone), json_only("end in zone, with its offset"));
+    v("hold_expires_at", r.hold_expires_at, out("set while held"));
+    v("allocations", r.allocations, out());
+    v("idempotency_key", r.idempotency_key, out());
+    v("customer", r.customer, out());
+    v("metadata", json_text(r.metadata_json), out());
+    v("created_at", r.created_at, out());
+    v("updated_at", r.updated_at, out());
+    v("version", r.version, out("pass it back as if_version to guard a change"));
+  }
+};
+
+template <>
+struct Describe<ReserveRequest> {
+  static constexpr const char* name = "ReserveRequest";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "A reservation request";
+  template <typename V, Of<ReserveRequest> S>
+  static void fields(V& v, S& r) {
+    v("allocations", r.allocations, req("1..100"));
+    v("start", r.start, req());
+    v("end", r.end, req());
+    v("hold_for", r.hold_for, opt("seconds: held until now + hold_for"));
+    v("idempotency_key", r.idempotency_key, opt("a retry with the same key returns the original"));
+    v("customer", r.customer, opt("0..200 bytes"));
+    v("metadata", json_text(r.metadata_json), opt("any JSON object, up to 64 KiB"));
+  }
+};
+
+template <>
+struct Describe<ReservationFilter> {
+  static constexpr const char* name = "ReservationFilter";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which reservations to list; every field optional";
+  template <typename V, Of<ReservationFilter> S>
+  static void fields(V& v, S& f) {
+    v("resource", f.resource, opt());
+    v("from", f.from, opt("overlapping [from, to)"));
+    v("to", f.to, opt());
+    v("statuses", f.statuses, opt());
+    v("customer", f.customer, opt());
+    v("after_id", f.after_id, opt("the last id of the previous page"));
+    v("limit", f.limit, opt("1..10000"));
+  }
+};
+
+template <>
+struct Describe<RescheduleRequest> {
+  static constexpr const char* name = "RescheduleRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A new range for a reservation";
+  template <typename V, Of<RescheduleRequest> S>
+  static void fields(V& v, S& r) {
+    v("start", r.start, req());
+    v("end", r.end, req());
+    v("if_version", r.if_version, opt("the version read; null: unconditional"));
+  }
+};
+
+template <>
+struct Describe<VersionGuard> {
+  static constexpr const char* name = "VersionGuard";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "The version a change of state expects";
+  template <typename V, Of<VersionGuard> S>
+  static void fields(V& v, S& g) {
+    v("if_version", g.if_version, opt("the version read; null: unconditional"));
+  }
+};
+
+template <>
+struct Describe<StorageInfo> {
+  static constexpr const char* name = "StorageInfo";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "The store an engine runs on";
+  template <typename V, Of<StorageInfo> S>
+  static void fields(V& v, S& i) {
+    v("dialect", i.dialect, out("memory, sqlite, postgresql"));
+    v("schema_version", i.schema_version, out());
+    v("location", i.location, out("a file or host:port/db, never a password"));
+  }
+};
+
+template <>
+struct Describe<TableStats> {
+  static constexpr const char* name = "TableStats";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "Rows and bytes of one table";
+  template <typename V, Of<TableStats> S>
+  static void fields(V& v, S& t) {
+    v("table", t.table, out());
+    v("rows", t.rows, out());
+    v("bytes", t.bytes, out("0 where the store cannot tell"));
+  }
+};
+
+template <>
+struct Describe<AuditRecord> {
+  static constexpr const char* name = "AuditRecord";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "One link of a tenant's hash chain";
+  template <typename V, Of<AuditRecord> S>
+  static void fields(V& v, S& r) {
+    v("tenant", r.tenant, out("0: the system chain"));
+    v("seq", r.seq, out());
+    v("at", r.at, out());
+    v("actor", r.actor, out());
+    v("action", r.action, out());
+    v("target", r.target, out());
+    v("outcome", r.outcome, out());
+    v("reason", r.reason, out());
+    v("source", r.source, out());
+    v("detail", json_text(r.detail_json), out());
+    v("prev_hash", r.prev_hash, out());
+    v("hash", r.hash, out());
+  }
+};
+
+template <>
+struct Describe<AuditHead> {
+  static constexpr const char* name = "AuditHead";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "The newest link of a chain";
+  template <typename V, Of<AuditHead> S>
+  static void fields(V& v, S& h) {
+    v("tenant", h.tenant, req());
+    v("seq", h.seq, req());
+    v("hash", h.hash, req());
+  }
+};
+
+template <>
+struct Describe<AuditQuery> {
+  static constexpr const char* name = "AuditQuery";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which records of one chain to read; every field optional";
+  template <typename V, Of<AuditQuery> S>
+  static void fields(V& v, S& q) {
+    v("actor", q.actor, opt());
+    v("target", q.target, opt());
+    v("action", q.action, opt("exact, or a prefix ending in '.'"));
+    v("outcome", q.outcome, opt());
+    v("from", q.from, opt());
+    v("to", q.to, opt());
+    v("after_seq", q.after_seq, opt());
+    v("limit", q.limit, opt("1..10000"));
+  }
+};
+
+template <>
+struct Describe<AuditVerification> {
+  static constexpr const char* name = "AuditVerification";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "The result of walking chains; the first broken link";
+  template <typename V, Of<AuditVerification> S>
+  static void fields(V& v, S& a) {
+    v("ok", a.ok, out());
+    v("chains", a.chains, out());
+    v("records", a.records, out());
+    v("heads", a.heads, out());
+    v("broken_tenant", a.broken_tenant, out());
+    v("broken_seq", a.broken_seq, out());
+    v("problem", a.problem, out());
+  }
+};
+
+template <>
+struct Describe<HealthOptions> {
+  static constexpr const char* name = "HealthOptions";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "What a health report checks";
+  template <typename V, Of<HealthOptions> S>
+  static void fields(V& v, S& o) {
+    v("backup_max_age", o.backup_max_age, opt("0: backups are not checked"));
+    v("heartbeats", o.heartbeats, opt());
+    v("heartbeat_max_age", o.heartbeat_max_age, opt());
+    v("min_free_disk_fraction", o.min_free_disk_fraction, opt());
+    v("min_free_disk_bytes", o.min_free_disk_bytes, opt());
+    v("storage_slow_after", o.storage_slow_after, opt());
+  }
+};
+
+template <>
+struct Describe<BackupOptions> {
+  static constexpr const char* name = "BackupOptions";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Where and how to back up";
+  template <typename V, Of<BackupOptions> S>
+  static void fields(V& v, S& o) {
+    v("directory", o.directory, req());
+    v("kind", o.kind, opt());
+    v("keep", o.keep, opt("backups of this kind to keep; 0: the kind's default"));
+    v("verify", o.verify, opt());
+  }
+};
+
+template <>
+struct Describe<BackupVerification> {
+  static constexpr const char* name = "BackupVerification";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "A backup checked against its manifest";
+  template <typename V, Of<BackupVerification> S>
+  static void fields(V& v, S& b) {
+    v("ok", b.ok, out());
+    v("integrity", b.integrity, out());
+    v("checksum_matches", b.checksum_matches, out());
+    v("counts_match", b.counts_match, out());
+    v("audit", b.audit, out());
+    v("heads_match", b.heads_match, out());
+    v("problems", b.problems, out());
+  }
+};
+
+template <>
+struct Describe<BackupResult> {
+  static constexpr const char* name = "BackupResult";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "A backup taken";
+  template <typename V, Of<BackupResult> S>
+  static void fields(V& v, S& r) {
+    v("path", r.path, out());
+    v("manifest_path", r.manifest_path, out());
+    v("manifest", library_document(r.manifest), out("as written beside the backup"));
+    v("removed", r.removed, out());
+    v("verification", r.verification, out());
+  }
+};
+
+// ---- authentication ------------------------------------------------------------------------
+
+template <>
+struct Describe<User> {
+  static constexpr const char* name = "User";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A user account (never its password)";
+  template <typename V, Of<User> S>
+  static void fields(V& v, S& u) {
+    v("id", u.id, out());
+    v("tenant", u.tenant, out());
+    v("email", u.email, out());
+    v("display_name", u.display_name, out());
+    v("role", u.role, out());
+    v("state", u.state, out());
+    v("mfa_enabled", u.mfa_enabled, out());
+    v("created_at", u.created_at, out());
+    v("last_login_at", u.last_login_at, out());
+    v("failed_logins", u.failed_logins, out());
+    v("locked_until", u.locked_until, out());
+    v("version", u.version, out());
+  }
+};
+
+template <>
+struct Describe<NewUser> {
+  static constexpr const char* name = "NewUser";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "A user to create";
+  template <typename V, Of<NewUser> S>
+  static void fields(V& v, S& u) {
+    v("email", u.email, req("3..254 bytes"));
+    v("password", u.password, req("12..128 characters"));
+    v("display_name", u.display_name, opt());
+    v("role", u.role, opt("default customer"));
+  }
+};
+
+template <>
+struct Describe<LoginRequest> {
+  static constexpr const char* name = "LoginRequest";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "A login with a password, and a TOTP or recovery code";
+  template <typename V, Of<LoginRequest> S>
+  static void fields(V& v, S& l) {
+    v("tenant", l.tenant, req());
+    v("email", l.email, req());
+    v("password", l.password, req());
+    v("mfa_code", l.mfa_code, opt("skips the mfa_pending step"));
+    v("source", l.source, opt("the client address (the HTTP host sets its own)"));
+  }
+};
+
+template <>
+struct Describe<Session> {
+  static constexpr const char* name = "Session";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A login session (never its token)";
+  template <typename V, Of<Session> S>
+  static void fields(V& v, S& s) {
+    v("id", s.id, out());
+    v("tenant", s.tenant, out());
+    v("user", s.user, out());
+    v("created_at", s.created_at, out());
+    v("last_seen_at", s.last_seen_at, out());
+    v("idle_expires_at", s.idle_expires_at, out());
+    v("absolute_expires_at", s.absolute_expires_at, out());
+    v("mfa_passed", s.mfa_passed, out());
+    v("mfa_pending", s.mfa_pending, out("can only verify MFA or log out"));
+    v("source", s.source, out());
+  }
+};
+
+template <>
+struct Describe<SessionGrant> {
+  static constexpr const char* name = "SessionGrant";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A new session and its token, shown once";
+  template <typename V, Of<SessionGrant> S>
+  static void fields(V& v, S& g) {
+    v("token", g.token, out("the bearer token, shown once"));
+    v("session", g.session, out());
+    v.computed("mfa_pending", g.session.mfa_pending, out("the session's mfa_pending"));
+    v("principal", g.principal, native_only("the session as a principal"));
+  }
+};
+
+template <>
+struct Describe<TotpEnrollment> {
+  static constexpr const char* name = "TotpEnrollment";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A TOTP secret to confirm, shown once";
+  template <typename V, Of<TotpEnrollment> S>
+  static void fields(V& v, S& e) {
+    v("secret", e.secret_base32, out("RFC 4648 base32"));
+    v("provisioning_uri", e.provisioning_uri, out("otpauth://totp/..."));
+  }
+};
+
+template <>
+struct Describe<MfaEnabled> {
+  static constexpr const char* name = "MfaEnabled";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A new MFA-passed session and the recovery codes, shown once";
+  template <typename V, Of<MfaEnabled> S>
+  static void fields(V& v, S& m) {
+    v.flatten(m.session);
+    v("recovery_codes", m.recovery_codes, out("10 single-use codes"));
+  }
+};
+
+template <>
+struct Describe<ApiKey> {
+  static constexpr const char* name = "ApiKey";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "An API key (never its secret)";
+  template <typename V, Of<ApiKey> S>
+  static void fields(V& v, S& k) {
+    v("id", k.id, out());
+    v("tenant", k.tenant, out());
+    v("created_by", k.created_by, out("0: the system"));
+    v("created_by_tenant", k.created_by_tenant, out());
+    v("parent", k.parent, out("the key this key was created with, or 0"));
+    v("name", k.name, out());
+    v("scopes", permissions(k.scopes), out());
+    v("role", k.role, out("the ceiling: the creator's role"));
+    v("created_at", k.created_at, out());
+    v("expires_at", k.expires_at, out());
+    v("last_used_at", k.last_used_at, out());
+    v("revoked_at", k.revoked_at, out());
+    v("emergency", k.emergency, out());
+  }
+};
+
+template <>
+struct Describe<NewApiKey> {
+  static constexpr const char* name = "NewApiKey";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "An API key to create";
+  template <typename V, Of<NewApiKey> S>
+  static void fields(V& v, S& k) {
+    v("name", k.name, req("1..200 bytes"));
+    v("scopes", permissions(k.scopes), req("within the creator's permissions"));
+    v("expires_in", k.expires_in, opt("seconds; null: never expires"));
+  }
+};
+
+template <>
+struct Describe<CreatedApiKey> {
+  static constexpr const char* name = "CreatedApiKey";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A new API key and its secret, shown once";
+  template <typename V, Of<CreatedApiKey> S>
+  static void fields(V& v, S& k) {
+    v.flatten(k.info);
+    v("key", k.key, out("the secret, shown once"));
+  }
+};
+
+template <>
+struct Describe<MfaStats::PerRole> {
+  static constexpr const char* name = "MfaStatsByRole";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "MFA adoption of one role";
+  template <typename V, Of<MfaStats::PerRole> S>
+  static void fields(V& v, S& r) {
+    v("role", r.role, out());
+    v("with_mfa", r.with_mfa, out());
+    v("without_mfa", r.without_mfa, out());
+  }
+};
+
+template <>
+struct Describe<MfaStats> {
+  static constexpr const char* name = "MfaStats";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "MFA adoption among active and locked users";
+  template <typename V, Of<MfaStats> S>
+  static void fields(V& v, S& m) {
+    v("with_mfa", m.with_mfa, out());
+    v("without_mfa", m.without_mfa, out());
+    v("by_role", m.by_role, out());
+  }
+};
+
+template <>
+struct Describe<MfaCode> {
+  static constexpr const char* name = "MfaCode";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A TOTP or recovery code";
+  template <typename V, Of<MfaCode> S>
+  static void fields(V& v, S& c) {
+    v("code", c.code, req());
+  }
+};
+
+template <>
+struct Describe<PasswordChange> {
+  static constexpr const char* name = "PasswordChange";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "The current password and a new one";
+  template <typename V, Of<PasswordChange> S>
+  static void fields(V& v, S& p) {
+    v("current", p.current, req());
+    v("new", p.new_password, req());
+  }
+};
+
+template <>
+struct Describe<AuthOptions> {
+  static constexpr const char* name = "AuthOptions";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "Password hashing, lockout, sessions and MFA; durations in seconds";
+  template <typename V, Of<AuthOptions> S>
+  static void fields(V& v, S& o) {
+    v("argon2_memory_kib", o.argon2_memory_kib, opt());
+    v("argon2_iterations", o.argon2_iterations, opt());
+    v("argon2_parallelism", o.argon2_parallelism, opt());
+    v("lockout_threshold", o.lockout_threshold, opt());
+    v("lockout_initial_wait", o.lockout_initial_wait, opt());
+    v("lockout_max_wait", o.lockout_max_wait, opt());
+    v("failure_reset_after", o.failure_reset_after, opt());
+    v("max_failures_per_hour", o.max_failures_per_hour, opt());
+    v("session_idle", o.session_idle, opt());
+    v("session_absolute", o.session_absolute, opt());
+    v("admin_session_idle", o.admin_session_idle, opt());
+    v("admin_session_absolute", o.admin_session_absolute, opt());
+    v("totp_issuer", o.totp_issuer, opt());
+    v("totp_max_failures", o.totp_max_failures, opt());
+    v("totp_lockout", o.totp_lockout, opt());
+    v("encryption_key", o.encryption_key, opt("32 bytes: raw, 64 hex digits or base64"));
+    v("encryption_key_id", o.encryption_key_id, opt());
+    v("previous_encryption_keys", key_pairs(o.previous_encryption_keys), opt("[{id, key}]"));
+    v("emergency_key_lifetime", o.emergency_key_lifetime, opt());
+  }
+};
+
+template <>
+struct Describe<EngineOptions> {
+  static constexpr const char* name = "EngineOptions";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Options of an engine";
+  template <typename V, Of<EngineOptions> S>
+  static void fields(V& v, S& o) {
+    v("read_only", o.read_only, opt());
+    v("read_only_reason", o.read_only_reason, opt());
+    v("auth", o.auth, opt());
+  }
+};
+
+// Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
+// components enumerate them through this one list.
+template <typename T>
+struct Tag {
+  using type = T;
+};
+template <typename Fn>
+void for_each_document(Fn&& fn) {
+  fn(Tag<Tenant>{}); fn(Tag<Policy>{}); fn(Tag<Resource>{}); fn(Tag<LocalInterval>{});
+  fn(Tag<WeeklyRule>{}); fn(Tag<DateOverride>{}); fn(Tag<HolidayRule>{});
+  fn(Tag<Schedule>{}); fn(Tag<Pool>{}); fn(Tag<AllocationRequest>{});
+  fn(Tag<AvailabilityQuery>{}); fn(Tag<Slot>{}); fn(Tag<SlotPage>{});
+  fn(Tag<Explanation::Finding>{}); fn(Tag<Explanation>{}); fn(Tag<ExplainRequest>{});
+  fn(Tag<Allocation>{}); fn(Tag<Reservation>{}); fn(Tag<ReserveRequest>{});
+  fn(Tag<ReservationFilter>{}); fn(Tag<RescheduleRequest>{}); fn(Tag<VersionGuard>{});
+  fn(Tag<StorageInfo>{}); fn(Tag<TableStats>{}); fn(Tag<AuditRecord>{});
+  fn(Tag<AuditHead>{}); fn(Tag<AuditQuery>{}); fn(Tag<AuditVerification>{});
+  fn(Tag<HealthOptions>{}); fn(Tag<BackupOptions>{}); fn(Tag<BackupVerification>{});
+  fn(Tag<BackupResult>{}); fn(Tag<User>{}); fn(Tag<NewUser>{}); fn(Tag<LoginRequest>{});
+  fn(Tag<Session>{}); fn(Tag<SessionGrant>{}); fn(Tag<TotpEnrollment>{});
+  fn(Tag<MfaEnabled>{}); fn(Tag<ApiKey>{}); fn(Tag<NewApiKey>{}); fn(Tag<CreatedApiKey>{});
+  fn(Tag<MfaStats::PerRole>{}); fn(Tag<MfaStats>{}); fn(Tag<MfaCode>{});
+  fn(Tag<PasswordChange>{}); fn(Tag<AuthOptions>{}); fn(Tag<EngineOptions>{});
+}
+
+// The names of T's fields as they appear in a shell: every field but native-only ones in
+// JSON, every field but JSON-only ones in Python; flattened structs contribute theirs.
+struct NameCollector {
+  Only skip;
+  std::vector<std::string> names;
+  template <typename M>
+  void operator()(const char* name, M&&, const Spec& spec) {
+    if (spec.only != skip) names.emplace_back(name);
+  }
+  template <typename M>
+  void computed(const char* name, M&&, const Spec& spec) {
+    if (spec.only != skip) names.emplace_back(name);
+  }
+  template <typename T>
+  void flatten(T& inner) {
+    Describe<std::remove_const_t<T>>::fields(*this, inner);
+  }
+};
+template <typename T>
+std::vector<std::string> json_field_names() {
+  NameCollector c{Only::native, {}};
+  T value{};
+  Describe<T>::fields(c, value);
+  return c.names;
+}
+template <typename T>
+std::vector<std::string> python_field_names() {
+  NameCollector c{Only::json, {}};
+  T value{};
+  Describe<T>::fields(c, value);
+  return c.names;
+}
+
+}  // namespace boka::codec

@@ -1,0 +1,64 @@
+"""boka-server's OpenAPI document, checked by an independent validator (swagger-parser from
+npm, installed under build/tools on first use): it is valid OpenAPI 3.1, every $ref
+resolves, and every request and response body refers to a component schema, so a client can
+be generated from it."""
+
+import json
+import os
+import subprocess
+
+from harness import Server, check, scratch
+
+TOOLS = os.path.join(os.environ.get("BOKA_BUILD_DIR", "."), "tools")
+
+
+def swagger_parser():
+    """The validator, installed once (npm caches it; later runs find it in place)."""
+    if not os.path.isdir(os.path.join(TOOLS, "node_modules", "@apidevtools", "swagger-parser")):
+        subprocess.run(["npm", "install", "--prefix", TOOLS, "--no-audit", "--no-fund",
+                        "@apidevtools/swagger-parser@10"], check=True)
+    return os.path.join(TOOLS, "node_modules")
+
+
+def main():
+    d = scratch()
+    server = Server("sqlite:" + os.path.join(d, "openapi.db")).start()
+    r = server.client.get("/api/openapi.json")
+    check(r.status == 200, f"openapi.json: {r}")
+    doc = r.json()
+    path = os.path.join(d, "openapi.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    modules = swagger_parser()
+    out = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "openapi_validate.js"), path],
+                         env={**os.environ, "NODE_PATH": modules}, capture_output=True, text=True)
+    check(out.returncode == 0, f"swagger-parser refuses the document: {out.stdout}{out.stderr}")
+    print(out.stdout.strip())
+
+    # Every body is a component, never a bare object: what a client generator needs.
+    schemas = doc["components"]["schemas"]
+    for path_, operations in doc["paths"].items():
+        for method, op in operations.items():
+            where = f"{method.upper()} {path_}"
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is not None:
+                check("$ref" in body, f"{where}: the request body is not a component: {body}")
+            for status, answer in op["responses"].items():
+                for media, content in answer.get("content", {}).items():
+                    if media != "application/json" or path_ in ("/api/openapi.json", "/api/health"):
+                        continue
+                    schema = content["schema"]
+                    ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+                    check(ref is not None, f"{where} {status}: the answer is not a component: {schema}")
+                    check(ref.rsplit("/", 1)[-1] in schemas, f"{where}: {ref} is not in components")
+    # The times are RFC 3339 in the schemas too.
+    check(schemas["Reservation"]["properties"]["start"]["format"] == "date-time", "Reservation.start")
+    check({"zone", "local_start", "local_end"} <= set(schemas["Reservation"]["required"]), "Reservation.zone")
+    check(set(schemas["ReserveRequestInput"]["required"]) == {"allocations", "start", "end"},
+          f"ReserveRequestInput.required: {schemas['ReserveRequestInput'].get('required')}")
+    check(server.stop() == 0, "clean exit")
+    print("openapi e2e: ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -508,8 +508,15 @@ void check_length(const std::string& value, const std::string& path, std::size_t
 
 }  // namespace
 
+// Routes are grouped as the library's API is: the operations facet, the auth facet, and
+// the booking core (tenants, the catalog, availability, reservations).
 void Api::install() {
-  const auto T = std::string(R"(/api/tenants/(\d+))");
+  install_operations();
+  install_auth();
+  install_booking();
+}
+
+void Api::install_operations() {
 
   // --- the operations guide's routes
   const Json health_doc = Json{{"type", "object"},
@@ -551,6 +558,12 @@ void Api::install() {
     c.res.status = 200;
     c.res.set_content(openapi_, "application/json");
   });
+}
+
+void Api::install_auth() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+
+  // --- security reports and keys across a tenant
   route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, {kNone, doc<MfaStats>()},
         [this](Context& c) { c.reply(engine_.auth().mfa_stats(c.who(), c.admin_tenant())); });
   route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required,
@@ -604,13 +617,7 @@ void Api::install() {
   route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, {kNone, kNone, 204},
         [this](Context& c) { c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1))); });
 
-  // --- tenants, users, keys
-  route("POST", "/api/tenants", "tenants.create", Auth::required, {doc<Tenant>(Form::input), doc<Tenant>(), 201},
-        [this](Context& c) { c.reply(engine_.create_tenant(c.who(), c.body_as<Tenant>("tenant")), 201); });
-  route("GET", "/api/tenants", "tenants.list", Auth::required, {kNone, list_of<Tenant>()},
-        [this](Context& c) { c.reply(engine_.list_tenants(c.who())); });
-  route("GET", T, "tenants.get", Auth::required, {kNone, doc<Tenant>()},
-        [this](Context& c) { c.reply(engine_.get_tenant(c.who(), c.id(1))); });
+  // --- users and API keys of a tenant
   route("POST", T + "/users", "users.create", Auth::required, {doc<NewUser>(Form::input), doc<User>(), 201},
         [this](Context& c) { c.reply(engine_.auth().create_user(c.who(), c.id(1), codec::new_user_from_json(c.body())), 201); });
   route("GET", T + "/users", "users.list", Auth::required, {kNone, list_of<User>()}, [this](Context& c) {
@@ -620,6 +627,18 @@ void Api::install() {
         [this](Context& c) {
           c.reply(engine_.auth().create_api_key(c.who(), c.id(1), codec::new_api_key_from_json(c.body())), 201);
         });
+}
+
+void Api::install_booking() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+
+  // --- tenants
+  route("POST", "/api/tenants", "tenants.create", Auth::required, {doc<Tenant>(Form::input), doc<Tenant>(), 201},
+        [this](Context& c) { c.reply(engine_.create_tenant(c.who(), c.body_as<Tenant>("tenant")), 201); });
+  route("GET", "/api/tenants", "tenants.list", Auth::required, {kNone, list_of<Tenant>()},
+        [this](Context& c) { c.reply(engine_.list_tenants(c.who())); });
+  route("GET", T, "tenants.get", Auth::required, {kNone, doc<Tenant>()},
+        [this](Context& c) { c.reply(engine_.get_tenant(c.who(), c.id(1))); });
 
   // --- the catalog: resources, schedules, pools, one set of routes per kind
   const auto catalog = [this, T](const std::string& kind, auto tag, auto create, auto list, auto get, auto update,

@@ -94,6 +94,11 @@ class Api {
     Histogram* latency = nullptr;  // owned by the engine's metrics registry
   };
   void install();
+  // The routes of each facet: health, metrics, OpenAPI; login, sessions, MFA, users, keys,
+  // security reports; tenants, catalog, availability, reservations.
+  void install_operations();
+  void install_auth();
+  void install_booking();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

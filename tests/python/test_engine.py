@@ -64,7 +64,7 @@ class QuickstartTest(unittest.TestCase):
         self.run_flow(f"sqlite:{path}")
         # Everything was committed to the file: a new engine reads it back.
         with boka.Engine(f"sqlite:{path}") as engine:
-            info = engine.storage_info()
+            info = engine.operations.storage_info()
             self.assertEqual((info.dialect, info.location), ("sqlite", path))
             self.assertGreater(info.schema_version, 0)
             (tenant,) = engine.list_tenants()
@@ -81,7 +81,7 @@ class ContextManagerTest(unittest.TestCase):
         with self.assertRaisesRegex(boka.InvalidArgumentError, "the engine is closed"):
             engine.list_tenants()
         with self.assertRaisesRegex(boka.InvalidArgumentError, "the engine is closed"):
-            engine.storage_info()
+            engine.operations.storage_info()
         engine.close()  # idempotent
 
     def test_with_closes_on_an_exception_and_lets_it_through(self) -> None:

@@ -40,7 +40,7 @@ class AuditTest(SqliteTestCase):
         with self.assertRaises(boka.ConflictError):
             self.book(self.room, self.start, self.start + hours(1))
 
-        records = self.engine.audit_records(self.tenant, action="reservation.reserve")
+        records = self.engine.operations.audit_records(self.tenant, action="reservation.reserve")
         self.assertEqual([r.outcome for r in records],
                          [boka.AuditOutcome.SUCCESS, boka.AuditOutcome.CONFLICT])
         ok, refused = records
@@ -57,26 +57,26 @@ class AuditTest(SqliteTestCase):
         self.assertEqual(len(ok.hash), 64)
 
         # The whole chain starts with the tenant's creation; filters and pages.
-        chain = self.engine.audit_records(self.tenant)
+        chain = self.engine.operations.audit_records(self.tenant)
         self.assertEqual(chain[0].seq, 1)
         self.assertEqual(chain[0].prev_hash, "")
         self.assertEqual([r.seq for r in chain], list(range(1, len(chain) + 1)))
-        self.assertEqual(self.engine.audit_records(self.tenant, outcome="conflict"), [refused])
-        self.assertEqual(self.engine.audit_records(self.tenant, action="reservation."), records)
-        self.assertEqual(self.engine.audit_records(self.tenant, target=ok.target), [ok])
-        self.assertEqual(self.engine.audit_records(self.tenant, after_seq=refused.seq), [])
-        self.assertEqual(self.engine.audit_records(self.tenant, after_seq=0, limit=1), chain[:1])
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, outcome="conflict"), [refused])
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, action="reservation."), records)
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, target=ok.target), [ok])
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, after_seq=refused.seq), [])
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, after_seq=0, limit=1), chain[:1])
         self.assertEqual(
-            self.engine.audit_records(self.tenant, start=self.now + minutes(1)), [])
+            self.engine.operations.audit_records(self.tenant, start=self.now + minutes(1)), [])
         self.assertEqual(
-            self.engine.audit_records(self.tenant, start=self.now, end=self.now + minutes(1)),
+            self.engine.operations.audit_records(self.tenant, start=self.now, end=self.now + minutes(1)),
             chain)
 
     def test_chains_verify_and_heads_are_checked(self) -> None:
         self.book(self.room, self.start, self.start + hours(1))
         with self.assertRaises(boka.ConflictError):
             self.book(self.room, self.start, self.start + hours(1))
-        one = self.engine.verify_audit(self.tenant)
+        one = self.engine.operations.verify_audit(self.tenant)
         self.assertIsInstance(one, boka.AuditVerification)
         self.assertTrue(one.ok)
         self.assertEqual((one.chains, one.broken_tenant, one.broken_seq, one.problem),
@@ -84,32 +84,32 @@ class AuditTest(SqliteTestCase):
         (head,) = one.heads
         self.assertEqual(head.tenant, self.tenant)
         self.assertEqual(head.seq, one.records)
-        every = self.engine.verify_audit()
+        every = self.engine.operations.verify_audit()
         self.assertTrue(every.ok)
         self.assertIn(head, every.heads)
 
-        self.assertTrue(self.engine.check_audit_heads([head]).ok)
-        self.assertTrue(self.engine.check_audit_heads(every.heads).ok)
+        self.assertTrue(self.engine.operations.check_audit_heads([head]).ok)
+        self.assertTrue(self.engine.operations.check_audit_heads(every.heads).ok)
         forged = dataclasses.replace(head, hash=("1" if head.hash[0] == "0" else "0") + head.hash[1:])
-        checked = self.engine.check_audit_heads([forged])
+        checked = self.engine.operations.check_audit_heads([forged])
         self.assertFalse(checked.ok)
         self.assertEqual((checked.broken_tenant, checked.broken_seq), (self.tenant, head.seq))
         self.assertNotEqual(checked.problem, "")
 
     def test_mistakes(self) -> None:
         with self.assertRaises(boka.InvalidArgumentError) as bad:
-            self.engine.audit_records(self.tenant, outcome="lost")
+            self.engine.operations.audit_records(self.tenant, outcome="lost")
         self.assertIn('"lost" is not one of success, denied, conflict, rejected, failure',
                       str(bad.exception))
         with self.assertRaises(boka.InvalidArgumentError):
-            self.engine.audit_records(self.tenant, start=datetime(2026, 1, 5))  # naive
+            self.engine.operations.audit_records(self.tenant, start=datetime(2026, 1, 5))  # naive
         with self.assertRaises(boka.InvalidArgumentError):
-            self.engine.audit_records(self.tenant, limit=0)
+            self.engine.operations.audit_records(self.tenant, limit=0)
         with self.assertRaises(TypeError) as wrong:
-            self.engine.check_audit_heads([(1, 1, "abc")])  # type: ignore[list-item]
+            self.engine.operations.check_audit_heads([(1, 1, "abc")])  # type: ignore[list-item]
         self.assertIn("heads[0]: expected boka.AuditHead", str(wrong.exception))
         with self.assertRaises(TypeError):
-            self.engine.audit_records(self.tenant, actor=3)  # type: ignore[arg-type]
+            self.engine.operations.audit_records(self.tenant, actor=3)  # type: ignore[arg-type]
 
 
 class MetricsHealthStatsTest(SqliteTestCase):
@@ -117,7 +117,7 @@ class MetricsHealthStatsTest(SqliteTestCase):
         self.book(self.room, self.start, self.start + hours(1))
         with self.assertRaises(boka.ConflictError):
             self.book(self.room, self.start, self.start + hours(1))
-        text = self.engine.metrics_text()
+        text = self.engine.operations.metrics_text()
         self.assertIn("# TYPE booking_transactions_total counter\n", text)
         self.assertIn('booking_transactions_total{operation="reserve",outcome="success"} 1\n', text)
         self.assertIn('booking_transactions_total{operation="reserve",outcome="conflict"} 1\n', text)
@@ -125,14 +125,14 @@ class MetricsHealthStatsTest(SqliteTestCase):
 
     def test_database_stats(self) -> None:
         self.book(self.room, self.start, self.start + hours(1))
-        stats = {t.table: t for t in self.engine.database_stats()}
+        stats = {t.table: t for t in self.engine.operations.database_stats()}
         self.assertIsInstance(stats["reservations"], boka.TableStats)
         self.assertEqual(stats["reservations"].rows, 1)
         self.assertEqual(stats["tenants"].rows, 1)
         self.assertGreater(stats["reservations"].bytes, 0)
 
     def test_health_and_heartbeats(self) -> None:
-        report = self.engine.health(RELAXED)
+        report = self.engine.operations.health(RELAXED)
         self.assertIsInstance(report, boka.HealthReport)
         self.assertEqual(report.status, boka.HealthStatus.DEGRADED)
         self.assertEqual(report.checked_at, self.now)
@@ -149,36 +149,36 @@ class MetricsHealthStatsTest(SqliteTestCase):
                                           "never reported"))
         self.assertEqual(checks["backup"].detail, "no backup recorded")
 
-        self.engine.record_heartbeat("worker")
+        self.engine.operations.record_heartbeat("worker")
         fresh = dataclasses.replace(RELAXED, backup_max_age=timedelta(0),
                                     heartbeat_max_age=minutes(1))
-        report = self.engine.health(fresh)
+        report = self.engine.operations.health(fresh)
         self.assertEqual(report.status, boka.HealthStatus.OK, report.checks)
         self.assertEqual(report.heartbeats, (("worker", self.now),))
         self.assertNotIn("backup", {c.name for c in report.checks})
         self.clock.advance(minutes(2))
-        report = self.engine.health(fresh)
+        report = self.engine.operations.health(fresh)
         self.assertEqual(report.status, boka.HealthStatus.DEGRADED)
         self.assertEqual({c.name: c.detail for c in report.checks}["heartbeat:worker"],
                          "last seen 2 min ago")
         # No heartbeats expected: only the store, schema, mode and disk.
         quiet = dataclasses.replace(fresh, heartbeats=())
-        self.assertEqual(self.engine.health(quiet).status, boka.HealthStatus.OK)
+        self.assertEqual(self.engine.operations.health(quiet).status, boka.HealthStatus.OK)
 
         with self.assertRaises(boka.InvalidArgumentError) as bad:
-            self.engine.record_heartbeat("Night Worker")
+            self.engine.operations.record_heartbeat("Night Worker")
         self.assertIn("component: 1..64 characters", str(bad.exception))
         with self.assertRaises(TypeError):
-            self.engine.health({"heartbeats": []})  # type: ignore[arg-type]
+            self.engine.operations.health({"heartbeats": []})  # type: ignore[arg-type]
         with self.assertRaises(TypeError):
-            self.engine.health(dataclasses.replace(RELAXED, min_free_disk_fraction="5%"))  # type: ignore[arg-type]
+            self.engine.operations.health(dataclasses.replace(RELAXED, min_free_disk_fraction="5%"))  # type: ignore[arg-type]
 
 
 class ReadOnlyTest(SqliteTestCase):
     def test_switched_on_and_off(self) -> None:
-        self.assertIsNone(self.engine.read_only_reason())
-        self.engine.set_read_only(True, "maintenance window")
-        self.assertEqual(self.engine.read_only_reason(), "maintenance window")
+        self.assertIsNone(self.engine.operations.read_only_reason())
+        self.engine.operations.set_read_only(True, "maintenance window")
+        self.assertEqual(self.engine.operations.read_only_reason(), "maintenance window")
         with self.assertRaises(boka.UnavailableError) as refused:
             self.book(self.room, self.start, self.start + hours(1))
         self.assertIsInstance(refused.exception, OSError)
@@ -188,28 +188,28 @@ class ReadOnlyTest(SqliteTestCase):
             self.engine.create_tenant("other")
         # Reads go on.
         self.assertEqual(len(self.engine.list_tenants()), 1)
-        self.assertIn("boka_read_only 1\n", self.engine.metrics_text())
-        report = self.engine.health(RELAXED)
+        self.assertIn("boka_read_only 1\n", self.engine.operations.metrics_text())
+        report = self.engine.operations.health(RELAXED)
         self.assertTrue(report.read_only)
         self.assertEqual(report.read_only_reason, "maintenance window")
 
-        self.engine.set_read_only(False)
-        self.assertIsNone(self.engine.read_only_reason())
+        self.engine.operations.set_read_only(False)
+        self.assertIsNone(self.engine.operations.read_only_reason())
         self.book(self.room, self.start, self.start + hours(1))
-        switches = self.engine.audit_records(0, action="ops.")
+        switches = self.engine.operations.audit_records(0, action="ops.")
         self.assertEqual([r.action for r in switches], ["ops.read_only_on", "ops.read_only_off"])
         self.assertEqual(switches[0].detail, {"reason": "maintenance window"})
 
     def test_opened_read_only(self) -> None:
         with boka.Engine(self.uri, clock=self.clock, read_only=True,
                          read_only_reason="restore drill") as second:
-            self.assertEqual(second.read_only_reason(), "restore drill")
+            self.assertEqual(second.operations.read_only_reason(), "restore drill")
             with self.assertRaises(boka.UnavailableError) as refused:
                 second.create_tenant("other")
             self.assertIn("read-only mode (restore drill)", str(refused.exception))
             self.assertEqual(len(second.list_tenants()), 1)
         with boka.Engine(self.uri, read_only=True) as third:
-            self.assertIsNotNone(third.read_only_reason())
+            self.assertIsNotNone(third.operations.read_only_reason())
         with self.assertRaises(TypeError):
             boka.Engine(self.uri, read_only_reason=None)  # type: ignore[arg-type]
 
@@ -218,7 +218,7 @@ class BackupTest(SqliteTestCase):
     def test_backup_verify_restore_and_read(self) -> None:
         kept = self.book(self.room, self.start, self.start + hours(1))
         backups = os.path.join(self.dir, "backups")
-        result = self.engine.backup(backups, kind="daily", keep=2, verify=True)
+        result = self.engine.operations.backup(backups, kind="daily", keep=2, verify=True)
         self.assertIsInstance(result, boka.BackupResult)
         self.assertEqual(result.path,
                          os.path.join(backups, "daily", "boka-daily-20260105-080000.db"))
@@ -253,23 +253,23 @@ class BackupTest(SqliteTestCase):
             self.assertEqual(restored.get_reservation(self.tenant, kept.id), kept)
             with self.assertRaises(boka.NotFoundError):
                 restored.get_reservation(self.tenant, later.id)
-            self.assertTrue(restored.verify_audit().ok)
+            self.assertTrue(restored.operations.verify_audit().ok)
             # The manifest's heads are the restored chains' heads.
-            self.assertTrue(restored.check_audit_heads(manifest.audit_heads).ok)
+            self.assertTrue(restored.operations.check_audit_heads(manifest.audit_heads).ok)
 
         # The backup is in the system chain and in the health report.
-        (recorded,) = self.engine.audit_records(0, action="ops.backup")
+        (recorded,) = self.engine.operations.audit_records(0, action="ops.backup")
         self.assertEqual(recorded.outcome, boka.AuditOutcome.SUCCESS)
-        self.assertEqual(self.engine.health(RELAXED).last_backup_at, self.now)
+        self.assertEqual(self.engine.operations.health(RELAXED).last_backup_at, self.now)
 
     def test_retention_and_damage(self) -> None:
         backups = os.path.join(self.dir, "backups")
-        first = self.engine.backup(backups, kind=boka.BackupKind.DAILY, keep=2)
+        first = self.engine.operations.backup(backups, kind=boka.BackupKind.DAILY, keep=2)
         self.assertIsNone(first.verification)
         self.clock.advance(timedelta(days=1))
-        second = self.engine.backup(backups, kind="daily", keep=2)
+        second = self.engine.operations.backup(backups, kind="daily", keep=2)
         self.clock.advance(timedelta(days=1))
-        third = self.engine.backup(backups, kind="daily", keep=2)
+        third = self.engine.operations.backup(backups, kind="daily", keep=2)
         self.assertEqual(third.removed, (first.path,))
         self.assertFalse(os.path.exists(first.path))
         self.assertEqual(boka.apply_retention(backups, "daily", 1), [second.path])
@@ -297,16 +297,16 @@ class BackupTest(SqliteTestCase):
         with self.assertRaises(boka.NotFoundError):
             boka.verify_backup(os.path.join(self.dir, "no-such-backup.db"))
         with self.assertRaises(boka.InvalidArgumentError) as bad:
-            self.engine.backup(self.dir, kind="hourly")
+            self.engine.operations.backup(self.dir, kind="hourly")
         self.assertIn('kind: "hourly" is not one of manual, daily, weekly, monthly',
                       str(bad.exception))
         with self.assertRaises(TypeError):
-            self.engine.backup(self.dir, verify="yes")  # type: ignore[arg-type]
+            self.engine.operations.backup(self.dir, verify="yes")  # type: ignore[arg-type]
         with self.assertRaises(TypeError):
             boka.verify_backup(None)  # type: ignore[arg-type]
         with boka.Engine("memory:") as memory:
             with self.assertRaises(boka.NotSupportedError):
-                memory.backup(self.dir)
+                memory.operations.backup(self.dir)
 
 
 class GilReleaseTest(unittest.TestCase):
@@ -330,7 +330,7 @@ class GilReleaseTest(unittest.TestCase):
         def back_up() -> None:
             entering.set()
             try:
-                outcome["result"] = engine.backup(os.path.join(directory, "backups"))
+                outcome["result"] = engine.operations.backup(os.path.join(directory, "backups"))
             except BaseException as e:  # reported below
                 outcome["error"] = e
 
@@ -342,7 +342,7 @@ class GilReleaseTest(unittest.TestCase):
         deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:
             self.assertEqual(engine.get_tenant(tenant).name, "t")
-            self.assertEqual(engine.health(RELAXED).dialect, "sqlite")
+            self.assertEqual(engine.operations.health(RELAXED).dialect, "sqlite")
             reads += 1
         self.assertGreater(reads, 0)
         self.assertTrue(worker.is_alive(), "the backup should still be waiting for the lock")

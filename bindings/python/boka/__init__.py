@@ -13,7 +13,9 @@ then manage tenants, resources, schedules and pools, ask for availability, and r
         booked = engine.reserve(tenant.id, [boka.AllocationRequest.of_resource(room.id)],
                                 start, start + timedelta(hours=1))
 
-Users, logins, sessions, TOTP MFA and API keys are on ``engine.auth`` (:class:`Auth`): a
+The audit trail, health, backups and metrics are on ``engine.operations``
+(:class:`Operations`). Users, logins, sessions, TOTP MFA and API keys are on
+``engine.auth`` (:class:`Auth`): a
 script logs in (or authenticates an API key) and passes the principal it gets as ``who=``.
 The audit trail (:meth:`Engine.audit_records`, :meth:`Engine.verify_audit`), metrics,
 health reports, read-only mode and SQLite backups (:meth:`Engine.backup`,
@@ -90,6 +92,7 @@ try:
         Auth,
         Engine,
         ManualClock,
+        Operations,
         Principal,
         apply_retention,
         restore_backup,
@@ -139,6 +142,7 @@ __all__ = [
     "LocalInterval",
     "ManualClock",
     "MfaEnabled",
+    "Operations",
     "NotFoundError",
     "NotSupportedError",
     "PermissionDeniedError",

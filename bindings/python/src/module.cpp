@@ -102,6 +102,23 @@ class AuthFacet {
   const EngineHandle* handle_;
 };
 
+// engine.operations: the Operations facet (audit trail, health, backups, read-only mode,
+// heartbeats, statistics, metrics). Like AuthFacet, it keeps its engine open.
+class OperationsFacet {
+ public:
+  explicit OperationsFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.operations()); });
+  }
+  const EngineHandle& handle() const { return *handle_; }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 // A value of the codec's field lists from a Python argument ("role", boka.Role.STAFF).
 template <typename T>
 T from_python(py::handle value, const std::string& name) {
@@ -208,6 +225,10 @@ may be called from several threads at once; each releases the GIL while the engi
            arg("read_only_reason") = "", arg("auth") = py::none())
       .def_property_readonly("auth", [](py::object self) { return AuthFacet(std::move(self)); },
                              "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
+      .def_property_readonly("operations",
+                             [](py::object self) { return OperationsFacet(std::move(self)); },
+                             "The audit trail, health, backups, read-only mode, heartbeats, "
+                             "statistics and metrics (boka.Operations).")
       .def("close", &EngineHandle::close,
            "Closes the engine and its store. Idempotent; later calls raise "
            "InvalidArgumentError.")
@@ -216,9 +237,6 @@ may be called from several threads at once; each releases the GIL while the engi
       .def("__exit__",
            [](EngineHandle& self, py::object, py::object, py::object) { self.close(); },
            arg("exc_type"), arg("exc"), arg("traceback"))
-      .def("storage_info",
-           [](const EngineHandle& self) { return to_python(self.get()->operations().storage_info()); },
-           "The store's dialect, schema version and location (never a password).")
 
       // --- Tenants ---
       .def("create_tenant",
@@ -561,122 +579,7 @@ may be called from several threads at once; each releases the GIL while the engi
            },
            arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
            "Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For "
-           "a worker.")
-
-      // --- Audit trail ---
-      .def("audit_records",
-           [](const EngineHandle& self, TenantId tenant, py::object actor, py::object target,
-              py::object action, py::object outcome, py::object start, py::object end,
-              py::object after_seq, py::object limit, py::object who) {
-             AuditQuery q;
-             q.tenant = tenant;
-             q.actor = to_optional_string(actor, "actor");
-             q.target = to_optional_string(target, "target");
-             q.action = to_optional_string(action, "action");
-             if (!outcome.is_none()) q.outcome = to_audit_outcome(outcome, "outcome");
-             q.from = to_optional_instant(start, "start");
-             q.to = to_optional_instant(end, "end");
-             q.after_seq = to_int64(after_seq, "after_seq");
-             q.limit = to_int(limit, "limit");
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.operations().audit_records(p, q); }));
-           },
-           arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
-           arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
-           arg("end") = py::none(), arg("after_seq") = 0, arg("limit") = 1000,
-           arg("who") = py::none(),
-           "Records of the tenant's audit chain (0: the system chain) by seq, filtered: by "
-           "actor, target, action (a prefix when it ends in '.'), outcome, at in [start, "
-           "end); page with after_seq.")
-      .def("verify_audit",
-           [](const EngineHandle& self, py::object tenant, py::object who) {
-             std::optional<TenantId> chain;
-             if (!tenant.is_none()) chain = TenantId{to_int64(tenant, "tenant")};
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.operations().verify_audit(p, chain); }));
-           },
-           arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
-           "Walks one audit chain (None: every chain) and reports the first broken link.")
-      .def("check_audit_heads",
-           [](const EngineHandle& self, py::object heads, py::object who) {
-             const auto known = to_audit_heads(heads, "heads");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.operations().check_audit_heads(p, known); }));
-           },
-           arg("heads"), py::kw_only(), arg("who") = py::none(),
-           "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
-           "each chain must still hold that record with that hash.")
-
-      // --- Operations ---
-      .def("metrics_text",
-           [](const EngineHandle& self) {
-             std::shared_ptr<Engine> engine = self.get();
-             std::string text;
-             {
-               py::gil_scoped_release nogil;
-               text = engine->operations().metrics()->exposition();
-             }
-             return from_string(text);
-           },
-           "The engine's metrics in the Prometheus text format (what a host serves at "
-           "/metrics).")
-      .def("health",
-           [](const EngineHandle& self, py::object options, py::object who) {
-             const HealthOptions o = to_health_options(options, "options");
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.operations().health(p, o); }));
-           },
-           arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
-           "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
-           "degraded or failing (an unreachable store is failing, not an exception).")
-      .def("database_stats",
-           [](const EngineHandle& self, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.operations().database_stats(p); }));
-           },
-           py::kw_only(), arg("who") = py::none(),
-           "Row counts and sizes of every table.")
-      .def("set_read_only",
-           [](const EngineHandle& self, bool on, py::object reason, py::object who) {
-             const std::string why = to_string(reason, "reason");
-             const Principal& p = principal_of(who);
-             engine_call(self, [&](Engine& e) { return e.operations().set_read_only(p, on, why); });
-           },
-           arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
-           "Read-only mode on or off: while on, every call that would write raises "
-           "UnavailableError naming the reason; reads go on. Per engine.")
-      .def("read_only_reason",
-           [](const EngineHandle& self) -> py::object {
-             const auto reason = self.get()->operations().read_only_reason();
-             return reason ? py::object(from_string(*reason)) : py::object(py::none());
-           },
-           "The reason read-only mode was switched on, or None while writable.")
-      .def("record_heartbeat",
-           [](const EngineHandle& self, py::object component, py::object who) {
-             const std::string name = to_string(component, "component");
-             const Principal& p = principal_of(who);
-             engine_call(self, [&](Engine& e) { return e.operations().record_heartbeat(p, name); });
-           },
-           arg("component"), py::kw_only(), arg("who") = py::none(),
-           "Records that `component` (\"worker\") is alive now; health() reports its age.")
-      .def("backup",
-           [](const EngineHandle& self, py::object directory, py::object kind, py::object keep,
-              bool verify, py::object who) {
-             BackupOptions o;
-             o.directory = to_string(directory, "directory");
-             o.kind = to_backup_kind(kind, "kind");
-             o.keep = to_int(keep, "keep");
-             o.verify = verify;
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.operations().backup(p, o); }));
-           },
-           arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
-           arg("verify") = false, arg("who") = py::none(),
-           "An online, consistent backup of the SQLite store into "
-           "<directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest; applies "
-           "retention (keep 0: the kind's default); verifies when verify=True (a backup that "
-           "fails is kept: check result.verification.ok). NotSupportedError on other stores.");
+           "a worker.");
 
   m.def("verify_backup",
         [](py::object path) {
@@ -709,6 +612,130 @@ may be called from several threads at once; each releases the GIL while the engi
         arg("directory"), arg("kind"), arg("keep"),
         "Deletes the oldest backups of `kind` in `directory` beyond the newest `keep`; "
         "returns the deleted paths.");
+
+
+  using OpsFacet = const OperationsFacet&;
+  py::class_<OperationsFacet>(m, "Operations", R"(The audit trail, health, backups, read-only mode, heartbeats,
+statistics and metrics of an engine (engine.operations). Every call takes who= (default: the
+system principal) and raises like the engine's own calls.)")
+      .def("storage_info",
+           [](OpsFacet f) { return to_python(f.handle().get()->operations().storage_info()); },
+           "The store's dialect, schema version and location (never a password).")
+
+      // --- Audit trail ---
+      .def("audit_records",
+           [](OpsFacet f, TenantId tenant, py::object actor, py::object target,
+              py::object action, py::object outcome, py::object start, py::object end,
+              py::object after_seq, py::object limit, py::object who) {
+             AuditQuery q;
+             q.tenant = tenant;
+             q.actor = to_optional_string(actor, "actor");
+             q.target = to_optional_string(target, "target");
+             q.action = to_optional_string(action, "action");
+             if (!outcome.is_none()) q.outcome = to_audit_outcome(outcome, "outcome");
+             q.from = to_optional_instant(start, "start");
+             q.to = to_optional_instant(end, "end");
+             q.after_seq = to_int64(after_seq, "after_seq");
+             q.limit = to_int(limit, "limit");
+             const Principal& p = principal_of(who);
+             return to_python(f.call([&](Operations& o) { return o.audit_records(p, q); }));
+           },
+           arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
+           arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
+           arg("end") = py::none(), arg("after_seq") = 0, arg("limit") = 1000,
+           arg("who") = py::none(),
+           "Records of the tenant's audit chain (0: the system chain) by seq, filtered: by "
+           "actor, target, action (a prefix when it ends in '.'), outcome, at in [start, "
+           "end); page with after_seq.")
+      .def("verify_audit",
+           [](OpsFacet f, py::object tenant, py::object who) {
+             std::optional<TenantId> chain;
+             if (!tenant.is_none()) chain = TenantId{to_int64(tenant, "tenant")};
+             const Principal& p = principal_of(who);
+             return to_python(f.call([&](Operations& o) { return o.verify_audit(p, chain); }));
+           },
+           arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
+           "Walks one audit chain (None: every chain) and reports the first broken link.")
+      .def("check_audit_heads",
+           [](OpsFacet f, py::object heads, py::object who) {
+             const auto known = to_audit_heads(heads, "heads");
+             const Principal& p = principal_of(who);
+             return to_python(
+                 f.call([&](Operations& o) { return o.check_audit_heads(p, known); }));
+           },
+           arg("heads"), py::kw_only(), arg("who") = py::none(),
+           "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
+           "each chain must still hold that record with that hash.")
+
+      // --- Operations ---
+      .def("metrics_text",
+           [](OpsFacet f) {
+             std::shared_ptr<Engine> engine = f.handle().get();
+             std::string text;
+             {
+               py::gil_scoped_release nogil;
+               text = engine->operations().metrics()->exposition();
+             }
+             return from_string(text);
+           },
+           "The engine's metrics in the Prometheus text format (what a host serves at "
+           "/metrics).")
+      .def("health",
+           [](OpsFacet f, py::object options, py::object who) {
+             const HealthOptions o = to_health_options(options, "options");
+             const Principal& p = principal_of(who);
+             return to_python(f.call([&](Operations& o) { return o.health(p, o); }));
+           },
+           arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
+           "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
+           "degraded or failing (an unreachable store is failing, not an exception).")
+      .def("database_stats",
+           [](OpsFacet f, py::object who) {
+             const Principal& p = principal_of(who);
+             return to_python(f.call([&](Operations& o) { return o.database_stats(p); }));
+           },
+           py::kw_only(), arg("who") = py::none(),
+           "Row counts and sizes of every table.")
+      .def("set_read_only",
+           [](OpsFacet f, bool on, py::object reason, py::object who) {
+             const std::string why = to_string(reason, "reason");
+             const Principal& p = principal_of(who);
+             f.call([&](Operations& o) { return o.set_read_only(p, on, why); });
+           },
+           arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
+           "Read-only mode on or off: while on, every call that would write raises "
+           "UnavailableError naming the reason; reads go on. Per engine.")
+      .def("read_only_reason",
+           [](OpsFacet f) -> py::object {
+             const auto reason = f.handle().get()->operations().read_only_reason();
+             return reason ? py::object(from_string(*reason)) : py::object(py::none());
+           },
+           "The reason read-only mode was switched on, or None while writable.")
+      .def("record_heartbeat",
+           [](OpsFacet f, py::object component, py::object who) {
+             const std::string name = to_string(component, "component");
+             const Principal& p = principal_of(who);
+             f.call([&](Operations& o) { return o.record_heartbeat(p, name); });
+           },
+           arg("component"), py::kw_only(), arg("who") = py::none(),
+           "Records that `component` (\"worker\") is alive now; health() reports its age.")
+      .def("backup",
+           [](OpsFacet f, py::object directory, py::object kind, py::object keep,
+              bool verify, py::object who) {
+             BackupOptions o;
+             o.directory = to_string(directory, "directory");
+             o.kind = to_backup_kind(kind, "kind");
+             o.keep = to_int(keep, "keep");
+             o.verify = verify;
+             const Principal& p = principal_of(who);
+             return to_python(f.call([&](Operations& o) { return o.backup(p, o); }));
+           },
+           arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
+           arg("verify") = false, arg("who") = py::none(),
+           "An online, consistent backup of the SQLite store into "
+           "<directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest; applies "
+           "retention (keep 0: the kind's default); verifies when verify=True (a backup that "
+           "fails is kept: check result.verification.ok). NotSupportedError on other stores.");
 
   using Facet = const AuthFacet&;
   py::class_<AuthFacet>(m, "Auth", R"(Users, logins, sessions, TOTP MFA and API keys of an engine

@@ -638,7 +638,7 @@ system principal) and raises like the engine's own calls.)")
              q.after_seq = to_int64(after_seq, "after_seq");
              q.limit = to_int(limit, "limit");
              const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& o) { return o.audit_records(p, q); }));
+             return to_python(f.call([&](Operations& ops) { return ops.audit_records(p, q); }));
            },
            arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
            arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
@@ -652,7 +652,7 @@ system principal) and raises like the engine's own calls.)")
              std::optional<TenantId> chain;
              if (!tenant.is_none()) chain = TenantId{to_int64(tenant, "tenant")};
              const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& o) { return o.verify_audit(p, chain); }));
+             return to_python(f.call([&](Operations& ops) { return ops.verify_audit(p, chain); }));
            },
            arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
            "Walks one audit chain (None: every chain) and reports the first broken link.")
@@ -661,7 +661,7 @@ system principal) and raises like the engine's own calls.)")
              const auto known = to_audit_heads(heads, "heads");
              const Principal& p = principal_of(who);
              return to_python(
-                 f.call([&](Operations& o) { return o.check_audit_heads(p, known); }));
+                 f.call([&](Operations& ops) { return ops.check_audit_heads(p, known); }));
            },
            arg("heads"), py::kw_only(), arg("who") = py::none(),
            "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
@@ -684,7 +684,7 @@ system principal) and raises like the engine's own calls.)")
            [](OpsFacet f, py::object options, py::object who) {
              const HealthOptions o = to_health_options(options, "options");
              const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& o) { return o.health(p, o); }));
+             return to_python(f.call([&](Operations& ops) { return ops.health(p, o); }));
            },
            arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
            "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
@@ -692,7 +692,7 @@ system principal) and raises like the engine's own calls.)")
       .def("database_stats",
            [](OpsFacet f, py::object who) {
              const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& o) { return o.database_stats(p); }));
+             return to_python(f.call([&](Operations& ops) { return ops.database_stats(p); }));
            },
            py::kw_only(), arg("who") = py::none(),
            "Row counts and sizes of every table.")
@@ -700,7 +700,7 @@ system principal) and raises like the engine's own calls.)")
            [](OpsFacet f, bool on, py::object reason, py::object who) {
              const std::string why = to_string(reason, "reason");
              const Principal& p = principal_of(who);
-             f.call([&](Operations& o) { return o.set_read_only(p, on, why); });
+             f.call([&](Operations& ops) { return ops.set_read_only(p, on, why); });
            },
            arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
            "Read-only mode on or off: while on, every call that would write raises "
@@ -715,7 +715,7 @@ system principal) and raises like the engine's own calls.)")
            [](OpsFacet f, py::object component, py::object who) {
              const std::string name = to_string(component, "component");
              const Principal& p = principal_of(who);
-             f.call([&](Operations& o) { return o.record_heartbeat(p, name); });
+             f.call([&](Operations& ops) { return ops.record_heartbeat(p, name); });
            },
            arg("component"), py::kw_only(), arg("who") = py::none(),
            "Records that `component` (\"worker\") is alive now; health() reports its age.")
@@ -728,7 +728,7 @@ system principal) and raises like the engine's own calls.)")
              o.keep = to_int(keep, "keep");
              o.verify = verify;
              const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& o) { return o.backup(p, o); }));
+             return to_python(f.call([&](Operations& ops) { return ops.backup(p, o); }));
            },
            arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
            arg("verify") = false, arg("who") = py::none(),

@@ -121,6 +121,33 @@ template <typename T>
 struct LibraryDocument {
   T* value;
 };
+
+// ---- type traits of the members the lists name (shared by every reader and writer) ------
+template <typename T>
+struct is_optional : std::false_type {};
+template <typename T>
+struct is_optional<std::optional<T>> : std::true_type {};
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T, typename A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+template <typename T>
+struct is_json_text : std::false_type {};
+template <typename S>
+struct is_json_text<JsonText<S>> : std::true_type {};
+template <typename T>
+struct is_permissions : std::false_type {};
+template <typename S>
+struct is_permissions<Permissions<S>> : std::true_type {};
+template <typename T>
+struct is_key_pairs : std::false_type {};
+template <typename S>
+struct is_key_pairs<KeyPairs<S>> : std::true_type {};
+template <typename T>
+struct is_library_document : std::false_type {};
+template <typename S>
+struct is_library_document<LibraryDocument<S>> : std::true_type {};
+
 template <typename T>
 LibraryDocument<T> library_document(T& v) {
   return {&v};

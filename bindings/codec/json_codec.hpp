@@ -79,30 +79,6 @@ std::string dump(const Json& j);
 
 namespace detail {
 
-template <typename T>
-struct is_optional : std::false_type {};
-template <typename T>
-struct is_optional<std::optional<T>> : std::true_type {};
-template <typename T>
-struct is_vector : std::false_type {};
-template <typename T, typename A>
-struct is_vector<std::vector<T, A>> : std::true_type {};
-template <typename T>
-struct is_json_text : std::false_type {};
-template <typename S>
-struct is_json_text<JsonText<S>> : std::true_type {};
-template <typename T>
-struct is_permissions : std::false_type {};
-template <typename S>
-struct is_permissions<Permissions<S>> : std::true_type {};
-template <typename T>
-struct is_key_pairs : std::false_type {};
-template <typename S>
-struct is_key_pairs<KeyPairs<S>> : std::true_type {};
-template <typename T>
-struct is_library_document : std::false_type {};
-template <typename S>
-struct is_library_document<LibraryDocument<S>> : std::true_type {};
 
 template <typename T>
 inline constexpr bool dependent_false = false;
@@ -344,7 +320,7 @@ class Reader {
 // A described struct as its document.
 template <typename T>
 Json to_json(const T& value) {
-  if constexpr (detail::is_vector<T>::value) {
+  if constexpr (is_vector<T>::value) {
     return value_to_json(value);
   } else {
     detail::Writer w;

@@ -19,30 +19,12 @@ namespace boka::python {
 
 namespace fields_detail {
 
-template <typename T>
-struct is_optional : std::false_type {};
-template <typename T>
-struct is_optional<std::optional<T>> : std::true_type {};
-template <typename T>
-struct is_vector : std::false_type {};
-template <typename T, typename A>
-struct is_vector<std::vector<T, A>> : std::true_type {};
-template <typename T>
-struct is_json_text : std::false_type {};
-template <typename S>
-struct is_json_text<codec::JsonText<S>> : std::true_type {};
-template <typename T>
-struct is_permissions : std::false_type {};
-template <typename S>
-struct is_permissions<codec::Permissions<S>> : std::true_type {};
-template <typename T>
-struct is_key_pairs : std::false_type {};
-template <typename S>
-struct is_key_pairs<codec::KeyPairs<S>> : std::true_type {};
-template <typename T>
-struct is_library_document : std::false_type {};
-template <typename S>
-struct is_library_document<codec::LibraryDocument<S>> : std::true_type {};
+using codec::is_json_text;
+using codec::is_key_pairs;
+using codec::is_library_document;
+using codec::is_optional;
+using codec::is_permissions;
+using codec::is_vector;
 template <typename T>
 inline constexpr bool dependent_false = false;
 

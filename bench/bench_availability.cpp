@@ -54,9 +54,9 @@
 
 namespace {
 
-constexpr std::int64_t kEpoch = 1735689600;           // 2025-01-01T00:00:00Z
-constexpr std::int64_t kFirstBooking = 1736118000;    // 2025-01-06T00:00:00+01:00 (Monday)
-constexpr std::int64_t kQueryFrom = 1738537200;       // 2025-02-03T00:00:00+01:00 (Monday)
+constexpr std::int64_t kEpoch = 1735689600;         // 2025-01-01T00:00:00Z
+constexpr std::int64_t kFirstBooking = 1736118000;  // 2025-01-06T00:00:00+01:00 (Monday)
+constexpr std::int64_t kQueryFrom = 1738537200;     // 2025-02-03T00:00:00+01:00 (Monday)
 constexpr std::int64_t kMinute = 60;
 constexpr std::int64_t kDay = 86400;
 
@@ -359,9 +359,7 @@ void BM_AvailabilityRange(benchmark::State& state, Shape shape) {
         query.requests.push_back(boka::AllocationRequest::of_resource(id));
       }
       break;
-    case Shape::pool_of_10:
-      query.requests = {boka::AllocationRequest::of_pool(f.pool)};
-      break;
+    case Shape::pool_of_10: query.requests = {boka::AllocationRequest::of_pool(f.pool)}; break;
   }
   query.from = boka::from_unix(kQueryFrom);
   query.to = boka::from_unix(kQueryFrom + static_cast<std::int64_t>(days) * kDay);

@@ -114,11 +114,11 @@ void BM_IntervalIndex_CheckInsert(benchmark::State& state, Check check) {
       const int q = capacity == 1 ? 1 : r.quantity;
       // The same test as check_start: usage over the occupied range plus the request.
       const Range window{r.start - index.buffer_before(), r.end + index.buffer_after()};
-      const bool fits = check == Check::max_usage
-                            ? index.max_usage(window, kNow) + q <= capacity
-                            : index.fits(window, q, capacity, kNow);
+      const bool fits = check == Check::max_usage ? index.max_usage(window, kNow) + q <= capacity
+                                                  : index.fits(window, q, capacity, kNow);
       if (fits) {
-        index.insert(IndexEntry{r.start, r.end, boka::detail::kNever, boka::ReservationId{next_id++}, q});
+        index.insert(
+            IndexEntry{r.start, r.end, boka::detail::kNever, boka::ReservationId{next_id++}, q});
         ++accepted;
       } else {
         ++conflicts;
@@ -295,8 +295,7 @@ void BM_Reserve(benchmark::State& state, Store store) {
     state.counters["conflicts"] = static_cast<double>(conflicts);
     using Micros = std::chrono::duration<double, std::micro>;
     if (accepted > 0) {
-      state.counters["accept_us"] =
-          Micros(accept_time).count() / static_cast<double>(accepted);
+      state.counters["accept_us"] = Micros(accept_time).count() / static_cast<double>(accepted);
     }
     if (conflicts > 0) {
       state.counters["conflict_us"] =

@@ -36,7 +36,7 @@ namespace {
 
 constexpr std::int64_t kEpoch = 1735689600;  // 2025-01-01T00:00:00Z
 constexpr std::int64_t kStep = 15 * 60;
-constexpr int kResources = 4;               // contended at a time
+constexpr int kResources = 4;                   // contended at a time
 constexpr std::uint64_t kGroupRequests = 4096;  // requests per group of kResources
 constexpr int kGroups = 64;
 constexpr std::uint64_t kSeed = 0xC0FFEE5EED;

@@ -32,8 +32,9 @@ struct Options {
 };
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: boka_workload --uri URI [--migrate-uri OWNER_URI] [--quick] [--processes N]\n");
+  std::fprintf(
+      stderr,
+      "usage: boka_workload --uri URI [--migrate-uri OWNER_URI] [--quick] [--processes N]\n");
   return 2;
 }
 
@@ -63,12 +64,12 @@ long long replay(boka::Engine& engine, const Options& o,
 
 int report(const std::string& dialect, const Options& o, const boka::workload::Mode& mode,
            long long accepted, double seconds, std::uint64_t sum) {
-  std::printf("store=%s mode=%s processes=%d attempts=%lld accepted=%lld reference=%lld "
-              "seconds=%.3f attempts_per_s=%.0f checksum=%016llx\n",
-              dialect.c_str(), o.quick ? "quick" : "full", o.processes,
-              static_cast<long long>(mode.attempts), accepted,
-              static_cast<long long>(mode.accepted), seconds,
-              static_cast<double>(mode.attempts) / seconds, static_cast<unsigned long long>(sum));
+  std::printf(
+      "store=%s mode=%s processes=%d attempts=%lld accepted=%lld reference=%lld "
+      "seconds=%.3f attempts_per_s=%.0f checksum=%016llx\n",
+      dialect.c_str(), o.quick ? "quick" : "full", o.processes,
+      static_cast<long long>(mode.attempts), accepted, static_cast<long long>(mode.accepted),
+      seconds, static_cast<double>(mode.attempts) / seconds, static_cast<unsigned long long>(sum));
   if (accepted != mode.accepted) {
     std::fprintf(stderr, "accepted %lld, the reference is %lld\n", accepted,
                  static_cast<long long>(mode.accepted));
@@ -83,11 +84,16 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--uri" && i + 1 < argc) o.uri = argv[++i];
-    else if (arg == "--migrate-uri" && i + 1 < argc) o.migrate_uri = argv[++i];
-    else if (arg == "--quick") o.quick = true;
-    else if (arg == "--processes" && i + 1 < argc) o.processes = std::atoi(argv[++i]);
-    else return usage();
+    if (arg == "--uri" && i + 1 < argc)
+      o.uri = argv[++i];
+    else if (arg == "--migrate-uri" && i + 1 < argc)
+      o.migrate_uri = argv[++i];
+    else if (arg == "--quick")
+      o.quick = true;
+    else if (arg == "--processes" && i + 1 < argc)
+      o.processes = std::atoi(argv[++i]);
+    else
+      return usage();
   }
   if (o.uri.empty() || o.processes < 1 || o.processes > 64) return usage();
   const auto& mode = o.quick ? boka::workload::kQuick : boka::workload::kFull;

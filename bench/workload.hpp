@@ -11,8 +11,8 @@ namespace boka::workload {
 struct Mode {
   std::int64_t attempts;
   std::int64_t resources;
-  std::uint64_t checksum;      // FNV-1a-64 of the "resource,start,end\n" lines
-  std::int64_t accepted;       // the reference count
+  std::uint64_t checksum;  // FNV-1a-64 of the "resource,start,end\n" lines
+  std::int64_t accepted;   // the reference count
 };
 
 inline constexpr Mode kFull{200000, 1000, 0xa9cf1a2511b59e30ULL, 123605};

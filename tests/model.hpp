@@ -79,7 +79,9 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
   const Instant t0 = utc(2026, 1, 6);
   Fixture f(uri, t0 - hours(1));
   std::mt19937_64 rng(seed);
-  auto below = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
+  auto below = [&](std::int64_t n) {
+    return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n));
+  };
   Oracle oracle;
   const int capacities[] = {1, 2, 3};
   for (int i = 0; i < 3; ++i) {
@@ -100,7 +102,8 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
   };
   auto random_reservation = [&]() -> ModelReservation* {
     if (oracle.reservations.empty()) return nullptr;
-    return &oracle.reservations[static_cast<std::size_t>(below(static_cast<std::int64_t>(oracle.reservations.size())))];
+    return &oracle.reservations[static_cast<std::size_t>(
+        below(static_cast<std::int64_t>(oracle.reservations.size())))];
   };
   int accepted = 0, refused = 0;
   for (int op = 0; op < operations; ++op) {
@@ -119,24 +122,26 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
       ReserveRequest req;
       req.start = from_unix(start);
       req.end = from_unix(end);
-      for (auto [i, q] : allocs) req.allocations.push_back(AllocationRequest::of_resource(oracle.resources[i].id, q));
+      for (auto [i, q] : allocs)
+        req.allocations.push_back(AllocationRequest::of_resource(oracle.resources[i].id, q));
       const bool hold = below(3) == 0;
       if (hold) req.hold_for = Seconds((1 + below(8)) * 300);
       bool expect = true;
-      for (auto [i, q] : allocs) expect = expect && oracle.fits(i, q, start, end, ReservationId{}, now);
+      for (auto [i, q] : allocs)
+        expect = expect && oracle.fits(i, q, start, end, ReservationId{}, now);
       auto got = f.engine->reserve(sys(), f.tenant, req);
       INFO(got.status().to_string());
       REQUIRE(got.ok() == expect);
       if (got.ok()) {
         ++accepted;
-        oracle.reservations.push_back({got->id, got->status, start, end,
-                                       hold ? std::optional<std::int64_t>(now + req.hold_for->count()) : std::nullopt,
-                                       allocs});
+        oracle.reservations.push_back(
+            {got->id, got->status, start, end,
+             hold ? std::optional<std::int64_t>(now + req.hold_for->count()) : std::nullopt,
+             allocs});
       } else {
         ++refused;
-        const bool too_many = std::any_of(allocs.begin(), allocs.end(), [&](auto a) {
-          return a.second > capacities[a.first];
-        });
+        const bool too_many = std::any_of(allocs.begin(), allocs.end(),
+                                          [&](auto a) { return a.second > capacities[a.first]; });
         CHECK(got.status().code() == (too_many ? Code::invalid_argument : Code::conflict));
       }
     } else if (kind < 60) {  // confirm
@@ -159,7 +164,8 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
       if (!x) continue;
       auto [start, end] = random_range();
       bool expect = x->active(now);
-      for (auto [i, q] : x->allocations) expect = expect && oracle.fits(i, q, start, end, x->id, now);
+      for (auto [i, q] : x->allocations)
+        expect = expect && oracle.fits(i, q, start, end, x->id, now);
       auto got = f.engine->reschedule(sys(), f.tenant, x->id, from_unix(start), from_unix(end));
       INFO(got.status().to_string());
       REQUIRE(got.ok() == expect);
@@ -172,7 +178,8 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
     } else {  // a worker sweeps lapsed holds
       REQUIRE(f.engine->expire_holds(sys()).ok());
       for (auto& x : oracle.reservations) {
-        if (x.status == ReservationStatus::held && now >= *x.expires) x.status = ReservationStatus::expired;
+        if (x.status == ReservationStatus::held && now >= *x.expires)
+          x.status = ReservationStatus::expired;
       }
     }
   }
@@ -202,8 +209,10 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
           if (!o.is_active(f.clock->now())) continue;
           for (const Allocation& b : o.allocations) {
             if (b.resource == a.resource &&
-                to_unix(o.start) - oracle.resources[ri].before <= to_unix(r.start) - oracle.resources[ri].before &&
-                to_unix(r.start) - oracle.resources[ri].before < to_unix(o.end) + oracle.resources[ri].after) {
+                to_unix(o.start) - oracle.resources[ri].before <=
+                    to_unix(r.start) - oracle.resources[ri].before &&
+                to_unix(r.start) - oracle.resources[ri].before <
+                    to_unix(o.end) + oracle.resources[ri].after) {
               used += b.quantity;
             }
           }
@@ -226,13 +235,14 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
       REQUIRE(slots.ok());
       std::set<std::int64_t> offered;
       for (const Slot& s : *slots) offered.insert(to_unix(s.start));
-      for (std::int64_t t = to_unix(q.from) + (900 - to_unix(q.from) % 900) % 900; t < to_unix(q.to); t += 900) {
+      for (std::int64_t t = to_unix(q.from) + (900 - to_unix(q.from) % 900) % 900;
+           t < to_unix(q.to); t += 900) {
         INFO("resource " << ri << " qty " << qty << " start " << t);
-        CHECK(offered.count(t) == (oracle.fits(ri, qty, t, t + duration.count(), ReservationId{}, now) ? 1u : 0u));
+        CHECK(offered.count(t) ==
+              (oracle.fits(ri, qty, t, t + duration.count(), ReservationId{}, now) ? 1u : 0u));
       }
     }
   }
 }
 
 }  // namespace boka::model
-

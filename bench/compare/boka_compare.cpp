@@ -160,7 +160,8 @@ boka::Result<BokaSetup> setup_boka(boka::Engine& engine, const boka::workload::M
     boka::Resource spec;
     spec.name = "resource " + std::to_string(r);
     spec.zone = "UTC";
-    BOKA_ASSIGN_OR_RETURN(auto res, engine.create_resource(boka::Principal::system(), s.tenant, spec));
+    BOKA_ASSIGN_OR_RETURN(auto res,
+                          engine.create_resource(boka::Principal::system(), s.tenant, spec));
     if (r == 0) s.first = res.id;
     if (res.id != s.first + r) return boka::InternalError("resource ids are not consecutive");
   }
@@ -244,16 +245,18 @@ long long run_sqlite_check_insert(const std::string& path, const std::vector<Att
                                   double& seconds) {
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return -1;
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                   "CREATE TABLE b (id INTEGER PRIMARY KEY, resource INTEGER NOT NULL, "
-                   "start_at INTEGER NOT NULL, end_at INTEGER NOT NULL); "
-                   "CREATE INDEX b_resource ON b(resource, start_at);",
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+               "CREATE TABLE b (id INTEGER PRIMARY KEY, resource INTEGER NOT NULL, "
+               "start_at INTEGER NOT NULL, end_at INTEGER NOT NULL); "
+               "CREATE INDEX b_resource ON b(resource, start_at);",
                nullptr, nullptr, nullptr);
   sqlite3_stmt *check = nullptr, *insert = nullptr, *begin = nullptr, *commit = nullptr;
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM b WHERE resource = ? AND start_at < ? AND end_at > ?",
+  sqlite3_prepare_v2(db,
+                     "SELECT count(*) FROM b WHERE resource = ? AND start_at < ? AND end_at > ?",
                      -1, &check, nullptr);
-  sqlite3_prepare_v2(db, "INSERT INTO b (resource, start_at, end_at) VALUES (?, ?, ?)", -1,
-                     &insert, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO b (resource, start_at, end_at) VALUES (?, ?, ?)", -1, &insert,
+                     nullptr);
   sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr);
   sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr);
   const auto t0 = SteadyClock::now();
@@ -310,9 +313,12 @@ long long run_pg_exclude(const std::string& uri, const std::vector<Attempt>& str
   long long n = run_processes(clients, [&](int part) -> long long {
     PGconn* c = PQconnectdb(uri.c_str());
     if (PQstatus(c) != CONNECTION_OK) return -1;
-    PQclear(PQexec(c, synchronous_commit ? "SET synchronous_commit = on"
-                                         : "SET synchronous_commit = off"));
-    PQclear(PQprepare(c, "ins", "INSERT INTO ex (resource_id, period) VALUES ($1::int, int8range($2::bigint, $3::bigint))", 3, nullptr));
+    PQclear(PQexec(
+        c, synchronous_commit ? "SET synchronous_commit = on" : "SET synchronous_commit = off"));
+    PQclear(PQprepare(
+        c, "ins",
+        "INSERT INTO ex (resource_id, period) VALUES ($1::int, int8range($2::bigint, $3::bigint))",
+        3, nullptr));
     long long accepted = replay_part(stream, part, clients, [&](const Attempt& a) {
       const std::string r = std::to_string(a.resource), s = std::to_string(a.start),
                         e = std::to_string(a.end);
@@ -323,8 +329,10 @@ long long run_pg_exclude(const std::string& uri, const std::vector<Attempt>& str
         out = 1;
       } else {
         const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        if (state && std::strcmp(state, "23P01") == 0) out = 0;
-        else std::fprintf(stderr, "postgres: %s", PQresultErrorMessage(res));
+        if (state && std::strcmp(state, "23P01") == 0)
+          out = 0;
+        else
+          std::fprintf(stderr, "postgres: %s", PQresultErrorMessage(res));
       }
       PQclear(res);
       return out;
@@ -383,9 +391,8 @@ std::vector<Row> make_rows(const Config& c, const std::vector<Attempt>& stream,
                   timed([&] { return run_std_map(stream, mode); })});
   rows.push_back({"boka conflict index alone", "boka", false,
                   timed([&] { return run_boka_index(stream, mode); })});
-  rows.push_back({"boka reserve, memory store", "boka", false, [&](double& s) {
-                    return run_boka_threads("memory:", stream, mode, 1, s);
-                  }});
+  rows.push_back({"boka reserve, memory store", "boka", false,
+                  [&](double& s) { return run_boka_threads("memory:", stream, mode, 1, s); }});
   int file = 0;
   auto sqlite_file = [&c, &file](const std::string& tag) {
     return c.scratch + "/boka-compare-" + std::to_string(::getpid()) + "-" + tag + "-" +
@@ -395,13 +402,14 @@ std::vector<Row> make_rows(const Config& c, const std::vector<Attempt>& stream,
     for (int threads : {1, 2}) {
       const std::string name = std::string("boka SQLite, durability=") + durability + ", " +
                                std::to_string(threads) + (threads == 1 ? " thread" : " threads");
-      rows.push_back({name, "boka", false, [&, durability, threads, sqlite_file](double& s) mutable {
-                        const std::string path = sqlite_file(durability);
-                        long long n = run_boka_threads("sqlite:" + path + "?durability=" + durability,
-                                                       stream, mode, threads, s);
-                        for (const char* x : {"", "-wal", "-shm"}) std::remove((path + x).c_str());
-                        return n;
-                      }});
+      rows.push_back(
+          {name, "boka", false, [&, durability, threads, sqlite_file](double& s) mutable {
+             const std::string path = sqlite_file(durability);
+             long long n = run_boka_threads("sqlite:" + path + "?durability=" + durability, stream,
+                                            mode, threads, s);
+             for (const char* x : {"", "-wal", "-shm"}) std::remove((path + x).c_str());
+             return n;
+           }});
     }
   }
   rows.push_back({"SQLite check-then-insert (WAL, synchronous=NORMAL)", "baseline", false,
@@ -422,8 +430,9 @@ std::vector<Row> make_rows(const Config& c, const std::vector<Attempt>& stream,
   }
   for (bool sync : {true, false}) {
     for (int clients : {1, 2}) {
-      rows.push_back({std::string("PostgreSQL EXCLUDE, synchronous_commit=") + (sync ? "on" : "off") +
-                          ", " + std::to_string(clients) + (clients == 1 ? " client" : " clients"),
+      rows.push_back({std::string("PostgreSQL EXCLUDE, synchronous_commit=") +
+                          (sync ? "on" : "off") + ", " + std::to_string(clients) +
+                          (clients == 1 ? " client" : " clients"),
                       "baseline", true, [&, sync, clients](double& s) {
                         std::string owner, app;
                         if (!fresh_pg_database(c, "boka_compare_ex", owner, app)) return -1LL;
@@ -475,28 +484,37 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--quick") c.quick = true;
-    else if (a == "--rounds") c.rounds = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--postgres-admin") c.pg_admin = next();
-    else if (a == "--postgres-owner") c.pg_owner = next();
-    else if (a == "--postgres-app") c.pg_app = next();
-    else if (a == "--csv") c.csv = next();
-    else if (a == "--only") c.only = next();
+    if (a == "--quick")
+      c.quick = true;
+    else if (a == "--rounds")
+      c.rounds = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--postgres-admin")
+      c.pg_admin = next();
+    else if (a == "--postgres-owner")
+      c.pg_owner = next();
+    else if (a == "--postgres-app")
+      c.pg_app = next();
+    else if (a == "--csv")
+      c.csv = next();
+    else if (a == "--only")
+      c.only = next();
     else {
-      std::fprintf(stderr, "usage: boka_compare [--quick] [--rounds N] [--postgres-admin URI "
-                           "--postgres-owner URI --postgres-app URI] [--csv FILE] [--only TEXT]\n");
+      std::fprintf(stderr,
+                   "usage: boka_compare [--quick] [--rounds N] [--postgres-admin URI "
+                   "--postgres-owner URI --postgres-app URI] [--csv FILE] [--only TEXT]\n");
       return 2;
     }
   }
   const auto& mode = c.quick ? boka::workload::kQuick : boka::workload::kFull;
   const auto stream = boka::workload::generate(mode);
   const std::uint64_t sum = boka::workload::checksum(stream);
-  std::printf("workload: %s mode, %lld attempts on %lld resources, stream checksum %016llx (%s), "
-              "reference accepted %lld; median of %d interleaved round(s)\n",
-              c.quick ? "quick" : "full", static_cast<long long>(mode.attempts),
-              static_cast<long long>(mode.resources), static_cast<unsigned long long>(sum),
-              sum == mode.checksum ? "matches the specification" : "DIFFERS FROM THE SPECIFICATION",
-              static_cast<long long>(mode.accepted), c.rounds);
+  std::printf(
+      "workload: %s mode, %lld attempts on %lld resources, stream checksum %016llx (%s), "
+      "reference accepted %lld; median of %d interleaved round(s)\n",
+      c.quick ? "quick" : "full", static_cast<long long>(mode.attempts),
+      static_cast<long long>(mode.resources), static_cast<unsigned long long>(sum),
+      sum == mode.checksum ? "matches the specification" : "DIFFERS FROM THE SPECIFICATION",
+      static_cast<long long>(mode.accepted), c.rounds);
   if (sum != mode.checksum) return 1;
   std::fflush(stdout);
 
@@ -514,7 +532,8 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       Measure m = run_in_child(rows[i]);
       std::fprintf(stderr, "round %d: %-58s %10.0f attempts/s  accepted %lld\n", round + 1,
-                   rows[i].name.c_str(), m.seconds > 0 ? mode.attempts / m.seconds : 0.0, m.accepted);
+                   rows[i].name.c_str(), m.seconds > 0 ? mode.attempts / m.seconds : 0.0,
+                   m.accepted);
       if (m.accepted != mode.accepted) failed = true;
       if (accepted[i] == -2 || m.accepted != mode.accepted) accepted[i] = m.accepted;
       rates[i].push_back(m.seconds > 0 ? static_cast<double>(mode.attempts) / m.seconds : 0);
@@ -531,8 +550,9 @@ int main(int argc, char** argv) {
   const double map_rate = rate_of("std::map per resource (no durability)");
   const double cti_rate = rate_of("SQLite check-then-insert (WAL, synchronous=NORMAL)");
   const double ex_on = rate_of("PostgreSQL EXCLUDE, synchronous_commit=on, 1 client");
-  std::printf("\n| engine | attempts/s (median) | vs std::map | vs SQLite check-then-insert | "
-              "vs PG EXCLUDE (sync on, 1 client) | accepted | peak RSS |\n");
+  std::printf(
+      "\n| engine | attempts/s (median) | vs std::map | vs SQLite check-then-insert | "
+      "vs PG EXCLUDE (sync on, 1 client) | accepted | peak RSS |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
   auto ratio = [](double a, double b) {
     char buf[32];
@@ -566,7 +586,8 @@ int main(int argc, char** argv) {
   const std::vector<Target> targets = {
       {"conflict index alone >= 2x std::map", "boka conflict index alone",
        "std::map per resource (no durability)", 2.0},
-      {"reserve on the memory store >= 500,000 attempts/s", "boka reserve, memory store", "", 500000},
+      {"reserve on the memory store >= 500,000 attempts/s", "boka reserve, memory store", "",
+       500000},
       {"SQLite normal, 1 thread >= 3x SQLite check-then-insert",
        "boka SQLite, durability=normal, 1 thread",
        "SQLite check-then-insert (WAL, synchronous=NORMAL)", 3.0},

@@ -152,8 +152,7 @@ Result<boka::Seconds> span(int64_t start, int64_t end) {
 
 // The calls that move one reservation through its states share one shape.
 using Transition = Result<boka::Reservation> (boka::Engine::*)(const boka::Principal&,
-                                                               boka::TenantId,
-                                                               boka::ReservationId,
+                                                               boka::TenantId, boka::ReservationId,
                                                                std::optional<std::int64_t>);
 
 int transition(Transition call, boka_engine* engine, const boka_principal* who, int64_t tenant,
@@ -163,7 +162,8 @@ int transition(Transition call, boka_engine* engine, const boka_principal* who, 
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     std::optional<std::int64_t> guard;
     if (if_version != BOKA_ANY_VERSION) guard = if_version;
-    return emit(((*engine->engine).*call)(who->principal, boka::TenantId{tenant}, boka::ReservationId{id}, guard),
+    return emit(((*engine->engine).*call)(who->principal, boka::TenantId{tenant},
+                                          boka::ReservationId{id}, guard),
                 reservation_json);
   });
 }
@@ -179,7 +179,6 @@ void clear_principal(boka_principal** out) {
 }
 
 std::string text_or_empty(const char* s) { return s == nullptr ? std::string() : std::string(s); }
-
 
 }  // namespace
 
@@ -294,14 +293,14 @@ int boka_create_tenant(boka_engine* engine, const boka_principal* who, const cha
   clear_output(tenant_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    auto spec = boka::c_api::tenant_from_json(boka::c_api::parse(spec_json, "spec_json"),
-                                              Mode::create);
+    auto spec =
+        boka::c_api::tenant_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
     return emit(engine->engine->create_tenant(who->principal, spec), tenant_json);
   });
 }
 
-int boka_get_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
-                    char** tenant_json, char** errmsg) {
+int boka_get_tenant(boka_engine* engine, const boka_principal* who, int64_t id, char** tenant_json,
+                    char** errmsg) {
   clear_output(tenant_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -320,8 +319,8 @@ int boka_list_tenants(boka_engine* engine, const boka_principal* who, char** ten
   });
 }
 
-int boka_update_tenant(boka_engine* engine, const boka_principal* who,
-                       const char* tenant_json_in, char** tenant_json, char** errmsg) {
+int boka_update_tenant(boka_engine* engine, const boka_principal* who, const char* tenant_json_in,
+                       char** tenant_json, char** errmsg) {
   clear_output(tenant_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -347,19 +346,22 @@ int boka_create_resource(boka_engine* engine, const boka_principal* who, int64_t
   clear_output(resource_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    auto spec = boka::c_api::resource_from_json(boka::c_api::parse(spec_json, "spec_json"),
-                                                Mode::create);
-    return emit(engine->engine->create_resource(who->principal, boka::TenantId{tenant}, spec), resource_json);
+    auto spec =
+        boka::c_api::resource_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
+    return emit(engine->engine->create_resource(who->principal, boka::TenantId{tenant}, spec),
+                resource_json);
   });
 }
 
-int boka_get_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                      int64_t id, char** resource_json, char** errmsg) {
+int boka_get_resource(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                      char** resource_json, char** errmsg) {
   clear_output(resource_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(resource_json, "resource_json"));
-    return emit(engine->engine->get_resource(who->principal, boka::TenantId{tenant}, boka::ResourceId{id}), resource_json);
+    return emit(
+        engine->engine->get_resource(who->principal, boka::TenantId{tenant}, boka::ResourceId{id}),
+        resource_json);
   });
 }
 
@@ -369,7 +371,8 @@ int boka_list_resources(boka_engine* engine, const boka_principal* who, int64_t 
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(resources_json, "resources_json"));
-    return emit(engine->engine->list_resources(who->principal, boka::TenantId{tenant}, include_archived != 0),
+    return emit(engine->engine->list_resources(who->principal, boka::TenantId{tenant},
+                                               include_archived != 0),
                 resources_json);
   });
 }
@@ -391,7 +394,9 @@ int boka_archive_resource(boka_engine* engine, const boka_principal* who, int64_
   clear_output(resource_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_resource(who->principal, boka::TenantId{tenant}, boka::ResourceId{id}), resource_json);
+    return emit(engine->engine->archive_resource(who->principal, boka::TenantId{tenant},
+                                                 boka::ResourceId{id}),
+                resource_json);
   });
 }
 
@@ -402,19 +407,22 @@ int boka_create_schedule(boka_engine* engine, const boka_principal* who, int64_t
   clear_output(schedule_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    auto spec = boka::c_api::schedule_from_json(boka::c_api::parse(spec_json, "spec_json"),
-                                                Mode::create);
-    return emit(engine->engine->create_schedule(who->principal, boka::TenantId{tenant}, spec), schedule_json);
+    auto spec =
+        boka::c_api::schedule_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
+    return emit(engine->engine->create_schedule(who->principal, boka::TenantId{tenant}, spec),
+                schedule_json);
   });
 }
 
-int boka_get_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                      int64_t id, char** schedule_json, char** errmsg) {
+int boka_get_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                      char** schedule_json, char** errmsg) {
   clear_output(schedule_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(schedule_json, "schedule_json"));
-    return emit(engine->engine->get_schedule(who->principal, boka::TenantId{tenant}, boka::ScheduleId{id}), schedule_json);
+    return emit(
+        engine->engine->get_schedule(who->principal, boka::TenantId{tenant}, boka::ScheduleId{id}),
+        schedule_json);
   });
 }
 
@@ -424,7 +432,8 @@ int boka_list_schedules(boka_engine* engine, const boka_principal* who, int64_t 
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(schedules_json, "schedules_json"));
-    return emit(engine->engine->list_schedules(who->principal, boka::TenantId{tenant}, include_archived != 0),
+    return emit(engine->engine->list_schedules(who->principal, boka::TenantId{tenant},
+                                               include_archived != 0),
                 schedules_json);
   });
 }
@@ -446,7 +455,9 @@ int boka_archive_schedule(boka_engine* engine, const boka_principal* who, int64_
   clear_output(schedule_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_schedule(who->principal, boka::TenantId{tenant}, boka::ScheduleId{id}), schedule_json);
+    return emit(engine->engine->archive_schedule(who->principal, boka::TenantId{tenant},
+                                                 boka::ScheduleId{id}),
+                schedule_json);
   });
 }
 
@@ -459,7 +470,8 @@ int boka_create_pool(boka_engine* engine, const boka_principal* who, int64_t ten
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec =
         boka::c_api::pool_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
-    return emit(engine->engine->create_pool(who->principal, boka::TenantId{tenant}, spec), pool_json);
+    return emit(engine->engine->create_pool(who->principal, boka::TenantId{tenant}, spec),
+                pool_json);
   });
 }
 
@@ -469,7 +481,8 @@ int boka_get_pool(boka_engine* engine, const boka_principal* who, int64_t tenant
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(pool_json, "pool_json"));
-    return emit(engine->engine->get_pool(who->principal, boka::TenantId{tenant}, boka::PoolId{id}), pool_json);
+    return emit(engine->engine->get_pool(who->principal, boka::TenantId{tenant}, boka::PoolId{id}),
+                pool_json);
   });
 }
 
@@ -479,8 +492,9 @@ int boka_list_pools(boka_engine* engine, const boka_principal* who, int64_t tena
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(pools_json, "pools_json"));
-    return emit(engine->engine->list_pools(who->principal, boka::TenantId{tenant}, include_archived != 0),
-                pools_json);
+    return emit(
+        engine->engine->list_pools(who->principal, boka::TenantId{tenant}, include_archived != 0),
+        pools_json);
   });
 }
 
@@ -489,18 +503,21 @@ int boka_update_pool(boka_engine* engine, const boka_principal* who, int64_t ten
   clear_output(pool_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    auto pool = boka::c_api::pool_from_json(boka::c_api::parse(pool_json_in, "pool_json_in"),
-                                            Mode::update);
-    return emit(engine->engine->update_pool(who->principal, boka::TenantId{tenant}, pool), pool_json);
+    auto pool =
+        boka::c_api::pool_from_json(boka::c_api::parse(pool_json_in, "pool_json_in"), Mode::update);
+    return emit(engine->engine->update_pool(who->principal, boka::TenantId{tenant}, pool),
+                pool_json);
   });
 }
 
-int boka_archive_pool(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                      int64_t id, char** pool_json, char** errmsg) {
+int boka_archive_pool(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                      char** pool_json, char** errmsg) {
   clear_output(pool_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->archive_pool(who->principal, boka::TenantId{tenant}, boka::PoolId{id}), pool_json);
+    return emit(
+        engine->engine->archive_pool(who->principal, boka::TenantId{tenant}, boka::PoolId{id}),
+        pool_json);
   });
 }
 
@@ -513,7 +530,8 @@ int boka_availability(boka_engine* engine, const boka_principal* who, int64_t te
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(slots_json, "slots_json"));
     auto query = boka::c_api::query_from_json(boka::c_api::parse(query_json, "query_json"));
-    return emit(engine->engine->availability(who->principal, boka::TenantId{tenant}, query), slots_json);
+    return emit(engine->engine->availability(who->principal, boka::TenantId{tenant}, query),
+                slots_json);
   });
 }
 
@@ -523,10 +541,10 @@ int boka_explain(boka_engine* engine, const boka_principal* who, int64_t tenant,
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(explanation_json, "explanation_json"));
-    auto req = boka::c_api::explain_request_from_json(
-        boka::c_api::parse(request_json, "request_json"));
-    return emit(engine->engine->explain(who->principal, boka::TenantId{tenant}, req.requests, req.start,
-                                        req.duration),
+    auto req =
+        boka::c_api::explain_request_from_json(boka::c_api::parse(request_json, "request_json"));
+    return emit(engine->engine->explain(who->principal, boka::TenantId{tenant}, req.requests,
+                                        req.start, req.duration),
                 explanation_json);
   });
 }
@@ -540,7 +558,8 @@ int boka_check_slot(boka_engine* engine, const boka_principal* who, int64_t tena
     BOKA_RETURN_IF_ERROR(not_null(available, "available"));
     BOKA_ASSIGN_OR_RETURN(const boka::Seconds duration, span(start, end));
     auto why = engine->engine->explain(
-        who->principal, boka::TenantId{tenant}, {boka::AllocationRequest::of_resource(boka::ResourceId{resource}, quantity)},
+        who->principal, boka::TenantId{tenant},
+        {boka::AllocationRequest::of_resource(boka::ResourceId{resource}, quantity)},
         boka::from_unix(start), duration);
     if (!why.ok()) return why.status();
     *available = why->available ? 1 : 0;
@@ -550,9 +569,9 @@ int boka_check_slot(boka_engine* engine, const boka_principal* who, int64_t tena
 
 // --- Reservations ----------------------------------------------------------------------
 
-int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                 int64_t resource, int64_t start, int64_t end, int quantity,
-                 int64_t* reservation_id, boka_conflict* conflict, char** errmsg) {
+int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t resource,
+                 int64_t start, int64_t end, int quantity, int64_t* reservation_id,
+                 boka_conflict* conflict, char** errmsg) {
   if (reservation_id != nullptr) *reservation_id = 0;
   reset(conflict);
   return guarded(errmsg, [&]() -> Status {
@@ -572,14 +591,14 @@ int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant,
 }
 
 int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                      const char* request_json, char** reservation_json,
-                      boka_conflict* conflict, char** errmsg) {
+                      const char* request_json, char** reservation_json, boka_conflict* conflict,
+                      char** errmsg) {
   clear_output(reservation_json);
   reset(conflict);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    auto req = boka::c_api::reserve_request_from_json(
-        boka::c_api::parse(request_json, "request_json"));
+    auto req =
+        boka::c_api::reserve_request_from_json(boka::c_api::parse(request_json, "request_json"));
     auto booked = engine->engine->reserve(who->principal, boka::TenantId{tenant}, req);
     if (!booked.ok()) fill_conflict(booked.status(), conflict);
     return emit(booked, reservation_json);
@@ -588,53 +607,55 @@ int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t te
 
 int boka_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
                  int64_t if_version, char** reservation_json, char** errmsg) {
-  return transition(&boka::Engine::confirm, engine, who, tenant, id, if_version,
-                    reservation_json, errmsg);
+  return transition(&boka::Engine::confirm, engine, who, tenant, id, if_version, reservation_json,
+                    errmsg);
 }
 
 int boka_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
                 int64_t if_version, char** reservation_json, char** errmsg) {
-  return transition(&boka::Engine::cancel, engine, who, tenant, id, if_version,
-                    reservation_json, errmsg);
+  return transition(&boka::Engine::cancel, engine, who, tenant, id, if_version, reservation_json,
+                    errmsg);
 }
 
-int boka_mark_completed(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                        int64_t id, int64_t if_version, char** reservation_json,
-                        char** errmsg) {
+int boka_mark_completed(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                        int64_t if_version, char** reservation_json, char** errmsg) {
   return transition(&boka::Engine::mark_completed, engine, who, tenant, id, if_version,
                     reservation_json, errmsg);
 }
 
-int boka_mark_no_show(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                      int64_t id, int64_t if_version, char** reservation_json, char** errmsg) {
+int boka_mark_no_show(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                      int64_t if_version, char** reservation_json, char** errmsg) {
   return transition(&boka::Engine::mark_no_show, engine, who, tenant, id, if_version,
                     reservation_json, errmsg);
 }
 
 int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
-                    int64_t new_start, int64_t new_end, int64_t if_version,
-                    char** reservation_json, boka_conflict* conflict, char** errmsg) {
+                    int64_t new_start, int64_t new_end, int64_t if_version, char** reservation_json,
+                    boka_conflict* conflict, char** errmsg) {
   clear_output(reservation_json);
   reset(conflict);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     std::optional<std::int64_t> guard;
     if (if_version != BOKA_ANY_VERSION) guard = if_version;
-    auto moved = engine->engine->reschedule(
-        who->principal, boka::TenantId{tenant}, boka::ReservationId{id}, boka::c_api::checked_instant(new_start, "new_start"),
-        boka::c_api::checked_instant(new_end, "new_end"), guard);
+    auto moved =
+        engine->engine->reschedule(who->principal, boka::TenantId{tenant}, boka::ReservationId{id},
+                                   boka::c_api::checked_instant(new_start, "new_start"),
+                                   boka::c_api::checked_instant(new_end, "new_end"), guard);
     if (!moved.ok()) fill_conflict(moved.status(), conflict);
     return emit(moved, reservation_json);
   });
 }
 
-int boka_get_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                         int64_t id, char** reservation_json, char** errmsg) {
+int boka_get_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                         char** reservation_json, char** errmsg) {
   clear_output(reservation_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(reservation_json, "reservation_json"));
-    return emit(engine->engine->get_reservation(who->principal, boka::TenantId{tenant}, boka::ReservationId{id}), reservation_json);
+    return emit(engine->engine->get_reservation(who->principal, boka::TenantId{tenant},
+                                                boka::ReservationId{id}),
+                reservation_json);
   });
 }
 
@@ -667,24 +688,26 @@ int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
 
 // --- Authentication ----------------------------------------------------------------------
 
-
 int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
                           const char* new_user_json, char** user_json, char** errmsg) {
   clear_output(user_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     auto spec = boka::c_api::new_user_from_json(boka::c_api::parse(new_user_json, "new_user_json"));
-    return emit(engine->engine->auth().create_user(who->principal, boka::TenantId{tenant}, spec), user_json);
+    return emit(engine->engine->auth().create_user(who->principal, boka::TenantId{tenant}, spec),
+                user_json);
   });
 }
 
-int boka_auth_get_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                       int64_t user, char** user_json, char** errmsg) {
+int boka_auth_get_user(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t user,
+                       char** user_json, char** errmsg) {
   clear_output(user_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(user_json, "user_json"));
-    return emit(engine->engine->auth().get_user(who->principal, boka::TenantId{tenant}, boka::UserId{user}), user_json);
+    return emit(
+        engine->engine->auth().get_user(who->principal, boka::TenantId{tenant}, boka::UserId{user}),
+        user_json);
   });
 }
 
@@ -694,7 +717,9 @@ int boka_auth_list_users(boka_engine* engine, const boka_principal* who, int64_t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(users_json, "users_json"));
-    return emit(engine->engine->auth().list_users(who->principal, boka::TenantId{tenant}, boka::UserId{after_id}, limit), users_json);
+    return emit(engine->engine->auth().list_users(who->principal, boka::TenantId{tenant},
+                                                  boka::UserId{after_id}, limit),
+                users_json);
   });
 }
 
@@ -705,7 +730,9 @@ int boka_auth_set_user_role(boka_engine* engine, const boka_principal* who, int6
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(role, "role"));
     const boka::Role r = boka::c_api::role_from_text(role, "role");
-    return emit(engine->engine->auth().set_user_role(who->principal, boka::TenantId{tenant}, boka::UserId{user}, r), user_json);
+    return emit(engine->engine->auth().set_user_role(who->principal, boka::TenantId{tenant},
+                                                     boka::UserId{user}, r),
+                user_json);
   });
 }
 
@@ -716,7 +743,9 @@ int boka_auth_set_user_state(boka_engine* engine, const boka_principal* who, int
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(state, "state"));
     const boka::UserState st = boka::c_api::user_state_from_text(state, "state");
-    return emit(engine->engine->auth().set_user_state(who->principal, boka::TenantId{tenant}, boka::UserId{user}, st), user_json);
+    return emit(engine->engine->auth().set_user_state(who->principal, boka::TenantId{tenant},
+                                                      boka::UserId{user}, st),
+                user_json);
   });
 }
 
@@ -726,7 +755,8 @@ int boka_auth_login(boka_engine* engine, const char* login_json, char** grant_js
   clear_principal(principal);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
-    auto request = boka::c_api::login_request_from_json(boka::c_api::parse(login_json, "login_json"));
+    auto request =
+        boka::c_api::login_request_from_json(boka::c_api::parse(login_json, "login_json"));
     auto grant = engine->engine->auth().login(request);
     BOKA_RETURN_IF_ERROR(emit(grant, grant_json));
     return emit_principal(grant->principal, principal);
@@ -799,7 +829,9 @@ int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who, int6
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(sessions_json, "sessions_json"));
     return emit(engine->engine->auth().list_sessions(
-                        who->principal, boka::TenantId{tenant}, user == 0 ? std::nullopt : std::optional<boka::UserId>(user)), sessions_json);
+                    who->principal, boka::TenantId{tenant},
+                    user == 0 ? std::nullopt : std::optional<boka::UserId>(user)),
+                sessions_json);
   });
 }
 
@@ -807,7 +839,8 @@ int boka_auth_end_session(boka_engine* engine, const boka_principal* who, int64_
                           int64_t session, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return engine->engine->auth().end_session(who->principal, boka::TenantId{tenant}, boka::SessionId{session});
+    return engine->engine->auth().end_session(who->principal, boka::TenantId{tenant},
+                                              boka::SessionId{session});
   });
 }
 
@@ -850,8 +883,10 @@ int boka_auth_create_api_key(boka_engine* engine, const boka_principal* who, int
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));  // the key is shown only here
-    auto spec = boka::c_api::new_api_key_from_json(boka::c_api::parse(new_key_json, "new_key_json"));
-    return emit(engine->engine->auth().create_api_key(who->principal, boka::TenantId{tenant}, spec), created_json);
+    auto spec =
+        boka::c_api::new_api_key_from_json(boka::c_api::parse(new_key_json, "new_key_json"));
+    return emit(engine->engine->auth().create_api_key(who->principal, boka::TenantId{tenant}, spec),
+                created_json);
   });
 }
 
@@ -861,7 +896,9 @@ int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who, int6
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(keys_json, "keys_json"));
-    return emit(engine->engine->auth().list_api_keys(who->principal, boka::TenantId{tenant}, boka::ApiKeyId{after_id}, limit), keys_json);
+    return emit(engine->engine->auth().list_api_keys(who->principal, boka::TenantId{tenant},
+                                                     boka::ApiKeyId{after_id}, limit),
+                keys_json);
   });
 }
 
@@ -870,14 +907,16 @@ int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who, int
   clear_output(key_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->auth().revoke_api_key(who->principal, boka::TenantId{tenant}, boka::ApiKeyId{key}), key_json);
+    return emit(engine->engine->auth().revoke_api_key(who->principal, boka::TenantId{tenant},
+                                                      boka::ApiKeyId{key}),
+                key_json);
   });
 }
 
 // --- Audit trail -----------------------------------------------------------------------
 
 int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                       const char* query_json, char** records_json, char** errmsg) {
+                           const char* query_json, char** records_json, char** errmsg) {
   clear_output(records_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -893,26 +932,28 @@ int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64
 }
 
 int boka_ops_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                      char** verification_json, char** errmsg) {
+                          char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
     std::optional<boka::TenantId> chain;
     if (tenant != BOKA_ALL_TENANTS) chain = boka::TenantId{tenant};
-    return emit(engine->engine->operations().verify_audit(who->principal, chain), verification_json);
+    return emit(engine->engine->operations().verify_audit(who->principal, chain),
+                verification_json);
   });
 }
 
 int boka_ops_check_audit_heads(boka_engine* engine, const boka_principal* who,
-                           const char* heads_json, char** verification_json, char** errmsg) {
+                               const char* heads_json, char** verification_json, char** errmsg) {
   clear_output(verification_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(verification_json, "verification_json"));
     const auto heads =
         boka::c_api::audit_heads_from_json(boka::c_api::parse(heads_json, "heads_json"));
-    return emit(engine->engine->operations().check_audit_heads(who->principal, heads), verification_json);
+    return emit(engine->engine->operations().check_audit_heads(who->principal, heads),
+                verification_json);
   });
 }
 
@@ -930,15 +971,15 @@ int boka_ops_metrics_text(boka_engine* engine, char** text, char** errmsg) {
 }
 
 int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* options_json,
-                char** health_json, char** errmsg) {
+                    char** health_json, char** errmsg) {
   clear_output(health_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(health_json, "health_json"));
     boka::HealthOptions options;
     if (options_json != nullptr) {
-      options = boka::c_api::health_options_from_json(
-          boka::c_api::parse(options_json, "options_json"));
+      options =
+          boka::c_api::health_options_from_json(boka::c_api::parse(options_json, "options_json"));
     }
     auto report = engine->engine->operations().health(who->principal, options);
     if (!report.ok()) return report.status();
@@ -950,7 +991,7 @@ int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* 
 }
 
 int boka_ops_database_stats(boka_engine* engine, const boka_principal* who, char** stats_json,
-                        char** errmsg) {
+                            char** errmsg) {
   clear_output(stats_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -960,11 +1001,11 @@ int boka_ops_database_stats(boka_engine* engine, const boka_principal* who, char
 }
 
 int boka_ops_set_read_only(boka_engine* engine, const boka_principal* who, int on,
-                       const char* reason, char** errmsg) {
+                           const char* reason, char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     return engine->engine->operations().set_read_only(who->principal, on != 0,
-                                         reason != nullptr ? reason : "");
+                                                      reason != nullptr ? reason : "");
   });
 }
 
@@ -985,8 +1026,8 @@ int boka_ops_read_only_reason(boka_engine* engine, int* read_only, char** reason
   });
 }
 
-int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who,
-                          const char* component, char** errmsg) {
+int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who, const char* component,
+                              char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(component, "component"));
@@ -995,7 +1036,7 @@ int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who,
 }
 
 int boka_ops_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
-                char** result_json, char** errmsg) {
+                    char** result_json, char** errmsg) {
   clear_output(result_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
@@ -1015,7 +1056,7 @@ int boka_ops_verify_backup(const char* backup_path, char** verification_json, ch
 }
 
 int boka_ops_restore_backup(const char* backup_path, const char* target_path, int overwrite,
-                        char** errmsg) {
+                            char** errmsg) {
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(backup_path, "backup_path"));
     BOKA_RETURN_IF_ERROR(not_null(target_path, "target_path"));
@@ -1025,8 +1066,8 @@ int boka_ops_restore_backup(const char* backup_path, const char* target_path, in
   });
 }
 
-int boka_ops_apply_retention(const char* directory, const char* kind, int keep,
-                         char** removed_json, char** errmsg) {
+int boka_ops_apply_retention(const char* directory, const char* kind, int keep, char** removed_json,
+                             char** errmsg) {
   clear_output(removed_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(not_null(directory, "directory"));

@@ -168,12 +168,12 @@ struct EnumNames;  // static int count; static const char* name(E); static const
 const char* weekday_name(Weekday day) noexcept;
 const char* holiday_kind_name(HolidayRule::Kind kind) noexcept;
 
-#define BOKA_CODEC_ENUM(E, last, name_fn, type_name)                 \
-  template <>                                                        \
-  struct EnumNames<E> {                                              \
-    static constexpr int count = static_cast<int>(E::last) + 1;      \
-    static const char* name(E e) noexcept { return name_fn(e); }     \
-    static constexpr const char* type = type_name;                   \
+#define BOKA_CODEC_ENUM(E, last, name_fn, type_name)             \
+  template <>                                                    \
+  struct EnumNames<E> {                                          \
+    static constexpr int count = static_cast<int>(E::last) + 1;  \
+    static const char* name(E e) noexcept { return name_fn(e); } \
+    static constexpr const char* type = type_name;               \
   }
 BOKA_CODEC_ENUM(Weekday, saturday, weekday_name, "Weekday");
 BOKA_CODEC_ENUM(HolidayRule::Kind, last_weekday, holiday_kind_name, "HolidayKind");
@@ -187,7 +187,9 @@ BOKA_CODEC_ENUM(UserState, disabled, user_state_name, "UserState");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
-concept DocumentEnum = std::is_enum_v<E> && requires { EnumNames<E>::count; };
+concept DocumentEnum = std::is_enum_v<E> && requires {
+  EnumNames<E>::count;
+};
 
 // ---- documents the shells add ------------------------------------------------------------
 
@@ -225,7 +227,9 @@ template <typename T>
 struct Describe;
 
 template <typename T>
-concept Described = requires { Describe<std::remove_const_t<T>>::name; };
+concept Described = requires {
+  Describe<std::remove_const_t<T>>::name;
+};
 
 template <typename S, typename T>
 concept Of = std::is_same_v<std::remove_const_t<S>, T>;
@@ -249,7 +253,8 @@ template <>
 struct Describe<Policy> {
   static constexpr const char* name = "Policy";
   static constexpr unsigned shells = kAll;
-  static constexpr const char* doc = "Booking rules of a resource; durations in seconds, 0 = no limit";
+  static constexpr const char* doc =
+      "Booking rules of a resource; durations in seconds, 0 = no limit";
   template <typename V, Of<Policy> S>
   static void fields(V& v, S& p) {
     v("slot_step", p.slot_step, opt("the grid of starts, from local midnight"));
@@ -340,7 +345,8 @@ template <>
 struct Describe<Schedule> {
   static constexpr const char* name = "Schedule";
   static constexpr unsigned shells = kAll;
-  static constexpr const char* doc = "Opening hours in the local wall time of the resource using it";
+  static constexpr const char* doc =
+      "Opening hours in the local wall time of the resource using it";
   template <typename V, Of<Schedule> S>
   static void fields(V& v, S& s) {
     v("id", s.id, key());
@@ -358,7 +364,8 @@ template <>
 struct Describe<Pool> {
   static constexpr const char* name = "Pool";
   static constexpr unsigned shells = kAll;
-  static constexpr const char* doc = "Resources in preference order; a booking takes the first free";
+  static constexpr const char* doc =
+      "Resources in preference order; a booking takes the first free";
   template <typename V, Of<Pool> S>
   static void fields(V& v, S& p) {
     v("id", p.id, key());
@@ -387,7 +394,8 @@ template <>
 struct Describe<AvailabilityQuery> {
   static constexpr const char* name = "AvailabilityQuery";
   static constexpr unsigned shells = kC | kHttp;
-  static constexpr const char* doc = "Every start on the grid in [from, to) a booking would get now";
+  static constexpr const char* doc =
+      "Every start on the grid in [from, to) a booking would get now";
   template <typename V, Of<AvailabilityQuery> S>
   static void fields(V& v, S& q) {
     v("requests", q.requests, req());
@@ -937,7 +945,8 @@ template <>
 struct Describe<AuthOptions> {
   static constexpr const char* name = "AuthOptions";
   static constexpr unsigned shells = kC | kPython;
-  static constexpr const char* doc = "Password hashing, lockout, sessions and MFA; durations in seconds";
+  static constexpr const char* doc =
+      "Password hashing, lockout, sessions and MFA; durations in seconds";
   template <typename V, Of<AuthOptions> S>
   static void fields(V& v, S& o) {
     v("argon2_memory_kib", o.argon2_memory_kib, opt());
@@ -983,21 +992,54 @@ struct Tag {
 };
 template <typename Fn>
 void for_each_document(Fn&& fn) {
-  fn(Tag<Tenant>{}); fn(Tag<Policy>{}); fn(Tag<Resource>{}); fn(Tag<LocalInterval>{});
-  fn(Tag<WeeklyRule>{}); fn(Tag<DateOverride>{}); fn(Tag<HolidayRule>{});
-  fn(Tag<Schedule>{}); fn(Tag<Pool>{}); fn(Tag<AllocationRequest>{});
-  fn(Tag<AvailabilityQuery>{}); fn(Tag<Slot>{}); fn(Tag<SlotPage>{});
-  fn(Tag<Explanation::Finding>{}); fn(Tag<Explanation>{}); fn(Tag<ExplainRequest>{});
-  fn(Tag<Allocation>{}); fn(Tag<Reservation>{}); fn(Tag<ReserveRequest>{});
-  fn(Tag<ReservationFilter>{}); fn(Tag<RescheduleRequest>{}); fn(Tag<VersionGuard>{});
-  fn(Tag<StorageInfo>{}); fn(Tag<TableStats>{}); fn(Tag<AuditRecord>{});
-  fn(Tag<AuditHead>{}); fn(Tag<AuditQuery>{}); fn(Tag<AuditVerification>{});
-  fn(Tag<HealthOptions>{}); fn(Tag<BackupOptions>{}); fn(Tag<BackupVerification>{});
-  fn(Tag<BackupResult>{}); fn(Tag<User>{}); fn(Tag<NewUser>{}); fn(Tag<LoginRequest>{});
-  fn(Tag<Session>{}); fn(Tag<SessionGrant>{}); fn(Tag<TotpEnrollment>{});
-  fn(Tag<MfaEnabled>{}); fn(Tag<ApiKey>{}); fn(Tag<NewApiKey>{}); fn(Tag<CreatedApiKey>{});
-  fn(Tag<MfaStats::PerRole>{}); fn(Tag<MfaStats>{}); fn(Tag<MfaCode>{});
-  fn(Tag<PasswordChange>{}); fn(Tag<AuthOptions>{}); fn(Tag<EngineOptions>{});
+  fn(Tag<Tenant>{});
+  fn(Tag<Policy>{});
+  fn(Tag<Resource>{});
+  fn(Tag<LocalInterval>{});
+  fn(Tag<WeeklyRule>{});
+  fn(Tag<DateOverride>{});
+  fn(Tag<HolidayRule>{});
+  fn(Tag<Schedule>{});
+  fn(Tag<Pool>{});
+  fn(Tag<AllocationRequest>{});
+  fn(Tag<AvailabilityQuery>{});
+  fn(Tag<Slot>{});
+  fn(Tag<SlotPage>{});
+  fn(Tag<Explanation::Finding>{});
+  fn(Tag<Explanation>{});
+  fn(Tag<ExplainRequest>{});
+  fn(Tag<Allocation>{});
+  fn(Tag<Reservation>{});
+  fn(Tag<ReserveRequest>{});
+  fn(Tag<ReservationFilter>{});
+  fn(Tag<RescheduleRequest>{});
+  fn(Tag<VersionGuard>{});
+  fn(Tag<StorageInfo>{});
+  fn(Tag<TableStats>{});
+  fn(Tag<AuditRecord>{});
+  fn(Tag<AuditHead>{});
+  fn(Tag<AuditQuery>{});
+  fn(Tag<AuditVerification>{});
+  fn(Tag<HealthOptions>{});
+  fn(Tag<BackupOptions>{});
+  fn(Tag<BackupVerification>{});
+  fn(Tag<BackupResult>{});
+  fn(Tag<User>{});
+  fn(Tag<NewUser>{});
+  fn(Tag<LoginRequest>{});
+  fn(Tag<Session>{});
+  fn(Tag<SessionGrant>{});
+  fn(Tag<TotpEnrollment>{});
+  fn(Tag<MfaEnabled>{});
+  fn(Tag<ApiKey>{});
+  fn(Tag<NewApiKey>{});
+  fn(Tag<CreatedApiKey>{});
+  fn(Tag<MfaStats::PerRole>{});
+  fn(Tag<MfaStats>{});
+  fn(Tag<MfaCode>{});
+  fn(Tag<PasswordChange>{});
+  fn(Tag<AuthOptions>{});
+  fn(Tag<EngineOptions>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

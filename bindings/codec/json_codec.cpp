@@ -11,7 +11,9 @@
 
 namespace boka::codec {
 
-void fail(const std::string& path, const std::string& what) { throw InputError(path + ": " + what); }
+void fail(const std::string& path, const std::string& what) {
+  throw InputError(path + ": " + what);
+}
 
 const char* weekday_name(Weekday day) noexcept {
   static constexpr std::array<const char*, 7> kNames = {
@@ -36,7 +38,8 @@ std::string got(const Json& v) { return std::string("got ") + v.type_name(); }
 std::int64_t as_int64(const Json& v, const std::string& path) {
   if (!v.is_number_integer()) fail(path, "expected an integer, " + got(v));
   if (v.is_number_unsigned() &&
-      v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      v.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     fail(path, "out of range");
   }
   return v.get<std::int64_t>();
@@ -105,7 +108,9 @@ PermissionSet permissions_from_json(const Json& v, const std::string& path) {
   for (std::size_t i = 0; i < arr.size(); ++i) {
     const std::string name = as_string(arr[i], index(path, i));
     const auto p = parse_permission(name);
-    if (!p) fail(index(path, i), "\"" + name.substr(0, 40) + "\" is not a permission (docs/auth.md lists them)");
+    if (!p)
+      fail(index(path, i),
+           "\"" + name.substr(0, 40) + "\" is not a permission (docs/auth.md lists them)");
     set |= static_cast<PermissionSet>(*p);
   }
   return set;
@@ -122,7 +127,8 @@ using namespace detail;
 
 Instant checked_instant(std::int64_t unix_seconds, const std::string& path) {
   if (unix_seconds < shell::kMinInstant || unix_seconds > shell::kMaxInstant) {
-    fail(path, std::to_string(unix_seconds) + " is outside the supported range (years 0001..9999 UTC)");
+    fail(path,
+         std::to_string(unix_seconds) + " is outside the supported range (years 0001..9999 UTC)");
   }
   return from_unix(unix_seconds);
 }
@@ -137,8 +143,9 @@ Seconds checked_duration(std::int64_t seconds, const std::string& path) {
 Instant parse_time(std::string_view s, const std::string& path) {
   const auto refuse = [&](const char* why) {
     std::string shown(s.substr(0, 40));
-    fail(path, std::string("expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z") +
-                   why + ", got \"" + shown + "\"");
+    fail(path,
+         std::string("expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z") +
+             why + ", got \"" + shown + "\"");
   };
   const auto digits = [&](std::size_t from, std::size_t n) -> int {
     if (from + n > s.size()) return -1;
@@ -150,8 +157,8 @@ Instant parse_time(std::string_view s, const std::string& path) {
     return v;
   };
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
     refuse("");
   }
   const int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
@@ -163,7 +170,8 @@ Instant parse_time(std::string_view s, const std::string& path) {
     bool zero = true;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') zero = zero && s[i++] == '0';
     if (i == first) refuse("");
-    if (!zero) fail(path, "boka counts whole seconds, got \"" + std::string(s.substr(0, 40)) + "\"");
+    if (!zero)
+      fail(path, "boka counts whole seconds, got \"" + std::string(s.substr(0, 40)) + "\"");
   }
   int offset = 0;
   if (i == s.size()) refuse(" (this one has no offset)");
@@ -177,9 +185,11 @@ Instant parse_time(std::string_view s, const std::string& path) {
     refuse("");
   }
   using namespace std::chrono;
-  const year_month_day ymd{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+  const year_month_day ymd{std::chrono::year(year),
+                           std::chrono::month(static_cast<unsigned>(month)),
                            std::chrono::day(static_cast<unsigned>(day))};
-  if (year < 1 || !ymd.ok() || hour > 23 || minute > 59 || second > 59) refuse(" (no such date or time)");
+  if (year < 1 || !ymd.ok() || hour > 23 || minute > 59 || second > 59)
+    refuse(" (no such date or time)");
   const std::int64_t unix_seconds =
       static_cast<std::int64_t>(sys_days(ymd).time_since_epoch().count()) * 86400 + hour * 3600 +
       minute * 60 + second - offset;
@@ -319,13 +329,25 @@ std::string dump(const Json& j) {
 // ---- the documents by name ------------------------------------------------------------------
 
 Tenant tenant_from_json(const Json& j, Mode mode) { return from_json<Tenant>(j, "tenant", mode); }
-Resource resource_from_json(const Json& j, Mode mode) { return from_json<Resource>(j, "resource", mode); }
-Schedule schedule_from_json(const Json& j, Mode mode) { return from_json<Schedule>(j, "schedule", mode); }
+Resource resource_from_json(const Json& j, Mode mode) {
+  return from_json<Resource>(j, "resource", mode);
+}
+Schedule schedule_from_json(const Json& j, Mode mode) {
+  return from_json<Schedule>(j, "schedule", mode);
+}
 Pool pool_from_json(const Json& j, Mode mode) { return from_json<Pool>(j, "pool", mode); }
-AvailabilityQuery query_from_json(const Json& j) { return from_json<AvailabilityQuery>(j, "query"); }
-ReserveRequest reserve_request_from_json(const Json& j) { return from_json<ReserveRequest>(j, "reserve"); }
-ReservationFilter filter_from_json(const Json& j) { return from_json<ReservationFilter>(j, "filter"); }
-ExplainRequest explain_request_from_json(const Json& j) { return from_json<ExplainRequest>(j, "explain"); }
+AvailabilityQuery query_from_json(const Json& j) {
+  return from_json<AvailabilityQuery>(j, "query");
+}
+ReserveRequest reserve_request_from_json(const Json& j) {
+  return from_json<ReserveRequest>(j, "reserve");
+}
+ReservationFilter filter_from_json(const Json& j) {
+  return from_json<ReservationFilter>(j, "filter");
+}
+ExplainRequest explain_request_from_json(const Json& j) {
+  return from_json<ExplainRequest>(j, "explain");
+}
 
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant) {
   AuditQuery q = from_json<AuditQuery>(j, "query");
@@ -347,8 +369,12 @@ void auth_options_from_json(const Json& j, AuthOptions& options) {
   read_into(j, "options.auth", Mode::create, options);
 }
 
-HealthOptions health_options_from_json(const Json& j) { return from_json<HealthOptions>(j, "options"); }
-BackupOptions backup_options_from_json(const Json& j) { return from_json<BackupOptions>(j, "options"); }
+HealthOptions health_options_from_json(const Json& j) {
+  return from_json<HealthOptions>(j, "options");
+}
+BackupOptions backup_options_from_json(const Json& j) {
+  return from_json<BackupOptions>(j, "options");
+}
 
 BackupKind backup_kind_from_text(const std::string& name, const std::string& path) {
   return enum_from_json<BackupKind>(Json(name), path);

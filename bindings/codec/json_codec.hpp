@@ -63,9 +63,9 @@ enum class Mode { create, update };
 // Limits on every JSON document a shell parses (C ABI parameters, HTTP bodies), checked in
 // one linear pass before the document is built: a document past them is InputError
 // ("body: too large: an object has more than 1000 fields").
-inline constexpr std::size_t kMaxJsonDepth = 64;          // nested objects and arrays
-inline constexpr std::size_t kMaxJsonObjectKeys = 1000;   // fields in one object
-inline constexpr std::size_t kMaxJsonValues = 100000;     // values in one document
+inline constexpr std::size_t kMaxJsonDepth = 64;         // nested objects and arrays
+inline constexpr std::size_t kMaxJsonObjectKeys = 1000;  // fields in one object
+inline constexpr std::size_t kMaxJsonValues = 100000;    // values in one document
 
 // Parses `text` (NUL-terminated); `what` names the parameter in messages ("spec_json").
 Json parse(const char* text, const char* what);
@@ -78,7 +78,6 @@ std::string dump(const Json& j);
 // ---- values --------------------------------------------------------------------------------
 
 namespace detail {
-
 
 template <typename T>
 inline constexpr bool dependent_false = false;
@@ -176,7 +175,8 @@ void value_from_json(const Json& j, const std::string& path, T& out) {
     out = j.get<bool>();
   } else if constexpr (std::is_same_v<T, Instant>) {
     if (!j.is_string()) {
-      fail(path, "expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z, " + got(j));
+      fail(path,
+           "expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z, " + got(j));
     }
     out = parse_time(j.get_ref<const std::string&>(), path);
   } else if constexpr (std::is_same_v<T, Seconds>) {
@@ -231,7 +231,8 @@ void value_from_json(const Json& j, const std::string& path, T& out) {
       }
       if (!arr[i].contains("id")) fail(at + ".id", "is required");
       if (!arr[i].contains("key")) fail(at + ".key", "is required");
-      out.pairs->emplace_back(as_string(arr[i]["id"], at + ".id"), as_string(arr[i]["key"], at + ".key"));
+      out.pairs->emplace_back(as_string(arr[i]["id"], at + ".id"),
+                              as_string(arr[i]["key"], at + ".key"));
     }
   } else if constexpr (is_library_document<T>::value || std::is_same_v<T, Principal> ||
                        std::is_same_v<T, LocalTime>) {

@@ -15,7 +15,8 @@ Json with_doc(Json schema, const char* doc) {
 }
 
 Json nullable(Json schema) {
-  if (schema.contains("$ref")) return Json{{"anyOf", Json::array({schema, Json{{"type", "null"}}})}};
+  if (schema.contains("$ref"))
+    return Json{{"anyOf", Json::array({schema, Json{{"type", "null"}}})}};
   schema["type"] = Json::array({schema["type"], "null"});
   return schema;
 }
@@ -44,10 +45,13 @@ Json value_schema(Form form) {
   if constexpr (std::is_same_v<T, bool>) {
     return Json{{"type", "boolean"}};
   } else if constexpr (std::is_same_v<T, Instant>) {
-    return Json{{"type", "string"}, {"format", "date-time"}, {"pattern", kTimePattern},
+    return Json{{"type", "string"},
+                {"format", "date-time"},
+                {"pattern", kTimePattern},
                 {"description", "RFC 3339; written in UTC, read with any offset"}};
   } else if constexpr (std::is_same_v<T, LocalTime>) {
-    return Json{{"type", Json::array({"string", "null"})}, {"format", "date-time"},
+    return Json{{"type", Json::array({"string", "null"})},
+                {"format", "date-time"},
                 {"pattern", kTimePattern}};
   } else if constexpr (std::is_same_v<T, Seconds>) {
     return Json{{"type", "integer"}, {"format", "int64"}, {"description", "seconds"}};
@@ -65,7 +69,8 @@ Json value_schema(Form form) {
     return Json{{"type", "integer"}, {"format", "int32"}};
   } else if constexpr (DocumentEnum<T>) {
     Json names = Json::array();
-    for (int i = 0; i < EnumNames<T>::count; ++i) names.push_back(EnumNames<T>::name(static_cast<T>(i)));
+    for (int i = 0; i < EnumNames<T>::count; ++i)
+      names.push_back(EnumNames<T>::name(static_cast<T>(i)));
     return Json{{"type", "string"}, {"enum", names}};
   } else if constexpr (is_opt<T>::value) {
     return nullable(value_schema<typename T::value_type>(form));
@@ -74,7 +79,8 @@ Json value_schema(Form form) {
   } else if constexpr (is_json_text<T>::value) {
     return Json{{"type", "object"}};
   } else if constexpr (is_permissions<T>::value) {
-    return Json{{"type", "array"}, {"items", Json{{"type", "string"}}},
+    return Json{{"type", "array"},
+                {"items", Json{{"type", "string"}}},
                 {"description", "permission names (docs/auth.md)"}};
   } else if constexpr (is_key_pairs<T>::value) {
     return Json{{"type", "array"},

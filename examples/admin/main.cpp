@@ -10,13 +10,13 @@
 // what a command exists to show once (a new emergency key).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,8 +35,10 @@ const char* const kUsageText =
     "usage: boka-admin [--database URI] <command> [options]\n"
     "commands:\n"
     "  create-tenant --name N               (prints the new tenant's id)\n"
-    "  create-admin --email E (--password-stdin | --password-fd N) [--role admin|superadmin|staff] [--tenant T]\n"
-    "                                      (the password: stdin or file descriptor N, up to EOF, one\n"
+    "  create-admin --email E (--password-stdin | --password-fd N) [--role admin|superadmin|staff] "
+    "[--tenant T]\n"
+    "                                      (the password: stdin or file descriptor N, up to EOF, "
+    "one\n"
     "                                       trailing newline dropped; never on the command line)\n"
     "  list-admins [--tenant T]            (every tenant without --tenant)\n"
     "  revoke-admin --email E [--tenant T]\n"
@@ -54,7 +56,8 @@ const char* const kUsageText =
     "  restore FILE --to PATH [--force]\n"
     "  verify-audit [--tenant T]\n"
     "  health\n"
-    "  heartbeat COMPONENT                 (records that COMPONENT ran now: backup after pg_dump)\n";
+    "  heartbeat COMPONENT                 (records that COMPONENT ran now: backup after "
+    "pg_dump)\n";
 
 struct Args {
   std::string command;
@@ -80,13 +83,14 @@ int fail(const Status& st) {
 }
 
 std::optional<long long> number(const Args& a, const std::string& name, long long lo, long long hi,
-                                 bool* bad) {
+                                bool* bad) {
   auto v = a.get(name);
   if (!v) return std::nullopt;
   char* end = nullptr;
   const long long n = std::strtoll(v->c_str(), &end, 10);
   if (v->empty() || *end != '\0' || n < lo || n > hi) {
-    std::fprintf(stderr, "boka-admin: --%s: must be an integer in %lld..%lld\n", name.c_str(), lo, hi);
+    std::fprintf(stderr, "boka-admin: --%s: must be an integer in %lld..%lld\n", name.c_str(), lo,
+                 hi);
     *bad = true;
     return std::nullopt;
   }
@@ -99,7 +103,8 @@ Result<TenantId> tenant_of(Engine& engine, const Args& a, bool* bad) {
   if (*bad) return InvalidArgument("--tenant");
   BOKA_ASSIGN_OR_RETURN(auto all, engine.list_tenants(Principal::system()));
   if (all.size() == 1) return all[0].id;
-  return InvalidArgument("--tenant: needed, as there are " + std::to_string(all.size()) + " tenants");
+  return InvalidArgument("--tenant: needed, as there are " + std::to_string(all.size()) +
+                         " tenants");
 }
 
 std::string when(Instant t) { return format_utc(t); }
@@ -113,15 +118,19 @@ Result<std::string> read_password(int fd, const std::string& source) {
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return InvalidArgument("cannot read the password from " + source + ": " + std::strerror(errno));
+    if (n < 0)
+      return InvalidArgument("cannot read the password from " + source + ": " +
+                             std::strerror(errno));
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > kMax + 2) return InvalidArgument("the password from " + source + " is over 1024 bytes");
+    if (out.size() > kMax + 2)
+      return InvalidArgument("the password from " + source + " is over 1024 bytes");
   }
   if (!out.empty() && out.back() == '\n') out.pop_back();
   if (!out.empty() && out.back() == '\r') out.pop_back();
   if (out.empty()) return InvalidArgument("no password on " + source + " (empty before EOF)");
-  if (out.size() > kMax) return InvalidArgument("the password from " + source + " is over 1024 bytes");
+  if (out.size() > kMax)
+    return InvalidArgument("the password from " + source + " is over 1024 bytes");
   return out;
 }
 
@@ -155,12 +164,14 @@ int run(Engine& engine, const Args& a) {
     auto email = a.get("email");
     if (!email) return usage("create-admin needs --email");
     if (a.has("password-stdin") == a.has("password-fd")) {
-      return usage("create-admin needs the password from --password-stdin or --password-fd N (one of them)");
+      return usage(
+          "create-admin needs the password from --password-stdin or --password-fd N (one of them)");
     }
     int fd = 0;
     if (auto n = number(a, "password-fd", 0, 1 << 20, &bad)) fd = static_cast<int>(*n);
     if (bad) return kUsage;
-    auto password = read_password(fd, a.has("password-stdin") ? "stdin" : "--password-fd " + std::to_string(fd));
+    auto password = read_password(
+        fd, a.has("password-stdin") ? "stdin" : "--password-fd " + std::to_string(fd));
     if (!password.ok()) return usage(password.status().message());
     Role role = Role::admin;
     if (auto r = a.get("role")) {
@@ -177,15 +188,17 @@ int run(Engine& engine, const Args& a) {
     u.password = *password;
     auto made = engine.auth().create_user(sys, *tenant, u);
     if (!made.ok()) return fail(made.status());
-    std::printf("created %s %s (user %lld in tenant %lld); they must enrol MFA before admin actions\n",
-                role_name(made->role), made->email.c_str(), static_cast<long long>(made->id),
-                static_cast<long long>(*tenant));
+    std::printf(
+        "created %s %s (user %lld in tenant %lld); they must enrol MFA before admin actions\n",
+        role_name(made->role), made->email.c_str(), static_cast<long long>(made->id),
+        static_cast<long long>(*tenant));
     return kOk;
   }
   if (c == "list-admins") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto admins = engine.auth().list_admins(sys, t ? std::optional<TenantId>(TenantId{*t}) : std::nullopt);
+    auto admins =
+        engine.auth().list_admins(sys, t ? std::optional<TenantId>(TenantId{*t}) : std::nullopt);
     if (!admins.ok()) return fail(admins.status());
     return print_admins(*admins);
   }
@@ -212,15 +225,17 @@ int run(Engine& engine, const Args& a) {
     auto key = engine.auth().generate_emergency_key(sys, *tenant, life);
     if (!key.ok()) return fail(key.status());
     std::printf("%s\n", key->key.c_str());
-    std::fprintf(stderr, "emergency key %lld for tenant %lld, expires %s; every use is recorded. "
-                         "Revoke it when done.\n",
+    std::fprintf(stderr,
+                 "emergency key %lld for tenant %lld, expires %s; every use is recorded. "
+                 "Revoke it when done.\n",
                  static_cast<long long>(key->info.id), static_cast<long long>(*tenant),
                  when(*key->info.expires_at).c_str());
     return kOk;
   }
   if (c == "check-failed-logins" || c == "security-report") {
     const bool report = c == "security-report";
-    const auto span = report ? number(a, "days", 1, 3650, &bad) : number(a, "hours", 1, 24 * 3650, &bad);
+    const auto span =
+        report ? number(a, "days", 1, 3650, &bad) : number(a, "hours", 1, 24 * 3650, &bad);
     auto tenant = tenant_of(engine, a, &bad);
     if (bad) return kUsage;
     if (!tenant.ok()) return fail(tenant.status());
@@ -243,12 +258,17 @@ int run(Engine& engine, const Args& a) {
     auto locked = engine.auth().locked_accounts(sys, *tenant);
     auto mfa = engine.auth().mfa_stats(sys, *tenant);
     auto admins = engine.auth().list_admins(sys, *tenant);
-    auto emergency = engine.auth().security_events(sys, *tenant, from, to, "emergency_key_used", 100000);
+    auto emergency =
+        engine.auth().security_events(sys, *tenant, from, to, "emergency_key_used", 100000);
     auto audit = engine.operations().verify_audit(sys, *tenant);
-    if (!lockouts.ok() || !locked.ok() || !mfa.ok() || !admins.ok() || !emergency.ok() || !audit.ok()) {
-      return fail(!lockouts.ok() ? lockouts.status() : !locked.ok() ? locked.status()
-                  : !mfa.ok() ? mfa.status() : !admins.ok() ? admins.status()
-                  : !emergency.ok() ? emergency.status() : audit.status());
+    if (!lockouts.ok() || !locked.ok() || !mfa.ok() || !admins.ok() || !emergency.ok() ||
+        !audit.ok()) {
+      return fail(!lockouts.ok()    ? lockouts.status()
+                  : !locked.ok()    ? locked.status()
+                  : !mfa.ok()       ? mfa.status()
+                  : !admins.ok()    ? admins.status()
+                  : !emergency.ok() ? emergency.status()
+                                    : audit.status());
     }
     std::printf("lockouts: %zu\nlocked accounts now: %zu\n", lockouts->size(), locked->size());
     for (const User& u : *locked) std::printf("  %s\n", u.email.c_str());
@@ -273,7 +293,8 @@ int run(Engine& engine, const Args& a) {
       rows += t.rows;
       bytes += t.bytes;
     }
-    std::printf("%-20s %12lld %14lld\n", "total", static_cast<long long>(rows), static_cast<long long>(bytes));
+    std::printf("%-20s %12lld %14lld\n", "total", static_cast<long long>(rows),
+                static_cast<long long>(bytes));
     return kOk;
   }
   if (c == "cleanup-sessions") {
@@ -296,7 +317,8 @@ int run(Engine& engine, const Args& a) {
     for (;;) {  // batch by batch until nothing is sealed under an old key
       auto r = engine.auth().rotate_encryption_key(sys, static_cast<int>(batch.value_or(1000)));
       if (!r.ok()) {
-        std::fprintf(stderr, "boka-admin: stopped after re-sealing %lld users; run it again to go on\n",
+        std::fprintf(stderr,
+                     "boka-admin: stopped after re-sealing %lld users; run it again to go on\n",
                      static_cast<long long>(total));
         return fail(r.status());
       }
@@ -306,29 +328,35 @@ int run(Engine& engine, const Args& a) {
       std::fprintf(stderr, "  %lld re-sealed, %lld to go...\n", static_cast<long long>(total),
                    static_cast<long long>(r->remaining));
     }
-    std::printf("re-sealed %lld users' TOTP secrets under key %s; nothing remains under an older "
-                "key, so PREVIOUS_ENCRYPTION_KEYS can be emptied\n",
-                static_cast<long long>(total), key_id.c_str());
+    std::printf(
+        "re-sealed %lld users' TOTP secrets under key %s; nothing remains under an older "
+        "key, so PREVIOUS_ENCRYPTION_KEYS can be emptied\n",
+        static_cast<long long>(total), key_id.c_str());
     return kOk;
   }
   if (c == "force-logout-all") {
     const auto t = number(a, "tenant", 1, INT64_MAX, &bad);
     if (bad) return kUsage;
-    auto n = engine.auth().force_logout_all(sys, t ? std::optional<TenantId>(TenantId{*t}) : std::nullopt);
+    auto n = engine.auth().force_logout_all(
+        sys, t ? std::optional<TenantId>(TenantId{*t}) : std::nullopt);
     if (!n.ok()) return fail(n.status());
     std::printf("ended %lld sessions in %s\n", static_cast<long long>(*n),
                 t ? ("tenant " + std::to_string(*t)).c_str() : "every tenant");
     return kOk;
   }
   if (c == "backup") {
-    if (a.positional.size() != 1) return usage("backup needs its kind: daily, weekly, monthly or manual");
+    if (a.positional.size() != 1)
+      return usage("backup needs its kind: daily, weekly, monthly or manual");
     auto kind = parse_backup_kind(a.positional[0]);
     if (!kind) {
       return usage("backup kind: must be daily, weekly, monthly or manual, got \"" +
                    a.positional[0].substr(0, 32) + "\"");
     }
     auto dir = a.get("dir");
-    if (!dir) dir = std::getenv("BOKA_BACKUP_DIR") ? std::optional<std::string>(std::getenv("BOKA_BACKUP_DIR")) : std::nullopt;
+    if (!dir)
+      dir = std::getenv("BOKA_BACKUP_DIR")
+                ? std::optional<std::string>(std::getenv("BOKA_BACKUP_DIR"))
+                : std::nullopt;
     if (!dir || dir->empty()) return usage("backup needs --dir DIR (or BOKA_BACKUP_DIR)");
     const auto keep = number(a, "keep", 1, 100000, &bad);
     if (bad) return kUsage;
@@ -353,7 +381,8 @@ int run(Engine& engine, const Args& a) {
     for (const auto& r : b->removed) std::printf("removed old backup %s\n", r.c_str());
     if (b->verification) {
       if (!b->verification->ok) {
-        for (const auto& p : b->verification->problems) std::fprintf(stderr, "boka-admin: verification: %s\n", p.c_str());
+        for (const auto& p : b->verification->problems)
+          std::fprintf(stderr, "boka-admin: verification: %s\n", p.c_str());
         return kFailed;
       }
       std::printf("verified: integrity ok, checksum ok, %lld audit records in %lld chains\n",
@@ -406,12 +435,14 @@ int run_offline(const Args& a) {
       for (const auto& p : v->problems) std::printf("PROBLEM: %s\n", p.c_str());
       return kFailed;
     }
-    std::printf("ok: integrity ok, checksum ok, row counts match, %lld audit records intact, heads match\n",
-                static_cast<long long>(v->audit.records));
+    std::printf(
+        "ok: integrity ok, checksum ok, row counts match, %lld audit records intact, heads match\n",
+        static_cast<long long>(v->audit.records));
     return kOk;
   }
   // restore
-  if (a.positional.size() != 1 || !a.get("to")) return usage("restore needs the backup file and --to PATH");
+  if (a.positional.size() != 1 || !a.get("to"))
+    return usage("restore needs the backup file and --to PATH");
   RestoreOptions options;
   options.overwrite = a.has("force");
   std::fprintf(stderr, "verifying %s...\n", a.positional[0].c_str());
@@ -452,9 +483,10 @@ int main(int argc, char** argv) {
       if (name == "password") {
         // Refused before its value is even read: argv is readable by every user of the host
         // (ps, /proc/PID/cmdline) and lands in shell history.
-        return usage("--password is refused: a password on the command line is visible to every "
-                     "user of the host (ps, /proc) and kept in shell history; pipe it with "
-                     "--password-stdin or pass an open file descriptor with --password-fd N");
+        return usage(
+            "--password is refused: a password on the command line is visible to every "
+            "user of the host (ps, /proc) and kept in shell history; pipe it with "
+            "--password-stdin or pass an open file descriptor with --password-fd N");
       }
       if (name == "database") {
         database = value;
@@ -468,17 +500,32 @@ int main(int argc, char** argv) {
     }
   }
   if (a.command.empty()) return usage("no command given");
-  static const std::vector<std::string> kKnown = {
-      "create-tenant", "create-admin", "list-admins", "revoke-admin", "generate-emergency-key", "check-failed-logins",
-      "security-report", "db-stats", "cleanup-sessions", "rotate-encryption-key", "force-logout-all", "backup",
-      "verify-backup", "restore", "verify-audit", "health", "heartbeat"};
+  static const std::vector<std::string> kKnown = {"create-tenant",
+                                                  "create-admin",
+                                                  "list-admins",
+                                                  "revoke-admin",
+                                                  "generate-emergency-key",
+                                                  "check-failed-logins",
+                                                  "security-report",
+                                                  "db-stats",
+                                                  "cleanup-sessions",
+                                                  "rotate-encryption-key",
+                                                  "force-logout-all",
+                                                  "backup",
+                                                  "verify-backup",
+                                                  "restore",
+                                                  "verify-audit",
+                                                  "health",
+                                                  "heartbeat"};
   if (std::find(kKnown.begin(), kKnown.end(), a.command) == kKnown.end()) {
     return usage("unknown command \"" + a.command + "\"");
   }
   if (a.command == "verify-backup" || a.command == "restore") return run_offline(a);
 
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
-  const Status usable = !config.ok() ? config.status() : database ? Status::Ok() : server::require_database(*config);
+  const Status usable = !config.ok() ? config.status()
+                        : database   ? Status::Ok()
+                                     : server::require_database(*config);
   if (!usable.ok()) {
     std::fprintf(stderr, "boka-admin: configuration: %s%s\n", usable.message().c_str(),
                  config.ok() ? " (or pass --database URI)" : "");
@@ -488,9 +535,11 @@ int main(int argc, char** argv) {
   // An admin command never creates a database (a mistyped path is an error, not a new
   // file), except create-tenant, the first step of a new deployment.
   if (uri.rfind("sqlite:", 0) == 0 && a.command != "create-tenant") {
-    const std::string path = uri.substr(7, uri.find('?') == std::string::npos ? std::string::npos : uri.find('?') - 7);
+    const std::string path =
+        uri.substr(7, uri.find('?') == std::string::npos ? std::string::npos : uri.find('?') - 7);
     if (!std::filesystem::exists(path)) {
-      std::fprintf(stderr, "boka-admin: no database at %s (set DATABASE_URL or --database)\n", path.c_str());
+      std::fprintf(stderr, "boka-admin: no database at %s (set DATABASE_URL or --database)\n",
+                   path.c_str());
       return kNoDatabase;
     }
   }

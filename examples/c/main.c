@@ -41,7 +41,8 @@ static long long time_field(const char* doc, const char* key) {
   const char* at = strstr(doc, key);
   int y, mo, d, h, mi, s;
   long long era, yoe, doy, doe;
-  if (at == NULL || sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
+  if (at == NULL ||
+      sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
     return -1;
   }
   y -= mo <= 2; /* days from 1970-01-01 (H. Hinnant's days_from_civil) */
@@ -77,18 +78,24 @@ int main(void) {
   clock_gettime(CLOCK_REALTIME, &now);
   snprintf(spec, sizeof spec, "{\"name\": \"C example clinic %lld\"}",
            (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
-  if ((rc = boka_create_tenant(engine, who, spec, &doc, &err)) != BOKA_OK) return fail("tenant", rc, err);
+  if ((rc = boka_create_tenant(engine, who, spec, &doc, &err)) != BOKA_OK)
+    return fail("tenant", rc, err);
   tenant = field(doc, "\"id\":");
   boka_free(doc);
 
   rc = boka_create_schedule(
       engine, who, tenant,
       "{\"name\": \"Weekdays 9-17, lunch 12-13\", \"weekly\": ["
-      "{\"day\": \"monday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, {\"start_minute\": 780, \"end_minute\": 1020}]},"
-      "{\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, {\"start_minute\": 780, \"end_minute\": 1020}]},"
-      "{\"day\": \"wednesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, {\"start_minute\": 780, \"end_minute\": 1020}]},"
-      "{\"day\": \"thursday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, {\"start_minute\": 780, \"end_minute\": 1020}]},"
-      "{\"day\": \"friday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, {\"start_minute\": 780, \"end_minute\": 1020}]}]}",
+      "{\"day\": \"monday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, "
+      "{\"start_minute\": 780, \"end_minute\": 1020}]},"
+      "{\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, "
+      "{\"start_minute\": 780, \"end_minute\": 1020}]},"
+      "{\"day\": \"wednesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, "
+      "{\"start_minute\": 780, \"end_minute\": 1020}]},"
+      "{\"day\": \"thursday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, "
+      "{\"start_minute\": 780, \"end_minute\": 1020}]},"
+      "{\"day\": \"friday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}, "
+      "{\"start_minute\": 780, \"end_minute\": 1020}]}]}",
       &doc, &err);
   if (rc != BOKA_OK) return fail("schedule", rc, err);
   schedule = field(doc, "\"id\":");
@@ -111,7 +118,8 @@ int main(void) {
   format_utc(monday, from_text, sizeof from_text);
   format_utc(monday + 7 * 86400, to_text, sizeof to_text);
   snprintf(spec, sizeof spec,
-           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\", \"duration\": 3600}",
+           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\", \"duration\": "
+           "3600}",
            room, from_text, to_text);
   if ((rc = boka_availability(engine, who, tenant, spec, &doc, &err)) != BOKA_OK) {
     return fail("availability", rc, err);

@@ -28,8 +28,9 @@ int main() {
   const boka::Principal system = boka::Principal::system();
 
   // One tenant per run, so the example can be run again on the same file.
-  const std::string tenant_name = "Quickstart clinic " + std::to_string(
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+  const std::string tenant_name =
+      "Quickstart clinic " +
+      std::to_string(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
   boka::Tenant clinic;
   clinic.name = tenant_name;
   auto tenant = engine.create_tenant(system, clinic);

@@ -106,8 +106,8 @@ struct Api::Context {
   const Request& req;
   Response& res;
   Engine& engine;
-  std::string client;                 // the client's address (through trusted proxies)
-  std::string token;                  // the Bearer credential, if any (never logged)
+  std::string client;  // the client's address (through trusted proxies)
+  std::string token;   // the Bearer credential, if any (never logged)
   std::optional<Principal> principal;
 
   const Principal& who() const { return *principal; }
@@ -127,7 +127,8 @@ struct Api::Context {
   TenantId admin_tenant() const {
     const auto t = query_int(req, "tenant");
     if (!t || *t == who().tenant()) return who().tenant();
-    if (*t <= 0) throw InputError("query tenant: must be a positive tenant id, got " + std::to_string(*t));
+    if (*t <= 0)
+      throw InputError("query tenant: must be a positive tenant id, got " + std::to_string(*t));
     auto found = engine.get_tenant(who(), TenantId{*t});  // 404 if unknown; 403 if not the caller's
     if (!found.ok()) throw StatusError(found.status());
     return TenantId{*t};
@@ -138,7 +139,8 @@ struct Api::Context {
     // The codec's parser: its shape limits (depth, fields per object, values) are checked in
     // one linear pass before the document is built.
     const Json j = codec::parse_text(req.body, "body");
-    if (!j.is_object()) throw InputError(std::string("body: expected a JSON object, got ") + j.type_name());
+    if (!j.is_object())
+      throw InputError(std::string("body: expected a JSON object, got ") + j.type_name());
     return j;
   }
   Json body_or_empty() const { return req.body.empty() ? Json::object() : body(); }
@@ -167,14 +169,17 @@ struct Api::Context {
     no_content();
   }
 
-  void problem(const Status& s) { problem(http_status(s.code()), code_name(s.code()), s.message(), s.conflict()); }
+  void problem(const Status& s) {
+    problem(http_status(s.code()), code_name(s.code()), s.message(), s.conflict());
+  }
   void problem(int status, const std::string& code, const std::string& detail,
                const ConflictInfo* conflict = nullptr) {
     Json p = problem_document(status, code, detail);
     if (conflict != nullptr) {
       Json c = Json::object();
       Json ids = Json::array();
-      for (ReservationId id : conflict->blocking_reservation_ids) ids.push_back(codec::id_value(id));
+      for (ReservationId id : conflict->blocking_reservation_ids)
+        ids.push_back(codec::id_value(id));
       c["blocking"] = ids;
       c["next_free_start"] = codec::value_to_json(conflict->next_free_start);
       p["conflict"] = c;
@@ -206,7 +211,8 @@ std::optional<std::int64_t> query_int(const Request& req, const char* name) {
     if (used != v.size()) throw std::invalid_argument(name);
     return n;
   } catch (const std::exception&) {
-    throw InputError(std::string("query ") + name + ": expected an integer, got \"" + v.substr(0, 30) + "\"");
+    throw InputError(std::string("query ") + name + ": expected an integer, got \"" +
+                     v.substr(0, 30) + "\"");
   }
 }
 
@@ -214,7 +220,8 @@ int page_limit(const Request& req, int fallback) {
   const auto v = query_int(req, "limit");
   if (!v) return fallback;
   if (*v < 1 || *v > kMaxPage) {
-    throw InputError("query limit: must be 1.." + std::to_string(kMaxPage) + ", got " + std::to_string(*v));
+    throw InputError("query limit: must be 1.." + std::to_string(kMaxPage) + ", got " +
+                     std::to_string(*v));
   }
   return static_cast<int>(*v);
 }
@@ -243,7 +250,8 @@ Counter* fallback_counter(MetricsRegistry& metrics, const char* limit) {
 }
 
 std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   return s;
 }
 
@@ -287,20 +295,23 @@ Api::Api(Engine& engine, const Config& config)
     : engine_(engine),
       config_(config),
       metrics_(engine.operations().metrics()),
-      shared_limits_(config.redis ? std::make_unique<RedisLimitStore>(
-                                        *config.redis, std::chrono::milliseconds(config.redis_timeout_ms),
-                                        config.redis_pool_size)
-                                  : nullptr),
-      per_client_("client", config.rate_per_client, config.burst_per_client, config.rate_limit_max_keys,
-                  shared_limits_.get(), fallback_counter(*metrics_, "client")),
+      shared_limits_(config.redis
+                         ? std::make_unique<RedisLimitStore>(
+                               *config.redis, std::chrono::milliseconds(config.redis_timeout_ms),
+                               config.redis_pool_size)
+                         : nullptr),
+      per_client_("client", config.rate_per_client, config.burst_per_client,
+                  config.rate_limit_max_keys, shared_limits_.get(),
+                  fallback_counter(*metrics_, "client")),
       per_principal_("key", config.rate_per_principal, config.burst_per_principal,
-                     config.rate_limit_max_keys, shared_limits_.get(), fallback_counter(*metrics_, "key")),
-      login_per_account_("login_account", config.login_rate_per_account, config.login_burst_per_account,
-                         config.rate_limit_max_keys, shared_limits_.get(),
-                         fallback_counter(*metrics_, "login_account")),
-      login_per_address_("login_address", config.login_rate_per_address, config.login_burst_per_address,
-                         config.rate_limit_max_keys, shared_limits_.get(),
-                         fallback_counter(*metrics_, "login_address")),
+                     config.rate_limit_max_keys, shared_limits_.get(),
+                     fallback_counter(*metrics_, "key")),
+      login_per_account_("login_account", config.login_rate_per_account,
+                         config.login_burst_per_account, config.rate_limit_max_keys,
+                         shared_limits_.get(), fallback_counter(*metrics_, "login_account")),
+      login_per_address_("login_address", config.login_rate_per_address,
+                         config.login_burst_per_address, config.rate_limit_max_keys,
+                         shared_limits_.get(), fallback_counter(*metrics_, "login_address")),
       log_(config.access_log) {
   if (shared_limits_) shared_limits_->probe();  // logs at once whether limits are shared
   install();
@@ -316,7 +327,8 @@ bool Api::login_allowed(Context& ctx, const std::string& account) {
   }
   if (refused == nullptr) return true;
   ctx.problem(429, "rate_limited", refused);
-  ctx.res.set_header("Retry-After", std::to_string(std::max(1L, static_cast<long>(std::ceil(retry)))));
+  ctx.res.set_header("Retry-After",
+                     std::to_string(std::max(1L, static_cast<long>(std::ceil(retry)))));
   return false;
 }
 
@@ -325,8 +337,8 @@ void Api::route(const char* method, const std::string& pattern, const std::strin
   // The route's latency histogram, found once here rather than on every request.
   auto found = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
                                    latency_buckets(), {{"method", method}, {"route", name}});
-  routes_.push_back(Route{method, pattern, name, auth, std::move(io), std::regex(pattern), std::move(handler),
-                          found.ok() ? *found : nullptr});
+  routes_.push_back(Route{method, pattern, name, auth, std::move(io), std::regex(pattern),
+                          std::move(handler), found.ok() ? *found : nullptr});
 }
 
 std::string Api::client_address(const Request& req) const {
@@ -352,9 +364,11 @@ Response Api::handle(Request request) {
   const auto started = std::chrono::steady_clock::now();
   try {
     if (request.path.size() > kMaxPathBytes) {
-      Response res = problem_response(414, "invalid_argument", "the request path is longer than " +
-                                                                   std::to_string(kMaxPathBytes) + " bytes");
-      finish(request, method_label(request.method), "unmatched", res, started, client_address(request), "");
+      Response res = problem_response(
+          414, "invalid_argument",
+          "the request path is longer than " + std::to_string(kMaxPathBytes) + " bytes");
+      finish(request, method_label(request.method), "unmatched", res, started,
+             client_address(request), "");
       return res;
     }
     std::string allowed;  // the methods of the routes whose path matches
@@ -367,13 +381,15 @@ Response Api::handle(Request request) {
         request.captures.assign(match.begin(), match.end());
         return serve(r, request);
       }
-      if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
+      if (allowed.find(r.method) == std::string::npos)
+        allowed += (allowed.empty() ? "" : ", ") + r.method;
     }
     Response res = allowed.empty()
                        ? problem_response(404, "not_found", "no such route")
                        : problem_response(405, "invalid_argument", "this route takes " + allowed);
     if (!allowed.empty()) res.set_header("Allow", allowed);
-    finish(request, method_label(request.method), "unmatched", res, started, client_address(request), "");
+    finish(request, method_label(request.method), "unmatched", res, started,
+           client_address(request), "");
     return res;
   } catch (const std::exception&) {
     // Only the log or the metrics could throw here (out of memory); the route's own errors
@@ -385,7 +401,8 @@ Response Api::handle(Request request) {
 Response Api::refuse(const Request& partial, int status, const std::string& detail) {
   const auto started = std::chrono::steady_clock::now();
   Response res = problem_response(status, status >= 500 ? "internal" : "invalid_argument", detail);
-  finish(partial, method_label(partial.method), "refused", res, started, client_address(partial), "");
+  finish(partial, method_label(partial.method), "refused", res, started, client_address(partial),
+         "");
   return res;
 }
 
@@ -400,9 +417,9 @@ Response Api::serve(const Route& route, Request& req) {
   } leave{inflight_};
   double retry = 0;
   if (now_inflight > config_.max_inflight) {
-    ctx.problem(503, "unavailable", "the server is at capacity (" +
-                                        std::to_string(config_.max_inflight) +
-                                        " requests in progress); retry shortly");
+    ctx.problem(503, "unavailable",
+                "the server is at capacity (" + std::to_string(config_.max_inflight) +
+                    " requests in progress); retry shortly");
   } else if (!per_client_.allow(client_bucket(ctx.client), &retry)) {
     ctx.problem(429, "rate_limited", "too many requests from this address; retry later");
     res.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(retry))));
@@ -415,7 +432,8 @@ Response Api::serve(const Route& route, Request& req) {
       bool authenticated = false;
       if (header != nullptr && !header->empty()) {
         if (header->rfind("Bearer ", 0) != 0 || header->size() > 7 + 300) {
-          ctx.problem(401, "unauthenticated", "Authorization: expected \"Bearer <token or API key>\"");
+          ctx.problem(401, "unauthenticated",
+                      "Authorization: expected \"Bearer <token or API key>\"");
         } else {
           ctx.token = header->substr(7);
           auto p = ctx.token.rfind("boka_", 0) == 0
@@ -429,7 +447,8 @@ Response Api::serve(const Route& route, Request& req) {
           }
         }
       } else if (route.auth == Auth::required) {
-        ctx.problem(401, "unauthenticated", "this route needs Authorization: Bearer <token or API key>");
+        ctx.problem(401, "unauthenticated",
+                    "this route needs Authorization: Bearer <token or API key>");
       }
       const bool refused = res.status >= 400;
       if (!refused && authenticated && !per_principal_.allow(ctx.principal->name(), &retry)) {
@@ -448,17 +467,20 @@ Response Api::serve(const Route& route, Request& req) {
       ctx.problem(500, "internal", "the server failed to handle the request");
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (route.latency != nullptr) route.latency->observe(seconds);
-  finish(req, route.method, route.name, res, started, ctx.client, ctx.principal ? ctx.principal->name() : "");
+  finish(req, route.method, route.name, res, started, ctx.client,
+         ctx.principal ? ctx.principal->name() : "");
   return res;
 }
 
-void Api::finish(const Request& req, const std::string& method, const std::string& route, Response& res,
-                 std::chrono::steady_clock::time_point started, const std::string& client,
-                 const std::string& principal) {
+void Api::finish(const Request& req, const std::string& method, const std::string& route,
+                 Response& res, std::chrono::steady_clock::time_point started,
+                 const std::string& client, const std::string& principal) {
   res.set_header("Cache-Control", "no-store");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string status = std::to_string(res.status);
   if (auto c = metrics_->counter("http_requests_total", "HTTP requests by route and status",
                                  {{"method", method}, {"route", route}, {"status", status}});
@@ -503,7 +525,8 @@ const Json kNone = nullptr;
 
 // The length limits of the single strings a body carries, checked before any engine work.
 void check_length(const std::string& value, const std::string& path, std::size_t max) {
-  if (value.size() > max) throw InputError(path + ": longer than " + std::to_string(max) + " bytes");
+  if (value.size() > max)
+    throw InputError(path + ": longer than " + std::to_string(max) + " bytes");
 }
 
 }  // namespace
@@ -517,19 +540,20 @@ void Api::install() {
 }
 
 void Api::install_operations() {
-
   // --- the operations guide's routes
-  const Json health_doc = Json{{"type", "object"},
-                               {"required", Json::array({"status"})},
-                               {"properties", Json{{"status", Json{{"type", "string"},
-                                                                    {"enum", Json::array({"ok", "degraded", "failing"})}}}}},
-                               {"description", "with ?detailed: the library's whole health report"}};
+  const Json health_doc = Json{
+      {"type", "object"},
+      {"required", Json::array({"status"})},
+      {"properties", Json{{"status", Json{{"type", "string"},
+                                          {"enum", Json::array({"ok", "degraded", "failing"})}}}}},
+      {"description", "with ?detailed: the library's whole health report"}};
   route("GET", "/api/health", "health", Auth::optional, {kNone, health_doc}, [this](Context& c) {
     auto h = engine_.operations().health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
     if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
       const auto redis = shared_limits_->health();
-      h->checks.push_back(HealthCheck{"redis", redis.up ? HealthStatus::ok : HealthStatus::degraded, redis.detail});
+      h->checks.push_back(
+          HealthCheck{"redis", redis.up ? HealthStatus::ok : HealthStatus::degraded, redis.detail});
       if (!redis.up && h->status == HealthStatus::ok) h->status = HealthStatus::degraded;
     }
     const int status = h->status == HealthStatus::failing ? 503 : 200;
@@ -542,7 +566,9 @@ void Api::install_operations() {
     // nginx forwards, not nginx's own) or an operator only.
     const bool local = c.client == "127.0.0.1" || c.client == "::1";
     if (!local) {
-      if (!c.principal) return c.problem(401, "unauthenticated", "?detailed needs an operator's credential from off the host");
+      if (!c.principal)
+        return c.problem(401, "unauthenticated",
+                         "?detailed needs an operator's credential from off the host");
       auto ops = engine_.operations().database_stats(c.who());  // a cheap system:operations check
       if (!ops.ok()) return c.problem(ops.status());
     }
@@ -554,32 +580,41 @@ void Api::install_operations() {
           c.res.status = 200;
           c.res.set_content(metrics_->exposition(), "text/plain; version=0.0.4; charset=utf-8");
         });
-  route("GET", "/api/openapi.json", "openapi", Auth::none, {kNone, Json{{"type", "object"}}}, [this](Context& c) {
-    c.res.status = 200;
-    c.res.set_content(openapi_, "application/json");
-  });
+  route("GET", "/api/openapi.json", "openapi", Auth::none, {kNone, Json{{"type", "object"}}},
+        [this](Context& c) {
+          c.res.status = 200;
+          c.res.set_content(openapi_, "application/json");
+        });
 }
 
 void Api::install_auth() {
   const auto T = std::string(R"(/api/tenants/(\d+))");
 
   // --- security reports and keys across a tenant
-  route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required, {kNone, doc<MfaStats>()},
+  route("GET", "/api/admin/security/mfa-stats", "admin.mfa_stats", Auth::required,
+        {kNone, doc<MfaStats>()},
         [this](Context& c) { c.reply(engine_.auth().mfa_stats(c.who(), c.admin_tenant())); });
   route("GET", "/api/admin/security/locked-accounts", "admin.locked_accounts", Auth::required,
-        {kNone, list_of<User>()}, [this](Context& c) { c.reply(engine_.auth().locked_accounts(c.who(), c.admin_tenant())); });
-  route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, {kNone, list_of<ApiKey>()}, [this](Context& c) {
-    c.reply(engine_.auth().list_api_keys(c.who(), c.admin_tenant(), page_after(c.req), page_limit(c.req, 100)));
-  });
-  route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required, {kNone, doc<ApiKey>()},
-        [this](Context& c) { c.reply(engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), c.id(1))); });
+        {kNone, list_of<User>()},
+        [this](Context& c) { c.reply(engine_.auth().locked_accounts(c.who(), c.admin_tenant())); });
+  route("GET", "/api/admin/api-keys", "admin.api_keys", Auth::required, {kNone, list_of<ApiKey>()},
+        [this](Context& c) {
+          c.reply(engine_.auth().list_api_keys(c.who(), c.admin_tenant(), page_after(c.req),
+                                               page_limit(c.req, 100)));
+        });
+  route("DELETE", R"(/api/admin/api-keys/(\d+))", "admin.revoke_api_key", Auth::required,
+        {kNone, doc<ApiKey>()}, [this](Context& c) {
+          c.reply(engine_.auth().revoke_api_key(c.who(), c.admin_tenant(), c.id(1)));
+        });
 
   // --- authentication
-  route("POST", "/api/auth/login", "auth.login", Auth::none, {doc<LoginRequest>(Form::input), doc<SessionGrant>()},
-        [this](Context& c) {
+  route("POST", "/api/auth/login", "auth.login", Auth::none,
+        {doc<LoginRequest>(Form::input), doc<SessionGrant>()}, [this](Context& c) {
           LoginRequest l = codec::login_request_from_json(c.body());
-          l.source = c.client.substr(0, 100);  // the client as this server sees it, never the body's
-          if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email))) return;
+          l.source =
+              c.client.substr(0, 100);  // the client as this server sees it, never the body's
+          if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email)))
+            return;
           c.reply(engine_.auth().login(l));
         });
   route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required,
@@ -592,7 +627,8 @@ void Api::install_auth() {
           }
           c.reply(engine_.auth().verify_mfa(c.token, m.code, c.client.substr(0, 100)));
         });
-  route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required, {kNone, doc<TotpEnrollment>()},
+  route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required,
+        {kNone, doc<TotpEnrollment>()},
         [this](Context& c) { c.reply(engine_.auth().begin_totp_enrollment(c.who())); });
   route("POST", "/api/auth/mfa/confirm", "auth.mfa_confirm", Auth::required,
         {doc<codec::MfaCode>(Form::input), doc<MfaEnabled>()}, [this](Context& c) {
@@ -609,23 +645,33 @@ void Api::install_auth() {
           check_length(p.new_password, "password.new", 1024);
           c.reply(engine_.auth().change_password(c.who(), p.current, p.new_password));
         });
-  route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, {kNone, list_of<Session>()}, [this](Context& c) {
-    const UserId user{query_int(c.req, "user").value_or(c.who().user())};
-    c.reply(engine_.auth().list_sessions(c.who(), c.admin_tenant(),
-                                         user == 0 ? std::nullopt : std::optional<UserId>(user)));
-  });
-  route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required, {kNone, kNone, 204},
-        [this](Context& c) { c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1))); });
+  route("GET", "/api/auth/sessions", "auth.sessions", Auth::required, {kNone, list_of<Session>()},
+        [this](Context& c) {
+          const UserId user{query_int(c.req, "user").value_or(c.who().user())};
+          c.reply(engine_.auth().list_sessions(
+              c.who(), c.admin_tenant(), user == 0 ? std::nullopt : std::optional<UserId>(user)));
+        });
+  route("DELETE", R"(/api/auth/sessions/(\d+))", "auth.end_session", Auth::required,
+        {kNone, kNone, 204}, [this](Context& c) {
+          c.reply(engine_.auth().end_session(c.who(), c.admin_tenant(), c.id(1)));
+        });
 
   // --- users and API keys of a tenant
-  route("POST", T + "/users", "users.create", Auth::required, {doc<NewUser>(Form::input), doc<User>(), 201},
-        [this](Context& c) { c.reply(engine_.auth().create_user(c.who(), c.id(1), codec::new_user_from_json(c.body())), 201); });
-  route("GET", T + "/users", "users.list", Auth::required, {kNone, list_of<User>()}, [this](Context& c) {
-    c.reply(engine_.auth().list_users(c.who(), c.id(1), page_after(c.req), page_limit(c.req, 100)));
-  });
-  route("POST", T + "/api-keys", "keys.create", Auth::required, {doc<NewApiKey>(Form::input), doc<CreatedApiKey>(), 201},
+  route("POST", T + "/users", "users.create", Auth::required,
+        {doc<NewUser>(Form::input), doc<User>(), 201}, [this](Context& c) {
+          c.reply(engine_.auth().create_user(c.who(), c.id(1), codec::new_user_from_json(c.body())),
+                  201);
+        });
+  route("GET", T + "/users", "users.list", Auth::required, {kNone, list_of<User>()},
         [this](Context& c) {
-          c.reply(engine_.auth().create_api_key(c.who(), c.id(1), codec::new_api_key_from_json(c.body())), 201);
+          c.reply(engine_.auth().list_users(c.who(), c.id(1), page_after(c.req),
+                                            page_limit(c.req, 100)));
+        });
+  route("POST", T + "/api-keys", "keys.create", Auth::required,
+        {doc<NewApiKey>(Form::input), doc<CreatedApiKey>(), 201}, [this](Context& c) {
+          c.reply(engine_.auth().create_api_key(c.who(), c.id(1),
+                                                codec::new_api_key_from_json(c.body())),
+                  201);
         });
 }
 
@@ -633,56 +679,84 @@ void Api::install_booking() {
   const auto T = std::string(R"(/api/tenants/(\d+))");
 
   // --- tenants
-  route("POST", "/api/tenants", "tenants.create", Auth::required, {doc<Tenant>(Form::input), doc<Tenant>(), 201},
-        [this](Context& c) { c.reply(engine_.create_tenant(c.who(), c.body_as<Tenant>("tenant")), 201); });
+  route("POST", "/api/tenants", "tenants.create", Auth::required,
+        {doc<Tenant>(Form::input), doc<Tenant>(), 201}, [this](Context& c) {
+          c.reply(engine_.create_tenant(c.who(), c.body_as<Tenant>("tenant")), 201);
+        });
   route("GET", "/api/tenants", "tenants.list", Auth::required, {kNone, list_of<Tenant>()},
         [this](Context& c) { c.reply(engine_.list_tenants(c.who())); });
   route("GET", T, "tenants.get", Auth::required, {kNone, doc<Tenant>()},
         [this](Context& c) { c.reply(engine_.get_tenant(c.who(), c.id(1))); });
 
   // --- the catalog: resources, schedules, pools, one set of routes per kind
-  const auto catalog = [this, T](const std::string& kind, auto tag, auto create, auto list, auto get, auto update,
-                                 auto archive) {
+  const auto catalog = [this, T](const std::string& kind, auto tag, auto create, auto list,
+                                 auto get, auto update, auto archive) {
     using Doc = typename decltype(tag)::type;
     const std::string path = T + "/" + kind + "s";
     const std::string one = path + R"(/(\d+))";
     route("POST", path, kind + "s.create", Auth::required, {doc<Doc>(Form::input), doc<Doc>(), 201},
-          [this, kind, create](Context& c) { c.reply(create(engine_, c.who(), c.id(1), c.body_as<Doc>(kind)), 201); });
-    route("GET", path, kind + "s.list", Auth::required, {kNone, list_of<Doc>()}, [this, list](Context& c) {
-      c.reply(list(engine_, c.who(), c.id(1), query_flag(c.req, "include_archived")));
-    });
+          [this, kind, create](Context& c) {
+            c.reply(create(engine_, c.who(), c.id(1), c.body_as<Doc>(kind)), 201);
+          });
+    route("GET", path, kind + "s.list", Auth::required, {kNone, list_of<Doc>()},
+          [this, list](Context& c) {
+            c.reply(list(engine_, c.who(), c.id(1), query_flag(c.req, "include_archived")));
+          });
     route("GET", one, kind + "s.get", Auth::required, {kNone, doc<Doc>()},
           [this, get](Context& c) { c.reply(get(engine_, c.who(), c.id(1), c.id(2))); });
-    route("PUT", one, kind + "s.update", Auth::required, {doc<Doc>(Form::update), doc<Doc>()},
-          [this, kind, update](Context& c) {
-            Json b = c.body();
-            b["id"] = c.id(2).value;  // the path's id wins
-            c.reply(update(engine_, c.who(), c.id(1), codec::from_json<Doc>(b, kind, Mode::update)));
-          });
+    route(
+        "PUT", one, kind + "s.update", Auth::required, {doc<Doc>(Form::update), doc<Doc>()},
+        [this, kind, update](Context& c) {
+          Json b = c.body();
+          b["id"] = c.id(2).value;  // the path's id wins
+          c.reply(update(engine_, c.who(), c.id(1), codec::from_json<Doc>(b, kind, Mode::update)));
+        });
     route("DELETE", one, kind + "s.archive", Auth::required, {kNone, doc<Doc>()},
           [this, archive](Context& c) { c.reply(archive(engine_, c.who(), c.id(1), c.id(2))); });
   };
   catalog(
       "resource", codec::Tag<Resource>{},
-      [](Engine& e, const Principal& p, TenantId t, const Resource& x) { return e.create_resource(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, const Resource& x) {
+        return e.create_resource(p, t, x);
+      },
       [](Engine& e, const Principal& p, TenantId t, bool a) { return e.list_resources(p, t, a); },
-      [](Engine& e, const Principal& p, TenantId t, ResourceId id) { return e.get_resource(p, t, id); },
-      [](Engine& e, const Principal& p, TenantId t, const Resource& x) { return e.update_resource(p, t, x); },
-      [](Engine& e, const Principal& p, TenantId t, ResourceId id) { return e.archive_resource(p, t, id); });
+      [](Engine& e, const Principal& p, TenantId t, ResourceId id) {
+        return e.get_resource(p, t, id);
+      },
+      [](Engine& e, const Principal& p, TenantId t, const Resource& x) {
+        return e.update_resource(p, t, x);
+      },
+      [](Engine& e, const Principal& p, TenantId t, ResourceId id) {
+        return e.archive_resource(p, t, id);
+      });
   catalog(
       "schedule", codec::Tag<Schedule>{},
-      [](Engine& e, const Principal& p, TenantId t, const Schedule& x) { return e.create_schedule(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, const Schedule& x) {
+        return e.create_schedule(p, t, x);
+      },
       [](Engine& e, const Principal& p, TenantId t, bool a) { return e.list_schedules(p, t, a); },
-      [](Engine& e, const Principal& p, TenantId t, ScheduleId id) { return e.get_schedule(p, t, id); },
-      [](Engine& e, const Principal& p, TenantId t, const Schedule& x) { return e.update_schedule(p, t, x); },
-      [](Engine& e, const Principal& p, TenantId t, ScheduleId id) { return e.archive_schedule(p, t, id); });
+      [](Engine& e, const Principal& p, TenantId t, ScheduleId id) {
+        return e.get_schedule(p, t, id);
+      },
+      [](Engine& e, const Principal& p, TenantId t, const Schedule& x) {
+        return e.update_schedule(p, t, x);
+      },
+      [](Engine& e, const Principal& p, TenantId t, ScheduleId id) {
+        return e.archive_schedule(p, t, id);
+      });
   catalog(
       "pool", codec::Tag<Pool>{},
-      [](Engine& e, const Principal& p, TenantId t, const Pool& x) { return e.create_pool(p, t, x); },
+      [](Engine& e, const Principal& p, TenantId t, const Pool& x) {
+        return e.create_pool(p, t, x);
+      },
       [](Engine& e, const Principal& p, TenantId t, bool a) { return e.list_pools(p, t, a); },
       [](Engine& e, const Principal& p, TenantId t, PoolId id) { return e.get_pool(p, t, id); },
-      [](Engine& e, const Principal& p, TenantId t, const Pool& x) { return e.update_pool(p, t, x); },
-      [](Engine& e, const Principal& p, TenantId t, PoolId id) { return e.archive_pool(p, t, id); });
+      [](Engine& e, const Principal& p, TenantId t, const Pool& x) {
+        return e.update_pool(p, t, x);
+      },
+      [](Engine& e, const Principal& p, TenantId t, PoolId id) {
+        return e.archive_pool(p, t, id);
+      });
 
   // --- availability
   route("POST", T + "/availability", "availability", Auth::required,
@@ -714,8 +788,8 @@ void Api::install_booking() {
           }
           c.reply(engine_.reserve(c.who(), c.id(1), r), 201);
         });
-  route("GET", T + "/reservations", "reservations.list", Auth::required, {kNone, list_of<Reservation>()},
-        [this](Context& c) {
+  route("GET", T + "/reservations", "reservations.list", Auth::required,
+        {kNone, list_of<Reservation>()}, [this](Context& c) {
           // The query names the filter's fields; times are RFC 3339 as in the documents.
           Json f = Json::object();
           for (const char* name : {"resource", "after_id"}) {
@@ -730,7 +804,8 @@ void Api::install_booking() {
             const std::string& all = *status;
             for (std::size_t start = 0; start <= all.size();) {
               const auto comma = all.find(',', start);
-              const std::string one = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+              const std::string one =
+                  all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
               if (!one.empty()) statuses.push_back(one);
               if (comma == std::string::npos) break;
               start = comma + 1;
@@ -739,27 +814,25 @@ void Api::install_booking() {
           }
           c.reply(engine_.list_reservations(c.who(), c.id(1), codec::filter_from_json(f)));
         });
-  route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required, {kNone, doc<Reservation>()},
+  route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required,
+        {kNone, doc<Reservation>()},
         [this](Context& c) { c.reply(engine_.get_reservation(c.who(), c.id(1), c.id(2))); });
   const auto change = [this, T](const char* verb, auto call) {
-    route("POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb, Auth::required,
-          {doc<codec::VersionGuard>(Form::input), doc<Reservation>(), 200, true}, [this, call](Context& c) {
+    route("POST", T + R"(/reservations/(\d+)/)" + verb, std::string("reservations.") + verb,
+          Auth::required, {doc<codec::VersionGuard>(Form::input), doc<Reservation>(), 200, true},
+          [this, call](Context& c) {
             const auto guard = codec::from_json<codec::VersionGuard>(c.body_or_empty(), "change");
             c.reply(call(engine_, c.who(), c.id(1), c.id(2), guard.if_version));
           });
   };
-  change("confirm", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
-    return e.confirm(p, t, id, v);
-  });
-  change("cancel", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
-    return e.cancel(p, t, id, v);
-  });
-  change("complete", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
-    return e.mark_completed(p, t, id, v);
-  });
-  change("no_show", [](Engine& e, const Principal& p, TenantId t, ReservationId id, std::optional<std::int64_t> v) {
-    return e.mark_no_show(p, t, id, v);
-  });
+  change("confirm", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
+                       std::optional<std::int64_t> v) { return e.confirm(p, t, id, v); });
+  change("cancel", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
+                      std::optional<std::int64_t> v) { return e.cancel(p, t, id, v); });
+  change("complete", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
+                        std::optional<std::int64_t> v) { return e.mark_completed(p, t, id, v); });
+  change("no_show", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
+                       std::optional<std::int64_t> v) { return e.mark_no_show(p, t, id, v); });
   route("POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required,
         {doc<codec::RescheduleRequest>(Form::input), doc<Reservation>()}, [this](Context& c) {
           const auto r = c.body_as<codec::RescheduleRequest>("reschedule");
@@ -772,9 +845,10 @@ void Api::install_booking() {
 // it cannot drift from either.
 std::string Api::build_openapi() const {
   Json paths = Json::object();
-  const Json problem = Json{{"description", "a problem document (RFC 9457)"},
-                            {"content", Json{{"application/problem+json",
-                                              Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
+  const Json problem =
+      Json{{"description", "a problem document (RFC 9457)"},
+           {"content", Json{{"application/problem+json",
+                             Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
   for (const Route& r : routes_) {
     // Each (\d+) group becomes a path parameter: {tenant} first under /api/tenants/, else {id}.
     const bool under_tenant = r.pattern.rfind("/api/tenants/", 0) == 0;
@@ -799,20 +873,23 @@ std::string Api::build_openapi() const {
       }
     }
     std::string method = r.method;
-    std::transform(method.begin(), method.end(), method.begin(), [](char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::transform(method.begin(), method.end(), method.begin(),
+                   [](char ch) { return static_cast<char>(std::tolower(ch)); });
     Json op = Json::object();
     op["operationId"] = r.name;
     op["summary"] = r.name;
     if (!params.empty()) op["parameters"] = params;
     if (!r.io.request.is_null()) {
-      op["requestBody"] = Json{{"required", !r.io.body_optional},
-                               {"content", Json{{"application/json", Json{{"schema", r.io.request}}}}}};
+      op["requestBody"] =
+          Json{{"required", !r.io.body_optional},
+               {"content", Json{{"application/json", Json{{"schema", r.io.request}}}}}};
     }
     Json success = Json{{"description", "success"}};
     if (!r.io.response.is_null()) {
       success["content"] = Json{{r.io.content_type, Json{{"schema", r.io.response}}}};
     }
-    op["responses"] = Json{{std::to_string(r.io.status), success}, {"4XX", problem}, {"5XX", problem}};
+    op["responses"] =
+        Json{{std::to_string(r.io.status), success}, {"4XX", problem}, {"5XX", problem}};
     if (r.auth == Auth::required) {
       op["security"] = Json::array({Json{{"bearer", Json::array()}}});
     } else if (r.auth == Auth::optional) {
@@ -835,18 +912,23 @@ std::string Api::build_openapi() const {
                   {"required", Json::array({"blocking", "next_free_start"})},
                   {"properties",
                    Json{{"blocking", Json{{"type", "array"}, {"items", Json{{"type", "integer"}}}}},
-                        {"next_free_start", Json{{"type", Json::array({"string", "null"})}, {"format", "date-time"}}}}}}}}}};
+                        {"next_free_start", Json{{"type", Json::array({"string", "null"})},
+                                                 {"format", "date-time"}}}}}}}}}};
   Json doc = Json::object();
   doc["openapi"] = "3.1.0";
-  doc["info"] = Json{{"title", "boka-server"}, {"version", version_string()},
-                     {"description", "The example HTTP host over the boka booking library. Instants are "
-                                     "RFC 3339 text (UTC out, any offset in), durations integer seconds; "
-                                     "bodies are the JSON documents of include/boka/boka.h."}};
+  doc["info"] = Json{{"title", "boka-server"},
+                     {"version", version_string()},
+                     {"description",
+                      "The example HTTP host over the boka booking library. Instants are "
+                      "RFC 3339 text (UTC out, any offset in), durations integer seconds; "
+                      "bodies are the JSON documents of include/boka/boka.h."}};
   doc["paths"] = paths;
-  doc["components"] = Json{
-      {"securitySchemes", Json{{"bearer", Json{{"type", "http"}, {"scheme", "bearer"},
-                                               {"description", "a session token or an API key (boka_...)"}}}}},
-      {"schemas", schemas}};
+  doc["components"] =
+      Json{{"securitySchemes",
+            Json{{"bearer", Json{{"type", "http"},
+                                 {"scheme", "bearer"},
+                                 {"description", "a session token or an API key (boka_...)"}}}}},
+           {"schemas", schemas}};
   return doc.dump(2);
 }
 

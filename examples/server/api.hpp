@@ -82,7 +82,7 @@ class Api {
     codec::Json request;
     codec::Json response;
     int status = 200;
-    bool body_optional = false;             // the request body may be left out
+    bool body_optional = false;  // the request body may be left out
     const char* content_type = "application/json";
   };
   struct Route {

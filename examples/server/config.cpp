@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <sstream>
 #include <type_traits>
@@ -29,7 +29,8 @@ Result<double> parse_rate(const char* name, const std::string& value) {
   std::string text = value;
   double per = 1;
   const auto ends_with = [&](const std::string& suffix) {
-    return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return text.size() > suffix.size() &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends_with("/min")) {
     text.resize(text.size() - 4);
@@ -42,8 +43,10 @@ Result<double> parse_rate(const char* name, const std::string& value) {
   in >> out;
   out /= per;
   if (!in || !in.eof() || !std::isfinite(out) || out <= 0 || out > 1e6) {
-    return InvalidArgument(std::string(name) + ": must be a rate in requests per second "
-                           "(like 50 or 50/s) or per minute (like 5/min), got \"" + value.substr(0, 40) + "\"");
+    return InvalidArgument(std::string(name) +
+                           ": must be a rate in requests per second "
+                           "(like 50 or 50/s) or per minute (like 5/min), got \"" +
+                           value.substr(0, 40) + "\"");
   }
   return out;
 }
@@ -69,7 +72,8 @@ std::optional<std::string> percent_decode(const std::string& text) {
 Result<bool> parse_flag(const char* name, const std::string& value) {
   if (value == "1" || value == "true" || value == "yes") return true;
   if (value == "0" || value == "false" || value == "no" || value.empty()) return false;
-  return InvalidArgument(std::string(name) + ": must be 1 or 0, got \"" + value.substr(0, 20) + "\"");
+  return InvalidArgument(std::string(name) + ": must be 1 or 0, got \"" + value.substr(0, 20) +
+                         "\"");
 }
 
 }  // namespace
@@ -89,15 +93,18 @@ EngineOptions engine_options(const Config& config) {
 
 Status require_database(const Config& config) {
   if (!config.database_url.empty()) return Status::Ok();
-  return InvalidArgument("DATABASE_URL: not set; name the database (sqlite:/var/lib/boka/boka.db, "
-                         "postgresql://...)");
+  return InvalidArgument(
+      "DATABASE_URL: not set; name the database (sqlite:/var/lib/boka/boka.db, "
+      "postgresql://...)");
 }
 
 std::string RedisUrl::redacted() const {
   std::string out = "redis://";
-  if (!username.empty() || !password.empty()) out += username + (password.empty() ? "" : ":***") + "@";
+  if (!username.empty() || !password.empty())
+    out += username + (password.empty() ? "" : ":***") + "@";
   const bool v6 = host.find(':') != std::string::npos;
-  out += (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" + std::to_string(database);
+  out +=
+      (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" + std::to_string(database);
   return out;
 }
 
@@ -107,10 +114,13 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
   if (url.compare(0, kScheme.size(), kScheme) != 0) {
     // Only the scheme is quoted: the rest may hold a password.
     const auto colon = url.find("://");
-    return InvalidArgument(std::string(kName) + ": must start with redis:// (like redis://127.0.0.1:6379/0), got " +
-                           (colon == std::string::npos ? std::string("no scheme")
-                                                       : "\"" + url.substr(0, std::min<std::size_t>(colon, 20)) + "://\"") +
-                           (url.rfind("rediss://", 0) == 0 ? " (TLS is not supported: keep Redis on a private network)" : ""));
+    return InvalidArgument(
+        std::string(kName) + ": must start with redis:// (like redis://127.0.0.1:6379/0), got " +
+        (colon == std::string::npos
+             ? std::string("no scheme")
+             : "\"" + url.substr(0, std::min<std::size_t>(colon, 20)) + "://\"") +
+        (url.rfind("rediss://", 0) == 0 ? " (TLS is not supported: keep Redis on a private network)"
+                                        : ""));
   }
   RedisUrl r;
   std::string rest = url.substr(kScheme.size());
@@ -126,11 +136,14 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
     auto user = percent_decode(userinfo.substr(0, colon));
     auto password = colon == std::string::npos ? std::optional<std::string>("")
                                                : percent_decode(userinfo.substr(colon + 1));
-    if (!user || !password) return InvalidArgument(std::string(kName) + ": a malformed %XX escape in the user or password");
+    if (!user || !password)
+      return InvalidArgument(std::string(kName) +
+                             ": a malformed %XX escape in the user or password");
     r.username = *user;
     r.password = *password;
     if (colon == std::string::npos || r.password.empty()) {
-      return InvalidArgument(std::string(kName) + ": credentials must be :password@ or user:password@ "
+      return InvalidArgument(std::string(kName) +
+                             ": credentials must be :password@ or user:password@ "
                              "(redis://:secret@host:6379/0)");
     }
   }
@@ -143,10 +156,12 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
   std::string port;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string::npos) return InvalidArgument(std::string(kName) + ": unbalanced '[' in the host");
+    if (close == std::string::npos)
+      return InvalidArgument(std::string(kName) + ": unbalanced '[' in the host");
     r.host = authority.substr(1, close - 1);
     if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return InvalidArgument(std::string(kName) + ": expected :port after ]");
+      if (authority[close + 1] != ':')
+        return InvalidArgument(std::string(kName) + ": expected :port after ]");
       port = authority.substr(close + 2);
     }
   } else if (const auto colon = authority.find(':'); colon != std::string::npos) {
@@ -155,10 +170,13 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
   } else {
     r.host = authority;
   }
-  if (r.host.empty()) return InvalidArgument(std::string(kName) + ": needs a host, like redis://127.0.0.1:6379/0");
+  if (r.host.empty())
+    return InvalidArgument(std::string(kName) + ": needs a host, like redis://127.0.0.1:6379/0");
   for (const char ch : r.host) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_' && ch != ':') {
-      return InvalidArgument(std::string(kName) + ": the host \"" + r.host.substr(0, 40) + "\" is not a name or address");
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_' &&
+        ch != ':') {
+      return InvalidArgument(std::string(kName) + ": the host \"" + r.host.substr(0, 40) +
+                             "\" is not a name or address");
     }
   }
   if (!port.empty()) {
@@ -166,7 +184,8 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
     r.port = static_cast<int>(p);
   }
   if (!path.empty()) {
-    BOKA_ASSIGN_OR_RETURN(auto db, parse_integer("BOKA_REDIS_URL database (the path)", path, 0, 1 << 20));
+    BOKA_ASSIGN_OR_RETURN(auto db,
+                          parse_integer("BOKA_REDIS_URL database (the path)", path, 0, 1 << 20));
     r.database = static_cast<int>(db);
   }
   return r;
@@ -189,18 +208,19 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
     return std::string(v);
   };
   if (auto v = get("DATABASE_URL")) {
-    if (v->empty()) return InvalidArgument("DATABASE_URL: must not be empty (sqlite:boka.db, postgresql://...)");
+    if (v->empty())
+      return InvalidArgument("DATABASE_URL: must not be empty (sqlite:boka.db, postgresql://...)");
     c.database_url = *v;
   }
   if (auto v = get("ENCRYPTION_KEY")) c.encryption_key = *v;  // checked by the engine, never echoed
   const auto valid_key_id = [](const std::string& id) {
-    return !id.empty() && id.size() <= 32 &&
-           std::all_of(id.begin(), id.end(), [](char ch) {
-             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
-           });
+    return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+    });
   };
   if (auto v = get("ENCRYPTION_KEY_ID")) {
-    if (!valid_key_id(*v)) return InvalidArgument("ENCRYPTION_KEY_ID: 1..32 characters of A-Z a-z 0-9 _ -");
+    if (!valid_key_id(*v))
+      return InvalidArgument("ENCRYPTION_KEY_ID: 1..32 characters of A-Z a-z 0-9 _ -");
     c.encryption_key_id = *v;
   }
   if (auto v = get("PREVIOUS_ENCRYPTION_KEYS")) {
@@ -234,12 +254,13 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
       const auto close = host.find(']');
       if (close == std::string::npos) return InvalidArgument("LISTEN_ADDRESS: unbalanced '['");
       if (close + 1 < host.size()) {
-        if (host[close + 1] != ':') return InvalidArgument("LISTEN_ADDRESS: expected :port after ]");
+        if (host[close + 1] != ':')
+          return InvalidArgument("LISTEN_ADDRESS: expected :port after ]");
         port = host.substr(close + 2);
       }
       host = host.substr(1, close - 1);
-    } else if (const auto colon = host.rfind(':'); colon != std::string::npos &&
-                                                   host.find(':') == colon) {
+    } else if (const auto colon = host.rfind(':');
+               colon != std::string::npos && host.find(':') == colon) {
       port = host.substr(colon + 1);
       host = host.substr(0, colon);
     }
@@ -289,11 +310,14 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(rate("BOKA_LOGIN_RATE_PER_ADDRESS", c.login_rate_per_address));
   BOKA_RETURN_IF_ERROR(rate("BOKA_LOGIN_BURST_PER_ADDRESS", c.login_burst_per_address));
   // A bucket smaller than one request would refuse everything.
-  for (const auto& [name, burst] : {std::pair{"BOKA_RATE_BURST_PER_CLIENT", c.burst_per_client},
-                                    std::pair{"BOKA_RATE_BURST_PER_KEY", c.burst_per_principal},
-                                    std::pair{"BOKA_LOGIN_BURST_PER_ACCOUNT", c.login_burst_per_account},
-                                    std::pair{"BOKA_LOGIN_BURST_PER_ADDRESS", c.login_burst_per_address}}) {
-    if (burst < 1) return InvalidArgument(std::string(name) + ": must be at least 1 (a bucket of whole requests)");
+  for (const auto& [name, burst] :
+       {std::pair{"BOKA_RATE_BURST_PER_CLIENT", c.burst_per_client},
+        std::pair{"BOKA_RATE_BURST_PER_KEY", c.burst_per_principal},
+        std::pair{"BOKA_LOGIN_BURST_PER_ACCOUNT", c.login_burst_per_account},
+        std::pair{"BOKA_LOGIN_BURST_PER_ADDRESS", c.login_burst_per_address}}) {
+    if (burst < 1)
+      return InvalidArgument(std::string(name) +
+                             ": must be at least 1 (a bucket of whole requests)");
   }
   BOKA_RETURN_IF_ERROR(integer("BOKA_RATE_LIMIT_MAX_KEYS", c.rate_limit_max_keys, 100, 100000000));
   if (auto v = get("BOKA_REDIS_URL"); v && !v->empty()) {
@@ -329,7 +353,8 @@ std::optional<int> environment_only_arguments(int argc, char** argv, const char*
       std::printf("%s", usage);
       return 0;
     }
-    std::fprintf(stderr, "%s: unknown argument \"%s\" (configuration is read from the environment)\n%s",
+    std::fprintf(stderr,
+                 "%s: unknown argument \"%s\" (configuration is read from the environment)\n%s",
                  program, arg.substr(0, 40).c_str(), usage);
     return 2;
   }

@@ -35,50 +35,50 @@ struct Config {
   // DATABASE_URL. Required by every program (no default database file appears by accident):
   // empty means unset, and each main refuses to start (exit 2) naming the variable.
   std::string database_url;
-  std::string encryption_key;                   // ENCRYPTION_KEY (32 bytes raw, hex or base64)
-  std::string encryption_key_id = "k1";         // ENCRYPTION_KEY_ID: stored with each sealed value
+  std::string encryption_key;            // ENCRYPTION_KEY (32 bytes raw, hex or base64)
+  std::string encryption_key_id = "k1";  // ENCRYPTION_KEY_ID: stored with each sealed value
   // PREVIOUS_ENCRYPTION_KEYS: "id:key,id:key" (keys as hex or base64), still needed to read
   // values sealed before a rotation (boka-admin rotate-encryption-key re-seals them).
   std::vector<std::pair<std::string, std::string>> previous_encryption_keys;
-  std::string totp_service_name = "boka";       // TOTP_SERVICE_NAME
-  std::string host = "127.0.0.1";               // LISTEN_ADDRESS host[:port]
-  int port = 3000;                              // PORT, or LISTEN_ADDRESS's port
-  int threads = 64;                             // BOKA_THREADS: handlers run at once
+  std::string totp_service_name = "boka";  // TOTP_SERVICE_NAME
+  std::string host = "127.0.0.1";          // LISTEN_ADDRESS host[:port]
+  int port = 3000;                         // PORT, or LISTEN_ADDRESS's port
+  int threads = 64;                        // BOKA_THREADS: handlers run at once
   // BOKA_MAX_INFLIGHT: requests in handlers at once; more get 503 + Retry-After. Must be
   // below BOKA_THREADS, or the worker pool's queue (unbounded) fills before shedding starts.
   int max_inflight = 48;
-  std::size_t max_body_bytes = 1 << 20;         // BOKA_MAX_BODY_BYTES
+  std::size_t max_body_bytes = 1 << 20;  // BOKA_MAX_BODY_BYTES
   // BOKA_MAX_HEADER_BYTES: the request line and header fields together; more is 431 (414
   // when the request line alone is longer).
   std::size_t max_header_bytes = 16 << 10;
-  int max_header_count = 100;                   // BOKA_MAX_HEADERS: header fields; more is 431
-  int timeout_seconds = 10;                     // BOKA_TIMEOUT_SECONDS: read and write
-  double rate_per_client = 100;                 // BOKA_RATE_LIMIT_PER_CLIENT (requests/s)
-  double burst_per_client = 200;                // BOKA_RATE_BURST_PER_CLIENT
-  double rate_per_principal = 200;              // BOKA_RATE_LIMIT_PER_KEY (per user or API key)
-  double burst_per_principal = 400;             // BOKA_RATE_BURST_PER_KEY
+  int max_header_count = 100;        // BOKA_MAX_HEADERS: header fields; more is 431
+  int timeout_seconds = 10;          // BOKA_TIMEOUT_SECONDS: read and write
+  double rate_per_client = 100;      // BOKA_RATE_LIMIT_PER_CLIENT (requests/s)
+  double burst_per_client = 200;     // BOKA_RATE_BURST_PER_CLIENT
+  double rate_per_principal = 200;   // BOKA_RATE_LIMIT_PER_KEY (per user or API key)
+  double burst_per_principal = 400;  // BOKA_RATE_BURST_PER_KEY
   // The login throttle on POST /api/auth/login and /api/auth/mfa/verify, counted for every
   // attempt (right or wrong), on top of the engine's lockout after repeated failures.
-  double login_rate_per_account = 10.0 / 60;    // BOKA_LOGIN_RATE_PER_ACCOUNT (per tenant and email)
-  double login_burst_per_account = 10;          // BOKA_LOGIN_BURST_PER_ACCOUNT
-  double login_rate_per_address = 1;            // BOKA_LOGIN_RATE_PER_ADDRESS (per client address)
-  double login_burst_per_address = 30;          // BOKA_LOGIN_BURST_PER_ADDRESS
+  double login_rate_per_account = 10.0 / 60;  // BOKA_LOGIN_RATE_PER_ACCOUNT (per tenant and email)
+  double login_burst_per_account = 10;        // BOKA_LOGIN_BURST_PER_ACCOUNT
+  double login_rate_per_address = 1;          // BOKA_LOGIN_RATE_PER_ADDRESS (per client address)
+  double login_burst_per_address = 30;        // BOKA_LOGIN_BURST_PER_ADDRESS
   // BOKA_RATE_LIMIT_MAX_KEYS: buckets each local limiter keeps; past it the least recently
   // used bucket is forgotten.
   std::size_t rate_limit_max_keys = 100000;
   // BOKA_REDIS_URL: set, the limits above are shared by every server pointed at that Redis.
   std::optional<RedisUrl> redis;
-  int redis_timeout_ms = 50;                    // BOKA_REDIS_TIMEOUT_MS: connect and each command
-  int redis_pool_size = 8;                      // BOKA_REDIS_POOL_SIZE: connections per server
+  int redis_timeout_ms = 50;  // BOKA_REDIS_TIMEOUT_MS: connect and each command
+  int redis_pool_size = 8;    // BOKA_REDIS_POOL_SIZE: connections per server
   // BOKA_TRUSTED_PROXIES: peers whose X-Real-IP / X-Forwarded-For name the client (exact
   // addresses, comma-separated; "*" when only the proxy can reach the server at all).
   std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
-  std::string access_log = "-";                 // BOKA_ACCESS_LOG: a file, or "-" for stdout
-  bool demo = false;                            // BOKA_DEMO=1: a demo tenant and admin
-  bool read_only = false;                       // BOKA_READ_ONLY=1
-  int argon2_memory_kib = 0;                    // BOKA_ARGON2_MEMORY_KIB (0: the default)
-  int argon2_iterations = 0;                    // BOKA_ARGON2_ITERATIONS (0: the default)
-  int shutdown_grace_seconds = 30;              // BOKA_SHUTDOWN_GRACE_SECONDS
+  std::string access_log = "-";     // BOKA_ACCESS_LOG: a file, or "-" for stdout
+  bool demo = false;                // BOKA_DEMO=1: a demo tenant and admin
+  bool read_only = false;           // BOKA_READ_ONLY=1
+  int argon2_memory_kib = 0;        // BOKA_ARGON2_MEMORY_KIB (0: the default)
+  int argon2_iterations = 0;        // BOKA_ARGON2_ITERATIONS (0: the default)
+  int shutdown_grace_seconds = 30;  // BOKA_SHUTDOWN_GRACE_SECONDS
 };
 
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).

@@ -8,7 +8,8 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -71,7 +72,8 @@ void Response::set_header(std::string_view name, std::string value) {
 }
 
 bool Response::has_header(std::string_view name) const {
-  return std::any_of(headers.begin(), headers.end(), [&](const Field& f) { return iequals(f.first, name); });
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const Field& f) { return iequals(f.first, name); });
 }
 
 void Response::set_content(std::string content, std::string content_type) {
@@ -126,7 +128,8 @@ void parse_target(std::string_view target, Request& out) {
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     const std::string_view raw_name = pair.substr(0, eq);
-    const std::string_view raw_value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    const std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     auto name = decode(raw_name);
     if (!name || !valid_utf8(*name) || name->find('\0') != std::string::npos) {
       out.query_error = "query: a parameter name is not valid percent-encoded UTF-8 (\"" +

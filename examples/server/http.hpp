@@ -16,17 +16,17 @@ using Field = std::pair<std::string, std::string>;
 // A complete request as the API sees it. A plain value: safe to move between threads, not to
 // share while one of them writes to it.
 struct Request {
-  std::string method;                // as sent: "GET", "POST", ...
-  std::string path;                  // the target up to '?', NOT percent-decoded
-  std::vector<Field> query;          // percent-decoded name and value, in the order sent
+  std::string method;        // as sent: "GET", "POST", ...
+  std::string path;          // the target up to '?', NOT percent-decoded
+  std::vector<Field> query;  // percent-decoded name and value, in the order sent
   // Why the query string could not be decoded (malformed %-escape, invalid UTF-8, NUL),
   // naming the parameter; empty when `query` holds every parameter. The API answers 400
   // with it, so a request never reaches a route with a parameter it could not read.
   std::string query_error;
-  std::vector<Field> headers;        // as received, names in the sender's case
+  std::vector<Field> headers;  // as received, names in the sender's case
   std::string body;
-  std::string remote_address;        // the TCP peer ("127.0.0.1", "::1")
-  std::vector<std::string> captures; // set by routing: [0] the whole path, [1..] its groups
+  std::string remote_address;         // the TCP peer ("127.0.0.1", "::1")
+  std::vector<std::string> captures;  // set by routing: [0] the whole path, [1..] its groups
 
   // The first header named `name` (case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;

@@ -33,9 +33,10 @@ namespace {
 Response internal_error() {
   Response r;
   r.status = 500;
-  r.set_content(R"({"type":"https://boka.dev/problems/internal","title":"Internal Server Error",)"
-                R"("status":500,"code":"internal","detail":"the server failed to handle the request"})",
-                "application/problem+json");
+  r.set_content(
+      R"({"type":"https://boka.dev/problems/internal","title":"Internal Server Error",)"
+      R"("status":500,"code":"internal","detail":"the server failed to handle the request"})",
+      "application/problem+json");
   return r;
 }
 
@@ -44,16 +45,19 @@ std::pair<int, std::string> refusal(const beast::error_code& ec, const HttpServe
                                     bool request_line_complete) {
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     if (!request_line_complete) {
-      return {414, "the request line is longer than " + std::to_string(o.max_header_bytes) + " bytes"};
+      return {414,
+              "the request line is longer than " + std::to_string(o.max_header_bytes) + " bytes"};
     }
-    return {431, "the request header is larger than " + std::to_string(o.max_header_bytes) + " bytes"};
+    return {431,
+            "the request header is larger than " + std::to_string(o.max_header_bytes) + " bytes"};
   }
   if (ec == http::error::body_limit) {
     return {413, "the request body is larger than " + std::to_string(o.max_body_bytes) + " bytes"};
   }
   if (ec == http::error::bad_content_length) {
-    return {400, "Content-Length: not a single non-negative decimal integer, or conflicting with "
-                 "another Content-Length or Transfer-Encoding"};
+    return {400,
+            "Content-Length: not a single non-negative decimal integer, or conflicting with "
+            "another Content-Length or Transfer-Encoding"};
   }
   if (ec == http::error::bad_transfer_encoding) {
     return {400, "Transfer-Encoding: repeated, or sent together with Content-Length"};
@@ -111,7 +115,8 @@ struct HttpServer::Impl {
 // a shared_ptr to it, so it lives until the last of them completes.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = peer.address().to_string();
@@ -156,13 +161,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_some() {
-    http::async_read_some(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     idle_ = false;
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout) {
       return close();  // the client finished, stop() closed an idle connection, or too slow
     }
     if (ec && ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
@@ -233,11 +240,13 @@ class Session : public std::enable_shared_from_this<Session> {
       const auto& m = parser_->get();
       r.method = std::string(m.method_string());
       parse_target(std::string_view(m.target().data(), m.target().size()), r);
-      for (const auto& f : m) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      for (const auto& f : m)
+        r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     } else {
       // The request line, when it is still in the buffer: "METHOD target HTTP/1.1".
       const auto data = buffer_.data();
-      std::string_view line(static_cast<const char*>(data.data()), std::min<std::size_t>(data.size(), 2048));
+      std::string_view line(static_cast<const char*>(data.data()),
+                            std::min<std::size_t>(data.size(), 2048));
       line = line.substr(0, line.find("\r\n"));
       const auto space = line.find(' ');
       if (space != std::string_view::npos && space <= 16) {
@@ -271,7 +280,8 @@ class Session : public std::enable_shared_from_this<Session> {
       head_ = message.method() == http::verb::head;
       request.method = std::string(message.method_string());
       parse_target(std::string_view(message.target().data(), message.target().size()), request);
-      request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+      request.headers.reserve(
+          static_cast<std::size_t>(std::distance(message.begin(), message.end())));
       for (const auto& f : message) {
         request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
       }
@@ -318,8 +328,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write_some() {
     stream_.expires_after(options().timeout);  // a deadline per step of progress
-    http::async_write_some(stream_, *serializer_,
-                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    http::async_write_some(
+        stream_, *serializer_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -381,7 +392,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t discarded_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
-  bool head_ = false;         // the request being answered is a HEAD
+  bool head_ = false;  // the request being answered is a HEAD
   bool header_checked_ = false;
   bool idle_ = false;         // waiting for a request of which no byte is buffered
   bool draining_ = false;     // stop() was called
@@ -430,18 +441,18 @@ void HttpServer::Impl::stop_on_strand() {
 HttpServer::HttpServer(HttpServerOptions options, HttpHandlers handlers)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handlers))) {}
 
-HttpServer::~HttpServer() {
-  impl_->workers.join();
-}
+HttpServer::~HttpServer() { impl_->workers.join(); }
 
 Status HttpServer::listen() {
   const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
   beast::error_code ec;
   // A name (localhost) resolves like an address; the first result is the one listened on.
   tcp::resolver resolver(impl_->io);
-  const auto results = resolver.resolve(impl_->options.host, std::to_string(impl_->options.port),
-                                        tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || results.empty()) return Unavailable("cannot listen on " + where + ": cannot resolve the host");
+  const auto results =
+      resolver.resolve(impl_->options.host, std::to_string(impl_->options.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty())
+    return Unavailable("cannot listen on " + where + ": cannot resolve the host");
   const tcp::endpoint endpoint = results.begin()->endpoint();
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
@@ -455,7 +466,8 @@ Status HttpServer::listen() {
 void HttpServer::run() {
   net::post(impl_->acceptor.get_executor(), [this] { impl_->accept(); });
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.io_threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
+  for (int i = 1; i < impl_->options.io_threads; ++i)
+    threads.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
   for (auto& t : threads) t.join();
   impl_->workers.join();

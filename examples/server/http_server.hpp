@@ -26,13 +26,13 @@ namespace boka::server {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 3000;
-  int io_threads = 2;            // threads running the sockets
-  int worker_threads = 64;       // threads running handlers (BOKA_THREADS)
+  int io_threads = 2;       // threads running the sockets
+  int worker_threads = 64;  // threads running handlers (BOKA_THREADS)
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;  // request line and header fields together
   int max_header_count = 100;
-  std::chrono::seconds timeout{10};           // reading a request, and each write without progress
-  std::chrono::seconds keep_alive_idle{5};    // between requests on one connection
+  std::chrono::seconds timeout{10};         // reading a request, and each write without progress
+  std::chrono::seconds keep_alive_idle{5};  // between requests on one connection
   int max_requests_per_connection = 1000;
   // After a response body at least this large is freed, the allocator's free memory goes back
   // to the system (glibc malloc_trim); 0 never trims.

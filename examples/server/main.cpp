@@ -29,7 +29,8 @@ const char* const kUsage =
     "  DATABASE_URL     required: sqlite:/path/boka.db or postgresql://user:pw@host/db\n"
     "  ENCRYPTION_KEY   32 bytes (raw, hex or base64); without it MFA enrolment is unavailable\n"
     "  LISTEN_ADDRESS   host[:port] (default 127.0.0.1), PORT (default 3000)\n"
-    "  BOKA_REDIS_URL   redis://[:password@]host[:port][/db]: share rate limits with other servers\n"
+    "  BOKA_REDIS_URL   redis://[:password@]host[:port][/db]: share rate limits with other "
+    "servers\n"
     "  BOKA_RATE_LIMIT_PER_CLIENT, BOKA_RATE_LIMIT_PER_KEY, BOKA_LOGIN_RATE_PER_ACCOUNT, ...\n"
     "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed, 2 configuration or usage error.\n";
 
@@ -63,12 +64,14 @@ Status ensure_demo(Engine& engine, const server::Config& config) {
     admin.password = password;
     BOKA_RETURN_IF_ERROR(engine.auth().create_user(sys, tenant, admin).status());
   }
-  std::printf("boka-server: demo tenant %lld; log in with\n"
-              "  curl -s -X POST http://%s:%d/api/auth/login -H 'Content-Type: application/json' \\\n"
-              "       -d '{\"tenant\": %lld, \"email\": \"%s\", \"password\": \"%s\"}'\n"
-              "  (an admin: enrol MFA with POST /api/auth/mfa/enroll to use admin routes)\n",
-              static_cast<long long>(tenant), config.host.c_str(), config.port,
-              static_cast<long long>(tenant), email, fresh ? password.c_str() : "<as printed the first time>");
+  std::printf(
+      "boka-server: demo tenant %lld; log in with\n"
+      "  curl -s -X POST http://%s:%d/api/auth/login -H 'Content-Type: application/json' \\\n"
+      "       -d '{\"tenant\": %lld, \"email\": \"%s\", \"password\": \"%s\"}'\n"
+      "  (an admin: enrol MFA with POST /api/auth/mfa/enroll to use admin routes)\n",
+      static_cast<long long>(tenant), config.host.c_str(), config.port,
+      static_cast<long long>(tenant), email,
+      fresh ? password.c_str() : "<as printed the first time>");
   std::fflush(stdout);
   return Status::Ok();
 }
@@ -76,7 +79,8 @@ Status ensure_demo(Engine& engine, const server::Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (auto done = server::environment_only_arguments(argc, argv, "boka-server", kUsage)) return *done;
+  if (auto done = server::environment_only_arguments(argc, argv, "boka-server", kUsage))
+    return *done;
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
   const Status usable = config.ok() ? server::require_database(*config) : config.status();
   if (!usable.ok()) {
@@ -86,7 +90,8 @@ int main(int argc, char** argv) {
   if (config->access_log != "-") {  // fail now, not silently at the first request
     std::FILE* f = std::fopen(config->access_log.c_str(), "a");
     if (f == nullptr) {
-      std::fprintf(stderr, "boka-server: configuration: BOKA_ACCESS_LOG: cannot open %s for appending\n",
+      std::fprintf(stderr,
+                   "boka-server: configuration: BOKA_ACCESS_LOG: cannot open %s for appending\n",
                    config->access_log.c_str());
       return 2;
     }
@@ -101,8 +106,9 @@ int main(int argc, char** argv) {
     return engine.status().code() == Code::invalid_argument ? 2 : 1;
   }
   if (config->encryption_key.empty()) {
-    std::fprintf(stderr, "boka-server: warning: ENCRYPTION_KEY is not set, so MFA enrolment is "
-                         "unavailable (and admin routes need MFA)\n");
+    std::fprintf(stderr,
+                 "boka-server: warning: ENCRYPTION_KEY is not set, so MFA enrolment is "
+                 "unavailable (and admin routes need MFA)\n");
   }
   if (config->demo) {
     Status st = ensure_demo(**engine, *config);
@@ -133,7 +139,8 @@ int main(int argc, char** argv) {
   options.port = config->port;
   // Sockets need little CPU next to the handlers; two I/O threads keep one slow write
   // from delaying the others without competing with the workers for cores.
-  options.io_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 2u));
+  options.io_threads =
+      static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 2u));
   options.worker_threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
   options.max_header_bytes = config->max_header_bytes;

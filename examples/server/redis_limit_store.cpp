@@ -98,8 +98,9 @@ redisContext* RedisLimitStore::connect(std::string* error) const {
   redisSetTimeout(c, tv);
   std::vector<std::vector<std::string>> setup;
   if (!url_.password.empty()) {
-    setup.push_back(url_.username.empty() ? std::vector<std::string>{"AUTH", url_.password}
-                                          : std::vector<std::string>{"AUTH", url_.username, url_.password});
+    setup.push_back(url_.username.empty()
+                        ? std::vector<std::string>{"AUTH", url_.password}
+                        : std::vector<std::string>{"AUTH", url_.username, url_.password});
   }
   if (url_.database != 0) setup.push_back({"SELECT", std::to_string(url_.database)});
   for (const auto& args : setup) {
@@ -148,7 +149,8 @@ void RedisLimitStore::release(redisContext* context) {
   freed_.notify_one();
 }
 
-std::optional<SharedLimitStore::Verdict> RedisLimitStore::run(redisContext* c, const std::string& key,
+std::optional<SharedLimitStore::Verdict> RedisLimitStore::run(redisContext* c,
+                                                              const std::string& key,
                                                               double per_second, double burst,
                                                               std::string* error) {
   char interval[32], tolerance[32];
@@ -168,8 +170,8 @@ std::optional<SharedLimitStore::Verdict> RedisLimitStore::run(redisContext* c, c
     *error = std::string(r->str, std::min<std::size_t>(r->len, 200));
     return std::nullopt;
   }
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
-      r->element[1]->type != REDIS_REPLY_INTEGER) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+      r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER) {
     *error = "unexpected reply to the limit script";
     return std::nullopt;
   }
@@ -208,7 +210,8 @@ void RedisLimitStore::mark_down(const std::string& error, redisContext* broken) 
   }
   for (redisContext* c : stale) redisFree(c);
   if (log_now) {
-    log("redis " + url_.redacted() + " unreachable (" + error + "): rate limits are local to this "
+    log("redis " + url_.redacted() + " unreachable (" + error +
+        "): rate limits are local to this "
         "server until it answers again");
   }
 }
@@ -224,8 +227,8 @@ void RedisLimitStore::mark_up() {
   log("redis " + url_.redacted() + " answers: rate limits are shared");
 }
 
-std::optional<SharedLimitStore::Verdict> RedisLimitStore::check(const std::string& key, double per_second,
-                                                                double burst) {
+std::optional<SharedLimitStore::Verdict> RedisLimitStore::check(const std::string& key,
+                                                                double per_second, double burst) {
   std::string error;
   redisContext* c = acquire(&error);
   if (c == nullptr) {
@@ -252,7 +255,9 @@ bool RedisLimitStore::probe() {
   // Loads the script, so the first requests run EVALSHA without a NOSCRIPT round trip.
   Reply r(command(c, {"SCRIPT", "LOAD", kGcraScript}));
   if (!r || r->type != REDIS_REPLY_STRING) {
-    mark_down(r ? std::string(r->str ? r->str : "unexpected reply", r->str ? r->len : 16) : transport_error(c), c);
+    mark_down(r ? std::string(r->str ? r->str : "unexpected reply", r->str ? r->len : 16)
+                : transport_error(c),
+              c);
     return false;
   }
   release(c);

@@ -96,10 +96,12 @@ const char* const kUsage =
     "  BOKA_WORKER_INTERVAL_SECONDS   seconds between rounds (default 10)\n"
     "  BOKA_BACKUP_DIR                SQLite: take daily, weekly and monthly backups there\n"
     "  BOKA_WORKER_ONCE=1             one round, then exit (cron, tests)\n"
-    "Exit codes: 0 stopped by SIGTERM/SIGINT (or one round done), 1 failed, 2 configuration or usage error.\n";
+    "Exit codes: 0 stopped by SIGTERM/SIGINT (or one round done), 1 failed, 2 configuration or "
+    "usage error.\n";
 
 int main(int argc, char** argv) {
-  if (auto done = server::environment_only_arguments(argc, argv, "boka-worker", kUsage)) return *done;
+  if (auto done = server::environment_only_arguments(argc, argv, "boka-worker", kUsage))
+    return *done;
   auto config = server::config_from_env([](const char* name) { return std::getenv(name); });
   const Status usable = config.ok() ? server::require_database(*config) : config.status();
   if (!usable.ok()) {
@@ -111,16 +113,19 @@ int main(int argc, char** argv) {
     char* end = nullptr;
     interval = std::strtol(v, &end, 10);
     if (end == v || *end != '\0' || interval < 1 || interval > 86400) {
-      std::fprintf(stderr, "boka-worker: configuration: BOKA_WORKER_INTERVAL_SECONDS: must be 1..86400\n");
+      std::fprintf(stderr,
+                   "boka-worker: configuration: BOKA_WORKER_INTERVAL_SECONDS: must be 1..86400\n");
       return 2;
     }
   }
   std::string backup_dir = std::getenv("BOKA_BACKUP_DIR") ? std::getenv("BOKA_BACKUP_DIR") : "";
-  const bool once = std::getenv("BOKA_WORKER_ONCE") && std::string(std::getenv("BOKA_WORKER_ONCE")) == "1";
+  const bool once =
+      std::getenv("BOKA_WORKER_ONCE") && std::string(std::getenv("BOKA_WORKER_ONCE")) == "1";
   auto engine = Engine::open(config->database_url, server::engine_options(*config));
   if (!engine.ok()) {
     std::fprintf(stderr, "boka-worker: cannot open %s: %s\n",
-                 server::redacted_uri(config->database_url).c_str(), engine.status().message().c_str());
+                 server::redacted_uri(config->database_url).c_str(),
+                 engine.status().message().c_str());
     return 1;
   }
   if (!backup_dir.empty() && (*engine)->operations().storage_info().dialect != "sqlite") {
@@ -135,7 +140,8 @@ int main(int argc, char** argv) {
       (backup_dir.empty() ? std::string() : ", backups in " + backup_dir) + ")");
   auto last_cleanup = std::chrono::steady_clock::now() - std::chrono::hours(1);
   while (!g_stop) {
-    const bool cleanup = std::chrono::steady_clock::now() - last_cleanup >= std::chrono::minutes(10);
+    const bool cleanup =
+        std::chrono::steady_clock::now() - last_cleanup >= std::chrono::minutes(10);
     if (cleanup) last_cleanup = std::chrono::steady_clock::now();
     if (!config->read_only) round(**engine, backup_dir, cleanup);
     if (once) break;

@@ -44,49 +44,49 @@ const char* audit_outcome_name(AuditOutcome outcome) noexcept;  // "success", "d
 // One link of a tenant's chain. Never holds a secret: passwords, tokens, key secrets, TOTP
 // secrets and codes are never written here (the tests scan for them).
 struct AuditRecord {
-  TenantId tenant{};        // the chain: the tenant acted in, 0 for system-wide work
-  std::int64_t seq = 0;       // 1, 2, 3, ... within the chain
-  Instant at{};               // UTC
-  std::string actor;          // Principal::name(): "system", "user:12", "api_key:3", or ""
-                              // for an anonymous attempt (a failed login)
-  std::string action;         // "<object>.<verb>": "reservation.reserve", "auth.login_failed"
-  std::string target;         // "<object>:<id>" ("reservation:41", "user:3"), or ""
+  TenantId tenant{};     // the chain: the tenant acted in, 0 for system-wide work
+  std::int64_t seq = 0;  // 1, 2, 3, ... within the chain
+  Instant at{};          // UTC
+  std::string actor;     // Principal::name(): "system", "user:12", "api_key:3", or ""
+                         // for an anonymous attempt (a failed login)
+  std::string action;    // "<object>.<verb>": "reservation.reserve", "auth.login_failed"
+  std::string target;    // "<object>:<id>" ("reservation:41", "user:3"), or ""
   AuditOutcome outcome = AuditOutcome::success;
-  std::string reason;         // why a refusal was refused (the error message), else ""
-  std::string source;         // the client address, where known (Principal::source())
-  std::string detail_json;    // a JSON object with what changed
-  std::string prev_hash;      // hex SHA-256 of the previous record ("" for seq 1)
-  std::string hash;           // hex SHA-256 of this record's canonical content + prev_hash
+  std::string reason;       // why a refusal was refused (the error message), else ""
+  std::string source;       // the client address, where known (Principal::source())
+  std::string detail_json;  // a JSON object with what changed
+  std::string prev_hash;    // hex SHA-256 of the previous record ("" for seq 1)
+  std::string hash;         // hex SHA-256 of this record's canonical content + prev_hash
 };
 
 // The newest link of a chain.
 struct AuditHead {
   TenantId tenant{};
-  std::int64_t seq = 0;   // 0 for an empty chain
-  std::string hash;       // "" for an empty chain
+  std::int64_t seq = 0;  // 0 for an empty chain
+  std::string hash;      // "" for an empty chain
 };
 
 // Which records Operations::audit_records returns: one tenant's chain, ordered by seq.
 // Every set field must match.
 struct AuditQuery {
   TenantId tenant{};
-  std::optional<std::string> actor;          // exact
-  std::optional<std::string> target;         // exact
-  std::optional<std::string> action;         // exact, or a prefix when it ends in '.'
-                                             // ("auth." for every security event)
+  std::optional<std::string> actor;   // exact
+  std::optional<std::string> target;  // exact
+  std::optional<std::string> action;  // exact, or a prefix when it ends in '.'
+                                      // ("auth." for every security event)
   std::optional<AuditOutcome> outcome;
-  std::optional<Instant> from;               // at >= from
-  std::optional<Instant> to;                 // at < to
-  std::int64_t after_seq = 0;                // keyset pagination
-  int limit = 1000;                          // 1..10000
+  std::optional<Instant> from;  // at >= from
+  std::optional<Instant> to;    // at < to
+  std::int64_t after_seq = 0;   // keyset pagination
+  int limit = 1000;             // 1..10000
 };
 
 // The result of walking every chain.
 struct AuditVerification {
   bool ok = true;
   std::int64_t chains = 0;
-  std::int64_t records = 0;            // records checked
-  std::vector<AuditHead> heads;        // every chain's head as verified
+  std::int64_t records = 0;      // records checked
+  std::vector<AuditHead> heads;  // every chain's head as verified
   // The first broken link when !ok: its chain, its seq (or the seq expected there) and what
   // is wrong ("hash does not match the record's content", "does not link to the record
   // before it", "sequence gap: expected record 7, found 9", ...).

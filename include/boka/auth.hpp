@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,17 +38,17 @@ struct User {
   bool mfa_enabled = false;
   Instant created_at{};
   std::optional<Instant> last_login_at;
-  int failed_logins = 0;                  // since the last success, reset after a quiet period
+  int failed_logins = 0;  // since the last success, reset after a quiet period
   std::optional<Instant> last_failed_login_at;
-  std::optional<Instant> locked_until;    // state locked: when a login may be tried again
+  std::optional<Instant> locked_until;  // state locked: when a login may be tried again
   std::int64_t version = 0;
 };
 
 struct NewUser {
-  std::string email;          // 3..254 bytes, one '@', no spaces or control characters
+  std::string email;  // 3..254 bytes, one '@', no spaces or control characters
   std::string display_name;
   Role role = Role::customer;
-  std::string password;       // 12..128 characters (code points) of valid UTF-8
+  std::string password;  // 12..128 characters (code points) of valid UTF-8
 };
 
 // One login session. The token itself is never stored (only its SHA-256).
@@ -99,25 +99,25 @@ struct MfaEnabled {
 // every key created with it, transitively).
 struct ApiKey {
   ApiKeyId id{};
-  TenantId tenant{};               // the tenant the key acts in
-  UserId created_by{};             // 0: created by the system principal
-  TenantId created_by_tenant{};    // the creator's tenant (a superadmin may create keys in
-                                     // other tenants); 0 with created_by 0
-  ApiKeyId parent{};               // the key this key was created with, or 0
-  std::string name;                  // 1..200 bytes, for people
+  TenantId tenant{};             // the tenant the key acts in
+  UserId created_by{};           // 0: created by the system principal
+  TenantId created_by_tenant{};  // the creator's tenant (a superadmin may create keys in
+                                 // other tenants); 0 with created_by 0
+  ApiKeyId parent{};             // the key this key was created with, or 0
+  std::string name;              // 1..200 bytes, for people
   PermissionSet scopes = 0;
-  Role role = Role::customer;        // the ceiling: the creator's role at creation
+  Role role = Role::customer;  // the ceiling: the creator's role at creation
   Instant created_at{};
   std::optional<Instant> expires_at;
   std::optional<Instant> last_used_at;  // updated at most once a minute
   std::optional<Instant> revoked_at;
-  bool emergency = false;            // an emergency superadmin key
+  bool emergency = false;  // an emergency superadmin key
 };
 
 struct NewApiKey {
   std::string name;
-  PermissionSet scopes = 0;            // non-empty; within the creator's permissions
-  std::optional<Seconds> expires_in;   // unset: never expires
+  PermissionSet scopes = 0;           // non-empty; within the creator's permissions
+  std::optional<Seconds> expires_in;  // unset: never expires
 };
 
 struct CreatedApiKey {
@@ -127,9 +127,9 @@ struct CreatedApiKey {
 
 // What Auth::rotate_encryption_key did.
 struct KeyRotation {
-  std::string key_id;            // the current key, which everything re-sealed is now under
-  std::int64_t resealed = 0;     // users whose secrets this call re-sealed
-  std::int64_t remaining = 0;    // users with a secret under another key still
+  std::string key_id;          // the current key, which everything re-sealed is now under
+  std::int64_t resealed = 0;   // users whose secrets this call re-sealed
+  std::int64_t remaining = 0;  // users with a secret under another key still
 };
 
 // A security event (login success/failure, lockout, MFA, sessions, keys). Never holds a
@@ -138,12 +138,12 @@ struct SecurityEvent {
   std::int64_t id = 0;
   TenantId tenant{};
   Instant at{};
-  std::string kind;     // "login_failed", "lockout", "mfa_failed", ...
-  UserId user{};      // 0 when unknown (a login attempt for an unknown email)
-  std::string email;    // the login name involved, or ""
-  std::string actor;    // Principal::name() of who acted, or "" for anonymous attempts
-  std::string source;   // client address, or ""
-  std::string detail;   // short human-readable detail, no secrets
+  std::string kind;    // "login_failed", "lockout", "mfa_failed", ...
+  UserId user{};       // 0 when unknown (a login attempt for an unknown email)
+  std::string email;   // the login name involved, or ""
+  std::string actor;   // Principal::name() of who acted, or "" for anonymous attempts
+  std::string source;  // client address, or ""
+  std::string detail;  // short human-readable detail, no secrets
   // The audit outcome: success, or how an attempt failed or was refused (a denied
   // force_logout is recorded with this kind too, as denied).
   AuditOutcome outcome = AuditOutcome::success;
@@ -168,25 +168,25 @@ struct AuthOptions {
   std::uint32_t argon2_iterations = 2;
   std::uint32_t argon2_parallelism = 1;
 
-  int lockout_threshold = 5;                   // failures before waits start
-  Seconds lockout_initial_wait{1};             // doubles per further failure
+  int lockout_threshold = 5;        // failures before waits start
+  Seconds lockout_initial_wait{1};  // doubles per further failure
   Seconds lockout_max_wait{900};
-  Seconds failure_reset_after{12 * 3600};      // quiet period that resets the counter
-  int max_failures_per_hour = 100;             // hard cap per account
+  Seconds failure_reset_after{12 * 3600};  // quiet period that resets the counter
+  int max_failures_per_hour = 100;         // hard cap per account
 
   Seconds session_idle{30 * 60};
   Seconds session_absolute{12 * 3600};
-  Seconds admin_session_idle{15 * 60};         // admin and superadmin
+  Seconds admin_session_idle{15 * 60};  // admin and superadmin
   Seconds admin_session_absolute{12 * 3600};
 
-  std::string totp_issuer = "boka";            // the TOTP service name shown by apps
-  int totp_max_failures = 5;                   // wrong codes before the factor locks
+  std::string totp_issuer = "boka";  // the TOTP service name shown by apps
+  int totp_max_failures = 5;         // wrong codes before the factor locks
   Seconds totp_lockout{15 * 60};
 
   // Key for TOTP secrets at rest (AES-256-GCM): exactly 32 bytes, raw, 64 hex digits or
   // base64. Empty: MFA enrolment is refused (not_supported) until one is configured.
   std::string encryption_key;
-  std::string encryption_key_id = "k1";        // stored with each sealed value
+  std::string encryption_key_id = "k1";  // stored with each sealed value
   // Older keys still needed to read values sealed before a rotation: {id, key}.
   std::vector<std::pair<std::string, std::string>> previous_encryption_keys;
 
@@ -223,8 +223,7 @@ class Auth {
   // superadmin. Ends the user's sessions when the role goes down.
   Result<User> set_user_role(const Principal& who, TenantId tenant, UserId id, Role role);
   // active also unlocks (clears the failure counters); disabled ends every session.
-  Result<User> set_user_state(const Principal& who, TenantId tenant, UserId id,
-                              UserState state);
+  Result<User> set_user_state(const Principal& who, TenantId tenant, UserId id, UserState state);
   // The principal's own password; needs the current one. Ends every other session of the
   // user. unauthenticated if `current` is wrong (counted like a failed login).
   Status change_password(const Principal& who, std::string_view current,
@@ -301,8 +300,7 @@ class Auth {
   // Security events of `tenant` in [from, to), optionally of one kind ("login_failed").
   Result<std::vector<SecurityEvent>> security_events(const Principal& who, TenantId tenant,
                                                      Instant from, Instant to,
-                                                     std::string_view kind = {},
-                                                     int limit = 1000);
+                                                     std::string_view kind = {}, int limit = 1000);
   Result<std::vector<User>> locked_accounts(const Principal& who, TenantId tenant);
   Result<MfaStats> mfa_stats(const Principal& who, TenantId tenant);
   // Admins and superadmins of `tenant` (nullopt: every tenant, superadmin or system only).

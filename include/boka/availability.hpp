@@ -30,8 +30,8 @@ struct AllocationRequest {
 struct AvailabilityQuery {
   std::vector<AllocationRequest> requests;  // 1..100
   Instant from{};
-  Instant to{};                     // to - from <= kMaxRange
-  Seconds duration{0};              // > 0
+  Instant to{};         // to - from <= kMaxRange
+  Seconds duration{0};  // > 0
   // The slot grid. Default: the first resource's (or first pool member's) slot_step, laid
   // in that resource's zone from local midnight.
   std::optional<Seconds> step;
@@ -63,22 +63,22 @@ struct Slot {
 
 // One page of an availability answer (Engine::availability_page).
 struct SlotPage {
-  std::vector<Slot> slots;            // at most query.limit, by start
-  bool truncated = false;             // more slots follow in [next_from, query.to)
-  std::optional<Instant> next_from;   // set when truncated: the next page's query.from
+  std::vector<Slot> slots;           // at most query.limit, by start
+  bool truncated = false;            // more slots follow in [next_from, query.to)
+  std::optional<Instant> next_from;  // set when truncated: the next page's query.from
 };
 
 // Why a start is or is not offered, per request.
 struct Explanation {
   enum class Reason : int {
-    closed = 0,          // outside opening hours (schedule, override or holiday)
-    notice = 1,          // earlier than now + min_notice
-    horizon = 2,         // later than now + max_horizon
-    duration = 3,        // duration outside [min_duration, max_duration]
-    off_grid = 4,        // start is not on the local slot grid
-    daily_limit = 5,     // the local day already has daily_limit reservations
-    capacity = 6,        // blocked by reservations (see blocking_reservation_ids)
-    archived = 7,        // the resource or pool is archived
+    closed = 0,       // outside opening hours (schedule, override or holiday)
+    notice = 1,       // earlier than now + min_notice
+    horizon = 2,      // later than now + max_horizon
+    duration = 3,     // duration outside [min_duration, max_duration]
+    off_grid = 4,     // start is not on the local slot grid
+    daily_limit = 5,  // the local day already has daily_limit reservations
+    capacity = 6,     // blocked by reservations (see blocking_reservation_ids)
+    archived = 7,     // the resource or pool is archived
   };
   struct Finding {
     ResourceId resource{};

@@ -352,17 +352,17 @@ extern "C" {
 /* Result codes: equal to boka::Code. Append-only. */
 enum {
   BOKA_OK = 0,
-  BOKA_INVALID_ARGUMENT = 1, /* the request is malformed; retrying cannot succeed */
-  BOKA_NOT_FOUND = 2,        /* the named object does not exist in the tenant */
-  BOKA_ALREADY_EXISTS = 3,   /* a unique name or idempotency key is taken */
-  BOKA_CONFLICT = 4,         /* collides with current state: capacity taken, stale version, ... */
-  BOKA_UNAUTHENTICATED = 5,  /* no valid credentials */
-  BOKA_PERMISSION_DENIED = 6,/* the principal may not do this */
-  BOKA_RATE_LIMITED = 7,     /* too many attempts; retry later */
-  BOKA_UNAVAILABLE = 8,      /* transient (storage busy, connection lost); retryable */
-  BOKA_STORAGE = 9,          /* the store failed in a way retrying will not fix */
-  BOKA_INTERNAL = 10,        /* a bug in boka (or out of memory) */
-  BOKA_NOT_SUPPORTED = 11    /* not available in this build or store */
+  BOKA_INVALID_ARGUMENT = 1,  /* the request is malformed; retrying cannot succeed */
+  BOKA_NOT_FOUND = 2,         /* the named object does not exist in the tenant */
+  BOKA_ALREADY_EXISTS = 3,    /* a unique name or idempotency key is taken */
+  BOKA_CONFLICT = 4,          /* collides with current state: capacity taken, stale version, ... */
+  BOKA_UNAUTHENTICATED = 5,   /* no valid credentials */
+  BOKA_PERMISSION_DENIED = 6, /* the principal may not do this */
+  BOKA_RATE_LIMITED = 7,      /* too many attempts; retry later */
+  BOKA_UNAVAILABLE = 8,       /* transient (storage busy, connection lost); retryable */
+  BOKA_STORAGE = 9,           /* the store failed in a way retrying will not fix */
+  BOKA_INTERNAL = 10,         /* a bug in boka (or out of memory) */
+  BOKA_NOT_SUPPORTED = 11     /* not available in this build or store */
 };
 
 /* if_version value meaning "whatever the stored version is". */
@@ -378,10 +378,10 @@ typedef struct boka_clock boka_clock;
  * Release it with boka_conflict_clear(), which is safe on a zeroed value; a call overwrites
  * it without releasing what it held, so clear it before passing it again. */
 typedef struct boka_conflict {
-  int has_next_free_start;  /* 1 if next_free_start holds a value */
-  int64_t next_free_start;  /* the earliest start at or after the requested one that fits */
-  size_t blocking_count;    /* number of entries in blocking_ids */
-  int64_t* blocking_ids;    /* ids of the reservations in the way; owned, see clear */
+  int has_next_free_start; /* 1 if next_free_start holds a value */
+  int64_t next_free_start; /* the earliest start at or after the requested one that fits */
+  size_t blocking_count;   /* number of entries in blocking_ids */
+  int64_t* blocking_ids;   /* ids of the reservations in the way; owned, see clear */
 } boka_conflict;
 
 /* --- Library ----------------------------------------------------------------------- */
@@ -455,8 +455,8 @@ BOKA_API int boka_create_tenant(boka_engine* engine, const boka_principal* who,
                                 const char* spec_json, char** tenant_json, char** errmsg);
 BOKA_API int boka_get_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
                              char** tenant_json, char** errmsg);
-BOKA_API int boka_list_tenants(boka_engine* engine, const boka_principal* who,
-                               char** tenants_json, char** errmsg);
+BOKA_API int boka_list_tenants(boka_engine* engine, const boka_principal* who, char** tenants_json,
+                               char** errmsg);
 /* Renames; the document's version must equal the stored one (else BOKA_CONFLICT). */
 BOKA_API int boka_update_tenant(boka_engine* engine, const boka_principal* who,
                                 const char* tenant_json_in, char** tenant_json, char** errmsg);
@@ -467,41 +467,35 @@ BOKA_API int boka_archive_tenant(boka_engine* engine, const boka_principal* who,
 /* --- Resources --------------------------------------------------------------------- */
 /* Thread-safe. */
 
-BOKA_API int boka_create_resource(boka_engine* engine, const boka_principal* who,
-                                  int64_t tenant, const char* spec_json, char** resource_json,
-                                  char** errmsg);
+BOKA_API int boka_create_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* spec_json, char** resource_json, char** errmsg);
 BOKA_API int boka_get_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                int64_t id, char** resource_json, char** errmsg);
 /* include_archived: nonzero to list archived resources too. */
-BOKA_API int boka_list_resources(boka_engine* engine, const boka_principal* who,
-                                 int64_t tenant, int include_archived, char** resources_json,
-                                 char** errmsg);
+BOKA_API int boka_list_resources(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int include_archived, char** resources_json, char** errmsg);
 /* Replaces every field; lowering capacity below current usage is BOKA_CONFLICT. */
-BOKA_API int boka_update_resource(boka_engine* engine, const boka_principal* who,
-                                  int64_t tenant, const char* resource_json_in,
-                                  char** resource_json, char** errmsg);
-BOKA_API int boka_archive_resource(boka_engine* engine, const boka_principal* who,
-                                   int64_t tenant, int64_t id, char** resource_json,
-                                   char** errmsg);
+BOKA_API int boka_update_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* resource_json_in, char** resource_json,
+                                  char** errmsg);
+BOKA_API int boka_archive_resource(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   int64_t id, char** resource_json, char** errmsg);
 
 /* --- Schedules --------------------------------------------------------------------- */
 /* Thread-safe. */
 
-BOKA_API int boka_create_schedule(boka_engine* engine, const boka_principal* who,
-                                  int64_t tenant, const char* spec_json, char** schedule_json,
-                                  char** errmsg);
+BOKA_API int boka_create_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* spec_json, char** schedule_json, char** errmsg);
 BOKA_API int boka_get_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                int64_t id, char** schedule_json, char** errmsg);
-BOKA_API int boka_list_schedules(boka_engine* engine, const boka_principal* who,
-                                 int64_t tenant, int include_archived, char** schedules_json,
-                                 char** errmsg);
-BOKA_API int boka_update_schedule(boka_engine* engine, const boka_principal* who,
-                                  int64_t tenant, const char* schedule_json_in,
-                                  char** schedule_json, char** errmsg);
+BOKA_API int boka_list_schedules(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int include_archived, char** schedules_json, char** errmsg);
+BOKA_API int boka_update_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* schedule_json_in, char** schedule_json,
+                                  char** errmsg);
 /* BOKA_CONFLICT while an active resource still uses the schedule. */
-BOKA_API int boka_archive_schedule(boka_engine* engine, const boka_principal* who,
-                                   int64_t tenant, int64_t id, char** schedule_json,
-                                   char** errmsg);
+BOKA_API int boka_archive_schedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   int64_t id, char** schedule_json, char** errmsg);
 
 /* --- Pools ------------------------------------------------------------------------- */
 /* Thread-safe. */
@@ -558,32 +552,28 @@ BOKA_API int boka_reserve_json(boka_engine* engine, const boka_principal* who, i
  *   mark_completed: confirmed -> completed, once it has started
  *   mark_no_show:   confirmed -> no_show, once it has started */
 BOKA_API int boka_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                          int64_t id, int64_t if_version, char** reservation_json,
-                          char** errmsg);
-BOKA_API int boka_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                         int64_t id, int64_t if_version, char** reservation_json,
-                         char** errmsg);
-BOKA_API int boka_mark_completed(boka_engine* engine, const boka_principal* who,
-                                 int64_t tenant, int64_t id, int64_t if_version,
-                                 char** reservation_json, char** errmsg);
+                          int64_t id, int64_t if_version, char** reservation_json, char** errmsg);
+BOKA_API int boka_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                         int64_t if_version, char** reservation_json, char** errmsg);
+BOKA_API int boka_mark_completed(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t id, int64_t if_version, char** reservation_json,
+                                 char** errmsg);
 BOKA_API int boka_mark_no_show(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                int64_t id, int64_t if_version, char** reservation_json,
                                char** errmsg);
 /* Moves an active reservation to [new_start, new_end) atomically; its own old range never
  * blocks the new one. Refusals as for boka_reserve (conflict: optional). */
 BOKA_API int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                             int64_t id, int64_t new_start, int64_t new_end,
-                             int64_t if_version, char** reservation_json,
-                             boka_conflict* conflict, char** errmsg);
+                             int64_t id, int64_t new_start, int64_t new_end, int64_t if_version,
+                             char** reservation_json, boka_conflict* conflict, char** errmsg);
 
 /* A held reservation past its expiry reads as "expired" even before a sweep. */
-BOKA_API int boka_get_reservation(boka_engine* engine, const boka_principal* who,
-                                  int64_t tenant, int64_t id, char** reservation_json,
-                                  char** errmsg);
+BOKA_API int boka_get_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t id, char** reservation_json, char** errmsg);
 /* Reservation filter in (NULL: no conditions), array of Reservations out. */
-BOKA_API int boka_list_reservations(boka_engine* engine, const boka_principal* who,
-                                    int64_t tenant, const char* filter_json,
-                                    char** reservations_json, char** errmsg);
+BOKA_API int boka_list_reservations(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    const char* filter_json, char** reservations_json,
+                                    char** errmsg);
 /* Marks up to `limit` lapsed holds (all tenants) expired; *expired (optional) gets how
  * many. For a background worker. */
 BOKA_API int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
@@ -607,7 +597,8 @@ BOKA_API int boka_auth_list_users(boka_engine* engine, const boka_principal* who
                                   int64_t after_id, int limit, char** users_json, char** errmsg);
 /* role: "customer", "staff", "admin", "superadmin"; state: "active", "locked", "disabled". */
 BOKA_API int boka_auth_set_user_role(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                                     int64_t user, const char* role, char** user_json, char** errmsg);
+                                     int64_t user, const char* role, char** user_json,
+                                     char** errmsg);
 BOKA_API int boka_auth_set_user_state(boka_engine* engine, const boka_principal* who,
                                       int64_t tenant, int64_t user, const char* state,
                                       char** user_json, char** errmsg);
@@ -626,17 +617,17 @@ BOKA_API int boka_auth_verify_mfa(boka_engine* engine, const char* token, const 
  * not valid). source: the client address (recorded for emergency keys), or NULL. */
 BOKA_API int boka_auth_authenticate_session(boka_engine* engine, const char* token,
                                             boka_principal** principal, char** errmsg);
-BOKA_API int boka_auth_authenticate_api_key(boka_engine* engine, const char* key, const char* source,
-                                            boka_principal** principal, char** errmsg);
+BOKA_API int boka_auth_authenticate_api_key(boka_engine* engine, const char* key,
+                                            const char* source, boka_principal** principal,
+                                            char** errmsg);
 /* The caller's own session ends / password changes (other sessions end). */
 BOKA_API int boka_auth_logout(boka_engine* engine, const boka_principal* who, char** errmsg);
 BOKA_API int boka_auth_change_password(boka_engine* engine, const boka_principal* who,
                                        const char* current_password, const char* new_password,
                                        char** errmsg);
 /* Sessions of `user` (0: every user the caller may manage) that are live, as an array. */
-BOKA_API int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who,
-                                     int64_t tenant, int64_t user, char** sessions_json,
-                                     char** errmsg);
+BOKA_API int boka_auth_list_sessions(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t user, char** sessions_json, char** errmsg);
 BOKA_API int boka_auth_end_session(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                    int64_t session, char** errmsg);
 
@@ -653,11 +644,10 @@ BOKA_API int boka_auth_disable_totp(boka_engine* engine, const boka_principal* w
 
 /* API keys (keys:manage in the tenant). Keys a key creates are revoked with it. */
 BOKA_API int boka_auth_create_api_key(boka_engine* engine, const boka_principal* who,
-                                      int64_t tenant, const char* new_key_json,
-                                      char** created_json, char** errmsg);
-BOKA_API int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who,
-                                     int64_t tenant, int64_t after_id, int limit, char** keys_json,
-                                     char** errmsg);
+                                      int64_t tenant, const char* new_key_json, char** created_json,
+                                      char** errmsg);
+BOKA_API int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t after_id, int limit, char** keys_json, char** errmsg);
 BOKA_API int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who,
                                       int64_t tenant, int64_t key, char** key_json, char** errmsg);
 
@@ -671,17 +661,17 @@ BOKA_API int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal*
 /* Audit query in (NULL: no conditions), array of Audit records of `tenant`'s chain out,
  * ordered by seq. Needs audit:read in the tenant (tenant 0: system-wide). */
 BOKA_API int boka_ops_audit_records(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                                const char* query_json, char** records_json, char** errmsg);
+                                    const char* query_json, char** records_json, char** errmsg);
 /* Walks one chain (`tenant`) or every chain (BOKA_ALL_TENANTS) and returns an Audit
  * verification naming the first broken link. A broken chain is BOKA_OK with "ok": false. */
 BOKA_API int boka_ops_verify_audit(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                               char** verification_json, char** errmsg);
+                                   char** verification_json, char** errmsg);
 /* Array of Audit heads in (recorded earlier and kept elsewhere, such as a backup manifest's
  * "audit_heads"), Audit verification out: each chain must still hold that record with that
  * hash, which finds records cut off a chain's end. */
 BOKA_API int boka_ops_check_audit_heads(boka_engine* engine, const boka_principal* who,
-                                    const char* heads_json, char** verification_json,
-                                    char** errmsg);
+                                        const char* heads_json, char** verification_json,
+                                        char** errmsg);
 
 /* --- Operations -------------------------------------------------------------------- */
 /* Thread-safe. The calls that take a principal need system:operations (the system
@@ -693,49 +683,49 @@ BOKA_API int boka_ops_check_audit_heads(boka_engine* engine, const boka_principa
 BOKA_API int boka_ops_metrics_text(boka_engine* engine, char** text, char** errmsg);
 /* Health options in (NULL: the defaults), Health report out. A store that cannot be
  * reached is "failing" in the report, not an error code. */
-BOKA_API int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* options_json,
-                         char** health_json, char** errmsg);
+BOKA_API int boka_ops_health(boka_engine* engine, const boka_principal* who,
+                             const char* options_json, char** health_json, char** errmsg);
 /* Array of Table stats: row counts and sizes of every table. */
 BOKA_API int boka_ops_database_stats(boka_engine* engine, const boka_principal* who,
-                                 char** stats_json, char** errmsg);
+                                     char** stats_json, char** errmsg);
 /* Read-only mode on (nonzero) or off. While on, every call that would write fails with
  * BOKA_UNAVAILABLE naming the reason ("boka is in read-only mode (<reason>); writes are
  * refused until it is switched off"); reads go on. reason: at most 500 bytes, NULL or ""
  * for "switched on by <principal>". Per engine: switch every engine (process) that shares
  * the store. Recorded in the audit trail. */
 BOKA_API int boka_ops_set_read_only(boka_engine* engine, const boka_principal* who, int on,
-                                const char* reason, char** errmsg);
+                                    const char* reason, char** errmsg);
 /* *read_only: 1 while read-only, else 0. reason (optional): the reason while read-only,
  * NULL while writable. */
 BOKA_API int boka_ops_read_only_reason(boka_engine* engine, int* read_only, char** reason,
-                                   char** errmsg);
+                                       char** errmsg);
 /* Records that `component` ("worker"; 1..64 of a-z, 0-9, '_', '-') is alive now; the
  * health report shows its age. Not audited. */
 BOKA_API int boka_ops_record_heartbeat(boka_engine* engine, const boka_principal* who,
-                                   const char* component, char** errmsg);
+                                       const char* component, char** errmsg);
 /* Backup options in, Backup result out (optional). An online, consistent backup of the
  * SQLite store (traffic goes on) with its manifest; applies retention; verifies when asked.
  * BOKA_NOT_SUPPORTED on other stores (PostgreSQL: pg_dump). */
-BOKA_API int boka_ops_backup(boka_engine* engine, const boka_principal* who, const char* options_json,
-                         char** result_json, char** errmsg);
+BOKA_API int boka_ops_backup(boka_engine* engine, const boka_principal* who,
+                             const char* options_json, char** result_json, char** errmsg);
 /* Checks a backup file against its manifest (checksum, integrity_check, schema, row counts,
  * audit chains and heads) and returns a Backup verification. Reads only. BOKA_NOT_FOUND if
  * the file or its manifest is missing; a damaged backup is BOKA_OK with "ok": false and its
  * problems. No engine needed. */
 BOKA_API int boka_ops_verify_backup(const char* backup_path, char** verification_json,
-                                char** errmsg);
+                                    char** errmsg);
 /* Restores a backup into target_path: verifies it first (a failing one: BOKA_STORAGE naming
  * the problems), copies it beside the target and renames it into place, so the target is
  * either the old file or the whole backup. An existing target is BOKA_ALREADY_EXISTS unless
  * overwrite is nonzero; then its -wal and -shm files are removed too. Stop every process
  * using the target first. No engine needed. */
 BOKA_API int boka_ops_restore_backup(const char* backup_path, const char* target_path,
-                                 int overwrite, char** errmsg);
+                                     int overwrite, char** errmsg);
 /* Deletes the oldest backups of `kind` ("daily", ...) in `directory` (with their manifests)
  * beyond the newest `keep` (>= 1). removed_json (optional): the array of deleted paths.
  * boka_ops_backup applies retention itself. No engine needed. */
 BOKA_API int boka_ops_apply_retention(const char* directory, const char* kind, int keep,
-                                  char** removed_json, char** errmsg);
+                                      char** removed_json, char** errmsg);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -59,7 +59,7 @@ struct EngineOptions {
 struct ReserveRequest {
   std::vector<AllocationRequest> allocations;  // 1..100; a resource may appear once
   Instant start{};
-  Instant end{};                  // > start
+  Instant end{};  // > start
   // Set: the reservation is held (counts against capacity) until now + hold_for, and must
   // be confirmed before then; after it, it stops counting and cannot be confirmed.
   std::optional<Seconds> hold_for;
@@ -69,8 +69,8 @@ struct ReserveRequest {
   // and the system principal have keys of their own, so one customer cannot see or take
   // another's): 1..200 bytes of UTF-8 without control characters.
   std::string idempotency_key;
-  std::string customer;               // free-form reference, 0..200 bytes
-  std::string metadata_json = "{}";   // a JSON object, up to 64 KiB
+  std::string customer;              // free-form reference, 0..200 bytes
+  std::string metadata_json = "{}";  // a JSON object, up to 64 KiB
 };
 
 // Authorization: every call checks its Principal first (deny by default). The system
@@ -114,8 +114,7 @@ class Engine {
   // Replaces name, zone, capacity, policy, schedule and metadata. resource.version must
   // equal the stored version. Lowering capacity below what active reservations use at some
   // instant is refused (conflict), naming the instant and the usage.
-  Result<Resource> update_resource(const Principal& who, TenantId tenant,
-                                   const Resource& resource);
+  Result<Resource> update_resource(const Principal& who, TenantId tenant, const Resource& resource);
   Result<Resource> archive_resource(const Principal& who, TenantId tenant, ResourceId id);
 
   // --- Schedules -------------------------------------------------------------------
@@ -125,8 +124,7 @@ class Engine {
   Result<Schedule> get_schedule(const Principal& who, TenantId tenant, ScheduleId id);
   Result<std::vector<Schedule>> list_schedules(const Principal& who, TenantId tenant,
                                                bool include_archived = false);
-  Result<Schedule> update_schedule(const Principal& who, TenantId tenant,
-                                   const Schedule& schedule);
+  Result<Schedule> update_schedule(const Principal& who, TenantId tenant, const Schedule& schedule);
   // Refused (conflict) while an active resource still uses the schedule.
   Result<Schedule> archive_schedule(const Principal& who, TenantId tenant, ScheduleId id);
 

@@ -92,14 +92,12 @@ class MetricsRegistry {
   Result<Gauge*> gauge(std::string_view name, std::string_view help,
                        const MetricLabels& labels = {});
   Result<Histogram*> histogram(std::string_view name, std::string_view help,
-                               std::vector<double> upper_bounds,
-                               const MetricLabels& labels = {});
+                               std::vector<double> upper_bounds, const MetricLabels& labels = {});
   // A gauge whose value `read` computes at exposition (a count held elsewhere). `read`
   // runs on the scraping thread, outside the registry's lock; it must be thread-safe and
   // must not throw. A read that fails should return NaN: the sample is then left out.
   // Registering the name again replaces the callback (the newest owner reports).
-  Status gauge_callback(std::string_view name, std::string_view help,
-                        std::function<double()> read);
+  Status gauge_callback(std::string_view name, std::string_view help, std::function<double()> read);
 
   // Every metric in the Prometheus text exposition format 0.0.4 (what `promtool check
   // metrics` accepts), families sorted by name, series by labels.

@@ -63,15 +63,15 @@ struct HealthCheck {
 struct HealthReport {
   HealthStatus status = HealthStatus::ok;  // the worst check
   Instant checked_at{};
-  std::string dialect;              // "sqlite", "postgresql", "memory"
-  std::string location;             // StorageInfo::location: the file, or host:port/db (never a password)
+  std::string dialect;   // "sqlite", "postgresql", "memory"
+  std::string location;  // StorageInfo::location: the file, or host:port/db (never a password)
   int schema_version = 0;
   int expected_schema_version = 0;  // what this build migrates to
   bool storage_reachable = false;
   double storage_latency_seconds = 0;  // one read transaction, round trip
   bool read_only = false;
   std::string read_only_reason;
-  std::optional<std::int64_t> disk_free_bytes;   // file stores only
+  std::optional<std::int64_t> disk_free_bytes;  // file stores only
   std::optional<std::int64_t> disk_total_bytes;
   std::optional<Instant> last_backup_at;
   std::vector<std::pair<std::string, std::optional<Instant>>> heartbeats;
@@ -91,14 +91,14 @@ std::optional<BackupKind> parse_backup_kind(std::string_view name) noexcept;
 // Written next to every backup as <backup>.manifest.json. Holds no secret.
 struct BackupManifest {
   std::string format = "boka-backup/1";
-  std::string file;                  // the backup's file name (same directory)
+  std::string file;  // the backup's file name (same directory)
   BackupKind kind = BackupKind::manual;
-  Instant created_at{};              // when the snapshot was taken (UTC)
-  std::string source;                // the database file backed up
+  Instant created_at{};  // when the snapshot was taken (UTC)
+  std::string source;    // the database file backed up
   int schema_version = 0;
-  std::string sha256;                // hex SHA-256 of the backup file
+  std::string sha256;  // hex SHA-256 of the backup file
   std::int64_t size_bytes = 0;
-  std::vector<TableStats> tables;    // row counts in the snapshot
+  std::vector<TableStats> tables;      // row counts in the snapshot
   std::vector<AuditHead> audit_heads;  // every chain's head in the snapshot
   std::string boka_version;
 
@@ -124,19 +124,19 @@ struct BackupOptions {
 
 struct BackupVerification {
   bool ok = false;
-  std::string integrity;               // PRAGMA integrity_check's answer ("ok")
+  std::string integrity;  // PRAGMA integrity_check's answer ("ok")
   bool checksum_matches = false;
   bool counts_match = false;
-  AuditVerification audit;             // the chains in the copy
-  bool heads_match = false;            // the copy's chain heads are the manifest's
-  std::vector<std::string> problems;   // empty when ok
+  AuditVerification audit;            // the chains in the copy
+  bool heads_match = false;           // the copy's chain heads are the manifest's
+  std::vector<std::string> problems;  // empty when ok
 };
 
 struct BackupResult {
-  std::string path;            // the backup file
+  std::string path;  // the backup file
   std::string manifest_path;
   BackupManifest manifest;
-  std::vector<std::string> removed;  // backups deleted by retention
+  std::vector<std::string> removed;                // backups deleted by retention
   std::optional<BackupVerification> verification;  // when options.verify
 };
 

@@ -27,7 +27,7 @@ namespace boka {
 
 // Roles, lowest to highest. Each role has every permission of the roles below it.
 enum class Role : int { customer = 0, staff = 1, admin = 2, superadmin = 3 };
-const char* role_name(Role role) noexcept;               // "customer", ...
+const char* role_name(Role role) noexcept;                       // "customer", ...
 std::optional<Role> parse_role(std::string_view name) noexcept;  // nullopt: unknown name
 
 // What an operation needs. API keys carry a set of these as scopes; roles grant them as
@@ -47,7 +47,7 @@ enum class Permission : std::uint32_t {
   system_operations = 1u << 11,  // "system:operations"  expire holds, cleanup, emergency
 };
 using PermissionSet = std::uint32_t;
-const char* permission_name(Permission p) noexcept;                 // "availability:read"
+const char* permission_name(Permission p) noexcept;                          // "availability:read"
 std::optional<Permission> parse_permission(std::string_view name) noexcept;  // nullopt: unknown
 // Every permission in `set`, in enum order, by name.
 std::vector<std::string> permission_names(PermissionSet set);
@@ -75,10 +75,10 @@ class Principal {
   Kind kind() const noexcept { return kind_; }
   // For audit and logs: "system", "user:<id>", "api_key:<id>". Never a secret.
   const std::string& name() const noexcept { return name_; }
-  TenantId tenant() const noexcept { return tenant_; }      // 0 for system
-  UserId user() const noexcept { return user_; }            // the user, or the key's creator
-  SessionId session() const noexcept { return session_; }   // 0 unless a session
-  ApiKeyId api_key() const noexcept { return api_key_; }    // 0 unless an API key
+  TenantId tenant() const noexcept { return tenant_; }     // 0 for system
+  UserId user() const noexcept { return user_; }           // the user, or the key's creator
+  SessionId session() const noexcept { return session_; }  // 0 unless a session
+  ApiKeyId api_key() const noexcept { return api_key_; }   // 0 unless an API key
   // The client address the principal acts from ("203.0.113.9", "unix:/run/x"), or "".
   // Hosts set it per request; it goes into the audit records of what the principal does.
   const std::string& source() const noexcept { return source_; }

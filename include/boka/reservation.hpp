@@ -29,8 +29,8 @@ std::optional<ReservationStatus> parse_status(std::string_view name) noexcept;
 
 struct Allocation {
   ResourceId resource{};       // for a pool allocation: the member that was picked
-  int quantity = 1;              // 1..capacity of the resource
-  std::optional<PoolId> pool;    // set when the allocation was requested from a pool
+  int quantity = 1;            // 1..capacity of the resource
+  std::optional<PoolId> pool;  // set when the allocation was requested from a pool
 };
 
 struct Reservation {
@@ -62,13 +62,13 @@ struct Reservation {
 
 // Which reservations list_reservations returns. Results are ordered by id ascending.
 struct ReservationFilter {
-  std::optional<ResourceId> resource;        // has an allocation on this resource
-  std::optional<Instant> from;               // overlaps [from, to): end > from
-  std::optional<Instant> to;                 //                      start < to
-  std::vector<ReservationStatus> statuses;   // stored status is one of these; empty = any
-  std::optional<std::string> customer;       // exact match
-  ReservationId after_id{};                // keyset pagination: ids greater than this
-  int limit = 100;                           // 1..10000
+  std::optional<ResourceId> resource;       // has an allocation on this resource
+  std::optional<Instant> from;              // overlaps [from, to): end > from
+  std::optional<Instant> to;                //                      start < to
+  std::vector<ReservationStatus> statuses;  // stored status is one of these; empty = any
+  std::optional<std::string> customer;      // exact match
+  ReservationId after_id{};                 // keyset pagination: ids greater than this
+  int limit = 100;                          // 1..10000
 };
 
 }  // namespace boka

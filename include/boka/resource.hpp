@@ -18,28 +18,28 @@ namespace boka {
 struct Policy {
   Seconds slot_step{Seconds(15 * 60)};  // starts lie on this grid in local time, counted
                                         // from local midnight; must divide 24 h, >= 60 s
-  Seconds min_notice{0};      // a start must be at least this far after now
-  Seconds max_horizon{0};     // a start may be at most this far after now; 0 = no limit
+  Seconds min_notice{0};                // a start must be at least this far after now
+  Seconds max_horizon{0};               // a start may be at most this far after now; 0 = no limit
   Seconds buffer_before{0};
   Seconds buffer_after{0};
-  Seconds min_duration{0};    // 0 = one slot_step
-  Seconds max_duration{0};    // 0 = no limit (other than the 400-day range limit)
-  int daily_limit = 0;        // most active reservations starting on one local day; 0 = none
+  Seconds min_duration{0};  // 0 = one slot_step
+  Seconds max_duration{0};  // 0 = no limit (other than the 400-day range limit)
+  int daily_limit = 0;      // most active reservations starting on one local day; 0 = none
 };
 
 struct Resource {
-  ResourceId id{};           // assigned by the store
+  ResourceId id{};  // assigned by the store
   TenantId tenant{};
-  std::string name;            // 1..200 bytes
-  std::string zone;            // IANA zone name, "Europe/Berlin"; validated against the OS tzdb
-  int capacity = 1;            // >= 1: how many units may be booked at once
+  std::string name;  // 1..200 bytes
+  std::string zone;  // IANA zone name, "Europe/Berlin"; validated against the OS tzdb
+  int capacity = 1;  // >= 1: how many units may be booked at once
   Policy policy;
   std::optional<ScheduleId> schedule;  // none: open around the clock
   std::string metadata_json = "{}";    // a JSON object, stored as given
   Instant created_at{};
   std::optional<Instant> archived_at;  // archived: no new bookings, history kept
-  std::int64_t version = 0;  // bumped by every write that touches the resource, including
-                             // reservations on it; pass it back to update_resource
+  std::int64_t version = 0;            // bumped by every write that touches the resource, including
+                                       // reservations on it; pass it back to update_resource
 };
 
 }  // namespace boka

@@ -56,23 +56,23 @@ struct DateOverride {
 // Boost.Date_Time's generators.
 struct HolidayRule {
   enum class Kind : int {
-    fixed_date = 0,        // month + day_of_month ("December 25"); Feb 29 only in leap years
-    nth_weekday = 1,       // nth (1..4) weekday of month ("4th Thursday of November")
-    last_weekday = 2,      // last weekday of month ("last Monday of May")
+    fixed_date = 0,    // month + day_of_month ("December 25"); Feb 29 only in leap years
+    nth_weekday = 1,   // nth (1..4) weekday of month ("4th Thursday of November")
+    last_weekday = 2,  // last weekday of month ("last Monday of May")
   };
   std::string name;
   Kind kind = Kind::fixed_date;
-  int month = 1;                    // 1..12
-  int day_of_month = 1;             // fixed_date only
-  int nth = 1;                      // nth_weekday only
+  int month = 1;                      // 1..12
+  int day_of_month = 1;               // fixed_date only
+  int nth = 1;                        // nth_weekday only
   Weekday weekday = Weekday::monday;  // nth_weekday and last_weekday
 };
 
 struct Schedule {
   ScheduleId id{};  // assigned by the store
   TenantId tenant{};
-  std::string name;   // 1..200 bytes
-  std::vector<WeeklyRule> weekly;  // at most one rule per weekday; missing weekdays are closed
+  std::string name;                     // 1..200 bytes
+  std::vector<WeeklyRule> weekly;       // at most one rule per weekday; missing weekdays are closed
   std::vector<DateOverride> overrides;  // at most one per date
   std::vector<HolidayRule> holidays;
   std::optional<Instant> archived_at;

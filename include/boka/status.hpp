@@ -92,7 +92,7 @@ Status NotSupported(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(data_).ok()) {
       data_ = Status(Code::internal, "Result constructed from an ok Status without a value");
@@ -130,7 +130,8 @@ class [[nodiscard]] Result {
 // Internal helpers for propagating errors; usable by store implementers too.
 #define BOKA_CONCAT_INNER(a, b) a##b
 #define BOKA_CONCAT(a, b) BOKA_CONCAT_INNER(a, b)
-#define BOKA_RETURN_IF_ERROR(expr) BOKA_RETURN_IF_ERROR_IMPL(BOKA_CONCAT(boka_status_, __LINE__), expr)
+#define BOKA_RETURN_IF_ERROR(expr) \
+  BOKA_RETURN_IF_ERROR_IMPL(BOKA_CONCAT(boka_status_, __LINE__), expr)
 #define BOKA_RETURN_IF_ERROR_IMPL(tmp, expr) \
   do {                                       \
     ::boka::Status tmp = (expr);             \

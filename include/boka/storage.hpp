@@ -22,9 +22,9 @@ class Storage;
 
 // What a store is and where, as Operations::storage_info and health reports show it.
 struct StorageInfo {
-  std::string dialect;       // "memory", "sqlite", ...
-  int schema_version = 0;    // 0 for stores without a schema
-  std::string location;      // the file path, host:port/db for PostgreSQL, or "" (never a password)
+  std::string dialect;     // "memory", "sqlite", ...
+  int schema_version = 0;  // 0 for stores without a schema
+  std::string location;    // the file path, host:port/db for PostgreSQL, or "" (never a password)
   // The schema version this build of boka migrates the store to (0 for stores without a
   // schema); health reports a store whose schema_version differs as failing.
   int expected_schema_version = 0;
@@ -43,10 +43,10 @@ enum class Durability : int { full = 0, normal = 1 };
 // in code, where the compiler checks every name and a path needs no URI syntax. Both reach
 // open_sqlite_storage, which checks them the same way.
 struct SqliteOptions {
-  std::string path;                        // the database file; created if missing
+  std::string path;  // the database file; created if missing
   Durability durability = Durability::full;
-  int busy_timeout_ms = 5000;              // 0..600000: how long to wait for another process's lock
-  int pool_size = 4;                       // 1..256 connections kept open for concurrent readers
+  int busy_timeout_ms = 5000;  // 0..600000: how long to wait for another process's lock
+  int pool_size = 4;           // 1..256 connections kept open for concurrent readers
   // Open an existing file read-only (a backup being verified): no migration (the schema
   // must be the one this build knows), every write is unavailable, the file is never
   // changed. A file in WAL mode needs its -shm to be creatable.

@@ -66,7 +66,7 @@ struct StoredUser {
 
 struct StoredSession {
   Session session;
-  std::string token_hash;  // hex SHA-256 of the token; unique
+  std::string token_hash;         // hex SHA-256 of the token; unique
   std::int64_t idle_seconds = 0;  // the idle timeout this session was granted
   std::optional<Instant> revoked_at;
 };
@@ -89,8 +89,8 @@ class StorageTransaction {
 
   virtual Result<TenantId> insert_tenant(const Tenant& tenant) = 0;  // ignores tenant.id
   virtual Result<std::optional<Tenant>> find_tenant(TenantId id) = 0;
-  virtual Result<std::vector<Tenant>> list_tenants() = 0;          // by id
-  virtual Status update_tenant(const Tenant& tenant) = 0;           // every field by id
+  virtual Result<std::vector<Tenant>> list_tenants() = 0;  // by id
+  virtual Status update_tenant(const Tenant& tenant) = 0;  // every field by id
 
   virtual Result<ResourceId> insert_resource(const Resource& resource) = 0;
   virtual Result<std::optional<Resource>> find_resource(TenantId tenant, ResourceId id) = 0;
@@ -113,8 +113,8 @@ class StorageTransaction {
   virtual Status update_reservation(const Reservation& reservation) = 0;
   virtual Result<std::optional<Reservation>> find_reservation(TenantId tenant,
                                                               ReservationId id) = 0;
-  virtual Result<std::vector<Reservation>> list_reservations(
-      TenantId tenant, const ReservationFilter& filter) = 0;
+  virtual Result<std::vector<Reservation>> list_reservations(TenantId tenant,
+                                                             const ReservationFilter& filter) = 0;
   // Every allocation on `resource` of a reservation whose stored status is held or
   // confirmed (expired-but-unswept holds included: the engine filters by time).
   virtual Result<std::vector<Booking>> active_bookings(ResourceId resource) = 0;
@@ -228,10 +228,10 @@ struct WriteIntent {
 // What Storage::backup copied, read in the same snapshot as the copy: what a backup's
 // manifest records, so that a later verification can compare the copy with it.
 struct BackupSnapshot {
-  std::string source;                 // what was copied (the database file, absolute)
+  std::string source;  // what was copied (the database file, absolute)
   int schema_version = 0;
-  std::vector<TableStats> tables;     // row counts (bytes 0)
-  std::vector<AuditHead> audit_heads; // every chain's head
+  std::vector<TableStats> tables;      // row counts (bytes 0)
+  std::vector<AuditHead> audit_heads;  // every chain's head
 };
 
 // Called as a backup copies: pages copied so far and in all. May be empty.
@@ -283,7 +283,8 @@ class StorageWrapper : public Storage {
     return target_->write(intent, work);
   }
   StorageInfo info() const override { return target_->info(); }
-  Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) override {
+  Result<BackupSnapshot> backup(const std::string& target,
+                                const BackupProgress& progress) override {
     return target_->backup(target, progress);
   }
   Storage& target() { return *target_; }
@@ -305,17 +306,13 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<std::optional<Resource>> find_resource(TenantId t, ResourceId id) override {
     return t_.find_resource(t, id);
   }
-  Result<std::vector<Resource>> list_resources(TenantId t) override {
-    return t_.list_resources(t);
-  }
+  Result<std::vector<Resource>> list_resources(TenantId t) override { return t_.list_resources(t); }
   Status update_resource(const Resource& x) override { return t_.update_resource(x); }
   Result<ScheduleId> insert_schedule(const Schedule& x) override { return t_.insert_schedule(x); }
   Result<std::optional<Schedule>> find_schedule(TenantId t, ScheduleId id) override {
     return t_.find_schedule(t, id);
   }
-  Result<std::vector<Schedule>> list_schedules(TenantId t) override {
-    return t_.list_schedules(t);
-  }
+  Result<std::vector<Schedule>> list_schedules(TenantId t) override { return t_.list_schedules(t); }
   Status update_schedule(const Schedule& x) override { return t_.update_schedule(x); }
   Result<PoolId> insert_pool(const Pool& x) override { return t_.insert_pool(x); }
   Result<std::optional<Pool>> find_pool(TenantId t, PoolId id) override {
@@ -360,9 +357,7 @@ class StorageTransactionWrapper : public StorageTransaction {
     return t_.list_users_with_role(r);
   }
   Status update_user(const StoredUser& x) override { return t_.update_user(x); }
-  Result<SessionId> insert_session(const StoredSession& x) override {
-    return t_.insert_session(x);
-  }
+  Result<SessionId> insert_session(const StoredSession& x) override { return t_.insert_session(x); }
   Result<std::optional<StoredSession>> find_session_by_token(std::string_view h) override {
     return t_.find_session_by_token(h);
   }

@@ -159,8 +159,7 @@ Status authentication_failed() { return InternalError("stored secret failed auth
 // "v1:<key id>:<body>" split into its key id and body; false if the frame is malformed.
 bool split_sealed(std::string_view sealed, std::string_view& key_id, std::string_view& body) {
   if (sealed.size() <= kSealVersion.size() + 1 ||
-      sealed.substr(0, kSealVersion.size()) != kSealVersion ||
-      sealed[kSealVersion.size()] != ':') {
+      sealed.substr(0, kSealVersion.size()) != kSealVersion || sealed[kSealVersion.size()] != ':') {
     return false;
   }
   const std::string_view rest = sealed.substr(kSealVersion.size() + 1);
@@ -353,8 +352,8 @@ Bytes hmac(HashAlgorithm algorithm, std::string_view key, std::string_view messa
   // be a valid pointer.
   static const unsigned char kEmpty = 0;
   const void* key_ptr = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
-  if (HMAC(md, key_ptr, static_cast<int>(key.size()), bytes_of(message), message.size(),
-           mac.data(), &length) == nullptr) {
+  if (HMAC(md, key_ptr, static_cast<int>(key.size()), bytes_of(message), message.size(), mac.data(),
+           &length) == nullptr) {
     return Bytes();
   }
   return Bytes(reinterpret_cast<const char*>(mac.data()), length);
@@ -450,9 +449,8 @@ Result<Bytes> SecretBox::parse_key(std::string_view configured) {
       if (auto key = base64_decode(text); key && key->size() == kKeyBytes) return std::move(*key);
     }
     if (configured.size() == kKeyBytes) return Bytes(configured);
-    return InvalidArgument(
-        "encryption key must be 32 bytes: raw, 64 hex digits, or base64 (got " +
-        std::to_string(configured.size()) + " bytes of text)");
+    return InvalidArgument("encryption key must be 32 bytes: raw, 64 hex digits, or base64 (got " +
+                           std::to_string(configured.size()) + " bytes of text)");
   } catch (const std::bad_alloc&) {
     return InternalError("out of memory parsing the encryption key");
   }
@@ -564,11 +562,10 @@ Result<Bytes> SecretBox::open(std::string_view sealed, std::string_view associat
     if (!ctx) return InternalError("out of memory opening a secret");
     Bytes plaintext(ciphertext_size, '\0');
     int len = 0;
-    bool ok =
-        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceBytes),
-                            nullptr) == 1 &&
-        EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(it->second), nonce) == 1;
+    bool ok = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceBytes),
+                                  nullptr) == 1 &&
+              EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(it->second), nonce) == 1;
     ok = ok && EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad),
                                  static_cast<int>(aad.size())) == 1;
     int written = 0;
@@ -603,21 +600,20 @@ Result<std::string> argon2id_hash(std::string_view password, const Argon2Params&
   try {
     if (params.iterations < ARGON2_MIN_TIME || params.parallelism < ARGON2_MIN_LANES ||
         params.parallelism > ARGON2_MAX_LANES || params.memory_kib < 8 * params.parallelism) {
-      return InvalidArgument("argon2id parameters: need t >= 1, 1 <= p <= " +
-                             std::to_string(ARGON2_MAX_LANES) + " and m >= 8 * p KiB, got m=" +
-                             std::to_string(params.memory_kib) + ",t=" +
-                             std::to_string(params.iterations) + ",p=" +
-                             std::to_string(params.parallelism));
+      return InvalidArgument(
+          "argon2id parameters: need t >= 1, 1 <= p <= " + std::to_string(ARGON2_MAX_LANES) +
+          " and m >= 8 * p KiB, got m=" + std::to_string(params.memory_kib) +
+          ",t=" + std::to_string(params.iterations) + ",p=" + std::to_string(params.parallelism));
     }
     if (password.size() > ARGON2_MAX_PWD_LENGTH) return InvalidArgument("password too long");
     BOKA_ASSIGN_OR_RETURN(Bytes salt, random_bytes(kSaltBytes));
-    const std::size_t length = argon2_encodedlen(params.iterations, params.memory_kib,
-                                                 params.parallelism, kSaltBytes, kHashBytes,
-                                                 Argon2_id);
+    const std::size_t length =
+        argon2_encodedlen(params.iterations, params.memory_kib, params.parallelism, kSaltBytes,
+                          kHashBytes, Argon2_id);
     std::string encoded(length, '\0');
     const int rc = ::argon2id_hash_encoded(params.iterations, params.memory_kib, params.parallelism,
-                                         password.data(), password.size(), salt.data(),
-                                         salt.size(), kHashBytes, encoded.data(), encoded.size());
+                                           password.data(), password.size(), salt.data(),
+                                           salt.size(), kHashBytes, encoded.data(), encoded.size());
     if (rc == ARGON2_MEMORY_ALLOCATION_ERROR) {
       return InternalError("out of memory hashing a password");
     }
@@ -663,8 +659,8 @@ std::optional<Argon2Params> argon2id_params(std::string_view encoded) {
 
     Argon2Params params;
     std::string_view c = costs;
-    const std::array<std::pair<std::string_view, std::uint32_t*>, 3> fields{{
-        {"m=", &params.memory_kib}, {"t=", &params.iterations}, {"p=", &params.parallelism}}};
+    const std::array<std::pair<std::string_view, std::uint32_t*>, 3> fields{
+        {{"m=", &params.memory_kib}, {"t=", &params.iterations}, {"p=", &params.parallelism}}};
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const std::size_t comma = c.find(',');
       const std::string_view field = c.substr(0, comma);

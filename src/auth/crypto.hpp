@@ -30,18 +30,19 @@ Result<Bytes> random_bytes(std::size_t n);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 // ---- encodings -------------------------------------------------------------------------
-std::string hex_encode(std::string_view bytes);                   // lowercase
-std::optional<Bytes> hex_decode(std::string_view text);           // either case
-std::string base64_encode(std::string_view bytes);                // standard, padded
-std::optional<Bytes> base64_decode(std::string_view text);        // standard or url, padding optional
-std::string base64url_encode(std::string_view bytes);             // no padding
-std::string base32_encode(std::string_view bytes);                // RFC 4648, upper, no padding
-std::optional<Bytes> base32_decode(std::string_view text);        // case-insensitive, padding/spaces ignored
+std::string hex_encode(std::string_view bytes);             // lowercase
+std::optional<Bytes> hex_decode(std::string_view text);     // either case
+std::string base64_encode(std::string_view bytes);          // standard, padded
+std::optional<Bytes> base64_decode(std::string_view text);  // standard or url, padding optional
+std::string base64url_encode(std::string_view bytes);       // no padding
+std::string base32_encode(std::string_view bytes);          // RFC 4648, upper, no padding
+std::optional<Bytes> base32_decode(
+    std::string_view text);  // case-insensitive, padding/spaces ignored
 
 // ---- digests, HMAC, one-time passwords -------------------------------------------------
 enum class HashAlgorithm { sha1, sha256, sha512 };
 
-Bytes sha256(std::string_view data);                              // 32 raw bytes
+Bytes sha256(std::string_view data);  // 32 raw bytes
 Bytes hmac(HashAlgorithm algorithm, std::string_view key, std::string_view message);
 
 // RFC 4226 HOTP: the `digits`-digit (6..8) code for `counter`, zero-padded.

@@ -66,8 +66,7 @@ StartCheck check_start(const ResourceView& v, std::int64_t t, std::int64_t d, in
   }
   if (!on_grid(v.zone, v.step(), t)) {
     add(Explanation::Reason::off_grid,
-        local_text(v.zone, t) + " is not on the " + std::to_string(v.step() / 60) +
-            "-minute grid");
+        local_text(v.zone, t) + " is not on the " + std::to_string(v.step() / 60) + "-minute grid");
   }
   const std::vector<Range> open = open_ranges(v.schedule, v.zone, t, t + d);
   if (open.size() != 1 || open[0] != Range{t, t + d}) {
@@ -78,21 +77,19 @@ StartCheck check_start(const ResourceView& v, std::int64_t t, std::int64_t d, in
     const Range day = utc_range_of_local_day(v.zone, local_day_of(v.zone, t));
     const int n = active_starts_on_day(v, day, now, exclude);
     if (n >= p.daily_limit) {
-      add(Explanation::Reason::daily_limit,
-          "the local day already has " + std::to_string(n) + " reservations (limit " +
-              std::to_string(p.daily_limit) + ")");
+      add(Explanation::Reason::daily_limit, "the local day already has " + std::to_string(n) +
+                                                " reservations (limit " +
+                                                std::to_string(p.daily_limit) + ")");
     }
   }
   const Range window{t - v.index->buffer_before(), t + d + v.index->buffer_after()};
   if (!v.index->fits(window, q, r.capacity, now, exclude)) {
     const int used = v.index->max_usage(window, now, exclude);
-    v.index->for_each_overlapping(window, now, exclude, [&](const IndexEntry& e) {
-      out.blocking.push_back(e.reservation);
-    });
+    v.index->for_each_overlapping(
+        window, now, exclude, [&](const IndexEntry& e) { out.blocking.push_back(e.reservation); });
     std::sort(out.blocking.begin(), out.blocking.end());
     out.blocking.erase(std::unique(out.blocking.begin(), out.blocking.end()), out.blocking.end());
-    add(Explanation::Reason::capacity, std::to_string(used) + " of " +
-                                           std::to_string(r.capacity) +
+    add(Explanation::Reason::capacity, std::to_string(used) + " of " + std::to_string(r.capacity) +
                                            " in use, " + std::to_string(q) + " requested");
   }
   return out;
@@ -121,8 +118,8 @@ std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::i
   const std::int64_t before = v.index->buffer_before();
   const std::int64_t after = v.index->buffer_after();
   std::vector<Range> forbidden;
-  for (const Range& f : v.index->ranges_above({lo - before, hi + d + after}, r.capacity - q, now,
-                                              exclude)) {
+  for (const Range& f :
+       v.index->ranges_above({lo - before, hi + d + after}, r.capacity - q, now, exclude)) {
     forbidden.push_back({f.begin - d - after + 1, f.end + before});
   }
   if (p.daily_limit > 0) {

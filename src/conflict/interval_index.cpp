@@ -105,9 +105,9 @@ void IntervalIndex::insert(const IndexEntry& entry) {
     }
   }
   Chunk& k = writable(c);
-  const int at = static_cast<int>(
-      std::upper_bound(k.starts.begin(), k.starts.begin() + k.size, entry.start) -
-      k.starts.begin());
+  const int at =
+      static_cast<int>(std::upper_bound(k.starts.begin(), k.starts.begin() + k.size, entry.start) -
+                       k.starts.begin());
   std::move_backward(k.starts.begin() + at, k.starts.begin() + k.size,
                      k.starts.begin() + k.size + 1);
   std::move_backward(k.entries.begin() + at, k.entries.begin() + k.size,
@@ -124,8 +124,9 @@ IntervalIndex IntervalIndex::without_history(std::int64_t cutoff) const {
   std::size_t dropped_entries = 0;
   for (; drop < chunks_.size(); ++drop) {
     const Chunk& k = *chunks_[drop];
-    const bool all_past = std::all_of(k.entries.begin(), k.entries.begin() + k.size,
-                                      [&](const IndexEntry& e) { return e.end + after_ <= cutoff; });
+    const bool all_past =
+        std::all_of(k.entries.begin(), k.entries.begin() + k.size,
+                    [&](const IndexEntry& e) { return e.end + after_ <= cutoff; });
     if (!all_past) break;
     dropped_entries += static_cast<std::size_t>(k.size);
   }

@@ -34,7 +34,7 @@ namespace boka::detail {
 inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
 struct IndexEntry {
-  std::int64_t start = 0;    // the booked range, without buffers
+  std::int64_t start = 0;  // the booked range, without buffers
   std::int64_t end = 0;
   std::int64_t expires = kNever;  // a hold stops counting at this instant
   ReservationId reservation{};

@@ -56,7 +56,10 @@ inline std::vector<Range> intersect(const std::vector<Range>& a, const std::vect
   while (i < a.size() && j < b.size()) {
     Range r{std::max(a[i].begin, b[j].begin), std::min(a[i].end, b[j].end)};
     if (!r.empty()) out.push_back(r);
-    if (a[i].end < b[j].end) ++i; else ++j;
+    if (a[i].end < b[j].end)
+      ++i;
+    else
+      ++j;
   }
   return out;
 }

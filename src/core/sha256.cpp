@@ -43,7 +43,9 @@ Sha256::Sha256() : ctx_(std::make_unique<Context>()) {
 }
 Sha256::~Sha256() = default;
 
-void Sha256::update(std::string_view data) { EVP_DigestUpdate(ctx_->ctx, data.data(), data.size()); }
+void Sha256::update(std::string_view data) {
+  EVP_DigestUpdate(ctx_->ctx, data.data(), data.size());
+}
 
 std::string Sha256::hex_digest() {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};

@@ -1,7 +1,7 @@
 #include "boka/status.hpp"
 
-#include "boka/reservation.hpp"
 #include "boka/availability.hpp"
+#include "boka/reservation.hpp"
 
 namespace boka {
 

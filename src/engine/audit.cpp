@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/sha256.hpp"
 #include "audit/audit_chain.hpp"
+#include "core/sha256.hpp"
 #include "engine/engine_impl.hpp"
 
 namespace boka {
@@ -74,7 +74,8 @@ JsonObject& JsonObject::add(std::string_view k, nlohmann::ordered_json value) {
   return *this;
 }
 std::string JsonObject::str() const {
-  return body_.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace);
+  return body_.dump(-1, ' ', /*ensure_ascii=*/false,
+                    nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace detail
@@ -83,7 +84,7 @@ using detail::Actor;
 using detail::AuditEntry;
 
 Status EngineImpl::audit_as(StorageTransaction& txn, std::string_view actor_name,
-                              std::string_view source, AuditEntry entry) {
+                            std::string_view source, AuditEntry entry) {
   BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(entry.tenant));
   AuditRecord r;
   r.tenant = entry.tenant;
@@ -106,33 +107,34 @@ Status EngineImpl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry
 }
 
 void EngineImpl::audit_refusal(const Principal& who, TenantId tenant, std::string_view action,
-                                 std::string_view target, const Status& refusal) {
+                               std::string_view target, const Status& refusal) {
   const auto outcome = detail::refusal_outcome(refusal.code());
   if (!outcome || *outcome == AuditOutcome::success) return;
   if (read_only->on.load(std::memory_order_relaxed)) return;  // nothing may be written
   const bool by_authorization = *outcome == AuditOutcome::denied;
   // System-wide scope: the chain is chosen inside the transaction.
-  (void)storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-    TenantId chain = who.tenant();
-    if (!by_authorization && tenant != 0) {
-      BOKA_ASSIGN_OR_RETURN(auto found, txn.find_tenant(tenant));
-      if (found) chain = tenant;
-    }
-    return audit_as(txn, who.name(), who.source(),
-                    detail::refusal_entry(chain, action, target, refusal, tenant));
-  });
+  (void)storage->write(
+      WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+        TenantId chain = who.tenant();
+        if (!by_authorization && tenant != 0) {
+          BOKA_ASSIGN_OR_RETURN(auto found, txn.find_tenant(tenant));
+          if (found) chain = tenant;
+        }
+        return audit_as(txn, who.name(), who.source(),
+                        detail::refusal_entry(chain, action, target, refusal, tenant));
+      });
 }
 
 Status EngineImpl::record_conflict(StorageTransaction& txn, const Actor& actor, TenantId tenant,
-                                     std::string_view action, std::string_view target,
-                                     const Status& decided, bool wrote, Status& refused) {
+                                   std::string_view action, std::string_view target,
+                                   const Status& decided, bool wrote, Status& refused) {
   if (decided.code() != Code::conflict || wrote) return decided;
   refused = decided;
   return audit(txn, actor, detail::refusal_entry(tenant, action, target, decided, tenant));
 }
 
 Result<std::vector<AuditRecord>> Operations::audit_records(const Principal& who,
-                                                       const AuditQuery& query) {
+                                                           const AuditQuery& query) {
   if (query.limit < 1 || query.limit > 10000) return InvalidArgument("limit: must be 1..10000");
   if (query.after_seq < 0) return InvalidArgument("after_seq: must be >= 0");
   if (query.tenant == 0) {
@@ -141,7 +143,8 @@ Result<std::vector<AuditRecord>> Operations::audit_records(const Principal& who,
     BOKA_RETURN_IF_ERROR(impl_->authorize(who, query.tenant, Permission::audit_read).status());
   }
   std::vector<AuditRecord> out;
-  const TxnScope scope = query.tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(query.tenant);
+  const TxnScope scope =
+      query.tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(query.tenant);
   BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
     BOKA_ASSIGN_OR_RETURN(out, txn.list_audit(query));
     return Status::Ok();
@@ -150,7 +153,7 @@ Result<std::vector<AuditRecord>> Operations::audit_records(const Principal& who,
 }
 
 Result<AuditVerification> Operations::verify_audit(const Principal& who,
-                                               std::optional<TenantId> tenant) {
+                                                   std::optional<TenantId> tenant) {
   if (tenant && *tenant != 0) {
     BOKA_RETURN_IF_ERROR(impl_->authorize(who, *tenant, Permission::audit_read).status());
   } else {
@@ -163,7 +166,7 @@ Result<AuditVerification> Operations::verify_audit(const Principal& who,
 }
 
 Result<AuditVerification> Operations::check_audit_heads(const Principal& who,
-                                                    const std::vector<AuditHead>& known) {
+                                                        const std::vector<AuditHead>& known) {
   // Even an empty list needs audit:read (where the principal acts).
   if (who.tenant() == 0) {
     BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());

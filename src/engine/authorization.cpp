@@ -28,7 +28,8 @@ Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& o) {
   BOKA_RETURN_IF_ERROR(positive(o.totp_lockout, "totp_lockout"));
   BOKA_RETURN_IF_ERROR(positive(o.emergency_key_lifetime, "emergency_key_lifetime"));
   if (o.lockout_threshold < 1) return InvalidArgument("auth.lockout_threshold: must be >= 1");
-  if (o.max_failures_per_hour < 1) return InvalidArgument("auth.max_failures_per_hour: must be >= 1");
+  if (o.max_failures_per_hour < 1)
+    return InvalidArgument("auth.max_failures_per_hour: must be >= 1");
   if (o.totp_max_failures < 1) return InvalidArgument("auth.totp_max_failures: must be >= 1");
   if (o.argon2_iterations < 1 || o.argon2_parallelism < 1 || o.argon2_parallelism > 16 ||
       o.argon2_memory_kib < 8 * o.argon2_parallelism || o.argon2_memory_kib > (4u << 20)) {
@@ -44,8 +45,8 @@ Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& o) {
   for (const auto& [id, key] : o.previous_encryption_keys) {
     auto parsed = SecretBox::parse_key(key);
     if (!parsed.ok()) {
-      return InvalidArgument("auth.previous_encryption_keys[" + id + "]: " +
-                             parsed.status().message());
+      return InvalidArgument("auth.previous_encryption_keys[" + id +
+                             "]: " + parsed.status().message());
     }
     BOKA_RETURN_IF_ERROR(rt->box.add_key(id, std::move(*parsed)));
   }
@@ -80,23 +81,26 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
   std::optional<StoredSession> session;
   std::optional<StoredApiKey> key;
   bool key_chain_live = false;
-  BOKA_RETURN_IF_ERROR(storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    if (who.kind() == Principal::Kind::user) {
-      BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
-      if (session) {
-        BOKA_ASSIGN_OR_RETURN(user, txn.find_user(session->session.tenant, session->session.user));
-      }
-    } else {
-      BOKA_ASSIGN_OR_RETURN(key, txn.find_api_key(who.api_key()));
-      if (key) {
-        BOKA_ASSIGN_OR_RETURN(key_chain_live, ancestors_unrevoked(txn, key->key));
-      }
-      if (key && key->key.created_by != 0) {
-        BOKA_ASSIGN_OR_RETURN(user, txn.find_user(creator_tenant(key->key), key->key.created_by));
-      }
-    }
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        if (who.kind() == Principal::Kind::user) {
+          BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
+          if (session) {
+            BOKA_ASSIGN_OR_RETURN(user,
+                                  txn.find_user(session->session.tenant, session->session.user));
+          }
+        } else {
+          BOKA_ASSIGN_OR_RETURN(key, txn.find_api_key(who.api_key()));
+          if (key) {
+            BOKA_ASSIGN_OR_RETURN(key_chain_live, ancestors_unrevoked(txn, key->key));
+          }
+          if (key && key->key.created_by != 0) {
+            BOKA_ASSIGN_OR_RETURN(user,
+                                  txn.find_user(creator_tenant(key->key), key->key.created_by));
+          }
+        }
+        return Status::Ok();
+      }));
   a.tenant = who.tenant();
   a.user = who.user();
   a.user_tenant = who.tenant();
@@ -168,8 +172,9 @@ Result<Actor> EngineImpl::authorize_global(const Principal& who, Permission p) {
 Result<Actor> EngineImpl::authorize_reservations(const Principal& who, TenantId tenant) {
   BOKA_ASSIGN_OR_RETURN(auto actor, verify(who));
   BOKA_RETURN_IF_ERROR(permit(actor, tenant,
-                              actor.can(Permission::reservations_all) ? Permission::reservations_all
-                                                                      : Permission::reservations_own));
+                              actor.can(Permission::reservations_all)
+                                  ? Permission::reservations_all
+                                  : Permission::reservations_own));
   return actor;
 }
 

@@ -1,6 +1,6 @@
 // Availability and explain: "when is this free?" and "why not then?".
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <unordered_set>
 
 #include "engine/engine_impl.hpp"
@@ -29,10 +29,10 @@ const LoadedResource* first_candidate(const std::vector<ResolvedRequest>& reques
 
 }  // namespace
 
-std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests,
-                                      std::int64_t from, std::int64_t to, std::int64_t duration,
-                                      std::optional<std::int64_t> step, std::int64_t now,
-                                      ReservationId exclude, std::size_t max_slots) const {
+std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests, std::int64_t from,
+                                    std::int64_t to, std::int64_t duration,
+                                    std::optional<std::int64_t> step, std::int64_t now,
+                                    ReservationId exclude, std::size_t max_slots) const {
   std::vector<Slot> out;
   const LoadedResource* grid_owner = first_candidate(requests);
   if (grid_owner == nullptr || max_slots == 0) return out;
@@ -44,8 +44,8 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
   for (std::size_t i = 0; i < requests.size(); ++i) {
     std::vector<Range> any;
     for (const LoadedResource* c : requests[i].candidates) {
-      per_candidate[i].push_back(detail::valid_starts(c->view(), from, to, duration,
-                                                      requests[i].quantity, now, exclude));
+      per_candidate[i].push_back(
+          detail::valid_starts(c->view(), from, to, duration, requests[i].quantity, now, exclude));
       any.insert(any.end(), per_candidate[i].back().begin(), per_candidate[i].back().end());
     }
     detail::normalize(any);
@@ -90,8 +90,8 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
 }
 
 std::optional<Instant> EngineImpl::next_free_start(const std::vector<ResolvedRequest>& requests,
-                                                     std::int64_t from, std::int64_t duration,
-                                                     std::int64_t now, ReservationId exclude) const {
+                                                   std::int64_t from, std::int64_t duration,
+                                                   std::int64_t now, ReservationId exclude) const {
   // Widen the window step by step: most conflicts have a free start within the day, and a
   // year-long search on every refusal would cost more than the refusal itself.
   static constexpr std::int64_t kWindows[] = {86400, 7 * 86400, 31 * 86400, 366 * 86400};
@@ -126,7 +126,7 @@ Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId te
 }
 
 Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId tenant,
-                                                    const AvailabilityQuery& query) {
+                                                  const AvailabilityQuery& query) {
   EngineImpl* impl_ = this;
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
   BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
@@ -139,48 +139,56 @@ Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId
     return InvalidArgument("query.step: must divide 24 h and be at least 60 s");
   }
   if (query.limit < 1 || query.limit > AvailabilityQuery::kMaxSlots) {
-    return InvalidArgument("query.limit: must be 1.." + std::to_string(AvailabilityQuery::kMaxSlots) +
-                           ", got " + std::to_string(query.limit));
+    return InvalidArgument("query.limit: must be 1.." +
+                           std::to_string(AvailabilityQuery::kMaxSlots) + ", got " +
+                           std::to_string(query.limit));
   }
   const std::int64_t now = impl_->now();
   SlotPage out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
-    std::unordered_map<ResourceId, LoadedResource> loaded;
-    std::vector<ResolvedRequest> resolved;
-    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, query.requests, loaded, resolved, nullptr));
-    std::optional<std::int64_t> step;
-    if (query.step) step = query.step->count();
-    // Bound the work before doing it: the grid the answer is laid on, and the resources
-    // whose free ranges are computed over it.
-    if (const LoadedResource* owner = first_candidate(resolved)) {
-      const std::int64_t grid = step.value_or(owner->resource.policy.slot_step.count());
-      const std::int64_t points = (to_unix(query.to) - to_unix(query.from)) / std::max<std::int64_t>(grid, 1);
-      std::int64_t considered = 0;
-      for (const auto& r : resolved) considered += static_cast<std::int64_t>(r.candidates.size());
-      if (points > AvailabilityQuery::kMaxGridPoints) {
-        return InvalidArgument("query: " + std::to_string(points) + " grid points (" +
-                               std::to_string(grid) + " s steps between from and to), at most " +
-                               std::to_string(AvailabilityQuery::kMaxGridPoints) +
-                               "; narrow the range or widen the step");
-      }
-      if (points * considered > AvailabilityQuery::kMaxWork) {
-        return InvalidArgument("query: " + std::to_string(considered) + " resources over " +
-                               std::to_string(points) + " grid points is more work than one "
-                               "query may ask (" + std::to_string(AvailabilityQuery::kMaxWork) +
-                               " resource-points); narrow the range or ask fewer resources");
-      }
-    }
-    const auto limit = static_cast<std::size_t>(query.limit);
-    out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), query.duration.count(),
-                             step, now, ReservationId{}, limit + 1);
-    if (out.slots.size() > limit) {
-      out.truncated = true;
-      out.next_from = out.slots[limit].start;
-      out.slots.resize(limit);
-    }
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        std::unordered_map<ResourceId, LoadedResource> loaded;
+        std::vector<ResolvedRequest> resolved;
+        BOKA_RETURN_IF_ERROR(
+            impl_->resolve(txn, tenant, query.requests, loaded, resolved, nullptr));
+        std::optional<std::int64_t> step;
+        if (query.step) step = query.step->count();
+        // Bound the work before doing it: the grid the answer is laid on, and the resources
+        // whose free ranges are computed over it.
+        if (const LoadedResource* owner = first_candidate(resolved)) {
+          const std::int64_t grid = step.value_or(owner->resource.policy.slot_step.count());
+          const std::int64_t points =
+              (to_unix(query.to) - to_unix(query.from)) / std::max<std::int64_t>(grid, 1);
+          std::int64_t considered = 0;
+          for (const auto& r : resolved)
+            considered += static_cast<std::int64_t>(r.candidates.size());
+          if (points > AvailabilityQuery::kMaxGridPoints) {
+            return InvalidArgument("query: " + std::to_string(points) + " grid points (" +
+                                   std::to_string(grid) +
+                                   " s steps between from and to), at most " +
+                                   std::to_string(AvailabilityQuery::kMaxGridPoints) +
+                                   "; narrow the range or widen the step");
+          }
+          if (points * considered > AvailabilityQuery::kMaxWork) {
+            return InvalidArgument("query: " + std::to_string(considered) + " resources over " +
+                                   std::to_string(points) +
+                                   " grid points is more work than one "
+                                   "query may ask (" +
+                                   std::to_string(AvailabilityQuery::kMaxWork) +
+                                   " resource-points); narrow the range or ask fewer resources");
+          }
+        }
+        const auto limit = static_cast<std::size_t>(query.limit);
+        out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to),
+                                 query.duration.count(), step, now, ReservationId{}, limit + 1);
+        if (out.slots.size() > limit) {
+          out.truncated = true;
+          out.next_from = out.slots[limit].start;
+          out.slots.resize(limit);
+        }
+        return Status::Ok();
+      }));
   return out;
 }
 
@@ -192,56 +200,59 @@ Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
   if (duration.count() <= 0 || duration > AvailabilityQuery::kMaxRange) {
     return InvalidArgument("duration: must be 1 s .. 400 days");
   }
-  BOKA_RETURN_IF_ERROR(detail::validate_range(start, start + duration, "start", "start + duration"));
+  BOKA_RETURN_IF_ERROR(
+      detail::validate_range(start, start + duration, "start", "start + duration"));
   const std::int64_t now = impl_->now();
   Explanation out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
-    std::unordered_map<ResourceId, LoadedResource> loaded;
-    std::vector<ResolvedRequest> resolved;
-    BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, requests, loaded, resolved, nullptr));
-    const std::int64_t t = to_unix(start);
-    std::unordered_set<ResourceId> used;
-    for (const auto& r : resolved) {
-      if (!r.pool && !r.candidates.empty()) used.insert(r.candidates.front()->resource.id);
-    }
-    out.available = true;
-    for (std::size_t i = 0; i < resolved.size(); ++i) {
-      const ResolvedRequest& r = resolved[i];
-      if (r.candidates.empty()) {
-        out.available = false;
-        out.findings.push_back({ResourceId{}, Explanation::Reason::archived,
-                                "pool " + std::to_string(r.pool.value_or(PoolId{})) +
-                                    " is archived or has no members"});
-        continue;
-      }
-      std::vector<Explanation::Finding> findings;
-      std::vector<ReservationId> blocking;
-      bool fits = false;
-      for (const LoadedResource* c : r.candidates) {
-        if (r.pool && used.count(c->resource.id)) continue;
-        auto check = detail::check_start(c->view(), t, duration.count(), r.quantity, now, ReservationId{});
-        if (check.ok()) {
-          fits = true;
-          if (r.pool) used.insert(c->resource.id);
-          break;
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        std::unordered_map<ResourceId, LoadedResource> loaded;
+        std::vector<ResolvedRequest> resolved;
+        BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, requests, loaded, resolved, nullptr));
+        const std::int64_t t = to_unix(start);
+        std::unordered_set<ResourceId> used;
+        for (const auto& r : resolved) {
+          if (!r.pool && !r.candidates.empty()) used.insert(r.candidates.front()->resource.id);
         }
-        findings.insert(findings.end(), check.findings.begin(), check.findings.end());
-        blocking.insert(blocking.end(), check.blocking.begin(), check.blocking.end());
-      }
-      if (!fits) {
-        out.available = false;
-        out.findings.insert(out.findings.end(), findings.begin(), findings.end());
-        out.blocking_reservation_ids.insert(out.blocking_reservation_ids.end(), blocking.begin(),
-                                            blocking.end());
-      }
-    }
-    std::sort(out.blocking_reservation_ids.begin(), out.blocking_reservation_ids.end());
-    out.blocking_reservation_ids.erase(
-        std::unique(out.blocking_reservation_ids.begin(), out.blocking_reservation_ids.end()),
-        out.blocking_reservation_ids.end());
-    return Status::Ok();
-  }));
+        out.available = true;
+        for (std::size_t i = 0; i < resolved.size(); ++i) {
+          const ResolvedRequest& r = resolved[i];
+          if (r.candidates.empty()) {
+            out.available = false;
+            out.findings.push_back({ResourceId{}, Explanation::Reason::archived,
+                                    "pool " + std::to_string(r.pool.value_or(PoolId{})) +
+                                        " is archived or has no members"});
+            continue;
+          }
+          std::vector<Explanation::Finding> findings;
+          std::vector<ReservationId> blocking;
+          bool fits = false;
+          for (const LoadedResource* c : r.candidates) {
+            if (r.pool && used.count(c->resource.id)) continue;
+            auto check = detail::check_start(c->view(), t, duration.count(), r.quantity, now,
+                                             ReservationId{});
+            if (check.ok()) {
+              fits = true;
+              if (r.pool) used.insert(c->resource.id);
+              break;
+            }
+            findings.insert(findings.end(), check.findings.begin(), check.findings.end());
+            blocking.insert(blocking.end(), check.blocking.begin(), check.blocking.end());
+          }
+          if (!fits) {
+            out.available = false;
+            out.findings.insert(out.findings.end(), findings.begin(), findings.end());
+            out.blocking_reservation_ids.insert(out.blocking_reservation_ids.end(),
+                                                blocking.begin(), blocking.end());
+          }
+        }
+        std::sort(out.blocking_reservation_ids.begin(), out.blocking_reservation_ids.end());
+        out.blocking_reservation_ids.erase(
+            std::unique(out.blocking_reservation_ids.begin(), out.blocking_reservation_ids.end()),
+            out.blocking_reservation_ids.end());
+        return Status::Ok();
+      }));
   // As for a refused reserve: only who may see every reservation learns which ones block.
   if (actor.own_reservations_only()) out.blocking_reservation_ids.clear();
   return out;

@@ -10,22 +10,22 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
-#include <unordered_set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "core/sha256.hpp"
 #include "engine/engine_impl.hpp"
 
 namespace boka::detail {
 
-
 inline constexpr const char* kBadLogin = "invalid email or password";
 inline constexpr const char* kBadSession = "session is not valid; log in again";
 inline constexpr const char* kBadKey = "invalid API key";
 inline constexpr const char* kBadCode = "invalid MFA code";
 inline constexpr std::int64_t kTouchEvery = 60;  // seconds between last-seen/last-used writes
-inline constexpr std::size_t kMaxPasswordBytes = 1024;  // 128 code points of at most 4 bytes, and then some
+inline constexpr std::size_t kMaxPasswordBytes =
+    1024;  // 128 code points of at most 4 bytes, and then some
 inline constexpr int kRecoveryCodes = 10;
 
 inline const PermissionSet kStaffPermissions = role_permissions(Role::staff);
@@ -69,7 +69,8 @@ inline Status validate_text(std::string_view text, const char* field, std::size_
   if (text.size() > max) {
     return InvalidArgument(std::string(field) + ": at most " + std::to_string(max) + " bytes");
   }
-  if (!detail::utf8_code_points(text)) return InvalidArgument(std::string(field) + ": must be valid UTF-8");
+  if (!detail::utf8_code_points(text))
+    return InvalidArgument(std::string(field) + ": must be valid UTF-8");
   return Status::Ok();
 }
 
@@ -147,12 +148,11 @@ inline std::string format_recovery_code(std::string_view bytes) {
 inline std::string normalize_recovery_code(std::string_view code) {
   std::string out;
   for (char c : code) {
-    if (c != '-' && c != ' ') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (c != '-' && c != ' ')
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return out;
 }
-
-
 
 struct AuthOps {
   EngineImpl& impl;
@@ -241,9 +241,9 @@ struct AuthOps {
   // every guess that read the counter before the first failure was written back.
   struct Attempt {
     bool admitted = false;
-    StoredUser user;                   // the row as the reservation left it
-    std::optional<Seconds> imposed;    // the lock this attempt's count imposed, if any
-    const char* refused = nullptr;     // why it was not admitted (for the audit trail)
+    StoredUser user;                 // the row as the reservation left it
+    std::optional<Seconds> imposed;  // the lock this attempt's count imposed, if any
+    const char* refused = nullptr;   // why it was not admitted (for the audit trail)
   };
 
   // Reserves an attempt on `u` (read in `txn`, so locked): refuses a disabled or locked
@@ -281,8 +281,8 @@ struct AuthOps {
   Status settle_failure(StorageTransaction& txn, const Attempt& at, std::string_view source,
                         const char* what) {
     const StoredUser& u = at.user;
-    BOKA_RETURN_IF_ERROR(record(txn, u.user.tenant, "login_failed", u.user.id, u.user.email, "",
-                                source, what));
+    BOKA_RETURN_IF_ERROR(
+        record(txn, u.user.tenant, "login_failed", u.user.id, u.user.email, "", source, what));
     if (!at.imposed) return Status::Ok();
     return record(txn, u.user.tenant, "lockout", u.user.id, u.user.email, "", source,
                   "locked for " + std::to_string(at.imposed->count()) + " s after " +
@@ -393,10 +393,9 @@ struct AuthOps {
     if (u.totp_failures >= rt.options.totp_max_failures) {
       u.totp_locked_until = t + rt.options.totp_lockout;
       u.totp_failures = 0;
-      BOKA_RETURN_IF_ERROR(record(txn, tenant, "mfa_locked", u.user.id, u.user.email, actor,
-                                  source,
-                                  "locked for " + std::to_string(rt.options.totp_lockout.count()) +
-                                      " s"));
+      BOKA_RETURN_IF_ERROR(
+          record(txn, tenant, "mfa_locked", u.user.id, u.user.email, actor, source,
+                 "locked for " + std::to_string(rt.options.totp_lockout.count()) + " s"));
     }
     return Unauthenticated(kBadCode);
   }
@@ -409,14 +408,16 @@ struct AuthOps {
     const Instant t = now();
     const bool admin = is_admin(u.user.role);
     const Seconds idle = admin ? rt.options.admin_session_idle : rt.options.session_idle;
-    const Seconds absolute = admin ? rt.options.admin_session_absolute : rt.options.session_absolute;
+    const Seconds absolute =
+        admin ? rt.options.admin_session_absolute : rt.options.session_absolute;
     StoredSession s;
     s.session.tenant = u.user.tenant;
     s.session.user = u.user.id;
     s.session.created_at = t;
     s.session.last_seen_at = t;
     s.session.absolute_expires_at = t + absolute;
-    if (absolute_cap) s.session.absolute_expires_at = std::min(s.session.absolute_expires_at, *absolute_cap);
+    if (absolute_cap)
+      s.session.absolute_expires_at = std::min(s.session.absolute_expires_at, *absolute_cap);
     s.session.idle_expires_at = std::min(t + idle, s.session.absolute_expires_at);
     s.session.mfa_passed = mfa_passed;
     s.session.mfa_pending = mfa_pending;
@@ -436,10 +437,11 @@ struct AuthOps {
       return PermissionDenied(a.name + ": only a logged-in user can do this");
     }
     std::optional<StoredUser> u;
-    BOKA_RETURN_IF_ERROR(impl.storage->read(TxnScope::tenant(a.tenant), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(u, txn.find_user(a.tenant, a.user));
-      return Status::Ok();
-    }));
+    BOKA_RETURN_IF_ERROR(
+        impl.storage->read(TxnScope::tenant(a.tenant), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(u, txn.find_user(a.tenant, a.user));
+          return Status::Ok();
+        }));
     if (!u) return Unauthenticated(kBadSession);
     return std::move(*u);
   }
@@ -455,7 +457,6 @@ struct AuthOps {
     return a;
   }
 };
-
 
 // Admins manage users below admin; only superadmins (and the system) touch admins.
 inline Status may_manage_role(const Actor& a, Role target) {
@@ -493,7 +494,8 @@ Result<User> modify_user(EngineImpl& impl, const Actor& a, TenantId tenant, User
       detail += "; " + std::to_string(n) + " sessions ended";
     }
     if (!kind.empty()) {
-      BOKA_RETURN_IF_ERROR(ops.record(txn, tenant, kind.c_str(), id, u.user.email, a.name, a.source, detail));
+      BOKA_RETURN_IF_ERROR(
+          ops.record(txn, tenant, kind.c_str(), id, u.user.email, a.name, a.source, detail));
     }
     out = u.user;
     return Status::Ok();

@@ -1,8 +1,8 @@
 // Engine: opening, the index cache, loading, and management of tenants, resources,
 // schedules and pools.
 #include <algorithm>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "engine/engine_impl.hpp"
@@ -32,9 +32,8 @@ IndexEntry entry_of(const Reservation& r, const Allocation& a) {
   IndexEntry e;
   e.start = to_unix(r.start);
   e.end = to_unix(r.end);
-  e.expires = r.status == ReservationStatus::held && r.hold_expires_at
-                  ? to_unix(*r.hold_expires_at)
-                  : kNever;
+  e.expires = r.status == ReservationStatus::held && r.hold_expires_at ? to_unix(*r.hold_expires_at)
+                                                                       : kNever;
   e.reservation = r.id;
   e.quantity = a.quantity;
   return e;
@@ -67,8 +66,8 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
   impl->storage = detail::make_read_only_gate(std::move(storage), impl->read_only);
   impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
   BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
-  impl->metrics_registry = options.metrics ? std::move(options.metrics)
-                                           : std::make_shared<MetricsRegistry>();
+  impl->metrics_registry =
+      options.metrics ? std::move(options.metrics) : std::make_shared<MetricsRegistry>();
   BOKA_ASSIGN_OR_RETURN(impl->metrics, detail::register_engine_metrics(*impl->metrics_registry));
   impl->metrics->read_only->set(options.read_only ? 1 : 0);
   // Computed at scrape time from storage. The registry may outlive the engine (a host's
@@ -93,8 +92,8 @@ StorageInfo Operations::storage_info() const { return impl_->storage->info(); }
 // ---- loading -----------------------------------------------------------------------------
 
 Result<LoadedResource> EngineImpl::load_resource(StorageTransaction& txn, TenantId tenant,
-                                                   ResourceId id, const std::string& field,
-                                                   std::vector<detail::StagedIndex>* staged) {
+                                                 ResourceId id, const std::string& field,
+                                                 std::vector<detail::StagedIndex>* staged) {
   BOKA_ASSIGN_OR_RETURN(auto row, txn.find_resource(tenant, id));
   if (!row) return NotFound(field + ": resource " + std::to_string(id) + " not found");
   BOKA_ASSIGN_OR_RETURN(auto zone, detail::Zone::locate(row->zone, field + ".zone"));
@@ -135,10 +134,10 @@ Result<LoadedResource> EngineImpl::load_resource(StorageTransaction& txn, Tenant
 }
 
 Status EngineImpl::resolve(StorageTransaction& txn, TenantId tenant,
-                             const std::vector<AllocationRequest>& requests,
-                             std::unordered_map<ResourceId, LoadedResource>& loaded,
-                             std::vector<ResolvedRequest>& resolved,
-                             std::vector<detail::StagedIndex>* staged) {
+                           const std::vector<AllocationRequest>& requests,
+                           std::unordered_map<ResourceId, LoadedResource>& loaded,
+                           std::vector<ResolvedRequest>& resolved,
+                           std::vector<detail::StagedIndex>* staged) {
   auto load = [&](ResourceId id, const std::string& field) -> Result<const LoadedResource*> {
     auto it = loaded.find(id);
     if (it == loaded.end()) {
@@ -188,7 +187,7 @@ Status EngineImpl::check_tenant_active(StorageTransaction& txn, TenantId tenant)
 }
 
 Status EngineImpl::fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
-                               std::unordered_map<ResourceId, std::string>* known) {
+                             std::unordered_map<ResourceId, std::string>* known) {
   if (r.allocations.empty()) return Status::Ok();
   const ResourceId first = r.allocations.front().resource;
   if (known != nullptr) {
@@ -242,11 +241,13 @@ Result<Tenant> Engine::create_tenant(const Principal& who, const Tenant& spec) {
     t.name = spec.name;
     t.created_at = impl_->clock->now();
     t.version = 1;
-    Status st = impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(t.id, txn.insert_tenant(t));
-      // A tenant's own chain starts with its creation.
-      return impl_->audit(txn, actor, changed(t.id, "tenant.create", "tenant", t.id, t.version, t.name));
-    });
+    Status st = impl_->storage->write(
+        WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(t.id, txn.insert_tenant(t));
+          // A tenant's own chain starts with its creation.
+          return impl_->audit(txn, actor,
+                              changed(t.id, "tenant.create", "tenant", t.id, t.version, t.name));
+        });
     if (st.code() == Code::already_exists) {
       return AlreadyExists("tenant.name: a tenant named \"" + spec.name + "\" already exists");
     }
@@ -258,10 +259,11 @@ Result<Tenant> Engine::create_tenant(const Principal& who, const Tenant& spec) {
 Result<Tenant> Engine::get_tenant(const Principal& who, TenantId id) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, id, Permission::resources_read).status());
   std::optional<Tenant> t;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(id), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(t, txn.find_tenant(id));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(id), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(t, txn.find_tenant(id));
+        return Status::Ok();
+      }));
   if (!t) return NotFound("tenant " + std::to_string(id) + " not found");
   return *t;
 }
@@ -269,52 +271,64 @@ Result<Tenant> Engine::get_tenant(const Principal& who, TenantId id) {
 Result<std::vector<Tenant>> Engine::list_tenants(const Principal& who) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::tenants_manage).status());
   std::vector<Tenant> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(out, txn.list_tenants());
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(out, txn.list_tenants());
+        return Status::Ok();
+      }));
   return out;
 }
 
 Result<Tenant> Engine::update_tenant(const Principal& who, const Tenant& tenant) {
-  return impl_->refusal_audited(who, tenant.id, "tenant.update", "tenant:" + std::to_string(tenant.id), [&]() -> Result<Tenant> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
-    BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
-    Tenant out;
-    Status st = impl_->storage->write(WriteIntent(TxnScope::tenant(tenant.id)), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(tenant.id));
-      if (!cur) return NotFound("tenant " + std::to_string(tenant.id) + " not found");
-      if (cur->version != tenant.version) return stale("tenant", tenant.id, tenant.version, cur->version);
-      out = *cur;
-      out.name = tenant.name;
-      ++out.version;
-      BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
-      return impl_->audit(txn, actor, changed(out.id, "tenant.update", "tenant", out.id, out.version, out.name));
-    });
-    if (st.code() == Code::already_exists) {
-      return AlreadyExists("tenant.name: a tenant named \"" + tenant.name + "\" already exists");
-    }
-    BOKA_RETURN_IF_ERROR(st);
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant.id, "tenant.update", "tenant:" + std::to_string(tenant.id),
+      [&]() -> Result<Tenant> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
+        BOKA_RETURN_IF_ERROR(detail::validate_name(tenant.name, "tenant.name"));
+        Tenant out;
+        Status st = impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant.id)), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(tenant.id));
+              if (!cur) return NotFound("tenant " + std::to_string(tenant.id) + " not found");
+              if (cur->version != tenant.version)
+                return stale("tenant", tenant.id, tenant.version, cur->version);
+              out = *cur;
+              out.name = tenant.name;
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(out.id, "tenant.update", "tenant", out.id, out.version, out.name));
+            });
+        if (st.code() == Code::already_exists) {
+          return AlreadyExists("tenant.name: a tenant named \"" + tenant.name +
+                               "\" already exists");
+        }
+        BOKA_RETURN_IF_ERROR(st);
+        return out;
+      });
 }
 
 Result<Tenant> Engine::archive_tenant(const Principal& who, TenantId id) {
-  return impl_->refusal_audited(who, id, "tenant.archive", "tenant:" + std::to_string(id), [&]() -> Result<Tenant> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
-    Tenant out;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
-      if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
-      out = *cur;
-      if (out.archived_at) return Status::Ok();
-      out.archived_at = impl_->clock->now();
-      ++out.version;
-      BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
-      return impl_->audit(txn, actor, changed(out.id, "tenant.archive", "tenant", out.id, out.version, out.name));
-    }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, id, "tenant.archive", "tenant:" + std::to_string(id), [&]() -> Result<Tenant> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::tenants_manage));
+        Tenant out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
+              if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
+              out = *cur;
+              if (out.archived_at) return Status::Ok();
+              out.archived_at = impl_->clock->now();
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(out.id, "tenant.archive", "tenant", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 // ---- resources -----------------------------------------------------------------------------
@@ -334,7 +348,8 @@ Status check_schedule_usable(StorageTransaction& txn, TenantId tenant,
 
 }  // namespace
 
-Result<Resource> Engine::create_resource(const Principal& who, TenantId tenant, const Resource& spec) {
+Result<Resource> Engine::create_resource(const Principal& who, TenantId tenant,
+                                         const Resource& spec) {
   return impl_->refusal_audited(who, tenant, "resource.create", "", [&]() -> Result<Resource> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
     BOKA_RETURN_IF_ERROR(detail::validate_resource(spec));
@@ -343,12 +358,14 @@ Result<Resource> Engine::create_resource(const Principal& who, TenantId tenant, 
     r.created_at = impl_->clock->now();
     r.archived_at.reset();
     r.version = 1;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-      BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, r.schedule));
-      BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_resource(r));
-      return impl_->audit(txn, actor, changed(tenant, "resource.create", "resource", r.id, r.version, r.name));
-    }));
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(
+        WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+          BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+          BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, r.schedule));
+          BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_resource(r));
+          return impl_->audit(
+              txn, actor, changed(tenant, "resource.create", "resource", r.id, r.version, r.name));
+        }));
     return r;
   });
 }
@@ -356,10 +373,11 @@ Result<Resource> Engine::create_resource(const Principal& who, TenantId tenant, 
 Result<Resource> Engine::get_resource(const Principal& who, TenantId tenant, ResourceId id) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::optional<Resource> r;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(r, txn.find_resource(tenant, id));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(r, txn.find_resource(tenant, id));
+        return Status::Ok();
+      }));
   if (!r) return NotFound("resource " + std::to_string(id) + " not found");
   return *r;
 }
@@ -368,87 +386,99 @@ Result<std::vector<Resource>> Engine::list_resources(const Principal& who, Tenan
                                                      bool include_archived) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::vector<Resource> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(out, txn.list_resources(tenant));
-    return Status::Ok();
-  }));
-  if (!include_archived) std::erase_if(out, [](const Resource& r) { return r.archived_at.has_value(); });
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(out, txn.list_resources(tenant));
+        return Status::Ok();
+      }));
+  if (!include_archived)
+    std::erase_if(out, [](const Resource& r) { return r.archived_at.has_value(); });
   return out;
 }
 
 Result<Resource> Engine::update_resource(const Principal& who, TenantId tenant,
                                          const Resource& resource) {
-  return impl_->refusal_audited(who, tenant, "resource.update", "resource:" + std::to_string(resource.id), [&]() -> Result<Resource> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
-    BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
-    Resource out;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(
-        WriteIntent(TxnScope::tenant(tenant), {resource.id}), [&](StorageTransaction& txn) -> Status {
-          BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-          std::vector<detail::StagedIndex> discarded;  // the update bumps the version anyway
-          BOKA_ASSIGN_OR_RETURN(auto cur,
-                                impl_->load_resource(txn, tenant, resource.id, "resource", &discarded));
-          if (cur.resource.version != resource.version) {
-            return stale("resource", resource.id, resource.version, cur.resource.version);
-          }
-          BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, resource.schedule));
-          if (resource.capacity < cur.resource.capacity) {
-            // Usage under the new buffers, which are what the new row will enforce.
-            detail::IntervalIndex probe(resource.policy.buffer_before.count(),
-                                        resource.policy.buffer_after.count());
-            cur.index->for_each_from(std::numeric_limits<std::int64_t>::min(),
-                                     [&](const detail::IndexEntry& e) {
-                                       probe.insert(e);
-                                       return true;
-                                     });
-            // From now on: past usage does not hold the capacity up.
-            const auto over = probe.ranges_above({impl_->now(), detail::kNever / 2},
-                                                 resource.capacity, impl_->now());
-            if (!over.empty()) {
-              const int used = probe.max_usage(over.front(), impl_->now());
-              return ConflictError("resource.capacity: " + std::to_string(resource.capacity) +
-                                   " is below the " + std::to_string(used) +
-                                   " units that reservations use at " +
-                                   format_utc(from_unix(over.front().begin)));
-            }
-          }
-          out = cur.resource;
-          out.name = resource.name;
-          out.zone = resource.zone;
-          out.capacity = resource.capacity;
-          out.policy = resource.policy;
-          out.schedule = resource.schedule;
-          out.metadata_json = resource.metadata_json;
-          ++out.version;
-          BOKA_RETURN_IF_ERROR(txn.update_resource(out));
-          return impl_->audit(txn, actor, changed(tenant, "resource.update", "resource", out.id, out.version, out.name));
-        }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant, "resource.update", "resource:" + std::to_string(resource.id),
+      [&]() -> Result<Resource> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+        BOKA_RETURN_IF_ERROR(detail::validate_resource(resource));
+        Resource out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant), {resource.id}),
+            [&](StorageTransaction& txn) -> Status {
+              BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+              std::vector<detail::StagedIndex> discarded;  // the update bumps the version anyway
+              BOKA_ASSIGN_OR_RETURN(
+                  auto cur, impl_->load_resource(txn, tenant, resource.id, "resource", &discarded));
+              if (cur.resource.version != resource.version) {
+                return stale("resource", resource.id, resource.version, cur.resource.version);
+              }
+              BOKA_RETURN_IF_ERROR(check_schedule_usable(txn, tenant, resource.schedule));
+              if (resource.capacity < cur.resource.capacity) {
+                // Usage under the new buffers, which are what the new row will enforce.
+                detail::IntervalIndex probe(resource.policy.buffer_before.count(),
+                                            resource.policy.buffer_after.count());
+                cur.index->for_each_from(std::numeric_limits<std::int64_t>::min(),
+                                         [&](const detail::IndexEntry& e) {
+                                           probe.insert(e);
+                                           return true;
+                                         });
+                // From now on: past usage does not hold the capacity up.
+                const auto over = probe.ranges_above({impl_->now(), detail::kNever / 2},
+                                                     resource.capacity, impl_->now());
+                if (!over.empty()) {
+                  const int used = probe.max_usage(over.front(), impl_->now());
+                  return ConflictError("resource.capacity: " + std::to_string(resource.capacity) +
+                                       " is below the " + std::to_string(used) +
+                                       " units that reservations use at " +
+                                       format_utc(from_unix(over.front().begin)));
+                }
+              }
+              out = cur.resource;
+              out.name = resource.name;
+              out.zone = resource.zone;
+              out.capacity = resource.capacity;
+              out.policy = resource.policy;
+              out.schedule = resource.schedule;
+              out.metadata_json = resource.metadata_json;
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_resource(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(tenant, "resource.update", "resource", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 Result<Resource> Engine::archive_resource(const Principal& who, TenantId tenant, ResourceId id) {
-  return impl_->refusal_audited(who, tenant, "resource.archive", "resource:" + std::to_string(id), [&]() -> Result<Resource> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
-    Resource out;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant), {id}), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
-      if (!cur) return NotFound("resource " + std::to_string(id) + " not found");
-      out = *cur;
-      if (out.archived_at) return Status::Ok();
-      out.archived_at = impl_->clock->now();
-      ++out.version;
-      BOKA_RETURN_IF_ERROR(txn.update_resource(out));
-      return impl_->audit(txn, actor, changed(tenant, "resource.archive", "resource", out.id, out.version, out.name));
-    }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant, "resource.archive", "resource:" + std::to_string(id), [&]() -> Result<Resource> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+        Resource out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant), {id}), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_resource(tenant, id));
+              if (!cur) return NotFound("resource " + std::to_string(id) + " not found");
+              out = *cur;
+              if (out.archived_at) return Status::Ok();
+              out.archived_at = impl_->clock->now();
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_resource(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(tenant, "resource.archive", "resource", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 // ---- schedules -----------------------------------------------------------------------------
 
-Result<Schedule> Engine::create_schedule(const Principal& who, TenantId tenant, const Schedule& spec) {
+Result<Schedule> Engine::create_schedule(const Principal& who, TenantId tenant,
+                                         const Schedule& spec) {
   return impl_->refusal_audited(who, tenant, "schedule.create", "", [&]() -> Result<Schedule> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
     BOKA_RETURN_IF_ERROR(detail::validate_schedule(spec));
@@ -456,11 +486,13 @@ Result<Schedule> Engine::create_schedule(const Principal& who, TenantId tenant, 
     s.tenant = tenant;
     s.archived_at.reset();
     s.version = 1;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-      BOKA_ASSIGN_OR_RETURN(s.id, txn.insert_schedule(s));
-      return impl_->audit(txn, actor, changed(tenant, "schedule.create", "schedule", s.id, s.version, s.name));
-    }));
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(
+        WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+          BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+          BOKA_ASSIGN_OR_RETURN(s.id, txn.insert_schedule(s));
+          return impl_->audit(
+              txn, actor, changed(tenant, "schedule.create", "schedule", s.id, s.version, s.name));
+        }));
     return s;
   });
 }
@@ -468,10 +500,11 @@ Result<Schedule> Engine::create_schedule(const Principal& who, TenantId tenant, 
 Result<Schedule> Engine::get_schedule(const Principal& who, TenantId tenant, ScheduleId id) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::schedules_read).status());
   std::optional<Schedule> s;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(s, txn.find_schedule(tenant, id));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(s, txn.find_schedule(tenant, id));
+        return Status::Ok();
+      }));
   if (!s) return NotFound("schedule " + std::to_string(id) + " not found");
   return *s;
 }
@@ -480,12 +513,14 @@ Result<std::vector<Schedule>> Engine::list_schedules(const Principal& who, Tenan
                                                      bool include_archived) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::schedules_read).status());
   std::vector<Schedule> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(out, txn.list_schedules(tenant));
-    return Status::Ok();
-  }));
-  if (!include_archived) std::erase_if(out, [](const Schedule& s) { return s.archived_at.has_value(); });
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(out, txn.list_schedules(tenant));
+        return Status::Ok();
+      }));
+  if (!include_archived)
+    std::erase_if(out, [](const Schedule& s) { return s.archived_at.has_value(); });
   return out;
 }
 
@@ -503,52 +538,62 @@ Result<std::vector<Resource>> users_of_schedule(StorageTransaction& txn, TenantI
 
 Result<Schedule> Engine::update_schedule(const Principal& who, TenantId tenant,
                                          const Schedule& schedule) {
-  return impl_->refusal_audited(who, tenant, "schedule.update", "schedule:" + std::to_string(schedule.id), [&]() -> Result<Schedule> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
-    BOKA_RETURN_IF_ERROR(detail::validate_schedule(schedule));
-    Schedule out;
-    // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
-    // needs no resource lock: every decision reads the schedule in its own transaction.
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, schedule.id));
-      if (!cur) return NotFound("schedule " + std::to_string(schedule.id) + " not found");
-      if (cur->version != schedule.version) {
-        return stale("schedule", schedule.id, schedule.version, cur->version);
-      }
-      out = schedule;
-      out.tenant = tenant;
-      out.archived_at = cur->archived_at;
-      out.version = cur->version + 1;
-      BOKA_RETURN_IF_ERROR(txn.update_schedule(out));
-      return impl_->audit(txn, actor, changed(tenant, "schedule.update", "schedule", out.id, out.version, out.name));
-    }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant, "schedule.update", "schedule:" + std::to_string(schedule.id),
+      [&]() -> Result<Schedule> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+        BOKA_RETURN_IF_ERROR(detail::validate_schedule(schedule));
+        Schedule out;
+        // Indexes do not depend on schedules (only on bookings and buffers), so a schedule change
+        // needs no resource lock: every decision reads the schedule in its own transaction.
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+              BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, schedule.id));
+              if (!cur) return NotFound("schedule " + std::to_string(schedule.id) + " not found");
+              if (cur->version != schedule.version) {
+                return stale("schedule", schedule.id, schedule.version, cur->version);
+              }
+              out = schedule;
+              out.tenant = tenant;
+              out.archived_at = cur->archived_at;
+              out.version = cur->version + 1;
+              BOKA_RETURN_IF_ERROR(txn.update_schedule(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(tenant, "schedule.update", "schedule", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 Result<Schedule> Engine::archive_schedule(const Principal& who, TenantId tenant, ScheduleId id) {
-  return impl_->refusal_audited(who, tenant, "schedule.archive", "schedule:" + std::to_string(id), [&]() -> Result<Schedule> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
-    Schedule out;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
-      if (!cur) return NotFound("schedule " + std::to_string(id) + " not found");
-      out = *cur;
-      if (out.archived_at) return Status::Ok();
-      BOKA_ASSIGN_OR_RETURN(auto users, users_of_schedule(txn, tenant, id));
-      std::erase_if(users, [](const Resource& r) { return r.archived_at.has_value(); });
-      if (!users.empty()) {
-        return ConflictError("schedule " + std::to_string(id) + " is used by resource " +
-                             std::to_string(users.front().id) + "; move it to another schedule first");
-      }
-      out.archived_at = impl_->clock->now();
-      ++out.version;
-      BOKA_RETURN_IF_ERROR(txn.update_schedule(out));
-      return impl_->audit(txn, actor, changed(tenant, "schedule.archive", "schedule", out.id, out.version, out.name));
-    }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant, "schedule.archive", "schedule:" + std::to_string(id), [&]() -> Result<Schedule> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+        Schedule out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_schedule(tenant, id));
+              if (!cur) return NotFound("schedule " + std::to_string(id) + " not found");
+              out = *cur;
+              if (out.archived_at) return Status::Ok();
+              BOKA_ASSIGN_OR_RETURN(auto users, users_of_schedule(txn, tenant, id));
+              std::erase_if(users, [](const Resource& r) { return r.archived_at.has_value(); });
+              if (!users.empty()) {
+                return ConflictError("schedule " + std::to_string(id) + " is used by resource " +
+                                     std::to_string(users.front().id) +
+                                     "; move it to another schedule first");
+              }
+              out.archived_at = impl_->clock->now();
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_schedule(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(tenant, "schedule.archive", "schedule", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 // ---- pools ---------------------------------------------------------------------------------
@@ -576,12 +621,14 @@ Result<Pool> Engine::create_pool(const Principal& who, TenantId tenant, const Po
     p.tenant = tenant;
     p.archived_at.reset();
     p.version = 1;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-      BOKA_RETURN_IF_ERROR(check_members(txn, tenant, p));
-      BOKA_ASSIGN_OR_RETURN(p.id, txn.insert_pool(p));
-      return impl_->audit(txn, actor, changed(tenant, "pool.create", "pool", p.id, p.version, p.name));
-    }));
+    BOKA_RETURN_IF_ERROR(impl_->storage->write(
+        WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+          BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+          BOKA_RETURN_IF_ERROR(check_members(txn, tenant, p));
+          BOKA_ASSIGN_OR_RETURN(p.id, txn.insert_pool(p));
+          return impl_->audit(txn, actor,
+                              changed(tenant, "pool.create", "pool", p.id, p.version, p.name));
+        }));
     return p;
   });
 }
@@ -589,10 +636,11 @@ Result<Pool> Engine::create_pool(const Principal& who, TenantId tenant, const Po
 Result<Pool> Engine::get_pool(const Principal& who, TenantId tenant, PoolId id) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::optional<Pool> p;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(p, txn.find_pool(tenant, id));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(p, txn.find_pool(tenant, id));
+        return Status::Ok();
+      }));
   if (!p) return NotFound("pool " + std::to_string(id) + " not found");
   return *p;
 }
@@ -601,53 +649,64 @@ Result<std::vector<Pool>> Engine::list_pools(const Principal& who, TenantId tena
                                              bool include_archived) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::resources_read).status());
   std::vector<Pool> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(out, txn.list_pools(tenant));
-    return Status::Ok();
-  }));
-  if (!include_archived) std::erase_if(out, [](const Pool& p) { return p.archived_at.has_value(); });
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(out, txn.list_pools(tenant));
+        return Status::Ok();
+      }));
+  if (!include_archived)
+    std::erase_if(out, [](const Pool& p) { return p.archived_at.has_value(); });
   return out;
 }
 
 Result<Pool> Engine::update_pool(const Principal& who, TenantId tenant, const Pool& pool) {
-  return impl_->refusal_audited(who, tenant, "pool.update", "pool:" + std::to_string(pool.id), [&]() -> Result<Pool> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
-    BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
-    Pool out;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, pool.id));
-      if (!cur) return NotFound("pool " + std::to_string(pool.id) + " not found");
-      if (cur->version != pool.version) return stale("pool", pool.id, pool.version, cur->version);
-      BOKA_RETURN_IF_ERROR(check_members(txn, tenant, pool));
-      out = *cur;
-      out.name = pool.name;
-      out.members = pool.members;
-      ++out.version;
-      BOKA_RETURN_IF_ERROR(txn.update_pool(out));
-      return impl_->audit(txn, actor, changed(tenant, "pool.update", "pool", out.id, out.version, out.name));
-    }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant, "pool.update", "pool:" + std::to_string(pool.id), [&]() -> Result<Pool> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+        BOKA_RETURN_IF_ERROR(detail::validate_pool_shape(pool));
+        Pool out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+              BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, pool.id));
+              if (!cur) return NotFound("pool " + std::to_string(pool.id) + " not found");
+              if (cur->version != pool.version)
+                return stale("pool", pool.id, pool.version, cur->version);
+              BOKA_RETURN_IF_ERROR(check_members(txn, tenant, pool));
+              out = *cur;
+              out.name = pool.name;
+              out.members = pool.members;
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_pool(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(tenant, "pool.update", "pool", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 Result<Pool> Engine::archive_pool(const Principal& who, TenantId tenant, PoolId id) {
-  return impl_->refusal_audited(who, tenant, "pool.archive", "pool:" + std::to_string(id), [&]() -> Result<Pool> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
-    Pool out;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));
-      if (!cur) return NotFound("pool " + std::to_string(id) + " not found");
-      out = *cur;
-      if (out.archived_at) return Status::Ok();
-      out.archived_at = impl_->clock->now();
-      ++out.version;
-      BOKA_RETURN_IF_ERROR(txn.update_pool(out));
-      return impl_->audit(txn, actor, changed(tenant, "pool.archive", "pool", out.id, out.version, out.name));
-    }));
-    return out;
-  });
+  return impl_->refusal_audited(
+      who, tenant, "pool.archive", "pool:" + std::to_string(id), [&]() -> Result<Pool> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::catalog_write));
+        Pool out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_pool(tenant, id));
+              if (!cur) return NotFound("pool " + std::to_string(id) + " not found");
+              out = *cur;
+              if (out.archived_at) return Status::Ok();
+              out.archived_at = impl_->clock->now();
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_pool(out));
+              return impl_->audit(
+                  txn, actor,
+                  changed(tenant, "pool.archive", "pool", out.id, out.version, out.name));
+            }));
+        return out;
+      });
 }
 
 }  // namespace boka

@@ -1,8 +1,8 @@
 // Engine internals shared by the engine's translation units.
 #pragma once
 
-#include <memory>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,9 +13,9 @@
 
 #include "audit/audit_chain.hpp"
 #include "auth/crypto.hpp"
-#include "boka/metrics.hpp"
 #include "availability/resource_view.hpp"
 #include "boka/engine.hpp"
+#include "boka/metrics.hpp"
 #include "boka/storage_spi.hpp"
 #include "conflict/interval_index.hpp"
 #include "time/zone.hpp"
@@ -72,18 +72,18 @@ IndexEntry entry_of(const Reservation& r, const Allocation& a);
 // A principal as verified against storage now: what it may do and where.
 struct Actor {
   Principal::Kind kind = Principal::Kind::system;
-  std::string name;              // Principal::name()
-  TenantId tenant{};           // home tenant (0: system)
-  UserId user{};               // the user, or an API key's creator (0: the system)
-  TenantId user_tenant{};      // `user`'s tenant: differs from `tenant` for a key a
-                                 // superadmin created in another tenant
+  std::string name;        // Principal::name()
+  TenantId tenant{};       // home tenant (0: system)
+  UserId user{};           // the user, or an API key's creator (0: the system)
+  TenantId user_tenant{};  // `user`'s tenant: differs from `tenant` for a key a
+                           // superadmin created in another tenant
   SessionId session{};
   ApiKeyId api_key{};
   Role role = Role::superadmin;  // the role whose permissions apply (a key's ceiling)
   PermissionSet permissions = 0;
-  bool all_tenants = false;      // system, superadmins, superadmin keys
-  bool mfa_missing = false;      // an admin session without MFA: admin permissions withheld
-  std::string source;            // Principal::source(): the client address, or ""
+  bool all_tenants = false;  // system, superadmins, superadmin keys
+  bool mfa_missing = false;  // an admin session without MFA: admin permissions withheld
+  std::string source;        // Principal::source(): the client address, or ""
 
   bool can(Permission p) const { return has_permission(permissions, p); }
   // Customers' reservations carry this reference, and only these are theirs.
@@ -107,12 +107,9 @@ struct AuthRuntime {
 // "user:<id>/" for a user's sessions, "key:<id>/" for an API key.
 inline std::string idempotency_scope(const Actor& a) {
   switch (a.kind) {
-    case Principal::Kind::user:
-      return "user:" + std::to_string(a.user) + "/";
-    case Principal::Kind::api_key:
-      return "key:" + std::to_string(a.api_key) + "/";
-    default:
-      return "";
+    case Principal::Kind::user: return "user:" + std::to_string(a.user) + "/";
+    case Principal::Kind::api_key: return "key:" + std::to_string(a.api_key) + "/";
+    default: return "";
   }
 }
 
@@ -124,9 +121,9 @@ Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& option
 // What an operation records in the audit trail; the chain fields (seq, hashes, time) are
 // filled in by EngineImpl::audit.
 struct AuditEntry {
-  TenantId tenant{};  // the chain
-  std::string action;   // "<object>.<verb>"
-  std::string target;   // "<object>:<id>" or ""
+  TenantId tenant{};   // the chain
+  std::string action;  // "<object>.<verb>"
+  std::string target;  // "<object>:<id>" or ""
   AuditOutcome outcome = AuditOutcome::success;
   std::string reason;
   std::string detail_json = "{}";
@@ -150,10 +147,16 @@ std::optional<AuditOutcome> refusal_outcome(Code code);
 class JsonObject {
  public:
   JsonObject& add(std::string_view key, std::string_view value);
-  JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
-  JsonObject& add(std::string_view key, const std::string& value) { return add(key, std::string_view(value)); }
+  JsonObject& add(std::string_view key, const char* value) {
+    return add(key, std::string_view(value));
+  }
+  JsonObject& add(std::string_view key, const std::string& value) {
+    return add(key, std::string_view(value));
+  }
   JsonObject& add(std::string_view key, std::int64_t value);
-  JsonObject& add(std::string_view key, int value) { return add(key, static_cast<std::int64_t>(value)); }
+  JsonObject& add(std::string_view key, int value) {
+    return add(key, static_cast<std::int64_t>(value));
+  }
   JsonObject& add(std::string_view key, bool value);
   JsonObject& add(std::string_view key, nlohmann::ordered_json value);
   // Compact UTF-8; invalid UTF-8 in a value is replaced, never a reason to fail a change.
@@ -166,8 +169,9 @@ class JsonObject {
 // The engine's own metrics, registered once at open; hot paths update them lock-free.
 struct EngineMetrics {
   // booking_transactions_total{operation, outcome}: index [operation][outcome]
-  static constexpr int kOperations = 7;  // reserve confirm cancel reschedule complete no_show expire
-  static constexpr int kOutcomes = 6;    // success denied conflict rejected failure error
+  static constexpr int kOperations =
+      7;                               // reserve confirm cancel reschedule complete no_show expire
+  static constexpr int kOutcomes = 6;  // success denied conflict rejected failure error
   Counter* booking[kOperations][kOutcomes] = {};
   Counter* bookings_created = nullptr;
   // auth_logins_total{result}
@@ -259,15 +263,14 @@ struct EngineImpl {
   // The first `max_slots` slots in [from, to) where every request fits; shared by
   // availability() and the next-free-start of a conflict.
   std::vector<Slot> slots(const std::vector<detail::ResolvedRequest>& requests, std::int64_t from,
-                          std::int64_t to, std::int64_t duration,
-                          std::optional<std::int64_t> step, std::int64_t now,
-                          ReservationId exclude, std::size_t max_slots) const;
+                          std::int64_t to, std::int64_t duration, std::optional<std::int64_t> step,
+                          std::int64_t now, ReservationId exclude, std::size_t max_slots) const;
 
   // The earliest start at or after `from` where the request would fit, searching up to a
   // year ahead (less if every candidate's horizon ends sooner).
   std::optional<Instant> next_free_start(const std::vector<detail::ResolvedRequest>& requests,
-                                         std::int64_t from, std::int64_t duration,
-                                         std::int64_t now, ReservationId exclude) const;
+                                         std::int64_t from, std::int64_t duration, std::int64_t now,
+                                         ReservationId exclude) const;
 
   // Verifies `who` against storage (session or key still valid, user enabled, current
   // role) and returns what it may do. unauthenticated if the credential is no longer valid.
@@ -279,7 +282,7 @@ struct EngineImpl {
   Result<detail::Actor> authorize_reservations(const Principal& who, TenantId tenant);
   // availability() without its timing.
   Result<SlotPage> availability_checked(const Principal& who, TenantId tenant,
-                                       const AvailabilityQuery& query);
+                                        const AvailabilityQuery& query);
   // reserve() from authorization on.
   Result<Reservation> reserve_checked(const Principal& who, TenantId tenant,
                                       const ReserveRequest& request, detail::WriteOutcome* outcome);
@@ -324,7 +327,9 @@ struct EngineImpl {
                          bool wrote, Status& refused);
   static const Status& status_of(const Status& s) { return s; }
   template <typename T>
-  static Status status_of(const Result<T>& r) { return r.status(); }
+  static Status status_of(const Result<T>& r) {
+    return r.status();
+  }
 
   // Reads the stored reservation and derives its status as of now (a lapsed hold reads as
   // expired).

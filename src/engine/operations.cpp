@@ -37,7 +37,8 @@ std::string HealthReport::to_json() const {
   if (disk_free_bytes) {
     j["disk"] = {{"free_bytes", *disk_free_bytes}, {"total_bytes", disk_total_bytes.value_or(0)}};
   }
-  j["last_backup_at"] = last_backup_at ? nlohmann::json(format_utc(*last_backup_at)) : nlohmann::json();
+  j["last_backup_at"] =
+      last_backup_at ? nlohmann::json(format_utc(*last_backup_at)) : nlohmann::json();
   nlohmann::json beats = nlohmann::json::object();
   for (const auto& [name, at] : heartbeats) {
     beats[name] = at ? nlohmann::json(format_utc(*at)) : nlohmann::json();
@@ -45,7 +46,8 @@ std::string HealthReport::to_json() const {
   j["heartbeats"] = beats;
   nlohmann::json lines = nlohmann::json::array();
   for (const HealthCheck& c : checks) {
-    lines.push_back({{"name", c.name}, {"status", health_status_name(c.status)}, {"detail", c.detail}});
+    lines.push_back(
+        {{"name", c.name}, {"status", health_status_name(c.status)}, {"detail", c.detail}});
   }
   j["checks"] = lines;
   return j.dump();
@@ -75,8 +77,8 @@ class ReadOnlyGate final : public StorageWrapper {
 
 const char* const kOperationNames[EngineMetrics::kOperations] = {
     "reserve", "confirm", "cancel", "reschedule", "complete", "no_show", "expire"};
-const char* const kOutcomeNames[EngineMetrics::kOutcomes] = {
-    "success", "denied", "conflict", "rejected", "failure", "error"};
+const char* const kOutcomeNames[EngineMetrics::kOutcomes] = {"success",  "denied",  "conflict",
+                                                             "rejected", "failure", "error"};
 
 }  // namespace
 
@@ -103,25 +105,25 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
                     {{"operation", kOperationNames[op]}, {"outcome", kOutcomeNames[out]}}));
     }
   }
-  BOKA_ASSIGN_OR_RETURN(m->bookings_created,
-                        r.counter("bookings_created_total",
-                                  "Reservations created (idempotent replays not counted)"));
-  const std::pair<Counter**, const char*> logins[] = {
-      {&m->logins.success, "success"},
-      {&m->logins.mfa_required, "mfa_required"},
-      {&m->logins.failure, "failure"},
-      {&m->logins.rate_limited, "rate_limited"}};
+  BOKA_ASSIGN_OR_RETURN(
+      m->bookings_created,
+      r.counter("bookings_created_total", "Reservations created (idempotent replays not counted)"));
+  const std::pair<Counter**, const char*> logins[] = {{&m->logins.success, "success"},
+                                                      {&m->logins.mfa_required, "mfa_required"},
+                                                      {&m->logins.failure, "failure"},
+                                                      {&m->logins.rate_limited, "rate_limited"}};
   for (const auto& [counter, result] : logins) {
     BOKA_ASSIGN_OR_RETURN(*counter, r.counter("auth_logins_total", "Password logins by result",
                                               {{"result", result}}));
   }
-  const std::pair<Counter**, const char*> mfa_checks[] = {
-      {&m->mfa_checks.success, "success"}, {&m->mfa_checks.failure, "failure"}};
+  const std::pair<Counter**, const char*> mfa_checks[] = {{&m->mfa_checks.success, "success"},
+                                                          {&m->mfa_checks.failure, "failure"}};
   for (const auto& [counter, result] : mfa_checks) {
-    BOKA_ASSIGN_OR_RETURN(*counter,
-                          r.counter("auth_mfa_verifications_total",
-                                    "MFA codes checked by verify_mfa (completing a login or stepping up) by result",
-                                    {{"result", result}}));
+    BOKA_ASSIGN_OR_RETURN(
+        *counter,
+        r.counter("auth_mfa_verifications_total",
+                  "MFA codes checked by verify_mfa (completing a login or stepping up) by result",
+                  {{"result", result}}));
   }
   BOKA_ASSIGN_OR_RETURN(m->payments,
                         r.counter("payments_processed_total",
@@ -145,35 +147,38 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
 std::shared_ptr<MetricsRegistry> Operations::metrics() const { return impl_->metrics_registry; }
 
 Status Operations::set_read_only(const Principal& who, bool on, std::string_view reason) {
-  return impl_->refusal_audited(who, TenantId{}, on ? "ops.read_only_on" : "ops.read_only_off", "", [&]() -> Status {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
-    if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
-    auto& state = *impl_->read_only;
-    if (state.on.load() == on) return Status::Ok();
-    detail::AuditEntry e;
-    e.tenant = TenantId{};
-    e.action = on ? "ops.read_only_on" : "ops.read_only_off";
-    e.detail_json = detail::JsonObject().add("reason", reason).str();
-    const auto record = [&]() {
-      return impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-        return impl_->audit(txn, actor, e);
+  return impl_->refusal_audited(
+      who, TenantId{}, on ? "ops.read_only_on" : "ops.read_only_off", "", [&]() -> Status {
+        BOKA_ASSIGN_OR_RETURN(auto actor,
+                              impl_->authorize_global(who, Permission::system_operations));
+        if (reason.size() > 500) return InvalidArgument("reason: at most 500 bytes");
+        auto& state = *impl_->read_only;
+        if (state.on.load() == on) return Status::Ok();
+        detail::AuditEntry e;
+        e.tenant = TenantId{};
+        e.action = on ? "ops.read_only_on" : "ops.read_only_off";
+        e.detail_json = detail::JsonObject().add("reason", reason).str();
+        const auto record = [&]() {
+          return impl_->storage->write(
+              WriteIntent(TxnScope::all_tenants()),
+              [&](StorageTransaction& txn) -> Status { return impl_->audit(txn, actor, e); });
+        };
+        if (on) {
+          // Recorded while writes still go through, then switched.
+          BOKA_RETURN_IF_ERROR(record());
+          {
+            std::lock_guard lock(state.mutex);
+            state.reason =
+                reason.empty() ? std::string("switched on by ") + actor.name : std::string(reason);
+          }
+          state.on.store(true, std::memory_order_release);
+          impl_->metrics->read_only->set(1);
+          return Status::Ok();
+        }
+        state.on.store(false, std::memory_order_release);
+        impl_->metrics->read_only->set(0);
+        return record();
       });
-    };
-    if (on) {
-      // Recorded while writes still go through, then switched.
-      BOKA_RETURN_IF_ERROR(record());
-      {
-        std::lock_guard lock(state.mutex);
-        state.reason = reason.empty() ? std::string("switched on by ") + actor.name : std::string(reason);
-      }
-      state.on.store(true, std::memory_order_release);
-      impl_->metrics->read_only->set(1);
-      return Status::Ok();
-    }
-    state.on.store(false, std::memory_order_release);
-    impl_->metrics->read_only->set(0);
-    return record();
-  });
 }
 
 std::optional<std::string> Operations::read_only_reason() const {
@@ -186,22 +191,25 @@ std::optional<std::string> Operations::read_only_reason() const {
 Status Operations::record_heartbeat(const Principal& who, std::string_view component) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   if (component.empty() || component.size() > 64 ||
-      component.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
+      component.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+          std::string_view::npos) {
     return InvalidArgument("component: 1..64 characters of a-z, 0-9, '_' and '-'");
   }
   const std::string value = std::to_string(impl_->now());
-  return impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-    return txn.put_setting("heartbeat." + std::string(component), value);
-  });
+  return impl_->storage->write(
+      WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+        return txn.put_setting("heartbeat." + std::string(component), value);
+      });
 }
 
 Result<std::vector<TableStats>> Operations::database_stats(const Principal& who) {
   BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::system_operations).status());
   std::vector<TableStats> out;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(out, txn.table_stats());
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(out, txn.table_stats());
+        return Status::Ok();
+      }));
   return out;
 }
 
@@ -287,11 +295,14 @@ Result<HealthReport> Operations::health(const Principal& who, const HealthOption
     std::filesystem::path dir = std::filesystem::absolute(info.location).parent_path();
     struct statvfs fs {};
     if (::statvfs(dir.c_str(), &fs) == 0) {
-      const std::int64_t free = static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
-      const std::int64_t total = static_cast<std::int64_t>(fs.f_blocks) * static_cast<std::int64_t>(fs.f_frsize);
+      const std::int64_t free =
+          static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
+      const std::int64_t total =
+          static_cast<std::int64_t>(fs.f_blocks) * static_cast<std::int64_t>(fs.f_frsize);
       r.disk_free_bytes = free;
       r.disk_total_bytes = total;
-      const double fraction = total > 0 ? static_cast<double>(free) / static_cast<double>(total) : 0;
+      const double fraction =
+          total > 0 ? static_cast<double>(free) / static_cast<double>(total) : 0;
       const std::string text = std::to_string(free / (1024 * 1024)) + " MiB free of " +
                                std::to_string(total / (1024 * 1024)) + " MiB";
       if (free < options.min_free_disk_bytes || fraction < options.min_free_disk_fraction) {
@@ -337,7 +348,8 @@ Result<BackupResult> Operations::backup(const Principal& who, const BackupOption
   return impl_->refusal_audited(who, TenantId{}, "ops.backup", "", [&]() -> Result<BackupResult> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (options.keep < 0) return InvalidArgument("keep: must be >= 0");
-    BOKA_ASSIGN_OR_RETURN(auto result, detail::take_backup(*impl_->storage, options, impl_->clock->now()));
+    BOKA_ASSIGN_OR_RETURN(auto result,
+                          detail::take_backup(*impl_->storage, options, impl_->clock->now()));
     // The backup is recorded (audit, and the heartbeat health reads) after it is taken, so
     // the record is not in the backup itself. In read-only mode nothing can be recorded.
     if (!impl_->read_only->on.load()) {
@@ -351,10 +363,11 @@ Result<BackupResult> Operations::backup(const Principal& who, const BackupOption
                           .add("size_bytes", result.manifest.size_bytes)
                           .str();
       const std::string at = std::to_string(to_unix(result.manifest.created_at));
-      BOKA_RETURN_IF_ERROR(impl_->storage->write(WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
-        BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
-        return impl_->audit(txn, actor, e);
-      }));
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(
+          WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+            BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
+            return impl_->audit(txn, actor, e);
+          }));
     }
     // Verified first: a backup that fails verification must not push a good one out.
     if (options.verify) {

@@ -104,9 +104,8 @@ bool request_error(Explanation::Reason r) {
 // unclaimed member (the current member first, when rescheduling). On failure, a Status
 // naming the allocation and the first reason.
 Result<std::vector<Allocation>> assign(EngineImpl& impl,
-                                       const std::vector<ResolvedRequest>& resolved,
-                                       std::int64_t t, std::int64_t d, std::int64_t now,
-                                       ReservationId exclude,
+                                       const std::vector<ResolvedRequest>& resolved, std::int64_t t,
+                                       std::int64_t d, std::int64_t now, ReservationId exclude,
                                        const std::vector<ResourceId>* current) {
   std::vector<Allocation> out;
   std::unordered_set<ResourceId> used;
@@ -162,13 +161,12 @@ Result<std::vector<Allocation>> assign(EngineImpl& impl,
                            " can take quantity " + std::to_string(r.quantity));
     }
     const Explanation::Finding& f = first_failure->findings.front();
-    const std::string who = r.pool ? field + ".pool: no member of pool " +
-                                         std::to_string(*r.pool) + " is free; resource " +
-                                         std::to_string(first_failed->resource.id)
-                                   : field + ".resource: resource " +
-                                         std::to_string(first_failed->resource.id);
-    const std::string message = who + " (" + first_failed->resource.name + "): " +
-                                reason_name(f.reason) + ": " + f.detail;
+    const std::string who =
+        r.pool ? field + ".pool: no member of pool " + std::to_string(*r.pool) +
+                     " is free; resource " + std::to_string(first_failed->resource.id)
+               : field + ".resource: resource " + std::to_string(first_failed->resource.id);
+    const std::string message =
+        who + " (" + first_failed->resource.name + "): " + reason_name(f.reason) + ": " + f.detail;
     if (request_error(f.reason)) return InvalidArgument(message);
     if (f.reason == Explanation::Reason::archived) {
       return ConflictError(who + " is archived and takes no new bookings");
@@ -194,13 +192,16 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
                           const Reservation* after, std::int64_t now,
                           std::vector<StagedIndex>& staged) {
   std::set<ResourceId> touched;
-  if (before) for (const Allocation& a : before->allocations) touched.insert(a.resource);
-  if (after) for (const Allocation& a : after->allocations) touched.insert(a.resource);
+  if (before)
+    for (const Allocation& a : before->allocations) touched.insert(a.resource);
+  if (after)
+    for (const Allocation& a : after->allocations) touched.insert(a.resource);
   const bool after_counts = after && (after->status == ReservationStatus::held ||
                                       after->status == ReservationStatus::confirmed);
   for (ResourceId id : touched) {
     auto it = set.loaded.find(id);
-    if (it == set.loaded.end()) return InternalError("resource " + std::to_string(id) + " not loaded");
+    if (it == set.loaded.end())
+      return InternalError("resource " + std::to_string(id) + " not loaded");
     LoadedResource& lr = it->second;
     // Copy-on-write (readers keep the old index); the copy leaves history behind.
     auto index = std::make_shared<IntervalIndex>(
@@ -226,17 +227,20 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
 Result<Reservation> Engine::reserve(const Principal& who, TenantId tenant,
                                     const ReserveRequest& request) {
   detail::WriteOutcome outcome;
-  auto result = impl_->refusal_audited(who, tenant, "reservation.reserve", "", [&]() -> Result<Reservation> {
-    return impl_->reserve_checked(who, tenant, request, &outcome);
-  }, &outcome.refusal_recorded);
+  auto result = impl_->refusal_audited(
+      who, tenant, "reservation.reserve", "",
+      [&]() -> Result<Reservation> {
+        return impl_->reserve_checked(who, tenant, request, &outcome);
+      },
+      &outcome.refusal_recorded);
   impl_->metrics->booking_outcome(kReserve, EngineImpl::status_of(result));
   if (outcome.created) impl_->metrics->bookings_created->inc();
   return result;
 }
 
 Result<Reservation> EngineImpl::reserve_checked(const Principal& who, TenantId tenant,
-                                                  const ReserveRequest& request,
-                                                  detail::WriteOutcome* outcome) {
+                                                const ReserveRequest& request,
+                                                detail::WriteOutcome* outcome) {
   EngineImpl* impl_ = this;
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   // A customer books for themselves: the reservation carries their reference.
@@ -254,16 +258,17 @@ Result<Reservation> EngineImpl::reserve_checked(const Principal& who, TenantId t
 }
 
 Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId tenant,
-                                             const ReserveRequest& req,
-                                             detail::WriteOutcome* outcome) {
+                                           const ReserveRequest& req,
+                                           detail::WriteOutcome* outcome) {
   EngineImpl* impl_ = this;
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
   const std::string fingerprint =
       req.idempotency_key.empty() ? std::string() : detail::request_fingerprint(req);
   // Keys are scoped per principal: two customers may use "order-77" independently, and
   // one cannot learn whether another used a key, nor take it first.
-  const std::string stored_key =
-      req.idempotency_key.empty() ? std::string() : detail::idempotency_scope(actor) + req.idempotency_key;
+  const std::string stored_key = req.idempotency_key.empty()
+                                     ? std::string()
+                                     : detail::idempotency_scope(actor) + req.idempotency_key;
   const bool has_pool = std::any_of(req.allocations.begin(), req.allocations.end(),
                                     [](const AllocationRequest& a) { return a.pool.has_value(); });
   for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
@@ -273,14 +278,15 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
       if (a.resource) locks.push_back(*a.resource);
     }
     if (has_pool) {
-      BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-        for (const auto& a : req.allocations) {
-          if (!a.pool) continue;
-          BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-          if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-        }
-        return Status::Ok();
-      }));
+      BOKA_RETURN_IF_ERROR(
+          impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+            for (const auto& a : req.allocations) {
+              if (!a.pool) continue;
+              BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
+              if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
+            }
+            return Status::Ok();
+          }));
     }
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
@@ -299,56 +305,57 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
       refused = Status::Ok();
       bool wrote = false;
       Status decided = [&]() -> Status {
-      const std::int64_t now = impl_->now();
-      if (!req.idempotency_key.empty()) {
-        BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, stored_key));
-        if (record) {
-          if (record->request_fingerprint != fingerprint) {
-            return AlreadyExists("idempotency_key: \"" + req.idempotency_key +
-                                 "\" was already used for a different request");
+        const std::int64_t now = impl_->now();
+        if (!req.idempotency_key.empty()) {
+          BOKA_ASSIGN_OR_RETURN(auto record, txn.find_idempotency(tenant, stored_key));
+          if (record) {
+            if (record->request_fingerprint != fingerprint) {
+              return AlreadyExists("idempotency_key: \"" + req.idempotency_key +
+                                   "\" was already used for a different request");
+            }
+            BOKA_ASSIGN_OR_RETURN(auto original, txn.find_reservation(tenant, record->reservation));
+            if (!original) return StorageError("idempotency_key: its reservation is missing");
+            out = EngineImpl::with_derived_status(std::move(*original), now);
+            return Status::Ok();
           }
-          BOKA_ASSIGN_OR_RETURN(auto original, txn.find_reservation(tenant, record->reservation));
-          if (!original) return StorageError("idempotency_key: its reservation is missing");
-          out = EngineImpl::with_derived_status(std::move(*original), now);
-          return Status::Ok();
         }
-      }
-      BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-      LoadedSet set;
-      BOKA_RETURN_IF_ERROR(
-          impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved, &staged));
-      if (!covered(set.resolved, locks)) return replan.abort();
-      const std::int64_t t = to_unix(req.start);
-      const std::int64_t d = to_unix(req.end) - t;
-      const auto check_started = std::chrono::steady_clock::now();
-      auto assigned = assign(*impl_, set.resolved, t, d, now, ReservationId{}, nullptr);
-      impl_->metrics->conflict_check->observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - check_started).count());
-      BOKA_ASSIGN_OR_RETURN(auto allocations, std::move(assigned));
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+        LoadedSet set;
+        BOKA_RETURN_IF_ERROR(
+            impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved, &staged));
+        if (!covered(set.resolved, locks)) return replan.abort();
+        const std::int64_t t = to_unix(req.start);
+        const std::int64_t d = to_unix(req.end) - t;
+        const auto check_started = std::chrono::steady_clock::now();
+        auto assigned = assign(*impl_, set.resolved, t, d, now, ReservationId{}, nullptr);
+        impl_->metrics->conflict_check->observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - check_started)
+                .count());
+        BOKA_ASSIGN_OR_RETURN(auto allocations, std::move(assigned));
 
-      Reservation r;
-      r.tenant = tenant;
-      r.status = req.hold_for ? ReservationStatus::held : ReservationStatus::confirmed;
-      r.start = req.start;
-      r.end = req.end;
-      if (req.hold_for) r.hold_expires_at = from_unix(now + req.hold_for->count());
-      r.allocations = std::move(allocations);
-      r.idempotency_key = req.idempotency_key;
-      r.customer = req.customer;
-      r.metadata_json = req.metadata_json;
-      r.created_at = r.updated_at = from_unix(now);
-      r.version = 1;
-      wrote = true;
-      BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
-      if (!req.idempotency_key.empty()) {
-        BOKA_RETURN_IF_ERROR(txn.insert_idempotency(
-            tenant, IdempotencyRecord{stored_key, fingerprint, r.id}));
-      }
-      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
-      BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve")));
-      out = std::move(r);
-      outcome->created = true;
-      return Status::Ok();
+        Reservation r;
+        r.tenant = tenant;
+        r.status = req.hold_for ? ReservationStatus::held : ReservationStatus::confirmed;
+        r.start = req.start;
+        r.end = req.end;
+        if (req.hold_for) r.hold_expires_at = from_unix(now + req.hold_for->count());
+        r.allocations = std::move(allocations);
+        r.idempotency_key = req.idempotency_key;
+        r.customer = req.customer;
+        r.metadata_json = req.metadata_json;
+        r.created_at = r.updated_at = from_unix(now);
+        r.version = 1;
+        wrote = true;
+        BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
+        if (!req.idempotency_key.empty()) {
+          BOKA_RETURN_IF_ERROR(
+              txn.insert_idempotency(tenant, IdempotencyRecord{stored_key, fingerprint, r.id}));
+        }
+        BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
+        BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve")));
+        out = std::move(r);
+        outcome->created = true;
+        return Status::Ok();
       }();
       if (decided.ok()) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, out));
       return impl_->record_conflict(txn, actor, tenant, "reservation.reserve", "", decided, wrote,
@@ -407,8 +414,8 @@ struct ChangeRequest {
 static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                               const ChangeRequest& cr, const detail::Actor& actor,
                                               bool* refusal_recorded) {
-  const std::string what = std::string(change_name(cr.change)) + ": reservation " +
-                           std::to_string(cr.id);
+  const std::string what =
+      std::string(change_name(cr.change)) + ": reservation " + std::to_string(cr.id);
   // Another customer's reservation reads as absent, so it cannot be probed.
   const auto not_mine = [&](const Reservation& r) {
     return actor.own_reservations_only() && r.customer != actor.customer_ref();
@@ -418,18 +425,19 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
     // reschedule (which may move a pool allocation to another member).
     std::vector<ResourceId> locks;
     std::optional<Reservation> planned;
-    BOKA_RETURN_IF_ERROR(impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(planned, txn.find_reservation(tenant, cr.id));
-      if (!planned) return Status::Ok();
-      for (const Allocation& a : planned->allocations) {
-        locks.push_back(a.resource);
-        if (cr.change == Change::reschedule && a.pool) {
-          BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-          if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-        }
-      }
-      return Status::Ok();
-    }));
+    BOKA_RETURN_IF_ERROR(
+        impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(planned, txn.find_reservation(tenant, cr.id));
+          if (!planned) return Status::Ok();
+          for (const Allocation& a : planned->allocations) {
+            locks.push_back(a.resource);
+            if (cr.change == Change::reschedule && a.pool) {
+              BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
+              if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
+            }
+          }
+          return Status::Ok();
+        }));
     if (!planned || not_mine(*planned)) return NotFound(what + " not found");
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
@@ -447,100 +455,102 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
       refused = Status::Ok();
       bool wrote = false;
       Status decided = [&]() -> Status {
-      const std::int64_t now = impl.now();
-      BOKA_ASSIGN_OR_RETURN(auto found, txn.find_reservation(tenant, cr.id));
-      if (!found || not_mine(*found)) return NotFound(what + " not found");
-      const Reservation before = std::move(*found);
-      for (const Allocation& a : before.allocations) {
-        if (!std::binary_search(locks.begin(), locks.end(), a.resource)) {
-          return replan.abort();
+        const std::int64_t now = impl.now();
+        BOKA_ASSIGN_OR_RETURN(auto found, txn.find_reservation(tenant, cr.id));
+        if (!found || not_mine(*found)) return NotFound(what + " not found");
+        const Reservation before = std::move(*found);
+        for (const Allocation& a : before.allocations) {
+          if (!std::binary_search(locks.begin(), locks.end(), a.resource)) {
+            return replan.abort();
+          }
         }
-      }
-      if (cr.if_version && *cr.if_version != before.version) {
-        return ConflictError(what + ": version " + std::to_string(*cr.if_version) +
-                             " is stale (current " + std::to_string(before.version) +
-                             "); re-read and retry");
-      }
-      const Reservation shown = EngineImpl::with_derived_status(before, now);
-      const bool active = before.is_active(from_unix(now));
-      Reservation after = before;
-      LoadedSet set;
-      // Load every resource the change can touch, so indexes and versions can be updated.
-      for (const Allocation& a : before.allocations) {
-        BOKA_ASSIGN_OR_RETURN(auto lr,
-                              impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
-        set.loaded.emplace(a.resource, std::move(lr));
-      }
-      switch (cr.change) {
-        case Change::confirm:
-          if (shown.status == ReservationStatus::confirmed) {
-            out = shown;  // confirming twice is harmless
-            return Status::Ok();
-          }
-          if (shown.status != ReservationStatus::held) {
-            return ConflictError(what + " is " + status_name(shown.status) +
-                                 (shown.status == ReservationStatus::expired
-                                      ? " (its hold lapsed at " + format_utc(*before.hold_expires_at) + ")"
-                                      : std::string()) +
-                                 " and cannot be confirmed");
-          }
-          after.status = ReservationStatus::confirmed;
-          after.hold_expires_at.reset();
-          break;
-        case Change::cancel:
-          if (!active) {
-            return ConflictError(what + " is " + status_name(shown.status) +
-                                 " and cannot be cancelled");
-          }
-          after.status = ReservationStatus::cancelled;
-          after.hold_expires_at.reset();
-          break;
-        case Change::complete:
-        case Change::no_show:
-          if (shown.status != ReservationStatus::confirmed) {
-            return ConflictError(what + " is " + status_name(shown.status) +
-                                 "; only a confirmed reservation can be marked");
-          }
-          if (now < to_unix(before.start)) {
-            return ConflictError(what + " has not started yet (starts " +
-                                 format_utc(before.start) + ")");
-          }
-          after.status = cr.change == Change::complete ? ReservationStatus::completed
-                                                       : ReservationStatus::no_show;
-          break;
-        case Change::reschedule: {
-          if (!active) {
-            return ConflictError(what + " is " + status_name(shown.status) +
-                                 " and cannot be rescheduled");
-          }
-          BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
-          std::vector<AllocationRequest> requests;
-          std::vector<ResourceId> current;
-          for (const Allocation& a : before.allocations) {
-            requests.push_back(a.pool ? AllocationRequest::of_pool(*a.pool, a.quantity)
-                                      : AllocationRequest::of_resource(a.resource, a.quantity));
-            current.push_back(a.resource);
-          }
-          BOKA_RETURN_IF_ERROR(
-              impl.resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
-          if (!covered(set.resolved, locks)) return replan.abort();
-          const std::int64_t t = to_unix(cr.new_start);
-          const std::int64_t d = to_unix(cr.new_end) - t;
-          BOKA_ASSIGN_OR_RETURN(after.allocations,
-                                assign(impl, set.resolved, t, d, now, before.id, &current));
-          after.start = cr.new_start;
-          after.end = cr.new_end;
-          break;
+        if (cr.if_version && *cr.if_version != before.version) {
+          return ConflictError(what + ": version " + std::to_string(*cr.if_version) +
+                               " is stale (current " + std::to_string(before.version) +
+                               "); re-read and retry");
         }
-      }
-      after.version = before.version + 1;
-      after.updated_at = from_unix(now);
-      wrote = true;
-      BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
-      BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
-      BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, reservation_entry(after, audit_action(cr.change))));
-      out = std::move(after);
-      return Status::Ok();
+        const Reservation shown = EngineImpl::with_derived_status(before, now);
+        const bool active = before.is_active(from_unix(now));
+        Reservation after = before;
+        LoadedSet set;
+        // Load every resource the change can touch, so indexes and versions can be updated.
+        for (const Allocation& a : before.allocations) {
+          BOKA_ASSIGN_OR_RETURN(auto lr,
+                                impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
+          set.loaded.emplace(a.resource, std::move(lr));
+        }
+        switch (cr.change) {
+          case Change::confirm:
+            if (shown.status == ReservationStatus::confirmed) {
+              out = shown;  // confirming twice is harmless
+              return Status::Ok();
+            }
+            if (shown.status != ReservationStatus::held) {
+              return ConflictError(
+                  what + " is " + status_name(shown.status) +
+                  (shown.status == ReservationStatus::expired
+                       ? " (its hold lapsed at " + format_utc(*before.hold_expires_at) + ")"
+                       : std::string()) +
+                  " and cannot be confirmed");
+            }
+            after.status = ReservationStatus::confirmed;
+            after.hold_expires_at.reset();
+            break;
+          case Change::cancel:
+            if (!active) {
+              return ConflictError(what + " is " + status_name(shown.status) +
+                                   " and cannot be cancelled");
+            }
+            after.status = ReservationStatus::cancelled;
+            after.hold_expires_at.reset();
+            break;
+          case Change::complete:
+          case Change::no_show:
+            if (shown.status != ReservationStatus::confirmed) {
+              return ConflictError(what + " is " + status_name(shown.status) +
+                                   "; only a confirmed reservation can be marked");
+            }
+            if (now < to_unix(before.start)) {
+              return ConflictError(what + " has not started yet (starts " +
+                                   format_utc(before.start) + ")");
+            }
+            after.status = cr.change == Change::complete ? ReservationStatus::completed
+                                                         : ReservationStatus::no_show;
+            break;
+          case Change::reschedule: {
+            if (!active) {
+              return ConflictError(what + " is " + status_name(shown.status) +
+                                   " and cannot be rescheduled");
+            }
+            BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
+            std::vector<AllocationRequest> requests;
+            std::vector<ResourceId> current;
+            for (const Allocation& a : before.allocations) {
+              requests.push_back(a.pool ? AllocationRequest::of_pool(*a.pool, a.quantity)
+                                        : AllocationRequest::of_resource(a.resource, a.quantity));
+              current.push_back(a.resource);
+            }
+            BOKA_RETURN_IF_ERROR(
+                impl.resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
+            if (!covered(set.resolved, locks)) return replan.abort();
+            const std::int64_t t = to_unix(cr.new_start);
+            const std::int64_t d = to_unix(cr.new_end) - t;
+            BOKA_ASSIGN_OR_RETURN(after.allocations,
+                                  assign(impl, set.resolved, t, d, now, before.id, &current));
+            after.start = cr.new_start;
+            after.end = cr.new_end;
+            break;
+          }
+        }
+        after.version = before.version + 1;
+        after.updated_at = from_unix(now);
+        wrote = true;
+        BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
+        BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
+        BOKA_RETURN_IF_ERROR(
+            impl.audit(txn, actor, reservation_entry(after, audit_action(cr.change))));
+        out = std::move(after);
+        return Status::Ok();
       }();
       if (decided.ok()) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, out));
       return impl.record_conflict(txn, actor, tenant, audit_action(cr.change),
@@ -561,10 +571,15 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
 Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, ReservationId id,
                                     std::optional<std::int64_t> if_version) {
   bool recorded = false;
-  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::confirm), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor, &recorded), actor);
-  }, &recorded);
+  auto result = impl_->refusal_audited(
+      who, tenant, audit_action(Change::confirm), "reservation:" + std::to_string(id),
+      [&]() -> Result<Reservation> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+        return detail::redact_conflict(
+            change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor, &recorded),
+            actor);
+      },
+      &recorded);
   impl_->metrics->booking_outcome(kConfirm, EngineImpl::status_of(result));
   return result;
 }
@@ -572,10 +587,15 @@ Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, Reser
 Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, ReservationId id,
                                    std::optional<std::int64_t> if_version) {
   bool recorded = false;
-  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::cancel), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor, &recorded), actor);
-  }, &recorded);
+  auto result = impl_->refusal_audited(
+      who, tenant, audit_action(Change::cancel), "reservation:" + std::to_string(id),
+      [&]() -> Result<Reservation> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+        return detail::redact_conflict(
+            change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor, &recorded),
+            actor);
+      },
+      &recorded);
   impl_->metrics->booking_outcome(kCancel, EngineImpl::status_of(result));
   return result;
 }
@@ -584,11 +604,18 @@ Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, Re
                                        Instant new_start, Instant new_end,
                                        std::optional<std::int64_t> if_version) {
   bool recorded = false;
-  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::reschedule), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-    BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::reschedule, id, if_version, new_start, new_end}, actor, &recorded), actor);
-  }, &recorded);
+  auto result = impl_->refusal_audited(
+      who, tenant, audit_action(Change::reschedule), "reservation:" + std::to_string(id),
+      [&]() -> Result<Reservation> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+        BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
+        return detail::redact_conflict(
+            change_reservation(*impl_, tenant,
+                               {Change::reschedule, id, if_version, new_start, new_end}, actor,
+                               &recorded),
+            actor);
+      },
+      &recorded);
   impl_->metrics->booking_outcome(kReschedule, EngineImpl::status_of(result));
   return result;
 }
@@ -596,10 +623,17 @@ Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, Re
 Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant, ReservationId id,
                                            std::optional<std::int64_t> if_version) {
   bool recorded = false;
-  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::complete), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor, &recorded), actor);
-  }, &recorded);
+  auto result = impl_->refusal_audited(
+      who, tenant, audit_action(Change::complete), "reservation:" + std::to_string(id),
+      [&]() -> Result<Reservation> {
+        BOKA_ASSIGN_OR_RETURN(auto actor,
+                              impl_->authorize(who, tenant, Permission::reservations_all));
+        return detail::redact_conflict(
+            change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor,
+                               &recorded),
+            actor);
+      },
+      &recorded);
   impl_->metrics->booking_outcome(kComplete, EngineImpl::status_of(result));
   return result;
 }
@@ -607,24 +641,32 @@ Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant
 Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, ReservationId id,
                                          std::optional<std::int64_t> if_version) {
   bool recorded = false;
-  auto result = impl_->refusal_audited(who, tenant, audit_action(Change::no_show), "reservation:" + std::to_string(id), [&]() -> Result<Reservation> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_all));
-    return detail::redact_conflict(change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor, &recorded), actor);
-  }, &recorded);
+  auto result = impl_->refusal_audited(
+      who, tenant, audit_action(Change::no_show), "reservation:" + std::to_string(id),
+      [&]() -> Result<Reservation> {
+        BOKA_ASSIGN_OR_RETURN(auto actor,
+                              impl_->authorize(who, tenant, Permission::reservations_all));
+        return detail::redact_conflict(
+            change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor, &recorded),
+            actor);
+      },
+      &recorded);
   impl_->metrics->booking_outcome(kNoShow, EngineImpl::status_of(result));
   return result;
 }
 
 // ---- reads ---------------------------------------------------------------------------------
 
-Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenant, ReservationId id) {
+Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenant,
+                                            ReservationId id) {
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   std::optional<Reservation> r;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
-    if (r) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, *r));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, id));
+        if (r) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, *r));
+        return Status::Ok();
+      }));
   if (!r || (actor.own_reservations_only() && r->customer != actor.customer_ref())) {
     return NotFound("reservation " + std::to_string(id) + " not found");
   }
@@ -657,13 +699,15 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
     stored.statuses.push_back(ReservationStatus::held);
   }
   std::vector<Reservation> rows;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
-    BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
-    std::unordered_map<ResourceId, std::string> zones;
-    for (Reservation& r : rows) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
+        std::unordered_map<ResourceId, std::string> zones;
+        for (Reservation& r : rows)
+          BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
+        return Status::Ok();
+      }));
   const std::int64_t now = impl_->now();
   std::vector<Reservation> out;
   out.reserve(rows.size());
@@ -682,10 +726,11 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
     if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
     const std::int64_t now = impl_->now();
     std::vector<Reservation> lapsed;
-    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
-      return Status::Ok();
-    }));
+    BOKA_RETURN_IF_ERROR(
+        impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
+          return Status::Ok();
+        }));
     int expired = 0;
     for (const Reservation& r : lapsed) {
       std::vector<ResourceId> locks;
@@ -705,8 +750,8 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
         }
         LoadedSet set;
         for (const Allocation& a : cur->allocations) {
-          BOKA_ASSIGN_OR_RETURN(auto lr, impl_->load_resource(txn, r.tenant, a.resource,
-                                                              "allocation", &staged));
+          BOKA_ASSIGN_OR_RETURN(
+              auto lr, impl_->load_resource(txn, r.tenant, a.resource, "allocation", &staged));
           set.loaded.emplace(a.resource, std::move(lr));
         }
         Reservation after = *cur;
@@ -715,7 +760,8 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
         after.updated_at = from_unix(now);
         BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, now, staged));
-        BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(after, "reservation.expire")));
+        BOKA_RETURN_IF_ERROR(
+            impl_->audit(txn, actor, reservation_entry(after, "reservation.expire")));
         changed = true;
         return Status::Ok();
       }));

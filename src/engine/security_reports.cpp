@@ -14,10 +14,11 @@ Result<std::vector<User>> Auth::locked_accounts(const Principal& who, TenantId t
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
   AuthOps ops{*impl_, *impl_->auth};
   std::vector<StoredUser> rows;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
+        return Status::Ok();
+      }));
   std::vector<User> out;
   for (StoredUser& u : rows) {
     ops.reset_if_quiet(u);  // an automatic lock past the quiet period has lapsed
@@ -29,12 +30,14 @@ Result<std::vector<User>> Auth::locked_accounts(const Principal& who, TenantId t
 Result<MfaStats> Auth::mfa_stats(const Principal& who, TenantId tenant) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
   std::vector<StoredUser> rows;
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(rows, txn.list_users(tenant));
+        return Status::Ok();
+      }));
   MfaStats stats;
-  for (int r = 0; r <= 3; ++r) stats.by_role.push_back(MfaStats::PerRole{static_cast<Role>(r), 0, 0});
+  for (int r = 0; r <= 3; ++r)
+    stats.by_role.push_back(MfaStats::PerRole{static_cast<Role>(r), 0, 0});
   for (const StoredUser& u : rows) {
     if (u.user.state == UserState::disabled) continue;
     auto& slot = stats.by_role[static_cast<std::size_t>(u.user.role)];
@@ -50,14 +53,14 @@ Result<MfaStats> Auth::mfa_stats(const Principal& who, TenantId tenant) {
 }
 
 Result<std::vector<User>> Auth::list_admins(const Principal& who,
-                                             std::optional<TenantId> one_tenant) {
+                                            std::optional<TenantId> one_tenant) {
   // Every tenant is 0 below, which only a principal acting across tenants may ask for.
   const TenantId tenant = one_tenant.value_or(TenantId{});
   if (one_tenant && *one_tenant <= 0) {
     return InvalidArgument("tenant: must be a tenant id (leave it unset for every tenant)");
   }
   BOKA_RETURN_IF_ERROR((tenant == 0 ? impl_->authorize_global(who, Permission::users_manage)
-                                     : impl_->authorize(who, tenant, Permission::users_manage))
+                                    : impl_->authorize(who, tenant, Permission::users_manage))
                            .status());
   std::vector<StoredUser> rows;
   const TxnScope scope = tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(tenant);
@@ -73,29 +76,31 @@ Result<std::vector<User>> Auth::list_admins(const Principal& who,
 }
 
 Result<User> Auth::revoke_admin(const Principal& who, TenantId tenant, UserId id) {
-  return impl_->refusal_audited(who, tenant, "auth.admin_revoked", "user:" + std::to_string(id), [&]() -> Result<User> {
-    BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
-    if (a.role != Role::superadmin) return PermissionDenied(a.name + ": only a superadmin revokes admins");
-    return modify_user(*impl_, a, tenant, id,
-                       [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
-                         if (!is_admin(u.user.role)) {
-                           return ConflictError("user " + std::to_string(id) + " is " +
-                                                role_name(u.user.role) + ", not an admin");
-                         }
-                         kind = "admin_revoked";
-                         detail = std::string(role_name(u.user.role)) + " -> staff";
-                         u.user.role = Role::staff;
-                         end = true;
-                         return Status::Ok();
-                       });
-  });
+  return impl_->refusal_audited(
+      who, tenant, "auth.admin_revoked", "user:" + std::to_string(id), [&]() -> Result<User> {
+        BOKA_ASSIGN_OR_RETURN(auto a, impl_->authorize(who, tenant, Permission::users_manage));
+        if (a.role != Role::superadmin)
+          return PermissionDenied(a.name + ": only a superadmin revokes admins");
+        return modify_user(*impl_, a, tenant, id,
+                           [&](StoredUser& u, bool& end, std::string& kind, std::string& detail) {
+                             if (!is_admin(u.user.role)) {
+                               return ConflictError("user " + std::to_string(id) + " is " +
+                                                    role_name(u.user.role) + ", not an admin");
+                             }
+                             kind = "admin_revoked";
+                             detail = std::string(role_name(u.user.role)) + " -> staff";
+                             u.user.role = Role::staff;
+                             end = true;
+                             return Status::Ok();
+                           });
+      });
 }
 
 // ---- security events: the audit records whose action starts with "auth." ----------------
 
 Result<std::vector<SecurityEvent>> Auth::security_events(const Principal& who, TenantId tenant,
-                                                           Instant from, Instant to,
-                                                           std::string_view kind, int limit) {
+                                                         Instant from, Instant to,
+                                                         std::string_view kind, int limit) {
   BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::security_read).status());
   if (!(from < to)) return InvalidArgument("to: must be after from");
   if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
@@ -107,21 +112,22 @@ Result<std::vector<SecurityEvent>> Auth::security_events(const Principal& who, T
   q.to = to;
   std::vector<AuditRecord> records;
   // In pages of at most 10,000 (the store's limit), in one snapshot.
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-    records.clear();
-    q.after_seq = 0;
-    while (static_cast<int>(records.size()) < limit) {
-      q.limit = std::min(10000, limit - static_cast<int>(records.size()));
-      BOKA_ASSIGN_OR_RETURN(auto page, txn.list_audit(q));
-      if (page.empty()) break;
-      q.after_seq = page.back().seq;
-      const bool last = static_cast<int>(page.size()) < q.limit;
-      records.insert(records.end(), std::make_move_iterator(page.begin()),
-                     std::make_move_iterator(page.end()));
-      if (last) break;
-    }
-    return Status::Ok();
-  }));
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        records.clear();
+        q.after_seq = 0;
+        while (static_cast<int>(records.size()) < limit) {
+          q.limit = std::min(10000, limit - static_cast<int>(records.size()));
+          BOKA_ASSIGN_OR_RETURN(auto page, txn.list_audit(q));
+          if (page.empty()) break;
+          q.after_seq = page.back().seq;
+          const bool last = static_cast<int>(page.size()) < q.limit;
+          records.insert(records.end(), std::make_move_iterator(page.begin()),
+                         std::make_move_iterator(page.end()));
+          if (last) break;
+        }
+        return Status::Ok();
+      }));
   std::vector<SecurityEvent> out;
   out.reserve(records.size());
   for (const AuditRecord& r : records) {

@@ -36,8 +36,10 @@ Status validate_resource(const Resource& r) {
   const Policy& p = r.policy;
   const std::int64_t step = p.slot_step.count();
   if (step < 60 || step % 60 != 0 || kDay % step != 0) {
-    return InvalidArgument("resource.policy.slot_step: must be whole minutes that divide 24 h "
-                           "(60 s .. 86400 s), got " + sec(p.slot_step));
+    return InvalidArgument(
+        "resource.policy.slot_step: must be whole minutes that divide 24 h "
+        "(60 s .. 86400 s), got " +
+        sec(p.slot_step));
   }
   auto non_negative = [](Seconds s, const char* field) -> Status {
     if (s.count() < 0) return InvalidArgument(std::string(field) + ": must be >= 0, got " + sec(s));
@@ -89,13 +91,15 @@ Status validate_range(Instant start, Instant end, const char* start_field, const
   constexpr std::int64_t kLatest = 253402300799;   // 9999-12-31T23:59:59Z
   for (auto [t, field] : {std::pair{start, start_field}, std::pair{end, end_field}}) {
     if (to_unix(t) < kEarliest || to_unix(t) > kLatest) {
-      return InvalidArgument(std::string(field) + ": must lie between 1900-01-01 and 9999-12-31 "
-                             "(UTC), got " + std::to_string(to_unix(t)) + " Unix seconds");
+      return InvalidArgument(std::string(field) +
+                             ": must lie between 1900-01-01 and 9999-12-31 "
+                             "(UTC), got " +
+                             std::to_string(to_unix(t)) + " Unix seconds");
     }
   }
   if (end <= start) {
-    return InvalidArgument(std::string(end_field) + " (" + format_utc(end) +
-                           ") must be after " + start_field + " (" + format_utc(start) + ")");
+    return InvalidArgument(std::string(end_field) + " (" + format_utc(end) + ") must be after " +
+                           start_field + " (" + format_utc(start) + ")");
   }
   if (end - start > AvailabilityQuery::kMaxRange) {
     return InvalidArgument(std::string(end_field) + ": the range from " + start_field +

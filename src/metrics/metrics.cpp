@@ -35,10 +35,14 @@ std::string escape(std::string_view s, bool quote_too) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (quote_too && c == '"') out += "\\\"";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (quote_too && c == '"')
+      out += "\\\"";
+    else
+      out += c;
   }
   return out;
 }
@@ -87,8 +91,8 @@ std::vector<std::uint64_t> Histogram::bucket_counts() const {
 }
 
 std::vector<double> latency_buckets() {
-  return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-          0.005,   0.01,     0.025,   0.05,   0.1,     0.25,   0.5,   1,     2.5, 5, 10};
+  return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+          0.025,   0.05,     0.1,     0.25,   0.5,     1,      2.5,   5,      10};
 }
 
 struct MetricsRegistry::Family {
@@ -125,8 +129,7 @@ Result<SortedLabels> sort_labels(std::string_view metric, const MetricLabels& la
                              "\" is not valid");
     }
     if (i > 0 && sorted[i - 1].first == n) {
-      return InvalidArgument("metric " + std::string(metric) + ": label \"" + n +
-                             "\" given twice");
+      return InvalidArgument("metric " + std::string(metric) + ": label \"" + n + "\" given twice");
     }
     out.names.push_back(n);
     out.values.push_back(sorted[i].second);
@@ -181,7 +184,8 @@ auto MetricsRegistry::existing(std::string_view name, int type, const MetricLabe
 
 Result<Counter*> MetricsRegistry::counter(std::string_view name, std::string_view help,
                                           const MetricLabels& labels) {
-  if (Counter* found = existing(name, kCounter, labels, [](Family& f) -> auto& { return f.counters; })) {
+  if (Counter* found = existing(
+          name, kCounter, labels, [](Family & f) -> auto& { return f.counters; })) {
     return found;
   }
   std::unique_lock lock(mutex_);
@@ -194,7 +198,8 @@ Result<Counter*> MetricsRegistry::counter(std::string_view name, std::string_vie
 
 Result<Gauge*> MetricsRegistry::gauge(std::string_view name, std::string_view help,
                                       const MetricLabels& labels) {
-  if (Gauge* found = existing(name, kGauge, labels, [](Family& f) -> auto& { return f.gauges; })) {
+  if (Gauge* found = existing(
+          name, kGauge, labels, [](Family & f) -> auto& { return f.gauges; })) {
     return found;
   }
   std::unique_lock lock(mutex_);
@@ -209,7 +214,8 @@ Result<Histogram*> MetricsRegistry::histogram(std::string_view name, std::string
                                               std::vector<double> upper_bounds,
                                               const MetricLabels& labels) {
   // A series seen before (with these buckets): the shared lock only.
-  if (Histogram* found = existing(name, kHistogram, labels, [](Family& f) -> auto& { return f.histograms; });
+  if (Histogram* found = existing(
+          name, kHistogram, labels, [](Family & f) -> auto& { return f.histograms; });
       found != nullptr && found->upper_bounds() == upper_bounds) {
     return found;
   }

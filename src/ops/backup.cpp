@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -38,7 +38,8 @@ const char* backup_kind_name(BackupKind kind) noexcept {
 }
 
 std::optional<BackupKind> parse_backup_kind(std::string_view name) noexcept {
-  for (BackupKind k : {BackupKind::manual, BackupKind::daily, BackupKind::weekly, BackupKind::monthly}) {
+  for (BackupKind k :
+       {BackupKind::manual, BackupKind::daily, BackupKind::weekly, BackupKind::monthly}) {
     if (name == backup_kind_name(k)) return k;
   }
   return std::nullopt;
@@ -85,7 +86,8 @@ Result<BackupManifest> BackupManifest::from_json(std::string_view text) {
   long long created = 0;
   BOKA_RETURN_IF_ERROR(field("format", m.format));
   if (m.format != "boka-backup/1") {
-    return InvalidArgument("manifest: format \"" + m.format.substr(0, 40) + "\" is not boka-backup/1");
+    return InvalidArgument("manifest: format \"" + m.format.substr(0, 40) +
+                           "\" is not boka-backup/1");
   }
   BOKA_RETURN_IF_ERROR(field("file", m.file));
   BOKA_RETURN_IF_ERROR(field("kind", kind));
@@ -106,7 +108,8 @@ Result<BackupManifest> BackupManifest::from_json(std::string_view text) {
   BOKA_RETURN_IF_ERROR(field("row_counts", counts));
   for (const auto& [table, rows] : counts) m.tables.push_back(TableStats{table, rows, 0});
   auto heads = j.find("audit_heads");
-  if (heads == j.end() || !heads->is_array()) return InvalidArgument("manifest: missing audit_heads");
+  if (heads == j.end() || !heads->is_array())
+    return InvalidArgument("manifest: missing audit_heads");
   for (const auto& h : *heads) {
     AuditHead head;
     try {
@@ -123,7 +126,6 @@ Result<BackupManifest> BackupManifest::from_json(std::string_view text) {
 
 namespace detail {
 namespace {
-
 
 Result<std::pair<std::string, std::int64_t>> file_sha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -172,12 +174,13 @@ std::string stamp(Instant t) {
   const std::string iso = format_utc(t);  // 2026-11-30T05:19:53Z
   std::string out;
   for (char c : iso.substr(0, 19)) {
-    if (c >= '0' && c <= '9') out += c;
-    else if (c == 'T') out += '-';
+    if (c >= '0' && c <= '9')
+      out += c;
+    else if (c == 'T')
+      out += '-';
   }
   return out;  // 20261130-051953
 }
-
 
 }  // namespace
 
@@ -198,7 +201,8 @@ Result<BackupResult> take_backup(Storage& storage, const BackupOptions& options,
   const bool root_existed = fs::exists(options.directory, ec);
   const bool existed = fs::exists(dir, ec);
   fs::create_directories(dir, ec);
-  if (ec) return StorageError("cannot create backup directory " + dir.string() + ": " + ec.message());
+  if (ec)
+    return StorageError("cannot create backup directory " + dir.string() + ": " + ec.message());
   const std::string base = std::string("boka-") + backup_kind_name(options.kind) + "-" + stamp(now);
   fs::path target = dir / (base + ".db");
   for (int n = 2; fs::exists(target); ++n) target = dir / (base + "-" + std::to_string(n) + ".db");
@@ -320,7 +324,8 @@ Status restore_backup(std::string_view backup_path, std::string_view target_path
   if (target.empty()) return InvalidArgument("target: must not be empty");
   std::error_code ec;
   if (fs::exists(target) && !options.overwrite) {
-    return AlreadyExists("target " + target + " exists; restoring over it needs the overwrite "
+    return AlreadyExists("target " + target +
+                         " exists; restoring over it needs the overwrite "
                          "flag, and every process using it must be stopped first");
   }
   if (fs::exists(target) && fs::equivalent(backup, target, ec)) {

@@ -43,14 +43,13 @@ Status validate_intervals(const std::vector<LocalInterval>& intervals, const std
     }
     if (iv.end_minute <= iv.start_minute) {
       return InvalidArgument(name + ": end_minute (" + std::to_string(iv.end_minute) +
-                             ") must be after start_minute (" +
-                             std::to_string(iv.start_minute) + ")");
+                             ") must be after start_minute (" + std::to_string(iv.start_minute) +
+                             ")");
     }
   }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const LocalInterval& a, const LocalInterval& b) {
-              return a.start_minute < b.start_minute;
-            });
+  std::sort(sorted.begin(), sorted.end(), [](const LocalInterval& a, const LocalInterval& b) {
+    return a.start_minute < b.start_minute;
+  });
   for (std::size_t i = 1; i < sorted.size(); ++i) {
     if (sorted[i].start_minute < sorted[i - 1].end_minute) {
       return InvalidArgument(field + ": intervals " + std::to_string(sorted[i - 1].start_minute) +
@@ -74,8 +73,8 @@ std::optional<LocalDate> holiday_in(const HolidayRule& rule, int year) {
     boost::gregorian::date d;
     switch (rule.kind) {
       case HolidayRule::Kind::fixed_date:
-        if (rule.month == 2 && rule.day_of_month == 29 && !gregorian_calendar::is_leap_year(
-                                                              static_cast<unsigned short>(year))) {
+        if (rule.month == 2 && rule.day_of_month == 29 &&
+            !gregorian_calendar::is_leap_year(static_cast<unsigned short>(year))) {
           return std::nullopt;
         }
         d = partial_date(static_cast<unsigned short>(rule.day_of_month), month)
@@ -168,7 +167,8 @@ Status validate_schedule(const Schedule& s) {
       }
       case HolidayRule::Kind::nth_weekday:
         if (h.nth < 1 || h.nth > 4) {
-          return InvalidArgument(field + ".nth: must be 1..4 (use last_weekday for the last), got " +
+          return InvalidArgument(field +
+                                 ".nth: must be 1..4 (use last_weekday for the last), got " +
                                  std::to_string(h.nth));
         }
         [[fallthrough]];
@@ -177,8 +177,7 @@ Status validate_schedule(const Schedule& s) {
           return InvalidArgument(field + ".weekday: must be 0 (sunday)..6 (saturday)");
         }
         break;
-      default:
-        return InvalidArgument(field + ".kind: unknown holiday kind");
+      default: return InvalidArgument(field + ".kind: unknown holiday kind");
     }
   }
   return Status::Ok();
@@ -203,7 +202,8 @@ std::vector<Range> open_ranges(const Schedule* schedule, const Zone& zone, std::
     return out;
   }
   const std::vector<LocalInterval>* weekly[7] = {};
-  for (const WeeklyRule& rule : schedule->weekly) weekly[static_cast<int>(rule.day)] = &rule.intervals;
+  for (const WeeklyRule& rule : schedule->weekly)
+    weekly[static_cast<int>(rule.day)] = &rule.intervals;
   std::map<LocalDate, const std::vector<LocalInterval>*> overrides;
   for (const DateOverride& o : schedule->overrides) overrides[o.date] = &o.intervals;
   HolidayCalendar holidays(schedule->holidays);

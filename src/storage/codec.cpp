@@ -25,7 +25,8 @@ std::string encode_schedule_rules(const Schedule& s) {
   json j;
   j["weekly"] = json::array();
   for (const WeeklyRule& r : s.weekly) {
-    j["weekly"].push_back({{"day", static_cast<int>(r.day)}, {"intervals", intervals_json(r.intervals)}});
+    j["weekly"].push_back(
+        {{"day", static_cast<int>(r.day)}, {"intervals", intervals_json(r.intervals)}});
   }
   j["overrides"] = json::array();
   for (const DateOverride& o : s.overrides) {
@@ -49,7 +50,8 @@ Status decode_schedule_rules(const std::string& text, Schedule& s) {
     const json j = json::parse(text);
     s.weekly.clear();
     for (const json& r : j.at("weekly")) {
-      s.weekly.push_back({static_cast<Weekday>(r.at("day").get<int>()), intervals_from(r.at("intervals"))});
+      s.weekly.push_back(
+          {static_cast<Weekday>(r.at("day").get<int>()), intervals_from(r.at("intervals"))});
     }
     s.overrides.clear();
     for (const json& o : j.at("overrides")) {

@@ -2,13 +2,13 @@
 #include "storage/guarded_work.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
-#include <unordered_map>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace boka::detail {
@@ -118,7 +118,9 @@ class MemoryTransaction final : public StorageTransaction {
   Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override {
     return find_in(t_.pools, tenant, id);
   }
-  Result<std::vector<Pool>> list_pools(TenantId tenant) override { return values(t_.pools, tenant); }
+  Result<std::vector<Pool>> list_pools(TenantId tenant) override {
+    return values(t_.pools, tenant);
+  }
   Status update_pool(const Pool& x) override { return update_row(t_.pools, x); }
 
   Result<ReservationId> insert_reservation(const Reservation& x) override {
@@ -138,8 +140,7 @@ class MemoryTransaction final : public StorageTransaction {
     }
     return update_row(t_.reservations, x);
   }
-  Result<std::optional<Reservation>> find_reservation(TenantId tenant,
-                                                      ReservationId id) override {
+  Result<std::optional<Reservation>> find_reservation(TenantId tenant, ReservationId id) override {
     return find_in(t_.reservations, tenant, id);
   }
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
@@ -299,9 +300,8 @@ class MemoryTransaction final : public StorageTransaction {
     }
     for (SessionId id : dead) {
       auto node = t_.sessions.extract(id);
-      undo_.push_back([this, row = std::move(node.mapped())] {
-        t_.sessions.emplace(row.session.id, row);
-      });
+      undo_.push_back(
+          [this, row = std::move(node.mapped())] { t_.sessions.emplace(row.session.id, row); });
     }
     return static_cast<std::int64_t>(dead.size());
   }
@@ -386,15 +386,20 @@ class MemoryTransaction final : public StorageTransaction {
 
   Result<std::vector<TableStats>> table_stats() override {
     std::int64_t audit_rows = 0;
-    for (const auto& [tenant, chain] : t_.audit) audit_rows += static_cast<std::int64_t>(chain.size());
+    for (const auto& [tenant, chain] : t_.audit)
+      audit_rows += static_cast<std::int64_t>(chain.size());
     const auto n = [](const auto& table) { return static_cast<std::int64_t>(table.size()); };
-    return std::vector<TableStats>{
-        {"tenants", n(t_.tenants), 0},         {"schedules", n(t_.schedules), 0},
-        {"resources", n(t_.resources), 0},     {"pools", n(t_.pools), 0},
-        {"reservations", n(t_.reservations), 0}, {"idempotency_keys", n(t_.idempotency), 0},
-        {"users", n(t_.users), 0},             {"sessions", n(t_.sessions), 0},
-        {"api_keys", n(t_.api_keys), 0},       {"audit_log", audit_rows, 0},
-        {"settings", n(t_.settings), 0}};
+    return std::vector<TableStats>{{"tenants", n(t_.tenants), 0},
+                                   {"schedules", n(t_.schedules), 0},
+                                   {"resources", n(t_.resources), 0},
+                                   {"pools", n(t_.pools), 0},
+                                   {"reservations", n(t_.reservations), 0},
+                                   {"idempotency_keys", n(t_.idempotency), 0},
+                                   {"users", n(t_.users), 0},
+                                   {"sessions", n(t_.sessions), 0},
+                                   {"api_keys", n(t_.api_keys), 0},
+                                   {"audit_log", audit_rows, 0},
+                                   {"settings", n(t_.settings), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");
@@ -411,8 +416,10 @@ class MemoryTransaction final : public StorageTransaction {
     if (it != t_.settings.end()) old = it->second;
     t_.settings[key] = std::string(value);
     undo_.push_back([this, key, old] {
-      if (old) t_.settings[key] = *old;
-      else t_.settings.erase(key);
+      if (old)
+        t_.settings[key] = *old;
+      else
+        t_.settings.erase(key);
     });
     return Status::Ok();
   }
@@ -540,7 +547,6 @@ class MemoryStorage final : public Storage {
   }
 
   StorageInfo info() const override { return StorageInfo{"memory", 0, ""}; }
-
 
  private:
   std::shared_mutex mutex_;

@@ -44,19 +44,25 @@ Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
     }
     std::string_view key = pair.substr(0, eq), value = pair.substr(eq + 1);
     if (key == "durability") {
-      if (value == "full") options.durability = Durability::full;
-      else if (value == "normal") options.durability = Durability::normal;
-      else return InvalidArgument("storage URI: durability must be full or normal, got \"" +
-                                  std::string(value) + "\"");
+      if (value == "full")
+        options.durability = Durability::full;
+      else if (value == "normal")
+        options.durability = Durability::normal;
+      else
+        return InvalidArgument("storage URI: durability must be full or normal, got \"" +
+                               std::string(value) + "\"");
     } else if (key == "busy_timeout_ms") {
       BOKA_ASSIGN_OR_RETURN(options.busy_timeout_ms, parse_int(value, key, 0, 600000));
     } else if (key == "pool_size") {
       BOKA_ASSIGN_OR_RETURN(options.pool_size, parse_int(value, key, 1, 256));
     } else if (key == "mode") {
-      if (value == "ro") options.read_only = true;
-      else if (value == "rw") options.read_only = false;
-      else return InvalidArgument("storage URI: mode must be ro or rw, got \"" +
-                                  std::string(value) + "\"");
+      if (value == "ro")
+        options.read_only = true;
+      else if (value == "rw")
+        options.read_only = false;
+      else
+        return InvalidArgument("storage URI: mode must be ro or rw, got \"" + std::string(value) +
+                               "\"");
     } else {
       return InvalidArgument("storage URI: unknown sqlite option \"" + std::string(key) +
                              "\" (known: durability, busy_timeout_ms, pool_size, mode)");
@@ -75,8 +81,9 @@ Result<std::shared_ptr<Storage>> open_storage(std::string_view uri) {
     BOKA_ASSIGN_OR_RETURN(auto options, detail::parse_postgresql_uri(uri));
     return detail::open_postgresql_storage(options);
 #else
-    return NotSupported("storage URI: this build of boka has no PostgreSQL store "
-                        "(configure with -DBOKA_WITH_POSTGRESQL=ON)");
+    return NotSupported(
+        "storage URI: this build of boka has no PostgreSQL store "
+        "(configure with -DBOKA_WITH_POSTGRESQL=ON)");
 #endif
   }
   // Quote only the scheme: the rest of a mistyped URI may hold a password.

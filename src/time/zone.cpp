@@ -7,7 +7,8 @@ namespace boka::detail {
 
 Result<Zone> Zone::locate(std::string_view name, std::string_view field) {
   if (name.empty()) {
-    return InvalidArgument(std::string(field) + ": a time zone is required (IANA name such as "
+    return InvalidArgument(std::string(field) +
+                           ": a time zone is required (IANA name such as "
                            "\"Europe/Berlin\")");
   }
   try {

@@ -35,7 +35,8 @@ static long long time_field(const char* doc, const char* key) {
   const char* at = strstr(doc, key);
   int y, mo, d, h, mi, s;
   long long era, yoe, doy, doe;
-  if (at == NULL || sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
+  if (at == NULL ||
+      sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
     return -1;
   }
   y -= mo <= 2; /* days from 1970-01-01 (H. Hinnant's days_from_civil) */
@@ -55,8 +56,8 @@ static void* book_every_slot(void* arg) {
     char* err = NULL;
     int64_t id = 0;
     boka_conflict conflict;
-    const int rc = boka_reserve(w->engine, w->who, w->tenant, w->room, start, start + HOUR, 1,
-                                &id, &conflict, &err);
+    const int rc = boka_reserve(w->engine, w->who, w->tenant, w->room, start, start + HOUR, 1, &id,
+                                &conflict, &err);
     if (rc == BOKA_OK && id > 0) {
       ++w->accepted;
     } else if (rc == BOKA_CONFLICT) {

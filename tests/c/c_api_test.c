@@ -23,12 +23,12 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                            \
-    }                                                                        \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
 /* Checks that a call succeeded; prints the message if not. */
@@ -68,8 +68,7 @@ static void expect_error_(const char* file, int line, int rc, char** err, int co
 #define CHECK_CONTAINS(doc, fragment) check_contains_(__FILE__, __LINE__, (doc), (fragment))
 static void check_contains_(const char* file, int line, const char* doc, const char* fragment) {
   if (doc == NULL || strstr(doc, fragment) == NULL) {
-    fprintf(stderr, "%s:%d: expected \"%s\" in %s\n", file, line, fragment,
-            doc ? doc : "(NULL)");
+    fprintf(stderr, "%s:%d: expected \"%s\" in %s\n", file, line, fragment, doc ? doc : "(NULL)");
     ++failures;
   }
 }
@@ -213,13 +212,14 @@ typedef void (*test_fn)(void);
 #define TEST(name) static void name(void)
 
 TEST(version_and_code_names) {
-  static const char* names[] = {"ok",           "invalid_argument", "not_found",
-                                "already_exists", "conflict",       "unauthenticated",
-                                "permission_denied", "rate_limited", "unavailable",
-                                "storage",      "internal",         "not_supported"};
+  static const char* names[] = {
+      "ok",          "invalid_argument", "not_found",         "already_exists",
+      "conflict",    "unauthenticated",  "permission_denied", "rate_limited",
+      "unavailable", "storage",          "internal",          "not_supported"};
   int code;
   CHECK(strcmp(boka_version(), BOKA_VERSION_STRING) == 0);
-  for (code = 0; code <= BOKA_NOT_SUPPORTED; ++code) CHECK(strcmp(boka_code_name(code), names[code]) == 0);
+  for (code = 0; code <= BOKA_NOT_SUPPORTED; ++code)
+    CHECK(strcmp(boka_code_name(code), names[code]) == 0);
   CHECK(strcmp(boka_code_name(BOKA_CONFLICT), "conflict") == 0);
   CHECK(strcmp(boka_code_name(-1), "unknown") == 0);
   CHECK(strcmp(boka_code_name(BOKA_NOT_SUPPORTED + 1), "unknown") == 0);
@@ -239,15 +239,17 @@ static void quickstart_on(const char* uri) {
   boka_conflict conflict;
 
   setup_on(&f, uri);
-  EXPECT_OK(boka_create_schedule(
-                f.engine, f.who, f.tenant,
-                "{\"name\": \"Weekdays 9-17, lunch 12-13\", \"weekly\": ["
-                " {\"day\": \"monday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720},"
-                "                                      {\"start_minute\": 780, \"end_minute\": 1020}]},"
-                " {\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720},"
-                "                                       {\"start_minute\": 780, \"end_minute\": 1020}]}]}",
-                &doc, &err),
-            err);
+  EXPECT_OK(
+      boka_create_schedule(
+          f.engine, f.who, f.tenant,
+          "{\"name\": \"Weekdays 9-17, lunch 12-13\", \"weekly\": ["
+          " {\"day\": \"monday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720},"
+          "                                      {\"start_minute\": 780, \"end_minute\": 1020}]},"
+          " {\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720},"
+          "                                       {\"start_minute\": 780, \"end_minute\": "
+          "1020}]}]}",
+          &doc, &err),
+      err);
   schedule = json_int(doc, "id");
   CHECK(schedule > 0);
   boka_free(doc);
@@ -261,7 +263,8 @@ static void quickstart_on(const char* uri) {
 
   /* Tuesday 2026-01-06 in Berlin (UTC+1): 09-12 and 13-17 local = 08-11 and 12-16 UTC. */
   snprintf(query, sizeof query,
-           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\", \"duration\": 3600}",
+           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\", \"duration\": "
+           "3600}",
            (long long)room, rfc3339(kMonday + DAY), rfc3339(kMonday + 2 * DAY));
   EXPECT_OK(boka_availability(f.engine, f.who, f.tenant, query, &doc, &err), err);
   CHECK(count_of(doc, "\"start\":") == 7);
@@ -271,13 +274,14 @@ static void quickstart_on(const char* uri) {
   CHECK(first_end == first_start + HOUR);
   CHECK_CONTAINS(doc, "\"resources\":[");
   /* Each slot also reads in its resource's zone, offset included. */
-  CHECK_CONTAINS(doc, "\"zone\":\"Europe/Berlin\",\"local_start\":\"2026-01-06T09:00:00+01:00\","
-                      "\"local_end\":\"2026-01-06T10:00:00+01:00\"");
+  CHECK_CONTAINS(doc,
+                 "\"zone\":\"Europe/Berlin\",\"local_start\":\"2026-01-06T09:00:00+01:00\","
+                 "\"local_end\":\"2026-01-06T10:00:00+01:00\"");
   boka_free(doc);
 
-  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1,
-                            &available, &err),
-            err);
+  EXPECT_OK(
+      boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &available, &err),
+      err);
   CHECK(available == 1);
 
   EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &booked,
@@ -287,9 +291,9 @@ static void quickstart_on(const char* uri) {
   CHECK(conflict.blocking_count == 0 && conflict.blocking_ids == NULL);
   CHECK(conflict.has_next_free_start == 0);
 
-  EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1,
-                            &available, &err),
-            err);
+  EXPECT_OK(
+      boka_check_slot(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &available, &err),
+      err);
   CHECK(available == 0);
 
   EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, NULL,
@@ -315,9 +319,9 @@ static void quickstart_on(const char* uri) {
   EXPECT_OK(boka_cancel(f.engine, f.who, f.tenant, booked, BOKA_ANY_VERSION, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"status\":\"cancelled\"");
   boka_free(doc);
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &booked,
-                         NULL, &err),
-            err);
+  EXPECT_OK(
+      boka_reserve(f.engine, f.who, f.tenant, room, first_start, first_end, 1, &booked, NULL, &err),
+      err);
 
   EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
   CHECK(count_of(doc, "\"status\":\"cancelled\"") == 1);
@@ -386,8 +390,10 @@ TEST(null_arguments) {
   EXPECT_OK(boka_principal_system(&who, &err), err);
   boka_principal_destroy(who);
 
-  EXPECT_ERROR(boka_ops_storage_info(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
-  EXPECT_ERROR(boka_ops_storage_info(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "info_json: is NULL");
+  EXPECT_ERROR(boka_ops_storage_info(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
+  EXPECT_ERROR(boka_ops_storage_info(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "info_json: is NULL");
 
   EXPECT_ERROR(boka_create_tenant(NULL, f.who, "{\"name\":\"x\"}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "engine: is NULL");
@@ -395,16 +401,16 @@ TEST(null_arguments) {
                BOKA_INVALID_ARGUMENT, "who: is NULL");
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "spec_json: is NULL");
-  EXPECT_ERROR(boka_get_tenant(f.engine, f.who, f.tenant, NULL, &err), err,
-               BOKA_INVALID_ARGUMENT, "tenant_json: is NULL");
+  EXPECT_ERROR(boka_get_tenant(f.engine, f.who, f.tenant, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "tenant_json: is NULL");
   EXPECT_ERROR(boka_list_tenants(f.engine, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "who: is NULL");
   EXPECT_ERROR(boka_list_tenants(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "tenants_json: is NULL");
   EXPECT_ERROR(boka_update_tenant(f.engine, f.who, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "tenant_json_in: is NULL");
-  EXPECT_ERROR(boka_archive_tenant(NULL, f.who, f.tenant, &doc, &err), err,
-               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_archive_tenant(NULL, f.who, f.tenant, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
 
   EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "spec_json: is NULL");
@@ -432,14 +438,14 @@ TEST(null_arguments) {
 
   EXPECT_ERROR(boka_create_pool(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "spec_json: is NULL");
-  EXPECT_ERROR(boka_get_pool(f.engine, f.who, f.tenant, 1, NULL, &err), err,
-               BOKA_INVALID_ARGUMENT, "pool_json: is NULL");
+  EXPECT_ERROR(boka_get_pool(f.engine, f.who, f.tenant, 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "pool_json: is NULL");
   EXPECT_ERROR(boka_list_pools(f.engine, f.who, f.tenant, 0, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "pools_json: is NULL");
   EXPECT_ERROR(boka_update_pool(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "pool_json_in: is NULL");
-  EXPECT_ERROR(boka_archive_pool(NULL, f.who, f.tenant, 1, &doc, &err), err,
-               BOKA_INVALID_ARGUMENT, "engine: is NULL");
+  EXPECT_ERROR(boka_archive_pool(NULL, f.who, f.tenant, 1, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
 
   EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "query_json: is NULL");
@@ -464,8 +470,8 @@ TEST(null_arguments) {
                BOKA_INVALID_ARGUMENT, "request_json: is NULL");
   EXPECT_ERROR(boka_confirm(NULL, f.who, f.tenant, 1, 0, &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "engine: is NULL");
-  EXPECT_ERROR(boka_cancel(f.engine, NULL, f.tenant, 1, 0, &doc, &err), err,
-               BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_cancel(f.engine, NULL, f.tenant, 1, 0, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "who: is NULL");
   EXPECT_ERROR(boka_mark_completed(NULL, f.who, f.tenant, 1, 0, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "engine: is NULL");
   EXPECT_ERROR(boka_mark_no_show(f.engine, NULL, f.tenant, 1, 0, NULL, &err), err,
@@ -494,7 +500,8 @@ TEST(bad_json_documents) {
 
   /* Not JSON at all: the parser's position. */
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": ", &doc, &err), err,
-               BOKA_INVALID_ARGUMENT, "spec_json: not valid JSON: parse error at line 1, column 10");
+               BOKA_INVALID_ARGUMENT,
+               "spec_json: not valid JSON: parse error at line 1, column 10");
   CHECK(doc == NULL);
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "", &doc, &err), err, BOKA_INVALID_ARGUMENT,
                "spec_json: not valid JSON");
@@ -515,7 +522,8 @@ TEST(bad_json_documents) {
     for (i = 0; i < 1001; ++i) at += (size_t)sprintf(wide + at, "%s\"k%d\": 1", i ? ", " : "", i);
     sprintf(wide + at, "}}");
     EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant, wide, &doc, &err), err,
-                 BOKA_INVALID_ARGUMENT, "spec_json: too large: an object has more than 1000 fields");
+                 BOKA_INVALID_ARGUMENT,
+                 "spec_json: too large: an object has more than 1000 fields");
     CHECK(doc == NULL);
     for (i = 0; i < 65; ++i) deep[i] = '[';
     for (i = 0; i < 65; ++i) deep[65 + i] = ']';
@@ -535,115 +543,132 @@ TEST(bad_json_documents) {
                BOKA_INVALID_ARGUMENT, "tenant.name: expected a string, got number");
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"x\", \"nmae\": 1}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "tenant.nmae: unknown field");
-  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": \"2\"}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "resource.capacity: expected an integer, got string");
-  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 1.5}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "resource.capacity: expected an integer, got number");
-  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 4294967296}",
-                                    &doc, &err),
+  EXPECT_ERROR(
+      boka_create_resource(f.engine, f.who, f.tenant,
+                           "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": \"2\"}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "resource.capacity: expected an integer, got string");
+  EXPECT_ERROR(
+      boka_create_resource(f.engine, f.who, f.tenant,
+                           "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 1.5}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "resource.capacity: expected an integer, got number");
+  EXPECT_ERROR(boka_create_resource(
+                   f.engine, f.who, f.tenant,
+                   "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 4294967296}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "resource.capacity: out of range");
-  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"policy\": {\"slot_stp\": 60}}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "resource.policy.slot_stp: unknown field");
-  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"metadata\": [1]}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "resource.metadata: expected an object, got array");
-  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"s\", \"weekly\": [{\"day\": \"monday\", \"intervals\":"
-                                    " [{\"start_minute\": 60, \"end_minute\": \"x\"}]}]}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT,
-               "schedule.weekly[0].intervals[0].end_minute: expected an integer, got string");
-  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"s\", \"weekly\": [{\"day\": \"mon\", \"intervals\": []}]}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT,
-               "schedule.weekly[0].day: \"mon\" is not one of sunday, monday, tuesday");
-  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"s\", \"overrides\": [{\"date\": \"24.12.2026\"}]}",
-                                    &doc, &err),
+  EXPECT_ERROR(
+      boka_create_resource(f.engine, f.who, f.tenant,
+                           "{\"name\": \"r\", \"zone\": \"UTC\", \"policy\": {\"slot_stp\": 60}}",
+                           &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "resource.policy.slot_stp: unknown field");
+  EXPECT_ERROR(
+      boka_create_resource(f.engine, f.who, f.tenant,
+                           "{\"name\": \"r\", \"zone\": \"UTC\", \"metadata\": [1]}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "resource.metadata: expected an object, got array");
+  EXPECT_ERROR(
+      boka_create_schedule(f.engine, f.who, f.tenant,
+                           "{\"name\": \"s\", \"weekly\": [{\"day\": \"monday\", \"intervals\":"
+                           " [{\"start_minute\": 60, \"end_minute\": \"x\"}]}]}",
+                           &doc, &err),
+      err, BOKA_INVALID_ARGUMENT,
+      "schedule.weekly[0].intervals[0].end_minute: expected an integer, got string");
+  EXPECT_ERROR(
+      boka_create_schedule(f.engine, f.who, f.tenant,
+                           "{\"name\": \"s\", \"weekly\": [{\"day\": \"mon\", \"intervals\": []}]}",
+                           &doc, &err),
+      err, BOKA_INVALID_ARGUMENT,
+      "schedule.weekly[0].day: \"mon\" is not one of sunday, monday, tuesday");
+  EXPECT_ERROR(boka_create_schedule(
+                   f.engine, f.who, f.tenant,
+                   "{\"name\": \"s\", \"overrides\": [{\"date\": \"24.12.2026\"}]}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT,
                "schedule.overrides[0].date: expected a date \"YYYY-MM-DD\", got \"24.12.2026\"");
-  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"s\", \"holidays\": [{\"name\": \"h\", \"kind\": \"easter\","
-                                    " \"month\": 4}]}",
-                                    &doc, &err),
+  EXPECT_ERROR(boka_create_schedule(
+                   f.engine, f.who, f.tenant,
+                   "{\"name\": \"s\", \"holidays\": [{\"name\": \"h\", \"kind\": \"easter\","
+                   " \"month\": 4}]}",
+                   &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "schedule.holidays[0].kind: \"easter\" is not one of");
-  EXPECT_ERROR(boka_create_pool(f.engine, f.who, f.tenant, "{\"name\": \"p\", \"members\": [1, \"2\"]}",
-                                &doc, &err),
+  EXPECT_ERROR(boka_create_pool(f.engine, f.who, f.tenant,
+                                "{\"name\": \"p\", \"members\": [1, \"2\"]}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "pool.members[1]: expected an integer, got string");
-  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, "{\"requests\": []}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "query.from: is required");
-  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
-                                 "{\"requests\": [{\"resource\": 1, \"qty\": 2}], \"from\": \"2026-01-05T00:00:00Z\", "
-                                 "\"to\": \"2026-01-05T01:00:00Z\", \"duration\": 60}",
-                                 &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "query.requests[0].qty: unknown field");
-  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant, "{\"requests\": [], \"start\": \"2026-01-05T09:00:00Z\"}",
-                            &doc, &err),
+  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant, "{\"requests\": []}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "query.from: is required");
+  EXPECT_ERROR(
+      boka_availability(
+          f.engine, f.who, f.tenant,
+          "{\"requests\": [{\"resource\": 1, \"qty\": 2}], \"from\": \"2026-01-05T00:00:00Z\", "
+          "\"to\": \"2026-01-05T01:00:00Z\", \"duration\": 60}",
+          &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "query.requests[0].qty: unknown field");
+  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant,
+                            "{\"requests\": [], \"start\": \"2026-01-05T09:00:00Z\"}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "explain.duration: is required");
   /* Instants are RFC 3339 text with an offset: a number, or a time without an offset (which
    * would be read in a zone nobody named), is refused naming the field. */
-  EXPECT_ERROR(boka_explain(f.engine, f.who, f.tenant,
-                            "{\"requests\": [], \"start\": 1767603600, \"duration\": 60}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT,
-               "explain.start: expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z, got number");
-  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
-                                 "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-12-05T09:00:00\","
-                                 " \"end\": \"2026-12-05T10:00:00Z\"}",
-                                 &doc, NULL, &err),
-               err, BOKA_INVALID_ARGUMENT,
-               "reserve.start: expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z");
-  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
-                                 "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-02-30T09:00:00Z\","
-                                 " \"end\": \"2026-12-05T10:00:00Z\"}",
-                                 &doc, NULL, &err),
+  EXPECT_ERROR(
+      boka_explain(f.engine, f.who, f.tenant,
+                   "{\"requests\": [], \"start\": 1767603600, \"duration\": 60}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT,
+      "explain.start: expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z, got "
+      "number");
+  EXPECT_ERROR(
+      boka_reserve_json(f.engine, f.who, f.tenant,
+                        "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-12-05T09:00:00\","
+                        " \"end\": \"2026-12-05T10:00:00Z\"}",
+                        &doc, NULL, &err),
+      err, BOKA_INVALID_ARGUMENT,
+      "reserve.start: expected an RFC 3339 time with an offset such as 2026-12-05T09:00:00Z");
+  EXPECT_ERROR(boka_reserve_json(
+                   f.engine, f.who, f.tenant,
+                   "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-02-30T09:00:00Z\","
+                   " \"end\": \"2026-12-05T10:00:00Z\"}",
+                   &doc, NULL, &err),
                err, BOKA_INVALID_ARGUMENT, "reserve.start: expected an RFC 3339 time");
-  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
-                                 "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-12-05T09:00:00.5Z\","
-                                 " \"end\": \"2026-12-05T10:00:00Z\"}",
-                                 &doc, NULL, &err),
+  EXPECT_ERROR(boka_reserve_json(
+                   f.engine, f.who, f.tenant,
+                   "{\"allocations\": [{\"resource\": 1}], \"start\": \"2026-12-05T09:00:00.5Z\","
+                   " \"end\": \"2026-12-05T10:00:00Z\"}",
+                   &doc, NULL, &err),
                err, BOKA_INVALID_ARGUMENT, "reserve.start: boka counts whole seconds");
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, "3", &doc, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "reserve: expected an object, got number");
-  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant,
-                                 "{\"allocations\": {\"resource\": 1}, \"start\": \"2026-01-05T09:00:00Z\","
-                                 " \"end\": \"2026-01-05T10:00:00Z\"}",
-                                 &doc, NULL, &err),
-               err, BOKA_INVALID_ARGUMENT, "reserve.allocations: expected an array, got object");
-  EXPECT_ERROR(boka_list_reservations(f.engine, f.who, f.tenant, "{\"statuses\": [\"booked\"]}",
-                                      &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "filter.statuses[0]: \"booked\" is not one of held, confirmed");
+  EXPECT_ERROR(
+      boka_reserve_json(f.engine, f.who, f.tenant,
+                        "{\"allocations\": {\"resource\": 1}, \"start\": \"2026-01-05T09:00:00Z\","
+                        " \"end\": \"2026-01-05T10:00:00Z\"}",
+                        &doc, NULL, &err),
+      err, BOKA_INVALID_ARGUMENT, "reserve.allocations: expected an array, got object");
+  EXPECT_ERROR(
+      boka_list_reservations(f.engine, f.who, f.tenant, "{\"statuses\": [\"booked\"]}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "filter.statuses[0]: \"booked\" is not one of held, confirmed");
 
   /* Instants outside years 0001..9999 and huge durations never reach the engine. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"2026-01-01T00:00:00Z\", \"end\": \"9999-12-31T23:59:59-01:00\"}",
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"2026-01-01T00:00:00Z\", "
+           "\"end\": \"9999-12-31T23:59:59-01:00\"}",
            (long long)room);
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err,
                BOKA_INVALID_ARGUMENT, "reserve.end: 253402304399 is outside the supported range");
-  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, LLONG_MIN, 0, 1, NULL, NULL, &err), err,
-               BOKA_INVALID_ARGUMENT, "start: -9223372036854775808 is outside the supported range");
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, LLONG_MIN, 0, 1, NULL, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "start: -9223372036854775808 is outside the supported range");
   EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, room, 0, LLONG_MAX, 1, &(int){0}, &err),
-               err, BOKA_INVALID_ARGUMENT, "end: 9223372036854775807 is outside the supported range");
-  EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, 1, 0, LLONG_MAX, 0, NULL, NULL, &err), err,
-               BOKA_INVALID_ARGUMENT, "new_end: 9223372036854775807 is outside");
-  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
-                                 "{\"requests\": [{\"resource\": 1}], \"from\": \"2026-01-05T00:00:00Z\","
-                                 " \"to\": \"2026-01-05T01:00:00Z\", \"duration\": 9223372036854775807}",
-                                 &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "query.duration: 9223372036854775807 s is outside");
-  EXPECT_ERROR(boka_availability(f.engine, f.who, f.tenant,
-                                 "{\"requests\": [{\"resource\": 1}], \"from\": \"2026-01-05T00:00:00Z\","
-                                 " \"to\": \"2026-01-05T01:00:00Z\", \"duration\": 18446744073709551615}",
-                                 &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "query.duration: out of range");
+               err, BOKA_INVALID_ARGUMENT,
+               "end: 9223372036854775807 is outside the supported range");
+  EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, 1, 0, LLONG_MAX, 0, NULL, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "new_end: 9223372036854775807 is outside");
+  EXPECT_ERROR(
+      boka_availability(f.engine, f.who, f.tenant,
+                        "{\"requests\": [{\"resource\": 1}], \"from\": \"2026-01-05T00:00:00Z\","
+                        " \"to\": \"2026-01-05T01:00:00Z\", \"duration\": 9223372036854775807}",
+                        &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "query.duration: 9223372036854775807 s is outside");
+  EXPECT_ERROR(
+      boka_availability(f.engine, f.who, f.tenant,
+                        "{\"requests\": [{\"resource\": 1}], \"from\": \"2026-01-05T00:00:00Z\","
+                        " \"to\": \"2026-01-05T01:00:00Z\", \"duration\": 18446744073709551615}",
+                        &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "query.duration: out of range");
   {
     boka_clock* clock = (boka_clock*)&f; /* must be reset to NULL on failure */
     EXPECT_ERROR(boka_clock_create(LLONG_MAX, &clock, &err), err, BOKA_INVALID_ARGUMENT,
@@ -653,9 +678,10 @@ TEST(bad_json_documents) {
   CHECK(doc == NULL);
 
   /* Well-formed documents with values the engine refuses: the engine's own message. */
-  EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 0}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "resource.capacity: must be 1..1000000, got 0");
+  EXPECT_ERROR(
+      boka_create_resource(f.engine, f.who, f.tenant,
+                           "{\"name\": \"r\", \"zone\": \"UTC\", \"capacity\": 0}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "resource.capacity: must be 1..1000000, got 0");
   EXPECT_ERROR(boka_create_resource(f.engine, f.who, f.tenant,
                                     "{\"name\": \"r\", \"zone\": \"Mars/Olympus\"}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "resource.zone");
@@ -677,12 +703,12 @@ TEST(unknown_ids) {
                "tenant 999 not found");
   EXPECT_ERROR(boka_archive_tenant(f.engine, f.who, 999, &doc, &err), err, BOKA_NOT_FOUND,
                "tenant 999 not found");
-  EXPECT_ERROR(boka_get_resource(f.engine, f.who, f.tenant, 999, &doc, &err), err,
-               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_get_resource(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "999");
   EXPECT_ERROR(boka_list_resources(f.engine, f.who, 999, 0, &doc, &err), err, BOKA_NOT_FOUND,
                "tenant 999 not found");
-  EXPECT_ERROR(boka_get_schedule(f.engine, f.who, f.tenant, 999, &doc, &err), err,
-               BOKA_NOT_FOUND, "999");
+  EXPECT_ERROR(boka_get_schedule(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "999");
   EXPECT_ERROR(boka_get_pool(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
                "999");
   EXPECT_ERROR(boka_get_reservation(f.engine, f.who, f.tenant, 999, &doc, &err), err,
@@ -694,11 +720,11 @@ TEST(unknown_ids) {
   EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, 999, kMonday + DAY, kMonday + DAY + HOUR,
                                BOKA_ANY_VERSION, &doc, NULL, &err),
                err, BOKA_NOT_FOUND, "999");
-  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, 999, kMonday + DAY, kMonday + DAY + HOUR,
-                            1, NULL, NULL, &err),
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, 999, kMonday + DAY, kMonday + DAY + HOUR, 1,
+                            NULL, NULL, &err),
                err, BOKA_NOT_FOUND, "resource 999 not found");
-  EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, 999, kMonday + DAY,
-                               kMonday + DAY + HOUR, 1, &available, &err),
+  EXPECT_ERROR(boka_check_slot(f.engine, f.who, f.tenant, 999, kMonday + DAY, kMonday + DAY + HOUR,
+                               1, &available, &err),
                err, BOKA_NOT_FOUND, "resource 999 not found");
   EXPECT_ERROR(boka_reserve(f.engine, f.who, 999, room, kMonday + DAY, kMonday + DAY + HOUR, 1,
                             NULL, NULL, &err),
@@ -737,19 +763,26 @@ TEST(conflicts_and_state_errors) {
   setup(&f);
   room = make_room(&f, 2);
 
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &first, &conflict, &err), err);
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + 2 * HOUR, 1, &second, NULL, &err), err);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &first, &conflict,
+                         &err),
+            err);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + 2 * HOUR, 1, &second, NULL,
+                         &err),
+            err);
   /* Capacity 2 is taken: refused with both blockers and the next start that fits. */
-  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, &conflict, &err),
-               err, BOKA_CONFLICT, "");
+  EXPECT_ERROR(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, &conflict, &err),
+      err, BOKA_CONFLICT, "");
   CHECK(conflict.blocking_count == 2);
-  CHECK(conflict.blocking_count == 2 && conflict.blocking_ids[0] == first && conflict.blocking_ids[1] == second);
+  CHECK(conflict.blocking_count == 2 && conflict.blocking_ids[0] == first &&
+        conflict.blocking_ids[1] == second);
   CHECK(conflict.has_next_free_start && conflict.next_free_start == start + HOUR);
   boka_conflict_clear(&conflict);
 
   /* The JSON path carries the same details. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld, \"quantity\": 2}], \"start\": \"%s\", \"end\": \"%s\"}",
+           "{\"allocations\": [{\"resource\": %lld, \"quantity\": 2}], \"start\": \"%s\", \"end\": "
+           "\"%s\"}",
            (long long)room, rfc3339(start), rfc3339(start + HOUR));
   EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, &conflict, &err), err,
                BOKA_CONFLICT, "");
@@ -765,7 +798,9 @@ TEST(conflicts_and_state_errors) {
   CHECK(conflict.blocking_count == 0 && conflict.has_next_free_start == 0);
 
   /* Rescheduling onto a full hour: a conflict with details. */
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + 4 * HOUR, start + 5 * HOUR, 2, &again, NULL, &err), err);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + 4 * HOUR, start + 5 * HOUR, 2,
+                         &again, NULL, &err),
+            err);
   EXPECT_ERROR(boka_reschedule(f.engine, f.who, f.tenant, first, start + 4 * HOUR, start + 5 * HOUR,
                                BOKA_ANY_VERSION, &doc, &conflict, &err),
                err, BOKA_CONFLICT, "");
@@ -804,7 +839,8 @@ TEST(conflicts_and_state_errors) {
   /* Idempotency: a retry returns the original; the same key with other content is refused. */
   snprintf(body, sizeof body,
            "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\","
-           " \"idempotency_key\": \"order-1\", \"customer\": \"c-1\", \"metadata\": {\"channel\": \"web\"}}",
+           " \"idempotency_key\": \"order-1\", \"customer\": \"c-1\", \"metadata\": {\"channel\": "
+           "\"web\"}}",
            (long long)room, rfc3339(start + 8 * HOUR), rfc3339(start + 9 * HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   first = json_int(doc, "id");
@@ -832,18 +868,20 @@ TEST(resources_round_trip) {
   char* updated = NULL;
   int64_t id;
   setup(&f);
-  id = make_resource(&f,
-                     "{\"name\": \"Court 1\", \"zone\": \"Europe/Berlin\", \"capacity\": 4,"
-                     " \"policy\": {\"slot_step\": 1800, \"min_notice\": 3600, \"max_horizon\": 864000,"
-                     " \"buffer_before\": 300, \"buffer_after\": 600, \"min_duration\": 1800,"
-                     " \"max_duration\": 7200, \"daily_limit\": 5},"
-                     " \"metadata\": {\"surface\": \"clay\", \"lights\": true}}");
+  id = make_resource(
+      &f,
+      "{\"name\": \"Court 1\", \"zone\": \"Europe/Berlin\", \"capacity\": 4,"
+      " \"policy\": {\"slot_step\": 1800, \"min_notice\": 3600, \"max_horizon\": 864000,"
+      " \"buffer_before\": 300, \"buffer_after\": 600, \"min_duration\": 1800,"
+      " \"max_duration\": 7200, \"daily_limit\": 5},"
+      " \"metadata\": {\"surface\": \"clay\", \"lights\": true}}");
   CHECK(id > 0);
   EXPECT_OK(boka_get_resource(f.engine, f.who, f.tenant, id, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"name\":\"Court 1\",\"zone\":\"Europe/Berlin\",\"capacity\":4");
-  CHECK_CONTAINS(doc, "\"policy\":{\"slot_step\":1800,\"min_notice\":3600,\"max_horizon\":864000,"
-                      "\"buffer_before\":300,\"buffer_after\":600,\"min_duration\":1800,"
-                      "\"max_duration\":7200,\"daily_limit\":5}");
+  CHECK_CONTAINS(doc,
+                 "\"policy\":{\"slot_step\":1800,\"min_notice\":3600,\"max_horizon\":864000,"
+                 "\"buffer_before\":300,\"buffer_after\":600,\"min_duration\":1800,"
+                 "\"max_duration\":7200,\"daily_limit\":5}");
   CHECK_CONTAINS(doc, "\"schedule\":null");
   CHECK_CONTAINS(doc, "\"metadata\":{\"surface\":\"clay\",\"lights\":true}");
   CHECK_CONTAINS(doc, "\"archived_at\":null");
@@ -856,9 +894,9 @@ TEST(resources_round_trip) {
   CHECK(json_int(updated, "capacity") == 4);
   boka_free(doc);
   /* An update must name every field: nothing silently resets. */
-  EXPECT_ERROR(boka_update_resource(f.engine, f.who, f.tenant,
-                                    "{\"id\": 1, \"version\": 2, \"name\": \"x\", \"zone\": \"UTC\"}",
-                                    &doc, &err),
+  EXPECT_ERROR(boka_update_resource(
+                   f.engine, f.who, f.tenant,
+                   "{\"id\": 1, \"version\": 2, \"name\": \"x\", \"zone\": \"UTC\"}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "resource.capacity: is required");
   boka_free(updated);
 
@@ -885,23 +923,34 @@ TEST(schedules_and_pools_round_trip) {
   char body[512];
   int64_t schedule, a, b, pool, booked = 0;
   setup(&f);
-  EXPECT_OK(boka_create_schedule(
-                f.engine, f.who, f.tenant,
-                "{\"name\": \"Clinic\","
-                " \"weekly\": [{\"day\": \"tuesday\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 1020}]}],"
-                " \"overrides\": [{\"date\": \"2026-12-24\", \"intervals\": [{\"start_minute\": 540, \"end_minute\": 720}]},"
-                "                 {\"date\": \"2026-12-31\"}],"
-                " \"holidays\": [{\"name\": \"Christmas\", \"kind\": \"fixed_date\", \"month\": 12, \"day_of_month\": 25},"
-                "                {\"name\": \"Thanksgiving\", \"kind\": \"nth_weekday\", \"nth\": 4, \"weekday\": \"thursday\", \"month\": 11},"
-                "                {\"name\": \"Memorial\", \"kind\": \"last_weekday\", \"weekday\": \"monday\", \"month\": 5}]}",
-                &doc, &err),
-            err);
+  EXPECT_OK(
+      boka_create_schedule(f.engine, f.who, f.tenant,
+                           "{\"name\": \"Clinic\","
+                           " \"weekly\": [{\"day\": \"tuesday\", \"intervals\": "
+                           "[{\"start_minute\": 540, \"end_minute\": 1020}]}],"
+                           " \"overrides\": [{\"date\": \"2026-12-24\", \"intervals\": "
+                           "[{\"start_minute\": 540, \"end_minute\": 720}]},"
+                           "                 {\"date\": \"2026-12-31\"}],"
+                           " \"holidays\": [{\"name\": \"Christmas\", \"kind\": \"fixed_date\", "
+                           "\"month\": 12, \"day_of_month\": 25},"
+                           "                {\"name\": \"Thanksgiving\", \"kind\": "
+                           "\"nth_weekday\", \"nth\": 4, \"weekday\": \"thursday\", \"month\": 11},"
+                           "                {\"name\": \"Memorial\", \"kind\": \"last_weekday\", "
+                           "\"weekday\": \"monday\", \"month\": 5}]}",
+                           &doc, &err),
+      err);
   schedule = json_int(doc, "id");
-  CHECK_CONTAINS(doc, "\"weekly\":[{\"day\":\"tuesday\",\"intervals\":[{\"start_minute\":540,\"end_minute\":1020}]}]");
-  CHECK_CONTAINS(doc, "{\"date\":\"2026-12-24\",\"intervals\":[{\"start_minute\":540,\"end_minute\":720}]}");
+  CHECK_CONTAINS(doc,
+                 "\"weekly\":[{\"day\":\"tuesday\",\"intervals\":[{\"start_minute\":540,\"end_"
+                 "minute\":1020}]}]");
+  CHECK_CONTAINS(
+      doc, "{\"date\":\"2026-12-24\",\"intervals\":[{\"start_minute\":540,\"end_minute\":720}]}");
   CHECK_CONTAINS(doc, "{\"date\":\"2026-12-31\",\"intervals\":[]}");
-  CHECK_CONTAINS(doc, "{\"name\":\"Christmas\",\"kind\":\"fixed_date\",\"month\":12,\"day_of_month\":25");
-  CHECK_CONTAINS(doc, "\"kind\":\"nth_weekday\",\"month\":11,\"day_of_month\":1,\"nth\":4,\"weekday\":\"thursday\"");
+  CHECK_CONTAINS(
+      doc, "{\"name\":\"Christmas\",\"kind\":\"fixed_date\",\"month\":12,\"day_of_month\":25");
+  CHECK_CONTAINS(doc,
+                 "\"kind\":\"nth_weekday\",\"month\":11,\"day_of_month\":1,\"nth\":4,\"weekday\":"
+                 "\"thursday\"");
   CHECK_CONTAINS(doc, "\"kind\":\"last_weekday\",\"month\":5");
   /* Round trip: the document is its own update, and reads back the same but the version. */
   EXPECT_OK(boka_update_schedule(f.engine, f.who, f.tenant, doc, &again, &err), err);
@@ -911,18 +960,23 @@ TEST(schedules_and_pools_round_trip) {
   EXPECT_OK(boka_list_schedules(f.engine, f.who, f.tenant, 0, &doc, &err), err);
   CHECK(count_of(doc, "\"name\":\"Clinic\"") == 1);
   boka_free(doc);
-  EXPECT_ERROR(boka_create_schedule(f.engine, f.who, f.tenant,
-                                    "{\"name\": \"bad\", \"weekly\": [{\"day\": \"monday\", \"intervals\":"
-                                    " [{\"start_minute\": 600, \"end_minute\": 540}]}]}",
-                                    &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "schedule.weekly");
+  EXPECT_ERROR(
+      boka_create_schedule(f.engine, f.who, f.tenant,
+                           "{\"name\": \"bad\", \"weekly\": [{\"day\": \"monday\", \"intervals\":"
+                           " [{\"start_minute\": 600, \"end_minute\": 540}]}]}",
+                           &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "schedule.weekly");
 
   /* A resource uses the schedule, so it cannot be archived. */
-  snprintf(spec, sizeof spec, "{\"name\": \"Desk A\", \"zone\": \"UTC\", \"schedule\": %lld, "
-           "\"policy\": {\"slot_step\": 3600}}", (long long)schedule);
+  snprintf(spec, sizeof spec,
+           "{\"name\": \"Desk A\", \"zone\": \"UTC\", \"schedule\": %lld, "
+           "\"policy\": {\"slot_step\": 3600}}",
+           (long long)schedule);
   a = make_resource(&f, spec);
-  snprintf(spec, sizeof spec, "{\"name\": \"Desk B\", \"zone\": \"UTC\", \"schedule\": %lld, "
-           "\"policy\": {\"slot_step\": 3600}}", (long long)schedule);
+  snprintf(spec, sizeof spec,
+           "{\"name\": \"Desk B\", \"zone\": \"UTC\", \"schedule\": %lld, "
+           "\"policy\": {\"slot_step\": 3600}}",
+           (long long)schedule);
   b = make_resource(&f, spec);
   EXPECT_ERROR(boka_archive_schedule(f.engine, f.who, f.tenant, schedule, &doc, &err), err,
                BOKA_CONFLICT, "");
@@ -982,7 +1036,8 @@ TEST(holds_clock_and_lifecycle) {
   CHECK(boka_clock_now(f.clock) == kMonday + 8 * HOUR);
 
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\", \"hold_for\": 600}",
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\", "
+           "\"hold_for\": 600}",
            (long long)room, rfc3339(start), rfc3339(start + HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   held = json_int(doc, "id");
@@ -996,7 +1051,8 @@ TEST(holds_clock_and_lifecycle) {
 
   /* A hold that lapses reads as expired before any sweep, then the sweep counts it. */
   snprintf(body, sizeof body,
-           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\", \"hold_for\": 60}",
+           "{\"allocations\": [{\"resource\": %lld}], \"start\": \"%s\", \"end\": \"%s\", "
+           "\"hold_for\": 60}",
            (long long)room, rfc3339(start + 2 * HOUR), rfc3339(start + 3 * HOUR));
   EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, body, &doc, NULL, &err), err);
   lapsed = json_int(doc, "id");
@@ -1022,11 +1078,13 @@ TEST(holds_clock_and_lifecycle) {
   EXPECT_ERROR(boka_mark_completed(f.engine, f.who, f.tenant, held, BOKA_ANY_VERSION, NULL, &err),
                err, BOKA_CONFLICT, "");
   boka_clock_set(f.clock, start + 30 * MINUTE);
-  EXPECT_OK(boka_mark_completed(f.engine, f.who, f.tenant, held, BOKA_ANY_VERSION, &doc, &err), err);
+  EXPECT_OK(boka_mark_completed(f.engine, f.who, f.tenant, held, BOKA_ANY_VERSION, &doc, &err),
+            err);
   CHECK_CONTAINS(doc, "\"status\":\"completed\"");
   boka_free(doc);
   boka_clock_set(f.clock, start + 2 * HOUR + 5 * MINUTE);
-  EXPECT_OK(boka_mark_no_show(f.engine, f.who, f.tenant, booked, BOKA_ANY_VERSION, &doc, &err), err);
+  EXPECT_OK(boka_mark_no_show(f.engine, f.who, f.tenant, booked, BOKA_ANY_VERSION, &doc, &err),
+            err);
   CHECK_CONTAINS(doc, "\"status\":\"no_show\"");
   boka_free(doc);
 
@@ -1039,7 +1097,8 @@ TEST(holds_clock_and_lifecycle) {
   EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, "{\"limit\": 1}", &doc, &err), err);
   CHECK(count_of(doc, "\"id\":") == 1 && json_int(doc, "id") == held);
   boka_free(doc);
-  snprintf(body, sizeof body, "{\"after_id\": %lld, \"resource\": %lld, \"from\": \"%s\", \"to\": \"%s\"}",
+  snprintf(body, sizeof body,
+           "{\"after_id\": %lld, \"resource\": %lld, \"from\": \"%s\", \"to\": \"%s\"}",
            (long long)held, (long long)room, rfc3339(start), rfc3339(start + DAY));
   EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK(count_of(doc, "\"id\":") == 2);
@@ -1065,21 +1124,25 @@ TEST(explain_and_check_slot) {
   int available = -1;
   const int64_t tuesday = kMonday + DAY;
   setup(&f);
-  EXPECT_OK(boka_create_schedule(f.engine, f.who, f.tenant,
-                                 "{\"name\": \"9-17\", \"weekly\": [{\"day\": \"tuesday\", \"intervals\":"
-                                 " [{\"start_minute\": 540, \"end_minute\": 1020}]}]}",
-                                 &doc, &err),
-            err);
+  EXPECT_OK(
+      boka_create_schedule(f.engine, f.who, f.tenant,
+                           "{\"name\": \"9-17\", \"weekly\": [{\"day\": \"tuesday\", \"intervals\":"
+                           " [{\"start_minute\": 540, \"end_minute\": 1020}]}]}",
+                           &doc, &err),
+      err);
   schedule = json_int(doc, "id");
   boka_free(doc);
-  snprintf(spec, sizeof spec, "{\"name\": \"r\", \"zone\": \"UTC\", \"schedule\": %lld, "
-           "\"policy\": {\"slot_step\": 3600}}", (long long)schedule);
+  snprintf(spec, sizeof spec,
+           "{\"name\": \"r\", \"zone\": \"UTC\", \"schedule\": %lld, "
+           "\"policy\": {\"slot_step\": 3600}}",
+           (long long)schedule);
   room = make_resource(&f, spec);
   EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, tuesday + 10 * HOUR, tuesday + 11 * HOUR,
                          1, &booked, NULL, &err),
             err);
 
-  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
+  snprintf(body, sizeof body,
+           "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
            (long long)room, rfc3339(tuesday + 10 * HOUR));
   EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"available\":false");
@@ -1091,26 +1154,31 @@ TEST(explain_and_check_slot) {
   }
   boka_free(doc);
 
-  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
+  snprintf(body, sizeof body,
+           "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
            (long long)room, rfc3339(tuesday + 20 * HOUR));
   EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"reason\":\"closed\"");
   boka_free(doc);
 
-  snprintf(body, sizeof body, "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
+  snprintf(body, sizeof body,
+           "{\"requests\": [{\"resource\": %lld}], \"start\": \"%s\", \"duration\": 3600}",
            (long long)room, rfc3339(tuesday + 11 * HOUR));
   EXPECT_OK(boka_explain(f.engine, f.who, f.tenant, body, &doc, &err), err);
   CHECK(strcmp(doc, "{\"available\":true,\"findings\":[],\"blocking_reservation_ids\":[]}") == 0);
   boka_free(doc);
 
   EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, tuesday + 11 * HOUR,
-                            tuesday + 12 * HOUR, 1, &available, &err), err);
+                            tuesday + 12 * HOUR, 1, &available, &err),
+            err);
   CHECK(available == 1);
   EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, tuesday + 10 * HOUR,
-                            tuesday + 11 * HOUR, 1, &available, &err), err);
+                            tuesday + 11 * HOUR, 1, &available, &err),
+            err);
   CHECK(available == 0);
   EXPECT_OK(boka_check_slot(f.engine, f.who, f.tenant, room, tuesday + 20 * HOUR,
-                            tuesday + 21 * HOUR, 1, &available, &err), err);
+                            tuesday + 21 * HOUR, 1, &available, &err),
+            err);
   CHECK(available == 0);
 
   /* Closed hours refuse a booking as a conflict too, and name the next opening. */
@@ -1135,10 +1203,11 @@ TEST(storage_info_and_open_errors) {
   EXPECT_OK(boka_ops_storage_info(f.engine, &doc, &err), err);
   CHECK(strcmp(doc, "{\"dialect\":\"memory\",\"schema_version\":0,\"location\":\"\"}") == 0);
   boka_free(doc);
-  EXPECT_ERROR(boka_engine_open("nosuch:thing", &engine, &err), err, BOKA_INVALID_ARGUMENT, "nosuch");
+  EXPECT_ERROR(boka_engine_open("nosuch:thing", &engine, &err), err, BOKA_INVALID_ARGUMENT,
+               "nosuch");
   CHECK(engine == NULL);
-  EXPECT_ERROR(boka_engine_open("sqlite:/nonexistent-dir/x/y.db", &engine, &err), err,
-               BOKA_STORAGE, "");
+  EXPECT_ERROR(boka_engine_open("sqlite:/nonexistent-dir/x/y.db", &engine, &err), err, BOKA_STORAGE,
+               "");
   CHECK(engine == NULL);
   teardown(&f);
 }
@@ -1190,15 +1259,15 @@ TEST(audit_records_and_verification) {
   temp_dir_make(&d);
   setup_file(&f, &d, "audit.db");
   room = make_room(&f, 1);
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &booked, NULL,
-                         &err),
-            err);
-  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL,
-                            &err),
-               err, BOKA_CONFLICT, "");
+  EXPECT_OK(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &booked, NULL, &err),
+      err);
+  EXPECT_ERROR(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err), err,
+      BOKA_CONFLICT, "");
 
   EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant,
-                               "{\"action\": \"reservation.reserve\"}", &doc, &err),
+                                   "{\"action\": \"reservation.reserve\"}", &doc, &err),
             err);
   CHECK(count_of(doc, "\"action\":\"reservation.reserve\"") == 2);
   CHECK(count_of(doc, "\"outcome\":\"success\"") == 1);
@@ -1218,7 +1287,7 @@ TEST(audit_records_and_verification) {
 
   /* Filters: the refusal alone, with its reason; pagination by seq. */
   EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant,
-                               "{\"outcome\": \"conflict\", \"limit\": 10}", &doc, &err),
+                                   "{\"outcome\": \"conflict\", \"limit\": 10}", &doc, &err),
             err);
   CHECK(count_of(doc, "\"seq\":") == 1);
   CHECK(strstr(doc, "\"reason\":\"\"") == NULL);
@@ -1237,11 +1306,13 @@ TEST(audit_records_and_verification) {
   boka_free(doc);
 
   /* Bad queries name the field. */
-  EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"outcome\": \"lost\"}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT,
-               "query.outcome: \"lost\" is not one of success, denied, conflict, rejected, failure");
-  EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"actr\": \"system\"}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "query.actr: unknown field");
+  EXPECT_ERROR(
+      boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"outcome\": \"lost\"}", &doc, &err), err,
+      BOKA_INVALID_ARGUMENT,
+      "query.outcome: \"lost\" is not one of success, denied, conflict, rejected, failure");
+  EXPECT_ERROR(
+      boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"actr\": \"system\"}", &doc, &err), err,
+      BOKA_INVALID_ARGUMENT, "query.actr: unknown field");
   EXPECT_ERROR(boka_ops_audit_records(f.engine, f.who, f.tenant, "{\"limit\": 0}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "limit");
   CHECK(doc == NULL);
@@ -1270,8 +1341,9 @@ TEST(audit_records_and_verification) {
   CHECK(json_int(doc, "broken_tenant") == f.tenant);
   CHECK(json_int(doc, "broken_seq") == seq);
   boka_free(doc);
-  EXPECT_ERROR(boka_ops_check_audit_heads(f.engine, f.who, "[{\"tenant\": 1, \"seq\": 1}]", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "heads[0].hash: is required");
+  EXPECT_ERROR(
+      boka_ops_check_audit_heads(f.engine, f.who, "[{\"tenant\": 1, \"seq\": 1}]", &doc, &err), err,
+      BOKA_INVALID_ARGUMENT, "heads[0].hash: is required");
   EXPECT_ERROR(boka_ops_check_audit_heads(f.engine, f.who, "{}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "heads: expected an array");
 
@@ -1306,9 +1378,9 @@ TEST(metrics_health_and_stats) {
   room = make_room(&f, 1);
   EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err),
             err);
-  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL,
-                            &err),
-               err, BOKA_CONFLICT, "");
+  EXPECT_ERROR(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err), err,
+      BOKA_CONFLICT, "");
 
   EXPECT_OK(boka_ops_metrics_text(f.engine, &doc, &err), err);
   CHECK_CONTAINS(doc, "# TYPE booking_transactions_total counter");
@@ -1326,31 +1398,36 @@ TEST(metrics_health_and_stats) {
   /* Defaults: a worker heartbeat and a backup are expected; neither exists yet. */
   EXPECT_OK(boka_ops_health(f.engine, f.who, relaxed, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"status\":\"degraded\",\"storage\":{");
-  CHECK_CONTAINS(doc, "{\"detail\":\"never reported\",\"name\":\"heartbeat:worker\","
-                      "\"status\":\"degraded\"}");
-  CHECK_CONTAINS(doc, "{\"detail\":\"no backup recorded\",\"name\":\"backup\","
-                      "\"status\":\"degraded\"}");
+  CHECK_CONTAINS(doc,
+                 "{\"detail\":\"never reported\",\"name\":\"heartbeat:worker\","
+                 "\"status\":\"degraded\"}");
+  CHECK_CONTAINS(doc,
+                 "{\"detail\":\"no backup recorded\",\"name\":\"backup\","
+                 "\"status\":\"degraded\"}");
   CHECK_CONTAINS(doc, "\"dialect\":\"sqlite\"");
   CHECK_CONTAINS(doc, "\"reachable\":true");
   CHECK_CONTAINS(doc, "\"read_only\":false");
   CHECK_CONTAINS(doc, "\"checked_at\":\"2026-01-05T08:00:00Z\"");
   boka_free(doc);
   EXPECT_OK(boka_ops_record_heartbeat(f.engine, f.who, "worker", &err), err);
-  EXPECT_OK(boka_ops_health(f.engine, f.who,
-                        "{\"backup_max_age\": 0, \"heartbeats\": [\"worker\"], \"heartbeat_max_age\": 60,"
-                        " \"min_free_disk_bytes\": 0, \"min_free_disk_fraction\": 0.0,"
-                        " \"storage_slow_after\": 5}",
-                        &doc, &err),
+  EXPECT_OK(boka_ops_health(
+                f.engine, f.who,
+                "{\"backup_max_age\": 0, \"heartbeats\": [\"worker\"], \"heartbeat_max_age\": 60,"
+                " \"min_free_disk_bytes\": 0, \"min_free_disk_fraction\": 0.0,"
+                " \"storage_slow_after\": 5}",
+                &doc, &err),
             err);
   CHECK_CONTAINS(doc, "\"status\":\"ok\",\"storage\":{");
   CHECK_CONTAINS(doc, "\"heartbeats\":{\"worker\":\"2026-01-05T08:00:00Z\"}");
   boka_free(doc);
   /* Two minutes later the heartbeat is stale. */
   boka_clock_advance(f.clock, 2 * MINUTE);
-  EXPECT_OK(boka_ops_health(f.engine, f.who, "{\"backup_max_age\": 0, \"heartbeat_max_age\": 60}", &doc, &err),
+  EXPECT_OK(boka_ops_health(f.engine, f.who, "{\"backup_max_age\": 0, \"heartbeat_max_age\": 60}",
+                            &doc, &err),
             err);
-  CHECK_CONTAINS(doc, "{\"detail\":\"last seen 2 min ago\",\"name\":\"heartbeat:worker\","
-                      "\"status\":\"degraded\"}");
+  CHECK_CONTAINS(doc,
+                 "{\"detail\":\"last seen 2 min ago\",\"name\":\"heartbeat:worker\","
+                 "\"status\":\"degraded\"}");
   boka_free(doc);
 
   EXPECT_ERROR(boka_ops_record_heartbeat(f.engine, f.who, "Night Worker", &err), err,
@@ -1362,9 +1439,12 @@ TEST(metrics_health_and_stats) {
   EXPECT_ERROR(boka_ops_health(f.engine, f.who, "{\"backup_age\": 1}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "options.backup_age: unknown field");
 
-  EXPECT_ERROR(boka_ops_metrics_text(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "engine: is NULL");
-  EXPECT_ERROR(boka_ops_metrics_text(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT, "text: is NULL");
-  EXPECT_ERROR(boka_ops_health(f.engine, NULL, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT, "who: is NULL");
+  EXPECT_ERROR(boka_ops_metrics_text(NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "engine: is NULL");
+  EXPECT_ERROR(boka_ops_metrics_text(f.engine, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "text: is NULL");
+  EXPECT_ERROR(boka_ops_health(f.engine, NULL, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "who: is NULL");
   EXPECT_ERROR(boka_ops_health(f.engine, f.who, NULL, NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "health_json: is NULL");
   EXPECT_ERROR(boka_ops_database_stats(f.engine, f.who, NULL, &err), err, BOKA_INVALID_ARGUMENT,
@@ -1399,10 +1479,9 @@ TEST(read_only_mode) {
   CHECK(read_only == 1 && reason != NULL && strcmp(reason, "maintenance window") == 0);
   boka_free(reason);
 
-  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL,
-                            &err),
-               err, BOKA_UNAVAILABLE,
-               "boka is in read-only mode (maintenance window); writes are refused");
+  EXPECT_ERROR(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err), err,
+      BOKA_UNAVAILABLE, "boka is in read-only mode (maintenance window); writes are refused");
   EXPECT_ERROR(boka_create_tenant(f.engine, f.who, "{\"name\": \"other\"}", NULL, &err), err,
                BOKA_UNAVAILABLE, "read-only mode");
   /* Reads go on. */
@@ -1445,8 +1524,8 @@ TEST(read_only_mode) {
   CHECK(read_only == 0 && reason == NULL);
   boka_engine_destroy(second);
   second = (boka_engine*)&f;
-  EXPECT_ERROR(boka_engine_open_with_options(uri, NULL, "{\"readonly\": true}", &second, &err),
-               err, BOKA_INVALID_ARGUMENT, "options.readonly: unknown field");
+  EXPECT_ERROR(boka_engine_open_with_options(uri, NULL, "{\"readonly\": true}", &second, &err), err,
+               BOKA_INVALID_ARGUMENT, "options.readonly: unknown field");
   CHECK(second == NULL);
   EXPECT_ERROR(boka_engine_open_with_options(uri, NULL, "{\"read_only\": 1}", &second, &err), err,
                BOKA_INVALID_ARGUMENT, "options.read_only: expected true or false, got number");
@@ -1480,8 +1559,9 @@ TEST(backup_verify_restore) {
   temp_dir_make(&d);
   setup_file(&f, &d, "live.db");
   room = make_room(&f, 1);
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &kept, NULL, &err),
-            err);
+  EXPECT_OK(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &kept, NULL, &err),
+      err);
 
   snprintf(options, sizeof options,
            "{\"directory\": \"%s/backups\", \"kind\": \"daily\", \"keep\": 2, \"verify\": true}",
@@ -1501,19 +1581,21 @@ TEST(backup_verify_restore) {
   strcpy(first_path, path);
 
   /* A change after the backup is not in it. */
-  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + HOUR, start + 2 * HOUR, 1,
-                         &later, NULL, &err),
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, start + HOUR, start + 2 * HOUR, 1, &later,
+                         NULL, &err),
             err);
 
   EXPECT_OK(boka_ops_verify_backup(path, &doc, &err), err);
-  CHECK_CONTAINS(doc, "{\"ok\":true,\"integrity\":\"ok\",\"checksum_matches\":true,"
-                      "\"counts_match\":true,\"audit\":{\"ok\":true,");
+  CHECK_CONTAINS(doc,
+                 "{\"ok\":true,\"integrity\":\"ok\",\"checksum_matches\":true,"
+                 "\"counts_match\":true,\"audit\":{\"ok\":true,");
   CHECK_CONTAINS(doc, "\"heads_match\":true,\"problems\":[]}");
   boka_free(doc);
 
   snprintf(target, sizeof target, "%s/restored.db", d.path);
   EXPECT_OK(boka_ops_restore_backup(path, target, 0, &err), err);
-  EXPECT_ERROR(boka_ops_restore_backup(path, target, 0, &err), err, BOKA_ALREADY_EXISTS, "overwrite");
+  EXPECT_ERROR(boka_ops_restore_backup(path, target, 0, &err), err, BOKA_ALREADY_EXISTS,
+               "overwrite");
   EXPECT_OK(boka_ops_restore_backup(path, target, 1, &err), err);
   snprintf(uri, sizeof uri, "sqlite:%s", target);
   EXPECT_OK(boka_engine_open(uri, &restored, &err), err);
@@ -1529,7 +1611,8 @@ TEST(backup_verify_restore) {
   boka_engine_destroy(restored);
 
   /* The backup is recorded: in the system chain and in the health report. */
-  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.backup\"}", &doc, &err), err);
+  EXPECT_OK(boka_ops_audit_records(f.engine, f.who, 0, "{\"action\": \"ops.backup\"}", &doc, &err),
+            err);
   CHECK(count_of(doc, "\"outcome\":\"success\"") == 1);
   boka_free(doc);
   EXPECT_OK(boka_ops_health(f.engine, f.who, NULL, &doc, &err), err);
@@ -1553,9 +1636,11 @@ TEST(backup_verify_restore) {
   CHECK_CONTAINS(doc, "boka-daily-20260106-080000.db\"");
   boka_free(doc);
   CHECK(file_exists(path));
-  EXPECT_ERROR(boka_ops_apply_retention(target, "hourly", 1, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+  EXPECT_ERROR(boka_ops_apply_retention(target, "hourly", 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT,
                "kind: \"hourly\" is not one of manual, daily, weekly, monthly");
-  EXPECT_ERROR(boka_ops_apply_retention(target, "daily", 0, NULL, &err), err, BOKA_INVALID_ARGUMENT, "");
+  EXPECT_ERROR(boka_ops_apply_retention(target, "daily", 0, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "");
 
   /* A damaged backup: verification lists the problem, restore refuses it. */
   file = fopen(path, "ab");
@@ -1578,12 +1663,12 @@ TEST(backup_verify_restore) {
   EXPECT_ERROR(boka_ops_verify_backup(target, &doc, &err), err, BOKA_NOT_FOUND, "");
   EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"kind\": \"daily\"}", &doc, &err), err,
                BOKA_INVALID_ARGUMENT, "options.directory: is required");
-  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"kind\": \"hourly\"}", &doc,
-                           &err),
+  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"kind\": \"hourly\"}",
+                               &doc, &err),
                err, BOKA_INVALID_ARGUMENT,
                "options.kind: \"hourly\" is not one of manual, daily, weekly, monthly");
-  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"verify\": \"yes\"}", &doc,
-                           &err),
+  EXPECT_ERROR(boka_ops_backup(f.engine, f.who, "{\"directory\": \"/tmp\", \"verify\": \"yes\"}",
+                               &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "options.verify: expected true or false, got string");
   {
     fixture m;
@@ -1642,44 +1727,57 @@ static void auth_login_mfa_and_api_keys(void) {
   int64_t tenant, user, key_id;
   /* Real time (TOTP codes come from oathtool), cheap Argon2id for a test, a sealing key. */
   const char* options =
-      "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1, \"totp_issuer\": \"C test\","
+      "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1, \"totp_issuer\": \"C "
+      "test\","
       " \"encryption_key\": \"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}}";
   EXPECT_OK(boka_engine_open_with_options("memory:", NULL, options, &engine, &err), err);
   EXPECT_OK(boka_principal_system(&sys, &err), err);
   EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"auth\"}", &doc, &err), err);
   tenant = json_int(doc, "id");
   boka_free(doc);
-  EXPECT_OK(boka_auth_create_user(engine, sys, tenant,
-                                  "{\"email\": \"Ann@Example.com\", \"password\": \"correct horse battery\","
-                                  " \"role\": \"admin\"}", &doc, &err), err);
+  EXPECT_OK(boka_auth_create_user(
+                engine, sys, tenant,
+                "{\"email\": \"Ann@Example.com\", \"password\": \"correct horse battery\","
+                " \"role\": \"admin\"}",
+                &doc, &err),
+            err);
   user = json_int(doc, "id");
   CHECK(user > 0);
   CHECK(strstr(doc, "\"email\":\"ann@example.com\"") != NULL);
   CHECK(strstr(doc, "\"role\":\"admin\"") != NULL);
   CHECK(strstr(doc, "password") == NULL);
   boka_free(doc);
-  EXPECT_ERROR(boka_auth_create_user(engine, sys, tenant, "{\"email\": \"b@example.com\", \"password\":"
-                                     " \"correct horse battery\", \"role\": \"boss\"}", &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "user.role: \"boss\" is not one of customer, staff, admin, superadmin");
+  EXPECT_ERROR(boka_auth_create_user(engine, sys, tenant,
+                                     "{\"email\": \"b@example.com\", \"password\":"
+                                     " \"correct horse battery\", \"role\": \"boss\"}",
+                                     &doc, &err),
+               err, BOKA_INVALID_ARGUMENT,
+               "user.role: \"boss\" is not one of customer, staff, admin, superadmin");
 
   /* A wrong password and an unknown email: the same answer. */
-  snprintf(body, sizeof body, "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"wrong horse battery\"}",
-           (long long)tenant);
+  snprintf(
+      body, sizeof body,
+      "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"wrong horse battery\"}",
+      (long long)tenant);
   EXPECT_ERROR(boka_auth_login(engine, body, &doc, &admin, &err), err, BOKA_UNAUTHENTICATED,
                "invalid email or password");
   CHECK(doc == NULL && admin == NULL);
 
   /* Log in, enrol TOTP, confirm with a code from oathtool. */
-  snprintf(body, sizeof body, "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse battery\"}",
-           (long long)tenant);
+  snprintf(
+      body, sizeof body,
+      "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse battery\"}",
+      (long long)tenant);
   EXPECT_OK(boka_auth_login(engine, body, &doc, &admin, &err), err);
   CHECK(admin != NULL);
   CHECK(strstr(doc, "\"mfa_pending\":false") != NULL);
   CHECK(strlen(json_string(doc, "token", token, sizeof token)) == 43);
   boka_free(doc);
   /* An admin without MFA keeps staff's rights: no API keys yet. */
-  EXPECT_ERROR(boka_auth_create_api_key(engine, admin, tenant, "{\"name\": \"k\", \"scopes\": [\"resources:read\"]}",
-                                        &doc, &err), err, BOKA_PERMISSION_DENIED, "MFA");
+  EXPECT_ERROR(
+      boka_auth_create_api_key(engine, admin, tenant,
+                               "{\"name\": \"k\", \"scopes\": [\"resources:read\"]}", &doc, &err),
+      err, BOKA_PERMISSION_DENIED, "MFA");
   EXPECT_OK(boka_auth_begin_totp_enrollment(engine, admin, &doc, &err), err);
   json_string(doc, "secret", secret, sizeof secret);
   CHECK(strlen(secret) == 32);
@@ -1703,27 +1801,31 @@ static void auth_login_mfa_and_api_keys(void) {
   CHECK(strlen(recovery) == 27);
   boka_free(doc);
   /* Enrolment ended the first session. */
-  EXPECT_ERROR(boka_auth_authenticate_session(engine, token, &gone, &err), err, BOKA_UNAUTHENTICATED,
-               "session is not valid");
+  EXPECT_ERROR(boka_auth_authenticate_session(engine, token, &gone, &err), err,
+               BOKA_UNAUTHENTICATED, "session is not valid");
 
   /* With MFA: create an API key, act as it, revoke it. */
-  EXPECT_OK(boka_auth_create_api_key(engine, mfa, tenant,
-                                     "{\"name\": \"kiosk\", \"scopes\": [\"resources:read\", \"catalog:write\"]}",
-                                     &doc, &err), err);
+  EXPECT_OK(
+      boka_auth_create_api_key(
+          engine, mfa, tenant,
+          "{\"name\": \"kiosk\", \"scopes\": [\"resources:read\", \"catalog:write\"]}", &doc, &err),
+      err);
   key_id = json_int(doc, "id");
   json_string(doc, "key", key, sizeof key);
   CHECK(strncmp(key, "boka_", 5) == 0);
   CHECK(json_int(doc, "created_by") == user);
   boka_free(doc);
-  EXPECT_ERROR(boka_auth_create_api_key(engine, mfa, tenant, "{\"name\": \"k\", \"scopes\": [\"fly\"]}", &doc, &err),
+  EXPECT_ERROR(boka_auth_create_api_key(engine, mfa, tenant,
+                                        "{\"name\": \"k\", \"scopes\": [\"fly\"]}", &doc, &err),
                err, BOKA_INVALID_ARGUMENT, "key.scopes[0]: \"fly\" is not a permission");
   EXPECT_OK(boka_auth_authenticate_api_key(engine, key, "192.0.2.1", &keyed, &err), err);
-  EXPECT_OK(boka_create_resource(engine, keyed, tenant, "{\"name\": \"Room\", \"zone\": \"UTC\"}", &doc, &err),
+  EXPECT_OK(boka_create_resource(engine, keyed, tenant, "{\"name\": \"Room\", \"zone\": \"UTC\"}",
+                                 &doc, &err),
             err);
   boka_free(doc);
   /* Its scopes stop it at users. */
-  EXPECT_ERROR(boka_auth_list_users(engine, keyed, tenant, 0, 10, &doc, &err), err, BOKA_PERMISSION_DENIED,
-               "users:manage");
+  EXPECT_ERROR(boka_auth_list_users(engine, keyed, tenant, 0, 10, &doc, &err), err,
+               BOKA_PERMISSION_DENIED, "users:manage");
   EXPECT_OK(boka_auth_list_api_keys(engine, mfa, tenant, 0, 10, &doc, &err), err);
   CHECK(count_of(doc, "\"name\":\"kiosk\"") == 1);
   CHECK(strstr(doc, key) == NULL); /* the secret only ever in the create answer */
@@ -1731,8 +1833,8 @@ static void auth_login_mfa_and_api_keys(void) {
   EXPECT_OK(boka_auth_revoke_api_key(engine, mfa, tenant, key_id, &doc, &err), err);
   CHECK(json_time(doc, "revoked_at") > 0);
   boka_free(doc);
-  EXPECT_ERROR(boka_auth_authenticate_api_key(engine, key, NULL, &gone, &err), err, BOKA_UNAUTHENTICATED,
-               "invalid API key");
+  EXPECT_ERROR(boka_auth_authenticate_api_key(engine, key, NULL, &gone, &err), err,
+               BOKA_UNAUTHENTICATED, "invalid API key");
   EXPECT_ERROR(boka_list_resources(engine, keyed, tenant, 0, &doc, &err), err, BOKA_UNAUTHENTICATED,
                "invalid API key");
 
@@ -1741,7 +1843,8 @@ static void auth_login_mfa_and_api_keys(void) {
   CHECK(strstr(doc, "\"mfa_pending\":true") != NULL);
   json_string(doc, "token", token, sizeof token);
   boka_free(doc);
-  EXPECT_ERROR(boka_auth_list_users(engine, again, tenant, 0, 10, &doc, &err), err, BOKA_PERMISSION_DENIED,
+  EXPECT_ERROR(boka_auth_list_users(engine, again, tenant, 0, 10, &doc, &err), err,
+               BOKA_PERMISSION_DENIED,
                "lacks permission users:manage"); /* a pending session may do nothing else */
   boka_principal_destroy(again);
   again = NULL;
@@ -1757,13 +1860,16 @@ static void auth_login_mfa_and_api_keys(void) {
   boka_free(doc);
   /* Log out: the token stops working. */
   EXPECT_OK(boka_auth_logout(engine, again, &err), err);
-  EXPECT_ERROR(boka_auth_authenticate_session(engine, token, &gone, &err), err, BOKA_UNAUTHENTICATED,
-               "session is not valid");
+  EXPECT_ERROR(boka_auth_authenticate_session(engine, token, &gone, &err), err,
+               BOKA_UNAUTHENTICATED, "session is not valid");
   CHECK(gone == NULL);
   /* A second factor in the login itself: the next step's code from oathtool. */
   totp_code(secret, "+30 seconds", code, sizeof code);
-  snprintf(body, sizeof body, "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse battery\","
-           " \"mfa_code\": \"%s\"}", (long long)tenant, code);
+  snprintf(
+      body, sizeof body,
+      "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse battery\","
+      " \"mfa_code\": \"%s\"}",
+      (long long)tenant, code);
   EXPECT_OK(boka_auth_login(engine, body, &doc, NULL, &err), err);
   CHECK(strstr(doc, "\"mfa_passed\":true") != NULL);
   boka_free(doc);
@@ -1789,7 +1895,8 @@ typedef struct named_test {
   test_fn fn;
 } named_test;
 
-#define ENTRY(name) {#name, name}
+#define ENTRY(name) \
+  { #name, name }
 static const named_test tests[] = {
     ENTRY(version_and_code_names),
     ENTRY(quickstart_flow_memory),

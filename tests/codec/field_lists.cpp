@@ -14,9 +14,8 @@ int main() {
     if (Describe<T>::shells & kC) shells.push_back("c");
     if (Describe<T>::shells & kHttp) shells.push_back("http");
     if (Describe<T>::shells & kPython) shells.push_back("python");
-    out[Describe<T>::name] = Json{{"shells", shells},
-                                  {"json", json_field_names<T>()},
-                                  {"python", python_field_names<T>()}};
+    out[Describe<T>::name] = Json{
+        {"shells", shells}, {"json", json_field_names<T>()}, {"python", python_field_names<T>()}};
   });
   std::puts(out.dump(2).c_str());
   return 0;

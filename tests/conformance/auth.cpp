@@ -37,67 +37,69 @@ TEST_CASE("conformance: a failed write keeps no auth rows - reads cannot write t
     CHECK(st.code() == Code::conflict);
     CHECK(st.message() == "changed my mind");
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.list_users(tenant)->empty());
-      CHECK(t.list_users_with_role(Role::customer)->empty());
-      CHECK_FALSE(t.find_user_by_email(tenant, "ann@example.com")->has_value());
-      CHECK_FALSE(t.find_session_by_token(hex64('1'))->has_value());
-      CHECK(t.list_sessions(TenantId{}, UserId{})->empty());
-      CHECK(t.count_live_sessions(t0).value() == 0);
-      CHECK(t.list_api_keys(tenant)->empty());
-      AuditQuery everything;
-      everything.tenant = tenant;
-      CHECK(t.list_audit(everything)->empty());
-      CHECK(t.audit_heads()->empty());
+              CHECK(t.list_users(tenant)->empty());
+              CHECK(t.list_users_with_role(Role::customer)->empty());
+              CHECK_FALSE(t.find_user_by_email(tenant, "ann@example.com")->has_value());
+              CHECK_FALSE(t.find_session_by_token(hex64('1'))->has_value());
+              CHECK(t.list_sessions(TenantId{}, UserId{})->empty());
+              CHECK(t.count_live_sessions(t0).value() == 0);
+              CHECK(t.list_api_keys(tenant)->empty());
+              AuditQuery everything;
+              everything.tenant = tenant;
+              CHECK(t.list_audit(everything)->empty());
+              CHECK(t.audit_heads()->empty());
 
-      // A read transaction refuses every auth write with internal.
-      StoredUser u = plain_user(tenant, "ro@example.com");
-      CHECK(t.insert_user(u).status().code() == Code::internal);
-      u.user.id = UserId{1};
-      CHECK(t.update_user(u).code() == Code::internal);
-      StoredSession x = sample_session(tenant, UserId{1}, hex64('3'), t0, hours(1), hours(2));
-      CHECK(t.insert_session(x).status().code() == Code::internal);
-      x.session.id = SessionId{1};
-      CHECK(t.update_session(x).code() == Code::internal);
-      CHECK(t.revoke_sessions(TenantId{}, UserId{}, t0, SessionId{}).status().code() == Code::internal);
-      CHECK(t.delete_dead_sessions(t0, 10).status().code() == Code::internal);
-      StoredApiKey k;
-      k.key.tenant = tenant;
-      k.key.name = "ro";
-      k.secret_hash = hex64('4');
-      CHECK(t.insert_api_key(k).status().code() == Code::internal);
-      k.key.id = ApiKeyId{1};
-      CHECK(t.update_api_key(k).code() == Code::internal);
-      CHECK(t.lock_audit_head(tenant).status().code() == Code::internal);
-      AuditRecord r = record(tenant, t0, "system", "x.y", "");
-      r.seq = 1;
-      CHECK(t.append_audit(r).code() == Code::internal);
-      return Status::Ok();
-    }).ok());
+              // A read transaction refuses every auth write with internal.
+              StoredUser u = plain_user(tenant, "ro@example.com");
+              CHECK(t.insert_user(u).status().code() == Code::internal);
+              u.user.id = UserId{1};
+              CHECK(t.update_user(u).code() == Code::internal);
+              StoredSession x =
+                  sample_session(tenant, UserId{1}, hex64('3'), t0, hours(1), hours(2));
+              CHECK(t.insert_session(x).status().code() == Code::internal);
+              x.session.id = SessionId{1};
+              CHECK(t.update_session(x).code() == Code::internal);
+              CHECK(t.revoke_sessions(TenantId{}, UserId{}, t0, SessionId{}).status().code() ==
+                    Code::internal);
+              CHECK(t.delete_dead_sessions(t0, 10).status().code() == Code::internal);
+              StoredApiKey k;
+              k.key.tenant = tenant;
+              k.key.name = "ro";
+              k.secret_hash = hex64('4');
+              CHECK(t.insert_api_key(k).status().code() == Code::internal);
+              k.key.id = ApiKeyId{1};
+              CHECK(t.update_api_key(k).code() == Code::internal);
+              CHECK(t.lock_audit_head(tenant).status().code() == Code::internal);
+              AuditRecord r = record(tenant, t0, "system", "x.y", "");
+              r.seq = 1;
+              CHECK(t.append_audit(r).code() == Code::internal);
+              return Status::Ok();
+            }).ok());
     // The rolled-back email and token hash are free again.
     REQUIRE(write(*s, insert_all).ok());
     auto check_kept = [&]() {
       REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-        auto users = t.list_users(tenant).value();
-        REQUIRE(users.size() == 1);
-        CHECK(users[0].user.email == "ann@example.com");
-        CHECK(users[0].user.version == 7);
-        auto session = t.find_session_by_token(hex64('1')).value();
-        REQUIRE(session.has_value());
-        CHECK_FALSE(session->revoked_at.has_value());
-        CHECK(session->session.source.empty());
-        CHECK(t.count_live_sessions(t0).value() == 1);
-        auto keys = t.list_api_keys(tenant).value();
-        REQUIRE(keys.size() == 1);
-        CHECK(keys[0].key.name == "k");
-        CHECK_FALSE(keys[0].key.revoked_at.has_value());
-        AuditQuery everything;
-        everything.tenant = tenant;
-        CHECK(t.list_audit(everything)->size() == 1);
-        auto heads = t.audit_heads().value();
-        REQUIRE(heads.size() == 1);
-        CHECK(heads[0].seq == 1);
-        return Status::Ok();
-      }).ok());
+                auto users = t.list_users(tenant).value();
+                REQUIRE(users.size() == 1);
+                CHECK(users[0].user.email == "ann@example.com");
+                CHECK(users[0].user.version == 7);
+                auto session = t.find_session_by_token(hex64('1')).value();
+                REQUIRE(session.has_value());
+                CHECK_FALSE(session->revoked_at.has_value());
+                CHECK(session->session.source.empty());
+                CHECK(t.count_live_sessions(t0).value() == 1);
+                auto keys = t.list_api_keys(tenant).value();
+                REQUIRE(keys.size() == 1);
+                CHECK(keys[0].key.name == "k");
+                CHECK_FALSE(keys[0].key.revoked_at.has_value());
+                AuditQuery everything;
+                everything.tenant = tenant;
+                CHECK(t.list_audit(everything)->size() == 1);
+                auto heads = t.audit_heads().value();
+                REQUIRE(heads.size() == 1);
+                CHECK(heads[0].seq == 1);
+                return Status::Ok();
+              }).ok());
     };
     check_kept();
     // Updates, revocations and deletions of a failed write are undone too.
@@ -147,9 +149,10 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     CHECK(user->email == "ann@example.com");
     CHECK(user->role == Role::staff);
     CHECK_FALSE(user->mfa_enabled);
-    CHECK(engine->auth().create_user(sys(), tid,
-                              NewUser{"ann@example.com", "Ann 2", Role::customer,
-                                      "another long password"})
+    CHECK(engine->auth()
+              .create_user(
+                  sys(), tid,
+                  NewUser{"ann@example.com", "Ann 2", Role::customer, "another long password"})
               .status()
               .code() == Code::already_exists);
 
@@ -191,7 +194,8 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     CHECK((*sessions)[0].last_seen_at == start + minutes(4));  // touched by authenticate
 
     REQUIRE(engine->auth().logout(*who).ok());
-    CHECK(engine->auth().authenticate_session(grant->token).status().code() == Code::unauthenticated);
+    CHECK(engine->auth().authenticate_session(grant->token).status().code() ==
+          Code::unauthenticated);
     active = engine->auth().count_active_sessions(sys());
     REQUIRE(active.ok());
     CHECK(*active == 0);
@@ -224,7 +228,7 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     CHECK(keys->front().last_used_at == clock->now());
 
     auto events = engine->auth().security_events(sys(), tid, start, clock->now() + Seconds(1),
-                                          "login_succeeded");
+                                                 "login_succeeded");
     REQUIRE(events.ok());
     REQUIRE(events->size() == 1);
     const SecurityEvent& e = events->front();
@@ -235,7 +239,7 @@ TEST_CASE("conformance: login - sessions - API keys and security events through 
     CHECK(e.source == "198.51.100.4");
     CHECK(e.at == start + minutes(2));
     auto failed = engine->auth().security_events(sys(), tid, start, clock->now() + Seconds(1),
-                                          "login_failed");
+                                                 "login_failed");
     REQUIRE(failed.ok());
     CHECK(failed->size() == 1);
     auto all = engine->auth().security_events(sys(), tid, start, clock->now() + Seconds(1));

@@ -24,9 +24,12 @@ constexpr const char* kPassword = "correct horse battery";
 struct Burst {
   std::atomic<int> ok{0}, unauthenticated{0}, rate_limited{0}, other{0};
   void count(const Status& s) {
-    if (s.ok()) ++ok;
-    else if (s.code() == Code::unauthenticated) ++unauthenticated;
-    else if (s.code() == Code::rate_limited) ++rate_limited;
+    if (s.ok())
+      ++ok;
+    else if (s.code() == Code::unauthenticated)
+      ++unauthenticated;
+    else if (s.code() == Code::rate_limited)
+      ++rate_limited;
     else {
       UNSCOPED_INFO("unexpected: " << s.to_string());
       ++other;
@@ -67,7 +70,8 @@ struct AuthWorld {
     REQUIRE(e.ok());
     engine = std::move(e).value();
     tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "acme " + std::to_string(round)})->id;
-    auto u = engine->auth().create_user(sys(), tenant, NewUser{"ann@example.com", "Ann", Role::staff, kPassword});
+    auto u = engine->auth().create_user(sys(), tenant,
+                                        NewUser{"ann@example.com", "Ann", Role::staff, kPassword});
     REQUIRE(u.ok());
     user = u->id;
     if (!with_mfa) return;
@@ -91,7 +95,8 @@ struct AuthWorld {
   }
   // Security events of one kind since the world began, whose detail contains `detail`.
   std::size_t events(const char* kind, const std::string& detail = "") const {
-    auto all = engine->auth().security_events(sys(), tenant, utc(2026, 1, 1), clock->now() + Seconds(1), kind);
+    auto all = engine->auth().security_events(sys(), tenant, utc(2026, 1, 1),
+                                              clock->now() + Seconds(1), kind);
     REQUIRE(all.ok());
     std::size_t n = 0;
     for (const auto& e : *all) n += e.detail.find(detail) != std::string::npos ? 1 : 0;
@@ -140,7 +145,9 @@ TEST_CASE("auth race: one recovery code passes MFA exactly once") {
       }
       const std::string recovery = w.recovery_codes.front();
       Burst burst;
-      race(8, [&](int i) { burst.count(w.engine->auth().verify_mfa(pending[i], recovery, "198.51.100.7").status()); });
+      race(8, [&](int i) {
+        burst.count(w.engine->auth().verify_mfa(pending[i], recovery, "198.51.100.7").status());
+      });
       INFO("round " << round);
       CHECK(burst.other == 0);
       CHECK(burst.ok == 1);
@@ -159,7 +166,9 @@ TEST_CASE("auth race: parallel wrong MFA codes get exactly the policy's checks b
     const std::string right = w.code();
     const std::string wrong = right == "000000" ? "000001" : "000000";
     Burst burst;
-    race(40, [&](int) { burst.count(w.engine->auth().verify_mfa(token, wrong, "198.51.100.7").status()); });
+    race(40, [&](int) {
+      burst.count(w.engine->auth().verify_mfa(token, wrong, "198.51.100.7").status());
+    });
     CHECK(burst.other == 0);
     CHECK(burst.ok == 0);
     CHECK(burst.unauthenticated == w.options.totp_max_failures);
@@ -176,7 +185,8 @@ TEST_CASE("auth race: parallel wrong passwords - exactly the threshold is verifi
     AuthWorld w(std::move(s), /*with_mfa=*/false);
     Burst burst;
     race(40, [&](int i) {
-      burst.count(w.engine->auth().login(w.request("", "wrong password " + std::to_string(i))).status());
+      burst.count(
+          w.engine->auth().login(w.request("", "wrong password " + std::to_string(i))).status());
     });
     const int threshold = w.options.lockout_threshold;
     CHECK(burst.other == 0);
@@ -192,7 +202,8 @@ TEST_CASE("auth race: parallel wrong passwords - exactly the threshold is verifi
     w.clock->advance(Seconds(2));
     Burst again;
     race(29, [&](int i) {
-      again.count(w.engine->auth().login(w.request("", "still wrong " + std::to_string(i))).status());
+      again.count(
+          w.engine->auth().login(w.request("", "still wrong " + std::to_string(i))).status());
     });
     CHECK(w.events("login_failed", "wrong password") == static_cast<std::size_t>(threshold + 1));
     CHECK(w.row().failed_logins == threshold + 1);

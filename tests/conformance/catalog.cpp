@@ -14,24 +14,25 @@ TEST_CASE("conformance: tenants round trip and names are unique") {
   for_each_store([](std::shared_ptr<Storage> s) {
     TenantId id{};
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1), std::nullopt, 1}));
-      return Status::Ok();
-    }).ok());
+              BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1),
+                                                               std::nullopt, 1}));
+              return Status::Ok();
+            }).ok());
     CHECK(id > 0);
     auto dup = write(*s, [&](StorageTransaction& t) -> Status {
       return t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1), std::nullopt, 1}).status();
     });
     CHECK(dup.code() == Code::already_exists);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      auto found = t.find_tenant(id);
-      REQUIRE(found.ok());
-      REQUIRE(found->has_value());
-      CHECK((*found)->name == "acme");
-      CHECK((*found)->created_at == utc(2026, 1, 1));
-      CHECK(t.list_tenants()->size() == 1);
-      CHECK_FALSE(t.find_tenant(TenantId{id + 100})->has_value());
-      return Status::Ok();
-    }).ok());
+              auto found = t.find_tenant(id);
+              REQUIRE(found.ok());
+              REQUIRE(found->has_value());
+              CHECK((*found)->name == "acme");
+              CHECK((*found)->created_at == utc(2026, 1, 1));
+              CHECK(t.list_tenants()->size() == 1);
+              CHECK_FALSE(t.find_tenant(TenantId{id + 100})->has_value());
+              return Status::Ok();
+            }).ok());
   });
 }
 
@@ -39,33 +40,34 @@ TEST_CASE("conformance: every resource field round trips - other tenants see not
   for_each_store([](std::shared_ptr<Storage> s) {
     TenantId a{}, b{};
     ResourceId rid{};
-    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-      BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
-      BOKA_ASSIGN_OR_RETURN(rid, t.insert_resource(sample_resource(a)));
-      return Status::Ok();
-    }).ok());
+    REQUIRE(
+        write(*s, [&](StorageTransaction& t) -> Status {
+          BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+          BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
+          BOKA_ASSIGN_OR_RETURN(rid, t.insert_resource(sample_resource(a)));
+          return Status::Ok();
+        }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      auto r = t.find_resource(a, rid).value().value();
-      const Resource want = sample_resource(a);
-      CHECK(r.name == want.name);
-      CHECK(r.zone == want.zone);
-      CHECK(r.capacity == 3);
-      CHECK(r.policy.slot_step == want.policy.slot_step);
-      CHECK(r.policy.min_notice == want.policy.min_notice);
-      CHECK(r.policy.max_horizon == want.policy.max_horizon);
-      CHECK(r.policy.buffer_before == want.policy.buffer_before);
-      CHECK(r.policy.buffer_after == want.policy.buffer_after);
-      CHECK(r.policy.min_duration == want.policy.min_duration);
-      CHECK(r.policy.max_duration == want.policy.max_duration);
-      CHECK(r.policy.daily_limit == 4);
-      CHECK(r.metadata_json == want.metadata_json);
-      CHECK_FALSE(r.schedule.has_value());
-      CHECK_FALSE(r.archived_at.has_value());
-      CHECK_FALSE(t.find_resource(b, rid)->has_value());
-      CHECK(t.list_resources(b)->empty());
-      return Status::Ok();
-    }).ok());
+              auto r = t.find_resource(a, rid).value().value();
+              const Resource want = sample_resource(a);
+              CHECK(r.name == want.name);
+              CHECK(r.zone == want.zone);
+              CHECK(r.capacity == 3);
+              CHECK(r.policy.slot_step == want.policy.slot_step);
+              CHECK(r.policy.min_notice == want.policy.min_notice);
+              CHECK(r.policy.max_horizon == want.policy.max_horizon);
+              CHECK(r.policy.buffer_before == want.policy.buffer_before);
+              CHECK(r.policy.buffer_after == want.policy.buffer_after);
+              CHECK(r.policy.min_duration == want.policy.min_duration);
+              CHECK(r.policy.max_duration == want.policy.max_duration);
+              CHECK(r.policy.daily_limit == 4);
+              CHECK(r.metadata_json == want.metadata_json);
+              CHECK_FALSE(r.schedule.has_value());
+              CHECK_FALSE(r.archived_at.has_value());
+              CHECK_FALSE(t.find_resource(b, rid)->has_value());
+              CHECK(t.list_resources(b)->empty());
+              return Status::Ok();
+            }).ok());
   });
 }
 
@@ -87,42 +89,44 @@ TEST_CASE("conformance: schedules and pools round trip with rules and member ord
     h.weekday = Weekday::thursday;
     sched.holidays.push_back(h);
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-      sched.tenant = tenant;
-      BOKA_ASSIGN_OR_RETURN(sid, t.insert_schedule(sched));
-      members.clear();
-      for (int i = 0; i < 3; ++i) {
-        BOKA_ASSIGN_OR_RETURN(auto id, t.insert_resource(sample_resource(tenant)));
-        members.push_back(id);
-      }
-      std::reverse(members.begin(), members.end());
-      BOKA_ASSIGN_OR_RETURN(pid, t.insert_pool(Pool{PoolId{}, tenant, "p", members, std::nullopt, 1}));
-      return Status::Ok();
-    }).ok());
+              BOKA_ASSIGN_OR_RETURN(tenant,
+                                    t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+              sched.tenant = tenant;
+              BOKA_ASSIGN_OR_RETURN(sid, t.insert_schedule(sched));
+              members.clear();
+              for (int i = 0; i < 3; ++i) {
+                BOKA_ASSIGN_OR_RETURN(auto id, t.insert_resource(sample_resource(tenant)));
+                members.push_back(id);
+              }
+              std::reverse(members.begin(), members.end());
+              BOKA_ASSIGN_OR_RETURN(
+                  pid, t.insert_pool(Pool{PoolId{}, tenant, "p", members, std::nullopt, 1}));
+              return Status::Ok();
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      auto got = t.find_schedule(tenant, sid).value().value();
-      REQUIRE(got.weekly.size() == 1);
-      CHECK(got.weekly[0].intervals.size() == 2);
-      CHECK(got.weekly[0].intervals[1].end_minute == 1020);
-      REQUIRE(got.overrides.size() == 1);
-      CHECK(got.overrides[0].date == LocalDate{2026, 12, 24});
-      REQUIRE(got.holidays.size() == 1);
-      CHECK(got.holidays[0].name == "Thanksgiving");
-      CHECK(got.holidays[0].kind == HolidayRule::Kind::nth_weekday);
-      CHECK(got.holidays[0].weekday == Weekday::thursday);
-      auto pool = t.find_pool(tenant, pid).value().value();
-      CHECK(pool.members == members);
-      return Status::Ok();
-    }).ok());
+              auto got = t.find_schedule(tenant, sid).value().value();
+              REQUIRE(got.weekly.size() == 1);
+              CHECK(got.weekly[0].intervals.size() == 2);
+              CHECK(got.weekly[0].intervals[1].end_minute == 1020);
+              REQUIRE(got.overrides.size() == 1);
+              CHECK(got.overrides[0].date == LocalDate{2026, 12, 24});
+              REQUIRE(got.holidays.size() == 1);
+              CHECK(got.holidays[0].name == "Thanksgiving");
+              CHECK(got.holidays[0].kind == HolidayRule::Kind::nth_weekday);
+              CHECK(got.holidays[0].weekday == Weekday::thursday);
+              auto pool = t.find_pool(tenant, pid).value().value();
+              CHECK(pool.members == members);
+              return Status::Ok();
+            }).ok());
     // Replacing members keeps exactly the new list.
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      return t.update_pool(Pool{pid, tenant, "p2", {members[1]}, std::nullopt, 2});
-    }).ok());
+              return t.update_pool(Pool{pid, tenant, "p2", {members[1]}, std::nullopt, 2});
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      auto pool = t.find_pool(tenant, pid).value().value();
-      CHECK(pool.name == "p2");
-      CHECK(pool.members == std::vector<ResourceId>{members[1]});
-      return Status::Ok();
-    }).ok());
+              auto pool = t.find_pool(tenant, pid).value().value();
+              CHECK(pool.name == "p2");
+              CHECK(pool.members == std::vector<ResourceId>{members[1]});
+              return Status::Ok();
+            }).ok());
   });
 }

@@ -72,7 +72,9 @@ TEST_CASE("conformance: one random operation sequence gives identical results on
       spec.policy.buffer_after = i == 3 ? minutes(15) : Seconds(0);
       rooms.push_back(engine->create_resource(sys(), tenant, spec)->id);
     }
-    const PoolId pool = engine->create_pool(sys(), tenant, Pool{PoolId{}, TenantId{}, "p", {rooms[2], rooms[0]}})->id;
+    const PoolId pool =
+        engine->create_pool(sys(), tenant, Pool{PoolId{}, TenantId{}, "p", {rooms[2], rooms[0]}})
+            ->id;
     std::uint64_t state = 12345;  // splitmix64: the same sequence on every store
     auto below = [&](std::uint64_t n) {
       std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -92,7 +94,8 @@ TEST_CASE("conformance: one random operation sequence gives identical results on
       }
       std::string s = std::to_string(r->id) + ":" + status_name(r->status) + ":" +
                       format_utc(r->start) + ":v" + std::to_string(r->version);
-      for (const auto& a : r->allocations) s += ":" + std::to_string(a.resource) + "x" + std::to_string(a.quantity);
+      for (const auto& a : r->allocations)
+        s += ":" + std::to_string(a.resource) + "x" + std::to_string(a.quantity);
       return s;
     };
     for (int op = 0; op < 300; ++op) {
@@ -107,8 +110,10 @@ TEST_CASE("conformance: one random operation sequence gives identical results on
           req.allocations = {AllocationRequest::of_pool(pool)};
         } else {
           const auto i = static_cast<std::size_t>(below(4));
-          req.allocations = {AllocationRequest::of_resource(rooms[i], 1 + static_cast<int>(below(2)))};
-          if (below(3) == 0) req.allocations.push_back(AllocationRequest::of_resource(rooms[(i + 1) % 4]));
+          req.allocations = {
+              AllocationRequest::of_resource(rooms[i], 1 + static_cast<int>(below(2)))};
+          if (below(3) == 0)
+            req.allocations.push_back(AllocationRequest::of_resource(rooms[(i + 1) % 4]));
         }
         if (below(3) == 0) req.hold_for = minutes(5 + 5 * below(4));
         auto r = engine->reserve(sys(), tenant, req);
@@ -119,7 +124,9 @@ TEST_CASE("conformance: one random operation sequence gives identical results on
         switch (kind) {
           case 5: out += "confirm " + outcome(engine->confirm(sys(), tenant, id)); break;
           case 6: out += "cancel " + outcome(engine->cancel(sys(), tenant, id)); break;
-          case 7: out += "move " + outcome(engine->reschedule(sys(), tenant, id, start, end)); break;
+          case 7:
+            out += "move " + outcome(engine->reschedule(sys(), tenant, id, start, end));
+            break;
           default: out += "get " + outcome(engine->get_reservation(sys(), tenant, id)); break;
         }
       } else {

@@ -56,7 +56,8 @@ inline std::string hex64(char c) { return std::string(64, c); }
 inline TenantId add_tenant(Storage& s, const std::string& name) {
   TenantId id{};
   Status st = write(s, [&](StorageTransaction& t) -> Status {
-    BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, name, test::utc(2026, 1, 1), std::nullopt, 1}));
+    BOKA_ASSIGN_OR_RETURN(
+        id, t.insert_tenant(Tenant{TenantId{}, name, test::utc(2026, 1, 1), std::nullopt, 1}));
     return Status::Ok();
   });
   REQUIRE(st.ok());
@@ -64,7 +65,8 @@ inline TenantId add_tenant(Storage& s, const std::string& name) {
 }
 
 // A user with every optional unset, no MFA and no recovery codes.
-inline StoredUser plain_user(TenantId tenant, const std::string& email, Role role = Role::customer) {
+inline StoredUser plain_user(TenantId tenant, const std::string& email,
+                             Role role = Role::customer) {
   StoredUser u;
   u.user.tenant = tenant;
   u.user.email = email;

@@ -48,24 +48,28 @@ TEST_CASE("conformance: SQL metacharacters are data - they round-trip and inject
     CHECK(again->customer == kHostile);
     CHECK(again->idempotency_key == kHostile);
     CHECK(again->metadata_json == req.metadata_json);
-    CHECK(engine->reserve(sys(), tenant->id, req)->id == booked->id);  // the key matches itself only
+    CHECK(engine->reserve(sys(), tenant->id, req)->id ==
+          booked->id);  // the key matches itself only
     ReservationFilter by_customer;
     by_customer.customer = kHostile;
     CHECK(engine->list_reservations(sys(), tenant->id, by_customer)->size() == 1);
     by_customer.customer = "' OR '1'='1";
     CHECK(engine->list_reservations(sys(), tenant->id, by_customer)->empty());
 
-    auto user = engine->auth().create_user(sys(), tenant->id,
-                                    NewUser{"ann@example.com", kHostile, Role::staff, "correct horse battery"});
+    auto user = engine->auth().create_user(
+        sys(), tenant->id,
+        NewUser{"ann@example.com", kHostile, Role::staff, "correct horse battery"});
     REQUIRE(user.ok());
     CHECK(engine->auth().get_user(sys(), tenant->id, user->id)->display_name == kHostile);
-    for (const auto& [email, password] :
-         std::vector<std::pair<std::string, std::string>>{{"ann@example.com' --", "anything at all"},
-                                                          {"x@y' OR '1'='1", "' OR '1'='1' OR '"},
-                                                          {"ann@example.com", "' OR '1'='1' -- x"}}) {
+    for (const auto& [email, password] : std::vector<std::pair<std::string, std::string>>{
+             {"ann@example.com' --", "anything at all"},
+             {"x@y' OR '1'='1", "' OR '1'='1' OR '"},
+             {"ann@example.com", "' OR '1'='1' -- x"}}) {
       auto r = engine->auth().login(LoginRequest{tenant->id, email, password, "", ""});
       CHECK(r.status().code() == Code::unauthenticated);
     }
-    CHECK(engine->auth().login(LoginRequest{tenant->id, "ann@example.com", "correct horse battery", "", ""}).ok());
+    CHECK(engine->auth()
+              .login(LoginRequest{tenant->id, "ann@example.com", "correct horse battery", "", ""})
+              .ok());
   });
 }

@@ -14,9 +14,9 @@ using boka::conformance::for_each_store;
 TEST_CASE("conformance: settings round trip - overwrite - roll back") {
   for_each_store([](std::shared_ptr<Storage> s) {
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.worker", "100"));
-      return t.put_setting("heartbeat.worker", "200");
-    }).ok());
+              BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.worker", "100"));
+              return t.put_setting("heartbeat.worker", "200");
+            }).ok());
     auto st = write(*s, [&](StorageTransaction& t) -> Status {
       BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.worker", "300"));
       BOKA_RETURN_IF_ERROR(t.put_setting("heartbeat.backup", "300"));
@@ -24,12 +24,12 @@ TEST_CASE("conformance: settings round trip - overwrite - roll back") {
     });
     CHECK(st.code() == Code::conflict);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.get_setting("heartbeat.worker").value() == std::optional<std::string>("200"));
-      CHECK_FALSE(t.get_setting("heartbeat.backup").value().has_value());
-      CHECK(t.get_setting("").status().code() == Code::invalid_argument);
-      CHECK(t.put_setting("x", "y").code() == Code::internal);  // a read transaction
-      return Status::Ok();
-    }).ok());
+              CHECK(t.get_setting("heartbeat.worker").value() == std::optional<std::string>("200"));
+              CHECK_FALSE(t.get_setting("heartbeat.backup").value().has_value());
+              CHECK(t.get_setting("").status().code() == Code::invalid_argument);
+              CHECK(t.put_setting("x", "y").code() == Code::internal);  // a read transaction
+              return Status::Ok();
+            }).ok());
   });
 }
 
@@ -38,24 +38,24 @@ TEST_CASE("conformance: table_stats counts the rows of every table") {
     const TenantId a = add_tenant(*s, "a");
     add_tenant(*s, "b");
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_RETURN_IF_ERROR(t.insert_user(plain_user(a, "ann@example.com")).status());
-      AuditRecord r = record(a, utc(2026, 5, 1, 9), "system", "x.y", "");
-      BOKA_RETURN_IF_ERROR(append(t, r));
-      AuditRecord r2 = record(a, utc(2026, 5, 1, 9), "system", "x.y", "");
-      return append(t, r2);
-    }).ok());
+              BOKA_RETURN_IF_ERROR(t.insert_user(plain_user(a, "ann@example.com")).status());
+              AuditRecord r = record(a, utc(2026, 5, 1, 9), "system", "x.y", "");
+              BOKA_RETURN_IF_ERROR(append(t, r));
+              AuditRecord r2 = record(a, utc(2026, 5, 1, 9), "system", "x.y", "");
+              return append(t, r2);
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      auto stats = t.table_stats().value();
-      std::map<std::string, std::int64_t> rows;
-      for (const auto& x : stats) {
-        rows[x.table] = x.rows;
-        CHECK(x.bytes >= 0);
-      }
-      CHECK(rows["tenants"] == 2);
-      CHECK(rows["users"] == 1);
-      CHECK(rows["audit_log"] == 2);
-      CHECK(rows["reservations"] == 0);
-      return Status::Ok();
-    }).ok());
+              auto stats = t.table_stats().value();
+              std::map<std::string, std::int64_t> rows;
+              for (const auto& x : stats) {
+                rows[x.table] = x.rows;
+                CHECK(x.bytes >= 0);
+              }
+              CHECK(rows["tenants"] == 2);
+              CHECK(rows["users"] == 1);
+              CHECK(rows["audit_log"] == 2);
+              CHECK(rows["reservations"] == 0);
+              return Status::Ok();
+            }).ok());
   });
 }

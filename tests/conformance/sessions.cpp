@@ -50,21 +50,22 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
     live.session.mfa_passed = true;
     live.session.mfa_pending = false;
     live.session.source = "203.0.113.7";
-    StoredSession revoked = sample_session(a, UserId{}, hex64('2'), t0 - hours(1), minutes(15), hours(8));
+    StoredSession revoked =
+        sample_session(a, UserId{}, hex64('2'), t0 - hours(1), minutes(15), hours(8));
     revoked.session.mfa_passed = false;
     revoked.session.mfa_pending = true;
     revoked.revoked_at = t0 - minutes(59);
     StoredSession other = sample_session(b, UserId{}, hex64('3'), t0, minutes(20), hours(4));
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(ua, t.insert_user(plain_user(a, "ann@example.com")));
-      BOKA_ASSIGN_OR_RETURN(ub, t.insert_user(plain_user(b, "ben@example.com")));
-      live.session.user = revoked.session.user = ua;
-      other.session.user = ub;
-      BOKA_ASSIGN_OR_RETURN(live.session.id, t.insert_session(live));
-      BOKA_ASSIGN_OR_RETURN(revoked.session.id, t.insert_session(revoked));
-      BOKA_ASSIGN_OR_RETURN(other.session.id, t.insert_session(other));
-      return Status::Ok();
-    }).ok());
+              BOKA_ASSIGN_OR_RETURN(ua, t.insert_user(plain_user(a, "ann@example.com")));
+              BOKA_ASSIGN_OR_RETURN(ub, t.insert_user(plain_user(b, "ben@example.com")));
+              live.session.user = revoked.session.user = ua;
+              other.session.user = ub;
+              BOKA_ASSIGN_OR_RETURN(live.session.id, t.insert_session(live));
+              BOKA_ASSIGN_OR_RETURN(revoked.session.id, t.insert_session(revoked));
+              BOKA_ASSIGN_OR_RETURN(other.session.id, t.insert_session(other));
+              return Status::Ok();
+            }).ok());
     CHECK(live.session.id > 0);
     CHECK(revoked.session.id > live.session.id);
     CHECK(other.session.id > revoked.session.id);
@@ -75,29 +76,32 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
     CHECK(dup.code() == Code::already_exists);
 
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      for (const StoredSession* want : {&live, &revoked, &other}) {
-        INFO("session " << want->session.id);
-        auto got = t.find_session(want->session.id).value();
-        REQUIRE(got.has_value());
-        check_same_session(*got, *want);
-        auto by_token = t.find_session_by_token(want->token_hash).value();
-        REQUIRE(by_token.has_value());
-        check_same_session(*by_token, *want);
-      }
-      CHECK_FALSE(t.find_session_by_token(hex64('9'))->has_value());
-      CHECK_FALSE(t.find_session(SessionId{other.session.id + 100})->has_value());
-      // list_sessions: unrevoked only, by id; 0 is a wildcard for tenant and user.
-      CHECK(session_ids(t.list_sessions(TenantId{}, UserId{}).value()) ==
-            std::vector<SessionId>{live.session.id, other.session.id});
-      CHECK(session_ids(t.list_sessions(a, UserId{}).value()) == std::vector<SessionId>{live.session.id});
-      CHECK(session_ids(t.list_sessions(a, ua).value()) == std::vector<SessionId>{live.session.id});
-      CHECK(session_ids(t.list_sessions(TenantId{}, ub).value()) == std::vector<SessionId>{other.session.id});
-      CHECK(t.list_sessions(b, ua)->empty());
-      auto listed = t.list_sessions(a, ua).value();
-      REQUIRE(listed.size() == 1);
-      check_same_session(listed[0], live);
-      return Status::Ok();
-    }).ok());
+              for (const StoredSession* want : {&live, &revoked, &other}) {
+                INFO("session " << want->session.id);
+                auto got = t.find_session(want->session.id).value();
+                REQUIRE(got.has_value());
+                check_same_session(*got, *want);
+                auto by_token = t.find_session_by_token(want->token_hash).value();
+                REQUIRE(by_token.has_value());
+                check_same_session(*by_token, *want);
+              }
+              CHECK_FALSE(t.find_session_by_token(hex64('9'))->has_value());
+              CHECK_FALSE(t.find_session(SessionId{other.session.id + 100})->has_value());
+              // list_sessions: unrevoked only, by id; 0 is a wildcard for tenant and user.
+              CHECK(session_ids(t.list_sessions(TenantId{}, UserId{}).value()) ==
+                    std::vector<SessionId>{live.session.id, other.session.id});
+              CHECK(session_ids(t.list_sessions(a, UserId{}).value()) ==
+                    std::vector<SessionId>{live.session.id});
+              CHECK(session_ids(t.list_sessions(a, ua).value()) ==
+                    std::vector<SessionId>{live.session.id});
+              CHECK(session_ids(t.list_sessions(TenantId{}, ub).value()) ==
+                    std::vector<SessionId>{other.session.id});
+              CHECK(t.list_sessions(b, ua)->empty());
+              auto listed = t.list_sessions(a, ua).value();
+              REQUIRE(listed.size() == 1);
+              check_same_session(listed[0], live);
+              return Status::Ok();
+            }).ok());
 
     // update_session rewrites every field; unrevoking is an update like any other.
     StoredSession live2 = live;
@@ -114,26 +118,28 @@ TEST_CASE("conformance: every session field round trips - token hashes are uniqu
     revoked2.session.mfa_passed = true;
     revoked2.session.source = "2001:db8::1";
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_RETURN_IF_ERROR(t.update_session(live2));
-      return t.update_session(revoked2);
-    }).ok());
+              BOKA_RETURN_IF_ERROR(t.update_session(live2));
+              return t.update_session(revoked2);
+            }).ok());
     StoredSession ghost = other;
     ghost.session.id = SessionId{other.session.id + 100};
     ghost.token_hash = hex64('8');
-    CHECK(write(*s, [&](StorageTransaction& t) -> Status { return t.update_session(ghost); }).code() ==
-          Code::not_found);
+    CHECK(write(*s, [&](StorageTransaction& t) -> Status {
+            return t.update_session(ghost);
+          }).code() == Code::not_found);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      check_same_session(t.find_session(live.session.id).value().value(), live2);
-      check_same_session(t.find_session(revoked.session.id).value().value(), revoked2);
-      CHECK_FALSE(t.find_session_by_token(hex64('8'))->has_value());
-      CHECK(session_ids(t.list_sessions(a, UserId{}).value()) ==
-            std::vector<SessionId>{revoked.session.id});
-      return Status::Ok();
-    }).ok());
+              check_same_session(t.find_session(live.session.id).value().value(), live2);
+              check_same_session(t.find_session(revoked.session.id).value().value(), revoked2);
+              CHECK_FALSE(t.find_session_by_token(hex64('8'))->has_value());
+              CHECK(session_ids(t.list_sessions(a, UserId{}).value()) ==
+                    std::vector<SessionId>{revoked.session.id});
+              return Status::Ok();
+            }).ok());
   });
 }
 
-TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant 0 is every tenant") {
+TEST_CASE(
+    "conformance: revoke_sessions counts and stamps and keeps one - tenant 0 is every tenant") {
   for_each_store([](std::shared_ptr<Storage> s) {
     const TenantId a = add_tenant(*s, "a");
     const TenantId b = add_tenant(*s, "b");
@@ -142,26 +148,27 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
     const Instant earlier = t0 - minutes(30);
     std::vector<SessionId> ids;  // 0: a/a1, 1: a/a1 revoked, 2: a/a2, 3: b/b1, 4: b/b1, 5: a/a2
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      ids.clear();
-      BOKA_ASSIGN_OR_RETURN(a1, t.insert_user(plain_user(a, "a1@example.com")));
-      BOKA_ASSIGN_OR_RETURN(a2, t.insert_user(plain_user(a, "a2@example.com")));
-      BOKA_ASSIGN_OR_RETURN(b1, t.insert_user(plain_user(b, "b1@example.com")));
-      const std::vector<std::pair<TenantId, UserId>> owners = {{a, a1}, {a, a1}, {a, a2},
-                                                               {b, b1}, {b, b1}, {a, a2}};
-      for (std::size_t i = 0; i < owners.size(); ++i) {
-        StoredSession x = sample_session(owners[i].first, owners[i].second,
-                                         hex64(static_cast<char>('a' + i)), t0 - hours(1),
-                                         hours(2), hours(12));
-        if (i == 1) x.revoked_at = earlier;
-        BOKA_ASSIGN_OR_RETURN(auto id, t.insert_session(x));
-        ids.push_back(id);
-      }
-      return Status::Ok();
-    }).ok());
+              ids.clear();
+              BOKA_ASSIGN_OR_RETURN(a1, t.insert_user(plain_user(a, "a1@example.com")));
+              BOKA_ASSIGN_OR_RETURN(a2, t.insert_user(plain_user(a, "a2@example.com")));
+              BOKA_ASSIGN_OR_RETURN(b1, t.insert_user(plain_user(b, "b1@example.com")));
+              const std::vector<std::pair<TenantId, UserId>> owners = {{a, a1}, {a, a1}, {a, a2},
+                                                                       {b, b1}, {b, b1}, {a, a2}};
+              for (std::size_t i = 0; i < owners.size(); ++i) {
+                StoredSession x = sample_session(owners[i].first, owners[i].second,
+                                                 hex64(static_cast<char>('a' + i)), t0 - hours(1),
+                                                 hours(2), hours(12));
+                if (i == 1) x.revoked_at = earlier;
+                BOKA_ASSIGN_OR_RETURN(auto id, t.insert_session(x));
+                ids.push_back(id);
+              }
+              return Status::Ok();
+            }).ok());
     auto revoke = [&](std::int64_t tenant, std::int64_t user, Instant at, std::int64_t keep) {
       std::int64_t n = -1;
       Status st = write(*s, [&](StorageTransaction& t) -> Status {
-        BOKA_ASSIGN_OR_RETURN(n, t.revoke_sessions(TenantId{tenant}, UserId{user}, at, SessionId{keep}));
+        BOKA_ASSIGN_OR_RETURN(
+            n, t.revoke_sessions(TenantId{tenant}, UserId{user}, at, SessionId{keep}));
         return Status::Ok();
       });
       REQUIRE(st.ok());
@@ -170,14 +177,14 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
     auto revoked_at = [&]() {
       std::vector<std::optional<Instant>> out;
       REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-        out.clear();
-        for (SessionId id : ids) {
-          auto x = t.find_session(id).value();
-          REQUIRE(x.has_value());
-          out.push_back(x->revoked_at);
-        }
-        return Status::Ok();
-      }).ok());
+                out.clear();
+                for (SessionId id : ids) {
+                  auto x = t.find_session(id).value();
+                  REQUIRE(x.has_value());
+                  out.push_back(x->revoked_at);
+                }
+                return Status::Ok();
+              }).ok());
       return out;
     };
     using Opt = std::optional<Instant>;
@@ -189,7 +196,8 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
                                            std::nullopt, std::nullopt});
     // Every user of tenant a except session 2.
     CHECK(revoke(a, 0, t1, ids[2]) == 2);
-    CHECK(revoked_at() == std::vector<Opt>{t1, earlier, std::nullopt, std::nullopt, std::nullopt, t1});
+    CHECK(revoked_at() ==
+          std::vector<Opt>{t1, earlier, std::nullopt, std::nullopt, std::nullopt, t1});
     // One user across all tenants (tenant 0), keeping nothing.
     CHECK(revoke(0, b1, t2, 0) == 2);
     CHECK(revoked_at() == std::vector<Opt>{t1, earlier, std::nullopt, t2, t2, t1});
@@ -200,10 +208,10 @@ TEST_CASE("conformance: revoke_sessions counts and stamps and keeps one - tenant
     CHECK(revoked_at() == std::vector<Opt>{t1, earlier, t3, t2, t2, t1});
     CHECK(revoke(0, 0, t3 + minutes(1), 0) == 0);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.list_sessions(TenantId{}, UserId{})->empty());
-      CHECK(t.count_live_sessions(t0).value() == 0);
-      return Status::Ok();
-    }).ok());
+              CHECK(t.list_sessions(TenantId{}, UserId{})->empty());
+              CHECK(t.count_live_sessions(t0).value() == 0);
+              return Status::Ok();
+            }).ok());
   });
 }
 
@@ -215,62 +223,64 @@ TEST_CASE("conformance: delete_dead_sessions and count_live_sessions agree on ex
     const Instant created = now - hours(2);
     std::vector<SessionId> live, dead;
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      live.clear();
-      dead.clear();
-      BOKA_ASSIGN_OR_RETURN(auto ua, t.insert_user(plain_user(a, "a@example.com")));
-      BOKA_ASSIGN_OR_RETURN(auto ub, t.insert_user(plain_user(b, "b@example.com")));
-      int n = 0;
-      // idle and absolute expiry relative to now, and whether it is revoked.
-      auto add = [&](TenantId tenant, UserId user, Seconds idle_left, Seconds absolute_left,
-                     bool is_revoked, std::vector<SessionId>& into) -> Status {
-        StoredSession x = sample_session(tenant, user, hex64(static_cast<char>('a' + n++)),
-                                         created, hours(1), hours(4));
-        x.session.idle_expires_at = now + idle_left;
-        x.session.absolute_expires_at = now + absolute_left;
-        if (is_revoked) x.revoked_at = now - minutes(1);
-        BOKA_ASSIGN_OR_RETURN(auto id, t.insert_session(x));
-        into.push_back(id);
-        return Status::Ok();
-      };
-      BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), hours(1), false, live));
-      BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), hours(1), true, dead));     // revoked
-      BOKA_RETURN_IF_ERROR(add(b, ub, Seconds(-1), hours(1), false, dead));    // idle past
-      BOKA_RETURN_IF_ERROR(add(b, ub, Seconds(1), hours(1), false, live));     // 1 s left
-      BOKA_RETURN_IF_ERROR(add(a, ua, Seconds(0), hours(1), false, dead));     // idle == now
-      BOKA_RETURN_IF_ERROR(add(b, ub, minutes(10), -minutes(5), false, dead)); // absolute past
-      BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), Seconds(0), false, dead));  // absolute == now
-      BOKA_RETURN_IF_ERROR(add(b, ub, minutes(10), Seconds(1), false, live));
-      return Status::Ok();
-    }).ok());
+              live.clear();
+              dead.clear();
+              BOKA_ASSIGN_OR_RETURN(auto ua, t.insert_user(plain_user(a, "a@example.com")));
+              BOKA_ASSIGN_OR_RETURN(auto ub, t.insert_user(plain_user(b, "b@example.com")));
+              int n = 0;
+              // idle and absolute expiry relative to now, and whether it is revoked.
+              auto add = [&](TenantId tenant, UserId user, Seconds idle_left, Seconds absolute_left,
+                             bool is_revoked, std::vector<SessionId>& into) -> Status {
+                StoredSession x = sample_session(tenant, user, hex64(static_cast<char>('a' + n++)),
+                                                 created, hours(1), hours(4));
+                x.session.idle_expires_at = now + idle_left;
+                x.session.absolute_expires_at = now + absolute_left;
+                if (is_revoked) x.revoked_at = now - minutes(1);
+                BOKA_ASSIGN_OR_RETURN(auto id, t.insert_session(x));
+                into.push_back(id);
+                return Status::Ok();
+              };
+              BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), hours(1), false, live));
+              BOKA_RETURN_IF_ERROR(add(a, ua, minutes(10), hours(1), true, dead));   // revoked
+              BOKA_RETURN_IF_ERROR(add(b, ub, Seconds(-1), hours(1), false, dead));  // idle past
+              BOKA_RETURN_IF_ERROR(add(b, ub, Seconds(1), hours(1), false, live));   // 1 s left
+              BOKA_RETURN_IF_ERROR(add(a, ua, Seconds(0), hours(1), false, dead));   // idle == now
+              BOKA_RETURN_IF_ERROR(
+                  add(b, ub, minutes(10), -minutes(5), false, dead));  // absolute past
+              BOKA_RETURN_IF_ERROR(
+                  add(a, ua, minutes(10), Seconds(0), false, dead));  // absolute == now
+              BOKA_RETURN_IF_ERROR(add(b, ub, minutes(10), Seconds(1), false, live));
+              return Status::Ok();
+            }).ok());
     REQUIRE(live.size() == 3);
     REQUIRE(dead.size() == 5);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.count_live_sessions(now).value() == 3);
-      // An hour earlier everything unrevoked was live.
-      CHECK(t.count_live_sessions(now - hours(1)).value() == 7);
-      CHECK(t.count_live_sessions(now + Seconds(1)).value() == 1);
-      return Status::Ok();
-    }).ok());
+              CHECK(t.count_live_sessions(now).value() == 3);
+              // An hour earlier everything unrevoked was live.
+              CHECK(t.count_live_sessions(now - hours(1)).value() == 7);
+              CHECK(t.count_live_sessions(now + Seconds(1)).value() == 1);
+              return Status::Ok();
+            }).ok());
     auto delete_dead = [&](Instant at, int limit) {
       std::int64_t n = -1;
       REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-        BOKA_ASSIGN_OR_RETURN(n, t.delete_dead_sessions(at, limit));
-        return Status::Ok();
-      }).ok());
+                BOKA_ASSIGN_OR_RETURN(n, t.delete_dead_sessions(at, limit));
+                return Status::Ok();
+              }).ok());
       return n;
     };
     auto remaining = [&]() {
       std::vector<SessionId> out;
       REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-        out.clear();
-        for (const auto& group : {live, dead}) {
-          for (SessionId id : group) {
-            if (t.find_session(id).value().has_value()) out.push_back(id);
-          }
-        }
-        std::sort(out.begin(), out.end());
-        return Status::Ok();
-      }).ok());
+                out.clear();
+                for (const auto& group : {live, dead}) {
+                  for (SessionId id : group) {
+                    if (t.find_session(id).value().has_value()) out.push_back(id);
+                  }
+                }
+                std::sort(out.begin(), out.end());
+                return Status::Ok();
+              }).ok());
       return out;
     };
     // Earlier nothing but the revoked session is dead.
@@ -284,9 +294,9 @@ TEST_CASE("conformance: delete_dead_sessions and count_live_sessions agree on ex
     CHECK(remaining() == want);
     CHECK(delete_dead(now, 100) == 0);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.count_live_sessions(now).value() == 3);
-      CHECK(t.list_sessions(TenantId{}, UserId{})->size() == 3);
-      return Status::Ok();
-    }).ok());
+              CHECK(t.count_live_sessions(now).value() == 3);
+              CHECK(t.list_sessions(TenantId{}, UserId{})->size() == 3);
+              return Status::Ok();
+            }).ok());
   });
 }

@@ -20,21 +20,23 @@ TEST_CASE("conformance: a failed write keeps nothing - reads cannot write") {
     CHECK(st.code() == Code::conflict);
     CHECK(st.message() == "changed my mind");
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.list_tenants()->empty());
-      CHECK(t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}).status().code() == Code::internal);
-      return Status::Ok();
-    }).ok());
+              CHECK(t.list_tenants()->empty());
+              CHECK(t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}).status().code() ==
+                    Code::internal);
+              return Status::Ok();
+            }).ok());
     // The rolled-back name is free again.
     TenantId id{};
-    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-      return Status::Ok();
-    }).ok());
+    REQUIRE(
+        write(*s, [&](StorageTransaction& t) -> Status {
+          BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+          return Status::Ok();
+        }).ok());
     CHECK(id > 0);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-      CHECK(t.list_tenants()->size() == 1);
-      return Status::Ok();
-    }).ok());
+              CHECK(t.list_tenants()->size() == 1);
+              return Status::Ok();
+            }).ok());
   });
 }
 
@@ -57,7 +59,8 @@ TEST_CASE("conformance: a fault injected mid-transaction leaves nothing behind")
       }
     };
     auto clock = std::make_shared<ManualClock>(utc(2026, 1, 1));
-    auto engine = Engine::open(std::make_shared<FailingIdempotency>(inner), EngineOptions{clock}).value();
+    auto engine =
+        Engine::open(std::make_shared<FailingIdempotency>(inner), EngineOptions{clock}).value();
     auto tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "a"}).value();
     Resource spec;
     spec.name = "room";

@@ -59,8 +59,7 @@ int main() {
 
   std::cout << "boka " << boka::version_string() << ": reservation " << reservation->id
             << " on resource " << resource->id << " (" << resource->name << ") "
-            << boka::format_utc(reservation->start) << " .. "
-            << boka::format_utc(reservation->end) << " "
-            << boka::status_name(reservation->status) << "\n";
+            << boka::format_utc(reservation->start) << " .. " << boka::format_utc(reservation->end)
+            << " " << boka::status_name(reservation->status) << "\n";
   return 0;
 }

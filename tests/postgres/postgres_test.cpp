@@ -46,16 +46,18 @@ TEST_CASE("postgresql: row level security keeps a raw query inside its tenant") 
   // A query that forgets its tenant filter sees tenant A only.
   CHECK(app.scalar("SELECT count(*) FROM resources") == "1");
   CHECK(app.scalar("SELECT name FROM resources") == "room A");
-  CHECK(app.scalar("SELECT count(*) FROM resources WHERE tenant_id = " + std::to_string(t.b)) == "0");
+  CHECK(app.scalar("SELECT count(*) FROM resources WHERE tenant_id = " + std::to_string(t.b)) ==
+        "0");
   CHECK(app.scalar("SELECT count(*) FROM tenants") == "1");
   // Writes to B's rows touch nothing; inserting a row for B is refused.
   CHECK(app.query("UPDATE resources SET name = 'stolen' WHERE id = " + std::to_string(t.rb) +
-                  " RETURNING id").empty());
+                  " RETURNING id")
+            .empty());
   CHECK(app.error_of("INSERT INTO resources (tenant_id, name, zone, capacity, slot_step, "
                      "min_notice, max_horizon, buffer_before, buffer_after, min_duration, "
                      "max_duration, daily_limit, metadata, created_at, version) VALUES (" +
-                     std::to_string(t.b) + ", 'x', 'UTC', 1, 900, 0, 0, 0, 0, 0, 0, 0, '{}', 0, 1)") ==
-        "42501");
+                     std::to_string(t.b) +
+                     ", 'x', 'UTC', 1, 900, 0, 0, 0, 0, 0, 0, 0, '{}', 0, 1)") == "42501");
   app.query("ROLLBACK");
   // Without the setting, nothing at all is visible, even to the owner.
   CHECK(app.scalar("SELECT count(*) FROM resources") == "0");
@@ -127,7 +129,8 @@ TEST_CASE("postgresql: a connection killed mid-transaction fails cleanly - the n
   CHECK(engine->list_reservations(sys(), tid, {})->size() == 1);
 }
 
-TEST_CASE("postgresql: a batched write that fails at COMMIT keeps nothing - the connection works on") {
+TEST_CASE(
+    "postgresql: a batched write that fails at COMMIT keeps nothing - the connection works on") {
   // A reservation write names its audit chain, so its allocations, version bump and audit
   // record travel with COMMIT (PgWriteBatch). A failure there must roll the whole write back,
   // report the failing write, and leave the pooled connection usable.
@@ -160,11 +163,14 @@ TEST_CASE("postgresql: a batched write that fails at COMMIT keeps nothing - the 
   };
   auto count = [&] {
     std::size_t n = 0;
-    REQUIRE(store->read(TxnScope::tenant(t.a), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto rs, txn.list_reservations(t.a, {}));
-      n = rs.size();
-      return Status::Ok();
-    }).ok());
+    REQUIRE(store
+                ->read(TxnScope::tenant(t.a),
+                       [&](StorageTransaction& txn) -> Status {
+                         BOKA_ASSIGN_OR_RETURN(auto rs, txn.list_reservations(t.a, {}));
+                         n = rs.size();
+                         return Status::Ok();
+                       })
+                .ok());
     return n;
   };
   // An allocation on a resource that does not exist: the foreign key refuses it at COMMIT.
@@ -214,9 +220,9 @@ TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothi
   }
   TempDb scratch;  // for output file names only
   std::set<std::string> acknowledged;
-  for (ReservationId id : race::run_worker_processes(uri, tenant, resources, /*processes=*/4,
-                                                     /*threads=*/2, /*count=*/120, 40,
-                                                     scratch.path())) {
+  for (ReservationId id :
+       race::run_worker_processes(uri, tenant, resources, /*processes=*/4,
+                                  /*threads=*/2, /*count=*/120, 40, scratch.path())) {
     acknowledged.insert(std::to_string(id));
   }
   REQUIRE(acknowledged.size() > 100);
@@ -328,7 +334,8 @@ TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same 
   // Tables force row level security, so the dump and the restore run as a superuser (or a
   // role with BYPASSRLS): see docs/operations.md.
   const std::string admin_uri = pgtest::with_database(pgtest::uris().admin, t.db.name);
-  REQUIRE(std::system(("pg_dump --format=custom --file=" + dump + " '" + admin_uri + "'").c_str()) == 0);
+  REQUIRE(std::system(
+              ("pg_dump --format=custom --file=" + dump + " '" + admin_uri + "'").c_str()) == 0);
   const std::string restored = t.db.name + "_restored";
   Conn admin(pgtest::uris().admin);
   admin.query("CREATE DATABASE " + restored + " OWNER boka_owner");
@@ -365,5 +372,6 @@ TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same 
   req.end = req.start + hours(1);
   REQUIRE(copy->reserve(sys(), t.a, req).ok());
   CHECK(copy->operations().verify_audit(sys())->ok);
-  CHECK(copy->operations().health(sys())->schema_version == copy->operations().health(sys())->expected_schema_version);
+  CHECK(copy->operations().health(sys())->schema_version ==
+        copy->operations().health(sys())->expected_schema_version);
 }

@@ -20,18 +20,24 @@ namespace boka::race {
 
 // `processes` workers, each booking `count` times from `threads` threads with its own
 // seed (seed_base + i); output files are `scratch_prefix`.out<i> and removed afterwards.
-inline std::vector<ReservationId> run_worker_processes(
-    const std::string& uri, TenantId tenant, const std::vector<ResourceId>& resources,
-    int processes, int threads, int count, int seed_base, const std::string& scratch_prefix) {
+inline std::vector<ReservationId> run_worker_processes(const std::string& uri, TenantId tenant,
+                                                       const std::vector<ResourceId>& resources,
+                                                       int processes, int threads, int count,
+                                                       int seed_base,
+                                                       const std::string& scratch_prefix) {
   std::string list;
   for (ResourceId r : resources) list += (list.empty() ? "" : ",") + std::to_string(r);
   std::vector<pid_t> pids;
   std::vector<std::string> outs;
   for (int i = 0; i < processes; ++i) {
     outs.push_back(scratch_prefix + ".out" + std::to_string(i));
-    std::vector<std::string> args = {BOKA_RACE_WORKER,        uri,  std::to_string(tenant),
-                                     list,                    std::to_string(seed_base + i),
-                                     std::to_string(count),   outs.back(),
+    std::vector<std::string> args = {BOKA_RACE_WORKER,
+                                     uri,
+                                     std::to_string(tenant),
+                                     list,
+                                     std::to_string(seed_base + i),
+                                     std::to_string(count),
+                                     outs.back(),
                                      std::to_string(threads)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -105,7 +105,8 @@ TEST_CASE("race: 8 threads on one engine over one SQLite file never overbook") {
   std::vector<std::vector<ReservationId>> acks(8);
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] { acks[i] = race::book_randomly(*engine, s.tenant, s.resources, 1000 + i, 150); });
+    threads.emplace_back(
+        [&, i] { acks[i] = race::book_randomly(*engine, s.tenant, s.resources, 1000 + i, 150); });
   }
   // Readers share the engine's index cache with the writers the whole time.
   std::atomic<bool> done{false};
@@ -167,8 +168,9 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
   {
     auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
     tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "auth-race"}).value().id;
-    REQUIRE(engine->auth().create_user(sys(), tenant, NewUser{"ana@x.io", "", Role::staff,
-                                                       "race password 1"}).ok());
+    REQUIRE(engine->auth()
+                .create_user(sys(), tenant, NewUser{"ana@x.io", "", Role::staff, "race password 1"})
+                .ok());
   }
   constexpr int kThreads = 8, kEach = 12;
   std::atomic<int> acknowledged_failures{0};
@@ -179,9 +181,11 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
       // An engine per thread: separate caches, one file, as separate processes would be.
       auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
       for (int i = 0; i < kEach; ++i) {
-        auto bad = engine->auth().login(LoginRequest{tenant, "ana@x.io", "wrong password!!", "", ""});
+        auto bad =
+            engine->auth().login(LoginRequest{tenant, "ana@x.io", "wrong password!!", "", ""});
         if (bad.status().code() == Code::unauthenticated) ++acknowledged_failures;
-        auto good = engine->auth().login(LoginRequest{tenant, "ana@x.io", "race password 1", "", ""});
+        auto good =
+            engine->auth().login(LoginRequest{tenant, "ana@x.io", "race password 1", "", ""});
         if (good.ok()) tokens[t].push_back(good->token);
       }
     });
@@ -189,7 +193,7 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
   for (auto& th : threads) th.join();
   auto engine = Engine::open(db.uri(), EngineOptions{nullptr, options}).value();
   auto failed = engine->auth().security_events(sys(), tenant, utc(2000, 1, 1), utc(2100, 1, 1),
-                                        "login_failed", 100000);
+                                               "login_failed", 100000);
   REQUIRE(failed.ok());
   CHECK(acknowledged_failures.load() == kThreads * kEach);
   // Every refused attempt is on record, every granted session is distinct and live.

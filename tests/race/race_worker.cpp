@@ -23,15 +23,16 @@ int main(int argc, char** argv) {
   }
   std::vector<boka::ResourceId> resources;
   std::stringstream list(argv[3]);
-  for (std::string item; std::getline(list, item, ',');) resources.push_back(boka::ResourceId{std::stoll(item)});
+  for (std::string item; std::getline(list, item, ',');)
+    resources.push_back(boka::ResourceId{std::stoll(item)});
   const int threads = argc == 8 ? std::stoi(argv[7]) : 1;
   std::vector<std::vector<boka::ReservationId>> ids(static_cast<std::size_t>(threads));
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       ids[static_cast<std::size_t>(t)] = boka::race::book_randomly(
-          **engine, boka::TenantId{std::stoll(argv[2])}, resources, std::stoull(argv[4]) * 100 + static_cast<unsigned>(t),
-          std::stoi(argv[5]));
+          **engine, boka::TenantId{std::stoll(argv[2])}, resources,
+          std::stoull(argv[4]) * 100 + static_cast<unsigned>(t), std::stoi(argv[5]));
     });
   }
   for (auto& w : workers) w.join();

@@ -1,8 +1,8 @@
 // The audit trail on a real SQLite file: what is recorded, where, and that verify_audit finds
 // every kind of tampering (edit, delete, reorder, re-hash) at the right record, while the
 // triggers refuse UPDATE and DELETE outright.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 
@@ -17,9 +17,7 @@ namespace {
 // Raw SQL on a file, the way an insider with database access would edit it.
 struct RawDb {
   sqlite3* db = nullptr;
-  explicit RawDb(const std::string& path) {
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  }
+  explicit RawDb(const std::string& path) { REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK); }
   ~RawDb() { sqlite3_close(db); }
   // The error message, or "" on success.
   std::string exec(const std::string& sql) {
@@ -120,7 +118,8 @@ TEST_CASE("audit: verify finds an edited record at that record", "[audit]") {
     RawDb raw(h.db.path());
     h.drop_triggers(raw);
     REQUIRE(raw.exec("UPDATE audit_log SET detail = replace(detail, 'confirmed', 'cancelled') "
-                     "WHERE tenant_id = " + std::to_string(h.f->tenant) + " AND seq = 5") == "");
+                     "WHERE tenant_id = " +
+                     std::to_string(h.f->tenant) + " AND seq = 5") == "");
   }
   const auto v = h.verify();
   CHECK_FALSE(v.ok);
@@ -169,9 +168,11 @@ TEST_CASE("audit: verify finds two records swapped at the first of them", "[audi
     RawDb raw(h.db.path());
     h.drop_triggers(raw);
     const std::string t = std::to_string(h.f->tenant);
-    REQUIRE(raw.exec("UPDATE audit_log SET seq = -1 WHERE tenant_id = " + t + " AND seq = 6") == "");
+    REQUIRE(raw.exec("UPDATE audit_log SET seq = -1 WHERE tenant_id = " + t + " AND seq = 6") ==
+            "");
     REQUIRE(raw.exec("UPDATE audit_log SET seq = 6 WHERE tenant_id = " + t + " AND seq = 7") == "");
-    REQUIRE(raw.exec("UPDATE audit_log SET seq = 7 WHERE tenant_id = " + t + " AND seq = -1") == "");
+    REQUIRE(raw.exec("UPDATE audit_log SET seq = 7 WHERE tenant_id = " + t + " AND seq = -1") ==
+            "");
   }
   const auto v = h.verify();
   CHECK_FALSE(v.ok);
@@ -216,8 +217,12 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   auth.argon2_memory_kib = 64;
   auth.argon2_iterations = 1;
   auto engine = Engine::open(db.uri(), EngineOptions{f.clock, auth}).value();
-  REQUIRE(engine->auth().create_user(sys(), f.tenant, NewUser{"c@x.io", "", Role::customer, "audit password 1"}).ok());
-  auto login = engine->auth().login(LoginRequest{f.tenant, "c@x.io", "audit password 1", "", "198.51.100.2"});
+  REQUIRE(
+      engine->auth()
+          .create_user(sys(), f.tenant, NewUser{"c@x.io", "", Role::customer, "audit password 1"})
+          .ok());
+  auto login = engine->auth().login(
+      LoginRequest{f.tenant, "c@x.io", "audit password 1", "", "198.51.100.2"});
   REQUIRE(login.ok());
   const Principal customer = login->principal.with_source("198.51.100.2");
   // Denied: a customer may not create resources; a tenant that does not exist is not probed.
@@ -225,7 +230,8 @@ TEST_CASE("audit: refusals are recorded - denied ones in the principal's own cha
   r.name = "Room";
   r.zone = "UTC";
   CHECK(engine->create_resource(customer, f.tenant, r).status().code() == Code::permission_denied);
-  CHECK(engine->create_resource(customer, TenantId{9999}, r).status().code() == Code::permission_denied);
+  CHECK(engine->create_resource(customer, TenantId{9999}, r).status().code() ==
+        Code::permission_denied);
   // Rejected: bad input by the system, in the tenant it named.
   r.zone = "Mars/Olympus";
   CHECK(engine->create_resource(sys(), f.tenant, r).status().code() == Code::invalid_argument);

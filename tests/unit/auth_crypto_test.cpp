@@ -19,8 +19,7 @@ namespace {
 
 const std::string kSeed20 = "12345678901234567890";
 const std::string kSeed32 = "12345678901234567890123456789012";
-const std::string kSeed64 =
-    "1234567890123456789012345678901234567890123456789012345678901234";
+const std::string kSeed64 = "1234567890123456789012345678901234567890123456789012345678901234";
 
 // Cheap parameters so the suite stays fast; the defaults are exercised once.
 const Argon2Params kCheap{256, 1, 1};
@@ -75,7 +74,8 @@ TEST_CASE("HOTP matches the RFC 4226 Appendix D vectors", "[crypto]") {
   }
 }
 
-TEST_CASE("TOTP matches the RFC 6238 Appendix B vectors for SHA-1, SHA-256 and SHA-512", "[crypto]") {
+TEST_CASE("TOTP matches the RFC 6238 Appendix B vectors for SHA-1, SHA-256 and SHA-512",
+          "[crypto]") {
   struct Vector {
     std::int64_t time;
     const char* sha1;
@@ -118,8 +118,7 @@ TEST_CASE("TOTP codes agree with oathtool", "[crypto]") {
     CHECK(run_command("oathtool --totp=sha512 -d 7 -b" + at + b32) ==
           hotp(HashAlgorithm::sha512, secret, totp_step(t), 7));
   }
-  CHECK(run_command("oathtool --totp -b --now=@1111111109 " + base32_encode(kSeed20)) ==
-        "081804");
+  CHECK(run_command("oathtool --totp -b --now=@1111111109 " + base32_encode(kSeed20)) == "081804");
 }
 
 TEST_CASE("totp_match accepts the steps within the window and nothing else", "[crypto]") {
@@ -143,9 +142,9 @@ TEST_CASE("totp_match accepts the steps within the window and nothing else", "[c
   CHECK(totp_match(HashAlgorithm::sha1, kSeed20, "14050471", step, 0, 8) == step);
 
   const std::string code = hotp(HashAlgorithm::sha1, kSeed20, step);
-  for (const std::string& bad : {code.substr(0, 5), code + "0", " " + code.substr(1),
-                                 code.substr(0, 5) + "a", std::string("12345\xd9", 6),
-                                 std::string(), code.substr(0, 5) + std::string(1, '\0')}) {
+  for (const std::string& bad :
+       {code.substr(0, 5), code + "0", " " + code.substr(1), code.substr(0, 5) + "a",
+        std::string("12345\xd9", 6), std::string(), code.substr(0, 5) + std::string(1, '\0')}) {
     INFO("code '" << bad << "'");
     CHECK_FALSE(match(bad, 1));
   }
@@ -158,7 +157,8 @@ TEST_CASE("totp_provisioning_uri percent-encodes the label and issuer", "[crypto
         "otpauth://totp/Boka%20Inc:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
         "&issuer=Boka%20Inc&algorithm=SHA1&digits=6&period=30");
   CHECK(totp_provisioning_uri("a:b&c", "x_y-z.~", "f") ==
-        "otpauth://totp/a%3Ab%26c:x_y-z.~?secret=MY&issuer=a%3Ab%26c&algorithm=SHA1&digits=6&period=30");
+        "otpauth://totp/"
+        "a%3Ab%26c:x_y-z.~?secret=MY&issuer=a%3Ab%26c&algorithm=SHA1&digits=6&period=30");
   CHECK(totp_provisioning_uri("B\xc3\xb6ka", "b", "f") ==
         "otpauth://totp/B%C3%B6ka:b?secret=MY&issuer=B%C3%B6ka&algorithm=SHA1&digits=6&period=30");
 }
@@ -205,17 +205,25 @@ TEST_CASE("random_bytes returns distinct bytes of the requested length", "[crypt
 // ---- encodings -------------------------------------------------------------------------
 
 TEST_CASE("encodings match the RFC 4648 vectors", "[crypto]") {
-  const std::vector<std::pair<std::string, std::string>> b64 = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::vector<std::pair<std::string, std::string>> b64 = {{"", ""},
+                                                                {"f", "Zg=="},
+                                                                {"fo", "Zm8="},
+                                                                {"foo", "Zm9v"},
+                                                                {"foob", "Zm9vYg=="},
+                                                                {"fooba", "Zm9vYmE="},
+                                                                {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : b64) {
     INFO(plain);
     CHECK(base64_encode(plain) == encoded);
     CHECK(base64_decode(encoded) == plain);
   }
-  const std::vector<std::pair<std::string, std::string>> b32 = {
-      {"", ""}, {"f", "MY"}, {"fo", "MZXQ"}, {"foo", "MZXW6"},
-      {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"}};
+  const std::vector<std::pair<std::string, std::string>> b32 = {{"", ""},
+                                                                {"f", "MY"},
+                                                                {"fo", "MZXQ"},
+                                                                {"foo", "MZXW6"},
+                                                                {"foob", "MZXW6YQ"},
+                                                                {"fooba", "MZXW6YTB"},
+                                                                {"foobar", "MZXW6YTBOI"}};
   for (const auto& [plain, encoded] : b32) {
     INFO(plain);
     CHECK(base32_encode(plain) == encoded);
@@ -252,8 +260,8 @@ TEST_CASE("malformed encodings are refused", "[crypto]") {
     INFO(bad);
     CHECK_FALSE(hex_decode(bad));
   }
-  for (const char* bad : {"Z", "Zg=", "Zg===", "Zm9v=", "Z===", "Zm9v!", "Zg==Zg==", "Z=g=",
-                          "+-8A", "Zh==", "Zm9"}) {
+  for (const char* bad :
+       {"Z", "Zg=", "Zg===", "Zm9v=", "Z===", "Zm9v!", "Zg==Zg==", "Z=g=", "+-8A", "Zh==", "Zm9"}) {
     INFO(bad);
     CHECK_FALSE(base64_decode(bad));
   }
@@ -310,8 +318,8 @@ TEST_CASE("SecretBox refuses every flipped byte and other associated data", "[cr
   const std::string body = sealed->substr(6);
   for (const std::string& bad :
        {sealed->substr(0, sealed->size() - 4), "v2" + sealed->substr(2), std::string("v1:k1:"),
-        std::string("v1:k1:AAAA"), "v1:k1:" + base64url_encode(*base64_decode(body)),
-        *sealed + "=", std::string("nonsense")}) {
+        std::string("v1:k1:AAAA"), "v1:k1:" + base64url_encode(*base64_decode(body)), *sealed + "=",
+        std::string("nonsense")}) {
     INFO(bad);
     auto opened = box.open(bad, "user 42");
     REQUIRE_FALSE(opened.ok());
@@ -395,8 +403,8 @@ TEST_CASE("SecretBox::parse_key accepts raw, hex and base64 32-byte keys", "[cry
     auto parsed = SecretBox::parse_key(bad);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.status().code() == Code::invalid_argument);
-    CHECK_THAT(parsed.status().message(), Catch::Contains("32 bytes") && Catch::Contains("hex") &&
-                                              Catch::Contains("base64"));
+    CHECK_THAT(parsed.status().message(),
+               Catch::Contains("32 bytes") && Catch::Contains("hex") && Catch::Contains("base64"));
     if (!bad.empty()) CHECK(parsed.status().message().find(bad) == std::string::npos);
   }
   CHECK(SecretBox::parse_key(canary).status().message().find("CANARY") == std::string::npos);
@@ -466,15 +474,14 @@ TEST_CASE("argon2id parameters parse and malformed hashes are refused", "[crypto
   CHECK(argon2id_params("$argon2id$v=19$m=1024,t=3,p=2" + salt_and_hash));
   for (const std::string& bad :
        {std::string(), std::string("not-a-hash"), "$argon2i$v=19$m=1024,t=3,p=2" + salt_and_hash,
-        "$argon2id$v=16$m=1024,t=3,p=2" + salt_and_hash,
-        "$argon2id$m=1024,t=3,p=2" + salt_and_hash,
+        "$argon2id$v=16$m=1024,t=3,p=2" + salt_and_hash, "$argon2id$m=1024,t=3,p=2" + salt_and_hash,
         "$argon2id$v=19$t=3,m=1024,p=2" + salt_and_hash,
         "$argon2id$v=19$m=1024,t=0,p=2" + salt_and_hash,
         "$argon2id$v=19$m=01024,t=3,p=2" + salt_and_hash,
         "$argon2id$v=19$m=1024,t=3,p=2,x=1" + salt_and_hash,
         "$argon2id$v=19$m=99999999999,t=3,p=2" + salt_and_hash,
-        "$argon2id$v=19$m=4,t=3,p=2" + salt_and_hash,
-        std::string("$argon2id$v=19$m=1024,t=3,p=2"), *hash + "$", *hash + "=", hash->substr(0, hash->size() - 44),
+        "$argon2id$v=19$m=4,t=3,p=2" + salt_and_hash, std::string("$argon2id$v=19$m=1024,t=3,p=2"),
+        *hash + "$", *hash + "=", hash->substr(0, hash->size() - 44),
         "$argon2id$v=19$m=1024,t=3,p=2$$" + hash->substr(hash->rfind('$') + 1)}) {
     INFO(bad);
     CHECK_FALSE(argon2id_params(bad));
@@ -492,16 +499,17 @@ TEST_CASE("utf8_code_points counts valid UTF-8 and refuses invalid sequences", "
   CHECK(utf8_code_points("") == std::size_t{0});
   CHECK(utf8_code_points("password") == std::size_t{8});
   CHECK(utf8_code_points("pässwörd") == std::size_t{8});
-  CHECK(utf8_code_points("\xF0\x9F\x98\x80") == std::size_t{1});          // U+1F600
-  CHECK(utf8_code_points("a\xE2\x82\xAC" "b") == std::size_t{3});          // U+20AC
+  CHECK(utf8_code_points("\xF0\x9F\x98\x80") == std::size_t{1});  // U+1F600
+  CHECK(utf8_code_points("a\xE2\x82\xAC"
+                         "b") == std::size_t{3});  // U+20AC
   CHECK(utf8_code_points(std::string("a\0b", 3)) == std::size_t{3});
-  CHECK(utf8_code_points("\xC2\x80") == std::size_t{1});                   // U+0080
-  CHECK(utf8_code_points("\xED\x9F\xBF") == std::size_t{1});               // U+D7FF
-  CHECK(utf8_code_points("\xEE\x80\x80") == std::size_t{1});               // U+E000
-  CHECK(utf8_code_points("\xEF\xBF\xBF") == std::size_t{1});               // U+FFFF
-  CHECK(utf8_code_points("\xF4\x8F\xBF\xBF") == std::size_t{1});           // U+10FFFF
+  CHECK(utf8_code_points("\xC2\x80") == std::size_t{1});          // U+0080
+  CHECK(utf8_code_points("\xED\x9F\xBF") == std::size_t{1});      // U+D7FF
+  CHECK(utf8_code_points("\xEE\x80\x80") == std::size_t{1});      // U+E000
+  CHECK(utf8_code_points("\xEF\xBF\xBF") == std::size_t{1});      // U+FFFF
+  CHECK(utf8_code_points("\xF4\x8F\xBF\xBF") == std::size_t{1});  // U+10FFFF
   for (const char* bad : {
-           "\x80",              // lone continuation
+           "\x80",  // lone continuation
            "\xBF",
            "\xC0\xAF",          // overlong '/'
            "\xC1\xBF",          // overlong
@@ -515,10 +523,10 @@ TEST_CASE("utf8_code_points counts valid UTF-8 and refuses invalid sequences", "
            "\xF5\x80\x80\x80",
            "\xFF",
            "\xFE",
-           "\xC3",              // truncated
+           "\xC3",  // truncated
            "\xE2\x82",
            "\xF0\x9F\x98",
-           "a\xC3(",            // bad continuation
+           "a\xC3(",  // bad continuation
            "\xE2(\xAC",
            "\xF0\x9F\x98\x28",
        }) {
@@ -578,13 +586,28 @@ TEST_CASE("malformed API keys are refused", "[crypto]") {
   REQUIRE(parse_api_key(key));
   std::string upper = key;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (const std::string& bad :
-       {std::string(), std::string("boka_"), "bok_7_" + tail, "Boka_7_" + tail, "xboka_7_" + tail,
-        "boka_7" + tail, "boka__" + tail, "boka_07_" + tail, "boka_-7_" + tail, "boka_+7_" + tail,
-        "boka_0_" + tail, "boka_x_" + tail, "boka_99999999999999999999_" + tail, upper,
-        key.substr(0, key.size() - 1), key + "a", " " + key, key + "\n",
-        format_api_key(0, fixed_bytes(32)), format_api_key(-5, fixed_bytes(32)),
-        format_api_key(7, fixed_bytes(31)), format_api_key(7, fixed_bytes(33))}) {
+  for (const std::string& bad : {std::string(),
+                                 std::string("boka_"),
+                                 "bok_7_" + tail,
+                                 "Boka_7_" + tail,
+                                 "xboka_7_" + tail,
+                                 "boka_7" + tail,
+                                 "boka__" + tail,
+                                 "boka_07_" + tail,
+                                 "boka_-7_" + tail,
+                                 "boka_+7_" + tail,
+                                 "boka_0_" + tail,
+                                 "boka_x_" + tail,
+                                 "boka_99999999999999999999_" + tail,
+                                 upper,
+                                 key.substr(0, key.size() - 1),
+                                 key + "a",
+                                 " " + key,
+                                 key + "\n",
+                                 format_api_key(0, fixed_bytes(32)),
+                                 format_api_key(-5, fixed_bytes(32)),
+                                 format_api_key(7, fixed_bytes(31)),
+                                 format_api_key(7, fixed_bytes(33))}) {
     INFO("'" << bad << "'");
     CHECK_FALSE(parse_api_key(bad));
   }

@@ -86,10 +86,11 @@ struct AuthFixture {
 
   void advance(Seconds s) { clock->set(clock->now() + s); }
 
-  User user(const std::string& email, Role role, const std::string& password = "correct horse battery",
-            TenantId in = {}) {
+  User user(const std::string& email, Role role,
+            const std::string& password = "correct horse battery", TenantId in = {}) {
     secrets.push_back(password);
-    auto u = engine->auth().create_user(sys(), in ? in : tenant, NewUser{email, "Name", role, password});
+    auto u =
+        engine->auth().create_user(sys(), in ? in : tenant, NewUser{email, "Name", role, password});
     INFO(u.status().to_string());
     REQUIRE(u.ok());
     return *u;
@@ -99,11 +100,13 @@ struct AuthFixture {
                              const std::string& code = "", TenantId in = {}) {
     secrets.push_back(password);
     if (!code.empty()) secrets.push_back(code);
-    auto g = note(engine->auth().login(LoginRequest{in ? in : tenant, email, password, code, "198.51.100.7"}));
+    auto g = note(engine->auth().login(
+        LoginRequest{in ? in : tenant, email, password, code, "198.51.100.7"}));
     if (g.ok()) secrets.push_back(g->token);
     return g;
   }
-  SessionGrant login_ok(const std::string& email, const std::string& password = "correct horse battery") {
+  SessionGrant login_ok(const std::string& email,
+                        const std::string& password = "correct horse battery") {
     auto g = login(email, password);
     INFO(g.status().to_string());
     REQUIRE(g.ok());
@@ -121,8 +124,8 @@ struct AuthFixture {
   }
 
   // Logs in, enrols TOTP and returns the MFA-passed grant and the secret.
-  std::pair<SessionGrant, std::string> enrol(const std::string& email,
-                                             const std::string& password = "correct horse battery") {
+  std::pair<SessionGrant, std::string> enrol(
+      const std::string& email, const std::string& password = "correct horse battery") {
     SessionGrant g = login_ok(email, password);
     auto e = engine->auth().begin_totp_enrollment(g.principal);
     INFO(e.status().to_string());
@@ -170,9 +173,11 @@ TEST_CASE("auth: login starts a session - logout ends it", "[auth]") {
   CHECK(p->tenant() == f.tenant);
   CHECK(f.engine->auth().get_user(*p, f.tenant, u.id)->email == "ana@example.com");
   REQUIRE(f.engine->auth().logout(*p).ok());
-  CHECK(f.note(f.engine->auth().authenticate_session(g.token)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_session(g.token)).status().code() ==
+        Code::unauthenticated);
   // A principal from before the logout stops working on its next call.
-  CHECK(f.note(f.engine->auth().get_user(*p, f.tenant, u.id)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().get_user(*p, f.tenant, u.id)).status().code() ==
+        Code::unauthenticated);
   CHECK(events_of(f, "login_succeeded").size() == 1);
   CHECK(events_of(f, "logout").size() == 1);
 }
@@ -224,7 +229,8 @@ TEST_CASE("auth: password policy - 12 to 128 characters of UTF-8, never truncate
   AuthFixture f;
   auto make = [&](const std::string& email, const std::string& pw) {
     f.secrets.push_back(pw);
-    return f.note(f.engine->auth().create_user(sys(), f.tenant, NewUser{email, "", Role::customer, pw}));
+    return f.note(
+        f.engine->auth().create_user(sys(), f.tenant, NewUser{email, "", Role::customer, pw}));
   };
   CHECK(make("a@x.io", "elevenchars").status().code() == Code::invalid_argument);
   CHECK(make("b@x.io", "twelve chars").ok());
@@ -233,7 +239,8 @@ TEST_CASE("auth: password policy - 12 to 128 characters of UTF-8, never truncate
   // 12 code points, 24 bytes: counted as characters, not bytes.
   CHECK(make("e@x.io", "ääääääääääää").ok());
   CHECK(make("f@x.io", "äääääääääää").status().code() == Code::invalid_argument);
-  CHECK(make("g@x.io", std::string("bad utf8 \xc3\x28 here")).status().code() == Code::invalid_argument);
+  CHECK(make("g@x.io", std::string("bad utf8 \xc3\x28 here")).status().code() ==
+        Code::invalid_argument);
   CHECK(make("not-an-email", "twelve chars").status().code() == Code::invalid_argument);
   CHECK(make("b@x.io", "twelve chars").status().code() == Code::already_exists);
   // 128 characters, the last one matters.
@@ -243,7 +250,8 @@ TEST_CASE("auth: password policy - 12 to 128 characters of UTF-8, never truncate
   CHECK(f.login("h@x.io", long_pw).ok());
 }
 
-TEST_CASE("auth: lockout waits double from 1 s to 900 s - the counter resets after 12 h", "[auth]") {
+TEST_CASE("auth: lockout waits double from 1 s to 900 s - the counter resets after 12 h",
+          "[auth]") {
   AuthFixture f;
   User u = f.user("ana@example.com", Role::staff);
   const std::string bad = "wrong password!!";
@@ -261,7 +269,8 @@ TEST_CASE("auth: lockout waits double from 1 s to 900 s - the counter resets aft
     REQUIRE(now.locked_until);
     CHECK((*now.locked_until - f.clock->now()).count() == expected);
     // During the wait even the right password is refused, and the wait does not grow.
-    CHECK(f.login("ana@example.com", "correct horse battery").status().code() == Code::unauthenticated);
+    CHECK(f.login("ana@example.com", "correct horse battery").status().code() ==
+          Code::unauthenticated);
     CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == failure);
     f.advance(Seconds(expected));
     expected = std::min<std::int64_t>(expected * 2, 900);
@@ -287,11 +296,13 @@ TEST_CASE("auth: never more than 100 failures an hour per account", "[auth]") {
   f.user("ana@example.com", Role::staff);
   for (int i = 0; i < 100; ++i) {
     f.advance(Seconds(1));
-    REQUIRE(f.login("ana@example.com", "wrong password!!").status().code() == Code::unauthenticated);
+    REQUIRE(f.login("ana@example.com", "wrong password!!").status().code() ==
+            Code::unauthenticated);
   }
   CHECK(events_of(f, "login_failed").size() == 100);
   // The 101st attempt in the hour is refused unchecked, even with the right password.
-  CHECK(f.login("ana@example.com", "correct horse battery").status().code() == Code::unauthenticated);
+  CHECK(f.login("ana@example.com", "correct horse battery").status().code() ==
+        Code::unauthenticated);
   f.advance(hours(1));
   CHECK(f.login("ana@example.com", "correct horse battery").ok());
 }
@@ -301,11 +312,14 @@ TEST_CASE("auth: a stored hash below the policy is re-hashed at login", "[auth]"
   User u = f.user("ana@example.com", Role::staff);
   auto stored_params = [&] {
     std::optional<detail::Argon2Params> p;
-    REQUIRE(f.storage->read(TxnScope::all_tenants(), [&](StorageTransaction& t) -> Status {
-      auto row = t.find_user(f.tenant, u.id);
-      p = detail::argon2id_params((*row)->password_hash);
-      return Status::Ok();
-    }).ok());
+    REQUIRE(f.storage
+                ->read(TxnScope::all_tenants(),
+                       [&](StorageTransaction& t) -> Status {
+                         auto row = t.find_user(f.tenant, u.id);
+                         p = detail::argon2id_params((*row)->password_hash);
+                         return Status::Ok();
+                       })
+                .ok());
     return *p;
   };
   CHECK(stored_params().memory_kib == 64);
@@ -325,14 +339,18 @@ TEST_CASE("auth: changing the password needs the current one and ends other sess
   SessionGrant a = f.login_ok("ana@example.com");
   SessionGrant b = f.login_ok("ana@example.com");
   f.secrets.push_back("brand new passphrase");
-  CHECK(f.note(f.engine->auth().change_password(a.principal, "not the password", "brand new passphrase"))
+  CHECK(f.note(f.engine->auth().change_password(a.principal, "not the password",
+                                                "brand new passphrase"))
             .code() == Code::unauthenticated);
-  CHECK(f.note(f.engine->auth().change_password(a.principal, "correct horse battery", "short")).code() ==
-        Code::invalid_argument);
-  REQUIRE(f.engine->auth().change_password(a.principal, "correct horse battery", "brand new passphrase").ok());
+  CHECK(f.note(f.engine->auth().change_password(a.principal, "correct horse battery", "short"))
+            .code() == Code::invalid_argument);
+  REQUIRE(f.engine->auth()
+              .change_password(a.principal, "correct horse battery", "brand new passphrase")
+              .ok());
   CHECK(f.engine->auth().authenticate_session(a.token).ok());
   CHECK(f.engine->auth().authenticate_session(b.token).status().code() == Code::unauthenticated);
-  CHECK(f.login("ana@example.com", "correct horse battery").status().code() == Code::unauthenticated);
+  CHECK(f.login("ana@example.com", "correct horse battery").status().code() ==
+        Code::unauthenticated);
   CHECK(f.login("ana@example.com", "brand new passphrase").ok());
   CHECK(f.note(f.engine->auth().change_password(sys(), "x", "brand new passphrase")).code() ==
         Code::permission_denied);
@@ -340,7 +358,8 @@ TEST_CASE("auth: changing the password needs the current one and ends other sess
 
 // ---- sessions ------------------------------------------------------------------------------
 
-TEST_CASE("auth: sessions expire when idle (30 min, admins 15) and after 12 h in any case", "[auth]") {
+TEST_CASE("auth: sessions expire when idle (30 min, admins 15) and after 12 h in any case",
+          "[auth]") {
   AuthFixture f;
   f.user("staff@example.com", Role::staff);
   f.user("admin@example.com", Role::admin);
@@ -369,7 +388,8 @@ TEST_CASE("auth: sessions expire when idle (30 min, admins 15) and after 12 h in
   CHECK(f.engine->auth().authenticate_session(busy.token).status().code() == Code::unauthenticated);
 }
 
-TEST_CASE("auth: users list and end their sessions - admins end anyone's, or everyone's", "[auth]") {
+TEST_CASE("auth: users list and end their sessions - admins end anyone's, or everyone's",
+          "[auth]") {
   AuthFixture f;
   User ana = f.user("ana@example.com", Role::customer);
   User bob = f.user("bob@example.com", Role::customer);
@@ -431,15 +451,16 @@ TEST_CASE("auth: TOTP enrolment, MFA login, step-up to a new token", "[auth]") {
   REQUIRE(e.ok());
   f.secrets.push_back(e->secret_base32);
   CHECK(detail::base32_decode(e->secret_base32)->size() == 20);
-  CHECK(e->provisioning_uri == "otpauth://totp/Boka%20Test:ana%40example.com?secret=" +
-                                   e->secret_base32 +
-                                   "&issuer=Boka%20Test&algorithm=SHA1&digits=6&period=30");
+  CHECK(e->provisioning_uri ==
+        "otpauth://totp/Boka%20Test:ana%40example.com?secret=" + e->secret_base32 +
+            "&issuer=Boka%20Test&algorithm=SHA1&digits=6&period=30");
   CHECK(f.note(f.engine->auth().confirm_totp_enrollment(g.principal, "000000")).status().code() ==
         Code::unauthenticated);
   auto done = f.engine->auth().confirm_totp_enrollment(g.principal, f.code_for(e->secret_base32));
   REQUIRE(done.ok());
   CHECK(done->recovery_codes.size() == 10);
-  CHECK(std::set<std::string>(done->recovery_codes.begin(), done->recovery_codes.end()).size() == 10);
+  CHECK(std::set<std::string>(done->recovery_codes.begin(), done->recovery_codes.end()).size() ==
+        10);
   CHECK(done->session.session.mfa_passed);
   for (const auto& c : done->recovery_codes) f.secrets.push_back(c);
   // Enrolling ended the old session.
@@ -461,7 +482,8 @@ TEST_CASE("auth: TOTP enrolment, MFA login, step-up to a new token", "[auth]") {
   CHECK(up->token != pending.token);
   CHECK(up->session.mfa_passed);
   CHECK(up->session.absolute_expires_at == pending.session.absolute_expires_at);
-  CHECK(f.engine->auth().authenticate_session(pending.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(pending.token).status().code() ==
+        Code::unauthenticated);
   CHECK(f.engine->list_reservations(up->principal, f.tenant, all).ok());
   // Password and code in one call.
   f.advance(Seconds(30));
@@ -472,7 +494,8 @@ TEST_CASE("auth: TOTP enrolment, MFA login, step-up to a new token", "[auth]") {
   CHECK(events_of(f, "mfa_failed").size() == 2);
 }
 
-TEST_CASE("auth: a TOTP code is accepted once - older steps after newer ones are refused", "[auth]") {
+TEST_CASE("auth: a TOTP code is accepted once - older steps after newer ones are refused",
+          "[auth]") {
   AuthFixture f;
   f.user("ana@example.com", Role::staff);
   auto [grant, secret] = f.enrol("ana@example.com");
@@ -496,7 +519,8 @@ TEST_CASE("auth: a TOTP code is accepted once - older steps after newer ones are
   (void)grant;
 }
 
-TEST_CASE("auth: 5 wrong codes lock the factor for 15 minutes - recovery codes work once", "[auth]") {
+TEST_CASE("auth: 5 wrong codes lock the factor for 15 minutes - recovery codes work once",
+          "[auth]") {
   AuthFixture f;
   f.user("ana@example.com", Role::staff);
   auto [grant, secret] = f.enrol("ana@example.com");
@@ -593,8 +617,8 @@ TEST_CASE("auth: TOTP secrets are sealed at rest and survive key rotation", "[au
 
 TEST_CASE("auth: the encryption key must be exactly 32 bytes", "[auth]") {
   auto storage = open_storage("memory:").value();
-  for (std::string key : {std::string(31, 'k'), std::string(33, 'k'), std::string("00ff"),
-                          std::string(63, 'a')}) {
+  for (std::string key :
+       {std::string(31, 'k'), std::string(33, 'k'), std::string("00ff"), std::string(63, 'a')}) {
     AuthOptions o = cheap_options();
     o.encryption_key = key;
     auto e = Engine::open(storage, EngineOptions{nullptr, o});
@@ -613,7 +637,8 @@ TEST_CASE("auth: the encryption key must be exactly 32 bytes", "[auth]") {
   AuthFixture f("memory:", none);
   f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
-  CHECK(f.note(f.engine->auth().begin_totp_enrollment(g.principal)).status().code() == Code::not_supported);
+  CHECK(f.note(f.engine->auth().begin_totp_enrollment(g.principal)).status().code() ==
+        Code::not_supported);
 }
 
 // ---- API keys ------------------------------------------------------------------------------
@@ -633,7 +658,8 @@ TEST_CASE("auth: API keys - shown once, checksummed, scoped, revocable at once",
   std::string typo = created->key;
   typo[typo.size() - 10] = typo[typo.size() - 10] == 'a' ? 'b' : 'a';
   CHECK(detail::parse_api_key(typo) == std::nullopt);
-  CHECK(f.note(f.engine->auth().authenticate_api_key(typo)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_api_key(typo)).status().code() ==
+        Code::unauthenticated);
   auto p = f.engine->auth().authenticate_api_key(created->key, "203.0.113.9");
   REQUIRE(p.ok());
   CHECK(p->kind() == Principal::Kind::api_key);
@@ -646,15 +672,19 @@ TEST_CASE("auth: API keys - shown once, checksummed, scoped, revocable at once",
   CHECK(f.engine->reserve(*p, f.tenant, req).ok());
   CHECK(f.note(f.engine->create_resource(*p, f.tenant, room)).status().code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->auth().list_users(*p, f.tenant)).status().code() == Code::permission_denied);
-  CHECK(f.engine->auth().list_api_keys(admin.principal, f.tenant)->front().last_used_at == f.clock->now());
+  CHECK(f.note(f.engine->auth().list_users(*p, f.tenant)).status().code() ==
+        Code::permission_denied);
+  CHECK(f.engine->auth().list_api_keys(admin.principal, f.tenant)->front().last_used_at ==
+        f.clock->now());
   // Revocation takes effect on the next call, even for a principal already obtained.
   REQUIRE(f.engine->auth().revoke_api_key(admin.principal, f.tenant, created->info.id).ok());
-  CHECK(f.note(f.engine->auth().authenticate_api_key(created->key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_api_key(created->key)).status().code() ==
+        Code::unauthenticated);
   CHECK(f.note(f.engine->reserve(*p, f.tenant, req)).status().code() == Code::unauthenticated);
   // Never more than the creator had: an admin cannot grant tenants:manage.
   auto beyond = f.note(f.engine->auth().create_api_key(
-      admin.principal, f.tenant, NewApiKey{"x", static_cast<PermissionSet>(Permission::tenants_manage), {}}));
+      admin.principal, f.tenant,
+      NewApiKey{"x", static_cast<PermissionSet>(Permission::tenants_manage), {}}));
   CHECK(beyond.status().code() == Code::permission_denied);
   (void)secret;
 }
@@ -678,11 +708,13 @@ TEST_CASE("auth: API keys expire - and shrink with their creator's role", "[auth
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   f.advance(hours(2));
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
-  CHECK(f.note(f.engine->auth().authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_api_key(key.key)).status().code() ==
+        Code::unauthenticated);
   (void)secret;
 }
 
-TEST_CASE("auth: the emergency key is a superadmin key that expires and is always recorded", "[auth]") {
+TEST_CASE("auth: the emergency key is a superadmin key that expires and is always recorded",
+          "[auth]") {
   AuthFixture f;
   auto key = f.engine->auth().generate_emergency_key(sys(), f.tenant);
   REQUIRE(key.ok());
@@ -721,8 +753,8 @@ TEST_CASE("auth: failed logins, locked accounts, MFA adoption, admins, revoke ad
   const Instant start = f.clock->now();
   for (int i = 0; i < 5; ++i) (void)f.login("c1@example.com", "wrong password!!");
   (void)f.login("ghost@example.com", "wrong password!!");
-  auto failed = f.engine->auth().security_events(root.principal, f.tenant, start, f.clock->now() + Seconds(1),
-                                          "login_failed");
+  auto failed = f.engine->auth().security_events(root.principal, f.tenant, start,
+                                                 f.clock->now() + Seconds(1), "login_failed");
   REQUIRE(failed.ok());
   CHECK(failed->size() == 6);
   CHECK(failed->back().email == "ghost@example.com");
@@ -750,24 +782,28 @@ TEST_CASE("auth: failed logins, locked accounts, MFA adoption, admins, revoke ad
 
 // ---- hardening: keys, sessions, codes, key rotation ------------------------------------------
 
-TEST_CASE("auth: a locked creator's API keys stop working - an automatic lock only while it lasts", "[auth]") {
+TEST_CASE("auth: a locked creator's API keys stop working - an automatic lock only while it lasts",
+          "[auth]") {
   AuthFixture f;
   User staff = f.user("staff@example.com", Role::admin);
   auto [s, secret] = f.enrol("staff@example.com");
-  auto key = *f.engine->auth().create_api_key(s.principal, f.tenant,
-                                       NewApiKey{"kiosk", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+  auto key = *f.engine->auth().create_api_key(
+      s.principal, f.tenant,
+      NewApiKey{"kiosk", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
   f.secrets.push_back(key.key);
   Principal p = *f.engine->auth().authenticate_api_key(key.key);
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   // An admin lock: the key stops at once, on both paths (authenticate, and a principal held).
   REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, staff.id, UserState::locked).ok());
-  CHECK(f.note(f.engine->auth().authenticate_api_key(key.key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_api_key(key.key)).status().code() ==
+        Code::unauthenticated);
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
   REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, staff.id, UserState::active).ok());
   CHECK(f.engine->list_resources(p, f.tenant).ok());
   // An automatic lockout (five wrong passwords): refused while it lasts, working after.
   f.advance(minutes(1));
-  for (int i = 0; i < 5; ++i) (void)f.login("staff@example.com", "wrong horse battery " + std::to_string(i));
+  for (int i = 0; i < 5; ++i)
+    (void)f.login("staff@example.com", "wrong horse battery " + std::to_string(i));
   REQUIRE(f.engine->auth().get_user(sys(), f.tenant, staff.id)->state == UserState::locked);
   CHECK(f.note(f.engine->list_resources(p, f.tenant)).status().code() == Code::unauthenticated);
   f.advance(Seconds(2));  // the first lock lasts 1 s
@@ -776,35 +812,42 @@ TEST_CASE("auth: a locked creator's API keys stop working - an automatic lock on
   (void)secret;
 }
 
-TEST_CASE("auth: a key created with a key is revoked with it - transitively - and across tenants", "[auth]") {
+TEST_CASE("auth: a key created with a key is revoked with it - transitively - and across tenants",
+          "[auth]") {
   AuthFixture f;
   f.user("root@example.com", Role::superadmin);
   auto [root, secret] = f.enrol("root@example.com");
   const PermissionSet scopes = Permission::keys_manage | Permission::resources_read;
-  auto parent = *f.engine->auth().create_api_key(root.principal, f.tenant, NewApiKey{"parent", scopes, std::nullopt});
+  auto parent = *f.engine->auth().create_api_key(root.principal, f.tenant,
+                                                 NewApiKey{"parent", scopes, std::nullopt});
   f.secrets.push_back(parent.key);
   CHECK(parent.info.parent == 0);
   Principal pp = *f.engine->auth().authenticate_api_key(parent.key);
-  auto child = *f.engine->auth().create_api_key(pp, f.tenant, NewApiKey{"child", scopes, std::nullopt});
+  auto child =
+      *f.engine->auth().create_api_key(pp, f.tenant, NewApiKey{"child", scopes, std::nullopt});
   f.secrets.push_back(child.key);
   CHECK(child.info.parent == parent.info.id);
   Principal cp = *f.engine->auth().authenticate_api_key(child.key);
-  auto grandchild = *f.engine->auth().create_api_key(cp, f.tenant, NewApiKey{"grandchild", scopes, std::nullopt});
+  auto grandchild =
+      *f.engine->auth().create_api_key(cp, f.tenant, NewApiKey{"grandchild", scopes, std::nullopt});
   f.secrets.push_back(grandchild.key);
   // A child in another tenant (superadmin keys act everywhere): the ancestor check stops it.
-  auto elsewhere = *f.engine->auth().create_api_key(pp, f.other, NewApiKey{"elsewhere", scopes, std::nullopt});
+  auto elsewhere =
+      *f.engine->auth().create_api_key(pp, f.other, NewApiKey{"elsewhere", scopes, std::nullopt});
   f.secrets.push_back(elsewhere.key);
   CHECK(elsewhere.info.parent == parent.info.id);
   Principal ep = *f.engine->auth().authenticate_api_key(elsewhere.key);
   CHECK(f.engine->list_resources(ep, f.other).ok());
   // A sibling created by the user, not by the key, survives.
-  auto sibling = *f.engine->auth().create_api_key(root.principal, f.tenant, NewApiKey{"sibling", scopes, std::nullopt});
+  auto sibling = *f.engine->auth().create_api_key(root.principal, f.tenant,
+                                                  NewApiKey{"sibling", scopes, std::nullopt});
   f.secrets.push_back(sibling.key);
 
   REQUIRE(f.engine->auth().revoke_api_key(sys(), f.tenant, parent.info.id).ok());
   for (const auto* k : {&parent, &child, &grandchild, &elsewhere}) {
     INFO(k->info.name);
-    CHECK(f.note(f.engine->auth().authenticate_api_key(k->key)).status().code() == Code::unauthenticated);
+    CHECK(f.note(f.engine->auth().authenticate_api_key(k->key)).status().code() ==
+          Code::unauthenticated);
   }
   CHECK(f.note(f.engine->list_resources(cp, f.tenant)).status().code() == Code::unauthenticated);
   CHECK(f.note(f.engine->list_resources(ep, f.other)).status().code() == Code::unauthenticated);
@@ -818,12 +861,14 @@ TEST_CASE("auth: a key created with a key is revoked with it - transitively - an
   (void)secret;
 }
 
-TEST_CASE("auth: keys a superadmin creates in another tenant work there - emergency keys too", "[auth]") {
+TEST_CASE("auth: keys a superadmin creates in another tenant work there - emergency keys too",
+          "[auth]") {
   AuthFixture f;
   User root_user = f.user("root@example.com", Role::superadmin);
   auto [root, secret] = f.enrol("root@example.com");
-  auto key = f.engine->auth().create_api_key(root.principal, f.other,
-                                      NewApiKey{"ops", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+  auto key = f.engine->auth().create_api_key(
+      root.principal, f.other,
+      NewApiKey{"ops", static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
   REQUIRE(key.ok());
   f.secrets.push_back(key->key);
   CHECK(key->info.tenant == f.other);
@@ -839,7 +884,8 @@ TEST_CASE("auth: keys a superadmin creates in another tenant work there - emerge
   CHECK(f.engine->auth().list_users(e, f.other).ok());
   // And the creator's state still governs them from the other tenant.
   REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, root_user.id, UserState::disabled).ok());
-  CHECK(f.note(f.engine->auth().authenticate_api_key(key->key)).status().code() == Code::unauthenticated);
+  CHECK(f.note(f.engine->auth().authenticate_api_key(key->key)).status().code() ==
+        Code::unauthenticated);
   CHECK(f.note(f.engine->auth().list_users(e, f.other)).status().code() == Code::unauthenticated);
   (void)secret;
 }
@@ -862,16 +908,19 @@ TEST_CASE("auth: a tenant admin neither lists nor ends a superadmin's sessions",
   }
   CHECK_FALSE(sees_root);
   CHECK(sees_staff);
-  CHECK(f.note(f.engine->auth().list_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
-        Code::permission_denied);
+  CHECK(f.note(f.engine->auth().list_sessions(admin.principal, f.tenant, root_user.id))
+            .status()
+            .code() == Code::permission_denied);
   CHECK(f.note(f.engine->auth().end_session(admin.principal, f.tenant, root.session.id)).code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->auth().end_user_sessions(admin.principal, f.tenant, root_user.id)).status().code() ==
-        Code::permission_denied);
+  CHECK(f.note(f.engine->auth().end_user_sessions(admin.principal, f.tenant, root_user.id))
+            .status()
+            .code() == Code::permission_denied);
   CHECK(f.engine->auth().authenticate_session(root.token).ok());
   // Force logout by the admin ends the staff session and spares root's (and its own).
   CHECK(f.engine->auth().force_logout_all(admin.principal, f.tenant).ok());
-  CHECK(f.engine->auth().authenticate_session(staff.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->auth().authenticate_session(staff.token).status().code() ==
+        Code::unauthenticated);
   CHECK(f.engine->auth().authenticate_session(root.token).ok());
   CHECK(f.engine->auth().authenticate_session(admin.token).ok());
   // The same admin still manages staff sessions.
@@ -920,7 +969,8 @@ TEST_CASE("auth: recovery codes carry 120 random bits - codes issued before stil
         Code::unauthenticated);
 }
 
-TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then the old key can go", "[auth]") {
+TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then the old key can go",
+          "[auth]") {
   TempDb db;
   AuthFixture f(db.uri());
   std::vector<std::string> secrets;
@@ -944,7 +994,8 @@ TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then 
   SessionGrant staff = f.login_ok("a@example.com", "correct horse battery");
   CHECK(f.note(f.engine->auth().rotate_encryption_key(staff.principal, 10)).status().code() ==
         Code::permission_denied);
-  CHECK(f.note(f.engine->auth().rotate_encryption_key(sys(), 0)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().rotate_encryption_key(sys(), 0)).status().code() ==
+        Code::invalid_argument);
   auto first = f.engine->auth().rotate_encryption_key(sys(), 3);
   REQUIRE(first.ok());
   CHECK(first->key_id == "k2");
@@ -961,16 +1012,20 @@ TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then 
   }
   CHECK(rotations == 2);  // one per batch (the staff member's attempt is a denial)
   // No stored secret is sealed under k1 any more.
-  REQUIRE(f.storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-    auto users = txn.list_users(f.tenant);
-    REQUIRE(users.ok());
-    for (const StoredUser& u : *users) {
-      for (const std::string* sealed : {&u.totp_secret, &u.totp_pending}) {
-        if (!sealed->empty()) CHECK(detail::SecretBox::key_id_of(*sealed) == "k2");
-      }
-    }
-    return Status::Ok();
-  }).ok());
+  REQUIRE(f.storage
+              ->read(TxnScope::all_tenants(),
+                     [&](StorageTransaction& txn) -> Status {
+                       auto users = txn.list_users(f.tenant);
+                       REQUIRE(users.ok());
+                       for (const StoredUser& u : *users) {
+                         for (const std::string* sealed : {&u.totp_secret, &u.totp_pending}) {
+                           if (!sealed->empty())
+                             CHECK(detail::SecretBox::key_id_of(*sealed) == "k2");
+                         }
+                       }
+                       return Status::Ok();
+                     })
+              .ok());
   // Without the old key every factor works, and d's enrolment completes.
   AuthOptions only_new = cheap_options();
   only_new.encryption_key = std::string(32, 'K');
@@ -983,7 +1038,9 @@ TEST_CASE("auth: rotate_encryption_key re-seals every secret - resumable - then 
     CHECK(f.login(emails[i], "correct horse battery", f.code_for(secrets[i])).ok());
   }
   SessionGrant d2 = f.login_ok("d@example.com");
-  CHECK(f.engine->auth().confirm_totp_enrollment(d2.principal, f.code_for(pending.secret_base32)).ok());
+  CHECK(f.engine->auth()
+            .confirm_totp_enrollment(d2.principal, f.code_for(pending.secret_base32))
+            .ok());
 }
 
 TEST_CASE("auth: a wrong current password counts as a failure - and stops at the lock", "[auth]") {
@@ -991,18 +1048,22 @@ TEST_CASE("auth: a wrong current password counts as a failure - and stops at the
   User u = f.user("ana@example.com", Role::staff);
   SessionGrant g = f.login_ok("ana@example.com");
   for (int i = 0; i < 5; ++i) {
-    CHECK(f.note(f.engine->auth().change_password(g.principal, "wrong horse battery " + std::to_string(i),
-                                           "a brand new password"))
-              .code() == Code::unauthenticated);
+    CHECK(
+        f.note(f.engine->auth().change_password(
+                   g.principal, "wrong horse battery " + std::to_string(i), "a brand new password"))
+            .code() == Code::unauthenticated);
   }
   CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 5);
   // Locked now: even the right current password is refused until the lock lapses, and is
   // not verified (no further failure counted).
-  CHECK(f.note(f.engine->auth().change_password(g.principal, "correct horse battery", "a brand new password"))
+  CHECK(f.note(f.engine->auth().change_password(g.principal, "correct horse battery",
+                                                "a brand new password"))
             .code() == Code::unauthenticated);
   CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 5);
   f.advance(Seconds(2));
-  REQUIRE(f.engine->auth().change_password(g.principal, "correct horse battery", "a brand new password").ok());
+  REQUIRE(f.engine->auth()
+              .change_password(g.principal, "correct horse battery", "a brand new password")
+              .ok());
   f.secrets.push_back("a brand new password");
   CHECK(f.engine->auth().get_user(sys(), f.tenant, u.id)->failed_logins == 0);
 }
@@ -1010,17 +1071,23 @@ TEST_CASE("auth: a wrong current password counts as a failure - and stops at the
 TEST_CASE("auth: users and API keys are listed a page at a time", "[auth]") {
   AuthFixture f;
   std::vector<UserId> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(f.user("u" + std::to_string(i) + "@example.com", Role::staff).id);
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(f.user("u" + std::to_string(i) + "@example.com", Role::staff).id);
   auto first = f.engine->auth().list_users(sys(), f.tenant, UserId{}, 2).value();
   REQUIRE(first.size() == 2);
   CHECK(first[0].id == ids[0]);
   auto rest = f.engine->auth().list_users(sys(), f.tenant, first.back().id, 10).value();
   REQUIRE(rest.size() == 3);
   CHECK(rest.back().id == ids[4]);
-  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, UserId{}, 0)).status().code() == Code::invalid_argument);
-  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, UserId{}, 10001)).status().code() == Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, UserId{}, 0)).status().code() ==
+        Code::invalid_argument);
+  CHECK(f.note(f.engine->auth().list_users(sys(), f.tenant, UserId{}, 10001)).status().code() ==
+        Code::invalid_argument);
   for (int i = 0; i < 3; ++i) {
-    auto k = f.engine->auth().create_api_key(sys(), f.tenant, NewApiKey{"k" + std::to_string(i), static_cast<PermissionSet>(Permission::resources_read), std::nullopt});
+    auto k = f.engine->auth().create_api_key(
+        sys(), f.tenant,
+        NewApiKey{"k" + std::to_string(i), static_cast<PermissionSet>(Permission::resources_read),
+                  std::nullopt});
     REQUIRE(k.ok());
     f.secrets.push_back(k->key);
   }

@@ -28,7 +28,8 @@ constexpr const char* kPassword = "matrix password 1";
 
 struct World {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 9, 0));
-  std::shared_ptr<Storage> store = open_storage("memory:").value();  // read directly for audit checks
+  std::shared_ptr<Storage> store =
+      open_storage("memory:").value();  // read directly for audit checks
   std::unique_ptr<Engine> engine;
   TenantId own{}, other{};
   std::map<TenantId, ResourceId> resource;
@@ -58,7 +59,8 @@ struct World {
       s.name = "Hours";
       schedule[t] = engine->create_schedule(sys(), t, s)->id;
       pool[t] = engine->create_pool(sys(), t, Pool{PoolId{}, t, "Rooms", {resource[t]}})->id;
-      bystander[t] = engine->auth().create_user(sys(), t, NewUser{"by@x.io", "", Role::staff, kPassword})->id;
+      bystander[t] =
+          engine->auth().create_user(sys(), t, NewUser{"by@x.io", "", Role::staff, kPassword})->id;
     }
     for (Role r : kRoles) {
       const std::string email = std::string(role_name(r)) + "@x.io";
@@ -73,14 +75,16 @@ struct World {
   }
 
   std::string code(Role r) {
-    return detail::hotp(detail::HashAlgorithm::sha1, totp[r], detail::totp_step(to_unix(clock->now())));
+    return detail::hotp(detail::HashAlgorithm::sha1, totp[r],
+                        detail::totp_step(to_unix(clock->now())));
   }
 
   // A fresh session for `r` (admins pass MFA with the next TOTP step).
   Principal login(Role r) {
     clock->set(clock->now() + Seconds(30));
     const std::string email = std::string(role_name(r)) + "@x.io";
-    auto g = engine->auth().login(LoginRequest{own, email, kPassword, totp.count(r) ? code(r) : "", ""});
+    auto g =
+        engine->auth().login(LoginRequest{own, email, kPassword, totp.count(r) ? code(r) : "", ""});
     INFO(g.status().to_string());
     REQUIRE(g.ok());
     return g->principal;
@@ -125,11 +129,14 @@ struct World {
   // The head of every audit chain now.
   std::map<TenantId, std::int64_t> audit_heads() {
     std::map<TenantId, std::int64_t> out;
-    REQUIRE(store->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-      const auto heads = txn.audit_heads().value();
-      for (const AuditHead& h : heads) out[h.tenant] = h.seq;
-      return Status::Ok();
-    }).ok());
+    REQUIRE(store
+                ->read(TxnScope::all_tenants(),
+                       [&](StorageTransaction& txn) -> Status {
+                         const auto heads = txn.audit_heads().value();
+                         for (const AuditHead& h : heads) out[h.tenant] = h.seq;
+                         return Status::Ok();
+                       })
+                .ok());
     return out;
   }
   // Records appended by `actor` to any chain since `before`.
@@ -141,11 +148,14 @@ struct World {
       q.tenant = tenant;
       q.actor = actor;
       q.after_seq = before.count(tenant) ? before.at(tenant) : 0;
-      REQUIRE(store->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-        auto records = txn.list_audit(q).value();
-        for (auto& r : records) out.push_back(std::move(r));
-        return Status::Ok();
-      }).ok());
+      REQUIRE(store
+                  ->read(TxnScope::all_tenants(),
+                         [&](StorageTransaction& txn) -> Status {
+                           auto records = txn.list_audit(q).value();
+                           for (auto& r : records) out.push_back(std::move(r));
+                           return Status::Ok();
+                         })
+                  .ok());
     }
     return out;
   }
@@ -159,9 +169,9 @@ int audited_when_allowed(const std::string& row) {
   static const std::set<std::string> sweeps = {"expire_holds", "force_logout_all (every tenant)",
                                                "cleanup_sessions"};
   if (sweeps.count(row)) return kSweep;
-  static const char* const read_prefixes[] = {"get_", "list_", "availability", "explain",
-                                              "find_user", "count_active", "security_events",
-                                              "locked_accounts", "mfa_stats"};
+  static const char* const read_prefixes[] = {
+      "get_",         "list_",           "availability",    "explain",  "find_user",
+      "count_active", "security_events", "locked_accounts", "mfa_stats"};
   for (const char* prefix : read_prefixes) {
     if (row.rfind(prefix, 0) == 0) return 0;
   }
@@ -171,98 +181,112 @@ int audited_when_allowed(const std::string& row) {
 using Op = std::function<Status(World&, const Principal&, TenantId)>;
 struct Row {
   const char* name;
-  const char* own;    // customer, staff, admin, superadmin
+  const char* own;  // customer, staff, admin, superadmin
   const char* other;
   Op run;
 };
 
 template <typename T>
-Status st(const Result<T>& r) { return r.status(); }
+Status st(const Result<T>& r) {
+  return r.status();
+}
 
 std::vector<Row> rows() {
   return {
       // Tenants: system-wide administration is the superadmin's.
-      {"create_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+      {"create_tenant", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) {
          return st(w.engine->create_tenant(p, Tenant{TenantId{}, w.unique("t")}));
        }},
-      {"get_tenant", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->get_tenant(p, t));
-       }},
-      {"list_tenants", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->list_tenants(p));
-       }},
-      {"update_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_tenant", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) { return st(w.engine->get_tenant(p, t)); }},
+      {"list_tenants", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) { return st(w.engine->list_tenants(p)); }},
+      {"update_tenant", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Tenant x = *w.engine->get_tenant(sys(), t);
          return st(w.engine->update_tenant(p, x));
        }},
-      {"archive_tenant", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+      {"archive_tenant", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) {
          TenantId fresh = w.engine->create_tenant(sys(), Tenant{TenantId{}, w.unique("a")})->id;
          return st(w.engine->archive_tenant(p, fresh));
        }},
       // The catalog: everyone reads resources and pools, staff read schedules, admins write.
-      {"create_resource", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"create_resource", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Resource r;
          r.name = w.unique("r");
          r.zone = "UTC";
          return st(w.engine->create_resource(p, t, r));
        }},
-      {"get_resource", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_resource", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_resource(p, t, w.resource[t]));
        }},
-      {"list_resources", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_resources(p, t));
-       }},
-      {"update_resource", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_resources", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) { return st(w.engine->list_resources(p, t)); }},
+      {"update_resource", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Resource r = *w.engine->get_resource(sys(), t, w.resource[t]);
          return st(w.engine->update_resource(p, t, r));
        }},
-      {"archive_resource", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"archive_resource", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Resource r;
          r.name = w.unique("x");
          r.zone = "UTC";
          ResourceId id = w.engine->create_resource(sys(), t, r)->id;
          return st(w.engine->archive_resource(p, t, id));
        }},
-      {"create_schedule", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"create_schedule", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Schedule s;
          s.name = w.unique("s");
          return st(w.engine->create_schedule(p, t, s));
        }},
-      {"get_schedule", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_schedule", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_schedule(p, t, w.schedule[t]));
        }},
-      {"list_schedules", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_schedules(p, t));
-       }},
-      {"update_schedule", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_schedules", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) { return st(w.engine->list_schedules(p, t)); }},
+      {"update_schedule", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Schedule s = *w.engine->get_schedule(sys(), t, w.schedule[t]);
          return st(w.engine->update_schedule(p, t, s));
        }},
-      {"archive_schedule", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"archive_schedule", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Schedule s;
          s.name = w.unique("y");
          ScheduleId id = w.engine->create_schedule(sys(), t, s)->id;
          return st(w.engine->archive_schedule(p, t, id));
        }},
-      {"create_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"create_pool", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->create_pool(p, t, Pool{PoolId{}, t, w.unique("p"), {w.resource[t]}}));
        }},
-      {"get_pool", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_pool", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_pool(p, t, w.pool[t]));
        }},
-      {"list_pools", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->list_pools(p, t));
-       }},
-      {"update_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_pools", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) { return st(w.engine->list_pools(p, t)); }},
+      {"update_pool", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Pool x = *w.engine->get_pool(sys(), t, w.pool[t]);
          return st(w.engine->update_pool(p, t, x));
        }},
-      {"archive_pool", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         PoolId id = w.engine->create_pool(sys(), t, Pool{PoolId{}, t, w.unique("q"), {w.resource[t]}})->id;
+      {"archive_pool", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         PoolId id =
+             w.engine->create_pool(sys(), t, Pool{PoolId{}, t, w.unique("q"), {w.resource[t]}})->id;
          return st(w.engine->archive_pool(p, t, id));
        }},
       // Availability: everyone in the tenant.
-      {"availability", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"availability", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          AvailabilityQuery q;
          q.requests = {AllocationRequest::of_resource(w.resource[t])};
          q.from = w.soon();
@@ -270,19 +294,22 @@ std::vector<Row> rows() {
          q.duration = hours(1);
          return st(w.engine->availability(p, t, q));
        }},
-      {"explain", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"explain", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->explain(p, t, {AllocationRequest::of_resource(w.resource[t])},
                                      w.soon(), hours(1)));
        }},
       // Reservations: customers their own, staff and up every one of the tenant.
-      {"reserve", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"reserve", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          ReserveRequest req;
          req.allocations = {AllocationRequest::of_resource(w.resource[t])};
          req.start = w.soon();
          req.end = req.start + hours(1);
          return st(w.engine->reserve(p, t, req));
        }},
-      {"reserve for another customer", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"reserve for another customer", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          ReserveRequest req;
          req.allocations = {AllocationRequest::of_resource(w.resource[t])};
          req.start = w.soon();
@@ -290,132 +317,182 @@ std::vector<Row> rows() {
          req.customer = "someone-else";
          return st(w.engine->reserve(p, t, req));
        }},
-      {"get_reservation (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_reservation (own)", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_reservation(p, t, w.booking(t, w.customer_ref()).id));
        }},
-      {"get_reservation (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_reservation (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->get_reservation(p, t, w.booking(t, "someone-else").id));
        }},
-      {"list_reservations", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_reservations", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->list_reservations(p, t, ReservationFilter{}));
        }},
-      {"list_reservations of another customer", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_reservations of another customer", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          ReservationFilter f;
          f.customer = "someone-else";
          return st(w.engine->list_reservations(p, t, f));
        }},
-      {"confirm (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"confirm (own)", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->confirm(p, t, w.booking(t, w.customer_ref(), true).id));
        }},
-      {"confirm (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"confirm (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->confirm(p, t, w.booking(t, "someone-else", true).id));
        }},
-      {"cancel (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"cancel (own)", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->cancel(p, t, w.booking(t, w.customer_ref()).id));
        }},
-      {"cancel (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"cancel (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->cancel(p, t, w.booking(t, "someone-else").id));
        }},
-      {"reschedule (own)", "AAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"reschedule (own)", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Reservation r = w.booking(t, w.customer_ref());
          return st(w.engine->reschedule(p, t, r.id, r.start + hours(1), r.end + hours(1)));
        }},
-      {"reschedule (another's)", "NAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"reschedule (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          Reservation r = w.booking(t, "someone-else");
          return st(w.engine->reschedule(p, t, r.id, r.start + hours(1), r.end + hours(1)));
        }},
-      {"mark_completed", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"mark_completed", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->mark_completed(p, t, w.started_booking(t)));
        }},
-      {"mark_no_show", "DAAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"mark_no_show", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->mark_no_show(p, t, w.started_booking(t)));
        }},
-      {"expire_holds", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
-         return st(w.engine->expire_holds(p));
-       }},
+      {"expire_holds", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) { return st(w.engine->expire_holds(p)); }},
       // Users: admins manage users below admin; superadmins manage everyone.
-      {"create_user (staff)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->auth().create_user(p, t, NewUser{w.unique("u") + "@x.io", "", Role::staff, kPassword}));
+      {"create_user (staff)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->auth().create_user(
+             p, t, NewUser{w.unique("u") + "@x.io", "", Role::staff, kPassword}));
        }},
-      {"create_user (admin)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->auth().create_user(p, t, NewUser{w.unique("v") + "@x.io", "", Role::admin, kPassword}));
+      {"create_user (admin)", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->auth().create_user(
+             p, t, NewUser{w.unique("v") + "@x.io", "", Role::admin, kPassword}));
        }},
-      {"get_user (another)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"get_user (another)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().get_user(p, t, w.bystander[t]));
        }},
-      {"find_user_by_email", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"find_user_by_email", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().find_user_by_email(p, t, "by@x.io"));
        }},
-      {"list_users", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_users", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().list_users(p, t));
        }},
-      {"set_user_role (staff to customer)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         UserId id = w.engine->auth().create_user(sys(), t, NewUser{w.unique("w") + "@x.io", "", Role::staff, kPassword})->id;
+      {"set_user_role (staff to customer)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         UserId id = w.engine->auth()
+                         .create_user(sys(), t,
+                                      NewUser{w.unique("w") + "@x.io", "", Role::staff, kPassword})
+                         ->id;
          return st(w.engine->auth().set_user_role(p, t, id, Role::customer));
        }},
-      {"set_user_role (to admin)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         UserId id = w.engine->auth().create_user(sys(), t, NewUser{w.unique("z") + "@x.io", "", Role::staff, kPassword})->id;
+      {"set_user_role (to admin)", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         UserId id = w.engine->auth()
+                         .create_user(sys(), t,
+                                      NewUser{w.unique("z") + "@x.io", "", Role::staff, kPassword})
+                         ->id;
          return st(w.engine->auth().set_user_role(p, t, id, Role::admin));
        }},
-      {"set_user_state", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"set_user_state", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().set_user_state(p, t, w.bystander[t], UserState::active));
        }},
-      {"revoke_admin", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         UserId id = w.engine->auth().create_user(sys(), t, NewUser{w.unique("ad") + "@x.io", "", Role::admin, kPassword})->id;
+      {"revoke_admin", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         UserId id = w.engine->auth()
+                         .create_user(sys(), t,
+                                      NewUser{w.unique("ad") + "@x.io", "", Role::admin, kPassword})
+                         ->id;
          return st(w.engine->auth().revoke_admin(p, t, id));
        }},
       // Sessions of other users, and the whole tenant's.
-      {"list_sessions (another user)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_sessions (another user)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().list_sessions(p, t, w.bystander[t]));
        }},
-      {"end_session (another user's)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"end_session (another user's)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          auto g = w.engine->auth().login(LoginRequest{t, "by@x.io", kPassword, "", ""});
          REQUIRE(g.ok());
          return w.engine->auth().end_session(p, t, g->session.id);
        }},
-      {"end_user_sessions (another user)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"end_user_sessions (another user)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().end_user_sessions(p, t, w.bystander[t]));
        }},
-      {"force_logout_all (tenant)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"force_logout_all (tenant)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().force_logout_all(p, t));
        }},
-      {"force_logout_all (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+      {"force_logout_all (every tenant)", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) {
          return st(w.engine->auth().force_logout_all(p, std::nullopt));
        }},
-      {"cleanup_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+      {"cleanup_sessions", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) {
          return st(w.engine->auth().cleanup_sessions(p));
        }},
-      {"count_active_sessions", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+      {"count_active_sessions", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) {
          return st(w.engine->auth().count_active_sessions(p));
        }},
       // API keys and the emergency key.
-      {"create_api_key", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         return st(w.engine->auth().create_api_key(p, t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}}));
+      {"create_api_key", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->auth().create_api_key(
+             p, t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}}));
        }},
-      {"list_api_keys", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_api_keys", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().list_api_keys(p, t));
        }},
-      {"revoke_api_key", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
-         auto k = w.engine->auth().create_api_key(sys(), t, NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}});
+      {"revoke_api_key", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         auto k = w.engine->auth().create_api_key(
+             sys(), t,
+             NewApiKey{"k", static_cast<PermissionSet>(Permission::availability_read), {}});
          return st(w.engine->auth().revoke_api_key(p, t, k->info.id));
        }},
-      {"generate_emergency_key", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"generate_emergency_key", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().generate_emergency_key(p, t));
        }},
       // Security reports.
-      {"security_events", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"security_events", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().security_events(p, t, utc(2000, 1, 1), utc(2100, 1, 1)));
        }},
-      {"locked_accounts", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"locked_accounts", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().locked_accounts(p, t));
        }},
-      {"mfa_stats", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"mfa_stats", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().mfa_stats(p, t));
        }},
-      {"list_admins (tenant)", "DDAA", "DDDA", [](World& w, const Principal& p, TenantId t) {
+      {"list_admins (tenant)", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->auth().list_admins(p, t));
        }},
-      {"list_admins (every tenant)", "DDDA", "DDDA", [](World& w, const Principal& p, TenantId) {
+      {"list_admins (every tenant)", "DDDA", "DDDA",
+       [](World& w, const Principal& p, TenantId) {
          return st(w.engine->auth().list_admins(p, std::nullopt));
        }},
   };
@@ -430,7 +507,8 @@ char outcome(const Status& s) {
 
 }  // namespace
 
-TEST_CASE("authorization matrix: every operation x every role x own and other tenant", "[auth][matrix]") {
+TEST_CASE("authorization matrix: every operation x every role x own and other tenant",
+          "[auth][matrix]") {
   World w;
   for (const Row& row : rows()) {
     for (int column = 0; column < 4; ++column) {
@@ -469,7 +547,8 @@ TEST_CASE("authorization matrix: every operation x every role x own and other te
   CHECK(verified->records > 500);
 }
 
-TEST_CASE("authorization: the system principal may do everything, in every tenant", "[auth][matrix]") {
+TEST_CASE("authorization: the system principal may do everything, in every tenant",
+          "[auth][matrix]") {
   World w;
   for (const Row& row : rows()) {
     for (TenantId t : {w.own, w.other}) {
@@ -483,7 +562,9 @@ TEST_CASE("authorization: the system principal may do everything, in every tenan
 TEST_CASE("authorization: an admin without MFA keeps staff rights only", "[auth][matrix]") {
   World w;
   // A second admin who never enrolled MFA.
-  REQUIRE(w.engine->auth().create_user(sys(), w.own, NewUser{"nomfa@x.io", "", Role::admin, kPassword}).ok());
+  REQUIRE(w.engine->auth()
+              .create_user(sys(), w.own, NewUser{"nomfa@x.io", "", Role::admin, kPassword})
+              .ok());
   for (const Row& row : rows()) {
     auto g = w.engine->auth().login(LoginRequest{w.own, "nomfa@x.io", kPassword, "", ""});
     REQUIRE(g.ok());
@@ -505,18 +586,23 @@ TEST_CASE("authorization: an API key acts with its scopes only", "[auth][matrix]
     const Status result = row.run(w, p, w.own);
     const std::string name = row.name;
     const bool in_scope = name == "get_tenant" || name == "get_resource" ||
-                          name == "list_resources" || name == "get_pool" ||
-                          name == "list_pools" || name == "availability" || name == "explain";
+                          name == "list_resources" || name == "get_pool" || name == "list_pools" ||
+                          name == "availability" || name == "explain";
     INFO(row.name << ": " << result.to_string());
     CHECK(outcome(result) == (in_scope ? 'A' : 'D'));
   }
 }
 
-TEST_CASE("authorization: idempotency keys belong to the principal that used them", "[auth][matrix]") {
+TEST_CASE("authorization: idempotency keys belong to the principal that used them",
+          "[auth][matrix]") {
   World w;
-  const UserId second = w.engine->auth().create_user(sys(), w.own, NewUser{"c2@x.io", "", Role::customer, kPassword})->id;
+  const UserId second =
+      w.engine->auth()
+          .create_user(sys(), w.own, NewUser{"c2@x.io", "", Role::customer, kPassword})
+          ->id;
   Principal ann = w.login(Role::customer);
-  Principal bob = w.engine->auth().login(LoginRequest{w.own, "c2@x.io", kPassword, "", ""})->principal;
+  Principal bob =
+      w.engine->auth().login(LoginRequest{w.own, "c2@x.io", kPassword, "", ""})->principal;
   ReserveRequest req;
   req.allocations = {AllocationRequest::of_resource(w.resource[w.own])};
   req.start = w.soon();
@@ -546,7 +632,8 @@ TEST_CASE("authorization: idempotency keys belong to the principal that used the
   CHECK(refused.status().message().find("idempotency_key") != std::string::npos);
 }
 
-TEST_CASE("authorization: explain hides blocking reservations from customers, as reserve does", "[auth][matrix]") {
+TEST_CASE("authorization: explain hides blocking reservations from customers, as reserve does",
+          "[auth][matrix]") {
   World w;
   Resource solo;
   solo.name = "Solo";

@@ -17,7 +17,8 @@ Schedule on(Weekday day, int start_minute, int end_minute) {
 Schedule daily(int start_minute, int end_minute) {
   Schedule s;
   s.name = "daily";
-  for (int d = 0; d < 7; ++d) s.weekly.push_back({static_cast<Weekday>(d), {{start_minute, end_minute}}});
+  for (int d = 0; d < 7; ++d)
+    s.weekly.push_back({static_cast<Weekday>(d), {{start_minute, end_minute}}});
   return s;
 }
 
@@ -71,13 +72,14 @@ TEST_CASE("the slot grid follows local time across DST") {
   SECTION("Australia/Lord_Howe moves by 30 minutes and the hourly grid stays on local hours") {
     auto r = make("Australia/Lord_Howe", on(Weekday::sunday, 0, 240), hours(1));
     CHECK(starts(f, r, utc(2026, 10, 3), utc(2026, 10, 4), hours(1)) ==
-          std::vector<Instant>{utc(2026, 10, 3, 13, 30), utc(2026, 10, 3, 14, 30), utc(2026, 10, 3, 16)});
+          std::vector<Instant>{utc(2026, 10, 3, 13, 30), utc(2026, 10, 3, 14, 30),
+                               utc(2026, 10, 3, 16)});
   }
   SECTION("Asia/Kathmandu (+05:45): a 15-minute grid starts at :00 local") {
     auto r = make("Asia/Kathmandu", daily(9 * 60, 10 * 60), minutes(15));
     CHECK(starts(f, r, utc(2026, 6, 1), utc(2026, 6, 2), minutes(15)) ==
-          std::vector<Instant>{utc(2026, 6, 1, 3, 15), utc(2026, 6, 1, 3, 30), utc(2026, 6, 1, 3, 45),
-                               utc(2026, 6, 1, 4, 0)});
+          std::vector<Instant>{utc(2026, 6, 1, 3, 15), utc(2026, 6, 1, 3, 30),
+                               utc(2026, 6, 1, 3, 45), utc(2026, 6, 1, 4, 0)});
   }
   SECTION("Australia/Sydney (southern hemisphere) spring forward in October") {
     auto r = make("Australia/Sydney", on(Weekday::sunday, 0, 240), hours(1));
@@ -262,7 +264,8 @@ TEST_CASE("availability is bounded - slots per answer, grid points, resources ti
   CHECK_THAT(work.status().message(), Catch::Contains("resources over"));
 }
 
-TEST_CASE("availability pages: next_from continues where a page stopped - nothing lost or repeated") {
+TEST_CASE(
+    "availability pages: next_from continues where a page stopped - nothing lost or repeated") {
   Fixture f("memory:", utc(2026, 1, 1));
   auto sched = f.engine->create_schedule(sys(), f.tenant, daily(9 * 60, 17 * 60));
   auto r = f.resource("room", 1, "Europe/Berlin", sched->id, step(minutes(30))).id;

@@ -44,9 +44,11 @@ void refused(const Status& st, Code code, const std::string& names) {
 
 TEST_CASE("end <= start is refused naming end") {
   BadInput b;
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 10))).status(),
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 10)))
+              .status(),
           Code::invalid_argument, "end");
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 9))).status(),
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 9)))
+              .status(),
           Code::invalid_argument, "must be after start");
   CHECK(b.reservations() == 0);
 }
@@ -60,9 +62,11 @@ TEST_CASE("capacity or quantity <= 0 and quantity > capacity are refused") {
   refused(b.f.engine->create_resource(sys(), b.f.tenant, spec).status(), Code::invalid_argument,
           "resource.capacity");
   CHECK(b.f.engine->list_resources(sys(), b.f.tenant)->size() == 1);
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 0)).status(),
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 0))
+              .status(),
           Code::invalid_argument, "allocations[0].quantity");
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 3)).status(),
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 3))
+              .status(),
           Code::invalid_argument, "allocations[0].quantity");
   CHECK(b.reservations() == 0);
 }
@@ -81,7 +85,8 @@ TEST_CASE("an unknown resource is refused naming the allocation") {
   BadInput b;
   ReserveRequest r = b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
   r.allocations[0].resource = ResourceId{999};
-  refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::not_found, "allocations[0].resource");
+  refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::not_found,
+          "allocations[0].resource");
   CHECK(b.reservations() == 0);
 }
 
@@ -92,7 +97,8 @@ TEST_CASE("a range beyond the limit is refused") {
   q.from = utc(2026, 1, 1);
   q.to = utc(2027, 6, 1);
   q.duration = hours(1);
-  refused(b.f.engine->availability(sys(), b.f.tenant, q).status(), Code::invalid_argument, "400 days");
+  refused(b.f.engine->availability(sys(), b.f.tenant, q).status(), Code::invalid_argument,
+          "400 days");
   refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6), utc(2027, 6, 1))).status(),
           Code::invalid_argument, "end");
   CHECK(b.reservations() == 0);
@@ -158,7 +164,8 @@ TEST_CASE("rescheduling a cancelled reservation is refused") {
   auto r = b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)));
   REQUIRE(r.ok());
   REQUIRE(b.f.engine->cancel(sys(), b.f.tenant, r->id).ok());
-  refused(b.f.engine->reschedule(sys(), b.f.tenant, r->id, utc(2026, 1, 6, 12), utc(2026, 1, 6, 13)).status(),
+  refused(b.f.engine->reschedule(sys(), b.f.tenant, r->id, utc(2026, 1, 6, 12), utc(2026, 1, 6, 13))
+              .status(),
           Code::conflict, "cancelled");
   auto after = b.f.engine->get_reservation(sys(), b.f.tenant, r->id);
   CHECK(after->start == utc(2026, 1, 6, 10));
@@ -173,12 +180,14 @@ TEST_CASE("confirming an expired hold is refused") {
   REQUIRE(r.ok());
   b.f.clock->advance(minutes(6));
   refused(b.f.engine->confirm(sys(), b.f.tenant, r->id).status(), Code::conflict, "expired");
-  CHECK(b.f.engine->get_reservation(sys(), b.f.tenant, r->id)->status == ReservationStatus::expired);
+  CHECK(b.f.engine->get_reservation(sys(), b.f.tenant, r->id)->status ==
+        ReservationStatus::expired);
 }
 
 TEST_CASE("lowering capacity below what reservations use is refused") {
   BadInput b;
-  REQUIRE(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 2)).ok());
+  REQUIRE(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11), 2))
+              .ok());
   auto cur = b.f.engine->get_resource(sys(), b.f.tenant, b.room);
   Resource lower = *cur;
   lower.capacity = 1;
@@ -190,7 +199,8 @@ TEST_CASE("lowering capacity below what reservations use is refused") {
 TEST_CASE("booking an archived resource is refused") {
   BadInput b;
   REQUIRE(b.f.engine->archive_resource(sys(), b.f.tenant, b.room).ok());
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11))).status(),
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)))
+              .status(),
           Code::conflict, "archived");
   CHECK(b.reservations() == 0);
 }
@@ -199,11 +209,15 @@ TEST_CASE("malformed metadata and off-grid starts are refused") {
   BadInput b;
   ReserveRequest r = b.req(utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
   r.metadata_json = "{not json";
-  refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::invalid_argument, "metadata_json");
+  refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::invalid_argument,
+          "metadata_json");
   r.metadata_json = "[1,2]";
-  refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::invalid_argument, "JSON object");
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10, 7), utc(2026, 1, 6, 11, 7))).status(),
-          Code::invalid_argument, "off_grid");
+  refused(b.f.engine->reserve(sys(), b.f.tenant, r).status(), Code::invalid_argument,
+          "JSON object");
+  refused(
+      b.f.engine->reserve(sys(), b.f.tenant, b.req(utc(2026, 1, 6, 10, 7), utc(2026, 1, 6, 11, 7)))
+          .status(),
+      Code::invalid_argument, "off_grid");
   CHECK(b.reservations() == 0);
 }
 
@@ -215,7 +229,8 @@ TEST_CASE("a newer schema is refused with a clear message") {
   REQUIRE(std::system(cmd.c_str()) == 0);
   auto e = Engine::open(db.uri());
   CHECK(e.status().code() == Code::storage);
-  CHECK_THAT(e.status().message(), Catch::Contains("schema version 999") && Catch::Contains("newer"));
+  CHECK_THAT(e.status().message(),
+             Catch::Contains("schema version 999") && Catch::Contains("newer"));
 }
 
 TEST_CASE("instants outside 1900..9999 and absurd durations are refused naming the field") {
@@ -223,7 +238,8 @@ TEST_CASE("instants outside 1900..9999 and absurd durations are refused naming t
   const Instant far = from_unix(std::numeric_limits<std::int64_t>::max() / 2);
   refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(far, far + hours(1))).status(),
           Code::invalid_argument, "start: must lie between 1900-01-01 and 9999-12-31");
-  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(from_unix(-4000000000), utc(2026, 1, 6))).status(),
+  refused(b.f.engine->reserve(sys(), b.f.tenant, b.req(from_unix(-4000000000), utc(2026, 1, 6)))
+              .status(),
           Code::invalid_argument, "start");
   AvailabilityQuery q;
   q.requests = {AllocationRequest::of_resource(b.room)};

@@ -7,10 +7,10 @@
 
 #include "conflict/interval_index.hpp"
 
+using boka::ReservationId;
 using boka::detail::IndexEntry;
 using boka::detail::IntervalIndex;
 using boka::detail::Range;
-using boka::ReservationId;
 
 TEST_CASE("max usage counts concurrent quantity, touching ranges do not overlap") {
   IntervalIndex idx(0, 0);
@@ -46,7 +46,9 @@ TEST_CASE("a hold stops counting at its expiry instant") {
 TEST_CASE("long bookings are found from far-away windows") {
   IntervalIndex idx(0, 0);
   idx.insert({0, 1'000'000, boka::detail::kNever, ReservationId{1}, 1});
-  for (int i = 0; i < 100; ++i) idx.insert({500'000 + i * 10, 500'000 + i * 10 + 5, boka::detail::kNever, ReservationId{100 + i}, 1});
+  for (int i = 0; i < 100; ++i)
+    idx.insert(
+        {500'000 + i * 10, 500'000 + i * 10 + 5, boka::detail::kNever, ReservationId{100 + i}, 1});
   CHECK(idx.max_usage({900'000, 900'001}, 0) == 1);
   CHECK(idx.erase(ReservationId{1}));
   CHECK_FALSE(idx.erase(ReservationId{1}));

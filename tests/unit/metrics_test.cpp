@@ -51,10 +51,15 @@ std::pair<int, std::string> promtool_check(const std::string& text) {
 
 TEST_CASE("metrics: counters, gauges and histograms in the text format", "[metrics]") {
   MetricsRegistry r;
-  Counter* ok = r.counter("http_requests_total", "HTTP requests", {{"code", "200"}, {"method", "GET"}}).value();
+  Counter* ok =
+      r.counter("http_requests_total", "HTTP requests", {{"code", "200"}, {"method", "GET"}})
+          .value();
   // Label order does not matter: the same series.
-  CHECK(r.counter("http_requests_total", "HTTP requests", {{"method", "GET"}, {"code", "200"}}).value() == ok);
-  Counter* bad = r.counter("http_requests_total", "HTTP requests", {{"method", "GET"}, {"code", "404"}}).value();
+  CHECK(r.counter("http_requests_total", "HTTP requests", {{"method", "GET"}, {"code", "200"}})
+            .value() == ok);
+  Counter* bad =
+      r.counter("http_requests_total", "HTTP requests", {{"method", "GET"}, {"code", "404"}})
+          .value();
   ok->inc();
   ok->inc(2);
   bad->inc();
@@ -90,7 +95,8 @@ TEST_CASE("metrics: bad names, clashing types and bad buckets are refused", "[me
   CHECK(r.counter("a-b", "x").status().code() == Code::invalid_argument);
   CHECK(r.counter("ok_total", "x", {{"le", "1"}}).status().code() == Code::invalid_argument);
   CHECK(r.counter("ok_total", "x", {{"__x", "1"}}).status().code() == Code::invalid_argument);
-  CHECK(r.counter("ok_total", "x", {{"a", "1"}, {"a", "2"}}).status().code() == Code::invalid_argument);
+  CHECK(r.counter("ok_total", "x", {{"a", "1"}, {"a", "2"}}).status().code() ==
+        Code::invalid_argument);
   REQUIRE(r.counter("ok_total", "x", {{"a", "1"}}).ok());
   CHECK(r.gauge("ok_total", "x", {{"a", "1"}}).status().code() == Code::invalid_argument);
   CHECK(r.counter("ok_total", "x", {{"b", "1"}}).status().code() == Code::invalid_argument);
@@ -127,7 +133,8 @@ TEST_CASE("metrics: concurrent increments are all counted", "[metrics]") {
   CHECK(h->sum() == Approx(40.0));
 }
 
-TEST_CASE("metrics: the engine's counters move with bookings and logins - promtool accepts them", "[metrics]") {
+TEST_CASE("metrics: the engine's counters move with bookings and logins - promtool accepts them",
+          "[metrics]") {
   TempDb db;
   auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5, 8));
   AuthOptions auth;
@@ -164,10 +171,13 @@ TEST_CASE("metrics: the engine's counters move with bookings and logins - promto
   q.to = utc(2026, 1, 7);
   q.duration = hours(1);
   REQUIRE(engine->availability(sys(), t, q).ok());
-  REQUIRE(engine->auth().create_user(sys(), t, NewUser{"a@x.io", "", Role::staff, "metrics password"}).ok());
+  REQUIRE(engine->auth()
+              .create_user(sys(), t, NewUser{"a@x.io", "", Role::staff, "metrics password"})
+              .ok());
   REQUIRE(engine->auth().login(LoginRequest{t, "a@x.io", "metrics password", "", ""}).ok());
-  CHECK(engine->auth().login(LoginRequest{t, "a@x.io", "wrong password!", "", ""}).status().code() ==
-        Code::unauthenticated);
+  CHECK(
+      engine->auth().login(LoginRequest{t, "a@x.io", "wrong password!", "", ""}).status().code() ==
+      Code::unauthenticated);
   // A host's own metric in the same registry.
   registry->counter("http_requests_total", "HTTP requests", {{"code", "200"}}).value()->inc();
 

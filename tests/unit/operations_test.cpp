@@ -1,8 +1,8 @@
 // Operations on real SQLite files: read-only mode, health, database statistics, and backups
 // taken while threads keep booking, then verified, damaged, restored and rotated.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -54,28 +54,35 @@ std::int64_t rows_of(const std::vector<TableStats>& stats, const std::string& ta
 
 }  // namespace
 
-TEST_CASE("read-only mode: writes refused with the reason - reads served - nothing changes", "[ops]") {
+TEST_CASE("read-only mode: writes refused with the reason - reads served - nothing changes",
+          "[ops]") {
   TempDb db;
   Fixture f(db.uri());
   const Resource room = f.resource("Room");
   auto booked = f.book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10));
   REQUIRE(booked.ok());
-  REQUIRE(f.engine->auth().create_user(sys(), f.tenant, NewUser{"s@x.io", "", Role::staff, "readonly password"}).ok());
-  auto session = f.engine->auth().login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""});
+  REQUIRE(f.engine->auth()
+              .create_user(sys(), f.tenant, NewUser{"s@x.io", "", Role::staff, "readonly password"})
+              .ok());
+  auto session =
+      f.engine->auth().login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""});
   REQUIRE(session.ok());
   const auto stats_before = f.engine->operations().database_stats(sys()).value();
   const auto audit_before = f.engine->operations().verify_audit(sys())->records;
 
   REQUIRE(f.engine->operations().set_read_only(sys(), true, "data suspect, checking backups").ok());
-  CHECK(f.engine->operations().read_only_reason() == std::optional<std::string>("data suspect, checking backups"));
+  CHECK(f.engine->operations().read_only_reason() ==
+        std::optional<std::string>("data suspect, checking backups"));
   const auto refused = f.book(room.id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12));
   CHECK(refused.status().code() == Code::unavailable);
   CHECK(refused.status().message().find("read-only mode (data suspect, checking backups)") !=
         std::string::npos);
   CHECK(f.engine->cancel(sys(), f.tenant, booked->id).status().code() == Code::unavailable);
   CHECK(f.engine->create_resource(sys(), f.tenant, room).status().code() == Code::unavailable);
-  CHECK(f.engine->auth().login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""}).status().code() ==
-        Code::unavailable);
+  CHECK(f.engine->auth()
+            .login(LoginRequest{f.tenant, "s@x.io", "readonly password", "", ""})
+            .status()
+            .code() == Code::unavailable);
   CHECK(f.engine->expire_holds(sys()).ok());  // nothing to expire: no write needed
   // Reads go on, for the system and for a logged-in user (whose session is not extended).
   f.clock->set(f.clock->now() + minutes(5));
@@ -99,8 +106,10 @@ TEST_CASE("read-only mode: writes refused with the reason - reads served - nothi
     if (t.table == "audit_log" || t.table == "audit_heads") continue;  // checked below
     CHECK(rows_of(stats_during, t.table) == t.rows);
   }
-  CHECK(f.engine->operations().verify_audit(sys())->records == audit_before + 1);  // the switch itself
-  CHECK(f.engine->operations().metrics()->exposition().find("boka_read_only 1") != std::string::npos);
+  CHECK(f.engine->operations().verify_audit(sys())->records ==
+        audit_before + 1);  // the switch itself
+  CHECK(f.engine->operations().metrics()->exposition().find("boka_read_only 1") !=
+        std::string::npos);
 
   REQUIRE(f.engine->operations().set_read_only(sys(), false).ok());
   CHECK_FALSE(f.engine->operations().read_only_reason().has_value());
@@ -129,7 +138,9 @@ TEST_CASE("read-only mode: an engine can be opened read-only", "[ops]") {
   CHECK(engine->operations().read_only_reason() == std::optional<std::string>("restore drill"));
 }
 
-TEST_CASE("health: ok with fresh heartbeats and backup - degraded when stale - schema and disk shown", "[ops]") {
+TEST_CASE(
+    "health: ok with fresh heartbeats and backup - degraded when stale - schema and disk shown",
+    "[ops]") {
   TempDb db;
   TempDir dir;
   Fixture f(db.uri());
@@ -172,7 +183,8 @@ TEST_CASE("health: ok with fresh heartbeats and backup - degraded when stale - s
   const std::string json = h.to_json();
   CHECK(json.find("\"status\":\"degraded\"") != std::string::npos);
   CHECK(json.find("\"heartbeats\"") != std::string::npos);
-  CHECK(f.engine->operations().record_heartbeat(sys(), "Bad Name").code() == Code::invalid_argument);
+  CHECK(f.engine->operations().record_heartbeat(sys(), "Bad Name").code() ==
+        Code::invalid_argument);
 }
 
 TEST_CASE("health: an unreachable store is failing - not an error", "[ops]") {
@@ -196,7 +208,8 @@ TEST_CASE("database_stats: row counts and sizes per table", "[ops]") {
   TempDb db;
   Fixture f(db.uri());
   const Resource room = f.resource("Room");
-  for (int i = 0; i < 5; ++i) REQUIRE(f.book(room.id, utc(2026, 1, 6, 8 + i), utc(2026, 1, 6, 9 + i)).ok());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(f.book(room.id, utc(2026, 1, 6, 8 + i), utc(2026, 1, 6, 9 + i)).ok());
   auto stats = f.engine->operations().database_stats(sys()).value();
   CHECK(rows_of(stats, "tenants") == 1);
   CHECK(rows_of(stats, "resources") == 1);
@@ -208,7 +221,10 @@ TEST_CASE("database_stats: row counts and sizes per table", "[ops]") {
   }
 }
 
-TEST_CASE("backup: taken while two threads book - verifies - restores every reservation acknowledged before it", "[ops][backup]") {
+TEST_CASE(
+    "backup: taken while two threads book - verifies - restores every reservation acknowledged "
+    "before it",
+    "[ops][backup]") {
   TempDb db;
   TempDir dir;
   auto clock = std::make_shared<ManualClock>(utc(2026, 1, 5, 8));
@@ -265,7 +281,9 @@ TEST_CASE("backup: taken while two threads book - verifies - restores every rese
   options.directory = dir.str();
   options.kind = BackupKind::daily;
   options.verify = true;
-  options.progress = [&](std::int64_t done, std::int64_t total) { progress.emplace_back(done, total); };
+  options.progress = [&](std::int64_t done, std::int64_t total) {
+    progress.emplace_back(done, total);
+  };
   auto backup = engine->operations().backup(sys(), options);
   // Keep booking a little after the backup, then stop.
   std::size_t at_backup_end = 0;
@@ -331,7 +349,8 @@ TEST_CASE("backup: taken while two threads book - verifies - restores every rese
   CHECK(engine->operations().verify_audit(sys())->ok);
 }
 
-TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses it", "[ops][backup]") {
+TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses it",
+          "[ops][backup]") {
   TempDb db;
   TempDir dir;
   Fixture f(db.uri());
@@ -362,8 +381,10 @@ TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses i
     {
       sqlite3* raw = nullptr;
       REQUIRE(sqlite3_open(backup.path.c_str(), &raw) == SQLITE_OK);
-      REQUIRE(sqlite3_exec(raw, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = "
-                                "'user:1' WHERE seq = 2", nullptr, nullptr, nullptr) == SQLITE_OK);
+      REQUIRE(sqlite3_exec(raw,
+                           "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = "
+                           "'user:1' WHERE seq = 2",
+                           nullptr, nullptr, nullptr) == SQLITE_OK);
       sqlite3_close(raw);
     }
     // An insider who also rewrites the manifest's checksum and size.
@@ -396,7 +417,8 @@ TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses i
   }
 }
 
-TEST_CASE("restore: refuses to overwrite without the flag - replaces atomically with it", "[ops][backup]") {
+TEST_CASE("restore: refuses to overwrite without the flag - replaces atomically with it",
+          "[ops][backup]") {
   TempDb db;
   TempDir dir;
   Fixture f(db.uri());
@@ -469,7 +491,9 @@ TEST_CASE("backup: other stores are not backed up by boka", "[ops][backup]") {
   CHECK(engine->operations().backup(sys(), options).status().code() == Code::not_supported);
 }
 
-TEST_CASE("files: a new database, its WAL, backups, manifests and restores are private to their owner", "[ops][backup]") {
+TEST_CASE(
+    "files: a new database, its WAL, backups, manifests and restores are private to their owner",
+    "[ops][backup]") {
   // Under the usual umask a file would be created 0644; boka's hold password hashes and
   // personal data, so they are 0600 whatever the umask.
   const mode_t old_umask = ::umask(022);

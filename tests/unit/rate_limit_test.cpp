@@ -101,7 +101,7 @@ TEST_CASE("IPv6 clients share a bucket per /64, IPv4 per address") {
   CHECK(limiter.allow(client_bucket("2001:db8::1"), &retry));
   CHECK(limiter.allow(client_bucket("2001:db8::2"), &retry));
   CHECK_FALSE(limiter.allow(client_bucket("2001:db8::3"), &retry));  // same /64: same bucket
-  CHECK(limiter.allow(client_bucket("2001:db8:0:1::1"), &retry));     // the next /64
+  CHECK(limiter.allow(client_bucket("2001:db8:0:1::1"), &retry));    // the next /64
 }
 
 TEST_CASE("shared keys are prefixed, bounded and hold no key in clear") {
@@ -113,10 +113,12 @@ TEST_CASE("shared keys are prefixed, bounded and hold no key in clear") {
   CHECK(shared_key("login_account", email_key) == k);
   CHECK(shared_key("login_account", "tenant 2 alice@example.com") != k);
   CHECK(shared_key("client", email_key) != k);
-  CHECK(shared_key("client", std::string(100000, 'x')).size() == std::string("boka:rl:client:").size() + 32);
+  CHECK(shared_key("client", std::string(100000, 'x')).size() ==
+        std::string("boka:rl:client:").size() + 32);
 }
 
-TEST_CASE("a limit follows its store, and limits locally (counting) when the store does not answer") {
+TEST_CASE(
+    "a limit follows its store, and limits locally (counting) when the store does not answer") {
   HandClock hand;
   FakeStore store;
   Counter fallbacks;

@@ -9,8 +9,9 @@ namespace {
 
 // Every behaviour here must hold on the embedded default as well as in memory. GENERATE
 // must expand inside the test case, hence a macro.
-#define store_uri(db) \
-  (GENERATE(as<std::string>{}, "memory", "sqlite") == "memory" ? std::string("memory:") : (db).uri())
+#define store_uri(db)                                                                   \
+  (GENERATE(as<std::string>{}, "memory", "sqlite") == "memory" ? std::string("memory:") \
+                                                               : (db).uri())
 
 ReserveRequest request(std::vector<AllocationRequest> allocations, Instant start, Instant end) {
   ReserveRequest r;
@@ -39,7 +40,8 @@ TEST_CASE("reserve, conflict with blocking ids and next free start") {
   auto refused = f.book(r, utc(2026, 1, 6, 11), utc(2026, 1, 6, 12));
   REQUIRE(refused.status().code() == Code::conflict);
   REQUIRE(refused.status().conflict() != nullptr);
-  CHECK(refused.status().conflict()->blocking_reservation_ids == std::vector<ReservationId>{first->id});
+  CHECK(refused.status().conflict()->blocking_reservation_ids ==
+        std::vector<ReservationId>{first->id});
   CHECK(refused.status().conflict()->next_free_start == utc(2026, 1, 6, 12));
   CHECK_THAT(refused.status().message(), Catch::Contains("allocations[0].resource"));
   // Touching ranges do not conflict.
@@ -53,16 +55,18 @@ TEST_CASE("multi-resource bookings are all-or-nothing") {
   auto a = f.resource("a", 1, "UTC", std::nullopt, hourly()).id;
   auto b = f.resource("b", 1, "UTC", std::nullopt, hourly()).id;
   REQUIRE(f.book(b, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)).ok());
-  auto both = f.engine->reserve(sys(), f.tenant,
-                                request({AllocationRequest::of_resource(a), AllocationRequest::of_resource(b)},
-                                        utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)));
+  auto both = f.engine->reserve(
+      sys(), f.tenant,
+      request({AllocationRequest::of_resource(a), AllocationRequest::of_resource(b)},
+              utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)));
   CHECK(both.status().code() == Code::conflict);
   ReservationFilter on_a;
   on_a.resource = a;
   CHECK(f.engine->list_reservations(sys(), f.tenant, on_a)->empty());  // nothing partial
-  auto later = f.engine->reserve(sys(), f.tenant,
-                                 request({AllocationRequest::of_resource(a), AllocationRequest::of_resource(b)},
-                                         utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)));
+  auto later = f.engine->reserve(
+      sys(), f.tenant,
+      request({AllocationRequest::of_resource(a), AllocationRequest::of_resource(b)},
+              utc(2026, 1, 6, 11), utc(2026, 1, 6, 12)));
   REQUIRE(later.ok());
   CHECK(later->allocations.size() == 2);
 }
@@ -75,8 +79,9 @@ TEST_CASE("a pool booking takes the first free member in pool order") {
   auto pool = f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "tables", {b, a}});
   REQUIRE(pool.ok());
   auto book = [&] {
-    return f.engine->reserve(sys(), f.tenant, request({AllocationRequest::of_pool(pool->id)},
-                                                      utc(2026, 1, 6, 19), utc(2026, 1, 6, 21)));
+    return f.engine->reserve(
+        sys(), f.tenant,
+        request({AllocationRequest::of_pool(pool->id)}, utc(2026, 1, 6, 19), utc(2026, 1, 6, 21)));
   };
   auto one = book();
   REQUIRE(one.ok());
@@ -133,13 +138,15 @@ TEST_CASE("a pool that changes between planning and locking is planned again") {
     spec.policy = hourly();
     tables.push_back(engine->create_resource(sys(), tenant, spec)->id);
   }
-  const PoolId pool = engine->create_pool(sys(), tenant, Pool{PoolId{}, TenantId{}, "tables", {tables[0]}})->id;
+  const PoolId pool =
+      engine->create_pool(sys(), tenant, Pool{PoolId{}, TenantId{}, "tables", {tables[0]}})->id;
   store->engine = engine.get();
   store->tenant = tenant;
   store->pool = pool;
   auto book = [&] {
-    return engine->reserve(sys(), tenant, request({AllocationRequest::of_pool(pool)},
-                                                  utc(2026, 1, 6, 19), utc(2026, 1, 6, 20)));
+    return engine->reserve(
+        sys(), tenant,
+        request({AllocationRequest::of_pool(pool)}, utc(2026, 1, 6, 19), utc(2026, 1, 6, 20)));
   };
 
   SECTION("once: the booking takes the member the pool has when it is decided") {
@@ -164,7 +171,8 @@ TEST_CASE("holds expire, confirm before expiry, refuse confirm after") {
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   auto r = f.resource("room", 1, "UTC", std::nullopt, hourly()).id;
-  ReserveRequest req = request({AllocationRequest::of_resource(r)}, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
+  ReserveRequest req =
+      request({AllocationRequest::of_resource(r)}, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
   req.hold_for = minutes(15);
   auto held = f.engine->reserve(sys(), f.tenant, req);
   REQUIRE(held.ok());
@@ -178,11 +186,13 @@ TEST_CASE("holds expire, confirm before expiry, refuse confirm after") {
     REQUIRE(confirmed.ok());
     CHECK(confirmed->status == ReservationStatus::confirmed);
     f.clock->advance(hours(1));
-    CHECK(f.engine->get_reservation(sys(), f.tenant, held->id)->status == ReservationStatus::confirmed);
+    CHECK(f.engine->get_reservation(sys(), f.tenant, held->id)->status ==
+          ReservationStatus::confirmed);
   }
   SECTION("a lapsed hold frees the slot at once and cannot be confirmed") {
     f.clock->advance(minutes(15));
-    CHECK(f.engine->get_reservation(sys(), f.tenant, held->id)->status == ReservationStatus::expired);
+    CHECK(f.engine->get_reservation(sys(), f.tenant, held->id)->status ==
+          ReservationStatus::expired);
     auto late = f.engine->confirm(sys(), f.tenant, held->id);
     CHECK(late.status().code() == Code::conflict);
     CHECK_THAT(late.status().message(), Catch::Contains("expired"));
@@ -221,13 +231,16 @@ TEST_CASE("reschedule moves atomically and its own old range never blocks it") {
   auto other = f.book(r, utc(2026, 1, 6, 14), utc(2026, 1, 6, 15));
   REQUIRE(booked.ok());
   REQUIRE(other.ok());
-  auto moved = f.engine->reschedule(sys(), f.tenant, booked->id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 13));
+  auto moved =
+      f.engine->reschedule(sys(), f.tenant, booked->id, utc(2026, 1, 6, 11), utc(2026, 1, 6, 13));
   REQUIRE(moved.ok());
   CHECK(moved->start == utc(2026, 1, 6, 11));
   CHECK(f.book(r, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)).ok());  // old start is free
-  auto blocked = f.engine->reschedule(sys(), f.tenant, booked->id, utc(2026, 1, 6, 13), utc(2026, 1, 6, 15));
+  auto blocked =
+      f.engine->reschedule(sys(), f.tenant, booked->id, utc(2026, 1, 6, 13), utc(2026, 1, 6, 15));
   CHECK(blocked.status().code() == Code::conflict);
-  CHECK(blocked.status().conflict()->blocking_reservation_ids == std::vector<ReservationId>{other->id});
+  CHECK(blocked.status().conflict()->blocking_reservation_ids ==
+        std::vector<ReservationId>{other->id});
   // The failed move left it where it was.
   CHECK(f.engine->get_reservation(sys(), f.tenant, booked->id)->start == utc(2026, 1, 6, 11));
 }
@@ -248,7 +261,8 @@ TEST_CASE("idempotency keys return the original or refuse a different request") 
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 5, 0));
   auto r = f.resource("room", 2, "UTC", std::nullopt, hourly()).id;
-  ReserveRequest req = request({AllocationRequest::of_resource(r)}, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
+  ReserveRequest req =
+      request({AllocationRequest::of_resource(r)}, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11));
   req.idempotency_key = "order-42";
   auto first = f.engine->reserve(sys(), f.tenant, req);
   auto again = f.engine->reserve(sys(), f.tenant, req);
@@ -268,8 +282,8 @@ TEST_CASE("list reservations by resource, range, status and customer") {
   auto a = f.resource("a", 5, "UTC", std::nullopt, hourly()).id;
   auto b = f.resource("b", 5, "UTC", std::nullopt, hourly()).id;
   for (int h = 8; h < 18; ++h) {
-    ReserveRequest req = request({AllocationRequest::of_resource(h % 2 ? a : b)}, utc(2026, 1, 6, h),
-                                 utc(2026, 1, 6, h + 1));
+    ReserveRequest req = request({AllocationRequest::of_resource(h % 2 ? a : b)},
+                                 utc(2026, 1, 6, h), utc(2026, 1, 6, h + 1));
     req.customer = h < 12 ? "alice" : "bob";
     REQUIRE(f.engine->reserve(sys(), f.tenant, req).ok());
   }
@@ -302,7 +316,8 @@ TEST_CASE("tenants cannot see each other's objects") {
   CHECK(f.engine->get_resource(sys(), other->id, r).status().code() == Code::not_found);
   CHECK(f.engine->get_reservation(sys(), other->id, booked->id).status().code() == Code::not_found);
   CHECK(f.engine->cancel(sys(), other->id, booked->id).status().code() == Code::not_found);
-  ReserveRequest req = request({AllocationRequest::of_resource(r)}, utc(2026, 1, 6, 12), utc(2026, 1, 6, 13));
+  ReserveRequest req =
+      request({AllocationRequest::of_resource(r)}, utc(2026, 1, 6, 12), utc(2026, 1, 6, 13));
   CHECK(f.engine->reserve(sys(), other->id, req).status().code() == Code::not_found);
 }
 
@@ -324,7 +339,8 @@ TEST_CASE("management: update with versions, archive keeps history") {
   CHECK(archived->archived_at.has_value());
   CHECK(f.engine->list_resources(sys(), f.tenant)->empty());
   CHECK(f.engine->list_resources(sys(), f.tenant, true)->size() == 1);
-  CHECK(f.engine->get_reservation(sys(), f.tenant, booked->id)->status == ReservationStatus::confirmed);
+  CHECK(f.engine->get_reservation(sys(), f.tenant, booked->id)->status ==
+        ReservationStatus::confirmed);
 
   auto sched = f.engine->create_schedule(sys(), f.tenant, [] {
     Schedule s;
@@ -337,7 +353,8 @@ TEST_CASE("management: update with versions, archive keeps history") {
   changed.weekly[0].intervals = {{600, 1020}};
   auto sched2 = f.engine->update_schedule(sys(), f.tenant, changed);
   REQUIRE(sched2.ok());
-  CHECK(f.engine->get_schedule(sys(), f.tenant, sched->id)->weekly[0].intervals[0].start_minute == 600);
+  CHECK(f.engine->get_schedule(sys(), f.tenant, sched->id)->weekly[0].intervals[0].start_minute ==
+        600);
   CHECK(f.engine->list_tenants(sys())->size() == 1);
 }
 
@@ -363,8 +380,9 @@ TEST_CASE("tenants and pools: update, archive, and archived ones take no booking
 
   REQUIRE(f.engine->archive_pool(sys(), f.tenant, pool->id).ok());
   CHECK(f.engine->list_pools(sys(), f.tenant)->empty());
-  auto via_pool = f.engine->reserve(sys(), f.tenant, request({AllocationRequest::of_pool(pool->id)},
-                                                             utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)));
+  auto via_pool = f.engine->reserve(
+      sys(), f.tenant,
+      request({AllocationRequest::of_pool(pool->id)}, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)));
   CHECK(via_pool.status().code() == Code::conflict);
   CHECK_THAT(via_pool.status().message(), Catch::Contains("archived"));
 

@@ -14,7 +14,8 @@ detail::Zone zone(const char* name) { return detail::Zone::locate(name, "zone").
 Schedule every_day(int start_minute, int end_minute) {
   Schedule s;
   s.name = "daily";
-  for (int d = 0; d < 7; ++d) s.weekly.push_back({static_cast<Weekday>(d), {{start_minute, end_minute}}});
+  for (int d = 0; d < 7; ++d)
+    s.weekly.push_back({static_cast<Weekday>(d), {{start_minute, end_minute}}});
   return s;
 }
 
@@ -31,38 +32,47 @@ std::int64_t u(Instant t) { return to_unix(t); }
 TEST_CASE("schedule expansion is exact across DST transitions") {
   const Schedule s = every_day(60, 240);  // 01:00-04:00 local
   SECTION("Europe/Berlin spring forward: 01:00-04:00 lasts two hours") {
-    auto r = detail::open_ranges(&s, zone("Europe/Berlin"), u(utc(2026, 3, 28, 12)), u(utc(2026, 3, 29, 12)));
+    auto r = detail::open_ranges(&s, zone("Europe/Berlin"), u(utc(2026, 3, 28, 12)),
+                                 u(utc(2026, 3, 29, 12)));
     REQUIRE(r.size() == 1);
     CHECK(r[0] == Range{u(utc(2026, 3, 29, 0)), u(utc(2026, 3, 29, 2))});
   }
   SECTION("Europe/Berlin fall back: 01:00-04:00 lasts four hours") {
-    auto r = detail::open_ranges(&s, zone("Europe/Berlin"), u(utc(2026, 10, 24, 12)), u(utc(2026, 10, 25, 12)));
+    auto r = detail::open_ranges(&s, zone("Europe/Berlin"), u(utc(2026, 10, 24, 12)),
+                                 u(utc(2026, 10, 25, 12)));
     REQUIRE(r.size() == 1);
     CHECK(r[0] == Range{u(utc(2026, 10, 24, 23)), u(utc(2026, 10, 25, 3))});
   }
   SECTION("America/New_York both transitions") {
-    auto spring = detail::open_ranges(&s, zone("America/New_York"), u(utc(2026, 3, 8, 0)), u(utc(2026, 3, 9, 0)));
+    auto spring = detail::open_ranges(&s, zone("America/New_York"), u(utc(2026, 3, 8, 0)),
+                                      u(utc(2026, 3, 9, 0)));
     CHECK(total(spring) == 2 * 3600);
-    auto fall = detail::open_ranges(&s, zone("America/New_York"), u(utc(2026, 11, 1, 0)), u(utc(2026, 11, 2, 0)));
+    auto fall = detail::open_ranges(&s, zone("America/New_York"), u(utc(2026, 11, 1, 0)),
+                                    u(utc(2026, 11, 2, 0)));
     CHECK(total(fall) == 4 * 3600);
   }
   SECTION("Australia/Lord_Howe shifts by 30 minutes") {
     // 2026-04-05 02:00 +11 -> 01:30 +10:30: 01:00-04:00 lasts 3.5 h.
-    auto fall = detail::open_ranges(&s, zone("Australia/Lord_Howe"), u(utc(2026, 4, 4, 0)), u(utc(2026, 4, 5, 0)));
+    auto fall = detail::open_ranges(&s, zone("Australia/Lord_Howe"), u(utc(2026, 4, 4, 0)),
+                                    u(utc(2026, 4, 5, 0)));
     CHECK(total(fall) == 3 * 3600 + 1800);
     // 2026-10-04 02:00 +10:30 -> 02:30 +11: 01:00-04:00 lasts 2.5 h.
-    auto spring = detail::open_ranges(&s, zone("Australia/Lord_Howe"), u(utc(2026, 10, 3, 0)), u(utc(2026, 10, 4, 0)));
+    auto spring = detail::open_ranges(&s, zone("Australia/Lord_Howe"), u(utc(2026, 10, 3, 0)),
+                                      u(utc(2026, 10, 4, 0)));
     CHECK(total(spring) == 2 * 3600 + 1800);
   }
   SECTION("a southern hemisphere zone: Australia/Sydney") {
-    auto fall = detail::open_ranges(&s, zone("Australia/Sydney"), u(utc(2026, 4, 4, 0)), u(utc(2026, 4, 5, 0)));
+    auto fall = detail::open_ranges(&s, zone("Australia/Sydney"), u(utc(2026, 4, 4, 0)),
+                                    u(utc(2026, 4, 5, 0)));
     CHECK(total(fall) == 4 * 3600);
-    auto spring = detail::open_ranges(&s, zone("Australia/Sydney"), u(utc(2026, 10, 3, 0)), u(utc(2026, 10, 4, 0)));
+    auto spring = detail::open_ranges(&s, zone("Australia/Sydney"), u(utc(2026, 10, 3, 0)),
+                                      u(utc(2026, 10, 4, 0)));
     CHECK(total(spring) == 2 * 3600);
   }
   SECTION("a whole day is 23 and 25 hours on transition days") {
     const Schedule all = every_day(0, 1440);
-    auto spring = detail::open_ranges(&all, zone("Europe/Berlin"), u(utc(2026, 3, 28, 23)), u(utc(2026, 3, 29, 22)));
+    auto spring = detail::open_ranges(&all, zone("Europe/Berlin"), u(utc(2026, 3, 28, 23)),
+                                      u(utc(2026, 3, 29, 22)));
     CHECK(total(spring) == 23 * 3600);
     const Schedule sundays = [] {
       Schedule x;
@@ -70,7 +80,8 @@ TEST_CASE("schedule expansion is exact across DST transitions") {
       x.weekly.push_back({Weekday::sunday, {{0, 1440}}});
       return x;
     }();
-    auto fall = detail::open_ranges(&sundays, zone("Europe/Berlin"), u(utc(2026, 10, 20)), u(utc(2026, 10, 30)));
+    auto fall = detail::open_ranges(&sundays, zone("Europe/Berlin"), u(utc(2026, 10, 20)),
+                                    u(utc(2026, 10, 30)));
     REQUIRE(fall.size() == 1);
     CHECK(fall[0].end - fall[0].begin == 25 * 3600);
   }
@@ -81,7 +92,7 @@ TEST_CASE("several intervals per weekday, overrides and holidays") {
   s.name = "clinic";
   s.weekly.push_back({Weekday::monday, {{9 * 60, 12 * 60}, {13 * 60, 17 * 60}}});
   s.weekly.push_back({Weekday::thursday, {{9 * 60, 17 * 60}}});
-  s.overrides.push_back({LocalDate{2026, 1, 12}, {}});                  // a Monday: closed
+  s.overrides.push_back({LocalDate{2026, 1, 12}, {}});                    // a Monday: closed
   s.overrides.push_back({LocalDate{2026, 1, 15}, {{10 * 60, 11 * 60}}});  // a Thursday: short
   HolidayRule thanksgiving;
   thanksgiving.name = "Thanksgiving";
@@ -113,7 +124,7 @@ TEST_CASE("several intervals per weekday, overrides and holidays") {
   CHECK(day(2026, 1, 15) == std::vector<Range>{{u(utc(2026, 1, 15, 10)), u(utc(2026, 1, 15, 11))}});
   CHECK(day(2026, 11, 26).empty());  // 4th Thursday of November 2026
   CHECK_FALSE(day(2026, 11, 19).empty());
-  CHECK(day(2026, 5, 25).empty());   // last Monday of May 2026
+  CHECK(day(2026, 5, 25).empty());  // last Monday of May 2026
   CHECK_FALSE(day(2026, 5, 18).empty());
   CHECK(day(2029, 1, 1).empty());    // New Year on a Monday
   CHECK(day(2027, 11, 25).empty());  // the rule recurs: 4th Thursday of November 2027
@@ -132,7 +143,8 @@ TEST_CASE("overlapping or inverted schedule rules are refused naming the rule") 
     s.weekly.push_back({Weekday::friday, {{540, 720}, {700, 800}}});
     auto st = detail::validate_schedule(s);
     CHECK(st.code() == Code::invalid_argument);
-    CHECK_THAT(st.message(), Catch::Contains("schedule.weekly[friday]") && Catch::Contains("overlap"));
+    CHECK_THAT(st.message(),
+               Catch::Contains("schedule.weekly[friday]") && Catch::Contains("overlap"));
   }
   SECTION("weekday twice") {
     s.weekly.push_back({Weekday::friday, {{540, 720}}});
@@ -149,7 +161,8 @@ TEST_CASE("overlapping or inverted schedule rules are refused naming the rule") 
     h.month = 4;
     h.day_of_month = 31;
     s.holidays.push_back(h);
-    CHECK_THAT(detail::validate_schedule(s).message(), Catch::Contains("schedule.holidays[0].day_of_month"));
+    CHECK_THAT(detail::validate_schedule(s).message(),
+               Catch::Contains("schedule.holidays[0].day_of_month"));
   }
   SECTION("touching intervals are fine") {
     s.weekly.push_back({Weekday::friday, {{540, 720}, {720, 800}}});

@@ -20,8 +20,7 @@ TEST_CASE("a local time in the spring-forward gap moves forward by the gap") {
   // America/New_York 2026-03-08: 02:00 EST -> 03:00 EDT.
   CHECK(zone("America/New_York").to_utc(local(2026, 3, 8, 2, 15)) == utc(2026, 3, 8, 7, 15));
   // Australia/Lord_Howe 2026-10-04: 02:00 +10:30 -> 02:30 +11; 02:10 does not exist.
-  CHECK(zone("Australia/Lord_Howe").to_utc(local(2026, 10, 4, 2, 10)) ==
-        utc(2026, 10, 3, 15, 40));
+  CHECK(zone("Australia/Lord_Howe").to_utc(local(2026, 10, 4, 2, 10)) == utc(2026, 10, 3, 15, 40));
 }
 
 TEST_CASE("an ambiguous local time takes the earlier instant") {
@@ -42,5 +41,6 @@ TEST_CASE("unknown zones are refused naming the field") {
   auto z = detail::Zone::locate("Mars/Olympus_Mons", "resource.zone");
   REQUIRE_FALSE(z.ok());
   CHECK(z.status().code() == Code::invalid_argument);
-  CHECK_THAT(z.status().message(), Catch::Contains("resource.zone") && Catch::Contains("Mars/Olympus_Mons"));
+  CHECK_THAT(z.status().message(),
+             Catch::Contains("resource.zone") && Catch::Contains("Mars/Olympus_Mons"));
 }

@@ -3,9 +3,9 @@
 #include <datetime.h>
 
 #include <array>
-#include <map>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
 
 #include "fields_python.hpp"
@@ -23,9 +23,9 @@ constexpr std::int64_t kDay = 86400;
 // Allocated once and never freed: these references must outlive every static destructor
 // that could run after the interpreter has shut down.
 struct Classes {
-  py::object tenant, policy, resource, local_interval, weekly_rule, date_override,
-      holiday_rule, schedule, pool, allocation_request, slot, finding, explanation,
-      allocation, reservation, storage_info;
+  py::object tenant, policy, resource, local_interval, weekly_rule, date_override, holiday_rule,
+      schedule, pool, allocation_request, slot, finding, explanation, allocation, reservation,
+      storage_info;
   py::object audit_record, audit_head, audit_verification, health_options, health_check,
       health_report, table_stats, backup_manifest, backup_verification, backup_result;
   std::array<py::object, 7> weekday;
@@ -44,8 +44,7 @@ const Classes* classes = nullptr;
 
 const Classes& cls() { return *classes; }
 
-constexpr std::array<const char*, 3> kHolidayKinds = {"fixed_date", "nth_weekday",
-                                                      "last_weekday"};
+constexpr std::array<const char*, 3> kHolidayKinds = {"fixed_date", "nth_weekday", "last_weekday"};
 
 std::string type_name(py::handle value) { return Py_TYPE(value.ptr())->tp_name; }
 
@@ -66,7 +65,8 @@ void require_instance(py::handle value, const py::object& type, const char* type
 // mistake here), with their names for messages ("weekly[2]").
 template <typename Fn>
 void for_each_item(py::handle value, const std::string& name, Fn&& fn) {
-  if (PyUnicode_Check(value.ptr()) || PyBytes_Check(value.ptr()) || !py::isinstance<py::iterable>(value)) {
+  if (PyUnicode_Check(value.ptr()) || PyBytes_Check(value.ptr()) ||
+      !py::isinstance<py::iterable>(value)) {
     raise_type(name, "a sequence", value);
   }
   std::size_t i = 0;
@@ -101,7 +101,8 @@ std::int64_t delta_seconds(py::handle delta, const std::string& name, const char
 
 Weekday to_weekday(py::handle value, const std::string& name) {
   const std::int64_t day = to_int64(value, name);
-  if (day < 0 || day > 6) raise_invalid(name + ": weekday must be 0..6 (boka.Weekday), got " + std::to_string(day));
+  if (day < 0 || day > 6)
+    raise_invalid(name + ": weekday must be 0..6 (boka.Weekday), got " + std::to_string(day));
   return static_cast<Weekday>(day);
 }
 
@@ -110,7 +111,8 @@ Weekday to_weekday(py::handle value, const std::string& name) {
 std::string enum_text(py::handle value, const std::string& name) {
   const int is_enum = PyObject_IsInstance(value.ptr(), cls().enum_base.ptr());
   if (is_enum < 0) throw py::error_already_set();
-  return to_string(is_enum ? py::object(value.attr("value")) : py::reinterpret_borrow<py::object>(value), name);
+  return to_string(
+      is_enum ? py::object(value.attr("value")) : py::reinterpret_borrow<py::object>(value), name);
 }
 
 // An enum of the library by member or name, as the library spells it (`name_of`), for the
@@ -219,24 +221,25 @@ void init_conversions() {
   c->audit_verification = types.attr("AuditVerification");
   c->health_options = types.attr("HealthOptions");
   c->health_check = dataclass(types, "HealthCheck", {"name", "status", "detail"});
-  c->health_report = dataclass(types, "HealthReport",
-                               {"status", "checked_at", "dialect", "location", "schema_version",
-                                "expected_schema_version", "storage_reachable",
-                                "storage_latency_seconds", "read_only", "read_only_reason",
-                                "disk_free_bytes", "disk_total_bytes", "last_backup_at",
-                                "heartbeats", "checks"});
+  c->health_report = dataclass(
+      types, "HealthReport",
+      {"status", "checked_at", "dialect", "location", "schema_version", "expected_schema_version",
+       "storage_reachable", "storage_latency_seconds", "read_only", "read_only_reason",
+       "disk_free_bytes", "disk_total_bytes", "last_backup_at", "heartbeats", "checks"});
   c->table_stats = types.attr("TableStats");
-  c->backup_manifest = dataclass(types, "BackupManifest",
-                                 {"format", "file", "kind", "created_at", "source",
-                                  "schema_version", "sha256", "size_bytes", "tables",
-                                  "audit_heads", "boka_version"});
+  c->backup_manifest =
+      dataclass(types, "BackupManifest",
+                {"format", "file", "kind", "created_at", "source", "schema_version", "sha256",
+                 "size_bytes", "tables", "audit_heads", "boka_version"});
   c->backup_verification = types.attr("BackupVerification");
   c->backup_result = types.attr("BackupResult");
   for (std::size_t i = 0; i < c->audit_outcome.size(); ++i) {
-    c->audit_outcome[i] = types.attr("AuditOutcome")(audit_outcome_name(static_cast<AuditOutcome>(i)));
+    c->audit_outcome[i] =
+        types.attr("AuditOutcome")(audit_outcome_name(static_cast<AuditOutcome>(i)));
   }
   for (std::size_t i = 0; i < c->health_status.size(); ++i) {
-    c->health_status[i] = types.attr("HealthStatus")(health_status_name(static_cast<HealthStatus>(i)));
+    c->health_status[i] =
+        types.attr("HealthStatus")(health_status_name(static_cast<HealthStatus>(i)));
   }
   for (std::size_t i = 0; i < c->backup_kind.size(); ++i) {
     c->backup_kind[i] = types.attr("BackupKind")(backup_kind_name(static_cast<BackupKind>(i)));
@@ -306,7 +309,8 @@ Instant to_instant(py::handle value, const std::string& name) {
                   " (use .replace(microsecond=0))");
   }
   const std::int64_t local =
-      days_from_civil(PyDateTime_GET_YEAR(v), PyDateTime_GET_MONTH(v), PyDateTime_GET_DAY(v)) * kDay +
+      days_from_civil(PyDateTime_GET_YEAR(v), PyDateTime_GET_MONTH(v), PyDateTime_GET_DAY(v)) *
+          kDay +
       PyDateTime_DATE_GET_HOUR(v) * 3600 + PyDateTime_DATE_GET_MINUTE(v) * 60 +
       PyDateTime_DATE_GET_SECOND(v);
   return checked_instant(local - offset, name, value);
@@ -511,7 +515,8 @@ std::vector<ReservationStatus> to_statuses(py::handle value, const std::string& 
     const std::string text = enum_text(item, item_name);
     auto status = parse_status(text);
     if (!status) {
-      raise_invalid(item_name + ": \"" + text + "\" is not a reservation status (held, "
+      raise_invalid(item_name + ": \"" + text +
+                    "\" is not a reservation status (held, "
                     "confirmed, cancelled, expired, completed, no_show)");
     }
     out.push_back(*status);
@@ -601,7 +606,8 @@ HealthOptions to_health_options(py::handle value, const std::string& name) {
   o.heartbeat_max_age = to_seconds(value.attr("heartbeat_max_age"), name + ".heartbeat_max_age");
   o.min_free_disk_fraction =
       to_double(value.attr("min_free_disk_fraction"), name + ".min_free_disk_fraction");
-  o.min_free_disk_bytes = to_int64(value.attr("min_free_disk_bytes"), name + ".min_free_disk_bytes");
+  o.min_free_disk_bytes =
+      to_int64(value.attr("min_free_disk_bytes"), name + ".min_free_disk_bytes");
   o.storage_slow_after = to_seconds(value.attr("storage_slow_after"), name + ".storage_slow_after");
   return o;
 }
@@ -650,14 +656,12 @@ py::object to_python(const HealthReport& r) {
                                    cls().health_status.at(static_cast<std::size_t>(c.status)),
                                    from_string(c.detail));
   }
-  return cls().health_report(cls().health_status.at(static_cast<std::size_t>(r.status)),
-                             from_instant(r.checked_at), from_string(r.dialect),
-                             from_string(r.location), r.schema_version,
-                             r.expected_schema_version, r.storage_reachable,
-                             r.storage_latency_seconds, r.read_only,
-                             from_string(r.read_only_reason), optional_int(r.disk_free_bytes),
-                             optional_int(r.disk_total_bytes),
-                             from_optional_instant(r.last_backup_at), heartbeats, checks);
+  return cls().health_report(
+      cls().health_status.at(static_cast<std::size_t>(r.status)), from_instant(r.checked_at),
+      from_string(r.dialect), from_string(r.location), r.schema_version, r.expected_schema_version,
+      r.storage_reachable, r.storage_latency_seconds, r.read_only, from_string(r.read_only_reason),
+      optional_int(r.disk_free_bytes), optional_int(r.disk_total_bytes),
+      from_optional_instant(r.last_backup_at), heartbeats, checks);
 }
 
 py::object to_python(const TableStats& t) { return struct_to_python(t); }
@@ -665,10 +669,9 @@ py::object to_python(const TableStats& t) { return struct_to_python(t); }
 py::object to_python(const BackupManifest& m) {
   return cls().backup_manifest(from_string(m.format), from_string(m.file),
                                cls().backup_kind.at(static_cast<std::size_t>(m.kind)),
-                               from_instant(m.created_at), from_string(m.source),
-                               m.schema_version, from_string(m.sha256), m.size_bytes,
-                               object_tuple(m.tables), object_tuple(m.audit_heads),
-                               from_string(m.boka_version));
+                               from_instant(m.created_at), from_string(m.source), m.schema_version,
+                               from_string(m.sha256), m.size_bytes, object_tuple(m.tables),
+                               object_tuple(m.audit_heads), from_string(m.boka_version));
 }
 
 py::object to_python(const BackupVerification& v) { return struct_to_python(v); }
@@ -706,19 +709,23 @@ PermissionSet permissions_from_python(py::handle value, const std::string& name)
   for_each_item(value, name, [&](py::handle item, const std::string& item_name) {
     const std::string text = enum_text(item, item_name);
     const auto p = parse_permission(text);
-    if (!p) raise_invalid(item_name + ": \"" + text + "\" is not a permission (docs/auth.md lists them)");
+    if (!p)
+      raise_invalid(item_name + ": \"" + text + "\" is not a permission (docs/auth.md lists them)");
     set |= static_cast<PermissionSet>(*p);
   });
   return set;
 }
 
 LocalDate date_from_python(py::handle value, const std::string& name) {
-  if (!PyDate_Check(value.ptr()) || PyDateTime_Check(value.ptr())) raise_type(name, "a datetime.date", value);
+  if (!PyDate_Check(value.ptr()) || PyDateTime_Check(value.ptr()))
+    raise_type(name, "a datetime.date", value);
   return LocalDate{PyDateTime_GET_YEAR(value.ptr()), PyDateTime_GET_MONTH(value.ptr()),
                    PyDateTime_GET_DAY(value.ptr())};
 }
 
-std::string enum_text_of(py::handle value, const std::string& name) { return enum_text(value, name); }
+std::string enum_text_of(py::handle value, const std::string& name) {
+  return enum_text(value, name);
+}
 
 }  // namespace fields_detail
 

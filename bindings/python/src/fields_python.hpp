@@ -100,7 +100,8 @@ template <typename T>
 void value_from_python(py::handle h, const std::string& name, T& out) {
   using namespace fields_detail;
   if constexpr (std::is_same_v<T, bool>) {
-    if (!PyBool_Check(h.ptr())) throw py::type_error(name + ": expected a bool, got " + Py_TYPE(h.ptr())->tp_name);
+    if (!PyBool_Check(h.ptr()))
+      throw py::type_error(name + ": expected a bool, got " + Py_TYPE(h.ptr())->tp_name);
     out = h.ptr() == Py_True;
   } else if constexpr (std::is_same_v<T, Instant>) {
     out = to_instant(h, name);
@@ -116,7 +117,8 @@ void value_from_python(py::handle h, const std::string& name, T& out) {
     out = codec::make_id<T>(to_int64(h, name));
   } else if constexpr (std::is_same_v<T, std::uint32_t>) {
     const std::int64_t x = to_int64(h, name);
-    if (x < 0 || x > 0xFFFFFFFFLL) raise_invalid(name + ": " + std::to_string(x) + " is out of range");
+    if (x < 0 || x > 0xFFFFFFFFLL)
+      raise_invalid(name + ": " + std::to_string(x) + " is out of range");
     out = static_cast<std::uint32_t>(x);
   } else if constexpr (std::is_same_v<T, int>) {
     out = to_int(h, name);

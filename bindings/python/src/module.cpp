@@ -165,25 +165,31 @@ PYBIND11_MODULE(_native, m) {
   m.doc() = "boka's native core (private: import boka instead)";
   init_conversions();
 
-  m.def("version", [] { return std::string(version_string()); },
-        "The version of the boka library, \"0.1.0\".");
-  m.def("code_name", [](int code) -> std::string {
-          if (code < 0 || code > static_cast<int>(Code::not_supported)) return "unknown";
-          return code_name(static_cast<Code>(code));
-        }, arg("code"), "The C++ library's name of an error code (\"conflict\").");
+  m.def(
+      "version", [] { return std::string(version_string()); },
+      "The version of the boka library, \"0.1.0\".");
+  m.def(
+      "code_name",
+      [](int code) -> std::string {
+        if (code < 0 || code > static_cast<int>(Code::not_supported)) return "unknown";
+        return code_name(static_cast<Code>(code));
+      },
+      arg("code"), "The C++ library's name of an error code (\"conflict\").");
 
-  py::class_<Principal>(m, "Principal", "Who acts: the system principal (a trusted embedder), a user or an API key.")
+  py::class_<Principal>(
+      m, "Principal", "Who acts: the system principal (a trusted embedder), a user or an API key.")
       .def_static("system", &Principal::system,
                   "The trusted embedder, which does its own authentication and may act in "
                   "every tenant.")
-      .def_property_readonly("kind", [](const Principal& p) {
-        switch (p.kind()) {
-          case Principal::Kind::system: return "system";
-          case Principal::Kind::user: return "user";
-          case Principal::Kind::api_key: return "api_key";
-        }
-        return "unknown";
-      })
+      .def_property_readonly("kind",
+                             [](const Principal& p) {
+                               switch (p.kind()) {
+                                 case Principal::Kind::system: return "system";
+                                 case Principal::Kind::user: return "user";
+                                 case Principal::Kind::api_key: return "api_key";
+                               }
+                               return "unknown";
+                             })
       .def_property_readonly("name", &Principal::name)
       .def("__repr__", [](const Principal& p) { return "<boka.Principal " + p.name() + ">"; });
 
@@ -194,18 +200,19 @@ PYBIND11_MODULE(_native, m) {
            }),
            arg("now"))
       .def("now", [](const ManualClock& c) { return from_instant(c.now()); })
-      .def("set", [](ManualClock& c, py::object now) { c.set(to_instant(now, "now")); },
-           arg("now"))
-      .def("advance",
-           [](ManualClock& c, py::object by) {
-             const Seconds step = to_seconds(by, "by");
-             const Instant target = c.now() + step;
-             if (to_unix(target) < shell::kMinInstant || to_unix(target) > shell::kMaxInstant) {
-               raise_invalid("by: the clock would leave the years 0001..9999");
-             }
-             c.advance(step);
-           },
-           arg("by"));
+      .def(
+          "set", [](ManualClock& c, py::object now) { c.set(to_instant(now, "now")); }, arg("now"))
+      .def(
+          "advance",
+          [](ManualClock& c, py::object by) {
+            const Seconds step = to_seconds(by, "by");
+            const Instant target = c.now() + step;
+            if (to_unix(target) < shell::kMinInstant || to_unix(target) > shell::kMaxInstant) {
+              raise_invalid("by: the clock would leave the years 0001..9999");
+            }
+            c.advance(step);
+          },
+          arg("by"));
 
   py::class_<EngineHandle>(m, "Engine", R"(A booking engine over a store.
 
@@ -213,696 +220,761 @@ Engine(uri) opens "memory:", "sqlite:path/to/file.db" (created and migrated on o
 "postgresql://user@host/db". Use it as a context manager, or call close(). Every method
 may be called from several threads at once; each releases the GIL while the engine works.
 )")
-      .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock,
-                       bool read_only, py::object read_only_reason, py::object auth) {
+      .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
+                       py::object read_only_reason, py::object auth) {
              AuthOptions options;
              if (!auth.is_none()) struct_from_python(auth, "auth", options);
-             return std::make_unique<EngineHandle>(
-                 uri, std::move(clock), read_only,
-                 to_string(read_only_reason, "read_only_reason"), std::move(options));
+             return std::make_unique<EngineHandle>(uri, std::move(clock), read_only,
+                                                   to_string(read_only_reason, "read_only_reason"),
+                                                   std::move(options));
            }),
            arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
            arg("read_only_reason") = "", arg("auth") = py::none())
-      .def_property_readonly("auth", [](py::object self) { return AuthFacet(std::move(self)); },
-                             "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
-      .def_property_readonly("operations",
-                             [](py::object self) { return OperationsFacet(std::move(self)); },
-                             "The audit trail, health, backups, read-only mode, heartbeats, "
-                             "statistics and metrics (boka.Operations).")
+      .def_property_readonly(
+          "auth", [](py::object self) { return AuthFacet(std::move(self)); },
+          "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
+      .def_property_readonly(
+          "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
+          "The audit trail, health, backups, read-only mode, heartbeats, "
+          "statistics and metrics (boka.Operations).")
       .def("close", &EngineHandle::close,
            "Closes the engine and its store. Idempotent; later calls raise "
            "InvalidArgumentError.")
       .def_property_readonly("closed", &EngineHandle::closed)
       .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__",
-           [](EngineHandle& self, py::object, py::object, py::object) { self.close(); },
-           arg("exc_type"), arg("exc"), arg("traceback"))
+      .def(
+          "__exit__", [](EngineHandle& self, py::object, py::object, py::object) { self.close(); },
+          arg("exc_type"), arg("exc"), arg("traceback"))
 
       // --- Tenants ---
-      .def("create_tenant",
-           [](const EngineHandle& self, py::object name, py::object who) {
-             Tenant spec;
-             spec.name = to_string(name, "name");
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.create_tenant(p, spec); }));
-           },
-           arg("name"), py::kw_only(), arg("who") = py::none(),
-           "Creates a tenant (the isolation boundary) with a unique name.")
-      .def("get_tenant",
-           [](const EngineHandle& self, TenantId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.get_tenant(p, id); }));
-           },
-           arg("id"), py::kw_only(), arg("who") = py::none(),
-           "The tenant with this id (NotFoundError if there is none).")
-      .def("list_tenants",
-           [](const EngineHandle& self, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.list_tenants(p); }));
-           },
-           py::kw_only(), arg("who") = py::none(),
-           "Every tenant, by id.")
-      .def("update_tenant",
-           [](const EngineHandle& self, py::object tenant, py::object who) {
-             const Tenant t = to_tenant(tenant, "tenant");
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.update_tenant(p, t); }));
-           },
-           arg("tenant"), py::kw_only(), arg("who") = py::none(),
-           "Renames a tenant; tenant.version must be the stored one (else ConflictError).")
-      .def("archive_tenant",
-           [](const EngineHandle& self, TenantId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.archive_tenant(p, id); }));
-           },
-           arg("id"), py::kw_only(), arg("who") = py::none(),
-           "Archives a tenant: it keeps everything but takes no new bookings. Idempotent.")
+      .def(
+          "create_tenant",
+          [](const EngineHandle& self, py::object name, py::object who) {
+            Tenant spec;
+            spec.name = to_string(name, "name");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.create_tenant(p, spec); }));
+          },
+          arg("name"), py::kw_only(), arg("who") = py::none(),
+          "Creates a tenant (the isolation boundary) with a unique name.")
+      .def(
+          "get_tenant",
+          [](const EngineHandle& self, TenantId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(self, [&](Engine& e) { return e.get_tenant(p, id); }));
+          },
+          arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The tenant with this id (NotFoundError if there is none).")
+      .def(
+          "list_tenants",
+          [](const EngineHandle& self, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(self, [&](Engine& e) { return e.list_tenants(p); }));
+          },
+          py::kw_only(), arg("who") = py::none(), "Every tenant, by id.")
+      .def(
+          "update_tenant",
+          [](const EngineHandle& self, py::object tenant, py::object who) {
+            const Tenant t = to_tenant(tenant, "tenant");
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(self, [&](Engine& e) { return e.update_tenant(p, t); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none(),
+          "Renames a tenant; tenant.version must be the stored one (else ConflictError).")
+      .def(
+          "archive_tenant",
+          [](const EngineHandle& self, TenantId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(self, [&](Engine& e) { return e.archive_tenant(p, id); }));
+          },
+          arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Archives a tenant: it keeps everything but takes no new bookings. Idempotent.")
 
       // --- Resources ---
-      .def("create_resource",
-           [](const EngineHandle& self, TenantId tenant, py::object name, py::object zone,
-              py::object capacity, py::object policy, py::object schedule, py::object metadata,
-              py::object who) {
-             Resource spec;
-             spec.name = to_string(name, "name");
-             spec.zone = to_string(zone, "zone");
-             spec.capacity = to_int(capacity, "capacity");
-             spec.policy = to_policy(policy, "policy");
-             if (!schedule.is_none()) spec.schedule = ScheduleId{to_int64(schedule, "schedule")};
-             spec.metadata_json = to_metadata_json(metadata, "metadata");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.create_resource(p, tenant, spec); }));
-           },
-           arg("tenant"), py::kw_only(), arg("name"), arg("zone"), arg("capacity") = 1,
-           arg("policy") = py::none(), arg("schedule") = py::none(),
-           arg("metadata") = py::none(), arg("who") = py::none(),
-           "Creates a resource: a name, an IANA zone, a capacity, a booking policy and a "
-           "schedule (None: open around the clock).")
-      .def("get_resource",
-           [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.get_resource(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "The resource with this id in the tenant.")
-      .def("list_resources",
-           [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) {
-               return e.list_resources(p, tenant, include_archived);
-             }));
-           },
-           arg("tenant"), py::kw_only(), arg("include_archived") = false,
-           arg("who") = py::none(),
-           "The tenant's resources, by id.")
-      .def("update_resource",
-           [](const EngineHandle& self, TenantId tenant, py::object resource, py::object who) {
-             const Resource r = to_resource(resource, "resource");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.update_resource(p, tenant, r); }));
-           },
-           arg("tenant"), arg("resource"), py::kw_only(), arg("who") = py::none(),
-           "Replaces every field of a resource; resource.version must be the stored one. "
-           "Lowering capacity below current usage raises ConflictError.")
-      .def("archive_resource",
-           [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.archive_resource(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "Archives a resource: no new bookings, history kept.")
+      .def(
+          "create_resource",
+          [](const EngineHandle& self, TenantId tenant, py::object name, py::object zone,
+             py::object capacity, py::object policy, py::object schedule, py::object metadata,
+             py::object who) {
+            Resource spec;
+            spec.name = to_string(name, "name");
+            spec.zone = to_string(zone, "zone");
+            spec.capacity = to_int(capacity, "capacity");
+            spec.policy = to_policy(policy, "policy");
+            if (!schedule.is_none()) spec.schedule = ScheduleId{to_int64(schedule, "schedule")};
+            spec.metadata_json = to_metadata_json(metadata, "metadata");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.create_resource(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("name"), arg("zone"), arg("capacity") = 1,
+          arg("policy") = py::none(), arg("schedule") = py::none(), arg("metadata") = py::none(),
+          arg("who") = py::none(),
+          "Creates a resource: a name, an IANA zone, a capacity, a booking policy and a "
+          "schedule (None: open around the clock).")
+      .def(
+          "get_resource",
+          [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.get_resource(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The resource with this id in the tenant.")
+      .def(
+          "list_resources",
+          [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(
+                self, [&](Engine& e) { return e.list_resources(p, tenant, include_archived); }));
+          },
+          arg("tenant"), py::kw_only(), arg("include_archived") = false, arg("who") = py::none(),
+          "The tenant's resources, by id.")
+      .def(
+          "update_resource",
+          [](const EngineHandle& self, TenantId tenant, py::object resource, py::object who) {
+            const Resource r = to_resource(resource, "resource");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.update_resource(p, tenant, r); }));
+          },
+          arg("tenant"), arg("resource"), py::kw_only(), arg("who") = py::none(),
+          "Replaces every field of a resource; resource.version must be the stored one. "
+          "Lowering capacity below current usage raises ConflictError.")
+      .def(
+          "archive_resource",
+          [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.archive_resource(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Archives a resource: no new bookings, history kept.")
 
       // --- Schedules ---
-      .def("create_schedule",
-           [](const EngineHandle& self, TenantId tenant, py::object name, py::object weekly,
-              py::object overrides, py::object holidays, py::object who) {
-             Schedule spec;
-             spec.name = to_string(name, "name");
-             spec.weekly = to_weekly(weekly, "weekly");
-             spec.overrides = to_overrides(overrides, "overrides");
-             spec.holidays = to_holidays(holidays, "holidays");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.create_schedule(p, tenant, spec); }));
-           },
-           arg("tenant"), py::kw_only(), arg("name"), arg("weekly") = py::tuple(),
-           arg("overrides") = py::tuple(), arg("holidays") = py::tuple(),
-           arg("who") = py::none(),
-           "Creates a schedule: weekly rules in local wall time, date overrides and yearly "
-           "holidays.")
-      .def("get_schedule",
-           [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.get_schedule(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "The schedule with this id in the tenant.")
-      .def("list_schedules",
-           [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) {
-               return e.list_schedules(p, tenant, include_archived);
-             }));
-           },
-           arg("tenant"), py::kw_only(), arg("include_archived") = false,
-           arg("who") = py::none(),
-           "The tenant's schedules, by id.")
-      .def("update_schedule",
-           [](const EngineHandle& self, TenantId tenant, py::object schedule, py::object who) {
-             const Schedule s = to_schedule(schedule, "schedule");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.update_schedule(p, tenant, s); }));
-           },
-           arg("tenant"), arg("schedule"), py::kw_only(), arg("who") = py::none(),
-           "Replaces a schedule's rules; schedule.version must be the stored one.")
-      .def("archive_schedule",
-           [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.archive_schedule(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "Archives a schedule (ConflictError while an active resource uses it).")
+      .def(
+          "create_schedule",
+          [](const EngineHandle& self, TenantId tenant, py::object name, py::object weekly,
+             py::object overrides, py::object holidays, py::object who) {
+            Schedule spec;
+            spec.name = to_string(name, "name");
+            spec.weekly = to_weekly(weekly, "weekly");
+            spec.overrides = to_overrides(overrides, "overrides");
+            spec.holidays = to_holidays(holidays, "holidays");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.create_schedule(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("name"), arg("weekly") = py::tuple(),
+          arg("overrides") = py::tuple(), arg("holidays") = py::tuple(), arg("who") = py::none(),
+          "Creates a schedule: weekly rules in local wall time, date overrides and yearly "
+          "holidays.")
+      .def(
+          "get_schedule",
+          [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.get_schedule(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The schedule with this id in the tenant.")
+      .def(
+          "list_schedules",
+          [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(
+                self, [&](Engine& e) { return e.list_schedules(p, tenant, include_archived); }));
+          },
+          arg("tenant"), py::kw_only(), arg("include_archived") = false, arg("who") = py::none(),
+          "The tenant's schedules, by id.")
+      .def(
+          "update_schedule",
+          [](const EngineHandle& self, TenantId tenant, py::object schedule, py::object who) {
+            const Schedule s = to_schedule(schedule, "schedule");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.update_schedule(p, tenant, s); }));
+          },
+          arg("tenant"), arg("schedule"), py::kw_only(), arg("who") = py::none(),
+          "Replaces a schedule's rules; schedule.version must be the stored one.")
+      .def(
+          "archive_schedule",
+          [](const EngineHandle& self, TenantId tenant, ScheduleId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.archive_schedule(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Archives a schedule (ConflictError while an active resource uses it).")
 
       // --- Pools ---
-      .def("create_pool",
-           [](const EngineHandle& self, TenantId tenant, py::object name, py::object members,
-              py::object who) {
-             Pool spec;
-             spec.name = to_string(name, "name");
-             spec.members = to_resource_ids(members, "members");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.create_pool(p, tenant, spec); }));
-           },
-           arg("tenant"), py::kw_only(), arg("name"), arg("members"), arg("who") = py::none(),
-           "Creates a pool: interchangeable resources in preference order.")
-      .def("get_pool",
-           [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.get_pool(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "The pool with this id in the tenant.")
-      .def("list_pools",
-           [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) {
-               return e.list_pools(p, tenant, include_archived);
-             }));
-           },
-           arg("tenant"), py::kw_only(), arg("include_archived") = false,
-           arg("who") = py::none(),
-           "The tenant's pools, by id.")
-      .def("update_pool",
-           [](const EngineHandle& self, TenantId tenant, py::object pool, py::object who) {
-             const Pool value = to_pool(pool, "pool");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.update_pool(p, tenant, value); }));
-           },
-           arg("tenant"), arg("pool"), py::kw_only(), arg("who") = py::none(),
-           "Replaces a pool's name and members; pool.version must be the stored one.")
-      .def("archive_pool",
-           [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.archive_pool(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "Archives a pool: it takes no new bookings.")
+      .def(
+          "create_pool",
+          [](const EngineHandle& self, TenantId tenant, py::object name, py::object members,
+             py::object who) {
+            Pool spec;
+            spec.name = to_string(name, "name");
+            spec.members = to_resource_ids(members, "members");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.create_pool(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("name"), arg("members"), arg("who") = py::none(),
+          "Creates a pool: interchangeable resources in preference order.")
+      .def(
+          "get_pool",
+          [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.get_pool(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The pool with this id in the tenant.")
+      .def(
+          "list_pools",
+          [](const EngineHandle& self, TenantId tenant, bool include_archived, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(
+                self, [&](Engine& e) { return e.list_pools(p, tenant, include_archived); }));
+          },
+          arg("tenant"), py::kw_only(), arg("include_archived") = false, arg("who") = py::none(),
+          "The tenant's pools, by id.")
+      .def(
+          "update_pool",
+          [](const EngineHandle& self, TenantId tenant, py::object pool, py::object who) {
+            const Pool value = to_pool(pool, "pool");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.update_pool(p, tenant, value); }));
+          },
+          arg("tenant"), arg("pool"), py::kw_only(), arg("who") = py::none(),
+          "Replaces a pool's name and members; pool.version must be the stored one.")
+      .def(
+          "archive_pool",
+          [](const EngineHandle& self, TenantId tenant, PoolId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.archive_pool(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Archives a pool: it takes no new bookings.")
 
       // --- Availability ---
-      .def("availability",
-           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
-              py::object end, py::object duration, py::object step, py::object who) {
-             AvailabilityQuery q;
-             q.requests = to_requests(requests, "requests");
-             q.from = to_instant(start, "start");
-             q.to = to_instant(end, "end");
-             q.duration = to_seconds(duration, "duration");
-             q.step = to_optional_seconds(step, "step");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.availability(p, tenant, q); }));
-           },
-           arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"),
-           py::kw_only(), arg("step") = py::none(), arg("who") = py::none(),
-           "Every start on the slot grid in [start, end) where a reservation of `duration` "
-           "for all requests would be accepted now, as Slots (UTC).")
-      .def("explain",
-           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
-              py::object duration, py::object who) {
-             const auto reqs = to_requests(requests, "requests");
-             const Instant at = to_instant(start, "start");
-             const Seconds length = to_seconds(duration, "duration");
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(
-                 self, [&](Engine& e) { return e.explain(p, tenant, reqs, at, length); }));
-           },
-           arg("tenant"), arg("requests"), arg("start"), arg("duration"), py::kw_only(),
-           arg("who") = py::none(),
-           "Why a reservation of `duration` at `start` would or would not be accepted.")
+      .def(
+          "availability",
+          [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
+             py::object end, py::object duration, py::object step, py::object who) {
+            AvailabilityQuery q;
+            q.requests = to_requests(requests, "requests");
+            q.from = to_instant(start, "start");
+            q.to = to_instant(end, "end");
+            q.duration = to_seconds(duration, "duration");
+            q.step = to_optional_seconds(step, "step");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.availability(p, tenant, q); }));
+          },
+          arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"), py::kw_only(),
+          arg("step") = py::none(), arg("who") = py::none(),
+          "Every start on the slot grid in [start, end) where a reservation of `duration` "
+          "for all requests would be accepted now, as Slots (UTC).")
+      .def(
+          "explain",
+          [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
+             py::object duration, py::object who) {
+            const auto reqs = to_requests(requests, "requests");
+            const Instant at = to_instant(start, "start");
+            const Seconds length = to_seconds(duration, "duration");
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(
+                self, [&](Engine& e) { return e.explain(p, tenant, reqs, at, length); }));
+          },
+          arg("tenant"), arg("requests"), arg("start"), arg("duration"), py::kw_only(),
+          arg("who") = py::none(),
+          "Why a reservation of `duration` at `start` would or would not be accepted.")
 
       // --- Reservations ---
-      .def("reserve",
-           [](const EngineHandle& self, TenantId tenant, py::object allocations,
-              py::object start, py::object end, py::object hold_for,
-              py::object idempotency_key, py::object customer, py::object metadata,
-              py::object who) {
-             ReserveRequest req;
-             req.allocations = to_requests(allocations, "allocations");
-             req.start = to_instant(start, "start");
-             req.end = to_instant(end, "end");
-             req.hold_for = to_optional_seconds(hold_for, "hold_for");
-             req.idempotency_key = to_string(idempotency_key, "idempotency_key");
-             req.customer = to_string(customer, "customer");
-             req.metadata_json = to_metadata_json(metadata, "metadata");
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) { return e.reserve(p, tenant, req); }));
-           },
-           arg("tenant"), arg("allocations"), arg("start"), arg("end"), py::kw_only(),
-           arg("hold_for") = py::none(), arg("idempotency_key") = "", arg("customer") = "",
-           arg("metadata") = py::none(), arg("who") = py::none(),
-           "Books all allocations over [start, end) or none. hold_for: held until now + "
-           "hold_for, to be confirmed. A refusal for capacity, hours, notice, horizon or "
-           "daily limit is ConflictError with the blocking reservation ids and the next "
-           "free start.")
-      .def("confirm",
-           [](const EngineHandle& self, TenantId tenant, ReservationId id,
-              py::object if_version, py::object who) {
-             return transition(&Engine::confirm, self, tenant, id, if_version, who);
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none(),
-           "held -> confirmed (an expired hold raises ConflictError).")
-      .def("cancel",
-           [](const EngineHandle& self, TenantId tenant, ReservationId id,
-              py::object if_version, py::object who) {
-             return transition(&Engine::cancel, self, tenant, id, if_version, who);
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none(),
-           "held or confirmed -> cancelled; frees the capacity at once.")
-      .def("mark_completed",
-           [](const EngineHandle& self, TenantId tenant, ReservationId id,
-              py::object if_version, py::object who) {
-             return transition(&Engine::mark_completed, self, tenant, id, if_version, who);
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none(),
-           "confirmed -> completed, once the reservation has started.")
-      .def("mark_no_show",
-           [](const EngineHandle& self, TenantId tenant, ReservationId id,
-              py::object if_version, py::object who) {
-             return transition(&Engine::mark_no_show, self, tenant, id, if_version, who);
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-           arg("who") = py::none(),
-           "confirmed -> no_show, once the reservation has started.")
-      .def("reschedule",
-           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object start,
-              py::object end, py::object if_version, py::object who) {
-             const Instant new_start = to_instant(start, "start");
-             const Instant new_end = to_instant(end, "end");
-             const auto guard = version_guard(if_version);
-             const Principal& p = principal_of(who);
-             return to_python(engine_call(self, [&](Engine& e) {
-               return e.reschedule(p, tenant, id, new_start, new_end, guard);
-             }));
-           },
-           arg("tenant"), arg("id"), arg("start"), arg("end"), py::kw_only(),
-           arg("if_version") = py::none(), arg("who") = py::none(),
-           "Moves an active reservation to [start, end) in one step; its own old range "
-           "never blocks the new one.")
-      .def("get_reservation",
-           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.get_reservation(p, tenant, id); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "The reservation with this id (a lapsed hold reads as expired).")
-      .def("list_reservations",
-           [](const EngineHandle& self, TenantId tenant, py::object resource, py::object start,
-              py::object end, py::object statuses, py::object customer, py::object after_id,
-              py::object limit, py::object who) {
-             ReservationFilter f;
-             if (!resource.is_none()) f.resource = ResourceId{to_int64(resource, "resource")};
-             f.from = to_optional_instant(start, "start");
-             f.to = to_optional_instant(end, "end");
-             f.statuses = to_statuses(statuses, "statuses");
-             if (!customer.is_none()) f.customer = to_string(customer, "customer");
-             f.after_id = ReservationId{to_int64(after_id, "after_id")};
-             f.limit = to_int(limit, "limit");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 engine_call(self, [&](Engine& e) { return e.list_reservations(p, tenant, f); }));
-           },
-           arg("tenant"), py::kw_only(), arg("resource") = py::none(),
-           arg("start") = py::none(), arg("end") = py::none(), arg("statuses") = py::tuple(),
-           arg("customer") = py::none(), arg("after_id") = 0, arg("limit") = 100,
-           arg("who") = py::none(),
-           "The tenant's reservations by id, filtered: on a resource, overlapping [start, "
-           "end), with one of the statuses, of a customer; page with after_id.")
-      .def("expire_holds",
-           [](const EngineHandle& self, py::object limit, py::object who) {
-             const int n = to_int(limit, "limit");
-             const Principal& p = principal_of(who);
-             return engine_call(self, [&](Engine& e) { return e.expire_holds(p, n); });
-           },
-           arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
-           "Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For "
-           "a worker.");
+      .def(
+          "reserve",
+          [](const EngineHandle& self, TenantId tenant, py::object allocations, py::object start,
+             py::object end, py::object hold_for, py::object idempotency_key, py::object customer,
+             py::object metadata, py::object who) {
+            ReserveRequest req;
+            req.allocations = to_requests(allocations, "allocations");
+            req.start = to_instant(start, "start");
+            req.end = to_instant(end, "end");
+            req.hold_for = to_optional_seconds(hold_for, "hold_for");
+            req.idempotency_key = to_string(idempotency_key, "idempotency_key");
+            req.customer = to_string(customer, "customer");
+            req.metadata_json = to_metadata_json(metadata, "metadata");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.reserve(p, tenant, req); }));
+          },
+          arg("tenant"), arg("allocations"), arg("start"), arg("end"), py::kw_only(),
+          arg("hold_for") = py::none(), arg("idempotency_key") = "", arg("customer") = "",
+          arg("metadata") = py::none(), arg("who") = py::none(),
+          "Books all allocations over [start, end) or none. hold_for: held until now + "
+          "hold_for, to be confirmed. A refusal for capacity, hours, notice, horizon or "
+          "daily limit is ConflictError with the blocking reservation ids and the next "
+          "free start.")
+      .def(
+          "confirm",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
+             py::object who) {
+            return transition(&Engine::confirm, self, tenant, id, if_version, who);
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+          arg("who") = py::none(), "held -> confirmed (an expired hold raises ConflictError).")
+      .def(
+          "cancel",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
+             py::object who) {
+            return transition(&Engine::cancel, self, tenant, id, if_version, who);
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+          arg("who") = py::none(), "held or confirmed -> cancelled; frees the capacity at once.")
+      .def(
+          "mark_completed",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
+             py::object who) {
+            return transition(&Engine::mark_completed, self, tenant, id, if_version, who);
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+          arg("who") = py::none(), "confirmed -> completed, once the reservation has started.")
+      .def(
+          "mark_no_show",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
+             py::object who) {
+            return transition(&Engine::mark_no_show, self, tenant, id, if_version, who);
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
+          arg("who") = py::none(), "confirmed -> no_show, once the reservation has started.")
+      .def(
+          "reschedule",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object start,
+             py::object end, py::object if_version, py::object who) {
+            const Instant new_start = to_instant(start, "start");
+            const Instant new_end = to_instant(end, "end");
+            const auto guard = version_guard(if_version);
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(self, [&](Engine& e) {
+              return e.reschedule(p, tenant, id, new_start, new_end, guard);
+            }));
+          },
+          arg("tenant"), arg("id"), arg("start"), arg("end"), py::kw_only(),
+          arg("if_version") = py::none(), arg("who") = py::none(),
+          "Moves an active reservation to [start, end) in one step; its own old range "
+          "never blocks the new one.")
+      .def(
+          "get_reservation",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.get_reservation(p, tenant, id); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The reservation with this id (a lapsed hold reads as expired).")
+      .def(
+          "list_reservations",
+          [](const EngineHandle& self, TenantId tenant, py::object resource, py::object start,
+             py::object end, py::object statuses, py::object customer, py::object after_id,
+             py::object limit, py::object who) {
+            ReservationFilter f;
+            if (!resource.is_none()) f.resource = ResourceId{to_int64(resource, "resource")};
+            f.from = to_optional_instant(start, "start");
+            f.to = to_optional_instant(end, "end");
+            f.statuses = to_statuses(statuses, "statuses");
+            if (!customer.is_none()) f.customer = to_string(customer, "customer");
+            f.after_id = ReservationId{to_int64(after_id, "after_id")};
+            f.limit = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.list_reservations(p, tenant, f); }));
+          },
+          arg("tenant"), py::kw_only(), arg("resource") = py::none(), arg("start") = py::none(),
+          arg("end") = py::none(), arg("statuses") = py::tuple(), arg("customer") = py::none(),
+          arg("after_id") = 0, arg("limit") = 100, arg("who") = py::none(),
+          "The tenant's reservations by id, filtered: on a resource, overlapping [start, "
+          "end), with one of the statuses, of a customer; page with after_id.")
+      .def(
+          "expire_holds",
+          [](const EngineHandle& self, py::object limit, py::object who) {
+            const int n = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return engine_call(self, [&](Engine& e) { return e.expire_holds(p, n); });
+          },
+          arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
+          "Marks up to `limit` lapsed holds (all tenants) expired; returns how many. For "
+          "a worker.");
 
-  m.def("verify_backup",
-        [](py::object path) {
-          const std::string file = to_string(path, "path");
-          return to_python(released([&] { return verify_backup(file); }));
-        },
-        arg("path"),
-        "Checks a backup file against its manifest (checksum, integrity, schema, row counts, "
-        "audit chains and heads). Reads only. NotFoundError if the file or its manifest is "
-        "missing; a damaged backup returns ok=False with its problems.");
-  m.def("restore_backup",
-        [](py::object path, py::object target, bool overwrite) {
-          const std::string from = to_string(path, "path");
-          const std::string to = to_string(target, "target");
-          RestoreOptions o;
-          o.overwrite = overwrite;
-          released([&] { return restore_backup(from, to, o); });
-        },
-        arg("path"), arg("target"), py::kw_only(), arg("overwrite") = false,
-        "Verifies a backup and restores it into `target` atomically (the old file or the "
-        "whole backup, never a mix). AlreadyExistsError for an existing target unless "
-        "overwrite=True. Stop every process using the target first.");
-  m.def("apply_retention",
-        [](py::object directory, py::object kind, py::object keep) {
-          const std::string dir = to_string(directory, "directory");
-          const BackupKind k = to_backup_kind(kind, "kind");
-          const int n = to_int(keep, "keep");
-          return to_python(released([&] { return apply_retention(dir, k, n); }));
-        },
-        arg("directory"), arg("kind"), arg("keep"),
-        "Deletes the oldest backups of `kind` in `directory` beyond the newest `keep`; "
-        "returns the deleted paths.");
-
+  m.def(
+      "verify_backup",
+      [](py::object path) {
+        const std::string file = to_string(path, "path");
+        return to_python(released([&] { return verify_backup(file); }));
+      },
+      arg("path"),
+      "Checks a backup file against its manifest (checksum, integrity, schema, row counts, "
+      "audit chains and heads). Reads only. NotFoundError if the file or its manifest is "
+      "missing; a damaged backup returns ok=False with its problems.");
+  m.def(
+      "restore_backup",
+      [](py::object path, py::object target, bool overwrite) {
+        const std::string from = to_string(path, "path");
+        const std::string to = to_string(target, "target");
+        RestoreOptions o;
+        o.overwrite = overwrite;
+        released([&] { return restore_backup(from, to, o); });
+      },
+      arg("path"), arg("target"), py::kw_only(), arg("overwrite") = false,
+      "Verifies a backup and restores it into `target` atomically (the old file or the "
+      "whole backup, never a mix). AlreadyExistsError for an existing target unless "
+      "overwrite=True. Stop every process using the target first.");
+  m.def(
+      "apply_retention",
+      [](py::object directory, py::object kind, py::object keep) {
+        const std::string dir = to_string(directory, "directory");
+        const BackupKind k = to_backup_kind(kind, "kind");
+        const int n = to_int(keep, "keep");
+        return to_python(released([&] { return apply_retention(dir, k, n); }));
+      },
+      arg("directory"), arg("kind"), arg("keep"),
+      "Deletes the oldest backups of `kind` in `directory` beyond the newest `keep`; "
+      "returns the deleted paths.");
 
   using OpsFacet = const OperationsFacet&;
-  py::class_<OperationsFacet>(m, "Operations", R"(The audit trail, health, backups, read-only mode, heartbeats,
+  py::class_<OperationsFacet>(m, "Operations",
+                              R"(The audit trail, health, backups, read-only mode, heartbeats,
 statistics and metrics of an engine (engine.operations). Every call takes who= (default: the
 system principal) and raises like the engine's own calls.)")
-      .def("storage_info",
-           [](OpsFacet f) { return to_python(f.handle().get()->operations().storage_info()); },
-           "The store's dialect, schema version and location (never a password).")
+      .def(
+          "storage_info",
+          [](OpsFacet f) { return to_python(f.handle().get()->operations().storage_info()); },
+          "The store's dialect, schema version and location (never a password).")
 
       // --- Audit trail ---
-      .def("audit_records",
-           [](OpsFacet f, TenantId tenant, py::object actor, py::object target,
-              py::object action, py::object outcome, py::object start, py::object end,
-              py::object after_seq, py::object limit, py::object who) {
-             AuditQuery q;
-             q.tenant = tenant;
-             q.actor = to_optional_string(actor, "actor");
-             q.target = to_optional_string(target, "target");
-             q.action = to_optional_string(action, "action");
-             if (!outcome.is_none()) q.outcome = to_audit_outcome(outcome, "outcome");
-             q.from = to_optional_instant(start, "start");
-             q.to = to_optional_instant(end, "end");
-             q.after_seq = to_int64(after_seq, "after_seq");
-             q.limit = to_int(limit, "limit");
-             const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& ops) { return ops.audit_records(p, q); }));
-           },
-           arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
-           arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
-           arg("end") = py::none(), arg("after_seq") = 0, arg("limit") = 1000,
-           arg("who") = py::none(),
-           "Records of the tenant's audit chain (0: the system chain) by seq, filtered: by "
-           "actor, target, action (a prefix when it ends in '.'), outcome, at in [start, "
-           "end); page with after_seq.")
-      .def("verify_audit",
-           [](OpsFacet f, py::object tenant, py::object who) {
-             std::optional<TenantId> chain;
-             if (!tenant.is_none()) chain = TenantId{to_int64(tenant, "tenant")};
-             const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& ops) { return ops.verify_audit(p, chain); }));
-           },
-           arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
-           "Walks one audit chain (None: every chain) and reports the first broken link.")
-      .def("check_audit_heads",
-           [](OpsFacet f, py::object heads, py::object who) {
-             const auto known = to_audit_heads(heads, "heads");
-             const Principal& p = principal_of(who);
-             return to_python(
-                 f.call([&](Operations& ops) { return ops.check_audit_heads(p, known); }));
-           },
-           arg("heads"), py::kw_only(), arg("who") = py::none(),
-           "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
-           "each chain must still hold that record with that hash.")
+      .def(
+          "audit_records",
+          [](OpsFacet f, TenantId tenant, py::object actor, py::object target, py::object action,
+             py::object outcome, py::object start, py::object end, py::object after_seq,
+             py::object limit, py::object who) {
+            AuditQuery q;
+            q.tenant = tenant;
+            q.actor = to_optional_string(actor, "actor");
+            q.target = to_optional_string(target, "target");
+            q.action = to_optional_string(action, "action");
+            if (!outcome.is_none()) q.outcome = to_audit_outcome(outcome, "outcome");
+            q.from = to_optional_instant(start, "start");
+            q.to = to_optional_instant(end, "end");
+            q.after_seq = to_int64(after_seq, "after_seq");
+            q.limit = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python(f.call([&](Operations& ops) { return ops.audit_records(p, q); }));
+          },
+          arg("tenant"), py::kw_only(), arg("actor") = py::none(), arg("target") = py::none(),
+          arg("action") = py::none(), arg("outcome") = py::none(), arg("start") = py::none(),
+          arg("end") = py::none(), arg("after_seq") = 0, arg("limit") = 1000,
+          arg("who") = py::none(),
+          "Records of the tenant's audit chain (0: the system chain) by seq, filtered: by "
+          "actor, target, action (a prefix when it ends in '.'), outcome, at in [start, "
+          "end); page with after_seq.")
+      .def(
+          "verify_audit",
+          [](OpsFacet f, py::object tenant, py::object who) {
+            std::optional<TenantId> chain;
+            if (!tenant.is_none()) chain = TenantId{to_int64(tenant, "tenant")};
+            const Principal& p = principal_of(who);
+            return to_python(f.call([&](Operations& ops) { return ops.verify_audit(p, chain); }));
+          },
+          arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
+          "Walks one audit chain (None: every chain) and reports the first broken link.")
+      .def(
+          "check_audit_heads",
+          [](OpsFacet f, py::object heads, py::object who) {
+            const auto known = to_audit_heads(heads, "heads");
+            const Principal& p = principal_of(who);
+            return to_python(
+                f.call([&](Operations& ops) { return ops.check_audit_heads(p, known); }));
+          },
+          arg("heads"), py::kw_only(), arg("who") = py::none(),
+          "Checks the chains against heads kept elsewhere (a backup manifest's audit_heads): "
+          "each chain must still hold that record with that hash.")
 
       // --- Operations ---
-      .def("metrics_text",
-           [](OpsFacet f) {
-             std::shared_ptr<Engine> engine = f.handle().get();
-             std::string text;
-             {
-               py::gil_scoped_release nogil;
-               text = engine->operations().metrics()->exposition();
-             }
-             return from_string(text);
-           },
-           "The engine's metrics in the Prometheus text format (what a host serves at "
-           "/metrics).")
-      .def("health",
-           [](OpsFacet f, py::object options, py::object who) {
-             const HealthOptions o = to_health_options(options, "options");
-             const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& ops) { return ops.health(p, o); }));
-           },
-           arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
-           "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
-           "degraded or failing (an unreachable store is failing, not an exception).")
-      .def("database_stats",
-           [](OpsFacet f, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& ops) { return ops.database_stats(p); }));
-           },
-           py::kw_only(), arg("who") = py::none(),
-           "Row counts and sizes of every table.")
-      .def("set_read_only",
-           [](OpsFacet f, bool on, py::object reason, py::object who) {
-             const std::string why = to_string(reason, "reason");
-             const Principal& p = principal_of(who);
-             f.call([&](Operations& ops) { return ops.set_read_only(p, on, why); });
-           },
-           arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
-           "Read-only mode on or off: while on, every call that would write raises "
-           "UnavailableError naming the reason; reads go on. Per engine.")
-      .def("read_only_reason",
-           [](OpsFacet f) -> py::object {
-             const auto reason = f.handle().get()->operations().read_only_reason();
-             return reason ? py::object(from_string(*reason)) : py::object(py::none());
-           },
-           "The reason read-only mode was switched on, or None while writable.")
-      .def("record_heartbeat",
-           [](OpsFacet f, py::object component, py::object who) {
-             const std::string name = to_string(component, "component");
-             const Principal& p = principal_of(who);
-             f.call([&](Operations& ops) { return ops.record_heartbeat(p, name); });
-           },
-           arg("component"), py::kw_only(), arg("who") = py::none(),
-           "Records that `component` (\"worker\") is alive now; health() reports its age.")
-      .def("backup",
-           [](OpsFacet f, py::object directory, py::object kind, py::object keep,
-              bool verify, py::object who) {
-             BackupOptions o;
-             o.directory = to_string(directory, "directory");
-             o.kind = to_backup_kind(kind, "kind");
-             o.keep = to_int(keep, "keep");
-             o.verify = verify;
-             const Principal& p = principal_of(who);
-             return to_python(f.call([&](Operations& ops) { return ops.backup(p, o); }));
-           },
-           arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
-           arg("verify") = false, arg("who") = py::none(),
-           "An online, consistent backup of the SQLite store into "
-           "<directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest; applies "
-           "retention (keep 0: the kind's default); verifies when verify=True (a backup that "
-           "fails is kept: check result.verification.ok). NotSupportedError on other stores.");
+      .def(
+          "metrics_text",
+          [](OpsFacet f) {
+            std::shared_ptr<Engine> engine = f.handle().get();
+            std::string text;
+            {
+              py::gil_scoped_release nogil;
+              text = engine->operations().metrics()->exposition();
+            }
+            return from_string(text);
+          },
+          "The engine's metrics in the Prometheus text format (what a host serves at "
+          "/metrics).")
+      .def(
+          "health",
+          [](OpsFacet f, py::object options, py::object who) {
+            const HealthOptions o = to_health_options(options, "options");
+            const Principal& p = principal_of(who);
+            return to_python(f.call([&](Operations& ops) { return ops.health(p, o); }));
+          },
+          arg("options") = py::none(), py::kw_only(), arg("who") = py::none(),
+          "Storage, schema, read-only state, disk, last backup and heartbeats; overall ok, "
+          "degraded or failing (an unreachable store is failing, not an exception).")
+      .def(
+          "database_stats",
+          [](OpsFacet f, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(f.call([&](Operations& ops) { return ops.database_stats(p); }));
+          },
+          py::kw_only(), arg("who") = py::none(), "Row counts and sizes of every table.")
+      .def(
+          "set_read_only",
+          [](OpsFacet f, bool on, py::object reason, py::object who) {
+            const std::string why = to_string(reason, "reason");
+            const Principal& p = principal_of(who);
+            f.call([&](Operations& ops) { return ops.set_read_only(p, on, why); });
+          },
+          arg("on"), arg("reason") = "", py::kw_only(), arg("who") = py::none(),
+          "Read-only mode on or off: while on, every call that would write raises "
+          "UnavailableError naming the reason; reads go on. Per engine.")
+      .def(
+          "read_only_reason",
+          [](OpsFacet f) -> py::object {
+            const auto reason = f.handle().get()->operations().read_only_reason();
+            return reason ? py::object(from_string(*reason)) : py::object(py::none());
+          },
+          "The reason read-only mode was switched on, or None while writable.")
+      .def(
+          "record_heartbeat",
+          [](OpsFacet f, py::object component, py::object who) {
+            const std::string name = to_string(component, "component");
+            const Principal& p = principal_of(who);
+            f.call([&](Operations& ops) { return ops.record_heartbeat(p, name); });
+          },
+          arg("component"), py::kw_only(), arg("who") = py::none(),
+          "Records that `component` (\"worker\") is alive now; health() reports its age.")
+      .def(
+          "backup",
+          [](OpsFacet f, py::object directory, py::object kind, py::object keep, bool verify,
+             py::object who) {
+            BackupOptions o;
+            o.directory = to_string(directory, "directory");
+            o.kind = to_backup_kind(kind, "kind");
+            o.keep = to_int(keep, "keep");
+            o.verify = verify;
+            const Principal& p = principal_of(who);
+            return to_python(f.call([&](Operations& ops) { return ops.backup(p, o); }));
+          },
+          arg("directory"), py::kw_only(), arg("kind") = "manual", arg("keep") = 0,
+          arg("verify") = false, arg("who") = py::none(),
+          "An online, consistent backup of the SQLite store into "
+          "<directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest; applies "
+          "retention (keep 0: the kind's default); verifies when verify=True (a backup that "
+          "fails is kept: check result.verification.ok). NotSupportedError on other stores.");
 
   using Facet = const AuthFacet&;
   py::class_<AuthFacet>(m, "Auth", R"(Users, logins, sessions, TOTP MFA and API keys of an engine
 (engine.auth). A login or an API key gives a Principal to pass as `who` to any call, so a
 script can act as a user or a key; docs/auth.md is the guide.)")
       // --- users
-      .def("create_user",
-           [](Facet f, TenantId tenant, py::object email, py::object password,
-              py::object display_name, py::object role, py::object who) {
-             NewUser spec;
-             spec.email = to_string(email, "email");
-             spec.password = to_string(password, "password");
-             spec.display_name = to_string(display_name, "display_name");
-             spec.role = from_python<Role>(role, "role");
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.create_user(p, tenant, spec); }));
-           },
-           arg("tenant"), py::kw_only(), arg("email"), arg("password"), arg("display_name") = "",
-           arg("role") = "customer", arg("who") = py::none(),
-           "Creates a user (users:manage in the tenant; admin roles: a superadmin).")
-      .def("get_user",
-           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.get_user(p, tenant, UserId{id}); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
-      .def("list_users",
-           [](Facet f, TenantId tenant, std::int64_t after_id, int limit, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python_list(f.call([&](Auth& a) { return a.list_users(p, tenant, UserId{after_id}, limit); }));
-           },
-           arg("tenant"), py::kw_only(), arg("after_id") = 0, arg("limit") = 1000, arg("who") = py::none(),
-           "Users with id > after_id, by id (limit 1..10000).")
-      .def("set_user_role",
-           [](Facet f, TenantId tenant, std::int64_t id, py::object role, py::object who) {
-             const Role r = from_python<Role>(role, "role");
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.set_user_role(p, tenant, UserId{id}, r); }));
-           },
-           arg("tenant"), arg("id"), arg("role"), py::kw_only(), arg("who") = py::none())
-      .def("set_user_state",
-           [](Facet f, TenantId tenant, std::int64_t id, py::object state, py::object who) {
-             const UserState st = from_python<UserState>(state, "state");
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.set_user_state(p, tenant, UserId{id}, st); }));
-           },
-           arg("tenant"), arg("id"), arg("state"), py::kw_only(), arg("who") = py::none())
-      .def("change_password",
-           [](Facet f, py::object current, py::object replacement, py::object who) {
-             const std::string c = to_string(current, "current");
-             const std::string n = to_string(replacement, "new");
-             const Principal& p = principal_of(who);
-             f.call([&](Auth& a) { return a.change_password(p, c, n); });
-           },
-           arg("current"), arg("new"), py::kw_only(), arg("who"),
-           "Changes the caller's own password; the user's other sessions end.")
+      .def(
+          "create_user",
+          [](Facet f, TenantId tenant, py::object email, py::object password,
+             py::object display_name, py::object role, py::object who) {
+            NewUser spec;
+            spec.email = to_string(email, "email");
+            spec.password = to_string(password, "password");
+            spec.display_name = to_string(display_name, "display_name");
+            spec.role = from_python<Role>(role, "role");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.create_user(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("email"), arg("password"), arg("display_name") = "",
+          arg("role") = "customer", arg("who") = py::none(),
+          "Creates a user (users:manage in the tenant; admin roles: a superadmin).")
+      .def(
+          "get_user",
+          [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.get_user(p, tenant, UserId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "list_users",
+          [](Facet f, TenantId tenant, std::int64_t after_id, int limit, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(
+                f.call([&](Auth& a) { return a.list_users(p, tenant, UserId{after_id}, limit); }));
+          },
+          arg("tenant"), py::kw_only(), arg("after_id") = 0, arg("limit") = 1000,
+          arg("who") = py::none(), "Users with id > after_id, by id (limit 1..10000).")
+      .def(
+          "set_user_role",
+          [](Facet f, TenantId tenant, std::int64_t id, py::object role, py::object who) {
+            const Role r = from_python<Role>(role, "role");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.set_user_role(p, tenant, UserId{id}, r); }));
+          },
+          arg("tenant"), arg("id"), arg("role"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "set_user_state",
+          [](Facet f, TenantId tenant, std::int64_t id, py::object state, py::object who) {
+            const UserState st = from_python<UserState>(state, "state");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.set_user_state(p, tenant, UserId{id}, st); }));
+          },
+          arg("tenant"), arg("id"), arg("state"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "change_password",
+          [](Facet f, py::object current, py::object replacement, py::object who) {
+            const std::string c = to_string(current, "current");
+            const std::string n = to_string(replacement, "new");
+            const Principal& p = principal_of(who);
+            f.call([&](Auth& a) { return a.change_password(p, c, n); });
+          },
+          arg("current"), arg("new"), py::kw_only(), arg("who"),
+          "Changes the caller's own password; the user's other sessions end.")
       // --- sessions
-      .def("login",
-           [](Facet f, TenantId tenant, py::object email, py::object password, py::object mfa_code,
-              py::object source) {
-             LoginRequest l;
-             l.tenant = tenant;
-             l.email = to_string(email, "email");
-             l.password = to_string(password, "password");
-             l.mfa_code = to_string(mfa_code, "mfa_code");
-             l.source = to_string(source, "source");
-             return to_python_struct(f.call([&](Auth& a) { return a.login(l); }));
-           },
-           arg("tenant"), arg("email"), arg("password"), py::kw_only(), arg("mfa_code") = "",
-           arg("source") = "",
-           "A SessionGrant: the token (shown once) and grant.principal to act as. A user with "
-           "MFA who gives no mfa_code gets an mfa_pending session that can only verify_mfa or "
-           "log out. Any failure is UnauthenticatedError \"invalid email or password\".")
-      .def("verify_mfa",
-           [](Facet f, py::object token, py::object code, py::object source) {
-             const std::string t = to_string(token, "token");
-             const std::string c = to_string(code, "code");
-             const std::string s = to_string(source, "source");
-             return to_python_struct(f.call([&](Auth& a) { return a.verify_mfa(t, c, s); }));
-           },
-           arg("token"), arg("code"), py::kw_only(), arg("source") = "",
-           "Passes MFA for a pending session with a TOTP or recovery code: a new SessionGrant.")
-      .def("authenticate_session",
-           [](Facet f, py::object token) {
-             const std::string t = to_string(token, "token");
-             return f.call([&](Auth& a) { return a.authenticate_session(t); });
-           },
-           arg("token"), "The principal a session token stands for (UnauthenticatedError if none).")
-      .def("authenticate_api_key",
-           [](Facet f, py::object key, py::object source) {
-             const std::string k = to_string(key, "key");
-             const std::string s = to_string(source, "source");
-             return f.call([&](Auth& a) { return a.authenticate_api_key(k, s); });
-           },
-           arg("key"), py::kw_only(), arg("source") = "",
-           "The principal an API key stands for (UnauthenticatedError if none).")
-      .def("logout",
-           [](Facet f, py::object who) {
-             const Principal& p = principal_of(who);
-             f.call([&](Auth& a) { return a.logout(p); });
-           },
-           py::kw_only(), arg("who"), "Ends the caller's own session.")
-      .def("list_sessions",
-           [](Facet f, TenantId tenant, std::int64_t user, py::object who) {
-             const Principal& p = principal_of(who);
-             const std::optional<UserId> whose = user == 0 ? std::nullopt : std::optional<UserId>(user);
-             return to_python_list(f.call([&](Auth& a) { return a.list_sessions(p, tenant, whose); }));
-           },
-           arg("tenant"), py::kw_only(), arg("user") = 0, arg("who") = py::none(),
-           "Live sessions of `user` (0: every user the caller may manage).")
-      .def("end_session",
-           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
-             const Principal& p = principal_of(who);
-             f.call([&](Auth& a) { return a.end_session(p, tenant, SessionId{id}); });
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "login",
+          [](Facet f, TenantId tenant, py::object email, py::object password, py::object mfa_code,
+             py::object source) {
+            LoginRequest l;
+            l.tenant = tenant;
+            l.email = to_string(email, "email");
+            l.password = to_string(password, "password");
+            l.mfa_code = to_string(mfa_code, "mfa_code");
+            l.source = to_string(source, "source");
+            return to_python_struct(f.call([&](Auth& a) { return a.login(l); }));
+          },
+          arg("tenant"), arg("email"), arg("password"), py::kw_only(), arg("mfa_code") = "",
+          arg("source") = "",
+          "A SessionGrant: the token (shown once) and grant.principal to act as. A user with "
+          "MFA who gives no mfa_code gets an mfa_pending session that can only verify_mfa or "
+          "log out. Any failure is UnauthenticatedError \"invalid email or password\".")
+      .def(
+          "verify_mfa",
+          [](Facet f, py::object token, py::object code, py::object source) {
+            const std::string t = to_string(token, "token");
+            const std::string c = to_string(code, "code");
+            const std::string s = to_string(source, "source");
+            return to_python_struct(f.call([&](Auth& a) { return a.verify_mfa(t, c, s); }));
+          },
+          arg("token"), arg("code"), py::kw_only(), arg("source") = "",
+          "Passes MFA for a pending session with a TOTP or recovery code: a new SessionGrant.")
+      .def(
+          "authenticate_session",
+          [](Facet f, py::object token) {
+            const std::string t = to_string(token, "token");
+            return f.call([&](Auth& a) { return a.authenticate_session(t); });
+          },
+          arg("token"), "The principal a session token stands for (UnauthenticatedError if none).")
+      .def(
+          "authenticate_api_key",
+          [](Facet f, py::object key, py::object source) {
+            const std::string k = to_string(key, "key");
+            const std::string s = to_string(source, "source");
+            return f.call([&](Auth& a) { return a.authenticate_api_key(k, s); });
+          },
+          arg("key"), py::kw_only(), arg("source") = "",
+          "The principal an API key stands for (UnauthenticatedError if none).")
+      .def(
+          "logout",
+          [](Facet f, py::object who) {
+            const Principal& p = principal_of(who);
+            f.call([&](Auth& a) { return a.logout(p); });
+          },
+          py::kw_only(), arg("who"), "Ends the caller's own session.")
+      .def(
+          "list_sessions",
+          [](Facet f, TenantId tenant, std::int64_t user, py::object who) {
+            const Principal& p = principal_of(who);
+            const std::optional<UserId> whose =
+                user == 0 ? std::nullopt : std::optional<UserId>(user);
+            return to_python_list(
+                f.call([&](Auth& a) { return a.list_sessions(p, tenant, whose); }));
+          },
+          arg("tenant"), py::kw_only(), arg("user") = 0, arg("who") = py::none(),
+          "Live sessions of `user` (0: every user the caller may manage).")
+      .def(
+          "end_session",
+          [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            f.call([&](Auth& a) { return a.end_session(p, tenant, SessionId{id}); });
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
       // --- TOTP MFA
-      .def("begin_totp_enrollment",
-           [](Facet f, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.begin_totp_enrollment(p); }));
-           },
-           py::kw_only(), arg("who"),
-           "A TotpEnrollment for the caller (NotSupportedError without an encryption key).")
-      .def("confirm_totp_enrollment",
-           [](Facet f, py::object code, py::object who) {
-             const std::string c = to_string(code, "code");
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.confirm_totp_enrollment(p, c); }));
-           },
-           arg("code"), py::kw_only(), arg("who"),
-           "Enables MFA with a current code: MfaEnabled, a new MFA-passed session with its "
-           "principal and the recovery codes; every other session of the user ends.")
-      .def("disable_totp",
-           [](Facet f, py::object password, py::object who) {
-             const std::string pw = to_string(password, "password");
-             const Principal& p = principal_of(who);
-             f.call([&](Auth& a) { return a.disable_totp(p, pw); });
-           },
-           arg("password"), py::kw_only(), arg("who"))
+      .def(
+          "begin_totp_enrollment",
+          [](Facet f, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Auth& a) { return a.begin_totp_enrollment(p); }));
+          },
+          py::kw_only(), arg("who"),
+          "A TotpEnrollment for the caller (NotSupportedError without an encryption key).")
+      .def(
+          "confirm_totp_enrollment",
+          [](Facet f, py::object code, py::object who) {
+            const std::string c = to_string(code, "code");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.confirm_totp_enrollment(p, c); }));
+          },
+          arg("code"), py::kw_only(), arg("who"),
+          "Enables MFA with a current code: MfaEnabled, a new MFA-passed session with its "
+          "principal and the recovery codes; every other session of the user ends.")
+      .def(
+          "disable_totp",
+          [](Facet f, py::object password, py::object who) {
+            const std::string pw = to_string(password, "password");
+            const Principal& p = principal_of(who);
+            f.call([&](Auth& a) { return a.disable_totp(p, pw); });
+          },
+          arg("password"), py::kw_only(), arg("who"))
       // --- API keys
-      .def("create_api_key",
-           [](Facet f, TenantId tenant, py::object name, py::object scopes, py::object expires_in,
-              py::object who) {
-             NewApiKey spec;
-             spec.name = to_string(name, "name");
-             auto scope_names = codec::permissions(spec.scopes);
-             value_from_python(scopes, "scopes", scope_names);
-             spec.expires_in = to_optional_seconds(expires_in, "expires_in");
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.create_api_key(p, tenant, spec); }));
-           },
-           arg("tenant"), py::kw_only(), arg("name"), arg("scopes"), arg("expires_in") = py::none(),
-           arg("who") = py::none(),
-           "A CreatedApiKey: the key's record and its secret `key`, shown once (keys:manage; "
-           "scopes within the creator's permissions).")
-      .def("list_api_keys",
-           [](Facet f, TenantId tenant, std::int64_t after_id, int limit, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python_list(f.call([&](Auth& a) { return a.list_api_keys(p, tenant, ApiKeyId{after_id}, limit); }));
-           },
-           arg("tenant"), py::kw_only(), arg("after_id") = 0, arg("limit") = 1000, arg("who") = py::none())
-      .def("revoke_api_key",
-           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
-             const Principal& p = principal_of(who);
-             return to_python_struct(f.call([&](Auth& a) { return a.revoke_api_key(p, tenant, ApiKeyId{id}); }));
-           },
-           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-           "Revokes a key and the keys created with it; returns it with revoked_at set.");
+      .def(
+          "create_api_key",
+          [](Facet f, TenantId tenant, py::object name, py::object scopes, py::object expires_in,
+             py::object who) {
+            NewApiKey spec;
+            spec.name = to_string(name, "name");
+            auto scope_names = codec::permissions(spec.scopes);
+            value_from_python(scopes, "scopes", scope_names);
+            spec.expires_in = to_optional_seconds(expires_in, "expires_in");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.create_api_key(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("name"), arg("scopes"), arg("expires_in") = py::none(),
+          arg("who") = py::none(),
+          "A CreatedApiKey: the key's record and its secret `key`, shown once (keys:manage; "
+          "scopes within the creator's permissions).")
+      .def(
+          "list_api_keys",
+          [](Facet f, TenantId tenant, std::int64_t after_id, int limit, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call(
+                [&](Auth& a) { return a.list_api_keys(p, tenant, ApiKeyId{after_id}, limit); }));
+          },
+          arg("tenant"), py::kw_only(), arg("after_id") = 0, arg("limit") = 1000,
+          arg("who") = py::none())
+      .def(
+          "revoke_api_key",
+          [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.revoke_api_key(p, tenant, ApiKeyId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Revokes a key and the keys created with it; returns it with revoked_at set.");
 }

@@ -5,11 +5,11 @@
 #include <soci/soci.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <string>
@@ -118,7 +118,8 @@ std::vector<PgRows> run_pipeline(SqlConnection& connection, const std::vector<Pg
   std::vector<Sent> sent;
   std::vector<const char*> values;
   for (const PgCall& call : calls) {
-    const bool transaction_control = std::strcmp(call.sql, "BEGIN") == 0 || std::strcmp(call.sql, "COMMIT") == 0;
+    const bool transaction_control =
+        std::strcmp(call.sql, "BEGIN") == 0 || std::strcmp(call.sql, "COMMIT") == 0;
     values.clear();
     for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
     const int n = static_cast<int>(values.size());
@@ -129,7 +130,8 @@ std::vector<PgRows> run_pipeline(SqlConnection& connection, const std::vector<Pg
       auto it = names.find(call.sql);
       if (it == names.end()) {
         std::string name = "boka_p" + std::to_string(names.size() + 1);
-        if (PQsendPrepare(conn, name.c_str(), call.sql, n, nullptr) != 1) connection_lost(connection, "pipeline");
+        if (PQsendPrepare(conn, name.c_str(), call.sql, n, nullptr) != 1)
+          connection_lost(connection, "pipeline");
         sent.push_back({call.sql});
         it = names.emplace(call.sql, std::move(name)).first;
       }
@@ -195,13 +197,12 @@ std::vector<PgRows> run_pipeline(SqlConnection& connection, const std::vector<Pg
   return results;
 }
 
-
 bool valid_identifier(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
   if (!(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-           c == '_';
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '_';
   });
 }
 
@@ -301,15 +302,16 @@ class PostgresStorage final : public Storage {
           if (!st.ok() && st.code() == Code::unavailable &&
               (t_last_sqlstate.empty() || t_last_sqlstate.rfind("08", 0) == 0)) {
             // The connection died during COMMIT: PostgreSQL may or may not have committed.
-            st = Unavailable("commit: connection to PostgreSQL lost during commit; the outcome is "
-                             "unknown: read back (or retry with an idempotency key)");
+            st = Unavailable(
+                "commit: connection to PostgreSQL lost during commit; the outcome is "
+                "unknown: read back (or retry with an idempotency key)");
           }
         }
       }
       if (!st.ok()) rollback(*session);
       const bool dead = connection.broken || !connection_ok(*session);
-      const bool again = (retryable(t_last_sqlstate) || (!began && dead)) &&
-                         attempt + 1 < kMaxAttempts;
+      const bool again =
+          (retryable(t_last_sqlstate) || (!began && dead)) && attempt + 1 < kMaxAttempts;
       release(std::move(connection), st);
       if (!again) {
         if (retryable(t_last_sqlstate)) {
@@ -334,16 +336,13 @@ class PostgresStorage final : public Storage {
   // integer or '*', never user text, so it is safe to inline.
   static std::string scope_sql(const TxnScope& scope) {
     return "SELECT set_config('boka.tenant', '" +
-           (scope.is_all() ? std::string("*") : std::to_string(scope.tenant_id())) +
-           "', true);";
+           (scope.is_all() ? std::string("*") : std::to_string(scope.tenant_id())) + "', true);";
   }
 
   // Whether libpq still considers the connection usable. No round trip (SOCI's
   // is_connected() sends a query, twice per transaction here): a connection that broke while
   // idle fails its next BEGIN, and write() and read() retry that on a fresh one.
-  static bool connection_ok(soci::session& sql) {
-    return PQstatus(pg_conn(sql)) == CONNECTION_OK;
-  }
+  static bool connection_ok(soci::session& sql) { return PQstatus(pg_conn(sql)) == CONNECTION_OK; }
 
   static void rollback(soci::session& sql) {
     try {
@@ -359,8 +358,8 @@ class PostgresStorage final : public Storage {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
     while (idle_.empty() && open_ >= options_.pool_size) {
-      if (available_.wait_until(lock, deadline) == std::cv_status::timeout &&
-          idle_.empty() && open_ >= options_.pool_size) {
+      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= options_.pool_size) {
         return Unavailable("postgresql: all " + std::to_string(options_.pool_size) +
                            " connections stayed busy for " +
                            std::to_string(options_.acquire_timeout_ms) + " ms");
@@ -479,9 +478,8 @@ class PostgresStorage final : public Storage {
 
   Status newer(int current, int latest) const {
     return StorageError("database " + options_.location + " has schema version " +
-                        std::to_string(current) + ", newer than this boka (" +
-                        version_string() + ") knows (" + std::to_string(latest) +
-                        "); open it with a newer boka");
+                        std::to_string(current) + ", newer than this boka (" + version_string() +
+                        ") knows (" + std::to_string(latest) + "); open it with a newer boka");
   }
 
   PostgresOptions options_;
@@ -563,7 +561,8 @@ Result<PostgresOptions> parse_postgresql_uri(std::string_view uri) {
       if (*c == '\\' || *c == '\'') value += '\\';
       value += *c;
     }
-    o.libpq_uri += (o.libpq_uri.empty() ? "" : " ") + std::string(opt->keyword) + "='" + value + "'";
+    o.libpq_uri +=
+        (o.libpq_uri.empty() ? "" : " ") + std::string(opt->keyword) + "='" + value + "'";
   }
   PQconninfoFree(parsed);
   return o;

@@ -19,10 +19,10 @@
 namespace boka::detail {
 
 struct PostgresOptions {
-  std::string libpq_uri;   // libpq keyword=value string, boka's own options removed
-  std::string location;    // host:port/db, for messages (never the password)
-  int pool_size = 4;       // connections at most; callers wait for a free one
-  std::string app_role;    // when set, migrations grant the run-time privileges to it
+  std::string libpq_uri;  // libpq keyword=value string, boka's own options removed
+  std::string location;   // host:port/db, for messages (never the password)
+  int pool_size = 4;      // connections at most; callers wait for a free one
+  std::string app_role;   // when set, migrations grant the run-time privileges to it
   int acquire_timeout_ms = 10000;
 };
 

@@ -49,8 +49,7 @@ AuditHead chain_head_of(const PgRows& res, TenantId tenant) {
 // statement.
 class PgTransaction final : public SqlTransaction {
  public:
-  PgTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map,
-                PgWriteBatch* batch)
+  PgTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map, PgWriteBatch* batch)
       : SqlTransaction(connection, writable, map), batch_(writable ? batch : nullptr) {}
 
   Result<std::optional<Tenant>> find_tenant(TenantId id) override {
@@ -121,9 +120,9 @@ class PgTransaction final : public SqlTransaction {
     return run("update resource", [&]() -> Status {
       auto& q = p_.update_resource;
       auto& st = p_.get(q, sql::named(sql::kUpdateResource), [](Prep& p, ResourceRow& c) {
-        p, use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice),
-            use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d),
-            use(c.daily), use(c.schedule.value, c.schedule.ind), use(c.metadata),
+        p, use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice), use(c.horizon),
+            use(c.before), use(c.after), use(c.min_d), use(c.max_d), use(c.daily),
+            use(c.schedule.value, c.schedule.ind), use(c.metadata),
             use(c.archived.value, c.archived.ind), use(c.version), use(c.id);
       });
       q.b.from(x);
@@ -198,7 +197,8 @@ class PgTransaction final : public SqlTransaction {
     }
     return run("lock audit chain", [&]() -> Result<AuditHead> {
       auto& l = p_.lock_audit_chain;
-      auto& lst = p_.get(l, sql::named(sql::kLockAuditChain), [](Prep& p, auto& b) { p, use(b.key); });
+      auto& lst =
+          p_.get(l, sql::named(sql::kLockAuditChain), [](Prep& p, auto& b) { p, use(b.key); });
       l.b.key = chain_lock_key(tenant);
       lst.execute(true);
       auto& q = p_.audit_head;
@@ -220,9 +220,9 @@ class PgTransaction final : public SqlTransaction {
       // COMMIT, which then rolls everything back.
       batch_->deferred.push_back(
           {sql::kInsertAudit,
-           {text_of(r.tenant), text_of(r.seq), text_of(to_unix(r.at)), r.actor, r.action,
-            r.target, text_of(static_cast<int>(r.outcome)), r.reason, r.source, r.detail_json,
-            r.prev_hash, r.hash}});
+           {text_of(r.tenant), text_of(r.seq), text_of(to_unix(r.at)), r.actor, r.action, r.target,
+            text_of(static_cast<int>(r.outcome)), r.reason, r.source, r.detail_json, r.prev_hash,
+            r.hash}});
       batch_->audit_head = AuditHead{r.tenant, r.seq, r.hash};
       return Status::Ok();
     }

@@ -29,14 +29,14 @@ namespace boka::detail {
 // Any other statement sends the queue first, so the transaction always reads its own
 // writes. A batch belongs to one transaction on one connection; it is not thread-safe.
 struct PgCall {
-  const char* sql;                                // a statement of boka's (prepared once)
-  std::vector<std::optional<std::string>> params; // text values; nullopt is NULL
+  const char* sql;                                 // a statement of boka's (prepared once)
+  std::vector<std::optional<std::string>> params;  // text values; nullopt is NULL
 };
 // Sends calls as one pipeline and returns their results in order (PgRows, sql_rows.hpp);
 // throws soci::postgresql_soci_error for the first call that failed. Defined by the
 // PostgreSQL store.
 using PgPipelineRunner = std::vector<PgRows> (*)(SqlConnection& connection,
-                                                  const std::vector<PgCall>& calls);
+                                                 const std::vector<PgCall>& calls);
 struct PgWriteBatch {
   PgPipelineRunner run = nullptr;
   TenantId tenant{};

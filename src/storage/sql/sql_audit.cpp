@@ -7,9 +7,9 @@ using soci::use;
 
 const std::vector<std::string>& boka_tables() {
   static const std::vector<std::string> kTables = {
-      "tenants",  "schedules", "resources", "pools",     "pool_members", "reservations",
-      "allocations", "idempotency_keys", "users", "sessions", "api_keys", "audit_log",
-      "settings"};
+      "tenants",      "schedules",   "resources",        "pools", "pool_members",
+      "reservations", "allocations", "idempotency_keys", "users", "sessions",
+      "api_keys",     "audit_log",   "settings"};
   return kTables;
 }
 
@@ -47,8 +47,8 @@ std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& q) {
        use(use_outcome), use(outcome), use(use_from), use(from), use(use_to), use(to),
        use(action_mode), use(action_mode), use(action), use(action_mode), use(action),
        use(action_end), use(limit), into(seq), into(at), into(r_actor), into(r_action),
-       into(r_target), into(out_outcome), into(reason), into(source), into(detail),
-       into(prev_hash), into(hash));
+       into(r_target), into(out_outcome), into(reason), into(source), into(detail), into(prev_hash),
+       into(hash));
   st.execute();
   std::vector<AuditRecord> out;
   while (st.fetch()) {

@@ -55,10 +55,9 @@ struct UserRow {
   // Every column but id, in kColumns order.
   void use_fields(Prep& p) {
     p, use(tenant), use(email), use(display), use(role), use(state), use(hash), use(created),
-        use(last_login.value, last_login.ind), use(failed),
-        use(last_failed.value, last_failed.ind), use(locked_until.value, locked_until.ind),
-        use(window_start.value, window_start.ind), use(window_failures), use(totp),
-        use(pending), use(totp_step), use(totp_failures),
+        use(last_login.value, last_login.ind), use(failed), use(last_failed.value, last_failed.ind),
+        use(locked_until.value, locked_until.ind), use(window_start.value, window_start.ind),
+        use(window_failures), use(totp), use(pending), use(totp_step), use(totp_failures),
         use(totp_locked.value, totp_locked.ind), use(recovery), use(version);
   }
   void from(const StoredUser& x) {
@@ -180,14 +179,14 @@ struct ApiKeyRow {
   NullableInt expires, used, revoked;
 
   void into_all(Prep& p) {
-    p, into(id), into(tenant), into(created_by), into(name), into(hash), into(scopes),
-        into(role), into(created), into(expires.value, expires.ind), into(used.value, used.ind),
+    p, into(id), into(tenant), into(created_by), into(name), into(hash), into(scopes), into(role),
+        into(created), into(expires.value, expires.ind), into(used.value, used.ind),
         into(revoked.value, revoked.ind), into(emergency), into(creator_tenant), into(parent);
   }
   void use_fields(Prep& p) {
     p, use(tenant), use(created_by), use(name), use(hash), use(scopes), use(role), use(created),
-        use(expires.value, expires.ind), use(used.value, used.ind),
-        use(revoked.value, revoked.ind), use(emergency), use(creator_tenant), use(parent);
+        use(expires.value, expires.ind), use(used.value, used.ind), use(revoked.value, revoked.ind),
+        use(emergency), use(creator_tenant), use(parent);
   }
   void from(const StoredApiKey& x) {
     const ApiKey& k = x.key;
@@ -245,8 +244,8 @@ std::string assignments(const char* columns) {
   int n = 0;
   while (start != std::string::npos) {
     std::size_t next = text.find(',', start + 1);
-    std::string name = text.substr(start + 1, next == std::string::npos ? std::string::npos
-                                                                       : next - start - 1);
+    std::string name =
+        text.substr(start + 1, next == std::string::npos ? std::string::npos : next - start - 1);
     while (!name.empty() && name.front() == ' ') name.erase(0, 1);
     out += (n ? ", " : "") + name + " = :p" + std::to_string(n + 1);
     ++n;
@@ -274,8 +273,8 @@ long long insert_row(soci::session& sql, const char* table, Row& row) {
 
 template <typename Row>
 long long update_row(soci::session& sql, const char* table, Row& row) {
-  Prep p = (sql.prepare << std::string("UPDATE ") + table + " SET " +
-                               assignments(Row::kColumns) + " WHERE id = :id");
+  Prep p = (sql.prepare << std::string("UPDATE ") + table + " SET " + assignments(Row::kColumns) +
+                               " WHERE id = :id");
   row.use_fields(p);
   p, use(row.id);
   soci::statement st(p);
@@ -288,8 +287,7 @@ template <typename Row, typename Out, typename Bind>
 std::vector<Out> select_rows(soci::session& sql, const char* table, const std::string& where,
                              Bind&& bind) {
   Row row;
-  Prep p = (sql.prepare << std::string("SELECT ") + Row::kColumns + " FROM " + table + " " +
-                               where);
+  Prep p = (sql.prepare << std::string("SELECT ") + Row::kColumns + " FROM " + table + " " + where);
   row.into_all(p);
   bind(p);
   soci::statement st(p);
@@ -324,7 +322,8 @@ std::optional<StoredUser> find_user_by_email(soci::session& sql, TenantId tenant
   long long t = tenant;
   std::string e(email);
   return first(select_rows<UserRow, StoredUser>(
-      sql, "users", std::string("WHERE tenant_id = :t AND email = :e") + (lock ? " FOR UPDATE" : ""),
+      sql, "users",
+      std::string("WHERE tenant_id = :t AND email = :e") + (lock ? " FOR UPDATE" : ""),
       [&](Prep& p) { p, use(t), use(e); }));
 }
 std::vector<StoredUser> list_users(soci::session& sql, TenantId tenant) {
@@ -334,8 +333,7 @@ std::vector<StoredUser> list_users(soci::session& sql, TenantId tenant) {
 }
 std::vector<StoredUser> list_users_with_role(soci::session& sql, Role min_role) {
   int r = static_cast<int>(min_role);
-  return select_rows<UserRow, StoredUser>(sql, "users",
-                                          "WHERE role >= :r ORDER BY tenant_id, id",
+  return select_rows<UserRow, StoredUser>(sql, "users", "WHERE role >= :r ORDER BY tenant_id, id",
                                           [&](Prep& p) { p, use(r); });
 }
 long long update_user(soci::session& sql, const StoredUser& user) {
@@ -415,8 +413,7 @@ std::optional<StoredApiKey> find_api_key(soci::session& sql, ApiKeyId id, bool l
 }
 std::vector<StoredApiKey> list_api_keys(soci::session& sql, TenantId tenant) {
   long long t = tenant;
-  return select_rows<ApiKeyRow, StoredApiKey>(sql, "api_keys",
-                                              "WHERE tenant_id = :t ORDER BY id",
+  return select_rows<ApiKeyRow, StoredApiKey>(sql, "api_keys", "WHERE tenant_id = :t ORDER BY id",
                                               [&](Prep& p) { p, use(t); });
 }
 long long update_api_key(soci::session& sql, const StoredApiKey& key) {

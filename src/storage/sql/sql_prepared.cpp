@@ -25,8 +25,8 @@ sqlite_api::sqlite3* sqlite_db(soci::session& session) {
 SqliteCall::SqliteCall(PreparedStatements& p, const char* sql) : db_(sqlite_db(p.sql)) {
   auto& slot = p.sqlite_hot[sql];
   if (slot == nullptr) {
-    const int rc = sqlite_api::sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                                  &slot, nullptr);
+    const int rc =
+        sqlite_api::sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot, nullptr);
     if (rc != SQLITE_OK) {
       slot = nullptr;
       p.sqlite_hot.erase(sql);
@@ -48,7 +48,8 @@ SqliteCall& SqliteCall::bind(long long v) {
 SqliteCall& SqliteCall::bind(const std::string& v) {
   // SQLITE_TRANSIENT (SQLite copies the text), spelled out: the macro names its type
   // outside the sqlite_api namespace SOCI puts the API in.
-  const auto transient = reinterpret_cast<sqlite_api::sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
+  const auto transient =
+      reinterpret_cast<sqlite_api::sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
   return check(sqlite_api::sqlite3_bind_text(st_, ++index_, v.data(), static_cast<int>(v.size()),
                                              transient));
 }
@@ -71,9 +72,10 @@ long long SqliteCall::integer(int column) const {
 
 std::string SqliteCall::text(int column) const {
   const auto* p = sqlite_api::sqlite3_column_text(st_, column);
-  return p == nullptr ? std::string()
-                      : std::string(reinterpret_cast<const char*>(p),
-                                    static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(st_, column)));
+  return p == nullptr
+             ? std::string()
+             : std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(st_, column)));
 }
 
 NullableInt SqliteCall::nullable(int column) const {

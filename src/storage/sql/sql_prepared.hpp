@@ -44,15 +44,43 @@ class PreparedStatements {
   }
 
   soci::session& sql;
-  struct ById { long long tenant = 0, id = 0; };
-  struct TenantKey { long long id = 0; TenantRow row; };
-  struct ResourceKey { long long tenant = 0, id = 0; ResourceRow row; };
-  struct ScheduleKey { long long tenant = 0, id = 0, version = 0; std::string name, rules; NullableInt archived; };
-  struct ReservationKey { long long tenant = 0, id = 0; ReservationRow row; };
-  struct InsertReservation { ReservationRow row; long long new_id = 0; };
-  struct AllocationsKey { long long reservation = 0; AllocationRow row; };
-  struct BookingsKey { long long resource = 0, id = 0, start = 0, end = 0; int quantity = 0, status = 0; NullableInt hold; };
-  struct IdempotencyKey { long long tenant = 0, reservation = 0; std::string key, fingerprint; };
+  struct ById {
+    long long tenant = 0, id = 0;
+  };
+  struct TenantKey {
+    long long id = 0;
+    TenantRow row;
+  };
+  struct ResourceKey {
+    long long tenant = 0, id = 0;
+    ResourceRow row;
+  };
+  struct ScheduleKey {
+    long long tenant = 0, id = 0, version = 0;
+    std::string name, rules;
+    NullableInt archived;
+  };
+  struct ReservationKey {
+    long long tenant = 0, id = 0;
+    ReservationRow row;
+  };
+  struct InsertReservation {
+    ReservationRow row;
+    long long new_id = 0;
+  };
+  struct AllocationsKey {
+    long long reservation = 0;
+    AllocationRow row;
+  };
+  struct BookingsKey {
+    long long resource = 0, id = 0, start = 0, end = 0;
+    int quantity = 0, status = 0;
+    NullableInt hold;
+  };
+  struct IdempotencyKey {
+    long long tenant = 0, reservation = 0;
+    std::string key, fingerprint;
+  };
 
   Cached<TenantKey> find_tenant;
   Cached<ResourceKey> find_resource;
@@ -67,13 +95,18 @@ class PreparedStatements {
   Cached<BookingsKey> active_bookings;
   Cached<IdempotencyKey> find_idempotency;
   Cached<IdempotencyKey> insert_idempotency;
-  struct AuditHeadKey { long long tenant = 0, seq = 0; std::string hash; };
+  struct AuditHeadKey {
+    long long tenant = 0, seq = 0;
+    std::string hash;
+  };
   struct AuditInsert {
     long long tenant = 0, seq = 0, at = 0;
     int outcome = 0;
     std::string actor, action, target, reason, source, detail, prev_hash, hash;
   };
-  struct AdvisoryKey { long long key = 0; };
+  struct AdvisoryKey {
+    long long key = 0;
+  };
   Cached<AdvisoryKey> lock_audit_chain;
   Cached<AuditHeadKey> audit_head;
   Cached<AuditInsert> insert_audit;

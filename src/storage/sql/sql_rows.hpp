@@ -69,8 +69,8 @@ struct ResourceRow {
       "id, tenant_id, name, zone, capacity, slot_step, min_notice, max_horizon, "
       "buffer_before, buffer_after, min_duration, max_duration, daily_limit, schedule_id, "
       "metadata, created_at, archived_at, version";
-  long long id = 0, tenant = 0, step = 0, notice = 0, horizon = 0, before = 0, after = 0,
-            min_d = 0, max_d = 0, created = 0, version = 0;
+  long long id = 0, tenant = 0, step = 0, notice = 0, horizon = 0, before = 0, after = 0, min_d = 0,
+            max_d = 0, created = 0, version = 0;
   int capacity = 0, daily = 0;
   std::string name, zone, metadata;
   NullableInt schedule, archived;
@@ -143,7 +143,9 @@ NullableInt cell_nullable(const PgRows& r, std::size_t row, std::size_t column);
 struct PgRowCells {
   const PgRows& r;
   std::size_t row;
-  long long integer(int column) const { return cell_integer(r, row, static_cast<std::size_t>(column)); }
+  long long integer(int column) const {
+    return cell_integer(r, row, static_cast<std::size_t>(column));
+  }
   std::string text(int column) const { return cell_text(r, row, static_cast<std::size_t>(column)); }
   NullableInt nullable(int column) const {
     return cell_nullable(r, row, static_cast<std::size_t>(column));

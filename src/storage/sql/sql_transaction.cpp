@@ -57,9 +57,9 @@ Result<ResourceId> SqlTransaction::insert_resource(const Resource& x) {
             "(:t, :n, :z, :cap, :step, :notice, :horizon, :bb, :ba, :mind, :maxd, :dl, :s, "
             ":m, :c, :a, :v) RETURNING id",
         use(c.tenant), use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice),
-        use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d),
-        use(c.daily), use(c.schedule.value, c.schedule.ind), use(c.metadata),
-        use(c.created), use(c.archived.value, c.archived.ind), use(c.version), into(id);
+        use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d), use(c.daily),
+        use(c.schedule.value, c.schedule.ind), use(c.metadata), use(c.created),
+        use(c.archived.value, c.archived.ind), use(c.version), into(id);
     return static_cast<ResourceId>(id);
   });
 }
@@ -125,10 +125,10 @@ Status SqlTransaction::update_schedule(const Schedule& x) {
     long long id = x.id, version = x.version;
     NullableInt archived(x.archived_at);
     const std::string rules = encode_schedule_rules(x);
-    soci::statement st = (sql_.prepare << "UPDATE schedules SET name = :n, rules = :r, "
-                                          "archived_at = :a, version = :v WHERE id = :id",
-                          use(x.name), use(rules), use(archived.value, archived.ind),
-                          use(version), use(id));
+    soci::statement st =
+        (sql_.prepare << "UPDATE schedules SET name = :n, rules = :r, "
+                         "archived_at = :a, version = :v WHERE id = :id",
+         use(x.name), use(rules), use(archived.value, archived.ind), use(version), use(id));
     st.execute(true);
     return expect_one(st, "schedule", x.id);
   });
@@ -186,9 +186,9 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
                       "hold_expires_at = :h, customer = :c, metadata = :m, "
                       "updated_at = :ua, version = :v WHERE id = :id",
                       [](Prep& p, ReservationRow& c) {
-                        p, use(c.status), use(c.start), use(c.end),
-                            use(c.hold.value, c.hold.ind), use(c.customer), use(c.metadata),
-                            use(c.updated), use(c.version), use(c.id);
+                        p, use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
+                            use(c.customer), use(c.metadata), use(c.updated), use(c.version),
+                            use(c.id);
                       });
     q.b.from(x);
     st.execute(true);
@@ -221,7 +221,8 @@ Result<std::optional<Reservation>> SqlTransaction::find_reservation(TenantId ten
     a.b.reservation = id;
     as.execute();
     while (as.fetch()) {
-      out->allocations.push_back(Allocation{ResourceId{a.b.row.resource}, a.b.row.quantity, a.b.row.pool.id<PoolId>()});
+      out->allocations.push_back(
+          Allocation{ResourceId{a.b.row.resource}, a.b.row.quantity, a.b.row.pool.id<PoolId>()});
     }
     return out;
   });
@@ -229,9 +230,8 @@ Result<std::optional<Reservation>> SqlTransaction::find_reservation(TenantId ten
 
 Result<std::vector<Reservation>> SqlTransaction::list_reservations(TenantId tenant,
                                                                    const ReservationFilter& f) {
-  return run("list reservations", [&]() -> Result<std::vector<Reservation>> {
-    return select_reservations(tenant, f);
-  });
+  return run("list reservations",
+             [&]() -> Result<std::vector<Reservation>> { return select_reservations(tenant, f); });
 }
 
 Result<std::vector<Booking>> SqlTransaction::active_bookings(ResourceId resource) {
@@ -309,7 +309,8 @@ Result<std::optional<IdempotencyRecord>> SqlTransaction::find_idempotency(Tenant
     q.b.key = std::string(key);
     st.execute(true);
     std::optional<IdempotencyRecord> out;
-    if (st.got_data()) out = IdempotencyRecord{q.b.key, q.b.fingerprint, ReservationId{q.b.reservation}};
+    if (st.got_data())
+      out = IdempotencyRecord{q.b.key, q.b.fingerprint, ReservationId{q.b.reservation}};
     drain(st);
     return out;
   });
@@ -317,9 +318,7 @@ Result<std::optional<IdempotencyRecord>> SqlTransaction::find_idempotency(Tenant
 
 Result<UserId> SqlTransaction::insert_user(const StoredUser& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
-  return run("insert user", [&]() -> Result<UserId> {
-    return sql_auth::insert_user(sql_, x);
-  });
+  return run("insert user", [&]() -> Result<UserId> { return sql_auth::insert_user(sql_, x); });
 }
 
 Result<std::optional<StoredUser>> SqlTransaction::find_user(TenantId tenant, UserId id) {
@@ -356,9 +355,8 @@ Status SqlTransaction::update_user(const StoredUser& x) {
 
 Result<SessionId> SqlTransaction::insert_session(const StoredSession& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
-  return run("insert session", [&]() -> Result<SessionId> {
-    return sql_auth::insert_session(sql_, x);
-  });
+  return run("insert session",
+             [&]() -> Result<SessionId> { return sql_auth::insert_session(sql_, x); });
 }
 
 Result<std::optional<StoredSession>> SqlTransaction::find_session_by_token(std::string_view hash) {
@@ -402,16 +400,14 @@ Result<std::int64_t> SqlTransaction::delete_dead_sessions(Instant now, int limit
 }
 
 Result<std::int64_t> SqlTransaction::count_live_sessions(Instant now) {
-  return run("count sessions", [&]() -> Result<std::int64_t> {
-    return sql_auth::count_live_sessions(sql_, now);
-  });
+  return run("count sessions",
+             [&]() -> Result<std::int64_t> { return sql_auth::count_live_sessions(sql_, now); });
 }
 
 Result<ApiKeyId> SqlTransaction::insert_api_key(const StoredApiKey& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
-  return run("insert API key", [&]() -> Result<ApiKeyId> {
-    return sql_auth::insert_api_key(sql_, x);
-  });
+  return run("insert API key",
+             [&]() -> Result<ApiKeyId> { return sql_auth::insert_api_key(sql_, x); });
 }
 
 Result<std::optional<StoredApiKey>> SqlTransaction::find_api_key(ApiKeyId id) {
@@ -440,9 +436,8 @@ Result<std::vector<AuditRecord>> SqlTransaction::list_audit(const AuditQuery& qu
 }
 
 Result<std::vector<AuditHead>> SqlTransaction::audit_heads() {
-  return run("list audit chains", [&]() -> Result<std::vector<AuditHead>> {
-    return sql_audit::audit_heads(sql_);
-  });
+  return run("list audit chains",
+             [&]() -> Result<std::vector<AuditHead>> { return sql_audit::audit_heads(sql_); });
 }
 
 Result<std::optional<std::string>> SqlTransaction::get_setting(std::string_view name) {
@@ -474,10 +469,11 @@ std::vector<Tenant> SqlTransaction::select_tenants(const char* where, long long 
   return out;
 }
 
-std::vector<Resource> SqlTransaction::select_resources(const char* where, long long tenant, long long key) {
+std::vector<Resource> SqlTransaction::select_resources(const char* where, long long tenant,
+                                                       long long key) {
   ResourceRow row;
-  Prep p = (sql_.prepare << std::string("SELECT ") + ResourceRow::kColumns +
-                                " FROM resources " + where + " ORDER BY id");
+  Prep p = (sql_.prepare << std::string("SELECT ") + ResourceRow::kColumns + " FROM resources " +
+                                where + " ORDER BY id");
   row.into_all(p);
   p, use(tenant), use(key);
   soci::statement st(p);
@@ -487,8 +483,8 @@ std::vector<Resource> SqlTransaction::select_resources(const char* where, long l
   return out;
 }
 
-Result<std::vector<Schedule>> SqlTransaction::select_schedules(const char* and_where, long long tenant,
-                                                               long long key) {
+Result<std::vector<Schedule>> SqlTransaction::select_schedules(const char* and_where,
+                                                               long long tenant, long long key) {
   long long id = 0, version = 0;
   std::string name, rules;
   NullableInt archived;
@@ -497,8 +493,8 @@ Result<std::vector<Schedule>> SqlTransaction::select_schedules(const char* and_w
       (sql_.prepare << std::string("SELECT id, name, rules, archived_at, version FROM "
                                    "schedules WHERE tenant_id = :t ") +
                            and_where + " ORDER BY id",
-       use(tenant), use(key), into(id), into(name), into(rules),
-       into(archived.value, archived.ind), into(version));
+       use(tenant), use(key), into(id), into(name), into(rules), into(archived.value, archived.ind),
+       into(version));
   st.execute();
   while (st.fetch()) {
     Schedule s;
@@ -513,7 +509,8 @@ Result<std::vector<Schedule>> SqlTransaction::select_schedules(const char* and_w
   return out;
 }
 
-std::vector<Pool> SqlTransaction::select_pools(const char* and_where, long long tenant, long long key) {
+std::vector<Pool> SqlTransaction::select_pools(const char* and_where, long long tenant,
+                                               long long key) {
   long long id = 0, version = 0;
   std::string name;
   NullableInt archived;
@@ -575,18 +572,18 @@ void SqlTransaction::write_allocations(long long reservation, long long tenant,
   }
 }
 
-std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant, const ReservationFilter& f) {
-  std::string sql =
-      std::string("SELECT ") + ReservationRow::kColumns +
-      " FROM reservations r WHERE r.tenant_id = :t AND r.id > :after";
+std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
+                                                             const ReservationFilter& f) {
+  std::string sql = std::string("SELECT ") + ReservationRow::kColumns +
+                    " FROM reservations r WHERE r.tenant_id = :t AND r.id > :after";
   // Every bound value lives here so it outlives the statement.
   long long tn = tenant, after = f.after_id, resource = f.resource.value_or(ResourceId{}),
-            from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0,
-            limit = f.limit;
+            from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0, limit = f.limit;
   std::string customer = f.customer.value_or("");
   if (f.resource) {
-    sql += " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
-           "a.resource_id = :res)";
+    sql +=
+        " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
+        "a.resource_id = :res)";
   }
   if (f.from) sql += " AND r.end_at > :from";
   if (f.to) sql += " AND r.start_at < :to";
@@ -598,7 +595,9 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant, co
     sql += ")";
   }
   // customer <> '' lets the partial index on customers serve the query.
-  if (f.customer) sql += f.customer->empty() ? " AND r.customer = :cust" : " AND r.customer = :cust AND r.customer <> ''";
+  if (f.customer)
+    sql += f.customer->empty() ? " AND r.customer = :cust"
+                               : " AND r.customer = :cust AND r.customer <> ''";
   sql += " ORDER BY r.id LIMIT :lim";
 
   ReservationRow row;
@@ -635,12 +634,12 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant, co
   long long lo = out.front().id, hi = out.back().id, rid = 0, res = 0;
   int quantity = 0;
   NullableInt pool;
-  soci::statement as = (sql_.prepare << "SELECT reservation_id, resource_id, quantity, "
-                                        "pool_id FROM allocations WHERE reservation_id "
-                                        "BETWEEN :lo AND :hi ORDER BY reservation_id, "
-                                        "resource_id",
-                        use(lo), use(hi), into(rid), into(res), into(quantity),
-                        into(pool.value, pool.ind));
+  soci::statement as =
+      (sql_.prepare << "SELECT reservation_id, resource_id, quantity, "
+                       "pool_id FROM allocations WHERE reservation_id "
+                       "BETWEEN :lo AND :hi ORDER BY reservation_id, "
+                       "resource_id",
+       use(lo), use(hi), into(rid), into(res), into(quantity), into(pool.value, pool.ind));
   as.execute();
   while (as.fetch()) {
     auto it = position.find(ReservationId{rid});

@@ -117,15 +117,14 @@ class SqlTransaction : public StorageTransaction {
   // One row of `table` by tenant and id through a prepared statement; nullopt if absent.
   template <typename Key, typename Convert>
   auto find_one(Cached<Key>& q, const char* columns, const char* table, TenantId tenant,
-                std::int64_t id, Convert&& convert)
-      -> std::optional<decltype(convert(q.b.row))> {
-    auto& st = p_.get(q,
-                      std::string("SELECT ") + columns + " FROM " + table +
-                          " WHERE tenant_id = :t AND id = :id",
-                      [](Prep& p, auto& b) {
-                        b.row.into_all(p);
-                        p, soci::use(b.tenant), soci::use(b.id);
-                      });
+                std::int64_t id, Convert&& convert) -> std::optional<decltype(convert(q.b.row))> {
+    auto& st = p_.get(
+        q,
+        std::string("SELECT ") + columns + " FROM " + table + " WHERE tenant_id = :t AND id = :id",
+        [](Prep& p, auto& b) {
+          b.row.into_all(p);
+          p, soci::use(b.tenant), soci::use(b.id);
+        });
     q.b.tenant = tenant;
     q.b.id = id;
     st.execute(true);

@@ -66,17 +66,14 @@ Result<BackupSnapshot> read_facts(sqlite3* db) {
   }));
   for (const std::string& table : sql_audit::boka_tables()) {
     TableStats t{table, 0, 0};
-    BOKA_RETURN_IF_ERROR(query(db, "SELECT COUNT(*) FROM " + table, [&](sqlite3_stmt* st) {
-      t.rows = sqlite3_column_int64(st, 0);
-    }));
+    BOKA_RETURN_IF_ERROR(query(db, "SELECT COUNT(*) FROM " + table,
+                               [&](sqlite3_stmt* st) { t.rows = sqlite3_column_int64(st, 0); }));
     f.tables.push_back(t);
   }
-  BOKA_RETURN_IF_ERROR(query(db, sql_audit::kAuditHeadsSql,
-                             [&](sqlite3_stmt* st) {
-                               f.audit_heads.push_back(AuditHead{TenantId{sqlite3_column_int64(st, 0)},
-                                                           sqlite3_column_int64(st, 1),
-                                                           column_text(st, 2)});
-                             }));
+  BOKA_RETURN_IF_ERROR(query(db, sql_audit::kAuditHeadsSql, [&](sqlite3_stmt* st) {
+    f.audit_heads.push_back(AuditHead{TenantId{sqlite3_column_int64(st, 0)},
+                                      sqlite3_column_int64(st, 1), column_text(st, 2)});
+  }));
   return f;
 }
 
@@ -120,8 +117,8 @@ Result<BackupSnapshot> backup_sqlite_database(const std::string& source, const s
 
 Result<SqliteFileCheck> check_sqlite_file(const std::string& path) {
   // immutable=1: no locks, no journal; the file is only read.
-  BOKA_ASSIGN_OR_RETURN(auto db, open_db("file:" + path + "?immutable=1",
-                                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI));
+  BOKA_ASSIGN_OR_RETURN(
+      auto db, open_db("file:" + path + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI));
   SqliteFileCheck check;
   Status st = query(db.get(), "PRAGMA integrity_check", [&](sqlite3_stmt* s) {
     if (!check.integrity.empty()) check.integrity += "; ";

@@ -41,14 +41,13 @@ Status map_sqlite_error(int result, const std::string& what, const char* operati
     }
     return StorageError(std::string(operation) + ": constraint violated: " + detail);
   }
-  const std::string text = std::string(operation) + ": sqlite: " + sqlite_api::sqlite3_errstr(result);
+  const std::string text =
+      std::string(operation) + ": sqlite: " + sqlite_api::sqlite3_errstr(result);
   switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_READONLY:
-      return Unavailable(text);
-    default:
-      return StorageError(text);
+    case SQLITE_READONLY: return Unavailable(text);
+    default: return StorageError(text);
   }
 }
 
@@ -68,8 +67,7 @@ auto guarded(const char* operation, F&& f) -> decltype(f()) {
 }
 
 // ---- connections -----------------------------------------------------------------------
-class SqliteStorage final : public Storage,
-                            public std::enable_shared_from_this<SqliteStorage> {
+class SqliteStorage final : public Storage, public std::enable_shared_from_this<SqliteStorage> {
  public:
   explicit SqliteStorage(SqliteOptions options) : options_(std::move(options)) {}
 
@@ -143,19 +141,22 @@ class SqliteStorage final : public Storage,
     return me.result;
   }
 
-  Result<BackupSnapshot> backup(const std::string& target, const BackupProgress& progress) override {
+  Result<BackupSnapshot> backup(const std::string& target,
+                                const BackupProgress& progress) override {
     return backup_sqlite_database(options_.path, target, progress);
   }
 
   StorageInfo info() const override {
-    return StorageInfo{"sqlite", schema_version_, options_.path, sqlite_migrations().back().version};
+    return StorageInfo{"sqlite", schema_version_, options_.path,
+                       sqlite_migrations().back().version};
   }
 
  private:
   using Session = SqlConnection;
 
   struct PendingWrite {
-    PendingWrite(Work w, const std::function<void()>* committed) : work(w), after_commit(committed) {}
+    PendingWrite(Work w, const std::function<void()>* committed)
+        : work(w), after_commit(committed) {}
     Work work;
     const std::function<void()>* after_commit;  // the intent's, or null
     Status result;
@@ -240,7 +241,6 @@ class SqliteStorage final : public Storage,
     release(std::move(*connection));
   }
 
-
   Result<Session> acquire() {
     {
       std::lock_guard lock(pool_mutex_);
@@ -261,8 +261,8 @@ class SqliteStorage final : public Storage,
   Result<Session> connect() {
     return guarded("open database", [&]() -> Result<Session> {
       auto s = std::make_unique<soci::session>(
-          soci::sqlite3, "db=" + options_.path + " timeout=" +
-                             std::to_string((options_.busy_timeout_ms + 999) / 1000) +
+          soci::sqlite3, "db=" + options_.path +
+                             " timeout=" + std::to_string((options_.busy_timeout_ms + 999) / 1000) +
                              (options_.read_only ? " readonly=1" : ""));
       *s << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
       // SOCI 4.0's SQLite backend fills a process-wide column type map, without a lock, the

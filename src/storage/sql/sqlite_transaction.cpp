@@ -52,10 +52,22 @@ class SqliteTransaction final : public SqlTransaction {
       ResourceRow c;
       c.from(x);
       SqliteCall q(p_, sql::kUpdateResource);
-      q.bind(c.name).bind(c.zone).bind(static_cast<long long>(c.capacity)).bind(c.step)
-          .bind(c.notice).bind(c.horizon).bind(c.before).bind(c.after).bind(c.min_d)
-          .bind(c.max_d).bind(static_cast<long long>(c.daily)).bind(c.schedule)
-          .bind(c.metadata).bind(c.archived).bind(c.version).bind(c.id);
+      q.bind(c.name)
+          .bind(c.zone)
+          .bind(static_cast<long long>(c.capacity))
+          .bind(c.step)
+          .bind(c.notice)
+          .bind(c.horizon)
+          .bind(c.before)
+          .bind(c.after)
+          .bind(c.min_d)
+          .bind(c.max_d)
+          .bind(static_cast<long long>(c.daily))
+          .bind(c.schedule)
+          .bind(c.metadata)
+          .bind(c.archived)
+          .bind(c.version)
+          .bind(c.id);
       q.finish();
       return affected_one(q.changes(), "resource", x.id);
     });
@@ -69,16 +81,26 @@ class SqliteTransaction final : public SqlTransaction {
       long long id = 0;
       {
         SqliteCall q(p_, sql::kInsertReservation);
-        q.bind(c.tenant).bind(static_cast<long long>(c.status)).bind(c.start).bind(c.end)
-            .bind(c.hold).bind(c.key).bind(c.customer).bind(c.metadata).bind(c.created)
-            .bind(c.updated).bind(c.version);
+        q.bind(c.tenant)
+            .bind(static_cast<long long>(c.status))
+            .bind(c.start)
+            .bind(c.end)
+            .bind(c.hold)
+            .bind(c.key)
+            .bind(c.customer)
+            .bind(c.metadata)
+            .bind(c.created)
+            .bind(c.updated)
+            .bind(c.version);
         if (!q.step()) throw soci::soci_error("insert reservation returned no id");
         id = q.integer(0);
         q.finish();
       }
       for (const Allocation& a : x.allocations) {
         SqliteCall q(p_, sql::kInsertAllocation);
-        q.bind(id).bind(static_cast<long long>(x.tenant)).bind(static_cast<long long>(a.resource))
+        q.bind(id)
+            .bind(static_cast<long long>(x.tenant))
+            .bind(static_cast<long long>(a.resource))
             .bind(static_cast<long long>(a.quantity))
             .bind(NullableInt(a.pool ? std::optional<std::int64_t>(*a.pool) : std::nullopt));
         q.finish();
@@ -105,10 +127,18 @@ class SqliteTransaction final : public SqlTransaction {
     BOKA_RETURN_IF_ERROR(check_writable());
     return run("append audit record", [&]() -> Status {
       SqliteCall q(p_, sql::kInsertAudit);
-      q.bind(static_cast<long long>(r.tenant)).bind(static_cast<long long>(r.seq))
-          .bind(static_cast<long long>(to_unix(r.at))).bind(r.actor).bind(r.action)
-          .bind(r.target).bind(static_cast<long long>(static_cast<int>(r.outcome)))
-          .bind(r.reason).bind(r.source).bind(r.detail_json).bind(r.prev_hash).bind(r.hash);
+      q.bind(static_cast<long long>(r.tenant))
+          .bind(static_cast<long long>(r.seq))
+          .bind(static_cast<long long>(to_unix(r.at)))
+          .bind(r.actor)
+          .bind(r.action)
+          .bind(r.target)
+          .bind(static_cast<long long>(static_cast<int>(r.outcome)))
+          .bind(r.reason)
+          .bind(r.source)
+          .bind(r.detail_json)
+          .bind(r.prev_hash)
+          .bind(r.hash);
       q.finish();
       return Status::Ok();
     });

@@ -983,10 +983,7 @@ int boka_ops_health(boka_engine* engine, const boka_principal* who, const char* 
     }
     auto report = engine->engine->operations().health(who->principal, options);
     if (!report.ok()) return report.status();
-    // The library's own document (what an HTTP host serves at /health?detailed).
-    *health_json = copy_string(report->to_json());
-    if (*health_json == nullptr) throw std::bad_alloc();
-    return Status();
+    return emit(boka::c_api::to_json(*report), health_json);
   });
 }
 

@@ -115,13 +115,6 @@ KeyPairs<Pairs> key_pairs(Pairs& p) {
   return {&p};
 }
 
-// A library document written by the library itself (BackupManifest::to_json): passed
-// through as a JSON object.
-template <typename T>
-struct LibraryDocument {
-  T* value;
-};
-
 // ---- type traits of the members the lists name (shared by every reader and writer) ------
 template <typename T>
 struct is_optional : std::false_type {};
@@ -143,15 +136,6 @@ template <typename T>
 struct is_key_pairs : std::false_type {};
 template <typename S>
 struct is_key_pairs<KeyPairs<S>> : std::true_type {};
-template <typename T>
-struct is_library_document : std::false_type {};
-template <typename S>
-struct is_library_document<LibraryDocument<S>> : std::true_type {};
-
-template <typename T>
-LibraryDocument<T> library_document(T& v) {
-  return {&v};
-}
 
 // An instant shown in a zone: "2026-12-05T10:00:00+01:00" (json_only, computed).
 struct LocalTime {
@@ -688,6 +672,77 @@ struct Describe<HealthOptions> {
 };
 
 template <>
+struct Describe<HealthCheck> {
+  static constexpr const char* name = "HealthCheck";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One line of a health report";
+  template <typename V, Of<HealthCheck> S>
+  static void fields(V& v, S& c) {
+    v("name", c.name, out("storage, schema, read_only, disk, backup, heartbeat:<component>"));
+    v("status", c.status, out());
+    v("detail", c.detail, out("human-readable; never a password"));
+  }
+};
+
+template <>
+struct Describe<Heartbeat> {
+  static constexpr const char* name = "Heartbeat";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "The last heartbeat of a component";
+  template <typename V, Of<Heartbeat> S>
+  static void fields(V& v, S& h) {
+    v("component", h.component, out());
+    v("last_seen", h.last_seen, out("null: never reported"));
+  }
+};
+
+template <>
+struct Describe<HealthReport> {
+  static constexpr const char* name = "HealthReport";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "The health of an engine and its store";
+  template <typename V, Of<HealthReport> S>
+  static void fields(V& v, S& r) {
+    v("status", r.status, out("the worst check"));
+    v("checked_at", r.checked_at, out());
+    v("dialect", r.dialect, out("sqlite, postgresql, memory"));
+    v("location", r.location, out("the file, or host:port/db; never a password"));
+    v("schema_version", r.schema_version, out());
+    v("expected_schema_version", r.expected_schema_version, out("what this build migrates to"));
+    v("storage_reachable", r.storage_reachable, out());
+    v("storage_latency_seconds", r.storage_latency_seconds, out("one read transaction"));
+    v("read_only", r.read_only, out());
+    v("read_only_reason", r.read_only_reason, out());
+    v("disk_free_bytes", r.disk_free_bytes, out("file stores only"));
+    v("disk_total_bytes", r.disk_total_bytes, out("file stores only"));
+    v("last_backup_at", r.last_backup_at, out());
+    v("heartbeats", r.heartbeats, out("the components HealthOptions expects"));
+    v("checks", r.checks, out());
+  }
+};
+
+template <>
+struct Describe<BackupManifest> {
+  static constexpr const char* name = "BackupManifest";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "What a backup holds, written beside it";
+  template <typename V, Of<BackupManifest> S>
+  static void fields(V& v, S& m) {
+    v("format", m.format, out("boka-backup/1"));
+    v("file", m.file, out("the backup's file name, in the manifest's directory"));
+    v("kind", m.kind, out());
+    v("created_at", m.created_at, out("when the snapshot was taken"));
+    v("source", m.source, out("the database file backed up"));
+    v("schema_version", m.schema_version, out());
+    v("sha256", m.sha256, out("hex SHA-256 of the backup file"));
+    v("size_bytes", m.size_bytes, out());
+    v("tables", m.tables, out("row counts in the snapshot (bytes 0)"));
+    v("audit_heads", m.audit_heads, out("every chain's head in the snapshot"));
+    v("boka_version", m.boka_version, out());
+  }
+};
+
+template <>
 struct Describe<BackupOptions> {
   static constexpr const char* name = "BackupOptions";
   static constexpr unsigned shells = kC;
@@ -727,7 +782,7 @@ struct Describe<BackupResult> {
   static void fields(V& v, S& r) {
     v("path", r.path, out());
     v("manifest_path", r.manifest_path, out());
-    v("manifest", library_document(r.manifest), out("as written beside the backup"));
+    v("manifest", r.manifest, out("what the manifest file beside the backup holds"));
     v("removed", r.removed, out());
     v("verification", r.verification, out());
   }
@@ -1021,6 +1076,10 @@ void for_each_document(Fn&& fn) {
   fn(Tag<AuditQuery>{});
   fn(Tag<AuditVerification>{});
   fn(Tag<HealthOptions>{});
+  fn(Tag<HealthCheck>{});
+  fn(Tag<Heartbeat>{});
+  fn(Tag<HealthReport>{});
+  fn(Tag<BackupManifest>{});
   fn(Tag<BackupOptions>{});
   fn(Tag<BackupVerification>{});
   fn(Tag<BackupResult>{});

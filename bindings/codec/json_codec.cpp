@@ -116,8 +116,6 @@ PermissionSet permissions_from_json(const Json& v, const std::string& path) {
   return set;
 }
 
-// The manifest as the library writes it next to the backup.
-Json manifest_json(const BackupManifest& m) { return Json::parse(m.to_json()); }
 
 }  // namespace detail
 

@@ -95,7 +95,6 @@ std::string date_text(const LocalDate& d);
 Json metadata_json(const std::string& text);
 Json permissions_json(PermissionSet set);
 PermissionSet permissions_from_json(const Json& v, const std::string& path);
-Json manifest_json(const BackupManifest& m);
 
 template <typename E>
 E enum_from_json(const Json& v, const std::string& path) {
@@ -156,8 +155,6 @@ Json value_to_json(const T& v) {
     Json out = Json::array();
     for (const auto& [id, secret] : *v.pairs) out.push_back(Json{{"id", id}, {"key", secret}});
     return out;
-  } else if constexpr (is_library_document<T>::value) {
-    return manifest_json(*v.value);
   } else if constexpr (std::is_same_v<T, Principal>) {
     return Json(nullptr);  // native only: never written to a document
   } else if constexpr (Described<T>) {
@@ -234,8 +231,7 @@ void value_from_json(const Json& j, const std::string& path, T& out) {
       out.pairs->emplace_back(as_string(arr[i]["id"], at + ".id"),
                               as_string(arr[i]["key"], at + ".key"));
     }
-  } else if constexpr (is_library_document<T>::value || std::is_same_v<T, Principal> ||
-                       std::is_same_v<T, LocalTime>) {
+  } else if constexpr (std::is_same_v<T, Principal> || std::is_same_v<T, LocalTime>) {
     // Output only: never reached, the reader skips output fields.
   } else if constexpr (Described<T>) {
     read_into(j, path, Mode::create, out);

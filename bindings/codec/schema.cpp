@@ -89,8 +89,6 @@ Json value_schema(Form form) {
                                {"additionalProperties", false},
                                {"properties", Json{{"id", Json{{"type", "string"}}},
                                                    {"key", Json{{"type", "string"}}}}}}}};
-  } else if constexpr (is_library_document<T>::value) {
-    return Json{{"type", "object"}};
   } else if constexpr (Described<T>) {
     return struct_ref<T>(form);
   } else {

@@ -24,6 +24,7 @@
 
 #include "boka/boka.hpp"
 #include "config.hpp"
+#include "json_codec.hpp"
 
 using namespace boka;
 
@@ -419,7 +420,7 @@ int run(Engine& engine, const Args& a) {
   if (c == "health") {
     auto h = engine.operations().health(sys);
     if (!h.ok()) return fail(h.status());
-    std::printf("%s\n", h->to_json().c_str());
+    std::printf("%s\n", codec::to_json(*h).dump().c_str());
     return h->status == HealthStatus::failing ? kFailed : kOk;
   }
   return usage("unknown command \"" + c + "\"");

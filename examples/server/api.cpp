@@ -541,12 +541,14 @@ void Api::install() {
 
 void Api::install_operations() {
   // --- the operations guide's routes
-  const Json health_doc = Json{
+  // {"status"} alone, or with ?detailed the whole HealthReport document.
+  const Json health_status = Json{
       {"type", "object"},
       {"required", Json::array({"status"})},
+      {"additionalProperties", false},
       {"properties", Json{{"status", Json{{"type", "string"},
-                                          {"enum", Json::array({"ok", "degraded", "failing"})}}}}},
-      {"description", "with ?detailed: the library's whole health report"}};
+                                          {"enum", Json::array({"ok", "degraded", "failing"})}}}}}};
+  const Json health_doc = Json{{"anyOf", Json::array({health_status, doc<HealthReport>()})}};
   route("GET", "/api/health", "health", Auth::optional, {kNone, health_doc}, [this](Context& c) {
     auto h = engine_.operations().health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
@@ -572,8 +574,7 @@ void Api::install_operations() {
       auto ops = engine_.operations().database_stats(c.who());  // a cheap system:operations check
       if (!ops.ok()) return c.problem(ops.status());
     }
-    c.res.status = status;
-    c.res.set_content(h->to_json(), "application/json");
+    c.send(status, codec::to_json(*h));
   });
   route("GET", "/api/metrics", "metrics", Auth::none,
         {kNone, Json{{"type", "string"}}, 200, false, "text/plain"}, [this](Context& c) {

@@ -231,18 +231,22 @@
  *     backup_max_age 0: backups are not checked. heartbeats: the components expected to
  *     report (boka_ops_record_heartbeat).
  *
- *   Health report: the library's own document (HealthReport::to_json, what an HTTP host
- *   serves at /health?detailed):
- *     {"status": "degraded", "checked_at": "2026-12-07T09:00:00Z",
- *      "storage": {"dialect": "sqlite", "location": "bookings.db", "reachable": true,
- *                  "latency_seconds": 0.0002, "schema_version": 3,
- *                  "expected_schema_version": 3},
- *      "read_only": false, "disk": {"free_bytes": ..., "total_bytes": ...},
- *      "last_backup_at": null, "heartbeats": {"worker": null},
- *      "checks": [{"name": "backup", "status": "degraded", "detail": "no backup recorded"},
- *                 ...]}
- *     status: "ok", "degraded", "failing" (the worst check). read_only_reason appears while
- *     read-only; disk only for SQLite files.
+ *   HealthReport (boka_ops_health; what an HTTP host serves at /health?detailed)
+ *     {"status": "degraded", "checked_at": "2026-12-07T09:00:00Z", "dialect": "sqlite",
+ *      "location": "bookings.db", "schema_version": 3, "expected_schema_version": 3,
+ *      "storage_reachable": true, "storage_latency_seconds": 0.0002, "read_only": false,
+ *      "read_only_reason": "", "disk_free_bytes": 52428800000,
+ *      "disk_total_bytes": 104857600000, "last_backup_at": null,
+ *      "heartbeats": [{Heartbeat}, ...], "checks": [{HealthCheck}, ...]}
+ *     status: "ok", "degraded", "failing" (the worst check). disk_free_bytes and
+ *     disk_total_bytes: null but for SQLite files. location never holds a password.
+ *
+ *   HealthCheck
+ *     {"name": "backup", "status": "degraded", "detail": "no backup recorded"}
+ *     name: "storage", "schema", "read_only", "disk", "backup", "heartbeat:<component>".
+ *
+ *   Heartbeat (one per component HealthOptions.heartbeats expects)
+ *     {"component": "worker", "last_seen": "2026-12-07T08:59:30Z"}   last_seen null: never
  *
  *   TableStats (boka_ops_database_stats: an array of them)
  *     {"table": "reservations", "rows": 1200, "bytes": 344064}
@@ -257,18 +261,19 @@
  *   BackupResult
  *     {"path": ".../daily/boka-daily-20261207-020000.db",
  *      "manifest_path": ".../daily/boka-daily-20261207-020000.db.manifest.json",
- *      "manifest": {Backup manifest}, "removed": ["...older backup.db"],
+ *      "manifest": {BackupManifest}, "removed": ["...older backup.db"],
  *      "verification": {BackupVerification} or null}
  *     A backup that fails verification is kept and still returns BOKA_OK: check
  *     verification.ok.
  *
- *   Backup manifest (the library's own document, as written beside the backup; holds no
- *   secret)
+ *   BackupManifest (what the manifest file beside a backup holds; no secret. The file
+ *   itself is the library's "boka-backup/1" format, docs/operations.md "Backups")
  *     {"format": "boka-backup/1", "file": "boka-daily-20261207-020000.db", "kind": "daily",
- *      "created_at": 1796608800, "created_at_utc": "2026-12-07T02:00:00Z",
- *      "source": "/var/lib/boka/bookings.db", "schema_version": 3, "sha256": "...",
- *      "size_bytes": 4096000, "row_counts": {"reservations": 1200, ...},
- *      "audit_heads": [{AuditHead}, ...], "boka_version": "0.1.0"}
+ *      "created_at": "2026-12-07T02:00:00Z", "source": "/var/lib/boka/bookings.db",
+ *      "schema_version": 3, "sha256": "...", "size_bytes": 4096000,
+ *      "tables": [{TableStats}, ...], "audit_heads": [{AuditHead}, ...],
+ *      "boka_version": "0.1.0"}
+ *     tables: the row count of each table in the snapshot (bytes 0).
  *
  *   BackupVerification
  *     {"ok": true, "integrity": "ok", "checksum_matches": true, "counts_match": true,

@@ -60,6 +60,13 @@ struct HealthCheck {
   std::string detail;  // human-readable; never a password (a URI's credentials are not shown)
 };
 
+// The last heartbeat of a component HealthOptions::heartbeats expects.
+struct Heartbeat {
+  std::string component;             // "worker"
+  std::optional<Instant> last_seen;  // none: never reported
+};
+
+// The shells write it as a document through their codec (boka.h "HealthReport", docs/http.md).
 struct HealthReport {
   HealthStatus status = HealthStatus::ok;  // the worst check
   Instant checked_at{};
@@ -74,11 +81,8 @@ struct HealthReport {
   std::optional<std::int64_t> disk_free_bytes;  // file stores only
   std::optional<std::int64_t> disk_total_bytes;
   std::optional<Instant> last_backup_at;
-  std::vector<std::pair<std::string, std::optional<Instant>>> heartbeats;
+  std::vector<Heartbeat> heartbeats;  // in HealthOptions::heartbeats order
   std::vector<HealthCheck> checks;
-
-  // The report as a JSON object (what a /health?detailed endpoint returns).
-  std::string to_json() const;
 };
 
 // ---- backups ------------------------------------------------------------------------------
@@ -88,7 +92,10 @@ const char* backup_kind_name(BackupKind kind) noexcept;  // "manual", "daily", .
 // nullopt for anything but the four names.
 std::optional<BackupKind> parse_backup_kind(std::string_view name) noexcept;
 
-// Written next to every backup as <backup>.manifest.json. Holds no secret.
+// Written next to every backup as <backup>.manifest.json. Holds no secret. The file's format
+// ("boka-backup/1", to_json and from_json) is the library's own and stays readable by later
+// versions; the shells give the manifest as a document like any other (RFC 3339 created_at,
+// tables as TableStats).
 struct BackupManifest {
   std::string format = "boka-backup/1";
   std::string file;  // the backup's file name (same directory)
@@ -102,8 +109,10 @@ struct BackupManifest {
   std::vector<AuditHead> audit_heads;  // every chain's head in the snapshot
   std::string boka_version;
 
+  // The manifest file's text (boka-backup/1, docs/operations.md "Backups").
   std::string to_json() const;
-  // invalid_argument naming the first missing or malformed field.
+  // Reads a manifest file's text: invalid_argument naming the first missing or malformed
+  // field.
   static Result<BackupManifest> from_json(std::string_view json);
 };
 

@@ -22,37 +22,6 @@ const char* health_status_name(HealthStatus status) noexcept {
   return "unknown";
 }
 
-std::string HealthReport::to_json() const {
-  nlohmann::json j;
-  j["status"] = health_status_name(status);
-  j["checked_at"] = format_utc(checked_at);
-  j["storage"] = {{"dialect", dialect},
-                  {"location", location},
-                  {"reachable", storage_reachable},
-                  {"latency_seconds", storage_latency_seconds},
-                  {"schema_version", schema_version},
-                  {"expected_schema_version", expected_schema_version}};
-  j["read_only"] = read_only;
-  if (read_only) j["read_only_reason"] = read_only_reason;
-  if (disk_free_bytes) {
-    j["disk"] = {{"free_bytes", *disk_free_bytes}, {"total_bytes", disk_total_bytes.value_or(0)}};
-  }
-  j["last_backup_at"] =
-      last_backup_at ? nlohmann::json(format_utc(*last_backup_at)) : nlohmann::json();
-  nlohmann::json beats = nlohmann::json::object();
-  for (const auto& [name, at] : heartbeats) {
-    beats[name] = at ? nlohmann::json(format_utc(*at)) : nlohmann::json();
-  }
-  j["heartbeats"] = beats;
-  nlohmann::json lines = nlohmann::json::array();
-  for (const HealthCheck& c : checks) {
-    lines.push_back(
-        {{"name", c.name}, {"status", health_status_name(c.status)}, {"detail", c.detail}});
-  }
-  j["checks"] = lines;
-  return j.dump();
-}
-
 namespace detail {
 namespace {
 
@@ -330,7 +299,7 @@ Result<HealthReport> Operations::health(const Principal& who, const HealthOption
         }
         continue;
       }
-      r.heartbeats.emplace_back(names[i], at);
+      r.heartbeats.push_back(Heartbeat{names[i], at});
       const std::string check = "heartbeat:" + names[i];
       if (!at) {
         add(check, HealthStatus::degraded, "never reported");

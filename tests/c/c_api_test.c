@@ -1397,15 +1397,16 @@ TEST(metrics_health_and_stats) {
 
   /* Defaults: a worker heartbeat and a backup are expected; neither exists yet. */
   EXPECT_OK(boka_ops_health(f.engine, f.who, relaxed, &doc, &err), err);
-  CHECK_CONTAINS(doc, "\"status\":\"degraded\",\"storage\":{");
+  CHECK_CONTAINS(doc, "{\"status\":\"degraded\",\"checked_at\":");
+  CHECK_CONTAINS(doc, "\"heartbeats\":[{\"component\":\"worker\",\"last_seen\":null}]");
   CHECK_CONTAINS(doc,
-                 "{\"detail\":\"never reported\",\"name\":\"heartbeat:worker\","
-                 "\"status\":\"degraded\"}");
+                 "{\"name\":\"heartbeat:worker\",\"status\":\"degraded\","
+                 "\"detail\":\"never reported\"}");
   CHECK_CONTAINS(doc,
-                 "{\"detail\":\"no backup recorded\",\"name\":\"backup\","
-                 "\"status\":\"degraded\"}");
+                 "{\"name\":\"backup\",\"status\":\"degraded\","
+                 "\"detail\":\"no backup recorded\"}");
   CHECK_CONTAINS(doc, "\"dialect\":\"sqlite\"");
-  CHECK_CONTAINS(doc, "\"reachable\":true");
+  CHECK_CONTAINS(doc, "\"storage_reachable\":true");
   CHECK_CONTAINS(doc, "\"read_only\":false");
   CHECK_CONTAINS(doc, "\"checked_at\":\"2026-01-05T08:00:00Z\"");
   boka_free(doc);
@@ -1417,8 +1418,10 @@ TEST(metrics_health_and_stats) {
                 " \"storage_slow_after\": 5}",
                 &doc, &err),
             err);
-  CHECK_CONTAINS(doc, "\"status\":\"ok\",\"storage\":{");
-  CHECK_CONTAINS(doc, "\"heartbeats\":{\"worker\":\"2026-01-05T08:00:00Z\"}");
+  CHECK_CONTAINS(doc, "{\"status\":\"ok\",\"checked_at\":");
+  CHECK_CONTAINS(doc,
+                 "\"heartbeats\":[{\"component\":\"worker\","
+                 "\"last_seen\":\"2026-01-05T08:00:00Z\"}]");
   boka_free(doc);
   /* Two minutes later the heartbeat is stale. */
   boka_clock_advance(f.clock, 2 * MINUTE);
@@ -1426,8 +1429,8 @@ TEST(metrics_health_and_stats) {
                             &doc, &err),
             err);
   CHECK_CONTAINS(doc,
-                 "{\"detail\":\"last seen 2 min ago\",\"name\":\"heartbeat:worker\","
-                 "\"status\":\"degraded\"}");
+                 "{\"name\":\"heartbeat:worker\",\"status\":\"degraded\","
+                 "\"detail\":\"last seen 2 min ago\"}");
   boka_free(doc);
 
   EXPECT_ERROR(boka_ops_record_heartbeat(f.engine, f.who, "Night Worker", &err), err,
@@ -1571,8 +1574,9 @@ TEST(backup_verify_restore) {
   json_string(doc, "manifest_path", manifest_path, sizeof manifest_path);
   CHECK(strstr(path, "/backups/daily/boka-daily-20260105-080000.db") != NULL);
   CHECK(strlen(manifest_path) > strlen(path) && strncmp(manifest_path, path, strlen(path)) == 0);
-  CHECK_CONTAINS(doc, "\"manifest\":{\"audit_heads\":[");
-  CHECK_CONTAINS(doc, "\"format\":\"boka-backup/1\"");
+  CHECK_CONTAINS(doc, "\"manifest\":{\"format\":\"boka-backup/1\",\"file\":\"boka-daily-");
+  CHECK_CONTAINS(doc, "\"created_at\":\"2026-01-05T08:00:00Z\"");
+  CHECK_CONTAINS(doc, "\"tables\":[{\"table\":");
   CHECK_CONTAINS(doc, "\"kind\":\"daily\"");
   CHECK_CONTAINS(doc, "\"removed\":[]");
   CHECK_CONTAINS(doc, "\"verification\":{\"ok\":true,\"integrity\":\"ok\"");

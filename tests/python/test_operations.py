@@ -142,7 +142,7 @@ class MetricsHealthStatsTest(SqliteTestCase):
         self.assertFalse(report.read_only)
         self.assertGreater(report.disk_total_bytes or 0, 0)
         self.assertIsNone(report.last_backup_at)
-        self.assertEqual(report.heartbeats, (("worker", None),))
+        self.assertEqual(report.heartbeats, (boka.Heartbeat("worker", None),))
         checks = {c.name: c for c in report.checks}
         self.assertEqual(checks["heartbeat:worker"],
                          boka.HealthCheck("heartbeat:worker", boka.HealthStatus.DEGRADED,
@@ -154,7 +154,7 @@ class MetricsHealthStatsTest(SqliteTestCase):
                                     heartbeat_max_age=minutes(1))
         report = self.engine.operations.health(fresh)
         self.assertEqual(report.status, boka.HealthStatus.OK, report.checks)
-        self.assertEqual(report.heartbeats, (("worker", self.now),))
+        self.assertEqual(report.heartbeats, (boka.Heartbeat("worker", self.now),))
         self.assertNotIn("backup", {c.name for c in report.checks})
         self.clock.advance(minutes(2))
         report = self.engine.operations.health(fresh)

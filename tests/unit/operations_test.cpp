@@ -161,12 +161,15 @@ TEST_CASE(
   relaxed.min_free_disk_bytes = 0;  // the test machine's disk is not the question here
   relaxed.min_free_disk_fraction = 0;
   h = f.engine->operations().health(sys(), relaxed).value();
-  INFO(h.to_json());
+  std::string checks;
+  for (const auto& c : h.checks) checks += c.name + ": " + c.detail + "; ";
+  INFO(checks);
   CHECK(h.status == HealthStatus::ok);
   REQUIRE(h.last_backup_at.has_value());
   CHECK(*h.last_backup_at == f.clock->now());
   REQUIRE(h.heartbeats.size() == 1);
-  CHECK(h.heartbeats[0].second == f.clock->now());
+  CHECK(h.heartbeats[0].component == "worker");
+  CHECK(h.heartbeats[0].last_seen == f.clock->now());
   // Three minutes later the worker is stale; two days later the backup too.
   f.clock->set(f.clock->now() + minutes(3));
   h = f.engine->operations().health(sys(), relaxed).value();
@@ -180,9 +183,6 @@ TEST_CASE(
     if (c.name == "backup") backup_flagged = c.status == HealthStatus::degraded;
   }
   CHECK(backup_flagged);
-  const std::string json = h.to_json();
-  CHECK(json.find("\"status\":\"degraded\"") != std::string::npos);
-  CHECK(json.find("\"heartbeats\"") != std::string::npos);
   CHECK(f.engine->operations().record_heartbeat(sys(), "Bad Name").code() ==
         Code::invalid_argument);
 }

@@ -338,6 +338,12 @@ class HealthCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Heartbeat:
+    component: str  # "worker"
+    last_seen: Optional[datetime]  # None: never reported
+
+
+@dataclass(frozen=True, slots=True)
 class HealthReport:
     status: HealthStatus  # the worst check
     checked_at: datetime
@@ -352,7 +358,7 @@ class HealthReport:
     disk_free_bytes: Optional[int]  # file stores only
     disk_total_bytes: Optional[int]
     last_backup_at: Optional[datetime]
-    heartbeats: tuple[tuple[str, Optional[datetime]], ...]  # (component, last seen)
+    heartbeats: tuple[Heartbeat, ...]  # the components HealthOptions.heartbeats expects
     checks: tuple[HealthCheck, ...]
 
 

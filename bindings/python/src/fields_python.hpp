@@ -21,7 +21,6 @@ namespace fields_detail {
 
 using codec::is_json_text;
 using codec::is_key_pairs;
-using codec::is_library_document;
 using codec::is_optional;
 using codec::is_permissions;
 using codec::is_vector;
@@ -36,6 +35,8 @@ py::object python_date(const LocalDate& d);
 py::object permission_names_tuple(PermissionSet set);
 PermissionSet permissions_from_python(py::handle value, const std::string& name);
 LocalDate date_from_python(py::handle value, const std::string& name);
+// A boka.Weekday or a number 0..6 (Sunday is 0).
+Weekday weekday_from_python(py::handle value, const std::string& name);
 // The value of an enum member or the text itself, checked against the library's names.
 std::string enum_text_of(py::handle value, const std::string& name);
 
@@ -43,8 +44,13 @@ std::string enum_text_of(py::handle value, const std::string& name);
 
 template <typename T>
 py::object struct_to_python(const T& value);
+// Which fields a reader takes: those a create accepts, or (Mode::update) those a stored
+// object's replacement carries, its id and version included.
+enum class Mode { create, update };
+
 template <typename T>
-void struct_from_python(py::handle value, const std::string& name, T& out);
+void struct_from_python(py::handle value, const std::string& name, T& out,
+                        Mode mode = Mode::create);
 
 template <typename T>
 py::object value_to_python(const T& v) {
@@ -83,8 +89,6 @@ py::object value_to_python(const T& v) {
       out[i] = py::make_tuple(from_string((*v.pairs)[i].first), from_string((*v.pairs)[i].second));
     }
     return out;
-  } else if constexpr (is_library_document<T>::value) {
-    return to_python(*v.value);
   } else if constexpr (std::is_same_v<T, Principal>) {
     return py::cast(v);
   } else if constexpr (std::is_same_v<T, codec::LocalTime>) {
@@ -122,6 +126,8 @@ void value_from_python(py::handle h, const std::string& name, T& out) {
     out = static_cast<std::uint32_t>(x);
   } else if constexpr (std::is_same_v<T, int>) {
     out = to_int(h, name);
+  } else if constexpr (std::is_same_v<T, Weekday>) {
+    out = weekday_from_python(h, name);  // boka.Weekday is an IntEnum: a number, not a name
   } else if constexpr (codec::DocumentEnum<T>) {
     const std::string text = enum_text_of(h, name);
     std::string all;
@@ -166,8 +172,7 @@ void value_from_python(py::handle h, const std::string& name, T& out) {
       if (pair.size() != 2) raise_invalid(at + ": expected (id, key)");
       out.pairs->emplace_back(to_string(pair[0], at + "[0]"), to_string(pair[1], at + "[1]"));
     }
-  } else if constexpr (is_library_document<T>::value || std::is_same_v<T, Principal> ||
-                       std::is_same_v<T, codec::LocalTime>) {
+  } else if constexpr (std::is_same_v<T, Principal> || std::is_same_v<T, codec::LocalTime>) {
     // Output only: never read.
   } else if constexpr (codec::Described<T>) {
     struct_from_python(h, name, out);
@@ -198,10 +203,12 @@ class Writer {
 
 class Reader {
  public:
-  Reader(py::handle obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+  Reader(py::handle obj, std::string path, Mode mode)
+      : obj_(obj), path_(std::move(path)), mode_(mode) {}
   template <typename M>
   void operator()(const char* name, M&& member, const codec::Spec& spec) {
-    if (spec.only != codec::Only::none || spec.create == codec::In::output) return;
+    const codec::In in = mode_ == Mode::update ? spec.update : spec.create;
+    if (spec.only != codec::Only::none || in == codec::In::output) return;
     value_from_python(obj_.attr(name), path_.empty() ? name : path_ + "." + name, member);
   }
   template <typename M>
@@ -214,6 +221,7 @@ class Reader {
  private:
   py::handle obj_;
   std::string path_;
+  Mode mode_;
 };
 
 }  // namespace fields_detail
@@ -228,7 +236,7 @@ py::object struct_to_python(const T& value) {
 
 // Reads an instance of the dataclass boka._types.<name> (its input fields) into `out`.
 template <typename T>
-void struct_from_python(py::handle value, const std::string& name, T& out) {
+void struct_from_python(py::handle value, const std::string& name, T& out, Mode mode) {
   py::handle type = fields_detail::types_class(codec::Describe<T>::name);
   const int is = PyObject_IsInstance(value.ptr(), type.ptr());
   if (is < 0) throw py::error_already_set();
@@ -236,7 +244,7 @@ void struct_from_python(py::handle value, const std::string& name, T& out) {
     throw py::type_error(name + ": expected boka." + codec::Describe<T>::name + ", got " +
                          Py_TYPE(value.ptr())->tp_name);
   }
-  fields_detail::Reader r(value, name);
+  fields_detail::Reader r(value, name, mode);
   codec::Describe<T>::fields(r, out);
 }
 

@@ -535,6 +535,18 @@ int boka_availability(boka_engine* engine, const boka_principal* who, int64_t te
   });
 }
 
+int boka_availability_page(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           const char* query_json, char** page_json, char** errmsg) {
+  clear_output(page_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(page_json, "page_json"));
+    auto query = boka::c_api::query_from_json(boka::c_api::parse(query_json, "query_json"));
+    return emit(engine->engine->availability_page(who->principal, boka::TenantId{tenant}, query),
+                page_json);
+  });
+}
+
 int boka_explain(boka_engine* engine, const boka_principal* who, int64_t tenant,
                  const char* request_json, char** explanation_json, char** errmsg) {
   clear_output(explanation_json);
@@ -910,6 +922,156 @@ int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who, int
     return emit(engine->engine->auth().revoke_api_key(who->principal, boka::TenantId{tenant},
                                                       boka::ApiKeyId{key}),
                 key_json);
+  });
+}
+
+// --- Authentication: across the tenant, and the security reports ------------------------
+
+int boka_auth_find_user_by_email(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 const char* email, char** user_json, char** errmsg) {
+  clear_output(user_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(email, "email"));
+    BOKA_RETURN_IF_ERROR(not_null(user_json, "user_json"));
+    return emit(
+        engine->engine->auth().find_user_by_email(who->principal, boka::TenantId{tenant}, email),
+        user_json);
+  });
+}
+
+int boka_auth_end_user_sessions(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                int64_t user, int64_t* ended, char** errmsg) {
+  if (ended != nullptr) *ended = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto n = engine->engine->auth().end_user_sessions(who->principal, boka::TenantId{tenant},
+                                                      boka::UserId{user});
+    if (!n.ok()) return n.status();
+    if (ended != nullptr) *ended = *n;
+    return Status();
+  });
+}
+
+int boka_auth_force_logout_all(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t* ended, char** errmsg) {
+  if (ended != nullptr) *ended = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    std::optional<boka::TenantId> which;
+    if (tenant != BOKA_ALL_TENANTS) which = boka::TenantId{tenant};
+    auto n = engine->engine->auth().force_logout_all(who->principal, which);
+    if (!n.ok()) return n.status();
+    if (ended != nullptr) *ended = *n;
+    return Status();
+  });
+}
+
+int boka_auth_cleanup_sessions(boka_engine* engine, const boka_principal* who, int limit,
+                               int64_t* deleted, char** errmsg) {
+  if (deleted != nullptr) *deleted = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto n = engine->engine->auth().cleanup_sessions(who->principal, limit);
+    if (!n.ok()) return n.status();
+    if (deleted != nullptr) *deleted = *n;
+    return Status();
+  });
+}
+
+int boka_auth_count_active_sessions(boka_engine* engine, const boka_principal* who, int64_t* count,
+                                    char** errmsg) {
+  if (count != nullptr) *count = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(count, "count"));
+    auto n = engine->engine->auth().count_active_sessions(who->principal);
+    if (!n.ok()) return n.status();
+    *count = *n;
+    return Status();
+  });
+}
+
+int boka_auth_generate_emergency_key(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t lifetime, char** created_json, char** errmsg) {
+  clear_output(created_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));  // the key is shown only here
+    std::optional<boka::Seconds> life;
+    if (lifetime != 0) life = boka::Seconds(lifetime);
+    return emit(
+        engine->engine->auth().generate_emergency_key(who->principal, boka::TenantId{tenant}, life),
+        created_json);
+  });
+}
+
+int boka_auth_rotate_encryption_key(boka_engine* engine, const boka_principal* who, int limit,
+                                    char** rotation_json, char** errmsg) {
+  clear_output(rotation_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->auth().rotate_encryption_key(who->principal, limit), rotation_json);
+  });
+}
+
+int boka_auth_security_events(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t from, int64_t to, const char* kind, int limit,
+                              char** events_json, char** errmsg) {
+  clear_output(events_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(events_json, "events_json"));
+    const boka::Instant start = boka::c_api::checked_instant(from, "from");
+    const boka::Instant end = boka::c_api::checked_instant(to, "to");
+    return emit(engine->engine->auth().security_events(who->principal, boka::TenantId{tenant},
+                                                       start, end, text_or_empty(kind), limit),
+                events_json);
+  });
+}
+
+int boka_auth_locked_accounts(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              char** users_json, char** errmsg) {
+  clear_output(users_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(users_json, "users_json"));
+    return emit(engine->engine->auth().locked_accounts(who->principal, boka::TenantId{tenant}),
+                users_json);
+  });
+}
+
+int boka_auth_mfa_stats(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        char** stats_json, char** errmsg) {
+  clear_output(stats_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(stats_json, "stats_json"));
+    return emit(engine->engine->auth().mfa_stats(who->principal, boka::TenantId{tenant}),
+                stats_json);
+  });
+}
+
+int boka_auth_list_admins(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          char** users_json, char** errmsg) {
+  clear_output(users_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(users_json, "users_json"));
+    std::optional<boka::TenantId> which;
+    if (tenant != BOKA_ALL_TENANTS) which = boka::TenantId{tenant};
+    return emit(engine->engine->auth().list_admins(who->principal, which), users_json);
+  });
+}
+
+int boka_auth_revoke_admin(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           int64_t user, char** user_json, char** errmsg) {
+  clear_output(user_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->auth().revoke_admin(who->principal, boka::TenantId{tenant},
+                                                    boka::UserId{user}),
+                user_json);
   });
 }
 

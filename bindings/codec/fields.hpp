@@ -413,7 +413,7 @@ struct Describe<Slot> {
 template <>
 struct Describe<SlotPage> {
   static constexpr const char* name = "SlotPage";
-  static constexpr unsigned shells = kHttp;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "One page of an availability answer";
   template <typename V, Of<SlotPage> S>
   static void fields(V& v, S& p) {
@@ -950,7 +950,7 @@ struct Describe<CreatedApiKey> {
 template <>
 struct Describe<MfaStats::PerRole> {
   static constexpr const char* name = "MfaStatsByRole";
-  static constexpr unsigned shells = kHttp;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "MFA adoption of one role";
   template <typename V, Of<MfaStats::PerRole> S>
   static void fields(V& v, S& r) {
@@ -963,13 +963,46 @@ struct Describe<MfaStats::PerRole> {
 template <>
 struct Describe<MfaStats> {
   static constexpr const char* name = "MfaStats";
-  static constexpr unsigned shells = kHttp;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "MFA adoption among active and locked users";
   template <typename V, Of<MfaStats> S>
   static void fields(V& v, S& m) {
     v("with_mfa", m.with_mfa, out());
     v("without_mfa", m.without_mfa, out());
     v("by_role", m.by_role, out());
+  }
+};
+
+template <>
+struct Describe<SecurityEvent> {
+  static constexpr const char* name = "SecurityEvent";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "A security event: an auth.* audit record (never a secret)";
+  template <typename V, Of<SecurityEvent> S>
+  static void fields(V& v, S& e) {
+    v("id", e.id, out("the audit record's seq in the tenant's chain"));
+    v("tenant", e.tenant, out());
+    v("at", e.at, out());
+    v("kind", e.kind, out("login_failed, lockout, mfa_failed, ... (docs/auth.md)"));
+    v("user", e.user, out("0 when unknown"));
+    v("email", e.email, out("the login name involved, or empty"));
+    v("actor", e.actor, out("who acted, or empty for an anonymous attempt"));
+    v("source", e.source, out("the client address, or empty"));
+    v("detail", e.detail, out("short human-readable detail"));
+    v("outcome", e.outcome, out());
+  }
+};
+
+template <>
+struct Describe<KeyRotation> {
+  static constexpr const char* name = "KeyRotation";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "What one call of rotate_encryption_key re-sealed";
+  template <typename V, Of<KeyRotation> S>
+  static void fields(V& v, S& r) {
+    v("key_id", r.key_id, out("the current key, which everything re-sealed is now under"));
+    v("resealed", r.resealed, out("users whose secrets this call re-sealed"));
+    v("remaining", r.remaining, out("users with a secret under another key still"));
   }
 };
 
@@ -1095,6 +1128,8 @@ void for_each_document(Fn&& fn) {
   fn(Tag<CreatedApiKey>{});
   fn(Tag<MfaStats::PerRole>{});
   fn(Tag<MfaStats>{});
+  fn(Tag<SecurityEvent>{});
+  fn(Tag<KeyRotation>{});
   fn(Tag<MfaCode>{});
   fn(Tag<PasswordChange>{});
   fn(Tag<AuthOptions>{});

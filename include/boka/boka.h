@@ -140,6 +140,11 @@
  *     resources: per request in order, the resource a booking would use. zone: that of the
  *     first request's resource; local_start and local_end are start and end in it.
  *
+ *   SlotPage (boka_availability_page: one page of an availability answer)
+ *     {"slots": [{Slot}, ...], "truncated": true, "next_from": "2026-01-09T14:00:00Z"}
+ *     at most the query's limit slots, by start. truncated: more slots follow; ask again
+ *     with the query's "from" = next_from (null when not truncated).
+ *
  *   ExplainRequest (boka_explain; the result is an Explanation)
  *     {"requests": [{AllocationRequest}], "start": "2026-01-06T08:00:00Z", "duration": 3600}
  *
@@ -331,6 +336,27 @@
  *      "name": "nightly import", "scopes": ["availability:read"], "role": "admin",
  *      "created_at": "...", "expires_at": null, "last_used_at": null, "revoked_at": null,
  *      "emergency": false, "key": "boka_2_..."}
+ *
+ *   MfaStats (boka_auth_mfa_stats: MFA adoption among active and locked users)
+ *     {"with_mfa": 3, "without_mfa": 9, "by_role": [{MfaStatsByRole}, ...]}
+ *     by_role: one entry per role, customer first.
+ *
+ *   MfaStatsByRole
+ *     {"role": "admin", "with_mfa": 2, "without_mfa": 0}
+ *
+ *   SecurityEvent (boka_auth_security_events: an array of them, oldest first)
+ *     {"id": 12, "tenant": 1, "at": "2026-01-06T08:00:00Z", "kind": "login_failed",
+ *      "user": 5, "email": "ann@example.com", "actor": "", "source": "192.0.2.1",
+ *      "detail": "wrong password", "outcome": "failure"}
+ *     id: the seq of its record in the tenant's audit chain. kind: "login_failed",
+ *     "lockout", "mfa_failed", ... (docs/auth.md lists them). user: 0 when unknown (a login
+ *     for an unknown email). actor: who acted, "" for an anonymous attempt. outcome: as in
+ *     an Audit record.
+ *
+ *   KeyRotation (boka_auth_rotate_encryption_key)
+ *     {"key_id": "k2", "resealed": 40, "remaining": 0}
+ *     key_id: the current key, which everything re-sealed is now under. remaining: users
+ *     with a TOTP secret under an older key still (call again until 0).
  */
 #ifndef BOKA_BOKA_H
 #define BOKA_BOKA_H
@@ -522,6 +548,11 @@ BOKA_API int boka_archive_pool(boka_engine* engine, const boka_principal* who, i
 /* Availability query in, array of slots out. */
 BOKA_API int boka_availability(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                const char* query_json, char** slots_json, char** errmsg);
+/* Availability query in, Slot page out: the same question a page at a time. The first
+ * `limit` slots (the query's, default 10000), and when more follow "truncated": true and
+ * "next_from", the "from" of the next page's query. Work bounds as for boka_availability. */
+BOKA_API int boka_availability_page(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    const char* query_json, char** page_json, char** errmsg);
 /* Explain request in, explanation out: why a start would or would not be taken. */
 BOKA_API int boka_explain(boka_engine* engine, const boka_principal* who, int64_t tenant,
                           const char* request_json, char** explanation_json, char** errmsg);
@@ -656,11 +687,78 @@ BOKA_API int boka_auth_list_api_keys(boka_engine* engine, const boka_principal* 
 BOKA_API int boka_auth_revoke_api_key(boka_engine* engine, const boka_principal* who,
                                       int64_t tenant, int64_t key, char** key_json, char** errmsg);
 
+/* Users, sessions and keys across the tenant, and the security reports. Tenant-wide calls
+ * need users:manage (reports: security:read) in the tenant; calls marked "system-wide" need
+ * system:operations (the system principal, a superadmin with MFA). A tenant argument of
+ * BOKA_ALL_TENANTS (below) means every tenant where it is allowed (a superadmin or the
+ * system). Counts go to an int64_t output, optional where the call changes something. */
+
+/* The user with this email in the tenant (matched lower-cased, as stored): a User.
+ * users:manage. BOKA_NOT_FOUND when there is none. */
+BOKA_API int boka_auth_find_user_by_email(boka_engine* engine, const boka_principal* who,
+                                          int64_t tenant, const char* email, char** user_json,
+                                          char** errmsg);
+/* Ends every session of `user` (a user may end their own; others: users:manage over the
+ * user's role); *ended (optional) gets how many. Their tokens stop working at once. */
+BOKA_API int boka_auth_end_user_sessions(boka_engine* engine, const boka_principal* who,
+                                         int64_t tenant, int64_t user, int64_t* ended,
+                                         char** errmsg);
+/* Ends every session of `tenant` (BOKA_ALL_TENANTS: of every tenant, a superadmin or the
+ * system), except the caller's own; *ended (optional) gets how many. Below a superadmin,
+ * only the sessions of users the caller may manage. Recorded as a security event. */
+BOKA_API int boka_auth_force_logout_all(boka_engine* engine, const boka_principal* who,
+                                        int64_t tenant, int64_t* ended, char** errmsg);
+/* Deletes up to `limit` (1..1000000) expired or revoked sessions of every tenant;
+ * *deleted (optional) gets how many. System-wide; for a worker. */
+BOKA_API int boka_auth_cleanup_sessions(boka_engine* engine, const boka_principal* who, int limit,
+                                        int64_t* deleted, char** errmsg);
+/* *count: the sessions live now in every tenant. System-wide. */
+BOKA_API int boka_auth_count_active_sessions(boka_engine* engine, const boka_principal* who,
+                                             int64_t* count, char** errmsg);
+/* A superadmin key in `tenant` with every permission, expiring after `lifetime` seconds
+ * (0: the engine's emergency_key_lifetime, default 3600; at most 86400), as a Created API
+ * key ("emergency": true; the "key" is shown only here, so created_json is required).
+ * Its creation and every use are recorded as security events. The system principal or a
+ * superadmin with MFA. */
+BOKA_API int boka_auth_generate_emergency_key(boka_engine* engine, const boka_principal* who,
+                                              int64_t tenant, int64_t lifetime, char** created_json,
+                                              char** errmsg);
+/* Re-seals under the current encryption key (the engine options' "encryption_key") the
+ * TOTP secrets an older key sealed ("previous_encryption_keys"), at most `limit` users
+ * (1..100000) per call: a Key rotation out (optional). Call again until "remaining" is 0;
+ * then the old key may leave the options. BOKA_NOT_SUPPORTED without an encryption key;
+ * a secret under a key that is not configured is BOKA_UNAVAILABLE naming its key id.
+ * System-wide. */
+BOKA_API int boka_auth_rotate_encryption_key(boka_engine* engine, const boka_principal* who,
+                                             int limit, char** rotation_json, char** errmsg);
+
+/* Security reports (security:read in the tenant). Security events of `tenant` with
+ * from <= at < to, oldest first, at most `limit` (1..100000): an array of Security events.
+ * kind: one kind ("login_failed"), or NULL / "" for every kind. */
+BOKA_API int boka_auth_security_events(boka_engine* engine, const boka_principal* who,
+                                       int64_t tenant, int64_t from, int64_t to, const char* kind,
+                                       int limit, char** events_json, char** errmsg);
+/* The tenant's users locked now by failed logins, as an array of Users. */
+BOKA_API int boka_auth_locked_accounts(boka_engine* engine, const boka_principal* who,
+                                       int64_t tenant, char** users_json, char** errmsg);
+/* MFA stats: how many active and locked users have MFA, in total and per role. */
+BOKA_API int boka_auth_mfa_stats(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 char** stats_json, char** errmsg);
+/* Admins and superadmins of `tenant` (BOKA_ALL_TENANTS: of every tenant, a superadmin or
+ * the system), as an array of Users. users:manage. */
+BOKA_API int boka_auth_list_admins(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   char** users_json, char** errmsg);
+/* Demotes an admin or superadmin to staff and ends their sessions; the User out
+ * (optional). A superadmin or the system. BOKA_CONFLICT if the user is not an admin. */
+BOKA_API int boka_auth_revoke_admin(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    int64_t user, char** user_json, char** errmsg);
+
 /* --- Audit trail ------------------------------------------------------------------- */
 /* Thread-safe; reads run beside live traffic. Every change the engine makes and every
  * refusal appends one record to its tenant's hash chain (tenant 0: the system chain). */
 
-/* boka_ops_verify_audit's tenant value meaning "every chain". */
+/* The tenant value meaning "every tenant": every chain for boka_ops_verify_audit, every
+ * tenant for boka_auth_force_logout_all and boka_auth_list_admins. */
 #define BOKA_ALL_TENANTS (-1)
 
 /* Audit query in (NULL: no conditions), array of Audit records of `tenant`'s chain out,

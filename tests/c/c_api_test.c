@@ -1894,6 +1894,406 @@ static void auth_login_mfa_and_api_keys(void) {
   boka_engine_destroy(engine);
 }
 
+/* ---- availability a page at a time ----------------------------------------------------- */
+
+TEST(availability_pages) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char query[512];
+  char next[64];
+  int64_t room;
+  const int64_t tuesday = kMonday + DAY;
+  setup(&f);
+  room = make_room(&f, 1);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, tuesday + 2 * HOUR, tuesday + 3 * HOUR, 1,
+                         NULL, NULL, &err),
+            err);
+  /* Five slots of the day (the booked hour skipped), and where the next page starts. */
+  snprintf(query, sizeof query,
+           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\","
+           " \"duration\": 3600, \"limit\": 5}",
+           (long long)room, rfc3339(tuesday), rfc3339(tuesday + DAY));
+  EXPECT_OK(boka_availability_page(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  CHECK(count_of(doc, "\"start\":") == 5);
+  CHECK(json_time(doc, "start") == tuesday);
+  {
+    char booked_start[64];
+    snprintf(booked_start, sizeof booked_start, "\"start\":\"%s\"", rfc3339(tuesday + 2 * HOUR));
+    CHECK(strstr(doc, booked_start) == NULL);
+  }
+  CHECK_CONTAINS(doc, "\"truncated\":true");
+  CHECK(json_time(doc, "next_from") == tuesday + 6 * HOUR);
+  json_string(doc, "next_from", next, sizeof next);
+  boka_free(doc);
+  /* The rest of the day from next_from: 18 slots, not truncated. */
+  snprintf(query, sizeof query,
+           "{\"requests\": [{\"resource\": %lld}], \"from\": \"%s\", \"to\": \"%s\","
+           " \"duration\": 3600, \"limit\": 5000}",
+           (long long)room, next, rfc3339(tuesday + DAY));
+  EXPECT_OK(boka_availability_page(f.engine, f.who, f.tenant, query, &doc, &err), err);
+  CHECK(count_of(doc, "\"start\":") == 18);
+  CHECK(json_time(doc, "start") == tuesday + 6 * HOUR);
+  CHECK_CONTAINS(doc, "\"truncated\":false,\"next_from\":null");
+  boka_free(doc);
+  /* Bad input and a missing output, as for boka_availability. */
+  EXPECT_ERROR(boka_availability_page(f.engine, f.who, f.tenant, "{", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "query_json: not valid JSON");
+  CHECK(doc == NULL);
+  EXPECT_ERROR(boka_availability_page(f.engine, f.who, f.tenant, query, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "page_json: is NULL");
+  teardown(&f);
+}
+
+/* ---- authentication across the tenant: sessions, reports, admins, emergency keys ------- */
+
+/* Logs `email` in (password "correct horse battery", optional TOTP code) and returns its
+ * principal (NULL on failure); the grant's token goes to `token` when given. */
+static boka_principal* login_as(boka_engine* engine, int64_t tenant, const char* email,
+                                const char* mfa_code, char* token, size_t token_size) {
+  char body[256];
+  char* err = NULL;
+  char* doc = NULL;
+  boka_principal* p = NULL;
+  snprintf(body, sizeof body,
+           "{\"tenant\": %lld, \"email\": \"%s\", \"password\": \"correct horse battery\","
+           " \"mfa_code\": \"%s\"}",
+           (long long)tenant, email, mfa_code ? mfa_code : "");
+  EXPECT_OK(boka_auth_login(engine, body, &doc, &p, &err), err);
+  if (token != NULL) json_string(doc, "token", token, token_size);
+  boka_free(doc);
+  return p;
+}
+
+/* Creates a user with the test password; returns its id. */
+static int64_t make_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* email, const char* role) {
+  char body[256];
+  char* err = NULL;
+  char* doc = NULL;
+  int64_t id;
+  snprintf(body, sizeof body,
+           "{\"email\": \"%s\", \"password\": \"correct horse battery\", \"role\": \"%s\"}", email,
+           role);
+  EXPECT_OK(boka_auth_create_user(engine, who, tenant, body, &doc, &err), err);
+  id = json_int(doc, "id");
+  CHECK(id > 0);
+  boka_free(doc);
+  return id;
+}
+
+/* Nonzero when the token still authenticates. */
+static int session_live(boka_engine* engine, const char* token) {
+  char* err = NULL;
+  boka_principal* p = NULL;
+  const int rc = boka_auth_authenticate_session(engine, token, &p, &err);
+  boka_free(err);
+  boka_principal_destroy(p);
+  return rc == BOKA_OK;
+}
+
+static const char* kCheapAuth = "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1}}";
+
+TEST(auth_sessions_and_security_reports) {
+  char* err = NULL;
+  char* doc = NULL;
+  boka_clock* clock = NULL;
+  boka_engine* engine = NULL;
+  boka_principal* sys = NULL;
+  boka_principal* cora = NULL;
+  boka_principal* ann_p[2] = {NULL, NULL};
+  boka_principal* bob_p = NULL;
+  boka_principal* eve_p = NULL;
+  boka_principal* keyed = NULL;
+  boka_principal* gone = NULL;
+  char ann_token[2][64], bob_token[64], eve_token[64], key[160], body[256];
+  int64_t tenant, other, ann, bob, dan, root, adm, n = -1, start;
+  int i;
+  EXPECT_OK(boka_clock_create(kMonday + 8 * HOUR, &clock, &err), err);
+  EXPECT_OK(boka_engine_open_with_options("memory:", clock, kCheapAuth, &engine, &err), err);
+  EXPECT_OK(boka_principal_system(&sys, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"clinic\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"other\"}", &doc, &err), err);
+  other = json_int(doc, "id");
+  boka_free(doc);
+  make_user(engine, sys, tenant, "cora@example.com", "customer");
+  ann = make_user(engine, sys, tenant, "Ann@Example.com", "customer");
+  bob = make_user(engine, sys, tenant, "bob@example.com", "customer");
+  make_user(engine, sys, other, "eve@example.com", "customer");
+
+  /* find_user_by_email: matched lower-cased; unknown, NULL and a customer refused. */
+  EXPECT_OK(boka_auth_find_user_by_email(engine, sys, tenant, "ANN@example.com", &doc, &err), err);
+  CHECK(json_int(doc, "id") == ann);
+  CHECK_CONTAINS(doc, "\"email\":\"ann@example.com\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_find_user_by_email(engine, sys, tenant, "anne@example.com", &doc, &err),
+               err, BOKA_NOT_FOUND, "not found");
+  CHECK(doc == NULL);
+  EXPECT_ERROR(boka_auth_find_user_by_email(engine, sys, other, "ann@example.com", &doc, &err), err,
+               BOKA_NOT_FOUND, "not found");
+  EXPECT_ERROR(boka_auth_find_user_by_email(engine, sys, tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "email: is NULL");
+  cora = login_as(engine, tenant, "cora@example.com", NULL, NULL, 0);
+  EXPECT_ERROR(boka_auth_find_user_by_email(engine, cora, tenant, "ann@example.com", &doc, &err),
+               err, BOKA_PERMISSION_DENIED, "users:manage");
+
+  /* Sessions: counted, one user's ended, forced out per tenant and everywhere, cleaned up. */
+  for (i = 0; i < 2; ++i)
+    ann_p[i] = login_as(engine, tenant, "ann@example.com", NULL, ann_token[i], sizeof ann_token[i]);
+  bob_p = login_as(engine, tenant, "bob@example.com", NULL, bob_token, sizeof bob_token);
+  eve_p = login_as(engine, other, "eve@example.com", NULL, eve_token, sizeof eve_token);
+  EXPECT_OK(boka_auth_count_active_sessions(engine, sys, &n, &err), err);
+  CHECK(n == 5);
+  EXPECT_ERROR(boka_auth_count_active_sessions(engine, sys, NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "count: is NULL");
+  EXPECT_ERROR(boka_auth_count_active_sessions(engine, cora, &n, &err), err, BOKA_PERMISSION_DENIED,
+               "system:operations");
+  CHECK(n == 0);
+  EXPECT_ERROR(boka_auth_end_user_sessions(engine, cora, tenant, bob, &n, &err), err,
+               BOKA_PERMISSION_DENIED, "users:manage");
+  EXPECT_OK(boka_auth_end_user_sessions(engine, sys, tenant, bob, &n, &err), err);
+  CHECK(n == 1);
+  CHECK(!session_live(engine, bob_token));
+  CHECK(session_live(engine, ann_token[0]));
+  EXPECT_ERROR(boka_auth_end_user_sessions(engine, sys, tenant, 999, &n, &err), err, BOKA_NOT_FOUND,
+               "user 999 not found");
+  EXPECT_ERROR(boka_auth_force_logout_all(engine, cora, tenant, &n, &err), err,
+               BOKA_PERMISSION_DENIED, "users:manage");
+  EXPECT_OK(boka_auth_force_logout_all(engine, sys, tenant, &n, &err), err);
+  CHECK(n == 3); /* cora's and ann's two */
+  CHECK(!session_live(engine, ann_token[0]) && !session_live(engine, ann_token[1]));
+  CHECK(session_live(engine, eve_token));
+  EXPECT_ERROR(boka_auth_force_logout_all(engine, sys, 0, &n, &err), err, BOKA_INVALID_ARGUMENT,
+               "tenant: must be a tenant id");
+  EXPECT_OK(boka_auth_force_logout_all(engine, sys, BOKA_ALL_TENANTS, NULL, &err), err);
+  CHECK(!session_live(engine, eve_token));
+  EXPECT_OK(boka_auth_count_active_sessions(engine, sys, &n, &err), err);
+  CHECK(n == 0);
+  EXPECT_OK(boka_auth_cleanup_sessions(engine, sys, 10000, &n, &err), err);
+  CHECK(n == 5);
+  EXPECT_OK(boka_auth_cleanup_sessions(engine, sys, 10000, &n, &err), err);
+  CHECK(n == 0);
+  EXPECT_ERROR(boka_auth_cleanup_sessions(engine, sys, 0, &n, &err), err, BOKA_INVALID_ARGUMENT,
+               "limit: must be 1..1000000");
+
+  /* Five wrong passwords lock an account: the reports show it. */
+  boka_principal_destroy(cora);
+  cora = login_as(engine, tenant, "cora@example.com", NULL, NULL, 0);
+  dan = make_user(engine, sys, tenant, "dan@example.com", "customer");
+  boka_clock_advance(clock, MINUTE); /* the events before are out of the window */
+  start = boka_clock_now(clock);
+  snprintf(body, sizeof body,
+           "{\"tenant\": %lld, \"email\": \"dan@example.com\", \"password\": \"wrong horse "
+           "battery\", \"source\": \"192.0.2.9\"}",
+           (long long)tenant);
+  for (i = 0; i < 5; ++i) {
+    EXPECT_ERROR(boka_auth_login(engine, body, &doc, &gone, &err), err, BOKA_UNAUTHENTICATED,
+                 "invalid email or password");
+  }
+  boka_clock_advance(clock, 1);
+  EXPECT_OK(boka_auth_locked_accounts(engine, sys, tenant, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 1 && json_int(doc, "id") == dan);
+  CHECK_CONTAINS(doc, "\"state\":\"locked\"");
+  boka_free(doc);
+  EXPECT_OK(boka_auth_security_events(engine, sys, tenant, start, boka_clock_now(clock),
+                                      "login_failed", 1000, &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"kind\":\"login_failed\"") == 5);
+  CHECK(count_of(doc, "\"outcome\":\"failure\"") == 5);
+  CHECK(count_of(doc, "\"source\":\"192.0.2.9\"") == 5);
+  CHECK(json_int(doc, "user") == dan);
+  CHECK_CONTAINS(doc, "\"email\":\"dan@example.com\"");
+  CHECK(json_time(doc, "at") == start);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_security_events(engine, sys, tenant, start, boka_clock_now(clock), NULL, 1000,
+                                      &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"kind\":") == 6); /* and the lockout */
+  CHECK(count_of(doc, "\"kind\":\"lockout\"") == 1);
+  boka_free(doc);
+  EXPECT_ERROR(
+      boka_auth_security_events(engine, sys, tenant, start + 1, start, "", 1000, &doc, &err), err,
+      BOKA_INVALID_ARGUMENT, "to: must be after from");
+  EXPECT_ERROR(
+      boka_auth_security_events(engine, sys, tenant, start, start + 1, "", 1000, NULL, &err), err,
+      BOKA_INVALID_ARGUMENT, "events_json: is NULL");
+  EXPECT_OK(boka_auth_mfa_stats(engine, sys, tenant, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"with_mfa\":0,\"without_mfa\":4,\"by_role\":[");
+  CHECK_CONTAINS(doc, "{\"role\":\"customer\",\"with_mfa\":0,\"without_mfa\":4}");
+  CHECK(count_of(doc, "\"role\":") == 4);
+  boka_free(doc);
+  /* A customer sees none of the reports. */
+  EXPECT_ERROR(
+      boka_auth_security_events(engine, cora, tenant, start, start + 1, "", 1000, &doc, &err), err,
+      BOKA_PERMISSION_DENIED, "security:read");
+  EXPECT_ERROR(boka_auth_locked_accounts(engine, cora, tenant, &doc, &err), err,
+               BOKA_PERMISSION_DENIED, "security:read");
+  EXPECT_ERROR(boka_auth_mfa_stats(engine, cora, tenant, &doc, &err), err, BOKA_PERMISSION_DENIED,
+               "security:read");
+
+  /* Admins: listed per tenant and everywhere, demoted by the system. */
+  root = make_user(engine, sys, tenant, "root@example.com", "superadmin");
+  adm = make_user(engine, sys, tenant, "adm@example.com", "admin");
+  make_user(engine, sys, other, "far@example.com", "admin");
+  EXPECT_OK(boka_auth_list_admins(engine, sys, tenant, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 2);
+  CHECK(json_int(doc, "id") == root);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_list_admins(engine, sys, BOKA_ALL_TENANTS, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 3);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_list_admins(engine, cora, tenant, &doc, &err), err, BOKA_PERMISSION_DENIED,
+               "users:manage");
+  EXPECT_ERROR(boka_auth_revoke_admin(engine, cora, tenant, adm, &doc, &err), err,
+               BOKA_PERMISSION_DENIED, "users:manage");
+  EXPECT_OK(boka_auth_revoke_admin(engine, sys, tenant, adm, &doc, &err), err);
+  CHECK(json_int(doc, "id") == adm);
+  CHECK_CONTAINS(doc, "\"role\":\"staff\"");
+  boka_free(doc);
+  EXPECT_OK(boka_auth_list_admins(engine, sys, tenant, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 1);
+  boka_free(doc);
+  EXPECT_ERROR(boka_auth_revoke_admin(engine, sys, tenant, adm, NULL, &err), err, BOKA_CONFLICT,
+               "not an admin");
+
+  /* An emergency key: a superadmin key that expires, shown once. */
+  EXPECT_ERROR(boka_auth_generate_emergency_key(engine, cora, tenant, 600, &doc, &err), err,
+               BOKA_PERMISSION_DENIED, "system:operations");
+  EXPECT_ERROR(boka_auth_generate_emergency_key(engine, sys, tenant, 600, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "created_json: is NULL");
+  EXPECT_ERROR(boka_auth_generate_emergency_key(engine, sys, tenant, 2 * DAY, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "lifetime: must be 1 s..24 h");
+  EXPECT_OK(boka_auth_generate_emergency_key(engine, sys, tenant, 0, &doc, &err), err);
+  CHECK(json_time(doc, "expires_at") == boka_clock_now(clock) + HOUR); /* the default */
+  boka_free(doc);
+  EXPECT_OK(boka_auth_generate_emergency_key(engine, sys, tenant, 600, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"emergency\":true");
+  CHECK_CONTAINS(doc, "\"role\":\"superadmin\"");
+  CHECK(json_time(doc, "expires_at") == boka_clock_now(clock) + 600);
+  json_string(doc, "key", key, sizeof key);
+  CHECK(strncmp(key, "boka_", 5) == 0);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_authenticate_api_key(engine, key, "192.0.2.1", &keyed, &err), err);
+  EXPECT_OK(boka_auth_list_users(engine, keyed, other, 0, 10, &doc, &err), err); /* any tenant */
+  CHECK(count_of(doc, "\"email\":") == 2);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_security_events(engine, sys, tenant, start, boka_clock_now(clock) + 1,
+                                      "emergency_key_used", 10, &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"source\":\"192.0.2.1\"") == 1);
+  boka_free(doc);
+  boka_clock_advance(clock, 600);
+  EXPECT_ERROR(boka_auth_list_users(engine, keyed, other, 0, 10, &doc, &err), err,
+               BOKA_UNAUTHENTICATED, "invalid API key");
+
+  for (i = 0; i < 2; ++i) boka_principal_destroy(ann_p[i]);
+  boka_principal_destroy(bob_p);
+  boka_principal_destroy(eve_p);
+  boka_principal_destroy(keyed);
+  boka_principal_destroy(cora);
+  boka_principal_destroy(sys);
+  boka_engine_destroy(engine);
+  boka_clock_destroy(clock);
+}
+
+/* MFA statistics and re-sealing TOTP secrets under a new encryption key: on the real clock
+ * (codes from oathtool), three engines opening one SQLite file in turn. */
+TEST(auth_mfa_stats_and_key_rotation) {
+  temp_dir d;
+  char* err = NULL;
+  char* doc = NULL;
+  char uri[160], options[512], secret[64], code[16];
+  boka_engine* engine = NULL;
+  boka_principal* sys = NULL;
+  boka_principal* ann = NULL;
+  boka_principal* mfa = NULL;
+  boka_principal* cy = NULL;
+  int64_t tenant;
+  const char* old_key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  const char* new_key = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+  temp_dir_make(&d);
+  snprintf(uri, sizeof uri, "sqlite:%s/auth.db", d.path);
+  EXPECT_OK(boka_principal_system(&sys, &err), err);
+
+  /* Under k1: ann enrols TOTP; the stats count her. */
+  snprintf(options, sizeof options,
+           "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1,"
+           " \"encryption_key\": \"%s\", \"encryption_key_id\": \"k1\"}}",
+           old_key);
+  EXPECT_OK(boka_engine_open_with_options(uri, NULL, options, &engine, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"clinic\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  make_user(engine, sys, tenant, "ann@example.com", "staff");
+  make_user(engine, sys, tenant, "cy@example.com", "customer");
+  ann = login_as(engine, tenant, "ann@example.com", NULL, NULL, 0);
+  EXPECT_OK(boka_auth_begin_totp_enrollment(engine, ann, &doc, &err), err);
+  json_string(doc, "secret", secret, sizeof secret);
+  boka_free(doc);
+  totp_code(secret, "now", code, sizeof code);
+  EXPECT_OK(boka_auth_confirm_totp_enrollment(engine, ann, code, NULL, &mfa, &err), err);
+  EXPECT_OK(boka_auth_mfa_stats(engine, sys, tenant, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"with_mfa\":1,\"without_mfa\":1,");
+  CHECK_CONTAINS(doc, "{\"role\":\"staff\",\"with_mfa\":1,\"without_mfa\":0}");
+  CHECK_CONTAINS(doc, "{\"role\":\"customer\",\"with_mfa\":0,\"without_mfa\":1}");
+  boka_free(doc);
+  boka_engine_destroy(engine);
+
+  /* Under k2 with k1 kept for reading: the rotation re-seals ann's secret, once. */
+  snprintf(options, sizeof options,
+           "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1,"
+           " \"encryption_key\": \"%s\", \"encryption_key_id\": \"k2\","
+           " \"previous_encryption_keys\": [{\"id\": \"k1\", \"key\": \"%s\"}]}}",
+           new_key, old_key);
+  EXPECT_OK(boka_engine_open_with_options(uri, NULL, options, &engine, &err), err);
+  cy = login_as(engine, tenant, "cy@example.com", NULL, NULL, 0);
+  EXPECT_ERROR(boka_auth_rotate_encryption_key(engine, cy, 1000, &doc, &err), err,
+               BOKA_PERMISSION_DENIED, "system:operations");
+  EXPECT_ERROR(boka_auth_rotate_encryption_key(engine, sys, 0, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "limit: must be 1..100000");
+  EXPECT_OK(boka_auth_rotate_encryption_key(engine, sys, 1000, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"key_id\":\"k2\",\"resealed\":1,\"remaining\":0}");
+  boka_free(doc);
+  EXPECT_OK(boka_auth_rotate_encryption_key(engine, sys, 1000, &doc, &err), err);
+  CHECK(json_int(doc, "resealed") == 0 && json_int(doc, "remaining") == 0);
+  boka_free(doc);
+  EXPECT_OK(boka_auth_rotate_encryption_key(engine, sys, 1000, NULL, &err), err); /* optional */
+  boka_engine_destroy(engine);
+
+  /* Under k2 alone: ann's TOTP still works. */
+  snprintf(options, sizeof options,
+           "{\"auth\": {\"argon2_memory_kib\": 64, \"argon2_iterations\": 1,"
+           " \"encryption_key\": \"%s\", \"encryption_key_id\": \"k2\"}}",
+           new_key);
+  EXPECT_OK(boka_engine_open_with_options(uri, NULL, options, &engine, &err), err);
+  totp_code(secret, "+30 seconds", code, sizeof code);
+  {
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"tenant\": %lld, \"email\": \"ann@example.com\", \"password\": \"correct horse "
+             "battery\", \"mfa_code\": \"%s\"}",
+             (long long)tenant, code);
+    EXPECT_OK(boka_auth_login(engine, body, &doc, NULL, &err), err);
+    CHECK_CONTAINS(doc, "\"mfa_passed\":true");
+    boka_free(doc);
+  }
+  boka_engine_destroy(engine);
+
+  /* Without any key, there is nothing to rotate under. */
+  EXPECT_OK(boka_engine_open_with_options(uri, NULL, kCheapAuth, &engine, &err), err);
+  EXPECT_ERROR(boka_auth_rotate_encryption_key(engine, sys, 1000, &doc, &err), err,
+               BOKA_NOT_SUPPORTED, "no encryption key is configured");
+  boka_engine_destroy(engine);
+
+  boka_principal_destroy(cy);
+  boka_principal_destroy(mfa);
+  boka_principal_destroy(ann);
+  boka_principal_destroy(sys);
+  temp_dir_remove(&d);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -1919,6 +2319,9 @@ static const named_test tests[] = {
     ENTRY(read_only_mode),
     ENTRY(backup_verify_restore),
     ENTRY(auth_login_mfa_and_api_keys),
+    ENTRY(availability_pages),
+    ENTRY(auth_sessions_and_security_reports),
+    ENTRY(auth_mfa_stats_and_key_rotation),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

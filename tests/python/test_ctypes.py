@@ -15,6 +15,8 @@ from typing import Any, Optional
 LIBRARY = os.environ.get("BOKA_C_LIBRARY")
 
 BOKA_OK, BOKA_INVALID_ARGUMENT, BOKA_NOT_FOUND, BOKA_CONFLICT = 0, 1, 2, 4
+BOKA_UNAUTHENTICATED, BOKA_PERMISSION_DENIED = 5, 6
+BOKA_ALL_TENANTS = -1
 TUESDAY = 1767657600  # 2026-01-06T00:00:00Z
 HOUR = 3600
 
@@ -72,6 +74,23 @@ def load(path: str) -> ctypes.CDLL:
         "boka_auth_revoke_api_key": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
         "boka_auth_logout": (c_int, [c_void_p, c_void_p, out]),
         "boka_auth_authenticate_session": (c_int, [c_void_p, c_char_p, POINTER(c_void_p), out]),
+        "boka_availability_page": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_clock_advance": (None, [c_void_p, c_int64]),
+        "boka_clock_now": (c_int64, [c_void_p]),
+        "boka_auth_find_user_by_email": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_auth_end_user_sessions": (c_int, [c_void_p, c_void_p, c_int64, c_int64,
+                                                POINTER(c_int64), out]),
+        "boka_auth_force_logout_all": (c_int, [c_void_p, c_void_p, c_int64, POINTER(c_int64), out]),
+        "boka_auth_cleanup_sessions": (c_int, [c_void_p, c_void_p, c_int, POINTER(c_int64), out]),
+        "boka_auth_count_active_sessions": (c_int, [c_void_p, c_void_p, POINTER(c_int64), out]),
+        "boka_auth_generate_emergency_key": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_auth_rotate_encryption_key": (c_int, [c_void_p, c_void_p, c_int, out, out]),
+        "boka_auth_security_events": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_char_p,
+                                              c_int, out, out]),
+        "boka_auth_locked_accounts": (c_int, [c_void_p, c_void_p, c_int64, out, out]),
+        "boka_auth_mfa_stats": (c_int, [c_void_p, c_void_p, c_int64, out, out]),
+        "boka_auth_list_admins": (c_int, [c_void_p, c_void_p, c_int64, out, out]),
+        "boka_auth_revoke_admin": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -203,6 +222,137 @@ class CtypesTest(unittest.TestCase):
             self.checked(self.lib.boka_auth_authenticate_session, engine, enabled["token"].encode(), byref(gone))
         self.assertEqual(logged_out.exception.code, 5)
         self.assertIsNone(gone.value)
+
+    def test_sessions_reports_admins_and_emergency_keys_through_the_c_abi(self) -> None:
+        """The calls across a tenant: find a user, end and force out sessions, count and
+        clean them up, the security reports after a lockout, demote an admin, an emergency
+        key that authenticates; a customer is refused each."""
+        engine = c_void_p()
+        options = json.dumps({"auth": {"argon2_memory_kib": 64, "argon2_iterations": 1}}).encode()
+        self.checked(self.lib.boka_engine_open_with_options, b"memory:", self.clock, options,
+                     byref(engine))
+        self.addCleanup(self.lib.boka_engine_destroy, engine)
+        tenant = self.json_call(self.lib.boka_create_tenant, engine, self.who, b'{"name": "t"}')["id"]
+        password = "correct horse battery"
+
+        def user(email: str, role: str = "customer") -> int:
+            return self.json_call(self.lib.boka_auth_create_user, engine, self.who, tenant,
+                                  json.dumps({"email": email, "password": password,
+                                              "role": role}).encode())["id"]
+
+        def login(email: str, secret: str = password) -> tuple[str, c_void_p]:
+            out, who = c_void_p(), c_void_p()
+            self.checked(self.lib.boka_auth_login, engine, json.dumps(
+                {"tenant": tenant, "email": email, "password": secret}).encode(), byref(out),
+                byref(who))
+            self.addCleanup(self.lib.boka_principal_destroy, who)
+            return json.loads(self.take(out) or "")["token"], who
+
+        def count(fn: Any, *args: Any) -> int:
+            n = c_int64(-1)
+            self.checked(fn, *args, byref(n))
+            return n.value
+
+        def live(token: str) -> bool:
+            p = c_void_p()
+            try:
+                self.checked(self.lib.boka_auth_authenticate_session, engine, token.encode(), byref(p))
+            except CError:
+                return False
+            self.lib.boka_principal_destroy(p)
+            return True
+
+        ann = user("Ann@Example.com")
+        bob = user("bob@example.com")
+        self.assertEqual(self.json_call(self.lib.boka_auth_find_user_by_email, engine, self.who,
+                                        tenant, b"ann@example.com")["id"], ann)
+        with self.assertRaises(CError) as unknown:
+            self.json_call(self.lib.boka_auth_find_user_by_email, engine, self.who, tenant, b"x@y.z")
+        self.assertEqual(unknown.exception.code, BOKA_NOT_FOUND)
+
+        ann_token, customer = login("ann@example.com")
+        bob_token, _ = login("bob@example.com")
+        self.assertEqual(count(self.lib.boka_auth_count_active_sessions, engine, self.who), 2)
+        self.assertEqual(count(self.lib.boka_auth_end_user_sessions, engine, self.who, tenant, bob), 1)
+        self.assertFalse(live(bob_token))
+        self.assertTrue(live(ann_token))
+        refusals = [
+            (self.lib.boka_auth_count_active_sessions, ()),
+            (self.lib.boka_auth_force_logout_all, (tenant,)),
+            (self.lib.boka_auth_cleanup_sessions, (100,)),
+        ]
+        for fn, args in refusals:
+            with self.assertRaises(CError) as denied:
+                count(fn, engine, customer, *args)
+            self.assertEqual(denied.exception.code, BOKA_PERMISSION_DENIED)
+        for fn in (self.lib.boka_auth_locked_accounts, self.lib.boka_auth_mfa_stats,
+                   self.lib.boka_auth_list_admins):
+            with self.assertRaises(CError) as denied:
+                self.json_call(fn, engine, customer, tenant)
+            self.assertEqual(denied.exception.code, BOKA_PERMISSION_DENIED)
+        self.assertEqual(count(self.lib.boka_auth_force_logout_all, engine, self.who,
+                               BOKA_ALL_TENANTS), 1)
+        self.assertFalse(live(ann_token))
+        self.assertEqual(count(self.lib.boka_auth_count_active_sessions, engine, self.who), 0)
+        self.assertEqual(count(self.lib.boka_auth_cleanup_sessions, engine, self.who, 100), 2)
+
+        # Five wrong passwords: a locked account, five failed logins, MFA stats.
+        self.lib.boka_clock_advance(self.clock, 60)
+        start = self.lib.boka_clock_now(self.clock)
+        for _ in range(5):
+            with self.assertRaises(CError):
+                login("bob@example.com", "wrong horse battery")
+        self.lib.boka_clock_advance(self.clock, 1)
+        end = self.lib.boka_clock_now(self.clock)
+        locked = self.json_call(self.lib.boka_auth_locked_accounts, engine, self.who, tenant)
+        self.assertEqual([(u["id"], u["state"]) for u in locked], [(bob, "locked")])
+        events = self.json_call(self.lib.boka_auth_security_events, engine, self.who, tenant, start,
+                                end, b"login_failed", 100)
+        self.assertEqual(len(events), 5)
+        self.assertEqual(list(events[0]), ["id", "tenant", "at", "kind", "user", "email", "actor",
+                                           "source", "detail", "outcome"])
+        self.assertEqual((events[0]["user"], events[0]["email"], events[0]["outcome"], events[0]["at"]),
+                         (bob, "bob@example.com", "failure", rfc3339(start)))
+        kinds = [e["kind"] for e in self.json_call(self.lib.boka_auth_security_events, engine,
+                                                   self.who, tenant, start, end, None, 100)]
+        self.assertEqual(kinds, ["login_failed"] * 5 + ["lockout"])
+        stats = self.json_call(self.lib.boka_auth_mfa_stats, engine, self.who, tenant)
+        self.assertEqual((stats["with_mfa"], stats["without_mfa"]), (0, 2))
+        self.assertEqual([r["role"] for r in stats["by_role"]],
+                         ["customer", "staff", "admin", "superadmin"])
+
+        # An admin demoted; an emergency key that authenticates.
+        admin = user("adm@example.com", "admin")
+        self.assertEqual([u["id"] for u in self.json_call(self.lib.boka_auth_list_admins, engine,
+                                                          self.who, BOKA_ALL_TENANTS)], [admin])
+        demoted = self.json_call(self.lib.boka_auth_revoke_admin, engine, self.who, tenant, admin)
+        self.assertEqual(demoted["role"], "staff")
+        self.assertEqual(self.json_call(self.lib.boka_auth_list_admins, engine, self.who, tenant), [])
+        created = self.json_call(self.lib.boka_auth_generate_emergency_key, engine, self.who, tenant, 600)
+        self.assertTrue(created["emergency"])
+        key = c_void_p()
+        self.checked(self.lib.boka_auth_authenticate_api_key, engine, created["key"].encode(), None,
+                     byref(key))
+        self.addCleanup(self.lib.boka_principal_destroy, key)
+        self.assertEqual(len(self.json_call(self.lib.boka_auth_locked_accounts, engine, key, tenant)), 1)
+        with self.assertRaises(CError) as no_key:
+            self.json_call(self.lib.boka_auth_rotate_encryption_key, engine, self.who, 10)
+        self.assertEqual(no_key.exception.code, 11)  # BOKA_NOT_SUPPORTED: no encryption key
+
+    def test_availability_page(self) -> None:
+        room = self.room(capacity=1)
+        query = {"requests": [{"resource": room}], "from": rfc3339(TUESDAY),
+                 "to": rfc3339(TUESDAY + 24 * HOUR), "duration": HOUR, "limit": 10}
+        page = self.json_call(self.lib.boka_availability_page, self.engine, self.who, self.tenant,
+                              json.dumps(query).encode())
+        self.assertEqual(list(page), ["slots", "truncated", "next_from"])
+        self.assertEqual(len(page["slots"]), 10)
+        self.assertEqual((page["truncated"], page["next_from"]), (True, rfc3339(TUESDAY + 10 * HOUR)))
+        rest = self.json_call(self.lib.boka_availability_page, self.engine, self.who, self.tenant,
+                              json.dumps(dict(query, **{"from": page["next_from"], "limit": 100})).encode())
+        self.assertEqual((len(rest["slots"]), rest["truncated"], rest["next_from"]), (14, False, None))
+        self.assertEqual(page["slots"] + rest["slots"],
+                         self.availability(room, TUESDAY, TUESDAY + 24 * HOUR))
 
     def test_version_and_codes(self) -> None:
         self.assertEqual(self.lib.boka_version(), b"0.1.0")

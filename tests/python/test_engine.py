@@ -285,6 +285,28 @@ class ReservationLifecycleTest(EngineTestCase):
         self.assertEqual(closed.findings[0].reason, boka.Reason.CLOSED)
         self.assertTrue(self.engine.explain(self.tenant, [R(room.id)], utc(2026, 1, 6, 11), hours(1)).available)
 
+    def test_availability_page_answers_a_page_at_a_time(self) -> None:
+        room = self.resource()  # open around the clock, a one-hour grid
+        self.book(room.id, utc(2026, 1, 6, 2), utc(2026, 1, 6, 3))
+        day = (utc(2026, 1, 6), utc(2026, 1, 7))
+        first = self.engine.availability_page(self.tenant, [R(room.id)], *day, hours(1), limit=5)
+        self.assertIsInstance(first, boka.SlotPage)
+        self.assertIsInstance(first.slots[0], boka.Slot)
+        # The booked hour is skipped; the page stops after five slots and says where to go on.
+        self.assertEqual([s.start.hour for s in first.slots], [0, 1, 3, 4, 5])
+        self.assertTrue(first.truncated)
+        self.assertEqual(first.next_from, utc(2026, 1, 6, 6))
+        rest = self.engine.availability_page(self.tenant, [R(room.id)], first.next_from, day[1],
+                                             hours(1))
+        self.assertFalse(rest.truncated)
+        self.assertIsNone(rest.next_from)
+        self.assertEqual([s.start for s in first.slots + rest.slots],
+                         self.starts(room.id, *day, hours(1)))
+        self.assertEqual(len(rest.slots), 18)
+        # limit is 1..10000, as in availability().
+        with self.assertRaisesRegex(boka.InvalidArgumentError, "limit"):
+            self.engine.availability_page(self.tenant, [R(room.id)], *day, hours(1), limit=0)
+
     def test_multi_resource_bookings_are_all_or_nothing(self) -> None:
         room = self.resource("room")
         chair = self.resource("chair", capacity=3)

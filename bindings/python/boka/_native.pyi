@@ -10,8 +10,11 @@ from ._types import (
     ApiKey,
     AuthOptions,
     CreatedApiKey,
+    KeyRotation,
     MfaEnabled,
+    MfaStats,
     Role,
+    SecurityEvent,
     Session,
     SessionGrant,
     TotpEnrollment,
@@ -36,6 +39,7 @@ from ._types import (
     Resource,
     Schedule,
     Slot,
+    SlotPage,
     StorageInfo,
     TableStats,
     Tenant,
@@ -51,7 +55,7 @@ def restore_backup(path: str, target: str, *, overwrite: bool = False) -> None: 
 def apply_retention(directory: str, kind: BackupKind | str, keep: int) -> list[str]: ...
 
 class Principal:
-    """Who acts. Today only the system principal exists."""
+    """Who acts: the system principal, a user (a session) or an API key."""
 
     @staticmethod
     def system() -> Principal: ...
@@ -175,6 +179,18 @@ class Engine:
         step: Optional[timedelta] = None,
         who: Optional[Principal] = None,
     ) -> list[Slot]: ...
+    def availability_page(
+        self,
+        tenant: int,
+        requests: Iterable[AllocationRequest],
+        start: datetime,
+        end: datetime,
+        duration: timedelta,
+        *,
+        step: Optional[timedelta] = None,
+        limit: int = 10000,
+        who: Optional[Principal] = None,
+    ) -> SlotPage: ...
     def explain(
         self,
         tenant: int,
@@ -346,3 +362,42 @@ class Auth:
         self, tenant: int, *, after_id: int = 0, limit: int = 1000, who: Optional[Principal] = None
     ) -> list[ApiKey]: ...
     def revoke_api_key(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> ApiKey: ...
+    def generate_emergency_key(
+        self,
+        tenant: int,
+        *,
+        lifetime: Optional[timedelta] = None,
+        who: Optional[Principal] = None,
+    ) -> CreatedApiKey: ...
+    def rotate_encryption_key(
+        self, limit: int = 1000, *, who: Optional[Principal] = None
+    ) -> KeyRotation: ...
+
+    # Users, sessions and reports across the tenant
+    def find_user_by_email(
+        self, tenant: int, email: str, *, who: Optional[Principal] = None
+    ) -> User: ...
+    def end_user_sessions(
+        self, tenant: int, user: int, *, who: Optional[Principal] = None
+    ) -> int: ...
+    def force_logout_all(
+        self, tenant: Optional[int] = None, *, who: Optional[Principal] = None
+    ) -> int: ...
+    def cleanup_sessions(self, limit: int = 10000, *, who: Optional[Principal] = None) -> int: ...
+    def count_active_sessions(self, *, who: Optional[Principal] = None) -> int: ...
+    def security_events(
+        self,
+        tenant: int,
+        start: datetime,
+        end: datetime,
+        *,
+        kind: str = "",
+        limit: int = 1000,
+        who: Optional[Principal] = None,
+    ) -> list[SecurityEvent]: ...
+    def locked_accounts(self, tenant: int, *, who: Optional[Principal] = None) -> list[User]: ...
+    def mfa_stats(self, tenant: int, *, who: Optional[Principal] = None) -> MfaStats: ...
+    def list_admins(
+        self, tenant: Optional[int] = None, *, who: Optional[Principal] = None
+    ) -> list[User]: ...
+    def revoke_admin(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> User: ...

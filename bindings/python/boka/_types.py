@@ -202,6 +202,15 @@ class Slot:
 
 
 @dataclass(frozen=True, slots=True)
+class SlotPage:
+    """One page of an availability answer (:meth:`boka.Engine.availability_page`)."""
+
+    slots: tuple[Slot, ...]  # at most the query's limit, by start
+    truncated: bool  # more slots follow from next_from
+    next_from: Optional[datetime]  # when truncated: the next page's start
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     resource: int
     reason: Reason
@@ -544,3 +553,45 @@ class CreatedApiKey(ApiKey):
     :meth:`boka.Auth.authenticate_api_key` (or send it as a Bearer token)."""
 
     key: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRotation:
+    """What one call of :meth:`boka.Auth.rotate_encryption_key` re-sealed."""
+
+    key_id: str  # the current key, which everything re-sealed is now under
+    resealed: int  # users whose TOTP secrets this call re-sealed
+    remaining: int  # users with a secret under another key still: call again until 0
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEvent:
+    """A security event (login, lockout, MFA, sessions, keys): an ``auth.*`` record of the
+    tenant's audit chain. Never holds a secret; the kinds are listed in docs/auth.md."""
+
+    id: int  # the record's seq in the tenant's chain
+    tenant: int
+    at: datetime
+    kind: str  # "login_failed", "lockout", "mfa_failed", ...
+    user: int  # 0 when unknown (a login for an unknown email)
+    email: str  # the login name involved, or ""
+    actor: str  # who acted, or "" for an anonymous attempt
+    source: str  # the client address, or ""
+    detail: str  # short human-readable detail
+    outcome: AuditOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class MfaStatsByRole:
+    role: Role
+    with_mfa: int
+    without_mfa: int
+
+
+@dataclass(frozen=True, slots=True)
+class MfaStats:
+    """MFA adoption among active and locked users (disabled ones are not counted)."""
+
+    with_mfa: int
+    without_mfa: int
+    by_role: tuple[MfaStatsByRole, ...]  # one per role, customer first

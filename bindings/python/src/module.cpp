@@ -480,6 +480,28 @@ may be called from several threads at once; each releases the GIL while the engi
           "Every start on the slot grid in [start, end) where a reservation of `duration` "
           "for all requests would be accepted now, as Slots (UTC).")
       .def(
+          "availability_page",
+          [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
+             py::object end, py::object duration, py::object step, py::object limit,
+             py::object who) {
+            AvailabilityQuery q;
+            q.requests = to_requests(requests, "requests");
+            q.from = to_instant(start, "start");
+            q.to = to_instant(end, "end");
+            q.duration = to_seconds(duration, "duration");
+            q.step = to_optional_seconds(step, "step");
+            q.limit = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                engine_call(self, [&](Engine& e) { return e.availability_page(p, tenant, q); }));
+          },
+          arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"), py::kw_only(),
+          arg("step") = py::none(), arg("limit") = AvailabilityQuery::kMaxSlots,
+          arg("who") = py::none(),
+          "The same question as availability(), a page at a time: a SlotPage with the first "
+          "`limit` (1..10000) slots, and when more follow truncated=True and next_from, the "
+          "start of the next page's query.")
+      .def(
           "explain",
           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
              py::object duration, py::object who) {
@@ -976,5 +998,131 @@ script can act as a user or a key; docs/auth.md is the guide.)")
                 f.call([&](Auth& a) { return a.revoke_api_key(p, tenant, ApiKeyId{id}); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
-          "Revokes a key and the keys created with it; returns it with revoked_at set.");
+          "Revokes a key and the keys created with it; returns it with revoked_at set.")
+      .def(
+          "generate_emergency_key",
+          [](Facet f, TenantId tenant, py::object lifetime, py::object who) {
+            const auto life = to_optional_seconds(lifetime, "lifetime");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.generate_emergency_key(p, tenant, life); }));
+          },
+          arg("tenant"), py::kw_only(), arg("lifetime") = py::none(), arg("who") = py::none(),
+          "A superadmin CreatedApiKey in the tenant with every permission (emergency=True; "
+          "the secret `key` shown once), expiring after `lifetime` (None: the engine's "
+          "emergency_key_lifetime; at most 24 h). Its creation and every use are security "
+          "events. The system principal or a superadmin with MFA.")
+      .def(
+          "rotate_encryption_key",
+          [](Facet f, py::object limit, py::object who) {
+            const int n = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Auth& a) { return a.rotate_encryption_key(p, n); }));
+          },
+          arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
+          "Re-seals under the current encryption key the TOTP secrets an older key sealed (one "
+          "of AuthOptions.previous_encryption_keys), at most `limit` users (1..100000): a "
+          "KeyRotation. Call again until remaining is 0. System-wide (system:operations).")
+      // --- users, sessions and reports across the tenant
+      .def(
+          "find_user_by_email",
+          [](Facet f, TenantId tenant, py::object email, py::object who) {
+            const std::string e = to_string(email, "email");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.find_user_by_email(p, tenant, e); }));
+          },
+          arg("tenant"), arg("email"), py::kw_only(), arg("who") = py::none(),
+          "The user with this email in the tenant (NotFoundError if none; users:manage).")
+      .def(
+          "end_user_sessions",
+          [](Facet f, TenantId tenant, std::int64_t user, py::object who) {
+            const Principal& p = principal_of(who);
+            return f.call([&](Auth& a) { return a.end_user_sessions(p, tenant, UserId{user}); });
+          },
+          arg("tenant"), arg("user"), py::kw_only(), arg("who") = py::none(),
+          "Ends every session of one user (their own, or users:manage); returns how many.")
+      .def(
+          "force_logout_all",
+          [](Facet f, py::object tenant, py::object who) {
+            std::optional<TenantId> which;
+            if (!tenant.is_none()) which = TenantId{to_int64(tenant, "tenant")};
+            const Principal& p = principal_of(who);
+            return f.call([&](Auth& a) { return a.force_logout_all(p, which); });
+          },
+          arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
+          "Ends every session of the tenant (None: of every tenant, a superadmin or the "
+          "system) except the caller's own; returns how many.")
+      .def(
+          "cleanup_sessions",
+          [](Facet f, py::object limit, py::object who) {
+            const int n = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return f.call([&](Auth& a) { return a.cleanup_sessions(p, n); });
+          },
+          arg("limit") = 10000, py::kw_only(), arg("who") = py::none(),
+          "Deletes up to `limit` expired or revoked sessions (all tenants); returns how many. "
+          "For a worker (system:operations).")
+      .def(
+          "count_active_sessions",
+          [](Facet f, py::object who) {
+            const Principal& p = principal_of(who);
+            return f.call([&](Auth& a) { return a.count_active_sessions(p); });
+          },
+          py::kw_only(), arg("who") = py::none(),
+          "The sessions live now in every tenant (system:operations).")
+      .def(
+          "security_events",
+          [](Facet f, TenantId tenant, py::object start, py::object end, py::object kind,
+             py::object limit, py::object who) {
+            const Instant from = to_instant(start, "start");
+            const Instant to = to_instant(end, "end");
+            const std::string k = to_string(kind, "kind");
+            const int n = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python_list(
+                f.call([&](Auth& a) { return a.security_events(p, tenant, from, to, k, n); }));
+          },
+          arg("tenant"), arg("start"), arg("end"), py::kw_only(), arg("kind") = "",
+          arg("limit") = 1000, arg("who") = py::none(),
+          "The tenant's SecurityEvents with start <= at < end, oldest first, of one kind "
+          "(\"login_failed\"; \"\": every kind), at most `limit` (1..100000). security:read.")
+      .def(
+          "locked_accounts",
+          [](Facet f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Auth& a) { return a.locked_accounts(p, tenant); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none(),
+          "The tenant's users locked now by failed logins (security:read).")
+      .def(
+          "mfa_stats",
+          [](Facet f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Auth& a) { return a.mfa_stats(p, tenant); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none(),
+          "MfaStats: how many active and locked users have MFA, in total and per role "
+          "(security:read).")
+      .def(
+          "list_admins",
+          [](Facet f, py::object tenant, py::object who) {
+            std::optional<TenantId> which;
+            if (!tenant.is_none()) which = TenantId{to_int64(tenant, "tenant")};
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Auth& a) { return a.list_admins(p, which); }));
+          },
+          arg("tenant") = py::none(), py::kw_only(), arg("who") = py::none(),
+          "Admins and superadmins of the tenant (None: of every tenant, a superadmin or the "
+          "system). users:manage.")
+      .def(
+          "revoke_admin",
+          [](Facet f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Auth& a) { return a.revoke_admin(p, tenant, UserId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Demotes an admin or superadmin to staff and ends their sessions; returns the user "
+          "(a superadmin or the system; ConflictError if the user is not an admin).");
 }

@@ -5,8 +5,10 @@
 # pkg-config against an install in a temporary prefix).
 #
 #   scripts/test.sh            release build (build/release)
-#   scripts/test.sh --asan     the same suite under AddressSanitizer + UBSan (build/asan)
-#   scripts/test.sh --tsan     the concurrency tests under ThreadSanitizer (build/tsan)
+#   scripts/test.sh --asan     the same suite under AddressSanitizer + UBSan (build/asan;
+#                              the benchmarks, which are not tests, are not built)
+#   scripts/test.sh --tsan     the concurrency tests under ThreadSanitizer (build/tsan; the
+#                              library, bindings and tests only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,8 +17,8 @@ The audit trail, health, backups and metrics are on ``engine.operations``
 (:class:`Operations`). Users, logins, sessions, TOTP MFA and API keys are on
 ``engine.auth`` (:class:`Auth`): a
 script logs in (or authenticates an API key) and passes the principal it gets as ``who=``.
-The audit trail (:meth:`Engine.audit_records`, :meth:`Engine.verify_audit`), metrics,
-health reports, read-only mode and SQLite backups (:meth:`Engine.backup`,
+The audit trail (:meth:`Operations.audit_records`, :meth:`Operations.verify_audit`),
+metrics, health reports, read-only mode and SQLite backups (:meth:`Operations.backup`,
 :func:`verify_backup`, :func:`restore_backup`) come from the same library.
 
 Instants are timezone-aware datetimes (naive ones are refused), durations timedeltas, both

@@ -502,6 +502,18 @@ struct Describe<Reservation> {
 };
 
 template <>
+struct Describe<ConflictInfo> {
+  static constexpr const char* name = "Conflict";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "Why a booking was refused, in its problem document";
+  template <typename V, Of<ConflictInfo> S>
+  static void fields(V& v, S& c) {
+    v("blocking", c.blocking_reservation_ids, out("the reservations in the way the caller may see"));
+    v("next_free_start", c.next_free_start, out("the earliest start where the request fits"));
+  }
+};
+
+template <>
 struct Describe<ReserveRequest> {
   static constexpr const char* name = "ReserveRequest";
   static constexpr unsigned shells = kC | kHttp;
@@ -1098,6 +1110,7 @@ void for_each_document(Fn&& fn) {
   fn(Tag<ExplainRequest>{});
   fn(Tag<Allocation>{});
   fn(Tag<Reservation>{});
+  fn(Tag<ConflictInfo>{});
   fn(Tag<ReserveRequest>{});
   fn(Tag<ReservationFilter>{});
   fn(Tag<RescheduleRequest>{});

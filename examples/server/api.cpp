@@ -175,15 +175,7 @@ struct Api::Context {
   void problem(int status, const std::string& code, const std::string& detail,
                const ConflictInfo* conflict = nullptr) {
     Json p = problem_document(status, code, detail);
-    if (conflict != nullptr) {
-      Json c = Json::object();
-      Json ids = Json::array();
-      for (ReservationId id : conflict->blocking_reservation_ids)
-        ids.push_back(codec::id_value(id));
-      c["blocking"] = ids;
-      c["next_free_start"] = codec::value_to_json(conflict->next_free_start);
-      p["conflict"] = c;
-    }
+    if (conflict != nullptr) p["conflict"] = codec::to_json(*conflict);
     res.status = status;
     res.set_content(codec::dump(p), "application/problem+json");
     if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
@@ -908,13 +900,7 @@ std::string Api::build_openapi() const {
             {"status", Json{{"type", "integer"}}},
             {"code", Json{{"type", "string"}}},
             {"detail", Json{{"type", "string"}}},
-            {"conflict",
-             Json{{"type", "object"},
-                  {"required", Json::array({"blocking", "next_free_start"})},
-                  {"properties",
-                   Json{{"blocking", Json{{"type", "array"}, {"items", Json{{"type", "integer"}}}}},
-                        {"next_free_start", Json{{"type", Json::array({"string", "null"})},
-                                                 {"format", "date-time"}}}}}}}}}};
+            {"conflict", codec::schema_ref<ConflictInfo>(Form::output)}}}};
   Json doc = Json::object();
   doc["openapi"] = "3.1.0";
   doc["info"] = Json{{"title", "boka-server"},

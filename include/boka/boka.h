@@ -236,7 +236,7 @@
  *     backup_max_age 0: backups are not checked. heartbeats: the components expected to
  *     report (boka_ops_record_heartbeat).
  *
- *   HealthReport (boka_ops_health; what an HTTP host serves at /health?detailed)
+ *   HealthReport (boka_ops_health; what boka-server serves at /api/health?detailed)
  *     {"status": "degraded", "checked_at": "2026-12-07T09:00:00Z", "dialect": "sqlite",
  *      "location": "bookings.db", "schema_version": 3, "expected_schema_version": 3,
  *      "storage_reachable": true, "storage_latency_seconds": 0.0002, "read_only": false,
@@ -272,7 +272,7 @@
  *     verification.ok.
  *
  *   BackupManifest (what the manifest file beside a backup holds; no secret. The file
- *   itself is the library's "boka-backup/1" format, docs/operations.md "Backups")
+ *   itself is the library's "boka-backup/1" format, docs/operations.md "SQLite backups")
  *     {"format": "boka-backup/1", "file": "boka-daily-20261207-020000.db", "kind": "daily",
  *      "created_at": "2026-12-07T02:00:00Z", "source": "/var/lib/boka/bookings.db",
  *      "schema_version": 3, "sha256": "...", "size_bytes": 4096000,

@@ -109,7 +109,7 @@ struct BackupManifest {
   std::vector<AuditHead> audit_heads;  // every chain's head in the snapshot
   std::string boka_version;
 
-  // The manifest file's text (boka-backup/1, docs/operations.md "Backups").
+  // The manifest file's text (boka-backup/1, docs/operations.md "SQLite backups").
   std::string to_json() const;
   // Reads a manifest file's text: invalid_argument naming the first missing or malformed
   // field.

@@ -9,14 +9,16 @@ then manage tenants, resources, schedules and pools, ask for availability, and r
     with boka.Engine("sqlite:bookings.db") as engine:
         tenant = engine.create_tenant("Clinic")
         room = engine.create_resource(tenant.id, name="Room 1", zone="Europe/Berlin")
-        start = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+        # Tomorrow, on the hour: on the default 15-minute grid, and not in the past.
+        now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        start = now + timedelta(days=1)
         booked = engine.reserve(tenant.id, [boka.AllocationRequest.of_resource(room.id)],
                                 start, start + timedelta(hours=1))
 
 The audit trail, health, backups and metrics are on ``engine.operations``
-(:class:`Operations`). Users, logins, sessions, TOTP MFA and API keys are on
-``engine.auth`` (:class:`Auth`): a
-script logs in (or authenticates an API key) and passes the principal it gets as ``who=``.
+(:class:`Operations`). Users, logins, sessions, TOTP MFA and API keys are on ``engine.auth``
+(:class:`Auth`): a script logs in (or authenticates an API key) and passes the principal it
+gets as ``who=``.
 The audit trail (:meth:`Operations.audit_records`, :meth:`Operations.verify_audit`),
 metrics, health reports, read-only mode and SQLite backups (:meth:`Operations.backup`,
 :func:`verify_backup`, :func:`restore_backup`) come from the same library.

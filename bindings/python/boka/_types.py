@@ -329,7 +329,7 @@ class HealthStatus(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class HealthOptions:
-    """What :meth:`boka.Engine.health` checks; the defaults are the C++ library's."""
+    """What :meth:`boka.Operations.health` checks; the defaults are the C++ library's."""
 
     backup_max_age: timedelta = timedelta(hours=26)  # 0: backups are not checked
     heartbeats: Sequence[str] = ("worker",)  # components expected to report a heartbeat

@@ -76,6 +76,11 @@ class AuthTest(unittest.TestCase):
         sessions = auth.list_sessions(self.tenant, user=ann.id, who=admin)
         self.assertTrue(all(isinstance(s, boka.Session) for s in sessions))
         self.assertIn(passed.session.id, [s.id for s in sessions])
+        # user=None (the default) is every user the caller may manage; 0 is not an id.
+        self.assertLessEqual({s.id for s in sessions},
+                             {s.id for s in auth.list_sessions(self.tenant, who=admin)})
+        with self.assertRaises(boka.InvalidArgumentError):
+            auth.list_sessions(self.tenant, user=0, who=admin)
 
         created = auth.create_api_key(self.tenant, name="nightly import",
                                       scopes=["resources:read", "catalog:write"],

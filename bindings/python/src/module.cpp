@@ -919,15 +919,13 @@ script can act as a user or a key; docs/auth.md is the guide.)")
           py::kw_only(), arg("who"), "Ends the caller's own session.")
       .def(
           "list_sessions",
-          [](Facet f, TenantId tenant, std::int64_t user, py::object who) {
+          [](Facet f, TenantId tenant, std::optional<UserId> user, py::object who) {
             const Principal& p = principal_of(who);
-            const std::optional<UserId> whose =
-                user == 0 ? std::nullopt : std::optional<UserId>(user);
             return to_python_list(
-                f.call([&](Auth& a) { return a.list_sessions(p, tenant, whose); }));
+                f.call([&](Auth& a) { return a.list_sessions(p, tenant, user); }));
           },
-          arg("tenant"), py::kw_only(), arg("user") = 0, arg("who") = py::none(),
-          "Live sessions of `user` (0: every user the caller may manage).")
+          arg("tenant"), py::kw_only(), arg("user") = py::none(), arg("who") = py::none(),
+          "Live sessions of `user` (None: every user the caller may manage).")
       .def(
           "end_session",
           [](Facet f, TenantId tenant, std::int64_t id, py::object who) {

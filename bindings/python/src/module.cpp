@@ -919,10 +919,12 @@ script can act as a user or a key; docs/auth.md is the guide.)")
           py::kw_only(), arg("who"), "Ends the caller's own session.")
       .def(
           "list_sessions",
-          [](Facet f, TenantId tenant, std::optional<UserId> user, py::object who) {
+          [](Facet f, TenantId tenant, py::object user, py::object who) {
+            std::optional<UserId> whose;
+            if (!user.is_none()) whose = UserId{to_int64(user, "user")};
             const Principal& p = principal_of(who);
             return to_python_list(
-                f.call([&](Auth& a) { return a.list_sessions(p, tenant, user); }));
+                f.call([&](Auth& a) { return a.list_sessions(p, tenant, whose); }));
           },
           arg("tenant"), py::kw_only(), arg("user") = py::none(), arg("who") = py::none(),
           "Live sessions of `user` (None: every user the caller may manage).")

@@ -10,6 +10,7 @@
 #include "boka/operations.hpp"
 #include "boka/pool.hpp"
 #include "boka/principal.hpp"
+#include "boka/recurrence.hpp"
 #include "boka/reservation.hpp"
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"

@@ -195,6 +195,16 @@ const char* boka_code_name(int code) {
 
 void boka_free(void* p) { std::free(p); }
 
+int boka_parse_time(const char* text, int64_t* unix_seconds, char** errmsg) {
+  if (unix_seconds != nullptr) *unix_seconds = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(text, "text"));
+    BOKA_RETURN_IF_ERROR(not_null(unix_seconds, "unix_seconds"));
+    *unix_seconds = boka::to_unix(boka::c_api::parse_time(text, "text"));
+    return Status();
+  });
+}
+
 void boka_conflict_clear(boka_conflict* conflict) {
   if (conflict == nullptr) return;
   std::free(conflict->blocking_ids);

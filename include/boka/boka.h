@@ -428,6 +428,12 @@ BOKA_API const char* boka_code_name(int code);
 /* Releases a string (or any buffer) returned by this library. NULL is harmless. */
 BOKA_API void boka_free(void* p);
 
+/* The Unix seconds of an RFC 3339 time with an offset ("2026-01-06T08:00:00Z",
+ * "2026-01-06T09:00:00+01:00"), as the JSON documents write instants, for the typed calls
+ * that take seconds. A missing offset, a fraction of a second or an impossible date is
+ * BOKA_INVALID_ARGUMENT with a message naming the problem. Thread-safe; needs no engine. */
+BOKA_API int boka_parse_time(const char* text, int64_t* unix_seconds, char** errmsg);
+
 /* Releases conflict->blocking_ids and zeroes *conflict. NULL is harmless. */
 BOKA_API void boka_conflict_clear(boka_conflict* conflict);
 

@@ -28,23 +28,17 @@ typedef struct worker {
   int errors;
 } worker;
 
-/* The instant after `key` ("\"start\":") in a document boka wrote, where instants are
- * RFC 3339 UTC text ("2026-01-06T08:00:00Z"); -1 if absent. The typed calls take the Unix
- * seconds. */
+/* The instant after `key` ("\"start\":") in a document boka wrote, as the Unix seconds the
+ * typed calls take (boka_parse_time reads the RFC 3339 text); -1 if absent. */
 static long long time_field(const char* doc, const char* key) {
   const char* at = strstr(doc, key);
-  int y, mo, d, h, mi, s;
-  long long era, yoe, doy, doe;
-  if (at == NULL ||
-      sscanf(at + strlen(key), "\"%4d-%2d-%2dT%2d:%2d:%2dZ\"", &y, &mo, &d, &h, &mi, &s) != 6) {
+  char text[40];
+  int64_t seconds = 0;
+  if (at == NULL || sscanf(at + strlen(key), "\"%39[^\"]\"", text) != 1 ||
+      boka_parse_time(text, &seconds, NULL) != BOKA_OK) {
     return -1;
   }
-  y -= mo <= 2; /* days from 1970-01-01 (H. Hinnant's days_from_civil) */
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + s;
+  return (long long)seconds;
 }
 
 static void* book_every_slot(void* arg) {

@@ -226,6 +226,24 @@ TEST(version_and_code_names) {
   CHECK(strcmp(boka_code_name(INT_MAX), "unknown") == 0);
 }
 
+/* boka_parse_time reads the documents' instants for the typed calls. */
+TEST(parse_time) {
+  int64_t t = -1;
+  char* err = NULL;
+  EXPECT_OK(boka_parse_time("2026-01-06T08:00:00Z", &t, &err), err);
+  CHECK(t == 1767686400);
+  EXPECT_OK(boka_parse_time("2026-01-06T09:00:00+01:00", &t, &err), err);
+  CHECK(t == 1767686400);
+  EXPECT_ERROR(boka_parse_time("2026-01-06T08:00:00", &t, &err), err, BOKA_INVALID_ARGUMENT,
+               "text: expected an RFC 3339 time with an offset");
+  CHECK(t == 0);
+  EXPECT_ERROR(boka_parse_time("2026-02-30T08:00:00Z", &t, &err), err, BOKA_INVALID_ARGUMENT,
+               "text:");
+  EXPECT_ERROR(boka_parse_time(NULL, &t, &err), err, BOKA_INVALID_ARGUMENT, "text");
+  EXPECT_ERROR(boka_parse_time("2026-01-06T08:00:00Z", NULL, &err), err, BOKA_INVALID_ARGUMENT,
+               "unix_seconds");
+}
+
 /* The README's flow: tenant, schedule, resource in Europe/Berlin, a week of availability,
  * a booking, a refused second booking with its next free start. */
 static void quickstart_on(const char* uri) {
@@ -2303,6 +2321,7 @@ typedef struct named_test {
   { #name, name }
 static const named_test tests[] = {
     ENTRY(version_and_code_names),
+    ENTRY(parse_time),
     ENTRY(quickstart_flow_memory),
     ENTRY(quickstart_flow_sqlite),
     ENTRY(null_arguments),

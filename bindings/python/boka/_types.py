@@ -184,21 +184,26 @@ class AllocationRequest:
         return cls(pool=pool, quantity=quantity)
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
-    start: datetime
-    end: datetime
-    zone: str  # the IANA zone of the first request's resource
-    resources: tuple[int, ...]  # per request, the resource a booking here would use
+class _LocalTimes:
+    """local_start and local_end: the dataclass's start and end shown in its `zone`."""
+
+    __slots__ = ()
 
     @property
     def local_start(self) -> datetime:
-        """start in the slot's zone."""
         return self.start.astimezone(ZoneInfo(self.zone))
 
     @property
     def local_end(self) -> datetime:
         return self.end.astimezone(ZoneInfo(self.zone))
+
+
+@dataclass(frozen=True, slots=True)
+class Slot(_LocalTimes):
+    start: datetime
+    end: datetime
+    zone: str  # the IANA zone of the first request's resource
+    resources: tuple[int, ...]  # per request, the resource a booking here would use
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +237,7 @@ class Allocation:
 
 
 @dataclass(frozen=True, slots=True)
-class Reservation:
+class Reservation(_LocalTimes):
     id: int
     tenant: int
     status: ReservationStatus
@@ -247,15 +252,6 @@ class Reservation:
     created_at: datetime
     updated_at: datetime
     version: int
-
-    @property
-    def local_start(self) -> datetime:
-        """start in the reservation's zone."""
-        return self.start.astimezone(ZoneInfo(self.zone))
-
-    @property
-    def local_end(self) -> datetime:
-        return self.end.astimezone(ZoneInfo(self.zone))
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ class PgTransaction final : public SqlTransaction {
     }
     return run("find tenant", [&]() -> Result<std::optional<Tenant>> {
       auto& q = p_.find_tenant;
-      auto& st = p_.get(q, sql::named(sql::find_tenant()), [](Prep& p, auto& b) {
+      auto& st = p_.get_positional(q, sql::find_tenant(), [](Prep& p, auto& b) {
         b.row.into_all(p);
         p, use(b.id);
       });
@@ -85,7 +85,7 @@ class PgTransaction final : public SqlTransaction {
     }
     return run("find resource", [&]() -> Result<std::optional<Resource>> {
       auto& q = p_.find_resource;
-      auto& st = p_.get(q, sql::named(sql::find_resource()), [](Prep& p, auto& b) {
+      auto& st = p_.get_positional(q, sql::find_resource(), [](Prep& p, auto& b) {
         b.row.into_all(p);
         p, use(b.tenant), use(b.id);
       });
@@ -119,7 +119,7 @@ class PgTransaction final : public SqlTransaction {
     }
     return run("update resource", [&]() -> Status {
       auto& q = p_.update_resource;
-      auto& st = p_.get(q, sql::named(sql::kUpdateResource), [](Prep& p, ResourceRow& c) {
+      auto& st = p_.get_positional(q, sql::kUpdateResource, [](Prep& p, ResourceRow& c) {
         p, use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice), use(c.horizon),
             use(c.before), use(c.after), use(c.min_d), use(c.max_d), use(c.daily),
             use(c.schedule.value, c.schedule.ind), use(c.metadata),
@@ -163,7 +163,7 @@ class PgTransaction final : public SqlTransaction {
     }
     return run("insert reservation", [&]() -> Result<ReservationId> {
       auto& q = p_.insert_reservation;
-      auto& st = p_.get(q, sql::named(sql::kInsertReservation), [](Prep& p, auto& b) {
+      auto& st = p_.get_positional(q, sql::kInsertReservation, [](Prep& p, auto& b) {
         ReservationRow& c = b.row;
         p, use(c.tenant), use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
             use(c.key), use(c.customer), use(c.metadata), use(c.created), use(c.updated),
@@ -198,12 +198,13 @@ class PgTransaction final : public SqlTransaction {
     return run("lock audit chain", [&]() -> Result<AuditHead> {
       auto& l = p_.lock_audit_chain;
       auto& lst =
-          p_.get(l, sql::named(sql::kLockAuditChain), [](Prep& p, auto& b) { p, use(b.key); });
+          p_.get_positional(l, sql::kLockAuditChain, [](Prep& p, auto& b) { p, use(b.key); });
       l.b.key = chain_lock_key(tenant);
       lst.execute(true);
       auto& q = p_.audit_head;
-      auto& st = p_.get(q, sql::named(sql::kAuditHead),
-                        [](Prep& p, auto& b) { p, use(b.tenant), into(b.seq), into(b.hash); });
+      auto& st = p_.get_positional(q, sql::kAuditHead, [](Prep& p, auto& b) {
+        p, use(b.tenant), into(b.seq), into(b.hash);
+      });
       q.b.tenant = tenant;
       st.execute(true);
       AuditHead head{tenant, 0, ""};
@@ -228,7 +229,7 @@ class PgTransaction final : public SqlTransaction {
     }
     return run("append audit record", [&]() -> Status {
       auto& q = p_.insert_audit;
-      auto& st = p_.get(q, sql::named(sql::kInsertAudit), [](Prep& p, auto& b) {
+      auto& st = p_.get_positional(q, sql::kInsertAudit, [](Prep& p, auto& b) {
         p, use(b.tenant), use(b.seq), use(b.at), use(b.actor), use(b.action), use(b.target),
             use(b.outcome), use(b.reason), use(b.source), use(b.detail), use(b.prev_hash),
             use(b.hash);

@@ -9,9 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "storage/sql/sql_connection.hpp"
 #include "storage/sql/sql_rows.hpp"
+#include "storage/sql/sql_statements.hpp"
 
 namespace boka::detail {
 
@@ -33,13 +35,21 @@ class PreparedStatements {
   std::map<const char*, sqlite_api::sqlite3_stmt*> sqlite_hot;
 
   // Prepares `text` bound by `bind(prepare_temp_type&)` the first time; then reuses it.
+  // The text is only read when preparing, so a cached call costs no string work.
   template <typename Buffers, typename Bind>
-  soci::statement& get(Cached<Buffers>& c, const std::string& text, Bind&& bind) {
+  soci::statement& get(Cached<Buffers>& c, std::string_view text, Bind&& bind) {
     if (!c.st) {
-      Prep p = (sql.prepare << text);
+      Prep p = (sql.prepare << std::string(text));
       bind(p, c.b);
       c.st.emplace(p);
     }
+    return *c.st;
+  }
+  // The same for a statement spelled with PostgreSQL's $n placeholders
+  // (sql_statements.hpp): converted to SOCI's names (sql::named) only when first prepared.
+  template <typename Buffers, typename Bind>
+  soci::statement& get_positional(Cached<Buffers>& c, const char* positional, Bind&& bind) {
+    if (!c.st) return get(c, sql::named(positional), bind);
     return *c.st;
   }
 

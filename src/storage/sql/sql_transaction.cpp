@@ -558,7 +558,7 @@ void SqlTransaction::write_pool_members(long long pool, long long tenant,
 void SqlTransaction::write_allocations(long long reservation, long long tenant,
                                        const std::vector<Allocation>& allocations) {
   auto& q = p_.insert_allocation;
-  auto& st = p_.get(q, sql::named(sql::kInsertAllocation), [](Prep& p, AllocationRow& b) {
+  auto& st = p_.get_positional(q, sql::kInsertAllocation, [](Prep& p, AllocationRow& b) {
     p, use(b.reservation), use(b.tenant), use(b.resource), use(b.quantity),
         use(b.pool.value, b.pool.ind);
   });

@@ -37,8 +37,6 @@
 
 namespace boka {
 
-using SeriesId = Id<struct SeriesIdTag>;  // to move into boka/ids.hpp with the others
-
 // What booking a series does with occurrences that cannot be booked.
 enum class SeriesMode : int {
   all_or_nothing = 0,  // any refused occurrence refuses the whole series; nothing is booked

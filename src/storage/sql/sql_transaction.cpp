@@ -177,6 +177,18 @@ Status SqlTransaction::update_pool(const Pool& x) {
   });
 }
 
+Result<SeriesId> SqlTransaction::insert_series(const Series&) {
+  return NotSupported("series: not stored by the SQL stores yet (work in progress)");
+}
+
+Result<std::optional<Series>> SqlTransaction::find_series(TenantId, SeriesId) {
+  return NotSupported("series: not stored by the SQL stores yet (work in progress)");
+}
+
+Status SqlTransaction::update_series(const Series&) {
+  return NotSupported("series: not stored by the SQL stores yet (work in progress)");
+}
+
 Status SqlTransaction::update_reservation(const Reservation& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("update reservation", [&]() -> Status {

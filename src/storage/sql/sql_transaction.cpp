@@ -177,16 +177,58 @@ Status SqlTransaction::update_pool(const Pool& x) {
   });
 }
 
-Result<SeriesId> SqlTransaction::insert_series(const Series&) {
-  return NotSupported("series: not stored by the SQL stores yet (work in progress)");
+Result<SeriesId> SqlTransaction::insert_series(const Series& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("insert series", [&]() -> Result<SeriesId> {
+    long long tenant = x.tenant, created = to_unix(x.created_at), updated = to_unix(x.updated_at),
+              version = x.version, id = 0;
+    NullableInt split(x.split_from ? std::optional<std::int64_t>(*x.split_from) : std::nullopt);
+    const std::string spec = encode_series_spec(x);
+    sql_ << "INSERT INTO series (tenant_id, spec, split_from, created_at, updated_at, version) "
+            "VALUES (:t, :s, :f, :c, :u, :v) RETURNING id",
+        use(tenant), use(spec), use(split.value, split.ind), use(created), use(updated),
+        use(version), into(id);
+    return static_cast<SeriesId>(id);
+  });
 }
 
-Result<std::optional<Series>> SqlTransaction::find_series(TenantId, SeriesId) {
-  return NotSupported("series: not stored by the SQL stores yet (work in progress)");
+Result<std::optional<Series>> SqlTransaction::find_series(TenantId tenant, SeriesId id) {
+  return run("find series", [&]() -> Result<std::optional<Series>> {
+    long long t = tenant, i = id, created = 0, updated = 0, version = 0;
+    std::string spec;
+    NullableInt split;
+    soci::statement st =
+        (sql_.prepare << "SELECT spec, split_from, created_at, updated_at, version FROM series "
+                         "WHERE tenant_id = :t AND id = :id",
+         use(t), use(i), into(spec), into(split.value, split.ind), into(created), into(updated),
+         into(version));
+    st.execute(true);
+    if (!st.got_data()) return std::optional<Series>();
+    Series s;
+    s.id = id;
+    s.tenant = tenant;
+    BOKA_RETURN_IF_ERROR(decode_series_spec(spec, s));
+    s.split_from = split.id<SeriesId>();
+    s.created_at = from_unix(created);
+    s.updated_at = from_unix(updated);
+    s.version = version;
+    return std::optional<Series>(std::move(s));
+  });
 }
 
-Status SqlTransaction::update_series(const Series&) {
-  return NotSupported("series: not stored by the SQL stores yet (work in progress)");
+Status SqlTransaction::update_series(const Series& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("update series", [&]() -> Status {
+    long long id = x.id, updated = to_unix(x.updated_at), version = x.version;
+    NullableInt split(x.split_from ? std::optional<std::int64_t>(*x.split_from) : std::nullopt);
+    const std::string spec = encode_series_spec(x);
+    soci::statement st =
+        (sql_.prepare << "UPDATE series SET spec = :s, split_from = :f, "
+                         "updated_at = :u, version = :v WHERE id = :id",
+         use(spec), use(split.value, split.ind), use(updated), use(version), use(id));
+    st.execute(true);
+    return expect_one(st, "series", x.id);
+  });
 }
 
 Status SqlTransaction::update_reservation(const Reservation& x) {

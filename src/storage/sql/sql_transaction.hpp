@@ -52,8 +52,7 @@ class SqlTransaction : public StorageTransaction {
   Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override;
   Result<std::vector<Pool>> list_pools(TenantId tenant) override;
   Status update_pool(const Pool& x) override;
-  // WIP (branch series-design): series rows are not stored by the SQL stores yet; these
-  // answer not_supported until the series table and reservations.series_id migrations land.
+  // Series rows: the keys in columns, the rest as one JSON spec (storage/codec.hpp).
   Result<SeriesId> insert_series(const Series& x) override;
   Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) override;
   Status update_series(const Series& x) override;

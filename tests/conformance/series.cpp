@@ -118,3 +118,60 @@ TEST_CASE("conformance: every series field round trips and updates - other tenan
           }).code() == Code::not_found);
   });
 }
+
+TEST_CASE("conformance: reservations name their series - the filter finds a series' occurrences") {
+  for_each_store([](std::shared_ptr<Storage> s) {
+    TenantId tenant{};
+    ResourceId room{};
+    SeriesId series{};
+    std::vector<ReservationId> ids;
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              ids.clear();
+              BOKA_ASSIGN_OR_RETURN(tenant,
+                                    t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(room, t.insert_resource(sample_resource(tenant)));
+              BOKA_ASSIGN_OR_RETURN(series, t.insert_series(weekly_series(tenant)));
+              for (int i = 0; i < 4; ++i) {
+                Reservation r;
+                r.tenant = tenant;
+                r.start = utc(2026, 3, 3 + 7 * i, 8);
+                r.end = utc(2026, 3, 3 + 7 * i, 9);
+                r.allocations = {Allocation{room, 1, std::nullopt}};
+                if (i < 3) r.series = series;  // the fourth is a single booking
+                r.created_at = r.updated_at = utc(2026, 3, 1);
+                BOKA_ASSIGN_OR_RETURN(auto id, t.insert_reservation(r));
+                ids.push_back(id);
+              }
+              return Status::Ok();
+            }).ok());
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+              CHECK(t.find_reservation(tenant, ids[0]).value()->series == series);
+              CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->series.has_value());
+              ReservationFilter f;
+              f.series = series;
+              auto of_series = t.list_reservations(tenant, f).value();
+              REQUIRE(of_series.size() == 3);
+              for (std::size_t i = 0; i < 3; ++i) {
+                CHECK(of_series[i].id == ids[i]);
+                CHECK(of_series[i].series == series);
+              }
+              f.series = SeriesId{series + 100};
+              CHECK(t.list_reservations(tenant, f)->empty());
+              return Status::Ok();
+            }).ok());
+    // An update keeps the link, and can drop it (the occurrence leaves its series).
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              Reservation r = t.find_reservation(tenant, ids[2]).value().value();
+              r.series.reset();
+              r.version = 2;
+              return t.update_reservation(r);
+            }).ok());
+    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
+              CHECK_FALSE(t.find_reservation(tenant, ids[2]).value()->series.has_value());
+              ReservationFilter f;
+              f.series = series;
+              CHECK(t.list_reservations(tenant, f)->size() == 2);
+              return Status::Ok();
+            }).ok());
+  });
+}

@@ -238,11 +238,11 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
     auto& st = p_.get(q,
                       "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
                       "hold_expires_at = :h, customer = :c, metadata = :m, "
-                      "updated_at = :ua, version = :v WHERE id = :id",
+                      "updated_at = :ua, version = :v, series_id = :sr WHERE id = :id",
                       [](Prep& p, ReservationRow& c) {
                         p, use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
                             use(c.customer), use(c.metadata), use(c.updated), use(c.version),
-                            use(c.id);
+                            use(c.series.value, c.series.ind), use(c.id);
                       });
     q.b.from(x);
     st.execute(true);
@@ -634,6 +634,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   long long tn = tenant, after = f.after_id, resource = f.resource.value_or(ResourceId{}),
             from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0, limit = f.limit;
   std::string customer = f.customer.value_or("");
+  long long series = f.series.value_or(SeriesId{});
   if (f.resource) {
     sql +=
         " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
@@ -652,6 +653,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   if (f.customer)
     sql += f.customer->empty() ? " AND r.customer = :cust"
                                : " AND r.customer = :cust AND r.customer <> ''";
+  if (f.series) sql += " AND r.series_id = :series";
   sql += " ORDER BY r.id LIMIT :lim";
 
   ReservationRow row;
@@ -662,6 +664,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   if (f.from) st.exchange(use(from));
   if (f.to) st.exchange(use(to));
   if (f.customer) st.exchange(use(customer));
+  if (f.series) st.exchange(use(series));
   st.exchange(use(limit));
   st.exchange(into(row.id));
   st.exchange(into(row.status));
@@ -674,6 +677,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   st.exchange(into(row.created));
   st.exchange(into(row.updated));
   st.exchange(into(row.version));
+  st.exchange(into(row.series.value, row.series.ind));
   st.alloc();
   st.prepare(sql);
   st.define_and_bind();

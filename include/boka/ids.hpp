@@ -51,6 +51,7 @@ using ReservationId = Id<struct ReservationIdTag>;
 using UserId = Id<struct UserIdTag>;
 using SessionId = Id<struct SessionIdTag>;
 using ApiKeyId = Id<struct ApiKeyIdTag>;
+using SeriesId = Id<struct SeriesIdTag>;
 
 }  // namespace boka
 

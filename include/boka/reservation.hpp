@@ -49,6 +49,7 @@ struct Reservation {
   std::string idempotency_key;             // empty when none was given
   std::string customer;                    // free-form customer reference, may be empty
   std::string metadata_json = "{}";        // a JSON object
+  std::optional<SeriesId> series;          // the series it is an occurrence of (series.hpp)
   Instant created_at{};
   Instant updated_at{};
   std::int64_t version = 1;  // bumped by every change; pass it back to guard updates
@@ -67,6 +68,7 @@ struct ReservationFilter {
   std::optional<Instant> to;                //                      start < to
   std::vector<ReservationStatus> statuses;  // stored status is one of these; empty = any
   std::optional<std::string> customer;      // exact match
+  std::optional<SeriesId> series;           // occurrences of this series
   ReservationId after_id{};                 // keyset pagination: ids greater than this
   int limit = 100;                          // 1..10000
 };

@@ -26,6 +26,7 @@
 #include "boka/reservation.hpp"
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"
+#include "boka/series.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
@@ -120,6 +121,12 @@ class StorageTransaction {
   virtual Result<std::vector<Booking>> active_bookings(ResourceId resource) = 0;
   // Reservations of any tenant with stored status held and hold_expires_at <= now.
   virtual Result<std::vector<Reservation>> expired_holds(Instant now, int limit) = 0;
+
+  // Series (boka/series.hpp): the row that groups a series' reservations (each occurrence
+  // is an ordinary reservation whose `series` names it).
+  virtual Result<SeriesId> insert_series(const Series& series) = 0;  // ignores series.id
+  virtual Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) = 0;
+  virtual Status update_series(const Series& series) = 0;  // every field, incl. version
 
   virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
   virtual Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
@@ -324,6 +331,11 @@ class StorageTransactionWrapper : public StorageTransaction {
     return t_.insert_reservation(x);
   }
   Status update_reservation(const Reservation& x) override { return t_.update_reservation(x); }
+  Result<SeriesId> insert_series(const Series& x) override { return t_.insert_series(x); }
+  Result<std::optional<Series>> find_series(TenantId t, SeriesId id) override {
+    return t_.find_series(t, id);
+  }
+  Status update_series(const Series& x) override { return t_.update_series(x); }
   Result<std::optional<Reservation>> find_reservation(TenantId t, ReservationId id) override {
     return t_.find_reservation(t, id);
   }

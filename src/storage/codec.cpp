@@ -45,6 +45,94 @@ std::string encode_schedule_rules(const Schedule& s) {
   return j.dump();
 }
 
+namespace {
+
+json date_json(const LocalDate& d) { return json::array({d.year, d.month, d.day}); }
+LocalDate date_from(const json& j) {
+  return LocalDate{j.at(0).get<int>(), j.at(1).get<int>(), j.at(2).get<int>()};
+}
+
+}  // namespace
+
+std::string encode_series_spec(const Series& s) {
+  json j;
+  j["allocations"] = json::array();
+  for (const AllocationRequest& a : s.allocations) {
+    j["allocations"].push_back(
+        {{"resource", a.resource ? json(static_cast<std::int64_t>(*a.resource)) : json()},
+         {"pool", a.pool ? json(static_cast<std::int64_t>(*a.pool)) : json()},
+         {"quantity", a.quantity}});
+  }
+  j["first_date"] = date_json(s.first_date);
+  j["start_minute"] = s.start_minute;
+  j["duration"] = s.duration.count();
+  j["zone"] = s.zone;
+  const RecurrenceRule& r = s.rule;
+  json rule;
+  rule["frequency"] = static_cast<int>(r.frequency);
+  rule["interval"] = r.interval;
+  rule["by_day"] = json::array();
+  for (const WeekdayNum& w : r.by_day) {
+    rule["by_day"].push_back(json::array({static_cast<int>(w.day), w.ordinal}));
+  }
+  rule["by_month_day"] = r.by_month_day;
+  rule["count"] = r.count ? json(*r.count) : json();
+  rule["until"] = r.until ? json{{"kind", static_cast<int>(r.until->kind)},
+                                 {"date", date_json(r.until->date)},
+                                 {"second_of_day", r.until->second_of_day}}
+                          : json();
+  rule["week_start"] = static_cast<int>(r.week_start);
+  j["rule"] = rule;
+  j["exdates"] = json::array();
+  for (const LocalDate& d : s.exdates) j["exdates"].push_back(date_json(d));
+  j["customer"] = s.customer;
+  j["metadata"] = s.metadata_json;
+  return j.dump();
+}
+
+Status decode_series_spec(const std::string& text, Series& s) {
+  try {
+    const json j = json::parse(text);
+    s.allocations.clear();
+    for (const json& a : j.at("allocations")) {
+      AllocationRequest out;
+      if (!a.at("resource").is_null())
+        out.resource = ResourceId{a.at("resource").get<std::int64_t>()};
+      if (!a.at("pool").is_null()) out.pool = PoolId{a.at("pool").get<std::int64_t>()};
+      out.quantity = a.at("quantity").get<int>();
+      s.allocations.push_back(out);
+    }
+    s.first_date = date_from(j.at("first_date"));
+    s.start_minute = j.at("start_minute").get<int>();
+    s.duration = Seconds(j.at("duration").get<std::int64_t>());
+    s.zone = j.at("zone").get<std::string>();
+    const json& rule = j.at("rule");
+    RecurrenceRule r;
+    r.frequency = static_cast<Frequency>(rule.at("frequency").get<int>());
+    r.interval = rule.at("interval").get<int>();
+    for (const json& w : rule.at("by_day")) {
+      r.by_day.push_back(WeekdayNum{static_cast<Weekday>(w.at(0).get<int>()), w.at(1).get<int>()});
+    }
+    r.by_month_day = rule.at("by_month_day").get<std::vector<int>>();
+    if (!rule.at("count").is_null()) r.count = rule.at("count").get<int>();
+    if (!rule.at("until").is_null()) {
+      const json& u = rule.at("until");
+      r.until =
+          RecurrenceRule::Until{static_cast<RecurrenceRule::Until::Kind>(u.at("kind").get<int>()),
+                                date_from(u.at("date")), u.at("second_of_day").get<int>()};
+    }
+    r.week_start = static_cast<Weekday>(rule.at("week_start").get<int>());
+    s.rule = std::move(r);
+    s.exdates.clear();
+    for (const json& d : j.at("exdates")) s.exdates.push_back(date_from(d));
+    s.customer = j.at("customer").get<std::string>();
+    s.metadata_json = j.at("metadata").get<std::string>();
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return StorageError(std::string("series: stored spec is malformed: ") + e.what());
+  }
+}
+
 Status decode_schedule_rules(const std::string& text, Schedule& s) {
   try {
     const json j = json::parse(text);

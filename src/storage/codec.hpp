@@ -4,6 +4,7 @@
 #include <string>
 
 #include "boka/schedule.hpp"
+#include "boka/series.hpp"
 #include "boka/status.hpp"
 
 namespace boka::detail {
@@ -12,6 +13,13 @@ namespace boka::detail {
 std::string encode_schedule_rules(const Schedule& schedule);
 // Fills weekly/overrides/holidays of `schedule`; storage error on malformed text.
 Status decode_schedule_rules(const std::string& text, Schedule& schedule);
+
+// What a series row keeps besides its keys, as one JSON object: allocations, first_date,
+// start_minute, duration, zone, the rule (field by field, so no RRULE parser is needed to
+// read it back), exdates, customer and metadata.
+std::string encode_series_spec(const Series& series);
+// Fills those fields of `series`; storage error on malformed text.
+Status decode_series_spec(const std::string& text, Series& series);
 
 // invalid_argument naming `field` unless `text` is a JSON object of at most max_bytes.
 Status validate_json_object(const std::string& text, const char* field, std::size_t max_bytes);

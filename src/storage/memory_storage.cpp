@@ -20,6 +20,7 @@ struct Tables {
   std::map<ScheduleId, Schedule> schedules;
   std::map<PoolId, Pool> pools;
   std::map<ReservationId, Reservation> reservations;
+  std::map<SeriesId, Series> series;
   std::map<std::pair<TenantId, std::string>, IdempotencyRecord> idempotency;
   std::map<UserId, StoredUser> users;
   std::map<SessionId, StoredSession> sessions;
@@ -51,6 +52,7 @@ bool matches(const Reservation& r, const ReservationFilter& f) {
     return false;
   }
   if (f.customer && r.customer != *f.customer) return false;
+  if (f.series && r.series != *f.series) return false;
   return true;
 }
 
@@ -122,6 +124,15 @@ class MemoryTransaction final : public StorageTransaction {
     return values(t_.pools, tenant);
   }
   Status update_pool(const Pool& x) override { return update_row(t_.pools, x); }
+
+  Result<SeriesId> insert_series(const Series& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.series, x);
+  }
+  Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) override {
+    return find_in(t_.series, tenant, id);
+  }
+  Status update_series(const Series& x) override { return update_row(t_.series, x); }
 
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());

@@ -73,7 +73,8 @@ Resource ResourceRow::to() const {
 
 void ReservationRow::into_all(Prep& p) {
   p, into(id), into(status), into(start), into(end), into(hold.value, hold.ind), into(key),
-      into(customer), into(metadata), into(created), into(updated), into(version);
+      into(customer), into(metadata), into(created), into(updated), into(version),
+      into(series.value, series.ind);
 }
 
 void ReservationRow::from(const Reservation& x) {
@@ -89,6 +90,7 @@ void ReservationRow::from(const Reservation& x) {
   created = to_unix(x.created_at);
   updated = to_unix(x.updated_at);
   version = x.version;
+  series = NullableInt(x.series ? std::optional<std::int64_t>(*x.series) : std::nullopt);
 }
 
 Reservation ReservationRow::to(TenantId tenant_id) const {
@@ -105,6 +107,7 @@ Reservation ReservationRow::to(TenantId tenant_id) const {
   r.created_at = from_unix(created);
   r.updated_at = from_unix(updated);
   r.version = version;
+  r.series = series.id<SeriesId>();
   return r;
 }
 

@@ -177,6 +177,60 @@ Status SqlTransaction::update_pool(const Pool& x) {
   });
 }
 
+Result<SeriesId> SqlTransaction::insert_series(const Series& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("insert series", [&]() -> Result<SeriesId> {
+    long long tenant = x.tenant, created = to_unix(x.created_at), updated = to_unix(x.updated_at),
+              version = x.version, id = 0;
+    NullableInt split(x.split_from ? std::optional<std::int64_t>(*x.split_from) : std::nullopt);
+    const std::string spec = encode_series_spec(x);
+    sql_ << "INSERT INTO series (tenant_id, spec, split_from, created_at, updated_at, version) "
+            "VALUES (:t, :s, :f, :c, :u, :v) RETURNING id",
+        use(tenant), use(spec), use(split.value, split.ind), use(created), use(updated),
+        use(version), into(id);
+    return static_cast<SeriesId>(id);
+  });
+}
+
+Result<std::optional<Series>> SqlTransaction::find_series(TenantId tenant, SeriesId id) {
+  return run("find series", [&]() -> Result<std::optional<Series>> {
+    long long t = tenant, i = id, created = 0, updated = 0, version = 0;
+    std::string spec;
+    NullableInt split;
+    soci::statement st =
+        (sql_.prepare << "SELECT spec, split_from, created_at, updated_at, version FROM series "
+                         "WHERE tenant_id = :t AND id = :id",
+         use(t), use(i), into(spec), into(split.value, split.ind), into(created), into(updated),
+         into(version));
+    st.execute(true);
+    if (!st.got_data()) return std::optional<Series>();
+    Series s;
+    s.id = id;
+    s.tenant = tenant;
+    BOKA_RETURN_IF_ERROR(decode_series_spec(spec, s));
+    s.split_from = split.id<SeriesId>();
+    s.created_at = from_unix(created);
+    s.updated_at = from_unix(updated);
+    s.version = version;
+    return std::optional<Series>(std::move(s));
+  });
+}
+
+Status SqlTransaction::update_series(const Series& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("update series", [&]() -> Status {
+    long long id = x.id, updated = to_unix(x.updated_at), version = x.version;
+    NullableInt split(x.split_from ? std::optional<std::int64_t>(*x.split_from) : std::nullopt);
+    const std::string spec = encode_series_spec(x);
+    soci::statement st =
+        (sql_.prepare << "UPDATE series SET spec = :s, split_from = :f, "
+                         "updated_at = :u, version = :v WHERE id = :id",
+         use(spec), use(split.value, split.ind), use(updated), use(version), use(id));
+    st.execute(true);
+    return expect_one(st, "series", x.id);
+  });
+}
+
 Status SqlTransaction::update_reservation(const Reservation& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("update reservation", [&]() -> Status {
@@ -184,11 +238,11 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
     auto& st = p_.get(q,
                       "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
                       "hold_expires_at = :h, customer = :c, metadata = :m, "
-                      "updated_at = :ua, version = :v WHERE id = :id",
+                      "updated_at = :ua, version = :v, series_id = :sr WHERE id = :id",
                       [](Prep& p, ReservationRow& c) {
                         p, use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
                             use(c.customer), use(c.metadata), use(c.updated), use(c.version),
-                            use(c.id);
+                            use(c.series.value, c.series.ind), use(c.id);
                       });
     q.b.from(x);
     st.execute(true);
@@ -580,6 +634,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   long long tn = tenant, after = f.after_id, resource = f.resource.value_or(ResourceId{}),
             from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0, limit = f.limit;
   std::string customer = f.customer.value_or("");
+  long long series = f.series.value_or(SeriesId{});
   if (f.resource) {
     sql +=
         " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
@@ -598,6 +653,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   if (f.customer)
     sql += f.customer->empty() ? " AND r.customer = :cust"
                                : " AND r.customer = :cust AND r.customer <> ''";
+  if (f.series) sql += " AND r.series_id = :series";
   sql += " ORDER BY r.id LIMIT :lim";
 
   ReservationRow row;
@@ -608,6 +664,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   if (f.from) st.exchange(use(from));
   if (f.to) st.exchange(use(to));
   if (f.customer) st.exchange(use(customer));
+  if (f.series) st.exchange(use(series));
   st.exchange(use(limit));
   st.exchange(into(row.id));
   st.exchange(into(row.status));
@@ -620,6 +677,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   st.exchange(into(row.created));
   st.exchange(into(row.updated));
   st.exchange(into(row.version));
+  st.exchange(into(row.series.value, row.series.ind));
   st.alloc();
   st.prepare(sql);
   st.define_and_bind();

@@ -52,6 +52,10 @@ class SqlTransaction : public StorageTransaction {
   Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override;
   Result<std::vector<Pool>> list_pools(TenantId tenant) override;
   Status update_pool(const Pool& x) override;
+  // Series rows: the keys in columns, the rest as one JSON spec (storage/codec.hpp).
+  Result<SeriesId> insert_series(const Series& x) override;
+  Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) override;
+  Status update_series(const Series& x) override;
 
   // Reservations
   Status update_reservation(const Reservation& x) override;

@@ -198,6 +198,22 @@ const std::vector<Migration>& sqlite_migrations() {
            "ALTER TABLE api_keys ADD COLUMN parent_key_id INTEGER NOT NULL DEFAULT 0",
            "UPDATE api_keys SET creator_tenant_id = tenant_id WHERE created_by <> 0",
        }},
+      // 5: recurring series (boka/series.hpp). A series row groups its occurrences, which
+      // are ordinary reservations naming it in series_id.
+      {5,
+       {
+           R"(CREATE TABLE series (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                spec TEXT NOT NULL,
+                split_from INTEGER REFERENCES series(id),
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                version INTEGER NOT NULL))",
+           "ALTER TABLE reservations ADD COLUMN series_id INTEGER REFERENCES series(id)",
+           "CREATE INDEX reservations_series ON reservations(series_id) "
+           "WHERE series_id IS NOT NULL",
+       }},
   };
   return kMigrations;
 }

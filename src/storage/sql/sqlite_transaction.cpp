@@ -91,7 +91,8 @@ class SqliteTransaction final : public SqlTransaction {
             .bind(c.metadata)
             .bind(c.created)
             .bind(c.updated)
-            .bind(c.version);
+            .bind(c.version)
+            .bind(c.series);
         if (!q.step()) throw soci::soci_error("insert reservation returned no id");
         id = q.integer(0);
         q.finish();

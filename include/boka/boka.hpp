@@ -14,6 +14,7 @@
 #include "boka/reservation.hpp"
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"
+#include "boka/series.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"

@@ -31,6 +31,7 @@
 #include "boka/reservation.hpp"
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"
+#include "boka/series.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
@@ -198,12 +199,15 @@ class Engine {
   // The audit trail, health, backups, read-only mode, heartbeats, statistics and metrics
   // (boka/operations.hpp).
   Operations& operations() noexcept { return operations_; }
+  // Recurring series booked as ordinary reservations (boka/series.hpp).
+  RecurringBookings& series() noexcept { return series_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
   std::unique_ptr<detail::EngineImpl> impl_;
   Auth auth_;
   Operations operations_;
+  RecurringBookings series_;
 };
 
 }  // namespace boka

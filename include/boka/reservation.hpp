@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "boka/ids.hpp"
+#include "boka/schedule.hpp"
 #include "boka/time.hpp"
 
 namespace boka {
@@ -50,6 +51,9 @@ struct Reservation {
   std::string customer;                    // free-form customer reference, may be empty
   std::string metadata_json = "{}";        // a JSON object
   std::optional<SeriesId> series;          // the series it is an occurrence of (series.hpp)
+  // With `series`: the local date the series' rule generated this occurrence for (its
+  // iCalendar RECURRENCE-ID). It stays when the occurrence alone is moved to another day.
+  std::optional<LocalDate> occurrence_date;
   Instant created_at{};
   Instant updated_at{};
   std::int64_t version = 1;  // bumped by every change; pass it back to guard updates

@@ -1,27 +1,18 @@
-// boka/series.hpp: recurring series booked as ordinary reservations (DESIGN DRAFT: the
-// types and the facet's calls the implementation will provide; not built or linked yet).
+// boka/series.hpp: recurring series, booked as ordinary reservations.
 //
 // A series is a recurrence rule (boka/recurrence.hpp) plus a first occurrence, read in the
-// zone of the first allocation's resource. Booking it books every occurrence as an ordinary
-// Reservation whose `series` names it, so availability, the conflict index and the stores
-// need no special case for a repeated booking: a series is a row that groups reservations.
+// zone of the first allocation's resource (for a pool, its first member's). Booking it
+// books every occurrence as an ordinary Reservation whose `series` names it, so
+// availability, the conflict index and the stores need no special case for a repeated
+// booking: a series is a row that groups reservations. docs/series.md is the guide; this
+// header is the reference.
 //
-// Decisions this draft records (to move into docs/architecture.md "Series" when built):
-// - One write transaction books a whole series, over the same lock plan as reserve (the
-//   named resources and every member of a named pool, planned once for all occurrences):
-//   in all_or_nothing mode any refused occurrence rolls everything back and the refusal
-//   names every refused occurrence with its blocking ids; in skip_conflicts mode the free
-//   occurrences are booked and the refused ones are returned with their reasons.
-// - The occurrences are expanded before the transaction (expand_occurrences, against the
-//   resource policy's horizon); the rule's text, first date, local start, duration and
-//   excluded dates are stored, so a later change re-expands the same local times.
-// - "This and following" splits: the old series gets an UNTIL just before the occurrence,
-//   and a new series starts at it (split_from names the old one); its reservations move to
-//   the new series in the same transaction. A reschedule of "this and following" moves each
-//   occurrence in one transaction, all or nothing.
-// - Idempotency: one key per series request, scoped per principal like reserve's.
+// The stored series always describes what is booked: an occurrence skipped at booking
+// (skip_conflicts) or cancelled alone becomes one of its EXDATEs, and a change of "this and
+// following" ends it with an UNTIL and starts a new series (split_from names the old one).
 //
-// Thread-safety: the facet is as thread-safe as the Engine it belongs to; values are plain.
+// Every type here is a plain value. The RecurringBookings facet is as thread-safe as the
+// Engine it belongs to (any thread, concurrently).
 #pragma once
 
 #include <optional>
@@ -30,6 +21,7 @@
 
 #include "boka/availability.hpp"
 #include "boka/ids.hpp"
+#include "boka/principal.hpp"
 #include "boka/recurrence.hpp"
 #include "boka/reservation.hpp"
 #include "boka/status.hpp"
@@ -37,26 +29,43 @@
 
 namespace boka {
 
+namespace detail {
+struct EngineImpl;
+}
+
 // What booking a series does with occurrences that cannot be booked.
 enum class SeriesMode : int {
   all_or_nothing = 0,  // any refused occurrence refuses the whole series; nothing is booked
   skip_conflicts = 1,  // the free occurrences are booked; the refused ones are reported
 };
+const char* series_mode_name(SeriesMode mode) noexcept;  // "all_or_nothing", ...
+std::optional<SeriesMode> parse_series_mode(std::string_view name) noexcept;
 
-// A series to book. The local wall time (first_date, start_minute) is read in the zone of
-// the first allocation's resource, like a reservation's `zone`.
+// Which occurrences a change of a series applies to, counted from one occurrence.
+enum class SeriesScope : int {
+  this_occurrence = 0,     // that occurrence alone
+  this_and_following = 1,  // that occurrence and every later one (splits the series)
+  whole_series = 2,        // every occurrence that has not started yet
+};
+const char* series_scope_name(SeriesScope scope) noexcept;  // "this_occurrence", ...
+std::optional<SeriesScope> parse_series_scope(std::string_view name) noexcept;
+
+// A series to book (or to check). The local wall time (first_date, start_minute) is read
+// in the zone of the first allocation's resource, like a reservation's `zone`.
 struct SeriesRequest {
   std::vector<AllocationRequest> allocations;  // 1..100, as for ReserveRequest
   LocalDate first_date;                        // the first occurrence (DTSTART)
   int start_minute = 0;                        // local wall time, 0..1439
   Seconds duration{0};                         // each occurrence's elapsed length
   RecurrenceRule rule;                         // COUNT or UNTIL required
-  std::vector<LocalDate> exdates;              // local dates left out
+  std::vector<LocalDate> exdates;              // local dates left out (EXDATE)
   SeriesMode mode = SeriesMode::all_or_nothing;
-  std::optional<Seconds> hold_for;  // every occurrence held until now + hold_for
-  std::string idempotency_key;      // a retry with the same key returns the original booking
-  std::string customer;             // as ReserveRequest::customer, on every occurrence
-  std::string metadata_json = "{}";
+  std::optional<Seconds> hold_for;  // every occurrence held until now + hold_for (1 s..30 d)
+  // A retry with the same key (by the same principal) returns the original booking; the
+  // same key with a different request is already_exists. At most 200 bytes.
+  std::string idempotency_key;
+  std::string customer;              // as ReserveRequest::customer, on every occurrence
+  std::string metadata_json = "{}";  // a JSON object, on every occurrence
 };
 
 // A stored series.
@@ -76,46 +85,113 @@ struct Series {
   Instant created_at{};
   Instant updated_at{};
   std::int64_t version = 1;
+
+  // The pattern its occurrences are generated from.
+  SeriesPattern pattern() const {
+    return SeriesPattern{first_date, start_minute, duration, rule, exdates};
+  }
 };
 
-// An occurrence that was not booked, and why.
+// An occurrence that was not booked (or is not free), and why.
 struct SkippedOccurrence {
   Occurrence occurrence;
-  Code code = Code::conflict;  // conflict (taken, closed, notice, horizon, daily limit) or
-                               // another refusal's code
-  std::string reason;          // the refusal's message
-  std::vector<ReservationId> blocking_reservation_ids;  // those the caller may see
-  std::optional<Instant> next_free_start;
+  Code code = Code::conflict;  // as RefusedOccurrence::code
+  std::string reason;          // names the resource and the rule
+  std::vector<ReservationId> blocking_reservation_ids;  // those the principal may see
 };
 
 // The answer of a series booking: the series, its booked occurrences in date order, and
-// (skip_conflicts only) the occurrences left out.
+// (skip_conflicts only) the occurrences left out, which the series lists as EXDATEs.
 struct SeriesBooking {
   Series series;
   std::vector<Reservation> reservations;
   std::vector<SkippedOccurrence> skipped;
 };
 
-// Which occurrences a change of a series applies to.
-enum class SeriesScope : int {
-  this_occurrence = 0,     // one reservation (the series keeps the others)
-  this_and_following = 1,  // this occurrence and every later one (splits the series)
-  whole_series = 2,        // every occurrence not yet ended
+// Which occurrences of a series request could be booked now.
+struct SeriesAvailability {
+  std::vector<Occurrence> free;
+  std::vector<SkippedOccurrence> taken;
 };
 
-// The facet (engine.series()), as the implementation will declare it:
-//
-//   Result<SeriesBooking> book(const Principal& who, TenantId tenant, const SeriesRequest&);
-//   Result<Series> get(const Principal& who, TenantId tenant, SeriesId id);
-//   Result<std::vector<Reservation>> occurrences(const Principal& who, TenantId tenant,
-//                                                SeriesId id);
-//   Result<std::vector<Reservation>> cancel(const Principal& who, TenantId tenant,
-//                                           ReservationId occurrence, SeriesScope scope);
-//   Result<SeriesBooking> reschedule(const Principal& who, TenantId tenant,
-//                                    ReservationId occurrence, SeriesScope scope,
-//                                    LocalDate new_first_date, int new_start_minute,
-//                                    Seconds new_duration);
-//   Result<std::vector<SkippedOccurrence>> check(const Principal& who, TenantId tenant,
-//                                                const SeriesRequest&);  // "which are free?"
+// What a reschedule of occurrences of a series sets; unset fields keep the series' value.
+// The occurrences it moves are those of the new pattern from the changed occurrence on:
+// first_date defaults to the changed occurrence's date, and the rule to the series' rule
+// (its COUNT reduced by the occurrences before the change).
+struct SeriesReschedule {
+  std::optional<LocalDate> first_date;
+  std::optional<int> start_minute;
+  std::optional<Seconds> duration;
+  std::optional<RecurrenceRule> rule;
+};
+
+// The answer of a change of a series.
+struct SeriesChange {
+  Series series;                  // the series as it is now (for a split, the old part)
+  std::optional<Series> split;    // the new series a this_and_following change started
+  std::vector<Reservation> changed;  // every reservation the change wrote, by start
+};
+
+// The series facet of an Engine (Engine::series()). Each call authorizes like the
+// single-reservation calls: reservations:all, or reservations:own (a customer books,
+// sees and changes only series in their own name).
+class RecurringBookings {
+ public:
+  RecurringBookings(const RecurringBookings&) = delete;
+  RecurringBookings& operator=(const RecurringBookings&) = delete;
+
+  // Books every occurrence in one write transaction, each checked as reserve checks a
+  // single booking (capacity, hours, notice, horizon, grid, daily limit, pools), with the
+  // earlier occurrences of the same series counted. Errors:
+  //  - invalid_argument: a bad field (naming it), a rule validate_rrule refuses, more than
+  //    1,000 occurrences, neither COUNT nor UNTIL;
+  //  - conflict: an occurrence beyond the resources' booking horizon; in all_or_nothing
+  //    mode any refused occurrence (ConflictInfo::occurrences names each); in
+  //    skip_conflicts mode, no occurrence free at all.
+  // Nothing is stored on any error.
+  Result<SeriesBooking> book(const Principal& who, TenantId tenant, const SeriesRequest& request);
+
+  // Which occurrences of `request` would be booked now, and why the others would not
+  // ("which of these 10 Tuesdays are free at 09:00?"). Stores nothing; ignores mode,
+  // hold_for and idempotency_key.
+  Result<SeriesAvailability> check(const Principal& who, TenantId tenant,
+                                   const SeriesRequest& request);
+
+  Result<Series> get(const Principal& who, TenantId tenant, SeriesId id);
+  // Every reservation of the series (all statuses), by start.
+  Result<std::vector<Reservation>> occurrences(const Principal& who, TenantId tenant,
+                                               SeriesId id);
+  // Confirms every held occurrence (one transaction). An occurrence whose hold lapsed
+  // refuses the whole call (conflict naming it); confirmed ones are left as they are.
+  Result<std::vector<Reservation>> confirm(const Principal& who, TenantId tenant, SeriesId id);
+
+  // Cancels occurrences counted from `occurrence` (a reservation of a series):
+  //  - this_occurrence: it alone; its date becomes an EXDATE of the series;
+  //  - this_and_following: it and every later active occurrence; the series ends with an
+  //    UNTIL the day before its date (left as is when it is the first occurrence);
+  //  - whole_series: every active occurrence that has not started.
+  // Occurrences already cancelled, expired or past stay as they are.
+  Result<SeriesChange> cancel(const Principal& who, TenantId tenant, ReservationId occurrence,
+                              SeriesScope scope);
+
+  // Moves occurrences counted from `occurrence`, all or nothing, in one transaction:
+  //  - this_occurrence: it alone, to the change's first_date (default: its own date) at
+  //    start_minute for duration (rule ignored); it stays in the series as an exception;
+  //  - this_and_following: the series ends the day before the occurrence and a new series
+  //    (split_from) takes the new pattern; the k-th active following occurrence moves to
+  //    the new pattern's k-th occurrence, extra old ones are cancelled, extra new ones
+  //    booked (a change of the rule can change their number);
+  //  - whole_series: this_and_following from the first occurrence that has not started
+  //    (changing the series in place when none has).
+  // The moved occurrences' old placements never block their new ones. A refusal is
+  // conflict naming every occurrence that does not fit (ConflictInfo::occurrences).
+  Result<SeriesChange> reschedule(const Principal& who, TenantId tenant, ReservationId occurrence,
+                                  SeriesScope scope, const SeriesReschedule& change);
+
+ private:
+  friend class Engine;
+  explicit RecurringBookings(detail::EngineImpl* impl) : impl_(impl) {}
+  detail::EngineImpl* impl_;
+};
 
 }  // namespace boka

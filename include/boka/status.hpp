@@ -43,9 +43,22 @@ const char* code_name(Code code) noexcept;
 // What a refused booking carries besides its message: the reservations that block the
 // request (only those the principal may see) and the earliest start at or after the
 // requested one where the same request would fit, if there is one within the horizon.
+//
+// A refused series (all_or_nothing) also names every occurrence that could not be booked,
+// each with its own reason and blocking reservations; blocking_reservation_ids is then
+// their union, and next_free_start is unset.
+struct RefusedOccurrence {
+  std::chrono::sys_seconds start{};  // the occurrence as the series generated it
+  std::chrono::sys_seconds end{};
+  Code code = Code::conflict;  // conflict (taken, closed, notice, horizon, daily limit) or
+                               // invalid_argument (off the slot grid, duration bounds)
+  std::string reason;          // why, naming the resource and the rule
+  std::vector<ReservationId> blocking_reservation_ids;
+};
 struct ConflictInfo {
   std::vector<ReservationId> blocking_reservation_ids;
   std::optional<std::chrono::sys_seconds> next_free_start;
+  std::vector<RefusedOccurrence> occurrences;  // a refused series only
 };
 
 // A code plus a human-readable message. Messages name the offending field and never

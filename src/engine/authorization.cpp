@@ -179,16 +179,19 @@ Result<Actor> EngineImpl::authorize_reservations(const Principal& who, TenantId 
 }
 
 namespace detail {
-Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor) {
-  if (result.ok() || !actor.own_reservations_only() || result.status().conflict() == nullptr) {
-    return result;
-  }
-  Status st = result.status();
+Status redact_conflict(const Status& st, const Actor& actor) {
+  if (st.ok() || !actor.own_reservations_only() || st.conflict() == nullptr) return st;
   ConflictInfo info = *st.conflict();
   info.blocking_reservation_ids.clear();
+  for (RefusedOccurrence& o : info.occurrences) o.blocking_reservation_ids.clear();
   Status redacted(st.code(), st.message());
   redacted.with_conflict(std::move(info));
   return redacted;
+}
+
+Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor) {
+  if (result.ok()) return result;
+  return redact_conflict(result.status(), actor);
 }
 }  // namespace detail
 

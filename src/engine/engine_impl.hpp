@@ -114,7 +114,9 @@ inline std::string idempotency_scope(const Actor& a) {
 }
 
 // A conflict shows blocking reservation ids only to actors who may see every reservation.
+// (The Status form also clears each refused occurrence's ids.)
 Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor);
+Status redact_conflict(const Status& status, const Actor& actor);
 
 Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& options);
 

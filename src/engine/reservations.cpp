@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "engine/booking_steps.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/validation.hpp"
 
@@ -19,37 +20,18 @@ using detail::IntervalIndex;
 using detail::LoadedResource;
 using detail::ResolvedRequest;
 using detail::StagedIndex;
+using detail::LoadedSet;
+using detail::Replan;
+using detail::kMaxReplans;
+using detail::assign;
+using detail::apply_to_resources;
+using detail::install;
+using detail::covered;
+using detail::reservation_entry;
+using namespace detail::operation;
 
-namespace {
+namespace detail {
 
-// Raised from inside a write transaction when the resources it locked turned out to be the
-// wrong set (a pool changed between planning and locking): the transaction aborts and the
-// caller plans again. The mark travels beside the Status, so no decision reads a message.
-// Belongs to one write call (one thread).
-class Replan {
- public:
-  // A store may run the work again (docs/architecture.md, "Storage contract"): each run
-  // starts unmarked.
-  void reset() { wanted_ = false; }
-  // Marks this attempt for another plan; returns the Status that aborts its transaction.
-  Status abort() {
-    wanted_ = true;
-    return Status(Code::unavailable, "boka: lock set changed, replanning");
-  }
-  // Whether the write failed because its work asked for another plan.
-  bool wanted(const Status& write_status) const { return wanted_ && !write_status.ok(); }
-
- private:
-  bool wanted_ = false;
-};
-constexpr int kMaxReplans = 5;
-
-struct LoadedSet {
-  std::unordered_map<ResourceId, LoadedResource> loaded;
-  std::vector<ResolvedRequest> resolved;
-};
-
-// Whether the locks the transaction holds cover every candidate (else it must replan).
 bool covered(const std::vector<ResolvedRequest>& resolved, const std::vector<ResourceId>& locks) {
   for (const auto& r : resolved) {
     for (const LoadedResource* c : r.candidates) {
@@ -59,13 +41,10 @@ bool covered(const std::vector<ResolvedRequest>& resolved, const std::vector<Res
   return true;
 }
 
-// Installs the indexes a committed write built. Copies, not moves: the store may already
-// have run this from WriteIntent::after_commit, and the caller runs it again.
 void install(detail::IndexCache& cache, const std::vector<StagedIndex>& staged) {
   for (const auto& s : staged) cache.put(s.resource, s.version, s.index);
 }
 
-// The audit detail of a reservation as it is after a change.
 std::string reservation_detail(const Reservation& r) {
   nlohmann::ordered_json allocations = nlohmann::ordered_json::array();
   for (const Allocation& a : r.allocations) {
@@ -93,16 +72,18 @@ detail::AuditEntry reservation_entry(const Reservation& r, const char* action) {
   return e;
 }
 
-// booking_transactions_total's operation label, by index.
-enum Operation { kReserve = 0, kConfirm, kCancel, kReschedule, kComplete, kNoShow, kExpire };
+}  // namespace detail
+
+namespace {
 
 bool request_error(Explanation::Reason r) {
   return r == Explanation::Reason::duration || r == Explanation::Reason::off_grid;
 }
 
-// Places every request at [t, t + d): direct resources first, then each pool's first free
-// unclaimed member (the current member first, when rescheduling). On failure, a Status
-// naming the allocation and the first reason.
+}  // namespace
+
+namespace detail {
+
 Result<std::vector<Allocation>> assign(EngineImpl& impl,
                                        const std::vector<ResolvedRequest>& resolved, std::int64_t t,
                                        std::int64_t d, std::int64_t now, ReservationId exclude,
@@ -185,9 +166,6 @@ Result<std::vector<Allocation>> assign(EngineImpl& impl,
   return out;
 }
 
-// Rewrites the index of every resource `before` or `after` touches: removes the old
-// entries, adds the new ones if the reservation still takes capacity, bumps each
-// resource's version, and stages the new index for after the commit.
 Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reservation* before,
                           const Reservation* after, std::int64_t now,
                           std::vector<StagedIndex>& staged) {
@@ -220,7 +198,7 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
   return Status::Ok();
 }
 
-}  // namespace
+}  // namespace detail
 
 // ---- reserve -------------------------------------------------------------------------------
 

@@ -135,23 +135,49 @@ Status validate_allocation_requests(const std::vector<AllocationRequest>& reques
 Status validate_reserve_request(const ReserveRequest& req) {
   BOKA_RETURN_IF_ERROR(validate_allocation_requests(req.allocations, "allocations"));
   BOKA_RETURN_IF_ERROR(validate_range(req.start, req.end, "start", "end"));
-  if (req.hold_for && (req.hold_for->count() <= 0 || req.hold_for->count() > 30 * kDay)) {
-    return InvalidArgument("hold_for: must be 1 s .. 30 days, got " + sec(*req.hold_for));
+  return validate_booking_extras(req.hold_for, req.idempotency_key, req.customer,
+                                 req.metadata_json);
+}
+
+Status validate_booking_extras(const std::optional<Seconds>& hold_for,
+                               const std::string& idempotency_key, const std::string& customer,
+                               const std::string& metadata_json) {
+  if (hold_for && (hold_for->count() <= 0 || hold_for->count() > 30 * kDay)) {
+    return InvalidArgument("hold_for: must be 1 s .. 30 days, got " + sec(*hold_for));
   }
-  if (req.idempotency_key.size() > 200) {
+  if (idempotency_key.size() > 200) {
     return InvalidArgument("idempotency_key: must be at most 200 bytes");
   }
-  if (!utf8_code_points(req.idempotency_key)) {
+  if (!utf8_code_points(idempotency_key)) {
     return InvalidArgument("idempotency_key: must be valid UTF-8");
   }
-  for (char c : req.idempotency_key) {
+  for (char c : idempotency_key) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) {
       return InvalidArgument("idempotency_key: must not contain control characters");
     }
   }
-  if (req.customer.size() > 200) return InvalidArgument("customer: must be at most 200 bytes");
-  return validate_json_object(req.metadata_json, "metadata_json", 64 * 1024);
+  if (customer.size() > 200) return InvalidArgument("customer: must be at most 200 bytes");
+  return validate_json_object(metadata_json, "metadata_json", 64 * 1024);
+}
+
+Status validate_series_request(const SeriesRequest& req) {
+  BOKA_RETURN_IF_ERROR(validate_allocation_requests(req.allocations, "allocations"));
+  if (req.start_minute < 0 || req.start_minute > 1439) {
+    return InvalidArgument("start_minute: must be 0..1439, got " + std::to_string(req.start_minute));
+  }
+  if (req.duration.count() <= 0 || req.duration > SeriesPattern::kMaxDuration) {
+    return InvalidArgument("duration: must be 1 s .. 366 days, got " + sec(req.duration));
+  }
+  if (req.mode != SeriesMode::all_or_nothing && req.mode != SeriesMode::skip_conflicts) {
+    return InvalidArgument("mode: must be all_or_nothing or skip_conflicts");
+  }
+  BOKA_RETURN_IF_ERROR(validate_rrule(req.rule));
+  if (!req.rule.count && !req.rule.until) {
+    return InvalidArgument("rule: a series needs COUNT or UNTIL");
+  }
+  return validate_booking_extras(req.hold_for, req.idempotency_key, req.customer,
+                                 req.metadata_json);
 }
 
 std::string request_fingerprint(const ReserveRequest& req) {
@@ -161,6 +187,25 @@ std::string request_fingerprint(const ReserveRequest& req) {
     text += "x" + std::to_string(a.quantity) + ";";
   }
   text += "|" + std::to_string(to_unix(req.start)) + "|" + std::to_string(to_unix(req.end));
+  text += "|" + (req.hold_for ? std::to_string(req.hold_for->count()) : std::string("-"));
+  text += "|" + std::to_string(req.customer.size()) + ":" + req.customer;
+  text += "|" + req.metadata_json;
+  return sha256_hex(text);
+}
+
+std::string series_fingerprint(const SeriesRequest& req) {
+  std::string text = "series|";
+  for (const AllocationRequest& a : req.allocations) {
+    text += a.resource ? "r" + std::to_string(*a.resource) : "p" + std::to_string(*a.pool);
+    text += "x" + std::to_string(a.quantity) + ";";
+  }
+  const auto date = [](const LocalDate& d) {
+    return std::to_string(d.year) + "-" + std::to_string(d.month) + "-" + std::to_string(d.day);
+  };
+  text += "|" + date(req.first_date) + "|" + std::to_string(req.start_minute);
+  text += "|" + std::to_string(req.duration.count()) + "|" + format_rrule(req.rule) + "|";
+  for (const LocalDate& d : req.exdates) text += date(d) + ",";
+  text += "|" + std::to_string(static_cast<int>(req.mode));
   text += "|" + (req.hold_for ? std::to_string(req.hold_for->count()) : std::string("-"));
   text += "|" + std::to_string(req.customer.size()) + ":" + req.customer;
   text += "|" + req.metadata_json;

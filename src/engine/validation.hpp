@@ -3,6 +3,7 @@
 #pragma once
 
 #include "boka/engine.hpp"
+#include "boka/series.hpp"
 
 namespace boka::detail {
 
@@ -10,11 +11,18 @@ Status validate_name(const std::string& name, const char* field);
 Status validate_resource(const Resource& r);  // all but the schedule's existence
 Status validate_pool_shape(const Pool& p);
 Status validate_reserve_request(const ReserveRequest& req);
+// The fields a single booking and a series share: hold length, idempotency key, customer
+// and metadata.
+Status validate_booking_extras(const std::optional<Seconds>& hold_for,
+                               const std::string& idempotency_key, const std::string& customer,
+                               const std::string& metadata_json);
+Status validate_series_request(const SeriesRequest& req);
 Status validate_range(Instant start, Instant end, const char* start_field, const char* end_field);
 Status validate_allocation_requests(const std::vector<AllocationRequest>& requests,
                                     const char* field);
 
 // A canonical text of the request, hashed for idempotency.
 std::string request_fingerprint(const ReserveRequest& req);
+std::string series_fingerprint(const SeriesRequest& req);
 
 }  // namespace boka::detail

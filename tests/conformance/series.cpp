@@ -137,7 +137,10 @@ TEST_CASE("conformance: reservations name their series - the filter finds a seri
                 r.start = utc(2026, 3, 3 + 7 * i, 8);
                 r.end = utc(2026, 3, 3 + 7 * i, 9);
                 r.allocations = {Allocation{room, 1, std::nullopt}};
-                if (i < 3) r.series = series;  // the fourth is a single booking
+                if (i < 3) {  // the fourth is a single booking
+                  r.series = series;
+                  r.occurrence_date = LocalDate{2026, 3, 3 + 7 * i};
+                }
                 r.created_at = r.updated_at = utc(2026, 3, 1);
                 BOKA_ASSIGN_OR_RETURN(auto id, t.insert_reservation(r));
                 ids.push_back(id);
@@ -146,7 +149,10 @@ TEST_CASE("conformance: reservations name their series - the filter finds a seri
             }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               CHECK(t.find_reservation(tenant, ids[0]).value()->series == series);
+              CHECK(t.find_reservation(tenant, ids[1]).value()->occurrence_date ==
+                    LocalDate{2026, 3, 10});
               CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->series.has_value());
+              CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->occurrence_date.has_value());
               ReservationFilter f;
               f.series = series;
               auto of_series = t.list_reservations(tenant, f).value();
@@ -154,6 +160,8 @@ TEST_CASE("conformance: reservations name their series - the filter finds a seri
               for (std::size_t i = 0; i < 3; ++i) {
                 CHECK(of_series[i].id == ids[i]);
                 CHECK(of_series[i].series == series);
+                CHECK(of_series[i].occurrence_date ==
+                      LocalDate{2026, 3, 3 + 7 * static_cast<int>(i)});
               }
               f.series = SeriesId{series + 100};
               CHECK(t.list_reservations(tenant, f)->empty());
@@ -163,11 +171,13 @@ TEST_CASE("conformance: reservations name their series - the filter finds a seri
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
               Reservation r = t.find_reservation(tenant, ids[2]).value().value();
               r.series.reset();
+              r.occurrence_date.reset();
               r.version = 2;
               return t.update_reservation(r);
             }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               CHECK_FALSE(t.find_reservation(tenant, ids[2]).value()->series.has_value());
+              CHECK_FALSE(t.find_reservation(tenant, ids[2]).value()->occurrence_date.has_value());
               ReservationFilter f;
               f.series = series;
               CHECK(t.list_reservations(tenant, f)->size() == 2);

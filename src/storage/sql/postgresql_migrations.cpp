@@ -301,6 +301,8 @@ const std::vector<Migration>& postgresql_migrations() {
            "CREATE POLICY tenant_isolation ON series USING (boka_visible(tenant_id)) "
            "WITH CHECK (boka_visible(tenant_id))",
            "ALTER TABLE reservations ADD COLUMN series_id BIGINT REFERENCES series(id)",
+           // The occurrence's generated local date as yyyymmdd (its RECURRENCE-ID).
+           "ALTER TABLE reservations ADD COLUMN occurrence_date INTEGER",
            "CREATE INDEX reservations_series ON reservations(series_id) "
            "WHERE series_id IS NOT NULL",
            "GRANT SELECT, INSERT, UPDATE ON series TO {app_role}",

@@ -145,7 +145,8 @@ class PgTransaction final : public SqlTransaction {
         calls.push_back({sql::kInsertReservation,
                          {text_of(c.tenant), text_of(c.status), text_of(c.start), text_of(c.end),
                           text_of(c.hold), c.key, c.customer, c.metadata, text_of(c.created),
-                          text_of(c.updated), text_of(c.version), text_of(c.series)}});
+                          text_of(c.updated), text_of(c.version), text_of(c.series),
+                          text_of(c.occurrence_date)}});
         const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
         if (lock_chain) add_chain_lock(calls, x.tenant);
         std::vector<PgRows> res = batch_->run(connection_, calls);
@@ -167,7 +168,8 @@ class PgTransaction final : public SqlTransaction {
         ReservationRow& c = b.row;
         p, use(c.tenant), use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
             use(c.key), use(c.customer), use(c.metadata), use(c.created), use(c.updated),
-            use(c.version), use(c.series.value, c.series.ind), into(b.new_id);
+            use(c.version), use(c.series.value, c.series.ind),
+            use(c.occurrence_date.value, c.occurrence_date.ind), into(b.new_id);
       });
       q.b.row.from(x);
       st.execute(true);

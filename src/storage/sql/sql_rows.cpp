@@ -74,7 +74,7 @@ Resource ResourceRow::to() const {
 void ReservationRow::into_all(Prep& p) {
   p, into(id), into(status), into(start), into(end), into(hold.value, hold.ind), into(key),
       into(customer), into(metadata), into(created), into(updated), into(version),
-      into(series.value, series.ind);
+      into(series.value, series.ind), into(occurrence_date.value, occurrence_date.ind);
 }
 
 void ReservationRow::from(const Reservation& x) {
@@ -91,6 +91,11 @@ void ReservationRow::from(const Reservation& x) {
   updated = to_unix(x.updated_at);
   version = x.version;
   series = NullableInt(x.series ? std::optional<std::int64_t>(*x.series) : std::nullopt);
+  occurrence_date = NullableInt(
+      x.occurrence_date ? std::optional<std::int64_t>(x.occurrence_date->year * 10000LL +
+                                                      x.occurrence_date->month * 100 +
+                                                      x.occurrence_date->day)
+                        : std::nullopt);
 }
 
 Reservation ReservationRow::to(TenantId tenant_id) const {
@@ -108,6 +113,11 @@ Reservation ReservationRow::to(TenantId tenant_id) const {
   r.updated_at = from_unix(updated);
   r.version = version;
   r.series = series.id<SeriesId>();
+  if (occurrence_date.ind == soci::i_ok) {
+    const long long v = occurrence_date.value;
+    r.occurrence_date =
+        LocalDate{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100), static_cast<int>(v % 100)};
+  }
   return r;
 }
 

@@ -106,11 +106,12 @@ struct ResourceRow {
 struct ReservationRow {
   static constexpr const char* kColumns =
       "id, status, start_at, end_at, hold_expires_at, idempotency_key, customer, metadata, "
-      "created_at, updated_at, version, series_id";
+      "created_at, updated_at, version, series_id, occurrence_date";
   long long id = 0, tenant = 0, start = 0, end = 0, created = 0, updated = 0, version = 0;
   int status = 0;
   NullableInt hold;
   NullableInt series;
+  NullableInt occurrence_date;  // yyyymmdd
   std::string key, customer, metadata;
 
   void into_all(Prep& p);

@@ -55,8 +55,9 @@ inline constexpr const char* kUpdateResource =
     "metadata = $13, archived_at = $14, version = $15 WHERE id = $16";
 inline constexpr const char* kInsertReservation =
     "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
-    "idempotency_key, customer, metadata, created_at, updated_at, version, series_id) VALUES "
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+    "idempotency_key, customer, metadata, created_at, updated_at, version, series_id, "
+    "occurrence_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+    "RETURNING id";
 inline constexpr const char* kInsertAllocation =
     "INSERT INTO allocations (reservation_id, tenant_id, resource_id, quantity, pool_id) "
     "VALUES ($1, $2, $3, $4, $5)";

@@ -238,11 +238,13 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
     auto& st = p_.get(q,
                       "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
                       "hold_expires_at = :h, customer = :c, metadata = :m, "
-                      "updated_at = :ua, version = :v, series_id = :sr WHERE id = :id",
+                      "updated_at = :ua, version = :v, series_id = :sr, occurrence_date = :od "
+                      "WHERE id = :id",
                       [](Prep& p, ReservationRow& c) {
                         p, use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
                             use(c.customer), use(c.metadata), use(c.updated), use(c.version),
-                            use(c.series.value, c.series.ind), use(c.id);
+                            use(c.series.value, c.series.ind),
+                            use(c.occurrence_date.value, c.occurrence_date.ind), use(c.id);
                       });
     q.b.from(x);
     st.execute(true);
@@ -678,6 +680,7 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   st.exchange(into(row.updated));
   st.exchange(into(row.version));
   st.exchange(into(row.series.value, row.series.ind));
+  st.exchange(into(row.occurrence_date.value, row.occurrence_date.ind));
   st.alloc();
   st.prepare(sql);
   st.define_and_bind();

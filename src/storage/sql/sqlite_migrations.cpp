@@ -211,6 +211,8 @@ const std::vector<Migration>& sqlite_migrations() {
                 updated_at INTEGER NOT NULL,
                 version INTEGER NOT NULL))",
            "ALTER TABLE reservations ADD COLUMN series_id INTEGER REFERENCES series(id)",
+           // The occurrence's generated local date as yyyymmdd (its RECURRENCE-ID).
+           "ALTER TABLE reservations ADD COLUMN occurrence_date INTEGER",
            "CREATE INDEX reservations_series ON reservations(series_id) "
            "WHERE series_id IS NOT NULL",
        }},

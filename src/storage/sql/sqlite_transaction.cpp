@@ -92,7 +92,8 @@ class SqliteTransaction final : public SqlTransaction {
             .bind(c.created)
             .bind(c.updated)
             .bind(c.version)
-            .bind(c.series);
+            .bind(c.series)
+            .bind(c.occurrence_date);
         if (!q.step()) throw soci::soci_error("insert reservation returned no id");
         id = q.integer(0);
         q.finish();

@@ -31,6 +31,7 @@ enum class WaitlistStatus : int {
   lapsed = 5,
 };
 const char* waitlist_status_name(WaitlistStatus status) noexcept;  // "waiting", ...
+// Parses a name from waitlist_status_name(); nullopt for anything else.
 std::optional<WaitlistStatus> parse_waitlist_status(std::string_view name) noexcept;
 
 // One entry of a tenant's waitlist.
@@ -49,20 +50,20 @@ struct WaitlistEntry {
   Instant joined_at{};
   Instant expires_at{};  // the entry stops waiting at this instant
   WaitlistStatus status = WaitlistStatus::waiting;
-  std::optional<ReservationId> offer;      // the held reservation offered (offered/accepted)
+  std::optional<ReservationId> offer;       // the held reservation offered (offered/accepted)
   std::optional<Instant> offer_expires_at;  // while offered
-  std::string metadata_json = "{}";        // a JSON object, copied onto the offered hold
+  std::string metadata_json = "{}";         // a JSON object, copied onto the offered hold
   Instant updated_at{};
   std::int64_t version = 1;
 };
 
 // Which entries list_waitlist returns, in queue order (priority descending, joined_at, id).
 struct WaitlistFilter {
-  std::optional<ResourceId> resource;          // names this resource directly
-  std::optional<PoolId> pool;                  // names this pool
-  std::optional<std::string> customer;         // exact match
-  std::vector<WaitlistStatus> statuses;        // empty: any
-  int limit = 100;                             // 1..10000
+  std::optional<ResourceId> resource;    // names this resource directly
+  std::optional<PoolId> pool;            // names this pool
+  std::optional<std::string> customer;   // exact match
+  std::vector<WaitlistStatus> statuses;  // empty: any
+  int limit = 100;                       // 1..10000
 };
 
 }  // namespace boka

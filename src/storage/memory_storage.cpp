@@ -522,7 +522,9 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"sessions", n(t_.sessions), 0},
                                    {"api_keys", n(t_.api_keys), 0},
                                    {"audit_log", audit_rows, 0},
-                                   {"settings", n(t_.settings), 0}};
+                                   {"settings", n(t_.settings), 0},
+                                   {"series", n(t_.series), 0},
+                                   {"waitlist_entries", n(t_.waitlist), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

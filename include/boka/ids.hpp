@@ -52,6 +52,7 @@ using UserId = Id<struct UserIdTag>;
 using SessionId = Id<struct SessionIdTag>;
 using ApiKeyId = Id<struct ApiKeyIdTag>;
 using SeriesId = Id<struct SeriesIdTag>;
+using WaitlistEntryId = Id<struct WaitlistEntryIdTag>;
 
 }  // namespace boka
 

@@ -27,6 +27,7 @@
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"
 #include "boka/series.hpp"
+#include "boka/waitlist.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
@@ -127,6 +128,31 @@ class StorageTransaction {
   virtual Result<SeriesId> insert_series(const Series& series) = 0;  // ignores series.id
   virtual Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) = 0;
   virtual Status update_series(const Series& series) = 0;  // every field, incl. version
+
+  // Waitlist (boka/waitlist.hpp). Entries are returned in queue order: priority
+  // descending, then joined_at, then id.
+  virtual Result<WaitlistEntryId> insert_waitlist_entry(const WaitlistEntry& entry) = 0;
+  virtual Status update_waitlist_entry(const WaitlistEntry& entry) = 0;  // every field
+  virtual Result<std::optional<WaitlistEntry>> find_waitlist_entry(TenantId tenant,
+                                                                   WaitlistEntryId id) = 0;
+  // The entry whose offer is `reservation` (status offered or accepted), if any.
+  virtual Result<std::optional<WaitlistEntry>> find_waitlist_entry_by_offer(
+      TenantId tenant, ReservationId reservation) = 0;
+  virtual Result<std::vector<WaitlistEntry>> list_waitlist(TenantId tenant,
+                                                           const WaitlistFilter& filter) = 0;
+  // Entries with status waiting that name any of `resources` directly or any of `pools`,
+  // whose accepted starts overlap the freed range: earliest_start < to and
+  // latest_start + duration > from. Queue order; at most `limit`.
+  virtual Result<std::vector<WaitlistEntry>> waiting_entries(TenantId tenant,
+                                                             const std::vector<ResourceId>& resources,
+                                                             const std::vector<PoolId>& pools,
+                                                             Instant from, Instant to,
+                                                             int limit) = 0;
+  // Entries of any tenant that are waiting with expires_at <= now, or offered with
+  // offer_expires_at <= now; at most `limit`, oldest deadline first.
+  virtual Result<std::vector<WaitlistEntry>> due_waitlist_entries(Instant now, int limit) = 0;
+  // How many entries are waiting, in `tenant` or (nullopt) in every tenant.
+  virtual Result<std::int64_t> count_waiting(std::optional<TenantId> tenant) = 0;
 
   virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
   virtual Result<std::optional<IdempotencyRecord>> find_idempotency(TenantId tenant,
@@ -336,6 +362,36 @@ class StorageTransactionWrapper : public StorageTransaction {
     return t_.find_series(t, id);
   }
   Status update_series(const Series& x) override { return t_.update_series(x); }
+  Result<WaitlistEntryId> insert_waitlist_entry(const WaitlistEntry& x) override {
+    return t_.insert_waitlist_entry(x);
+  }
+  Status update_waitlist_entry(const WaitlistEntry& x) override {
+    return t_.update_waitlist_entry(x);
+  }
+  Result<std::optional<WaitlistEntry>> find_waitlist_entry(TenantId t,
+                                                           WaitlistEntryId id) override {
+    return t_.find_waitlist_entry(t, id);
+  }
+  Result<std::optional<WaitlistEntry>> find_waitlist_entry_by_offer(TenantId t,
+                                                                    ReservationId r) override {
+    return t_.find_waitlist_entry_by_offer(t, r);
+  }
+  Result<std::vector<WaitlistEntry>> list_waitlist(TenantId t, const WaitlistFilter& f) override {
+    return t_.list_waitlist(t, f);
+  }
+  Result<std::vector<WaitlistEntry>> waiting_entries(TenantId t,
+                                                     const std::vector<ResourceId>& resources,
+                                                     const std::vector<PoolId>& pools,
+                                                     Instant from, Instant to,
+                                                     int limit) override {
+    return t_.waiting_entries(t, resources, pools, from, to, limit);
+  }
+  Result<std::vector<WaitlistEntry>> due_waitlist_entries(Instant now, int limit) override {
+    return t_.due_waitlist_entries(now, limit);
+  }
+  Result<std::int64_t> count_waiting(std::optional<TenantId> t) override {
+    return t_.count_waiting(t);
+  }
   Result<std::optional<Reservation>> find_reservation(TenantId t, ReservationId id) override {
     return t_.find_reservation(t, id);
   }

@@ -2,6 +2,7 @@
 
 #include "boka/availability.hpp"
 #include "boka/reservation.hpp"
+#include "boka/waitlist.hpp"
 
 namespace boka {
 
@@ -63,6 +64,26 @@ std::optional<ReservationStatus> parse_status(std::string_view name) noexcept {
   for (int i = 0; i <= static_cast<int>(ReservationStatus::no_show); ++i) {
     auto s = static_cast<ReservationStatus>(i);
     if (name == status_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const char* waitlist_status_name(WaitlistStatus status) noexcept {
+  switch (status) {
+    case WaitlistStatus::waiting: return "waiting";
+    case WaitlistStatus::offered: return "offered";
+    case WaitlistStatus::accepted: return "accepted";
+    case WaitlistStatus::cancelled: return "cancelled";
+    case WaitlistStatus::expired: return "expired";
+    case WaitlistStatus::lapsed: return "lapsed";
+  }
+  return "unknown";
+}
+
+std::optional<WaitlistStatus> parse_waitlist_status(std::string_view name) noexcept {
+  for (int i = 0; i <= static_cast<int>(WaitlistStatus::lapsed); ++i) {
+    auto s = static_cast<WaitlistStatus>(i);
+    if (name == waitlist_status_name(s)) return s;
   }
   return std::nullopt;
 }

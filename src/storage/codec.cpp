@@ -52,17 +52,49 @@ LocalDate date_from(const json& j) {
   return LocalDate{j.at(0).get<int>(), j.at(1).get<int>(), j.at(2).get<int>()};
 }
 
+json allocations_json(const std::vector<AllocationRequest>& allocations) {
+  json out = json::array();
+  for (const AllocationRequest& a : allocations) {
+    out.push_back({{"resource", a.resource ? json(static_cast<std::int64_t>(*a.resource)) : json()},
+                   {"pool", a.pool ? json(static_cast<std::int64_t>(*a.pool)) : json()},
+                   {"quantity", a.quantity}});
+  }
+  return out;
+}
+
+// Throws nlohmann's exceptions on malformed input; the callers turn them into a status.
+std::vector<AllocationRequest> allocations_from(const json& j) {
+  std::vector<AllocationRequest> out;
+  for (const json& a : j) {
+    AllocationRequest r;
+    if (!a.at("resource").is_null()) r.resource = ResourceId{a.at("resource").get<std::int64_t>()};
+    if (!a.at("pool").is_null()) r.pool = PoolId{a.at("pool").get<std::int64_t>()};
+    r.quantity = a.at("quantity").get<int>();
+    out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string encode_allocation_requests(const std::vector<AllocationRequest>& allocations) {
+  return allocations_json(allocations).dump();
+}
+
+Status decode_allocation_requests(const std::string& text, std::vector<AllocationRequest>& out) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_array()) return StorageError("allocations: stored value is not a JSON array");
+    out = allocations_from(j);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return StorageError(std::string("allocations: stored value is malformed: ") + e.what());
+  }
+}
 
 std::string encode_series_spec(const Series& s) {
   json j;
-  j["allocations"] = json::array();
-  for (const AllocationRequest& a : s.allocations) {
-    j["allocations"].push_back(
-        {{"resource", a.resource ? json(static_cast<std::int64_t>(*a.resource)) : json()},
-         {"pool", a.pool ? json(static_cast<std::int64_t>(*a.pool)) : json()},
-         {"quantity", a.quantity}});
-  }
+  j["allocations"] = allocations_json(s.allocations);
   j["first_date"] = date_json(s.first_date);
   j["start_minute"] = s.start_minute;
   j["duration"] = s.duration.count();
@@ -93,15 +125,7 @@ std::string encode_series_spec(const Series& s) {
 Status decode_series_spec(const std::string& text, Series& s) {
   try {
     const json j = json::parse(text);
-    s.allocations.clear();
-    for (const json& a : j.at("allocations")) {
-      AllocationRequest out;
-      if (!a.at("resource").is_null())
-        out.resource = ResourceId{a.at("resource").get<std::int64_t>()};
-      if (!a.at("pool").is_null()) out.pool = PoolId{a.at("pool").get<std::int64_t>()};
-      out.quantity = a.at("quantity").get<int>();
-      s.allocations.push_back(out);
-    }
+    s.allocations = allocations_from(j.at("allocations"));
     s.first_date = date_from(j.at("first_date"));
     s.start_minute = j.at("start_minute").get<int>();
     s.duration = Seconds(j.at("duration").get<std::int64_t>());

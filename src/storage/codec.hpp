@@ -1,8 +1,11 @@
-// Text encodings shared by the SQL stores: schedule rules as JSON.
+// Text encodings shared by the SQL stores: schedule rules, series specs and allocation
+// requests as JSON.
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "boka/availability.hpp"
 #include "boka/schedule.hpp"
 #include "boka/series.hpp"
 #include "boka/status.hpp"
@@ -20,6 +23,13 @@ Status decode_schedule_rules(const std::string& text, Schedule& schedule);
 std::string encode_series_spec(const Series& series);
 // Fills those fields of `series`; storage error on malformed text.
 Status decode_series_spec(const std::string& text, Series& series);
+
+// Allocation requests (a series' or a waitlist entry's) as a JSON array, in order:
+// [{"resource":7,"pool":null,"quantity":2},{"resource":null,"pool":3,"quantity":1}]. The
+// series spec embeds the same array under "allocations".
+std::string encode_allocation_requests(const std::vector<AllocationRequest>& allocations);
+// Replaces `out` with the array's requests; storage error on malformed text.
+Status decode_allocation_requests(const std::string& text, std::vector<AllocationRequest>& out);
 
 // invalid_argument naming `field` unless `text` is a JSON object of at most max_bytes.
 Status validate_json_object(const std::string& text, const char* field, std::size_t max_bytes);

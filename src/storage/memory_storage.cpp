@@ -21,6 +21,7 @@ struct Tables {
   std::map<PoolId, Pool> pools;
   std::map<ReservationId, Reservation> reservations;
   std::map<SeriesId, Series> series;
+  std::map<WaitlistEntryId, WaitlistEntry> waitlist;
   std::map<std::pair<TenantId, std::string>, IdempotencyRecord> idempotency;
   std::map<UserId, StoredUser> users;
   std::map<SessionId, StoredSession> sessions;
@@ -54,6 +55,42 @@ bool matches(const Reservation& r, const ReservationFilter& f) {
   if (f.customer && r.customer != *f.customer) return false;
   if (f.series && r.series != *f.series) return false;
   return true;
+}
+
+// Queue order: priority descending, then joined_at, then id.
+bool queue_before(const WaitlistEntry& a, const WaitlistEntry& b) {
+  if (a.priority != b.priority) return a.priority > b.priority;
+  if (a.joined_at != b.joined_at) return a.joined_at < b.joined_at;
+  return a.id < b.id;
+}
+
+bool names_resource(const WaitlistEntry& e, ResourceId resource) {
+  return std::any_of(e.allocations.begin(), e.allocations.end(),
+                     [&](const AllocationRequest& a) { return a.resource == resource; });
+}
+
+bool names_pool(const WaitlistEntry& e, PoolId pool) {
+  return std::any_of(e.allocations.begin(), e.allocations.end(),
+                     [&](const AllocationRequest& a) { return a.pool == pool; });
+}
+
+bool matches(const WaitlistEntry& e, const WaitlistFilter& f) {
+  if (f.resource && !names_resource(e, *f.resource)) return false;
+  if (f.pool && !names_pool(e, *f.pool)) return false;
+  if (f.customer && e.customer != *f.customer) return false;
+  if (!f.statuses.empty() &&
+      std::find(f.statuses.begin(), f.statuses.end(), e.status) == f.statuses.end()) {
+    return false;
+  }
+  return true;
+}
+
+// The entries of `out` in queue order, at most `limit` of them.
+std::vector<WaitlistEntry> first_in_queue(std::vector<WaitlistEntry> out, int limit) {
+  std::sort(out.begin(), out.end(), queue_before);
+  if (static_cast<int>(out.size()) > limit)
+    out.resize(static_cast<std::size_t>(std::max(limit, 0)));
+  return out;
 }
 
 // Row access over Tables. Writes record an undo step so a failed transaction leaves the
@@ -133,6 +170,81 @@ class MemoryTransaction final : public StorageTransaction {
     return find_in(t_.series, tenant, id);
   }
   Status update_series(const Series& x) override { return update_row(t_.series, x); }
+
+  // Waitlist: scans (the memory store is for tests and small deployments).
+  Result<WaitlistEntryId> insert_waitlist_entry(const WaitlistEntry& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.waitlist, x);
+  }
+  Status update_waitlist_entry(const WaitlistEntry& x) override {
+    return update_row(t_.waitlist, x);
+  }
+  Result<std::optional<WaitlistEntry>> find_waitlist_entry(TenantId tenant,
+                                                           WaitlistEntryId id) override {
+    return find_in(t_.waitlist, tenant, id);
+  }
+  Result<std::optional<WaitlistEntry>> find_waitlist_entry_by_offer(
+      TenantId tenant, ReservationId reservation) override {
+    for (const auto& [id, e] : t_.waitlist) {
+      if (e.tenant == tenant && e.offer == reservation &&
+          (e.status == WaitlistStatus::offered || e.status == WaitlistStatus::accepted)) {
+        return std::optional<WaitlistEntry>(e);
+      }
+    }
+    return std::optional<WaitlistEntry>();
+  }
+  Result<std::vector<WaitlistEntry>> list_waitlist(TenantId tenant,
+                                                   const WaitlistFilter& f) override {
+    std::vector<WaitlistEntry> out;
+    for (const auto& [id, e] : t_.waitlist) {
+      if (e.tenant == tenant && matches(e, f)) out.push_back(e);
+    }
+    return first_in_queue(std::move(out), f.limit);
+  }
+  Result<std::vector<WaitlistEntry>> waiting_entries(TenantId tenant,
+                                                     const std::vector<ResourceId>& resources,
+                                                     const std::vector<PoolId>& pools, Instant from,
+                                                     Instant to, int limit) override {
+    std::vector<WaitlistEntry> out;
+    for (const auto& [id, e] : t_.waitlist) {
+      if (e.tenant != tenant || e.status != WaitlistStatus::waiting) continue;
+      if (!(e.earliest_start < to && e.latest_start + e.duration > from)) continue;
+      const bool named =
+          std::any_of(resources.begin(), resources.end(),
+                      [&](ResourceId r) { return names_resource(e, r); }) ||
+          std::any_of(pools.begin(), pools.end(), [&](PoolId p) { return names_pool(e, p); });
+      if (named) out.push_back(e);
+    }
+    return first_in_queue(std::move(out), limit);
+  }
+  Result<std::vector<WaitlistEntry>> due_waitlist_entries(Instant now, int limit) override {
+    std::vector<std::pair<Instant, const WaitlistEntry*>> due;
+    for (const auto& [id, e] : t_.waitlist) {
+      if (e.status == WaitlistStatus::waiting && e.expires_at <= now) {
+        due.emplace_back(e.expires_at, &e);
+      } else if (e.status == WaitlistStatus::offered && e.offer_expires_at &&
+                 *e.offer_expires_at <= now) {
+        due.emplace_back(*e.offer_expires_at, &e);
+      }
+    }
+    // Oldest deadline first; ties by id.
+    std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
+    });
+    std::vector<WaitlistEntry> out;
+    for (const auto& [at, e] : due) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      out.push_back(*e);
+    }
+    return out;
+  }
+  Result<std::int64_t> count_waiting(std::optional<TenantId> tenant) override {
+    std::int64_t n = 0;
+    for (const auto& [id, e] : t_.waitlist) {
+      if (e.status == WaitlistStatus::waiting && (!tenant || e.tenant == *tenant)) ++n;
+    }
+    return n;
+  }
 
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
@@ -410,7 +522,9 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"sessions", n(t_.sessions), 0},
                                    {"api_keys", n(t_.api_keys), 0},
                                    {"audit_log", audit_rows, 0},
-                                   {"settings", n(t_.settings), 0}};
+                                   {"settings", n(t_.settings), 0},
+                                   {"series", n(t_.series), 0},
+                                   {"waitlist_entries", n(t_.waitlist), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

@@ -5,12 +5,37 @@ namespace boka::detail::sql_audit {
 using soci::into;
 using soci::use;
 
+namespace {
+
+struct CountedTable {
+  const char* name;
+  int since;  // the schema version from which table_stats and manifests count it
+};
+
+// Append new tables at the end, with the schema version of the boka that first counts them.
+constexpr CountedTable kCounted[] = {
+    {"tenants", 0},      {"schedules", 0},    {"resources", 0},        {"pools", 0},
+    {"pool_members", 0}, {"reservations", 0}, {"allocations", 0},      {"idempotency_keys", 0},
+    {"users", 0},        {"sessions", 0},     {"api_keys", 0},         {"audit_log", 0},
+    {"settings", 0},     {"series", 6},       {"waitlist_entries", 6}, {"waitlist_targets", 6},
+};
+
+}  // namespace
+
 const std::vector<std::string>& boka_tables() {
-  static const std::vector<std::string> kTables = {
-      "tenants",      "schedules",   "resources",        "pools", "pool_members",
-      "reservations", "allocations", "idempotency_keys", "users", "sessions",
-      "api_keys",     "audit_log",   "settings"};
+  static const std::vector<std::string> kTables = [] {
+    std::vector<std::string> out;
+    for (const CountedTable& t : kCounted) out.emplace_back(t.name);
+    return out;
+  }();
   return kTables;
+}
+
+int counted_since(std::string_view table) {
+  for (const CountedTable& t : kCounted) {
+    if (table == t.name) return t.since;
+  }
+  return -1;
 }
 
 std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& q) {

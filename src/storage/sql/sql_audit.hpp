@@ -24,6 +24,11 @@ inline constexpr const char* kAuditHeadsSql =
 
 // boka's tables in both SQL dialects, in the order table_stats reports them.
 const std::vector<std::string>& boka_tables();
+// The schema version from which table_stats and backup manifests count `table` (one of
+// boka_tables(), else -1): 0 for the tables counted since manifests exist; 6 for series
+// (created by migration 5 but counted only from 6 on) and the waitlist tables (migration
+// 6). A manifest written at an older schema version does not list them.
+int counted_since(std::string_view table);
 
 std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& query);
 std::vector<AuditHead> audit_heads(soci::session& sql);

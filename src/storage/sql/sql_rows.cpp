@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "storage/codec.hpp"
+
 namespace boka::detail {
 
 using soci::into;
@@ -119,6 +121,56 @@ Reservation ReservationRow::to(TenantId tenant_id) const {
         LocalDate{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100), static_cast<int>(v % 100)};
   }
   return r;
+}
+
+void WaitlistRow::into_all(Prep& p) {
+  p, into(id), into(tenant), into(earliest), into(latest), into(duration), into(customer),
+      into(priority), into(joined), into(expires), into(status), into(offer.value, offer.ind),
+      into(offer_expires.value, offer_expires.ind), into(allocations), into(metadata),
+      into(updated), into(version);
+}
+
+void WaitlistRow::from(const WaitlistEntry& x) {
+  id = x.id;
+  tenant = x.tenant;
+  earliest = to_unix(x.earliest_start);
+  latest = to_unix(x.latest_start);
+  duration = x.duration.count();
+  customer = x.customer;
+  priority = x.priority;
+  joined = to_unix(x.joined_at);
+  expires = to_unix(x.expires_at);
+  status = static_cast<int>(x.status);
+  offer = NullableInt(x.offer ? std::optional<std::int64_t>(*x.offer) : std::nullopt);
+  offer_expires = NullableInt(x.offer_expires_at);
+  allocations = encode_allocation_requests(x.allocations);
+  metadata = x.metadata_json;
+  updated = to_unix(x.updated_at);
+  version = x.version;
+}
+
+Result<WaitlistEntry> WaitlistRow::to() const {
+  WaitlistEntry e;
+  e.id = WaitlistEntryId{id};
+  e.tenant = TenantId{tenant};
+  Status read = decode_allocation_requests(allocations, e.allocations);
+  if (!read.ok()) {
+    return StorageError("waitlist entry " + std::to_string(id) + ": " + read.message());
+  }
+  e.earliest_start = from_unix(earliest);
+  e.latest_start = from_unix(latest);
+  e.duration = Seconds(duration);
+  e.customer = customer;
+  e.priority = priority;
+  e.joined_at = from_unix(joined);
+  e.expires_at = from_unix(expires);
+  e.status = static_cast<WaitlistStatus>(status);
+  e.offer = offer.id<ReservationId>();
+  e.offer_expires_at = offer_expires.instant();
+  e.metadata_json = metadata;
+  e.updated_at = from_unix(updated);
+  e.version = version;
+  return e;
 }
 
 void drain(soci::statement& st) {

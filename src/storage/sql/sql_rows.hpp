@@ -119,6 +119,25 @@ struct ReservationRow {
   Reservation to(TenantId tenant_id) const;
 };
 
+// A waitlist entry (migration 6). Its allocation requests are one JSON array
+// (storage/codec.hpp); waitlist_targets, written beside it, indexes what they name.
+struct WaitlistRow {
+  static constexpr const char* kColumns =
+      "id, tenant_id, earliest_start, latest_start, duration_seconds, customer, priority, "
+      "joined_at, expires_at, status, offer_reservation_id, offer_expires_at, "
+      "allocations_json, metadata_json, updated_at, version";
+  long long id = 0, tenant = 0, earliest = 0, latest = 0, duration = 0, joined = 0, expires = 0,
+            updated = 0, version = 0;
+  int priority = 0, status = 0;
+  NullableInt offer, offer_expires;
+  std::string customer, allocations, metadata;
+
+  void into_all(Prep& p);  // kColumns, in order
+  void from(const WaitlistEntry& x);
+  // Storage error when the stored allocations are unreadable.
+  Result<WaitlistEntry> to() const;
+};
+
 struct AllocationRow {
   long long reservation = 0, tenant = 0, resource = 0;
   int quantity = 0;

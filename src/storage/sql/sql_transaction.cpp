@@ -1,6 +1,7 @@
 #include "storage/sql/sql_transaction.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -13,6 +14,67 @@ namespace boka::detail {
 
 using soci::into;
 using soci::use;
+
+namespace {
+
+// The waitlist statements spell these status codes inline.
+static_assert(static_cast<int>(WaitlistStatus::waiting) == 0 &&
+              static_cast<int>(WaitlistStatus::offered) == 1 &&
+              static_cast<int>(WaitlistStatus::accepted) == 2);
+
+// Queue order: priority descending, then joined_at, then id (the waitlist_queue index).
+constexpr const char* kWaitlistQueueOrder = " ORDER BY priority DESC, joined_at, id";
+
+// One waitlist_targets row for each distinct resource ('r') and pool ('p') `allocations`
+// name.
+void write_waitlist_targets(soci::session& sql, long long entry, long long tenant,
+                            const std::vector<AllocationRequest>& allocations) {
+  std::set<std::pair<char, long long>> targets;
+  for (const AllocationRequest& a : allocations) {
+    if (a.resource) targets.emplace('r', *a.resource);
+    if (a.pool) targets.emplace('p', *a.pool);
+  }
+  if (targets.empty()) return;
+  std::string kind;
+  long long target = 0;
+  soci::statement st = (sql.prepare << "INSERT INTO waitlist_targets (tenant_id, entry_id, kind, "
+                                       "target_id) VALUES (:t, :e, :k, :i)",
+                        use(tenant), use(entry), use(kind), use(target));
+  for (const auto& [k, id] : targets) {
+    kind.assign(1, k);
+    target = id;
+    st.execute(true);
+  }
+}
+
+// Runs `text`, a SELECT of WaitlistRow::kColumns whose parameters `bind` adds in order
+// (each bound value must outlive this call), and returns its rows.
+template <typename Bind>
+Result<std::vector<WaitlistEntry>> select_waitlist(soci::session& sql, const std::string& text,
+                                                   Bind&& bind) {
+  WaitlistRow row;
+  Prep p = (sql.prepare << text);
+  row.into_all(p);
+  bind(p);
+  soci::statement st(p);
+  st.execute();
+  std::vector<WaitlistEntry> out;
+  while (st.fetch()) {
+    BOKA_ASSIGN_OR_RETURN(auto entry, row.to());
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+// `ids` as a list of SQL integers, "1,2,3": ids are numbers, never user text.
+template <typename IdType>
+std::string id_list(const std::vector<IdType>& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out;
+}
+
+}  // namespace
 
 Result<TenantId> SqlTransaction::insert_tenant(const Tenant& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
@@ -228,6 +290,172 @@ Status SqlTransaction::update_series(const Series& x) {
          use(spec), use(split.value, split.ind), use(updated), use(version), use(id));
     st.execute(true);
     return expect_one(st, "series", x.id);
+  });
+}
+
+Result<WaitlistEntryId> SqlTransaction::insert_waitlist_entry(const WaitlistEntry& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("insert waitlist entry", [&]() -> Result<WaitlistEntryId> {
+    WaitlistRow c;
+    c.from(x);
+    long long id = 0;
+    sql_ << "INSERT INTO waitlist_entries (tenant_id, earliest_start, latest_start, "
+            "duration_seconds, customer, priority, joined_at, expires_at, status, "
+            "offer_reservation_id, offer_expires_at, allocations_json, metadata_json, "
+            "updated_at, version) VALUES (:t, :es, :ls, :d, :c, :p, :j, :x, :s, :o, :ox, :a, "
+            ":m, :u, :v) RETURNING id",
+        use(c.tenant), use(c.earliest), use(c.latest), use(c.duration), use(c.customer),
+        use(c.priority), use(c.joined), use(c.expires), use(c.status),
+        use(c.offer.value, c.offer.ind), use(c.offer_expires.value, c.offer_expires.ind),
+        use(c.allocations), use(c.metadata), use(c.updated), use(c.version), into(id);
+    write_waitlist_targets(sql_, id, c.tenant, x.allocations);
+    return static_cast<WaitlistEntryId>(id);
+  });
+}
+
+Status SqlTransaction::update_waitlist_entry(const WaitlistEntry& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("update waitlist entry", [&]() -> Status {
+    WaitlistRow c;
+    c.from(x);
+    soci::statement st =
+        (sql_.prepare << "UPDATE waitlist_entries SET earliest_start = :es, latest_start = :ls, "
+                         "duration_seconds = :d, customer = :c, priority = :p, joined_at = :j, "
+                         "expires_at = :x, status = :s, offer_reservation_id = :o, "
+                         "offer_expires_at = :ox, allocations_json = :a, metadata_json = :m, "
+                         "updated_at = :u, version = :v WHERE id = :id",
+         use(c.earliest), use(c.latest), use(c.duration), use(c.customer), use(c.priority),
+         use(c.joined), use(c.expires), use(c.status), use(c.offer.value, c.offer.ind),
+         use(c.offer_expires.value, c.offer_expires.ind), use(c.allocations), use(c.metadata),
+         use(c.updated), use(c.version), use(c.id));
+    st.execute(true);
+    BOKA_RETURN_IF_ERROR(expect_one(st, "waitlist entry", x.id));
+    // "Every field": the targets follow the allocations, though the engine never changes
+    // an entry's allocations after it joined.
+    sql_ << "DELETE FROM waitlist_targets WHERE entry_id = :id", use(c.id);
+    write_waitlist_targets(sql_, c.id, c.tenant, x.allocations);
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<WaitlistEntry>> SqlTransaction::find_waitlist_entry(TenantId tenant,
+                                                                         WaitlistEntryId id) {
+  return run("find waitlist entry", [&]() -> Result<std::optional<WaitlistEntry>> {
+    long long t = tenant, i = id;
+    BOKA_ASSIGN_OR_RETURN(
+        auto rows, select_waitlist(sql_,
+                                   std::string("SELECT ") + WaitlistRow::kColumns +
+                                       " FROM waitlist_entries WHERE tenant_id = :t AND id = :id",
+                                   [&](Prep& p) { p, use(t), use(i); }));
+    if (rows.empty()) return std::optional<WaitlistEntry>();
+    return std::optional<WaitlistEntry>(std::move(rows.front()));
+  });
+}
+
+Result<std::optional<WaitlistEntry>> SqlTransaction::find_waitlist_entry_by_offer(
+    TenantId tenant, ReservationId reservation) {
+  return run("find waitlist entry", [&]() -> Result<std::optional<WaitlistEntry>> {
+    long long t = tenant, r = reservation;
+    BOKA_ASSIGN_OR_RETURN(auto rows,
+                          select_waitlist(sql_,
+                                          std::string("SELECT ") + WaitlistRow::kColumns +
+                                              " FROM waitlist_entries WHERE tenant_id = :t AND "
+                                              "offer_reservation_id = :r AND status IN (1, 2) "
+                                              "ORDER BY id LIMIT 1",
+                                          [&](Prep& p) { p, use(t), use(r); }));
+    if (rows.empty()) return std::optional<WaitlistEntry>();
+    return std::optional<WaitlistEntry>(std::move(rows.front()));
+  });
+}
+
+Result<std::vector<WaitlistEntry>> SqlTransaction::list_waitlist(TenantId tenant,
+                                                                 const WaitlistFilter& f) {
+  return run("list waitlist", [&]() -> Result<std::vector<WaitlistEntry>> {
+    // Every bound value lives here so it outlives the statement.
+    long long t = tenant, resource = f.resource.value_or(ResourceId{}),
+              pool = f.pool.value_or(PoolId{}), limit = f.limit;
+    std::string customer = f.customer.value_or("");
+    std::string sql = std::string("SELECT ") + WaitlistRow::kColumns +
+                      " FROM waitlist_entries WHERE tenant_id = :t";
+    if (f.resource) {
+      sql +=
+          " AND id IN (SELECT w.entry_id FROM waitlist_targets w WHERE w.tenant_id = :wt AND "
+          "w.kind = 'r' AND w.target_id = :res)";
+    }
+    if (f.pool) {
+      sql +=
+          " AND id IN (SELECT w.entry_id FROM waitlist_targets w WHERE w.tenant_id = :pt AND "
+          "w.kind = 'p' AND w.target_id = :pool)";
+    }
+    if (f.customer) sql += " AND customer = :cust";
+    if (!f.statuses.empty()) {
+      sql += " AND status IN (";
+      for (std::size_t i = 0; i < f.statuses.size(); ++i) {
+        sql += (i ? "," : "") + std::to_string(static_cast<int>(f.statuses[i]));
+      }
+      sql += ")";
+    }
+    sql += kWaitlistQueueOrder;
+    sql += " LIMIT :lim";
+    return select_waitlist(sql_, sql, [&](Prep& p) {
+      p, use(t);
+      if (f.resource) p, use(t), use(resource);
+      if (f.pool) p, use(t), use(pool);
+      if (f.customer) p, use(customer);
+      p, use(limit);
+    });
+  });
+}
+
+Result<std::vector<WaitlistEntry>> SqlTransaction::waiting_entries(
+    TenantId tenant, const std::vector<ResourceId>& resources, const std::vector<PoolId>& pools,
+    Instant from, Instant to, int limit) {
+  if (resources.empty() && pools.empty()) return std::vector<WaitlistEntry>();
+  return run("read waiting entries", [&]() -> Result<std::vector<WaitlistEntry>> {
+    long long t = tenant, lo = to_unix(from), hi = to_unix(to), lim = limit;
+    // The targets first (waitlist_targets_target), then the entries they name.
+    std::string named;
+    if (!resources.empty())
+      named += "(w.kind = 'r' AND w.target_id IN (" + id_list(resources) + "))";
+    if (!pools.empty()) {
+      named += std::string(named.empty() ? "" : " OR ") + "(w.kind = 'p' AND w.target_id IN (" +
+               id_list(pools) + "))";
+    }
+    const std::string sql = std::string("SELECT ") + WaitlistRow::kColumns +
+                            " FROM waitlist_entries WHERE tenant_id = :t AND status = 0 AND "
+                            "earliest_start < :hi AND latest_start + duration_seconds > :lo AND "
+                            "id IN (SELECT w.entry_id FROM waitlist_targets w WHERE "
+                            "w.tenant_id = :wt AND (" +
+                            named + "))" + kWaitlistQueueOrder + " LIMIT :lim";
+    return select_waitlist(sql_, sql,
+                           [&](Prep& p) { p, use(t), use(hi), use(lo), use(t), use(lim); });
+  });
+}
+
+Result<std::vector<WaitlistEntry>> SqlTransaction::due_waitlist_entries(Instant now, int limit) {
+  return run("read due waitlist entries", [&]() -> Result<std::vector<WaitlistEntry>> {
+    long long n = to_unix(now), lim = limit;
+    // Each branch is served by its partial index (waitlist_waiting_due, waitlist_offered_due).
+    return select_waitlist(
+        sql_,
+        std::string("SELECT ") + WaitlistRow::kColumns +
+            " FROM waitlist_entries WHERE (status = 0 AND expires_at <= :n) OR "
+            "(status = 1 AND offer_expires_at <= :n2) ORDER BY CASE WHEN status = 0 THEN "
+            "expires_at ELSE offer_expires_at END, id LIMIT :lim",
+        [&](Prep& p) { p, use(n), use(n), use(lim); });
+  });
+}
+
+Result<std::int64_t> SqlTransaction::count_waiting(std::optional<TenantId> tenant) {
+  return run("count waiting entries", [&]() -> Result<std::int64_t> {
+    long long n = 0, t = tenant.value_or(TenantId{});
+    if (tenant) {
+      sql_ << "SELECT COUNT(*) FROM waitlist_entries WHERE tenant_id = :t AND status = 0", use(t),
+          into(n);
+    } else {
+      sql_ << "SELECT COUNT(*) FROM waitlist_entries WHERE status = 0", into(n);
+    }
+    return static_cast<std::int64_t>(n);
   });
 }
 

@@ -56,6 +56,23 @@ class SqlTransaction : public StorageTransaction {
   Result<SeriesId> insert_series(const Series& x) override;
   Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) override;
   Status update_series(const Series& x) override;
+  // Waitlist entries: the allocation requests as one JSON array, and one waitlist_targets
+  // row per resource and pool they name (what waiting_entries and the list filters select
+  // by), rewritten with the entry by every update.
+  Result<WaitlistEntryId> insert_waitlist_entry(const WaitlistEntry& x) override;
+  Status update_waitlist_entry(const WaitlistEntry& x) override;
+  Result<std::optional<WaitlistEntry>> find_waitlist_entry(TenantId tenant,
+                                                           WaitlistEntryId id) override;
+  Result<std::optional<WaitlistEntry>> find_waitlist_entry_by_offer(
+      TenantId tenant, ReservationId reservation) override;
+  Result<std::vector<WaitlistEntry>> list_waitlist(TenantId tenant,
+                                                   const WaitlistFilter& f) override;
+  Result<std::vector<WaitlistEntry>> waiting_entries(TenantId tenant,
+                                                     const std::vector<ResourceId>& resources,
+                                                     const std::vector<PoolId>& pools, Instant from,
+                                                     Instant to, int limit) override;
+  Result<std::vector<WaitlistEntry>> due_waitlist_entries(Instant now, int limit) override;
+  Result<std::int64_t> count_waiting(std::optional<TenantId> tenant) override;
 
   // Reservations
   Status update_reservation(const Reservation& x) override;

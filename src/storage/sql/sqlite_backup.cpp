@@ -65,6 +65,13 @@ Result<BackupSnapshot> read_facts(sqlite3* db) {
     f.schema_version = sqlite3_column_int(st, 0);
   }));
   for (const std::string& table : sql_audit::boka_tables()) {
+    // A file at an older schema version lacks the tables added since (its manifest does
+    // too); the schema version tells the verification which build can open it.
+    bool exists = false;
+    BOKA_RETURN_IF_ERROR(
+        query(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '" + table + "'",
+              [&](sqlite3_stmt*) { exists = true; }));
+    if (!exists) continue;
     TableStats t{table, 0, 0};
     BOKA_RETURN_IF_ERROR(query(db, "SELECT COUNT(*) FROM " + table,
                                [&](sqlite3_stmt* st) { t.rows = sqlite3_column_int64(st, 0); }));
@@ -78,6 +85,12 @@ Result<BackupSnapshot> read_facts(sqlite3* db) {
 }
 
 }  // namespace
+
+bool manifest_may_omit(const std::string& table, int schema_version) {
+  return schema_version < sql_audit::counted_since(table);
+}
+
+bool counts_table(const std::string& table) { return sql_audit::counted_since(table) >= 0; }
 
 Result<BackupSnapshot> backup_sqlite_database(const std::string& source, const std::string& target,
                                               const BackupProgress& progress) {

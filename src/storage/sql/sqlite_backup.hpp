@@ -17,7 +17,15 @@ namespace boka::detail {
 Result<BackupSnapshot> backup_sqlite_database(const std::string& source, const std::string& target,
                                               const BackupProgress& progress);
 
+// Whether a manifest written at `schema_version` may lack the row count of `table`, a table
+// the backup has: true for a table boka began to count at a later schema version (older
+// boka builds wrote their manifests without it), so such a backup still verifies.
+bool manifest_may_omit(const std::string& table, int schema_version);
+// Whether this build counts `table` (one of boka's tables) in table_stats and manifests.
+bool counts_table(const std::string& table);
+
 // What a verification reads from a backup file, opened immutable (no locks, no journal).
+// Its facts count the boka tables the file has: an older schema lacks the later ones.
 struct SqliteFileCheck {
   std::string integrity;  // PRAGMA integrity_check's answer ("ok"), or the error reading it
   Status facts_error;     // why `facts` could not be read (ok when they were)

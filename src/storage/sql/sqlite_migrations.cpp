@@ -216,6 +216,47 @@ const std::vector<Migration>& sqlite_migrations() {
            "CREATE INDEX reservations_series ON reservations(series_id) "
            "WHERE series_id IS NOT NULL",
        }},
+      // 6: the waitlist (boka/waitlist.hpp). An entry keeps its allocation requests as one
+      // JSON array; waitlist_targets repeats the resources ('r') and pools ('p') they name,
+      // one row each, so the entries waiting for a freed resource or pool are found through
+      // an index instead of by reading every entry's JSON.
+      {6,
+       {
+           R"(CREATE TABLE waitlist_entries (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                earliest_start INTEGER NOT NULL,
+                latest_start INTEGER NOT NULL,
+                duration_seconds INTEGER NOT NULL,
+                customer TEXT NOT NULL,
+                priority INTEGER NOT NULL,
+                joined_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                offer_reservation_id INTEGER REFERENCES reservations(id),
+                offer_expires_at INTEGER,
+                allocations_json TEXT NOT NULL,
+                metadata_json TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                version INTEGER NOT NULL))",
+           // The queue: a tenant's entries of a status in queue order.
+           "CREATE INDEX waitlist_queue ON waitlist_entries(tenant_id, status, priority DESC, "
+           "joined_at, id)",
+           "CREATE INDEX waitlist_offer ON waitlist_entries(offer_reservation_id) "
+           "WHERE offer_reservation_id IS NOT NULL",
+           // The sweep's deadlines: waiting entries by expires_at, offered by offer_expires_at.
+           "CREATE INDEX waitlist_waiting_due ON waitlist_entries(expires_at) WHERE status = 0",
+           "CREATE INDEX waitlist_offered_due ON waitlist_entries(offer_expires_at) "
+           "WHERE status = 1",
+           R"(CREATE TABLE waitlist_targets (
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                entry_id INTEGER NOT NULL REFERENCES waitlist_entries(id),
+                kind TEXT NOT NULL CHECK (kind IN ('r', 'p')),
+                target_id INTEGER NOT NULL,
+                PRIMARY KEY (entry_id, kind, target_id)) WITHOUT ROWID)",
+           "CREATE INDEX waitlist_targets_target ON waitlist_targets(tenant_id, kind, "
+           "target_id, entry_id)",
+       }},
   };
   return kMigrations;
 }

@@ -27,11 +27,11 @@
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"
 #include "boka/series.hpp"
-#include "boka/waitlist.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
 #include "boka/time.hpp"
+#include "boka/waitlist.hpp"
 
 namespace boka {
 
@@ -143,15 +143,16 @@ class StorageTransaction {
   // Entries with status waiting that name any of `resources` directly or any of `pools`,
   // whose accepted starts overlap the freed range: earliest_start < to and
   // latest_start + duration > from. Queue order; at most `limit`.
-  virtual Result<std::vector<WaitlistEntry>> waiting_entries(TenantId tenant,
-                                                             const std::vector<ResourceId>& resources,
-                                                             const std::vector<PoolId>& pools,
-                                                             Instant from, Instant to,
-                                                             int limit) = 0;
+  virtual Result<std::vector<WaitlistEntry>> waiting_entries(
+      TenantId tenant, const std::vector<ResourceId>& resources, const std::vector<PoolId>& pools,
+      Instant from, Instant to, int limit) = 0;
   // Entries of any tenant that are waiting with expires_at <= now, or offered with
-  // offer_expires_at <= now; at most `limit`, oldest deadline first.
+  // offer_expires_at <= now; at most `limit`, oldest deadline first (then by id). Like
+  // expired_holds, called in a transaction over every tenant (TxnScope::all_tenants(); on
+  // PostgreSQL, row level security hides the other tenants' rows from any narrower scope).
   virtual Result<std::vector<WaitlistEntry>> due_waitlist_entries(Instant now, int limit) = 0;
-  // How many entries are waiting, in `tenant` or (nullopt) in every tenant.
+  // How many entries are waiting, in `tenant` or (nullopt) in every tenant (the latter in a
+  // transaction over every tenant, as due_waitlist_entries).
   virtual Result<std::int64_t> count_waiting(std::optional<TenantId> tenant) = 0;
 
   virtual Status insert_idempotency(TenantId tenant, const IdempotencyRecord& record) = 0;
@@ -381,9 +382,8 @@ class StorageTransactionWrapper : public StorageTransaction {
   }
   Result<std::vector<WaitlistEntry>> waiting_entries(TenantId t,
                                                      const std::vector<ResourceId>& resources,
-                                                     const std::vector<PoolId>& pools,
-                                                     Instant from, Instant to,
-                                                     int limit) override {
+                                                     const std::vector<PoolId>& pools, Instant from,
+                                                     Instant to, int limit) override {
     return t_.waiting_entries(t, resources, pools, from, to, limit);
   }
   Result<std::vector<WaitlistEntry>> due_waitlist_entries(Instant now, int limit) override {

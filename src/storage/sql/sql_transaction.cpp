@@ -413,29 +413,39 @@ Result<std::vector<WaitlistEntry>> SqlTransaction::waiting_entries(
   if (resources.empty() && pools.empty()) return std::vector<WaitlistEntry>();
   return run("read waiting entries", [&]() -> Result<std::vector<WaitlistEntry>> {
     long long t = tenant, lo = to_unix(from), hi = to_unix(to), lim = limit;
-    // The targets first (waitlist_targets_target), then the entries they name.
+    // The entries named, one index search (waitlist_targets_target) per kind.
     std::string named;
-    if (!resources.empty())
-      named += "(w.kind = 'r' AND w.target_id IN (" + id_list(resources) + "))";
+    if (!resources.empty()) {
+      named +=
+          "SELECT w.entry_id FROM waitlist_targets w WHERE w.tenant_id = :wr AND w.kind = 'r' "
+          "AND w.target_id IN (" +
+          id_list(resources) + ")";
+    }
     if (!pools.empty()) {
-      named += std::string(named.empty() ? "" : " OR ") + "(w.kind = 'p' AND w.target_id IN (" +
-               id_list(pools) + "))";
+      named += std::string(named.empty() ? "" : " UNION ALL ") +
+               "SELECT w.entry_id FROM waitlist_targets w WHERE w.tenant_id = :wp AND "
+               "w.kind = 'p' AND w.target_id IN (" +
+               id_list(pools) + ")";
     }
     const std::string sql = std::string("SELECT ") + WaitlistRow::kColumns +
                             " FROM waitlist_entries WHERE tenant_id = :t AND status = 0 AND "
                             "earliest_start < :hi AND latest_start + duration_seconds > :lo AND "
-                            "id IN (SELECT w.entry_id FROM waitlist_targets w WHERE "
-                            "w.tenant_id = :wt AND (" +
-                            named + "))" + kWaitlistQueueOrder + " LIMIT :lim";
-    return select_waitlist(sql_, sql,
-                           [&](Prep& p) { p, use(t), use(hi), use(lo), use(t), use(lim); });
+                            "id IN (" +
+                            named + ")" + kWaitlistQueueOrder + " LIMIT :lim";
+    return select_waitlist(sql_, sql, [&](Prep& p) {
+      p, use(t), use(hi), use(lo);
+      if (!resources.empty()) p, use(t);
+      if (!pools.empty()) p, use(t);
+      p, use(lim);
+    });
   });
 }
 
 Result<std::vector<WaitlistEntry>> SqlTransaction::due_waitlist_entries(Instant now, int limit) {
   return run("read due waitlist entries", [&]() -> Result<std::vector<WaitlistEntry>> {
     long long n = to_unix(now), lim = limit;
-    // Each branch is served by its partial index (waitlist_waiting_due, waitlist_offered_due).
+    // Each branch matches a partial index (waitlist_waiting_due, waitlist_offered_due);
+    // only due rows are sorted.
     return select_waitlist(
         sql_,
         std::string("SELECT ") + WaitlistRow::kColumns +

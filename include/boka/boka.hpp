@@ -20,3 +20,4 @@
 #include "boka/tenant.hpp"
 #include "boka/time.hpp"
 #include "boka/version.hpp"
+#include "boka/waitlist.hpp"

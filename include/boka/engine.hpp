@@ -36,6 +36,7 @@
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
 #include "boka/time.hpp"
+#include "boka/waitlist.hpp"
 
 namespace boka {
 
@@ -54,6 +55,9 @@ struct EngineOptions {
   // Start read-only (see Operations::set_read_only), e.g. while data is suspect.
   bool read_only = false;
   std::string read_only_reason;
+  // How long a waitlist offer holds its capacity for the entry (boka/waitlist.hpp):
+  // 1 min .. 7 days.
+  Seconds waitlist_offer_window{15 * 60};
 };
 
 // A booking request. All allocations are taken together over [start, end) or none is.
@@ -201,6 +205,8 @@ class Engine {
   Operations& operations() noexcept { return operations_; }
   // Recurring series booked as ordinary reservations (boka/series.hpp).
   RecurringBookings& series() noexcept { return series_; }
+  // The waitlist that offers freed capacity to waiting customers (boka/waitlist.hpp).
+  Waitlist& waitlist() noexcept { return waitlist_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -208,6 +214,7 @@ class Engine {
   Auth auth_;
   Operations operations_;
   RecurringBookings series_;
+  Waitlist waitlist_;
 };
 
 }  // namespace boka

@@ -73,8 +73,43 @@ Result<std::vector<Allocation>> assign(EngineImpl& impl,
 // Rewrites the index of every resource `before` or `after` touches: removes the old
 // entries, adds the new ones if the reservation still takes capacity, bumps each
 // resource's version, and stages the new index for after the commit.
+// The set's LoadedResource then holds the new index and version, so later steps of the
+// same transaction (a waitlist offer) see the change.
 Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reservation* before,
                           const Reservation* after, std::int64_t now,
                           std::vector<StagedIndex>& staged);
+
+// ---- waitlist offers (waitlist.cpp) --------------------------------------------------------
+
+// Capacity a change freed: on these resources, over [from, to).
+struct FreedCapacity {
+  std::vector<ResourceId> resources;
+  std::int64_t from = 0;
+  std::int64_t to = 0;
+  bool empty() const { return resources.empty() || to <= from; }
+};
+
+// How many entries one freeing looks at (in queue order); later ones wait for the next.
+inline constexpr int kWaitlistScan = 20;
+
+// Planning, before the write transaction: adds to `locks` every resource a waiting entry
+// that could take `freed` may be placed on (its resources and its pools' members).
+Status plan_waitlist_locks(StorageTransaction& txn, TenantId tenant, const FreedCapacity& freed,
+                           std::vector<ResourceId>& locks);
+
+// Inside the write transaction that freed `freed`, after the change was applied to `set`:
+// offers the capacity, in queue order, to each waiting entry that now fits, as a hold of
+// EngineImpl::waitlist_offer_window on the entry's behalf (one audit record each). An entry
+// whose resources are not all in `locks` (sorted) aborts the transaction for a replan, so
+// no entry is ever passed over for a lock it lacked. *offers counts the offers made.
+Status offer_freed(EngineImpl& impl, StorageTransaction& txn, const Actor& actor, TenantId tenant,
+                   LoadedSet& set, const std::vector<ResourceId>& locks, const FreedCapacity& freed,
+                   std::int64_t now, std::vector<StagedIndex>& staged, Replan& replan, int* offers);
+
+// Inside a transaction that ends a held reservation's life (confirm, cancel, expiry):
+// moves the waitlist entry whose offer it was to `next` (accepted, cancelled or lapsed).
+// True if it was an offer.
+Result<bool> settle_offer(EngineImpl& impl, StorageTransaction& txn, const Actor& actor,
+                    const Reservation& offer, WaitlistStatus next, std::int64_t now);
 
 }  // namespace boka::detail

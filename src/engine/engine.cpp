@@ -45,7 +45,7 @@ using detail::LoadedResource;
 using detail::ResolvedRequest;
 
 Engine::Engine(std::unique_ptr<EngineImpl> impl)
-    : impl_(std::move(impl)), auth_(impl_.get()), operations_(impl_.get()), series_(impl_.get()) {}
+    : impl_(std::move(impl)), auth_(impl_.get()), operations_(impl_.get()), series_(impl_.get()), waitlist_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
@@ -65,6 +65,11 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
   }
   impl->storage = detail::make_read_only_gate(std::move(storage), impl->read_only);
   impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
+  if (options.waitlist_offer_window < Seconds(60) ||
+      options.waitlist_offer_window > Seconds(7 * 86400)) {
+    return InvalidArgument("waitlist_offer_window: must be 1 min .. 7 days");
+  }
+  impl->waitlist_offer_window = options.waitlist_offer_window;
   BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
   impl->metrics_registry =
       options.metrics ? std::move(options.metrics) : std::make_shared<MetricsRegistry>();
@@ -80,6 +85,18 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
         std::int64_t n = 0;
         Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
           BOKA_ASSIGN_OR_RETURN(n, txn.count_live_sessions(clock->now()));
+          return Status::Ok();
+        });
+        return st.ok() ? static_cast<double>(n) : std::nan("");
+      }));
+  BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
+      "waitlist_waiting_entries", "Waitlist entries waiting, in every tenant",
+      [store = std::weak_ptr<Storage>(impl->storage)]() -> double {
+        auto s = store.lock();
+        if (!s) return std::nan("");
+        std::int64_t n = 0;
+        Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(n, txn.count_waiting(std::nullopt));
           return Status::Ok();
         });
         return st.ok() ? static_cast<double>(n) : std::nan("");
@@ -449,6 +466,8 @@ Result<Resource> Engine::update_resource(const Principal& who, TenantId tenant,
                   txn, actor,
                   changed(tenant, "resource.update", "resource", out.id, out.version, out.name));
             }));
+        // More capacity, longer hours or a looser policy may let a waiting entry in.
+        impl_->offer_after_catalog_change(actor, tenant, {out.id});
         return out;
       });
 }
@@ -563,6 +582,17 @@ Result<Schedule> Engine::update_schedule(const Principal& who, TenantId tenant,
                   txn, actor,
                   changed(tenant, "schedule.update", "schedule", out.id, out.version, out.name));
             }));
+        // Longer opening hours may let waiting entries in on every resource that uses it.
+        std::vector<ResourceId> users;
+        Status listed =
+            impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto resources, txn.list_resources(tenant));
+              for (const Resource& r : resources) {
+                if (r.schedule == out.id && !r.archived_at) users.push_back(r.id);
+              }
+              return Status::Ok();
+            });
+        if (listed.ok()) impl_->offer_after_catalog_change(actor, tenant, std::move(users));
         return out;
       });
 }

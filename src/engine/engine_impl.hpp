@@ -131,6 +131,12 @@ struct AuditEntry {
   std::string detail_json = "{}";
 };
 
+// What a sweep of lapsed holds did.
+struct HoldSweep {
+  int expired = 0;        // holds marked expired
+  int offers_lapsed = 0;  // of which waitlist offers
+};
+
 // What a write call reports besides its result.
 struct WriteOutcome {
   bool created = false;           // a new reservation (not an idempotent replay)
@@ -192,6 +198,12 @@ struct EngineMetrics {
   Histogram* conflict_check = nullptr;
   Histogram* availability = nullptr;
   Gauge* read_only = nullptr;
+  // waitlist_offers_total{result} (waitlist_waiting_entries is computed at scrape time)
+  struct {
+    Counter* made = nullptr;
+    Counter* accepted = nullptr;
+    Counter* lapsed = nullptr;
+  } waitlist;
 
   void booking_outcome(int operation, const Status& st);
 };
@@ -240,6 +252,8 @@ struct EngineImpl {
   std::shared_ptr<const Clock> clock;
   detail::IndexCache cache;
   std::unique_ptr<detail::AuthRuntime> auth;
+  // How long a waitlist offer's hold lasts (EngineOptions::waitlist_offer_window).
+  Seconds waitlist_offer_window{15 * 60};
 
   std::int64_t now() const { return to_unix(clock->now()); }
 
@@ -291,6 +305,17 @@ struct EngineImpl {
   // reserve() after authorization, with the request as the actor may make it.
   Result<Reservation> reserve_as(const detail::Actor& actor, TenantId tenant,
                                  const ReserveRequest& req, detail::WriteOutcome* outcome);
+  // Engine::confirm after its arguments (Waitlist::accept confirms through it too).
+  Result<Reservation> confirm_reservation(const Principal& who, TenantId tenant, ReservationId id,
+                                          std::optional<std::int64_t> if_version);
+  // Expires up to `limit` lapsed holds (all tenants) as `actor`: each in its own
+  // transaction, which also lapses a waitlist offer and passes the capacity on.
+  Result<detail::HoldSweep> expire_holds_as(const detail::Actor& actor, int limit);
+  // After a committed catalog change that may have freed capacity on `resources` (capacity
+  // raised, schedule extended): offers it to waiting entries in a transaction of its own.
+  // Best effort; failures leave the entries waiting.
+  void offer_after_catalog_change(const detail::Actor& actor, TenantId tenant,
+                                  std::vector<ResourceId> resources);
   // For system-wide operations (tenants, sweeps): permission `p` across every tenant.
   Result<detail::Actor> authorize_global(const Principal& who, Permission p);
 

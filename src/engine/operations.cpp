@@ -108,6 +108,16 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
                                     "Time to answer an availability query", latency_buckets()));
   BOKA_ASSIGN_OR_RETURN(m->read_only,
                         r.gauge("boka_read_only", "1 while the engine refuses writes"));
+  const std::pair<Counter**, const char*> offers[] = {{&m->waitlist.made, "made"},
+                                                      {&m->waitlist.accepted, "accepted"},
+                                                      {&m->waitlist.lapsed, "lapsed"}};
+  for (const auto& [counter, result] : offers) {
+    BOKA_ASSIGN_OR_RETURN(*counter,
+                          r.counter("waitlist_offers_total",
+                                    "Waitlist offers (holds made for a waiting entry) by what "
+                                    "became of them",
+                                    {{"result", result}}));
+  }
   return m;
 }
 

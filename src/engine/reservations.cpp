@@ -190,10 +190,11 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
         if (a.resource == id) index->insert(detail::entry_of(*after, a));
       }
     }
-    Resource row = lr.resource;
-    ++row.version;
-    BOKA_RETURN_IF_ERROR(txn.update_resource(row));
-    staged.push_back(StagedIndex{id, row.version, std::move(index)});
+    ++lr.resource.version;
+    BOKA_RETURN_IF_ERROR(txn.update_resource(lr.resource));
+    // Later steps of the same transaction (a waitlist offer) see the change.
+    lr.index = index;
+    staged.push_back(StagedIndex{id, lr.resource.version, std::move(index)});
   }
   return Status::Ok();
 }
@@ -389,9 +390,29 @@ struct ChangeRequest {
   Instant new_end{};
 };
 
+// The capacity a change frees: a cancel or no-show frees the reservation's range; a
+// reschedule its old range (the new one may overlap it; an offer needs what is left).
+static detail::FreedCapacity freed_by(Change change, const Reservation& r) {
+  detail::FreedCapacity freed;
+  if (change != Change::cancel && change != Change::reschedule && change != Change::no_show) {
+    return freed;
+  }
+  for (const Allocation& a : r.allocations) freed.resources.push_back(a.resource);
+  freed.from = to_unix(r.start);
+  freed.to = to_unix(r.end);
+  return freed;
+}
+
 static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                               const ChangeRequest& cr, const detail::Actor& actor,
                                               bool* refusal_recorded) {
+  int made = 0, accepted = 0;
+  int* offers_made = &made;
+  int* offers_accepted = &accepted;
+  const auto count_offers = [&] {
+    if (made > 0) impl.metrics->waitlist.made->inc(static_cast<std::uint64_t>(made));
+    if (accepted > 0) impl.metrics->waitlist.accepted->inc(static_cast<std::uint64_t>(accepted));
+  };
   const std::string what =
       std::string(change_name(cr.change)) + ": reservation " + std::to_string(cr.id);
   // Another customer's reservation reads as absent, so it cannot be probed.
@@ -414,7 +435,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
               if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
             }
           }
-          return Status::Ok();
+          // The waiting entries that the freed capacity may be offered to lock theirs.
+          return detail::plan_waitlist_locks(txn, tenant, freed_by(cr.change, *planned), locks);
         }));
     if (!planned || not_mine(*planned)) return NotFound(what + " not found");
     std::sort(locks.begin(), locks.end());
@@ -431,6 +453,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
       replan.reset();
       staged.clear();
       refused = Status::Ok();
+      made = accepted = 0;
       bool wrote = false;
       Status decided = [&]() -> Status {
         const std::int64_t now = impl.now();
@@ -527,6 +550,18 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
         BOKA_RETURN_IF_ERROR(
             impl.audit(txn, actor, reservation_entry(after, audit_action(cr.change))));
+        if (before.status == ReservationStatus::held &&
+            (cr.change == Change::confirm || cr.change == Change::cancel)) {
+          // A waitlist offer confirmed (accepted) or declined.
+          const WaitlistStatus settled = cr.change == Change::confirm ? WaitlistStatus::accepted
+                                                                      : WaitlistStatus::cancelled;
+          BOKA_ASSIGN_OR_RETURN(bool was_offer,
+                                detail::settle_offer(impl, txn, actor, before, settled, now));
+          if (was_offer && cr.change == Change::confirm) ++*offers_accepted;
+        }
+        BOKA_RETURN_IF_ERROR(detail::offer_freed(impl, txn, actor, tenant, set, locks,
+                                                 freed_by(cr.change, before), now, staged, replan,
+                                                 offers_made));
         out = std::move(after);
         return Status::Ok();
       }();
@@ -541,6 +576,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
       *refusal_recorded = true;
       return refused;
     }
+    count_offers();
     return out;
   }
   return Unavailable(what + ": its resources kept changing; retry");
@@ -548,6 +584,13 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
 
 Result<Reservation> Engine::confirm(const Principal& who, TenantId tenant, ReservationId id,
                                     std::optional<std::int64_t> if_version) {
+  return impl_->confirm_reservation(who, tenant, id, if_version);
+}
+
+Result<Reservation> EngineImpl::confirm_reservation(const Principal& who, TenantId tenant,
+                                                    ReservationId id,
+                                                    std::optional<std::int64_t> if_version) {
+  EngineImpl* impl_ = this;
   bool recorded = false;
   auto result = impl_->refusal_audited(
       who, tenant, audit_action(Change::confirm), "reservation:" + std::to_string(id),
@@ -702,25 +745,46 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
   return impl_->refusal_audited(who, TenantId{}, "reservation.expire", "", [&]() -> Result<int> {
     BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_global(who, Permission::system_operations));
     if (limit < 1 || limit > 100000) return InvalidArgument("limit: must be 1..100000");
-    const std::int64_t now = impl_->now();
-    std::vector<Reservation> lapsed;
-    BOKA_RETURN_IF_ERROR(
-        impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-          BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(now), limit));
-          return Status::Ok();
-        }));
-    int expired = 0;
-    for (const Reservation& r : lapsed) {
-      std::vector<ResourceId> locks;
-      for (const Allocation& a : r.allocations) locks.push_back(a.resource);
+    BOKA_ASSIGN_OR_RETURN(auto swept, impl_->expire_holds_as(actor, limit));
+    return swept.expired;
+  });
+}
+
+Result<detail::HoldSweep> EngineImpl::expire_holds_as(const detail::Actor& actor, int limit) {
+  EngineImpl* impl_ = this;
+  detail::HoldSweep swept;
+  std::vector<Reservation> lapsed;
+  BOKA_RETURN_IF_ERROR(
+      impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(lapsed, txn.expired_holds(from_unix(impl_->now()), limit));
+        return Status::Ok();
+      }));
+  for (const Reservation& r : lapsed) {
+    detail::FreedCapacity freed;
+    for (const Allocation& a : r.allocations) freed.resources.push_back(a.resource);
+    freed.from = to_unix(r.start);
+    freed.to = to_unix(r.end);
+    for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
+      std::vector<ResourceId> locks = freed.resources;
+      BOKA_RETURN_IF_ERROR(
+          impl_->storage->read(TxnScope::tenant(r.tenant), [&](StorageTransaction& txn) {
+            return detail::plan_waitlist_locks(txn, r.tenant, freed, locks);
+          }));
+      std::sort(locks.begin(), locks.end());
+      locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
       std::vector<StagedIndex> staged;
-      bool changed = false;
+      bool changed = false, was_offer = false;
+      int made = 0;
       WriteIntent intent(TxnScope::tenant(r.tenant), locks);
       intent.audit_chain = r.tenant;
       intent.after_commit = [&] { install(impl_->cache, staged); };
-      BOKA_RETURN_IF_ERROR(impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+      Replan replan;
+      Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+        replan.reset();
         staged.clear();
-        changed = false;
+        changed = was_offer = false;
+        made = 0;
+        const std::int64_t now = impl_->now();
         BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_reservation(r.tenant, r.id));
         if (!cur || cur->status != ReservationStatus::held || !cur->hold_expires_at ||
             to_unix(*cur->hold_expires_at) > now) {
@@ -740,17 +804,30 @@ Result<int> Engine::expire_holds(const Principal& who, int limit) {
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, now, staged));
         BOKA_RETURN_IF_ERROR(
             impl_->audit(txn, actor, reservation_entry(after, "reservation.expire")));
+        // A lapsed waitlist offer passes to the next entry, like any freed capacity.
+        BOKA_ASSIGN_OR_RETURN(was_offer, detail::settle_offer(*impl_, txn, actor, *cur,
+                                                              WaitlistStatus::lapsed, now));
+        BOKA_RETURN_IF_ERROR(detail::offer_freed(*impl_, txn, actor, r.tenant, set, locks, freed,
+                                                 now, staged, replan, &made));
         changed = true;
         return Status::Ok();
-      }));
+      });
+      if (replan.wanted(st)) continue;
+      BOKA_RETURN_IF_ERROR(st);
       install(impl_->cache, staged);
       if (changed) {
-        ++expired;
+        ++swept.expired;
         impl_->metrics->booking_outcome(kExpire, Status::Ok());
       }
+      if (was_offer) {
+        ++swept.offers_lapsed;
+        impl_->metrics->waitlist.lapsed->inc();
+      }
+      if (made > 0) impl_->metrics->waitlist.made->inc(static_cast<std::uint64_t>(made));
+      break;
     }
-    return expired;
-  });
+  }
+  return swept;
 }
 
 }  // namespace boka

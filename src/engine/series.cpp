@@ -155,10 +155,13 @@ class Placement {
           if (a.resource == id) index->insert(detail::entry_of(r, a));
         }
       }
-      Resource row = it->second.resource;
-      ++row.version;
-      BOKA_RETURN_IF_ERROR(txn.update_resource(row));
-      staged.push_back(StagedIndex{id, row.version, std::move(index)});
+      ++it->second.resource.version;
+      BOKA_RETURN_IF_ERROR(txn.update_resource(it->second.resource));
+      // Later steps of the same transaction (a waitlist offer) see the change.
+      it->second.index = index;
+      work_.erase(id);
+      base_.erase(id);
+      staged.push_back(StagedIndex{id, it->second.resource.version, std::move(index)});
     }
     return Status::Ok();
   }

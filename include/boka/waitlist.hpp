@@ -15,6 +15,7 @@
 #include "boka/availability.hpp"
 #include "boka/ids.hpp"
 #include "boka/principal.hpp"
+#include "boka/reservation.hpp"
 #include "boka/status.hpp"
 #include "boka/time.hpp"
 

@@ -317,6 +317,15 @@ std::vector<ResourceId> current_members(const std::vector<AllocationRequest>& re
   return out;
 }
 
+// The capacity a reservation held, freed when it is cancelled or moved.
+detail::FreedCapacity freed_by(const Reservation& r) {
+  detail::FreedCapacity freed;
+  for (const Allocation& a : r.allocations) freed.resources.push_back(a.resource);
+  freed.from = to_unix(r.start);
+  freed.to = to_unix(r.end);
+  return freed;
+}
+
 bool mine(const Actor& actor, const std::string& customer) {
   return !actor.own_reservations_only() || customer == actor.customer_ref();
 }
@@ -717,6 +726,13 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           if (op == SeriesOp::reschedule) {
             BOKA_RETURN_IF_ERROR(plan_locks(txn, tenant, st->series.allocations, locks));
           }
+          if (op != SeriesOp::confirm) {
+            // What the change frees may be offered to waiting entries: lock theirs too.
+            for (const Reservation& r : st->affected) {
+              BOKA_RETURN_IF_ERROR(
+                  detail::plan_waitlist_locks(txn, tenant, freed_by(r), locks));
+            }
+          }
           return Status::Ok();
         }));
     sort_unique(locks);
@@ -729,10 +745,12 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
     intent.after_commit = [&] { detail::install(impl.cache, staged); };
     Replan replan;
     std::string target;
+    int offers = 0;
     Status st = impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
       replan.reset();
       staged.clear();
       refused = Status::Ok();
+      offers = 0;
       out = SeriesChange{};
       bool wrote = false;
       Status decided = [&]() -> Status {
@@ -951,6 +969,12 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           for (const Reservation& r : written) BOKA_RETURN_IF_ERROR(txn.update_reservation(r));
         }
         BOKA_RETURN_IF_ERROR(placement.finish(txn, written, now, staged));
+        if (op != SeriesOp::confirm) {
+          for (const Reservation& r : s.affected) {
+            BOKA_RETURN_IF_ERROR(detail::offer_freed(impl, txn, actor, tenant, set, locks,
+                                                     freed_by(r), now, staged, replan, &offers));
+          }
+        }
         BOKA_RETURN_IF_ERROR(impl.audit(
             txn, actor, series_entry(series, series_action(op),
                                      series_detail(series, "change", std::move(detail_extra)))));
@@ -978,6 +1002,7 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
       *recorded = true;
       return detail::redact_conflict(refused, actor);
     }
+    if (offers > 0) impl.metrics->waitlist.made->inc(static_cast<std::uint64_t>(offers));
     const std::int64_t now = impl.now();
     for (Reservation& r : out.changed) r = EngineImpl::with_derived_status(std::move(r), now);
     return out;

@@ -384,3 +384,61 @@ TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same 
   CHECK(copy->operations().health(sys())->schema_version ==
         copy->operations().health(sys())->expected_schema_version);
 }
+
+TEST_CASE("postgresql: 4 processes cancelling, joining and accepting never offer one unit twice") {
+  auto db = pgtest::fresh_database();
+  const std::string uri = db.app_uri + "?pool_size=2";
+  std::vector<ResourceId> resources;
+  TenantId tenant{};
+  {
+    auto engine = Engine::open(uri).value();
+    Tenant t;
+    t.name = "waitlist race";
+    tenant = engine->create_tenant(sys(), t)->id;
+    for (int i = 0; i < 4; ++i) {
+      Resource r;
+      r.name = "r" + std::to_string(i);
+      r.zone = "UTC";
+      r.capacity = i % 2 == 0 ? 1 : 3;
+      resources.push_back(engine->create_resource(sys(), tenant, r)->id);
+    }
+  }
+  TempDb scratch;
+  ::setenv("BOKA_RACE_MODE", "waitlist", 1);
+  const auto acked = race::run_worker_processes(uri, tenant, resources, /*processes=*/4,
+                                                /*threads=*/2, /*count=*/80, 70, scratch.path());
+  ::unsetenv("BOKA_RACE_MODE");
+  REQUIRE(acked.size() > 20);
+  Conn admin(pgtest::with_database(pgtest::uris().admin, db.name));
+  // No instant over capacity, offers (holds) included.
+  CHECK(admin
+            .query(R"(
+      SELECT a.reservation_id
+      FROM allocations a
+      JOIN reservations r1 ON r1.id = a.reservation_id AND r1.status IN (0, 1)
+      JOIN allocations b ON b.resource_id = a.resource_id
+      JOIN reservations r2 ON r2.id = b.reservation_id AND r2.status IN (0, 1)
+      JOIN resources res ON res.id = a.resource_id
+      WHERE r2.start_at <= r1.start_at AND r1.start_at < r2.end_at
+      GROUP BY a.reservation_id, a.resource_id, r1.start_at, res.capacity
+      HAVING SUM(b.quantity) > res.capacity)")
+            .empty());
+  // No reservation offered to two entries; every offer is its entry's customer's hold, and
+  // every accepted one a confirmed booking.
+  CHECK(admin
+            .query("SELECT offer_reservation_id FROM waitlist_entries WHERE status IN (1, 2) "
+                   "GROUP BY offer_reservation_id HAVING COUNT(*) > 1")
+            .empty());
+  CHECK(admin
+            .query("SELECT w.id FROM waitlist_entries w JOIN reservations r "
+                   "ON r.id = w.offer_reservation_id WHERE w.status IN (1, 2) AND "
+                   "(r.customer <> w.customer OR (w.status = 2 AND r.status <> 1) OR "
+                   "(w.status = 1 AND r.status <> 0))")
+            .empty());
+  CHECK(!admin.query("SELECT id FROM waitlist_entries WHERE status IN (1, 2)").empty());
+  std::set<std::string> confirmed;
+  for (const auto& row : admin.query("SELECT id FROM reservations WHERE status = 1")) {
+    confirmed.insert(row[0]);
+  }
+  for (ReservationId id : acked) CHECK(confirmed.count(std::to_string(id)) == 1);
+}

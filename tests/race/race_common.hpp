@@ -49,3 +49,61 @@ inline std::vector<ReservationId> book_randomly(Engine& engine, TenantId tenant,
 }
 
 }  // namespace boka::race
+
+namespace boka::race {
+
+// The waitlist churn: books, cancels some of its own bookings, joins the waitlist for
+// random slots, and accepts any offer it finds. Returns the reservation ids it was told are
+// booked: confirmed reservations and accepted offers. Each must still be confirmed at the
+// end; the capacity sweep and the offer checks of the test do the rest.
+inline std::vector<ReservationId> churn_waitlist(Engine& engine, TenantId tenant,
+                                                 const std::vector<ResourceId>& resources,
+                                                 std::uint64_t seed, int count) {
+  std::mt19937_64 rng(seed);
+  auto below = [&](std::uint64_t n) { return static_cast<std::int64_t>(rng() % n); };
+  const Principal who = Principal::system();
+  const std::string me = "churn-" + std::to_string(seed);
+  std::vector<ReservationId> mine;  // confirmed, not cancelled by me
+  std::vector<WaitlistEntryId> entries;
+  for (int i = 0; i < count; ++i) {
+    const ResourceId res = resources[static_cast<std::size_t>(below(resources.size()))];
+    const Instant start = kDay + Seconds(below(8) * 3600);
+    switch (below(4)) {
+      case 0: {
+        ReserveRequest req;
+        req.allocations = {AllocationRequest::of_resource(res)};
+        req.start = start;
+        req.end = start + Seconds(3600);
+        req.customer = me;
+        if (auto r = engine.reserve(who, tenant, req); r.ok()) mine.push_back(r->id);
+        break;
+      }
+      case 1: {
+        if (mine.empty()) break;
+        const std::size_t k = static_cast<std::size_t>(below(mine.size()));
+        if (engine.cancel(who, tenant, mine[k]).ok()) mine.erase(mine.begin() + static_cast<long>(k));
+        break;
+      }
+      case 2: {
+        WaitlistRequest w;
+        w.allocations = {AllocationRequest::of_resource(res)};
+        w.earliest_start = w.latest_start = start;
+        w.duration = Seconds(3600);
+        w.customer = me;
+        if (auto e = engine.waitlist().join(who, tenant, w); e.ok()) entries.push_back(e->id);
+        break;
+      }
+      default: {
+        for (WaitlistEntryId id : entries) {
+          auto e = engine.waitlist().get(who, tenant, id);
+          if (e.ok() && e->entry.status == WaitlistStatus::offered) {
+            if (auto r = engine.waitlist().accept(who, tenant, id); r.ok()) mine.push_back(r->id);
+          }
+        }
+      }
+    }
+  }
+  return mine;
+}
+
+}  // namespace boka::race

@@ -208,3 +208,104 @@ TEST_CASE("race: 8 threads failing and passing logins on one SQLite file lose no
   CHECK(distinct.size() == static_cast<std::size_t>(kThreads * kEach));
   CHECK(engine->auth().count_active_sessions(sys()).value() == kThreads * kEach);
 }
+
+namespace {
+
+// The waitlist invariants on the final state: no resource over capacity at any instant
+// (offers are holds, so "never two offers for one unit" is part of it), every booking a
+// caller was told about still confirmed, every offer a real reservation for its entry's
+// customer and no reservation offered twice, and the audit chain intact.
+void check_waitlist_state(const std::string& uri, const Setup& s,
+                          const std::vector<ReservationId>& acknowledged) {
+  auto engine = Engine::open(uri).value();
+  ReservationFilter f;
+  f.limit = 10000;
+  const auto all = engine->list_reservations(sys(), s.tenant, f).value();
+  std::map<ReservationId, const Reservation*> by_id;
+  for (const auto& r : all) by_id[r.id] = &r;
+  INFO(acknowledged.size() << " acknowledged of " << all.size() << " stored");
+  REQUIRE(acknowledged.size() > 20);
+  for (ReservationId id : acknowledged) {
+    REQUIRE(by_id.count(id));
+    CHECK(by_id[id]->status == ReservationStatus::confirmed);
+  }
+  for (ResourceId res : s.resources) {
+    std::vector<std::pair<std::int64_t, int>> events;
+    for (const auto& r : all) {
+      if (!r.is_active(race::kDay - Seconds(86400))) continue;
+      for (const auto& a : r.allocations) {
+        if (a.resource != res) continue;
+        events.emplace_back(to_unix(r.start), a.quantity);
+        events.emplace_back(to_unix(r.end), -a.quantity);
+      }
+    }
+    std::sort(events.begin(), events.end());
+    int usage = 0, peak = 0;
+    for (auto [t, d] : events) peak = std::max(peak, usage += d);
+    INFO("resource " << res);
+    CHECK(peak <= s.capacity.at(res));
+  }
+  WaitlistFilter wf;
+  wf.limit = 10000;
+  const auto entries = engine->waitlist().list(sys(), s.tenant, wf).value();
+  std::set<ReservationId> offered;
+  int offers = 0, accepted = 0;
+  for (const auto& e : entries) {
+    if (e.status != WaitlistStatus::offered && e.status != WaitlistStatus::accepted) continue;
+    ++offers;
+    REQUIRE(e.offer.has_value());
+    CHECK(offered.insert(*e.offer).second);  // no reservation offered to two entries
+    REQUIRE(by_id.count(*e.offer));
+    const Reservation& hold = *by_id[*e.offer];
+    CHECK(hold.customer == e.customer);
+    CHECK(hold.start >= e.earliest_start);
+    CHECK(hold.start <= e.latest_start);
+    if (e.status == WaitlistStatus::accepted) {
+      ++accepted;
+      CHECK(hold.status == ReservationStatus::confirmed);
+    } else {
+      CHECK(hold.status == ReservationStatus::held);
+    }
+  }
+  INFO(entries.size() << " entries, " << offers << " offers, " << accepted << " accepted");
+  CHECK(offers > 0);  // the load frees capacity while entries wait
+  auto verified = engine->operations().verify_audit(sys());
+  REQUIRE(verified.ok());
+  CHECK(verified->ok);
+}
+
+}  // namespace
+
+TEST_CASE("race: 8 threads cancelling, joining and accepting never offer one unit twice") {
+  TempDb db;
+  const std::string uri = db.uri("durability=normal");
+  const Setup s = prepare(uri);
+  std::vector<std::vector<ReservationId>> acks(8);
+  std::vector<std::thread> threads;
+  auto shared = Engine::open(uri).value();
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      if (i % 2 == 0) {  // half share one engine, half have their own (separate caches)
+        acks[i] = race::churn_waitlist(*shared, s.tenant, s.resources, 5000 + i, 120);
+      } else {
+        auto own = Engine::open(uri).value();
+        acks[i] = race::churn_waitlist(*own, s.tenant, s.resources, 5000 + i, 120);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<ReservationId> all;
+  for (auto& a : acks) all.insert(all.end(), a.begin(), a.end());
+  check_waitlist_state(uri, s, all);
+}
+
+TEST_CASE("race: 4 processes cancelling, joining and accepting on one SQLite file") {
+  TempDb db;
+  const std::string uri = db.uri();
+  const Setup s = prepare(uri);
+  ::setenv("BOKA_RACE_MODE", "waitlist", 1);
+  const auto all = race::run_worker_processes(uri, s.tenant, s.resources, /*processes=*/4,
+                                              /*threads=*/1, /*count=*/120, 6000, db.path());
+  ::unsetenv("BOKA_RACE_MODE");
+  check_waitlist_state(uri, s, all);
+}

@@ -1,8 +1,10 @@
 // One process of the multi-process race test:
 //   boka_race_worker <uri> <tenant> <resource,resource,...> <seed> <count> <out-file> [threads]
 // Books from `threads` threads (default 1) sharing one engine, and writes the acknowledged
-// reservation ids to out-file, one per line.
+// reservation ids to out-file, one per line. BOKA_RACE_MODE=waitlist runs the waitlist
+// churn (race_common.hpp) instead.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -30,9 +32,14 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      ids[static_cast<std::size_t>(t)] = boka::race::book_randomly(
-          **engine, boka::TenantId{std::stoll(argv[2])}, resources,
-          std::stoull(argv[4]) * 100 + static_cast<unsigned>(t), std::stoi(argv[5]));
+      const boka::TenantId tenant{std::stoll(argv[2])};
+      const std::uint64_t seed = std::stoull(argv[4]) * 100 + static_cast<unsigned>(t);
+      // BOKA_RACE_MODE=waitlist: the waitlist churn instead of the booking load.
+      const char* mode = std::getenv("BOKA_RACE_MODE");
+      ids[static_cast<std::size_t>(t)] =
+          mode != nullptr && std::string(mode) == "waitlist"
+              ? boka::race::churn_waitlist(**engine, tenant, resources, seed, std::stoi(argv[5]))
+              : boka::race::book_randomly(**engine, tenant, resources, seed, std::stoi(argv[5]));
     });
   }
   for (auto& w : workers) w.join();

@@ -31,10 +31,10 @@ WaitlistEntry entry(Fixture& f, WaitlistEntryId id) {
 }
 
 double counter(Fixture& f, const std::string& sample) {
-  const std::string text = f.engine->operations().metrics()->exposition();
-  const auto at = text.find(sample + " ");
+  const std::string text = "\n" + f.engine->operations().metrics()->exposition();
+  const auto at = text.find("\n" + sample + " ");  // a sample line, not its # HELP
   if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + sample.size() + 1));
+  return std::stod(text.substr(at + sample.size() + 2));
 }
 
 }  // namespace
@@ -218,4 +218,29 @@ TEST_CASE("waitlist: declining an offer passes it on; bad requests are clear err
   CHECK(f.engine->waitlist().get(sys(), f.tenant, WaitlistEntryId{999}).status().code() ==
         Code::not_found);
   CHECK(f.engine->waitlist().list(sys(), f.tenant, WaitlistFilter{})->size() == 2);
+}
+
+TEST_CASE("waitlist: cancelling occurrences of a series offers their slots") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 5, 8));
+  auto room = f.resource("room").id;
+  SeriesRequest s;
+  s.allocations = {AllocationRequest::of_resource(room)};
+  s.first_date = LocalDate{2026, 1, 6};
+  s.start_minute = 10 * 60;
+  s.duration = hours(1);
+  s.rule.frequency = Frequency::weekly;
+  s.rule.count = 3;
+  auto booked = f.engine->series().book(sys(), f.tenant, s);
+  REQUIRE(booked.ok());
+  auto waiting = f.engine->waitlist().join(sys(), f.tenant,
+                                           wait_for(room, utc(2026, 1, 20, 10), hours(1), "w"));
+  REQUIRE(waiting.ok());
+  REQUIRE(waiting->status == WaitlistStatus::waiting);
+  REQUIRE(f.engine->series()
+              .cancel(sys(), f.tenant, booked->reservations[1].id, SeriesScope::this_and_following)
+              .ok());
+  const WaitlistEntry offered = entry(f, waiting->id);
+  REQUIRE(offered.status == WaitlistStatus::offered);
+  CHECK(f.engine->get_reservation(sys(), f.tenant, *offered.offer)->start == utc(2026, 1, 20, 10));
 }

@@ -245,4 +245,269 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
   }
 }
 
+
+// The model grown by series and the waitlist: random reserves, small daily series in both
+// modes, cancels, joins, accepts, time passing and sweeps, against the same brute-force
+// oracle plus a queue oracle that replays the offer rule (docs/waitlist.md): after every
+// freeing, the waiting entries that name a freed resource over an overlapping window are
+// tried in queue order and each that fits gets a hold. After every operation the engine's
+// entries must match the oracle's exactly (status, and the offered start), so offers go in
+// order, to fitting entries only; the final sweep checks capacity with the holds counted.
+struct ModelEntry {
+  WaitlistEntryId id;
+  std::size_t resource;
+  int quantity;
+  std::int64_t start, duration, expires;
+  WaitlistStatus status = WaitlistStatus::waiting;
+  ReservationId offer{};
+};
+
+inline void run_queue_model(const std::string& uri, int operations, std::uint64_t seed) {
+  const Instant t0 = utc(2026, 1, 6);
+  Fixture f(uri, t0 - hours(1));
+  std::mt19937_64 rng(seed);
+  auto below = [&](std::int64_t n) {
+    return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n));
+  };
+  Oracle oracle;
+  const int capacities[] = {1, 2};
+  for (int i = 0; i < 2; ++i) {
+    Policy p;
+    p.slot_step = minutes(15);
+    auto r = f.resource("q" + std::to_string(i), capacities[i], "UTC", std::nullopt, p);
+    oracle.resources.push_back({r.id, r.capacity, 0, 0});
+  }
+  std::vector<ModelEntry> entries;  // in join order (every priority is 0)
+  std::int64_t placeholder = -1;
+  std::vector<std::size_t> just_offered;
+  constexpr std::int64_t kWindow = 15 * 60;  // EngineOptions::waitlist_offer_window default
+
+  // The offer rule, replayed.
+  auto offer_freed = [&](std::size_t ri, std::int64_t from, std::int64_t to, std::int64_t now) {
+    int scanned = 0;
+    for (std::size_t k = 0; k < entries.size() && scanned < 20; ++k) {
+      ModelEntry& e = entries[k];
+      if (e.status != WaitlistStatus::waiting || e.resource != ri) continue;
+      if (!(e.start < to && e.start + e.duration > from)) continue;
+      ++scanned;
+      if (e.expires <= now) continue;
+      if (!oracle.fits(ri, e.quantity, e.start, e.start + e.duration, ReservationId{}, now)) {
+        continue;
+      }
+      e.status = WaitlistStatus::offered;
+      e.offer = ReservationId{placeholder--};
+      oracle.reservations.push_back({e.offer, ReservationStatus::held, e.start,
+                                     e.start + e.duration, now + kWindow, {{ri, e.quantity}}});
+      just_offered.push_back(k);
+    }
+  };
+  auto entry_of_offer = [&](ReservationId id) -> ModelEntry* {
+    for (auto& e : entries)
+      if (e.offer == id && e.status == WaitlistStatus::offered) return &e;
+    return nullptr;
+  };
+  // Learns the ids of the offers just made, and compares every entry with the engine's.
+  auto sync = [&] {
+    for (std::size_t k : just_offered) {
+      auto got = f.engine->waitlist().get(sys(), f.tenant, entries[k].id);
+      REQUIRE(got.ok());
+      REQUIRE(got->entry.status == WaitlistStatus::offered);
+      REQUIRE(got->entry.offer.has_value());
+      ModelReservation* x = oracle.find(entries[k].offer);
+      REQUIRE(x != nullptr);
+      x->id = *got->entry.offer;
+      entries[k].offer = *got->entry.offer;
+      auto hold = f.engine->get_reservation(sys(), f.tenant, *got->entry.offer);
+      REQUIRE(hold.ok());
+      CHECK(to_unix(hold->start) == entries[k].start);
+    }
+    just_offered.clear();
+    WaitlistFilter all;
+    all.limit = 10000;
+    auto listed = f.engine->waitlist().list(sys(), f.tenant, all);
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == entries.size());
+    std::map<WaitlistEntryId, const WaitlistEntry*> by_id;
+    for (const auto& e : *listed) by_id[e.id] = &e;
+    for (const auto& e : entries) {
+      INFO("entry " << e.id);
+      REQUIRE(by_id.count(e.id));
+      CHECK(by_id[e.id]->status == e.status);
+      if (e.status == WaitlistStatus::offered || e.status == WaitlistStatus::accepted) {
+        CHECK(by_id[e.id]->offer == e.offer);
+      }
+    }
+  };
+
+  int series_ok = 0, offers = 0;
+  for (int op = 0; op < operations; ++op) {
+    const std::int64_t now = to_unix(f.clock->now());
+    const std::int64_t kind = below(100);
+    INFO("operation " << op << " kind " << kind);
+    const std::size_t ri = static_cast<std::size_t>(below(2));
+    const std::int64_t grid_now = now - now % 900;
+    if (kind < 25) {  // a single booking
+      const std::int64_t start = grid_now - 900 + below(4 * 36) * 900;
+      const std::int64_t end = start + (1 + below(8)) * 900;
+      const int q = 1 + static_cast<int>(below(capacities[ri]));
+      ReserveRequest req;
+      req.allocations = {AllocationRequest::of_resource(oracle.resources[ri].id, q)};
+      req.start = from_unix(start);
+      req.end = from_unix(end);
+      const bool expect = oracle.fits(ri, q, start, end, ReservationId{}, now);
+      auto got = f.engine->reserve(sys(), f.tenant, req);
+      REQUIRE(got.ok() == expect);
+      if (got.ok()) {
+        oracle.reservations.push_back(
+            {got->id, ReservationStatus::confirmed, start, end, std::nullopt, {{ri, q}}});
+      }
+    } else if (kind < 40) {  // a small daily series, either mode
+      SeriesRequest s;
+      const int q = 1 + static_cast<int>(below(capacities[ri]));
+      s.allocations = {AllocationRequest::of_resource(oracle.resources[ri].id, q)};
+      const date::sys_days today = date::floor<date::days>(f.clock->now());
+      const date::year_month_day ymd(today + date::days(below(2)));
+      s.first_date = LocalDate{static_cast<int>(ymd.year()),
+                               static_cast<int>(static_cast<unsigned>(ymd.month())),
+                               static_cast<int>(static_cast<unsigned>(ymd.day()))};
+      s.start_minute = static_cast<int>(below(96)) * 15;
+      s.duration = Seconds((1 + below(8)) * 900);
+      s.rule.frequency = Frequency::daily;
+      s.rule.count = 2 + static_cast<int>(below(3));
+      s.mode = below(2) == 0 ? SeriesMode::all_or_nothing : SeriesMode::skip_conflicts;
+      // The oracle places occurrence after occurrence, each seeing the earlier ones.
+      const std::int64_t first =
+          to_unix(Instant(date::sys_days(ymd).time_since_epoch())) + s.start_minute * 60;
+      std::vector<std::int64_t> fitting;
+      const std::size_t before = oracle.reservations.size();
+      for (int i = 0; i < *s.rule.count; ++i) {
+        const std::int64_t start = first + i * 86400;
+        if (oracle.fits(ri, q, start, start + s.duration.count(), ReservationId{}, now)) {
+          fitting.push_back(start);
+          oracle.reservations.push_back({ReservationId{placeholder--}, ReservationStatus::confirmed,
+                                         start, start + s.duration.count(), std::nullopt,
+                                         {{ri, q}}});
+        }
+      }
+      oracle.reservations.resize(before);
+      const bool expect = s.mode == SeriesMode::all_or_nothing
+                              ? fitting.size() == static_cast<std::size_t>(*s.rule.count)
+                              : !fitting.empty();
+      auto got = f.engine->series().book(sys(), f.tenant, s);
+      INFO(got.status().to_string());
+      REQUIRE(got.ok() == expect);
+      if (!got.ok()) {
+        CHECK(got.status().code() == Code::conflict);
+        continue;
+      }
+      ++series_ok;
+      REQUIRE(got->reservations.size() == fitting.size());
+      for (std::size_t i = 0; i < fitting.size(); ++i) {
+        CHECK(to_unix(got->reservations[i].start) == fitting[i]);
+        oracle.reservations.push_back({got->reservations[i].id, ReservationStatus::confirmed,
+                                       fitting[i], fitting[i] + s.duration.count(), std::nullopt,
+                                       {{ri, q}}});
+      }
+    } else if (kind < 55) {  // cancel anything (an offer hold too: a declined offer)
+      if (oracle.reservations.empty()) continue;
+      ModelReservation& x = oracle.reservations[static_cast<std::size_t>(
+          below(static_cast<std::int64_t>(oracle.reservations.size())))];
+      const bool expect = x.active(now);
+      auto got = f.engine->cancel(sys(), f.tenant, x.id);
+      REQUIRE(got.ok() == expect);
+      if (got.ok()) {
+        if (ModelEntry* e = entry_of_offer(x.id); e && x.status == ReservationStatus::held) {
+          e->status = WaitlistStatus::cancelled;
+        }
+        x.status = ReservationStatus::cancelled;
+        for (auto [r, q] : x.allocations) offer_freed(r, x.start, x.end, now);
+      }
+    } else if (kind < 72) {  // join the waitlist for an exact start
+      const std::int64_t start = grid_now - 900 + below(4 * 36) * 900;
+      WaitlistRequest w;
+      const int q = 1 + static_cast<int>(below(capacities[ri]));
+      w.allocations = {AllocationRequest::of_resource(oracle.resources[ri].id, q)};
+      w.earliest_start = w.latest_start = from_unix(start);
+      w.duration = Seconds((1 + below(8)) * 900);
+      w.customer = "c" + std::to_string(below(5));
+      auto got = f.engine->waitlist().join(sys(), f.tenant, w);
+      REQUIRE(got.ok() == (start > now));
+      if (!got.ok()) continue;
+      entries.push_back({got->id, ri, q, start, w.duration.count(), start});
+      offer_freed(ri, start, start + w.duration.count(), now);
+    } else if (kind < 80) {  // accept an offer
+      std::vector<std::size_t> offered;
+      for (std::size_t k = 0; k < entries.size(); ++k)
+        if (entries[k].status == WaitlistStatus::offered) offered.push_back(k);
+      if (offered.empty()) continue;
+      ModelEntry& e = entries[offered[static_cast<std::size_t>(
+          below(static_cast<std::int64_t>(offered.size())))]];
+      ModelReservation* x = oracle.find(e.offer);
+      REQUIRE(x != nullptr);
+      const bool expect = x->active(now);
+      auto got = f.engine->waitlist().accept(sys(), f.tenant, e.id);
+      REQUIRE(got.ok() == expect);
+      if (got.ok()) {
+        x->status = ReservationStatus::confirmed;
+        e.status = WaitlistStatus::accepted;
+        ++offers;
+      }
+    } else if (kind < 93) {  // time passes
+      f.clock->advance(Seconds(below(20) * 60));
+    } else {  // the worker: expire waiting entries, then (if an offer is due) every lapsed hold
+      auto got = f.engine->waitlist().sweep(sys());
+      REQUIRE(got.ok());
+      bool offers_due = false;
+      for (auto& e : entries) {
+        if (e.status == WaitlistStatus::waiting && e.expires <= now) {
+          e.status = WaitlistStatus::expired;
+        }
+        if (e.status == WaitlistStatus::offered && oracle.find(e.offer)->expires <= now) {
+          offers_due = true;
+        }
+      }
+      if (offers_due) {
+        std::vector<ModelReservation*> lapsed;
+        for (auto& x : oracle.reservations)
+          if (x.status == ReservationStatus::held && *x.expires <= now) lapsed.push_back(&x);
+        std::sort(lapsed.begin(), lapsed.end(),
+                  [](auto* a, auto* b) { return a->id < b->id; });
+        std::vector<ReservationId> ids;
+        for (auto* x : lapsed) ids.push_back(x->id);
+        for (ReservationId id : ids) {  // offers may grow the vector: look each up again
+          ModelReservation* x = oracle.find(id);
+          if (ModelEntry* e = entry_of_offer(id)) e->status = WaitlistStatus::lapsed;
+          x->status = ReservationStatus::expired;
+          const auto [r, q] = x->allocations.front();
+          const std::int64_t from = x->start, to = x->end;
+          offer_freed(r, from, to, now);
+        }
+      }
+    }
+    sync();
+  }
+  CHECK(series_ok > 10);
+  CHECK(offers > 5);
+  // Capacity, holds (offers) included, at every instant of the engine's own records.
+  const Instant at = f.clock->now();
+  ReservationFilter all;
+  all.limit = 10000;
+  auto stored = f.engine->list_reservations(sys(), f.tenant, all);
+  REQUIRE(stored.ok());
+  for (std::size_t ri = 0; ri < oracle.resources.size(); ++ri) {
+    std::vector<std::pair<std::int64_t, int>> events;
+    for (const Reservation& r : *stored) {
+      if (!r.is_active(at)) continue;
+      for (const Allocation& a : r.allocations) {
+        if (a.resource != oracle.resources[ri].id) continue;
+        events.emplace_back(to_unix(r.start), a.quantity);
+        events.emplace_back(to_unix(r.end), -a.quantity);
+      }
+    }
+    std::sort(events.begin(), events.end());
+    int usage = 0;
+    for (auto [t, d] : events) CHECK((usage += d) <= oracle.resources[ri].capacity);
+  }
+}
+
 }  // namespace boka::model

@@ -11,3 +11,9 @@ TEST_CASE("randomized model: SQLite store agrees with the oracle") {
   boka::test::TempDb db;
   run_model(db.uri("durability=normal"), 1500, 99);
 }
+
+TEST_CASE("randomized model: series and the waitlist agree with the oracle (memory, SQLite)") {
+  boka::model::run_queue_model("memory:", 3000, 20261205);
+  boka::test::TempDb db;
+  boka::model::run_queue_model(db.uri("durability=normal"), 1200, 16);
+}

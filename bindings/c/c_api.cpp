@@ -78,7 +78,7 @@ int guarded(char** errmsg, Body&& body) noexcept {
     const Status st = body();
     return report(st.code(), st.message().c_str(), errmsg);
   } catch (const boka::c_api::InputError& e) {
-    return report(Code::invalid_argument, e.what(), errmsg);
+    return report(e.code(), e.what(), errmsg);
   } catch (const std::bad_alloc&) {
     return report(Code::internal, "out of memory", errmsg);
   } catch (const std::exception& e) {
@@ -137,6 +137,18 @@ void fill_conflict(const Status& st, boka_conflict* c) {
       std::memcpy(c->blocking_ids, ids.data(), ids.size() * sizeof(int64_t));
       c->blocking_count = ids.size();
     }
+  }
+}
+
+// Writes a refusal's ConflictInfo as its Conflict document to *out (when asked and when the
+// refusal has one). Out of memory leaves it NULL rather than changing the refusal's code.
+void emit_conflict(const Status& st, char** out) {
+  const boka::ConflictInfo* info = st.conflict();
+  if (out == nullptr || info == nullptr) return;
+  try {
+    *out = copy_string(boka::c_api::dump(boka::c_api::to_json(*info)));
+  } catch (const std::exception&) {
+    *out = nullptr;
   }
 }
 
@@ -705,6 +717,102 @@ int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
     if (!n.ok()) return n.status();
     if (expired != nullptr) *expired = *n;
     return Status();
+  });
+}
+
+// --- Recurring series ------------------------------------------------------------------
+
+int boka_series_book(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                     const char* request_json, char** booking_json, char** conflict_json,
+                     char** errmsg) {
+  clear_output(booking_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto req =
+        boka::c_api::series_request_from_json(boka::c_api::parse(request_json, "request_json"));
+    auto booked = engine->engine->series().book(who->principal, boka::TenantId{tenant}, req);
+    if (!booked.ok()) emit_conflict(booked.status(), conflict_json);
+    return emit(booked, booking_json);
+  });
+}
+
+int boka_series_check(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      const char* request_json, char** availability_json, char** errmsg) {
+  clear_output(availability_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(availability_json, "availability_json"));
+    auto req =
+        boka::c_api::series_request_from_json(boka::c_api::parse(request_json, "request_json"));
+    return emit(engine->engine->series().check(who->principal, boka::TenantId{tenant}, req),
+                availability_json);
+  });
+}
+
+int boka_series_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t series,
+                    char** series_json, char** errmsg) {
+  clear_output(series_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(series_json, "series_json"));
+    return emit(engine->engine->series().get(who->principal, boka::TenantId{tenant},
+                                             boka::SeriesId{series}),
+                series_json);
+  });
+}
+
+int boka_series_occurrences(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t series, char** reservations_json, char** errmsg) {
+  clear_output(reservations_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(reservations_json, "reservations_json"));
+    return emit(engine->engine->series().occurrences(who->principal, boka::TenantId{tenant},
+                                                     boka::SeriesId{series}),
+                reservations_json);
+  });
+}
+
+int boka_series_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        int64_t series, char** reservations_json, char** errmsg) {
+  clear_output(reservations_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->series().confirm(who->principal, boka::TenantId{tenant},
+                                                 boka::SeriesId{series}),
+                reservations_json);
+  });
+}
+
+int boka_series_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       int64_t reservation, const char* scope, char** change_json, char** errmsg) {
+  clear_output(change_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(scope, "scope"));
+    const boka::SeriesScope s = boka::c_api::series_scope_from_text(scope, "scope");
+    return emit(engine->engine->series().cancel(who->principal, boka::TenantId{tenant},
+                                                boka::ReservationId{reservation}, s),
+                change_json);
+  });
+}
+
+int boka_series_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           int64_t reservation, const char* scope, const char* reschedule_json,
+                           char** change_json, char** conflict_json, char** errmsg) {
+  clear_output(change_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(scope, "scope"));
+    const boka::SeriesScope s = boka::c_api::series_scope_from_text(scope, "scope");
+    auto change = boka::c_api::series_reschedule_from_json(
+        boka::c_api::parse(reschedule_json, "reschedule_json"));
+    auto moved = engine->engine->series().reschedule(who->principal, boka::TenantId{tenant},
+                                                     boka::ReservationId{reservation}, s, change);
+    if (!moved.ok()) emit_conflict(moved.status(), conflict_json);
+    return emit(moved, change_json);
   });
 }
 

@@ -115,6 +115,18 @@ KeyPairs<Pairs> key_pairs(Pairs& p) {
   return {&p};
 }
 
+// A RecurrenceRule, or an optional one (SeriesReschedule::rule): its RRULE text in documents
+// and in Python ("FREQ=WEEKLY;BYDAY=TU;COUNT=10"), written by format_rrule and read by
+// parse_rrule, whose message names the part at fault ("RRULE: INTERVAL=0: must be ...").
+template <typename Rule>
+struct RRuleText {
+  Rule* rule;
+};
+template <typename Rule>
+RRuleText<Rule> rrule_text(Rule& r) {
+  return {&r};
+}
+
 // ---- type traits of the members the lists name (shared by every reader and writer) ------
 template <typename T>
 struct is_optional : std::false_type {};
@@ -136,6 +148,15 @@ template <typename T>
 struct is_key_pairs : std::false_type {};
 template <typename S>
 struct is_key_pairs<KeyPairs<S>> : std::true_type {};
+template <typename T>
+struct is_rrule_text : std::false_type {};
+template <typename R>
+struct is_rrule_text<RRuleText<R>> : std::true_type {};
+// Whether an RRuleText stands for an optional rule (null allowed, written as null when unset).
+template <typename T>
+inline constexpr bool rrule_is_optional = false;
+template <typename R>
+inline constexpr bool rrule_is_optional<RRuleText<R>> = is_optional<std::remove_const_t<R>>::value;
 
 // An instant shown in a zone: "2026-12-05T10:00:00+01:00" (json_only, computed).
 struct LocalTime {
@@ -168,6 +189,9 @@ BOKA_CODEC_ENUM(BackupKind, monthly, backup_kind_name, "BackupKind");
 BOKA_CODEC_ENUM(HealthStatus, failing, health_status_name, "HealthStatus");
 BOKA_CODEC_ENUM(Role, superadmin, role_name, "Role");
 BOKA_CODEC_ENUM(UserState, disabled, user_state_name, "UserState");
+BOKA_CODEC_ENUM(SeriesMode, skip_conflicts, series_mode_name, "SeriesMode");
+BOKA_CODEC_ENUM(SeriesScope, whole_series, series_scope_name, "SeriesScope");
+BOKA_CODEC_ENUM(Code, not_supported, code_name, "Code");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
@@ -198,6 +222,14 @@ struct MfaCode {
 struct PasswordChange {
   std::string current;
   std::string new_password;
+};
+// HTTP bodies of the changes of a series, counted from one of its reservations.
+struct SeriesCancelRequest {
+  SeriesScope scope = SeriesScope::this_occurrence;
+};
+struct SeriesRescheduleRequest {
+  SeriesScope scope = SeriesScope::this_occurrence;
+  SeriesReschedule change;
 };
 
 // ---- the field lists -----------------------------------------------------------------------
@@ -495,6 +527,9 @@ struct Describe<Reservation> {
     v("idempotency_key", r.idempotency_key, out());
     v("customer", r.customer, out());
     v("metadata", json_text(r.metadata_json), out());
+    v("series", r.series, out("the series it is an occurrence of, or null"));
+    v("occurrence_date", r.occurrence_date,
+      out("with series: the local date the rule generated it for (RECURRENCE-ID)"));
     v("created_at", r.created_at, out());
     v("updated_at", r.updated_at, out());
     v("version", r.version, out("pass it back as if_version to guard a change"));
@@ -502,14 +537,32 @@ struct Describe<Reservation> {
 };
 
 template <>
+struct Describe<RefusedOccurrence> {
+  static constexpr const char* name = "RefusedOccurrence";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "An occurrence of a refused series that could not be booked";
+  template <typename V, Of<RefusedOccurrence> S>
+  static void fields(V& v, S& o) {
+    v("start", o.start, out("the occurrence as the series generated it"));
+    v("end", o.end, out());
+    v("code", o.code, out("conflict, or invalid_argument (off the grid, duration bounds)"));
+    v("reason", o.reason, out("why, naming the resource and the rule"));
+    v("blocking_reservation_ids", o.blocking_reservation_ids,
+      out("the reservations in the way the caller may see"));
+  }
+};
+
+template <>
 struct Describe<ConflictInfo> {
   static constexpr const char* name = "Conflict";
-  static constexpr unsigned shells = kHttp;
+  static constexpr unsigned shells = kC | kHttp;
   static constexpr const char* doc = "Why a booking was refused, in its problem document";
   template <typename V, Of<ConflictInfo> S>
   static void fields(V& v, S& c) {
-    v("blocking", c.blocking_reservation_ids, out("the reservations in the way the caller may see"));
+    v("blocking", c.blocking_reservation_ids,
+      out("the reservations in the way the caller may see"));
     v("next_free_start", c.next_free_start, out("the earliest start where the request fits"));
+    v("occurrences", c.occurrences, out("a refused series: every occurrence that does not fit"));
   }
 };
 
@@ -542,6 +595,7 @@ struct Describe<ReservationFilter> {
     v("to", f.to, opt());
     v("statuses", f.statuses, opt());
     v("customer", f.customer, opt());
+    v("series", f.series, opt("the occurrences of this series"));
     v("after_id", f.after_id, opt("the last id of the previous page"));
     v("limit", f.limit, opt("1..10000"));
   }
@@ -1084,6 +1138,162 @@ struct Describe<EngineOptions> {
   }
 };
 
+// ---- recurring series (boka/series.hpp) ----------------------------------------------------
+
+template <>
+struct Describe<Occurrence> {
+  static constexpr const char* name = "Occurrence";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One occurrence of a series";
+  template <typename V, Of<Occurrence> S>
+  static void fields(V& v, S& o) {
+    v("date", o.date, out("the local date the rule generated (what an EXDATE names)"));
+    v("start", o.start, out());
+    v("end", o.end, out());
+  }
+};
+
+template <>
+struct Describe<SkippedOccurrence> {
+  static constexpr const char* name = "SkippedOccurrence";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "An occurrence that was not booked (or is not free), and why";
+  template <typename V, Of<SkippedOccurrence> S>
+  static void fields(V& v, S& s) {
+    v.flatten(s.occurrence);
+    v("code", s.code, out("conflict, or invalid_argument (off the grid, duration bounds)"));
+    v("reason", s.reason, out("why, naming the resource and the rule"));
+    v("blocking_reservation_ids", s.blocking_reservation_ids,
+      out("the reservations in the way the caller may see"));
+  }
+};
+
+template <>
+struct Describe<SeriesRequest> {
+  static constexpr const char* name = "SeriesRequest";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc =
+      "A series to book or check: a first occurrence in local wall time and an RRULE";
+  template <typename V, Of<SeriesRequest> S>
+  static void fields(V& v, S& r) {
+    v("allocations", r.allocations, req("1..100"));
+    v("first_date", r.first_date, req("YYYY-MM-DD: the first occurrence (DTSTART)"));
+    v("start_minute", r.start_minute,
+      req("local wall time of each occurrence, minutes after midnight, 0..1439"));
+    v("duration", r.duration, req("seconds: each occurrence's length"));
+    v("rule", rrule_text(r.rule),
+      req("an RRULE with COUNT or UNTIL, \"FREQ=WEEKLY;BYDAY=TU;COUNT=10\""));
+    v("exdates", r.exdates, opt("local dates left out (EXDATE)"));
+    v("mode", r.mode, opt("default all_or_nothing"));
+    v("hold_for", r.hold_for, opt("seconds: every occurrence held until now + hold_for"));
+    v("idempotency_key", r.idempotency_key, opt("a retry with the same key returns the original"));
+    v("customer", r.customer, opt("0..200 bytes, on every occurrence"));
+    v("metadata", json_text(r.metadata_json), opt("any JSON object, on every occurrence"));
+  }
+};
+
+template <>
+struct Describe<Series> {
+  static constexpr const char* name = "Series";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A stored series: what its reservations were booked from";
+  template <typename V, Of<Series> S>
+  static void fields(V& v, S& s) {
+    v("id", s.id, out());
+    v("tenant", s.tenant, out());
+    v("allocations", s.allocations, out());
+    v("first_date", s.first_date, out("the first occurrence (DTSTART)"));
+    v("start_minute", s.start_minute, out("local wall time, minutes after midnight"));
+    v("duration", s.duration, out("seconds"));
+    v("zone", s.zone, out("the zone its local times are read in"));
+    v("rule", rrule_text(s.rule), out("its RRULE, with the UNTIL a split or cancel gave it"));
+    v("exdates", s.exdates, out("dates skipped at booking or cancelled alone"));
+    v("customer", s.customer, out());
+    v("metadata", json_text(s.metadata_json), out());
+    v("split_from", s.split_from, out("the series a this_and_following change split this from"));
+    v("created_at", s.created_at, out());
+    v("updated_at", s.updated_at, out());
+    v("version", s.version, out());
+  }
+};
+
+template <>
+struct Describe<SeriesBooking> {
+  static constexpr const char* name = "SeriesBooking";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A booked series, its reservations and what was skipped";
+  template <typename V, Of<SeriesBooking> S>
+  static void fields(V& v, S& b) {
+    v("series", b.series, out());
+    v("reservations", b.reservations, out("the booked occurrences, by date"));
+    v("skipped", b.skipped, out("skip_conflicts: the occurrences left out (its EXDATEs)"));
+  }
+};
+
+template <>
+struct Describe<SeriesAvailability> {
+  static constexpr const char* name = "SeriesAvailability";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Which occurrences of a series request could be booked now";
+  template <typename V, Of<SeriesAvailability> S>
+  static void fields(V& v, S& a) {
+    v("free", a.free, out());
+    v("taken", a.taken, out("with why each is not free"));
+  }
+};
+
+template <>
+struct Describe<SeriesReschedule> {
+  static constexpr const char* name = "SeriesReschedule";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc =
+      "What a reschedule of a series sets; a field left out keeps the series' value";
+  template <typename V, Of<SeriesReschedule> S>
+  static void fields(V& v, S& c) {
+    v("first_date", c.first_date, opt("default: the changed occurrence's date"));
+    v("start_minute", c.start_minute, opt("0..1439"));
+    v("duration", c.duration, opt("seconds"));
+    v("rule", rrule_text(c.rule), opt("an RRULE; default: the series' (COUNT reduced)"));
+  }
+};
+
+template <>
+struct Describe<SeriesChange> {
+  static constexpr const char* name = "SeriesChange";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "What a cancel or reschedule of a series did";
+  template <typename V, Of<SeriesChange> S>
+  static void fields(V& v, S& c) {
+    v("series", c.series, out("the series now (for a split, the old part)"));
+    v("split", c.split, out("the new series a this_and_following change started, or null"));
+    v("changed", c.changed, out("every reservation the change wrote, by start"));
+  }
+};
+
+template <>
+struct Describe<SeriesCancelRequest> {
+  static constexpr const char* name = "SeriesCancelRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "Which occurrences to cancel, counted from this one";
+  template <typename V, Of<SeriesCancelRequest> S>
+  static void fields(V& v, S& r) {
+    v("scope", r.scope, req());
+  }
+};
+
+template <>
+struct Describe<SeriesRescheduleRequest> {
+  static constexpr const char* name = "SeriesRescheduleRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc =
+      "Which occurrences to move, counted from this one, and the fields of SeriesReschedule";
+  template <typename V, Of<SeriesRescheduleRequest> S>
+  static void fields(V& v, S& r) {
+    v("scope", r.scope, req());
+    v.flatten(r.change);
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1110,6 +1320,7 @@ void for_each_document(Fn&& fn) {
   fn(Tag<ExplainRequest>{});
   fn(Tag<Allocation>{});
   fn(Tag<Reservation>{});
+  fn(Tag<RefusedOccurrence>{});
   fn(Tag<ConflictInfo>{});
   fn(Tag<ReserveRequest>{});
   fn(Tag<ReservationFilter>{});
@@ -1147,6 +1358,16 @@ void for_each_document(Fn&& fn) {
   fn(Tag<PasswordChange>{});
   fn(Tag<AuthOptions>{});
   fn(Tag<EngineOptions>{});
+  fn(Tag<Occurrence>{});
+  fn(Tag<SkippedOccurrence>{});
+  fn(Tag<SeriesRequest>{});
+  fn(Tag<Series>{});
+  fn(Tag<SeriesBooking>{});
+  fn(Tag<SeriesAvailability>{});
+  fn(Tag<SeriesReschedule>{});
+  fn(Tag<SeriesChange>{});
+  fn(Tag<SeriesCancelRequest>{});
+  fn(Tag<SeriesRescheduleRequest>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

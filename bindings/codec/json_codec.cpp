@@ -15,6 +15,10 @@ void fail(const std::string& path, const std::string& what) {
   throw InputError(path + ": " + what);
 }
 
+void fail(Code code, const std::string& path, const std::string& what) {
+  throw InputError(path + ": " + what, code);
+}
+
 const char* weekday_name(Weekday day) noexcept {
   static constexpr std::array<const char*, 7> kNames = {
       "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
@@ -115,7 +119,6 @@ PermissionSet permissions_from_json(const Json& v, const std::string& path) {
   }
   return set;
 }
-
 
 }  // namespace detail
 
@@ -345,6 +348,16 @@ ReservationFilter filter_from_json(const Json& j) {
 }
 ExplainRequest explain_request_from_json(const Json& j) {
   return from_json<ExplainRequest>(j, "explain");
+}
+
+SeriesRequest series_request_from_json(const Json& j) {
+  return from_json<SeriesRequest>(j, "series");
+}
+SeriesReschedule series_reschedule_from_json(const Json& j) {
+  return from_json<SeriesReschedule>(j, "reschedule");
+}
+SeriesScope series_scope_from_text(const std::string& name, const std::string& path) {
+  return enum_from_json<SeriesScope>(Json(name), path);
 }
 
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant) {

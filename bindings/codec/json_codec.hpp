@@ -34,12 +34,21 @@ namespace boka::codec {
 // ordered_json keeps fields in the order the field lists give them.
 using Json = nlohmann::ordered_json;
 
+// A document that does not fit its schema: invalid_argument, or (for a value the library
+// reads with its own parser, an RRULE) the code that parser gave, such as not_supported.
 class InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& what, Code code = Code::invalid_argument)
+      : std::runtime_error(what), code_(code) {}
+  Code code() const noexcept { return code_; }
+
+ private:
+  Code code_;
 };
 
 [[noreturn]] void fail(const std::string& path, const std::string& what);
+// The same with the code of a refusal that is not invalid_argument.
+[[noreturn]] void fail(Code code, const std::string& path, const std::string& what);
 
 // Instants and durations within the shells' limits (shell_limits.hpp); outside them:
 // InputError naming `path`.
@@ -151,6 +160,12 @@ Json value_to_json(const T& v) {
     return metadata_json(*v.text);
   } else if constexpr (is_permissions<T>::value) {
     return permissions_json(*v.set);
+  } else if constexpr (is_rrule_text<T>::value) {
+    if constexpr (rrule_is_optional<T>) {
+      return *v.rule ? Json(format_rrule(**v.rule)) : Json(nullptr);
+    } else {
+      return Json(format_rrule(*v.rule));
+    }
   } else if constexpr (is_key_pairs<T>::value) {
     Json out = Json::array();
     for (const auto& [id, secret] : *v.pairs) out.push_back(Json{{"id", id}, {"key", secret}});
@@ -217,6 +232,16 @@ void value_from_json(const Json& j, const std::string& path, T& out) {
     *out.text = j.dump();
   } else if constexpr (is_permissions<T>::value) {
     *out.set = permissions_from_json(j, path);
+  } else if constexpr (is_rrule_text<T>::value) {
+    if constexpr (rrule_is_optional<T>) {
+      if (j.is_null()) {
+        out.rule->reset();
+        return;
+      }
+    }
+    Result<RecurrenceRule> rule = parse_rrule(as_string(j, path));
+    if (!rule.ok()) fail(rule.status().code(), path, rule.status().message());
+    *out.rule = std::move(rule).value();
   } else if constexpr (is_key_pairs<T>::value) {
     const Json& arr = as_array(j, path);
     out.pairs->clear();
@@ -355,6 +380,12 @@ AvailabilityQuery query_from_json(const Json& j);
 ReserveRequest reserve_request_from_json(const Json& j);
 ReservationFilter filter_from_json(const Json& j);
 ExplainRequest explain_request_from_json(const Json& j);
+
+// Recurring series: a request to book or check, the fields a reschedule sets, and a scope by
+// name ("this_and_following"; `path` names the parameter in messages).
+SeriesRequest series_request_from_json(const Json& j);
+SeriesReschedule series_reschedule_from_json(const Json& j);
+SeriesScope series_scope_from_text(const std::string& name, const std::string& path);
 
 // Audit trail: a query of one tenant's chain, and chain heads (an array of AuditHead).
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant);

@@ -82,6 +82,12 @@ Json value_schema(Form form) {
     return Json{{"type", "array"},
                 {"items", Json{{"type", "string"}}},
                 {"description", "permission names (docs/auth.md)"}};
+  } else if constexpr (is_rrule_text<T>::value) {
+    Json text = Json{{"type", "string"},
+                     {"maxLength", RecurrenceRule::kMaxTextBytes},
+                     {"description", "an RRULE value (RFC 5545 subset, docs/recurrence.md)"}};
+    if constexpr (rrule_is_optional<T>) return nullable(std::move(text));
+    return text;
   } else if constexpr (is_key_pairs<T>::value) {
     return Json{{"type", "array"},
                 {"items", Json{{"type", "object"},

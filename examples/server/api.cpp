@@ -450,7 +450,7 @@ Response Api::serve(const Route& route, Request& req) {
         route.handler(ctx);
       }
     } catch (const InputError& e) {
-      ctx.problem(400, "invalid_argument", e.what());
+      ctx.problem(http_status(e.code()), code_name(e.code()), e.what());
     } catch (const StatusError& e) {
       ctx.problem(e.status);
     } catch (const std::exception&) {
@@ -521,6 +521,17 @@ void check_length(const std::string& value, const std::string& path, std::size_t
     throw InputError(path + ": longer than " + std::to_string(max) + " bytes");
 }
 
+// The Idempotency-Key header, as HTTP clients send it, in place of (or agreeing with) the
+// body's idempotency_key.
+void take_idempotency_header(const Request& req, std::string& key) {
+  const std::string* found = req.header("Idempotency-Key");
+  if (found == nullptr || found->empty()) return;
+  if (!key.empty() && key != *found) {
+    throw InputError("Idempotency-Key: differs from the body's idempotency_key");
+  }
+  key = *found;
+}
+
 }  // namespace
 
 // Routes are grouped as the library's API is: the operations facet, the auth facet, and
@@ -529,6 +540,8 @@ void Api::install() {
   install_operations();
   install_auth();
   install_booking();
+  install_series();
+  openapi_ = build_openapi();
 }
 
 void Api::install_operations() {
@@ -770,22 +783,14 @@ void Api::install_booking() {
   route("POST", T + "/reservations", "reservations.reserve", Auth::required,
         {doc<ReserveRequest>(Form::input), doc<Reservation>(), 201}, [this](Context& c) {
           ReserveRequest r = codec::reserve_request_from_json(c.body());
-          // The Idempotency-Key header, as HTTP clients send it.
-          const std::string* found = c.req.header("Idempotency-Key");
-          const std::string header = found != nullptr ? *found : std::string();
-          if (!header.empty()) {
-            if (!r.idempotency_key.empty() && r.idempotency_key != header) {
-              throw InputError("Idempotency-Key: differs from the body's idempotency_key");
-            }
-            r.idempotency_key = header;
-          }
+          take_idempotency_header(c.req, r.idempotency_key);
           c.reply(engine_.reserve(c.who(), c.id(1), r), 201);
         });
   route("GET", T + "/reservations", "reservations.list", Auth::required,
         {kNone, list_of<Reservation>()}, [this](Context& c) {
           // The query names the filter's fields; times are RFC 3339 as in the documents.
           Json f = Json::object();
-          for (const char* name : {"resource", "after_id"}) {
+          for (const char* name : {"resource", "series", "after_id"}) {
             if (auto v = query_int(c.req, name)) f[name] = *v;
           }
           for (const char* name : {"from", "to", "customer"}) {
@@ -831,7 +836,45 @@ void Api::install_booking() {
           const auto r = c.body_as<codec::RescheduleRequest>("reschedule");
           c.reply(engine_.reschedule(c.who(), c.id(1), c.id(2), r.start, r.end, r.if_version));
         });
-  openapi_ = build_openapi();
+}
+
+// Recurring series (boka/series.hpp): booked, checked and read under /series; changed by
+// scope from one of their reservations, beside the single-reservation changes.
+void Api::install_series() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  const std::string one = T + R"(/series/(\d+))";
+
+  route("POST", T + "/series", "series.book", Auth::required,
+        {doc<SeriesRequest>(Form::input), doc<SeriesBooking>(), 201}, [this](Context& c) {
+          SeriesRequest r = codec::series_request_from_json(c.body());
+          take_idempotency_header(c.req, r.idempotency_key);
+          c.reply(engine_.series().book(c.who(), c.id(1), r), 201);
+        });
+  route("POST", T + "/series/check", "series.check", Auth::required,
+        {doc<SeriesRequest>(Form::input), doc<SeriesAvailability>()}, [this](Context& c) {
+          c.reply(
+              engine_.series().check(c.who(), c.id(1), codec::series_request_from_json(c.body())));
+        });
+  route("GET", one, "series.get", Auth::required, {kNone, doc<Series>()},
+        [this](Context& c) { c.reply(engine_.series().get(c.who(), c.id(1), c.id(2))); });
+  route("GET", one + "/occurrences", "series.occurrences", Auth::required,
+        {kNone, list_of<Reservation>()},
+        [this](Context& c) { c.reply(engine_.series().occurrences(c.who(), c.id(1), c.id(2))); });
+  route("POST", one + "/confirm", "series.confirm", Auth::required, {kNone, list_of<Reservation>()},
+        [this](Context& c) { c.reply(engine_.series().confirm(c.who(), c.id(1), c.id(2))); });
+
+  const std::string occurrence = T + R"(/reservations/(\d+))";
+  route("POST", occurrence + "/series-cancel", "reservations.series_cancel", Auth::required,
+        {doc<codec::SeriesCancelRequest>(Form::input), doc<SeriesChange>()}, [this](Context& c) {
+          const auto r = c.body_as<codec::SeriesCancelRequest>("cancel");
+          c.reply(engine_.series().cancel(c.who(), c.id(1), c.id(2), r.scope));
+        });
+  route("POST", occurrence + "/series-reschedule", "reservations.series_reschedule", Auth::required,
+        {doc<codec::SeriesRescheduleRequest>(Form::input), doc<SeriesChange>()},
+        [this](Context& c) {
+          const auto r = c.body_as<codec::SeriesRescheduleRequest>("reschedule");
+          c.reply(engine_.series().reschedule(c.who(), c.id(1), c.id(2), r.scope, r.change));
+        });
 }
 
 // The OpenAPI document, built from the routes as registered and the codec's field lists, so
@@ -891,16 +934,15 @@ std::string Api::build_openapi() const {
     paths[path][method] = op;
   }
   Json schemas = codec::schema_components();
-  schemas["Problem"] = Json{
-      {"type", "object"},
-      {"required", Json::array({"type", "title", "status", "code", "detail"})},
-      {"properties",
-       Json{{"type", Json{{"type", "string"}}},
-            {"title", Json{{"type", "string"}}},
-            {"status", Json{{"type", "integer"}}},
-            {"code", Json{{"type", "string"}}},
-            {"detail", Json{{"type", "string"}}},
-            {"conflict", codec::schema_ref<ConflictInfo>(Form::output)}}}};
+  schemas["Problem"] =
+      Json{{"type", "object"},
+           {"required", Json::array({"type", "title", "status", "code", "detail"})},
+           {"properties", Json{{"type", Json{{"type", "string"}}},
+                               {"title", Json{{"type", "string"}}},
+                               {"status", Json{{"type", "integer"}}},
+                               {"code", Json{{"type", "string"}}},
+                               {"detail", Json{{"type", "string"}}},
+                               {"conflict", codec::schema_ref<ConflictInfo>(Form::output)}}}};
   Json doc = Json::object();
   doc["openapi"] = "3.1.0";
   doc["info"] = Json{{"title", "boka-server"},

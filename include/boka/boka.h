@@ -169,12 +169,15 @@
  *      "end": "2026-01-06T09:00:00Z", "zone": "Europe/Berlin",
  *      "local_start": "2026-01-06T09:00:00+01:00", "local_end": "2026-01-06T10:00:00+01:00",
  *      "hold_expires_at": null, "allocations": [{Allocation}], "idempotency_key": "",
- *      "customer": "patient-17", "metadata": {}, "created_at": "2026-01-01T00:00:00Z",
- *      "updated_at": "2026-01-01T00:00:00Z", "version": 1}
+ *      "customer": "patient-17", "metadata": {}, "series": null, "occurrence_date": null,
+ *      "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+ *      "version": 1}
  *     status: "held", "confirmed", "cancelled", "expired", "completed", "no_show". zone: the
  *     zone of the first allocation's resource (allocations are sorted by resource id), so a
  *     reservation across resources in several zones shows the first one's; local_start and
- *     local_end are start and end in it.
+ *     local_end are start and end in it. series: the id of the series it is an occurrence of
+ *     (null for a single booking); occurrence_date ("2026-01-13"): with series, the local
+ *     date the series' rule generated it for (its RECURRENCE-ID), kept when it alone moves.
  *
  *   Allocation
  *     {"resource": 3, "quantity": 1, "pool": null}
@@ -182,9 +185,85 @@
  *
  *   ReservationFilter (boka_list_reservations; every field optional, null = no condition)
  *     {"resource": 3, "from": "2026-01-05T00:00:00Z", "to": "2026-01-12T00:00:00Z",
- *      "statuses": ["confirmed"], "customer": "patient-17", "after_id": 0, "limit": 100}
- *     from/to: reservations overlapping [from, to). Ordered by id; page with after_id = the
- *     last id returned. limit 1..10000.
+ *      "statuses": ["confirmed"], "customer": "patient-17", "series": null, "after_id": 0,
+ *      "limit": 100}
+ *     from/to: reservations overlapping [from, to). series: the occurrences of one series.
+ *     Ordered by id; page with after_id = the last id returned. limit 1..10000.
+ *
+ *   Conflict (conflict_json of boka_series_book and boka_series_reschedule: why a booking
+ *   was refused; also the "conflict" of boka-server's problem documents)
+ *     {"blocking": [7, 9], "next_free_start": null, "occurrences": [{RefusedOccurrence}]}
+ *     blocking: the reservations in the way the caller may see (for a series, the union of
+ *     its occurrences'). next_free_start: for a single booking, the earliest start at or
+ *     after the requested one that fits, or null. occurrences: a refused series names
+ *     every occurrence that does not fit (empty for a single booking).
+ *
+ *   RefusedOccurrence
+ *     {"start": "2026-01-13T09:00:00Z", "end": "2026-01-13T10:00:00Z", "code": "conflict",
+ *      "reason": "resource 3 is fully booked ...", "blocking_reservation_ids": [7]}
+ *     code: "conflict" (taken, closed, notice, horizon, daily limit) or "invalid_argument"
+ *     (off the slot grid, duration bounds).
+ *
+ *   Recurring series (boka_series_*; docs/recurrence.md is the guide). A series is a first
+ *   occurrence in local wall time (first_date at start_minute, read in the zone of the first
+ *   allocation's resource) and a recurrence rule, written as its RRULE text (RFC 5545's
+ *   subset: FREQ=DAILY, WEEKLY or MONTHLY with INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL,
+ *   WKST). Dates are "YYYY-MM-DD" local dates. A rule the parser refuses is
+ *   BOKA_INVALID_ARGUMENT naming the field and the part ("series.rule: RRULE: INTERVAL=0:
+ *   must be 1..1000"); a part RFC 5545 defines but boka does not (FREQ=YEARLY, BYHOUR) is
+ *   BOKA_NOT_SUPPORTED.
+ *
+ *   SeriesRequest (boka_series_book, boka_series_check)
+ *     {"allocations": [{AllocationRequest}], "first_date": "2026-01-06", "start_minute": 540,
+ *      "duration": 3600, "rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-02-03"],
+ *      "mode": "all_or_nothing", "hold_for": null, "idempotency_key": "", "customer": "",
+ *      "metadata": {}}
+ *     allocations, first_date, start_minute (0..1439), duration (seconds) and rule (with
+ *     COUNT or UNTIL; at most 1000 occurrences) required. exdates: local dates left out.
+ *     mode: "all_or_nothing" (default: any occurrence that does not fit refuses the whole
+ *     series) or "skip_conflicts" (the free occurrences are booked, the others skipped).
+ *     hold_for, idempotency_key, customer and metadata as in a ReserveRequest, for every
+ *     occurrence.
+ *
+ *   Series
+ *     {"id": 2, "tenant": 1, "allocations": [{AllocationRequest}], "first_date": "2026-01-06",
+ *      "start_minute": 540, "duration": 3600, "zone": "Europe/Berlin",
+ *      "rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": [], "customer": "",
+ *      "metadata": {}, "split_from": null, "created_at": "2026-01-01T00:00:00Z",
+ *      "updated_at": "2026-01-01T00:00:00Z", "version": 1}
+ *     It always describes what is booked: an occurrence skipped at booking or cancelled
+ *     alone is one of its exdates; a this_and_following change ends it with an UNTIL and
+ *     starts a new series whose split_from names it.
+ *
+ *   SeriesBooking (boka_series_book)
+ *     {"series": {Series}, "reservations": [{Reservation}, ...],
+ *      "skipped": [{SkippedOccurrence}, ...]}
+ *     reservations: the booked occurrences by date. skipped (skip_conflicts only): the
+ *     occurrences left out, which the series lists as exdates.
+ *
+ *   Occurrence
+ *     {"date": "2026-01-13", "start": "2026-01-13T08:00:00Z", "end": "2026-01-13T09:00:00Z"}
+ *     date: the local date the rule generated (what an EXDATE names).
+ *
+ *   SkippedOccurrence (an Occurrence that was not booked or is not free, and why)
+ *     {"date": "2026-01-13", "start": "2026-01-13T08:00:00Z", "end": "2026-01-13T09:00:00Z",
+ *      "code": "conflict", "reason": "...", "blocking_reservation_ids": [7]}
+ *
+ *   SeriesAvailability (boka_series_check: which occurrences would be booked now)
+ *     {"free": [{Occurrence}, ...], "taken": [{SkippedOccurrence}, ...]}
+ *
+ *   SeriesReschedule (boka_series_reschedule; every field optional: left out or null keeps
+ *   the series' value)
+ *     {"first_date": "2026-01-14", "start_minute": 600, "duration": 1800,
+ *      "rule": "FREQ=WEEKLY;BYDAY=WE;COUNT=5"}
+ *     first_date defaults to the changed occurrence's date; rule to the series' rule (its
+ *     COUNT reduced by the occurrences before the change; ignored for this_occurrence).
+ *
+ *   SeriesChange (boka_series_cancel, boka_series_reschedule)
+ *     {"series": {Series}, "split": {Series} or null, "changed": [{Reservation}, ...]}
+ *     series: the series as it is now (for a split, the old part). split: the new series a
+ *     this_and_following change started. changed: every reservation the change wrote, by
+ *     start.
  *
  *   StorageInfo
  *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
@@ -620,6 +699,59 @@ BOKA_API int boka_list_reservations(boka_engine* engine, const boka_principal* w
  * many. For a background worker. */
 BOKA_API int boka_expire_holds(boka_engine* engine, const boka_principal* who, int limit,
                                int* expired, char** errmsg);
+
+/* --- Recurring series (boka_series_*) ------------------------------------------------ */
+/* Thread-safe. A series is booked as ordinary reservations, one per occurrence, each naming
+ * it in "series"; they block, list and change like any reservation. The documents are in
+ * JSON DOCUMENTS above ("Recurring series"). Authorized like the single-reservation calls.
+ * A scope names the occurrences a change applies to, counted from one reservation of the
+ * series: "this_occurrence", "this_and_following" (splits the series) or "whole_series"
+ * (every occurrence that has not started). conflict_json (optional): on a refusal that
+ * names occurrences, the Conflict document (every occurrence that does not fit, each with
+ * its reason and blocking reservations), released with boka_free; NULL otherwise. */
+
+/* Series request in, Series booking out (optional). Books every occurrence in one
+ * transaction, each checked as boka_reserve_json checks one booking. Refusals:
+ * BOKA_INVALID_ARGUMENT (a bad field or rule, more than 1000 occurrences, neither COUNT
+ * nor UNTIL), BOKA_CONFLICT (an occurrence beyond the booking horizon; in all_or_nothing
+ * mode any occurrence that does not fit; in skip_conflicts mode, none free at all),
+ * BOKA_ALREADY_EXISTS (the idempotency key was used for a different request). Nothing is
+ * stored on any error; a retry with the same idempotency key returns the original. */
+BOKA_API int boka_series_book(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              const char* request_json, char** booking_json,
+                              char** conflict_json, char** errmsg);
+/* Series request in, Series availability out: which occurrences would be booked now, and
+ * why the others would not. Stores nothing; ignores mode, hold_for and idempotency_key. */
+BOKA_API int boka_series_check(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               const char* request_json, char** availability_json,
+                               char** errmsg);
+/* The Series with this id. */
+BOKA_API int boka_series_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t series, char** series_json, char** errmsg);
+/* Every reservation of the series (all statuses), by start: an array of Reservations. */
+BOKA_API int boka_series_occurrences(boka_engine* engine, const boka_principal* who,
+                                     int64_t tenant, int64_t series, char** reservations_json,
+                                     char** errmsg);
+/* Confirms every held occurrence in one transaction; the array of Reservations of the series
+ * out (optional). An occurrence whose hold lapsed refuses the call (BOKA_CONFLICT naming
+ * it); confirmed ones stay as they are. */
+BOKA_API int boka_series_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t series, char** reservations_json, char** errmsg);
+/* Cancels occurrences counted from `reservation` (an occurrence of a series) by `scope`;
+ * Series change out (optional). this_occurrence makes its date an EXDATE; this_and_following
+ * ends the series with an UNTIL the day before it. Occurrences already cancelled, expired or
+ * past stay as they are (nothing left to cancel: BOKA_CONFLICT). */
+BOKA_API int boka_series_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                int64_t reservation, const char* scope, char** change_json,
+                                char** errmsg);
+/* Moves occurrences counted from `reservation` by `scope` to what the Series reschedule
+ * document sets, all or nothing, in one transaction; Series change out (optional). The
+ * moved occurrences' old placements never block their new ones. A refusal is BOKA_CONFLICT
+ * naming every occurrence that does not fit (conflict_json). */
+BOKA_API int boka_series_reschedule(boka_engine* engine, const boka_principal* who,
+                                    int64_t tenant, int64_t reservation, const char* scope,
+                                    const char* reschedule_json, char** change_json,
+                                    char** conflict_json, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

@@ -2312,6 +2312,306 @@ TEST(auth_mfa_stats_and_key_rotation) {
   temp_dir_remove(&d);
 }
 
+/* ---- recurring series ---------------------------------------------------------------------- */
+
+/* The id of the n-th object (0-based) that starts with "id" after `marker` in a JSON text:
+ * the n-th reservation of a booking's "reservations" or of an array of them; 0 when absent. */
+static int64_t nth_id_after(const char* doc, const char* marker, int n) {
+  const char* at = doc ? strstr(doc, marker) : NULL;
+  int i;
+  for (i = 0; at != NULL && i <= n; ++i) {
+    at = strstr(at, "{\"id\":");
+    if (at != NULL && i < n) at += 6;
+  }
+  return at == NULL ? 0 : (int64_t)strtoll(at + 6, NULL, 10);
+}
+
+/* A weekly series on `room` from Tuesday 2026-01-06 at 09:00 (UTC), one hour, COUNT=count,
+ * with `extra` fields (",\"mode\":\"skip_conflicts\"" or ""). */
+static const char* series_request(int64_t room, int count, const char* extra) {
+  static char buf[512];
+  snprintf(buf, sizeof buf,
+           "{\"allocations\":[{\"resource\":%lld}],\"first_date\":\"2026-01-06\","
+           "\"start_minute\":540,\"duration\":3600,\"rule\":\"FREQ=WEEKLY;COUNT=%d\"%s}",
+           (long long)room, count, extra);
+  return buf;
+}
+
+/* all_or_nothing names every refused occurrence in the Conflict document and stores
+ * nothing; skip_conflicts books the rest and lists the skipped dates as EXDATEs; check says
+ * which are free and stores nothing. */
+TEST(series_book_refuse_skip_and_check) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* conflict = NULL;
+  int64_t room, blocker = 0, series;
+  setup(&f);
+  room = make_room(&f, 1);
+  /* Tuesday 2026-01-13 09:30-10:30 is taken: the 2nd occurrence does not fit. */
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, kMonday + 8 * DAY + 9 * HOUR,
+                         kMonday + 8 * DAY + 10 * HOUR, 1, &blocker, NULL, &err),
+            err);
+
+  doc = (char*)"untouched";
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant, series_request(room, 4, ""), &doc,
+                                &conflict, &err),
+               err, BOKA_CONFLICT, "2026-01-13");
+  CHECK(doc == NULL);
+  CHECK(conflict != NULL);
+  CHECK(count_of(conflict, "\"code\":\"conflict\"") == 1);
+  CHECK_CONTAINS(conflict,
+                 "\"occurrences\":[{\"start\":\"2026-01-13T09:00:00Z\","
+                 "\"end\":\"2026-01-13T10:00:00Z\",\"code\":\"conflict\"");
+  {
+    char want[64];
+    snprintf(want, sizeof want, "\"blocking_reservation_ids\":[%lld]", (long long)blocker);
+    CHECK_CONTAINS(conflict, want);
+    snprintf(want, sizeof want, "\"blocking\":[%lld]", (long long)blocker);
+    CHECK_CONTAINS(conflict, want);
+  }
+  boka_free(conflict);
+  conflict = NULL;
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(count_of(doc, "\"id\":") == 1); /* the blocker alone: nothing was stored */
+  boka_free(doc);
+
+  /* Which Tuesdays are free at 09:00? */
+  EXPECT_OK(boka_series_check(f.engine, f.who, f.tenant, series_request(room, 4, ""), &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"date\":") == 4);
+  CHECK_CONTAINS(doc, "\"taken\":[{\"date\":\"2026-01-13\",\"start\":\"2026-01-13T09:00:00Z\"");
+  boka_free(doc);
+
+  EXPECT_OK(boka_series_book(f.engine, f.who, f.tenant,
+                             series_request(room, 4, ",\"mode\":\"skip_conflicts\""), &doc,
+                             &conflict, &err),
+            err);
+  CHECK(conflict == NULL);
+  series = json_int(doc, "id");
+  CHECK(series > 0);
+  CHECK_CONTAINS(doc, "\"rule\":\"FREQ=WEEKLY;COUNT=4\"");
+  CHECK_CONTAINS(doc, "\"exdates\":[\"2026-01-13\"]");
+  CHECK_CONTAINS(doc, "\"skipped\":[{\"date\":\"2026-01-13\"");
+  CHECK(count_of(doc, "\"occurrence_date\":\"2026-01-") == 3);
+  {
+    char want[64];
+    snprintf(want, sizeof want, "\"series\":%lld,", (long long)series);
+    CHECK(count_of(doc, want) == 3);
+  }
+  boka_free(doc);
+  /* The booking output is optional. */
+  EXPECT_ERROR(
+      boka_series_book(f.engine, f.who, f.tenant,
+                       series_request(room, 4, ",\"mode\":\"skip_conflicts\""), NULL, NULL, &err),
+      err, BOKA_CONFLICT, "");
+  teardown(&f);
+}
+
+/* Holds, idempotency, get, occurrences, confirm and the ?series filter. */
+TEST(series_idempotency_confirm_and_reads) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char filter[64];
+  int64_t room, series, first, again;
+  setup(&f);
+  room = make_room(&f, 1);
+  EXPECT_OK(boka_series_book(f.engine, f.who, f.tenant,
+                             series_request(room, 3,
+                                            ",\"hold_for\":900,\"idempotency_key\":\"standup\","
+                                            "\"customer\":\"team-7\""),
+                             &doc, NULL, &err),
+            err);
+  series = json_int(doc, "id");
+  first = nth_id_after(doc, "\"reservations\":[", 0);
+  CHECK(series > 0 && first > 0);
+  CHECK(count_of(doc, "\"status\":\"held\"") == 3);
+  boka_free(doc);
+  /* A retry returns the original; the same key for another request is already_exists. */
+  EXPECT_OK(boka_series_book(f.engine, f.who, f.tenant,
+                             series_request(room, 3,
+                                            ",\"hold_for\":900,\"idempotency_key\":\"standup\","
+                                            "\"customer\":\"team-7\""),
+                             &doc, NULL, &err),
+            err);
+  again = nth_id_after(doc, "\"reservations\":[", 0);
+  CHECK(json_int(doc, "id") == series && again == first);
+  boka_free(doc);
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant,
+                                series_request(room, 2, ",\"idempotency_key\":\"standup\""), NULL,
+                                NULL, &err),
+               err, BOKA_ALREADY_EXISTS, "");
+
+  EXPECT_OK(boka_series_get(f.engine, f.who, f.tenant, series, &doc, &err), err);
+  CHECK(json_int(doc, "id") == series);
+  CHECK_CONTAINS(doc,
+                 "\"first_date\":\"2026-01-06\",\"start_minute\":540,\"duration\":3600,"
+                 "\"zone\":\"UTC\",\"rule\":\"FREQ=WEEKLY;COUNT=3\"");
+  CHECK_CONTAINS(doc, "\"customer\":\"team-7\"");
+  CHECK_CONTAINS(doc, "\"split_from\":null");
+  boka_free(doc);
+  EXPECT_OK(boka_series_occurrences(f.engine, f.who, f.tenant, series, &doc, &err), err);
+  CHECK(count_of(doc, "\"occurrence_date\":") == 3);
+  CHECK(nth_id_after(doc, "[", 0) == first);
+  boka_free(doc);
+  snprintf(filter, sizeof filter, "{\"series\": %lld}", (long long)series);
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, filter, &doc, &err), err);
+  CHECK(count_of(doc, "\"occurrence_date\":") == 3);
+  boka_free(doc);
+  EXPECT_OK(boka_series_confirm(f.engine, f.who, f.tenant, series, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":\"confirmed\"") == 3);
+  boka_free(doc);
+  EXPECT_OK(boka_series_confirm(f.engine, f.who, f.tenant, series, NULL, &err), err);
+
+  EXPECT_ERROR(boka_series_get(f.engine, f.who, f.tenant, series + 100, &doc, &err), err,
+               BOKA_NOT_FOUND, "");
+  CHECK(doc == NULL);
+  EXPECT_ERROR(boka_series_get(f.engine, f.who, f.tenant, series, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "series_json");
+  EXPECT_ERROR(boka_series_occurrences(f.engine, f.who, f.tenant, series, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "reservations_json");
+  EXPECT_ERROR(boka_series_check(f.engine, NULL, f.tenant, "{}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "who");
+  teardown(&f);
+}
+
+/* Cancel and reschedule by scope, a refused move naming its occurrence, bad scopes. */
+TEST(series_cancel_and_reschedule_by_scope) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* conflict = NULL;
+  int64_t room, series, occ[5], blocker = 0, split;
+  int i;
+  setup(&f);
+  room = make_room(&f, 1);
+  EXPECT_OK(
+      boka_series_book(f.engine, f.who, f.tenant, series_request(room, 5, ""), &doc, NULL, &err),
+      err);
+  series = json_int(doc, "id");
+  for (i = 0; i < 5; ++i) occ[i] = nth_id_after(doc, "\"reservations\":[", i);
+  CHECK(occ[4] > occ[0] && occ[0] > 0);
+  boka_free(doc);
+
+  /* One occurrence: its date becomes an EXDATE. */
+  EXPECT_OK(boka_series_cancel(f.engine, f.who, f.tenant, occ[1], "this_occurrence", &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"exdates\":[\"2026-01-13\"]");
+  CHECK_CONTAINS(doc, "\"split\":null");
+  CHECK(nth_id_after(doc, "\"changed\":[", 0) == occ[1]);
+  CHECK_CONTAINS(doc, "\"status\":\"cancelled\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_series_cancel(f.engine, f.who, f.tenant, occ[1], "sometimes", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "scope: \"sometimes\" is not one of this_occurrence");
+  CHECK(doc == NULL);
+  EXPECT_ERROR(boka_series_cancel(f.engine, f.who, f.tenant, occ[1], NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "scope: is NULL");
+
+  /* An hour later from the 3rd on: the last Tuesday is taken at 10:30, so nothing moves. */
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, room, kMonday + 29 * DAY + 10 * HOUR,
+                         kMonday + 29 * DAY + 11 * HOUR, 1, &blocker, NULL, &err),
+            err);
+  EXPECT_ERROR(boka_series_reschedule(f.engine, f.who, f.tenant, occ[2], "this_and_following",
+                                      "{\"start_minute\": 600}", &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  CHECK(doc == NULL);
+  CHECK_CONTAINS(conflict, "\"occurrences\":[{\"start\":\"2026-02-03T10:00:00Z\"");
+  boka_free(conflict);
+  conflict = NULL;
+  EXPECT_OK(boka_cancel(f.engine, f.who, f.tenant, blocker, BOKA_ANY_VERSION, NULL, &err), err);
+  EXPECT_OK(boka_series_reschedule(f.engine, f.who, f.tenant, occ[2], "this_and_following",
+                                   "{\"start_minute\": 600}", &doc, &conflict, &err),
+            err);
+  CHECK(conflict == NULL);
+  CHECK_CONTAINS(doc, "\"rule\":\"FREQ=WEEKLY;UNTIL=20260119\"");
+  split = json_int(strstr(doc, "\"split\":"), "id");
+  CHECK(split > series);
+  {
+    char want[64];
+    snprintf(want, sizeof want, "\"split_from\":%lld", (long long)series);
+    CHECK_CONTAINS(doc, want);
+  }
+  CHECK(count_of(doc, "T10:00:00Z\",\"end\"") == 3); /* the 3rd, 4th and 5th, an hour later */
+  boka_free(doc);
+
+  /* Bad change documents name the field. */
+  EXPECT_ERROR(
+      boka_series_reschedule(f.engine, f.who, f.tenant, occ[2], "this_occurrence",
+                             "{\"rule\": \"FREQ=WEEKLY;INTERVAL=0;COUNT=2\"}", NULL, NULL, &err),
+      err, BOKA_INVALID_ARGUMENT, "reschedule.rule: RRULE: INTERVAL=0");
+  EXPECT_ERROR(boka_series_reschedule(f.engine, f.who, f.tenant, occ[2], "this_occurrence",
+                                      "{\"start\": 600}", NULL, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "reschedule.start: unknown field");
+  EXPECT_ERROR(boka_series_reschedule(f.engine, f.who, f.tenant, occ[2], "this_occurrence", NULL,
+                                      NULL, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "reschedule_json: is NULL");
+
+  /* The whole split series: every occurrence not yet started. */
+  EXPECT_OK(boka_series_cancel(f.engine, f.who, f.tenant, occ[3], "whole_series", &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":\"cancelled\"") == 3);
+  boka_free(doc);
+  EXPECT_OK(boka_series_cancel(f.engine, f.who, f.tenant, occ[0], "this_and_following", NULL, &err),
+            err);
+  teardown(&f);
+}
+
+/* A bad RRULE is invalid_argument naming the field and the part; an unsupported part
+ * not_supported; either way nothing is stored. */
+TEST(series_bad_rules_store_nothing) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* conflict = NULL;
+  char body[512];
+  int64_t room;
+  setup(&f);
+  room = make_room(&f, 1);
+#define WITH_RULE(rule)                                                             \
+  (snprintf(body, sizeof body,                                                      \
+            "{\"allocations\":[{\"resource\":%lld}],\"first_date\":\"2026-01-06\"," \
+            "\"start_minute\":540,\"duration\":3600,\"rule\":\"%s\"}",              \
+            (long long)room, rule),                                                 \
+   body)
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant,
+                                WITH_RULE("FREQ=WEEKLY;INTERVAL=0;COUNT=3"), &doc, &conflict, &err),
+               err, BOKA_INVALID_ARGUMENT, "series.rule: RRULE: INTERVAL=0");
+  CHECK(doc == NULL && conflict == NULL);
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant, WITH_RULE("FREQ=YEARLY;COUNT=3"), &doc,
+                                NULL, &err),
+               err, BOKA_NOT_SUPPORTED, "series.rule: RRULE: FREQ=YEARLY");
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant, WITH_RULE("freq=weekly;count=3"), &doc,
+                                NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "series.rule: RRULE:");
+  EXPECT_ERROR(
+      boka_series_book(f.engine, f.who, f.tenant, WITH_RULE("FREQ=WEEKLY"), &doc, NULL, &err), err,
+      BOKA_INVALID_ARGUMENT, "COUNT or UNTIL");
+  EXPECT_ERROR(boka_series_check(f.engine, f.who, f.tenant,
+                                 WITH_RULE("FREQ=DAILY;BYHOUR=9;COUNT=3"), &doc, &err),
+               err, BOKA_NOT_SUPPORTED, "BYHOUR");
+#undef WITH_RULE
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant,
+                                "{\"allocations\":[{\"resource\":1}],\"first_date\":\"06/01/2026\","
+                                "\"start_minute\":540,\"duration\":3600,\"rule\":\"FREQ=DAILY;"
+                                "COUNT=2\"}",
+                                &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "series.first_date: expected a date \"YYYY-MM-DD\"");
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant,
+                                "{\"allocations\":[{\"resource\":1}],\"first_date\":\"2026-01-06\","
+                                "\"duration\":3600,\"rule\":\"FREQ=DAILY;COUNT=2\"}",
+                                &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "series.start_minute: is required");
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant,
+                                series_request(room, 2, ",\"mode\":\"most\""), &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "series.mode: \"most\" is not one of all_or_nothing");
+  EXPECT_ERROR(boka_series_book(f.engine, f.who, f.tenant, NULL, &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "request_json: is NULL");
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0);
+  boka_free(doc);
+  teardown(&f);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -2341,6 +2641,10 @@ static const named_test tests[] = {
     ENTRY(availability_pages),
     ENTRY(auth_sessions_and_security_reports),
     ENTRY(auth_mfa_stats_and_key_rotation),
+    ENTRY(series_book_refuse_skip_and_check),
+    ENTRY(series_idempotency_confirm_and_reads),
+    ENTRY(series_cancel_and_reschedule_by_scope),
+    ENTRY(series_bad_rules_store_nothing),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

@@ -56,6 +56,19 @@ def main():
     check({"zone", "local_start", "local_end"} <= set(schemas["Reservation"]["required"]), "Reservation.zone")
     check(set(schemas["ReserveRequestInput"]["required"]) == {"allocations", "start", "end"},
           f"ReserveRequestInput.required: {schemas['ReserveRequestInput'].get('required')}")
+    # Recurring series: the rule is RRULE text, dates are dates, and every route is there.
+    check(set(schemas["SeriesRequestInput"]["required"]) ==
+          {"allocations", "first_date", "start_minute", "duration", "rule"},
+          f"SeriesRequestInput.required: {schemas['SeriesRequestInput'].get('required')}")
+    check(schemas["Series"]["properties"]["rule"]["type"] == "string", "Series.rule is RRULE text")
+    check(schemas["Occurrence"]["properties"]["date"]["format"] == "date", "Occurrence.date")
+    check("occurrences" in schemas["Conflict"]["properties"], "Conflict.occurrences")
+    for p in ("/api/tenants/{tenant}/series", "/api/tenants/{tenant}/series/check",
+              "/api/tenants/{tenant}/series/{id}", "/api/tenants/{tenant}/series/{id}/occurrences",
+              "/api/tenants/{tenant}/series/{id}/confirm",
+              "/api/tenants/{tenant}/reservations/{id}/series-cancel",
+              "/api/tenants/{tenant}/reservations/{id}/series-reschedule"):
+        check(p in doc["paths"], f"{p} is not in the OpenAPI document")
     check(server.stop() == 0, "clean exit")
     print("openapi e2e: ok")
 

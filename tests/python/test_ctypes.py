@@ -91,6 +91,11 @@ def load(path: str) -> ctypes.CDLL:
         "boka_auth_mfa_stats": (c_int, [c_void_p, c_void_p, c_int64, out, out]),
         "boka_auth_list_admins": (c_int, [c_void_p, c_void_p, c_int64, out, out]),
         "boka_auth_revoke_admin": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_series_book": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out, out]),
+        "boka_series_occurrences": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_series_cancel": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_char_p, out, out]),
+        "boka_series_reschedule": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_char_p, c_char_p,
+                                           out, out, out]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -425,6 +430,46 @@ class CtypesTest(unittest.TestCase):
         self.assertEqual(conflict.blocking_count, 1)
         self.assertEqual(conflict.blocking_ids[0], booked["id"])
         self.lib.boka_conflict_clear(byref(conflict))
+
+    def test_series_book_refuse_and_change(self) -> None:
+        room = self.room(capacity=1)
+        blocker = self.reserve(room, TUESDAY + 7 * 24 * HOUR + 9 * HOUR, Conflict())
+        request = {"allocations": [{"resource": room}], "first_date": "2026-01-06", "start_minute": 540,
+                   "duration": HOUR, "rule": "FREQ=WEEKLY;COUNT=3"}
+        out, conflict = c_void_p(), c_void_p()
+        # Refused: the Conflict document names the occurrence and its blocker; nothing booked.
+        with self.assertRaises(CError) as refused:
+            self.checked(self.lib.boka_series_book, self.engine, self.who, self.tenant,
+                         json.dumps(request).encode(), byref(out), byref(conflict))
+        self.assertEqual(refused.exception.code, BOKA_CONFLICT)
+        self.assertIsNone(out.value)
+        details = json.loads(self.take(conflict) or "")
+        self.assertEqual([(o["start"], o["blocking_reservation_ids"]) for o in details["occurrences"]],
+                         [("2026-01-13T09:00:00Z", [blocker])])
+        self.assertEqual(details["blocking"], [blocker])
+        # skip_conflicts: two booked, the refused date an EXDATE.
+        self.checked(self.lib.boka_series_book, self.engine, self.who, self.tenant,
+                     json.dumps({**request, "mode": "skip_conflicts"}).encode(), byref(out), byref(conflict))
+        self.assertIsNone(conflict.value)
+        booking = json.loads(self.take(out) or "")
+        self.assertEqual(booking["series"]["exdates"], ["2026-01-13"])
+        self.assertEqual([r["occurrence_date"] for r in booking["reservations"]], ["2026-01-06", "2026-01-20"])
+        self.assertEqual([s["date"] for s in booking["skipped"]], ["2026-01-13"])
+        first = booking["reservations"][0]["id"]
+        # The whole series an hour later; then cancelled from its first occurrence on.
+        self.checked(self.lib.boka_series_reschedule, self.engine, self.who, self.tenant, first,
+                     b"whole_series", b'{"start_minute": 600}', byref(out), byref(conflict))
+        moved = json.loads(self.take(out) or "")
+        self.assertEqual([r["start"] for r in moved["changed"]],
+                         ["2026-01-06T10:00:00Z", "2026-01-20T10:00:00Z"])
+        change = self.json_call(self.lib.boka_series_cancel, self.engine, self.who, self.tenant, first,
+                                b"this_and_following")
+        self.assertEqual({r["status"] for r in change["changed"]}, {"cancelled"})
+        with self.assertRaises(CError) as bad:
+            self.checked(self.lib.boka_series_book, self.engine, self.who, self.tenant,
+                         json.dumps({**request, "rule": "FREQ=WEEKLY;BYDAY=XX;COUNT=3"}).encode(), None, None)
+        self.assertEqual(bad.exception.code, BOKA_INVALID_ARGUMENT)
+        self.assertIn("series.rule: RRULE: BYDAY=XX", bad.exception.message)
 
     def test_error_codes_and_messages(self) -> None:
         room = self.room(capacity=1)

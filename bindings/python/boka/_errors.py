@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
+
+if TYPE_CHECKING:  # _types imports Code from here; for annotations only
+    from ._types import RefusedOccurrence
 
 
 class Code(enum.IntEnum):
@@ -65,8 +68,12 @@ class ConflictError(Error):
 
     For a refused booking (capacity, opening hours, notice, horizon, daily limit),
     ``blocking_reservation_ids`` names the reservations in the way and ``next_free_start``
-    the earliest start at or after the requested one that would fit (or None). For other
-    conflicts (a stale version, an expired hold, an archived resource) both are empty.
+    the earliest start at or after the requested one that would fit (or None). A refused
+    series (:meth:`boka.RecurringBookings.book`, ``reschedule``) also names in
+    ``occurrences`` every occurrence that does not fit, each a
+    :class:`boka.RefusedOccurrence` with its own reason and blocking reservations; then
+    ``blocking_reservation_ids`` is their union and ``next_free_start`` is None. For other
+    conflicts (a stale version, an expired hold, an archived resource) all are empty.
     """
 
     code = Code.CONFLICT
@@ -76,10 +83,12 @@ class ConflictError(Error):
         message: str,
         blocking_reservation_ids: Sequence[int] = (),
         next_free_start: Optional[datetime] = None,
+        occurrences: Sequence[RefusedOccurrence] = (),
     ) -> None:
         super().__init__(message)
         self.blocking_reservation_ids: tuple[int, ...] = tuple(blocking_reservation_ids)
         self.next_free_start: Optional[datetime] = next_free_start
+        self.occurrences: tuple[RefusedOccurrence, ...] = tuple(occurrences)
 
 
 class UnauthenticatedError(Error, PermissionError):
@@ -147,11 +156,12 @@ def _from_status(
     message: str,
     blocking_reservation_ids: Sequence[int] = (),
     next_free_start: Optional[datetime] = None,
+    occurrences: Sequence[RefusedOccurrence] = (),
 ) -> Error:
     """The exception for a failed call (codes this package does not know: InternalError)."""
     cls = _BY_CODE.get(code, InternalError)
     if cls is ConflictError:
-        return ConflictError(message, blocking_reservation_ids, next_free_start)
+        return ConflictError(message, blocking_reservation_ids, next_free_start, occurrences)
     error = cls(message)
     if code not in _BY_CODE:
         error.message = f"error code {code}: {message}"

@@ -1,7 +1,7 @@
 # Type stubs of boka._native, the pybind11 module (bindings/python/src/module.cpp).
 # tests/python/test_stubs.py checks that every public name is in both.
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, Optional
 
@@ -38,6 +38,12 @@ from ._types import (
     ReservationStatus,
     Resource,
     Schedule,
+    Series,
+    SeriesAvailability,
+    SeriesBooking,
+    SeriesChange,
+    SeriesMode,
+    SeriesScope,
     Slot,
     SlotPage,
     StorageInfo,
@@ -90,6 +96,8 @@ class Engine:
     ) -> None: ...
     @property
     def auth(self) -> Auth: ...
+    @property
+    def series(self) -> RecurringBookings: ...
     @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
@@ -249,11 +257,73 @@ class Engine:
         end: Optional[datetime] = None,
         statuses: Iterable[ReservationStatus | str] = (),
         customer: Optional[str] = None,
+        series: Optional[int] = None,
         after_id: int = 0,
         limit: int = 100,
         who: Optional[Principal] = None,
     ) -> list[Reservation]: ...
     def expire_holds(self, limit: int = 1000, *, who: Optional[Principal] = None) -> int: ...
+
+class RecurringBookings:
+    """Recurring series of an engine (``engine.series``): a first occurrence in local wall
+    time and an RRULE, booked as ordinary reservations that name their series."""
+
+    def book(
+        self,
+        tenant: int,
+        allocations: Iterable[AllocationRequest],
+        first_date: date,
+        start_minute: int,
+        duration: timedelta,
+        rule: str,
+        *,
+        exdates: Iterable[date] = (),
+        mode: SeriesMode | str = "all_or_nothing",
+        hold_for: Optional[timedelta] = None,
+        idempotency_key: str = "",
+        customer: str = "",
+        metadata: Optional[Mapping[str, Any]] = None,
+        who: Optional[Principal] = None,
+    ) -> SeriesBooking: ...
+    def check(
+        self,
+        tenant: int,
+        allocations: Iterable[AllocationRequest],
+        first_date: date,
+        start_minute: int,
+        duration: timedelta,
+        rule: str,
+        *,
+        exdates: Iterable[date] = (),
+        who: Optional[Principal] = None,
+    ) -> SeriesAvailability: ...
+    def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Series: ...
+    def occurrences(
+        self, tenant: int, id: int, *, who: Optional[Principal] = None
+    ) -> list[Reservation]: ...
+    def confirm(
+        self, tenant: int, id: int, *, who: Optional[Principal] = None
+    ) -> list[Reservation]: ...
+    def cancel(
+        self,
+        tenant: int,
+        reservation: int,
+        scope: SeriesScope | str,
+        *,
+        who: Optional[Principal] = None,
+    ) -> SeriesChange: ...
+    def reschedule(
+        self,
+        tenant: int,
+        reservation: int,
+        scope: SeriesScope | str,
+        *,
+        first_date: Optional[date] = None,
+        start_minute: Optional[int] = None,
+        duration: Optional[timedelta] = None,
+        rule: Optional[str] = None,
+        who: Optional[Principal] = None,
+    ) -> SeriesChange: ...
 
 class Operations:
     """The audit trail, health, backups, read-only mode, heartbeats, statistics and metrics

@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
+from ._errors import Code
+
 if TYPE_CHECKING:  # the native module's class, for annotations only
     from ._native import Principal
 
@@ -249,6 +251,8 @@ class Reservation(_LocalTimes):
     idempotency_key: str
     customer: str
     metadata: dict[str, Any] = field(hash=False)
+    series: Optional[int]  # the series it is an occurrence of (boka.RecurringBookings)
+    occurrence_date: Optional[date]  # with series: the date its rule generated it for
     created_at: datetime
     updated_at: datetime
     version: int
@@ -591,3 +595,99 @@ class MfaStats:
     with_mfa: int
     without_mfa: int
     by_role: tuple[MfaStatsByRole, ...]  # one per role, customer first
+
+
+# ---- recurring series (boka/series.hpp) ----------------------------------------------------
+
+
+class SeriesMode(str, enum.Enum):
+    """What booking a series does with occurrences that cannot be booked."""
+
+    ALL_OR_NOTHING = "all_or_nothing"  # any refused occurrence refuses the whole series
+    SKIP_CONFLICTS = "skip_conflicts"  # the free occurrences are booked, the others reported
+
+
+class SeriesScope(str, enum.Enum):
+    """Which occurrences a change of a series applies to, counted from one occurrence."""
+
+    THIS_OCCURRENCE = "this_occurrence"  # that occurrence alone
+    THIS_AND_FOLLOWING = "this_and_following"  # it and every later one (splits the series)
+    WHOLE_SERIES = "whole_series"  # every occurrence that has not started yet
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One occurrence of a series."""
+
+    date: date  # the local date the rule generated (what an EXDATE names)
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedOccurrence(Occurrence):
+    """An occurrence that was not booked (skip_conflicts) or is not free (check), and why."""
+
+    code: Code  # CONFLICT, or INVALID_ARGUMENT (off the grid, duration bounds)
+    reason: str  # names the resource and the rule
+    blocking_reservation_ids: tuple[int, ...]  # those the caller may see
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedOccurrence:
+    """An occurrence of a refused series (:attr:`boka.ConflictError.occurrences`)."""
+
+    start: datetime
+    end: datetime
+    code: Code  # CONFLICT, or INVALID_ARGUMENT (off the grid, duration bounds)
+    reason: str  # why, naming the resource and the rule
+    blocking_reservation_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A stored series. It always describes what is booked: an occurrence skipped or
+    cancelled alone is one of its exdates, and a "this and following" change ends it with an
+    UNTIL and starts a new series whose split_from names it."""
+
+    id: int
+    tenant: int
+    allocations: tuple[AllocationRequest, ...]
+    first_date: date  # the first occurrence (DTSTART)
+    start_minute: int  # local wall time of every occurrence, minutes after midnight
+    duration: timedelta  # each occurrence's length
+    zone: str  # the IANA zone its local times are read in
+    rule: str  # the RRULE text, "FREQ=WEEKLY;BYDAY=TU;COUNT=10"
+    exdates: tuple[date, ...]
+    customer: str
+    metadata: dict[str, Any] = field(hash=False)
+    split_from: Optional[int]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesBooking:
+    """A booked series (:meth:`boka.RecurringBookings.book`)."""
+
+    series: Series
+    reservations: tuple[Reservation, ...]  # the booked occurrences, by date
+    skipped: tuple[SkippedOccurrence, ...]  # skip_conflicts: left out (the series' EXDATEs)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesAvailability:
+    """Which occurrences of a series would be booked now (:meth:`boka.RecurringBookings.check`)."""
+
+    free: tuple[Occurrence, ...]
+    taken: tuple[SkippedOccurrence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesChange:
+    """What a cancel or reschedule of a series did."""
+
+    series: Series  # the series now (for a split, the old part)
+    split: Optional[Series]  # the new series a this_and_following change started
+    changed: tuple[Reservation, ...]  # every reservation the change wrote, by start

@@ -124,12 +124,14 @@ void init_conversions() {
 void raise_status(const Status& status) {
   py::object blocking = py::tuple();
   py::object next = py::none();
+  py::object occurrences = py::tuple();
   if (const ConflictInfo* conflict = status.conflict()) {
     blocking = id_tuple(conflict->blocking_reservation_ids);
     if (conflict->next_free_start) next = from_instant(*conflict->next_free_start);
+    occurrences = value_to_python(conflict->occurrences);  // boka.RefusedOccurrence, ...
   }
   py::object error = cls().from_status(static_cast<int>(status.code()),
-                                       from_string(status.message()), blocking, next);
+                                       from_string(status.message()), blocking, next, occurrences);
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
   throw py::error_already_set();
 }
@@ -445,6 +447,12 @@ LocalDate date_from_python(py::handle value, const std::string& name) {
 
 std::string enum_text_of(py::handle value, const std::string& name) {
   return enum_text(value, name);
+}
+
+RecurrenceRule rrule_from_python(py::handle value, const std::string& name) {
+  Result<RecurrenceRule> rule = parse_rrule(to_string(value, name));
+  if (!rule.ok()) raise_status(Status(rule.status().code(), name + ": " + rule.status().message()));
+  return std::move(rule).value();
 }
 
 }  // namespace fields_detail

@@ -23,6 +23,7 @@ using codec::is_json_text;
 using codec::is_key_pairs;
 using codec::is_optional;
 using codec::is_permissions;
+using codec::is_rrule_text;
 using codec::is_vector;
 template <typename T>
 inline constexpr bool dependent_false = false;
@@ -39,6 +40,8 @@ LocalDate date_from_python(py::handle value, const std::string& name);
 Weekday weekday_from_python(py::handle value, const std::string& name);
 // The value of an enum member or the text itself, checked against the library's names.
 std::string enum_text_of(py::handle value, const std::string& name);
+// An RRULE text read by parse_rrule; its error is raised with its code, the name first.
+RecurrenceRule rrule_from_python(py::handle value, const std::string& name);
 
 }  // namespace fields_detail
 
@@ -83,6 +86,12 @@ py::object value_to_python(const T& v) {
     return from_metadata_json(*v.text);
   } else if constexpr (is_permissions<T>::value) {
     return permission_names_tuple(*v.set);
+  } else if constexpr (is_rrule_text<T>::value) {
+    if constexpr (codec::rrule_is_optional<T>) {
+      return *v.rule ? py::object(from_string(format_rrule(**v.rule))) : py::object(py::none());
+    } else {
+      return from_string(format_rrule(*v.rule));
+    }
   } else if constexpr (is_key_pairs<T>::value) {
     py::tuple out(v.pairs->size());
     for (std::size_t i = 0; i < v.pairs->size(); ++i) {
@@ -163,6 +172,14 @@ void value_from_python(py::handle h, const std::string& name, T& out) {
     *out.text = to_metadata_json(h, name);
   } else if constexpr (is_permissions<T>::value) {
     *out.set = permissions_from_python(h, name);
+  } else if constexpr (is_rrule_text<T>::value) {
+    if constexpr (codec::rrule_is_optional<T>) {
+      if (h.is_none()) {
+        out.rule->reset();
+        return;
+      }
+    }
+    *out.rule = rrule_from_python(h, name);
   } else if constexpr (is_key_pairs<T>::value) {
     out.pairs->clear();
     std::size_t i = 0;

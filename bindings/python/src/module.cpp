@@ -119,6 +119,22 @@ class OperationsFacet {
   const EngineHandle* handle_;
 };
 
+// engine.series: the RecurringBookings facet (recurring series). Like AuthFacet, it keeps
+// its engine open.
+class SeriesFacet {
+ public:
+  explicit SeriesFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.series()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 // A value of the codec's field lists from a Python argument ("role", boka.Role.STAFF).
 template <typename T>
 T from_python(py::handle value, const std::string& name) {
@@ -130,6 +146,20 @@ T from_python(py::handle value, const std::string& name) {
 std::optional<std::int64_t> version_guard(py::handle if_version) {
   if (if_version.is_none()) return std::nullopt;
   return to_int64(if_version, "if_version");
+}
+
+// A SeriesRequest from the arguments book and check share.
+SeriesRequest series_request(py::handle allocations, py::handle first_date, py::handle start_minute,
+                             py::handle duration, py::handle rule, py::handle exdates) {
+  SeriesRequest req;
+  req.allocations = to_requests(allocations, "allocations");
+  req.first_date = from_python<LocalDate>(first_date, "first_date");
+  req.start_minute = to_int(start_minute, "start_minute");
+  req.duration = to_seconds(duration, "duration");
+  auto text = codec::rrule_text(req.rule);
+  value_from_python(rule, "rule", text);
+  req.exdates = from_python<std::vector<LocalDate>>(exdates, "exdates");
+  return req;
 }
 
 // confirm, cancel, mark_completed and mark_no_show share one shape.
@@ -233,6 +263,9 @@ may be called from several threads at once; each releases the GIL while the engi
       .def_property_readonly(
           "auth", [](py::object self) { return AuthFacet(std::move(self)); },
           "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
+      .def_property_readonly(
+          "series", [](py::object self) { return SeriesFacet(std::move(self)); },
+          "Recurring series, booked as ordinary reservations (boka.RecurringBookings).")
       .def_property_readonly(
           "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
           "The audit trail, health, backups, read-only mode, heartbeats, "
@@ -601,14 +634,15 @@ may be called from several threads at once; each releases the GIL while the engi
       .def(
           "list_reservations",
           [](const EngineHandle& self, TenantId tenant, py::object resource, py::object start,
-             py::object end, py::object statuses, py::object customer, py::object after_id,
-             py::object limit, py::object who) {
+             py::object end, py::object statuses, py::object customer, py::object series,
+             py::object after_id, py::object limit, py::object who) {
             ReservationFilter f;
             if (!resource.is_none()) f.resource = ResourceId{to_int64(resource, "resource")};
             f.from = to_optional_instant(start, "start");
             f.to = to_optional_instant(end, "end");
             f.statuses = to_statuses(statuses, "statuses");
             if (!customer.is_none()) f.customer = to_string(customer, "customer");
+            if (!series.is_none()) f.series = SeriesId{to_int64(series, "series")};
             f.after_id = ReservationId{to_int64(after_id, "after_id")};
             f.limit = to_int(limit, "limit");
             const Principal& p = principal_of(who);
@@ -617,9 +651,10 @@ may be called from several threads at once; each releases the GIL while the engi
           },
           arg("tenant"), py::kw_only(), arg("resource") = py::none(), arg("start") = py::none(),
           arg("end") = py::none(), arg("statuses") = py::tuple(), arg("customer") = py::none(),
-          arg("after_id") = 0, arg("limit") = 100, arg("who") = py::none(),
+          arg("series") = py::none(), arg("after_id") = 0, arg("limit") = 100,
+          arg("who") = py::none(),
           "The tenant's reservations by id, filtered: on a resource, overlapping [start, "
-          "end), with one of the statuses, of a customer; page with after_id.")
+          "end), with one of the statuses, of a customer, of a series; page with after_id.")
       .def(
           "expire_holds",
           [](const EngineHandle& self, py::object limit, py::object who) {
@@ -799,6 +834,124 @@ system principal) and raises like the engine's own calls.)")
           "<directory>/<kind>/boka-<kind>-<YYYYMMDD-HHMMSS>.db with its manifest; applies "
           "retention (keep 0: the kind's default); verifies when verify=True (a backup that "
           "fails is kept: check result.verification.ok). NotSupportedError on other stores.");
+
+  using Recurring = const SeriesFacet&;
+  py::class_<SeriesFacet>(m, "RecurringBookings",
+                          R"(Recurring series of an engine (engine.series): a first occurrence in
+local wall time and an RRULE ("FREQ=WEEKLY;BYDAY=TU;COUNT=10"), booked as ordinary
+reservations that name their series. Every call takes who= (default: the system principal)
+and raises like the engine's own calls; docs/recurrence.md is the guide.)")
+      .def(
+          "book",
+          [](Recurring f, TenantId tenant, py::object allocations, py::object first_date,
+             py::object start_minute, py::object duration, py::object rule, py::object exdates,
+             py::object mode, py::object hold_for, py::object idempotency_key, py::object customer,
+             py::object metadata, py::object who) {
+            SeriesRequest req =
+                series_request(allocations, first_date, start_minute, duration, rule, exdates);
+            req.mode = from_python<SeriesMode>(mode, "mode");
+            req.hold_for = to_optional_seconds(hold_for, "hold_for");
+            req.idempotency_key = to_string(idempotency_key, "idempotency_key");
+            req.customer = to_string(customer, "customer");
+            req.metadata_json = to_metadata_json(metadata, "metadata");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](RecurringBookings& s) { return s.book(p, tenant, req); }));
+          },
+          arg("tenant"), arg("allocations"), arg("first_date"), arg("start_minute"),
+          arg("duration"), arg("rule"), py::kw_only(), arg("exdates") = py::tuple(),
+          arg("mode") = "all_or_nothing", arg("hold_for") = py::none(), arg("idempotency_key") = "",
+          arg("customer") = "", arg("metadata") = py::none(), arg("who") = py::none(),
+          "Books every occurrence of the series (first_date at start_minute local, then as "
+          "`rule` says, less the exdates) in one transaction: a SeriesBooking. mode "
+          "\"all_or_nothing\" refuses the whole series with ConflictError naming every "
+          "occurrence that does not fit (error.occurrences); \"skip_conflicts\" books the free "
+          "ones and reports the others in `skipped` (and as EXDATEs of the series). A bad rule "
+          "raises InvalidArgumentError naming the part (NotSupportedError for FREQ=YEARLY, "
+          "BYHOUR, ...). A retry with the same idempotency_key returns the original booking.")
+      .def(
+          "check",
+          [](Recurring f, TenantId tenant, py::object allocations, py::object first_date,
+             py::object start_minute, py::object duration, py::object rule, py::object exdates,
+             py::object who) {
+            const SeriesRequest req =
+                series_request(allocations, first_date, start_minute, duration, rule, exdates);
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](RecurringBookings& s) { return s.check(p, tenant, req); }));
+          },
+          arg("tenant"), arg("allocations"), arg("first_date"), arg("start_minute"),
+          arg("duration"), arg("rule"), py::kw_only(), arg("exdates") = py::tuple(),
+          arg("who") = py::none(),
+          "Which occurrences of the series would be booked now (free) and why the others "
+          "would not (taken): a SeriesAvailability. Stores nothing.")
+      .def(
+          "get",
+          [](Recurring f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](RecurringBookings& s) { return s.get(p, tenant, SeriesId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The Series with this id in the tenant.")
+      .def(
+          "occurrences",
+          [](Recurring f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(f.call(
+                [&](RecurringBookings& s) { return s.occurrences(p, tenant, SeriesId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Every reservation of the series (all statuses), by start.")
+      .def(
+          "confirm",
+          [](Recurring f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                f.call([&](RecurringBookings& s) { return s.confirm(p, tenant, SeriesId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Confirms every held occurrence in one transaction; returns the series' "
+          "reservations. A lapsed hold raises ConflictError naming it.")
+      .def(
+          "cancel",
+          [](Recurring f, TenantId tenant, ReservationId reservation, py::object scope,
+             py::object who) {
+            const SeriesScope sc = from_python<SeriesScope>(scope, "scope");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](RecurringBookings& s) { return s.cancel(p, tenant, reservation, sc); }));
+          },
+          arg("tenant"), arg("reservation"), arg("scope"), py::kw_only(), arg("who") = py::none(),
+          "Cancels occurrences counted from `reservation` (an occurrence of a series): "
+          "\"this_occurrence\" (its date becomes an EXDATE), \"this_and_following\" (the "
+          "series ends with an UNTIL) or \"whole_series\" (every occurrence not yet started). "
+          "A SeriesChange.")
+      .def(
+          "reschedule",
+          [](Recurring f, TenantId tenant, ReservationId reservation, py::object scope,
+             py::object first_date, py::object start_minute, py::object duration, py::object rule,
+             py::object who) {
+            const SeriesScope sc = from_python<SeriesScope>(scope, "scope");
+            SeriesReschedule change;
+            change.first_date = from_python<std::optional<LocalDate>>(first_date, "first_date");
+            if (!start_minute.is_none()) change.start_minute = to_int(start_minute, "start_minute");
+            change.duration = to_optional_seconds(duration, "duration");
+            auto text = codec::rrule_text(change.rule);
+            value_from_python(rule, "rule", text);
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](RecurringBookings& s) {
+              return s.reschedule(p, tenant, reservation, sc, change);
+            }));
+          },
+          arg("tenant"), arg("reservation"), arg("scope"), py::kw_only(),
+          arg("first_date") = py::none(), arg("start_minute") = py::none(),
+          arg("duration") = py::none(), arg("rule") = py::none(), arg("who") = py::none(),
+          "Moves occurrences counted from `reservation` by `scope`, all or nothing: to "
+          "first_date (default: the occurrence's own date) at start_minute for duration, as "
+          "`rule` repeats (None keeps the series' value). this_and_following splits the "
+          "series. A refusal is ConflictError naming every occurrence that does not fit. A "
+          "SeriesChange.");
 
   using Facet = const AuthFacet&;
   py::class_<AuthFacet>(m, "Auth", R"(Users, logins, sessions, TOTP MFA and API keys of an engine

@@ -1306,7 +1306,7 @@ struct Describe<SeriesRescheduleRequest> {
 template <>
 struct Describe<WaitlistEntry> {
   static constexpr const char* name = "WaitlistEntry";
-  static constexpr unsigned shells = kC;
+  static constexpr unsigned shells = kC | kPython;
   static constexpr const char* doc = "An entry of a tenant's waitlist";
   template <typename V, Of<WaitlistEntry> S>
   static void fields(V& v, S& e) {
@@ -1350,7 +1350,7 @@ struct Describe<WaitlistRequest> {
 template <>
 struct Describe<WaitlistPosition> {
   static constexpr const char* name = "WaitlistPosition";
-  static constexpr unsigned shells = kC;
+  static constexpr unsigned shells = kC | kPython;
   static constexpr const char* doc = "A waitlist entry and where it stands in its queue";
   template <typename V, Of<WaitlistPosition> S>
   static void fields(V& v, S& p) {

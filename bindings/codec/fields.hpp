@@ -1306,7 +1306,7 @@ struct Describe<SeriesRescheduleRequest> {
 template <>
 struct Describe<WaitlistEntry> {
   static constexpr const char* name = "WaitlistEntry";
-  static constexpr unsigned shells = kC | kPython;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "An entry of a tenant's waitlist";
   template <typename V, Of<WaitlistEntry> S>
   static void fields(V& v, S& e) {
@@ -1332,7 +1332,7 @@ struct Describe<WaitlistEntry> {
 template <>
 struct Describe<WaitlistRequest> {
   static constexpr const char* name = "WaitlistRequest";
-  static constexpr unsigned shells = kC;
+  static constexpr unsigned shells = kC | kHttp;
   static constexpr const char* doc = "A request to join the waitlist";
   template <typename V, Of<WaitlistRequest> S>
   static void fields(V& v, S& r) {
@@ -1350,7 +1350,7 @@ struct Describe<WaitlistRequest> {
 template <>
 struct Describe<WaitlistPosition> {
   static constexpr const char* name = "WaitlistPosition";
-  static constexpr unsigned shells = kC | kPython;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "A waitlist entry and where it stands in its queue";
   template <typename V, Of<WaitlistPosition> S>
   static void fields(V& v, S& p) {
@@ -1378,7 +1378,7 @@ struct Describe<WaitlistFilter> {
 template <>
 struct Describe<WaitlistPriorityRequest> {
   static constexpr const char* name = "WaitlistPriorityRequest";
-  static constexpr unsigned shells = 0;
+  static constexpr unsigned shells = kHttp;
   static constexpr const char* doc = "A waitlist entry's new priority";
   template <typename V, Of<WaitlistPriorityRequest> S>
   static void fields(V& v, S& r) {

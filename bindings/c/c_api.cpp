@@ -816,6 +816,93 @@ int boka_series_reschedule(boka_engine* engine, const boka_principal* who, int64
   });
 }
 
+// --- Waitlist ----------------------------------------------------------------------------
+
+int boka_waitlist_join(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       const char* request_json, char** entry_json, char** errmsg) {
+  clear_output(entry_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto req =
+        boka::c_api::waitlist_request_from_json(boka::c_api::parse(request_json, "request_json"));
+    return emit(engine->engine->waitlist().join(who->principal, boka::TenantId{tenant}, req),
+                entry_json);
+  });
+}
+
+int boka_waitlist_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t entry,
+                      char** position_json, char** errmsg) {
+  clear_output(position_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(position_json, "position_json"));
+    return emit(engine->engine->waitlist().get(who->principal, boka::TenantId{tenant},
+                                               boka::WaitlistEntryId{entry}),
+                position_json);
+  });
+}
+
+int boka_waitlist_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       const char* filter_json, char** entries_json, char** errmsg) {
+  clear_output(entries_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(entries_json, "entries_json"));
+    boka::WaitlistFilter filter;
+    if (filter_json != nullptr) {
+      filter =
+          boka::c_api::waitlist_filter_from_json(boka::c_api::parse(filter_json, "filter_json"));
+    }
+    return emit(engine->engine->waitlist().list(who->principal, boka::TenantId{tenant}, filter),
+                entries_json);
+  });
+}
+
+int boka_waitlist_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         int64_t entry, char** entry_json, char** errmsg) {
+  clear_output(entry_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->waitlist().cancel(who->principal, boka::TenantId{tenant},
+                                                  boka::WaitlistEntryId{entry}),
+                entry_json);
+  });
+}
+
+int boka_waitlist_accept(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         int64_t entry, char** reservation_json, char** errmsg) {
+  clear_output(reservation_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->waitlist().accept(who->principal, boka::TenantId{tenant},
+                                                  boka::WaitlistEntryId{entry}),
+                reservation_json);
+  });
+}
+
+int boka_waitlist_set_priority(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t entry, int priority, char** entry_json, char** errmsg) {
+  clear_output(entry_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->waitlist().set_priority(who->principal, boka::TenantId{tenant},
+                                                        boka::WaitlistEntryId{entry}, priority),
+                entry_json);
+  });
+}
+
+int boka_waitlist_sweep(boka_engine* engine, const boka_principal* who, int limit, int* changed,
+                        char** errmsg) {
+  if (changed != nullptr) *changed = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto n = engine->engine->waitlist().sweep(who->principal, limit);
+    if (!n.ok()) return n.status();
+    if (changed != nullptr) *changed = *n;
+    return Status();
+  });
+}
+
 // --- Authentication ----------------------------------------------------------------------
 
 int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,

@@ -192,6 +192,7 @@ BOKA_CODEC_ENUM(UserState, disabled, user_state_name, "UserState");
 BOKA_CODEC_ENUM(SeriesMode, skip_conflicts, series_mode_name, "SeriesMode");
 BOKA_CODEC_ENUM(SeriesScope, whole_series, series_scope_name, "SeriesScope");
 BOKA_CODEC_ENUM(Code, not_supported, code_name, "Code");
+BOKA_CODEC_ENUM(WaitlistStatus, lapsed, waitlist_status_name, "WaitlistStatus");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
@@ -230,6 +231,10 @@ struct SeriesCancelRequest {
 struct SeriesRescheduleRequest {
   SeriesScope scope = SeriesScope::this_occurrence;
   SeriesReschedule change;
+};
+// HTTP body of a waitlist entry's new priority.
+struct WaitlistPriorityRequest {
+  int priority = 0;
 };
 
 // ---- the field lists -----------------------------------------------------------------------
@@ -1135,6 +1140,8 @@ struct Describe<EngineOptions> {
     v("read_only", o.read_only, opt());
     v("read_only_reason", o.read_only_reason, opt());
     v("auth", o.auth, opt());
+    v("waitlist_offer_window", o.waitlist_offer_window,
+      opt("seconds a waitlist offer holds its capacity, 60..604800; default 900"));
   }
 };
 
@@ -1294,6 +1301,91 @@ struct Describe<SeriesRescheduleRequest> {
   }
 };
 
+// ---- the waitlist (boka/waitlist.hpp) -----------------------------------------------------
+
+template <>
+struct Describe<WaitlistEntry> {
+  static constexpr const char* name = "WaitlistEntry";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "An entry of a tenant's waitlist";
+  template <typename V, Of<WaitlistEntry> S>
+  static void fields(V& v, S& e) {
+    v("id", e.id, out());
+    v("tenant", e.tenant, out());
+    v("allocations", e.allocations, out("what a booking for it takes"));
+    v("earliest_start", e.earliest_start, out("the starts it accepts: [earliest, latest]"));
+    v("latest_start", e.latest_start, out());
+    v("duration", e.duration, out("seconds"));
+    v("customer", e.customer, out("whom the offer is for"));
+    v("priority", e.priority, out("higher first, then joined_at, then id"));
+    v("joined_at", e.joined_at, out());
+    v("expires_at", e.expires_at, out("the entry stops waiting at this instant"));
+    v("status", e.status, out());
+    v("offer", e.offer, out("the held reservation offered (offered, accepted), or null"));
+    v("offer_expires_at", e.offer_expires_at, out("while offered: the offer's deadline"));
+    v("metadata", json_text(e.metadata_json), out("copied onto the offered hold"));
+    v("updated_at", e.updated_at, out());
+    v("version", e.version, out());
+  }
+};
+
+template <>
+struct Describe<WaitlistRequest> {
+  static constexpr const char* name = "WaitlistRequest";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "A request to join the waitlist";
+  template <typename V, Of<WaitlistRequest> S>
+  static void fields(V& v, S& r) {
+    v("allocations", r.allocations, req("1..100"));
+    v("earliest_start", r.earliest_start, req("the first start it accepts"));
+    v("latest_start", r.latest_start, req("the last start it accepts (= earliest: exact)"));
+    v("duration", r.duration, req("seconds"));
+    v("expires_at", r.expires_at, opt("when it stops waiting; default latest_start"));
+    v("customer", r.customer, opt("whom it is for; a customer joins as themselves"));
+    v("priority", r.priority, opt("-1000..1000; staff (reservations:all) only"));
+    v("metadata", json_text(r.metadata_json), opt("any JSON object, copied onto the offer"));
+  }
+};
+
+template <>
+struct Describe<WaitlistPosition> {
+  static constexpr const char* name = "WaitlistPosition";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A waitlist entry and where it stands in its queue";
+  template <typename V, Of<WaitlistPosition> S>
+  static void fields(V& v, S& p) {
+    v("entry", p.entry, out());
+    v("position", p.position,
+      out("1 + the waiting entries ahead that compete with it; 0 when not waiting"));
+  }
+};
+
+template <>
+struct Describe<WaitlistFilter> {
+  static constexpr const char* name = "WaitlistFilter";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which waitlist entries to list; every field optional";
+  template <typename V, Of<WaitlistFilter> S>
+  static void fields(V& v, S& f) {
+    v("resource", f.resource, opt("entries naming this resource directly"));
+    v("pool", f.pool, opt("entries naming this pool"));
+    v("customer", f.customer, opt("exact match"));
+    v("statuses", f.statuses, opt("empty: any"));
+    v("limit", f.limit, opt("1..10000"));
+  }
+};
+
+template <>
+struct Describe<WaitlistPriorityRequest> {
+  static constexpr const char* name = "WaitlistPriorityRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A waitlist entry's new priority";
+  template <typename V, Of<WaitlistPriorityRequest> S>
+  static void fields(V& v, S& r) {
+    v("priority", r.priority, req("-1000..1000"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1368,6 +1460,11 @@ void for_each_document(Fn&& fn) {
   fn(Tag<SeriesChange>{});
   fn(Tag<SeriesCancelRequest>{});
   fn(Tag<SeriesRescheduleRequest>{});
+  fn(Tag<WaitlistEntry>{});
+  fn(Tag<WaitlistRequest>{});
+  fn(Tag<WaitlistPosition>{});
+  fn(Tag<WaitlistFilter>{});
+  fn(Tag<WaitlistPriorityRequest>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

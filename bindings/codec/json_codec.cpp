@@ -360,6 +360,13 @@ SeriesScope series_scope_from_text(const std::string& name, const std::string& p
   return enum_from_json<SeriesScope>(Json(name), path);
 }
 
+WaitlistRequest waitlist_request_from_json(const Json& j) {
+  return from_json<WaitlistRequest>(j, "waitlist");
+}
+WaitlistFilter waitlist_filter_from_json(const Json& j) {
+  return from_json<WaitlistFilter>(j, "filter");
+}
+
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant) {
   AuditQuery q = from_json<AuditQuery>(j, "query");
   q.tenant = tenant;

@@ -387,6 +387,10 @@ SeriesRequest series_request_from_json(const Json& j);
 SeriesReschedule series_reschedule_from_json(const Json& j);
 SeriesScope series_scope_from_text(const std::string& name, const std::string& path);
 
+// The waitlist: a request to join, and which entries to list.
+WaitlistRequest waitlist_request_from_json(const Json& j);
+WaitlistFilter waitlist_filter_from_json(const Json& j);
+
 // Audit trail: a query of one tenant's chain, and chain heads (an array of AuditHead).
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant);
 std::vector<AuditHead> audit_heads_from_json(const Json& j);

@@ -541,6 +541,7 @@ void Api::install() {
   install_auth();
   install_booking();
   install_series();
+  install_waitlist();
   openapi_ = build_openapi();
 }
 
@@ -874,6 +875,56 @@ void Api::install_series() {
         [this](Context& c) {
           const auto r = c.body_as<codec::SeriesRescheduleRequest>("reschedule");
           c.reply(engine_.series().reschedule(c.who(), c.id(1), c.id(2), r.scope, r.change));
+        });
+}
+
+// The waitlist (boka/waitlist.hpp): joined, listed and read under /waitlist; an entry is
+// cancelled, accepted (its offer confirmed) or moved in its queue (staff) by its id.
+void Api::install_waitlist() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  const std::string one = T + R"(/waitlist/(\d+))";
+
+  route("POST", T + "/waitlist", "waitlist.join", Auth::required,
+        {doc<WaitlistRequest>(Form::input), doc<WaitlistEntry>(), 201}, [this](Context& c) {
+          c.reply(engine_.waitlist().join(c.who(), c.id(1),
+                                          codec::waitlist_request_from_json(c.body())),
+                  201);
+        });
+  route("GET", T + "/waitlist", "waitlist.list", Auth::required, {kNone, list_of<WaitlistEntry>()},
+        [this](Context& c) {
+          // The query names the filter's fields; status is a comma-separated list.
+          Json f = Json::object();
+          for (const char* name : {"resource", "pool"}) {
+            if (auto v = query_int(c.req, name)) f[name] = *v;
+          }
+          if (const std::string* v = c.req.param("customer")) f["customer"] = *v;
+          f["limit"] = page_limit(c.req, 100);
+          if (const std::string* status = c.req.param("status")) {
+            Json statuses = Json::array();
+            const std::string& all = *status;
+            for (std::size_t start = 0; start <= all.size();) {
+              const auto comma = all.find(',', start);
+              const std::string name =
+                  all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+              if (!name.empty()) statuses.push_back(name);
+              if (comma == std::string::npos) break;
+              start = comma + 1;
+            }
+            f["statuses"] = statuses;
+          }
+          c.reply(engine_.waitlist().list(c.who(), c.id(1), codec::waitlist_filter_from_json(f)));
+        });
+  route("GET", one, "waitlist.get", Auth::required, {kNone, doc<WaitlistPosition>()},
+        [this](Context& c) { c.reply(engine_.waitlist().get(c.who(), c.id(1), c.id(2))); });
+  route("POST", one + "/cancel", "waitlist.cancel", Auth::required, {kNone, doc<WaitlistEntry>()},
+        [this](Context& c) { c.reply(engine_.waitlist().cancel(c.who(), c.id(1), c.id(2))); });
+  route("POST", one + "/accept", "waitlist.accept", Auth::required, {kNone, doc<Reservation>()},
+        [this](Context& c) { c.reply(engine_.waitlist().accept(c.who(), c.id(1), c.id(2))); });
+  route("POST", one + "/priority", "waitlist.set_priority", Auth::required,
+        {doc<codec::WaitlistPriorityRequest>(Form::input), doc<WaitlistEntry>()},
+        [this](Context& c) {
+          const auto r = c.body_as<codec::WaitlistPriorityRequest>("priority");
+          c.reply(engine_.waitlist().set_priority(c.who(), c.id(1), c.id(2), r.priority));
         });
 }
 

@@ -95,11 +95,12 @@ class Api {
   };
   void install();
   // The routes of each facet: health, metrics, OpenAPI; login, sessions, MFA, users, keys,
-  // security reports; tenants, catalog, availability, reservations; recurring series.
+  // security reports; tenants, catalog, availability, reservations; recurring series; the waitlist.
   void install_operations();
   void install_auth();
   void install_booking();
   void install_series();
+  void install_waitlist();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

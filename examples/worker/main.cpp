@@ -50,6 +50,11 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
   } else if (*n > 0) {
     log("expired " + std::to_string(*n) + " lapsed holds");
   }
+  if (auto n = engine.waitlist().sweep(sys); !n.ok()) {
+    log("waitlist sweep: " + n.status().to_string());
+  } else if (*n > 0) {
+    log("swept " + std::to_string(*n) + " waitlist entries (expired or lapsed)");
+  }
   if (cleanup) {
     if (auto n = engine.auth().cleanup_sessions(sys); !n.ok()) {
       log("cleanup sessions: " + n.status().to_string());

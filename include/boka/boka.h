@@ -265,11 +265,51 @@
  *     this_and_following change started. changed: every reservation the change wrote, by
  *     start.
  *
+ *   Waitlist (boka_waitlist_*; docs/waitlist.md is the guide). A request that does not fit
+ *   joins the waitlist; when capacity frees, the engine offers it to the first waiting entry
+ *   that fits, as a hold in the entry's customer's name, inside the transaction that freed
+ *   it, for EngineOptions' waitlist_offer_window.
+ *
+ *   WaitlistRequest (boka_waitlist_join)
+ *     {"allocations": [{AllocationRequest}], "earliest_start": "2026-01-06T10:00:00Z",
+ *      "latest_start": "2026-01-06T10:00:00Z", "duration": 3600, "expires_at": null,
+ *      "customer": "cust-42", "priority": 0, "metadata": {}}
+ *     allocations (1..100), earliest_start, latest_start and duration (seconds) required:
+ *     any start in [earliest_start, latest_start] (equal for an exact start). expires_at:
+ *     when the entry stops waiting (default latest_start; after now, at most latest_start).
+ *     customer: whom the offer is for (a customer principal joins as themselves). priority
+ *     (-1000..1000): only staff (reservations:all) may set it. metadata: copied onto the
+ *     offered hold.
+ *
+ *   WaitlistEntry
+ *     {"id": 4, "tenant": 1, "allocations": [{AllocationRequest}],
+ *      "earliest_start": "2026-01-06T10:00:00Z", "latest_start": "2026-01-06T10:00:00Z",
+ *      "duration": 3600, "customer": "cust-42", "priority": 0,
+ *      "joined_at": "2026-01-05T08:00:00Z", "expires_at": "2026-01-06T10:00:00Z",
+ *      "status": "offered", "offer": 9, "offer_expires_at": "2026-01-05T08:15:00Z",
+ *      "metadata": {}, "updated_at": "2026-01-05T08:00:00Z", "version": 2}
+ *     status: "waiting", "offered" (offer: the held reservation, until offer_expires_at),
+ *     "accepted" (the offer was confirmed), "cancelled", "expired" (its expires_at passed
+ *     while waiting), "lapsed" (the offer was not confirmed in time).
+ *
+ *   WaitlistPosition (boka_waitlist_get)
+ *     {"entry": {WaitlistEntry}, "position": 2}
+ *     position: 1 + the waiting entries ahead of it (priority, then joined_at, then id) that
+ *     compete for any of the same resources or pools over an overlapping window; 0 when the
+ *     entry is not waiting.
+ *
+ *   WaitlistFilter (boka_waitlist_list; every field optional, null = no condition)
+ *     {"resource": 3, "pool": null, "customer": "cust-42", "statuses": ["waiting"],
+ *      "limit": 100}
+ *     resource, pool: entries naming it directly. limit 1..10000. In queue order.
+ *
  *   StorageInfo
  *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
  *
  *   EngineOptions (boka_engine_open_with_options; every field optional, defaults shown)
- *     {"read_only": false, "read_only_reason": "", "auth": {AuthOptions}}
+ *     {"read_only": false, "read_only_reason": "", "auth": {AuthOptions},
+ *      "waitlist_offer_window": 900}
+ *     waitlist_offer_window: seconds a waitlist offer holds its capacity, 60..604800.
  *
  *   AuthOptions (every field optional, defaults shown; durations in seconds)
  *     {"argon2_memory_kib": 19456, "argon2_iterations": 2, "argon2_parallelism": 1,
@@ -752,6 +792,44 @@ BOKA_API int boka_series_reschedule(boka_engine* engine, const boka_principal* w
                                     int64_t tenant, int64_t reservation, const char* scope,
                                     const char* reschedule_json, char** change_json,
                                     char** conflict_json, char** errmsg);
+
+/* --- Waitlist (boka_waitlist_*) ------------------------------------------------------ */
+/* Thread-safe. The documents are in JSON DOCUMENTS above ("Waitlist"). Authorized like the
+ * reservation calls: a customer joins, sees and cancels only their own entries. Offers are
+ * made by the engine itself (a cancel, reschedule, no-show, hold expiry, capacity raise or
+ * schedule change that frees capacity offers it in the same transaction); an offer is a
+ * held reservation, confirmed with boka_waitlist_accept or boka_confirm. */
+
+/* Waitlist request in, WaitlistEntry out (optional). If the request fits right now it is
+ * offered at once (status "offered" with its hold). BOKA_INVALID_ARGUMENT names the field
+ * at fault (a window with latest_start before earliest_start, expires_at, priority). */
+BOKA_API int boka_waitlist_join(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                const char* request_json, char** entry_json, char** errmsg);
+/* The entry with its place in the queue: a WaitlistPosition. */
+BOKA_API int boka_waitlist_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t entry, char** position_json, char** errmsg);
+/* Waitlist filter in (NULL: no conditions), array of WaitlistEntries out, in queue order. */
+BOKA_API int boka_waitlist_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                const char* filter_json, char** entries_json, char** errmsg);
+/* Leaves the queue (waiting or offered: the offered hold is cancelled and its capacity
+ * offered to the next entry in the same transaction); the WaitlistEntry out (optional).
+ * Any other status: BOKA_CONFLICT. */
+BOKA_API int boka_waitlist_cancel(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t entry, char** entry_json, char** errmsg);
+/* Confirms the entry's offer (as boka_confirm on the offered hold); the confirmed
+ * Reservation out (optional). Not offered, or the offer lapsed: BOKA_CONFLICT. */
+BOKA_API int boka_waitlist_accept(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t entry, char** reservation_json, char** errmsg);
+/* Staff (reservations:all): moves an entry up or down its queue (priority -1000..1000); the
+ * WaitlistEntry out (optional). Nothing is offered until capacity frees again. */
+BOKA_API int boka_waitlist_set_priority(boka_engine* engine, const boka_principal* who,
+                                        int64_t tenant, int64_t entry, int priority,
+                                        char** entry_json, char** errmsg);
+/* For a worker: marks waiting entries past their expiry expired and lapses offers past their
+ * window (their capacity passes to the next entry), up to `limit` (all tenants); *changed
+ * (optional) gets how many entries changed. boka_expire_holds lapses offers too. */
+BOKA_API int boka_waitlist_sweep(boka_engine* engine, const boka_principal* who, int limit,
+                                 int* changed, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

@@ -2612,6 +2612,260 @@ TEST(series_bad_rules_store_nothing) {
   teardown(&f);
 }
 
+/* ---- waitlist ------------------------------------------------------------------------------ */
+
+/* A waitlist request for `room` at exactly `start`, one hour, for `customer`, with `extra`
+ * fields (",\"priority\":5" or ""). */
+static const char* waitlist_request(int64_t room, int64_t start, const char* customer,
+                                    const char* extra) {
+  static char buf[512];
+  snprintf(buf, sizeof buf,
+           "{\"allocations\":[{\"resource\":%lld}],\"earliest_start\":\"%s\","
+           "\"latest_start\":\"%s\",\"duration\":3600,\"customer\":\"%s\"%s}",
+           (long long)room, rfc3339(start), rfc3339(start), customer, extra);
+  return buf;
+}
+
+/* Join when full (waiting, with a position); a cancel offers the slot to the first entry as
+ * a hold in its customer's name; accept confirms it; list, filter and priority. */
+TEST(waitlist_join_offer_accept) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char want[128];
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  int64_t room, taken = 0, ann, bob, offer;
+  setup(&f);
+  room = make_room(&f, 1);
+  EXPECT_OK(
+      boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, &taken, NULL, &err),
+      err);
+
+  EXPECT_OK(boka_waitlist_join(f.engine, f.who, f.tenant, waitlist_request(room, start, "ann", ""),
+                               &doc, &err),
+            err);
+  ann = json_int(doc, "id");
+  CHECK(ann > 0);
+  CHECK_CONTAINS(doc, "\"status\":\"waiting\"");
+  CHECK_CONTAINS(doc, "\"offer\":null,\"offer_expires_at\":null");
+  CHECK_CONTAINS(doc, "\"earliest_start\":\"2026-01-06T10:00:00Z\"");
+  CHECK_CONTAINS(doc, "\"expires_at\":\"2026-01-06T10:00:00Z\""); /* default: latest_start */
+  boka_free(doc);
+  /* The entry output is optional. */
+  EXPECT_OK(boka_waitlist_join(f.engine, f.who, f.tenant, waitlist_request(room, start, "bob", ""),
+                               NULL, &err),
+            err);
+  EXPECT_OK(boka_waitlist_list(f.engine, f.who, f.tenant, "{\"customer\":\"bob\"}", &doc, &err),
+            err);
+  bob = json_int(doc, "id");
+  CHECK(bob > ann);
+  CHECK(count_of(doc, "\"id\":") == 1);
+  boka_free(doc);
+
+  EXPECT_OK(boka_waitlist_get(f.engine, f.who, f.tenant, bob, &doc, &err), err);
+  CHECK_CONTAINS(doc, "{\"entry\":{\"id\":");
+  CHECK_CONTAINS(doc, "\"position\":2}");
+  boka_free(doc);
+
+  /* The cancel offers the freed slot to ann, in the same transaction. */
+  EXPECT_OK(boka_cancel(f.engine, f.who, f.tenant, taken, BOKA_ANY_VERSION, NULL, &err), err);
+  EXPECT_OK(boka_waitlist_get(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"offered\"");
+  CHECK_CONTAINS(doc, "\"offer_expires_at\":\"2026-01-05T08:15:00Z\""); /* 15 minutes */
+  CHECK_CONTAINS(doc, "\"position\":0}");
+  offer = json_int(doc, "offer");
+  CHECK(offer > 0);
+  boka_free(doc);
+  EXPECT_OK(boka_get_reservation(f.engine, f.who, f.tenant, offer, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"held\"");
+  CHECK_CONTAINS(doc, "\"customer\":\"ann\"");
+  boka_free(doc);
+  EXPECT_OK(boka_waitlist_get(f.engine, f.who, f.tenant, bob, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"waiting\"");
+  CHECK_CONTAINS(doc, "\"position\":1}");
+  boka_free(doc);
+
+  /* Lists in queue order, filtered by status. */
+  EXPECT_OK(boka_waitlist_list(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(count_of(doc, "\"customer\":") == 2);
+  boka_free(doc);
+  EXPECT_OK(
+      boka_waitlist_list(f.engine, f.who, f.tenant, "{\"statuses\":[\"offered\"]}", &doc, &err),
+      err);
+  CHECK(json_int(doc, "id") == ann);
+  CHECK(count_of(doc, "\"customer\":") == 1);
+  boka_free(doc);
+
+  /* bob cannot accept before an offer; ann accepts hers. */
+  EXPECT_ERROR(boka_waitlist_accept(f.engine, f.who, f.tenant, bob, &doc, &err), err, BOKA_CONFLICT,
+               "");
+  CHECK(doc == NULL);
+  EXPECT_OK(boka_waitlist_accept(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK(json_int(doc, "id") == offer);
+  CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
+  boka_free(doc);
+  EXPECT_OK(boka_waitlist_get(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"accepted\"");
+  snprintf(want, sizeof want, "\"offer\":%lld,", (long long)offer);
+  CHECK_CONTAINS(doc, want);
+  boka_free(doc);
+
+  /* Staff priority; then bob leaves the queue. */
+  EXPECT_OK(boka_waitlist_set_priority(f.engine, f.who, f.tenant, bob, 7, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"priority\":7");
+  boka_free(doc);
+  EXPECT_ERROR(boka_waitlist_set_priority(f.engine, f.who, f.tenant, bob, 5000, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "priority: must be -1000..1000");
+  EXPECT_OK(boka_waitlist_cancel(f.engine, f.who, f.tenant, bob, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"cancelled\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_waitlist_cancel(f.engine, f.who, f.tenant, bob, NULL, &err), err, BOKA_CONFLICT,
+               "");
+  EXPECT_ERROR(boka_waitlist_get(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "waitlist entry 999");
+  teardown(&f);
+}
+
+/* An offer not accepted within the window lapses on the sweep and passes to the next entry;
+ * a waiting entry past its expiry is marked expired. The window is an engine option. */
+TEST(waitlist_sweep_lapse_and_offer_window) {
+  boka_clock* clock = NULL;
+  boka_engine* engine = NULL;
+  boka_principal* who = NULL;
+  char* err = NULL;
+  char* doc = NULL;
+  char extra[128];
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  int64_t tenant, room, taken = 0, ann, bob, later;
+  int changed = -1;
+  EXPECT_OK(boka_clock_create(kMonday + 8 * HOUR, &clock, &err), err);
+  EXPECT_ERROR(boka_engine_open_with_options("memory:", clock, "{\"waitlist_offer_window\": 30}",
+                                             &engine, &err),
+               err, BOKA_INVALID_ARGUMENT, "waitlist_offer_window");
+  CHECK(engine == NULL);
+  EXPECT_ERROR(boka_engine_open_with_options("memory:", clock,
+                                             "{\"waitlist_offer_window\": \"5m\"}", &engine, &err),
+               err, BOKA_INVALID_ARGUMENT, "options.waitlist_offer_window");
+  EXPECT_OK(boka_engine_open_with_options("memory:", clock, "{\"waitlist_offer_window\": 300}",
+                                          &engine, &err),
+            err);
+  EXPECT_OK(boka_principal_system(&who, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, who, "{\"name\": \"acme\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_create_resource(
+                engine, who, tenant,
+                "{\"name\":\"room\",\"zone\":\"UTC\",\"policy\":{\"slot_step\":3600}}", &doc, &err),
+            err);
+  room = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_reserve(engine, who, tenant, room, start, start + HOUR, 1, &taken, NULL, &err),
+            err);
+  EXPECT_OK(
+      boka_waitlist_join(engine, who, tenant, waitlist_request(room, start, "ann", ""), &doc, &err),
+      err);
+  ann = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(
+      boka_waitlist_join(engine, who, tenant, waitlist_request(room, start, "bob", ""), &doc, &err),
+      err);
+  bob = json_int(doc, "id");
+  boka_free(doc);
+  /* carl waits only until 09:00. */
+  snprintf(extra, sizeof extra, ",\"expires_at\":\"%s\"", rfc3339(kMonday + 9 * HOUR));
+  EXPECT_OK(boka_waitlist_join(engine, who, tenant, waitlist_request(room, start, "carl", extra),
+                               &doc, &err),
+            err);
+  later = json_int(doc, "id");
+  CHECK_CONTAINS(doc, "\"expires_at\":\"2026-01-05T09:00:00Z\"");
+  boka_free(doc);
+
+  EXPECT_OK(boka_cancel(engine, who, tenant, taken, BOKA_ANY_VERSION, NULL, &err), err);
+  EXPECT_OK(boka_waitlist_get(engine, who, tenant, ann, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"offer_expires_at\":\"2026-01-05T08:05:00Z\""); /* the 5-minute window */
+  boka_free(doc);
+  EXPECT_OK(boka_waitlist_sweep(engine, who, 100, &changed, &err), err);
+  CHECK(changed == 0);
+  boka_clock_advance(clock, 6 * MINUTE);
+  EXPECT_OK(boka_waitlist_sweep(engine, who, 100, &changed, &err), err);
+  CHECK(changed == 1);
+  EXPECT_OK(boka_waitlist_get(engine, who, tenant, ann, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"lapsed\"");
+  boka_free(doc);
+  EXPECT_OK(boka_waitlist_get(engine, who, tenant, bob, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"offered\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_waitlist_accept(engine, who, tenant, ann, NULL, &err), err, BOKA_CONFLICT, "");
+
+  boka_clock_advance(clock, HOUR);
+  EXPECT_OK(boka_waitlist_sweep(engine, who, 100, NULL, &err), err);
+  EXPECT_OK(boka_waitlist_get(engine, who, tenant, later, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"expired\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_waitlist_sweep(engine, who, 0, &changed, &err), err, BOKA_INVALID_ARGUMENT,
+               "limit");
+  boka_engine_destroy(engine);
+  boka_principal_destroy(who);
+  boka_clock_destroy(clock);
+}
+
+/* Bad requests name the field and store nothing; a request that fits is offered at once. */
+TEST(waitlist_bad_requests_and_join_when_free) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char bad[512];
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  int64_t room, offer;
+  setup(&f);
+  room = make_room(&f, 1);
+  snprintf(bad, sizeof bad,
+           "{\"allocations\":[{\"resource\":%lld}],\"earliest_start\":\"%s\","
+           "\"latest_start\":\"%s\",\"duration\":3600}",
+           (long long)room, rfc3339(start), rfc3339(start - HOUR));
+  EXPECT_ERROR(boka_waitlist_join(f.engine, f.who, f.tenant, bad, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "latest_start: must not be before earliest_start");
+  CHECK(doc == NULL);
+  snprintf(bad, sizeof bad,
+           "{\"allocations\":[{\"resource\":%lld}],\"earliest_start\":\"%s\",\"duration\":3600}",
+           (long long)room, rfc3339(start));
+  EXPECT_ERROR(boka_waitlist_join(f.engine, f.who, f.tenant, bad, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "waitlist.latest_start: is required");
+  EXPECT_ERROR(boka_waitlist_join(f.engine, f.who, f.tenant,
+                                  waitlist_request(room, start, "ann", ",\"priority\":\"high\""),
+                                  &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "waitlist.priority");
+  EXPECT_ERROR(boka_waitlist_join(f.engine, f.who, f.tenant, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "request_json: is NULL");
+  EXPECT_ERROR(
+      boka_waitlist_list(f.engine, f.who, f.tenant, "{\"statuses\":[\"pending\"]}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "filter.statuses");
+  EXPECT_ERROR(boka_waitlist_list(f.engine, f.who, f.tenant, "{\"limit\":0}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "filter.limit");
+  EXPECT_ERROR(boka_waitlist_list(f.engine, f.who, f.tenant, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "entries_json: is NULL");
+  EXPECT_ERROR(boka_waitlist_get(f.engine, f.who, f.tenant, 1, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "position_json: is NULL");
+  EXPECT_OK(boka_waitlist_list(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0);
+  boka_free(doc);
+
+  /* Free right now: offered at once, as a hold. */
+  EXPECT_OK(boka_waitlist_join(f.engine, f.who, f.tenant,
+                               waitlist_request(room, start, "ann", ",\"metadata\":{\"k\":1}"),
+                               &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"status\":\"offered\"");
+  CHECK_CONTAINS(doc, "\"metadata\":{\"k\":1}");
+  offer = json_int(doc, "offer");
+  boka_free(doc);
+  EXPECT_OK(boka_get_reservation(f.engine, f.who, f.tenant, offer, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"status\":\"held\"");
+  CHECK_CONTAINS(doc, "\"metadata\":{\"k\":1}");
+  boka_free(doc);
+  teardown(&f);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -2645,6 +2899,9 @@ static const named_test tests[] = {
     ENTRY(series_idempotency_confirm_and_reads),
     ENTRY(series_cancel_and_reschedule_by_scope),
     ENTRY(series_bad_rules_store_nothing),
+    ENTRY(waitlist_join_offer_accept),
+    ENTRY(waitlist_sweep_lapse_and_offer_window),
+    ENTRY(waitlist_bad_requests_and_join_when_free),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

@@ -69,6 +69,16 @@ def main():
               "/api/tenants/{tenant}/reservations/{id}/series-cancel",
               "/api/tenants/{tenant}/reservations/{id}/series-reschedule"):
         check(p in doc["paths"], f"{p} is not in the OpenAPI document")
+    # The waitlist: statuses by name, instants RFC 3339, and every route.
+    check(set(schemas["WaitlistRequestInput"]["required"]) ==
+          {"allocations", "earliest_start", "latest_start", "duration"},
+          f"WaitlistRequestInput.required: {schemas['WaitlistRequestInput'].get('required')}")
+    check(schemas["WaitlistEntry"]["properties"]["joined_at"]["format"] == "date-time",
+          "WaitlistEntry.joined_at")
+    for p in ("/api/tenants/{tenant}/waitlist", "/api/tenants/{tenant}/waitlist/{id}",
+              "/api/tenants/{tenant}/waitlist/{id}/cancel", "/api/tenants/{tenant}/waitlist/{id}/accept",
+              "/api/tenants/{tenant}/waitlist/{id}/priority"):
+        check(p in doc["paths"], f"{p} is not in the OpenAPI document")
     check(server.stop() == 0, "clean exit")
     print("openapi e2e: ok")
 

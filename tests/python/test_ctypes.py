@@ -96,6 +96,13 @@ def load(path: str) -> ctypes.CDLL:
         "boka_series_cancel": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_char_p, out, out]),
         "boka_series_reschedule": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_char_p, c_char_p,
                                            out, out, out]),
+        "boka_waitlist_join": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_waitlist_get": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_waitlist_list": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_waitlist_cancel": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_waitlist_accept": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_waitlist_set_priority": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int, out, out]),
+        "boka_waitlist_sweep": (c_int, [c_void_p, c_void_p, c_int, POINTER(c_int), out]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -470,6 +477,45 @@ class CtypesTest(unittest.TestCase):
                          json.dumps({**request, "rule": "FREQ=WEEKLY;BYDAY=XX;COUNT=3"}).encode(), None, None)
         self.assertEqual(bad.exception.code, BOKA_INVALID_ARGUMENT)
         self.assertIn("series.rule: RRULE: BYDAY=XX", bad.exception.message)
+
+    def test_waitlist_join_offer_accept(self) -> None:
+        room = self.room(capacity=1)
+        start = TUESDAY + 10 * HOUR
+        taken = self.reserve(room, start, Conflict())
+
+        def join(customer: str, **extra: Any) -> Any:
+            request = {"allocations": [{"resource": room}], "earliest_start": rfc3339(start),
+                       "latest_start": rfc3339(start), "duration": HOUR, "customer": customer, **extra}
+            return self.json_call(self.lib.boka_waitlist_join, self.engine, self.who, self.tenant,
+                                  json.dumps(request).encode())
+
+        ann, bob = join("ann"), join("bob", priority=-1)
+        self.assertEqual((ann["status"], ann["offer"]), ("waiting", None))
+        self.assertEqual(self.json_call(self.lib.boka_waitlist_get, self.engine, self.who, self.tenant,
+                                        bob["id"])["position"], 2)
+        self.checked(self.lib.boka_cancel, self.engine, self.who, self.tenant, taken, 0, None)
+        got = self.json_call(self.lib.boka_waitlist_get, self.engine, self.who, self.tenant, ann["id"])
+        self.assertEqual((got["entry"]["status"], got["position"]), ("offered", 0))
+        hold = self.json_call(self.lib.boka_get_reservation, self.engine, self.who, self.tenant,
+                              got["entry"]["offer"])
+        self.assertEqual((hold["status"], hold["customer"]), ("held", "ann"))
+        listed = self.json_call(self.lib.boka_waitlist_list, self.engine, self.who, self.tenant,
+                                b'{"statuses": ["waiting"]}')
+        self.assertEqual([e["customer"] for e in listed], ["bob"])
+        booked = self.json_call(self.lib.boka_waitlist_accept, self.engine, self.who, self.tenant, ann["id"])
+        self.assertEqual((booked["id"], booked["status"]), (got["entry"]["offer"], "confirmed"))
+        raised = self.json_call(self.lib.boka_waitlist_set_priority, self.engine, self.who, self.tenant,
+                                bob["id"], 3)
+        self.assertEqual(raised["priority"], 3)
+        left = self.json_call(self.lib.boka_waitlist_cancel, self.engine, self.who, self.tenant, bob["id"])
+        self.assertEqual(left["status"], "cancelled")
+        changed = c_int(-1)
+        self.checked(self.lib.boka_waitlist_sweep, self.engine, self.who, 100, byref(changed))
+        self.assertEqual(changed.value, 0)
+        with self.assertRaises(CError) as bad:
+            join("eve", latest_start=rfc3339(start - HOUR))
+        self.assertEqual(bad.exception.code, BOKA_INVALID_ARGUMENT)
+        self.assertIn("latest_start", bad.exception.message)
 
     def test_error_codes_and_messages(self) -> None:
         room = self.room(capacity=1)

@@ -18,6 +18,11 @@ then manage tenants, resources, schedules and pools, ask for availability, and r
 Recurring series ("every Tuesday at 09:00, ten times") are on ``engine.series``
 (:class:`RecurringBookings`): a first date and local time plus an RRULE, booked as ordinary
 reservations that name their series.
+
+The waitlist is on ``engine.waitlist`` (:class:`Waitlist`): a request that does not fit
+joins it, and freed capacity is offered to the first waiting entry that fits, as a hold in
+its customer's name.
+
 The audit trail, health, backups and metrics are on ``engine.operations``
 (:class:`Operations`). Users, logins, sessions, TOTP MFA and API keys are on ``engine.auth``
 (:class:`Auth`): a script logs in (or authenticates an API key) and passes the principal it
@@ -103,6 +108,9 @@ from ._types import (
     StorageInfo,
     TableStats,
     Tenant,
+    WaitlistEntry,
+    WaitlistPosition,
+    WaitlistStatus,
     Weekday,
     WeeklyRule,
 )
@@ -115,6 +123,7 @@ try:
         Operations,
         Principal,
         RecurringBookings,
+        Waitlist,
         apply_retention,
         restore_backup,
         verify_backup,
@@ -205,6 +214,10 @@ __all__ = [
     "UnavailableError",
     "User",
     "UserState",
+    "Waitlist",
+    "WaitlistEntry",
+    "WaitlistPosition",
+    "WaitlistStatus",
     "Weekday",
     "WeeklyRule",
     "apply_retention",

@@ -49,6 +49,9 @@ from ._types import (
     StorageInfo,
     TableStats,
     Tenant,
+    WaitlistEntry,
+    WaitlistPosition,
+    WaitlistStatus,
     WeeklyRule,
 )
 
@@ -93,11 +96,14 @@ class Engine:
         read_only: bool = False,
         read_only_reason: str = "",
         auth: Optional[AuthOptions] = None,
+        waitlist_offer_window: Optional[timedelta] = None,
     ) -> None: ...
     @property
     def auth(self) -> Auth: ...
     @property
     def series(self) -> RecurringBookings: ...
+    @property
+    def waitlist(self) -> Waitlist: ...
     @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
@@ -263,6 +269,43 @@ class Engine:
         who: Optional[Principal] = None,
     ) -> list[Reservation]: ...
     def expire_holds(self, limit: int = 1000, *, who: Optional[Principal] = None) -> int: ...
+
+class Waitlist:
+    """The waitlist of an engine (``engine.waitlist``): freed capacity is offered to the first
+    waiting entry that fits, as a hold in its customer's name."""
+
+    def join(
+        self,
+        tenant: int,
+        allocations: Iterable[AllocationRequest],
+        earliest_start: datetime,
+        *,
+        latest_start: Optional[datetime] = None,
+        duration: timedelta,
+        expires_at: Optional[datetime] = None,
+        customer: str = "",
+        priority: int = 0,
+        metadata: Optional[Mapping[str, Any]] = None,
+        who: Optional[Principal] = None,
+    ) -> WaitlistEntry: ...
+    def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> WaitlistPosition: ...
+    def list(
+        self,
+        tenant: int,
+        *,
+        resource: Optional[int] = None,
+        pool: Optional[int] = None,
+        customer: Optional[str] = None,
+        statuses: Iterable[WaitlistStatus | str] = (),
+        limit: int = 100,
+        who: Optional[Principal] = None,
+    ) -> list[WaitlistEntry]: ...
+    def cancel(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> WaitlistEntry: ...
+    def accept(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Reservation: ...
+    def set_priority(
+        self, tenant: int, id: int, priority: int, *, who: Optional[Principal] = None
+    ) -> WaitlistEntry: ...
+    def sweep(self, limit: int = 1000, *, who: Optional[Principal] = None) -> int: ...
 
 class RecurringBookings:
     """Recurring series of an engine (``engine.series``): a first occurrence in local wall

@@ -691,3 +691,47 @@ class SeriesChange:
     series: Series  # the series now (for a split, the old part)
     split: Optional[Series]  # the new series a this_and_following change started
     changed: tuple[Reservation, ...]  # every reservation the change wrote, by start
+
+
+# ---- the waitlist (boka/waitlist.hpp) ------------------------------------------------------
+
+
+class WaitlistStatus(str, enum.Enum):
+    """Where a waitlist entry stands."""
+
+    WAITING = "waiting"  # in the queue
+    OFFERED = "offered"  # holds an offer (a held reservation) until offer_expires_at
+    ACCEPTED = "accepted"  # the offer was confirmed: a real booking
+    CANCELLED = "cancelled"  # left the queue on request
+    EXPIRED = "expired"  # its own expires_at passed while waiting
+    LAPSED = "lapsed"  # its offer was not confirmed in time
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistEntry:
+    """One entry of a tenant's waitlist (:class:`boka.Waitlist`)."""
+
+    id: int
+    tenant: int
+    allocations: tuple[AllocationRequest, ...]  # what a booking for it takes
+    earliest_start: datetime  # the starts it accepts: [earliest_start, latest_start]
+    latest_start: datetime
+    duration: timedelta
+    customer: str  # whom the offer is for
+    priority: int  # higher first, then joined_at, then id
+    joined_at: datetime
+    expires_at: datetime  # it stops waiting at this instant
+    status: WaitlistStatus
+    offer: Optional[int]  # the held reservation offered (OFFERED, ACCEPTED)
+    offer_expires_at: Optional[datetime]  # while OFFERED
+    metadata: dict[str, Any] = field(hash=False)  # copied onto the offered hold
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistPosition:
+    """A waitlist entry and where it stands in its queue (:meth:`boka.Waitlist.get`)."""
+
+    entry: WaitlistEntry
+    position: int  # 1 + the competing waiting entries ahead of it; 0 when not waiting

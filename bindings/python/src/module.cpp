@@ -23,8 +23,10 @@ namespace {
 class EngineHandle {
  public:
   EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
-               std::string read_only_reason, AuthOptions auth) {
+               std::string read_only_reason, AuthOptions auth,
+               std::optional<Seconds> waitlist_offer_window) {
     EngineOptions options;
+    if (waitlist_offer_window) options.waitlist_offer_window = *waitlist_offer_window;
     options.clock = std::move(clock);
     options.auth = std::move(auth);
     options.read_only = read_only;
@@ -148,6 +150,21 @@ std::optional<std::int64_t> version_guard(py::handle if_version) {
   return to_int64(if_version, "if_version");
 }
 
+// engine.waitlist: the Waitlist facet. Like AuthFacet, it keeps its engine open.
+class WaitlistFacet {
+ public:
+  explicit WaitlistFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.waitlist()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 // A SeriesRequest from the arguments book and check share.
 SeriesRequest series_request(py::handle allocations, py::handle first_date, py::handle start_minute,
                              py::handle duration, py::handle rule, py::handle exdates) {
@@ -251,21 +268,27 @@ Engine(uri) opens "memory:", "sqlite:path/to/file.db" (created and migrated on o
 may be called from several threads at once; each releases the GIL while the engine works.
 )")
       .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
-                       py::object read_only_reason, py::object auth) {
+                       py::object read_only_reason, py::object auth,
+                       py::object waitlist_offer_window) {
              AuthOptions options;
              if (!auth.is_none()) struct_from_python(auth, "auth", options);
-             return std::make_unique<EngineHandle>(uri, std::move(clock), read_only,
-                                                   to_string(read_only_reason, "read_only_reason"),
-                                                   std::move(options));
+             return std::make_unique<EngineHandle>(
+                 uri, std::move(clock), read_only, to_string(read_only_reason, "read_only_reason"),
+                 std::move(options),
+                 to_optional_seconds(waitlist_offer_window, "waitlist_offer_window"));
            }),
            arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
-           arg("read_only_reason") = "", arg("auth") = py::none())
+           arg("read_only_reason") = "", arg("auth") = py::none(),
+           arg("waitlist_offer_window") = py::none())
       .def_property_readonly(
           "auth", [](py::object self) { return AuthFacet(std::move(self)); },
           "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
       .def_property_readonly(
           "series", [](py::object self) { return SeriesFacet(std::move(self)); },
           "Recurring series, booked as ordinary reservations (boka.RecurringBookings).")
+      .def_property_readonly(
+          "waitlist", [](py::object self) { return WaitlistFacet(std::move(self)); },
+          "The waitlist that offers freed capacity to waiting customers (boka.Waitlist).")
       .def_property_readonly(
           "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
           "The audit trail, health, backups, read-only mode, heartbeats, "
@@ -952,6 +975,109 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
           "`rule` repeats (None keeps the series' value). this_and_following splits the "
           "series. A refusal is ConflictError naming every occurrence that does not fit. A "
           "SeriesChange.");
+
+  using Queue = const WaitlistFacet&;
+  py::class_<WaitlistFacet>(m, "Waitlist",
+                            R"(The waitlist of an engine (engine.waitlist). A request that does not
+fit joins it; when capacity frees, the engine offers it to the first waiting entry that fits, as
+a hold in the entry's customer's name, inside the transaction that freed it. Every call takes
+who= (default: the system principal) and raises like the engine's own calls;
+docs/waitlist.md is the guide.)")
+      .def(
+          "join",
+          [](Queue f, TenantId tenant, py::object allocations, py::object earliest_start,
+             py::object latest_start, py::object duration, py::object expires_at,
+             py::object customer, py::object priority, py::object metadata, py::object who) {
+            WaitlistRequest req;
+            req.allocations = to_requests(allocations, "allocations");
+            req.earliest_start = to_instant(earliest_start, "earliest_start");
+            req.latest_start = latest_start.is_none() ? req.earliest_start
+                                                      : to_instant(latest_start, "latest_start");
+            req.duration = to_seconds(duration, "duration");
+            req.expires_at = to_optional_instant(expires_at, "expires_at");
+            req.customer = to_string(customer, "customer");
+            req.priority = to_int(priority, "priority");
+            req.metadata_json = to_metadata_json(metadata, "metadata");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Waitlist& w) { return w.join(p, tenant, req); }));
+          },
+          arg("tenant"), arg("allocations"), arg("earliest_start"), py::kw_only(),
+          arg("latest_start") = py::none(), arg("duration"), arg("expires_at") = py::none(),
+          arg("customer") = "", arg("priority") = 0, arg("metadata") = py::none(),
+          arg("who") = py::none(),
+          "Joins the waitlist for any start in [earliest_start, latest_start] (latest_start "
+          "None: exactly earliest_start), each for `duration`: a WaitlistEntry. If it fits "
+          "right now it is offered at once (status OFFERED with its hold). expires_at: when it "
+          "stops waiting (default latest_start). priority (-1000..1000): staff only.")
+      .def(
+          "get",
+          [](Queue f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Waitlist& w) { return w.get(p, tenant, WaitlistEntryId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The entry with its place in the queue: a WaitlistPosition (position 0 when the "
+          "entry is not waiting).")
+      .def(
+          "list",
+          [](Queue f, TenantId tenant, py::object resource, py::object pool, py::object customer,
+             py::object statuses, py::object limit, py::object who) {
+            WaitlistFilter filter;
+            if (!resource.is_none()) filter.resource = ResourceId{to_int64(resource, "resource")};
+            if (!pool.is_none()) filter.pool = PoolId{to_int64(pool, "pool")};
+            filter.customer = to_optional_string(customer, "customer");
+            filter.statuses = from_python<std::vector<WaitlistStatus>>(statuses, "statuses");
+            filter.limit = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Waitlist& w) { return w.list(p, tenant, filter); }));
+          },
+          arg("tenant"), py::kw_only(), arg("resource") = py::none(), arg("pool") = py::none(),
+          arg("customer") = py::none(), arg("statuses") = py::tuple(), arg("limit") = 100,
+          arg("who") = py::none(),
+          "The tenant's entries in queue order (priority, then joined_at, then id), filtered: "
+          "naming a resource or a pool, of a customer, with one of the statuses.")
+      .def(
+          "cancel",
+          [](Queue f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Waitlist& w) { return w.cancel(p, tenant, WaitlistEntryId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Leaves the queue (waiting or offered: the offered hold is cancelled and its "
+          "capacity offered to the next entry). The WaitlistEntry.")
+      .def(
+          "accept",
+          [](Queue f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python(
+                f.call([&](Waitlist& w) { return w.accept(p, tenant, WaitlistEntryId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Confirms the entry's offer (as Engine.confirm on the offered hold): the confirmed "
+          "Reservation. ConflictError when it holds no offer or the offer lapsed.")
+      .def(
+          "set_priority",
+          [](Queue f, TenantId tenant, std::int64_t id, py::object priority, py::object who) {
+            const int level = to_int(priority, "priority");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Waitlist& w) {
+              return w.set_priority(p, tenant, WaitlistEntryId{id}, level);
+            }));
+          },
+          arg("tenant"), arg("id"), arg("priority"), py::kw_only(), arg("who") = py::none(),
+          "Staff: moves an entry up or down its queue (-1000..1000). The WaitlistEntry.")
+      .def(
+          "sweep",
+          [](Queue f, py::object limit, py::object who) {
+            const int n = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return f.call([&](Waitlist& w) { return w.sweep(p, n); });
+          },
+          arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
+          "For a worker: marks waiting entries past their expiry expired and lapses offers "
+          "past their window (their capacity passes on); returns how many entries changed.");
 
   using Facet = const AuthFacet&;
   py::class_<AuthFacet>(m, "Auth", R"(Users, logins, sessions, TOTP MFA and API keys of an engine

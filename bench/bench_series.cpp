@@ -47,7 +47,8 @@ struct Bench {
     if (!path.empty()) remove_files();
   }
   void remove_files() const {
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::remove((path + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::remove((path + suffix).c_str());
   }
   boka::ResourceId resource() {
     boka::Resource spec;

@@ -245,7 +245,6 @@ inline void run_model(const std::string& uri, int operations, std::uint64_t seed
   }
 }
 
-
 // The model grown by series and the waitlist: random reserves, small daily series in both
 // modes, cancels, joins, accepts, time passing and sweeps, against the same brute-force
 // oracle plus a queue oracle that replays the offer rule (docs/waitlist.md): after every
@@ -296,8 +295,12 @@ inline void run_queue_model(const std::string& uri, int operations, std::uint64_
       }
       e.status = WaitlistStatus::offered;
       e.offer = ReservationId{placeholder--};
-      oracle.reservations.push_back({e.offer, ReservationStatus::held, e.start,
-                                     e.start + e.duration, now + kWindow, {{ri, e.quantity}}});
+      oracle.reservations.push_back({e.offer,
+                                     ReservationStatus::held,
+                                     e.start,
+                                     e.start + e.duration,
+                                     now + kWindow,
+                                     {{ri, e.quantity}}});
       just_offered.push_back(k);
     }
   };
@@ -384,8 +387,11 @@ inline void run_queue_model(const std::string& uri, int operations, std::uint64_
         const std::int64_t start = first + i * 86400;
         if (oracle.fits(ri, q, start, start + s.duration.count(), ReservationId{}, now)) {
           fitting.push_back(start);
-          oracle.reservations.push_back({ReservationId{placeholder--}, ReservationStatus::confirmed,
-                                         start, start + s.duration.count(), std::nullopt,
+          oracle.reservations.push_back({ReservationId{placeholder--},
+                                         ReservationStatus::confirmed,
+                                         start,
+                                         start + s.duration.count(),
+                                         std::nullopt,
                                          {{ri, q}}});
         }
       }
@@ -404,8 +410,11 @@ inline void run_queue_model(const std::string& uri, int operations, std::uint64_
       REQUIRE(got->reservations.size() == fitting.size());
       for (std::size_t i = 0; i < fitting.size(); ++i) {
         CHECK(to_unix(got->reservations[i].start) == fitting[i]);
-        oracle.reservations.push_back({got->reservations[i].id, ReservationStatus::confirmed,
-                                       fitting[i], fitting[i] + s.duration.count(), std::nullopt,
+        oracle.reservations.push_back({got->reservations[i].id,
+                                       ReservationStatus::confirmed,
+                                       fitting[i],
+                                       fitting[i] + s.duration.count(),
+                                       std::nullopt,
                                        {{ri, q}}});
       }
     } else if (kind < 55) {  // cancel anything (an offer hold too: a declined offer)
@@ -470,8 +479,7 @@ inline void run_queue_model(const std::string& uri, int operations, std::uint64_
         std::vector<ModelReservation*> lapsed;
         for (auto& x : oracle.reservations)
           if (x.status == ReservationStatus::held && *x.expires <= now) lapsed.push_back(&x);
-        std::sort(lapsed.begin(), lapsed.end(),
-                  [](auto* a, auto* b) { return a->id < b->id; });
+        std::sort(lapsed.begin(), lapsed.end(), [](auto* a, auto* b) { return a->id < b->id; });
         std::vector<ReservationId> ids;
         for (auto* x : lapsed) ids.push_back(x->id);
         for (ReservationId id : ids) {  // offers may grow the vector: look each up again

@@ -95,8 +95,8 @@ struct Series {
 // An occurrence that was not booked (or is not free), and why.
 struct SkippedOccurrence {
   Occurrence occurrence;
-  Code code = Code::conflict;  // as RefusedOccurrence::code
-  std::string reason;          // names the resource and the rule
+  Code code = Code::conflict;                           // as RefusedOccurrence::code
+  std::string reason;                                   // names the resource and the rule
   std::vector<ReservationId> blocking_reservation_ids;  // those the principal may see
 };
 
@@ -127,8 +127,8 @@ struct SeriesReschedule {
 
 // The answer of a change of a series.
 struct SeriesChange {
-  Series series;                  // the series as it is now (for a split, the old part)
-  std::optional<Series> split;    // the new series a this_and_following change started
+  Series series;                     // the series as it is now (for a split, the old part)
+  std::optional<Series> split;       // the new series a this_and_following change started
   std::vector<Reservation> changed;  // every reservation the change wrote, by start
 };
 
@@ -159,8 +159,7 @@ class RecurringBookings {
 
   Result<Series> get(const Principal& who, TenantId tenant, SeriesId id);
   // Every reservation of the series (all statuses), by start.
-  Result<std::vector<Reservation>> occurrences(const Principal& who, TenantId tenant,
-                                               SeriesId id);
+  Result<std::vector<Reservation>> occurrences(const Principal& who, TenantId tenant, SeriesId id);
   // Confirms every held occurrence (one transaction). An occurrence whose hold lapsed
   // refuses the whole call (conflict naming it); confirmed ones are left as they are.
   Result<std::vector<Reservation>> confirm(const Principal& who, TenantId tenant, SeriesId id);

@@ -47,6 +47,12 @@ struct LoadedSet {
   std::vector<ResolvedRequest> resolved;
 };
 
+// Adds to `locks` what a request set locks: its named resources and every member of its
+// named pools (the caller sorts and dedupes).
+Status plan_request_locks(StorageTransaction& txn, TenantId tenant,
+                          const std::vector<AllocationRequest>& requests,
+                          std::vector<ResourceId>& locks);
+
 // Whether the locks the transaction holds (sorted) cover every candidate (else it must
 // replan).
 bool covered(const std::vector<ResolvedRequest>& resolved, const std::vector<ResourceId>& locks);
@@ -110,6 +116,6 @@ Status offer_freed(EngineImpl& impl, StorageTransaction& txn, const Actor& actor
 // moves the waitlist entry whose offer it was to `next` (accepted, cancelled or lapsed).
 // True if it was an offer.
 Result<bool> settle_offer(EngineImpl& impl, StorageTransaction& txn, const Actor& actor,
-                    const Reservation& offer, WaitlistStatus next, std::int64_t now);
+                          const Reservation& offer, WaitlistStatus next, std::int64_t now);
 
 }  // namespace boka::detail

@@ -45,7 +45,11 @@ using detail::LoadedResource;
 using detail::ResolvedRequest;
 
 Engine::Engine(std::unique_ptr<EngineImpl> impl)
-    : impl_(std::move(impl)), auth_(impl_.get()), operations_(impl_.get()), series_(impl_.get()), waitlist_(impl_.get()) {}
+    : impl_(std::move(impl)),
+      auth_(impl_.get()),
+      operations_(impl_.get()),
+      series_(impl_.get()),
+      waitlist_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {

@@ -113,6 +113,18 @@ inline std::string idempotency_scope(const Actor& a) {
   }
 }
 
+// A list filter as the actor may ask it: a customer sees only their own, so the filter's
+// customer becomes theirs (permission_denied if it names someone else).
+inline Status own_customer_filter(const Actor& actor, std::optional<std::string>& customer) {
+  if (!actor.own_reservations_only()) return Status::Ok();
+  if (customer && *customer != actor.customer_ref()) {
+    return PermissionDenied("filter.customer: " + actor.name + " sees only \"" +
+                            actor.customer_ref() + "\"");
+  }
+  customer = actor.customer_ref();
+  return Status::Ok();
+}
+
 // A conflict shows blocking reservation ids only to actors who may see every reservation.
 // (The Status form also clears each refused occurrence's ids.)
 Result<Reservation> redact_conflict(Result<Reservation> result, const Actor& actor);

@@ -15,22 +15,35 @@
 
 namespace boka {
 
+using detail::apply_to_resources;
+using detail::assign;
+using detail::covered;
 using detail::IndexEntry;
+using detail::install;
 using detail::IntervalIndex;
+using detail::kMaxReplans;
 using detail::LoadedResource;
-using detail::ResolvedRequest;
-using detail::StagedIndex;
 using detail::LoadedSet;
 using detail::Replan;
-using detail::kMaxReplans;
-using detail::assign;
-using detail::apply_to_resources;
-using detail::install;
-using detail::covered;
 using detail::reservation_entry;
+using detail::ResolvedRequest;
+using detail::StagedIndex;
 using namespace detail::operation;
 
 namespace detail {
+
+Status plan_request_locks(StorageTransaction& txn, TenantId tenant,
+                          const std::vector<AllocationRequest>& requests,
+                          std::vector<ResourceId>& locks) {
+  for (const AllocationRequest& a : requests) {
+    if (a.resource) locks.push_back(*a.resource);
+    if (a.pool) {
+      BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
+      if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
+    }
+  }
+  return Status::Ok();
+}
 
 bool covered(const std::vector<ResolvedRequest>& resolved, const std::vector<ResourceId>& locks) {
   for (const auto& r : resolved) {
@@ -253,19 +266,13 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
   for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
     // Plan the locks: the named resources, plus every member of a named pool.
     std::vector<ResourceId> locks;
-    for (const auto& a : req.allocations) {
-      if (a.resource) locks.push_back(*a.resource);
-    }
-    if (has_pool) {
+    if (has_pool) {  // a read only when there are pool members to look up
       BOKA_RETURN_IF_ERROR(
-          impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-            for (const auto& a : req.allocations) {
-              if (!a.pool) continue;
-              BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-              if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-            }
-            return Status::Ok();
+          impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) {
+            return detail::plan_request_locks(txn, tenant, req.allocations, locks);
           }));
+    } else {
+      for (const auto& a : req.allocations) locks.push_back(*a.resource);
     }
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
@@ -553,8 +560,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
         if (before.status == ReservationStatus::held &&
             (cr.change == Change::confirm || cr.change == Change::cancel)) {
           // A waitlist offer confirmed (accepted) or declined.
-          const WaitlistStatus settled = cr.change == Change::confirm ? WaitlistStatus::accepted
-                                                                      : WaitlistStatus::cancelled;
+          const WaitlistStatus settled =
+              cr.change == Change::confirm ? WaitlistStatus::accepted : WaitlistStatus::cancelled;
           BOKA_ASSIGN_OR_RETURN(bool was_offer,
                                 detail::settle_offer(impl, txn, actor, before, settled, now));
           if (was_offer && cr.change == Change::confirm) ++*offers_accepted;
@@ -698,13 +705,7 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
                                                            const ReservationFilter& request) {
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   ReservationFilter filter = request;
-  if (actor.own_reservations_only()) {
-    if (filter.customer && *filter.customer != actor.customer_ref()) {
-      return PermissionDenied("filter.customer: " + actor.name + " sees only \"" +
-                              actor.customer_ref() + "\"");
-    }
-    filter.customer = actor.customer_ref();
-  }
+  BOKA_RETURN_IF_ERROR(detail::own_customer_filter(actor, filter.customer));
   if (filter.limit < 1 || filter.limit > 10000) {
     return InvalidArgument("filter.limit: must be 1..10000, got " + std::to_string(filter.limit));
   }
@@ -805,8 +806,8 @@ Result<detail::HoldSweep> EngineImpl::expire_holds_as(const detail::Actor& actor
         BOKA_RETURN_IF_ERROR(
             impl_->audit(txn, actor, reservation_entry(after, "reservation.expire")));
         // A lapsed waitlist offer passes to the next entry, like any freed capacity.
-        BOKA_ASSIGN_OR_RETURN(was_offer, detail::settle_offer(*impl_, txn, actor, *cur,
-                                                              WaitlistStatus::lapsed, now));
+        BOKA_ASSIGN_OR_RETURN(
+            was_offer, detail::settle_offer(*impl_, txn, actor, *cur, WaitlistStatus::lapsed, now));
         BOKA_RETURN_IF_ERROR(detail::offer_freed(*impl_, txn, actor, r.tenant, set, locks, freed,
                                                  now, staged, replan, &made));
         changed = true;

@@ -76,7 +76,8 @@ LocalDate day_before(const LocalDate& d) {
                      date::day{static_cast<unsigned>(d.day)}) -
       date::days{1};
   const date::year_month_day ymd(day);
-  return LocalDate{static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+  return LocalDate{static_cast<int>(ymd.year()),
+                   static_cast<int>(static_cast<unsigned>(ymd.month())),
                    static_cast<int>(static_cast<unsigned>(ymd.day()))};
 }
 
@@ -101,8 +102,9 @@ Instant horizon_end(const std::vector<ResolvedRequest>& resolved, std::int64_t n
 // pool its first member.
 Result<std::string> series_zone(const std::vector<ResolvedRequest>& resolved) {
   if (resolved.empty() || resolved.front().candidates.empty()) {
-    return ConflictError("allocations[0].pool: the pool has no member to read the series' "
-                         "local times in");
+    return ConflictError(
+        "allocations[0].pool: the pool has no member to read the series' "
+        "local times in");
   }
   return resolved.front().candidates.front()->resource.zone;
 }
@@ -130,8 +132,8 @@ class Placement {
   // Writes one new index per touched resource (from the index as loaded, without the
   // taken-out reservations, with every active one of `written`), bumps its version, and
   // stages it for after the commit.
-  Status finish(StorageTransaction& txn, const std::vector<Reservation>& written,
-                std::int64_t now, std::vector<StagedIndex>& staged) {
+  Status finish(StorageTransaction& txn, const std::vector<Reservation>& written, std::int64_t now,
+                std::vector<StagedIndex>& staged) {
     std::set<ResourceId> touched;
     for (const Reservation& r : removed_)
       for (const Allocation& a : r.allocations) touched.insert(a.resource);
@@ -278,20 +280,6 @@ Result<std::vector<Reservation>> series_reservations(StorageTransaction& txn, Te
   return rows;
 }
 
-// The locks a request set takes: its named resources and every member of its named pools
-// (sorted, unique).
-Status plan_locks(StorageTransaction& txn, TenantId tenant,
-                  const std::vector<AllocationRequest>& requests, std::vector<ResourceId>& locks) {
-  for (const AllocationRequest& a : requests) {
-    if (a.resource) locks.push_back(*a.resource);
-    if (a.pool) {
-      BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-      if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-    }
-  }
-  return Status::Ok();
-}
-
 void sort_unique(std::vector<ResourceId>& ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -339,8 +327,8 @@ namespace {
 // Places every occurrence (see the file comment): placed[i] holds occurrence i's
 // allocations, or it is one of `refused`. Storage and internal failures are returned.
 Status place_all(EngineImpl& impl, LoadedSet& set, Placement& placement,
-                 const std::vector<Occurrence>& occurrences, std::int64_t now,
-                 std::int64_t expires, const std::vector<const Reservation*>& current,
+                 const std::vector<Occurrence>& occurrences, std::int64_t now, std::int64_t expires,
+                 const std::vector<const Reservation*>& current,
                  const std::vector<AllocationRequest>& requests,
                  std::vector<std::optional<std::vector<Allocation>>>& placed,
                  std::vector<SkippedOccurrence>& refused) {
@@ -352,9 +340,9 @@ Status place_all(EngineImpl& impl, LoadedSet& set, Placement& placement,
     std::vector<ResourceId> members;
     const Reservation* moving = i < current.size() ? current[i] : nullptr;
     if (moving) members = current_members(requests, *moving);
-    auto assigned = detail::assign(impl, set.resolved, t, d, now,
-                                   moving ? moving->id : ReservationId{},
-                                   moving ? &members : nullptr);
+    auto assigned =
+        detail::assign(impl, set.resolved, t, d, now, moving ? moving->id : ReservationId{},
+                       moving ? &members : nullptr);
     if (!assigned.ok()) {
       if (!occurrence_refusal(assigned.status())) return assigned.status();
       refused.push_back(skipped_from(o, assigned.status()));
@@ -388,14 +376,15 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
         BOKA_RETURN_IF_ERROR(detail::validate_series_request(req));
         const std::string fingerprint =
             req.idempotency_key.empty() ? std::string() : detail::series_fingerprint(req);
-        const std::string stored_key =
-            req.idempotency_key.empty() ? std::string()
-                                        : detail::idempotency_scope(actor) + req.idempotency_key;
+        const std::string stored_key = req.idempotency_key.empty()
+                                           ? std::string()
+                                           : detail::idempotency_scope(actor) + req.idempotency_key;
         for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
           std::vector<ResourceId> locks;
-          BOKA_RETURN_IF_ERROR(impl->storage->read(
-              TxnScope::tenant(tenant),
-              [&](StorageTransaction& txn) { return plan_locks(txn, tenant, req.allocations, locks); }));
+          BOKA_RETURN_IF_ERROR(
+              impl->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) {
+                return detail::plan_request_locks(txn, tenant, req.allocations, locks);
+              }));
           sort_unique(locks);
 
           SeriesBooking out;
@@ -442,8 +431,9 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               BOKA_ASSIGN_OR_RETURN(auto zone, series_zone(set.resolved));
               const SeriesPattern pattern{req.first_date, req.start_minute, req.duration, req.rule,
                                           req.exdates};
-              BOKA_ASSIGN_OR_RETURN(auto occurrences,
-                                    expand_occurrences(pattern, zone, horizon_end(set.resolved, now)));
+              BOKA_ASSIGN_OR_RETURN(
+                  auto occurrences,
+                  expand_occurrences(pattern, zone, horizon_end(set.resolved, now)));
               const std::int64_t expires =
                   req.hold_for ? now + req.hold_for->count() : detail::kNever;
               Placement placement(set);
@@ -524,7 +514,8 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
             return detail::redact_conflict(refused, actor);
           }
           const std::int64_t now = impl->now();
-          for (Reservation& r : out.reservations) r = EngineImpl::with_derived_status(std::move(r), now);
+          for (Reservation& r : out.reservations)
+            r = EngineImpl::with_derived_status(std::move(r), now);
           if (actor.own_reservations_only()) {
             for (SkippedOccurrence& k : out.skipped) k.blocking_reservation_ids.clear();
           }
@@ -604,7 +595,8 @@ Result<std::vector<Reservation>> RecurringBookings::occurrences(const Principal&
         if (!s) return Status::Ok();
         BOKA_ASSIGN_OR_RETURN(rows, series_reservations(txn, tenant, id));
         std::unordered_map<ResourceId, std::string> zones;
-        for (Reservation& r : rows) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
+        for (Reservation& r : rows)
+          BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
         return Status::Ok();
       }));
   if (!s || !mine(actor, s->customer)) {
@@ -637,9 +629,9 @@ const char* series_action(SeriesOp op) {
 // What a change of a series works on, read in one transaction.
 struct SeriesState {
   Series series;
-  std::vector<Reservation> all;        // every reservation of the series, by start
-  std::optional<Reservation> pivot;    // the occurrence the change counts from
-  std::vector<Reservation> affected;   // the active reservations the change applies to
+  std::vector<Reservation> all;         // every reservation of the series, by start
+  std::optional<Reservation> pivot;     // the occurrence the change counts from
+  std::vector<Reservation> affected;    // the active reservations the change applies to
   std::optional<LocalDate> split_date;  // where a following/whole change cuts the series
 };
 
@@ -718,19 +710,19 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
     BOKA_RETURN_IF_ERROR(
         impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
           std::optional<SeriesState> st;
-          BOKA_RETURN_IF_ERROR(read_state(txn, actor, tenant, occurrence, series_id, op, scope,
-                                          impl.now(), st));
+          BOKA_RETURN_IF_ERROR(
+              read_state(txn, actor, tenant, occurrence, series_id, op, scope, impl.now(), st));
           for (const Reservation& r : st->affected) {
             for (const Allocation& a : r.allocations) locks.push_back(a.resource);
           }
           if (op == SeriesOp::reschedule) {
-            BOKA_RETURN_IF_ERROR(plan_locks(txn, tenant, st->series.allocations, locks));
+            BOKA_RETURN_IF_ERROR(
+                detail::plan_request_locks(txn, tenant, st->series.allocations, locks));
           }
           if (op != SeriesOp::confirm) {
             // What the change frees may be offered to waiting entries: lock theirs too.
             for (const Reservation& r : st->affected) {
-              BOKA_RETURN_IF_ERROR(
-                  detail::plan_waitlist_locks(txn, tenant, freed_by(r), locks));
+              BOKA_RETURN_IF_ERROR(detail::plan_waitlist_locks(txn, tenant, freed_by(r), locks));
             }
           }
           return Status::Ok();
@@ -769,8 +761,8 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
         for (const Reservation& r : s.affected) {
           for (const Allocation& a : r.allocations) {
             if (set.loaded.count(a.resource)) continue;
-            BOKA_ASSIGN_OR_RETURN(auto lr,
-                                  impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
+            BOKA_ASSIGN_OR_RETURN(
+                auto lr, impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
             set.loaded.emplace(a.resource, std::move(lr));
           }
         }
@@ -802,9 +794,10 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           detail_extra = {{"confirmed", ids_of(written)}};
         } else if (op == SeriesOp::cancel) {
           if (scope == SeriesScope::this_occurrence && s.affected.empty()) {
-            return ConflictError(what + ": reservation " + std::to_string(s.pivot->id) + " is " +
-                                 status_name(EngineImpl::with_derived_status(*s.pivot, now).status) +
-                                 " and cannot be cancelled");
+            return ConflictError(
+                what + ": reservation " + std::to_string(s.pivot->id) + " is " +
+                status_name(EngineImpl::with_derived_status(*s.pivot, now).status) +
+                " and cannot be cancelled");
           }
           if (s.affected.empty()) {
             return ConflictError(what + ": no active occurrence of series " +
@@ -840,8 +833,8 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           }
         } else {  // reschedule
           BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
-          BOKA_RETURN_IF_ERROR(impl.resolve(txn, tenant, series.allocations, set.loaded,
-                                            set.resolved, &staged));
+          BOKA_RETURN_IF_ERROR(
+              impl.resolve(txn, tenant, series.allocations, set.loaded, set.resolved, &staged));
           if (!detail::covered(set.resolved, locks)) return replan.abort();
           const Instant horizon = horizon_end(set.resolved, now);
           if (s.affected.empty()) {
@@ -871,12 +864,12 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
               SeriesPattern all = series.pattern();
               all.exdates.clear();
               all.rule.count = std::min(*rule.count, SeriesPattern::kMaxOccurrences);
-              BOKA_ASSIGN_OR_RETURN(
-                  auto generated,
-                  expand_occurrences(all, series.zone, from_unix(253402300799),
-                                     SeriesPattern::kMaxOccurrences));
-              const auto before = std::count_if(generated.begin(), generated.end(),
-                                                [&](const Occurrence& o) { return o.date < split_date; });
+              BOKA_ASSIGN_OR_RETURN(auto generated,
+                                    expand_occurrences(all, series.zone, from_unix(253402300799),
+                                                       SeriesPattern::kMaxOccurrences));
+              const auto before =
+                  std::count_if(generated.begin(), generated.end(),
+                                [&](const Occurrence& o) { return o.date < split_date; });
               rule.count = *rule.count - static_cast<int>(before);
             }
             SeriesPattern next{change.first_date.value_or(split_date),
@@ -907,9 +900,10 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
               made.version = 1;
               split = made;
               series.rule = ended_before(series.rule, split_date);
-              series.exdates.erase(std::remove_if(series.exdates.begin(), series.exdates.end(),
-                                                  [&](const LocalDate& e) { return e >= split_date; }),
-                                   series.exdates.end());
+              series.exdates.erase(
+                  std::remove_if(series.exdates.begin(), series.exdates.end(),
+                                 [&](const LocalDate& e) { return e >= split_date; }),
+                  series.exdates.end());
               series.version += 1;
               series.updated_at = from_unix(now);
             }
@@ -924,7 +918,8 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           if (split) {
             BOKA_ASSIGN_OR_RETURN(split->id, txn.insert_series(*split));
           }
-          if (scope != SeriesScope::this_occurrence) BOKA_RETURN_IF_ERROR(txn.update_series(series));
+          if (scope != SeriesScope::this_occurrence)
+            BOKA_RETURN_IF_ERROR(txn.update_series(series));
           const SeriesId home = split ? split->id : series.id;
           for (std::size_t k = 0; k < std::max(targets.size(), moving.size()); ++k) {
             if (k < moving.size() && k < targets.size()) {
@@ -975,9 +970,10 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
                                                      freed_by(r), now, staged, replan, &offers));
           }
         }
-        BOKA_RETURN_IF_ERROR(impl.audit(
-            txn, actor, series_entry(series, series_action(op),
-                                     series_detail(series, "change", std::move(detail_extra)))));
+        BOKA_RETURN_IF_ERROR(
+            impl.audit(txn, actor,
+                       series_entry(series, series_action(op),
+                                    series_detail(series, "change", std::move(detail_extra)))));
         if (split) {
           BOKA_RETURN_IF_ERROR(impl.audit(
               txn, actor,
@@ -986,7 +982,8 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
         }
         sort_by_start(written);
         std::unordered_map<ResourceId, std::string> zones;
-        for (Reservation& r : written) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
+        for (Reservation& r : written)
+          BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
         out.series = std::move(series);
         out.split = std::move(split);
         out.changed = std::move(written);
@@ -1017,9 +1014,9 @@ Result<std::vector<Reservation>> RecurringBookings::confirm(const Principal& who
       who, tenant, "series.confirm", "series:" + std::to_string(id),
       [&]() -> Result<std::vector<Reservation>> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
-        BOKA_ASSIGN_OR_RETURN(auto change,
-                              change_series(*impl_, actor, tenant, SeriesOp::confirm, ReservationId{},
-                                            id, SeriesScope::whole_series, {}, &recorded));
+        BOKA_ASSIGN_OR_RETURN(
+            auto change, change_series(*impl_, actor, tenant, SeriesOp::confirm, ReservationId{},
+                                       id, SeriesScope::whole_series, {}, &recorded));
         return std::move(change.changed);
       },
       &recorded);
@@ -1035,8 +1032,9 @@ Result<SeriesChange> RecurringBookings::cancel(const Principal& who, TenantId te
       [&]() -> Result<SeriesChange> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         if (std::string_view(series_scope_name(scope)) == "unknown") {
-          return InvalidArgument("scope: must be this_occurrence, this_and_following or "
-                                 "whole_series");
+          return InvalidArgument(
+              "scope: must be this_occurrence, this_and_following or "
+              "whole_series");
         }
         return change_series(*impl_, actor, tenant, SeriesOp::cancel, occurrence, std::nullopt,
                              scope, {}, &recorded);
@@ -1055,8 +1053,9 @@ Result<SeriesChange> RecurringBookings::reschedule(const Principal& who, TenantI
       [&]() -> Result<SeriesChange> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         if (std::string_view(series_scope_name(scope)) == "unknown") {
-          return InvalidArgument("scope: must be this_occurrence, this_and_following or "
-                                 "whole_series");
+          return InvalidArgument(
+              "scope: must be this_occurrence, this_and_following or "
+              "whole_series");
         }
         if (change.start_minute && (*change.start_minute < 0 || *change.start_minute > 1439)) {
           return InvalidArgument("start_minute: must be 0..1439, got " +

@@ -164,7 +164,8 @@ Status validate_booking_extras(const std::optional<Seconds>& hold_for,
 Status validate_series_request(const SeriesRequest& req) {
   BOKA_RETURN_IF_ERROR(validate_allocation_requests(req.allocations, "allocations"));
   if (req.start_minute < 0 || req.start_minute > 1439) {
-    return InvalidArgument("start_minute: must be 0..1439, got " + std::to_string(req.start_minute));
+    return InvalidArgument("start_minute: must be 0..1439, got " +
+                           std::to_string(req.start_minute));
   }
   if (req.duration.count() <= 0 || req.duration > SeriesPattern::kMaxDuration) {
     return InvalidArgument("duration: must be 1 s .. 366 days, got " + sec(req.duration));

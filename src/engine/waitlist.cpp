@@ -99,13 +99,7 @@ Status plan_waitlist_locks(StorageTransaction& txn, TenantId tenant, const Freed
   if (freed.empty()) return Status::Ok();
   BOKA_ASSIGN_OR_RETURN(auto entries, candidates(txn, tenant, freed));
   for (const WaitlistEntry& e : entries) {
-    for (const AllocationRequest& a : e.allocations) {
-      if (a.resource) locks.push_back(*a.resource);
-      if (a.pool) {
-        BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-        if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-      }
-    }
+    BOKA_RETURN_IF_ERROR(plan_request_locks(txn, tenant, e.allocations, locks));
   }
   return Status::Ok();
 }
@@ -132,8 +126,8 @@ Status offer_freed(EngineImpl& impl, StorageTransaction& txn, const Actor& actor
     std::int64_t t = earliest;
     if (latest > earliest) {
       // The first start in the window where everything fits (on the resources' grid).
-      auto found = impl.slots(resolved, earliest, latest + 1, d, std::nullopt, now,
-                              ReservationId{}, 1);
+      auto found =
+          impl.slots(resolved, earliest, latest + 1, d, std::nullopt, now, ReservationId{}, 1);
       if (found.empty()) continue;
       t = to_unix(found.front().start);
     }
@@ -223,19 +217,13 @@ Status validate_join(const WaitlistRequest& r, std::int64_t now, bool staff) {
 // `freed` (as `work` leaves it) in the same transaction. Replans when locks fall short.
 template <typename Work>
 Status waitlist_write(EngineImpl& impl, const Actor& actor, TenantId tenant,
-                      const std::vector<AllocationRequest>& own, FreedCapacity* freed,
-                      Work&& work, int* offers) {
+                      const std::vector<AllocationRequest>& own, FreedCapacity* freed, Work&& work,
+                      int* offers) {
   for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
     std::vector<ResourceId> locks;
     BOKA_RETURN_IF_ERROR(
         impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-          for (const AllocationRequest& a : own) {
-            if (a.resource) locks.push_back(*a.resource);
-            if (a.pool) {
-              BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-              if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-            }
-          }
+          BOKA_RETURN_IF_ERROR(detail::plan_request_locks(txn, tenant, own, locks));
           if (freed) BOKA_RETURN_IF_ERROR(detail::plan_waitlist_locks(txn, tenant, *freed, locks));
           return Status::Ok();
         }));
@@ -273,62 +261,63 @@ Result<WaitlistEntry> Waitlist::join(const Principal& who, TenantId tenant,
                                      const WaitlistRequest& request) {
   EngineImpl& impl = *impl_;
   int offers = 0;
-  auto result = impl.refusal_audited(who, tenant, "waitlist.join", "", [&]() -> Result<WaitlistEntry> {
-    BOKA_ASSIGN_OR_RETURN(auto actor, impl.authorize_reservations(who, tenant));
-    WaitlistRequest req = request;
-    if (actor.own_reservations_only()) {
-      if (!req.customer.empty() && req.customer != actor.customer_ref()) {
-        return PermissionDenied("customer: " + actor.name + " joins only as \"" +
-                                actor.customer_ref() + "\"");
-      }
-      req.customer = actor.customer_ref();
-    }
-    BOKA_RETURN_IF_ERROR(validate_join(req, impl.now(), !actor.own_reservations_only()));
-    WaitlistEntry out;
-    // Joining offers at once what is free now (the entry's own resources over its window):
-    // a request that fits never waits behind nothing.
-    FreedCapacity now_free;
-    Status st = waitlist_write(
-        impl, actor, tenant, req.allocations, nullptr,
-        [&](StorageTransaction& txn, LoadedSet& set, const std::vector<ResourceId>& locks,
-            std::vector<StagedIndex>& staged, Replan& replan, std::int64_t now) -> Status {
-          BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
-          std::vector<ResolvedRequest> resolved;
-          BOKA_RETURN_IF_ERROR(
-              impl.resolve(txn, tenant, req.allocations, set.loaded, resolved, &staged));
-          if (!detail::covered(resolved, locks)) return replan.abort();
-          WaitlistEntry e;
-          e.tenant = tenant;
-          e.allocations = req.allocations;
-          e.earliest_start = req.earliest_start;
-          e.latest_start = req.latest_start;
-          e.duration = req.duration;
-          e.customer = req.customer;
-          e.priority = req.priority;
-          e.joined_at = e.updated_at = from_unix(now);
-          e.expires_at = req.expires_at.value_or(req.latest_start);
-          e.metadata_json = req.metadata_json;
-          e.version = 1;
-          BOKA_ASSIGN_OR_RETURN(e.id, txn.insert_waitlist_entry(e));
-          BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(e, "waitlist.join")));
-          // Offer at once if it fits now and nobody ahead of it in the queue wants the same
-          // capacity: the offer step walks the queue in order over these resources.
-          FreedCapacity here;
-          for (const ResolvedRequest& r : resolved) {
-            for (const auto* c : r.candidates) here.resources.push_back(c->resource.id);
+  auto result =
+      impl.refusal_audited(who, tenant, "waitlist.join", "", [&]() -> Result<WaitlistEntry> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl.authorize_reservations(who, tenant));
+        WaitlistRequest req = request;
+        if (actor.own_reservations_only()) {
+          if (!req.customer.empty() && req.customer != actor.customer_ref()) {
+            return PermissionDenied("customer: " + actor.name + " joins only as \"" +
+                                    actor.customer_ref() + "\"");
           }
-          here.from = to_unix(e.earliest_start);
-          here.to = to_unix(e.latest_start) + e.duration.count();
-          BOKA_RETURN_IF_ERROR(detail::offer_freed(impl, txn, actor, tenant, set, locks, here, now,
-                                                   staged, replan, &offers));
-          BOKA_ASSIGN_OR_RETURN(auto stored, txn.find_waitlist_entry(tenant, e.id));
-          out = stored.value_or(e);
-          return Status::Ok();
-        },
-        nullptr);
-    BOKA_RETURN_IF_ERROR(st);
-    return out;
-  });
+          req.customer = actor.customer_ref();
+        }
+        BOKA_RETURN_IF_ERROR(validate_join(req, impl.now(), !actor.own_reservations_only()));
+        WaitlistEntry out;
+        // Joining offers at once what is free now (the entry's own resources over its window):
+        // a request that fits never waits behind nothing.
+        FreedCapacity now_free;
+        Status st = waitlist_write(
+            impl, actor, tenant, req.allocations, nullptr,
+            [&](StorageTransaction& txn, LoadedSet& set, const std::vector<ResourceId>& locks,
+                std::vector<StagedIndex>& staged, Replan& replan, std::int64_t now) -> Status {
+              BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
+              std::vector<ResolvedRequest> resolved;
+              BOKA_RETURN_IF_ERROR(
+                  impl.resolve(txn, tenant, req.allocations, set.loaded, resolved, &staged));
+              if (!detail::covered(resolved, locks)) return replan.abort();
+              WaitlistEntry e;
+              e.tenant = tenant;
+              e.allocations = req.allocations;
+              e.earliest_start = req.earliest_start;
+              e.latest_start = req.latest_start;
+              e.duration = req.duration;
+              e.customer = req.customer;
+              e.priority = req.priority;
+              e.joined_at = e.updated_at = from_unix(now);
+              e.expires_at = req.expires_at.value_or(req.latest_start);
+              e.metadata_json = req.metadata_json;
+              e.version = 1;
+              BOKA_ASSIGN_OR_RETURN(e.id, txn.insert_waitlist_entry(e));
+              BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(e, "waitlist.join")));
+              // Offer at once if it fits now and nobody ahead of it in the queue wants the same
+              // capacity: the offer step walks the queue in order over these resources.
+              FreedCapacity here;
+              for (const ResolvedRequest& r : resolved) {
+                for (const auto* c : r.candidates) here.resources.push_back(c->resource.id);
+              }
+              here.from = to_unix(e.earliest_start);
+              here.to = to_unix(e.latest_start) + e.duration.count();
+              BOKA_RETURN_IF_ERROR(detail::offer_freed(impl, txn, actor, tenant, set, locks, here,
+                                                       now, staged, replan, &offers));
+              BOKA_ASSIGN_OR_RETURN(auto stored, txn.find_waitlist_entry(tenant, e.id));
+              out = stored.value_or(e);
+              return Status::Ok();
+            },
+            nullptr);
+        BOKA_RETURN_IF_ERROR(st);
+        return out;
+      });
   if (offers > 0) impl.metrics->waitlist.made->inc(static_cast<std::uint64_t>(offers));
   return result;
 }
@@ -371,13 +360,7 @@ Result<std::vector<WaitlistEntry>> Waitlist::list(const Principal& who, TenantId
                                                   const WaitlistFilter& request) {
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
   WaitlistFilter filter = request;
-  if (actor.own_reservations_only()) {
-    if (filter.customer && *filter.customer != actor.customer_ref()) {
-      return PermissionDenied("filter.customer: " + actor.name + " sees only \"" +
-                              actor.customer_ref() + "\"");
-    }
-    filter.customer = actor.customer_ref();
-  }
+  BOKA_RETURN_IF_ERROR(detail::own_customer_filter(actor, filter.customer));
   if (filter.limit < 1 || filter.limit > 10000) {
     return InvalidArgument("filter.limit: must be 1..10000, got " + std::to_string(filter.limit));
   }
@@ -453,8 +436,8 @@ Result<WaitlistEntry> Waitlist::cancel(const Principal& who, TenantId tenant, Wa
                   BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
                   BOKA_RETURN_IF_ERROR(
                       detail::apply_to_resources(txn, set, &*hold, &after, now, staged));
-                  BOKA_RETURN_IF_ERROR(
-                      impl.audit(txn, actor, detail::reservation_entry(after, "reservation.cancel")));
+                  BOKA_RETURN_IF_ERROR(impl.audit(
+                      txn, actor, detail::reservation_entry(after, "reservation.cancel")));
                 }
               }
               e->status = WaitlistStatus::cancelled;

@@ -147,26 +147,26 @@ TEST_CASE("conformance: reservations name their series - the filter finds a seri
               }
               return Status::Ok();
             }).ok());
-    REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
-              CHECK(t.find_reservation(tenant, ids[0]).value()->series == series);
-              CHECK(t.find_reservation(tenant, ids[1]).value()->occurrence_date ==
-                    LocalDate{2026, 3, 10});
-              CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->series.has_value());
-              CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->occurrence_date.has_value());
-              ReservationFilter f;
-              f.series = series;
-              auto of_series = t.list_reservations(tenant, f).value();
-              REQUIRE(of_series.size() == 3);
-              for (std::size_t i = 0; i < 3; ++i) {
-                CHECK(of_series[i].id == ids[i]);
-                CHECK(of_series[i].series == series);
-                CHECK(of_series[i].occurrence_date ==
-                      LocalDate{2026, 3, 3 + 7 * static_cast<int>(i)});
-              }
-              f.series = SeriesId{series + 100};
-              CHECK(t.list_reservations(tenant, f)->empty());
-              return Status::Ok();
-            }).ok());
+    REQUIRE(
+        read(*s, [&](StorageTransaction& t) -> Status {
+          CHECK(t.find_reservation(tenant, ids[0]).value()->series == series);
+          CHECK(t.find_reservation(tenant, ids[1]).value()->occurrence_date ==
+                LocalDate{2026, 3, 10});
+          CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->series.has_value());
+          CHECK_FALSE(t.find_reservation(tenant, ids[3]).value()->occurrence_date.has_value());
+          ReservationFilter f;
+          f.series = series;
+          auto of_series = t.list_reservations(tenant, f).value();
+          REQUIRE(of_series.size() == 3);
+          for (std::size_t i = 0; i < 3; ++i) {
+            CHECK(of_series[i].id == ids[i]);
+            CHECK(of_series[i].series == series);
+            CHECK(of_series[i].occurrence_date == LocalDate{2026, 3, 3 + 7 * static_cast<int>(i)});
+          }
+          f.series = SeriesId{series + 100};
+          CHECK(t.list_reservations(tenant, f)->empty());
+          return Status::Ok();
+        }).ok());
     // An update keeps the link, and can drop it (the occurrence leaves its series).
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
               Reservation r = t.find_reservation(tenant, ids[2]).value().value();

@@ -81,7 +81,8 @@ inline std::vector<ReservationId> churn_waitlist(Engine& engine, TenantId tenant
       case 1: {
         if (mine.empty()) break;
         const std::size_t k = static_cast<std::size_t>(below(mine.size()));
-        if (engine.cancel(who, tenant, mine[k]).ok()) mine.erase(mine.begin() + static_cast<long>(k));
+        if (engine.cancel(who, tenant, mine[k]).ok())
+          mine.erase(mine.begin() + static_cast<long>(k));
         break;
       }
       case 2: {

@@ -161,8 +161,7 @@ TEST_CASE("series: idempotency keys, holds and confirm work per series") {
   CHECK(ids_of(again->reservations) == ids_of(first->reservations));
   auto changed = req;
   changed.start_minute = 10 * 60;
-  CHECK(f.engine->series().book(sys(), f.tenant, changed).status().code() ==
-        Code::already_exists);
+  CHECK(f.engine->series().book(sys(), f.tenant, changed).status().code() == Code::already_exists);
   auto confirmed = f.engine->series().confirm(sys(), f.tenant, first->series.id);
   REQUIRE(confirmed.ok());
   REQUIRE(confirmed->size() == 3);
@@ -185,7 +184,8 @@ TEST_CASE("series: pool and multi-resource series place each occurrence on its o
   auto t1 = f.resource("t1").id;
   auto t2 = f.resource("t2").id;
   auto projector = f.resource("projector").id;
-  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "tables", {t1, t2}});
+  auto pool =
+      f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "tables", {t1, t2}});
   REQUIRE(pool.ok());
   REQUIRE(f.book(t1, utc(2026, 1, 13, 9), utc(2026, 1, 13, 10)).ok());
   SeriesRequest req = series_on(projector, LocalDate{2026, 1, 6}, 9 * 60, hours(1), weekly(3));
@@ -223,8 +223,7 @@ TEST_CASE("series: cancel one occurrence, this and following, or the whole serie
   auto following =
       f.engine->series().cancel(sys(), f.tenant, occ[3].id, SeriesScope::this_and_following);
   REQUIRE(following.ok());
-  CHECK(ids_of(following->changed) ==
-        std::vector<ReservationId>{occ[3].id, occ[4].id, occ[5].id});
+  CHECK(ids_of(following->changed) == std::vector<ReservationId>{occ[3].id, occ[4].id, occ[5].id});
   REQUIRE(following->series.rule.until.has_value());
   CHECK(following->series.rule.until->date == LocalDate{2026, 1, 26});
   CHECK_FALSE(following->series.rule.count.has_value());
@@ -238,12 +237,14 @@ TEST_CASE("series: cancel one occurrence, this and following, or the whole serie
   CHECK(f.engine->get_reservation(sys(), f.tenant, occ[0].id)->status ==
         ReservationStatus::confirmed);
   // Nothing left to cancel is a conflict; a single reservation is not a series.
-  CHECK(f.engine->series().cancel(sys(), f.tenant, occ[2].id, SeriesScope::whole_series)
+  CHECK(f.engine->series()
+            .cancel(sys(), f.tenant, occ[2].id, SeriesScope::whole_series)
             .status()
             .code() == Code::conflict);
   auto single = f.book(room, utc(2026, 2, 3, 9), utc(2026, 2, 3, 10));
   REQUIRE(single.ok());
-  CHECK(f.engine->series().cancel(sys(), f.tenant, single->id, SeriesScope::this_occurrence)
+  CHECK(f.engine->series()
+            .cancel(sys(), f.tenant, single->id, SeriesScope::this_occurrence)
             .status()
             .code() == Code::invalid_argument);
 }

@@ -117,8 +117,8 @@ TEST_CASE("waitlist: entries that do not fit are passed over, never one that fit
   REQUIRE(one.ok());
   REQUIRE(two.ok());
   // Needs both units; then one that needs one unit; then another one-unit entry.
-  auto big = f.engine->waitlist().join(
-      sys(), f.tenant, wait_for(room, utc(2026, 1, 6, 10), hours(1), "big", 2));
+  auto big = f.engine->waitlist().join(sys(), f.tenant,
+                                       wait_for(room, utc(2026, 1, 6, 10), hours(1), "big", 2));
   auto small = f.engine->waitlist().join(sys(), f.tenant,
                                          wait_for(room, utc(2026, 1, 6, 10), hours(1), "small"));
   auto later = f.engine->waitlist().join(sys(), f.tenant,
@@ -126,7 +126,7 @@ TEST_CASE("waitlist: entries that do not fit are passed over, never one that fit
   REQUIRE(big.ok());
   REQUIRE(small.ok());
   REQUIRE(later.ok());
-  REQUIRE(f.engine->cancel(sys(), f.tenant, one->id).ok());  // one unit frees
+  REQUIRE(f.engine->cancel(sys(), f.tenant, one->id).ok());    // one unit frees
   CHECK(entry(f, big->id).status == WaitlistStatus::waiting);  // does not fit
   CHECK(entry(f, small->id).status == WaitlistStatus::offered);
   CHECK(entry(f, later->id).status == WaitlistStatus::waiting);  // never jumps "small"
@@ -158,8 +158,7 @@ TEST_CASE("waitlist: staff priority, windows, joining when it fits, capacity rai
     REQUIRE(joined.ok());
     // 12:00-14:00 is free now: joining offers it at once.
     REQUIRE(joined->status == WaitlistStatus::offered);
-    CHECK(f.engine->get_reservation(sys(), f.tenant, *joined->offer)->start ==
-          utc(2026, 1, 6, 12));
+    CHECK(f.engine->get_reservation(sys(), f.tenant, *joined->offer)->start == utc(2026, 1, 6, 12));
   }
   SECTION("more capacity is offered to the waiting entries") {
     auto a = f.engine->waitlist().join(sys(), f.tenant,

@@ -94,10 +94,10 @@ void ReservationRow::from(const Reservation& x) {
   version = x.version;
   series = NullableInt(x.series ? std::optional<std::int64_t>(*x.series) : std::nullopt);
   occurrence_date = NullableInt(
-      x.occurrence_date ? std::optional<std::int64_t>(x.occurrence_date->year * 10000LL +
-                                                      x.occurrence_date->month * 100 +
-                                                      x.occurrence_date->day)
-                        : std::nullopt);
+      x.occurrence_date
+          ? std::optional<std::int64_t>(x.occurrence_date->year * 10000LL +
+                                        x.occurrence_date->month * 100 + x.occurrence_date->day)
+          : std::nullopt);
 }
 
 Reservation ReservationRow::to(TenantId tenant_id) const {
@@ -117,8 +117,8 @@ Reservation ReservationRow::to(TenantId tenant_id) const {
   r.series = series.id<SeriesId>();
   if (occurrence_date.ind == soci::i_ok) {
     const long long v = occurrence_date.value;
-    r.occurrence_date =
-        LocalDate{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100), static_cast<int>(v % 100)};
+    r.occurrence_date = LocalDate{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100),
+                                  static_cast<int>(v % 100)};
   }
   return r;
 }

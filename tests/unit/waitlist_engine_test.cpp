@@ -188,7 +188,7 @@ TEST_CASE("waitlist: staff priority, windows, joining when it fits, capacity rai
   }
 }
 
-TEST_CASE("waitlist: declining an offer passes it on; bad requests are clear errors") {
+TEST_CASE("waitlist: declining an offer passes it on, and bad requests are clear errors") {
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 5, 8));
   auto room = f.resource("room").id;

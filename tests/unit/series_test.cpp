@@ -393,3 +393,34 @@ TEST_CASE("series: monthly last Friday across DST in Lord Howe and New York keep
     }
   }
 }
+
+TEST_CASE("series: weekly across Lord Howe's half-hour shift until a local date, and 5th Tuesdays") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 1, 0));
+  auto lord_howe = f.resource("island", 1, "Australia/Lord_Howe").id;
+  // 2026-04-05: Lord Howe moves from UTC+11 to UTC+10:30. UNTIL is a local date, inclusive.
+  auto weekly = series_on(lord_howe, LocalDate{2026, 3, 22}, 9 * 60, hours(1), weekly(1));
+  weekly.rule.count.reset();
+  weekly.rule.until = RecurrenceRule::Until::on_date(LocalDate{2026, 4, 12});
+  auto booked = f.engine->series().book(sys(), f.tenant, weekly);
+  REQUIRE(booked.ok());
+  REQUIRE(booked->reservations.size() == 4);  // 22 and 29 March, 5 and 12 April
+  CHECK(booked->reservations[1].start == utc(2026, 3, 28, 22));       // 09:00 +11
+  CHECK(booked->reservations[2].start == utc(2026, 4, 4, 22, 30));    // 09:00 +10:30
+  CHECK(booked->reservations[3].occurrence_date == LocalDate{2026, 4, 12});
+  // Months with a fifth Tuesday only: March, June, September and December 2026.
+  auto room = f.resource("room", 1, "America/New_York").id;
+  RecurrenceRule fifth;
+  fifth.frequency = Frequency::monthly;
+  fifth.by_day = {WeekdayNum{Weekday::tuesday, 5}};
+  fifth.until = RecurrenceRule::Until::on_date(LocalDate{2026, 12, 31});
+  auto tuesdays = f.engine->series().book(
+      sys(), f.tenant, series_on(room, LocalDate{2026, 3, 31}, 10 * 60, hours(1), fifth));
+  REQUIRE(tuesdays.ok());
+  std::vector<LocalDate> dates;
+  for (const auto& r : tuesdays->reservations) dates.push_back(*r.occurrence_date);
+  CHECK(dates == std::vector<LocalDate>{LocalDate{2026, 3, 31}, LocalDate{2026, 6, 30},
+                                        LocalDate{2026, 9, 29}, LocalDate{2026, 12, 29}});
+  CHECK(tuesdays->reservations[0].start == utc(2026, 3, 31, 14));   // 10:00 EDT
+  CHECK(tuesdays->reservations[3].start == utc(2026, 12, 29, 15));  // 10:00 EST
+}

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,10 @@ struct Tables {
   std::map<ReservationId, Reservation> reservations;
   std::map<SeriesId, Series> series;
   std::map<WaitlistEntryId, WaitlistEntry> waitlist;
+  // Indexes over `waitlist`, so a cancel's look at the queue does not scan every entry ever
+  // made: the entries waiting now, and the entry holding each offer (offered or accepted).
+  std::set<WaitlistEntryId> waiting;
+  std::map<ReservationId, WaitlistEntryId> by_offer;
   std::map<std::pair<TenantId, std::string>, IdempotencyRecord> idempotency;
   std::map<UserId, StoredUser> users;
   std::map<SessionId, StoredSession> sessions;
@@ -174,10 +179,52 @@ class MemoryTransaction final : public StorageTransaction {
   // Waitlist: scans (the memory store is for tests and small deployments).
   Result<WaitlistEntryId> insert_waitlist_entry(const WaitlistEntry& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return insert_row(t_.waitlist, x);
+    BOKA_ASSIGN_OR_RETURN(auto id, insert_row(t_.waitlist, x));
+    WaitlistEntry stored = x;
+    stored.id = id;
+    index_waitlist(nullptr, &stored);
+    return id;
   }
   Status update_waitlist_entry(const WaitlistEntry& x) override {
-    return update_row(t_.waitlist, x);
+    auto it = t_.waitlist.find(x.id);
+    const std::optional<WaitlistEntry> old =
+        it != t_.waitlist.end() ? std::optional<WaitlistEntry>(it->second) : std::nullopt;
+    BOKA_RETURN_IF_ERROR(update_row(t_.waitlist, x));
+    index_waitlist(old ? &*old : nullptr, &x);
+    return Status::Ok();
+  }
+  // Moves an entry's index rows from `before` to `after` (either may be null), with undo.
+  void index_waitlist(const WaitlistEntry* before, const WaitlistEntry* after) {
+    const auto offer_of = [](const WaitlistEntry* e) -> std::optional<ReservationId> {
+      if (e && e->offer &&
+          (e->status == WaitlistStatus::offered || e->status == WaitlistStatus::accepted)) {
+        return e->offer;
+      }
+      return std::nullopt;
+    };
+    const WaitlistEntryId id = after ? after->id : before->id;
+    const bool was_waiting = before && before->status == WaitlistStatus::waiting;
+    const bool is_waiting = after && after->status == WaitlistStatus::waiting;
+    if (was_waiting != is_waiting) {
+      if (is_waiting) {
+        t_.waiting.insert(id);
+        undo_.push_back([this, id] { t_.waiting.erase(id); });
+      } else {
+        t_.waiting.erase(id);
+        undo_.push_back([this, id] { t_.waiting.insert(id); });
+      }
+    }
+    const auto old_offer = offer_of(before), new_offer = offer_of(after);
+    if (old_offer != new_offer) {
+      if (old_offer) {
+        t_.by_offer.erase(*old_offer);
+        undo_.push_back([this, r = *old_offer, id] { t_.by_offer[r] = id; });
+      }
+      if (new_offer) {
+        t_.by_offer[*new_offer] = id;
+        undo_.push_back([this, r = *new_offer] { t_.by_offer.erase(r); });
+      }
+    }
   }
   Result<std::optional<WaitlistEntry>> find_waitlist_entry(TenantId tenant,
                                                            WaitlistEntryId id) override {
@@ -185,13 +232,11 @@ class MemoryTransaction final : public StorageTransaction {
   }
   Result<std::optional<WaitlistEntry>> find_waitlist_entry_by_offer(
       TenantId tenant, ReservationId reservation) override {
-    for (const auto& [id, e] : t_.waitlist) {
-      if (e.tenant == tenant && e.offer == reservation &&
-          (e.status == WaitlistStatus::offered || e.status == WaitlistStatus::accepted)) {
-        return std::optional<WaitlistEntry>(e);
-      }
-    }
-    return std::optional<WaitlistEntry>();
+    auto at = t_.by_offer.find(reservation);
+    if (at == t_.by_offer.end()) return std::optional<WaitlistEntry>();
+    const WaitlistEntry& e = t_.waitlist.at(at->second);
+    if (e.tenant != tenant) return std::optional<WaitlistEntry>();
+    return std::optional<WaitlistEntry>(e);
   }
   Result<std::vector<WaitlistEntry>> list_waitlist(TenantId tenant,
                                                    const WaitlistFilter& f) override {
@@ -206,8 +251,9 @@ class MemoryTransaction final : public StorageTransaction {
                                                      const std::vector<PoolId>& pools, Instant from,
                                                      Instant to, int limit) override {
     std::vector<WaitlistEntry> out;
-    for (const auto& [id, e] : t_.waitlist) {
-      if (e.tenant != tenant || e.status != WaitlistStatus::waiting) continue;
+    for (WaitlistEntryId id : t_.waiting) {
+      const WaitlistEntry& e = t_.waitlist.at(id);
+      if (e.tenant != tenant) continue;
       if (!(e.earliest_start < to && e.latest_start + e.duration > from)) continue;
       const bool named =
           std::any_of(resources.begin(), resources.end(),
@@ -239,10 +285,9 @@ class MemoryTransaction final : public StorageTransaction {
     return out;
   }
   Result<std::int64_t> count_waiting(std::optional<TenantId> tenant) override {
+    if (!tenant) return static_cast<std::int64_t>(t_.waiting.size());
     std::int64_t n = 0;
-    for (const auto& [id, e] : t_.waitlist) {
-      if (e.status == WaitlistStatus::waiting && (!tenant || e.tenant == *tenant)) ++n;
-    }
+    for (WaitlistEntryId id : t_.waiting) n += t_.waitlist.at(id).tenant == *tenant ? 1 : 0;
     return n;
   }
 

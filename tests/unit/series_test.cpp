@@ -394,7 +394,8 @@ TEST_CASE("series: monthly last Friday across DST in Lord Howe and New York keep
   }
 }
 
-TEST_CASE("series: weekly across Lord Howe's half-hour shift until a local date, and 5th Tuesdays") {
+TEST_CASE(
+    "series: weekly across Lord Howe's half-hour shift until a local date, and 5th Tuesdays") {
   TempDb db;
   Fixture f(store_uri(db), utc(2026, 1, 1, 0));
   auto lord_howe = f.resource("island", 1, "Australia/Lord_Howe").id;
@@ -404,9 +405,9 @@ TEST_CASE("series: weekly across Lord Howe's half-hour shift until a local date,
   weekly.rule.until = RecurrenceRule::Until::on_date(LocalDate{2026, 4, 12});
   auto booked = f.engine->series().book(sys(), f.tenant, weekly);
   REQUIRE(booked.ok());
-  REQUIRE(booked->reservations.size() == 4);  // 22 and 29 March, 5 and 12 April
-  CHECK(booked->reservations[1].start == utc(2026, 3, 28, 22));       // 09:00 +11
-  CHECK(booked->reservations[2].start == utc(2026, 4, 4, 22, 30));    // 09:00 +10:30
+  REQUIRE(booked->reservations.size() == 4);                     // 22 and 29 March, 5 and 12 April
+  CHECK(booked->reservations[1].start == utc(2026, 3, 28, 22));  // 09:00 +11
+  CHECK(booked->reservations[2].start == utc(2026, 4, 4, 22, 30));  // 09:00 +10:30
   CHECK(booked->reservations[3].occurrence_date == LocalDate{2026, 4, 12});
   // Months with a fifth Tuesday only: March, June, September and December 2026.
   auto room = f.resource("room", 1, "America/New_York").id;

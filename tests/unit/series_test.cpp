@@ -400,10 +400,10 @@ TEST_CASE(
   Fixture f(store_uri(db), utc(2026, 1, 1, 0));
   auto lord_howe = f.resource("island", 1, "Australia/Lord_Howe").id;
   // 2026-04-05: Lord Howe moves from UTC+11 to UTC+10:30. UNTIL is a local date, inclusive.
-  auto weekly = series_on(lord_howe, LocalDate{2026, 3, 22}, 9 * 60, hours(1), weekly(1));
-  weekly.rule.count.reset();
-  weekly.rule.until = RecurrenceRule::Until::on_date(LocalDate{2026, 4, 12});
-  auto booked = f.engine->series().book(sys(), f.tenant, weekly);
+  auto until_april = series_on(lord_howe, LocalDate{2026, 3, 22}, 9 * 60, hours(1), weekly(1));
+  until_april.rule.count.reset();
+  until_april.rule.until = RecurrenceRule::Until::on_date(LocalDate{2026, 4, 12});
+  auto booked = f.engine->series().book(sys(), f.tenant, until_april);
   REQUIRE(booked.ok());
   REQUIRE(booked->reservations.size() == 4);                     // 22 and 29 March, 5 and 12 April
   CHECK(booked->reservations[1].start == utc(2026, 3, 28, 22));  // 09:00 +11

@@ -434,6 +434,8 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               BOKA_ASSIGN_OR_RETURN(
                   auto occurrences,
                   expand_occurrences(pattern, zone, horizon_end(set.resolved, now)));
+              if (occurrences.empty())
+                return InvalidArgument("exdates: the rule and its EXDATEs leave no occurrence");
               const std::int64_t expires =
                   req.hold_for ? now + req.hold_for->count() : detail::kNever;
               Placement placement(set);
@@ -553,6 +555,8 @@ Result<SeriesAvailability> RecurringBookings::check(const Principal& who, Tenant
                                     req.exdates};
         BOKA_ASSIGN_OR_RETURN(auto occurrences,
                               expand_occurrences(pattern, zone, horizon_end(set.resolved, now)));
+        if (occurrences.empty())
+          return InvalidArgument("exdates: the rule and its EXDATEs leave no occurrence");
         Placement placement(set);
         std::vector<std::optional<std::vector<Allocation>>> placed;
         BOKA_RETURN_IF_ERROR(place_all(*impl, set, placement, occurrences, now, detail::kNever, {},
@@ -783,7 +787,8 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
               return ConflictError(what + ": occurrence " + std::to_string(r.id) + " on " +
                                    date_text(r.occurrence_date.value_or(LocalDate{})) +
                                    " is expired (its hold lapsed at " +
-                                   format_utc(*r.hold_expires_at) + ") and cannot be confirmed");
+                                   format_utc(r.hold_expires_at.value_or(from_unix(now))) +
+                                   ") and cannot be confirmed");
             }
             placement.take_out(r);
             Reservation after = bump(r);

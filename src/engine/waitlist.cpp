@@ -276,9 +276,22 @@ Result<WaitlistEntry> Waitlist::join(const Principal& who, TenantId tenant,
         WaitlistEntry out;
         // Joining offers at once what is free now (the entry's own resources over its window):
         // a request that fits never waits behind nothing.
-        FreedCapacity now_free;
+        // Joining offers what is free now over the entry's own resources and window, walking
+        // the queue in order (an earlier entry that wants the same capacity comes first), so
+        // its planning locks those entries' resources too.
+        FreedCapacity here;
+        BOKA_RETURN_IF_ERROR(
+            impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) {
+              return detail::plan_request_locks(txn, tenant, req.allocations, here.resources);
+            }));
+        std::sort(here.resources.begin(), here.resources.end());
+        here.resources.erase(std::unique(here.resources.begin(), here.resources.end()),
+                             here.resources.end());
+        here.from = to_unix(req.earliest_start);
+        here.to = to_unix(req.latest_start) + req.duration.count();
+        WaitlistEntryId joined{};
         Status st = waitlist_write(
-            impl, actor, tenant, req.allocations, nullptr,
+            impl, actor, tenant, req.allocations, &here,
             [&](StorageTransaction& txn, LoadedSet& set, const std::vector<ResourceId>& locks,
                 std::vector<StagedIndex>& staged, Replan& replan, std::int64_t now) -> Status {
               BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
@@ -300,22 +313,20 @@ Result<WaitlistEntry> Waitlist::join(const Principal& who, TenantId tenant,
               e.version = 1;
               BOKA_ASSIGN_OR_RETURN(e.id, txn.insert_waitlist_entry(e));
               BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(e, "waitlist.join")));
-              // Offer at once if it fits now and nobody ahead of it in the queue wants the same
-              // capacity: the offer step walks the queue in order over these resources.
-              FreedCapacity here;
-              for (const ResolvedRequest& r : resolved) {
-                for (const auto* c : r.candidates) here.resources.push_back(c->resource.id);
-              }
-              here.from = to_unix(e.earliest_start);
-              here.to = to_unix(e.latest_start) + e.duration.count();
-              BOKA_RETURN_IF_ERROR(detail::offer_freed(impl, txn, actor, tenant, set, locks, here,
-                                                       now, staged, replan, &offers));
-              BOKA_ASSIGN_OR_RETURN(auto stored, txn.find_waitlist_entry(tenant, e.id));
-              out = stored.value_or(e);
-              return Status::Ok();
+              joined = e.id;
+              return Status::Ok();  // waitlist_write offers `here` next, in this transaction
             },
-            nullptr);
+            &offers);
         BOKA_RETURN_IF_ERROR(st);
+        BOKA_RETURN_IF_ERROR(
+            impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto stored, txn.find_waitlist_entry(tenant, joined));
+              if (!stored)
+                return StorageError("waitlist entry " + std::to_string(joined) +
+                                    " is missing after its join");
+              out = std::move(*stored);
+              return Status::Ok();
+            }));
         return out;
       });
   if (offers > 0) impl.metrics->waitlist.made->inc(static_cast<std::uint64_t>(offers));
@@ -334,12 +345,11 @@ Result<WaitlistPosition> Waitlist::get(const Principal& who, TenantId tenant, Wa
         out.entry = *e;
         out.position = 0;
         if (e->status != WaitlistStatus::waiting) return Status::Ok();
+        // Competitors: entries naming any resource this one can use (its own, its pools'
+        // members) or any pool holding one of them.
         std::vector<ResourceId> resources;
-        std::vector<PoolId> pools;
-        for (const AllocationRequest& a : e->allocations) {
-          if (a.resource) resources.push_back(*a.resource);
-          if (a.pool) pools.push_back(*a.pool);
-        }
+        BOKA_RETURN_IF_ERROR(detail::plan_request_locks(txn, tenant, e->allocations, resources));
+        BOKA_ASSIGN_OR_RETURN(auto pools, pools_holding(txn, tenant, resources));
         BOKA_ASSIGN_OR_RETURN(
             auto queue,
             txn.waiting_entries(tenant, resources, pools, e->earliest_start,
@@ -417,7 +427,8 @@ Result<WaitlistEntry> Waitlist::cancel(const Principal& who, TenantId tenant, Wa
               }
               if (e->status == WaitlistStatus::offered && e->offer) {
                 BOKA_ASSIGN_OR_RETURN(auto hold, txn.find_reservation(tenant, *e->offer));
-                if (hold && hold->is_active(from_unix(now))) {
+                if (hold && hold->status == ReservationStatus::held &&
+                    hold->is_active(from_unix(now))) {
                   for (const Allocation& a : hold->allocations) {
                     if (!std::binary_search(locks.begin(), locks.end(), a.resource)) {
                       return replan.abort();

@@ -425,3 +425,17 @@ TEST_CASE(
   CHECK(tuesdays->reservations[0].start == utc(2026, 3, 31, 14));   // 10:00 EDT
   CHECK(tuesdays->reservations[3].start == utc(2026, 12, 29, 15));  // 10:00 EST
 }
+
+TEST_CASE("series: a rule whose EXDATEs leave no occurrence is refused and stores nothing") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 1, 0));
+  auto room = f.resource("room").id;
+  auto req = series_on(room, LocalDate{2026, 1, 6}, 9 * 60, hours(1), weekly(1));
+  req.exdates = {LocalDate{2026, 1, 6}};
+  req.idempotency_key = "nothing-left";
+  auto refused = f.engine->series().book(sys(), f.tenant, req);
+  CHECK(refused.status().code() == Code::invalid_argument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("exdates"));
+  CHECK(f.engine->series().check(sys(), f.tenant, req).status().code() == Code::invalid_argument);
+  CHECK(f.engine->series().get(sys(), f.tenant, SeriesId{1}).status().code() == Code::not_found);
+}

@@ -243,3 +243,26 @@ TEST_CASE("waitlist: cancelling occurrences of a series offers their slots") {
   REQUIRE(offered.status == WaitlistStatus::offered);
   CHECK(f.engine->get_reservation(sys(), f.tenant, *offered.offer)->start == utc(2026, 1, 20, 10));
 }
+
+TEST_CASE("waitlist: joining works while an earlier entry waits for a pool the new one lacks") {
+  TempDb db;
+  Fixture f(store_uri(db), utc(2026, 1, 5, 8));
+  auto a = f.resource("a").id;
+  auto b = f.resource("b").id;
+  auto pool = f.engine->create_pool(sys(), f.tenant, Pool{PoolId{}, TenantId{}, "ab", {a, b}});
+  REQUIRE(pool.ok());
+  REQUIRE(f.book(a, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)).ok());
+  REQUIRE(f.book(b, utc(2026, 1, 6, 10), utc(2026, 1, 6, 11)).ok());
+  WaitlistRequest any = wait_for(a, utc(2026, 1, 6, 10), hours(1), "pool");
+  any.allocations = {AllocationRequest::of_pool(pool->id)};
+  auto first = f.engine->waitlist().join(sys(), f.tenant, any);
+  REQUIRE(first.ok());
+  // The second entry names only `a`; joining walks the queue over `a`, which reaches the
+  // pool entry (it needs `b` too): the join must lock `b` as well, not fail.
+  auto second = f.engine->waitlist().join(sys(), f.tenant,
+                                          wait_for(a, utc(2026, 1, 6, 10), hours(1), "a only"));
+  INFO(second.status().to_string());
+  REQUIRE(second.ok());
+  CHECK(second->status == WaitlistStatus::waiting);
+  CHECK(f.engine->waitlist().get(sys(), f.tenant, second->id)->position == 2);
+}

@@ -758,20 +758,18 @@ BOKA_API int boka_expire_holds(boka_engine* engine, const boka_principal* who, i
  * BOKA_ALREADY_EXISTS (the idempotency key was used for a different request). Nothing is
  * stored on any error; a retry with the same idempotency key returns the original. */
 BOKA_API int boka_series_book(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                              const char* request_json, char** booking_json,
-                              char** conflict_json, char** errmsg);
+                              const char* request_json, char** booking_json, char** conflict_json,
+                              char** errmsg);
 /* Series request in, Series availability out: which occurrences would be booked now, and
  * why the others would not. Stores nothing; ignores mode, hold_for and idempotency_key. */
 BOKA_API int boka_series_check(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                               const char* request_json, char** availability_json,
-                               char** errmsg);
+                               const char* request_json, char** availability_json, char** errmsg);
 /* The Series with this id. */
 BOKA_API int boka_series_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
                              int64_t series, char** series_json, char** errmsg);
 /* Every reservation of the series (all statuses), by start: an array of Reservations. */
-BOKA_API int boka_series_occurrences(boka_engine* engine, const boka_principal* who,
-                                     int64_t tenant, int64_t series, char** reservations_json,
-                                     char** errmsg);
+BOKA_API int boka_series_occurrences(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t series, char** reservations_json, char** errmsg);
 /* Confirms every held occurrence in one transaction; the array of Reservations of the series
  * out (optional). An occurrence whose hold lapsed refuses the call (BOKA_CONFLICT naming
  * it); confirmed ones stay as they are. */
@@ -788,8 +786,8 @@ BOKA_API int boka_series_cancel(boka_engine* engine, const boka_principal* who, 
  * document sets, all or nothing, in one transaction; Series change out (optional). The
  * moved occurrences' old placements never block their new ones. A refusal is BOKA_CONFLICT
  * naming every occurrence that does not fit (conflict_json). */
-BOKA_API int boka_series_reschedule(boka_engine* engine, const boka_principal* who,
-                                    int64_t tenant, int64_t reservation, const char* scope,
+BOKA_API int boka_series_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    int64_t reservation, const char* scope,
                                     const char* reschedule_json, char** change_json,
                                     char** conflict_json, char** errmsg);
 

@@ -41,6 +41,10 @@ class Replan {
 };
 inline constexpr int kMaxReplans = 5;
 
+// The latest instant boka accepts (validate_range): 9999-12-31T23:59:59Z, the horizon of a
+// search with no limit.
+inline constexpr std::int64_t kLatestUnix = 253402300799;
+
 // The resources a write loaded under its locks, and its requests resolved to candidates.
 struct LoadedSet {
   std::unordered_map<ResourceId, LoadedResource> loaded;

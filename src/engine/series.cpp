@@ -17,6 +17,7 @@
 #include "engine/booking_steps.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/validation.hpp"
+#include "recurrence/rrule_text.hpp"
 
 namespace boka {
 
@@ -64,11 +65,7 @@ namespace {
 
 constexpr int kMaxSeriesReservations = 10000;  // a series and its splits never hold more
 
-std::string date_text(const LocalDate& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-  return buf;
-}
+using detail::iso_date_text;
 
 LocalDate day_before(const LocalDate& d) {
   const date::sys_days day =
@@ -85,7 +82,7 @@ LocalDate day_before(const LocalDate& d) {
 // request may be booked (its policy's max_horizon after now; none means no limit), taken
 // over the request that allows the least.
 Instant horizon_end(const std::vector<ResolvedRequest>& resolved, std::int64_t now) {
-  constexpr std::int64_t kNoLimit = 253402300799;  // 9999-12-31T23:59:59Z
+  constexpr std::int64_t kNoLimit = detail::kLatestUnix;
   std::int64_t end = kNoLimit;
   for (const ResolvedRequest& r : resolved) {
     std::int64_t best = 0;
@@ -192,7 +189,7 @@ SkippedOccurrence skipped_from(const Occurrence& o, const Status& refusal) {
   SkippedOccurrence s;
   s.occurrence = o;
   s.code = refusal.code();
-  s.reason = date_text(o.date) + ": " + refusal.message();
+  s.reason = iso_date_text(o.date) + ": " + refusal.message();
   if (const ConflictInfo* info = refusal.conflict()) {
     for (ReservationId id : info->blocking_reservation_ids) {
       if (id > 0) s.blocking_reservation_ids.push_back(id);
@@ -232,14 +229,14 @@ std::string series_detail(const Series& s, std::string_view extra_key,
                           nlohmann::ordered_json extra) {
   detail::JsonObject d;
   d.add("rule", format_rrule(s.rule))
-      .add("first_date", date_text(s.first_date))
+      .add("first_date", iso_date_text(s.first_date))
       .add("start_minute", s.start_minute)
       .add("duration", static_cast<std::int64_t>(s.duration.count()))
       .add("zone", s.zone)
       .add("version", s.version);
   if (!s.exdates.empty()) {
     nlohmann::ordered_json ex = nlohmann::ordered_json::array();
-    for (const LocalDate& e : s.exdates) ex.push_back(date_text(e));
+    for (const LocalDate& e : s.exdates) ex.push_back(iso_date_text(e));
     d.add("exdates", std::move(ex));
   }
   if (s.split_from) d.add("split_from", static_cast<std::int64_t>(*s.split_from));
@@ -785,7 +782,7 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           for (const Reservation& r : s.affected) {
             if (!r.is_active(from_unix(now))) {
               return ConflictError(what + ": occurrence " + std::to_string(r.id) + " on " +
-                                   date_text(r.occurrence_date.value_or(LocalDate{})) +
+                                   iso_date_text(r.occurrence_date.value_or(LocalDate{})) +
                                    " is expired (its hold lapsed at " +
                                    format_utc(r.hold_expires_at.value_or(from_unix(now))) +
                                    ") and cannot be confirmed");
@@ -869,9 +866,10 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
               SeriesPattern all = series.pattern();
               all.exdates.clear();
               all.rule.count = std::min(*rule.count, SeriesPattern::kMaxOccurrences);
-              BOKA_ASSIGN_OR_RETURN(auto generated,
-                                    expand_occurrences(all, series.zone, from_unix(253402300799),
-                                                       SeriesPattern::kMaxOccurrences));
+              BOKA_ASSIGN_OR_RETURN(
+                  auto generated,
+                  expand_occurrences(all, series.zone, from_unix(detail::kLatestUnix),
+                                     SeriesPattern::kMaxOccurrences));
               const auto before =
                   std::count_if(generated.begin(), generated.end(),
                                 [&](const Occurrence& o) { return o.date < split_date; });

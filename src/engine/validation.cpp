@@ -5,6 +5,7 @@
 
 #include "auth/crypto.hpp"
 #include "core/sha256.hpp"
+#include "recurrence/rrule_text.hpp"
 #include "storage/codec.hpp"
 #include "time/zone.hpp"
 
@@ -200,12 +201,9 @@ std::string series_fingerprint(const SeriesRequest& req) {
     text += a.resource ? "r" + std::to_string(*a.resource) : "p" + std::to_string(*a.pool);
     text += "x" + std::to_string(a.quantity) + ";";
   }
-  const auto date = [](const LocalDate& d) {
-    return std::to_string(d.year) + "-" + std::to_string(d.month) + "-" + std::to_string(d.day);
-  };
-  text += "|" + date(req.first_date) + "|" + std::to_string(req.start_minute);
+  text += "|" + iso_date_text(req.first_date) + "|" + std::to_string(req.start_minute);
   text += "|" + std::to_string(req.duration.count()) + "|" + format_rrule(req.rule) + "|";
-  for (const LocalDate& d : req.exdates) text += date(d) + ",";
+  for (const LocalDate& d : req.exdates) text += iso_date_text(d) + ",";
   text += "|" + std::to_string(static_cast<int>(req.mode));
   text += "|" + (req.hold_for ? std::to_string(req.hold_for->count()) : std::string("-"));
   text += "|" + std::to_string(req.customer.size()) + ":" + req.customer;

@@ -26,7 +26,7 @@ using detail::StagedIndex;
 
 namespace {
 
-constexpr std::int64_t kFarFuture = 253402300799;  // 9999-12-31T23:59:59Z
+constexpr std::int64_t kFarFuture = detail::kLatestUnix;
 
 std::string entry_target(WaitlistEntryId id) { return "waitlist:" + std::to_string(id); }
 

@@ -28,10 +28,13 @@ struct AllocationRequest {
 // Which starts in [from, to) could take a reservation of `duration` for all of `requests`
 // at once (each resource free for its quantity; each pool with at least one member free).
 struct AvailabilityQuery {
-  std::vector<AllocationRequest> requests;  // 1..100
+  std::vector<AllocationRequest> requests;  // 1..100; empty when `service` is set
+  // Set: the question is about this service (boka/service.hpp): its allocations are the
+  // requests, its duration the default duration, and its buffers and notice apply.
+  std::optional<ServiceId> service;
   Instant from{};
   Instant to{};         // to - from <= kMaxRange
-  Seconds duration{0};  // > 0
+  Seconds duration{0};  // > 0; with a service, 0 means its duration, else one it allows
   // The slot grid. Default: the first resource's (or first pool member's) slot_step, laid
   // in that resource's zone from local midnight.
   std::optional<Seconds> step;

@@ -23,6 +23,7 @@
 #include "boka/audit.hpp"
 #include "boka/auth.hpp"
 #include "boka/availability.hpp"
+#include "boka/customer.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"
@@ -30,8 +31,10 @@
 #include "boka/principal.hpp"
 #include "boka/reservation.hpp"
 #include "boka/resource.hpp"
+#include "boka/rules.hpp"
 #include "boka/schedule.hpp"
 #include "boka/series.hpp"
+#include "boka/service.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
@@ -63,8 +66,14 @@ struct EngineOptions {
 // A booking request. All allocations are taken together over [start, end) or none is.
 struct ReserveRequest {
   std::vector<AllocationRequest> allocations;  // 1..100; a resource may appear once
+  // Set: book this service (boka/service.hpp) instead: allocations must be empty (the
+  // service's are taken), end may be left unset for the service's duration (else end -
+  // start must be a duration the service allows), its buffers and notice apply, and the
+  // reservation records the service and its price. Customers may book only services that
+  // are customer_bookable.
+  std::optional<ServiceId> service;
   Instant start{};
-  Instant end{};  // > start
+  Instant end{};  // > start; with a service, unset (the epoch) means start + its duration
   // Set: the reservation is held (counts against capacity) until now + hold_for, and must
   // be confirmed before then; after it, it stops counting and cannot be confirmed.
   std::optional<Seconds> hold_for;
@@ -75,7 +84,48 @@ struct ReserveRequest {
   // another's): 1..200 bytes of UTF-8 without control characters.
   std::string idempotency_key;
   std::string customer;              // free-form reference, 0..200 bytes
+  // The customer record it is for (boka/customer.hpp): live, in the tenant. A customer
+  // principal books as the record linked to their user (set automatically).
+  std::optional<CustomerId> customer_id;
+  std::string notes;                 // 0..4,096 bytes
   std::string metadata_json = "{}";  // a JSON object, up to 64 KiB
+  // Pass over the per-customer limits (boka/rules.hpp). Needs "rules:override"; the audit
+  // record names every limit passed over.
+  bool override_rules = false;
+};
+
+// Guards of a change to an existing reservation.
+struct ChangeGuard {
+  // Set: a reservation whose version differs is refused with conflict, so a client never
+  // overwrites a change it has not seen.
+  std::optional<std::int64_t> if_version;
+  // Pass over the cancel and reschedule cutoffs and the per-customer limits
+  // (boka/rules.hpp). Needs "rules:override"; the audit record names each rule passed over.
+  bool override_rules = false;
+};
+
+// An edit of a reservation (Engine::update_reservation): unset fields keep their value.
+struct ReservationUpdate {
+  std::optional<std::string> customer;       // the free-text reference, 0..200 bytes
+  std::optional<CustomerId> customer_id;     // link to this customer; CustomerId{} unlinks
+  std::optional<std::string> notes;          // 0..4,096 bytes
+  std::optional<std::string> metadata_json;  // a JSON object, up to 64 KiB
+  // A new time: start alone keeps the length; end alone changes only the length.
+  std::optional<Instant> start;
+  std::optional<Instant> end;
+  // A new placement (another resource, another pool member, another quantity), given as
+  // requests like ReserveRequest::allocations (1..100). A pool request keeps the current
+  // member when it is free.
+  std::optional<std::vector<AllocationRequest>> allocations;
+  // Shorthand for a reservation with one allocation: its new quantity (>= 1).
+  std::optional<int> quantity;
+  ChangeGuard guard;
+};
+
+// The rules of a tenant (Tenant::rules, Tenant::max_hold), set with update_tenant_rules.
+struct TenantRules {
+  BookingRules rules;
+  Seconds max_hold{Seconds(30LL * 24 * 3600)};  // 1 minute .. 30 days
 };
 
 // Authorization: every call checks its Principal first (deny by default). The system
@@ -109,6 +159,11 @@ class Engine {
   Result<Tenant> update_tenant(const Principal& who, const Tenant& tenant);
   // Archived tenants keep everything but take no new bookings. Idempotent.
   Result<Tenant> archive_tenant(const Principal& who, TenantId id);
+  // Sets the tenant's booking rules and longest hold (boka/rules.hpp). Needs
+  // "catalog:write" in the tenant (its admins configure them). expected_version guards as
+  // update_tenant's does. Existing bookings are not re-checked.
+  Result<Tenant> update_tenant_rules(const Principal& who, TenantId id, const TenantRules& rules,
+                                     std::int64_t expected_version);
 
   // --- Resources -------------------------------------------------------------------
   // Validates name, zone (OS tzdb), capacity >= 1, policy and schedule (same tenant).
@@ -175,15 +230,30 @@ class Engine {
   // held -> confirmed. An expired hold is refused (conflict).
   Result<Reservation> confirm(const Principal& who, TenantId tenant, ReservationId id,
                               std::optional<std::int64_t> if_version = std::nullopt);
-  // held|confirmed -> cancelled; frees the capacity at once.
+  // held|confirmed -> cancelled; frees the capacity at once. Within the cancel cutoff of
+  // its start (boka/rules.hpp) refused with conflict naming the deadline (ConflictInfo::rule
+  // and deadline), unless guard.override_rules.
   Result<Reservation> cancel(const Principal& who, TenantId tenant, ReservationId id,
                              std::optional<std::int64_t> if_version = std::nullopt);
+  Result<Reservation> cancel(const Principal& who, TenantId tenant, ReservationId id,
+                             const ChangeGuard& guard);
   // Moves an active reservation to [new_start, new_end) in one transaction: every check of
   // reserve applies, and the reservation's own old range never blocks the new one. A pool
-  // allocation keeps its member if free, else takes the first free member.
+  // allocation keeps its member if free, else takes the first free member. The reschedule
+  // cutoff applies as the cancel cutoff does to cancel.
   Result<Reservation> reschedule(const Principal& who, TenantId tenant, ReservationId id,
                                  Instant new_start, Instant new_end,
                                  std::optional<std::int64_t> if_version = std::nullopt);
+  Result<Reservation> reschedule(const Principal& who, TenantId tenant, ReservationId id,
+                                 Instant new_start, Instant new_end, const ChangeGuard& guard);
+  // Edits an active reservation in one transaction (versioned and audited): its customer,
+  // notes and metadata, and/or its time, placement and quantity. A change of time,
+  // placement or quantity goes through every check of reserve (the reservation's own old
+  // placement never blocks the new one), the reschedule cutoff and the per-customer limits;
+  // an edit of customer, notes or metadata alone is allowed at any time, also on finished
+  // reservations. Customers may not change the customer fields.
+  Result<Reservation> update_reservation(const Principal& who, TenantId tenant, ReservationId id,
+                                         const ReservationUpdate& update);
   // confirmed -> completed / no_show, once the reservation has started.
   Result<Reservation> mark_completed(const Principal& who, TenantId tenant, ReservationId id,
                                      std::optional<std::int64_t> if_version = std::nullopt);
@@ -207,6 +277,10 @@ class Engine {
   RecurringBookings& series() noexcept { return series_; }
   // The waitlist that offers freed capacity to waiting customers (boka/waitlist.hpp).
   Waitlist& waitlist() noexcept { return waitlist_; }
+  // Services, the appointment types bookings may name (boka/service.hpp).
+  Services& services() noexcept { return services_; }
+  // Customer records, their bookings, merging, export and erasure (boka/customer.hpp).
+  Customers& customers() noexcept { return customers_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -215,6 +289,8 @@ class Engine {
   Operations operations_;
   RecurringBookings series_;
   Waitlist waitlist_;
+  Services services_;
+  Customers customers_;
 };
 
 }  // namespace boka

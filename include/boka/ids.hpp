@@ -53,6 +53,8 @@ using SessionId = Id<struct SessionIdTag>;
 using ApiKeyId = Id<struct ApiKeyIdTag>;
 using SeriesId = Id<struct SeriesIdTag>;
 using WaitlistEntryId = Id<struct WaitlistEntryIdTag>;
+using ServiceId = Id<struct ServiceIdTag>;
+using CustomerId = Id<struct CustomerIdTag>;
 
 }  // namespace boka
 

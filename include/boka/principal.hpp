@@ -45,6 +45,9 @@ enum class Permission : std::uint32_t {
   security_read = 1u << 9,       // "security:read"      security reports
   tenants_manage = 1u << 10,     // "tenants:manage"     create/archive tenants (superadmin)
   system_operations = 1u << 11,  // "system:operations"  expire holds, cleanup, emergency
+  customers_manage = 1u << 12,   // "customers:manage"   customer records: read, change, merge
+  customers_privacy = 1u << 13,  // "customers:privacy"  export and erase any customer's data
+  rules_override = 1u << 14,     // "rules:override"     pass over cutoffs and customer limits
 };
 using PermissionSet = std::uint32_t;
 const char* permission_name(Permission p) noexcept;                          // "availability:read"

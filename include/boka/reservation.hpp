@@ -49,7 +49,17 @@ struct Reservation {
   std::vector<Allocation> allocations;     // sorted by resource id; at least one
   std::string idempotency_key;             // empty when none was given
   std::string customer;                    // free-form customer reference, may be empty
+  std::optional<CustomerId> customer_id;   // the customer record it is for (customer.hpp)
+  std::string notes;                       // 0..4,096 bytes, free text for staff and customer
   std::string metadata_json = "{}";        // a JSON object
+  // The service it was booked as (service.hpp), with the terms it was booked under: the
+  // price (minor units of `currency`) and the service's buffers, which go on applying
+  // where they are longer than the resource's own.
+  std::optional<ServiceId> service;
+  std::optional<std::int64_t> price_minor;
+  std::string currency;
+  Seconds buffer_before{0};
+  Seconds buffer_after{0};
   std::optional<SeriesId> series;          // the series it is an occurrence of (series.hpp)
   // With `series`: the local date the series' rule generated this occurrence for (its
   // iCalendar RECURRENCE-ID). It stays when the occurrence alone is moved to another day.
@@ -65,16 +75,30 @@ struct Reservation {
   }
 };
 
-// Which reservations list_reservations returns. Results are ordered by id ascending.
+// The order list_reservations returns.
+enum class ReservationOrder : int {
+  by_id = 0,     // id ascending
+  by_start = 1,  // start ascending, then id
+};
+
+// Which reservations list_reservations returns, in `order`.
 struct ReservationFilter {
   std::optional<ResourceId> resource;       // has an allocation on this resource
+  std::optional<PoolId> pool;               // has an allocation requested from this pool
   std::optional<Instant> from;              // overlaps [from, to): end > from
   std::optional<Instant> to;                //                      start < to
   std::vector<ReservationStatus> statuses;  // stored status is one of these; empty = any
-  std::optional<std::string> customer;      // exact match
+  std::optional<std::string> customer;      // exact match of the free-text reference
+  std::optional<CustomerId> customer_id;    // for this customer record
   std::optional<SeriesId> series;           // occurrences of this series
-  ReservationId after_id{};                 // keyset pagination: ids greater than this
-  int limit = 100;                          // 1..10000
+  std::optional<ServiceId> service;         // booked as this service
+  ReservationOrder order = ReservationOrder::by_id;
+  // Keyset pagination: pass the last row of the previous page. by_id: ids greater than
+  // after_id. by_start: rows after (after_start, after_id) in (start, id) order; after_start
+  // is required with after_id there.
+  ReservationId after_id{};
+  std::optional<Instant> after_start;
+  int limit = 100;  // 1..10000
 };
 
 }  // namespace boka

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "boka/ids.hpp"
+#include "boka/rules.hpp"
 #include "boka/time.hpp"
 
 namespace boka {
@@ -34,6 +35,9 @@ struct Resource {
   std::string zone;  // IANA zone name, "Europe/Berlin"; validated against the OS tzdb
   int capacity = 1;  // >= 1: how many units may be booked at once
   Policy policy;
+  // Cutoffs and per-customer limits of bookings on this resource (boka/rules.hpp). A
+  // cutoff may not exceed policy.max_horizon when that is set.
+  BookingRules rules;
   std::optional<ScheduleId> schedule;  // none: open around the clock
   std::string metadata_json = "{}";    // a JSON object, stored as given
   Instant created_at{};

@@ -65,6 +65,7 @@ struct SeriesRequest {
   // same key with a different request is already_exists. At most 200 bytes.
   std::string idempotency_key;
   std::string customer;              // as ReserveRequest::customer, on every occurrence
+  std::optional<CustomerId> customer_id;  // as ReserveRequest::customer_id, on every one
   std::string metadata_json = "{}";  // a JSON object, on every occurrence
 };
 
@@ -80,6 +81,7 @@ struct Series {
   RecurrenceRule rule;
   std::vector<LocalDate> exdates;
   std::string customer;
+  std::optional<CustomerId> customer_id;
   std::string metadata_json = "{}";
   std::optional<SeriesId> split_from;  // set on the series a "this and following" change made
   Instant created_at{};

@@ -59,6 +59,11 @@ struct ConflictInfo {
   std::vector<ReservationId> blocking_reservation_ids;
   std::optional<std::chrono::sys_seconds> next_free_start;
   std::vector<RefusedOccurrence> occurrences;  // a refused series only
+  // Set when a booking rule (boka/rules.hpp) refused rather than capacity: the rule's name
+  // ("cancel_cutoff", "reschedule_cutoff", "max_active_per_customer",
+  // "max_per_customer_per_day"), and for a cutoff the deadline that passed.
+  std::string rule;
+  std::optional<std::chrono::sys_seconds> deadline;
 };
 
 // A code plus a human-readable message. Messages name the offending field and never
@@ -74,7 +79,7 @@ class [[nodiscard]] Status {
   Code code() const noexcept { return code_; }
   const std::string& message() const noexcept { return message_; }
 
-  // Present only for capacity conflicts (code() == Code::conflict).
+  // Present only for capacity and booking-rule conflicts (code() == Code::conflict).
   const ConflictInfo* conflict() const noexcept { return conflict_.get(); }
   Status& with_conflict(ConflictInfo info);
 

@@ -19,6 +19,7 @@
 
 #include "boka/audit.hpp"
 #include "boka/auth.hpp"
+#include "boka/customer.hpp"
 #include "boka/function_ref.hpp"
 #include "boka/ids.hpp"
 #include "boka/operations.hpp"
@@ -27,6 +28,7 @@
 #include "boka/resource.hpp"
 #include "boka/schedule.hpp"
 #include "boka/series.hpp"
+#include "boka/service.hpp"
 #include "boka/status.hpp"
 #include "boka/storage.hpp"
 #include "boka/tenant.hpp"
@@ -43,6 +45,10 @@ struct Booking {
   int quantity = 1;
   ReservationStatus status = ReservationStatus::confirmed;
   std::optional<Instant> hold_expires_at;
+  // The reservation's own buffers (Reservation::buffer_before/after: its service's); the
+  // engine applies them where they are longer than the resource's.
+  Seconds buffer_before{0};
+  Seconds buffer_after{0};
 };
 
 // An idempotency key's record: which request used it first and what that produced.
@@ -109,12 +115,41 @@ class StorageTransaction {
   virtual Result<std::vector<Pool>> list_pools(TenantId tenant) = 0;
   virtual Status update_pool(const Pool& pool) = 0;
 
+  // Services (boka/service.hpp).
+  virtual Result<ServiceId> insert_service(const Service& service) = 0;  // ignores service.id
+  virtual Result<std::optional<Service>> find_service(TenantId tenant, ServiceId id) = 0;
+  virtual Result<std::vector<Service>> list_services(TenantId tenant) = 0;  // by id
+  virtual Status update_service(const Service& service) = 0;  // every field, incl. version
+
+  // Customers (boka/customer.hpp). Emails are stored as given (the engine lower-cases
+  // them). Stores need not enforce uniqueness of email, external_ref or user (the engine
+  // checks under its customer lock), but may (already_exists).
+  virtual Result<CustomerId> insert_customer(const Customer& customer) = 0;  // ignores id
+  virtual Result<std::optional<Customer>> find_customer(TenantId tenant, CustomerId id) = 0;
+  // The live customers (neither merged nor erased) whose email equals `email` (when not
+  // empty), or whose external_ref equals `external_ref` (when not empty), or whose user is
+  // `user` (when set); by id.
+  virtual Result<std::vector<Customer>> find_live_customers(TenantId tenant,
+                                                            std::string_view email,
+                                                            std::string_view external_ref,
+                                                            std::optional<UserId> user) = 0;
+  // By id ascending, ids > filter.after_id, at most filter.limit. filter.query (already
+  // lower-cased by the engine) matches a prefix of the lower-cased display name, of any
+  // word of it (after a space), or of the email.
+  virtual Result<std::vector<Customer>> list_customers(TenantId tenant,
+                                                       const CustomerFilter& filter) = 0;
+  virtual Status update_customer(const Customer& customer) = 0;  // every field
+  // The series naming `customer` (Series::customer_id), by id.
+  virtual Result<std::vector<Series>> list_customer_series(TenantId tenant,
+                                                           CustomerId customer) = 0;
+
   // Inserts the reservation and its allocations; returns the new id.
   virtual Result<ReservationId> insert_reservation(const Reservation& reservation) = 0;
   // Rewrites every field and replaces the allocations.
   virtual Status update_reservation(const Reservation& reservation) = 0;
   virtual Result<std::optional<Reservation>> find_reservation(TenantId tenant,
                                                               ReservationId id) = 0;
+  // Every filter field applies (see ReservationFilter), in filter.order with its keyset.
   virtual Result<std::vector<Reservation>> list_reservations(TenantId tenant,
                                                              const ReservationFilter& filter) = 0;
   // Every allocation on `resource` of a reservation whose stored status is held or
@@ -246,6 +281,11 @@ struct WriteIntent {
       : scope(s), lock_resources(std::move(locks)) {}
   TxnScope scope;
   std::vector<ResourceId> lock_resources;  // any order; duplicates allowed
+  // Named locks, taken after the resources in name order and held to the end: the engine
+  // names a customer ("customer:<tenant>:<id>") so that two bookings for one customer on
+  // different resources still decide one after the other (per-customer limits). Any order;
+  // duplicates allowed. A store whose writers are exclusive (SQLite, memory) may ignore it.
+  std::vector<std::string> lock_names;
   // Called once the transaction has committed, before the store begins another write
   // transaction in this process (the engine installs the conflict indexes the write built,
   // so the next writer finds them). Must not throw or call back into the store. A store
@@ -354,6 +394,28 @@ class StorageTransactionWrapper : public StorageTransaction {
   }
   Result<std::vector<Pool>> list_pools(TenantId t) override { return t_.list_pools(t); }
   Status update_pool(const Pool& x) override { return t_.update_pool(x); }
+  Result<ServiceId> insert_service(const Service& x) override { return t_.insert_service(x); }
+  Result<std::optional<Service>> find_service(TenantId t, ServiceId id) override {
+    return t_.find_service(t, id);
+  }
+  Result<std::vector<Service>> list_services(TenantId t) override { return t_.list_services(t); }
+  Status update_service(const Service& x) override { return t_.update_service(x); }
+  Result<CustomerId> insert_customer(const Customer& x) override { return t_.insert_customer(x); }
+  Result<std::optional<Customer>> find_customer(TenantId t, CustomerId id) override {
+    return t_.find_customer(t, id);
+  }
+  Result<std::vector<Customer>> find_live_customers(TenantId t, std::string_view email,
+                                                    std::string_view external_ref,
+                                                    std::optional<UserId> user) override {
+    return t_.find_live_customers(t, email, external_ref, user);
+  }
+  Result<std::vector<Customer>> list_customers(TenantId t, const CustomerFilter& f) override {
+    return t_.list_customers(t, f);
+  }
+  Status update_customer(const Customer& x) override { return t_.update_customer(x); }
+  Result<std::vector<Series>> list_customer_series(TenantId t, CustomerId c) override {
+    return t_.list_customer_series(t, c);
+  }
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     return t_.insert_reservation(x);
   }

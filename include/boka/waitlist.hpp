@@ -52,6 +52,7 @@ struct WaitlistEntry {
   Instant latest_start{};
   Seconds duration{0};
   std::string customer;  // whom the offer is for (the offered hold carries it)
+  std::optional<CustomerId> customer_id;  // the customer record, carried onto the offer too
   // Staff may raise an entry: higher first, then by joined_at, then by id.
   int priority = 0;
   Instant joined_at{};
@@ -69,6 +70,7 @@ struct WaitlistFilter {
   std::optional<ResourceId> resource;    // names this resource directly
   std::optional<PoolId> pool;            // names this pool
   std::optional<std::string> customer;   // exact match
+  std::optional<CustomerId> customer_id;  // for this customer record
   std::vector<WaitlistStatus> statuses;  // empty: any
   int limit = 100;                       // 1..10000
 };
@@ -84,6 +86,7 @@ struct WaitlistRequest {
   // after now and at most latest_start.
   std::optional<Instant> expires_at;
   std::string customer;              // whom it is for; a customer joins as themselves
+  std::optional<CustomerId> customer_id;  // the customer record it is for
   int priority = 0;                  // -1000..1000; only staff (reservations:all) may set it
   std::string metadata_json = "{}";  // copied onto the offered hold
 };

@@ -11,22 +11,26 @@ namespace boka {
 namespace {
 
 constexpr std::array<const char*, 4> kRoleNames = {"customer", "staff", "admin", "superadmin"};
-constexpr std::array<const char*, 12> kPermissionNames = {
-    "availability:read", "resources:read", "schedules:read", "reservations:own",
-    "reservations:all",  "catalog:write",  "users:manage",   "keys:manage",
-    "audit:read",        "security:read",  "tenants:manage", "system:operations"};
+constexpr std::array<const char*, 15> kPermissionNames = {
+    "availability:read", "resources:read",    "schedules:read",   "reservations:own",
+    "reservations:all",  "catalog:write",     "users:manage",     "keys:manage",
+    "audit:read",        "security:read",     "tenants:manage",   "system:operations",
+    "customers:manage",  "customers:privacy", "rules:override"};
 constexpr std::array<const char*, 3> kStateNames = {"active", "locked", "disabled"};
 
 constexpr PermissionSet kCustomer = Permission::availability_read | Permission::resources_read |
                                     static_cast<PermissionSet>(Permission::reservations_own);
 constexpr PermissionSet kStaff = kCustomer |
                                  static_cast<PermissionSet>(Permission::schedules_read) |
-                                 static_cast<PermissionSet>(Permission::reservations_all);
+                                 static_cast<PermissionSet>(Permission::reservations_all) |
+                                 static_cast<PermissionSet>(Permission::customers_manage) |
+                                 static_cast<PermissionSet>(Permission::rules_override);
 constexpr PermissionSet kAdmin = kStaff | static_cast<PermissionSet>(Permission::catalog_write) |
                                  static_cast<PermissionSet>(Permission::users_manage) |
                                  static_cast<PermissionSet>(Permission::keys_manage) |
                                  static_cast<PermissionSet>(Permission::audit_read) |
-                                 static_cast<PermissionSet>(Permission::security_read);
+                                 static_cast<PermissionSet>(Permission::security_read) |
+                                 static_cast<PermissionSet>(Permission::customers_privacy);
 constexpr PermissionSet kSuperadmin = kAdmin |
                                       static_cast<PermissionSet>(Permission::tenants_manage) |
                                       static_cast<PermissionSet>(Permission::system_operations);

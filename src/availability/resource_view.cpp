@@ -19,9 +19,12 @@ std::int64_t horizon_end(const Policy& p, std::int64_t now) {
 int active_starts_on_day(const ResourceView& v, Range day, std::int64_t now,
                          ReservationId exclude) {
   int count = 0;
-  v.index->for_each_from(day.begin, [&](const IndexEntry& e) {
+  v.index->for_each_from(day.begin - v.index->max_lead(), [&](const IndexEntry& e) {
     if (e.start >= day.end) return false;
-    if (e.active_at(now) && e.reservation != exclude) ++count;
+    if (e.booked_start() >= day.begin && e.booked_start() < day.end && e.active_at(now) &&
+        e.reservation != exclude) {
+      ++count;
+    }
     return true;
   });
   return count;
@@ -56,9 +59,9 @@ StartCheck check_start(const ResourceView& v, std::int64_t t, std::int64_t d, in
             ".." + (p.max_duration.count() > 0 ? std::to_string(p.max_duration.count()) : "") +
             " s");
   }
-  if (t < now + p.min_notice.count()) {
+  if (t < now + v.min_notice()) {
     add(Explanation::Reason::notice,
-        "starts before now + min_notice (" + std::to_string(p.min_notice.count()) + " s)");
+        "starts before now + min_notice (" + std::to_string(v.min_notice()) + " s)");
   }
   if (t > horizon_end(p, now)) {
     add(Explanation::Reason::horizon,
@@ -82,7 +85,7 @@ StartCheck check_start(const ResourceView& v, std::int64_t t, std::int64_t d, in
                                                 std::to_string(p.daily_limit) + ")");
     }
   }
-  const Range window{t - v.index->buffer_before(), t + d + v.index->buffer_after()};
+  const Range window{t - v.buffer_before(), t + d + v.buffer_after()};
   if (!v.index->fits(window, q, r.capacity, now, exclude)) {
     const int used = v.index->max_usage(window, now, exclude);
     v.index->for_each_overlapping(
@@ -103,7 +106,7 @@ std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::i
   if (d < v.min_duration() || (p.max_duration.count() > 0 && d > p.max_duration.count())) {
     return {};
   }
-  const std::int64_t lo = std::max(from, now + p.min_notice.count());
+  const std::int64_t lo = std::max(from, now + v.min_notice());
   const std::int64_t horizon = horizon_end(p, now);
   const std::int64_t hi = horizon == kNever ? to : std::min(to, horizon + 1);
   if (lo >= hi) return {};
@@ -115,8 +118,8 @@ std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::i
   }
   if (starts.empty()) return starts;
 
-  const std::int64_t before = v.index->buffer_before();
-  const std::int64_t after = v.index->buffer_after();
+  const std::int64_t before = v.buffer_before();
+  const std::int64_t after = v.buffer_after();
   std::vector<Range> forbidden;
   for (const Range& f :
        v.index->ranges_above({lo - before, hi + d + after}, r.capacity - q, now, exclude)) {
@@ -128,7 +131,7 @@ std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::i
     v.index->for_each_from(lo - margin, [&](const IndexEntry& e) {
       if (e.start >= hi + margin) return false;
       if (e.active_at(now) && e.reservation != exclude) {
-        ++per_day[local_day_of(v.zone, e.start).time_since_epoch().count()];
+        ++per_day[local_day_of(v.zone, e.booked_start()).time_since_epoch().count()];
       }
       return true;
     });

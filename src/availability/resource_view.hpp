@@ -3,6 +3,7 @@
 // these functions, so what is offered is exactly what would be accepted.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -15,14 +16,29 @@
 
 namespace boka::detail {
 
+// Terms a booking brings that tighten the resource's policy (a service's buffers and
+// notice, boka/service.hpp): the larger of each and the resource's own applies.
+struct BookingTerms {
+  std::int64_t buffer_before = 0;
+  std::int64_t buffer_after = 0;
+  std::int64_t min_notice = 0;
+};
+
 struct ResourceView {
   const Resource* resource = nullptr;
   const Schedule* schedule = nullptr;  // null: open around the clock
   Zone zone;
   const IntervalIndex* index = nullptr;
+  BookingTerms terms;  // of the booking being judged
 
   std::int64_t min_duration() const;
   std::int64_t step() const { return resource->policy.slot_step.count(); }
+  // The buffers and notice that apply to the booking being judged.
+  std::int64_t buffer_before() const { return std::max(index->buffer_before(), terms.buffer_before); }
+  std::int64_t buffer_after() const { return std::max(index->buffer_after(), terms.buffer_after); }
+  std::int64_t min_notice() const {
+    return std::max<std::int64_t>(resource->policy.min_notice.count(), terms.min_notice);
+  }
 };
 
 // Why one start fails on one resource. Empty findings: it would be accepted.

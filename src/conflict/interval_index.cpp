@@ -9,6 +9,7 @@ IntervalIndex::IntervalIndex(const IntervalIndex& other)
     : before_(other.before_),
       after_(other.after_),
       max_length_(other.max_length_),
+      max_lead_(other.max_lead_),
       size_(other.size_),
       chunks_(other.chunks_),
       firsts_(other.firsts_),
@@ -25,6 +26,7 @@ IntervalIndex::IntervalIndex(IntervalIndex&& other) noexcept
     : before_(other.before_),
       after_(other.after_),
       max_length_(other.max_length_),
+      max_lead_(other.max_lead_),
       size_(other.size_),
       chunks_(std::move(other.chunks_)),
       firsts_(std::move(other.firsts_)),
@@ -37,6 +39,7 @@ IntervalIndex& IntervalIndex::operator=(IntervalIndex&& other) noexcept {
   before_ = other.before_;
   after_ = other.after_;
   max_length_ = other.max_length_;
+  max_lead_ = other.max_lead_;
   size_ = other.size_;
   chunks_ = std::move(other.chunks_);
   firsts_ = std::move(other.firsts_);
@@ -71,6 +74,7 @@ void IntervalIndex::append_chunk(const IndexEntry& entry) {
 
 void IntervalIndex::insert(const IndexEntry& entry) {
   max_length_ = std::max(max_length_, entry.end - entry.start);
+  max_lead_ = std::max<std::int64_t>(max_lead_, entry.lead);
   ++size_;
   if (chunks_.empty()) {
     append_chunk(entry);

@@ -34,13 +34,20 @@ namespace boka::detail {
 inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
 struct IndexEntry {
-  std::int64_t start = 0;  // the booked range, without buffers
+  // The booked range, without the resource's buffers, but widened by the booking's own
+  // buffers where they are longer than the resource's (a service's; `lead` says how far
+  // the start moved), so that every entry's occupied range is [start - before, end + after)
+  // with the index's one pair of buffers.
+  std::int64_t start = 0;
   std::int64_t end = 0;
   std::int64_t expires = kNever;  // a hold stops counting at this instant
   ReservationId reservation{};
   int quantity = 1;
+  std::int32_t lead = 0;  // seconds `start` lies before the booked start (0..1 day)
 
   bool active_at(std::int64_t now) const { return now < expires; }
+  // The start the booking asked for: what the daily limit counts by.
+  std::int64_t booked_start() const { return start + lead; }
 };
 
 class IntervalIndex {
@@ -69,6 +76,9 @@ class IntervalIndex {
   bool erase(ReservationId reservation);  // false if absent
 
   std::int64_t buffer_before() const { return before_; }
+  // The largest IndexEntry::lead ever inserted: an entry whose booked start lies at or
+  // after t has start >= t - max_lead().
+  std::int64_t max_lead() const { return max_lead_; }
   std::int64_t buffer_after() const { return after_; }
   std::size_t size() const { return size_; }
 
@@ -161,6 +171,7 @@ class IntervalIndex {
   std::int64_t before_;
   std::int64_t after_;
   std::int64_t max_length_ = 0;  // longest end - start ever inserted; bounds the scan
+  std::int64_t max_lead_ = 0;    // largest lead ever inserted
   std::size_t size_ = 0;
   std::vector<std::shared_ptr<const Chunk>> chunks_;
   std::vector<std::int64_t> firsts_;  // chunks_[i]->starts[0]

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <unordered_set>
 
+#include "engine/booking_steps.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/validation.hpp"
 
@@ -45,7 +46,8 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
     std::vector<Range> any;
     for (const LoadedResource* c : requests[i].candidates) {
       per_candidate[i].push_back(
-          detail::valid_starts(c->view(), from, to, duration, requests[i].quantity, now, exclude));
+          detail::valid_starts(c->view(requests[i].terms), from, to, duration,
+                               requests[i].quantity, now, exclude));
       any.insert(any.end(), per_candidate[i].back().begin(), per_candidate[i].back().end());
     }
     detail::normalize(any);
@@ -128,10 +130,19 @@ Result<std::vector<Slot>> Engine::availability(const Principal& who, TenantId te
 Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId tenant,
                                                   const AvailabilityQuery& query) {
   EngineImpl* impl_ = this;
-  BOKA_RETURN_IF_ERROR(impl_->authorize(who, tenant, Permission::availability_read).status());
-  BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::availability_read));
+  if (query.service) {
+    if (!query.requests.empty()) {
+      return InvalidArgument(
+          "query.requests: must be empty when query.service is set (the service's are asked)");
+    }
+  } else {
+    BOKA_RETURN_IF_ERROR(detail::validate_allocation_requests(query.requests, "query.requests"));
+  }
   BOKA_RETURN_IF_ERROR(detail::validate_range(query.from, query.to, "query.from", "query.to"));
-  if (query.duration.count() <= 0 || query.duration > AvailabilityQuery::kMaxRange) {
+  if (query.service && query.duration.count() == 0) {
+    // The service's own duration, read below.
+  } else if (query.duration.count() <= 0 || query.duration > AvailabilityQuery::kMaxRange) {
     return InvalidArgument("query.duration: must be 1 s .. 400 days, got " +
                            std::to_string(query.duration.count()) + " s");
   }
@@ -150,8 +161,22 @@ Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId
         BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
         std::unordered_map<ResourceId, LoadedResource> loaded;
         std::vector<ResolvedRequest> resolved;
-        BOKA_RETURN_IF_ERROR(
-            impl_->resolve(txn, tenant, query.requests, loaded, resolved, nullptr));
+        const std::vector<AllocationRequest>* requests = &query.requests;
+        Seconds duration = query.duration;
+        std::optional<Service> service;
+        if (query.service) {
+          auto found = detail::bookable_service(txn, tenant, *query.service, actor);
+          // An archived service offers nothing, as an archived resource does.
+          if (found.status().code() == Code::conflict) return Status::Ok();
+          BOKA_ASSIGN_OR_RETURN(service, std::move(found));
+          requests = &service->allocations;
+          if (duration.count() == 0) duration = service->duration;
+          BOKA_RETURN_IF_ERROR(detail::check_service_duration(*service, duration));
+        }
+        BOKA_RETURN_IF_ERROR(impl_->resolve(txn, tenant, *requests, loaded, resolved, nullptr));
+        if (service) {
+          for (ResolvedRequest& r : resolved) r.terms = detail::terms_of(*service);
+        }
         std::optional<std::int64_t> step;
         if (query.step) step = query.step->count();
         // Bound the work before doing it: the grid the answer is laid on, and the resources
@@ -181,7 +206,7 @@ Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId
         }
         const auto limit = static_cast<std::size_t>(query.limit);
         out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to),
-                                 query.duration.count(), step, now, ReservationId{}, limit + 1);
+                                 duration.count(), step, now, ReservationId{}, limit + 1);
         if (out.slots.size() > limit) {
           out.truncated = true;
           out.next_from = out.slots[limit].start;
@@ -230,7 +255,7 @@ Result<Explanation> Engine::explain(const Principal& who, TenantId tenant,
           bool fits = false;
           for (const LoadedResource* c : r.candidates) {
             if (r.pool && used.count(c->resource.id)) continue;
-            auto check = detail::check_start(c->view(), t, duration.count(), r.quantity, now,
+            auto check = detail::check_start(c->view(r.terms), t, duration.count(), r.quantity, now,
                                              ReservationId{});
             if (check.ok()) {
               fits = true;

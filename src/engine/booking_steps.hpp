@@ -66,8 +66,12 @@ bool covered(const std::vector<ResolvedRequest>& resolved, const std::vector<Res
 void install(IndexCache& cache, const std::vector<StagedIndex>& staged);
 
 // The audit detail of a reservation as it is after a change, and its audit record.
-std::string reservation_detail(const Reservation& r);
-AuditEntry reservation_entry(const Reservation& r, const char* action);
+// Personal data stays out (docs/customers.md): the record names the customer record by id,
+// never the free-text reference, notes or metadata. `overridden` names the booking rules a staff override passed over.
+std::string reservation_detail(const Reservation& r,
+                               const std::vector<std::string>& overridden = {});
+AuditEntry reservation_entry(const Reservation& r, const char* action,
+                             const std::vector<std::string>& overridden = {});
 
 // Places every request at [t, t + d): direct resources first, then each pool's first free
 // unclaimed member (the current member first, when rescheduling). Reads each candidate's
@@ -79,6 +83,9 @@ Result<std::vector<Allocation>> assign(EngineImpl& impl,
                                        const std::vector<ResolvedRequest>& resolved, std::int64_t t,
                                        std::int64_t d, std::int64_t now, ReservationId exclude,
                                        const std::vector<ResourceId>* current);
+
+// Loads the tenant for a booking write: not_found, or conflict when archived.
+Result<Tenant> active_tenant(StorageTransaction& txn, TenantId tenant);
 
 // Rewrites the index of every resource `before` or `after` touches: removes the old
 // entries, adds the new ones if the reservation still takes capacity, bumps each
@@ -121,5 +128,71 @@ Status offer_freed(EngineImpl& impl, StorageTransaction& txn, const Actor& actor
 // True if it was an offer.
 Result<bool> settle_offer(EngineImpl& impl, StorageTransaction& txn, const Actor& actor,
                           const Reservation& offer, WaitlistStatus next, std::int64_t now);
+
+}  // namespace boka::detail
+
+// ---- services and booking rules (services.cpp, booking_rules.cpp) ------------------------
+
+namespace boka::detail {
+
+// A service's buffers and notice, as the views of its bookings apply them.
+BookingTerms terms_of(const Service& service);
+// invalid_argument unless `d` is the service's duration or one it allows.
+Status check_service_duration(const Service& service, Seconds d);
+// The service a booking names, if `actor` may book it: not_found (also for a customer and
+// a service that is not customer_bookable), conflict if archived.
+Result<Service> bookable_service(StorageTransaction& txn, TenantId tenant, ServiceId id,
+                                 const Actor& actor);
+
+// Whom a booking is for, as the per-customer limits count it: the customer record when it
+// names one, else its free-text reference. Empty: no limit applies.
+struct CustomerKey {
+  std::optional<CustomerId> id;
+  std::string ref;
+  bool empty() const { return !id && ref.empty(); }
+  // The store lock (WriteIntent::lock_names) that serializes this customer's bookings.
+  std::string lock_name(TenantId tenant) const;
+};
+CustomerKey customer_key(const std::optional<CustomerId>& id, const std::string& ref);
+
+// The rules a booking is bound by: its tenant's, each of its resources' and its service's.
+struct RuleSet {
+  BookingRules tenant;
+  std::vector<std::pair<ResourceId, BookingRules>> resources;
+  std::optional<std::pair<ServiceId, BookingRules>> service;
+};
+// The rule set of a reservation whose resources are loaded in `loaded` (its service is
+// read when it names one; an archived or missing one still binds with its last rules).
+Result<RuleSet> rules_for(StorageTransaction& txn, TenantId tenant, const Tenant& t,
+                          const std::vector<Allocation>& allocations,
+                          const std::optional<ServiceId>& service,
+                          const std::unordered_map<ResourceId, LoadedResource>& loaded);
+
+enum class CutoffKind { cancel, reschedule };
+// Refuses (conflict with ConflictInfo::rule and deadline) a change within the cutoff of
+// `start`, unless `override_rules` (then the rule's name goes to *overridden).
+Status check_cutoff(const RuleSet& rules, CutoffKind kind, Instant start, std::int64_t now,
+                    bool override_rules, std::vector<std::string>* overridden);
+
+// Refuses (conflict with ConflictInfo::rule) a booking `after` for `key` that would exceed a
+// per-customer limit, counting the customer's other active bookings that have not ended
+// (`after.id`, when set, is not counted: the booking being changed). With `before` (a
+// change), a scope already counting the booking on the same local day is not re-checked,
+// so a move never fails for a limit it does not change. `zone` is the zone of after's
+// first resource (the local day of the daily limits).
+Status check_customer_limits(StorageTransaction& txn, TenantId tenant, const RuleSet& rules,
+                             const CustomerKey& key, const Reservation& after,
+                             const Reservation* before, const Zone& zone, std::int64_t now,
+                             bool override_rules, std::vector<std::string>* overridden);
+
+// The customer record a booking names must be live in the tenant: not_found (naming
+// `field`), or conflict for one merged (naming the survivor) or erased.
+Status check_customer_usable(StorageTransaction& txn, TenantId tenant, CustomerId id,
+                             const std::string& field);
+// The customer record a principal that sees only its own reservations books as: the live
+// record linked to its user, if any. permission_denied if `asked` names another.
+Result<std::optional<CustomerId>> linked_customer(StorageTransaction& txn, TenantId tenant,
+                                                  const Actor& actor,
+                                                  const std::optional<CustomerId>& asked);
 
 }  // namespace boka::detail

@@ -28,15 +28,29 @@ void IndexCache::put(ResourceId id, std::int64_t version,
   e.index = std::move(index);
 }
 
-IndexEntry entry_of(const Reservation& r, const Allocation& a) {
+IndexEntry index_entry(ReservationId id, Instant start, Instant end, ReservationStatus status,
+                       const std::optional<Instant>& hold_expires_at, int quantity,
+                       Seconds buffer_before, Seconds buffer_after, const Policy& policy) {
   IndexEntry e;
-  e.start = to_unix(r.start);
-  e.end = to_unix(r.end);
-  e.expires = r.status == ReservationStatus::held && r.hold_expires_at ? to_unix(*r.hold_expires_at)
-                                                                       : kNever;
-  e.reservation = r.id;
-  e.quantity = a.quantity;
+  // A booking's own buffers (its service's) apply where longer than the resource's: the
+  // entry is widened by the difference, so the index keeps one pair of buffers.
+  const std::int64_t lead = std::max<std::int64_t>(
+      0, buffer_before.count() - policy.buffer_before.count());
+  const std::int64_t trail =
+      std::max<std::int64_t>(0, buffer_after.count() - policy.buffer_after.count());
+  e.start = to_unix(start) - lead;
+  e.end = to_unix(end) + trail;
+  e.lead = static_cast<std::int32_t>(lead);
+  e.expires = status == ReservationStatus::held && hold_expires_at ? to_unix(*hold_expires_at)
+                                                                   : kNever;
+  e.reservation = id;
+  e.quantity = quantity;
   return e;
+}
+
+IndexEntry entry_of(const Reservation& r, const Allocation& a, const Policy& policy) {
+  return index_entry(r.id, r.start, r.end, r.status, r.hold_expires_at, a.quantity,
+                     r.buffer_before, r.buffer_after, policy);
 }
 
 }  // namespace detail
@@ -49,7 +63,9 @@ Engine::Engine(std::unique_ptr<EngineImpl> impl)
       auth_(impl_.get()),
       operations_(impl_.get()),
       series_(impl_.get()),
-      waitlist_(impl_.get()) {}
+      waitlist_(impl_.get()),
+      services_(impl_.get()),
+      customers_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
@@ -133,15 +149,10 @@ Result<LoadedResource> EngineImpl::load_resource(StorageTransaction& txn, Tenant
                                                          row->policy.buffer_after.count());
     const std::int64_t cutoff = detail::IntervalIndex::history_cutoff(now());
     for (const Booking& b : bookings) {
-      if (to_unix(b.end) + row->policy.buffer_after.count() <= cutoff) continue;  // history
-      detail::IndexEntry e;
-      e.start = to_unix(b.start);
-      e.end = to_unix(b.end);
-      e.expires = b.status == ReservationStatus::held && b.hold_expires_at
-                      ? to_unix(*b.hold_expires_at)
-                      : detail::kNever;
-      e.reservation = b.reservation;
-      e.quantity = b.quantity;
+      const detail::IndexEntry e =
+          detail::index_entry(b.reservation, b.start, b.end, b.status, b.hold_expires_at,
+                              b.quantity, b.buffer_before, b.buffer_after, row->policy);
+      if (e.end + row->policy.buffer_after.count() <= cutoff) continue;  // history
       fresh->insert(e);
     }
     index = fresh;
@@ -231,7 +242,7 @@ Reservation EngineImpl::with_derived_status(Reservation r, std::int64_t now) {
   return r;
 }
 
-namespace {
+namespace detail {
 
 // The record of a successful change to a catalog object.
 detail::AuditEntry changed(TenantId tenant, const char* action, const char* kind, std::int64_t id,
@@ -250,7 +261,10 @@ Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t
                        "); re-read and retry");
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::changed;
+using detail::stale;
 
 // ---- tenants -------------------------------------------------------------------------------
 
@@ -347,6 +361,37 @@ Result<Tenant> Engine::archive_tenant(const Principal& who, TenantId id) {
               return impl_->audit(
                   txn, actor,
                   changed(out.id, "tenant.archive", "tenant", out.id, out.version, out.name));
+            }));
+        return out;
+      });
+}
+
+Result<Tenant> Engine::update_tenant_rules(const Principal& who, TenantId id,
+                                           const TenantRules& rules, std::int64_t expected_version) {
+  return impl_->refusal_audited(
+      who, id, "tenant.rules", "tenant:" + std::to_string(id), [&]() -> Result<Tenant> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, id, Permission::catalog_write));
+        BOKA_RETURN_IF_ERROR(detail::validate_tenant_rules(rules));
+        Tenant out;
+        BOKA_RETURN_IF_ERROR(impl_->storage->write(
+            WriteIntent(TxnScope::tenant(id)), [&](StorageTransaction& txn) -> Status {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_tenant(id));
+              if (!cur) return NotFound("tenant " + std::to_string(id) + " not found");
+              if (cur->version != expected_version)
+                return stale("tenant", id, expected_version, cur->version);
+              out = *cur;
+              out.rules = rules.rules;
+              out.max_hold = rules.max_hold;
+              ++out.version;
+              BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
+              detail::AuditEntry e = changed(out.id, "tenant.rules", "tenant", out.id, out.version,
+                                             out.name);
+              e.detail_json = detail::JsonObject()
+                                  .add("version", out.version)
+                                  .add("rules", detail::rules_json(out.rules))
+                                  .add("max_hold", static_cast<std::int64_t>(out.max_hold.count()))
+                                  .str();
+              return impl_->audit(txn, actor, std::move(e));
             }));
         return out;
       });

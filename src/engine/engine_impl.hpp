@@ -48,8 +48,8 @@ struct LoadedResource {
   Zone zone;
   std::shared_ptr<const IntervalIndex> index;
 
-  ResourceView view() const {
-    return ResourceView{&resource, schedule ? &*schedule : nullptr, zone, index.get()};
+  ResourceView view(const BookingTerms& terms = {}) const {
+    return ResourceView{&resource, schedule ? &*schedule : nullptr, zone, index.get(), terms};
   }
 };
 
@@ -65,9 +65,14 @@ struct ResolvedRequest {
   std::vector<const LoadedResource*> candidates;  // one for a resource; members for a pool
   std::optional<PoolId> pool;
   int quantity = 1;
+  BookingTerms terms;  // a service's buffers and notice, applied on every candidate
 };
 
-IndexEntry entry_of(const Reservation& r, const Allocation& a);
+// The index entry of one allocation of a reservation on a resource with `policy`.
+IndexEntry entry_of(const Reservation& r, const Allocation& a, const Policy& policy);
+IndexEntry index_entry(ReservationId id, Instant start, Instant end, ReservationStatus status,
+                       const std::optional<Instant>& hold_expires_at, int quantity,
+                       Seconds buffer_before, Seconds buffer_after, const Policy& policy);
 
 // A principal as verified against storage now: what it may do and where.
 struct Actor {
@@ -148,6 +153,14 @@ struct HoldSweep {
   int expired = 0;        // holds marked expired
   int offers_lapsed = 0;  // of which waitlist offers
 };
+
+// The record of a successful change to a catalog object (name and version in the detail).
+AuditEntry changed(TenantId tenant, const char* action, const char* kind, std::int64_t id,
+                   std::int64_t version, std::string_view name);
+// The refusal of a write guarded by a version that is no longer current.
+Status stale(const char* kind, std::int64_t id, std::int64_t given, std::int64_t current);
+// Booking rules as an audit detail value.
+nlohmann::ordered_json rules_json(const BookingRules& rules);
 
 // What a write call reports besides its result.
 struct WriteOutcome {
@@ -317,6 +330,10 @@ struct EngineImpl {
   // reserve() after authorization, with the request as the actor may make it.
   Result<Reservation> reserve_as(const detail::Actor& actor, TenantId tenant,
                                  const ReserveRequest& req, detail::WriteOutcome* outcome);
+  // Engine::list_reservations after authorization (a customer sees only their own).
+  Result<std::vector<Reservation>> list_reservations_as(const detail::Actor& actor,
+                                                        TenantId tenant,
+                                                        const ReservationFilter& filter);
   // Engine::confirm after its arguments (Waitlist::accept confirms through it too).
   Result<Reservation> confirm_reservation(const Principal& who, TenantId tenant, ReservationId id,
                                           std::optional<std::int64_t> if_version);

@@ -58,7 +58,16 @@ void install(detail::IndexCache& cache, const std::vector<StagedIndex>& staged) 
   for (const auto& s : staged) cache.put(s.resource, s.version, s.index);
 }
 
-std::string reservation_detail(const Reservation& r) {
+Result<Tenant> active_tenant(StorageTransaction& txn, TenantId tenant) {
+  BOKA_ASSIGN_OR_RETURN(auto t, txn.find_tenant(tenant));
+  if (!t) return NotFound("tenant " + std::to_string(tenant) + " not found");
+  if (t->archived_at) {
+    return ConflictError("tenant " + std::to_string(tenant) + " is archived and takes no changes");
+  }
+  return std::move(*t);
+}
+
+std::string reservation_detail(const Reservation& r, const std::vector<std::string>& overridden) {
   nlohmann::ordered_json allocations = nlohmann::ordered_json::array();
   for (const Allocation& a : r.allocations) {
     nlohmann::ordered_json one = {{"resource", a.resource}, {"quantity", a.quantity}};
@@ -71,17 +80,24 @@ std::string reservation_detail(const Reservation& r) {
       .add("end", to_unix(r.end))
       .add("allocations", std::move(allocations))
       .add("version", r.version);
-  if (!r.customer.empty()) d.add("customer", r.customer);
+  // Whom it is for only by reference (the customer record's id), never the free-text
+  // reference, notes or metadata, which may hold personal data: erasing a customer then
+  // leaves nothing personal in the trail (docs/customers.md).
+  if (r.customer_id) d.add("customer_id", static_cast<std::int64_t>(*r.customer_id));
+  if (r.service) d.add("service", static_cast<std::int64_t>(*r.service));
+  if (r.price_minor) d.add("price_minor", *r.price_minor).add("currency", r.currency);
   if (r.hold_expires_at) d.add("hold_expires_at", to_unix(*r.hold_expires_at));
+  if (!overridden.empty()) d.add("overridden", nlohmann::ordered_json(overridden));
   return d.str();
 }
 
-detail::AuditEntry reservation_entry(const Reservation& r, const char* action) {
+detail::AuditEntry reservation_entry(const Reservation& r, const char* action,
+                                     const std::vector<std::string>& overridden) {
   detail::AuditEntry e;
   e.tenant = r.tenant;
   e.action = action;
   e.target = "reservation:" + std::to_string(r.id);
-  e.detail_json = reservation_detail(r);
+  e.detail_json = reservation_detail(r, overridden);
   return e;
 }
 
@@ -134,7 +150,7 @@ Result<std::vector<Allocation>> assign(EngineImpl& impl,
                                " exceeds the capacity " + std::to_string(c->resource.capacity) +
                                " of resource " + std::to_string(c->resource.id));
       }
-      auto check = detail::check_start(c->view(), t, d, r.quantity, now, exclude);
+      auto check = detail::check_start(c->view(r.terms), t, d, r.quantity, now, exclude);
       if (check.ok()) {
         picked = c;
         break;
@@ -200,7 +216,7 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
     if (before) index->erase(before->id);
     if (after_counts) {
       for (const Allocation& a : after->allocations) {
-        if (a.resource == id) index->insert(detail::entry_of(*after, a));
+        if (a.resource == id) index->insert(detail::entry_of(*after, a, lr.resource.policy));
       }
     }
     ++lr.resource.version;
@@ -249,11 +265,23 @@ Result<Reservation> EngineImpl::reserve_checked(const Principal& who, TenantId t
   return detail::redact_conflict(impl_->reserve_as(actor, tenant, req, outcome), actor);
 }
 
+namespace {
+
+bool names_pool(const std::vector<AllocationRequest>& requests) {
+  return std::any_of(requests.begin(), requests.end(),
+                     [](const AllocationRequest& a) { return a.pool.has_value(); });
+}
+
+}  // namespace
+
 Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId tenant,
                                            const ReserveRequest& req,
                                            detail::WriteOutcome* outcome) {
   EngineImpl* impl_ = this;
   BOKA_RETURN_IF_ERROR(detail::validate_reserve_request(req));
+  if (req.override_rules && !actor.can(Permission::rules_override)) {
+    return PermissionDenied("override_rules: " + actor.name + " lacks permission rules:override");
+  }
   const std::string fingerprint =
       req.idempotency_key.empty() ? std::string() : detail::request_fingerprint(req);
   // Keys are scoped per principal: two customers may use "order-77" independently, and
@@ -261,27 +289,40 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
   const std::string stored_key = req.idempotency_key.empty()
                                      ? std::string()
                                      : detail::idempotency_scope(actor) + req.idempotency_key;
-  const bool has_pool = std::any_of(req.allocations.begin(), req.allocations.end(),
-                                    [](const AllocationRequest& a) { return a.pool.has_value(); });
   for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
-    // Plan the locks: the named resources, plus every member of a named pool.
+    // Plan: what the service (if any) takes, whom a customer books as, and the locks: the
+    // named resources, every member of a named pool, and the customer's own lock.
+    std::vector<AllocationRequest> requests = req.allocations;
+    std::optional<Service> planned_service;
+    std::optional<CustomerId> customer_id = req.customer_id;
     std::vector<ResourceId> locks;
-    if (has_pool) {  // a read only when there are pool members to look up
+    if (req.service || actor.own_reservations_only() || names_pool(req.allocations)) {
       BOKA_RETURN_IF_ERROR(
-          impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) {
-            return detail::plan_request_locks(txn, tenant, req.allocations, locks);
+          impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+            if (req.service) {
+              BOKA_ASSIGN_OR_RETURN(planned_service,
+                                    detail::bookable_service(txn, tenant, *req.service, actor));
+              requests = planned_service->allocations;
+            }
+            if (actor.own_reservations_only()) {
+              BOKA_ASSIGN_OR_RETURN(customer_id,
+                                    detail::linked_customer(txn, tenant, actor, req.customer_id));
+            }
+            return detail::plan_request_locks(txn, tenant, requests, locks);
           }));
     } else {
-      for (const auto& a : req.allocations) locks.push_back(*a.resource);
+      for (const auto& a : requests) locks.push_back(*a.resource);
     }
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+    const detail::CustomerKey key = detail::customer_key(customer_id, req.customer);
 
     Reservation out;
     std::vector<StagedIndex> staged;
     Status refused;  // a conflict, recorded in the transaction itself
     WriteIntent intent(TxnScope::tenant(tenant), locks);
     intent.audit_chain = tenant;
+    if (!key.empty()) intent.lock_names.push_back(key.lock_name(tenant));
     intent.after_commit = [&] { install(impl_->cache, staged); };
     Replan replan;
     Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
@@ -305,13 +346,43 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
             return Status::Ok();
           }
         }
-        BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(const Tenant tenant_row, detail::active_tenant(txn, tenant));
+        if (req.hold_for && *req.hold_for > tenant_row.max_hold) {
+          return InvalidArgument("hold_for: " + std::to_string(req.hold_for->count()) +
+                                 " s is longer than the tenant's max_hold of " +
+                                 std::to_string(tenant_row.max_hold.count()) + " s");
+        }
+        // What was planned must still hold under the locks; else plan again.
+        std::optional<Service> service;
+        if (req.service) {
+          BOKA_ASSIGN_OR_RETURN(service, detail::bookable_service(txn, tenant, *req.service, actor));
+          if (!planned_service || service->version != planned_service->version) {
+            return replan.abort();
+          }
+        }
+        if (actor.own_reservations_only()) {
+          BOKA_ASSIGN_OR_RETURN(auto linked,
+                                detail::linked_customer(txn, tenant, actor, req.customer_id));
+          if (linked != customer_id) return replan.abort();
+        } else if (customer_id) {
+          BOKA_RETURN_IF_ERROR(
+              detail::check_customer_usable(txn, tenant, *customer_id, "customer_id"));
+        }
+        Instant end = req.end;
+        if (service) {
+          if (end == Instant{}) end = req.start + service->duration;
+          BOKA_RETURN_IF_ERROR(detail::validate_range(req.start, end, "start", "end"));
+          BOKA_RETURN_IF_ERROR(detail::check_service_duration(*service, end - req.start));
+        }
         LoadedSet set;
         BOKA_RETURN_IF_ERROR(
-            impl_->resolve(txn, tenant, req.allocations, set.loaded, set.resolved, &staged));
+            impl_->resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
         if (!covered(set.resolved, locks)) return replan.abort();
+        if (service) {
+          for (ResolvedRequest& r : set.resolved) r.terms = detail::terms_of(*service);
+        }
         const std::int64_t t = to_unix(req.start);
-        const std::int64_t d = to_unix(req.end) - t;
+        const std::int64_t d = to_unix(end) - t;
         const auto check_started = std::chrono::steady_clock::now();
         auto assigned = assign(*impl_, set.resolved, t, d, now, ReservationId{}, nullptr);
         impl_->metrics->conflict_check->observe(
@@ -323,14 +394,29 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
         r.tenant = tenant;
         r.status = req.hold_for ? ReservationStatus::held : ReservationStatus::confirmed;
         r.start = req.start;
-        r.end = req.end;
+        r.end = end;
         if (req.hold_for) r.hold_expires_at = from_unix(now + req.hold_for->count());
         r.allocations = std::move(allocations);
         r.idempotency_key = req.idempotency_key;
         r.customer = req.customer;
+        r.customer_id = customer_id;
+        r.notes = req.notes;
         r.metadata_json = req.metadata_json;
+        if (service) {
+          r.service = service->id;
+          r.price_minor = service->price_minor;
+          r.currency = service->currency;
+          r.buffer_before = service->buffer_before;
+          r.buffer_after = service->buffer_after;
+        }
         r.created_at = r.updated_at = from_unix(now);
         r.version = 1;
+        std::vector<std::string> overridden;
+        BOKA_ASSIGN_OR_RETURN(auto rules, detail::rules_for(txn, tenant, tenant_row, r.allocations,
+                                                            r.service, set.loaded));
+        BOKA_RETURN_IF_ERROR(detail::check_customer_limits(
+            txn, tenant, rules, key, r, nullptr, set.loaded.at(r.allocations.front().resource).zone,
+            now, req.override_rules, &overridden));
         wrote = true;
         BOKA_ASSIGN_OR_RETURN(r.id, txn.insert_reservation(r));
         if (!req.idempotency_key.empty()) {
@@ -338,7 +424,8 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
               txn.insert_idempotency(tenant, IdempotencyRecord{stored_key, fingerprint, r.id}));
         }
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
-        BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve")));
+        BOKA_RETURN_IF_ERROR(
+            impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve", overridden)));
         out = std::move(r);
         outcome->created = true;
         return Status::Ok();
@@ -356,14 +443,14 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
     }
     return out;
   }
-  return Unavailable("reserve: pool membership kept changing; retry");
+  return Unavailable("reserve: the catalog kept changing while booking; retry");
 }
 
 // ---- changes to an existing reservation ----------------------------------------------------
 
 namespace {
 
-enum class Change { confirm, cancel, reschedule, complete, no_show };
+enum class Change { confirm, cancel, reschedule, complete, no_show, edit };
 
 const char* audit_action(Change c) {
   switch (c) {
@@ -372,6 +459,7 @@ const char* audit_action(Change c) {
     case Change::reschedule: return "reservation.reschedule";
     case Change::complete: return "reservation.complete";
     case Change::no_show: return "reservation.no_show";
+    case Change::edit: return "reservation.update";
   }
   return "reservation.change";
 }
@@ -383,6 +471,7 @@ const char* change_name(Change c) {
     case Change::reschedule: return "reschedule";
     case Change::complete: return "mark_completed";
     case Change::no_show: return "mark_no_show";
+    case Change::edit: return "update_reservation";
   }
   return "change";
 }
@@ -392,18 +481,60 @@ const char* change_name(Change c) {
 struct ChangeRequest {
   Change change;
   ReservationId id;
-  std::optional<std::int64_t> if_version;
+  ChangeGuard guard;
   Instant new_start{};
   Instant new_end{};
+  const ReservationUpdate* edit = nullptr;  // Change::edit
 };
 
-// The capacity a change frees: a cancel or no-show frees the reservation's range; a
-// reschedule its old range (the new one may overlap it; an offer needs what is left).
-static detail::FreedCapacity freed_by(Change change, const Reservation& r) {
-  detail::FreedCapacity freed;
-  if (change != Change::cancel && change != Change::reschedule && change != Change::no_show) {
-    return freed;
+namespace {
+
+// Whether an edit moves the reservation (time, placement or quantity) rather than only
+// relabelling it (customer, notes, metadata).
+bool moves(const ReservationUpdate& u) {
+  return u.start || u.end || u.allocations || u.quantity;
+}
+
+// The requests a move places: the new placement, the new quantity of a single allocation,
+// or (time only) the reservation's own allocations; `current` gets the member each pool
+// request keeps when it is free.
+Result<std::vector<AllocationRequest>> move_requests(const Reservation& before,
+                                                     const ReservationUpdate* edit,
+                                                     std::vector<ResourceId>& current) {
+  std::vector<AllocationRequest> requests;
+  current.clear();
+  if (edit && edit->allocations) {
+    requests = *edit->allocations;
+    for (const AllocationRequest& a : requests) {
+      ResourceId keep{};
+      if (a.pool) {
+        for (const Allocation& b : before.allocations) {
+          if (b.pool == a.pool) keep = b.resource;
+        }
+      }
+      current.push_back(keep);
+    }
+    return requests;
   }
+  for (const Allocation& a : before.allocations) {
+    const int q = edit && edit->quantity ? *edit->quantity : a.quantity;
+    requests.push_back(a.pool ? AllocationRequest::of_pool(*a.pool, q)
+                              : AllocationRequest::of_resource(a.resource, q));
+    current.push_back(a.resource);
+  }
+  return requests;
+}
+
+}  // namespace
+
+// The capacity a change frees: a cancel or no-show frees the reservation's range; a
+// reschedule or a move its old range (the new one may overlap it; an offer needs what is
+// left).
+static detail::FreedCapacity freed_by(const ChangeRequest& cr, const Reservation& r) {
+  detail::FreedCapacity freed;
+  const bool frees = cr.change == Change::cancel || cr.change == Change::reschedule ||
+                     cr.change == Change::no_show || (cr.edit && moves(*cr.edit));
+  if (!frees) return freed;
   for (const Allocation& a : r.allocations) freed.resources.push_back(a.resource);
   freed.from = to_unix(r.start);
   freed.to = to_unix(r.end);
@@ -426,34 +557,55 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
   const auto not_mine = [&](const Reservation& r) {
     return actor.own_reservations_only() && r.customer != actor.customer_ref();
   };
+  if (cr.guard.override_rules && !actor.can(Permission::rules_override)) {
+    return PermissionDenied("override_rules: " + actor.name + " lacks permission rules:override");
+  }
+  const ReservationUpdate* edit = cr.edit;
+  const bool moving = cr.change == Change::reschedule || (edit && moves(*edit));
+  if (edit && actor.own_reservations_only() && (edit->customer || edit->customer_id)) {
+    return PermissionDenied("customer: " + actor.name + " may not change whom a booking is for");
+  }
   for (int attempt = 0; attempt < kMaxReplans; ++attempt) {
-    // Plan the locks: the reservation's resources, plus its pools' members for a
-    // reschedule (which may move a pool allocation to another member).
+    // Plan the locks: the reservation's resources, what a move may take (its pools'
+    // members, a new placement), the waiting entries the freed capacity may go to, and
+    // the customers whose limits the change counts against.
     std::vector<ResourceId> locks;
     std::optional<Reservation> planned;
     BOKA_RETURN_IF_ERROR(
         impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
           BOKA_ASSIGN_OR_RETURN(planned, txn.find_reservation(tenant, cr.id));
           if (!planned) return Status::Ok();
-          for (const Allocation& a : planned->allocations) {
-            locks.push_back(a.resource);
-            if (cr.change == Change::reschedule && a.pool) {
-              BOKA_ASSIGN_OR_RETURN(auto pool, txn.find_pool(tenant, *a.pool));
-              if (pool) locks.insert(locks.end(), pool->members.begin(), pool->members.end());
-            }
+          for (const Allocation& a : planned->allocations) locks.push_back(a.resource);
+          if (moving) {
+            std::vector<ResourceId> current;
+            BOKA_ASSIGN_OR_RETURN(auto requests, move_requests(*planned, edit, current));
+            BOKA_RETURN_IF_ERROR(detail::plan_request_locks(txn, tenant, requests, locks));
           }
           // The waiting entries that the freed capacity may be offered to lock theirs.
-          return detail::plan_waitlist_locks(txn, tenant, freed_by(cr.change, *planned), locks);
+          return detail::plan_waitlist_locks(txn, tenant, freed_by(cr, *planned), locks);
         }));
     if (!planned || not_mine(*planned)) return NotFound(what + " not found");
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+    const detail::CustomerKey old_key = detail::customer_key(planned->customer_id,
+                                                             planned->customer);
+    detail::CustomerKey new_key = old_key;
+    if (edit && (edit->customer || edit->customer_id)) {
+      std::optional<CustomerId> id = planned->customer_id;
+      if (edit->customer_id) {
+        id = *edit->customer_id > 0 ? edit->customer_id : std::nullopt;
+      }
+      new_key = detail::customer_key(id, edit->customer.value_or(planned->customer));
+    }
 
     Reservation out;
     std::vector<StagedIndex> staged;
     Status refused;  // a conflict, recorded in the transaction itself
     WriteIntent intent(TxnScope::tenant(tenant), locks);
     intent.audit_chain = tenant;
+    for (const detail::CustomerKey* k : std::initializer_list<const detail::CustomerKey*>{&old_key, &new_key}) {
+      if (!k->empty()) intent.lock_names.push_back(k->lock_name(tenant));
+    }
     intent.after_commit = [&] { install(impl.cache, staged); };
     Replan replan;
     Status st = impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
@@ -472,8 +624,12 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
             return replan.abort();
           }
         }
-        if (cr.if_version && *cr.if_version != before.version) {
-          return ConflictError(what + ": version " + std::to_string(*cr.if_version) +
+        if (detail::customer_key(before.customer_id, before.customer).lock_name(tenant) !=
+            old_key.lock_name(tenant)) {
+          return replan.abort();  // its customer changed since the plan
+        }
+        if (cr.guard.if_version && *cr.guard.if_version != before.version) {
+          return ConflictError(what + ": version " + std::to_string(*cr.guard.if_version) +
                                " is stale (current " + std::to_string(before.version) +
                                "); re-read and retry");
         }
@@ -487,6 +643,53 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                 impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
           set.loaded.emplace(a.resource, std::move(lr));
         }
+        BOKA_ASSIGN_OR_RETURN(auto tenant_row, txn.find_tenant(tenant));
+        if (!tenant_row) return NotFound("tenant " + std::to_string(tenant) + " not found");
+        std::vector<std::string> overridden;
+        BOKA_ASSIGN_OR_RETURN(auto old_rules, detail::rules_for(txn, tenant, *tenant_row,
+                                                                before.allocations, before.service,
+                                                                set.loaded));
+        const auto move_to = [&](Instant new_start, Instant new_end,
+                                 const std::vector<AllocationRequest>& requests,
+                                 const std::vector<ResourceId>& current) -> Status {
+          if (!active) {
+            return ConflictError(what + " is " + status_name(shown.status) +
+                                 " and cannot be moved");
+          }
+          BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
+          BOKA_RETURN_IF_ERROR(detail::check_cutoff(old_rules, detail::CutoffKind::reschedule,
+                                                    before.start, now, cr.guard.override_rules,
+                                                    &overridden));
+          // A reservation keeps the terms it was booked with: its own buffers, and the
+          // notice of its service while the service exists.
+          detail::BookingTerms terms{before.buffer_before.count(), before.buffer_after.count(), 0};
+          if (before.service) {
+            BOKA_ASSIGN_OR_RETURN(auto service, txn.find_service(tenant, *before.service));
+            if (service) {
+              terms.min_notice = service->min_notice.count();
+              if (new_end - new_start != before.end - before.start) {
+                BOKA_RETURN_IF_ERROR(
+                    detail::check_service_duration(*service, new_end - new_start));
+              }
+            }
+          }
+          BOKA_RETURN_IF_ERROR(
+              impl.resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
+          if (!covered(set.resolved, locks)) return replan.abort();
+          for (ResolvedRequest& r : set.resolved) r.terms = terms;
+          const std::int64_t t = to_unix(new_start);
+          const std::int64_t d = to_unix(new_end) - t;
+          BOKA_ASSIGN_OR_RETURN(after.allocations,
+                                assign(impl, set.resolved, t, d, now, before.id, &current));
+          after.start = new_start;
+          after.end = new_end;
+          // Nor may it move to a start inside the cutoff of its new placement.
+          BOKA_ASSIGN_OR_RETURN(auto new_rules,
+                                detail::rules_for(txn, tenant, *tenant_row, after.allocations,
+                                                  after.service, set.loaded));
+          return detail::check_cutoff(new_rules, detail::CutoffKind::reschedule, new_start, now,
+                                      cr.guard.override_rules, &overridden);
+        };
         switch (cr.change) {
           case Change::confirm:
             if (shown.status == ReservationStatus::confirmed) {
@@ -509,6 +712,13 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
               return ConflictError(what + " is " + status_name(shown.status) +
                                    " and cannot be cancelled");
             }
+            // A hold (a waitlist offer among them) may always be let go: the cutoff
+            // protects the business from late cancellations of confirmed bookings.
+            if (before.status == ReservationStatus::confirmed) {
+              BOKA_RETURN_IF_ERROR(detail::check_cutoff(old_rules, detail::CutoffKind::cancel,
+                                                        before.start, now,
+                                                        cr.guard.override_rules, &overridden));
+            }
             after.status = ReservationStatus::cancelled;
             after.hold_expires_at.reset();
             break;
@@ -526,37 +736,80 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                                          : ReservationStatus::no_show;
             break;
           case Change::reschedule: {
-            if (!active) {
-              return ConflictError(what + " is " + status_name(shown.status) +
-                                   " and cannot be rescheduled");
-            }
-            BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
-            std::vector<AllocationRequest> requests;
             std::vector<ResourceId> current;
-            for (const Allocation& a : before.allocations) {
-              requests.push_back(a.pool ? AllocationRequest::of_pool(*a.pool, a.quantity)
-                                        : AllocationRequest::of_resource(a.resource, a.quantity));
-              current.push_back(a.resource);
-            }
-            BOKA_RETURN_IF_ERROR(
-                impl.resolve(txn, tenant, requests, set.loaded, set.resolved, &staged));
-            if (!covered(set.resolved, locks)) return replan.abort();
-            const std::int64_t t = to_unix(cr.new_start);
-            const std::int64_t d = to_unix(cr.new_end) - t;
-            BOKA_ASSIGN_OR_RETURN(after.allocations,
-                                  assign(impl, set.resolved, t, d, now, before.id, &current));
-            after.start = cr.new_start;
-            after.end = cr.new_end;
+            BOKA_ASSIGN_OR_RETURN(auto requests, move_requests(before, nullptr, current));
+            BOKA_RETURN_IF_ERROR(move_to(cr.new_start, cr.new_end, requests, current));
             break;
           }
+          case Change::edit: {
+            if (edit->customer) after.customer = *edit->customer;
+            if (edit->customer_id) {
+              after.customer_id =
+                  *edit->customer_id > 0 ? edit->customer_id : std::optional<CustomerId>();
+              if (after.customer_id) {
+                BOKA_RETURN_IF_ERROR(detail::check_customer_usable(txn, tenant, *after.customer_id,
+                                                                   "update.customer_id"));
+              }
+            }
+            if (edit->notes) after.notes = *edit->notes;
+            if (edit->metadata_json) after.metadata_json = *edit->metadata_json;
+            if (moves(*edit)) {
+              if (edit->quantity && before.allocations.size() != 1) {
+                return InvalidArgument(
+                    "update.quantity: only for a reservation with one allocation; this one has " +
+                    std::to_string(before.allocations.size()) + " (pass update.allocations)");
+              }
+              Instant new_start = edit->start.value_or(before.start);
+              Instant new_end = edit->end ? *edit->end : new_start + (before.end - before.start);
+              BOKA_RETURN_IF_ERROR(
+                  detail::validate_range(new_start, new_end, "update.start", "update.end"));
+              std::vector<ResourceId> current;
+              BOKA_ASSIGN_OR_RETURN(auto requests, move_requests(before, edit, current));
+              BOKA_RETURN_IF_ERROR(move_to(new_start, new_end, requests, current));
+            }
+            break;
+          }
+        }
+        // Per-customer limits: a move is counted where it lands, and a booking given to
+        // another customer counts for them.
+        const bool new_customer = new_key.lock_name(tenant) != old_key.lock_name(tenant);
+        if ((moving || new_customer) && after.is_active(from_unix(now))) {
+          BOKA_ASSIGN_OR_RETURN(auto rules,
+                                detail::rules_for(txn, tenant, *tenant_row, after.allocations,
+                                                  after.service, set.loaded));
+          BOKA_RETURN_IF_ERROR(detail::check_customer_limits(
+              txn, tenant, rules, new_key, after, new_customer ? nullptr : &before,
+              set.loaded.at(after.allocations.front().resource).zone, now,
+              cr.guard.override_rules, &overridden));
         }
         after.version = before.version + 1;
         after.updated_at = from_unix(now);
         wrote = true;
         BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &before, &after, now, staged));
-        BOKA_RETURN_IF_ERROR(
-            impl.audit(txn, actor, reservation_entry(after, audit_action(cr.change))));
+        detail::AuditEntry entry = reservation_entry(after, audit_action(cr.change), overridden);
+        if (edit) {
+          // Which fields an edit changed, never their values (notes and metadata may hold
+          // personal data).
+          nlohmann::ordered_json fields = nlohmann::ordered_json::array();
+          if (after.customer != before.customer) fields.push_back("customer");
+          if (after.customer_id != before.customer_id) fields.push_back("customer_id");
+          if (after.notes != before.notes) fields.push_back("notes");
+          if (after.metadata_json != before.metadata_json) fields.push_back("metadata");
+          if (after.start != before.start || after.end != before.end) fields.push_back("time");
+          if (after.allocations.size() != before.allocations.size() ||
+              !std::equal(after.allocations.begin(), after.allocations.end(),
+                          before.allocations.begin(), [](const Allocation& a, const Allocation& b) {
+                            return a.resource == b.resource && a.quantity == b.quantity &&
+                                   a.pool == b.pool;
+                          })) {
+            fields.push_back("allocations");
+          }
+          auto detail_json = nlohmann::ordered_json::parse(entry.detail_json);
+          detail_json["changed"] = std::move(fields);
+          entry.detail_json = detail_json.dump();
+        }
+        BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, std::move(entry)));
         if (before.status == ReservationStatus::held &&
             (cr.change == Change::confirm || cr.change == Change::cancel)) {
           // A waitlist offer confirmed (accepted) or declined.
@@ -567,7 +820,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
           if (was_offer && cr.change == Change::confirm) ++*offers_accepted;
         }
         BOKA_RETURN_IF_ERROR(detail::offer_freed(impl, txn, actor, tenant, set, locks,
-                                                 freed_by(cr.change, before), now, staged, replan,
+                                                 freed_by(cr, before), now, staged, replan,
                                                  offers_made));
         out = std::move(after);
         return Status::Ok();
@@ -604,7 +857,8 @@ Result<Reservation> EngineImpl::confirm_reservation(const Principal& who, Tenant
       [&]() -> Result<Reservation> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::confirm, id, if_version}, actor, &recorded),
+            change_reservation(*impl_, tenant, {Change::confirm, id, ChangeGuard{if_version, false}}, actor,
+                               &recorded),
             actor);
       },
       &recorded);
@@ -614,13 +868,18 @@ Result<Reservation> EngineImpl::confirm_reservation(const Principal& who, Tenant
 
 Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, ReservationId id,
                                    std::optional<std::int64_t> if_version) {
+  return cancel(who, tenant, id, ChangeGuard{if_version, false});
+}
+
+Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, ReservationId id,
+                                   const ChangeGuard& guard) {
   bool recorded = false;
   auto result = impl_->refusal_audited(
       who, tenant, audit_action(Change::cancel), "reservation:" + std::to_string(id),
       [&]() -> Result<Reservation> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::cancel, id, if_version}, actor, &recorded),
+            change_reservation(*impl_, tenant, {Change::cancel, id, guard}, actor, &recorded),
             actor);
       },
       &recorded);
@@ -631,6 +890,12 @@ Result<Reservation> Engine::cancel(const Principal& who, TenantId tenant, Reserv
 Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, ReservationId id,
                                        Instant new_start, Instant new_end,
                                        std::optional<std::int64_t> if_version) {
+  return reschedule(who, tenant, id, new_start, new_end, ChangeGuard{if_version, false});
+}
+
+Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, ReservationId id,
+                                       Instant new_start, Instant new_end,
+                                       const ChangeGuard& guard) {
   bool recorded = false;
   auto result = impl_->refusal_audited(
       who, tenant, audit_action(Change::reschedule), "reservation:" + std::to_string(id),
@@ -638,13 +903,31 @@ Result<Reservation> Engine::reschedule(const Principal& who, TenantId tenant, Re
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         BOKA_RETURN_IF_ERROR(detail::validate_range(new_start, new_end, "new_start", "new_end"));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant,
-                               {Change::reschedule, id, if_version, new_start, new_end}, actor,
-                               &recorded),
+            change_reservation(*impl_, tenant, {Change::reschedule, id, guard, new_start, new_end},
+                               actor, &recorded),
             actor);
       },
       &recorded);
   impl_->metrics->booking_outcome(kReschedule, EngineImpl::status_of(result));
+  return result;
+}
+
+Result<Reservation> Engine::update_reservation(const Principal& who, TenantId tenant,
+                                               ReservationId id, const ReservationUpdate& update) {
+  bool recorded = false;
+  auto result = impl_->refusal_audited(
+      who, tenant, audit_action(Change::edit), "reservation:" + std::to_string(id),
+      [&]() -> Result<Reservation> {
+        BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+        BOKA_RETURN_IF_ERROR(detail::validate_reservation_update(update));
+        ChangeRequest cr{Change::edit, id, update.guard};
+        cr.edit = &update;
+        return detail::redact_conflict(change_reservation(*impl_, tenant, cr, actor, &recorded),
+                                       actor);
+      },
+      &recorded);
+  // A move is a reschedule as the booking metrics count it.
+  if (moves(update)) impl_->metrics->booking_outcome(kReschedule, EngineImpl::status_of(result));
   return result;
 }
 
@@ -657,7 +940,7 @@ Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant
         BOKA_ASSIGN_OR_RETURN(auto actor,
                               impl_->authorize(who, tenant, Permission::reservations_all));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::complete, id, if_version}, actor,
+            change_reservation(*impl_, tenant, {Change::complete, id, ChangeGuard{if_version, false}}, actor,
                                &recorded),
             actor);
       },
@@ -675,7 +958,8 @@ Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, 
         BOKA_ASSIGN_OR_RETURN(auto actor,
                               impl_->authorize(who, tenant, Permission::reservations_all));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::no_show, id, if_version}, actor, &recorded),
+            change_reservation(*impl_, tenant, {Change::no_show, id, ChangeGuard{if_version, false}}, actor,
+                               &recorded),
             actor);
       },
       &recorded);
@@ -704,6 +988,13 @@ Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenan
 Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who, TenantId tenant,
                                                            const ReservationFilter& request) {
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+  return impl_->list_reservations_as(actor, tenant, request);
+}
+
+Result<std::vector<Reservation>> EngineImpl::list_reservations_as(const detail::Actor& actor,
+                                                                  TenantId tenant,
+                                                                  const ReservationFilter& request) {
+  EngineImpl* impl_ = this;
   ReservationFilter filter = request;
   BOKA_RETURN_IF_ERROR(detail::own_customer_filter(actor, filter.customer));
   if (filter.limit < 1 || filter.limit > 10000) {
@@ -711,6 +1002,17 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
   }
   if (filter.from && filter.to && *filter.to <= *filter.from) {
     return InvalidArgument("filter.to: must be after filter.from");
+  }
+  if (filter.order != ReservationOrder::by_id && filter.order != ReservationOrder::by_start) {
+    return InvalidArgument("filter.order: must be by_id or by_start");
+  }
+  if (filter.order == ReservationOrder::by_start && filter.after_id > 0 && !filter.after_start) {
+    return InvalidArgument(
+        "filter.after_start: required with filter.after_id when ordering by_start (pass the "
+        "start and id of the previous page's last reservation)");
+  }
+  if (filter.order == ReservationOrder::by_id && filter.after_start) {
+    return InvalidArgument("filter.after_start: only with order by_start");
   }
   // Status filters apply to the derived status: a lapsed hold is "expired", not "held".
   ReservationFilter stored = filter;

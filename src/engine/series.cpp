@@ -151,7 +151,7 @@ class Placement {
           continue;
         }
         for (const Allocation& a : r.allocations) {
-          if (a.resource == id) index->insert(detail::entry_of(r, a));
+          if (a.resource == id) index->insert(detail::entry_of(r, a, it->second.resource.policy));
         }
       }
       ++it->second.resource.version;
@@ -240,7 +240,8 @@ std::string series_detail(const Series& s, std::string_view extra_key,
     d.add("exdates", std::move(ex));
   }
   if (s.split_from) d.add("split_from", static_cast<std::int64_t>(*s.split_from));
-  if (!s.customer.empty()) d.add("customer", s.customer);
+  // By reference only (docs/customers.md): never the free-text customer.
+  if (s.customer_id) d.add("customer_id", static_cast<std::int64_t>(*s.customer_id));
   d.add(extra_key, std::move(extra));
   return d.str();
 }
@@ -420,7 +421,20 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
                   return Status::Ok();
                 }
               }
-              BOKA_RETURN_IF_ERROR(impl->check_tenant_active(txn, tenant));
+              BOKA_ASSIGN_OR_RETURN(const Tenant tenant_row, detail::active_tenant(txn, tenant));
+              if (req.hold_for && *req.hold_for > tenant_row.max_hold) {
+                return InvalidArgument("hold_for: " + std::to_string(req.hold_for->count()) +
+                                       " s is longer than the tenant's max_hold of " +
+                                       std::to_string(tenant_row.max_hold.count()) + " s");
+              }
+              std::optional<CustomerId> customer_id = req.customer_id;
+              if (actor.own_reservations_only()) {
+                BOKA_ASSIGN_OR_RETURN(customer_id,
+                                      detail::linked_customer(txn, tenant, actor, req.customer_id));
+              } else if (customer_id) {
+                BOKA_RETURN_IF_ERROR(
+                    detail::check_customer_usable(txn, tenant, *customer_id, "customer_id"));
+              }
               LoadedSet set;
               BOKA_RETURN_IF_ERROR(
                   impl->resolve(txn, tenant, req.allocations, set.loaded, set.resolved, &staged));
@@ -457,6 +471,7 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               std::sort(s.exdates.begin(), s.exdates.end());
               s.exdates.erase(std::unique(s.exdates.begin(), s.exdates.end()), s.exdates.end());
               s.customer = req.customer;
+              s.customer_id = customer_id;
               s.metadata_json = req.metadata_json;
               s.created_at = s.updated_at = from_unix(now);
               s.version = 1;
@@ -472,6 +487,7 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
                 if (req.hold_for) r.hold_expires_at = from_unix(expires);
                 r.allocations = std::move(*placed[i]);
                 r.customer = req.customer;
+                r.customer_id = customer_id;
                 r.metadata_json = req.metadata_json;
                 r.series = s.id;
                 r.occurrence_date = occurrences[i].date;
@@ -948,6 +964,7 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
               r.end = targets[k].end;
               r.allocations = std::move(*placed[k]);
               r.customer = series.customer;
+              r.customer_id = series.customer_id;
               r.metadata_json = series.metadata_json;
               r.series = home;
               r.occurrence_date = targets[k].date;

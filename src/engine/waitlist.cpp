@@ -47,7 +47,8 @@ std::string entry_detail(const WaitlistEntry& e) {
       .add("priority", e.priority)
       .add("expires_at", to_unix(e.expires_at))
       .add("version", e.version);
-  if (!e.customer.empty()) d.add("customer", e.customer);
+  // By reference only (docs/customers.md): never the free-text customer.
+  if (e.customer_id) d.add("customer_id", static_cast<std::int64_t>(*e.customer_id));
   if (e.offer) d.add("offer", static_cast<std::int64_t>(*e.offer));
   if (e.offer_expires_at) d.add("offer_expires_at", to_unix(*e.offer_expires_at));
   return d.str();
@@ -147,6 +148,7 @@ Status offer_freed(EngineImpl& impl, StorageTransaction& txn, const Actor& actor
     hold.hold_expires_at = from_unix(now + impl.waitlist_offer_window.count());
     hold.allocations = std::move(*assigned);
     hold.customer = e.customer;
+    hold.customer_id = e.customer_id;
     hold.metadata_json = e.metadata_json;
     hold.created_at = hold.updated_at = from_unix(now);
     hold.version = 1;
@@ -295,6 +297,14 @@ Result<WaitlistEntry> Waitlist::join(const Principal& who, TenantId tenant,
             [&](StorageTransaction& txn, LoadedSet& set, const std::vector<ResourceId>& locks,
                 std::vector<StagedIndex>& staged, Replan& replan, std::int64_t now) -> Status {
               BOKA_RETURN_IF_ERROR(impl.check_tenant_active(txn, tenant));
+              std::optional<CustomerId> customer_id = req.customer_id;
+              if (actor.own_reservations_only()) {
+                BOKA_ASSIGN_OR_RETURN(customer_id,
+                                      detail::linked_customer(txn, tenant, actor, req.customer_id));
+              } else if (customer_id) {
+                BOKA_RETURN_IF_ERROR(
+                    detail::check_customer_usable(txn, tenant, *customer_id, "customer_id"));
+              }
               std::vector<ResolvedRequest> resolved;
               BOKA_RETURN_IF_ERROR(
                   impl.resolve(txn, tenant, req.allocations, set.loaded, resolved, &staged));
@@ -306,6 +316,7 @@ Result<WaitlistEntry> Waitlist::join(const Principal& who, TenantId tenant,
               e.latest_start = req.latest_start;
               e.duration = req.duration;
               e.customer = req.customer;
+              e.customer_id = customer_id;
               e.priority = req.priority;
               e.joined_at = e.updated_at = from_unix(now);
               e.expires_at = req.expires_at.value_or(req.latest_start);

@@ -94,16 +94,6 @@ struct ReserveRequest {
   bool override_rules = false;
 };
 
-// Guards of a change to an existing reservation.
-struct ChangeGuard {
-  // Set: a reservation whose version differs is refused with conflict, so a client never
-  // overwrites a change it has not seen.
-  std::optional<std::int64_t> if_version;
-  // Pass over the cancel and reschedule cutoffs and the per-customer limits
-  // (boka/rules.hpp). Needs "rules:override"; the audit record names each rule passed over.
-  bool override_rules = false;
-};
-
 // An edit of a reservation (Engine::update_reservation): unset fields keep their value.
 struct ReservationUpdate {
   std::optional<std::string> customer;       // the free-text reference, 0..200 bytes

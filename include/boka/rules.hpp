@@ -10,6 +10,9 @@
 // the change names each rule passed over. docs/rules.md has the details.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+
 #include "boka/time.hpp"
 
 namespace boka {
@@ -34,5 +37,16 @@ inline bool operator==(const BookingRules& a, const BookingRules& b) {
          a.max_active_per_customer == b.max_active_per_customer &&
          a.max_per_customer_per_day == b.max_per_customer_per_day;
 }
+
+// Guards of a change to an existing reservation (Engine::cancel, reschedule,
+// update_reservation; RecurringBookings::cancel and reschedule, for the occurrence named).
+struct ChangeGuard {
+  // Set: a reservation whose version differs is refused with conflict, so a client never
+  // overwrites a change it has not seen.
+  std::optional<std::int64_t> if_version;
+  // Pass over the cancel and reschedule cutoffs and the per-customer limits. Needs
+  // "rules:override"; the audit record names each rule passed over.
+  bool override_rules = false;
+};
 
 }  // namespace boka

@@ -23,6 +23,7 @@
 #include "boka/ids.hpp"
 #include "boka/principal.hpp"
 #include "boka/recurrence.hpp"
+#include "boka/rules.hpp"
 #include "boka/reservation.hpp"
 #include "boka/status.hpp"
 #include "boka/time.hpp"
@@ -67,6 +68,8 @@ struct SeriesRequest {
   std::string customer;              // as ReserveRequest::customer, on every occurrence
   std::optional<CustomerId> customer_id;  // as ReserveRequest::customer_id, on every one
   std::string metadata_json = "{}";  // a JSON object, on every occurrence
+  // Pass over the per-customer limits (boka/rules.hpp), as ReserveRequest::override_rules.
+  bool override_rules = false;
 };
 
 // A stored series.
@@ -143,8 +146,10 @@ class RecurringBookings {
   RecurringBookings& operator=(const RecurringBookings&) = delete;
 
   // Books every occurrence in one write transaction, each checked as reserve checks a
-  // single booking (capacity, hours, notice, horizon, grid, daily limit, pools), with the
-  // earlier occurrences of the same series counted. Errors:
+  // single booking (capacity, hours, notice, horizon, grid, daily limit, pools, the
+  // per-customer limits of boka/rules.hpp), with the earlier occurrences of the same series
+  // counted. An occurrence over a per-customer limit is refused (or skipped) like one
+  // without capacity. Errors:
   //  - invalid_argument: a bad field (naming it), a rule validate_rrule refuses, more than
   //    1,000 occurrences, neither COUNT nor UNTIL;
   //  - conflict: an occurrence beyond the resources' booking horizon; in all_or_nothing
@@ -172,8 +177,13 @@ class RecurringBookings {
   //    UNTIL the day before its date (left as is when it is the first occurrence);
   //  - whole_series: every active occurrence that has not started.
   // Occurrences already cancelled, expired or past stay as they are.
+  // Every confirmed occurrence it cancels is bound by the cancel cutoff (boka/rules.hpp):
+  // one inside it refuses the whole call (conflict naming the rule and deadline) unless
+  // guard.override_rules; guard.if_version guards the named occurrence's version.
   Result<SeriesChange> cancel(const Principal& who, TenantId tenant, ReservationId occurrence,
                               SeriesScope scope);
+  Result<SeriesChange> cancel(const Principal& who, TenantId tenant, ReservationId occurrence,
+                              SeriesScope scope, const ChangeGuard& guard);
 
   // Moves occurrences counted from `occurrence`, all or nothing, in one transaction:
   //  - this_occurrence: it alone, to the change's first_date (default: its own date) at
@@ -186,8 +196,13 @@ class RecurringBookings {
   //    (changing the series in place when none has).
   // The moved occurrences' old placements never block their new ones. A refusal is
   // conflict naming every occurrence that does not fit (ConflictInfo::occurrences).
+  // Every occurrence it moves is bound by the reschedule cutoff at its current start, as
+  // cancel is by the cancel cutoff.
   Result<SeriesChange> reschedule(const Principal& who, TenantId tenant, ReservationId occurrence,
                                   SeriesScope scope, const SeriesReschedule& change);
+  Result<SeriesChange> reschedule(const Principal& who, TenantId tenant, ReservationId occurrence,
+                                  SeriesScope scope, const SeriesReschedule& change,
+                                  const ChangeGuard& guard);
 
  private:
   friend class Engine;

@@ -102,19 +102,18 @@ Status check_cutoff(const RuleSet& rules, CutoffKind kind, Instant start, std::i
                        rule, deadline);
 }
 
-Status check_customer_limits(StorageTransaction& txn, TenantId tenant, const RuleSet& rules,
-                             const CustomerKey& key, const Reservation& after,
-                             const Reservation* before, const Zone& zone, std::int64_t now,
-                             bool override_rules, std::vector<std::string>* overridden) {
-  if (key.empty()) return Status::Ok();
+bool has_customer_limits(const RuleSet& rules) {
   const auto any_limit = [](const BookingRules& r) {
     return r.max_active_per_customer > 0 || r.max_per_customer_per_day > 0;
   };
   bool limited = any_limit(rules.tenant) || (rules.service && any_limit(rules.service->second));
   for (const auto& [id, r] : rules.resources) limited = limited || any_limit(r);
-  if (!limited) return Status::Ok();
+  return limited;
+}
 
-  // The customer's other bookings that still count: active and not ended.
+Result<std::vector<Reservation>> customer_active_bookings(StorageTransaction& txn, TenantId tenant,
+                                                          const CustomerKey& key,
+                                                          std::int64_t now) {
   ReservationFilter f;
   if (key.id) {
     f.customer_id = key.id;
@@ -126,22 +125,30 @@ Status check_customer_limits(StorageTransaction& txn, TenantId tenant, const Rul
   f.limit = 10000;
   BOKA_ASSIGN_OR_RETURN(auto rows, txn.list_reservations(tenant, f));
   std::erase_if(rows, [&](const Reservation& r) {
-    return r.id == after.id || !r.is_active(from_unix(now)) || to_unix(r.end) <= now;
+    return !r.is_active(from_unix(now)) || to_unix(r.end) <= now;
   });
+  return rows;
+}
 
+Status check_limits_in(const std::vector<Reservation>& bookings, const RuleSet& rules,
+                       const Reservation& after, const Reservation* before, const Zone& zone,
+                       bool override_rules, std::vector<std::string>* overridden) {
   const auto day_of = [&](Instant t) { return local_day_of(zone, to_unix(t)); };
   const auto on_resource = [](const Reservation& r, ResourceId id) {
     return std::any_of(r.allocations.begin(), r.allocations.end(),
                        [&](const Allocation& a) { return a.resource == id; });
   };
   const bool same_day = before != nullptr && day_of(before->start) == day_of(after.start);
+  // The booking being changed is not one of the others.
+  const auto other = [&](const Reservation& r) { return after.id == 0 || r.id != after.id; };
 
   // One scope: `in` says whether a reservation counts in it.
   const auto check = [&](const BookingRules& r, const std::string& scope,
                          const auto& in) -> Status {
     const bool counted_before = before != nullptr && in(*before);
     if (r.max_active_per_customer > 0 && !counted_before) {
-      const auto n = std::count_if(rows.begin(), rows.end(), in);
+      const auto n = std::count_if(bookings.begin(), bookings.end(),
+                                   [&](const Reservation& x) { return other(x) && in(x); });
       if (n >= r.max_active_per_customer) {
         if (override_rules) {
           if (overridden != nullptr) overridden->push_back("max_active_per_customer");
@@ -155,8 +162,8 @@ Status check_customer_limits(StorageTransaction& txn, TenantId tenant, const Rul
     }
     if (r.max_per_customer_per_day > 0 && !(counted_before && same_day)) {
       const auto day = day_of(after.start);
-      const auto n = std::count_if(rows.begin(), rows.end(), [&](const Reservation& x) {
-        return in(x) && day_of(x.start) == day;
+      const auto n = std::count_if(bookings.begin(), bookings.end(), [&](const Reservation& x) {
+        return other(x) && in(x) && day_of(x.start) == day;
       });
       if (n >= r.max_per_customer_per_day) {
         if (override_rules) {
@@ -189,6 +196,15 @@ Status check_customer_limits(StorageTransaction& txn, TenantId tenant, const Rul
     overridden->erase(std::unique(overridden->begin(), overridden->end()), overridden->end());
   }
   return Status::Ok();
+}
+
+Status check_customer_limits(StorageTransaction& txn, TenantId tenant, const RuleSet& rules,
+                             const CustomerKey& key, const Reservation& after,
+                             const Reservation* before, const Zone& zone, std::int64_t now,
+                             bool override_rules, std::vector<std::string>* overridden) {
+  if (key.empty() || !has_customer_limits(rules)) return Status::Ok();
+  BOKA_ASSIGN_OR_RETURN(auto bookings, customer_active_bookings(txn, tenant, key, now));
+  return check_limits_in(bookings, rules, after, before, zone, override_rules, overridden);
 }
 
 }  // namespace boka::detail

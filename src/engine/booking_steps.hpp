@@ -174,6 +174,17 @@ enum class CutoffKind { cancel, reschedule };
 Status check_cutoff(const RuleSet& rules, CutoffKind kind, Instant start, std::int64_t now,
                     bool override_rules, std::vector<std::string>* overridden);
 
+// Whether any rule of the set limits bookings per customer.
+bool has_customer_limits(const RuleSet& rules);
+// The customer's bookings that count against the limits at `now`: active and not ended.
+Result<std::vector<Reservation>> customer_active_bookings(StorageTransaction& txn, TenantId tenant,
+                                                          const CustomerKey& key,
+                                                          std::int64_t now);
+// check_customer_limits against bookings already read (a series checks each occurrence
+// against the customer's bookings plus the occurrences accepted before it).
+Status check_limits_in(const std::vector<Reservation>& bookings, const RuleSet& rules,
+                       const Reservation& after, const Reservation* before, const Zone& zone,
+                       bool override_rules, std::vector<std::string>* overridden);
 // Refuses (conflict with ConflictInfo::rule) a booking `after` for `key` that would exceed a
 // per-customer limit, counting the customer's other active bookings that have not ended
 // (`after.id`, when set, is not counted: the booking being changed). With `before` (a

@@ -377,19 +377,30 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
         const std::string stored_key = req.idempotency_key.empty()
                                            ? std::string()
                                            : detail::idempotency_scope(actor) + req.idempotency_key;
+        if (req.override_rules && !actor.can(Permission::rules_override)) {
+          return PermissionDenied("override_rules: " + actor.name +
+                                  " lacks permission rules:override");
+        }
         for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
           std::vector<ResourceId> locks;
+          std::optional<CustomerId> planned_customer = req.customer_id;
           BOKA_RETURN_IF_ERROR(
-              impl->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) {
+              impl->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+                if (actor.own_reservations_only()) {
+                  BOKA_ASSIGN_OR_RETURN(planned_customer, detail::linked_customer(
+                                                              txn, tenant, actor, req.customer_id));
+                }
                 return detail::plan_request_locks(txn, tenant, req.allocations, locks);
               }));
           sort_unique(locks);
+          const detail::CustomerKey key = detail::customer_key(planned_customer, req.customer);
 
           SeriesBooking out;
           std::vector<StagedIndex> staged;
           Status refused;
           WriteIntent intent(TxnScope::tenant(tenant), locks);
           intent.audit_chain = tenant;
+          if (!key.empty()) intent.lock_names.push_back(key.lock_name(tenant));
           intent.after_commit = [&] { detail::install(impl->cache, staged); };
           Replan replan;
           Status st = impl->storage->write(intent, [&](StorageTransaction& txn) -> Status {
@@ -431,6 +442,7 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               if (actor.own_reservations_only()) {
                 BOKA_ASSIGN_OR_RETURN(customer_id,
                                       detail::linked_customer(txn, tenant, actor, req.customer_id));
+                if (customer_id != planned_customer) return replan.abort();
               } else if (customer_id) {
                 BOKA_RETURN_IF_ERROR(
                     detail::check_customer_usable(txn, tenant, *customer_id, "customer_id"));
@@ -454,6 +466,45 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               std::vector<SkippedOccurrence> skipped;
               BOKA_RETURN_IF_ERROR(place_all(*impl, set, placement, occurrences, now, expires, {},
                                              req.allocations, placed, skipped));
+              // The per-customer limits, occurrence by occurrence in date order: each counts
+              // the customer's bookings and the occurrences accepted before it.
+              std::vector<std::string> overridden;
+              if (!key.empty()) {
+                std::optional<std::vector<Reservation>> counted;
+                for (std::size_t i = 0; i < occurrences.size(); ++i) {
+                  if (!placed[i]) continue;
+                  Reservation r;
+                  r.tenant = tenant;
+                  r.start = occurrences[i].start;
+                  r.end = occurrences[i].end;
+                  r.allocations = *placed[i];
+                  r.customer = req.customer;
+                  r.customer_id = customer_id;
+                  r.status = ReservationStatus::confirmed;
+                  BOKA_ASSIGN_OR_RETURN(auto rules,
+                                        detail::rules_for(txn, tenant, tenant_row, r.allocations,
+                                                          std::nullopt, set.loaded));
+                  if (!detail::has_customer_limits(rules)) continue;
+                  if (!counted) {
+                    BOKA_ASSIGN_OR_RETURN(counted,
+                                          detail::customer_active_bookings(txn, tenant, key, now));
+                  }
+                  Status within = detail::check_limits_in(
+                      *counted, rules, r, nullptr, set.loaded.at(r.allocations.front().resource).zone,
+                                                          req.override_rules, &overridden);
+                  if (!within.ok()) {
+                    placed[i].reset();
+                    skipped.push_back(SkippedOccurrence{occurrences[i], Code::conflict,
+                                                        within.message(), {}});
+                    continue;
+                  }
+                  counted->push_back(std::move(r));
+                }
+                std::sort(skipped.begin(), skipped.end(),
+                          [](const SkippedOccurrence& a, const SkippedOccurrence& b) {
+                            return a.occurrence.start < b.occurrence.start;
+                          });
+              }
               if (!skipped.empty() && (req.mode == SeriesMode::all_or_nothing ||
                                        skipped.size() == occurrences.size())) {
                 return series_refusal("series", occurrences.size(), skipped);
@@ -505,6 +556,7 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               nlohmann::ordered_json booked = {{"mode", series_mode_name(req.mode)},
                                                {"reservations", ids_of(out.reservations)},
                                                {"skipped", skipped.size()}};
+              if (!overridden.empty()) booked["overridden"] = overridden;
               BOKA_RETURN_IF_ERROR(impl->audit(
                   txn, actor, series_entry(s, "series.book", series_detail(s, "booked", booked))));
               out.series = std::move(s);
@@ -720,8 +772,12 @@ RecurrenceRule ended_before(RecurrenceRule rule, const LocalDate& date) {
 static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, TenantId tenant,
                                           SeriesOp op, ReservationId occurrence,
                                           std::optional<SeriesId> series_id, SeriesScope scope,
-                                          const SeriesReschedule& change, bool* recorded) {
+                                          const SeriesReschedule& change, const ChangeGuard& guard,
+                                          bool* recorded) {
   const std::string what = std::string(series_action(op));
+  if (guard.override_rules && !actor.can(Permission::rules_override)) {
+    return PermissionDenied("override_rules: " + actor.name + " lacks permission rules:override");
+  }
   for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
     std::vector<ResourceId> locks;
     BOKA_RETURN_IF_ERROR(
@@ -782,6 +838,38 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
                 auto lr, impl.load_resource(txn, tenant, a.resource, "allocation", &staged));
             set.loaded.emplace(a.resource, std::move(lr));
           }
+        }
+        if (guard.if_version && s.pivot && s.pivot->version != *guard.if_version) {
+          return ConflictError(what + ": reservation " + std::to_string(s.pivot->id) +
+                               ": version " + std::to_string(*guard.if_version) +
+                               " is stale (current " + std::to_string(s.pivot->version) +
+                               "); re-read and retry");
+        }
+        // The cutoffs: each occurrence a cancel or a move touches, at its current start.
+        std::vector<std::string> overridden;
+        if (op != SeriesOp::confirm) {
+          BOKA_ASSIGN_OR_RETURN(auto tenant_row, txn.find_tenant(tenant));
+          if (!tenant_row) return NotFound("tenant " + std::to_string(tenant) + " not found");
+          for (const Reservation& r : s.affected) {
+            if (op == SeriesOp::cancel && r.status != ReservationStatus::confirmed) continue;
+            BOKA_ASSIGN_OR_RETURN(auto rules, detail::rules_for(txn, tenant, *tenant_row,
+                                                                r.allocations, r.service,
+                                                                set.loaded));
+            Status in_time = detail::check_cutoff(
+                rules,
+                op == SeriesOp::cancel ? detail::CutoffKind::cancel
+                                       : detail::CutoffKind::reschedule,
+                r.start, now, guard.override_rules, &overridden);
+            if (!in_time.ok()) {
+              return Status(in_time.code(),
+                            what + ": occurrence " + std::to_string(r.id) + " on " +
+                                iso_date_text(r.occurrence_date.value_or(LocalDate{})) + ": " +
+                                in_time.message())
+                  .with_conflict(*in_time.conflict());
+            }
+          }
+          std::sort(overridden.begin(), overridden.end());
+          overridden.erase(std::unique(overridden.begin(), overridden.end()), overridden.end());
         }
         Placement placement(set);
         Series series = s.series;
@@ -990,6 +1078,7 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
                                                      freed_by(r), now, staged, replan, &offers));
           }
         }
+        if (!overridden.empty()) detail_extra["overridden"] = overridden;
         BOKA_RETURN_IF_ERROR(
             impl.audit(txn, actor,
                        series_entry(series, series_action(op),
@@ -1036,7 +1125,7 @@ Result<std::vector<Reservation>> RecurringBookings::confirm(const Principal& who
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         BOKA_ASSIGN_OR_RETURN(
             auto change, change_series(*impl_, actor, tenant, SeriesOp::confirm, ReservationId{},
-                                       id, SeriesScope::whole_series, {}, &recorded));
+                                       id, SeriesScope::whole_series, {}, ChangeGuard{}, &recorded));
         return std::move(change.changed);
       },
       &recorded);
@@ -1046,6 +1135,12 @@ Result<std::vector<Reservation>> RecurringBookings::confirm(const Principal& who
 
 Result<SeriesChange> RecurringBookings::cancel(const Principal& who, TenantId tenant,
                                                ReservationId occurrence, SeriesScope scope) {
+  return cancel(who, tenant, occurrence, scope, ChangeGuard{});
+}
+
+Result<SeriesChange> RecurringBookings::cancel(const Principal& who, TenantId tenant,
+                                               ReservationId occurrence, SeriesScope scope,
+                                               const ChangeGuard& guard) {
   bool recorded = false;
   auto result = impl_->refusal_audited(
       who, tenant, "series.cancel", "reservation:" + std::to_string(occurrence),
@@ -1057,7 +1152,7 @@ Result<SeriesChange> RecurringBookings::cancel(const Principal& who, TenantId te
               "whole_series");
         }
         return change_series(*impl_, actor, tenant, SeriesOp::cancel, occurrence, std::nullopt,
-                             scope, {}, &recorded);
+                             scope, {}, guard, &recorded);
       },
       &recorded);
   impl_->metrics->booking_outcome(kCancel, EngineImpl::status_of(result));
@@ -1067,6 +1162,13 @@ Result<SeriesChange> RecurringBookings::cancel(const Principal& who, TenantId te
 Result<SeriesChange> RecurringBookings::reschedule(const Principal& who, TenantId tenant,
                                                    ReservationId occurrence, SeriesScope scope,
                                                    const SeriesReschedule& change) {
+  return reschedule(who, tenant, occurrence, scope, change, ChangeGuard{});
+}
+
+Result<SeriesChange> RecurringBookings::reschedule(const Principal& who, TenantId tenant,
+                                                   ReservationId occurrence, SeriesScope scope,
+                                                   const SeriesReschedule& change,
+                                                   const ChangeGuard& guard) {
   bool recorded = false;
   auto result = impl_->refusal_audited(
       who, tenant, "series.reschedule", "reservation:" + std::to_string(occurrence),
@@ -1092,7 +1194,7 @@ Result<SeriesChange> RecurringBookings::reschedule(const Principal& who, TenantI
           }
         }
         return change_series(*impl_, actor, tenant, SeriesOp::reschedule, occurrence, std::nullopt,
-                             scope, change, &recorded);
+                             scope, change, guard, &recorded);
       },
       &recorded);
   impl_->metrics->booking_outcome(kReschedule, EngineImpl::status_of(result));

@@ -442,3 +442,60 @@ TEST_CASE("postgresql: 4 processes cancelling, joining and accepting never offer
   }
   for (ReservationId id : acked) CHECK(confirmed.count(std::to_string(id)) == 1);
 }
+
+TEST_CASE("postgresql: 4 processes x 2 connections booking for three customers stay within limits") {
+  auto db = pgtest::fresh_database();
+  const std::string uri = db.app_uri + "?pool_size=2";
+  constexpr int kLimit = 5;
+  std::vector<ResourceId> resources;
+  std::vector<CustomerId> customers;
+  TenantId tenant{};
+  {
+    auto engine = Engine::open(uri).value();
+    Tenant t;
+    t.name = "limits race";
+    tenant = engine->create_tenant(sys(), t)->id;
+    TenantRules rules;
+    rules.rules.max_active_per_customer = kLimit;
+    REQUIRE(engine->update_tenant_rules(sys(), tenant, rules, 1).ok());
+    for (int i = 0; i < 4; ++i) {
+      Resource r;
+      r.name = "r" + std::to_string(i);
+      r.zone = "UTC";
+      r.capacity = 3;
+      resources.push_back(engine->create_resource(sys(), tenant, r)->id);
+    }
+    for (int i = 0; i < 3; ++i) {
+      Customer c;
+      c.display_name = "Customer " + std::to_string(i);
+      customers.push_back(engine->customers().create(sys(), tenant, c)->id);
+    }
+  }
+  std::string list;
+  for (CustomerId c : customers) list += (list.empty() ? "" : ",") + std::to_string(c);
+  TempDb scratch;
+  ::setenv("BOKA_RACE_MODE", "limits", 1);
+  ::setenv("BOKA_RACE_CUSTOMERS", list.c_str(), 1);
+  const auto acked = race::run_worker_processes(uri, tenant, resources, /*processes=*/4,
+                                                /*threads=*/2, /*count=*/30, 90, scratch.path());
+  ::unsetenv("BOKA_RACE_MODE");
+  ::unsetenv("BOKA_RACE_CUSTOMERS");
+  REQUIRE(!acked.empty());
+  Conn admin(pgtest::with_database(pgtest::uris().admin, db.name));
+  // No customer above the limit, counted by the database itself.
+  CHECK(admin
+            .query("SELECT customer_id FROM reservations WHERE status IN (0, 1) "
+                   "GROUP BY customer_id HAVING COUNT(*) > " +
+                   std::to_string(kLimit))
+            .empty());
+  CHECK(!admin
+             .query("SELECT customer_id FROM reservations WHERE status IN (0, 1) "
+                    "GROUP BY customer_id HAVING COUNT(*) = " +
+                    std::to_string(kLimit))
+             .empty());
+  std::set<std::string> confirmed;
+  for (const auto& row : admin.query("SELECT id FROM reservations WHERE status = 1")) {
+    confirmed.insert(row[0]);
+  }
+  for (ReservationId id : acked) CHECK(confirmed.count(std::to_string(id)) == 1);
+}

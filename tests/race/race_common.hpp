@@ -108,3 +108,39 @@ inline std::vector<ReservationId> churn_waitlist(Engine& engine, TenantId tenant
 }
 
 }  // namespace boka::race
+
+namespace boka::race {
+
+// The per-customer limit load: books for a few customers (`customers`, customer records
+// of the tenant) on random resources, cancels some of its own bookings, and returns the
+// ids it was told are booked. The tenant's rules cap each customer's active bookings, and
+// bookings of one customer land on different resources (different resource locks), so
+// only the customer's own lock keeps two parallel requests from both passing. Every range
+// lies in the future, so nothing ends during the run: the final count of each customer's
+// active bookings must be within the limit.
+inline std::vector<ReservationId> book_for_customers(Engine& engine, TenantId tenant,
+                                                     const std::vector<ResourceId>& resources,
+                                                     const std::vector<CustomerId>& customers,
+                                                     std::uint64_t seed, int count) {
+  std::mt19937_64 rng(seed);
+  auto below = [&](std::uint64_t n) { return static_cast<std::int64_t>(rng() % n); };
+  std::vector<ReservationId> acknowledged;
+  const Principal who = Principal::system();
+  for (int i = 0; i < count; ++i) {
+    ReserveRequest req;
+    const std::size_t a = static_cast<std::size_t>(below(resources.size()));
+    req.allocations = {AllocationRequest::of_resource(resources[a], 1)};
+    req.customer_id = customers[static_cast<std::size_t>(below(customers.size()))];
+    req.start = kDay + Seconds(below(64) * 900);
+    req.end = req.start + Seconds(900);
+    auto r = engine.reserve(who, tenant, req);
+    if (!r.ok()) continue;
+    if (below(3) == 0) {
+      if (engine.cancel(who, tenant, r->id).ok()) continue;
+    }
+    acknowledged.push_back(r->id);
+  }
+  return acknowledged;
+}
+
+}  // namespace boka::race

@@ -311,3 +311,92 @@ TEST_CASE("race: 4 processes cancelling, joining and accepting on one SQLite fil
   ::unsetenv("BOKA_RACE_MODE");
   check_waitlist_state(uri, s, all);
 }
+
+namespace {
+
+constexpr int kCustomerLimit = 5;
+
+// Three customers in a tenant that allows each at most kCustomerLimit active bookings.
+std::vector<CustomerId> prepare_customers(const std::string& uri, const Setup& s) {
+  auto engine = Engine::open(uri).value();
+  auto tenant = engine->get_tenant(sys(), s.tenant).value();
+  TenantRules rules;
+  rules.rules.max_active_per_customer = kCustomerLimit;
+  REQUIRE(engine->update_tenant_rules(sys(), s.tenant, rules, tenant.version).ok());
+  std::vector<CustomerId> out;
+  for (int i = 0; i < 3; ++i) {
+    Customer c;
+    c.display_name = "Customer " + std::to_string(i);
+    out.push_back(engine->customers().create(sys(), s.tenant, c).value().id);
+  }
+  return out;
+}
+
+// No customer holds more active bookings than the limit, every acknowledged booking is
+// there and confirmed, and the limit was reached (the load did contend).
+void check_customer_limits(const std::string& uri, const Setup& s,
+                           const std::vector<CustomerId>& customers,
+                           const std::vector<ReservationId>& acknowledged) {
+  auto engine = Engine::open(uri).value();
+  int at_limit = 0;
+  std::set<ReservationId> active;
+  for (CustomerId c : customers) {
+    ReservationFilter f;
+    f.customer_id = c;
+    f.statuses = {ReservationStatus::held, ReservationStatus::confirmed};
+    f.limit = 10000;
+    auto rows = engine->list_reservations(sys(), s.tenant, f).value();
+    INFO("customer " << c << " has " << rows.size() << " active bookings");
+    CHECK(static_cast<int>(rows.size()) <= kCustomerLimit);
+    if (static_cast<int>(rows.size()) == kCustomerLimit) ++at_limit;
+    for (const Reservation& r : rows) active.insert(r.id);
+  }
+  CHECK(at_limit > 0);
+  REQUIRE(!acknowledged.empty());
+  for (ReservationId id : acknowledged) {
+    INFO("acknowledged reservation " << id);
+    CHECK(active.count(id) == 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("race: 8 threads booking for three customers never pass a per-customer limit") {
+  TempDb db;
+  const std::string uri = db.uri("durability=normal");
+  const Setup s = prepare(uri);
+  const auto customers = prepare_customers(uri, s);
+  std::vector<std::vector<ReservationId>> acks(8);
+  std::vector<std::thread> threads;
+  auto shared = Engine::open(uri).value();
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      if (i % 2 == 0) {
+        acks[i] = race::book_for_customers(*shared, s.tenant, s.resources, customers, 7000 + i, 40);
+      } else {
+        auto own = Engine::open(uri).value();
+        acks[i] = race::book_for_customers(*own, s.tenant, s.resources, customers, 7000 + i, 40);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<ReservationId> all;
+  for (auto& a : acks) all.insert(all.end(), a.begin(), a.end());
+  check_customer_limits(uri, s, customers, all);
+}
+
+TEST_CASE("race: 4 processes booking for three customers on one SQLite file stay within limits") {
+  TempDb db;
+  const std::string uri = db.uri();
+  const Setup s = prepare(uri);
+  const auto customers = prepare_customers(uri, s);
+  std::string list;
+  for (CustomerId c : customers) list += (list.empty() ? "" : ",") + std::to_string(c);
+  ::setenv("BOKA_RACE_MODE", "limits", 1);
+  ::setenv("BOKA_RACE_CUSTOMERS", list.c_str(), 1);
+  const auto all = race::run_worker_processes(uri, s.tenant, s.resources, /*processes=*/4,
+                                              /*threads=*/1, /*count=*/40, 8000, db.path());
+  ::unsetenv("BOKA_RACE_MODE");
+  ::unsetenv("BOKA_RACE_CUSTOMERS");
+  check_customer_limits(uri, s, customers, all);
+}

@@ -2,7 +2,8 @@
 //   boka_race_worker <uri> <tenant> <resource,resource,...> <seed> <count> <out-file> [threads]
 // Books from `threads` threads (default 1) sharing one engine, and writes the acknowledged
 // reservation ids to out-file, one per line. BOKA_RACE_MODE=waitlist runs the waitlist
-// churn (race_common.hpp) instead.
+// churn (race_common.hpp) instead; BOKA_RACE_MODE=limits the per-customer limit load for
+// the customers listed in BOKA_RACE_CUSTOMERS.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -36,10 +37,24 @@ int main(int argc, char** argv) {
       const std::uint64_t seed = std::stoull(argv[4]) * 100 + static_cast<unsigned>(t);
       // BOKA_RACE_MODE=waitlist: the waitlist churn instead of the booking load.
       const char* mode = std::getenv("BOKA_RACE_MODE");
-      ids[static_cast<std::size_t>(t)] =
-          mode != nullptr && std::string(mode) == "waitlist"
-              ? boka::race::churn_waitlist(**engine, tenant, resources, seed, std::stoi(argv[5]))
-              : boka::race::book_randomly(**engine, tenant, resources, seed, std::stoi(argv[5]));
+      const std::string m = mode != nullptr ? mode : "";
+      const int count = std::stoi(argv[5]);
+      if (m == "waitlist") {
+        ids[static_cast<std::size_t>(t)] =
+            boka::race::churn_waitlist(**engine, tenant, resources, seed, count);
+      } else if (m == "limits") {
+        // BOKA_RACE_CUSTOMERS: the customer ids to book for, comma-separated.
+        std::vector<boka::CustomerId> customers;
+        const char* listed = std::getenv("BOKA_RACE_CUSTOMERS");
+        std::stringstream ids_text(listed != nullptr ? listed : "");
+        for (std::string item; std::getline(ids_text, item, ',');)
+          customers.push_back(boka::CustomerId{std::stoll(item)});
+        ids[static_cast<std::size_t>(t)] =
+            boka::race::book_for_customers(**engine, tenant, resources, customers, seed, count);
+      } else {
+        ids[static_cast<std::size_t>(t)] =
+            boka::race::book_randomly(**engine, tenant, resources, seed, count);
+      }
     });
   }
   for (auto& w : workers) w.join();

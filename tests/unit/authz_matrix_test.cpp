@@ -38,6 +38,7 @@ struct World {
   std::map<Role, UserId> user;           // in `own`
   std::map<Role, std::string> totp;      // raw secrets of the admins
   std::map<TenantId, UserId> bystander;  // a staff user in each tenant, to act upon
+  CustomerId own_customer{};              // the record linked to the customer user
   int serial = 0;
 
   World() {
@@ -72,6 +73,10 @@ struct World {
         REQUIRE(engine->auth().confirm_totp_enrollment(g.principal, code(r)).ok());
       }
     }
+    Customer mine;
+    mine.display_name = "The customer";
+    mine.user = user[Role::customer];
+    own_customer = engine->customers().create(sys(), own, mine)->id;
   }
 
   std::string code(Role r) {
@@ -125,6 +130,24 @@ struct World {
     return r->id;
   }
   std::string customer_ref() { return "user:" + std::to_string(user[Role::customer]); }
+  // A customer record in `t` of someone who is not a user.
+  CustomerId someone(TenantId t) {
+    Customer c;
+    c.display_name = unique("Someone ");
+    auto made = engine->customers().create(sys(), t, c);
+    REQUIRE(made.ok());
+    return made->id;
+  }
+  // A service in `t` that books the tenant's room.
+  Service service(TenantId t) {
+    Service s;
+    s.name = unique("Service ");
+    s.duration = hours(1);
+    s.allocations = {AllocationRequest::of_resource(resource[t])};
+    auto made = engine->services().create(sys(), t, s);
+    REQUIRE(made.ok());
+    return *made;
+  }
 
   // The head of every audit chain now.
   std::map<TenantId, std::int64_t> audit_heads() {
@@ -368,6 +391,99 @@ std::vector<Row> rows() {
       {"mark_no_show", "DAAA", "DDDA",
        [](World& w, const Principal& p, TenantId t) {
          return st(w.engine->mark_no_show(p, t, w.started_booking(t)));
+       }},
+      {"update_reservation (own)", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         ReservationUpdate u;
+         u.notes = "by the matrix";
+         return st(w.engine->update_reservation(p, t, w.booking(t, w.customer_ref()).id, u));
+       }},
+      {"update_reservation (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         ReservationUpdate u;
+         u.notes = "by the matrix";
+         return st(w.engine->update_reservation(p, t, w.booking(t, "someone-else").id, u));
+       }},
+      {"cancel overriding the rules (own)", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->cancel(p, t, w.booking(t, w.customer_ref()).id,
+                                    ChangeGuard{std::nullopt, true}));
+       }},
+      // Services: configured by admins, read by everyone of the tenant.
+      {"create_service", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         Service s;
+         s.name = w.unique("S");
+         s.duration = hours(1);
+         s.allocations = {AllocationRequest::of_resource(w.resource[t])};
+         return st(w.engine->services().create(p, t, s));
+       }},
+      {"get_service", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->services().get(p, t, w.service(t).id));
+       }},
+      {"list_services", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) { return st(w.engine->services().list(p, t)); }},
+      {"update_service", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         Service s = w.service(t);
+         s.description = "changed";
+         return st(w.engine->services().update(p, t, s));
+       }},
+      {"archive_service", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->services().archive(p, t, w.service(t).id));
+       }},
+      {"update_tenant_rules", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         auto tenant = w.engine->get_tenant(sys(), t).value();
+         return st(w.engine->update_tenant_rules(p, t, TenantRules{}, tenant.version));
+       }},
+      // Customers: staff manage them, admins export and erase; a customer reads and updates
+      // their own record only.
+      {"create_customer", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         Customer c;
+         c.display_name = w.unique("New ");
+         return st(w.engine->customers().create(p, t, c));
+       }},
+      {"get_customer (own)", "AAAA", "DDDN",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().get(p, t, w.own_customer));
+       }},
+      {"get_customer (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().get(p, t, w.someone(t)));
+       }},
+      {"list_customers", "AAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().list(p, t, CustomerFilter{}));
+       }},
+      {"list_customer_bookings (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().bookings(p, t, w.someone(t)));
+       }},
+      {"update_customer (another's)", "NAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         Customer c = w.engine->customers().get(sys(), t, w.someone(t)).value();
+         c.phone = "+1 555 0100";
+         return st(w.engine->customers().update(p, t, c));
+       }},
+      {"merge_customers", "DAAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().merge(p, t, w.someone(t), w.someone(t)));
+       }},
+      {"export_customer (own)", "ADAA", "DDDN",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().export_data(p, t, w.own_customer));
+       }},
+      {"export_customer (another's)", "NDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().export_data(p, t, w.someone(t)));
+       }},
+      {"erase_customer", "DDAA", "DDDA",
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->customers().erase(p, t, w.someone(t)));
        }},
       {"expire_holds", "DDDA", "DDDA",
        [](World& w, const Principal& p, TenantId) { return st(w.engine->expire_holds(p)); }},

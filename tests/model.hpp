@@ -518,4 +518,242 @@ inline void run_queue_model(const std::string& uri, int operations, std::uint64_
   }
 }
 
+// The model grown by services and booking rules: plain bookings and bookings of a service
+// (longer buffers, more notice, allowed durations), for a few customers, under a tenant
+// limit, a resource's daily limit and cancel cutoff, and a service's limit; cancels,
+// reschedules and staff overrides; time passing so bookings end and stop counting. The
+// oracle keeps each booking's own buffers and decides capacity, notice, cutoffs and limits
+// by brute force; availability of the service must offer exactly what the oracle accepts.
+struct RuleBooking {
+  ReservationId id;
+  ReservationStatus status = ReservationStatus::confirmed;
+  std::int64_t start = 0, end = 0;
+  std::size_t resource = 0;
+  int quantity = 1;
+  std::string customer;
+  bool service = false;
+  bool active() const { return status == ReservationStatus::confirmed; }
+};
+
+inline void run_rules_model(const std::string& uri, int operations, std::uint64_t seed) {
+  const Instant t0 = utc(2026, 1, 6);
+  Fixture f(uri, t0 - hours(1));
+  std::mt19937_64 rng(seed);
+  auto below = [&](std::int64_t n) {
+    return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n));
+  };
+  constexpr int kCapacity[] = {2, 3};
+  constexpr std::int64_t kResourceBefore[] = {0, 900};  // r1 has buffers of its own
+  constexpr std::int64_t kResourceAfter[] = {0, 900};
+  constexpr std::int64_t kCutoff = 2 * 3600;            // r1's cancel cutoff
+  constexpr int kTenantActive = 4, kDaily = 2, kServiceActive = 2;
+  constexpr std::int64_t kServiceBefore = 0, kServiceAfter = 1800, kServiceNotice = 3600;
+  std::vector<ResourceId> ids;
+  for (int i = 0; i < 2; ++i) {
+    Resource spec;
+    spec.name = "r" + std::to_string(i);
+    spec.zone = "UTC";
+    spec.capacity = kCapacity[i];
+    spec.policy.buffer_before = Seconds(kResourceBefore[i]);
+    spec.policy.buffer_after = Seconds(kResourceAfter[i]);
+    if (i == 1) {
+      spec.rules.cancel_cutoff = Seconds(kCutoff);
+      spec.rules.max_per_customer_per_day = kDaily;
+    }
+    ids.push_back(f.engine->create_resource(sys(), f.tenant, spec).value().id);
+  }
+  TenantRules tr;
+  tr.rules.max_active_per_customer = kTenantActive;
+  REQUIRE(f.engine
+              ->update_tenant_rules(sys(), f.tenant, tr,
+                                    f.engine->get_tenant(sys(), f.tenant)->version)
+              .ok());
+  Service sv;
+  sv.name = "Treatment";
+  sv.duration = minutes(45);
+  sv.allowed_durations = {minutes(60)};
+  sv.allocations = {AllocationRequest::of_resource(ids[0])};
+  sv.buffer_before = Seconds(kServiceBefore);
+  sv.buffer_after = Seconds(kServiceAfter);
+  sv.min_notice = Seconds(kServiceNotice);
+  sv.rules.max_active_per_customer = kServiceActive;
+  const ServiceId service = f.engine->services().create(sys(), f.tenant, sv).value().id;
+
+  std::vector<RuleBooking> booked;
+  const auto before_of = [&](const RuleBooking& b) {
+    return std::max(kResourceBefore[b.resource], b.service ? kServiceBefore : 0);
+  };
+  const auto after_of = [&](const RuleBooking& b) {
+    return std::max(kResourceAfter[b.resource], b.service ? kServiceAfter : 0);
+  };
+  // Capacity by brute force, each booking with its own buffers.
+  const auto fits = [&](const RuleBooking& n, ReservationId exclude, std::int64_t now) {
+    if (n.start < now + (n.service ? kServiceNotice : 0)) return false;
+    const std::int64_t ob = n.start - before_of(n), oe = n.end + after_of(n);
+    std::vector<std::int64_t> points{ob};
+    for (const auto& x : booked) {
+      if (x.id == exclude || !x.active() || x.resource != n.resource) continue;
+      const std::int64_t xb = x.start - before_of(x);
+      if (xb > ob && xb < oe) points.push_back(xb);
+    }
+    for (std::int64_t p : points) {
+      int used = 0;
+      for (const auto& x : booked) {
+        if (x.id == exclude || !x.active() || x.resource != n.resource) continue;
+        if (x.start - before_of(x) <= p && p < x.end + after_of(x)) used += x.quantity;
+      }
+      if (used + n.quantity > kCapacity[n.resource]) return false;
+    }
+    return true;
+  };
+  // The per-customer limits, for a new booking (moved == nullptr) or a move.
+  const auto within_limits = [&](const RuleBooking& n, const RuleBooking* moved,
+                                 std::int64_t now) {
+    if (n.customer.empty()) return true;
+    int active = 0, same_day_r1 = 0, of_service = 0;
+    for (const auto& x : booked) {
+      if (!x.active() || x.end <= now || x.customer != n.customer) continue;
+      if (moved != nullptr && x.id == moved->id) continue;
+      ++active;
+      if (x.resource == 1 && n.resource == 1 && x.start / 86400 == n.start / 86400) ++same_day_r1;
+      if (x.service) ++of_service;
+    }
+    if (moved == nullptr && active >= kTenantActive) return false;
+    if (n.resource == 1 && same_day_r1 >= kDaily &&
+        !(moved != nullptr && moved->start / 86400 == n.start / 86400)) {
+      return false;
+    }
+    if (n.service && moved == nullptr && of_service >= kServiceActive) return false;
+    return true;
+  };
+  const auto random_customer = [&]() -> std::string {
+    const auto k = below(4);
+    return k == 3 ? std::string() : "c" + std::to_string(k);
+  };
+  const auto pick = [&]() -> RuleBooking* {
+    if (booked.empty()) return nullptr;
+    return &booked[static_cast<std::size_t>(below(static_cast<std::int64_t>(booked.size())))];
+  };
+
+  int accepted = 0, refused_by_rule = 0, overrides = 0, cutoff_refusals = 0;
+  for (int op = 0; op < operations; ++op) {
+    const std::int64_t now = to_unix(f.clock->now());
+    const std::int64_t grid_now = now - now % 900;
+    const std::int64_t kind = below(100);
+    INFO("operation " << op << " kind " << kind);
+    if (kind < 45) {  // book: a plain booking on r0 or r1, or the service (on r0)
+      RuleBooking n;
+      n.service = below(3) == 0;
+      n.resource = n.service ? 0 : static_cast<std::size_t>(below(2));
+      n.quantity = n.service ? 1 : 1 + static_cast<int>(below(kCapacity[n.resource]));
+      n.customer = random_customer();
+      n.start = grid_now - 900 + below(4 * 30) * 900;
+      n.end = n.start + (n.service ? (below(2) == 0 ? 2700 : 3600) : (1 + below(6)) * 900);
+      const bool override_rules = below(10) == 0;
+      ReserveRequest req;
+      if (n.service) {
+        req.service = service;
+      } else {
+        req.allocations = {AllocationRequest::of_resource(ids[n.resource], n.quantity)};
+      }
+      req.start = from_unix(n.start);
+      req.end = from_unix(n.end);
+      req.customer = n.customer;
+      req.override_rules = override_rules;
+      const bool capacity = fits(n, ReservationId{}, now);
+      const bool limits = within_limits(n, nullptr, now);
+      auto got = f.engine->reserve(sys(), f.tenant, req);
+      INFO(got.status().to_string());
+      REQUIRE(got.ok() == (capacity && (limits || override_rules)));
+      if (got.ok()) {
+        ++accepted;
+        if (!limits) ++overrides;
+        n.id = got->id;
+        CHECK(got->service.has_value() == n.service);
+        booked.push_back(n);
+      } else {
+        CHECK(got.status().code() == Code::conflict);
+        if (capacity) {
+          ++refused_by_rule;
+          REQUIRE(got.status().conflict() != nullptr);
+          CHECK((got.status().conflict()->rule == "max_active_per_customer" ||
+                 got.status().conflict()->rule == "max_per_customer_per_day"));
+        }
+      }
+    } else if (kind < 60) {  // cancel, sometimes overriding
+      RuleBooking* x = pick();
+      if (!x) continue;
+      const bool override_rules = below(4) == 0;
+      const bool late = x->resource == 1 && now >= x->start - kCutoff;
+      const bool expect = x->active() && (!late || override_rules);
+      auto got = f.engine->cancel(sys(), f.tenant, x->id, ChangeGuard{std::nullopt, override_rules});
+      INFO(got.status().to_string());
+      REQUIRE(got.ok() == expect);
+      if (got.ok()) x->status = ReservationStatus::cancelled;
+      if (!got.ok() && x->active()) {
+        ++cutoff_refusals;
+        CHECK(got.status().conflict()->rule == "cancel_cutoff");
+        CHECK(to_unix(*got.status().conflict()->deadline) == x->start - kCutoff);
+      }
+    } else if (kind < 75) {  // reschedule to another start, keeping the length
+      RuleBooking* x = pick();
+      if (!x) continue;
+      RuleBooking n = *x;
+      n.start = grid_now - 900 + below(4 * 30) * 900;
+      n.end = n.start + (x->end - x->start);
+      const bool expect =
+          x->active() && fits(n, x->id, now) && within_limits(n, x, now);
+      auto got = f.engine->reschedule(sys(), f.tenant, x->id, from_unix(n.start), from_unix(n.end));
+      INFO(got.status().to_string());
+      REQUIRE(got.ok() == expect);
+      if (got.ok()) {
+        x->start = n.start;
+        x->end = n.end;
+      }
+    } else {  // time passes
+      f.clock->advance(Seconds(below(30) * 60));
+    }
+  }
+  CHECK(accepted > 100);
+  CHECK(refused_by_rule > 10);
+  CHECK(overrides > 0);
+  CHECK(cutoff_refusals > 0);
+
+  // The engine's own records agree with the oracle's.
+  ReservationFilter all;
+  all.limit = 10000;
+  auto stored = f.engine->list_reservations(sys(), f.tenant, all);
+  REQUIRE(stored.ok());
+  REQUIRE(stored->size() == booked.size());
+  std::map<ReservationId, const Reservation*> by_id;
+  for (const Reservation& r : *stored) by_id[r.id] = &r;
+  for (const RuleBooking& b : booked) {
+    REQUIRE(by_id.count(b.id));
+    CHECK(to_unix(by_id[b.id]->start) == b.start);
+    CHECK(by_id[b.id]->status == b.status);
+  }
+  // Availability of the service offers exactly what the oracle accepts (capacity, the
+  // service's buffers and notice; limits are per customer and not part of it).
+  const std::int64_t now = to_unix(f.clock->now());
+  for (Seconds duration : {minutes(45), minutes(60)}) {
+    AvailabilityQuery q;
+    q.service = service;
+    q.from = from_unix(now);
+    q.to = from_unix(now + 30 * 3600);
+    q.duration = duration;
+    auto slots = f.engine->availability(sys(), f.tenant, q);
+    REQUIRE(slots.ok());
+    std::set<std::int64_t> offered;
+    for (const Slot& sl : *slots) offered.insert(to_unix(sl.start));
+    for (std::int64_t t = now + (900 - now % 900) % 900; t < to_unix(q.to); t += 900) {
+      RuleBooking n;
+      n.service = true;
+      n.start = t;
+      n.end = t + duration.count();
+      INFO("service start " << t << " duration " << duration.count());
+      CHECK(offered.count(t) == (fits(n, ReservationId{}, now) ? 1u : 0u));
+    }
+  }
+}
+
 }  // namespace boka::model

@@ -17,3 +17,9 @@ TEST_CASE("randomized model: series and the waitlist agree with the oracle (memo
   boka::test::TempDb db;
   boka::model::run_queue_model(db.uri("durability=normal"), 1200, 16);
 }
+
+TEST_CASE("randomized model: services and booking rules agree with the oracle (memory, SQLite)") {
+  boka::model::run_rules_model("memory:", 3000, 20261205);
+  boka::test::TempDb db;
+  boka::model::run_rules_model(db.uri("durability=normal"), 1200, 17);
+}

@@ -533,10 +533,7 @@ Result<Customer> Customers::merge(const Principal& who, TenantId tenant, Custome
             out.updated_at = from_unix(now);
             out.version += 1;
             BOKA_RETURN_IF_ERROR(txn.update_customer(out));
-            BOKA_RETURN_IF_ERROR(impl_->audit(
-                txn, actor,
-                customer_entry(tenant, absorbed, "customer.merged_away", tombstone.version, {},
-                               {{"merged_into", kept.value()}})));
+            // One record for the merge, naming both (the tombstone holds nothing personal).
             return impl_->audit(
                 txn, actor,
                 customer_entry(tenant, kept, "customer.merge", out.version, filled,

@@ -443,7 +443,8 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
     }
     return out;
   }
-  return Unavailable("reserve: the catalog kept changing while booking; retry");
+  return Unavailable(
+      "reserve: pool membership (or the service, or the customer's record) kept changing; retry");
 }
 
 // ---- changes to an existing reservation ----------------------------------------------------

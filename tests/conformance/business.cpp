@@ -80,7 +80,8 @@ std::string business_day(std::shared_ptr<Storage> store) {
   CustomerFilter search;
   search.query = "LOVE";
   std::string found;
-  for (const Customer& c : engine->customers().list(sys(), t, search).value()) {
+  const auto matches = engine->customers().list(sys(), t, search).value();
+  for (const Customer& c : matches) {
     found += " " + std::to_string(c.id) + ":" + c.email;
   }
   line("search" + found);
@@ -104,13 +105,13 @@ std::string business_day(std::shared_ptr<Storage> store) {
     return r;
   };
   auto first = book(utc(2026, 3, 3, 9), ada->id);                   // Ana and a chair
-  book(utc(2026, 3, 3, 12), ada->id);                                // r2's daily limit
+  (void)book(utc(2026, 3, 3, 12), ada->id);                                // r2's daily limit
   auto second = book(utc(2026, 3, 3, 9), std::nullopt);              // Ben, the 2nd chair
-  book(utc(2026, 3, 3, 9, 15), std::nullopt);                        // no stylist free
-  book(utc(2026, 3, 3, 10), std::nullopt);                           // the buffers: refused
+  (void)book(utc(2026, 3, 3, 9, 15), std::nullopt);                        // no stylist free
+  (void)book(utc(2026, 3, 3, 10), std::nullopt);                           // the buffers: refused
   auto third = book(utc(2026, 3, 4, 9), ada->id, utc(2026, 3, 4, 10));
-  book(utc(2026, 3, 5, 9), ada->id);                                 // the service's limit
-  book(utc(2026, 3, 5, 9, 10), std::nullopt);                        // off the grid
+  (void)book(utc(2026, 3, 5, 9), ada->id);                                 // the service's limit
+  (void)book(utc(2026, 3, 5, 9, 10), std::nullopt);                        // off the grid
 
   // Availability of the service on 3 March, with its buffers.
   AvailabilityQuery q;
@@ -118,7 +119,8 @@ std::string business_day(std::shared_ptr<Storage> store) {
   q.from = utc(2026, 3, 3, 8);
   q.to = utc(2026, 3, 3, 12);
   std::string slots;
-  for (const Slot& s : engine->availability(sys(), t, q).value()) slots += " " + format_utc(s.start);
+  const auto offered = engine->availability(sys(), t, q).value();
+  for (const Slot& s : offered) slots += " " + format_utc(s.start);
   line("slots" + slots);
 
   // Cutoffs, overrides, edits.

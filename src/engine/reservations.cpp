@@ -444,7 +444,7 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
     return out;
   }
   return Unavailable(
-      "reserve: pool membership (or the service, or the customer's record) kept changing; retry");
+      "reserve: pool membership kept changing (or the service, or the customer's record); retry");
 }
 
 // ---- changes to an existing reservation ----------------------------------------------------

@@ -1,4 +1,5 @@
 #include "storage/memory_storage.hpp"
+#include "storage/customer_query.hpp"
 #include "storage/guarded_work.hpp"
 
 #include <algorithm>
@@ -20,6 +21,8 @@ struct Tables {
   std::map<ResourceId, Resource> resources;
   std::map<ScheduleId, Schedule> schedules;
   std::map<PoolId, Pool> pools;
+  std::map<ServiceId, Service> services;
+  std::map<CustomerId, Customer> customers;
   std::map<ReservationId, Reservation> reservations;
   std::map<SeriesId, Series> series;
   std::map<WaitlistEntryId, WaitlistEntry> waitlist;
@@ -44,12 +47,17 @@ struct Tables {
   std::map<const void*, std::int64_t> next_id;
 };
 
+// Every filter field but the keyset, which each order applies its own way.
 bool matches(const Reservation& r, const ReservationFilter& f) {
-  if (r.id <= f.after_id) return false;
   if (f.resource) {
     bool on = std::any_of(r.allocations.begin(), r.allocations.end(),
                           [&](const Allocation& a) { return a.resource == *f.resource; });
     if (!on) return false;
+  }
+  if (f.pool) {
+    bool from = std::any_of(r.allocations.begin(), r.allocations.end(),
+                            [&](const Allocation& a) { return a.pool == *f.pool; });
+    if (!from) return false;
   }
   if (f.from && !(r.end > *f.from)) return false;
   if (f.to && !(r.start < *f.to)) return false;
@@ -58,8 +66,15 @@ bool matches(const Reservation& r, const ReservationFilter& f) {
     return false;
   }
   if (f.customer && r.customer != *f.customer) return false;
+  if (f.customer_id && r.customer_id != *f.customer_id) return false;
   if (f.series && r.series != *f.series) return false;
+  if (f.service && r.service != *f.service) return false;
   return true;
+}
+
+// by_start's order and keyset: (start, id) ascending.
+bool starts_before(const Reservation& a, const Reservation& b) {
+  return a.start != b.start ? a.start < b.start : a.id < b.id;
 }
 
 // Queue order: priority descending, then joined_at, then id.
@@ -83,6 +98,7 @@ bool matches(const WaitlistEntry& e, const WaitlistFilter& f) {
   if (f.resource && !names_resource(e, *f.resource)) return false;
   if (f.pool && !names_pool(e, *f.pool)) return false;
   if (f.customer && e.customer != *f.customer) return false;
+  if (f.customer_id && e.customer_id != *f.customer_id) return false;
   if (!f.statuses.empty() &&
       std::find(f.statuses.begin(), f.statuses.end(), e.status) == f.statuses.end()) {
     return false;
@@ -166,6 +182,59 @@ class MemoryTransaction final : public StorageTransaction {
     return values(t_.pools, tenant);
   }
   Status update_pool(const Pool& x) override { return update_row(t_.pools, x); }
+
+  Result<ServiceId> insert_service(const Service& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.services, x);
+  }
+  Result<std::optional<Service>> find_service(TenantId tenant, ServiceId id) override {
+    return find_in(t_.services, tenant, id);
+  }
+  Result<std::vector<Service>> list_services(TenantId tenant) override {
+    return values(t_.services, tenant);
+  }
+  Status update_service(const Service& x) override { return update_row(t_.services, x); }
+
+  // Customers: scans, like the waitlist. Uniqueness is the engine's (the contract lets a
+  // store leave it), so no store refuses a duplicate email and all behave alike.
+  Result<CustomerId> insert_customer(const Customer& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.customers, x);
+  }
+  Result<std::optional<Customer>> find_customer(TenantId tenant, CustomerId id) override {
+    return find_in(t_.customers, tenant, id);
+  }
+  Result<std::vector<Customer>> find_live_customers(TenantId tenant, std::string_view email,
+                                                    std::string_view external_ref,
+                                                    std::optional<UserId> user) override {
+    std::vector<Customer> out;
+    for (const auto& [id, c] : t_.customers) {
+      if (c.tenant != tenant || !c.live()) continue;
+      if ((!email.empty() && c.email == email) ||
+          (!external_ref.empty() && c.external_ref == external_ref) || (user && c.user == user)) {
+        out.push_back(c);
+      }
+    }
+    return out;
+  }
+  Result<std::vector<Customer>> list_customers(TenantId tenant, const CustomerFilter& f) override {
+    std::vector<Customer> out;
+    for (auto it = t_.customers.upper_bound(f.after_id); it != t_.customers.end(); ++it) {
+      if (static_cast<int>(out.size()) >= f.limit) break;
+      const Customer& c = it->second;
+      if (c.tenant != tenant || (!f.include_inactive && !c.live())) continue;
+      if (customer_matches_query(c, f.query)) out.push_back(c);
+    }
+    return out;
+  }
+  Status update_customer(const Customer& x) override { return update_row(t_.customers, x); }
+  Result<std::vector<Series>> list_customer_series(TenantId tenant, CustomerId customer) override {
+    std::vector<Series> out;
+    for (const auto& [id, s] : t_.series) {
+      if (s.tenant == tenant && s.customer_id == customer) out.push_back(s);
+    }
+    return out;
+  }
 
   Result<SeriesId> insert_series(const Series& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
@@ -314,6 +383,23 @@ class MemoryTransaction final : public StorageTransaction {
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
                                                      const ReservationFilter& f) override {
     std::vector<Reservation> out;
+    if (f.order == ReservationOrder::by_start) {
+      // Every match, sorted; the keyset (after_start, after_id) applies only when
+      // after_start is set.
+      for (const auto& [id, r] : t_.reservations) {
+        if (r.tenant == tenant && matches(r, f)) out.push_back(r);
+      }
+      std::sort(out.begin(), out.end(), starts_before);
+      if (f.after_start) {
+        Reservation last;
+        last.start = *f.after_start;
+        last.id = f.after_id;
+        out.erase(out.begin(), std::upper_bound(out.begin(), out.end(), last, starts_before));
+      }
+      if (static_cast<int>(out.size()) > f.limit)
+        out.resize(static_cast<std::size_t>(std::max(f.limit, 0)));
+      return out;
+    }
     for (auto it = t_.reservations.upper_bound(f.after_id); it != t_.reservations.end(); ++it) {
       if (static_cast<int>(out.size()) >= f.limit) break;
       if (it->second.tenant == tenant && matches(it->second, f)) out.push_back(it->second);
@@ -329,7 +415,8 @@ class MemoryTransaction final : public StorageTransaction {
       if (r.status != ReservationStatus::held && r.status != ReservationStatus::confirmed) continue;
       for (const Allocation& a : r.allocations) {
         if (a.resource == resource) {
-          out.push_back({r.id, r.start, r.end, a.quantity, r.status, r.hold_expires_at});
+          out.push_back({r.id, r.start, r.end, a.quantity, r.status, r.hold_expires_at,
+                         r.buffer_before, r.buffer_after});
         }
       }
     }
@@ -569,7 +656,9 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"audit_log", audit_rows, 0},
                                    {"settings", n(t_.settings), 0},
                                    {"series", n(t_.series), 0},
-                                   {"waitlist_entries", n(t_.waitlist), 0}};
+                                   {"waitlist_entries", n(t_.waitlist), 0},
+                                   {"services", n(t_.services), 0},
+                                   {"customers", n(t_.customers), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");
@@ -704,7 +793,7 @@ class MemoryStorage final : public Storage {
 
   Status write(const WriteIntent& intent, Work work) override {
     // One writer at a time: the whole store is the lock, which trivially covers every
-    // resource in the intent.
+    // resource in the intent and every named lock (intent.lock_names).
     std::unique_lock lock(mutex_);
     MemoryTransaction txn(tables_, /*writable=*/true);
     Status st = run_guarded(work, txn);

@@ -2,6 +2,7 @@
 // prepared SOCI statements, and a reservation write's as pipelines (PgWriteBatch).
 #include "storage/sql/postgresql_transaction.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -107,12 +108,27 @@ class PgTransaction final : public SqlTransaction {
         // The row is locked by this transaction and visible to it: the update will find it.
         ResourceRow c;
         c.from(x);
-        batch_->deferred.push_back(
-            {sql::kUpdateResource,
-             {c.name, c.zone, text_of(c.capacity), text_of(c.step), text_of(c.notice),
-              text_of(c.horizon), text_of(c.before), text_of(c.after), text_of(c.min_d),
-              text_of(c.max_d), text_of(c.daily), text_of(c.schedule), c.metadata,
-              text_of(c.archived), text_of(c.version), text_of(c.id)}});
+        batch_->deferred.push_back({sql::kUpdateResource,
+                                    {c.name,
+                                     c.zone,
+                                     text_of(c.capacity),
+                                     text_of(c.step),
+                                     text_of(c.notice),
+                                     text_of(c.horizon),
+                                     text_of(c.before),
+                                     text_of(c.after),
+                                     text_of(c.min_d),
+                                     text_of(c.max_d),
+                                     text_of(c.daily),
+                                     text_of(c.schedule),
+                                     c.metadata,
+                                     text_of(c.archived),
+                                     text_of(c.rules.cancel_cutoff),
+                                     text_of(c.rules.reschedule_cutoff),
+                                     text_of(c.rules.max_active),
+                                     text_of(c.rules.max_per_day),
+                                     text_of(c.version),
+                                     text_of(c.id)}});
         it->second = x;
         return Status::Ok();
       }
@@ -123,7 +139,9 @@ class PgTransaction final : public SqlTransaction {
         p, use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice), use(c.horizon),
             use(c.before), use(c.after), use(c.min_d), use(c.max_d), use(c.daily),
             use(c.schedule.value, c.schedule.ind), use(c.metadata),
-            use(c.archived.value, c.archived.ind), use(c.version), use(c.id);
+            use(c.archived.value, c.archived.ind), use(c.rules.cancel_cutoff),
+            use(c.rules.reschedule_cutoff), use(c.rules.max_active), use(c.rules.max_per_day),
+            use(c.version), use(c.id);
       });
       q.b.from(x);
       st.execute(true);
@@ -143,10 +161,26 @@ class PgTransaction final : public SqlTransaction {
         batch_->deferred.clear();
         const std::size_t at = calls.size();
         calls.push_back({sql::kInsertReservation,
-                         {text_of(c.tenant), text_of(c.status), text_of(c.start), text_of(c.end),
-                          text_of(c.hold), c.key, c.customer, c.metadata, text_of(c.created),
-                          text_of(c.updated), text_of(c.version), text_of(c.series),
-                          text_of(c.occurrence_date)}});
+                         {text_of(c.tenant),
+                          text_of(c.status),
+                          text_of(c.start),
+                          text_of(c.end),
+                          text_of(c.hold),
+                          c.key,
+                          c.customer,
+                          c.metadata,
+                          text_of(c.created),
+                          text_of(c.updated),
+                          text_of(c.version),
+                          text_of(c.series),
+                          text_of(c.occurrence_date),
+                          text_of(c.customer_id),
+                          c.notes,
+                          text_of(c.service),
+                          text_of(c.price),
+                          c.currency,
+                          text_of(c.buffer_before),
+                          text_of(c.buffer_after)}});
         const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
         if (lock_chain) add_chain_lock(calls, x.tenant);
         std::vector<PgRows> res = batch_->run(connection_, calls);
@@ -169,7 +203,10 @@ class PgTransaction final : public SqlTransaction {
         p, use(c.tenant), use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
             use(c.key), use(c.customer), use(c.metadata), use(c.created), use(c.updated),
             use(c.version), use(c.series.value, c.series.ind),
-            use(c.occurrence_date.value, c.occurrence_date.ind), into(b.new_id);
+            use(c.occurrence_date.value, c.occurrence_date.ind),
+            use(c.customer_id.value, c.customer_id.ind), use(c.notes),
+            use(c.service.value, c.service.ind), use(c.price.value, c.price.ind), use(c.currency),
+            use(c.buffer_before), use(c.buffer_after), into(b.new_id);
       });
       q.b.row.from(x);
       st.execute(true);
@@ -275,6 +312,12 @@ class PgTransaction final : public SqlTransaction {
   // read the same failure counter or TOTP step and both write back their own.
   bool lock_rows() const override { return writable_; }
 
+  // PostgreSQL's lower() folds by the database's locale ("Ö" to "ö" under most); under the
+  // C collation it folds ASCII letters only.
+  std::string ascii_lower(const char* column) const override {
+    return std::string("lower(") + column + " COLLATE \"C\")";
+  }
+
  private:
   PgWriteBatch* batch_;  // writes begun by pg_begin_write, else null
 };
@@ -286,8 +329,25 @@ std::unique_ptr<StorageTransaction> make_pg_transaction(SqlConnection& connectio
   return std::make_unique<PgTransaction>(connection, writable, map, batch);
 }
 
+std::vector<int> pg_named_lock_keys(const std::vector<std::string>& names) {
+  std::vector<int> keys;
+  keys.reserve(names.size());
+  for (const std::string& name : names) {
+    std::uint32_t hash = 2166136261u;  // FNV-1a, 32 bits
+    for (unsigned char c : name) {
+      hash ^= c;
+      hash *= 16777619u;
+    }
+    keys.push_back(static_cast<int>(hash));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
 void pg_begin_write(SqlConnection& connection, TenantId tenant,
-                    const std::vector<ResourceId>& resources, PgWriteBatch& batch) {
+                    const std::vector<ResourceId>& resources, const std::vector<int>& named_locks,
+                    PgWriteBatch& batch) {
   batch.tenant = tenant;
   batch.tenant_row.reset();
   batch.resources.clear();
@@ -298,12 +358,17 @@ void pg_begin_write(SqlConnection& connection, TenantId tenant,
   calls.push_back({"BEGIN", {}});
   calls.push_back({sql::kSetTenant, {text_of(tenant)}});
   calls.push_back({sql::kLockResources, {ids}});
+  // After the resources, before the reads, so those see what the named locks waited for.
+  for (int key : named_locks) {
+    calls.push_back({sql::kLockName, {text_of(kNamedLockClass), text_of(key)}});
+  }
+  const std::size_t reads = calls.size();
   calls.push_back({sql::find_tenant(), {text_of(tenant)}});
   calls.push_back({sql::find_resources(), {text_of(tenant), ids}});
   std::vector<PgRows> res = batch.run(connection, calls);
-  const PgRows& t = res[3];
+  const PgRows& t = res[reads];
   if (t.rows.size() == 1) batch.tenant_row = TenantRow::read(PgRowCells{t, 0}).to();
-  const PgRows& r = res[4];
+  const PgRows& r = res[reads + 1];
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     Resource row = ResourceRow::read(PgRowCells{r, i}).to();
     const ResourceId id = row.id;

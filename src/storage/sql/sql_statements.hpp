@@ -52,12 +52,15 @@ inline constexpr const char* kUpdateResource =
     "UPDATE resources SET name = $1, zone = $2, capacity = $3, slot_step = $4, "
     "min_notice = $5, max_horizon = $6, buffer_before = $7, buffer_after = $8, "
     "min_duration = $9, max_duration = $10, daily_limit = $11, schedule_id = $12, "
-    "metadata = $13, archived_at = $14, version = $15 WHERE id = $16";
+    "metadata = $13, archived_at = $14, cancel_cutoff = $15, reschedule_cutoff = $16, "
+    "max_active_per_customer = $17, max_per_customer_per_day = $18, version = $19 "
+    "WHERE id = $20";
 inline constexpr const char* kInsertReservation =
     "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
     "idempotency_key, customer, metadata, created_at, updated_at, version, series_id, "
-    "occurrence_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-    "RETURNING id";
+    "occurrence_date, customer_id, notes, service_id, price_minor, currency, buffer_before, "
+    "buffer_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+    "$16, $17, $18, $19, $20) RETURNING id";
 inline constexpr const char* kInsertAllocation =
     "INSERT INTO allocations (reservation_id, tenant_id, resource_id, quantity, pool_id) "
     "VALUES ($1, $2, $3, $4, $5)";
@@ -68,10 +71,12 @@ inline constexpr const char* kInsertAudit =
     "source, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 // PostgreSQL only: the transaction's tenant for row level security, the row locks of a
-// write ($1 an array of ids), and an audit chain's lock.
+// write ($1 an array of ids), an audit chain's lock (one bigint key), and a named lock
+// (WriteIntent::lock_names: two int keys, a key space of its own).
 inline constexpr const char* kSetTenant = "SELECT set_config('boka.tenant', $1, true)";
 inline constexpr const char* kLockResources =
     "SELECT id FROM resources WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE";
 inline constexpr const char* kLockAuditChain = "SELECT pg_advisory_xact_lock($1)";
+inline constexpr const char* kLockName = "SELECT pg_advisory_xact_lock($1::integer, $2::integer)";
 
 }  // namespace boka::detail::sql

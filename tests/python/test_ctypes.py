@@ -530,7 +530,9 @@ class CtypesTest(unittest.TestCase):
         self.assertIn("latest_start", bad.exception.message)
 
     def test_service_customer_rules_and_edit(self) -> None:
-        chair = self.room(capacity=1)
+        # A chair on a 15-minute grid: a 45-minute service fits it.
+        chair = self.json_call(self.lib.boka_create_resource, self.engine, self.who, self.tenant,
+                               b'{"name": "chair", "zone": "UTC", "policy": {"slot_step": 900}}')["id"]
         service = self.json_call(self.lib.boka_service_create, self.engine, self.who, self.tenant,
                                  json.dumps({"name": "Haircut", "duration": 2700,
                                              "allocations": [{"resource": chair}],

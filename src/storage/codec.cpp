@@ -92,6 +92,25 @@ Status decode_allocation_requests(const std::string& text, std::vector<Allocatio
   }
 }
 
+std::string encode_durations(const std::vector<Seconds>& durations) {
+  json out = json::array();
+  for (Seconds d : durations) out.push_back(d.count());
+  return out.dump();
+}
+
+Status decode_durations(const std::string& text, std::vector<Seconds>& out) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_array()) return StorageError("durations: stored value is not a JSON array");
+    std::vector<Seconds> read;
+    for (const json& d : j) read.emplace_back(d.get<std::int64_t>());
+    out = std::move(read);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return StorageError(std::string("durations: stored value is malformed: ") + e.what());
+  }
+}
+
 std::string encode_series_spec(const Series& s) {
   json j;
   j["allocations"] = allocations_json(s.allocations);

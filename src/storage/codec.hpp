@@ -1,5 +1,5 @@
-// Text encodings shared by the SQL stores: schedule rules, series specs and allocation
-// requests as JSON.
+// Text encodings shared by the SQL stores: schedule rules, series specs, allocation
+// requests and lists of durations as JSON.
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "boka/schedule.hpp"
 #include "boka/series.hpp"
 #include "boka/status.hpp"
+#include "boka/time.hpp"
 
 namespace boka::detail {
 
@@ -30,6 +31,12 @@ Status decode_series_spec(const std::string& text, Series& series);
 std::string encode_allocation_requests(const std::vector<AllocationRequest>& allocations);
 // Replaces `out` with the array's requests; storage error on malformed text.
 Status decode_allocation_requests(const std::string& text, std::vector<AllocationRequest>& out);
+
+// Durations (a service's allowed_durations) as a JSON array of seconds, in order:
+// [1800,3600].
+std::string encode_durations(const std::vector<Seconds>& durations);
+// Replaces `out` with the array's durations; storage error on malformed text.
+Status decode_durations(const std::string& text, std::vector<Seconds>& out);
 
 // invalid_argument naming `field` unless `text` is a JSON object of at most max_bytes.
 Status validate_json_object(const std::string& text, const char* field, std::size_t max_bytes);

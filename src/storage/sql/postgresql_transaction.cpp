@@ -107,12 +107,27 @@ class PgTransaction final : public SqlTransaction {
         // The row is locked by this transaction and visible to it: the update will find it.
         ResourceRow c;
         c.from(x);
-        batch_->deferred.push_back(
-            {sql::kUpdateResource,
-             {c.name, c.zone, text_of(c.capacity), text_of(c.step), text_of(c.notice),
-              text_of(c.horizon), text_of(c.before), text_of(c.after), text_of(c.min_d),
-              text_of(c.max_d), text_of(c.daily), text_of(c.schedule), c.metadata,
-              text_of(c.archived), text_of(c.version), text_of(c.id)}});
+        batch_->deferred.push_back({sql::kUpdateResource,
+                                    {c.name,
+                                     c.zone,
+                                     text_of(c.capacity),
+                                     text_of(c.step),
+                                     text_of(c.notice),
+                                     text_of(c.horizon),
+                                     text_of(c.before),
+                                     text_of(c.after),
+                                     text_of(c.min_d),
+                                     text_of(c.max_d),
+                                     text_of(c.daily),
+                                     text_of(c.schedule),
+                                     c.metadata,
+                                     text_of(c.archived),
+                                     text_of(c.rules.cancel_cutoff),
+                                     text_of(c.rules.reschedule_cutoff),
+                                     text_of(c.rules.max_active),
+                                     text_of(c.rules.max_per_day),
+                                     text_of(c.version),
+                                     text_of(c.id)}});
         it->second = x;
         return Status::Ok();
       }
@@ -123,7 +138,9 @@ class PgTransaction final : public SqlTransaction {
         p, use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice), use(c.horizon),
             use(c.before), use(c.after), use(c.min_d), use(c.max_d), use(c.daily),
             use(c.schedule.value, c.schedule.ind), use(c.metadata),
-            use(c.archived.value, c.archived.ind), use(c.version), use(c.id);
+            use(c.archived.value, c.archived.ind), use(c.rules.cancel_cutoff),
+            use(c.rules.reschedule_cutoff), use(c.rules.max_active), use(c.rules.max_per_day),
+            use(c.version), use(c.id);
       });
       q.b.from(x);
       st.execute(true);
@@ -143,10 +160,26 @@ class PgTransaction final : public SqlTransaction {
         batch_->deferred.clear();
         const std::size_t at = calls.size();
         calls.push_back({sql::kInsertReservation,
-                         {text_of(c.tenant), text_of(c.status), text_of(c.start), text_of(c.end),
-                          text_of(c.hold), c.key, c.customer, c.metadata, text_of(c.created),
-                          text_of(c.updated), text_of(c.version), text_of(c.series),
-                          text_of(c.occurrence_date)}});
+                         {text_of(c.tenant),
+                          text_of(c.status),
+                          text_of(c.start),
+                          text_of(c.end),
+                          text_of(c.hold),
+                          c.key,
+                          c.customer,
+                          c.metadata,
+                          text_of(c.created),
+                          text_of(c.updated),
+                          text_of(c.version),
+                          text_of(c.series),
+                          text_of(c.occurrence_date),
+                          text_of(c.customer_id),
+                          c.notes,
+                          text_of(c.service),
+                          text_of(c.price),
+                          c.currency,
+                          text_of(c.buffer_before),
+                          text_of(c.buffer_after)}});
         const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
         if (lock_chain) add_chain_lock(calls, x.tenant);
         std::vector<PgRows> res = batch_->run(connection_, calls);
@@ -169,7 +202,10 @@ class PgTransaction final : public SqlTransaction {
         p, use(c.tenant), use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
             use(c.key), use(c.customer), use(c.metadata), use(c.created), use(c.updated),
             use(c.version), use(c.series.value, c.series.ind),
-            use(c.occurrence_date.value, c.occurrence_date.ind), into(b.new_id);
+            use(c.occurrence_date.value, c.occurrence_date.ind),
+            use(c.customer_id.value, c.customer_id.ind), use(c.notes),
+            use(c.service.value, c.service.ind), use(c.price.value, c.price.ind), use(c.currency),
+            use(c.buffer_before), use(c.buffer_after), into(b.new_id);
       });
       q.b.row.from(x);
       st.execute(true);
@@ -274,6 +310,12 @@ class PgTransaction final : public SqlTransaction {
   // PostgreSQL runs writes at READ COMMITTED, so without FOR UPDATE two logins could both
   // read the same failure counter or TOTP step and both write back their own.
   bool lock_rows() const override { return writable_; }
+
+  // PostgreSQL's lower() folds by the database's locale ("Ö" to "ö" under most); under the
+  // C collation it folds ASCII letters only.
+  std::string ascii_lower(const char* column) const override {
+    return std::string("lower(") + column + " COLLATE \"C\")";
+  }
 
  private:
   PgWriteBatch* batch_;  // writes begun by pg_begin_write, else null

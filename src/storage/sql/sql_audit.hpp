@@ -27,7 +27,8 @@ const std::vector<std::string>& boka_tables();
 // The schema version from which table_stats and backup manifests count `table` (one of
 // boka_tables(), else -1): 0 for the tables counted since manifests exist; 6 for series
 // (created by migration 5 but counted only from 6 on) and the waitlist tables (migration
-// 6). A manifest written at an older schema version does not list them.
+// 6); 7 for services and customers (migration 7). A manifest written at an older schema
+// version does not list them.
 int counted_since(std::string_view table);
 
 std::vector<AuditRecord> list_audit(soci::session& sql, const AuditQuery& query);

@@ -83,7 +83,7 @@ class PreparedStatements {
     AllocationRow row;
   };
   struct BookingsKey {
-    long long resource = 0, id = 0, start = 0, end = 0;
+    long long resource = 0, id = 0, start = 0, end = 0, buffer_before = 0, buffer_after = 0;
     int quantity = 0, status = 0;
     NullableInt hold;
   };

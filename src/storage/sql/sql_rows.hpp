@@ -40,16 +40,47 @@ struct NullableInt {
 
 inline int status_code(ReservationStatus s) { return static_cast<int>(s); }
 
+// A table's columns of BookingRules (tenants, resources, services; migration 7).
+struct RulesColumns {
+  long long cancel_cutoff = 0, reschedule_cutoff = 0;
+  int max_active = 0, max_per_day = 0;
+  RulesColumns() = default;
+  explicit RulesColumns(const BookingRules& r)
+      : cancel_cutoff(r.cancel_cutoff.count()),
+        reschedule_cutoff(r.reschedule_cutoff.count()),
+        max_active(r.max_active_per_customer),
+        max_per_day(r.max_per_customer_per_day) {}
+  BookingRules to() const {
+    return BookingRules{Seconds(cancel_cutoff), Seconds(reschedule_cutoff), max_active,
+                        max_per_day};
+  }
+  // Binds cancel_cutoff, reschedule_cutoff, max_active_per_customer and
+  // max_per_customer_per_day, in that order (how every kColumns below lists them).
+  void into_all(Prep& p);
+  template <typename Cells>
+  static RulesColumns read(const Cells& cells, int first) {
+    RulesColumns r;
+    r.cancel_cutoff = cells.integer(first);
+    r.reschedule_cutoff = cells.integer(first + 1);
+    r.max_active = static_cast<int>(cells.integer(first + 2));
+    r.max_per_day = static_cast<int>(cells.integer(first + 3));
+    return r;
+  }
+};
+
 // Bound buffers for one row of each table. A statement binds to a row's fields once;
 // executing it again reads or writes the same fields.
 //
 // Rows read without SOCI come through `read(cells)` (in kColumns order), where `cells`
 // offers integer(i), text(i) and nullable(i): SqliteCall and PgRowCells.
 struct TenantRow {
-  static constexpr const char* kColumns = "id, name, created_at, archived_at, version";
-  long long id = 0, created = 0, version = 0;
+  static constexpr const char* kColumns =
+      "id, name, created_at, archived_at, version, cancel_cutoff, reschedule_cutoff, "
+      "max_active_per_customer, max_per_customer_per_day, max_hold";
+  long long id = 0, created = 0, version = 0, max_hold = 0;
   std::string name;
   NullableInt archived;
+  RulesColumns rules;
   void into_all(Prep& p);
   template <typename Cells>
   static TenantRow read(const Cells& cells) {
@@ -59,8 +90,11 @@ struct TenantRow {
     row.created = cells.integer(2);
     row.archived = cells.nullable(3);
     row.version = cells.integer(4);
+    row.rules = RulesColumns::read(cells, 5);
+    row.max_hold = cells.integer(9);
     return row;
   }
+  void from(const Tenant& x);
   Tenant to() const;
 };
 
@@ -68,12 +102,14 @@ struct ResourceRow {
   static constexpr const char* kColumns =
       "id, tenant_id, name, zone, capacity, slot_step, min_notice, max_horizon, "
       "buffer_before, buffer_after, min_duration, max_duration, daily_limit, schedule_id, "
-      "metadata, created_at, archived_at, version";
+      "metadata, created_at, archived_at, version, cancel_cutoff, reschedule_cutoff, "
+      "max_active_per_customer, max_per_customer_per_day";
   long long id = 0, tenant = 0, step = 0, notice = 0, horizon = 0, before = 0, after = 0, min_d = 0,
             max_d = 0, created = 0, version = 0;
   int capacity = 0, daily = 0;
   std::string name, zone, metadata;
   NullableInt schedule, archived;
+  RulesColumns rules;
 
   void into_all(Prep& p);
   template <typename Cells>
@@ -97,6 +133,7 @@ struct ResourceRow {
     c.created = q.integer(15);
     c.archived = q.nullable(16);
     c.version = q.integer(17);
+    c.rules = RulesColumns::read(q, 18);
     return c;
   }
   void from(const Resource& x);
@@ -106,13 +143,16 @@ struct ResourceRow {
 struct ReservationRow {
   static constexpr const char* kColumns =
       "id, status, start_at, end_at, hold_expires_at, idempotency_key, customer, metadata, "
-      "created_at, updated_at, version, series_id, occurrence_date";
-  long long id = 0, tenant = 0, start = 0, end = 0, created = 0, updated = 0, version = 0;
+      "created_at, updated_at, version, series_id, occurrence_date, customer_id, notes, "
+      "service_id, price_minor, currency, buffer_before, buffer_after";
+  long long id = 0, tenant = 0, start = 0, end = 0, created = 0, updated = 0, version = 0,
+            buffer_before = 0, buffer_after = 0;
   int status = 0;
   NullableInt hold;
   NullableInt series;
   NullableInt occurrence_date;  // yyyymmdd
-  std::string key, customer, metadata;
+  NullableInt customer_id, service, price;
+  std::string key, customer, metadata, notes, currency;
 
   void into_all(Prep& p);
   void from(const Reservation& x);
@@ -125,17 +165,67 @@ struct WaitlistRow {
   static constexpr const char* kColumns =
       "id, tenant_id, earliest_start, latest_start, duration_seconds, customer, priority, "
       "joined_at, expires_at, status, offer_reservation_id, offer_expires_at, "
-      "allocations_json, metadata_json, updated_at, version";
+      "allocations_json, metadata_json, updated_at, version, customer_id";
   long long id = 0, tenant = 0, earliest = 0, latest = 0, duration = 0, joined = 0, expires = 0,
             updated = 0, version = 0;
   int priority = 0, status = 0;
-  NullableInt offer, offer_expires;
+  NullableInt offer, offer_expires, customer_id;
   std::string customer, allocations, metadata;
 
   void into_all(Prep& p);  // kColumns, in order
   void from(const WaitlistEntry& x);
   // Storage error when the stored allocations are unreadable.
   Result<WaitlistEntry> to() const;
+};
+
+// A series row (migration 5): its keys and customer record in columns, the rest as one
+// JSON spec (storage/codec.hpp).
+struct SeriesRow {
+  static constexpr const char* kColumns =
+      "id, tenant_id, spec, split_from, created_at, updated_at, version, customer_id";
+  long long id = 0, tenant = 0, created = 0, updated = 0, version = 0;
+  std::string spec;
+  NullableInt split_from, customer_id;
+
+  void into_all(Prep& p);  // kColumns, in order
+  void from(const Series& x);
+  // Storage error when the stored spec is unreadable.
+  Result<Series> to() const;
+};
+
+// A service (migration 7): its allowed durations and allocation requests as JSON arrays
+// (storage/codec.hpp), the rest in columns.
+struct ServiceRow {
+  static constexpr const char* kColumns =
+      "id, tenant_id, name, description, duration_seconds, allowed_durations_json, "
+      "allocations_json, buffer_before, buffer_after, min_notice, price_minor, currency, "
+      "customer_bookable, cancel_cutoff, reschedule_cutoff, max_active_per_customer, "
+      "max_per_customer_per_day, metadata_json, created_at, updated_at, archived_at, version";
+  long long id = 0, tenant = 0, duration = 0, before = 0, after = 0, notice = 0, created = 0,
+            updated = 0, version = 0;
+  int bookable = 0;
+  std::string name, description, durations, allocations, currency, metadata;
+  NullableInt price, archived;
+  RulesColumns rules;
+
+  void into_all(Prep& p);  // kColumns, in order
+  void from(const Service& x);
+  // Storage error when the stored lists are unreadable.
+  Result<Service> to() const;
+};
+
+// A customer (migration 7).
+struct CustomerRow {
+  static constexpr const char* kColumns =
+      "id, tenant_id, display_name, email, phone, locale, time_zone, notes, external_ref, "
+      "user_id, merged_into, erased_at, created_at, updated_at, version";
+  long long id = 0, tenant = 0, created = 0, updated = 0, version = 0;
+  std::string display_name, email, phone, locale, time_zone, notes, external_ref;
+  NullableInt user, merged_into, erased;
+
+  void into_all(Prep& p);  // kColumns, in order
+  void from(const Customer& x);
+  Customer to() const;
 };
 
 struct AllocationRow {

@@ -52,12 +52,15 @@ inline constexpr const char* kUpdateResource =
     "UPDATE resources SET name = $1, zone = $2, capacity = $3, slot_step = $4, "
     "min_notice = $5, max_horizon = $6, buffer_before = $7, buffer_after = $8, "
     "min_duration = $9, max_duration = $10, daily_limit = $11, schedule_id = $12, "
-    "metadata = $13, archived_at = $14, version = $15 WHERE id = $16";
+    "metadata = $13, archived_at = $14, cancel_cutoff = $15, reschedule_cutoff = $16, "
+    "max_active_per_customer = $17, max_per_customer_per_day = $18, version = $19 "
+    "WHERE id = $20";
 inline constexpr const char* kInsertReservation =
     "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
     "idempotency_key, customer, metadata, created_at, updated_at, version, series_id, "
-    "occurrence_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-    "RETURNING id";
+    "occurrence_date, customer_id, notes, service_id, price_minor, currency, buffer_before, "
+    "buffer_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+    "$16, $17, $18, $19, $20) RETURNING id";
 inline constexpr const char* kInsertAllocation =
     "INSERT INTO allocations (reservation_id, tenant_id, resource_id, quantity, pool_id) "
     "VALUES ($1, $2, $3, $4, $5)";

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "storage/codec.hpp"
+#include "storage/customer_query.hpp"
 #include "storage/sql/sql_audit.hpp"
 #include "storage/sql/sql_auth.hpp"
 #include "storage/sql/sql_statements.hpp"
@@ -47,23 +48,36 @@ void write_waitlist_targets(soci::session& sql, long long entry, long long tenan
   }
 }
 
-// Runs `text`, a SELECT of WaitlistRow::kColumns whose parameters `bind` adds in order
-// (each bound value must outlive this call), and returns its rows.
-template <typename Bind>
-Result<std::vector<WaitlistEntry>> select_waitlist(soci::session& sql, const std::string& text,
-                                                   Bind&& bind) {
-  WaitlistRow row;
+// Runs `text`, a SELECT of Row::kColumns whose parameters `bind` adds in order (each
+// bound value must outlive this call), and returns its rows as Row::to() reads them.
+template <typename Row, typename Value, typename Bind>
+Result<std::vector<Value>> select_rows(soci::session& sql, const std::string& text, Bind&& bind) {
+  Row row;
   Prep p = (sql.prepare << text);
   row.into_all(p);
   bind(p);
   soci::statement st(p);
   st.execute();
-  std::vector<WaitlistEntry> out;
+  std::vector<Value> out;
   while (st.fetch()) {
-    BOKA_ASSIGN_OR_RETURN(auto entry, row.to());
-    out.push_back(std::move(entry));
+    Result<Value> value = row.to();  // some rows cannot fail to read: a Value converts
+    if (!value.ok()) return std::move(value).status();
+    out.push_back(std::move(value).value());
   }
   return out;
+}
+
+template <typename Bind>
+Result<std::vector<WaitlistEntry>> select_waitlist(soci::session& sql, const std::string& text,
+                                                   Bind&& bind) {
+  return select_rows<WaitlistRow, WaitlistEntry>(sql, text, std::forward<Bind>(bind));
+}
+
+// The first of `rows`, or nullopt when there is none.
+template <typename Value>
+std::optional<Value> first_of(std::vector<Value>& rows) {
+  if (rows.empty()) return std::nullopt;
+  return std::optional<Value>(std::move(rows.front()));
 }
 
 // `ids` as a list of SQL integers, "1,2,3": ids are numbers, never user text.
@@ -79,11 +93,15 @@ std::string id_list(const std::vector<IdType>& ids) {
 Result<TenantId> SqlTransaction::insert_tenant(const Tenant& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("insert tenant", [&]() -> Result<TenantId> {
-    long long created = to_unix(x.created_at), version = x.version, id = 0;
-    NullableInt archived(x.archived_at);
-    sql_ << "INSERT INTO tenants (name, created_at, archived_at, version) "
-            "VALUES (:n, :c, :a, :v) RETURNING id",
-        use(x.name), use(created), use(archived.value, archived.ind), use(version), into(id);
+    TenantRow c;
+    c.from(x);
+    long long id = 0;
+    sql_ << "INSERT INTO tenants (name, created_at, archived_at, version, cancel_cutoff, "
+            "reschedule_cutoff, max_active_per_customer, max_per_customer_per_day, max_hold) "
+            "VALUES (:n, :c, :a, :v, :cc, :rc, :ma, :md, :mh) RETURNING id",
+        use(c.name), use(c.created), use(c.archived.value, c.archived.ind), use(c.version),
+        use(c.rules.cancel_cutoff), use(c.rules.reschedule_cutoff), use(c.rules.max_active),
+        use(c.rules.max_per_day), use(c.max_hold), into(id);
     return static_cast<TenantId>(id);
   });
 }
@@ -97,11 +115,16 @@ Result<std::vector<Tenant>> SqlTransaction::list_tenants() {
 Status SqlTransaction::update_tenant(const Tenant& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("update tenant", [&]() -> Status {
-    long long id = x.id, version = x.version;
-    NullableInt archived(x.archived_at);
-    soci::statement st = (sql_.prepare << "UPDATE tenants SET name = :n, archived_at = :a, "
-                                          "version = :v WHERE id = :id",
-                          use(x.name), use(archived.value, archived.ind), use(version), use(id));
+    TenantRow c;
+    c.from(x);
+    soci::statement st =
+        (sql_.prepare << "UPDATE tenants SET name = :n, archived_at = :a, cancel_cutoff = :cc, "
+                         "reschedule_cutoff = :rc, max_active_per_customer = :ma, "
+                         "max_per_customer_per_day = :md, max_hold = :mh, version = :v "
+                         "WHERE id = :id",
+         use(c.name), use(c.archived.value, c.archived.ind), use(c.rules.cancel_cutoff),
+         use(c.rules.reschedule_cutoff), use(c.rules.max_active), use(c.rules.max_per_day),
+         use(c.max_hold), use(c.version), use(c.id));
     st.execute(true);
     return expect_one(st, "tenant", x.id);
   });
@@ -115,13 +138,16 @@ Result<ResourceId> SqlTransaction::insert_resource(const Resource& x) {
     long long id = 0;
     sql_ << "INSERT INTO resources (tenant_id, name, zone, capacity, slot_step, min_notice, "
             "max_horizon, buffer_before, buffer_after, min_duration, max_duration, "
-            "daily_limit, schedule_id, metadata, created_at, archived_at, version) VALUES "
+            "daily_limit, schedule_id, metadata, created_at, archived_at, version, "
+            "cancel_cutoff, reschedule_cutoff, max_active_per_customer, "
+            "max_per_customer_per_day) VALUES "
             "(:t, :n, :z, :cap, :step, :notice, :horizon, :bb, :ba, :mind, :maxd, :dl, :s, "
-            ":m, :c, :a, :v) RETURNING id",
+            ":m, :c, :a, :v, :cc, :rc, :ma, :md) RETURNING id",
         use(c.tenant), use(c.name), use(c.zone), use(c.capacity), use(c.step), use(c.notice),
         use(c.horizon), use(c.before), use(c.after), use(c.min_d), use(c.max_d), use(c.daily),
         use(c.schedule.value, c.schedule.ind), use(c.metadata), use(c.created),
-        use(c.archived.value, c.archived.ind), use(c.version), into(id);
+        use(c.archived.value, c.archived.ind), use(c.version), use(c.rules.cancel_cutoff),
+        use(c.rules.reschedule_cutoff), use(c.rules.max_active), use(c.rules.max_per_day), into(id);
     return static_cast<ResourceId>(id);
   });
 }
@@ -239,55 +265,228 @@ Status SqlTransaction::update_pool(const Pool& x) {
   });
 }
 
+Result<ServiceId> SqlTransaction::insert_service(const Service& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("insert service", [&]() -> Result<ServiceId> {
+    ServiceRow c;
+    c.from(x);
+    long long id = 0;
+    sql_ << "INSERT INTO services (tenant_id, name, description, duration_seconds, "
+            "allowed_durations_json, allocations_json, buffer_before, buffer_after, min_notice, "
+            "price_minor, currency, customer_bookable, cancel_cutoff, reschedule_cutoff, "
+            "max_active_per_customer, max_per_customer_per_day, metadata_json, created_at, "
+            "updated_at, archived_at, version) VALUES (:t, :n, :d, :dur, :ds, :a, :bb, :ba, "
+            ":mn, :p, :cur, :cb, :cc, :rc, :ma, :md, :m, :c, :u, :ar, :v) RETURNING id",
+        use(c.tenant), use(c.name), use(c.description), use(c.duration), use(c.durations),
+        use(c.allocations), use(c.before), use(c.after), use(c.notice),
+        use(c.price.value, c.price.ind), use(c.currency), use(c.bookable),
+        use(c.rules.cancel_cutoff), use(c.rules.reschedule_cutoff), use(c.rules.max_active),
+        use(c.rules.max_per_day), use(c.metadata), use(c.created), use(c.updated),
+        use(c.archived.value, c.archived.ind), use(c.version), into(id);
+    return static_cast<ServiceId>(id);
+  });
+}
+
+Result<std::optional<Service>> SqlTransaction::find_service(TenantId tenant, ServiceId id) {
+  return run("find service", [&]() -> Result<std::optional<Service>> {
+    long long t = tenant, i = id;
+    BOKA_ASSIGN_OR_RETURN(auto rows, (select_rows<ServiceRow, Service>(
+                                         sql_,
+                                         std::string("SELECT ") + ServiceRow::kColumns +
+                                             " FROM services WHERE tenant_id = :t AND id = :id",
+                                         [&](Prep& p) { p, use(t), use(i); })));
+    return first_of(rows);
+  });
+}
+
+Result<std::vector<Service>> SqlTransaction::list_services(TenantId tenant) {
+  return run("list services", [&]() -> Result<std::vector<Service>> {
+    long long t = tenant;
+    return select_rows<ServiceRow, Service>(sql_,
+                                            std::string("SELECT ") + ServiceRow::kColumns +
+                                                " FROM services WHERE tenant_id = :t ORDER BY id",
+                                            [&](Prep& p) { p, use(t); });
+  });
+}
+
+Status SqlTransaction::update_service(const Service& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("update service", [&]() -> Status {
+    ServiceRow c;
+    c.from(x);
+    soci::statement st =
+        (sql_.prepare << "UPDATE services SET name = :n, description = :d, duration_seconds = "
+                         ":dur, allowed_durations_json = :ds, allocations_json = :a, "
+                         "buffer_before = :bb, buffer_after = :ba, min_notice = :mn, "
+                         "price_minor = :p, currency = :cur, customer_bookable = :cb, "
+                         "cancel_cutoff = :cc, reschedule_cutoff = :rc, "
+                         "max_active_per_customer = :ma, max_per_customer_per_day = :md, "
+                         "metadata_json = :m, created_at = :c, updated_at = :u, "
+                         "archived_at = :ar, version = :v WHERE id = :id",
+         use(c.name), use(c.description), use(c.duration), use(c.durations), use(c.allocations),
+         use(c.before), use(c.after), use(c.notice), use(c.price.value, c.price.ind),
+         use(c.currency), use(c.bookable), use(c.rules.cancel_cutoff),
+         use(c.rules.reschedule_cutoff), use(c.rules.max_active), use(c.rules.max_per_day),
+         use(c.metadata), use(c.created), use(c.updated), use(c.archived.value, c.archived.ind),
+         use(c.version), use(c.id));
+    st.execute(true);
+    return expect_one(st, "service", x.id);
+  });
+}
+
+Result<CustomerId> SqlTransaction::insert_customer(const Customer& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("insert customer", [&]() -> Result<CustomerId> {
+    CustomerRow c;
+    c.from(x);
+    long long id = 0;
+    sql_ << "INSERT INTO customers (tenant_id, display_name, email, phone, locale, time_zone, "
+            "notes, external_ref, user_id, merged_into, erased_at, created_at, updated_at, "
+            "version) VALUES (:t, :n, :e, :ph, :l, :z, :no, :x, :u, :mi, :er, :c, :up, :v) "
+            "RETURNING id",
+        use(c.tenant), use(c.display_name), use(c.email), use(c.phone), use(c.locale),
+        use(c.time_zone), use(c.notes), use(c.external_ref), use(c.user.value, c.user.ind),
+        use(c.merged_into.value, c.merged_into.ind), use(c.erased.value, c.erased.ind),
+        use(c.created), use(c.updated), use(c.version), into(id);
+    return static_cast<CustomerId>(id);
+  });
+}
+
+Result<std::optional<Customer>> SqlTransaction::find_customer(TenantId tenant, CustomerId id) {
+  return run("find customer", [&]() -> Result<std::optional<Customer>> {
+    long long t = tenant, i = id;
+    BOKA_ASSIGN_OR_RETURN(auto rows, (select_rows<CustomerRow, Customer>(
+                                         sql_,
+                                         std::string("SELECT ") + CustomerRow::kColumns +
+                                             " FROM customers WHERE tenant_id = :t AND id = :id",
+                                         [&](Prep& p) { p, use(t), use(i); })));
+    return first_of(rows);
+  });
+}
+
+Result<std::vector<Customer>> SqlTransaction::find_live_customers(TenantId tenant,
+                                                                  std::string_view email,
+                                                                  std::string_view external_ref,
+                                                                  std::optional<UserId> user) {
+  if (email.empty() && external_ref.empty() && !user) return std::vector<Customer>();
+  return run("find customers", [&]() -> Result<std::vector<Customer>> {
+    long long t = tenant, u = user.value_or(UserId{});
+    const std::string e(email), x(external_ref);
+    // Each alternative repeats its partial index's condition, so the index serves it.
+    std::string any;
+    const auto alternative = [&](const char* test) {
+      any += (any.empty() ? "" : " OR ") + std::string(test);
+    };
+    if (!e.empty()) alternative("(email = :e AND email <> '')");
+    if (!x.empty()) alternative("(external_ref = :x AND external_ref <> '')");
+    if (user) alternative("user_id = :u");
+    return select_rows<CustomerRow, Customer>(
+        sql_,
+        std::string("SELECT ") + CustomerRow::kColumns +
+            " FROM customers WHERE tenant_id = :t AND merged_into IS NULL AND erased_at IS NULL "
+            "AND (" +
+            any + ") ORDER BY id",
+        [&](Prep& p) {
+          p, use(t);
+          if (!e.empty()) p, use(e);
+          if (!x.empty()) p, use(x);
+          if (user) p, use(u);
+        });
+  });
+}
+
+Result<std::vector<Customer>> SqlTransaction::list_customers(TenantId tenant,
+                                                             const CustomerFilter& f) {
+  return run("list customers", [&]() -> Result<std::vector<Customer>> {
+    long long t = tenant, after = f.after_id, limit = f.limit;
+    // customer_matches_query as SQL: a prefix of the name, of a word of it, or of the email.
+    const std::string literal = like_literal(lower_ascii_text(f.query));
+    const std::string prefix = literal + "%", word_prefix = "% " + literal + "%";
+    std::string sql = std::string("SELECT ") + CustomerRow::kColumns +
+                      " FROM customers WHERE tenant_id = :t AND id > :after";
+    if (!f.include_inactive) sql += " AND merged_into IS NULL AND erased_at IS NULL";
+    if (!f.query.empty()) {
+      const std::string name = ascii_lower("display_name");
+      const std::string escape = std::string(" ESCAPE '") + kLikeEscape + "'";
+      sql += " AND (" + name + " LIKE :p1" + escape + " OR " + name + " LIKE :p2" + escape +
+             " OR " + ascii_lower("email") + " LIKE :p3" + escape + ")";
+    }
+    sql += " ORDER BY id LIMIT :lim";
+    return select_rows<CustomerRow, Customer>(sql_, sql, [&](Prep& p) {
+      p, use(t), use(after);
+      if (!f.query.empty()) p, use(prefix), use(word_prefix), use(prefix);
+      p, use(limit);
+    });
+  });
+}
+
+Status SqlTransaction::update_customer(const Customer& x) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("update customer", [&]() -> Status {
+    CustomerRow c;
+    c.from(x);
+    soci::statement st =
+        (sql_.prepare << "UPDATE customers SET display_name = :n, email = :e, phone = :ph, "
+                         "locale = :l, time_zone = :z, notes = :no, external_ref = :x, "
+                         "user_id = :u, merged_into = :mi, erased_at = :er, created_at = :c, "
+                         "updated_at = :up, version = :v WHERE id = :id",
+         use(c.display_name), use(c.email), use(c.phone), use(c.locale), use(c.time_zone),
+         use(c.notes), use(c.external_ref), use(c.user.value, c.user.ind),
+         use(c.merged_into.value, c.merged_into.ind), use(c.erased.value, c.erased.ind),
+         use(c.created), use(c.updated), use(c.version), use(c.id));
+    st.execute(true);
+    return expect_one(st, "customer", x.id);
+  });
+}
+
+Result<std::vector<Series>> SqlTransaction::list_customer_series(TenantId tenant,
+                                                                 CustomerId customer) {
+  return run("list customer series", [&]() -> Result<std::vector<Series>> {
+    long long t = tenant, c = customer;
+    return select_rows<SeriesRow, Series>(
+        sql_,
+        std::string("SELECT ") + SeriesRow::kColumns +
+            " FROM series WHERE tenant_id = :t AND customer_id = :c ORDER BY id",
+        [&](Prep& p) { p, use(t), use(c); });
+  });
+}
+
 Result<SeriesId> SqlTransaction::insert_series(const Series& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("insert series", [&]() -> Result<SeriesId> {
-    long long tenant = x.tenant, created = to_unix(x.created_at), updated = to_unix(x.updated_at),
-              version = x.version, id = 0;
-    NullableInt split(x.split_from ? std::optional<std::int64_t>(*x.split_from) : std::nullopt);
-    const std::string spec = encode_series_spec(x);
-    sql_ << "INSERT INTO series (tenant_id, spec, split_from, created_at, updated_at, version) "
-            "VALUES (:t, :s, :f, :c, :u, :v) RETURNING id",
-        use(tenant), use(spec), use(split.value, split.ind), use(created), use(updated),
-        use(version), into(id);
+    SeriesRow c;
+    c.from(x);
+    long long id = 0;
+    sql_ << "INSERT INTO series (tenant_id, spec, split_from, created_at, updated_at, version, "
+            "customer_id) VALUES (:t, :s, :f, :c, :u, :v, :cu) RETURNING id",
+        use(c.tenant), use(c.spec), use(c.split_from.value, c.split_from.ind), use(c.created),
+        use(c.updated), use(c.version), use(c.customer_id.value, c.customer_id.ind), into(id);
     return static_cast<SeriesId>(id);
   });
 }
 
 Result<std::optional<Series>> SqlTransaction::find_series(TenantId tenant, SeriesId id) {
   return run("find series", [&]() -> Result<std::optional<Series>> {
-    long long t = tenant, i = id, created = 0, updated = 0, version = 0;
-    std::string spec;
-    NullableInt split;
-    soci::statement st =
-        (sql_.prepare << "SELECT spec, split_from, created_at, updated_at, version FROM series "
-                         "WHERE tenant_id = :t AND id = :id",
-         use(t), use(i), into(spec), into(split.value, split.ind), into(created), into(updated),
-         into(version));
-    st.execute(true);
-    if (!st.got_data()) return std::optional<Series>();
-    Series s;
-    s.id = id;
-    s.tenant = tenant;
-    BOKA_RETURN_IF_ERROR(decode_series_spec(spec, s));
-    s.split_from = split.id<SeriesId>();
-    s.created_at = from_unix(created);
-    s.updated_at = from_unix(updated);
-    s.version = version;
-    return std::optional<Series>(std::move(s));
+    long long t = tenant, i = id;
+    BOKA_ASSIGN_OR_RETURN(auto rows, (select_rows<SeriesRow, Series>(
+                                         sql_,
+                                         std::string("SELECT ") + SeriesRow::kColumns +
+                                             " FROM series WHERE tenant_id = :t AND id = :id",
+                                         [&](Prep& p) { p, use(t), use(i); })));
+    return first_of(rows);
   });
 }
 
 Status SqlTransaction::update_series(const Series& x) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("update series", [&]() -> Status {
-    long long id = x.id, updated = to_unix(x.updated_at), version = x.version;
-    NullableInt split(x.split_from ? std::optional<std::int64_t>(*x.split_from) : std::nullopt);
-    const std::string spec = encode_series_spec(x);
-    soci::statement st =
-        (sql_.prepare << "UPDATE series SET spec = :s, split_from = :f, "
-                         "updated_at = :u, version = :v WHERE id = :id",
-         use(spec), use(split.value, split.ind), use(updated), use(version), use(id));
+    SeriesRow c;
+    c.from(x);
+    soci::statement st = (sql_.prepare << "UPDATE series SET spec = :s, split_from = :f, "
+                                          "updated_at = :u, version = :v, customer_id = :cu "
+                                          "WHERE id = :id",
+                          use(c.spec), use(c.split_from.value, c.split_from.ind), use(c.updated),
+                          use(c.version), use(c.customer_id.value, c.customer_id.ind), use(c.id));
     st.execute(true);
     return expect_one(st, "series", x.id);
   });
@@ -302,12 +501,13 @@ Result<WaitlistEntryId> SqlTransaction::insert_waitlist_entry(const WaitlistEntr
     sql_ << "INSERT INTO waitlist_entries (tenant_id, earliest_start, latest_start, "
             "duration_seconds, customer, priority, joined_at, expires_at, status, "
             "offer_reservation_id, offer_expires_at, allocations_json, metadata_json, "
-            "updated_at, version) VALUES (:t, :es, :ls, :d, :c, :p, :j, :x, :s, :o, :ox, :a, "
-            ":m, :u, :v) RETURNING id",
+            "updated_at, version, customer_id) VALUES (:t, :es, :ls, :d, :c, :p, :j, :x, :s, "
+            ":o, :ox, :a, :m, :u, :v, :cu) RETURNING id",
         use(c.tenant), use(c.earliest), use(c.latest), use(c.duration), use(c.customer),
         use(c.priority), use(c.joined), use(c.expires), use(c.status),
         use(c.offer.value, c.offer.ind), use(c.offer_expires.value, c.offer_expires.ind),
-        use(c.allocations), use(c.metadata), use(c.updated), use(c.version), into(id);
+        use(c.allocations), use(c.metadata), use(c.updated), use(c.version),
+        use(c.customer_id.value, c.customer_id.ind), into(id);
     write_waitlist_targets(sql_, id, c.tenant, x.allocations);
     return static_cast<WaitlistEntryId>(id);
   });
@@ -323,11 +523,11 @@ Status SqlTransaction::update_waitlist_entry(const WaitlistEntry& x) {
                          "duration_seconds = :d, customer = :c, priority = :p, joined_at = :j, "
                          "expires_at = :x, status = :s, offer_reservation_id = :o, "
                          "offer_expires_at = :ox, allocations_json = :a, metadata_json = :m, "
-                         "updated_at = :u, version = :v WHERE id = :id",
+                         "updated_at = :u, version = :v, customer_id = :cu WHERE id = :id",
          use(c.earliest), use(c.latest), use(c.duration), use(c.customer), use(c.priority),
          use(c.joined), use(c.expires), use(c.status), use(c.offer.value, c.offer.ind),
          use(c.offer_expires.value, c.offer_expires.ind), use(c.allocations), use(c.metadata),
-         use(c.updated), use(c.version), use(c.id));
+         use(c.updated), use(c.version), use(c.customer_id.value, c.customer_id.ind), use(c.id));
     st.execute(true);
     BOKA_RETURN_IF_ERROR(expect_one(st, "waitlist entry", x.id));
     // "Every field": the targets follow the allocations, though the engine never changes
@@ -373,7 +573,8 @@ Result<std::vector<WaitlistEntry>> SqlTransaction::list_waitlist(TenantId tenant
   return run("list waitlist", [&]() -> Result<std::vector<WaitlistEntry>> {
     // Every bound value lives here so it outlives the statement.
     long long t = tenant, resource = f.resource.value_or(ResourceId{}),
-              pool = f.pool.value_or(PoolId{}), limit = f.limit;
+              pool = f.pool.value_or(PoolId{}), customer_id = f.customer_id.value_or(CustomerId{}),
+              limit = f.limit;
     std::string customer = f.customer.value_or("");
     std::string sql = std::string("SELECT ") + WaitlistRow::kColumns +
                       " FROM waitlist_entries WHERE tenant_id = :t";
@@ -388,6 +589,7 @@ Result<std::vector<WaitlistEntry>> SqlTransaction::list_waitlist(TenantId tenant
           "w.kind = 'p' AND w.target_id = :pool)";
     }
     if (f.customer) sql += " AND customer = :cust";
+    if (f.customer_id) sql += " AND customer_id = :cid";
     if (!f.statuses.empty()) {
       sql += " AND status IN (";
       for (std::size_t i = 0; i < f.statuses.size(); ++i) {
@@ -402,6 +604,7 @@ Result<std::vector<WaitlistEntry>> SqlTransaction::list_waitlist(TenantId tenant
       if (f.resource) p, use(t), use(resource);
       if (f.pool) p, use(t), use(pool);
       if (f.customer) p, use(customer);
+      if (f.customer_id) p, use(customer_id);
       p, use(limit);
     });
   });
@@ -476,13 +679,17 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
     auto& st = p_.get(q,
                       "UPDATE reservations SET status = :s, start_at = :b, end_at = :e, "
                       "hold_expires_at = :h, customer = :c, metadata = :m, "
-                      "updated_at = :ua, version = :v, series_id = :sr, occurrence_date = :od "
-                      "WHERE id = :id",
+                      "updated_at = :ua, version = :v, series_id = :sr, occurrence_date = :od, "
+                      "customer_id = :cu, notes = :n, service_id = :sv, price_minor = :p, "
+                      "currency = :cur, buffer_before = :bb, buffer_after = :ba WHERE id = :id",
                       [](Prep& p, ReservationRow& c) {
                         p, use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
                             use(c.customer), use(c.metadata), use(c.updated), use(c.version),
                             use(c.series.value, c.series.ind),
-                            use(c.occurrence_date.value, c.occurrence_date.ind), use(c.id);
+                            use(c.occurrence_date.value, c.occurrence_date.ind),
+                            use(c.customer_id.value, c.customer_id.ind), use(c.notes),
+                            use(c.service.value, c.service.ind), use(c.price.value, c.price.ind),
+                            use(c.currency), use(c.buffer_before), use(c.buffer_after), use(c.id);
                       });
     q.b.from(x);
     st.execute(true);
@@ -533,11 +740,13 @@ Result<std::vector<Booking>> SqlTransaction::active_bookings(ResourceId resource
     auto& q = p_.active_bookings;
     auto& st = p_.get(q,
                       "SELECT r.id, r.start_at, r.end_at, a.quantity, r.status, "
-                      "r.hold_expires_at FROM allocations a JOIN reservations r ON "
-                      "r.id = a.reservation_id WHERE a.resource_id = :r AND r.status IN (0, 1)",
+                      "r.hold_expires_at, r.buffer_before, r.buffer_after FROM allocations a "
+                      "JOIN reservations r ON r.id = a.reservation_id WHERE a.resource_id = :r "
+                      "AND r.status IN (0, 1)",
                       [](Prep& p, auto& b) {
                         p, use(b.resource), into(b.id), into(b.start), into(b.end),
-                            into(b.quantity), into(b.status), into(b.hold.value, b.hold.ind);
+                            into(b.quantity), into(b.status), into(b.hold.value, b.hold.ind),
+                            into(b.buffer_before), into(b.buffer_after);
                       });
     q.b.resource = resource;
     std::vector<Booking> out;
@@ -545,7 +754,8 @@ Result<std::vector<Booking>> SqlTransaction::active_bookings(ResourceId resource
     while (st.fetch()) {
       const auto& b = q.b;
       out.push_back(Booking{ReservationId{b.id}, from_unix(b.start), from_unix(b.end), b.quantity,
-                            static_cast<ReservationStatus>(b.status), b.hold.instant()});
+                            static_cast<ReservationStatus>(b.status), b.hold.instant(),
+                            Seconds(b.buffer_before), Seconds(b.buffer_after)});
     }
     return out;
   });
@@ -868,17 +1078,32 @@ void SqlTransaction::write_allocations(long long reservation, long long tenant,
 
 std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
                                                              const ReservationFilter& f) {
+  const bool by_start = f.order == ReservationOrder::by_start;
   std::string sql = std::string("SELECT ") + ReservationRow::kColumns +
-                    " FROM reservations r WHERE r.tenant_id = :t AND r.id > :after";
+                    " FROM reservations r WHERE r.tenant_id = :t";
   // Every bound value lives here so it outlives the statement.
   long long tn = tenant, after = f.after_id, resource = f.resource.value_or(ResourceId{}),
-            from = f.from ? to_unix(*f.from) : 0, to = f.to ? to_unix(*f.to) : 0, limit = f.limit;
+            pool = f.pool.value_or(PoolId{}), from = f.from ? to_unix(*f.from) : 0,
+            to = f.to ? to_unix(*f.to) : 0, limit = f.limit,
+            after_start = f.after_start ? to_unix(*f.after_start) : 0;
   std::string customer = f.customer.value_or("");
-  long long series = f.series.value_or(SeriesId{});
+  long long customer_id = f.customer_id.value_or(CustomerId{}),
+            series = f.series.value_or(SeriesId{}), service = f.service.value_or(ServiceId{});
+  // The keyset of the order: by_id after after_id; by_start after (after_start, after_id),
+  // only when after_start is set (the reservations_start index serves both the range and
+  // the order).
+  const bool keyset = !by_start || f.after_start.has_value();
+  if (!by_start) sql += " AND r.id > :after";
+  if (by_start && keyset) sql += " AND (r.start_at, r.id) > (:after_start, :after)";
   if (f.resource) {
     sql +=
         " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
         "a.resource_id = :res)";
+  }
+  if (f.pool) {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM allocations a WHERE a.reservation_id = r.id AND "
+        "a.pool_id = :pool)";
   }
   if (f.from) sql += " AND r.end_at > :from";
   if (f.to) sql += " AND r.start_at < :to";
@@ -893,59 +1118,61 @@ std::vector<Reservation> SqlTransaction::select_reservations(TenantId tenant,
   if (f.customer)
     sql += f.customer->empty() ? " AND r.customer = :cust"
                                : " AND r.customer = :cust AND r.customer <> ''";
+  if (f.customer_id) sql += " AND r.customer_id = :cid";
   if (f.series) sql += " AND r.series_id = :series";
-  sql += " ORDER BY r.id LIMIT :lim";
+  if (f.service) sql += " AND r.service_id = :service";
+  sql += by_start ? " ORDER BY r.start_at, r.id LIMIT :lim" : " ORDER BY r.id LIMIT :lim";
 
   ReservationRow row;
-  soci::statement st(sql_);
-  st.exchange(use(tn));
-  st.exchange(use(after));
-  if (f.resource) st.exchange(use(resource));
-  if (f.from) st.exchange(use(from));
-  if (f.to) st.exchange(use(to));
-  if (f.customer) st.exchange(use(customer));
-  if (f.series) st.exchange(use(series));
-  st.exchange(use(limit));
-  st.exchange(into(row.id));
-  st.exchange(into(row.status));
-  st.exchange(into(row.start));
-  st.exchange(into(row.end));
-  st.exchange(into(row.hold.value, row.hold.ind));
-  st.exchange(into(row.key));
-  st.exchange(into(row.customer));
-  st.exchange(into(row.metadata));
-  st.exchange(into(row.created));
-  st.exchange(into(row.updated));
-  st.exchange(into(row.version));
-  st.exchange(into(row.series.value, row.series.ind));
-  st.exchange(into(row.occurrence_date.value, row.occurrence_date.ind));
-  st.alloc();
-  st.prepare(sql);
-  st.define_and_bind();
+  Prep p = (sql_.prepare << sql);
+  row.into_all(p);
+  p, use(tn);
+  if (by_start && keyset) p, use(after_start);
+  if (keyset) p, use(after);
+  if (f.resource) p, use(resource);
+  if (f.pool) p, use(pool);
+  if (f.from) p, use(from);
+  if (f.to) p, use(to);
+  if (f.customer) p, use(customer);
+  if (f.customer_id) p, use(customer_id);
+  if (f.series) p, use(series);
+  if (f.service) p, use(service);
+  p, use(limit);
+  soci::statement st(p);
   st.execute();
   std::vector<Reservation> out;
+  while (st.fetch()) out.push_back(row.to(tenant));
+  read_allocations(out, /*ids_ascending=*/!by_start);
+  return out;
+}
+
+void SqlTransaction::read_allocations(std::vector<Reservation>& out, bool ids_ascending) {
+  if (out.empty()) return;
   std::map<ReservationId, std::size_t> position;
-  while (st.fetch()) {
-    position[ReservationId{row.id}] = out.size();
-    out.push_back(row.to(tenant));
+  for (std::size_t i = 0; i < out.size(); ++i) position[out[i].id] = i;
+  // Ids in ascending order are read as one range of the primary key; others (a page in
+  // start order spans any ids) by their list, so no other reservation's rows are read.
+  std::string where = " BETWEEN :lo AND :hi";
+  if (!ids_ascending) {
+    std::vector<ReservationId> ids;
+    for (const auto& [id, at] : position) ids.push_back(id);
+    where = " IN (" + id_list(ids) + ")";
   }
-  if (out.empty()) return out;
   long long lo = out.front().id, hi = out.back().id, rid = 0, res = 0;
   int quantity = 0;
   NullableInt pool;
-  soci::statement as =
-      (sql_.prepare << "SELECT reservation_id, resource_id, quantity, "
-                       "pool_id FROM allocations WHERE reservation_id "
-                       "BETWEEN :lo AND :hi ORDER BY reservation_id, "
-                       "resource_id",
-       use(lo), use(hi), into(rid), into(res), into(quantity), into(pool.value, pool.ind));
+  Prep p = (sql_.prepare << "SELECT reservation_id, resource_id, quantity, pool_id FROM "
+                            "allocations WHERE reservation_id" +
+                                where + " ORDER BY reservation_id, resource_id");
+  p, into(rid), into(res), into(quantity), into(pool.value, pool.ind);
+  if (ids_ascending) p, use(lo), use(hi);
+  soci::statement as(p);
   as.execute();
   while (as.fetch()) {
     auto it = position.find(ReservationId{rid});
     if (it == position.end()) continue;
     out[it->second].allocations.push_back(Allocation{ResourceId{res}, quantity, pool.id<PoolId>()});
   }
-  return out;
 }
 
 Status SqlTransaction::affected_one(long long rows, const char* kind, std::int64_t id) {

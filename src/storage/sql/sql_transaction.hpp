@@ -52,7 +52,25 @@ class SqlTransaction : public StorageTransaction {
   Result<std::optional<Pool>> find_pool(TenantId tenant, PoolId id) override;
   Result<std::vector<Pool>> list_pools(TenantId tenant) override;
   Status update_pool(const Pool& x) override;
-  // Series rows: the keys in columns, the rest as one JSON spec (storage/codec.hpp).
+  // Services: the allowed durations and allocation requests as JSON arrays
+  // (storage/codec.hpp), the rest in columns.
+  Result<ServiceId> insert_service(const Service& x) override;
+  Result<std::optional<Service>> find_service(TenantId tenant, ServiceId id) override;
+  Result<std::vector<Service>> list_services(TenantId tenant) override;
+  Status update_service(const Service& x) override;
+  // Customers. No unique index: the engine keeps emails, external refs and users unique
+  // among live customers, as the contract lets it, so every store behaves alike.
+  Result<CustomerId> insert_customer(const Customer& x) override;
+  Result<std::optional<Customer>> find_customer(TenantId tenant, CustomerId id) override;
+  Result<std::vector<Customer>> find_live_customers(TenantId tenant, std::string_view email,
+                                                    std::string_view external_ref,
+                                                    std::optional<UserId> user) override;
+  // The query as LIKE patterns (storage/customer_query.hpp), over ascii_lower() columns.
+  Result<std::vector<Customer>> list_customers(TenantId tenant, const CustomerFilter& f) override;
+  Status update_customer(const Customer& x) override;
+  Result<std::vector<Series>> list_customer_series(TenantId tenant, CustomerId customer) override;
+  // Series rows: the keys and the customer record in columns, the rest as one JSON spec
+  // (storage/codec.hpp).
   Result<SeriesId> insert_series(const Series& x) override;
   Result<std::optional<Series>> find_series(TenantId tenant, SeriesId id) override;
   Status update_series(const Series& x) override;
@@ -120,6 +138,10 @@ class SqlTransaction : public StorageTransaction {
   // Whether row reads in this transaction lock what they return (the storage contract:
   // users and API keys read in a write transaction stay locked until it ends).
   virtual bool lock_rows() const { return false; }
+  // SQL for `column` with its ASCII letters lower-cased and nothing else changed, as
+  // lower_ascii_text (storage/customer_query.hpp) does: each dialect's own lower() folds
+  // more or less than that.
+  virtual std::string ascii_lower(const char* column) const = 0;
 
   // Runs f under the error mapper, after before_statement().
   template <typename F>
@@ -173,6 +195,8 @@ class SqlTransaction : public StorageTransaction {
   std::vector<Pool> select_pools(const char* and_where, long long tenant, long long key);
   void write_pool_members(long long pool, long long tenant, const std::vector<ResourceId>& members);
   std::vector<Reservation> select_reservations(TenantId tenant, const ReservationFilter& f);
+  // Fills the allocations of `out`, the reservations a list read.
+  void read_allocations(std::vector<Reservation>& out, bool ids_ascending);
 };
 
 }  // namespace boka::detail

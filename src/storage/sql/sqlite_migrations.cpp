@@ -257,6 +257,97 @@ const std::vector<Migration>& sqlite_migrations() {
            "CREATE INDEX waitlist_targets_target ON waitlist_targets(tenant_id, kind, "
            "target_id, entry_id)",
        }},
+      // 7: services, customers and booking rules (boka/service.hpp, customer.hpp, rules.hpp).
+      // A service keeps its allowed durations and allocation requests as JSON arrays.
+      // Customers have no unique index: the engine keeps emails, external refs and users
+      // unique among live customers (merged and erased records keep none of them).
+      // Reservations, series and waitlist entries name their customer record; reservations
+      // also keep the service and the terms they were booked under.
+      {7,
+       {
+           R"(CREATE TABLE services (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                duration_seconds INTEGER NOT NULL CHECK (duration_seconds > 0),
+                allowed_durations_json TEXT NOT NULL,
+                allocations_json TEXT NOT NULL,
+                buffer_before INTEGER NOT NULL CHECK (buffer_before >= 0),
+                buffer_after INTEGER NOT NULL CHECK (buffer_after >= 0),
+                min_notice INTEGER NOT NULL CHECK (min_notice >= 0),
+                price_minor INTEGER CHECK (price_minor >= 0),
+                currency TEXT NOT NULL,
+                customer_bookable INTEGER NOT NULL CHECK (customer_bookable IN (0, 1)),
+                cancel_cutoff INTEGER NOT NULL CHECK (cancel_cutoff >= 0),
+                reschedule_cutoff INTEGER NOT NULL CHECK (reschedule_cutoff >= 0),
+                max_active_per_customer INTEGER NOT NULL CHECK (max_active_per_customer >= 0),
+                max_per_customer_per_day INTEGER NOT NULL CHECK (max_per_customer_per_day >= 0),
+                metadata_json TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                archived_at INTEGER,
+                version INTEGER NOT NULL))",
+           "CREATE INDEX services_tenant ON services(tenant_id, id)",
+           R"(CREATE TABLE customers (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                display_name TEXT NOT NULL,
+                email TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                locale TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                notes TEXT NOT NULL,
+                external_ref TEXT NOT NULL,
+                user_id INTEGER REFERENCES users(id),
+                merged_into INTEGER REFERENCES customers(id),
+                erased_at INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                version INTEGER NOT NULL))",
+           // Lists and searches read a tenant's customers in id order.
+           "CREATE INDEX customers_tenant ON customers(tenant_id, id)",
+           // The lookups of find_live_customers. Emails are stored lower-cased (by the
+           // engine), so this is the index by lower-cased email; queries add the condition.
+           "CREATE INDEX customers_email ON customers(tenant_id, email) WHERE email <> ''",
+           "CREATE INDEX customers_external_ref ON customers(tenant_id, external_ref) "
+           "WHERE external_ref <> ''",
+           "CREATE INDEX customers_user ON customers(tenant_id, user_id) "
+           "WHERE user_id IS NOT NULL",
+           "ALTER TABLE reservations ADD COLUMN customer_id INTEGER REFERENCES customers(id)",
+           "ALTER TABLE reservations ADD COLUMN notes TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE reservations ADD COLUMN service_id INTEGER REFERENCES services(id)",
+           "ALTER TABLE reservations ADD COLUMN price_minor INTEGER",
+           "ALTER TABLE reservations ADD COLUMN currency TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE reservations ADD COLUMN buffer_before INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE reservations ADD COLUMN buffer_after INTEGER NOT NULL DEFAULT 0",
+           // Listing in start order (ReservationOrder::by_start) and its keyset.
+           "CREATE INDEX reservations_start ON reservations(tenant_id, start_at, id)",
+           "CREATE INDEX reservations_customer_id ON reservations(tenant_id, customer_id) "
+           "WHERE customer_id IS NOT NULL",
+           "CREATE INDEX reservations_service ON reservations(tenant_id, service_id) "
+           "WHERE service_id IS NOT NULL",
+           // The pool filter: only allocations picked from a pool are indexed.
+           "CREATE INDEX allocations_pool ON allocations(pool_id, reservation_id) "
+           "WHERE pool_id IS NOT NULL",
+           "ALTER TABLE series ADD COLUMN customer_id INTEGER REFERENCES customers(id)",
+           "CREATE INDEX series_customer ON series(tenant_id, customer_id) "
+           "WHERE customer_id IS NOT NULL",
+           "ALTER TABLE waitlist_entries ADD COLUMN customer_id INTEGER REFERENCES customers(id)",
+           "CREATE INDEX waitlist_customer ON waitlist_entries(tenant_id, customer_id) "
+           "WHERE customer_id IS NOT NULL",
+           // Booking rules (boka/rules.hpp) of tenants and resources; 0 is "no rule".
+           "ALTER TABLE tenants ADD COLUMN cancel_cutoff INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE tenants ADD COLUMN reschedule_cutoff INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE tenants ADD COLUMN max_active_per_customer INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE tenants ADD COLUMN max_per_customer_per_day INTEGER NOT NULL DEFAULT 0",
+           // Tenant::max_hold, 30 days unless set.
+           "ALTER TABLE tenants ADD COLUMN max_hold INTEGER NOT NULL DEFAULT 2592000",
+           "ALTER TABLE resources ADD COLUMN cancel_cutoff INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE resources ADD COLUMN reschedule_cutoff INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE resources ADD COLUMN max_active_per_customer INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE resources ADD COLUMN max_per_customer_per_day INTEGER NOT NULL DEFAULT 0",
+       }},
   };
   return kMigrations;
 }

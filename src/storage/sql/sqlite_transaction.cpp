@@ -19,7 +19,9 @@ void sqlite_execute(SqlConnection& connection, const char* sql) {
 
 namespace {
 
-// SQLite has no row locks and needs none: its writer holds the whole database.
+// SQLite has no row locks and needs none: its writer holds the whole database (BEGIN
+// IMMEDIATE, one leader per process: sqlite_storage.cpp), which also covers every named
+// lock of a WriteIntent, so lock_names need nothing here.
 class SqliteTransaction final : public SqlTransaction {
  public:
   using SqlTransaction::SqlTransaction;
@@ -66,6 +68,10 @@ class SqliteTransaction final : public SqlTransaction {
           .bind(c.schedule)
           .bind(c.metadata)
           .bind(c.archived)
+          .bind(c.rules.cancel_cutoff)
+          .bind(c.rules.reschedule_cutoff)
+          .bind(static_cast<long long>(c.rules.max_active))
+          .bind(static_cast<long long>(c.rules.max_per_day))
           .bind(c.version)
           .bind(c.id);
       q.finish();
@@ -93,7 +99,14 @@ class SqliteTransaction final : public SqlTransaction {
             .bind(c.updated)
             .bind(c.version)
             .bind(c.series)
-            .bind(c.occurrence_date);
+            .bind(c.occurrence_date)
+            .bind(c.customer_id)
+            .bind(c.notes)
+            .bind(c.service)
+            .bind(c.price)
+            .bind(c.currency)
+            .bind(c.buffer_before)
+            .bind(c.buffer_after);
         if (!q.step()) throw soci::soci_error("insert reservation returned no id");
         id = q.integer(0);
         q.finish();
@@ -150,6 +163,13 @@ class SqliteTransaction final : public SqlTransaction {
     return run("table statistics", [&]() -> Result<std::vector<TableStats>> {
       return sql_audit::table_stats(sql_, /*postgresql=*/false);
     });
+  }
+
+ protected:
+  // SQLite's lower() folds ASCII letters only, unless SQLite was built with ICU
+  // (SQLITE_ENABLE_ICU), which Debian's libsqlite3 is not.
+  std::string ascii_lower(const char* column) const override {
+    return std::string("lower(") + column + ")";
   }
 };
 

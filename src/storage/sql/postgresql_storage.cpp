@@ -259,7 +259,14 @@ class PostgresStorage final : public Storage {
       for (std::size_t i = 0; i < locks.size(); ++i) {
         lock_sql += (i ? "," : "") + std::to_string(locks[i]);
       }
-      lock_sql += ") ORDER BY id FOR UPDATE";
+      lock_sql += ") ORDER BY id FOR UPDATE;";
+    }
+    // The named locks after the resources, in key order (pg_named_lock_keys); keys are
+    // integers, safe to inline.
+    const std::vector<int> named_locks = pg_named_lock_keys(intent.lock_names);
+    for (int key : named_locks) {
+      lock_sql += " SELECT pg_advisory_xact_lock(" + std::to_string(kNamedLockClass) + ", " +
+                  std::to_string(key) + ");";
     }
     // Seeded once per thread: std::random_device costs more than a round trip to construct.
     thread_local std::mt19937 jitter(std::random_device{}());
@@ -277,7 +284,7 @@ class PostgresStorage final : public Storage {
       batch.run = &run_pipeline;
       Status st = guarded("begin write", [&]() -> Status {
         if (batched) {
-          pg_begin_write(connection, intent.scope.tenant_id(), locks, batch);
+          pg_begin_write(connection, intent.scope.tenant_id(), locks, named_locks, batch);
         } else {
           // One round trip: begin, set the tenant for row level security, lock the rows.
           *session << "BEGIN; " + scope_sql(intent.scope) + lock_sql;

@@ -2,6 +2,7 @@
 // prepared SOCI statements, and a reservation write's as pipelines (PgWriteBatch).
 #include "storage/sql/postgresql_transaction.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -328,8 +329,25 @@ std::unique_ptr<StorageTransaction> make_pg_transaction(SqlConnection& connectio
   return std::make_unique<PgTransaction>(connection, writable, map, batch);
 }
 
+std::vector<int> pg_named_lock_keys(const std::vector<std::string>& names) {
+  std::vector<int> keys;
+  keys.reserve(names.size());
+  for (const std::string& name : names) {
+    std::uint32_t hash = 2166136261u;  // FNV-1a, 32 bits
+    for (unsigned char c : name) {
+      hash ^= c;
+      hash *= 16777619u;
+    }
+    keys.push_back(static_cast<int>(hash));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
 void pg_begin_write(SqlConnection& connection, TenantId tenant,
-                    const std::vector<ResourceId>& resources, PgWriteBatch& batch) {
+                    const std::vector<ResourceId>& resources, const std::vector<int>& named_locks,
+                    PgWriteBatch& batch) {
   batch.tenant = tenant;
   batch.tenant_row.reset();
   batch.resources.clear();
@@ -340,12 +358,17 @@ void pg_begin_write(SqlConnection& connection, TenantId tenant,
   calls.push_back({"BEGIN", {}});
   calls.push_back({sql::kSetTenant, {text_of(tenant)}});
   calls.push_back({sql::kLockResources, {ids}});
+  // After the resources, before the reads, so those see what the named locks waited for.
+  for (int key : named_locks) {
+    calls.push_back({sql::kLockName, {text_of(kNamedLockClass), text_of(key)}});
+  }
+  const std::size_t reads = calls.size();
   calls.push_back({sql::find_tenant(), {text_of(tenant)}});
   calls.push_back({sql::find_resources(), {text_of(tenant), ids}});
   std::vector<PgRows> res = batch.run(connection, calls);
-  const PgRows& t = res[3];
+  const PgRows& t = res[reads];
   if (t.rows.size() == 1) batch.tenant_row = TenantRow::read(PgRowCells{t, 0}).to();
-  const PgRows& r = res[4];
+  const PgRows& r = res[reads + 1];
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
     Resource row = ResourceRow::read(PgRowCells{r, i}).to();
     const ResourceId id = row.id;

@@ -53,11 +53,26 @@ std::unique_ptr<StorageTransaction> make_pg_transaction(SqlConnection& connectio
                                                         SqlErrorMapper map,
                                                         PgWriteBatch* batch = nullptr);
 
+// WriteIntent::lock_names as transaction-level advisory locks,
+// pg_advisory_xact_lock(kNamedLockClass, key), key the 32-bit FNV-1a hash of the name.
+// PostgreSQL keeps locks of the two-int form apart from those of the one-bigint form
+// (boka's audit chain locks and its migration lock), and boka takes no other two-int
+// lock, so a named lock can never wait for one of those; resources are locked by their
+// rows, not by advisory locks. Two names may share a key: they then serialize more than
+// needed, nothing worse. The hash is part of the protocol between hosts (two builds that
+// hashed differently would not exclude each other): never change it.
+inline constexpr int kNamedLockClass = 0x626F6B61;  // "boka"
+// The keys of `names`, sorted and distinct: the order every writer takes them in, so
+// writers never deadlock on them (name order could, when two names share a key).
+std::vector<int> pg_named_lock_keys(const std::vector<std::string>& names);
+
 // One round trip: BEGIN, `tenant` as the row level security scope, the row locks on
-// `resources` (sorted, distinct), and the reads PgWriteBatch describes. Throws
-// soci::postgresql_soci_error (map it with the store's mapper).
+// `resources` (sorted, distinct), the named locks `named_locks` (pg_named_lock_keys), and
+// the reads PgWriteBatch describes. Throws soci::postgresql_soci_error (map it with the
+// store's mapper).
 void pg_begin_write(SqlConnection& connection, TenantId tenant,
-                    const std::vector<ResourceId>& resources, PgWriteBatch& batch);
+                    const std::vector<ResourceId>& resources, const std::vector<int>& named_locks,
+                    PgWriteBatch& batch);
 // One round trip: the batch's deferred writes, then COMMIT. A failing write aborts the rest
 // (COMMIT included); the caller rolls back. Throws like pg_begin_write (SQLSTATE 08006 when
 // the connection is gone, and then the outcome is unknown).

@@ -71,10 +71,12 @@ inline constexpr const char* kInsertAudit =
     "source, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 // PostgreSQL only: the transaction's tenant for row level security, the row locks of a
-// write ($1 an array of ids), and an audit chain's lock.
+// write ($1 an array of ids), an audit chain's lock (one bigint key), and a named lock
+// (WriteIntent::lock_names: two int keys, a key space of its own).
 inline constexpr const char* kSetTenant = "SELECT set_config('boka.tenant', $1, true)";
 inline constexpr const char* kLockResources =
     "SELECT id FROM resources WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE";
 inline constexpr const char* kLockAuditChain = "SELECT pg_advisory_xact_lock($1)";
+inline constexpr const char* kLockName = "SELECT pg_advisory_xact_lock($1::integer, $2::integer)";
 
 }  // namespace boka::detail::sql

@@ -14,13 +14,12 @@ TEST_CASE("conformance: tenants round trip and names are unique") {
   for_each_store([](std::shared_ptr<Storage> s) {
     TenantId id{};
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1),
-                                                               std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(tenant_row("acme", utc(2026, 1, 1))));
               return Status::Ok();
             }).ok());
     CHECK(id > 0);
     auto dup = write(*s, [&](StorageTransaction& t) -> Status {
-      return t.insert_tenant(Tenant{TenantId{}, "acme", utc(2026, 1, 1), std::nullopt, 1}).status();
+      return t.insert_tenant(tenant_row("acme", utc(2026, 1, 1))).status();
     });
     CHECK(dup.code() == Code::already_exists);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
@@ -40,13 +39,12 @@ TEST_CASE("conformance: every resource field round trips - other tenants see not
   for_each_store([](std::shared_ptr<Storage> s) {
     TenantId a{}, b{};
     ResourceId rid{};
-    REQUIRE(
-        write(*s, [&](StorageTransaction& t) -> Status {
-          BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(rid, t.insert_resource(sample_resource(a)));
-          return Status::Ok();
-        }).ok());
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a")));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b")));
+              BOKA_ASSIGN_OR_RETURN(rid, t.insert_resource(sample_resource(a)));
+              return Status::Ok();
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               auto r = t.find_resource(a, rid).value().value();
               const Resource want = sample_resource(a);
@@ -89,8 +87,7 @@ TEST_CASE("conformance: schedules and pools round trip with rules and member ord
     h.weekday = Weekday::thursday;
     sched.holidays.push_back(h);
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(tenant,
-                                    t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(tenant_row("a")));
               sched.tenant = tenant;
               BOKA_ASSIGN_OR_RETURN(sid, t.insert_schedule(sched));
               members.clear();

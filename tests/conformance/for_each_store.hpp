@@ -51,13 +51,22 @@ inline Resource sample_resource(TenantId tenant) {
   return r;
 }
 
+// A tenant row as the suite inserts it: version 1, booking rules and longest hold at their
+// defaults.
+inline Tenant tenant_row(std::string name, Instant created_at = {}) {
+  Tenant t;
+  t.name = std::move(name);
+  t.created_at = created_at;
+  t.version = 1;
+  return t;
+}
+
 inline std::string hex64(char c) { return std::string(64, c); }
 
 inline TenantId add_tenant(Storage& s, const std::string& name) {
   TenantId id{};
   Status st = write(s, [&](StorageTransaction& t) -> Status {
-    BOKA_ASSIGN_OR_RETURN(
-        id, t.insert_tenant(Tenant{TenantId{}, name, test::utc(2026, 1, 1), std::nullopt, 1}));
+    BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(tenant_row(name, test::utc(2026, 1, 1))));
     return Status::Ok();
   });
   REQUIRE(st.ok());

@@ -17,8 +17,7 @@ TEST_CASE("conformance: reservations, allocations, filters, bookings and holds")
     std::vector<ReservationId> ids;
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
               ids.clear();
-              BOKA_ASSIGN_OR_RETURN(tenant,
-                                    t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(tenant_row("a")));
               BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(tenant)));
               BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(tenant)));
               for (int i = 0; i < 6; ++i) {

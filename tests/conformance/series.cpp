@@ -66,10 +66,8 @@ TEST_CASE("conformance: every series field round trips and updates - other tenan
     SeriesId first{}, second{};
     Series want = weekly_series(TenantId{});
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(
-                  a, t.insert_tenant(Tenant{TenantId{}, "a", utc(2026, 1, 1), std::nullopt, 1}));
-              BOKA_ASSIGN_OR_RETURN(
-                  b, t.insert_tenant(Tenant{TenantId{}, "b", utc(2026, 1, 1), std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a", utc(2026, 1, 1))));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b", utc(2026, 1, 1))));
               want.tenant = a;
               BOKA_ASSIGN_OR_RETURN(first, t.insert_series(want));
               Series split = want;
@@ -127,8 +125,7 @@ TEST_CASE("conformance: reservations name their series - the filter finds a seri
     std::vector<ReservationId> ids;
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
               ids.clear();
-              BOKA_ASSIGN_OR_RETURN(tenant,
-                                    t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(tenant, t.insert_tenant(tenant_row("a")));
               BOKA_ASSIGN_OR_RETURN(room, t.insert_resource(sample_resource(tenant)));
               BOKA_ASSIGN_OR_RETURN(series, t.insert_series(weekly_series(tenant)));
               for (int i = 0; i < 4; ++i) {

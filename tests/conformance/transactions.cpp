@@ -13,7 +13,7 @@ using boka::conformance::for_each_store;
 TEST_CASE("conformance: a failed write keeps nothing - reads cannot write") {
   for_each_store([](std::shared_ptr<Storage> s) {
     auto st = write(*s, [&](StorageTransaction& t) -> Status {
-      BOKA_ASSIGN_OR_RETURN(auto id, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
+      BOKA_ASSIGN_OR_RETURN(auto id, t.insert_tenant(tenant_row("a")));
       BOKA_RETURN_IF_ERROR(t.insert_resource(sample_resource(id)).status());
       return Status(Code::conflict, "changed my mind");
     });
@@ -21,17 +21,15 @@ TEST_CASE("conformance: a failed write keeps nothing - reads cannot write") {
     CHECK(st.message() == "changed my mind");
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               CHECK(t.list_tenants()->empty());
-              CHECK(t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}).status().code() ==
-                    Code::internal);
+              CHECK(t.insert_tenant(tenant_row("b")).status().code() == Code::internal);
               return Status::Ok();
             }).ok());
     // The rolled-back name is free again.
     TenantId id{};
-    REQUIRE(
-        write(*s, [&](StorageTransaction& t) -> Status {
-          BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-          return Status::Ok();
-        }).ok());
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              BOKA_ASSIGN_OR_RETURN(id, t.insert_tenant(tenant_row("a")));
+              return Status::Ok();
+            }).ok());
     CHECK(id > 0);
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               CHECK(t.list_tenants()->size() == 1);

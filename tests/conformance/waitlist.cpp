@@ -97,10 +97,8 @@ TEST_CASE(
     WaitlistEntryId full{}, plain{};
     WaitlistEntry want, bare;
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(
-                  a, t.insert_tenant(Tenant{TenantId{}, "a", utc(2026, 1, 1), std::nullopt, 1}));
-              BOKA_ASSIGN_OR_RETURN(
-                  b, t.insert_tenant(Tenant{TenantId{}, "b", utc(2026, 1, 1), std::nullopt, 1}));
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a", utc(2026, 1, 1))));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b", utc(2026, 1, 1))));
               BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(a)));
               BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(a)));
               BOKA_ASSIGN_OR_RETURN(pool, t.insert_pool(pool_of(a, {r1, r2})));
@@ -229,35 +227,34 @@ TEST_CASE("conformance: the entry holding an offer is found by its reservation")
     ResourceId room{};
     std::vector<ReservationId> holds;
     WaitlistEntryId offered{}, accepted{}, lapsed{}, waiting{};
-    REQUIRE(
-        write(*s, [&](StorageTransaction& t) -> Status {
-          holds.clear();
-          BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(room, t.insert_resource(sample_resource(a)));
-          for (int i = 0; i < 4; ++i) {
-            BOKA_ASSIGN_OR_RETURN(
-                auto id, t.insert_reservation(offered_hold(a, room, utc(2026, 3, 3, 8 + i))));
-            holds.push_back(id);
-          }
-          WaitlistEntry e = entry_for(a, room, utc(2026, 3, 3, 8));
-          e.status = WaitlistStatus::offered;
-          e.offer = holds[0];
-          e.offer_expires_at = utc(2026, 3, 2, 9);
-          BOKA_ASSIGN_OR_RETURN(offered, t.insert_waitlist_entry(e));
-          e.status = WaitlistStatus::accepted;
-          e.offer = holds[1];
-          e.offer_expires_at.reset();
-          BOKA_ASSIGN_OR_RETURN(accepted, t.insert_waitlist_entry(e));
-          // A lapsed offer keeps naming its reservation, but no longer holds it.
-          e.status = WaitlistStatus::lapsed;
-          e.offer = holds[2];
-          BOKA_ASSIGN_OR_RETURN(lapsed, t.insert_waitlist_entry(e));
-          e.status = WaitlistStatus::waiting;
-          e.offer.reset();
-          BOKA_ASSIGN_OR_RETURN(waiting, t.insert_waitlist_entry(e));
-          return Status::Ok();
-        }).ok());
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              holds.clear();
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a")));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b")));
+              BOKA_ASSIGN_OR_RETURN(room, t.insert_resource(sample_resource(a)));
+              for (int i = 0; i < 4; ++i) {
+                BOKA_ASSIGN_OR_RETURN(
+                    auto id, t.insert_reservation(offered_hold(a, room, utc(2026, 3, 3, 8 + i))));
+                holds.push_back(id);
+              }
+              WaitlistEntry e = entry_for(a, room, utc(2026, 3, 3, 8));
+              e.status = WaitlistStatus::offered;
+              e.offer = holds[0];
+              e.offer_expires_at = utc(2026, 3, 2, 9);
+              BOKA_ASSIGN_OR_RETURN(offered, t.insert_waitlist_entry(e));
+              e.status = WaitlistStatus::accepted;
+              e.offer = holds[1];
+              e.offer_expires_at.reset();
+              BOKA_ASSIGN_OR_RETURN(accepted, t.insert_waitlist_entry(e));
+              // A lapsed offer keeps naming its reservation, but no longer holds it.
+              e.status = WaitlistStatus::lapsed;
+              e.offer = holds[2];
+              BOKA_ASSIGN_OR_RETURN(lapsed, t.insert_waitlist_entry(e));
+              e.status = WaitlistStatus::waiting;
+              e.offer.reset();
+              BOKA_ASSIGN_OR_RETURN(waiting, t.insert_waitlist_entry(e));
+              return Status::Ok();
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               auto first = t.find_waitlist_entry_by_offer(a, holds[0]);
               REQUIRE(first.ok());
@@ -284,53 +281,52 @@ TEST_CASE("conformance: list_waitlist returns a tenant's entries in queue order 
     PoolId pool{};
     // ids[i] is entry i below.
     std::vector<WaitlistEntryId> ids;
-    REQUIRE(
-        write(*s, [&](StorageTransaction& t) -> Status {
-          ids.clear();
-          BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(a)));
-          BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(a)));
-          BOKA_ASSIGN_OR_RETURN(rb, t.insert_resource(sample_resource(b)));
-          BOKA_ASSIGN_OR_RETURN(pool, t.insert_pool(pool_of(a, {r1, r2})));
-          struct Spec {
-            int priority;
-            int joined_hour;
-            WaitlistStatus status;
-            const char* customer;
-            int target;  // 1: r1, 2: r2, 3: the pool, 4: r1 and the pool
-          };
-          const Spec specs[] = {
-              {0, 9, WaitlistStatus::waiting, "ann", 1},    // 0
-              {5, 10, WaitlistStatus::waiting, "bob", 2},   // 1
-              {0, 8, WaitlistStatus::offered, "ann", 3},    // 2
-              {5, 10, WaitlistStatus::waiting, "ann", 4},   // 3: ties with 1 but for id
-              {-1, 7, WaitlistStatus::cancelled, "", 1},    // 4
-              {0, 9, WaitlistStatus::expired, "bob", 3},    // 5: ties with 0 but for id
-              {2, 11, WaitlistStatus::accepted, "Ann", 2},  // 6
-          };
-          for (const Spec& x : specs) {
-            WaitlistEntry e = entry_for(a, r1, utc(2026, 3, 3, 9));
-            if (x.target == 2) e.allocations = {AllocationRequest::of_resource(r2)};
-            if (x.target == 3) e.allocations = {AllocationRequest::of_pool(pool)};
-            if (x.target == 4) {
-              e.allocations = {AllocationRequest::of_resource(r1),
-                               AllocationRequest::of_pool(pool, 2)};
-            }
-            e.priority = x.priority;
-            e.joined_at = utc(2026, 3, 1, x.joined_hour);
-            e.status = x.status;
-            e.customer = x.customer;
-            BOKA_ASSIGN_OR_RETURN(auto id, t.insert_waitlist_entry(e));
-            ids.push_back(id);
-          }
-          // Tenant b's entries never show in a's lists.
-          WaitlistEntry other = entry_for(b, rb, utc(2026, 3, 3, 9));
-          other.priority = 100;
-          other.customer = "ann";
-          BOKA_RETURN_IF_ERROR(t.insert_waitlist_entry(other).status());
-          return Status::Ok();
-        }).ok());
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              ids.clear();
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a")));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b")));
+              BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(a)));
+              BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(a)));
+              BOKA_ASSIGN_OR_RETURN(rb, t.insert_resource(sample_resource(b)));
+              BOKA_ASSIGN_OR_RETURN(pool, t.insert_pool(pool_of(a, {r1, r2})));
+              struct Spec {
+                int priority;
+                int joined_hour;
+                WaitlistStatus status;
+                const char* customer;
+                int target;  // 1: r1, 2: r2, 3: the pool, 4: r1 and the pool
+              };
+              const Spec specs[] = {
+                  {0, 9, WaitlistStatus::waiting, "ann", 1},    // 0
+                  {5, 10, WaitlistStatus::waiting, "bob", 2},   // 1
+                  {0, 8, WaitlistStatus::offered, "ann", 3},    // 2
+                  {5, 10, WaitlistStatus::waiting, "ann", 4},   // 3: ties with 1 but for id
+                  {-1, 7, WaitlistStatus::cancelled, "", 1},    // 4
+                  {0, 9, WaitlistStatus::expired, "bob", 3},    // 5: ties with 0 but for id
+                  {2, 11, WaitlistStatus::accepted, "Ann", 2},  // 6
+              };
+              for (const Spec& x : specs) {
+                WaitlistEntry e = entry_for(a, r1, utc(2026, 3, 3, 9));
+                if (x.target == 2) e.allocations = {AllocationRequest::of_resource(r2)};
+                if (x.target == 3) e.allocations = {AllocationRequest::of_pool(pool)};
+                if (x.target == 4) {
+                  e.allocations = {AllocationRequest::of_resource(r1),
+                                   AllocationRequest::of_pool(pool, 2)};
+                }
+                e.priority = x.priority;
+                e.joined_at = utc(2026, 3, 1, x.joined_hour);
+                e.status = x.status;
+                e.customer = x.customer;
+                BOKA_ASSIGN_OR_RETURN(auto id, t.insert_waitlist_entry(e));
+                ids.push_back(id);
+              }
+              // Tenant b's entries never show in a's lists.
+              WaitlistEntry other = entry_for(b, rb, utc(2026, 3, 3, 9));
+              other.priority = 100;
+              other.customer = "ann";
+              BOKA_RETURN_IF_ERROR(t.insert_waitlist_entry(other).status());
+              return Status::Ok();
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               const auto list = [&](const WaitlistFilter& f) {
                 return ids_of(t.list_waitlist(a, f).value());
@@ -404,74 +400,73 @@ TEST_CASE(
     std::map<std::string, WaitlistEntryId> id;
     // The freed range: [10:00, 11:00) on March 3.
     const Instant from = utc(2026, 3, 3, 10), to = utc(2026, 3, 3, 11);
-    REQUIRE(
-        write(*s, [&](StorageTransaction& t) -> Status {
-          id.clear();
-          BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(a)));
-          BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(a)));
-          BOKA_ASSIGN_OR_RETURN(r3, t.insert_resource(sample_resource(a)));
-          BOKA_ASSIGN_OR_RETURN(rb, t.insert_resource(sample_resource(b)));
-          BOKA_ASSIGN_OR_RETURN(pool, t.insert_pool(pool_of(a, {r1, r2})));
-          BOKA_ASSIGN_OR_RETURN(other_pool, t.insert_pool(pool_of(a, {r3})));
-          const auto add = [&](const std::string& name, WaitlistEntry e) -> Status {
-            BOKA_ASSIGN_OR_RETURN(id[name], t.insert_waitlist_entry(e));
-            return Status::Ok();
-          };
-          // Overlap boundaries: earliest_start < to and latest_start + duration > from.
-          WaitlistEntry e = entry_for(a, r1, to);  // starts exactly at `to`: no overlap
-          BOKA_RETURN_IF_ERROR(add("starts_at_to", e));
-          e = entry_for(a, r1, to - Seconds(1));
-          e.priority = 1;
-          BOKA_RETURN_IF_ERROR(add("starts_before_to", e));
-          e = entry_for(a, r1, from - hours(1));  // ends exactly at `from`: no overlap
-          BOKA_RETURN_IF_ERROR(add("ends_at_from", e));
-          e = entry_for(a, r1, from - hours(1));
-          e.duration = hours(1) + Seconds(1);
-          e.priority = 1;
-          e.joined_at = utc(2026, 3, 1, 7);
-          BOKA_RETURN_IF_ERROR(add("ends_after_from", e));
-          // A range of starts: earliest before, latest after the freed range.
-          e = entry_for(a, r1, utc(2026, 3, 3, 6));
-          e.latest_start = utc(2026, 3, 3, 18);
-          e.duration = minutes(30);
-          e.priority = 3;
-          BOKA_RETURN_IF_ERROR(add("wide", e));
-          // Only latest_start + duration reaches into the range.
-          e = entry_for(a, r1, utc(2026, 3, 3, 8));
-          e.latest_start = utc(2026, 3, 3, 9, 30);
-          e.duration = minutes(31);
-          BOKA_RETURN_IF_ERROR(add("late_enough", e));
-          e.duration = minutes(30);
-          BOKA_RETURN_IF_ERROR(add("latest_ends_at_from", e));
-          // Statuses other than waiting are not selected.
-          for (WaitlistStatus st :
-               {WaitlistStatus::offered, WaitlistStatus::accepted, WaitlistStatus::cancelled,
-                WaitlistStatus::expired, WaitlistStatus::lapsed}) {
-            e = entry_for(a, r1, from);
-            e.status = st;
-            e.priority = 9;
-            BOKA_RETURN_IF_ERROR(add(waitlist_status_name(st), e));
-          }
-          // Through the pool, and for another resource and another pool.
-          e = entry_for(a, r1, from);
-          e.allocations = {AllocationRequest::of_pool(pool)};
-          e.priority = 2;
-          BOKA_RETURN_IF_ERROR(add("pool", e));
-          e = entry_for(a, r2, from);
-          e.priority = 2;
-          e.joined_at = utc(2026, 3, 1, 9);
-          BOKA_RETURN_IF_ERROR(add("r2", e));
-          e = entry_for(a, r3, from);
-          e.allocations.push_back(AllocationRequest::of_pool(other_pool));
-          BOKA_RETURN_IF_ERROR(add("r3", e));
-          // Another tenant's entry for its own resource, in the same window.
-          e = entry_for(b, rb, from);
-          e.priority = 9;
-          BOKA_RETURN_IF_ERROR(add("tenant_b", e));
-          return Status::Ok();
-        }).ok());
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              id.clear();
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a")));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b")));
+              BOKA_ASSIGN_OR_RETURN(r1, t.insert_resource(sample_resource(a)));
+              BOKA_ASSIGN_OR_RETURN(r2, t.insert_resource(sample_resource(a)));
+              BOKA_ASSIGN_OR_RETURN(r3, t.insert_resource(sample_resource(a)));
+              BOKA_ASSIGN_OR_RETURN(rb, t.insert_resource(sample_resource(b)));
+              BOKA_ASSIGN_OR_RETURN(pool, t.insert_pool(pool_of(a, {r1, r2})));
+              BOKA_ASSIGN_OR_RETURN(other_pool, t.insert_pool(pool_of(a, {r3})));
+              const auto add = [&](const std::string& name, WaitlistEntry e) -> Status {
+                BOKA_ASSIGN_OR_RETURN(id[name], t.insert_waitlist_entry(e));
+                return Status::Ok();
+              };
+              // Overlap boundaries: earliest_start < to and latest_start + duration > from.
+              WaitlistEntry e = entry_for(a, r1, to);  // starts exactly at `to`: no overlap
+              BOKA_RETURN_IF_ERROR(add("starts_at_to", e));
+              e = entry_for(a, r1, to - Seconds(1));
+              e.priority = 1;
+              BOKA_RETURN_IF_ERROR(add("starts_before_to", e));
+              e = entry_for(a, r1, from - hours(1));  // ends exactly at `from`: no overlap
+              BOKA_RETURN_IF_ERROR(add("ends_at_from", e));
+              e = entry_for(a, r1, from - hours(1));
+              e.duration = hours(1) + Seconds(1);
+              e.priority = 1;
+              e.joined_at = utc(2026, 3, 1, 7);
+              BOKA_RETURN_IF_ERROR(add("ends_after_from", e));
+              // A range of starts: earliest before, latest after the freed range.
+              e = entry_for(a, r1, utc(2026, 3, 3, 6));
+              e.latest_start = utc(2026, 3, 3, 18);
+              e.duration = minutes(30);
+              e.priority = 3;
+              BOKA_RETURN_IF_ERROR(add("wide", e));
+              // Only latest_start + duration reaches into the range.
+              e = entry_for(a, r1, utc(2026, 3, 3, 8));
+              e.latest_start = utc(2026, 3, 3, 9, 30);
+              e.duration = minutes(31);
+              BOKA_RETURN_IF_ERROR(add("late_enough", e));
+              e.duration = minutes(30);
+              BOKA_RETURN_IF_ERROR(add("latest_ends_at_from", e));
+              // Statuses other than waiting are not selected.
+              for (WaitlistStatus st :
+                   {WaitlistStatus::offered, WaitlistStatus::accepted, WaitlistStatus::cancelled,
+                    WaitlistStatus::expired, WaitlistStatus::lapsed}) {
+                e = entry_for(a, r1, from);
+                e.status = st;
+                e.priority = 9;
+                BOKA_RETURN_IF_ERROR(add(waitlist_status_name(st), e));
+              }
+              // Through the pool, and for another resource and another pool.
+              e = entry_for(a, r1, from);
+              e.allocations = {AllocationRequest::of_pool(pool)};
+              e.priority = 2;
+              BOKA_RETURN_IF_ERROR(add("pool", e));
+              e = entry_for(a, r2, from);
+              e.priority = 2;
+              e.joined_at = utc(2026, 3, 1, 9);
+              BOKA_RETURN_IF_ERROR(add("r2", e));
+              e = entry_for(a, r3, from);
+              e.allocations.push_back(AllocationRequest::of_pool(other_pool));
+              BOKA_RETURN_IF_ERROR(add("r3", e));
+              // Another tenant's entry for its own resource, in the same window.
+              e = entry_for(b, rb, from);
+              e.priority = 9;
+              BOKA_RETURN_IF_ERROR(add("tenant_b", e));
+              return Status::Ok();
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               using Ids = std::vector<WaitlistEntryId>;
               const auto waiting = [&](TenantId tenant, std::vector<ResourceId> resources,
@@ -510,57 +505,56 @@ TEST_CASE(
     ResourceId ra{}, rb{};
     std::map<std::string, WaitlistEntryId> id;
     const Instant now = utc(2026, 3, 3, 10);
-    REQUIRE(
-        write(*s, [&](StorageTransaction& t) -> Status {
-          id.clear();
-          BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(Tenant{TenantId{}, "a", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(Tenant{TenantId{}, "b", {}, std::nullopt, 1}));
-          BOKA_ASSIGN_OR_RETURN(ra, t.insert_resource(sample_resource(a)));
-          BOKA_ASSIGN_OR_RETURN(rb, t.insert_resource(sample_resource(b)));
-          BOKA_ASSIGN_OR_RETURN(auto hold_a,
-                                t.insert_reservation(offered_hold(a, ra, utc(2026, 3, 4, 9))));
-          BOKA_ASSIGN_OR_RETURN(auto hold_b,
-                                t.insert_reservation(offered_hold(b, rb, utc(2026, 3, 4, 9))));
-          const auto waiting = [&](const std::string& name, TenantId tenant, ResourceId r,
-                                   Instant expires) -> Status {
-            WaitlistEntry e = entry_for(tenant, r, utc(2026, 3, 4, 9));
-            e.expires_at = expires;
-            BOKA_ASSIGN_OR_RETURN(id[name], t.insert_waitlist_entry(e));
-            return Status::Ok();
-          };
-          const auto offered = [&](const std::string& name, TenantId tenant, ResourceId r,
-                                   ReservationId hold, Instant offer_expires,
-                                   WaitlistStatus status = WaitlistStatus::offered) -> Status {
-            WaitlistEntry e = entry_for(tenant, r, utc(2026, 3, 4, 9));
-            e.status = status;
-            e.offer = hold;
-            e.offer_expires_at = offer_expires;
-            e.expires_at = utc(2026, 3, 1);  // long past: only the offer's deadline counts
-            BOKA_ASSIGN_OR_RETURN(id[name], t.insert_waitlist_entry(e));
-            return Status::Ok();
-          };
-          BOKA_RETURN_IF_ERROR(waiting("a_9", a, ra, utc(2026, 3, 3, 9)));
-          BOKA_RETURN_IF_ERROR(waiting("a_12", a, ra, utc(2026, 3, 3, 12)));  // not yet
-          BOKA_RETURN_IF_ERROR(waiting("a_now", a, ra, now));                 // due at now
-          BOKA_RETURN_IF_ERROR(offered("a_offer_8_30", a, ra, hold_a, utc(2026, 3, 3, 8, 30)));
-          BOKA_RETURN_IF_ERROR(offered("a_offer_11", a, ra, hold_a, utc(2026, 3, 3, 11)));
-          BOKA_RETURN_IF_ERROR(waiting("b_8", b, rb, utc(2026, 3, 3, 8)));
-          BOKA_RETURN_IF_ERROR(offered("b_offer_9_30", b, rb, hold_b, utc(2026, 3, 3, 9, 30)));
-          // Same deadline as a_9: after it, by id.
-          BOKA_RETURN_IF_ERROR(waiting("b_9", b, rb, utc(2026, 3, 3, 9)));
-          // Past deadlines in other statuses are not due.
-          BOKA_RETURN_IF_ERROR(
-              offered("a_accepted", a, ra, hold_a, utc(2026, 3, 3, 7), WaitlistStatus::accepted));
-          BOKA_RETURN_IF_ERROR(
-              offered("b_lapsed", b, rb, hold_b, utc(2026, 3, 3, 7), WaitlistStatus::lapsed));
-          for (WaitlistStatus st : {WaitlistStatus::cancelled, WaitlistStatus::expired}) {
-            WaitlistEntry e = entry_for(a, ra, utc(2026, 3, 4, 9));
-            e.status = st;
-            e.expires_at = utc(2026, 3, 3, 7);
-            BOKA_RETURN_IF_ERROR(t.insert_waitlist_entry(e).status());
-          }
-          return Status::Ok();
-        }).ok());
+    REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
+              id.clear();
+              BOKA_ASSIGN_OR_RETURN(a, t.insert_tenant(tenant_row("a")));
+              BOKA_ASSIGN_OR_RETURN(b, t.insert_tenant(tenant_row("b")));
+              BOKA_ASSIGN_OR_RETURN(ra, t.insert_resource(sample_resource(a)));
+              BOKA_ASSIGN_OR_RETURN(rb, t.insert_resource(sample_resource(b)));
+              BOKA_ASSIGN_OR_RETURN(auto hold_a,
+                                    t.insert_reservation(offered_hold(a, ra, utc(2026, 3, 4, 9))));
+              BOKA_ASSIGN_OR_RETURN(auto hold_b,
+                                    t.insert_reservation(offered_hold(b, rb, utc(2026, 3, 4, 9))));
+              const auto waiting = [&](const std::string& name, TenantId tenant, ResourceId r,
+                                       Instant expires) -> Status {
+                WaitlistEntry e = entry_for(tenant, r, utc(2026, 3, 4, 9));
+                e.expires_at = expires;
+                BOKA_ASSIGN_OR_RETURN(id[name], t.insert_waitlist_entry(e));
+                return Status::Ok();
+              };
+              const auto offered = [&](const std::string& name, TenantId tenant, ResourceId r,
+                                       ReservationId hold, Instant offer_expires,
+                                       WaitlistStatus status = WaitlistStatus::offered) -> Status {
+                WaitlistEntry e = entry_for(tenant, r, utc(2026, 3, 4, 9));
+                e.status = status;
+                e.offer = hold;
+                e.offer_expires_at = offer_expires;
+                e.expires_at = utc(2026, 3, 1);  // long past: only the offer's deadline counts
+                BOKA_ASSIGN_OR_RETURN(id[name], t.insert_waitlist_entry(e));
+                return Status::Ok();
+              };
+              BOKA_RETURN_IF_ERROR(waiting("a_9", a, ra, utc(2026, 3, 3, 9)));
+              BOKA_RETURN_IF_ERROR(waiting("a_12", a, ra, utc(2026, 3, 3, 12)));  // not yet
+              BOKA_RETURN_IF_ERROR(waiting("a_now", a, ra, now));                 // due at now
+              BOKA_RETURN_IF_ERROR(offered("a_offer_8_30", a, ra, hold_a, utc(2026, 3, 3, 8, 30)));
+              BOKA_RETURN_IF_ERROR(offered("a_offer_11", a, ra, hold_a, utc(2026, 3, 3, 11)));
+              BOKA_RETURN_IF_ERROR(waiting("b_8", b, rb, utc(2026, 3, 3, 8)));
+              BOKA_RETURN_IF_ERROR(offered("b_offer_9_30", b, rb, hold_b, utc(2026, 3, 3, 9, 30)));
+              // Same deadline as a_9: after it, by id.
+              BOKA_RETURN_IF_ERROR(waiting("b_9", b, rb, utc(2026, 3, 3, 9)));
+              // Past deadlines in other statuses are not due.
+              BOKA_RETURN_IF_ERROR(offered("a_accepted", a, ra, hold_a, utc(2026, 3, 3, 7),
+                                           WaitlistStatus::accepted));
+              BOKA_RETURN_IF_ERROR(
+                  offered("b_lapsed", b, rb, hold_b, utc(2026, 3, 3, 7), WaitlistStatus::lapsed));
+              for (WaitlistStatus st : {WaitlistStatus::cancelled, WaitlistStatus::expired}) {
+                WaitlistEntry e = entry_for(a, ra, utc(2026, 3, 4, 9));
+                e.status = st;
+                e.expires_at = utc(2026, 3, 3, 7);
+                BOKA_RETURN_IF_ERROR(t.insert_waitlist_entry(e).status());
+              }
+              return Status::Ok();
+            }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               using Ids = std::vector<WaitlistEntryId>;
               const Ids all = {id["b_8"], id["a_offer_8_30"], id["a_9"],

@@ -53,7 +53,19 @@ TEST_CASE("conformance: table_stats counts the rows of every table") {
               entry.allocations = {AllocationRequest::of_resource(ResourceId{1}),
                                    AllocationRequest::of_pool(PoolId{1})};
               BOKA_RETURN_IF_ERROR(t.insert_waitlist_entry(entry).status());
-              return t.insert_waitlist_entry(entry).status();
+              BOKA_RETURN_IF_ERROR(t.insert_waitlist_entry(entry).status());
+              // And services and customers (since schema version 7).
+              Service service;
+              service.tenant = a;
+              service.name = "cut";
+              service.duration = Seconds(3600);
+              service.allocations = {AllocationRequest::of_resource(ResourceId{1})};
+              BOKA_RETURN_IF_ERROR(t.insert_service(service).status());
+              Customer customer;
+              customer.tenant = a;
+              customer.display_name = "Ann";
+              BOKA_RETURN_IF_ERROR(t.insert_customer(customer).status());
+              return t.insert_customer(customer).status();
             }).ok());
     REQUIRE(read(*s, [&](StorageTransaction& t) -> Status {
               auto stats = t.table_stats().value();
@@ -68,6 +80,8 @@ TEST_CASE("conformance: table_stats counts the rows of every table") {
               CHECK(rows["reservations"] == 0);
               CHECK(rows["series"] == 1);
               CHECK(rows["waitlist_entries"] == 2);
+              CHECK(rows["services"] == 1);
+              CHECK(rows["customers"] == 2);
               // A store may keep side tables of its own (the SQL stores' waitlist_targets).
               if (rows.count("waitlist_targets")) CHECK(rows["waitlist_targets"] == 4);
               return Status::Ok();

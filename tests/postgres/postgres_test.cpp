@@ -66,7 +66,8 @@ TEST_CASE("postgresql: row level security keeps a raw query inside its tenant") 
   CHECK(owner.scalar("SELECT count(*) FROM resources") == "0");
   // B's row is untouched.
   CHECK(t.engine->get_resource(sys(), t.b, t.rb)->name == "room B");
-  // Every table with a tenant_id (the waitlist's included) has row level security, forced.
+  // Every table with a tenant_id (the waitlist's, services and customers included) has row
+  // level security, forced.
   const auto unpoliced = owner.query(
       "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM "
@@ -74,7 +75,7 @@ TEST_CASE("postgresql: row level security keeps a raw query inside its tenant") 
       "a.attisdropped) AND NOT (c.relrowsecurity AND c.relforcerowsecurity) ORDER BY 1");
   for (const auto& row : unpoliced) FAIL_CHECK("no forced row level security on " << row.at(0));
   CHECK(owner.scalar("SELECT count(*) FROM pg_policies WHERE tablename IN "
-                     "('waitlist_entries', 'waitlist_targets')") == "2");
+                     "('waitlist_entries', 'waitlist_targets', 'services', 'customers')") == "4");
   // The run-time role owns nothing and may not change the schema.
   CHECK(app.error_of("DROP TABLE reservations") == "42501");
   CHECK(app.error_of("CREATE TABLE mine (x int)") == "42501");

@@ -44,8 +44,9 @@ struct CppWorld {
     boka::EngineOptions options;
     options.clock = std::make_shared<boka::ManualClock>(boka::from_unix(kTuesday - 24 * kHour));
     engine = boka::Engine::open("memory:", options).value();
-    tenant =
-        engine->create_tenant(who, boka::Tenant{boka::TenantId{}, "bench", {}, {}, 0}).value().id;
+    boka::Tenant bench;
+    bench.name = "bench";
+    tenant = engine->create_tenant(who, bench).value().id;
     boka::Resource spec;
     spec.name = "room";
     spec.zone = "UTC";

@@ -192,6 +192,12 @@ void clear_principal(boka_principal** out) {
 
 std::string text_or_empty(const char* s) { return s == nullptr ? std::string() : std::string(s); }
 
+// A Change guard document, or no guard for NULL.
+boka::ChangeGuard guard_from(const char* guard_json) {
+  if (guard_json == nullptr) return {};
+  return boka::c_api::change_guard_from_json(boka::c_api::parse(guard_json, "guard_json"));
+}
+
 }  // namespace
 
 extern "C" {
@@ -358,6 +364,19 @@ int boka_archive_tenant(boka_engine* engine, const boka_principal* who, int64_t 
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     return emit(engine->engine->archive_tenant(who->principal, boka::TenantId{id}), tenant_json);
+  });
+}
+
+int boka_update_tenant_rules(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             const char* rules_json, int64_t expected_version, char** tenant_json,
+                             char** errmsg) {
+  clear_output(tenant_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto rules = boka::c_api::tenant_rules_from_json(boka::c_api::parse(rules_json, "rules_json"));
+    return emit(engine->engine->update_tenant_rules(who->principal, boka::TenantId{tenant}, rules,
+                                                    expected_version),
+                tenant_json);
   });
 }
 
@@ -639,6 +658,21 @@ int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t te
   });
 }
 
+int boka_reserve_with_conflict(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               const char* request_json, char** reservation_json,
+                               char** conflict_json, char** errmsg) {
+  clear_output(reservation_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto req =
+        boka::c_api::reserve_request_from_json(boka::c_api::parse(request_json, "request_json"));
+    auto booked = engine->engine->reserve(who->principal, boka::TenantId{tenant}, req);
+    if (!booked.ok()) emit_conflict(booked.status(), conflict_json);
+    return emit(booked, reservation_json);
+  });
+}
+
 int boka_confirm(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
                  int64_t if_version, char** reservation_json, char** errmsg) {
   return transition(&boka::Engine::confirm, engine, who, tenant, id, if_version, reservation_json,
@@ -678,6 +712,54 @@ int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tena
                                    boka::c_api::checked_instant(new_end, "new_end"), guard);
     if (!moved.ok()) fill_conflict(moved.status(), conflict);
     return emit(moved, reservation_json);
+  });
+}
+
+int boka_cancel_guarded(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                        const char* guard_json, char** reservation_json, char** conflict_json,
+                        char** errmsg) {
+  clear_output(reservation_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    const boka::ChangeGuard guard = guard_from(guard_json);
+    auto cancelled = engine->engine->cancel(who->principal, boka::TenantId{tenant},
+                                            boka::ReservationId{id}, guard);
+    if (!cancelled.ok()) emit_conflict(cancelled.status(), conflict_json);
+    return emit(cancelled, reservation_json);
+  });
+}
+
+int boka_reschedule_guarded(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t id, int64_t new_start, int64_t new_end, const char* guard_json,
+                            char** reservation_json, char** conflict_json, char** errmsg) {
+  clear_output(reservation_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    const boka::ChangeGuard guard = guard_from(guard_json);
+    auto moved =
+        engine->engine->reschedule(who->principal, boka::TenantId{tenant}, boka::ReservationId{id},
+                                   boka::c_api::checked_instant(new_start, "new_start"),
+                                   boka::c_api::checked_instant(new_end, "new_end"), guard);
+    if (!moved.ok()) emit_conflict(moved.status(), conflict_json);
+    return emit(moved, reservation_json);
+  });
+}
+
+int boka_update_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t id, const char* update_json, char** reservation_json,
+                            char** conflict_json, char** errmsg) {
+  clear_output(reservation_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto update =
+        boka::c_api::reservation_update_from_json(boka::c_api::parse(update_json, "update_json"));
+    auto edited = engine->engine->update_reservation(who->principal, boka::TenantId{tenant},
+                                                     boka::ReservationId{id}, update);
+    if (!edited.ok()) emit_conflict(edited.status(), conflict_json);
+    return emit(edited, reservation_json);
   });
 }
 
@@ -900,6 +982,190 @@ int boka_waitlist_sweep(boka_engine* engine, const boka_principal* who, int limi
     if (!n.ok()) return n.status();
     if (changed != nullptr) *changed = *n;
     return Status();
+  });
+}
+
+// --- Services ----------------------------------------------------------------------------
+
+int boka_service_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        const char* spec_json, char** service_json, char** errmsg) {
+  clear_output(service_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec =
+        boka::c_api::service_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
+    return emit(engine->engine->services().create(who->principal, boka::TenantId{tenant}, spec),
+                service_json);
+  });
+}
+
+int boka_service_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                     char** service_json, char** errmsg) {
+  clear_output(service_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(service_json, "service_json"));
+    return emit(
+        engine->engine->services().get(who->principal, boka::TenantId{tenant}, boka::ServiceId{id}),
+        service_json);
+  });
+}
+
+int boka_service_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      int include_archived, char** services_json, char** errmsg) {
+  clear_output(services_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(services_json, "services_json"));
+    return emit(engine->engine->services().list(who->principal, boka::TenantId{tenant},
+                                                include_archived != 0),
+                services_json);
+  });
+}
+
+int boka_service_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        const char* service_json_in, char** service_json, char** errmsg) {
+  clear_output(service_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto service = boka::c_api::service_from_json(
+        boka::c_api::parse(service_json_in, "service_json_in"), Mode::update);
+    return emit(engine->engine->services().update(who->principal, boka::TenantId{tenant}, service),
+                service_json);
+  });
+}
+
+int boka_service_archive(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                         char** service_json, char** errmsg) {
+  clear_output(service_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->services().archive(who->principal, boka::TenantId{tenant},
+                                                   boka::ServiceId{id}),
+                service_json);
+  });
+}
+
+// --- Customers ---------------------------------------------------------------------------
+
+int boka_customer_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* spec_json, char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto spec =
+        boka::c_api::customer_from_json(boka::c_api::parse(spec_json, "spec_json"), Mode::create);
+    return emit(engine->engine->customers().create(who->principal, boka::TenantId{tenant}, spec),
+                customer_json);
+  });
+}
+
+int boka_customer_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                      char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(customer_json, "customer_json"));
+    return emit(engine->engine->customers().get(who->principal, boka::TenantId{tenant},
+                                                boka::CustomerId{id}),
+                customer_json);
+  });
+}
+
+int boka_customer_get_by_user(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t user, char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(customer_json, "customer_json"));
+    return emit(engine->engine->customers().get_by_user(who->principal, boka::TenantId{tenant},
+                                                        boka::UserId{user}),
+                customer_json);
+  });
+}
+
+int boka_customer_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       const char* filter_json, char** customers_json, char** errmsg) {
+  clear_output(customers_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(customers_json, "customers_json"));
+    boka::CustomerFilter filter;
+    if (filter_json != nullptr) {
+      filter =
+          boka::c_api::customer_filter_from_json(boka::c_api::parse(filter_json, "filter_json"));
+    }
+    return emit(engine->engine->customers().list(who->principal, boka::TenantId{tenant}, filter),
+                customers_json);
+  });
+}
+
+int boka_customer_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         const char* customer_json_in, char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto customer = boka::c_api::customer_from_json(
+        boka::c_api::parse(customer_json_in, "customer_json_in"), Mode::update);
+    return emit(
+        engine->engine->customers().update(who->principal, boka::TenantId{tenant}, customer),
+        customer_json);
+  });
+}
+
+int boka_customer_bookings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           int64_t id, const char* filter_json, char** reservations_json,
+                           char** errmsg) {
+  clear_output(reservations_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(reservations_json, "reservations_json"));
+    boka::ReservationFilter filter;
+    if (filter_json != nullptr) {
+      filter = boka::c_api::filter_from_json(boka::c_api::parse(filter_json, "filter_json"));
+    }
+    return emit(engine->engine->customers().bookings(who->principal, boka::TenantId{tenant},
+                                                     boka::CustomerId{id}, filter),
+                reservations_json);
+  });
+}
+
+int boka_customer_merge(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        int64_t kept, int64_t absorbed, char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(
+        engine->engine->customers().merge(who->principal, boka::TenantId{tenant},
+                                          boka::CustomerId{kept}, boka::CustomerId{absorbed}),
+        customer_json);
+  });
+}
+
+int boka_customer_export(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                         char** export_json, char** errmsg) {
+  clear_output(export_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(export_json, "export_json"));
+    auto exported = engine->engine->customers().export_data(who->principal, boka::TenantId{tenant},
+                                                            boka::CustomerId{id});
+    if (!exported.ok()) return exported.status();
+    // The engine's document as it wrote it: already JSON, handed over without re-encoding.
+    *export_json = copy_string(*exported);
+    if (*export_json == nullptr) throw std::bad_alloc();
+    return Status();
+  });
+}
+
+int boka_customer_erase(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                        char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->customers().erase(who->principal, boka::TenantId{tenant},
+                                                  boka::CustomerId{id}),
+                customer_json);
   });
 }
 

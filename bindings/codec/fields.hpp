@@ -84,7 +84,7 @@ constexpr Spec native_only(const char* doc = "") {
 // ---- proxies for members whose document form is not their C++ type -------------------------
 
 // A std::string holding a JSON object (metadata_json): an object in documents, a dict in
-// Python.
+// Python. An optional one (ReservationUpdate::metadata_json) is null when unset.
 template <typename Str>
 struct JsonText {
   Str* text;
@@ -140,6 +140,12 @@ template <typename T>
 struct is_json_text : std::false_type {};
 template <typename S>
 struct is_json_text<JsonText<S>> : std::true_type {};
+// Whether a JsonText stands for an optional text (null allowed, written as null when unset).
+template <typename T>
+inline constexpr bool json_text_is_optional = false;
+template <typename S>
+inline constexpr bool json_text_is_optional<JsonText<S>> =
+    is_optional<std::remove_const_t<S>>::value;
 template <typename T>
 struct is_permissions : std::false_type {};
 template <typename S>
@@ -172,6 +178,7 @@ struct EnumNames;  // static int count; static const char* name(E); static const
 
 const char* weekday_name(Weekday day) noexcept;
 const char* holiday_kind_name(HolidayRule::Kind kind) noexcept;
+const char* reservation_order_name(ReservationOrder order) noexcept;  // "by_id", "by_start"
 
 #define BOKA_CODEC_ENUM(E, last, name_fn, type_name)             \
   template <>                                                    \
@@ -193,6 +200,7 @@ BOKA_CODEC_ENUM(SeriesMode, skip_conflicts, series_mode_name, "SeriesMode");
 BOKA_CODEC_ENUM(SeriesScope, whole_series, series_scope_name, "SeriesScope");
 BOKA_CODEC_ENUM(Code, not_supported, code_name, "Code");
 BOKA_CODEC_ENUM(WaitlistStatus, lapsed, waitlist_status_name, "WaitlistStatus");
+BOKA_CODEC_ENUM(ReservationOrder, by_start, reservation_order_name, "ReservationOrder");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
@@ -212,7 +220,7 @@ struct ExplainRequest {
 struct RescheduleRequest {
   Instant start{};
   Instant end{};
-  std::optional<std::int64_t> if_version;
+  ChangeGuard guard;
 };
 struct VersionGuard {
   std::optional<std::int64_t> if_version;
@@ -235,6 +243,16 @@ struct SeriesRescheduleRequest {
 // HTTP body of a waitlist entry's new priority.
 struct WaitlistPriorityRequest {
   int priority = 0;
+};
+// HTTP body of a tenant's new booking rules: the rules and the version they replace
+// (Engine::update_tenant_rules takes it as an argument).
+struct TenantRulesRequest {
+  TenantRules rules;
+  std::int64_t expected_version = 0;
+};
+// HTTP body of a merge: the customer absorbed into the one the path names.
+struct CustomerMergeRequest {
+  CustomerId absorbed{};
 };
 
 // ---- the field lists -----------------------------------------------------------------------
@@ -266,7 +284,51 @@ struct Describe<Tenant> {
     v("name", t.name, req("1..200 bytes, unique among tenants"));
     v("created_at", t.created_at, out());
     v("archived_at", t.archived_at, out("set once archived"));
+    v("rules", t.rules, out("the tenant-wide booking rules (set with update_tenant_rules)"));
+    v("max_hold", t.max_hold, out("seconds: the longest hold a booking may ask for"));
     v("version", t.version, key("the stored version; an update must send it back"));
+  }
+};
+
+template <>
+struct Describe<BookingRules> {
+  static constexpr const char* name = "BookingRules";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc =
+      "Change deadlines and per-customer limits; durations in seconds, 0 = none";
+  template <typename V, Of<BookingRules> S>
+  static void fields(V& v, S& r) {
+    v("cancel_cutoff", r.cancel_cutoff, opt("no cancelling within this long before the start"));
+    v("reschedule_cutoff", r.reschedule_cutoff,
+      opt("no moving within this long before the start, nor to a start within it"));
+    v("max_active_per_customer", r.max_active_per_customer,
+      opt("active bookings per customer that have not ended, 0..10000"));
+    v("max_per_customer_per_day", r.max_per_customer_per_day,
+      opt("active bookings per customer starting on one local day, 0..1000"));
+  }
+};
+
+template <>
+struct Describe<TenantRules> {
+  static constexpr const char* name = "TenantRules";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "A tenant's booking rules and longest hold, set together";
+  template <typename V, Of<TenantRules> S>
+  static void fields(V& v, S& r) {
+    v("rules", r.rules, req());
+    v("max_hold", r.max_hold, req("seconds, 60..2592000"));
+  }
+};
+
+template <>
+struct Describe<TenantRulesRequest> {
+  static constexpr const char* name = "TenantRulesRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A tenant's new booking rules and the version they replace";
+  template <typename V, Of<TenantRulesRequest> S>
+  static void fields(V& v, S& r) {
+    v.flatten(r.rules);
+    v("expected_version", r.expected_version, req("the tenant's version read"));
   }
 };
 
@@ -302,6 +364,7 @@ struct Describe<Resource> {
     v("zone", r.zone, req("an IANA zone, \"Europe/Berlin\""));
     v("capacity", r.capacity, replace("units bookable at once; default 1"));
     v("policy", r.policy, replace());
+    v("rules", r.rules, replace("cutoffs and per-customer limits of its bookings"));
     v("schedule", r.schedule, replace("a schedule id; null: open around the clock"));
     v("metadata", json_text(r.metadata_json), replace("any JSON object, up to 64 KiB"));
     v("created_at", r.created_at, out());
@@ -419,10 +482,11 @@ struct Describe<AvailabilityQuery> {
       "Every start on the grid in [from, to) a booking would get now";
   template <typename V, Of<AvailabilityQuery> S>
   static void fields(V& v, S& q) {
-    v("requests", q.requests, req());
+    v("requests", q.requests, opt("1..100; empty with a service"));
+    v("service", q.service, opt("a service id: its allocations, duration, buffers and notice"));
     v("from", q.from, req());
     v("to", q.to, req());
-    v("duration", q.duration, req("seconds"));
+    v("duration", q.duration, opt("seconds; with a service, 0 or left out: its duration"));
     v("step", q.step, opt("seconds; null: the first resource's slot_step"));
     v("limit", q.limit, opt("1..10000"));
   }
@@ -531,7 +595,14 @@ struct Describe<Reservation> {
     v("allocations", r.allocations, out());
     v("idempotency_key", r.idempotency_key, out());
     v("customer", r.customer, out());
+    v("customer_id", r.customer_id, out("the customer record it is for, or null"));
+    v("notes", r.notes, out());
     v("metadata", json_text(r.metadata_json), out());
+    v("service", r.service, out("the service it was booked as, or null"));
+    v("price_minor", r.price_minor, out("the service's price when booked, in minor units"));
+    v("currency", r.currency, out("ISO 4217, with a price"));
+    v("buffer_before", r.buffer_before, out("seconds: its service's buffer, kept with it"));
+    v("buffer_after", r.buffer_after, out("seconds"));
     v("series", r.series, out("the series it is an occurrence of, or null"));
     v("occurrence_date", r.occurrence_date,
       out("with series: the local date the rule generated it for (RECURRENCE-ID)"));
@@ -568,6 +639,8 @@ struct Describe<ConflictInfo> {
       out("the reservations in the way the caller may see"));
     v("next_free_start", c.next_free_start, out("the earliest start where the request fits"));
     v("occurrences", c.occurrences, out("a refused series: every occurrence that does not fit"));
+    v("rule", c.rule, out("the booking rule that refused (cancel_cutoff, ...); \"\" for capacity"));
+    v("deadline", c.deadline, out("for a cutoff: the deadline that passed"));
   }
 };
 
@@ -578,13 +651,18 @@ struct Describe<ReserveRequest> {
   static constexpr const char* doc = "A reservation request";
   template <typename V, Of<ReserveRequest> S>
   static void fields(V& v, S& r) {
-    v("allocations", r.allocations, req("1..100"));
+    v("allocations", r.allocations, opt("1..100; empty with a service"));
+    v("service", r.service, opt("a service id: book it instead of allocations"));
     v("start", r.start, req());
-    v("end", r.end, req());
+    v("end", r.end, opt("required without a service; with one, left out: its duration"));
     v("hold_for", r.hold_for, opt("seconds: held until now + hold_for"));
     v("idempotency_key", r.idempotency_key, opt("a retry with the same key returns the original"));
     v("customer", r.customer, opt("0..200 bytes"));
+    v("customer_id", r.customer_id, opt("the customer record it is for"));
+    v("notes", r.notes, opt("0..4096 bytes"));
     v("metadata", json_text(r.metadata_json), opt("any JSON object, up to 64 KiB"));
+    v("override_rules", r.override_rules,
+      opt("pass over the per-customer limits (rules:override)"));
   }
 };
 
@@ -596,12 +674,17 @@ struct Describe<ReservationFilter> {
   template <typename V, Of<ReservationFilter> S>
   static void fields(V& v, S& f) {
     v("resource", f.resource, opt());
+    v("pool", f.pool, opt("an allocation requested from this pool"));
     v("from", f.from, opt("overlapping [from, to)"));
     v("to", f.to, opt());
     v("statuses", f.statuses, opt());
     v("customer", f.customer, opt());
+    v("customer_id", f.customer_id, opt("for this customer record"));
     v("series", f.series, opt("the occurrences of this series"));
+    v("service", f.service, opt("booked as this service"));
+    v("order", f.order, opt("by_id (default) or by_start"));
     v("after_id", f.after_id, opt("the last id of the previous page"));
+    v("after_start", f.after_start, opt("by_start: the last start of the previous page"));
     v("limit", f.limit, opt("1..10000"));
   }
 };
@@ -615,7 +698,40 @@ struct Describe<RescheduleRequest> {
   static void fields(V& v, S& r) {
     v("start", r.start, req());
     v("end", r.end, req());
-    v("if_version", r.if_version, opt("the version read; null: unconditional"));
+    v.flatten(r.guard);
+  }
+};
+
+template <>
+struct Describe<ChangeGuard> {
+  static constexpr const char* name = "ChangeGuard";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc = "The guards of a change to a reservation";
+  template <typename V, Of<ChangeGuard> S>
+  static void fields(V& v, S& g) {
+    v("if_version", g.if_version, opt("the version read; null: unconditional"));
+    v("override_rules", g.override_rules,
+      opt("pass over the cutoffs and per-customer limits (rules:override)"));
+  }
+};
+
+template <>
+struct Describe<ReservationUpdate> {
+  static constexpr const char* name = "ReservationUpdate";
+  static constexpr unsigned shells = kC | kHttp;
+  static constexpr const char* doc =
+      "An edit of a reservation; a field left out or null keeps its value";
+  template <typename V, Of<ReservationUpdate> S>
+  static void fields(V& v, S& u) {
+    v("customer", u.customer, opt("the free-text reference, 0..200 bytes"));
+    v("customer_id", u.customer_id, opt("link to this customer; 0 unlinks"));
+    v("notes", u.notes, opt("0..4096 bytes"));
+    v("metadata", json_text(u.metadata_json), opt("any JSON object, up to 64 KiB"));
+    v("start", u.start, opt("a new start (alone: the length is kept)"));
+    v("end", u.end, opt("a new end (alone: only the length changes)"));
+    v("allocations", u.allocations, opt("a new placement, 1..100 requests"));
+    v("quantity", u.quantity, opt("with one allocation: its new quantity"));
+    v.flatten(u.guard);
   }
 };
 
@@ -1195,6 +1311,7 @@ struct Describe<SeriesRequest> {
     v("hold_for", r.hold_for, opt("seconds: every occurrence held until now + hold_for"));
     v("idempotency_key", r.idempotency_key, opt("a retry with the same key returns the original"));
     v("customer", r.customer, opt("0..200 bytes, on every occurrence"));
+    v("customer_id", r.customer_id, opt("the customer record, on every occurrence"));
     v("metadata", json_text(r.metadata_json), opt("any JSON object, on every occurrence"));
   }
 };
@@ -1216,6 +1333,7 @@ struct Describe<Series> {
     v("rule", rrule_text(s.rule), out("its RRULE, with the UNTIL a split or cancel gave it"));
     v("exdates", s.exdates, out("dates skipped at booking or cancelled alone"));
     v("customer", s.customer, out());
+    v("customer_id", s.customer_id, out("the customer record, or null"));
     v("metadata", json_text(s.metadata_json), out());
     v("split_from", s.split_from, out("the series a this_and_following change split this from"));
     v("created_at", s.created_at, out());
@@ -1317,6 +1435,7 @@ struct Describe<WaitlistEntry> {
     v("latest_start", e.latest_start, out());
     v("duration", e.duration, out("seconds"));
     v("customer", e.customer, out("whom the offer is for"));
+    v("customer_id", e.customer_id, out("the customer record, carried onto the offer"));
     v("priority", e.priority, out("higher first, then joined_at, then id"));
     v("joined_at", e.joined_at, out());
     v("expires_at", e.expires_at, out("the entry stops waiting at this instant"));
@@ -1342,6 +1461,7 @@ struct Describe<WaitlistRequest> {
     v("duration", r.duration, req("seconds"));
     v("expires_at", r.expires_at, opt("when it stops waiting; default latest_start"));
     v("customer", r.customer, opt("whom it is for; a customer joins as themselves"));
+    v("customer_id", r.customer_id, opt("the customer record it is for"));
     v("priority", r.priority, opt("-1000..1000; staff (reservations:all) only"));
     v("metadata", json_text(r.metadata_json), opt("any JSON object, copied onto the offer"));
   }
@@ -1370,6 +1490,7 @@ struct Describe<WaitlistFilter> {
     v("resource", f.resource, opt("entries naming this resource directly"));
     v("pool", f.pool, opt("entries naming this pool"));
     v("customer", f.customer, opt("exact match"));
+    v("customer_id", f.customer_id, opt("entries for this customer record"));
     v("statuses", f.statuses, opt("empty: any"));
     v("limit", f.limit, opt("1..10000"));
   }
@@ -1386,6 +1507,91 @@ struct Describe<WaitlistPriorityRequest> {
   }
 };
 
+// ---- services and customers (boka/service.hpp, boka/customer.hpp) ---------------------------
+
+template <>
+struct Describe<Service> {
+  static constexpr const char* name = "Service";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc =
+      "An appointment type: what one booking takes, for how long, at what price";
+  template <typename V, Of<Service> S>
+  static void fields(V& v, S& s) {
+    v("id", s.id, key());
+    v("tenant", s.tenant, out());
+    v("name", s.name, req("1..200 bytes"));
+    v("description", s.description, replace("0..4096 bytes"));
+    v("duration", s.duration, req("seconds: a booking's length when it names none"));
+    v("allowed_durations", s.allowed_durations,
+      replace("seconds: other lengths a booking may choose, at most 20"));
+    v("allocations", s.allocations, req("1..20: what one booking takes"));
+    v("buffer_before", s.buffer_before, replace("seconds, 0..86400; the larger with a resource's"));
+    v("buffer_after", s.buffer_after, replace("seconds, 0..86400"));
+    v("min_notice", s.min_notice, replace("seconds, 0..31536000"));
+    v("price_minor", s.price_minor, replace("minor units of currency (cents); null: no price"));
+    v("currency", s.currency, replace("ISO 4217 (\"EUR\"); required with a price"));
+    v("customer_bookable", s.customer_bookable,
+      replace("whether customers may book it; default true"));
+    v("rules", s.rules, replace("cutoffs and per-customer limits of its bookings"));
+    v("metadata", json_text(s.metadata_json), replace("any JSON object, up to 64 KiB"));
+    v("created_at", s.created_at, out());
+    v("updated_at", s.updated_at, out());
+    v("archived_at", s.archived_at, out("archived services take no new bookings"));
+    v("version", s.version, key());
+  }
+};
+
+template <>
+struct Describe<Customer> {
+  static constexpr const char* name = "Customer";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A customer record of a tenant";
+  template <typename V, Of<Customer> S>
+  static void fields(V& v, S& c) {
+    v("id", c.id, key());
+    v("tenant", c.tenant, out());
+    v("display_name", c.display_name, req("1..200 bytes (\"\" only once erased)"));
+    v("email", c.email, replace("0..254 bytes, stored lower-case; unique among live customers"));
+    v("phone", c.phone, replace("0..50 bytes, free-form"));
+    v("locale", c.locale, replace("\"\" or a BCP 47 tag (\"de\", \"pt-BR\")"));
+    v("time_zone", c.time_zone, replace("\"\" or an IANA zone"));
+    v("notes", c.notes, replace("0..4096 bytes, staff notes"));
+    v("external_ref", c.external_ref,
+      replace("the business's own id, 0..200 bytes; unique among live customers"));
+    v("user", c.user, replace("the customer-role user who is this customer, or null"));
+    v("merged_into", c.merged_into, out("set once merged: the customer that absorbed it"));
+    v("erased_at", c.erased_at, out("set once erased: every personal field is empty"));
+    v("created_at", c.created_at, out());
+    v("updated_at", c.updated_at, out());
+    v("version", c.version, key());
+  }
+};
+
+template <>
+struct Describe<CustomerFilter> {
+  static constexpr const char* name = "CustomerFilter";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which customers to list, by id; every field optional";
+  template <typename V, Of<CustomerFilter> S>
+  static void fields(V& v, S& f) {
+    v("query", f.query, opt("a prefix of the name, of a word of it, or of the email"));
+    v("include_inactive", f.include_inactive, opt("also merged and erased records"));
+    v("after_id", f.after_id, opt("the last id of the previous page"));
+    v("limit", f.limit, opt("1..1000"));
+  }
+};
+
+template <>
+struct Describe<CustomerMergeRequest> {
+  static constexpr const char* name = "CustomerMergeRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "The customer to absorb into the one the path names";
+  template <typename V, Of<CustomerMergeRequest> S>
+  static void fields(V& v, S& r) {
+    v("absorbed", r.absorbed, req("a customer id; left as a tombstone"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1395,6 +1601,9 @@ struct Tag {
 template <typename Fn>
 void for_each_document(Fn&& fn) {
   fn(Tag<Tenant>{});
+  fn(Tag<BookingRules>{});
+  fn(Tag<TenantRules>{});
+  fn(Tag<TenantRulesRequest>{});
   fn(Tag<Policy>{});
   fn(Tag<Resource>{});
   fn(Tag<LocalInterval>{});
@@ -1417,6 +1626,8 @@ void for_each_document(Fn&& fn) {
   fn(Tag<ReserveRequest>{});
   fn(Tag<ReservationFilter>{});
   fn(Tag<RescheduleRequest>{});
+  fn(Tag<ChangeGuard>{});
+  fn(Tag<ReservationUpdate>{});
   fn(Tag<VersionGuard>{});
   fn(Tag<StorageInfo>{});
   fn(Tag<TableStats>{});
@@ -1465,6 +1676,10 @@ void for_each_document(Fn&& fn) {
   fn(Tag<WaitlistPosition>{});
   fn(Tag<WaitlistFilter>{});
   fn(Tag<WaitlistPriorityRequest>{});
+  fn(Tag<Service>{});
+  fn(Tag<Customer>{});
+  fn(Tag<CustomerFilter>{});
+  fn(Tag<CustomerMergeRequest>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

@@ -35,6 +35,14 @@ const char* holiday_kind_name(HolidayRule::Kind kind) noexcept {
   return "unknown";
 }
 
+const char* reservation_order_name(ReservationOrder order) noexcept {
+  switch (order) {
+    case ReservationOrder::by_id: return "by_id";
+    case ReservationOrder::by_start: return "by_start";
+  }
+  return "unknown";
+}
+
 namespace detail {
 
 std::string got(const Json& v) { return std::string("got ") + v.type_name(); }
@@ -366,6 +374,21 @@ WaitlistRequest waitlist_request_from_json(const Json& j) {
 WaitlistFilter waitlist_filter_from_json(const Json& j) {
   return from_json<WaitlistFilter>(j, "filter");
 }
+
+Service service_from_json(const Json& j, Mode mode) {
+  return from_json<Service>(j, "service", mode);
+}
+Customer customer_from_json(const Json& j, Mode mode) {
+  return from_json<Customer>(j, "customer", mode);
+}
+CustomerFilter customer_filter_from_json(const Json& j) {
+  return from_json<CustomerFilter>(j, "filter");
+}
+TenantRules tenant_rules_from_json(const Json& j) { return from_json<TenantRules>(j, "rules"); }
+ReservationUpdate reservation_update_from_json(const Json& j) {
+  return from_json<ReservationUpdate>(j, "update");
+}
+ChangeGuard change_guard_from_json(const Json& j) { return from_json<ChangeGuard>(j, "guard"); }
 
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant) {
   AuditQuery q = from_json<AuditQuery>(j, "query");

@@ -157,7 +157,11 @@ Json value_to_json(const T& v) {
     for (const auto& item : v) out.push_back(value_to_json(item));
     return out;
   } else if constexpr (is_json_text<T>::value) {
-    return metadata_json(*v.text);
+    if constexpr (json_text_is_optional<T>) {
+      return *v.text ? metadata_json(**v.text) : Json(nullptr);
+    } else {
+      return metadata_json(*v.text);
+    }
   } else if constexpr (is_permissions<T>::value) {
     return permissions_json(*v.set);
   } else if constexpr (is_rrule_text<T>::value) {
@@ -228,6 +232,12 @@ void value_from_json(const Json& j, const std::string& path, T& out) {
       out.push_back(std::move(item));
     }
   } else if constexpr (is_json_text<T>::value) {
+    if constexpr (json_text_is_optional<T>) {
+      if (j.is_null()) {
+        out.text->reset();
+        return;
+      }
+    }
     if (!j.is_object()) fail(path, "expected an object, " + got(j));
     *out.text = j.dump();
   } else if constexpr (is_permissions<T>::value) {
@@ -390,6 +400,15 @@ SeriesScope series_scope_from_text(const std::string& name, const std::string& p
 // The waitlist: a request to join, and which entries to list.
 WaitlistRequest waitlist_request_from_json(const Json& j);
 WaitlistFilter waitlist_filter_from_json(const Json& j);
+
+// Services and customers (create, or with Mode::update a whole stored object), which
+// customers to list, a tenant's rules, a reservation's edit and the guards of a change.
+Service service_from_json(const Json& j, Mode mode);
+Customer customer_from_json(const Json& j, Mode mode);
+CustomerFilter customer_filter_from_json(const Json& j);
+TenantRules tenant_rules_from_json(const Json& j);
+ReservationUpdate reservation_update_from_json(const Json& j);
+ChangeGuard change_guard_from_json(const Json& j);
 
 // Audit trail: a query of one tenant's chain, and chain heads (an array of AuditHead).
 AuditQuery audit_query_from_json(const Json& j, TenantId tenant);

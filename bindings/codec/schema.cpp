@@ -77,6 +77,7 @@ Json value_schema(Form form) {
   } else if constexpr (is_vec<T>::value) {
     return Json{{"type", "array"}, {"items", value_schema<typename T::value_type>(form)}};
   } else if constexpr (is_json_text<T>::value) {
+    if constexpr (json_text_is_optional<T>) return nullable(Json{{"type", "object"}});
     return Json{{"type", "object"}};
   } else if constexpr (is_permissions<T>::value) {
     return Json{{"type", "array"},

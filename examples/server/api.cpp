@@ -232,6 +232,40 @@ bool query_flag(const Request& req, const char* name) {
   return v->empty() || *v == "1" || *v == "true";
 }
 
+// A comma-separated query value ("held,confirmed") as a JSON array of its non-empty parts.
+Json comma_list(const std::string& all) {
+  Json out = Json::array();
+  for (std::size_t start = 0; start <= all.size();) {
+    const auto comma = all.find(',', start);
+    const std::string one =
+        all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!one.empty()) out.push_back(one);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The reservation filter a list route's query names, field by field as in the document
+// (times RFC 3339, status comma-separated), read by the codec so its errors name the field.
+// with_customer: whether the query may name the customer (not under /customers/{id}).
+ReservationFilter reservation_filter_of(const Request& req, bool with_customer) {
+  Json f = Json::object();
+  for (const char* name : {"resource", "pool", "series", "service", "after_id"}) {
+    if (auto v = query_int(req, name)) f[name] = *v;
+  }
+  for (const char* name : {"from", "to", "order", "after_start"}) {
+    if (const std::string* v = req.param(name)) f[name] = *v;
+  }
+  if (with_customer) {
+    if (auto v = query_int(req, "customer_id")) f["customer_id"] = *v;
+    if (const std::string* v = req.param("customer")) f["customer"] = *v;
+  }
+  f["limit"] = page_limit(req, 100);
+  if (const std::string* status = req.param("status")) f["statuses"] = comma_list(*status);
+  return codec::filter_from_json(f);
+}
+
 // rate_limit_fallbacks_total{limit}: checks a shared limit answered locally (Redis down).
 Counter* fallback_counter(MetricsRegistry& metrics, const char* limit) {
   auto c = metrics.counter("rate_limit_fallbacks_total",
@@ -542,6 +576,7 @@ void Api::install() {
   install_booking();
   install_series();
   install_waitlist();
+  install_customers();
   openapi_ = build_openapi();
 }
 
@@ -694,6 +729,11 @@ void Api::install_booking() {
         [this](Context& c) { c.reply(engine_.list_tenants(c.who())); });
   route("GET", T, "tenants.get", Auth::required, {kNone, doc<Tenant>()},
         [this](Context& c) { c.reply(engine_.get_tenant(c.who(), c.id(1))); });
+  route("PUT", T + "/rules", "tenants.rules", Auth::required,
+        {doc<codec::TenantRulesRequest>(Form::input), doc<Tenant>()}, [this](Context& c) {
+          const auto r = c.body_as<codec::TenantRulesRequest>("rules");
+          c.reply(engine_.update_tenant_rules(c.who(), c.id(1), r.rules, r.expected_version));
+        });
 
   // --- the catalog: resources, schedules, pools, one set of routes per kind
   const auto catalog = [this, T](const std::string& kind, auto tag, auto create, auto list,
@@ -764,6 +804,21 @@ void Api::install_booking() {
       [](Engine& e, const Principal& p, TenantId t, PoolId id) {
         return e.archive_pool(p, t, id);
       });
+  catalog(
+      "service", codec::Tag<Service>{},
+      [](Engine& e, const Principal& p, TenantId t, const Service& x) {
+        return e.services().create(p, t, x);
+      },
+      [](Engine& e, const Principal& p, TenantId t, bool a) { return e.services().list(p, t, a); },
+      [](Engine& e, const Principal& p, TenantId t, ServiceId id) {
+        return e.services().get(p, t, id);
+      },
+      [](Engine& e, const Principal& p, TenantId t, const Service& x) {
+        return e.services().update(p, t, x);
+      },
+      [](Engine& e, const Principal& p, TenantId t, ServiceId id) {
+        return e.services().archive(p, t, id);
+      });
 
   // --- availability
   route("POST", T + "/availability", "availability", Auth::required,
@@ -789,29 +844,7 @@ void Api::install_booking() {
         });
   route("GET", T + "/reservations", "reservations.list", Auth::required,
         {kNone, list_of<Reservation>()}, [this](Context& c) {
-          // The query names the filter's fields; times are RFC 3339 as in the documents.
-          Json f = Json::object();
-          for (const char* name : {"resource", "series", "after_id"}) {
-            if (auto v = query_int(c.req, name)) f[name] = *v;
-          }
-          for (const char* name : {"from", "to", "customer"}) {
-            if (const std::string* v = c.req.param(name)) f[name] = *v;
-          }
-          f["limit"] = page_limit(c.req, 100);
-          if (const std::string* status = c.req.param("status")) {
-            Json statuses = Json::array();
-            const std::string& all = *status;
-            for (std::size_t start = 0; start <= all.size();) {
-              const auto comma = all.find(',', start);
-              const std::string one =
-                  all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-              if (!one.empty()) statuses.push_back(one);
-              if (comma == std::string::npos) break;
-              start = comma + 1;
-            }
-            f["statuses"] = statuses;
-          }
-          c.reply(engine_.list_reservations(c.who(), c.id(1), codec::filter_from_json(f)));
+          c.reply(engine_.list_reservations(c.who(), c.id(1), reservation_filter_of(c.req, true)));
         });
   route("GET", T + R"(/reservations/(\d+))", "reservations.get", Auth::required,
         {kNone, doc<Reservation>()},
@@ -826,8 +859,12 @@ void Api::install_booking() {
   };
   change("confirm", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
                        std::optional<std::int64_t> v) { return e.confirm(p, t, id, v); });
-  change("cancel", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
-                      std::optional<std::int64_t> v) { return e.cancel(p, t, id, v); });
+  // A cancel takes the whole ChangeGuard: staff may pass over the cancel cutoff.
+  route("POST", T + R"(/reservations/(\d+)/cancel)", "reservations.cancel", Auth::required,
+        {doc<ChangeGuard>(Form::input), doc<Reservation>(), 200, true}, [this](Context& c) {
+          const auto guard = codec::from_json<ChangeGuard>(c.body_or_empty(), "cancel");
+          c.reply(engine_.cancel(c.who(), c.id(1), c.id(2), guard));
+        });
   change("complete", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
                         std::optional<std::int64_t> v) { return e.mark_completed(p, t, id, v); });
   change("no_show", [](Engine& e, const Principal& p, TenantId t, ReservationId id,
@@ -835,7 +872,12 @@ void Api::install_booking() {
   route("POST", T + R"(/reservations/(\d+)/reschedule)", "reservations.reschedule", Auth::required,
         {doc<codec::RescheduleRequest>(Form::input), doc<Reservation>()}, [this](Context& c) {
           const auto r = c.body_as<codec::RescheduleRequest>("reschedule");
-          c.reply(engine_.reschedule(c.who(), c.id(1), c.id(2), r.start, r.end, r.if_version));
+          c.reply(engine_.reschedule(c.who(), c.id(1), c.id(2), r.start, r.end, r.guard));
+        });
+  route("PATCH", T + R"(/reservations/(\d+))", "reservations.update", Auth::required,
+        {doc<ReservationUpdate>(Form::input), doc<Reservation>()}, [this](Context& c) {
+          c.reply(engine_.update_reservation(c.who(), c.id(1), c.id(2),
+                                             codec::reservation_update_from_json(c.body())));
         });
 }
 
@@ -898,20 +940,10 @@ void Api::install_waitlist() {
             if (auto v = query_int(c.req, name)) f[name] = *v;
           }
           if (const std::string* v = c.req.param("customer")) f["customer"] = *v;
+          if (auto v = query_int(c.req, "customer_id")) f["customer_id"] = *v;
           f["limit"] = page_limit(c.req, 100);
-          if (const std::string* status = c.req.param("status")) {
-            Json statuses = Json::array();
-            const std::string& all = *status;
-            for (std::size_t start = 0; start <= all.size();) {
-              const auto comma = all.find(',', start);
-              const std::string name =
-                  all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-              if (!name.empty()) statuses.push_back(name);
-              if (comma == std::string::npos) break;
-              start = comma + 1;
-            }
-            f["statuses"] = statuses;
-          }
+          if (const std::string* status = c.req.param("status"))
+            f["statuses"] = comma_list(*status);
           c.reply(engine_.waitlist().list(c.who(), c.id(1), codec::waitlist_filter_from_json(f)));
         });
   route("GET", one, "waitlist.get", Auth::required, {kNone, doc<WaitlistPosition>()},
@@ -926,6 +958,58 @@ void Api::install_waitlist() {
           const auto r = c.body_as<codec::WaitlistPriorityRequest>("priority");
           c.reply(engine_.waitlist().set_priority(c.who(), c.id(1), c.id(2), r.priority));
         });
+}
+
+// Customer records (boka/customer.hpp): created, listed and read under /customers; each one
+// updated, merged, exported and erased by its id, and its bookings listed.
+void Api::install_customers() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  const std::string one = T + R"(/customers/(\d+))";
+
+  route("POST", T + "/customers", "customers.create", Auth::required,
+        {doc<Customer>(Form::input), doc<Customer>(), 201}, [this](Context& c) {
+          c.reply(engine_.customers().create(c.who(), c.id(1), c.body_as<Customer>("customer")),
+                  201);
+        });
+  route("GET", T + "/customers", "customers.list", Auth::required, {kNone, list_of<Customer>()},
+        [this](Context& c) {
+          Json f = Json::object();
+          if (const std::string* v = c.req.param("query")) f["query"] = *v;
+          f["include_inactive"] = query_flag(c.req, "include_inactive");
+          f["after_id"] = page_after(c.req).value;
+          f["limit"] = page_limit(c.req, 100);
+          c.reply(engine_.customers().list(c.who(), c.id(1), codec::customer_filter_from_json(f)));
+        });
+  route("GET", one, "customers.get", Auth::required, {kNone, doc<Customer>()},
+        [this](Context& c) { c.reply(engine_.customers().get(c.who(), c.id(1), c.id(2))); });
+  route("PUT", one, "customers.update", Auth::required,
+        {doc<Customer>(Form::update), doc<Customer>()}, [this](Context& c) {
+          Json b = c.body();
+          b["id"] = c.id(2).value;  // the path's id wins
+          c.reply(engine_.customers().update(c.who(), c.id(1),
+                                             codec::customer_from_json(b, Mode::update)));
+        });
+  route("GET", one + "/bookings", "customers.bookings", Auth::required,
+        {kNone, list_of<Reservation>()}, [this](Context& c) {
+          c.reply(engine_.customers().bookings(c.who(), c.id(1), c.id(2),
+                                               reservation_filter_of(c.req, false)));
+        });
+  route("POST", one + "/merge", "customers.merge", Auth::required,
+        {doc<codec::CustomerMergeRequest>(Form::input), doc<Customer>()}, [this](Context& c) {
+          const auto r = c.body_as<codec::CustomerMergeRequest>("merge");
+          c.reply(engine_.customers().merge(c.who(), c.id(1), c.id(2), r.absorbed));
+        });
+  route("GET", one + "/export", "customers.export", Auth::required,
+        {kNone, Json{{"$ref", "#/components/schemas/CustomerExport"}}}, [this](Context& c) {
+          auto exported = engine_.customers().export_data(c.who(), c.id(1), c.id(2));
+          if (!exported.ok()) return c.problem(exported.status());
+          // The engine's document as it wrote it, not parsed again: an export may hold more
+          // values than a request body may.
+          c.res.status = 200;
+          c.res.set_content(*exported, "application/json");
+        });
+  route("POST", one + "/erase", "customers.erase", Auth::required, {kNone, doc<Customer>()},
+        [this](Context& c) { c.reply(engine_.customers().erase(c.who(), c.id(1), c.id(2))); });
 }
 
 // The OpenAPI document, built from the routes as registered and the codec's field lists, so
@@ -985,6 +1069,25 @@ std::string Api::build_openapi() const {
     paths[path][method] = op;
   }
   Json schemas = codec::schema_components();
+  // The export of a customer (Customers::export_data) is the engine's own document, not a
+  // field list of the codec: its top level is fixed, the records inside are plain objects.
+  const Json object = Json{{"type", "object"}};
+  const Json objects = Json{{"type", "array"}, {"items", object}};
+  schemas["CustomerExport"] = Json{
+      {"type", "object"},
+      {"description",
+       "Everything boka holds about a customer: the record, every reservation, series and "
+       "waitlist entry naming it, and the audit records about it"},
+      {"required", Json::array({"format", "exported_at", "tenant", "customer", "reservations",
+                                "series", "waitlist_entries", "audit"})},
+      {"properties", Json{{"format", Json{{"type", "string"}, {"const", "boka.customer-export/1"}}},
+                          {"exported_at", Json{{"type", "string"}, {"format", "date-time"}}},
+                          {"tenant", Json{{"type", "integer"}, {"format", "int64"}}},
+                          {"customer", object},
+                          {"reservations", objects},
+                          {"series", objects},
+                          {"waitlist_entries", objects},
+                          {"audit", objects}}}};
   schemas["Problem"] =
       Json{{"type", "object"},
            {"required", Json::array({"type", "title", "status", "code", "detail"})},

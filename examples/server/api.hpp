@@ -95,12 +95,14 @@ class Api {
   };
   void install();
   // The routes of each facet: health, metrics, OpenAPI; login, sessions, MFA, users, keys,
-  // security reports; tenants, catalog, availability, reservations; recurring series; the waitlist.
+  // security reports; tenants, catalog (services too), availability, reservations; recurring
+  // series; the waitlist; customer records.
   void install_operations();
   void install_auth();
   void install_booking();
   void install_series();
   void install_waitlist();
+  void install_customers();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

@@ -72,9 +72,26 @@
  *
  *   Tenant
  *     {"id": 1, "name": "Clinic", "created_at": "2026-01-01T00:00:00Z", "archived_at": null,
- *      "version": 1}
- *     create: "name" required; id, created_at, archived_at and version are ignored.
- *     update: "id", "name" and "version" required (version must equal the stored one).
+ *      "rules": {BookingRules}, "max_hold": 2592000, "version": 1}
+ *     create: "name" required; id, created_at, archived_at, rules, max_hold and version are
+ *     ignored. update: "id", "name" and "version" required (version must equal the stored
+ *     one). rules and max_hold (seconds: the longest hold a booking may ask for) are set with
+ *     boka_update_tenant_rules only.
+ *
+ *   BookingRules (in a Tenant, Resource and Service; every field optional, 0 = none;
+ *   docs/rules.md is the guide)
+ *     {"cancel_cutoff": 86400, "reschedule_cutoff": 86400, "max_active_per_customer": 3,
+ *      "max_per_customer_per_day": 1}
+ *     cancel_cutoff, reschedule_cutoff (seconds, up to 365 days): no cancelling / moving
+ *     within this long before the start (nor moving to a start within it).
+ *     max_active_per_customer (0..10000): active bookings per customer that have not ended;
+ *     max_per_customer_per_day (0..1000): active bookings per customer starting on one local
+ *     day. A booking is bound by the tenant's rules, those of every resource it takes and its
+ *     service's: the strictest cutoff applies, and each limit counts in its own scope.
+ *
+ *   TenantRules (boka_update_tenant_rules; both fields required)
+ *     {"rules": {BookingRules}, "max_hold": 2592000}
+ *     max_hold: seconds, 60..2592000 (1 minute .. 30 days).
  *
  *   Policy (durations in seconds; every field optional, defaults shown; 0 = no limit)
  *     {"slot_step": 900, "min_notice": 0, "max_horizon": 0, "buffer_before": 0,
@@ -82,14 +99,15 @@
  *
  *   Resource
  *     {"id": 3, "tenant": 1, "name": "Room 1", "zone": "Europe/Berlin", "capacity": 1,
- *      "policy": {Policy}, "schedule": 2, "metadata": {}, "created_at": "2026-01-01T00:00:00Z",
- *      "archived_at": null, "version": 1}
+ *      "policy": {Policy}, "rules": {BookingRules}, "schedule": 2, "metadata": {},
+ *      "created_at": "2026-01-01T00:00:00Z", "archived_at": null, "version": 1}
  *     create: "name" and "zone" (an IANA zone) required; capacity defaults to 1, policy to
- *       the defaults above, schedule (a schedule id) to null = open around the clock,
- *       metadata (any JSON object, up to 64 KiB) to {}. id, tenant, created_at, archived_at
- *       and version are ignored.
- *     update: also "id", "version", "capacity", "policy", "schedule" and "metadata" required:
- *       an update replaces every field, so send back the whole document you read.
+ *       the defaults above, rules to none, schedule (a schedule id) to null = open around the
+ *       clock, metadata (any JSON object, up to 64 KiB) to {}. id, tenant, created_at,
+ *       archived_at and version are ignored. A cutoff may not exceed policy.max_horizon
+ *       when that is set.
+ *     update: also "id", "version", "capacity", "policy", "rules", "schedule" and "metadata"
+ *       required: an update replaces every field, so send back the whole document you read.
  *
  *   Schedule (local wall time of the resource that uses it)
  *     {"id": 2, "tenant": 1, "name": "Weekdays", "weekly": [{WeeklyRule}, ...],
@@ -125,11 +143,13 @@
  *     exactly one of resource and pool; quantity defaults to 1.
  *
  *   AvailabilityQuery (boka_availability; the result is an array of Slots)
- *     {"requests": [{AllocationRequest}], "from": "2026-01-05T00:00:00Z",
+ *     {"requests": [{AllocationRequest}], "service": null, "from": "2026-01-05T00:00:00Z",
  *      "to": "2026-01-12T00:00:00Z", "duration": 3600, "step": null, "limit": 10000}
  *     every start on the grid in [from, to) where a reservation of `duration` for all
- *     requests would be accepted now. step: the grid (seconds), null = the first resource's
- *     slot_step. limit (optional, 1..10000, default 10000): more slots than this is
+ *     requests would be accepted now. service (a service id) instead of requests: its
+ *     allocations are the requests, its buffers and notice apply, and a duration of 0 (or
+ *     none) is its duration (else one it allows). step: the grid (seconds), null = the first
+ *     resource's slot_step. limit (optional, 1..10000, default 10000): more slots than this is
  *     BOKA_INVALID_ARGUMENT, as are more than 200,000 grid points between from and to, or
  *     grid points times the resources considered above 20,000,000.
  *
@@ -157,21 +177,34 @@
  *     "capacity", "archived".
  *
  *   ReserveRequest (boka_reserve_json)
- *     {"allocations": [{AllocationRequest}, ...], "start": "2026-01-06T08:00:00Z",
- *      "end": "2026-01-06T09:00:00Z", "hold_for": null, "idempotency_key": "",
- *      "customer": "", "metadata": {}}
- *     allocations, start and end required. hold_for (seconds): held until now + hold_for,
- *     must be confirmed before then. idempotency_key: a retry with the same key and the
- *     same content returns the original reservation.
+ *     {"allocations": [{AllocationRequest}, ...], "service": null,
+ *      "start": "2026-01-06T08:00:00Z", "end": "2026-01-06T09:00:00Z", "hold_for": null,
+ *      "idempotency_key": "", "customer": "", "customer_id": null, "notes": "",
+ *      "metadata": {}, "override_rules": false}
+ *     start required; allocations (1..100) and end too, unless service names a Service to
+ *     book instead: then allocations must be empty (the service's are taken), end may be
+ *     left out for the service's duration (else end - start must be a duration it allows),
+ *     its buffers and notice apply and the reservation records its price. hold_for
+ *     (seconds): held until now + hold_for (at most the tenant's max_hold), must be
+ *     confirmed before then. idempotency_key: a retry with the same key and the same content
+ *     returns the original reservation. customer_id: the Customer it is for (a customer
+ *     principal books as the record linked to them). notes: 0..4096 bytes. override_rules:
+ *     pass over the per-customer limits (needs "rules:override": staff and above).
  *
  *   Reservation
  *     {"id": 7, "tenant": 1, "status": "confirmed", "start": "2026-01-06T08:00:00Z",
  *      "end": "2026-01-06T09:00:00Z", "zone": "Europe/Berlin",
  *      "local_start": "2026-01-06T09:00:00+01:00", "local_end": "2026-01-06T10:00:00+01:00",
  *      "hold_expires_at": null, "allocations": [{Allocation}], "idempotency_key": "",
- *      "customer": "patient-17", "metadata": {}, "series": null, "occurrence_date": null,
+ *      "customer": "patient-17", "customer_id": 12, "notes": "", "metadata": {},
+ *      "service": 2, "price_minor": 3500, "currency": "EUR", "buffer_before": 0,
+ *      "buffer_after": 600, "series": null, "occurrence_date": null,
  *      "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
  *      "version": 1}
+ *     customer_id: the Customer it is for, or null. service: the Service it was booked as,
+ *     or null, with the terms it was booked under: price_minor (null: no price) in currency,
+ *     and the service's buffers (seconds), which go on applying where they are longer than
+ *     the resource's own.
  *     status: "held", "confirmed", "cancelled", "expired", "completed", "no_show". zone: the
  *     zone of the first allocation's resource (allocations are sorted by resource id), so a
  *     reservation across resources in several zones shows the first one's; local_start and
@@ -184,19 +217,48 @@
  *     a pool allocation names the member it took and the pool.
  *
  *   ReservationFilter (boka_list_reservations; every field optional, null = no condition)
- *     {"resource": 3, "from": "2026-01-05T00:00:00Z", "to": "2026-01-12T00:00:00Z",
- *      "statuses": ["confirmed"], "customer": "patient-17", "series": null, "after_id": 0,
- *      "limit": 100}
- *     from/to: reservations overlapping [from, to). series: the occurrences of one series.
- *     Ordered by id; page with after_id = the last id returned. limit 1..10000.
+ *     {"resource": 3, "pool": null, "from": "2026-01-05T00:00:00Z",
+ *      "to": "2026-01-12T00:00:00Z", "statuses": ["confirmed"], "customer": "patient-17",
+ *      "customer_id": null, "series": null, "service": null, "order": "by_id",
+ *      "after_id": 0, "after_start": null, "limit": 100}
+ *     pool: an allocation requested from this pool. from/to: reservations overlapping
+ *     [from, to). customer: the free-text reference, exactly; customer_id: a Customer.
+ *     series: the occurrences of one series; service: booked as this service.
+ *     order "by_id" (default): page with after_id = the last id returned. "by_start" (start,
+ *     then id): page with after_start and after_id = the last row's start and id (after_id
+ *     without after_start is BOKA_INVALID_ARGUMENT). limit 1..10000.
  *
- *   Conflict (conflict_json of boka_series_book and boka_series_reschedule: why a booking
- *   was refused; also the "conflict" of boka-server's problem documents)
- *     {"blocking": [7, 9], "next_free_start": null, "occurrences": [{RefusedOccurrence}]}
+ *   Conflict (conflict_json of boka_reserve_with_conflict, boka_series_book,
+ *   boka_series_reschedule, boka_cancel_guarded, boka_reschedule_guarded and
+ *   boka_update_reservation: why a booking or change was refused; also the "conflict" of
+ *   boka-server's problem documents)
+ *     {"blocking": [7, 9], "next_free_start": null, "occurrences": [{RefusedOccurrence}],
+ *      "rule": "", "deadline": null}
  *     blocking: the reservations in the way the caller may see (for a series, the union of
  *     its occurrences'). next_free_start: for a single booking, the earliest start at or
  *     after the requested one that fits, or null. occurrences: a refused series names
- *     every occurrence that does not fit (empty for a single booking).
+ *     every occurrence that does not fit (empty for a single booking). rule: set when a
+ *     booking rule refused rather than capacity: "cancel_cutoff", "reschedule_cutoff",
+ *     "max_active_per_customer" or "max_per_customer_per_day"; deadline: for a cutoff, the
+ *     deadline that passed (null otherwise).
+ *
+ *   ChangeGuard (boka_cancel_guarded, boka_reschedule_guarded; every field optional)
+ *     {"if_version": 3, "override_rules": false}
+ *     if_version: the version read (null: unconditional; a stale one is BOKA_CONFLICT).
+ *     override_rules: pass over the cancel and reschedule cutoffs and the per-customer limits
+ *     (needs "rules:override": staff and above; the audit record names each rule passed
+ *     over).
+ *
+ *   ReservationUpdate (boka_update_reservation; every field optional: left out or null
+ *   keeps the value, but at least one must be set)
+ *     {"customer": null, "customer_id": 12, "notes": "window seat", "metadata": null,
+ *      "start": "2026-01-06T09:00:00Z", "end": null, "allocations": null, "quantity": null,
+ *      "if_version": 3, "override_rules": false}
+ *     customer: the free-text reference; customer_id: link to this Customer (0 unlinks);
+ *     notes, metadata: replaced. start alone keeps the length; end alone changes only the
+ *     length. allocations: a new placement, as a ReserveRequest's (a pool request keeps the
+ *     current member when it is free); quantity: shorthand for a reservation with one
+ *     allocation. if_version and override_rules as in a ChangeGuard.
  *
  *   RefusedOccurrence
  *     {"start": "2026-01-13T09:00:00Z", "end": "2026-01-13T10:00:00Z", "code": "conflict",
@@ -217,20 +279,21 @@
  *     {"allocations": [{AllocationRequest}], "first_date": "2026-01-06", "start_minute": 540,
  *      "duration": 3600, "rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-02-03"],
  *      "mode": "all_or_nothing", "hold_for": null, "idempotency_key": "", "customer": "",
- *      "metadata": {}}
+ *      "customer_id": null, "metadata": {}}
  *     allocations, first_date, start_minute (0..1439), duration (seconds) and rule (with
  *     COUNT or UNTIL; at most 1000 occurrences) required. exdates: local dates left out.
  *     mode: "all_or_nothing" (default: any occurrence that does not fit refuses the whole
  *     series) or "skip_conflicts" (the free occurrences are booked, the others skipped).
- *     hold_for, idempotency_key, customer and metadata as in a ReserveRequest, for every
- *     occurrence.
+ *     hold_for, idempotency_key, customer, customer_id and metadata as in a ReserveRequest,
+ *     for every occurrence.
  *
  *   Series
  *     {"id": 2, "tenant": 1, "allocations": [{AllocationRequest}], "first_date": "2026-01-06",
  *      "start_minute": 540, "duration": 3600, "zone": "Europe/Berlin",
  *      "rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": [], "customer": "",
- *      "metadata": {}, "split_from": null, "created_at": "2026-01-01T00:00:00Z",
- *      "updated_at": "2026-01-01T00:00:00Z", "version": 1}
+ *      "customer_id": null, "metadata": {}, "split_from": null,
+ *      "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+ *      "version": 1}
  *     It always describes what is booked: an occurrence skipped at booking or cancelled
  *     alone is one of its exdates; a this_and_following change ends it with an UNTIL and
  *     starts a new series whose split_from names it.
@@ -273,18 +336,19 @@
  *   WaitlistRequest (boka_waitlist_join)
  *     {"allocations": [{AllocationRequest}], "earliest_start": "2026-01-06T10:00:00Z",
  *      "latest_start": "2026-01-06T10:00:00Z", "duration": 3600, "expires_at": null,
- *      "customer": "cust-42", "priority": 0, "metadata": {}}
+ *      "customer": "cust-42", "customer_id": null, "priority": 0, "metadata": {}}
  *     allocations (1..100), earliest_start, latest_start and duration (seconds) required:
  *     any start in [earliest_start, latest_start] (equal for an exact start). expires_at:
  *     when the entry stops waiting (default latest_start; after now, at most latest_start).
- *     customer: whom the offer is for (a customer principal joins as themselves). priority
+ *     customer: whom the offer is for (a customer principal joins as themselves);
+ *     customer_id: the Customer record, carried onto the offered hold. priority
  *     (-1000..1000): only staff (reservations:all) may set it. metadata: copied onto the
  *     offered hold.
  *
  *   WaitlistEntry
  *     {"id": 4, "tenant": 1, "allocations": [{AllocationRequest}],
  *      "earliest_start": "2026-01-06T10:00:00Z", "latest_start": "2026-01-06T10:00:00Z",
- *      "duration": 3600, "customer": "cust-42", "priority": 0,
+ *      "duration": 3600, "customer": "cust-42", "customer_id": null, "priority": 0,
  *      "joined_at": "2026-01-05T08:00:00Z", "expires_at": "2026-01-06T10:00:00Z",
  *      "status": "offered", "offer": 9, "offer_expires_at": "2026-01-05T08:15:00Z",
  *      "metadata": {}, "updated_at": "2026-01-05T08:00:00Z", "version": 2}
@@ -299,9 +363,52 @@
  *     entry is not waiting.
  *
  *   WaitlistFilter (boka_waitlist_list; every field optional, null = no condition)
- *     {"resource": 3, "pool": null, "customer": "cust-42", "statuses": ["waiting"],
- *      "limit": 100}
+ *     {"resource": 3, "pool": null, "customer": "cust-42", "customer_id": null,
+ *      "statuses": ["waiting"], "limit": 100}
  *     resource, pool: entries naming it directly. limit 1..10000. In queue order.
+ *
+ *   Services and customers (boka_service_*, boka_customer_*; docs/services.md and
+ *   docs/customers.md are the guides).
+ *
+ *   Service (an appointment type: what one booking takes, for how long, at what price)
+ *     {"id": 2, "tenant": 1, "name": "Haircut", "description": "", "duration": 2700,
+ *      "allowed_durations": [3600], "allocations": [{AllocationRequest}, ...],
+ *      "buffer_before": 0, "buffer_after": 600, "min_notice": 3600, "price_minor": 3500,
+ *      "currency": "EUR", "customer_bookable": true, "rules": {BookingRules},
+ *      "metadata": {}, "created_at": "2026-01-01T00:00:00Z",
+ *      "updated_at": "2026-01-01T00:00:00Z", "archived_at": null, "version": 1}
+ *     create: "name", "duration" (seconds, > 0, at most 400 days) and "allocations" (1..20
+ *       requests, resources and pools that exist and are not archived) required.
+ *       allowed_durations: other lengths a booking may choose (at most 20). buffer_before,
+ *       buffer_after (0..86400) and min_notice (0..31536000 seconds) tighten the resources'
+ *       own: the larger applies. price_minor (0..10^12 minor units, null: no price) needs
+ *       currency (ISO 4217, "EUR"). customer_bookable (default true): customers may book it
+ *       and see it; staff may book every service. id, tenant, created_at, updated_at,
+ *       archived_at and version are ignored.
+ *     update: also "id", "version" and every other field but the output ones required (an
+ *       update replaces every field). Existing reservations keep the terms they were
+ *       booked with.
+ *
+ *   Customer (a customer record of a tenant)
+ *     {"id": 12, "tenant": 1, "display_name": "Ann Lee", "email": "ann@example.com",
+ *      "phone": "+49 30 1234567", "locale": "de", "time_zone": "Europe/Berlin", "notes": "",
+ *      "external_ref": "crm-881", "user": null, "merged_into": null, "erased_at": null,
+ *      "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+ *      "version": 1}
+ *     create: "display_name" (1..200 bytes) required. email (stored lower-case),
+ *       external_ref and user (a customer-role user who is this customer) are unique among
+ *       the tenant's live customers (else BOKA_ALREADY_EXISTS). locale: "" or a BCP 47 tag;
+ *       time_zone: "" or an IANA zone. id, tenant, merged_into, erased_at, created_at,
+ *       updated_at and version are ignored.
+ *     update: also "id", "version" and every personal field required. merged_into: set once
+ *       merged into another customer (a tombstone with no personal data); erased_at: set
+ *       once erased (every personal field empty). Neither can be updated (BOKA_CONFLICT).
+ *
+ *   CustomerFilter (boka_customer_list; every field optional)
+ *     {"query": "ann", "include_inactive": false, "after_id": 0, "limit": 100}
+ *     query: a case-insensitive prefix of the display name, of any word of it, or of the
+ *     email ("" matches all; at most 200 bytes). include_inactive: also merged and erased
+ *     records. By id; page with after_id = the last id returned. limit 1..1000.
  *
  *   StorageInfo
  *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
@@ -524,7 +631,9 @@ typedef struct boka_clock boka_clock;
 
 /* What a refused booking carries (code BOKA_CONFLICT for capacity, opening hours, notice,
  * horizon or daily limit). Calls that take a `boka_conflict*` (optional: NULL to ignore)
- * always initialize it: it is zeroed, and filled only when such a refusal has details.
+ * always initialize it: it is zeroed, and filled only when such a refusal has details. A
+ * refusal by a booking rule (a cutoff, a per-customer limit) leaves it empty; the calls
+ * with a conflict_json output name the rule and its deadline there (Conflict document).
  * Release it with boka_conflict_clear(), which is safe on a zeroed value; a call overwrites
  * it without releasing what it held, so clear it before passing it again. */
 typedef struct boka_conflict {
@@ -619,6 +728,14 @@ BOKA_API int boka_update_tenant(boka_engine* engine, const boka_principal* who,
 /* Archived tenants keep everything but take no new bookings. Idempotent. */
 BOKA_API int boka_archive_tenant(boka_engine* engine, const boka_principal* who, int64_t id,
                                  char** tenant_json, char** errmsg);
+/* Tenant rules in (the tenant-wide booking rules and the longest hold, both replaced), the
+ * Tenant out (optional). Needs "catalog:write" in the tenant (its admins).
+ * expected_version must equal the tenant's stored version (else BOKA_CONFLICT). Existing
+ * bookings are not re-checked. A bad value is BOKA_INVALID_ARGUMENT naming the field
+ * ("rules.cancel_cutoff: ..."). */
+BOKA_API int boka_update_tenant_rules(boka_engine* engine, const boka_principal* who,
+                                      int64_t tenant, const char* rules_json,
+                                      int64_t expected_version, char** tenant_json, char** errmsg);
 
 /* --- Resources --------------------------------------------------------------------- */
 /* Thread-safe. */
@@ -701,11 +818,20 @@ BOKA_API int boka_check_slot(boka_engine* engine, const boka_principal* who, int
 BOKA_API int boka_reserve(boka_engine* engine, const boka_principal* who, int64_t tenant,
                           int64_t resource, int64_t start, int64_t end, int quantity,
                           int64_t* reservation_id, boka_conflict* conflict, char** errmsg);
-/* Reservation request in (several allocations, pools, holds, idempotency, metadata),
- * Reservation out (optional). Books all allocations or none. */
+/* Reservation request in (several allocations, pools, a service, holds, idempotency, a
+ * customer, notes, metadata), Reservation out (optional). Books all allocations or none. A
+ * refusal by a per-customer limit is BOKA_CONFLICT with an empty *conflict (see
+ * boka_reserve_with_conflict). */
 BOKA_API int boka_reserve_json(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                const char* request_json, char** reservation_json,
                                boka_conflict* conflict, char** errmsg);
+/* The same, with the refusal's Conflict document in conflict_json (optional; NULL when the
+ * refusal has none) instead of a boka_conflict: it also names a booking rule that refused
+ * ("rule": "max_active_per_customer", "max_per_customer_per_day"). */
+BOKA_API int boka_reserve_with_conflict(boka_engine* engine, const boka_principal* who,
+                                        int64_t tenant, const char* request_json,
+                                        char** reservation_json, char** conflict_json,
+                                        char** errmsg);
 
 /* State changes of one reservation; each returns the updated Reservation (optional).
  *   confirm:        held -> confirmed (an expired hold: BOKA_CONFLICT)
@@ -727,6 +853,37 @@ BOKA_API int boka_mark_no_show(boka_engine* engine, const boka_principal* who, i
 BOKA_API int boka_reschedule(boka_engine* engine, const boka_principal* who, int64_t tenant,
                              int64_t id, int64_t new_start, int64_t new_end, int64_t if_version,
                              char** reservation_json, boka_conflict* conflict, char** errmsg);
+
+/* Booking rules (docs/rules.md): within the cancel cutoff of a reservation's start
+ * boka_cancel is refused, within the reschedule cutoff boka_reschedule (and a move to a
+ * start inside it), and a booking past a per-customer limit boka_reserve_json. Each such
+ * refusal is BOKA_CONFLICT with a message naming the rule and, for a cutoff, the deadline.
+ * The calls below take a Change guard document (NULL: no guard) that can also pass over
+ * the rules ("override_rules": true, for "rules:override": staff and above), and give the
+ * refusal's Conflict document in conflict_json (optional; NULL when the refusal has none),
+ * whose "rule" and "deadline" name what refused. */
+
+/* held|confirmed -> cancelled, as boka_cancel, guarded by a Change guard; the Reservation
+ * out (optional). */
+BOKA_API int boka_cancel_guarded(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t id, const char* guard_json, char** reservation_json,
+                                 char** conflict_json, char** errmsg);
+/* Moves an active reservation as boka_reschedule, guarded by a Change guard; the
+ * Reservation out (optional). */
+BOKA_API int boka_reschedule_guarded(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t id, int64_t new_start, int64_t new_end,
+                                     const char* guard_json, char** reservation_json,
+                                     char** conflict_json, char** errmsg);
+/* Reservation update in, the Reservation out (optional): edits an active reservation in one
+ * transaction (versioned and audited). A change of time, placement or quantity goes through
+ * every check of a booking (its own old placement never blocks the new one), the reschedule
+ * cutoff and the per-customer limits; an edit of customer, notes or metadata alone is
+ * allowed at any time, also on a finished reservation. Customers may not change the
+ * customer fields (BOKA_PERMISSION_DENIED). An update that sets nothing is
+ * BOKA_INVALID_ARGUMENT. conflict_json: as above. */
+BOKA_API int boka_update_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t id, const char* update_json, char** reservation_json,
+                                     char** conflict_json, char** errmsg);
 
 /* A held reservation past its expiry reads as "expired" even before a sweep. */
 BOKA_API int boka_get_reservation(boka_engine* engine, const boka_principal* who, int64_t tenant,
@@ -828,6 +985,87 @@ BOKA_API int boka_waitlist_set_priority(boka_engine* engine, const boka_principa
  * (optional) gets how many entries changed. boka_expire_holds lapses offers too. */
 BOKA_API int boka_waitlist_sweep(boka_engine* engine, const boka_principal* who, int limit,
                                  int* changed, char** errmsg);
+
+/* --- Services (boka_service_*) ------------------------------------------------------- */
+/* Thread-safe. A service is an appointment type that a booking names instead of resources
+ * and a length (ReserveRequest "service", AvailabilityQuery "service"); the document is in
+ * JSON DOCUMENTS above ("Services and customers"). Creating, updating and archiving need
+ * "catalog:write" (admins); reading "resources:read", and a customer sees only services
+ * that are customer_bookable and not archived (others: BOKA_NOT_FOUND). */
+
+/* Service in (create rules), the Service out (optional). Every field is checked
+ * (BOKA_INVALID_ARGUMENT naming it: an unknown or archived resource or pool, a price
+ * without a currency, a cutoff longer than a resource's booking horizon, ...); nothing is
+ * stored on any error. */
+BOKA_API int boka_service_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 const char* spec_json, char** service_json, char** errmsg);
+/* The Service with this id (archived ones too). */
+BOKA_API int boka_service_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t id, char** service_json, char** errmsg);
+/* The tenant's services by id, as an array; include_archived: nonzero for archived ones too. */
+BOKA_API int boka_service_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int include_archived, char** services_json, char** errmsg);
+/* Service in (update rules: the whole document with its version), the Service out
+ * (optional). A stale version is BOKA_CONFLICT. */
+BOKA_API int boka_service_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 const char* service_json_in, char** service_json, char** errmsg);
+/* Archived services take no new bookings; their reservations keep naming them. Idempotent;
+ * the Service out (optional). */
+BOKA_API int boka_service_archive(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t id, char** service_json, char** errmsg);
+
+/* --- Customers (boka_customer_*) ----------------------------------------------------- */
+/* Thread-safe. Customer records of a tenant; reservations, series and waitlist entries
+ * name one by "customer_id". "customers:manage" (staff and above) reads and changes every
+ * customer of the tenant; a customer-role user reads and updates only the record linked to
+ * them (and exports it); "customers:privacy" (admins) exports and erases any. Every change
+ * is audited without personal values (docs/customers.md). */
+
+/* Customer in (create rules), the Customer out (optional). BOKA_ALREADY_EXISTS for an email,
+ * external_ref or user another live customer of the tenant has. */
+BOKA_API int boka_customer_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* spec_json, char** customer_json, char** errmsg);
+/* The Customer with this id (merged and erased records too). */
+BOKA_API int boka_customer_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, char** customer_json, char** errmsg);
+/* The Customer linked to `user` (BOKA_NOT_FOUND if none). */
+BOKA_API int boka_customer_get_by_user(boka_engine* engine, const boka_principal* who,
+                                       int64_t tenant, int64_t user, char** customer_json,
+                                       char** errmsg);
+/* Customer filter in (NULL: the first 100 live customers), array of Customers out, by id. */
+BOKA_API int boka_customer_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                const char* filter_json, char** customers_json, char** errmsg);
+/* Customer in (update rules: the whole document with its version), the Customer out
+ * (optional). A stale version, or a merged or erased record, is BOKA_CONFLICT. */
+BOKA_API int boka_customer_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* customer_json_in, char** customer_json,
+                                  char** errmsg);
+/* The customer's reservations: Reservation filter in (NULL: no further condition; its
+ * customer_id is set to `id`), array of Reservations out, in the filter's order. */
+BOKA_API int boka_customer_bookings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    int64_t id, const char* filter_json, char** reservations_json,
+                                    char** errmsg);
+/* Moves every reservation, series and waitlist entry of `absorbed` to `kept` in one
+ * transaction, fills kept's empty fields from absorbed's, and leaves absorbed as a
+ * tombstone ("merged_into": kept). The Customer `kept` out (optional). The per-customer
+ * limits are not re-checked. */
+BOKA_API int boka_customer_merge(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t kept, int64_t absorbed, char** customer_json,
+                                 char** errmsg);
+/* Everything boka holds about the customer as one JSON document (required output): the
+ * record, every reservation (with notes and metadata), series and waitlist entry naming it,
+ * and the audit records about it ({"format": "boka.customer-export/1", "exported_at",
+ * "tenant", "customer", "reservations", "series", "waitlist_entries", "audit"}). The
+ * export is audited: it discloses personal data. */
+BOKA_API int boka_customer_export(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t id, char** export_json, char** errmsg);
+/* Removes the customer's personal data for good, in one transaction: the record's personal
+ * fields and user link are emptied ("erased_at" set); their reservations, series and
+ * waitlist entries lose their free-text customer reference, notes and metadata but keep
+ * their times, resources, status, service and price. Idempotent; the Customer out
+ * (optional). A linked user account is a login and is not touched (see boka_auth_*). */
+BOKA_API int boka_customer_erase(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t id, char** customer_json, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

@@ -2866,6 +2866,577 @@ TEST(waitlist_bad_requests_and_join_when_free) {
   teardown(&f);
 }
 
+/* ---- services, customers, booking rules, edits and sorted listing (issue 17) ------------ */
+
+/* A service: created, read back as a valid update, booked by name (its duration, buffer and
+ * price), asked for in availability, listed, archived; bad documents name the field. */
+TEST(services_round_trip_and_booking) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* updated = NULL;
+  char spec[512];
+  char want[160];
+  boka_conflict conflict;
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  int64_t chair, service, booked, later = 0;
+  setup(&f);
+  chair = make_resource(&f, "{\"name\":\"chair\",\"zone\":\"UTC\",\"policy\":{\"slot_step\":900}}");
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"Haircut\",\"duration\":2700,\"allowed_durations\":[3600],"
+           "\"allocations\":[{\"resource\":%lld}],\"buffer_after\":900,\"price_minor\":3500,"
+           "\"currency\":\"EUR\"}",
+           (long long)chair);
+  EXPECT_OK(boka_service_create(f.engine, f.who, f.tenant, spec, &doc, &err), err);
+  service = json_int(doc, "id");
+  CHECK(service > 0);
+  CHECK(json_int(doc, "tenant") == f.tenant);
+  CHECK_CONTAINS(doc,
+                 "\"name\":\"Haircut\",\"description\":\"\",\"duration\":2700,"
+                 "\"allowed_durations\":[3600]");
+  CHECK_CONTAINS(doc,
+                 "\"buffer_before\":0,\"buffer_after\":900,\"min_notice\":0,"
+                 "\"price_minor\":3500,\"currency\":\"EUR\",\"customer_bookable\":true");
+  CHECK_CONTAINS(doc,
+                 "\"rules\":{\"cancel_cutoff\":0,\"reschedule_cutoff\":0,"
+                 "\"max_active_per_customer\":0,\"max_per_customer_per_day\":0}");
+  CHECK_CONTAINS(doc, "\"archived_at\":null");
+  /* The document read back is a valid update (nothing changes but the version). */
+  EXPECT_OK(boka_service_update(f.engine, f.who, f.tenant, doc, &updated, &err), err);
+  CHECK(json_int(updated, "version") == json_int(doc, "version") + 1);
+  boka_free(doc);
+  /* A stale version is a conflict; an update names every field. */
+  EXPECT_OK(boka_service_get(f.engine, f.who, f.tenant, service, &doc, &err), err);
+  CHECK(json_int(doc, "version") == 2);
+  boka_free(doc);
+  EXPECT_ERROR(boka_service_update(f.engine, f.who, f.tenant,
+                                   "{\"id\":1,\"version\":2,\"name\":\"x\",\"duration\":60,"
+                                   "\"allocations\":[]}",
+                                   &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "service.description: is required");
+  boka_free(updated);
+
+  /* Bad services name the field and store nothing. */
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"x\",\"duration\":60,\"allocations\":[{\"resource\":%lld}],"
+           "\"price_minor\":100}",
+           (long long)chair);
+  EXPECT_ERROR(boka_service_create(f.engine, f.who, f.tenant, spec, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "service.currency");
+  EXPECT_ERROR(boka_service_create(f.engine, f.who, f.tenant,
+                                   "{\"name\":\"x\",\"duration\":60,"
+                                   "\"allocations\":[{\"resource\":999}]}",
+                                   &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "service.allocations[0]");
+  EXPECT_ERROR(
+      boka_service_create(f.engine, f.who, f.tenant,
+                          "{\"name\":\"x\",\"duration\":\"45m\",\"allocations\":[]}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "service.duration: expected an integer");
+  EXPECT_ERROR(boka_service_create(f.engine, f.who, f.tenant, "{\"name\":\"x\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "service.duration: is required");
+  EXPECT_ERROR(boka_service_get(f.engine, f.who, f.tenant, service, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "service_json: is NULL");
+  EXPECT_ERROR(boka_service_get(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "service 999");
+  EXPECT_OK(boka_service_list(f.engine, f.who, f.tenant, 0, &doc, &err), err);
+  CHECK(count_of(doc, "\"name\":") == 1);
+  boka_free(doc);
+
+  /* Booked by service, with no end: its duration, buffer and price. */
+  snprintf(spec, sizeof spec, "{\"service\":%lld,\"start\":\"%s\",\"notes\":\"short\"}",
+           (long long)service, rfc3339(start));
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, spec, &doc, NULL, &err), err);
+  booked = json_int(doc, "id");
+  CHECK(json_time(doc, "end") == start + 45 * MINUTE);
+  snprintf(want, sizeof want,
+           "\"notes\":\"short\",\"metadata\":{},\"service\":%lld,\"price_minor\":3500,"
+           "\"currency\":\"EUR\",\"buffer_before\":0,\"buffer_after\":900",
+           (long long)service);
+  CHECK_CONTAINS(doc, want);
+  boka_free(doc);
+  /* A length it does not allow; allocations beside a service. */
+  snprintf(spec, sizeof spec, "{\"service\":%lld,\"start\":\"%s\",\"end\":\"%s\"}",
+           (long long)service, rfc3339(start + 2 * HOUR), rfc3339(start + 2 * HOUR + 30 * MINUTE));
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, spec, &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "allows 2700, 3600 s");
+  snprintf(spec, sizeof spec,
+           "{\"service\":%lld,\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\"}",
+           (long long)service, (long long)chair, rfc3339(start + 2 * HOUR));
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, spec, &doc, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "allocations: must be empty");
+
+  /* Availability of the service: its duration (0), and the booking's buffer kept. */
+  snprintf(spec, sizeof spec, "{\"service\":%lld,\"from\":\"%s\",\"to\":\"%s\",\"duration\":0}",
+           (long long)service, rfc3339(start), rfc3339(start + 2 * HOUR));
+  EXPECT_OK(boka_availability(f.engine, f.who, f.tenant, spec, &doc, &err), err);
+  CHECK(json_time(doc, "start") == start + HOUR);
+  CHECK(json_time(doc, "end") == start + HOUR + 45 * MINUTE);
+  boka_free(doc);
+  /* The buffer blocks a plain booking right after it too. */
+  EXPECT_ERROR(boka_reserve(f.engine, f.who, f.tenant, chair, start + 45 * MINUTE,
+                            start + HOUR + 45 * MINUTE, 1, NULL, &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  CHECK(conflict.blocking_count == 1 && conflict.blocking_ids[0] == booked);
+  CHECK(conflict.has_next_free_start && conflict.next_free_start == start + HOUR);
+  boka_conflict_clear(&conflict);
+  EXPECT_OK(boka_reserve(f.engine, f.who, f.tenant, chair, start + HOUR, start + 2 * HOUR, 1,
+                         &later, NULL, &err),
+            err);
+
+  /* Listed by service: only the booking made as the service. */
+  snprintf(spec, sizeof spec, "{\"service\":%lld}", (long long)service);
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, spec, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":") == 1 && json_int(doc, "id") == booked);
+  boka_free(doc);
+
+  /* Archived: kept and readable, but no new bookings. */
+  EXPECT_OK(boka_service_archive(f.engine, f.who, f.tenant, service, &doc, &err), err);
+  CHECK(json_time(doc, "archived_at") == kMonday + 8 * HOUR);
+  boka_free(doc);
+  EXPECT_OK(boka_service_list(f.engine, f.who, f.tenant, 0, &doc, &err), err);
+  CHECK(strcmp(doc, "[]") == 0);
+  boka_free(doc);
+  EXPECT_OK(boka_service_list(f.engine, f.who, f.tenant, 1, &doc, &err), err);
+  CHECK(count_of(doc, "\"name\":\"Haircut\"") == 1);
+  boka_free(doc);
+  snprintf(spec, sizeof spec, "{\"service\":%lld,\"start\":\"%s\"}", (long long)service,
+           rfc3339(start + 3 * HOUR));
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, spec, NULL, NULL, &err), err,
+               BOKA_CONFLICT, "archived");
+  EXPECT_OK(boka_service_archive(f.engine, f.who, f.tenant, service, NULL, &err), err);
+  teardown(&f);
+}
+
+/* Creates a customer from a JSON spec and returns its id (0 on failure). */
+static int64_t make_customer(fixture* f, const char* spec) {
+  char* err = NULL;
+  char* doc = NULL;
+  int64_t id;
+  EXPECT_OK(boka_customer_create(f->engine, f->who, f->tenant, spec, &doc, &err), err);
+  id = json_int(doc, "id");
+  boka_free(doc);
+  return id > 0 ? id : 0;
+}
+
+/* Books one hour of `room` at `start` for customer record `customer` (0: none); returns the
+ * reservation's id (0 on failure). */
+static int64_t book_for(fixture* f, int64_t room, int64_t start, int64_t customer) {
+  char* err = NULL;
+  char* doc = NULL;
+  char req[512];
+  int64_t id;
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\",\"end\":\"%s\","
+           "\"customer_id\":%lld,\"notes\":\"allergic to dust\",\"metadata\":{\"phone\":\"1\"}}",
+           (long long)room, rfc3339(start), rfc3339(start + HOUR), (long long)customer);
+  if (customer == 0) {
+    snprintf(req, sizeof req,
+             "{\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\",\"end\":\"%s\"}",
+             (long long)room, rfc3339(start), rfc3339(start + HOUR));
+  }
+  EXPECT_OK(boka_reserve_json(f->engine, f->who, f->tenant, req, &doc, NULL, &err), err);
+  id = json_int(doc, "id");
+  boka_free(doc);
+  return id > 0 ? id : 0;
+}
+
+/* Customer records: create (email lower-cased, unique), list by query and page, update with
+ * its version, link to a user, their bookings, merge two, export, erase. */
+TEST(customers_round_trip_merge_export_erase) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* updated = NULL;
+  char spec[512];
+  char want[128];
+  const int64_t start = kMonday + DAY + 10 * HOUR;
+  int64_t room, ann, bob, carl, user, first;
+  setup(&f);
+  room = make_room(&f, 3);
+  ann = make_customer(&f,
+                      "{\"display_name\":\"Ann Lee\",\"email\":\"Ann@Example.com\","
+                      "\"external_ref\":\"crm-1\",\"locale\":\"de-DE\"}");
+  bob = make_customer(&f, "{\"display_name\":\"Bob Stone\",\"phone\":\"+49 30 1234567\"}");
+  CHECK(ann > 0 && bob > ann);
+  EXPECT_OK(boka_customer_get(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"display_name\":\"Ann Lee\",\"email\":\"ann@example.com\"");
+  CHECK_CONTAINS(doc,
+                 "\"external_ref\":\"crm-1\",\"user\":null,\"merged_into\":null,"
+                 "\"erased_at\":null");
+  /* The document read back is a valid update. */
+  EXPECT_OK(boka_customer_update(f.engine, f.who, f.tenant, doc, &updated, &err), err);
+  CHECK(json_int(updated, "version") == json_int(doc, "version") + 1);
+  EXPECT_ERROR(boka_customer_update(f.engine, f.who, f.tenant, doc, NULL, &err), err, BOKA_CONFLICT,
+               "");
+  boka_free(doc);
+  boka_free(updated);
+
+  /* Unique email and external reference; bad fields named. */
+  EXPECT_ERROR(boka_customer_create(f.engine, f.who, f.tenant,
+                                    "{\"display_name\":\"Ann 2\",\"email\":\"ANN@example.com\"}",
+                                    &doc, &err),
+               err, BOKA_ALREADY_EXISTS, "customer.email");
+  EXPECT_ERROR(
+      boka_customer_create(f.engine, f.who, f.tenant,
+                           "{\"display_name\":\"Ann 3\",\"external_ref\":\"crm-1\"}", &doc, &err),
+      err, BOKA_ALREADY_EXISTS, "customer.external_ref");
+  EXPECT_ERROR(
+      boka_customer_create(f.engine, f.who, f.tenant, "{\"display_name\":\"\"}", &doc, &err), err,
+      BOKA_INVALID_ARGUMENT, "customer.display_name");
+  EXPECT_ERROR(
+      boka_customer_create(f.engine, f.who, f.tenant,
+                           "{\"display_name\":\"x\",\"locale\":\"not a tag\"}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "customer.locale");
+  EXPECT_ERROR(boka_customer_create(f.engine, f.who, f.tenant, "{\"name\":\"x\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "customer.display_name: is required");
+
+  /* Listed by query (a prefix of the name, of a word of it, or of the email) and by page. */
+  EXPECT_OK(boka_customer_list(f.engine, f.who, f.tenant, "{\"query\":\"sto\"}", &doc, &err), err);
+  CHECK(count_of(doc, "\"display_name\":") == 1 && json_int(doc, "id") == bob);
+  boka_free(doc);
+  EXPECT_OK(boka_customer_list(f.engine, f.who, f.tenant, "{\"query\":\"ANN@\"}", &doc, &err), err);
+  CHECK(count_of(doc, "\"display_name\":") == 1 && json_int(doc, "id") == ann);
+  boka_free(doc);
+  snprintf(spec, sizeof spec, "{\"after_id\":%lld,\"limit\":1}", (long long)ann);
+  EXPECT_OK(boka_customer_list(f.engine, f.who, f.tenant, spec, &doc, &err), err);
+  CHECK(count_of(doc, "\"display_name\":") == 1 && json_int(doc, "id") == bob);
+  boka_free(doc);
+  EXPECT_OK(boka_customer_list(f.engine, f.who, f.tenant, NULL, &doc, &err), err);
+  CHECK(count_of(doc, "\"display_name\":") == 2);
+  boka_free(doc);
+  EXPECT_ERROR(boka_customer_list(f.engine, f.who, f.tenant, "{\"limit\":0}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "filter.limit");
+  EXPECT_ERROR(boka_customer_list(f.engine, f.who, f.tenant, "{\"name\":\"x\"}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "filter.name: unknown field");
+
+  /* Linked to a customer-role user. */
+  EXPECT_OK(boka_auth_create_user(f.engine, f.who, f.tenant,
+                                  "{\"email\": \"carl@example.com\", \"password\": \"correct horse "
+                                  "battery\"}",
+                                  &doc, &err),
+            err);
+  user = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(spec, sizeof spec, "{\"display_name\":\"Carl\",\"user\":%lld}", (long long)user);
+  carl = make_customer(&f, spec);
+  EXPECT_OK(boka_customer_get_by_user(f.engine, f.who, f.tenant, user, &doc, &err), err);
+  CHECK(json_int(doc, "id") == carl && json_int(doc, "user") == user);
+  boka_free(doc);
+  EXPECT_ERROR(boka_customer_get_by_user(f.engine, f.who, f.tenant, user + 100, &doc, &err), err,
+               BOKA_NOT_FOUND, "");
+
+  /* Their bookings; a merge moves bob's to ann and leaves bob a tombstone. */
+  first = book_for(&f, room, start, ann);
+  book_for(&f, room, start + DAY, ann);
+  book_for(&f, room, start + 2 * HOUR, bob);
+  book_for(&f, room, start + 3 * HOUR, 0);
+  EXPECT_OK(boka_customer_bookings(f.engine, f.who, f.tenant, ann, NULL, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":\"confirmed\"") == 2 && json_int(doc, "id") == first);
+  snprintf(want, sizeof want, "\"customer_id\":%lld,\"notes\":\"allergic to dust\"",
+           (long long)ann);
+  CHECK_CONTAINS(doc, want);
+  boka_free(doc);
+  EXPECT_OK(boka_customer_bookings(f.engine, f.who, f.tenant, ann,
+                                   "{\"order\":\"by_start\",\"limit\":1}", &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"status\":") == 1 && json_int(doc, "id") == first);
+  boka_free(doc);
+  EXPECT_OK(boka_customer_merge(f.engine, f.who, f.tenant, ann, bob, &doc, &err), err);
+  CHECK(json_int(doc, "id") == ann);
+  CHECK_CONTAINS(doc, "\"phone\":\"+49 30 1234567\""); /* an empty field filled from bob's */
+  boka_free(doc);
+  EXPECT_OK(boka_customer_get(f.engine, f.who, f.tenant, bob, &doc, &err), err);
+  CHECK(json_int(doc, "merged_into") == ann);
+  CHECK_CONTAINS(doc, "\"display_name\":\"\"");
+  /* A tombstone cannot be changed (with a valid name: an empty one is refused first). */
+  snprintf(spec, sizeof spec,
+           "{\"id\":%lld,\"version\":%lld,\"display_name\":\"Bob\",\"email\":\"\","
+           "\"phone\":\"\",\"locale\":\"\",\"time_zone\":\"\",\"notes\":\"\","
+           "\"external_ref\":\"\",\"user\":null}",
+           (long long)bob, json_int(doc, "version"));
+  EXPECT_ERROR(boka_customer_update(f.engine, f.who, f.tenant, spec, NULL, &err), err,
+               BOKA_CONFLICT, "merged");
+  boka_free(doc);
+  EXPECT_OK(boka_customer_bookings(f.engine, f.who, f.tenant, ann, NULL, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":\"confirmed\"") == 3);
+  boka_free(doc);
+  EXPECT_OK(
+      boka_customer_list(f.engine, f.who, f.tenant, "{\"include_inactive\":true}", &doc, &err),
+      err);
+  CHECK(count_of(doc, "\"display_name\":") == 3);
+  boka_free(doc);
+
+  /* Export: everything held about ann, as one document. */
+  EXPECT_ERROR(boka_customer_export(f.engine, f.who, f.tenant, ann, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "export_json: is NULL");
+  EXPECT_OK(boka_customer_export(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK_CONTAINS(doc, "boka.customer-export/1");
+  CHECK_CONTAINS(doc, "Ann Lee");
+  CHECK(count_of(doc, "allergic to dust") == 3);
+  boka_free(doc);
+
+  /* Erase: the record's personal fields and the bookings' notes and metadata go; the
+   * bookings stay, still linked. Idempotent. */
+  EXPECT_OK(boka_customer_erase(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK(json_time(doc, "erased_at") == kMonday + 8 * HOUR);
+  CHECK_CONTAINS(doc, "\"display_name\":\"\",\"email\":\"\"");
+  boka_free(doc);
+  EXPECT_OK(boka_customer_erase(f.engine, f.who, f.tenant, ann, NULL, &err), err);
+  EXPECT_OK(boka_get_reservation(f.engine, f.who, f.tenant, first, &doc, &err), err);
+  snprintf(want, sizeof want, "\"customer_id\":%lld,\"notes\":\"\",\"metadata\":{}",
+           (long long)ann);
+  CHECK_CONTAINS(doc, want);
+  CHECK(strstr(doc, "allergic") == NULL);
+  CHECK_CONTAINS(doc, "\"status\":\"confirmed\"");
+  boka_free(doc);
+  EXPECT_OK(boka_customer_export(f.engine, f.who, f.tenant, ann, &doc, &err), err);
+  CHECK(strstr(doc, "Ann Lee") == NULL && strstr(doc, "allergic") == NULL);
+  boka_free(doc);
+  /* An erased customer takes no new bookings. */
+  snprintf(spec, sizeof spec,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\",\"end\":\"%s\","
+           "\"customer_id\":%lld}",
+           (long long)room, rfc3339(start + 5 * HOUR), rfc3339(start + 6 * HOUR), (long long)ann);
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, spec, NULL, NULL, &err), err,
+               BOKA_CONFLICT, "customer_id");
+  EXPECT_ERROR(boka_customer_get(f.engine, f.who, f.tenant, 999, &doc, &err), err, BOKA_NOT_FOUND,
+               "customer 999");
+  teardown(&f);
+}
+
+/* The tenant's rules: a per-customer limit refuses a booking (its rule in the Conflict
+ * document) unless overridden; the cancel and reschedule cutoffs refuse changes naming the
+ * deadline, unless overridden; the longest hold. */
+TEST(booking_rules_cutoffs_limits_and_guards) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* conflict = NULL;
+  char req[512];
+  const int64_t start = kMonday + DAY + 10 * HOUR; /* Tuesday 10:00; now Monday 08:00 */
+  int64_t room, ann, first, second, version;
+  setup(&f);
+  room = make_room(&f, 3);
+  ann = make_customer(&f, "{\"display_name\":\"Ann\"}");
+  EXPECT_OK(boka_get_tenant(f.engine, f.who, f.tenant, &doc, &err), err);
+  version = json_int(doc, "version");
+  CHECK_CONTAINS(doc,
+                 "\"rules\":{\"cancel_cutoff\":0,\"reschedule_cutoff\":0,"
+                 "\"max_active_per_customer\":0,\"max_per_customer_per_day\":0},"
+                 "\"max_hold\":2592000");
+  boka_free(doc);
+  EXPECT_ERROR(
+      boka_update_tenant_rules(f.engine, f.who, f.tenant, "{\"rules\":{}}", version, &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "rules.max_hold: is required");
+  EXPECT_ERROR(boka_update_tenant_rules(f.engine, f.who, f.tenant, "{\"rules\":{},\"max_hold\":10}",
+                                        version, &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "max_hold: must be 1 minute");
+  EXPECT_ERROR(boka_update_tenant_rules(f.engine, f.who, f.tenant,
+                                        "{\"rules\":{\"cancel_cutoff\":-1},\"max_hold\":3600}",
+                                        version, &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "rules.cancel_cutoff");
+  EXPECT_ERROR(
+      boka_update_tenant_rules(f.engine, f.who, f.tenant, "{\"rules\":{},\"max_hold\":3600}",
+                               version + 5, &doc, &err),
+      err, BOKA_CONFLICT, "");
+  EXPECT_OK(
+      boka_update_tenant_rules(f.engine, f.who, f.tenant,
+                               "{\"rules\":{\"cancel_cutoff\":86400,\"reschedule_cutoff\":86400,"
+                               "\"max_active_per_customer\":1},\"max_hold\":3600}",
+                               version, &doc, &err),
+      err);
+  CHECK(json_int(doc, "version") == version + 1);
+  CHECK_CONTAINS(doc,
+                 "\"rules\":{\"cancel_cutoff\":86400,\"reschedule_cutoff\":86400,"
+                 "\"max_active_per_customer\":1,\"max_per_customer_per_day\":0},"
+                 "\"max_hold\":3600");
+  boka_free(doc);
+
+  /* One active booking per customer: the second is refused naming the rule. */
+  first = book_for(&f, room, start, ann);
+  CHECK(first > 0);
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\",\"end\":\"%s\","
+           "\"customer_id\":%lld}",
+           (long long)room, rfc3339(start + DAY), rfc3339(start + DAY + HOUR), (long long)ann);
+  EXPECT_ERROR(boka_reserve_with_conflict(f.engine, f.who, f.tenant, req, &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "at most 1 per customer");
+  CHECK(doc == NULL);
+  CHECK_CONTAINS(conflict, "\"rule\":\"max_active_per_customer\",\"deadline\":null");
+  boka_free(conflict);
+  /* Staff (here the system) may pass over it explicitly. */
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\",\"end\":\"%s\","
+           "\"customer_id\":%lld,\"override_rules\":true}",
+           (long long)room, rfc3339(start + DAY), rfc3339(start + DAY + HOUR), (long long)ann);
+  EXPECT_OK(boka_reserve_with_conflict(f.engine, f.who, f.tenant, req, &doc, &conflict, &err), err);
+  CHECK(conflict == NULL);
+  second = json_int(doc, "id");
+  boka_free(doc);
+  /* A hold longer than the tenant's max_hold. */
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"%s\",\"end\":\"%s\","
+           "\"hold_for\":7200}",
+           (long long)room, rfc3339(start + 2 * HOUR), rfc3339(start + 3 * HOUR));
+  EXPECT_ERROR(boka_reserve_json(f.engine, f.who, f.tenant, req, NULL, NULL, &err), err,
+               BOKA_INVALID_ARGUMENT, "hold_for");
+
+  /* 11:00 on Monday: within a day of Tuesday 10:00, past the cancel deadline. */
+  boka_clock_advance(f.clock, 3 * HOUR);
+  EXPECT_ERROR(boka_cancel(f.engine, f.who, f.tenant, first, BOKA_ANY_VERSION, NULL, &err), err,
+               BOKA_CONFLICT, "cancel: the deadline was 2026-01-05T10:00:00Z");
+  EXPECT_ERROR(boka_cancel_guarded(f.engine, f.who, f.tenant, first, NULL, &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "staff may override");
+  CHECK(doc == NULL);
+  CHECK_CONTAINS(conflict, "\"rule\":\"cancel_cutoff\",\"deadline\":\"2026-01-05T10:00:00Z\"");
+  boka_free(conflict);
+  /* A stale version is a conflict without a document; a bad guard names its field. */
+  EXPECT_ERROR(
+      boka_cancel_guarded(f.engine, f.who, f.tenant, first,
+                          "{\"if_version\":99,\"override_rules\":true}", &doc, &conflict, &err),
+      err, BOKA_CONFLICT, "");
+  CHECK(conflict == NULL);
+  EXPECT_ERROR(boka_cancel_guarded(f.engine, f.who, f.tenant, first, "{\"override\":true}", &doc,
+                                   &conflict, &err),
+               err, BOKA_INVALID_ARGUMENT, "guard.override: unknown field");
+  EXPECT_OK(
+      boka_cancel_guarded(f.engine, f.who, f.tenant, first,
+                          "{\"if_version\":1,\"override_rules\":true}", &doc, &conflict, &err),
+      err);
+  CHECK_CONTAINS(doc, "\"status\":\"cancelled\"");
+  CHECK(conflict == NULL);
+  boka_free(doc);
+
+  /* Moving Wednesday's booking to a start within a day of now is past the reschedule
+   * cutoff; so is moving it at all within a day of its own start, later on. */
+  EXPECT_ERROR(boka_reschedule_guarded(f.engine, f.who, f.tenant, second, start - HOUR, start, NULL,
+                                       &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "reschedule");
+  CHECK_CONTAINS(conflict, "\"rule\":\"reschedule_cutoff\"");
+  boka_free(conflict);
+  EXPECT_OK(boka_reschedule_guarded(f.engine, f.who, f.tenant, second, start + DAY + HOUR,
+                                    start + DAY + 2 * HOUR, NULL, &doc, &conflict, &err),
+            err);
+  CHECK(json_time(doc, "start") == start + DAY + HOUR);
+  boka_free(doc);
+  EXPECT_OK(boka_reschedule_guarded(f.engine, f.who, f.tenant, second, start - HOUR, start,
+                                    "{\"override_rules\":true}", &doc, NULL, &err),
+            err);
+  CHECK(json_time(doc, "start") == start - HOUR);
+  boka_free(doc);
+  teardown(&f);
+}
+
+/* Editing a reservation (notes, time, quantity, customer link), and listing sorted by start
+ * with keyset pages, by pool and by customer record. */
+TEST(update_reservation_and_sorted_listing) {
+  fixture f;
+  char* err = NULL;
+  char* doc = NULL;
+  char* conflict = NULL;
+  char req[512];
+  char want[128];
+  const int64_t tuesday = kMonday + DAY;
+  int64_t room, pool, ann, noon, nine, ten, pooled;
+  setup(&f);
+  room = make_room(&f, 2);
+  ann = make_customer(&f, "{\"display_name\":\"Ann\"}");
+  noon = book_for(&f, room, tuesday + 12 * HOUR, 0);
+  nine = book_for(&f, room, tuesday + 9 * HOUR, ann);
+  ten = book_for(&f, room, tuesday + 10 * HOUR, 0);
+
+  /* Sorted by start, a page at a time: the next page starts after (start, id). */
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant,
+                                   "{\"order\":\"by_start\",\"limit\":2}", &doc, &err),
+            err);
+  CHECK(count_of(doc, "\"status\":") == 2 && json_int(doc, "id") == nine);
+  snprintf(want, sizeof want, "\"id\":%lld,", (long long)ten);
+  CHECK_CONTAINS(doc, want);
+  boka_free(doc);
+  snprintf(req, sizeof req,
+           "{\"order\":\"by_start\",\"after_start\":\"%s\",\"after_id\":%lld,\"limit\":2}",
+           rfc3339(tuesday + 10 * HOUR), (long long)ten);
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, req, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":") == 1 && json_int(doc, "id") == noon);
+  boka_free(doc);
+  EXPECT_ERROR(boka_list_reservations(f.engine, f.who, f.tenant,
+                                      "{\"order\":\"by_start\",\"after_id\":3}", &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "filter.after_start");
+  EXPECT_ERROR(
+      boka_list_reservations(f.engine, f.who, f.tenant, "{\"order\":\"sideways\"}", &doc, &err),
+      err, BOKA_INVALID_ARGUMENT, "filter.order: \"sideways\" is not one of by_id, by_start");
+  snprintf(req, sizeof req, "{\"customer_id\":%lld}", (long long)ann);
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, req, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":") == 1 && json_int(doc, "id") == nine);
+  boka_free(doc);
+
+  /* By pool: only the booking requested from it. */
+  snprintf(req, sizeof req, "{\"name\":\"rooms\",\"members\":[%lld]}", (long long)room);
+  EXPECT_OK(boka_create_pool(f.engine, f.who, f.tenant, req, &doc, &err), err);
+  pool = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(req, sizeof req, "{\"allocations\":[{\"pool\":%lld}],\"start\":\"%s\",\"end\":\"%s\"}",
+           (long long)pool, rfc3339(tuesday + 15 * HOUR), rfc3339(tuesday + 16 * HOUR));
+  EXPECT_OK(boka_reserve_json(f.engine, f.who, f.tenant, req, &doc, NULL, &err), err);
+  pooled = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(req, sizeof req, "{\"pool\":%lld}", (long long)pool);
+  EXPECT_OK(boka_list_reservations(f.engine, f.who, f.tenant, req, &doc, &err), err);
+  CHECK(count_of(doc, "\"status\":") == 1 && json_int(doc, "id") == pooled);
+  boka_free(doc);
+
+  /* Edits: notes (guarded by version), the time (start alone keeps the length), the
+   * quantity, the customer link; an empty edit and unknown fields are refused. */
+  EXPECT_OK(boka_update_reservation(f.engine, f.who, f.tenant, noon,
+                                    "{\"notes\":\"window seat\",\"if_version\":1}", &doc, &conflict,
+                                    &err),
+            err);
+  CHECK(json_int(doc, "version") == 2);
+  CHECK_CONTAINS(doc, "\"notes\":\"window seat\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_update_reservation(f.engine, f.who, f.tenant, noon,
+                                       "{\"notes\":\"x\",\"if_version\":1}", &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  CHECK(conflict == NULL);
+  EXPECT_ERROR(boka_update_reservation(f.engine, f.who, f.tenant, noon, "{}", &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "update: sets no field");
+  EXPECT_ERROR(boka_update_reservation(f.engine, f.who, f.tenant, noon, "{\"surprise\":1}", &doc,
+                                       NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "update.surprise: unknown field");
+  EXPECT_ERROR(boka_update_reservation(f.engine, f.who, f.tenant, noon, NULL, &doc, NULL, &err),
+               err, BOKA_INVALID_ARGUMENT, "update_json: is NULL");
+  snprintf(req, sizeof req, "{\"start\":\"%s\",\"metadata\":{\"k\":1}}",
+           rfc3339(tuesday + 13 * HOUR));
+  EXPECT_OK(boka_update_reservation(f.engine, f.who, f.tenant, noon, req, &doc, NULL, &err), err);
+  CHECK(json_time(doc, "start") == tuesday + 13 * HOUR);
+  CHECK(json_time(doc, "end") == tuesday + 14 * HOUR);
+  CHECK_CONTAINS(doc, "\"notes\":\"window seat\",\"metadata\":{\"k\":1}");
+  boka_free(doc);
+  EXPECT_OK(boka_update_reservation(f.engine, f.who, f.tenant, noon, "{\"quantity\":2}", &doc, NULL,
+                                    &err),
+            err);
+  CHECK_CONTAINS(doc, "\"quantity\":2");
+  boka_free(doc);
+  /* Two units at 13:00 fill the room: another edit onto it is refused for capacity. */
+  snprintf(req, sizeof req, "{\"start\":\"%s\"}", rfc3339(tuesday + 13 * HOUR));
+  EXPECT_ERROR(boka_update_reservation(f.engine, f.who, f.tenant, ten, req, &doc, &conflict, &err),
+               err, BOKA_CONFLICT, "");
+  snprintf(want, sizeof want, "\"blocking\":[%lld]", (long long)noon);
+  CHECK_CONTAINS(conflict, want);
+  CHECK_CONTAINS(conflict, "\"rule\":\"\"");
+  boka_free(conflict);
+  snprintf(req, sizeof req, "{\"customer_id\":%lld}", (long long)ann);
+  EXPECT_OK(boka_update_reservation(f.engine, f.who, f.tenant, ten, req, &doc, NULL, &err), err);
+  CHECK(json_int(doc, "customer_id") == ann);
+  boka_free(doc);
+  EXPECT_OK(boka_update_reservation(f.engine, f.who, f.tenant, ten, "{\"customer_id\":0}", &doc,
+                                    NULL, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"customer_id\":null");
+  boka_free(doc);
+  teardown(&f);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -2902,6 +3473,10 @@ static const named_test tests[] = {
     ENTRY(waitlist_join_offer_accept),
     ENTRY(waitlist_sweep_lapse_and_offer_window),
     ENTRY(waitlist_bad_requests_and_join_when_free),
+    ENTRY(services_round_trip_and_booking),
+    ENTRY(customers_round_trip_merge_export_erase),
+    ENTRY(booking_rules_cutoffs_limits_and_guards),
+    ENTRY(update_reservation_and_sorted_listing),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

@@ -54,8 +54,11 @@ def main():
     # The times are RFC 3339 in the schemas too.
     check(schemas["Reservation"]["properties"]["start"]["format"] == "date-time", "Reservation.start")
     check({"zone", "local_start", "local_end"} <= set(schemas["Reservation"]["required"]), "Reservation.zone")
-    check(set(schemas["ReserveRequestInput"]["required"]) == {"allocations", "start", "end"},
+    # A reservation names its allocations and end, or a service (then both may be left out).
+    check(set(schemas["ReserveRequestInput"]["required"]) == {"start"},
           f"ReserveRequestInput.required: {schemas['ReserveRequestInput'].get('required')}")
+    check({"service", "customer_id", "notes", "override_rules"} <=
+          set(schemas["ReserveRequestInput"]["properties"]), "ReserveRequestInput's issue-17 fields")
     # Recurring series: the rule is RRULE text, dates are dates, and every route is there.
     check(set(schemas["SeriesRequestInput"]["required"]) ==
           {"allocations", "first_date", "start_minute", "duration", "rule"},
@@ -79,6 +82,36 @@ def main():
               "/api/tenants/{tenant}/waitlist/{id}/cancel", "/api/tenants/{tenant}/waitlist/{id}/accept",
               "/api/tenants/{tenant}/waitlist/{id}/priority"):
         check(p in doc["paths"], f"{p} is not in the OpenAPI document")
+    # Services, customers, booking rules and edits: the documents and every route.
+    check(set(schemas["ServiceInput"]["required"]) == {"name", "duration", "allocations"},
+          f"ServiceInput.required: {schemas['ServiceInput'].get('required')}")
+    check("ServiceUpdate" in schemas and "CustomerUpdate" in schemas, "PUT forms of Service and Customer")
+    check(set(schemas["CustomerInput"]["required"]) == {"display_name"},
+          f"CustomerInput.required: {schemas['CustomerInput'].get('required')}")
+    check({"rule", "deadline"} <= set(schemas["Conflict"]["properties"]), "Conflict.rule and deadline")
+    check(set(schemas["TenantRulesRequestInput"]["required"]) == {"rules", "max_hold", "expected_version"},
+          f"TenantRulesRequestInput.required: {schemas['TenantRulesRequestInput'].get('required')}")
+    check("required" not in schemas["ReservationUpdateInput"], "every edit field is optional")
+    check(schemas["ReservationUpdateInput"]["properties"]["metadata"]["type"] == ["object", "null"],
+          "ReservationUpdate.metadata: null keeps it")
+    check(schemas["ReservationFilter"]["properties"]["order"]["enum"] == ["by_id", "by_start"],
+          "ReservationFilter.order by name")
+    check("CustomerExport" in schemas, "the export document")
+    for p, methods in (("/api/tenants/{tenant}/services", {"get", "post"}),
+                       ("/api/tenants/{tenant}/services/{id}", {"get", "put", "delete"}),
+                       ("/api/tenants/{tenant}/customers", {"get", "post"}),
+                       ("/api/tenants/{tenant}/customers/{id}", {"get", "put"}),
+                       ("/api/tenants/{tenant}/customers/{id}/bookings", {"get"}),
+                       ("/api/tenants/{tenant}/customers/{id}/merge", {"post"}),
+                       ("/api/tenants/{tenant}/customers/{id}/export", {"get"}),
+                       ("/api/tenants/{tenant}/customers/{id}/erase", {"post"}),
+                       ("/api/tenants/{tenant}/rules", {"put"}),
+                       ("/api/tenants/{tenant}/reservations/{id}", {"get", "patch"})):
+        check(p in doc["paths"] and set(doc["paths"][p]) == methods,
+              f"{p}: {sorted(doc['paths'].get(p, {}))}, wanted {sorted(methods)}")
+    cancel = doc["paths"]["/api/tenants/{tenant}/reservations/{id}/cancel"]["post"]
+    check(cancel["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ChangeGuardInput"),
+          "the cancel route takes a ChangeGuard")
     check(server.stop() == 0, "clean exit")
     print("openapi e2e: ok")
 

@@ -103,6 +103,18 @@ def load(path: str) -> ctypes.CDLL:
         "boka_waitlist_accept": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
         "boka_waitlist_set_priority": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int, out, out]),
         "boka_waitlist_sweep": (c_int, [c_void_p, c_void_p, c_int, POINTER(c_int), out]),
+        "boka_service_create": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_customer_create": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out]),
+        "boka_customer_export": (c_int, [c_void_p, c_void_p, c_int64, c_int64, out, out]),
+        "boka_get_tenant": (c_int, [c_void_p, c_void_p, c_int64, out, out]),
+        "boka_update_tenant_rules": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, c_int64, out,
+                                             out]),
+        "boka_reserve_with_conflict": (c_int, [c_void_p, c_void_p, c_int64, c_char_p, out, out,
+                                               out]),
+        "boka_cancel_guarded": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_char_p, out, out,
+                                        out]),
+        "boka_update_reservation": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_char_p, out,
+                                            out, out]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -516,6 +528,56 @@ class CtypesTest(unittest.TestCase):
             join("eve", latest_start=rfc3339(start - HOUR))
         self.assertEqual(bad.exception.code, BOKA_INVALID_ARGUMENT)
         self.assertIn("latest_start", bad.exception.message)
+
+    def test_service_customer_rules_and_edit(self) -> None:
+        # A chair on a 15-minute grid: a 45-minute service fits it.
+        chair = self.json_call(self.lib.boka_create_resource, self.engine, self.who, self.tenant,
+                               b'{"name": "chair", "zone": "UTC", "policy": {"slot_step": 900}}')["id"]
+        service = self.json_call(self.lib.boka_service_create, self.engine, self.who, self.tenant,
+                                 json.dumps({"name": "Haircut", "duration": 2700,
+                                             "allocations": [{"resource": chair}],
+                                             "price_minor": 3500, "currency": "EUR"}).encode())
+        ann = self.json_call(self.lib.boka_customer_create, self.engine, self.who, self.tenant,
+                             b'{"display_name": "Ann", "email": "ann@example.com"}')
+        tenant = self.json_call(self.lib.boka_get_tenant, self.engine, self.who, self.tenant)
+        self.json_call(self.lib.boka_update_tenant_rules, self.engine, self.who, self.tenant,
+                       b'{"rules": {"cancel_cutoff": 172800, "max_active_per_customer": 1},'
+                       b' "max_hold": 3600}', tenant["version"])
+        out, conflict = c_void_p(), c_void_p()
+        request = {"service": service["id"], "start": rfc3339(TUESDAY + 10 * HOUR),
+                   "customer_id": ann["id"]}
+        self.checked(self.lib.boka_reserve_with_conflict, self.engine, self.who, self.tenant,
+                     json.dumps(request).encode(), byref(out), byref(conflict))
+        booked = json.loads(self.take(out) or "")
+        self.assertEqual((booked["end"], booked["price_minor"], booked["customer_id"]),
+                         ("2026-01-06T10:45:00Z", 3500, ann["id"]))
+        # A second active booking for ann: refused by the limit, named in the document.
+        with self.assertRaises(CError) as limited:
+            self.checked(self.lib.boka_reserve_with_conflict, self.engine, self.who, self.tenant,
+                         json.dumps({**request, "start": rfc3339(TUESDAY + 12 * HOUR)}).encode(),
+                         byref(out), byref(conflict))
+        self.assertEqual(limited.exception.code, BOKA_CONFLICT)
+        self.assertEqual(json.loads(self.take(conflict) or "")["rule"], "max_active_per_customer")
+        # Within two days of the start: the cancel deadline has passed.
+        with self.assertRaises(CError) as late:
+            self.checked(self.lib.boka_cancel_guarded, self.engine, self.who, self.tenant,
+                         booked["id"], None, byref(out), byref(conflict))
+        self.assertEqual(late.exception.code, BOKA_CONFLICT)
+        refused = json.loads(self.take(conflict) or "")
+        self.assertEqual((refused["rule"], refused["deadline"]),
+                         ("cancel_cutoff", "2026-01-04T10:00:00Z"))
+        # The conflict output is optional (NULL); the reservation comes before it.
+        self.checked(self.lib.boka_update_reservation, self.engine, self.who, self.tenant,
+                     booked["id"], b'{"notes": "first visit"}', byref(out), None)
+        edited = json.loads(self.take(out) or "")
+        self.assertEqual((edited["notes"], edited["version"]), ("first visit", 2))
+        self.checked(self.lib.boka_cancel_guarded, self.engine, self.who, self.tenant, booked["id"],
+                     b'{"if_version": 2, "override_rules": true}', byref(out), None)
+        self.assertEqual(json.loads(self.take(out) or "")["status"], "cancelled")
+        exported = self.json_call(self.lib.boka_customer_export, self.engine, self.who, self.tenant,
+                                  ann["id"])
+        self.assertEqual(exported["customer"]["email"], "ann@example.com")
+        self.assertEqual([r["notes"] for r in exported["reservations"]], ["first visit"])
 
     def test_error_codes_and_messages(self) -> None:
         room = self.room(capacity=1)

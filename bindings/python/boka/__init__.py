@@ -23,6 +23,12 @@ The waitlist is on ``engine.waitlist`` (:class:`Waitlist`): a request that does 
 joins it, and freed capacity is offered to the first waiting entry that fits, as a hold in
 its customer's name.
 
+Services (appointment types a booking names instead of resources and a length) are on
+``engine.services`` (:class:`Services`), customer records (their bookings, merging, export
+and erasure) on ``engine.customers`` (:class:`Customers`). Booking rules (:class:`BookingRules`:
+change cutoffs, per-customer limits) sit on the tenant (:meth:`Engine.update_tenant_rules`),
+its resources and services; a refusal by one is a :class:`ConflictError` naming its ``rule``.
+
 The audit trail, health, backups and metrics are on ``engine.operations``
 (:class:`Operations`). Users, logins, sessions, TOTP MFA and API keys are on ``engine.auth``
 (:class:`Auth`): a script logs in (or authenticates an API key) and passes the principal it
@@ -68,6 +74,10 @@ from ._types import (
     User,
     UserState,
     AllocationRequest,
+    BookingRules,
+    Customer,
+    ReservationOrder,
+    Service,
     AuditHead,
     AuditOutcome,
     AuditRecord,
@@ -118,11 +128,13 @@ from ._types import (
 try:
     from ._native import (
         Auth,
+        Customers,
         Engine,
         ManualClock,
         Operations,
         Principal,
         RecurringBookings,
+        Services,
         Waitlist,
         apply_retention,
         restore_backup,
@@ -153,9 +165,12 @@ __all__ = [
     "BackupManifest",
     "BackupResult",
     "BackupVerification",
+    "BookingRules",
     "Code",
     "ConflictError",
     "CreatedApiKey",
+    "Customer",
+    "Customers",
     "DateOverride",
     "Engine",
     "Error",
@@ -189,6 +204,7 @@ __all__ = [
     "RecurringBookings",
     "RefusedOccurrence",
     "Reservation",
+    "ReservationOrder",
     "ReservationStatus",
     "Resource",
     "Role",
@@ -200,6 +216,8 @@ __all__ = [
     "SeriesChange",
     "SeriesMode",
     "SeriesScope",
+    "Service",
+    "Services",
     "Session",
     "SessionGrant",
     "Slot",

@@ -74,6 +74,11 @@ class ConflictError(Error):
     :class:`boka.RefusedOccurrence` with its own reason and blocking reservations; then
     ``blocking_reservation_ids`` is their union and ``next_free_start`` is None. For other
     conflicts (a stale version, an expired hold, an archived resource) all are empty.
+
+    A refusal by a booking rule rather than capacity names it in ``rule``
+    ("cancel_cutoff", "reschedule_cutoff", "max_active_per_customer",
+    "max_per_customer_per_day"; "" otherwise), and a cutoff the ``deadline`` that passed
+    (None otherwise). Staff may pass over the rules with ``override_rules=True``.
     """
 
     code = Code.CONFLICT
@@ -84,11 +89,15 @@ class ConflictError(Error):
         blocking_reservation_ids: Sequence[int] = (),
         next_free_start: Optional[datetime] = None,
         occurrences: Sequence[RefusedOccurrence] = (),
+        rule: str = "",
+        deadline: Optional[datetime] = None,
     ) -> None:
         super().__init__(message)
         self.blocking_reservation_ids: tuple[int, ...] = tuple(blocking_reservation_ids)
         self.next_free_start: Optional[datetime] = next_free_start
         self.occurrences: tuple[RefusedOccurrence, ...] = tuple(occurrences)
+        self.rule: str = rule
+        self.deadline: Optional[datetime] = deadline
 
 
 class UnauthenticatedError(Error, PermissionError):
@@ -157,11 +166,14 @@ def _from_status(
     blocking_reservation_ids: Sequence[int] = (),
     next_free_start: Optional[datetime] = None,
     occurrences: Sequence[RefusedOccurrence] = (),
+    rule: str = "",
+    deadline: Optional[datetime] = None,
 ) -> Error:
     """The exception for a failed call (codes this package does not know: InternalError)."""
     cls = _BY_CODE.get(code, InternalError)
     if cls is ConflictError:
-        return ConflictError(message, blocking_reservation_ids, next_free_start, occurrences)
+        return ConflictError(message, blocking_reservation_ids, next_free_start, occurrences, rule,
+                             deadline)
     error = cls(message)
     if code not in _BY_CODE:
         error.message = f"error code {code}: {message}"

@@ -7,6 +7,10 @@ from typing import Any, Literal, Optional
 
 from ._types import (
     AllocationRequest,
+    BookingRules,
+    Customer,
+    ReservationOrder,
+    Service,
     ApiKey,
     AuthOptions,
     CreatedApiKey,
@@ -105,6 +109,10 @@ class Engine:
     @property
     def waitlist(self) -> Waitlist: ...
     @property
+    def services(self) -> Services: ...
+    @property
+    def customers(self) -> Customers: ...
+    @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
     @property
@@ -123,6 +131,15 @@ class Engine:
     def list_tenants(self, *, who: Optional[Principal] = None) -> list[Tenant]: ...
     def update_tenant(self, tenant: Tenant, *, who: Optional[Principal] = None) -> Tenant: ...
     def archive_tenant(self, id: int, *, who: Optional[Principal] = None) -> Tenant: ...
+    def update_tenant_rules(
+        self,
+        id: int,
+        *,
+        rules: BookingRules,
+        max_hold: timedelta,
+        expected_version: int,
+        who: Optional[Principal] = None,
+    ) -> Tenant: ...
 
     # Resources
     def create_resource(
@@ -133,6 +150,7 @@ class Engine:
         zone: str,
         capacity: int = 1,
         policy: Optional[Policy] = None,
+        rules: Optional[BookingRules] = None,
         schedule: Optional[int] = None,
         metadata: Optional[Mapping[str, Any]] = None,
         who: Optional[Principal] = None,
@@ -188,8 +206,9 @@ class Engine:
         requests: Iterable[AllocationRequest],
         start: datetime,
         end: datetime,
-        duration: timedelta,
+        duration: Optional[timedelta] = None,
         *,
+        service: Optional[int] = None,
         step: Optional[timedelta] = None,
         who: Optional[Principal] = None,
     ) -> list[Slot]: ...
@@ -199,8 +218,9 @@ class Engine:
         requests: Iterable[AllocationRequest],
         start: datetime,
         end: datetime,
-        duration: timedelta,
+        duration: Optional[timedelta] = None,
         *,
+        service: Optional[int] = None,
         step: Optional[timedelta] = None,
         limit: int = 10000,
         who: Optional[Principal] = None,
@@ -221,19 +241,29 @@ class Engine:
         tenant: int,
         allocations: Iterable[AllocationRequest],
         start: datetime,
-        end: datetime,
+        end: Optional[datetime] = None,
         *,
+        service: Optional[int] = None,
         hold_for: Optional[timedelta] = None,
         idempotency_key: str = "",
         customer: str = "",
+        customer_id: Optional[int] = None,
+        notes: str = "",
         metadata: Optional[Mapping[str, Any]] = None,
+        override_rules: bool = False,
         who: Optional[Principal] = None,
     ) -> Reservation: ...
     def confirm(
         self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
     ) -> Reservation: ...
     def cancel(
-        self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
+        self,
+        tenant: int,
+        id: int,
+        *,
+        if_version: Optional[int] = None,
+        override_rules: bool = False,
+        who: Optional[Principal] = None,
     ) -> Reservation: ...
     def mark_completed(
         self, tenant: int, id: int, *, if_version: Optional[int] = None, who: Optional[Principal] = None
@@ -249,6 +279,24 @@ class Engine:
         end: datetime,
         *,
         if_version: Optional[int] = None,
+        override_rules: bool = False,
+        who: Optional[Principal] = None,
+    ) -> Reservation: ...
+    def update_reservation(
+        self,
+        tenant: int,
+        id: int,
+        *,
+        customer: Optional[str] = None,
+        customer_id: Optional[int] = None,
+        notes: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        start: Optional[datetime] = None,
+        end: Optional[datetime] = None,
+        allocations: Optional[Iterable[AllocationRequest]] = None,
+        quantity: Optional[int] = None,
+        if_version: Optional[int] = None,
+        override_rules: bool = False,
         who: Optional[Principal] = None,
     ) -> Reservation: ...
     def get_reservation(
@@ -259,12 +307,17 @@ class Engine:
         tenant: int,
         *,
         resource: Optional[int] = None,
+        pool: Optional[int] = None,
         start: Optional[datetime] = None,
         end: Optional[datetime] = None,
         statuses: Iterable[ReservationStatus | str] = (),
         customer: Optional[str] = None,
+        customer_id: Optional[int] = None,
         series: Optional[int] = None,
+        service: Optional[int] = None,
+        order: ReservationOrder | str = "by_id",
         after_id: int = 0,
+        after_start: Optional[datetime] = None,
         limit: int = 100,
         who: Optional[Principal] = None,
     ) -> list[Reservation]: ...
@@ -284,6 +337,7 @@ class Waitlist:
         duration: timedelta,
         expires_at: Optional[datetime] = None,
         customer: str = "",
+        customer_id: Optional[int] = None,
         priority: int = 0,
         metadata: Optional[Mapping[str, Any]] = None,
         who: Optional[Principal] = None,
@@ -296,6 +350,7 @@ class Waitlist:
         resource: Optional[int] = None,
         pool: Optional[int] = None,
         customer: Optional[str] = None,
+        customer_id: Optional[int] = None,
         statuses: Iterable[WaitlistStatus | str] = (),
         limit: int = 100,
         who: Optional[Principal] = None,
@@ -306,6 +361,95 @@ class Waitlist:
         self, tenant: int, id: int, priority: int, *, who: Optional[Principal] = None
     ) -> WaitlistEntry: ...
     def sweep(self, limit: int = 1000, *, who: Optional[Principal] = None) -> int: ...
+
+class Services:
+    """Services of an engine (``engine.services``): appointment types a booking names
+    instead of resources and a length."""
+
+    def create(
+        self,
+        tenant: int,
+        *,
+        name: str,
+        duration: timedelta,
+        allocations: Iterable[AllocationRequest],
+        description: str = "",
+        allowed_durations: Iterable[timedelta] = (),
+        buffer_before: timedelta = ...,
+        buffer_after: timedelta = ...,
+        min_notice: timedelta = ...,
+        price_minor: Optional[int] = None,
+        currency: str = "",
+        customer_bookable: bool = True,
+        rules: Optional[BookingRules] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        who: Optional[Principal] = None,
+    ) -> Service: ...
+    def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Service: ...
+    def list(
+        self, tenant: int, *, include_archived: bool = False, who: Optional[Principal] = None
+    ) -> list[Service]: ...
+    def update(self, tenant: int, service: Service, *, who: Optional[Principal] = None) -> Service: ...
+    def archive(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Service: ...
+
+class Customers:
+    """Customer records of an engine (``engine.customers``): their bookings, merging, export
+    and erasure."""
+
+    def create(
+        self,
+        tenant: int,
+        *,
+        display_name: str,
+        email: str = "",
+        phone: str = "",
+        locale: str = "",
+        time_zone: str = "",
+        notes: str = "",
+        external_ref: str = "",
+        user: Optional[int] = None,
+        who: Optional[Principal] = None,
+    ) -> Customer: ...
+    def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Customer: ...
+    def get_by_user(self, tenant: int, user: int, *, who: Optional[Principal] = None) -> Customer: ...
+    def list(
+        self,
+        tenant: int,
+        *,
+        query: str = "",
+        include_inactive: bool = False,
+        after_id: int = 0,
+        limit: int = 100,
+        who: Optional[Principal] = None,
+    ) -> list[Customer]: ...
+    def update(
+        self, tenant: int, customer: Customer, *, who: Optional[Principal] = None
+    ) -> Customer: ...
+    def bookings(
+        self,
+        tenant: int,
+        id: int,
+        *,
+        resource: Optional[int] = None,
+        pool: Optional[int] = None,
+        start: Optional[datetime] = None,
+        end: Optional[datetime] = None,
+        statuses: Iterable[ReservationStatus | str] = (),
+        series: Optional[int] = None,
+        service: Optional[int] = None,
+        order: ReservationOrder | str = "by_id",
+        after_id: int = 0,
+        after_start: Optional[datetime] = None,
+        limit: int = 100,
+        who: Optional[Principal] = None,
+    ) -> list[Reservation]: ...
+    def merge(
+        self, tenant: int, kept: int, absorbed: int, *, who: Optional[Principal] = None
+    ) -> Customer: ...
+    def export_data(
+        self, tenant: int, id: int, *, who: Optional[Principal] = None
+    ) -> dict[str, Any]: ...
+    def erase(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Customer: ...
 
 class RecurringBookings:
     """Recurring series of an engine (``engine.series``): a first occurrence in local wall
@@ -325,6 +469,7 @@ class RecurringBookings:
         hold_for: Optional[timedelta] = None,
         idempotency_key: str = "",
         customer: str = "",
+        customer_id: Optional[int] = None,
         metadata: Optional[Mapping[str, Any]] = None,
         who: Optional[Principal] = None,
     ) -> SeriesBooking: ...

@@ -50,6 +50,13 @@ class ReservationStatus(str, enum.Enum):
     NO_SHOW = "no_show"
 
 
+class ReservationOrder(str, enum.Enum):
+    """The order :meth:`boka.Engine.list_reservations` returns."""
+
+    BY_ID = "by_id"  # id ascending; page with after_id
+    BY_START = "by_start"  # start, then id; page with after_start and after_id
+
+
 class Reason(str, enum.Enum):
     """Why a start is not offered (see :meth:`boka.Engine.explain`)."""
 
@@ -64,11 +71,26 @@ class Reason(str, enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class BookingRules:
+    """Change deadlines and per-customer limits of a tenant, resource or service (see
+    docs/rules.md); zero means "none". A booking is bound by the tenant's, those of every
+    resource it takes and its service's: the strictest cutoff applies, and each limit counts
+    within its own scope."""
+
+    cancel_cutoff: timedelta = timedelta(0)  # no cancelling within this long before the start
+    reschedule_cutoff: timedelta = timedelta(0)  # no moving within it, nor to a start within it
+    max_active_per_customer: int = 0  # active bookings per customer that have not ended
+    max_per_customer_per_day: int = 0  # active bookings per customer starting on one local day
+
+
+@dataclass(frozen=True, slots=True)
 class Tenant:
     id: int
     name: str
     created_at: datetime
     archived_at: Optional[datetime]
+    rules: BookingRules  # set with Engine.update_tenant_rules
+    max_hold: timedelta  # the longest hold a booking may ask for
     version: int
 
 
@@ -94,6 +116,7 @@ class Resource:
     zone: str  # IANA zone, "Europe/Berlin"
     capacity: int
     policy: Policy
+    rules: BookingRules  # cutoffs and per-customer limits of its bookings
     schedule: Optional[int]  # schedule id; None: open around the clock
     metadata: dict[str, Any] = field(hash=False)  # a dict cannot be hashed; the id can
     created_at: datetime
@@ -250,7 +273,14 @@ class Reservation(_LocalTimes):
     allocations: tuple[Allocation, ...]
     idempotency_key: str
     customer: str
+    customer_id: Optional[int]  # the customer record it is for (boka.Customers)
+    notes: str
     metadata: dict[str, Any] = field(hash=False)
+    service: Optional[int]  # the service it was booked as (boka.Services), with its terms:
+    price_minor: Optional[int]  # the price in minor units of currency (None: no price)
+    currency: str
+    buffer_before: timedelta  # the service's buffers, kept with the reservation
+    buffer_after: timedelta
     series: Optional[int]  # the series it is an occurrence of (boka.RecurringBookings)
     occurrence_date: Optional[date]  # with series: the date its rule generated it for
     created_at: datetime
@@ -660,6 +690,7 @@ class Series:
     rule: str  # the RRULE text, "FREQ=WEEKLY;BYDAY=TU;COUNT=10"
     exdates: tuple[date, ...]
     customer: str
+    customer_id: Optional[int]
     metadata: dict[str, Any] = field(hash=False)
     split_from: Optional[int]
     created_at: datetime
@@ -718,6 +749,7 @@ class WaitlistEntry:
     latest_start: datetime
     duration: timedelta
     customer: str  # whom the offer is for
+    customer_id: Optional[int]  # the customer record, carried onto the offer
     priority: int  # higher first, then joined_at, then id
     joined_at: datetime
     expires_at: datetime  # it stops waiting at this instant
@@ -735,3 +767,59 @@ class WaitlistPosition:
 
     entry: WaitlistEntry
     position: int  # 1 + the competing waiting entries ahead of it; 0 when not waiting
+
+
+# ---- services and customers (boka/service.hpp, boka/customer.hpp) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """An appointment type (:class:`boka.Services`): what one booking takes, for how long,
+    at what price. Change it with ``dataclasses.replace`` and pass it to ``update``."""
+
+    id: int
+    tenant: int
+    name: str
+    description: str
+    duration: timedelta  # a booking's length when it names none
+    allowed_durations: tuple[timedelta, ...]  # other lengths a booking may choose
+    allocations: tuple[AllocationRequest, ...]  # what one booking takes
+    buffer_before: timedelta  # the larger of these and each resource's own applies
+    buffer_after: timedelta
+    min_notice: timedelta
+    price_minor: Optional[int]  # minor units of currency (cents); None: no price
+    currency: str  # ISO 4217 ("EUR"); required with a price
+    customer_bookable: bool  # customers may book it and see it
+    rules: BookingRules
+    metadata: dict[str, Any] = field(hash=False)
+    created_at: datetime
+    updated_at: datetime
+    archived_at: Optional[datetime]  # archived services take no new bookings
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A customer record of a tenant (:class:`boka.Customers`). Change it with
+    ``dataclasses.replace`` and pass it to ``update``."""
+
+    id: int
+    tenant: int
+    display_name: str  # "" only once erased
+    email: str  # stored lower-case; unique among the tenant's live customers
+    phone: str
+    locale: str  # "" or a BCP 47 tag ("de", "pt-BR")
+    time_zone: str  # "" or an IANA zone
+    notes: str  # staff notes
+    external_ref: str  # the business's own id; unique among live customers
+    user: Optional[int]  # the customer-role user who is this customer
+    merged_into: Optional[int]  # set once merged: a tombstone pointing at the survivor
+    erased_at: Optional[datetime]  # set once erased: every personal field is empty
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @property
+    def live(self) -> bool:
+        """Neither merged nor erased."""
+        return self.merged_into is None and self.erased_at is None

@@ -125,13 +125,18 @@ void raise_status(const Status& status) {
   py::object blocking = py::tuple();
   py::object next = py::none();
   py::object occurrences = py::tuple();
+  py::object rule = py::str("");
+  py::object deadline = py::none();
   if (const ConflictInfo* conflict = status.conflict()) {
     blocking = id_tuple(conflict->blocking_reservation_ids);
     if (conflict->next_free_start) next = from_instant(*conflict->next_free_start);
     occurrences = value_to_python(conflict->occurrences);  // boka.RefusedOccurrence, ...
+    rule = from_string(conflict->rule);
+    if (conflict->deadline) deadline = from_instant(*conflict->deadline);
   }
-  py::object error = cls().from_status(static_cast<int>(status.code()),
-                                       from_string(status.message()), blocking, next, occurrences);
+  py::object error =
+      cls().from_status(static_cast<int>(status.code()), from_string(status.message()), blocking,
+                        next, occurrences, rule, deadline);
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
   throw py::error_already_set();
 }

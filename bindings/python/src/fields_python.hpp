@@ -83,7 +83,11 @@ py::object value_to_python(const T& v) {
     for (std::size_t i = 0; i < v.size(); ++i) out[i] = value_to_python(v[i]);
     return out;
   } else if constexpr (is_json_text<T>::value) {
-    return from_metadata_json(*v.text);
+    if constexpr (codec::json_text_is_optional<T>) {
+      return *v.text ? from_metadata_json(**v.text) : py::object(py::none());
+    } else {
+      return from_metadata_json(*v.text);
+    }
   } else if constexpr (is_permissions<T>::value) {
     return permission_names_tuple(*v.set);
   } else if constexpr (is_rrule_text<T>::value) {
@@ -169,6 +173,12 @@ void value_from_python(py::handle h, const std::string& name, T& out) {
       out.push_back(std::move(v));
     }
   } else if constexpr (is_json_text<T>::value) {
+    if constexpr (codec::json_text_is_optional<T>) {
+      if (h.is_none()) {
+        out.text->reset();
+        return;
+      }
+    }
     *out.text = to_metadata_json(h, name);
   } else if constexpr (is_permissions<T>::value) {
     *out.set = permissions_from_python(h, name);

@@ -165,6 +165,71 @@ class WaitlistFacet {
   const EngineHandle* handle_;
 };
 
+// engine.services: the Services facet. Like AuthFacet, it keeps its engine open.
+class ServicesFacet {
+ public:
+  explicit ServicesFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.services()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
+// engine.customers: the Customers facet. Like AuthFacet, it keeps its engine open.
+class CustomersFacet {
+ public:
+  explicit CustomersFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.customers()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
+template <typename IdType>
+std::optional<IdType> optional_id(py::handle value, const std::string& name) {
+  if (value.is_none()) return std::nullopt;
+  return IdType{to_int64(value, name)};
+}
+
+// The guards of a change: the version read, and whether to pass over the booking rules.
+ChangeGuard change_guard(py::handle if_version, py::handle override_rules) {
+  ChangeGuard g;
+  g.if_version = version_guard(if_version);
+  g.override_rules = from_python<bool>(override_rules, "override_rules");
+  return g;
+}
+
+// A ReservationFilter from the keyword arguments list_reservations and
+// Customers.bookings share (the customer fields are list_reservations' own).
+ReservationFilter reservation_filter(py::handle resource, py::handle pool, py::handle start,
+                                     py::handle end, py::handle statuses, py::handle series,
+                                     py::handle service, py::handle order, py::handle after_id,
+                                     py::handle after_start, py::handle limit) {
+  ReservationFilter f;
+  f.resource = optional_id<ResourceId>(resource, "resource");
+  f.pool = optional_id<PoolId>(pool, "pool");
+  f.from = to_optional_instant(start, "start");
+  f.to = to_optional_instant(end, "end");
+  f.statuses = to_statuses(statuses, "statuses");
+  f.series = optional_id<SeriesId>(series, "series");
+  f.service = optional_id<ServiceId>(service, "service");
+  f.order = from_python<ReservationOrder>(order, "order");
+  f.after_id = ReservationId{to_int64(after_id, "after_id")};
+  f.after_start = to_optional_instant(after_start, "after_start");
+  f.limit = to_int(limit, "limit");
+  return f;
+}
+
 // A SeriesRequest from the arguments book and check share.
 SeriesRequest series_request(py::handle allocations, py::handle first_date, py::handle start_minute,
                              py::handle duration, py::handle rule, py::handle exdates) {
@@ -290,6 +355,12 @@ may be called from several threads at once; each releases the GIL while the engi
           "waitlist", [](py::object self) { return WaitlistFacet(std::move(self)); },
           "The waitlist that offers freed capacity to waiting customers (boka.Waitlist).")
       .def_property_readonly(
+          "services", [](py::object self) { return ServicesFacet(std::move(self)); },
+          "Services, the appointment types bookings may name (boka.Services).")
+      .def_property_readonly(
+          "customers", [](py::object self) { return CustomersFacet(std::move(self)); },
+          "Customer records, their bookings, merging, export and erasure (boka.Customers).")
+      .def_property_readonly(
           "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
           "The audit trail, health, backups, read-only mode, heartbeats, "
           "statistics and metrics (boka.Operations).")
@@ -346,18 +417,37 @@ may be called from several threads at once; each releases the GIL while the engi
           },
           arg("id"), py::kw_only(), arg("who") = py::none(),
           "Archives a tenant: it keeps everything but takes no new bookings. Idempotent.")
+      .def(
+          "update_tenant_rules",
+          [](const EngineHandle& self, TenantId id, py::object rules, py::object max_hold,
+             py::object expected_version, py::object who) {
+            TenantRules r;
+            r.rules = from_python<BookingRules>(rules, "rules");
+            r.max_hold = to_seconds(max_hold, "max_hold");
+            const std::int64_t version = to_int64(expected_version, "expected_version");
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(
+                self, [&](Engine& e) { return e.update_tenant_rules(p, id, r, version); }));
+          },
+          arg("id"), py::kw_only(), arg("rules"), arg("max_hold"), arg("expected_version"),
+          arg("who") = py::none(),
+          "Sets the tenant's booking rules (a BookingRules) and the longest hold a booking may "
+          "ask for (1 minute .. 30 days), both replaced; expected_version must be the tenant's "
+          "stored version (else ConflictError). Needs catalog:write in the tenant. Existing "
+          "bookings are not re-checked.")
 
       // --- Resources ---
       .def(
           "create_resource",
           [](const EngineHandle& self, TenantId tenant, py::object name, py::object zone,
-             py::object capacity, py::object policy, py::object schedule, py::object metadata,
-             py::object who) {
+             py::object capacity, py::object policy, py::object rules, py::object schedule,
+             py::object metadata, py::object who) {
             Resource spec;
             spec.name = to_string(name, "name");
             spec.zone = to_string(zone, "zone");
             spec.capacity = to_int(capacity, "capacity");
             spec.policy = to_policy(policy, "policy");
+            if (!rules.is_none()) spec.rules = from_python<BookingRules>(rules, "rules");
             if (!schedule.is_none()) spec.schedule = ScheduleId{to_int64(schedule, "schedule")};
             spec.metadata_json = to_metadata_json(metadata, "metadata");
             const Principal& p = principal_of(who);
@@ -365,10 +455,11 @@ may be called from several threads at once; each releases the GIL while the engi
                 engine_call(self, [&](Engine& e) { return e.create_resource(p, tenant, spec); }));
           },
           arg("tenant"), py::kw_only(), arg("name"), arg("zone"), arg("capacity") = 1,
-          arg("policy") = py::none(), arg("schedule") = py::none(), arg("metadata") = py::none(),
-          arg("who") = py::none(),
-          "Creates a resource: a name, an IANA zone, a capacity, a booking policy and a "
-          "schedule (None: open around the clock).")
+          arg("policy") = py::none(), arg("rules") = py::none(), arg("schedule") = py::none(),
+          arg("metadata") = py::none(), arg("who") = py::none(),
+          "Creates a resource: a name, an IANA zone, a capacity, a booking policy, booking "
+          "rules (cutoffs and per-customer limits) and a schedule (None: open around the "
+          "clock).")
       .def(
           "get_resource",
           [](const EngineHandle& self, TenantId tenant, ResourceId id, py::object who) {
@@ -520,40 +611,46 @@ may be called from several threads at once; each releases the GIL while the engi
       .def(
           "availability",
           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
-             py::object end, py::object duration, py::object step, py::object who) {
+             py::object end, py::object duration, py::object service, py::object step,
+             py::object who) {
             AvailabilityQuery q;
             q.requests = to_requests(requests, "requests");
+            q.service = optional_id<ServiceId>(service, "service");
             q.from = to_instant(start, "start");
             q.to = to_instant(end, "end");
-            q.duration = to_seconds(duration, "duration");
+            q.duration = to_optional_seconds(duration, "duration").value_or(Seconds(0));
             q.step = to_optional_seconds(step, "step");
             const Principal& p = principal_of(who);
             return to_python(
                 engine_call(self, [&](Engine& e) { return e.availability(p, tenant, q); }));
           },
-          arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"), py::kw_only(),
-          arg("step") = py::none(), arg("who") = py::none(),
+          arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration") = py::none(),
+          py::kw_only(), arg("service") = py::none(), arg("step") = py::none(),
+          arg("who") = py::none(),
           "Every start on the slot grid in [start, end) where a reservation of `duration` "
-          "for all requests would be accepted now, as Slots (UTC).")
+          "for all requests would be accepted now, as Slots (UTC). With service= (and no "
+          "requests) the question is about that service: its allocations, buffers and notice, "
+          "and its duration when duration is None.")
       .def(
           "availability_page",
           [](const EngineHandle& self, TenantId tenant, py::object requests, py::object start,
-             py::object end, py::object duration, py::object step, py::object limit,
-             py::object who) {
+             py::object end, py::object duration, py::object service, py::object step,
+             py::object limit, py::object who) {
             AvailabilityQuery q;
             q.requests = to_requests(requests, "requests");
+            q.service = optional_id<ServiceId>(service, "service");
             q.from = to_instant(start, "start");
             q.to = to_instant(end, "end");
-            q.duration = to_seconds(duration, "duration");
+            q.duration = to_optional_seconds(duration, "duration").value_or(Seconds(0));
             q.step = to_optional_seconds(step, "step");
             q.limit = to_int(limit, "limit");
             const Principal& p = principal_of(who);
             return to_python_struct(
                 engine_call(self, [&](Engine& e) { return e.availability_page(p, tenant, q); }));
           },
-          arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration"), py::kw_only(),
-          arg("step") = py::none(), arg("limit") = AvailabilityQuery::kMaxSlots,
-          arg("who") = py::none(),
+          arg("tenant"), arg("requests"), arg("start"), arg("end"), arg("duration") = py::none(),
+          py::kw_only(), arg("service") = py::none(), arg("step") = py::none(),
+          arg("limit") = AvailabilityQuery::kMaxSlots, arg("who") = py::none(),
           "The same question as availability(), a page at a time: a SlotPage with the first "
           "`limit` (1..10000) slots, and when more follow truncated=True and next_from, the "
           "start of the next page's query.")
@@ -576,27 +673,37 @@ may be called from several threads at once; each releases the GIL while the engi
       .def(
           "reserve",
           [](const EngineHandle& self, TenantId tenant, py::object allocations, py::object start,
-             py::object end, py::object hold_for, py::object idempotency_key, py::object customer,
-             py::object metadata, py::object who) {
+             py::object end, py::object service, py::object hold_for, py::object idempotency_key,
+             py::object customer, py::object customer_id, py::object notes, py::object metadata,
+             py::object override_rules, py::object who) {
             ReserveRequest req;
             req.allocations = to_requests(allocations, "allocations");
+            req.service = optional_id<ServiceId>(service, "service");
             req.start = to_instant(start, "start");
-            req.end = to_instant(end, "end");
+            // No end: the service's duration (the engine reads an unset end so).
+            if (!end.is_none()) req.end = to_instant(end, "end");
             req.hold_for = to_optional_seconds(hold_for, "hold_for");
             req.idempotency_key = to_string(idempotency_key, "idempotency_key");
             req.customer = to_string(customer, "customer");
+            req.customer_id = optional_id<CustomerId>(customer_id, "customer_id");
+            req.notes = to_string(notes, "notes");
             req.metadata_json = to_metadata_json(metadata, "metadata");
+            req.override_rules = from_python<bool>(override_rules, "override_rules");
             const Principal& p = principal_of(who);
             return to_python(
                 engine_call(self, [&](Engine& e) { return e.reserve(p, tenant, req); }));
           },
-          arg("tenant"), arg("allocations"), arg("start"), arg("end"), py::kw_only(),
-          arg("hold_for") = py::none(), arg("idempotency_key") = "", arg("customer") = "",
-          arg("metadata") = py::none(), arg("who") = py::none(),
-          "Books all allocations over [start, end) or none. hold_for: held until now + "
-          "hold_for, to be confirmed. A refusal for capacity, hours, notice, horizon or "
-          "daily limit is ConflictError with the blocking reservation ids and the next "
-          "free start.")
+          arg("tenant"), arg("allocations"), arg("start"), arg("end") = py::none(), py::kw_only(),
+          arg("service") = py::none(), arg("hold_for") = py::none(), arg("idempotency_key") = "",
+          arg("customer") = "", arg("customer_id") = py::none(), arg("notes") = "",
+          arg("metadata") = py::none(), arg("override_rules") = false, arg("who") = py::none(),
+          "Books all allocations over [start, end) or none. service=: book that service "
+          "instead (allocations empty; end None: its duration), with its buffers, notice and "
+          "price. hold_for: held until now + hold_for, to be confirmed. customer_id: the "
+          "customer record it is for. A refusal for capacity, hours, notice, horizon or daily "
+          "limit is ConflictError with the blocking reservation ids and the next free start; "
+          "one by a per-customer limit names it in error.rule, and staff may pass over it "
+          "with override_rules=True.")
       .def(
           "confirm",
           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
@@ -608,11 +715,17 @@ may be called from several threads at once; each releases the GIL while the engi
       .def(
           "cancel",
           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
-             py::object who) {
-            return transition(&Engine::cancel, self, tenant, id, if_version, who);
+             py::object override_rules, py::object who) {
+            const ChangeGuard guard = change_guard(if_version, override_rules);
+            const Principal& p = principal_of(who);
+            return to_python(
+                engine_call(self, [&](Engine& e) { return e.cancel(p, tenant, id, guard); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("if_version") = py::none(),
-          arg("who") = py::none(), "held or confirmed -> cancelled; frees the capacity at once.")
+          arg("override_rules") = false, arg("who") = py::none(),
+          "held or confirmed -> cancelled; frees the capacity at once. Within the cancel "
+          "cutoff of its start it raises ConflictError with error.rule \"cancel_cutoff\" and "
+          "error.deadline, unless override_rules=True (staff: rules:override).")
       .def(
           "mark_completed",
           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object if_version,
@@ -632,19 +745,50 @@ may be called from several threads at once; each releases the GIL while the engi
       .def(
           "reschedule",
           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object start,
-             py::object end, py::object if_version, py::object who) {
+             py::object end, py::object if_version, py::object override_rules, py::object who) {
             const Instant new_start = to_instant(start, "start");
             const Instant new_end = to_instant(end, "end");
-            const auto guard = version_guard(if_version);
+            const ChangeGuard guard = change_guard(if_version, override_rules);
             const Principal& p = principal_of(who);
             return to_python(engine_call(self, [&](Engine& e) {
               return e.reschedule(p, tenant, id, new_start, new_end, guard);
             }));
           },
           arg("tenant"), arg("id"), arg("start"), arg("end"), py::kw_only(),
-          arg("if_version") = py::none(), arg("who") = py::none(),
+          arg("if_version") = py::none(), arg("override_rules") = false, arg("who") = py::none(),
           "Moves an active reservation to [start, end) in one step; its own old range "
-          "never blocks the new one.")
+          "never blocks the new one. The reschedule cutoff applies as the cancel cutoff does "
+          "to cancel (override_rules=True passes over it).")
+      .def(
+          "update_reservation",
+          [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object customer,
+             py::object customer_id, py::object notes, py::object metadata, py::object start,
+             py::object end, py::object allocations, py::object quantity, py::object if_version,
+             py::object override_rules, py::object who) {
+            ReservationUpdate u;
+            u.customer = to_optional_string(customer, "customer");
+            u.customer_id = optional_id<CustomerId>(customer_id, "customer_id");
+            u.notes = to_optional_string(notes, "notes");
+            if (!metadata.is_none()) u.metadata_json = to_metadata_json(metadata, "metadata");
+            u.start = to_optional_instant(start, "start");
+            u.end = to_optional_instant(end, "end");
+            if (!allocations.is_none()) u.allocations = to_requests(allocations, "allocations");
+            if (!quantity.is_none()) u.quantity = to_int(quantity, "quantity");
+            u.guard = change_guard(if_version, override_rules);
+            const Principal& p = principal_of(who);
+            return to_python(engine_call(
+                self, [&](Engine& e) { return e.update_reservation(p, tenant, id, u); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("customer") = py::none(),
+          arg("customer_id") = py::none(), arg("notes") = py::none(), arg("metadata") = py::none(),
+          arg("start") = py::none(), arg("end") = py::none(), arg("allocations") = py::none(),
+          arg("quantity") = py::none(), arg("if_version") = py::none(),
+          arg("override_rules") = false, arg("who") = py::none(),
+          "Edits an active reservation in one transaction; None keeps a field. customer, "
+          "customer_id (0 unlinks), notes and metadata may change at any time, also on a "
+          "finished reservation; a new start (alone: the length is kept), end, placement "
+          "(allocations) or quantity goes through every check of reserve, the reschedule "
+          "cutoff and the per-customer limits. Customers may not change the customer fields.")
       .def(
           "get_reservation",
           [](const EngineHandle& self, TenantId tenant, ReservationId id, py::object who) {
@@ -656,28 +800,27 @@ may be called from several threads at once; each releases the GIL while the engi
           "The reservation with this id (a lapsed hold reads as expired).")
       .def(
           "list_reservations",
-          [](const EngineHandle& self, TenantId tenant, py::object resource, py::object start,
-             py::object end, py::object statuses, py::object customer, py::object series,
-             py::object after_id, py::object limit, py::object who) {
-            ReservationFilter f;
-            if (!resource.is_none()) f.resource = ResourceId{to_int64(resource, "resource")};
-            f.from = to_optional_instant(start, "start");
-            f.to = to_optional_instant(end, "end");
-            f.statuses = to_statuses(statuses, "statuses");
-            if (!customer.is_none()) f.customer = to_string(customer, "customer");
-            if (!series.is_none()) f.series = SeriesId{to_int64(series, "series")};
-            f.after_id = ReservationId{to_int64(after_id, "after_id")};
-            f.limit = to_int(limit, "limit");
+          [](const EngineHandle& self, TenantId tenant, py::object resource, py::object pool,
+             py::object start, py::object end, py::object statuses, py::object customer,
+             py::object customer_id, py::object series, py::object service, py::object order,
+             py::object after_id, py::object after_start, py::object limit, py::object who) {
+            ReservationFilter f = reservation_filter(resource, pool, start, end, statuses, series,
+                                                     service, order, after_id, after_start, limit);
+            f.customer = to_optional_string(customer, "customer");
+            f.customer_id = optional_id<CustomerId>(customer_id, "customer_id");
             const Principal& p = principal_of(who);
             return to_python(
                 engine_call(self, [&](Engine& e) { return e.list_reservations(p, tenant, f); }));
           },
-          arg("tenant"), py::kw_only(), arg("resource") = py::none(), arg("start") = py::none(),
-          arg("end") = py::none(), arg("statuses") = py::tuple(), arg("customer") = py::none(),
-          arg("series") = py::none(), arg("after_id") = 0, arg("limit") = 100,
-          arg("who") = py::none(),
-          "The tenant's reservations by id, filtered: on a resource, overlapping [start, "
-          "end), with one of the statuses, of a customer, of a series; page with after_id.")
+          arg("tenant"), py::kw_only(), arg("resource") = py::none(), arg("pool") = py::none(),
+          arg("start") = py::none(), arg("end") = py::none(), arg("statuses") = py::tuple(),
+          arg("customer") = py::none(), arg("customer_id") = py::none(), arg("series") = py::none(),
+          arg("service") = py::none(), arg("order") = "by_id", arg("after_id") = 0,
+          arg("after_start") = py::none(), arg("limit") = 100, arg("who") = py::none(),
+          "The tenant's reservations, filtered: on a resource or from a pool, overlapping "
+          "[start, end), with one of the statuses, of a customer (the free-text reference or "
+          "the record), of a series, of a service. order \"by_id\" pages with after_id; "
+          "\"by_start\" (start, then id) with after_start and after_id of the last row.")
       .def(
           "expire_holds",
           [](const EngineHandle& self, py::object limit, py::object who) {
@@ -869,13 +1012,14 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
           [](Recurring f, TenantId tenant, py::object allocations, py::object first_date,
              py::object start_minute, py::object duration, py::object rule, py::object exdates,
              py::object mode, py::object hold_for, py::object idempotency_key, py::object customer,
-             py::object metadata, py::object who) {
+             py::object customer_id, py::object metadata, py::object who) {
             SeriesRequest req =
                 series_request(allocations, first_date, start_minute, duration, rule, exdates);
             req.mode = from_python<SeriesMode>(mode, "mode");
             req.hold_for = to_optional_seconds(hold_for, "hold_for");
             req.idempotency_key = to_string(idempotency_key, "idempotency_key");
             req.customer = to_string(customer, "customer");
+            req.customer_id = optional_id<CustomerId>(customer_id, "customer_id");
             req.metadata_json = to_metadata_json(metadata, "metadata");
             const Principal& p = principal_of(who);
             return to_python_struct(
@@ -884,7 +1028,8 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
           arg("tenant"), arg("allocations"), arg("first_date"), arg("start_minute"),
           arg("duration"), arg("rule"), py::kw_only(), arg("exdates") = py::tuple(),
           arg("mode") = "all_or_nothing", arg("hold_for") = py::none(), arg("idempotency_key") = "",
-          arg("customer") = "", arg("metadata") = py::none(), arg("who") = py::none(),
+          arg("customer") = "", arg("customer_id") = py::none(), arg("metadata") = py::none(),
+          arg("who") = py::none(),
           "Books every occurrence of the series (first_date at start_minute local, then as "
           "`rule` says, less the exdates) in one transaction: a SeriesBooking. mode "
           "\"all_or_nothing\" refuses the whole series with ConflictError naming every "
@@ -987,7 +1132,8 @@ docs/waitlist.md is the guide.)")
           "join",
           [](Queue f, TenantId tenant, py::object allocations, py::object earliest_start,
              py::object latest_start, py::object duration, py::object expires_at,
-             py::object customer, py::object priority, py::object metadata, py::object who) {
+             py::object customer, py::object customer_id, py::object priority, py::object metadata,
+             py::object who) {
             WaitlistRequest req;
             req.allocations = to_requests(allocations, "allocations");
             req.earliest_start = to_instant(earliest_start, "earliest_start");
@@ -996,6 +1142,7 @@ docs/waitlist.md is the guide.)")
             req.duration = to_seconds(duration, "duration");
             req.expires_at = to_optional_instant(expires_at, "expires_at");
             req.customer = to_string(customer, "customer");
+            req.customer_id = optional_id<CustomerId>(customer_id, "customer_id");
             req.priority = to_int(priority, "priority");
             req.metadata_json = to_metadata_json(metadata, "metadata");
             const Principal& p = principal_of(who);
@@ -1003,8 +1150,8 @@ docs/waitlist.md is the guide.)")
           },
           arg("tenant"), arg("allocations"), arg("earliest_start"), py::kw_only(),
           arg("latest_start") = py::none(), arg("duration"), arg("expires_at") = py::none(),
-          arg("customer") = "", arg("priority") = 0, arg("metadata") = py::none(),
-          arg("who") = py::none(),
+          arg("customer") = "", arg("customer_id") = py::none(), arg("priority") = 0,
+          arg("metadata") = py::none(), arg("who") = py::none(),
           "Joins the waitlist for any start in [earliest_start, latest_start] (latest_start "
           "None: exactly earliest_start), each for `duration`: a WaitlistEntry. If it fits "
           "right now it is offered at once (status OFFERED with its hold). expires_at: when it "
@@ -1022,21 +1169,23 @@ docs/waitlist.md is the guide.)")
       .def(
           "list",
           [](Queue f, TenantId tenant, py::object resource, py::object pool, py::object customer,
-             py::object statuses, py::object limit, py::object who) {
+             py::object customer_id, py::object statuses, py::object limit, py::object who) {
             WaitlistFilter filter;
             if (!resource.is_none()) filter.resource = ResourceId{to_int64(resource, "resource")};
             if (!pool.is_none()) filter.pool = PoolId{to_int64(pool, "pool")};
             filter.customer = to_optional_string(customer, "customer");
+            filter.customer_id = optional_id<CustomerId>(customer_id, "customer_id");
             filter.statuses = from_python<std::vector<WaitlistStatus>>(statuses, "statuses");
             filter.limit = to_int(limit, "limit");
             const Principal& p = principal_of(who);
             return to_python_list(f.call([&](Waitlist& w) { return w.list(p, tenant, filter); }));
           },
           arg("tenant"), py::kw_only(), arg("resource") = py::none(), arg("pool") = py::none(),
-          arg("customer") = py::none(), arg("statuses") = py::tuple(), arg("limit") = 100,
-          arg("who") = py::none(),
+          arg("customer") = py::none(), arg("customer_id") = py::none(),
+          arg("statuses") = py::tuple(), arg("limit") = 100, arg("who") = py::none(),
           "The tenant's entries in queue order (priority, then joined_at, then id), filtered: "
-          "naming a resource or a pool, of a customer, with one of the statuses.")
+          "naming a resource or a pool, of a customer (the free-text reference or the record), "
+          "with one of the statuses.")
       .def(
           "cancel",
           [](Queue f, TenantId tenant, std::int64_t id, py::object who) {
@@ -1078,6 +1227,227 @@ docs/waitlist.md is the guide.)")
           arg("limit") = 1000, py::kw_only(), arg("who") = py::none(),
           "For a worker: marks waiting entries past their expiry expired and lapses offers "
           "past their window (their capacity passes on); returns how many entries changed.");
+
+  using Catalog = const ServicesFacet&;
+  py::class_<ServicesFacet>(m, "Services",
+                            R"(Services of an engine (engine.services): appointment types that a
+booking names instead of resources and a length (Engine.reserve(service=...),
+Engine.availability(service=...)). Creating, updating and archiving need catalog:write; a
+customer sees only services that are customer_bookable and not archived. Every call takes who=
+(default: the system principal); docs/services.md is the guide.)")
+      .def(
+          "create",
+          [](Catalog f, TenantId tenant, py::object name, py::object duration,
+             py::object allocations, py::object description, py::object allowed_durations,
+             py::object buffer_before, py::object buffer_after, py::object min_notice,
+             py::object price_minor, py::object currency, py::object customer_bookable,
+             py::object rules, py::object metadata, py::object who) {
+            Service spec;
+            spec.name = to_string(name, "name");
+            spec.duration = to_seconds(duration, "duration");
+            spec.allocations = to_requests(allocations, "allocations");
+            spec.description = to_string(description, "description");
+            spec.allowed_durations =
+                from_python<std::vector<Seconds>>(allowed_durations, "allowed_durations");
+            spec.buffer_before = to_seconds(buffer_before, "buffer_before");
+            spec.buffer_after = to_seconds(buffer_after, "buffer_after");
+            spec.min_notice = to_seconds(min_notice, "min_notice");
+            spec.price_minor = from_python<std::optional<std::int64_t>>(price_minor, "price_minor");
+            spec.currency = to_string(currency, "currency");
+            spec.customer_bookable = from_python<bool>(customer_bookable, "customer_bookable");
+            if (!rules.is_none()) spec.rules = from_python<BookingRules>(rules, "rules");
+            spec.metadata_json = to_metadata_json(metadata, "metadata");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Services& s) { return s.create(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("name"), arg("duration"), arg("allocations"),
+          arg("description") = "", arg("allowed_durations") = py::tuple(),
+          arg("buffer_before") = from_seconds(Seconds(0)),
+          arg("buffer_after") = from_seconds(Seconds(0)),
+          arg("min_notice") = from_seconds(Seconds(0)), arg("price_minor") = py::none(),
+          arg("currency") = "", arg("customer_bookable") = true, arg("rules") = py::none(),
+          arg("metadata") = py::none(), arg("who") = py::none(),
+          "Creates a Service: a name, its duration (and other allowed_durations), what one "
+          "booking takes (allocations of resources and pools), buffers and notice that tighten "
+          "the resources' own, a price (price_minor in minor units of currency) and booking "
+          "rules. Every field is checked (InvalidArgumentError naming it); nothing is stored "
+          "on any error.")
+      .def(
+          "get",
+          [](Catalog f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Services& s) { return s.get(p, tenant, ServiceId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The Service with this id (archived ones too).")
+      .def(
+          "list",
+          [](Catalog f, TenantId tenant, bool include_archived, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(
+                f.call([&](Services& s) { return s.list(p, tenant, include_archived); }));
+          },
+          arg("tenant"), py::kw_only(), arg("include_archived") = false, arg("who") = py::none(),
+          "The tenant's services, by id.")
+      .def(
+          "update",
+          [](Catalog f, TenantId tenant, py::object service, py::object who) {
+            Service value;
+            struct_from_python(service, "service", value, Mode::update);
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Services& s) { return s.update(p, tenant, value); }));
+          },
+          arg("tenant"), arg("service"), py::kw_only(), arg("who") = py::none(),
+          "Replaces every field of a service; service.version must be the stored one (else "
+          "ConflictError). Existing reservations keep the terms they were booked with.")
+      .def(
+          "archive",
+          [](Catalog f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Services& s) { return s.archive(p, tenant, ServiceId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Archives a service: it takes no new bookings; its reservations keep naming it. "
+          "Idempotent.");
+
+  using People = const CustomersFacet&;
+  py::class_<CustomersFacet>(m, "Customers",
+                             R"(Customer records of an engine (engine.customers). Reservations,
+series and waitlist entries name one by customer_id. Staff (customers:manage) read and change
+every customer of the tenant; a customer-role user reads and updates only the record linked to
+them (and exports it); admins (customers:privacy) export and erase any. Every change is audited
+without personal values. Every call takes who= (default: the system principal);
+docs/customers.md is the guide.)")
+      .def(
+          "create",
+          [](People f, TenantId tenant, py::object display_name, py::object email, py::object phone,
+             py::object locale, py::object time_zone, py::object notes, py::object external_ref,
+             py::object user, py::object who) {
+            Customer spec;
+            spec.display_name = to_string(display_name, "display_name");
+            spec.email = to_string(email, "email");
+            spec.phone = to_string(phone, "phone");
+            spec.locale = to_string(locale, "locale");
+            spec.time_zone = to_string(time_zone, "time_zone");
+            spec.notes = to_string(notes, "notes");
+            spec.external_ref = to_string(external_ref, "external_ref");
+            spec.user = optional_id<UserId>(user, "user");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Customers& c) { return c.create(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("display_name"), arg("email") = "", arg("phone") = "",
+          arg("locale") = "", arg("time_zone") = "", arg("notes") = "", arg("external_ref") = "",
+          arg("user") = py::none(), arg("who") = py::none(),
+          "Creates a Customer. The email (stored lower-case), external_ref and user (a "
+          "customer-role user who is this customer) are unique among the tenant's live "
+          "customers (AlreadyExistsError).")
+      .def(
+          "get",
+          [](People f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Customers& c) { return c.get(p, tenant, CustomerId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The Customer with this id (merged and erased records too).")
+      .def(
+          "get_by_user",
+          [](People f, TenantId tenant, std::int64_t user, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Customers& c) { return c.get_by_user(p, tenant, UserId{user}); }));
+          },
+          arg("tenant"), arg("user"), py::kw_only(), arg("who") = py::none(),
+          "The Customer linked to `user` (NotFoundError if none).")
+      .def(
+          "list",
+          [](People f, TenantId tenant, py::object query, bool include_inactive,
+             py::object after_id, py::object limit, py::object who) {
+            CustomerFilter filter;
+            filter.query = to_string(query, "query");
+            filter.include_inactive = include_inactive;
+            filter.after_id = CustomerId{to_int64(after_id, "after_id")};
+            filter.limit = to_int(limit, "limit");
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Customers& c) { return c.list(p, tenant, filter); }));
+          },
+          arg("tenant"), py::kw_only(), arg("query") = "", arg("include_inactive") = false,
+          arg("after_id") = 0, arg("limit") = 100, arg("who") = py::none(),
+          "The tenant's customers by id: query is a case-insensitive prefix of the display "
+          "name, of a word of it, or of the email (\"\": all); include_inactive adds merged and "
+          "erased records; page with after_id (limit 1..1000).")
+      .def(
+          "update",
+          [](People f, TenantId tenant, py::object customer, py::object who) {
+            Customer value;
+            struct_from_python(customer, "customer", value, Mode::update);
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Customers& c) { return c.update(p, tenant, value); }));
+          },
+          arg("tenant"), arg("customer"), py::kw_only(), arg("who") = py::none(),
+          "Replaces the personal fields and the user link; customer.version must be the stored "
+          "one. A merged or erased record cannot be changed (ConflictError).")
+      .def(
+          "bookings",
+          [](People f, TenantId tenant, std::int64_t id, py::object resource, py::object pool,
+             py::object start, py::object end, py::object statuses, py::object series,
+             py::object service, py::object order, py::object after_id, py::object after_start,
+             py::object limit, py::object who) {
+            const ReservationFilter filter =
+                reservation_filter(resource, pool, start, end, statuses, series, service, order,
+                                   after_id, after_start, limit);
+            const Principal& p = principal_of(who);
+            return to_python(f.call(
+                [&](Customers& c) { return c.bookings(p, tenant, CustomerId{id}, filter); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("resource") = py::none(),
+          arg("pool") = py::none(), arg("start") = py::none(), arg("end") = py::none(),
+          arg("statuses") = py::tuple(), arg("series") = py::none(), arg("service") = py::none(),
+          arg("order") = "by_id", arg("after_id") = 0, arg("after_start") = py::none(),
+          arg("limit") = 100, arg("who") = py::none(),
+          "The customer's reservations, filtered as Engine.list_reservations filters.")
+      .def(
+          "merge",
+          [](People f, TenantId tenant, std::int64_t kept, std::int64_t absorbed, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Customers& c) {
+              return c.merge(p, tenant, CustomerId{kept}, CustomerId{absorbed});
+            }));
+          },
+          arg("tenant"), arg("kept"), arg("absorbed"), py::kw_only(), arg("who") = py::none(),
+          "Moves every reservation, series and waitlist entry of `absorbed` to `kept` in one "
+          "transaction, fills kept's empty fields from absorbed's and leaves absorbed a "
+          "tombstone (merged_into = kept). Returns kept as it is now.")
+      .def(
+          "export_data",
+          [](People f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            const std::string text =
+                f.call([&](Customers& c) { return c.export_data(p, tenant, CustomerId{id}); });
+            return from_metadata_json(text);
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Everything boka holds about the customer, as a dict: the record, every reservation "
+          "(with notes and metadata), series and waitlist entry naming it, and the audit "
+          "records about it (\"format\": \"boka.customer-export/1\"). Audited.")
+      .def(
+          "erase",
+          [](People f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Customers& c) { return c.erase(p, tenant, CustomerId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Removes the customer's personal data for good: the record's personal fields and "
+          "user link are emptied (erased_at set); their reservations, series and waitlist "
+          "entries lose their free-text customer reference, notes and metadata but keep their "
+          "times, resources, status, service and price. Idempotent. A linked user account is "
+          "not touched (Auth).");
 
   using Facet = const AuthFacet&;
   py::class_<AuthFacet>(m, "Auth", R"(Users, logins, sessions, TOTP MFA and API keys of an engine

@@ -40,11 +40,6 @@ struct NullableInt {
 
 inline int status_code(ReservationStatus s) { return static_cast<int>(s); }
 
-// Bound buffers for one row of each table. A statement binds to a row's fields once;
-// executing it again reads or writes the same fields.
-//
-// Rows read without SOCI come through `read(cells)` (in kColumns order), where `cells`
-// offers integer(i), text(i) and nullable(i): SqliteCall and PgRowCells.
 // A table's columns of BookingRules (tenants, resources, services; migration 7).
 struct RulesColumns {
   long long cancel_cutoff = 0, reschedule_cutoff = 0;
@@ -73,6 +68,11 @@ struct RulesColumns {
   }
 };
 
+// Bound buffers for one row of each table. A statement binds to a row's fields once;
+// executing it again reads or writes the same fields.
+//
+// Rows read without SOCI come through `read(cells)` (in kColumns order), where `cells`
+// offers integer(i), text(i) and nullable(i): SqliteCall and PgRowCells.
 struct TenantRow {
   static constexpr const char* kColumns =
       "id, name, created_at, archived_at, version, cancel_cutoff, reschedule_cutoff, "

@@ -898,6 +898,43 @@ int boka_series_reschedule(boka_engine* engine, const boka_principal* who, int64
   });
 }
 
+int boka_series_cancel_guarded(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t reservation, const char* scope, const char* guard_json,
+                               char** change_json, char** conflict_json, char** errmsg) {
+  clear_output(change_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(scope, "scope"));
+    const boka::SeriesScope s = boka::c_api::series_scope_from_text(scope, "scope");
+    const boka::ChangeGuard guard = guard_from(guard_json);
+    auto cancelled = engine->engine->series().cancel(
+        who->principal, boka::TenantId{tenant}, boka::ReservationId{reservation}, s, guard);
+    if (!cancelled.ok()) emit_conflict(cancelled.status(), conflict_json);
+    return emit(cancelled, change_json);
+  });
+}
+
+int boka_series_reschedule_guarded(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   int64_t reservation, const char* scope,
+                                   const char* reschedule_json, const char* guard_json,
+                                   char** change_json, char** conflict_json, char** errmsg) {
+  clear_output(change_json);
+  clear_output(conflict_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(scope, "scope"));
+    const boka::SeriesScope s = boka::c_api::series_scope_from_text(scope, "scope");
+    auto change = boka::c_api::series_reschedule_from_json(
+        boka::c_api::parse(reschedule_json, "reschedule_json"));
+    const boka::ChangeGuard guard = guard_from(guard_json);
+    auto moved = engine->engine->series().reschedule(
+        who->principal, boka::TenantId{tenant}, boka::ReservationId{reservation}, s, change, guard);
+    if (!moved.ok()) emit_conflict(moved.status(), conflict_json);
+    return emit(moved, change_json);
+  });
+}
+
 // --- Waitlist ----------------------------------------------------------------------------
 
 int boka_waitlist_join(boka_engine* engine, const boka_principal* who, int64_t tenant,

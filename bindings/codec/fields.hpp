@@ -235,10 +235,12 @@ struct PasswordChange {
 // HTTP bodies of the changes of a series, counted from one of its reservations.
 struct SeriesCancelRequest {
   SeriesScope scope = SeriesScope::this_occurrence;
+  bool override_rules = false;
 };
 struct SeriesRescheduleRequest {
   SeriesScope scope = SeriesScope::this_occurrence;
   SeriesReschedule change;
+  bool override_rules = false;
 };
 // HTTP body of a waitlist entry's new priority.
 struct WaitlistPriorityRequest {
@@ -1313,6 +1315,8 @@ struct Describe<SeriesRequest> {
     v("customer", r.customer, opt("0..200 bytes, on every occurrence"));
     v("customer_id", r.customer_id, opt("the customer record, on every occurrence"));
     v("metadata", json_text(r.metadata_json), opt("any JSON object, on every occurrence"));
+    v("override_rules", r.override_rules,
+      opt("pass over the per-customer limits (rules:override; audited)"));
   }
 };
 
@@ -1403,6 +1407,8 @@ struct Describe<SeriesCancelRequest> {
   template <typename V, Of<SeriesCancelRequest> S>
   static void fields(V& v, S& r) {
     v("scope", r.scope, req());
+    v("override_rules", r.override_rules,
+      opt("pass over the cancel cutoffs (rules:override; audited)"));
   }
 };
 
@@ -1416,6 +1422,8 @@ struct Describe<SeriesRescheduleRequest> {
   static void fields(V& v, S& r) {
     v("scope", r.scope, req());
     v.flatten(r.change);
+    v("override_rules", r.override_rules,
+      opt("pass over the reschedule cutoffs (rules:override; audited)"));
   }
 };
 

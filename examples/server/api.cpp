@@ -910,13 +910,15 @@ void Api::install_series() {
   route("POST", occurrence + "/series-cancel", "reservations.series_cancel", Auth::required,
         {doc<codec::SeriesCancelRequest>(Form::input), doc<SeriesChange>()}, [this](Context& c) {
           const auto r = c.body_as<codec::SeriesCancelRequest>("cancel");
-          c.reply(engine_.series().cancel(c.who(), c.id(1), c.id(2), r.scope));
+          c.reply(engine_.series().cancel(c.who(), c.id(1), c.id(2), r.scope,
+                                          ChangeGuard{std::nullopt, r.override_rules}));
         });
   route("POST", occurrence + "/series-reschedule", "reservations.series_reschedule", Auth::required,
         {doc<codec::SeriesRescheduleRequest>(Form::input), doc<SeriesChange>()},
         [this](Context& c) {
           const auto r = c.body_as<codec::SeriesRescheduleRequest>("reschedule");
-          c.reply(engine_.series().reschedule(c.who(), c.id(1), c.id(2), r.scope, r.change));
+          c.reply(engine_.series().reschedule(c.who(), c.id(1), c.id(2), r.scope, r.change,
+                                              ChangeGuard{std::nullopt, r.override_rules}));
         });
 }
 

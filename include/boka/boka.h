@@ -242,7 +242,8 @@
  *     "max_active_per_customer" or "max_per_customer_per_day"; deadline: for a cutoff, the
  *     deadline that passed (null otherwise).
  *
- *   ChangeGuard (boka_cancel_guarded, boka_reschedule_guarded; every field optional)
+ *   ChangeGuard (boka_cancel_guarded, boka_reschedule_guarded, boka_series_cancel_guarded,
+ *   boka_series_reschedule_guarded; every field optional)
  *     {"if_version": 3, "override_rules": false}
  *     if_version: the version read (null: unconditional; a stale one is BOKA_CONFLICT).
  *     override_rules: pass over the cancel and reschedule cutoffs and the per-customer limits
@@ -947,6 +948,19 @@ BOKA_API int boka_series_reschedule(boka_engine* engine, const boka_principal* w
                                     int64_t reservation, const char* scope,
                                     const char* reschedule_json, char** change_json,
                                     char** conflict_json, char** errmsg);
+/* boka_series_cancel and boka_series_reschedule with a Change guard document (NULL: no
+ * guard): if_version guards the named occurrence's version, and override_rules passes over
+ * the cutoffs of the occurrences cancelled or moved (docs/rules.md). A refusal by a cutoff is
+ * BOKA_CONFLICT whose Conflict document (conflict_json) names the rule and deadline. */
+BOKA_API int boka_series_cancel_guarded(boka_engine* engine, const boka_principal* who,
+                                        int64_t tenant, int64_t reservation, const char* scope,
+                                        const char* guard_json, char** change_json,
+                                        char** conflict_json, char** errmsg);
+BOKA_API int boka_series_reschedule_guarded(boka_engine* engine, const boka_principal* who,
+                                            int64_t tenant, int64_t reservation,
+                                            const char* scope, const char* reschedule_json,
+                                            const char* guard_json, char** change_json,
+                                            char** conflict_json, char** errmsg);
 
 /* --- Waitlist (boka_waitlist_*) ------------------------------------------------------ */
 /* Thread-safe. The documents are in JSON DOCUMENTS above ("Waitlist"). Authorized like the

@@ -81,6 +81,7 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
   std::optional<StoredSession> session;
   std::optional<StoredApiKey> key;
   bool key_chain_live = false;
+  std::optional<CustomerId> customer_record;
   BOKA_RETURN_IF_ERROR(
       storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
         if (who.kind() == Principal::Kind::user) {
@@ -99,8 +100,15 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
                                   txn.find_user(creator_tenant(key->key), key->key.created_by));
           }
         }
+        // A customer's own bookings include those made for their customer record.
+        if (user && user->user.role == Role::customer) {
+          BOKA_ASSIGN_OR_RETURN(auto linked,
+                                txn.find_live_customers(user->user.tenant, "", "", user->user.id));
+          if (!linked.empty()) customer_record = linked.front().id;
+        }
         return Status::Ok();
       }));
+  a.customer_record = customer_record;
   a.tenant = who.tenant();
   a.user = who.user();
   a.user_tenant = who.tenant();

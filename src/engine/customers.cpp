@@ -163,6 +163,18 @@ Result<Actor> authorize_customer(EngineImpl& impl, const Principal& who, TenantI
   return actor;
 }
 
+// The search rule of CustomerFilter::query (already lower-cased): a prefix of the display
+// name, of any word of it, or of the email. Stores apply the same rule in SQL.
+bool matches_query(const Customer& c, const std::string& query) {
+  if (query.empty()) return true;
+  const std::string name = detail::lower_ascii(c.display_name);
+  if (name.rfind(query, 0) == 0 || c.email.rfind(query, 0) == 0) return true;
+  for (std::size_t at = name.find(' '); at != std::string::npos; at = name.find(' ', at + 1)) {
+    if (name.compare(at + 1, query.size(), query) == 0) return true;
+  }
+  return false;
+}
+
 Customer normalized(Customer c) {
   c.email = detail::lower_ascii(c.email);
   return c;
@@ -375,7 +387,7 @@ Result<std::vector<Customer>> Customers::list(const Principal& who, TenantId ten
                               detail::linked_customer(txn, tenant, actor, std::nullopt));
         if (linked && *linked > filter.after_id) {
           BOKA_ASSIGN_OR_RETURN(auto mine, txn.find_customer(tenant, *linked));
-          if (mine) out.push_back(std::move(*mine));
+          if (mine && matches_query(*mine, filter.query)) out.push_back(std::move(*mine));
         }
         return Status::Ok();
       }));
@@ -388,7 +400,6 @@ Result<Customer> Customers::update(const Principal& who, TenantId tenant, const 
       [&]() -> Result<Customer> {
         BOKA_ASSIGN_OR_RETURN(auto actor, authorize_customer(*impl_, who, tenant, customer.id,
                                                              Permission::customers_manage, true));
-        BOKA_RETURN_IF_ERROR(detail::validate_customer(customer));
         const bool self = !actor.can(Permission::customers_manage);
         Customer wanted = normalized(customer);
         Customer out;
@@ -407,18 +418,27 @@ Result<Customer> Customers::update(const Principal& who, TenantId tenant, const 
                                    (cur->erased_at ? "erased" : "merged") +
                                    " and cannot be changed");
             }
+            BOKA_RETURN_IF_ERROR(detail::validate_customer(wanted));
+            if (self) {
+              // Staff notes, the business's own reference and the login link are staff's.
+              for (auto [changed, field] :
+                   {std::pair{wanted.notes != cur->notes, "customer.notes"},
+                    std::pair{wanted.external_ref != cur->external_ref, "customer.external_ref"},
+                    std::pair{wanted.user != cur->user, "customer.user"}}) {
+                if (changed) {
+                  return PermissionDenied(std::string(field) + ": only staff may change it");
+                }
+              }
+            }
             out = *cur;
             out.display_name = wanted.display_name;
             out.email = wanted.email;
             out.phone = wanted.phone;
             out.locale = wanted.locale;
             out.time_zone = wanted.time_zone;
-            if (!self) {
-              // Staff notes, the business's own reference and the login link are staff's.
-              out.notes = wanted.notes;
-              out.external_ref = wanted.external_ref;
-              out.user = wanted.user;
-            }
+            out.notes = wanted.notes;
+            out.external_ref = wanted.external_ref;
+            out.user = wanted.user;
             BOKA_RETURN_IF_ERROR(check_identity(txn, tenant, out));
             out.updated_at = impl_->clock->now();
             out.version = cur->version + 1;

@@ -90,10 +90,20 @@ struct Actor {
   bool mfa_missing = false;  // an admin session without MFA: admin permissions withheld
   std::string source;        // Principal::source(): the client address, or ""
 
+  // The live customer record linked to `user` when its role is customer (customer.hpp).
+  std::optional<CustomerId> customer_record;
+
   bool can(Permission p) const { return has_permission(permissions, p); }
-  // Customers' reservations carry this reference, and only these are theirs.
+  // Customers' reservations carry this reference, or the id of their customer record.
   std::string customer_ref() const { return "user:" + std::to_string(user); }
   bool own_reservations_only() const { return !can(Permission::reservations_all); }
+  // Whether a booking for `customer` (free text) / `customer_id` is the actor's to see and
+  // change: every booking for actors with reservations:all; else their own, by reference
+  // or by their linked customer record (a booking staff made for that record).
+  bool owns(const std::string& customer, const std::optional<CustomerId>& customer_id) const {
+    return !own_reservations_only() || customer == customer_ref() ||
+           (customer_record && customer_id == customer_record);
+  }
 };
 
 // Authentication configuration, parsed once at open.

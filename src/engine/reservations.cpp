@@ -555,9 +555,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
   const std::string what =
       std::string(change_name(cr.change)) + ": reservation " + std::to_string(cr.id);
   // Another customer's reservation reads as absent, so it cannot be probed.
-  const auto not_mine = [&](const Reservation& r) {
-    return actor.own_reservations_only() && r.customer != actor.customer_ref();
-  };
+  const auto not_mine = [&](const Reservation& r) { return !actor.owns(r.customer, r.customer_id); };
   if (cr.guard.override_rules && !actor.can(Permission::rules_override)) {
     return PermissionDenied("override_rules: " + actor.name + " lacks permission rules:override");
   }
@@ -980,7 +978,7 @@ Result<Reservation> Engine::get_reservation(const Principal& who, TenantId tenan
         if (r) BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, *r));
         return Status::Ok();
       }));
-  if (!r || (actor.own_reservations_only() && r->customer != actor.customer_ref())) {
+  if (!r || !actor.owns(r->customer, r->customer_id)) {
     return NotFound("reservation " + std::to_string(id) + " not found");
   }
   return EngineImpl::with_derived_status(std::move(*r), impl_->now());
@@ -1028,6 +1026,27 @@ Result<std::vector<Reservation>> EngineImpl::list_reservations_as(const detail::
       impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
         BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
         BOKA_ASSIGN_OR_RETURN(rows, txn.list_reservations(tenant, stored));
+        if (actor.own_reservations_only() && actor.customer_record &&
+            (!request.customer_id || request.customer_id == actor.customer_record)) {
+          // A customer's own are also those made for their record under another reference:
+          // the union of both queries, each already past the cursor and in order, holds the
+          // page's first `limit` rows.
+          ReservationFilter by_record = stored;
+          by_record.customer.reset();
+          by_record.customer_id = actor.customer_record;
+          BOKA_ASSIGN_OR_RETURN(auto more, txn.list_reservations(tenant, by_record));
+          for (Reservation& r : more) {
+            if (r.customer != actor.customer_ref()) rows.push_back(std::move(r));
+          }
+          const bool by_start = stored.order == ReservationOrder::by_start;
+          std::sort(rows.begin(), rows.end(), [&](const Reservation& a, const Reservation& b) {
+            if (by_start && a.start != b.start) return a.start < b.start;
+            return a.id < b.id;
+          });
+          if (rows.size() > static_cast<std::size_t>(stored.limit)) {
+            rows.resize(static_cast<std::size_t>(stored.limit));
+          }
+        }
         std::unordered_map<ResourceId, std::string> zones;
         for (Reservation& r : rows)
           BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));

@@ -312,8 +312,9 @@ detail::FreedCapacity freed_by(const Reservation& r) {
   return freed;
 }
 
-bool mine(const Actor& actor, const std::string& customer) {
-  return !actor.own_reservations_only() || customer == actor.customer_ref();
+bool mine(const Actor& actor, const std::string& customer,
+          const std::optional<CustomerId>& customer_id) {
+  return actor.owns(customer, customer_id);
 }
 
 }  // namespace
@@ -647,7 +648,7 @@ Result<Series> RecurringBookings::get(const Principal& who, TenantId tenant, Ser
         BOKA_ASSIGN_OR_RETURN(s, txn.find_series(tenant, id));
         return Status::Ok();
       }));
-  if (!s || !mine(actor, s->customer)) {
+  if (!s || !mine(actor, s->customer, s->customer_id)) {
     return NotFound("series " + std::to_string(id) + " not found");
   }
   return *s;
@@ -668,14 +669,14 @@ Result<std::vector<Reservation>> RecurringBookings::occurrences(const Principal&
           BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
         return Status::Ok();
       }));
-  if (!s || !mine(actor, s->customer)) {
+  if (!s || !mine(actor, s->customer, s->customer_id)) {
     return NotFound("series " + std::to_string(id) + " not found");
   }
   const std::int64_t now = impl_->now();
   std::vector<Reservation> out;
   out.reserve(rows.size());
   for (Reservation& r : rows) {
-    if (mine(actor, r.customer)) out.push_back(EngineImpl::with_derived_status(std::move(r), now));
+    if (mine(actor, r.customer, r.customer_id)) out.push_back(EngineImpl::with_derived_status(std::move(r), now));
   }
   return out;
 }
@@ -713,7 +714,7 @@ Status read_state(StorageTransaction& txn, const Actor& actor, TenantId tenant,
   SeriesState st;
   if (!series_id) {
     BOKA_ASSIGN_OR_RETURN(auto pivot, txn.find_reservation(tenant, occurrence));
-    if (!pivot || !mine(actor, pivot->customer)) {
+    if (!pivot || !mine(actor, pivot->customer, pivot->customer_id)) {
       return NotFound("reservation " + std::to_string(occurrence) + " not found");
     }
     if (!pivot->series) {
@@ -724,7 +725,7 @@ Status read_state(StorageTransaction& txn, const Actor& actor, TenantId tenant,
     st.pivot = std::move(*pivot);
   }
   BOKA_ASSIGN_OR_RETURN(auto series, txn.find_series(tenant, *series_id));
-  if (!series || !mine(actor, series->customer)) {
+  if (!series || !mine(actor, series->customer, series->customer_id)) {
     return NotFound("series " + std::to_string(*series_id) + " not found");
   }
   st.series = std::move(*series);

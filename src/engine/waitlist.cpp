@@ -87,8 +87,8 @@ Result<std::vector<WaitlistEntry>> candidates(StorageTransaction& txn, TenantId 
                              from_unix(freed.to), detail::kWaitlistScan);
 }
 
-bool is_mine(const Actor& actor, const std::string& customer) {
-  return !actor.own_reservations_only() || customer == actor.customer_ref();
+bool is_mine(const Actor& actor, const WaitlistEntry& e) {
+  return actor.owns(e.customer, e.customer_id);
 }
 
 }  // namespace
@@ -351,7 +351,7 @@ Result<WaitlistPosition> Waitlist::get(const Principal& who, TenantId tenant, Wa
   BOKA_RETURN_IF_ERROR(
       impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
         BOKA_ASSIGN_OR_RETURN(auto e, txn.find_waitlist_entry(tenant, id));
-        if (!e || !is_mine(actor, e->customer)) return Status::Ok();
+        if (!e || !is_mine(actor, *e)) return Status::Ok();
         found = true;
         out.entry = *e;
         out.position = 0;
@@ -412,7 +412,7 @@ Result<WaitlistEntry> Waitlist::cancel(const Principal& who, TenantId tenant, Wa
               }
               return Status::Ok();
             }));
-        if (!planned || !is_mine(actor, planned->customer)) {
+        if (!planned || !is_mine(actor, *planned)) {
           return NotFound("waitlist entry " + std::to_string(id) + " not found");
         }
         FreedCapacity freed;

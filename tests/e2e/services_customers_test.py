@@ -196,10 +196,16 @@ def main():
     problem(dana.get(t + "/reservations?order=sideways"), 400, "invalid_argument")
     r = dana.get(t + f"/reservations?service={service['id']}&status=confirmed")
     check({x["id"] for x in r.json()} == {first["id"], later[1]["id"], extra["id"]}, f"by service: {r}")
-    # Carl lists the bookings he made; those staff made for his record are among his record's.
+    # Carl lists his own: those he made and those staff made for his record, in one keyset.
     r = carl.get(t + "/reservations?order=by_start")
-    check([x["id"] for x in r.json()] == [soon["id"], first["id"], later[1]["id"]],
+    own = r.json()
+    check([x["id"] for x in own] == [soon["id"], first["id"], later[1]["id"], extra["id"]],
           f"carl's own, by start: {r}")
+    r = carl.get(t + f"/reservations?order=by_start&limit=2&after_start={q(own[1]['start'])}"
+                 f"&after_id={own[1]['id']}")
+    check([x["id"] for x in r.json()] == [later[1]["id"], extra["id"]], f"carl's page 2: {r}")
+    r = carl.get(t + f"/reservations/{extra['id']}")
+    check(r.status == 200, f"the booking staff made for him is his to read: {r}")
     r = carl.get(t + f"/customers/{record['id']}/bookings?order=by_start&status=confirmed")
     check([x["id"] for x in r.json()] == [first["id"], later[1]["id"], extra["id"]],
           f"his record's bookings: {r}")

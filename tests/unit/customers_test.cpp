@@ -190,15 +190,30 @@ TEST_CASE("customers: a customer-role user books as their record and sees only i
   Customer edit = carla_record;
   edit.phone = "+49 170 000000";
   edit.notes = "VIP";
+  auto refused = desk.engine->customers().update(carla, desk.tenant, edit);
+  CHECK(refused.status().code() == Code::permission_denied);
+  CHECK_THAT(refused.status().message(), Catch::Contains("customer.notes"));
+  edit.notes = carla_record.notes;
   auto edited = desk.engine->customers().update(carla, desk.tenant, edit);
   REQUIRE(edited.ok());
   CHECK(edited->phone == "+49 170 000000");
   CHECK(edited->notes == "prefers mornings");
+  // A booking staff make for her record is hers to see and change, like her own.
+  auto for_her = desk.book(sys(), room, utc(2026, 3, 3, 13), utc(2026, 3, 3, 14), carla_record.id);
+  REQUIRE(for_her.ok());
+  CHECK(desk.engine->get_reservation(carla, desk.tenant, for_her->id).ok());
+  CHECK(desk.engine->get_reservation(dan, desk.tenant, for_her->id).status().code() ==
+        Code::not_found);
+  ReservationFilter by_start;
+  by_start.order = ReservationOrder::by_start;
+  CHECK(ids(desk.engine->list_reservations(carla, desk.tenant, by_start).value()) ==
+        std::vector<ReservationId>{mine->id, for_her->id});
+  CHECK(desk.engine->cancel(carla, desk.tenant, for_her->id).ok());
   // Her bookings, through the record; staff see them too; another customer does not.
   CHECK(ids(desk.engine->customers().bookings(carla, desk.tenant, carla_record.id).value()) ==
-        std::vector<ReservationId>{mine->id});
+        std::vector<ReservationId>{mine->id, for_her->id});
   CHECK(ids(desk.engine->customers().bookings(sam, desk.tenant, carla_record.id).value()) ==
-        std::vector<ReservationId>{mine->id});
+        std::vector<ReservationId>{mine->id, for_her->id});
   CHECK(desk.engine->customers().bookings(dan, desk.tenant, carla_record.id).status().code() ==
         Code::not_found);
   // Customers may not create records, export others' data or erase.

@@ -471,6 +471,7 @@ class RecurringBookings:
         customer: str = "",
         customer_id: Optional[int] = None,
         metadata: Optional[Mapping[str, Any]] = None,
+        override_rules: bool = False,
         who: Optional[Principal] = None,
     ) -> SeriesBooking: ...
     def check(
@@ -498,6 +499,7 @@ class RecurringBookings:
         reservation: int,
         scope: SeriesScope | str,
         *,
+        override_rules: bool = False,
         who: Optional[Principal] = None,
     ) -> SeriesChange: ...
     def reschedule(
@@ -510,6 +512,7 @@ class RecurringBookings:
         start_minute: Optional[int] = None,
         duration: Optional[timedelta] = None,
         rule: Optional[str] = None,
+        override_rules: bool = False,
         who: Optional[Principal] = None,
     ) -> SeriesChange: ...
 

@@ -1012,9 +1012,10 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
           [](Recurring f, TenantId tenant, py::object allocations, py::object first_date,
              py::object start_minute, py::object duration, py::object rule, py::object exdates,
              py::object mode, py::object hold_for, py::object idempotency_key, py::object customer,
-             py::object customer_id, py::object metadata, py::object who) {
+             py::object customer_id, py::object metadata, bool override_rules, py::object who) {
             SeriesRequest req =
                 series_request(allocations, first_date, start_minute, duration, rule, exdates);
+            req.override_rules = override_rules;
             req.mode = from_python<SeriesMode>(mode, "mode");
             req.hold_for = to_optional_seconds(hold_for, "hold_for");
             req.idempotency_key = to_string(idempotency_key, "idempotency_key");
@@ -1029,14 +1030,15 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
           arg("duration"), arg("rule"), py::kw_only(), arg("exdates") = py::tuple(),
           arg("mode") = "all_or_nothing", arg("hold_for") = py::none(), arg("idempotency_key") = "",
           arg("customer") = "", arg("customer_id") = py::none(), arg("metadata") = py::none(),
-          arg("who") = py::none(),
+          arg("override_rules") = false, arg("who") = py::none(),
           "Books every occurrence of the series (first_date at start_minute local, then as "
           "`rule` says, less the exdates) in one transaction: a SeriesBooking. mode "
           "\"all_or_nothing\" refuses the whole series with ConflictError naming every "
           "occurrence that does not fit (error.occurrences); \"skip_conflicts\" books the free "
           "ones and reports the others in `skipped` (and as EXDATEs of the series). A bad rule "
           "raises InvalidArgumentError naming the part (NotSupportedError for FREQ=YEARLY, "
-          "BYHOUR, ...). A retry with the same idempotency_key returns the original booking.")
+          "BYHOUR, ...). A retry with the same idempotency_key returns the original booking. "
+          "Each occurrence is bound by the per-customer limits unless override_rules (staff).")
       .def(
           "check",
           [](Recurring f, TenantId tenant, py::object allocations, py::object first_date,
@@ -1084,22 +1086,25 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
       .def(
           "cancel",
           [](Recurring f, TenantId tenant, ReservationId reservation, py::object scope,
-             py::object who) {
+             bool override_rules, py::object who) {
             const SeriesScope sc = from_python<SeriesScope>(scope, "scope");
             const Principal& p = principal_of(who);
-            return to_python_struct(
-                f.call([&](RecurringBookings& s) { return s.cancel(p, tenant, reservation, sc); }));
+            const ChangeGuard guard{std::nullopt, override_rules};
+            return to_python_struct(f.call(
+                [&](RecurringBookings& s) { return s.cancel(p, tenant, reservation, sc, guard); }));
           },
-          arg("tenant"), arg("reservation"), arg("scope"), py::kw_only(), arg("who") = py::none(),
+          arg("tenant"), arg("reservation"), arg("scope"), py::kw_only(),
+          arg("override_rules") = false, arg("who") = py::none(),
           "Cancels occurrences counted from `reservation` (an occurrence of a series): "
           "\"this_occurrence\" (its date becomes an EXDATE), \"this_and_following\" (the "
           "series ends with an UNTIL) or \"whole_series\" (every occurrence not yet started). "
-          "A SeriesChange.")
+          "A confirmed occurrence inside its cancel cutoff refuses the call unless "
+          "override_rules (staff; audited). A SeriesChange.")
       .def(
           "reschedule",
           [](Recurring f, TenantId tenant, ReservationId reservation, py::object scope,
              py::object first_date, py::object start_minute, py::object duration, py::object rule,
-             py::object who) {
+             bool override_rules, py::object who) {
             const SeriesScope sc = from_python<SeriesScope>(scope, "scope");
             SeriesReschedule change;
             change.first_date = from_python<std::optional<LocalDate>>(first_date, "first_date");
@@ -1108,13 +1113,15 @@ and raises like the engine's own calls; docs/recurrence.md is the guide.)")
             auto text = codec::rrule_text(change.rule);
             value_from_python(rule, "rule", text);
             const Principal& p = principal_of(who);
+            const ChangeGuard guard{std::nullopt, override_rules};
             return to_python_struct(f.call([&](RecurringBookings& s) {
-              return s.reschedule(p, tenant, reservation, sc, change);
+              return s.reschedule(p, tenant, reservation, sc, change, guard);
             }));
           },
           arg("tenant"), arg("reservation"), arg("scope"), py::kw_only(),
           arg("first_date") = py::none(), arg("start_minute") = py::none(),
-          arg("duration") = py::none(), arg("rule") = py::none(), arg("who") = py::none(),
+          arg("duration") = py::none(), arg("rule") = py::none(), arg("override_rules") = false,
+          arg("who") = py::none(),
           "Moves occurrences counted from `reservation` by `scope`, all or nothing: to "
           "first_date (default: the occurrence's own date) at start_minute for duration, as "
           "`rule` repeats (None keeps the series' value). this_and_following splits the "

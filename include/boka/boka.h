@@ -280,13 +280,13 @@
  *     {"allocations": [{AllocationRequest}], "first_date": "2026-01-06", "start_minute": 540,
  *      "duration": 3600, "rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2026-02-03"],
  *      "mode": "all_or_nothing", "hold_for": null, "idempotency_key": "", "customer": "",
- *      "customer_id": null, "metadata": {}}
+ *      "customer_id": null, "metadata": {}, "override_rules": false}
  *     allocations, first_date, start_minute (0..1439), duration (seconds) and rule (with
  *     COUNT or UNTIL; at most 1000 occurrences) required. exdates: local dates left out.
  *     mode: "all_or_nothing" (default: any occurrence that does not fit refuses the whole
  *     series) or "skip_conflicts" (the free occurrences are booked, the others skipped).
- *     hold_for, idempotency_key, customer, customer_id and metadata as in a ReserveRequest,
- *     for every occurrence.
+ *     hold_for, idempotency_key, customer, customer_id, metadata and override_rules as in a
+ *     ReserveRequest, for every occurrence (each is bound by the per-customer limits).
  *
  *   Series
  *     {"id": 2, "tenant": 1, "allocations": [{AllocationRequest}], "first_date": "2026-01-06",

@@ -281,7 +281,7 @@ TEST_CASE("customers: merging moves every booking and leaves a tombstone") {
   CHECK(desk.engine->customers().list(sys(), desk.tenant, {})->size() == 1);
 }
 
-TEST_CASE("customers: export holds everything; erase removes it and the audit trail verifies") {
+TEST_CASE("customers: export holds everything, erase removes it, the audit trail verifies") {
   TempDb db;
   Desk desk(store_uri(db));
   auto room = desk.resource("Room", 2);
@@ -336,7 +336,7 @@ TEST_CASE("customers: export holds everything; erase removes it and the audit tr
   CHECK_THAT(*after, Catch::Contains("customer.erase"));
 }
 
-TEST_CASE("editing: customer, notes and metadata; a move in one step; quantity; versions") {
+TEST_CASE("editing: customer, notes and metadata, a move in one step, quantity, versions") {
   TempDb db;
   Desk desk(store_uri(db));
   auto small = desk.resource("Small");

@@ -336,7 +336,7 @@ TEST_CASE("services: bad configuration is refused, naming the field, with nothin
   CHECK(shop.engine->services().update(sys(), shop.tenant, made).status().code() == Code::conflict);
 }
 
-TEST_CASE("rules: the cancel cutoff refuses late cancels; staff may override, audited") {
+TEST_CASE("rules: the cancel cutoff refuses late cancels, staff may override, audited") {
   TempDb db;
   Shop shop(store_uri(db));
   BookingRules rules;

@@ -8,6 +8,7 @@
 // every audit hash stays verifiable: nothing personal was ever hashed into the chain.
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "engine/booking_steps.hpp"
 #include "engine/credentials.hpp"
@@ -307,6 +308,47 @@ bool covers(const std::vector<ResourceId>& locks, const std::vector<Reservation>
   return true;
 }
 
+// Runs `change` in one write transaction that rewrites the rows of `whose` bookings (a merge,
+// an erasure): their resources are locked (planned from a read, verified under the lock,
+// planned again if the set moved), as are the customer keys of `customers`, because a
+// concurrent booking write rewrites whole rows and must not undo this change. `change` gets
+// the bookings as read under the locks and returns the customer record it leaves.
+Result<Customer> with_bookings_locked(
+    EngineImpl& impl, TenantId tenant, CustomerId whose, const std::vector<CustomerId>& customers,
+    const char* what,
+    const std::function<Result<Customer>(StorageTransaction&, std::vector<Reservation>&)>& change) {
+  for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
+    std::vector<ResourceId> locks;
+    BOKA_RETURN_IF_ERROR(
+        impl.storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(auto rows, all_reservations(txn, tenant, whose));
+          locks = resources_of(rows);
+          return Status::Ok();
+        }));
+    WriteIntent intent(TxnScope::tenant(tenant), locks);
+    intent.audit_chain = tenant;
+    for (CustomerId id : customers) {
+      intent.lock_names.push_back(detail::customer_key(id, "").lock_name(tenant));
+    }
+    Customer out;
+    bool replan = false;
+    Status st = impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
+      replan = false;
+      BOKA_ASSIGN_OR_RETURN(auto rows, all_reservations(txn, tenant, whose));
+      if (!covers(locks, rows)) {
+        replan = true;
+        return Status(Code::unavailable, std::string(what) + ": bookings moved; replanning");
+      }
+      BOKA_ASSIGN_OR_RETURN(out, change(txn, rows));
+      return Status::Ok();
+    });
+    if (replan) continue;
+    BOKA_RETURN_IF_ERROR(st);
+    return out;
+  }
+  return Unavailable(std::string(what) + ": the customer's bookings kept changing; retry");
+}
+
 }  // namespace
 
 // ---- records ---------------------------------------------------------------------------------
@@ -467,7 +509,9 @@ Result<std::vector<Reservation>> Customers::bookings(const Principal& who, Tenan
   filter.customer_id = id;
   // A customer's own records: those linked to the record, whatever their free-text
   // reference (a merge may have brought in bookings made under another).
-  if (actor.own_reservations_only()) actor.permissions |= static_cast<PermissionSet>(Permission::reservations_all);
+  if (actor.own_reservations_only()) {
+    actor.permissions |= static_cast<PermissionSet>(Permission::reservations_all);
+  }
   return impl_->list_reservations_as(actor, tenant, filter);
 }
 
@@ -482,91 +526,70 @@ Result<Customer> Customers::merge(const Principal& who, TenantId tenant, Custome
         if (kept == absorbed) {
           return InvalidArgument("absorbed: a customer cannot be merged into itself");
         }
-        for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
-          std::vector<ResourceId> locks;
-          BOKA_RETURN_IF_ERROR(
-              impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-                BOKA_ASSIGN_OR_RETURN(auto rows, all_reservations(txn, tenant, absorbed));
-                locks = resources_of(rows);
-                return Status::Ok();
-              }));
-          WriteIntent intent(TxnScope::tenant(tenant), locks);
-          intent.audit_chain = tenant;
-          for (CustomerId id : {kept, absorbed}) {
-            intent.lock_names.push_back(detail::customer_key(id, "").lock_name(tenant));
-          }
-          Customer out;
-          bool replan = false;
-          Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
-            replan = false;
-            BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
-            BOKA_RETURN_IF_ERROR(detail::check_customer_usable(txn, tenant, kept, "kept"));
-            BOKA_RETURN_IF_ERROR(detail::check_customer_usable(txn, tenant, absorbed, "absorbed"));
-            BOKA_ASSIGN_OR_RETURN(auto keep, txn.find_customer(tenant, kept));
-            BOKA_ASSIGN_OR_RETURN(auto gone, txn.find_customer(tenant, absorbed));
-            BOKA_ASSIGN_OR_RETURN(auto rows, all_reservations(txn, tenant, absorbed));
-            if (!covers(locks, rows)) {
-              replan = true;
-              return Status(Code::unavailable, "merge: reservations moved; replanning");
-            }
-            const std::int64_t now = impl_->now();
-            for (Reservation r : rows) {
-              r.customer_id = kept;
-              r.version += 1;
-              r.updated_at = from_unix(now);
-              BOKA_RETURN_IF_ERROR(txn.update_reservation(r));
-            }
-            BOKA_ASSIGN_OR_RETURN(auto series, txn.list_customer_series(tenant, absorbed));
-            for (Series s : series) {
-              s.customer_id = kept;
-              s.version += 1;
-              s.updated_at = from_unix(now);
-              BOKA_RETURN_IF_ERROR(txn.update_series(s));
-            }
-            BOKA_ASSIGN_OR_RETURN(auto entries, all_entries(txn, tenant, absorbed));
-            for (WaitlistEntry e : entries) {
-              e.customer_id = kept;
-              e.version += 1;
-              e.updated_at = from_unix(now);
-              BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(e));
-            }
-            // The survivor keeps its own values and takes the absorbed one's where it has none.
-            out = *keep;
-            const auto fill = [](std::string& mine, const std::string& theirs) {
-              if (mine.empty()) mine = theirs;
-            };
-            fill(out.email, gone->email);
-            fill(out.phone, gone->phone);
-            fill(out.locale, gone->locale);
-            fill(out.time_zone, gone->time_zone);
-            fill(out.notes, gone->notes);
-            fill(out.external_ref, gone->external_ref);
-            if (!out.user) out.user = gone->user;
-            const std::vector<std::string> filled = changed_fields(*keep, out);
-            Customer tombstone = *gone;
-            clear_personal(tombstone);
-            tombstone.merged_into = kept;
-            tombstone.updated_at = from_unix(now);
-            tombstone.version += 1;
-            // The tombstone first: the survivor may take over its email or user.
-            BOKA_RETURN_IF_ERROR(txn.update_customer(tombstone));
-            out.updated_at = from_unix(now);
-            out.version += 1;
-            BOKA_RETURN_IF_ERROR(txn.update_customer(out));
-            // One record for the merge, naming both (the tombstone holds nothing personal).
-            return impl_->audit(
-                txn, actor,
-                customer_entry(tenant, kept, "customer.merge", out.version, filled,
-                               {{"absorbed", absorbed.value()},
-                                {"reservations", static_cast<std::int64_t>(rows.size())},
-                                {"series", static_cast<std::int64_t>(series.size())},
-                                {"waitlist_entries", static_cast<std::int64_t>(entries.size())}}));
-          });
-          if (replan) continue;
-          BOKA_RETURN_IF_ERROR(st);
-          return out;
-        }
-        return Unavailable("merge: the customer's bookings kept changing; retry");
+        return with_bookings_locked(
+            *impl_, tenant, absorbed, {kept, absorbed}, "merge",
+            [&](StorageTransaction& txn, std::vector<Reservation>& rows) -> Result<Customer> {
+              BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
+              BOKA_RETURN_IF_ERROR(detail::check_customer_usable(txn, tenant, kept, "kept"));
+              BOKA_RETURN_IF_ERROR(
+                  detail::check_customer_usable(txn, tenant, absorbed, "absorbed"));
+              BOKA_ASSIGN_OR_RETURN(auto keep, txn.find_customer(tenant, kept));
+              BOKA_ASSIGN_OR_RETURN(auto gone, txn.find_customer(tenant, absorbed));
+              const std::int64_t now = impl_->now();
+              for (Reservation& r : rows) {
+                r.customer_id = kept;
+                r.version += 1;
+                r.updated_at = from_unix(now);
+                BOKA_RETURN_IF_ERROR(txn.update_reservation(r));
+              }
+              BOKA_ASSIGN_OR_RETURN(auto series, txn.list_customer_series(tenant, absorbed));
+              for (Series& s : series) {
+                s.customer_id = kept;
+                s.version += 1;
+                s.updated_at = from_unix(now);
+                BOKA_RETURN_IF_ERROR(txn.update_series(s));
+              }
+              BOKA_ASSIGN_OR_RETURN(auto entries, all_entries(txn, tenant, absorbed));
+              for (WaitlistEntry& e : entries) {
+                e.customer_id = kept;
+                e.version += 1;
+                e.updated_at = from_unix(now);
+                BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(e));
+              }
+              // The survivor keeps its own values and takes the absorbed one's where it has
+              // none.
+              Customer out = *keep;
+              const auto fill = [](std::string& mine, const std::string& theirs) {
+                if (mine.empty()) mine = theirs;
+              };
+              fill(out.email, gone->email);
+              fill(out.phone, gone->phone);
+              fill(out.locale, gone->locale);
+              fill(out.time_zone, gone->time_zone);
+              fill(out.notes, gone->notes);
+              fill(out.external_ref, gone->external_ref);
+              if (!out.user) out.user = gone->user;
+              const std::vector<std::string> filled = changed_fields(*keep, out);
+              Customer tombstone = *gone;
+              clear_personal(tombstone);
+              tombstone.merged_into = kept;
+              tombstone.updated_at = from_unix(now);
+              tombstone.version += 1;
+              // The tombstone first: the survivor may take over its email or user.
+              BOKA_RETURN_IF_ERROR(txn.update_customer(tombstone));
+              out.updated_at = from_unix(now);
+              out.version += 1;
+              BOKA_RETURN_IF_ERROR(txn.update_customer(out));
+              // One record for the merge, naming both (the tombstone holds nothing personal).
+              BOKA_RETURN_IF_ERROR(impl_->audit(
+                  txn, actor,
+                  customer_entry(tenant, kept, "customer.merge", out.version, filled,
+                                 {{"absorbed", absorbed.value()},
+                                  {"reservations", static_cast<std::int64_t>(rows.size())},
+                                  {"series", static_cast<std::int64_t>(series.size())},
+                                  {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
+              return out;
+            });
       });
 }
 
@@ -621,74 +644,53 @@ Result<Customer> Customers::erase(const Principal& who, TenantId tenant, Custome
       who, tenant, "customer.erase", "customer:" + std::to_string(id), [&]() -> Result<Customer> {
         BOKA_ASSIGN_OR_RETURN(auto actor,
                               impl_->authorize(who, tenant, Permission::customers_privacy));
-        for (int attempt = 0; attempt < detail::kMaxReplans; ++attempt) {
-          std::vector<ResourceId> locks;
-          BOKA_RETURN_IF_ERROR(
-              impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-                BOKA_ASSIGN_OR_RETURN(auto rows, all_reservations(txn, tenant, id));
-                locks = resources_of(rows);
-                return Status::Ok();
-              }));
-          WriteIntent intent(TxnScope::tenant(tenant), locks);
-          intent.audit_chain = tenant;
-          intent.lock_names.push_back(detail::customer_key(id, "").lock_name(tenant));
-          Customer out;
-          bool replan = false;
-          Status st = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
-            replan = false;
-            BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_customer(tenant, id));
-            if (!cur) return NotFound("customer " + std::to_string(id) + " not found");
-            out = *cur;
-            if (cur->erased_at) return Status::Ok();  // idempotent
-            BOKA_ASSIGN_OR_RETURN(auto rows, all_reservations(txn, tenant, id));
-            if (!covers(locks, rows)) {
-              replan = true;
-              return Status(Code::unavailable, "erase: reservations moved; replanning");
-            }
-            const std::int64_t now = impl_->now();
-            // Their bookings stay for capacity and statistics, without anything personal.
-            for (Reservation r : rows) {
-              r.customer.clear();
-              r.notes.clear();
-              r.metadata_json = "{}";
-              r.version += 1;
-              r.updated_at = from_unix(now);
-              BOKA_RETURN_IF_ERROR(txn.update_reservation(r));
-            }
-            BOKA_ASSIGN_OR_RETURN(auto series, txn.list_customer_series(tenant, id));
-            for (Series s : series) {
-              s.customer.clear();
-              s.metadata_json = "{}";
-              s.version += 1;
-              s.updated_at = from_unix(now);
-              BOKA_RETURN_IF_ERROR(txn.update_series(s));
-            }
-            BOKA_ASSIGN_OR_RETURN(auto entries, all_entries(txn, tenant, id));
-            for (WaitlistEntry e : entries) {
-              e.customer.clear();
-              e.metadata_json = "{}";
-              e.version += 1;
-              e.updated_at = from_unix(now);
-              BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(e));
-            }
-            clear_personal(out);
-            out.erased_at = from_unix(now);
-            out.updated_at = from_unix(now);
-            out.version = cur->version + 1;
-            BOKA_RETURN_IF_ERROR(txn.update_customer(out));
-            return impl_->audit(
-                txn, actor,
-                customer_entry(tenant, id, "customer.erase", out.version,
-                               changed_fields(*cur, out),
-                               {{"reservations", static_cast<std::int64_t>(rows.size())},
-                                {"series", static_cast<std::int64_t>(series.size())},
-                                {"waitlist_entries", static_cast<std::int64_t>(entries.size())}}));
-          });
-          if (replan) continue;
-          BOKA_RETURN_IF_ERROR(st);
-          return out;
-        }
-        return Unavailable("erase: the customer's bookings kept changing; retry");
+        return with_bookings_locked(
+            *impl_, tenant, id, {id}, "erase",
+            [&](StorageTransaction& txn, std::vector<Reservation>& rows) -> Result<Customer> {
+              BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_customer(tenant, id));
+              if (!cur) return NotFound("customer " + std::to_string(id) + " not found");
+              if (cur->erased_at) return std::move(*cur);  // idempotent
+              const std::int64_t now = impl_->now();
+              // Their bookings stay for capacity and statistics, without anything personal.
+              for (Reservation& r : rows) {
+                r.customer.clear();
+                r.notes.clear();
+                r.metadata_json = "{}";
+                r.version += 1;
+                r.updated_at = from_unix(now);
+                BOKA_RETURN_IF_ERROR(txn.update_reservation(r));
+              }
+              BOKA_ASSIGN_OR_RETURN(auto series, txn.list_customer_series(tenant, id));
+              for (Series& s : series) {
+                s.customer.clear();
+                s.metadata_json = "{}";
+                s.version += 1;
+                s.updated_at = from_unix(now);
+                BOKA_RETURN_IF_ERROR(txn.update_series(s));
+              }
+              BOKA_ASSIGN_OR_RETURN(auto entries, all_entries(txn, tenant, id));
+              for (WaitlistEntry& e : entries) {
+                e.customer.clear();
+                e.metadata_json = "{}";
+                e.version += 1;
+                e.updated_at = from_unix(now);
+                BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(e));
+              }
+              Customer out = *cur;
+              clear_personal(out);
+              out.erased_at = from_unix(now);
+              out.updated_at = from_unix(now);
+              out.version = cur->version + 1;
+              BOKA_RETURN_IF_ERROR(txn.update_customer(out));
+              BOKA_RETURN_IF_ERROR(impl_->audit(
+                  txn, actor,
+                  customer_entry(tenant, id, "customer.erase", out.version,
+                                 changed_fields(*cur, out),
+                                 {{"reservations", static_cast<std::int64_t>(rows.size())},
+                                  {"series", static_cast<std::int64_t>(series.size())},
+                                  {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
+              return out;
+            });
       });
 }
 

@@ -390,6 +390,26 @@ Result<std::vector<WaitlistEntry>> Waitlist::list(const Principal& who, TenantId
       impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
         BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
         BOKA_ASSIGN_OR_RETURN(out, txn.list_waitlist(tenant, filter));
+        if (actor.own_reservations_only() && actor.customer_record &&
+            (!request.customer_id || request.customer_id == actor.customer_record)) {
+          // Also the entries made for the customer's record under another reference, in the
+          // same queue order (Actor::owns).
+          WaitlistFilter by_record = filter;
+          by_record.customer.reset();
+          by_record.customer_id = actor.customer_record;
+          BOKA_ASSIGN_OR_RETURN(auto more, txn.list_waitlist(tenant, by_record));
+          for (WaitlistEntry& e : more) {
+            if (e.customer != actor.customer_ref()) out.push_back(std::move(e));
+          }
+          std::sort(out.begin(), out.end(), [](const WaitlistEntry& a, const WaitlistEntry& b) {
+            if (a.priority != b.priority) return a.priority > b.priority;
+            if (a.joined_at != b.joined_at) return a.joined_at < b.joined_at;
+            return a.id < b.id;
+          });
+          if (out.size() > static_cast<std::size_t>(filter.limit)) {
+            out.resize(static_cast<std::size_t>(filter.limit));
+          }
+        }
         return Status::Ok();
       }));
   return out;

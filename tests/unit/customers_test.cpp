@@ -209,6 +209,19 @@ TEST_CASE("customers: a customer-role user books as their record and sees only i
   CHECK(ids(desk.engine->list_reservations(carla, desk.tenant, by_start).value()) ==
         std::vector<ReservationId>{mine->id, for_her->id});
   CHECK(desk.engine->cancel(carla, desk.tenant, for_her->id).ok());
+  // So is a waitlist entry staff made for her record.
+  WaitlistRequest wait;
+  wait.allocations = {AllocationRequest::of_resource(room)};
+  wait.earliest_start = wait.latest_start = utc(2026, 3, 3, 9);
+  wait.duration = hours(1);
+  wait.customer_id = carla_record.id;
+  auto entry = desk.engine->waitlist().join(sys(), desk.tenant, wait);
+  REQUIRE(entry.ok());
+  auto her_entries = desk.engine->waitlist().list(carla, desk.tenant, {});
+  REQUIRE(her_entries.ok());
+  REQUIRE(her_entries->size() == 1);
+  CHECK(her_entries->front().id == entry->id);
+  CHECK(desk.engine->waitlist().list(dan, desk.tenant, {})->empty());
   // Her bookings, through the record; staff see them too; another customer does not.
   CHECK(ids(desk.engine->customers().bookings(carla, desk.tenant, carla_record.id).value()) ==
         std::vector<ReservationId>{mine->id, for_her->id});

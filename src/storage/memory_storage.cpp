@@ -42,6 +42,9 @@ struct Tables {
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
   std::unordered_map<ResourceId, std::vector<ReservationId>> by_resource;
+  // customer key ("id:<customer_id>" / "ref:<free text>") -> reservations for it, so the
+  // per-customer limits' count (a list by customer) does not scan every reservation.
+  std::unordered_map<std::string, std::vector<ReservationId>> by_customer;
   // One sequence per table, like SQL stores, so the same operations give the same ids on
   // every store.
   std::map<const void*, std::int64_t> next_id;
@@ -364,15 +367,18 @@ class MemoryTransaction final : public StorageTransaction {
     BOKA_RETURN_IF_ERROR(check_writable());
     BOKA_ASSIGN_OR_RETURN(auto id, insert_row(t_.reservations, x));
     link(id, x.allocations);
+    link_customer(id, x);
     return id;
   }
   Status update_reservation(const Reservation& x) override {
     auto it = t_.reservations.find(x.id);
     if (it != t_.reservations.end()) {
-      const std::vector<Allocation> old = it->second.allocations;
+      const Reservation old = it->second;
       BOKA_RETURN_IF_ERROR(update_row(t_.reservations, x));
-      unlink(x.id, old);
+      unlink(x.id, old.allocations);
       link(x.id, x.allocations);
+      unlink_customer(x.id, old);
+      link_customer(x.id, x);
       return Status::Ok();
     }
     return update_row(t_.reservations, x);
@@ -383,6 +389,31 @@ class MemoryTransaction final : public StorageTransaction {
   Result<std::vector<Reservation>> list_reservations(TenantId tenant,
                                                      const ReservationFilter& f) override {
     std::vector<Reservation> out;
+    if (f.customer_id || f.customer) {
+      // A customer's reservations through the customer index, in either order.
+      const std::string key = f.customer_id ? "id:" + std::to_string(*f.customer_id)
+                                            : "ref:" + *f.customer;
+      auto ids = t_.by_customer.find(key);
+      if (ids == t_.by_customer.end()) return out;
+      for (ReservationId id : ids->second) {
+        const Reservation& r = t_.reservations.at(id);
+        if (r.tenant != tenant || !matches(r, f)) continue;
+        if (f.order != ReservationOrder::by_start && id <= f.after_id) continue;
+        out.push_back(r);
+      }
+      if (f.order == ReservationOrder::by_start) {
+        std::sort(out.begin(), out.end(), starts_before);
+        if (f.after_start) {
+          Reservation last;
+          last.start = *f.after_start;
+          last.id = f.after_id;
+          out.erase(out.begin(), std::upper_bound(out.begin(), out.end(), last, starts_before));
+        }
+      }
+      if (static_cast<int>(out.size()) > f.limit)
+        out.resize(static_cast<std::size_t>(std::max(f.limit, 0)));
+      return out;
+    }
     if (f.order == ReservationOrder::by_start) {
       // Every match, sorted; the keyset (after_start, after_id) applies only when
       // after_start is set.
@@ -739,6 +770,28 @@ class MemoryTransaction final : public StorageTransaction {
     for (const Allocation& a : allocations) {
       if (remove_id(t_.by_resource[a.resource], id)) {
         undo_.push_back([this, r = a.resource, id] { add_id(t_.by_resource[r], id); });
+      }
+    }
+  }
+
+  // The customer keys a reservation is listed under.
+  static std::vector<std::string> customer_keys(const Reservation& r) {
+    std::vector<std::string> keys;
+    if (r.customer_id) keys.push_back("id:" + std::to_string(*r.customer_id));
+    if (!r.customer.empty()) keys.push_back("ref:" + r.customer);
+    return keys;
+  }
+  void link_customer(ReservationId id, const Reservation& r) {
+    for (std::string& key : customer_keys(r)) {
+      if (add_id(t_.by_customer[key], id)) {
+        undo_.push_back([this, key, id] { remove_id(t_.by_customer[key], id); });
+      }
+    }
+  }
+  void unlink_customer(ReservationId id, const Reservation& r) {
+    for (std::string& key : customer_keys(r)) {
+      if (remove_id(t_.by_customer[key], id)) {
+        undo_.push_back([this, key, id] { add_id(t_.by_customer[key], id); });
       }
     }
   }

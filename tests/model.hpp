@@ -545,7 +545,7 @@ inline void run_rules_model(const std::string& uri, int operations, std::uint64_
   constexpr int kCapacity[] = {2, 3};
   constexpr std::int64_t kResourceBefore[] = {0, 900};  // r1 has buffers of its own
   constexpr std::int64_t kResourceAfter[] = {0, 900};
-  constexpr std::int64_t kCutoff = 2 * 3600;            // r1's cancel cutoff
+  constexpr std::int64_t kCutoff = 2 * 3600;  // r1's cancel cutoff
   constexpr int kTenantActive = 4, kDaily = 2, kServiceActive = 2;
   constexpr std::int64_t kServiceBefore = 0, kServiceAfter = 1800, kServiceNotice = 3600;
   std::vector<ResourceId> ids;
@@ -564,10 +564,10 @@ inline void run_rules_model(const std::string& uri, int operations, std::uint64_
   }
   TenantRules tr;
   tr.rules.max_active_per_customer = kTenantActive;
-  REQUIRE(f.engine
-              ->update_tenant_rules(sys(), f.tenant, tr,
-                                    f.engine->get_tenant(sys(), f.tenant)->version)
-              .ok());
+  REQUIRE(
+      f.engine
+          ->update_tenant_rules(sys(), f.tenant, tr, f.engine->get_tenant(sys(), f.tenant)->version)
+          .ok());
   Service sv;
   sv.name = "Treatment";
   sv.duration = minutes(45);
@@ -607,8 +607,7 @@ inline void run_rules_model(const std::string& uri, int operations, std::uint64_
     return true;
   };
   // The per-customer limits, for a new booking (moved == nullptr) or a move.
-  const auto within_limits = [&](const RuleBooking& n, const RuleBooking* moved,
-                                 std::int64_t now) {
+  const auto within_limits = [&](const RuleBooking& n, const RuleBooking* moved, std::int64_t now) {
     if (n.customer.empty()) return true;
     int active = 0, same_day_r1 = 0, of_service = 0;
     for (const auto& x : booked) {
@@ -686,7 +685,8 @@ inline void run_rules_model(const std::string& uri, int operations, std::uint64_
       const bool override_rules = below(4) == 0;
       const bool late = x->resource == 1 && now >= x->start - kCutoff;
       const bool expect = x->active() && (!late || override_rules);
-      auto got = f.engine->cancel(sys(), f.tenant, x->id, ChangeGuard{std::nullopt, override_rules});
+      auto got =
+          f.engine->cancel(sys(), f.tenant, x->id, ChangeGuard{std::nullopt, override_rules});
       INFO(got.status().to_string());
       REQUIRE(got.ok() == expect);
       if (got.ok()) x->status = ReservationStatus::cancelled;
@@ -701,8 +701,7 @@ inline void run_rules_model(const std::string& uri, int operations, std::uint64_
       RuleBooking n = *x;
       n.start = grid_now - 900 + below(4 * 30) * 900;
       n.end = n.start + (x->end - x->start);
-      const bool expect =
-          x->active() && fits(n, x->id, now) && within_limits(n, x, now);
+      const bool expect = x->active() && fits(n, x->id, now) && within_limits(n, x, now);
       auto got = f.engine->reschedule(sys(), f.tenant, x->id, from_unix(n.start), from_unix(n.end));
       INFO(got.status().to_string());
       REQUIRE(got.ok() == expect);

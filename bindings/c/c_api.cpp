@@ -908,8 +908,8 @@ int boka_series_cancel_guarded(boka_engine* engine, const boka_principal* who, i
     BOKA_RETURN_IF_ERROR(not_null(scope, "scope"));
     const boka::SeriesScope s = boka::c_api::series_scope_from_text(scope, "scope");
     const boka::ChangeGuard guard = guard_from(guard_json);
-    auto cancelled = engine->engine->series().cancel(
-        who->principal, boka::TenantId{tenant}, boka::ReservationId{reservation}, s, guard);
+    auto cancelled = engine->engine->series().cancel(who->principal, boka::TenantId{tenant},
+                                                     boka::ReservationId{reservation}, s, guard);
     if (!cancelled.ok()) emit_conflict(cancelled.status(), conflict_json);
     return emit(cancelled, change_json);
   });

@@ -20,8 +20,8 @@ int fail(const char* what, const boka::Status& st) {
 }
 
 // Unwraps a result or ends the program with its error.
-#define OR_FAIL(var, expr)                                  \
-  auto var = (expr);                                        \
+#define OR_FAIL(var, expr) \
+  auto var = (expr);       \
   if (!var.ok()) return fail(#expr, var.status())
 
 }  // namespace
@@ -36,9 +36,9 @@ int main() {
 
   // --- The business, configured once -------------------------------------------------
   boka::Tenant salon;  // one tenant per run, so the example can run again on one file
-  salon.name = "Salon " + std::to_string(
-                              duration_cast<microseconds>(system_clock::now().time_since_epoch())
-                                  .count());
+  salon.name =
+      "Salon " +
+      std::to_string(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
   OR_FAIL(tenant, engine.create_tenant(staff, salon));
   const boka::TenantId t = tenant->id;
 

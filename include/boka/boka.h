@@ -957,10 +957,10 @@ BOKA_API int boka_series_cancel_guarded(boka_engine* engine, const boka_principa
                                         const char* guard_json, char** change_json,
                                         char** conflict_json, char** errmsg);
 BOKA_API int boka_series_reschedule_guarded(boka_engine* engine, const boka_principal* who,
-                                            int64_t tenant, int64_t reservation,
-                                            const char* scope, const char* reschedule_json,
-                                            const char* guard_json, char** change_json,
-                                            char** conflict_json, char** errmsg);
+                                            int64_t tenant, int64_t reservation, const char* scope,
+                                            const char* reschedule_json, const char* guard_json,
+                                            char** change_json, char** conflict_json,
+                                            char** errmsg);
 
 /* --- Waitlist (boka_waitlist_*) ------------------------------------------------------ */
 /* Thread-safe. The documents are in JSON DOCUMENTS above ("Waitlist"). Authorized like the

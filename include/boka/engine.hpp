@@ -83,7 +83,7 @@ struct ReserveRequest {
   // and the system principal have keys of their own, so one customer cannot see or take
   // another's): 1..200 bytes of UTF-8 without control characters.
   std::string idempotency_key;
-  std::string customer;              // free-form reference, 0..200 bytes
+  std::string customer;  // free-form reference, 0..200 bytes
   // The customer record it is for (boka/customer.hpp): live, in the tenant. A customer
   // principal books as the record linked to their user (set automatically).
   std::optional<CustomerId> customer_id;

@@ -60,7 +60,7 @@ struct Reservation {
   std::string currency;
   Seconds buffer_before{0};
   Seconds buffer_after{0};
-  std::optional<SeriesId> series;          // the series it is an occurrence of (series.hpp)
+  std::optional<SeriesId> series;  // the series it is an occurrence of (series.hpp)
   // With `series`: the local date the series' rule generated this occurrence for (its
   // iCalendar RECURRENCE-ID). It stays when the occurrence alone is moved to another day.
   std::optional<LocalDate> occurrence_date;

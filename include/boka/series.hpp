@@ -23,8 +23,8 @@
 #include "boka/ids.hpp"
 #include "boka/principal.hpp"
 #include "boka/recurrence.hpp"
-#include "boka/rules.hpp"
 #include "boka/reservation.hpp"
+#include "boka/rules.hpp"
 #include "boka/status.hpp"
 #include "boka/time.hpp"
 
@@ -65,9 +65,9 @@ struct SeriesRequest {
   // A retry with the same key (by the same principal) returns the original booking; the
   // same key with a different request is already_exists. At most 200 bytes.
   std::string idempotency_key;
-  std::string customer;              // as ReserveRequest::customer, on every occurrence
+  std::string customer;                   // as ReserveRequest::customer, on every occurrence
   std::optional<CustomerId> customer_id;  // as ReserveRequest::customer_id, on every one
-  std::string metadata_json = "{}";  // a JSON object, on every occurrence
+  std::string metadata_json = "{}";       // a JSON object, on every occurrence
   // Pass over the per-customer limits (boka/rules.hpp), as ReserveRequest::override_rules.
   bool override_rules = false;
 };

@@ -129,8 +129,7 @@ class StorageTransaction {
   // The live customers (neither merged nor erased) whose email equals `email` (when not
   // empty), or whose external_ref equals `external_ref` (when not empty), or whose user is
   // `user` (when set); by id.
-  virtual Result<std::vector<Customer>> find_live_customers(TenantId tenant,
-                                                            std::string_view email,
+  virtual Result<std::vector<Customer>> find_live_customers(TenantId tenant, std::string_view email,
                                                             std::string_view external_ref,
                                                             std::optional<UserId> user) = 0;
   // By id ascending, ids > filter.after_id, at most filter.limit. filter.query (already

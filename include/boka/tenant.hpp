@@ -21,7 +21,7 @@ struct Tenant {
   // The longest hold a booking may ask for (ReserveRequest::hold_for, series holds):
   // 1 minute .. 30 days, default 30 days.
   Seconds max_hold{Seconds(30LL * 24 * 3600)};
-  std::int64_t version = 0;            // bumped by every update; pass it back to update
+  std::int64_t version = 0;  // bumped by every update; pass it back to update
 };
 
 }  // namespace boka

@@ -51,7 +51,7 @@ struct WaitlistEntry {
   Instant earliest_start{};
   Instant latest_start{};
   Seconds duration{0};
-  std::string customer;  // whom the offer is for (the offered hold carries it)
+  std::string customer;                   // whom the offer is for (the offered hold carries it)
   std::optional<CustomerId> customer_id;  // the customer record, carried onto the offer too
   // Staff may raise an entry: higher first, then by joined_at, then by id.
   int priority = 0;
@@ -67,12 +67,12 @@ struct WaitlistEntry {
 
 // Which entries list_waitlist returns, in queue order (priority descending, joined_at, id).
 struct WaitlistFilter {
-  std::optional<ResourceId> resource;    // names this resource directly
-  std::optional<PoolId> pool;            // names this pool
-  std::optional<std::string> customer;   // exact match
+  std::optional<ResourceId> resource;     // names this resource directly
+  std::optional<PoolId> pool;             // names this pool
+  std::optional<std::string> customer;    // exact match
   std::optional<CustomerId> customer_id;  // for this customer record
-  std::vector<WaitlistStatus> statuses;  // empty: any
-  int limit = 100;                       // 1..10000
+  std::vector<WaitlistStatus> statuses;   // empty: any
+  int limit = 100;                        // 1..10000
 };
 
 // A request to join the waitlist.
@@ -85,10 +85,10 @@ struct WaitlistRequest {
   // When the entry stops waiting; unset: latest_start (no point waiting past it). Must be
   // after now and at most latest_start.
   std::optional<Instant> expires_at;
-  std::string customer;              // whom it is for; a customer joins as themselves
+  std::string customer;                   // whom it is for; a customer joins as themselves
   std::optional<CustomerId> customer_id;  // the customer record it is for
-  int priority = 0;                  // -1000..1000; only staff (reservations:all) may set it
-  std::string metadata_json = "{}";  // copied onto the offered hold
+  int priority = 0;                       // -1000..1000; only staff (reservations:all) may set it
+  std::string metadata_json = "{}";       // copied onto the offered hold
 };
 
 // Where an entry stands in its queue.

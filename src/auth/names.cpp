@@ -12,9 +12,9 @@ namespace {
 
 constexpr std::array<const char*, 4> kRoleNames = {"customer", "staff", "admin", "superadmin"};
 constexpr std::array<const char*, 15> kPermissionNames = {
-    "availability:read", "resources:read",    "schedules:read",   "reservations:own",
-    "reservations:all",  "catalog:write",     "users:manage",     "keys:manage",
-    "audit:read",        "security:read",     "tenants:manage",   "system:operations",
+    "availability:read", "resources:read",    "schedules:read", "reservations:own",
+    "reservations:all",  "catalog:write",     "users:manage",   "keys:manage",
+    "audit:read",        "security:read",     "tenants:manage", "system:operations",
     "customers:manage",  "customers:privacy", "rules:override"};
 constexpr std::array<const char*, 3> kStateNames = {"active", "locked", "disabled"};
 

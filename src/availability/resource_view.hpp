@@ -34,7 +34,9 @@ struct ResourceView {
   std::int64_t min_duration() const;
   std::int64_t step() const { return resource->policy.slot_step.count(); }
   // The buffers and notice that apply to the booking being judged.
-  std::int64_t buffer_before() const { return std::max(index->buffer_before(), terms.buffer_before); }
+  std::int64_t buffer_before() const {
+    return std::max(index->buffer_before(), terms.buffer_before);
+  }
   std::int64_t buffer_after() const { return std::max(index->buffer_after(), terms.buffer_after); }
   std::int64_t min_notice() const {
     return std::max<std::int64_t>(resource->policy.min_notice.count(), terms.min_notice);

@@ -45,9 +45,8 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
   for (std::size_t i = 0; i < requests.size(); ++i) {
     std::vector<Range> any;
     for (const LoadedResource* c : requests[i].candidates) {
-      per_candidate[i].push_back(
-          detail::valid_starts(c->view(requests[i].terms), from, to, duration,
-                               requests[i].quantity, now, exclude));
+      per_candidate[i].push_back(detail::valid_starts(
+          c->view(requests[i].terms), from, to, duration, requests[i].quantity, now, exclude));
       any.insert(any.end(), per_candidate[i].back().begin(), per_candidate[i].back().end());
     }
     detail::normalize(any);
@@ -205,8 +204,8 @@ Result<SlotPage> EngineImpl::availability_checked(const Principal& who, TenantId
           }
         }
         const auto limit = static_cast<std::size_t>(query.limit);
-        out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to),
-                                 duration.count(), step, now, ReservationId{}, limit + 1);
+        out.slots = impl_->slots(resolved, to_unix(query.from), to_unix(query.to), duration.count(),
+                                 step, now, ReservationId{}, limit + 1);
         if (out.slots.size() > limit) {
           out.truncated = true;
           out.next_from = out.slots[limit].start;

@@ -85,9 +85,8 @@ Status rule_conflict(std::string message, const char* rule,
 Status check_cutoff(const RuleSet& rules, CutoffKind kind, Instant start, std::int64_t now,
                     bool override_rules, std::vector<std::string>* overridden) {
   const bool cancel = kind == CutoffKind::cancel;
-  const Bound b = strictest(rules, [&](const BookingRules& r) {
-    return cancel ? r.cancel_cutoff : r.reschedule_cutoff;
-  });
+  const Bound b = strictest(
+      rules, [&](const BookingRules& r) { return cancel ? r.cancel_cutoff : r.reschedule_cutoff; });
   if (b.length.count() <= 0) return Status::Ok();
   const Instant deadline = start - b.length;
   if (now < to_unix(deadline)) return Status::Ok();
@@ -169,9 +168,8 @@ Status check_limits_in(const std::vector<Reservation>& bookings, const RuleSet& 
         if (override_rules) {
           if (overridden != nullptr) overridden->push_back("max_per_customer_per_day");
         } else {
-          return rule_conflict("the customer already has " + std::to_string(n) +
-                                   " bookings on " + date::format("%F", day) + "; " + scope +
-                                   " allows at most " +
+          return rule_conflict("the customer already has " + std::to_string(n) + " bookings on " +
+                                   date::format("%F", day) + "; " + scope + " allows at most " +
                                    std::to_string(r.max_per_customer_per_day) +
                                    " per customer and day",
                                "max_per_customer_per_day");

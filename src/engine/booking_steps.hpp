@@ -67,7 +67,8 @@ void install(IndexCache& cache, const std::vector<StagedIndex>& staged);
 
 // The audit detail of a reservation as it is after a change, and its audit record.
 // Personal data stays out (docs/customers.md): the record names the customer record by id,
-// never the free-text reference, notes or metadata. `overridden` names the booking rules a staff override passed over.
+// never the free-text reference, notes or metadata. `overridden` names the booking rules a staff
+// override passed over.
 std::string reservation_detail(const Reservation& r,
                                const std::vector<std::string>& overridden = {});
 AuditEntry reservation_entry(const Reservation& r, const char* action,
@@ -178,8 +179,7 @@ Status check_cutoff(const RuleSet& rules, CutoffKind kind, Instant start, std::i
 bool has_customer_limits(const RuleSet& rules);
 // The customer's bookings that count against the limits at `now`: active and not ended.
 Result<std::vector<Reservation>> customer_active_bookings(StorageTransaction& txn, TenantId tenant,
-                                                          const CustomerKey& key,
-                                                          std::int64_t now);
+                                                          const CustomerKey& key, std::int64_t now);
 // check_customer_limits against bookings already read (a series checks each occurrence
 // against the customer's bookings plus the occurrences accepted before it).
 Status check_limits_in(const std::vector<Reservation>& bookings, const RuleSet& rules,

@@ -256,10 +256,10 @@ nlohmann::ordered_json waitlist_json(const WaitlistEntry& e) {
 }
 
 nlohmann::ordered_json audit_json(const AuditRecord& a) {
-  return {{"seq", a.seq},         {"at", format_utc(a.at)},
-          {"actor", a.actor},     {"action", a.action},
-          {"target", a.target},   {"outcome", audit_outcome_name(a.outcome)},
-          {"reason", a.reason},   {"detail", metadata_value(a.detail_json)}};
+  return {{"seq", a.seq},       {"at", format_utc(a.at)},
+          {"actor", a.actor},   {"action", a.action},
+          {"target", a.target}, {"outcome", audit_outcome_name(a.outcome)},
+          {"reason", a.reason}, {"detail", metadata_value(a.detail_json)}};
 }
 
 // Every reservation of a customer, a page at a time.
@@ -436,7 +436,8 @@ Result<std::vector<Customer>> Customers::list(const Principal& who, TenantId ten
   return out;
 }
 
-Result<Customer> Customers::update(const Principal& who, TenantId tenant, const Customer& customer) {
+Result<Customer> Customers::update(const Principal& who, TenantId tenant,
+                                   const Customer& customer) {
   return impl_->refusal_audited(
       who, tenant, "customer.update", "customer:" + std::to_string(customer.id),
       [&]() -> Result<Customer> {
@@ -497,8 +498,8 @@ Result<Customer> Customers::update(const Principal& who, TenantId tenant, const 
 
 Result<std::vector<Reservation>> Customers::bookings(const Principal& who, TenantId tenant,
                                                      CustomerId id, ReservationFilter filter) {
-  BOKA_ASSIGN_OR_RETURN(auto actor, authorize_customer(*impl_, who, tenant, id,
-                                                       Permission::customers_manage, true));
+  BOKA_ASSIGN_OR_RETURN(
+      auto actor, authorize_customer(*impl_, who, tenant, id, Permission::customers_manage, true));
   std::optional<Customer> c;
   BOKA_RETURN_IF_ERROR(
       impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
@@ -583,11 +584,12 @@ Result<Customer> Customers::merge(const Principal& who, TenantId tenant, Custome
               // One record for the merge, naming both (the tombstone holds nothing personal).
               BOKA_RETURN_IF_ERROR(impl_->audit(
                   txn, actor,
-                  customer_entry(tenant, kept, "customer.merge", out.version, filled,
-                                 {{"absorbed", absorbed.value()},
-                                  {"reservations", static_cast<std::int64_t>(rows.size())},
-                                  {"series", static_cast<std::int64_t>(series.size())},
-                                  {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
+                  customer_entry(
+                      tenant, kept, "customer.merge", out.version, filled,
+                      {{"absorbed", absorbed.value()},
+                       {"reservations", static_cast<std::int64_t>(rows.size())},
+                       {"series", static_cast<std::int64_t>(series.size())},
+                       {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
               return out;
             });
       });
@@ -684,11 +686,11 @@ Result<Customer> Customers::erase(const Principal& who, TenantId tenant, Custome
               BOKA_RETURN_IF_ERROR(txn.update_customer(out));
               BOKA_RETURN_IF_ERROR(impl_->audit(
                   txn, actor,
-                  customer_entry(tenant, id, "customer.erase", out.version,
-                                 changed_fields(*cur, out),
-                                 {{"reservations", static_cast<std::int64_t>(rows.size())},
-                                  {"series", static_cast<std::int64_t>(series.size())},
-                                  {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
+                  customer_entry(
+                      tenant, id, "customer.erase", out.version, changed_fields(*cur, out),
+                      {{"reservations", static_cast<std::int64_t>(rows.size())},
+                       {"series", static_cast<std::int64_t>(series.size())},
+                       {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
               return out;
             });
       });

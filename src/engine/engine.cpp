@@ -34,23 +34,23 @@ IndexEntry index_entry(ReservationId id, Instant start, Instant end, Reservation
   IndexEntry e;
   // A booking's own buffers (its service's) apply where longer than the resource's: the
   // entry is widened by the difference, so the index keeps one pair of buffers.
-  const std::int64_t lead = std::max<std::int64_t>(
-      0, buffer_before.count() - policy.buffer_before.count());
+  const std::int64_t lead =
+      std::max<std::int64_t>(0, buffer_before.count() - policy.buffer_before.count());
   const std::int64_t trail =
       std::max<std::int64_t>(0, buffer_after.count() - policy.buffer_after.count());
   e.start = to_unix(start) - lead;
   e.end = to_unix(end) + trail;
   e.lead = static_cast<std::int32_t>(lead);
-  e.expires = status == ReservationStatus::held && hold_expires_at ? to_unix(*hold_expires_at)
-                                                                   : kNever;
+  e.expires =
+      status == ReservationStatus::held && hold_expires_at ? to_unix(*hold_expires_at) : kNever;
   e.reservation = id;
   e.quantity = quantity;
   return e;
 }
 
 IndexEntry entry_of(const Reservation& r, const Allocation& a, const Policy& policy) {
-  return index_entry(r.id, r.start, r.end, r.status, r.hold_expires_at, a.quantity,
-                     r.buffer_before, r.buffer_after, policy);
+  return index_entry(r.id, r.start, r.end, r.status, r.hold_expires_at, a.quantity, r.buffer_before,
+                     r.buffer_after, policy);
 }
 
 }  // namespace detail
@@ -367,7 +367,8 @@ Result<Tenant> Engine::archive_tenant(const Principal& who, TenantId id) {
 }
 
 Result<Tenant> Engine::update_tenant_rules(const Principal& who, TenantId id,
-                                           const TenantRules& rules, std::int64_t expected_version) {
+                                           const TenantRules& rules,
+                                           std::int64_t expected_version) {
   return impl_->refusal_audited(
       who, id, "tenant.rules", "tenant:" + std::to_string(id), [&]() -> Result<Tenant> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, id, Permission::catalog_write));
@@ -384,8 +385,8 @@ Result<Tenant> Engine::update_tenant_rules(const Principal& who, TenantId id,
               out.max_hold = rules.max_hold;
               ++out.version;
               BOKA_RETURN_IF_ERROR(txn.update_tenant(out));
-              detail::AuditEntry e = changed(out.id, "tenant.rules", "tenant", out.id, out.version,
-                                             out.name);
+              detail::AuditEntry e =
+                  changed(out.id, "tenant.rules", "tenant", out.id, out.version, out.name);
               e.detail_json = detail::JsonObject()
                                   .add("version", out.version)
                                   .add("rules", detail::rules_json(out.rules))

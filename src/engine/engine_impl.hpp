@@ -341,8 +341,7 @@ struct EngineImpl {
   Result<Reservation> reserve_as(const detail::Actor& actor, TenantId tenant,
                                  const ReserveRequest& req, detail::WriteOutcome* outcome);
   // Engine::list_reservations after authorization (a customer sees only their own).
-  Result<std::vector<Reservation>> list_reservations_as(const detail::Actor& actor,
-                                                        TenantId tenant,
+  Result<std::vector<Reservation>> list_reservations_as(const detail::Actor& actor, TenantId tenant,
                                                         const ReservationFilter& filter);
   // Engine::confirm after its arguments (Waitlist::accept confirms through it too).
   Result<Reservation> confirm_reservation(const Principal& who, TenantId tenant, ReservationId id,

@@ -355,7 +355,8 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
         // What was planned must still hold under the locks; else plan again.
         std::optional<Service> service;
         if (req.service) {
-          BOKA_ASSIGN_OR_RETURN(service, detail::bookable_service(txn, tenant, *req.service, actor));
+          BOKA_ASSIGN_OR_RETURN(service,
+                                detail::bookable_service(txn, tenant, *req.service, actor));
           if (!planned_service || service->version != planned_service->version) {
             return replan.abort();
           }
@@ -492,9 +493,7 @@ namespace {
 
 // Whether an edit moves the reservation (time, placement or quantity) rather than only
 // relabelling it (customer, notes, metadata).
-bool moves(const ReservationUpdate& u) {
-  return u.start || u.end || u.allocations || u.quantity;
-}
+bool moves(const ReservationUpdate& u) { return u.start || u.end || u.allocations || u.quantity; }
 
 // The requests a move places: the new placement, the new quantity of a single allocation,
 // or (time only) the reservation's own allocations; `current` gets the member each pool
@@ -555,7 +554,9 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
   const std::string what =
       std::string(change_name(cr.change)) + ": reservation " + std::to_string(cr.id);
   // Another customer's reservation reads as absent, so it cannot be probed.
-  const auto not_mine = [&](const Reservation& r) { return !actor.owns(r.customer, r.customer_id); };
+  const auto not_mine = [&](const Reservation& r) {
+    return !actor.owns(r.customer, r.customer_id);
+  };
   if (cr.guard.override_rules && !actor.can(Permission::rules_override)) {
     return PermissionDenied("override_rules: " + actor.name + " lacks permission rules:override");
   }
@@ -586,8 +587,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
     if (!planned || not_mine(*planned)) return NotFound(what + " not found");
     std::sort(locks.begin(), locks.end());
     locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
-    const detail::CustomerKey old_key = detail::customer_key(planned->customer_id,
-                                                             planned->customer);
+    const detail::CustomerKey old_key =
+        detail::customer_key(planned->customer_id, planned->customer);
     detail::CustomerKey new_key = old_key;
     if (edit && (edit->customer || edit->customer_id)) {
       std::optional<CustomerId> id = planned->customer_id;
@@ -602,7 +603,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
     Status refused;  // a conflict, recorded in the transaction itself
     WriteIntent intent(TxnScope::tenant(tenant), locks);
     intent.audit_chain = tenant;
-    for (const detail::CustomerKey* k : std::initializer_list<const detail::CustomerKey*>{&old_key, &new_key}) {
+    for (const detail::CustomerKey* k :
+         std::initializer_list<const detail::CustomerKey*>{&old_key, &new_key}) {
       if (!k->empty()) intent.lock_names.push_back(k->lock_name(tenant));
     }
     intent.after_commit = [&] { install(impl.cache, staged); };
@@ -645,9 +647,9 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
         BOKA_ASSIGN_OR_RETURN(auto tenant_row, txn.find_tenant(tenant));
         if (!tenant_row) return NotFound("tenant " + std::to_string(tenant) + " not found");
         std::vector<std::string> overridden;
-        BOKA_ASSIGN_OR_RETURN(auto old_rules, detail::rules_for(txn, tenant, *tenant_row,
-                                                                before.allocations, before.service,
-                                                                set.loaded));
+        BOKA_ASSIGN_OR_RETURN(auto old_rules,
+                              detail::rules_for(txn, tenant, *tenant_row, before.allocations,
+                                                before.service, set.loaded));
         const auto move_to = [&](Instant new_start, Instant new_end,
                                  const std::vector<AllocationRequest>& requests,
                                  const std::vector<ResourceId>& current) -> Status {
@@ -667,8 +669,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
             if (service) {
               terms.min_notice = service->min_notice.count();
               if (new_end - new_start != before.end - before.start) {
-                BOKA_RETURN_IF_ERROR(
-                    detail::check_service_duration(*service, new_end - new_start));
+                BOKA_RETURN_IF_ERROR(detail::check_service_duration(*service, new_end - new_start));
               }
             }
           }
@@ -715,8 +716,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
             // protects the business from late cancellations of confirmed bookings.
             if (before.status == ReservationStatus::confirmed) {
               BOKA_RETURN_IF_ERROR(detail::check_cutoff(old_rules, detail::CutoffKind::cancel,
-                                                        before.start, now,
-                                                        cr.guard.override_rules, &overridden));
+                                                        before.start, now, cr.guard.override_rules,
+                                                        &overridden));
             }
             after.status = ReservationStatus::cancelled;
             after.hold_expires_at.reset();
@@ -778,8 +779,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                                   after.service, set.loaded));
           BOKA_RETURN_IF_ERROR(detail::check_customer_limits(
               txn, tenant, rules, new_key, after, new_customer ? nullptr : &before,
-              set.loaded.at(after.allocations.front().resource).zone, now,
-              cr.guard.override_rules, &overridden));
+              set.loaded.at(after.allocations.front().resource).zone, now, cr.guard.override_rules,
+              &overridden));
         }
         after.version = before.version + 1;
         after.updated_at = from_unix(now);
@@ -856,7 +857,8 @@ Result<Reservation> EngineImpl::confirm_reservation(const Principal& who, Tenant
       [&]() -> Result<Reservation> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::confirm, id, ChangeGuard{if_version, false}}, actor,
+            change_reservation(*impl_, tenant,
+                               {Change::confirm, id, ChangeGuard{if_version, false}}, actor,
                                &recorded),
             actor);
       },
@@ -939,7 +941,8 @@ Result<Reservation> Engine::mark_completed(const Principal& who, TenantId tenant
         BOKA_ASSIGN_OR_RETURN(auto actor,
                               impl_->authorize(who, tenant, Permission::reservations_all));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::complete, id, ChangeGuard{if_version, false}}, actor,
+            change_reservation(*impl_, tenant,
+                               {Change::complete, id, ChangeGuard{if_version, false}}, actor,
                                &recorded),
             actor);
       },
@@ -957,7 +960,8 @@ Result<Reservation> Engine::mark_no_show(const Principal& who, TenantId tenant, 
         BOKA_ASSIGN_OR_RETURN(auto actor,
                               impl_->authorize(who, tenant, Permission::reservations_all));
         return detail::redact_conflict(
-            change_reservation(*impl_, tenant, {Change::no_show, id, ChangeGuard{if_version, false}}, actor,
+            change_reservation(*impl_, tenant,
+                               {Change::no_show, id, ChangeGuard{if_version, false}}, actor,
                                &recorded),
             actor);
       },
@@ -990,9 +994,8 @@ Result<std::vector<Reservation>> Engine::list_reservations(const Principal& who,
   return impl_->list_reservations_as(actor, tenant, request);
 }
 
-Result<std::vector<Reservation>> EngineImpl::list_reservations_as(const detail::Actor& actor,
-                                                                  TenantId tenant,
-                                                                  const ReservationFilter& request) {
+Result<std::vector<Reservation>> EngineImpl::list_reservations_as(
+    const detail::Actor& actor, TenantId tenant, const ReservationFilter& request) {
   EngineImpl* impl_ = this;
   ReservationFilter filter = request;
   BOKA_RETURN_IF_ERROR(detail::own_customer_filter(actor, filter.customer));

@@ -490,13 +490,14 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
                     BOKA_ASSIGN_OR_RETURN(counted,
                                           detail::customer_active_bookings(txn, tenant, key, now));
                   }
-                  Status within = detail::check_limits_in(
-                      *counted, rules, r, nullptr, set.loaded.at(r.allocations.front().resource).zone,
-                                                          req.override_rules, &overridden);
+                  Status within =
+                      detail::check_limits_in(*counted, rules, r, nullptr,
+                                              set.loaded.at(r.allocations.front().resource).zone,
+                                              req.override_rules, &overridden);
                   if (!within.ok()) {
                     placed[i].reset();
-                    skipped.push_back(SkippedOccurrence{occurrences[i], Code::conflict,
-                                                        within.message(), {}});
+                    skipped.push_back(
+                        SkippedOccurrence{occurrences[i], Code::conflict, within.message(), {}});
                     continue;
                   }
                   counted->push_back(std::move(r));
@@ -676,7 +677,8 @@ Result<std::vector<Reservation>> RecurringBookings::occurrences(const Principal&
   std::vector<Reservation> out;
   out.reserve(rows.size());
   for (Reservation& r : rows) {
-    if (mine(actor, r.customer, r.customer_id)) out.push_back(EngineImpl::with_derived_status(std::move(r), now));
+    if (mine(actor, r.customer, r.customer_id))
+      out.push_back(EngineImpl::with_derived_status(std::move(r), now));
   }
   return out;
 }
@@ -853,14 +855,14 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
           if (!tenant_row) return NotFound("tenant " + std::to_string(tenant) + " not found");
           for (const Reservation& r : s.affected) {
             if (op == SeriesOp::cancel && r.status != ReservationStatus::confirmed) continue;
-            BOKA_ASSIGN_OR_RETURN(auto rules, detail::rules_for(txn, tenant, *tenant_row,
-                                                                r.allocations, r.service,
-                                                                set.loaded));
-            Status in_time = detail::check_cutoff(
-                rules,
-                op == SeriesOp::cancel ? detail::CutoffKind::cancel
-                                       : detail::CutoffKind::reschedule,
-                r.start, now, guard.override_rules, &overridden);
+            BOKA_ASSIGN_OR_RETURN(
+                auto rules,
+                detail::rules_for(txn, tenant, *tenant_row, r.allocations, r.service, set.loaded));
+            Status in_time =
+                detail::check_cutoff(rules,
+                                     op == SeriesOp::cancel ? detail::CutoffKind::cancel
+                                                            : detail::CutoffKind::reschedule,
+                                     r.start, now, guard.override_rules, &overridden);
             if (!in_time.ok()) {
               return Status(in_time.code(),
                             what + ": occurrence " + std::to_string(r.id) + " on " +
@@ -1125,8 +1127,9 @@ Result<std::vector<Reservation>> RecurringBookings::confirm(const Principal& who
       [&]() -> Result<std::vector<Reservation>> {
         BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
         BOKA_ASSIGN_OR_RETURN(
-            auto change, change_series(*impl_, actor, tenant, SeriesOp::confirm, ReservationId{},
-                                       id, SeriesScope::whole_series, {}, ChangeGuard{}, &recorded));
+            auto change,
+            change_series(*impl_, actor, tenant, SeriesOp::confirm, ReservationId{}, id,
+                          SeriesScope::whole_series, {}, ChangeGuard{}, &recorded));
         return std::move(change.changed);
       },
       &recorded);

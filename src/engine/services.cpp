@@ -32,8 +32,8 @@ Status check_service_duration(const Service& s, Seconds d) {
   }
   std::string allowed = std::to_string(s.duration.count());
   for (Seconds a : s.allowed_durations) allowed += ", " + std::to_string(a.count());
-  return InvalidArgument("duration: service " + std::to_string(s.id) + " (" + s.name +
-                         ") allows " + allowed + " s, not " + std::to_string(d.count()) + " s");
+  return InvalidArgument("duration: service " + std::to_string(s.id) + " (" + s.name + ") allows " +
+                         allowed + " s, not " + std::to_string(d.count()) + " s");
 }
 
 Result<Service> bookable_service(StorageTransaction& txn, TenantId tenant, ServiceId id,
@@ -91,9 +91,9 @@ Status check_service_catalog(StorageTransaction& txn, TenantId tenant, const Ser
                                " of resource " + std::to_string(id));
       }
       if (r->archived_at) continue;  // an archived pool member is simply never picked
-      BOKA_RETURN_IF_ERROR(detail::check_cutoffs_within(
-          s.rules, r->policy.max_horizon, "service.rules",
-          "the booking horizon of resource " + std::to_string(id)));
+      BOKA_RETURN_IF_ERROR(
+          detail::check_cutoffs_within(s.rules, r->policy.max_horizon, "service.rules",
+                                       "the booking horizon of resource " + std::to_string(id)));
     }
   }
   return Status::Ok();
@@ -153,8 +153,7 @@ Result<std::vector<Service>> Services::list(const Principal& who, TenantId tenan
       }));
   const bool customer = actor.own_reservations_only();
   std::erase_if(out, [&](const Service& s) {
-    return (s.archived_at && (!include_archived || customer)) ||
-           (customer && !s.customer_bookable);
+    return (s.archived_at && (!include_archived || customer)) || (customer && !s.customer_bookable);
   });
   return out;
 }

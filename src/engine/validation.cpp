@@ -81,11 +81,13 @@ Status validate_rules(const BookingRules& rules, const std::string& field) {
     }
   }
   if (rules.max_active_per_customer < 0 || rules.max_active_per_customer > 10000) {
-    return InvalidArgument(field + ".max_active_per_customer: must be 0..10000 (0: no limit), got " +
+    return InvalidArgument(field +
+                           ".max_active_per_customer: must be 0..10000 (0: no limit), got " +
                            std::to_string(rules.max_active_per_customer));
   }
   if (rules.max_per_customer_per_day < 0 || rules.max_per_customer_per_day > 1000) {
-    return InvalidArgument(field + ".max_per_customer_per_day: must be 0..1000 (0: no limit), got " +
+    return InvalidArgument(field +
+                           ".max_per_customer_per_day: must be 0..1000 (0: no limit), got " +
                            std::to_string(rules.max_per_customer_per_day));
   }
   return Status::Ok();
@@ -179,8 +181,9 @@ Status validate_service_shape(const Service& sv) {
   if (!sv.currency.empty() &&
       (sv.currency.size() != 3 || !std::all_of(sv.currency.begin(), sv.currency.end(),
                                                [](char c) { return c >= 'A' && c <= 'Z'; }))) {
-    return InvalidArgument("service.currency: must be an ISO 4217 code of three capital letters, got \"" +
-                           sv.currency.substr(0, 16) + "\"");
+    return InvalidArgument(
+        "service.currency: must be an ISO 4217 code of three capital letters, got \"" +
+        sv.currency.substr(0, 16) + "\"");
   }
   BOKA_RETURN_IF_ERROR(validate_rules(sv.rules, "service.rules"));
   return validate_json_object(sv.metadata_json, "service.metadata_json", 64 * 1024);
@@ -225,8 +228,7 @@ Status validate_customer(const Customer& c) {
   if (!c.email.empty()) {
     const auto at = c.email.find('@');
     if (at == std::string::npos || at == 0 || at + 1 == c.email.size() ||
-        c.email.find('@', at + 1) != std::string::npos ||
-        c.email.find(' ') != std::string::npos) {
+        c.email.find('@', at + 1) != std::string::npos || c.email.find(' ') != std::string::npos) {
       return InvalidArgument("customer.email: must look like name@domain");
     }
   }
@@ -309,11 +311,14 @@ Status validate_allocation_requests(const std::vector<AllocationRequest>& reques
 Status validate_reserve_request(const ReserveRequest& req) {
   if (req.service) {
     if (!req.allocations.empty()) {
-      return InvalidArgument("allocations: must be empty when service is set (the service's are taken)");
+      return InvalidArgument(
+          "allocations: must be empty when service is set (the service's are taken)");
     }
     // An unset end takes the service's duration, known only once the service is read.
-    if (req.end != Instant{}) BOKA_RETURN_IF_ERROR(validate_range(req.start, req.end, "start", "end"));
-    else BOKA_RETURN_IF_ERROR(validate_range(req.start, req.start + Seconds(1), "start", "end"));
+    if (req.end != Instant{})
+      BOKA_RETURN_IF_ERROR(validate_range(req.start, req.end, "start", "end"));
+    else
+      BOKA_RETURN_IF_ERROR(validate_range(req.start, req.start + Seconds(1), "start", "end"));
   } else {
     BOKA_RETURN_IF_ERROR(validate_allocation_requests(req.allocations, "allocations"));
     BOKA_RETURN_IF_ERROR(validate_range(req.start, req.end, "start", "end"));

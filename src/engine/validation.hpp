@@ -27,7 +27,7 @@ Status check_cutoffs_within(const BookingRules& rules, Seconds horizon, const st
                             const std::string& what);
 Status validate_tenant_rules(const TenantRules& rules);
 Status validate_service_shape(const Service& service);  // all but the catalog lookups
-Status validate_customer(const Customer& customer);      // the personal fields
+Status validate_customer(const Customer& customer);     // the personal fields
 // UTF-8 text of at most max_bytes without control characters (newlines and tabs allowed
 // where allow_newlines).
 Status validate_text(const std::string& text, std::size_t max_bytes, const std::string& field,

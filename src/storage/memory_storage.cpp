@@ -391,8 +391,8 @@ class MemoryTransaction final : public StorageTransaction {
     std::vector<Reservation> out;
     if (f.customer_id || f.customer) {
       // A customer's reservations through the customer index, in either order.
-      const std::string key = f.customer_id ? "id:" + std::to_string(*f.customer_id)
-                                            : "ref:" + *f.customer;
+      const std::string key =
+          f.customer_id ? "id:" + std::to_string(*f.customer_id) : "ref:" + *f.customer;
       auto ids = t_.by_customer.find(key);
       if (ids == t_.by_customer.end()) return out;
       for (ReservationId id : ids->second) {

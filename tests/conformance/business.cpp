@@ -104,14 +104,14 @@ std::string business_day(std::shared_ptr<Storage> store) {
     line(text);
     return r;
   };
-  auto first = book(utc(2026, 3, 3, 9), ada->id);                   // Ana and a chair
-  (void)book(utc(2026, 3, 3, 12), ada->id);                                // r2's daily limit
-  auto second = book(utc(2026, 3, 3, 9), std::nullopt);              // Ben, the 2nd chair
-  (void)book(utc(2026, 3, 3, 9, 15), std::nullopt);                        // no stylist free
-  (void)book(utc(2026, 3, 3, 10), std::nullopt);                           // the buffers: refused
+  auto first = book(utc(2026, 3, 3, 9), ada->id);        // Ana and a chair
+  (void)book(utc(2026, 3, 3, 12), ada->id);              // r2's daily limit
+  auto second = book(utc(2026, 3, 3, 9), std::nullopt);  // Ben, the 2nd chair
+  (void)book(utc(2026, 3, 3, 9, 15), std::nullopt);      // no stylist free
+  (void)book(utc(2026, 3, 3, 10), std::nullopt);         // the buffers: refused
   auto third = book(utc(2026, 3, 4, 9), ada->id, utc(2026, 3, 4, 10));
-  (void)book(utc(2026, 3, 5, 9), ada->id);                                 // the service's limit
-  (void)book(utc(2026, 3, 5, 9, 10), std::nullopt);                        // off the grid
+  (void)book(utc(2026, 3, 5, 9), ada->id);           // the service's limit
+  (void)book(utc(2026, 3, 5, 9, 10), std::nullopt);  // off the grid
 
   // Availability of the service on 3 March, with its buffers.
   AvailabilityQuery q;
@@ -167,7 +167,8 @@ std::string business_day(std::shared_ptr<Storage> store) {
   auto kept = engine->get_reservation(sys(), t, third->id);
   line("erase " + outcome(erased) + " notes '" + (kept.ok() ? kept->notes : "?") + "' status " +
        (kept.ok() ? status_name(kept->status) : "?"));
-  line("audit " + std::string(engine->operations().verify_audit(sys())->ok ? "verifies" : "broken"));
+  line("audit " +
+       std::string(engine->operations().verify_audit(sys())->ok ? "verifies" : "broken"));
   (void)second;
   return out;
 }

@@ -444,7 +444,8 @@ TEST_CASE("postgresql: 4 processes cancelling, joining and accepting never offer
   for (ReservationId id : acked) CHECK(confirmed.count(std::to_string(id)) == 1);
 }
 
-TEST_CASE("postgresql: 4 processes x 2 connections booking for three customers stay within limits") {
+TEST_CASE(
+    "postgresql: 4 processes x 2 connections booking for three customers stay within limits") {
   auto db = pgtest::fresh_database();
   const std::string uri = db.app_uri + "?pool_size=2";
   constexpr int kLimit = 5;

@@ -35,9 +35,9 @@ struct World {
   std::map<TenantId, ResourceId> resource;
   std::map<TenantId, ScheduleId> schedule;
   std::map<TenantId, PoolId> pool;
-  std::map<Role, UserId> user;           // in `own`
-  std::map<Role, std::string> totp;      // raw secrets of the admins
-  std::map<TenantId, UserId> bystander;  // a staff user in each tenant, to act upon
+  std::map<Role, UserId> user;                  // in `own`
+  std::map<Role, std::string> totp;             // raw secrets of the admins
+  std::map<TenantId, UserId> bystander;         // a staff user in each tenant, to act upon
   std::map<TenantId, CustomerId> own_customer;  // `own`: the record linked to the customer user
   int serial = 0;
 
@@ -426,7 +426,9 @@ std::vector<Row> rows() {
          return st(w.engine->services().get(p, t, w.service(t).id));
        }},
       {"list_services", "AAAA", "DDDA",
-       [](World& w, const Principal& p, TenantId t) { return st(w.engine->services().list(p, t)); }},
+       [](World& w, const Principal& p, TenantId t) {
+         return st(w.engine->services().list(p, t));
+       }},
       {"update_service", "DDAA", "DDDA",
        [](World& w, const Principal& p, TenantId t) {
          Service s = w.service(t);
@@ -706,8 +708,8 @@ TEST_CASE("authorization: an API key acts with its scopes only", "[auth][matrix]
     const std::string name = row.name;
     const bool in_scope = name == "get_tenant" || name == "get_resource" ||
                           name == "list_resources" || name == "get_pool" || name == "list_pools" ||
-                          name == "availability" || name == "explain" ||
-                          name == "get_service" || name == "list_services";
+                          name == "availability" || name == "explain" || name == "get_service" ||
+                          name == "list_services";
     INFO(row.name << ": " << result.to_string());
     CHECK(outcome(result) == (in_scope ? 'A' : 'D'));
   }

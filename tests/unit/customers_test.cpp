@@ -113,7 +113,7 @@ TEST_CASE("customers: records, search by name or email prefix, and unique identi
   CHECK(search("a") == std::vector<std::string>{"Ada Lovelace", "Alan Turing"});
   CHECK(search("TUR") == std::vector<std::string>{"Alan Turing"});      // a later word
   CHECK(search("grace@") == std::vector<std::string>{"Grace Hopper"});  // email
-  CHECK(search("%").empty());                                          // no wildcards
+  CHECK(search("%").empty());                                           // no wildcards
   CHECK(search("_da").empty());
   CustomerFilter page;
   page.limit = 1;
@@ -130,8 +130,7 @@ TEST_CASE("customers: records, search by name or email prefix, and unique identi
   CHECK(dup.status().code() == Code::already_exists);
   CHECK_THAT(dup.status().message(), Catch::Contains("customer.email"));
   // Bad fields name themselves; nothing is stored.
-  for (auto [field, change] :
-       std::vector<std::pair<std::string, std::function<void(Customer&)>>>{
+  for (auto [field, change] : std::vector<std::pair<std::string, std::function<void(Customer&)>>>{
            {"customer.email", [](Customer& c) { c.email = "no-at-sign"; }},
            {"customer.locale", [](Customer& c) { c.locale = "not a locale"; }},
            {"customer.time_zone", [](Customer& c) { c.time_zone = "Mars/Olympus"; }},
@@ -151,8 +150,7 @@ TEST_CASE("customers: records, search by name or email prefix, and unique identi
   auto updated = desk.engine->customers().update(sys(), desk.tenant, ada);
   REQUIRE(updated.ok());
   CHECK(updated->version == 2);
-  CHECK(desk.engine->customers().update(sys(), desk.tenant, ada).status().code() ==
-        Code::conflict);
+  CHECK(desk.engine->customers().update(sys(), desk.tenant, ada).status().code() == Code::conflict);
 }
 
 TEST_CASE("customers: a customer-role user books as their record and sees only it") {
@@ -174,8 +172,9 @@ TEST_CASE("customers: a customer-role user books as their record and sees only i
   auto mine = desk.book(carla, room, utc(2026, 3, 3, 9), utc(2026, 3, 3, 10));
   REQUIRE(mine.ok());
   CHECK(mine->customer_id == carla_record.id);  // set automatically
-  CHECK(desk.book(carla, room, utc(2026, 3, 3, 11), utc(2026, 3, 3, 12), other.id).status().code() ==
-        Code::permission_denied);
+  CHECK(
+      desk.book(carla, room, utc(2026, 3, 3, 11), utc(2026, 3, 3, 12), other.id).status().code() ==
+      Code::permission_denied);
   CHECK(desk.engine->customers().get(carla, desk.tenant, carla_record.id).ok());
   CHECK(desk.engine->customers().get(carla, desk.tenant, other.id).status().code() ==
         Code::not_found);
@@ -262,7 +261,7 @@ TEST_CASE("customers: merging moves every booking and leaves a tombstone") {
   auto merged = desk.engine->customers().merge(sys(), desk.tenant, kept.id, absorbed.id);
   REQUIRE(merged.ok());
   CHECK(merged->external_ref == "crm-42");  // filled from the absorbed record
-  CHECK(merged->phone == kept.phone);         // its own value wins
+  CHECK(merged->phone == kept.phone);       // its own value wins
   CHECK(merged->email == "eve@example.com");
   auto tomb = desk.engine->customers().get(sys(), desk.tenant, absorbed.id).value();
   CHECK(tomb.merged_into == kept.id);
@@ -270,7 +269,8 @@ TEST_CASE("customers: merging moves every booking and leaves a tombstone") {
   CHECK(tomb.phone.empty());
   CHECK(!tomb.live());
   // The entry fitted at once, so joining made it an offer: a hold for the same customer.
-  const WaitlistEntry moved_entry = desk.engine->waitlist().get(sys(), desk.tenant, entry->id)->entry;
+  const WaitlistEntry moved_entry =
+      desk.engine->waitlist().get(sys(), desk.tenant, entry->id)->entry;
   CHECK(moved_entry.customer_id == kept.id);
   REQUIRE(moved_entry.offer.has_value());
   auto all = desk.engine->customers().bookings(sys(), desk.tenant, kept.id).value();
@@ -278,8 +278,8 @@ TEST_CASE("customers: merging moves every booking and leaves a tombstone") {
   // The tombstone takes no bookings and no edits, and cannot be merged again.
   auto stale = desk.book(sys(), room, utc(2026, 3, 6, 9), utc(2026, 3, 6, 10), absorbed.id);
   CHECK(stale.status().code() == Code::conflict);
-  CHECK_THAT(stale.status().message(), Catch::Contains("merged into customer " +
-                                                       std::to_string(kept.id)));
+  CHECK_THAT(stale.status().message(),
+             Catch::Contains("merged into customer " + std::to_string(kept.id)));
   tomb.display_name = "Revived";
   CHECK(desk.engine->customers().update(sys(), desk.tenant, tomb).status().code() ==
         Code::conflict);
@@ -299,9 +299,9 @@ TEST_CASE("customers: export holds everything, erase removes it, the audit trail
   Desk desk(store_uri(db));
   auto room = desk.resource("Room", 2);
   auto zoe = desk.customer("Zoe Quartz", "zoe.quartz@example.com");
-  auto booked = desk.book(sys(), room, utc(2026, 3, 3, 9), utc(2026, 3, 3, 10), zoe.id,
-                          "allergic to latex")
-                    .value();
+  auto booked =
+      desk.book(sys(), room, utc(2026, 3, 3, 9), utc(2026, 3, 3, 10), zoe.id, "allergic to latex")
+          .value();
   ReservationUpdate meta;
   meta.metadata_json = R"({"referrer":"zoe's friend"})";
   meta.customer = "Zoe Q. (walk-in)";
@@ -309,9 +309,9 @@ TEST_CASE("customers: export holds everything, erase removes it, the audit trail
 
   auto exported = desk.engine->customers().export_data(sys(), desk.tenant, zoe.id);
   REQUIRE(exported.ok());
-  for (const char* expected : {"Zoe Quartz", "zoe.quartz@example.com", "allergic to latex",
-                               "zoe's friend", "Zoe Q. (walk-in)", "prefers mornings",
-                               "boka.customer-export/1", "customer.create"}) {
+  for (const char* expected :
+       {"Zoe Quartz", "zoe.quartz@example.com", "allergic to latex", "zoe's friend",
+        "Zoe Q. (walk-in)", "prefers mornings", "boka.customer-export/1", "customer.create"}) {
     CHECK_THAT(*exported, Catch::Contains(expected));
   }
 
@@ -332,8 +332,8 @@ TEST_CASE("customers: export holds everything, erase removes it, the audit trail
         Code::conflict);
   // The audit trail never held any of it, and still verifies.
   for (const AuditRecord& r : desk.audit()) {
-    for (const char* personal : {"Zoe", "zoe.quartz", "latex", "friend", "walk-in", "mornings",
-                                 "1234567"}) {
+    for (const char* personal :
+         {"Zoe", "zoe.quartz", "latex", "friend", "walk-in", "mornings", "1234567"}) {
       INFO(r.action << " " << r.detail_json << " " << r.reason);
       CHECK(r.detail_json.find(personal) == std::string::npos);
       CHECK(r.reason.find(personal) == std::string::npos);

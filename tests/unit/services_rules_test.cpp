@@ -103,7 +103,8 @@ TEST_CASE("services: a service books one stylist from the pool and a chair, for 
   auto ana = shop.resource("Ana").id;
   auto ben = shop.resource("Ben").id;
   auto chair1 = shop.resource("Chair 1", 2).id;
-  auto stylists = shop.engine->create_pool(sys(), shop.tenant, Pool{PoolId{}, TenantId{}, "Stylists", {ana, ben}});
+  auto stylists = shop.engine->create_pool(sys(), shop.tenant,
+                                           Pool{PoolId{}, TenantId{}, "Stylists", {ana, ben}});
   REQUIRE(stylists.ok());
   auto created = shop.engine->services().create(sys(), shop.tenant, haircut(stylists->id, chair1));
   REQUIRE(created.ok());
@@ -129,7 +130,8 @@ TEST_CASE("services: a service books one stylist from the pool and a chair, for 
         Code::conflict);
   // An allowed longer duration, and one the service does not offer.
   CHECK(shop.book_service(sys(), created->id, utc(2026, 3, 4, 9), "", utc(2026, 3, 4, 10)).ok());
-  auto odd = shop.book_service(sys(), created->id, utc(2026, 3, 4, 12), "", utc(2026, 3, 4, 12, 30));
+  auto odd =
+      shop.book_service(sys(), created->id, utc(2026, 3, 4, 12), "", utc(2026, 3, 4, 12, 30));
   CHECK(odd.status().code() == Code::invalid_argument);
   CHECK_THAT(odd.status().message(), Catch::Contains("allows 2700, 3600 s"));
   // Allocations and a service together are refused.
@@ -269,7 +271,8 @@ TEST_CASE("services: bad configuration is refused, naming the field, with nothin
   horizon.max_horizon = hours(24 * 30);
   auto room = shop.resource("Room", 1, horizon).id;
   auto old_room = shop.resource("Old").id;
-  auto pool = shop.engine->create_pool(sys(), shop.tenant, Pool{PoolId{}, TenantId{}, "P", {room}}).value();
+  auto pool =
+      shop.engine->create_pool(sys(), shop.tenant, Pool{PoolId{}, TenantId{}, "P", {room}}).value();
   REQUIRE(shop.engine->archive_pool(sys(), shop.tenant, pool.id).ok());
   REQUIRE(shop.engine->archive_resource(sys(), shop.tenant, old_room).ok());
   Service good;

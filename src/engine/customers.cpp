@@ -15,6 +15,7 @@
 #include "engine/engine_impl.hpp"
 #include "engine/validation.hpp"
 #include "recurrence/rrule_text.hpp"
+#include "storage/customer_query.hpp"
 
 namespace boka {
 
@@ -162,18 +163,6 @@ Result<Actor> authorize_customer(EngineImpl& impl, const Principal& who, TenantI
       }));
   if (!linked || *linked != id) return NotFound("customer " + std::to_string(id) + " not found");
   return actor;
-}
-
-// The search rule of CustomerFilter::query (already lower-cased): a prefix of the display
-// name, of any word of it, or of the email. Stores apply the same rule in SQL.
-bool matches_query(const Customer& c, const std::string& query) {
-  if (query.empty()) return true;
-  const std::string name = detail::lower_ascii(c.display_name);
-  if (name.rfind(query, 0) == 0 || c.email.rfind(query, 0) == 0) return true;
-  for (std::size_t at = name.find(' '); at != std::string::npos; at = name.find(' ', at + 1)) {
-    if (name.compare(at + 1, query.size(), query) == 0) return true;
-  }
-  return false;
 }
 
 Customer normalized(Customer c) {
@@ -429,7 +418,8 @@ Result<std::vector<Customer>> Customers::list(const Principal& who, TenantId ten
                               detail::linked_customer(txn, tenant, actor, std::nullopt));
         if (linked && *linked > filter.after_id) {
           BOKA_ASSIGN_OR_RETURN(auto mine, txn.find_customer(tenant, *linked));
-          if (mine && matches_query(*mine, filter.query)) out.push_back(std::move(*mine));
+          if (mine && detail::customer_matches_query(*mine, filter.query))
+            out.push_back(std::move(*mine));
         }
         return Status::Ok();
       }));

@@ -1,7 +1,7 @@
 // The C ABI (include/boka/boka.h): opaque handles that hold one C++ object each, one
 // boundary function (guarded) that turns a Status or an exception into a code and a
 // malloc'd message, and per call: check the handles, convert, one engine call, map the
-// result. JSON documents go through the codec (bindings/codec/json_codec.hpp).
+// result. JSON documents go through the codec (src/codec/json_codec.hpp).
 #include "boka/boka.h"
 
 #include <algorithm>

@@ -5,6 +5,7 @@
 #include "boka/auth.hpp"
 #include "boka/availability.hpp"
 #include "boka/engine.hpp"
+#include "boka/events.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"

@@ -24,6 +24,7 @@
 #include "boka/auth.hpp"
 #include "boka/availability.hpp"
 #include "boka/customer.hpp"
+#include "boka/events.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"
@@ -61,6 +62,9 @@ struct EngineOptions {
   // How long a waitlist offer holds its capacity for the entry (boka/waitlist.hpp):
   // 1 min .. 7 days.
   Seconds waitlist_offer_window{15 * 60};
+  // How long events stay in the feed before Events::prune deletes them (boka/events.hpp):
+  // 1 hour .. 3650 days. Consumers that fall further behind miss events.
+  Seconds event_retention{30LL * 86400};
 };
 
 // A booking request. All allocations are taken together over [start, end) or none is.
@@ -271,6 +275,8 @@ class Engine {
   Services& services() noexcept { return services_; }
   // Customer records, their bookings, merging, export and erasure (boka/customer.hpp).
   Customers& customers() noexcept { return customers_; }
+  // The event feed, boka's transactional outbox (boka/events.hpp).
+  Events& events() noexcept { return events_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -281,6 +287,7 @@ class Engine {
   Waitlist waitlist_;
   Services services_;
   Customers customers_;
+  Events events_;
 };
 
 }  // namespace boka

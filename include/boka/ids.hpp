@@ -55,6 +55,7 @@ using SeriesId = Id<struct SeriesIdTag>;
 using WaitlistEntryId = Id<struct WaitlistEntryIdTag>;
 using ServiceId = Id<struct ServiceIdTag>;
 using CustomerId = Id<struct CustomerIdTag>;
+using EventId = Id<struct EventIdTag>;
 
 }  // namespace boka
 

@@ -48,6 +48,8 @@ enum class Permission : std::uint32_t {
   customers_manage = 1u << 12,   // "customers:manage"   customer records: read, change, merge
   customers_privacy = 1u << 13,  // "customers:privacy"  export and erase any customer's data
   rules_override = 1u << 14,     // "rules:override"     pass over cutoffs and customer limits
+  events_read = 1u << 15,        // "events:read"        the tenant's event feed (docs/events.md)
+  webhooks_manage = 1u << 16,    // "webhooks:manage"    webhook endpoints, deliveries, replays
 };
 using PermissionSet = std::uint32_t;
 const char* permission_name(Permission p) noexcept;                          // "availability:read"

@@ -20,6 +20,7 @@
 #include "boka/audit.hpp"
 #include "boka/auth.hpp"
 #include "boka/customer.hpp"
+#include "boka/events.hpp"
 #include "boka/function_ref.hpp"
 #include "boka/ids.hpp"
 #include "boka/operations.hpp"
@@ -246,6 +247,37 @@ class StorageTransaction {
   virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) = 0;
   // The head of every chain the scope can see, by tenant.
   virtual Result<std::vector<AuditHead>> audit_heads() = 0;
+
+  // ---- events (boka/events.hpp, docs/events.md "Positions")
+  // Stores `event` (ignores id and position), giving it an id: ids rise in the order events
+  // are inserted, across all tenants, and are never given twice. A store whose write transactions run
+  // one at a time (memory, SQLite) also gives it its position (the id does: commit order is
+  // insert order there); a store with concurrent writers leaves it unpositioned for
+  // position_events.
+  virtual Status insert_event(const Event& event) = 0;
+  // The tenant's positioned events with position > query.after, by position, at most
+  // query.limit, matching query.types ("family.*" or exact) and query.subject.
+  virtual Result<std::vector<Event>> list_events(TenantId tenant, const EventQuery& query) = 0;
+  virtual Result<std::optional<Event>> find_event(TenantId tenant, EventId id) = 0;
+  // The highest position of the tenant's events (0 if none).
+  virtual Result<std::int64_t> event_head(TenantId tenant) = 0;
+  // Whether some committed event has no position yet (always false on a store that gives
+  // positions at insert).
+  virtual Result<bool> has_unpositioned_events() = 0;
+  // Gives up to `limit` committed unpositioned events (all tenants) positions after the
+  // highest one given so far, in id order; returns how many. The engine calls it in an
+  // all-tenants write transaction holding the lock name "boka:events:position", so one
+  // positioner runs at a time (docs/events.md explains why id order among committed events
+  // keeps every subject's order and never puts an event behind a reader). A store that
+  // gives positions at insert returns 0.
+  virtual Result<std::int64_t> position_events(int limit) = 0;
+  // Deletes up to `limit` events (all tenants) that occurred before `cutoff`, oldest first;
+  // returns how many.
+  virtual Result<std::int64_t> delete_events_before(Instant cutoff, int limit) = 0;
+  // Replaces the payload of every event of the tenant naming `customer` (Event::customer_id)
+  // with `payload_json`; returns how many.
+  virtual Result<std::int64_t> redact_customer_events(TenantId tenant, CustomerId customer,
+                                                      std::string_view payload_json) = 0;
 
   // ---- operations
   // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
@@ -520,6 +552,23 @@ class StorageTransactionWrapper : public StorageTransaction {
     return t_.list_audit(q);
   }
   Result<std::vector<AuditHead>> audit_heads() override { return t_.audit_heads(); }
+  Status insert_event(const Event& e) override { return t_.insert_event(e); }
+  Result<std::vector<Event>> list_events(TenantId t, const EventQuery& q) override {
+    return t_.list_events(t, q);
+  }
+  Result<std::optional<Event>> find_event(TenantId t, EventId id) override {
+    return t_.find_event(t, id);
+  }
+  Result<std::int64_t> event_head(TenantId t) override { return t_.event_head(t); }
+  Result<bool> has_unpositioned_events() override { return t_.has_unpositioned_events(); }
+  Result<std::int64_t> position_events(int limit) override { return t_.position_events(limit); }
+  Result<std::int64_t> delete_events_before(Instant cutoff, int limit) override {
+    return t_.delete_events_before(cutoff, limit);
+  }
+  Result<std::int64_t> redact_customer_events(TenantId t, CustomerId c,
+                                              std::string_view payload) override {
+    return t_.redact_customer_events(t, c, payload);
+  }
   Result<std::vector<TableStats>> table_stats() override { return t_.table_stats(); }
   Result<std::optional<std::string>> get_setting(std::string_view n) override {
     return t_.get_setting(n);

@@ -85,6 +85,38 @@ std::vector<std::string> changed_fields(const Customer& a, const Customer& b) {
   return out;
 }
 
+// The payload an erased customer's events keep (Event::payload_json).
+constexpr const char* kRedactedPayload = "{\"redacted\":true}";
+
+// Redacts the events of customer `id` and of every record merged into it, directly or
+// through other merges (their events name the absorbed record's id).
+Status redact_events_of(StorageTransaction& txn, TenantId tenant, CustomerId id) {
+  std::vector<std::pair<CustomerId, CustomerId>> merges;  // (absorbed, into)
+  CustomerFilter f;
+  f.include_inactive = true;
+  f.limit = 1000;
+  for (;;) {
+    BOKA_ASSIGN_OR_RETURN(auto page, txn.list_customers(tenant, f));
+    for (const Customer& c : page) {
+      if (c.merged_into) merges.emplace_back(c.id, *c.merged_into);
+    }
+    if (static_cast<int>(page.size()) < f.limit) break;
+    f.after_id = page.back().id;
+  }
+  std::vector<CustomerId> todo = {id}, done;
+  while (!todo.empty()) {
+    const CustomerId next = todo.back();
+    todo.pop_back();
+    if (std::find(done.begin(), done.end(), next) != done.end()) continue;
+    done.push_back(next);
+    BOKA_RETURN_IF_ERROR(txn.redact_customer_events(tenant, next, kRedactedPayload).status());
+    for (const auto& [absorbed, into] : merges) {
+      if (into == next) todo.push_back(absorbed);
+    }
+  }
+  return Status::Ok();
+}
+
 void clear_personal(Customer& c) {
   c.display_name.clear();
   c.email.clear();
@@ -359,9 +391,10 @@ Result<Customer> Customers::create(const Principal& who, TenantId tenant, const 
       BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
       BOKA_RETURN_IF_ERROR(check_identity(txn, tenant, c));
       BOKA_ASSIGN_OR_RETURN(c.id, txn.insert_customer(c));
-      return impl_->audit(txn, actor,
-                          customer_entry(tenant, c.id, "customer.create", c.version,
-                                         changed_fields(Customer{}, c)));
+      BOKA_RETURN_IF_ERROR(impl_->audit(txn, actor,
+                                        customer_entry(tenant, c.id, "customer.create", c.version,
+                                                       changed_fields(Customer{}, c))));
+      return impl_->emit_customer(txn, actor, "customer.created", c);
     }));
     return c;
   });
@@ -476,9 +509,11 @@ Result<Customer> Customers::update(const Principal& who, TenantId tenant,
             out.updated_at = impl_->clock->now();
             out.version = cur->version + 1;
             BOKA_RETURN_IF_ERROR(txn.update_customer(out));
-            return impl_->audit(txn, actor,
-                                customer_entry(tenant, out.id, "customer.update", out.version,
-                                               changed_fields(*cur, out)));
+            BOKA_RETURN_IF_ERROR(
+                impl_->audit(txn, actor,
+                             customer_entry(tenant, out.id, "customer.update", out.version,
+                                            changed_fields(*cur, out))));
+            return impl_->emit_customer(txn, actor, "customer.updated", out);
           });
           BOKA_RETURN_IF_ERROR(st);
         }
@@ -580,6 +615,15 @@ Result<Customer> Customers::merge(const Principal& who, TenantId tenant, Custome
                        {"reservations", static_cast<std::int64_t>(rows.size())},
                        {"series", static_cast<std::int64_t>(series.size())},
                        {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
+              // The absorbed record (now pointing at the survivor), the survivor, and each
+              // booking that changed hands.
+              BOKA_RETURN_IF_ERROR(
+                  impl_->emit_customer(txn, actor, "customer.merged", tombstone));
+              BOKA_RETURN_IF_ERROR(impl_->emit_customer(txn, actor, "customer.updated", out));
+              for (const Reservation& r : rows) {
+                BOKA_RETURN_IF_ERROR(
+                    impl_->emit_reservation(txn, actor, "reservation.updated", r));
+              }
               return out;
             });
       });
@@ -681,6 +725,15 @@ Result<Customer> Customers::erase(const Principal& who, TenantId tenant, Custome
                       {{"reservations", static_cast<std::int64_t>(rows.size())},
                        {"series", static_cast<std::int64_t>(series.size())},
                        {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
+              // The event feed forgets them too: every earlier event about this customer,
+              // or about a record merged into it, loses its payload (docs/events.md). Then
+              // the erasure and the anonymised bookings are announced.
+              BOKA_RETURN_IF_ERROR(redact_events_of(txn, tenant, id));
+              BOKA_RETURN_IF_ERROR(impl_->emit_customer(txn, actor, "customer.erased", out));
+              for (const Reservation& r : rows) {
+                BOKA_RETURN_IF_ERROR(
+                    impl_->emit_reservation(txn, actor, "reservation.updated", r));
+              }
               return out;
             });
       });

@@ -65,7 +65,8 @@ Engine::Engine(std::unique_ptr<EngineImpl> impl)
       series_(impl_.get()),
       waitlist_(impl_.get()),
       services_(impl_.get()),
-      customers_(impl_.get()) {}
+      customers_(impl_.get()),
+      events_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
@@ -90,6 +91,11 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
     return InvalidArgument("waitlist_offer_window: must be 1 min .. 7 days");
   }
   impl->waitlist_offer_window = options.waitlist_offer_window;
+  if (options.event_retention < Seconds(3600) ||
+      options.event_retention > Seconds(3650LL * 86400)) {
+    return InvalidArgument("event_retention: must be 1 hour .. 3650 days");
+  }
+  impl->event_retention = options.event_retention;
   BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
   impl->metrics_registry =
       options.metrics ? std::move(options.metrics) : std::make_shared<MetricsRegistry>();

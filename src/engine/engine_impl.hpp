@@ -289,6 +289,8 @@ struct EngineImpl {
   std::unique_ptr<detail::AuthRuntime> auth;
   // How long a waitlist offer's hold lasts (EngineOptions::waitlist_offer_window).
   Seconds waitlist_offer_window{15 * 60};
+  // How long events stay before Events::prune (EngineOptions::event_retention).
+  Seconds event_retention{30LL * 86400};
 
   std::int64_t now() const { return to_unix(clock->now()); }
 
@@ -365,6 +367,26 @@ struct EngineImpl {
   Status audit(StorageTransaction& txn, const detail::Actor& actor, detail::AuditEntry entry);
   Status audit_as(StorageTransaction& txn, std::string_view actor_name, std::string_view source,
                   detail::AuditEntry entry);
+  // Writes an event (boka/events.hpp) in `txn`, the change's own transaction, as `actor`:
+  // `payload_json` is the subject's state after the change (docs/events.md). The
+  // emit_* forms build it from the object with the shells' codec (src/engine/events.cpp);
+  // emit_reservation fills the reservation's zone first.
+  Status emit(StorageTransaction& txn, const detail::Actor& actor, TenantId tenant,
+              std::string type, std::string subject, std::optional<CustomerId> customer,
+              std::string payload_json);
+  Status emit_reservation(StorageTransaction& txn, const detail::Actor& actor, const char* type,
+                          Reservation r);
+  Status emit_series(StorageTransaction& txn, const detail::Actor& actor, const char* type,
+                     const Series& s, const std::vector<ReservationId>& reservations);
+  Status emit_waitlist(StorageTransaction& txn, const detail::Actor& actor, const char* type,
+                       const WaitlistEntry& e);
+  Status emit_customer(StorageTransaction& txn, const detail::Actor& actor, const char* type,
+                       const Customer& c);
+  // Gives committed events their positions when the store leaves that for later
+  // (PostgreSQL): in a write transaction of its own, under the positioner's lock. Returns
+  // without writing when nothing waits.
+  Status position_events();
+
   // Records a refused change (one record, in a transaction of its own, best effort: a
   // store failure here leaves the refusal unrecorded and is not reported). A refusal by
   // authorization goes to the principal's home chain (so it cannot create chains for

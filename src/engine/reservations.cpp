@@ -427,6 +427,9 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, nullptr, &r, now, staged));
         BOKA_RETURN_IF_ERROR(
             impl_->audit(txn, actor, reservation_entry(r, "reservation.reserve", overridden)));
+        BOKA_RETURN_IF_ERROR(impl_->emit_reservation(
+            txn, actor,
+            r.status == ReservationStatus::held ? "reservation.held" : "reservation.created", r));
         out = std::move(r);
         outcome->created = true;
         return Status::Ok();
@@ -464,6 +467,19 @@ const char* audit_action(Change c) {
     case Change::edit: return "reservation.update";
   }
   return "reservation.change";
+}
+
+// The event a change writes (docs/events.md, "Types").
+const char* event_type(Change c) {
+  switch (c) {
+    case Change::confirm: return "reservation.confirmed";
+    case Change::cancel: return "reservation.cancelled";
+    case Change::reschedule: return "reservation.rescheduled";
+    case Change::complete: return "reservation.completed";
+    case Change::no_show: return "reservation.no_show";
+    case Change::edit: return "reservation.updated";
+  }
+  return "reservation.updated";
 }
 
 const char* change_name(Change c) {
@@ -810,6 +826,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
           entry.detail_json = detail_json.dump();
         }
         BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, std::move(entry)));
+        BOKA_RETURN_IF_ERROR(impl.emit_reservation(txn, actor, event_type(cr.change), after));
         if (before.status == ReservationStatus::held &&
             (cr.change == Change::confirm || cr.change == Change::cancel)) {
           // A waitlist offer confirmed (accepted) or declined.
@@ -1130,6 +1147,7 @@ Result<detail::HoldSweep> EngineImpl::expire_holds_as(const detail::Actor& actor
         BOKA_RETURN_IF_ERROR(apply_to_resources(txn, set, &*cur, &after, now, staged));
         BOKA_RETURN_IF_ERROR(
             impl_->audit(txn, actor, reservation_entry(after, "reservation.expire")));
+        BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, actor, "reservation.expired", after));
         // A lapsed waitlist offer passes to the next entry, like any freed capacity.
         BOKA_ASSIGN_OR_RETURN(
             was_offer, detail::settle_offer(*impl_, txn, actor, *cur, WaitlistStatus::lapsed, now));

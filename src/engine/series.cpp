@@ -246,6 +246,13 @@ std::string series_detail(const Series& s, std::string_view extra_key,
   return d.str();
 }
 
+std::vector<ReservationId> ids_vector(const std::vector<Reservation>& rs) {
+  std::vector<ReservationId> out;
+  out.reserve(rs.size());
+  for (const Reservation& r : rs) out.push_back(r.id);
+  return out;
+}
+
 nlohmann::ordered_json ids_of(const std::vector<Reservation>& rs) {
   nlohmann::ordered_json ids = nlohmann::ordered_json::array();
   for (const Reservation& r : rs) ids.push_back(static_cast<std::int64_t>(r.id));
@@ -561,6 +568,17 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
               if (!overridden.empty()) booked["overridden"] = overridden;
               BOKA_RETURN_IF_ERROR(impl->audit(
                   txn, actor, series_entry(s, "series.book", series_detail(s, "booked", booked))));
+              // Every occurrence is an ordinary reservation, so consumers of reservation
+              // events see it; the series event names them all.
+              std::unordered_map<ResourceId, std::string> zones;
+              for (Reservation& r : out.reservations) {
+                BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
+                BOKA_RETURN_IF_ERROR(impl->emit_reservation(
+                    txn, actor, req.hold_for ? "reservation.held" : "reservation.created", r));
+              }
+              BOKA_RETURN_IF_ERROR(
+                  impl->emit_series(txn, actor, req.hold_for ? "series.held" : "series.created", s,
+                                    ids_vector(out.reservations)));
               out.series = std::move(s);
               out.skipped = std::move(skipped);
               created = out.reservations.size();
@@ -688,6 +706,28 @@ Result<std::vector<Reservation>> RecurringBookings::occurrences(const Principal&
 namespace {
 
 enum class SeriesOp { confirm, cancel, reschedule };
+
+// The events a series change writes (docs/events.md, "Types"): one for the series, one for
+// each occurrence it changed (a reschedule may also cancel occurrences the new pattern lacks
+// and book ones it adds).
+const char* series_event(SeriesOp op) {
+  switch (op) {
+    case SeriesOp::confirm: return "series.confirmed";
+    case SeriesOp::cancel: return "series.cancelled";
+    case SeriesOp::reschedule: return "series.rescheduled";
+  }
+  return "series.rescheduled";
+}
+const char* occurrence_event(SeriesOp op, const Reservation& r) {
+  switch (op) {
+    case SeriesOp::confirm: return "reservation.confirmed";
+    case SeriesOp::cancel: return "reservation.cancelled";
+    case SeriesOp::reschedule:
+      if (r.status == ReservationStatus::cancelled) return "reservation.cancelled";
+      return r.version == 1 ? "reservation.created" : "reservation.rescheduled";
+  }
+  return "reservation.updated";
+}
 
 const char* series_action(SeriesOp op) {
   switch (op) {
@@ -1094,8 +1134,16 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
         }
         sort_by_start(written);
         std::unordered_map<ResourceId, std::string> zones;
-        for (Reservation& r : written)
+        for (Reservation& r : written) {
           BOKA_RETURN_IF_ERROR(EngineImpl::fill_zone(txn, tenant, r, &zones));
+          BOKA_RETURN_IF_ERROR(impl.emit_reservation(txn, actor, occurrence_event(op, r), r));
+        }
+        BOKA_RETURN_IF_ERROR(
+            impl.emit_series(txn, actor, series_event(op), series, ids_vector(written)));
+        if (split) {
+          BOKA_RETURN_IF_ERROR(
+              impl.emit_series(txn, actor, "series.split", *split, ids_vector(written)));
+        }
         out.series = std::move(series);
         out.split = std::move(split);
         out.changed = std::move(written);

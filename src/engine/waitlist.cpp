@@ -161,6 +161,8 @@ Status offer_freed(EngineImpl& impl, StorageTransaction& txn, const Actor& actor
     e.version += 1;
     BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(e));
     BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(e, "waitlist.offer")));
+    BOKA_RETURN_IF_ERROR(impl.emit_reservation(txn, actor, "reservation.held", hold));
+    BOKA_RETURN_IF_ERROR(impl.emit_waitlist(txn, actor, "waitlist.offered", e));
     if (offers) ++*offers;
   }
   return Status::Ok();
@@ -179,6 +181,10 @@ Result<bool> settle_offer(EngineImpl& impl, StorageTransaction& txn, const Actor
                        : next == WaitlistStatus::lapsed ? "waitlist.lapse"
                                                         : "waitlist.cancel";
   BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(*entry, action)));
+  const char* event = next == WaitlistStatus::accepted ? "waitlist.accepted"
+                      : next == WaitlistStatus::lapsed ? "waitlist.lapsed"
+                                                       : "waitlist.cancelled";
+  BOKA_RETURN_IF_ERROR(impl.emit_waitlist(txn, actor, event, *entry));
   return true;
 }
 
@@ -324,6 +330,7 @@ Result<WaitlistEntry> Waitlist::join(const Principal& who, TenantId tenant,
               e.version = 1;
               BOKA_ASSIGN_OR_RETURN(e.id, txn.insert_waitlist_entry(e));
               BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(e, "waitlist.join")));
+              BOKA_RETURN_IF_ERROR(impl.emit_waitlist(txn, actor, "waitlist.joined", e));
               joined = e.id;
               return Status::Ok();  // waitlist_write offers `here` next, in this transaction
             },
@@ -480,6 +487,8 @@ Result<WaitlistEntry> Waitlist::cancel(const Principal& who, TenantId tenant, Wa
                       detail::apply_to_resources(txn, set, &*hold, &after, now, staged));
                   BOKA_RETURN_IF_ERROR(impl.audit(
                       txn, actor, detail::reservation_entry(after, "reservation.cancel")));
+                  BOKA_RETURN_IF_ERROR(
+                      impl.emit_reservation(txn, actor, "reservation.cancelled", after));
                 }
               }
               e->status = WaitlistStatus::cancelled;
@@ -488,6 +497,7 @@ Result<WaitlistEntry> Waitlist::cancel(const Principal& who, TenantId tenant, Wa
               e->version += 1;
               BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(*e));
               BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(*e, "waitlist.cancel")));
+              BOKA_RETURN_IF_ERROR(impl.emit_waitlist(txn, actor, "waitlist.cancelled", *e));
               out = *e;
               return Status::Ok();
             },
@@ -539,6 +549,7 @@ Result<WaitlistEntry> Waitlist::set_priority(const Principal& who, TenantId tena
               e->version += 1;
               BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(*e));
               BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(*e, "waitlist.priority")));
+              BOKA_RETURN_IF_ERROR(impl.emit_waitlist(txn, actor, "waitlist.reprioritized", *e));
               out = *e;
               return Status::Ok();
             }));
@@ -585,6 +596,7 @@ Result<int> Waitlist::sweep(const Principal& who, int limit) {
             cur->version += 1;
             BOKA_RETURN_IF_ERROR(txn.update_waitlist_entry(*cur));
             BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, entry_audit(*cur, "waitlist.expire")));
+            BOKA_RETURN_IF_ERROR(impl.emit_waitlist(txn, actor, "waitlist.expired", *cur));
             expired = true;
             return Status::Ok();
           }));

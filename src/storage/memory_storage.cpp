@@ -1,5 +1,6 @@
 #include "storage/memory_storage.hpp"
 #include "storage/customer_query.hpp"
+#include "storage/event_query.hpp"
 #include "storage/guarded_work.hpp"
 
 #include <algorithm>
@@ -38,6 +39,10 @@ struct Tables {
   // vector's doubling copied, and page-faulted in, hundreds of MB on a long replay).
   std::map<TenantId, std::deque<AuditRecord>> audit;
   std::map<std::string, std::string, std::less<>> settings;
+  // Events by id; the id is also the position (one writer at a time: insert order is commit
+  // order). Per tenant, its event ids in order, so a tenant's feed does not scan others'.
+  std::map<EventId, Event> events;
+  std::map<TenantId, std::set<EventId>> events_by_tenant;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
@@ -670,6 +675,70 @@ class MemoryTransaction final : public StorageTransaction {
     return out;
   }
 
+  Status insert_event(const Event& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    BOKA_ASSIGN_OR_RETURN(EventId id, insert_row(t_.events, x));
+    t_.events.at(id).position = static_cast<std::int64_t>(id);
+    t_.events_by_tenant[x.tenant].insert(id);
+    undo_.push_back([this, tenant = x.tenant, id] { t_.events_by_tenant[tenant].erase(id); });
+    return Status::Ok();
+  }
+  Result<std::vector<Event>> list_events(TenantId tenant, const EventQuery& q) override {
+    std::vector<Event> out;
+    auto ids = t_.events_by_tenant.find(tenant);
+    if (ids == t_.events_by_tenant.end()) return out;
+    for (auto it = ids->second.upper_bound(EventId(q.after));
+         it != ids->second.end() && static_cast<int>(out.size()) < q.limit; ++it) {
+      const Event& e = t_.events.at(*it);
+      if (!q.subject.empty() && e.subject != q.subject) continue;
+      if (!event_type_matches(q.types, e.type)) continue;
+      out.push_back(e);
+    }
+    return out;
+  }
+  Result<std::optional<Event>> find_event(TenantId tenant, EventId id) override {
+    return find_in(t_.events, tenant, id);
+  }
+  Result<std::int64_t> event_head(TenantId tenant) override {
+    auto ids = t_.events_by_tenant.find(tenant);
+    if (ids == t_.events_by_tenant.end() || ids->second.empty()) return std::int64_t{0};
+    return static_cast<std::int64_t>(*ids->second.rbegin());
+  }
+  Result<bool> has_unpositioned_events() override { return false; }
+  Result<std::int64_t> position_events(int) override { return std::int64_t{0}; }
+  Result<std::int64_t> delete_events_before(Instant cutoff, int limit) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    std::int64_t n = 0;
+    // Ids rise with time (one writer, one clock), so the oldest events come first; an event
+    // stamped later than a newer one (a clock step back) waits for the next prune.
+    while (!t_.events.empty() && n < limit && t_.events.begin()->second.occurred_at < cutoff) {
+      Event gone = std::move(t_.events.begin()->second);
+      t_.events.erase(t_.events.begin());
+      t_.events_by_tenant[gone.tenant].erase(gone.id);
+      undo_.push_back([this, gone]() mutable {
+        t_.events_by_tenant[gone.tenant].insert(gone.id);
+        t_.events.emplace(gone.id, std::move(gone));
+      });
+      ++n;
+    }
+    return n;
+  }
+  Result<std::int64_t> redact_customer_events(TenantId tenant, CustomerId customer,
+                                              std::string_view payload) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    std::int64_t n = 0;
+    auto ids = t_.events_by_tenant.find(tenant);
+    if (ids == t_.events_by_tenant.end()) return n;
+    for (EventId id : ids->second) {
+      Event& e = t_.events.at(id);
+      if (e.customer_id != customer || e.payload_json == payload) continue;
+      undo_.push_back([this, id, old = e.payload_json] { t_.events.at(id).payload_json = old; });
+      e.payload_json = std::string(payload);
+      ++n;
+    }
+    return n;
+  }
+
   Result<std::vector<TableStats>> table_stats() override {
     std::int64_t audit_rows = 0;
     for (const auto& [tenant, chain] : t_.audit)
@@ -689,7 +758,8 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"series", n(t_.series), 0},
                                    {"waitlist_entries", n(t_.waitlist), 0},
                                    {"services", n(t_.services), 0},
-                                   {"customers", n(t_.customers), 0}};
+                                   {"customers", n(t_.customers), 0},
+                                   {"events", n(t_.events), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

@@ -1,4 +1,4 @@
-// Prints the codec's field lists (bindings/codec/fields.hpp) as JSON, for
+// Prints the codec's field lists (src/codec/fields.hpp) as JSON, for
 // field_lists_test.py: {"Tenant": {"shells": ["c", "http", "python"], "json": [...],
 // "python": [...]}, ...}, every described struct in the order of for_each_document.
 #include <cstdio>

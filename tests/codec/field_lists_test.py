@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The manuals name the fields the code reads and writes.
 
-For every struct of the codec's field lists (bindings/codec/fields.hpp, printed by
+For every struct of the codec's field lists (src/codec/fields.hpp, printed by
 boka_field_lists), in each shell it appears in:
   c       include/boka/boka.h: the block headed by its name in "JSON DOCUMENTS" (the first
           {...} after the name; its top-level keys, in order);

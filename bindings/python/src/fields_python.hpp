@@ -1,4 +1,4 @@
-// Python <-> C++ for every struct of the codec's field lists (bindings/codec/fields.hpp): a
+// Python <-> C++ for every struct of the codec's field lists (src/codec/fields.hpp): a
 // struct becomes the dataclass of boka._types with the same name, built by keyword from its
 // field list, and a dataclass is read back attribute by attribute. A field added to a list
 // appears in Python as it does in JSON; a field is bound by name, never by position.

@@ -463,6 +463,37 @@ const std::vector<Migration>& postgresql_migrations() {
            "GRANT SELECT, INSERT, UPDATE ON services, customers TO {app_role}",
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
        }},
+      // 8: the event feed (boka/events.hpp, docs/events.md). Writers run concurrently, so ids
+      // (taken at insert) are not in commit order: `position` stays NULL until one
+      // positioner at a time gives committed events theirs (StorageTransaction::
+      // position_events), which keeps readers from passing an event that commits late.
+      {8,
+       {
+           R"(CREATE TABLE events (
+                id BIGSERIAL PRIMARY KEY,
+                position BIGINT UNIQUE,
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                type TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                source TEXT NOT NULL,
+                customer_id BIGINT,
+                payload TEXT NOT NULL))",
+           "CREATE INDEX events_feed ON events(tenant_id, position) WHERE position IS NOT NULL",
+           "CREATE INDEX events_subject ON events(tenant_id, subject, position) "
+           "WHERE position IS NOT NULL",
+           "CREATE INDEX events_unpositioned ON events(id) WHERE position IS NULL",
+           "CREATE INDEX events_customer ON events(tenant_id, customer_id) "
+           "WHERE customer_id IS NOT NULL",
+           "CREATE INDEX events_occurred ON events(occurred_at)",
+           "ALTER TABLE events ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE events FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON events USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "GRANT SELECT, INSERT, UPDATE, DELETE ON events TO {app_role}",
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
+       }},
   };
   return kMigrations;
 }

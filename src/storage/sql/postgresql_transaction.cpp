@@ -296,7 +296,53 @@ class PgTransaction final : public SqlTransaction {
     });
   }
 
+  // A booking's event goes with the writes queued for COMMIT: nothing reads it back in the
+  // transaction, and nothing about it can fail that COMMIT would not report.
+  Status insert_event(const Event& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    if (!batch_) return SqlTransaction::insert_event(x);
+    std::optional<std::string> customer;
+    if (x.customer_id) customer = text_of(static_cast<long long>(*x.customer_id));
+    batch_->deferred.push_back(
+        {sql::kInsertEvent,
+         {text_of(x.tenant), x.type, x.subject, text_of(to_unix(x.occurred_at)), x.actor, x.source,
+          customer, x.payload_json}});
+    return Status::Ok();
+  }
+
+  Result<bool> has_unpositioned_events() override {
+    return run("look for unpositioned events", [&]() -> Result<bool> {
+      int found = 0;
+      sql_ << "SELECT CASE WHEN EXISTS (SELECT 1 FROM events WHERE position IS NULL) THEN 1 "
+              "ELSE 0 END",
+          into(found);
+      return found == 1;
+    });
+  }
+
+  // One statement: the committed unpositioned events this statement's snapshot sees, in id
+  // order, numbered after the highest position given. The caller holds the positioner's
+  // lock, so the highest position read here is final (docs/events.md, "Positions").
+  Result<std::int64_t> position_events(int limit) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return run("position events", [&]() -> Result<std::int64_t> {
+      long long lim = limit;
+      soci::statement st =
+          (sql_.prepare
+               << "WITH head AS (SELECT COALESCE(MAX(position), 0) AS p FROM events), "
+                  "todo AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM (SELECT id "
+                  "FROM events WHERE position IS NULL ORDER BY id LIMIT :lim) AS waiting) "
+                  "UPDATE events SET position = head.p + todo.n FROM head, todo "
+                  "WHERE events.id = todo.id",
+           use(lim));
+      st.execute(true);
+      return static_cast<std::int64_t>(st.get_affected_rows());
+    });
+  }
+
  protected:
+  const char* position_column() const override { return "position"; }
+
   // Sends the writes queued for COMMIT, so the next statement sees them.
   Status before_statement() override {
     if (!batch_ || batch_->deferred.empty()) return Status::Ok();

@@ -18,7 +18,7 @@ constexpr CountedTable kCounted[] = {
     {"pool_members", 0}, {"reservations", 0}, {"allocations", 0},      {"idempotency_keys", 0},
     {"users", 0},        {"sessions", 0},     {"api_keys", 0},         {"audit_log", 0},
     {"settings", 0},     {"series", 6},       {"waitlist_entries", 6}, {"waitlist_targets", 6},
-    {"services", 7},     {"customers", 7},
+    {"services", 7},     {"customers", 7},        {"events", 8},
 };
 
 }  // namespace

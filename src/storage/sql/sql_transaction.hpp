@@ -131,7 +131,21 @@ class SqlTransaction : public StorageTransaction {
   Result<std::optional<std::string>> get_setting(std::string_view name) override;
   Status put_setting(std::string_view name, std::string_view value) override;
 
+  // Events (storage/sql/sql_events.cpp). The feed's order is the column
+  // position_column(): SQLite's ids (one writer at a time), PostgreSQL's positions.
+  Status insert_event(const Event& event) override;
+  Result<std::vector<Event>> list_events(TenantId tenant, const EventQuery& query) override;
+  Result<std::optional<Event>> find_event(TenantId tenant, EventId id) override;
+  Result<std::int64_t> event_head(TenantId tenant) override;
+  Result<bool> has_unpositioned_events() override { return false; }
+  Result<std::int64_t> position_events(int) override { return std::int64_t{0}; }
+  Result<std::int64_t> delete_events_before(Instant cutoff, int limit) override;
+  Result<std::int64_t> redact_customer_events(TenantId tenant, CustomerId customer,
+                                              std::string_view payload_json) override;
+
  protected:
+  // The column that orders the event feed: "id" where an event's position is its id.
+  virtual const char* position_column() const { return "id"; }
   // Runs before every statement run() sends: PostgreSQL sends the writes it queued, so every
   // statement sees the transaction's own writes.
   virtual Status before_statement() { return Status::Ok(); }

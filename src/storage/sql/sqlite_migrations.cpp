@@ -348,6 +348,27 @@ const std::vector<Migration>& sqlite_migrations() {
            "ALTER TABLE resources ADD COLUMN max_active_per_customer INTEGER NOT NULL DEFAULT 0",
            "ALTER TABLE resources ADD COLUMN max_per_customer_per_day INTEGER NOT NULL DEFAULT 0",
        }},
+      // 8: the event feed (boka/events.hpp, docs/events.md). AUTOINCREMENT: an id is never
+      // given twice, even after pruning removed the newest events. One writer at a time, so
+      // an event's position is its id: the table has no position column.
+      {8,
+       {
+           R"(CREATE TABLE events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                type TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                source TEXT NOT NULL,
+                customer_id INTEGER,
+                payload TEXT NOT NULL))",
+           "CREATE INDEX events_feed ON events(tenant_id, id)",
+           "CREATE INDEX events_subject ON events(tenant_id, subject, id)",
+           "CREATE INDEX events_customer ON events(tenant_id, customer_id) "
+           "WHERE customer_id IS NOT NULL",
+           "CREATE INDEX events_occurred ON events(occurred_at)",
+       }},
   };
   return kMigrations;
 }

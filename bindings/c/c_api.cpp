@@ -1206,6 +1206,60 @@ int boka_customer_erase(boka_engine* engine, const boka_principal* who, int64_t 
   });
 }
 
+// --- The event feed ------------------------------------------------------------------------
+
+int boka_events_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                     const char* query_json, char** page_json, char** errmsg) {
+  clear_output(page_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(page_json, "page_json"));
+    boka::EventQuery query;
+    if (query_json != nullptr) {
+      query = boka::c_api::event_query_from_json(boka::c_api::parse(query_json, "query_json"));
+    }
+    return emit(engine->engine->events().list(who->principal, boka::TenantId{tenant}, query),
+                page_json);
+  });
+}
+
+int boka_events_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                    char** event_json, char** errmsg) {
+  clear_output(event_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(event_json, "event_json"));
+    return emit(engine->engine->events().get(who->principal, boka::TenantId{tenant},
+                                             boka::EventId{id}),
+                event_json);
+  });
+}
+
+int boka_events_head(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                     int64_t* position, char** errmsg) {
+  if (position != nullptr) *position = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(position, "position"));
+    auto head = engine->engine->events().head(who->principal, boka::TenantId{tenant});
+    if (!head.ok()) return head.status();
+    *position = *head;
+    return Status();
+  });
+}
+
+int boka_events_prune(boka_engine* engine, const boka_principal* who, int limit, int64_t* pruned,
+                      char** errmsg) {
+  if (pruned != nullptr) *pruned = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto n = engine->engine->events().prune(who->principal, limit);
+    if (!n.ok()) return n.status();
+    if (pruned != nullptr) *pruned = *n;
+    return Status();
+  });
+}
+
 // --- Authentication ----------------------------------------------------------------------
 
 int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,

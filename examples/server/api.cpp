@@ -577,6 +577,7 @@ void Api::install() {
   install_series();
   install_waitlist();
   install_customers();
+  install_events();
   openapi_ = build_openapi();
 }
 
@@ -1012,6 +1013,34 @@ void Api::install_customers() {
         });
   route("POST", one + "/erase", "customers.erase", Auth::required, {kNone, doc<Customer>()},
         [this](Context& c) { c.reply(engine_.customers().erase(c.who(), c.id(1), c.id(2))); });
+}
+
+// The event feed (boka/events.hpp): read in order with a cursor, one event by id, and the
+// feed's head (where a consumer that wants only what happens from now on starts).
+void Api::install_events() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  route("GET", T + "/events", "events.list", Auth::required, {kNone, doc<EventPage>()},
+        [this](Context& c) {
+          Json q = Json::object();
+          if (const auto after = query_int(c.req, "after")) q["after"] = *after;
+          q["limit"] = page_limit(c.req, 100);
+          if (const std::string* v = c.req.param("types")) q["types"] = comma_list(*v);
+          if (const std::string* v = c.req.param("subject")) q["subject"] = *v;
+          c.reply(engine_.events().list(c.who(), c.id(1), codec::event_query_from_json(q)));
+        });
+  const Json head_doc = Json{
+      {"type", "object"},
+      {"required", Json::array({"position"})},
+      {"additionalProperties", false},
+      {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
+  route("GET", T + "/events/head", "events.head", Auth::required, {kNone, head_doc},
+        [this](Context& c) {
+          auto head = engine_.events().head(c.who(), c.id(1));
+          if (!head.ok()) return c.problem(head.status());
+          c.send(200, Json{{"position", *head}});
+        });
+  route("GET", T + R"(/events/(\d+))", "events.get", Auth::required, {kNone, doc<Event>()},
+        [this](Context& c) { c.reply(engine_.events().get(c.who(), c.id(1), c.id(2))); });
 }
 
 // The OpenAPI document, built from the routes as registered and the codec's field lists, so

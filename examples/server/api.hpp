@@ -103,6 +103,7 @@ class Api {
   void install_series();
   void install_waitlist();
   void install_customers();
+  void install_events();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

@@ -88,6 +88,7 @@ EngineOptions engine_options(const Config& config) {
   if (config.argon2_iterations > 0) options.auth.argon2_iterations = config.argon2_iterations;
   options.read_only = config.read_only;
   options.read_only_reason = "BOKA_READ_ONLY is set";
+  options.event_retention = Seconds(static_cast<std::int64_t>(config.event_retention_days) * 86400);
   return options;
 }
 
@@ -291,6 +292,7 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_MEMORY_KIB", c.argon2_memory_kib, 8, 4 << 20));
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_ITERATIONS", c.argon2_iterations, 1, 100));
   BOKA_RETURN_IF_ERROR(integer("BOKA_SHUTDOWN_GRACE_SECONDS", c.shutdown_grace_seconds, 0, 3600));
+  BOKA_RETURN_IF_ERROR(integer("BOKA_EVENT_RETENTION_DAYS", c.event_retention_days, 1, 3650));
   const auto rate = [&](const char* name, double& out) -> Status {
     if (auto v = get(name)) {
       BOKA_ASSIGN_OR_RETURN(out, parse_rate(name, *v));

@@ -79,6 +79,7 @@ struct Config {
   int argon2_memory_kib = 0;        // BOKA_ARGON2_MEMORY_KIB (0: the default)
   int argon2_iterations = 0;        // BOKA_ARGON2_ITERATIONS (0: the default)
   int shutdown_grace_seconds = 30;  // BOKA_SHUTDOWN_GRACE_SECONDS
+  int event_retention_days = 30;    // BOKA_EVENT_RETENTION_DAYS (1..3650): EngineOptions::event_retention
 };
 
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).

@@ -1,6 +1,6 @@
 // boka-worker: the background worker of the deployment. Every BOKA_WORKER_INTERVAL_SECONDS
 // it expires lapsed holds, reports its heartbeat (health() shows its age), and every ten
-// minutes deletes dead sessions. With BOKA_BACKUP_DIR set (SQLite only) it takes the daily,
+// minutes deletes dead sessions and prunes events older than BOKA_EVENT_RETENTION_DAYS. With BOKA_BACKUP_DIR set (SQLite only) it takes the daily,
 // weekly and monthly backups when the newest of each kind is older than a day, a week or 30
 // days, verified, with the default retention. SIGTERM/SIGINT: finish the round, exit 0.
 //
@@ -60,6 +60,12 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
       log("cleanup sessions: " + n.status().to_string());
     } else if (*n > 0) {
       log("deleted " + std::to_string(*n) + " dead sessions");
+    }
+    // Events older than BOKA_EVENT_RETENTION_DAYS, a batch per cleanup round.
+    if (auto n = engine.events().prune(sys, 50000); !n.ok()) {
+      log("prune events: " + n.status().to_string());
+    } else if (*n > 0) {
+      log("pruned " + std::to_string(*n) + " events past their retention");
     }
   }
   if (!backup_dir.empty()) {

@@ -414,10 +414,30 @@
  *   StorageInfo
  *     {"dialect": "sqlite", "schema_version": 3, "location": "bookings.db"}
  *
+ *   Event (boka_events_list, boka_events_get; docs/events.md lists the types and payloads)
+ *     {"id": 17, "position": 17, "tenant": 1, "type": "reservation.created",
+ *      "subject": "reservation:42", "occurred_at": "2026-12-05T09:00:00Z",
+ *      "actor": "user:3", "source": "203.0.113.7", "customer_id": 12 or null,
+ *      "data": {"reservation": {Reservation}}}
+ *     id: unique, never reused (a webhook's webhook-id). position: its place in the feed.
+ *     data: the subject after the change, under its kind's name ({"redacted": true} once
+ *     the customer it names was erased).
+ *
+ *   EventQuery (boka_events_list; every field optional)
+ *     {"after": 0, "limit": 100, "types": ["reservation.*"], "subject": "reservation:42"}
+ *     after: a position (0: from the oldest kept). limit 1..1000. types: exact names, or
+ *     "family.*" for a family.
+ *
+ *   EventPage
+ *     {"events": [Event, ...], "next_after": 17, "more": false}
+ *     next_after: pass it back as after; it moves past events the filters skipped. more:
+ *     a full page, ask again at once.
+ *
  *   EngineOptions (boka_engine_open_with_options; every field optional, defaults shown)
  *     {"read_only": false, "read_only_reason": "", "auth": {AuthOptions},
- *      "waitlist_offer_window": 900}
+ *      "waitlist_offer_window": 900, "event_retention": 2592000}
  *     waitlist_offer_window: seconds a waitlist offer holds its capacity, 60..604800.
+ *     event_retention: seconds events stay in the feed, 3600..315360000.
  *
  *   AuthOptions (every field optional, defaults shown; durations in seconds)
  *     {"argon2_memory_kib": 19456, "argon2_iterations": 2, "argon2_parallelism": 1,
@@ -1080,6 +1100,26 @@ BOKA_API int boka_customer_export(boka_engine* engine, const boka_principal* who
  * (optional). A linked user account is a login and is not touched (see boka_auth_*). */
 BOKA_API int boka_customer_erase(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                  int64_t id, char** customer_json, char** errmsg);
+
+/* --- The event feed (boka_events_*; boka/events.hpp, docs/events.md) -------------------- */
+/* Every change that matters to other systems writes an Event in its own transaction; read
+ * them in order with a cursor: pass the page's next_after back as the query's after.
+ * Reading needs "events:read" (admins; grant it to an API key for an integration). */
+
+/* EventQuery in (NULL: the first 100 events), an EventPage out. */
+BOKA_API int boka_events_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              const char* query_json, char** page_json, char** errmsg);
+/* One Event by id (BOKA_NOT_FOUND if it is not the tenant's or was pruned). */
+BOKA_API int boka_events_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t id, char** event_json, char** errmsg);
+/* The highest position of the tenant's feed (0 if none): where a consumer that wants only
+ * what happens from now on starts. */
+BOKA_API int boka_events_head(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t* position, char** errmsg);
+/* Deletes up to `limit` events (all tenants) older than the engine's event_retention;
+ * *pruned (optional) gets how many. For the worker ("system:operations"). */
+BOKA_API int boka_events_prune(boka_engine* engine, const boka_principal* who, int limit,
+                               int64_t* pruned, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

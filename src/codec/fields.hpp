@@ -1260,6 +1260,8 @@ struct Describe<EngineOptions> {
     v("auth", o.auth, opt());
     v("waitlist_offer_window", o.waitlist_offer_window,
       opt("seconds a waitlist offer holds its capacity, 60..604800; default 900"));
+    v("event_retention", o.event_retention,
+      opt("seconds events stay in the feed, 3600..315360000; default 2592000 (30 days)"));
   }
 };
 
@@ -1600,6 +1602,54 @@ struct Describe<CustomerMergeRequest> {
   }
 };
 
+template <>
+struct Describe<Event> {
+  static constexpr const char* name = "Event";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One change, as other systems see it (docs/events.md)";
+  template <typename V, Of<Event> S>
+  static void fields(V& v, S& e) {
+    v("id", e.id, out("unique, never reused: the webhook-id of its deliveries"));
+    v("position", e.position, out("its place in the feed: pass the last one back as after"));
+    v("tenant", e.tenant, out());
+    v("type", e.type, out("reservation.created, reservation.cancelled, ... (docs/events.md)"));
+    v("subject", e.subject, out("what it is about: reservation:42, series:7, customer:12"));
+    v("occurred_at", e.occurred_at, out());
+    v("actor", e.actor, out("the principal that made the change"));
+    v("source", e.source, out("where it acted from"));
+    v("customer_id", e.customer_id, out("the customer record the subject belongs to, or null"));
+    v("data", json_text(e.payload_json),
+      out("the subject after the change: {\"reservation\": {...}}, {\"customer\": {...}}, ..."));
+  }
+};
+
+template <>
+struct Describe<EventQuery> {
+  static constexpr const char* name = "EventQuery";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which events to read: after a position, oldest first";
+  template <typename V, Of<EventQuery> S>
+  static void fields(V& v, S& q) {
+    v("after", q.after, opt("a position; 0 reads from the oldest kept"));
+    v("limit", q.limit, opt("1..1000"));
+    v("types", q.types, opt("event types; \"reservation.*\" matches a family"));
+    v("subject", q.subject, opt("only this subject (\"reservation:42\")"));
+  }
+};
+
+template <>
+struct Describe<EventPage> {
+  static constexpr const char* name = "EventPage";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A page of the event feed";
+  template <typename V, Of<EventPage> S>
+  static void fields(V& v, S& p) {
+    v("events", p.events, out());
+    v("next_after", p.next_after, out("pass it back as after for the next page"));
+    v("more", p.more, out("a full page: ask again at once"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1688,6 +1738,9 @@ void for_each_document(Fn&& fn) {
   fn(Tag<Customer>{});
   fn(Tag<CustomerFilter>{});
   fn(Tag<CustomerMergeRequest>{});
+  fn(Tag<Event>{});
+  fn(Tag<EventQuery>{});
+  fn(Tag<EventPage>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

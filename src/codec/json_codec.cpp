@@ -384,6 +384,7 @@ Customer customer_from_json(const Json& j, Mode mode) {
 CustomerFilter customer_filter_from_json(const Json& j) {
   return from_json<CustomerFilter>(j, "filter");
 }
+EventQuery event_query_from_json(const Json& j) { return from_json<EventQuery>(j, "query"); }
 TenantRules tenant_rules_from_json(const Json& j) { return from_json<TenantRules>(j, "rules"); }
 ReservationUpdate reservation_update_from_json(const Json& j) {
   return from_json<ReservationUpdate>(j, "update");

@@ -406,6 +406,7 @@ WaitlistFilter waitlist_filter_from_json(const Json& j);
 Service service_from_json(const Json& j, Mode mode);
 Customer customer_from_json(const Json& j, Mode mode);
 CustomerFilter customer_filter_from_json(const Json& j);
+EventQuery event_query_from_json(const Json& j);
 TenantRules tenant_rules_from_json(const Json& j);
 ReservationUpdate reservation_update_from_json(const Json& j);
 ChangeGuard change_guard_from_json(const Json& j);

@@ -9,6 +9,8 @@ from ._types import (
     AllocationRequest,
     BookingRules,
     Customer,
+    Event,
+    EventPage,
     ReservationOrder,
     Service,
     ApiKey,
@@ -101,6 +103,7 @@ class Engine:
         read_only_reason: str = "",
         auth: Optional[AuthOptions] = None,
         waitlist_offer_window: Optional[timedelta] = None,
+        event_retention: Optional[timedelta] = None,
     ) -> None: ...
     @property
     def auth(self) -> Auth: ...
@@ -112,6 +115,8 @@ class Engine:
     def services(self) -> Services: ...
     @property
     def customers(self) -> Customers: ...
+    @property
+    def events(self) -> Events: ...
     @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
@@ -391,6 +396,24 @@ class Services:
     ) -> list[Service]: ...
     def update(self, tenant: int, service: Service, *, who: Optional[Principal] = None) -> Service: ...
     def archive(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Service: ...
+
+class Events:
+    """The event feed, boka's transactional outbox (``engine.events``): every change writes
+    an event in its own transaction; read them in order with a cursor."""
+
+    def list(
+        self,
+        tenant: int,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        types: Optional[Iterable[str]] = None,
+        subject: str = "",
+        who: Optional[Principal] = None,
+    ) -> EventPage: ...
+    def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Event: ...
+    def head(self, tenant: int, *, who: Optional[Principal] = None) -> int: ...
+    def prune(self, *, limit: int = 10000, who: Optional[Principal] = None) -> int: ...
 
 class Customers:
     """Customer records of an engine (``engine.customers``): their bookings, merging, export

@@ -823,3 +823,28 @@ class Customer:
     def live(self) -> bool:
         """Neither merged nor erased."""
         return self.merged_into is None and self.erased_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change, as other systems see it (:class:`boka.Events`, docs/events.md)."""
+
+    id: int  # unique, never reused: the webhook-id of its deliveries
+    position: int  # its place in the feed: pass the last one back as ``after``
+    tenant: int
+    type: str  # "reservation.created", "reservation.cancelled", ...
+    subject: str  # "reservation:42", "series:7", "waitlist:3", "customer:12"
+    occurred_at: datetime
+    actor: str  # the principal that made the change
+    source: str  # where it acted from ("" for the system principal)
+    customer_id: Optional[int]  # the customer record the subject belongs to
+    data: dict[str, Any] = field(hash=False)  # {"reservation": {...}}, {"customer": {...}}, ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """A page of the event feed (:meth:`boka.Events.list`)."""
+
+    events: list[Event] = field(hash=False)
+    next_after: int  # pass it back as ``after`` for the next page
+    more: bool  # a full page: ask again at once

@@ -24,9 +24,10 @@ class EngineHandle {
  public:
   EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
                std::string read_only_reason, AuthOptions auth,
-               std::optional<Seconds> waitlist_offer_window) {
+               std::optional<Seconds> waitlist_offer_window, std::optional<Seconds> event_retention) {
     EngineOptions options;
     if (waitlist_offer_window) options.waitlist_offer_window = *waitlist_offer_window;
+    if (event_retention) options.event_retention = *event_retention;
     options.clock = std::move(clock);
     options.auth = std::move(auth);
     options.read_only = read_only;
@@ -195,6 +196,21 @@ class CustomersFacet {
   const EngineHandle* handle_;
 };
 
+// engine.events: the event feed. Like AuthFacet, it keeps its engine open.
+class EventsFacet {
+ public:
+  explicit EventsFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.events()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 template <typename IdType>
 std::optional<IdType> optional_id(py::handle value, const std::string& name) {
   if (value.is_none()) return std::nullopt;
@@ -334,17 +350,18 @@ may be called from several threads at once; each releases the GIL while the engi
 )")
       .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
                        py::object read_only_reason, py::object auth,
-                       py::object waitlist_offer_window) {
+                       py::object waitlist_offer_window, py::object event_retention) {
              AuthOptions options;
              if (!auth.is_none()) struct_from_python(auth, "auth", options);
              return std::make_unique<EngineHandle>(
                  uri, std::move(clock), read_only, to_string(read_only_reason, "read_only_reason"),
                  std::move(options),
-                 to_optional_seconds(waitlist_offer_window, "waitlist_offer_window"));
+                 to_optional_seconds(waitlist_offer_window, "waitlist_offer_window"),
+                 to_optional_seconds(event_retention, "event_retention"));
            }),
            arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
            arg("read_only_reason") = "", arg("auth") = py::none(),
-           arg("waitlist_offer_window") = py::none())
+           arg("waitlist_offer_window") = py::none(), arg("event_retention") = py::none())
       .def_property_readonly(
           "auth", [](py::object self) { return AuthFacet(std::move(self)); },
           "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
@@ -360,6 +377,9 @@ may be called from several threads at once; each releases the GIL while the engi
       .def_property_readonly(
           "customers", [](py::object self) { return CustomersFacet(std::move(self)); },
           "Customer records, their bookings, merging, export and erasure (boka.Customers).")
+      .def_property_readonly(
+          "events", [](py::object self) { return EventsFacet(std::move(self)); },
+          "The event feed, boka's transactional outbox (boka.Events).")
       .def_property_readonly(
           "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
           "The audit trail, health, backups, read-only mode, heartbeats, "
@@ -1319,6 +1339,58 @@ customer sees only services that are customer_bookable and not archived. Every c
           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
           "Archives a service: it takes no new bookings; its reservations keep naming it. "
           "Idempotent.");
+
+  using Feed = const EventsFacet&;
+  py::class_<EventsFacet>(m, "Events",
+                          R"(The event feed of an engine (engine.events), boka's transactional
+outbox: every change that matters to other systems (reservations, series, waitlist steps,
+customers) writes an Event in its own transaction, so a rolled-back change leaves none and a
+committed one always has one. Read in order with a cursor: pass the page's next_after back as
+after. Reading needs events:read (admins, or an API key with that scope). Every call takes
+who= (default: the system principal); docs/events.md is the guide.)")
+      .def(
+          "list",
+          [](Feed f, TenantId tenant, std::int64_t after, int limit, py::object types,
+             py::object subject, py::object who) {
+            EventQuery q;
+            q.after = after;
+            q.limit = limit;
+            if (!types.is_none()) q.types = from_python<std::vector<std::string>>(types, "types");
+            q.subject = to_string(subject, "subject");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Events& e) { return e.list(p, tenant, q); }));
+          },
+          arg("tenant"), py::kw_only(), arg("after") = 0, arg("limit") = 100,
+          arg("types") = py::none(), arg("subject") = "", arg("who") = py::none(),
+          "The tenant's events after position `after`, oldest first (limit 1..1000), as an "
+          "EventPage. types: exact names or \"family.*\"; subject: \"reservation:42\".")
+      .def(
+          "get",
+          [](Feed f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Events& e) { return e.get(p, tenant, EventId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "One Event by id (NotFoundError if not the tenant's or pruned).")
+      .def(
+          "head",
+          [](Feed f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return f.call([&](Events& e) { return e.head(p, tenant); });
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none(),
+          "The highest position of the tenant's feed (0 if none): where a consumer that wants "
+          "only what happens from now on starts.")
+      .def(
+          "prune",
+          [](Feed f, int limit, py::object who) {
+            const Principal& p = principal_of(who);
+            return f.call([&](Events& e) { return e.prune(p, limit); });
+          },
+          py::kw_only(), arg("limit") = 10000, arg("who") = py::none(),
+          "Deletes up to `limit` events (all tenants) older than the engine's event_retention; "
+          "returns how many. For the worker (system:operations).");
 
   using People = const CustomersFacet&;
   py::class_<CustomersFacet>(m, "Customers",

@@ -1028,12 +1028,8 @@ void Api::install_events() {
           if (const std::string* v = c.req.param("subject")) q["subject"] = *v;
           c.reply(engine_.events().list(c.who(), c.id(1), codec::event_query_from_json(q)));
         });
-  const Json head_doc = Json{
-      {"type", "object"},
-      {"required", Json::array({"position"})},
-      {"additionalProperties", false},
-      {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
-  route("GET", T + "/events/head", "events.head", Auth::required, {kNone, head_doc},
+  route("GET", T + "/events/head", "events.head", Auth::required,
+        {kNone, Json{{"$ref", "#/components/schemas/EventHead"}}},
         [this](Context& c) {
           auto head = engine_.events().head(c.who(), c.id(1));
           if (!head.ok()) return c.problem(head.status());
@@ -1119,6 +1115,13 @@ std::string Api::build_openapi() const {
                           {"series", objects},
                           {"waitlist_entries", objects},
                           {"audit", objects}}}};
+  // The feed's head (Events::head): one number, not a struct of the codec.
+  schemas["EventHead"] = Json{
+      {"type", "object"},
+      {"description", "The highest position of the tenant's event feed (0 if none)"},
+      {"required", Json::array({"position"})},
+      {"additionalProperties", false},
+      {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
   schemas["Problem"] =
       Json{{"type", "object"},
            {"required", Json::array({"type", "title", "status", "code", "detail"})},

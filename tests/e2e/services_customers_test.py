@@ -254,6 +254,40 @@ def main():
     r = owner.get(t + f"/customers/{record['id']}/export")
     check("short please" not in r.body and "Carl Jung" not in r.body, "nothing personal left")
 
+    # --- the event feed: every change above, in order, with the state after it; the
+    # erased customer's earlier events redacted; staff may not read it.
+    events, after = [], 0
+    while True:
+        r = owner.get(t + f"/events?after={after}&limit=7")
+        check(r.status == 200, f"events: {r}")
+        events += r.json()["events"]
+        after = r.json()["next_after"]
+        if not r.json()["more"]:
+            break
+    check(len({e["id"] for e in events}) == len(events) > 10, f"events: {len(events)}")
+    check([e["position"] for e in events] == sorted(e["position"] for e in events), "in order")
+    types = [e["type"] for e in events]
+    for wanted in ("customer.created", "customer.merged", "customer.erased", "reservation.created",
+                   "reservation.cancelled", "reservation.updated"):
+        check(wanted in types, f"{wanted} in {types}")
+    check("short please" not in str(events) and "Carl Jung" not in str(events),
+          "the erased customer's personal data left the feed")
+    erased_at = types.index("customer.erased")
+    mine = [e for e in events[:erased_at] if e["customer_id"] == record["id"]]
+    check(mine and all(e["data"] == {"redacted": True} for e in mine), f"redacted: {mine}")
+    r = owner.get(t + "/events/head")
+    check(r.status == 200 and r.json() == {"position": events[-1]["position"]}, f"head: {r}")
+    r = owner.get(t + f"/events/{events[0]['id']}")
+    check(r.status == 200 and r.json() == events[0], f"one event: {r}")
+    r = owner.get(t + f"/events?types=reservation.cancelled&subject=reservation:{first['id']}")
+    check(r.status == 200 and [e["type"] for e in r.json()["events"]] in ([], ["reservation.cancelled"]),
+          f"filtered: {r}")
+    check(r.json()["next_after"] == events[-1]["position"], f"a filtered reader moves to the head: {r}")
+    problem(owner.get(t + "/events?types=reservation.deleted"), 400, "invalid_argument")
+    problem(owner.get(t + "/events?limit=0"), 400, "invalid_argument")
+    problem(owner.get(t + "/events/999999"), 404, "not_found")
+    problem(dana.get(t + "/events"), 403, "permission_denied")
+
     # Archived services keep their bookings but take no new ones.
     r = owner.delete(t + f"/services/{service['id']}")
     check(r.status == 200 and r.json()["archived_at"] is not None, f"archived: {r}")

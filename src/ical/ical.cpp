@@ -219,13 +219,9 @@ bool is_daylight(const date::sys_info& info, Seconds from) {
   return info.save != std::chrono::minutes(0) && info.offset >= from;
 }
 
-// The observances of `use.zone` over its span: the one in force at the span's start, then one
-// per transition up to its end. The span is [first - 1 day, last + 1 day], so a client
-// converting the local days around the events finds them covered too.
-std::vector<Observance> observances(const ZoneUse& use) {
-  const date::time_zone* tz = use.zone.tz();
-  const Instant begin = std::max(kMinInstant, use.first - date::days(1));
-  const Instant end = std::min(kMaxInstant, use.last + date::days(1));
+// The observances of `tz` over [begin, end]: the one in force at `begin`, then one per
+// transition up to `end`.
+std::vector<Observance> observances_between(const date::time_zone* tz, Instant begin, Instant end) {
   std::vector<Observance> out;
 
   // The observance in force at `begin`, from its real onset when that is on or after
@@ -263,6 +259,27 @@ std::vector<Observance> observances(const ZoneUse& use) {
       last = next;
     }
     t = next.end;
+  }
+  return out;
+}
+
+// The observances of `use.zone` over its span, [first - 1 day, last + 1 day] (so a client
+// converting the local days around the events finds them covered too), started earlier when
+// needed so that there is a STANDARD one: a summer-only span gets the standard time before
+// it, since clients (python-icalendar among them) size daylight time from it.
+std::vector<Observance> observances(const ZoneUse& use) {
+  const date::time_zone* tz = use.zone.tz();
+  Instant begin = std::max(kMinInstant, use.first - date::days(1));
+  const Instant end = std::min(kMaxInstant, use.last + date::days(1));
+  std::vector<Observance> out = observances_between(tz, begin, end);
+  for (int step = 0; step < 4; ++step) {
+    if (std::any_of(out.begin(), out.end(), [](const Observance& o) { return !o.daylight; })) {
+      break;
+    }
+    const Instant onset = tz->get_info(begin).begin;
+    if (onset <= kMinInstant) break;
+    begin = onset - Seconds(1);  // in the observance before
+    out = observances_between(tz, begin, end);
   }
   return out;
 }

@@ -167,7 +167,7 @@ TEST_CASE("text values escape backslash, semicolon, comma and line breaks") {
   CHECK(ical::escape_text("\xF0\x9F\x98") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
 }
 
-TEST_CASE("parameter values are quoted when they hold : ; or , and never hold a quote") {
+TEST_CASE("parameter values are quoted when they hold a colon, semicolon or comma, never a quote") {
   CHECK(ical::param_value("Ana Lima") == "Ana Lima");
   CHECK(ical::param_value("Lima, Ana") == "\"Lima, Ana\"");
   CHECK(ical::param_value("CEO: Ana") == "\"CEO: Ana\"");
@@ -398,6 +398,17 @@ TEST_CASE("southern hemisphere and half-hour offsets") {
       CHECK(has_line(lines, "DTSTART;TZID=Australia/Adelaide:20260301T103000"));
     }
   }
+}
+
+TEST_CASE("a summer-only span starts at the standard time before it") {
+  ical::Event e = basic_event();
+  e.zone = "Europe/London";
+  e.start = utc(2026, 7, 10, 13, 0);
+  e.end = utc(2026, 7, 10, 14, 0);
+  CHECK(vtimezone(content_lines(write_one(e)), "Europe/London") ==
+        zone_lines("Europe/London",
+                   {observance("STANDARD", "20251026T020000", "+0100", "+0000", "GMT"),
+                    observance("DAYLIGHT", "20260329T010000", "+0000", "+0100", "BST")}));
 }
 
 TEST_CASE("a zone without transitions in the span gets one STANDARD observance") {

@@ -372,6 +372,16 @@ Result<std::string> canonical_rrule(const Event& e, std::size_t i, const std::op
   return format_rrule(rule);
 }
 
+const char* method_text(Method m) {
+  switch (m) {
+    case Method::none: break;
+    case Method::publish: return "PUBLISH";
+    case Method::request: return "REQUEST";
+    case Method::cancel: return "CANCEL";
+  }
+  return "";
+}
+
 // Checks one event; records its zone's span in `zones`.
 Result<Prepared> prepare(const Event& e, std::size_t i, Method method,
                          std::vector<ZoneUse>& zones) {
@@ -406,9 +416,14 @@ Result<Prepared> prepare(const Event& e, std::size_t i, Method method,
     BOKA_RETURN_IF_ERROR(
         check_email(e.attendees[a].email, field(i, "attendees[") + std::to_string(a) + "].email"));
   }
-  if ((method == Method::request || method == Method::cancel) && !e.organizer) {
-    return InvalidArgument(field(i, "organizer") + ": required with METHOD:" +
-                           (method == Method::request ? "REQUEST" : "CANCEL") + " (RFC 5546)");
+  if (method != Method::none && !e.organizer) {
+    return InvalidArgument(field(i, "organizer") + ": required with METHOD:" + method_text(method) +
+                           " (RFC 5546); a calendar without METHOD needs none");
+  }
+  if (method == Method::publish && !e.attendees.empty()) {
+    return InvalidArgument(field(i, "attendees") +
+                           ": not allowed with METHOD:PUBLISH (RFC 5546 section 3.2.1); send "
+                           "attendees with METHOD:REQUEST, or write no METHOD");
   }
   if (method == Method::request && e.attendees.empty()) {
     return InvalidArgument(field(i, "attendees") +
@@ -491,14 +506,26 @@ class Lines {
   std::string out_;
 };
 
+// How a zoned instant may be written as a local time.
+enum class LocalForm {
+  // Only when the local time occurs once: an instant in a repeated hour is written in UTC,
+  // which every reader resolves alike (readers disagree on a repeated local time: RFC 5545
+  // section 3.3.5 means the first pass, libical 3.0 takes the second).
+  unique,
+  // Also the first pass of a repeated hour, as RFC 5545 reads it: for what a reader matches
+  // against the series' occurrences by wall time (EXDATE, RECURRENCE-ID) and for a series'
+  // DTSTART, which must be a local time for the rule to keep its wall time.
+  first_pass,
+};
+
 // DTSTART, DTEND, EXDATE, RECURRENCE-ID: local time with TZID when the event has a zone and
-// the local time names the instant, otherwise UTC.
-void add_time(Lines& out, const char* name, Instant t, const std::optional<Zone>& zone,
-              const std::optional<std::string>& zone_name) {
-  if (zone) {
-    const LocalSeconds local = zone->to_local(t);
-    if (zone->to_utc(local) == t) {
-      out.add(std::string(name) + ";TZID=" + param_value(*zone_name), local_text(local));
+// `form` allows it, otherwise UTC.
+void add_time(Lines& out, const char* name, Instant t, const Prepared& p, LocalForm form) {
+  if (p.zone) {
+    const LocalSeconds local = p.zone->to_local(t);
+    const bool unique = p.zone->tz()->get_info(local).result == date::local_info::unique;
+    if (unique || (form == LocalForm::first_pass && p.zone->to_utc(local) == t)) {
+      out.add(std::string(name) + ";TZID=" + param_value(*p.event->zone), local_text(local));
       return;
     }
   }
@@ -543,11 +570,13 @@ void write_event(Lines& out, const Prepared& p) {
   out.add("DTSTAMP", utc_text(e.dtstamp));
   if (e.created) out.add("CREATED", utc_text(*e.created));
   if (e.last_modified) out.add("LAST-MODIFIED", utc_text(*e.last_modified));
-  add_time(out, "DTSTART", e.start, p.zone, e.zone);
-  add_time(out, "DTEND", e.end, p.zone, e.zone);
-  if (e.recurrence_id) add_time(out, "RECURRENCE-ID", *e.recurrence_id, p.zone, e.zone);
+  add_time(out, "DTSTART", e.start, p, p.rrule.empty() ? LocalForm::unique : LocalForm::first_pass);
+  add_time(out, "DTEND", e.end, p, LocalForm::unique);
+  if (e.recurrence_id) {
+    add_time(out, "RECURRENCE-ID", *e.recurrence_id, p, LocalForm::first_pass);
+  }
   if (!p.rrule.empty()) out.add("RRULE", p.rrule);
-  for (const Instant x : e.exdates) add_time(out, "EXDATE", x, p.zone, e.zone);
+  for (const Instant x : e.exdates) add_time(out, "EXDATE", x, p, LocalForm::first_pass);
   out.add("SEQUENCE", std::to_string(e.sequence));
   out.add("STATUS", status_text(e.status));
   if (!e.summary.empty()) out.text("SUMMARY", e.summary);
@@ -648,12 +677,7 @@ Result<std::string> write_calendar(const Calendar& calendar) {
   out.text("PRODID", std::string("-//boka//boka ") + version_string() + "//EN");
   out.add("VERSION", "2.0");
   out.add("CALSCALE", "GREGORIAN");
-  switch (calendar.method) {
-    case Method::none: break;
-    case Method::publish: out.add("METHOD", "PUBLISH"); break;
-    case Method::request: out.add("METHOD", "REQUEST"); break;
-    case Method::cancel: out.add("METHOD", "CANCEL"); break;
-  }
+  if (calendar.method != Method::none) out.add("METHOD", method_text(calendar.method));
   if (!calendar.name.empty()) {
     out.text("NAME", calendar.name);
     out.text("X-WR-CALNAME", calendar.name);

@@ -54,8 +54,11 @@ struct Event {
   Instant end;                           // DTEND; must be after start
   // The IANA zone DTSTART, DTEND, EXDATE and RECURRENCE-ID are written in, as local times
   // with TZID (and the calendar gets one VTIMEZONE per zone). nullopt: UTC ("...Z").
-  // An instant in the second pass of a repeated local hour (fall back) is written in UTC
-  // instead, since a local time there reads as the first pass (RFC 5545 section 3.3.5).
+  // A local time in a repeated hour (fall back) is one readers disagree on, so there DTSTART
+  // and DTEND are written in UTC, except a series' DTSTART; EXDATE, RECURRENCE-ID and a
+  // series' DTSTART stay local in the first pass (RFC 5545 section 3.3.5 reads a repeated
+  // local time as its first pass) and are UTC in the second. A series may not start in the
+  // second pass.
   std::optional<std::string> zone;
   int sequence = 0;  // SEQUENCE, >= 0; bump it on every change that matters to attendees
   EventStatus status = EventStatus::confirmed;
@@ -64,8 +67,11 @@ struct Event {
   std::string location;     // LOCATION
   // URL; printable ASCII without spaces (percent-encode anything else), or empty.
   std::string url;
-  std::optional<CalendarUser> organizer;  // ORGANIZER; required by REQUEST and CANCEL
-  std::vector<CalendarUser> attendees;    // ATTENDEE;CN=..;RSVP=FALSE, in this order
+  // ORGANIZER; required by every METHOD (RFC 5546), optional in a calendar without one.
+  std::optional<CalendarUser> organizer;
+  // ATTENDEE;CN=..;RSVP=FALSE, in this order; at least one with REQUEST, none with PUBLISH
+  // (RFC 5546 section 3.2.1).
+  std::vector<CalendarUser> attendees;
   // RRULE value in boka's subset (boka/recurrence.hpp, e.g. format_rrule's output), without
   // "RRULE:"; empty: not recurring. It is parsed and written back canonically, with a local
   // UNTIL turned into the UTC form RFC 5545 requires when DTSTART has a zone (read in

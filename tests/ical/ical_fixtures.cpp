@@ -117,14 +117,14 @@ std::vector<Fixture> fixtures() {
     e.description = "Line one\nLine two, with a comma; a semicolon and C:\\temp\r\nLine three";
     e.location = "Room A, 2nd floor";
     e.url = "https://example.com/reservations/1?view=full";
-    e.organizer = desk;
-    e.attendees = {ana, {"bo@example.com", ""}};
+    e.organizer = desk;  // no attendees: PUBLISH does not allow them (RFC 5546)
     e.last_modified = utc(2026, 1, 4, 12, 30);
     add(f, e);
     ical::Event t = event("reservation-2@example.com", utc(2026, 6, 30, 22, 0),
                           utc(2026, 7, 1, 1, 0), std::nullopt, "Night shift");
     t.status = ical::EventStatus::tentative;
     t.sequence = 1;
+    t.organizer = ical::CalendarUser{"night@example.com", ""};
     add(f, t);
     out.push_back(std::move(f));
   }
@@ -138,9 +138,9 @@ std::vector<Fixture> fixtures() {
     add(f, event("b3@example.com", utc(2026, 3, 29, 8, 0), utc(2026, 3, 29, 9, 0), z,
                  "After spring forward, 10:00 CEST"));
     add(f, event("b4@example.com", utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30), z,
-                 "First pass of 02:30 to the second pass"));
+                 "First pass of 02:30 to the second pass (both written in UTC)"));
     add(f, event("b5@example.com", utc(2026, 10, 25, 1, 30), utc(2026, 10, 25, 2, 30), z,
-                 "Second pass of 02:30 (written in UTC)"));
+                 "Second pass of 02:30 (UTC) to 03:30 CET"));
     add(f, event("b6@example.com", utc(2026, 10, 26, 9, 0), utc(2026, 10, 26, 10, 0), z,
                  "After fall back, 10:00 CET"));
     SeriesPattern p;
@@ -220,7 +220,7 @@ std::vector<Fixture> fixtures() {
                           utc(2026, 7, 10, 14, 0), "Europe/London", "Haircut");
     e.sequence = 2;
     e.organizer = desk;
-    e.attendees = {ana};
+    e.attendees = {ana, {"bo@example.com", ""}};
     add(f, e);
     out.push_back(f);
     f.file = "cancelled.ics";

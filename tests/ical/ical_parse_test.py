@@ -348,12 +348,14 @@ class TimeTest(unittest.TestCase):
                             aware = tz.localize(local, is_dst=True)
                         self.assertEqual(unix_of_aware(aware), seconds)
 
-    def test_second_pass_of_a_repeated_hour_is_written_in_utc(self):
-        ev = find_event(CALENDARS['berlin.ics'], 'b5@example.com', None)
-        self.assertNotIn('TZID', ev['DTSTART'].params)
-        ev = find_event(CALENDARS['berlin.ics'], 'b4@example.com', None)
-        self.assertEqual(str(ev['DTSTART'].params['TZID']), 'Europe/Berlin')
-        self.assertNotIn('TZID', ev['DTEND'].params)
+    def test_repeated_hour_of_a_single_event_is_written_in_utc(self):
+        berlin = CALENDARS['berlin.ics']
+        b4 = find_event(berlin, 'b4@example.com', None)  # 02:30 first pass to second pass
+        self.assertNotIn('TZID', b4['DTSTART'].params)
+        self.assertNotIn('TZID', b4['DTEND'].params)
+        b5 = find_event(berlin, 'b5@example.com', None)  # 02:30 second pass to 03:30 CET
+        self.assertNotIn('TZID', b5['DTSTART'].params)
+        self.assertEqual(str(b5['DTEND'].params['TZID']), 'Europe/Berlin')
 
     def test_vtimezones_agree_with_the_tzdb(self):
         for cal in EXPECTED['calendars']:

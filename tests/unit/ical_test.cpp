@@ -222,6 +222,7 @@ TEST_CASE("a UTC event, field by field") {
   c.name = "Room A";
   c.refresh_interval = Seconds(3600);
   c.events.push_back(basic_event());
+  c.events[0].organizer = ical::CalendarUser{"desk@example.com", "Front desk"};
   const std::string doc = write(c);
   CHECK(doc ==
         "BEGIN:VCALENDAR\r\n"
@@ -243,6 +244,7 @@ TEST_CASE("a UTC event, field by field") {
             "SEQUENCE:0\r\n"
             "STATUS:CONFIRMED\r\n"
             "SUMMARY:Room A\r\n"
+            "ORGANIZER;CN=Front desk:mailto:desk@example.com\r\n"
             "TRANSP:OPAQUE\r\n"
             "END:VEVENT\r\n"
             "END:VCALENDAR\r\n");
@@ -455,15 +457,46 @@ TEST_CASE("zones whose rules changed: Moscow's permanent offsets, Sao Paulo with
                     observance("STANDARD", "20190217T000000", "-0200", "-0300", "-03")}));
 }
 
-TEST_CASE("an instant in the second pass of a repeated hour is written in UTC") {
+TEST_CASE("a repeated local hour: UTC for a single event, first passes stay local in a series") {
   ical::Event e = basic_event();
   e.zone = "Europe/Berlin";
   // 2026-10-25: 02:30 local happens at 00:30Z (CEST) and again at 01:30Z (CET).
   e.start = utc(2026, 10, 25, 0, 30);
   e.end = utc(2026, 10, 25, 1, 30);
-  const auto lines = content_lines(write_one(e));
-  CHECK(has_line(lines, "DTSTART;TZID=Europe/Berlin:20261025T023000"));
+  auto lines = content_lines(write_one(e));
+  CHECK(has_line(lines, "DTSTART:20261025T003000Z"));
   CHECK(has_line(lines, "DTEND:20261025T013000Z"));
+  // Just outside the repeated hour: local.
+  e.start = utc(2026, 10, 24, 23, 59);  // 01:59 CEST
+  e.end = utc(2026, 10, 25, 2, 0);      // 03:00 CET
+  lines = content_lines(write_one(e));
+  CHECK(has_line(lines, "DTSTART;TZID=Europe/Berlin:20261025T015900"));
+  CHECK(has_line(lines, "DTEND;TZID=Europe/Berlin:20261025T030000"));
+
+  // A daily series at 02:30 from 2026-10-24: its 2026-10-25 occurrence is the first pass
+  // (00:30Z). An EXDATE or RECURRENCE-ID there is matched by wall time, so it stays local;
+  // one in the second pass names no occurrence of the rule and is written in UTC.
+  ical::Event series = basic_event();
+  series.zone = "Europe/Berlin";
+  series.start = utc(2026, 10, 24, 0, 30);
+  series.end = utc(2026, 10, 24, 1, 30);
+  series.rrule = "FREQ=DAILY;COUNT=3";
+  series.exdates = {utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 30)};
+  ical::Event moved = basic_event();
+  moved.zone = "Europe/Berlin";
+  moved.recurrence_id = utc(2026, 10, 25, 0, 30);
+  ical::Calendar c;
+  c.events = {series, moved};
+  lines = content_lines(write(c));
+  CHECK(has_line(lines, "DTSTART;TZID=Europe/Berlin:20261024T023000"));
+  CHECK(has_line(lines, "EXDATE;TZID=Europe/Berlin:20261025T023000"));
+  CHECK(has_line(lines, "EXDATE:20261025T013000Z"));
+  CHECK(has_line(lines, "RECURRENCE-ID;TZID=Europe/Berlin:20261025T023000"));
+  // A series may start in the first pass: its DTSTART stays local.
+  series.start = utc(2026, 10, 25, 0, 30);
+  series.end = utc(2026, 10, 25, 1, 0);
+  series.exdates.clear();
+  CHECK(has_line(content_lines(write_one(series)), "DTSTART;TZID=Europe/Berlin:20261025T023000"));
 }
 
 TEST_CASE("RRULE is written canonically with UNTIL in UTC") {
@@ -582,6 +615,12 @@ TEST_CASE("bad input is refused naming the field") {
   check_refused(c, Code::invalid_argument, "events[0].attendees[0].email");
   e.attendees = {{"a@b@c", ""}};
   check_refused(c, Code::invalid_argument, "events[0].attendees[0].email");
+  e.attendees = {{"ana@example.com", ""}};
+  c.method = ical::Method::publish;
+  check_refused(c, Code::invalid_argument, "events[0].organizer", "PUBLISH");
+  e.organizer = ical::CalendarUser{"desk@example.com", ""};
+  check_refused(c, Code::invalid_argument, "events[0].attendees", "PUBLISH");
+  c.method = ical::Method::none;
   e.attendees.clear();
   e.organizer = ical::CalendarUser{"desk@example.com;x", ""};
   check_refused(c, Code::invalid_argument, "events[0].organizer.email");

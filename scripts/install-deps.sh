@@ -11,6 +11,7 @@ packages=(
   nginx wrk
   postgresql-15 postgresql-client-15
   pybind11-dev python3-dev python3-venv python3-pytest python3-yaml python3-jsonschema openssl
+  python3-icalendar python3-dateutil python3-tz libical-dev
   nodejs
   redis-server libhiredis-dev docker-compose systemd
 )

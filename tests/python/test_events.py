@@ -26,9 +26,9 @@ class EventsTest(EngineTestCase):
         self.tenant = self.engine.create_tenant("salon").id
         self.room = self.engine.create_resource(self.tenant, name="Chair 1", zone="Europe/Berlin").id
 
-    def book(self, hour: int, **kwargs: object) -> boka.Reservation:
-        return self.engine.reserve(self.tenant, [R(self.room)], utc(2026, 1, 6, hour),
-                                   utc(2026, 1, 6, hour + 1), **kwargs)  # type: ignore[arg-type]
+    def book(self, hour: int, day: int = 6, **kwargs: object) -> boka.Reservation:
+        return self.engine.reserve(self.tenant, [R(self.room)], utc(2026, 1, day, hour),
+                                   utc(2026, 1, day, hour + 1), **kwargs)  # type: ignore[arg-type]
 
     def test_a_reservations_life_in_order_with_its_state(self) -> None:
         self.assertIsInstance(self.engine.events, boka.Events)
@@ -112,7 +112,7 @@ class EventsTest(EngineTestCase):
     def test_retention_and_pruning(self) -> None:
         old = self.book(9)
         self.clock.advance(timedelta(days=3))
-        new = self.book(11)
+        new = self.book(11, day=9)
         self.assertEqual(self.engine.events.prune(), 1)
         left = self.engine.events.list(self.tenant).events
         self.assertEqual([e.subject for e in left], [f"reservation:{new.id}"])

@@ -22,3 +22,4 @@
 #include "boka/time.hpp"
 #include "boka/version.hpp"
 #include "boka/waitlist.hpp"
+#include "boka/webhooks.hpp"

@@ -25,6 +25,7 @@
 #include "boka/availability.hpp"
 #include "boka/customer.hpp"
 #include "boka/events.hpp"
+#include "boka/webhooks.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"
@@ -48,6 +49,27 @@ namespace detail {
 struct EngineImpl;
 }
 
+// How the worker delivers webhooks (Webhooks::deliver, docs/webhooks.md).
+struct WebhookOptions {
+  // Addresses endpoints may resolve to although they are not public (loopback, private,
+  // link-local, ...): comma-separated CIDRs ("127.0.0.1/32,10.1.0.0/16"). Empty: public
+  // addresses only.
+  std::string allow_addresses;
+  int connect_timeout_ms = 5000;          // 1 .. 60,000
+  int timeout_ms = 10000;                 // the whole attempt: 1 .. 120,000
+  std::int64_t max_response_bytes = 16384;  // of the answer kept: 0 .. 1 MiB
+  // The waits after each failed attempt, each stretched by a random 0..20% (jitter). After
+  // the last one fails, the delivery is dead. The default (5 s, 5 min, 30 min, 2 h, 5 h,
+  // 10 h, 10 h: eight attempts over about 27.5 hours) is Standard Webhooks' schedule.
+  std::vector<Seconds> retry_schedule = {Seconds(5),     Seconds(300),   Seconds(1800),
+                                         Seconds(7200),  Seconds(18000), Seconds(36000),
+                                         Seconds(36000)};
+  // An endpoint whose every delivery failed for this long is disabled (1 hour .. 30 days).
+  Seconds disable_after{5 * 86400};
+  // How long a worker holds a delivery it is attempting; longer than timeout_ms.
+  Seconds lease{120};
+};
+
 struct EngineOptions {
   // The source of "now" for notice, horizon, hold expiry and timestamps. Null: SystemClock.
   std::shared_ptr<const Clock> clock;
@@ -65,6 +87,7 @@ struct EngineOptions {
   // How long events stay in the feed before Events::prune deletes them (boka/events.hpp):
   // 1 hour .. 3650 days. Consumers that fall further behind miss events.
   Seconds event_retention{30LL * 86400};
+  WebhookOptions webhooks;
 };
 
 // A booking request. All allocations are taken together over [start, end) or none is.
@@ -277,6 +300,8 @@ class Engine {
   Customers& customers() noexcept { return customers_; }
   // The event feed, boka's transactional outbox (boka/events.hpp).
   Events& events() noexcept { return events_; }
+  // Webhook endpoints and their deliveries (boka/webhooks.hpp).
+  Webhooks& webhooks() noexcept { return webhooks_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -288,6 +313,7 @@ class Engine {
   Services services_;
   Customers customers_;
   Events events_;
+  Webhooks webhooks_;
 };
 
 }  // namespace boka

@@ -56,6 +56,8 @@ using WaitlistEntryId = Id<struct WaitlistEntryIdTag>;
 using ServiceId = Id<struct ServiceIdTag>;
 using CustomerId = Id<struct CustomerIdTag>;
 using EventId = Id<struct EventIdTag>;
+using WebhookEndpointId = Id<struct WebhookEndpointIdTag>;
+using WebhookDeliveryId = Id<struct WebhookDeliveryIdTag>;
 
 }  // namespace boka
 

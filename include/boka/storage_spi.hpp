@@ -35,6 +35,7 @@
 #include "boka/tenant.hpp"
 #include "boka/time.hpp"
 #include "boka/waitlist.hpp"
+#include "boka/webhooks.hpp"
 
 namespace boka {
 
@@ -92,6 +93,15 @@ struct StoredApiKey {
 // In a read transaction, every insert/update returns Code::internal.
 // Errors: Code::unavailable for transient failures (busy, lost connection), Code::storage
 // otherwise. Unique violations (tenant name, idempotency key) return Code::already_exists.
+// A webhook endpoint as stored: its secrets sealed with the engine's SecretBox (the store
+// never sees them in clear), and deleted endpoints kept (their deliveries name them).
+struct StoredWebhookEndpoint {
+  WebhookEndpoint endpoint;
+  std::string secret_sealed;
+  std::string previous_secret_sealed;  // "" when no rotation is under way
+  bool deleted = false;
+};
+
 class StorageTransaction {
  public:
   virtual ~StorageTransaction() = default;
@@ -271,13 +281,45 @@ class StorageTransaction {
   // keeps every subject's order and never puts an event behind a reader). A store that
   // gives positions at insert returns 0.
   virtual Result<std::int64_t> position_events(int limit) = 0;
-  // Deletes up to `limit` events (all tenants) that occurred before `cutoff`, oldest first;
-  // returns how many.
+  // Deletes up to `limit` events (all tenants) that occurred before `cutoff` and that no
+  // pending webhook delivery names, oldest first; returns how many.
   virtual Result<std::int64_t> delete_events_before(Instant cutoff, int limit) = 0;
   // Replaces the payload of every event of the tenant naming `customer` (Event::customer_id)
   // with `payload_json`; returns how many.
   virtual Result<std::int64_t> redact_customer_events(TenantId tenant, CustomerId customer,
                                                       std::string_view payload_json) = 0;
+
+  // ---- webhooks (boka/webhooks.hpp)
+  virtual Result<WebhookEndpointId> insert_webhook_endpoint(const StoredWebhookEndpoint& e) = 0;
+  virtual Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(
+      TenantId tenant, WebhookEndpointId id) = 0;  // deleted ones too
+  // The tenant's endpoints that are not deleted, by id; all_tenants: every tenant's active,
+  // undeleted endpoints (what the worker schedules for).
+  virtual Result<std::vector<StoredWebhookEndpoint>> list_webhook_endpoints(TenantId tenant) = 0;
+  virtual Result<std::vector<StoredWebhookEndpoint>> active_webhook_endpoints() = 0;
+  virtual Status update_webhook_endpoint(const StoredWebhookEndpoint& e) = 0;  // every field
+  virtual Result<WebhookDeliveryId> insert_delivery(const WebhookDelivery& d) = 0;
+  virtual Status update_delivery(const WebhookDelivery& d) = 0;  // every field by id
+  virtual Result<std::optional<WebhookDelivery>> find_delivery(TenantId tenant,
+                                                               WebhookDeliveryId id) = 0;
+  // Newest first (id descending), matching the filter.
+  virtual Result<std::vector<WebhookDelivery>> list_deliveries(TenantId tenant,
+                                                               const DeliveryFilter& filter) = 0;
+  // All tenants: up to `limit` pending deliveries due at `now` (next_attempt_at <= now, no
+  // lease or a lapsed one) of active, undeleted endpoints that have no pending delivery of
+  // the same endpoint and subject with a lower event_position; by next_attempt_at, then id.
+  virtual Result<std::vector<WebhookDelivery>> due_deliveries(Instant now, int limit) = 0;
+  // Sets leased_until = until if the delivery is pending and not leased at `now`; false if
+  // another worker holds it (or it is no longer pending). Atomic against concurrent calls.
+  virtual Result<bool> lease_delivery(WebhookDeliveryId id, Instant now, Instant until) = 0;
+  // The tenant's pending deliveries of `endpoint` become dead; returns how many.
+  virtual Result<std::int64_t> end_deliveries(TenantId tenant, WebhookEndpointId endpoint,
+                                              std::string_view reason) = 0;
+  virtual Status insert_delivery_attempt(TenantId tenant, const DeliveryAttempt& a) = 0;
+  virtual Result<std::vector<DeliveryAttempt>> list_delivery_attempts(
+      TenantId tenant, WebhookDeliveryId delivery) = 0;  // by attempt
+  // All tenants: how many deliveries are pending, and when the oldest of them was made.
+  virtual Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() = 0;
 
   // ---- operations
   // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
@@ -568,6 +610,53 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<std::int64_t> redact_customer_events(TenantId t, CustomerId c,
                                               std::string_view payload) override {
     return t_.redact_customer_events(t, c, payload);
+  }
+  Result<WebhookEndpointId> insert_webhook_endpoint(const StoredWebhookEndpoint& e) override {
+    return t_.insert_webhook_endpoint(e);
+  }
+  Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(
+      TenantId t, WebhookEndpointId id) override {
+    return t_.find_webhook_endpoint(t, id);
+  }
+  Result<std::vector<StoredWebhookEndpoint>> list_webhook_endpoints(TenantId t) override {
+    return t_.list_webhook_endpoints(t);
+  }
+  Result<std::vector<StoredWebhookEndpoint>> active_webhook_endpoints() override {
+    return t_.active_webhook_endpoints();
+  }
+  Status update_webhook_endpoint(const StoredWebhookEndpoint& e) override {
+    return t_.update_webhook_endpoint(e);
+  }
+  Result<WebhookDeliveryId> insert_delivery(const WebhookDelivery& d) override {
+    return t_.insert_delivery(d);
+  }
+  Status update_delivery(const WebhookDelivery& d) override { return t_.update_delivery(d); }
+  Result<std::optional<WebhookDelivery>> find_delivery(TenantId t, WebhookDeliveryId id) override {
+    return t_.find_delivery(t, id);
+  }
+  Result<std::vector<WebhookDelivery>> list_deliveries(TenantId t,
+                                                       const DeliveryFilter& f) override {
+    return t_.list_deliveries(t, f);
+  }
+  Result<std::vector<WebhookDelivery>> due_deliveries(Instant now, int limit) override {
+    return t_.due_deliveries(now, limit);
+  }
+  Result<bool> lease_delivery(WebhookDeliveryId id, Instant now, Instant until) override {
+    return t_.lease_delivery(id, now, until);
+  }
+  Result<std::int64_t> end_deliveries(TenantId t, WebhookEndpointId e,
+                                      std::string_view reason) override {
+    return t_.end_deliveries(t, e, reason);
+  }
+  Status insert_delivery_attempt(TenantId t, const DeliveryAttempt& a) override {
+    return t_.insert_delivery_attempt(t, a);
+  }
+  Result<std::vector<DeliveryAttempt>> list_delivery_attempts(TenantId t,
+                                                              WebhookDeliveryId d) override {
+    return t_.list_delivery_attempts(t, d);
+  }
+  Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override {
+    return t_.pending_deliveries();
   }
   Result<std::vector<TableStats>> table_stats() override { return t_.table_stats(); }
   Result<std::optional<std::string>> get_setting(std::string_view n) override {

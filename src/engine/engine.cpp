@@ -66,7 +66,8 @@ Engine::Engine(std::unique_ptr<EngineImpl> impl)
       waitlist_(impl_.get()),
       services_(impl_.get()),
       customers_(impl_.get()),
-      events_(impl_.get()) {}
+      events_(impl_.get()),
+      webhooks_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
@@ -96,6 +97,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
     return InvalidArgument("event_retention: must be 1 hour .. 3650 days");
   }
   impl->event_retention = options.event_retention;
+  BOKA_RETURN_IF_ERROR(detail::configure_webhooks(*impl, options.webhooks));
   BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
   impl->metrics_registry =
       options.metrics ? std::move(options.metrics) : std::make_shared<MetricsRegistry>();
@@ -115,6 +117,27 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
         });
         return st.ok() ? static_cast<double>(n) : std::nan("");
       }));
+  // Webhook deliveries waiting, and the age of the oldest (the lag from event to receiver).
+  const auto pending = [store = std::weak_ptr<Storage>(impl->storage), clock = impl->clock](
+                           bool age) -> double {
+    auto s = store.lock();
+    if (!s) return std::nan("");
+    std::pair<std::int64_t, std::optional<Instant>> p;
+    Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(p, txn.pending_deliveries());
+      return Status::Ok();
+    });
+    if (!st.ok()) return std::nan("");
+    if (!age) return static_cast<double>(p.first);
+    return p.second ? static_cast<double>((clock->now() - *p.second).count()) : 0.0;
+  };
+  BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
+      "webhook_deliveries_pending", "Webhook deliveries waiting for a first or next attempt",
+      [pending] { return pending(false); }));
+  BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
+      "webhook_delivery_lag_seconds",
+      "Age of the oldest pending webhook delivery (0 when none waits)",
+      [pending] { return pending(true); }));
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "waitlist_waiting_entries", "Waitlist entries waiting, in every tenant",
       [store = std::weak_ptr<Storage>(impl->storage)]() -> double {

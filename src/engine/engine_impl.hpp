@@ -239,6 +239,14 @@ struct EngineMetrics {
     Counter* accepted = nullptr;
     Counter* lapsed = nullptr;
   } waitlist;
+  // webhook_deliveries_total{outcome} and webhook_delivery_seconds (the pending count and
+  // the lag are computed at scrape time).
+  struct {
+    Counter* delivered = nullptr;
+    Counter* failed = nullptr;
+    Counter* dead = nullptr;
+    Histogram* latency = nullptr;
+  } webhooks;
 
   void booking_outcome(int operation, const Status& st);
 };
@@ -277,6 +285,16 @@ struct PrincipalFactory {
 
 namespace boka::detail {
 
+// The webhook settings as the worker uses them: the parsed address allow-list and
+// EngineOptions::webhooks (src/engine/webhooks.cpp). Immutable once the engine is open.
+struct WebhookRuntime;
+struct EngineImpl;
+// Checks `options` and installs them on `impl` (invalid_argument naming the field).
+Status configure_webhooks(EngineImpl& impl, const WebhookOptions& options);
+// invalid_argument naming `field` unless every entry is an event type or "family.*" of one
+// (src/engine/events.cpp).
+Status check_event_types(const std::vector<std::string>& types, const char* field);
+
 // The engine's state, shared by the Engine and its facets (Auth, Operations), which hold a
 // pointer to it; the Engine owns it.
 struct EngineImpl {
@@ -291,6 +309,8 @@ struct EngineImpl {
   Seconds waitlist_offer_window{15 * 60};
   // How long events stay before Events::prune (EngineOptions::event_retention).
   Seconds event_retention{30LL * 86400};
+  // Shared, not unique: the type is complete only in webhooks.cpp.
+  std::shared_ptr<const WebhookRuntime> webhooks;
 
   std::int64_t now() const { return to_unix(clock->now()); }
 

@@ -31,21 +31,7 @@ Status check_query(const EventQuery& q) {
   if (q.limit < 1 || q.limit > 1000) return InvalidArgument("limit: must be 1..1000");
   if (q.after < 0) return InvalidArgument("after: must be >= 0");
   if (q.types.size() > 50) return InvalidArgument("types: at most 50");
-  for (const std::string& t : q.types) {
-    const bool family = t.size() > 2 && t.compare(t.size() - 2, 2, ".*") == 0;
-    const bool known = family ? std::any_of(kEventTypes.begin(), kEventTypes.end(),
-                                            [&](const std::string& k) {
-                                              return k.compare(0, t.size() - 1, t, 0,
-                                                               t.size() - 1) == 0;
-                                            })
-                              : std::find(kEventTypes.begin(), kEventTypes.end(), t) !=
-                                    kEventTypes.end();
-    if (!known) {
-      return InvalidArgument("types: \"" + t.substr(0, 100) +
-                             "\" is not an event type (docs/events.md lists them; "
-                             "\"reservation.*\" matches a family)");
-    }
-  }
+  BOKA_RETURN_IF_ERROR(detail::check_event_types(q.types, "types"));
   if (q.subject.size() > 100) return InvalidArgument("subject: at most 100 bytes");
   return Status::Ok();
 }
@@ -53,6 +39,24 @@ Status check_query(const EventQuery& q) {
 }  // namespace
 
 const std::vector<std::string>& event_types() { return kEventTypes; }
+
+Status detail::check_event_types(const std::vector<std::string>& types, const char* field) {
+  for (const std::string& t : types) {
+    const bool family = t.size() > 2 && t.compare(t.size() - 2, 2, ".*") == 0;
+    const bool known =
+        family ? std::any_of(kEventTypes.begin(), kEventTypes.end(),
+                             [&](const std::string& k) {
+                               return k.compare(0, t.size() - 1, t, 0, t.size() - 1) == 0;
+                             })
+               : std::find(kEventTypes.begin(), kEventTypes.end(), t) != kEventTypes.end();
+    if (!known) {
+      return InvalidArgument(std::string(field) + ": \"" + t.substr(0, 100) +
+                             "\" is not an event type (docs/events.md lists them; "
+                             "\"reservation.*\" matches a family)");
+    }
+  }
+  return Status::Ok();
+}
 
 // ---- writing --------------------------------------------------------------------------------
 

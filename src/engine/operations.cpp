@@ -118,6 +118,20 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
                                     "became of them",
                                     {{"result", result}}));
   }
+  const std::pair<Counter**, const char*> deliveries[] = {{&m->webhooks.delivered, "delivered"},
+                                                          {&m->webhooks.failed, "failed"},
+                                                          {&m->webhooks.dead, "dead"}};
+  for (const auto& [counter, outcome] : deliveries) {
+    BOKA_ASSIGN_OR_RETURN(*counter,
+                          r.counter("webhook_deliveries_total",
+                                    "Webhook delivery attempts by outcome: delivered (2xx), "
+                                    "failed (to be retried), dead (out of attempts)",
+                                    {{"outcome", outcome}}));
+  }
+  BOKA_ASSIGN_OR_RETURN(m->webhooks.latency,
+                        r.histogram("webhook_delivery_seconds",
+                                    "Time a webhook delivery attempt took, answer or not",
+                                    latency_buckets()));
   return m;
 }
 

@@ -111,6 +111,23 @@ Status decode_durations(const std::string& text, std::vector<Seconds>& out) {
   }
 }
 
+std::string encode_strings(const std::vector<std::string>& strings) {
+  return json(strings).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status decode_strings(const std::string& text, std::vector<std::string>& out) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_array()) return StorageError("strings: stored value is not a JSON array");
+    std::vector<std::string> read;
+    for (const json& v : j) read.push_back(v.get<std::string>());
+    out = std::move(read);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return StorageError(std::string("strings: stored value is malformed: ") + e.what());
+  }
+}
+
 std::string encode_series_spec(const Series& s) {
   json j;
   j["allocations"] = allocations_json(s.allocations);

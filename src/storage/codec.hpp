@@ -39,6 +39,10 @@ std::string encode_durations(const std::vector<Seconds>& durations);
 Status decode_durations(const std::string& text, std::vector<Seconds>& out);
 
 // invalid_argument naming `field` unless `text` is a JSON object of at most max_bytes.
+// A list of strings (a webhook endpoint's event types) as a JSON array, and back.
+std::string encode_strings(const std::vector<std::string>& strings);
+Status decode_strings(const std::string& text, std::vector<std::string>& out);
+
 Status validate_json_object(const std::string& text, const char* field, std::size_t max_bytes);
 
 }  // namespace boka::detail

@@ -43,6 +43,10 @@ struct Tables {
   // order). Per tenant, its event ids in order, so a tenant's feed does not scan others'.
   std::map<EventId, Event> events;
   std::map<TenantId, std::set<EventId>> events_by_tenant;
+  std::map<WebhookEndpointId, StoredWebhookEndpoint> webhook_endpoints;
+  std::map<WebhookDeliveryId, WebhookDelivery> deliveries;
+  // The attempts of each delivery, in order.
+  std::map<WebhookDeliveryId, std::vector<DeliveryAttempt>> attempts;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
@@ -710,10 +714,20 @@ class MemoryTransaction final : public StorageTransaction {
     BOKA_RETURN_IF_ERROR(check_writable());
     std::int64_t n = 0;
     // Ids rise with time (one writer, one clock), so the oldest events come first; an event
-    // stamped later than a newer one (a clock step back) waits for the next prune.
-    while (!t_.events.empty() && n < limit && t_.events.begin()->second.occurred_at < cutoff) {
-      Event gone = std::move(t_.events.begin()->second);
-      t_.events.erase(t_.events.begin());
+    // stamped later than a newer one (a clock step back) waits for the next prune. Events a
+    // pending webhook delivery still needs stay.
+    std::set<EventId> needed;  // by a pending webhook delivery
+    for (const auto& [id, d] : t_.deliveries) {
+      if (d.status == DeliveryStatus::pending) needed.insert(d.event);
+    }
+    for (auto it = t_.events.begin();
+         it != t_.events.end() && n < limit && it->second.occurred_at < cutoff;) {
+      if (needed.count(it->first) > 0) {
+        ++it;
+        continue;
+      }
+      Event gone = std::move(it->second);
+      it = t_.events.erase(it);
       t_.events_by_tenant[gone.tenant].erase(gone.id);
       undo_.push_back([this, gone]() mutable {
         t_.events_by_tenant[gone.tenant].insert(gone.id);
@@ -739,6 +753,151 @@ class MemoryTransaction final : public StorageTransaction {
     return n;
   }
 
+  // ---- webhooks
+  Result<WebhookEndpointId> insert_webhook_endpoint(const StoredWebhookEndpoint& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_keyed(t_.webhook_endpoints, x,
+                        [](StoredWebhookEndpoint& r) -> WebhookEndpointId& { return r.endpoint.id; });
+  }
+  Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(
+      TenantId tenant, WebhookEndpointId id) override {
+    auto it = t_.webhook_endpoints.find(id);
+    if (it == t_.webhook_endpoints.end() || it->second.endpoint.tenant != tenant) {
+      return std::optional<StoredWebhookEndpoint>();
+    }
+    return std::optional<StoredWebhookEndpoint>(it->second);
+  }
+  Result<std::vector<StoredWebhookEndpoint>> list_webhook_endpoints(TenantId tenant) override {
+    std::vector<StoredWebhookEndpoint> out;
+    for (const auto& [id, e] : t_.webhook_endpoints) {
+      if (e.endpoint.tenant == tenant && !e.deleted) out.push_back(e);
+    }
+    return out;
+  }
+  Result<std::vector<StoredWebhookEndpoint>> active_webhook_endpoints() override {
+    std::vector<StoredWebhookEndpoint> out;
+    for (const auto& [id, e] : t_.webhook_endpoints) {
+      if (e.endpoint.active && !e.deleted) out.push_back(e);
+    }
+    return out;
+  }
+  Status update_webhook_endpoint(const StoredWebhookEndpoint& x) override {
+    return update_keyed(t_.webhook_endpoints, x.endpoint.id, x);
+  }
+  Result<WebhookDeliveryId> insert_delivery(const WebhookDelivery& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_row(t_.deliveries, x);
+  }
+  Status update_delivery(const WebhookDelivery& x) override {
+    return update_row(t_.deliveries, x);
+  }
+  Result<std::optional<WebhookDelivery>> find_delivery(TenantId tenant,
+                                                       WebhookDeliveryId id) override {
+    return find_in(t_.deliveries, tenant, id);
+  }
+  Result<std::vector<WebhookDelivery>> list_deliveries(TenantId tenant,
+                                                       const DeliveryFilter& f) override {
+    std::vector<WebhookDelivery> out;
+    for (auto it = t_.deliveries.rbegin();
+         it != t_.deliveries.rend() && static_cast<int>(out.size()) < f.limit; ++it) {
+      const WebhookDelivery& d = it->second;
+      if (d.tenant != tenant) continue;
+      if (f.before_id != 0 && !(d.id < f.before_id)) continue;
+      if (f.endpoint && d.endpoint != *f.endpoint) continue;
+      if (f.status && d.status != *f.status) continue;
+      if (f.event && d.event != *f.event) continue;
+      out.push_back(d);
+    }
+    return out;
+  }
+  Result<std::vector<WebhookDelivery>> due_deliveries(Instant now, int limit) override {
+    // The first pending delivery of each endpoint and subject, in feed order.
+    std::map<std::pair<WebhookEndpointId, std::string>, const WebhookDelivery*> first;
+    for (const auto& [id, d] : t_.deliveries) {
+      if (d.status != DeliveryStatus::pending) continue;
+      auto& slot = first[{d.endpoint, d.subject}];
+      if (slot == nullptr || d.event_position < slot->event_position ||
+          (d.event_position == slot->event_position && d.id < slot->id)) {
+        slot = &d;
+      }
+    }
+    std::vector<WebhookDelivery> out;
+    for (const auto& [key, d] : first) {
+      auto endpoint = t_.webhook_endpoints.find(d->endpoint);
+      if (endpoint == t_.webhook_endpoints.end() || !endpoint->second.endpoint.active ||
+          endpoint->second.deleted) {
+        continue;
+      }
+      if (d->next_attempt_at <= now && (!d->leased_until || *d->leased_until <= now)) {
+        out.push_back(*d);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const WebhookDelivery& a, const WebhookDelivery& b) {
+      return a.next_attempt_at != b.next_attempt_at ? a.next_attempt_at < b.next_attempt_at
+                                                    : a.id < b.id;
+    });
+    if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+    return out;
+  }
+  Result<bool> lease_delivery(WebhookDeliveryId id, Instant now, Instant until) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto it = t_.deliveries.find(id);
+    if (it == t_.deliveries.end() || it->second.status != DeliveryStatus::pending ||
+        (it->second.leased_until && *it->second.leased_until > now)) {
+      return false;
+    }
+    undo_.push_back([this, id, old = it->second.leased_until] {
+      t_.deliveries.at(id).leased_until = old;
+    });
+    it->second.leased_until = until;
+    return true;
+  }
+  Result<std::int64_t> end_deliveries(TenantId tenant, WebhookEndpointId endpoint,
+                                      std::string_view reason) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    std::int64_t n = 0;
+    for (auto& [id, d] : t_.deliveries) {
+      if (d.tenant != tenant || d.endpoint != endpoint || d.status != DeliveryStatus::pending) {
+        continue;
+      }
+      undo_.push_back([this, id = id, old = d] { t_.deliveries.at(id) = old; });
+      d.status = DeliveryStatus::dead;
+      d.last_error = std::string(reason);
+      d.leased_until.reset();
+      ++n;
+    }
+    return n;
+  }
+  Status insert_delivery_attempt(TenantId tenant, const DeliveryAttempt& a) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto d = t_.deliveries.find(a.delivery);
+    if (d == t_.deliveries.end() || d->second.tenant != tenant) {
+      return NotFound("delivery " + std::to_string(a.delivery) + " not found");
+    }
+    t_.attempts[a.delivery].push_back(a);
+    undo_.push_back([this, id = a.delivery] { t_.attempts[id].pop_back(); });
+    return Status::Ok();
+  }
+  Result<std::vector<DeliveryAttempt>> list_delivery_attempts(TenantId tenant,
+                                                              WebhookDeliveryId id) override {
+    auto d = t_.deliveries.find(id);
+    if (d == t_.deliveries.end() || d->second.tenant != tenant) {
+      return std::vector<DeliveryAttempt>();
+    }
+    auto it = t_.attempts.find(id);
+    return it == t_.attempts.end() ? std::vector<DeliveryAttempt>() : it->second;
+  }
+  Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override {
+    std::int64_t n = 0;
+    std::optional<Instant> oldest;
+    for (const auto& [id, d] : t_.deliveries) {
+      if (d.status != DeliveryStatus::pending) continue;
+      ++n;
+      if (!oldest || d.created_at < *oldest) oldest = d.created_at;
+    }
+    return std::pair{n, oldest};
+  }
+
   Result<std::vector<TableStats>> table_stats() override {
     std::int64_t audit_rows = 0;
     for (const auto& [tenant, chain] : t_.audit)
@@ -759,7 +918,9 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"waitlist_entries", n(t_.waitlist), 0},
                                    {"services", n(t_.services), 0},
                                    {"customers", n(t_.customers), 0},
-                                   {"events", n(t_.events), 0}};
+                                   {"events", n(t_.events), 0},
+                                   {"webhook_endpoints", n(t_.webhook_endpoints), 0},
+                                   {"webhook_deliveries", n(t_.deliveries), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

@@ -494,6 +494,79 @@ const std::vector<Migration>& postgresql_migrations() {
            "GRANT SELECT, INSERT, UPDATE, DELETE ON events TO {app_role}",
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
        }},
+      // 9: webhooks (boka/webhooks.hpp, docs/webhooks.md): endpoints (secrets sealed by the
+      // engine), one delivery per event and endpoint, and each attempt of a delivery.
+      {9,
+       {
+           R"(CREATE TABLE webhook_endpoints (
+                id BIGSERIAL PRIMARY KEY,
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                url TEXT NOT NULL,
+                event_types TEXT NOT NULL,
+                description TEXT NOT NULL,
+                active BIGINT NOT NULL,
+                disabled_reason TEXT NOT NULL,
+                after_position BIGINT NOT NULL,
+                failing_since BIGINT,
+                previous_secret_expires_at BIGINT,
+                secret TEXT NOT NULL,
+                previous_secret TEXT NOT NULL,
+                deleted BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                version BIGINT NOT NULL))",
+           "CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints(tenant_id, id)",
+           R"(CREATE TABLE webhook_deliveries (
+                id BIGSERIAL PRIMARY KEY,
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                endpoint_id BIGINT NOT NULL REFERENCES webhook_endpoints(id),
+                event_id BIGINT NOT NULL,
+                event_position BIGINT NOT NULL,
+                event_type TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                last_status_code INTEGER,
+                last_latency_ms BIGINT,
+                last_error TEXT NOT NULL,
+                replay BIGINT NOT NULL,
+                leased_until BIGINT,
+                created_at BIGINT NOT NULL,
+                delivered_at BIGINT))",
+           "CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries(tenant_id, id)",
+           // due_deliveries: pending ones by due time, and each endpoint and subject's first.
+           "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, id) "
+           "WHERE status = 0",
+           "CREATE INDEX webhook_deliveries_subject ON webhook_deliveries(endpoint_id, subject, "
+           "event_position) WHERE status = 0",
+           // Pruning keeps the events a pending delivery still needs.
+           "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id) WHERE status = 0",
+           R"(CREATE TABLE webhook_attempts (
+                delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries(id),
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                attempt INTEGER NOT NULL,
+                at BIGINT NOT NULL,
+                status_code INTEGER,
+                latency_ms BIGINT NOT NULL,
+                error TEXT NOT NULL,
+                PRIMARY KEY (delivery_id, attempt)))",
+           "ALTER TABLE webhook_endpoints ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE webhook_endpoints FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON webhook_endpoints USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "ALTER TABLE webhook_deliveries ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE webhook_deliveries FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON webhook_deliveries USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "ALTER TABLE webhook_attempts ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE webhook_attempts FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON webhook_attempts USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "GRANT SELECT, INSERT, UPDATE ON webhook_endpoints, webhook_deliveries, "
+           "webhook_attempts TO {app_role}",
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
+       }},
   };
   return kMigrations;
 }

@@ -19,6 +19,7 @@ constexpr CountedTable kCounted[] = {
     {"users", 0},        {"sessions", 0},     {"api_keys", 0},         {"audit_log", 0},
     {"settings", 0},     {"series", 6},       {"waitlist_entries", 6}, {"waitlist_targets", 6},
     {"services", 7},     {"customers", 7},        {"events", 8},
+    {"webhook_endpoints", 9}, {"webhook_deliveries", 9}, {"webhook_attempts", 9},
 };
 
 }  // namespace

@@ -134,7 +134,9 @@ Result<std::int64_t> SqlTransaction::delete_events_before(Instant cutoff, int li
     long long c = to_unix(cutoff), lim = limit;
     soci::statement st =
         (sql_.prepare << "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE "
-                         "occurred_at < :c ORDER BY occurred_at, id LIMIT :lim)",
+                         "occurred_at < :c AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d "
+                         "WHERE d.event_id = events.id AND d.status = 0) "
+                         "ORDER BY occurred_at, id LIMIT :lim)",
          use(c), use(lim));
     st.execute(true);
     return static_cast<std::int64_t>(st.get_affected_rows());

@@ -143,6 +143,28 @@ class SqlTransaction : public StorageTransaction {
   Result<std::int64_t> redact_customer_events(TenantId tenant, CustomerId customer,
                                               std::string_view payload_json) override;
 
+  // Webhooks (storage/sql/sql_webhooks.cpp)
+  Result<WebhookEndpointId> insert_webhook_endpoint(const StoredWebhookEndpoint& e) override;
+  Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(
+      TenantId tenant, WebhookEndpointId id) override;
+  Result<std::vector<StoredWebhookEndpoint>> list_webhook_endpoints(TenantId tenant) override;
+  Result<std::vector<StoredWebhookEndpoint>> active_webhook_endpoints() override;
+  Status update_webhook_endpoint(const StoredWebhookEndpoint& e) override;
+  Result<WebhookDeliveryId> insert_delivery(const WebhookDelivery& d) override;
+  Status update_delivery(const WebhookDelivery& d) override;
+  Result<std::optional<WebhookDelivery>> find_delivery(TenantId tenant,
+                                                       WebhookDeliveryId id) override;
+  Result<std::vector<WebhookDelivery>> list_deliveries(TenantId tenant,
+                                                       const DeliveryFilter& f) override;
+  Result<std::vector<WebhookDelivery>> due_deliveries(Instant now, int limit) override;
+  Result<bool> lease_delivery(WebhookDeliveryId id, Instant now, Instant until) override;
+  Result<std::int64_t> end_deliveries(TenantId tenant, WebhookEndpointId endpoint,
+                                      std::string_view reason) override;
+  Status insert_delivery_attempt(TenantId tenant, const DeliveryAttempt& a) override;
+  Result<std::vector<DeliveryAttempt>> list_delivery_attempts(TenantId tenant,
+                                                              WebhookDeliveryId delivery) override;
+  Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override;
+
  protected:
   // The column that orders the event feed: "id" where an event's position is its id.
   virtual const char* position_column() const { return "id"; }

@@ -369,6 +369,64 @@ const std::vector<Migration>& sqlite_migrations() {
            "WHERE customer_id IS NOT NULL",
            "CREATE INDEX events_occurred ON events(occurred_at)",
        }},
+      // 9: webhooks (boka/webhooks.hpp, docs/webhooks.md): endpoints (secrets sealed by the
+      // engine), one delivery per event and endpoint, and each attempt of a delivery.
+      {9,
+       {
+           R"(CREATE TABLE webhook_endpoints (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                url TEXT NOT NULL,
+                event_types TEXT NOT NULL,
+                description TEXT NOT NULL,
+                active INTEGER NOT NULL,
+                disabled_reason TEXT NOT NULL,
+                after_position INTEGER NOT NULL,
+                failing_since INTEGER,
+                previous_secret_expires_at INTEGER,
+                secret TEXT NOT NULL,
+                previous_secret TEXT NOT NULL,
+                deleted INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                version INTEGER NOT NULL))",
+           "CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints(tenant_id, id)",
+           R"(CREATE TABLE webhook_deliveries (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id),
+                event_id INTEGER NOT NULL,
+                event_position INTEGER NOT NULL,
+                event_type TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                last_status_code INTEGER,
+                last_latency_ms INTEGER,
+                last_error TEXT NOT NULL,
+                replay INTEGER NOT NULL,
+                leased_until INTEGER,
+                created_at INTEGER NOT NULL,
+                delivered_at INTEGER))",
+           "CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries(tenant_id, id)",
+           // due_deliveries: pending ones by due time, and each endpoint and subject's first.
+           "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, id) "
+           "WHERE status = 0",
+           "CREATE INDEX webhook_deliveries_subject ON webhook_deliveries(endpoint_id, subject, "
+           "event_position) WHERE status = 0",
+           // Pruning keeps the events a pending delivery still needs.
+           "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id) WHERE status = 0",
+           R"(CREATE TABLE webhook_attempts (
+                delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id),
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                attempt INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                status_code INTEGER,
+                latency_ms INTEGER NOT NULL,
+                error TEXT NOT NULL,
+                PRIMARY KEY (delivery_id, attempt)))",
+       }},
   };
   return kMigrations;
 }

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache git
   libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
-  libssl-dev libargon2-dev nlohmann-json3-dev catch2 libbenchmark-dev
+  libssl-dev libargon2-dev libcurl4-openssl-dev nlohmann-json3-dev catch2 libbenchmark-dev
+  libcpp-httplib-dev python3-aiosmtpd
   libhowardhinnant-date-dev tzdata sqlite3 gnuplot-nox oathtool prometheus
   nginx wrk
   postgresql-15 postgresql-client-15

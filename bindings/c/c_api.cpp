@@ -1260,6 +1260,156 @@ int boka_events_prune(boka_engine* engine, const boka_principal* who, int limit,
   });
 }
 
+// --- Webhooks --------------------------------------------------------------------------------
+
+int boka_webhook_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        const char* endpoint_json, char** created_json, char** errmsg) {
+  clear_output(created_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));
+    auto spec = boka::c_api::from_json<boka::WebhookEndpoint>(
+        boka::c_api::parse(endpoint_json, "endpoint_json"), "endpoint", Mode::create);
+    return emit(engine->engine->webhooks().create_endpoint(who->principal, boka::TenantId{tenant},
+                                                           spec),
+                created_json);
+  });
+}
+
+int boka_webhook_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                     char** endpoint_json, char** errmsg) {
+  clear_output(endpoint_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(endpoint_json, "endpoint_json"));
+    return emit(engine->engine->webhooks().get_endpoint(who->principal, boka::TenantId{tenant},
+                                                        boka::WebhookEndpointId{id}),
+                endpoint_json);
+  });
+}
+
+int boka_webhook_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      char** endpoints_json, char** errmsg) {
+  clear_output(endpoints_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(endpoints_json, "endpoints_json"));
+    return emit(engine->engine->webhooks().list_endpoints(who->principal, boka::TenantId{tenant}),
+                endpoints_json);
+  });
+}
+
+int boka_webhook_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        const char* endpoint_json_in, char** endpoint_json, char** errmsg) {
+  clear_output(endpoint_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto endpoint = boka::c_api::from_json<boka::WebhookEndpoint>(
+        boka::c_api::parse(endpoint_json_in, "endpoint_json_in"), "endpoint", Mode::update);
+    return emit(engine->engine->webhooks().update_endpoint(who->principal, boka::TenantId{tenant},
+                                                           endpoint),
+                endpoint_json);
+  });
+}
+
+int boka_webhook_delete(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                        char** errmsg) {
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return engine->engine->webhooks().delete_endpoint(who->principal, boka::TenantId{tenant},
+                                                      boka::WebhookEndpointId{id});
+  });
+}
+
+int boka_webhook_rotate_secret(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, int64_t overlap_seconds, char** created_json,
+                               char** errmsg) {
+  clear_output(created_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));
+    return emit(engine->engine->webhooks().rotate_secret(who->principal, boka::TenantId{tenant},
+                                                         boka::WebhookEndpointId{id},
+                                                         boka::Seconds{overlap_seconds}),
+                created_json);
+  });
+}
+
+int boka_webhook_deliveries(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            const char* filter_json, char** deliveries_json, char** errmsg) {
+  clear_output(deliveries_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(deliveries_json, "deliveries_json"));
+    boka::DeliveryFilter filter;
+    if (filter_json != nullptr) {
+      filter = boka::c_api::from_json<boka::DeliveryFilter>(
+          boka::c_api::parse(filter_json, "filter_json"), "filter", Mode::create);
+    }
+    return emit(engine->engine->webhooks().list_deliveries(who->principal, boka::TenantId{tenant},
+                                                           filter),
+                deliveries_json);
+  });
+}
+
+int boka_webhook_delivery_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t id, char** delivery_json, char** errmsg) {
+  clear_output(delivery_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(delivery_json, "delivery_json"));
+    return emit(engine->engine->webhooks().get_delivery(who->principal, boka::TenantId{tenant},
+                                                        boka::WebhookDeliveryId{id}),
+                delivery_json);
+  });
+}
+
+int boka_webhook_attempts(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                          int64_t delivery, char** attempts_json, char** errmsg) {
+  clear_output(attempts_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(attempts_json, "attempts_json"));
+    return emit(engine->engine->webhooks().list_attempts(who->principal, boka::TenantId{tenant},
+                                                         boka::WebhookDeliveryId{delivery}),
+                attempts_json);
+  });
+}
+
+int boka_webhook_replay(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                        int64_t endpoint, int64_t event, char** delivery_json, char** errmsg) {
+  clear_output(delivery_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->webhooks().replay(who->principal, boka::TenantId{tenant},
+                                                  boka::WebhookEndpointId{endpoint},
+                                                  boka::EventId{event}),
+                delivery_json);
+  });
+}
+
+int boka_webhook_replay_dead(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t endpoint, int* count, char** errmsg) {
+  if (count != nullptr) *count = 0;
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto n = engine->engine->webhooks().replay_dead(who->principal, boka::TenantId{tenant},
+                                                    boka::WebhookEndpointId{endpoint});
+    if (!n.ok()) return n.status();
+    if (count != nullptr) *count = *n;
+    return Status();
+  });
+}
+
+int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int limit,
+                          char** round_json, char** errmsg) {
+  clear_output(round_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->webhooks().deliver(who->principal, limit), round_json);
+  });
+}
+
 // --- Authentication ----------------------------------------------------------------------
 
 int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,

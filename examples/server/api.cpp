@@ -578,6 +578,7 @@ void Api::install() {
   install_waitlist();
   install_customers();
   install_events();
+  install_webhooks();
   openapi_ = build_openapi();
 }
 
@@ -1039,6 +1040,76 @@ void Api::install_events() {
         [this](Context& c) { c.reply(engine_.events().get(c.who(), c.id(1), c.id(2))); });
 }
 
+// Webhook endpoints (boka/webhooks.hpp): managed per tenant, their deliveries read, failed
+// or past events replayed. The worker (boka-worker) makes the deliveries.
+void Api::install_webhooks() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  const std::string one = T + R"(/webhooks/(\d+))";
+  route("POST", T + "/webhooks", "webhooks.create", Auth::required,
+        {doc<WebhookEndpoint>(Form::input), doc<CreatedWebhookEndpoint>(), 201},
+        [this](Context& c) {
+          c.reply(engine_.webhooks().create_endpoint(c.who(), c.id(1),
+                                                     c.body_as<WebhookEndpoint>("endpoint")),
+                  201);
+        });
+  route("GET", T + "/webhooks", "webhooks.list", Auth::required,
+        {kNone, list_of<WebhookEndpoint>()},
+        [this](Context& c) { c.reply(engine_.webhooks().list_endpoints(c.who(), c.id(1))); });
+  route("GET", one, "webhooks.get", Auth::required, {kNone, doc<WebhookEndpoint>()},
+        [this](Context& c) {
+          c.reply(engine_.webhooks().get_endpoint(c.who(), c.id(1), c.id(2)));
+        });
+  route("PUT", one, "webhooks.update", Auth::required,
+        {doc<WebhookEndpoint>(Form::update), doc<WebhookEndpoint>()}, [this](Context& c) {
+          Json b = c.body();
+          b["id"] = c.id(2).value;  // the path's id wins
+          c.reply(engine_.webhooks().update_endpoint(
+              c.who(), c.id(1), codec::from_json<WebhookEndpoint>(b, "endpoint", Mode::update)));
+        });
+  route("DELETE", one, "webhooks.delete", Auth::required, {kNone, kNone, 204},
+        [this](Context& c) {
+          c.reply(engine_.webhooks().delete_endpoint(c.who(), c.id(1), c.id(2)));
+        });
+  route("POST", one + "/rotate-secret", "webhooks.rotate_secret", Auth::required,
+        {doc<codec::WebhookRotateRequest>(Form::input), doc<CreatedWebhookEndpoint>()},
+        [this](Context& c) {
+          const auto r = c.body_as<codec::WebhookRotateRequest>("rotation");
+          c.reply(engine_.webhooks().rotate_secret(c.who(), c.id(1), c.id(2), r.overlap));
+        });
+  route("GET", one + "/deliveries", "webhooks.deliveries", Auth::required,
+        {kNone, list_of<WebhookDelivery>()}, [this](Context& c) {
+          DeliveryFilter f;
+          f.endpoint = WebhookEndpointId{c.id(2).value};
+          if (const std::string* v = c.req.param("status")) {
+            f.status = codec::detail::enum_from_json<DeliveryStatus>(Json(*v), "query status");
+          }
+          if (const auto e = query_int(c.req, "event")) f.event = EventId{*e};
+          if (const auto b = query_int(c.req, "before_id")) f.before_id = WebhookDeliveryId{*b};
+          f.limit = page_limit(c.req, 100);
+          c.reply(engine_.webhooks().list_deliveries(c.who(), c.id(1), f));
+        });
+  route("POST", one + "/replay", "webhooks.replay", Auth::required,
+        {doc<codec::WebhookReplayRequest>(Form::input), doc<WebhookDelivery>(), 201},
+        [this](Context& c) {
+          const auto r = c.body_as<codec::WebhookReplayRequest>("replay");
+          c.reply(engine_.webhooks().replay(c.who(), c.id(1), c.id(2), r.event), 201);
+        });
+  route("POST", one + "/replay-dead", "webhooks.replay_dead", Auth::required,
+        {kNone, Json{{"$ref", "#/components/schemas/Count"}}}, [this](Context& c) {
+          auto n = engine_.webhooks().replay_dead(c.who(), c.id(1), c.id(2));
+          if (!n.ok()) return c.problem(n.status());
+          c.send(200, Json{{"count", *n}});
+        });
+  route("GET", T + R"(/webhook-deliveries/(\d+))", "webhooks.delivery", Auth::required,
+        {kNone, doc<WebhookDelivery>()}, [this](Context& c) {
+          c.reply(engine_.webhooks().get_delivery(c.who(), c.id(1), c.id(2)));
+        });
+  route("GET", T + R"(/webhook-deliveries/(\d+)/attempts)", "webhooks.attempts", Auth::required,
+        {kNone, list_of<DeliveryAttempt>()}, [this](Context& c) {
+          c.reply(engine_.webhooks().list_attempts(c.who(), c.id(1), c.id(2)));
+        });
+}
+
 // The OpenAPI document, built from the routes as registered and the codec's field lists, so
 // it cannot drift from either.
 std::string Api::build_openapi() const {
@@ -1115,6 +1186,12 @@ std::string Api::build_openapi() const {
                           {"series", objects},
                           {"waitlist_entries", objects},
                           {"audit", objects}}}};
+  schemas["Count"] = Json{
+      {"type", "object"},
+      {"description", "How many objects a call changed"},
+      {"required", Json::array({"count"})},
+      {"additionalProperties", false},
+      {"properties", Json{{"count", Json{{"type", "integer"}, {"format", "int64"}}}}}};
   // The feed's head (Events::head): one number, not a struct of the codec.
   schemas["EventHead"] = Json{
       {"type", "object"},

@@ -104,6 +104,7 @@ class Api {
   void install_waitlist();
   void install_customers();
   void install_events();
+  void install_webhooks();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

@@ -89,6 +89,9 @@ EngineOptions engine_options(const Config& config) {
   options.read_only = config.read_only;
   options.read_only_reason = "BOKA_READ_ONLY is set";
   options.event_retention = Seconds(static_cast<std::int64_t>(config.event_retention_days) * 86400);
+  options.webhooks.allow_addresses = config.webhook_allow_addresses;
+  options.webhooks.timeout_ms = config.webhook_timeout_ms;
+  options.webhooks.lease = Seconds(config.webhook_lease_seconds);
   return options;
 }
 
@@ -293,6 +296,12 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_ITERATIONS", c.argon2_iterations, 1, 100));
   BOKA_RETURN_IF_ERROR(integer("BOKA_SHUTDOWN_GRACE_SECONDS", c.shutdown_grace_seconds, 0, 3600));
   BOKA_RETURN_IF_ERROR(integer("BOKA_EVENT_RETENTION_DAYS", c.event_retention_days, 1, 3650));
+  if (auto v = get("BOKA_WEBHOOK_ALLOW_ADDRESSES")) c.webhook_allow_addresses = *v;
+  BOKA_RETURN_IF_ERROR(integer("BOKA_WEBHOOK_TIMEOUT_MS", c.webhook_timeout_ms, 1, 120000));
+  BOKA_RETURN_IF_ERROR(integer("BOKA_WEBHOOK_LEASE_SECONDS", c.webhook_lease_seconds, 2, 3600));
+  if (static_cast<std::int64_t>(c.webhook_lease_seconds) * 1000 <= c.webhook_timeout_ms) {
+    return InvalidArgument("BOKA_WEBHOOK_LEASE_SECONDS: must be longer than BOKA_WEBHOOK_TIMEOUT_MS");
+  }
   const auto rate = [&](const char* name, double& out) -> Status {
     if (auto v = get(name)) {
       BOKA_ASSIGN_OR_RETURN(out, parse_rate(name, *v));

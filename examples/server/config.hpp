@@ -79,6 +79,11 @@ struct Config {
   int argon2_memory_kib = 0;        // BOKA_ARGON2_MEMORY_KIB (0: the default)
   int argon2_iterations = 0;        // BOKA_ARGON2_ITERATIONS (0: the default)
   int shutdown_grace_seconds = 30;  // BOKA_SHUTDOWN_GRACE_SECONDS
+  // BOKA_WEBHOOK_ALLOW_ADDRESSES: CIDRs webhook endpoints may reach although not public
+  // (WebhookOptions::allow_addresses).
+  std::string webhook_allow_addresses;
+  int webhook_timeout_ms = 10000;     // BOKA_WEBHOOK_TIMEOUT_MS: one attempt, 1..120000
+  int webhook_lease_seconds = 120;    // BOKA_WEBHOOK_LEASE_SECONDS: a worker's hold on an attempt
   int event_retention_days = 30;    // BOKA_EVENT_RETENTION_DAYS (1..3650): EngineOptions::event_retention
 };
 

@@ -433,9 +433,47 @@
  *     next_after: pass it back as after; it moves past events the filters skipped. more:
  *     a full page, ask again at once.
  *
+ *   WebhookEndpoint (boka_webhook_*; docs/webhooks.md)
+ *     {"id": 3, "tenant": 1, "url": "https://crm.example/hooks/boka",
+ *      "event_types": ["reservation.*"], "description": "CRM", "active": true,
+ *      "disabled_reason": "", "after_position": 17, "failing_since": null,
+ *      "previous_secret_expires_at": null, "created_at": "...", "updated_at": "...",
+ *      "version": 1}
+ *     event_types: names or "family.*"; empty: every type. active: false stops deliveries
+ *     (boka sets it after failing for days, with disabled_reason). after_position: the feed
+ *     position scheduled up to (it starts at the head: no backlog).
+ *
+ *   CreatedWebhookEndpoint
+ *     {"endpoint": {WebhookEndpoint}, "secret": "whsec_..."}
+ *
+ *   WebhookDelivery
+ *     {"id": 9, "tenant": 1, "endpoint": 3, "event": 17, "event_position": 17,
+ *      "event_type": "reservation.created", "subject": "reservation:42",
+ *      "status": "pending" | "delivered" | "dead", "attempts": 1,
+ *      "next_attempt_at": "...", "last_status_code": 503 or null, "last_latency_ms": 12,
+ *      "last_error": "answered 503", "replay": false, "leased_until": null,
+ *      "created_at": "...", "delivered_at": null}
+ *
+ *   DeliveryAttempt
+ *     {"delivery": 9, "attempt": 1, "at": "...", "status_code": 503 or null,
+ *      "latency_ms": 12, "error": "answered 503"}
+ *
+ *   DeliveryFilter (boka_webhook_deliveries; every field optional)
+ *     {"endpoint": 3, "status": "dead", "event": 17, "before_id": 0, "limit": 100}
+ *
+ *   DeliveryRound (boka_webhooks_deliver)
+ *     {"scheduled": 2, "attempted": 2, "delivered": 2, "failed": 0, "dead": 0,
+ *      "disabled": 0}
+ *
+ *   WebhookOptions (EngineOptions.webhooks; every field optional, defaults shown)
+ *     {"allow_addresses": "", "connect_timeout_ms": 5000, "timeout_ms": 10000,
+ *      "max_response_bytes": 16384, "retry_schedule": [5, 300, 1800, 7200, 18000, 36000,
+ *      36000], "disable_after": 432000, "lease": 120}
+ *     allow_addresses: comma-separated CIDRs endpoints may reach although not public.
+ *
  *   EngineOptions (boka_engine_open_with_options; every field optional, defaults shown)
  *     {"read_only": false, "read_only_reason": "", "auth": {AuthOptions},
- *      "waitlist_offer_window": 900, "event_retention": 2592000}
+ *      "waitlist_offer_window": 900, "event_retention": 2592000, "webhooks": {WebhookOptions}}
  *     waitlist_offer_window: seconds a waitlist offer holds its capacity, 60..604800.
  *     event_retention: seconds events stay in the feed, 3600..315360000.
  *
@@ -1120,6 +1158,56 @@ BOKA_API int boka_events_head(boka_engine* engine, const boka_principal* who, in
  * *pruned (optional) gets how many. For the worker ("system:operations"). */
 BOKA_API int boka_events_prune(boka_engine* engine, const boka_principal* who, int limit,
                                int64_t* pruned, char** errmsg);
+
+/* --- Webhooks (boka_webhook_*; boka/webhooks.hpp, docs/webhooks.md) --------------------- */
+/* Endpoints of a tenant receive its events, signed (Standard Webhooks); the worker delivers
+ * them (boka_webhooks_deliver). Managing needs "webhooks:manage" (admins) and an engine
+ * with an encryption key (AuthOptions.encryption_key), which seals the secrets. */
+
+/* WebhookEndpoint in (create rules: url required), a CreatedWebhookEndpoint out: the
+ * endpoint and its secret, shown only here. A URL that reaches a loopback, private,
+ * link-local or metadata address (unless allow-listed) is BOKA_INVALID_ARGUMENT. */
+BOKA_API int boka_webhook_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 const char* endpoint_json, char** created_json, char** errmsg);
+BOKA_API int boka_webhook_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t id, char** endpoint_json, char** errmsg);
+/* An array of WebhookEndpoints, by id (never a secret). */
+BOKA_API int boka_webhook_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               char** endpoints_json, char** errmsg);
+/* WebhookEndpoint in (update rules: the whole document with its version), out (optional). */
+BOKA_API int boka_webhook_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 const char* endpoint_json_in, char** endpoint_json,
+                                 char** errmsg);
+/* Deletes the endpoint; its pending deliveries become dead. */
+BOKA_API int boka_webhook_delete(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t id, char** errmsg);
+/* A new secret (CreatedWebhookEndpoint out); the old one signs too for `overlap_seconds`
+ * (0..604800). */
+BOKA_API int boka_webhook_rotate_secret(boka_engine* engine, const boka_principal* who,
+                                        int64_t tenant, int64_t id, int64_t overlap_seconds,
+                                        char** created_json, char** errmsg);
+/* DeliveryFilter in (NULL: the newest 100), an array of WebhookDeliveries out. */
+BOKA_API int boka_webhook_deliveries(boka_engine* engine, const boka_principal* who,
+                                     int64_t tenant, const char* filter_json,
+                                     char** deliveries_json, char** errmsg);
+BOKA_API int boka_webhook_delivery_get(boka_engine* engine, const boka_principal* who,
+                                       int64_t tenant, int64_t id, char** delivery_json,
+                                       char** errmsg);
+/* An array of DeliveryAttempts of the delivery, in order. */
+BOKA_API int boka_webhook_attempts(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                   int64_t delivery, char** attempts_json, char** errmsg);
+/* Sends event `event` to the endpoint again (a new WebhookDelivery out, same webhook-id). */
+BOKA_API int boka_webhook_replay(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                 int64_t endpoint, int64_t event, char** delivery_json,
+                                 char** errmsg);
+/* Replays every dead delivery of the endpoint; *count (optional) gets how many. */
+BOKA_API int boka_webhook_replay_dead(boka_engine* engine, const boka_principal* who,
+                                      int64_t tenant, int64_t endpoint, int* count,
+                                      char** errmsg);
+/* One round of the worker ("system:operations"): schedules new events, then makes up to
+ * `limit` due attempts; a DeliveryRound out (optional). Blocks for the HTTP calls. */
+BOKA_API int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int limit,
+                                   char** round_json, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

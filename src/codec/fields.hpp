@@ -201,6 +201,7 @@ BOKA_CODEC_ENUM(SeriesScope, whole_series, series_scope_name, "SeriesScope");
 BOKA_CODEC_ENUM(Code, not_supported, code_name, "Code");
 BOKA_CODEC_ENUM(WaitlistStatus, lapsed, waitlist_status_name, "WaitlistStatus");
 BOKA_CODEC_ENUM(ReservationOrder, by_start, reservation_order_name, "ReservationOrder");
+BOKA_CODEC_ENUM(DeliveryStatus, dead, delivery_status_name, "DeliveryStatus");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
@@ -255,6 +256,13 @@ struct TenantRulesRequest {
 // HTTP body of a merge: the customer absorbed into the one the path names.
 struct CustomerMergeRequest {
   CustomerId absorbed{};
+};
+// HTTP bodies of a webhook endpoint's secret rotation and of a replay.
+struct WebhookRotateRequest {
+  Seconds overlap{86400};
+};
+struct WebhookReplayRequest {
+  EventId event{};
 };
 
 // ---- the field lists -----------------------------------------------------------------------
@@ -1262,6 +1270,7 @@ struct Describe<EngineOptions> {
       opt("seconds a waitlist offer holds its capacity, 60..604800; default 900"));
     v("event_retention", o.event_retention,
       opt("seconds events stay in the feed, 3600..315360000; default 2592000 (30 days)"));
+    v("webhooks", o.webhooks, opt());
   }
 };
 
@@ -1650,6 +1659,154 @@ struct Describe<EventPage> {
   }
 };
 
+template <>
+struct Describe<WebhookEndpoint> {
+  static constexpr const char* name = "WebhookEndpoint";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "Where a tenant's events go (docs/webhooks.md)";
+  template <typename V, Of<WebhookEndpoint> S>
+  static void fields(V& v, S& e) {
+    v("id", e.id, key());
+    v("tenant", e.tenant, out());
+    v("url", e.url, req("http(s); must not reach private addresses unless allow-listed"));
+    v("event_types", e.event_types, replace("names or \"family.*\"; empty: every type"));
+    v("description", e.description, replace("0..500 bytes"));
+    v("active", e.active, replace("false: no deliveries (set by boka after failing for days)"));
+    v("disabled_reason", e.disabled_reason, out());
+    v("after_position", e.after_position, out("the feed position scheduled up to"));
+    v("failing_since", e.failing_since, out("since when every delivery failed, or null"));
+    v("previous_secret_expires_at", e.previous_secret_expires_at,
+      out("during a rotation: the old secret signs too until then"));
+    v("created_at", e.created_at, out());
+    v("updated_at", e.updated_at, out());
+    v("version", e.version, key());
+  }
+};
+
+template <>
+struct Describe<CreatedWebhookEndpoint> {
+  static constexpr const char* name = "CreatedWebhookEndpoint";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "An endpoint with its secret, shown once";
+  template <typename V, Of<CreatedWebhookEndpoint> S>
+  static void fields(V& v, S& c) {
+    v("endpoint", c.endpoint, out());
+    v("secret", c.secret, out("whsec_...: verify deliveries with it; shown only now"));
+  }
+};
+
+template <>
+struct Describe<WebhookDelivery> {
+  static constexpr const char* name = "WebhookDelivery";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One event on its way to one endpoint";
+  template <typename V, Of<WebhookDelivery> S>
+  static void fields(V& v, S& d) {
+    v("id", d.id, out());
+    v("tenant", d.tenant, out());
+    v("endpoint", d.endpoint, out());
+    v("event", d.event, out("the event id (webhook-id evt_<id>)"));
+    v("event_position", d.event_position, out());
+    v("event_type", d.event_type, out());
+    v("subject", d.subject, out());
+    v("status", d.status, out());
+    v("attempts", d.attempts, out());
+    v("next_attempt_at", d.next_attempt_at, out());
+    v("last_status_code", d.last_status_code, out("the last answer's HTTP status, or null"));
+    v("last_latency_ms", d.last_latency_ms, out());
+    v("last_error", d.last_error, out());
+    v("replay", d.replay, out("made by a replay request"));
+    v("leased_until", d.leased_until, out("set while a worker attempts it"));
+    v("created_at", d.created_at, out());
+    v("delivered_at", d.delivered_at, out());
+  }
+};
+
+template <>
+struct Describe<DeliveryAttempt> {
+  static constexpr const char* name = "DeliveryAttempt";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One attempt of a webhook delivery";
+  template <typename V, Of<DeliveryAttempt> S>
+  static void fields(V& v, S& a) {
+    v("delivery", a.delivery, out());
+    v("attempt", a.attempt, out("1, 2, ..."));
+    v("at", a.at, out());
+    v("status_code", a.status_code, out("null: no answer"));
+    v("latency_ms", a.latency_ms, out());
+    v("error", a.error, out("\"\" for a 2xx"));
+  }
+};
+
+template <>
+struct Describe<WebhookRotateRequest> {
+  static constexpr const char* name = "WebhookRotateRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "How long the old secret keeps signing";
+  template <typename V, Of<WebhookRotateRequest> S>
+  static void fields(V& v, S& r) {
+    v("overlap", r.overlap, opt("seconds, 0..604800; default 86400"));
+  }
+};
+
+template <>
+struct Describe<WebhookReplayRequest> {
+  static constexpr const char* name = "WebhookReplayRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "The event to send to the endpoint again";
+  template <typename V, Of<WebhookReplayRequest> S>
+  static void fields(V& v, S& r) { v("event", r.event, req("an event id")); }
+};
+
+template <>
+struct Describe<DeliveryFilter> {
+  static constexpr const char* name = "DeliveryFilter";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which webhook deliveries to list, newest first";
+  template <typename V, Of<DeliveryFilter> S>
+  static void fields(V& v, S& f) {
+    v("endpoint", f.endpoint, opt("an endpoint id, or null for every endpoint"));
+    v("status", f.status, opt("pending, delivered or dead"));
+    v("event", f.event, opt("an event id"));
+    v("before_id", f.before_id, opt("keyset: ids below this (0: from the newest)"));
+    v("limit", f.limit, opt("1..1000"));
+  }
+};
+
+template <>
+struct Describe<DeliveryRound> {
+  static constexpr const char* name = "DeliveryRound";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "What one delivery round of the worker did";
+  template <typename V, Of<DeliveryRound> S>
+  static void fields(V& v, S& r) {
+    v("scheduled", r.scheduled, out("deliveries made from new events"));
+    v("attempted", r.attempted, out());
+    v("delivered", r.delivered, out());
+    v("failed", r.failed, out("attempts to be retried"));
+    v("dead", r.dead, out("deliveries out of attempts"));
+    v("disabled", r.disabled, out("endpoints disabled for failing too long"));
+  }
+};
+
+template <>
+struct Describe<WebhookOptions> {
+  static constexpr const char* name = "WebhookOptions";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "How webhooks are delivered; durations in seconds";
+  template <typename V, Of<WebhookOptions> S>
+  static void fields(V& v, S& o) {
+    v("allow_addresses", o.allow_addresses,
+      opt("CIDRs endpoints may reach although not public, comma-separated"));
+    v("connect_timeout_ms", o.connect_timeout_ms, opt("1..60000"));
+    v("timeout_ms", o.timeout_ms, opt("one attempt, 1..120000"));
+    v("max_response_bytes", o.max_response_bytes, opt("0..1048576"));
+    v("retry_schedule", o.retry_schedule, opt("waits after each failed attempt"));
+    v("disable_after", o.disable_after, opt("3600..2592000"));
+    v("lease", o.lease, opt("a worker's hold on an attempt; longer than timeout_ms"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1741,6 +1898,15 @@ void for_each_document(Fn&& fn) {
   fn(Tag<Event>{});
   fn(Tag<EventQuery>{});
   fn(Tag<EventPage>{});
+  fn(Tag<WebhookEndpoint>{});
+  fn(Tag<CreatedWebhookEndpoint>{});
+  fn(Tag<WebhookDelivery>{});
+  fn(Tag<DeliveryAttempt>{});
+  fn(Tag<WebhookRotateRequest>{});
+  fn(Tag<DeliveryFilter>{});
+  fn(Tag<DeliveryRound>{});
+  fn(Tag<WebhookOptions>{});
+  fn(Tag<WebhookReplayRequest>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <random>
 
+#include "boka/version.hpp"
 #include "codec/json_codec.hpp"
 #include "delivery/http_client.hpp"
 #include "delivery/signing.hpp"
 #include "delivery/url_policy.hpp"
 #include "engine/engine_impl.hpp"
-#include "boka/version.hpp"
 
 namespace boka {
 
@@ -142,8 +142,9 @@ Result<CreatedWebhookEndpoint> Webhooks::create_endpoint(const Principal& who, T
         BOKA_ASSIGN_OR_RETURN(auto actor,
                               impl_->authorize(who, tenant, Permission::webhooks_manage));
         if (impl_->auth->box.empty()) {
-          return NotSupported("webhooks need an encryption key for their secrets: set "
-                              "AuthOptions::encryption_key");
+          return NotSupported(
+              "webhooks need an encryption key for their secrets: set "
+              "AuthOptions::encryption_key");
         }
         BOKA_RETURN_IF_ERROR(check_spec(*impl_->webhooks, spec));
         BOKA_RETURN_IF_ERROR(impl_->position_events());
@@ -282,8 +283,9 @@ Result<CreatedWebhookEndpoint> Webhooks::rotate_secret(const Principal& who, Ten
           return InvalidArgument("overlap: must be 0 .. 7 days");
         }
         if (impl_->auth->box.empty()) {
-          return NotSupported("webhooks need an encryption key for their secrets: set "
-                              "AuthOptions::encryption_key");
+          return NotSupported(
+              "webhooks need an encryption key for their secrets: set "
+              "AuthOptions::encryption_key");
         }
         CreatedWebhookEndpoint out;
         BOKA_ASSIGN_OR_RETURN(out.secret, delivery::generate_webhook_secret());
@@ -346,8 +348,7 @@ Result<WebhookDelivery> Webhooks::get_delivery(const Principal& who, TenantId te
   return std::move(*found);
 }
 
-Result<std::vector<DeliveryAttempt>> Webhooks::list_attempts(const Principal& who,
-                                                             TenantId tenant,
+Result<std::vector<DeliveryAttempt>> Webhooks::list_attempts(const Principal& who, TenantId tenant,
                                                              WebhookDeliveryId id) {
   BOKA_RETURN_IF_ERROR(get_delivery(who, tenant, id).status());
   std::vector<DeliveryAttempt> out;
@@ -517,163 +518,174 @@ Result<DeliveryRound> Webhooks::deliver(const Principal& who, int limit) {
     round.scheduled += made;
   }
 
-  // 2. The due deliveries, each leased before it is attempted.
-  std::vector<WebhookDelivery> due;
-  BOKA_RETURN_IF_ERROR(
-      impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-        BOKA_ASSIGN_OR_RETURN(due, txn.due_deliveries(impl_->clock->now(), limit));
-        return Status::Ok();
-      }));
-  for (const WebhookDelivery& candidate : due) {
-    const Instant leased_at = impl_->clock->now();
-    bool mine = false;
-    std::optional<StoredWebhookEndpoint> endpoint;
-    std::optional<Event> event;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(
-        WriteIntent(TxnScope::tenant(candidate.tenant)), [&](StorageTransaction& txn) -> Status {
-          BOKA_ASSIGN_OR_RETURN(mine, txn.lease_delivery(candidate.id, leased_at, leased_at + o.lease));
-          if (!mine) return Status::Ok();
-          BOKA_ASSIGN_OR_RETURN(endpoint, txn.find_webhook_endpoint(candidate.tenant, candidate.endpoint));
-          BOKA_ASSIGN_OR_RETURN(event, txn.find_event(candidate.tenant, candidate.event));
+  // 2. The due deliveries, each leased before it is attempted. A delivered one may let the
+  // next event of its subject go, so the round asks again until nothing is due or `limit`
+  // attempts were made.
+  for (;;) {
+    const int attempted_before = round.attempted;
+    std::vector<WebhookDelivery> due;
+    BOKA_RETURN_IF_ERROR(
+        impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(due,
+                                txn.due_deliveries(impl_->clock->now(), limit - round.attempted));
           return Status::Ok();
         }));
-    if (!mine) continue;  // another worker has it
+    for (const WebhookDelivery& candidate : due) {
+      const Instant leased_at = impl_->clock->now();
+      bool mine = false;
+      std::optional<StoredWebhookEndpoint> endpoint;
+      std::optional<Event> event;
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(
+          WriteIntent(TxnScope::tenant(candidate.tenant)), [&](StorageTransaction& txn) -> Status {
+            BOKA_ASSIGN_OR_RETURN(mine,
+                                  txn.lease_delivery(candidate.id, leased_at, leased_at + o.lease));
+            if (!mine) return Status::Ok();
+            BOKA_ASSIGN_OR_RETURN(endpoint,
+                                  txn.find_webhook_endpoint(candidate.tenant, candidate.endpoint));
+            BOKA_ASSIGN_OR_RETURN(event, txn.find_event(candidate.tenant, candidate.event));
+            return Status::Ok();
+          }));
+      if (!mine) continue;  // another worker has it
 
-    // 3. The attempt, outside any transaction.
-    Attempted a;
-    const Instant sent_at = impl_->clock->now();
-    if (!endpoint || endpoint->deleted) {
-      a.error = "endpoint deleted";
-    } else if (!event) {
-      a.error = "event " + std::to_string(candidate.event) + " was pruned";
-    } else {
-      // The body is the event's document; its id is the webhook-id, the same in every
-      // retry and replay, so receivers drop repeats.
-      const std::string body = codec::dump(codec::to_json(*event));
-      const std::string msg_id = "evt_" + std::to_string(event->id);
-      const std::int64_t timestamp = to_unix(sent_at);
-      std::vector<std::string> signatures;
-      Status signed_ok = [&]() -> Status {
-        BOKA_ASSIGN_OR_RETURN(auto secret,
-                              open_secret(impl_->auth->box, endpoint->secret_sealed, candidate.tenant));
-        BOKA_ASSIGN_OR_RETURN(auto sig, delivery::webhook_signature(secret, msg_id, timestamp, body));
-        signatures.push_back(std::move(sig));
-        const auto& until = endpoint->endpoint.previous_secret_expires_at;
-        if (!endpoint->previous_secret_sealed.empty() && until && sent_at < *until) {
-          BOKA_ASSIGN_OR_RETURN(auto old, open_secret(impl_->auth->box,
-                                                      endpoint->previous_secret_sealed,
-                                                      candidate.tenant));
-          BOKA_ASSIGN_OR_RETURN(auto sig2, delivery::webhook_signature(old, msg_id, timestamp, body));
-          signatures.push_back(std::move(sig2));
-        }
-        return Status::Ok();
-      }();
-      if (!signed_ok.ok()) {
-        a.error = "cannot sign: " + signed_ok.message();
+      // 3. The attempt, outside any transaction.
+      Attempted a;
+      const Instant sent_at = impl_->clock->now();
+      if (!endpoint || endpoint->deleted) {
+        a.error = "endpoint deleted";
+      } else if (!event) {
+        a.error = "event " + std::to_string(candidate.event) + " was pruned";
       } else {
-        delivery::HttpPost post;
-        post.url = endpoint->endpoint.url;
-        post.headers = {{"Content-Type", "application/json"},
-                        {"User-Agent", std::string("boka-webhooks/") + version_string()},
-                        {"webhook-id", msg_id},
-                        {"webhook-timestamp", std::to_string(timestamp)},
-                        {"webhook-signature", delivery::webhook_signature_header(signatures)}};
-        post.body = body;
-        post.connect_timeout_ms = o.connect_timeout_ms;
-        post.timeout_ms = o.timeout_ms;
-        post.max_response_bytes = static_cast<std::size_t>(o.max_response_bytes);
-        auto outcome = delivery::post(post, rt.policy);
-        if (!outcome.ok()) {
-          a.error = outcome.status().message();
+        // The body is the event's document; its id is the webhook-id, the same in every
+        // retry and replay, so receivers drop repeats.
+        const std::string body = codec::dump(codec::to_json(*event));
+        const std::string msg_id = "evt_" + std::to_string(event->id);
+        const std::int64_t timestamp = to_unix(sent_at);
+        std::vector<std::string> signatures;
+        Status signed_ok = [&]() -> Status {
+          BOKA_ASSIGN_OR_RETURN(auto secret, open_secret(impl_->auth->box, endpoint->secret_sealed,
+                                                         candidate.tenant));
+          BOKA_ASSIGN_OR_RETURN(auto sig,
+                                delivery::webhook_signature(secret, msg_id, timestamp, body));
+          signatures.push_back(std::move(sig));
+          const auto& until = endpoint->endpoint.previous_secret_expires_at;
+          if (!endpoint->previous_secret_sealed.empty() && until && sent_at < *until) {
+            BOKA_ASSIGN_OR_RETURN(
+                auto old,
+                open_secret(impl_->auth->box, endpoint->previous_secret_sealed, candidate.tenant));
+            BOKA_ASSIGN_OR_RETURN(auto sig2,
+                                  delivery::webhook_signature(old, msg_id, timestamp, body));
+            signatures.push_back(std::move(sig2));
+          }
+          return Status::Ok();
+        }();
+        if (!signed_ok.ok()) {
+          a.error = "cannot sign: " + signed_ok.message();
         } else {
-          a.latency_ms = outcome->latency_ms;
-          if (outcome->status != 0) a.status_code = outcome->status;
-          if (!a.ok()) {
-            a.error = outcome->status == 0 ? outcome->error
-                                           : "answered " + std::to_string(outcome->status);
+          delivery::HttpPost post;
+          post.url = endpoint->endpoint.url;
+          post.headers = {{"Content-Type", "application/json"},
+                          {"User-Agent", std::string("boka-webhooks/") + version_string()},
+                          {"webhook-id", msg_id},
+                          {"webhook-timestamp", std::to_string(timestamp)},
+                          {"webhook-signature", delivery::webhook_signature_header(signatures)}};
+          post.body = body;
+          post.connect_timeout_ms = o.connect_timeout_ms;
+          post.timeout_ms = o.timeout_ms;
+          post.max_response_bytes = static_cast<std::size_t>(o.max_response_bytes);
+          auto outcome = delivery::post(post, rt.policy);
+          if (!outcome.ok()) {
+            a.error = outcome.status().message();
+          } else {
+            a.latency_ms = outcome->latency_ms;
+            if (outcome->status != 0) a.status_code = outcome->status;
+            if (!a.ok()) {
+              a.error = outcome->status == 0 ? outcome->error
+                                             : "answered " + std::to_string(outcome->status);
+            }
           }
         }
       }
-    }
-    ++round.attempted;
+      ++round.attempted;
 
-    // 4. The record: delivered, retried later, or dead; the endpoint's failure streak.
-    bool disabled = false;
-    DeliveryStatus became = DeliveryStatus::pending;
-    BOKA_RETURN_IF_ERROR(impl_->storage->write(
-        WriteIntent(TxnScope::tenant(candidate.tenant)), [&](StorageTransaction& txn) -> Status {
-          disabled = false;
-          BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_delivery(candidate.tenant, candidate.id));
-          if (!cur) return Status::Ok();
-          WebhookDelivery d = *cur;
-          const Instant now = impl_->clock->now();
-          d.attempts += 1;
-          d.last_status_code = a.status_code;
-          d.last_latency_ms = a.latency_ms;
-          d.last_error = a.error;
-          d.leased_until.reset();
-          DeliveryAttempt attempt;
-          attempt.delivery = d.id;
-          attempt.attempt = d.attempts;
-          attempt.at = sent_at;
-          attempt.status_code = a.status_code;
-          attempt.latency_ms = a.latency_ms;
-          attempt.error = a.error;
-          BOKA_RETURN_IF_ERROR(txn.insert_delivery_attempt(candidate.tenant, attempt));
-          if (d.status == DeliveryStatus::pending) {
-            if (a.ok()) {
-              d.status = DeliveryStatus::delivered;
-              d.delivered_at = now;
-            } else if (!endpoint || endpoint->deleted || !event ||
-                       d.attempts > static_cast<int>(o.retry_schedule.size())) {
-              d.status = DeliveryStatus::dead;
-            } else {
-              d.next_attempt_at =
-                  now + with_jitter(o.retry_schedule[static_cast<std::size_t>(d.attempts - 1)]);
+      // 4. The record: delivered, retried later, or dead; the endpoint's failure streak.
+      bool disabled = false;
+      DeliveryStatus became = DeliveryStatus::pending;
+      BOKA_RETURN_IF_ERROR(impl_->storage->write(
+          WriteIntent(TxnScope::tenant(candidate.tenant)), [&](StorageTransaction& txn) -> Status {
+            disabled = false;
+            BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_delivery(candidate.tenant, candidate.id));
+            if (!cur) return Status::Ok();
+            WebhookDelivery d = *cur;
+            const Instant now = impl_->clock->now();
+            d.attempts += 1;
+            d.last_status_code = a.status_code;
+            d.last_latency_ms = a.latency_ms;
+            d.last_error = a.error;
+            d.leased_until.reset();
+            DeliveryAttempt attempt;
+            attempt.delivery = d.id;
+            attempt.attempt = d.attempts;
+            attempt.at = sent_at;
+            attempt.status_code = a.status_code;
+            attempt.latency_ms = a.latency_ms;
+            attempt.error = a.error;
+            BOKA_RETURN_IF_ERROR(txn.insert_delivery_attempt(candidate.tenant, attempt));
+            if (d.status == DeliveryStatus::pending) {
+              if (a.ok()) {
+                d.status = DeliveryStatus::delivered;
+                d.delivered_at = now;
+              } else if (!endpoint || endpoint->deleted || !event ||
+                         d.attempts > static_cast<int>(o.retry_schedule.size())) {
+                d.status = DeliveryStatus::dead;
+              } else {
+                d.next_attempt_at =
+                    now + with_jitter(o.retry_schedule[static_cast<std::size_t>(d.attempts - 1)]);
+              }
             }
-          }
-          became = d.status;
-          BOKA_RETURN_IF_ERROR(txn.update_delivery(d));
-          // The endpoint's failure streak: any success ends it; failing for disable_after
-          // disables the endpoint (audited).
-          BOKA_ASSIGN_OR_RETURN(auto ep, txn.find_webhook_endpoint(candidate.tenant, d.endpoint));
-          if (!ep || ep->deleted) return Status::Ok();
-          WebhookEndpoint& e = ep->endpoint;
-          if (a.ok()) {
-            if (!e.failing_since) return Status::Ok();
-            e.failing_since.reset();
-          } else if (!e.failing_since) {
-            e.failing_since = sent_at;
-          } else if (e.active && now - *e.failing_since >= o.disable_after) {
-            e.active = false;
-            e.disabled_reason =
-                "every delivery failed since " + codec::format_utc(*e.failing_since);
-            disabled = true;
-          } else {
-            return Status::Ok();
-          }
-          e.version += 1;
-          e.updated_at = now;
-          BOKA_RETURN_IF_ERROR(txn.update_webhook_endpoint(*ep));
-          if (!disabled) return Status::Ok();
-          detail::Actor system;
-          system.name = Principal::system().name();
-          return impl_->audit(txn, system, endpoint_entry(e, "webhook.disable"));
-        }));
-    if (became == DeliveryStatus::delivered) {
-      ++round.delivered;
-      impl_->metrics->webhooks.delivered->inc();
-    } else if (became == DeliveryStatus::dead) {
-      ++round.dead;
-      impl_->metrics->webhooks.dead->inc();
-    } else {
-      ++round.failed;
-      impl_->metrics->webhooks.failed->inc();
+            became = d.status;
+            BOKA_RETURN_IF_ERROR(txn.update_delivery(d));
+            // The endpoint's failure streak: any success ends it; failing for disable_after
+            // disables the endpoint (audited).
+            BOKA_ASSIGN_OR_RETURN(auto ep, txn.find_webhook_endpoint(candidate.tenant, d.endpoint));
+            if (!ep || ep->deleted) return Status::Ok();
+            WebhookEndpoint& e = ep->endpoint;
+            if (a.ok()) {
+              if (!e.failing_since) return Status::Ok();
+              e.failing_since.reset();
+            } else if (!e.failing_since) {
+              e.failing_since = sent_at;
+            } else if (e.active && now - *e.failing_since >= o.disable_after) {
+              e.active = false;
+              e.disabled_reason =
+                  "every delivery failed since " + codec::format_utc(*e.failing_since);
+              disabled = true;
+            } else {
+              return Status::Ok();
+            }
+            e.version += 1;
+            e.updated_at = now;
+            BOKA_RETURN_IF_ERROR(txn.update_webhook_endpoint(*ep));
+            if (!disabled) return Status::Ok();
+            detail::Actor system;
+            system.name = Principal::system().name();
+            return impl_->audit(txn, system, endpoint_entry(e, "webhook.disable"));
+          }));
+      if (became == DeliveryStatus::delivered) {
+        ++round.delivered;
+        impl_->metrics->webhooks.delivered->inc();
+      } else if (became == DeliveryStatus::dead) {
+        ++round.dead;
+        impl_->metrics->webhooks.dead->inc();
+      } else {
+        ++round.failed;
+        impl_->metrics->webhooks.failed->inc();
+      }
+      if (a.status_code || !a.error.empty()) {
+        impl_->metrics->webhooks.latency->observe(static_cast<double>(a.latency_ms) / 1000.0);
+      }
+      if (disabled) ++round.disabled;
     }
-    if (a.status_code || !a.error.empty()) {
-      impl_->metrics->webhooks.latency->observe(static_cast<double>(a.latency_ms) / 1000.0);
-    }
-    if (disabled) ++round.disabled;
+    if (round.attempted == attempted_before || round.attempted >= limit) break;
   }
   return round;
 }

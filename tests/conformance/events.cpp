@@ -74,8 +74,8 @@ TEST_CASE("conformance: event rows round trip - filter - stay in their tenant - 
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
               BOKA_RETURN_IF_ERROR(t.insert_event(event_row(
                   a, "reservation.created", "reservation:1", utc(2026, 1, 1), CustomerId{5})));
-              BOKA_RETURN_IF_ERROR(
-                  t.insert_event(event_row(b, "reservation.created", "reservation:9", utc(2026, 1, 1))));
+              BOKA_RETURN_IF_ERROR(t.insert_event(
+                  event_row(b, "reservation.created", "reservation:9", utc(2026, 1, 1))));
               BOKA_RETURN_IF_ERROR(t.insert_event(
                   event_row(a, "reservation.cancelled", "reservation:1", utc(2026, 1, 2))));
               BOKA_RETURN_IF_ERROR(
@@ -85,8 +85,8 @@ TEST_CASE("conformance: event rows round trip - filter - stay in their tenant - 
             }).ok());
     // A rolled-back write leaves no event.
     CHECK(write(*s, [&](StorageTransaction& t) -> Status {
-            BOKA_RETURN_IF_ERROR(
-                t.insert_event(event_row(a, "reservation.created", "reservation:3", utc(2026, 1, 5))));
+            BOKA_RETURN_IF_ERROR(t.insert_event(
+                event_row(a, "reservation.created", "reservation:3", utc(2026, 1, 5))));
             return Status(Code::conflict, "changed my mind");
           }).code() == Code::conflict);
     position_all(*s);
@@ -316,8 +316,9 @@ void sweep(Bench& b, const std::function<Status()>& op, const std::function<bool
 
 }  // namespace
 
-TEST_CASE("conformance: a change and its events commit together - a fault at any write keeps "
-          "neither") {
+TEST_CASE(
+    "conformance: a change and its events commit together - a fault at any write keeps "
+    "neither") {
   for_each_store([](std::shared_ptr<Storage> s) {
     Bench b(std::move(s));
 
@@ -372,8 +373,8 @@ TEST_CASE("conformance: a change and its events commit together - a fault at any
       sweep(
           b,
           [&] {
-            return b.engine->reschedule(sys(), b.tenant, r.id, utc(2026, 3, 3, 12),
-                                        utc(2026, 3, 3, 13))
+            return b.engine
+                ->reschedule(sys(), b.tenant, r.id, utc(2026, 3, 3, 12), utc(2026, 3, 3, 13))
                 .status();
           },
           [&] {
@@ -440,11 +441,13 @@ TEST_CASE("conformance: a change and its events commit together - a fault at any
       const std::int64_t before = b.head();
       sweep(
           b, [&] { return b.engine->customers().erase(sys(), b.tenant, c.id).status(); },
-          [&] { return b.engine->customers().get(sys(), b.tenant, c.id).value().erased_at.has_value(); },
           [&] {
-            return std::vector<std::string>{"customer.erased customer:" + std::to_string(c.id),
-                                            "reservation.updated reservation:" +
-                                                std::to_string(r.id)};
+            return b.engine->customers().get(sys(), b.tenant, c.id).value().erased_at.has_value();
+          },
+          [&] {
+            return std::vector<std::string>{
+                "customer.erased customer:" + std::to_string(c.id),
+                "reservation.updated reservation:" + std::to_string(r.id)};
           },
           [] {});
       // Nothing personal is left in the feed: the earlier events are redacted, and the new
@@ -460,8 +463,9 @@ TEST_CASE("conformance: a change and its events commit together - a fault at any
   });
 }
 
-TEST_CASE("conformance: a reader following the feed while writers commit sees every event "
-          "once - each subject in order") {
+TEST_CASE(
+    "conformance: a reader following the feed while writers commit sees every event "
+    "once - each subject in order") {
   for_each_store([](std::shared_ptr<Storage> s) {
     auto clock = std::make_shared<ManualClock>(utc(2026, 3, 2, 8));
     auto engine = Engine::open(std::move(s), EngineOptions{clock}).value();
@@ -486,7 +490,9 @@ TEST_CASE("conformance: a reader following the feed while writers commit sees ev
           req.end = req.start + hours(1);
           auto r = engine->reserve(sys(), tenant, req);
           if (!r.ok() ||
-              !engine->reschedule(sys(), tenant, r->id, req.start + minutes(30), req.end + minutes(30))
+              !engine
+                   ->reschedule(sys(), tenant, r->id, req.start + minutes(30),
+                                req.end + minutes(30))
                    .ok() ||
               !engine->cancel(sys(), tenant, r->id).ok()) {
             failed = true;

@@ -11,6 +11,13 @@ from ._types import (
     Customer,
     Event,
     EventPage,
+    CreatedWebhookEndpoint,
+    DeliveryAttempt,
+    DeliveryRound,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookOptions,
     ReservationOrder,
     Service,
     ApiKey,
@@ -104,6 +111,7 @@ class Engine:
         auth: Optional[AuthOptions] = None,
         waitlist_offer_window: Optional[timedelta] = None,
         event_retention: Optional[timedelta] = None,
+        webhooks: Optional[WebhookOptions] = None,
     ) -> None: ...
     @property
     def auth(self) -> Auth: ...
@@ -117,6 +125,8 @@ class Engine:
     def customers(self) -> Customers: ...
     @property
     def events(self) -> Events: ...
+    @property
+    def webhooks(self) -> Webhooks: ...
     @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
@@ -414,6 +424,50 @@ class Events:
     def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Event: ...
     def head(self, tenant: int, *, who: Optional[Principal] = None) -> int: ...
     def prune(self, *, limit: int = 10000, who: Optional[Principal] = None) -> int: ...
+
+class Webhooks:
+    """Signed webhooks of an engine (``engine.webhooks``): endpoints, their deliveries,
+    replays, and the worker's delivery round."""
+
+    def create_endpoint(
+        self,
+        tenant: int,
+        *,
+        url: str,
+        event_types: Iterable[str] = (),
+        description: str = "",
+        active: bool = True,
+        who: Optional[Principal] = None,
+    ) -> CreatedWebhookEndpoint: ...
+    def get_endpoint(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> WebhookEndpoint: ...
+    def list_endpoints(self, tenant: int, *, who: Optional[Principal] = None) -> list[WebhookEndpoint]: ...
+    def update_endpoint(
+        self, tenant: int, endpoint: WebhookEndpoint, *, who: Optional[Principal] = None
+    ) -> WebhookEndpoint: ...
+    def delete_endpoint(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> None: ...
+    def rotate_secret(
+        self, tenant: int, id: int, *, overlap: timedelta = ..., who: Optional[Principal] = None
+    ) -> CreatedWebhookEndpoint: ...
+    def list_deliveries(
+        self,
+        tenant: int,
+        *,
+        endpoint: Optional[int] = None,
+        status: Optional[DeliveryStatus | str] = None,
+        event: Optional[int] = None,
+        before_id: int = 0,
+        limit: int = 100,
+        who: Optional[Principal] = None,
+    ) -> list[WebhookDelivery]: ...
+    def get_delivery(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> WebhookDelivery: ...
+    def list_attempts(
+        self, tenant: int, delivery: int, *, who: Optional[Principal] = None
+    ) -> list[DeliveryAttempt]: ...
+    def replay(
+        self, tenant: int, endpoint: int, event: int, *, who: Optional[Principal] = None
+    ) -> WebhookDelivery: ...
+    def replay_dead(self, tenant: int, endpoint: int, *, who: Optional[Principal] = None) -> int: ...
+    def deliver(self, *, limit: int = 100, who: Optional[Principal] = None) -> DeliveryRound: ...
 
 class Customers:
     """Customer records of an engine (``engine.customers``): their bookings, merging, export

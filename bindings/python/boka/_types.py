@@ -848,3 +848,102 @@ class EventPage:
     events: list[Event] = field(hash=False)
     next_after: int  # pass it back as ``after`` for the next page
     more: bool  # a full page: ask again at once
+
+
+class DeliveryStatus(str, enum.Enum):
+    """Where a webhook delivery stands."""
+
+    PENDING = "pending"  # waiting for its first or next attempt
+    DELIVERED = "delivered"  # a 2xx answer
+    DEAD = "dead"  # attempts exhausted (or the endpoint deleted): replay to retry
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOptions:
+    """How the engine delivers webhooks (docs/webhooks.md); the defaults are the C++
+    library's. ``allow_addresses``: CIDRs endpoints may reach although not public."""
+
+    allow_addresses: str = ""
+    connect_timeout_ms: int = 5000
+    timeout_ms: int = 10000
+    max_response_bytes: int = 16384
+    retry_schedule: Sequence[timedelta] = (
+        timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+        timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
+    disable_after: timedelta = timedelta(days=5)
+    lease: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEndpoint:
+    """Where a tenant's events go (:class:`boka.Webhooks`); never its secret. Change it with
+    ``dataclasses.replace`` and pass it to ``update_endpoint``."""
+
+    id: int
+    tenant: int
+    url: str
+    event_types: Sequence[str]  # names or "family.*"; empty: every type
+    description: str
+    active: bool  # False: no deliveries (set by boka after failing for days)
+    disabled_reason: str
+    after_position: int  # the feed position scheduled up to
+    failing_since: Optional[datetime]
+    previous_secret_expires_at: Optional[datetime]  # during a rotation
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedWebhookEndpoint:
+    """An endpoint with its secret ("whsec_..."), returned once."""
+
+    endpoint: WebhookEndpoint
+    secret: str = field(repr=False)  # keep it out of logs
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One event on its way to one endpoint."""
+
+    id: int
+    tenant: int
+    endpoint: int
+    event: int  # the event id; the webhook-id is "evt_<id>"
+    event_position: int
+    event_type: str
+    subject: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: Optional[int]
+    last_latency_ms: Optional[int]
+    last_error: str
+    replay: bool
+    leased_until: Optional[datetime]  # set while a worker attempts it
+    created_at: datetime
+    delivered_at: Optional[datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """One attempt of a webhook delivery."""
+
+    delivery: int
+    attempt: int
+    at: datetime
+    status_code: Optional[int]  # None: no answer
+    latency_ms: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRound:
+    """What one :meth:`boka.Webhooks.deliver` round did."""
+
+    scheduled: int
+    attempted: int
+    delivered: int
+    failed: int
+    dead: int
+    disabled: int

@@ -24,8 +24,10 @@ class EngineHandle {
  public:
   EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
                std::string read_only_reason, AuthOptions auth,
-               std::optional<Seconds> waitlist_offer_window, std::optional<Seconds> event_retention) {
+               std::optional<Seconds> waitlist_offer_window, std::optional<Seconds> event_retention,
+               WebhookOptions webhooks) {
     EngineOptions options;
+    options.webhooks = std::move(webhooks);
     if (waitlist_offer_window) options.waitlist_offer_window = *waitlist_offer_window;
     if (event_retention) options.event_retention = *event_retention;
     options.clock = std::move(clock);
@@ -196,6 +198,21 @@ class CustomersFacet {
   const EngineHandle* handle_;
 };
 
+// engine.webhooks: the Webhooks facet. Like AuthFacet, it keeps its engine open.
+class WebhooksFacet {
+ public:
+  explicit WebhooksFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.webhooks()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 // engine.events: the event feed. Like AuthFacet, it keeps its engine open.
 class EventsFacet {
  public:
@@ -350,18 +367,22 @@ may be called from several threads at once; each releases the GIL while the engi
 )")
       .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
                        py::object read_only_reason, py::object auth,
-                       py::object waitlist_offer_window, py::object event_retention) {
+                       py::object waitlist_offer_window, py::object event_retention,
+                       py::object webhooks) {
              AuthOptions options;
              if (!auth.is_none()) struct_from_python(auth, "auth", options);
+             WebhookOptions hooks;
+             if (!webhooks.is_none()) struct_from_python(webhooks, "webhooks", hooks);
              return std::make_unique<EngineHandle>(
                  uri, std::move(clock), read_only, to_string(read_only_reason, "read_only_reason"),
                  std::move(options),
                  to_optional_seconds(waitlist_offer_window, "waitlist_offer_window"),
-                 to_optional_seconds(event_retention, "event_retention"));
+                 to_optional_seconds(event_retention, "event_retention"), std::move(hooks));
            }),
            arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
            arg("read_only_reason") = "", arg("auth") = py::none(),
-           arg("waitlist_offer_window") = py::none(), arg("event_retention") = py::none())
+           arg("waitlist_offer_window") = py::none(), arg("event_retention") = py::none(),
+           arg("webhooks") = py::none())
       .def_property_readonly(
           "auth", [](py::object self) { return AuthFacet(std::move(self)); },
           "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
@@ -380,6 +401,9 @@ may be called from several threads at once; each releases the GIL while the engi
       .def_property_readonly(
           "events", [](py::object self) { return EventsFacet(std::move(self)); },
           "The event feed, boka's transactional outbox (boka.Events).")
+      .def_property_readonly(
+          "webhooks", [](py::object self) { return WebhooksFacet(std::move(self)); },
+          "Signed webhooks: endpoints, deliveries, replays (boka.Webhooks).")
       .def_property_readonly(
           "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
           "The audit trail, health, backups, read-only mode, heartbeats, "
@@ -1391,6 +1415,142 @@ who= (default: the system principal); docs/events.md is the guide.)")
           py::kw_only(), arg("limit") = 10000, arg("who") = py::none(),
           "Deletes up to `limit` events (all tenants) older than the engine's event_retention; "
           "returns how many. For the worker (system:operations).");
+
+  using Hooks = const WebhooksFacet&;
+  py::class_<WebhooksFacet>(m, "Webhooks",
+                            R"(Signed webhooks of an engine (engine.webhooks): endpoints receive the
+tenant's events (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature), at least
+once, in order per subject, retried with backoff, then dead-lettered; replays send them again.
+Managing needs webhooks:manage (admins) and an encryption key (AuthOptions.encryption_key).
+deliver() is the worker's round. Every call takes who= (default: the system principal);
+docs/webhooks.md is the guide.)")
+      .def(
+          "create_endpoint",
+          [](Hooks f, TenantId tenant, py::object url, py::object event_types,
+             py::object description, bool active, py::object who) {
+            WebhookEndpoint spec;
+            spec.url = to_string(url, "url");
+            spec.event_types = from_python<std::vector<std::string>>(event_types, "event_types");
+            spec.description = to_string(description, "description");
+            spec.active = active;
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Webhooks& w) { return w.create_endpoint(p, tenant, spec); }));
+          },
+          arg("tenant"), py::kw_only(), arg("url"), arg("event_types") = py::tuple(),
+          arg("description") = "", arg("active") = true, arg("who") = py::none(),
+          "Creates an endpoint; returns a CreatedWebhookEndpoint whose secret is shown only now.")
+      .def(
+          "get_endpoint",
+          [](Hooks f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call(
+                [&](Webhooks& w) { return w.get_endpoint(p, tenant, WebhookEndpointId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "list_endpoints",
+          [](Hooks f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Webhooks& w) { return w.list_endpoints(p, tenant); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "update_endpoint",
+          [](Hooks f, TenantId tenant, py::object endpoint, py::object who) {
+            WebhookEndpoint value;
+            struct_from_python(endpoint, "endpoint", value, Mode::update);
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Webhooks& w) { return w.update_endpoint(p, tenant, value); }));
+          },
+          arg("tenant"), arg("endpoint"), py::kw_only(), arg("who") = py::none(),
+          "Replaces url, event_types, description and active (version must be current).")
+      .def(
+          "delete_endpoint",
+          [](Hooks f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            f.call([&](Webhooks& w) -> Result<bool> {
+              BOKA_RETURN_IF_ERROR(w.delete_endpoint(p, tenant, WebhookEndpointId{id}));
+              return true;
+            });
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "rotate_secret",
+          [](Hooks f, TenantId tenant, std::int64_t id, py::object overlap, py::object who) {
+            const Seconds o = to_optional_seconds(overlap, "overlap").value_or(Seconds(86400));
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Webhooks& w) {
+              return w.rotate_secret(p, tenant, WebhookEndpointId{id}, o);
+            }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("overlap") = py::none(),
+          arg("who") = py::none(),
+          "A new secret; the old one keeps signing for overlap (default one day, at most 7).")
+      .def(
+          "list_deliveries",
+          [](Hooks f, TenantId tenant, py::object endpoint, py::object status, py::object event,
+             std::int64_t before_id, int limit, py::object who) {
+            DeliveryFilter filter;
+            filter.endpoint = optional_id<WebhookEndpointId>(endpoint, "endpoint");
+            if (!status.is_none()) {
+              filter.status = from_python<DeliveryStatus>(status, "status");
+            }
+            filter.event = optional_id<EventId>(event, "event");
+            filter.before_id = WebhookDeliveryId{before_id};
+            filter.limit = limit;
+            const Principal& p = principal_of(who);
+            return to_python_list(
+                f.call([&](Webhooks& w) { return w.list_deliveries(p, tenant, filter); }));
+          },
+          arg("tenant"), py::kw_only(), arg("endpoint") = py::none(), arg("status") = py::none(),
+          arg("event") = py::none(), arg("before_id") = 0, arg("limit") = 100,
+          arg("who") = py::none(), "Deliveries, newest first.")
+      .def(
+          "get_delivery",
+          [](Hooks f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call(
+                [&](Webhooks& w) { return w.get_delivery(p, tenant, WebhookDeliveryId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "list_attempts",
+          [](Hooks f, TenantId tenant, std::int64_t delivery, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Webhooks& w) {
+              return w.list_attempts(p, tenant, WebhookDeliveryId{delivery});
+            }));
+          },
+          arg("tenant"), arg("delivery"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "replay",
+          [](Hooks f, TenantId tenant, std::int64_t endpoint, std::int64_t event, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Webhooks& w) {
+              return w.replay(p, tenant, WebhookEndpointId{endpoint}, EventId{event});
+            }));
+          },
+          arg("tenant"), arg("endpoint"), arg("event"), py::kw_only(), arg("who") = py::none(),
+          "Sends a kept event to the endpoint again, under the same webhook-id.")
+      .def(
+          "replay_dead",
+          [](Hooks f, TenantId tenant, std::int64_t endpoint, py::object who) {
+            const Principal& p = principal_of(who);
+            return f.call(
+                [&](Webhooks& w) { return w.replay_dead(p, tenant, WebhookEndpointId{endpoint}); });
+          },
+          arg("tenant"), arg("endpoint"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "deliver",
+          [](Hooks f, int limit, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Webhooks& w) { return w.deliver(p, limit); }));
+          },
+          py::kw_only(), arg("limit") = 100, arg("who") = py::none(),
+          "One round of the worker: schedules new events, then attempts what is due (blocks "
+          "for the HTTP calls). Needs system:operations.");
 
   using People = const CustomersFacet&;
   py::class_<CustomersFacet>(m, "Customers",

@@ -26,8 +26,8 @@ struct EventRow {
 
   // The columns of kEventColumns, then the feed position.
   void into_all(Prep& p) {
-    p, into(id), into(tenant), into(type), into(subject), into(occurred), into(actor),
-        into(source), into(customer, customer_ind), into(payload), into(position, position_ind);
+    p, into(id), into(tenant), into(type), into(subject), into(occurred), into(actor), into(source),
+        into(customer, customer_ind), into(payload), into(position, position_ind);
   }
   Event to() const {
     Event e;

@@ -150,8 +150,7 @@ std::vector<WebhookDelivery> select_deliveries(soci::session& sql, const std::st
 
 template <typename Bind>
 Result<std::vector<StoredWebhookEndpoint>> select_endpoints(soci::session& sql,
-                                                            const std::string& where,
-                                                            Bind&& bind) {
+                                                            const std::string& where, Bind&& bind) {
   EndpointRow row;
   Prep p = (sql.prepare << std::string("SELECT ") + kEndpointColumns +
                                " FROM webhook_endpoints WHERE " + where + " ORDER BY id");
@@ -244,11 +243,11 @@ Result<WebhookDeliveryId> SqlTransaction::insert_delivery(const WebhookDelivery&
             "event_type, subject, status, attempts, next_attempt_at, last_status_code, "
             "last_latency_ms, last_error, replay, leased_until, created_at, delivered_at) VALUES "
             "(:t, :e, :ev, :p, :ty, :s, :st, :a, :n, :sc, :l, :le, :r, :lu, :c, :d) RETURNING id",
-        use(r.tenant), use(r.endpoint), use(r.event), use(r.position), use(r.type),
-        use(r.subject), use(r.status), use(r.attempts), use(r.next),
-        use(r.status_code.value, r.status_code.ind), use(r.latency.value, r.latency.ind),
-        use(r.last_error), use(r.replay), use(r.leased.value, r.leased.ind), use(r.created),
-        use(r.delivered.value, r.delivered.ind), into(id);
+        use(r.tenant), use(r.endpoint), use(r.event), use(r.position), use(r.type), use(r.subject),
+        use(r.status), use(r.attempts), use(r.next), use(r.status_code.value, r.status_code.ind),
+        use(r.latency.value, r.latency.ind), use(r.last_error), use(r.replay),
+        use(r.leased.value, r.leased.ind), use(r.created), use(r.delivered.value, r.delivered.ind),
+        into(id);
     return WebhookDeliveryId(id);
   });
 }
@@ -275,11 +274,10 @@ Result<std::optional<WebhookDelivery>> SqlTransaction::find_delivery(TenantId te
                                                                      WebhookDeliveryId id) {
   return run("find webhook delivery", [&]() -> Result<std::optional<WebhookDelivery>> {
     long long t = tenant, i = id;
-    auto rows = select_deliveries(
-        sql_,
-        std::string("SELECT ") + kDeliveryColumns +
-            " FROM webhook_deliveries WHERE tenant_id = :t AND id = :id",
-        [&](Prep& p) { p, use(t), use(i); });
+    auto rows = select_deliveries(sql_,
+                                  std::string("SELECT ") + kDeliveryColumns +
+                                      " FROM webhook_deliveries WHERE tenant_id = :t AND id = :id",
+                                  [&](Prep& p) { p, use(t), use(i); });
     if (rows.empty()) return std::optional<WebhookDelivery>();
     return std::optional<WebhookDelivery>(std::move(rows.front()));
   });
@@ -292,7 +290,8 @@ Result<std::vector<WebhookDelivery>> SqlTransaction::list_deliveries(TenantId te
     long long t = tenant, before = f.before_id, limit = f.limit;
     int use_before = f.before_id != 0 ? 1 : 0, use_endpoint = f.endpoint ? 1 : 0,
         use_status = f.status ? 1 : 0, use_event = f.event ? 1 : 0;
-    long long endpoint = f.endpoint.value_or(WebhookEndpointId{}), event = f.event.value_or(EventId{});
+    long long endpoint = f.endpoint.value_or(WebhookEndpointId{}),
+              event = f.event.value_or(EventId{});
     int status = f.status ? static_cast<int>(*f.status) : 0;
     return select_deliveries(
         sql_,
@@ -361,8 +360,8 @@ Status SqlTransaction::insert_delivery_attempt(TenantId tenant, const DeliveryAt
   return run("insert webhook attempt", [&]() -> Status {
     long long d = a.delivery, t = tenant, at = to_unix(a.at), latency = a.latency_ms;
     int attempt = a.attempt;
-    NullableInt code = a.status_code ? NullableInt(std::optional<std::int64_t>(*a.status_code))
-                                     : NullableInt();
+    NullableInt code =
+        a.status_code ? NullableInt(std::optional<std::int64_t>(*a.status_code)) : NullableInt();
     sql_ << "INSERT INTO webhook_attempts (delivery_id, tenant_id, attempt, at, status_code, "
             "latency_ms, error) VALUES (:d, :t, :a, :at, :c, :l, :e)",
         use(d), use(t), use(attempt), use(at), use(code.value, code.ind), use(latency),

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "delivery/http_client.hpp"
 
@@ -266,4 +267,27 @@ TEST_CASE("post reports transport failures as outcomes and bad requests as error
   request.timeout_ms = 1000;
   request.url = "file:///etc/passwd";
   CHECK(post(request, loopback_allowed()).status().code() == Code::invalid_argument);
+}
+
+TEST_CASE("post is safe to call from several threads at once", "[delivery][http]") {
+  TestServer server;
+  const UrlPolicy policy = loopback_allowed();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        HttpPost request;
+        request.url =
+            (t % 2 == 0 ? server.base_url() : "http://localhost:" + std::to_string(server.port())) +
+            "/hook";
+        request.body = "thread " + std::to_string(t);
+        Result<HttpOutcome> outcome = post(request, policy);
+        if (outcome.ok() && outcome->status == 200) ++ok;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(ok == 20);
+  CHECK(server.hook_hits() == 20);
 }

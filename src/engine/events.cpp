@@ -92,20 +92,29 @@ Status EngineImpl::emit(StorageTransaction& txn, const detail::Actor& actor, Ten
   return txn.insert_event(e);
 }
 
+namespace {
+
+// {"<kind>": <the object's document>}, the payload of an event about it.
+template <typename T>
+codec::Json payload_of(const char* kind, const T& object) {
+  codec::Json payload = codec::Json::object();
+  payload[kind] = codec::to_json(object);
+  return payload;
+}
+
+}  // namespace
+
 Status EngineImpl::emit_reservation(StorageTransaction& txn, const detail::Actor& actor,
                                     const char* type, Reservation r) {
   if (r.zone.empty()) BOKA_RETURN_IF_ERROR(fill_zone(txn, r.tenant, r));
-  codec::Json payload = codec::Json::object();
-  payload["reservation"] = codec::to_json(r);
   return emit(txn, actor, r.tenant, type, "reservation:" + std::to_string(r.id), r.customer_id,
-              codec::dump(payload));
+              codec::dump(payload_of("reservation", r)));
 }
 
 Status EngineImpl::emit_series(StorageTransaction& txn, const detail::Actor& actor,
                                const char* type, const Series& s,
                                const std::vector<ReservationId>& reservations) {
-  codec::Json payload = codec::Json::object();
-  payload["series"] = codec::to_json(s);
+  codec::Json payload = payload_of("series", s);
   codec::Json ids = codec::Json::array();
   for (ReservationId id : reservations) ids.push_back(static_cast<std::int64_t>(id));
   payload["reservations"] = std::move(ids);
@@ -115,18 +124,14 @@ Status EngineImpl::emit_series(StorageTransaction& txn, const detail::Actor& act
 
 Status EngineImpl::emit_waitlist(StorageTransaction& txn, const detail::Actor& actor,
                                  const char* type, const WaitlistEntry& e) {
-  codec::Json payload = codec::Json::object();
-  payload["waitlist_entry"] = codec::to_json(e);
   return emit(txn, actor, e.tenant, type, "waitlist:" + std::to_string(e.id), e.customer_id,
-              codec::dump(payload));
+              codec::dump(payload_of("waitlist_entry", e)));
 }
 
 Status EngineImpl::emit_customer(StorageTransaction& txn, const detail::Actor& actor,
                                  const char* type, const Customer& c) {
-  codec::Json payload = codec::Json::object();
-  payload["customer"] = codec::to_json(c);
   return emit(txn, actor, c.tenant, type, "customer:" + std::to_string(c.id), c.id,
-              codec::dump(payload));
+              codec::dump(payload_of("customer", c)));
 }
 
 Status EngineImpl::position_events() {

@@ -370,7 +370,8 @@ TEST_CASE("webhooks: a rotated secret signs beside the old one for the overlap")
     AuditQuery q;
     q.tenant = s.tenant;
     q.action = "webhook.";
-    for (const AuditRecord& a : s.engine->operations().audit_records(sys(), q).value()) {
+    const auto records = s.engine->operations().audit_records(sys(), q).value();
+    for (const AuditRecord& a : records) {
       CHECK(a.detail_json.find("whsec_") == std::string::npos);
     }
   });

@@ -524,7 +524,9 @@ void Api::finish(const Request& req, const std::string& method, const std::strin
   line["id"] = ++request_ids_;
   line["client"] = client;
   line["method"] = method;
-  line["path"] = req.path.substr(0, 200);
+  // A calendar feed's path is its capability token: logged without it.
+  line["path"] = route == "feeds.render" ? std::string("/api/feeds/(redacted).ics")
+                                         : req.path.substr(0, 200);
   line["route"] = route;
   line["status"] = res.status;
   line["ms"] = seconds * 1000.0;
@@ -579,6 +581,7 @@ void Api::install() {
   install_customers();
   install_events();
   install_webhooks();
+  install_feeds();
   openapi_ = build_openapi();
 }
 
@@ -1107,6 +1110,29 @@ void Api::install_webhooks() {
   route("GET", T + R"(/webhook-deliveries/(\d+)/attempts)", "webhooks.attempts", Auth::required,
         {kNone, list_of<DeliveryAttempt>()}, [this](Context& c) {
           c.reply(engine_.webhooks().list_attempts(c.who(), c.id(1), c.id(2)));
+        });
+}
+
+// Calendar feeds (boka/feeds.hpp): made and revoked per tenant; read by anyone holding the
+// token, which the path carries (a calendar application cannot send a header).
+void Api::install_feeds() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  route("POST", T + "/feeds", "feeds.create", Auth::required,
+        {doc<codec::FeedRequest>(Form::input), doc<CreatedFeed>(), 201}, [this](Context& c) {
+          const auto r = c.body_as<codec::FeedRequest>("feed");
+          c.reply(engine_.feeds().create(c.who(), c.id(1), r.kind, r.subject, r.name), 201);
+        });
+  route("GET", T + "/feeds", "feeds.list", Auth::required, {kNone, list_of<CalendarFeed>()},
+        [this](Context& c) { c.reply(engine_.feeds().list(c.who(), c.id(1))); });
+  route("POST", T + R"(/feeds/(\d+)/revoke)", "feeds.revoke", Auth::required,
+        {kNone, doc<CalendarFeed>()},
+        [this](Context& c) { c.reply(engine_.feeds().revoke(c.who(), c.id(1), c.id(2))); });
+  route("GET", R"(/api/feeds/([A-Za-z0-9_-]{1,200})\.ics)", "feeds.render", Auth::none,
+        {kNone, Json{{"type", "string"}}, 200, false, "text/calendar"}, [this](Context& c) {
+          auto text = engine_.feeds().render(c.req.captures.at(1));
+          if (!text.ok()) return c.problem(text.status());
+          c.res.status = 200;
+          c.res.set_content(*text, "text/calendar; charset=utf-8");
         });
 }
 

@@ -105,6 +105,7 @@ class Api {
   void install_customers();
   void install_events();
   void install_webhooks();
+  void install_feeds();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

@@ -6,6 +6,7 @@
 #include "boka/availability.hpp"
 #include "boka/engine.hpp"
 #include "boka/events.hpp"
+#include "boka/feeds.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"

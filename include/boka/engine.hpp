@@ -25,6 +25,7 @@
 #include "boka/availability.hpp"
 #include "boka/customer.hpp"
 #include "boka/events.hpp"
+#include "boka/feeds.hpp"
 #include "boka/webhooks.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
@@ -302,6 +303,8 @@ class Engine {
   Events& events() noexcept { return events_; }
   // Webhook endpoints and their deliveries (boka/webhooks.hpp).
   Webhooks& webhooks() noexcept { return webhooks_; }
+  // iCalendar feeds of bookings behind secret, revocable URLs (boka/feeds.hpp).
+  CalendarFeeds& feeds() noexcept { return feeds_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -314,6 +317,7 @@ class Engine {
   Customers customers_;
   Events events_;
   Webhooks webhooks_;
+  CalendarFeeds feeds_;
 };
 
 }  // namespace boka

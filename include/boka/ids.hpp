@@ -58,6 +58,7 @@ using CustomerId = Id<struct CustomerIdTag>;
 using EventId = Id<struct EventIdTag>;
 using WebhookEndpointId = Id<struct WebhookEndpointIdTag>;
 using WebhookDeliveryId = Id<struct WebhookDeliveryIdTag>;
+using FeedId = Id<struct FeedIdTag>;
 
 }  // namespace boka
 

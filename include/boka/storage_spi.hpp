@@ -21,6 +21,7 @@
 #include "boka/auth.hpp"
 #include "boka/customer.hpp"
 #include "boka/events.hpp"
+#include "boka/feeds.hpp"
 #include "boka/function_ref.hpp"
 #include "boka/ids.hpp"
 #include "boka/operations.hpp"
@@ -100,6 +101,12 @@ struct StoredWebhookEndpoint {
   std::string secret_sealed;
   std::string previous_secret_sealed;  // "" when no rotation is under way
   bool deleted = false;
+};
+
+// A calendar feed as stored: the SHA-256 (hex) of its token's secret, never the secret.
+struct StoredFeed {
+  CalendarFeed feed;
+  std::string secret_hash;
 };
 
 class StorageTransaction {
@@ -320,6 +327,13 @@ class StorageTransaction {
       TenantId tenant, WebhookDeliveryId delivery) = 0;  // by attempt
   // All tenants: how many deliveries are pending, and when the oldest of them was made.
   virtual Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() = 0;
+
+  // ---- calendar feeds (boka/feeds.hpp)
+  virtual Result<FeedId> insert_feed(const StoredFeed& feed) = 0;  // ignores feed.id
+  // By id in any tenant the scope can see (a token names no tenant, like an API key).
+  virtual Result<std::optional<StoredFeed>> find_feed(FeedId id) = 0;
+  virtual Result<std::vector<StoredFeed>> list_feeds(TenantId tenant) = 0;  // by id
+  virtual Status update_feed(const StoredFeed& feed) = 0;                   // every field
 
   // ---- operations
   // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
@@ -658,6 +672,10 @@ class StorageTransactionWrapper : public StorageTransaction {
   Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override {
     return t_.pending_deliveries();
   }
+  Result<FeedId> insert_feed(const StoredFeed& f) override { return t_.insert_feed(f); }
+  Result<std::optional<StoredFeed>> find_feed(FeedId id) override { return t_.find_feed(id); }
+  Result<std::vector<StoredFeed>> list_feeds(TenantId t) override { return t_.list_feeds(t); }
+  Status update_feed(const StoredFeed& f) override { return t_.update_feed(f); }
   Result<std::vector<TableStats>> table_stats() override { return t_.table_stats(); }
   Result<std::optional<std::string>> get_setting(std::string_view n) override {
     return t_.get_setting(n);

@@ -202,6 +202,7 @@ BOKA_CODEC_ENUM(Code, not_supported, code_name, "Code");
 BOKA_CODEC_ENUM(WaitlistStatus, lapsed, waitlist_status_name, "WaitlistStatus");
 BOKA_CODEC_ENUM(ReservationOrder, by_start, reservation_order_name, "ReservationOrder");
 BOKA_CODEC_ENUM(DeliveryStatus, dead, delivery_status_name, "DeliveryStatus");
+BOKA_CODEC_ENUM(FeedKind, user, feed_kind_name, "FeedKind");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
@@ -263,6 +264,12 @@ struct WebhookRotateRequest {
 };
 struct WebhookReplayRequest {
   EventId event{};
+};
+// HTTP body of a new calendar feed (CalendarFeeds::create takes these as arguments).
+struct FeedRequest {
+  FeedKind kind = FeedKind::resource;
+  std::int64_t subject = 0;
+  std::string name;
 };
 
 // ---- the field lists -----------------------------------------------------------------------
@@ -1807,6 +1814,48 @@ struct Describe<WebhookOptions> {
   }
 };
 
+template <>
+struct Describe<CalendarFeed> {
+  static constexpr const char* name = "CalendarFeed";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "An iCalendar feed of bookings (docs/feeds.md), without its token";
+  template <typename V, Of<CalendarFeed> S>
+  static void fields(V& v, S& f) {
+    v("id", f.id, out());
+    v("tenant", f.tenant, out());
+    v("kind", f.kind, out());
+    v("subject", f.subject, out("the resource, customer or user id"));
+    v("name", f.name, out());
+    v("created_at", f.created_at, out());
+    v("revoked_at", f.revoked_at, out("set once revoked"));
+  }
+};
+
+template <>
+struct Describe<CreatedFeed> {
+  static constexpr const char* name = "CreatedFeed";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A new feed and its token, shown once";
+  template <typename V, Of<CreatedFeed> S>
+  static void fields(V& v, S& c) {
+    v("feed", c.feed, out());
+    v("token", c.token, out("bokf_...: the feed is GET /api/feeds/<token>.ics"));
+  }
+};
+
+template <>
+struct Describe<FeedRequest> {
+  static constexpr const char* name = "FeedRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "Whose bookings a new feed holds";
+  template <typename V, Of<FeedRequest> S>
+  static void fields(V& v, S& r) {
+    v("kind", r.kind, req("resource, customer or user"));
+    v("subject", r.subject, req("the resource, customer or user id"));
+    v("name", r.name, opt("0..200 bytes, the calendar's name"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1906,6 +1955,9 @@ void for_each_document(Fn&& fn) {
   fn(Tag<DeliveryFilter>{});
   fn(Tag<DeliveryRound>{});
   fn(Tag<WebhookOptions>{});
+  fn(Tag<CalendarFeed>{});
+  fn(Tag<CreatedFeed>{});
+  fn(Tag<FeedRequest>{});
   fn(Tag<WebhookReplayRequest>{});
 }
 

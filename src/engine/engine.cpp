@@ -67,7 +67,8 @@ Engine::Engine(std::unique_ptr<EngineImpl> impl)
       services_(impl_.get()),
       customers_(impl_.get()),
       events_(impl_.get()),
-      webhooks_(impl_.get()) {}
+      webhooks_(impl_.get()),
+      feeds_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {

@@ -47,6 +47,7 @@ struct Tables {
   std::map<WebhookDeliveryId, WebhookDelivery> deliveries;
   // The attempts of each delivery, in order.
   std::map<WebhookDeliveryId, std::vector<DeliveryAttempt>> attempts;
+  std::map<FeedId, StoredFeed> feeds;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
@@ -898,6 +899,27 @@ class MemoryTransaction final : public StorageTransaction {
     return std::pair{n, oldest};
   }
 
+  // ---- calendar feeds
+  Result<FeedId> insert_feed(const StoredFeed& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return insert_keyed(t_.feeds, x, [](StoredFeed& r) -> FeedId& { return r.feed.id; });
+  }
+  Result<std::optional<StoredFeed>> find_feed(FeedId id) override {
+    auto it = t_.feeds.find(id);
+    if (it == t_.feeds.end()) return std::optional<StoredFeed>();
+    return std::optional<StoredFeed>(it->second);
+  }
+  Result<std::vector<StoredFeed>> list_feeds(TenantId tenant) override {
+    std::vector<StoredFeed> out;
+    for (const auto& [id, f] : t_.feeds) {
+      if (f.feed.tenant == tenant) out.push_back(f);
+    }
+    return out;
+  }
+  Status update_feed(const StoredFeed& x) override {
+    return update_keyed(t_.feeds, x.feed.id, x);
+  }
+
   Result<std::vector<TableStats>> table_stats() override {
     std::int64_t audit_rows = 0;
     for (const auto& [tenant, chain] : t_.audit)
@@ -920,7 +942,8 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"customers", n(t_.customers), 0},
                                    {"events", n(t_.events), 0},
                                    {"webhook_endpoints", n(t_.webhook_endpoints), 0},
-                                   {"webhook_deliveries", n(t_.deliveries), 0}};
+                                   {"webhook_deliveries", n(t_.deliveries), 0},
+                                   {"calendar_feeds", n(t_.feeds), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

@@ -567,6 +567,27 @@ const std::vector<Migration>& postgresql_migrations() {
            "webhook_attempts TO {app_role}",
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
        }},
+      // 10: calendar feeds (boka/feeds.hpp, docs/feeds.md): a token's secret is stored as its
+      // SHA-256 only.
+      {10,
+       {
+           R"(CREATE TABLE calendar_feeds (
+                id BIGSERIAL PRIMARY KEY,
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                kind INTEGER NOT NULL,
+                subject BIGINT NOT NULL,
+                name TEXT NOT NULL,
+                secret_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT))",
+           "CREATE INDEX calendar_feeds_tenant ON calendar_feeds(tenant_id, id)",
+           "ALTER TABLE calendar_feeds ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE calendar_feeds FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON calendar_feeds USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "GRANT SELECT, INSERT, UPDATE ON calendar_feeds TO {app_role}",
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
+       }},
   };
   return kMigrations;
 }

@@ -20,6 +20,7 @@ constexpr CountedTable kCounted[] = {
     {"settings", 0},     {"series", 6},       {"waitlist_entries", 6}, {"waitlist_targets", 6},
     {"services", 7},     {"customers", 7},        {"events", 8},
     {"webhook_endpoints", 9}, {"webhook_deliveries", 9}, {"webhook_attempts", 9},
+    {"calendar_feeds", 10},
 };
 
 }  // namespace

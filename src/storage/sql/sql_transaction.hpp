@@ -164,6 +164,11 @@ class SqlTransaction : public StorageTransaction {
   Result<std::vector<DeliveryAttempt>> list_delivery_attempts(TenantId tenant,
                                                               WebhookDeliveryId delivery) override;
   Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override;
+  // Calendar feeds (storage/sql/sql_webhooks.cpp, beside the other outbound rows)
+  Result<FeedId> insert_feed(const StoredFeed& f) override;
+  Result<std::optional<StoredFeed>> find_feed(FeedId id) override;
+  Result<std::vector<StoredFeed>> list_feeds(TenantId tenant) override;
+  Status update_feed(const StoredFeed& f) override;
 
  protected:
   // The column that orders the event feed: "id" where an event's position is its id.

@@ -410,4 +410,80 @@ Result<std::pair<std::int64_t, std::optional<Instant>>> SqlTransaction::pending_
              });
 }
 
+// ---- calendar feeds ----------------------------------------------------------------------
+
+namespace {
+
+std::vector<StoredFeed> select_feeds(soci::session& sql, const char* where, long long key) {
+  long long id = 0, tenant = 0, subject = 0, created = 0;
+  int kind = 0;
+  std::string name, hash;
+  NullableInt revoked;
+  soci::statement st =
+      (sql.prepare << std::string("SELECT id, tenant_id, kind, subject, name, secret_hash, "
+                                  "created_at, revoked_at FROM calendar_feeds WHERE ") +
+                          where + " ORDER BY id",
+       soci::use(key), into(id), into(tenant), into(kind), into(subject), into(name), into(hash),
+       into(created), into(revoked.value, revoked.ind));
+  st.execute();
+  std::vector<StoredFeed> out;
+  while (st.fetch()) {
+    StoredFeed f;
+    f.feed.id = FeedId(id);
+    f.feed.tenant = TenantId(tenant);
+    f.feed.kind = static_cast<FeedKind>(kind);
+    f.feed.subject = subject;
+    f.feed.name = name;
+    f.feed.created_at = from_unix(created);
+    f.feed.revoked_at = revoked.instant();
+    f.secret_hash = hash;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<FeedId> SqlTransaction::insert_feed(const StoredFeed& f) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("insert calendar feed", [&]() -> Result<FeedId> {
+    long long tenant = f.feed.tenant, subject = f.feed.subject, created = to_unix(f.feed.created_at);
+    int kind = static_cast<int>(f.feed.kind);
+    NullableInt revoked(f.feed.revoked_at);
+    long long id = 0;
+    sql_ << "INSERT INTO calendar_feeds (tenant_id, kind, subject, name, secret_hash, created_at, "
+            "revoked_at) VALUES (:t, :k, :s, :n, :h, :c, :r) RETURNING id",
+        use(tenant), use(kind), use(subject), use(f.feed.name), use(f.secret_hash), use(created),
+        use(revoked.value, revoked.ind), into(id);
+    return FeedId(id);
+  });
+}
+
+Result<std::optional<StoredFeed>> SqlTransaction::find_feed(FeedId id) {
+  return run("find calendar feed", [&]() -> Result<std::optional<StoredFeed>> {
+    auto rows = select_feeds(sql_, "id = :id", static_cast<long long>(id));
+    if (rows.empty()) return std::optional<StoredFeed>();
+    return std::optional<StoredFeed>(std::move(rows.front()));
+  });
+}
+
+Result<std::vector<StoredFeed>> SqlTransaction::list_feeds(TenantId tenant) {
+  return run("list calendar feeds", [&]() -> Result<std::vector<StoredFeed>> {
+    return select_feeds(sql_, "tenant_id = :t", static_cast<long long>(tenant));
+  });
+}
+
+Status SqlTransaction::update_feed(const StoredFeed& f) {
+  BOKA_RETURN_IF_ERROR(check_writable());
+  return run("update calendar feed", [&]() -> Status {
+    long long id = f.feed.id, tenant = f.feed.tenant;
+    NullableInt revoked(f.feed.revoked_at);
+    soci::statement st = (sql_.prepare << "UPDATE calendar_feeds SET name = :n, revoked_at = :r "
+                                          "WHERE tenant_id = :t AND id = :id",
+                          use(f.feed.name), use(revoked.value, revoked.ind), use(tenant), use(id));
+    st.execute(true);
+    return expect_one(st, "calendar feed", f.feed.id);
+  });
+}
+
 }  // namespace boka::detail

@@ -427,6 +427,21 @@ const std::vector<Migration>& sqlite_migrations() {
                 error TEXT NOT NULL,
                 PRIMARY KEY (delivery_id, attempt)))",
        }},
+      // 10: calendar feeds (boka/feeds.hpp, docs/feeds.md): a token's secret is stored as its
+      // SHA-256 only.
+      {10,
+       {
+           R"(CREATE TABLE calendar_feeds (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                kind INTEGER NOT NULL,
+                subject INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                secret_hash TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER))",
+           "CREATE INDEX calendar_feeds_tenant ON calendar_feeds(tenant_id, id)",
+       }},
   };
   return kMigrations;
 }

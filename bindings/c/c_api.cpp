@@ -1410,6 +1410,58 @@ int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int li
   });
 }
 
+// --- Calendar feeds ------------------------------------------------------------------------
+
+int boka_feed_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                     const char* kind, int64_t subject, const char* name, char** created_json,
+                     char** errmsg) {
+  clear_output(created_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(kind, "kind"));
+    BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));
+    const auto k = boka::c_api::detail::enum_from_json<boka::FeedKind>(Json(kind), "kind");
+    return emit(engine->engine->feeds().create(who->principal, boka::TenantId{tenant}, k, subject,
+                                               name != nullptr ? name : ""),
+                created_json);
+  });
+}
+
+int boka_feed_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                   char** feeds_json, char** errmsg) {
+  clear_output(feeds_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(feeds_json, "feeds_json"));
+    return emit(engine->engine->feeds().list(who->principal, boka::TenantId{tenant}), feeds_json);
+  });
+}
+
+int boka_feed_revoke(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                     char** feed_json, char** errmsg) {
+  clear_output(feed_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->feeds().revoke(who->principal, boka::TenantId{tenant},
+                                               boka::FeedId{id}),
+                feed_json);
+  });
+}
+
+int boka_feed_render(boka_engine* engine, const char* token, char** ics, char** errmsg) {
+  clear_output(ics);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(token, "token"));
+    BOKA_RETURN_IF_ERROR(not_null(ics, "ics"));
+    auto text = engine->engine->feeds().render(token);
+    if (!text.ok()) return text.status();
+    *ics = copy_string(*text);
+    if (*ics == nullptr) throw std::bad_alloc();
+    return Status();
+  });
+}
+
 // --- Authentication ----------------------------------------------------------------------
 
 int boka_auth_create_user(boka_engine* engine, const boka_principal* who, int64_t tenant,

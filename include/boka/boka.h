@@ -465,6 +465,13 @@
  *     {"scheduled": 2, "attempted": 2, "delivered": 2, "failed": 0, "dead": 0,
  *      "disabled": 0}
  *
+ *   CalendarFeed (boka_feed_*; docs/feeds.md)
+ *     {"id": 4, "tenant": 1, "kind": "resource" | "customer" | "user", "subject": 7,
+ *      "name": "Room 1", "created_at": "...", "revoked_at": null}
+ *
+ *   CreatedFeed
+ *     {"feed": {CalendarFeed}, "token": "bokf_4_..."}
+ *
  *   WebhookOptions (EngineOptions.webhooks; every field optional, defaults shown)
  *     {"allow_addresses": "", "connect_timeout_ms": 5000, "timeout_ms": 10000,
  *      "max_response_bytes": 16384, "retry_schedule": [5, 300, 1800, 7200, 18000, 36000,
@@ -1208,6 +1215,25 @@ BOKA_API int boka_webhook_replay_dead(boka_engine* engine, const boka_principal*
  * `limit` due attempts; a DeliveryRound out (optional). Blocks for the HTTP calls. */
 BOKA_API int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int limit,
                                    char** round_json, char** errmsg);
+
+/* --- Calendar feeds (boka_feed_*; boka/feeds.hpp, docs/feeds.md) ----------------------- */
+/* iCalendar feeds of bookings behind a secret URL: the token is the capability. */
+
+/* kind: "resource", "customer" or "user"; subject: its id; name: NULL or 0..200 bytes.
+ * A CreatedFeed out: the feed and its token, shown only here. */
+BOKA_API int boka_feed_create(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              const char* kind, int64_t subject, const char* name,
+                              char** created_json, char** errmsg);
+/* An array of the CalendarFeeds the principal may manage, by id. */
+BOKA_API int boka_feed_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            char** feeds_json, char** errmsg);
+/* Revokes a feed (idempotent); the CalendarFeed out (optional). */
+BOKA_API int boka_feed_revoke(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              int64_t id, char** feed_json, char** errmsg);
+/* The feed's iCalendar text (RFC 5545, CRLF lines) into *ics. No principal: the token is
+ * the capability; an unknown or revoked token is BOKA_NOT_FOUND. */
+BOKA_API int boka_feed_render(boka_engine* engine, const char* token, char** ics,
+                              char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

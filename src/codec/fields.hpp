@@ -1817,7 +1817,7 @@ struct Describe<WebhookOptions> {
 template <>
 struct Describe<CalendarFeed> {
   static constexpr const char* name = "CalendarFeed";
-  static constexpr unsigned shells = kHttp;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "An iCalendar feed of bookings (docs/feeds.md), without its token";
   template <typename V, Of<CalendarFeed> S>
   static void fields(V& v, S& f) {
@@ -1834,7 +1834,7 @@ struct Describe<CalendarFeed> {
 template <>
 struct Describe<CreatedFeed> {
   static constexpr const char* name = "CreatedFeed";
-  static constexpr unsigned shells = kHttp;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "A new feed and its token, shown once";
   template <typename V, Of<CreatedFeed> S>
   static void fields(V& v, S& c) {

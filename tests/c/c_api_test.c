@@ -3437,6 +3437,128 @@ TEST(update_reservation_and_sorted_listing) {
   teardown(&f);
 }
 
+
+/* The event feed, webhooks and calendar feeds through the C ABI. */
+TEST(events_webhooks_and_feeds) {
+  char* err = NULL;
+  char* doc = NULL;
+  char* created = NULL;
+  char* ics = NULL;
+  boka_engine* engine = NULL;
+  boka_principal* sys = NULL;
+  boka_clock* clock = NULL;
+  int64_t tenant, room, head = 0, event_id, endpoint, feed, pruned = -1;
+  int count = -1;
+  char req[512];
+  char token[256];
+  const char* options =
+      "{\"auth\": {\"encryption_key\": "
+      "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}, "
+      "\"webhooks\": {\"allow_addresses\": \"127.0.0.1/32\", \"retry_schedule\": [60]}, "
+      "\"event_retention\": 86400}";
+  EXPECT_OK(boka_clock_create(kMonday + 8 * HOUR, &clock, &err), err);
+  EXPECT_OK(boka_engine_open_with_options("memory:", clock, options, &engine, &err), err);
+  EXPECT_OK(boka_principal_system(&sys, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"acme\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_create_resource(engine, sys, tenant, "{\"name\": \"Room\", \"zone\": \"UTC\"}",
+                                 &doc, &err),
+            err);
+  room = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"2026-01-07T09:00:00Z\","
+           "\"end\":\"2026-01-07T10:00:00Z\"}",
+           (long long)room);
+  EXPECT_OK(boka_reserve_json(engine, sys, tenant, req, &doc, NULL, &err), err);
+  boka_free(doc);
+
+  /* The feed: one event, read by cursor, by id, and the head. */
+  EXPECT_OK(boka_events_list(engine, sys, tenant, "{\"types\": [\"reservation.*\"]}", &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"type\":\"reservation.created\"");
+  CHECK_CONTAINS(doc, "\"more\":false");
+  event_id = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_events_head(engine, sys, tenant, &head, &err), err);
+  CHECK(head >= 1);
+  EXPECT_OK(boka_events_get(engine, sys, tenant, event_id, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"data\":{\"reservation\":");
+  boka_free(doc);
+  EXPECT_ERROR(boka_events_list(engine, sys, tenant, "{\"types\": [\"nope\"]}", &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "types: \"nope\" is not an event type");
+  EXPECT_OK(boka_events_prune(engine, sys, 100, &pruned, &err), err);
+  CHECK(pruned == 0);
+
+  /* Webhooks: a refused URL, an endpoint with its secret once, a failed attempt recorded. */
+  EXPECT_ERROR(boka_webhook_create(engine, sys, tenant, "{\"url\": \"http://169.254.169.254/\"}",
+                                   &created, &err),
+               err, BOKA_INVALID_ARGUMENT, "169.254.169.254");
+  EXPECT_OK(boka_webhook_create(engine, sys, tenant, "{\"url\": \"http://127.0.0.1:9/hook\"}",
+                                &created, &err),
+            err);
+  CHECK_CONTAINS(created, "\"secret\":\"whsec_");
+  endpoint = json_int(created, "id");
+  boka_free(created);
+  EXPECT_OK(boka_webhook_list(engine, sys, tenant, &doc, &err), err);
+  CHECK(count_of(doc, "\"url\":") == 1 && count_of(doc, "whsec_") == 0);
+  boka_free(doc);
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"2026-01-07T11:00:00Z\","
+           "\"end\":\"2026-01-07T12:00:00Z\"}",
+           (long long)room);
+  EXPECT_OK(boka_reserve_json(engine, sys, tenant, req, &doc, NULL, &err), err);
+  boka_free(doc);
+  EXPECT_OK(boka_webhooks_deliver(engine, sys, 10, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"scheduled\":1");
+  CHECK_CONTAINS(doc, "\"failed\":1");
+  boka_free(doc);
+  snprintf(req, sizeof req, "{\"endpoint\": %lld, \"status\": \"pending\"}", (long long)endpoint);
+  EXPECT_OK(boka_webhook_deliveries(engine, sys, tenant, req, &doc, &err), err);
+  CHECK(count_of(doc, "\"attempts\":1") == 1);
+  CHECK(json_int(doc, "last_status_code") == 0); /* null: no answer */
+  boka_free(doc);
+  EXPECT_OK(boka_webhook_rotate_secret(engine, sys, tenant, endpoint, 3600, &created, &err), err);
+  CHECK_CONTAINS(created, "\"previous_secret_expires_at\":\"");
+  boka_free(created);
+  EXPECT_OK(boka_webhook_replay_dead(engine, sys, tenant, endpoint, &count, &err), err);
+  CHECK(count == 0);
+  EXPECT_OK(boka_webhook_delete(engine, sys, tenant, endpoint, &err), err);
+  EXPECT_ERROR(boka_webhook_get(engine, sys, tenant, endpoint, &doc, &err), err, BOKA_NOT_FOUND,
+               "not found");
+
+  /* A calendar feed: rendered by its token alone, refused once revoked. */
+  EXPECT_OK(boka_feed_create(engine, sys, tenant, "resource", room, "Room", &created, &err), err);
+  feed = json_int(created, "id");
+  {
+    const char* t = strstr(created, "\"token\":\"");
+    size_t n = 0;
+    CHECK(t != NULL);
+    if (t != NULL) {
+      t += strlen("\"token\":\"");
+      while (t[n] != '"' && n + 1 < sizeof token) {
+        token[n] = t[n];
+        ++n;
+      }
+    }
+    token[n] = '\0';
+  }
+  boka_free(created);
+  EXPECT_OK(boka_feed_render(engine, token, &ics, &err), err);
+  CHECK(ics != NULL && strncmp(ics, "BEGIN:VCALENDAR\r\n", 17) == 0);
+  CHECK(count_of(ics, "BEGIN:VEVENT") == 2);
+  boka_free(ics);
+  EXPECT_ERROR(boka_feed_create(engine, sys, tenant, "room", room, NULL, &created, &err), err,
+               BOKA_INVALID_ARGUMENT, "kind");
+  EXPECT_OK(boka_feed_revoke(engine, sys, tenant, feed, NULL, &err), err);
+  EXPECT_ERROR(boka_feed_render(engine, token, &ics, &err), err, BOKA_NOT_FOUND, "feed not found");
+  CHECK(ics == NULL);
+  boka_principal_destroy(sys);
+  boka_engine_destroy(engine);
+  boka_clock_destroy(clock);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -3477,6 +3599,7 @@ static const named_test tests[] = {
     ENTRY(customers_round_trip_merge_export_erase),
     ENTRY(booking_rules_cutoffs_limits_and_guards),
     ENTRY(update_reservation_and_sorted_listing),
+    ENTRY(events_webhooks_and_feeds),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

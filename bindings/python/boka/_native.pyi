@@ -11,6 +11,9 @@ from ._types import (
     Customer,
     Event,
     EventPage,
+    CalendarFeed,
+    CreatedFeed,
+    FeedKind,
     CreatedWebhookEndpoint,
     DeliveryAttempt,
     DeliveryRound,
@@ -127,6 +130,8 @@ class Engine:
     def events(self) -> Events: ...
     @property
     def webhooks(self) -> Webhooks: ...
+    @property
+    def feeds(self) -> CalendarFeeds: ...
     @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
@@ -424,6 +429,22 @@ class Events:
     def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Event: ...
     def head(self, tenant: int, *, who: Optional[Principal] = None) -> int: ...
     def prune(self, *, limit: int = 10000, who: Optional[Principal] = None) -> int: ...
+
+class CalendarFeeds:
+    """iCalendar feeds of bookings behind secret, revocable URLs (``engine.feeds``)."""
+
+    def create(
+        self,
+        tenant: int,
+        *,
+        kind: FeedKind | str,
+        subject: int,
+        name: str = "",
+        who: Optional[Principal] = None,
+    ) -> CreatedFeed: ...
+    def list(self, tenant: int, *, who: Optional[Principal] = None) -> list[CalendarFeed]: ...
+    def revoke(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> CalendarFeed: ...
+    def render(self, token: str) -> str: ...
 
 class Webhooks:
     """Signed webhooks of an engine (``engine.webhooks``): endpoints, their deliveries,

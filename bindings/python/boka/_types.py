@@ -947,3 +947,32 @@ class DeliveryRound:
     failed: int
     dead: int
     disabled: int
+
+
+class FeedKind(str, enum.Enum):
+    """Whose bookings a calendar feed holds."""
+
+    RESOURCE = "resource"  # every booking of a resource
+    CUSTOMER = "customer"  # the bookings of a customer record
+    USER = "user"  # a user's own bookings
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarFeed:
+    """An iCalendar feed of bookings (:class:`boka.CalendarFeeds`), without its token."""
+
+    id: int
+    tenant: int
+    kind: FeedKind
+    subject: int  # the resource, customer or user id
+    name: str
+    created_at: datetime
+    revoked_at: Optional[datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedFeed:
+    """A new feed and its token ("bokf_..."), shown once."""
+
+    feed: CalendarFeed
+    token: str = field(repr=False)  # keep it out of logs

@@ -213,6 +213,21 @@ class WebhooksFacet {
   const EngineHandle* handle_;
 };
 
+// engine.feeds: the CalendarFeeds facet. Like AuthFacet, it keeps its engine open.
+class FeedsFacet {
+ public:
+  explicit FeedsFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.feeds()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 // engine.events: the event feed. Like AuthFacet, it keeps its engine open.
 class EventsFacet {
  public:
@@ -401,6 +416,9 @@ may be called from several threads at once; each releases the GIL while the engi
       .def_property_readonly(
           "events", [](py::object self) { return EventsFacet(std::move(self)); },
           "The event feed, boka's transactional outbox (boka.Events).")
+      .def_property_readonly(
+          "feeds", [](py::object self) { return FeedsFacet(std::move(self)); },
+          "iCalendar feeds of bookings behind secret, revocable URLs (boka.CalendarFeeds).")
       .def_property_readonly(
           "webhooks", [](py::object self) { return WebhooksFacet(std::move(self)); },
           "Signed webhooks: endpoints, deliveries, replays (boka.Webhooks).")
@@ -1415,6 +1433,45 @@ who= (default: the system principal); docs/events.md is the guide.)")
           py::kw_only(), arg("limit") = 10000, arg("who") = py::none(),
           "Deletes up to `limit` events (all tenants) older than the engine's event_retention; "
           "returns how many. For the worker (system:operations).");
+
+  using Cal = const FeedsFacet&;
+  py::class_<FeedsFacet>(m, "CalendarFeeds",
+                         R"(iCalendar feeds of an engine (engine.feeds): a resource's, a customer's or
+a user's bookings as RFC 5545 text behind a secret URL whose token is the capability (shown once,
+revocable). docs/feeds.md is the guide.)")
+      .def(
+          "create",
+          [](Cal f, TenantId tenant, py::object kind, std::int64_t subject, py::object name,
+             py::object who) {
+            const FeedKind k = from_python<FeedKind>(kind, "kind");
+            const std::string n = to_string(name, "name");
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](CalendarFeeds& c) { return c.create(p, tenant, k, subject, n); }));
+          },
+          arg("tenant"), py::kw_only(), arg("kind"), arg("subject"), arg("name") = "",
+          arg("who") = py::none(), "A new feed; the CreatedFeed's token is shown only now.")
+      .def(
+          "list",
+          [](Cal f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](CalendarFeeds& c) { return c.list(p, tenant); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "revoke",
+          [](Cal f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](CalendarFeeds& c) { return c.revoke(p, tenant, FeedId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "render",
+          [](Cal f, const std::string& token) {
+            return f.call([&](CalendarFeeds& c) { return c.render(token); });
+          },
+          arg("token"), "The feed's iCalendar text (NotFoundError for an unknown or revoked token).");
 
   using Hooks = const WebhooksFacet&;
   py::class_<WebhooksFacet>(m, "Webhooks",

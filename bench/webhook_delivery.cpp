@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
   options.webhooks.allow_addresses = "127.0.0.1/32";
   auto engine = must(Engine::open(uri, options), "open");
   const Principal& sys = Principal::system();
-  const TenantId tenant = must(engine->create_tenant(sys, Tenant{TenantId{}, "bench"}), "tenant").id;
+  const TenantId tenant =
+      must(engine->create_tenant(sys, Tenant{TenantId{}, "bench"}), "tenant").id;
   Resource spec;
   spec.name = "room";
   spec.zone = "UTC";
@@ -77,9 +78,9 @@ int main(int argc, char** argv) {
 
   std::vector<Steady::time_point> committed;  // by event position order (one event each)
   // A whole hour tomorrow (on every resource's slot grid).
-  const std::int64_t now_unix = std::chrono::duration_cast<Seconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+  const std::int64_t now_unix =
+      std::chrono::duration_cast<Seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const Instant start = from_unix((now_unix / 3600 + 24) * 3600);
   for (int i = 0; i < n; ++i) {
     ReserveRequest req;
@@ -123,8 +124,8 @@ int main(int argc, char** argv) {
   std::printf("store %s, %d reservations: %d delivered in %d rounds, %.2f s: %.0f deliveries/s\n",
               engine->operations().storage_info().dialect.c_str(), n, delivered, rounds, seconds,
               delivered / seconds);
-  std::printf("lag from commit to arrival (ms): p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n",
-              pct(0.5), pct(0.9), pct(0.99), pct(1.0));
+  std::printf("lag from commit to arrival (ms): p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", pct(0.5),
+              pct(0.9), pct(0.99), pct(1.0));
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(temp + s);
   return delivered == n ? 0 : 1;
 }

@@ -1229,9 +1229,9 @@ int boka_events_get(boka_engine* engine, const boka_principal* who, int64_t tena
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(event_json, "event_json"));
-    return emit(engine->engine->events().get(who->principal, boka::TenantId{tenant},
-                                             boka::EventId{id}),
-                event_json);
+    return emit(
+        engine->engine->events().get(who->principal, boka::TenantId{tenant}, boka::EventId{id}),
+        event_json);
   });
 }
 
@@ -1270,9 +1270,9 @@ int boka_webhook_create(boka_engine* engine, const boka_principal* who, int64_t 
     BOKA_RETURN_IF_ERROR(not_null(created_json, "created_json"));
     auto spec = boka::c_api::from_json<boka::WebhookEndpoint>(
         boka::c_api::parse(endpoint_json, "endpoint_json"), "endpoint", Mode::create);
-    return emit(engine->engine->webhooks().create_endpoint(who->principal, boka::TenantId{tenant},
-                                                           spec),
-                created_json);
+    return emit(
+        engine->engine->webhooks().create_endpoint(who->principal, boka::TenantId{tenant}, spec),
+        created_json);
   });
 }
 
@@ -1346,9 +1346,9 @@ int boka_webhook_deliveries(boka_engine* engine, const boka_principal* who, int6
       filter = boka::c_api::from_json<boka::DeliveryFilter>(
           boka::c_api::parse(filter_json, "filter_json"), "filter", Mode::create);
     }
-    return emit(engine->engine->webhooks().list_deliveries(who->principal, boka::TenantId{tenant},
-                                                           filter),
-                deliveries_json);
+    return emit(
+        engine->engine->webhooks().list_deliveries(who->principal, boka::TenantId{tenant}, filter),
+        deliveries_json);
   });
 }
 
@@ -1381,10 +1381,10 @@ int boka_webhook_replay(boka_engine* engine, const boka_principal* who, int64_t 
   clear_output(delivery_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->webhooks().replay(who->principal, boka::TenantId{tenant},
-                                                  boka::WebhookEndpointId{endpoint},
-                                                  boka::EventId{event}),
-                delivery_json);
+    return emit(
+        engine->engine->webhooks().replay(who->principal, boka::TenantId{tenant},
+                                          boka::WebhookEndpointId{endpoint}, boka::EventId{event}),
+        delivery_json);
   });
 }
 
@@ -1442,9 +1442,9 @@ int boka_feed_revoke(boka_engine* engine, const boka_principal* who, int64_t ten
   clear_output(feed_json);
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
-    return emit(engine->engine->feeds().revoke(who->principal, boka::TenantId{tenant},
-                                               boka::FeedId{id}),
-                feed_json);
+    return emit(
+        engine->engine->feeds().revoke(who->principal, boka::TenantId{tenant}, boka::FeedId{id}),
+        feed_json);
   });
 }
 

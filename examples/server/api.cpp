@@ -525,8 +525,8 @@ void Api::finish(const Request& req, const std::string& method, const std::strin
   line["client"] = client;
   line["method"] = method;
   // A calendar feed's path is its capability token: logged without it.
-  line["path"] = route == "feeds.render" ? std::string("/api/feeds/(redacted).ics")
-                                         : req.path.substr(0, 200);
+  line["path"] =
+      route == "feeds.render" ? std::string("/api/feeds/(redacted).ics") : req.path.substr(0, 200);
   line["route"] = route;
   line["status"] = res.status;
   line["ms"] = seconds * 1000.0;
@@ -1033,8 +1033,7 @@ void Api::install_events() {
           c.reply(engine_.events().list(c.who(), c.id(1), codec::event_query_from_json(q)));
         });
   route("GET", T + "/events/head", "events.head", Auth::required,
-        {kNone, Json{{"$ref", "#/components/schemas/EventHead"}}},
-        [this](Context& c) {
+        {kNone, Json{{"$ref", "#/components/schemas/EventHead"}}}, [this](Context& c) {
           auto head = engine_.events().head(c.who(), c.id(1));
           if (!head.ok()) return c.problem(head.status());
           c.send(200, Json{{"position", *head}});
@@ -1058,10 +1057,9 @@ void Api::install_webhooks() {
   route("GET", T + "/webhooks", "webhooks.list", Auth::required,
         {kNone, list_of<WebhookEndpoint>()},
         [this](Context& c) { c.reply(engine_.webhooks().list_endpoints(c.who(), c.id(1))); });
-  route("GET", one, "webhooks.get", Auth::required, {kNone, doc<WebhookEndpoint>()},
-        [this](Context& c) {
-          c.reply(engine_.webhooks().get_endpoint(c.who(), c.id(1), c.id(2)));
-        });
+  route(
+      "GET", one, "webhooks.get", Auth::required, {kNone, doc<WebhookEndpoint>()},
+      [this](Context& c) { c.reply(engine_.webhooks().get_endpoint(c.who(), c.id(1), c.id(2))); });
   route("PUT", one, "webhooks.update", Auth::required,
         {doc<WebhookEndpoint>(Form::update), doc<WebhookEndpoint>()}, [this](Context& c) {
           Json b = c.body();
@@ -1069,10 +1067,9 @@ void Api::install_webhooks() {
           c.reply(engine_.webhooks().update_endpoint(
               c.who(), c.id(1), codec::from_json<WebhookEndpoint>(b, "endpoint", Mode::update)));
         });
-  route("DELETE", one, "webhooks.delete", Auth::required, {kNone, kNone, 204},
-        [this](Context& c) {
-          c.reply(engine_.webhooks().delete_endpoint(c.who(), c.id(1), c.id(2)));
-        });
+  route("DELETE", one, "webhooks.delete", Auth::required, {kNone, kNone, 204}, [this](Context& c) {
+    c.reply(engine_.webhooks().delete_endpoint(c.who(), c.id(1), c.id(2)));
+  });
   route("POST", one + "/rotate-secret", "webhooks.rotate_secret", Auth::required,
         {doc<codec::WebhookRotateRequest>(Form::input), doc<CreatedWebhookEndpoint>()},
         [this](Context& c) {
@@ -1212,19 +1209,19 @@ std::string Api::build_openapi() const {
                           {"series", objects},
                           {"waitlist_entries", objects},
                           {"audit", objects}}}};
-  schemas["Count"] = Json{
-      {"type", "object"},
-      {"description", "How many objects a call changed"},
-      {"required", Json::array({"count"})},
-      {"additionalProperties", false},
-      {"properties", Json{{"count", Json{{"type", "integer"}, {"format", "int64"}}}}}};
+  schemas["Count"] =
+      Json{{"type", "object"},
+           {"description", "How many objects a call changed"},
+           {"required", Json::array({"count"})},
+           {"additionalProperties", false},
+           {"properties", Json{{"count", Json{{"type", "integer"}, {"format", "int64"}}}}}};
   // The feed's head (Events::head): one number, not a struct of the codec.
-  schemas["EventHead"] = Json{
-      {"type", "object"},
-      {"description", "The highest position of the tenant's event feed (0 if none)"},
-      {"required", Json::array({"position"})},
-      {"additionalProperties", false},
-      {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
+  schemas["EventHead"] =
+      Json{{"type", "object"},
+           {"description", "The highest position of the tenant's event feed (0 if none)"},
+           {"required", Json::array({"position"})},
+           {"additionalProperties", false},
+           {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
   schemas["Problem"] =
       Json{{"type", "object"},
            {"required", Json::array({"type", "title", "status", "code", "detail"})},

@@ -300,7 +300,8 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(integer("BOKA_WEBHOOK_TIMEOUT_MS", c.webhook_timeout_ms, 1, 120000));
   BOKA_RETURN_IF_ERROR(integer("BOKA_WEBHOOK_LEASE_SECONDS", c.webhook_lease_seconds, 2, 3600));
   if (static_cast<std::int64_t>(c.webhook_lease_seconds) * 1000 <= c.webhook_timeout_ms) {
-    return InvalidArgument("BOKA_WEBHOOK_LEASE_SECONDS: must be longer than BOKA_WEBHOOK_TIMEOUT_MS");
+    return InvalidArgument(
+        "BOKA_WEBHOOK_LEASE_SECONDS: must be longer than BOKA_WEBHOOK_TIMEOUT_MS");
   }
   const auto rate = [&](const char* name, double& out) -> Status {
     if (auto v = get(name)) {

@@ -82,9 +82,10 @@ struct Config {
   // BOKA_WEBHOOK_ALLOW_ADDRESSES: CIDRs webhook endpoints may reach although not public
   // (WebhookOptions::allow_addresses).
   std::string webhook_allow_addresses;
-  int webhook_timeout_ms = 10000;     // BOKA_WEBHOOK_TIMEOUT_MS: one attempt, 1..120000
-  int webhook_lease_seconds = 120;    // BOKA_WEBHOOK_LEASE_SECONDS: a worker's hold on an attempt
-  int event_retention_days = 30;    // BOKA_EVENT_RETENTION_DAYS (1..3650): EngineOptions::event_retention
+  int webhook_timeout_ms = 10000;   // BOKA_WEBHOOK_TIMEOUT_MS: one attempt, 1..120000
+  int webhook_lease_seconds = 120;  // BOKA_WEBHOOK_LEASE_SECONDS: a worker's hold on an attempt
+  int event_retention_days =
+      30;  // BOKA_EVENT_RETENTION_DAYS (1..3650): EngineOptions::event_retention
 };
 
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).

@@ -1,9 +1,9 @@
 // boka-worker: the background worker of the deployment. Every BOKA_WORKER_INTERVAL_SECONDS
 // it expires lapsed holds, reports its heartbeat (health() shows its age), and every ten
 // minutes deletes dead sessions and prunes events older than BOKA_EVENT_RETENTION_DAYS.
-// Each round also delivers webhooks (docs/webhooks.md). With BOKA_BACKUP_DIR set (SQLite only) it takes the daily,
-// weekly and monthly backups when the newest of each kind is older than a day, a week or 30
-// days, verified, with the default retention. SIGTERM/SIGINT: finish the round, exit 0.
+// Each round also delivers webhooks (docs/webhooks.md). With BOKA_BACKUP_DIR set (SQLite only) it
+// takes the daily, weekly and monthly backups when the newest of each kind is older than a day, a
+// week or 30 days, verified, with the default retention. SIGTERM/SIGINT: finish the round, exit 0.
 //
 // Configuration: DATABASE_URL and ENCRYPTION_KEY as boka-server (config.hpp), plus
 // BOKA_WORKER_INTERVAL_SECONDS (default 10), BOKA_BACKUP_DIR, BOKA_WORKER_ONCE=1 (one round,
@@ -55,8 +55,8 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
   if (auto r = engine.webhooks().deliver(sys, 200); !r.ok()) {
     log("webhooks: " + r.status().to_string());
   } else if (r->attempted > 0 || r->disabled > 0) {
-    log("webhooks: " + std::to_string(r->delivered) + " delivered, " +
-        std::to_string(r->failed) + " to retry, " + std::to_string(r->dead) + " dead" +
+    log("webhooks: " + std::to_string(r->delivered) + " delivered, " + std::to_string(r->failed) +
+        " to retry, " + std::to_string(r->dead) + " dead" +
         (r->disabled > 0 ? ", " + std::to_string(r->disabled) + " endpoints disabled" : ""));
   }
   if (auto n = engine.waitlist().sweep(sys); !n.ok()) {

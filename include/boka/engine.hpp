@@ -26,7 +26,6 @@
 #include "boka/customer.hpp"
 #include "boka/events.hpp"
 #include "boka/feeds.hpp"
-#include "boka/webhooks.hpp"
 #include "boka/ids.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"
@@ -43,6 +42,7 @@
 #include "boka/tenant.hpp"
 #include "boka/time.hpp"
 #include "boka/waitlist.hpp"
+#include "boka/webhooks.hpp"
 
 namespace boka {
 
@@ -56,14 +56,14 @@ struct WebhookOptions {
   // link-local, ...): comma-separated CIDRs ("127.0.0.1/32,10.1.0.0/16"). Empty: public
   // addresses only.
   std::string allow_addresses;
-  int connect_timeout_ms = 5000;          // 1 .. 60,000
-  int timeout_ms = 10000;                 // the whole attempt: 1 .. 120,000
+  int connect_timeout_ms = 5000;            // 1 .. 60,000
+  int timeout_ms = 10000;                   // the whole attempt: 1 .. 120,000
   std::int64_t max_response_bytes = 16384;  // of the answer kept: 0 .. 1 MiB
   // The waits after each failed attempt, each stretched by a random 0..20% (jitter). After
   // the last one fails, the delivery is dead. The default (5 s, 5 min, 30 min, 2 h, 5 h,
   // 10 h, 10 h: eight attempts over about 27.5 hours) is Standard Webhooks' schedule.
-  std::vector<Seconds> retry_schedule = {Seconds(5),     Seconds(300),   Seconds(1800),
-                                         Seconds(7200),  Seconds(18000), Seconds(36000),
+  std::vector<Seconds> retry_schedule = {Seconds(5),    Seconds(300),   Seconds(1800),
+                                         Seconds(7200), Seconds(18000), Seconds(36000),
                                          Seconds(36000)};
   // An endpoint whose every delivery failed for this long is disabled (1 hour .. 30 days).
   Seconds disable_after{5 * 86400};

@@ -267,8 +267,8 @@ class StorageTransaction {
 
   // ---- events (boka/events.hpp, docs/events.md "Positions")
   // Stores `event` (ignores id and position), giving it an id: ids rise in the order events
-  // are inserted, across all tenants, and are never given twice. A store whose write transactions run
-  // one at a time (memory, SQLite) also gives it its position (the id does: commit order is
+  // are inserted, across all tenants, and are never given twice. A store whose write transactions
+  // run one at a time (memory, SQLite) also gives it its position (the id does: commit order is
   // insert order there); a store with concurrent writers leaves it unpositioned for
   // position_events.
   virtual Status insert_event(const Event& event) = 0;

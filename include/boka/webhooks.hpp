@@ -77,10 +77,10 @@ struct WebhookDelivery {
   DeliveryStatus status = DeliveryStatus::pending;
   int attempts = 0;
   Instant next_attempt_at{};
-  std::optional<int> last_status_code;         // the last answer's HTTP status
+  std::optional<int> last_status_code;          // the last answer's HTTP status
   std::optional<std::int64_t> last_latency_ms;  // how long the last attempt took
-  std::string last_error;                      // why the last attempt failed ("" if it did not)
-  bool replay = false;                         // made by a replay request
+  std::string last_error;                       // why the last attempt failed ("" if it did not)
+  bool replay = false;                          // made by a replay request
   // Set while a worker is attempting it: no other worker takes it before then (a worker
   // that dies mid-attempt only delays the delivery until the lease ends).
   std::optional<Instant> leased_until;
@@ -131,8 +131,7 @@ class Webhooks {
   // 127.0.0.1, a loopback address").
   Result<CreatedWebhookEndpoint> create_endpoint(const Principal& who, TenantId tenant,
                                                  const WebhookEndpoint& spec);
-  Result<WebhookEndpoint> get_endpoint(const Principal& who, TenantId tenant,
-                                       WebhookEndpointId id);
+  Result<WebhookEndpoint> get_endpoint(const Principal& who, TenantId tenant, WebhookEndpointId id);
   Result<std::vector<WebhookEndpoint>> list_endpoints(const Principal& who, TenantId tenant);
   // Replaces url, event_types, description and active (re-enabling clears
   // disabled_reason and failing_since); endpoint.version must equal the stored one.
@@ -147,14 +146,13 @@ class Webhooks {
 
   Result<std::vector<WebhookDelivery>> list_deliveries(const Principal& who, TenantId tenant,
                                                        const DeliveryFilter& filter);
-  Result<WebhookDelivery> get_delivery(const Principal& who, TenantId tenant,
-                                       WebhookDeliveryId id);
+  Result<WebhookDelivery> get_delivery(const Principal& who, TenantId tenant, WebhookDeliveryId id);
   Result<std::vector<DeliveryAttempt>> list_attempts(const Principal& who, TenantId tenant,
                                                      WebhookDeliveryId id);
   // Sends `event` (any kept event, delivered or not) to the endpoint again, as a new
   // delivery with the same webhook-id. not_found if the event was pruned.
-  Result<WebhookDelivery> replay(const Principal& who, TenantId tenant,
-                                 WebhookEndpointId endpoint, EventId event);
+  Result<WebhookDelivery> replay(const Principal& who, TenantId tenant, WebhookEndpointId endpoint,
+                                 EventId event);
   // Replays every dead delivery of the endpoint; returns how many.
   Result<int> replay_dead(const Principal& who, TenantId tenant, WebhookEndpointId endpoint);
 

@@ -1762,7 +1762,9 @@ struct Describe<WebhookReplayRequest> {
   static constexpr unsigned shells = kHttp;
   static constexpr const char* doc = "The event to send to the endpoint again";
   template <typename V, Of<WebhookReplayRequest> S>
-  static void fields(V& v, S& r) { v("event", r.event, req("an event id")); }
+  static void fields(V& v, S& r) {
+    v("event", r.event, req("an event id"));
+  }
 };
 
 template <>
@@ -1818,7 +1820,8 @@ template <>
 struct Describe<CalendarFeed> {
   static constexpr const char* name = "CalendarFeed";
   static constexpr unsigned shells = kAll;
-  static constexpr const char* doc = "An iCalendar feed of bookings (docs/feeds.md), without its token";
+  static constexpr const char* doc =
+      "An iCalendar feed of bookings (docs/feeds.md), without its token";
   template <typename V, Of<CalendarFeed> S>
   static void fields(V& v, S& f) {
     v("id", f.id, out());

@@ -617,12 +617,10 @@ Result<Customer> Customers::merge(const Principal& who, TenantId tenant, Custome
                        {"waitlist_entries", static_cast<std::int64_t>(entries.size())}})));
               // The absorbed record (now pointing at the survivor), the survivor, and each
               // booking that changed hands.
-              BOKA_RETURN_IF_ERROR(
-                  impl_->emit_customer(txn, actor, "customer.merged", tombstone));
+              BOKA_RETURN_IF_ERROR(impl_->emit_customer(txn, actor, "customer.merged", tombstone));
               BOKA_RETURN_IF_ERROR(impl_->emit_customer(txn, actor, "customer.updated", out));
               for (const Reservation& r : rows) {
-                BOKA_RETURN_IF_ERROR(
-                    impl_->emit_reservation(txn, actor, "reservation.updated", r));
+                BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, actor, "reservation.updated", r));
               }
               return out;
             });
@@ -731,8 +729,7 @@ Result<Customer> Customers::erase(const Principal& who, TenantId tenant, Custome
               BOKA_RETURN_IF_ERROR(redact_events_of(txn, tenant, id));
               BOKA_RETURN_IF_ERROR(impl_->emit_customer(txn, actor, "customer.erased", out));
               for (const Reservation& r : rows) {
-                BOKA_RETURN_IF_ERROR(
-                    impl_->emit_reservation(txn, actor, "reservation.updated", r));
+                BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, actor, "reservation.updated", r));
               }
               return out;
             });

@@ -119,8 +119,8 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
         return st.ok() ? static_cast<double>(n) : std::nan("");
       }));
   // Webhook deliveries waiting, and the age of the oldest (the lag from event to receiver).
-  const auto pending = [store = std::weak_ptr<Storage>(impl->storage), clock = impl->clock](
-                           bool age) -> double {
+  const auto pending = [store = std::weak_ptr<Storage>(impl->storage),
+                        clock = impl->clock](bool age) -> double {
     auto s = store.lock();
     if (!s) return std::nan("");
     std::pair<std::int64_t, std::optional<Instant>> p;

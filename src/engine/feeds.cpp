@@ -68,7 +68,8 @@ bool may_manage(const Actor& actor, FeedKind kind, std::int64_t subject) {
       return actor.can(Permission::customers_manage) ||
              (actor.customer_record && *actor.customer_record == CustomerId(subject));
     case FeedKind::user:
-      return actor.can(Permission::users_manage) || (actor.user != 0 && actor.user == UserId(subject));
+      return actor.can(Permission::users_manage) ||
+             (actor.user != 0 && actor.user == UserId(subject));
   }
   return false;
 }
@@ -119,8 +120,7 @@ Result<CreatedFeed> CalendarFeeds::create(const Principal& who, TenantId tenant,
                                           std::int64_t subject, std::string_view name) {
   return impl_->refusal_audited(who, tenant, "feed.create", "", [&]() -> Result<CreatedFeed> {
     // Any principal of the tenant (a customer may make a feed of their own bookings).
-    BOKA_ASSIGN_OR_RETURN(auto actor,
-                          impl_->authorize(who, tenant, Permission::reservations_own));
+    BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize(who, tenant, Permission::reservations_own));
     if (static_cast<int>(kind) < 0 || static_cast<int>(kind) > 2) {
       return InvalidArgument("kind: must be resource, customer or user");
     }
@@ -245,13 +245,20 @@ Result<std::string> CalendarFeeds::render(std::string_view token) {
           return Status::Ok();
         };
         switch (feed->feed.kind) {
-          case FeedKind::resource: f.resource = ResourceId(subject); BOKA_RETURN_IF_ERROR(add(f)); break;
-          case FeedKind::customer: f.customer_id = CustomerId(subject); BOKA_RETURN_IF_ERROR(add(f)); break;
+          case FeedKind::resource:
+            f.resource = ResourceId(subject);
+            BOKA_RETURN_IF_ERROR(add(f));
+            break;
+          case FeedKind::customer:
+            f.customer_id = CustomerId(subject);
+            BOKA_RETURN_IF_ERROR(add(f));
+            break;
           case FeedKind::user: {
             ReservationFilter own = f;
             own.customer = "user:" + std::to_string(subject);
             BOKA_RETURN_IF_ERROR(add(own));
-            BOKA_ASSIGN_OR_RETURN(auto linked, txn.find_live_customers(tenant, "", "", UserId(subject)));
+            BOKA_ASSIGN_OR_RETURN(auto linked,
+                                  txn.find_live_customers(tenant, "", "", UserId(subject)));
             if (!linked.empty()) {
               ReservationFilter mine = f;
               mine.customer_id = linked.front().id;
@@ -297,8 +304,8 @@ Result<std::string> CalendarFeeds::render(std::string_view token) {
     }
     std::string where;
     for (const std::string& n : names) where += (where.empty() ? "" : ", ") + n;
-    const std::string what = r.service && !services[*r.service].empty() ? services[*r.service]
-                                                                          : std::string("Booking");
+    const std::string what =
+        r.service && !services[*r.service].empty() ? services[*r.service] : std::string("Booking");
     e.summary = what + (where.empty() ? "" : " - " + where);
     e.location = where;
     e.description = "boka reservation " + std::to_string(r.id);

@@ -128,10 +128,10 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
                                     "failed (to be retried), dead (out of attempts)",
                                     {{"outcome", outcome}}));
   }
-  BOKA_ASSIGN_OR_RETURN(m->webhooks.latency,
-                        r.histogram("webhook_delivery_seconds",
-                                    "Time a webhook delivery attempt took, answer or not",
-                                    latency_buckets()));
+  BOKA_ASSIGN_OR_RETURN(
+      m->webhooks.latency,
+      r.histogram("webhook_delivery_seconds", "Time a webhook delivery attempt took, answer or not",
+                  latency_buckets()));
   return m;
 }
 

@@ -757,8 +757,9 @@ class MemoryTransaction final : public StorageTransaction {
   // ---- webhooks
   Result<WebhookEndpointId> insert_webhook_endpoint(const StoredWebhookEndpoint& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
-    return insert_keyed(t_.webhook_endpoints, x,
-                        [](StoredWebhookEndpoint& r) -> WebhookEndpointId& { return r.endpoint.id; });
+    return insert_keyed(
+        t_.webhook_endpoints, x,
+        [](StoredWebhookEndpoint& r) -> WebhookEndpointId& { return r.endpoint.id; });
   }
   Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(
       TenantId tenant, WebhookEndpointId id) override {
@@ -789,9 +790,7 @@ class MemoryTransaction final : public StorageTransaction {
     BOKA_RETURN_IF_ERROR(check_writable());
     return insert_row(t_.deliveries, x);
   }
-  Status update_delivery(const WebhookDelivery& x) override {
-    return update_row(t_.deliveries, x);
-  }
+  Status update_delivery(const WebhookDelivery& x) override { return update_row(t_.deliveries, x); }
   Result<std::optional<WebhookDelivery>> find_delivery(TenantId tenant,
                                                        WebhookDeliveryId id) override {
     return find_in(t_.deliveries, tenant, id);
@@ -847,9 +846,8 @@ class MemoryTransaction final : public StorageTransaction {
         (it->second.leased_until && *it->second.leased_until > now)) {
       return false;
     }
-    undo_.push_back([this, id, old = it->second.leased_until] {
-      t_.deliveries.at(id).leased_until = old;
-    });
+    undo_.push_back(
+        [this, id, old = it->second.leased_until] { t_.deliveries.at(id).leased_until = old; });
     it->second.leased_until = until;
     return true;
   }
@@ -916,9 +914,7 @@ class MemoryTransaction final : public StorageTransaction {
     }
     return out;
   }
-  Status update_feed(const StoredFeed& x) override {
-    return update_keyed(t_.feeds, x.feed.id, x);
-  }
+  Status update_feed(const StoredFeed& x) override { return update_keyed(t_.feeds, x.feed.id, x); }
 
   Result<std::vector<TableStats>> table_stats() override {
     std::int64_t audit_rows = 0;

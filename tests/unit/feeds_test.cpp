@@ -7,10 +7,10 @@
 // reads a feed back with an independent parser (python3-icalendar).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <functional>
 #include <string>
-#include <unistd.h>
 
 #include "support.hpp"
 
@@ -59,8 +59,8 @@ TEST_CASE("feeds: a resource's bookings as iCalendar - UID, zone, SEQUENCE, STAT
     std::string ics = f.engine->feeds().render(feed.token).value();
     CHECK(ics.rfind("BEGIN:VCALENDAR\r\n", 0) == 0);
     CHECK(count(ics, "BEGIN:VEVENT") == 2);
-    const std::string uid = "UID:boka-reservation-" + std::to_string(a.id) + "-t" +
-                            std::to_string(f.tenant);
+    const std::string uid =
+        "UID:boka-reservation-" + std::to_string(a.id) + "-t" + std::to_string(f.tenant);
     CHECK(count(ics, uid) == 1);
     CHECK(count(ics, "BEGIN:VTIMEZONE") == 1);
     CHECK(count(ics, "TZID:Europe/Berlin") == 1);
@@ -70,8 +70,8 @@ TEST_CASE("feeds: a resource's bookings as iCalendar - UID, zone, SEQUENCE, STAT
     CHECK(count(ics, "X-WR-CALNAME:Room 1") == 1);
 
     // A reschedule raises SEQUENCE; a cancellation stays in the feed as CANCELLED.
-    REQUIRE(f.engine->reschedule(sys(), f.tenant, a.id, utc(2026, 3, 3, 12), utc(2026, 3, 3, 13))
-                .ok());
+    REQUIRE(
+        f.engine->reschedule(sys(), f.tenant, a.id, utc(2026, 3, 3, 12), utc(2026, 3, 3, 13)).ok());
     REQUIRE(f.engine->cancel(sys(), f.tenant, held.id).ok());
     ics = f.engine->feeds().render(feed.token).value();
     CHECK(count(ics, uid) == 1);
@@ -81,8 +81,9 @@ TEST_CASE("feeds: a resource's bookings as iCalendar - UID, zone, SEQUENCE, STAT
   });
 }
 
-TEST_CASE("feeds: tokens are capabilities - revoked, wrong and malformed ones are refused "
-          "alike - who may make which feed") {
+TEST_CASE(
+    "feeds: tokens are capabilities - revoked, wrong and malformed ones are refused "
+    "alike - who may make which feed") {
   on_both([](const std::string& uri) {
     Fixture f(uri, utc(2026, 3, 2, 8));
     const Resource room = f.resource("Room 1");
@@ -103,7 +104,8 @@ TEST_CASE("feeds: tokens are capabilities - revoked, wrong and malformed ones ar
     const CalendarFeed revoked = f.engine->feeds().revoke(sys(), f.tenant, feed.feed.id).value();
     CHECK(revoked.revoked_at.has_value());
     refused(feed.token);
-    CHECK(f.engine->feeds().revoke(sys(), f.tenant, feed.feed.id)->revoked_at == revoked.revoked_at);
+    CHECK(f.engine->feeds().revoke(sys(), f.tenant, feed.feed.id)->revoked_at ==
+          revoked.revoked_at);
     CHECK(f.engine->feeds().create(sys(), f.tenant, FeedKind::resource, 9999, "").status().code() ==
           Code::not_found);
 
@@ -129,12 +131,14 @@ TEST_CASE("feeds: tokens are capabilities - revoked, wrong and malformed ones ar
     req.start = utc(2026, 3, 3, 9);
     req.end = utc(2026, 3, 3, 10);
     REQUIRE(f.engine->reserve(me, f.tenant, req).ok());
-    REQUIRE(f.engine->reserve(sys(), f.tenant, [&] {
-                                ReserveRequest other = req;
-                                other.start = utc(2026, 3, 3, 11);
-                                other.end = utc(2026, 3, 3, 12);
-                                return other;
-                              }())
+    REQUIRE(f.engine
+                ->reserve(sys(), f.tenant,
+                          [&] {
+                            ReserveRequest other = req;
+                            other.start = utc(2026, 3, 3, 11);
+                            other.end = utc(2026, 3, 3, 12);
+                            return other;
+                          }())
                 .ok());
     CHECK(count(f.engine->feeds().render(mine.token).value(), "BEGIN:VEVENT") == 1);
     const auto listed = f.engine->feeds().list(me, f.tenant).value();
@@ -144,8 +148,9 @@ TEST_CASE("feeds: tokens are capabilities - revoked, wrong and malformed ones ar
   });
 }
 
-TEST_CASE("feeds: a series is one RRULE while unchanged - occurrence by occurrence once one "
-          "moved") {
+TEST_CASE(
+    "feeds: a series is one RRULE while unchanged - occurrence by occurrence once one "
+    "moved") {
   on_both([](const std::string& uri) {
     Fixture f(uri, utc(2026, 3, 2, 8));
     const Resource room = f.resource("Room 1", 1, "America/New_York");
@@ -170,8 +175,9 @@ TEST_CASE("feeds: a series is one RRULE while unchanged - occurrence by occurren
     CHECK(count(ics, "EXDATE;TZID=America/New_York:20260310T090000") == 1);
 
     // Moving one breaks the pattern: every occurrence on its own.
-    REQUIRE(f.engine->reschedule(sys(), f.tenant, booked.reservations[2].id, utc(2026, 3, 17, 15),
-                                 utc(2026, 3, 17, 16))
+    REQUIRE(f.engine
+                ->reschedule(sys(), f.tenant, booked.reservations[2].id, utc(2026, 3, 17, 15),
+                             utc(2026, 3, 17, 16))
                 .ok());
     ics = f.engine->feeds().render(feed.token).value();
     CHECK(count(ics, "RRULE:") == 0);

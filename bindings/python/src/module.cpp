@@ -1435,8 +1435,9 @@ who= (default: the system principal); docs/events.md is the guide.)")
           "returns how many. For the worker (system:operations).");
 
   using Cal = const FeedsFacet&;
-  py::class_<FeedsFacet>(m, "CalendarFeeds",
-                         R"(iCalendar feeds of an engine (engine.feeds): a resource's, a customer's or
+  py::class_<FeedsFacet>(
+      m, "CalendarFeeds",
+      R"(iCalendar feeds of an engine (engine.feeds): a resource's, a customer's or
 a user's bookings as RFC 5545 text behind a secret URL whose token is the capability (shown once,
 revocable). docs/feeds.md is the guide.)")
       .def(
@@ -1471,7 +1472,8 @@ revocable). docs/feeds.md is the guide.)")
           [](Cal f, const std::string& token) {
             return f.call([&](CalendarFeeds& c) { return c.render(token); });
           },
-          arg("token"), "The feed's iCalendar text (NotFoundError for an unknown or revoked token).");
+          arg("token"),
+          "The feed's iCalendar text (NotFoundError for an unknown or revoked token).");
 
   using Hooks = const WebhooksFacet&;
   py::class_<WebhooksFacet>(m, "Webhooks",
@@ -1538,9 +1540,8 @@ docs/webhooks.md is the guide.)")
           [](Hooks f, TenantId tenant, std::int64_t id, py::object overlap, py::object who) {
             const Seconds o = to_optional_seconds(overlap, "overlap").value_or(Seconds(86400));
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call([&](Webhooks& w) {
-              return w.rotate_secret(p, tenant, WebhookEndpointId{id}, o);
-            }));
+            return to_python_struct(f.call(
+                [&](Webhooks& w) { return w.rotate_secret(p, tenant, WebhookEndpointId{id}, o); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("overlap") = py::none(),
           arg("who") = py::none(),

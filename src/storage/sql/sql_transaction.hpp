@@ -145,8 +145,8 @@ class SqlTransaction : public StorageTransaction {
 
   // Webhooks (storage/sql/sql_webhooks.cpp)
   Result<WebhookEndpointId> insert_webhook_endpoint(const StoredWebhookEndpoint& e) override;
-  Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(
-      TenantId tenant, WebhookEndpointId id) override;
+  Result<std::optional<StoredWebhookEndpoint>> find_webhook_endpoint(TenantId tenant,
+                                                                     WebhookEndpointId id) override;
   Result<std::vector<StoredWebhookEndpoint>> list_webhook_endpoints(TenantId tenant) override;
   Result<std::vector<StoredWebhookEndpoint>> active_webhook_endpoints() override;
   Status update_webhook_endpoint(const StoredWebhookEndpoint& e) override;

@@ -447,7 +447,8 @@ std::vector<StoredFeed> select_feeds(soci::session& sql, const char* where, long
 Result<FeedId> SqlTransaction::insert_feed(const StoredFeed& f) {
   BOKA_RETURN_IF_ERROR(check_writable());
   return run("insert calendar feed", [&]() -> Result<FeedId> {
-    long long tenant = f.feed.tenant, subject = f.feed.subject, created = to_unix(f.feed.created_at);
+    long long tenant = f.feed.tenant, subject = f.feed.subject,
+              created = to_unix(f.feed.created_at);
     int kind = static_cast<int>(f.feed.kind);
     NullableInt revoked(f.feed.revoked_at);
     long long id = 0;

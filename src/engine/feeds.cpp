@@ -234,13 +234,12 @@ Result<std::string> CalendarFeeds::render(std::string_view token) {
         f.to = now + Seconds(kFutureDays * 86400);
         f.order = ReservationOrder::by_start;
         f.limit = kMaxEvents;
+        // A user's feed reads two lists that may share bookings: each is kept once.
+        std::set<ReservationId> seen;
         const auto add = [&](const ReservationFilter& filter) -> Status {
           BOKA_ASSIGN_OR_RETURN(auto got, txn.list_reservations(tenant, filter));
           for (Reservation& r : got) {
-            if (std::none_of(rows.begin(), rows.end(),
-                             [&](const Reservation& x) { return x.id == r.id; })) {
-              rows.push_back(std::move(r));
-            }
+            if (seen.insert(r.id).second) rows.push_back(std::move(r));
           }
           return Status::Ok();
         };

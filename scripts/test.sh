@@ -22,6 +22,10 @@ esac
 
 scripts/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Paths below the checkout are hashed relative to the build directory, so two builds at the
+# same depth (build/release and the add_subdirectory consumer's build/consumer-boka) share
+# their compilations.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 cmake --preset "$preset" >/dev/null
 if [ "$preset" = tsan ]; then
@@ -36,7 +40,8 @@ fi
 case "$preset" in
   release)
     ctest --preset release
-    tests/consumer/run.sh "$PWD" "$PWD/build/consumer"
+    BOKA_BUILD_DIR="$PWD/build/release" BOKA_SUBPROJECT_BINARY_DIR="$PWD/build/consumer-boka" \
+      tests/consumer/run.sh "$PWD" "$PWD/build/consumer"
     ;;
   asan)
     ctest --preset asan

@@ -582,6 +582,8 @@ void Api::install() {
   install_events();
   install_webhooks();
   install_feeds();
+  install_mail();
+  install_payments();
   openapi_ = build_openapi();
 }
 
@@ -1130,6 +1132,77 @@ void Api::install_feeds() {
           if (!text.ok()) return c.problem(text.status());
           c.res.status = 200;
           c.res.set_content(*text, "text/calendar; charset=utf-8");
+        });
+}
+
+// Customer mail (boka/mail.hpp): settings and templates, previews, the messages written and
+// their content, and a retry of a dead one. The worker (boka-worker) sends them.
+void Api::install_mail() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  route("GET", T + "/mail/settings", "mail.settings", Auth::required,
+        {kNone, doc<MailSettings>()},
+        [this](Context& c) { c.reply(engine_.mail().settings(c.who(), c.id(1))); });
+  route("PUT", T + "/mail/settings", "mail.update_settings", Auth::required,
+        {doc<MailSettings>(Form::update), doc<MailSettings>()}, [this](Context& c) {
+          c.reply(engine_.mail().update_settings(
+              c.who(), c.id(1), c.body_as<MailSettings>("settings", Mode::update)));
+        });
+  route("POST", T + "/mail/preview", "mail.preview", Auth::required,
+        {doc<codec::MailPreviewRequest>(Form::input), doc<EmailContent>()}, [this](Context& c) {
+          const auto r = c.body_as<codec::MailPreviewRequest>("preview");
+          c.reply(engine_.mail().preview(c.who(), c.id(1), r.kind, r.reservation, r.settings));
+        });
+  route("GET", T + "/mail/messages", "mail.list", Auth::required, {kNone, list_of<Email>()},
+        [this](Context& c) {
+          EmailFilter f;
+          if (const std::string* v = c.req.param("status")) {
+            f.status = codec::detail::enum_from_json<EmailStatus>(Json(*v), "query status");
+          }
+          if (const std::string* v = c.req.param("kind")) {
+            f.kind = codec::detail::enum_from_json<MailKind>(Json(*v), "query kind");
+          }
+          if (const auto r = query_int(c.req, "reservation")) f.reservation = ReservationId{*r};
+          if (const auto r = query_int(c.req, "customer")) f.customer = CustomerId{*r};
+          if (const auto b = query_int(c.req, "before_id")) f.before_id = EmailId{*b};
+          f.limit = page_limit(c.req, 100);
+          c.reply(engine_.mail().list(c.who(), c.id(1), f));
+        });
+  route("GET", T + R"(/mail/messages/(\d+))", "mail.get", Auth::required,
+        {kNone, doc<Email>()},
+        [this](Context& c) { c.reply(engine_.mail().get(c.who(), c.id(1), c.id(2))); });
+  route("GET", T + R"(/mail/messages/(\d+)/content)", "mail.content", Auth::required,
+        {kNone, doc<EmailContent>()},
+        [this](Context& c) { c.reply(engine_.mail().content(c.who(), c.id(1), c.id(2))); });
+  route("POST", T + R"(/mail/messages/(\d+)/retry)", "mail.retry", Auth::required,
+        {kNone, doc<Email>()},
+        [this](Context& c) { c.reply(engine_.mail().retry(c.who(), c.id(1), c.id(2))); });
+}
+
+// Payments (boka/payments.hpp): settings with the provider's signing secret, the provider's
+// signed notifications (no session: the signature is the credential), and payments staff
+// record by hand.
+void Api::install_payments() {
+  const auto T = std::string(R"(/api/tenants/(\d+))");
+  route("GET", T + "/payments/settings", "payments.settings", Auth::required,
+        {kNone, doc<PaymentSettings>()},
+        [this](Context& c) { c.reply(engine_.payments().settings(c.who(), c.id(1))); });
+  route("PUT", T + "/payments/settings", "payments.update_settings", Auth::required,
+        {doc<codec::PaymentSettingsRequest>(Form::input), doc<PaymentSettings>()},
+        [this](Context& c) {
+          const auto r = c.body_as<codec::PaymentSettingsRequest>("payments");
+          c.reply(engine_.payments().update_settings(c.who(), c.id(1), r.settings,
+                                                     r.signing_secret));
+        });
+  route("POST", T + "/payments/notifications", "payments.notification", Auth::none,
+        {Json{{"type", "object"}}, doc<PaymentNotice>()}, [this](Context& c) {
+          const std::string* sig = c.req.header("Stripe-Signature");
+          c.reply(engine_.payments().handle_notification(c.id(1), sig ? *sig : std::string(),
+                                                         c.req.body));
+        });
+  route("POST", T + R"(/reservations/(\d+)/payment)", "payments.record", Auth::required,
+        {doc<codec::PaymentRecordRequest>(Form::input), doc<Reservation>()}, [this](Context& c) {
+          const auto r = c.body_as<codec::PaymentRecordRequest>("payment");
+          c.reply(engine_.payments().record(c.who(), c.id(1), c.id(2), r.to, r.reference));
         });
 }
 

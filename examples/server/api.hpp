@@ -106,6 +106,8 @@ class Api {
   void install_events();
   void install_webhooks();
   void install_feeds();
+  void install_mail();
+  void install_payments();
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);

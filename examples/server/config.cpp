@@ -92,6 +92,15 @@ EngineOptions engine_options(const Config& config) {
   options.webhooks.allow_addresses = config.webhook_allow_addresses;
   options.webhooks.timeout_ms = config.webhook_timeout_ms;
   options.webhooks.lease = Seconds(config.webhook_lease_seconds);
+  options.mail.smtp_url = config.smtp_url;
+  options.mail.security = config.smtp_security;
+  options.mail.username = config.smtp_username;
+  options.mail.password = config.smtp_password;
+  options.mail.ca_file = config.smtp_ca_file;
+  options.mail.from_address = config.mail_from;
+  options.mail.timeout_ms = config.smtp_timeout_ms;
+  // The lease outlives the longest submission.
+  options.mail.lease = Seconds(std::max<std::int64_t>(120, config.smtp_timeout_ms / 1000 + 60));
   return options;
 }
 
@@ -302,6 +311,33 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   if (static_cast<std::int64_t>(c.webhook_lease_seconds) * 1000 <= c.webhook_timeout_ms) {
     return InvalidArgument(
         "BOKA_WEBHOOK_LEASE_SECONDS: must be longer than BOKA_WEBHOOK_TIMEOUT_MS");
+  }
+  if (auto v = get("BOKA_SMTP_URL")) c.smtp_url = *v;
+  if (auto v = get("BOKA_SMTP_SECURITY")) {
+    using S = MailOptions::Security;
+    const std::pair<const char*, S> names[] = {{"none", S::none},
+                                               {"starttls_if_offered", S::starttls_if_offered},
+                                               {"starttls_required", S::starttls_required},
+                                               {"implicit", S::implicit}};
+    bool known = false;
+    for (const auto& [name, s] : names) {
+      if (*v == name) {
+        c.smtp_security = s;
+        known = true;
+      }
+    }
+    if (!known) {
+      return InvalidArgument(
+          "BOKA_SMTP_SECURITY: none, starttls_if_offered, starttls_required or implicit");
+    }
+  }
+  if (auto v = get("BOKA_SMTP_USERNAME")) c.smtp_username = *v;
+  if (auto v = get("BOKA_SMTP_PASSWORD")) c.smtp_password = *v;
+  if (auto v = get("BOKA_SMTP_CA_FILE")) c.smtp_ca_file = *v;
+  if (auto v = get("BOKA_MAIL_FROM")) c.mail_from = *v;
+  BOKA_RETURN_IF_ERROR(integer("BOKA_SMTP_TIMEOUT_MS", c.smtp_timeout_ms, 1, 300000));
+  if (!c.smtp_url.empty() && c.mail_from.empty()) {
+    return InvalidArgument("BOKA_MAIL_FROM: required with BOKA_SMTP_URL (the sender address)");
   }
   const auto rate = [&](const char* name, double& out) -> Status {
     if (auto v = get(name)) {

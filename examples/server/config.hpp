@@ -86,6 +86,17 @@ struct Config {
   int webhook_lease_seconds = 120;  // BOKA_WEBHOOK_LEASE_SECONDS: a worker's hold on an attempt
   int event_retention_days =
       30;  // BOKA_EVENT_RETENTION_DAYS (1..3650): EngineOptions::event_retention
+  // Customer mail (MailOptions, docs/mail.md): BOKA_SMTP_URL ("smtp://host:587"; unset: no
+  // mail), BOKA_SMTP_SECURITY (none, starttls_if_offered, starttls_required, implicit),
+  // BOKA_SMTP_USERNAME, BOKA_SMTP_PASSWORD (never logged), BOKA_SMTP_CA_FILE, BOKA_MAIL_FROM
+  // (the sender address, required with BOKA_SMTP_URL), BOKA_SMTP_TIMEOUT_MS.
+  std::string smtp_url;
+  MailOptions::Security smtp_security = MailOptions::Security::starttls_required;
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string smtp_ca_file;
+  std::string mail_from;
+  int smtp_timeout_ms = 60000;
 };
 
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).

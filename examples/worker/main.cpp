@@ -1,7 +1,8 @@
 // boka-worker: the background worker of the deployment. Every BOKA_WORKER_INTERVAL_SECONDS
 // it expires lapsed holds, reports its heartbeat (health() shows its age), and every ten
 // minutes deletes dead sessions and prunes events older than BOKA_EVENT_RETENTION_DAYS.
-// Each round also delivers webhooks (docs/webhooks.md). With BOKA_BACKUP_DIR set (SQLite only) it
+// Each round also delivers webhooks (docs/webhooks.md) and, with BOKA_SMTP_URL set, sends
+// customer mail (docs/mail.md). With BOKA_BACKUP_DIR set (SQLite only) it
 // takes the daily, weekly and monthly backups when the newest of each kind is older than a day, a
 // week or 30 days, verified, with the default retention. SIGTERM/SIGINT: finish the round, exit 0.
 //
@@ -44,7 +45,7 @@ std::optional<std::chrono::seconds> newest_age(const std::string& dir, BackupKin
   return std::chrono::duration_cast<std::chrono::seconds>(fs::file_time_type::clock::now() - t);
 }
 
-void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
+void round(Engine& engine, const std::string& backup_dir, bool cleanup, bool mail) {
   const Principal& sys = Principal::system();
   if (auto n = engine.expire_holds(sys); !n.ok()) {
     log("expire holds: " + n.status().to_string());
@@ -58,6 +59,17 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup) {
     log("webhooks: " + std::to_string(r->delivered) + " delivered, " + std::to_string(r->failed) +
         " to retry, " + std::to_string(r->dead) + " dead" +
         (r->disabled > 0 ? ", " + std::to_string(r->disabled) + " endpoints disabled" : ""));
+  }
+  // Customer mail: write the messages of new events and due reminders, then submit what is
+  // due (blocks for the SMTP sessions). Only when an SMTP server is configured.
+  if (mail) {
+    if (auto r = engine.mail().send(sys, 200); !r.ok()) {
+      log("mail: " + r.status().to_string());
+    } else if (r->attempted > 0 || r->skipped > 0) {
+      log("mail: " + std::to_string(r->sent) + " sent, " + std::to_string(r->failed) +
+          " to retry, " + std::to_string(r->dead) + " dead, " + std::to_string(r->skipped) +
+          " skipped");
+    }
   }
   if (auto n = engine.waitlist().sweep(sys); !n.ok()) {
     log("waitlist sweep: " + n.status().to_string());
@@ -163,7 +175,7 @@ int main(int argc, char** argv) {
     const bool cleanup =
         std::chrono::steady_clock::now() - last_cleanup >= std::chrono::minutes(10);
     if (cleanup) last_cleanup = std::chrono::steady_clock::now();
-    if (!config->read_only) round(**engine, backup_dir, cleanup);
+    if (!config->read_only) round(**engine, backup_dir, cleanup, !config->smtp_url.empty());
     if (once) break;
     for (long i = 0; i < interval * 10 && !g_stop; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -197,7 +197,8 @@
  *      "local_start": "2026-01-06T09:00:00+01:00", "local_end": "2026-01-06T10:00:00+01:00",
  *      "hold_expires_at": null, "allocations": [{Allocation}], "idempotency_key": "",
  *      "customer": "patient-17", "customer_id": 12, "notes": "", "metadata": {},
- *      "service": 2, "price_minor": 3500, "currency": "EUR", "buffer_before": 0,
+ *      "service": 2, "price_minor": 3500, "currency": "EUR", "payment_status": "none",
+ *      "payment_reference": "", "buffer_before": 0,
  *      "buffer_after": 600, "series": null, "occurrence_date": null,
  *      "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
  *      "version": 1}

@@ -27,8 +27,10 @@
 #include "boka/events.hpp"
 #include "boka/feeds.hpp"
 #include "boka/ids.hpp"
+#include "boka/mail.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"
+#include "boka/payments.hpp"
 #include "boka/pool.hpp"
 #include "boka/principal.hpp"
 #include "boka/reservation.hpp"
@@ -71,6 +73,38 @@ struct WebhookOptions {
   Seconds lease{120};
 };
 
+// How the worker submits customer mail (Mail::send, docs/mail.md). The SMTP server is the
+// operator's, shared by every tenant.
+struct MailOptions {
+  // "smtp://host[:port]" (25 by default; 587 is the usual submission port) or
+  // "smtps://host[:port]" (465) with security implicit. "": no mail is sent (Mail::send is
+  // refused; tenants may still keep settings and preview).
+  std::string smtp_url;
+  enum class Security {
+    none,                 // plaintext throughout; no credentials allowed
+    starttls_if_offered,  // STARTTLS when offered (strippable: no credentials allowed)
+    starttls_required,    // STARTTLS or no mail; the default
+    implicit,             // TLS from the first byte (smtps://)
+  };
+  Security security = Security::starttls_required;
+  std::string username;  // "": no AUTH
+  std::string password;  // never logged, never in an error or a message
+  std::string ca_file;   // PEM certificates to trust instead of the system's; "": system's
+  // The envelope sender and the From address of every message ("bookings@example.com");
+  // tenants set only the display name. Required with smtp_url.
+  std::string from_address;
+  int connect_timeout_ms = 10000;  // 1 .. 60,000
+  int timeout_ms = 60000;          // one submission: 1 .. 300,000
+  // The waits after each failed attempt (a 4xx answer or no answer), each stretched by a
+  // random 0..20%; a 5xx answer ends the message at once. The default is webhooks' (eight
+  // attempts over about 27.5 hours).
+  std::vector<Seconds> retry_schedule = {Seconds(5),    Seconds(300),   Seconds(1800),
+                                         Seconds(7200), Seconds(18000), Seconds(36000),
+                                         Seconds(36000)};
+  // How long a worker holds a message it is sending; longer than timeout_ms.
+  Seconds lease{120};
+};
+
 struct EngineOptions {
   // The source of "now" for notice, horizon, hold expiry and timestamps. Null: SystemClock.
   std::shared_ptr<const Clock> clock;
@@ -89,6 +123,7 @@ struct EngineOptions {
   // 1 hour .. 3650 days. Consumers that fall further behind miss events.
   Seconds event_retention{30LL * 86400};
   WebhookOptions webhooks;
+  MailOptions mail;
 };
 
 // A booking request. All allocations are taken together over [start, end) or none is.
@@ -305,6 +340,10 @@ class Engine {
   Webhooks& webhooks() noexcept { return webhooks_; }
   // iCalendar feeds of bookings behind secret, revocable URLs (boka/feeds.hpp).
   CalendarFeeds& feeds() noexcept { return feeds_; }
+  // Customer email: settings, templates, the messages and the worker's round (boka/mail.hpp).
+  Mail& mail() noexcept { return mail_; }
+  // Payment state and the payment provider's notifications (boka/payments.hpp).
+  Payments& payments() noexcept { return payments_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -318,6 +357,8 @@ class Engine {
   Events events_;
   Webhooks webhooks_;
   CalendarFeeds feeds_;
+  Mail mail_;
+  Payments payments_;
 };
 
 }  // namespace boka

@@ -59,6 +59,7 @@ using EventId = Id<struct EventIdTag>;
 using WebhookEndpointId = Id<struct WebhookEndpointIdTag>;
 using WebhookDeliveryId = Id<struct WebhookDeliveryIdTag>;
 using FeedId = Id<struct FeedIdTag>;
+using EmailId = Id<struct EmailIdTag>;
 
 }  // namespace boka
 

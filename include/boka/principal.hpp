@@ -50,6 +50,8 @@ enum class Permission : std::uint32_t {
   rules_override = 1u << 14,     // "rules:override"     pass over cutoffs and customer limits
   events_read = 1u << 15,        // "events:read"        the tenant's event feed (docs/events.md)
   webhooks_manage = 1u << 16,    // "webhooks:manage"    webhook endpoints, deliveries, replays
+  mail_manage = 1u << 17,        // "mail:manage"        mail settings, templates, messages
+  payments_manage = 1u << 18,    // "payments:manage"    payment settings and signing secret
 };
 using PermissionSet = std::uint32_t;
 const char* permission_name(Permission p) noexcept;                          // "availability:read"

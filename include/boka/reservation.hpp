@@ -28,6 +28,17 @@ const char* status_name(ReservationStatus status) noexcept;  // "held", ...
 // Parses a name from status_name(); nullopt for anything else.
 std::optional<ReservationStatus> parse_status(std::string_view name) noexcept;
 
+// Where a reservation's payment stands (boka/payments.hpp). none: no payment is asked.
+enum class PaymentStatus : int {
+  none = 0,
+  pending = 1,   // asked for, not yet paid
+  paid = 2,
+  refunded = 3,
+  failed = 4,    // the last attempt failed; the customer may pay again while the hold lasts
+};
+const char* payment_status_name(PaymentStatus status) noexcept;  // "none", "pending", ...
+std::optional<PaymentStatus> parse_payment_status(std::string_view name) noexcept;
+
 struct Allocation {
   ResourceId resource{};       // for a pool allocation: the member that was picked
   int quantity = 1;            // 1..capacity of the resource
@@ -58,6 +69,11 @@ struct Reservation {
   std::optional<ServiceId> service;
   std::optional<std::int64_t> price_minor;
   std::string currency;
+  // The payment of the price (boka/payments.hpp): pending when the tenant takes payments
+  // and the service has a price above zero; moved by the provider's notifications or by
+  // staff. payment_reference is the provider's payment id or staff's note (0..200 bytes).
+  PaymentStatus payment_status = PaymentStatus::none;
+  std::string payment_reference;
   Seconds buffer_before{0};
   Seconds buffer_after{0};
   std::optional<SeriesId> series;  // the series it is an occurrence of (series.hpp)

@@ -24,7 +24,9 @@
 #include "boka/feeds.hpp"
 #include "boka/function_ref.hpp"
 #include "boka/ids.hpp"
+#include "boka/mail.hpp"
 #include "boka/operations.hpp"
+#include "boka/payments.hpp"
 #include "boka/pool.hpp"
 #include "boka/reservation.hpp"
 #include "boka/resource.hpp"
@@ -107,6 +109,26 @@ struct StoredWebhookEndpoint {
 struct StoredFeed {
   CalendarFeed feed;
   std::string secret_hash;
+};
+
+// A message as stored: its content beside it, and the key that makes it once only (the
+// event or the reminder it was written for).
+struct StoredEmail {
+  Email email;
+  std::string dedupe_key;  // unique per tenant: "event:<id>" or "reminder:<reservation>:<start>"
+  std::string text;
+  std::string html;
+  std::string ics;
+};
+
+// A payment provider's notification as taken (boka/payments.hpp): its id makes it once only.
+struct PaymentEventRecord {
+  TenantId tenant{};
+  std::string provider_event_id;
+  std::string type;
+  PaymentOutcome outcome = PaymentOutcome::ignored;
+  std::optional<ReservationId> reservation;
+  Instant received_at{};
 };
 
 class StorageTransaction {
@@ -334,6 +356,37 @@ class StorageTransaction {
   virtual Result<std::optional<StoredFeed>> find_feed(FeedId id) = 0;
   virtual Result<std::vector<StoredFeed>> list_feeds(TenantId tenant) = 0;  // by id
   virtual Status update_feed(const StoredFeed& feed) = 0;                   // every field
+
+  // ---- per-tenant settings (mail, payments): a named JSON document per tenant
+  virtual Result<std::optional<std::string>> get_tenant_setting(TenantId tenant,
+                                                                std::string_view name) = 0;
+  virtual Status put_tenant_setting(TenantId tenant, std::string_view name,
+                                    std::string_view value) = 0;
+  // All tenants: those that have the setting `name`, by id.
+  virtual Result<std::vector<TenantId>> tenants_with_setting(std::string_view name) = 0;
+
+  // ---- mail (boka/mail.hpp)
+  // Stores the message (ignores email.id); nullopt (and nothing written) when the tenant
+  // already has one with the same dedupe_key.
+  virtual Result<std::optional<EmailId>> insert_email(const StoredEmail& e) = 0;
+  // The state fields by id: status, attempts, next_attempt_at, last_smtp_code, last_error,
+  // leased_until, sent_at.
+  virtual Status update_email(const Email& e) = 0;
+  virtual Result<std::optional<StoredEmail>> find_email(TenantId tenant, EmailId id) = 0;
+  virtual Result<std::vector<Email>> list_emails(TenantId tenant, const EmailFilter& f) = 0;
+  // All tenants: up to `limit` pending messages due at `now` (next_attempt_at <= now, no
+  // lease or a lapsed one), by next_attempt_at then id.
+  virtual Result<std::vector<Email>> due_emails(Instant now, int limit) = 0;
+  // Sets leased_until = until if the message is pending and not leased at `now`.
+  virtual Result<bool> lease_email(EmailId id, Instant now, Instant until) = 0;
+  // Blanks the address, subject and content of the customer's messages; returns how many.
+  virtual Result<std::int64_t> redact_customer_emails(TenantId tenant, CustomerId customer) = 0;
+  // All tenants: how many messages are pending, and when the oldest of them was written.
+  virtual Result<std::pair<std::int64_t, std::optional<Instant>>> pending_emails() = 0;
+
+  // ---- payments (boka/payments.hpp)
+  // Records a provider event; false (nothing written) when the tenant has it already.
+  virtual Result<bool> insert_payment_event(const PaymentEventRecord& e) = 0;
 
   // ---- operations
   // Row count and on-disk size (0 where the store cannot tell) of each of boka's tables.
@@ -671,6 +724,40 @@ class StorageTransactionWrapper : public StorageTransaction {
   }
   Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override {
     return t_.pending_deliveries();
+  }
+  Result<std::optional<std::string>> get_tenant_setting(TenantId t, std::string_view n) override {
+    return t_.get_tenant_setting(t, n);
+  }
+  Status put_tenant_setting(TenantId t, std::string_view n, std::string_view v) override {
+    return t_.put_tenant_setting(t, n, v);
+  }
+  Result<std::vector<TenantId>> tenants_with_setting(std::string_view n) override {
+    return t_.tenants_with_setting(n);
+  }
+  Result<std::optional<EmailId>> insert_email(const StoredEmail& e) override {
+    return t_.insert_email(e);
+  }
+  Status update_email(const Email& e) override { return t_.update_email(e); }
+  Result<std::optional<StoredEmail>> find_email(TenantId t, EmailId id) override {
+    return t_.find_email(t, id);
+  }
+  Result<std::vector<Email>> list_emails(TenantId t, const EmailFilter& f) override {
+    return t_.list_emails(t, f);
+  }
+  Result<std::vector<Email>> due_emails(Instant now, int limit) override {
+    return t_.due_emails(now, limit);
+  }
+  Result<bool> lease_email(EmailId id, Instant now, Instant until) override {
+    return t_.lease_email(id, now, until);
+  }
+  Result<std::int64_t> redact_customer_emails(TenantId t, CustomerId c) override {
+    return t_.redact_customer_emails(t, c);
+  }
+  Result<std::pair<std::int64_t, std::optional<Instant>>> pending_emails() override {
+    return t_.pending_emails();
+  }
+  Result<bool> insert_payment_event(const PaymentEventRecord& e) override {
+    return t_.insert_payment_event(e);
   }
   Result<FeedId> insert_feed(const StoredFeed& f) override { return t_.insert_feed(f); }
   Result<std::optional<StoredFeed>> find_feed(FeedId id) override { return t_.find_feed(id); }

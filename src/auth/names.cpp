@@ -11,12 +11,12 @@ namespace boka {
 namespace {
 
 constexpr std::array<const char*, 4> kRoleNames = {"customer", "staff", "admin", "superadmin"};
-constexpr std::array<const char*, 17> kPermissionNames = {
+constexpr std::array<const char*, 19> kPermissionNames = {
     "availability:read", "resources:read",    "schedules:read", "reservations:own",
     "reservations:all",  "catalog:write",     "users:manage",   "keys:manage",
     "audit:read",        "security:read",     "tenants:manage", "system:operations",
     "customers:manage",  "customers:privacy", "rules:override", "events:read",
-    "webhooks:manage"};
+    "webhooks:manage",   "mail:manage",       "payments:manage"};
 constexpr std::array<const char*, 3> kStateNames = {"active", "locked", "disabled"};
 
 constexpr PermissionSet kCustomer = Permission::availability_read | Permission::resources_read |
@@ -33,7 +33,9 @@ constexpr PermissionSet kAdmin = kStaff | static_cast<PermissionSet>(Permission:
                                  static_cast<PermissionSet>(Permission::security_read) |
                                  static_cast<PermissionSet>(Permission::customers_privacy) |
                                  static_cast<PermissionSet>(Permission::events_read) |
-                                 static_cast<PermissionSet>(Permission::webhooks_manage);
+                                 static_cast<PermissionSet>(Permission::webhooks_manage) |
+                                 static_cast<PermissionSet>(Permission::mail_manage) |
+                                 static_cast<PermissionSet>(Permission::payments_manage);
 constexpr PermissionSet kSuperadmin = kAdmin |
                                       static_cast<PermissionSet>(Permission::tenants_manage) |
                                       static_cast<PermissionSet>(Permission::system_operations);

@@ -179,6 +179,8 @@ struct EnumNames;  // static int count; static const char* name(E); static const
 const char* weekday_name(Weekday day) noexcept;
 const char* holiday_kind_name(HolidayRule::Kind kind) noexcept;
 const char* reservation_order_name(ReservationOrder order) noexcept;  // "by_id", "by_start"
+// "none", "starttls_if_offered", "starttls_required", "implicit" (src/engine/mail.cpp)
+const char* smtp_security_name(MailOptions::Security s) noexcept;
 
 #define BOKA_CODEC_ENUM(E, last, name_fn, type_name)             \
   template <>                                                    \
@@ -203,6 +205,11 @@ BOKA_CODEC_ENUM(WaitlistStatus, lapsed, waitlist_status_name, "WaitlistStatus");
 BOKA_CODEC_ENUM(ReservationOrder, by_start, reservation_order_name, "ReservationOrder");
 BOKA_CODEC_ENUM(DeliveryStatus, dead, delivery_status_name, "DeliveryStatus");
 BOKA_CODEC_ENUM(FeedKind, user, feed_kind_name, "FeedKind");
+BOKA_CODEC_ENUM(PaymentStatus, failed, payment_status_name, "PaymentStatus");
+BOKA_CODEC_ENUM(MailKind, reminder, mail_kind_name, "MailKind");
+BOKA_CODEC_ENUM(EmailStatus, skipped, email_status_name, "EmailStatus");
+BOKA_CODEC_ENUM(MailOptions::Security, implicit, smtp_security_name, "SmtpSecurity");
+BOKA_CODEC_ENUM(PaymentOutcome, duplicate, payment_outcome_name, "PaymentOutcome");
 #undef BOKA_CODEC_ENUM
 
 template <typename E>
@@ -270,6 +277,24 @@ struct FeedRequest {
   FeedKind kind = FeedKind::resource;
   std::int64_t subject = 0;
   std::string name;
+};
+
+// HTTP body of a mail preview: the kind, the reservation, and settings to try instead of the
+// stored ones.
+struct MailPreviewRequest {
+  MailKind kind = MailKind::confirmation;
+  ReservationId reservation{};
+  std::optional<MailSettings> settings;
+};
+// HTTP body of a change of payment settings, with the provider's secret when it changes.
+struct PaymentSettingsRequest {
+  PaymentSettings settings;
+  std::optional<std::string> signing_secret;
+};
+// HTTP body of a payment staff records by hand.
+struct PaymentRecordRequest {
+  PaymentStatus to = PaymentStatus::paid;
+  std::string reference;
 };
 
 // ---- the field lists -----------------------------------------------------------------------
@@ -618,6 +643,9 @@ struct Describe<Reservation> {
     v("service", r.service, out("the service it was booked as, or null"));
     v("price_minor", r.price_minor, out("the service's price when booked, in minor units"));
     v("currency", r.currency, out("ISO 4217, with a price"));
+    v("payment_status", r.payment_status,
+      out("none, pending, paid, refunded or failed (docs/payments.md)"));
+    v("payment_reference", r.payment_reference, out("the provider's payment id or staff's note"));
     v("buffer_before", r.buffer_before, out("seconds: its service's buffer, kept with it"));
     v("buffer_after", r.buffer_after, out("seconds"));
     v("series", r.series, out("the series it is an occurrence of, or null"));
@@ -1278,6 +1306,7 @@ struct Describe<EngineOptions> {
     v("event_retention", o.event_retention,
       opt("seconds events stay in the feed, 3600..315360000; default 2592000 (30 days)"));
     v("webhooks", o.webhooks, opt());
+    v("mail", o.mail, opt());
   }
 };
 
@@ -1859,6 +1888,212 @@ struct Describe<FeedRequest> {
   }
 };
 
+// ---- mail (boka/mail.hpp) and payments (boka/payments.hpp) ---------------------------------
+
+template <>
+struct Describe<MailOptions> {
+  static constexpr const char* name = "MailOptions";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "How customer mail is submitted; durations in seconds";
+  template <typename V, Of<MailOptions> S>
+  static void fields(V& v, S& o) {
+    v("smtp_url", o.smtp_url, opt("smtp://host[:port] or smtps://host[:port]; \"\": no mail"));
+    v("security", o.security,
+      opt("none, starttls_if_offered, starttls_required (default) or implicit"));
+    v("username", o.username, opt("\"\": no AUTH"));
+    v("password", o.password, opt("never logged"));
+    v("ca_file", o.ca_file, opt("PEM certificates to trust instead of the system's"));
+    v("from_address", o.from_address, opt("the sender address; required with smtp_url"));
+    v("connect_timeout_ms", o.connect_timeout_ms, opt("1..60000"));
+    v("timeout_ms", o.timeout_ms, opt("one submission, 1..300000"));
+    v("retry_schedule", o.retry_schedule, opt("waits after each failed attempt"));
+    v("lease", o.lease, opt("a worker's hold on a message; longer than timeout_ms"));
+  }
+};
+
+template <>
+struct Describe<MailTemplate> {
+  static constexpr const char* name = "MailTemplate";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A tenant's own text for one kind of message (docs/mail.md)";
+  template <typename V, Of<MailTemplate> S>
+  static void fields(V& v, S& t) {
+    v("kind", t.kind, req("confirmation, cancellation, reschedule or reminder"));
+    v("locale", t.locale, opt("\"\": every customer; else a language such as \"de\""));
+    v("subject", t.subject, req("a template; one line once rendered"));
+    v("text", t.text, req("a template: the text/plain part"));
+    v("html", t.html, opt("a template: the text/html part; \"\": none"));
+  }
+};
+
+template <>
+struct Describe<MailSettings> {
+  static constexpr const char* name = "MailSettings";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "How a tenant's customer mail goes out (docs/mail.md)";
+  template <typename V, Of<MailSettings> S>
+  static void fields(V& v, S& s) {
+    v("tenant", s.tenant, out());
+    v("enabled", s.enabled, replace("false: nothing is written"));
+    v("kinds", s.kinds, replace("the kinds sent; default all four"));
+    v("from_name", s.from_name, replace("the From display name; \"\": the tenant's name"));
+    v("reply_to", s.reply_to, replace("\"\" or an address"));
+    v("locale", s.locale, replace("for customers without one: en, en-GB, de, fr, es, it, nl, pt, sv"));
+    v("time_zone", s.time_zone,
+      replace("for customers without one; \"\": the booking's resource's zone"));
+    v("reminder_lead", s.reminder_lead, replace("seconds before the start, 900..2592000"));
+    v("templates", s.templates, replace("the tenant's own texts; at most 50"));
+    v("updated_at", s.updated_at, out());
+    v("version", s.version, key());
+  }
+};
+
+template <>
+struct Describe<Email> {
+  static constexpr const char* name = "Email";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "One message to one customer";
+  template <typename V, Of<Email> S>
+  static void fields(V& v, S& e) {
+    v("id", e.id, out());
+    v("tenant", e.tenant, out());
+    v("kind", e.kind, out());
+    v("reservation", e.reservation, out());
+    v("customer", e.customer, out());
+    v("event", e.event, out("the event it was written for; null for reminders"));
+    v("to", e.to, out("\"\" once its customer was erased"));
+    v("subject", e.subject, out());
+    v("locale", e.locale, out());
+    v("time_zone", e.time_zone, out("the zone its dates are in"));
+    v("message_id", e.message_id, out("the Message-ID header, the same in every attempt"));
+    v("status", e.status, out());
+    v("attempts", e.attempts, out());
+    v("next_attempt_at", e.next_attempt_at, out());
+    v("last_smtp_code", e.last_smtp_code, out("the server's last reply code, or null"));
+    v("last_error", e.last_error, out());
+    v("leased_until", e.leased_until, out("set while a worker sends it"));
+    v("created_at", e.created_at, out());
+    v("sent_at", e.sent_at, out());
+  }
+};
+
+template <>
+struct Describe<EmailContent> {
+  static constexpr const char* name = "EmailContent";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A message as it is (or would be) sent";
+  template <typename V, Of<EmailContent> S>
+  static void fields(V& v, S& c) {
+    v("to", c.to, out());
+    v("subject", c.subject, out());
+    v("text", c.text, out());
+    v("html", c.html, out("\"\": no HTML part"));
+    v("ics", c.ics, out("the attached booking (text/calendar)"));
+  }
+};
+
+template <>
+struct Describe<EmailFilter> {
+  static constexpr const char* name = "EmailFilter";
+  static constexpr unsigned shells = kC;
+  static constexpr const char* doc = "Which messages to list, newest first";
+  template <typename V, Of<EmailFilter> S>
+  static void fields(V& v, S& f) {
+    v("status", f.status, opt("pending, sent, dead or skipped"));
+    v("kind", f.kind, opt());
+    v("reservation", f.reservation, opt());
+    v("customer", f.customer, opt());
+    v("before_id", f.before_id, opt("keyset: ids below this (0: from the newest)"));
+    v("limit", f.limit, opt("1..1000"));
+  }
+};
+
+template <>
+struct Describe<MailRound> {
+  static constexpr const char* name = "MailRound";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "What one mail round of the worker did";
+  template <typename V, Of<MailRound> S>
+  static void fields(V& v, S& r) {
+    v("written", r.written, out("messages written from events and reminders"));
+    v("attempted", r.attempted, out("SMTP submissions tried"));
+    v("sent", r.sent, out());
+    v("failed", r.failed, out("attempts to be retried"));
+    v("dead", r.dead, out());
+    v("skipped", r.skipped, out("messages no longer true when their turn came"));
+  }
+};
+
+template <>
+struct Describe<MailPreviewRequest> {
+  static constexpr const char* name = "MailPreviewRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "The message to render for a reservation";
+  template <typename V, Of<MailPreviewRequest> S>
+  static void fields(V& v, S& r) {
+    v("kind", r.kind, req());
+    v("reservation", r.reservation, req());
+    v("settings", r.settings, opt("settings to try instead of the stored ones"));
+  }
+};
+
+template <>
+struct Describe<PaymentSettings> {
+  static constexpr const char* name = "PaymentSettings";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "A tenant's payment setup (docs/payments.md)";
+  template <typename V, Of<PaymentSettings> S>
+  static void fields(V& v, S& s) {
+    v("tenant", s.tenant, out());
+    v("enabled", s.enabled, replace("true: bookings of priced services wait for payment"));
+    v("payment_window", s.payment_window, replace("seconds a customer's booking is held, 60..86400"));
+    v("tolerance", s.tolerance, replace("seconds a notification may be old, 60..3600"));
+    v("has_secret", s.has_secret, out("whether the provider's signing secret is set"));
+    v("updated_at", s.updated_at, out());
+    v("version", s.version, key());
+  }
+};
+
+template <>
+struct Describe<PaymentSettingsRequest> {
+  static constexpr const char* name = "PaymentSettingsRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "New payment settings, with the signing secret when it changes";
+  template <typename V, Of<PaymentSettingsRequest> S>
+  static void fields(V& v, S& r) {
+    v("settings", r.settings, req());
+    v("signing_secret", r.signing_secret, opt("the provider's endpoint secret (whsec_...)"));
+  }
+};
+
+template <>
+struct Describe<PaymentNotice> {
+  static constexpr const char* name = "PaymentNotice";
+  static constexpr unsigned shells = kAll;
+  static constexpr const char* doc = "What became of a payment provider's notification";
+  template <typename V, Of<PaymentNotice> S>
+  static void fields(V& v, S& n) {
+    v("provider_event_id", n.provider_event_id, out());
+    v("type", n.type, out());
+    v("outcome", n.outcome, out());
+    v("reservation", n.reservation, out());
+    v("payment_status", n.payment_status, out("the reservation's, after"));
+    v("reservation_status", n.reservation_status, out());
+  }
+};
+
+template <>
+struct Describe<PaymentRecordRequest> {
+  static constexpr const char* name = "PaymentRecordRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A payment or refund staff records by hand";
+  template <typename V, Of<PaymentRecordRequest> S>
+  static void fields(V& v, S& r) {
+    v("to", r.to, req("paid, refunded or failed"));
+    v("reference", r.reference, opt("0..200 bytes: a receipt number, a transfer id"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -1962,6 +2197,18 @@ void for_each_document(Fn&& fn) {
   fn(Tag<CreatedFeed>{});
   fn(Tag<FeedRequest>{});
   fn(Tag<WebhookReplayRequest>{});
+  fn(Tag<MailOptions>{});
+  fn(Tag<MailTemplate>{});
+  fn(Tag<MailSettings>{});
+  fn(Tag<Email>{});
+  fn(Tag<EmailContent>{});
+  fn(Tag<EmailFilter>{});
+  fn(Tag<MailRound>{});
+  fn(Tag<MailPreviewRequest>{});
+  fn(Tag<PaymentSettings>{});
+  fn(Tag<PaymentSettingsRequest>{});
+  fn(Tag<PaymentNotice>{});
+  fn(Tag<PaymentRecordRequest>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

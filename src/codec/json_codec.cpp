@@ -19,6 +19,16 @@ void fail(Code code, const std::string& path, const std::string& what) {
   throw InputError(path + ": " + what, code);
 }
 
+const char* smtp_security_name(MailOptions::Security s) noexcept {
+  switch (s) {
+    case MailOptions::Security::none: return "none";
+    case MailOptions::Security::starttls_if_offered: return "starttls_if_offered";
+    case MailOptions::Security::starttls_required: return "starttls_required";
+    case MailOptions::Security::implicit: return "implicit";
+  }
+  return "unknown";
+}
+
 const char* weekday_name(Weekday day) noexcept {
   static constexpr std::array<const char*, 7> kNames = {
       "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};

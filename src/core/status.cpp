@@ -68,6 +68,25 @@ std::optional<ReservationStatus> parse_status(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+const char* payment_status_name(PaymentStatus status) noexcept {
+  switch (status) {
+    case PaymentStatus::none: return "none";
+    case PaymentStatus::pending: return "pending";
+    case PaymentStatus::paid: return "paid";
+    case PaymentStatus::refunded: return "refunded";
+    case PaymentStatus::failed: return "failed";
+  }
+  return "unknown";
+}
+
+std::optional<PaymentStatus> parse_payment_status(std::string_view name) noexcept {
+  for (int i = 0; i <= static_cast<int>(PaymentStatus::failed); ++i) {
+    auto s = static_cast<PaymentStatus>(i);
+    if (name == payment_status_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
 const char* waitlist_status_name(WaitlistStatus status) noexcept {
   switch (status) {
     case WaitlistStatus::waiting: return "waiting";

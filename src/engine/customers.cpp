@@ -110,6 +110,8 @@ Status redact_events_of(StorageTransaction& txn, TenantId tenant, CustomerId id)
     if (std::find(done.begin(), done.end(), next) != done.end()) continue;
     done.push_back(next);
     BOKA_RETURN_IF_ERROR(txn.redact_customer_events(tenant, next, kRedactedPayload).status());
+    // Their mail keeps its record (what was sent when) but loses address and content.
+    BOKA_RETURN_IF_ERROR(txn.redact_customer_emails(tenant, next).status());
     for (const auto& [absorbed, into] : merges) {
       if (into == next) todo.push_back(absorbed);
     }

@@ -68,7 +68,9 @@ Engine::Engine(std::unique_ptr<EngineImpl> impl)
       customers_(impl_.get()),
       events_(impl_.get()),
       webhooks_(impl_.get()),
-      feeds_(impl_.get()) {}
+      feeds_(impl_.get()),
+      mail_(impl_.get()),
+      payments_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {
@@ -99,6 +101,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
   }
   impl->event_retention = options.event_retention;
   BOKA_RETURN_IF_ERROR(detail::configure_webhooks(*impl, options.webhooks));
+  BOKA_RETURN_IF_ERROR(detail::configure_mail(*impl, options.mail));
   BOKA_ASSIGN_OR_RETURN(impl->auth, detail::make_auth_runtime(options.auth));
   impl->metrics_registry =
       options.metrics ? std::move(options.metrics) : std::make_shared<MetricsRegistry>();
@@ -139,6 +142,26 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
       "webhook_delivery_lag_seconds",
       "Age of the oldest pending webhook delivery (0 when none waits)",
       [pending] { return pending(true); }));
+  // Messages waiting, and the age of the oldest.
+  const auto pending_mail = [store = std::weak_ptr<Storage>(impl->storage),
+                             clock = impl->clock](bool age) -> double {
+    auto s = store.lock();
+    if (!s) return std::nan("");
+    std::pair<std::int64_t, std::optional<Instant>> p;
+    Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(p, txn.pending_emails());
+      return Status::Ok();
+    });
+    if (!st.ok()) return std::nan("");
+    if (!age) return static_cast<double>(p.first);
+    return p.second ? static_cast<double>((clock->now() - *p.second).count()) : 0.0;
+  };
+  BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
+      "emails_pending", "Customer emails waiting for a first or next attempt",
+      [pending_mail] { return pending_mail(false); }));
+  BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
+      "email_lag_seconds", "Age of the oldest pending customer email (0 when none waits)",
+      [pending_mail] { return pending_mail(true); }));
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "waitlist_waiting_entries", "Waitlist entries waiting, in every tenant",
       [store = std::weak_ptr<Storage>(impl->storage)]() -> double {

@@ -229,7 +229,18 @@ struct EngineMetrics {
     Counter* success = nullptr;
     Counter* failure = nullptr;
   } mfa_checks;
-  Counter* payments = nullptr;
+  // payments_processed_total{outcome} by PaymentOutcome (paid, failed, refunded, late; null
+  // for the others) and payment_notifications_total{outcome} (every outcome, and refused).
+  Counter* payments[7] = {};
+  Counter* payment_notices[7] = {};
+  Counter* payment_refused = nullptr;
+  // emails_total{outcome} (the pending count and lag are computed at scrape time).
+  struct {
+    Counter* sent = nullptr;
+    Counter* failed = nullptr;
+    Counter* dead = nullptr;
+    Counter* skipped = nullptr;
+  } mail;
   Histogram* conflict_check = nullptr;
   Histogram* availability = nullptr;
   Gauge* read_only = nullptr;
@@ -291,6 +302,14 @@ struct WebhookRuntime;
 struct EngineImpl;
 // Checks `options` and installs them on `impl` (invalid_argument naming the field).
 Status configure_webhooks(EngineImpl& impl, const WebhookOptions& options);
+// The same for EngineOptions::mail (src/engine/mail.cpp).
+struct MailRuntime;
+Status configure_mail(EngineImpl& impl, const MailOptions& options);
+// The hold a customer's booking of a priced service gets while it waits for payment, when
+// the tenant's payments are on; nullopt when they are off (src/engine/payments.cpp).
+Result<std::optional<Seconds>> payment_window(StorageTransaction& txn, TenantId tenant);
+// The iCalendar UID of a reservation, the same in its feeds and its emails (src/engine/feeds.cpp).
+std::string reservation_uid(ReservationId id, TenantId tenant);
 // invalid_argument naming `field` unless every entry is an event type or "family.*" of one
 // (src/engine/events.cpp).
 Status check_event_types(const std::vector<std::string>& types, const char* field);
@@ -311,6 +330,7 @@ struct EngineImpl {
   Seconds event_retention{30LL * 86400};
   // Shared, not unique: the type is complete only in webhooks.cpp.
   std::shared_ptr<const WebhookRuntime> webhooks;
+  std::shared_ptr<const MailRuntime> mail;
 
   std::int64_t now() const { return to_unix(clock->now()); }
 
@@ -394,8 +414,9 @@ struct EngineImpl {
   Status emit(StorageTransaction& txn, const detail::Actor& actor, TenantId tenant,
               std::string type, std::string subject, std::optional<CustomerId> customer,
               std::string payload_json);
+  // `previous` (a move): its start and end go in the payload as "previous".
   Status emit_reservation(StorageTransaction& txn, const detail::Actor& actor, const char* type,
-                          Reservation r);
+                          Reservation r, const Reservation* previous = nullptr);
   Status emit_series(StorageTransaction& txn, const detail::Actor& actor, const char* type,
                      const Series& s, const std::vector<ReservationId>& reservations);
   Status emit_waitlist(StorageTransaction& txn, const detail::Actor& actor, const char* type,

@@ -20,6 +20,9 @@ const std::vector<std::string> kEventTypes = {
     "reservation.expired",
     "reservation.completed",
     "reservation.no_show",
+    "reservation.paid",
+    "reservation.payment_failed",
+    "reservation.refunded",
     "series.created",
     "series.held",
     "series.confirmed",
@@ -105,10 +108,15 @@ codec::Json payload_of(const char* kind, const T& object) {
 }  // namespace
 
 Status EngineImpl::emit_reservation(StorageTransaction& txn, const detail::Actor& actor,
-                                    const char* type, Reservation r) {
+                                    const char* type, Reservation r, const Reservation* previous) {
   if (r.zone.empty()) BOKA_RETURN_IF_ERROR(fill_zone(txn, r.tenant, r));
+  codec::Json payload = payload_of("reservation", r);
+  if (previous && (previous->start != r.start || previous->end != r.end)) {
+    payload["previous"] = {{"start", codec::format_utc(previous->start)},
+                           {"end", codec::format_utc(previous->end)}};
+  }
   return emit(txn, actor, r.tenant, type, "reservation:" + std::to_string(r.id), r.customer_id,
-              codec::dump(payload_of("reservation", r)));
+              codec::dump(payload));
 }
 
 Status EngineImpl::emit_series(StorageTransaction& txn, const detail::Actor& actor,

@@ -116,6 +116,12 @@ std::string uid_of(const char* kind, std::int64_t id, TenantId tenant) {
 
 }  // namespace
 
+namespace detail {
+std::string reservation_uid(ReservationId id, TenantId tenant) {
+  return uid_of("reservation", static_cast<std::int64_t>(id), tenant);
+}
+}  // namespace detail
+
 Result<CreatedFeed> CalendarFeeds::create(const Principal& who, TenantId tenant, FeedKind kind,
                                           std::int64_t subject, std::string_view name) {
   return impl_->refusal_audited(who, tenant, "feed.create", "", [&]() -> Result<CreatedFeed> {

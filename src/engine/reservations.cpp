@@ -409,6 +409,18 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
           r.currency = service->currency;
           r.buffer_before = service->buffer_before;
           r.buffer_after = service->buffer_after;
+          if (service->price_minor && *service->price_minor > 0) {
+            BOKA_ASSIGN_OR_RETURN(auto window, detail::payment_window(txn, tenant));
+            if (window) {
+              r.payment_status = PaymentStatus::pending;
+              if (!actor.can(Permission::rules_override)) {
+                // A customer's booking waits for its payment as a hold (docs/payments.md).
+                const Seconds hold = req.hold_for ? std::min(*req.hold_for, *window) : *window;
+                r.status = ReservationStatus::held;
+                r.hold_expires_at = from_unix(now + hold.count());
+              }
+            }
+          }
         }
         r.created_at = r.updated_at = from_unix(now);
         r.version = 1;
@@ -712,6 +724,12 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
               out = shown;  // confirming twice is harmless
               return Status::Ok();
             }
+            if ((before.payment_status == PaymentStatus::pending ||
+                 before.payment_status == PaymentStatus::failed) &&
+                !actor.can(Permission::rules_override)) {
+              // Confirmed by its payment (docs/payments.md), or by staff taking it by hand.
+              return ConflictError(what + " awaits payment: it is confirmed when paid");
+            }
             if (shown.status != ReservationStatus::held) {
               return ConflictError(
                   what + " is " + status_name(shown.status) +
@@ -826,7 +844,8 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
           entry.detail_json = detail_json.dump();
         }
         BOKA_RETURN_IF_ERROR(impl.audit(txn, actor, std::move(entry)));
-        BOKA_RETURN_IF_ERROR(impl.emit_reservation(txn, actor, event_type(cr.change), after));
+        BOKA_RETURN_IF_ERROR(
+            impl.emit_reservation(txn, actor, event_type(cr.change), after, &before));
         if (before.status == ReservationStatus::held &&
             (cr.change == Change::confirm || cr.change == Change::cancel)) {
           // A waitlist offer confirmed (accepted) or declined.

@@ -48,6 +48,11 @@ struct Tables {
   // The attempts of each delivery, in order.
   std::map<WebhookDeliveryId, std::vector<DeliveryAttempt>> attempts;
   std::map<FeedId, StoredFeed> feeds;
+  // (tenant, name) -> JSON document (mail and payment settings, the mail cursors).
+  std::map<std::pair<TenantId, std::string>, std::string, std::less<>> tenant_settings;
+  std::map<EmailId, StoredEmail> emails;
+  std::set<std::pair<TenantId, std::string>> email_keys;  // each tenant's dedupe keys
+  std::set<std::pair<TenantId, std::string>> payment_events;
   // resource -> reservations with an allocation on it, so active_bookings does not scan
   // every reservation.
   // Sorted vectors: ids grow, so inserting is almost always an append.
@@ -897,6 +902,153 @@ class MemoryTransaction final : public StorageTransaction {
     return std::pair{n, oldest};
   }
 
+  // ---- per-tenant settings
+  Result<std::optional<std::string>> get_tenant_setting(TenantId tenant,
+                                                        std::string_view name) override {
+    auto it = t_.tenant_settings.find(std::pair{tenant, std::string(name)});
+    if (it == t_.tenant_settings.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Status put_tenant_setting(TenantId tenant, std::string_view name,
+                            std::string_view value) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    if (name.empty()) return InvalidArgument("setting name: must not be empty");
+    auto key = std::pair{tenant, std::string(name)};
+    std::optional<std::string> old;
+    if (auto it = t_.tenant_settings.find(key); it != t_.tenant_settings.end()) old = it->second;
+    t_.tenant_settings[key] = std::string(value);
+    undo_.push_back([this, key, old] {
+      if (old)
+        t_.tenant_settings[key] = *old;
+      else
+        t_.tenant_settings.erase(key);
+    });
+    return Status::Ok();
+  }
+  Result<std::vector<TenantId>> tenants_with_setting(std::string_view name) override {
+    std::vector<TenantId> out;
+    for (const auto& [key, value] : t_.tenant_settings) {
+      if (key.second == name) out.push_back(key.first);
+    }
+    return out;
+  }
+
+  // ---- mail
+  Result<std::optional<EmailId>> insert_email(const StoredEmail& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto key = std::pair{x.email.tenant, x.dedupe_key};
+    if (t_.email_keys.count(key) != 0) return std::optional<EmailId>();
+    BOKA_ASSIGN_OR_RETURN(EmailId id, insert_keyed(t_.emails, x, [](StoredEmail& r) -> EmailId& {
+                            return r.email.id;
+                          }));
+    t_.email_keys.insert(key);
+    undo_.push_back([this, key] { t_.email_keys.erase(key); });
+    return std::optional<EmailId>(id);
+  }
+  Status update_email(const Email& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto it = t_.emails.find(x.id);
+    if (it == t_.emails.end() || it->second.email.tenant != x.tenant) {
+      return NotFound("email " + std::to_string(x.id) + " does not exist");
+    }
+    Email old = it->second.email;
+    Email& e = it->second.email;
+    e.status = x.status;
+    e.attempts = x.attempts;
+    e.next_attempt_at = x.next_attempt_at;
+    e.last_smtp_code = x.last_smtp_code;
+    e.last_error = x.last_error;
+    e.leased_until = x.leased_until;
+    e.sent_at = x.sent_at;
+    undo_.push_back([this, id = x.id, old] { t_.emails.at(id).email = old; });
+    return Status::Ok();
+  }
+  Result<std::optional<StoredEmail>> find_email(TenantId tenant, EmailId id) override {
+    auto it = t_.emails.find(id);
+    if (it == t_.emails.end() || it->second.email.tenant != tenant) {
+      return std::optional<StoredEmail>();
+    }
+    return std::optional<StoredEmail>(it->second);
+  }
+  Result<std::vector<Email>> list_emails(TenantId tenant, const EmailFilter& f) override {
+    std::vector<Email> out;
+    for (auto it = t_.emails.rbegin();
+         it != t_.emails.rend() && static_cast<int>(out.size()) < f.limit; ++it) {
+      const Email& e = it->second.email;
+      if (e.tenant != tenant) continue;
+      if (f.before_id != 0 && !(e.id < f.before_id)) continue;
+      if (f.status && e.status != *f.status) continue;
+      if (f.kind && e.kind != *f.kind) continue;
+      if (f.reservation && e.reservation != *f.reservation) continue;
+      if (f.customer && e.customer != f.customer) continue;
+      out.push_back(e);
+    }
+    return out;
+  }
+  Result<std::vector<Email>> due_emails(Instant now, int limit) override {
+    std::vector<Email> out;
+    for (const auto& [id, x] : t_.emails) {
+      const Email& e = x.email;
+      if (e.status == EmailStatus::pending && e.next_attempt_at <= now &&
+          (!e.leased_until || *e.leased_until <= now)) {
+        out.push_back(e);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const Email& a, const Email& b) {
+      return a.next_attempt_at != b.next_attempt_at ? a.next_attempt_at < b.next_attempt_at
+                                                    : a.id < b.id;
+    });
+    if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+    return out;
+  }
+  Result<bool> lease_email(EmailId id, Instant now, Instant until) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto it = t_.emails.find(id);
+    if (it == t_.emails.end() || it->second.email.status != EmailStatus::pending ||
+        (it->second.email.leased_until && *it->second.email.leased_until > now)) {
+      return false;
+    }
+    undo_.push_back([this, id, old = it->second.email.leased_until] {
+      t_.emails.at(id).email.leased_until = old;
+    });
+    it->second.email.leased_until = until;
+    return true;
+  }
+  Result<std::int64_t> redact_customer_emails(TenantId tenant, CustomerId customer) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    std::int64_t n = 0;
+    for (auto& [id, x] : t_.emails) {
+      if (x.email.tenant != tenant || x.email.customer != customer) continue;
+      undo_.push_back([this, id = id, old = x] { t_.emails.at(id) = old; });
+      x.email.to.clear();
+      x.email.subject.clear();
+      x.text.clear();
+      x.html.clear();
+      x.ics.clear();
+      ++n;
+    }
+    return n;
+  }
+  Result<std::pair<std::int64_t, std::optional<Instant>>> pending_emails() override {
+    std::int64_t n = 0;
+    std::optional<Instant> oldest;
+    for (const auto& [id, x] : t_.emails) {
+      if (x.email.status != EmailStatus::pending) continue;
+      ++n;
+      if (!oldest || x.email.created_at < *oldest) oldest = x.email.created_at;
+    }
+    return std::pair{n, oldest};
+  }
+
+  // ---- payments
+  Result<bool> insert_payment_event(const PaymentEventRecord& e) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    auto key = std::pair{e.tenant, e.provider_event_id};
+    if (!t_.payment_events.insert(key).second) return false;
+    undo_.push_back([this, key] { t_.payment_events.erase(key); });
+    return true;
+  }
+
   // ---- calendar feeds
   Result<FeedId> insert_feed(const StoredFeed& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
@@ -939,7 +1091,10 @@ class MemoryTransaction final : public StorageTransaction {
                                    {"events", n(t_.events), 0},
                                    {"webhook_endpoints", n(t_.webhook_endpoints), 0},
                                    {"webhook_deliveries", n(t_.deliveries), 0},
-                                   {"calendar_feeds", n(t_.feeds), 0}};
+                                   {"calendar_feeds", n(t_.feeds), 0},
+                                   {"tenant_settings", n(t_.tenant_settings), 0},
+                                   {"emails", n(t_.emails), 0},
+                                   {"payment_events", n(t_.payment_events), 0}};
   }
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
     if (name.empty()) return InvalidArgument("setting name: must not be empty");

@@ -11,7 +11,13 @@
 #   WORK_DIR    scratch directory; gets build/ (boka), prefix/ (the install) and one build
 #               directory per consumer. prefix/ and the consumer builds are recreated on every
 #               run; build/ is reused so a rerun is incremental.
-# Environment: JOBS (default 2) parallel build jobs; CMAKE_BUILD_TYPE (default Release).
+# Environment: JOBS (default 2) parallel build jobs; CMAKE_BUILD_TYPE (default Release);
+#   BOKA_BUILD_DIR: an existing build of SOURCE_DIR to install from (scripts/test.sh passes
+#   build/release) instead of configuring and building one under WORK_DIR;
+#   BOKA_SUBPROJECT_BINARY_DIR: where the add_subdirectory consumer builds boka (default
+#   inside its own build directory). scripts/test.sh puts it beside build/release, at the same
+#   depth below SOURCE_DIR, so that with CCACHE_BASEDIR=SOURCE_DIR its compilations are the
+#   release build's and come from ccache.
 # Exits nonzero on the first failure.
 set -euo pipefail
 
@@ -40,12 +46,17 @@ die() { printf 'consumer: FAILED: %s\n' "$*" >&2; exit 1; }
 step "configure, build and install boka ($BUILD_TYPE) into $PREFIX"
 rm -rf "$PREFIX" "$WORK_DIR/find_package" "$WORK_DIR/pkg-config" "$WORK_DIR/add_subdirectory" \
   "$WORK_DIR/conformance"
-cmake -S "$SOURCE_DIR" -B "$BUILD" "${launcher[@]}" \
-  -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
-  -DCMAKE_INSTALL_PREFIX="$PREFIX" \
-  -DBOKA_BUILD_TESTS=OFF -DBOKA_BUILD_BENCHMARKS=OFF -DBOKA_BUILD_EXAMPLES=OFF
-cmake --build "$BUILD" -j "$JOBS"
-cmake --install "$BUILD"
+if [ -n "${BOKA_BUILD_DIR:-}" ]; then
+  # The library is the one the test suite just tested; only the install is new.
+  cmake --install "$BOKA_BUILD_DIR" --prefix "$PREFIX"
+else
+  cmake -S "$SOURCE_DIR" -B "$BUILD" "${launcher[@]}" \
+    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+    -DCMAKE_INSTALL_PREFIX="$PREFIX" \
+    -DBOKA_BUILD_TESTS=OFF -DBOKA_BUILD_BENCHMARKS=OFF -DBOKA_BUILD_EXAMPLES=OFF
+  cmake --build "$BUILD" -j "$JOBS"
+  cmake --install "$BUILD"
+fi
 
 step "check the install tree"
 config=$(find "$PREFIX" -path '*/cmake/boka/bokaConfig.cmake' -print -quit)
@@ -99,9 +110,14 @@ printf '#include <boka/storage_spi.hpp>\nboka::StorageTransaction* t = nullptr;\
 echo "ok: boka/boka.hpp without the SPI, boka/storage_spi.hpp with it"
 
 step "add_subdirectory(boka) consumer"
+subproject=()
+if [ -n "${BOKA_SUBPROJECT_BINARY_DIR:-}" ]; then
+  subproject=(-DBOKA_BINARY_DIR="$BOKA_SUBPROJECT_BINARY_DIR")
+fi
 cmake -S "$CONSUMER_DIR/add_subdirectory" -B "$WORK_DIR/add_subdirectory" "${launcher[@]}" \
-  -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DBOKA_SOURCE_DIR="$SOURCE_DIR"
-cmake --build "$WORK_DIR/add_subdirectory" -j "$JOBS"
+  -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DBOKA_SOURCE_DIR="$SOURCE_DIR" "${subproject[@]}"
+# The consumer and what it links, not every target boka defines.
+cmake --build "$WORK_DIR/add_subdirectory" -j "$JOBS" --target boka_consumer
 "$WORK_DIR/add_subdirectory/boka_consumer" || die "add_subdirectory consumer exited with $?"
 
 step "a store of one's own against the installed conformance suite (boka::conformance)"

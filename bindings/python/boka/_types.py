@@ -50,6 +50,16 @@ class ReservationStatus(str, enum.Enum):
     NO_SHOW = "no_show"
 
 
+class PaymentStatus(str, enum.Enum):
+    """Where a reservation's payment stands (docs/payments.md); NONE: no payment asked."""
+
+    NONE = "none"
+    PENDING = "pending"
+    PAID = "paid"
+    REFUNDED = "refunded"
+    FAILED = "failed"  # the last attempt failed; the customer may pay again while held
+
+
 class ReservationOrder(str, enum.Enum):
     """The order :meth:`boka.Engine.list_reservations` returns."""
 
@@ -279,6 +289,8 @@ class Reservation(_LocalTimes):
     service: Optional[int]  # the service it was booked as (boka.Services), with its terms:
     price_minor: Optional[int]  # the price in minor units of currency (None: no price)
     currency: str
+    payment_status: PaymentStatus  # moved by the payment provider or staff (boka.Payments)
+    payment_reference: str  # the provider's payment id or staff's note
     buffer_before: timedelta  # the service's buffers, kept with the reservation
     buffer_after: timedelta
     series: Optional[int]  # the series it is an occurrence of (boka.RecurringBookings)

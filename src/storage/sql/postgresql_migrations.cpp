@@ -588,6 +588,70 @@ const std::vector<Migration>& postgresql_migrations() {
            "GRANT SELECT, INSERT, UPDATE ON calendar_feeds TO {app_role}",
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
        }},
+      // 11: mail, payments (boka/mail.hpp, boka/payments.hpp): per-tenant settings as named
+      // JSON documents, outgoing messages with their content and a per-tenant key that makes
+      // each once only, the payment provider's events taken (once each), and the payment state
+      // of reservations.
+      {11,
+       {
+           R"(CREATE TABLE tenant_settings (
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, name)))",
+           R"(CREATE TABLE emails (
+                id BIGSERIAL PRIMARY KEY,
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                kind INTEGER NOT NULL,
+                reservation_id BIGINT NOT NULL,
+                customer_id BIGINT,
+                event_id BIGINT,
+                dedupe_key TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                locale TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                last_smtp_code INTEGER,
+                last_error TEXT NOT NULL,
+                leased_until BIGINT,
+                created_at BIGINT NOT NULL,
+                sent_at BIGINT,
+                text_body TEXT NOT NULL,
+                html_body TEXT NOT NULL,
+                ics TEXT NOT NULL,
+                UNIQUE (tenant_id, dedupe_key)))",
+           "CREATE INDEX emails_tenant ON emails(tenant_id, id)",
+           "CREATE INDEX emails_due ON emails(next_attempt_at, id) WHERE status = 0",
+           "CREATE INDEX emails_customer ON emails(tenant_id, customer_id)",
+           R"(CREATE TABLE payment_events (
+                tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+                provider_event_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                reservation_id BIGINT,
+                received_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, provider_event_id)))",
+           "ALTER TABLE reservations ADD COLUMN payment_status INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE reservations ADD COLUMN payment_reference TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE tenant_settings ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE tenant_settings FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON tenant_settings USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "ALTER TABLE emails ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE emails FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON emails USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "ALTER TABLE payment_events ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE payment_events FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON payment_events USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "GRANT SELECT, INSERT, UPDATE ON tenant_settings, emails, payment_events TO {app_role}",
+           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
+       }},
   };
   return kMigrations;
 }

@@ -180,7 +180,9 @@ class PgTransaction final : public SqlTransaction {
                           text_of(c.price),
                           c.currency,
                           text_of(c.buffer_before),
-                          text_of(c.buffer_after)}});
+                          text_of(c.buffer_after),
+                          text_of(c.payment_status),
+                          c.payment_reference}});
         const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
         if (lock_chain) add_chain_lock(calls, x.tenant);
         std::vector<PgRows> res = batch_->run(connection_, calls);
@@ -206,7 +208,8 @@ class PgTransaction final : public SqlTransaction {
             use(c.occurrence_date.value, c.occurrence_date.ind),
             use(c.customer_id.value, c.customer_id.ind), use(c.notes),
             use(c.service.value, c.service.ind), use(c.price.value, c.price.ind), use(c.currency),
-            use(c.buffer_before), use(c.buffer_after), into(b.new_id);
+            use(c.buffer_before), use(c.buffer_after), use(c.payment_status),
+            use(c.payment_reference), into(b.new_id);
       });
       q.b.row.from(x);
       st.execute(true);

@@ -37,6 +37,9 @@ constexpr CountedTable kCounted[] = {
     {"webhook_deliveries", 9},
     {"webhook_attempts", 9},
     {"calendar_feeds", 10},
+    {"tenant_settings", 11},
+    {"emails", 11},
+    {"payment_events", 11},
 };
 
 }  // namespace

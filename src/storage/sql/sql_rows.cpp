@@ -107,7 +107,8 @@ void ReservationRow::into_all(Prep& p) {
       into(customer), into(metadata), into(created), into(updated), into(version),
       into(series.value, series.ind), into(occurrence_date.value, occurrence_date.ind),
       into(customer_id.value, customer_id.ind), into(notes), into(service.value, service.ind),
-      into(price.value, price.ind), into(currency), into(buffer_before), into(buffer_after);
+      into(price.value, price.ind), into(currency), into(buffer_before), into(buffer_after),
+      into(payment_status), into(payment_reference);
 }
 
 void ReservationRow::from(const Reservation& x) {
@@ -131,6 +132,8 @@ void ReservationRow::from(const Reservation& x) {
   currency = x.currency;
   buffer_before = x.buffer_before.count();
   buffer_after = x.buffer_after.count();
+  payment_status = static_cast<int>(x.payment_status);
+  payment_reference = x.payment_reference;
   occurrence_date = NullableInt(
       x.occurrence_date
           ? std::optional<std::int64_t>(x.occurrence_date->year * 10000LL +
@@ -160,6 +163,8 @@ Reservation ReservationRow::to(TenantId tenant_id) const {
   r.currency = currency;
   r.buffer_before = Seconds(buffer_before);
   r.buffer_after = Seconds(buffer_after);
+  r.payment_status = static_cast<PaymentStatus>(payment_status);
+  r.payment_reference = payment_reference;
   if (occurrence_date.ind == soci::i_ok) {
     const long long v = occurrence_date.value;
     r.occurrence_date = LocalDate{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100),

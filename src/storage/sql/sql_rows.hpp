@@ -144,10 +144,12 @@ struct ReservationRow {
   static constexpr const char* kColumns =
       "id, status, start_at, end_at, hold_expires_at, idempotency_key, customer, metadata, "
       "created_at, updated_at, version, series_id, occurrence_date, customer_id, notes, "
-      "service_id, price_minor, currency, buffer_before, buffer_after";
+      "service_id, price_minor, currency, buffer_before, buffer_after, payment_status, "
+      "payment_reference";
   long long id = 0, tenant = 0, start = 0, end = 0, created = 0, updated = 0, version = 0,
             buffer_before = 0, buffer_after = 0;
-  int status = 0;
+  int status = 0, payment_status = 0;
+  std::string payment_reference;
   NullableInt hold;
   NullableInt series;
   NullableInt occurrence_date;  // yyyymmdd

@@ -59,8 +59,8 @@ inline constexpr const char* kInsertReservation =
     "INSERT INTO reservations (tenant_id, status, start_at, end_at, hold_expires_at, "
     "idempotency_key, customer, metadata, created_at, updated_at, version, series_id, "
     "occurrence_date, customer_id, notes, service_id, price_minor, currency, buffer_before, "
-    "buffer_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20) RETURNING id";
+    "buffer_after, payment_status, payment_reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id";
 inline constexpr const char* kInsertAllocation =
     "INSERT INTO allocations (reservation_id, tenant_id, resource_id, quantity, pool_id) "
     "VALUES ($1, $2, $3, $4, $5)";

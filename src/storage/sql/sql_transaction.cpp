@@ -681,7 +681,8 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
                       "hold_expires_at = :h, customer = :c, metadata = :m, "
                       "updated_at = :ua, version = :v, series_id = :sr, occurrence_date = :od, "
                       "customer_id = :cu, notes = :n, service_id = :sv, price_minor = :p, "
-                      "currency = :cur, buffer_before = :bb, buffer_after = :ba WHERE id = :id",
+                      "currency = :cur, buffer_before = :bb, buffer_after = :ba, "
+                      "payment_status = :ps, payment_reference = :pr WHERE id = :id",
                       [](Prep& p, ReservationRow& c) {
                         p, use(c.status), use(c.start), use(c.end), use(c.hold.value, c.hold.ind),
                             use(c.customer), use(c.metadata), use(c.updated), use(c.version),
@@ -689,7 +690,8 @@ Status SqlTransaction::update_reservation(const Reservation& x) {
                             use(c.occurrence_date.value, c.occurrence_date.ind),
                             use(c.customer_id.value, c.customer_id.ind), use(c.notes),
                             use(c.service.value, c.service.ind), use(c.price.value, c.price.ind),
-                            use(c.currency), use(c.buffer_before), use(c.buffer_after), use(c.id);
+                            use(c.currency), use(c.buffer_before), use(c.buffer_after),
+                            use(c.payment_status), use(c.payment_reference), use(c.id);
                       });
     q.b.from(x);
     st.execute(true);

@@ -164,6 +164,21 @@ class SqlTransaction : public StorageTransaction {
   Result<std::vector<DeliveryAttempt>> list_delivery_attempts(TenantId tenant,
                                                               WebhookDeliveryId delivery) override;
   Result<std::pair<std::int64_t, std::optional<Instant>>> pending_deliveries() override;
+  // Per-tenant settings, mail and payment events (storage/sql/sql_mail.cpp)
+  Result<std::optional<std::string>> get_tenant_setting(TenantId tenant,
+                                                        std::string_view name) override;
+  Status put_tenant_setting(TenantId tenant, std::string_view name,
+                            std::string_view value) override;
+  Result<std::vector<TenantId>> tenants_with_setting(std::string_view name) override;
+  Result<std::optional<EmailId>> insert_email(const StoredEmail& e) override;
+  Status update_email(const Email& e) override;
+  Result<std::optional<StoredEmail>> find_email(TenantId tenant, EmailId id) override;
+  Result<std::vector<Email>> list_emails(TenantId tenant, const EmailFilter& f) override;
+  Result<std::vector<Email>> due_emails(Instant now, int limit) override;
+  Result<bool> lease_email(EmailId id, Instant now, Instant until) override;
+  Result<std::int64_t> redact_customer_emails(TenantId tenant, CustomerId customer) override;
+  Result<std::pair<std::int64_t, std::optional<Instant>>> pending_emails() override;
+  Result<bool> insert_payment_event(const PaymentEventRecord& e) override;
   // Calendar feeds (storage/sql/sql_webhooks.cpp, beside the other outbound rows)
   Result<FeedId> insert_feed(const StoredFeed& f) override;
   Result<std::optional<StoredFeed>> find_feed(FeedId id) override;

@@ -442,6 +442,56 @@ const std::vector<Migration>& sqlite_migrations() {
                 revoked_at INTEGER))",
            "CREATE INDEX calendar_feeds_tenant ON calendar_feeds(tenant_id, id)",
        }},
+      // 11: mail, payments (boka/mail.hpp, boka/payments.hpp): per-tenant settings as named
+      // JSON documents, outgoing messages with their content and a per-tenant key that makes
+      // each once only, the payment provider's events taken (once each), and the payment state
+      // of reservations.
+      {11,
+       {
+           R"(CREATE TABLE tenant_settings (
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, name)))",
+           R"(CREATE TABLE emails (
+                id INTEGER PRIMARY KEY,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                kind INTEGER NOT NULL,
+                reservation_id INTEGER NOT NULL,
+                customer_id INTEGER,
+                event_id INTEGER,
+                dedupe_key TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                locale TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                last_smtp_code INTEGER,
+                last_error TEXT NOT NULL,
+                leased_until INTEGER,
+                created_at INTEGER NOT NULL,
+                sent_at INTEGER,
+                text_body TEXT NOT NULL,
+                html_body TEXT NOT NULL,
+                ics TEXT NOT NULL,
+                UNIQUE (tenant_id, dedupe_key)))",
+           "CREATE INDEX emails_tenant ON emails(tenant_id, id)",
+           "CREATE INDEX emails_due ON emails(next_attempt_at, id) WHERE status = 0",
+           "CREATE INDEX emails_customer ON emails(tenant_id, customer_id)",
+           R"(CREATE TABLE payment_events (
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                provider_event_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                reservation_id INTEGER,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY (tenant_id, provider_event_id)))",
+           "ALTER TABLE reservations ADD COLUMN payment_status INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE reservations ADD COLUMN payment_reference TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return kMigrations;
 }

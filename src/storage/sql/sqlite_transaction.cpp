@@ -106,7 +106,9 @@ class SqliteTransaction final : public SqlTransaction {
             .bind(c.price)
             .bind(c.currency)
             .bind(c.buffer_before)
-            .bind(c.buffer_after);
+            .bind(c.buffer_after)
+            .bind(static_cast<long long>(c.payment_status))
+            .bind(c.payment_reference);
         if (!q.step()) throw soci::soci_error("insert reservation returned no id");
         id = q.integer(0);
         q.finish();

@@ -1410,6 +1410,173 @@ int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int li
   });
 }
 
+// --- Customer mail -------------------------------------------------------------------------
+
+int boka_mail_settings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                       char** settings_json, char** errmsg) {
+  clear_output(settings_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(settings_json, "settings_json"));
+    return emit(engine->engine->mail().settings(who->principal, boka::TenantId{tenant}),
+                settings_json);
+  });
+}
+
+int boka_mail_update_settings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                              const char* settings_json_in, char** settings_json, char** errmsg) {
+  clear_output(settings_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto settings = boka::c_api::from_json<boka::MailSettings>(
+        boka::c_api::parse(settings_json_in, "settings_json_in"), "settings", Mode::update);
+    return emit(
+        engine->engine->mail().update_settings(who->principal, boka::TenantId{tenant}, settings),
+        settings_json);
+  });
+}
+
+int boka_mail_preview(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                      const char* kind, int64_t reservation, const char* settings_json,
+                      char** content_json, char** errmsg) {
+  clear_output(content_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(kind, "kind"));
+    BOKA_RETURN_IF_ERROR(not_null(content_json, "content_json"));
+    const auto k = boka::c_api::detail::enum_from_json<boka::MailKind>(Json(kind), "kind");
+    std::optional<boka::MailSettings> settings;
+    if (settings_json != nullptr) {
+      settings = boka::c_api::from_json<boka::MailSettings>(
+          boka::c_api::parse(settings_json, "settings_json"), "settings", Mode::update);
+    }
+    return emit(engine->engine->mail().preview(who->principal, boka::TenantId{tenant}, k,
+                                               boka::ReservationId{reservation}, settings),
+                content_json);
+  });
+}
+
+int boka_mail_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                   const char* filter_json, char** emails_json, char** errmsg) {
+  clear_output(emails_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(emails_json, "emails_json"));
+    boka::EmailFilter filter;
+    if (filter_json != nullptr) {
+      filter = boka::c_api::from_json<boka::EmailFilter>(
+          boka::c_api::parse(filter_json, "filter_json"), "filter", Mode::create);
+    }
+    return emit(engine->engine->mail().list(who->principal, boka::TenantId{tenant}, filter),
+                emails_json);
+  });
+}
+
+int boka_mail_get(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                  char** email_json, char** errmsg) {
+  clear_output(email_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(email_json, "email_json"));
+    return emit(
+        engine->engine->mail().get(who->principal, boka::TenantId{tenant}, boka::EmailId{id}),
+        email_json);
+  });
+}
+
+int boka_mail_content(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                      char** content_json, char** errmsg) {
+  clear_output(content_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(content_json, "content_json"));
+    return emit(
+        engine->engine->mail().content(who->principal, boka::TenantId{tenant}, boka::EmailId{id}),
+        content_json);
+  });
+}
+
+int boka_mail_retry(boka_engine* engine, const boka_principal* who, int64_t tenant, int64_t id,
+                    char** email_json, char** errmsg) {
+  clear_output(email_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(
+        engine->engine->mail().retry(who->principal, boka::TenantId{tenant}, boka::EmailId{id}),
+        email_json);
+  });
+}
+
+int boka_mail_send(boka_engine* engine, const boka_principal* who, int limit, char** round_json,
+                   char** errmsg) {
+  clear_output(round_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->mail().send(who->principal, limit), round_json);
+  });
+}
+
+// --- Payments ------------------------------------------------------------------------------
+
+int boka_payments_settings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           char** settings_json, char** errmsg) {
+  clear_output(settings_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(settings_json, "settings_json"));
+    return emit(engine->engine->payments().settings(who->principal, boka::TenantId{tenant}),
+                settings_json);
+  });
+}
+
+int boka_payments_update_settings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  const char* settings_json_in, const char* signing_secret,
+                                  char** settings_json, char** errmsg) {
+  clear_output(settings_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    auto settings = boka::c_api::from_json<boka::PaymentSettings>(
+        boka::c_api::parse(settings_json_in, "settings_json_in"), "settings", Mode::update);
+    std::optional<std::string> secret;
+    if (signing_secret != nullptr) secret = std::string(signing_secret);
+    return emit(engine->engine->payments().update_settings(who->principal,
+                                                           boka::TenantId{tenant}, settings,
+                                                           secret),
+                settings_json);
+  });
+}
+
+int boka_payments_notification(boka_engine* engine, int64_t tenant, const char* signature_header,
+                               const char* body, size_t body_len, char** notice_json,
+                               char** errmsg) {
+  clear_output(notice_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(body, "body"));
+    BOKA_RETURN_IF_ERROR(not_null(notice_json, "notice_json"));
+    return emit(engine->engine->payments().handle_notification(
+                    boka::TenantId{tenant}, signature_header != nullptr ? signature_header : "",
+                    std::string_view(body, body_len)),
+                notice_json);
+  });
+}
+
+int boka_payments_record(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                         int64_t reservation, const char* to, const char* reference,
+                         char** reservation_json, char** errmsg) {
+  clear_output(reservation_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(to, "to"));
+    const auto status =
+        boka::c_api::detail::enum_from_json<boka::PaymentStatus>(Json(to), "to");
+    return emit(engine->engine->payments().record(who->principal, boka::TenantId{tenant},
+                                                  boka::ReservationId{reservation}, status,
+                                                  reference != nullptr ? reference : ""),
+                reservation_json);
+  });
+}
+
 // --- Calendar feeds ------------------------------------------------------------------------
 
 int boka_feed_create(boka_engine* engine, const boka_principal* who, int64_t tenant,

@@ -1194,7 +1194,8 @@ void Api::install_payments() {
                                                      r.signing_secret));
         });
   route("POST", T + "/payments/notifications", "payments.notification", Auth::none,
-        {Json{{"type", "object"}}, doc<PaymentNotice>()}, [this](Context& c) {
+        {Json{{"$ref", "#/components/schemas/ProviderEvent"}}, doc<PaymentNotice>()},
+        [this](Context& c) {
           const std::string* sig = c.req.header("Stripe-Signature");
           c.reply(engine_.payments().handle_notification(c.id(1), sig ? *sig : std::string(),
                                                          c.req.body));
@@ -1295,6 +1296,16 @@ std::string Api::build_openapi() const {
            {"required", Json::array({"position"})},
            {"additionalProperties", false},
            {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
+  // A payment provider's event as it sends it (Stripe's event object): boka reads id, type
+  // and data.object, and keeps the raw bytes for the signature.
+  schemas["ProviderEvent"] =
+      Json{{"type", "object"},
+           {"description",
+            "A payment provider's event (docs/payments.md), signed in Stripe-Signature"},
+           {"required", Json::array({"id", "type", "data"})},
+           {"properties", Json{{"id", Json{{"type", "string"}}},
+                               {"type", Json{{"type", "string"}}},
+                               {"data", Json{{"type", "object"}}}}}};
   schemas["Problem"] =
       Json{{"type", "object"},
            {"required", Json::array({"type", "title", "status", "code", "detail"})},

@@ -473,6 +473,61 @@
  *   CreatedFeed
  *     {"feed": {CalendarFeed}, "token": "bokf_4_..."}
  *
+ *   MailTemplate (docs/mail.md, "Templates")
+ *     {"kind": "confirmation" | "cancellation" | "reschedule" | "reminder", "locale": "de",
+ *      "subject": "Termin am {{start.date}}", "text": "Hallo {{customer.name}}, ...",
+ *      "html": ""}
+ *     locale: "" for every customer, else a language. A Mustache subset: {{name}},
+ *     {{#name}}...{{/name}}, {{^name}}...{{/name}}, {{! comment}}.
+ *
+ *   MailSettings (boka_mail_settings, boka_mail_update_settings; docs/mail.md)
+ *     {"tenant": 1, "enabled": true, "kinds": ["confirmation", "cancellation", "reschedule",
+ *      "reminder"], "from_name": "", "reply_to": "desk@salon.example", "locale": "en",
+ *      "time_zone": "", "reminder_lead": 86400, "templates": [MailTemplate, ...],
+ *      "updated_at": "...", "version": 1}
+ *     locale: for customers without one (en, en-GB, de, fr, es, it, nl, pt, sv). time_zone:
+ *     for customers without one; "": the booking's resource's zone. reminder_lead: seconds,
+ *     900..2592000. version: 0 until first saved; pass it back to update.
+ *
+ *   Email (boka_mail_list, boka_mail_get, boka_mail_retry)
+ *     {"id": 5, "tenant": 1, "kind": "confirmation", "reservation": 42, "customer": 12,
+ *      "event": 17, "to": "ana@example.com", "subject": "...", "locale": "de",
+ *      "time_zone": "America/New_York", "message_id": "<boka.1.event.17@example.com>",
+ *      "status": "pending" | "sent" | "dead" | "skipped", "attempts": 1,
+ *      "next_attempt_at": "...", "last_smtp_code": 250 or null, "last_error": "",
+ *      "leased_until": null, "created_at": "...", "sent_at": "..." or null}
+ *
+ *   EmailContent (boka_mail_content, boka_mail_preview)
+ *     {"to": "ana@example.com", "subject": "...", "text": "...", "html": "...",
+ *      "ics": "BEGIN:VCALENDAR..."}
+ *
+ *   EmailFilter (boka_mail_list; every field optional)
+ *     {"status": "dead", "kind": "reminder", "reservation": 42, "customer": 12,
+ *      "before_id": 0, "limit": 100}
+ *
+ *   MailRound (boka_mail_send)
+ *     {"written": 2, "attempted": 2, "sent": 2, "failed": 0, "dead": 0, "skipped": 0}
+ *
+ *   MailOptions (EngineOptions.mail; every field optional, defaults shown)
+ *     {"smtp_url": "", "security": "starttls_required", "username": "", "password": "",
+ *      "ca_file": "", "from_address": "", "connect_timeout_ms": 10000, "timeout_ms": 60000,
+ *      "retry_schedule": [5, 300, 1800, 7200, 18000, 36000, 36000], "lease": 120}
+ *     smtp_url: "smtp://host:587" or "smtps://host:465"; "" sends no mail. security: "none",
+ *     "starttls_if_offered", "starttls_required" or "implicit". from_address: required with
+ *     smtp_url.
+ *
+ *   PaymentSettings (boka_payments_settings, boka_payments_update_settings; docs/payments.md)
+ *     {"tenant": 1, "enabled": true, "payment_window": 1800, "tolerance": 300,
+ *      "has_secret": true, "updated_at": "...", "version": 1}
+ *     payment_window: seconds a customer's booking is held for payment, 60..86400.
+ *     tolerance: seconds a provider notification may be old, 60..3600.
+ *
+ *   PaymentNotice (boka_payments_notification)
+ *     {"provider_event_id": "evt_1", "type": "payment_intent.succeeded",
+ *      "outcome": "paid" | "failed" | "refunded" | "late" | "mismatch" | "ignored" |
+ *      "duplicate", "reservation": 42, "payment_status": "paid",
+ *      "reservation_status": "confirmed"}
+ *
  *   WebhookOptions (EngineOptions.webhooks; every field optional, defaults shown)
  *     {"allow_addresses": "", "connect_timeout_ms": 5000, "timeout_ms": 10000,
  *      "max_response_bytes": 16384, "retry_schedule": [5, 300, 1800, 7200, 18000, 36000,
@@ -481,7 +536,8 @@
  *
  *   EngineOptions (boka_engine_open_with_options; every field optional, defaults shown)
  *     {"read_only": false, "read_only_reason": "", "auth": {AuthOptions},
- *      "waitlist_offer_window": 900, "event_retention": 2592000, "webhooks": {WebhookOptions}}
+ *      "waitlist_offer_window": 900, "event_retention": 2592000, "webhooks": {WebhookOptions},
+ *      "mail": {MailOptions}}
  *     waitlist_offer_window: seconds a waitlist offer holds its capacity, 60..604800.
  *     event_retention: seconds events stay in the feed, 3600..315360000.
  *
@@ -1216,6 +1272,64 @@ BOKA_API int boka_webhook_replay_dead(boka_engine* engine, const boka_principal*
  * `limit` due attempts; a DeliveryRound out (optional). Blocks for the HTTP calls. */
 BOKA_API int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int limit,
                                    char** round_json, char** errmsg);
+
+/* --- Customer mail (boka_mail_*; boka/mail.hpp, docs/mail.md) --------------------------- */
+/* Settings, previews and messages need "mail:manage" (admins); boka_mail_send is the
+ * worker's ("system:operations"). */
+
+/* The tenant's MailSettings (the defaults, version 0, until first saved). */
+BOKA_API int boka_mail_settings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                char** settings_json, char** errmsg);
+/* MailSettings in (the whole document with its version), out (optional). A template that
+ * does not parse is BOKA_INVALID_ARGUMENT naming it ("templates[0].text: ..."). */
+BOKA_API int boka_mail_update_settings(boka_engine* engine, const boka_principal* who,
+                                       int64_t tenant, const char* settings_json_in,
+                                       char** settings_json, char** errmsg);
+/* The message of `kind` ("confirmation", ...) the reservation's customer would get, with
+ * `settings_json` (MailSettings; NULL: the stored ones): an EmailContent out. A reservation
+ * without a customer record with an email is BOKA_CONFLICT. */
+BOKA_API int boka_mail_preview(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               const char* kind, int64_t reservation, const char* settings_json,
+                               char** content_json, char** errmsg);
+/* EmailFilter in (NULL: the newest 100), an array of Emails out, newest first. */
+BOKA_API int boka_mail_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            const char* filter_json, char** emails_json, char** errmsg);
+BOKA_API int boka_mail_get(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           int64_t id, char** email_json, char** errmsg);
+/* What the message holds (EmailContent), as sent. */
+BOKA_API int boka_mail_content(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               int64_t id, char** content_json, char** errmsg);
+/* Makes a dead or skipped message pending again; the Email out (optional). */
+BOKA_API int boka_mail_retry(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                             int64_t id, char** email_json, char** errmsg);
+/* One round of the worker: writes the messages of new events and due reminders, then submits
+ * up to `limit` due ones; a MailRound out (optional). Blocks for the SMTP sessions.
+ * BOKA_NOT_SUPPORTED when EngineOptions.mail.smtp_url is not set. */
+BOKA_API int boka_mail_send(boka_engine* engine, const boka_principal* who, int limit,
+                            char** round_json, char** errmsg);
+
+/* --- Payments (boka_payments_*; boka/payments.hpp, docs/payments.md) ------------------- */
+
+/* The tenant's PaymentSettings ("payments:manage"). */
+BOKA_API int boka_payments_settings(boka_engine* engine, const boka_principal* who,
+                                    int64_t tenant, char** settings_json, char** errmsg);
+/* PaymentSettings in (its version), out (optional). signing_secret: NULL keeps the stored
+ * one; else the provider's endpoint secret (16..256 bytes), stored sealed. */
+BOKA_API int boka_payments_update_settings(boka_engine* engine, const boka_principal* who,
+                                           int64_t tenant, const char* settings_json_in,
+                                           const char* signing_secret, char** settings_json,
+                                           char** errmsg);
+/* A provider notification as received: its Stripe-Signature header and raw body (body_len
+ * bytes). No principal: the signature is the authority. A PaymentNotice out. A missing,
+ * wrong or stale signature is BOKA_PERMISSION_DENIED. */
+BOKA_API int boka_payments_notification(boka_engine* engine, int64_t tenant,
+                                        const char* signature_header, const char* body,
+                                        size_t body_len, char** notice_json, char** errmsg);
+/* Staff ("reservations:all") record a payment made outside the provider: to is "paid",
+ * "refunded" or "failed"; reference: NULL or 0..200 bytes. The Reservation out. */
+BOKA_API int boka_payments_record(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                  int64_t reservation, const char* to, const char* reference,
+                                  char** reservation_json, char** errmsg);
 
 /* --- Calendar feeds (boka_feed_*; boka/feeds.hpp, docs/feeds.md) ----------------------- */
 /* iCalendar feeds of bookings behind a secret URL: the token is the capability. */

@@ -2950,7 +2950,8 @@ TEST(services_round_trip_and_booking) {
   CHECK(json_time(doc, "end") == start + 45 * MINUTE);
   snprintf(want, sizeof want,
            "\"notes\":\"short\",\"metadata\":{},\"service\":%lld,\"price_minor\":3500,"
-           "\"currency\":\"EUR\",\"buffer_before\":0,\"buffer_after\":900",
+           "\"currency\":\"EUR\",\"payment_status\":\"none\",\"payment_reference\":\"\","
+           "\"buffer_before\":0,\"buffer_after\":900",
            (long long)service);
   CHECK_CONTAINS(doc, want);
   boka_free(doc);

@@ -19,6 +19,9 @@ Options:
   --starttls C K    offer STARTTLS with certificate C and key K, and require it
   --implicit C K    TLS from the first byte (smtps) with certificate C and key K
   --verbose         let aiosmtpd log to stderr
+  --port N          listen on port N (a sink restarted where the last one was)
+
+A sink started on a directory that already holds messages numbers on after them.
 """
 import argparse
 import base64
@@ -76,7 +79,8 @@ def summarize(raw: bytes) -> dict:
 class Sink:
     def __init__(self, directory: str):
         self.directory = directory
-        self.count = 0
+        # A sink restarted on the same directory numbers on after what it already holds.
+        self.count = len([n for n in os.listdir(directory) if n.endswith(".json")])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("reject-permanent"):
@@ -132,13 +136,15 @@ def main() -> int:
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--implicit", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--verbose", action="store_true", help="aiosmtpd's own log on stderr")
+    parser.add_argument("--port", type=int, default=0, help="listen here (default: a free port)")
     args = parser.parse_args()
     if not args.verbose:
         # The tests provoke failures on purpose (bad passwords, unknown CAs): keep their
         # output free of aiosmtpd's tracebacks and deprecation notes.
         logging.getLogger("mail.log").setLevel(logging.CRITICAL + 1)
 
-    options = {"hostname": "127.0.0.1", "port": free_port(), "server_hostname": "sink.test"}
+    options = {"hostname": "127.0.0.1", "port": args.port or free_port(),
+               "server_hostname": "sink.test"}
     if args.auth:
         options.update(authenticator=authenticator, auth_required=True)
     if args.starttls:

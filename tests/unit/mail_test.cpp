@@ -209,7 +209,7 @@ TEST_CASE("mail: nothing is sent twice, not by a second round nor by a restarted
   CHECK(again.messages().size() == 2);
 }
 
-TEST_CASE("mail: holds wait for confirmation; reschedule and cancellation follow") {
+TEST_CASE("mail: holds wait for confirmation, reschedule and cancellation follow") {
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
@@ -240,7 +240,7 @@ TEST_CASE("mail: holds wait for confirmation; reschedule and cancellation follow
   CHECK(desk.messages().front().kind == MailKind::cancellation);
 }
 
-TEST_CASE("mail: a reminder goes out the lead time before; a cancelled booking's is skipped") {
+TEST_CASE("mail: a reminder goes out the lead time before, a cancelled booking's is skipped") {
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
@@ -408,7 +408,7 @@ TEST_CASE("mail: bad settings are refused naming the field, and nothing changes"
   CHECK(stale.status().code() == Code::conflict);
 }
 
-TEST_CASE("mail: a tenant's template in the customer's language; previews; who may") {
+TEST_CASE("mail: a tenant's template in the customer's language, previews, who may") {
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
@@ -470,7 +470,7 @@ TEST_CASE("mail: erasing a customer blanks their messages' address and content")
   CHECK(c.ics.empty());
 }
 
-TEST_CASE("mail: send is refused without an SMTP server; bad options are refused at open") {
+TEST_CASE("mail: send is refused without an SMTP server, bad options are refused at open") {
   auto clock = std::make_shared<ManualClock>(utc(2026, 12, 1, 9));
   EngineOptions o;
   o.clock = clock;

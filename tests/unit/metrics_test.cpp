@@ -192,7 +192,9 @@ TEST_CASE("metrics: the engine's counters move with bookings and logins - promto
   CHECK(sample(text, R"(auth_logins_total{result="success"})") == 1);
   CHECK(sample(text, R"(auth_logins_total{result="failure"})") == 1);
   CHECK(sample(text, "user_sessions_active") == 1);
-  CHECK(sample(text, R"(payments_processed_total{outcome="success"})") == 0);
+  CHECK(sample(text, R"(payments_processed_total{outcome="paid"})") == 0);
+  CHECK(sample(text, R"(payment_notifications_total{outcome="refused"})") == 0);
+  CHECK(sample(text, R"(emails_total{outcome="sent"})") == 0);
   CHECK(sample(text, "booking_conflict_check_seconds_count") == 3);
   CHECK(sample(text, "availability_query_seconds_count") == 1);
   CHECK(sample(text, "boka_read_only") == 0);

@@ -256,7 +256,7 @@ TEST_CASE("payments: forged, stale and malformed notifications are refused and c
   });
 }
 
-TEST_CASE("payments: a failed attempt keeps the hold; a payment after it lapsed is late") {
+TEST_CASE("payments: a failed attempt keeps the hold, a payment after it lapsed is late") {
   for_both([](const std::string& uri) {
     Shop shop(uri);
     shop.enable();

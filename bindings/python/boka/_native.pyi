@@ -6,6 +6,16 @@ from types import TracebackType
 from typing import Any, Literal, Optional
 
 from ._types import (
+    Email,
+    EmailContent,
+    EmailStatus,
+    MailKind,
+    MailOptions,
+    MailRound,
+    MailSettings,
+    PaymentNotice,
+    PaymentSettings,
+    PaymentStatus,
     AllocationRequest,
     BookingRules,
     Customer,
@@ -115,6 +125,7 @@ class Engine:
         waitlist_offer_window: Optional[timedelta] = None,
         event_retention: Optional[timedelta] = None,
         webhooks: Optional[WebhookOptions] = None,
+        mail: Optional[MailOptions] = None,
     ) -> None: ...
     @property
     def auth(self) -> Auth: ...
@@ -132,6 +143,10 @@ class Engine:
     def webhooks(self) -> Webhooks: ...
     @property
     def feeds(self) -> CalendarFeeds: ...
+    @property
+    def mail(self) -> Mail: ...
+    @property
+    def payments(self) -> Payments: ...
     @property
     def operations(self) -> Operations: ...
     def close(self) -> None: ...
@@ -489,6 +504,66 @@ class Webhooks:
     ) -> WebhookDelivery: ...
     def replay_dead(self, tenant: int, endpoint: int, *, who: Optional[Principal] = None) -> int: ...
     def deliver(self, *, limit: int = 100, who: Optional[Principal] = None) -> DeliveryRound: ...
+
+class Mail:
+    """Customer email of an engine (``engine.mail``): settings and templates, previews, the
+    messages, and the worker's round."""
+
+    def settings(self, tenant: int, *, who: Optional[Principal] = None) -> MailSettings: ...
+    def update_settings(
+        self, tenant: int, settings: MailSettings, *, who: Optional[Principal] = None
+    ) -> MailSettings: ...
+    def preview(
+        self,
+        tenant: int,
+        *,
+        kind: MailKind | str,
+        reservation: int,
+        settings: Optional[MailSettings] = None,
+        who: Optional[Principal] = None,
+    ) -> EmailContent: ...
+    def list(
+        self,
+        tenant: int,
+        *,
+        status: Optional[EmailStatus | str] = None,
+        kind: Optional[MailKind | str] = None,
+        reservation: Optional[int] = None,
+        customer: Optional[int] = None,
+        before_id: int = 0,
+        limit: int = 100,
+        who: Optional[Principal] = None,
+    ) -> list[Email]: ...
+    def get(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Email: ...
+    def content(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> EmailContent: ...
+    def retry(self, tenant: int, id: int, *, who: Optional[Principal] = None) -> Email: ...
+    def send(self, *, limit: int = 100, who: Optional[Principal] = None) -> MailRound: ...
+
+class Payments:
+    """Payment state of an engine (``engine.payments``): settings, the provider's signed
+    notifications, and payments staff record by hand."""
+
+    def settings(self, tenant: int, *, who: Optional[Principal] = None) -> PaymentSettings: ...
+    def update_settings(
+        self,
+        tenant: int,
+        settings: PaymentSettings,
+        *,
+        signing_secret: Optional[str] = None,
+        who: Optional[Principal] = None,
+    ) -> PaymentSettings: ...
+    def handle_notification(
+        self, tenant: int, *, signature_header: str, body: bytes | str
+    ) -> PaymentNotice: ...
+    def record(
+        self,
+        tenant: int,
+        reservation: int,
+        *,
+        to: PaymentStatus | str,
+        reference: str = "",
+        who: Optional[Principal] = None,
+    ) -> Reservation: ...
 
 class Customers:
     """Customer records of an engine (``engine.customers``): their bookings, merging, export

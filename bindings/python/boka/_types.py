@@ -988,3 +988,166 @@ class CreatedFeed:
 
     feed: CalendarFeed
     token: str = field(repr=False)  # keep it out of logs
+
+
+# ---- customer mail (boka/mail.hpp) and payments (boka/payments.hpp) --------------------------
+
+
+class MailKind(str, enum.Enum):
+    """The messages boka writes to customers (docs/mail.md)."""
+
+    CONFIRMATION = "confirmation"
+    CANCELLATION = "cancellation"
+    RESCHEDULE = "reschedule"
+    REMINDER = "reminder"
+
+
+class EmailStatus(str, enum.Enum):
+    """Where a message stands."""
+
+    PENDING = "pending"  # waiting for its first or next attempt
+    SENT = "sent"  # the SMTP server accepted it
+    DEAD = "dead"  # refused for good or out of attempts: Mail.retry sends it again
+    SKIPPED = "skipped"  # no longer true when its turn came
+
+
+class SmtpSecurity(str, enum.Enum):
+    """How the SMTP connection is protected."""
+
+    NONE = "none"
+    STARTTLS_IF_OFFERED = "starttls_if_offered"
+    STARTTLS_REQUIRED = "starttls_required"
+    IMPLICIT = "implicit"
+
+
+@dataclass(frozen=True, slots=True)
+class MailOptions:
+    """How the engine submits customer mail (docs/mail.md); the defaults are the C++
+    library's. ``smtp_url`` "" sends no mail; ``from_address`` is required with it."""
+
+    smtp_url: str = ""
+    security: SmtpSecurity = SmtpSecurity.STARTTLS_REQUIRED
+    username: str = ""
+    password: str = field(default="", repr=False)  # keep it out of logs
+    ca_file: str = ""
+    from_address: str = ""
+    connect_timeout_ms: int = 10000
+    timeout_ms: int = 60000
+    retry_schedule: Sequence[timedelta] = (
+        timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+        timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
+    lease: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class MailTemplate:
+    """A tenant's own text for one kind of message (a Mustache subset, docs/mail.md)."""
+
+    kind: MailKind
+    locale: str = ""  # "": every customer; else a language such as "de"
+    subject: str = ""
+    text: str = ""
+    html: str = ""  # "": no HTML part
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """How a tenant's customer mail goes out (:class:`boka.Mail`). Change it with
+    ``dataclasses.replace`` and pass it to ``update_settings``."""
+
+    tenant: int
+    enabled: bool
+    kinds: Sequence[MailKind]
+    from_name: str  # "": the tenant's name
+    reply_to: str
+    locale: str  # for customers without one
+    time_zone: str  # for customers without one; "": the booking's resource's zone
+    reminder_lead: timedelta
+    templates: Sequence[MailTemplate]
+    updated_at: datetime
+    version: int  # 0 until first saved
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """One message to one customer."""
+
+    id: int
+    tenant: int
+    kind: MailKind
+    reservation: int
+    customer: Optional[int]
+    event: Optional[int]  # the event it was written for; None for reminders
+    to: str  # "" once its customer was erased
+    subject: str
+    locale: str
+    time_zone: str  # the zone its dates are in
+    message_id: str  # the Message-ID header, the same in every attempt
+    status: EmailStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_smtp_code: Optional[int]
+    last_error: str
+    leased_until: Optional[datetime]  # set while a worker sends it
+    created_at: datetime
+    sent_at: Optional[datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class EmailContent:
+    """A message as it is (or would be) sent."""
+
+    to: str
+    subject: str
+    text: str
+    html: str  # "": no HTML part
+    ics: str  # the attached booking (text/calendar)
+
+
+@dataclass(frozen=True, slots=True)
+class MailRound:
+    """What one :meth:`boka.Mail.send` round did."""
+
+    written: int
+    attempted: int
+    sent: int
+    failed: int
+    dead: int
+    skipped: int
+
+
+class PaymentOutcome(str, enum.Enum):
+    """What became of a payment provider's notification (docs/payments.md)."""
+
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    LATE = "late"  # paid after the hold lapsed: refund it
+    MISMATCH = "mismatch"  # not the booking's amount or currency: nothing changed
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"  # this provider event was taken before
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    """A tenant's payment setup (:class:`boka.Payments`); never the signing secret."""
+
+    tenant: int
+    enabled: bool
+    payment_window: timedelta  # how long a customer's booking is held for payment
+    tolerance: timedelta  # how old a notification may be
+    has_secret: bool
+    updated_at: datetime
+    version: int  # 0 until first saved
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentNotice:
+    """What a provider notification did."""
+
+    provider_event_id: str
+    type: str
+    outcome: PaymentOutcome
+    reservation: Optional[int]
+    payment_status: PaymentStatus  # the reservation's, after
+    reservation_status: Optional[ReservationStatus]

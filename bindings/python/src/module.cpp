@@ -25,9 +25,10 @@ class EngineHandle {
   EngineHandle(const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
                std::string read_only_reason, AuthOptions auth,
                std::optional<Seconds> waitlist_offer_window, std::optional<Seconds> event_retention,
-               WebhookOptions webhooks) {
+               WebhookOptions webhooks, MailOptions mail) {
     EngineOptions options;
     options.webhooks = std::move(webhooks);
+    options.mail = std::move(mail);
     if (waitlist_offer_window) options.waitlist_offer_window = *waitlist_offer_window;
     if (event_retention) options.event_retention = *event_retention;
     options.clock = std::move(clock);
@@ -213,6 +214,36 @@ class WebhooksFacet {
   const EngineHandle* handle_;
 };
 
+// engine.mail: the Mail facet. Like AuthFacet, it keeps its engine open.
+class MailFacet {
+ public:
+  explicit MailFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.mail()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
+// engine.payments: the Payments facet. Like AuthFacet, it keeps its engine open.
+class PaymentsFacet {
+ public:
+  explicit PaymentsFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.payments()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 // engine.feeds: the CalendarFeeds facet. Like AuthFacet, it keeps its engine open.
 class FeedsFacet {
  public:
@@ -383,21 +414,24 @@ may be called from several threads at once; each releases the GIL while the engi
       .def(py::init([](const std::string& uri, std::shared_ptr<ManualClock> clock, bool read_only,
                        py::object read_only_reason, py::object auth,
                        py::object waitlist_offer_window, py::object event_retention,
-                       py::object webhooks) {
+                       py::object webhooks, py::object mail) {
              AuthOptions options;
              if (!auth.is_none()) struct_from_python(auth, "auth", options);
              WebhookOptions hooks;
              if (!webhooks.is_none()) struct_from_python(webhooks, "webhooks", hooks);
+             MailOptions mail_options;
+             if (!mail.is_none()) struct_from_python(mail, "mail", mail_options);
              return std::make_unique<EngineHandle>(
                  uri, std::move(clock), read_only, to_string(read_only_reason, "read_only_reason"),
                  std::move(options),
                  to_optional_seconds(waitlist_offer_window, "waitlist_offer_window"),
-                 to_optional_seconds(event_retention, "event_retention"), std::move(hooks));
+                 to_optional_seconds(event_retention, "event_retention"), std::move(hooks),
+                 std::move(mail_options));
            }),
            arg("uri"), py::kw_only(), arg("clock") = py::none(), arg("read_only") = false,
            arg("read_only_reason") = "", arg("auth") = py::none(),
            arg("waitlist_offer_window") = py::none(), arg("event_retention") = py::none(),
-           arg("webhooks") = py::none())
+           arg("webhooks") = py::none(), arg("mail") = py::none())
       .def_property_readonly(
           "auth", [](py::object self) { return AuthFacet(std::move(self)); },
           "Users, logins, sessions, TOTP MFA and API keys (boka.Auth).")
@@ -422,6 +456,12 @@ may be called from several threads at once; each releases the GIL while the engi
       .def_property_readonly(
           "webhooks", [](py::object self) { return WebhooksFacet(std::move(self)); },
           "Signed webhooks: endpoints, deliveries, replays (boka.Webhooks).")
+      .def_property_readonly(
+          "mail", [](py::object self) { return MailFacet(std::move(self)); },
+          "Customer email: settings, templates, messages, the worker's round (boka.Mail).")
+      .def_property_readonly(
+          "payments", [](py::object self) { return PaymentsFacet(std::move(self)); },
+          "Payment state and the payment provider's notifications (boka.Payments).")
       .def_property_readonly(
           "operations", [](py::object self) { return OperationsFacet(std::move(self)); },
           "The audit trail, health, backups, read-only mode, heartbeats, "
@@ -1609,6 +1649,165 @@ docs/webhooks.md is the guide.)")
           py::kw_only(), arg("limit") = 100, arg("who") = py::none(),
           "One round of the worker: schedules new events, then attempts what is due (blocks "
           "for the HTTP calls). Needs system:operations.");
+
+  using Post = const MailFacet&;
+  py::class_<MailFacet>(m, "Mail", R"(Customer email of an engine (engine.mail): confirmations,
+cancellations, reschedules and reminders in the customer's language and zone, with the booking
+as an .ics attachment, written by the worker's round from the event feed and submitted over SMTP
+(EngineOptions mail=MailOptions(...)). Settings, previews and messages need mail:manage (admins);
+send needs system:operations. docs/mail.md is the guide.)")
+      .def(
+          "settings",
+          [](Post f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Mail& m) { return m.settings(p, tenant); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none(),
+          "The tenant's MailSettings (the defaults, version 0, until first saved).")
+      .def(
+          "update_settings",
+          [](Post f, TenantId tenant, py::object settings, py::object who) {
+            MailSettings value;
+            struct_from_python(settings, "settings", value, Mode::update);
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Mail& m) { return m.update_settings(p, tenant, value); }));
+          },
+          arg("tenant"), arg("settings"), py::kw_only(), arg("who") = py::none(),
+          "Replaces the settings (version must be current); a template that does not parse "
+          "raises InvalidArgumentError naming it.")
+      .def(
+          "preview",
+          [](Post f, TenantId tenant, py::object kind, std::int64_t reservation,
+             py::object settings, py::object who) {
+            const MailKind k = from_python<MailKind>(kind, "kind");
+            std::optional<MailSettings> value;
+            if (!settings.is_none()) {
+              value.emplace();
+              struct_from_python(settings, "settings", *value, Mode::update);
+            }
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Mail& m) {
+              return m.preview(p, tenant, k, ReservationId{reservation}, value);
+            }));
+          },
+          arg("tenant"), py::kw_only(), arg("kind"), arg("reservation"),
+          arg("settings") = py::none(), arg("who") = py::none(),
+          "The EmailContent the reservation's customer would get (with `settings` instead of "
+          "the stored ones when given).")
+      .def(
+          "list",
+          [](Post f, TenantId tenant, py::object status, py::object kind, py::object reservation,
+             py::object customer, std::int64_t before_id, int limit, py::object who) {
+            EmailFilter filter;
+            if (!status.is_none()) filter.status = from_python<EmailStatus>(status, "status");
+            if (!kind.is_none()) filter.kind = from_python<MailKind>(kind, "kind");
+            filter.reservation = optional_id<ReservationId>(reservation, "reservation");
+            filter.customer = optional_id<CustomerId>(customer, "customer");
+            filter.before_id = EmailId{before_id};
+            filter.limit = limit;
+            const Principal& p = principal_of(who);
+            return to_python_list(f.call([&](Mail& m) { return m.list(p, tenant, filter); }));
+          },
+          arg("tenant"), py::kw_only(), arg("status") = py::none(), arg("kind") = py::none(),
+          arg("reservation") = py::none(), arg("customer") = py::none(), arg("before_id") = 0,
+          arg("limit") = 100, arg("who") = py::none(), "Messages, newest first.")
+      .def(
+          "get",
+          [](Post f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Mail& m) { return m.get(p, tenant, EmailId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
+      .def(
+          "content",
+          [](Post f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Mail& m) { return m.content(p, tenant, EmailId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "The EmailContent as sent (blank once its customer was erased).")
+      .def(
+          "retry",
+          [](Post f, TenantId tenant, std::int64_t id, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Mail& m) { return m.retry(p, tenant, EmailId{id}); }));
+          },
+          arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
+          "Makes a dead or skipped message pending again.")
+      .def(
+          "send",
+          [](Post f, int limit, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Mail& m) { return m.send(p, limit); }));
+          },
+          py::kw_only(), arg("limit") = 100, arg("who") = py::none(),
+          "One round of the worker: writes the messages of new events and due reminders, then "
+          "submits what is due (blocks for the SMTP sessions). Needs system:operations.");
+
+  using Pay = const PaymentsFacet&;
+  py::class_<PaymentsFacet>(m, "Payments", R"(Payment state of an engine (engine.payments): a
+tenant's settings with the provider's signing secret, the provider's signed notifications
+(Stripe's scheme) that move reservations' payment_status and confirm paid holds, and payments
+staff record by hand. docs/payments.md is the guide.)")
+      .def(
+          "settings",
+          [](Pay f, TenantId tenant, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Payments& x) { return x.settings(p, tenant); }));
+          },
+          arg("tenant"), py::kw_only(), arg("who") = py::none(),
+          "The tenant's PaymentSettings (needs payments:manage).")
+      .def(
+          "update_settings",
+          [](Pay f, TenantId tenant, py::object settings, py::object signing_secret,
+             py::object who) {
+            PaymentSettings value;
+            struct_from_python(settings, "settings", value, Mode::update);
+            const std::optional<std::string> secret =
+                to_optional_string(signing_secret, "signing_secret");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call(
+                [&](Payments& x) { return x.update_settings(p, tenant, value, secret); }));
+          },
+          arg("tenant"), arg("settings"), py::kw_only(), arg("signing_secret") = py::none(),
+          arg("who") = py::none(),
+          "Replaces enabled, payment_window and tolerance (version must be current); "
+          "signing_secret, when given, replaces the provider's secret (stored sealed).")
+      .def(
+          "handle_notification",
+          [](Pay f, TenantId tenant, py::object signature_header, py::object body) {
+            const std::string header = to_string(signature_header, "signature_header");
+            std::string raw;
+            if (py::isinstance<py::bytes>(body)) {
+              raw = body.cast<std::string>();
+            } else {
+              raw = to_string(body, "body");
+            }
+            return to_python_struct(f.call(
+                [&](Payments& x) { return x.handle_notification(tenant, header, raw); }));
+          },
+          arg("tenant"), py::kw_only(), arg("signature_header"), arg("body"),
+          "A provider notification as received (the Stripe-Signature header, the raw body as "
+          "bytes or str): a PaymentNotice. A missing, wrong or stale signature raises "
+          "PermissionDeniedError.")
+      .def(
+          "record",
+          [](Pay f, TenantId tenant, std::int64_t reservation, py::object to, py::object reference,
+             py::object who) {
+            const PaymentStatus status = from_python<PaymentStatus>(to, "to");
+            const std::string ref = to_string(reference, "reference");
+            const Principal& p = principal_of(who);
+            return to_python_struct(f.call([&](Payments& x) {
+              return x.record(p, tenant, ReservationId{reservation}, status, ref);
+            }));
+          },
+          arg("tenant"), arg("reservation"), py::kw_only(), arg("to"), arg("reference") = "",
+          arg("who") = py::none(),
+          "Records a payment made outside the provider (paid, refunded or failed); a paid "
+          "live hold is confirmed. The Reservation.");
 
   using People = const CustomersFacet&;
   py::class_<CustomersFacet>(m, "Customers",

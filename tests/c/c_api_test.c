@@ -2876,7 +2876,7 @@ TEST(services_round_trip_and_booking) {
   char* doc = NULL;
   char* updated = NULL;
   char spec[512];
-  char want[160];
+  char want[320];
   boka_conflict conflict;
   const int64_t start = kMonday + DAY + 10 * HOUR;
   int64_t chair, service, booked, later = 0;
@@ -3560,6 +3560,135 @@ TEST(events_webhooks_and_feeds) {
   boka_clock_destroy(clock);
 }
 
+TEST(mail_and_payments) {
+  char* err = NULL;
+  char* doc = NULL;
+  boka_engine* engine = NULL;
+  boka_principal* sys = NULL;
+  boka_clock* clock = NULL;
+  int64_t tenant, chair, service, customer, reservation, email;
+  char req[1024];
+  const char* options =
+      "{\"auth\": {\"encryption_key\": "
+      "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}, "
+      "\"mail\": {\"smtp_url\": \"smtp://127.0.0.1:1\", \"security\": \"none\", "
+      "\"from_address\": \"bookings@boka.test\"}}";
+  const char* body = "{\"id\":\"evt_c\",\"type\":\"payment_intent.succeeded\",\"data\":{}}";
+  EXPECT_OK(boka_clock_create(kMonday + 8 * HOUR, &clock, &err), err);
+  EXPECT_OK(boka_engine_open_with_options("memory:", clock, options, &engine, &err), err);
+  EXPECT_OK(boka_principal_system(&sys, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"Salon\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_create_resource(engine, sys, tenant,
+                                 "{\"name\": \"Chair\", \"zone\": \"Europe/Berlin\"}", &doc, &err),
+            err);
+  chair = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(req, sizeof req,
+           "{\"name\":\"Schnitt\",\"duration\":3600,\"allocations\":[{\"resource\":%lld}],"
+           "\"price_minor\":3000,\"currency\":\"EUR\"}",
+           (long long)chair);
+  EXPECT_OK(boka_service_create(engine, sys, tenant, req, &doc, &err), err);
+  service = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_customer_create(engine, sys, tenant,
+                                 "{\"display_name\": \"Ana\", \"email\": \"ana@x.test\", "
+                                 "\"locale\": \"de\", \"time_zone\": \"Europe/Berlin\"}",
+                                 &doc, &err),
+            err);
+  customer = json_int(doc, "id");
+  boka_free(doc);
+
+  /* Mail: defaults, a refused template, on; a preview in German; a round against an SMTP
+   * server that is down leaves the message pending with its error. */
+  EXPECT_OK(boka_mail_settings(engine, sys, tenant, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"enabled\":false");
+  CHECK_CONTAINS(doc, "\"version\":0");
+  boka_free(doc);
+  EXPECT_ERROR(boka_mail_update_settings(
+                   engine, sys, tenant,
+                   "{\"enabled\": true, \"kinds\": [\"confirmation\"], \"from_name\": \"\", "
+                   "\"reply_to\": \"\", \"locale\": \"en\", \"time_zone\": \"\", "
+                   "\"reminder_lead\": 86400, \"templates\": [{\"kind\": \"confirmation\", "
+                   "\"subject\": \"x\", \"text\": \"{{nope}}\"}], \"version\": 0}",
+                   &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "templates[0].text: unknown variable \"nope\"");
+  EXPECT_OK(boka_mail_update_settings(
+                engine, sys, tenant,
+                "{\"enabled\": true, \"kinds\": [\"confirmation\"], \"from_name\": \"\", "
+                "\"reply_to\": \"\", \"locale\": \"en\", \"time_zone\": \"\", "
+                "\"reminder_lead\": 86400, \"templates\": [], \"version\": 0}",
+                &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"version\":1");
+  boka_free(doc);
+  snprintf(req, sizeof req,
+           "{\"service\":%lld,\"start\":\"2026-01-06T09:00:00Z\",\"customer_id\":%lld}",
+           (long long)service, (long long)customer);
+  EXPECT_OK(boka_reserve_json(engine, sys, tenant, req, &doc, NULL, &err), err);
+  reservation = json_int(doc, "id");
+  CHECK_CONTAINS(doc, "\"payment_status\":\"none\"");
+  boka_free(doc);
+  EXPECT_OK(boka_mail_preview(engine, sys, tenant, "confirmation", reservation, NULL, &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "Dienstag, 6. Januar 2026");
+  CHECK_CONTAINS(doc, "\"to\":\"ana@x.test\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_mail_preview(engine, sys, tenant, "thanks", reservation, NULL, &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "kind");
+  EXPECT_OK(boka_mail_send(engine, sys, 10, &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"written\":1");
+  CHECK_CONTAINS(doc, "\"failed\":1");
+  boka_free(doc);
+  EXPECT_OK(boka_mail_list(engine, sys, tenant, "{\"status\": \"pending\"}", &doc, &err), err);
+  CHECK_CONTAINS(doc, "\"kind\":\"confirmation\"");
+  CHECK_CONTAINS(doc, "\"attempts\":1");
+  email = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_mail_content(engine, sys, tenant, email, &doc, &err), err);
+  CHECK_CONTAINS(doc, "BEGIN:VCALENDAR");
+  boka_free(doc);
+  EXPECT_ERROR(boka_mail_retry(engine, sys, tenant, email, NULL, &err), err, BOKA_CONFLICT,
+               "only a dead or skipped one is retried");
+
+  /* Payments: a secret is required; a forged notification is refused; staff record one. */
+  EXPECT_ERROR(boka_payments_update_settings(
+                   engine, sys, tenant,
+                   "{\"enabled\": true, \"payment_window\": 1800, \"tolerance\": 300, "
+                   "\"version\": 0}",
+                   NULL, &doc, &err),
+               err, BOKA_INVALID_ARGUMENT, "signing_secret");
+  EXPECT_OK(boka_payments_update_settings(
+                engine, sys, tenant,
+                "{\"enabled\": true, \"payment_window\": 1800, \"tolerance\": 300, "
+                "\"version\": 0}",
+                "whsec_c_0123456789abcdef0123456789", &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"has_secret\":true");
+  CHECK(strstr(doc, "whsec_c_") == NULL);
+  boka_free(doc);
+  EXPECT_ERROR(boka_payments_notification(engine, tenant, "t=1,v1=00", body, strlen(body), &doc,
+                                          &err),
+               err, BOKA_PERMISSION_DENIED, "signature");
+  snprintf(req, sizeof req, "{\"service\":%lld,\"start\":\"2026-01-07T09:00:00Z\"}",
+           (long long)service);
+  EXPECT_OK(boka_reserve_json(engine, sys, tenant, req, &doc, NULL, &err), err);
+  reservation = json_int(doc, "id");
+  CHECK_CONTAINS(doc, "\"payment_status\":\"pending\"");
+  boka_free(doc);
+  EXPECT_OK(boka_payments_record(engine, sys, tenant, reservation, "paid", "cash", &doc, &err),
+            err);
+  CHECK_CONTAINS(doc, "\"payment_status\":\"paid\"");
+  CHECK_CONTAINS(doc, "\"payment_reference\":\"cash\"");
+  boka_free(doc);
+  EXPECT_ERROR(boka_payments_record(engine, sys, tenant, reservation, "paid", NULL, &doc, &err),
+               err, BOKA_CONFLICT, "cannot become paid");
+  boka_principal_destroy(sys);
+  boka_engine_destroy(engine);
+  boka_clock_destroy(clock);
+}
+
 typedef struct named_test {
   const char* name;
   test_fn fn;
@@ -3601,6 +3730,7 @@ static const named_test tests[] = {
     ENTRY(booking_rules_cutoffs_limits_and_guards),
     ENTRY(update_reservation_and_sorted_listing),
     ENTRY(events_webhooks_and_feeds),
+    ENTRY(mail_and_payments),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

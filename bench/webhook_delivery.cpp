@@ -4,14 +4,20 @@
 // arrived. Reports deliveries per second over the rounds, and for each event the time from
 // its booking's commit (reserve returned) to its arrival at the receiver.
 //
-//   webhook_delivery [store-uri] [reservations]    (defaults: a temporary SQLite file, 2000)
+//   webhook_delivery [store-uri] [reservations] [rate] [idle-ms]
+//     (defaults: a temporary SQLite file, 2000, 0, 100)
 //
-// The lag includes waiting for the round: the bookings are all made first, then delivered,
-// so it grows with N (a worker running every BOKA_WORKER_INTERVAL_SECONDS adds up to that
-// interval). The throughput is the worker's sequential rate: one HTTP call at a time.
+// rate 0 (backlog): the bookings are all made first, then delivered: the throughput is the
+// worker's sequential rate (one HTTP call at a time), and the lag includes waiting behind the
+// backlog, so it grows with N.
+// rate > 0 (steady): a thread books `rate` reservations a second while a worker thread runs
+// rounds back to back, sleeping idle-ms when a round found nothing to do (boka-worker sleeps
+// BOKA_WORKER_INTERVAL_SECONDS, which adds up to that to the lag): the lag is what a receiver
+// sees under a sustained load.
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +51,8 @@ int main(int argc, char** argv) {
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(temp + s);
   const std::string uri = argc > 1 ? argv[1] : "sqlite:" + temp;
   const int n = argc > 2 ? std::stoi(argv[2]) : 2000;
+  const double rate = argc > 3 ? std::stod(argv[3]) : 0.0;
+  const int idle_ms = argc > 4 ? std::stoi(argv[4]) : 100;
 
   std::mutex mutex;
   std::map<std::string, Steady::time_point> arrived;  // webhook-id -> when
@@ -82,21 +90,48 @@ int main(int argc, char** argv) {
       std::chrono::duration_cast<Seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
   const Instant start = from_unix((now_unix / 3600 + 24) * 3600);
-  for (int i = 0; i < n; ++i) {
+  const auto book = [&](int i) {
     ReserveRequest req;
     req.allocations = {AllocationRequest::of_resource(room)};
     req.start = start + Seconds(3600LL * (i % 1000));
     req.end = req.start + Seconds(3600);
     must(engine->reserve(sys, tenant, req), "reserve");
     committed.push_back(Steady::now());
-  }
-  const auto t0 = Steady::now();
+  };
   int rounds = 0, delivered = 0;
-  while (delivered < n) {
-    const DeliveryRound r = must(engine->webhooks().deliver(sys, 1000), "deliver");
-    delivered += r.delivered;
-    ++rounds;
-    if (r.attempted == 0) break;
+  Steady::time_point t0;
+  if (rate <= 0) {
+    for (int i = 0; i < n; ++i) book(i);
+    t0 = Steady::now();
+    while (delivered < n) {
+      const DeliveryRound r = must(engine->webhooks().deliver(sys, 1000), "deliver");
+      delivered += r.delivered;
+      ++rounds;
+      if (r.attempted == 0) break;
+    }
+  } else {
+    t0 = Steady::now();
+    std::atomic<bool> booked{false};
+    std::thread worker([&] {
+      // Until every booking is made and delivered (or nothing more arrives after the last).
+      while (delivered < n) {
+        const bool done_booking = booked.load();
+        const DeliveryRound r = must(engine->webhooks().deliver(sys, 1000), "deliver");
+        delivered += r.delivered;
+        ++rounds;
+        if (r.attempted == 0) {
+          if (done_booking) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+        }
+      }
+    });
+    for (int i = 0; i < n; ++i) {
+      std::this_thread::sleep_until(
+          t0 + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(i / rate)));
+      book(i);
+    }
+    booked = true;
+    worker.join();
   }
   const double seconds = std::chrono::duration<double>(Steady::now() - t0).count();
 
@@ -121,9 +156,11 @@ int main(int argc, char** argv) {
   const auto pct = [&](double p) {
     return lags.empty() ? 0.0 : lags[static_cast<std::size_t>(p * (lags.size() - 1))];
   };
-  std::printf("store %s, %d reservations: %d delivered in %d rounds, %.2f s: %.0f deliveries/s\n",
-              engine->operations().storage_info().dialect.c_str(), n, delivered, rounds, seconds,
-              delivered / seconds);
+  std::printf("store %s, %d reservations%s: %d delivered in %d rounds, %.2f s: %.0f deliveries/s\n",
+              engine->operations().storage_info().dialect.c_str(), n,
+              rate > 0 ? (" booked at " + std::to_string(static_cast<int>(rate)) + "/s").c_str()
+                       : " booked first",
+              delivered, rounds, seconds, delivered / seconds);
   std::printf("lag from commit to arrival (ms): p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", pct(0.5),
               pct(0.9), pct(0.99), pct(1.0));
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(temp + s);

@@ -1272,9 +1272,9 @@ std::string Api::build_openapi() const {
       {"type", "object"},
       {"description",
        "Everything boka holds about a customer: the record, every reservation, series and "
-       "waitlist entry naming it, and the audit records about it"},
+       "waitlist entry naming it, the audit records about it and the mail sent to it"},
       {"required", Json::array({"format", "exported_at", "tenant", "customer", "reservations",
-                                "series", "waitlist_entries", "audit"})},
+                                "series", "waitlist_entries", "audit", "emails"})},
       {"properties", Json{{"format", Json{{"type", "string"}, {"const", "boka.customer-export/1"}}},
                           {"exported_at", Json{{"type", "string"}, {"format", "date-time"}}},
                           {"tenant", Json{{"type", "integer"}, {"format", "int64"}}},
@@ -1282,7 +1282,8 @@ std::string Api::build_openapi() const {
                           {"reservations", objects},
                           {"series", objects},
                           {"waitlist_entries", objects},
-                          {"audit", objects}}}};
+                          {"audit", objects},
+                          {"emails", objects}}}};
   schemas["Count"] =
       Json{{"type", "object"},
            {"description", "How many objects a call changed"},

@@ -251,8 +251,26 @@ nlohmann::ordered_json reservation_json(const Reservation& r) {
     j["price_minor"] = *r.price_minor;
     j["currency"] = r.currency;
   }
+  if (r.payment_status != PaymentStatus::none) {
+    j["payment_status"] = payment_status_name(r.payment_status);
+    j["payment_reference"] = r.payment_reference;
+  }
   if (r.series) j["series"] = r.series->value();
   return j;
+}
+
+// A message sent to the customer, with what it said (boka/mail.hpp).
+nlohmann::ordered_json email_json(const StoredEmail& e) {
+  return {{"id", e.email.id.value()},
+          {"kind", mail_kind_name(e.email.kind)},
+          {"reservation", e.email.reservation.value()},
+          {"to", e.email.to},
+          {"subject", e.email.subject},
+          {"status", email_status_name(e.email.status)},
+          {"created_at", format_utc(e.email.created_at)},
+          {"sent_at", e.email.sent_at ? nlohmann::ordered_json(format_utc(*e.email.sent_at))
+                                      : nlohmann::ordered_json(nullptr)},
+          {"text", e.text}};
 }
 
 nlohmann::ordered_json series_json(const Series& s) {
@@ -665,6 +683,24 @@ Result<std::string> Customers::export_data(const Principal& who, TenantId tenant
               }
               doc["audit"] = nlohmann::ordered_json::array();
               for (const AuditRecord& a : records) doc["audit"].push_back(audit_json(a));
+              // The mail written to them, oldest first, with its text.
+              std::vector<StoredEmail> mail;
+              EmailFilter f;
+              f.customer = id;
+              f.limit = 1000;
+              for (;;) {
+                BOKA_ASSIGN_OR_RETURN(auto page, txn.list_emails(tenant, f));
+                for (const Email& e : page) {
+                  BOKA_ASSIGN_OR_RETURN(auto full, txn.find_email(tenant, e.id));
+                  if (full) mail.push_back(std::move(*full));
+                }
+                if (static_cast<int>(page.size()) < f.limit) break;
+                f.before_id = page.back().id;
+              }
+              doc["emails"] = nlohmann::ordered_json::array();
+              for (auto it = mail.rbegin(); it != mail.rend(); ++it) {
+                doc["emails"].push_back(email_json(*it));
+              }
               // The export is a disclosure of personal data: it is recorded too.
               return impl_->audit(
                   txn, actor,

@@ -452,13 +452,21 @@ TEST_CASE("mail: a tenant's template in the customer's language, previews, who m
   CHECK(desk.engine->mail().send(staff).status().code() == Code::permission_denied);
 }
 
-TEST_CASE("mail: erasing a customer blanks their messages' address and content") {
+TEST_CASE("mail: a customer's export holds their mail, erasing them blanks it") {
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
   desk.enable();
   desk.book(utc(2026, 12, 8, 13));
   CHECK(desk.send().sent == 1);
+  // The customer's export holds the message and what it said.
+  const json exported =
+      json::parse(desk.engine->customers().export_data(sys(), desk.tenant, desk.ana).value());
+  REQUIRE(exported["emails"].size() == 1);
+  CHECK(exported["emails"][0]["kind"] == "confirmation");
+  CHECK(exported["emails"][0]["status"] == "sent");
+  CHECK(exported["emails"][0]["to"] == "ana@example.test");
+  CHECK(exported["emails"][0]["text"].get<std::string>().find("Ana Lima") != std::string::npos);
   REQUIRE(desk.engine->customers().erase(sys(), desk.tenant, desk.ana).ok());
   const Email e = desk.messages().front();
   CHECK(e.to.empty());

@@ -31,7 +31,7 @@ cmake --preset "$preset" >/dev/null
 if [ "$preset" = tsan ]; then
   # Only what the concurrency tests below run: the library, the C ABI and the Python module
   # (their race tests), and the test executables that hold race, model and conformance tests.
-  cmake --build --preset tsan --target boka_unit_tests boka_race_tests boka_conformance_tests \
+  cmake --build --preset tsan --target boka_concurrency_unit_tests boka_race_tests boka_conformance_tests \
     boka_conformance_pg_tests boka_postgres_tests boka_c_api_race_test boka_c boka_native
 else
   cmake --build --preset "$preset"

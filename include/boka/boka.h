@@ -506,7 +506,11 @@
  *      "before_id": 0, "limit": 100}
  *
  *   MailRound (boka_mail_send)
- *     {"written": 2, "attempted": 2, "sent": 2, "failed": 0, "dead": 0, "skipped": 0}
+ *     {"written": 2, "attempted": 2, "sent": 2, "failed": 0, "dead": 0, "skipped": 0,
+ *      "failed_tenants": 0, "last_error": "", "server_refused": false}
+ *     failed_tenants: tenants whose messages could not be written (tried again next round).
+ *     server_refused: the SMTP server refused the configuration (auth, TLS); the round
+ *     stopped without spending the other messages' attempts.
  *
  *   MailOptions (EngineOptions.mail; every field optional, defaults shown)
  *     {"smtp_url": "", "security": "starttls_required", "username": "", "password": "",

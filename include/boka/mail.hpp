@@ -46,7 +46,7 @@ struct MailTemplate {
   // locale has that language. A customer gets the template of their language, else the
   // tenant's "" one, else boka's own in their language.
   std::string locale;
-  std::string subject;  // 1..998 bytes after rendering; line breaks become spaces
+  std::string subject;  // rendered on one line (line breaks become spaces), cut at 900 bytes
   std::string text;     // the text/plain part (required)
   std::string html;     // the text/html part; "" : text only
 };
@@ -69,8 +69,8 @@ struct MailSettings {
   // booking's first resource.
   std::string time_zone;
   // How long before a confirmed booking starts its reminder is written: 15 minutes .. 30
-  // days. A booking made or moved to less than this before its start gets no reminder (its
-  // confirmation or reschedule message said when).
+  // days. A booking made or moved to less than this before its start, while mail was on and
+  // the worker running, gets no reminder (its confirmation or reschedule message said when).
   Seconds reminder_lead{86400};
   std::vector<MailTemplate> templates;  // at most one per kind and locale; at most 50
   Instant updated_at{};
@@ -140,6 +140,13 @@ struct MailRound {
   int failed = 0;   // attempts that will be retried
   int dead = 0;     // messages refused for good or out of attempts
   int skipped = 0;  // messages no longer true when their turn came
+  // Tenants whose messages could not be written this round (a store error, data that
+  // cannot be rendered); they are tried again next round, the others go on.
+  int failed_tenants = 0;
+  std::string last_error;  // the last such error ("tenant 3: ..."), "" if none
+  // True when the SMTP server refused the configuration itself (authentication, TLS): the
+  // round stopped without spending the other messages' attempts.
+  bool server_refused = false;
 };
 
 // The mail of a tenant (engine.mail()). Settings, previews and the message list need
@@ -156,8 +163,9 @@ class Mail {
   // Replaces the settings; settings.version must equal the stored one (0 the first time).
   // invalid_argument naming the field: a locale boka cannot write, an unknown zone, a lead
   // out of range, a repeated kind, a template that does not parse ("templates[1].text:
-  // unknown value \"strat.date\" at line 2, column 9"), a malformed reply_to. Turning mail on
-  // starts from now: earlier changes are not mailed.
+  // unknown variable \"strat.date\" at line 2, column 9"), a malformed reply_to. Turning mail
+  // on starts from now: earlier changes are not mailed (bookings due within the lead get their
+  // reminders). A shorter lead takes effect at once.
   Result<MailSettings> update_settings(const Principal& who, TenantId tenant,
                                        const MailSettings& settings);
   // The message of `kind` that the reservation's customer would get now (with `settings`

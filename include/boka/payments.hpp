@@ -83,21 +83,24 @@ class Payments {
   // A provider notification as received (the Stripe-Signature header and the raw body).
   // No principal: the signature is the authority. Checks the signature (HMAC-SHA256 over
   // "t.body" with the tenant's secret) and the timestamp against the tolerance, then acts
-  // once per provider event id: payment_intent.succeeded and checkout.session.completed
-  // (payment_status "paid") -> paid; payment_intent.payment_failed and
-  // checkout.session.async_payment_failed -> failed; charge.refunded (in full) -> refunded.
-  // The reservation is the one in the object's metadata "boka_reservation_id"; the amount
-  // and currency must be its price. Errors: permission_denied for a missing, malformed or
-  // wrong signature or a stale timestamp (one message for all); conflict when the
-  // tenant's payments are off; invalid_argument for a body that is not a provider event.
+  // once per provider event id: payment_intent.succeeded, checkout.session.completed
+  // (payment_status "paid") and checkout.session.async_payment_succeeded -> paid;
+  // payment_intent.payment_failed and checkout.session.async_payment_failed -> failed;
+  // charge.refunded (in full) -> refunded. The reservation is the one in the object's
+  // metadata "boka_reservation_id"; the amount and currency must be its price. Taken while
+  // the tenant has a secret, even with payments turned off (customers who paid meanwhile are
+  // still recorded). Errors: permission_denied for an unknown tenant, a tenant without a
+  // secret, a missing, malformed or wrong signature or a stale timestamp (one message for
+  // all); invalid_argument for a body that is not a provider event; unavailable if the
+  // reservation keeps moving while the change is planned.
   // Each taken notification is audited and counted in payments_processed_total{outcome}.
   Result<PaymentNotice> handle_notification(TenantId tenant, std::string_view signature_header,
                                             std::string_view body);
 
   // Records a payment made outside the provider (cash, a transfer) or a refund, by staff
-  // ("reservations:all"): pending|failed -> paid (confirms a live hold), paid -> refunded,
-  // pending -> failed. `reference` (0..200 bytes) is kept as the payment reference.
-  // conflict for any other transition.
+  // ("reservations:all"): pending|failed -> paid (confirms a live hold; a lapsed one stays
+  // lapsed, paid), paid -> refunded, pending -> failed. `reference` (0..200 bytes) is kept as
+  // the payment reference. conflict for any other transition.
   Result<Reservation> record(const Principal& who, TenantId tenant, ReservationId reservation,
                              PaymentStatus to, std::string_view reference);
 

@@ -2021,6 +2021,10 @@ struct Describe<MailRound> {
     v("failed", r.failed, out("attempts to be retried"));
     v("dead", r.dead, out());
     v("skipped", r.skipped, out("messages no longer true when their turn came"));
+    v("failed_tenants", r.failed_tenants, out("tenants whose messages could not be written"));
+    v("last_error", r.last_error, out("the last such error, \"\" if none"));
+    v("server_refused", r.server_refused,
+      out("the SMTP server refused the configuration (auth, TLS): the round stopped"));
   }
 };
 

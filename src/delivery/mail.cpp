@@ -519,6 +519,8 @@ Result<std::string> build_mime(const MailMessage& message) {
   return out;
 }
 
+Status check_smtp_config(const SmtpConfig& config) { return check_config(config); }
+
 Result<MailOutcome> send_mail(const SmtpConfig& config, const MailMessage& message) {
   BOKA_RETURN_IF_ERROR(check_config(config));
   BOKA_ASSIGN_OR_RETURN(const std::string mime, build_mime(message));

@@ -104,4 +104,9 @@ struct MailOutcome {
 // without safe TLS, timeouts) or as build_mime for the message.
 Result<MailOutcome> send_mail(const SmtpConfig& config, const MailMessage& message);
 
+// The configuration check send_mail makes first, for callers that want to refuse a bad
+// configuration when it is set rather than at the first message: invalid_argument
+// "smtp.<field>: ..." (never quoting the password).
+Status check_smtp_config(const SmtpConfig& config);
+
 }  // namespace boka::delivery

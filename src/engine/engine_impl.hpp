@@ -302,6 +302,9 @@ struct WebhookRuntime;
 struct EngineImpl;
 // Checks `options` and installs them on `impl` (invalid_argument naming the field).
 Status configure_webhooks(EngineImpl& impl, const WebhookOptions& options);
+// A wait of a retry schedule stretched by a random 0..20% (jitter), so receivers that failed
+// together are not retried together (webhooks and mail; src/engine/webhooks.cpp).
+Seconds with_jitter(Seconds wait);
 // The same for EngineOptions::mail (src/engine/mail.cpp).
 struct MailRuntime;
 Status configure_mail(EngineImpl& impl, const MailOptions& options);

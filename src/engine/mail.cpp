@@ -4,7 +4,7 @@
 // SMTP, record, back off). docs/mail.md is the guide; docs/architecture.md, "Mail", the
 // decisions.
 #include <algorithm>
-#include <random>
+#include <charconv>
 #include <set>
 
 #include "codec/json_codec.hpp"
@@ -104,6 +104,15 @@ Status configure_mail(EngineImpl& impl, const MailOptions& o) {
   rt->smtp.ca_file = o.ca_file;
   rt->smtp.connect_timeout_ms = o.connect_timeout_ms;
   rt->smtp.timeout_ms = o.timeout_ms;
+  if (!o.smtp_url.empty()) {
+    // A configuration that cannot work is refused now, not at the first message.
+    Status checked = delivery::check_smtp_config(rt->smtp);
+    if (!checked.ok()) {
+      std::string m = checked.message();
+      if (m.rfind("smtp.", 0) == 0) m = "mail." + m.substr(5);
+      return InvalidArgument(m);
+    }
+  }
   impl.mail = std::move(rt);
   return Status::Ok();
 }
@@ -497,6 +506,18 @@ std::string payload_string(const std::string& payload, const char* object, const
   }
 }
 
+// The id in an event's subject ("reservation:42"); nullopt for anything else.
+std::optional<std::int64_t> subject_id(std::string_view subject) {
+  const auto colon = subject.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::int64_t id = 0;
+  const char* first = subject.data() + colon + 1;
+  const char* last = subject.data() + subject.size();
+  auto [end, ec] = std::from_chars(first, last, id);
+  if (ec != std::errc() || end != last || id <= 0) return std::nullopt;
+  return id;
+}
+
 // Writes the messages of the tenant's events after its cursor; returns how many.
 Result<int> schedule_events(EngineImpl& impl, TenantId tenant) {
   int written = 0;
@@ -513,7 +534,7 @@ Result<int> schedule_events(EngineImpl& impl, TenantId tenant) {
       q.after = cursor;
       q.limit = kSchedulePage;
       q.types = {"reservation.created", "reservation.confirmed", "reservation.cancelled",
-                 "reservation.rescheduled"};
+                 "reservation.rescheduled", "reservation.updated"};
       BOKA_ASSIGN_OR_RETURN(auto events, txn.list_events(tenant, q));
       std::int64_t next = cursor;
       if (static_cast<int>(events.size()) == q.limit) {
@@ -524,8 +545,9 @@ Result<int> schedule_events(EngineImpl& impl, TenantId tenant) {
         next = std::max(next, head);
       }
       for (const Event& ev : events) {
-        const auto id = static_cast<std::int64_t>(std::stoll(ev.subject.substr(ev.subject.find(':') + 1)));
-        BOKA_ASSIGN_OR_RETURN(auto row, txn.find_reservation(tenant, ReservationId(id)));
+        const auto id = subject_id(ev.subject);
+        if (!id) continue;
+        BOKA_ASSIGN_OR_RETURN(auto row, txn.find_reservation(tenant, ReservationId(*id)));
         if (!row || !row->customer_id) continue;
         // Occurrences of a series are not mailed one by one (docs/mail.md); their reminders
         // are.
@@ -535,9 +557,20 @@ Result<int> schedule_events(EngineImpl& impl, TenantId tenant) {
         MailKind kind = MailKind::confirmation;
         if (ev.type == "reservation.cancelled") {
           kind = MailKind::cancellation;
-        } else if (ev.type == "reservation.rescheduled") {
-          kind = MailKind::reschedule;
+          // Only a customer who was told of the booking hears of its end: a hold never
+          // confirmed (a declined waitlist offer, an unpaid booking) gets no cancellation.
+          EmailFilter told;
+          told.reservation = r.id;
+          told.kind = MailKind::confirmation;
+          told.limit = 1;
+          BOKA_ASSIGN_OR_RETURN(auto confirmations, txn.list_emails(tenant, told));
+          if (confirmations.empty()) continue;
+        } else if (ev.type == "reservation.rescheduled" || ev.type == "reservation.updated") {
+          // An edit that moved it carries "previous"; other edits are not news.
           previous = payload_time(ev.payload_json, "previous", "start");
+          if (!previous) continue;
+          if (r.status != ReservationStatus::confirmed) continue;
+          kind = MailKind::reschedule;
         } else if (ev.type == "reservation.created" &&
                    payload_string(ev.payload_json, "reservation", "status") != "confirmed") {
           continue;  // booked as a hold: mailed when confirmed
@@ -603,13 +636,6 @@ Result<int> schedule_reminders(EngineImpl& impl, TenantId tenant) {
   return written;
 }
 
-// A wait of the retry schedule, stretched by 0..20%.
-Seconds with_jitter(Seconds wait) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::int64_t> extra(0, wait.count() / 5);
-  return wait + Seconds(extra(rng));
-}
-
 detail::AuditEntry settings_entry(TenantId tenant, const MailSettings& s, const char* action) {
   detail::AuditEntry a;
   a.tenant = tenant;
@@ -664,6 +690,16 @@ Result<MailSettings> Mail::update_settings(const Principal& who, TenantId tenant
           out.tenant = tenant;
           out.updated_at = impl_->clock->now();
           out.version = cur.version + 1;
+          if (cur.enabled && out.enabled && out.reminder_lead < cur.reminder_lead) {
+            // A shorter lead: reminders are written up to now + the new lead, so the
+            // watermark comes back to it (bookings already reminded keep their key).
+            BOKA_ASSIGN_OR_RETURN(std::int64_t reminded, load_number(txn, tenant, kRemindedName));
+            const std::int64_t limit = to_unix(out.updated_at + out.reminder_lead);
+            if (reminded > limit) {
+              BOKA_RETURN_IF_ERROR(
+                  txn.put_tenant_setting(tenant, kRemindedName, std::to_string(limit)));
+            }
+          }
           if (out.enabled && !cur.enabled) {
             // Mail starts now: changes made before are not mailed, and reminders start with
             // the bookings due within the lead from now.
@@ -810,10 +846,18 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
         return Status::Ok();
       }));
   for (TenantId t : tenants) {
-    BOKA_ASSIGN_OR_RETURN(int made, schedule_events(*impl_, t));
-    round.written += made;
-    BOKA_ASSIGN_OR_RETURN(made, schedule_reminders(*impl_, t));
-    round.written += made;
+    // One tenant's trouble (a store error, data boka cannot render) must not hold up the
+    // others' mail: it is counted, and the tenant is tried again next round.
+    for (auto* step : {&schedule_events, &schedule_reminders}) {
+      auto made = (*step)(*impl_, t);
+      if (made.ok()) {
+        round.written += *made;
+      } else {
+        ++round.failed_tenants;
+        round.last_error = "tenant " + std::to_string(t) + ": " + made.status().message();
+        break;
+      }
+    }
   }
 
   // 2. Submit the due messages, each leased first.
@@ -825,6 +869,7 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
       }));
   for (const Email& candidate : due) {
     const Instant leased_at = impl_->clock->now();
+    const Instant lease_until = leased_at + rt.options.lease;
     bool mine = false;
     std::optional<StoredEmail> row;
     std::string skip_reason;
@@ -833,8 +878,7 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
     BOKA_RETURN_IF_ERROR(impl_->storage->write(
         WriteIntent(TxnScope::tenant(candidate.tenant)), [&](StorageTransaction& txn) -> Status {
           skip_reason.clear();
-          BOKA_ASSIGN_OR_RETURN(mine,
-                                txn.lease_email(candidate.id, leased_at, leased_at + rt.options.lease));
+          BOKA_ASSIGN_OR_RETURN(mine, txn.lease_email(candidate.id, leased_at, lease_until));
           if (!mine) return Status::Ok();
           BOKA_ASSIGN_OR_RETURN(row, txn.find_email(candidate.tenant, candidate.id));
           if (!row) return Status::Ok();
@@ -857,6 +901,25 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
                 row->dedupe_key != key + std::to_string(to_unix(r->start))) {
               skip_reason = "the booking was cancelled or moved";
             }
+          } else if (row->email.kind != MailKind::cancellation) {
+            // A confirmation or reschedule that waited (a retry) must not arrive after news
+            // that overtook it: not once the booking is cancelled, nor after a later
+            // message about it went out.
+            BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(candidate.tenant,
+                                                               row->email.reservation));
+            if (!r || r->status == ReservationStatus::cancelled ||
+                r->status == ReservationStatus::expired) {
+              skip_reason = "the booking was cancelled since";
+            } else {
+              EmailFilter later;
+              later.reservation = row->email.reservation;
+              later.status = EmailStatus::sent;
+              later.limit = 1;
+              BOKA_ASSIGN_OR_RETURN(auto newest, txn.list_emails(candidate.tenant, later));
+              if (!newest.empty() && newest.front().id > row->email.id) {
+                skip_reason = "a later message about the booking went out first";
+              }
+            }
           }
           return Status::Ok();
         }));
@@ -864,6 +927,7 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
 
     delivery::MailOutcome outcome;
     std::string error;
+    bool message_fault = false;
     if (skip_reason.empty()) {
       delivery::MailMessage m;
       // A display name is quoted so any character may appear in it.
@@ -891,8 +955,10 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
       m.extra_headers.emplace_back("Auto-Submitted", "auto-generated");
       auto sent = delivery::send_mail(rt.smtp, m);
       if (!sent.ok()) {
-        // A message or configuration that cannot be sent: it will not get better.
+        // A message that cannot be built (the configuration was checked at open): it will
+        // not get better.
         outcome.kind = delivery::MailOutcome::Kind::permanent;
+        message_fault = true;
         error = sent.status().message();
       } else {
         outcome = *sent;
@@ -900,12 +966,26 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
       }
     }
     if (skip_reason.empty()) ++round.attempted;
+    // Refused for the configuration (authentication, TLS; curl gives no SMTP code then, or
+    // an authentication code): every other message would meet the same answer, so this one
+    // is retried on its schedule and the round stops, spending nobody else's attempts.
+    const bool server_level = skip_reason.empty() && !message_fault &&
+                              outcome.kind == delivery::MailOutcome::Kind::permanent &&
+                              (outcome.smtp_code == 0 || outcome.smtp_code == 530 ||
+                               outcome.smtp_code == 534 || outcome.smtp_code == 535 ||
+                               outcome.smtp_code == 538);
 
-    EmailStatus became = EmailStatus::pending;
+    std::optional<EmailStatus> became;
     BOKA_RETURN_IF_ERROR(impl_->storage->write(
         WriteIntent(TxnScope::tenant(candidate.tenant)), [&](StorageTransaction& txn) -> Status {
+          became.reset();
           BOKA_ASSIGN_OR_RETURN(auto cur, txn.find_email(candidate.tenant, candidate.id));
-          if (!cur) return Status::Ok();
+          // Only while it is still ours: if the lease lapsed (a slow store, a clock ahead)
+          // and another worker took it, that worker's record stands.
+          if (!cur || cur->email.status != EmailStatus::pending ||
+              cur->email.leased_until != std::optional<Instant>(lease_until)) {
+            return Status::Ok();
+          }
           Email e = cur->email;
           const Instant now = impl_->clock->now();
           e.leased_until.reset();
@@ -921,18 +1001,19 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
               e.status = EmailStatus::sent;
               e.sent_at = now;
               e.last_error.clear();
-            } else if (outcome.kind == delivery::MailOutcome::Kind::permanent ||
+            } else if ((outcome.kind == delivery::MailOutcome::Kind::permanent && !server_level) ||
                        e.attempts > static_cast<int>(rt.options.retry_schedule.size())) {
               e.status = EmailStatus::dead;
             } else {
               e.next_attempt_at =
-                  now + with_jitter(rt.options.retry_schedule[static_cast<std::size_t>(e.attempts - 1)]);
+                  now + detail::with_jitter(rt.options.retry_schedule[static_cast<std::size_t>(e.attempts - 1)]);
             }
           }
           became = e.status;
           return txn.update_email(e);
         }));
-    switch (became) {
+    if (!became) continue;  // another worker's now
+    switch (*became) {
       case EmailStatus::sent:
         ++round.sent;
         impl_->metrics->mail.sent->inc();
@@ -949,6 +1030,11 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
         ++round.failed;
         impl_->metrics->mail.failed->inc();
         break;
+    }
+    if (server_level) {
+      round.server_refused = true;
+      round.last_error = error;
+      break;
     }
   }
   return round;

@@ -1,6 +1,8 @@
 // Payment state (boka/payments.hpp): tenant settings with the provider's sealed signing
 // secret, the provider's signed notifications (Stripe's scheme) and staff's records.
 // docs/payments.md is the guide; docs/architecture.md, "Payments", the decisions.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "codec/json_codec.hpp"
@@ -187,6 +189,15 @@ detail::AuditEntry payment_entry(const Reservation& r, PaymentStatus from, const
   return a;
 }
 
+// Replans of a write whose reservation moved between planning its locks and taking them.
+constexpr int kMaxReplans = 5;
+
+bool covered_by(const Reservation& r, const std::vector<ResourceId>& locks) {
+  return std::all_of(r.allocations.begin(), r.allocations.end(), [&](const Allocation& a) {
+    return std::find(locks.begin(), locks.end(), a.resource) != locks.end();
+  });
+}
+
 // The resources a reservation's write must lock (so a payment change and a booking change
 // of one reservation take turns).
 Result<std::vector<ResourceId>> locks_of(EngineImpl& impl, TenantId tenant, ReservationId id) {
@@ -307,22 +318,29 @@ Result<PaymentNotice> Payments::handle_notification(TenantId tenant,
     return s;
   };
   // 1. The signature, with the tenant's secret.
+  // Before the signature is checked nothing about the tenant is told: an unknown tenant, one
+  // without a secret and a wrong signature all get the same answer. A tenant that turned
+  // payments off keeps taking notifications while its secret is set: customers who paid
+  // meanwhile must still be recorded (`enabled` governs new bookings only).
   StoredSettings stored;
+  bool known = false;
   BOKA_RETURN_IF_ERROR(
       impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
-        BOKA_RETURN_IF_ERROR(impl_->check_tenant_exists(txn, tenant));
+        BOKA_ASSIGN_OR_RETURN(auto row, txn.find_tenant(tenant));
+        known = row.has_value();
+        if (!known) return Status::Ok();
         BOKA_ASSIGN_OR_RETURN(stored, load_settings(txn, tenant));
         return Status::Ok();
       }));
-  if (!stored.settings.enabled || stored.secret_sealed.empty()) {
-    return refused(ConflictError("payments are not enabled for tenant " + std::to_string(tenant)));
-  }
+  if (!known || stored.secret_sealed.empty()) return refused(PermissionDenied(kBadSignature));
   std::string secret;
   {
     auto opened = impl_->auth->box.open(stored.secret_sealed, sealing_context(tenant));
     if (!opened.ok()) {
-      return refused(InternalError("the payment signing secret cannot be opened: " +
-                                   opened.status().message()));
+      // The engine's key cannot open it (a key rotated without re-sealing): the operator's
+      // problem, told without details to the caller.
+      return refused(InternalError("the payment signing secret cannot be opened with the "
+                                   "engine's encryption keys"));
     }
     secret.assign(opened->begin(), opened->end());
   }
@@ -384,19 +402,28 @@ Result<PaymentNotice> Payments::handle_notification(TenantId tenant,
     }
   }
 
+  // The reservation's resources are locked, as every change of it locks them; if it moved
+  // between planning the locks and taking them, plan again.
+  bool replan = true;
+  for (int attempt = 0; replan && attempt < kMaxReplans; ++attempt) {
+  replan = false;
   BOKA_ASSIGN_OR_RETURN(auto locks, w.reservation ? locks_of(*impl_, tenant, *w.reservation)
                                                   : Result<std::vector<ResourceId>>(
                                                         std::vector<ResourceId>{}));
   WriteIntent intent(TxnScope::tenant(tenant), locks);
   intent.audit_chain = tenant;
   intent.lock_names = {"payment-event:" + std::to_string(tenant) + ":" + notice.provider_event_id};
-  BOKA_RETURN_IF_ERROR(impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+  Status written = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
     notice.outcome = PaymentOutcome::ignored;
     notice.payment_status = PaymentStatus::none;
     notice.reservation_status.reset();
     std::optional<Reservation> r;
     if (w.reservation) {
       BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, *w.reservation));
+      if (r && !covered_by(*r, locks)) {
+        replan = true;
+        return Unavailable("the reservation moved while its locks were planned");
+      }
     }
     PaymentEventRecord record;
     record.tenant = tenant;
@@ -405,13 +432,13 @@ Result<PaymentNotice> Payments::handle_notification(TenantId tenant,
     record.reservation = r ? std::optional<ReservationId>(r->id) : std::nullopt;
     record.received_at = impl_->clock->now();
     PaymentOutcome outcome = PaymentOutcome::ignored;
-    if (r && w.to != PaymentStatus::none) {
+    if (r && w.to != PaymentStatus::none && transition_allowed(r->payment_status, w.to)) {
       const bool amount_ok =
           w.to == PaymentStatus::failed ||
           (r->price_minor && w.amount && *w.amount == *r->price_minor && w.currency == r->currency);
       if (!amount_ok) {
         outcome = PaymentOutcome::mismatch;
-      } else if (transition_allowed(r->payment_status, w.to)) {
+      } else {
         outcome = w.to == PaymentStatus::paid ? PaymentOutcome::paid
                   : w.to == PaymentStatus::failed ? PaymentOutcome::failed
                                                   : PaymentOutcome::refunded;
@@ -463,7 +490,11 @@ Result<PaymentNotice> Payments::handle_notification(TenantId tenant,
       notice.reservation_status = EngineImpl::with_derived_status(*r, impl_->now()).status;
     }
     return Status::Ok();
-  }));
+  });
+  if (replan) continue;
+  BOKA_RETURN_IF_ERROR(written);
+  }
+  if (replan) return Unavailable("the reservation kept moving; try again");
   count(notice.outcome);
   return notice;
 }
@@ -484,14 +515,21 @@ Result<Reservation> Payments::record(const Principal& who, TenantId tenant, Rese
                                              "failed, not ") +
                                  payment_status_name(to));
         }
-        BOKA_ASSIGN_OR_RETURN(auto locks, locks_of(*impl_, tenant, id));
         Reservation out;
         PaymentStatus from = PaymentStatus::none;
+        bool replan = true;
+        for (int attempt = 0; replan && attempt < kMaxReplans; ++attempt) {
+        replan = false;
+        BOKA_ASSIGN_OR_RETURN(auto locks, locks_of(*impl_, tenant, id));
         WriteIntent intent(TxnScope::tenant(tenant), locks);
         intent.audit_chain = tenant;
-        BOKA_RETURN_IF_ERROR(impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+        Status written = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
           BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(tenant, id));
           if (!r) return NotFound("reservation " + std::to_string(id) + " not found");
+          if (!covered_by(*r, locks)) {
+            replan = true;
+            return Unavailable("the reservation moved while its locks were planned");
+          }
           from = r->payment_status;
           if (!transition_allowed(from, to)) {
             return ConflictError("reservation " + std::to_string(id) + ": payment " +
@@ -512,14 +550,32 @@ Result<Reservation> Payments::record(const Principal& who, TenantId tenant, Rese
           BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, actor, event_type_of(to), after));
           out = EngineImpl::with_derived_status(after, impl_->now());
           return EngineImpl::fill_zone(txn, tenant, out);
-        }));
+        });
+        if (replan) continue;
+        BOKA_RETURN_IF_ERROR(written);
+        }
+        if (replan) return Unavailable("the reservation kept moving; try again");
         const PaymentOutcome outcome = to == PaymentStatus::paid     ? PaymentOutcome::paid
                                        : to == PaymentStatus::failed ? PaymentOutcome::failed
                                                                      : PaymentOutcome::refunded;
         if (Counter* c = impl_->metrics->payments[static_cast<int>(outcome)]) c->inc();
-        // Paid by hand: a live hold is confirmed like a provider's payment.
+        // Paid by hand: a live hold is confirmed like a provider's payment. The payment is
+        // recorded either way; a hold that lapsed meanwhile stays as it is (paid late), so
+        // the answer is the reservation, not the confirm's refusal.
         if (to == PaymentStatus::paid && out.status == ReservationStatus::held) {
-          BOKA_ASSIGN_OR_RETURN(out, impl_->confirm_reservation(who, tenant, id, std::nullopt));
+          auto confirmed = impl_->confirm_reservation(who, tenant, id, std::nullopt);
+          if (confirmed.ok()) {
+            out = std::move(*confirmed);
+          } else if (confirmed.status().code() != Code::conflict) {
+            return confirmed.status();
+          } else {
+            BOKA_RETURN_IF_ERROR(impl_->storage->read(
+                TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+                  BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(tenant, id));
+                  if (r) out = EngineImpl::with_derived_status(*r, impl_->now());
+                  return Status::Ok();
+                }));
+          }
         }
         if (out.zone.empty()) {
           BOKA_RETURN_IF_ERROR(impl_->storage->read(

@@ -29,6 +29,12 @@ struct WebhookRuntime {
   delivery::UrlPolicy policy;
 };
 
+Seconds with_jitter(Seconds wait) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<std::int64_t> extra(0, wait.count() / 5);
+  return wait + Seconds(extra(rng));
+}
+
 Status configure_webhooks(EngineImpl& impl, const WebhookOptions& o) {
   auto runtime = std::make_shared<WebhookRuntime>();
   runtime->options = o;
@@ -122,13 +128,6 @@ Result<std::string> open_secret(const detail::SecretBox& box, const std::string&
                                 TenantId tenant) {
   BOKA_ASSIGN_OR_RETURN(auto bytes, box.open(sealed, sealing_context(tenant)));
   return std::string(bytes.begin(), bytes.end());
-}
-
-// A wait of the retry schedule, stretched by 0..20%.
-Seconds with_jitter(Seconds wait) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::int64_t> extra(0, wait.count() / 5);
-  return wait + Seconds(extra(rng));
 }
 
 }  // namespace
@@ -639,7 +638,7 @@ Result<DeliveryRound> Webhooks::deliver(const Principal& who, int limit) {
                 d.status = DeliveryStatus::dead;
               } else {
                 d.next_attempt_at =
-                    now + with_jitter(o.retry_schedule[static_cast<std::size_t>(d.attempts - 1)]);
+                    now + detail::with_jitter(o.retry_schedule[static_cast<std::size_t>(d.attempts - 1)]);
               }
             }
             became = d.status;

@@ -6,7 +6,10 @@ docs/bindings.md run against the installed copy (not the build tree), and `pip u
 removes it again.
 
 Usage: pip_install_check.py SOURCE_DIR WORK_DIR
-Run with the interpreter the package is for. WORK_DIR keeps the CMake build between runs.
+Run with the interpreter the package is for. The wheel's CMake build stays in the backend's
+default folder, SOURCE_DIR/build/python-wheel, between runs: at the same depth below the
+source as build/release, so with CCACHE_BASEDIR set to the source (scripts/test.sh does) its
+compilations are the release build's and come from ccache instead of being repeated.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def main() -> int:
     # Nothing of the build tree may leak in: no PYTHONPATH, no user site.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(PYTHONNOUSERSITE="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
-               BOKA_WHEEL_BUILD_DIR=str(work / "wheel-build"))
+               BOKA_WHEEL_BUILD_DIR=str(source / "build" / "python-wheel"))
 
     run([sys.executable, "-m", "venv", str(venv)], env, work)
     python = str(venv / "bin" / "python")

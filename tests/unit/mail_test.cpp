@@ -216,6 +216,10 @@ TEST_CASE("mail: holds wait for confirmation, reschedule and cancellation follow
   desk.enable();
   Reservation held = desk.book(utc(2026, 12, 8, 13), std::nullopt, Seconds(900));
   CHECK(desk.send().written == 0);  // a hold is not a booking yet
+  // A hold withdrawn before it was confirmed ends without mail: nobody was told of it.
+  const Reservation withdrawn = desk.book(utc(2026, 12, 8, 15), std::nullopt, Seconds(900));
+  REQUIRE(desk.engine->cancel(sys(), desk.tenant, withdrawn.id).ok());
+  CHECK(desk.send().written == 0);
 
   held = desk.engine->confirm(sys(), desk.tenant, held.id).value();
   CHECK(desk.send().sent == 1);
@@ -232,10 +236,23 @@ TEST_CASE("mail: holds wait for confirmation, reschedule and cancellation follow
   CHECK(moved_text.find("Dienstag, 8. Dezember 2026") != std::string::npos);     // the old one
   CHECK(desk.messages().front().kind == MailKind::reschedule);
 
+  // An edit that moves it is a reschedule too.
+  ReservationUpdate edit;
+  edit.start = utc(2026, 12, 11, 13);
+  REQUIRE(desk.engine->update_reservation(sys(), desk.tenant, held.id, edit).ok());
+  ReservationUpdate notes_only;
+  notes_only.notes = "bring the photo";
+  REQUIRE(desk.engine->update_reservation(sys(), desk.tenant, held.id, notes_only).ok());
+  CHECK(desk.send().sent == 1);  // the move, not the notes
+  REQUIRE(sink.accepted() == 3);
+  const std::string edited = text_of(sink.record(3), "text/plain");
+  CHECK(edited.find("Freitag, 11. Dezember 2026") != std::string::npos);
+  CHECK(edited.find("Donnerstag, 10. Dezember 2026") != std::string::npos);
+
   REQUIRE(desk.engine->cancel(sys(), desk.tenant, held.id).ok());
   CHECK(desk.send().sent == 1);
-  REQUIRE(sink.accepted() == 3);
-  const std::string cal = (*part(sink.record(3), "text/calendar"))["text"];
+  REQUIRE(sink.accepted() == 4);
+  const std::string cal = (*part(sink.record(4), "text/calendar"))["text"];
   CHECK(cal.find("STATUS:CANCELLED") != std::string::npos);
   CHECK(desk.messages().front().kind == MailKind::cancellation);
 }
@@ -271,6 +288,53 @@ TEST_CASE("mail: a reminder goes out the lead time before, a cancelled booking's
   desk.clock->set(utc(2026, 12, 5, 9));
   CHECK(desk.send().written == 0);
   CHECK(sink.accepted() == 1);
+}
+
+TEST_CASE("mail: a shorter reminder lead takes effect at once") {
+  SmtpSink sink;
+  TempDb db;
+  Desk desk(db.uri(), sink.url());
+  MailSettings s = desk.engine->mail().settings(sys(), desk.tenant).value();
+  s.enabled = true;
+  s.kinds = {MailKind::reminder};
+  s.reminder_lead = Seconds(7 * 86400);
+  s = desk.engine->mail().update_settings(sys(), desk.tenant, s).value();
+  CHECK(desk.send().written == 0);  // nothing booked: the week ahead is scanned
+  s.reminder_lead = Seconds(86400);
+  s = desk.engine->mail().update_settings(sys(), desk.tenant, s).value();
+  // Booked after the change, three days ahead: reminded a day before, not never.
+  const Reservation r = desk.book(utc(2026, 12, 4, 10));
+  desk.clock->set(utc(2026, 12, 3, 11));
+  const MailRound round = desk.send();
+  CHECK(round.written == 1);
+  CHECK(round.sent == 1);
+  CHECK(desk.messages().front().reservation == r.id);
+}
+
+TEST_CASE("mail: a confirmation overtaken by its cancellation is not sent after it") {
+  SmtpSink sink;
+  TempDb db;
+  Desk desk(db.uri(), sink.url());
+  desk.enable();
+  const Reservation r = desk.book(utc(2026, 12, 8, 13));
+  {
+    // The SMTP server is down for the confirmation's first attempt.
+    Desk down(db.uri(), "smtp://127.0.0.1:1", desk.clock, false);
+    CHECK(down.send().failed == 1);
+  }
+  REQUIRE(desk.engine->cancel(sys(), desk.tenant, r.id).ok());
+  desk.clock->set(desk.clock->now() + Seconds(100));
+  const MailRound round = desk.send();
+  CHECK(round.sent == 1);     // the cancellation
+  CHECK(round.skipped == 1);  // the confirmation, no longer true
+  REQUIRE(sink.accepted() == 1);
+  CHECK(header(sink.record(1), "Subject").find("Haarschnitt") != std::string::npos);
+  EmailFilter f;
+  f.kind = MailKind::confirmation;
+  const auto confirmation = desk.engine->mail().list(sys(), desk.tenant, f).value();
+  REQUIRE(confirmation.size() == 1);
+  CHECK(confirmation.front().status == EmailStatus::skipped);
+  CHECK(confirmation.front().last_error.find("cancelled") != std::string::npos);
 }
 
 TEST_CASE("mail: a reminder written for a booking that then moves is skipped") {
@@ -494,4 +558,10 @@ TEST_CASE("mail: send is refused without an SMTP server, bad options are refused
   auto short_lease = Engine::open("memory:", o);
   REQUIRE_FALSE(short_lease.ok());
   CHECK(short_lease.status().message().rfind("mail.lease:", 0) == 0);
+  o.mail.lease = Seconds(120);
+  o.mail.username = "boka";  // credentials over plaintext: refused at open, not per message
+  o.mail.security = MailOptions::Security::none;
+  auto plaintext = Engine::open("memory:", o);
+  REQUIRE_FALSE(plaintext.ok());
+  CHECK(plaintext.status().message().rfind("mail.username:", 0) == 0);
 }

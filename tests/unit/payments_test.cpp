@@ -212,8 +212,13 @@ TEST_CASE("payments: forged, stale and malformed notifications are refused and c
     Shop shop(uri);
     const std::string body = intent_event("evt_9", "payment_intent.succeeded", ReservationId{1},
                                           8000);
-    // Payments off: refused.
-    CHECK(shop.notify(body).status().code() == Code::conflict);
+    // No secret yet: refused like a bad signature, and so is an unknown tenant.
+    CHECK(shop.notify(body).status().code() == Code::permission_denied);
+    const std::int64_t t = to_unix(shop.clock->now());
+    CHECK(shop.engine->payments()
+              .handle_notification(TenantId{999}, stripe_header(kSecret, t, body), body)
+              .status()
+              .code() == Code::permission_denied);
     shop.enable();
     const Reservation r = shop.book(shop.customer, utc(2026, 12, 3, 9)).value();
     const std::string paid = intent_event("evt_3", "payment_intent.succeeded", r.id, 8000);
@@ -279,6 +284,29 @@ TEST_CASE("payments: a failed attempt keeps the hold, a payment after it lapsed 
   });
 }
 
+TEST_CASE("payments: turned off, a tenant still takes the payments of holds it made") {
+  for_both([](const std::string& uri) {
+    Shop shop(uri);
+    PaymentSettings s = shop.enable();
+    const Reservation r = shop.book(shop.customer, utc(2026, 12, 3, 9)).value();
+    s.enabled = false;
+    REQUIRE(shop.engine->payments().update_settings(sys(), shop.tenant, s, std::nullopt).ok());
+    // New bookings ask for nothing now...
+    const Reservation later = shop.book(shop.customer, utc(2026, 12, 4, 9)).value();
+    CHECK(later.payment_status == PaymentStatus::none);
+    CHECK(later.status == ReservationStatus::confirmed);
+    // ...but the customer who pays for the earlier hold is recorded and confirmed.
+    const PaymentNotice n =
+        shop.notify(intent_event("evt_off", "payment_intent.succeeded", r.id, 8000)).value();
+    CHECK(n.outcome == PaymentOutcome::paid);
+    CHECK(shop.get(r.id).status == ReservationStatus::confirmed);
+    // A paid notification for a booking that asked for no payment is ignored, not a mismatch.
+    CHECK(shop.notify(intent_event("evt_none", "payment_intent.succeeded", later.id, 1))
+              .value()
+              .outcome == PaymentOutcome::ignored);
+  });
+}
+
 TEST_CASE("payments: staff book confirmed and record payments by hand") {
   for_both([](const std::string& uri) {
     Shop shop(uri);
@@ -306,8 +334,23 @@ TEST_CASE("payments: staff book confirmed and record payments by hand") {
     // Customers record nothing.
     auto self = shop.engine->payments().record(shop.customer, shop.tenant, held.id,
                                                PaymentStatus::refunded, "");
-    CHECK_FALSE(self.ok());
-    CHECK(shop.processed("paid") == 2);
+    CHECK(self.status().code() == Code::permission_denied);
+    // Paid by hand after the hold lapsed: recorded, the booking stays lapsed, no error.
+    auto lapsing_booked = shop.book(shop.customer, utc(2026, 12, 6, 9));
+    INFO(lapsing_booked.status().to_string());
+    REQUIRE(lapsing_booked.ok());
+    const Reservation lapsing = *lapsing_booked;
+    shop.clock->set(shop.clock->now() + Seconds(1801));
+    // (The staff session is idle past its limit by now; the system principal records it.)
+    auto recorded = shop.engine->payments().record(sys(), shop.tenant, lapsing.id,
+                                                   PaymentStatus::paid, "");
+    INFO(recorded.status().to_string());
+    REQUIRE(recorded.ok());
+    const Reservation late = *recorded;
+    CHECK(late.payment_status == PaymentStatus::paid);
+    CHECK(late.status == ReservationStatus::expired);
+
+    CHECK(shop.processed("paid") == 3);
   });
 }
 

@@ -1114,6 +1114,9 @@ class MailRound:
     failed: int
     dead: int
     skipped: int
+    failed_tenants: int  # tenants whose messages could not be written (tried next round)
+    last_error: str
+    server_refused: bool  # the SMTP server refused the configuration: the round stopped
 
 
 class PaymentOutcome(str, enum.Enum):

@@ -1660,7 +1660,7 @@ send needs system:operations. docs/mail.md is the guide.)")
           "settings",
           [](Post f, TenantId tenant, py::object who) {
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call([&](Mail& m) { return m.settings(p, tenant); }));
+            return to_python_struct(f.call([&](Mail& mail) { return mail.settings(p, tenant); }));
           },
           arg("tenant"), py::kw_only(), arg("who") = py::none(),
           "The tenant's MailSettings (the defaults, version 0, until first saved).")
@@ -1671,7 +1671,7 @@ send needs system:operations. docs/mail.md is the guide.)")
             struct_from_python(settings, "settings", value, Mode::update);
             const Principal& p = principal_of(who);
             return to_python_struct(
-                f.call([&](Mail& m) { return m.update_settings(p, tenant, value); }));
+                f.call([&](Mail& mail) { return mail.update_settings(p, tenant, value); }));
           },
           arg("tenant"), arg("settings"), py::kw_only(), arg("who") = py::none(),
           "Replaces the settings (version must be current); a template that does not parse "
@@ -1687,8 +1687,8 @@ send needs system:operations. docs/mail.md is the guide.)")
               struct_from_python(settings, "settings", *value, Mode::update);
             }
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call([&](Mail& m) {
-              return m.preview(p, tenant, k, ReservationId{reservation}, value);
+            return to_python_struct(f.call([&](Mail& mail) {
+              return mail.preview(p, tenant, k, ReservationId{reservation}, value);
             }));
           },
           arg("tenant"), py::kw_only(), arg("kind"), arg("reservation"),
@@ -1707,7 +1707,7 @@ send needs system:operations. docs/mail.md is the guide.)")
             filter.before_id = EmailId{before_id};
             filter.limit = limit;
             const Principal& p = principal_of(who);
-            return to_python_list(f.call([&](Mail& m) { return m.list(p, tenant, filter); }));
+            return to_python_list(f.call([&](Mail& mail) { return mail.list(p, tenant, filter); }));
           },
           arg("tenant"), py::kw_only(), arg("status") = py::none(), arg("kind") = py::none(),
           arg("reservation") = py::none(), arg("customer") = py::none(), arg("before_id") = 0,
@@ -1716,7 +1716,7 @@ send needs system:operations. docs/mail.md is the guide.)")
           "get",
           [](Post f, TenantId tenant, std::int64_t id, py::object who) {
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call([&](Mail& m) { return m.get(p, tenant, EmailId{id}); }));
+            return to_python_struct(f.call([&](Mail& mail) { return mail.get(p, tenant, EmailId{id}); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
       .def(
@@ -1724,7 +1724,7 @@ send needs system:operations. docs/mail.md is the guide.)")
           [](Post f, TenantId tenant, std::int64_t id, py::object who) {
             const Principal& p = principal_of(who);
             return to_python_struct(
-                f.call([&](Mail& m) { return m.content(p, tenant, EmailId{id}); }));
+                f.call([&](Mail& mail) { return mail.content(p, tenant, EmailId{id}); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
           "The EmailContent as sent (blank once its customer was erased).")
@@ -1733,7 +1733,7 @@ send needs system:operations. docs/mail.md is the guide.)")
           [](Post f, TenantId tenant, std::int64_t id, py::object who) {
             const Principal& p = principal_of(who);
             return to_python_struct(
-                f.call([&](Mail& m) { return m.retry(p, tenant, EmailId{id}); }));
+                f.call([&](Mail& mail) { return mail.retry(p, tenant, EmailId{id}); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none(),
           "Makes a dead or skipped message pending again.")
@@ -1741,7 +1741,7 @@ send needs system:operations. docs/mail.md is the guide.)")
           "send",
           [](Post f, int limit, py::object who) {
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call([&](Mail& m) { return m.send(p, limit); }));
+            return to_python_struct(f.call([&](Mail& mail) { return mail.send(p, limit); }));
           },
           py::kw_only(), arg("limit") = 100, arg("who") = py::none(),
           "One round of the worker: writes the messages of new events and due reminders, then "

@@ -82,6 +82,15 @@ struct Desk {
     return engine->mail().update_settings(sys(), tenant, s).value();
   }
 
+  // Mail on for reminders only, `lead` ahead.
+  MailSettings remind_only(Seconds lead) {
+    MailSettings s = engine->mail().settings(sys(), tenant).value();
+    s.enabled = true;
+    s.kinds = {MailKind::reminder};
+    s.reminder_lead = lead;
+    return engine->mail().update_settings(sys(), tenant, s).value();
+  }
+
   Reservation book(Instant start, std::optional<CustomerId> who = std::nullopt,
                    std::optional<Seconds> hold = std::nullopt) {
     ReserveRequest req;
@@ -261,11 +270,7 @@ TEST_CASE("mail: a reminder goes out the lead time before, a cancelled booking's
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
-  MailSettings s = desk.engine->mail().settings(sys(), desk.tenant).value();
-  s.enabled = true;
-  s.kinds = {MailKind::reminder};  // reminders only
-  s.reminder_lead = Seconds(86400);
-  desk.engine->mail().update_settings(sys(), desk.tenant, s).value();
+  desk.remind_only(Seconds(86400));
 
   const Reservation kept = desk.book(utc(2026, 12, 5, 10));
   const Reservation dropped = desk.book(utc(2026, 12, 5, 12));
@@ -294,11 +299,7 @@ TEST_CASE("mail: a shorter reminder lead takes effect at once") {
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
-  MailSettings s = desk.engine->mail().settings(sys(), desk.tenant).value();
-  s.enabled = true;
-  s.kinds = {MailKind::reminder};
-  s.reminder_lead = Seconds(7 * 86400);
-  s = desk.engine->mail().update_settings(sys(), desk.tenant, s).value();
+  MailSettings s = desk.remind_only(Seconds(7 * 86400));
   CHECK(desk.send().written == 0);  // nothing booked: the week ahead is scanned
   s.reminder_lead = Seconds(86400);
   s = desk.engine->mail().update_settings(sys(), desk.tenant, s).value();
@@ -341,11 +342,7 @@ TEST_CASE("mail: a reminder written for a booking that then moves is skipped") {
   SmtpSink sink;
   TempDb db;
   Desk desk(db.uri(), sink.url());
-  MailSettings s = desk.engine->mail().settings(sys(), desk.tenant).value();
-  s.enabled = true;
-  s.kinds = {MailKind::reminder};
-  s.reminder_lead = Seconds(86400);
-  desk.engine->mail().update_settings(sys(), desk.tenant, s).value();
+  desk.remind_only(Seconds(86400));
   const Reservation r = desk.book(utc(2026, 12, 2, 8));  // within the lead already
 
   // The round writes the reminder; the SMTP server is down for this first attempt (4xx is

@@ -26,8 +26,6 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 # same depth (build/release and the add_subdirectory consumer's build/consumer-boka) share
 # their compilations.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-# Precompiled headers (CMakeLists.txt, BOKA_PRECOMPILED_HEADERS) are cached only with these.
-export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 
 cmake --preset "$preset" >/dev/null
 if [ "$preset" = tsan ]; then

@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
       }
     });
     for (int i = 0; i < n; ++i) {
-      std::this_thread::sleep_until(
-          t0 + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(i / rate)));
+      std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Steady::duration>(
+                                             std::chrono::duration<double>(i / rate)));
       book(i);
     }
     booked = true;

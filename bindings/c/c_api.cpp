@@ -1539,9 +1539,8 @@ int boka_payments_update_settings(boka_engine* engine, const boka_principal* who
         boka::c_api::parse(settings_json_in, "settings_json_in"), "settings", Mode::update);
     std::optional<std::string> secret;
     if (signing_secret != nullptr) secret = std::string(signing_secret);
-    return emit(engine->engine->payments().update_settings(who->principal,
-                                                           boka::TenantId{tenant}, settings,
-                                                           secret),
+    return emit(engine->engine->payments().update_settings(who->principal, boka::TenantId{tenant},
+                                                           settings, secret),
                 settings_json);
   });
 }
@@ -1568,8 +1567,7 @@ int boka_payments_record(boka_engine* engine, const boka_principal* who, int64_t
   return guarded(errmsg, [&]() -> Status {
     BOKA_RETURN_IF_ERROR(check_handles(engine, who));
     BOKA_RETURN_IF_ERROR(not_null(to, "to"));
-    const auto status =
-        boka::c_api::detail::enum_from_json<boka::PaymentStatus>(Json(to), "to");
+    const auto status = boka::c_api::detail::enum_from_json<boka::PaymentStatus>(Json(to), "to");
     return emit(engine->engine->payments().record(who->principal, boka::TenantId{tenant},
                                                   boka::ReservationId{reservation}, status,
                                                   reference != nullptr ? reference : ""),

@@ -1139,8 +1139,7 @@ void Api::install_feeds() {
 // their content, and a retry of a dead one. The worker (boka-worker) sends them.
 void Api::install_mail() {
   const auto T = std::string(R"(/api/tenants/(\d+))");
-  route("GET", T + "/mail/settings", "mail.settings", Auth::required,
-        {kNone, doc<MailSettings>()},
+  route("GET", T + "/mail/settings", "mail.settings", Auth::required, {kNone, doc<MailSettings>()},
         [this](Context& c) { c.reply(engine_.mail().settings(c.who(), c.id(1))); });
   route("PUT", T + "/mail/settings", "mail.update_settings", Auth::required,
         {doc<MailSettings>(Form::update), doc<MailSettings>()}, [this](Context& c) {
@@ -1167,8 +1166,7 @@ void Api::install_mail() {
           f.limit = page_limit(c.req, 100);
           c.reply(engine_.mail().list(c.who(), c.id(1), f));
         });
-  route("GET", T + R"(/mail/messages/(\d+))", "mail.get", Auth::required,
-        {kNone, doc<Email>()},
+  route("GET", T + R"(/mail/messages/(\d+))", "mail.get", Auth::required, {kNone, doc<Email>()},
         [this](Context& c) { c.reply(engine_.mail().get(c.who(), c.id(1), c.id(2))); });
   route("GET", T + R"(/mail/messages/(\d+)/content)", "mail.content", Auth::required,
         {kNone, doc<EmailContent>()},
@@ -1186,13 +1184,13 @@ void Api::install_payments() {
   route("GET", T + "/payments/settings", "payments.settings", Auth::required,
         {kNone, doc<PaymentSettings>()},
         [this](Context& c) { c.reply(engine_.payments().settings(c.who(), c.id(1))); });
-  route("PUT", T + "/payments/settings", "payments.update_settings", Auth::required,
-        {doc<codec::PaymentSettingsRequest>(Form::input), doc<PaymentSettings>()},
-        [this](Context& c) {
-          const auto r = c.body_as<codec::PaymentSettingsRequest>("payments");
-          c.reply(engine_.payments().update_settings(c.who(), c.id(1), r.settings,
-                                                     r.signing_secret));
-        });
+  route(
+      "PUT", T + "/payments/settings", "payments.update_settings", Auth::required,
+      {doc<codec::PaymentSettingsRequest>(Form::input), doc<PaymentSettings>()},
+      [this](Context& c) {
+        const auto r = c.body_as<codec::PaymentSettingsRequest>("payments");
+        c.reply(engine_.payments().update_settings(c.who(), c.id(1), r.settings, r.signing_secret));
+      });
   route("POST", T + "/payments/notifications", "payments.notification", Auth::none,
         {Json{{"$ref", "#/components/schemas/ProviderEvent"}}, doc<PaymentNotice>()},
         [this](Context& c) {
@@ -1299,14 +1297,13 @@ std::string Api::build_openapi() const {
            {"properties", Json{{"position", Json{{"type", "integer"}, {"format", "int64"}}}}}};
   // A payment provider's event as it sends it (Stripe's event object): boka reads id, type
   // and data.object, and keeps the raw bytes for the signature.
-  schemas["ProviderEvent"] =
-      Json{{"type", "object"},
-           {"description",
-            "A payment provider's event (docs/payments.md), signed in Stripe-Signature"},
-           {"required", Json::array({"id", "type", "data"})},
-           {"properties", Json{{"id", Json{{"type", "string"}}},
-                               {"type", Json{{"type", "string"}}},
-                               {"data", Json{{"type", "object"}}}}}};
+  schemas["ProviderEvent"] = Json{
+      {"type", "object"},
+      {"description", "A payment provider's event (docs/payments.md), signed in Stripe-Signature"},
+      {"required", Json::array({"id", "type", "data"})},
+      {"properties", Json{{"id", Json{{"type", "string"}}},
+                          {"type", Json{{"type", "string"}}},
+                          {"data", Json{{"type", "object"}}}}}};
   schemas["Problem"] =
       Json{{"type", "object"},
            {"required", Json::array({"type", "title", "status", "code", "detail"})},

@@ -68,8 +68,7 @@ void round(Engine& engine, const std::string& backup_dir, bool cleanup, bool mai
     } else if (r->attempted > 0 || r->skipped > 0 || r->failed_tenants > 0) {
       log("mail: " + std::to_string(r->sent) + " sent, " + std::to_string(r->failed) +
           " to retry, " + std::to_string(r->dead) + " dead, " + std::to_string(r->skipped) +
-          " skipped" +
-          (r->server_refused ? "; the SMTP server refused the configuration" : "") +
+          " skipped" + (r->server_refused ? "; the SMTP server refused the configuration" : "") +
           (r->failed_tenants > 0 ? "; " + std::to_string(r->failed_tenants) +
                                        " tenants failed, last: " + r->last_error
                                  : ""));

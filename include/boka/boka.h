@@ -1244,8 +1244,7 @@ BOKA_API int boka_webhook_list(boka_engine* engine, const boka_principal* who, i
                                char** endpoints_json, char** errmsg);
 /* WebhookEndpoint in (update rules: the whole document with its version), out (optional). */
 BOKA_API int boka_webhook_update(boka_engine* engine, const boka_principal* who, int64_t tenant,
-                                 const char* endpoint_json_in, char** endpoint_json,
-                                 char** errmsg);
+                                 const char* endpoint_json_in, char** endpoint_json, char** errmsg);
 /* Deletes the endpoint; its pending deliveries become dead. */
 BOKA_API int boka_webhook_delete(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                  int64_t id, char** errmsg);
@@ -1255,9 +1254,9 @@ BOKA_API int boka_webhook_rotate_secret(boka_engine* engine, const boka_principa
                                         int64_t tenant, int64_t id, int64_t overlap_seconds,
                                         char** created_json, char** errmsg);
 /* DeliveryFilter in (NULL: the newest 100), an array of WebhookDeliveries out. */
-BOKA_API int boka_webhook_deliveries(boka_engine* engine, const boka_principal* who,
-                                     int64_t tenant, const char* filter_json,
-                                     char** deliveries_json, char** errmsg);
+BOKA_API int boka_webhook_deliveries(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     const char* filter_json, char** deliveries_json,
+                                     char** errmsg);
 BOKA_API int boka_webhook_delivery_get(boka_engine* engine, const boka_principal* who,
                                        int64_t tenant, int64_t id, char** delivery_json,
                                        char** errmsg);
@@ -1270,8 +1269,7 @@ BOKA_API int boka_webhook_replay(boka_engine* engine, const boka_principal* who,
                                  char** errmsg);
 /* Replays every dead delivery of the endpoint; *count (optional) gets how many. */
 BOKA_API int boka_webhook_replay_dead(boka_engine* engine, const boka_principal* who,
-                                      int64_t tenant, int64_t endpoint, int* count,
-                                      char** errmsg);
+                                      int64_t tenant, int64_t endpoint, int* count, char** errmsg);
 /* One round of the worker ("system:operations"): schedules new events, then makes up to
  * `limit` due attempts; a DeliveryRound out (optional). Blocks for the HTTP calls. */
 BOKA_API int boka_webhooks_deliver(boka_engine* engine, const boka_principal* who, int limit,
@@ -1315,8 +1313,8 @@ BOKA_API int boka_mail_send(boka_engine* engine, const boka_principal* who, int 
 /* --- Payments (boka_payments_*; boka/payments.hpp, docs/payments.md) ------------------- */
 
 /* The tenant's PaymentSettings ("payments:manage"). */
-BOKA_API int boka_payments_settings(boka_engine* engine, const boka_principal* who,
-                                    int64_t tenant, char** settings_json, char** errmsg);
+BOKA_API int boka_payments_settings(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    char** settings_json, char** errmsg);
 /* PaymentSettings in (its version), out (optional). signing_secret: NULL keeps the stored
  * one; else the provider's endpoint secret (16..256 bytes), stored sealed. */
 BOKA_API int boka_payments_update_settings(boka_engine* engine, const boka_principal* who,
@@ -1351,8 +1349,7 @@ BOKA_API int boka_feed_revoke(boka_engine* engine, const boka_principal* who, in
                               int64_t id, char** feed_json, char** errmsg);
 /* The feed's iCalendar text (RFC 5545, CRLF lines) into *ics. No principal: the token is
  * the capability; an unknown or revoked token is BOKA_NOT_FOUND. */
-BOKA_API int boka_feed_render(boka_engine* engine, const char* token, char** ics,
-                              char** errmsg);
+BOKA_API int boka_feed_render(boka_engine* engine, const char* token, char** ics, char** errmsg);
 
 /* --- Authentication: users, sessions, TOTP MFA, API keys (boka_auth_*) ---------------- */
 /* Thread-safe. docs/auth.md is the guide; the documents are in JSON DOCUMENTS above.

@@ -174,8 +174,7 @@ class Mail {
   Result<EmailContent> preview(const Principal& who, TenantId tenant, MailKind kind,
                                ReservationId reservation,
                                const std::optional<MailSettings>& settings = std::nullopt);
-  Result<std::vector<Email>> list(const Principal& who, TenantId tenant,
-                                  const EmailFilter& filter);
+  Result<std::vector<Email>> list(const Principal& who, TenantId tenant, const EmailFilter& filter);
   Result<Email> get(const Principal& who, TenantId tenant, EmailId id);
   Result<EmailContent> content(const Principal& who, TenantId tenant, EmailId id);
   // Makes a dead or skipped message pending again (sent at the next round); audited.

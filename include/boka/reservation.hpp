@@ -31,10 +31,10 @@ std::optional<ReservationStatus> parse_status(std::string_view name) noexcept;
 // Where a reservation's payment stands (boka/payments.hpp). none: no payment is asked.
 enum class PaymentStatus : int {
   none = 0,
-  pending = 1,   // asked for, not yet paid
+  pending = 1,  // asked for, not yet paid
   paid = 2,
   refunded = 3,
-  failed = 4,    // the last attempt failed; the customer may pay again while the hold lasts
+  failed = 4,  // the last attempt failed; the customer may pay again while the hold lasts
 };
 const char* payment_status_name(PaymentStatus status) noexcept;  // "none", "pending", ...
 std::optional<PaymentStatus> parse_payment_status(std::string_view name) noexcept;

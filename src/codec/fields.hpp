@@ -1938,7 +1938,8 @@ struct Describe<MailSettings> {
     v("kinds", s.kinds, replace("the kinds sent; default all four"));
     v("from_name", s.from_name, replace("the From display name; \"\": the tenant's name"));
     v("reply_to", s.reply_to, replace("\"\" or an address"));
-    v("locale", s.locale, replace("for customers without one: en, en-GB, de, fr, es, it, nl, pt, sv"));
+    v("locale", s.locale,
+      replace("for customers without one: en, en-GB, de, fr, es, it, nl, pt, sv"));
     v("time_zone", s.time_zone,
       replace("for customers without one; \"\": the booking's resource's zone"));
     v("reminder_lead", s.reminder_lead, replace("seconds before the start, 900..2592000"));
@@ -2050,7 +2051,8 @@ struct Describe<PaymentSettings> {
   static void fields(V& v, S& s) {
     v("tenant", s.tenant, out());
     v("enabled", s.enabled, replace("true: bookings of priced services wait for payment"));
-    v("payment_window", s.payment_window, replace("seconds a customer's booking is held, 60..86400"));
+    v("payment_window", s.payment_window,
+      replace("seconds a customer's booking is held, 60..86400"));
     v("tolerance", s.tolerance, replace("seconds a notification may be old, 60..3600"));
     v("has_secret", s.has_secret, out("whether the provider's signing secret is set"));
     v("updated_at", s.updated_at, out());
@@ -2062,7 +2064,8 @@ template <>
 struct Describe<PaymentSettingsRequest> {
   static constexpr const char* name = "PaymentSettingsRequest";
   static constexpr unsigned shells = kHttp;
-  static constexpr const char* doc = "New payment settings, with the signing secret when it changes";
+  static constexpr const char* doc =
+      "New payment settings, with the signing secret when it changes";
   template <typename V, Of<PaymentSettingsRequest> S>
   static void fields(V& v, S& r) {
     v("settings", r.settings, req());

@@ -217,7 +217,8 @@ Result<std::int64_t> load_number(StorageTransaction& txn, TenantId tenant, const
 }
 
 bool has_line_break(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos || s.find('\0') != std::string_view::npos;
+  return s.find_first_of("\r\n") != std::string_view::npos ||
+         s.find('\0') != std::string_view::npos;
 }
 
 // The language of a BCP 47 tag, lower-case ("pt-BR" -> "pt").
@@ -321,8 +322,8 @@ std::string one_line(std::string s) {
 // The message of `kind` about `r` for its customer; nullopt when it has no customer record
 // with an email address. `previous_start` and `reason` fill those values.
 Result<std::optional<Rendered>> render(EngineImpl& impl, StorageTransaction& txn,
-                                       const MailSettings& settings, MailKind kind,
-                                       Reservation r, std::optional<Instant> previous_start) {
+                                       const MailSettings& settings, MailKind kind, Reservation r,
+                                       std::optional<Instant> previous_start) {
   const TenantId tenant = r.tenant;
   if (!r.customer_id) return std::optional<Rendered>();
   BOKA_ASSIGN_OR_RETURN(auto customer, txn.find_customer(tenant, *r.customer_id));
@@ -339,7 +340,7 @@ Result<std::optional<Rendered>> render(EngineImpl& impl, StorageTransaction& txn
   if (locale == nullptr) locale = notify::find_locale(settings.locale);
   if (locale == nullptr) locale = notify::find_locale("en");
   out.locale = locale->tag;
-  out.zone = !customer->time_zone.empty() ? customer->time_zone
+  out.zone = !customer->time_zone.empty()  ? customer->time_zone
              : !settings.time_zone.empty() ? settings.time_zone
                                            : r.zone;
 
@@ -447,8 +448,7 @@ Result<std::optional<Rendered>> render(EngineImpl& impl, StorageTransaction& txn
   return std::optional<Rendered>(std::move(out));
 }
 
-std::string message_id_for(const detail::MailRuntime& rt, TenantId tenant,
-                           const std::string& key) {
+std::string message_id_for(const detail::MailRuntime& rt, TenantId tenant, const std::string& key) {
   std::string left = "boka." + std::to_string(tenant) + "." + key;
   for (char& c : left) {
     if (c == ':') c = '.';
@@ -580,9 +580,8 @@ Result<int> schedule_events(EngineImpl& impl, TenantId tenant) {
         if (auto e = payload_time(ev.payload_json, "reservation", "end")) r.end = *e;
         if (kind == MailKind::confirmation) r.status = ReservationStatus::confirmed;
         if (!kind_on(settings, kind)) continue;
-        BOKA_ASSIGN_OR_RETURN(bool made,
-                              write_message(impl, txn, settings, kind, r, previous, ev.id,
-                                            "event:" + std::to_string(ev.id)));
+        BOKA_ASSIGN_OR_RETURN(bool made, write_message(impl, txn, settings, kind, r, previous,
+                                                       ev.id, "event:" + std::to_string(ev.id)));
         if (made) ++written;
       }
       if (next == cursor) return Status::Ok();
@@ -620,11 +619,10 @@ Result<int> schedule_reminders(EngineImpl& impl, TenantId tenant) {
       BOKA_ASSIGN_OR_RETURN(auto page, txn.list_reservations(tenant, f));
       for (const Reservation& r : page) {
         if (!(r.start > from) || r.start > to || !r.customer_id) continue;
-        BOKA_ASSIGN_OR_RETURN(
-            bool made, write_message(impl, txn, settings, MailKind::reminder, r, std::nullopt,
-                                     std::nullopt,
-                                     "reminder:" + std::to_string(r.id) + ":" +
-                                         std::to_string(to_unix(r.start))));
+        BOKA_ASSIGN_OR_RETURN(bool made, write_message(impl, txn, settings, MailKind::reminder, r,
+                                                       std::nullopt, std::nullopt,
+                                                       "reminder:" + std::to_string(r.id) + ":" +
+                                                           std::to_string(to_unix(r.start))));
         if (made) ++written;
       }
       if (static_cast<int>(page.size()) < f.limit) break;
@@ -683,8 +681,8 @@ Result<MailSettings> Mail::update_settings(const Principal& who, TenantId tenant
           BOKA_RETURN_IF_ERROR(impl_->check_tenant_active(txn, tenant));
           BOKA_ASSIGN_OR_RETURN(auto cur, load_settings(txn, tenant));
           if (cur.version != wanted.version) {
-            return detail::stale("mail settings", static_cast<std::int64_t>(tenant),
-                                 wanted.version, cur.version);
+            return detail::stale("mail settings", static_cast<std::int64_t>(tenant), wanted.version,
+                                 cur.version);
           }
           out = wanted;
           out.tenant = tenant;
@@ -739,7 +737,7 @@ Result<EmailContent> Mail::preview(const Principal& who, TenantId tenant, MailKi
                    kind == MailKind::reschedule ? std::optional<Instant>(r.start) : std::nullopt));
         if (!rendered) {
           return ConflictError("reservation " + std::to_string(reservation) +
-                                    " has no customer record with an email address");
+                               " has no customer record with an email address");
         }
         out = std::move(rendered->content);
         return Status::Ok();
@@ -798,12 +796,12 @@ Result<Email> Mail::retry(const Principal& who, TenantId tenant, EmailId id) {
               Email e = cur->email;
               if (e.status != EmailStatus::dead && e.status != EmailStatus::skipped) {
                 return ConflictError("email " + std::to_string(id) + " is " +
-                                          email_status_name(e.status) +
-                                          ": only a dead or skipped one is retried");
+                                     email_status_name(e.status) +
+                                     ": only a dead or skipped one is retried");
               }
               if (e.to.empty()) {
                 return ConflictError("email " + std::to_string(id) +
-                                          " was erased with its customer");
+                                     " was erased with its customer");
               }
               e.status = EmailStatus::pending;
               e.attempts = 0;
@@ -885,8 +883,8 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
           BOKA_ASSIGN_OR_RETURN(auto settings, load_settings(txn, candidate.tenant));
           BOKA_ASSIGN_OR_RETURN(auto tenant_row, txn.find_tenant(candidate.tenant));
           from_name = !settings.from_name.empty() ? settings.from_name
-                      : tenant_row               ? tenant_row->name
-                                                 : std::string();
+                      : tenant_row                ? tenant_row->name
+                                                  : std::string();
           reply_to = settings.reply_to;
           if (!settings.enabled || !kind_on(settings, row->email.kind)) {
             skip_reason = "mail was turned off for this kind";
@@ -894,8 +892,8 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
             skip_reason = "erased with its customer";
           } else if (row->email.kind == MailKind::reminder) {
             // A reminder is true only while the booking stands as it was.
-            BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(candidate.tenant,
-                                                               row->email.reservation));
+            BOKA_ASSIGN_OR_RETURN(auto r,
+                                  txn.find_reservation(candidate.tenant, row->email.reservation));
             const std::string key = "reminder:" + std::to_string(row->email.reservation) + ":";
             if (!r || r->status != ReservationStatus::confirmed ||
                 row->dedupe_key != key + std::to_string(to_unix(r->start))) {
@@ -905,8 +903,8 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
             // A confirmation or reschedule that waited (a retry) must not arrive after news
             // that overtook it: not once the booking is cancelled, nor after a later
             // message about it went out.
-            BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(candidate.tenant,
-                                                               row->email.reservation));
+            BOKA_ASSIGN_OR_RETURN(auto r,
+                                  txn.find_reservation(candidate.tenant, row->email.reservation));
             if (!r || r->status == ReservationStatus::cancelled ||
                 r->status == ReservationStatus::expired) {
               skip_reason = "the booking was cancelled since";
@@ -969,11 +967,11 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
     // Refused for the configuration (authentication, TLS; curl gives no SMTP code then, or
     // an authentication code): every other message would meet the same answer, so this one
     // is retried on its schedule and the round stops, spending nobody else's attempts.
-    const bool server_level = skip_reason.empty() && !message_fault &&
-                              outcome.kind == delivery::MailOutcome::Kind::permanent &&
-                              (outcome.smtp_code == 0 || outcome.smtp_code == 530 ||
-                               outcome.smtp_code == 534 || outcome.smtp_code == 535 ||
-                               outcome.smtp_code == 538);
+    const bool server_level =
+        skip_reason.empty() && !message_fault &&
+        outcome.kind == delivery::MailOutcome::Kind::permanent &&
+        (outcome.smtp_code == 0 || outcome.smtp_code == 530 || outcome.smtp_code == 534 ||
+         outcome.smtp_code == 535 || outcome.smtp_code == 538);
 
     std::optional<EmailStatus> became;
     BOKA_RETURN_IF_ERROR(impl_->storage->write(
@@ -1006,7 +1004,8 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
               e.status = EmailStatus::dead;
             } else {
               e.next_attempt_at =
-                  now + detail::with_jitter(rt.options.retry_schedule[static_cast<std::size_t>(e.attempts - 1)]);
+                  now + detail::with_jitter(
+                            rt.options.retry_schedule[static_cast<std::size_t>(e.attempts - 1)]);
             }
           }
           became = e.status;
@@ -1041,4 +1040,3 @@ Result<MailRound> Mail::send(const Principal& who, int limit) {
 }
 
 }  // namespace boka
-

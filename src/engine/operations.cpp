@@ -98,13 +98,13 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
   // made (paid, failed, refunded, late) are payments_processed_total.
   for (int i = 0; i <= static_cast<int>(PaymentOutcome::duplicate); ++i) {
     const char* name = payment_outcome_name(static_cast<PaymentOutcome>(i));
-    BOKA_ASSIGN_OR_RETURN(m->payment_notices[i],
-                          r.counter("payment_notifications_total",
-                                    "Payment provider notifications taken, by outcome",
-                                    {{"outcome", name}}));
+    BOKA_ASSIGN_OR_RETURN(
+        m->payment_notices[i],
+        r.counter("payment_notifications_total", "Payment provider notifications taken, by outcome",
+                  {{"outcome", name}}));
     const auto o = static_cast<PaymentOutcome>(i);
-    if (o == PaymentOutcome::paid || o == PaymentOutcome::failed ||
-        o == PaymentOutcome::refunded || o == PaymentOutcome::late) {
+    if (o == PaymentOutcome::paid || o == PaymentOutcome::failed || o == PaymentOutcome::refunded ||
+        o == PaymentOutcome::late) {
       BOKA_ASSIGN_OR_RETURN(m->payments[i],
                             r.counter("payments_processed_total",
                                       "Payment state transitions made by the provider's "
@@ -112,18 +112,18 @@ Result<std::unique_ptr<EngineMetrics>> register_engine_metrics(MetricsRegistry& 
                                       {{"outcome", name}}));
     }
   }
-  BOKA_ASSIGN_OR_RETURN(m->payment_refused,
-                        r.counter("payment_notifications_total",
-                                  "Payment provider notifications taken, by outcome",
-                                  {{"outcome", "refused"}}));
+  BOKA_ASSIGN_OR_RETURN(
+      m->payment_refused,
+      r.counter("payment_notifications_total", "Payment provider notifications taken, by outcome",
+                {{"outcome", "refused"}}));
   const std::pair<Counter**, const char*> mail_outcomes[] = {{&m->mail.sent, "sent"},
                                                              {&m->mail.failed, "failed"},
                                                              {&m->mail.dead, "dead"},
                                                              {&m->mail.skipped, "skipped"}};
   for (const auto& [counter, outcome] : mail_outcomes) {
-    BOKA_ASSIGN_OR_RETURN(*counter,
-                          r.counter("emails_total", "Email submission attempts by outcome",
-                                    {{"outcome", outcome}}));
+    BOKA_ASSIGN_OR_RETURN(
+        *counter,
+        r.counter("emails_total", "Email submission attempts by outcome", {{"outcome", outcome}}));
   }
   BOKA_ASSIGN_OR_RETURN(m->conflict_check,
                         r.histogram("booking_conflict_check_seconds",

@@ -96,7 +96,8 @@ Result<std::pair<std::string, std::string>> read_event(const Json& j, Wanted& w)
   if (!j.is_object()) return InvalidArgument("body: not a JSON object");
   const std::string id = string_at(j, "id");
   const std::string type = string_at(j, "type");
-  if (id.empty() || id.size() > 255) return InvalidArgument("id: the provider's event id is missing");
+  if (id.empty() || id.size() > 255)
+    return InvalidArgument("id: the provider's event id is missing");
   if (type.empty() || type.size() > 255) return InvalidArgument("type: missing");
   if (!j.contains("data") || !j.at("data").is_object() || !j.at("data").contains("object") ||
       !j.at("data").at("object").is_object()) {
@@ -339,8 +340,9 @@ Result<PaymentNotice> Payments::handle_notification(TenantId tenant,
     if (!opened.ok()) {
       // The engine's key cannot open it (a key rotated without re-sealing): the operator's
       // problem, told without details to the caller.
-      return refused(InternalError("the payment signing secret cannot be opened with the "
-                                   "engine's encryption keys"));
+      return refused(
+          InternalError("the payment signing secret cannot be opened with the "
+                        "engine's encryption keys"));
     }
     secret.assign(opened->begin(), opened->end());
   }
@@ -406,93 +408,94 @@ Result<PaymentNotice> Payments::handle_notification(TenantId tenant,
   // between planning the locks and taking them, plan again.
   bool replan = true;
   for (int attempt = 0; replan && attempt < kMaxReplans; ++attempt) {
-  replan = false;
-  BOKA_ASSIGN_OR_RETURN(auto locks, w.reservation ? locks_of(*impl_, tenant, *w.reservation)
-                                                  : Result<std::vector<ResourceId>>(
-                                                        std::vector<ResourceId>{}));
-  WriteIntent intent(TxnScope::tenant(tenant), locks);
-  intent.audit_chain = tenant;
-  intent.lock_names = {"payment-event:" + std::to_string(tenant) + ":" + notice.provider_event_id};
-  Status written = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
-    notice.outcome = PaymentOutcome::ignored;
-    notice.payment_status = PaymentStatus::none;
-    notice.reservation_status.reset();
-    std::optional<Reservation> r;
-    if (w.reservation) {
-      BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, *w.reservation));
-      if (r && !covered_by(*r, locks)) {
-        replan = true;
-        return Unavailable("the reservation moved while its locks were planned");
-      }
-    }
-    PaymentEventRecord record;
-    record.tenant = tenant;
-    record.provider_event_id = notice.provider_event_id;
-    record.type = notice.type;
-    record.reservation = r ? std::optional<ReservationId>(r->id) : std::nullopt;
-    record.received_at = impl_->clock->now();
-    PaymentOutcome outcome = PaymentOutcome::ignored;
-    if (r && w.to != PaymentStatus::none && transition_allowed(r->payment_status, w.to)) {
-      const bool amount_ok =
-          w.to == PaymentStatus::failed ||
-          (r->price_minor && w.amount && *w.amount == *r->price_minor && w.currency == r->currency);
-      if (!amount_ok) {
-        outcome = PaymentOutcome::mismatch;
-      } else {
-        outcome = w.to == PaymentStatus::paid ? PaymentOutcome::paid
-                  : w.to == PaymentStatus::failed ? PaymentOutcome::failed
-                                                  : PaymentOutcome::refunded;
-        const Reservation shown = EngineImpl::with_derived_status(*r, impl_->now());
-        if (w.to == PaymentStatus::paid && (confirm_refused ||
-                                            shown.status == ReservationStatus::expired ||
-                                            shown.status == ReservationStatus::cancelled)) {
-          outcome = PaymentOutcome::late;
+    replan = false;
+    BOKA_ASSIGN_OR_RETURN(
+        auto locks, w.reservation ? locks_of(*impl_, tenant, *w.reservation)
+                                  : Result<std::vector<ResourceId>>(std::vector<ResourceId>{}));
+    WriteIntent intent(TxnScope::tenant(tenant), locks);
+    intent.audit_chain = tenant;
+    intent.lock_names = {"payment-event:" + std::to_string(tenant) + ":" +
+                         notice.provider_event_id};
+    Status written = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+      notice.outcome = PaymentOutcome::ignored;
+      notice.payment_status = PaymentStatus::none;
+      notice.reservation_status.reset();
+      std::optional<Reservation> r;
+      if (w.reservation) {
+        BOKA_ASSIGN_OR_RETURN(r, txn.find_reservation(tenant, *w.reservation));
+        if (r && !covered_by(*r, locks)) {
+          replan = true;
+          return Unavailable("the reservation moved while its locks were planned");
         }
       }
-    }
-    record.outcome = outcome;
-    BOKA_ASSIGN_OR_RETURN(bool first, txn.insert_payment_event(record));
-    if (!first) {
-      notice.outcome = PaymentOutcome::duplicate;
+      PaymentEventRecord record;
+      record.tenant = tenant;
+      record.provider_event_id = notice.provider_event_id;
+      record.type = notice.type;
+      record.reservation = r ? std::optional<ReservationId>(r->id) : std::nullopt;
+      record.received_at = impl_->clock->now();
+      PaymentOutcome outcome = PaymentOutcome::ignored;
+      if (r && w.to != PaymentStatus::none && transition_allowed(r->payment_status, w.to)) {
+        const bool amount_ok = w.to == PaymentStatus::failed ||
+                               (r->price_minor && w.amount && *w.amount == *r->price_minor &&
+                                w.currency == r->currency);
+        if (!amount_ok) {
+          outcome = PaymentOutcome::mismatch;
+        } else {
+          outcome = w.to == PaymentStatus::paid     ? PaymentOutcome::paid
+                    : w.to == PaymentStatus::failed ? PaymentOutcome::failed
+                                                    : PaymentOutcome::refunded;
+          const Reservation shown = EngineImpl::with_derived_status(*r, impl_->now());
+          if (w.to == PaymentStatus::paid &&
+              (confirm_refused || shown.status == ReservationStatus::expired ||
+               shown.status == ReservationStatus::cancelled)) {
+            outcome = PaymentOutcome::late;
+          }
+        }
+      }
+      record.outcome = outcome;
+      BOKA_ASSIGN_OR_RETURN(bool first, txn.insert_payment_event(record));
+      if (!first) {
+        notice.outcome = PaymentOutcome::duplicate;
+        if (r) {
+          notice.payment_status = r->payment_status;
+          notice.reservation_status = EngineImpl::with_derived_status(*r, impl_->now()).status;
+        }
+        return Status::Ok();
+      }
+      notice.outcome = outcome;
       if (r) {
+        const PaymentStatus from = r->payment_status;
+        if (outcome == PaymentOutcome::paid || outcome == PaymentOutcome::failed ||
+            outcome == PaymentOutcome::refunded || outcome == PaymentOutcome::late) {
+          Reservation after = *r;
+          after.payment_status = w.to;
+          if (!w.reference.empty()) after.payment_reference = w.reference;
+          after.version += 1;
+          after.updated_at = impl_->clock->now();
+          BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
+          BOKA_RETURN_IF_ERROR(impl_->audit(txn, system,
+                                            payment_entry(after, from, "payment.notification",
+                                                          notice.provider_event_id, outcome)));
+          BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, system, event_type_of(w.to), after));
+          r = after;
+        } else {
+          // Taken but not acted on: recorded so the business sees it (a mismatch needs a look).
+          detail::AuditEntry a =
+              payment_entry(*r, from, "payment.notification", notice.provider_event_id, outcome);
+          if (outcome == PaymentOutcome::mismatch) {
+            a.outcome = AuditOutcome::failure;
+            a.reason = "the amount or currency is not the booking's price";
+          }
+          BOKA_RETURN_IF_ERROR(impl_->audit(txn, system, std::move(a)));
+        }
         notice.payment_status = r->payment_status;
         notice.reservation_status = EngineImpl::with_derived_status(*r, impl_->now()).status;
       }
       return Status::Ok();
-    }
-    notice.outcome = outcome;
-    if (r) {
-      const PaymentStatus from = r->payment_status;
-      if (outcome == PaymentOutcome::paid || outcome == PaymentOutcome::failed ||
-          outcome == PaymentOutcome::refunded || outcome == PaymentOutcome::late) {
-        Reservation after = *r;
-        after.payment_status = w.to;
-        if (!w.reference.empty()) after.payment_reference = w.reference;
-        after.version += 1;
-        after.updated_at = impl_->clock->now();
-        BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
-        BOKA_RETURN_IF_ERROR(impl_->audit(
-            txn, system,
-            payment_entry(after, from, "payment.notification", notice.provider_event_id, outcome)));
-        BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, system, event_type_of(w.to), after));
-        r = after;
-      } else {
-        // Taken but not acted on: recorded so the business sees it (a mismatch needs a look).
-        detail::AuditEntry a = payment_entry(*r, from, "payment.notification",
-                                             notice.provider_event_id, outcome);
-        if (outcome == PaymentOutcome::mismatch) {
-          a.outcome = AuditOutcome::failure;
-          a.reason = "the amount or currency is not the booking's price";
-        }
-        BOKA_RETURN_IF_ERROR(impl_->audit(txn, system, std::move(a)));
-      }
-      notice.payment_status = r->payment_status;
-      notice.reservation_status = EngineImpl::with_derived_status(*r, impl_->now()).status;
-    }
-    return Status::Ok();
-  });
-  if (replan) continue;
-  BOKA_RETURN_IF_ERROR(written);
+    });
+    if (replan) continue;
+    BOKA_RETURN_IF_ERROR(written);
   }
   if (replan) return Unavailable("the reservation kept moving; try again");
   count(notice.outcome);
@@ -519,40 +522,40 @@ Result<Reservation> Payments::record(const Principal& who, TenantId tenant, Rese
         PaymentStatus from = PaymentStatus::none;
         bool replan = true;
         for (int attempt = 0; replan && attempt < kMaxReplans; ++attempt) {
-        replan = false;
-        BOKA_ASSIGN_OR_RETURN(auto locks, locks_of(*impl_, tenant, id));
-        WriteIntent intent(TxnScope::tenant(tenant), locks);
-        intent.audit_chain = tenant;
-        Status written = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
-          BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(tenant, id));
-          if (!r) return NotFound("reservation " + std::to_string(id) + " not found");
-          if (!covered_by(*r, locks)) {
-            replan = true;
-            return Unavailable("the reservation moved while its locks were planned");
-          }
-          from = r->payment_status;
-          if (!transition_allowed(from, to)) {
-            return ConflictError("reservation " + std::to_string(id) + ": payment " +
-                                 payment_status_name(from) + " cannot become " +
-                                 payment_status_name(to));
-          }
-          Reservation after = *r;
-          after.payment_status = to;
-          if (!reference.empty()) after.payment_reference = std::string(reference);
-          after.version += 1;
-          after.updated_at = impl_->clock->now();
-          BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
-          const PaymentOutcome outcome = to == PaymentStatus::paid     ? PaymentOutcome::paid
-                                         : to == PaymentStatus::failed ? PaymentOutcome::failed
-                                                                       : PaymentOutcome::refunded;
-          BOKA_RETURN_IF_ERROR(
-              impl_->audit(txn, actor, payment_entry(after, from, "payment.record", "", outcome)));
-          BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, actor, event_type_of(to), after));
-          out = EngineImpl::with_derived_status(after, impl_->now());
-          return EngineImpl::fill_zone(txn, tenant, out);
-        });
-        if (replan) continue;
-        BOKA_RETURN_IF_ERROR(written);
+          replan = false;
+          BOKA_ASSIGN_OR_RETURN(auto locks, locks_of(*impl_, tenant, id));
+          WriteIntent intent(TxnScope::tenant(tenant), locks);
+          intent.audit_chain = tenant;
+          Status written = impl_->storage->write(intent, [&](StorageTransaction& txn) -> Status {
+            BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(tenant, id));
+            if (!r) return NotFound("reservation " + std::to_string(id) + " not found");
+            if (!covered_by(*r, locks)) {
+              replan = true;
+              return Unavailable("the reservation moved while its locks were planned");
+            }
+            from = r->payment_status;
+            if (!transition_allowed(from, to)) {
+              return ConflictError("reservation " + std::to_string(id) + ": payment " +
+                                   payment_status_name(from) + " cannot become " +
+                                   payment_status_name(to));
+            }
+            Reservation after = *r;
+            after.payment_status = to;
+            if (!reference.empty()) after.payment_reference = std::string(reference);
+            after.version += 1;
+            after.updated_at = impl_->clock->now();
+            BOKA_RETURN_IF_ERROR(txn.update_reservation(after));
+            const PaymentOutcome outcome = to == PaymentStatus::paid     ? PaymentOutcome::paid
+                                           : to == PaymentStatus::failed ? PaymentOutcome::failed
+                                                                         : PaymentOutcome::refunded;
+            BOKA_RETURN_IF_ERROR(impl_->audit(
+                txn, actor, payment_entry(after, from, "payment.record", "", outcome)));
+            BOKA_RETURN_IF_ERROR(impl_->emit_reservation(txn, actor, event_type_of(to), after));
+            out = EngineImpl::with_derived_status(after, impl_->now());
+            return EngineImpl::fill_zone(txn, tenant, out);
+          });
+          if (replan) continue;
+          BOKA_RETURN_IF_ERROR(written);
         }
         if (replan) return Unavailable("the reservation kept moving; try again");
         const PaymentOutcome outcome = to == PaymentStatus::paid     ? PaymentOutcome::paid

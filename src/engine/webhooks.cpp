@@ -638,7 +638,8 @@ Result<DeliveryRound> Webhooks::deliver(const Principal& who, int limit) {
                 d.status = DeliveryStatus::dead;
               } else {
                 d.next_attempt_at =
-                    now + detail::with_jitter(o.retry_schedule[static_cast<std::size_t>(d.attempts - 1)]);
+                    now +
+                    detail::with_jitter(o.retry_schedule[static_cast<std::size_t>(d.attempts - 1)]);
               }
             }
             became = d.status;

@@ -3438,7 +3438,6 @@ TEST(update_reservation_and_sorted_listing) {
   teardown(&f);
 }
 
-
 /* The event feed, webhooks and calendar feeds through the C ABI. */
 TEST(events_webhooks_and_feeds) {
   char* err = NULL;
@@ -3635,8 +3634,8 @@ TEST(mail_and_payments) {
   CHECK_CONTAINS(doc, "Dienstag, 6. Januar 2026");
   CHECK_CONTAINS(doc, "\"to\":\"ana@x.test\"");
   boka_free(doc);
-  EXPECT_ERROR(boka_mail_preview(engine, sys, tenant, "thanks", reservation, NULL, &doc, &err),
-               err, BOKA_INVALID_ARGUMENT, "kind");
+  EXPECT_ERROR(boka_mail_preview(engine, sys, tenant, "thanks", reservation, NULL, &doc, &err), err,
+               BOKA_INVALID_ARGUMENT, "kind");
   EXPECT_OK(boka_mail_send(engine, sys, 10, &doc, &err), err);
   CHECK_CONTAINS(doc, "\"written\":1");
   CHECK_CONTAINS(doc, "\"failed\":1");
@@ -3668,9 +3667,9 @@ TEST(mail_and_payments) {
   CHECK_CONTAINS(doc, "\"has_secret\":true");
   CHECK(strstr(doc, "whsec_c_") == NULL);
   boka_free(doc);
-  EXPECT_ERROR(boka_payments_notification(engine, tenant, "t=1,v1=00", body, strlen(body), &doc,
-                                          &err),
-               err, BOKA_PERMISSION_DENIED, "signature");
+  EXPECT_ERROR(
+      boka_payments_notification(engine, tenant, "t=1,v1=00", body, strlen(body), &doc, &err), err,
+      BOKA_PERMISSION_DENIED, "signature");
   snprintf(req, sizeof req, "{\"service\":%lld,\"start\":\"2026-01-07T09:00:00Z\"}",
            (long long)service);
   EXPECT_OK(boka_reserve_json(engine, sys, tenant, req, &doc, NULL, &err), err);

@@ -81,15 +81,17 @@ TEST_CASE("conformance: a message is written once, leased once, updated and reda
     const Instant t0 = utc(2026, 3, 2, 8);
     EmailId first{}, second{}, theirs{};
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(auto one, t.insert_email(message(a, ReservationId{1}, "event:1", t0)));
-              BOKA_ASSIGN_OR_RETURN(auto two, t.insert_email(message(a, ReservationId{2}, "event:2",
-                                                                       t0 + Seconds(60),
-                                                                       CustomerId{8})));
+              BOKA_ASSIGN_OR_RETURN(auto one,
+                                    t.insert_email(message(a, ReservationId{1}, "event:1", t0)));
+              BOKA_ASSIGN_OR_RETURN(
+                  auto two, t.insert_email(message(a, ReservationId{2}, "event:2", t0 + Seconds(60),
+                                                   CustomerId{8})));
               // The same key again: nothing written. Another tenant may use it.
               BOKA_ASSIGN_OR_RETURN(auto again,
                                     t.insert_email(message(a, ReservationId{9}, "event:1", t0)));
               CHECK_FALSE(again);
-              BOKA_ASSIGN_OR_RETURN(auto other, t.insert_email(message(b, ReservationId{1}, "event:1", t0)));
+              BOKA_ASSIGN_OR_RETURN(auto other,
+                                    t.insert_email(message(b, ReservationId{1}, "event:1", t0)));
               REQUIRE(one);
               REQUIRE(two);
               REQUIRE(other);
@@ -161,7 +163,8 @@ TEST_CASE("conformance: a message is written once, leased once, updated and reda
             }).ok());
     CHECK(leased);
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(leased, t.lease_email(first, t0 + Seconds(10), t0 + Seconds(130)));
+              BOKA_ASSIGN_OR_RETURN(leased,
+                                    t.lease_email(first, t0 + Seconds(10), t0 + Seconds(130)));
               return Status::Ok();
             }).ok());
     CHECK_FALSE(leased);  // held by the first lease
@@ -171,7 +174,8 @@ TEST_CASE("conformance: a message is written once, leased once, updated and reda
                return Status::Ok();
              }).ok());
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(leased, t.lease_email(first, t0 + Seconds(121), t0 + Seconds(240)));
+              BOKA_ASSIGN_OR_RETURN(leased,
+                                    t.lease_email(first, t0 + Seconds(121), t0 + Seconds(240)));
               return Status::Ok();
             }).ok());
     CHECK(leased);  // the first lease lapsed
@@ -190,7 +194,8 @@ TEST_CASE("conformance: a message is written once, leased once, updated and reda
               return t.update_email(e);
             }).ok());
     REQUIRE(write(*s, [&](StorageTransaction& t) -> Status {
-              BOKA_ASSIGN_OR_RETURN(leased, t.lease_email(first, t0 + Seconds(500), t0 + Seconds(600)));
+              BOKA_ASSIGN_OR_RETURN(leased,
+                                    t.lease_email(first, t0 + Seconds(500), t0 + Seconds(600)));
               auto e = t.find_email(a, first).value()->email;
               CHECK(e.status == EmailStatus::sent);
               CHECK(e.attempts == 1);

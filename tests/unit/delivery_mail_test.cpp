@@ -26,9 +26,9 @@
 
 using namespace boka;
 using namespace boka::delivery;
-using nlohmann::json;
 using boka::test::SmtpSink;
 using boka::test::TempDir;
+using nlohmann::json;
 
 namespace {
 

@@ -353,9 +353,9 @@ TEST_CASE("mail: a reminder written for a booking that then moves is skipped") {
     CHECK(first.written == 1);
     CHECK(first.failed == 1);
   }
-  REQUIRE(desk.engine->reschedule(sys(), desk.tenant, r.id, utc(2026, 12, 2, 15),
-                                  utc(2026, 12, 2, 16))
-              .ok());
+  REQUIRE(
+      desk.engine->reschedule(sys(), desk.tenant, r.id, utc(2026, 12, 2, 15), utc(2026, 12, 2, 16))
+          .ok());
   desk.clock->set(desk.clock->now() + Seconds(200));
   const MailRound second = desk.send();
   CHECK(second.skipped == 1);
@@ -375,11 +375,13 @@ TEST_CASE("mail: 4xx answers are retried on the schedule, 5xx ends a message, re
   Customer later;
   later.display_name = "Later";
   later.email = "reject-transient@example.test";
-  const CustomerId transient = desk.engine->customers().create(sys(), desk.tenant, later).value().id;
+  const CustomerId transient =
+      desk.engine->customers().create(sys(), desk.tenant, later).value().id;
   Customer never;
   never.display_name = "Never";
   never.email = "reject-permanent@example.test";
-  const CustomerId permanent = desk.engine->customers().create(sys(), desk.tenant, never).value().id;
+  const CustomerId permanent =
+      desk.engine->customers().create(sys(), desk.tenant, never).value().id;
   desk.book(utc(2026, 12, 8, 9), transient);
   desk.book(utc(2026, 12, 8, 11), permanent);
 
@@ -410,8 +412,7 @@ TEST_CASE("mail: 4xx answers are retried on the schedule, 5xx ends a message, re
   CHECK(desk.engine->mail().list(sys(), desk.tenant, dead).value().size() == 2);
 
   // A retry makes it pending again; a sent one cannot be retried.
-  const Email revived =
-      desk.engine->mail().retry(sys(), desk.tenant, dead_list.front().id).value();
+  const Email revived = desk.engine->mail().retry(sys(), desk.tenant, dead_list.front().id).value();
   CHECK(revived.status == EmailStatus::pending);
   CHECK(revived.attempts == 0);
   auto audit = desk.engine->operations().audit_records(sys(), AuditQuery{desk.tenant}).value();
@@ -493,8 +494,7 @@ TEST_CASE("mail: a tenant's template in the customer's language, previews, who m
   anonymous.service = desk.cut;
   anonymous.start = utc(2026, 12, 9, 13);
   const Reservation walk_in = desk.engine->reserve(sys(), desk.tenant, anonymous).value();
-  auto nobody =
-      desk.engine->mail().preview(sys(), desk.tenant, MailKind::confirmation, walk_in.id);
+  auto nobody = desk.engine->mail().preview(sys(), desk.tenant, MailKind::confirmation, walk_in.id);
   CHECK(nobody.status().code() == Code::conflict);
 
   CHECK(desk.send().sent == 1);  // the walk-in writes nothing
@@ -506,8 +506,10 @@ TEST_CASE("mail: a tenant's template in the customer's language, previews, who m
   desk.engine->auth()
       .create_user(sys(), desk.tenant, NewUser{"staff@x.test", "", Role::staff, password})
       .value();
-  const Principal staff =
-      desk.engine->auth().login(LoginRequest{desk.tenant, "staff@x.test", password}).value().principal;
+  const Principal staff = desk.engine->auth()
+                              .login(LoginRequest{desk.tenant, "staff@x.test", password})
+                              .value()
+                              .principal;
   CHECK(desk.engine->mail().settings(staff, desk.tenant).status().code() ==
         Code::permission_denied);
   CHECK(desk.engine->mail().send(staff).status().code() == Code::permission_denied);

@@ -45,12 +45,9 @@ std::string stripe_header(const std::string& secret, std::int64_t t, const std::
 
 std::string intent_event(const std::string& id, const std::string& type, ReservationId r,
                          std::int64_t amount, const std::string& currency = "eur") {
-  json o = {{"id", "pi_" + id},
-            {"object", "payment_intent"},
-            {"amount", amount},
-            {"amount_received", amount},
-            {"currency", currency},
-            {"metadata", {{"boka_reservation_id", std::to_string(r)}}}};
+  json o = {{"id", "pi_" + id},     {"object", "payment_intent"},
+            {"amount", amount},     {"amount_received", amount},
+            {"currency", currency}, {"metadata", {{"boka_reservation_id", std::to_string(r)}}}};
   return json{{"id", id}, {"object", "event"}, {"type", type}, {"data", {{"object", o}}}}.dump();
 }
 
@@ -210,8 +207,8 @@ TEST_CASE("payments: a customer's booking waits for payment and the provider con
 TEST_CASE("payments: forged, stale and malformed notifications are refused and change nothing") {
   for_both([](const std::string& uri) {
     Shop shop(uri);
-    const std::string body = intent_event("evt_9", "payment_intent.succeeded", ReservationId{1},
-                                          8000);
+    const std::string body =
+        intent_event("evt_9", "payment_intent.succeeded", ReservationId{1}, 8000);
     // No secret yet: refused like a bad signature, and so is an unknown tenant.
     CHECK(shop.notify(body).status().code() == Code::permission_denied);
     const std::int64_t t = to_unix(shop.clock->now());
@@ -316,19 +313,21 @@ TEST_CASE("payments: staff book confirmed and record payments by hand") {
     CHECK(desk.status == ReservationStatus::confirmed);
     CHECK(desk.payment_status == PaymentStatus::pending);
     const Reservation cash =
-        shop.engine->payments().record(shop.staff, shop.tenant, desk.id, PaymentStatus::paid,
-                                       "receipt 0042").value();
+        shop.engine->payments()
+            .record(shop.staff, shop.tenant, desk.id, PaymentStatus::paid, "receipt 0042")
+            .value();
     CHECK(cash.payment_status == PaymentStatus::paid);
     CHECK(cash.payment_reference == "receipt 0042");
     // paid -> paid is no transition.
-    auto twice = shop.engine->payments().record(shop.staff, shop.tenant, desk.id,
-                                                PaymentStatus::paid, "");
+    auto twice =
+        shop.engine->payments().record(shop.staff, shop.tenant, desk.id, PaymentStatus::paid, "");
     CHECK(twice.status().code() == Code::conflict);
 
     // A customer's hold paid at the desk is confirmed.
     const Reservation held = shop.book(shop.customer, utc(2026, 12, 5, 9)).value();
-    const Reservation paid = shop.engine->payments().record(shop.staff, shop.tenant, held.id,
-                                                            PaymentStatus::paid, "").value();
+    const Reservation paid = shop.engine->payments()
+                                 .record(shop.staff, shop.tenant, held.id, PaymentStatus::paid, "")
+                                 .value();
     CHECK(paid.status == ReservationStatus::confirmed);
     CHECK(paid.payment_status == PaymentStatus::paid);
     // Customers record nothing.
@@ -342,8 +341,8 @@ TEST_CASE("payments: staff book confirmed and record payments by hand") {
     const Reservation lapsing = *lapsing_booked;
     shop.clock->set(shop.clock->now() + Seconds(1801));
     // (The staff session is idle past its limit by now; the system principal records it.)
-    auto recorded = shop.engine->payments().record(sys(), shop.tenant, lapsing.id,
-                                                   PaymentStatus::paid, "");
+    auto recorded =
+        shop.engine->payments().record(sys(), shop.tenant, lapsing.id, PaymentStatus::paid, "");
     INFO(recorded.status().to_string());
     REQUIRE(recorded.ok());
     const Reservation late = *recorded;

@@ -1716,7 +1716,8 @@ send needs system:operations. docs/mail.md is the guide.)")
           "get",
           [](Post f, TenantId tenant, std::int64_t id, py::object who) {
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call([&](Mail& mail) { return mail.get(p, tenant, EmailId{id}); }));
+            return to_python_struct(
+                f.call([&](Mail& mail) { return mail.get(p, tenant, EmailId{id}); }));
           },
           arg("tenant"), arg("id"), py::kw_only(), arg("who") = py::none())
       .def(
@@ -1769,8 +1770,8 @@ staff record by hand. docs/payments.md is the guide.)")
             const std::optional<std::string> secret =
                 to_optional_string(signing_secret, "signing_secret");
             const Principal& p = principal_of(who);
-            return to_python_struct(f.call(
-                [&](Payments& x) { return x.update_settings(p, tenant, value, secret); }));
+            return to_python_struct(
+                f.call([&](Payments& x) { return x.update_settings(p, tenant, value, secret); }));
           },
           arg("tenant"), arg("settings"), py::kw_only(), arg("signing_secret") = py::none(),
           arg("who") = py::none(),
@@ -1786,8 +1787,8 @@ staff record by hand. docs/payments.md is the guide.)")
             } else {
               raw = to_string(body, "body");
             }
-            return to_python_struct(f.call(
-                [&](Payments& x) { return x.handle_notification(tenant, header, raw); }));
+            return to_python_struct(
+                f.call([&](Payments& x) { return x.handle_notification(tenant, header, raw); }));
           },
           arg("tenant"), py::kw_only(), arg("signature_header"), arg("body"),
           "A provider notification as received (the Stripe-Signature header, the raw body as "

@@ -17,8 +17,8 @@ Result<std::optional<std::string>> SqlTransaction::get_tenant_setting(TenantId t
     long long t = tenant;
     std::string n(name), value;
     soci::indicator ind = soci::i_null;
-    sql_ << "SELECT value FROM tenant_settings WHERE tenant_id = :t AND name = :n", use(t),
-        use(n), into(value, ind);
+    sql_ << "SELECT value FROM tenant_settings WHERE tenant_id = :t AND name = :n", use(t), use(n),
+        into(value, ind);
     if (!sql_.got_data()) return std::optional<std::string>();
     return std::optional<std::string>(value);
   });
@@ -89,9 +89,8 @@ struct EmailRow {
     status = static_cast<int>(e.status);
     attempts = e.attempts;
     next = to_unix(e.next_attempt_at);
-    smtp_code = e.last_smtp_code
-                    ? NullableInt(std::optional<std::int64_t>(*e.last_smtp_code))
-                    : NullableInt();
+    smtp_code = e.last_smtp_code ? NullableInt(std::optional<std::int64_t>(*e.last_smtp_code))
+                                 : NullableInt();
     last_error = e.last_error;
     leased = NullableInt(e.leased_until);
     created = to_unix(e.created_at);
@@ -185,7 +184,8 @@ Result<std::optional<StoredEmail>> SqlTransaction::find_email(TenantId tenant, E
   return run("find email", [&]() -> Result<std::optional<StoredEmail>> {
     long long t = tenant, i = id;
     auto rows = select_emails(
-        sql_, std::string("SELECT ") + kEmailColumns + " FROM emails WHERE tenant_id = :t AND id = :id",
+        sql_,
+        std::string("SELECT ") + kEmailColumns + " FROM emails WHERE tenant_id = :t AND id = :id",
         [&](Prep& p) { p, use(t), use(i); });
     if (rows.empty()) return std::optional<StoredEmail>();
     StoredEmail out;
@@ -280,9 +280,8 @@ Result<bool> SqlTransaction::insert_payment_event(const PaymentEventRecord& e) {
   return run("insert payment event", [&]() -> Result<bool> {
     long long t = e.tenant, received = to_unix(e.received_at);
     int outcome = static_cast<int>(e.outcome);
-    NullableInt res = e.reservation
-                          ? NullableInt(std::optional<std::int64_t>(*e.reservation))
-                          : NullableInt();
+    NullableInt res =
+        e.reservation ? NullableInt(std::optional<std::int64_t>(*e.reservation)) : NullableInt();
     soci::statement st =
         (sql_.prepare << "INSERT INTO payment_events (tenant_id, provider_event_id, type, "
                          "outcome, reservation_id, received_at) VALUES (:t, :p, :ty, :o, :r, :rc) "

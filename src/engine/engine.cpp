@@ -121,47 +121,38 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
         });
         return st.ok() ? static_cast<double>(n) : std::nan("");
       }));
-  // Webhook deliveries waiting, and the age of the oldest (the lag from event to receiver).
-  const auto pending = [store = std::weak_ptr<Storage>(impl->storage),
-                        clock = impl->clock](bool age) -> double {
-    auto s = store.lock();
-    if (!s) return std::nan("");
-    std::pair<std::int64_t, std::optional<Instant>> p;
-    Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(p, txn.pending_deliveries());
-      return Status::Ok();
-    });
-    if (!st.ok()) return std::nan("");
-    if (!age) return static_cast<double>(p.first);
-    return p.second ? static_cast<double>((clock->now() - *p.second).count()) : 0.0;
+  // A queue's gauges (webhook deliveries, customer mail): how many wait, and the age of the
+  // oldest, from one read of `count(txn)`.
+  using QueueCount =
+      Result<std::pair<std::int64_t, std::optional<Instant>>> (StorageTransaction::*)();
+  const auto queue_gauge = [store = std::weak_ptr<Storage>(impl->storage), clock = impl->clock](
+                               QueueCount count, bool age) {
+    return [store, clock, count, age]() -> double {
+      auto s = store.lock();
+      if (!s) return std::nan("");
+      std::pair<std::int64_t, std::optional<Instant>> p;
+      Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(p, (txn.*count)());
+        return Status::Ok();
+      });
+      if (!st.ok()) return std::nan("");
+      if (!age) return static_cast<double>(p.first);
+      return p.second ? static_cast<double>((clock->now() - *p.second).count()) : 0.0;
+    };
   };
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "webhook_deliveries_pending", "Webhook deliveries waiting for a first or next attempt",
-      [pending] { return pending(false); }));
+      queue_gauge(&StorageTransaction::pending_deliveries, false)));
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "webhook_delivery_lag_seconds",
       "Age of the oldest pending webhook delivery (0 when none waits)",
-      [pending] { return pending(true); }));
-  // Messages waiting, and the age of the oldest.
-  const auto pending_mail = [store = std::weak_ptr<Storage>(impl->storage),
-                             clock = impl->clock](bool age) -> double {
-    auto s = store.lock();
-    if (!s) return std::nan("");
-    std::pair<std::int64_t, std::optional<Instant>> p;
-    Status st = s->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-      BOKA_ASSIGN_OR_RETURN(p, txn.pending_emails());
-      return Status::Ok();
-    });
-    if (!st.ok()) return std::nan("");
-    if (!age) return static_cast<double>(p.first);
-    return p.second ? static_cast<double>((clock->now() - *p.second).count()) : 0.0;
-  };
+      queue_gauge(&StorageTransaction::pending_deliveries, true)));
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "emails_pending", "Customer emails waiting for a first or next attempt",
-      [pending_mail] { return pending_mail(false); }));
+      queue_gauge(&StorageTransaction::pending_emails, false)));
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "email_lag_seconds", "Age of the oldest pending customer email (0 when none waits)",
-      [pending_mail] { return pending_mail(true); }));
+      queue_gauge(&StorageTransaction::pending_emails, true)));
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(
       "waitlist_waiting_entries", "Waitlist entries waiting, in every tenant",
       [store = std::weak_ptr<Storage>(impl->storage)]() -> double {

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <optional>
 
+#include "api_internal.hpp"
+#include "web.hpp"
 #include "json_codec.hpp"
 #include "schema.hpp"
 
@@ -76,122 +78,6 @@ void AccessLog::write(const std::string& line) {
   std::fflush(file_);
 }
 
-// ---- per-request context ---------------------------------------------------------------
-
-// Thrown by a route's helpers to answer with `status` as a problem document.
-struct StatusError : std::runtime_error {
-  explicit StatusError(Status s) : std::runtime_error(s.message()), status(std::move(s)) {}
-  Status status;
-};
-
-std::optional<std::int64_t> query_int(const Request& req, const char* name);
-
-// An id read from the request path or query. A path segment does not say its kind; the
-// route does, by the call it passes the number to, so this converts to whichever id type
-// (TenantId, ReservationId, ...) that call takes.
-struct PathId {
-  std::int64_t value = 0;
-  template <typename Tag>
-  operator Id<Tag>() const {  // NOLINT: see above
-    return Id<Tag>{value};
-  }
-};
-
-namespace {
-// The RFC 9457 problem document every error answer carries.
-Json problem_document(int status, const std::string& code, const std::string& detail);
-}  // namespace
-
-struct Api::Context {
-  const Request& req;
-  Response& res;
-  Engine& engine;
-  std::string client;  // the client's address (through trusted proxies)
-  std::string token;   // the Bearer credential, if any (never logged)
-  std::optional<Principal> principal;
-
-  const Principal& who() const { return *principal; }
-
-  PathId id(std::size_t i) const {
-    const std::string& text = req.captures.at(i);
-    try {
-      return PathId{std::stoll(text)};
-    } catch (const std::exception&) {
-      throw InputError("path: \"" + text.substr(0, 30) + "\" is not an id");
-    }
-  }
-
-  // The tenant an admin route acts in: ?tenant=, else the principal's own. Another tenant
-  // must be a positive id the caller may see: the engine would otherwise answer an empty
-  // report for a tenant that does not exist, which reads like "nothing to report".
-  TenantId admin_tenant() const {
-    const auto t = query_int(req, "tenant");
-    if (!t || *t == who().tenant()) return who().tenant();
-    if (*t <= 0)
-      throw InputError("query tenant: must be a positive tenant id, got " + std::to_string(*t));
-    auto found = engine.get_tenant(who(), TenantId{*t});  // 404 if unknown; 403 if not the caller's
-    if (!found.ok()) throw StatusError(found.status());
-    return TenantId{*t};
-  }
-
-  Json body() const {
-    if (req.body.empty()) throw InputError("body: expected a JSON object");
-    // The codec's parser: its shape limits (depth, fields per object, values) are checked in
-    // one linear pass before the document is built.
-    const Json j = codec::parse_text(req.body, "body");
-    if (!j.is_object())
-      throw InputError(std::string("body: expected a JSON object, got ") + j.type_name());
-    return j;
-  }
-  Json body_or_empty() const { return req.body.empty() ? Json::object() : body(); }
-  // The body as the document T (`path` names it in messages: "reschedule.start").
-  template <typename T>
-  T body_as(const std::string& path, Mode mode = Mode::create) const {
-    return codec::from_json<T>(body(), path, mode);
-  }
-
-  void send(int status, const Json& j) {
-    res.status = status;
-    res.set_content(codec::dump(j), "application/json");
-  }
-  void no_content() {
-    res.status = 204;
-    res.body.clear();
-  }
-  // Sends `r`'s value as its document, or its error as a problem document.
-  template <typename T>
-  void reply(const Result<T>& r, int status = 200) {
-    if (!r.ok()) return problem(r.status());
-    send(status, codec::to_json(*r));
-  }
-  void reply(const Status& s) {
-    if (!s.ok()) return problem(s);
-    no_content();
-  }
-
-  void problem(const Status& s) {
-    problem(http_status(s.code()), code_name(s.code()), s.message(), s.conflict());
-  }
-  void problem(int status, const std::string& code, const std::string& detail,
-               const ConflictInfo* conflict = nullptr) {
-    Json p = problem_document(status, code, detail);
-    if (conflict != nullptr) p["conflict"] = codec::to_json(*conflict);
-    res.status = status;
-    res.set_content(codec::dump(p), "application/problem+json");
-    if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    if ((status == 503 || status == 429) && !res.has_header("Retry-After")) {
-      res.set_header("Retry-After", "1");
-    }
-  }
-};
-
-// The largest page any list route answers: a client asking more is told so (400), rather
-// than getting a silently shorter page or an answer as large as it likes.
-constexpr std::int64_t kMaxPage = 1000;
-
-// ?limit= (1..kMaxPage, default `fallback`) and ?after_id= (>= 0, default 0).
-int page_limit(const Request& req, int fallback);
-PathId page_after(const Request& req);
 
 std::optional<std::int64_t> query_int(const Request& req, const char* name) {
   const std::string* found = req.param(name);
@@ -295,6 +181,8 @@ std::string method_label(const std::string& method) {
   return "other";
 }
 
+}  // namespace
+
 Json problem_document(int status, const std::string& code, const std::string& detail) {
   Json p = Json::object();
   p["type"] = "https://boka.dev/problems/" + code;
@@ -304,6 +192,8 @@ Json problem_document(int status, const std::string& code, const std::string& de
   p["detail"] = detail;
   return p;
 }
+
+namespace {
 
 Response problem_response(int status, const std::string& code, const std::string& detail) {
   Response res;
@@ -338,6 +228,12 @@ Api::Api(Engine& engine, const Config& config)
       login_per_address_("login_address", config.login_rate_per_address,
                          config.login_burst_per_address, config.rate_limit_max_keys,
                          shared_limits_.get(), fallback_counter(*metrics_, "login_address")),
+      public_per_address_("public_address", config.public_holds_per_hour / 3600,
+                          config.public_holds_per_hour, config.rate_limit_max_keys,
+                          shared_limits_.get(), fallback_counter(*metrics_, "public_address")),
+      public_per_email_("public_email", config.public_bookings_per_day / 86400,
+                        config.public_bookings_per_day, config.rate_limit_max_keys,
+                        shared_limits_.get(), fallback_counter(*metrics_, "public_email")),
       log_(config.access_log) {
   if (shared_limits_) shared_limits_->probe();  // logs at once whether limits are shared
   install();
@@ -472,6 +368,29 @@ Response Api::serve(const Route& route, Request& req) {
             authenticated = true;
           }
         }
+      } else if (auto cookie = session_cookie(req)) {
+        // A browser's session (docs/web.md). Routes that need no credential ignore a stale
+        // one, so an expired cookie never locks a visitor out of the public pages.
+        auto p = engine_.auth().authenticate_session(*cookie);
+        if (p.ok()) {
+          ctx.token = *cookie;
+          ctx.via_cookie = true;
+          ctx.principal = p->with_source(ctx.client);
+          authenticated = true;
+          res.set_header("X-CSRF-Token", csrf_token_for(*cookie));
+          // Every state change carries the token the pages were given: a cross-site request
+          // rides on the cookie but cannot know it.
+          const std::string* csrf = req.header("X-CSRF-Token");
+          if (req.method != "GET" && req.method != "HEAD" &&
+              (csrf == nullptr || !csrf_token_matches(*cookie, *csrf))) {
+            ctx.problem(403, "permission_denied",
+                        "missing or wrong X-CSRF-Token: a browser session's changes must carry "
+                        "the token its pages were given");
+          }
+        } else if (route.auth == Auth::required) {
+          ctx.problem(p.status());
+          clear_session_cookie(res);
+        }
       } else if (route.auth == Auth::required) {
         ctx.problem(401, "unauthenticated",
                     "this route needs Authorization: Bearer <token or API key>");
@@ -504,7 +423,7 @@ Response Api::serve(const Route& route, Request& req) {
 void Api::finish(const Request& req, const std::string& method, const std::string& route,
                  Response& res, std::chrono::steady_clock::time_point started,
                  const std::string& client, const std::string& principal) {
-  res.set_header("Cache-Control", "no-store");
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string status = std::to_string(res.status);
@@ -524,9 +443,17 @@ void Api::finish(const Request& req, const std::string& method, const std::strin
   line["id"] = ++request_ids_;
   line["client"] = client;
   line["method"] = method;
-  // A calendar feed's path is its capability token: logged without it.
-  line["path"] =
-      route == "feeds.render" ? std::string("/api/feeds/(redacted).ics") : req.path.substr(0, 200);
+  // A calendar feed's or a manage link's path holds its capability token: logged without it.
+  std::string path = req.path.substr(0, 200);
+  if (route == "feeds.render") {
+    path = "/api/feeds/(redacted).ics";
+  } else if (path.rfind("/manage/", 0) == 0) {
+    path = "/manage/(redacted)";
+  } else if (path.rfind("/api/public/bookings/", 0) == 0) {
+    const auto end = path.find('/', std::string("/api/public/bookings/").size());
+    path = "/api/public/bookings/(redacted)" + (end == std::string::npos ? "" : path.substr(end));
+  }
+  line["path"] = path;
   line["route"] = route;
   line["status"] = res.status;
   line["ms"] = seconds * 1000.0;
@@ -540,16 +467,6 @@ void Api::finish(const Request& req, const std::string& method, const std::strin
 
 namespace {
 
-// Schemas for the OpenAPI document: a component reference, an array of them, no body.
-template <typename T>
-Json doc(Form form = Form::output) {
-  return codec::schema_ref<T>(form);
-}
-template <typename T>
-Json list_of() {
-  return codec::schema_array_ref<T>();
-}
-const Json kNone = nullptr;
 
 // The length limits of the single strings a body carries, checked before any engine work.
 void check_length(const std::string& value, const std::string& path, std::size_t max) {
@@ -584,6 +501,9 @@ void Api::install() {
   install_feeds();
   install_mail();
   install_payments();
+  install_admin_pages();
+  install_public();
+  install_web();
   openapi_ = build_openapi();
 }
 
@@ -664,7 +584,9 @@ void Api::install_auth() {
               c.client.substr(0, 100);  // the client as this server sees it, never the body's
           if (!login_allowed(c, "tenant " + std::to_string(l.tenant) + " " + lowercase(l.email)))
             return;
-          c.reply(engine_.auth().login(l));
+          auto grant = engine_.auth().login(l);
+          if (!grant.ok()) return c.problem(grant.status());
+          reply_grant(c, codec::to_json(*grant));
         });
   route("POST", "/api/auth/mfa/verify", "auth.mfa_verify", Auth::required,
         {doc<codec::MfaCode>(Form::input), doc<SessionGrant>()}, [this](Context& c) {
@@ -674,7 +596,9 @@ void Api::install_auth() {
                                     std::to_string(c.who().user()))) {
             return;
           }
-          c.reply(engine_.auth().verify_mfa(c.token, m.code, c.client.substr(0, 100)));
+          auto grant = engine_.auth().verify_mfa(c.token, m.code, c.client.substr(0, 100));
+          if (!grant.ok()) return c.problem(grant.status());
+          reply_grant(c, codec::to_json(*grant));
         });
   route("POST", "/api/auth/mfa/enroll", "auth.mfa_enroll", Auth::required,
         {kNone, doc<TotpEnrollment>()},
@@ -683,10 +607,15 @@ void Api::install_auth() {
         {doc<codec::MfaCode>(Form::input), doc<MfaEnabled>()}, [this](Context& c) {
           const auto m = c.body_as<codec::MfaCode>("mfa");
           check_length(m.code, "mfa.code", 64);
-          c.reply(engine_.auth().confirm_totp_enrollment(c.who(), m.code));
+          auto enabled = engine_.auth().confirm_totp_enrollment(c.who(), m.code);
+          if (!enabled.ok()) return c.problem(enabled.status());
+          reply_grant(c, codec::to_json(*enabled));
         });
   route("POST", "/api/auth/logout", "auth.logout", Auth::required, {kNone, kNone, 204},
-        [this](Context& c) { c.reply(engine_.auth().logout(c.who())); });
+        [this](Context& c) {
+          c.reply(engine_.auth().logout(c.who()));
+          if (c.via_cookie) clear_session_cookie(c.res);
+        });
   route("POST", "/api/auth/password", "auth.password", Auth::required,
         {doc<codec::PasswordChange>(Form::input), kNone, 204}, [this](Context& c) {
           const auto p = c.body_as<codec::PasswordChange>("password");
@@ -1214,6 +1143,7 @@ std::string Api::build_openapi() const {
            {"content", Json{{"application/problem+json",
                              Json{{"schema", Json{{"$ref", "#/components/schemas/Problem"}}}}}}}};
   for (const Route& r : routes_) {
+    if (r.pattern.rfind("/api/", 0) != 0) continue;  // the web app's pages and files
     // Each (\d+) group becomes a path parameter: {tenant} first under /api/tenants/, else {id}.
     const bool under_tenant = r.pattern.rfind("/api/tenants/", 0) == 0;
     static const std::string kGroup = R"((\d+))";
@@ -1232,6 +1162,21 @@ std::string Api::build_openapi() const {
         params.push_back(p);
         ++group;
         i += kGroup.size();
+      } else if (r.pattern[i] == '(') {
+        // A text group: a business slug, or a capability token (named by the segment before).
+        const auto close = r.pattern.find(')', i);
+        const bool slug = path.size() >= 12 && path.compare(path.size() - 12, 12, "/businesses/") == 0;
+        const std::string name = slug ? "slug" : "token";
+        path += "{" + name + "}";
+        Json p = Json::object();
+        p["name"] = name;
+        p["in"] = "path";
+        p["required"] = true;
+        p["schema"] = Json{{"type", "string"}, {"pattern", "^" + r.pattern.substr(i + 1, close - i - 1) + "$"}};
+        params.push_back(p);
+        i = close + 1;
+      } else if (r.pattern[i] == '\\') {
+        ++i;  // an escaped character ("\\.ics") stands for itself
       } else {
         path += r.pattern[i++];
       }

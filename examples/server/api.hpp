@@ -108,6 +108,22 @@ class Api {
   void install_feeds();
   void install_mail();
   void install_payments();
+  // The web app (web.cpp): its pages and files (when BOKA_WEB_DIR is set), the public booking
+  // API for anonymous visitors, and the staff and admin pages' routes.
+  void install_web();
+  void install_public();
+  void install_admin_pages();
+  // A reservation as its manage link shows it.
+  codec::PublicBooking public_booking(const Reservation& r, const std::string& token);
+  // The live customer record with `email` (lower-cased), else a new one made by `who`.
+  CustomerId visitor_customer(TenantId tenant, const std::string& name, const std::string& email,
+                              const std::string& phone, const std::string& zone,
+                              const std::string& locale, const Principal& who);
+  // Whether `limit` lets `key` go ahead; if not, the 429 is already written.
+  bool visitor_allowed(Context& ctx, Limit& limit, const std::string& key, const char* what);
+  // Answers a session grant (login, MFA): to a browser (?cookie=1, or a request that came
+  // with the cookie) as the session cookie, with the token left out of the body.
+  void reply_grant(Context& ctx, codec::Json grant);
   void route(const char* method, const std::string& pattern, const std::string& name, Auth auth,
              Io io, Handler handler);
   Response serve(const Route& route, Request& request);
@@ -129,6 +145,8 @@ class Api {
   Limit per_principal_;
   Limit login_per_account_;
   Limit login_per_address_;
+  Limit public_per_address_;  // anonymous holds and waitlist joins per client address
+  Limit public_per_email_;    // public bookings and waitlist joins per email address
   AccessLog log_;
   std::atomic<int> inflight_{0};
   std::atomic<std::uint64_t> request_ids_{0};

@@ -5,12 +5,22 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <type_traits>
 
 namespace boka::server {
 namespace {
+
+// The web app's files: the installed copy, else (running from a build tree) the source's.
+std::string default_web_dir() {
+  for (const char* dir : {BOKA_INSTALLED_WEB_DIR, BOKA_SOURCE_WEB_DIR}) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(dir) / "book.html", ec)) return dir;
+  }
+  return "";
+}
 
 Result<long long> parse_integer(const char* name, const std::string& value, long long lo,
                                 long long hi) {
@@ -98,6 +108,7 @@ EngineOptions engine_options(const Config& config) {
   options.mail.password = config.smtp_password;
   options.mail.ca_file = config.smtp_ca_file;
   options.mail.from_address = config.mail_from;
+  options.mail.public_url = config.public_url;
   options.mail.timeout_ms = config.smtp_timeout_ms;
   // The lease outlives the longest submission.
   options.mail.lease = Seconds(std::max<std::int64_t>(120, config.smtp_timeout_ms / 1000 + 60));
@@ -384,6 +395,20 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
     if (v->empty()) return InvalidArgument("BOKA_ACCESS_LOG: a file path, or - for stdout");
     c.access_log = *v;
   }
+  c.web_dir = default_web_dir();
+  if (auto v = get("BOKA_WEB_DIR")) c.web_dir = *v;
+  if (auto v = get("BOKA_PUBLIC_URL")) {
+    c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  }
+  BOKA_RETURN_IF_ERROR(integer("BOKA_PUBLIC_HOLD_SECONDS", c.public_hold_seconds, 60, 3600));
+  BOKA_RETURN_IF_ERROR(rate("BOKA_PUBLIC_HOLDS_PER_HOUR", c.public_holds_per_hour));
+  BOKA_RETURN_IF_ERROR(rate("BOKA_PUBLIC_BOOKINGS_PER_DAY", c.public_bookings_per_day));
+  if (c.public_holds_per_hour < 1 || c.public_bookings_per_day < 1) {
+    return InvalidArgument(
+        "BOKA_PUBLIC_HOLDS_PER_HOUR, BOKA_PUBLIC_BOOKINGS_PER_DAY: must be at least 1");
+  }
+  if (auto v = get("BOKA_BACKUP_DIR")) c.backup_dir = *v;
   if (auto v = get("BOKA_DEMO")) {
     BOKA_ASSIGN_OR_RETURN(c.demo, parse_flag("BOKA_DEMO", *v));
   }

@@ -97,6 +97,21 @@ struct Config {
   std::string smtp_ca_file;
   std::string mail_from;
   int smtp_timeout_ms = 60000;
+  // The web app (docs/web.md). BOKA_WEB_DIR: the directory of its pages and files (default:
+  // the installed share/boka/web, else the source tree's web/); "" serves no pages.
+  std::string web_dir;
+  // BOKA_PUBLIC_URL: the origin visitors reach ("https://book.example.com"); messages carry
+  // manage links under it (MailOptions::public_url).
+  std::string public_url;
+  int public_hold_seconds = 600;  // BOKA_PUBLIC_HOLD_SECONDS (60..3600): a visitor's hold
+  // BOKA_PUBLIC_HOLDS_PER_HOUR: holds and waitlist joins one client address may make per
+  // hour (a burst of as many); BOKA_PUBLIC_BOOKINGS_PER_DAY: public bookings and waitlist
+  // joins per email address per day.
+  double public_holds_per_hour = 30;
+  double public_bookings_per_day = 10;
+  // BOKA_BACKUP_DIR: where POST /api/admin/backups writes (the admin page's "Back up now");
+  // "": the server makes no backups (scripts/backup.sh does).
+  std::string backup_dir;
 };
 
 // Reads the configuration through `getenv` (std::getenv in main; a map in tests).

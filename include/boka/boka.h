@@ -515,7 +515,8 @@
  *   MailOptions (EngineOptions.mail; every field optional, defaults shown)
  *     {"smtp_url": "", "security": "starttls_required", "username": "", "password": "",
  *      "ca_file": "", "from_address": "", "connect_timeout_ms": 10000, "timeout_ms": 60000,
- *      "retry_schedule": [5, 300, 1800, 7200, 18000, 36000, 36000], "lease": 120}
+ *      "retry_schedule": [5, 300, 1800, 7200, 18000, 36000, 36000], "lease": 120,
+ *      "public_url": ""}
  *     smtp_url: "smtp://host:587" or "smtps://host:465"; "" sends no mail. security: "none",
  *     "starttls_if_offered", "starttls_required" or "implicit". from_address: required with
  *     smtp_url.

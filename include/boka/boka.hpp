@@ -8,6 +8,7 @@
 #include "boka/events.hpp"
 #include "boka/feeds.hpp"
 #include "boka/ids.hpp"
+#include "boka/links.hpp"
 #include "boka/mail.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"

@@ -27,6 +27,7 @@
 #include "boka/events.hpp"
 #include "boka/feeds.hpp"
 #include "boka/ids.hpp"
+#include "boka/links.hpp"
 #include "boka/mail.hpp"
 #include "boka/metrics.hpp"
 #include "boka/operations.hpp"
@@ -103,6 +104,11 @@ struct MailOptions {
                                          Seconds(36000)};
   // How long a worker holds a message it is sending; longer than timeout_ms.
   Seconds lease{120};
+  // The web app's origin ("https://book.example.com", no path): set, messages about a
+  // booking carry its manage link, public_url + "/manage/" + token (boka/links.hpp), as
+  // {{manage_url}}. Filled once the tenant has a link key (its first link, e.g. the web
+  // app's first booking) and only with AuthOptions::encryption_key. "": no link.
+  std::string public_url;
 };
 
 struct EngineOptions {
@@ -344,6 +350,9 @@ class Engine {
   Mail& mail() noexcept { return mail_; }
   // Payment state and the payment provider's notifications (boka/payments.hpp).
   Payments& payments() noexcept { return payments_; }
+  // Signed, revocable links to one reservation for customers without an account
+  // (boka/links.hpp).
+  ManageLinks& manage_links() noexcept { return manage_links_; }
 
  private:
   explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
@@ -359,6 +368,7 @@ class Engine {
   CalendarFeeds feeds_;
   Mail mail_;
   Payments payments_;
+  ManageLinks manage_links_;
 };
 
 }  // namespace boka

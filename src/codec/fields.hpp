@@ -297,6 +297,109 @@ struct PaymentRecordRequest {
   std::string reference;
 };
 
+// The public booking API of boka-server's web app (examples/server/web.cpp, docs/web.md):
+// what an anonymous visitor sees and sends. HTTP only.
+struct PublicService {
+  ServiceId id{};
+  std::string name;
+  std::string description;
+  Seconds duration{0};
+  std::vector<Seconds> durations;
+  std::optional<std::int64_t> price;
+  std::string currency;
+  bool payment_required = false;
+};
+struct PublicBusiness {
+  std::string slug;
+  std::string name;
+  TenantId tenant{};
+  std::string time_zone;
+  std::vector<PublicService> services;
+  Seconds hold{0};
+};
+struct PublicSlots {
+  ServiceId service{};
+  std::string time_zone;
+  Instant from{};
+  Instant to{};
+  std::vector<Instant> starts;
+};
+struct PublicHoldRequest {
+  ServiceId service{};
+  Instant start{};
+  Seconds duration{0};
+};
+struct PublicDetails {
+  std::string name;
+  std::string email;
+  std::string phone;
+  std::string notes;
+  std::string time_zone;
+  std::string locale;
+};
+struct PublicStart {
+  Instant start{};
+};
+struct PublicBooking {
+  std::string token;
+  std::string manage_path;
+  std::string state;
+  std::string business_name;
+  std::string business_slug;
+  ServiceId service{};
+  std::string service_name;
+  Instant start{};
+  Instant end{};
+  std::string time_zone;
+  std::optional<Instant> hold_expires_at;
+  std::string customer_name;
+  std::string notes;
+  std::optional<std::int64_t> price;
+  std::string currency;
+  bool can_cancel = false;
+  std::optional<Instant> cancel_deadline;
+  bool can_reschedule = false;
+  std::optional<Instant> reschedule_deadline;
+};
+struct PublicWaitlistRequest {
+  ServiceId service{};
+  Instant earliest_start{};
+  Instant latest_start{};
+  std::string name;
+  std::string email;
+};
+struct PublicWaitlistEntry {
+  WaitlistEntryId id{};
+  std::string state;
+  Instant earliest_start{};
+  Instant latest_start{};
+  Instant expires_at{};
+  int position = 0;
+};
+
+// boka-server's security report (GET /api/admin/security/report), as boka-admin's
+// security-report prints it.
+struct SecurityReport {
+  TenantId tenant{};
+  Instant from{};
+  Instant to{};
+  int failed_logins = 0;
+  int lockouts = 0;
+  int emergency_keys_used = 0;
+  std::vector<User> locked_accounts;
+  MfaStats mfa;
+  std::vector<User> admins;
+  AuditVerification audit;
+};
+
+// HTTP bodies of an admin changing a user's role or state.
+struct RoleChange {
+  std::string role;
+};
+struct StateChange {
+  std::string state;
+};
+
 // ---- the field lists -----------------------------------------------------------------------
 // Describe<T>: name (the component and Python class), shells (where the document appears as
 // a whole: boka.h, docs/http.md, the Python types), doc, and fields(v, s) for s of type T or
@@ -1908,6 +2011,7 @@ struct Describe<MailOptions> {
     v("timeout_ms", o.timeout_ms, opt("one submission, 1..300000"));
     v("retry_schedule", o.retry_schedule, opt("waits after each failed attempt"));
     v("lease", o.lease, opt("a worker's hold on a message; longer than timeout_ms"));
+    v("public_url", o.public_url, opt("the web app's origin: messages carry manage links"));
   }
 };
 
@@ -2101,6 +2205,198 @@ struct Describe<PaymentRecordRequest> {
   }
 };
 
+template <>
+struct Describe<PublicService> {
+  static constexpr const char* name = "PublicService";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A service a visitor may book on the public page";
+  template <typename V, Of<PublicService> S>
+  static void fields(V& v, S& x) {
+    v("id", x.id, out());
+    v("name", x.name, out());
+    v("description", x.description, out());
+    v("duration", x.duration, out("seconds: the default length"));
+    v("durations", x.durations, out("seconds: every length it may be booked for"));
+    v("price", x.price, out("minor units (cents); null: no price"));
+    v("currency", x.currency, out("ISO 4217"));
+    v("payment_required", x.payment_required, out("confirmed once paid, not on submit"));
+  }
+};
+
+template <>
+struct Describe<PublicBusiness> {
+  static constexpr const char* name = "PublicBusiness";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A business's public booking page";
+  template <typename V, Of<PublicBusiness> S>
+  static void fields(V& v, S& x) {
+    v("slug", x.slug, out("the tenant name in lower case, runs of other characters as -"));
+    v("name", x.name, out());
+    v("tenant", x.tenant, out("the tenant id (staff log in to it)"));
+    v("time_zone", x.time_zone, out("the business's zone (its first resource's)"));
+    v("services", x.services, out("the customer-bookable services"));
+    v("hold", x.hold, out("seconds a chosen start is held while the visitor fills the form"));
+  }
+};
+
+template <>
+struct Describe<PublicSlots> {
+  static constexpr const char* name = "PublicSlots";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "Free starts of a service";
+  template <typename V, Of<PublicSlots> S>
+  static void fields(V& v, S& x) {
+    v("service", x.service, out());
+    v("time_zone", x.time_zone, out());
+    v("from", x.from, out());
+    v("to", x.to, out());
+    v("starts", x.starts, out("every start a booking would be accepted at now"));
+  }
+};
+
+template <>
+struct Describe<PublicHoldRequest> {
+  static constexpr const char* name = "PublicHoldRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A visitor's chosen start, held while they fill the form";
+  template <typename V, Of<PublicHoldRequest> S>
+  static void fields(V& v, S& x) {
+    v("service", x.service, req());
+    v("start", x.start, req());
+    v("duration", x.duration, opt("seconds; 0: the service's default"));
+  }
+};
+
+template <>
+struct Describe<PublicDetails> {
+  static constexpr const char* name = "PublicDetails";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "Who a public booking is for";
+  template <typename V, Of<PublicDetails> S>
+  static void fields(V& v, S& x) {
+    v("name", x.name, req("1..200 bytes"));
+    v("email", x.email, req("the address the confirmation goes to"));
+    v("phone", x.phone, opt("0..50 bytes"));
+    v("notes", x.notes, opt("0..2000 bytes"));
+    v("time_zone", x.time_zone, opt("the visitor's IANA zone, for their messages"));
+    v("locale", x.locale, opt("the visitor's language tag, for their messages"));
+  }
+};
+
+template <>
+struct Describe<PublicStart> {
+  static constexpr const char* name = "PublicStart";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A new start for a booking";
+  template <typename V, Of<PublicStart> S>
+  static void fields(V& v, S& x) {
+    v("start", x.start, req());
+  }
+};
+
+template <>
+struct Describe<PublicBooking> {
+  static constexpr const char* name = "PublicBooking";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A booking as its manage link shows it";
+  template <typename V, Of<PublicBooking> S>
+  static void fields(V& v, S& x) {
+    v("token", x.token, out("the manage link's capability token: keep it private"));
+    v("manage_path", x.manage_path, out("/manage/<token>"));
+    v("state", x.state,
+      out("held, awaiting_payment, confirmed, cancelled, expired, completed or no_show"));
+    v("business_name", x.business_name, out());
+    v("business_slug", x.business_slug, out());
+    v("service", x.service, out());
+    v("service_name", x.service_name, out());
+    v("start", x.start, out());
+    v("end", x.end, out());
+    v("time_zone", x.time_zone, out("the business's zone"));
+    v("hold_expires_at", x.hold_expires_at, out("while held"));
+    v("customer_name", x.customer_name, out());
+    v("notes", x.notes, out());
+    v("price", x.price, out("minor units"));
+    v("currency", x.currency, out());
+    v("can_cancel", x.can_cancel, out("the visitor may cancel now"));
+    v("cancel_deadline", x.cancel_deadline, out("no cancelling after this instant"));
+    v("can_reschedule", x.can_reschedule, out("the visitor may move it now"));
+    v("reschedule_deadline", x.reschedule_deadline, out("no moving after this instant"));
+  }
+};
+
+template <>
+struct Describe<PublicWaitlistRequest> {
+  static constexpr const char* name = "PublicWaitlistRequest";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A visitor's wish to be offered a start that frees up";
+  template <typename V, Of<PublicWaitlistRequest> S>
+  static void fields(V& v, S& x) {
+    v("service", x.service, req());
+    v("earliest_start", x.earliest_start, req());
+    v("latest_start", x.latest_start, req());
+    v("name", x.name, req("1..200 bytes"));
+    v("email", x.email, req("where the offer goes"));
+  }
+};
+
+template <>
+struct Describe<PublicWaitlistEntry> {
+  static constexpr const char* name = "PublicWaitlistEntry";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A visitor's place on the waitlist";
+  template <typename V, Of<PublicWaitlistEntry> S>
+  static void fields(V& v, S& x) {
+    v("id", x.id, out());
+    v("state", x.state, out("waiting, offered, accepted, cancelled or expired"));
+    v("earliest_start", x.earliest_start, out());
+    v("latest_start", x.latest_start, out());
+    v("expires_at", x.expires_at, out());
+    v("position", x.position, out("1 = next in line"));
+  }
+};
+
+template <>
+struct Describe<SecurityReport> {
+  static constexpr const char* name = "SecurityReport";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A tenant's security over a period";
+  template <typename V, Of<SecurityReport> S>
+  static void fields(V& v, S& x) {
+    v("tenant", x.tenant, out());
+    v("from", x.from, out());
+    v("to", x.to, out());
+    v("failed_logins", x.failed_logins, out());
+    v("lockouts", x.lockouts, out());
+    v("emergency_keys_used", x.emergency_keys_used, out());
+    v("locked_accounts", x.locked_accounts, out("locked now"));
+    v("mfa", x.mfa, out());
+    v("admins", x.admins, out());
+    v("audit", x.audit, out("the tenant's chain, verified now"));
+  }
+};
+
+template <>
+struct Describe<RoleChange> {
+  static constexpr const char* name = "RoleChange";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A user's new role";
+  template <typename V, Of<RoleChange> S>
+  static void fields(V& v, S& x) {
+    v("role", x.role, req("customer, staff, admin or superadmin"));
+  }
+};
+
+template <>
+struct Describe<StateChange> {
+  static constexpr const char* name = "StateChange";
+  static constexpr unsigned shells = kHttp;
+  static constexpr const char* doc = "A user's new state";
+  template <typename V, Of<StateChange> S>
+  static void fields(V& v, S& x) {
+    v("state", x.state, req("active (also unlocks) or disabled"));
+  }
+};
+
 // Calls fn(type_tag<T>) for every described struct: the field-list test and the OpenAPI
 // components enumerate them through this one list.
 template <typename T>
@@ -2216,6 +2512,18 @@ void for_each_document(Fn&& fn) {
   fn(Tag<PaymentSettingsRequest>{});
   fn(Tag<PaymentNotice>{});
   fn(Tag<PaymentRecordRequest>{});
+  fn(Tag<PublicService>{});
+  fn(Tag<PublicBusiness>{});
+  fn(Tag<PublicSlots>{});
+  fn(Tag<PublicHoldRequest>{});
+  fn(Tag<PublicDetails>{});
+  fn(Tag<PublicStart>{});
+  fn(Tag<PublicBooking>{});
+  fn(Tag<PublicWaitlistRequest>{});
+  fn(Tag<PublicWaitlistEntry>{});
+  fn(Tag<SecurityReport>{});
+  fn(Tag<RoleChange>{});
+  fn(Tag<StateChange>{});
 }
 
 // The names of T's fields as they appear in a shell: every field but native-only ones in

@@ -70,7 +70,8 @@ Engine::Engine(std::unique_ptr<EngineImpl> impl)
       webhooks_(impl_.get()),
       feeds_(impl_.get()),
       mail_(impl_.get()),
-      payments_(impl_.get()) {}
+      payments_(impl_.get()),
+      manage_links_(impl_.get()) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::open(std::string_view storage_uri, EngineOptions options) {

@@ -308,6 +308,10 @@ Seconds with_jitter(Seconds wait);
 // The same for EngineOptions::mail (src/engine/mail.cpp).
 struct MailRuntime;
 Status configure_mail(EngineImpl& impl, const MailOptions& options);
+// The current manage-link token of `reservation` read in `txn` (boka/links.hpp), or nullopt
+// when the tenant has no link key yet or there is no encryption key. Never creates the key.
+Result<std::optional<std::string>> manage_token_in(EngineImpl& impl, StorageTransaction& txn,
+                                                   TenantId tenant, ReservationId reservation);
 // The hold a customer's booking of a priced service gets while it waits for payment, when
 // the tenant's payments are on; nullopt when they are off (src/engine/payments.cpp).
 Result<std::optional<Seconds>> payment_window(StorageTransaction& txn, TenantId tenant);

@@ -94,6 +94,19 @@ Status configure_mail(EngineImpl& impl, const MailOptions& o) {
                              "]: must be 1 s .. 7 days");
     }
   }
+  if (!o.public_url.empty()) {
+    const bool scheme = o.public_url.rfind("https://", 0) == 0 || o.public_url.rfind("http://", 0) == 0;
+    const std::size_t host = o.public_url.find("://") + 3;
+    if (!scheme || o.public_url.size() > 200 || host >= o.public_url.size() ||
+        o.public_url.find('/', host) != std::string::npos ||
+        std::any_of(o.public_url.begin(), o.public_url.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return u <= 0x20 || u >= 0x7f || c == '?' || c == '#' || c == '"' || c == '<' || c == '>';
+        })) {
+      return InvalidArgument(
+          "mail.public_url: must be an origin such as https://book.example.com (no path)");
+    }
+  }
   if (o.lease.count() * 1000 <= o.timeout_ms || o.lease > Seconds(3600)) {
     return InvalidArgument("mail.lease: must be longer than timeout_ms and at most 1 hour");
   }
@@ -380,6 +393,10 @@ Result<std::optional<Rendered>> render(EngineImpl& impl, StorageTransaction& txn
       {"reason", ""},
       {"manage_url", ""},
   };
+  if (!impl.mail->options.public_url.empty()) {
+    BOKA_ASSIGN_OR_RETURN(auto token, detail::manage_token_in(impl, txn, tenant, r.id));
+    if (token) values["manage_url"] = impl.mail->options.public_url + "/manage/" + *token;
+  }
   if (previous_start) {
     BOKA_ASSIGN_OR_RETURN(auto before, notify::format_instant(*previous_start, out.zone, *locale));
     values["previous.date_time"] = before.date_time;

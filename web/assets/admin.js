@@ -648,11 +648,15 @@ async function loadHealth() {
   );
 }
 
-// 501 not_supported: the server keeps no backups (no backup directory, or not SQLite).
+// 501 not_supported: the server keeps no backups (no backup directory, or not SQLite); 403:
+// backups are the operator's (system:operations), not a business administrator's.
 function backupsUnavailable(error) {
   if (!(error instanceof ApiError) || (error.status !== 501 && error.status !== 403)) return false;
-  $("#backups-status").replaceChildren(el("p", { class: "notice warning" }, errorText(error)));
-  $("#backup-now").disabled = error.status === 501;
+  const text = error.status === 403
+    ? "Backups are kept by the server’s operator: a superadmin signed in with two-step verification sees and makes them here."
+    : errorText(error);
+  $("#backups-status").replaceChildren(el("p", { class: "notice warning" }, text));
+  $("#backup-now").disabled = true;
   $("#backups-table").hidden = true;
   $("#backups-empty").hidden = true;
   return true;

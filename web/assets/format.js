@@ -40,7 +40,7 @@ export function formatDateTime(iso, zone, locale) {
 }
 
 export function formatTime(iso, zone) {
-  return formatter(undefined, zone, { hour: "2-digit", minute: "2-digit" }).format(toDate(iso));
+  return formatter(undefined, zone, { hour: "numeric", minute: "2-digit" }).format(toDate(iso));
 }
 
 export function formatDate(iso, zone) {

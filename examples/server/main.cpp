@@ -34,7 +34,63 @@ const char* const kUsage =
     "  BOKA_RATE_LIMIT_PER_CLIENT, BOKA_RATE_LIMIT_PER_KEY, BOKA_LOGIN_RATE_PER_ACCOUNT, ...\n"
     "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed, 2 configuration or usage error.\n";
 
-// The demo tenant, its admin and a resource, created once; prints how to log in.
+// What the demo's booking page offers (docs/web.md): two chairs open Monday to Saturday in
+// Berlin time, and three services a visitor may book.
+Status demo_salon(Engine& engine, TenantId tenant) {
+  const Principal& sys = Principal::system();
+  Schedule hours;
+  hours.name = "Opening hours";
+  for (Weekday day : {Weekday::monday, Weekday::tuesday, Weekday::wednesday, Weekday::thursday,
+                      Weekday::friday, Weekday::saturday}) {
+    hours.weekly.push_back(WeeklyRule{day, {LocalInterval{9 * 60, 18 * 60}}});
+  }
+  BOKA_ASSIGN_OR_RETURN(auto schedule, engine.create_schedule(sys, tenant, hours));
+  std::vector<ResourceId> chairs;
+  for (const char* name : {"Chair 1", "Chair 2"}) {
+    Resource chair;
+    chair.name = name;
+    chair.zone = "Europe/Berlin";
+    chair.capacity = 1;
+    chair.schedule = schedule.id;
+    chair.policy.max_horizon = Seconds(90LL * 86400);
+    BOKA_ASSIGN_OR_RETURN(auto made, engine.create_resource(sys, tenant, chair));
+    chairs.push_back(made.id);
+  }
+  Pool pool;
+  pool.name = "Chairs";
+  pool.members = chairs;
+  BOKA_ASSIGN_OR_RETURN(auto both, engine.create_pool(sys, tenant, pool));
+  struct Offer {
+    const char* name;
+    const char* description;
+    int minutes;
+    std::int64_t price;
+  };
+  for (const Offer& o : {Offer{"Haircut", "Wash, cut and style.", 45, 3500},
+                         Offer{"Beard trim", "Shape and trim.", 15, 1500},
+                         Offer{"Colour consultation", "Talk through colours; free of charge.", 30,
+                               0}}) {
+    Service s;
+    s.name = o.name;
+    s.description = o.description;
+    s.duration = Seconds(o.minutes * 60);
+    s.allocations = {AllocationRequest{std::nullopt, both.id, 1}};
+    if (o.price > 0) {
+      s.price_minor = o.price;
+      s.currency = "EUR";
+    }
+    BOKA_RETURN_IF_ERROR(engine.services().create(sys, tenant, s).status());
+  }
+  NewUser staff;
+  staff.email = "demo-staff@example.com";
+  staff.display_name = "Demo staff";
+  staff.role = Role::staff;
+  staff.password = "demo password 1";
+  return engine.auth().create_user(sys, tenant, staff).status();
+}
+
+// The demo tenant, its admin and staff, a resource and a salon's booking page, created once;
+// prints how to log in and where the pages are.
 Status ensure_demo(Engine& engine, const server::Config& config) {
   const Principal& sys = Principal::system();
   BOKA_ASSIGN_OR_RETURN(auto tenants, engine.list_tenants(sys));
@@ -53,6 +109,7 @@ Status ensure_demo(Engine& engine, const server::Config& config) {
     room.zone = "UTC";
     room.capacity = 1;
     BOKA_RETURN_IF_ERROR(engine.create_resource(sys, tenant, room).status());
+    BOKA_RETURN_IF_ERROR(demo_salon(engine, tenant));
   }
   const char* email = "demo-admin@example.com";
   std::string password = "demo password 1";
@@ -68,10 +125,14 @@ Status ensure_demo(Engine& engine, const server::Config& config) {
       "boka-server: demo tenant %lld; log in with\n"
       "  curl -s -X POST http://%s:%d/api/auth/login -H 'Content-Type: application/json' \\\n"
       "       -d '{\"tenant\": %lld, \"email\": \"%s\", \"password\": \"%s\"}'\n"
-      "  (an admin: enrol MFA with POST /api/auth/mfa/enroll to use admin routes)\n",
+      "  (an admin: enrol MFA with POST /api/auth/mfa/enroll to use admin routes)\n"
+      "boka-server: web app: booking page http://%s:%d/book/demo\n"
+      "  staff http://%s:%d/staff/demo (demo-staff@example.com or the admin, same password)\n"
+      "  admin http://%s:%d/admin/demo\n",
       static_cast<long long>(tenant), config.host.c_str(), config.port,
       static_cast<long long>(tenant), email,
-      fresh ? password.c_str() : "<as printed the first time>");
+      fresh ? password.c_str() : "<as printed the first time>", config.host.c_str(), config.port,
+      config.host.c_str(), config.port, config.host.c_str(), config.port);
   std::fflush(stdout);
   return Status::Ok();
 }

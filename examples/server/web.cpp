@@ -204,8 +204,30 @@ std::optional<Business> find_business(Engine& engine, const std::string& slug) {
   for (const Tenant& t : *tenants) {
     if (t.archived_at || business_slug(t.name) != slug) continue;
     Business b{t, slug, "UTC"};
-    auto resources = engine.list_resources(Principal::system(), t.id);
-    if (resources.ok() && !resources->empty()) b.zone = resources->front().zone;
+    // The zone the business books in: that of its first bookable service's first resource
+    // (or pool member), else of its first resource.
+    std::optional<ResourceId> first;
+    auto services = engine.services().list(Principal::system(), t.id);
+    if (services.ok()) {
+      for (const Service& s : *services) {
+        if (!s.customer_bookable || s.allocations.empty()) continue;
+        const AllocationRequest& a = s.allocations.front();
+        if (a.resource) {
+          first = *a.resource;
+        } else if (a.pool) {
+          auto pool = engine.get_pool(Principal::system(), t.id, *a.pool);
+          if (pool.ok() && !pool->members.empty()) first = pool->members.front();
+        }
+        if (first) break;
+      }
+    }
+    if (first) {
+      auto r = engine.get_resource(Principal::system(), t.id, *first);
+      if (r.ok()) b.zone = r->zone;
+    } else {
+      auto resources = engine.list_resources(Principal::system(), t.id);
+      if (resources.ok() && !resources->empty()) b.zone = resources->front().zone;
+    }
     return b;
   }
   return std::nullopt;

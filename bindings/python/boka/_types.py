@@ -1037,6 +1037,7 @@ class MailOptions:
         timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
         timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
     lease: timedelta = timedelta(minutes=2)
+    public_url: str = ""  # the web app's origin: messages carry manage links
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ struct ManageLink {
   ReservationId reservation{};
   // Bumped by ManageLinks::revoke: a token of an older generation is refused.
   std::int64_t generation = 0;
-  // "bokm_<payload>_<signature>", 77 URL-safe characters: a secret, like a password. Put it
+  // "bokm_<payload>_<signature>", 76 URL-safe characters: a secret, like a password. Put it
   // in a URL path (never a query string, which proxies log) and keep it out of logs.
   std::string token;
 };

@@ -140,27 +140,24 @@ Result<ManageLink> ManageLinks::resolve(std::string_view token) {
   if (!payload || payload->size() != kPayloadBytes || !signature || signature->size() != 32) {
     return invalid_link();
   }
+  // One spelling per link: a token whose unused base64 bits differ is not the one issued.
+  if (detail::base64url_encode(*payload) != token.substr(kPrefix.size(), kPayloadText) ||
+      detail::base64url_encode(*signature) != token.substr(kPrefix.size() + kPayloadText + 1)) {
+    return invalid_link();
+  }
   const auto tenant = static_cast<TenantId>(get_be(*payload, 8));
   const auto reservation = static_cast<ReservationId>(get_be(payload->substr(8), 8));
   const auto generation = static_cast<std::int64_t>(get_be(payload->substr(16), 4));
   if (tenant <= 0 || reservation <= 0 || impl_->auth->box.empty()) return invalid_link();
-  // The key: a tenant that never issued a link (or does not exist) has none.
-  auto key = tenant_key(*impl_, nullptr, tenant);
-  if (!key.ok()) {
-    // A store failure is not the visitor's fault; a key that no longer opens (the
-    // encryption key was dropped) makes every link invalid.
-    if (key.status().code() == Code::unavailable || key.status().code() == Code::storage ||
-        key.status().code() == Code::internal) {
-      return key.status();
-    }
-    return invalid_link();
-  }
-  if (!*key) return invalid_link();
-  if (!detail::constant_time_equal(sign(**key, *payload), *signature)) return invalid_link();
+  // One read: the tenant's sealed key, the reservation and its current generation. A tenant
+  // that never issued a link (or does not exist) has no key.
+  std::optional<std::string> sealed;
   bool exists = false;
   std::int64_t current = 0;
   BOKA_RETURN_IF_ERROR(
       impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(sealed, txn.get_tenant_setting(tenant, kKeySetting));
+        if (!sealed) return Status::Ok();
         BOKA_ASSIGN_OR_RETURN(auto r, txn.find_reservation(tenant, reservation));
         exists = r.has_value();
         if (exists) {
@@ -168,7 +165,12 @@ Result<ManageLink> ManageLinks::resolve(std::string_view token) {
         }
         return Status::Ok();
       }));
-  if (!exists || current != generation) return invalid_link();
+  if (!sealed || !exists) return invalid_link();
+  // A key that does not open (the encryption key changed) makes every link invalid.
+  auto key = impl_->auth->box.open(*sealed, sealing_context(tenant));
+  if (!key.ok()) return invalid_link();
+  if (!detail::constant_time_equal(sign(*key, *payload), *signature)) return invalid_link();
+  if (current != generation) return invalid_link();
   ManageLink out;
   out.tenant = tenant;
   out.reservation = reservation;

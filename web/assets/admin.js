@@ -80,6 +80,17 @@ function pill(text, kind) {
   return el("span", { class: `pill ${kind}` }, text);
 }
 
+// A wide table scrolls sideways in a box a keyboard can reach (tabindex 0, a named region).
+function scrollRegion(label, table) {
+  return el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": label }, table);
+}
+
+// Shows or hides a table together with its scroll box, so no empty box takes a Tab stop.
+function showTable(selector, visible) {
+  const table = $(selector);
+  (table.closest(".table-scroll") ?? table).hidden = !visible;
+}
+
 function formatBytes(bytes) {
   const n = Number(bytes) || 0;
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
@@ -199,7 +210,10 @@ function showView(name, moveFocus) {
     if (link.dataset.view === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  if (moveFocus) focusHeading(`${name}-heading`);
+  if (moveFocus) {
+    announce(""); // the last message was about the view left behind
+    focusHeading(`${name}-heading`);
+  }
   // Each view reads its data when first shown; its own buttons refresh it after.
   if (state.loaded.has(name)) return;
   state.loaded.add(name);
@@ -368,7 +382,7 @@ function renderKeys() {
   const keys = [...state.keys].sort((a, b) => b.id - a.id);
   $("#api-keys-table tbody").replaceChildren(...keys.map((key) => el("tr", { dataset: { id: key.id } },
     el("td", {}, key.name || `Key ${key.id}`, key.emergency ? [" ", pill("emergency", "warn")] : ""),
-    el("td", { class: "code" }, (key.scopes || []).join(", ")),
+    el("td", { class: "code" }, scopeList(key.scopes || [])),
     el("td", {}, when(key.created_at)),
     el("td", {}, key.expires_at ? when(key.expires_at) : "Never"),
     el("td", {}, when(key.last_used_at)),
@@ -376,6 +390,12 @@ function renderKeys() {
     el("td", {}, key.revoked_at ? "" : el("button", { type: "button", class: "danger revoke-key", dataset: { id: key.id } },
       "Revoke", el("span", { class: "visually-hidden" }, ` key ${key.name}`))))));
   $("#api-keys-empty").hidden = keys.length > 0;
+}
+
+// A few scopes are read at a glance; a long list (an emergency key has them all) folds.
+function scopeList(scopes) {
+  if (scopes.length <= 4) return scopes.join(", ");
+  return el("details", {}, el("summary", {}, `${scopes.length} permissions`), scopes.join(", "));
 }
 
 async function onCreateKey(event) {
@@ -459,7 +479,7 @@ function mfaSummary(stats) {
       el("li", {}, el("strong", {}, String(stats.with_mfa)), "with two-step verification"),
       el("li", {}, el("strong", {}, String(stats.without_mfa)), "without"),
       el("li", {}, el("strong", {}, total ? `${Math.round((100 * stats.with_mfa) / total)} %` : "–"), "covered")),
-    el("div", { class: "table-scroll" }, el("table", { id: "mfa-by-role" },
+    scrollRegion("Two-step verification by role", el("table", { id: "mfa-by-role" },
       el("caption", { class: "visually-hidden" }, "Two-step verification by role"),
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Role"), el("th", { scope: "col" }, "With"), el("th", { scope: "col" }, "Without"))),
       el("tbody", {}, (stats.by_role || []).map((row) => el("tr", {},
@@ -483,7 +503,7 @@ async function loadLocked() {
             "Unlock", el("span", { class: "visually-hidden" }, ` ${name}`))
           : ""));
     }));
-    $("#locked-accounts").hidden = locked.length === 0;
+    showTable("#locked-accounts", locked.length > 0);
     $("#locked-none").hidden = locked.length > 0;
   } catch (error) {
     reportError(error);
@@ -497,7 +517,7 @@ async function loadFailedLogins() {
     const newest = [...events].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
     $("#failed-logins tbody").replaceChildren(...newest.map((e) => el("tr", {},
       el("td", {}, when(e.at)), el("td", {}, e.email || "–"), el("td", {}, e.source || "–"), el("td", {}, e.detail || ""))));
-    $("#failed-logins").hidden = events.length === 0;
+    showTable("#failed-logins", events.length > 0);
     $("#failed-none").hidden = events.length > 0;
   } catch (error) {
     reportError(error);
@@ -632,14 +652,14 @@ async function loadHealth() {
   target.replaceChildren(
     el("p", {}, "Overall: ", pill(report.status, STATUS_KIND[report.status] ?? "quiet")),
     el("dl", { class: "details" }, rows.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)])),
-    el("div", { class: "table-scroll" }, el("table", { id: "health-checks" },
+    scrollRegion("Health checks", el("table", { id: "health-checks" },
       el("caption", {}, "Checks"),
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Check"), el("th", { scope: "col" }, "Status"), el("th", { scope: "col" }, "Detail"))),
       el("tbody", {}, (report.checks || []).map((check) => el("tr", {},
         el("th", { scope: "row" }, check.name), el("td", {}, pill(check.status, STATUS_KIND[check.status] ?? "quiet")),
         el("td", {}, check.detail)))))),
     (report.heartbeats || []).length
-      ? el("div", { class: "table-scroll" }, el("table", { id: "health-heartbeats" },
+      ? scrollRegion("Background programs", el("table", { id: "health-heartbeats" },
         el("caption", {}, "Background programs"),
         el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Program"), el("th", { scope: "col" }, "Last seen"))),
         el("tbody", {}, report.heartbeats.map((beat) => el("tr", {},
@@ -657,7 +677,7 @@ function backupsUnavailable(error) {
     : errorText(error);
   $("#backups-status").replaceChildren(el("p", { class: "notice warning" }, text));
   $("#backup-now").disabled = true;
-  $("#backups-table").hidden = true;
+  showTable("#backups-table", false);
   $("#backups-empty").hidden = true;
   return true;
 }
@@ -669,7 +689,7 @@ async function loadBackups() {
     $("#backups-table tbody").replaceChildren(...newest.map((b) => el("tr", {},
       el("td", {}, when(b.created_at)), el("td", {}, b.kind), el("td", {}, formatBytes(b.size_bytes)),
       el("td", { class: "code" }, b.file || (b.path || "").split("/").pop()))));
-    $("#backups-table").hidden = backups.length === 0;
+    showTable("#backups-table", backups.length > 0);
     $("#backups-empty").hidden = backups.length > 0;
     $("#backup-now").disabled = false;
   } catch (error) {
@@ -683,8 +703,10 @@ async function backUpNow() {
     try {
       const result = await api("POST", adminPath("/api/admin/backups"), { kind: "manual" });
       const manifest = result.manifest || {};
-      const verified = result.verification ? (result.verification.ok ? " It verifies." : " It does NOT verify: see the server log.") : "";
-      $("#backups-status").replaceChildren(el("p", { class: result.verification?.ok === false ? "notice error" : "notice success" },
+      const check = result.verification;
+      const verified = !check ? "" : check.ok ? " It verifies."
+        : ` It does NOT verify: ${(check.problems || []).join("; ") || "see the server log"}.`;
+      $("#backups-status").replaceChildren(el("p", { class: check?.ok === false ? "notice error" : "notice success" },
         `Backup written: ${manifest.file || result.path}, ${formatBytes(manifest.size_bytes)}.${verified}`));
       await loadBackups();
       await loadHealth();

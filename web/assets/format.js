@@ -9,6 +9,7 @@
 //   formatDateTime(iso, zone, locale?)  "12 Mar 2025, 14:30"-style text in `zone`
 //   formatTime(iso, zone)               "14:30"
 //   formatDate(iso, zone)               "Wed, 12 Mar 2025"
+//   formatDayShort(iso, zone)           "Wed, 12 Mar" (calendar column heads)
 //   dayKey(iso, zone)                   "2025-03-12": the calendar date of the instant in `zone`
 //   zonedMidnightToInstant(key, zone)   Date of the first instant of that date in `zone`
 //   zonedTimeToInstant(key, minutes, zone)  Date of the wall time key + minutes-since-midnight
@@ -50,6 +51,10 @@ export function formatDate(iso, zone) {
     month: "short",
     year: "numeric",
   }).format(toDate(iso));
+}
+
+export function formatDayShort(iso, zone) {
+  return formatter(undefined, zone, { weekday: "short", day: "numeric", month: "short" }).format(toDate(iso));
 }
 
 // The wall-clock fields of an instant in a zone, as numbers. hourCycle "h23" keeps midnight

@@ -55,8 +55,13 @@ export function errorText(error) {
     }
     return error.problem.detail || error.problem.title || `The server refused (HTTP ${error.status}).`;
   }
-  if (error instanceof TypeError) return "Could not reach the server. Check the connection and try again.";
-  return "Something went wrong. Reload the page and try again.";
+  // fetch() rejects with a TypeError when the request never got an answer.
+  if (error instanceof TypeError && /fetch|network|load failed/i.test(error.message)) {
+    return "Could not reach the server. Check the connection and try again.";
+  }
+  // A fault of the page itself: the user gets plain words, the developer the details.
+  console.error(error);
+  return "Something went wrong on this page. Reload it and try again.";
 }
 
 // One polite live region (#status) for the whole page: a screen reader reads each new

@@ -47,8 +47,8 @@ export function renderWeek(container, starts, weekStart, zone, onPick) {
     column.append(heading);
     const list = document.createElement("ul");
     list.className = "slots";
-    const day = byDay.get(key) || [];
-    for (const iso of day) {
+    const starts = byDay.get(key) || [];
+    for (const iso of starts) {
       const item = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
@@ -59,15 +59,20 @@ export function renderWeek(container, starts, weekStart, zone, onPick) {
       if (yours) {
         const small = document.createElement("span");
         small.className = "yours";
-        small.textContent = yours;
+        small.textContent = ` ${yours}`;
         button.append(small);
       }
-      button.setAttribute("aria-label", `${heading.textContent} ${text}${yours ? ` (${yours})` : ""}`);
+      // The day, for screen readers that read the button alone; the visible text stays the
+      // start of the accessible name, as speech control users say what they see.
+      const day = document.createElement("span");
+      day.className = "visually-hidden";
+      day.textContent = `, ${heading.textContent}`;
+      button.append(day);
       button.addEventListener("click", () => onPick(iso));
       item.append(button);
       list.append(item);
     }
-    if (day.length === 0) {
+    if (starts.length === 0) {
       const none = document.createElement("p");
       none.className = "muted";
       none.textContent = "No free times";

@@ -32,6 +32,7 @@ import {
   dayKey,
   formatDate,
   formatDateTime,
+  formatDayShort,
   formatDuration,
   formatTime,
   minutesIntoDay,
@@ -167,6 +168,7 @@ function showView(name, moveFocus) {
     else link.removeAttribute("aria-current");
   }
   if (moveFocus) {
+    announce(""); // the last message was about the view left behind
     const heading = $(`#${name}-heading`);
     heading.tabIndex = -1;
     heading.focus();
@@ -377,7 +379,7 @@ function renderDay(calendar, day, items) {
     const lanes = assignLanes(mine);
     const blocks = mine.map((item) => {
       const [start, end] = clippedMinutes(item, day);
-      const block = bookingBlock(item);
+      const block = bookingBlock(item, resource.id);
       block.style.setProperty("--start", String((start - first * 60) / span));
       block.style.setProperty("--length", String((end - start) / span));
       block.style.setProperty("--lane", String(lanes.get(item.id)));
@@ -409,15 +411,16 @@ function assignLanes(items) {
 function renderWeek(calendar, days, items) {
   const now = today();
   calendar.style.setProperty("--columns", "7");
-  const labels = days.map((day) => formatDate(zonedMidnightToInstant(day, state.zone), state.zone));
+  const midnights = days.map((day) => zonedMidnightToInstant(day, state.zone));
+  const labels = midnights.map((instant) => formatDate(instant, state.zone));
   const head = el("div", { class: "timeline-head", "aria-hidden": "true" },
     el("div", { class: "corner" }, "Resource"),
     el("div", { class: "columns" }, days.map((day, i) =>
-      el("div", { class: day === now ? "column-label today" : "column-label" }, labels[i]))));
+      el("div", { class: day === now ? "column-label today" : "column-label" }, formatDayShort(midnights[i], state.zone)))));
   const rows = state.resources.map((resource) => {
     const mine = items.filter((r) => r.allocations.some((a) => a.resource === resource.id));
     const cells = days.map((day, i) => el("div", { class: day === now ? "day-cell today" : "day-cell" },
-      mine.filter((item) => overlapsDay(item, day)).map((item) => bookingBlock(item)),
+      mine.filter((item) => overlapsDay(item, day)).map((item) => bookingBlock(item, resource.id)),
       el("button", {
         type: "button",
         class: "add",
@@ -430,9 +433,11 @@ function renderWeek(calendar, days, items) {
   calendar.replaceChildren(head, ...rows);
 }
 
-// A reservation as a button: its accessible name reads the whole booking ("09:00–10:00,
-// Ana Lima, Haircut, confirmed").
-function bookingBlock(item) {
+// A reservation as a button in the row of resource `row`: its accessible name reads the
+// whole booking ("9:00 AM–10:00 AM, Ana Lima, Haircut, confirmed"). What was booked is left
+// out when it would only repeat the row's resource.
+function bookingBlock(item, row) {
+  const what = item.service || item.allocations.some((a) => a.resource !== row) ? bookingWhat(item) : "";
   return el("button", {
     type: "button",
     class: `booking ${item.status}`,
@@ -443,8 +448,8 @@ function bookingBlock(item) {
   el("span", { class: "visually-hidden" }, ", "),
   el("span", { class: "b-who" }, customerName(item)),
   el("span", { class: "visually-hidden" }, ", "),
-  el("span", { class: "b-what" }, bookingWhat(item)),
-  el("span", { class: "visually-hidden" }, ", "),
+  what ? el("span", { class: "b-what" }, what) : null,
+  what ? el("span", { class: "visually-hidden" }, ", ") : null,
   item.status === "held" && item.hold_expires_at
     ? el("span", { class: "b-status hold-left", dataset: { expires: item.hold_expires_at } }, "hold")
     : el("span", { class: item.status === "confirmed" ? "visually-hidden" : "b-status" }, STATUS_TEXT[item.status]));
@@ -523,7 +528,8 @@ function fillBookingDialog(reservation) {
     ["Customer", customer
       ? [customer.display_name || "No name", customer.email ? el("span", { class: "muted" }, ` · ${customer.email}`) : "",
         customer.phone ? el("span", { class: "muted" }, ` · ${customer.phone}`) : "", " ",
-        el("a", { href: "#/customers", class: "customer-link", dataset: { id: customer.id } }, "History")]
+        el("a", { href: "#/customers", class: "customer-link", dataset: { id: customer.id } },
+          "Bookings", el("span", { class: "visually-hidden" }, ` of ${customer.display_name || "this customer"}`))]
       : customerName(reservation)],
     ["Service", reservation.service ? state.serviceById.get(reservation.service)?.name ?? `Service ${reservation.service}` : "None (a time on a resource)"],
     ["Resources", reservation.allocations.map((a) => `${resourceName(a.resource)}${a.quantity > 1 ? ` ×${a.quantity}` : ""}`).join(", ")],
@@ -774,7 +780,7 @@ async function onCustomerSearch(event) {
         el("td", {}, c.display_name || "No name"), el("td", {}, c.email || ""), el("td", {}, c.phone || ""),
         el("td", {}, el("button", { type: "button", class: "secondary customer-open", dataset: { id: c.id } },
           "History", el("span", { class: "visually-hidden" }, ` of ${c.display_name || c.email}`))))));
-      $("#customer-results").hidden = found.length === 0;
+      $("#customer-results").closest(".table-scroll").hidden = found.length === 0;
       $("#customer-none").hidden = found.length > 0;
       announce(`${found.length} ${found.length === 1 ? "customer" : "customers"} found.`);
     } catch (error) {

@@ -349,6 +349,35 @@ TEST_CASE(
   CHECK(engine->operations().verify_audit(sys())->ok);
 }
 
+TEST_CASE("backup: a store with waitlist entries verifies", "[ops][backup]") {
+  // Regression: SQLite 3.40's integrity_check misreported waitlist_targets' rows as NULL
+  // while its key columns came after tenant_id (migration 12 reorders them), so every backup
+  // of a store with a waitlist failed verification.
+  TempDb db;
+  TempDir dir;
+  Fixture f(db.uri());
+  const Resource room = f.resource("Room");
+  REQUIRE(f.book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10)).ok());
+  WaitlistRequest w;
+  w.allocations = {AllocationRequest::of_resource(room.id)};
+  w.earliest_start = utc(2026, 1, 6, 9);
+  w.latest_start = utc(2026, 1, 6, 9);
+  w.duration = hours(1);
+  w.customer = "ana";
+  auto joined = f.engine->waitlist().join(sys(), f.tenant, w);
+  INFO(joined.status().to_string());
+  REQUIRE(joined.ok());
+  BackupOptions options;
+  options.directory = dir.str();
+  options.verify = true;
+  auto backup = f.engine->operations().backup(sys(), options);
+  INFO(backup.status().to_string());
+  REQUIRE(backup.ok());
+  REQUIRE(backup->verification.has_value());
+  CHECK(backup->verification->integrity == "ok");
+  CHECK(backup->verification->ok);
+}
+
 TEST_CASE("backup: verify catches a damaged file or manifest - restore refuses it",
           "[ops][backup]") {
   TempDb db;

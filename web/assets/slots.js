@@ -47,8 +47,8 @@ export function renderWeek(container, starts, weekStart, zone, onPick) {
     column.append(heading);
     const list = document.createElement("ul");
     list.className = "slots";
-    const starts = byDay.get(key) || [];
-    for (const iso of starts) {
+    const dayStarts = byDay.get(key) || [];
+    for (const iso of dayStarts) {
       const item = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
@@ -72,7 +72,7 @@ export function renderWeek(container, starts, weekStart, zone, onPick) {
       item.append(button);
       list.append(item);
     }
-    if (starts.length === 0) {
+    if (dayStarts.length === 0) {
       const none = document.createElement("p");
       none.className = "muted";
       none.textContent = "No free times";

@@ -492,6 +492,26 @@ const std::vector<Migration>& sqlite_migrations() {
            "ALTER TABLE reservations ADD COLUMN payment_status INTEGER NOT NULL DEFAULT 0",
            "ALTER TABLE reservations ADD COLUMN payment_reference TEXT NOT NULL DEFAULT ''",
        }},
+      // 12: waitlist_targets with its key columns first. SQLite 3.40 (Debian 12's) reports
+      // "NULL value in waitlist_targets.tenant_id" from PRAGMA integrity_check for a
+      // WITHOUT ROWID table whose NOT NULL column precedes its key columns: the data is fine,
+      // but every backup of a store with a waitlist entry failed verification. Same rows,
+      // same index.
+      {12,
+       {
+           R"(CREATE TABLE waitlist_targets_12 (
+                entry_id INTEGER NOT NULL REFERENCES waitlist_entries(id),
+                kind TEXT NOT NULL CHECK (kind IN ('r', 'p')),
+                target_id INTEGER NOT NULL,
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                PRIMARY KEY (entry_id, kind, target_id)) WITHOUT ROWID)",
+           "INSERT INTO waitlist_targets_12 (entry_id, kind, target_id, tenant_id) "
+           "SELECT entry_id, kind, target_id, tenant_id FROM waitlist_targets",
+           "DROP TABLE waitlist_targets",
+           "ALTER TABLE waitlist_targets_12 RENAME TO waitlist_targets",
+           "CREATE INDEX waitlist_targets_target ON waitlist_targets(tenant_id, kind, "
+           "target_id, entry_id)",
+       }},
   };
   return kMigrations;
 }

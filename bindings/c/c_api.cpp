@@ -1575,6 +1575,42 @@ int boka_payments_record(boka_engine* engine, const boka_principal* who, int64_t
   });
 }
 
+// --- Manage links --------------------------------------------------------------------------
+
+int boka_manage_link_issue(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                           int64_t reservation, char** link_json, char** errmsg) {
+  clear_output(link_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(link_json, "link_json"));
+    return emit(engine->engine->manage_links().issue(who->principal, boka::TenantId{tenant},
+                                                     boka::ReservationId{reservation}),
+                link_json);
+  });
+}
+
+int boka_manage_link_resolve(boka_engine* engine, const char* token, char** link_json,
+                             char** errmsg) {
+  clear_output(link_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(not_null(engine, "engine"));
+    BOKA_RETURN_IF_ERROR(not_null(token, "token"));
+    BOKA_RETURN_IF_ERROR(not_null(link_json, "link_json"));
+    return emit(engine->engine->manage_links().resolve(token), link_json);
+  });
+}
+
+int boka_manage_link_revoke(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                            int64_t reservation, char** link_json, char** errmsg) {
+  clear_output(link_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    return emit(engine->engine->manage_links().revoke(who->principal, boka::TenantId{tenant},
+                                                      boka::ReservationId{reservation}),
+                link_json);
+  });
+}
+
 // --- Calendar feeds ------------------------------------------------------------------------
 
 int boka_feed_create(boka_engine* engine, const boka_principal* who, int64_t tenant,

@@ -473,6 +473,10 @@
  *   CreatedFeed
  *     {"feed": {CalendarFeed}, "token": "bokf_4_..."}
  *
+ *   ManageLink (boka/links.hpp, docs/web.md)
+ *     {"tenant": 1, "reservation": 42, "generation": 0, "token": "bokm_..."}
+ *     token: the capability to one reservation; keep it private (a URL path, never a log).
+ *
  *   MailTemplate (docs/mail.md, "Templates")
  *     {"kind": "confirmation" | "cancellation" | "reschedule" | "reminder", "locale": "de",
  *      "subject": "Termin am {{start.date}}", "text": "Hallo {{customer.name}}, ...",
@@ -1333,6 +1337,27 @@ BOKA_API int boka_payments_notification(boka_engine* engine, int64_t tenant,
 BOKA_API int boka_payments_record(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                   int64_t reservation, const char* to, const char* reference,
                                   char** reservation_json, char** errmsg);
+
+/* --- Manage links (boka_manage_link_*; boka/links.hpp, docs/web.md) ------------------- */
+/* A signed, revocable capability to one reservation, for customers without an account (the
+ * web app's /manage/<token>). Needs EngineOptions.auth.encryption_key (BOKA_NOT_SUPPORTED
+ * otherwise). */
+
+/* The reservation's link ("reservations:all"); the same token until revoked. A ManageLink
+ * out. */
+BOKA_API int boka_manage_link_issue(boka_engine* engine, const boka_principal* who,
+                                    int64_t tenant, int64_t reservation, char** link_json,
+                                    char** errmsg);
+/* Which reservation `token` names. No principal: the token is the credential. Every invalid
+ * token (malformed, forged, revoked, unknown) is the same BOKA_UNAUTHENTICATED. A ManageLink
+ * out. */
+BOKA_API int boka_manage_link_resolve(boka_engine* engine, const char* token, char** link_json,
+                                      char** errmsg);
+/* Revokes every link of the reservation issued so far ("reservations:all"; audited); the new
+ * ManageLink out (optional). */
+BOKA_API int boka_manage_link_revoke(boka_engine* engine, const boka_principal* who,
+                                     int64_t tenant, int64_t reservation, char** link_json,
+                                     char** errmsg);
 
 /* --- Calendar feeds (boka_feed_*; boka/feeds.hpp, docs/feeds.md) ----------------------- */
 /* iCalendar feeds of bookings behind a secret URL: the token is the capability. */

@@ -1949,6 +1949,20 @@ struct Describe<WebhookOptions> {
 };
 
 template <>
+struct Describe<ManageLink> {
+  static constexpr const char* name = "ManageLink";
+  static constexpr unsigned shells = kC | kPython;
+  static constexpr const char* doc = "A reservation's manage link (boka/links.hpp)";
+  template <typename V, Of<ManageLink> S>
+  static void fields(V& v, S& x) {
+    v("tenant", x.tenant, out());
+    v("reservation", x.reservation, out());
+    v("generation", x.generation, out("bumped by revoke"));
+    v("token", x.token, out("bokm_...: the capability; keep it private"));
+  }
+};
+
+template <>
 struct Describe<CalendarFeed> {
   static constexpr const char* name = "CalendarFeed";
   static constexpr unsigned shells = kAll;
@@ -2498,6 +2512,7 @@ void for_each_document(Fn&& fn) {
   fn(Tag<WebhookOptions>{});
   fn(Tag<CalendarFeed>{});
   fn(Tag<CreatedFeed>{});
+  fn(Tag<ManageLink>{});
   fn(Tag<FeedRequest>{});
   fn(Tag<WebhookReplayRequest>{});
   fn(Tag<MailOptions>{});

@@ -3559,6 +3559,81 @@ TEST(events_webhooks_and_feeds) {
   boka_clock_destroy(clock);
 }
 
+/* Copies the string value of "token" in `doc` into `out`. */
+static void token_of(const char* doc, char* out, size_t size) {
+  const char* t = doc != NULL ? strstr(doc, "\"token\":\"") : NULL;
+  size_t n = 0;
+  if (t != NULL) {
+    t += strlen("\"token\":\"");
+    while (t[n] != '"' && t[n] != '\0' && n + 1 < size) {
+      out[n] = t[n];
+      ++n;
+    }
+  }
+  out[n] = '\0';
+}
+
+/* Manage links through the C ABI: issued, resolved by the token alone, revoked. */
+TEST(manage_links) {
+  char* err = NULL;
+  char* doc = NULL;
+  boka_engine* engine = NULL;
+  boka_principal* sys = NULL;
+  boka_clock* clock = NULL;
+  int64_t tenant, room, reservation;
+  char req[512];
+  char token[128];
+  char renewed[128];
+  const char* options =
+      "{\"auth\": {\"encryption_key\": "
+      "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}}";
+  EXPECT_OK(boka_clock_create(kMonday + 8 * HOUR, &clock, &err), err);
+  EXPECT_OK(boka_engine_open_with_options("memory:", clock, options, &engine, &err), err);
+  EXPECT_OK(boka_principal_system(&sys, &err), err);
+  EXPECT_OK(boka_create_tenant(engine, sys, "{\"name\": \"acme\"}", &doc, &err), err);
+  tenant = json_int(doc, "id");
+  boka_free(doc);
+  EXPECT_OK(boka_create_resource(engine, sys, tenant, "{\"name\": \"Room\", \"zone\": \"UTC\"}",
+                                 &doc, &err),
+            err);
+  room = json_int(doc, "id");
+  boka_free(doc);
+  snprintf(req, sizeof req,
+           "{\"allocations\":[{\"resource\":%lld}],\"start\":\"2026-01-07T09:00:00Z\","
+           "\"end\":\"2026-01-07T10:00:00Z\"}",
+           (long long)room);
+  EXPECT_OK(boka_reserve_json(engine, sys, tenant, req, &doc, NULL, &err), err);
+  reservation = json_int(doc, "id");
+  boka_free(doc);
+
+  EXPECT_OK(boka_manage_link_issue(engine, sys, tenant, reservation, &doc, &err), err);
+  token_of(doc, token, sizeof token);
+  CHECK(strstr(token, "bokm_") == token);
+  CHECK(json_int(doc, "reservation") == reservation);
+  boka_free(doc);
+  EXPECT_OK(boka_manage_link_resolve(engine, token, &doc, &err), err);
+  CHECK(json_int(doc, "reservation") == reservation);
+  CHECK(json_int(doc, "tenant") == tenant);
+  boka_free(doc);
+  EXPECT_OK(boka_manage_link_revoke(engine, sys, tenant, reservation, &doc, &err), err);
+  token_of(doc, renewed, sizeof renewed);
+  CHECK(json_int(doc, "generation") == 1);
+  CHECK(strcmp(renewed, token) != 0);
+  boka_free(doc);
+  EXPECT_ERROR(boka_manage_link_resolve(engine, token, &doc, &err), err, BOKA_UNAUTHENTICATED,
+               "invalid or revoked manage link");
+  CHECK(doc == NULL);
+  EXPECT_OK(boka_manage_link_resolve(engine, renewed, &doc, &err), err);
+  boka_free(doc);
+  EXPECT_ERROR(boka_manage_link_resolve(engine, NULL, &doc, &err), err, BOKA_INVALID_ARGUMENT,
+               "token");
+  EXPECT_ERROR(boka_manage_link_issue(engine, sys, tenant, reservation + 100, &doc, &err), err,
+               BOKA_NOT_FOUND, "not found");
+  boka_principal_destroy(sys);
+  boka_engine_destroy(engine);
+  boka_clock_destroy(clock);
+}
+
 TEST(mail_and_payments) {
   char* err = NULL;
   char* doc = NULL;
@@ -3730,6 +3805,7 @@ static const named_test tests[] = {
     ENTRY(update_reservation_and_sorted_listing),
     ENTRY(events_webhooks_and_feeds),
     ENTRY(mail_and_payments),
+    ENTRY(manage_links),
 };
 #define TEST_COUNT (sizeof tests / sizeof tests[0])
 

@@ -2,7 +2,7 @@
 // business's zone, each start a button that names its time in the business's zone and, when
 // it differs, in the visitor's own.
 import { api } from "./api.js";
-import { addDays, dayKey, formatDate, formatTime, zonedMidnightToInstant } from "./format.js";
+import { addDays, dayKey, formatDayShort, formatTime, zonedMidnightToInstant } from "./format.js";
 
 export const visitorZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
@@ -40,7 +40,7 @@ export function renderWeek(container, starts, weekStart, zone, onPick) {
     const heading = document.createElement("h3");
     // Noon avoids a DST edge moving the label to the neighbouring day.
     const noon = new Date(zonedMidnightToInstant(key, zone).getTime() + 12 * 3600 * 1000);
-    heading.textContent = formatDate(noon, zone);
+    heading.textContent = formatDayShort(noon, zone);
     const headingId = `day-${key}`;
     heading.id = headingId;
     column.setAttribute("aria-labelledby", headingId);

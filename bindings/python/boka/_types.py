@@ -990,6 +990,16 @@ class CreatedFeed:
     token: str = field(repr=False)  # keep it out of logs
 
 
+@dataclass(frozen=True, slots=True)
+class ManageLink:
+    """A reservation's manage link (boka/links.hpp): its token is the capability."""
+
+    tenant: int
+    reservation: int
+    generation: int
+    token: str = field(repr=False)  # keep it out of logs
+
+
 # ---- customer mail (boka/mail.hpp) and payments (boka/payments.hpp) --------------------------
 
 

@@ -245,6 +245,20 @@ class PaymentsFacet {
 };
 
 // engine.feeds: the CalendarFeeds facet. Like AuthFacet, it keeps its engine open.
+class ManageLinksFacet {
+ public:
+  explicit ManageLinksFacet(py::object engine)
+      : engine_(std::move(engine)), handle_(&engine_.cast<const EngineHandle&>()) {}
+  template <typename Call>
+  auto call(Call&& call) const {
+    return engine_call(*handle_, [&](Engine& e) { return call(e.manage_links()); });
+  }
+
+ private:
+  py::object engine_;
+  const EngineHandle* handle_;
+};
+
 class FeedsFacet {
  public:
   explicit FeedsFacet(py::object engine)
@@ -453,6 +467,10 @@ may be called from several threads at once; each releases the GIL while the engi
       .def_property_readonly(
           "feeds", [](py::object self) { return FeedsFacet(std::move(self)); },
           "iCalendar feeds of bookings behind secret, revocable URLs (boka.CalendarFeeds).")
+      .def_property_readonly(
+          "manage_links", [](py::object self) { return ManageLinksFacet(std::move(self)); },
+          "Signed, revocable links to one reservation for customers without an account "
+          "(boka.ManageLinks).")
       .def_property_readonly(
           "webhooks", [](py::object self) { return WebhooksFacet(std::move(self)); },
           "Signed webhooks: endpoints, deliveries, replays (boka.Webhooks).")
@@ -1514,6 +1532,40 @@ revocable). docs/feeds.md is the guide.)")
           },
           arg("token"),
           "The feed's iCalendar text (NotFoundError for an unknown or revoked token).");
+
+  using Links = const ManageLinksFacet&;
+  py::class_<ManageLinksFacet>(
+      m, "ManageLinks",
+      R"(Manage links of an engine (engine.manage_links): a signed, revocable capability to one
+reservation, for a customer without an account (the web app's /manage/<token>). Needs
+EngineOptions.auth.encryption_key. docs/web.md is the guide.)")
+      .def(
+          "issue",
+          [](Links l, TenantId tenant, std::int64_t reservation, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(l.call([&](ManageLinks& x) {
+              return x.issue(p, tenant, ReservationId{reservation});
+            }));
+          },
+          arg("tenant"), arg("reservation"), py::kw_only(), arg("who") = py::none(),
+          "The reservation's ManageLink (reservations:all); the same token until revoked.")
+      .def(
+          "resolve",
+          [](Links l, const std::string& token) {
+            return to_python_struct(l.call([&](ManageLinks& x) { return x.resolve(token); }));
+          },
+          arg("token"),
+          "The ManageLink a token names; UnauthenticatedError for any token that is not valid.")
+      .def(
+          "revoke",
+          [](Links l, TenantId tenant, std::int64_t reservation, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(l.call([&](ManageLinks& x) {
+              return x.revoke(p, tenant, ReservationId{reservation});
+            }));
+          },
+          arg("tenant"), arg("reservation"), py::kw_only(), arg("who") = py::none(),
+          "Ends every earlier link of the reservation; returns the new ManageLink (audited).");
 
   using Hooks = const WebhooksFacet&;
   py::class_<WebhooksFacet>(m, "Webhooks",

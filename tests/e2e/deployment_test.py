@@ -114,6 +114,39 @@ def main():
     wait_for(lambda: (prom_value(prom, 'sum(http_requests_total{job="boka",route="reservations.reserve"})') or 0) >= 4,
              "http_requests_total in Prometheus", timeout=30)
 
+    # The web app through nginx: the booking page with boka's own Content-Security-Policy
+    # (nginx's API policy would forbid its scripts), its files, and a manage link whose token
+    # stays out of nginx's access log.
+    r = session.post(f"/api/tenants/{tenant}/services",
+                     {"name": "Consultation", "duration": 3600, "allocations": [{"resource": resource}]})
+    check(r.status == 201, f"create service: {r}")
+    page = web.get("/book/acme")
+    check(page.status == 200 and page.headers.get("Content-Type", "").startswith("text/html"), f"booking page: {page}")
+    csp = page.headers.get("Content-Security-Policy", "")
+    check("script-src 'self'" in csp and "unsafe-inline" not in csp, f"the page's CSP: {page.headers}")
+    check(page.headers.get("Cache-Control") == "no-store" and page.headers.get("Referrer-Policy") == "no-referrer",
+          f"the page's headers: {page.headers}")
+    script = web.get("/assets/book.js")
+    check(script.status == 200 and "javascript" in script.headers.get("Content-Type", ""), f"a script: {script}")
+    check(web.get("/assets/../CMakeLists.txt").status in (400, 404), "no path out of the web directory")
+    business = web.get("/api/public/businesses/acme").json()
+    check([s["name"] for s in business["services"]] == ["Consultation"], f"the public business: {business}")
+    hold = web.post("/api/public/businesses/acme/holds", {"service": business["services"][0]["id"],
+                                                           "start": "2030-01-02T09:00:00+01:00"})
+    check(hold.status == 201 and hold.json()["state"] == "held", f"a visitor's hold: {hold}")
+    token = hold.json()["token"]
+    booked = web.post(f"/api/public/bookings/{token}/confirm", {"name": "Ada", "email": "ada@acme.test"})
+    check(booked.status == 200 and booked.json()["state"] == "confirmed", f"a visitor books: {booked}")
+    check(web.get(f"/manage/{token}").status == 200, "the manage page")
+    access_log = os.path.join(work, "nginx-access.log")
+
+    def logged():
+        with open(access_log) as f:
+            return f.read()
+    # nginx writes the line after the answer has gone out.
+    wait_for(lambda: "/manage/(redacted)" in logged(), "the manage page in nginx's access log")
+    check(token not in logged(), "nginx logs manage links without their token")
+
     # The maintenance switch: a file, no reload.
     open(os.path.join(site, "maintenance.on"), "w").close()
     r = web.get("/api/health")

@@ -174,6 +174,56 @@ def checked(b, label):
         no_page_overflow(b, label)
 
 
+# --- from the public page to the staff calendar and back
+def visitor_booking_cancelled_by_staff(srv, api, day):
+    """The issue's whole loop: a visitor books through the public page; the booking appears in
+    the staff calendar; staff cancel it there; the visitor's manage link shows it cancelled."""
+    start = at(day, 12)
+    visitor = open_browser()
+    visitor.open(f"{srv.base}/book/{srv.slug}")
+    visitor.wait_for("#week button.slot")
+    slot = f'#week button.slot[data-start="{rfc3339(start)}"]'
+    for _ in range(3):
+        if visitor.find_all(slot):
+            break
+        before = visitor.text_of("#week-label")
+        visitor.click("#next-week")
+        visitor.wait_until(lambda d: visitor.text_of("#week-label") != before, "the next week")
+        visitor.wait_for("#week button.slot")
+    visitor.click(slot)
+    visitor.wait_for("#details-form")
+    visitor.type("#name", "Vera Visitor")
+    visitor.type("#email", "vera@example.test")
+    visitor.click("#book-button")
+    manage = visitor.wait_for("#confirmation a#manage-link").get_attribute("href")
+    check("/manage/bokm_" in manage, f"the confirmation gives a manage link: {manage}")
+    close(visitor)
+    booked = [r for c in (api.chair1, api.chair2) for r in api.reservations_at(c, start)]
+    check(len(booked) == 1 and booked[0]["status"] == "confirmed", f"the API has the visitor's booking: {booked}")
+    rid = booked[0]["id"]
+
+    staff = open_browser()
+    sign_in(staff, srv, "staff", srv.staff_email, srv.staff_password)
+    day_view_at(staff, day)
+    wait_text(staff, f'#calendar .booking[data-id="{rid}"]', "Vera Visitor")
+    staff.click(f'#calendar .booking[data-id="{rid}"]')
+    staff.wait_for("#booking-dialog")
+    wait_text(staff, "#booking-details", "Vera Visitor")
+    staff.click("#cancel-booking")
+    dialog_closed(staff, "#booking-dialog")
+    wait_text(staff, "#status", "cancelled")
+    close(staff)
+
+    visitor = open_browser()
+    visitor.open(manage)
+    wait_text(visitor, "#booking-status", "Cancelled")
+    check(not visitor.driver.find_element("css selector", "#cancel-button").is_displayed(),
+          "a cancelled booking offers no cancel button")
+    close(visitor)
+    print("  a visitor books on the public page; staff see it in the calendar and cancel it; "
+          "the manage link shows it cancelled")
+
+
 # --- the staff pages
 def staff_day(srv, api, day):
     ada = api.customer("Ada Lovelace", "ada@example.test")
@@ -505,6 +555,8 @@ def main():
     api = Api(srv)
     day = test_day()
     try:
+        # A week later than the other staff flows, so they never meet.
+        visitor_booking_cancelled_by_staff(srv, api, day + timedelta(days=7))
         b = staff_day(srv, api, day)
         grace_booking = staff_books_with_the_keyboard(b, api, day)
         staff_week_waitlist_customers(b, api, day, grace_booking)

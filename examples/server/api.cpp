@@ -7,9 +7,9 @@
 #include <optional>
 
 #include "api_internal.hpp"
-#include "web.hpp"
 #include "json_codec.hpp"
 #include "schema.hpp"
+#include "web.hpp"
 
 namespace boka::server {
 
@@ -77,7 +77,6 @@ void AccessLog::write(const std::string& line) {
   std::fputc('\n', file_);
   std::fflush(file_);
 }
-
 
 std::optional<std::int64_t> query_int(const Request& req, const char* name) {
   const std::string* found = req.param(name);
@@ -466,7 +465,6 @@ void Api::finish(const Request& req, const std::string& method, const std::strin
 // ---- routes ---------------------------------------------------------------------------------
 
 namespace {
-
 
 // The length limits of the single strings a body carries, checked before any engine work.
 void check_length(const std::string& value, const std::string& path, std::size_t max) {
@@ -1165,14 +1163,16 @@ std::string Api::build_openapi() const {
       } else if (r.pattern[i] == '(') {
         // A text group: a business slug, or a capability token (named by the segment before).
         const auto close = r.pattern.find(')', i);
-        const bool slug = path.size() >= 12 && path.compare(path.size() - 12, 12, "/businesses/") == 0;
+        const bool slug =
+            path.size() >= 12 && path.compare(path.size() - 12, 12, "/businesses/") == 0;
         const std::string name = slug ? "slug" : "token";
         path += "{" + name + "}";
         Json p = Json::object();
         p["name"] = name;
         p["in"] = "path";
         p["required"] = true;
-        p["schema"] = Json{{"type", "string"}, {"pattern", "^" + r.pattern.substr(i + 1, close - i - 1) + "$"}};
+        p["schema"] = Json{{"type", "string"},
+                           {"pattern", "^" + r.pattern.substr(i + 1, close - i - 1) + "$"}};
         params.push_back(p);
         i = close + 1;
       } else if (r.pattern[i] == '\\') {

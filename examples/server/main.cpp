@@ -66,10 +66,10 @@ Status demo_salon(Engine& engine, TenantId tenant) {
     int minutes;
     std::int64_t price;
   };
-  for (const Offer& o : {Offer{"Haircut", "Wash, cut and style.", 45, 3500},
-                         Offer{"Beard trim", "Shape and trim.", 15, 1500},
-                         Offer{"Colour consultation", "Talk through colours; free of charge.", 30,
-                               0}}) {
+  for (const Offer& o :
+       {Offer{"Haircut", "Wash, cut and style.", 45, 3500},
+        Offer{"Beard trim", "Shape and trim.", 15, 1500},
+        Offer{"Colour consultation", "Talk through colours; free of charge.", 30, 0}}) {
     Service s;
     s.name = o.name;
     s.description = o.description;

@@ -170,9 +170,8 @@ void Api::install_web() {
   page("/admin", "web.admin", "admin.html");
   page("/admin/([a-z0-9-]{1,64})", "web.admin", "admin.html");
   // Files: a name of plain characters in the one directory, so no path can leave it.
-  route("GET", R"(/assets/([A-Za-z0-9_-]{1,64}\.(?:js|css|svg|png|ico)))", "web.asset",
-        Auth::none, {kNone, Json{{"type", "string"}}, 200, false, "text/plain"},
-        [root](Context& c) {
+  route("GET", R"(/assets/([A-Za-z0-9_-]{1,64}\.(?:js|css|svg|png|ico)))", "web.asset", Auth::none,
+        {kNone, Json{{"type", "string"}}, 200, false, "text/plain"}, [root](Context& c) {
           const std::string name = c.req.captures.at(1);
           const auto body = read_whole(root / "assets" / name);
           if (!body) {
@@ -338,10 +337,9 @@ codec::PublicBooking Api::public_booking(const Reservation& r, const std::string
 }
 
 // The customer record for a visitor's email: the live one with that address, else a new one.
-CustomerId Api::visitor_customer(TenantId tenant, const std::string& name,
-                                 const std::string& email, const std::string& phone,
-                                 const std::string& zone, const std::string& locale,
-                                 const Principal& who) {
+CustomerId Api::visitor_customer(TenantId tenant, const std::string& name, const std::string& email,
+                                 const std::string& phone, const std::string& zone,
+                                 const std::string& locale, const Principal& who) {
   const std::string wanted = lower(email);
   for (int attempt = 0; attempt < 2; ++attempt) {
     CustomerFilter f;
@@ -369,7 +367,8 @@ bool Api::visitor_allowed(Context& c, Limit& limit, const std::string& key, cons
   double retry = 0;
   if (limit.allow(key, &retry)) return true;
   c.problem(429, "rate_limited", std::string("too many ") + what + "; please try again later");
-  c.res.set_header("Retry-After", std::to_string(std::max(1L, static_cast<long>(std::ceil(retry)))));
+  c.res.set_header("Retry-After",
+                   std::to_string(std::max(1L, static_cast<long>(std::ceil(retry)))));
   return false;
 }
 
@@ -432,8 +431,8 @@ void Api::install_public() {
           out.time_zone = b.zone;
           out.from = q.from;
           out.to = q.to;
-          for (const Slot& slot : value_or_throw(engine_.availability(Principal::system(),
-                                                                     b.tenant.id, q))) {
+          for (const Slot& slot :
+               value_or_throw(engine_.availability(Principal::system(), b.tenant.id, q))) {
             out.starts.push_back(slot.start);
             if (!slot.zone.empty()) out.time_zone = slot.zone;
           }
@@ -477,15 +476,16 @@ void Api::install_public() {
             return;
           }
           const Reservation hold = value_or_throw(std::move(held));
-          const auto link = value_or_throw(engine_.manage_links().issue(visitor, b.tenant.id, hold.id));
+          const auto link =
+              value_or_throw(engine_.manage_links().issue(visitor, b.tenant.id, hold.id));
           c.send(201, codec::to_json(public_booking(hold, link.token)));
         });
 
   // The booking a manage link names, or 401 for any link that is not (still) valid.
   const auto booking_of = [this](Context& c) {
     const auto link = value_or_throw(engine_.manage_links().resolve(c.req.captures.at(1)));
-    auto r = value_or_throw(
-        engine_.get_reservation(Principal::system(), link.tenant, link.reservation));
+    auto r =
+        value_or_throw(engine_.get_reservation(Principal::system(), link.tenant, link.reservation));
     return std::pair{link, r};
   };
 
@@ -533,8 +533,8 @@ void Api::install_public() {
           } catch (const StatusError& e) {
             if (e.status.code() != Code::invalid_argument) throw;
             // A zone or language the engine does not know is no reason to refuse a booking.
-            customer = visitor_customer(link.tenant, details.name, details.email,
-                                        details.phone, "", "", visitor);
+            customer = visitor_customer(link.tenant, details.name, details.email, details.phone, "",
+                                        "", visitor);
           }
           ReservationUpdate edit;
           edit.customer_id = customer;
@@ -571,8 +571,8 @@ void Api::install_public() {
           const Principal visitor = Principal::system().with_source("web " + c.client);
           ChangeGuard guard;
           guard.if_version = r.version;
-          auto moved = value_or_throw(engine_.reschedule(
-              visitor, link.tenant, r.id, wanted.start, wanted.start + (r.end - r.start), guard));
+          auto moved = value_or_throw(engine_.reschedule(visitor, link.tenant, r.id, wanted.start,
+                                                         wanted.start + (r.end - r.start), guard));
           c.send(200, codec::to_json(public_booking(moved, link.token)));
         });
 
@@ -599,8 +599,8 @@ void Api::install_public() {
           w.duration = s.duration;
           w.earliest_start = wanted.earliest_start;
           w.latest_start = wanted.latest_start;
-          w.customer_id = visitor_customer(b.tenant.id, wanted.name, wanted.email, "", "", "",
-                                           visitor);
+          w.customer_id =
+              visitor_customer(b.tenant.id, wanted.name, wanted.email, "", "", "", visitor);
           w.metadata_json = R"({"source":"web","service":)" + std::to_string(s.id) + "}";
           const auto entry = value_or_throw(engine_.waitlist().join(visitor, b.tenant.id, w));
           codec::PublicWaitlistEntry out;
@@ -646,10 +646,9 @@ void Api::install_admin_pages() {
           if (hours < 1 || hours > 24 * 3660) throw InputError("query hours: must be 1..87840");
           const std::string* kind = c.req.param("kind");
           const Instant to = SystemClock().now() + Seconds(1);
-          c.reply(engine_.auth().security_events(c.who(), c.admin_tenant(),
-                                                 to - Seconds(hours * 3600), to,
-                                                 kind != nullptr ? *kind : std::string(),
-                                                 page_limit(c.req, 1000)));
+          c.reply(engine_.auth().security_events(
+              c.who(), c.admin_tenant(), to - Seconds(hours * 3600), to,
+              kind != nullptr ? *kind : std::string(), page_limit(c.req, 1000)));
         });
 
   route("GET", "/api/admin/security/report", "admin.security_report", Auth::required,
@@ -662,14 +661,14 @@ void Api::install_admin_pages() {
           out.to = SystemClock().now() + Seconds(1);
           out.from = out.to - Seconds(days * 86400);
           auto& auth = engine_.auth();
-          out.failed_logins = static_cast<int>(
-              value_or_throw(auth.security_events(c.who(), tenant, out.from, out.to,
-                                                  "login_failed", 100000))
-                  .size());
-          out.lockouts = static_cast<int>(
-              value_or_throw(
-                  auth.security_events(c.who(), tenant, out.from, out.to, "lockout", 100000))
-                  .size());
+          out.failed_logins =
+              static_cast<int>(value_or_throw(auth.security_events(c.who(), tenant, out.from,
+                                                                   out.to, "login_failed", 100000))
+                                   .size());
+          out.lockouts =
+              static_cast<int>(value_or_throw(auth.security_events(c.who(), tenant, out.from,
+                                                                   out.to, "lockout", 100000))
+                                   .size());
           out.emergency_keys_used = static_cast<int>(
               value_or_throw(auth.security_events(c.who(), tenant, out.from, out.to,
                                                   "emergency_key_used", 100000))
@@ -705,8 +704,8 @@ void Api::install_admin_pages() {
             throw StatusError(NotSupported("this server keeps no backups (set BOKA_BACKUP_DIR)"));
           }
           Json out = Json::array();
-          for (BackupKind kind : {BackupKind::manual, BackupKind::daily, BackupKind::weekly,
-                                  BackupKind::monthly}) {
+          for (BackupKind kind :
+               {BackupKind::manual, BackupKind::daily, BackupKind::weekly, BackupKind::monthly}) {
             auto paths = list_backups(config_.backup_dir, kind);
             if (!paths.ok()) continue;
             for (const std::string& path : *paths) {
@@ -736,9 +735,9 @@ void Api::install_admin_pages() {
 namespace boka::server {
 
 void Api::reply_grant(Context& c, codec::Json grant) {
-  const bool browser = c.via_cookie || (c.req.param("cookie") != nullptr &&
-                                        (*c.req.param("cookie") == "1" ||
-                                         *c.req.param("cookie") == "true"));
+  const bool browser =
+      c.via_cookie || (c.req.param("cookie") != nullptr &&
+                       (*c.req.param("cookie") == "1" || *c.req.param("cookie") == "true"));
   if (browser && grant.contains("token") && grant.at("token").is_string()) {
     // The page never holds the token: it rides in an HttpOnly cookie scripts cannot read.
     set_session_cookie(c.res, grant.at("token").get<std::string>());

@@ -1345,9 +1345,8 @@ BOKA_API int boka_payments_record(boka_engine* engine, const boka_principal* who
 
 /* The reservation's link ("reservations:all"); the same token until revoked. A ManageLink
  * out. */
-BOKA_API int boka_manage_link_issue(boka_engine* engine, const boka_principal* who,
-                                    int64_t tenant, int64_t reservation, char** link_json,
-                                    char** errmsg);
+BOKA_API int boka_manage_link_issue(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                    int64_t reservation, char** link_json, char** errmsg);
 /* Which reservation `token` names. No principal: the token is the credential. Every invalid
  * token (malformed, forged, revoked, unknown) is the same BOKA_UNAUTHENTICATED. A ManageLink
  * out. */
@@ -1355,9 +1354,8 @@ BOKA_API int boka_manage_link_resolve(boka_engine* engine, const char* token, ch
                                       char** errmsg);
 /* Revokes every link of the reservation issued so far ("reservations:all"; audited); the new
  * ManageLink out (optional). */
-BOKA_API int boka_manage_link_revoke(boka_engine* engine, const boka_principal* who,
-                                     int64_t tenant, int64_t reservation, char** link_json,
-                                     char** errmsg);
+BOKA_API int boka_manage_link_revoke(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                                     int64_t reservation, char** link_json, char** errmsg);
 
 /* --- Calendar feeds (boka_feed_*; boka/feeds.hpp, docs/feeds.md) ----------------------- */
 /* iCalendar feeds of bookings behind a secret URL: the token is the capability. */

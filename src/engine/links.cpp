@@ -200,7 +200,7 @@ Result<ManageLink> ManageLinks::revoke(const Principal& who, TenantId tenant,
           BOKA_ASSIGN_OR_RETURN(generation, read_generation(txn, tenant, reservation));
           if (generation >= 0xffffffffLL) {
             return ConflictError("reservation " + std::to_string(reservation) +
-                                     ": its manage link was revoked too often");
+                                 ": its manage link was revoked too often");
           }
           ++generation;
           BOKA_RETURN_IF_ERROR(txn.put_tenant_setting(tenant, generation_setting(reservation),

@@ -95,7 +95,8 @@ Status configure_mail(EngineImpl& impl, const MailOptions& o) {
     }
   }
   if (!o.public_url.empty()) {
-    const bool scheme = o.public_url.rfind("https://", 0) == 0 || o.public_url.rfind("http://", 0) == 0;
+    const bool scheme =
+        o.public_url.rfind("https://", 0) == 0 || o.public_url.rfind("http://", 0) == 0;
     const std::size_t host = o.public_url.find("://") + 3;
     if (!scheme || o.public_url.size() > 200 || host >= o.public_url.size() ||
         o.public_url.find('/', host) != std::string::npos ||

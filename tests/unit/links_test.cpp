@@ -174,8 +174,10 @@ TEST_CASE("manage links need staff rights and an encryption key", "[links]") {
     salon.engine->auth()
         .create_user(sys(), salon.tenant, NewUser{"ana@x.test", "", Role::customer, password})
         .value();
-    const Principal ana =
-        salon.engine->auth().login(LoginRequest{salon.tenant, "ana@x.test", password}).value().principal;
+    const Principal ana = salon.engine->auth()
+                              .login(LoginRequest{salon.tenant, "ana@x.test", password})
+                              .value()
+                              .principal;
     auto denied = salon.engine->manage_links().issue(ana, salon.tenant, booked);
     REQUIRE_FALSE(denied.ok());
     CHECK(denied.status().code() == Code::permission_denied);
@@ -196,7 +198,8 @@ TEST_CASE("a second engine on the same file honours links and revocations", "[li
   TempDb db;
   Salon salon(db.uri(), "salon");
   const ReservationId booked = salon.book(utc(2030, 3, 4, 9));
-  const std::string token = salon.engine->manage_links().issue(sys(), salon.tenant, booked).value().token;
+  const std::string token =
+      salon.engine->manage_links().issue(sys(), salon.tenant, booked).value().token;
   auto second = Engine::open(db.uri(), options());
   REQUIRE(second.ok());
   CHECK((*second)->manage_links().resolve(token).value().reservation == booked);

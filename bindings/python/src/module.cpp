@@ -1543,9 +1543,8 @@ EngineOptions.auth.encryption_key. docs/web.md is the guide.)")
           "issue",
           [](Links l, TenantId tenant, std::int64_t reservation, py::object who) {
             const Principal& p = principal_of(who);
-            return to_python_struct(l.call([&](ManageLinks& x) {
-              return x.issue(p, tenant, ReservationId{reservation});
-            }));
+            return to_python_struct(l.call(
+                [&](ManageLinks& x) { return x.issue(p, tenant, ReservationId{reservation}); }));
           },
           arg("tenant"), arg("reservation"), py::kw_only(), arg("who") = py::none(),
           "The reservation's ManageLink (reservations:all); the same token until revoked.")
@@ -1560,9 +1559,8 @@ EngineOptions.auth.encryption_key. docs/web.md is the guide.)")
           "revoke",
           [](Links l, TenantId tenant, std::int64_t reservation, py::object who) {
             const Principal& p = principal_of(who);
-            return to_python_struct(l.call([&](ManageLinks& x) {
-              return x.revoke(p, tenant, ReservationId{reservation});
-            }));
+            return to_python_struct(l.call(
+                [&](ManageLinks& x) { return x.revoke(p, tenant, ReservationId{reservation}); }));
           },
           arg("tenant"), arg("reservation"), py::kw_only(), arg("who") = py::none(),
           "Ends every earlier link of the reservation; returns the new ManageLink (audited).");

@@ -27,7 +27,7 @@ DATABASE_URL="sqlite:$work/load.db?durability=normal&pool_size=32" PORT=$port BO
 server_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 login=$(sed -n "s/.*-d '\(.*\)'/\1/p" "$work/server.log" | head -1)
-token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/login" -d "$login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/login" -H "Content-Type: application/json" -d "$login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 tenant=$(printf '%s' "$login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenant"])')
 
 # nginx with a static file of the size of a typical availability answer.

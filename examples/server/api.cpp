@@ -46,6 +46,7 @@ const char* status_title(int status) {
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -393,6 +394,17 @@ Response Api::serve(const Route& route, Request& req) {
       } else if (route.auth == Auth::required) {
         ctx.problem(401, "unauthenticated",
                     "this route needs Authorization: Bearer <token or API key>");
+      }
+      // A route anyone may call takes its JSON body only as application/json: a cross-site
+      // page can send text/plain without asking, but application/json needs a CORS preflight,
+      // which this server never grants (no login CSRF, no visitor's browser booking for
+      // another site).
+      const std::string* type = req.header("Content-Type");
+      if (res.status < 400 && route.auth == Auth::none && !route.io.request.is_null() &&
+          !req.body.empty() &&
+          (type == nullptr || lowercase(type->substr(0, type->find(';'))) != "application/json")) {
+        ctx.problem(415, "invalid_argument",
+                    "Content-Type: this route takes its body as application/json");
       }
       const bool refused = res.status >= 400;
       if (!refused && authenticated && !per_principal_.allow(ctx.principal->name(), &retry)) {

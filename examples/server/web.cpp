@@ -22,7 +22,9 @@ constexpr const char* kContentSecurityPolicy =
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'";
 
-constexpr const char* kSessionCookie = "boka_session";
+// The __Host- prefix: browsers take the cookie only with Secure, Path=/ and no Domain, so no
+// subdomain (or plain-HTTP page) can plant or overwrite it.
+constexpr const char* kSessionCookie = "__Host-boka_session";
 
 std::string hex(const unsigned char* bytes, std::size_t n) {
   static const char* digits = "0123456789abcdef";
@@ -253,9 +255,54 @@ Service public_service(Engine& engine, TenantId tenant, ServiceId id) {
   return *s;
 }
 
-bool payments_on(Engine& engine, TenantId tenant) {
+// The tenant's payment settings when it takes payments, else nullopt.
+std::optional<PaymentSettings> payments_on(Engine& engine, TenantId tenant) {
   auto p = engine.payments().settings(Principal::system(), tenant);
-  return p.ok() && p->enabled;
+  if (!p.ok() || !p->enabled) return std::nullopt;
+  return *p;
+}
+
+// What an anonymous visitor is told of a refusal: never the other reservations a conflict
+// names, and never how many bookings a customer record holds (a visitor who typed someone
+// else's email would learn it).
+template <typename T>
+T public_or_throw(Result<T> r) {
+  if (r.ok()) return std::move(*r);
+  const Status& st = r.status();
+  if (st.code() != Code::conflict) throw StatusError(st);
+  const ConflictInfo* info = st.conflict();
+  if (info != nullptr &&
+      (info->rule == "max_active_per_customer" || info->rule == "max_per_customer_per_day")) {
+    throw StatusError(ConflictError(
+        "the business's booking limits do not allow another booking for this email address now"));
+  }
+  throw StatusError(ConflictError(st.message()));  // the message, without ConflictInfo
+}
+
+// The key the per-email limit counts under: the address in lower case without a "+tag",
+// so jane+1@ and jane+2@ share Jane's allowance.
+std::string email_key(const std::string& email) {
+  std::string e = lower(email);
+  const auto at = e.rfind('@');
+  if (at == std::string::npos) return e;
+  const auto plus = e.find('+');
+  if (plus != std::string::npos && plus < at) e.erase(plus, at - plus);
+  return "email " + e;
+}
+
+// The name the visitor typed, kept in the reservation's metadata: the manage page shows it,
+// never the customer record's (which another visitor's email may have matched).
+constexpr const char* kVisitorName = "visitor_name";
+
+std::string visitor_name_of(const Reservation& r) {
+  try {
+    const Json m = codec::parse_text(r.metadata_json, "metadata");
+    if (m.is_object() && m.contains(kVisitorName) && m.at(kVisitorName).is_string()) {
+      return m.at(kVisitorName).get<std::string>();
+    }
+  } catch (const std::exception&) {
+  }
+  return {};
 }
 
 void check_visitor_text(const std::string& value, const char* field, std::size_t min,
@@ -309,19 +356,20 @@ codec::PublicBooking Api::public_booking(const Reservation& r, const std::string
   auto tenant = value_or_throw(engine_.get_tenant(Principal::system(), r.tenant));
   out.business_name = tenant.name;
   out.business_slug = business_slug(tenant.name);
+  bool bookable = false;  // moving it needs the public page to offer its service
   if (r.service) {
     out.service = *r.service;
     auto s = engine_.services().get(Principal::system(), r.tenant, *r.service);
-    if (s.ok()) out.service_name = s->name;
+    if (s.ok()) {
+      out.service_name = s->name;
+      bookable = s->customer_bookable && !s->archived_at;
+    }
   }
   out.start = r.start;
   out.end = r.end;
   out.time_zone = r.zone;
   out.hold_expires_at = r.hold_expires_at;
-  if (r.customer_id) {
-    auto c = engine_.customers().get(Principal::system(), r.tenant, *r.customer_id);
-    if (c.ok()) out.customer_name = c->display_name;
-  }
+  out.customer_name = visitor_name_of(r);
   out.notes = r.notes;
   out.price = r.price_minor;
   out.currency = r.currency;
@@ -331,7 +379,7 @@ codec::PublicBooking Api::public_booking(const Reservation& r, const std::string
   out.cancel_deadline = deadline_of(engine_, r, tenant, true);
   out.reschedule_deadline = deadline_of(engine_, r, tenant, false);
   out.can_cancel = active && r.start > now && (!out.cancel_deadline || now < *out.cancel_deadline);
-  out.can_reschedule = r.status == ReservationStatus::confirmed && r.start > now &&
+  out.can_reschedule = bookable && r.status == ReservationStatus::confirmed && r.start > now &&
                        (!out.reschedule_deadline || now < *out.reschedule_deadline);
   return out;
 }
@@ -342,12 +390,18 @@ CustomerId Api::visitor_customer(TenantId tenant, const std::string& name, const
                                  const std::string& locale, const Principal& who) {
   const std::string wanted = lower(email);
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // The filter matches prefixes of names too: page through every match, so customers
+    // named like the address cannot hide the one who has it.
     CustomerFilter f;
     f.query = wanted;
-    f.limit = 20;
-    auto found = value_or_throw(engine_.customers().list(Principal::system(), tenant, f));
-    for (const Customer& c : found) {
-      if (c.live() && c.email == wanted) return c.id;
+    f.limit = 1000;
+    for (int page = 0; page < 100; ++page) {
+      auto found = value_or_throw(engine_.customers().list(Principal::system(), tenant, f));
+      for (const Customer& c : found) {
+        if (c.live() && c.email == wanted) return c.id;
+      }
+      if (static_cast<int>(found.size()) < f.limit) break;
+      f.after_id = found.back().id;
     }
     Customer spec;
     spec.display_name = name;
@@ -385,7 +439,7 @@ void Api::install_public() {
           out.tenant = b.tenant.id;
           out.time_zone = b.zone;
           out.hold = std::min(Seconds(config_.public_hold_seconds), b.tenant.max_hold);
-          const bool pay = payments_on(engine_, b.tenant.id);
+          const bool pay = payments_on(engine_, b.tenant.id).has_value();
           for (const Service& s :
                value_or_throw(engine_.services().list(Principal::system(), b.tenant.id))) {
             if (!s.customer_bookable || s.archived_at) continue;
@@ -449,12 +503,23 @@ void Api::install_public() {
                                "bookings from this address")) {
             return;
           }
+          if (config_.encryption_key.empty()) {
+            // Checked before the time is taken: without a key there is no manage link.
+            throw StatusError(NotSupported(
+                "public booking needs manage links, which need ENCRYPTION_KEY on the server"));
+          }
           const Principal visitor = Principal::system().with_source("web " + c.client);
           ReserveRequest r;
           r.service = s.id;
           r.start = wanted.start;
           if (wanted.duration > Seconds(0)) r.end = wanted.start + wanted.duration;
-          r.hold_for = std::min(Seconds(config_.public_hold_seconds), b.tenant.max_hold);
+          // A service paid online is held for the payment window (the visitor pays after the
+          // form), any other only while the form is filled in.
+          const auto payments = payments_on(engine_, b.tenant.id);
+          const bool pay = payments && s.price_minor.value_or(0) > 0;
+          r.hold_for =
+              std::min(pay ? payments->payment_window : Seconds(config_.public_hold_seconds),
+                       b.tenant.max_hold);
           r.metadata_json = R"({"source":"web"})";
           auto held = engine_.reserve(visitor, b.tenant.id, r);
           if (!held.ok() && held.status().code() == Code::conflict) {
@@ -475,10 +540,14 @@ void Api::install_public() {
             c.res.set_content(codec::dump(p), "application/problem+json");
             return;
           }
-          const Reservation hold = value_or_throw(std::move(held));
-          const auto link =
-              value_or_throw(engine_.manage_links().issue(visitor, b.tenant.id, hold.id));
-          c.send(201, codec::to_json(public_booking(hold, link.token)));
+          const Reservation hold = public_or_throw(std::move(held));
+          auto link = engine_.manage_links().issue(visitor, b.tenant.id, hold.id);
+          if (!link.ok()) {
+            // No link, no way for the visitor to finish: give the time back at once.
+            (void)engine_.cancel(visitor, b.tenant.id, hold.id);
+            throw StatusError(link.status());
+          }
+          c.send(201, codec::to_json(public_booking(hold, link->token)));
         });
 
   // The booking a manage link names, or 401 for any link that is not (still) valid.
@@ -507,10 +576,20 @@ void Api::install_public() {
             throw InputError("details.email: must be an email address");
           }
           const auto [link, r] = booking_of(c);
+          const Principal visitor = Principal::system().with_source("web " + c.client);
           if (r.status == ReservationStatus::confirmed ||
-              (r.status == ReservationStatus::held && r.customer_id)) {
+              (r.status == ReservationStatus::held && r.payment_status == PaymentStatus::pending &&
+               r.customer_id)) {
             // Submitted twice (a double click, a retry after a lost answer): the same answer.
             c.send(200, codec::to_json(public_booking(r, link.token)));
+            return;
+          }
+          if (r.status == ReservationStatus::held && r.customer_id) {
+            // The details went in but the confirmation did not (a retry after a failure
+            // between the two): finish it.
+            auto done =
+                public_or_throw(engine_.confirm(visitor, link.tenant, link.reservation, r.version));
+            c.send(200, codec::to_json(public_booking(done, link.token)));
             return;
           }
           if (r.status != ReservationStatus::held) {
@@ -518,11 +597,10 @@ void Api::install_public() {
                 "your hold on this time ran out before the booking was finished; please choose "
                 "a time again"));
           }
-          if (!visitor_allowed(c, public_per_email_, "email " + lower(details.email),
+          if (!visitor_allowed(c, public_per_email_, email_key(details.email),
                                "bookings for this email address")) {
             return;
           }
-          const Principal visitor = Principal::system().with_source("web " + c.client);
           // Only a zone and language the engine knows are kept; they only shape messages.
           const std::string zone = details.time_zone.size() <= 64 ? details.time_zone : "";
           const std::string locale = details.locale.size() <= 35 ? details.locale : "";
@@ -539,12 +617,16 @@ void Api::install_public() {
           ReservationUpdate edit;
           edit.customer_id = customer;
           edit.notes = details.notes;
+          Json metadata = Json::object();
+          metadata["source"] = "web";
+          metadata[kVisitorName] = details.name;
+          edit.metadata_json = codec::dump(metadata);
           edit.guard.if_version = r.version;
           // The per-customer limits (boka/rules.hpp) apply here, where the customer is known.
-          auto updated = value_or_throw(
+          auto updated = public_or_throw(
               engine_.update_reservation(visitor, link.tenant, link.reservation, edit));
           if (updated.payment_status != PaymentStatus::pending) {
-            updated = value_or_throw(
+            updated = public_or_throw(
                 engine_.confirm(visitor, link.tenant, link.reservation, updated.version));
           }
           c.send(200, codec::to_json(public_booking(updated, link.token)));
@@ -553,10 +635,16 @@ void Api::install_public() {
   route("POST", K + "/cancel", "public.cancel", Auth::none, {kNone, doc<codec::PublicBooking>()},
         [this, booking_of](Context& c) {
           const auto [link, r] = booking_of(c);
+          // What the page offers is what the server allows: not after the start (a missed
+          // appointment is staff's to mark), not past the cutoff.
+          if (!public_booking(r, link.token).can_cancel) {
+            throw StatusError(ConflictError(
+                "this booking can no longer be cancelled online; please contact the business"));
+          }
           const Principal visitor = Principal::system().with_source("web " + c.client);
           ChangeGuard guard;
           guard.if_version = r.version;
-          auto done = value_or_throw(engine_.cancel(visitor, link.tenant, r.id, guard));
+          auto done = public_or_throw(engine_.cancel(visitor, link.tenant, r.id, guard));
           c.send(200, codec::to_json(public_booking(done, link.token)));
         });
 
@@ -565,14 +653,15 @@ void Api::install_public() {
         [this, booking_of](Context& c) {
           const auto wanted = c.body_as<codec::PublicStart>("reschedule");
           const auto [link, r] = booking_of(c);
-          if (r.status != ReservationStatus::confirmed) {
-            throw StatusError(ConflictError("only a confirmed booking can be moved"));
+          if (!public_booking(r, link.token).can_reschedule) {
+            throw StatusError(ConflictError(
+                "this booking can no longer be moved online; please contact the business"));
           }
           const Principal visitor = Principal::system().with_source("web " + c.client);
           ChangeGuard guard;
           guard.if_version = r.version;
-          auto moved = value_or_throw(engine_.reschedule(visitor, link.tenant, r.id, wanted.start,
-                                                         wanted.start + (r.end - r.start), guard));
+          auto moved = public_or_throw(engine_.reschedule(visitor, link.tenant, r.id, wanted.start,
+                                                          wanted.start + (r.end - r.start), guard));
           c.send(200, codec::to_json(public_booking(moved, link.token)));
         });
 
@@ -589,7 +678,7 @@ void Api::install_public() {
           const Service s = public_service(engine_, b.tenant.id, wanted.service);
           if (!visitor_allowed(c, public_per_address_, client_bucket(c.client),
                                "requests from this address") ||
-              !visitor_allowed(c, public_per_email_, "email " + lower(wanted.email),
+              !visitor_allowed(c, public_per_email_, email_key(wanted.email),
                                "requests for this email address")) {
             return;
           }
@@ -602,7 +691,7 @@ void Api::install_public() {
           w.customer_id =
               visitor_customer(b.tenant.id, wanted.name, wanted.email, "", "", "", visitor);
           w.metadata_json = R"({"source":"web","service":)" + std::to_string(s.id) + "}";
-          const auto entry = value_or_throw(engine_.waitlist().join(visitor, b.tenant.id, w));
+          const auto entry = public_or_throw(engine_.waitlist().join(visitor, b.tenant.id, w));
           codec::PublicWaitlistEntry out;
           out.id = entry.id;
           out.state = waitlist_status_name(entry.status);
@@ -639,6 +728,14 @@ void Api::install_admin_pages() {
           const UserState state = codec::user_state_from_text(change.state, "state_change.state");
           c.reply(engine_.auth().set_user_state(c.who(), c.id(1), c.id(2), state));
         });
+
+  // A booking's manage link, for staff to send it again, and revocation of a leaked one.
+  route("POST", T + R"(/reservations/(\d+)/manage-link)", "reservations.manage_link",
+        Auth::required, {kNone, doc<ManageLink>()},
+        [this](Context& c) { c.reply(engine_.manage_links().issue(c.who(), c.id(1), c.id(2))); });
+  route("POST", T + R"(/reservations/(\d+)/manage-link/revoke)", "reservations.revoke_manage_link",
+        Auth::required, {kNone, doc<ManageLink>()},
+        [this](Context& c) { c.reply(engine_.manage_links().revoke(c.who(), c.id(1), c.id(2))); });
 
   route("GET", "/api/admin/security/events", "admin.security_events", Auth::required,
         {kNone, list_of<SecurityEvent>()}, [this](Context& c) {

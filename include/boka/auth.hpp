@@ -288,7 +288,8 @@ class Auth {
   // security event. System principal or a superadmin with MFA.
   Result<CreatedApiKey> generate_emergency_key(const Principal& who, TenantId tenant,
                                                std::optional<Seconds> lifetime = {});
-  // Re-seals TOTP secrets (enrolled and pending) that an older encryption key sealed under
+  // Re-seals TOTP secrets (enrolled and pending), and every tenant's manage-link key
+  // (boka/links.hpp; all of them in every call), that an older encryption key sealed under
   // the current one (AuthOptions::encryption_key), at most `limit` users per call (1..100000)
   // in tenant and user order, each tenant's batch in one write with one audit record
   // ("auth.encryption_key_rotated"). Resumable: call again until `remaining` is 0, then the

@@ -1951,7 +1951,7 @@ struct Describe<WebhookOptions> {
 template <>
 struct Describe<ManageLink> {
   static constexpr const char* name = "ManageLink";
-  static constexpr unsigned shells = kC | kPython;
+  static constexpr unsigned shells = kAll;
   static constexpr const char* doc = "A reservation's manage link (boka/links.hpp)";
   template <typename V, Of<ManageLink> S>
   static void fields(V& v, S& x) {

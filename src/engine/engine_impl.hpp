@@ -312,6 +312,10 @@ Status configure_mail(EngineImpl& impl, const MailOptions& options);
 // when the tenant has no link key yet or there is no encryption key. Never creates the key.
 Result<std::optional<std::string>> manage_token_in(EngineImpl& impl, StorageTransaction& txn,
                                                    TenantId tenant, ReservationId reservation);
+// Re-seals every tenant's manage-link key that another encryption key sealed under the current
+// one (Auth::rotate_encryption_key), each in a write of its own, audited as
+// "links.key_resealed". Returns how many it re-sealed.
+Result<std::int64_t> reseal_link_keys(EngineImpl& impl, const Actor& actor);
 // The hold a customer's booking of a priced service gets while it waits for payment, when
 // the tenant's payments are on; nullopt when they are off (src/engine/payments.cpp).
 Result<std::optional<Seconds>> payment_window(StorageTransaction& txn, TenantId tenant);

@@ -63,9 +63,42 @@ Result<std::optional<std::string>> manage_token_in(EngineImpl& impl, StorageTran
   if (impl.auth->box.empty()) return std::optional<std::string>();
   BOKA_ASSIGN_OR_RETURN(auto sealed, txn.get_tenant_setting(tenant, kKeySetting));
   if (!sealed) return std::optional<std::string>();
-  BOKA_ASSIGN_OR_RETURN(auto key, impl.auth->box.open(*sealed, sealing_context(tenant)));
+  // A key that does not open (sealed under a key no longer configured) means no link in the
+  // message, not a message that cannot be written.
+  auto key = impl.auth->box.open(*sealed, sealing_context(tenant));
+  if (!key.ok()) return std::optional<std::string>();
   BOKA_ASSIGN_OR_RETURN(auto generation, read_generation(txn, tenant, reservation));
-  return std::optional<std::string>(format(key, tenant, reservation, generation));
+  return std::optional<std::string>(format(*key, tenant, reservation, generation));
+}
+
+Result<std::int64_t> reseal_link_keys(EngineImpl& impl, const Actor& actor) {
+  const SecretBox& box = impl.auth->box;
+  std::vector<TenantId> tenants;
+  BOKA_RETURN_IF_ERROR(
+      impl.storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+        BOKA_ASSIGN_OR_RETURN(tenants, txn.tenants_with_setting(kKeySetting));
+        return Status::Ok();
+      }));
+  std::int64_t resealed = 0;
+  for (TenantId tenant : tenants) {
+    WriteIntent intent(TxnScope::tenant(tenant));
+    intent.lock_names = {"links:" + std::to_string(tenant)};
+    BOKA_RETURN_IF_ERROR(impl.storage->write(intent, [&](StorageTransaction& txn) -> Status {
+      BOKA_ASSIGN_OR_RETURN(auto sealed, txn.get_tenant_setting(tenant, kKeySetting));
+      if (!sealed || SecretBox::key_id_of(*sealed) == box.current_key_id()) return Status::Ok();
+      BOKA_ASSIGN_OR_RETURN(auto plain, box.open(*sealed, sealing_context(tenant)));
+      BOKA_ASSIGN_OR_RETURN(auto again, box.seal(plain, sealing_context(tenant)));
+      BOKA_RETURN_IF_ERROR(txn.put_tenant_setting(tenant, kKeySetting, again));
+      ++resealed;
+      AuditEntry a;
+      a.tenant = tenant;
+      a.action = "links.key_resealed";
+      a.target = "tenant:" + std::to_string(tenant);
+      a.detail_json = JsonObject().add("key_id", box.current_key_id()).str();
+      return impl.audit(txn, actor, std::move(a));
+    }));
+  }
+  return resealed;
 }
 }  // namespace detail
 
@@ -165,12 +198,15 @@ Result<ManageLink> ManageLinks::resolve(std::string_view token) {
         }
         return Status::Ok();
       }));
-  if (!sealed || !exists) return invalid_link();
-  // A key that does not open (the encryption key changed) makes every link invalid.
-  auto key = impl_->auth->box.open(*sealed, sealing_context(tenant));
-  if (!key.ok()) return invalid_link();
-  if (!detail::constant_time_equal(sign(*key, *payload), *signature)) return invalid_link();
-  if (current != generation) return invalid_link();
+  // Every path does the same work (open and sign), so the time taken does not tell which
+  // tenants have keys or which reservations exist. A key that does not open (the
+  // encryption key changed) makes every link invalid.
+  auto key = sealed ? impl_->auth->box.open(*sealed, sealing_context(tenant))
+                    : Result<detail::Bytes>(detail::Bytes(32, '\0'));
+  const bool key_ok = key.ok() && sealed.has_value();
+  const std::string expected = sign(key.ok() ? *key : detail::Bytes(32, '\0'), *payload);
+  const bool signed_ok = detail::constant_time_equal(expected, *signature);
+  if (!key_ok || !signed_ok || !exists || current != generation) return invalid_link();
   ManageLink out;
   out.tenant = tenant;
   out.reservation = reservation;

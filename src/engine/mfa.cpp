@@ -181,6 +181,9 @@ Result<KeyRotation> Auth::rotate_encryption_key(const Principal& who, int limit)
           }));
           out.resealed += done;
         }
+        // The tenants' manage-link keys (boka/links.hpp) are sealed with the same key: a link
+        // must outlive the rotation, so they are re-sealed in every call (there are few).
+        BOKA_RETURN_IF_ERROR(detail::reseal_link_keys(*impl_, a).status());
         return out;
       });
 }

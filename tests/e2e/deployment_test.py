@@ -128,6 +128,7 @@ def main():
           f"the page's headers: {page.headers}")
     script = web.get("/assets/book.js")
     check(script.status == 200 and "javascript" in script.headers.get("Content-Type", ""), f"a script: {script}")
+    check(script.headers.get("Cache-Control") == "no-cache", f"files are revalidated, not refetched: {script.headers}")
     check(web.get("/assets/../CMakeLists.txt").status in (400, 404), "no path out of the web directory")
     business = web.get("/api/public/businesses/acme").json()
     check([s["name"] for s in business["services"]] == ["Consultation"], f"the public business: {business}")

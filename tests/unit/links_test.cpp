@@ -249,3 +249,60 @@ TEST_CASE("a public URL with a path or a query is refused", "[links][mail]") {
     CHECK(e.status().message().find("mail.public_url") != std::string::npos);
   }
 }
+
+TEST_CASE("links survive an encryption key rotation; mail goes without a link it cannot make",
+          "[links]") {
+  TempDb db;
+  std::string token;
+  ReservationId booked{};
+  TenantId tenant{};
+  {
+    Salon salon(db.uri(), "salon");  // sealed under k1
+    tenant = salon.tenant;
+    Customer c;
+    c.display_name = "Ana";
+    c.email = "ana@x.test";
+    const CustomerId ana = salon.engine->customers().create(sys(), tenant, c).value().id;
+    booked = salon.book(utc(2030, 3, 4, 9), ana);
+    token = salon.engine->manage_links().issue(sys(), tenant, booked).value().token;
+  }
+  const std::string k2 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+  {
+    // k2 current, k1 still readable: the link works, and the rotation re-seals its key.
+    EngineOptions o = options();
+    o.auth.encryption_key = k2;
+    o.auth.encryption_key_id = "k2";
+    o.auth.previous_encryption_keys = {{"k1", kKeyHex}};
+    auto e = Engine::open(db.uri(), o);
+    REQUIRE(e.ok());
+    CHECK((*e)->manage_links().resolve(token).value().reservation == booked);
+    auto rotated = (*e)->auth().rotate_encryption_key(sys());
+    INFO(rotated.status().to_string());
+    REQUIRE(rotated.ok());
+    AuditQuery q{tenant};
+    q.action = "links.key_resealed";
+    CHECK((*e)->operations().audit_records(sys(), q).value().size() == 1);
+  }
+  {
+    // k1 gone: the same link still works.
+    EngineOptions o = options();
+    o.auth.encryption_key = k2;
+    o.auth.encryption_key_id = "k2";
+    auto e = Engine::open(db.uri(), o);
+    REQUIRE(e.ok());
+    CHECK((*e)->manage_links().resolve(token).value().reservation == booked);
+    CHECK((*e)->manage_links().issue(sys(), tenant, booked).value().token == token);
+  }
+  {
+    // An engine whose key cannot open the link key writes the message without the link.
+    EngineOptions o = options();
+    o.auth.encryption_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    o.auth.encryption_key_id = "k3";
+    auto e = Engine::open(db.uri(), o);
+    REQUIRE(e.ok());
+    auto message = (*e)->mail().preview(sys(), tenant, MailKind::confirmation, booked);
+    INFO(message.status().to_string());
+    REQUIRE(message.ok());
+    CHECK(message->text.find("/manage/") == std::string::npos);
+  }
+}

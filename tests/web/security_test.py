@@ -8,7 +8,7 @@
   Cache-Control: no-store; the HTML has no inline script, no style element or attribute and no
   event handler attribute, and every script and stylesheet it names is served;
 - /assets/ serves every file of web/assets with its content type and refuses path traversal;
-- the cookie session: login with ?cookie=1 sets boka_session HttpOnly, Secure,
+- the cookie session: login with ?cookie=1 sets __Host-boka_session HttpOnly, Secure,
   SameSite=Strict, Path=/ and hands out the CSRF token in X-CSRF-Token, never the session
   token in the body; a state change with the cookie needs that token (none or a wrong one is
   403 and changes nothing), a read does not; logout clears the cookie and ends the session;
@@ -190,7 +190,7 @@ def parse_cookie(header):
 def session_cookie(r):
     for h in r.all("Set-Cookie"):
         name, value, attrs = parse_cookie(h)
-        if name == "boka_session":
+        if name == "__Host-boka_session":
             return value, attrs, h
     return None, None, None
 
@@ -221,22 +221,32 @@ def cookie_sessions(srv):
         return sorted(r["id"] for r in rows)
 
     login = {"tenant": srv.tenant, "email": srv.staff_email, "password": srv.staff_password}
+    # A cross-site form or no-cors fetch can only send text/plain (or form) bodies without a
+    # preflight: the routes anyone may call refuse them, so no other site signs a browser in
+    # (login CSRF) or makes its visitors' browsers take holds.
+    before = reservation_ids()
+    for path, body in (("/api/auth/login?cookie=1", login),
+                       (f"/api/public/businesses/{srv.slug}/holds", {"service": haircut, "start": starts[0]})):
+        r = raw(srv, "POST", path, body, headers={"Content-Type": "text/plain"})
+        check(r.status == 415, f"{path} with a text/plain body: {r}")
+        check(not r.all("Set-Cookie"), f"{path} with a text/plain body sets a cookie: {r.headers}")
+    check(reservation_ids() == before, "a text/plain hold took nothing")
     r = raw(srv, "POST", "/api/auth/login?cookie=1", login)
     check(r.status == 200, f"cookie login: {r}")
     token, attrs, header = session_cookie(r)
-    check(token, f"cookie login sets no boka_session cookie: {r.all('Set-Cookie')}")
+    check(token, f"cookie login sets no __Host-boka_session cookie: {r.all('Set-Cookie')}")
     check(len(token) >= 32, f"the session cookie's value: {header}")
     for flag in ("httponly", "secure"):
-        check(flag in attrs, f"boka_session without {flag}: {header}")
-    check(attrs.get("samesite", "").lower() == "strict", f"boka_session SameSite: {header}")
-    check(attrs.get("path") == "/", f"boka_session Path: {header}")
+        check(flag in attrs, f"__Host-boka_session without {flag}: {header}")
+    check(attrs.get("samesite", "").lower() == "strict", f"__Host-boka_session SameSite: {header}")
+    check(attrs.get("path") == "/", f"__Host-boka_session Path: {header}")
     body = r.json()
     check(body.get("token") == "", f"the cookie login's body carries the token: {body}")
     check(token not in r.body, "the session token is in the body")
     csrf = r.header("X-CSRF-Token")
     check(csrf and len(csrf) >= 16, f"no X-CSRF-Token on the cookie login: {r.headers}")
     check(csrf != token, "the CSRF token is the session token")
-    cookie = {"Cookie": f"boka_session={token}"}
+    cookie = {"Cookie": f"__Host-boka_session={token}"}
 
     # Reads need no CSRF token.
     r = raw(srv, "GET", "/api/auth/me", headers=cookie)
@@ -272,7 +282,7 @@ def cookie_sessions(srv):
     r = raw(srv, "POST", "/api/auth/logout", headers={**cookie, "X-CSRF-Token": csrf})
     check(r.status in (200, 204), f"logout: {r}")
     value, attrs, header = session_cookie(r)
-    check(header is not None and cleared(attrs, value), f"logout does not clear boka_session: {r.all('Set-Cookie')}")
+    check(header is not None and cleared(attrs, value), f"logout does not clear __Host-boka_session: {r.all('Set-Cookie')}")
     r = raw(srv, "GET", "/api/auth/me", headers=cookie)
     check(r.status == 401, f"the old cookie after logout: {r}")
     r = raw(srv, "POST", t + "/reservations", {"service": haircut, "start": starts[10]},
@@ -282,18 +292,59 @@ def cookie_sessions(srv):
     return [token, bearer], csrf
 
 
+def visitors_learn_nothing_of_others(srv):
+    """A visitor who types an existing customer's email books for that record, but is never
+    shown the record's name; staff fetch a booking's manage link and revoke it, after which the
+    old link is refused the way any invalid one is."""
+    t = f"/api/tenants/{srv.tenant}"
+    s, _, jane = srv.api("POST", t + "/customers", {"display_name": "Jane Doe", "email": "jane@example.test"})
+    check(s == 201, f"a customer: {s} {jane}")
+    haircut = srv.services[0]["id"]
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    s, _, page = srv.api("POST", t + "/availability", {"service": haircut, "from": rfc3339((today + timedelta(days=2)).timestamp()),
+                                                      "to": rfc3339((today + timedelta(days=9)).timestamp())})
+    check(s == 200 and page["slots"], f"availability: {s} {page}")
+    start = page["slots"][-1]["start"]
+    r = raw(srv, "POST", f"/api/public/businesses/{srv.slug}/holds", {"service": haircut, "start": start})
+    check(r.status == 201, f"a hold: {r}")
+    token = r.json()["token"]
+    r = raw(srv, "POST", f"/api/public/bookings/{token}/confirm", {"name": "Mallory", "email": "JANE@example.test"})
+    check(r.status == 200 and r.json()["state"] == "confirmed", f"confirmed: {r}")
+    check(r.json()["customer_name"] == "Mallory" and "Jane Doe" not in r.body, f"the answer names Jane: {r.body}")
+    shown = raw(srv, "GET", f"/api/public/bookings/{token}")
+    check(shown.status == 200 and "Jane Doe" not in shown.body, f"the manage link shows Jane's name: {shown.body}")
+    s, _, rows = srv.api("GET", t + f"/reservations?customer_id={jane['id']}")
+    check(s == 200 and len(rows) == 1, f"the booking is Jane's record's: {rows}")
+    rid = rows[0]["id"]
+
+    s, _, link = srv.api("POST", t + f"/reservations/{rid}/manage-link")
+    check(s == 200 and link["token"] == token, f"staff fetch the same link: {s} {link}")
+    s, _, renewed = srv.api("POST", t + f"/reservations/{rid}/manage-link/revoke")
+    check(s == 200 and renewed["token"] != token and renewed["generation"] == 1, f"revoked: {s} {renewed}")
+    old = raw(srv, "GET", f"/api/public/bookings/{token}")
+    check(old.status == 401 and old.json()["detail"] == "invalid or revoked manage link", f"the old link: {old}")
+    check(raw(srv, "GET", f"/api/public/bookings/{renewed['token']}").status == 200, "the new link works")
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    check(raw(srv, "GET", f"/api/public/bookings/{forged}").json()["detail"] == "invalid or revoked manage link",
+          "a forged link gets the same answer")
+    print("  a visitor never sees another customer's name; staff revoke a manage link, and it stops working")
+    return [token, renewed["token"]]
+
+
 def main():
     srv = WebServer()
     try:
         fake_manage, referenced = pages_are_locked_down(srv)
         assets_are_served(srv, referenced)
         tokens, csrf = cookie_sessions(srv)
+        links = visitors_learn_nothing_of_others(srv)
     finally:
         srv.stop()
     logs = srv.logs()
     check(logs.strip(), "no access log written")
     secrets_ = {"a session token": tokens[0], "a bearer session token": tokens[1], "a manage-link token": fake_manage,
-                "the admin's session token": srv.admin_token, "the emergency key": srv.emergency_key}
+                "the admin's session token": srv.admin_token, "the emergency key": srv.emergency_key,
+                "a revoked manage link": links[0], "a manage link": links[1]}
     for what, value in secrets_.items():
         check(value not in logs, f"the logs contain {what}")
     if csrf in logs:

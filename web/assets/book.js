@@ -14,6 +14,8 @@ const state = {
   weekStart: "",
   booking: null, // the held booking while the form is open
   timer: 0,
+  announced: "", // what the hold's live region last said ("minute", "over")
+  loads: 0, // weeks asked for: an answer that is no longer the latest is dropped
 };
 
 function showMessage(text, nextStart) {
@@ -43,23 +45,33 @@ function price(service) {
 async function loadWeek() {
   const zone = state.business.time_zone;
   const week = $("week");
+  // The week and service this answer is for: a quicker click may ask for another meanwhile.
+  const load = ++state.loads;
+  const weekStart = state.weekStart;
+  const service = state.service;
   week.setAttribute("aria-busy", "true");
-  $("week-label").textContent = `${formatDate(zonedMidnightToInstant(state.weekStart, zone), zone)} – ${formatDate(
-    zonedMidnightToInstant(addDays(state.weekStart, 6), zone), zone)}`;
-  $("prev-week").disabled = state.weekStart <= dayKey(new Date(), zone);
+  $("week-label").textContent = `${formatDate(zonedMidnightToInstant(weekStart, zone), zone)} – ${formatDate(
+    zonedMidnightToInstant(addDays(weekStart, 6), zone), zone)}`;
+  const previous = $("prev-week");
+  const first = weekStart <= dayKey(new Date(), zone);
+  // A disabled button cannot hold focus: hand it to the label before disabling it.
+  if (first && document.activeElement === previous) $("week-label").focus();
+  previous.disabled = first;
   try {
-    const starts = await fetchWeek(slug, state.service.id, state.weekStart, zone);
-    renderWeek(week, starts, state.weekStart, zone, hold);
+    const starts = await fetchWeek(slug, service.id, weekStart, zone);
+    if (load !== state.loads) return;
+    renderWeek(week, starts, weekStart, zone, hold);
     if (starts.length === 0) {
       const none = document.createElement("p");
       none.textContent = "No free times this week. Try the next week, or join the waitlist.";
       week.prepend(none);
     }
   } catch (e) {
+    if (load !== state.loads) return;
     week.replaceChildren();
     showMessage(e.message);
   } finally {
-    week.setAttribute("aria-busy", "false");
+    if (load === state.loads) week.setAttribute("aria-busy", "false");
   }
 }
 
@@ -81,6 +93,7 @@ async function hold(start) {
     $("chosen").textContent = `${state.service.name}, ${formatDateTime(booking.start, zone)}${yours ? ` (${yours})` : ""}`;
     $("details").hidden = false;
     $("confirmation").hidden = true;
+    state.announced = "";
     tick();
     clearInterval(state.timer);
     state.timer = setInterval(tick, 1000);
@@ -89,7 +102,8 @@ async function hold(start) {
     if (e instanceof ApiError && e.status === 409) {
       showMessage("Sorry, that time was just taken by someone else.", e.problem.next_start);
       await loadWeek();
-      $("next-free").hidden ? $("week").focus() : $("next-free").focus();
+      // The chosen button is gone with the old week: the way on is the offered start.
+      ($("next-free").hidden ? $("message") : $("next-free")).focus();
     } else {
       showMessage(e.message);
     }
@@ -102,6 +116,15 @@ function tick() {
   $("hold-timer").textContent = left.seconds > 0
     ? `We hold this time for you for ${left.text} more.`
     : "Your hold ran out: the time may be taken. You can still try to book it.";
+  // The countdown itself is not announced (every second would drown everything else); its
+  // last minute and its end are, once each.
+  const moment = left.seconds === 0 ? "over" : left.seconds <= 60 ? "minute" : "";
+  if (moment && moment !== state.announced) {
+    state.announced = moment;
+    $("hold-status").textContent = moment === "over"
+      ? "Your hold on this time ran out."
+      : "One minute left on your hold: book now to keep this time.";
+  }
 }
 
 async function book(event) {
@@ -123,12 +146,21 @@ async function book(event) {
       time_zone: visitorZone,
       locale: navigator.language || "",
     });
+    if (booking.state !== "confirmed" && booking.state !== "awaiting_payment") {
+      showMessage("The booking could not be finished. Please choose a time again.");
+      $("details").hidden = true;
+      releaseHold();
+      await loadWeek();
+      $("message").focus();
+      return;
+    }
     clearInterval(state.timer);
     const zone = state.business.time_zone;
     const { yours } = describeStart(booking.start, zone);
     const when = `${formatDateTime(booking.start, zone)}${yours ? ` (${yours})` : ""}`;
     $("confirmation-text").textContent = booking.state === "awaiting_payment"
-      ? `${booking.service_name} on ${when} is held for you until it is paid. The business sends the payment details to ${email}.`
+      ? `${booking.service_name} on ${when} is held for you until ${formatDateTime(booking.hold_expires_at, zone)} ` +
+        "and confirmed once it is paid."
       : `${booking.service_name} on ${when} is booked. A confirmation goes to ${email}.`;
     $("manage-link").href = booking.manage_path;
     $("details").hidden = true;
@@ -140,6 +172,7 @@ async function book(event) {
       showMessage(`${e.message} Please choose a time again.`);
       $("details").hidden = true;
       await loadWeek();
+      $("message").focus();
     } else {
       showMessage(e.message);
     }
@@ -178,7 +211,7 @@ async function joinWaitlist(event) {
       email,
     });
     $("waitlist-result").textContent = `You are on the waitlist${entry.position ? ` (number ${entry.position})` : ""}. ` +
-      `We email ${email} as soon as a time between ${from} and ${to} frees up.`;
+      `If a time between ${from} and ${to} frees up, it is offered to you first.`;
   } catch (e) {
     showMessage(e.message);
   }

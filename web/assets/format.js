@@ -123,8 +123,9 @@ export function minutesIntoDay(iso, zone) {
 
 // The instant a wall-clock time happens in `zone`. A wall time can occur twice (the hour
 // repeated when clocks go back: the earlier one wins) or never (the hour skipped when clocks
-// go forward: the first instant after the gap wins, the way a clock on the wall would read).
-// The offsets a day before and after cover any single transition around the wanted time.
+// go forward: it is read with the offset from before the jump, so 02:30 in a gap from 02:00
+// to 03:00 becomes 03:30, where a clock that was not yet put forward would point). The
+// offsets a day before and after cover any single transition around the wanted time.
 export function zonedTimeToInstant(key, minutes, zone) {
   const { year, month, day } = parseKey(key);
   const wanted = Date.UTC(year, month - 1, day, 0, 0, 0) + Math.round(minutes * 60) * 1000;

@@ -3,7 +3,7 @@
 // none yet, signing out, and the small DOM helpers both pages use (status messages, dialogs,
 // error text).
 //
-// The session lives in the HttpOnly `boka_session` cookie the server sets on
+// The session lives in the HttpOnly `__Host-boka_session` cookie the server sets on
 // `POST /api/auth/login?cookie=1`; this module never sees a token and stores nothing in
 // localStorage or sessionStorage. api.js carries the CSRF token on every change.
 //

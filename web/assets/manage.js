@@ -59,16 +59,24 @@ async function loadWeek() {
   });
 }
 
+// Says what happened where screen readers hear it (the region is shown before it is filled,
+// or some would not announce it) and moves focus there from the control that went away.
+function done(text) {
+  $("done").hidden = false;
+  $("done").textContent = text;
+  $("done").focus();
+}
+
 async function cancel() {
   try {
     booking = await api("POST", `/api/public/bookings/${token}/cancel`);
     $("cancel-confirm").hidden = true;
     $("reschedule").hidden = true;
-    $("done").textContent = "Your booking is cancelled.";
-    $("done").hidden = false;
     render();
+    done("Your booking is cancelled.");
   } catch (e) {
     showMessage(e.message);
+    $("message").focus();
   }
 }
 
@@ -76,9 +84,8 @@ async function reschedule() {
   try {
     booking = await api("POST", `/api/public/bookings/${token}/reschedule`, { start: chosen });
     $("reschedule").hidden = true;
-    $("done").textContent = `Your booking is moved to ${when(booking.start)}.`;
-    $("done").hidden = false;
     render();
+    done(`Your booking is moved to ${when(booking.start)}.`);
   } catch (e) {
     showMessage(e instanceof ApiError && e.status === 409 ? `${e.message} Please choose another time.` : e.message);
     await loadWeek();

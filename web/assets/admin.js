@@ -20,7 +20,20 @@
 //   #backups-empty, #backup-now
 
 import { api, ApiError } from "./api.js";
-import { $, announce, busy, el, errorText, openDialog, reportError, roleAtLeast, startSession } from "./login.js";
+import {
+  $,
+  announce,
+  busy,
+  el,
+  errorText,
+  focusHeading,
+  openDialog,
+  reportError,
+  roleAtLeast,
+  showOnly,
+  startSession,
+  viewFromHash as namedView,
+} from "./login.js";
 import { formatDateTime, formatDuration } from "./format.js";
 
 const VIEWS = ["users", "keys", "security", "audit", "health"];
@@ -131,12 +144,6 @@ function confirmAction(title, text, yes) {
   });
 }
 
-function focusHeading(id) {
-  const heading = $(`#${id}`);
-  heading.tabIndex = -1;
-  heading.focus();
-}
-
 // ---- start ---------------------------------------------------------------------------------
 
 function init() {
@@ -199,21 +206,10 @@ function canManageRole(role) {
   return state.me.role === "superadmin" || ROLES.indexOf(role) < ROLES.indexOf("admin");
 }
 
-function viewFromHash() {
-  const match = /^#\/(\w+)/.exec(location.hash);
-  return match && VIEWS.includes(match[1]) ? match[1] : "users";
-}
+const viewFromHash = () => namedView(VIEWS, "users");
 
 function showView(name, moveFocus) {
-  for (const view of VIEWS) $(`#${view}-view`).hidden = view !== name;
-  for (const link of document.querySelectorAll("#app-nav a")) {
-    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-  if (moveFocus) {
-    announce(""); // the last message was about the view left behind
-    focusHeading(`${name}-heading`);
-  }
+  showOnly(VIEWS, name, moveFocus);
   // Each view reads its data when first shown; its own buttons refresh it after.
   if (state.loaded.has(name)) return;
   state.loaded.add(name);

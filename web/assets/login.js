@@ -438,3 +438,33 @@ function showRecoveryCodes(codes) {
   announce("Two-step verification is on.", "success");
   done.focus();
 }
+
+// ---- views -----------------------------------------------------------------------------------
+
+// Gives focus to a heading (made focusable for it), so a screen reader says where the user is.
+export function focusHeading(id) {
+  const heading = $(`#${id}`);
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
+// The view the address names ("#/keys"), one of `views`, else `fallback`.
+export function viewFromHash(views, fallback) {
+  const match = /^#\/(\w+)/.exec(location.hash);
+  return match && views.includes(match[1]) ? match[1] : fallback;
+}
+
+// Shows the view `name` of `views` (the element #<name>-view) and marks its navigation link
+// current. After a navigation (moveFocus) the view's heading takes focus and the last message,
+// which was about the view left behind, is cleared.
+export function showOnly(views, name, moveFocus) {
+  for (const view of views) $(`#${view}-view`).hidden = view !== name;
+  for (const link of document.querySelectorAll("#app-nav a")) {
+    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  if (moveFocus) {
+    announce("");
+    focusHeading(`${name}-heading`);
+  }
+}

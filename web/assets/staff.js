@@ -26,7 +26,18 @@
 //   #customer-history, #customer-details, #customer-bookings, .history-open[data-id]
 
 import { api, ApiError } from "./api.js";
-import { $, announce, busy, el, errorText, openDialog, reportError, startSession } from "./login.js";
+import {
+  $,
+  announce,
+  busy,
+  el,
+  errorText,
+  openDialog,
+  reportError,
+  showOnly,
+  startSession,
+  viewFromHash as namedView,
+} from "./login.js";
 import {
   addDays,
   dayKey,
@@ -154,25 +165,11 @@ async function onReady({ business }) {
   showView(viewFromHash(), false);
 }
 
-function viewFromHash() {
-  const match = /^#\/(\w+)/.exec(location.hash);
-  return match && VIEWS.includes(match[1]) ? match[1] : "calendar";
-}
+const viewFromHash = () => namedView(VIEWS, "calendar");
 
-// Shows one view. After a navigation the view's heading takes focus, so a screen reader
-// says where the user landed.
+// Shows one view; a view's data is read each time it is shown.
 function showView(name, moveFocus) {
-  for (const view of VIEWS) $(`#${view}-view`).hidden = view !== name;
-  for (const link of document.querySelectorAll("#app-nav a")) {
-    if (link.dataset.view === name) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-  if (moveFocus) {
-    announce(""); // the last message was about the view left behind
-    const heading = $(`#${name}-heading`);
-    heading.tabIndex = -1;
-    heading.focus();
-  }
+  showOnly(VIEWS, name, moveFocus);
   if (name === "calendar") loadCalendar();
   else if (name === "waitlist") loadWaitlist();
 }

@@ -153,12 +153,7 @@ Result<ManageLink> ManageLinks::issue(const Principal& who, TenantId tenant,
       }));
   if (!exists) return NotFound("reservation " + std::to_string(reservation) + " not found");
   BOKA_ASSIGN_OR_RETURN(auto key, tenant_key(*impl_, &actor, tenant));
-  ManageLink out;
-  out.tenant = tenant;
-  out.reservation = reservation;
-  out.generation = generation;
-  out.token = format(*key, tenant, reservation, generation);
-  return out;
+  return ManageLink{tenant, reservation, generation, format(*key, tenant, reservation, generation)};
 }
 
 Result<ManageLink> ManageLinks::resolve(std::string_view token) {
@@ -207,12 +202,7 @@ Result<ManageLink> ManageLinks::resolve(std::string_view token) {
   const std::string expected = sign(key.ok() ? *key : detail::Bytes(32, '\0'), *payload);
   const bool signed_ok = detail::constant_time_equal(expected, *signature);
   if (!key_ok || !signed_ok || !exists || current != generation) return invalid_link();
-  ManageLink out;
-  out.tenant = tenant;
-  out.reservation = reservation;
-  out.generation = generation;
-  out.token = std::string(token);
-  return out;
+  return ManageLink{tenant, reservation, generation, std::string(token)};
 }
 
 Result<ManageLink> ManageLinks::revoke(const Principal& who, TenantId tenant,
@@ -248,12 +238,8 @@ Result<ManageLink> ManageLinks::revoke(const Principal& who, TenantId tenant,
           a.detail_json = detail::JsonObject().add("generation", generation).str();
           return impl_->audit(txn, actor, std::move(a));
         }));
-        ManageLink out;
-        out.tenant = tenant;
-        out.reservation = reservation;
-        out.generation = generation;
-        out.token = format(*key, tenant, reservation, generation);
-        return out;
+        return ManageLink{tenant, reservation, generation,
+                          format(*key, tenant, reservation, generation)};
       });
 }
 

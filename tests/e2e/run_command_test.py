@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The README's run command (scripts/run-server.sh) brings up a working server on the
-embedded SQLite default with a demo tenant, and the login it prints works."""
+embedded SQLite default with a demo tenant, the login it prints works, and so do the web app's
+addresses it prints: a booking page that offers the demo's services, and the staff page."""
 import os
 import re
 import signal
@@ -35,6 +36,16 @@ def main():
                             {"allocations": [{"resource": rooms.json()[0]["id"]}],
                              "start": "2030-01-01T08:00:00Z", "end": "2030-01-01T09:00:00Z"})
         check(booked.status == 201, f"a booking on the demo server: {booked}")
+        pages = dict(re.findall(r"(booking page|staff) (http://\S+)", text))
+        check(set(pages) == {"booking page", "staff"}, "the server printed no web app addresses:\n" + text)
+        for name, url in pages.items():
+            page = client.get(url[len(client.base):])
+            check(page.status == 200 and page.headers.get("Content-Type", "").startswith("text/html"),
+                  f"the printed {name} address: {page}")
+        slug = pages["booking page"].rsplit("/", 1)[1]
+        business = client.get(f"/api/public/businesses/{slug}").json()
+        check(len(business["services"]) >= 2 and business["time_zone"] == "Europe/Berlin",
+              f"the demo's booking page offers services: {business}")
     finally:
         p.send_signal(signal.SIGINT)
         code = p.wait(60)

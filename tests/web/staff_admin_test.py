@@ -209,6 +209,19 @@ def visitor_booking_cancelled_by_staff(srv, api, day):
     staff.click(f'#calendar .booking[data-id="{rid}"]')
     staff.wait_for("#booking-dialog")
     wait_text(staff, "#booking-details", "Vera Visitor")
+    # The customer lost the email: staff show the same link. It leaked: staff revoke it, and
+    # the old one stops working while the new one shows the booking.
+    staff.click("#show-manage-link")
+    shown = staff.wait_for("#manage-link-field #manage-link-url").get_attribute("value")
+    check(shown == manage, f"staff see the visitor's link: {shown} != {manage}")
+    staff.click("#revoke-manage-link")
+    staff.wait_until(lambda d: d.find_element("css selector", "#manage-link-url").get_attribute("value") != manage,
+                     "a new manage link")
+    renewed = staff.driver.find_element("css selector", "#manage-link-url").get_attribute("value")
+    old_token, new_token = manage.rsplit("/", 1)[1], renewed.rsplit("/", 1)[1]
+    check(srv.api("GET", f"/api/public/bookings/{old_token}", token="")[0] == 401, "the revoked link is refused")
+    check(srv.api("GET", f"/api/public/bookings/{new_token}", token="")[0] == 200, "the new link works")
+    manage = renewed
     staff.click("#cancel-booking")
     dialog_closed(staff, "#booking-dialog")
     wait_text(staff, "#status", "cancelled")
@@ -220,8 +233,8 @@ def visitor_booking_cancelled_by_staff(srv, api, day):
     check(not visitor.driver.find_element("css selector", "#cancel-button").is_displayed(),
           "a cancelled booking offers no cancel button")
     close(visitor)
-    print("  a visitor books on the public page; staff see it in the calendar and cancel it; "
-          "the manage link shows it cancelled")
+    print("  a visitor books on the public page; staff see it in the calendar, show and revoke its "
+          "manage link, and cancel it; the manage link shows it cancelled")
 
 
 # --- the staff pages

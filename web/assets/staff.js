@@ -17,7 +17,8 @@
 //   #booking-dialog, #booking-details, #booking-error,
 //     #confirm-booking, #cancel-booking, #complete-booking, #no-show-booking,
 //     #reschedule-form, #reschedule-date, #reschedule-time, #reschedule-booking,
-//     #override-box, #override-action, #booking-close
+//     #override-box, #override-action, #booking-close,
+//     #show-manage-link, #revoke-manage-link, #manage-link-url (the customer's manage link)
 //   #new-booking-dialog, #new-booking-form, #new-date, #new-time, #new-service,
 //     #new-duration, #new-customer-name, #new-customer-email, #new-notes,
 //     #new-booking-submit, #new-booking-error, #next-free, #use-next-free
@@ -114,6 +115,8 @@ function init() {
   $("#calendar").addEventListener("click", onCalendarClick);
 
   $("#booking-close").addEventListener("click", () => $("#booking-dialog").close());
+  $("#show-manage-link").addEventListener("click", (e) => manageLink(e.currentTarget, ""));
+  $("#revoke-manage-link").addEventListener("click", (e) => manageLink(e.currentTarget, "/revoke"));
   $("#confirm-booking").addEventListener("click", (e) => changeBooking(e.currentTarget, "confirm"));
   $("#complete-booking").addEventListener("click", (e) => changeBooking(e.currentTarget, "complete"));
   $("#no-show-booking").addEventListener("click", (e) => changeBooking(e.currentTarget, "no_show"));
@@ -550,6 +553,26 @@ function fillBookingDialog(reservation) {
   $("#reschedule-date").value = dayKey(reservation.start, zone);
   $("#reschedule-time").value = formatClock(minutesIntoDay(reservation.start, zone));
   $("#reschedule-hint").textContent = `It keeps its length, ${formatDuration(seconds)}, and its resources.`;
+  $("#manage-link-field").hidden = true;
+  $("#manage-link-url").value = "";
+}
+
+// The booking's manage link (docs/web.md), to send the customer again; "/revoke" ends every
+// earlier link first (one that leaked) and shows the new one.
+async function manageLink(button, action) {
+  const id = state.current.id;
+  await busy(button, async () => {
+    try {
+      const link = await api("POST", tenantPath(`/reservations/${id}/manage-link${action}`));
+      $("#manage-link-url").value = `${location.origin}/manage/${link.token}`;
+      $("#manage-link-field").hidden = false;
+      $("#manage-link-url").focus();
+      $("#manage-link-url").select();
+      if (action) announce(`Booking ${id}: every earlier manage link stopped working; this is the new one.`, "success");
+    } catch (error) {
+      reportError(error, $("#booking-error"));
+    }
+  });
 }
 
 const VERB_DONE = {

@@ -250,7 +250,7 @@ TEST_CASE("a public URL with a path or a query is refused", "[links][mail]") {
   }
 }
 
-TEST_CASE("links survive an encryption key rotation; mail goes without a link it cannot make",
+TEST_CASE("links survive an encryption key rotation - mail goes without a link it cannot make",
           "[links]") {
   TempDb db;
   std::string token;

@@ -327,8 +327,50 @@ def visitors_learn_nothing_of_others(srv):
     forged = token[:-1] + ("A" if token[-1] != "A" else "B")
     check(raw(srv, "GET", f"/api/public/bookings/{forged}").json()["detail"] == "invalid or revoked manage link",
           "a forged link gets the same answer")
-    print("  a visitor never sees another customer's name; staff revoke a manage link, and it stops working")
+    # The rest of the visitor's routes, so that they run under every build this test runs in
+    # (the browser suites drive them too, in the release build only).
+    new_token = renewed["token"]
+    later = page["slots"][-3]["start"]
+    moved = raw(srv, "POST", f"/api/public/bookings/{new_token}/reschedule", {"start": later})
+    check(moved.status == 200 and moved.json()["start"] == later, f"a visitor moves it: {moved}")
+    gone = raw(srv, "POST", f"/api/public/bookings/{new_token}/cancel")
+    check(gone.status == 200 and gone.json()["state"] == "cancelled" and not gone.json()["can_cancel"],
+          f"a visitor cancels it: {gone}")
+    again = raw(srv, "POST", f"/api/public/bookings/{new_token}/cancel")
+    check(again.status == 409 and "no longer be cancelled" in again.json()["detail"], f"twice: {again}")
+    day = page["slots"][0]["start"][:10]
+    wait = raw(srv, "POST", f"/api/public/businesses/{srv.slug}/waitlist",
+               {"service": haircut, "earliest_start": f"{day}T08:00:00Z", "latest_start": f"{day}T15:00:00Z",
+                "name": "Wanda", "email": "wanda@example.test"})
+    # That day has free starts, so the engine offers one at once (a held booking for Wanda).
+    check(wait.status == 201 and wait.json()["state"] == "offered", f"a visitor joins the waitlist: {wait}")
+    print("  a visitor never sees another customer's name; staff revoke a manage link, and it stops working; "
+          "a visitor moves, cancels and joins the waitlist")
     return [token, renewed["token"]]
+
+
+def admin_routes(srv):
+    """The admin pages' own routes, by API (the admin session passed MFA)."""
+    t = f"/api/tenants/{srv.tenant}"
+    s, _, report = srv.api("GET", "/api/admin/security/report?days=7")
+    check(s == 200 and report["audit"]["ok"] and report["mfa"]["with_mfa"] >= 1, f"the security report: {s} {report}")
+    s, _, events = srv.api("GET", "/api/admin/security/events?kind=login_failed&hours=24")
+    check(s == 200 and isinstance(events, list), f"failed logins: {s} {events}")
+    s, _, records = srv.api("GET", t + "/audit?limit=5")
+    check(s == 200 and len(records) == 5 and records[0]["seq"] < records[-1]["seq"], f"the audit trail: {s} {records}")
+    s, _, verified = srv.api("POST", t + "/audit/verify")
+    check(s == 200 and verified["ok"], f"audit verify: {s} {verified}")
+    s, _, users = srv.api("GET", t + "/users")
+    staff = next(u for u in users if u["email"] == srv.staff_email)
+    s, _, changed = srv.api("PUT", t + f"/users/{staff['id']}/state", {"state": "disabled"})
+    check(s == 200 and changed["state"] == "disabled", f"disable: {s} {changed}")
+    s, _, changed = srv.api("PUT", t + f"/users/{staff['id']}/state", {"state": "active"})
+    check(s == 200 and changed["state"] == "active", f"enable: {s} {changed}")
+    s, _, bad = srv.api("PUT", t + f"/users/{staff['id']}/role", {"role": "owner"})
+    check(s == 400 and "role" in bad["detail"], f"an unknown role: {s} {bad}")
+    s, _, none = srv.api("GET", "/api/admin/backups", token=srv.emergency_key)
+    check(s == 501 and "BOKA_BACKUP_DIR" in none["detail"], f"backups without a directory: {s} {none}")
+    print("  the admin routes: security report and events, audit records and verify, user state and role, backups")
 
 
 def main():
@@ -338,6 +380,7 @@ def main():
         assets_are_served(srv, referenced)
         tokens, csrf = cookie_sessions(srv)
         links = visitors_learn_nothing_of_others(srv)
+        admin_routes(srv)
     finally:
         srv.stop()
     logs = srv.logs()

@@ -14,7 +14,7 @@ packages=(
   pybind11-dev python3-dev python3-venv python3-pytest python3-yaml python3-jsonschema openssl
   python3-icalendar python3-dateutil python3-tz libical-dev
   nodejs
-  chromium chromium-driver python3-selenium
+  chromium chromium-driver python3-selenium fonts-dejavu-core
   redis-server libhiredis-dev docker-compose systemd
 )
 # The OpenAPI validator comes from npm. Debian's nodejs ships without it (the npm package);

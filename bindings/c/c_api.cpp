@@ -1121,6 +1121,19 @@ int boka_customer_get_by_user(boka_engine* engine, const boka_principal* who, in
   });
 }
 
+int boka_customer_get_by_email(boka_engine* engine, const boka_principal* who, int64_t tenant,
+                               const char* email, char** customer_json, char** errmsg) {
+  clear_output(customer_json);
+  return guarded(errmsg, [&]() -> Status {
+    BOKA_RETURN_IF_ERROR(check_handles(engine, who));
+    BOKA_RETURN_IF_ERROR(not_null(email, "email"));
+    BOKA_RETURN_IF_ERROR(not_null(customer_json, "customer_json"));
+    return emit(
+        engine->engine->customers().get_by_email(who->principal, boka::TenantId{tenant}, email),
+        customer_json);
+  });
+}
+
 int boka_customer_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
                        const char* filter_json, char** customers_json, char** errmsg) {
   clear_output(customers_json);

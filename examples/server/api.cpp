@@ -161,12 +161,6 @@ Counter* fallback_counter(MetricsRegistry& metrics, const char* limit) {
   return c.ok() ? *c : nullptr;
 }
 
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return s;
-}
-
 }  // namespace
 
 // ---- the wrapper every route goes through ---------------------------------------------------
@@ -182,6 +176,12 @@ std::string method_label(const std::string& method) {
 }
 
 }  // namespace
+
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return s;
+}
 
 Json problem_document(int status, const std::string& code, const std::string& detail) {
   Json p = Json::object();

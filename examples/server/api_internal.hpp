@@ -38,6 +38,9 @@ struct PathId {
   }
 };
 
+// `s` with ASCII letters in lower case (emails, header values).
+std::string lowercase(std::string s);
+
 // The RFC 9457 problem document every error answer carries.
 Json problem_document(int status, const std::string& code, const std::string& detail);
 

@@ -1,6 +1,7 @@
 // boka-server's web app (docs/web.md): the pages and their files, the public booking API an
 // anonymous visitor uses, the browser session (cookie and CSRF token), and the admin routes
 // the staff and admin pages need beyond the API's others.
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -37,13 +38,6 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
   return out;
 }
 
-bool same_text(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 const char* content_type_of(const std::string& name) {
   const auto dot = name.rfind('.');
   const std::string ext = dot == std::string::npos ? "" : name.substr(dot + 1);
@@ -64,11 +58,6 @@ std::optional<std::string> read_whole(const std::filesystem::path& path) {
   return out.str();
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 // ---- the browser session --------------------------------------------------------------------
@@ -87,7 +76,8 @@ std::string csrf_token_for(const std::string& session_token) {
 
 bool csrf_token_matches(const std::string& session_token, const std::string& given) {
   const std::string wanted = csrf_token_for(session_token);
-  return !wanted.empty() && same_text(wanted, given);
+  return !wanted.empty() && wanted.size() == given.size() &&
+         CRYPTO_memcmp(wanted.data(), given.data(), wanted.size()) == 0;
 }
 
 std::optional<std::string> session_cookie(const Request& req) {
@@ -282,7 +272,7 @@ T public_or_throw(Result<T> r) {
 // The key the per-email limit counts under: the address in lower case without a "+tag",
 // so jane+1@ and jane+2@ share Jane's allowance.
 std::string email_key(const std::string& email) {
-  std::string e = lower(email);
+  std::string e = lowercase(email);
   const auto at = e.rfind('@');
   if (at == std::string::npos) return e;
   const auto plus = e.find('+');
@@ -388,21 +378,11 @@ codec::PublicBooking Api::public_booking(const Reservation& r, const std::string
 CustomerId Api::visitor_customer(TenantId tenant, const std::string& name, const std::string& email,
                                  const std::string& phone, const std::string& zone,
                                  const std::string& locale, const Principal& who) {
-  const std::string wanted = lower(email);
+  const std::string wanted = lowercase(email);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    // The filter matches prefixes of names too: page through every match, so customers
-    // named like the address cannot hide the one who has it.
-    CustomerFilter f;
-    f.query = wanted;
-    f.limit = 1000;
-    for (int page = 0; page < 100; ++page) {
-      auto found = value_or_throw(engine_.customers().list(Principal::system(), tenant, f));
-      for (const Customer& c : found) {
-        if (c.live() && c.email == wanted) return c.id;
-      }
-      if (static_cast<int>(found.size()) < f.limit) break;
-      f.after_id = found.back().id;
-    }
+    auto found = engine_.customers().get_by_email(Principal::system(), tenant, wanted);
+    if (found.ok()) return found->id;
+    if (found.status().code() != Code::not_found) throw StatusError(found.status());
     Customer spec;
     spec.display_name = name;
     spec.email = wanted;

@@ -1177,6 +1177,10 @@ BOKA_API int boka_customer_get(boka_engine* engine, const boka_principal* who, i
 BOKA_API int boka_customer_get_by_user(boka_engine* engine, const boka_principal* who,
                                        int64_t tenant, int64_t user, char** customer_json,
                                        char** errmsg);
+/* The live Customer with this email, compared in lower case (BOKA_NOT_FOUND if none). */
+BOKA_API int boka_customer_get_by_email(boka_engine* engine, const boka_principal* who,
+                                        int64_t tenant, const char* email, char** customer_json,
+                                        char** errmsg);
 /* Customer filter in (NULL: the first 100 live customers), array of Customers out, by id. */
 BOKA_API int boka_customer_list(boka_engine* engine, const boka_principal* who, int64_t tenant,
                                 const char* filter_json, char** customers_json, char** errmsg);

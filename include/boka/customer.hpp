@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "boka/ids.hpp"
@@ -82,6 +83,9 @@ class Customers {
   Result<Customer> get(const Principal& who, TenantId tenant, CustomerId id);
   // The record linked to `user` (not_found if none).
   Result<Customer> get_by_user(const Principal& who, TenantId tenant, UserId user);
+  // The live record with `email` (compared in lower case, as stored; not_found if none). A
+  // customer-role user finds only their own record.
+  Result<Customer> get_by_email(const Principal& who, TenantId tenant, std::string_view email);
   Result<std::vector<Customer>> list(const Principal& who, TenantId tenant,
                                      const CustomerFilter& filter);
   // Replaces the personal fields and `user`; customer.version must equal the stored one

@@ -448,6 +448,27 @@ Result<Customer> Customers::get_by_user(const Principal& who, TenantId tenant, U
   return std::move(found.front());
 }
 
+Result<Customer> Customers::get_by_email(const Principal& who, TenantId tenant,
+                                         std::string_view email) {
+  BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));
+  std::string wanted(email);
+  for (char& ch : wanted) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::vector<Customer> found;
+  if (!wanted.empty()) {
+    BOKA_RETURN_IF_ERROR(
+        impl_->storage->read(TxnScope::tenant(tenant), [&](StorageTransaction& txn) -> Status {
+          BOKA_ASSIGN_OR_RETURN(found, txn.find_live_customers(tenant, wanted, "", std::nullopt));
+          return Status::Ok();
+        }));
+  }
+  // The email is unique among live records; a customer sees only their own.
+  if (found.empty() ||
+      (!actor.can(Permission::customers_manage) && found.front().user != actor.user)) {
+    return NotFound("no customer with that email");
+  }
+  return std::move(found.front());
+}
+
 Result<std::vector<Customer>> Customers::list(const Principal& who, TenantId tenant,
                                               const CustomerFilter& request) {
   BOKA_ASSIGN_OR_RETURN(auto actor, impl_->authorize_reservations(who, tenant));

@@ -122,6 +122,14 @@ TEST_CASE("customers: records, search by name or email prefix, and unique identi
   REQUIRE(second.size() == 1);
   CHECK(second.front().id == alan.id);
 
+  // By exact email, in any case; a prefix or an unknown address finds nothing.
+  CHECK(desk.engine->customers().get_by_email(sys(), desk.tenant, "ADA@example.COM").value().id ==
+        ada.id);
+  CHECK(desk.engine->customers().get_by_email(sys(), desk.tenant, "ada@").status().code() ==
+        Code::not_found);
+  CHECK(desk.engine->customers().get_by_email(sys(), desk.tenant, "").status().code() ==
+        Code::not_found);
+
   // One email, one external reference per live customer.
   Customer twin;
   twin.display_name = "Someone";
@@ -180,6 +188,12 @@ TEST_CASE("customers: a customer-role user books as their record and sees only i
         Code::not_found);
   CHECK(desk.engine->customers().get(dan, desk.tenant, carla_record.id).status().code() ==
         Code::not_found);
+  // By email too: her own record, never another's (the same answer as for no record).
+  CHECK(desk.engine->customers().get_by_email(carla, desk.tenant, "carla@example.com").ok());
+  CHECK(desk.engine->customers()
+            .get_by_email(carla, desk.tenant, "else@example.com")
+            .status()
+            .code() == Code::not_found);
   auto listed = desk.engine->customers().list(carla, desk.tenant, {});
   REQUIRE(listed.ok());
   REQUIRE(listed->size() == 1);

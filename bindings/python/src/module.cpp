@@ -1911,6 +1911,15 @@ docs/customers.md is the guide.)")
           arg("tenant"), arg("user"), py::kw_only(), arg("who") = py::none(),
           "The Customer linked to `user` (NotFoundError if none).")
       .def(
+          "get_by_email",
+          [](People f, TenantId tenant, const std::string& email, py::object who) {
+            const Principal& p = principal_of(who);
+            return to_python_struct(
+                f.call([&](Customers& c) { return c.get_by_email(p, tenant, email); }));
+          },
+          arg("tenant"), arg("email"), py::kw_only(), arg("who") = py::none(),
+          "The live Customer with this email, in any case (NotFoundError if none).")
+      .def(
           "list",
           [](People f, TenantId tenant, py::object query, bool include_inactive,
              py::object after_id, py::object limit, py::object who) {

@@ -1,6 +1,7 @@
 #include "json_codec.hpp"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -217,31 +218,153 @@ Instant parse_time(std::string_view s, const std::string& path) {
 
 namespace {
 
-std::string format_at(Instant t, std::int64_t offset_seconds) {
+// Two digits of 0..99.
+void put2(char* p, long long v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+// "YYYY-MM-DDTHH:MM:SS" of `t` shifted by `offset_seconds`, then "Z" or "+HH:MM".
+void append_at(std::string& out, Instant t, std::int64_t offset_seconds) {
   using namespace std::chrono;
   const auto local = t.time_since_epoch() + seconds(offset_seconds);
   const auto days_part = floor<days>(local);
   const year_month_day ymd{sys_days(days_part)};
-  const auto rest = local - days_part;
-  const long long secs = rest.count();
-  char buf[48];
+  const long long secs = (local - days_part).count();
   const int y = static_cast<int>(ymd.year());
   const unsigned mo = static_cast<unsigned>(ymd.month()), d = static_cast<unsigned>(ymd.day());
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld", y, mo, d,
-                              secs / 3600, secs / 60 % 60, secs % 60);
-  std::string out(buf, static_cast<std::size_t>(n));
-  if (offset_seconds == 0) return out + "Z";
+  char buf[48];
+  std::size_t n;
+  if (y >= 0 && y <= 9999) {
+    put2(buf, y / 100);
+    put2(buf + 2, y % 100);
+    buf[4] = '-';
+    put2(buf + 5, mo);
+    buf[7] = '-';
+    put2(buf + 8, d);
+    buf[10] = 'T';
+    put2(buf + 11, secs / 3600);
+    buf[13] = ':';
+    put2(buf + 14, secs / 60 % 60);
+    buf[16] = ':';
+    put2(buf + 17, secs % 60);
+    n = 19;
+  } else {
+    n = static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld",
+                                               y, mo, d, secs / 3600, secs / 60 % 60, secs % 60));
+  }
+  out.append(buf, n);
+  if (offset_seconds == 0) {
+    out += 'Z';
+    return;
+  }
   const std::int64_t a = offset_seconds < 0 ? -offset_seconds : offset_seconds;
   // RFC 3339 offsets are whole minutes; zones with second offsets (LMT before 1900) are
   // shown rounded down, as every other RFC 3339 writer does.
-  std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", offset_seconds < 0 ? '-' : '+',
-                static_cast<long long>(a / 3600), static_cast<long long>(a / 60 % 60));
-  return out + buf;
+  char off[6] = {offset_seconds < 0 ? '-' : '+', '0', '0', ':', '0', '0'};
+  put2(off + 1, static_cast<long long>(a / 3600 % 100));
+  put2(off + 4, static_cast<long long>(a / 60 % 60));
+  out.append(off, 6);
+}
+
+std::string format_at(Instant t, std::int64_t offset_seconds) {
+  std::string out;
+  append_at(out, t, offset_seconds);
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
 }
 
 }  // namespace
 
 std::string format_utc(Instant t) { return format_at(t, 0); }
+
+namespace detail {
+
+void append_utc(std::string& out, Instant t) { append_at(out, t, 0); }
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  bool ascii = true;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii && !valid_utf8(s)) {
+    // Rare (only text written through the C++ API): the library's own replacement.
+    out += dump(Json(std::string(s)));
+    return;
+  }
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet appended
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+        out.append(u, 6);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+}  // namespace detail
 
 std::optional<std::string> format_local(Instant t, const std::string& zone) {
   if (zone.empty()) return std::nullopt;

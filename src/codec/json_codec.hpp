@@ -364,6 +364,133 @@ Json to_json(const T& value) {
   }
 }
 
+// ---- writing text directly ----------------------------------------------------------------
+// The same documents as dump(to_json(x)), byte for byte, appended to a string without
+// building a Json tree first: the event payload of every change and every HTTP answer is
+// written this way (building the tree cost more than the rest of a booking on the memory
+// store; docs/architecture.md, "Writing documents"). Types that are rare on hot paths
+// (doubles, non-empty metadata, permissions, rules, key pairs) go through the tree.
+
+namespace detail {
+// `s` as a quoted JSON string, escaped as dump() escapes it; invalid UTF-8 is replaced as
+// dump() replaces it.
+void append_json_string(std::string& out, std::string_view s);
+// "2026-12-05T09:00:00Z".
+void append_utc(std::string& out, Instant t);
+void append_int(std::string& out, std::int64_t v);
+}  // namespace detail
+
+template <typename T>
+void append_json_text(std::string& out, const T& value);
+
+template <typename T>
+void append_value_text(std::string& out, const T& v) {
+  using namespace detail;
+  if constexpr (std::is_same_v<T, bool>) {
+    out += v ? "true" : "false";
+  } else if constexpr (std::is_same_v<T, Instant>) {
+    out += '"';
+    append_utc(out, v);
+    out += '"';
+  } else if constexpr (std::is_same_v<T, Seconds>) {
+    append_int(out, static_cast<std::int64_t>(v.count()));
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    append_json_string(out, v);
+  } else if constexpr (is_id_or_int64<T>) {
+    append_int(out, id_value(v));
+  } else if constexpr (std::is_integral_v<T>) {
+    append_int(out, static_cast<std::int64_t>(v));
+  } else if constexpr (DocumentEnum<T>) {
+    append_json_string(out, EnumNames<T>::name(v));
+  } else if constexpr (is_optional<T>::value) {
+    if (v) {
+      append_value_text(out, *v);
+    } else {
+      out += "null";
+    }
+  } else if constexpr (is_vector<T>::value) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : v) {
+      if (!first) out += ',';
+      first = false;
+      append_value_text(out, item);
+    }
+    out += ']';
+  } else if constexpr (is_json_text<T>::value && !json_text_is_optional<T>) {
+    if (*v.text == "{}") {
+      out += "{}";
+    } else {
+      out += dump(value_to_json(v));
+    }
+  } else if constexpr (std::is_same_v<T, LocalTime>) {
+    auto text = format_local(v.at, *v.zone);
+    if (text) {
+      append_json_string(out, *text);
+    } else {
+      out += "null";
+    }
+  } else if constexpr (std::is_same_v<T, Principal>) {
+    out += "null";
+  } else if constexpr (Described<T>) {
+    append_json_text(out, v);
+  } else {
+    out += dump(value_to_json(v));
+  }
+}
+
+namespace detail {
+
+class TextWriter {
+ public:
+  explicit TextWriter(std::string& out) : out_(out) {}
+  template <typename M>
+  void operator()(const char* name, const M& member, const Spec& spec) {
+    if (spec.only == Only::native) return;
+    out_ += first_ ? "{\"" : ",\"";
+    first_ = false;
+    out_ += name;  // field names are identifiers: nothing to escape
+    out_ += "\":";
+    append_value_text(out_, member);
+  }
+  template <typename M>
+  void computed(const char* name, const M& value, const Spec& spec) {
+    (*this)(name, value, spec);
+  }
+  template <typename S>
+  void flatten(const S& inner) {
+    Describe<S>::fields(*this, inner);
+  }
+  void finish() { out_ += first_ ? "{}" : "}"; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace detail
+
+// A described struct (or a vector of them) as compact document text, appended to `out`.
+template <typename T>
+void append_json_text(std::string& out, const T& value) {
+  if constexpr (is_vector<T>::value) {
+    append_value_text(out, value);
+  } else {
+    detail::TextWriter w(out);
+    Describe<T>::fields(w, value);
+    w.finish();
+  }
+}
+
+// dump(to_json(value)), without the tree.
+template <typename T>
+std::string to_json_text(const T& value) {
+  std::string out;
+  out.reserve(512);
+  append_json_text(out, value);
+  return out;
+}
+
 // Reads a document into `out`, whose fields keep their values where the document may omit
 // them; `path` names the document in messages ("resource").
 template <typename T>

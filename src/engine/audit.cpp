@@ -24,6 +24,10 @@ const char* audit_outcome_name(AuditOutcome outcome) noexcept {
 
 namespace detail {
 
+bool is_capacity_refusal(const Status& s) {
+  return s.code() == Code::conflict && s.conflict() != nullptr && s.conflict()->rule.empty();
+}
+
 std::optional<AuditOutcome> refusal_outcome(Code code) {
   switch (code) {
     case Code::ok: return AuditOutcome::success;
@@ -110,6 +114,9 @@ void EngineImpl::audit_refusal(const Principal& who, TenantId tenant, std::strin
                                std::string_view target, const Status& refusal) {
   const auto outcome = detail::refusal_outcome(refusal.code());
   if (!outcome || *outcome == AuditOutcome::success) return;
+  // Lack of capacity is a business outcome, counted in booking_transactions_total, not an
+  // audit event (docs/architecture.md, "Audit trail").
+  if (detail::is_capacity_refusal(refusal)) return;
   if (read_only->on.load(std::memory_order_relaxed)) return;  // nothing may be written
   const bool by_authorization = *outcome == AuditOutcome::denied;
   // System-wide scope: the chain is chosen inside the transaction.
@@ -130,6 +137,10 @@ Status EngineImpl::record_conflict(StorageTransaction& txn, const Actor& actor, 
                                    const Status& decided, bool wrote, Status& refused) {
   if (decided.code() != Code::conflict || wrote) return decided;
   refused = decided;
+  // Lack of capacity: nothing to record, so nothing to commit; returning the refusal rolls
+  // the transaction back, which on PostgreSQL also spares the WAL flush a commit of its row
+  // locks would cost.
+  if (detail::is_capacity_refusal(decided)) return decided;
   return audit(txn, actor, detail::refusal_entry(tenant, action, target, decided, tenant));
 }
 

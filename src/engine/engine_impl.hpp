@@ -185,6 +185,9 @@ AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_vi
 // The outcome a refusal with `code` is recorded as; nullopt for failures that are not
 // refusals (unavailable, storage, internal), which are not recorded.
 std::optional<AuditOutcome> refusal_outcome(Code code);
+// A conflict for lack of capacity (not a booking rule's): counted in metrics, never
+// audited, and decided in a transaction that is rolled back.
+bool is_capacity_refusal(const Status& s);
 
 // A small JSON object writer for audit details (never holds a secret).
 class JsonObject {
@@ -458,12 +461,21 @@ struct EngineImpl {
     return result;
   }
   // Inside a write transaction, after the decision `decided`: a conflict reached before
-  // anything was written is recorded right here (one transaction instead of a rolled-back
-  // one and a second for the record, which matters on the booking hot path); *refused keeps
-  // it and the transaction commits just the record. Anything else is returned as is.
+  // anything was written is kept in `refused`. A booking rule's conflict is recorded right
+  // here (one transaction instead of a rolled-back one and a second for the record) and the
+  // transaction commits just the record; a capacity conflict is not audited and is returned,
+  // so the transaction rolls back (the caller then sees it in both the write's status and
+  // `refused`; see capacity_refused). Anything else is returned as is.
   Status record_conflict(StorageTransaction& txn, const detail::Actor& actor, TenantId tenant,
                          std::string_view action, std::string_view target, const Status& decided,
                          bool wrote, Status& refused);
+  // After a booking write whose callback went through record_conflict: true when the write
+  // rolled back a capacity refusal (its status is that refusal, kept in `refused`), as
+  // opposed to failing on its own.
+  static bool capacity_refused(const Status& write_status, const Status& refused) {
+    return !refused.ok() && write_status.code() == Code::conflict &&
+           is_capacity_refusal(refused);
+  }
   static const Status& status_of(const Status& s) { return s; }
   template <typename T>
   static Status status_of(const Result<T>& r) {

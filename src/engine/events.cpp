@@ -99,9 +99,12 @@ namespace {
 
 // {"<kind>": <the object's document>}, the payload of an event about it.
 template <typename T>
-codec::Json payload_of(const char* kind, const T& object) {
-  codec::Json payload = codec::Json::object();
-  payload[kind] = codec::to_json(object);
+std::string payload_of(const char* kind, const T& object) {
+  std::string payload = "{\"";
+  payload += kind;
+  payload += "\":";
+  codec::append_json_text(payload, object);
+  payload += '}';
   return payload;
 }
 
@@ -110,36 +113,43 @@ codec::Json payload_of(const char* kind, const T& object) {
 Status EngineImpl::emit_reservation(StorageTransaction& txn, const detail::Actor& actor,
                                     const char* type, Reservation r, const Reservation* previous) {
   if (r.zone.empty()) BOKA_RETURN_IF_ERROR(fill_zone(txn, r.tenant, r));
-  codec::Json payload = payload_of("reservation", r);
+  std::string payload = "{\"reservation\":";
+  payload.reserve(1024);
+  codec::append_json_text(payload, r);
   if (previous && (previous->start != r.start || previous->end != r.end)) {
-    payload["previous"] = {{"start", codec::format_utc(previous->start)},
-                           {"end", codec::format_utc(previous->end)}};
+    payload += ",\"previous\":{\"start\":";
+    codec::append_value_text(payload, previous->start);
+    payload += ",\"end\":";
+    codec::append_value_text(payload, previous->end);
+    payload += '}';
   }
+  payload += '}';
   return emit(txn, actor, r.tenant, type, "reservation:" + std::to_string(r.id), r.customer_id,
-              codec::dump(payload));
+              std::move(payload));
 }
 
 Status EngineImpl::emit_series(StorageTransaction& txn, const detail::Actor& actor,
                                const char* type, const Series& s,
                                const std::vector<ReservationId>& reservations) {
-  codec::Json payload = payload_of("series", s);
-  codec::Json ids = codec::Json::array();
-  for (ReservationId id : reservations) ids.push_back(static_cast<std::int64_t>(id));
-  payload["reservations"] = std::move(ids);
+  std::string payload = "{\"series\":";
+  codec::append_json_text(payload, s);
+  payload += ",\"reservations\":";
+  codec::append_value_text(payload, reservations);
+  payload += '}';
   return emit(txn, actor, s.tenant, type, "series:" + std::to_string(s.id), s.customer_id,
-              codec::dump(payload));
+              std::move(payload));
 }
 
 Status EngineImpl::emit_waitlist(StorageTransaction& txn, const detail::Actor& actor,
                                  const char* type, const WaitlistEntry& e) {
   return emit(txn, actor, e.tenant, type, "waitlist:" + std::to_string(e.id), e.customer_id,
-              codec::dump(payload_of("waitlist_entry", e)));
+              payload_of("waitlist_entry", e));
 }
 
 Status EngineImpl::emit_customer(StorageTransaction& txn, const detail::Actor& actor,
                                  const char* type, const Customer& c) {
   return emit(txn, actor, c.tenant, type, "customer:" + std::to_string(c.id), c.id,
-              codec::dump(payload_of("customer", c)));
+              payload_of("customer", c));
 }
 
 Status EngineImpl::position_events() {

@@ -451,7 +451,7 @@ Result<Reservation> EngineImpl::reserve_as(const detail::Actor& actor, TenantId 
                                     refused);
     });
     if (replan.wanted(st)) continue;
-    BOKA_RETURN_IF_ERROR(st);
+    if (!EngineImpl::capacity_refused(st, refused)) BOKA_RETURN_IF_ERROR(st);
     install(impl_->cache, staged);
     if (!refused.ok()) {
       outcome->refusal_recorded = true;
@@ -866,7 +866,7 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                                   "reservation:" + std::to_string(cr.id), decided, wrote, refused);
     });
     if (replan.wanted(st)) continue;
-    BOKA_RETURN_IF_ERROR(st);
+    if (!EngineImpl::capacity_refused(st, refused)) BOKA_RETURN_IF_ERROR(st);
     install(impl.cache, staged);
     if (!refused.ok()) {
       *refusal_recorded = true;

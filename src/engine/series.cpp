@@ -594,7 +594,7 @@ Result<SeriesBooking> RecurringBookings::book(const Principal& who, TenantId ten
                                          refused);
           });
           if (replan.wanted(st)) continue;
-          BOKA_RETURN_IF_ERROR(st);
+          if (!EngineImpl::capacity_refused(st, refused)) BOKA_RETURN_IF_ERROR(st);
           detail::install(impl->cache, staged);
           if (!refused.ok()) {
             recorded = true;
@@ -1153,7 +1153,7 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
                                   refused);
     });
     if (replan.wanted(st)) continue;
-    BOKA_RETURN_IF_ERROR(st);
+    if (!EngineImpl::capacity_refused(st, refused)) BOKA_RETURN_IF_ERROR(st);
     detail::install(impl.cache, staged);
     if (!refused.ok()) {
       *recorded = true;

@@ -1262,7 +1262,8 @@ static void setup_file(fixture* f, const temp_dir* d, const char* name) {
   setup_on(f, uri);
 }
 
-/* A reservation, then the same slot refused: the audit trail holds both, with outcomes. */
+/* A reservation, the same slot refused (lack of capacity: counted, not audited), then a
+   request that ends before it starts: the audit trail holds the booking and the rejection. */
 TEST(audit_records_and_verification) {
   fixture f;
   temp_dir d;
@@ -1283,13 +1284,17 @@ TEST(audit_records_and_verification) {
   EXPECT_ERROR(
       boka_reserve(f.engine, f.who, f.tenant, room, start, start + HOUR, 1, NULL, NULL, &err), err,
       BOKA_CONFLICT, "");
+  EXPECT_ERROR(
+      boka_reserve(f.engine, f.who, f.tenant, room, start + HOUR, start, 1, NULL, NULL, &err), err,
+      BOKA_INVALID_ARGUMENT, "end");
 
   EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant,
                                    "{\"action\": \"reservation.reserve\"}", &doc, &err),
             err);
   CHECK(count_of(doc, "\"action\":\"reservation.reserve\"") == 2);
   CHECK(count_of(doc, "\"outcome\":\"success\"") == 1);
-  CHECK(count_of(doc, "\"outcome\":\"conflict\"") == 1);
+  CHECK(count_of(doc, "\"outcome\":\"rejected\"") == 1);
+  CHECK(count_of(doc, "\"outcome\":\"conflict\"") == 0);
   snprintf(target, sizeof target, "\"target\":\"reservation:%lld\"", (long long)booked);
   CHECK_CONTAINS(doc, target);
   CHECK_CONTAINS(doc, "\"actor\":\"system\"");
@@ -1305,7 +1310,7 @@ TEST(audit_records_and_verification) {
 
   /* Filters: the refusal alone, with its reason; pagination by seq. */
   EXPECT_OK(boka_ops_audit_records(f.engine, f.who, f.tenant,
-                                   "{\"outcome\": \"conflict\", \"limit\": 10}", &doc, &err),
+                                   "{\"outcome\": \"rejected\", \"limit\": 10}", &doc, &err),
             err);
   CHECK(count_of(doc, "\"seq\":") == 1);
   CHECK(strstr(doc, "\"reason\":\"\"") == NULL);

@@ -35,14 +35,17 @@ class SqliteTestCase(EngineTestCase):
 
 
 class AuditTest(SqliteTestCase):
-    def test_a_reservation_and_a_conflict_are_recorded(self) -> None:
+    def test_a_reservation_and_a_rejection_are_recorded(self) -> None:
         booked = self.book(self.room, self.start, self.start + hours(1))
+        # Refused for lack of capacity: counted in the metrics, not an audit event.
         with self.assertRaises(boka.ConflictError):
             self.book(self.room, self.start, self.start + hours(1))
+        with self.assertRaises(boka.InvalidArgumentError):
+            self.book(self.room, self.start + hours(1), self.start)
 
         records = self.engine.operations.audit_records(self.tenant, action="reservation.reserve")
         self.assertEqual([r.outcome for r in records],
-                         [boka.AuditOutcome.SUCCESS, boka.AuditOutcome.CONFLICT])
+                         [boka.AuditOutcome.SUCCESS, boka.AuditOutcome.REJECTED])
         ok, refused = records
         self.assertIsInstance(ok, boka.AuditRecord)
         self.assertEqual((ok.tenant, ok.actor, ok.target), (self.tenant, "system",
@@ -61,7 +64,8 @@ class AuditTest(SqliteTestCase):
         self.assertEqual(chain[0].seq, 1)
         self.assertEqual(chain[0].prev_hash, "")
         self.assertEqual([r.seq for r in chain], list(range(1, len(chain) + 1)))
-        self.assertEqual(self.engine.operations.audit_records(self.tenant, outcome="conflict"), [refused])
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, outcome="rejected"), [refused])
+        self.assertEqual(self.engine.operations.audit_records(self.tenant, outcome="conflict"), [])
         self.assertEqual(self.engine.operations.audit_records(self.tenant, action="reservation."), records)
         self.assertEqual(self.engine.operations.audit_records(self.tenant, target=ok.target), [ok])
         self.assertEqual(self.engine.operations.audit_records(self.tenant, after_seq=refused.seq), [])

@@ -45,9 +45,12 @@ struct History {
       booked.push_back(r->id);
     }
     REQUIRE(f->engine->cancel(sys(), f->tenant, booked[2]).ok());
-    // A refusal: the same slot twice.
+    // The same slot twice: refused for lack of capacity, which is not an audit event.
     CHECK(f->book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10)).status().code() ==
           Code::conflict);
+    // A refusal that is: a request that ends before it starts.
+    CHECK(f->book(room.id, utc(2026, 1, 6, 10), utc(2026, 1, 6, 9)).status().code() ==
+          Code::invalid_argument);
   }
 
   AuditVerification verify() {
@@ -71,7 +74,8 @@ struct History {
 TEST_CASE("audit: every change and refusal is one record - hash-chained in order", "[audit]") {
   History h;
   auto records = h.chain();
-  // tenant.create, resource.create, 6 reserves, cancel, the refused reserve.
+  // tenant.create, resource.create, 6 reserves, cancel, the rejected reserve (the one
+  // refused for lack of capacity leaves no record).
   REQUIRE(records.size() == 10);
   CHECK(records[0].action == "tenant.create");
   CHECK(records[1].action == "resource.create");
@@ -83,8 +87,8 @@ TEST_CASE("audit: every change and refusal is one record - hash-chained in order
   CHECK(records[8].action == "reservation.cancel");
   CHECK(records[8].detail_json.find("\"status\":\"cancelled\"") != std::string::npos);
   CHECK(records[9].action == "reservation.reserve");
-  CHECK(records[9].outcome == AuditOutcome::conflict);
-  CHECK(records[9].reason.find("resource") != std::string::npos);
+  CHECK(records[9].outcome == AuditOutcome::rejected);
+  CHECK(records[9].reason.find("end") != std::string::npos);
   CHECK(records[9].target.empty());
   for (std::size_t i = 0; i < records.size(); ++i) {
     CHECK(records[i].seq == static_cast<std::int64_t>(i) + 1);
@@ -99,6 +103,67 @@ TEST_CASE("audit: every change and refusal is one record - hash-chained in order
   REQUIRE(v.heads.size() == 1);
   CHECK(v.heads[0].seq == 10);
   CHECK(v.heads[0].hash == records[9].hash);
+}
+
+TEST_CASE("audit: a booking refused for lack of capacity writes nothing - a rule's refusal is recorded",
+          "[audit]") {
+  TempDb db;
+  Fixture f(db.uri());
+  const Resource room = f.resource("Room");
+  REQUIRE(f.book(room.id, utc(2026, 1, 6, 9), utc(2026, 1, 6, 10)).ok());
+  AuditQuery q;
+  q.tenant = f.tenant;
+  const auto before = f.engine->operations().audit_records(sys(), q).value();
+  // PRAGMA data_version on a connection of its own changes when any other connection
+  // commits (SQLite's documented way to see that the database changed).
+  RawDb watcher(db.path());
+  auto data_version = [&] {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(watcher.db, "PRAGMA data_version", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const auto v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  };
+  const auto version_before = data_version();
+
+  for (int i = 0; i < 3; ++i) {
+    auto refused = f.book(room.id, utc(2026, 1, 6, 9, 30), utc(2026, 1, 6, 10, 30));
+    REQUIRE(refused.status().code() == Code::conflict);
+    REQUIRE(refused.status().conflict() != nullptr);
+    CHECK(refused.status().conflict()->rule.empty());
+    CHECK(refused.status().conflict()->next_free_start.has_value());
+  }
+  // No record, and no transaction committed.
+  CHECK(data_version() == version_before);
+  CHECK(f.engine->operations().audit_records(sys(), q).value().size() == before.size());
+  // The metrics count them.
+  const std::string text = f.engine->operations().metrics()->exposition();
+  CHECK(text.find("booking_transactions_total{operation=\"reserve\",outcome=\"conflict\"} 3\n") !=
+        std::string::npos);
+
+  // A booking rule's refusal is a decision of the business's policy: recorded.
+  TenantRules rules;
+  rules.rules.max_active_per_customer = 1;
+  auto tenant = f.engine->get_tenant(sys(), f.tenant).value();
+  REQUIRE(f.engine->update_tenant_rules(sys(), f.tenant, rules, tenant.version).ok());
+  ReserveRequest req;
+  req.allocations = {AllocationRequest::of_resource(room.id)};
+  req.customer = "dora";
+  req.start = utc(2026, 1, 7, 9);
+  req.end = utc(2026, 1, 7, 10);
+  REQUIRE(f.engine->reserve(sys(), f.tenant, req).ok());
+  req.start = utc(2026, 1, 8, 9);
+  req.end = utc(2026, 1, 8, 10);
+  auto limited = f.engine->reserve(sys(), f.tenant, req);
+  REQUIRE(limited.status().code() == Code::conflict);
+  REQUIRE(limited.status().conflict()->rule == "max_active_per_customer");
+  const auto after = f.engine->operations().audit_records(sys(), q).value();
+  REQUIRE(after.size() == before.size() + 3);  // the rules, the booking, the refusal
+  CHECK(after.back().action == "reservation.reserve");
+  CHECK(after.back().outcome == AuditOutcome::conflict);
+  CHECK(after.back().reason == limited.status().message());
+  CHECK(f.engine->operations().verify_audit(sys())->ok);
 }
 
 TEST_CASE("audit: the store refuses UPDATE and DELETE of audit rows", "[audit]") {

@@ -93,6 +93,11 @@ struct AuditVerification {
   TenantId broken_tenant{};
   std::int64_t broken_seq = 0;
   std::string problem;
+  // Records committed but not yet linked into their chain when verification ended: on a
+  // store that seals after commit (PostgreSQL), a change's record waits up to about a
+  // second for its seal (docs/architecture.md, "Audit sealing"); 0 elsewhere. Not a fault;
+  // a tail that keeps growing means no engine is sealing (all read-only, say).
+  std::int64_t unsealed = 0;
 };
 
 }  // namespace boka

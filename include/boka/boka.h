@@ -584,8 +584,10 @@
  *   AuditVerification
  *     {"ok": false, "chains": 2, "records": 57, "heads": [{AuditHead}, ...],
  *      "broken_tenant": 1, "broken_seq": 7,
- *      "problem": "hash does not match the record's content"}
- *     broken_tenant, broken_seq and problem name the first broken link (0, 0, "" when ok).
+ *      "problem": "hash does not match the record's content", "unsealed": 0}
+ *     broken_tenant, broken_seq and problem name the first broken link (0, 0, "" when ok);
+ *     unsealed counts records committed but not yet linked into their chain (PostgreSQL
+ *     seals within about a second of the commit).
  *
  *   HealthOptions (boka_ops_health; every field optional, defaults shown; durations seconds)
  *     {"backup_max_age": 93600, "heartbeats": ["worker"], "heartbeat_max_age": 120,

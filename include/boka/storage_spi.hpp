@@ -131,6 +131,12 @@ struct PaymentEventRecord {
   Instant received_at{};
 };
 
+// An audit record appended without its place in the chain, as it waits for its seal.
+struct UnsealedAuditRecord {
+  std::int64_t id = 0;  // the store's, for delete_unsealed_audit; rises in append order
+  AuditRecord record;   // seq 0, prev_hash and hash empty
+};
+
 class StorageTransaction {
  public:
   virtual ~StorageTransaction() = default;
@@ -286,6 +292,42 @@ class StorageTransaction {
   virtual Result<std::vector<AuditRecord>> list_audit(const AuditQuery& query) = 0;
   // The head of every chain the scope can see, by tenant.
   virtual Result<std::vector<AuditHead>> audit_heads() = 0;
+
+  // ---- audit records sealed after commit (Storage::seals_audit_after_commit) -------------
+  // A store whose writers run concurrently (PostgreSQL) lets a change append its record
+  // without the chain's lock: the record waits, unsealed, until a seal transaction links it
+  // into its chain (docs/architecture.md, "Audit sealing"). Stores that seal inline need not
+  // implement these; the defaults answer not_supported.
+  //
+  // Inserts `record` without its place in the chain (seq, prev_hash and hash are ignored).
+  virtual Status append_unsealed_audit(AuditRecord record) {
+    (void)record;
+    return NotSupported("this store seals audit records inline");
+  }
+  // The chains with unsealed records the scope can see, ascending.
+  virtual Result<std::vector<TenantId>> unsealed_audit_chains() {
+    return std::vector<TenantId>{};
+  }
+  // Up to `limit` unsealed records of `tenant`'s chain in the order they were appended, each
+  // with the id delete_unsealed_audit takes. Call after lock_audit_head(tenant).
+  virtual Result<std::vector<UnsealedAuditRecord>> list_unsealed_audit(TenantId tenant,
+                                                                       int limit) {
+    (void)tenant;
+    (void)limit;
+    return std::vector<UnsealedAuditRecord>{};
+  }
+  // Removes the unsealed records `ids` of `tenant` (sealed in this transaction).
+  virtual Status delete_unsealed_audit(TenantId tenant, const std::vector<std::int64_t>& ids) {
+    (void)tenant;
+    (void)ids;
+    return NotSupported("this store seals audit records inline");
+  }
+  // How many records wait to be sealed: in `tenant`'s chain, or in every chain the scope
+  // can see (0 for a store that seals inline).
+  virtual Result<std::int64_t> count_unsealed_audit(std::optional<TenantId> tenant) {
+    (void)tenant;
+    return std::int64_t{0};
+  }
 
   // ---- events (boka/events.hpp, docs/events.md "Positions")
   // Stores `event` (ignores id and position), giving it an id: ids rise in the order events
@@ -472,6 +514,13 @@ class Storage {
 
   virtual StorageInfo info() const = 0;
 
+  // Whether the engine appends audit records unsealed (append_unsealed_audit) and links them
+  // into their chains after commit, instead of taking the chain's lock in every change. True
+  // where writers of one tenant would otherwise serialize on the chain from the append to
+  // the commit's flush (PostgreSQL); false where writers are exclusive anyway (memory,
+  // SQLite), which seal inline at no cost.
+  virtual bool seals_audit_after_commit() const { return false; }
+
   // Copies the whole database into the new file `target` as one consistent snapshot, taken
   // while writers go on: the copy holds exactly the transactions committed before it began.
   // The file is created private to its owner and is complete when this returns ok; the
@@ -497,6 +546,7 @@ class StorageWrapper : public Storage {
     return target_->write(intent, work);
   }
   StorageInfo info() const override { return target_->info(); }
+  bool seals_audit_after_commit() const override { return target_->seals_audit_after_commit(); }
   Result<BackupSnapshot> backup(const std::string& target,
                                 const BackupProgress& progress) override {
     return target_->backup(target, progress);
@@ -661,6 +711,21 @@ class StorageTransactionWrapper : public StorageTransaction {
     return t_.list_audit(q);
   }
   Result<std::vector<AuditHead>> audit_heads() override { return t_.audit_heads(); }
+  Status append_unsealed_audit(AuditRecord r) override {
+    return t_.append_unsealed_audit(std::move(r));
+  }
+  Result<std::vector<TenantId>> unsealed_audit_chains() override {
+    return t_.unsealed_audit_chains();
+  }
+  Result<std::vector<UnsealedAuditRecord>> list_unsealed_audit(TenantId t, int limit) override {
+    return t_.list_unsealed_audit(t, limit);
+  }
+  Status delete_unsealed_audit(TenantId t, const std::vector<std::int64_t>& ids) override {
+    return t_.delete_unsealed_audit(t, ids);
+  }
+  Result<std::int64_t> count_unsealed_audit(std::optional<TenantId> t) override {
+    return t_.count_unsealed_audit(t);
+  }
   Status insert_event(const Event& e) override { return t_.insert_event(e); }
   Result<std::vector<Event>> list_events(TenantId t, const EventQuery& q) override {
     return t_.list_events(t, q);

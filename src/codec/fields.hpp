@@ -987,6 +987,7 @@ struct Describe<AuditVerification> {
     v("broken_tenant", a.broken_tenant, out());
     v("broken_seq", a.broken_seq, out());
     v("problem", a.problem, out());
+    v("unsealed", a.unsealed, out("records committed but not yet linked into their chain"));
   }
 };
 

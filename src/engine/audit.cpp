@@ -1,5 +1,8 @@
 // The audit trail: canonical content and hashing, appending inside a change's transaction,
 // recording refusals, queries, verification of the chains, and the security-event view.
+#include <pthread.h>
+#include <signal.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -89,10 +92,8 @@ using detail::AuditEntry;
 
 Status EngineImpl::audit_as(StorageTransaction& txn, std::string_view actor_name,
                             std::string_view source, AuditEntry entry) {
-  BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(entry.tenant));
   AuditRecord r;
   r.tenant = entry.tenant;
-  r.seq = head.seq + 1;
   r.at = clock->now();
   r.actor = std::string(actor_name);
   r.action = std::move(entry.action);
@@ -101,9 +102,114 @@ Status EngineImpl::audit_as(StorageTransaction& txn, std::string_view actor_name
   r.reason = std::move(entry.reason);
   r.source = std::string(source);
   r.detail_json = std::move(entry.detail_json);
+  if (seal_after_commit) {
+    BOKA_RETURN_IF_ERROR(txn.append_unsealed_audit(std::move(r)));
+    if (sealer) sealer->wake();
+    return Status::Ok();
+  }
+  BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(r.tenant));
+  r.seq = head.seq + 1;
   r.prev_hash = std::move(head.hash);
   r.hash = detail::audit_hash(r);
   return txn.append_audit(std::move(r));
+}
+
+// ---- sealing after commit ----------------------------------------------------------------
+
+namespace {
+// Records one seal transaction links: bounds its length and what it holds in memory.
+constexpr int kSealBatch = 1000;
+}  // namespace
+
+Status EngineImpl::seal_audit() {
+  if (!seal_after_commit) return Status::Ok();
+  if (read_only->on.load(std::memory_order_relaxed)) return Status::Ok();
+  std::vector<TenantId> chains;
+  BOKA_RETURN_IF_ERROR(storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) {
+    BOKA_ASSIGN_OR_RETURN(chains, txn.unsealed_audit_chains());
+    return Status::Ok();
+  }));
+  // One chain per transaction: a sealer holds one chain lock at a time, so sealers in
+  // several processes can never wait for each other in a cycle.
+  for (TenantId chain : chains) {
+    for (;;) {
+      std::size_t sealed = 0;
+      BOKA_RETURN_IF_ERROR(storage->write(
+          WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
+            sealed = 0;
+            // The lock first: the records read after it include every one an earlier
+            // sealer of this chain left, and no other sealer links the same ones.
+            BOKA_ASSIGN_OR_RETURN(auto head, txn.lock_audit_head(chain));
+            BOKA_ASSIGN_OR_RETURN(auto waiting, txn.list_unsealed_audit(chain, kSealBatch));
+            std::vector<std::int64_t> ids;
+            ids.reserve(waiting.size());
+            for (UnsealedAuditRecord& u : waiting) {
+              AuditRecord r = std::move(u.record);
+              r.tenant = chain;
+              r.seq = head.seq + 1;
+              r.prev_hash = std::move(head.hash);
+              r.hash = detail::audit_hash(r);
+              head = AuditHead{chain, r.seq, r.hash};
+              BOKA_RETURN_IF_ERROR(txn.append_audit(std::move(r)));
+              ids.push_back(u.id);
+            }
+            BOKA_RETURN_IF_ERROR(txn.delete_unsealed_audit(chain, ids));
+            sealed = waiting.size();
+            return Status::Ok();
+          }));
+      if (sealed < static_cast<std::size_t>(kSealBatch)) break;
+    }
+  }
+  return Status::Ok();
+}
+
+detail::AuditSealer::AuditSealer(EngineImpl& impl) : impl_(impl) {
+  // A library's thread takes no signals: the host's handling (a thread in sigwait for
+  // SIGTERM, say) must not find this one, where the default action would end the process.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+detail::AuditSealer::~AuditSealer() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  // What this engine appended last: sealed now rather than by the next engine to open.
+  (void)impl_.seal_audit();
+}
+
+void detail::AuditSealer::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (wanted_) return;
+    wanted_ = true;
+  }
+  cv_.notify_one();
+}
+
+void detail::AuditSealer::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop_) {
+    // At least once a second (records a crashed or closed engine left), sooner after an
+    // append of this engine's.
+    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_ || wanted_; });
+    if (stop_) break;
+    const bool woken = wanted_;
+    wanted_ = false;
+    lock.unlock();
+    // The append that woke us is still in its transaction: give it a moment to commit,
+    // which also gathers a busy moment's records into one seal.
+    if (woken) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Best effort: a failure (the store unreachable) is retried on the next round.
+    (void)impl_.seal_audit();
+    lock.lock();
+  }
 }
 
 Status EngineImpl::audit(StorageTransaction& txn, const Actor& actor, AuditEntry entry) {
@@ -153,6 +259,8 @@ Result<std::vector<AuditRecord>> Operations::audit_records(const Principal& who,
   } else {
     BOKA_RETURN_IF_ERROR(impl_->authorize(who, query.tenant, Permission::audit_read).status());
   }
+  // Every committed change is in the trail a reader sees.
+  BOKA_RETURN_IF_ERROR(impl_->seal_audit());
   std::vector<AuditRecord> out;
   const TxnScope scope =
       query.tenant == 0 ? TxnScope::all_tenants() : TxnScope::tenant(query.tenant);
@@ -170,9 +278,19 @@ Result<AuditVerification> Operations::verify_audit(const Principal& who,
   } else {
     BOKA_RETURN_IF_ERROR(impl_->authorize_global(who, Permission::audit_read).status());
   }
+  // Seal what waits first; whatever still waits (committed since, or read-only mode) is
+  // reported as the unsealed tail.
+  BOKA_RETURN_IF_ERROR(impl_->seal_audit());
   Status error;
   AuditVerification v = detail::verify_chains(*impl_->storage, tenant, &error);
   BOKA_RETURN_IF_ERROR(error);
+  const TxnScope scope =
+      tenant && *tenant != 0 ? TxnScope::tenant(*tenant) : TxnScope::all_tenants();
+  BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
+    BOKA_ASSIGN_OR_RETURN(v.unsealed,
+                          txn.count_unsealed_audit(tenant ? tenant : std::nullopt));
+    return Status::Ok();
+  }));
   return v;
 }
 
@@ -191,6 +309,7 @@ Result<AuditVerification> Operations::check_audit_heads(const Principal& who,
       BOKA_RETURN_IF_ERROR(impl_->authorize(who, h.tenant, Permission::audit_read).status());
     }
   }
+  BOKA_RETURN_IF_ERROR(impl_->seal_audit());
   AuditVerification v;
   for (const AuditHead& h : known) {
     ++v.chains;

@@ -677,6 +677,7 @@ Result<std::string> Customers::export_data(const Principal& who, TenantId tenant
         BOKA_ASSIGN_OR_RETURN(auto actor, authorize_customer(*impl_, who, tenant, id,
                                                              Permission::customers_privacy, true));
         nlohmann::ordered_json doc;
+        BOKA_RETURN_IF_ERROR(impl_->seal_audit());  // the export holds every committed record
         BOKA_RETURN_IF_ERROR(impl_->storage->write(
             WriteIntent(TxnScope::tenant(tenant)), [&](StorageTransaction& txn) -> Status {
               BOKA_ASSIGN_OR_RETURN(auto c, txn.find_customer(tenant, id));

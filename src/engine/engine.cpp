@@ -89,6 +89,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
                                                                : options.read_only_reason;
     impl->read_only->on = true;
   }
+  impl->seal_after_commit = storage->seals_audit_after_commit();
   impl->storage = detail::make_read_only_gate(std::move(storage), impl->read_only);
   impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
   if (options.waitlist_offer_window < Seconds(60) ||
@@ -166,6 +167,7 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
         });
         return st.ok() ? static_cast<double>(n) : std::nan("");
       }));
+  if (impl->seal_after_commit) impl->sealer = std::make_unique<detail::AuditSealer>(*impl);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

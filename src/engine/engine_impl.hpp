@@ -2,10 +2,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -303,6 +305,29 @@ namespace boka::detail {
 // EngineOptions::webhooks (src/engine/webhooks.cpp). Immutable once the engine is open.
 struct WebhookRuntime;
 struct EngineImpl;
+
+// Seals unsealed audit records within a bounded delay (docs/architecture.md, "Audit
+// sealing"): a thread that runs EngineImpl::seal_audit shortly after this engine appended
+// a record (wake()), and at least once a second for records other engines left behind.
+// The destructor stops and joins it. wake() is thread-safe.
+class AuditSealer {
+ public:
+  explicit AuditSealer(EngineImpl& impl);
+  ~AuditSealer();
+  AuditSealer(const AuditSealer&) = delete;
+  AuditSealer& operator=(const AuditSealer&) = delete;
+  void wake();
+
+ private:
+  void run();
+  EngineImpl& impl_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool wanted_ = false;
+  std::thread thread_;
+};
+
 // Checks `options` and installs them on `impl` (invalid_argument naming the field).
 Status configure_webhooks(EngineImpl& impl, const WebhookOptions& options);
 // A wait of a retry schedule stretched by a random 0..20% (jitter), so receivers that failed
@@ -347,6 +372,9 @@ struct EngineImpl {
   std::shared_ptr<const MailRuntime> mail;
 
   std::int64_t now() const { return to_unix(clock->now()); }
+
+  // Set at open from Storage::seals_audit_after_commit.
+  bool seal_after_commit = false;
 
   // Loads a resource of `tenant` with schedule, zone and a current index (from the cache
   // when its version matches). not_found names `field`.
@@ -416,11 +444,18 @@ struct EngineImpl {
   Status check_tenant_active(StorageTransaction& txn, TenantId tenant);
   Status check_tenant_exists(StorageTransaction& txn, TenantId tenant);
 
-  // Appends one audit record in `txn` (locking the chain head until commit) as `actor`
-  // or, for the anonymous and pre-principal security events, as `actor_name`/`source`.
+  // Appends one audit record in `txn` as `actor` or, for the anonymous and pre-principal
+  // security events, as `actor_name`/`source`: linked into its chain at once (locking the
+  // chain head until commit), or, on a store that seals after commit, appended unsealed
+  // for the sealer (docs/architecture.md, "Audit sealing").
   Status audit(StorageTransaction& txn, const detail::Actor& actor, detail::AuditEntry entry);
   Status audit_as(StorageTransaction& txn, std::string_view actor_name, std::string_view source,
                   detail::AuditEntry entry);
+  // Links every committed unsealed record into its chain: one write transaction per chain
+  // (and per 1,000 records), each holding the chain's lock, so one sealer works on a chain
+  // at a time across threads, processes and hosts. A no-op on stores that seal inline, and
+  // in read-only mode. Reads of the trail call it first, so they see every committed change.
+  Status seal_audit();
   // Writes an event (boka/events.hpp) in `txn`, the change's own transaction, as `actor`:
   // `payload_json` is the subject's state after the change (docs/events.md). The
   // emit_* forms build it from the object with the shells' codec (src/engine/events.cpp);
@@ -490,6 +525,10 @@ struct EngineImpl {
   // zones across the reservations of one read.
   static Status fill_zone(StorageTransaction& txn, TenantId tenant, Reservation& r,
                           std::unordered_map<ResourceId, std::string>* known = nullptr);
+
+  // The background sealer on stores that seal after commit (else null). Declared last, so
+  // it stops before anything it uses is destroyed.
+  std::unique_ptr<detail::AuditSealer> sealer;
 };
 
 }  // namespace boka::detail

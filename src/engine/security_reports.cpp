@@ -110,6 +110,7 @@ Result<std::vector<SecurityEvent>> Auth::security_events(const Principal& who, T
   q.action = kind.empty() ? std::string("auth.") : "auth." + std::string(kind);
   q.from = from;
   q.to = to;
+  BOKA_RETURN_IF_ERROR(impl_->seal_audit());  // every committed event is in the trail
   std::vector<AuditRecord> records;
   // In pages of at most 10,000 (the store's limit), in one snapshot.
   BOKA_RETURN_IF_ERROR(

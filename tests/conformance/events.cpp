@@ -180,6 +180,10 @@ class FaultAtWrite : public StorageWrapper {
   int seen = 0;     // row writes counted while armed
 
   Status write(const WriteIntent& intent, Work work) override {
+    // The changes swept here are tenant-scoped; an all-tenants write is the engine's own
+    // housekeeping (the audit sealer on stores that seal after commit, from its thread),
+    // which is neither counted nor failed.
+    if (intent.scope.is_all()) return StorageWrapper::write(intent, work);
     return StorageWrapper::write(intent, [&](StorageTransaction& t) -> Status {
       Txn wrapped(t, *this);
       return work(wrapped);
@@ -229,6 +233,10 @@ class FaultAtWrite : public StorageWrapper {
     Status append_audit(AuditRecord r) override {
       BOKA_RETURN_IF_ERROR(fault());
       return StorageTransactionWrapper::append_audit(std::move(r));
+    }
+    Status append_unsealed_audit(AuditRecord r) override {
+      BOKA_RETURN_IF_ERROR(fault());
+      return StorageTransactionWrapper::append_unsealed_audit(std::move(r));
     }
     Status insert_event(const Event& e) override {
       BOKA_RETURN_IF_ERROR(fault());

@@ -1,6 +1,11 @@
 // The PostgreSQL store against a real PostgreSQL 15: row level security, lost connections,
 // a race across processes, the randomized model, and the schema rules.
+#include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
 
 #include <fstream>
 #include <set>
@@ -314,9 +319,11 @@ TEST_CASE("postgresql: audit rows are append-only - even for the owner") {
   req.start = utc(2030, 1, 7, 9);
   req.end = req.start + hours(1);
   REQUIRE(t.engine->reserve(sys(), t.a, req).ok());
+  REQUIRE(t.engine->operations().verify_audit(sys())->unsealed == 0);  // sealed: all in audit_log
   Conn owner(t.db.owner_uri);
   owner.query("SELECT set_config('boka.tenant', '*', false)");  // every row visible
   CHECK(owner.scalar("SELECT count(*) FROM audit_log") == "5");
+  CHECK(owner.scalar("SELECT count(*) FROM audit_pending") == "0");
   CHECK(owner.error_of("UPDATE audit_log SET reason = 'x'") == "42501");
   CHECK(owner.error_of("DELETE FROM audit_log") == "42501");
   CHECK(owner.error_of("TRUNCATE audit_log") == "42501");
@@ -328,6 +335,113 @@ TEST_CASE("postgresql: audit rows are append-only - even for the owner") {
   app.query("SELECT set_config('boka.tenant', '" + std::to_string(t.a) + "', false)");
   CHECK(app.scalar("SELECT count(*) FROM audit_log") == "3");  // tenant, resource, reserve
   CHECK(t.engine->operations().verify_audit(sys())->ok);
+}
+
+namespace {
+
+// The SQL of the advisory lock boka's sealer takes on `tenant`'s chain (docs/architecture.md,
+// "Audit trail": boka's tag in the high 32 bits, the tenant below).
+std::string chain_lock_sql(const char* fn, TenantId tenant) {
+  return std::string("SELECT ") + fn + "((x'626F6B61'::bigint << 32) # " +
+         std::to_string(tenant) + ")";
+}
+
+// Waits up to `seconds` for `done`; true once it holds.
+template <typename F>
+bool eventually(F&& done, int seconds = 5) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("postgresql: bookings take no chain lock - their records are sealed after commit") {
+  TwoTenants t;
+  Conn owner(t.db.owner_uri);
+  owner.query("SELECT set_config('boka.tenant', '*', false)");
+  REQUIRE(t.engine->operations().verify_audit(sys())->unsealed == 0);
+  const std::string sealed_before = owner.scalar("SELECT count(*) FROM audit_log");
+  // Another session holds tenant A's chain lock (as a stalled sealer would).
+  Conn holder(t.db.owner_uri);
+  holder.query(chain_lock_sql("pg_advisory_lock", t.a));
+  // Bookings in tenant A still commit: none of them waits for the chain.
+  for (int i = 0; i < 5; ++i) {
+    ReserveRequest req;
+    req.allocations = {AllocationRequest::of_resource(t.ra)};
+    req.start = utc(2030, 1, 7, 9 + i);
+    req.end = req.start + hours(1);
+    REQUIRE(t.engine->reserve(sys(), t.a, req).ok());
+  }
+  // Their records are committed, unsealed.
+  CHECK(owner.scalar("SELECT count(*) FROM audit_pending WHERE tenant_id = " +
+                     std::to_string(t.a)) == "5");
+  CHECK(owner.scalar("SELECT count(*) FROM audit_log") == sealed_before);
+  // Released, the engine's sealer links them within its bound (about a second).
+  holder.query(chain_lock_sql("pg_advisory_unlock", t.a));
+  CHECK(eventually([&] { return owner.scalar("SELECT count(*) FROM audit_pending") == "0"; }));
+  CHECK(std::stoll(owner.scalar("SELECT count(*) FROM audit_log")) ==
+        std::stoll(sealed_before) + 5);
+  auto v = t.engine->operations().verify_audit(sys());
+  REQUIRE(v.ok());
+  CHECK(v->ok);
+  CHECK(v->unsealed == 0);
+  AuditQuery q;
+  q.tenant = t.a;
+  q.action = "reservation.reserve";
+  const auto records = t.engine->operations().audit_records(sys(), q).value();
+  REQUIRE(records.size() == 5);
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    CHECK(records[i].seq == records[i - 1].seq + 1);
+    CHECK(records[i].prev_hash == records[i - 1].hash);
+  }
+}
+
+TEST_CASE("postgresql: records a process left unsealed when it died are sealed by another") {
+  TwoTenants t;
+  REQUIRE(t.engine->operations().verify_audit(sys())->unsealed == 0);
+  Conn holder(t.db.owner_uri);
+  holder.query(chain_lock_sql("pg_advisory_lock", t.a));
+  // A child books and dies at once (no destructors: its sealer never runs again).
+  const pid_t child = fork();
+  if (child == 0) {
+    auto engine = Engine::open(t.db.app_uri);
+    if (!engine.ok()) _exit(2);
+    ReserveRequest req;
+    req.allocations = {AllocationRequest::of_resource(t.ra)};
+    req.start = utc(2030, 2, 4, 9);
+    req.end = req.start + hours(1);
+    _exit((*engine)->reserve(sys(), t.a, req).ok() ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);  // acknowledged
+  Conn owner(t.db.owner_uri);
+  owner.query("SELECT set_config('boka.tenant', '*', false)");
+  CHECK(owner.scalar("SELECT count(*) FROM audit_pending") == "1");
+  // A read-only engine reports the tail and leaves it.
+  EngineOptions read_only;
+  read_only.read_only = true;
+  auto reader = Engine::open(t.db.app_uri, read_only).value();
+  auto v = reader->operations().verify_audit(sys());
+  REQUIRE(v.ok());
+  CHECK(v->ok);
+  CHECK(v->unsealed == 1);
+  holder.query(chain_lock_sql("pg_advisory_unlock", t.a));
+  // The surviving engine's sealer finds it on its next round.
+  CHECK(eventually([&] { return owner.scalar("SELECT count(*) FROM audit_pending") == "0"; }));
+  AuditQuery q;
+  q.tenant = t.a;
+  q.action = "reservation.reserve";
+  const auto records = t.engine->operations().audit_records(sys(), q).value();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].actor == "system");
+  v = t.engine->operations().verify_audit(sys());
+  CHECK(v->ok);
+  CHECK(v->unsealed == 0);
 }
 
 TEST_CASE("postgresql: a pg_dump restored into a new database verifies the same way") {

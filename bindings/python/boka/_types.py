@@ -358,6 +358,7 @@ class AuditVerification:
     broken_tenant: int
     broken_seq: int
     problem: str  # "hash does not match the record's content", ...; "" when ok
+    unsealed: int  # records committed but not yet linked into their chain (PostgreSQL)
 
 
 # ---- operations (boka/operations.hpp) ------------------------------------------------------

@@ -652,6 +652,31 @@ const std::vector<Migration>& postgresql_migrations() {
            "GRANT SELECT, INSERT, UPDATE ON tenant_settings, emails, payment_events TO {app_role}",
            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
        }},
+      // 12: audit records sealed after commit (docs/architecture.md, "Audit sealing"): a
+      // change appends its record here without the chain's lock, and a seal transaction
+      // links it into audit_log under that lock and removes it from here. The run-time role
+      // may delete these rows (sealing is its job); audit_log stays append-only.
+      {12,
+       {
+           R"(CREATE TABLE audit_pending (
+                id BIGSERIAL PRIMARY KEY,
+                tenant_id BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                source TEXT NOT NULL,
+                detail TEXT NOT NULL))",
+           "CREATE INDEX audit_pending_chain ON audit_pending(tenant_id, id)",
+           "ALTER TABLE audit_pending ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE audit_pending FORCE ROW LEVEL SECURITY",
+           "CREATE POLICY tenant_isolation ON audit_pending USING (boka_visible(tenant_id)) "
+           "WITH CHECK (boka_visible(tenant_id))",
+           "GRANT SELECT, INSERT, DELETE ON audit_pending TO {app_role}",
+           "GRANT USAGE ON SEQUENCE audit_pending_id_seq TO {app_role}",
+       }},
   };
   return kMigrations;
 }

@@ -331,6 +331,10 @@ class PostgresStorage final : public Storage {
     }
   }
 
+  // Writers of one tenant run concurrently here; a chain lock taken in every change would
+  // serialize them from the append to the commit's WAL flush.
+  bool seals_audit_after_commit() const override { return true; }
+
   StorageInfo info() const override {
     return StorageInfo{"postgresql", schema_version_, options_.location,
                        postgresql_migrations().back().version};

@@ -152,8 +152,8 @@ class PgTransaction final : public SqlTransaction {
   Result<ReservationId> insert_reservation(const Reservation& x) override {
     BOKA_RETURN_IF_ERROR(check_writable());
     if (batch_) {
-      // One round trip: the queued writes, the reservation, and (a reservation write
-      // appends to its tenant's chain next) the chain's lock and head.
+      // One round trip: the queued writes and the reservation (its id is needed). Its audit
+      // record goes with the writes queued for COMMIT, unsealed: no chain lock is taken.
       return guarded(map_, "insert reservation", [&]() -> Result<ReservationId> {
         ReservationRow c;
         c.from(x);
@@ -183,12 +183,9 @@ class PgTransaction final : public SqlTransaction {
                           text_of(c.buffer_after),
                           text_of(c.payment_status),
                           c.payment_reference}});
-        const bool lock_chain = !batch_->audit_head && x.tenant == batch_->tenant;
-        if (lock_chain) add_chain_lock(calls, x.tenant);
         std::vector<PgRows> res = batch_->run(connection_, calls);
         if (res[at].rows.size() != 1) throw soci::soci_error("insert reservation returned no id");
         const long long id = cell_integer(res[at], 0, 0);
-        if (lock_chain) batch_->audit_head = chain_head_of(res[at + 2], x.tenant);
         for (const Allocation& a : x.allocations) {
           batch_->deferred.push_back(
               {sql::kInsertAllocation,
@@ -290,6 +287,102 @@ class PgTransaction final : public SqlTransaction {
       q.b.hash = r.hash;
       st.execute(true);
       return Status::Ok();
+    });
+  }
+
+  // Unsealed records (docs/architecture.md, "Audit sealing"): a change's goes with the
+  // writes queued for COMMIT when the transaction is batched.
+  Status append_unsealed_audit(AuditRecord r) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    if (batch_) {
+      batch_->deferred.push_back(
+          {sql::kInsertUnsealedAudit,
+           {text_of(r.tenant), text_of(to_unix(r.at)), r.actor, r.action, r.target,
+            text_of(static_cast<int>(r.outcome)), r.reason, r.source, r.detail_json}});
+      return Status::Ok();
+    }
+    return run("append audit record", [&]() -> Status {
+      long long tenant = r.tenant, at = to_unix(r.at);
+      int outcome = static_cast<int>(r.outcome);
+      sql_ << sql::kInsertUnsealedAudit, use(tenant), use(at), use(r.actor), use(r.action),
+          use(r.target), use(outcome), use(r.reason), use(r.source), use(r.detail_json);
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<TenantId>> unsealed_audit_chains() override {
+    return run("list unsealed audit chains", [&]() -> Result<std::vector<TenantId>> {
+      std::vector<TenantId> out;
+      long long tenant = 0;
+      soci::statement st =
+          (sql_.prepare << "SELECT DISTINCT tenant_id FROM audit_pending ORDER BY tenant_id",
+           into(tenant));
+      st.execute();
+      while (st.fetch()) out.push_back(static_cast<TenantId>(tenant));
+      return out;
+    });
+  }
+
+  Result<std::vector<UnsealedAuditRecord>> list_unsealed_audit(TenantId tenant,
+                                                               int limit) override {
+    return run("list unsealed audit records", [&]() -> Result<std::vector<UnsealedAuditRecord>> {
+      long long t = tenant, lim = limit, id = 0, at = 0;
+      int outcome = 0;
+      std::string actor, action, target, reason, source, detail;
+      soci::statement st =
+          (sql_.prepare << "SELECT id, at, actor, action, target, outcome, reason, source, detail "
+                           "FROM audit_pending WHERE tenant_id = $1 ORDER BY id LIMIT $2",
+           use(t), use(lim), into(id), into(at), into(actor), into(action), into(target),
+           into(outcome), into(reason), into(source), into(detail));
+      st.execute();
+      std::vector<UnsealedAuditRecord> out;
+      while (st.fetch()) {
+        UnsealedAuditRecord u;
+        u.id = id;
+        u.record.tenant = tenant;
+        u.record.at = from_unix(at);
+        u.record.actor = actor;
+        u.record.action = action;
+        u.record.target = target;
+        u.record.outcome = static_cast<AuditOutcome>(outcome);
+        u.record.reason = reason;
+        u.record.source = source;
+        u.record.detail_json = detail;
+        out.push_back(std::move(u));
+      }
+      return out;
+    });
+  }
+
+  Status delete_unsealed_audit(TenantId tenant, const std::vector<std::int64_t>& ids) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    if (ids.empty()) return Status::Ok();
+    return run("remove sealed audit records", [&]() -> Status {
+      long long t = tenant;
+      std::string list = "{";
+      for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
+      list += "}";
+      soci::statement st =
+          (sql_.prepare << "DELETE FROM audit_pending WHERE tenant_id = $1 AND id = ANY($2::bigint[])",
+           use(t), use(list));
+      st.execute(true);
+      if (st.get_affected_rows() != static_cast<long long>(ids.size())) {
+        return StorageError("audit: unsealed records were removed outside boka");
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::int64_t> count_unsealed_audit(std::optional<TenantId> tenant) override {
+    return run("count unsealed audit records", [&]() -> Result<std::int64_t> {
+      long long n = 0;
+      if (tenant) {
+        long long t = *tenant;
+        sql_ << "SELECT count(*) FROM audit_pending WHERE tenant_id = $1", use(t), into(n);
+      } else {
+        sql_ << "SELECT count(*) FROM audit_pending", into(n);
+      }
+      return static_cast<std::int64_t>(n);
     });
   }
 

@@ -21,11 +21,13 @@ namespace boka::detail {
 // (docs/architecture.md, "PostgreSQL round trips"):
 // 1. pg_begin_write: BEGIN, the tenant setting, the resource row locks, and reads of the
 //    tenant row and the locked resource rows;
-// 2. the new reservation (its id is needed), with the audit chain's lock and head read;
-//    a write that inserts nothing sends the lock and head alone;
+// 2. the new reservation (its id is needed);
 // 3. pg_commit_write: the writes whose outcome is certain once those locks are held (a
-//    locked resource row's update, the new reservation's allocations, appends to the locked
-//    chain), queued in `deferred`, then COMMIT.
+//    locked resource row's update, the new reservation's allocations, its event and its
+//    unsealed audit record), queued in `deferred`, then COMMIT.
+// A change's audit record takes no chain lock: it is sealed into its chain after commit
+// (docs/architecture.md, "Audit sealing"). lock_audit_head in a batched transaction (the
+// sealer's are not batched) still sends the lock and head read as one round trip.
 // Any other statement sends the queue first, so the transaction always reads its own
 // writes. A batch belongs to one transaction on one connection; it is not thread-safe.
 struct PgCall {

@@ -69,6 +69,9 @@ inline constexpr const char* kAuditHead =
 inline constexpr const char* kInsertAudit =
     "INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, outcome, reason, "
     "source, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+inline constexpr const char* kInsertUnsealedAudit =
+    "INSERT INTO audit_pending (tenant_id, at, actor, action, target, outcome, reason, source, "
+    "detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 inline constexpr const char* kInsertEvent =
     "INSERT INTO events (tenant_id, type, subject, occurred_at, actor, source, customer_id, "
     "payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

@@ -161,6 +161,29 @@ class SqliteTransaction final : public SqlTransaction {
     });
   }
 
+  // Every change writes its event: on the raw handle like the reservation path's rows.
+  Status insert_event(const Event& x) override {
+    BOKA_RETURN_IF_ERROR(check_writable());
+    return run("insert event", [&]() -> Status {
+      SqliteCall q(p_, sql::kInsertEvent);
+      NullableInt customer;
+      if (x.customer_id) {
+        customer.value = static_cast<long long>(*x.customer_id);
+        customer.ind = soci::i_ok;
+      }
+      q.bind(static_cast<long long>(x.tenant))
+          .bind(x.type)
+          .bind(x.subject)
+          .bind(static_cast<long long>(to_unix(x.occurred_at)))
+          .bind(x.actor)
+          .bind(x.source)
+          .bind(customer)
+          .bind(x.payload_json);
+      q.finish();
+      return Status::Ok();
+    });
+  }
+
   Result<std::vector<TableStats>> table_stats() override {
     return run("table statistics", [&]() -> Result<std::vector<TableStats>> {
       return sql_audit::table_stats(sql_, /*postgresql=*/false);

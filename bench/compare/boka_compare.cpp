@@ -405,16 +405,17 @@ std::vector<Row> make_rows(const Config& c, const std::vector<Attempt>& stream,
   for (const auto& [durability, threads] : sqlite_rows) {
     const std::string name = std::string("boka SQLite, durability=") + durability + ", " +
                              std::to_string(threads) + (threads == 1 ? " thread" : " threads");
-    rows.push_back({name, "boka", false,
-                    [&, durability = durability, threads = threads, sqlite_file](double& s) mutable {
-                      const std::string path = sqlite_file(durability);
-                      long long n = run_boka_threads(
-                          "sqlite:" + path + "?durability=" + durability +
-                              (threads > 1 ? "&pool_size=" + std::to_string(threads) : ""),
-                          stream, mode, threads, s);
-                      for (const char* x : {"", "-wal", "-shm"}) std::remove((path + x).c_str());
-                      return n;
-                    }});
+    rows.push_back(
+        {name, "boka", false,
+         [&, durability = durability, threads = threads, sqlite_file](double& s) mutable {
+           const std::string path = sqlite_file(durability);
+           long long n =
+               run_boka_threads("sqlite:" + path + "?durability=" + durability +
+                                    (threads > 1 ? "&pool_size=" + std::to_string(threads) : ""),
+                                stream, mode, threads, s);
+           for (const char* x : {"", "-wal", "-shm"}) std::remove((path + x).c_str());
+           return n;
+         }});
   }
   rows.push_back({"SQLite check-then-insert (WAL, synchronous=NORMAL)", "baseline", false,
                   [&, sqlite_file](double& s) mutable {
@@ -434,8 +435,8 @@ std::vector<Row> make_rows(const Config& c, const std::vector<Attempt>& stream,
   }
   // EXCLUDE at the client counts the targets compare with, and without a synchronous
   // commit for scale.
-  const std::vector<std::pair<bool, int>> exclude_rows = {
-      {true, 1}, {true, 2}, {true, 8}, {true, 16}, {false, 1}, {false, 16}};
+  const std::vector<std::pair<bool, int>> exclude_rows = {{true, 1},  {true, 2},  {true, 8},
+                                                          {true, 16}, {false, 1}, {false, 16}};
   for (const auto& [sync, clients] : exclude_rows) {
     rows.push_back({std::string("PostgreSQL EXCLUDE, synchronous_commit=") + (sync ? "on" : "off") +
                         ", " + std::to_string(clients) + (clients == 1 ? " client" : " clients"),

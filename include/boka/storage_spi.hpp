@@ -305,13 +305,10 @@ class StorageTransaction {
     return NotSupported("this store seals audit records inline");
   }
   // The chains with unsealed records the scope can see, ascending.
-  virtual Result<std::vector<TenantId>> unsealed_audit_chains() {
-    return std::vector<TenantId>{};
-  }
+  virtual Result<std::vector<TenantId>> unsealed_audit_chains() { return std::vector<TenantId>{}; }
   // Up to `limit` unsealed records of `tenant`'s chain in the order they were appended, each
   // with the id delete_unsealed_audit takes. Call after lock_audit_head(tenant).
-  virtual Result<std::vector<UnsealedAuditRecord>> list_unsealed_audit(TenantId tenant,
-                                                                       int limit) {
+  virtual Result<std::vector<UnsealedAuditRecord>> list_unsealed_audit(TenantId tenant, int limit) {
     (void)tenant;
     (void)limit;
     return std::vector<UnsealedAuditRecord>{};

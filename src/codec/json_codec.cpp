@@ -250,8 +250,9 @@ void append_at(std::string& out, Instant t, std::int64_t offset_seconds) {
     put2(buf + 17, secs % 60);
     n = 19;
   } else {
-    n = static_cast<std::size_t>(std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld",
-                                               y, mo, d, secs / 3600, secs / 60 % 60, secs % 60));
+    n = static_cast<std::size_t>(std::snprintf(buf, sizeof buf,
+                                               "%04d-%02u-%02uT%02lld:%02lld:%02lld", y, mo, d,
+                                               secs / 3600, secs / 60 % 60, secs % 60));
   }
   out.append(buf, n);
   if (offset_seconds == 0) {

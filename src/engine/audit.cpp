@@ -287,8 +287,7 @@ Result<AuditVerification> Operations::verify_audit(const Principal& who,
   const TxnScope scope =
       tenant && *tenant != 0 ? TxnScope::tenant(*tenant) : TxnScope::all_tenants();
   BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(v.unsealed,
-                          txn.count_unsealed_audit(tenant ? tenant : std::nullopt));
+    BOKA_ASSIGN_OR_RETURN(v.unsealed, txn.count_unsealed_audit(tenant ? tenant : std::nullopt));
     return Status::Ok();
   }));
   return v;

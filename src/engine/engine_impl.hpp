@@ -508,8 +508,7 @@ struct EngineImpl {
   // rolled back a capacity refusal (its status is that refusal, kept in `refused`), as
   // opposed to failing on its own.
   static bool capacity_refused(const Status& write_status, const Status& refused) {
-    return !refused.ok() && write_status.code() == Code::conflict &&
-           is_capacity_refusal(refused);
+    return !refused.ok() && write_status.code() == Code::conflict && is_capacity_refusal(refused);
   }
   static const Status& status_of(const Status& s) { return s; }
   template <typename T>

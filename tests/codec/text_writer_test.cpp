@@ -62,8 +62,8 @@ TEST_CASE("text writer: a reservation with every field set is written as the tre
 TEST_CASE("text writer: defaults, nulls and an empty zone", "[codec]") {
   same_text(Reservation{});
   Reservation r = sample_reservation();
-  r.zone = "";               // no local times: null
-  r.metadata_json = "{}";    // the fast path
+  r.zone = "";             // no local times: null
+  r.metadata_json = "{}";  // the fast path
   r.hold_expires_at.reset();
   r.customer_id.reset();
   same_text(r);

@@ -345,8 +345,8 @@ namespace {
 // The SQL of the advisory lock boka's sealer takes on `tenant`'s chain (docs/architecture.md,
 // "Audit trail": boka's tag in the high 32 bits, the tenant below).
 std::string chain_lock_sql(const char* fn, TenantId tenant) {
-  return std::string("SELECT ") + fn + "((x'626F6B61'::bigint << 32) # " +
-         std::to_string(tenant) + ")";
+  return std::string("SELECT ") + fn + "((x'626F6B61'::bigint << 32) # " + std::to_string(tenant) +
+         ")";
 }
 
 // Waits up to `seconds` for `done`; true once it holds.

@@ -105,8 +105,9 @@ TEST_CASE("audit: every change and refusal is one record - hash-chained in order
   CHECK(v.heads[0].hash == records[9].hash);
 }
 
-TEST_CASE("audit: a booking refused for lack of capacity writes nothing - a rule's refusal is recorded",
-          "[audit]") {
+TEST_CASE(
+    "audit: a booking refused for lack of capacity writes nothing - a rule's refusal is recorded",
+    "[audit]") {
   TempDb db;
   Fixture f(db.uri());
   const Resource room = f.resource("Room");

@@ -363,7 +363,8 @@ class PgTransaction final : public SqlTransaction {
       for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
       list += "}";
       soci::statement st =
-          (sql_.prepare << "DELETE FROM audit_pending WHERE tenant_id = $1 AND id = ANY($2::bigint[])",
+          (sql_.prepare
+               << "DELETE FROM audit_pending WHERE tenant_id = $1 AND id = ANY($2::bigint[])",
            use(t), use(list));
       st.execute(true);
       if (st.get_affected_rows() != static_cast<long long>(ids.size())) {

@@ -78,6 +78,8 @@ struct Config {
   bool read_only = false;           // BOKA_READ_ONLY=1
   int argon2_memory_kib = 0;        // BOKA_ARGON2_MEMORY_KIB (0: the default)
   int argon2_iterations = 0;        // BOKA_ARGON2_ITERATIONS (0: the default)
+  // BOKA_CREDENTIAL_CACHE_SECONDS: AuthOptions::credential_cache (0 reads every time)
+  int credential_cache_seconds = 2;
   int shutdown_grace_seconds = 30;  // BOKA_SHUTDOWN_GRACE_SECONDS
   // BOKA_WEBHOOK_ALLOW_ADDRESSES: CIDRs webhook endpoints may reach although not public
   // (WebhookOptions::allow_addresses).

@@ -191,6 +191,15 @@ struct AuthOptions {
   std::vector<std::pair<std::string, std::string>> previous_encryption_keys;
 
   Seconds emergency_key_lifetime{3600};
+
+  // How long this engine may use a session or API key it verified without reading the store
+  // again (0..60 s; 0, the default, reads it on every call). Expiry is always exact: a
+  // cached session still ends at its idle or absolute deadline. A revocation, logout,
+  // role change or disabled user made through this engine takes effect at once; made
+  // through another engine on the same store (another process or host), within this time.
+  // boka-server sets 2 s (BOKA_CREDENTIAL_CACHE_SECONDS). docs/architecture.md,
+  // "Credential cache".
+  Seconds credential_cache{0};
 };
 
 namespace detail {

@@ -557,9 +557,12 @@
  *      "session_absolute": 43200, "admin_session_idle": 900, "admin_session_absolute": 43200,
  *      "totp_issuer": "boka", "totp_max_failures": 5, "totp_lockout": 900,
  *      "encryption_key": "", "encryption_key_id": "k1",
- *      "previous_encryption_keys": [{"id": "k0", "key": "..."}], "emergency_key_lifetime": 3600}
+ *      "previous_encryption_keys": [{"id": "k0", "key": "..."}], "emergency_key_lifetime": 3600,
+ *      "credential_cache": 0}
  *     encryption_key: 32 bytes raw, as 64 hex digits or base64 (without one, MFA enrolment is
- *     BOKA_NOT_SUPPORTED). boka/auth.hpp, AuthOptions, has the meaning of each.
+ *     BOKA_NOT_SUPPORTED). credential_cache: seconds (0..60) a verified session or key is used
+ *     without reading the store; revocations through other engines take up to that long.
+ *     boka/auth.hpp, AuthOptions, has the meaning of each.
  *
  *   AuditQuery (boka_ops_audit_records; every field optional; null = no condition)
  *     {"actor": "system", "target": "reservation:7", "action": "reservation.",

@@ -1392,6 +1392,8 @@ struct Describe<AuthOptions> {
     v("encryption_key_id", o.encryption_key_id, opt());
     v("previous_encryption_keys", key_pairs(o.previous_encryption_keys), opt("[{id, key}]"));
     v("emergency_key_lifetime", o.emergency_key_lifetime, opt());
+    v("credential_cache", o.credential_cache,
+      opt("seconds a verified session or API key is used without reading the store (0..60)"));
   }
 };
 

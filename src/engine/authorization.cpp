@@ -27,6 +27,9 @@ Result<std::unique_ptr<AuthRuntime>> make_auth_runtime(const AuthOptions& o) {
   BOKA_RETURN_IF_ERROR(positive(o.admin_session_absolute, "admin_session_absolute"));
   BOKA_RETURN_IF_ERROR(positive(o.totp_lockout, "totp_lockout"));
   BOKA_RETURN_IF_ERROR(positive(o.emergency_key_lifetime, "emergency_key_lifetime"));
+  if (o.credential_cache.count() < 0 || o.credential_cache.count() > 60) {
+    return InvalidArgument("auth.credential_cache: must be 0..60 seconds");
+  }
   if (o.lockout_threshold < 1) return InvalidArgument("auth.lockout_threshold: must be >= 1");
   if (o.max_failures_per_hour < 1)
     return InvalidArgument("auth.max_failures_per_hour: must be >= 1");
@@ -77,12 +80,27 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
     return a;
   }
   const Instant t = clock->now();
-  std::optional<StoredUser> user;
-  std::optional<StoredSession> session;
-  std::optional<StoredApiKey> key;
-  bool key_chain_live = false;
-  std::optional<CustomerId> customer_record;
-  BOKA_RETURN_IF_ERROR(
+  // What the store says about the credential: from the cache when enabled and fresh
+  // (expiry is still checked below against `t`).
+  CredentialSnapshot snapshot;
+  std::optional<StoredUser>& user = snapshot.user;
+  std::optional<StoredSession>& session = snapshot.session;
+  std::optional<StoredApiKey>& key = snapshot.key;
+  bool& key_chain_live = snapshot.key_chain_live;
+  std::optional<CustomerId>& customer_record = snapshot.customer_record;
+  std::string cache_key;
+  if (credentials.enabled()) {
+    cache_key = who.kind() == Principal::Kind::user
+                    ? "s:" + std::to_string(who.session())
+                    : "k:" + std::to_string(who.api_key());
+  }
+  std::optional<CredentialSnapshot> cached;
+  if (!cache_key.empty()) cached = credentials.find(cache_key);
+  if (cached) {
+    snapshot = std::move(*cached);
+  } else {
+    const std::uint64_t read_at = credentials.generation();
+    BOKA_RETURN_IF_ERROR(
       storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
         if (who.kind() == Principal::Kind::user) {
           BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
@@ -108,6 +126,8 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
         }
         return Status::Ok();
       }));
+    if (!cache_key.empty()) credentials.put(cache_key, read_at, snapshot);
+  }
   a.customer_record = customer_record;
   a.tenant = who.tenant();
   a.user = who.user();

@@ -90,6 +90,10 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
     impl->read_only->on = true;
   }
   impl->seal_after_commit = storage->seals_audit_after_commit();
+  impl->credentials.configure(options.auth.credential_cache);
+  if (impl->credentials.enabled()) {
+    storage = detail::make_credential_watch(std::move(storage), impl->credentials);
+  }
   impl->storage = detail::make_read_only_gate(std::move(storage), impl->read_only);
   impl->clock = options.clock ? std::move(options.clock) : std::make_shared<SystemClock>();
   if (options.waitlist_offer_window < Seconds(60) ||

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -306,6 +307,55 @@ namespace boka::detail {
 struct WebhookRuntime;
 struct EngineImpl;
 
+// What verifying a session or API key reads from the store (EngineImpl::verify,
+// Auth::authenticate_session). Secrets (password hash, TOTP secrets, recovery codes) are
+// dropped before a snapshot is kept.
+struct CredentialSnapshot {
+  std::optional<StoredSession> session;
+  std::optional<StoredUser> user;
+  std::optional<StoredApiKey> key;
+  bool key_chain_live = false;
+  std::optional<CustomerId> customer_record;
+};
+
+// The credential cache (AuthOptions::credential_cache; docs/architecture.md, "Credential
+// cache"): snapshots kept for at most the ttl, keyed by what was verified ("s:<session
+// id>", "k:<key id>", "t:<token hash>"). A snapshot is data as read; the caller still
+// checks expiry against its clock on every use. Every write through this engine to
+// sessions, users, API keys or customer records bumps the generation (CredentialWatch),
+// which invalidates every snapshot read before it: a revocation here takes effect at
+// once. Thread-safe.
+class CredentialCache {
+ public:
+  void configure(Seconds ttl) { ttl_ = std::chrono::seconds(ttl.count()); }
+  bool enabled() const { return ttl_.count() > 0; }
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  void invalidate() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  // The snapshot under `key`, if younger than the ttl and read at the current generation.
+  std::optional<CredentialSnapshot> find(const std::string& key) const;
+  // Keeps `snapshot`, read after generation() returned `read_at` (dropped if a write has
+  // bumped it since: the read may predate that write's commit).
+  void put(const std::string& key, std::uint64_t read_at, CredentialSnapshot snapshot);
+
+ private:
+  struct Entry {
+    std::uint64_t generation = 0;
+    std::chrono::steady_clock::time_point stored;
+    CredentialSnapshot snapshot;
+  };
+  std::chrono::seconds ttl_{0};
+  std::atomic<std::uint64_t> generation_{0};
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+// Wraps the store so that every write transaction touching credentials (sessions, users,
+// API keys, customer records: what verify reads) invalidates `cache`, both when the row is
+// written and again after the transaction ends (a reader that began between the two then
+// cannot keep what it read). Installed only when the cache is enabled.
+std::shared_ptr<Storage> make_credential_watch(std::shared_ptr<Storage> target,
+                                               CredentialCache& cache);
+
 // Seals unsealed audit records within a bounded delay (docs/architecture.md, "Audit
 // sealing"): a thread that runs EngineImpl::seal_audit shortly after this engine appended
 // a record (wake()), and at least once a second for records other engines left behind.
@@ -375,6 +425,8 @@ struct EngineImpl {
 
   // Set at open from Storage::seals_audit_after_commit.
   bool seal_after_commit = false;
+  // AuthOptions::credential_cache; its watch wraps `storage` when enabled.
+  detail::CredentialCache credentials;
 
   // Loads a resource of `tenant` with schedule, zone and a current index (from the cache
   // when its version matches). not_found names `field`.

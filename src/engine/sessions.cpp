@@ -171,9 +171,32 @@ Result<Principal> Auth::authenticate_session(std::string_view token) {
   std::optional<StoredSession> session;
   std::optional<StoredUser> user;
   const Instant t = ops.now();
-  BOKA_RETURN_IF_ERROR(impl_->storage->read(
-      TxnScope::all_tenants(),
-      [&](StorageTransaction& txn) -> Status { return find_token(txn, token, t, session, user); }));
+  detail::CredentialCache& cache = impl_->credentials;
+  const bool cacheable = cache.enabled() && !token.empty() && token.size() <= 200;
+  const std::string cache_key = cacheable ? "t:" + detail::sha256_hex(token) : std::string();
+  std::optional<detail::CredentialSnapshot> cached;
+  if (cacheable) cached = cache.find(cache_key);
+  if (cached) {
+    // Read earlier: still checked against the clock, as find_token checks it.
+    session = std::move(cached->session);
+    user = std::move(cached->user);
+    if (!session || !session_live(*session, t) || !user ||
+        user->user.state == UserState::disabled) {
+      return Unauthenticated(kBadSession);
+    }
+  } else {
+    const std::uint64_t read_at = cache.generation();
+    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(),
+                                              [&](StorageTransaction& txn) -> Status {
+                                                return find_token(txn, token, t, session, user);
+                                              }));
+    if (cacheable) {
+      detail::CredentialSnapshot keep;
+      keep.session = session;
+      keep.user = user;
+      cache.put(cache_key, read_at, std::move(keep));
+    }
+  }
   // In read-only mode the session still authenticates; its idle expiry is not extended.
   if (t - session->session.last_seen_at >= Seconds(kTouchEvery) &&
       !impl_->read_only->on.load(std::memory_order_relaxed)) {

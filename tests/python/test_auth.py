@@ -145,6 +145,20 @@ class AuthTest(unittest.TestCase):
             with self.assertRaises(boka.NotSupportedError):
                 engine.auth.begin_totp_enrollment(who=grant.principal)
 
+    def test_a_cached_session_ends_at_once_on_logout(self) -> None:
+        cached = dataclasses.replace(FAST, credential_cache=timedelta(seconds=30))
+        with boka.Engine("memory:", auth=cached) as engine:
+            tenant = engine.create_tenant("t").id
+            engine.auth.create_user(tenant, email="c@example.com", password=PASSWORD)
+            grant = engine.auth.login(tenant, "c@example.com", PASSWORD)
+            who = engine.auth.authenticate_session(grant.token)
+            engine.auth.authenticate_session(grant.token)  # served from the cache
+            engine.auth.logout(who=who)
+            with self.assertRaises(boka.UnauthenticatedError):
+                engine.auth.authenticate_session(grant.token)
+        with self.assertRaisesRegex(boka.InvalidArgumentError, "credential_cache"):
+            boka.Engine("memory:", auth=dataclasses.replace(FAST, credential_cache=timedelta(minutes=2)))
+
     def test_the_facet_keeps_its_engine(self) -> None:
         engine = boka.Engine("memory:", auth=FAST)
         tenant = engine.create_tenant("t").id

@@ -3,9 +3,11 @@
 // messages and security events it produced for the secrets it used.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <thread>
 
 #include "auth/crypto.hpp"
 #include "core/sha256.hpp"
@@ -1094,4 +1096,109 @@ TEST_CASE("auth: users and API keys are listed a page at a time", "[auth]") {
   auto keys = f.engine->auth().list_api_keys(sys(), f.tenant, ApiKeyId{}, 2).value();
   REQUIRE(keys.size() == 2);
   CHECK(f.engine->auth().list_api_keys(sys(), f.tenant, keys.back().id, 2)->size() == 1);
+}
+
+// ---- the credential cache (AuthOptions::credential_cache) ----------------------------------
+
+namespace {
+
+AuthOptions cached_options(Seconds ttl) {
+  AuthOptions o = cheap_options();
+  o.credential_cache = ttl;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("auth: with the credential cache, what is revoked through this engine ends at once",
+          "[auth]") {
+  AuthFixture f("memory:", cached_options(Seconds(60)));
+  User ana = f.user("ana@example.com", Role::staff);
+  ReservationFilter all;
+  // Logout: the token and the principal stop working on their next use.
+  SessionGrant g = f.login_ok("ana@example.com");
+  Principal p = *f.engine->auth().authenticate_session(g.token);
+  REQUIRE(f.engine->auth().authenticate_session(g.token).ok());  // now cached
+  REQUIRE(f.engine->list_reservations(p, f.tenant, all).ok());
+  REQUIRE(f.engine->auth().logout(p).ok());
+  CHECK(f.note(f.engine->auth().authenticate_session(g.token)).status().code() ==
+        Code::unauthenticated);
+  CHECK(f.note(f.engine->list_reservations(p, f.tenant, all)).status().code() ==
+        Code::unauthenticated);
+  // Ended by an administrator.
+  g = f.login_ok("ana@example.com");
+  p = *f.engine->auth().authenticate_session(g.token);
+  REQUIRE(f.engine->list_reservations(p, f.tenant, all).ok());
+  REQUIRE(f.engine->auth().end_session(sys(), f.tenant, g.session.id).ok());
+  CHECK(f.engine->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->list_reservations(p, f.tenant, all).status().code() == Code::unauthenticated);
+  // A role change takes effect on the next call: a customer sees only their own.
+  g = f.login_ok("ana@example.com");
+  p = *f.engine->auth().authenticate_session(g.token);
+  REQUIRE(f.engine->list_reservations(p, f.tenant, all).ok());
+  REQUIRE(f.engine->auth().set_user_role(sys(), f.tenant, ana.id, Role::customer).ok());
+  CHECK(f.engine->list_reservations(p, f.tenant, all).status().code() == Code::unauthenticated);
+  // Disabled.
+  g = f.login_ok("ana@example.com");
+  p = *f.engine->auth().authenticate_session(g.token);
+  REQUIRE(f.engine->auth().authenticate_session(g.token).ok());
+  REQUIRE(f.engine->auth().set_user_state(sys(), f.tenant, ana.id, UserState::disabled).ok());
+  CHECK(f.engine->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->list_reservations(p, f.tenant, all).status().code() == Code::unauthenticated);
+  // A revoked API key.
+  f.user("admin@example.com", Role::admin);
+  auto [admin, secret] = f.enrol("admin@example.com");
+  auto created = f.engine->auth().create_api_key(
+      admin.principal, f.tenant,
+      NewApiKey{"widget", Permission::availability_read | Permission::reservations_own,
+                std::nullopt});
+  REQUIRE(created.ok());
+  f.secrets.push_back(created->key);
+  Principal key = *f.engine->auth().authenticate_api_key(created->key);
+  REQUIRE(f.engine->list_reservations(key, f.tenant, all).ok());
+  REQUIRE(f.engine->auth().revoke_api_key(admin.principal, f.tenant, created->info.id).ok());
+  CHECK(f.engine->list_reservations(key, f.tenant, all).status().code() ==
+        Code::unauthenticated);
+}
+
+TEST_CASE("auth: with the credential cache, a cached session still expires on time", "[auth]") {
+  AuthFixture f("memory:", cached_options(Seconds(60)));
+  f.user("ana@example.com", Role::staff);
+  SessionGrant g = f.login_ok("ana@example.com");
+  Principal p = *f.engine->auth().authenticate_session(g.token);
+  ReservationFilter all;
+  REQUIRE(f.engine->list_reservations(p, f.tenant, all).ok());
+  // The clock passes the 30-minute idle limit; the cache is still fresh in wall time.
+  f.advance(Seconds(31 * 60));
+  CHECK(f.engine->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->list_reservations(p, f.tenant, all).status().code() == Code::unauthenticated);
+}
+
+TEST_CASE("auth: with the credential cache, a revocation through another engine arrives within "
+          "its time",
+          "[auth]") {
+  TempDb db;
+  AuthFixture f(db.uri(), cached_options(Seconds(1)));
+  f.user("ana@example.com", Role::staff);
+  SessionGrant g = f.login_ok("ana@example.com");
+  Principal p = *f.engine->auth().authenticate_session(g.token);
+  ReservationFilter all;
+  REQUIRE(f.engine->list_reservations(p, f.tenant, all).ok());
+  // Another engine on the same file (another process or host) ends the session.
+  auto other = Engine::open(db.uri(), EngineOptions{f.clock, cheap_options()}).value();
+  REQUIRE(other->auth().end_session(sys(), f.tenant, g.session.id).ok());
+  CHECK(other->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
+  // This engine may use what it verified for up to its cache time, no longer.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(f.engine->auth().authenticate_session(g.token).status().code() == Code::unauthenticated);
+  CHECK(f.engine->list_reservations(p, f.tenant, all).status().code() == Code::unauthenticated);
+}
+
+TEST_CASE("auth: credential_cache is 0..60 seconds", "[auth]") {
+  auto engine = Engine::open("memory:", EngineOptions{nullptr, cached_options(Seconds(61))});
+  CHECK(engine.status().code() == Code::invalid_argument);
+  CHECK_THAT(engine.status().message(), Catch::Contains("credential_cache"));
+  CHECK(Engine::open("memory:", EngineOptions{nullptr, cached_options(Seconds(-1))})
+            .status()
+            .code() == Code::invalid_argument);
 }

@@ -506,6 +506,9 @@ class AuthOptions:
     encryption_key_id: str = "k1"
     previous_encryption_keys: Sequence[tuple[str, str]] = ()  # (id, key)
     emergency_key_lifetime: timedelta = timedelta(hours=1)
+    # How long a verified session or API key is used without reading the store (0..60 s);
+    # revocations made through other engines take up to that long to reach this one.
+    credential_cache: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)

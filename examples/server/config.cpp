@@ -315,8 +315,7 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(integer("BOKA_TIMEOUT_SECONDS", c.timeout_seconds, 1, 3600));
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_MEMORY_KIB", c.argon2_memory_kib, 8, 4 << 20));
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_ITERATIONS", c.argon2_iterations, 1, 100));
-  BOKA_RETURN_IF_ERROR(
-      integer("BOKA_CREDENTIAL_CACHE_SECONDS", c.credential_cache_seconds, 0, 60));
+  BOKA_RETURN_IF_ERROR(integer("BOKA_CREDENTIAL_CACHE_SECONDS", c.credential_cache_seconds, 0, 60));
   BOKA_RETURN_IF_ERROR(integer("BOKA_SHUTDOWN_GRACE_SECONDS", c.shutdown_grace_seconds, 0, 3600));
   BOKA_RETURN_IF_ERROR(integer("BOKA_EVENT_RETENTION_DAYS", c.event_retention_days, 1, 3650));
   if (auto v = get("BOKA_WEBHOOK_ALLOW_ADDRESSES")) c.webhook_allow_addresses = *v;

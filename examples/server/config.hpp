@@ -73,11 +73,11 @@ struct Config {
   // BOKA_TRUSTED_PROXIES: peers whose X-Real-IP / X-Forwarded-For name the client (exact
   // addresses, comma-separated; "*" when only the proxy can reach the server at all).
   std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
-  std::string access_log = "-";     // BOKA_ACCESS_LOG: a file, or "-" for stdout
-  bool demo = false;                // BOKA_DEMO=1: a demo tenant and admin
-  bool read_only = false;           // BOKA_READ_ONLY=1
-  int argon2_memory_kib = 0;        // BOKA_ARGON2_MEMORY_KIB (0: the default)
-  int argon2_iterations = 0;        // BOKA_ARGON2_ITERATIONS (0: the default)
+  std::string access_log = "-";  // BOKA_ACCESS_LOG: a file, or "-" for stdout
+  bool demo = false;             // BOKA_DEMO=1: a demo tenant and admin
+  bool read_only = false;        // BOKA_READ_ONLY=1
+  int argon2_memory_kib = 0;     // BOKA_ARGON2_MEMORY_KIB (0: the default)
+  int argon2_iterations = 0;     // BOKA_ARGON2_ITERATIONS (0: the default)
   // BOKA_CREDENTIAL_CACHE_SECONDS: AuthOptions::credential_cache (0 reads every time)
   int credential_cache_seconds = 2;
   int shutdown_grace_seconds = 30;  // BOKA_SHUTDOWN_GRACE_SECONDS

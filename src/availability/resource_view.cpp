@@ -98,8 +98,26 @@ StartCheck check_start(const ResourceView& v, std::int64_t t, std::int64_t d, in
   return out;
 }
 
+const std::vector<Range>& OpenRangeMemo::open(const Schedule* schedule, const Zone& zone,
+                                              std::int64_t from, std::int64_t to) {
+  const ScheduleId id = schedule ? schedule->id : ScheduleId{};
+  const std::int64_t version = schedule ? schedule->version : 0;
+  const void* z = zone.tz();
+  // Schedules without a stored id (built in code, never saved) are not shared.
+  if (schedule == nullptr || id != 0) {
+    for (const Entry& e : entries_) {
+      if (e.schedule == id && e.version == version && e.zone == z && e.from == from && e.to == to) {
+        return e.ranges;
+      }
+    }
+  }
+  entries_.push_back(Entry{id, version, z, from, to, open_ranges(schedule, zone, from, to)});
+  return entries_.back().ranges;
+}
+
 std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::int64_t to,
-                                std::int64_t d, int q, std::int64_t now, ReservationId exclude) {
+                                std::int64_t d, int q, std::int64_t now, ReservationId exclude,
+                                OpenRangeMemo* memo) {
   const Resource& r = *v.resource;
   const Policy& p = r.policy;
   if (r.archived_at || q > r.capacity || q < 1) return {};
@@ -112,7 +130,10 @@ std::vector<Range> valid_starts(const ResourceView& v, std::int64_t from, std::i
   if (lo >= hi) return {};
 
   std::vector<Range> starts;
-  for (const Range& o : open_ranges(v.schedule, v.zone, lo, hi + d)) {
+  std::vector<Range> expanded;
+  const std::vector<Range>& open = memo ? memo->open(v.schedule, v.zone, lo, hi + d)
+                                        : (expanded = open_ranges(v.schedule, v.zone, lo, hi + d));
+  for (const Range& o : open) {
     Range s{o.begin, std::min(o.end - d + 1, hi)};
     if (!s.empty()) starts.push_back(s);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -55,10 +56,31 @@ struct StartCheck {
 StartCheck check_start(const ResourceView& view, std::int64_t t, std::int64_t d, int q,
                        std::int64_t now, ReservationId exclude);
 
+// A schedule's open ranges as expanded once for one query, by schedule (id and version),
+// zone and window: the members of a pool usually share all three, and expanding a month of
+// a schedule in its zone was most of what each member cost. Used by one thread.
+class OpenRangeMemo {
+ public:
+  const std::vector<Range>& open(const Schedule* schedule, const Zone& zone, std::int64_t from,
+                                 std::int64_t to);
+
+ private:
+  struct Entry {
+    ScheduleId schedule{};  // 0: no schedule (always open)
+    std::int64_t version = 0;
+    const void* zone = nullptr;
+    std::int64_t from = 0, to = 0;
+    std::vector<Range> ranges;
+  };
+  std::deque<Entry> entries_;  // few distinct schedules; references stay valid
+};
+
 // Every start t in [from, to) (ignoring the grid) where [t, t + d) with quantity q passes
-// every rule. Normalized ranges.
+// every rule. Normalized ranges. `memo` (optional) shares schedule expansions between the
+// resources of one query.
 std::vector<Range> valid_starts(const ResourceView& view, std::int64_t from, std::int64_t to,
-                                std::int64_t d, int q, std::int64_t now, ReservationId exclude);
+                                std::int64_t d, int q, std::int64_t now, ReservationId exclude,
+                                OpenRangeMemo* memo = nullptr);
 
 // True if t lies on the grid of `step` seconds counted from local midnight in `zone`.
 bool on_grid(const Zone& zone, std::int64_t step, std::int64_t t);

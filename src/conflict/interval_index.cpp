@@ -203,6 +203,34 @@ int IntervalIndex::max_usage(Range window, std::int64_t now, ReservationId exclu
 
 std::vector<Range> IntervalIndex::ranges_above(Range window, int threshold, std::int64_t now,
                                                ReservationId exclude) const {
+  if (threshold == 0) {
+    // Any booking is too many (a capacity-1 resource, or a request for all of one): the
+    // answer is the union of what is occupied, merged as the entries come, by start.
+    std::vector<Range> out;
+    bool sorted = true;
+    for_each_overlapping(window, now, exclude, [&](const IndexEntry& e) {
+      if (e.quantity <= 0) return;
+      const Range o = occupied(e);
+      const Range r{std::max(o.begin, window.begin), std::min(o.end, window.end)};
+      if (r.empty()) return;
+      if (!out.empty() && r.begin < out.back().begin) sorted = false;
+      out.push_back(r);
+    });
+    if (!sorted) {
+      std::sort(out.begin(), out.end(),
+                [](const Range& a, const Range& b) { return a.begin < b.begin; });
+    }
+    std::size_t n = 0;
+    for (const Range& r : out) {
+      if (n > 0 && r.begin <= out[n - 1].end) {
+        out[n - 1].end = std::max(out[n - 1].end, r.end);
+      } else {
+        out[n++] = r;
+      }
+    }
+    out.resize(n);
+    return out;
+  }
   std::vector<std::pair<std::int64_t, int>> events;
   for_each_overlapping(window, now, exclude, [&](const IndexEntry& e) {
     const Range o = occupied(e);

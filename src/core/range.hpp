@@ -31,6 +31,29 @@ inline void normalize(std::vector<Range>& ranges) {
   ranges.resize(out);
 }
 
+// a united with b, both normalized; result normalized. Linear: a pool's union of its
+// members' free starts grows member by member without sorting.
+inline std::vector<Range> unite(const std::vector<Range>& a, const std::vector<Range>& b) {
+  std::vector<Range> out;
+  out.reserve(a.size() + b.size());
+  auto push = [&out](const Range& r) {
+    if (!out.empty() && r.begin <= out.back().end) {
+      out.back().end = std::max(out.back().end, r.end);
+    } else {
+      out.push_back(r);
+    }
+  };
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].begin <= b[j].begin)) {
+      push(a[i++]);
+    } else {
+      push(b[j++]);
+    }
+  }
+  return out;
+}
+
 // a minus b, both normalized; result normalized.
 inline std::vector<Range> subtract(const std::vector<Range>& a, const std::vector<Range>& b) {
   std::vector<Range> out;

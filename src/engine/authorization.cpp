@@ -90,9 +90,8 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
   std::optional<CustomerId>& customer_record = snapshot.customer_record;
   std::string cache_key;
   if (credentials.enabled()) {
-    cache_key = who.kind() == Principal::Kind::user
-                    ? "s:" + std::to_string(who.session())
-                    : "k:" + std::to_string(who.api_key());
+    cache_key = who.kind() == Principal::Kind::user ? "s:" + std::to_string(who.session())
+                                                    : "k:" + std::to_string(who.api_key());
   }
   std::optional<CredentialSnapshot> cached;
   if (!cache_key.empty()) cached = credentials.find(cache_key);
@@ -101,31 +100,31 @@ Result<Actor> EngineImpl::verify(const Principal& who) {
   } else {
     const std::uint64_t read_at = credentials.generation();
     BOKA_RETURN_IF_ERROR(
-      storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
-        if (who.kind() == Principal::Kind::user) {
-          BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
-          if (session) {
-            BOKA_ASSIGN_OR_RETURN(user,
-                                  txn.find_user(session->session.tenant, session->session.user));
+        storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+          if (who.kind() == Principal::Kind::user) {
+            BOKA_ASSIGN_OR_RETURN(session, txn.find_session(who.session()));
+            if (session) {
+              BOKA_ASSIGN_OR_RETURN(user,
+                                    txn.find_user(session->session.tenant, session->session.user));
+            }
+          } else {
+            BOKA_ASSIGN_OR_RETURN(key, txn.find_api_key(who.api_key()));
+            if (key) {
+              BOKA_ASSIGN_OR_RETURN(key_chain_live, ancestors_unrevoked(txn, key->key));
+            }
+            if (key && key->key.created_by != 0) {
+              BOKA_ASSIGN_OR_RETURN(user,
+                                    txn.find_user(creator_tenant(key->key), key->key.created_by));
+            }
           }
-        } else {
-          BOKA_ASSIGN_OR_RETURN(key, txn.find_api_key(who.api_key()));
-          if (key) {
-            BOKA_ASSIGN_OR_RETURN(key_chain_live, ancestors_unrevoked(txn, key->key));
+          // A customer's own bookings include those made for their customer record.
+          if (user && user->user.role == Role::customer) {
+            BOKA_ASSIGN_OR_RETURN(
+                auto linked, txn.find_live_customers(user->user.tenant, "", "", user->user.id));
+            if (!linked.empty()) customer_record = linked.front().id;
           }
-          if (key && key->key.created_by != 0) {
-            BOKA_ASSIGN_OR_RETURN(user,
-                                  txn.find_user(creator_tenant(key->key), key->key.created_by));
-          }
-        }
-        // A customer's own bookings include those made for their customer record.
-        if (user && user->user.role == Role::customer) {
-          BOKA_ASSIGN_OR_RETURN(auto linked,
-                                txn.find_live_customers(user->user.tenant, "", "", user->user.id));
-          if (!linked.empty()) customer_record = linked.front().id;
-        }
-        return Status::Ok();
-      }));
+          return Status::Ok();
+        }));
     if (!cache_key.empty()) credentials.put(cache_key, read_at, snapshot);
   }
   a.customer_record = customer_record;

@@ -15,10 +15,11 @@ using detail::ResolvedRequest;
 
 namespace {
 
-bool contains(const std::vector<Range>& ranges, std::int64_t t) {
-  auto it = std::upper_bound(ranges.begin(), ranges.end(), t,
-                             [](std::int64_t x, const Range& r) { return x < r.begin; });
-  return it != ranges.begin() && std::prev(it)->end > t;
+// Whether normalized `ranges` contain t, for t rising from call to call: `cursor` (0 at
+// first) moves forward only, so a sweep over the grid costs linear time per candidate.
+bool contains_rising(const std::vector<Range>& ranges, std::int64_t t, std::size_t& cursor) {
+  while (cursor < ranges.size() && ranges[cursor].end <= t) ++cursor;
+  return cursor < ranges.size() && ranges[cursor].begin <= t;
 }
 
 const LoadedResource* first_candidate(const std::vector<ResolvedRequest>& requests) {
@@ -42,14 +43,15 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
   // query (intersection over requests).
   std::vector<std::vector<std::vector<Range>>> per_candidate(requests.size());
   std::vector<Range> all;
+  detail::OpenRangeMemo schedules;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     std::vector<Range> any;
     for (const LoadedResource* c : requests[i].candidates) {
-      per_candidate[i].push_back(detail::valid_starts(
-          c->view(requests[i].terms), from, to, duration, requests[i].quantity, now, exclude));
-      any.insert(any.end(), per_candidate[i].back().begin(), per_candidate[i].back().end());
+      per_candidate[i].push_back(detail::valid_starts(c->view(requests[i].terms), from, to,
+                                                      duration, requests[i].quantity, now, exclude,
+                                                      &schedules));
+      any = detail::unite(any, per_candidate[i].back());  // both normalized
     }
-    detail::normalize(any);
     all = i == 0 ? std::move(any) : detail::intersect(all, any);
     if (all.empty()) return out;
   }
@@ -61,6 +63,11 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
     if (!r.pool && !r.candidates.empty()) direct.insert(r.candidates.front()->resource.id);
   }
   const std::int64_t grid_step = step.value_or(grid_owner->resource.policy.slot_step.count());
+  // Grid points come in rising order, so each candidate's ranges are swept once.
+  std::vector<std::vector<std::size_t>> cursors(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    cursors[i].assign(requests[i].candidates.size(), 0);
+  }
   detail::for_each_grid_point(grid_owner->zone, grid_step, all, [&](std::int64_t t) {
     Slot slot;
     slot.start = from_unix(t);
@@ -72,7 +79,7 @@ std::vector<Slot> EngineImpl::slots(const std::vector<ResolvedRequest>& requests
       for (std::size_t c = 0; c < requests[i].candidates.size(); ++c) {
         const ResourceId id = requests[i].candidates[c]->resource.id;
         if (requests[i].pool && used.count(id)) continue;
-        if (contains(per_candidate[i][c], t)) {
+        if (contains_rising(per_candidate[i][c], t, cursors[i][c])) {
           picked = id;
           picked_resource = requests[i].candidates[c];
           break;

@@ -186,10 +186,10 @@ Result<Principal> Auth::authenticate_session(std::string_view token) {
     }
   } else {
     const std::uint64_t read_at = cache.generation();
-    BOKA_RETURN_IF_ERROR(impl_->storage->read(TxnScope::all_tenants(),
-                                              [&](StorageTransaction& txn) -> Status {
-                                                return find_token(txn, token, t, session, user);
-                                              }));
+    BOKA_RETURN_IF_ERROR(
+        impl_->storage->read(TxnScope::all_tenants(), [&](StorageTransaction& txn) -> Status {
+          return find_token(txn, token, t, session, user);
+        }));
     if (cacheable) {
       detail::CredentialSnapshot keep;
       keep.session = session;

@@ -1157,8 +1157,7 @@ TEST_CASE("auth: with the credential cache, what is revoked through this engine 
   Principal key = *f.engine->auth().authenticate_api_key(created->key);
   REQUIRE(f.engine->list_reservations(key, f.tenant, all).ok());
   REQUIRE(f.engine->auth().revoke_api_key(admin.principal, f.tenant, created->info.id).ok());
-  CHECK(f.engine->list_reservations(key, f.tenant, all).status().code() ==
-        Code::unauthenticated);
+  CHECK(f.engine->list_reservations(key, f.tenant, all).status().code() == Code::unauthenticated);
 }
 
 TEST_CASE("auth: with the credential cache, a cached session still expires on time", "[auth]") {
@@ -1174,9 +1173,10 @@ TEST_CASE("auth: with the credential cache, a cached session still expires on ti
   CHECK(f.engine->list_reservations(p, f.tenant, all).status().code() == Code::unauthenticated);
 }
 
-TEST_CASE("auth: with the credential cache, a revocation through another engine arrives within "
-          "its time",
-          "[auth]") {
+TEST_CASE(
+    "auth: with the credential cache, a revocation through another engine arrives within "
+    "its time",
+    "[auth]") {
   TempDb db;
   AuthFixture f(db.uri(), cached_options(Seconds(1)));
   f.user("ana@example.com", Role::staff);

@@ -220,15 +220,7 @@ std::vector<Range> IntervalIndex::ranges_above(Range window, int threshold, std:
       std::sort(out.begin(), out.end(),
                 [](const Range& a, const Range& b) { return a.begin < b.begin; });
     }
-    std::size_t n = 0;
-    for (const Range& r : out) {
-      if (n > 0 && r.begin <= out[n - 1].end) {
-        out[n - 1].end = std::max(out[n - 1].end, r.end);
-      } else {
-        out[n++] = r;
-      }
-    }
-    out.resize(n);
+    merge_sorted(out);
     return out;
   }
   std::vector<std::pair<std::int64_t, int>> events;

@@ -16,10 +16,8 @@ struct Range {
 };
 
 // Sorts and merges overlapping or touching ranges; drops empty ones.
-inline void normalize(std::vector<Range>& ranges) {
-  std::erase_if(ranges, [](const Range& r) { return r.empty(); });
-  std::sort(ranges.begin(), ranges.end(),
-            [](const Range& a, const Range& b) { return a.begin < b.begin; });
+// Merges the overlapping and touching ranges of a list sorted by begin, in place.
+inline void merge_sorted(std::vector<Range>& ranges) {
   std::size_t out = 0;
   for (const Range& r : ranges) {
     if (out > 0 && r.begin <= ranges[out - 1].end) {
@@ -29,6 +27,13 @@ inline void normalize(std::vector<Range>& ranges) {
     }
   }
   ranges.resize(out);
+}
+
+inline void normalize(std::vector<Range>& ranges) {
+  std::erase_if(ranges, [](const Range& r) { return r.empty(); });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  merge_sorted(ranges);
 }
 
 // a united with b, both normalized; result normalized. Linear: a pool's union of its

@@ -528,6 +528,16 @@ void Api::install_operations() {
                                           {"enum", Json::array({"ok", "degraded", "failing"})}}}}}};
   const Json health_doc = Json{{"anyOf", Json::array({health_status, doc<HealthReport>()})}};
   route("GET", "/api/health", "health", Auth::optional, {kNone, health_doc}, [this](Context& c) {
+    const bool detailed = c.req.param("detailed") != nullptr;
+    if (!detailed) {
+      std::lock_guard<std::mutex> lock(health_mutex_);
+      if (health_answer_.status != 0 &&
+          std::chrono::steady_clock::now() - health_answer_.at < std::chrono::seconds(1)) {
+        c.res.status = health_answer_.status;
+        c.res.set_content(health_answer_.body, "application/json");
+        return;
+      }
+    }
     auto h = engine_.operations().health(Principal::system());
     if (!h.ok()) return c.problem(h.status());
     if (shared_limits_) {  // the shared rate limits: degraded (not failing) while local
@@ -537,9 +547,13 @@ void Api::install_operations() {
       if (!redis.up && h->status == HealthStatus::ok) h->status = HealthStatus::degraded;
     }
     const int status = h->status == HealthStatus::failing ? 503 : 200;
-    if (c.req.param("detailed") == nullptr) {
+    if (!detailed) {
       Json j = Json::object();
       j["status"] = health_status_name(h->status);
+      {
+        std::lock_guard<std::mutex> lock(health_mutex_);
+        health_answer_ = HealthAnswer{std::chrono::steady_clock::now(), status, codec::dump(j)};
+      }
       return c.send(status, j);
     }
     // The detailed report names files and components: a client on this host (the address

@@ -141,6 +141,15 @@ class Api {
   const Config& config_;
   std::shared_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<RedisLimitStore> shared_limits_;  // null without BOKA_REDIS_URL
+  // The plain /api/health answer, shared by the requests of one second (docs/http.md,
+  // "Health"): a load balancer polling many times a second costs one report a second.
+  struct HealthAnswer {
+    std::chrono::steady_clock::time_point at{};
+    int status = 0;
+    std::string body;
+  };
+  std::mutex health_mutex_;
+  HealthAnswer health_answer_;
   Limit per_client_;
   Limit per_principal_;
   Limit login_per_account_;

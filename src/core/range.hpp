@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 namespace boka::detail {
@@ -41,21 +42,9 @@ inline void normalize(std::vector<Range>& ranges) {
 inline std::vector<Range> unite(const std::vector<Range>& a, const std::vector<Range>& b) {
   std::vector<Range> out;
   out.reserve(a.size() + b.size());
-  auto push = [&out](const Range& r) {
-    if (!out.empty() && r.begin <= out.back().end) {
-      out.back().end = std::max(out.back().end, r.end);
-    } else {
-      out.push_back(r);
-    }
-  };
-  std::size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && a[i].begin <= b[j].begin)) {
-      push(a[i++]);
-    } else {
-      push(b[j++]);
-    }
-  }
+  std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out),
+             [](const Range& x, const Range& y) { return x.begin < y.begin; });
+  merge_sorted(out);
   return out;
 }
 

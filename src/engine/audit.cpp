@@ -284,10 +284,11 @@ Result<AuditVerification> Operations::verify_audit(const Principal& who,
   Status error;
   AuditVerification v = detail::verify_chains(*impl_->storage, tenant, &error);
   BOKA_RETURN_IF_ERROR(error);
+  if (!impl_->seal_after_commit) return v;  // sealed inline: nothing can wait
   const TxnScope scope =
       tenant && *tenant != 0 ? TxnScope::tenant(*tenant) : TxnScope::all_tenants();
   BOKA_RETURN_IF_ERROR(impl_->storage->read(scope, [&](StorageTransaction& txn) -> Status {
-    BOKA_ASSIGN_OR_RETURN(v.unsealed, txn.count_unsealed_audit(tenant ? tenant : std::nullopt));
+    BOKA_ASSIGN_OR_RETURN(v.unsealed, txn.count_unsealed_audit(tenant));
     return Status::Ok();
   }));
   return v;

@@ -137,9 +137,73 @@ struct UnsealedAuditRecord {
   AuditRecord record;   // seq 0, prev_hash and hash empty
 };
 
+// What the engine derived from a transaction's rows (a resource's conflict index at the
+// version this transaction gave it), kept for later work in the same database transaction.
+// A store that runs several callers' work in one transaction (SQLite's commit groups) owns
+// one per transaction and hands it out through StorageTransaction::memo(): a later caller
+// then starts from the index an earlier one left instead of rebuilding it from the rows.
+//
+// The store brackets each caller's work with open_layer() and keep_layer() (the work's
+// savepoint was released) or drop_layer() (it was rolled back): what a rolled-back caller
+// put is never found, since a later caller could give the same resource the same version
+// with different rows. Discard the memo with its transaction. Not thread-safe: one
+// transaction runs on one thread. Values are shared and immutable; the memo owns its
+// references to them.
+class TransactionMemo {
+ public:
+  // What was put for (resource, version) and kept, or put in the open layer; else null.
+  std::shared_ptr<const void> find(ResourceId resource, std::int64_t version) const {
+    for (const Layer* layer : {&open_, &kept_}) {
+      for (auto it = layer->rbegin(); it != layer->rend(); ++it) {
+        if (it->resource == resource && it->version == version) return it->value;
+      }
+    }
+    return nullptr;
+  }
+  // Records `value` for (resource, version) in the open layer (kept at once when none is
+  // open).
+  void put(ResourceId resource, std::int64_t version, std::shared_ptr<const void> value) {
+    Layer& to = layer_open_ ? open_ : kept_;
+    // A transaction touches few resources; keep only the newest version of each.
+    std::erase_if(to, [&](const Entry& e) { return e.resource == resource; });
+    to.push_back(Entry{resource, version, std::move(value)});
+  }
+  void open_layer() {
+    open_.clear();
+    layer_open_ = true;
+  }
+  void keep_layer() {
+    for (Entry& e : open_) {
+      std::erase_if(kept_, [&](const Entry& k) { return k.resource == e.resource; });
+      kept_.push_back(std::move(e));
+    }
+    open_.clear();
+    layer_open_ = false;
+  }
+  void drop_layer() {
+    open_.clear();
+    layer_open_ = false;
+  }
+
+ private:
+  struct Entry {
+    ResourceId resource{};
+    std::int64_t version = 0;
+    std::shared_ptr<const void> value;
+  };
+  using Layer = std::vector<Entry>;
+  Layer kept_, open_;
+  bool layer_open_ = false;
+};
+
 class StorageTransaction {
  public:
   virtual ~StorageTransaction() = default;
+
+  // The memo of the database transaction this work runs in (see TransactionMemo), or null
+  // when the store keeps none (each caller's work its own transaction: nothing later in it
+  // could reuse what the engine derived). Owned by the store; valid during the work.
+  virtual TransactionMemo* memo() { return nullptr; }
 
   virtual Result<TenantId> insert_tenant(const Tenant& tenant) = 0;  // ignores tenant.id
   virtual Result<std::optional<Tenant>> find_tenant(TenantId id) = 0;
@@ -559,6 +623,7 @@ class StorageWrapper : public Storage {
 class StorageTransactionWrapper : public StorageTransaction {
  public:
   explicit StorageTransactionWrapper(StorageTransaction& target) : t_(target) {}
+  TransactionMemo* memo() override { return t_.memo(); }
   Result<TenantId> insert_tenant(const Tenant& x) override { return t_.insert_tenant(x); }
   Result<std::optional<Tenant>> find_tenant(TenantId id) override { return t_.find_tenant(id); }
   Result<std::vector<Tenant>> list_tenants() override { return t_.list_tenants(); }

@@ -19,6 +19,11 @@ std::shared_ptr<const IntervalIndex> IndexCache::get(ResourceId id, std::int64_t
   return it->second.index;
 }
 
+void stage(StorageTransaction& txn, std::vector<StagedIndex>& staged, StagedIndex s) {
+  if (TransactionMemo* memo = txn.memo()) memo->put(s.resource, s.version, s.index);
+  staged.push_back(std::move(s));
+}
+
 void IndexCache::put(ResourceId id, std::int64_t version,
                      std::shared_ptr<const IntervalIndex> index) {
   std::lock_guard lock(mutex_);
@@ -193,7 +198,13 @@ Result<LoadedResource> EngineImpl::load_resource(StorageTransaction& txn, Tenant
                           std::to_string(*row->schedule) + ", which does not exist");
     }
   }
-  auto index = cache.get(id, row->version);
+  // The transaction's memo first: an earlier writer of this commit group may have moved the
+  // resource to this version, which the cache learns of only after the commit.
+  std::shared_ptr<const detail::IntervalIndex> index;
+  if (TransactionMemo* memo = txn.memo()) {
+    index = std::static_pointer_cast<const detail::IntervalIndex>(memo->find(id, row->version));
+  }
+  if (!index) index = cache.get(id, row->version);
   if (!index) {
     BOKA_ASSIGN_OR_RETURN(auto bookings, txn.active_bookings(id));
     auto fresh = std::make_shared<detail::IntervalIndex>(row->policy.buffer_before.count(),
@@ -208,7 +219,7 @@ Result<LoadedResource> EngineImpl::load_resource(StorageTransaction& txn, Tenant
     }
     index = fresh;
     if (staged != nullptr) {
-      staged->push_back(detail::StagedIndex{id, row->version, index});
+      detail::stage(txn, *staged, detail::StagedIndex{id, row->version, index});
     } else {
       cache.put(id, row->version, index);
     }

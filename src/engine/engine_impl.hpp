@@ -63,6 +63,10 @@ struct StagedIndex {
   std::shared_ptr<const IntervalIndex> index;
 };
 
+// Adds `s` to `staged` (installed in the cache after commit) and to the transaction's memo,
+// where later writers of the same database transaction find it before the commit.
+void stage(StorageTransaction& txn, std::vector<StagedIndex>& staged, StagedIndex s);
+
 // A request resolved to candidate resources, as availability and reserve need it.
 struct ResolvedRequest {
   std::vector<const LoadedResource*> candidates;  // one for a resource; members for a pool

@@ -223,7 +223,7 @@ Status apply_to_resources(StorageTransaction& txn, LoadedSet& set, const Reserva
     BOKA_RETURN_IF_ERROR(txn.update_resource(lr.resource));
     // Later steps of the same transaction (a waitlist offer) see the change.
     lr.index = index;
-    staged.push_back(StagedIndex{id, lr.resource.version, std::move(index)});
+    detail::stage(txn, staged, StagedIndex{id, lr.resource.version, std::move(index)});
   }
   return Status::Ok();
 }

@@ -160,7 +160,7 @@ class Placement {
       it->second.index = index;
       work_.erase(id);
       base_.erase(id);
-      staged.push_back(StagedIndex{id, it->second.resource.version, std::move(index)});
+      detail::stage(txn, staged, StagedIndex{id, it->second.resource.version, std::move(index)});
     }
     return Status::Ok();
   }

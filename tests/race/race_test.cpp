@@ -4,8 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -402,4 +405,116 @@ TEST_CASE("race: 4 processes booking for three customers on one SQLite file stay
   ::unsetenv("BOKA_RACE_MODE");
   ::unsetenv("BOKA_RACE_CUSTOMERS");
   check_customer_limits(uri, s, customers, all);
+}
+
+namespace {
+
+// The SQLite store over a test file, with a gate: the work of a call made while `hold` is
+// set waits for release(), keeping its commit group's leader busy so the calls that follow
+// queue into the next group; the work of a call made while `fail_audit` is set fails its
+// audit append, after the engine has built the resource's next index.
+class GatedStore final : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  std::atomic<bool> hold{false}, fail_audit{false};
+  std::atomic<int> entered{0};
+
+  Status write(const WriteIntent& intent, Work work) override {
+    const bool wait_here = hold.exchange(false);
+    const bool fail_here = fail_audit.exchange(false);
+    ++entered;
+    return StorageWrapper::write(intent, [&](StorageTransaction& t) -> Status {
+      if (wait_here) {
+        std::unique_lock lock(mutex_);
+        released_cv_.wait(lock, [&] { return released_; });
+      }
+      struct Txn : StorageTransactionWrapper {
+        bool fail;
+        Txn(StorageTransaction& t, bool f) : StorageTransactionWrapper(t), fail(f) {}
+        Status append_audit(AuditRecord r) override {
+          if (fail) return StorageError("injected: audit append failed");
+          return StorageTransactionWrapper::append_audit(std::move(r));
+        }
+      } wrapped(t, fail_here);
+      return work(wrapped);
+    });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    released_cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+};
+
+}  // namespace
+
+// Writers of one commit group pass the resource's index along (the transaction's memo), so
+// what a rolled-back writer built must not reach a later writer of the group: here it would
+// hold a booking that was never made, at the version a later change gives the resource.
+TEST_CASE("race: a writer rolled back inside a commit group leaves nothing to its group") {
+  TempDb db;
+  const std::string uri = db.uri("durability=normal");
+  auto store = std::make_shared<GatedStore>(open_storage(uri).value());
+  auto engine = Engine::open(store).value();
+  const TenantId tenant = engine->create_tenant(sys(), Tenant{TenantId{}, "group"}).value().id;
+  Resource spec;
+  spec.name = "room";
+  spec.zone = "UTC";
+  spec.capacity = 1;
+  const ResourceId room = engine->create_resource(sys(), tenant, spec).value().id;
+  spec.name = "other room";
+  const ResourceId other = engine->create_resource(sys(), tenant, spec).value().id;
+  auto booking = [&](int hour, ResourceId on) {
+    ReserveRequest req;
+    req.allocations = {AllocationRequest::of_resource(on)};
+    req.start = race::kDay + Seconds(hour * 3600);
+    req.end = req.start + Seconds(3600);
+    return req;
+  };
+  // Each call enters the store before the next starts, so the group runs them in order.
+  auto start_call = [&](std::function<void()> call) {
+    const int before = store->entered.load();
+    std::thread t(std::move(call));
+    while (store->entered.load() == before) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // into the queue
+    return t;
+  };
+  // A booking of the room before the group, so that the group starts from a cached index.
+  REQUIRE(engine->reserve(sys(), tenant, booking(6, room)).ok());
+  Resource changed = engine->get_resource(sys(), tenant, room).value();
+  changed.name = "room 1";
+  Result<Reservation> first = InternalError("not run"), failed = first, last = first;
+  Result<Resource> renamed = InternalError("not run");
+  store->hold = true;  // the leader of the first group, on another resource
+  std::thread leader =
+      start_call([&] { first = engine->reserve(sys(), tenant, booking(8, other)); });
+  // The second group: a booking that fails after building the room's next index, a change
+  // that gives the room that same next version, and a booking of the failed one's hour.
+  store->fail_audit = true;
+  std::thread t2 = start_call([&] { failed = engine->reserve(sys(), tenant, booking(10, room)); });
+  std::thread t3 = start_call([&] { renamed = engine->update_resource(sys(), tenant, changed); });
+  std::thread t4 = start_call([&] { last = engine->reserve(sys(), tenant, booking(10, room)); });
+  store->release();
+  for (std::thread* t : {&leader, &t2, &t3, &t4}) t->join();
+
+  REQUIRE(first.ok());
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().message().find("injected") != std::string::npos);
+  INFO(renamed.status().message());
+  REQUIRE(renamed.ok());
+  INFO(last.status().message());
+  REQUIRE(last.ok());  // the failed booking of 10:00 is not in its way
+  ReservationFilter f;
+  f.limit = 100;
+  f.resource = room;
+  const auto stored = engine->list_reservations(sys(), tenant, f).value();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[1].id == last->id);
+  // And the cache holds what was committed: 10:00 is now taken.
+  CHECK(engine->reserve(sys(), tenant, booking(10, room)).status().code() == Code::conflict);
 }

@@ -194,7 +194,10 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       release(std::move(*connection));
       return;
     }
-    auto txn = make_sqlite_transaction(*connection, /*writable=*/true, &map_exception);
+    // Lets a writer start from the conflict index an earlier writer of the batch left
+    // (a batch of bookings on one resource would otherwise rebuild it once per writer).
+    TransactionMemo memo;
+    auto txn = make_sqlite_transaction(*connection, /*writable=*/true, &map_exception, &memo);
     bool any_kept = false;
     if (batch.size() == 1) {
       batch[0]->result = run_guarded(batch[0]->work, *txn);
@@ -205,6 +208,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
           sqlite_execute(*connection, "SAVEPOINT boka_writer");
           return Status::Ok();
         });
+        memo.open_layer();
         p->result = saved.ok() ? run_guarded(p->work, *txn) : saved;
         if (p->result.ok()) {
           p->result = guarded("release savepoint", [&]() -> Status {
@@ -212,9 +216,14 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
             return Status::Ok();
           });
         }
-        if (!p->result.ok() && saved.ok()) {
-          run_quietly(sql, "ROLLBACK TO boka_writer");
-          run_quietly(sql, "RELEASE boka_writer");
+        if (p->result.ok()) {
+          memo.keep_layer();
+        } else {
+          memo.drop_layer();
+          if (saved.ok()) {
+            run_quietly(sql, "ROLLBACK TO boka_writer");
+            run_quietly(sql, "RELEASE boka_writer");
+          }
         }
         any_kept = any_kept || p->result.ok();
       }

@@ -24,7 +24,11 @@ namespace {
 // lock of a WriteIntent, so lock_names need nothing here.
 class SqliteTransaction final : public SqlTransaction {
  public:
-  using SqlTransaction::SqlTransaction;
+  SqliteTransaction(SqlConnection& connection, bool writable, SqlErrorMapper map,
+                    TransactionMemo* memo)
+      : SqlTransaction(connection, writable, map), memo_(memo) {}
+
+  TransactionMemo* memo() override { return memo_; }
 
   Result<std::optional<Tenant>> find_tenant(TenantId id) override {
     return run("find tenant", [&]() -> Result<std::optional<Tenant>> {
@@ -196,13 +200,17 @@ class SqliteTransaction final : public SqlTransaction {
   std::string ascii_lower(const char* column) const override {
     return std::string("lower(") + column + ")";
   }
+
+ private:
+  TransactionMemo* memo_;  // the store's, for this transaction; null for reads
 };
 
 }  // namespace
 
 std::unique_ptr<StorageTransaction> make_sqlite_transaction(SqlConnection& connection,
-                                                            bool writable, SqlErrorMapper map) {
-  return std::make_unique<SqliteTransaction>(connection, writable, map);
+                                                            bool writable, SqlErrorMapper map,
+                                                            TransactionMemo* memo) {
+  return std::make_unique<SqliteTransaction>(connection, writable, map, memo);
 }
 
 }  // namespace boka::detail

@@ -14,8 +14,10 @@ namespace boka::detail {
 void sqlite_execute(SqlConnection& connection, const char* sql);
 
 // Row access inside a transaction the caller began on `connection`, which must outlive the
-// returned transaction; used by one thread. `map` maps SQLite's exceptions.
+// returned transaction; used by one thread. `map` maps SQLite's exceptions. `memo`, if not
+// null, is the transaction's (StorageTransaction::memo), owned by the caller.
 std::unique_ptr<StorageTransaction> make_sqlite_transaction(SqlConnection& connection,
-                                                            bool writable, SqlErrorMapper map);
+                                                            bool writable, SqlErrorMapper map,
+                                                            TransactionMemo* memo = nullptr);
 
 }  // namespace boka::detail

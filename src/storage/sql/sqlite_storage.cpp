@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "core/private_file.hpp"
 #include "storage/guarded_work.hpp"
 #include "storage/sql/sqlite_backup.hpp"
+#include "storage/sql/sqlite_checkpointer.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
 #include "storage/sql/sqlite_transaction.hpp"
 
@@ -69,7 +71,12 @@ auto guarded(const char* operation, F&& f) -> decltype(f()) {
 // ---- connections -----------------------------------------------------------------------
 class SqliteStorage final : public Storage, public std::enable_shared_from_this<SqliteStorage> {
  public:
-  explicit SqliteStorage(SqliteOptions options) : options_(std::move(options)) {}
+  explicit SqliteStorage(SqliteOptions options) : options_(std::move(options)) {
+    if (!options_.read_only) {
+      checkpointer_ = std::make_unique<WalCheckpointer>(
+          options_.path, options_.durability == Durability::full);
+    }
+  }
 
   Status open() {
     auto lease = acquire();
@@ -290,10 +297,14 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       *s << std::string("PRAGMA synchronous = ") +
                 (options_.durability == Durability::full ? "FULL" : "NORMAL");
       *s << "PRAGMA foreign_keys = ON";
-      // A bigger page cache, and checkpoints every 16 MiB of WAL instead of 4 MiB: hot pages
-      // (the resource rows, index roots) are copied back to the database less often.
-      *s << "PRAGMA cache_size = -16384";
-      *s << "PRAGMA wal_autocheckpoint = 4096";
+      *s << "PRAGMA cache_size = -16384";  // 16 MiB
+      // Checkpoints at 16 MiB of WAL instead of 4 MiB (hot pages, the resource rows and
+      // index roots, are copied back less often), on the checkpointer's thread rather than
+      // in the commit of whichever writer crossed the threshold.
+      if (checkpointer_) {
+        checkpointer_->watch(
+            static_cast<soci::sqlite3_session_backend*>(s->get_backend())->conn_);
+      }
       SqlConnection c;
       c.prepared = make_prepared_statements(*s);
       c.session = std::move(s);
@@ -381,6 +392,8 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
 
   SqliteOptions options_;
   int schema_version_ = 0;
+  // Declared before the pool: outlives every connection whose commits wake it.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::mutex queue_mutex_;  // guards queue_, leader_active_ and every PendingWrite's done
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;

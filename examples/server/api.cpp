@@ -259,7 +259,9 @@ void Api::route(const char* method, const std::string& pattern, const std::strin
   // The route's latency histogram, found once here rather than on every request.
   auto found = metrics_->histogram("http_request_duration_seconds", "HTTP request latency by route",
                                    latency_buckets(), {{"method", method}, {"route", name}});
-  routes_.push_back(Route{method, pattern, name, auth, std::move(io), std::regex(pattern),
+  const std::string literal =
+      pattern.substr(0, std::min(pattern.size(), pattern.find_first_of("\\^$.|?*+()[]{}")));
+  routes_.push_back(Route{method, pattern, name, auth, std::move(io), std::regex(pattern), literal,
                           std::move(handler), found.ok() ? *found : nullptr});
 }
 
@@ -297,6 +299,7 @@ Response Api::handle(Request request) {
     // HEAD is GET without the body, which the transport leaves out.
     const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
     for (const Route& r : routes_) {
+      if (request.path.compare(0, r.literal_prefix.size(), r.literal_prefix) != 0) continue;
       std::smatch match;
       if (!std::regex_match(request.path, match, r.path)) continue;
       if (r.method == method) {

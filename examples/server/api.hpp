@@ -90,6 +90,9 @@ class Api {
     Auth auth = Auth::none;
     Io io;
     std::regex path;
+    // The pattern's leading text without regex syntax ("/api/tenants/"): a path that does
+    // not start with it cannot match, and is passed over without running the regex.
+    std::string literal_prefix;
     Handler handler;
     Histogram* latency = nullptr;  // owned by the engine's metrics registry
   };

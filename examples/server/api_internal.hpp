@@ -105,8 +105,18 @@ struct Api::Context {
   template <typename T>
   void reply(const Result<T>& r, int status = 200) {
     if (!r.ok()) return problem(r.status());
-    send(status, codec::to_json(*r));
+    res.status = status;
+    // The text dump(to_json(...)) would give, written without building the document's tree:
+    // the tree's allocations were most of an availability answer's cost (docs/architecture.md,
+    // "Writing documents"). Written into a buffer the thread keeps, then copied once at its
+    // final size, rather than grown by doubling per answer.
+    thread_local std::string buffer;
+    buffer.clear();
+    codec::append_json_text(buffer, *r);
+    res.set_content(std::string(buffer), "application/json");
+    if (buffer.capacity() > kKeptBufferBytes) std::string().swap(buffer);  // a rare large one
   }
+  static constexpr std::size_t kKeptBufferBytes = 256 * 1024;
   void reply(const Status& s) {
     if (!s.ok()) return problem(s);
     no_content();

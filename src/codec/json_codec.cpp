@@ -367,19 +367,61 @@ void append_json_string(std::string& out, std::string_view s) {
 
 }  // namespace detail
 
-std::optional<std::string> format_local(Instant t, const std::string& zone) {
-  if (zone.empty()) return std::nullopt;
+namespace {
+
+// The offset `zone` has at `t` (whole minutes shown: RFC 3339), or nullopt for an unknown
+// zone. Slots, a reservation's start and end, a page of them: consecutive calls nearly
+// always ask one zone about instants within one stretch of constant offset, so each thread
+// keeps the last zone and the stretch it looked up, and the zone database (a search by
+// name, then the transitions) is consulted only when either changes.
+std::optional<std::int64_t> shown_offset(Instant t, const std::string& zone) {
+  struct Last {
+    std::string zone;
+    const date::time_zone* tz = nullptr;
+    date::sys_seconds begin{}, end{};  // where `offset` holds; empty until a lookup
+    std::int64_t offset = 0;
+  };
+  thread_local Last last;
+  const date::sys_seconds at(t.time_since_epoch());
   try {
-    const date::time_zone* tz = date::locate_zone(zone);
-    const date::sys_info info = tz->get_info(date::sys_seconds(t.time_since_epoch()));
-    const std::int64_t offset = info.offset.count();
-    // Show the offset's whole minutes, and the local time that goes with them, so the text
-    // names the same instant.
-    const std::int64_t shown = offset - offset % 60;
-    return format_at(t, shown);
+    if (last.tz == nullptr || last.zone != zone) {
+      last.tz = nullptr;
+      last.tz = date::locate_zone(zone);
+      last.zone = zone;
+      last.begin = last.end = date::sys_seconds{};
+    }
+    if (!(last.begin <= at && at < last.end)) {
+      const date::sys_info info = last.tz->get_info(at);
+      last.begin = info.begin;
+      last.end = info.end;
+      last.offset = info.offset.count();
+    }
   } catch (const std::exception&) {
     return std::nullopt;
   }
+  // Show the offset's whole minutes, and the local time that goes with them, so the text
+  // names the same instant.
+  return last.offset - last.offset % 60;
+}
+
+}  // namespace
+
+namespace detail {
+
+bool append_local(std::string& out, Instant t, const std::string& zone) {
+  if (zone.empty()) return false;
+  const auto offset = shown_offset(t, zone);
+  if (!offset) return false;
+  append_at(out, t, *offset);
+  return true;
+}
+
+}  // namespace detail
+
+std::optional<std::string> format_local(Instant t, const std::string& zone) {
+  std::string out;
+  if (!detail::append_local(out, t, zone)) return std::nullopt;
+  return out;
 }
 
 // ---- parsing ----------------------------------------------------------------------------------

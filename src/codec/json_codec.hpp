@@ -378,6 +378,9 @@ void append_json_string(std::string& out, std::string_view s);
 // "2026-12-05T09:00:00Z".
 void append_utc(std::string& out, Instant t);
 void append_int(std::string& out, std::int64_t v);
+// format_local's text, appended to `out` (unquoted); false, and nothing appended, for an
+// empty or unknown zone.
+bool append_local(std::string& out, Instant t, const std::string& zone);
 }  // namespace detail
 
 template <typename T>
@@ -424,11 +427,12 @@ void append_value_text(std::string& out, const T& v) {
       out += dump(value_to_json(v));
     }
   } else if constexpr (std::is_same_v<T, LocalTime>) {
-    auto text = format_local(v.at, *v.zone);
-    if (text) {
-      append_json_string(out, *text);
+    out += '"';
+    if (append_local(out, v.at, *v.zone)) {
+      out += '"';  // digits, '-', ':', 'T', 'Z', '+': nothing to escape
     } else {
-      out += "null";
+      out.back() = 'n';
+      out += "ull";
     }
   } else if constexpr (std::is_same_v<T, Principal>) {
     out += "null";

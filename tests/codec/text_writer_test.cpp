@@ -166,3 +166,46 @@ TEST_CASE("text writer: the other documents of the event feed and the host", "[c
   same_text(std::vector<Reservation>{sample_reservation(), Reservation{}});
   same_text(std::vector<Reservation>{});
 }
+
+// Local times come from a per-thread memo of the last zone and the stretch of constant
+// offset it was in: slots across a DST change, and zones alternating, must still show each
+// instant's own offset (values from the IANA rules: Berlin moves to +02:00 at 01:00Z on
+// 2030-03-31, New York to -04:00 at 07:00Z on 2030-03-10).
+TEST_CASE("text writer: local times across a DST change and alternating zones", "[codec]") {
+  const std::int64_t change = 1901149200;  // 2030-03-31T01:00:00Z
+  SlotPage page;
+  for (std::int64_t t = change - 1800; t <= change + 1800; t += 900) {
+    Slot s;
+    s.start = at(t);
+    s.end = at(t + 3600);
+    s.zone = "Europe/Berlin";
+    s.resources = {ResourceId{1}};
+    page.slots.push_back(s);
+  }
+  Slot ny;
+  ny.start = at(1899356400);  // 2030-03-10T07:00:00Z, the instant New York moves
+  ny.end = at(1899356400 - 1);
+  ny.zone = "America/New_York";
+  page.slots.insert(page.slots.begin() + 2, ny);  // between two Berlin slots
+  Slot unknown = ny;
+  unknown.zone = "Mars/Olympus_Mons";
+  page.slots.push_back(unknown);
+  same_text(page);
+
+  const std::string text = codec::to_json_text(page);
+  auto has = [&](const std::string& s) {
+    INFO(s);
+    CHECK(text.find(s) != std::string::npos);
+  };
+  has(R"("start":"2030-03-31T00:30:00Z","end":"2030-03-31T01:30:00Z","zone":"Europe/Berlin",)"
+      R"("local_start":"2030-03-31T01:30:00+01:00","local_end":"2030-03-31T03:30:00+02:00")");
+  has(R"("local_start":"2030-03-31T01:45:00+01:00")");
+  has(R"("local_start":"2030-03-31T03:00:00+02:00")");
+  has(R"("local_start":"2030-03-31T03:30:00+02:00")");
+  has(R"("local_start":"2030-03-10T03:00:00-04:00","local_end":"2030-03-10T01:59:59-05:00")");
+  has(R"("zone":"Mars/Olympus_Mons","local_start":null,"local_end":null)");
+  CHECK(codec::format_local(at(change - 1), "Europe/Berlin") == "2030-03-31T01:59:59+01:00");
+  CHECK(codec::format_local(at(change), "Europe/Berlin") == "2030-03-31T03:00:00+02:00");
+  CHECK(codec::format_local(at(change), "UTC") == "2030-03-31T01:00:00Z");
+  CHECK_FALSE(codec::format_local(at(change), "").has_value());
+}

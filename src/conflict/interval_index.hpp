@@ -163,6 +163,9 @@ class IntervalIndex {
     if (pos == k.size) return Cursor{c + 1, 0};
     return Cursor{c, pos};
   }
+  // A chunk, empty or a copy, from blocks the thread keeps for reuse (interval_index.cpp).
+  static std::shared_ptr<Chunk> new_chunk();
+  static std::shared_ptr<Chunk> new_chunk(const Chunk& copy);
   // Chunk c, copied first unless this index made it.
   Chunk& writable(std::size_t c);
   // A new last chunk holding just `entry`.

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "audit/audit_chain.hpp"
+#include "codec/json_codec.hpp"
 #include "core/sha256.hpp"
 #include "engine/engine_impl.hpp"
 
@@ -64,25 +65,36 @@ AuditEntry refusal_entry(TenantId chain, std::string_view action, std::string_vi
   return e;
 }
 
+void JsonObject::key(std::string_view k) {
+  body_ += body_.empty() ? '{' : ',';
+  codec::detail::append_json_string(body_, k);
+  body_ += ':';
+}
 JsonObject& JsonObject::add(std::string_view k, std::string_view value) {
-  body_[std::string(k)] = std::string(value);
+  key(k);
+  codec::detail::append_json_string(body_, value);
   return *this;
 }
 JsonObject& JsonObject::add(std::string_view k, std::int64_t value) {
-  body_[std::string(k)] = value;
+  key(k);
+  codec::detail::append_int(body_, value);
   return *this;
 }
 JsonObject& JsonObject::add(std::string_view k, bool value) {
-  body_[std::string(k)] = value;
+  key(k);
+  body_ += value ? "true" : "false";
   return *this;
 }
-JsonObject& JsonObject::add(std::string_view k, nlohmann::ordered_json value) {
-  body_[std::string(k)] = std::move(value);
+JsonObject& JsonObject::add(std::string_view k, const nlohmann::ordered_json& value) {
+  key(k);
+  body_ += value.dump(-1, ' ', /*ensure_ascii=*/false,
+                      nlohmann::ordered_json::error_handler_t::replace);
   return *this;
 }
-std::string JsonObject::str() const {
-  return body_.dump(-1, ' ', /*ensure_ascii=*/false,
-                    nlohmann::ordered_json::error_handler_t::replace);
+JsonObject& JsonObject::add_text(std::string_view k, std::string_view json_text) {
+  key(k);
+  body_ += json_text;
+  return *this;
 }
 
 }  // namespace detail

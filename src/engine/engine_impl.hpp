@@ -196,7 +196,10 @@ std::optional<AuditOutcome> refusal_outcome(Code code);
 // audited, and decided in a transaction that is rolled back.
 bool is_capacity_refusal(const Status& s);
 
-// A small JSON object writer for audit details (never holds a secret).
+// A small JSON object writer for audit details (never holds a secret). Writes compact
+// text as it goes, byte for byte what an ordered_json object dumped with invalid UTF-8
+// replaced would give, without building the tree (an audit record per change: the tree's
+// allocations showed in every booking's profile). Each key is added once.
 class JsonObject {
  public:
   JsonObject& add(std::string_view key, std::string_view value);
@@ -211,12 +214,15 @@ class JsonObject {
     return add(key, static_cast<std::int64_t>(value));
   }
   JsonObject& add(std::string_view key, bool value);
-  JsonObject& add(std::string_view key, nlohmann::ordered_json value);
+  JsonObject& add(std::string_view key, const nlohmann::ordered_json& value);
+  // `json_text` must be one complete JSON value, in compact form.
+  JsonObject& add_text(std::string_view key, std::string_view json_text);
   // Compact UTF-8; invalid UTF-8 in a value is replaced, never a reason to fail a change.
-  std::string str() const;
+  std::string str() const { return body_.empty() ? std::string("{}") : body_ + "}"; }
 
  private:
-  nlohmann::ordered_json body_ = nlohmann::ordered_json::object();
+  void key(std::string_view k);
+  std::string body_;  // "{" and the fields so far, without the closing brace
 };
 
 // The engine's own metrics, registered once at open; hot paths update them lock-free.

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "codec/json_codec.hpp"
 #include "engine/booking_steps.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/validation.hpp"
@@ -68,17 +69,25 @@ Result<Tenant> active_tenant(StorageTransaction& txn, TenantId tenant) {
 }
 
 std::string reservation_detail(const Reservation& r, const std::vector<std::string>& overridden) {
-  nlohmann::ordered_json allocations = nlohmann::ordered_json::array();
+  std::string allocations = "[";
   for (const Allocation& a : r.allocations) {
-    nlohmann::ordered_json one = {{"resource", a.resource}, {"quantity", a.quantity}};
-    if (a.pool) one["pool"] = *a.pool;
-    allocations.push_back(std::move(one));
+    if (allocations.size() > 1) allocations += ',';
+    allocations += "{\"resource\":";
+    codec::detail::append_int(allocations, static_cast<std::int64_t>(a.resource));
+    allocations += ",\"quantity\":";
+    codec::detail::append_int(allocations, a.quantity);
+    if (a.pool) {
+      allocations += ",\"pool\":";
+      codec::detail::append_int(allocations, static_cast<std::int64_t>(*a.pool));
+    }
+    allocations += '}';
   }
+  allocations += ']';
   detail::JsonObject d;
   d.add("status", status_name(r.status))
       .add("start", to_unix(r.start))
       .add("end", to_unix(r.end))
-      .add("allocations", std::move(allocations))
+      .add_text("allocations", allocations)
       .add("version", r.version);
   // Whom it is for only by reference (the customer record's id), never the free-text
   // reference, notes or metadata, which may hold personal data: erasing a customer then

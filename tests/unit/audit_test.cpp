@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <limits>
 
 #include "engine/engine_impl.hpp"
 #include "support.hpp"
@@ -361,4 +362,36 @@ TEST_CASE("audit: a change and its record commit together or not at all", "[audi
   CHECK(t.status().code() == Code::storage);
   auto plain = Engine::open(inner).value();
   CHECK(plain->list_tenants(sys())->empty());
+}
+
+// Audit details are written as text (detail::JsonObject); a record's hash covers those
+// bytes, so they must stay what the JSON tree used to dump: the same escapes, invalid UTF-8
+// replaced the same way, nested values compact.
+TEST_CASE("audit details are written byte for byte as the JSON tree dumps them") {
+  using Tree = nlohmann::ordered_json;
+  const std::string awkward = "Zoë \"Z\" \\ \t\n\x01\x7f ✓ 𝄞 \xff\xfe bad \xc3";
+  Tree nested = Tree::array();
+  nested.push_back(Tree{{"resource", 3}, {"quantity", 2}});
+  nested.push_back("x\xff");
+  Tree expected = Tree::object();
+  expected["status"] = "confirmed";
+  expected["start"] = std::int64_t{-1893456000};
+  expected["flag"] = false;
+  expected["text"] = awkward;
+  expected["allocations"] = nested;
+  expected["empty"] = "";
+  expected["max"] = std::numeric_limits<std::int64_t>::max();
+  detail::JsonObject d;
+  d.add("status", "confirmed")
+      .add("start", std::int64_t{-1893456000})
+      .add("flag", false)
+      .add("text", awkward)
+      .add("allocations", nested)
+      .add("empty", std::string())
+      .add("max", std::numeric_limits<std::int64_t>::max());
+  CHECK(d.str() == expected.dump(-1, ' ', false, Tree::error_handler_t::replace));
+  CHECK(detail::JsonObject().str() == "{}");
+  detail::JsonObject raw;
+  raw.add_text("allocations", R"([{"resource":1,"quantity":1}])").add("version", 2);
+  CHECK(raw.str() == R"({"allocations":[{"resource":1,"quantity":1}],"version":2})");
 }

@@ -15,7 +15,13 @@ namespace {
 // went through malloc's bins, 20% of reserve on the memory store (perf, full replay). A
 // thread now hands its freed blocks to its own next copies. Every block here has one size
 // (allocate_shared of a Chunk); blocks of another size pass straight through.
+// Under AddressSanitizer every chunk goes to the allocator, which can then still report a
+// use of a chunk after its index freed it (a kept block would hide that).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kKeptBlocks = 0;
+#else
 constexpr int kKeptBlocks = 32;
+#endif
 
 // Trivially destructible, so it can still be read after `kept_blocks` is destroyed at the
 // thread's exit (an index freed later, by another thread-local's destructor, say).
@@ -24,7 +30,7 @@ thread_local bool kept_blocks_gone = false;
 struct KeptBlocks {
   std::size_t size = 0;
   int count = 0;
-  void* blocks[kKeptBlocks];
+  void* blocks[kKeptBlocks > 0 ? kKeptBlocks : 1];
   ~KeptBlocks() {
     for (int i = 0; i < count; ++i) ::operator delete(blocks[i]);
     kept_blocks_gone = true;

@@ -111,7 +111,11 @@ TEST_CASE("postgresql: a connection killed mid-transaction fails cleanly - the n
                   "' AND usename = 'boka_app' AND state = 'idle in transaction' "
                   // not the engine's audit sealer, which may be between two statements
                   "AND query NOT LIKE '%audit%'");
-              REQUIRE(killed.size() == 1);
+              // At least the engine's own transaction. The sealer may also be caught
+              // between statements whose text does not name the audit tables (seen under
+              // AddressSanitizer); ending it too is harmless (it seals on its next round),
+              // and the checks below prove the engine's transaction was ended.
+              REQUIRE(!killed.empty());
             }
             return StorageTransactionWrapper::insert_reservation(r);
           }

@@ -14,13 +14,9 @@ PreparedStatementsPtr make_prepared_statements(soci::session& sql) {
   return PreparedStatementsPtr(new PreparedStatements(sql));
 }
 
-namespace {
-
 sqlite_api::sqlite3* sqlite_db(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
-
-}  // namespace
 
 SqliteCall::SqliteCall(PreparedStatements& p, const char* sql) : db_(sqlite_db(p.sql)) {
   auto& slot = p.sqlite_hot[sql];

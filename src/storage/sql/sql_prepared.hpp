@@ -122,6 +122,9 @@ class PreparedStatements {
   Cached<AuditInsert> insert_audit;
 };
 
+// The raw handle of an SQLite session; owned by the session.
+sqlite_api::sqlite3* sqlite_db(soci::session& session);
+
 // ---- SQLite's hot path ----------------------------------------------------------------------
 // A reservation on SQLite runs about ten statements; through SOCI each costs more in binding
 // and per-column conversion than SQLite's own work (docs/architecture.md, "SQL

@@ -16,6 +16,7 @@
 #include "core/private_file.hpp"
 #include "storage/guarded_work.hpp"
 #include "storage/sql/sqlite_backup.hpp"
+#include "storage/sql/sql_prepared.hpp"
 #include "storage/sql/sqlite_checkpointer.hpp"
 #include "storage/sql/sqlite_migrations.hpp"
 #include "storage/sql/sqlite_transaction.hpp"
@@ -302,8 +303,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       // index roots, are copied back less often), on the checkpointer's thread rather than
       // in the commit of whichever writer crossed the threshold.
       if (checkpointer_) {
-        checkpointer_->watch(
-            static_cast<soci::sqlite3_session_backend*>(s->get_backend())->conn_);
+        checkpointer_->watch(sqlite_db(*s));
       }
       SqlConnection c;
       c.prepared = make_prepared_statements(*s);

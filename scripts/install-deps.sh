@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ccache git lld
+  build-essential cmake pkg-config ccache git lld clang-14 libclang-rt-14-dev
   libsoci-dev libsqlite3-dev libpq-dev libboost-dev libboost-date-time-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev nlohmann-json3-dev catch2 libbenchmark-dev
   libcpp-httplib-dev python3-aiosmtpd

@@ -156,7 +156,11 @@ Result<KeyRotation> Auth::rotate_encryption_key(const Principal& who, int limit)
               }
               return Status::Ok();
             }));
-        for (const auto& [tenant, ids] : work) {
+        for (const auto& entry : work) {
+          // Named copies rather than a structured binding: clang 14 (the fuzz build) cannot
+          // capture a structured binding in the lambda below.
+          const TenantId tenant = entry.first;
+          const auto& ids = entry.second;
           std::int64_t done = 0;
           BOKA_RETURN_IF_ERROR(ops.write_tenant(tenant, [&](StorageTransaction& txn) -> Status {
             done = 0;

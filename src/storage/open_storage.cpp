@@ -23,7 +23,9 @@ Result<int> parse_int(std::string_view value, std::string_view name, int lo, int
   return out;
 }
 
-Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
+}  // namespace
+
+Result<SqliteOptions> detail::parse_sqlite_uri(std::string_view rest) {
   SqliteOptions options;
   const auto q = rest.find('?');
   options.path = std::string(rest.substr(0, q));
@@ -68,6 +70,13 @@ Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
                              "\" (known: durability, busy_timeout_ms, pool_size, mode)");
     }
   }
+  return options;
+}
+
+namespace {
+
+Result<std::shared_ptr<Storage>> open_sqlite(std::string_view rest) {
+  BOKA_ASSIGN_OR_RETURN(auto options, detail::parse_sqlite_uri(rest));
   return open_sqlite_storage(options);
 }
 

@@ -13,6 +13,17 @@
 //    busy_timeout_ms for the database lock, then get unavailable.
 #pragma once
 
+#include <string_view>
+
 #include "boka/storage.hpp"
+
+namespace boka::detail {
+
+// Parses what follows "sqlite:" in a storage URI ("path?durability=full&pool_size=4"):
+// the path and boka's options, nothing opened. invalid_argument naming the option at fault.
+// Defined in open_storage.cpp; tests/fuzz/storage_uri_config.cpp fuzzes it.
+Result<SqliteOptions> parse_sqlite_uri(std::string_view rest);
+
+}  // namespace boka::detail
 
 // Opened through boka::open_sqlite_storage (boka/storage.hpp), defined in sqlite_storage.cpp.

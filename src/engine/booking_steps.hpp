@@ -85,6 +85,15 @@ Result<std::vector<Allocation>> assign(EngineImpl& impl,
                                        std::int64_t d, std::int64_t now, ReservationId exclude,
                                        const std::vector<ResourceId>* current);
 
+// Whether the hold `hold` may be confirmed: on each of its resources (loaded, with the
+// indexes the transaction read) it fits beside the confirmed bookings, else a conflict
+// naming `what`. A live hold always does; one the clock lapsed, whose place another booking
+// took, and which reads as live again because the clock was set back (or another host's
+// clock runs behind) does not. Other holds do not count: they may lapse before it.
+Status check_confirmable(const Reservation& hold,
+                         const std::unordered_map<ResourceId, LoadedResource>& loaded,
+                         const std::string& what);
+
 // Loads the tenant for a booking write: not_found, or conflict when archived.
 Result<Tenant> active_tenant(StorageTransaction& txn, TenantId tenant);
 

@@ -68,6 +68,34 @@ Result<Tenant> active_tenant(StorageTransaction& txn, TenantId tenant) {
   return std::move(*t);
 }
 
+Status check_confirmable(const Reservation& hold,
+                         const std::unordered_map<ResourceId, LoadedResource>& loaded,
+                         const std::string& what) {
+  for (const Allocation& a : hold.allocations) {
+    const auto it = loaded.find(a.resource);
+    if (it == loaded.end() || !it->second.index) continue;
+    const IntervalIndex& index = *it->second.index;
+    // The hold's own entry gives its occupied range (its own buffers included); its lead
+    // is at most max_lead, so it starts at or after the booked start minus that.
+    const std::int64_t booked = to_unix(hold.start);
+    std::optional<IndexEntry> own;
+    index.for_each_from(booked - index.max_lead(), [&](const IndexEntry& e) {
+      if (e.start > booked) return false;
+      if (e.reservation == hold.id) own = e;
+      return !own;
+    });
+    if (!own) continue;
+    // At kNever - 1 only entries that never lapse are active: the confirmed bookings.
+    if (!index.fits(index.occupied(*own), own->quantity, it->second.resource.capacity,
+                    kNever - 1, hold.id)) {
+      return ConflictError(what + ": its place on resource " + std::to_string(a.resource) +
+                           " was taken while its hold had lapsed (the clock was set back "
+                           "since, or another host's clock is ahead); it cannot be confirmed");
+    }
+  }
+  return Status::Ok();
+}
+
 std::string reservation_detail(const Reservation& r, const std::vector<std::string>& overridden) {
   std::string allocations = "[";
   for (const Allocation& a : r.allocations) {
@@ -747,6 +775,10 @@ static Result<Reservation> change_reservation(EngineImpl& impl, TenantId tenant,
                        : std::string()) +
                   " and cannot be confirmed");
             }
+            // A hold reads as live whenever the clock is before its deadline, also when the
+            // clock was set back after it lapsed and its place was given away: confirm only
+            // what still fits beside the confirmed bookings.
+            BOKA_RETURN_IF_ERROR(detail::check_confirmable(before, set.loaded, what));
             after.status = ReservationStatus::confirmed;
             after.hold_expires_at.reset();
             break;

@@ -934,6 +934,11 @@ static Result<SeriesChange> change_series(EngineImpl& impl, const Actor& actor, 
                                    format_utc(r.hold_expires_at.value_or(from_unix(now))) +
                                    ") and cannot be confirmed");
             }
+            // As for one reservation: only what still fits beside the confirmed bookings.
+            BOKA_RETURN_IF_ERROR(detail::check_confirmable(
+                r, set.loaded,
+                what + ": occurrence " + std::to_string(r.id) + " on " +
+                    iso_date_text(r.occurrence_date.value_or(LocalDate{}))));
             placement.take_out(r);
             Reservation after = bump(r);
             after.status = ReservationStatus::confirmed;

@@ -383,11 +383,22 @@ Result<BackupResult> Operations::backup(const Principal& who, const BackupOption
                           .add("size_bytes", result.manifest.size_bytes)
                           .str();
       const std::string at = std::to_string(to_unix(result.manifest.created_at));
-      BOKA_RETURN_IF_ERROR(impl_->storage->write(
+      const Status recorded = impl_->storage->write(
           WriteIntent(TxnScope::all_tenants()), [&](StorageTransaction& txn) -> Status {
             BOKA_RETURN_IF_ERROR(txn.put_setting("heartbeat.backup", at));
             return impl_->audit(txn, actor, e);
-          }));
+          });
+      if (!recorded.ok()) {
+        // A call that fails leaves nothing behind, and the trail must name every copy of
+        // the data boka made: a backup that cannot be recorded (the disk failed or filled
+        // up under the commit) is removed with its manifest. Found by the fault sweep
+        // (tests/fault/sqlite_faults_test.cpp); before, the caller got the error and a
+        // backup no audit record or health check knew of.
+        std::error_code ec;
+        std::filesystem::remove(result.manifest_path, ec);
+        std::filesystem::remove(result.path, ec);
+        return recorded;
+      }
     }
     // Verified first: a backup that fails verification must not push a good one out.
     if (options.verify) {

@@ -182,6 +182,15 @@ std::string stamp(Instant t) {
   return out;  // 20261130-051953
 }
 
+// Removes a database file and the files SQLite may keep beside it. A copy that failed
+// half-way can leave its -wal and -shm (the copy is in WAL mode until it is switched to a
+// rollback journal), and a stale -wal beside a new file of the same name would be read
+// into it as if it were that file's.
+void remove_database_files(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
+}
+
 }  // namespace
 
 int default_keep(BackupKind kind) {
@@ -207,11 +216,13 @@ Result<BackupResult> take_backup(Storage& storage, const BackupOptions& options,
   fs::path target = dir / (base + ".db");
   for (int n = 2; fs::exists(target); ++n) target = dir / (base + "-" + std::to_string(n) + ".db");
   const std::string partial = target.string() + ".partial";
-  fs::remove(partial, ec);
+  remove_database_files(partial);  // what an earlier attempt that crashed may have left
 
   const auto facts = storage.backup(partial, options.progress);
   if (!facts.ok()) {
-    fs::remove(partial, ec);
+    // Found by the fault sweep (tests/fault/sqlite_faults_test.cpp): a failed lock while the
+    // copy left WAL mode kept its -wal and -shm.
+    remove_database_files(partial);
     // Leave no empty directory behind for a store that does not back up.
     if (!existed) fs::remove(dir, ec);
     if (!root_existed) fs::remove(options.directory, ec);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <new>
 #include <optional>
 
 #include "api_internal.hpp"
@@ -202,6 +203,11 @@ Response problem_response(int status, const std::string& code, const std::string
   return res;
 }
 
+// Requests answered 503 because an allocation failed: one line at once, then one a minute.
+ThrottledLog out_of_memory_log{std::chrono::seconds(60)};
+constexpr const char* kOutOfMemoryLine = "out of memory: requests are answered 503 (unavailable)";
+constexpr const char* kOutOfMemoryDetail = "the server is out of memory; retry shortly";
+
 // Longer paths match no route; std::regex also recurses once per character matched.
 constexpr std::size_t kMaxPathBytes = 2048;
 
@@ -316,9 +322,15 @@ Response Api::handle(Request request) {
     finish(request, method_label(request.method), "unmatched", res, started,
            client_address(request), "");
     return res;
-  } catch (const std::exception&) {
+  } catch (const std::bad_alloc&) {
     // Only the log or the metrics could throw here (out of memory); the route's own errors
-    // are answered inside serve().
+    // are answered inside serve(). If this answer cannot be allocated either, the transport
+    // closes the connection without one.
+    out_of_memory_log.write(kOutOfMemoryLine);
+    Response res = problem_response(503, "unavailable", kOutOfMemoryDetail);
+    res.set_header("Retry-After", "1");
+    return res;
+  } catch (const std::exception&) {
     return problem_response(500, "internal", "the server failed to handle the request");
   }
 }
@@ -420,6 +432,14 @@ Response Api::serve(const Route& route, Request& req) {
       ctx.problem(http_status(e.code()), code_name(e.code()), e.what());
     } catch (const StatusError& e) {
       ctx.problem(e.status);
+    } catch (const std::bad_alloc&) {
+      // Out of memory (an address-space or container limit, a burst of large answers):
+      // usually passing, so 503 with Retry-After like other overload rather than a 500. As
+      // after a timeout, a booking may have been stored before the allocation failed: a
+      // retry with its Idempotency-Key is safe (docs/http.md).
+      res.headers.clear();
+      out_of_memory_log.write(kOutOfMemoryLine);
+      ctx.problem(503, "unavailable", kOutOfMemoryDetail);
     } catch (const std::exception&) {
       // Never the exception's text: it may quote the request, or say nothing useful.
       res.headers.clear();

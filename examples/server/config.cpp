@@ -313,6 +313,7 @@ Result<Config> config_from_env(const std::function<const char*(const char*)>& ge
   BOKA_RETURN_IF_ERROR(integer("BOKA_MAX_HEADER_BYTES", c.max_header_bytes, 1024, 1 << 20));
   BOKA_RETURN_IF_ERROR(integer("BOKA_MAX_HEADERS", c.max_header_count, 8, 10000));
   BOKA_RETURN_IF_ERROR(integer("BOKA_TIMEOUT_SECONDS", c.timeout_seconds, 1, 3600));
+  BOKA_RETURN_IF_ERROR(integer("BOKA_BODY_TIMEOUT_SECONDS", c.body_timeout_seconds, 1, 3600));
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_MEMORY_KIB", c.argon2_memory_kib, 8, 4 << 20));
   BOKA_RETURN_IF_ERROR(integer("BOKA_ARGON2_ITERATIONS", c.argon2_iterations, 1, 100));
   BOKA_RETURN_IF_ERROR(integer("BOKA_CREDENTIAL_CACHE_SECONDS", c.credential_cache_seconds, 0, 60));

@@ -51,8 +51,11 @@ struct Config {
   // BOKA_MAX_HEADER_BYTES: the request line and header fields together; more is 431 (414
   // when the request line alone is longer).
   std::size_t max_header_bytes = 16 << 10;
-  int max_header_count = 100;        // BOKA_MAX_HEADERS: header fields; more is 431
-  int timeout_seconds = 10;          // BOKA_TIMEOUT_SECONDS: read and write
+  int max_header_count = 100;  // BOKA_MAX_HEADERS: header fields; more is 431
+  int timeout_seconds = 10;    // BOKA_TIMEOUT_SECONDS: read and write
+  // BOKA_BODY_TIMEOUT_SECONDS: a request body must arrive whole within this time of its
+  // header, however it trickles (each step of it also within BOKA_TIMEOUT_SECONDS).
+  int body_timeout_seconds = 60;
   double rate_per_client = 100;      // BOKA_RATE_LIMIT_PER_CLIENT (requests/s)
   double burst_per_client = 200;     // BOKA_RATE_BURST_PER_CLIENT
   double rate_per_principal = 200;   // BOKA_RATE_LIMIT_PER_KEY (per user or API key)

@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 
 namespace boka::server {
@@ -150,6 +151,25 @@ void parse_target(std::string_view target, Request& out) {
       return;
     }
     out.query.emplace_back(std::move(*name), std::move(*value));
+  }
+}
+
+void ThrottledLog::write(const char* what) noexcept {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_ms_.load();
+  const bool first = last == std::numeric_limits<std::int64_t>::min();
+  if ((!first && now - last < every_ms_) || !last_ms_.compare_exchange_strong(last, now)) {
+    ++left_out_;
+    return;
+  }
+  const std::uint64_t left_out = left_out_.exchange(0);
+  if (left_out == 0) {
+    std::fprintf(stderr, "boka-server: %s\n", what);
+  } else {
+    std::fprintf(stderr, "boka-server: %s (%llu more like it since the last such line)\n", what,
+                 static_cast<unsigned long long>(left_out));
   }
 }
 

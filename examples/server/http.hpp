@@ -3,6 +3,10 @@
 // the two apart lets the API be read, and reasoned about, without sockets in the way.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,5 +58,21 @@ void parse_target(std::string_view target, Request& out);
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
 // U+10FFFF).
 bool valid_utf8(std::string_view text);
+
+// A line on standard error for a condition that can recur on every request or connection
+// (out of memory, say): the first at once, then at most one per `every`, each saying how
+// many were left out. Thread-safe. Never allocates nor throws: it is called when memory or
+// descriptors have run out.
+class ThrottledLog {
+ public:
+  explicit ThrottledLog(std::chrono::seconds every) : every_ms_(every.count() * 1000) {}
+  // "boka-server: <what>" (plus the count left out since the last line, if any).
+  void write(const char* what) noexcept;
+
+ private:
+  const std::int64_t every_ms_;
+  std::atomic<std::int64_t> last_ms_{std::numeric_limits<std::int64_t>::min()};
+  std::atomic<std::uint64_t> left_out_{0};
+};
 
 }  // namespace boka::server

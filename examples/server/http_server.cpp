@@ -3,7 +3,9 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -94,6 +96,9 @@ struct HttpServer::Impl {
 
   void accept();
   void stop_on_strand();
+  void run_io();
+  void accept_failed(const beast::error_code& ec);
+  void accept_succeeded();
 
   const HttpServerOptions options;
   const HttpHandlers handlers;
@@ -102,6 +107,16 @@ struct HttpServer::Impl {
   net::steady_timer retry_timer;  // after an accept error such as EMFILE
   net::thread_pool workers;
   bool stopping = false;  // on the acceptor's strand
+  // Accept failures in a row (EMFILE when out of descriptors), since when, and when last
+  // logged; on the acceptor's strand.
+  std::uint64_t accept_failures = 0;
+  std::chrono::steady_clock::time_point accept_failing_since;
+  std::chrono::steady_clock::time_point accept_failure_logged;
+  // An exception out of a connection's handler on an I/O thread (an allocation failing
+  // while a request is read, say).
+  ThrottledLog io_errors{std::chrono::seconds(60)};
+  // A handler's answer that could not even be allocated.
+  ThrottledLog unanswered{std::chrono::seconds(60)};
 
   // Every open connection, so that stop() can close the idle ones.
   std::mutex sessions_mutex;
@@ -180,13 +195,22 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return close();  // reset by the peer and the like
     if (parser_->is_header_done() && !header_checked_) {
       header_checked_ = true;
+      body_deadline_ = std::chrono::steady_clock::now() + options().body_timeout;
       if (!check_header()) return;
     }
     if (!parser_->is_done()) {
-      stream_.expires_after(options().timeout);  // the body: a deadline per step of progress
+      expire_for_body();
       return read_some();
     }
     dispatch();
+  }
+
+  // The body: a deadline per step of progress, and one for the whole body. Each byte renews
+  // the first, so without the second a client trickling a byte every few seconds would hold
+  // its connection (and descriptor) for ever: enough of them exhaust the server's descriptors.
+  void expire_for_body() {
+    stream_.expires_at(
+        std::min(std::chrono::steady_clock::now() + options().timeout, body_deadline_));
   }
 
   // Limits the parser does not apply. False when the request was refused.
@@ -212,6 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
       net::async_write(stream_, net::buffer(kContinue, sizeof kContinue - 1),
                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
                          if (ec) return self->close();
+                         self->expire_for_body();
                          self->read_some();
                        });
       return false;
@@ -293,16 +318,39 @@ class Session : public std::enable_shared_from_this<Session> {
     // when this connection has no other operation pending (during a drain).
     net::post(server_.workers, [self = shared_from_this(), request = std::move(request),
                                 work = net::make_work_guard(server_.io)]() mutable {
-      Response response;
       try {
-        response = self->server_.handlers.handle(std::move(request));
-      } catch (const std::exception&) {
-        response = internal_error();
+        Response response = self->answer(std::move(request));
+        net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+          self->write(std::move(response));
+        });
+      } catch (...) {
+        // Out of memory even for the answer. An exception out of this handler would end the
+        // worker thread and the process (std::terminate); instead nothing is posted, the last
+        // reference to the connection goes with this handler, and the connection closes
+        // without an answer: the client sees it closed, never half an answer.
+        self->server_.unanswered.write(
+            "out of memory: a connection was closed without an answer to its request");
       }
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->write(std::move(response));
-      });
     });
+  }
+
+  // The handler's answer. The API answers its own errors (out of memory included, as 503);
+  // this catches what escapes it while it finishes. May throw std::bad_alloc.
+  Response answer(Request request) {
+    try {
+      return server_.handlers.handle(std::move(request));
+    } catch (const std::bad_alloc&) {
+      Response r;
+      r.status = 503;
+      r.set_header("Retry-After", "1");
+      r.set_content(
+          R"({"type":"https://boka.dev/problems/unavailable","title":"Service Unavailable",)"
+          R"("status":503,"code":"unavailable","detail":"the server is out of memory; retry shortly"})",
+          "application/problem+json");
+      return r;
+    } catch (const std::exception&) {
+      return internal_error();
+    }
   }
 
   void write(Response response) {
@@ -394,6 +442,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool head_ = false;  // the request being answered is a HEAD
   bool header_checked_ = false;
+  std::chrono::steady_clock::time_point body_deadline_;  // the whole body by then
   bool idle_ = false;         // waiting for a request of which no byte is buffered
   bool draining_ = false;     // stop() was called
   bool close_after_ = false;  // the request was refused: close after the answer
@@ -406,13 +455,18 @@ void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
     if (stopping || ec == net::error::operation_aborted) return;
     if (ec) {
-      // Out of descriptors, most likely: try again shortly rather than spin.
+      // Out of descriptors, most likely (EMFILE, ENFILE): the connection stays in the listen
+      // backlog, so the listening socket stays readable and an accept retried at once would
+      // fail again at once, spinning a core. Try again shortly instead; the connections
+      // already open are served meanwhile, and closing them frees descriptors.
+      accept_failed(ec);
       retry_timer.expires_after(std::chrono::milliseconds(100));
       retry_timer.async_wait([this](beast::error_code wait_error) {
         if (!wait_error && !stopping) accept();
       });
       return;
     }
+    accept_succeeded();
     beast::error_code ignored;
     // Without TCP_NODELAY, Nagle plus the client's delayed ACK can hold a response's last
     // segment back by about 40 ms.
@@ -420,6 +474,55 @@ void HttpServer::Impl::accept() {
     std::make_shared<Session>(std::move(socket), *this)->start();
     accept();
   });
+}
+
+// Logged when accepting starts failing, once a minute while it goes on (it is retried ten
+// times a second), and when it works again; on the acceptor's strand.
+void HttpServer::Impl::accept_failed(const beast::error_code& ec) {
+  const auto now = std::chrono::steady_clock::now();
+  if (accept_failures++ > 0 && now - accept_failure_logged < std::chrono::minutes(1)) return;
+  if (accept_failures == 1) accept_failing_since = now;
+  accept_failure_logged = now;
+  std::size_t open = 0;
+  {
+    std::lock_guard lock(sessions_mutex);
+    open = sessions.size();
+  }
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - accept_failing_since);
+  std::fprintf(stderr,
+               "boka-server: cannot accept connections: %s (%zu connections open; failed attempts: "
+               "%llu over %lld s); retrying every 100 ms. Out of file descriptors? Raise the "
+               "limit (ulimit -n, systemd LimitNOFILE) or lower the load\n",
+               ec.message().c_str(), open, static_cast<unsigned long long>(accept_failures),
+               static_cast<long long>(seconds.count()));
+}
+
+void HttpServer::Impl::accept_succeeded() {
+  if (accept_failures == 0) return;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - accept_failing_since);
+  std::fprintf(
+      stderr, "boka-server: accepting connections again (failed attempts: %llu over %lld s)\n",
+      static_cast<unsigned long long>(accept_failures), static_cast<long long>(seconds.count()));
+  accept_failures = 0;
+}
+
+// One I/O thread. An exception out of a connection's handler (std::bad_alloc while a request
+// is read: the parser reserves a body of up to BOKA_MAX_BODY_BYTES) would leave run() and,
+// uncaught, end the process. The handler's state, and with it that one connection, is gone
+// by then (closed without an answer); the io_context is not stopped, so run() goes on with
+// every other connection.
+void HttpServer::Impl::run_io() {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::bad_alloc&) {
+      io_errors.write("out of memory while reading or writing: a connection was closed");
+    } catch (const std::exception&) {
+      io_errors.write("an error while reading or writing: a connection was closed");
+    }
+  }
 }
 
 void HttpServer::Impl::stop_on_strand() {
@@ -467,8 +570,8 @@ void HttpServer::run() {
   net::post(impl_->acceptor.get_executor(), [this] { impl_->accept(); });
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->options.io_threads; ++i)
-    threads.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+    threads.emplace_back([this] { impl_->run_io(); });
+  impl_->run_io();
   for (auto& t : threads) t.join();
   impl_->workers.join();
 }

@@ -31,7 +31,10 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;  // request line and header fields together
   int max_header_count = 100;
-  std::chrono::seconds timeout{10};         // reading a request, and each write without progress
+  std::chrono::seconds timeout{10};  // reading a request, and each write without progress
+  // A request body, however it trickles in, must arrive whole within this time of its header
+  // (BOKA_BODY_TIMEOUT_SECONDS): `timeout` alone is renewed by every byte received.
+  std::chrono::seconds body_timeout{60};
   std::chrono::seconds keep_alive_idle{5};  // between requests on one connection
   int max_requests_per_connection = 1000;
   // After a response body at least this large is freed, the allocator's free memory goes back

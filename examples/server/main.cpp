@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
   options.max_header_bytes = config->max_header_bytes;
   options.max_header_count = config->max_header_count;
   options.timeout = std::chrono::seconds(config->timeout_seconds);
+  options.body_timeout = std::chrono::seconds(config->body_timeout_seconds);
   server::HttpHandlers handlers;
   handlers.handle = [&api](server::Request request) { return api.handle(std::move(request)); };
   handlers.refuse = [&api](const server::Request& partial, int status, const std::string& detail) {

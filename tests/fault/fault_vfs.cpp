@@ -46,6 +46,7 @@ struct State {
   std::map<std::string, std::vector<Undo>> journal;  // by file path, oldest first
   std::vector<std::int64_t> growth_before;
   std::set<std::string> shm_paths;
+  std::vector<std::int64_t> sync_points;
 };
 
 State& state() {
@@ -78,11 +79,15 @@ int fault_for(FaultKind kind, std::atomic<std::int64_t>& counter, int usual) {
 
 // One I/O point of the power-loss simulation: false once the power is off (this operation
 // included, when it is the one the power goes at).
-bool powered_io_point() {
+bool powered_io_point(bool sync = false) {
   State& s = state();
   if (s.off.load()) return false;
   if (!s.journaling.load()) return true;
   const std::int64_t n = ++s.io_points;
+  if (sync) {
+    std::lock_guard lock(s.mutex);
+    s.sync_points.push_back(n);
+  }
   const std::int64_t at = s.power_loss_at.load();
   if (at > 0 && n >= at) {
     s.off = true;
@@ -179,7 +184,7 @@ int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
 
 int x_sync(sqlite3_file* f, int flags) {
   State& s = state();
-  if (!powered_io_point()) return SQLITE_IOERR_FSYNC;
+  if (!powered_io_point(/*sync=*/true)) return SQLITE_IOERR_FSYNC;
   if (int rc = fault_for(FaultKind::sync, s.syncs, SQLITE_IOERR_FSYNC); rc != SQLITE_OK) {
     return rc;
   }
@@ -507,9 +512,19 @@ void FaultVfs::start_journal() {
 
 std::int64_t FaultVfs::io_points() const { return state().io_points.load(); }
 
+std::vector<std::int64_t> FaultVfs::sync_points() const {
+  std::lock_guard lock(state().mutex);
+  return state().sync_points;
+}
+
 void FaultVfs::arm_power_loss(std::int64_t nth_io_point) {
-  state().io_points = 0;
-  state().power_loss_at = nth_io_point;
+  State& s = state();
+  {
+    std::lock_guard lock(s.mutex);
+    s.sync_points.clear();
+  }
+  s.io_points = 0;
+  s.power_loss_at = nth_io_point;
 }
 
 bool FaultVfs::powered_off() const { return state().off.load(); }

@@ -91,6 +91,8 @@ class FaultVfs {
   // (writes, syncs, truncations).
   void start_journal();
   std::int64_t io_points() const;
+  // Which of those I/O points were syncs (1-based, counted like io_points), in order.
+  std::vector<std::int64_t> sync_points() const;
   // At the nth I/O point from now the power goes: that operation and every later one on
   // every file fails (reads, writes, syncs, locks, opens, deletes), until restore_power().
   void arm_power_loss(std::int64_t nth_io_point);

@@ -492,8 +492,11 @@ Json parse_text(std::string_view text, const std::string& what) {
   if (!counter.problem.empty()) throw InputError(what + ": too large: " + counter.problem);
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
+  } catch (const Json::exception& e) {
+    // A syntax error (parse_error) or a number past a double's range (out_of_range 406,
+    // "number overflow parsing '1e400'", found by tests/fuzz/documents.cpp): both are the
+    // sender's bad JSON. e.what() is "[json.exception.parse_error.101] parse error at line
+    // 1, column 2: ...".
     std::string_view message = e.what();
     if (auto close = message.find("] "); close != std::string_view::npos) {
       message.remove_prefix(close + 2);

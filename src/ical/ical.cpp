@@ -500,6 +500,13 @@ class Lines {
     out_ += fold_line(line);
   }
   void text(std::string_view name, std::string_view value) { add(name, escape_text(value)); }
+  // An optional TEXT property, left out when nothing of it survives escaping (a value of
+  // control characters only): RFC 5545 allows an empty value, but libical and others drop
+  // the property with an error, so a reader never sees the difference anyway.
+  void optional_text(std::string_view name, std::string_view value) {
+    std::string escaped = escape_text(value);
+    if (!escaped.empty()) add(name, escaped);
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -579,9 +586,9 @@ void write_event(Lines& out, const Prepared& p) {
   for (const Instant x : e.exdates) add_time(out, "EXDATE", x, p, LocalForm::first_pass);
   out.add("SEQUENCE", std::to_string(e.sequence));
   out.add("STATUS", status_text(e.status));
-  if (!e.summary.empty()) out.text("SUMMARY", e.summary);
-  if (!e.description.empty()) out.text("DESCRIPTION", e.description);
-  if (!e.location.empty()) out.text("LOCATION", e.location);
+  out.optional_text("SUMMARY", e.summary);
+  out.optional_text("DESCRIPTION", e.description);
+  out.optional_text("LOCATION", e.location);
   if (!e.url.empty()) out.add("URL", e.url);
   if (e.organizer) add_user(out, "ORGANIZER", *e.organizer, false);
   for (const CalendarUser& a : e.attendees) add_user(out, "ATTENDEE", a, true);
@@ -678,10 +685,8 @@ Result<std::string> write_calendar(const Calendar& calendar) {
   out.add("VERSION", "2.0");
   out.add("CALSCALE", "GREGORIAN");
   if (calendar.method != Method::none) out.add("METHOD", method_text(calendar.method));
-  if (!calendar.name.empty()) {
-    out.text("NAME", calendar.name);
-    out.text("X-WR-CALNAME", calendar.name);
-  }
+  out.optional_text("NAME", calendar.name);
+  out.optional_text("X-WR-CALNAME", calendar.name);
   if (calendar.refresh_interval) {
     const std::string d = duration_text(*calendar.refresh_interval);
     out.add("REFRESH-INTERVAL;VALUE=DURATION", d);

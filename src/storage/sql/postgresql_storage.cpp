@@ -520,6 +520,11 @@ Result<PostgresOptions> parse_postgresql_uri(std::string_view uri) {
     return InvalidArgument("storage URI: expected postgresql://user:password@host:port/db");
   }
   const auto q = uri.find('?');
+  if (q != std::string_view::npos && q < scheme_end) {
+    // "postgresql?x=1://...": a '?' before "://" would put the query inside the scheme
+    // (found by tests/fuzz/storage_uri_config.cpp, where substr threw out_of_range).
+    return InvalidArgument("storage URI: expected postgresql://user:password@host:port/db");
+  }
   std::string_view base = uri.substr(0, q);
   std::string_view authority = base.substr(scheme_end + 3);
   const auto slash = authority.find('/');

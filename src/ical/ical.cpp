@@ -500,12 +500,13 @@ class Lines {
     out_ += fold_line(line);
   }
   void text(std::string_view name, std::string_view value) { add(name, escape_text(value)); }
-  // An optional TEXT property, left out when nothing of it survives escaping (a value of
-  // control characters only): RFC 5545 allows an empty value, but libical and others drop
-  // the property with an error, so a reader never sees the difference anyway.
+  // An optional TEXT property, left out when nothing but spaces survives escaping (a value
+  // of control characters or blanks only): RFC 5545 allows such a value, but libical drops
+  // leading blanks and then the empty property with an error, so a reader would never see
+  // it anyway (tests/fuzz/rrule_ical.cpp).
   void optional_text(std::string_view name, std::string_view value) {
     std::string escaped = escape_text(value);
-    if (!escaped.empty()) add(name, escaped);
+    if (escaped.find_first_not_of(" \t") != std::string::npos) add(name, escaped);
   }
   std::string take() { return std::move(out_); }
 

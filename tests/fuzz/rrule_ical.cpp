@@ -155,8 +155,8 @@ void text(std::string_view input) {
   FUZZ_CHECK(event != nullptr, "no VEVENT");
   const auto same = [&](icalproperty_kind kind, const std::string& written) {
     icalproperty* prop = icalcomponent_get_first_property(event, kind);
-    if (ical::escape_text(written).empty()) {
-      // Nothing survives escaping (empty, or control characters only): left out.
+    if (ical::escape_text(written).find_first_not_of(" \t") == std::string::npos) {
+      // Nothing but blanks survives escaping (empty, control characters): left out.
       FUZZ_CHECK(prop == nullptr, "an empty text property was written");
       return;
     }
@@ -167,7 +167,10 @@ void text(std::string_view input) {
     FUZZ_CHECK(v != nullptr, read);
     const std::string decoded = icalvalue_get_text(v);
     icalvalue_free(v);
-    FUZZ_CHECK(ical::escape_text(decoded) == ical::escape_text(written),
+    // libical drops the spaces a value starts with (RFC 5545 keeps them; boka writes them),
+    // so the comparison starts at the first other character.
+    const auto trimmed = [](std::string t) { return t.erase(0, t.find_first_not_of(" \t")); };
+    FUZZ_CHECK(trimmed(ical::escape_text(decoded)) == trimmed(ical::escape_text(written)),
                "text changed on the way: " + ical::escape_text(written) + " -> " +
                    ical::escape_text(decoded));
   };

@@ -171,7 +171,11 @@ void configuration(const std::string& text) {
     // It starts with the variable at fault: one that was set, or one another requires.
     bool named = false;
     for (const char* name : kVariables) {
-      if (message.rfind(std::string(name) + ":", 0) == 0) named = true;
+      const std::string n = name;
+      if (message.rfind(n, 0) == 0 && message.size() > n.size() &&
+          (message[n.size()] == ':' || message[n.size()] == ' ')) {
+        named = true;
+      }
     }
     FUZZ_CHECK(named, "the message names no variable: " + message);
     secrets(message);

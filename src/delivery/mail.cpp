@@ -1,4 +1,5 @@
 #include "delivery/mail.hpp"
+#include "delivery/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -26,12 +27,6 @@ bool is_ascii_printable(char c) { return c >= 0x20 && c <= 0x7e; }
 bool is_atext(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return c != '\0' && std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // CR, LF and NUL would end a header line early: the header injection every text checked

@@ -1,4 +1,5 @@
 #include "delivery/signing.hpp"
+#include "delivery/text.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -59,12 +60,6 @@ std::string stripe_hex(std::string_view secret, std::int64_t t, std::string_view
   std::string content = std::to_string(t);
   content.append(".").append(body);
   return detail::hex_encode(detail::hmac(detail::HashAlgorithm::sha256, secret, content));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 std::optional<std::int64_t> parse_int64(std::string_view text) {

@@ -1,4 +1,5 @@
 #include "delivery/url_policy.hpp"
+#include "delivery/text.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -20,12 +21,6 @@ std::string lower(std::string_view text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 bool all_digits(std::string_view s) {

@@ -76,8 +76,10 @@ Status map_postgres_error(const std::exception& e, const char* operation) {
   return StorageError(op + ": " + e.what());
 }
 
+// Not named `guarded`: in a unity batch (BOKA_UNITY_BUILD) with postgresql_transaction.cpp
+// it would hide detail::guarded from that file's calls.
 template <typename F>
-auto guarded(const char* operation, F&& f) -> decltype(f()) {
+auto pg_guarded(const char* operation, F&& f) -> decltype(f()) {
   return detail::guarded(&map_postgres_error, operation, std::forward<F>(f));
 }
 
@@ -224,7 +226,7 @@ class PostgresStorage final : public Storage {
       BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
       soci::session* session = connection.session.get();
       bool began = false;
-      Status st = guarded("begin read", [&]() -> Status {
+      Status st = pg_guarded("begin read", [&]() -> Status {
         *session << "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; " + scope_sql(scope);
         began = true;
         return Status::Ok();
@@ -233,7 +235,7 @@ class PostgresStorage final : public Storage {
         auto txn = make_pg_transaction(connection, /*writable=*/false, &map_postgres_error);
         st = run_guarded(work, *txn);
         if (st.ok()) {
-          st = guarded("commit read", [&]() -> Status {
+          st = pg_guarded("commit read", [&]() -> Status {
             *session << "COMMIT";
             return Status::Ok();
           });
@@ -282,7 +284,7 @@ class PostgresStorage final : public Storage {
                            *intent.audit_chain == intent.scope.tenant_id() && !locks.empty();
       PgWriteBatch batch;
       batch.run = &run_pipeline;
-      Status st = guarded("begin write", [&]() -> Status {
+      Status st = pg_guarded("begin write", [&]() -> Status {
         if (batched) {
           pg_begin_write(connection, intent.scope.tenant_id(), locks, named_locks, batch);
         } else {
@@ -297,7 +299,7 @@ class PostgresStorage final : public Storage {
                                        batched ? &batch : nullptr);
         st = run_guarded(work, *txn);
         if (st.ok()) {
-          st = guarded("commit", [&]() -> Status {
+          st = pg_guarded("commit", [&]() -> Status {
             if (batched) {
               pg_commit_write(connection, batch);
             } else {
@@ -422,7 +424,7 @@ class PostgresStorage final : public Storage {
     const auto& migrations = postgresql_migrations();
     const int latest = migrations.back().version;
     auto current_version = [&]() -> Result<int> {
-      return guarded("read schema version", [&]() -> Result<int> {
+      return pg_guarded("read schema version", [&]() -> Result<int> {
         int exists = 0;
         sql << "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND "
                "tablename = 'boka_schema'",
@@ -440,7 +442,7 @@ class PostgresStorage final : public Storage {
       schema_version_ = current;
       return Status::Ok();
     }
-    Status st = guarded("migrate schema", [&]() -> Status {
+    Status st = pg_guarded("migrate schema", [&]() -> Status {
       sql << "BEGIN";
       // One migrator at a time across every host.
       sql << "SELECT pg_advisory_xact_lock(7271827)";

@@ -64,8 +64,10 @@ Status map_exception(const std::exception& e, const char* operation) {
   return StorageError(std::string(operation) + ": " + e.what());
 }
 
+// Not named `guarded`: in a unity batch (BOKA_UNITY_BUILD) with other SQL sources it would
+// hide detail::guarded from their calls.
 template <typename F>
-auto guarded(const char* operation, F&& f) -> decltype(f()) {
+auto sqlite_guarded(const char* operation, F&& f) -> decltype(f()) {
   return detail::guarded(&map_exception, operation, std::forward<F>(f));
 }
 
@@ -89,14 +91,14 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
 
   Status read(const TxnScope&, Work work) override {
     BOKA_ASSIGN_OR_RETURN(auto connection, acquire());
-    Status st = guarded("begin read", [&]() -> Status {
+    Status st = sqlite_guarded("begin read", [&]() -> Status {
       sqlite_execute(connection, "BEGIN");
       return Status::Ok();
     });
     if (st.ok()) {
       auto txn = make_sqlite_transaction(connection, /*writable=*/false, &map_exception);
       st = run_guarded(work, *txn);
-      Status end = guarded("end read", [&]() -> Status {
+      Status end = sqlite_guarded("end read", [&]() -> Status {
         sqlite_execute(connection, "COMMIT");
         return Status::Ok();
       });
@@ -189,7 +191,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       return;
     }
     soci::session& sql = *connection->session;
-    Status st = guarded("begin write", [&]() -> Status {
+    Status st = sqlite_guarded("begin write", [&]() -> Status {
       sqlite_execute(*connection, "BEGIN IMMEDIATE");
       return Status::Ok();
     });
@@ -212,14 +214,14 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       any_kept = batch[0]->result.ok();
     } else {
       for (PendingWrite* p : batch) {
-        Status saved = guarded("savepoint", [&]() -> Status {
+        Status saved = sqlite_guarded("savepoint", [&]() -> Status {
           sqlite_execute(*connection, "SAVEPOINT boka_writer");
           return Status::Ok();
         });
         memo.open_layer();
         p->result = saved.ok() ? run_guarded(p->work, *txn) : saved;
         if (p->result.ok()) {
-          p->result = guarded("release savepoint", [&]() -> Status {
+          p->result = sqlite_guarded("release savepoint", [&]() -> Status {
             sqlite_execute(*connection, "RELEASE boka_writer");
             return Status::Ok();
           });
@@ -237,7 +239,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       }
     }
     if (any_kept) {
-      Status committed = guarded("commit", [&]() -> Status {
+      Status committed = sqlite_guarded("commit", [&]() -> Status {
         sqlite_execute(*connection, "COMMIT");
         return Status::Ok();
       });
@@ -276,7 +278,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
   }
 
   Result<Session> connect() {
-    return guarded("open database", [&]() -> Result<Session> {
+    return sqlite_guarded("open database", [&]() -> Result<Session> {
       auto s = std::make_unique<soci::session>(
           soci::sqlite3, "db=" + options_.path +
                              " timeout=" + std::to_string((options_.busy_timeout_ms + 999) / 1000) +
@@ -323,7 +325,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
       schema_version_ = found;
       return Status::Ok();
     }
-    return guarded("migrate schema", [&]() -> Status {
+    return sqlite_guarded("migrate schema", [&]() -> Status {
       sql << "BEGIN IMMEDIATE";
       try {
         sql << "CREATE TABLE IF NOT EXISTS boka_schema (version INTEGER NOT NULL, "
@@ -363,7 +365,7 @@ class SqliteStorage final : public Storage, public std::enable_shared_from_this<
 
   // The schema version recorded in the file: 0 for a new file. A plain read, no lock.
   Result<int> stored_schema_version(soci::session& sql) {
-    return guarded("read schema version", [&]() -> Result<int> {
+    return sqlite_guarded("read schema version", [&]() -> Result<int> {
       int tables = 0;
       sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'boka_schema'",
           into(tables);

@@ -202,11 +202,34 @@ def small_targets():
                "Schedule and resource policy fields and values.")
 
 
+C_ABI_CALLS = ["Resource", "Schedule", "Pool", "Service", "Customer", "TenantRulesRequest",
+               "AvailabilityQuery", "AvailabilityQuery", "ExplainRequest", "ReserveRequest",
+               "ReservationFilter", "ReservationUpdate", "SeriesRequest", "WaitlistRequest",
+               "CustomerFilter"]  # in the order of c_abi.cpp's kCalls
+
+
+def c_abi(docs):
+    extra = {"Pool": '{"name":"p","members":[1]}',
+             "ExplainRequest": '{"requests":[{"resource":1}],"start":"2026-01-05T09:00:00Z","duration":3600}',
+             "ReservationFilter": '{"resource":1,"statuses":["held","confirmed"],"order":"by_start"}',
+             "CustomerFilter": '{"query":"ana","limit":5}'}
+    for index, name in enumerate(C_ABI_CALLS):
+        seed("c_abi", bytes([index]) + b"{}")
+        example = EXAMPLES.get(name) or extra.get(name)
+        if example:
+            seed("c_abi", bytes([index]) + example.encode())
+    words = ["{", "}", "[", "]", "true", "false", "null", '"2026-01-05T09:00:00Z"', '"Europe/Berlin"']
+    for fields in docs.values():
+        words += ['"%s":' % f for f in fields["json"]]
+    dictionary("c_abi", words, "Field names of every document, for the C ABI's calls.")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     docs = documents(sys.argv[1])
     http(docs)
+    c_abi(docs)
     small_targets()
 
 

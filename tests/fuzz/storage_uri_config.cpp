@@ -12,6 +12,7 @@
 //    PREVIOUS_ENCRYPTION_KEYS' keys, BOKA_SMTP_PASSWORD, a password in BOKA_REDIS_URL;
 //  - a refused configuration starts with the name of the variable at fault;
 //  - redacted_uri never shows the password of the URI it redacts.
+#include <cctype>
 #include <map>
 #include <string>
 #include <vector>
@@ -114,22 +115,6 @@ void uri(const std::string& text) {
   FUZZ_CHECK(built == expected, "the connection string changed the settings");
 }
 
-const char* const kVariables[] = {
-    "BOKA_ACCESS_LOG", "BOKA_ARGON2_ITERATIONS", "BOKA_ARGON2_MEMORY_KIB", "BOKA_BACKUP_DIR",
-    "BOKA_CREDENTIAL_CACHE_SECONDS", "BOKA_DEMO", "BOKA_EVENT_RETENTION_DAYS",
-    "BOKA_LOGIN_BURST_PER_ACCOUNT", "BOKA_LOGIN_BURST_PER_ADDRESS", "BOKA_LOGIN_RATE_PER_ACCOUNT",
-    "BOKA_LOGIN_RATE_PER_ADDRESS", "BOKA_MAIL_FROM", "BOKA_MAX_BODY_BYTES", "BOKA_MAX_HEADERS",
-    "BOKA_MAX_HEADER_BYTES", "BOKA_MAX_INFLIGHT", "BOKA_PUBLIC_BOOKINGS_PER_DAY",
-    "BOKA_PUBLIC_HOLDS_PER_HOUR", "BOKA_PUBLIC_HOLD_SECONDS", "BOKA_PUBLIC_URL",
-    "BOKA_RATE_BURST_PER_CLIENT", "BOKA_RATE_BURST_PER_KEY", "BOKA_RATE_LIMIT_MAX_KEYS",
-    "BOKA_RATE_LIMIT_PER_CLIENT", "BOKA_RATE_LIMIT_PER_KEY", "BOKA_READ_ONLY",
-    "BOKA_REDIS_POOL_SIZE", "BOKA_REDIS_TIMEOUT_MS", "BOKA_REDIS_URL",
-    "BOKA_SHUTDOWN_GRACE_SECONDS", "BOKA_SMTP_CA_FILE", "BOKA_SMTP_PASSWORD", "BOKA_SMTP_SECURITY",
-    "BOKA_SMTP_TIMEOUT_MS", "BOKA_SMTP_URL", "BOKA_SMTP_USERNAME", "BOKA_THREADS",
-    "BOKA_TIMEOUT_SECONDS", "BOKA_TRUSTED_PROXIES", "BOKA_WEBHOOK_ALLOW_ADDRESSES",
-    "BOKA_WEBHOOK_LEASE_SECONDS", "BOKA_WEBHOOK_TIMEOUT_MS", "BOKA_WEB_DIR", "DATABASE_URL",
-    "ENCRYPTION_KEY", "ENCRYPTION_KEY_ID", "LISTEN_ADDRESS", "PORT", "PREVIOUS_ENCRYPTION_KEYS",
-    "TOTP_SERVICE_NAME"};
 
 void configuration(const std::string& text) {
   std::map<std::string, std::string> env;
@@ -168,16 +153,16 @@ void configuration(const std::string& text) {
   if (!config.ok()) {
     const std::string& message = config.status().message();
     FUZZ_CHECK(config.status().code() == Code::invalid_argument, message);
-    // It starts with the variable at fault: one that was set, or one another requires.
-    bool named = false;
-    for (const char* name : kVariables) {
-      const std::string n = name;
-      if (message.rfind(n, 0) == 0 && message.size() > n.size() &&
-          (message[n.size()] == ':' || message[n.size()] == ' ')) {
-        named = true;
-      }
+    // It starts with the variable at fault (one that was set, or one another requires):
+    // an upper-case name, then ':' or ' '.
+    std::size_t n = 0;
+    while (n < message.size() && (std::isupper(static_cast<unsigned char>(message[n])) ||
+                                  std::isdigit(static_cast<unsigned char>(message[n])) ||
+                                  message[n] == '_')) {
+      ++n;
     }
-    FUZZ_CHECK(named, "the message names no variable: " + message);
+    FUZZ_CHECK(n >= 4 && n < message.size() && (message[n] == ':' || message[n] == ' '),
+               "the message names no variable: " + message);
     secrets(message);
     return;
   }

@@ -374,6 +374,11 @@ def staff_week_waitlist_customers(b, api, day, grace_booking):
     checked(b, "staff-customers")
     b.click(f'.history-open[data-id="{grace_booking["id"]}"]')
     wait_text(b, "#booking-details", "Grace Hopper")
+    # The dialog moves focus into itself once it has opened; Escape goes to what has focus
+    # then (on a loaded machine the key could otherwise reach an element not yet shown).
+    b.wait_until(lambda d: d.execute_script(
+        "return !!document.activeElement && !!document.activeElement.closest('#booking-dialog')"),
+        "focus inside the booking dialog")
     b.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     dialog_closed(b, "#booking-dialog")
     print("  staff see the week, the waitlist of a resource, and a customer's booking history")

@@ -501,7 +501,21 @@ Json parse_text(std::string_view text, const std::string& what) {
     if (auto close = message.find("] "); close != std::string_view::npos) {
       message.remove_prefix(close + 2);
     }
-    throw InputError(what + ": not valid JSON: " + std::string(message));
+    // nlohmann quotes the bytes it last read ("last read: '{\xbf'"), which may be anything:
+    // every byte outside printable ASCII is written as \xHH, so the message stays ASCII
+    // (the C ABI promises UTF-8 messages; found by tests/fuzz/c_abi.cpp).
+    std::string printable;
+    for (unsigned char c : message) {
+      if (c >= 0x20 && c < 0x7f) {
+        printable += static_cast<char>(c);
+      } else {
+        static constexpr char kHex[] = "0123456789abcdef";
+        printable += "\\x";
+        printable += kHex[c >> 4];
+        printable += kHex[c & 15];
+      }
+    }
+    throw InputError(what + ": not valid JSON: " + printable);
   }
 }
 

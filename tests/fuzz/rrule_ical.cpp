@@ -167,9 +167,12 @@ void text(std::string_view input) {
     FUZZ_CHECK(v != nullptr, read);
     const std::string decoded = icalvalue_get_text(v);
     icalvalue_free(v);
-    // libical drops the spaces a value starts with (RFC 5545 keeps them; boka writes them),
-    // so the comparison starts at the first other character.
-    const auto trimmed = [](std::string t) { return t.erase(0, t.find_first_not_of(" \t")); };
+    // libical drops the blanks a value starts and ends with (RFC 5545 keeps them; boka
+    // writes them), so the comparison leaves them out.
+    const auto trimmed = [](std::string t) {
+      t.erase(0, t.find_first_not_of(" \t"));
+      return t.erase(t.find_last_not_of(" \t") + 1);
+    };
     FUZZ_CHECK(trimmed(ical::escape_text(decoded)) == trimmed(ical::escape_text(written)),
                "text changed on the way: " + ical::escape_text(written) + " -> " +
                    ical::escape_text(decoded));

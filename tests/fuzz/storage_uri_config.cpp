@@ -154,14 +154,15 @@ void configuration(const std::string& text) {
     const std::string& message = config.status().message();
     FUZZ_CHECK(config.status().code() == Code::invalid_argument, message);
     // It starts with the variable at fault (one that was set, or one another requires):
-    // an upper-case name, then ':' or ' '.
+    // an upper-case name, then ':', ' ' or ',' (two variables that only fail together).
     std::size_t n = 0;
     while (n < message.size() && (std::isupper(static_cast<unsigned char>(message[n])) ||
                                   std::isdigit(static_cast<unsigned char>(message[n])) ||
                                   message[n] == '_')) {
       ++n;
     }
-    FUZZ_CHECK(n >= 4 && n < message.size() && (message[n] == ':' || message[n] == ' '),
+    FUZZ_CHECK(n >= 4 && n < message.size() &&
+                   (message[n] == ':' || message[n] == ' ' || message[n] == ','),
                "the message names no variable: " + message);
     secrets(message);
     return;

@@ -278,18 +278,7 @@ void book_through(Fault fault) {
   CHECK(stored == acknowledged);
   CHECK(stored.size() > 40);
   // No instant of the shared resource above its capacity (2).
-  CHECK(admin
-            .query(R"(
-      SELECT a.reservation_id
-      FROM allocations a
-      JOIN reservations r1 ON r1.id = a.reservation_id AND r1.status IN (0, 1)
-      JOIN allocations b ON b.resource_id = a.resource_id
-      JOIN reservations r2 ON r2.id = b.reservation_id AND r2.status IN (0, 1)
-      JOIN resources res ON res.id = a.resource_id
-      WHERE r2.start_at <= r1.start_at AND r1.start_at < r2.end_at
-      GROUP BY a.reservation_id, a.resource_id, r1.start_at, res.capacity
-      HAVING SUM(b.quantity) > res.capacity)")
-            .empty());
+  CHECK(pgtest::over_capacity(admin).empty());
   CHECK(admin.scalar("SELECT count(*) FROM reservations r JOIN allocations a ON "
                      "a.reservation_id = r.id WHERE a.resource_id = " +
                      std::to_string(shared)) == "8");  // 4 slots, all full

@@ -108,6 +108,23 @@ class Conn {
   PGconn* c_;
 };
 
+// Allocations over their resource's capacity: at every start of an active (held or
+// confirmed) allocation, the active allocations of the same resource covering that instant
+// must fit within the capacity. One row (reservation, resource, start, in use, capacity)
+// per instant that does not; none when nothing is overbooked.
+inline std::vector<std::vector<std::string>> over_capacity(Conn& admin) {
+  return admin.query(R"(
+      SELECT a.reservation_id, a.resource_id, r1.start_at, SUM(b.quantity), res.capacity
+      FROM allocations a
+      JOIN reservations r1 ON r1.id = a.reservation_id AND r1.status IN (0, 1)
+      JOIN allocations b ON b.resource_id = a.resource_id
+      JOIN reservations r2 ON r2.id = b.reservation_id AND r2.status IN (0, 1)
+      JOIN resources res ON res.id = a.resource_id
+      WHERE r2.start_at <= r1.start_at AND r1.start_at < r2.end_at
+      GROUP BY a.reservation_id, a.resource_id, r1.start_at, res.capacity
+      HAVING SUM(b.quantity) > res.capacity)");
+}
+
 struct Database {
   std::string name;
   std::string owner_uri;  // migrates

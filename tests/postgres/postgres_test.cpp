@@ -249,19 +249,8 @@ TEST_CASE("postgresql: 4 processes x 2 connections never overbook and lose nothi
   }
   REQUIRE(acknowledged.size() > 100);
   Conn admin(pgtest::with_database(pgtest::uris().admin, db.name));
-  // Zero overbooking: at every start of an active allocation, the active allocations of the
-  // same resource that cover that instant fit within the capacity.
-  const auto over = admin.query(R"(
-      SELECT a.reservation_id, a.resource_id, r1.start_at, SUM(b.quantity), res.capacity
-      FROM allocations a
-      JOIN reservations r1 ON r1.id = a.reservation_id AND r1.status IN (0, 1)
-      JOIN allocations b ON b.resource_id = a.resource_id
-      JOIN reservations r2 ON r2.id = b.reservation_id AND r2.status IN (0, 1)
-      JOIN resources res ON res.id = a.resource_id
-      WHERE r2.start_at <= r1.start_at AND r1.start_at < r2.end_at
-      GROUP BY a.reservation_id, a.resource_id, r1.start_at, res.capacity
-      HAVING SUM(b.quantity) > res.capacity)");
-  CHECK(over.empty());
+  // Zero overbooking.
+  CHECK(pgtest::over_capacity(admin).empty());
   // Every acknowledged reservation is there, confirmed.
   std::set<std::string> confirmed;
   for (const auto& row : admin.query("SELECT id FROM reservations WHERE status = 1")) {
@@ -533,18 +522,7 @@ TEST_CASE("postgresql: 4 processes cancelling, joining and accepting never offer
   REQUIRE(acked.size() > 20);
   Conn admin(pgtest::with_database(pgtest::uris().admin, db.name));
   // No instant over capacity, offers (holds) included.
-  CHECK(admin
-            .query(R"(
-      SELECT a.reservation_id
-      FROM allocations a
-      JOIN reservations r1 ON r1.id = a.reservation_id AND r1.status IN (0, 1)
-      JOIN allocations b ON b.resource_id = a.resource_id
-      JOIN reservations r2 ON r2.id = b.reservation_id AND r2.status IN (0, 1)
-      JOIN resources res ON res.id = a.resource_id
-      WHERE r2.start_at <= r1.start_at AND r1.start_at < r2.end_at
-      GROUP BY a.reservation_id, a.resource_id, r1.start_at, res.capacity
-      HAVING SUM(b.quantity) > res.capacity)")
-            .empty());
+  CHECK(pgtest::over_capacity(admin).empty());
   // No reservation offered to two entries; every offer is its entry's customer's hold, and
   // every accepted one a booking (confirmed, or cancelled by its customer since).
   CHECK(admin

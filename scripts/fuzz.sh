@@ -62,7 +62,7 @@ run_one() {
   # schedule's bookkeeping per input cost more than the program; the plain one doubles it.
   local extra=()
   case "$t" in
-    http_request|schedule_availability) extra=(-detect_leaks=0) ;;
+    http_request|schedule_availability|c_abi) extra=(-detect_leaks=0) ;;
     engine_diff) extra=(-detect_leaks=0 -entropic=0) ;;
   esac
   # -rss_limit_mb: a target that needs gigabytes for one input is a finding too.

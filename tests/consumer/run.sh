@@ -53,7 +53,8 @@ else
   cmake -S "$SOURCE_DIR" -B "$BUILD" "${launcher[@]}" \
     -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
     -DCMAKE_INSTALL_PREFIX="$PREFIX" \
-    -DBOKA_BUILD_TESTS=OFF -DBOKA_BUILD_BENCHMARKS=OFF -DBOKA_BUILD_EXAMPLES=OFF
+    -DBOKA_BUILD_TESTS=OFF -DBOKA_BUILD_BENCHMARKS=OFF -DBOKA_BUILD_EXAMPLES=OFF \
+    -DBOKA_UNITY_BUILD=ON
   cmake --build "$BUILD" -j "$JOBS"
   cmake --install "$BUILD"
 fi
@@ -114,8 +115,10 @@ subproject=()
 if [ -n "${BOKA_SUBPROJECT_BINARY_DIR:-}" ]; then
   subproject=(-DBOKA_BINARY_DIR="$BOKA_SUBPROJECT_BINARY_DIR")
 fi
+# BOKA_UNITY_BUILD as in the presets, so the release build's compilations come from ccache.
 cmake -S "$CONSUMER_DIR/add_subdirectory" -B "$WORK_DIR/add_subdirectory" "${launcher[@]}" \
-  -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DBOKA_SOURCE_DIR="$SOURCE_DIR" "${subproject[@]}"
+  -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DBOKA_SOURCE_DIR="$SOURCE_DIR" -DBOKA_UNITY_BUILD=ON \
+  "${subproject[@]}"
 # The consumer and what it links, not every target boka defines.
 cmake --build "$WORK_DIR/add_subdirectory" -j "$JOBS" --target boka_consumer
 "$WORK_DIR/add_subdirectory/boka_consumer" || die "add_subdirectory consumer exited with $?"

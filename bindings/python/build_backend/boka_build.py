@@ -95,6 +95,9 @@ def _build_package() -> Path:
         "-DBOKA_BUILD_BENCHMARKS=OFF",
         "-DBOKA_BUILD_EXAMPLES=OFF",
         "-DBOKA_INSTALL=OFF",
+        # The library in unity batches, as the presets build it (CMakeLists.txt): about
+        # half the compile time, and with ccache the release build's objects are reused.
+        "-DBOKA_UNITY_BUILD=ON",
         f"-DPython3_EXECUTABLE={sys.executable}",
     ]
     if shutil.which("ccache"):

@@ -12,8 +12,8 @@
 //    shedding), since the memory store never fails;
 //  - every answer carries Cache-Control: no-store, and an error answer is a problem
 //    document (application/problem+json) that parses;
-//  - the API key's secret never appears in an answer (answers only ever show a key once,
-//    when it is created).
+//  - the API key's secret never appears in an answer to a request that did not carry it
+//    (answers only ever show a key once, when it is created).
 // The engine and the API persist across inputs (building the routes costs milliseconds)
 // and are rebuilt every kInputsPerEngine inputs so that memory stays bounded.
 #include <memory>
@@ -150,7 +150,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                summary + " " + std::to_string(response.status) + " " + (type ? *type : ""));
     FUZZ_CHECK(nlohmann::json::accept(response.body), summary + ": " + response.body);
   }
-  FUZZ_CHECK(response.body.find(world->key_secret) == std::string::npos,
-             summary + " answered with the API key's secret");
+  // Unless the request itself carried it (messages may quote a field name the client sent).
+  if (boka::fuzz::as_text(data, size).find(world->key_secret) == std::string_view::npos) {
+    FUZZ_CHECK(response.body.find(world->key_secret) == std::string::npos,
+               summary + " answered with the API key's secret");
+  }
   return 0;
 }

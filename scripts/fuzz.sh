@@ -61,9 +61,9 @@ run_one() {
   mkdir -p "build/fuzz/corpus/$t"
   # The targets that keep an engine across inputs (their setup costs milliseconds) grow the
   # heap on most inputs, and libFuzzer answers an input that frees less than it allocates
-  # with a full LeakSanitizer scan of that heap: they ran 4x slower. Their leaks are
-  # caught by LeakSanitizer at exit instead, when the corpus replays run under ASan
-  # (scripts/test.sh --asan). engine_diff's programs cover so much code that the entropic
+  # with a full LeakSanitizer scan of that heap: they ran 4x slower. The same code paths
+  # run under LeakSanitizer in the ASan suite (scripts/test.sh --asan). engine_diff's
+  # programs cover so much code that the entropic
   # schedule's bookkeeping per input cost more than the program; the plain one doubles it.
   local extra=()
   case "$t" in

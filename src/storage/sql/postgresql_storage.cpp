@@ -518,7 +518,11 @@ Result<int> parse_option_int(std::string_view value, std::string_view name, int 
 Result<PostgresOptions> parse_postgresql_uri(std::string_view uri) {
   PostgresOptions o;
   const auto scheme_end = uri.find("://");
-  if (scheme_end == std::string_view::npos) {
+  // Only the URI form: libpq would read other text as keyword=value settings of its own
+  // ("sslmode=://..."), which boka's options would then not match (found by
+  // tests/fuzz/storage_uri_config.cpp).
+  if (scheme_end == std::string_view::npos ||
+      (uri.substr(0, scheme_end) != "postgresql" && uri.substr(0, scheme_end) != "postgres")) {
     return InvalidArgument("storage URI: expected postgresql://user:password@host:port/db");
   }
   const auto q = uri.find('?');

@@ -5,7 +5,7 @@
 # found a crash, a leak, a sanitizer report or a broken property, and names the input,
 # saved under build/fuzz/findings/.
 #
-#   scripts/fuzz.sh [--time SECONDS] [--runs N] [--jobs N] [--merge] [TARGET...]
+#   scripts/fuzz.sh [--time SECONDS] [--runs N] [--jobs N] [--merge] [--build-only] [TARGET...]
 #
 #   --time SECONDS  how long each target runs (default 60, what CI uses; a long run is,
 #                   e.g., --time 3600)
@@ -13,6 +13,7 @@
 #                   10000000 each; with --jobs above the cores, the fast targets finish
 #                   first and leave their cores to the slow ones)
 #   --jobs N        targets run at once (default: the number of cores)
+#   --build-only    install and build, run nothing (.ci/run builds in the background)
 #   --merge         afterwards, add the inputs that reached new code to the committed corpus
 #                   (tests/fuzz/corpus/<target>), minimized by libFuzzer's -merge=1
 #   TARGET...       some targets only (documents, http_request, ...); default: all
@@ -28,6 +29,7 @@ seconds=60
 runs=-1
 jobs=$(nproc)
 merge=0
+build_only=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,7 +37,8 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --merge) merge=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --build-only) build_only=1; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -50,6 +53,10 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
+if [ "$build_only" = 1 ]; then
+  echo "fuzz.sh: built"
+  exit 0
+fi
 
 out=build/fuzz/runs/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" build/fuzz/findings

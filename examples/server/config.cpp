@@ -218,11 +218,26 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
 
 std::string redacted_uri(const std::string& uri) {
   const auto scheme = uri.find("://");
-  if (scheme == std::string::npos) return uri;
-  const auto at = uri.find('@', scheme + 3);
-  const auto colon = uri.find(':', scheme + 3);
-  if (at == std::string::npos || colon == std::string::npos || colon > at) return uri;
-  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+  // The user information ends at an '@' before the first '/'. libpq takes the first such
+  // '@', a reader of RFC 3986 the last; a password with an unencoded '@' would show its tail
+  // under the first reading, so everything up to the last '@' is hidden (found by
+  // tests/fuzz/storage_uri_config.cpp). Text without "://" (a mistyped "postgresql:/u:pw@h")
+  // is read the same way from its first ':', up to the query.
+  const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto at = uri.rfind('@', scheme == std::string::npos ? uri.find('?') : uri.find('/', start));
+  const auto colon = uri.find(':', start);
+  const bool file = uri.rfind("sqlite:", 0) == 0;  // a file name: an '@' in it is no user
+  const bool has_userinfo = !file && at != std::string::npos && at >= start;
+  std::string out = uri;
+  if (has_userinfo && colon < at) out = uri.substr(0, colon + 1) + "***" + uri.substr(at);
+  // libpq also reads "password=..." from the query. Any "password=" that follows a '?' or an
+  // '&' is hidden up to the next '&', wherever the query was meant to start.
+  for (auto p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+    if (p == 0 || (out[p - 1] != '?' && out[p - 1] != '&')) continue;
+    const auto end = std::min(out.find('&', p), out.size());
+    out.replace(p + 9, end - p - 9, "***");
+  }
+  return out;
 }
 
 Result<Config> config_from_env(const std::function<const char*(const char*)>& getenv) {

@@ -138,7 +138,10 @@ Status require_database(const Config& config);
 std::optional<int> environment_only_arguments(int argc, char** argv, const char* program,
                                               const char* usage);
 
-// A URI fit for logs: the password of a postgresql:// or redis:// URI replaced by "***".
+// A URI fit for logs: the password of a postgresql:// or redis:// URI replaced by "***",
+// both in the user information (everything from the first ':' after "://" to the last '@'
+// before the path, so a password with an unencoded '@' is hidden whole) and as a
+// "password=" query parameter. Other text is returned unchanged. Thread-safe (pure).
 std::string redacted_uri(const std::string& uri);
 
 }  // namespace boka::server

@@ -34,11 +34,11 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 }
 
 // Whether `message` quotes `secret`. Only a secret of 8 bytes or more holding one of
-// "#~^|{}!*" counts: the fuzzer is good at building inputs that are pieces of a message's
-// fixed text ("must be 32 b"), and those characters appear in no message of boka's, while
-// a message that echoes its input echoes them as readily as any other.
+// "#~^|{}!" counts: the fuzzer is good at building inputs that are pieces of a message's
+// fixed text ("must be 32 b", "password=***"), and those characters appear in no message
+// of boka's, while a message that echoes its input echoes them as readily as any other.
 inline bool quotes_secret(std::string_view message, std::string_view secret) {
-  if (secret.size() < 8 || secret.find_first_of("#~^|{}!*") == std::string_view::npos) {
+  if (secret.size() < 8 || secret.find_first_of("#~^|{}!") == std::string_view::npos) {
     return false;
   }
   return message.find(secret) != std::string_view::npos;

@@ -168,7 +168,8 @@ def small_targets():
             "LISTEN_ADDRESS=[::1]:8080\0BOKA_THREADS=8\0BOKA_MAX_INFLIGHT=4",
             "PREVIOUS_ENCRYPTION_KEYS=k0:" + "cd" * 32 + ",k1:bad\0BOKA_SMTP_PASSWORD=mailsecret99",
             "BOKA_REDIS_URL=redis://:redispass77@127.0.0.1:6379/0\0BOKA_SMTP_URL=smtp://m:587",
-            "BOKA_RATE_LIMIT_PER_CLIENT=1e309\0PORT=-1\0BOKA_TRUSTED_PROXIES=*"]
+            "BOKA_RATE_LIMIT_PER_CLIENT=1e309\0PORT=-1\0BOKA_TRUSTED_PROXIES=*",
+            "DATABASE_URL=postgresql://u@db/boka?sslmode=require&password=hunter2!xyz&a=b"]
     for e in envs:
         seed("storage_uri_config", b"\1" + e.encode())
     names = re.findall(r'"((?:BOKA|DATABASE|ENCRYPTION|PREVIOUS|TOTP|LISTEN|PORT)[A-Z_0-9]*)"',
@@ -176,7 +177,7 @@ def small_targets():
     dictionary("storage_uri_config",
                ["sqlite:", "postgresql://", "postgres://", "?", "&", "=", "@", ":", "%", "'", "\\", " ",
                 "durability=full", "durability=normal", "busy_timeout_ms=", "pool_size=", "mode=ro",
-                "app_role=", "acquire_timeout_ms=", "sslmode=", "host=", "options=", "\0"] +
+                "app_role=", "acquire_timeout_ms=", "sslmode=", "password=", "host=", "options=", "\0"] +
                [n + "=" for n in sorted(set(names))],
                "Storage URI syntax and options, configuration variable names.")
 

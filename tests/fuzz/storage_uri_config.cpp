@@ -11,7 +11,8 @@
 //  - no message quotes a secret: the URI's password, ENCRYPTION_KEY,
 //    PREVIOUS_ENCRYPTION_KEYS' keys, BOKA_SMTP_PASSWORD, a password in BOKA_REDIS_URL;
 //  - a refused configuration starts with the name of the variable at fault;
-//  - redacted_uri never shows the password of the URI it redacts.
+//  - redacted_uri never shows the password of the URI it redacts, in its user information
+//    or in a password= query parameter.
 #include <cctype>
 #include <map>
 #include <string>
@@ -172,6 +173,16 @@ void configuration(const std::string& text) {
   if (!config->database_url.empty()) {
     const std::string redacted = server::redacted_uri(config->database_url);
     no_secret(redacted, sole_password_of(config->database_url), "DATABASE_URL's password (redacted)");
+    // A "password=" query parameter (libpq reads it too) is hidden as well: any "password="
+    // after a '?' or '&'.
+    const std::string& url = config->database_url;
+    for (auto p = url.find("password="); p != std::string::npos; p = url.find("password=", p + 1)) {
+      if (p == 0 || (url[p - 1] != '?' && url[p - 1] != '&')) continue;
+      const auto value = url.substr(p + 9, url.find('&', p) - p - 9);
+      if (url.find(value) == url.rfind(value)) {
+        no_secret(redacted, value, "DATABASE_URL's password= parameter (redacted)");
+      }
+    }
   }
 }
 

@@ -193,6 +193,34 @@ TEST_CASE("BOKA_REDIS_URL is parsed, and its errors name the problem without the
   }
 }
 
+TEST_CASE("redacted_uri hides every reading of a URI's password and nothing else") {
+  CHECK(redacted_uri("postgresql://boka:hunter2@db:5432/boka") ==
+        "postgresql://boka:***@db:5432/boka");
+  // An unencoded '@' in the password: libpq would split at the first '@', so the whole run
+  // up to the last '@' before the path is hidden, not just "p".
+  CHECK(redacted_uri("postgresql://boka:p@ss@db/boka") == "postgresql://boka:***@db/boka");
+  // The fuzzer's finding: '@' before ':' in the user information, many '@' after it.
+  const std::string found = "postgresq\xff@://a\xffhunl@:secret9!REVLOK,k4@://gres/x";
+  CHECK(redacted_uri(found).find("secret9!") == std::string::npos);
+  // A password in the query, in any position, with or without user information.
+  CHECK(redacted_uri("postgresql://db/boka?sslmode=require&password=hunter2&pool_size=4") ==
+        "postgresql://db/boka?sslmode=require&password=***&pool_size=4");
+  CHECK(redacted_uri("postgresql://u:pw@db?password=hunter2") ==
+        "postgresql://u:***@db?password=***");
+  CHECK(redacted_uri("postgresql://us?er@db/boka?password=hunter2").find("hunter2") ==
+        std::string::npos);
+  // A mistyped URI (no "://") still hides what reads as a password.
+  CHECK(redacted_uri("postgresql:/u:hunter2@db/boka?password=hunter3") ==
+        "postgresql:***@db/boka?password=***");
+  CHECK(redacted_uri("postgresql/:/u@db/boka?password=hunter2").find("hunter2") ==
+        std::string::npos);
+  // Nothing to hide: unchanged.
+  for (const char* plain : {"sqlite:/var/lib/boka/boka.db", "sqlite:/srv/a:b@c.db?mode=ro", "postgresql://db/boka",
+                            "postgresql://boka@db/boka?application_name=x", "redis://cache:6379/0"}) {
+    CHECK(redacted_uri(plain) == plain);
+  }
+}
+
 TEST_CASE("the configuration reads the shared-limit and login-throttle settings") {
   auto defaults = config_with({});
   REQUIRE(defaults.ok());

@@ -60,7 +60,11 @@ fi
 
 out=build/fuzz/runs/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" build/fuzz/findings
-export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1"
+# quarantine_size_mb=64 (ASan's default is 256): a freed block stays poisoned until 64 MB
+# more have been freed, far more than one input of any target allocates, and the smaller
+# quarantine keeps the allocator on warm pages: conflict_index ran 2x faster and
+# http_request 1.25x (page faults on fresh quarantine pages dominated their profiles).
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1:quarantine_size_mb=64"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 run_one() {

@@ -1,8 +1,8 @@
 // Differential fuzz target: the conflict index (src/conflict/interval_index.hpp) against a
 // brute-force oracle, on random operation sequences.
 //
-// The oracle is a plain list of entries; every question is answered by looking at each
-// instant of the window (times are small integers here, so that is cheap). Operations:
+// The oracle is a plain list of entries; every question is answered instant by instant
+// over the window (times are small integers here), from a difference array of the entries. Operations:
 // insert, erase, the queries (fits, max_usage, ranges_above, for_each_overlapping),
 // copies that share chunks (a change to a copy must never show in the original), and
 // without_history. Any disagreement is a finding.
@@ -27,23 +27,36 @@ struct Oracle {
   std::int64_t before = 0, after = 0;
   std::vector<IndexEntry> entries;  // in index order: by start, then insertion
 
-  int usage_at(std::int64_t t, std::int64_t now, ReservationId exclude) const {
-    int total = 0;
+  // The usage at each instant of `w`, from a difference array over the window: each active
+  // entry adds its quantity where its occupied span [start - before, end + after) meets `w`.
+  // (Linear in entries plus the window, where asking each instant in turn was their product:
+  // that made this target 5x slower once the corpus held long programs.)
+  std::vector<int> usage(Range w, std::int64_t now, ReservationId exclude) const {
+    if (w.end <= w.begin) return {};
+    std::vector<int> diff(static_cast<std::size_t>(w.end - w.begin) + 1, 0);
     for (const auto& e : entries) {
       if (e.reservation == exclude || !e.active_at(now)) continue;
-      if (e.start - before <= t && t < e.end + after) total += e.quantity;
+      const std::int64_t lo = std::max(e.start - before, w.begin);
+      const std::int64_t hi = std::min(e.end + after, w.end);
+      if (lo >= hi) continue;
+      diff[static_cast<std::size_t>(lo - w.begin)] += e.quantity;
+      diff[static_cast<std::size_t>(hi - w.begin)] -= e.quantity;
     }
-    return total;
+    std::vector<int> out(diff.size() - 1);
+    int running = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = running += diff[i];
+    return out;
   }
   int max_usage(Range w, std::int64_t now, ReservationId exclude) const {
     int best = 0;
-    for (std::int64_t t = w.begin; t < w.end; ++t) best = std::max(best, usage_at(t, now, exclude));
+    for (int u : usage(w, now, exclude)) best = std::max(best, u);
     return best;
   }
   std::vector<Range> above(Range w, int threshold, std::int64_t now, ReservationId exclude) const {
     std::vector<Range> out;
+    const auto at = usage(w, now, exclude);
     for (std::int64_t t = w.begin; t < w.end; ++t) {
-      if (usage_at(t, now, exclude) <= threshold) continue;
+      if (at[static_cast<std::size_t>(t - w.begin)] <= threshold) continue;
       if (!out.empty() && out.back().end == t) {
         out.back().end = t + 1;
       } else {
@@ -146,12 +159,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const Range w = window();
         const int quantity = in.ConsumeIntegralInRange(1, 3);
         const int capacity = in.ConsumeIntegralInRange(1, 6);
-        const bool expected = oracle.max_usage(w, now, exclude) + quantity <= capacity;
-        FUZZ_CHECK(index.fits(w, quantity, capacity, now, exclude) == expected,
+        const int most = oracle.max_usage(w, now, exclude);
+        FUZZ_CHECK(index.fits(w, quantity, capacity, now, exclude) == (most + quantity <= capacity),
                    "fits " + show({w}) + " q" + std::to_string(quantity) + " cap" +
                        std::to_string(capacity));
-        FUZZ_CHECK(index.max_usage(w, now, exclude) == oracle.max_usage(w, now, exclude),
-                   "max_usage " + show({w}));
+        FUZZ_CHECK(index.max_usage(w, now, exclude) == most, "max_usage " + show({w}));
         break;
       }
       case 5: {

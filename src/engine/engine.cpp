@@ -148,7 +148,10 @@ Result<std::unique_ptr<Engine>> Engine::open(std::shared_ptr<Storage> storage,
       });
       if (!st.ok()) return std::nan("");
       if (!age) return static_cast<double>(p.first);
-      return p.second ? static_cast<double>((clock->now() - *p.second).count()) : 0.0;
+      // At least 0: after the clock goes back, the oldest item may be dated after "now",
+      // and a negative age would read as a queue ahead of time, not an empty lag.
+      return p.second ? std::max(0.0, static_cast<double>((clock->now() - *p.second).count()))
+                      : 0.0;
     };
   };
   BOKA_RETURN_IF_ERROR(impl->metrics_registry->gauge_callback(

@@ -304,6 +304,34 @@ TEST_CASE(
   });
 }
 
+// The value of a metric line "name value" in the exposition text.
+double metric(Engine& engine, const std::string& name) {
+  const std::string text = engine.operations().metrics()->exposition();
+  const auto at = text.find("\n" + name + " ");
+  REQUIRE(at != std::string::npos);
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+TEST_CASE("webhooks: the delivery lag is the oldest pending delivery's age, and 0 - never "
+          "negative - after the clock goes back") {
+  for_both("lag", [](const std::string& uri) {
+    Receiver rx;
+    Setup s(uri);
+    s.endpoint(rx.url());
+    CHECK(metric(*s.engine, "webhook_delivery_lag_seconds") == 0);  // none waits
+    s.book(10);
+    rx.answer(503);
+    CHECK(s.deliver().failed == 1);  // scheduled at 08:00, pending for a retry
+    s.clock->set(s.clock->now() + Seconds(600));
+    CHECK(metric(*s.engine, "webhook_delivery_lag_seconds") == 600);
+    CHECK(metric(*s.engine, "webhook_deliveries_pending") == 1);
+    // The clock goes back two hours: the delivery is not 6,600 s younger than now.
+    s.clock->set(s.clock->now() - Seconds(7800));
+    CHECK(metric(*s.engine, "webhook_delivery_lag_seconds") == 0);
+    CHECK(metric(*s.engine, "webhook_deliveries_pending") == 1);
+  });
+}
+
 TEST_CASE("webhooks: an endpoint failing for disable_after is disabled and audited") {
   for_both("disable", [](const std::string& uri) {
     Receiver rx;

@@ -188,7 +188,12 @@ Instant parse_time(std::string_view s, const std::string& path) {
   if (i < s.size() && s[i] == '.') {
     const std::size_t first = ++i;
     bool zero = true;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') zero = zero && s[i++] == '0';
+    // The index moves on every digit, whatever `zero` already is ("zero = zero && s[i++]"
+    // stopped moving at the first non-zero digit and looped for ever on ".50": found by
+    // tests/fuzz/documents.cpp).
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (s[i] != '0') zero = false;
+    }
     if (i == first) refuse("");
     if (!zero)
       fail(path, "boka counts whole seconds, got \"" + std::string(s.substr(0, 40)) + "\"");

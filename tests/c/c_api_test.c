@@ -239,6 +239,16 @@ TEST(parse_time) {
   CHECK(t == 0);
   EXPECT_ERROR(boka_parse_time("2026-02-30T08:00:00Z", &t, &err), err, BOKA_INVALID_ARGUMENT,
                "text:");
+  /* A fraction of zeros is a whole second; any other is refused, whatever its length (a
+   * non-zero digit before the last once looped for ever). */
+  EXPECT_OK(boka_parse_time("2026-01-06T08:00:00.000Z", &t, &err), err);
+  CHECK(t == 1767686400);
+  EXPECT_ERROR(boka_parse_time("2026-01-06T08:00:00.50Z", &t, &err), err, BOKA_INVALID_ARGUMENT,
+               "text: boka counts whole seconds");
+  EXPECT_ERROR(boka_parse_time("2026-01-06T08:00:00.0090+01:00", &t, &err), err,
+               BOKA_INVALID_ARGUMENT, "text: boka counts whole seconds");
+  EXPECT_ERROR(boka_parse_time("2026-01-06T08:00:00.89100", &t, &err), err,
+               BOKA_INVALID_ARGUMENT, "text:");
   EXPECT_ERROR(boka_parse_time(NULL, &t, &err), err, BOKA_INVALID_ARGUMENT, "text");
   EXPECT_ERROR(boka_parse_time("2026-01-06T08:00:00Z", NULL, &err), err, BOKA_INVALID_ARGUMENT,
                "unix_seconds");

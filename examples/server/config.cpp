@@ -224,7 +224,8 @@ std::string redacted_uri(const std::string& uri) {
   // tests/fuzz/storage_uri_config.cpp). Text without "://" (a mistyped "postgresql:/u:pw@h")
   // is read the same way from its first ':', up to the query.
   const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  const auto at = uri.rfind('@', scheme == std::string::npos ? uri.find('?') : uri.find('/', start));
+  const auto user_end = scheme == std::string::npos ? uri.find('?') : uri.find('/', start);
+  const auto at = uri.rfind('@', user_end);
   const auto colon = uri.find(':', start);
   const bool file = uri.rfind("sqlite:", 0) == 0;  // a file name: an '@' in it is no user
   const bool has_userinfo = !file && at != std::string::npos && at >= start;

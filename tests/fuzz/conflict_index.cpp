@@ -2,10 +2,10 @@
 // brute-force oracle, on random operation sequences.
 //
 // The oracle is a plain list of entries; every question is answered instant by instant
-// over the window (times are small integers here), from a difference array of the entries. Operations:
-// insert, erase, the queries (fits, max_usage, ranges_above, for_each_overlapping),
-// copies that share chunks (a change to a copy must never show in the original), and
-// without_history. Any disagreement is a finding.
+// over the window (times are small integers here), from a difference array of the
+// entries. Operations: insert, erase, the queries (fits, max_usage, ranges_above,
+// for_each_overlapping), copies that share chunks (a change to a copy must never show in
+// the original), and without_history. Any disagreement is a finding.
 #include <algorithm>
 #include <map>
 #include <optional>

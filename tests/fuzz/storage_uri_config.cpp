@@ -172,7 +172,8 @@ void configuration(const std::string& text) {
   (void)server::require_database(*config);
   if (!config->database_url.empty()) {
     const std::string redacted = server::redacted_uri(config->database_url);
-    no_secret(redacted, sole_password_of(config->database_url), "DATABASE_URL's password (redacted)");
+    no_secret(redacted, sole_password_of(config->database_url),
+              "DATABASE_URL's password (redacted)");
     // A "password=" query parameter (libpq reads it too) is hidden as well: any "password="
     // after a '?' or '&'.
     const std::string& url = config->database_url;

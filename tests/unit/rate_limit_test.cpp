@@ -215,8 +215,9 @@ TEST_CASE("redacted_uri hides every reading of a URI's password and nothing else
   CHECK(redacted_uri("postgresql/:/u@db/boka?password=hunter2").find("hunter2") ==
         std::string::npos);
   // Nothing to hide: unchanged.
-  for (const char* plain : {"sqlite:/var/lib/boka/boka.db", "sqlite:/srv/a:b@c.db?mode=ro", "postgresql://db/boka",
-                            "postgresql://boka@db/boka?application_name=x", "redis://cache:6379/0"}) {
+  for (const char* plain :
+       {"sqlite:/var/lib/boka/boka.db", "sqlite:/srv/a:b@c.db?mode=ro", "postgresql://db/boka",
+        "postgresql://boka@db/boka?application_name=x", "redis://cache:6379/0"}) {
     CHECK(redacted_uri(plain) == plain);
   }
 }
